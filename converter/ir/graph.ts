@@ -1,0 +1,253 @@
+// Mote's one graph IR. Importers (ONNX, TFLite) produce it, passes rewrite it, the planner and the
+// emitter serialize it, and the reference interpreter executes it.
+//
+// The IR speaks the runtime's vocabulary from the start: every node's `op` is one of the opcodes in
+// format/format.ts (lower-case), so there is exactly one name per op across converter, reference
+// kernels and runtime kernels. Importers lower source ops (ONNX Conv on NCHW, Gemm, Relu, ...) into
+// these ops; the only IR-only ops are `reshape` (becomes an alias: no copy, no kernel) and
+// `batch_norm` (always folded away or lowered to mul+add before emission).
+//
+// Layout: spatial ops (conv2d, depthwise_conv2d, pools) read NHWC. ONNX's NCHW models get explicit
+// `transpose` nodes around them at import; the sink-transposes pass cancels the pairs.
+
+export type DType = 'f32' | 's8' | 's32' | 'u8' | 's16' | 'i64' | 'bool';
+// i64 and bool exist only at import time (shape tensors, masks); they are folded away before emission.
+
+export type TensorData = Float32Array | Int8Array | Int32Array | Uint8Array | Int16Array | BigInt64Array;
+
+/** Quantization: real = scale * (q - zeroPoint). Per-tensor when scale.length === 1, else per-axis. */
+export interface QuantParams {
+  scale: number[];
+  zeroPoint: number[];
+  /** Axis of the per-channel parameters (only when scale.length > 1). */
+  axis?: number;
+}
+
+export interface Tensor {
+  name: string;
+  dtype: DType;
+  shape: number[];
+  /** Present for constants (weights, biases, tables). Row-major, length = product(shape). */
+  data?: TensorData;
+  quant?: QuantParams;
+}
+
+export type OpName =
+  | 'conv2d'
+  | 'depthwise_conv2d'
+  | 'fully_connected'
+  | 'matmul'
+  | 'add'
+  | 'sub'
+  | 'mul'
+  | 'div'
+  | 'clamp'
+  | 'leaky_relu'
+  | 'sigmoid'
+  | 'tanh'
+  | 'hard_swish'
+  | 'lut'
+  | 'max_pool2d'
+  | 'average_pool2d'
+  | 'mean'
+  | 'concat'
+  | 'pad'
+  | 'transpose'
+  | 'softmax'
+  | 'quantize'
+  | 'dequantize'
+  | 'requantize'
+  | 'copy'
+  // IR-only:
+  | 'reshape'
+  | 'batch_norm';
+
+/** A fused activation, as the float interval the output is clamped to (Relu = [0, +inf)). */
+export type Activation = { min: number; max: number };
+
+/** Attributes per op. Spatial vectors are [h, w]; pads are [top, left, bottom, right]. */
+export interface Conv2dAttrs {
+  strides: [number, number];
+  dilations: [number, number];
+  pads: [number, number, number, number];
+  group: number;
+  activation?: Activation;
+}
+export interface DepthwiseConv2dAttrs {
+  strides: [number, number];
+  dilations: [number, number];
+  pads: [number, number, number, number];
+  depthMultiplier: number;
+  activation?: Activation;
+}
+export interface Pool2dAttrs {
+  kernel: [number, number];
+  strides: [number, number];
+  dilations: [number, number];
+  pads: [number, number, number, number];
+  /** average_pool2d only: divide by the full window (true) or by the taps inside the input (false). */
+  countIncludePad: boolean;
+  activation?: Activation;
+}
+export interface ActivationAttrs {
+  activation?: Activation;
+}
+export interface ClampAttrs {
+  min: number;
+  max: number;
+}
+export interface LeakyReluAttrs {
+  alpha: number;
+}
+export interface MeanAttrs {
+  /** Axes reduced; the output keeps them as size-1 dims (a reshape follows when the source drops them). */
+  axes: number[];
+}
+export interface ConcatAttrs {
+  axis: number;
+}
+export type PadMode = 'constant' | 'edge' | 'reflect' | 'wrap';
+export interface PadAttrs {
+  mode: PadMode;
+  /** Constant value in the real (float) domain. */
+  value: number;
+  /** Per dimension, elements added before and after. Non-negative. */
+  begin: number[];
+  end: number[];
+}
+export interface TransposeAttrs {
+  perm: number[];
+}
+export interface SoftmaxAttrs {
+  axis: number;
+  beta: number;
+}
+export interface BatchNormAttrs {
+  epsilon: number;
+  /** Channel axis of the input (1 for ONNX NCHW). Inputs: x, scale, bias, mean, var. */
+  axis: number;
+}
+
+export interface AttrsByOp {
+  conv2d: Conv2dAttrs;
+  depthwise_conv2d: DepthwiseConv2dAttrs;
+  fully_connected: ActivationAttrs;
+  matmul: Record<string, never>;
+  add: ActivationAttrs;
+  sub: ActivationAttrs;
+  mul: ActivationAttrs;
+  div: ActivationAttrs;
+  clamp: ClampAttrs;
+  leaky_relu: LeakyReluAttrs;
+  sigmoid: Record<string, never>;
+  tanh: Record<string, never>;
+  hard_swish: Record<string, never>;
+  lut: Record<string, never>;
+  max_pool2d: Pool2dAttrs;
+  average_pool2d: Pool2dAttrs;
+  mean: MeanAttrs;
+  concat: ConcatAttrs;
+  pad: PadAttrs;
+  transpose: TransposeAttrs;
+  softmax: SoftmaxAttrs;
+  quantize: Record<string, never>;
+  dequantize: Record<string, never>;
+  requantize: Record<string, never>;
+  copy: Record<string, never>;
+  reshape: Record<string, never>;
+  batch_norm: BatchNormAttrs;
+}
+
+export interface Node<K extends OpName = OpName> {
+  op: K;
+  /** Unique, human-readable (the source node's name when it had one). */
+  name: string;
+  /** Tensor names; '' marks an absent optional input (e.g. no bias). */
+  inputs: string[];
+  outputs: string[];
+  attrs: AttrsByOp[K];
+  /** Where the node came from, for error messages and reports (e.g. "ONNX Conv 'conv1' (opset 13)"). */
+  source?: string;
+}
+
+export interface GraphMeta {
+  /** sha256 hex of the source model file. */
+  sourceHash?: string;
+  sourceFormat?: 'onnx' | 'tflite' | 'ir';
+  sourceName?: string;
+  labels?: string[];
+  [key: string]: unknown;
+}
+
+export class Graph {
+  tensors = new Map<string, Tensor>();
+  /** In a valid topological (execution) order after every pass. */
+  nodes: Node[] = [];
+  inputs: string[] = [];
+  outputs: string[] = [];
+  meta: GraphMeta = {};
+
+  tensor(name: string): Tensor {
+    const t = this.tensors.get(name);
+    if (!t) throw new Error(`IR: no tensor named '${name}'`);
+    return t;
+  }
+
+  addTensor(t: Tensor): Tensor {
+    if (this.tensors.has(t.name)) throw new Error(`IR: tensor '${t.name}' defined twice`);
+    this.tensors.set(t.name, t);
+    return t;
+  }
+
+  /** A tensor name not used yet, derived from `base`. */
+  uniqueName(base: string): string {
+    if (!this.tensors.has(base)) return base;
+    for (let i = 1; ; i++) {
+      const n = `${base}_${i}`;
+      if (!this.tensors.has(n)) return n;
+    }
+  }
+
+  isConstant(name: string): boolean {
+    return name !== '' && this.tensors.get(name)?.data !== undefined;
+  }
+
+  /** The node producing `name`, or undefined for graph inputs and constants. */
+  producer(name: string): Node | undefined {
+    return this.nodes.find((n) => n.outputs.includes(name));
+  }
+
+  /** Nodes reading `name`. */
+  consumers(name: string): Node[] {
+    return this.nodes.filter((n) => n.inputs.includes(name));
+  }
+
+  /** Drops tensors that no node, input or output mentions. */
+  removeUnusedTensors(): void {
+    const used = new Set<string>([...this.inputs, ...this.outputs]);
+    for (const n of this.nodes) for (const t of [...n.inputs, ...n.outputs]) used.add(t);
+    for (const name of [...this.tensors.keys()]) if (!used.has(name)) this.tensors.delete(name);
+  }
+}
+
+export function numel(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function dtypeBytes(dtype: DType): number {
+  switch (dtype) {
+    case 'f32':
+    case 's32':
+      return 4;
+    case 's8':
+    case 'u8':
+    case 'bool':
+      return 1;
+    case 's16':
+      return 2;
+    case 'i64':
+      return 8;
+  }
+}

@@ -1,0 +1,184 @@
+// The .mote blob format: every constant the converter, the host and the WASM runtime share.
+//
+// This file is compiled twice: by TypeScript (converter/, host/) and by AssemblyScript (assembly/).
+// Keep it to the common subset: `export const NAME = <integer literal>;` and comments only — no
+// arrays, strings, enums or functions, so both compilers read the same numbers and the three parts
+// of Mote can never drift apart. docs/FORMAT.md explains the layout in prose.
+//
+// Layout (all little-endian; every section starts on a 16-byte boundary so SIMD loads of weights
+// and activations are aligned):
+//
+//   +--------------------+ 0
+//   | header (HEADER_SIZE)|
+//   +--------------------+ tensor_table_offset
+//   | tensor records      |  TENSOR_RECORD_SIZE each
+//   +--------------------+ op_table_offset
+//   | op records          |  OP_RECORD_SIZE each, in execution order (the schedule)
+//   +--------------------+ index_offset
+//   | u32 index words     |  tensor ids: each op's inputs then outputs; graph inputs; graph outputs
+//   +--------------------+ params_offset
+//   | i32 param words     |  per-op scalars (strides, pads, multipliers...); f32 stored as raw bits
+//   +--------------------+ weights_offset
+//   | weights             |  constant tensors, each 16-byte aligned, packed as the kernels read them
+//   +--------------------+ meta_offset
+//   | metadata (UTF-8 JSON)|
+//   +--------------------+ total_size
+
+// ---- Header ---------------------------------------------------------------------------------
+export const MAGIC = 0x45544f4d; // "MOTE" read as a little-endian u32
+export const FORMAT_VERSION = 1; // bumped on any incompatible change; the runtime accepts exactly this
+export const SECTION_ALIGN = 16;
+
+// Byte offsets of the u32 header fields.
+export const H_MAGIC = 0;
+export const H_VERSION = 4;
+export const H_FLAGS = 8;
+export const H_CRC32 = 12; // CRC-32 (IEEE, as zlib) of bytes [CRC_START, total_size)
+export const H_TOTAL_SIZE = 16;
+export const H_HEADER_SIZE = 20;
+export const H_ARENA_SIZE = 24; // bytes of activation memory the planner assigned
+export const H_ARENA_LOWER_BOUND = 28; // max over schedule steps of the bytes live at that step
+export const H_TENSOR_COUNT = 32;
+export const H_TENSOR_TABLE_OFFSET = 36;
+export const H_OP_COUNT = 40;
+export const H_OP_TABLE_OFFSET = 44;
+export const H_INDEX_OFFSET = 48;
+export const H_INDEX_COUNT = 52; // number of u32 words
+export const H_PARAMS_OFFSET = 56;
+export const H_PARAMS_COUNT = 60; // number of i32 words
+export const H_WEIGHTS_OFFSET = 64;
+export const H_WEIGHTS_SIZE = 68;
+export const H_META_OFFSET = 72;
+export const H_META_SIZE = 76;
+export const H_INPUT_COUNT = 80;
+export const H_INPUTS_INDEX = 84; // first index word of the graph inputs
+export const H_OUTPUT_COUNT = 88;
+export const H_OUTPUTS_INDEX = 92; // first index word of the graph outputs
+export const HEADER_SIZE = 96;
+export const CRC_START = 16; // magic, version, flags and the CRC itself are checked directly
+
+// Header flags.
+export const FLAG_NONE = 0;
+
+// ---- Tensor records -------------------------------------------------------------------------
+export const TENSOR_RECORD_SIZE = 48;
+export const T_DTYPE = 0; // u8, one of DTYPE_*
+export const T_RANK = 1; // u8, 0..MAX_RANK
+export const T_STORAGE = 2; // u8, one of STORAGE_*
+export const T_FLAGS = 3; // u8, reserved (0)
+export const T_DIMS = 4; // MAX_RANK i32 dims, unused ones 1
+export const T_OFFSET = 28; // u32 byte offset within the arena or the weights section
+export const T_BYTE_SIZE = 32; // u32, = product(dims) * dtype size (weights may be larger when packed)
+export const T_SCALE = 36; // f32 quantization scale (0 for float tensors)
+export const T_ZERO_POINT = 40; // i32 quantization zero point
+export const T_RESERVED = 44;
+export const MAX_RANK = 6;
+
+export const DTYPE_F32 = 1;
+export const DTYPE_S8 = 2;
+export const DTYPE_S32 = 3;
+export const DTYPE_U8 = 4;
+export const DTYPE_S16 = 5;
+export const DTYPE_COUNT = 6; // one past the last dtype code
+
+export const STORAGE_ARENA = 0; // activation: lives in the planned arena
+export const STORAGE_WEIGHTS = 1; // constant: lives in the weights section of the blob
+export const STORAGE_EMPTY = 2; // optional input that is absent (e.g. no bias); byte_size 0
+
+// ---- Op records (the schedule) --------------------------------------------------------------
+export const OP_RECORD_SIZE = 24;
+export const O_OPCODE = 0; // u16
+export const O_FLAGS = 2; // u16, reserved (0)
+export const O_INPUT_COUNT = 4; // u16
+export const O_OUTPUT_COUNT = 6; // u16
+export const O_IO_INDEX = 8; // u32, first index word: inputs, then outputs
+export const O_PARAMS_INDEX = 12; // u32, first param word
+export const O_PARAMS_COUNT = 16; // u32
+export const O_SCRATCH_TENSOR = 20; // i32 tensor id of a planner-sized scratch buffer, or -1
+
+// Opcodes. The same name is used for the IR op (converter/ir), the plain-TS reference kernel
+// (converter/reference) and the runtime kernels (assembly/kernels/<name>.ts). Params are i32 words;
+// "f" marks an f32 stored as raw bits. Activation bounds (act_min, act_max) are f32 for float ops
+// and quantized integers for int8 ops. Per-channel requantization (int8) comes as two s32 weight
+// tensors: multiplier (Q31) and shift (TFLite convention: >0 left, <=0 right).
+//
+// CONV2D           in: x[N,H,W,C] w[O,KH,KW,C/group] bias[O]? (mult[O] shift[O] for s8)  out: y[N,OH,OW,O]
+//                  params: stride_h stride_w dilation_h dilation_w pad_top pad_left pad_bottom
+//                          pad_right group act_min act_max
+// DEPTHWISE_CONV2D in: x[N,H,W,C] w[KH,KW,C*M] bias[C*M]? (mult shift for s8)  out: y[N,OH,OW,C*M]
+//                  params: stride_h stride_w dilation_h dilation_w pad_top pad_left pad_bottom
+//                          pad_right depth_multiplier act_min act_max
+// FULLY_CONNECTED  in: x[..,K] (read as [numel/K, K]) w[N,K] bias[N]? (mult shift for s8)
+//                  out: y[numel/K, N]   params: act_min act_max
+// MATMUL           in: a[..,M,K] b[..,K,N] (numpy batch broadcast)  out: y[..,M,N]  params: (none)
+// ADD, SUB, MUL, DIV  in: a b (numpy broadcast)  out: y
+//                  f32 params: act_min(f) act_max(f)
+//                  s8 ADD/SUB params: left_shift a_mult a_shift b_mult b_shift out_mult out_shift
+//                          act_min act_max   (TFLite's add: inputs rescaled to a common scale)
+//                  s8 MUL params: out_mult out_shift act_min act_max
+// CLAMP            in: x out: y  params: min max (f for f32, integer for s8)
+// LEAKY_RELU       in: x out: y  params: alpha(f)            (f32)
+// SIGMOID, TANH, HARD_SWISH  in: x out: y  params: (none)     (f32)
+// LUT              in: x(s8) table(s8[256], indexed by x+128) out: y(s8)  params: (none)
+//                  int8 form of any elementwise unary op; the converter computes the table.
+// MAX_POOL2D, AVERAGE_POOL2D  in: x[N,H,W,C] out: y[N,OH,OW,C]
+//                  params: kernel_h kernel_w stride_h stride_w dilation_h dilation_w pad_top
+//                          pad_left pad_bottom pad_right count_include_pad act_min act_max
+// MEAN             in: x out: y (reduced dims kept as 1 in the out shape)
+//                  params: axes_mask (bit i = reduce dim i)   s8 adds: mult shift
+// CONCAT           in: x0..xn out: y  params: axis   (s8: every input shares the output's scale/zp)
+// PAD              in: x out: y  params: mode, value(f for f32, integer for s8), then
+//                          begin[rank] end[rank] (non-negative)
+// TRANSPOSE        in: x out: y  params: perm[rank]
+// SOFTMAX          in: x out: y  over one axis
+//                  f32 params: axis beta(f)
+//                  s8 params: axis input_multiplier input_left_shift diff_min   (TFLite Micro's;
+//                          the s8 kernel requires axis = rank-1)
+// QUANTIZE         in: x(f32) out: y(s8)   params: (none; scale and zero point from the tensors)
+// DEQUANTIZE       in: x(s8) out: y(f32)   params: (none)
+// REQUANTIZE       in: x(s8) out: y(s8)    params: mult shift
+// COPY             in: x out: y (same bytes)  params: (none)
+export const OP_CONV2D = 1;
+export const OP_DEPTHWISE_CONV2D = 2;
+export const OP_FULLY_CONNECTED = 3;
+export const OP_MATMUL = 4;
+export const OP_ADD = 5;
+export const OP_SUB = 6;
+export const OP_MUL = 7;
+export const OP_DIV = 8;
+export const OP_CLAMP = 9;
+export const OP_LEAKY_RELU = 10;
+export const OP_SIGMOID = 11;
+export const OP_TANH = 12;
+export const OP_HARD_SWISH = 13;
+export const OP_LUT = 14;
+export const OP_MAX_POOL2D = 15;
+export const OP_AVERAGE_POOL2D = 16;
+export const OP_MEAN = 17;
+export const OP_CONCAT = 18;
+export const OP_PAD = 19;
+export const OP_TRANSPOSE = 20;
+export const OP_SOFTMAX = 21;
+export const OP_QUANTIZE = 22;
+export const OP_DEQUANTIZE = 23;
+export const OP_REQUANTIZE = 24;
+export const OP_COPY = 25;
+export const OPCODE_COUNT = 26; // one past the last opcode: kernel tables are checked against it
+
+export const PAD_MODE_CONSTANT = 0;
+export const PAD_MODE_EDGE = 1;
+export const PAD_MODE_REFLECT = 2;
+export const PAD_MODE_WRAP = 3;
+
+// ---- Runtime error codes (returned by the ABI; docs/ABI.md) ----------------------------------
+export const OK = 0;
+export const ERR_TOO_SMALL = 1; // blob shorter than its header or than total_size says
+export const ERR_BAD_MAGIC = 2;
+export const ERR_BAD_VERSION = 3;
+export const ERR_BAD_CRC = 4;
+export const ERR_BAD_HEADER = 5; // a section offset/size out of bounds, misaligned or overlapping
+export const ERR_BAD_TENSOR = 6; // a tensor record out of range (dtype, rank, dims, offset, size)
+export const ERR_BAD_OP = 7; // unknown opcode, wrong arity, bad tensor id, bad params
+export const ERR_ARENA = 8; // arena or memory could not be set up
+export const ERR_NOT_LOADED = 9; // run() before a successful load()
+export const ERR_BAD_INDEX = 10; // input/output number out of range
