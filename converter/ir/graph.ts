@@ -158,6 +158,31 @@ export interface AttrsByOp {
   batch_norm: BatchNormAttrs;
 }
 
+/**
+ * Integer parameters of an int8 (s8) node, computed by the quantizer and written by the emitter in
+ * the order format/format.ts gives for that opcode. Multipliers are Q31, shifts follow TFLite
+ * (> 0 left, <= 0 right). Per-channel multipliers/shifts are not here: they are s32 constant
+ * input tensors of the node (conv2d, depthwise_conv2d, fully_connected inputs 3 and 4).
+ */
+export interface Int8Params {
+  /** Quantized activation bounds, within [-128, 127]. */
+  actMin?: number;
+  actMax?: number;
+  // add / sub
+  leftShift?: number;
+  aMult?: number;
+  aShift?: number;
+  bMult?: number;
+  bShift?: number;
+  // add / sub / mul / mean / requantize
+  outMult?: number;
+  outShift?: number;
+  // softmax (TFLite Micro)
+  inputMultiplier?: number;
+  inputLeftShift?: number;
+  diffMin?: number;
+}
+
 export interface Node<K extends OpName = OpName> {
   op: K;
   /** Unique, human-readable (the source node's name when it had one). */
@@ -166,6 +191,8 @@ export interface Node<K extends OpName = OpName> {
   inputs: string[];
   outputs: string[];
   attrs: AttrsByOp[K];
+  /** Set by the quantizer on nodes that run in int8. */
+  int8?: Int8Params;
   /** Where the node came from, for error messages and reports (e.g. "ONNX Conv 'conv1' (opset 13)"). */
   source?: string;
 }
