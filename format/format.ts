@@ -83,18 +83,23 @@ export const DTYPE_COUNT = 6; // one past the last dtype code
 
 export const STORAGE_ARENA = 0; // activation: lives in the planned arena
 export const STORAGE_WEIGHTS = 1; // constant: lives in the weights section of the blob
-export const STORAGE_EMPTY = 2; // optional input that is absent (e.g. no bias); byte_size 0
+export const STORAGE_EMPTY = 2; // optional input that is absent (e.g. no bias): one shared record, rank 0, offset 0, byte_size 0
 
 // ---- Op records (the schedule) --------------------------------------------------------------
 export const OP_RECORD_SIZE = 24;
 export const O_OPCODE = 0; // u16
-export const O_FLAGS = 2; // u16, reserved (0)
+export const O_FLAGS = 2; // u16, OPF_* bits; every other bit 0
 export const O_INPUT_COUNT = 4; // u16
 export const O_OUTPUT_COUNT = 6; // u16
 export const O_IO_INDEX = 8; // u32, first index word: inputs, then outputs
 export const O_PARAMS_INDEX = 12; // u32, first param word
 export const O_PARAMS_COUNT = 16; // u32
 export const O_SCRATCH_TENSOR = 20; // i32 tensor id of a planner-sized scratch buffer, or -1
+
+// Op flags (O_FLAGS). OPF_IN_PLACE: the planner gave the output the same arena bytes as one input
+// (exact aliasing, same offset and size). Only elementwise ops get it; their kernels must read each
+// element before writing it. Informational: kernels must be alias-safe whether or not it is set.
+export const OPF_IN_PLACE = 1;
 
 // Opcodes. The same name is used for the IR op (converter/ir), the plain-TS reference kernel
 // (converter/reference) and the runtime kernels (assembly/kernels/<name>.ts). Params are i32 words;
@@ -182,3 +187,4 @@ export const ERR_BAD_OP = 7; // unknown opcode, wrong arity, bad tensor id, bad 
 export const ERR_ARENA = 8; // arena or memory could not be set up
 export const ERR_NOT_LOADED = 9; // run() before a successful load()
 export const ERR_BAD_INDEX = 10; // input/output number out of range
+export const ERR_BAD_META = 11; // metadata is not a UTF-8 JSON object (host-side check; the runtime ignores metadata)
