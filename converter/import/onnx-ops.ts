@@ -1,0 +1,684 @@
+// The ONNX op → IR lowerings, one function per ONNX op type. Each reads its attributes the way its
+// opset defines them (several moved from attributes to inputs over the years) and emits IR nodes
+// in the runtime's vocabulary. Spatial ops get NCHW⇄NHWC transposes around them; the
+// sink-transposes pass cancels those between consecutive spatial ops.
+import type { DType, PadMode, TensorData } from '../ir/graph.js';
+import { numel } from '../ir/graph.js';
+import type { OnnxImporter, OnnxNodeContext } from './onnx.js';
+import { dtypeDisplay } from './onnx.js';
+import { dtypeFromOnnx, onnxDtypeName, tensorFromProto, toNumber } from './onnx-tensor.js';
+
+type Lowering = (imp: OnnxImporter, ctx: OnnxNodeContext) => void;
+
+const TO_NHWC = [0, 2, 3, 1];
+const TO_NCHW = [0, 3, 1, 2];
+
+function out(ctx: OnnxNodeContext, i = 0): string {
+  return (ctx.node.output ?? [])[i];
+}
+
+/** Rejects a node whose extra outputs (e.g. MaxPool's Indices) are used. */
+function singleOutput(imp: OnnxImporter, ctx: OnnxNodeContext, what: string): void {
+  if ((ctx.node.output ?? []).slice(1).some((o) => o !== '')) imp.unsupported(ctx, what);
+}
+
+function normAxis(imp: OnnxImporter, ctx: OnnxNodeContext, axis: number, rank: number, what = 'axis'): number {
+  const a = axis < 0 ? axis + rank : axis;
+  if (!(a >= 0 && a < rank)) imp.fail(ctx, `${what} ${axis} is out of range for rank ${rank}`);
+  return a;
+}
+
+// ---- spatial helpers ----------------------------------------------------------------------------
+
+interface Spatial2d {
+  kernel: [number, number];
+  strides: [number, number];
+  dilations: [number, number];
+  pads: [number, number, number, number];
+}
+
+/**
+ * Reads kernel/strides/dilations/pads/auto_pad for a 1-D or 2-D window op and returns them for
+ * 2-D (1-D ops get H = 1). `ceil` adds end padding so the output size follows ceil_mode.
+ */
+function spatialAttrs(
+  imp: OnnxImporter,
+  ctx: OnnxNodeContext,
+  inSpatial: number[],
+  kernel: number[],
+  opts: { ceil?: boolean } = {},
+): Spatial2d {
+  const n = inSpatial.length;
+  const strides = imp.attrInts(ctx, 'strides') ?? new Array(n).fill(1);
+  const dilations = imp.attrInts(ctx, 'dilations') ?? new Array(n).fill(1);
+  let pads = imp.attrInts(ctx, 'pads') ?? new Array(2 * n).fill(0);
+  if (strides.length !== n) imp.fail(ctx, `attribute strides has ${strides.length} values, expected ${n}`);
+  if (dilations.length !== n) imp.fail(ctx, `attribute dilations has ${dilations.length} values, expected ${n}`);
+  if (pads.length !== 2 * n) imp.fail(ctx, `attribute pads has ${pads.length} values, expected ${2 * n}`);
+  if (pads.some((p) => p < 0)) imp.unsupported(ctx, `negative value in attribute pads [${pads}]`);
+  if (strides.some((s) => s < 1) || dilations.some((d) => d < 1)) imp.fail(ctx, 'strides and dilations must be >= 1');
+  const autoPad = imp.attrString(ctx, 'auto_pad', 'NOTSET');
+  if (autoPad === 'VALID') pads = new Array(2 * n).fill(0);
+  else if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
+    pads = new Array(2 * n).fill(0);
+    for (let i = 0; i < n; i++) {
+      const span = (kernel[i] - 1) * dilations[i] + 1;
+      const outSize = Math.ceil(inSpatial[i] / strides[i]);
+      const total = Math.max(0, (outSize - 1) * strides[i] + span - inSpatial[i]);
+      const small = Math.floor(total / 2);
+      pads[i] = autoPad === 'SAME_UPPER' ? small : total - small;
+      pads[i + n] = total - pads[i];
+    }
+  } else if (autoPad !== 'NOTSET') imp.unsupported(ctx, `attribute auto_pad='${autoPad}'`);
+
+  if (opts.ceil) {
+    for (let i = 0; i < n; i++) {
+      const span = (kernel[i] - 1) * dilations[i] + 1;
+      const padded = inSpatial[i] + pads[i] + pads[i + n];
+      let outSize = Math.ceil((padded - span) / strides[i]) + 1;
+      // ONNX (like PyTorch) drops a last window that would start inside the end padding.
+      if ((outSize - 1) * strides[i] >= inSpatial[i] + pads[i]) outSize--;
+      const extra = (outSize - 1) * strides[i] + span - padded;
+      if (extra > 0) pads[i + n] += extra;
+    }
+  }
+  if (n === 1) {
+    return { kernel: [1, kernel[0]], strides: [1, strides[0]], dilations: [1, dilations[0]], pads: [0, pads[0], 0, pads[1]] };
+  }
+  return {
+    kernel: [kernel[0], kernel[1]],
+    strides: [strides[0], strides[1]],
+    dilations: [dilations[0], dilations[1]],
+    pads: [pads[0], pads[1], pads[2], pads[3]],
+  };
+}
+
+/** NCHW (or NCL) input → NHWC IR tensor; returns the name and the original spatial dims. */
+function toNhwc(imp: OnnxImporter, ctx: OnnxNodeContext, x: string): { nhwc: string; spatial: number[] } {
+  const shape = imp.shape(x);
+  const spatial = shape.slice(2);
+  if (shape.length < 3) imp.fail(ctx, `input must be N,C,spatial... (rank >= 3), got [${shape}]`);
+  if (spatial.length > 2) imp.unsupported(ctx, `${spatial.length}-D input (only 1-D and 2-D are supported)`);
+  let x4 = x;
+  if (spatial.length === 1) x4 = imp.reshape(ctx, x, [shape[0], shape[1], 1, shape[2]]);
+  return { nhwc: imp.transpose(ctx, x4, TO_NHWC, undefined, 'to_nhwc'), spatial };
+}
+
+/** NHWC IR tensor → the ONNX output in NCHW (or NCL for 1-D). */
+function fromNhwc(imp: OnnxImporter, ctx: OnnxNodeContext, y: string, spatialRank: number): void {
+  if (spatialRank === 2) {
+    imp.transpose(ctx, y, TO_NCHW, out(ctx), 'to_nchw');
+    return;
+  }
+  const nchw = imp.transpose(ctx, y, TO_NCHW, undefined, 'to_nchw');
+  const s = imp.shape(nchw);
+  imp.reshape(ctx, nchw, [s[0], s[1], s[3]], out(ctx));
+}
+
+// ---- ops ----------------------------------------------------------------------------------------
+
+const conv: Lowering = (imp, ctx) => {
+  const x = imp.requireInput(ctx, 0, 'X');
+  const w = imp.requireInput(ctx, 1, 'W');
+  imp.requireFloat(ctx, x);
+  const b = imp.input(ctx, 2);
+  const xs = imp.shape(x);
+  let ws = imp.shape(w);
+  const wData = imp.constFloats(ctx, w, 'weights');
+  if (ws.length !== xs.length) imp.fail(ctx, `weights rank ${ws.length} does not match input rank ${xs.length}`);
+  const kernelAttr = imp.attrInts(ctx, 'kernel_shape');
+  if (kernelAttr && kernelAttr.some((k, i) => k !== ws[2 + i])) imp.fail(ctx, `kernel_shape [${kernelAttr}] does not match weights [${ws}]`);
+  const group = imp.attrInt(ctx, 'group', 1);
+  const cIn = xs[1];
+  if (group < 1 || ws[1] * group !== cIn) imp.fail(ctx, `weights [${ws}] with group ${group} do not fit ${cIn} input channels`);
+  const { nhwc, spatial } = toNhwc(imp, ctx, x);
+  const a = spatialAttrs(imp, ctx, spatial, ws.slice(2));
+  if (spatial.length === 1) ws = [ws[0], ws[1], 1, ws[2]];
+  const [o, cg, kh, kw] = ws;
+  let bias: string | undefined;
+  if (b !== undefined) {
+    const bData = imp.constFloats(ctx, b, 'bias');
+    if (bData.length !== o) imp.fail(ctx, `bias has ${bData.length} values, expected ${o}`);
+    bias = imp.addConstant(`${ctx.name}/bias`, 'f32', [o], bData.slice());
+  }
+  let y: string;
+  if (group > 1 && group === cIn) {
+    // Depthwise: ONNX output channel oc uses input channel oc / M, the runtime's [KH,KW,C*M] layout.
+    const dw = new Float32Array(kh * kw * o);
+    for (let oc = 0; oc < o; oc++) for (let i = 0; i < kh * kw; i++) dw[i * o + oc] = wData[oc * kh * kw + i];
+    const wt = imp.addConstant(`${ctx.name}/weights`, 'f32', [kh, kw, o], dw);
+    y = imp.emit(ctx, 'depthwise_conv2d', [nhwc, wt, bias], imp.tmp(ctx, 'nhwc'), {
+      strides: a.strides, dilations: a.dilations, pads: a.pads, depthMultiplier: o / group,
+    });
+  } else {
+    // OIHW → OHWI.
+    const oh = new Float32Array(o * kh * kw * cg);
+    for (let oc = 0; oc < o; oc++)
+      for (let c = 0; c < cg; c++)
+        for (let i = 0; i < kh * kw; i++) oh[(oc * kh * kw + i) * cg + c] = wData[(oc * cg + c) * kh * kw + i];
+    const wt = imp.addConstant(`${ctx.name}/weights`, 'f32', [o, kh, kw, cg], oh);
+    y = imp.emit(ctx, 'conv2d', [nhwc, wt, bias], imp.tmp(ctx, 'nhwc'), {
+      strides: a.strides, dilations: a.dilations, pads: a.pads, group,
+    });
+  }
+  fromNhwc(imp, ctx, y, spatial.length);
+};
+
+function pool(kind: 'max' | 'average'): Lowering {
+  return (imp, ctx) => {
+    const x = imp.requireInput(ctx, 0, 'X');
+    imp.requireFloat(ctx, x);
+    singleOutput(imp, ctx, 'output Indices');
+    if (imp.attrInt(ctx, 'storage_order', 0) !== 0) imp.unsupported(ctx, 'attribute storage_order=1');
+    const kernel = imp.attrInts(ctx, 'kernel_shape') ?? imp.fail(ctx, 'attribute kernel_shape is required');
+    const ceil = imp.attrInt(ctx, 'ceil_mode', 0) !== 0;
+    const countIncludePad = kind === 'average' && imp.attrInt(ctx, 'count_include_pad', 0) !== 0;
+    const { nhwc, spatial } = toNhwc(imp, ctx, x);
+    if (kernel.length !== spatial.length) imp.fail(ctx, `kernel_shape [${kernel}] does not match ${spatial.length} spatial dims`);
+    const a = spatialAttrs(imp, ctx, spatial, kernel, { ceil });
+    if (ceil && countIncludePad) {
+      const plain = spatialAttrs(imp, ctx, spatial, kernel);
+      if (plain.pads.some((p, i) => p !== a.pads[i])) imp.unsupported(ctx, 'ceil_mode=1 together with count_include_pad=1');
+    }
+    const op = kind === 'max' ? 'max_pool2d' : 'average_pool2d';
+    const y = imp.emit(ctx, op, [nhwc], imp.tmp(ctx, 'nhwc'), { ...a, countIncludePad });
+    fromNhwc(imp, ctx, y, spatial.length);
+  };
+}
+
+const globalAveragePool: Lowering = (imp, ctx) => {
+  const x = imp.requireInput(ctx, 0, 'X');
+  imp.requireFloat(ctx, x);
+  const rank = imp.shape(x).length;
+  if (rank < 3) imp.fail(ctx, `input must have rank >= 3, got [${imp.shape(x)}]`);
+  const axes = Array.from({ length: rank - 2 }, (_, i) => i + 2);
+  imp.emit(ctx, 'mean', [x], out(ctx), { axes });
+};
+
+const globalMaxPool: Lowering = (imp, ctx) => {
+  const x = imp.requireInput(ctx, 0, 'X');
+  imp.requireFloat(ctx, x);
+  const { nhwc, spatial } = toNhwc(imp, ctx, x);
+  const k = spatial.length === 1 ? [1, spatial[0]] : spatial;
+  const y = imp.emit(ctx, 'max_pool2d', [nhwc], imp.tmp(ctx, 'nhwc'), {
+    kernel: [k[0], k[1]], strides: [1, 1], dilations: [1, 1], pads: [0, 0, 0, 0], countIncludePad: false,
+  });
+  fromNhwc(imp, ctx, y, spatial.length);
+};
+
+function binary(op: 'add' | 'sub' | 'mul' | 'div'): Lowering {
+  return (imp, ctx) => {
+    const a = imp.requireInput(ctx, 0, 'A');
+    const b = imp.requireInput(ctx, 1, 'B');
+    imp.requireFloat(ctx, a);
+    imp.requireFloat(ctx, b);
+    if (imp.opset < 7 && imp.attrInt(ctx, 'broadcast', 0) !== 0 && imp.attr(ctx, 'axis')) {
+      imp.unsupported(ctx, 'legacy attribute axis (opset < 7 broadcast)');
+    }
+    imp.emit(ctx, op, [a, b], out(ctx), {});
+  };
+}
+
+function unary(op: 'sigmoid' | 'tanh' | 'hard_swish'): Lowering {
+  return (imp, ctx) => {
+    const x = imp.requireInput(ctx, 0, 'X');
+    imp.requireFloat(ctx, x);
+    imp.emit(ctx, op, [x], out(ctx), {});
+  };
+}
+
+const relu: Lowering = (imp, ctx) => {
+  const x = imp.requireInput(ctx, 0, 'X');
+  imp.requireFloat(ctx, x);
+  imp.emit(ctx, 'clamp', [x], out(ctx), { min: 0, max: Infinity });
+};
+
+const clip: Lowering = (imp, ctx) => {
+  const x = imp.requireInput(ctx, 0, 'input');
+  imp.requireFloat(ctx, x);
+  let min = -Infinity;
+  let max = Infinity;
+  if (imp.opset < 11) {
+    min = imp.attrFloat(ctx, 'min', -Infinity);
+    max = imp.attrFloat(ctx, 'max', Infinity);
+  } else {
+    const lo = imp.input(ctx, 1);
+    const hi = imp.input(ctx, 2);
+    if (lo !== undefined) min = imp.constScalar(ctx, lo, 'min');
+    if (hi !== undefined) max = imp.constScalar(ctx, hi, 'max');
+  }
+  imp.emit(ctx, 'clamp', [x], out(ctx), { min, max });
+};
+
+const leakyRelu: Lowering = (imp, ctx) => {
+  const x = imp.requireInput(ctx, 0, 'X');
+  imp.requireFloat(ctx, x);
+  imp.emit(ctx, 'leaky_relu', [x], out(ctx), { alpha: imp.attrFloat(ctx, 'alpha', 0.01) });
+};
+
+const gemm: Lowering = (imp, ctx) => {
+  let a = imp.requireInput(ctx, 0, 'A');
+  const b = imp.requireInput(ctx, 1, 'B');
+  const c = imp.input(ctx, 2);
+  imp.requireFloat(ctx, a);
+  imp.requireFloat(ctx, b);
+  const alpha = imp.attrFloat(ctx, 'alpha', 1);
+  const beta = imp.attrFloat(ctx, 'beta', 1);
+  const transA = imp.attrInt(ctx, 'transA', 0) !== 0;
+  const transB = imp.attrInt(ctx, 'transB', 0) !== 0;
+  const as = imp.shape(a);
+  const bs = imp.shape(b);
+  if (as.length !== 2 || bs.length !== 2) imp.fail(ctx, `A and B must be 2-D, got [${as}] and [${bs}]`);
+  if (transA) a = imp.transpose(ctx, a, [1, 0], undefined, 'transpose_a');
+  const [m, k] = imp.shape(a);
+  const [kb, n] = transB ? [bs[1], bs[0]] : bs;
+  if (k !== kb) imp.fail(ctx, `inner dimensions differ: A is [${m},${k}], B gives [${kb},${n}]`);
+
+  // C: folded into the bias when it is a constant that broadcasts as [N].
+  let cData: Float32Array | undefined;
+  let cShape: number[] = [];
+  if (c !== undefined) {
+    imp.requireFloat(ctx, c);
+    cShape = imp.shape(c);
+    const ct = imp.g.tensor(c);
+    if (ct.data) cData = ct.data as Float32Array;
+  }
+  const cIsVector = cData !== undefined && (numel(cShape) === 1 || (cShape[cShape.length - 1] === n && numel(cShape) === n));
+
+  const noC = c === undefined || beta === 0;
+  const target = (last: boolean) => (last ? out(ctx) : imp.tmp(ctx, 'gemm'));
+  let y: string;
+  let addC = !noC;
+  if (imp.g.isConstant(b)) {
+    // w[N,K] = alpha * (transB ? B : Bᵀ); a constant vector C becomes the bias.
+    const bData = imp.constFloats(ctx, b, 'B');
+    const w = new Float32Array(n * k);
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < k; j++) w[i * k + j] = alpha * (transB ? bData[i * k + j] : bData[j * n + i]);
+    const wt = imp.addConstant(`${ctx.name}/weights`, 'f32', [n, k], w);
+    let bias: string | undefined;
+    if (!noC && cIsVector) {
+      const bv = new Float32Array(n);
+      for (let i = 0; i < n; i++) bv[i] = beta * cData![cData!.length === 1 ? 0 : i];
+      bias = imp.addConstant(`${ctx.name}/bias`, 'f32', [n], bv);
+      addC = false;
+    }
+    y = imp.emit(ctx, 'fully_connected', [a, wt, bias], target(!addC), {});
+  } else {
+    const bm = transB ? imp.transpose(ctx, b, [1, 0], undefined, 'transpose_b') : b;
+    y = imp.emit(ctx, 'matmul', [a, bm], target(!addC && alpha === 1), {}, { suffix: 'matmul' });
+    if (alpha !== 1) {
+      const al = imp.addConstant(`${ctx.name}/alpha`, 'f32', [], new Float32Array([alpha]));
+      y = imp.emit(ctx, 'mul', [y, al], target(!addC), {}, { suffix: 'alpha' });
+    }
+  }
+  if (!addC) return;
+  // beta * C, added after (C broadcasts to [M,N]).
+  let cScaled = c!;
+  if (beta !== 1) {
+    if (cData) {
+      cScaled = imp.addConstant(`${ctx.name}/c`, 'f32', cShape, cData.map((v) => beta * v));
+    } else {
+      const bt = imp.addConstant(`${ctx.name}/beta`, 'f32', [], new Float32Array([beta]));
+      cScaled = imp.emit(ctx, 'mul', [c!, bt], imp.tmp(ctx, 'beta_c'), {}, { suffix: 'beta' });
+    }
+  }
+  imp.emit(ctx, 'add', [y, cScaled], out(ctx), {}, { suffix: 'c' });
+};
+
+const matMul: Lowering = (imp, ctx) => {
+  const a = imp.requireInput(ctx, 0, 'A');
+  const b = imp.requireInput(ctx, 1, 'B');
+  imp.requireFloat(ctx, a);
+  imp.requireFloat(ctx, b);
+  const as = imp.shape(a);
+  const bs = imp.shape(b);
+  if (as.length === 0 || bs.length === 0) imp.fail(ctx, 'operands must not be scalars');
+  const k = as[as.length - 1];
+  const kb = bs.length === 1 ? bs[0] : bs[bs.length - 2];
+  if (k !== kb) imp.fail(ctx, `inner dimensions differ: [${as}] x [${bs}]`);
+
+  if (imp.g.isConstant(b) && bs.length === 2) {
+    const n = bs[1];
+    const bData = imp.constFloats(ctx, b, 'B');
+    const w = new Float32Array(n * k);
+    for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) w[i * k + j] = bData[j * n + i];
+    const wt = imp.addConstant(`${ctx.name}/weights`, 'f32', [n, k], w);
+    const want = [...as.slice(0, -1), n];
+    if (as.length === 2) {
+      imp.emit(ctx, 'fully_connected', [a, wt, undefined], out(ctx), {});
+    } else {
+      const y = imp.emit(ctx, 'fully_connected', [a, wt, undefined], imp.tmp(ctx, 'fc'), {});
+      imp.reshape(ctx, y, want, out(ctx));
+    }
+    return;
+  }
+  // General case: numpy matmul; 1-D operands are promoted to matrices and the added dim removed.
+  const a2 = as.length === 1 ? imp.reshape(ctx, a, [1, k]) : a;
+  const b2 = bs.length === 1 ? imp.reshape(ctx, b, [k, 1]) : b;
+  if (as.length >= 2 && bs.length >= 2) {
+    imp.emit(ctx, 'matmul', [a2, b2], out(ctx), {});
+    return;
+  }
+  const y = imp.emit(ctx, 'matmul', [a2, b2], imp.tmp(ctx, 'matmul'), {});
+  const ys = imp.shape(y);
+  let want = ys;
+  if (as.length === 1) want = [...want.slice(0, -2), want[want.length - 1]];
+  if (bs.length === 1) want = want.slice(0, -1);
+  imp.reshape(ctx, y, want, out(ctx));
+};
+
+const concat: Lowering = (imp, ctx) => {
+  const inputs = (ctx.node.input ?? []).map((_, i) => imp.requireInput(ctx, i, `input ${i}`));
+  if (inputs.length === 0) imp.fail(ctx, 'needs at least one input');
+  for (const i of inputs) imp.requireFloat(ctx, i);
+  const axisAttr = imp.attr(ctx, 'axis');
+  if (!axisAttr && imp.opset >= 4) imp.fail(ctx, 'attribute axis is required');
+  const rank = imp.shape(inputs[0]).length;
+  const axis = normAxis(imp, ctx, axisAttr ? toNumber(axisAttr.i) : 1, rank);
+  imp.emit(ctx, 'concat', inputs, out(ctx), { axis });
+};
+
+const pad: Lowering = (imp, ctx) => {
+  const x = imp.requireInput(ctx, 0, 'data');
+  imp.requireFloat(ctx, x);
+  const rank = imp.shape(x).length;
+  const mode = imp.attrString(ctx, 'mode', 'constant');
+  if (!['constant', 'edge', 'reflect', 'wrap'].includes(mode)) imp.unsupported(ctx, `attribute mode='${mode}'`);
+  let pads: number[];
+  let value = 0;
+  let axes = Array.from({ length: rank }, (_, i) => i);
+  if (imp.opset < 11) {
+    pads = imp.attrInts(ctx, imp.opset < 2 ? 'paddings' : 'pads') ?? imp.fail(ctx, 'attribute pads is required');
+    value = imp.attrFloat(ctx, 'value', 0);
+  } else {
+    pads = imp.constInts(ctx, imp.requireInput(ctx, 1, 'pads'), 'pads');
+    const cv = imp.input(ctx, 2);
+    if (cv !== undefined) value = imp.constScalar(ctx, cv, 'constant_value');
+    const ax = imp.input(ctx, 3);
+    if (ax !== undefined) axes = imp.constInts(ctx, ax, 'axes').map((a) => normAxis(imp, ctx, a, rank, 'pad axis'));
+  }
+  if (pads.length !== 2 * axes.length) imp.fail(ctx, `pads has ${pads.length} values, expected ${2 * axes.length}`);
+  if (pads.some((p) => p < 0)) imp.unsupported(ctx, `negative pads [${pads}] (cropping)`);
+  const begin = new Array(rank).fill(0);
+  const end = new Array(rank).fill(0);
+  axes.forEach((a, i) => {
+    begin[a] = pads[i];
+    end[a] = pads[i + axes.length];
+  });
+  imp.emit(ctx, 'pad', [x], out(ctx), { mode: mode as PadMode, value, begin, end });
+};
+
+const transpose: Lowering = (imp, ctx) => {
+  const x = imp.requireInput(ctx, 0, 'data');
+  const rank = imp.shape(x).length;
+  const perm = imp.attrInts(ctx, 'perm') ?? Array.from({ length: rank }, (_, i) => rank - 1 - i);
+  const sorted = [...perm].sort((p, q) => p - q);
+  if (perm.length !== rank || sorted.some((p, i) => p !== i)) imp.fail(ctx, `perm [${perm}] is not a permutation of rank ${rank}`);
+  if (!imp.g.isConstant(x)) imp.requireFloat(ctx, x);
+  imp.transpose(ctx, x, perm, out(ctx), 'transpose');
+};
+
+const reshape: Lowering = (imp, ctx) => {
+  const x = imp.requireInput(ctx, 0, 'data');
+  const inShape = imp.shape(x);
+  const requested = imp.opset < 5
+    ? imp.attrInts(ctx, 'shape') ?? imp.fail(ctx, 'attribute shape is required')
+    : imp.constInts(ctx, imp.requireInput(ctx, 1, 'shape'), 'shape');
+  const allowZero = imp.attrInt(ctx, 'allowzero', 0) !== 0;
+  const shape = requested.map((d, i) => {
+    if (d === 0 && !allowZero) {
+      if (i >= inShape.length) imp.fail(ctx, `shape [${requested}] copies dim ${i}, input has rank ${inShape.length}`);
+      return inShape[i];
+    }
+    return d;
+  });
+  const unknown = shape.filter((d) => d === -1).length;
+  if (unknown > 1) imp.fail(ctx, `shape [${requested}] has more than one -1`);
+  if (shape.some((d) => d < -1)) imp.fail(ctx, `shape [${requested}] has an invalid dimension`);
+  if (unknown === 1) {
+    const known = numel(shape.filter((d) => d !== -1));
+    const total = numel(inShape);
+    if (known === 0 || total % known !== 0) imp.fail(ctx, `cannot reshape [${inShape}] to [${requested}]`);
+    shape[shape.indexOf(-1)] = total / known;
+  }
+  if (!imp.g.isConstant(x)) imp.requireFloat(ctx, x);
+  imp.reshape(ctx, x, shape, out(ctx));
+};
+
+const flatten: Lowering = (imp, ctx) => {
+  const x = imp.requireInput(ctx, 0, 'input');
+  const s = imp.shape(x);
+  const axisRaw = imp.attrInt(ctx, 'axis', 1);
+  const axis = axisRaw < 0 ? axisRaw + s.length : axisRaw;
+  if (!(axis >= 0 && axis <= s.length)) imp.fail(ctx, `axis ${axisRaw} is out of range for rank ${s.length}`);
+  if (!imp.g.isConstant(x)) imp.requireFloat(ctx, x);
+  imp.reshape(ctx, x, [numel(s.slice(0, axis)), numel(s.slice(axis))], out(ctx));
+};
+
+const squeeze: Lowering = (imp, ctx) => {
+  const x = imp.requireInput(ctx, 0, 'data');
+  const s = imp.shape(x);
+  let axes: number[] | undefined;
+  if (imp.opset < 13) axes = imp.attrInts(ctx, 'axes');
+  else {
+    const ax = imp.input(ctx, 1);
+    if (ax !== undefined) axes = imp.constInts(ctx, ax, 'axes');
+  }
+  const drop = new Set((axes ?? s.flatMap((d, i) => (d === 1 ? [i] : []))).map((a) => normAxis(imp, ctx, a, s.length)));
+  for (const a of drop) if (s[a] !== 1) imp.fail(ctx, `cannot squeeze axis ${a} of size ${s[a]}`);
+  if (!imp.g.isConstant(x)) imp.requireFloat(ctx, x);
+  imp.reshape(ctx, x, s.filter((_, i) => !drop.has(i)), out(ctx));
+};
+
+const unsqueeze: Lowering = (imp, ctx) => {
+  const x = imp.requireInput(ctx, 0, 'data');
+  const s = imp.shape(x);
+  const axes = imp.opset < 13
+    ? imp.attrInts(ctx, 'axes') ?? imp.fail(ctx, 'attribute axes is required')
+    : imp.constInts(ctx, imp.requireInput(ctx, 1, 'axes'), 'axes');
+  const rank = s.length + axes.length;
+  const added = new Set(axes.map((a) => normAxis(imp, ctx, a, rank)));
+  if (added.size !== axes.length) imp.fail(ctx, `axes [${axes}] has duplicates`);
+  const shape: number[] = [];
+  let j = 0;
+  for (let i = 0; i < rank; i++) shape.push(added.has(i) ? 1 : s[j++]);
+  if (!imp.g.isConstant(x)) imp.requireFloat(ctx, x);
+  imp.reshape(ctx, x, shape, out(ctx));
+};
+
+const softmax: Lowering = (imp, ctx) => {
+  const x = imp.requireInput(ctx, 0, 'input');
+  imp.requireFloat(ctx, x);
+  const s = imp.shape(x);
+  if (imp.opset >= 13) {
+    const axis = normAxis(imp, ctx, imp.attrInt(ctx, 'axis', -1), s.length);
+    imp.emit(ctx, 'softmax', [x], out(ctx), { axis, beta: 1 });
+    return;
+  }
+  // Before opset 13, Softmax flattens the input to 2-D at `axis` and normalizes each row.
+  const axis = imp.attrInt(ctx, 'axis', 1);
+  const a = axis < 0 ? axis + s.length : axis;
+  if (!(a >= 0 && a <= s.length)) imp.fail(ctx, `axis ${axis} is out of range for rank ${s.length}`);
+  const flat = [numel(s.slice(0, a)), numel(s.slice(a))];
+  if (s.length === 2 && a === 1) {
+    imp.emit(ctx, 'softmax', [x], out(ctx), { axis: 1, beta: 1 });
+    return;
+  }
+  const x2 = imp.reshape(ctx, x, flat);
+  const y2 = imp.emit(ctx, 'softmax', [x2], imp.tmp(ctx, 'softmax'), { axis: 1, beta: 1 });
+  imp.reshape(ctx, y2, [...s], out(ctx));
+};
+
+const reduceMean: Lowering = (imp, ctx) => {
+  const x = imp.requireInput(ctx, 0, 'data');
+  imp.requireFloat(ctx, x);
+  const s = imp.shape(x);
+  let axes: number[] | undefined;
+  if (imp.opset < 18) axes = imp.attrInts(ctx, 'axes');
+  else {
+    const ax = imp.input(ctx, 1);
+    if (ax !== undefined) axes = imp.constInts(ctx, ax, 'axes');
+  }
+  const keep = imp.attrInt(ctx, 'keepdims', 1) !== 0;
+  if ((axes === undefined || axes.length === 0) && imp.attrInt(ctx, 'noop_with_empty_axes', 0) !== 0) {
+    imp.reshape(ctx, x, [...s], out(ctx));
+    return;
+  }
+  const norm = [...new Set((axes && axes.length > 0 ? axes : s.map((_, i) => i)).map((a) => normAxis(imp, ctx, a, s.length)))].sort();
+  if (keep) {
+    imp.emit(ctx, 'mean', [x], out(ctx), { axes: norm });
+    return;
+  }
+  const y = imp.emit(ctx, 'mean', [x], imp.tmp(ctx, 'mean'), { axes: norm });
+  imp.reshape(ctx, y, s.filter((_, i) => !norm.includes(i)), out(ctx));
+};
+
+const batchNormalization: Lowering = (imp, ctx) => {
+  if (imp.attrInt(ctx, 'training_mode', 0) !== 0) imp.unsupported(ctx, 'attribute training_mode=1');
+  singleOutput(imp, ctx, 'training outputs (running mean/var)');
+  if (imp.opset < 9 && imp.attrInt(ctx, 'spatial', 1) !== 1) imp.unsupported(ctx, 'attribute spatial=0');
+  const x = imp.requireInput(ctx, 0, 'X');
+  imp.requireFloat(ctx, x);
+  const names = ['scale', 'B', 'input_mean', 'input_var'];
+  const params = names.map((n, i) => imp.requireInput(ctx, i + 1, n));
+  const s = imp.shape(x);
+  if (s.length < 2) imp.fail(ctx, `input must have rank >= 2, got [${s}]`);
+  params.forEach((p, i) => {
+    const d = imp.constFloats(ctx, p, names[i]);
+    if (d.length !== s[1]) imp.fail(ctx, `${names[i]} has ${d.length} values, expected ${s[1]} channels`);
+  });
+  imp.emit(ctx, 'batch_norm', [x, ...params], out(ctx), { epsilon: imp.attrFloat(ctx, 'epsilon', 1e-5), axis: 1 });
+};
+
+const identity: Lowering = (imp, ctx) => {
+  const x = imp.requireInput(ctx, 0, 'input');
+  imp.setAlias(out(ctx), x);
+};
+
+const dropout: Lowering = (imp, ctx) => {
+  const x = imp.requireInput(ctx, 0, 'data');
+  if ((ctx.node.output ?? [])[1]) imp.unsupported(ctx, 'output mask');
+  const tm = imp.input(ctx, 2);
+  if (tm !== undefined && imp.constScalar(ctx, tm, 'training_mode') !== 0) imp.unsupported(ctx, 'training_mode=true');
+  imp.setAlias(out(ctx), x);
+};
+
+const constant: Lowering = (imp, ctx) => {
+  const attrs = ctx.node.attribute ?? [];
+  const a = attrs[0];
+  if (!a || attrs.length !== 1) imp.fail(ctx, 'needs exactly one value attribute');
+  const name = out(ctx);
+  switch (a.name) {
+    case 'value': {
+      const t = tensorFromProto(a.t!, `Constant '${ctx.name}' value`);
+      imp.g.addTensor({ name, dtype: t.dtype, shape: t.shape, data: t.data });
+      return;
+    }
+    case 'value_float':
+      imp.g.addTensor({ name, dtype: 'f32', shape: [], data: new Float32Array([a.f ?? 0]) });
+      return;
+    case 'value_floats':
+      imp.g.addTensor({ name, dtype: 'f32', shape: [(a.floats ?? []).length], data: Float32Array.from(a.floats ?? []) });
+      return;
+    case 'value_int':
+      imp.g.addTensor({ name, dtype: 'i64', shape: [], data: BigInt64Array.from([BigInt(a.i!.toString())]) });
+      return;
+    case 'value_ints':
+      imp.g.addTensor({ name, dtype: 'i64', shape: [(a.ints ?? []).length], data: BigInt64Array.from((a.ints ?? []).map((v) => BigInt(v.toString()))) });
+      return;
+  }
+  imp.unsupported(ctx, `attribute ${a.name}`);
+};
+
+/** Cast and CastLike: a no-op between equal dtypes; computed at import time on constants. */
+function cast(likeInput: boolean): Lowering {
+  return (imp, ctx) => {
+    const x = imp.requireInput(ctx, 0, 'input');
+    let to: DType;
+    if (likeInput) to = imp.dtype(imp.requireInput(ctx, 1, 'target_type'));
+    else {
+      const code = imp.attrInt(ctx, 'to', 0);
+      to = dtypeFromOnnx(code) ?? imp.unsupported(ctx, `cast to ${onnxDtypeName(code)}`);
+    }
+    const from = imp.dtype(x);
+    if (from === to) {
+      imp.setAlias(out(ctx), x);
+      return;
+    }
+    const t = imp.g.tensor(x);
+    const data = t.data ?? imp.unsupported(ctx, `cast of a computed tensor from ${dtypeDisplay(from)} to ${dtypeDisplay(to)}`);
+    imp.g.addTensor({ name: out(ctx), dtype: to, shape: [...t.shape], data: castData(data, to) });
+  };
+}
+
+function castData(src: TensorData, to: DType): TensorData {
+  const values = Array.from(src as ArrayLike<number | bigint>, (v) => Number(v));
+  switch (to) {
+    case 'f32': return Float32Array.from(values);
+    case 's8': return Int8Array.from(values.map(Math.trunc));
+    case 'u8': return Uint8Array.from(values.map(Math.trunc));
+    case 'bool': return Uint8Array.from(values.map((v) => (v !== 0 ? 1 : 0)));
+    case 's16': return Int16Array.from(values.map(Math.trunc));
+    case 's32': return Int32Array.from(values.map(Math.trunc));
+    case 'i64': return BigInt64Array.from(values.map((v) => BigInt(Math.trunc(v))));
+  }
+}
+
+/** Shape of a statically shaped tensor: a constant. */
+const shapeOp: Lowering = (imp, ctx) => {
+  const x = imp.requireInput(ctx, 0, 'data');
+  const s = imp.shape(x);
+  let start = imp.attrInt(ctx, 'start', 0);
+  let end = imp.attrInt(ctx, 'end', s.length);
+  const clampIdx = (i: number) => Math.min(s.length, Math.max(0, i < 0 ? i + s.length : i));
+  start = clampIdx(start);
+  end = clampIdx(end);
+  const dims = s.slice(start, Math.max(start, end));
+  imp.g.addTensor({ name: out(ctx), dtype: 'i64', shape: [dims.length], data: BigInt64Array.from(dims.map((d) => BigInt(d))) });
+};
+
+const LOWERINGS: Record<string, Lowering> = {
+  Conv: conv,
+  MaxPool: pool('max'),
+  AveragePool: pool('average'),
+  GlobalAveragePool: globalAveragePool,
+  GlobalMaxPool: globalMaxPool,
+  Gemm: gemm,
+  MatMul: matMul,
+  Add: binary('add'),
+  Sub: binary('sub'),
+  Mul: binary('mul'),
+  Div: binary('div'),
+  Relu: relu,
+  Clip: clip,
+  LeakyRelu: leakyRelu,
+  Sigmoid: unary('sigmoid'),
+  Tanh: unary('tanh'),
+  HardSwish: unary('hard_swish'),
+  ReduceMean: reduceMean,
+  Concat: concat,
+  Pad: pad,
+  Transpose: transpose,
+  Reshape: reshape,
+  Flatten: flatten,
+  Squeeze: squeeze,
+  Unsqueeze: unsqueeze,
+  Softmax: softmax,
+  BatchNormalization: batchNormalization,
+  Identity: identity,
+  Dropout: dropout,
+  Constant: constant,
+  Cast: cast(false),
+  CastLike: cast(true),
+  Shape: shapeOp,
+};
+
+/** Lowers one ONNX node, or throws ConvertError naming it when the op is not supported. */
+export function lowerOnnxNode(imp: OnnxImporter, ctx: OnnxNodeContext): void {
+  const lower = LOWERINGS[ctx.opType];
+  if (!lower) imp.unsupported(ctx);
+  lower(imp, ctx);
+}
+
+export const SUPPORTED_ONNX_OPS = Object.keys(LOWERINGS);
