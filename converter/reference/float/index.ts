@@ -1,0 +1,51 @@
+// The f32 reference kernels by op. Data-movement kernels (concat, pad, transpose) and the dtype
+// conversions (quantize, dequantize) work for any dtype; the interpreter falls back to them for s8
+// nodes when int8Kernels has no kernel of its own for the op. `reshape` and `copy` are handled by
+// the interpreter itself (no data changes).
+import type { OpName } from '../../ir/graph.js';
+import type { RefKernel } from '../types.js';
+import { batch_norm_f32_ref } from './batch-norm.js';
+import { concat_ref } from './concat.js';
+import { conv2d_f32_ref } from './conv2d.js';
+import { depthwise_conv2d_f32_ref } from './depthwise-conv2d.js';
+import { add_f32_ref, div_f32_ref, mul_f32_ref, sub_f32_ref } from './elementwise-binary.js';
+import { clamp_f32_ref, hard_swish_f32_ref, leaky_relu_f32_ref, sigmoid_f32_ref, tanh_f32_ref } from './elementwise-unary.js';
+import { fully_connected_f32_ref } from './fully-connected.js';
+import { matmul_f32_ref } from './matmul.js';
+import { mean_f32_ref } from './mean.js';
+import { pad_ref } from './pad.js';
+import { average_pool2d_f32_ref, max_pool2d_f32_ref } from './pool2d.js';
+import { dequantize_ref, quantize_ref } from './quantize.js';
+import { softmax_f32_ref } from './softmax.js';
+import { transpose_ref } from './transpose.js';
+
+export { outputShapeFns } from './output-shapes.js';
+
+export const floatKernels: Partial<Record<OpName, RefKernel>> = {
+  conv2d: conv2d_f32_ref,
+  depthwise_conv2d: depthwise_conv2d_f32_ref,
+  fully_connected: fully_connected_f32_ref,
+  matmul: matmul_f32_ref,
+  add: add_f32_ref,
+  sub: sub_f32_ref,
+  mul: mul_f32_ref,
+  div: div_f32_ref,
+  clamp: clamp_f32_ref,
+  leaky_relu: leaky_relu_f32_ref,
+  sigmoid: sigmoid_f32_ref,
+  tanh: tanh_f32_ref,
+  hard_swish: hard_swish_f32_ref,
+  max_pool2d: max_pool2d_f32_ref,
+  average_pool2d: average_pool2d_f32_ref,
+  mean: mean_f32_ref,
+  concat: concat_ref,
+  pad: pad_ref,
+  transpose: transpose_ref,
+  softmax: softmax_f32_ref,
+  quantize: quantize_ref,
+  dequantize: dequantize_ref,
+  batch_norm: batch_norm_f32_ref,
+};
+
+/** Ops whose float kernel is dtype-generic, so it also runs s8 nodes that int8Kernels lacks. */
+export const dtypeGenericOps: ReadonlySet<OpName> = new Set<OpName>(['concat', 'pad', 'transpose', 'quantize', 'dequantize']);
