@@ -1,0 +1,321 @@
+// Serializes a planned graph into one .mote blob, laid out exactly as format/format.ts describes:
+// header, tensor table, op table (the schedule), index words, param words, weights, metadata, with
+// a CRC-32 over everything after the CRC field. docs/FORMAT.md is the prose spec.
+import * as F from '../../format/format.js';
+import { opcodeOf } from '../../host/opcodes.js';
+import { ConvertError } from '../errors.js';
+import type { DType, Graph, Node, Tensor, TensorData } from '../ir/graph.js';
+import type { MemoryPlan } from '../plan/types.js';
+import { crc32 } from './crc32.js';
+import { converterIdentity, type IoMeta } from './metadata.js';
+import { lowerParams } from './params.js';
+
+export { crc32 } from './crc32.js';
+export { writeFileAtomic } from './write-file.js';
+export { f32Bits, lowerParams } from './params.js';
+
+const DTYPE_CODE: Partial<Record<DType, number>> = {
+  f32: F.DTYPE_F32,
+  s8: F.DTYPE_S8,
+  s32: F.DTYPE_S32,
+  u8: F.DTYPE_U8,
+  s16: F.DTYPE_S16,
+};
+const DTYPE_SIZE: Record<number, number> = {
+  [F.DTYPE_F32]: 4,
+  [F.DTYPE_S8]: 1,
+  [F.DTYPE_S32]: 4,
+  [F.DTYPE_U8]: 1,
+  [F.DTYPE_S16]: 2,
+};
+type DataClass = Float32ArrayConstructor | Int8ArrayConstructor | Int32ArrayConstructor | Uint8ArrayConstructor | Int16ArrayConstructor;
+const DATA_CLASS: Record<number, DataClass> = {
+  [F.DTYPE_F32]: Float32Array,
+  [F.DTYPE_S8]: Int8Array,
+  [F.DTYPE_S32]: Int32Array,
+  [F.DTYPE_U8]: Uint8Array,
+  [F.DTYPE_S16]: Int16Array,
+};
+
+const EMPTY = '';
+
+interface TensorRecord {
+  name: string;
+  dtype: number;
+  shape: number[];
+  storage: number;
+  offset: number;
+  byteSize: number;
+  scale: number;
+  zeroPoint: number;
+}
+
+interface OpRecord {
+  node: Node;
+  opcode: number;
+  flags: number;
+  inputs: number[];
+  outputs: number[];
+  params: number[];
+  scratch: number;
+}
+
+const align = (n: number) => Math.ceil(n / F.SECTION_ALIGN) * F.SECTION_ALIGN;
+
+export function emitBlob(g: Graph, plan: MemoryPlan, meta: Record<string, unknown> = {}): Uint8Array {
+  const lookup = (name: string): Tensor => {
+    const t = plan.extraTensors.get(name) ?? g.tensors.get(name);
+    if (!t) throw new ConvertError(`emit: no tensor named '${name}' (was the graph changed after planning?)`);
+    return t;
+  };
+
+  // ---- Tensor table and weights layout, in first-reference order.
+  const records: TensorRecord[] = [];
+  const ids = new Map<string, number>();
+  const weightOffsets = new Map<string, number>(); // constant name → offset in the weights section
+  const weightData: { offset: number; data: TensorData }[] = [];
+  let weightsSize = 0;
+
+  const placeConstant = (t: Tensor, dtype: number): number => {
+    const known = weightOffsets.get(t.name);
+    if (known !== undefined) return known;
+    const data = t.data!;
+    const n = t.shape.reduce((a, b) => a * b, 1);
+    if (!(data instanceof DATA_CLASS[dtype]) || data.length !== n) {
+      throw new ConvertError(
+        `emit: constant '${t.name}' (${t.dtype}[${t.shape}]) holds ${data.constructor.name}(${data.length}); ` +
+          `expected ${DATA_CLASS[dtype].name}(${n})`,
+      );
+    }
+    const offset = align(weightsSize);
+    weightsSize = offset + data.byteLength;
+    weightOffsets.set(t.name, offset);
+    weightData.push({ offset, data });
+    return offset;
+  };
+
+  const tensorId = (name: string, user: string): number => {
+    const known = ids.get(name);
+    if (known !== undefined) return known;
+    const rec = name === EMPTY ? emptyRecord() : describeTensor(name, user);
+    ids.set(name, records.length);
+    records.push(rec);
+    return records.length - 1;
+  };
+
+  const emptyRecord = (): TensorRecord => ({
+    name: EMPTY,
+    dtype: F.DTYPE_U8,
+    shape: [],
+    storage: F.STORAGE_EMPTY,
+    offset: 0,
+    byteSize: 0,
+    scale: 0,
+    zeroPoint: 0,
+  });
+
+  const describeTensor = (name: string, user: string): TensorRecord => {
+    const t = lookup(name);
+    const dtype = DTYPE_CODE[t.dtype];
+    if (dtype === undefined) {
+      throw new ConvertError(`emit: tensor '${name}' (used by ${user}) has dtype ${t.dtype}, which blobs cannot hold`);
+    }
+    if (t.shape.length > F.MAX_RANK) {
+      throw new ConvertError(`emit: tensor '${name}' (used by ${user}) has rank ${t.shape.length} > ${F.MAX_RANK}`);
+    }
+    let numel = 1;
+    for (const d of t.shape) {
+      if (!Number.isInteger(d) || d <= 0) {
+        throw new ConvertError(`emit: tensor '${name}' (used by ${user}) has shape [${t.shape}]; dims must be positive`);
+      }
+      numel *= d;
+    }
+    const byteSize = numel * DTYPE_SIZE[dtype];
+    if (byteSize > 0xffffffff) throw new ConvertError(`emit: tensor '${name}' is ${byteSize} bytes, over 4 GiB`);
+    const q = t.quant;
+    const perTensor = q !== undefined && q.scale.length === 1;
+    const rec: TensorRecord = {
+      name,
+      dtype,
+      shape: [...t.shape],
+      storage: F.STORAGE_ARENA,
+      offset: 0,
+      byteSize,
+      // Per-axis params live in the node's multiplier/shift tensors; the record holds 0, 0.
+      scale: perTensor ? q.scale[0] : 0,
+      zeroPoint: perTensor ? q.zeroPoint[0] : 0,
+    };
+    const constRoot = t.data !== undefined ? name : plan.weightAliases.get(name);
+    if (constRoot !== undefined) {
+      const root = lookup(constRoot);
+      rec.storage = F.STORAGE_WEIGHTS;
+      rec.offset = placeConstant(root, DTYPE_CODE[root.dtype] ?? dtype);
+      return rec;
+    }
+    const placed = plan.buffers.get(name);
+    if (!placed) throw new ConvertError(`emit: tensor '${name}' (used by ${user}) has no arena placement in the plan`);
+    if (placed.size !== byteSize) {
+      throw new ConvertError(`emit: tensor '${name}' is ${byteSize} bytes but was planned as ${placed.size}`);
+    }
+    rec.offset = placed.offset;
+    return rec;
+  };
+
+  if (plan.outputs.length !== g.outputs.length) {
+    throw new ConvertError(`emit: the plan has ${plan.outputs.length} outputs, the graph ${g.outputs.length} (plan is stale)`);
+  }
+  for (const name of g.inputs) {
+    if (g.isConstant(name)) throw new ConvertError(`emit: graph input '${name}' is a constant`);
+    tensorId(name, 'the graph inputs');
+  }
+
+  // ---- Ops (the schedule).
+  const ops: OpRecord[] = plan.steps.map((node) => {
+    const opcode = opcodeOf(node.op);
+    if (node.op === 'reshape' || node.op === 'batch_norm' || opcode === undefined) {
+      // lowerParams names the problem (IR-only or unknown op).
+      lowerParams(node, lookup);
+      throw new ConvertError(`emit: node '${node.name}' has op '${node.op}', which has no opcode`);
+    }
+    const user = `node '${node.name}'`;
+    const inputs = node.inputs.map((n) => tensorId(n, user));
+    const outputs = node.outputs.map((n) => {
+      if (n === EMPTY) throw new ConvertError(`emit: node '${node.name}' has an unnamed output`);
+      const id = tensorId(n, user);
+      if (records[id].storage !== F.STORAGE_ARENA) {
+        throw new ConvertError(`emit: node '${node.name}' writes '${n}', which is not an arena tensor`);
+      }
+      return id;
+    });
+    const scratchInfo = plan.scratch.get(node.name);
+    const scratch = scratchInfo ? tensorId(scratchInfo.tensorName, user) : -1;
+    return {
+      node,
+      opcode,
+      flags: plan.inPlace.has(node.name) ? F.OPF_IN_PLACE : 0,
+      inputs,
+      outputs,
+      params: lowerParams(node, lookup),
+      scratch,
+    };
+  });
+  const outputIds = plan.outputs.map((name) => {
+    const id = tensorId(name, 'the graph outputs');
+    if (records[id].storage !== F.STORAGE_ARENA) throw new ConvertError(`emit: graph output '${name}' is not in the arena`);
+    return id;
+  });
+  const inputIds = g.inputs.map((name) => ids.get(name)!);
+
+  // ---- Index and param words.
+  const index: number[] = [];
+  const params: number[] = [];
+  const opIo: { io: number; params: number }[] = [];
+  for (const op of ops) {
+    opIo.push({ io: index.length, params: params.length });
+    index.push(...op.inputs, ...op.outputs);
+    params.push(...op.params);
+  }
+  const inputsIndex = index.length;
+  index.push(...inputIds);
+  const outputsIndex = index.length;
+  index.push(...outputIds);
+
+  // ---- Metadata.
+  const ioMeta = (name: string, displayName: string): IoMeta => {
+    const t = lookup(name);
+    const q = t.quant;
+    const perTensor = q !== undefined && q.scale.length === 1;
+    return {
+      name: displayName,
+      dtype: t.dtype,
+      shape: [...t.shape],
+      scale: perTensor ? q.scale[0] : 0,
+      zeroPoint: perTensor ? q.zeroPoint[0] : 0,
+    };
+  };
+  const metaJson = {
+    ...meta,
+    converter: converterIdentity(),
+    formatVersion: F.FORMAT_VERSION,
+    sourceName: g.meta.sourceName ?? null,
+    sourceFormat: g.meta.sourceFormat ?? null,
+    sourceHash: g.meta.sourceHash ?? null,
+    inputs: g.inputs.map((n) => ioMeta(n, n)),
+    outputs: plan.outputs.map((n, i) => ioMeta(n, g.outputs[i] ?? n)),
+    tensors: records.map((r) => r.name),
+    ops: ops.map((o) => o.node.name),
+    ...(g.meta.labels ? { labels: g.meta.labels } : {}),
+  };
+  const metaBytes = new TextEncoder().encode(JSON.stringify(metaJson));
+
+  // ---- Layout.
+  const tensorTableOffset = align(F.HEADER_SIZE);
+  const opTableOffset = align(tensorTableOffset + records.length * F.TENSOR_RECORD_SIZE);
+  const indexOffset = align(opTableOffset + ops.length * F.OP_RECORD_SIZE);
+  const paramsOffset = align(indexOffset + index.length * 4);
+  const weightsOffset = align(paramsOffset + params.length * 4);
+  const metaOffset = align(weightsOffset + weightsSize);
+  const totalSize = metaOffset + metaBytes.length;
+
+  const blob = new Uint8Array(totalSize);
+  const view = new DataView(blob.buffer);
+  const u32 = (at: number, v: number) => view.setUint32(at, v, true);
+
+  u32(F.H_MAGIC, F.MAGIC);
+  u32(F.H_VERSION, F.FORMAT_VERSION);
+  u32(F.H_FLAGS, F.FLAG_NONE);
+  u32(F.H_TOTAL_SIZE, totalSize);
+  u32(F.H_HEADER_SIZE, F.HEADER_SIZE);
+  u32(F.H_ARENA_SIZE, plan.arenaSize);
+  u32(F.H_ARENA_LOWER_BOUND, plan.lowerBound);
+  u32(F.H_TENSOR_COUNT, records.length);
+  u32(F.H_TENSOR_TABLE_OFFSET, tensorTableOffset);
+  u32(F.H_OP_COUNT, ops.length);
+  u32(F.H_OP_TABLE_OFFSET, opTableOffset);
+  u32(F.H_INDEX_OFFSET, indexOffset);
+  u32(F.H_INDEX_COUNT, index.length);
+  u32(F.H_PARAMS_OFFSET, paramsOffset);
+  u32(F.H_PARAMS_COUNT, params.length);
+  u32(F.H_WEIGHTS_OFFSET, weightsOffset);
+  u32(F.H_WEIGHTS_SIZE, weightsSize);
+  u32(F.H_META_OFFSET, metaOffset);
+  u32(F.H_META_SIZE, metaBytes.length);
+  u32(F.H_INPUT_COUNT, inputIds.length);
+  u32(F.H_INPUTS_INDEX, inputsIndex);
+  u32(F.H_OUTPUT_COUNT, outputIds.length);
+  u32(F.H_OUTPUTS_INDEX, outputsIndex);
+
+  records.forEach((r, i) => {
+    const at = tensorTableOffset + i * F.TENSOR_RECORD_SIZE;
+    view.setUint8(at + F.T_DTYPE, r.dtype);
+    view.setUint8(at + F.T_RANK, r.shape.length);
+    view.setUint8(at + F.T_STORAGE, r.storage);
+    view.setUint8(at + F.T_FLAGS, 0);
+    for (let d = 0; d < F.MAX_RANK; d++) view.setInt32(at + F.T_DIMS + 4 * d, d < r.shape.length ? r.shape[d] : 1, true);
+    u32(at + F.T_OFFSET, r.offset);
+    u32(at + F.T_BYTE_SIZE, r.byteSize);
+    view.setFloat32(at + F.T_SCALE, r.scale, true);
+    view.setInt32(at + F.T_ZERO_POINT, r.zeroPoint, true);
+    u32(at + F.T_RESERVED, 0);
+  });
+  ops.forEach((op, i) => {
+    const at = opTableOffset + i * F.OP_RECORD_SIZE;
+    view.setUint16(at + F.O_OPCODE, op.opcode, true);
+    view.setUint16(at + F.O_FLAGS, op.flags, true);
+    view.setUint16(at + F.O_INPUT_COUNT, op.inputs.length, true);
+    view.setUint16(at + F.O_OUTPUT_COUNT, op.outputs.length, true);
+    u32(at + F.O_IO_INDEX, opIo[i].io);
+    u32(at + F.O_PARAMS_INDEX, opIo[i].params);
+    u32(at + F.O_PARAMS_COUNT, op.params.length);
+    view.setInt32(at + F.O_SCRATCH_TENSOR, op.scratch, true);
+  });
+  index.forEach((w, i) => u32(indexOffset + 4 * i, w));
+  params.forEach((w, i) => view.setInt32(paramsOffset + 4 * i, w, true));
+  for (const { offset, data } of weightData) {
+    // Typed arrays are little-endian on every platform Node runs on, which is the blob's order.
+    blob.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), weightsOffset + offset);
+  }
+  blob.set(metaBytes, metaOffset);
+  u32(F.H_CRC32, crc32(blob, F.CRC_START, totalSize));
+  return blob;
+}

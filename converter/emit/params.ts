@@ -1,0 +1,248 @@
+// Lowers one node's attributes (and, for int8 nodes, its `node.int8` parameters) into the i32 param
+// words of its op record, in exactly the order format/format.ts lists for the opcode.
+//
+// Float ops store f32 values as raw bits. An op runs in int8 when its first input is s8 — the same
+// rule the runtime uses to pick a kernel — and then its activation bounds are quantized integers.
+import { PAD_MODE_CONSTANT, PAD_MODE_EDGE, PAD_MODE_REFLECT, PAD_MODE_WRAP } from '../../format/format.js';
+import { ConvertError } from '../errors.js';
+import type {
+  Activation,
+  ActivationAttrs,
+  ClampAttrs,
+  ConcatAttrs,
+  Conv2dAttrs,
+  DepthwiseConv2dAttrs,
+  Int8Params,
+  LeakyReluAttrs,
+  MeanAttrs,
+  Node,
+  PadAttrs,
+  PadMode,
+  Pool2dAttrs,
+  SoftmaxAttrs,
+  Tensor,
+  TransposeAttrs,
+} from '../ir/graph.js';
+
+const F32 = new Float32Array(1);
+const F32_BITS = new Int32Array(F32.buffer);
+
+/** The raw IEEE-754 bits of `v` rounded to f32, as an i32 word. */
+export function f32Bits(v: number): number {
+  F32[0] = v;
+  return F32_BITS[0];
+}
+
+const PAD_MODES: Record<PadMode, number> = {
+  constant: PAD_MODE_CONSTANT,
+  edge: PAD_MODE_EDGE,
+  reflect: PAD_MODE_REFLECT,
+  wrap: PAD_MODE_WRAP,
+};
+
+type Lookup = (name: string) => Tensor;
+
+function where(node: Node): string {
+  return `${node.op} node '${node.name}'${node.source ? ` (from ${node.source})` : ''}`;
+}
+
+function fail(node: Node, msg: string): never {
+  throw new ConvertError(`emit: ${where(node)}: ${msg}`);
+}
+
+function int(node: Node, what: string, v: unknown, min = -0x80000000, max = 0x7fffffff): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    fail(node, `${what} is ${String(v)}; expected an integer in [${min}, ${max}]`);
+  }
+  return v;
+}
+
+function ints(node: Node, what: string, v: unknown, length: number, min?: number): number[] {
+  if (!Array.isArray(v) || v.length !== length) fail(node, `${what} must have ${length} entries, got ${JSON.stringify(v)}`);
+  return v.map((x, i) => int(node, `${what}[${i}]`, x, min));
+}
+
+function rankOf(lookup: Lookup, name: string): number {
+  return lookup(name).shape.length;
+}
+
+function normAxis(node: Node, axis: unknown, rank: number): number {
+  const a = int(node, 'axis', axis, -rank, rank - 1);
+  return a < 0 ? a + rank : a;
+}
+
+function actF32(act: Activation | undefined): number[] {
+  return [f32Bits(act?.min ?? -Infinity), f32Bits(act?.max ?? Infinity)];
+}
+
+/** Quantizes a real value with the tensor's per-tensor params, saturating to s8. */
+function quantizeS8(node: Node, t: Tensor, v: number): number {
+  if (v === Infinity) return 127;
+  if (v === -Infinity) return -128;
+  const q = t.quant;
+  if (!q || q.scale.length !== 1 || !(q.scale[0] > 0)) {
+    fail(node, `tensor '${t.name}' needs per-tensor quantization to express ${v} in int8`);
+  }
+  return Math.max(-128, Math.min(127, Math.round(v / q.scale[0]) + q.zeroPoint[0]));
+}
+
+/** s8 act_min, act_max: node.int8 when the quantizer set them, else the float activation quantized
+ * with the output's params, else the full int8 range. */
+function actS8(node: Node, lookup: Lookup, act: Activation | undefined): number[] {
+  const p = node.int8 ?? {};
+  const out = lookup(node.outputs[0]);
+  const lo = p.actMin ?? (act ? quantizeS8(node, out, act.min) : -128);
+  const hi = p.actMax ?? (act ? quantizeS8(node, out, act.max) : 127);
+  int(node, 'int8 act_min', lo, -128, 127);
+  int(node, 'int8 act_max', hi, -128, 127);
+  if (lo > hi) fail(node, `int8 act_min ${lo} > act_max ${hi}`);
+  return [lo, hi];
+}
+
+function need(node: Node, field: keyof Int8Params, min?: number, max?: number): number {
+  const v = node.int8?.[field];
+  if (v === undefined) fail(node, `int8 node lacks int8.${field} (set by the quantizer)`);
+  return int(node, `int8.${field}`, v, min, max);
+}
+
+const mult = (node: Node, f: keyof Int8Params) => need(node, f, 0);
+const shift = (node: Node, f: keyof Int8Params) => need(node, f, -31, 31);
+
+function pool(node: Node, lookup: Lookup, s8: boolean): number[] {
+  const a = node.attrs as Pool2dAttrs;
+  return [
+    ...ints(node, 'kernel', a.kernel, 2, 1),
+    ...ints(node, 'strides', a.strides, 2, 1),
+    ...ints(node, 'dilations', a.dilations, 2, 1),
+    ...ints(node, 'pads', a.pads, 4, 0),
+    a.countIncludePad ? 1 : 0,
+    ...(s8 ? actS8(node, lookup, a.activation) : actF32(a.activation)),
+  ];
+}
+
+/** The param words of `node`. `lookup` resolves tensor names (graph tensors and planner-made ones). */
+export function lowerParams(node: Node, lookup: Lookup): number[] {
+  const first = node.inputs[0] ? lookup(node.inputs[0]) : undefined;
+  const s8 = first?.dtype === 's8';
+  const floatOnly = () => {
+    if (s8) fail(node, `has no int8 form in the runtime (lower it to a lut or keep it in f32)`);
+  };
+  switch (node.op) {
+    case 'conv2d': {
+      const a = node.attrs as Conv2dAttrs;
+      return [
+        ...ints(node, 'strides', a.strides, 2, 1),
+        ...ints(node, 'dilations', a.dilations, 2, 1),
+        ...ints(node, 'pads', a.pads, 4, 0),
+        int(node, 'group', a.group, 1),
+        ...(s8 ? actS8(node, lookup, a.activation) : actF32(a.activation)),
+      ];
+    }
+    case 'depthwise_conv2d': {
+      const a = node.attrs as DepthwiseConv2dAttrs;
+      return [
+        ...ints(node, 'strides', a.strides, 2, 1),
+        ...ints(node, 'dilations', a.dilations, 2, 1),
+        ...ints(node, 'pads', a.pads, 4, 0),
+        int(node, 'depthMultiplier', a.depthMultiplier, 1),
+        ...(s8 ? actS8(node, lookup, a.activation) : actF32(a.activation)),
+      ];
+    }
+    case 'fully_connected': {
+      const a = node.attrs as ActivationAttrs;
+      return s8 ? actS8(node, lookup, a.activation) : actF32(a.activation);
+    }
+    case 'matmul':
+      floatOnly();
+      return [];
+    case 'add':
+    case 'sub': {
+      const a = node.attrs as ActivationAttrs;
+      if (!s8) return actF32(a.activation);
+      return [
+        need(node, 'leftShift', 0, 31),
+        mult(node, 'aMult'),
+        shift(node, 'aShift'),
+        mult(node, 'bMult'),
+        shift(node, 'bShift'),
+        mult(node, 'outMult'),
+        shift(node, 'outShift'),
+        ...actS8(node, lookup, a.activation),
+      ];
+    }
+    case 'mul': {
+      const a = node.attrs as ActivationAttrs;
+      if (!s8) return actF32(a.activation);
+      return [mult(node, 'outMult'), shift(node, 'outShift'), ...actS8(node, lookup, a.activation)];
+    }
+    case 'div':
+      floatOnly();
+      return actF32((node.attrs as ActivationAttrs).activation);
+    case 'clamp': {
+      const a = node.attrs as ClampAttrs;
+      if (s8) return actS8(node, lookup, { min: a.min, max: a.max });
+      if (!(a.min <= a.max)) fail(node, `clamp min ${a.min} > max ${a.max}`);
+      return [f32Bits(a.min), f32Bits(a.max)];
+    }
+    case 'leaky_relu': {
+      floatOnly();
+      const alpha = (node.attrs as LeakyReluAttrs).alpha;
+      if (typeof alpha !== 'number' || Number.isNaN(alpha)) fail(node, `alpha is ${String(alpha)}`);
+      return [f32Bits(alpha)];
+    }
+    case 'sigmoid':
+    case 'tanh':
+    case 'hard_swish':
+      floatOnly();
+      return [];
+    case 'lut': {
+      const table = node.inputs[1] ? lookup(node.inputs[1]) : undefined;
+      if (!s8 || !table || table.dtype !== 's8' || table.shape.reduce((x, y) => x * y, 1) !== 256) {
+        fail(node, `lut needs an s8 input and an s8[256] table`);
+      }
+      return [];
+    }
+    case 'max_pool2d':
+    case 'average_pool2d':
+      return pool(node, lookup, s8);
+    case 'mean': {
+      const rank = first ? first.shape.length : 0;
+      let mask = 0;
+      for (const ax of (node.attrs as MeanAttrs).axes ?? []) mask |= 1 << normAxis(node, ax, rank);
+      return s8 ? [mask, mult(node, 'outMult'), shift(node, 'outShift')] : [mask];
+    }
+    case 'concat':
+      return [normAxis(node, (node.attrs as ConcatAttrs).axis, rankOf(lookup, node.outputs[0]))];
+    case 'pad': {
+      const a = node.attrs as PadAttrs;
+      const rank = first ? first.shape.length : 0;
+      const mode = PAD_MODES[a.mode];
+      if (mode === undefined) fail(node, `unknown pad mode '${String(a.mode)}'`);
+      const value = s8 ? quantizeS8(node, lookup(node.outputs[0]), a.value ?? 0) : f32Bits(a.value ?? 0);
+      return [mode, value, ...ints(node, 'begin', a.begin, rank, 0), ...ints(node, 'end', a.end, rank, 0)];
+    }
+    case 'transpose': {
+      const rank = first ? first.shape.length : 0;
+      const perm = ints(node, 'perm', (node.attrs as TransposeAttrs).perm, rank, 0);
+      if (new Set(perm).size !== rank || perm.some((p) => p >= rank)) fail(node, `perm [${perm}] is not a permutation`);
+      return perm;
+    }
+    case 'softmax': {
+      const a = node.attrs as SoftmaxAttrs;
+      const axis = normAxis(node, a.axis, first ? first.shape.length : 0);
+      if (!s8) return [axis, f32Bits(a.beta ?? 1)];
+      return [axis, need(node, 'inputMultiplier', 0), need(node, 'inputLeftShift', -31, 31), need(node, 'diffMin')];
+    }
+    case 'quantize':
+    case 'dequantize':
+    case 'copy':
+      return [];
+    case 'requantize':
+      return [mult(node, 'outMult'), shift(node, 'outShift')];
+    case 'reshape':
+    case 'batch_norm':
+      fail(node, `is an IR-only op; it must be folded or lowered before emission`);
+    default:
+      fail(node, `unknown op`);
+  }
+}
