@@ -1,0 +1,168 @@
+// Integer fixed-point arithmetic exactly as TFLite Micro's default (double-rounding) build computes
+// it: gemmlowp's SaturatingRoundingDoublingHighMul / RoundingDivideByPOT / exp / reciprocal and
+// TFLite's MultiplyByQuantizedMultiplier family. These are the oracle for the runtime's int8
+// kernels, so every function here is bit-exact int32 arithmetic (wrapping where C++ wraps).
+//
+// JS numbers hold integers exactly only up to 2^53, and the int32 x int32 product needs 62 bits, so
+// srdhm splits one factor into 16-bit halves; each partial product stays below 2^47 and is exact.
+
+export const INT32_MIN = -2147483648;
+export const INT32_MAX = 2147483647;
+const TWO_31 = 2147483648;
+
+/**
+ * gemmlowp SaturatingRoundingDoublingHighMul (ARM VQRDMULH): (a*b + nudge) / 2^31 truncated toward
+ * zero, nudge = 2^30 for a*b >= 0 and 1 - 2^30 otherwise; INT32_MIN * INT32_MIN saturates to INT32_MAX.
+ */
+export function srdhm(a: number, b: number): number {
+  if (a === INT32_MIN && b === INT32_MIN) return INT32_MAX;
+  // a*b = p1 * 2^16 + p0 with bl in [0, 2^16) and bh in [-2^15, 2^15).
+  const bl = b & 0xffff;
+  const bh = (b - bl) / 65536;
+  const p1 = a * bh; // |p1| < 2^46, exact
+  const p0 = a * bl; // |p0| < 2^47, exact
+  // p1 * 2^16 = q1 * 2^31 + r1 * 2^16 with r1 in [0, 2^15).
+  const q1 = Math.floor(p1 / 32768);
+  const r1 = p1 - q1 * 32768;
+  const negative = (a < 0 && b > 0) || (a > 0 && b < 0);
+  const s = r1 * 65536 + p0 + (negative ? 1 - (1 << 30) : 1 << 30); // |s| < 2^48, exact
+  const fl = Math.floor(s / TWO_31);
+  const rem = s - fl * TWO_31;
+  // floor((ab+nudge)/2^31) = q1 + fl; C++ integer division truncates toward zero instead.
+  return q1 + fl + (negative && rem !== 0 ? 1 : 0);
+}
+
+/** gemmlowp RoundingDivideByPOT: arithmetic right shift by `exponent` (0..31), rounding half away from zero. */
+export function roundingDivideByPOT(x: number, exponent: number): number {
+  if (exponent === 0) return x | 0;
+  const mask = exponent === 31 ? 0x7fffffff : (1 << exponent) - 1;
+  const remainder = x & mask;
+  const threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+  return ((x >> exponent) + (remainder > threshold ? 1 : 0)) | 0;
+}
+
+/**
+ * gemmlowp SaturatingRoundingMultiplyByPOT<exponent>: a saturating left shift for exponent > 0, a
+ * rounding right shift for exponent < 0.
+ */
+export function saturatingRoundingMultiplyByPOT(x: number, exponent: number): number {
+  if (exponent === 0) return x;
+  if (exponent < 0) return roundingDivideByPOT(x, -exponent);
+  const threshold = (1 << (31 - exponent)) - 1;
+  if (x > threshold) return INT32_MAX;
+  if (x < -threshold) return INT32_MIN;
+  return x << exponent;
+}
+
+/** TFLite MultiplyByQuantizedMultiplier (double rounding): x * mult * 2^(shift-31), shift > 0 left. */
+export function multiplyByQuantizedMultiplier(x: number, multiplier: number, shift: number): number {
+  const left = shift > 0 ? shift : 0;
+  const right = shift > 0 ? 0 : -shift;
+  return roundingDivideByPOT(srdhm(Math.imul(x, 1 << left), multiplier), right);
+}
+
+/** TFLite MultiplyByQuantizedMultiplierSmallerThanOneExp (shift <= 0). */
+export function multiplyByQuantizedMultiplierSmallerThanOneExp(x: number, multiplier: number, leftShift: number): number {
+  return roundingDivideByPOT(srdhm(x, multiplier), -leftShift);
+}
+
+/** TFLite MultiplyByQuantizedMultiplierGreaterThanOne (shift >= 0). */
+export function multiplyByQuantizedMultiplierGreaterThanOne(x: number, multiplier: number, leftShift: number): number {
+  return srdhm(Math.imul(x, 1 << leftShift), multiplier);
+}
+
+/** gemmlowp RoundingHalfSum for int32: (a + b + sign) / 2, truncated toward zero. */
+export function roundingHalfSum(a: number, b: number): number {
+  const sum = a + b; // exact in float64
+  return Math.trunc((sum + (sum >= 0 ? 1 : -1)) / 2);
+}
+
+/** Raw value of FixedPoint<int32, integerBits>::One(). */
+function fixedOne(integerBits: number): number {
+  return integerBits === 0 ? INT32_MAX : 1 << (31 - integerBits);
+}
+
+/** gemmlowp exp_on_interval_between_negative_one_quarter_and_0_excl, Q0.31 in and out. */
+export function expOnIntervalBetweenNegativeOneQuarterAnd0Excl(a: number): number {
+  const constantTerm = 1895147668; // exp(-1/8)
+  const constant1Over3 = 715827883;
+  const x = (a + (1 << 28)) | 0; // a + 1/8
+  const x2 = srdhm(x, x);
+  const x3 = srdhm(x2, x);
+  const x4 = srdhm(x2, x2);
+  const x4Over4 = saturatingRoundingMultiplyByPOT(x4, -2);
+  const poly = saturatingRoundingMultiplyByPOT((srdhm((x4Over4 + x3) | 0, constant1Over3) + x2) | 0, -1);
+  return (constantTerm + srdhm(constantTerm, (x + poly) | 0)) | 0;
+}
+
+// exp(-2^k) in Q0.31 for k = -2..4: the barrel shifter of exp_on_negative_values.
+const EXP_BARREL: ReadonlyArray<[number, number]> = [
+  [-2, 1672461947],
+  [-1, 1302514674],
+  [0, 790015084],
+  [1, 290630308],
+  [2, 39332535],
+  [3, 720401],
+  [4, 242],
+];
+
+/** gemmlowp exp_on_negative_values: `a` is FixedPoint<int32, integerBits> (a <= 0); result Q0.31. */
+export function expOnNegativeValues(a: number, integerBits: number): number {
+  const fractionalBits = 31 - integerBits;
+  const oneQuarter = 1 << (fractionalBits - 2);
+  const mask = oneQuarter - 1;
+  const aModQuarterMinusOneQuarter = ((a & mask) - oneQuarter) | 0;
+  let result = expOnIntervalBetweenNegativeOneQuarterAnd0Excl(
+    saturatingRoundingMultiplyByPOT(aModQuarterMinusOneQuarter, integerBits),
+  );
+  const remainder = (aModQuarterMinusOneQuarter - a) | 0;
+  for (const [exponent, multiplier] of EXP_BARREL) {
+    if (integerBits > exponent) {
+      const shiftAmount = fractionalBits + exponent;
+      if (remainder & (1 << shiftAmount)) result = srdhm(result, multiplier);
+    }
+  }
+  if (integerBits > 5) {
+    const clamp = -(1 << (36 - integerBits)); // -32.0
+    if (a < clamp) result = 0;
+  }
+  if (a === 0) result = INT32_MAX;
+  return result;
+}
+
+/** gemmlowp one_over_one_plus_x_for_x_in_0_1: Q0.31 in and out, Newton-Raphson in Q2.29. */
+export function oneOverOnePlusXForXIn01(a: number): number {
+  const halfDenominator = roundingHalfSum(a, INT32_MAX);
+  const constant48Over17 = 1515870810;
+  const constantNeg32Over17 = -1010580540;
+  const oneQ2 = fixedOne(2);
+  let x = (constant48Over17 + srdhm(halfDenominator, constantNeg32Over17)) | 0;
+  for (let i = 0; i < 3; i++) {
+    const halfDenominatorTimesX = srdhm(halfDenominator, x);
+    const oneMinus = (oneQ2 - halfDenominatorTimesX) | 0;
+    x = (x + saturatingRoundingMultiplyByPOT(srdhm(x, oneMinus), 2)) | 0;
+  }
+  return saturatingRoundingMultiplyByPOT(x, 1);
+}
+
+/** Leading zeros of x read as uint32 (32 for 0). */
+export function countLeadingZeros32(x: number): number {
+  return Math.clz32(x);
+}
+
+/**
+ * TFLite GetReciprocal: for x in Q(xIntegerDigits), returns 1/x as a Q0.31 raw value scaled by
+ * 2^-numBitsOverUnit, and numBitsOverUnit.
+ */
+export function getReciprocal(x: number, xIntegerDigits: number): { reciprocal: number; numBitsOverUnit: number } {
+  const headroomPlusOne = Math.clz32(x);
+  const numBitsOverUnit = xIntegerDigits - headroomPlusOne;
+  const shifted = headroomPlusOne >= 32 ? 0 : (x << headroomPlusOne) >>> 0;
+  const shiftedSumMinusOne = (shifted - TWO_31) | 0;
+  return { reciprocal: oneOverOnePlusXForXIn01(shiftedSumMinusOne), numBitsOverUnit };
+}
+
+/** Saturates to int8. */
+export function clampS8(x: number): number {
+  return x < -128 ? -128 : x > 127 ? 127 : x;
+}

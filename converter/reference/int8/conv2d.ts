@@ -1,0 +1,59 @@
+// conv2d, s8 (TFLite Micro reference_integer_ops::ConvPerChannel): NHWC s8 input, s8 weights
+// [O,KH,KW,C/group] quantized per output channel (zero point 0), optional s32 bias [O], per-channel
+// Q31 multiplier and shift (inputs 3 and 4). Taps in the padding are skipped (they are real zero).
+//   acc = Σ w·(x − in_zp) (+ bias), int32 wrapping;  y = clamp(MBQM(acc, mult[o], shift[o]) + out_zp)
+import type { Conv2dAttrs } from '../../ir/graph.js';
+import { multiplyByQuantizedMultiplier } from '../fixedpoint.js';
+import { conv2dOutputShape } from '../float/conv2d.js';
+import type { RefKernel } from '../types.js';
+import { actBounds, checkMultiplier, optionalS32, perTensorQuant, requireS32, requireS8, requireS8Output } from './common.js';
+
+export const conv2d_s8_ref: RefKernel = (node, inputs, outputs) => {
+  const x = requireS8(node, inputs, 0, 'x');
+  const w = requireS8(node, inputs, 1, 'weights');
+  const [[n, oh, ow, o]] = conv2dOutputShape(node, [x.shape, w.shape]);
+  const bias = optionalS32(node, inputs, 2, 'bias', o);
+  const mult = requireS32(node, inputs, 3, 'multiplier', o).data;
+  const shift = requireS32(node, inputs, 4, 'shift', o).data;
+  for (let c = 0; c < o; c++) checkMultiplier(node, mult[c], shift[c], `channel ${c}`);
+  const inZp = perTensorQuant(node, x.quant, 'input x').zeroPoint;
+  const outZp = perTensorQuant(node, requireS8Output(node, outputs).quant, 'output').zeroPoint;
+  const [lo, hi] = actBounds(node);
+  const a = node.attrs as Conv2dAttrs;
+  const [, h, wd, c] = x.shape;
+  const [, kh, kw, cg] = w.shape;
+  const [sh, sw] = a.strides;
+  const [dh, dw] = a.dilations;
+  const [pt, pl] = a.pads;
+  const og = o / a.group;
+  const xd = x.data;
+  const wdata = w.data;
+  const out = new Int8Array(n * oh * ow * o);
+  let p = 0;
+  for (let b = 0; b < n; b++) {
+    for (let y = 0; y < oh; y++) {
+      for (let xo = 0; xo < ow; xo++) {
+        for (let oc = 0; oc < o; oc++) {
+          const cBase = Math.floor(oc / og) * cg;
+          let acc = 0;
+          for (let ky = 0; ky < kh; ky++) {
+            const iy = y * sh - pt + ky * dh;
+            if (iy < 0 || iy >= h) continue;
+            for (let kx = 0; kx < kw; kx++) {
+              const ix = xo * sw - pl + kx * dw;
+              if (ix < 0 || ix >= wd) continue;
+              const xBase = ((b * h + iy) * wd + ix) * c + cBase;
+              const wBase = ((oc * kh + ky) * kw + kx) * cg;
+              for (let ci = 0; ci < cg; ci++) acc = (acc + wdata[wBase + ci] * (xd[xBase + ci] - inZp)) | 0;
+            }
+          }
+          if (bias) acc = (acc + bias.data[oc]) | 0;
+          let v = multiplyByQuantizedMultiplier(acc, mult[oc], shift[oc]) + outZp;
+          v = v < lo ? lo : v > hi ? hi : v;
+          out[p++] = v;
+        }
+      }
+    }
+  }
+  return [out];
+};
