@@ -9,6 +9,7 @@ import type { AttrsByOp, DType, Node, OpName, TensorData } from '../ir/graph.js'
 import { inferNodeShapes } from '../ir/shapes.js';
 import { dtypeFromOnnx, onnxDtypeName, tensorFromProto, toNumber } from './onnx-tensor.js';
 import { lowerOnnxNode } from './onnx-ops.js';
+import { transposeData } from '../passes/util.js';
 
 const { onnx } = onnxProto;
 export type OnnxNode = onnxProto.onnx.INodeProto;
@@ -218,27 +219,6 @@ export class OnnxImporter {
     }
     return this.emit(ctx, 'transpose', [x], out, { perm }, { suffix });
   }
-}
-
-/** Row-major transpose of any typed array. */
-export function transposeData(data: TensorData, shape: number[], perm: number[]): { shape: number[]; data: TensorData } {
-  const rank = shape.length;
-  const outShape = perm.map((p) => shape[p]);
-  const inStrides = new Array<number>(rank).fill(1);
-  for (let i = rank - 2; i >= 0; i--) inStrides[i] = inStrides[i + 1] * shape[i + 1];
-  const n = data.length;
-  const out = new (data.constructor as { new (n: number): TensorData })(n);
-  const idx = new Array<number>(rank).fill(0);
-  for (let o = 0; o < n; o++) {
-    let src = 0;
-    for (let d = 0; d < rank; d++) src += idx[d] * inStrides[perm[d]];
-    (out as Float32Array)[o] = (data as Float32Array)[src];
-    for (let d = rank - 1; d >= 0; d--) {
-      if (++idx[d] < outShape[d]) break;
-      idx[d] = 0;
-    }
-  }
-  return { shape: outShape, data: out };
 }
 
 function defaultOpset(model: InstanceType<typeof onnx.ModelProto>): number {
