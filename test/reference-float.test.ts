@@ -490,9 +490,9 @@ describe('max_pool2d / average_pool2d', () => {
   it('a window entirely in the padding gives -Infinity (max, then clamped) and 0 (average)', () => {
     const x = f32([1, 1, 1, 1], [5]);
     const attrs = pool({ kernel: [1, 1], pads: [1, 0, 0, 0] });
-    expect(Array.from(runKernel('max_pool2d', attrs, [x]).data)).toEqual([-Infinity, 5]);
-    expect(Array.from(runKernel('max_pool2d', { ...attrs, activation: { min: 0, max: 6 } }, [x]).data)).toEqual([0, 5]);
-    expect(Array.from(runKernel('average_pool2d', attrs, [x]).data)).toEqual([0, 5]);
+    expect(Array.from(runKernel('max_pool2d', attrs, [x]).data as Float32Array)).toEqual([-Infinity, 5]);
+    expect(Array.from(runKernel('max_pool2d', { ...attrs, activation: { min: 0, max: 6 } }, [x]).data as Float32Array)).toEqual([0, 5]);
+    expect(Array.from(runKernel('average_pool2d', attrs, [x]).data as Float32Array)).toEqual([0, 5]);
   });
 });
 
@@ -574,7 +574,7 @@ describe('data movement: concat, pad, transpose', () => {
 
   it('pad follows numpy on the documented 1-D examples, including pads longer than the dim', () => {
     const x = f32([3], [1, 2, 3]);
-    const padded = (mode: 'reflect' | 'wrap' | 'edge', b: number, e: number) => Array.from(runKernel('pad', { mode, value: 0, begin: [b], end: [e] }, [x]).data);
+    const padded = (mode: 'reflect' | 'wrap' | 'edge', b: number, e: number) => Array.from(runKernel('pad', { mode, value: 0, begin: [b], end: [e] }, [x]).data as Float32Array);
     expect(padded('reflect', 2, 2)).toEqual([3, 2, 1, 2, 3, 2, 1]); // numpy.pad([1,2,3], 2, 'reflect')
     expect(padded('wrap', 2, 2)).toEqual([2, 3, 1, 2, 3, 1, 2]);
     expect(padded('edge', 1, 2)).toEqual([1, 1, 2, 3, 3, 3]);
