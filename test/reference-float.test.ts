@@ -431,9 +431,11 @@ describe('unary activations', () => {
   it('hard_swish is x*relu6(x+3)/6 and clamp is min(max(x, lo), hi)', () => {
     const hs = runKernel('hard_swish', {}, [x]).data as Float32Array;
     const cl = runKernel('clamp', { min: -2, max: 0.25 }, [x]).data as Float32Array;
+    const inverted = runKernel('clamp', { min: 1, max: -1 }, [x]).data as Float32Array; // numpy.clip: max wins
     (x.data as Float32Array).forEach((v, i) => {
       expect(hs[i]).toBe(Math.fround((v * Math.min(Math.max(v + 3, 0), 6)) / 6));
       expect(cl[i]).toBe(Math.min(Math.max(v, -2), 0.25));
+      expect(inverted[i]).toBe(Math.min(Math.max(v, 1), -1));
     });
   });
 });

@@ -144,9 +144,13 @@ export function activationBounds(activation: Activation | undefined): [number, n
   return activation ? [activation.min, activation.max] : [-Infinity, Infinity];
 }
 
-/** Clamps `x` into [lo, hi]; NaN stays NaN. */
+/**
+ * min(max(x, lo), hi), as numpy.clip and ONNX Clip: when lo > hi the result is hi. NaN stays NaN
+ * (as WASM's f32.min/f32.max give).
+ */
 export function clampTo(x: number, lo: number, hi: number): number {
-  return x < lo ? lo : x > hi ? hi : x;
+  const y = x < lo ? lo : x;
+  return y > hi ? hi : y;
 }
 
 /** Integer range of a quantized dtype. */
