@@ -247,6 +247,9 @@ const clip: Lowering = (imp, ctx) => {
     if (lo !== undefined) min = imp.constScalar(ctx, lo, 'min');
     if (hi !== undefined) max = imp.constScalar(ctx, hi, 'max');
   }
+  // ONNX computes min(max(x, lo), hi): with lo > hi every value becomes hi. Say so explicitly, so
+  // no kernel has to agree on what an inverted interval means.
+  if (min > max) min = max;
   imp.emit(ctx, 'clamp', [x], out(ctx), { min, max });
 };
 

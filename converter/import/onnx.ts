@@ -264,9 +264,10 @@ export function importOnnx(bytes: Uint8Array, name?: string): Graph {
     if (!dtype) throw new ConvertError(`graph input '${vi.name}' has dtype ${onnxDtypeName(tt.elemType ?? 0)}, which is not supported`);
     if (!tt.shape) throw new ConvertError(`graph input '${vi.name}' has no shape; Mote needs static input shapes`);
     const shape = (tt.shape.dim ?? []).map((d, i) => {
-      if (d.dimValue !== undefined && d.dimValue !== null && !d.dimParam) {
+      // protobufjs names the set member of the `value` oneof; 0 is a real (empty) dimension.
+      if ((d as { value?: string }).value === 'dimValue') {
         const v = toNumber(d.dimValue);
-        if (v > 0) return v;
+        if (v >= 0) return v;
       }
       // A symbolic or unknown leading dim is the batch: Mote runs one sample at a time.
       if (i === 0) return 1;
