@@ -80,9 +80,9 @@ export function float16ToFloat32(bytes: Uint8Array): Float32Array {
 
 /**
  * Quantization parameters in IR form, or undefined when the tensor has no scale (TFLite's
- * kTfLiteNoQuantization). One scale means per-tensor and quantized_dimension is ignored: TFLite
- * Micro accepts files (person_detect.tflite) whose rank-1 biases carry quantized_dimension 3 with a
- * single scale. `fail` reports an inconsistency (per-axis count not matching the axis size).
+ * kTfLiteNoQuantization). One scale means per-tensor and quantized_dimension is ignored. Like
+ * TFLite Micro (and unlike desktop TFLite) this accepts an out-of-range quantized_dimension on a
+ * rank-1 tensor whose scale count equals its length. `fail` reports a real inconsistency.
  */
 export function irQuant(q: TfliteQuantization | null, shape: number[], fail: (msg: string) => never): QuantParams | undefined {
   if (!q || !q.scale || q.scale.length === 0) return undefined;
@@ -91,7 +91,10 @@ export function irQuant(q: TfliteQuantization | null, shape: number[], fail: (ms
   if (zeroPoint.length !== scale.length) fail(`quantization has ${scale.length} scales but ${zeroPoint.length} zero points`);
   for (const s of scale) if (!(Number.isFinite(s) && s >= 0)) fail(`quantization scale ${s} is not a finite non-negative number`);
   if (scale.length === 1) return { scale: [scale[0]], zeroPoint: [zeroPoint[0]] };
-  const axis = q.quantizedDimension;
+  let axis = q.quantizedDimension;
+  // person_detect.tflite gives its rank-1 per-channel biases the filter's quantized_dimension (3).
+  // TFLite Micro never reads it for biases; the only axis a rank-1 tensor has is 0, so use that.
+  if (shape.length === 1 && axis >= 1 && shape[0] === scale.length) axis = 0;
   if (!(axis >= 0 && axis < shape.length)) fail(`per-axis quantization on dimension ${axis}, tensor has rank ${shape.length}`);
   if (shape[axis] !== scale.length) {
     fail(`per-axis quantization has ${scale.length} scales, dimension ${axis} of [${shape}] has ${shape[axis]}`);
