@@ -104,6 +104,12 @@ describe('runGraph', () => {
     expect(() => runGraph(g, [x, b])).toThrow(/max_pool2d 'pool'.*'p' is declared \[1,2,2,4\] but its inputs give \[1,3,3,4\]/);
   });
 
+  it('rejects a constant whose data does not fill its shape, naming the tensor', () => {
+    const g = buildGraph();
+    g.tensor('bias1').data = new Float32Array(5);
+    expect(() => runGraph(g, [x, b])).toThrow(/constant 'bias1' holds Float32Array\(5\), but f32 \[4\] needs Float32Array\(4\)/);
+  });
+
   it('names op, node and dtype when no kernel exists', () => {
     const g = new Graph();
     g.addTensor({ name: 'x', dtype: 'f32', shape: [4] });

@@ -108,8 +108,15 @@ export function evaluateNode(g: Graph, node: Node, inputs: (RefValue | undefined
   return runNode(g, node, inputs, true);
 }
 
+/** A constant's value, checked: its data must be the dtype's array kind and fill its shape exactly. */
 function constantValue(t: Tensor): RefValue {
-  return { data: t.data as TensorData, shape: t.shape, dtype: t.dtype, quant: t.quant };
+  const data = t.data as TensorData;
+  if (!dataMatchesDtype(data, t.dtype) || data.length !== numel(t.shape)) {
+    throw new ConvertError(
+      `constant '${t.name}' holds ${data.constructor.name}(${data.length}), but ${t.dtype} [${t.shape}] needs ${arrayKindOf(t.dtype)}(${numel(t.shape)})`,
+    );
+  }
+  return { data, shape: t.shape, dtype: t.dtype, quant: t.quant };
 }
 
 /** Checks the caller's inputs against the graph's declared inputs, naming the wrong one. */
