@@ -1,0 +1,135 @@
+// `mote convert MODEL.onnx -o OUT.mote`: the converter pipeline with a human summary or --json.
+import { basename } from 'node:path';
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import { convert, type ConvertReport, type Precision } from '../../converter/convert.js';
+import { writeFileAtomic } from '../../converter/emit/index.js';
+import { importOnnx } from '../../converter/import/onnx.js';
+import { loadCalibration } from './calibration.js';
+import { readInput } from './files.js';
+import { CliError, EXIT_USAGE } from './errors.js';
+import { bytes, counts, int } from './format.js';
+import type { IoSpec } from './tensors.js';
+
+export interface ConvertCliOptions {
+  output?: string;
+  precision: string;
+  calibration?: string[];
+  calibrationMethod: string;
+  percentile?: string;
+  json?: boolean;
+}
+
+export function formatConvertReport(r: ConvertReport, out: string): string {
+  const lines: string[] = [];
+  lines.push(`${r.source.name} → ${out}  (${r.precision})`);
+  lines.push(`  source      ONNX opset ${r.source.opset}, ${bytes(r.source.bytes)}: ${counts(r.sourceOps)}`);
+  lines.push(`  schedule    ${r.macs.length} ops: ${counts(r.ops)}`);
+  lines.push(`  parameters  ${int(r.parameters)} (${bytes(r.floatWeightBytes)} as float32)`);
+  lines.push(`  weights     ${bytes(r.weightBytes)} in the blob (float32/blob ${r.sizeRatio.toFixed(2)}×)`);
+  lines.push(`  blob        ${bytes(r.blobBytes)}`);
+  lines.push(`  arena       ${bytes(r.arenaBytes)} (liveness lower bound ${bytes(r.arenaLowerBound)}, ratio ${r.arenaRatio.toFixed(3)})`);
+  lines.push(`  compute     ${int(r.totalMacs)} MACs per inference`);
+  for (const io of r.inputs) lines.push(`  input       ${io.name}: ${io.dtype}[${io.shape.join(', ')}]`);
+  for (const io of r.outputs) lines.push(`  output      ${io.name}: ${io.dtype}[${io.shape.join(', ')}]`);
+  if (r.precision === 'int8') {
+    lines.push(`  kept f32    ${r.keptFloat.length === 0 ? 'none' : r.keptFloat.map((k) => `${k.name} (${k.op})`).join(', ')}`);
+  }
+  return lines.join('\n');
+}
+
+export async function convertCommand(model: string, opts: ConvertCliOptions): Promise<void> {
+  if (!opts.output) throw new CliError('missing -o OUT.mote (where to write the blob)', EXIT_USAGE);
+  const precision = opts.precision as Precision;
+  if (precision !== 'f32' && precision !== 'int8') throw new CliError(`--precision must be int8 or f32, not '${opts.precision}'`, EXIT_USAGE);
+  const method = opts.calibrationMethod;
+  if (method !== 'minmax' && method !== 'percentile') {
+    throw new CliError(`--calibration-method must be minmax or percentile, not '${method}'`, EXIT_USAGE);
+  }
+  let percentile: number | undefined;
+  if (opts.percentile !== undefined) {
+    percentile = Number(opts.percentile);
+    if (!(percentile > 0 && percentile <= 100)) throw new CliError(`--percentile must be in (0, 100], not '${opts.percentile}'`, EXIT_USAGE);
+  }
+  const calibrationArgs = opts.calibration ?? [];
+  if (precision === 'int8' && calibrationArgs.length === 0) {
+    throw new CliError(
+      'int8 conversion needs calibration data: --calibration PATH (a directory of .npy samples or one batched .npy); or use --precision f32',
+      EXIT_USAGE,
+    );
+  }
+  if (precision === 'f32' && calibrationArgs.length > 0) {
+    throw new CliError('--calibration is only used with --precision int8', EXIT_USAGE);
+  }
+
+  const bytesIn = readInput(model, 'model');
+  const name = basename(model);
+  let calibration;
+  if (precision === 'int8') {
+    // The model's inputs (names, shapes, dtypes) decide how the calibration files are read.
+    const probe = importOnnx(bytesIn, name);
+    const inputs: IoSpec[] = probe.inputs.map((n) => {
+      const t = probe.tensor(n);
+      return { name: n, dtype: t.dtype, shape: t.shape, scale: 0, zeroPoint: 0 };
+    });
+    calibration = loadCalibration(calibrationArgs, inputs);
+  }
+
+  const showBar = !opts.json && process.stderr.isTTY === true && precision === 'int8';
+  const bar = showBar
+    ? new cliProgress.SingleBar(
+        { format: 'calibrating [{bar}] {value}/{total} samples', stream: process.stderr, hideCursor: true, clearOnComplete: true },
+        cliProgress.Presets.shades_classic,
+      )
+    : undefined;
+  let started = false;
+  const t0 = performance.now();
+  let result;
+  try {
+    result = convert(bytesIn, name, {
+      precision,
+      calibration,
+      calibrationMethod: method,
+      percentile,
+      onProgress: bar
+        ? (done, total) => {
+            if (!started) {
+              bar.start(total, 0);
+              started = true;
+            }
+            bar.update(done);
+          }
+        : undefined,
+    });
+  } finally {
+    if (started) bar!.stop();
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  writeFileAtomic(opts.output, result.blob);
+
+  if (opts.json) {
+    process.stdout.write(JSON.stringify({ output: opts.output, seconds, ...result.report }, null, 2) + '\n');
+  } else {
+    const calib = calibration ? `, ${method} calibration on ${calibration.length} samples` : '';
+    process.stdout.write(formatConvertReport(result.report, opts.output) + '\n');
+    process.stdout.write(`  wrote ${opts.output} in ${seconds.toFixed(2)} s${calib}\n`);
+  }
+}
+
+export function registerConvert(program: Command): void {
+  program
+    .command('convert')
+    .description('convert an ONNX model to a .mote blob (float32, or int8 with calibration)')
+    .argument('<model>', 'the ONNX model (.onnx)')
+    .option('-o, --output <file>', 'where to write the .mote blob')
+    .option('--precision <p>', 'int8 or f32', 'int8')
+    .option(
+      '--calibration <path>',
+      'int8 calibration samples: a directory of .npy files, one batched .npy, or NAME=PATH per input (repeatable)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option('--calibration-method <m>', 'minmax or percentile', 'minmax')
+    .option('--percentile <p>', 'percentile for --calibration-method percentile (e.g. 99.99)')
+    .option('--json', 'print the conversion report as JSON')
+    .action((model: string, opts: ConvertCliOptions) => convertCommand(model, opts));
+}

@@ -1,0 +1,14 @@
+// Reading the files named on the command line, with messages that name them.
+import { readFileSync } from 'node:fs';
+import { CliError } from './errors.js';
+
+export function readInput(path: string, what: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new CliError(`${what} '${path}' does not exist`);
+    if (code === 'EISDIR') throw new CliError(`${what} '${path}' is a directory, not a file`);
+    throw new CliError(`cannot read ${what} '${path}': ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,45 @@
+// The `mote` command line: convert, run, inspect, demo. Errors print as one clear message and a
+// non-zero exit code; the stack trace only with MOTE_DEBUG=1.
+import { Command, CommanderError } from 'commander';
+import { converterIdentity } from '../../converter/emit/metadata.js';
+import { registerConvert } from './convert.js';
+import { registerDemo } from './demo.js';
+import { CliError } from './errors.js';
+import { registerInspect } from './inspect.js';
+import { registerRun } from './run.js';
+
+function reportError(e: unknown): number {
+  const err = e instanceof Error ? e : new Error(String(e));
+  if (process.env.MOTE_DEBUG === '1' && err.stack) process.stderr.write(err.stack + '\n');
+  // Known kinds (ConvertError, BlobError, NpyError, CliError) carry a complete message; anything
+  // else is unexpected, so say what kind it was.
+  const known = ['CliError', 'ConvertError', 'BlobError', 'NpyError', 'MoteError', 'RuntimeError'].includes(err.name);
+  const prefix = known ? '' : `${err.name}: `;
+  process.stderr.write(`mote: ${prefix}${err.message}\n`);
+  if (!known && process.env.MOTE_DEBUG !== '1') process.stderr.write('mote: (set MOTE_DEBUG=1 for the stack trace)\n');
+  return e instanceof CliError ? e.exitCode : 1;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command();
+  program
+    .name('mote')
+    .description('Mote: ONNX → int8 .mote blobs for a tiny WebAssembly interpreter')
+    .version(converterIdentity().version)
+    .showHelpAfterError()
+    .exitOverride();
+  registerConvert(program);
+  registerRun(program);
+  registerInspect(program);
+  registerDemo(program);
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode; // commander already printed its message
+    return reportError(e);
+  }
+}
+
+const code = await main(process.argv);
+process.exitCode = code;

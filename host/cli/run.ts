@@ -1,0 +1,137 @@
+// `mote run MODEL.mote --input X.npy -o Y.npy`: runs a blob on the WASM runtime.
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { writeFileAtomic } from '../../converter/emit/index.js';
+import type { TensorData } from '../../converter/ir/graph.js';
+import { readBlob, type BlobView } from '../blob-reader.js';
+import { readNpy, writeNpy, type NpyData } from '../npy.js';
+import { MoteRuntime } from '../runtime.js';
+import { readInput } from './files.js';
+import { CliError, EXIT_USAGE } from './errors.js';
+import { dequantizeValues, sampleCount, sampleOf, shapeText, stack, toNative, type IoSpec } from './tensors.js';
+
+export interface RunCliOptions {
+  input?: string[];
+  output?: string;
+  build: string;
+  raw?: boolean;
+}
+
+/** The blob's graph inputs and outputs as I/O specs (names from the metadata). */
+export function blobIo(view: BlobView): { inputs: IoSpec[]; outputs: IoSpec[] } {
+  const spec = (id: number): IoSpec => {
+    const t = view.tensors[id];
+    return { name: t.name, dtype: t.dtypeName, shape: t.shape, scale: t.scale, zeroPoint: t.zeroPoint };
+  };
+  return { inputs: view.inputs.map(spec), outputs: view.outputs.map(spec) };
+}
+
+/** Matches --input arguments (PATH or NAME=PATH) to the model's inputs. */
+function assignInputs(args: string[], inputs: IoSpec[]): Map<string, string> {
+  const byName = new Map<string, string>();
+  const positional: string[] = [];
+  for (const arg of args) {
+    const eq = arg.indexOf('=');
+    const name = eq > 0 ? arg.slice(0, eq) : undefined;
+    if (name !== undefined && inputs.some((i) => i.name === name)) {
+      if (byName.has(name)) throw new CliError(`--input names '${name}' twice`, EXIT_USAGE);
+      byName.set(name, arg.slice(eq + 1));
+    } else positional.push(arg);
+  }
+  // Unnamed files fill the remaining inputs in order.
+  const free = inputs.filter((i) => !byName.has(i.name));
+  if (positional.length > free.length) {
+    throw new CliError(
+      `${args.length} --input files for a model with ${inputs.length} input${inputs.length > 1 ? 's' : ''} (${inputs.map((i) => i.name).join(', ')})`,
+      EXIT_USAGE,
+    );
+  }
+  positional.forEach((p, k) => byName.set(free[k].name, p));
+  const missing = inputs.filter((i) => !byName.has(i.name));
+  if (missing.length > 0) {
+    throw new CliError(`missing --input for ${missing.map((i) => `'${i.name}' (${i.dtype}${shapeText(i.shape)})`).join(', ')}`, EXIT_USAGE);
+  }
+  return byName;
+}
+
+/** Where each output goes: one .npy file for a single output, NAME.npy files in a directory otherwise. */
+function outputPaths(out: string, outputs: IoSpec[]): string[] {
+  const isDir = out.endsWith('/') || (existsSync(out) && statSync(out).isDirectory());
+  if (!isDir && outputs.length > 1) {
+    throw new CliError(
+      `the model has ${outputs.length} outputs (${outputs.map((o) => o.name).join(', ')}): give -o DIR to write NAME.npy for each`,
+      EXIT_USAGE,
+    );
+  }
+  if (!isDir) return [out];
+  mkdirSync(out, { recursive: true });
+  return outputs.map((o) => join(out, `${o.name.replace(/[^A-Za-z0-9._-]/g, '_')}.npy`));
+}
+
+function preview(data: NpyData, shape: number[]): string {
+  const n = Math.min(data.length, 16);
+  const vals = Array.from({ length: n }, (_, i) => {
+    const v = data[i] as number;
+    return Number.isInteger(v) ? String(v) : v.toPrecision(5);
+  });
+  return `${shapeText(shape)} ${vals.join(' ')}${data.length > n ? ' …' : ''}`;
+}
+
+export async function runCommand(modelPath: string, opts: RunCliOptions): Promise<void> {
+  const build = opts.build;
+  if (build !== 'simd' && build !== 'scalar') throw new CliError(`--build must be simd or scalar, not '${build}'`, EXIT_USAGE);
+  if (!opts.input || opts.input.length === 0) throw new CliError('missing --input X.npy', EXIT_USAGE);
+
+  const blob = readInput(modelPath, 'blob');
+  const view = readBlob(blob);
+  const { inputs, outputs } = blobIo(view);
+  const files = assignInputs(opts.input, inputs);
+
+  // Read and convert every input; they must agree on the number of samples.
+  let count = -1;
+  const values: TensorData[] = [];
+  for (const spec of inputs) {
+    const path = files.get(spec.name)!;
+    const what = `input '${spec.name}' (${path})`;
+    const arr = readNpy(readInput(path, `input file for '${spec.name}'`), path);
+    const n = sampleCount(arr.shape, spec.shape, what);
+    if (count >= 0 && n !== count) throw new CliError(`${what} holds ${n} samples, the other inputs ${count}`);
+    count = n;
+    values.push(toNative(arr, spec, what));
+  }
+  const paths = opts.output ? outputPaths(opts.output, outputs) : undefined;
+
+  const runtime = await MoteRuntime.create(build);
+  const model = await runtime.load(blob);
+  const perOutput: NpyData[][] = outputs.map(() => []);
+  for (let s = 0; s < count; s++) {
+    const result = (await model.run(values.map((v) => sampleOf(v, count, s)))) as TensorData[];
+    result.forEach((r, k) => {
+      const spec = outputs[k];
+      const wantFloat = !opts.raw && spec.dtype !== 'f32' && spec.scale > 0;
+      perOutput[k].push(wantFloat ? dequantizeValues(r as ArrayLike<number>, spec) : ((r as NpyData).slice() as NpyData));
+    });
+  }
+  outputs.forEach((spec, k) => {
+    const { data, shape } = stack(perOutput[k], spec.shape);
+    if (paths) writeFileAtomic(paths[k], writeNpy(data, shape));
+    else process.stdout.write(`${spec.name} ${preview(data, shape)}\n`);
+  });
+  if (paths) process.stderr.write(`mote run: ${count} sample${count > 1 ? 's' : ''} (${build}) → ${paths.join(', ')}\n`);
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run a .mote blob on the WASM runtime with .npy inputs')
+    .argument('<blob>', 'the .mote file')
+    .option('-i, --input <npy>', 'input .npy (float32 is quantized for you), or NAME=PATH; repeatable', (v: string, prev: string[] = []) => [
+      ...prev,
+      v,
+    ])
+    .option('-o, --output <path>', 'output .npy (one output) or a directory (NAME.npy per output); omitted: print')
+    .option('--build <b>', 'runtime build: simd or scalar', 'simd')
+    .option('--raw', 'write outputs in the native dtype (e.g. int8) instead of dequantized float32')
+    .action((blob: string, opts: RunCliOptions) => runCommand(blob, opts));
+}
