@@ -1,0 +1,273 @@
+// Load-time validation of the blob's header, sections, tensor records and the generic part of the
+// op records (opcode, index/param ranges, tensor ids). validate_ops.ts then checks each op's
+// arity, dtypes, shapes and params. Together they guarantee that the kernels, which read memory
+// without checks, stay inside the blob and the arena for any input bytes.
+import {
+  MAGIC, FORMAT_VERSION, SECTION_ALIGN, H_MAGIC, H_VERSION, H_CRC32, H_TOTAL_SIZE, H_HEADER_SIZE,
+  H_ARENA_SIZE, H_ARENA_LOWER_BOUND, H_TENSOR_COUNT, H_TENSOR_TABLE_OFFSET, H_OP_COUNT,
+  H_OP_TABLE_OFFSET, H_INDEX_OFFSET, H_INDEX_COUNT, H_PARAMS_OFFSET, H_PARAMS_COUNT,
+  H_WEIGHTS_OFFSET, H_WEIGHTS_SIZE, H_META_OFFSET, H_META_SIZE, H_INPUT_COUNT, H_INPUTS_INDEX,
+  H_OUTPUT_COUNT, H_OUTPUTS_INDEX, HEADER_SIZE, CRC_START, TENSOR_RECORD_SIZE, T_DTYPE, T_RANK,
+  T_STORAGE, T_DIMS, T_OFFSET, T_BYTE_SIZE, T_ZERO_POINT, MAX_RANK, DTYPE_S8, DTYPE_COUNT,
+  STORAGE_ARENA, STORAGE_WEIGHTS, STORAGE_EMPTY, OP_RECORD_SIZE, O_OPCODE, O_INPUT_COUNT,
+  O_OUTPUT_COUNT, O_IO_INDEX, O_PARAMS_INDEX, O_PARAMS_COUNT, O_SCRATCH_TENSOR, OPCODE_COUNT,
+  OK, ERR_TOO_SMALL, ERR_BAD_MAGIC, ERR_BAD_VERSION, ERR_BAD_CRC, ERR_BAD_HEADER, ERR_BAD_TENSOR,
+  ERR_BAD_OP,
+} from '../format/format';
+import { crc32 } from './crc32';
+import { str, int, opName, clear } from './message';
+import {
+  blobPtr, setSections, tensorCount, trec, tstorage, dtypeSize, opCount, oprec, indexBase,
+  indexCount, paramsCount, graphInputCount, graphOutputCount, graphInput, graphOutput,
+} from './state';
+import { validateOp } from './validate_ops';
+
+@inline function hdr(off: i32): u32 {
+  return load<u32>(blobPtr + <usize>off);
+}
+
+function headerFail(): i32 {
+  str('header: ');
+  return ERR_BAD_HEADER;
+}
+
+/** Checks a section [off, off + len) lies inside the blob after the header and is aligned. */
+function checkSection(name: string, off: u64, len: u64, total: u64): i32 {
+  if (off % SECTION_ALIGN != 0 || off < <u64>HEADER_SIZE || off + len > total) {
+    headerFail();
+    str(name); str(' section [offset '); int(<i64>off); str(', '); int(<i64>len);
+    str(' bytes) must be 16-byte aligned and inside the '); int(<i64>total); str('-byte blob after the header');
+    return ERR_BAD_HEADER;
+  }
+  return OK;
+}
+
+@inline function overlaps(ao: u64, al: u64, bo: u64, bl: u64): bool {
+  return al > 0 && bl > 0 && ao < bo + bl && bo < ao + al;
+}
+
+/**
+ * Validates the header, sections and tensor records of the blob of `size` bytes at blobPtr, and
+ * records the section addresses in state.ts. `arenaSizeOut` is not needed: read H_ARENA_SIZE.
+ */
+export function validateHeader(size: u32): i32 {
+  clear();
+  if (size < <u32>HEADER_SIZE) {
+    str('blob is '); int(size); str(' bytes, shorter than the '); int(HEADER_SIZE); str('-byte header');
+    return ERR_TOO_SMALL;
+  }
+  if (hdr(H_MAGIC) != <u32>MAGIC) {
+    str('bad magic: not a .mote blob');
+    return ERR_BAD_MAGIC;
+  }
+  if (hdr(H_VERSION) != <u32>FORMAT_VERSION) {
+    str('format version '); int(hdr(H_VERSION)); str(' is not supported (this runtime reads version ');
+    int(FORMAT_VERSION); str(')');
+    return ERR_BAD_VERSION;
+  }
+  const total = hdr(H_TOTAL_SIZE);
+  if (total > size) {
+    str('blob is truncated: header says '); int(total); str(' bytes, got '); int(size);
+    return ERR_TOO_SMALL;
+  }
+  if (total != size) {
+    headerFail(); str('total_size '); int(total); str(' does not match the '); int(size); str('-byte blob');
+    return ERR_BAD_HEADER;
+  }
+  const crc = crc32(blobPtr + CRC_START, total - CRC_START);
+  if (crc != hdr(H_CRC32)) {
+    str('CRC-32 mismatch: blob is corrupt (stored '); int(hdr(H_CRC32)); str(', computed '); int(crc); str(')');
+    return ERR_BAD_CRC;
+  }
+  if (hdr(H_HEADER_SIZE) != <u32>HEADER_SIZE) {
+    headerFail(); str('header_size '); int(hdr(H_HEADER_SIZE)); str(' must be '); int(HEADER_SIZE);
+    return ERR_BAD_HEADER;
+  }
+  const t64 = <u64>total;
+  const tOff = <u64>hdr(H_TENSOR_TABLE_OFFSET), tLen = <u64>hdr(H_TENSOR_COUNT) * TENSOR_RECORD_SIZE;
+  const oOff = <u64>hdr(H_OP_TABLE_OFFSET), oLen = <u64>hdr(H_OP_COUNT) * OP_RECORD_SIZE;
+  const iOff = <u64>hdr(H_INDEX_OFFSET), iLen = <u64>hdr(H_INDEX_COUNT) * 4;
+  const pOff = <u64>hdr(H_PARAMS_OFFSET), pLen = <u64>hdr(H_PARAMS_COUNT) * 4;
+  const wOff = <u64>hdr(H_WEIGHTS_OFFSET), wLen = <u64>hdr(H_WEIGHTS_SIZE);
+  const mOff = <u64>hdr(H_META_OFFSET), mLen = <u64>hdr(H_META_SIZE);
+  let e = checkSection('tensor table', tOff, tLen, t64); if (e) return e;
+  e = checkSection('op table', oOff, oLen, t64); if (e) return e;
+  e = checkSection('index', iOff, iLen, t64); if (e) return e;
+  e = checkSection('params', pOff, pLen, t64); if (e) return e;
+  e = checkSection('weights', wOff, wLen, t64); if (e) return e;
+  e = checkSection('metadata', mOff, mLen, t64); if (e) return e;
+  if (
+    overlaps(tOff, tLen, oOff, oLen) || overlaps(tOff, tLen, iOff, iLen) || overlaps(tOff, tLen, pOff, pLen) ||
+    overlaps(tOff, tLen, wOff, wLen) || overlaps(tOff, tLen, mOff, mLen) || overlaps(oOff, oLen, iOff, iLen) ||
+    overlaps(oOff, oLen, pOff, pLen) || overlaps(oOff, oLen, wOff, wLen) || overlaps(oOff, oLen, mOff, mLen) ||
+    overlaps(iOff, iLen, pOff, pLen) || overlaps(iOff, iLen, wOff, wLen) || overlaps(iOff, iLen, mOff, mLen) ||
+    overlaps(pOff, pLen, wOff, wLen) || overlaps(pOff, pLen, mOff, mLen) || overlaps(wOff, wLen, mOff, mLen)
+  ) {
+    headerFail(); str('sections overlap');
+    return ERR_BAD_HEADER;
+  }
+  if (hdr(H_ARENA_LOWER_BOUND) > hdr(H_ARENA_SIZE)) {
+    headerFail(); str('arena_lower_bound '); int(hdr(H_ARENA_LOWER_BOUND)); str(' exceeds arena_size ');
+    int(hdr(H_ARENA_SIZE));
+    return ERR_BAD_HEADER;
+  }
+  const ic = <u64>hdr(H_INDEX_COUNT);
+  const gic = <u64>hdr(H_INPUT_COUNT), gii = <u64>hdr(H_INPUTS_INDEX);
+  const goc = <u64>hdr(H_OUTPUT_COUNT), goi = <u64>hdr(H_OUTPUTS_INDEX);
+  if (gii + gic > ic || goi + goc > ic) {
+    headerFail(); str('graph input/output index words run past the '); int(ic); str('-word index');
+    return ERR_BAD_HEADER;
+  }
+  if (goc == 0) {
+    headerFail(); str('the graph has no outputs');
+    return ERR_BAD_HEADER;
+  }
+  setSections(
+    blobPtr + <usize>tOff, <i32>hdr(H_TENSOR_COUNT), blobPtr + <usize>oOff, <i32>hdr(H_OP_COUNT),
+    blobPtr + <usize>iOff, <u32>ic, blobPtr + <usize>pOff, hdr(H_PARAMS_COUNT),
+    blobPtr + <usize>wOff, <u32>wLen, blobPtr + <usize>mOff, <u32>mLen,
+    <i32>gic, <u32>gii, <i32>goc, <u32>goi,
+  );
+  return OK;
+}
+
+function tensorFail(id: i32): void {
+  str('tensor '); int(id); str(': ');
+}
+
+/** Validates every tensor record against the arena size and the weights section. */
+export function validateTensors(arenaSize: u32, weightsSize: u32): i32 {
+  const n = tensorCount;
+  for (let id = 0; id < n; id++) {
+    const rec = trec(id);
+    const dt = <i32>load<u8>(rec, T_DTYPE);
+    const rank = <i32>load<u8>(rec, T_RANK);
+    const storage = <i32>load<u8>(rec, T_STORAGE);
+    const off = <u64>load<u32>(rec, T_OFFSET);
+    const bytes = <u64>load<u32>(rec, T_BYTE_SIZE);
+    if (storage != STORAGE_ARENA && storage != STORAGE_WEIGHTS && storage != STORAGE_EMPTY) {
+      tensorFail(id); str('unknown storage kind '); int(storage);
+      return ERR_BAD_TENSOR;
+    }
+    if (storage == STORAGE_EMPTY) {
+      if (bytes != 0) {
+        tensorFail(id); str('an absent (empty) tensor must have byte_size 0');
+        return ERR_BAD_TENSOR;
+      }
+      continue;
+    }
+    if (dt < 1 || dt >= DTYPE_COUNT) {
+      tensorFail(id); str('unknown dtype '); int(dt);
+      return ERR_BAD_TENSOR;
+    }
+    if (rank > MAX_RANK) {
+      tensorFail(id); str('rank '); int(rank); str(' exceeds '); int(MAX_RANK);
+      return ERR_BAD_TENSOR;
+    }
+    let numel: u64 = 1;
+    for (let i = 0; i < MAX_RANK; i++) {
+      const d = load<i32>(rec + T_DIMS + (<usize>i << 2));
+      if (i < rank ? d < 1 : d != 1) {
+        tensorFail(id); str('dim '); int(i); str(' is '); int(d);
+        str(i < rank ? ' (dims must be >= 1)' : ' (dims past the rank must be 1)');
+        return ERR_BAD_TENSOR;
+      }
+      numel *= <u64>d;
+      if (numel > 0x7fffffff) {
+        tensorFail(id); str('more than 2^31 elements');
+        return ERR_BAD_TENSOR;
+      }
+    }
+    if (bytes > 0x7fffffff) {
+      tensorFail(id); str('byte_size '); int(<i64>bytes); str(' exceeds 2^31 - 1');
+      return ERR_BAD_TENSOR;
+    }
+    const esize = <u64>dtypeSize(dt);
+    if (numel * esize > bytes) {
+      tensorFail(id); str('byte_size '); int(<i64>bytes); str(' is less than its '); int(<i64>numel);
+      str(' elements need');
+      return ERR_BAD_TENSOR;
+    }
+    if (off % esize != 0) {
+      tensorFail(id); str('offset '); int(<i64>off); str(' is not aligned to its element size');
+      return ERR_BAD_TENSOR;
+    }
+    const limit = storage == STORAGE_ARENA ? <u64>arenaSize : <u64>weightsSize;
+    if (off + bytes > limit) {
+      tensorFail(id); str('bytes [' ); int(<i64>off); str(', '); int(<i64>(off + bytes));
+      str(storage == STORAGE_ARENA ? ') run past the arena of ' : ') run past the weights section of ');
+      int(<i64>limit); str(' bytes');
+      return ERR_BAD_TENSOR;
+    }
+    if (dt == DTYPE_S8) {
+      const zp = load<i32>(rec, T_ZERO_POINT);
+      if (zp < -128 || zp > 127) {
+        tensorFail(id); str('s8 zero point '); int(zp); str(' is outside [-128, 127]');
+        return ERR_BAD_TENSOR;
+      }
+    }
+  }
+  for (let i = 0; i < graphInputCount; i++) {
+    const id = graphInput(i);
+    if (id < 0 || id >= n || tstorage(id) != STORAGE_ARENA) {
+      str('graph input '); int(i); str(': tensor id '); int(id); str(' must name an arena tensor');
+      return ERR_BAD_TENSOR;
+    }
+  }
+  for (let i = 0; i < graphOutputCount; i++) {
+    const id = graphOutput(i);
+    if (id < 0 || id >= n || tstorage(id) == STORAGE_EMPTY) {
+      str('graph output '); int(i); str(': tensor id '); int(id); str(' must name a stored tensor');
+      return ERR_BAD_TENSOR;
+    }
+  }
+  return OK;
+}
+
+function opFailPrefix(i: i32, code: i32): void {
+  str('op '); int(i); str(' ('); str(opName(code)); str('): ');
+}
+
+/** Generic op-record checks, then the per-opcode checks of validate_ops.ts. */
+export function validateOps(): i32 {
+  const n = opCount;
+  for (let i = 0; i < n; i++) {
+    const op = oprec(i);
+    const code = <i32>load<u16>(op, O_OPCODE);
+    if (code < 1 || code >= OPCODE_COUNT) {
+      str('op '); int(i); str(': unknown opcode '); int(code);
+      return ERR_BAD_OP;
+    }
+    const nin = <u64>load<u16>(op, O_INPUT_COUNT), nout = <u64>load<u16>(op, O_OUTPUT_COUNT);
+    const io = <u64>load<u32>(op, O_IO_INDEX);
+    if (io + nin + nout > <u64>indexCount) {
+      opFailPrefix(i, code); str('input/output index words run past the index section');
+      return ERR_BAD_OP;
+    }
+    if (<u64>load<u32>(op, O_PARAMS_INDEX) + <u64>load<u32>(op, O_PARAMS_COUNT) > <u64>paramsCount) {
+      opFailPrefix(i, code); str('param words run past the params section');
+      return ERR_BAD_OP;
+    }
+    for (let j: i32 = 0; j < <i32>(nin + nout); j++) {
+      const id = load<i32>(indexBase + ((<usize>io + <usize>j) << 2));
+      const isOut = j >= <i32>nin;
+      if (id < 0 || id >= tensorCount) {
+        opFailPrefix(i, code); str(isOut ? 'output ' : 'input '); int(isOut ? j - <i32>nin : j);
+        str(': tensor id '); int(id); str(' out of range (the blob has '); int(tensorCount); str(' tensors)');
+        return ERR_BAD_OP;
+      }
+      if (isOut && tstorage(id) != STORAGE_ARENA) {
+        opFailPrefix(i, code); str('output '); int(j - <i32>nin); str(' must be an arena tensor');
+        return ERR_BAD_OP;
+      }
+    }
+    const scratch = load<i32>(op, O_SCRATCH_TENSOR);
+    if (scratch != -1 && (scratch < 0 || scratch >= tensorCount || tstorage(scratch) != STORAGE_ARENA)) {
+      opFailPrefix(i, code); str('scratch tensor id '); int(scratch); str(' must be -1 or an arena tensor');
+      return ERR_BAD_OP;
+    }
+    const e = validateOp(i, op, code);
+    if (e) return e;
+  }
+  return OK;
+}

@@ -1,0 +1,99 @@
+// TFLite Micro / gemmlowp fixed-point arithmetic, bit-exact with the reference C++ (default build,
+// i.e. "double rounding" MultiplyByQuantizedMultiplier). All helpers are branch-light and inlined.
+
+/** gemmlowp SaturatingRoundingDoublingHighMul. */
+@inline export function srdhm(a: i32, b: i32): i32 {
+  if (a == b && a == i32.MIN_VALUE) return i32.MAX_VALUE;
+  const ab = <i64>a * <i64>b;
+  const nudge: i64 = ab >= 0 ? 1 << 30 : 1 - (1 << 30);
+  // C++ integer division truncates toward zero; so does i64.div_s.
+  return <i32>((ab + nudge) / (<i64>1 << 31));
+}
+
+/** gemmlowp RoundingDivideByPOT (round half away from zero), exponent in [0, 31]. */
+@inline export function rdbpot(x: i32, exponent: i32): i32 {
+  const mask = (1 << exponent) - 1;
+  const remainder = x & mask;
+  const threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+  return (x >> exponent) + (remainder > threshold ? 1 : 0);
+}
+
+/** TFLite MultiplyByQuantizedMultiplier(x, multiplier, shift): shift > 0 is left. */
+@inline export function mbqm(x: i32, mult: i32, shift: i32): i32 {
+  const left = shift > 0 ? shift : 0;
+  const right = shift > 0 ? 0 : -shift;
+  return rdbpot(srdhm(x * (1 << left), mult), right);
+}
+
+@inline export function clampi(v: i32, lo: i32, hi: i32): i32 {
+  return v < lo ? lo : v > hi ? hi : v;
+}
+
+/** Saturating multiply by 2^exponent (gemmlowp SaturatingRoundingMultiplyByPOT, exponent > 0). */
+@inline function satShiftLeft(x: i32, exponent: i32): i32 {
+  const threshold = (1 << (31 - exponent)) - 1;
+  if (x > threshold) return i32.MAX_VALUE;
+  if (x < -threshold) return i32.MIN_VALUE;
+  return x << exponent;
+}
+
+/** gemmlowp exp_on_interval_between_negative_one_quarter_and_0_excl, Q0.31 in and out. */
+function expOnIntervalQuarter(a: i32): i32 {
+  const constantTerm = 1895147668;
+  const oneOverThree = 715827883;
+  const x = a + (1 << 28);
+  const x2 = srdhm(x, x);
+  const x3 = srdhm(x2, x);
+  const x4 = srdhm(x2, x2);
+  const x4over4 = rdbpot(x4, 2);
+  const poly = rdbpot(srdhm(x4over4 + x3, oneOverThree) + x2, 1);
+  return constantTerm + srdhm(constantTerm, x + poly);
+}
+
+/** gemmlowp exp_on_negative_values for a Q5.26 input (kIntegerBits = 5); returns Q0.31. */
+export function expOnNegativeValues(a: i32): i32 {
+  const fractionalBits = 26;
+  const oneQuarter = 1 << (fractionalBits - 2);
+  const mask = oneQuarter - 1;
+  const aModQuarterMinusOneQuarter = (a & mask) - oneQuarter;
+  // Rescale<0> from 5 integer bits: a saturating shift left by 5 (never saturates here).
+  let result = expOnIntervalQuarter(satShiftLeft(aModQuarterMinusOneQuarter, 5));
+  const remainder = aModQuarterMinusOneQuarter - a;
+  if (remainder & (1 << 24)) result = srdhm(result, 1672461947);
+  if (remainder & (1 << 25)) result = srdhm(result, 1302514674);
+  if (remainder & (1 << 26)) result = srdhm(result, 790015084);
+  if (remainder & (1 << 27)) result = srdhm(result, 290630308);
+  if (remainder & (1 << 28)) result = srdhm(result, 39332535);
+  if (remainder & (1 << 29)) result = srdhm(result, 720401);
+  if (remainder & (1 << 30)) result = srdhm(result, 242);
+  return a == 0 ? i32.MAX_VALUE : result;
+}
+
+/** gemmlowp one_over_one_plus_x_for_x_in_0_1, Q0.31 in and out. */
+function oneOverOnePlusX(a: i32): i32 {
+  // RoundingHalfSum(a, One) with One = INT32_MAX.
+  const sum = <i64>a + <i64>i32.MAX_VALUE;
+  const halfDenominator = <i32>((sum + (sum >= 0 ? 1 : -1)) / 2);
+  const c48over17 = 1515870810;
+  const cNeg32over17 = -1010580540;
+  let x = c48over17 + srdhm(halfDenominator, cNeg32over17); // Q2.29
+  for (let i = 0; i < 3; i++) {
+    const hdx = srdhm(halfDenominator, x); // Q2.29
+    const oneMinus = (1 << 29) - hdx; // F2::One() - hdx
+    x = x + satShiftLeft(srdhm(x, oneMinus), 2); // Rescale<2> of a Q4.27 product
+  }
+  // ExactMulByPot<-1> reinterprets Q2.29 as Q1.30; Rescale<0> shifts left by 1, saturating.
+  return satShiftLeft(x, 1);
+}
+
+/** TFLite GetReciprocal: returns the Q0.31 reciprocal and stores num_bits_over_unit. */
+let bitsOverUnit: i32 = 0;
+export function reciprocal(x: i32, integerDigits: i32): i32 {
+  const headroomPlusOne = <i32>clz<u32>(<u32>x);
+  bitsOverUnit = integerDigits - headroomPlusOne;
+  const shiftedSumMinusOne = <i32>((<u32>x << headroomPlusOne) - (<u32>1 << 31));
+  return oneOverOnePlusX(shiftedSumMinusOne);
+}
+export function reciprocalBitsOverUnit(): i32 {
+  return bitsOverUnit;
+}

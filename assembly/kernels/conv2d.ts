@@ -1,0 +1,110 @@
+// conv2d, NHWC activations, OHWI weights (w[O, KH, KW, C/group]), optional bias, grouped.
+// Padded taps are skipped (they contribute 0, as TFLite Micro's bounds check does).
+import { STORAGE_EMPTY } from '../../format/format';
+import { opIn, opOut, opParam, opParamF, tdim, tptr, tzp, tstorage, opInCount } from '../state';
+import { dot_s8, dot_f32 } from './dot';
+import { mbqm, clampi } from '../fixedpoint';
+
+export function conv2d_f32(op: usize): void {
+  const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
+  const hasBias = opInCount(op) > 2 && tstorage(opIn(op, 2)) != STORAGE_EMPTY;
+  const xp = tptr(x), wp = tptr(w), yp = tptr(y), bp = hasBias ? tptr(opIn(op, 2)) : 0;
+  const N = tdim(x, 0), H = tdim(x, 1), W = tdim(x, 2), C = tdim(x, 3);
+  const O = tdim(w, 0), KH = tdim(w, 1), KW = tdim(w, 2), CG = tdim(w, 3);
+  const OH = tdim(y, 1), OW = tdim(y, 2);
+  const sh = opParam(op, 0), sw = opParam(op, 1), dh = opParam(op, 2), dw = opParam(op, 3);
+  const pt = opParam(op, 4), pl = opParam(op, 5), G = opParam(op, 8);
+  const lo = opParamF(op, 9), hi = opParamF(op, 10);
+  const OG = O / G;
+  let out = yp;
+  for (let n = 0; n < N; n++) {
+    for (let oy = 0; oy < OH; oy++) {
+      for (let ox = 0; ox < OW; ox++) {
+        for (let o = 0; o < O; o++) {
+          const cBase = (o / OG) * CG;
+          let acc: f32 = hasBias ? load<f32>(bp + (<usize>o << 2)) : 0;
+          for (let ky = 0; ky < KH; ky++) {
+            const iy = oy * sh - pt + ky * dh;
+            if (iy < 0 || iy >= H) continue;
+            for (let kx = 0; kx < KW; kx++) {
+              const ix = ox * sw - pl + kx * dw;
+              if (ix < 0 || ix >= W) continue;
+              const xo = xp + ((<usize>((n * H + iy) * W + ix) * <usize>C + <usize>cBase) << 2);
+              const wo = wp + ((<usize>((o * KH + ky) * KW + kx) * <usize>CG) << 2);
+              acc += dot_f32(xo, wo, CG);
+            }
+          }
+          acc = acc < lo ? lo : acc;
+          acc = acc > hi ? hi : acc;
+          store<f32>(out, acc);
+          out += 4;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The s8 kernel. With group 1 and dilation_w 1 the in-bounds taps of one kernel row are one
+ * contiguous run of both x and w, so each row is a single long dot product (this also makes 1x1
+ * convolutions a plain GEMM over C). Otherwise each tap is a dot product over C/group channels.
+ */
+function conv2d_s8_impl(op: usize): void {
+  const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
+  const hasBias = tstorage(opIn(op, 2)) != STORAGE_EMPTY;
+  const xp = tptr(x), wp = tptr(w), yp = tptr(y), bp = hasBias ? tptr(opIn(op, 2)) : 0;
+  const mp = tptr(opIn(op, 3)), shp = tptr(opIn(op, 4));
+  const N = tdim(x, 0), H = tdim(x, 1), W = tdim(x, 2), C = tdim(x, 3);
+  const O = tdim(w, 0), KH = tdim(w, 1), KW = tdim(w, 2), CG = tdim(w, 3);
+  const OH = tdim(y, 1), OW = tdim(y, 2);
+  const sh = opParam(op, 0), sw = opParam(op, 1), dh = opParam(op, 2), dw = opParam(op, 3);
+  const pt = opParam(op, 4), pl = opParam(op, 5), G = opParam(op, 8);
+  const amin = opParam(op, 9), amax = opParam(op, 10);
+  const inOff = -tzp(x), outZp = tzp(y);
+  const OG = O / G;
+  const rowRuns = G == 1 && dw == 1;
+  let out = yp;
+  for (let n = 0; n < N; n++) {
+    for (let oy = 0; oy < OH; oy++) {
+      for (let ox = 0; ox < OW; ox++) {
+        const ix0 = ox * sw - pl;
+        // In-bounds kx range for dilation_w == 1 rows.
+        const kxA = ix0 < 0 ? -ix0 : 0;
+        const kxB = W - ix0 < KW ? W - ix0 : KW;
+        for (let o = 0; o < O; o++) {
+          const cBase = (o / OG) * CG;
+          let acc = hasBias ? load<i32>(bp + (<usize>o << 2)) : 0;
+          for (let ky = 0; ky < KH; ky++) {
+            const iy = oy * sh - pt + ky * dh;
+            if (iy < 0 || iy >= H) continue;
+            const xRow = xp + <usize>((n * H + iy) * W) * <usize>C;
+            const wRow = wp + <usize>((o * KH + ky) * KW) * <usize>CG;
+            if (rowRuns) {
+              if (kxB > kxA) {
+                acc += dot_s8(xRow + <usize>(ix0 + kxA) * <usize>C, wRow + <usize>kxA * <usize>C, (kxB - kxA) * C, inOff);
+              }
+            } else {
+              for (let kx = 0; kx < KW; kx++) {
+                const ix = ix0 + kx * dw;
+                if (ix < 0 || ix >= W) continue;
+                acc += dot_s8(xRow + <usize>ix * <usize>C + <usize>cBase, wRow + <usize>kx * <usize>CG, CG, inOff);
+              }
+            }
+          }
+          const m = load<i32>(mp + (<usize>o << 2)), s = load<i32>(shp + (<usize>o << 2));
+          store<i8>(out, <i8>clampi(mbqm(acc, m, s) + outZp, amin, amax));
+          out += 1;
+        }
+      }
+    }
+  }
+}
+
+// The two variants differ only in the dot product they inline (dot_s8 picks by ASC_FEATURE_SIMD);
+// the names exist so each build's kernel table is explicit.
+export function conv2d_s8_simd(op: usize): void {
+  conv2d_s8_impl(op);
+}
+export function conv2d_s8_scalar(op: usize): void {
+  conv2d_s8_impl(op);
+}

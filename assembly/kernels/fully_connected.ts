@@ -1,0 +1,53 @@
+// fully_connected: x read as [rows, K], w [N, K], optional bias [N]; y [rows, N].
+import { STORAGE_EMPTY } from '../../format/format';
+import { opIn, opOut, opParam, opParamF, tdim, trank, tptr, tzp, tstorage, tnumel, opInCount } from '../state';
+import { dot_s8, dot_f32 } from './dot';
+import { mbqm, clampi } from '../fixedpoint';
+
+export function fully_connected_f32(op: usize): void {
+  const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
+  const hasBias = opInCount(op) > 2 && tstorage(opIn(op, 2)) != STORAGE_EMPTY;
+  const xp = tptr(x), wp = tptr(w), bp = hasBias ? tptr(opIn(op, 2)) : 0;
+  const K = tdim(x, trank(x) - 1), N = tdim(w, 0), rows = tnumel(x) / K;
+  const lo = opParamF(op, 0), hi = opParamF(op, 1);
+  let out = tptr(y);
+  for (let r = 0; r < rows; r++) {
+    const xr = xp + (<usize>(r * K) << 2);
+    for (let n = 0; n < N; n++) {
+      let acc: f32 = dot_f32(xr, wp + (<usize>(n * K) << 2), K);
+      if (hasBias) acc += load<f32>(bp + (<usize>n << 2));
+      acc = acc < lo ? lo : acc;
+      acc = acc > hi ? hi : acc;
+      store<f32>(out, acc);
+      out += 4;
+    }
+  }
+}
+
+function fully_connected_s8_impl(op: usize): void {
+  const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
+  const hasBias = tstorage(opIn(op, 2)) != STORAGE_EMPTY;
+  const xp = tptr(x), wp = tptr(w), bp = hasBias ? tptr(opIn(op, 2)) : 0;
+  const mp = tptr(opIn(op, 3)), shp = tptr(opIn(op, 4));
+  const K = tdim(x, trank(x) - 1), N = tdim(w, 0), rows = tnumel(x) / K;
+  const amin = opParam(op, 0), amax = opParam(op, 1);
+  const inOff = -tzp(x), outZp = tzp(y);
+  let out = tptr(y);
+  for (let r = 0; r < rows; r++) {
+    const xr = xp + <usize>(r * K);
+    for (let n = 0; n < N; n++) {
+      let acc = dot_s8(xr, wp + <usize>(n * K), K, inOff);
+      if (hasBias) acc += load<i32>(bp + (<usize>n << 2));
+      const m = load<i32>(mp + (<usize>n << 2)), s = load<i32>(shp + (<usize>n << 2));
+      store<i8>(out, <i8>clampi(mbqm(acc, m, s) + outZp, amin, amax));
+      out += 1;
+    }
+  }
+}
+
+export function fully_connected_s8_simd(op: usize): void {
+  fully_connected_s8_impl(op);
+}
+export function fully_connected_s8_scalar(op: usize): void {
+  fully_connected_s8_impl(op);
+}

@@ -1,0 +1,93 @@
+// mean over the axes in axes_mask (reduced dims kept as 1). s8 follows TFLite Micro's integer
+// mean: sum of (q - zp_in), MultiplyByQuantizedMultiplier, divide by the count rounding half away
+// from zero, add zp_out, saturate.
+import { MAX_RANK } from '../../format/format';
+import { opIn, opOut, opParam, tdim, trank, tptr, tzp, tnumel } from '../state';
+import { mbqm, clampi } from '../fixedpoint';
+
+const inStride: usize = memory.data(MAX_RANK * 4);
+const redDims: usize = memory.data(MAX_RANK * 4);
+const redCounter: usize = memory.data(MAX_RANK * 4);
+const outDims: usize = memory.data(MAX_RANK * 4);
+const outCounter: usize = memory.data(MAX_RANK * 4);
+
+@inline function geti(base: usize, i: i32): i32 {
+  return load<i32>(base + (<usize>i << 2));
+}
+@inline function seti(base: usize, i: i32, v: i32): void {
+  store<i32>(base + (<usize>i << 2), v);
+}
+
+/** Odometer step over `dims` with `counter`; returns the change of the input offset. */
+function step(dims: usize, counter: usize, r: i32): i32 {
+  let delta = 0;
+  for (let i = r - 1; i >= 0; i--) {
+    const c = geti(counter, i) + 1;
+    if (c < geti(dims, i)) {
+      seti(counter, i, c);
+      return delta + geti(inStride, i);
+    }
+    seti(counter, i, 0);
+    delta -= (c - 1) * geti(inStride, i);
+  }
+  return delta;
+}
+
+/** Sets up reduced/kept dims; returns the number of reduced elements per output. */
+function setup(x: i32, mask: i32): i32 {
+  const r = trank(x);
+  let stride = 1;
+  let count = 1;
+  for (let i = r - 1; i >= 0; i--) {
+    const d = tdim(x, i);
+    seti(inStride, i, stride);
+    stride *= d;
+    const reduced = (mask & (1 << i)) != 0;
+    seti(redDims, i, reduced ? d : 1);
+    seti(outDims, i, reduced ? 1 : d);
+    seti(redCounter, i, 0);
+    seti(outCounter, i, 0);
+    if (reduced) count *= d;
+  }
+  return count;
+}
+
+export function mean_f32(op: usize): void {
+  const x = opIn(op, 0), y = opOut(op, 0);
+  const r = trank(x);
+  const count = setup(x, opParam(op, 0));
+  const xp = tptr(x), yp = tptr(y), ny = tnumel(y);
+  let base = 0;
+  for (let o = 0; o < ny; o++) {
+    let acc: f32 = 0;
+    let off = base;
+    for (let k = 0; k < count; k++) {
+      acc += load<f32>(xp + (<usize>off << 2));
+      off += step(redDims, redCounter, r);
+    }
+    store<f32>(yp + (<usize>o << 2), acc / <f32>count);
+    base += step(outDims, outCounter, r);
+  }
+}
+
+export function mean_s8(op: usize): void {
+  const x = opIn(op, 0), y = opOut(op, 0);
+  const r = trank(x);
+  const count = setup(x, opParam(op, 0));
+  const mult = opParam(op, 1), shift = opParam(op, 2);
+  const inZp = tzp(x), outZp = tzp(y);
+  const xp = tptr(x), yp = tptr(y), ny = tnumel(y);
+  let base = 0;
+  for (let o = 0; o < ny; o++) {
+    let acc = 0;
+    let off = base;
+    for (let k = 0; k < count; k++) {
+      acc += <i32>load<i8>(xp + <usize>off) - inZp;
+      off += step(redDims, redCounter, r);
+    }
+    acc = mbqm(acc, mult, shift);
+    acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+    store<i8>(yp + <usize>o, <i8>clampi(acc + outZp, -128, 127));
+    base += step(outDims, outCounter, r);
+  }
+}

@@ -1,0 +1,525 @@
+// Per-opcode validation: arity, dtypes, ranks, shape relations and params. Every relation a
+// kernel relies on to stay in bounds is checked here, so kernels can run without checks.
+import {
+  OK, ERR_BAD_OP, DTYPE_F32, DTYPE_S8, DTYPE_S32, STORAGE_EMPTY, MAX_RANK,
+  OP_CONV2D, OP_DEPTHWISE_CONV2D, OP_FULLY_CONNECTED, OP_MATMUL, OP_ADD, OP_SUB, OP_MUL, OP_DIV,
+  OP_CLAMP, OP_LEAKY_RELU, OP_SIGMOID, OP_TANH, OP_HARD_SWISH, OP_LUT, OP_MAX_POOL2D,
+  OP_AVERAGE_POOL2D, OP_MEAN, OP_CONCAT, OP_PAD, OP_TRANSPOSE, OP_SOFTMAX, OP_QUANTIZE,
+  OP_DEQUANTIZE, OP_REQUANTIZE, OP_COPY, PAD_MODE_CONSTANT, PAD_MODE_WRAP,
+} from '../format/format';
+import { str, int, opName, dtypeName } from './message';
+import {
+  opInCount, opOutCount, opParamCount, opIn, opOut, opParam, tdtype, trank, tdim, tnumel,
+  tstorage, tscale, tzp,
+} from './state';
+
+let curIndex: i32 = 0;
+let curCode: i32 = 0;
+let curOp: usize = 0;
+
+function prefix(): void {
+  str('op '); int(curIndex); str(' ('); str(opName(curCode)); str('): ');
+}
+function fail(what: string): i32 {
+  prefix(); str(what);
+  return ERR_BAD_OP;
+}
+function failIn(j: i32, what: string): i32 {
+  prefix(); str('input '); int(j); str(' '); str(what);
+  return ERR_BAD_OP;
+}
+function failOut(j: i32, what: string): i32 {
+  prefix(); str('output '); int(j); str(' '); str(what);
+  return ERR_BAD_OP;
+}
+
+function arity(minIn: i32, maxIn: i32, nOut: i32, nParams: i32): i32 {
+  const nin = opInCount(curOp);
+  if (nin < minIn || nin > maxIn) {
+    prefix(); str('takes '); int(minIn);
+    if (maxIn != minIn) { str(maxIn > 0x7fff ? '+' : '..'); if (maxIn <= 0x7fff) int(maxIn); }
+    str(' inputs, got '); int(nin);
+    return ERR_BAD_OP;
+  }
+  if (opOutCount(curOp) != nOut) {
+    prefix(); str('takes '); int(nOut); str(' outputs, got '); int(opOutCount(curOp));
+    return ERR_BAD_OP;
+  }
+  if (nParams >= 0 && opParamCount(curOp) != nParams) {
+    prefix(); str('takes '); int(nParams); str(' params, got '); int(opParamCount(curOp));
+    return ERR_BAD_OP;
+  }
+  return OK;
+}
+
+/** Input j is present (not an absent optional tensor). */
+function present(j: i32): bool {
+  return j < opInCount(curOp) && tstorage(opIn(curOp, j)) != STORAGE_EMPTY;
+}
+function needPresent(j: i32): i32 {
+  if (!present(j)) return failIn(j, 'is required but absent');
+  return OK;
+}
+function inDtype(j: i32, dt: i32): i32 {
+  const e = needPresent(j); if (e) return e;
+  const got = tdtype(opIn(curOp, j));
+  if (got != dt) {
+    failIn(j, 'must be '); str(dtypeName(dt)); str(', got '); str(dtypeName(got));
+    return ERR_BAD_OP;
+  }
+  return OK;
+}
+function outDtype(j: i32, dt: i32): i32 {
+  const got = tdtype(opOut(curOp, j));
+  if (got != dt) {
+    failOut(j, 'must be '); str(dtypeName(dt)); str(', got '); str(dtypeName(got));
+    return ERR_BAD_OP;
+  }
+  return OK;
+}
+function inRank(j: i32, r: i32): i32 {
+  const got = trank(opIn(curOp, j));
+  if (got != r) {
+    failIn(j, 'must have rank '); int(r); str(', got '); int(got);
+    return ERR_BAD_OP;
+  }
+  return OK;
+}
+function outRank(j: i32, r: i32): i32 {
+  const got = trank(opOut(curOp, j));
+  if (got != r) {
+    failOut(j, 'must have rank '); int(r); str(', got '); int(got);
+    return ERR_BAD_OP;
+  }
+  return OK;
+}
+function inNumel(j: i32, n: i32, what: string): i32 {
+  const got = tnumel(opIn(curOp, j));
+  if (got != n) {
+    failIn(j, what); str(' must have '); int(n); str(' elements, got '); int(got);
+    return ERR_BAD_OP;
+  }
+  return OK;
+}
+function outDimIs(j: i32, d: i32, want: i64): i32 {
+  const got = tdim(opOut(curOp, j), d);
+  if (<i64>got != want) {
+    failOut(j, 'dim '); int(d); str(' must be '); int(want); str(', got '); int(got);
+    return ERR_BAD_OP;
+  }
+  return OK;
+}
+/** Output 0 has exactly input j's element count. */
+function sameNumel(j: i32): i32 {
+  const a = tnumel(opIn(curOp, j)), b = tnumel(opOut(curOp, 0));
+  if (a != b) {
+    failOut(0, 'must have as many elements as input '); int(j); str(' ('); int(a); str('), got '); int(b);
+    return ERR_BAD_OP;
+  }
+  return OK;
+}
+/** Output 0 has exactly input j's shape. */
+function sameShape(j: i32): i32 {
+  const x = opIn(curOp, j), y = opOut(curOp, 0);
+  const r = trank(x);
+  let same = trank(y) == r;
+  for (let i = 0; same && i < r; i++) same = tdim(x, i) == tdim(y, i);
+  if (!same) {
+    failOut(0, 'must have the shape of input '); int(j);
+    return ERR_BAD_OP;
+  }
+  return OK;
+}
+function paramAtLeast(k: i32, min: i32, name: string): i32 {
+  const v = opParam(curOp, k);
+  if (v < min) {
+    prefix(); str(name); str(' must be >= '); int(min); str(', got '); int(v);
+    return ERR_BAD_OP;
+  }
+  return OK;
+}
+function paramIn(k: i32, lo: i32, hi: i32, name: string): i32 {
+  const v = opParam(curOp, k);
+  if (v < lo || v > hi) {
+    prefix(); str(name); str(' must be in ['); int(lo); str(', '); int(hi); str('], got '); int(v);
+    return ERR_BAD_OP;
+  }
+  return OK;
+}
+/** Quantized activation bounds at params k, k+1. */
+function actBoundsS8(k: i32): i32 {
+  let e = paramIn(k, -128, 127, 'act_min'); if (e) return e;
+  e = paramIn(k + 1, opParam(curOp, k), 127, 'act_max'); if (e) return e;
+  return OK;
+}
+/** A TFLite-style shift at param k: the fixed-point helpers accept [-31, 31]. */
+function shiftParam(k: i32, name: string): i32 {
+  return paramIn(k, -31, 31, name);
+}
+
+/** Output spatial size of a sliding window, or -1 when the window never fits. */
+function windowOut(inSize: i32, padA: i32, padB: i32, kernel: i32, stride: i32, dil: i32): i64 {
+  const eff = <i64>dil * <i64>(kernel - 1) + 1;
+  const padded = <i64>inSize + <i64>padA + <i64>padB;
+  // Kernels do their window arithmetic in i32: keep every intermediate below 2^31.
+  if (padded + eff >= 0x7fffffff) return -1;
+  const span = padded - eff;
+  if (span < 0) return -1;
+  return span / <i64>stride + 1;
+}
+
+/** Spatial params at k..k+7 (stride h,w dilation h,w pads t,l,b,r) and NHWC x/y dims. */
+function spatial(k: i32, kh: i32, kw: i32): i32 {
+  let e = paramAtLeast(k, 1, 'stride_h'); if (e) return e;
+  e = paramAtLeast(k + 1, 1, 'stride_w'); if (e) return e;
+  e = paramAtLeast(k + 2, 1, 'dilation_h'); if (e) return e;
+  e = paramAtLeast(k + 3, 1, 'dilation_w'); if (e) return e;
+  e = paramAtLeast(k + 4, 0, 'pad_top'); if (e) return e;
+  e = paramAtLeast(k + 5, 0, 'pad_left'); if (e) return e;
+  e = paramAtLeast(k + 6, 0, 'pad_bottom'); if (e) return e;
+  e = paramAtLeast(k + 7, 0, 'pad_right'); if (e) return e;
+  const x = opIn(curOp, 0);
+  const oh = windowOut(tdim(x, 1), opParam(curOp, k + 4), opParam(curOp, k + 6), kh, opParam(curOp, k), opParam(curOp, k + 2));
+  const ow = windowOut(tdim(x, 2), opParam(curOp, k + 5), opParam(curOp, k + 7), kw, opParam(curOp, k + 1), opParam(curOp, k + 3));
+  if (oh < 1 || ow < 1) return fail('the window is larger than the padded input (or sizes overflow)');
+  e = outDimIs(0, 0, tdim(x, 0)); if (e) return e;
+  e = outDimIs(0, 1, oh); if (e) return e;
+  e = outDimIs(0, 2, ow); if (e) return e;
+  return OK;
+}
+
+/** Optional bias at input 2 and, for s8, per-channel mult/shift at inputs 3, 4; all with n elements. */
+function biasAndRequant(isS8: bool, n: i32): i32 {
+  let e: i32;
+  if (present(2)) {
+    e = inDtype(2, isS8 ? DTYPE_S32 : DTYPE_F32); if (e) return e;
+    e = inNumel(2, n, '(bias)'); if (e) return e;
+  }
+  if (isS8) {
+    e = inDtype(3, DTYPE_S32); if (e) return e;
+    e = inNumel(3, n, '(multiplier)'); if (e) return e;
+    e = inDtype(4, DTYPE_S32); if (e) return e;
+    e = inNumel(4, n, '(shift)'); if (e) return e;
+  }
+  return OK;
+}
+
+/** Input 0 is f32 or s8; returns the dtype, or -1 after writing the message. */
+function floatOrS8(j: i32): i32 {
+  if (needPresent(j)) return -1;
+  const dt = tdtype(opIn(curOp, j));
+  if (dt != DTYPE_F32 && dt != DTYPE_S8) {
+    failIn(j, 'must be f32 or s8, got '); str(dtypeName(dt));
+    return -1;
+  }
+  return dt;
+}
+
+function vConv(depthwise: bool): i32 {
+  const dt = floatOrS8(0); if (dt < 0) return ERR_BAD_OP;
+  const s8 = dt == DTYPE_S8;
+  let e = arity(2, s8 ? 5 : 3, 1, 11); if (e) return e;
+  if (s8 && opInCount(curOp) != 5) return fail('s8 form takes 5 inputs (x, w, bias, multiplier, shift)');
+  e = inDtype(1, dt); if (e) return e;
+  e = outDtype(0, dt); if (e) return e;
+  e = inRank(0, 4); if (e) return e;
+  e = outRank(0, 4); if (e) return e;
+  const x = opIn(curOp, 0), w = opIn(curOp, 1);
+  const c = tdim(x, 3);
+  let kh: i32, kw: i32, oc: i32;
+  if (!depthwise) {
+    e = inRank(1, 4); if (e) return e;
+    e = paramAtLeast(8, 1, 'group'); if (e) return e;
+    const g = opParam(curOp, 8);
+    oc = tdim(w, 0); kh = tdim(w, 1); kw = tdim(w, 2);
+    if (c % g != 0 || oc % g != 0) return fail('input channels and output channels must divide by group');
+    if (tdim(w, 3) != c / g) {
+      failIn(1, '(weights) dim 3 must be channels/group = '); int(c / g); str(', got '); int(tdim(w, 3));
+      return ERR_BAD_OP;
+    }
+  } else {
+    // [KH, KW, C*M], or [1, KH, KW, C*M] as TFLite writes it.
+    const wr = trank(w);
+    if (wr != 3 && !(wr == 4 && tdim(w, 0) == 1)) return failIn(1, '(weights) must be [KH, KW, C*M]');
+    e = paramAtLeast(8, 1, 'depth_multiplier'); if (e) return e;
+    kh = tdim(w, wr - 3); kw = tdim(w, wr - 2); oc = tdim(w, wr - 1);
+    if (<i64>c * <i64>opParam(curOp, 8) != <i64>oc) {
+      failIn(1, '(weights) last dim must be channels*depth_multiplier = '); int(<i64>c * <i64>opParam(curOp, 8));
+      return ERR_BAD_OP;
+    }
+  }
+  e = spatial(0, kh, kw); if (e) return e;
+  e = outDimIs(0, 3, oc); if (e) return e;
+  e = biasAndRequant(s8, oc); if (e) return e;
+  if (s8) { e = actBoundsS8(9); if (e) return e; }
+  return OK;
+}
+
+function vFullyConnected(): i32 {
+  const dt = floatOrS8(0); if (dt < 0) return ERR_BAD_OP;
+  const s8 = dt == DTYPE_S8;
+  let e = arity(2, s8 ? 5 : 3, 1, 2); if (e) return e;
+  if (s8 && opInCount(curOp) != 5) return fail('s8 form takes 5 inputs (x, w, bias, multiplier, shift)');
+  e = inDtype(1, dt); if (e) return e;
+  e = outDtype(0, dt); if (e) return e;
+  e = inRank(1, 2); if (e) return e;
+  const x = opIn(curOp, 0), w = opIn(curOp, 1), y = opOut(curOp, 0);
+  const xr = trank(x);
+  if (xr < 1) return failIn(0, 'must have rank >= 1');
+  const k = tdim(x, xr - 1), n = tdim(w, 0);
+  if (tdim(w, 1) != k) {
+    failIn(1, '(weights) must be [N, '); int(k); str(']');
+    return ERR_BAD_OP;
+  }
+  const rows = tnumel(x) / k;
+  if (<i64>tnumel(y) != <i64>rows * <i64>n || trank(y) < 1 || tdim(y, trank(y) - 1) != n) {
+    failOut(0, 'must be ['); int(rows); str(', '); int(n); str(']');
+    return ERR_BAD_OP;
+  }
+  e = biasAndRequant(s8, n); if (e) return e;
+  if (s8) { e = actBoundsS8(0); if (e) return e; }
+  return OK;
+}
+
+function vMatmul(): i32 {
+  let e = arity(2, 2, 1, 0); if (e) return e;
+  e = inDtype(0, DTYPE_F32); if (e) return e;
+  e = inDtype(1, DTYPE_F32); if (e) return e;
+  e = outDtype(0, DTYPE_F32); if (e) return e;
+  const a = opIn(curOp, 0), b = opIn(curOp, 1), y = opOut(curOp, 0);
+  const ra = trank(a), rb = trank(b), ry = trank(y);
+  if (ra < 2 || rb < 2) return fail('inputs must have rank >= 2');
+  const r = ra > rb ? ra : rb;
+  if (ry != r) { failOut(0, 'must have rank '); int(r); return ERR_BAD_OP; }
+  if (tdim(a, ra - 1) != tdim(b, rb - 2)) return fail('inner dimensions differ');
+  let err = outDimIs(0, r - 2, tdim(a, ra - 2)); if (err) return err;
+  err = outDimIs(0, r - 1, tdim(b, rb - 1)); if (err) return err;
+  for (let i = 0; i < r - 2; i++) {
+    const da = i - (r - ra) >= 0 ? tdim(a, i - (r - ra)) : 1;
+    const db = i - (r - rb) >= 0 ? tdim(b, i - (r - rb)) : 1;
+    if (da != db && da != 1 && db != 1) return fail('batch dimensions do not broadcast');
+    err = outDimIs(0, i, da > db ? da : db); if (err) return err;
+  }
+  return OK;
+}
+
+/** Numpy broadcasting of inputs 0 and 1 to output 0. */
+function broadcastShapes(): i32 {
+  const a = opIn(curOp, 0), b = opIn(curOp, 1), y = opOut(curOp, 0);
+  const ra = trank(a), rb = trank(b), r = trank(y);
+  if (ra > r || rb > r) return failOut(0, 'rank is below an input rank');
+  for (let i = 0; i < r; i++) {
+    const da = i - (r - ra) >= 0 ? tdim(a, i - (r - ra)) : 1;
+    const db = i - (r - rb) >= 0 ? tdim(b, i - (r - rb)) : 1;
+    if (da != db && da != 1 && db != 1) {
+      prefix(); str('input shapes do not broadcast at output dim '); int(i);
+      return ERR_BAD_OP;
+    }
+    const e = outDimIs(0, i, da > db ? da : db); if (e) return e;
+  }
+  return OK;
+}
+
+function vBinary(): i32 {
+  const dt = floatOrS8(0); if (dt < 0) return ERR_BAD_OP;
+  let e: i32;
+  if (dt == DTYPE_F32) {
+    e = arity(2, 2, 1, 2); if (e) return e;
+  } else if (curCode == OP_ADD || curCode == OP_SUB) {
+    e = arity(2, 2, 1, 9); if (e) return e;
+    e = paramIn(0, 0, 30, 'left_shift'); if (e) return e;
+    e = shiftParam(2, 'a_shift'); if (e) return e;
+    e = shiftParam(4, 'b_shift'); if (e) return e;
+    e = shiftParam(6, 'out_shift'); if (e) return e;
+    e = actBoundsS8(7); if (e) return e;
+  } else if (curCode == OP_MUL) {
+    e = arity(2, 2, 1, 4); if (e) return e;
+    e = shiftParam(1, 'out_shift'); if (e) return e;
+    e = actBoundsS8(2); if (e) return e;
+  } else {
+    return fail('has no s8 form');
+  }
+  e = inDtype(1, dt); if (e) return e;
+  e = outDtype(0, dt); if (e) return e;
+  return broadcastShapes();
+}
+
+/** One input, one output of the same shape; dtype fixed by `dt` (or f32/s8 when dt < 0). */
+function vUnary(dt: i32, nParams: i32): i32 {
+  let e = arity(1, 1, 1, nParams); if (e) return e;
+  if (dt < 0) { dt = floatOrS8(0); if (dt < 0) return ERR_BAD_OP; }
+  e = inDtype(0, dt); if (e) return e;
+  e = outDtype(0, dt); if (e) return e;
+  return sameNumel(0);
+}
+
+function vPool(): i32 {
+  const dt = floatOrS8(0); if (dt < 0) return ERR_BAD_OP;
+  let e = arity(1, 1, 1, 13); if (e) return e;
+  e = outDtype(0, dt); if (e) return e;
+  e = inRank(0, 4); if (e) return e;
+  e = outRank(0, 4); if (e) return e;
+  e = paramAtLeast(0, 1, 'kernel_h'); if (e) return e;
+  e = paramAtLeast(1, 1, 'kernel_w'); if (e) return e;
+  e = paramIn(10, 0, 1, 'count_include_pad'); if (e) return e;
+  e = spatial(2, opParam(curOp, 0), opParam(curOp, 1)); if (e) return e;
+  e = outDimIs(0, 3, tdim(opIn(curOp, 0), 3)); if (e) return e;
+  if (dt == DTYPE_S8) { e = actBoundsS8(11); if (e) return e; }
+  return OK;
+}
+
+function vMean(): i32 {
+  const dt = floatOrS8(0); if (dt < 0) return ERR_BAD_OP;
+  const s8 = dt == DTYPE_S8;
+  let e = arity(1, 1, 1, s8 ? 3 : 1); if (e) return e;
+  e = outDtype(0, dt); if (e) return e;
+  const x = opIn(curOp, 0);
+  const r = trank(x);
+  e = outRank(0, r); if (e) return e;
+  const mask = opParam(curOp, 0);
+  if (mask & ~((1 << r) - 1)) return fail('axes_mask names an axis past the input rank');
+  for (let i = 0; i < r; i++) {
+    e = outDimIs(0, i, mask & (1 << i) ? 1 : tdim(x, i)); if (e) return e;
+  }
+  if (s8) { e = shiftParam(2, 'shift'); if (e) return e; }
+  return OK;
+}
+
+function vConcat(): i32 {
+  const nin = opInCount(curOp);
+  let e = arity(1, 0xffff, 1, 1); if (e) return e;
+  const y = opOut(curOp, 0);
+  const dt = tdtype(y), r = trank(y);
+  e = paramIn(0, 0, r - 1, 'axis'); if (e) return e;
+  const axis = opParam(curOp, 0);
+  let sum: i64 = 0;
+  for (let j = 0; j < nin; j++) {
+    e = inDtype(j, dt); if (e) return e;
+    e = inRank(j, r); if (e) return e;
+    const x = opIn(curOp, j);
+    for (let i = 0; i < r; i++) {
+      if (i != axis && tdim(x, i) != tdim(y, i)) {
+        failIn(j, 'dim '); int(i); str(' must match the output ('); int(tdim(y, i)); str(')');
+        return ERR_BAD_OP;
+      }
+    }
+    if (dt == DTYPE_S8 && (tzp(x) != tzp(y) || tscale(x) != tscale(y))) {
+      return failIn(j, 'must share the output scale and zero point');
+    }
+    sum += tdim(x, axis);
+  }
+  return outDimIs(0, axis, sum);
+}
+
+function vPad(): i32 {
+  const dt = floatOrS8(0); if (dt < 0) return ERR_BAD_OP;
+  const x = opIn(curOp, 0);
+  const r = trank(x);
+  let e = arity(1, 1, 1, 2 + 2 * r); if (e) return e;
+  e = outDtype(0, dt); if (e) return e;
+  e = outRank(0, r); if (e) return e;
+  e = paramIn(0, PAD_MODE_CONSTANT, PAD_MODE_WRAP, 'mode'); if (e) return e;
+  if (dt == DTYPE_S8) { e = paramIn(1, -128, 127, 'value'); if (e) return e; }
+  for (let i = 0; i < r; i++) {
+    e = paramAtLeast(2 + i, 0, 'begin'); if (e) return e;
+    e = paramAtLeast(2 + r + i, 0, 'end'); if (e) return e;
+    e = outDimIs(0, i, <i64>tdim(x, i) + <i64>opParam(curOp, 2 + i) + <i64>opParam(curOp, 2 + r + i));
+    if (e) return e;
+  }
+  return OK;
+}
+
+function vTranspose(): i32 {
+  let e = needPresent(0); if (e) return e;
+  const x = opIn(curOp, 0);
+  const r = trank(x);
+  e = arity(1, 1, 1, r); if (e) return e;
+  e = outDtype(0, tdtype(x)); if (e) return e;
+  e = outRank(0, r); if (e) return e;
+  let seen = 0;
+  for (let i = 0; i < r; i++) {
+    const p = opParam(curOp, i);
+    if (p < 0 || p >= r || (seen & (1 << p))) return fail('perm is not a permutation of the input axes');
+    seen |= 1 << p;
+    e = outDimIs(0, i, tdim(x, p)); if (e) return e;
+  }
+  return OK;
+}
+
+function vSoftmax(): i32 {
+  const dt = floatOrS8(0); if (dt < 0) return ERR_BAD_OP;
+  let e = arity(1, 1, 1, dt == DTYPE_S8 ? 4 : 2); if (e) return e;
+  e = outDtype(0, dt); if (e) return e;
+  e = sameShape(0); if (e) return e;
+  const r = trank(opIn(curOp, 0));
+  if (r < 1) return failIn(0, 'must have rank >= 1');
+  if (dt == DTYPE_S8) {
+    e = paramIn(0, r - 1, r - 1, 'axis (s8 softmax runs over the last axis)'); if (e) return e;
+    e = paramIn(2, 0, 31, 'input_left_shift'); if (e) return e;
+  } else {
+    e = paramIn(0, 0, r - 1, 'axis'); if (e) return e;
+  }
+  return OK;
+}
+
+function vQuantize(inDt: i32, outDt: i32, nParams: i32): i32 {
+  let e = arity(1, 1, 1, nParams); if (e) return e;
+  e = inDtype(0, inDt); if (e) return e;
+  e = outDtype(0, outDt); if (e) return e;
+  return sameNumel(0);
+}
+
+export function validateOp(index: i32, op: usize, code: i32): i32 {
+  curIndex = index;
+  curCode = code;
+  curOp = op;
+  switch (code) {
+    case OP_CONV2D: return vConv(false);
+    case OP_DEPTHWISE_CONV2D: return vConv(true);
+    case OP_FULLY_CONNECTED: return vFullyConnected();
+    case OP_MATMUL: return vMatmul();
+    case OP_ADD:
+    case OP_SUB:
+    case OP_MUL:
+    case OP_DIV: return vBinary();
+    case OP_CLAMP: {
+      const e = vUnary(-1, 2); if (e) return e;
+      if (tdtype(opIn(op, 0)) == DTYPE_S8) return actBoundsS8(0);
+      return OK;
+    }
+    case OP_LEAKY_RELU: return vUnary(DTYPE_F32, 1);
+    case OP_SIGMOID:
+    case OP_TANH:
+    case OP_HARD_SWISH: return vUnary(DTYPE_F32, 0);
+    case OP_LUT: {
+      let e = arity(2, 2, 1, 0); if (e) return e;
+      e = inDtype(0, DTYPE_S8); if (e) return e;
+      e = inDtype(1, DTYPE_S8); if (e) return e;
+      e = inNumel(1, 256, '(table)'); if (e) return e;
+      e = outDtype(0, DTYPE_S8); if (e) return e;
+      return sameNumel(0);
+    }
+    case OP_MAX_POOL2D:
+    case OP_AVERAGE_POOL2D: return vPool();
+    case OP_MEAN: return vMean();
+    case OP_CONCAT: return vConcat();
+    case OP_PAD: return vPad();
+    case OP_TRANSPOSE: return vTranspose();
+    case OP_SOFTMAX: return vSoftmax();
+    case OP_QUANTIZE: return vQuantize(DTYPE_F32, DTYPE_S8, 0);
+    case OP_DEQUANTIZE: return vQuantize(DTYPE_S8, DTYPE_F32, 0);
+    case OP_REQUANTIZE: {
+      const e = vQuantize(DTYPE_S8, DTYPE_S8, 2); if (e) return e;
+      return shiftParam(1, 'shift');
+    }
+    case OP_COPY: {
+      let e = arity(1, 1, 1, 0); if (e) return e;
+      e = needPresent(0); if (e) return e;
+      e = outDtype(0, tdtype(opIn(op, 0))); if (e) return e;
+      return sameNumel(0);
+    }
+  }
+  return fail('unknown opcode');
+}
+// MAX_RANK bounds every rank loop above (tensor records are validated before ops).
+export const VALIDATED_MAX_RANK = MAX_RANK;

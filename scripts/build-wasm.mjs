@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// Builds the two WASM runtimes from the one AssemblyScript source tree (assembly/):
+//   build/mote.simd.wasm   --enable simd: v128 kernels, for Node and browsers
+//   build/mote.scalar.wasm MVP features only (no SIMD, sign-extension, bulk memory, non-trapping
+//                          float-to-int or mutable-global imports), for WAMR's interpreter on ESP32
+// Kernels pick their variant at compile time through ASC_FEATURE_SIMD. `--use abort=` drops the
+// env.abort import, so the modules import nothing.
+//
+// Usage: node scripts/build-wasm.mjs [--out build] [--text]   (--text also writes .wat files)
+import asc from 'assemblyscript/asc';
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+export const BUILDS = {
+  simd: ['--enable', 'simd'],
+  scalar: ['--disable', 'sign-extension,bulk-memory,nontrapping-f2i,mutable-globals'],
+};
+
+const COMMON = [
+  '-O3',
+  '--shrinkLevel', '1',
+  '--converge',
+  '--runtime', 'stub',
+  '--use', 'abort=',
+  '--noAssert',
+  '--initialMemory', '1',
+];
+
+/** Compiles one build; returns the output path. Throws with the compiler's diagnostics. */
+export async function buildWasm(build, { outDir = join(root, 'build'), text = false } = {}) {
+  const flags = BUILDS[build];
+  if (!flags) throw new Error(`unknown build '${build}' (expected simd or scalar)`);
+  mkdirSync(outDir, { recursive: true });
+  const out = join(outDir, `mote.${build}.wasm`);
+  const args = [join(root, 'assembly', 'index.ts'), '-o', out, ...COMMON, ...flags];
+  if (text) args.push('-t', out.replace(/\.wasm$/, '.wat'));
+  let log = '';
+  const sink = { write: (s) => ((log += String(s)), true) };
+  const { error } = await asc.main(args, { stdout: sink, stderr: sink });
+  if (error) throw new Error(`asc failed for the ${build} build: ${error.message}\n${log}`);
+  return out;
+}
+
+export async function buildAll(opts) {
+  const outs = [];
+  for (const b of Object.keys(BUILDS)) outs.push(await buildWasm(b, opts));
+  return outs;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const argv = process.argv.slice(2);
+  const outIdx = argv.indexOf('--out');
+  const outDir = outIdx >= 0 ? resolve(argv[outIdx + 1]) : undefined;
+  const text = argv.includes('--text');
+  try {
+    for (const p of await buildAll({ outDir, text })) console.log(`built ${p}`);
+  } catch (e) {
+    console.error(e.message);
+    process.exit(1);
+  }
+}
