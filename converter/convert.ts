@@ -11,7 +11,7 @@ import { importOnnx } from './import/onnx.js';
 import { toNumber } from './import/onnx-tensor.js';
 import { nodeMacs } from './macs.js';
 import { optimize } from './passes/index.js';
-import { quantize } from './passes/quantize/index.js';
+import { quantize, type QuantizeReport } from './passes/quantize/index.js';
 import { planMemory, type MemoryPlan } from './plan/index.js';
 
 const { onnx } = onnxProto;
@@ -56,14 +56,14 @@ export interface ConvertReport {
   arenaRatio: number;
   /** floatWeightBytes / weightBytes: about 4 for int8, about 1 for f32. */
   sizeRatio: number;
-  /** Compute nodes that stayed float32 in an int8 conversion (empty for f32). */
-  keptFloat: { name: string; op: string }[];
+  /** Compute nodes that stayed float32 in an int8 conversion, with the quantizer's reason (empty for f32). */
+  keptFloat: { name: string; op: string; reason?: string }[];
   totalMacs: number;
   macs: OpMacs[];
   inputs: { name: string; dtype: string; shape: number[] }[];
   outputs: { name: string; dtype: string; shape: number[] }[];
-  /** The quantizer's own report (int8 only). */
-  quantization?: unknown;
+  /** The quantizer's own report (int8 only): calibrated ranges, per-node precision. */
+  quantization?: QuantizeReport;
 }
 
 export interface ConvertResult {
@@ -117,7 +117,7 @@ export function convert(bytes: Uint8Array, filename: string, opts: ConvertOption
 
   const graph = importOnnx(bytes, filename);
   optimize(graph);
-  let quantization: unknown;
+  let quantization: QuantizeReport | undefined;
   if (opts.precision === 'int8') {
     quantization = quantize(graph, {
       samples: opts.calibration!,
@@ -134,15 +134,11 @@ export function convert(bytes: Uint8Array, filename: string, opts: ConvertOption
 
   const ops: Record<string, number> = {};
   const macs: OpMacs[] = [];
-  const keptFloat: { name: string; op: string }[] = [];
   for (const node of plan.steps) {
     ops[node.op] = (ops[node.op] ?? 0) + 1;
     macs.push({ name: node.name, op: node.op, macs: nodeMacs(graph, node) });
-    if (opts.precision === 'int8' && !node.int8 && !BOUNDARY_OPS.has(node.op)) {
-      const outDtype = graph.tensors.get(node.outputs[0])?.dtype;
-      if (outDtype === 'f32') keptFloat.push({ name: node.name, op: node.op });
-    }
   }
+  const keptFloat = quantization ? quantization.keptFloat.filter((k) => !BOUNDARY_OPS.has(k.op)) : [];
   const floatWeightBytes = src.parameters * 4;
   const report: ConvertReport = {
     source: { name: filename, format: 'onnx', bytes: bytes.length, opset: src.opset },

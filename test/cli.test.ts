@@ -1,0 +1,328 @@
+// The `mote` command end to end (spawned like a user runs it), checked against ONNX Runtime:
+// convert / run / inspect on a model the demo trainer makes, on mnist-8 from ../shared, and the
+// error paths (clear message, non-zero exit, no stack trace).
+import { readFileSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import * as ort from 'onnxruntime-node';
+import onnxProto from 'onnx-proto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { accuracy, initCnn, trainCnn } from '../converter/demo/cnn.js';
+import { DEMO_CLASSES, makeDataset } from '../converter/demo/data.js';
+import { cnnToOnnx, DEMO_INPUT, DEMO_OUTPUT } from '../converter/demo/export.js';
+import { encodeOnnxModel } from '../converter/demo/onnx-build.js';
+import { tensorFromProto } from '../converter/import/onnx-tensor.js';
+import { readNpy, writeNpy } from '../host/npy.js';
+import { haveShared, noticeIfNoShared, sharedPath } from './support/shared.js';
+import { ensureBuilt, hasStackTrace, mote, tempDir } from './support/mote-cli.js';
+
+const { onnx } = onnxProto;
+const CLASSES = DEMO_CLASSES.length;
+
+beforeAll(() => ensureBuilt(), 600_000);
+
+async function ortRun(model: Uint8Array | string, inputName: string, x: Float32Array, shape: number[]): Promise<Float32Array> {
+  const session = await ort.InferenceSession.create(model as Uint8Array);
+  const out = await session.run({ [inputName]: new ort.Tensor('float32', x, shape) });
+  return out[session.outputNames[0]].data as Float32Array;
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+function argmaxRows(x: ArrayLike<number>, cols: number): number[] {
+  const out: number[] = [];
+  for (let r = 0; r < x.length / cols; r++) {
+    let best = 0;
+    for (let j = 1; j < cols; j++) if (x[r * cols + j] > x[r * cols + best]) best = j;
+    out.push(best);
+  }
+  return out;
+}
+
+function readF32(path: string) {
+  const a = readNpy(readFileSync(path), path);
+  expect(a.dtype).toBe('f32');
+  return { data: a.data as Float32Array, shape: a.shape };
+}
+
+describe('mote convert / run / inspect on a demo-trained CNN', () => {
+  const dir = tempDir('cli-demo');
+  const onnxPath = join(dir, 'cnn.onnx');
+  const testPath = join(dir, 'test.npy');
+  const calibDir = join(dir, 'calib');
+  const test = makeDataset(64, 22);
+  let onnxBytes: Uint8Array;
+
+  beforeAll(() => {
+    // A short training run: the test needs a real, non-trivial network, not a good one.
+    const train = makeDataset(300, 21);
+    const p = initCnn({ size: 16, c1: 8, c2: 16, classes: CLASSES }, 23);
+    trainCnn(p, train, { epochs: 2, batchSize: 32, learningRate: 0.01, seed: 24 });
+    onnxBytes = cnnToOnnx(p, DEMO_CLASSES);
+    writeFileSync(onnxPath, onnxBytes);
+    writeFileSync(testPath, writeNpy(test.images, [test.count, 1, 16, 16]));
+    // Calibration as a directory: one batched file and single-sample files.
+    mkdirSync(calibDir);
+    const pix = 256;
+    writeFileSync(join(calibDir, 'a_batch.npy'), writeNpy(train.images.slice(0, 40 * pix), [40, 1, 16, 16]));
+    for (let i = 40; i < 50; i++) {
+      writeFileSync(join(calibDir, `s${i}.npy`), writeNpy(train.images.slice(i * pix, (i + 1) * pix), [1, 1, 16, 16]));
+    }
+  });
+
+  it('f32: convert, then run a batch; outputs match ONNX Runtime within 1e-4', async () => {
+    const blob = join(dir, 'cnn.f32.mote');
+    const c = mote(['convert', onnxPath, '-o', blob, '--precision', 'f32']);
+    expect(c.stderr).toBe('');
+    expect(c.status).toBe(0);
+    expect(c.stdout).toMatch(/arena/);
+    const r = mote(['run', blob, '--input', testPath, '-o', join(dir, 'y32.npy')]);
+    expect(r.status, r.stderr).toBe(0);
+    const y = readF32(join(dir, 'y32.npy'));
+    expect(y.shape).toEqual([test.count, CLASSES]);
+    const ref = new Float32Array(test.count * CLASSES);
+    const session = await ort.InferenceSession.create(onnxBytes);
+    for (let i = 0; i < test.count; i++) {
+      const out = await session.run({ [DEMO_INPUT]: new ort.Tensor('float32', test.images.slice(i * 256, (i + 1) * 256), [1, 1, 16, 16]) });
+      ref.set(out[DEMO_OUTPUT].data as Float32Array, i * CLASSES);
+    }
+    expect(maxAbsDiff(y.data, ref)).toBeLessThan(1e-4);
+
+    // The scalar build gives the same bits.
+    const s = mote(['run', blob, '--input', testPath, '-o', join(dir, 'y32s.npy'), '--build', 'scalar']);
+    expect(s.status, s.stderr).toBe(0);
+    expect(Buffer.from(readFileSync(join(dir, 'y32s.npy'))).equals(readFileSync(join(dir, 'y32.npy')))).toBe(true);
+  });
+
+  it('int8: --calibration DIR, run agrees with ONNX Runtime; --raw gives the int8 values behind the floats', async () => {
+    const blob = join(dir, 'cnn.int8.mote');
+    const c = mote(['convert', onnxPath, '-o', blob, '--precision', 'int8', '--calibration', calibDir, '--json']);
+    expect(c.status, c.stderr).toBe(0);
+    const report = JSON.parse(c.stdout);
+    expect(report.precision).toBe('int8');
+    // Float32 weights vs blob weights: int8 storage is about 4× smaller (biases stay 32-bit).
+    expect(report.sizeRatio).toBeGreaterThan(2.5);
+    expect(report.floatWeightBytes).toBe(report.parameters * 4);
+
+    const r = mote(['run', blob, '--input', testPath, '-o', join(dir, 'y8.npy')]);
+    expect(r.status, r.stderr).toBe(0);
+    const y = readF32(join(dir, 'y8.npy'));
+    const ref = new Float32Array(test.count * CLASSES);
+    for (let i = 0; i < test.count; i++) {
+      ref.set(await ortRun(onnxBytes, DEMO_INPUT, test.images.slice(i * 256, (i + 1) * 256), [1, 1, 16, 16]), i * CLASSES);
+    }
+    const same = argmaxRows(y.data, CLASSES).filter((c, i) => c === argmaxRows(ref, CLASSES)[i]).length;
+    expect(same / test.count).toBeGreaterThanOrEqual(0.9);
+    // Logit error of int8 is bounded by a fraction of the logit range.
+    const range = Math.max(...ref) - Math.min(...ref);
+    expect(maxAbsDiff(y.data, ref)).toBeLessThan(0.15 * range);
+
+    // --raw: native output values; dequantizing them with the blob's output scale/zp gives the floats.
+    const raw = mote(['run', blob, '--input', testPath, '-o', join(dir, 'y8raw.npy'), '--raw']);
+    expect(raw.status, raw.stderr).toBe(0);
+    const q = readNpy(readFileSync(join(dir, 'y8raw.npy')));
+    const inspect = JSON.parse(mote(['inspect', blob, '--json']).stdout);
+    const outT = inspect.tensors.find((t: { name: string }) => t.name === inspect.outputs[0]);
+    if (outT.dtype === 's8') {
+      expect(q.dtype).toBe('s8');
+      const deq = Array.from(q.data as Int8Array, (v) => outT.scale * (v - outT.zeroPoint));
+      expect(maxAbsDiff(deq, y.data)).toBeLessThan(1e-6);
+    } else {
+      expect(q.dtype).toBe('f32');
+    }
+  });
+
+  it('inspect --json: arena within 1.05× of the lower bound, conv/fc MACs by the closed form', () => {
+    const r = mote(['inspect', join(dir, 'cnn.f32.mote'), '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.header.crcOk).toBe(true);
+    expect(j.arena.size).toBeLessThanOrEqual(1.05 * j.arena.lowerBound);
+    const macsOf = (op: string) => j.ops.filter((o: { op: string }) => o.op === op).reduce((s: number, o: { macs: number }) => s + o.macs, 0);
+    // conv1: 16·16 outputs × 8 channels × 3·3·1; conv2: 8·8 × 16 × 3·3·8; gemm: 16 × 5.
+    expect(macsOf('conv2d')).toBe(16 * 16 * 8 * 9 + 8 * 8 * 16 * 9 * 8);
+    expect(macsOf('fully_connected')).toBe(16 * CLASSES);
+    // Every arena tensor fits in the arena.
+    for (const p of j.plan) expect(p.offset + p.size).toBeLessThanOrEqual(j.arena.size);
+    const human = mote(['inspect', join(dir, 'cnn.f32.mote')]);
+    expect(human.status).toBe(0);
+    expect(human.stdout).toMatch(/CRC 0x[0-9a-f]{8} ok/);
+    expect(human.stdout).toMatch(/Arena plan/);
+  });
+
+  it('run without -o prints the outputs; a 3-D input without the batch dim is accepted', () => {
+    const one = join(dir, 'one.npy');
+    writeFileSync(one, writeNpy(test.images.slice(0, 256), [1, 16, 16]));
+    const r = mote(['run', join(dir, 'cnn.f32.mote'), '--input', one]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^${DEMO_OUTPUT} \\[1, ${CLASSES}\\]`));
+  });
+
+  describe('errors: a clear message, a non-zero exit, no stack trace', () => {
+    it('int8 without calibration exits 2', () => {
+      const r = mote(['convert', onnxPath, '-o', join(dir, 'x.mote'), '--precision', 'int8']);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/int8 conversion needs calibration data/);
+      expect(hasStackTrace(r.stderr)).toBe(false);
+    });
+
+    it('an unsupported ONNX op names the op and the node', () => {
+      const bad = join(dir, 'unsupported.onnx');
+      writeFileSync(
+        bad,
+        encodeOnnxModel({
+          graphName: 'bad',
+          inputs: [{ name: 'x', dims: [1, 4] }],
+          outputs: [{ name: 'y', dims: [1, 4] }],
+          initializers: [],
+          nodes: [
+            { op: 'Relu', name: 'ok', inputs: ['x'], outputs: ['h'] },
+            { op: 'Erf', name: 'the_erf', inputs: ['h'], outputs: ['y'] },
+          ],
+        }),
+      );
+      const r = mote(['convert', bad, '-o', join(dir, 'bad.mote'), '--precision', 'f32']);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/Erf/);
+      expect(r.stderr).toMatch(/the_erf/);
+      expect(hasStackTrace(r.stderr)).toBe(false);
+      expect(readdirSync(dir)).not.toContain('bad.mote');
+      // With MOTE_DEBUG=1 the stack is shown.
+      expect(hasStackTrace(mote(['convert', bad, '-o', join(dir, 'bad.mote'), '--precision', 'f32'], { MOTE_DEBUG: '1' }).stderr)).toBe(true);
+    });
+
+    it('a truncated or corrupted blob is rejected by inspect and run', () => {
+      const whole = readFileSync(join(dir, 'cnn.f32.mote'));
+      const cut = join(dir, 'cut.mote');
+      writeFileSync(cut, whole.subarray(0, whole.length - 100));
+      for (const args of [['inspect', cut], ['run', cut, '--input', testPath]]) {
+        const r = mote(args);
+        expect(r.status).toBe(1);
+        expect(r.stderr).toMatch(/^mote: .*blob|total|size/m);
+        expect(hasStackTrace(r.stderr)).toBe(false);
+      }
+      const flipped = Buffer.from(whole);
+      flipped[flipped.length - 200] ^= 0x55;
+      const bad = join(dir, 'flipped.mote');
+      writeFileSync(bad, flipped);
+      const r = mote(['inspect', bad]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/CRC/i);
+    });
+
+    it('a wrong input shape or dtype names the input', () => {
+      const wrong = join(dir, 'wrong.npy');
+      writeFileSync(wrong, writeNpy(new Float32Array(2 * 15 * 15), [2, 1, 15, 15]));
+      const r = mote(['run', join(dir, 'cnn.f32.mote'), '--input', wrong]);
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toMatch(new RegExp(`input '${DEMO_INPUT}'.*\\[2, 1, 15, 15\\].*\\[1, 1, 16, 16\\]`));
+      expect(hasStackTrace(r.stderr)).toBe(false);
+
+      const ints = join(dir, 'ints.npy');
+      writeFileSync(ints, writeNpy(new Int16Array(256), [1, 1, 16, 16]));
+      const blob = join(dir, 'cnn.int8.mote');
+      const inspect = JSON.parse(mote(['inspect', blob, '--json']).stdout);
+      const inT = inspect.tensors.find((t: { name: string }) => t.name === inspect.inputs[0]);
+      if (inT.dtype === 's8') {
+        const q = mote(['run', blob, '--input', ints]);
+        expect(q.status).not.toBe(0);
+        expect(q.stderr).toMatch(new RegExp(`input '${DEMO_INPUT}'.*int16.*float32`));
+      }
+    });
+
+    it('missing files and bad options are reported plainly', () => {
+      const r = mote(['convert', join(dir, 'nope.onnx'), '-o', join(dir, 'n.mote'), '--precision', 'f32']);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/model '.*nope\.onnx' does not exist/);
+      const b = mote(['run', join(dir, 'cnn.f32.mote'), '--input', testPath, '--build', 'gpu']);
+      expect(b.status).toBe(2);
+      expect(b.stderr).toMatch(/--build must be simd or scalar/);
+      const notOnnx = join(dir, 'garbage.onnx');
+      writeFileSync(notOnnx, Buffer.from('this is not a protobuf at all \xff\xff\xff'));
+      const g = mote(['convert', notOnnx, '-o', join(dir, 'g.mote'), '--precision', 'f32']);
+      expect(g.status).toBe(1);
+      expect(hasStackTrace(g.stderr)).toBe(false);
+    });
+  });
+});
+
+// ---- mnist-8 from ../shared ---------------------------------------------------------------------
+
+function readIdx(path: string): { dims: number[]; data: Uint8Array } {
+  const b = gunzipSync(readFileSync(path));
+  const rank = b[3];
+  const dims = Array.from({ length: rank }, (_, i) => b.readUInt32BE(4 + 4 * i));
+  return { dims, data: new Uint8Array(b.buffer, b.byteOffset + 4 + 4 * rank, dims.reduce((a, c) => a * c, 1)) };
+}
+
+describe.skipIf(!haveShared)('mote on mnist-8 (../shared)', () => {
+  noticeIfNoShared('mnist-8 CLI tests');
+  const dir = tempDir('cli-mnist');
+  const model = sharedPath('onnx_mnist8/model.onnx');
+  const f32Blob = join(dir, 'mnist.f32.mote');
+  const int8Blob = join(dir, 'mnist.int8.mote');
+
+  it('f32 outputs match ONNX Runtime within 1e-4 on the three reference inputs', async () => {
+    const c = mote(['convert', model, '-o', f32Blob, '--precision', 'f32']);
+    expect(c.status, c.stderr).toBe(0);
+    for (let k = 0; k < 3; k++) {
+      const t = tensorFromProto(onnx.TensorProto.decode(readFileSync(sharedPath(`onnx_mnist8/test_data_set_${k}/input_0.pb`))));
+      const inPath = join(dir, `in${k}.npy`);
+      writeFileSync(inPath, writeNpy(t.data as Float32Array, t.shape));
+      const r = mote(['run', f32Blob, '--input', inPath, '-o', join(dir, `out${k}.npy`)]);
+      expect(r.status, r.stderr).toBe(0);
+      const y = readF32(join(dir, `out${k}.npy`));
+      const ref = await ortRun(readFileSync(model), 'Input3', t.data as Float32Array, t.shape);
+      expect(y.shape).toEqual([1, 10]);
+      expect(maxAbsDiff(y.data, ref)).toBeLessThan(1e-4);
+    }
+  });
+
+  it('int8 calibrated on the first 200 test images is within 0.3 pp of float on the other 9,800', () => {
+    const images = readIdx(sharedPath('datasets/mnist/t10k-images-idx3-ubyte.gz'));
+    const labels = readIdx(sharedPath('datasets/mnist/t10k-labels-idx1-ubyte.gz'));
+    expect(images.dims).toEqual([10000, 28, 28]);
+    // mnist-8 takes raw 0–255 pixel values as float32.
+    const pixels = Float32Array.from(images.data);
+    const calib = join(dir, 'calib.npy');
+    writeFileSync(calib, writeNpy(pixels.slice(0, 200 * 784), [200, 1, 28, 28]));
+    const evalPath = join(dir, 'eval.npy');
+    writeFileSync(evalPath, writeNpy(pixels.slice(200 * 784), [9800, 1, 28, 28]));
+    const truth = labels.data.subarray(200);
+
+    const c = mote(['convert', model, '-o', int8Blob, '--calibration', calib]);
+    expect(c.status, c.stderr).toBe(0);
+    expect(c.stdout).toMatch(/200 samples/);
+
+    const acc = (blob: string, out: string) => {
+      const r = mote(['run', blob, '--input', evalPath, '-o', out]);
+      expect(r.status, r.stderr).toBe(0);
+      const y = readF32(out);
+      expect(y.shape).toEqual([9800, 10]);
+      const pred = argmaxRows(y.data, 10);
+      return pred.filter((p, i) => p === truth[i]).length / truth.length;
+    };
+    const floatAcc = acc(f32Blob, join(dir, 'f32.npy'));
+    const int8Acc = acc(int8Blob, join(dir, 'int8.npy'));
+    // ONNX Runtime gets 9891/10000 on the whole set (../shared README); the f32 blob must be there too.
+    expect(floatAcc).toBeGreaterThan(0.985);
+    expect(Math.abs(int8Acc - floatAcc)).toBeLessThanOrEqual(0.003);
+    // Same check through the independent argmax helper in converter/demo (labels as Uint8Array).
+    expect(accuracy(readF32(join(dir, 'int8.npy')).data, truth, 10)).toBeCloseTo(int8Acc, 10);
+  });
+
+  it('inspect --json: both blobs have arenas within 1.05× of the lower bound', () => {
+    for (const blob of [f32Blob, int8Blob]) {
+      const j = JSON.parse(mote(['inspect', blob, '--json']).stdout);
+      expect(j.arena.size).toBeLessThanOrEqual(1.05 * j.arena.lowerBound);
+      // mnist-8: conv 5×5 1→8 on 28×28 and 5×5 8→16 on 14×14, same padding; FC 256→10.
+      const conv = j.ops.filter((o: { op: string }) => o.op === 'conv2d').reduce((s: number, o: { macs: number }) => s + o.macs, 0);
+      expect(conv).toBe(28 * 28 * 8 * 25 + 14 * 14 * 16 * 25 * 8);
+    }
+  });
+});
