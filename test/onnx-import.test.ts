@@ -1,0 +1,447 @@
+// The ONNX importer on small models built here with onnx-proto. Each model runs in ONNX Runtime
+// (the independent oracle) and through importOnnx + optimize + the reference interpreter; the
+// outputs must agree. Then the error paths: every unsupported construct names op, node and opset.
+import { createHash } from 'node:crypto';
+import * as ort from 'onnxruntime-node';
+import onnxProto from 'onnx-proto';
+import { describe, expect, it } from 'vitest';
+import { ConvertError } from '../converter/errors.js';
+import { importOnnx } from '../converter/import/onnx.js';
+import { tensorFromProto } from '../converter/import/onnx-tensor.js';
+import { type Graph, numel } from '../converter/ir/graph.js';
+import { validateGraph } from '../converter/ir/validate.js';
+import { optimize } from '../converter/passes/index.js';
+import { runGraph } from '../converter/reference/interpreter.js';
+
+const { onnx } = onnxProto;
+const FLOAT = 1;
+const INT8 = 3;
+const INT64 = 7;
+
+// ---- a tiny ONNX model builder -----------------------------------------------------------------
+
+type AttrValue = { i: number } | { f: number } | { ints: number[] } | { floats: number[] } | { s: string };
+const ai = (i: number): AttrValue => ({ i });
+const af = (f: number): AttrValue => ({ f });
+const ais = (ints: number[]): AttrValue => ({ ints });
+const as = (s: string): AttrValue => ({ s });
+
+interface NodeSpec {
+  op: string;
+  inputs: string[];
+  outputs: string[];
+  name?: string;
+  attrs?: Record<string, AttrValue>;
+}
+interface ValueSpec {
+  name: string;
+  shape?: (number | string)[];
+  type?: number;
+}
+interface InitSpec {
+  name: string;
+  shape: number[];
+  data: number[] | Float32Array;
+  type?: number;
+  /** Store floats in float_data instead of raw_data (both encodings must import). */
+  typed?: boolean;
+}
+interface ModelSpec {
+  opset: number;
+  inputs: ValueSpec[];
+  outputs: ValueSpec[];
+  inits?: InitSpec[];
+  nodes: NodeSpec[];
+}
+
+function attrProto(name: string, v: AttrValue) {
+  if ('i' in v) return { name, type: 2, i: v.i };
+  if ('f' in v) return { name, type: 1, f: v.f };
+  if ('ints' in v) return { name, type: 7, ints: v.ints };
+  if ('floats' in v) return { name, type: 6, floats: v.floats };
+  return { name, type: 3, s: new TextEncoder().encode(v.s) };
+}
+
+function valueInfo(v: ValueSpec) {
+  return {
+    name: v.name,
+    type: {
+      tensorType: {
+        elemType: v.type ?? FLOAT,
+        shape: v.shape ? { dim: v.shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } : undefined,
+      },
+    },
+  };
+}
+
+function initProto(t: InitSpec) {
+  const type = t.type ?? FLOAT;
+  if (type === INT64) return { name: t.name, dims: t.shape, dataType: INT64, int64Data: Array.from(t.data) };
+  if (t.typed) return { name: t.name, dims: t.shape, dataType: FLOAT, floatData: Array.from(t.data) };
+  const f = Float32Array.from(t.data);
+  return { name: t.name, dims: t.shape, dataType: FLOAT, rawData: new Uint8Array(f.buffer) };
+}
+
+function buildModel(spec: ModelSpec): Uint8Array {
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: spec.opset }],
+    producerName: 'mote-test',
+    graph: {
+      name: 'g',
+      node: spec.nodes.map((n, i) => ({
+        opType: n.op,
+        name: n.name ?? `${n.op.toLowerCase()}_${i}`,
+        input: n.inputs,
+        output: n.outputs,
+        attribute: Object.entries(n.attrs ?? {}).map(([k, v]) => attrProto(k, v)),
+      })),
+      input: spec.inputs.map(valueInfo),
+      output: spec.outputs.map(valueInfo),
+      initializer: (spec.inits ?? []).map(initProto),
+    },
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
+
+/** Deterministic pseudo-random values in [lo, hi). */
+function values(n: number, seed: number, lo = -1, hi = 1): Float32Array {
+  let s = seed >>> 0;
+  return Float32Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return lo + ((hi - lo) * s) / 4294967296;
+  });
+}
+const init = (name: string, shape: number[], seed: number, lo = -1, hi = 1): InitSpec => ({ name, shape, data: values(numel(shape), seed, lo, hi) });
+
+/** ORT and Mote (import + optimize + reference) on the same random inputs; returns the graph. */
+async function agreesWithOrt(spec: ModelSpec, tol = 1e-4): Promise<Graph> {
+  const bytes = buildModel(spec);
+  const feeds: Record<string, ort.Tensor> = {};
+  const inputs = spec.inputs.map((v, i) => {
+    const shape = v.shape!.map((d) => (typeof d === 'number' ? d : 1));
+    const data = values(numel(shape), 100 + i, -2, 2);
+    feeds[v.name] = new ort.Tensor('float32', data, shape);
+    return data;
+  });
+  const session = await ort.InferenceSession.create(bytes);
+  const want = await session.run(feeds);
+  const g = importOnnx(bytes, 'test.onnx');
+  validateGraph(g);
+  optimize(g);
+  validateGraph(g);
+  expect(g.inputs).toEqual(spec.inputs.map((v) => v.name));
+  expect(g.outputs).toEqual(spec.outputs.map((v) => v.name));
+  const got = runGraph(g, inputs);
+  spec.outputs.forEach((o, k) => {
+    const e = want[o.name];
+    expect([...g.tensor(o.name).shape]).toEqual([...e.dims]);
+    const a = got[k] as Float32Array;
+    const ed = e.data as Float32Array;
+    expect(a.length).toBe(ed.length);
+    for (let i = 0; i < ed.length; i++) {
+      if (!(Math.abs(a[i] - ed[i]) <= tol * (1 + Math.abs(ed[i])))) expect.fail(`output '${o.name}'[${i}] = ${a[i]}, ORT ${ed[i]}`);
+    }
+  });
+  return g;
+}
+
+const ops = (g: Graph) => g.nodes.map((n) => n.op);
+
+// ---- numerics against ONNX Runtime ---------------------------------------------------------------
+
+describe('ONNX import agrees with ONNX Runtime', () => {
+  it('depthwise Conv (group = C, multiplier 2) with SAME_UPPER, stride 2, then Relu', async () => {
+    const g = await agreesWithOrt({
+      opset: 13,
+      inputs: [{ name: 'x', shape: [1, 4, 7, 7] }],
+      outputs: [{ name: 'y' }],
+      inits: [init('w', [8, 1, 3, 3], 1), init('b', [8], 2)],
+      nodes: [
+        { op: 'Conv', inputs: ['x', 'w', 'b'], outputs: ['c'], attrs: { group: ai(4), strides: ais([2, 2]), auto_pad: as('SAME_UPPER') } },
+        { op: 'Relu', inputs: ['c'], outputs: ['y'] },
+      ],
+    });
+    expect(ops(g)).toContain('depthwise_conv2d');
+    expect(ops(g)).not.toContain('clamp'); // fused
+  });
+
+  it('grouped Conv with dilations, asymmetric pads, no bias; SAME_LOWER Conv', async () => {
+    await agreesWithOrt({
+      opset: 11,
+      inputs: [{ name: 'x', shape: [1, 4, 8, 7] }],
+      outputs: [{ name: 'y' }],
+      inits: [init('w', [6, 2, 3, 3], 3), init('w2', [2, 6, 2, 2], 4, -0.5, 0.5)],
+      nodes: [
+        { op: 'Conv', inputs: ['x', 'w'], outputs: ['c'], attrs: { group: ai(2), dilations: ais([2, 1]), pads: ais([1, 0, 2, 1]) } },
+        { op: 'Conv', inputs: ['c', 'w2'], outputs: ['y'], attrs: { auto_pad: as('SAME_LOWER'), strides: ais([2, 2]) } },
+      ],
+    });
+  });
+
+  it('1-D Conv and MaxPool run as 2-D with H = 1', async () => {
+    await agreesWithOrt({
+      opset: 13,
+      inputs: [{ name: 'x', shape: [1, 2, 11] }],
+      outputs: [{ name: 'y' }],
+      inits: [init('w', [3, 2, 3], 5), init('b', [3], 6)],
+      nodes: [
+        { op: 'Conv', inputs: ['x', 'w', 'b'], outputs: ['c'], attrs: { strides: ais([2]), pads: ais([1, 1]) } },
+        { op: 'MaxPool', inputs: ['c'], outputs: ['y'], attrs: { kernel_shape: ais([2]), ceil_mode: ai(1), strides: ais([2]) } },
+      ],
+    });
+  });
+
+  it('Conv → BatchNormalization → Relu → MaxPool(ceil) → GlobalAveragePool → Flatten → Gemm → Softmax', async () => {
+    const g = await agreesWithOrt({
+      opset: 13,
+      inputs: [{ name: 'image', shape: ['batch', 3, 9, 9] }],
+      outputs: [{ name: 'probs' }],
+      inits: [
+        init('w', [5, 3, 3, 3], 7), init('scale', [5], 8), init('bias', [5], 9), init('mean', [5], 10), init('var', [5], 11, 0.5, 2),
+        init('fc_w', [4, 5], 12), { ...init('fc_b', [4], 13), typed: true },
+      ],
+      nodes: [
+        { op: 'Conv', inputs: ['image', 'w'], outputs: ['c'], attrs: { pads: ais([1, 1, 1, 1]) } },
+        { op: 'BatchNormalization', inputs: ['c', 'scale', 'bias', 'mean', 'var'], outputs: ['bn'], attrs: { epsilon: af(1e-3) } },
+        { op: 'Relu', inputs: ['bn'], outputs: ['r'] },
+        { op: 'MaxPool', inputs: ['r'], outputs: ['p'], attrs: { kernel_shape: ais([2, 2]), strides: ais([2, 2]), ceil_mode: ai(1) } },
+        { op: 'GlobalAveragePool', inputs: ['p'], outputs: ['gap'] },
+        { op: 'Flatten', inputs: ['gap'], outputs: ['flat'] },
+        { op: 'Gemm', inputs: ['flat', 'fc_w', 'fc_b'], outputs: ['logits'], attrs: { transB: ai(1) } },
+        { op: 'Softmax', inputs: ['logits'], outputs: ['probs'] },
+      ],
+    });
+    expect(ops(g)).not.toContain('batch_norm');
+    expect(ops(g).filter((o) => o === 'transpose').length).toBeLessThanOrEqual(1);
+  });
+
+  it('AveragePool with count_include_pad, and with ceil_mode; GlobalMaxPool', async () => {
+    await agreesWithOrt({
+      opset: 13,
+      inputs: [{ name: 'x', shape: [1, 3, 7, 6] }],
+      outputs: [{ name: 'a' }, { name: 'b' }, { name: 'm' }],
+      nodes: [
+        { op: 'AveragePool', inputs: ['x'], outputs: ['a'], attrs: { kernel_shape: ais([3, 3]), pads: ais([1, 1, 1, 1]), count_include_pad: ai(1), strides: ais([2, 2]) } },
+        { op: 'AveragePool', inputs: ['x'], outputs: ['b'], attrs: { kernel_shape: ais([2, 3]), strides: ais([2, 2]), ceil_mode: ai(1) } },
+        { op: 'GlobalMaxPool', inputs: ['x'], outputs: ['m'] },
+      ],
+    });
+  });
+
+  it('Gemm with computed B, transA, alpha, beta and a matrix C', async () => {
+    await agreesWithOrt({
+      opset: 13,
+      inputs: [{ name: 'a', shape: [4, 3] }, { name: 'b', shape: [4, 5] }],
+      outputs: [{ name: 'y' }],
+      inits: [init('c', [3, 5], 14)],
+      nodes: [{ op: 'Gemm', inputs: ['a', 'b', 'c'], outputs: ['y'], attrs: { transA: ai(1), alpha: af(0.5), beta: af(2) } }],
+    });
+  });
+
+  it('Gemm with constant B and scalar C; MatMul of a 3-D input by a constant becomes fully_connected', async () => {
+    const g = await agreesWithOrt({
+      opset: 13,
+      inputs: [{ name: 'x', shape: [2, 3, 4] }, { name: 'v', shape: [2, 4] }],
+      outputs: [{ name: 'y' }, { name: 'z' }],
+      inits: [init('w', [4, 6], 15), init('k', [4, 3], 16), init('s', [1], 17)],
+      nodes: [
+        { op: 'MatMul', inputs: ['x', 'w'], outputs: ['y'] },
+        { op: 'Gemm', inputs: ['v', 'k', 's'], outputs: ['z'], attrs: { alpha: af(1.5), beta: af(-1) } },
+      ],
+    });
+    expect(ops(g).filter((o) => o === 'fully_connected').length).toBe(2);
+    expect(ops(g)).not.toContain('matmul');
+  });
+
+  it('opset-11 attribute forms: Softmax flattens at axis, Clip, Squeeze/Unsqueeze, ReduceMean(keepdims=0), Pad', async () => {
+    await agreesWithOrt({
+      opset: 11,
+      inputs: [{ name: 'x', shape: [2, 3, 4] }],
+      outputs: [{ name: 's' }, { name: 'c' }, { name: 'q' }, { name: 'm' }],
+      inits: [{ name: 'pads', shape: [6], data: [0, 1, 2, 0, 1, 1], type: INT64 }, init('lo', [], 18, -0.5, -0.4)],
+      nodes: [
+        { op: 'Softmax', inputs: ['x'], outputs: ['s'], attrs: { axis: ai(1) } },
+        { op: 'Clip', inputs: ['x', 'lo', ''], outputs: ['c'] },
+        { op: 'Unsqueeze', inputs: ['x'], outputs: ['u'], attrs: { axes: ais([0, 3]) } },
+        { op: 'Squeeze', inputs: ['u'], outputs: ['q'], attrs: { axes: ais([0]) } },
+        { op: 'Pad', inputs: ['x', 'pads'], outputs: ['p'], attrs: { mode: as('reflect') } },
+        { op: 'ReduceMean', inputs: ['p'], outputs: ['m'], attrs: { axes: ais([-1, 1]), keepdims: ai(0) } },
+      ],
+    });
+  });
+
+  it('opset-10 Clip attributes, Reshape with 0 and -1, Transpose, Concat, Identity output, Dropout', async () => {
+    const bytes = {
+      opset: 10,
+      inputs: [{ name: 'x', shape: [2, 3, 4] }],
+      outputs: [{ name: 'y' }, { name: 'id' }],
+      inits: [{ name: 'shape', shape: [2], data: [0, -1], type: INT64 }],
+      nodes: [
+        { op: 'Clip', inputs: ['x'], outputs: ['c'], attrs: { min: af(-0.5), max: af(1) } },
+        { op: 'Transpose', inputs: ['c'], outputs: ['t'], attrs: { perm: ais([2, 0, 1]) } },
+        { op: 'Reshape', inputs: ['t', 'shape'], outputs: ['r'] },
+        { op: 'Dropout', inputs: ['r'], outputs: ['d'] },
+        { op: 'Sigmoid', inputs: ['d'], outputs: ['s'] },
+        { op: 'Concat', inputs: ['s', 'd'], outputs: ['y'], attrs: { axis: ai(1) } },
+        { op: 'Identity', inputs: ['s'], outputs: ['id'] },
+      ],
+    };
+    await agreesWithOrt(bytes);
+  });
+
+  it('Constant node, Sub/Div broadcasting, LeakyRelu, Tanh, HardSwish (opset 14)', async () => {
+    const value = { name: 'value', type: 4, t: { dims: [4], dataType: FLOAT, floatData: [0.5, -1, 2, 3] } };
+    const spec: ModelSpec = {
+      opset: 14,
+      inputs: [{ name: 'x', shape: [3, 4] }, { name: 'z', shape: [1, 4] }],
+      outputs: [{ name: 'y' }],
+      nodes: [
+        { op: 'Constant', inputs: [], outputs: ['k'] },
+        { op: 'Sub', inputs: ['x', 'k'], outputs: ['a'] },
+        { op: 'Div', inputs: ['a', 'k'], outputs: ['b'] },
+        { op: 'LeakyRelu', inputs: ['b'], outputs: ['l'], attrs: { alpha: af(0.2) } },
+        { op: 'Tanh', inputs: ['l'], outputs: ['t'] },
+        { op: 'Mul', inputs: ['t', 'z'], outputs: ['m'] },
+        { op: 'HardSwish', inputs: ['m'], outputs: ['y'] },
+      ],
+    };
+    // Constant's value is a tensor attribute, which the builder's AttrValue does not cover.
+    const model = onnx.ModelProto.decode(buildModel(spec));
+    model.graph!.node![0].attribute = [value];
+    const bytes = onnx.ModelProto.encode(model).finish();
+    const session = await ort.InferenceSession.create(bytes);
+    const x = values(12, 1, -3, 3);
+    const z = values(4, 2, -3, 3);
+    const want = (await session.run({ x: new ort.Tensor('float32', x, [3, 4]), z: new ort.Tensor('float32', z, [1, 4]) })).y.data as Float32Array;
+    const g = importOnnx(bytes);
+    optimize(g);
+    const [got] = runGraph(g, [x, z]) as Float32Array[];
+    for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(want[i])));
+  });
+});
+
+// ---- metadata, names, shapes -------------------------------------------------------------------
+
+describe('ONNX import: graph metadata and shapes', () => {
+  const spec: ModelSpec = {
+    opset: 13,
+    inputs: [{ name: 'input:0', shape: ['N', 3] }],
+    outputs: [{ name: 'out/y' }],
+    nodes: [{ op: 'Sigmoid', inputs: ['input:0'], outputs: ['out/y'] }],
+  };
+
+  it('keeps input/output names, records source hash/format/name, and reads a symbolic batch dim as 1', () => {
+    const bytes = buildModel(spec);
+    const g = importOnnx(bytes, 'tiny.onnx');
+    expect(g.inputs).toEqual(['input:0']);
+    expect(g.outputs).toEqual(['out/y']);
+    expect(g.tensor('input:0').shape).toEqual([1, 3]);
+    expect(g.meta.sourceFormat).toBe('onnx');
+    expect(g.meta.sourceName).toBe('tiny.onnx');
+    expect(g.meta.sourceHash).toBe(createHash('sha256').update(bytes).digest('hex'));
+  });
+
+  it('decodes raw_data and typed-field initializers to the same values', () => {
+    const data = values(6, 3);
+    for (const typed of [false, true]) {
+      const t = tensorFromProto(onnx.TensorProto.create(initProto({ name: 'w', shape: [2, 3], data, typed })));
+      expect(t.dtype).toBe('f32');
+      expect(t.shape).toEqual([2, 3]);
+      expect(Array.from(t.data as Float32Array)).toEqual(Array.from(data));
+    }
+    const i = tensorFromProto(onnx.TensorProto.create(initProto({ name: 's', shape: [3], data: [1, -1, 5], type: INT64 })));
+    expect(i.data).toEqual(BigInt64Array.from([1n, -1n, 5n]));
+  });
+});
+
+// ---- errors ------------------------------------------------------------------------------------
+
+function importError(spec: ModelSpec): string {
+  try {
+    importOnnx(buildModel(spec));
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConvertError);
+    return (e as Error).message;
+  }
+  throw new Error('expected a ConvertError');
+}
+
+describe('ONNX import: clear errors', () => {
+  const x = [{ name: 'x', shape: [1, 2, 4, 4] }];
+  const y = [{ name: 'y' }];
+
+  it('names an unsupported op with its node and opset', () => {
+    const msg = importError({
+      opset: 13, inputs: x, outputs: y,
+      inits: [{ name: 'idx', shape: [1], data: [0], type: INT64 }],
+      nodes: [{ op: 'Gather', name: 'gather_3', inputs: ['x', 'idx'], outputs: ['y'] }],
+    });
+    expect(msg).toBe("unsupported ONNX op 'Gather' (node 'gather_3', opset 13)");
+  });
+
+  it('rejects integer arithmetic', () => {
+    const msg = importError({
+      opset: 14, inputs: [{ name: 'a', shape: [2], type: INT8 }, { name: 'b', shape: [2], type: INT8 }], outputs: y,
+      nodes: [{ op: 'Add', name: 'add0', inputs: ['a', 'b'], outputs: ['y'] }],
+    });
+    expect(msg).toContain('Add on int8 tensors is not supported (float32 only)');
+    expect(msg).toContain("'add0'");
+  });
+
+  it('rejects Conv weights computed at run time, 3-D Conv, MaxPool storage_order and Indices', () => {
+    expect(importError({
+      opset: 13, inputs: [...x, { name: 'w', shape: [2, 2, 3, 3] }], outputs: y,
+      nodes: [{ op: 'Conv', name: 'conv', inputs: ['x', 'w'], outputs: ['y'] }],
+    })).toMatch(/non-constant weights \('w'\).*'Conv'.*'conv'/);
+    expect(importError({
+      opset: 13, inputs: [{ name: 'x', shape: [1, 2, 3, 3, 3] }], outputs: y, inits: [init('w', [2, 2, 1, 1, 1], 1)],
+      nodes: [{ op: 'Conv', inputs: ['x', 'w'], outputs: ['y'] }],
+    })).toContain('3-D input');
+    expect(importError({
+      opset: 13, inputs: x, outputs: y,
+      nodes: [{ op: 'MaxPool', inputs: ['x'], outputs: ['y'], attrs: { kernel_shape: ais([2, 2]), storage_order: ai(1) } }],
+    })).toContain('storage_order');
+    expect(importError({
+      opset: 13, inputs: x, outputs: y,
+      nodes: [{ op: 'MaxPool', inputs: ['x'], outputs: ['y', 'idx'], attrs: { kernel_shape: ais([2, 2]) } }],
+    })).toContain('Indices');
+  });
+
+  it('rejects unsupported attribute values, naming the attribute', () => {
+    expect(importError({
+      opset: 13, inputs: x, outputs: y, inits: [init('w', [2, 2, 1, 1], 1)],
+      nodes: [{ op: 'Conv', inputs: ['x', 'w'], outputs: ['y'], attrs: { auto_pad: as('WEIRD') } }],
+    })).toContain("auto_pad='WEIRD'");
+    expect(importError({
+      opset: 13, inputs: x, outputs: y, inits: [{ name: 'p', shape: [8], data: [0, 0, -1, 0, 0, 0, 0, 0], type: INT64 }],
+      nodes: [{ op: 'Pad', inputs: ['x', 'p'], outputs: ['y'] }],
+    })).toContain('negative pads');
+  });
+
+  it('rejects dynamic non-batch dims, external data and bytes that are not ONNX', () => {
+    expect(importError({
+      opset: 13, inputs: [{ name: 'seq', shape: [1, 'T'] }], outputs: y,
+      nodes: [{ op: 'Relu', inputs: ['seq'], outputs: ['y'] }],
+    })).toMatch(/'seq'.*dynamic dimension 1/);
+
+    const model = onnx.ModelProto.decode(buildModel({
+      opset: 13, inputs: x, outputs: y, inits: [init('w', [2, 2, 1, 1], 1)],
+      nodes: [{ op: 'Conv', inputs: ['x', 'w'], outputs: ['y'] }],
+    }));
+    const w = model.graph!.initializer![0];
+    w.rawData = new Uint8Array(0);
+    w.dataLocation = 1;
+    w.externalData = [{ key: 'location', value: 'weights.bin' }];
+    expect(() => importOnnx(onnx.ModelProto.encode(model).finish())).toThrow(/'w' uses external data/);
+
+    expect(() => importOnnx(new Uint8Array([0xff, 0xff, 0xff, 0x07, 1, 2, 3]), 'junk.onnx')).toThrow(ConvertError);
+  });
+
+  it('rejects a graph whose node reads an undefined value', () => {
+    expect(importError({
+      opset: 13, inputs: x, outputs: y,
+      nodes: [{ op: 'Relu', name: 'r', inputs: ['nope'], outputs: ['y'] }],
+    })).toContain("input 'nope' is not produced");
+  });
+});
