@@ -272,7 +272,7 @@ describe('ONNX import agrees with ONNX Runtime', () => {
   });
 
   it('opset-10 Clip attributes, Reshape with 0 and -1, Transpose, Concat, Identity output, Dropout', async () => {
-    const bytes = {
+    const spec: ModelSpec = {
       opset: 10,
       inputs: [{ name: 'x', shape: [2, 3, 4] }],
       outputs: [{ name: 'y' }, { name: 'id' }],
@@ -287,7 +287,7 @@ describe('ONNX import agrees with ONNX Runtime', () => {
         { op: 'Identity', inputs: ['s'], outputs: ['id'] },
       ],
     };
-    await agreesWithOrt(bytes);
+    await agreesWithOrt(spec);
   });
 
   it('Constant node, Sub/Div broadcasting, LeakyRelu, Tanh, HardSwish (opset 14)', async () => {
