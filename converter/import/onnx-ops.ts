@@ -259,6 +259,34 @@ const leakyRelu: Lowering = (imp, ctx) => {
   imp.emit(ctx, 'leaky_relu', [x], out(ctx), { alpha: imp.attrFloat(ctx, 'alpha', 0.01) });
 };
 
+/** HardSigmoid: clamp(alpha * x + beta, 0, 1). */
+const hardSigmoid: Lowering = (imp, ctx) => {
+  const x = imp.requireInput(ctx, 0, 'X');
+  imp.requireFloat(ctx, x);
+  const alpha = imp.addConstant(`${ctx.name}/alpha`, 'f32', [], new Float32Array([imp.attrFloat(ctx, 'alpha', 0.2)]));
+  const beta = imp.addConstant(`${ctx.name}/beta`, 'f32', [], new Float32Array([imp.attrFloat(ctx, 'beta', 0.5)]));
+  const ax = imp.emit(ctx, 'mul', [x, alpha], imp.tmp(ctx, 'scaled'), {}, { suffix: 'mul' });
+  const axb = imp.emit(ctx, 'add', [ax, beta], imp.tmp(ctx, 'shifted'), {}, { suffix: 'add' });
+  imp.emit(ctx, 'clamp', [axb], out(ctx), { min: 0, max: 1 });
+};
+
+/** PRelu: leaky_relu for one slope; else clamp(x, 0, inf) + slope * clamp(x, -inf, 0). */
+const pRelu: Lowering = (imp, ctx) => {
+  const x = imp.requireInput(ctx, 0, 'X');
+  const slope = imp.requireInput(ctx, 1, 'slope');
+  imp.requireFloat(ctx, x);
+  imp.requireFloat(ctx, slope);
+  const sd = imp.g.tensor(slope).data;
+  if (sd && sd.length === 1) {
+    imp.emit(ctx, 'leaky_relu', [x], out(ctx), { alpha: Number(sd[0]) });
+    return;
+  }
+  const pos = imp.emit(ctx, 'clamp', [x], imp.tmp(ctx, 'pos'), { min: 0, max: Infinity }, { suffix: 'pos' });
+  const neg = imp.emit(ctx, 'clamp', [x], imp.tmp(ctx, 'neg'), { min: -Infinity, max: 0 }, { suffix: 'neg' });
+  const scaled = imp.emit(ctx, 'mul', [neg, slope], imp.tmp(ctx, 'scaled'), {}, { suffix: 'mul' });
+  imp.emit(ctx, 'add', [pos, scaled], out(ctx), {});
+};
+
 const gemm: Lowering = (imp, ctx) => {
   let a = imp.requireInput(ctx, 0, 'A');
   const b = imp.requireInput(ctx, 1, 'B');
@@ -659,6 +687,8 @@ const LOWERINGS: Record<string, Lowering> = {
   Sigmoid: unary('sigmoid'),
   Tanh: unary('tanh'),
   HardSwish: unary('hard_swish'),
+  HardSigmoid: hardSigmoid,
+  PRelu: pRelu,
   ReduceMean: reduceMean,
   Concat: concat,
   Pad: pad,
