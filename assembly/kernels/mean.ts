@@ -1,6 +1,4 @@
-// mean over the axes in axes_mask (reduced dims kept as 1). s8 follows TFLite Micro's integer
-// mean: sum of (q - zp_in), MultiplyByQuantizedMultiplier, divide by the count rounding half away
-// from zero, add zp_out, saturate.
+// mean over the axes in axes_mask (reduced dims kept as 1); s8 as TFLite Micro (see mean_s8).
 import { MAX_RANK } from '../../format/format';
 import { opIn, opOut, opParam, tdim, trank, tptr, tzp, tnumel } from '../state';
 import { mbqm, clampi } from '../fixedpoint';
@@ -70,11 +68,21 @@ export function mean_f32(op: usize): void {
   }
 }
 
+/**
+ * TFLite Micro's QuantizedMeanOrSum: the raw values are summed, then 1/count is folded into the
+ * multiplier (s = min(floor(log2 count), 32, 31 + shift); mult' = (mult << s) / count, truncating;
+ * shift' = shift - s) and y = MBQM(sum - zp_in * count, mult', shift') + zp_out, saturated.
+ */
 export function mean_s8(op: usize): void {
   const x = opIn(op, 0), y = opOut(op, 0);
   const r = trank(x);
   const count = setup(x, opParam(op, 0));
   const mult = opParam(op, 1), shift = opParam(op, 2);
+  let s = 31 - <i32>clz<u32>(<u32>count);
+  if (s > 32) s = 32;
+  if (s > 31 + shift) s = 31 + shift;
+  const adjMult = <i32>((<i64>mult << <i64>s) / <i64>count);
+  const adjShift = shift - s;
   const inZp = tzp(x), outZp = tzp(y);
   const xp = tptr(x), yp = tptr(y), ny = tnumel(y);
   let base = 0;
@@ -82,12 +90,11 @@ export function mean_s8(op: usize): void {
     let acc = 0;
     let off = base;
     for (let k = 0; k < count; k++) {
-      acc += <i32>load<i8>(xp + <usize>off) - inZp;
+      acc += <i32>load<i8>(xp + <usize>off);
       off += step(redDims, redCounter, r);
     }
-    acc = mbqm(acc, mult, shift);
-    acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
-    store<i8>(yp + <usize>o, <i8>clampi(acc + outZp, -128, 127));
+    acc = mbqm(acc - inZp * count, adjMult, adjShift) + outZp;
+    store<i8>(yp + <usize>o, <i8>clampi(acc, -128, 127));
     base += step(outDims, outCounter, r);
   }
 }

@@ -17,9 +17,11 @@ export function quantize_f32_s8(op: usize): void {
   const scale = tscale(y);
   const zp = <f32>tzp(y);
   for (let i = 0; i < n; i++) {
-    let v = roundHalfAway(load<f32>(xp + (<usize>i << 2)) / scale) + zp;
-    // Saturate in float first: converting NaN or out-of-range floats to int would trap in MVP wasm.
-    if (!(v >= -128)) v = -128;
+    const x = load<f32>(xp + (<usize>i << 2));
+    // NaN maps to the zero point (as the reference). Saturate in float first: converting NaN or
+    // out-of-range floats to int would trap in MVP wasm.
+    let v = x != x ? zp : roundHalfAway(x / scale) + zp;
+    if (v < -128) v = -128;
     if (v > 127) v = 127;
     store<i8>(yp + <usize>i, <i8><i32>v);
   }

@@ -1,0 +1,263 @@
+// The JavaScript host of the Mote WASM runtime, for Node and browsers (no node: imports here;
+// Node's file loading lives in node-loader.ts and is imported lazily). docs/ABI.md is the ABI.
+//
+//   const rt = await MoteRuntime.create('simd');
+//   const model = rt.load(blobBytes);          // throws MoteError(code, runtime message)
+//   const [probs] = model.run([new Float32Array(784)]);
+import * as F from '../format/format.js';
+
+export type MoteBuild = 'simd' | 'scalar';
+export type MoteDType = 'f32' | 's8' | 's32' | 'u8' | 's16';
+export type MoteTypedArray = Float32Array | Int8Array | Int32Array | Uint8Array | Int16Array;
+
+export interface TensorInfo {
+  name: string;
+  dtype: MoteDType;
+  shape: number[];
+  /** Quantization scale (0 for float tensors). */
+  scale: number;
+  zeroPoint: number;
+}
+
+/** An error from the runtime: `code` is one of format.ts's ERR_* values. */
+export class MoteError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'MoteError';
+  }
+}
+
+const ERROR_NAMES: Record<number, string> = {
+  [F.ERR_TOO_SMALL]: 'ERR_TOO_SMALL',
+  [F.ERR_BAD_MAGIC]: 'ERR_BAD_MAGIC',
+  [F.ERR_BAD_VERSION]: 'ERR_BAD_VERSION',
+  [F.ERR_BAD_CRC]: 'ERR_BAD_CRC',
+  [F.ERR_BAD_HEADER]: 'ERR_BAD_HEADER',
+  [F.ERR_BAD_TENSOR]: 'ERR_BAD_TENSOR',
+  [F.ERR_BAD_OP]: 'ERR_BAD_OP',
+  [F.ERR_ARENA]: 'ERR_ARENA',
+  [F.ERR_NOT_LOADED]: 'ERR_NOT_LOADED',
+  [F.ERR_BAD_INDEX]: 'ERR_BAD_INDEX',
+};
+
+export function errorName(code: number): string {
+  return ERROR_NAMES[code] ?? `error ${code}`;
+}
+
+const DTYPES: Record<number, { name: MoteDType; ctor: { new (n: number): MoteTypedArray; name: string } }> = {
+  [F.DTYPE_F32]: { name: 'f32', ctor: Float32Array },
+  [F.DTYPE_S8]: { name: 's8', ctor: Int8Array },
+  [F.DTYPE_S32]: { name: 's32', ctor: Int32Array },
+  [F.DTYPE_U8]: { name: 'u8', ctor: Uint8Array },
+  [F.DTYPE_S16]: { name: 's16', ctor: Int16Array },
+};
+
+/** The raw exports (docs/ABI.md). */
+export interface MoteExports {
+  memory: WebAssembly.Memory;
+  mote_blob_alloc(size: number): number;
+  mote_load(): number;
+  mote_run(): number;
+  mote_last_error(): number;
+  mote_error_message(): number;
+  mote_error_message_len(): number;
+  mote_format_version(): number;
+  mote_has_simd(): number;
+  mote_memory_bytes(): number;
+  mote_input_count(): number;
+  mote_output_count(): number;
+  mote_input_tensor(i: number): number;
+  mote_output_tensor(i: number): number;
+  mote_input_ptr(i: number): number;
+  mote_output_ptr(i: number): number;
+  mote_input_bytes(i: number): number;
+  mote_output_bytes(i: number): number;
+  mote_tensor_count(): number;
+  mote_tensor_dtype(id: number): number;
+  mote_tensor_rank(id: number): number;
+  mote_tensor_dim(id: number, d: number): number;
+  mote_tensor_scale(id: number): number;
+  mote_tensor_zero_point(id: number): number;
+  mote_tensor_storage(id: number): number;
+  mote_tensor_ptr(id: number): number;
+  mote_tensor_bytes(id: number): number;
+  mote_meta_ptr(): number;
+  mote_meta_len(): number;
+}
+
+function isNode(): boolean {
+  return typeof process !== 'undefined' && !!(process as { versions?: { node?: string } }).versions?.node;
+}
+
+export class MoteRuntime {
+  private model: MoteModel | undefined;
+
+  private constructor(
+    readonly build: MoteBuild,
+    readonly exports: MoteExports,
+  ) {}
+
+  /**
+   * Instantiates a runtime. Without `wasmBytes`, Node reads build/mote.<build>.wasm from the
+   * package; browsers must pass the bytes (e.g. from fetch).
+   */
+  static async create(build: MoteBuild = 'simd', wasmBytes?: Uint8Array | WebAssembly.Module): Promise<MoteRuntime> {
+    if (build !== 'simd' && build !== 'scalar') throw new Error(`mote: unknown build '${String(build)}' (simd or scalar)`);
+    if (wasmBytes instanceof WebAssembly.Module) return MoteRuntime.fromModule(build, wasmBytes);
+    let bytes = wasmBytes;
+    if (!bytes) {
+      if (!isNode()) throw new Error('mote: pass the .wasm bytes to MoteRuntime.create outside Node');
+      const { loadWasmFile } = await import('./node-loader.js');
+      bytes = await loadWasmFile(build);
+    }
+    return MoteRuntime.fromModule(build, await WebAssembly.compile(bytes as BufferSource));
+  }
+
+  /**
+   * A runtime from an already compiled module, synchronously (cheap: tests and servers compile the
+   * .wasm once and instantiate one runtime per model).
+   */
+  static fromModule(build: MoteBuild, module: WebAssembly.Module): MoteRuntime {
+    const clockStart = typeof performance !== 'undefined' ? performance.now() : 0;
+    const imports = {
+      // Only used if a build enables per-op profiling; harmless otherwise.
+      env: { mote_clock_us: () => (typeof performance !== 'undefined' ? (performance.now() - clockStart) * 1000 : 0) },
+    };
+    const instance = new WebAssembly.Instance(module, imports);
+    const ex = instance.exports as unknown as MoteExports;
+    if (ex.mote_format_version() !== F.FORMAT_VERSION) {
+      throw new Error(`mote: the wasm runtime reads format ${ex.mote_format_version()}, this host ${F.FORMAT_VERSION}`);
+    }
+    return new MoteRuntime(build, ex);
+  }
+
+  /** Current size of the instance's linear memory in bytes. */
+  memoryBytes(): number {
+    return this.exports.memory.buffer.byteLength;
+  }
+
+  /** The runtime's last error message. */
+  errorMessage(): string {
+    const ex = this.exports;
+    const bytes = new Uint8Array(ex.memory.buffer, ex.mote_error_message(), ex.mote_error_message_len());
+    return new TextDecoder().decode(bytes);
+  }
+
+  /** Validates and loads a blob. One model per runtime instance. */
+  load(blob: Uint8Array): MoteModel {
+    if (this.model) throw new MoteError(F.ERR_ARENA, 'mote: this runtime already holds a model; create another runtime');
+    const ex = this.exports;
+    const ptr = ex.mote_blob_alloc(blob.length);
+    if (ptr === 0) throw new MoteError(ex.mote_last_error(), `mote: ${this.errorMessage()}`);
+    new Uint8Array(ex.memory.buffer, ptr, blob.length).set(blob);
+    const rc = ex.mote_load();
+    if (rc !== F.OK) throw new MoteError(rc, `mote: cannot load blob (${errorName(rc)}): ${this.errorMessage()}`);
+    this.model = new MoteModel(this);
+    return this.model;
+  }
+}
+
+function readMeta(ex: MoteExports): Record<string, unknown> {
+  const len = ex.mote_meta_len();
+  if (len === 0) return {};
+  try {
+    const text = new TextDecoder().decode(new Uint8Array(ex.memory.buffer, ex.mote_meta_ptr(), len));
+    const v = JSON.parse(text) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {}; // metadata is informational; names fall back to input0/output0
+  }
+}
+
+function metaName(meta: Record<string, unknown>, key: 'inputs' | 'outputs', i: number): string {
+  const list = meta[key];
+  const entry = Array.isArray(list) ? (list[i] as { name?: unknown } | undefined) : undefined;
+  return typeof entry?.name === 'string' ? entry.name : `${key === 'inputs' ? 'input' : 'output'}${i}`;
+}
+
+export class MoteModel {
+  readonly inputs: TensorInfo[];
+  readonly outputs: TensorInfo[];
+  /** The blob's metadata JSON (sourceName, labels, converter, ...). */
+  readonly meta: Record<string, unknown>;
+  private readonly inputIds: number[];
+  private readonly outputIds: number[];
+
+  constructor(private readonly runtime: MoteRuntime) {
+    const ex = runtime.exports;
+    this.meta = readMeta(ex);
+    this.inputIds = Array.from({ length: ex.mote_input_count() }, (_, i) => ex.mote_input_tensor(i));
+    this.outputIds = Array.from({ length: ex.mote_output_count() }, (_, i) => ex.mote_output_tensor(i));
+    this.inputs = this.inputIds.map((id, i) => this.info(id, metaName(this.meta, 'inputs', i)));
+    this.outputs = this.outputIds.map((id, i) => this.info(id, metaName(this.meta, 'outputs', i)));
+  }
+
+  private info(id: number, name: string): TensorInfo {
+    const ex = this.runtime.exports;
+    const rank = ex.mote_tensor_rank(id);
+    return {
+      name,
+      dtype: DTYPES[ex.mote_tensor_dtype(id)].name,
+      shape: Array.from({ length: rank }, (_, d) => ex.mote_tensor_dim(id, d)),
+      scale: ex.mote_tensor_scale(id),
+      zeroPoint: ex.mote_tensor_zero_point(id),
+    };
+  }
+
+  private writeInputs(inputs: readonly MoteTypedArray[]): void {
+    const ex = this.runtime.exports;
+    if (inputs.length !== this.inputs.length) {
+      throw new Error(`mote: the model takes ${this.inputs.length} input(s) (${this.inputs.map((t) => t.name).join(', ')}), got ${inputs.length}`);
+    }
+    inputs.forEach((data, i) => {
+      const info = this.inputs[i];
+      const want = DTYPES[ex.mote_tensor_dtype(this.inputIds[i])].ctor;
+      const n = info.shape.reduce((a, b) => a * b, 1);
+      if (!(data instanceof want) || data.length !== n) {
+        const got = data && typeof data === 'object' ? `${data.constructor.name}(${(data as MoteTypedArray).length})` : typeof data;
+        throw new Error(`mote: input ${i} ('${info.name}') must be ${want.name}(${n}) for shape [${info.shape}] ${info.dtype}, got ${got}`);
+      }
+      const ptr = ex.mote_input_ptr(i);
+      new Uint8Array(ex.memory.buffer, ptr, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    });
+  }
+
+  private execute(): void {
+    const ex = this.runtime.exports;
+    const rc = ex.mote_run();
+    if (rc !== F.OK) throw new MoteError(rc, `mote: run failed (${errorName(rc)}): ${this.runtime.errorMessage()}`);
+  }
+
+  /** Runs the model; inputs in their native dtypes; returns copies of the outputs. */
+  run(inputs: readonly MoteTypedArray[]): MoteTypedArray[] {
+    this.writeInputs(inputs);
+    this.execute();
+    const ex = this.runtime.exports;
+    return this.outputIds.map((id, i) => {
+      const ctor = DTYPES[ex.mote_tensor_dtype(id)].ctor;
+      const bytes = ex.mote_output_bytes(i);
+      const out = new ctor(bytes / (ctor as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT);
+      new Uint8Array(out.buffer).set(new Uint8Array(ex.memory.buffer, ex.mote_output_ptr(i), bytes));
+      return out;
+    });
+  }
+
+  /** Like run, but writes the outputs into caller-provided arrays (no allocation). */
+  runInto(inputs: readonly MoteTypedArray[], outputs: MoteTypedArray[]): void {
+    const ex = this.runtime.exports;
+    if (outputs.length !== this.outputs.length) throw new Error(`mote: the model has ${this.outputs.length} output(s), got ${outputs.length} arrays`);
+    outputs.forEach((o, i) => {
+      if (o.byteLength !== ex.mote_output_bytes(i) || !(o instanceof DTYPES[ex.mote_tensor_dtype(this.outputIds[i])].ctor)) {
+        throw new Error(`mote: output array ${i} ('${this.outputs[i].name}') must be ${this.outputs[i].dtype}[${this.outputs[i].shape}]`);
+      }
+    });
+    this.writeInputs(inputs);
+    this.execute();
+    outputs.forEach((o, i) => {
+      new Uint8Array(o.buffer, o.byteOffset, o.byteLength).set(new Uint8Array(ex.memory.buffer, ex.mote_output_ptr(i), o.byteLength));
+    });
+  }
+}

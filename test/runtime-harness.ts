@@ -1,0 +1,121 @@
+// Shared by the runtime tests: builds the WASM when stale, compiles both builds once, turns one-op
+// IR graphs into blobs with the real planner and emitter, and runs them on a fresh runtime.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Graph, type Int8Params, type Node, type OpName, type Tensor, type TensorData } from '../converter/ir/graph.js';
+import { inferShapes } from '../converter/ir/shapes.js';
+import { planMemory } from '../converter/plan/index.js';
+import { emitBlob } from '../converter/emit/index.js';
+import { MoteRuntime, type MoteBuild, type MoteTypedArray } from '../host/runtime.js';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const BUILDS: MoteBuild[] = ['simd', 'scalar'];
+
+function newestSource(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newestSource(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/** Rebuilds build/mote.*.wasm when missing or older than assembly/ or format/format.ts. */
+export async function ensureWasmBuilt(): Promise<void> {
+  const src = Math.max(newestSource(join(repoRoot, 'assembly')), statSync(join(repoRoot, 'format', 'format.ts')).mtimeMs);
+  const stale = BUILDS.some((b) => {
+    const p = join(repoRoot, 'build', `mote.${b}.wasm`);
+    return !existsSync(p) || statSync(p).mtimeMs < src;
+  });
+  if (stale) {
+    const { buildAll } = await import('../scripts/build-wasm.mjs');
+    await buildAll();
+  }
+}
+
+const modules = new Map<MoteBuild, WebAssembly.Module>();
+export async function wasmModule(build: MoteBuild): Promise<WebAssembly.Module> {
+  let m = modules.get(build);
+  if (!m) {
+    await ensureWasmBuilt();
+    m = await WebAssembly.compile(await readFile(join(repoRoot, 'build', `mote.${build}.wasm`)));
+    modules.set(build, m);
+  }
+  return m;
+}
+
+/** A fresh runtime (one model per instance). */
+export async function freshRuntime(build: MoteBuild): Promise<MoteRuntime> {
+  return MoteRuntime.fromModule(build, await wasmModule(build));
+}
+
+export function blobOf(g: Graph): Uint8Array {
+  return emitBlob(g, planMemory(g));
+}
+
+export async function runBlob(build: MoteBuild, blob: Uint8Array, inputs: TensorData[]): Promise<MoteTypedArray[]> {
+  const rt = await freshRuntime(build);
+  return rt.load(blob).run(inputs as MoteTypedArray[]);
+}
+
+// ---- one-op graphs ----
+export interface TensorSpec {
+  dtype: Tensor['dtype'];
+  shape: number[];
+  data?: TensorData;
+  quant?: { scale: number; zeroPoint: number };
+}
+
+/**
+ * A graph of one node: `inputs` are graph inputs unless they carry data (constants) or are null
+ * (absent optional input); the single output's shape comes from inferShapes.
+ */
+export function oneOpGraph(
+  op: OpName,
+  inputs: (TensorSpec | null)[],
+  out: { dtype: Tensor['dtype']; quant?: { scale: number; zeroPoint: number } },
+  attrs: Node['attrs'],
+  int8?: Int8Params,
+): Graph {
+  const g = new Graph();
+  const names = inputs.map((spec, i) => {
+    if (!spec) return '';
+    const name = `in${i}`;
+    g.addTensor({
+      name,
+      dtype: spec.dtype,
+      shape: spec.shape,
+      data: spec.data,
+      quant: spec.quant ? { scale: [spec.quant.scale], zeroPoint: [spec.quant.zeroPoint] } : undefined,
+    });
+    if (!spec.data) g.inputs.push(name);
+    return name;
+  });
+  g.addTensor({ name: 'out', dtype: out.dtype, shape: [], quant: out.quant ? { scale: [out.quant.scale], zeroPoint: [out.quant.zeroPoint] } : undefined });
+  g.nodes.push({ op, name: `${op}_node`, inputs: names, outputs: ['out'], attrs, int8 } as Node);
+  g.outputs.push('out');
+  inferShapes(g);
+  return g;
+}
+
+// ---- seeded random data ----
+export function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 4294967296;
+  };
+}
+export function randInt(r: () => number, lo: number, hi: number): number {
+  return lo + Math.floor(r() * (hi - lo + 1));
+}
+export function randF32(r: () => number, n: number, scale = 1): Float32Array {
+  return Float32Array.from({ length: n }, () => (r() * 2 - 1) * scale);
+}
+export function randS8(r: () => number, n: number, lo = -128, hi = 127): Int8Array {
+  return Int8Array.from({ length: n }, () => randInt(r, lo, hi));
+}
