@@ -164,6 +164,25 @@ describe('sink-transposes', () => {
     expect(g.nodes.find((n) => n.op === 'batch_norm')!.attrs).toMatchObject({ axis: 3 });
   });
 
+  it('resolves residual blocks (a value read by a conv and by an add) to NHWC', () => {
+    const b = new Builder();
+    const x = b.input([1, 3, 5, 5]); // NCHW input, as ONNX gives it
+    let cur = x;
+    for (let i = 0; i < 3; i++) {
+      let t = b.node('transpose', [cur], TO_NHWC);
+      t = b.node('conv2d', [t, b.constant([3, 3, 3, 3]), b.constant([3])], conv);
+      t = b.node('transpose', [t], TO_NCHW);
+      t = b.node('add', [t, cur], {});
+      cur = b.node('clamp', [t], { min: 0, max: Infinity });
+    }
+    b.output(cur);
+    const g = checkPreserves(b.g, sinkTransposes);
+    // One transpose at the input boundary and one at the output; none inside.
+    expect(ops(g).filter((o) => o === 'transpose').length).toBe(2);
+    expect(ops(g)[0]).toBe('transpose');
+    expect(ops(g)[ops(g).length - 1]).toBe('transpose');
+  });
+
   it('folds the transpose before a flatten into the fully_connected weights', () => {
     const b = new Builder();
     const x = b.input([1, 3, 2, 4]);

@@ -86,7 +86,18 @@ function trySink(g: Graph, t: Node, u: Node): boolean {
         extraDead.push(other);
         continue;
       }
-      if (!g.isConstant(inp)) return false;
+      if (!g.isConstant(inp)) {
+        // A residual input that is also transposed back elsewhere (x → to_nhwc → conv, and x →
+        // add): reuse that transpose, so the add can run in the transposed layout for free.
+        const inv = invertPerm(p);
+        const uIndex = g.nodes.indexOf(u);
+        const back = g.nodes.find(
+          (n, i) => i < uIndex && n.op === 'transpose' && n.inputs[0] === inp && samePerm(permOf(n), inv),
+        );
+        if (!back || g.tensor(inp).shape.length !== rank) return false;
+        newInputs.push(back.outputs[0]);
+        continue;
+      }
       const c = permuteConstant(g, inp, p, rank);
       if (!c) return false;
       newInputs.push(c);
