@@ -25,7 +25,7 @@ export class FbFile {
   /** Fails unless [pos, pos + len) lies inside the file. */
   check(pos: number, len: number, where: string, what: string): void {
     if (!(pos >= 0 && len >= 0 && pos + len <= this.size)) {
-      corrupt(where, `${what} at byte ${pos} (${len} bytes) runs past the end of the file (${this.size} bytes; truncated?)`);
+      corrupt(where, `${what} at byte ${pos} (${len} bytes) lies outside the file (${this.size} bytes; truncated or corrupt?)`);
     }
   }
 
@@ -33,7 +33,9 @@ export class FbFile {
   indirect(pos: number, where: string, what: string): number {
     this.check(pos, 4, where, what);
     const target = pos + this.bb.readUint32(pos);
-    this.check(target, 1, where, what);
+    if (target + 1 > this.size) {
+      corrupt(where, `${what} at byte ${pos} points to byte ${target}, outside the file (${this.size} bytes; truncated or corrupt?)`);
+    }
     return target;
   }
 

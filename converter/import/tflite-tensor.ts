@@ -44,7 +44,10 @@ export function tfliteElementBytes(type: number): number | undefined {
  * fresh ArrayBuffer, so it is aligned whatever the buffer's offset inside the file was.
  */
 export function typedArrayFromBytes(dtype: DType, bytes: Uint8Array): TensorData {
-  const copy = bytes.slice().buffer;
+  // Not bytes.slice(): on a Node Buffer that is a view of the same memory, not a copy.
+  const own = new Uint8Array(bytes.length);
+  own.set(bytes);
+  const copy = own.buffer;
   switch (dtype) {
     case 'f32':
       return new Float32Array(copy);
