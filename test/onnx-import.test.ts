@@ -290,6 +290,48 @@ describe('ONNX import agrees with ONNX Runtime', () => {
     await agreesWithOrt(spec);
   });
 
+  it('PyTorch-style flatten (Shape → Gather → Unsqueeze → Concat → Reshape) and constant Slice are computed at import', async () => {
+    const g = await agreesWithOrt({
+      opset: 13,
+      inputs: [{ name: 'x', shape: [2, 3, 2, 2] }],
+      outputs: [{ name: 'y' }],
+      inits: [
+        { name: 'zero', shape: [], data: [0], type: INT64 },
+        { name: 'ax0', shape: [1], data: [0], type: INT64 },
+        { name: 'minus1', shape: [1], data: [-1], type: INT64 },
+        init('table', [4, 12], 21),
+        { name: 'st', shape: [1], data: [1], type: INT64 },
+        { name: 'en', shape: [1], data: [1000], type: INT64 },
+        { name: 'sax', shape: [1], data: [0], type: INT64 },
+        { name: 'stp', shape: [1], data: [2], type: INT64 },
+      ],
+      nodes: [
+        { op: 'Shape', inputs: ['x'], outputs: ['s'] },
+        { op: 'Gather', inputs: ['s', 'zero'], outputs: ['n'] },
+        { op: 'Unsqueeze', inputs: ['n', 'ax0'], outputs: ['n1'] },
+        { op: 'Concat', inputs: ['n1', 'minus1'], outputs: ['shape'], attrs: { axis: ai(0) } },
+        { op: 'Reshape', inputs: ['x', 'shape'], outputs: ['flat'] },
+        { op: 'Slice', inputs: ['table', 'st', 'en', 'sax', 'stp'], outputs: ['rows'] }, // rows 1 and 3
+        { op: 'Gemm', inputs: ['flat', 'rows'], outputs: ['y'], attrs: { transB: ai(1) } },
+      ],
+    });
+    expect(ops(g)).toEqual(['reshape', 'fully_connected']);
+  });
+
+  it('HardSigmoid and PRelu (per-channel slope and single slope)', async () => {
+    await agreesWithOrt({
+      opset: 13,
+      inputs: [{ name: 'x', shape: [1, 3, 2, 2] }],
+      outputs: [{ name: 'h' }, { name: 'p' }, { name: 'q' }],
+      inits: [init('slope', [3, 1, 1], 22), init('one', [1], 23)],
+      nodes: [
+        { op: 'HardSigmoid', inputs: ['x'], outputs: ['h'], attrs: { alpha: af(0.3), beta: af(0.4) } },
+        { op: 'PRelu', inputs: ['x', 'slope'], outputs: ['p'] },
+        { op: 'PRelu', inputs: ['x', 'one'], outputs: ['q'] },
+      ],
+    });
+  });
+
   it('Constant node, Sub/Div broadcasting, LeakyRelu, Tanh, HardSwish (opset 14)', async () => {
     const value = { name: 'value', type: 4, t: { dims: [4], dataType: FLOAT, floatData: [0.5, -1, 2, 3] } };
     const spec: ModelSpec = {
@@ -374,10 +416,15 @@ describe('ONNX import: clear errors', () => {
   it('names an unsupported op with its node and opset', () => {
     const msg = importError({
       opset: 13, inputs: x, outputs: y,
+      nodes: [{ op: 'Erf', name: 'erf_3', inputs: ['x'], outputs: ['y'] }],
+    });
+    expect(msg).toBe("unsupported ONNX op 'Erf' (node 'erf_3', opset 13)");
+    // Gather is computed at import on constants (shape subgraphs), never on run-time data.
+    expect(importError({
+      opset: 13, inputs: x, outputs: y,
       inits: [{ name: 'idx', shape: [1], data: [0], type: INT64 }],
       nodes: [{ op: 'Gather', name: 'gather_3', inputs: ['x', 'idx'], outputs: ['y'] }],
-    });
-    expect(msg).toBe("unsupported ONNX op 'Gather' (node 'gather_3', opset 13)");
+    })).toBe("unsupported Gather on a tensor computed at run time in ONNX op 'Gather' (node 'gather_3', opset 13)");
   });
 
   it('rejects integer arithmetic', () => {

@@ -402,12 +402,123 @@ const matMul: Lowering = (imp, ctx) => {
 const concat: Lowering = (imp, ctx) => {
   const inputs = (ctx.node.input ?? []).map((_, i) => imp.requireInput(ctx, i, `input ${i}`));
   if (inputs.length === 0) imp.fail(ctx, 'needs at least one input');
-  for (const i of inputs) imp.requireFloat(ctx, i);
   const axisAttr = imp.attr(ctx, 'axis');
   if (!axisAttr && imp.opset >= 4) imp.fail(ctx, 'attribute axis is required');
   const rank = imp.shape(inputs[0]).length;
   const axis = normAxis(imp, ctx, axisAttr ? toNumber(axisAttr.i) : 1, rank);
+  if (inputs.every((i) => imp.g.isConstant(i))) {
+    // Shape arithmetic (e.g. PyTorch's Shape → Gather → Concat → Reshape): compute it now.
+    const ts = inputs.map((i) => imp.g.tensor(i));
+    if (ts.some((t) => t.dtype !== ts[0].dtype || t.shape.length !== rank)) imp.fail(ctx, 'inputs differ in dtype or rank');
+    const shape = [...ts[0].shape];
+    shape[axis] = ts.reduce((sum, t) => sum + t.shape[axis], 0);
+    const starts = ts.map((_, k) => ts.slice(0, k).reduce((sum, t) => sum + t.shape[axis], 0));
+    const data = mapConstant(ts[0].data!, shape, (c) => {
+      let k = 0;
+      while (k + 1 < ts.length && c[axis] >= starts[k + 1]) k++;
+      const local = [...c];
+      local[axis] -= starts[k];
+      return { src: ts[k].data!, index: flatIndex(local, ts[k].shape) };
+    });
+    imp.g.addTensor({ name: out(ctx), dtype: ts[0].dtype, shape, data });
+    return;
+  }
+  for (const i of inputs) imp.requireFloat(ctx, i);
   imp.emit(ctx, 'concat', inputs, out(ctx), { axis });
+};
+
+function flatIndex(coords: number[], shape: number[]): number {
+  let idx = 0;
+  for (let d = 0; d < shape.length; d++) idx = idx * shape[d] + coords[d];
+  return idx;
+}
+
+/** Builds a constant of `shape` whose element at each coordinate is read from `pick(coords)`. */
+function mapConstant(like: TensorData, shape: number[], pick: (coords: number[]) => { src: TensorData; index: number }): TensorData {
+  const n = numel(shape);
+  const outData = new (like.constructor as { new (n: number): TensorData })(n);
+  const coords = new Array<number>(shape.length).fill(0);
+  for (let o = 0; o < n; o++) {
+    const { src, index } = pick(coords);
+    (outData as Float32Array)[o] = (src as Float32Array)[index];
+    for (let d = shape.length - 1; d >= 0; d--) {
+      if (++coords[d] < shape[d]) break;
+      coords[d] = 0;
+    }
+  }
+  return outData;
+}
+
+/** Gather on constants only (shape subgraphs, embedding-free models): computed at import. */
+const gather: Lowering = (imp, ctx) => {
+  const data = imp.requireInput(ctx, 0, 'data');
+  const indices = imp.requireInput(ctx, 1, 'indices');
+  const dt = imp.g.tensor(data);
+  const src = dt.data ?? imp.unsupported(ctx, 'Gather on a tensor computed at run time');
+  if (!imp.g.isConstant(indices)) imp.unsupported(ctx, 'Gather with indices computed at run time');
+  const it = imp.g.tensor(indices);
+  const rank = dt.shape.length;
+  const axis = normAxis(imp, ctx, imp.attrInt(ctx, 'axis', 0), rank);
+  const dim = dt.shape[axis];
+  const idx = imp.constInts(ctx, indices, 'indices').map((v) => {
+    const i = v < 0 ? v + dim : v;
+    if (!(i >= 0 && i < dim)) imp.fail(ctx, `index ${v} is out of range for dimension ${dim}`);
+    return i;
+  });
+  const ir = it.shape.length;
+  const shape = [...dt.shape.slice(0, axis), ...it.shape, ...dt.shape.slice(axis + 1)];
+  const outData = mapConstant(src, shape, (c) => {
+    const sel = idx[flatIndex(c.slice(axis, axis + ir), it.shape)];
+    return { src, index: flatIndex([...c.slice(0, axis), sel, ...c.slice(axis + ir)], dt.shape) };
+  });
+  imp.g.addTensor({ name: out(ctx), dtype: dt.dtype, shape, data: outData });
+};
+
+/** Slice on constants only: computed at import. */
+const slice: Lowering = (imp, ctx) => {
+  const data = imp.requireInput(ctx, 0, 'data');
+  const dt = imp.g.tensor(data);
+  const src = dt.data ?? imp.unsupported(ctx, 'Slice of a tensor computed at run time');
+  const rank = dt.shape.length;
+  let starts: number[];
+  let ends: number[];
+  let axes: number[] | undefined;
+  let steps: number[] | undefined;
+  if (imp.opset < 10) {
+    starts = imp.attrInts(ctx, 'starts') ?? imp.fail(ctx, 'attribute starts is required');
+    ends = imp.attrInts(ctx, 'ends') ?? imp.fail(ctx, 'attribute ends is required');
+    axes = imp.attrInts(ctx, 'axes');
+  } else {
+    starts = imp.constInts(ctx, imp.requireInput(ctx, 1, 'starts'), 'starts');
+    ends = imp.constInts(ctx, imp.requireInput(ctx, 2, 'ends'), 'ends');
+    const ax = imp.input(ctx, 3);
+    const st = imp.input(ctx, 4);
+    if (ax !== undefined) axes = imp.constInts(ctx, ax, 'axes');
+    if (st !== undefined) steps = imp.constInts(ctx, st, 'steps');
+  }
+  axes = (axes ?? starts.map((_, i) => i)).map((a) => normAxis(imp, ctx, a, rank));
+  const begin = dt.shape.map(() => 0);
+  const step = dt.shape.map(() => 1);
+  const shape = [...dt.shape];
+  axes.forEach((a, k) => {
+    const dim = dt.shape[a];
+    const st = steps?.[k] ?? 1;
+    if (st === 0) imp.fail(ctx, 'steps must not be 0');
+    let s = starts[k] < 0 ? starts[k] + dim : starts[k];
+    let e = ends[k] < 0 ? ends[k] + dim : ends[k];
+    if (st > 0) {
+      s = Math.min(Math.max(s, 0), dim);
+      e = Math.min(Math.max(e, 0), dim);
+    } else {
+      s = Math.min(Math.max(s, 0), dim - 1);
+      e = Math.min(Math.max(e, -1), dim - 1);
+    }
+    begin[a] = s;
+    step[a] = st;
+    shape[a] = Math.max(0, Math.ceil((e - s) / st));
+  });
+  const outData = mapConstant(src, shape, (c) => ({ src, index: flatIndex(c.map((v, d) => begin[d] + v * step[d]), dt.shape) }));
+  imp.g.addTensor({ name: out(ctx), dtype: dt.dtype, shape, data: outData });
 };
 
 const pad: Lowering = (imp, ctx) => {
@@ -705,6 +816,8 @@ const LOWERINGS: Record<string, Lowering> = {
   Cast: cast(false),
   CastLike: cast(true),
   Shape: shapeOp,
+  Gather: gather,
+  Slice: slice,
 };
 
 /** Lowers one ONNX node, or throws ConvertError naming it when the op is not supported. */

@@ -148,17 +148,26 @@ export class OnnxImporter {
     return Number(data[0]);
   }
 
+  /** ONNX value names still to come: generated names must not take them. */
+  readonly reserved = new Set<string>();
+
+  /** A tensor name used neither in the graph so far nor by any ONNX value. */
+  fresh(base: string): string {
+    let name = this.g.uniqueName(base);
+    for (let i = 1; this.reserved.has(name); i++) name = this.g.uniqueName(`${base}_${i}`);
+    return name;
+  }
+
   addConstant(base: string, dtype: DType, shape: number[], data: TensorData): string {
     if (data.length !== numel(shape)) throw new Error(`internal: constant '${base}' has ${data.length} values for shape [${shape}]`);
-    const name = this.g.uniqueName(base);
+    const name = this.fresh(base);
     this.g.addTensor({ name, dtype, shape, data });
     return name;
   }
 
   /** A fresh intermediate tensor name derived from the ONNX node. */
   tmp(ctx: OnnxNodeContext, suffix: string): string {
-    const name = this.g.uniqueName(`${ctx.name}/${suffix}`);
-    return name;
+    return this.fresh(`${ctx.name}/${suffix}`);
   }
 
   private nodeName(base: string): string {
@@ -278,6 +287,9 @@ export function importOnnx(bytes: Uint8Array, name?: string): Graph {
     g.addTensor({ name: inputName, dtype, shape });
     g.inputs.push(inputName);
   }
+
+  for (const node of graphProto.node ?? []) for (const o of node.output ?? []) if (o) imp.reserved.add(o);
+  for (const vi of graphProto.output ?? []) if (vi.name) imp.reserved.add(vi.name);
 
   (graphProto.node ?? []).forEach((node, index) => {
     const domain = node.domain ?? '';
