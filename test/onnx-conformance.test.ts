@@ -9,7 +9,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConvertError } from '../converter/errors.js';
 import { importOnnx } from '../converter/import/onnx.js';
 import { type DecodedTensor, tensorFromProto } from '../converter/import/onnx-tensor.js';
@@ -149,6 +149,13 @@ describe.skipIf(!haveShared)('ONNX node conformance', () => {
     ].join('\n'),
   );
 
+  const passed: string[] = [];
+  afterAll(() => {
+    console.log(
+      `[onnx-conformance] supported ${supported.length}, passed ${passed.length}, failed ${supported.length - passed.length}, unsupported ${unsupported.length}`,
+    );
+  });
+
   for (const p of prepared) {
     if ('reason' in p) {
       it.skip(`${p.dir} — unsupported: ${p.reason}`, () => {});
@@ -161,6 +168,7 @@ describe.skipIf(!haveShared)('ONNX node conformance', () => {
       const outputs = runGraph(p.graph, p.inputs);
       expect(outputs.length).toBe(p.expected.length);
       outputs.forEach((o, i) => compare(o, p.expected[i], `${p.dir} output ${i}`));
+      passed.push(p.dir);
     });
   }
 });
