@@ -15,7 +15,9 @@ function reportError(e: unknown): number {
   // else is unexpected, so say what kind it was.
   const known = ['CliError', 'ConvertError', 'BlobError', 'NpyError', 'MoteError', 'RuntimeError'].includes(err.name);
   const prefix = known ? '' : `${err.name}: `;
-  process.stderr.write(`mote: ${prefix}${err.message}\n`);
+  // Host-library messages already start with "mote: ".
+  const message = err.message.replace(/^mote: /, '');
+  process.stderr.write(`mote: ${prefix}${message}\n`);
   if (!known && process.env.MOTE_DEBUG !== '1') process.stderr.write('mote: (set MOTE_DEBUG=1 for the stack trace)\n');
   return e instanceof CliError ? e.exitCode : 1;
 }
