@@ -1,7 +1,7 @@
 // Static memory planning: one arena for every activation, offsets fixed at convert time, so the
 // runtime allocates exactly `arenaSize` bytes once and never again.
 import type { Graph, Node } from '../ir/graph.js';
-import { liveBytesLowerBound, placeGreedy, placementOrder, type Interval } from './arena.js';
+import { liveBytesLowerBound, placementOrder, searchPlacement, type Interval } from './arena.js';
 import { computeLifetimes } from './lifetimes.js';
 import { buildSchedule } from './schedule.js';
 import type { BufferPlacement, MemoryPlan, PlacementOrder, PlanOptions, ScratchPlacement } from './types.js';
@@ -22,13 +22,11 @@ export function planMemory(g: Graph, opts: PlanOptions = {}): MemoryPlan {
   const life = computeLifetimes(g, sched, opts.scratchBytes ?? scratchBytes);
   const items: Interval[] = life.buffers;
 
-  // Keep the smallest arena over the visit orders (the first wins ties).
-  let best: { offsets: number[]; arenaSize: number } | undefined;
-  for (const order of opts.orders ?? ALL_ORDERS) {
-    const placed = placeGreedy(items, placementOrder(items, order));
-    if (!best || placed.arenaSize < best.arenaSize) best = placed;
-  }
-  const offsets = best!.offsets;
+  // Greedy placement from each start order (the first wins ties), then a local search on the order.
+  const lowerBound = liveBytesLowerBound(items, life.stepCount);
+  const orders = (opts.orders ?? ALL_ORDERS).map((o) => placementOrder(items, o));
+  const best = searchPlacement(items, orders, lowerBound, opts.searchBudget);
+  const offsets = best.offsets;
 
   const buffers = new Map<string, BufferPlacement>();
   life.buffers.forEach((b, i) => {
@@ -42,8 +40,8 @@ export function planMemory(g: Graph, opts: PlanOptions = {}): MemoryPlan {
     scratch.set(nodeName, { tensorName, offset: p.offset, size: p.size });
   }
   return {
-    arenaSize: best!.arenaSize,
-    lowerBound: liveBytesLowerBound(items, life.stepCount),
+    arenaSize: best.arenaSize,
+    lowerBound,
     buffers,
     steps: sched.steps,
     inPlace: life.inPlace,

@@ -43,8 +43,10 @@ export interface MemoryPlan {
 export interface PlanOptions {
   /** Bytes of scratch a node needs while it runs (im2col, padding...). Default: none for every op. */
   scratchBytes?: (node: Node, g: import('../ir/graph.js').Graph) => number;
-  /** Only the greedy-by-size order (for tests comparing orders). Default: best of all orders. */
+  /** Greedy start orders to try (default: by size, then by lifetime start; the first wins ties). */
   orders?: PlacementOrder[];
+  /** Work cap of the order search, in interval comparisons (default 4e7); 0 = plain greedy. */
+  searchBudget?: number;
 }
 
 export type PlacementOrder = 'size' | 'start';
