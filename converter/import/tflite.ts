@@ -125,7 +125,7 @@ export class TfliteImporter {
     return i >= 0 && this.tensors[i] !== undefined && this.bufferBytes(this.tensors[i]) !== undefined;
   }
 
-  /** Reads a constant tensor's data, decoded to the IR dtype (FLOAT16 stays raw: see `readFloat16`). */
+  /** Reads a constant tensor's data, decoded to the IR dtype (FLOAT16 constants: `float16Constant`). */
   constant(i: number, where: string): TfliteConstant | undefined {
     const t = this.rawTensor(i, where);
     const bytes = this.bufferBytes(t);
