@@ -345,3 +345,30 @@ describe('optimize', () => {
     expect((g.nodes.find((n) => n.op === 'conv2d')!.attrs as AttrsByOp['conv2d']).activation).toEqual({ min: 0, max: Infinity });
   });
 });
+
+describe('inferShapes', () => {
+  it('computes conv/pool sizes with pads, strides and dilations like the reference kernels', () => {
+    const b = new Builder();
+    const x = b.input([1, 11, 9, 2]);
+    const c = b.node('conv2d', [x, b.constant([4, 3, 2, 2]), ''], { strides: [2, 3], dilations: [2, 1], pads: [1, 0, 2, 1], group: 1 });
+    // floor((11 + 1 + 2 - ((3-1)*2+1)) / 2) + 1 = 5; floor((9 + 0 + 1 - 2) / 3) + 1 = 3
+    expect(b.g.tensor(c).shape).toEqual([1, 5, 3, 4]);
+    const p = b.node('average_pool2d', [c], { kernel: [2, 2], strides: [1, 1], dilations: [1, 1], pads: [0, 0, 0, 1], countIncludePad: false });
+    expect(b.g.tensor(p).shape).toEqual([1, 4, 3, 4]);
+    const m = b.node('mean', [p], { axes: [1, 2] });
+    expect(b.g.tensor(m).shape).toEqual([1, 1, 1, 4]);
+    const f = b.node('fully_connected', [m, b.constant([6, 4]), ''], {});
+    expect(b.g.tensor(f).shape).toEqual([1, 6]);
+    b.output(f);
+    // The kernels agree: running the graph checks every declared shape against the kernel's own.
+    expect(runGraph(b.g, randomInputs(b.g))[0].length).toBe(6);
+  });
+
+  it('names the node when shapes do not fit', () => {
+    const b = new Builder();
+    const x = b.input([2, 3]);
+    expect(() => b.node('add', [x, b.constant([4])], {})).toThrow(/add node 'add_\d+'.*\[2,3\] and \[4\] do not broadcast/);
+    expect(() => b.node('conv2d', [b.input([1, 4, 4, 3]), b.constant([2, 3, 3, 2]), ''], conv)).toThrow(/conv2d node .*input channels/);
+    expect(() => b.node('concat', [x, b.constant([2, 2, 1])], { axis: 1 })).toThrow(/concat node/);
+  });
+});
