@@ -184,8 +184,8 @@ export function validateTensors(arenaSize: u32, weightsSize: u32): i32 {
     }
     const esize = <u64>dtypeSize(dt);
     if (numel * esize > bytes) {
-      tensorFail(id); str('byte_size '); int(<i64>bytes); str(' is less than its '); int(<i64>numel);
-      str(' elements need');
+      tensorFail(id); str('byte_size '); int(<i64>bytes); str(' is less than the '); int(<i64>(numel * esize));
+      str(' bytes its '); int(<i64>numel); str(' elements need');
       return ERR_BAD_TENSOR;
     }
     if (off % esize != 0) {

@@ -264,11 +264,10 @@ function vFullyConnected(): i32 {
   e = outDtype(0, dt); if (e) return e;
   e = inRank(1, 2); if (e) return e;
   const x = opIn(curOp, 0), w = opIn(curOp, 1), y = opOut(curOp, 0);
-  const xr = trank(x);
-  if (xr < 1) return failIn(0, 'must have rank >= 1');
-  const k = tdim(x, xr - 1), n = tdim(w, 0);
-  if (tdim(w, 1) != k) {
-    failIn(1, '(weights) must be [N, '); int(k); str(']');
+  // x is read as [numel/K, K] with K from the weights (the reference's rule).
+  const k = tdim(w, 1), n = tdim(w, 0);
+  if (tnumel(x) % k != 0) {
+    failIn(0, 'has '); int(tnumel(x)); str(' elements, not a multiple of the weights\' K = '); int(k);
     return ERR_BAD_OP;
   }
   const rows = tnumel(x) / k;

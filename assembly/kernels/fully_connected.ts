@@ -1,6 +1,6 @@
-// fully_connected: x read as [rows, K], w [N, K], optional bias [N]; y [rows, N].
+// fully_connected: x read as [rows = numel/K, K] with K from w [N, K], optional bias [N]; y [rows, N].
 import { STORAGE_EMPTY } from '../../format/format';
-import { opIn, opOut, opParam, opParamF, tdim, trank, tptr, tzp, tstorage, tnumel, opInCount } from '../state';
+import { opIn, opOut, opParam, opParamF, tdim, tptr, tzp, tstorage, tnumel, opInCount } from '../state';
 import { dot_s8, dot_f32 } from './dot';
 import { mbqm, clampi } from '../fixedpoint';
 
@@ -8,7 +8,7 @@ export function fully_connected_f32(op: usize): void {
   const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
   const hasBias = opInCount(op) > 2 && tstorage(opIn(op, 2)) != STORAGE_EMPTY;
   const xp = tptr(x), wp = tptr(w), bp = hasBias ? tptr(opIn(op, 2)) : 0;
-  const K = tdim(x, trank(x) - 1), N = tdim(w, 0), rows = tnumel(x) / K;
+  const K = tdim(w, 1), N = tdim(w, 0), rows = tnumel(x) / K;
   const lo = opParamF(op, 0), hi = opParamF(op, 1);
   let out = tptr(y);
   for (let r = 0; r < rows; r++) {
@@ -29,7 +29,7 @@ function fully_connected_s8_impl(op: usize): void {
   const hasBias = tstorage(opIn(op, 2)) != STORAGE_EMPTY;
   const xp = tptr(x), wp = tptr(w), bp = hasBias ? tptr(opIn(op, 2)) : 0;
   const mp = tptr(opIn(op, 3)), shp = tptr(opIn(op, 4));
-  const K = tdim(x, trank(x) - 1), N = tdim(w, 0), rows = tnumel(x) / K;
+  const K = tdim(w, 1), N = tdim(w, 0), rows = tnumel(x) / K;
   const amin = opParam(op, 0), amax = opParam(op, 1);
   const inOff = -tzp(x), outZp = tzp(y);
   let out = tptr(y);
