@@ -3,3 +3,4 @@
 export { quantize, type QuantizeOptions, type QuantizeReport, type TensorRangeReport } from './quantize.js';
 export { calibrate, checkSamples, NO_CALIBRATION_MESSAGE } from './calibrate.js';
 export { quantizeMultiplier, softmaxParams } from './multiplier.js';
+export { prepareInt8 } from './prepare.js';
