@@ -1,0 +1,102 @@
+// The JavaScript host (host/runtime.ts): creation from the package's build files, tensor info from
+// the blob metadata, input checking with the input named, run vs runInto, and whole multi-op models
+// (f32 and int8) on both builds against the reference interpreter.
+import { describe, expect, it, beforeAll } from 'vitest';
+import * as F from '../format/format.js';
+import { runGraph } from '../converter/reference/interpreter.js';
+import { MoteError, MoteRuntime, errorName, type MoteTypedArray } from '../host/runtime.js';
+import { BUILDS, blobOf, ensureWasmBuilt, freshRuntime, randF32, randS8, rng } from './runtime-harness.js';
+import { floatModel, int8Model } from './runtime-models.js';
+import type { Graph } from '../converter/ir/graph.js';
+
+beforeAll(async () => {
+  await ensureWasmBuilt();
+}, 120_000);
+
+function feeds(g: Graph, seed: number): MoteTypedArray[] {
+  const r = rng(seed);
+  return g.inputs.map((n) => {
+    const t = g.tensor(n);
+    const k = t.shape.reduce((a, b) => a * b, 1);
+    return t.dtype === 's8' ? randS8(r, k) : randF32(r, k, 2);
+  });
+}
+
+describe('host/runtime.ts', () => {
+  it('MoteRuntime.create reads build/mote.<build>.wasm in Node', async () => {
+    for (const build of BUILDS) {
+      const rt = await MoteRuntime.create(build);
+      expect(rt.build).toBe(build);
+      expect(rt.exports.mote_has_simd()).toBe(build === 'simd' ? 1 : 0);
+    }
+    await expect(MoteRuntime.create('wide' as never)).rejects.toThrow(/unknown build 'wide'/);
+  });
+
+  it('model.inputs / outputs come from the blob: names, dtypes, shapes, quantization', async () => {
+    const g = int8Model();
+    const model = (await freshRuntime('simd')).load(blobOf(g));
+    expect(model.inputs.map((t) => t.name)).toEqual(g.inputs);
+    expect(model.outputs.map((t) => t.name)).toEqual(g.outputs);
+    for (const [info, name] of [...model.inputs.map((t, i) => [t, g.inputs[i]] as const), ...model.outputs.map((t, i) => [t, g.outputs[i]] as const)]) {
+      const t = g.tensor(name);
+      expect(info.dtype).toBe(t.dtype);
+      expect(info.shape).toEqual(t.shape);
+      expect(info.scale).toBeCloseTo(t.quant?.scale[0] ?? 0, 6);
+      expect(info.zeroPoint).toBe(t.quant?.zeroPoint[0] ?? 0);
+    }
+    expect(model.meta.sourceName).toBe('int8-test');
+  });
+
+  it('checks inputs and names the offending one', async () => {
+    const g = int8Model();
+    const model = (await freshRuntime('scalar')).load(blobOf(g));
+    const ok = feeds(g, 1);
+    expect(() => model.run([ok[0]])).toThrow(/takes 2 input\(s\) \(x, skip\), got 1/);
+    expect(() => model.run([ok[0], new Float32Array(ok[1].length)])).toThrow(/input 1 \('skip'\) must be Int8Array\(225\) for shape \[1,5,5,9\] s8, got Float32Array\(225\)/);
+    expect(() => model.run([new Float32Array(3), ok[1]])).toThrow(/input 0 \('x'\) must be Float32Array\(100\)/);
+  });
+
+  it('load errors are MoteError with the runtime code and message', async () => {
+    const rt = await freshRuntime('simd');
+    const bad = new Uint8Array(200);
+    try {
+      rt.load(bad);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(MoteError);
+      expect((e as MoteError).code).toBe(F.ERR_BAD_MAGIC);
+      expect((e as MoteError).message).toMatch(/ERR_BAD_MAGIC.*bad magic/);
+    }
+    expect(errorName(F.ERR_BAD_OP)).toBe('ERR_BAD_OP');
+  });
+
+  for (const [name, make] of [['float', floatModel], ['int8', int8Model]] as const) {
+    it(`${name} model: both builds match the reference interpreter; runInto == run`, async () => {
+      const g = make();
+      const blob = blobOf(g);
+      const outs: MoteTypedArray[][] = [];
+      for (const build of BUILDS) {
+        const model = (await freshRuntime(build)).load(blob);
+        for (let s = 0; s < 3; s++) {
+          const x = feeds(g, 100 + s);
+          const want = runGraph(g, x);
+          const got = model.run(x);
+          got.forEach((y, i) => {
+            const w = want[i];
+            expect(y.length).toBe(w.length);
+            for (let j = 0; j < w.length; j++) {
+              const a = Number(y[j]), b = Number(w[j]);
+              if (name === 'int8') expect(a, `${build} output ${i}[${j}]`).toBe(b);
+              else expect(Math.abs(a - b), `${build} output ${i}[${j}]`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(b)));
+            }
+          });
+          const into = got.map((y) => new (y.constructor as new (n: number) => MoteTypedArray)(y.length));
+          model.runInto(x, into);
+          expect(into).toEqual(got);
+          if (s === 0) outs.push(got);
+        }
+      }
+      if (name === 'int8') expect(outs[0]).toEqual(outs[1]);
+    });
+  }
+});
