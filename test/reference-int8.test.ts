@@ -11,7 +11,17 @@
 // TFLM folds 1/n into the multiplier with a truncating division → ≤ 1 step. max_pool2d, clamp,
 // concat, pad, transpose: exact. softmax: gemmlowp's exp and reciprocal are accurate to ~1e-6 and
 // the output is rounded once → ≤ 1 step of 1/256.
+//
+// Bit-exactness: the int8 .tflite models in ../shared, imported and given TFLM's Prepare parameters
+// (prepareInt8), must reproduce tflm_refs/ — the outputs of TFLite Micro's reference kernels — byte
+// for byte.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { importTflite } from '../converter/import/tflite.js';
+import { prepareInt8 } from '../converter/passes/quantize/index.js';
+import { runGraph } from '../converter/reference/interpreter.js';
+import { readNpy } from '../host/npy.js';
+import { haveShared, noticeIfNoShared, sharedPath } from './support/shared.js';
 import type { DType, Node, OpName, QuantParams, Tensor, TensorData } from '../converter/ir/graph.js';
 import { numel } from '../converter/ir/graph.js';
 import { quantizeMultiplier, softmaxParams } from '../converter/passes/quantize/multiplier.js';
@@ -307,4 +317,50 @@ describe('conversions and data movement s8', () => {
     const [t] = int8Kernels.transpose!(node('transpose', { perm: [1, 0] }, {}), [a], [out([3, 2], q)]);
     expect(Array.from(t as Int8Array)).toEqual([ad[0], ad[3], ad[1], ad[4], ad[2], ad[5]]);
   });
+});
+
+describe.skipIf(!haveShared)('bit-exact with TFLite Micro on the shared int8 models (needs ../shared)', () => {
+  noticeIfNoShared('TFLM bit-exactness');
+  // [tflm_refs folder, model, samples checked (all of them unless the model is slow)]
+  const cases: [string, string, number][] = [
+    ['hello_world_int8', 'tflm/hello_world/hello_world_int8.tflite', 256],
+    ['ad_int8', 'mlperf_tiny/ad/ad01_int8.tflite', 196],
+    ['micro_speech_int8', 'tflm/micro_speech/micro_speech_quantized.tflite', 4],
+    ['kws_int8', 'mlperf_tiny/kws/kws_ref_model.tflite', 40],
+    ['ic_int8', 'mlperf_tiny/ic/pretrainedResnet_quant.tflite', 8],
+    ['vww_int8', 'mlperf_tiny/vww/vww_96_int8.tflite', 4],
+    ['person_detect_int8', 'tflm/person_detection/person_detect.tflite', 4],
+  ];
+  for (const [dir, model, limit] of cases) {
+    it(`${dir}: every output byte equals TFLM's`, () => {
+      const g = importTflite(readFileSync(sharedPath(model)), model);
+      prepareInt8(g);
+      const ins = readNpy(readFileSync(sharedPath(`tflm_refs/${dir}/inputs.npy`)));
+      const outs = readNpy(readFileSync(sharedPath(`tflm_refs/${dir}/outputs.npy`)));
+      const inSize = ins.data.length / ins.shape[0];
+      const outSize = outs.data.length / outs.shape[0];
+      const n = Math.min(limit, ins.shape[0]);
+      let mismatches = 0;
+      for (let s = 0; s < n; s++) {
+        const x = (ins.data as Int8Array).slice(s * inSize, (s + 1) * inSize);
+        const [y] = runGraph(g, [x]) as Int8Array[];
+        const want = (outs.data as Int8Array).subarray(s * outSize, (s + 1) * outSize);
+        for (let k = 0; k < outSize; k++) if (y[k] !== want[k]) mismatches++;
+        if (mismatches) expect(Array.from(y), `sample ${s}`).toEqual(Array.from(want));
+      }
+      expect(mismatches).toBe(0);
+    }, 60_000);
+  }
+
+  it('person_detect: person.bmp and no_person.bmp give TFLM\'s scores', () => {
+    const g = importTflite(readFileSync(sharedPath('tflm/person_detection/person_detect.tflite')), 'person_detect');
+    prepareInt8(g);
+    const ins = readNpy(readFileSync(sharedPath('tflm_refs/person_detect_int8/bmp_inputs.npy')));
+    const outs = readNpy(readFileSync(sharedPath('tflm_refs/person_detect_int8/bmp_outputs.npy')));
+    const inSize = ins.data.length / 2;
+    for (let s = 0; s < 2; s++) {
+      const [y] = runGraph(g, [(ins.data as Int8Array).slice(s * inSize, (s + 1) * inSize)]) as Int8Array[];
+      expect(Array.from(y)).toEqual(Array.from((outs.data as Int8Array).subarray(s * 2, s * 2 + 2)));
+    }
+  }, 60_000);
 });
