@@ -250,3 +250,72 @@ export function randomDag(seed: number, nodes = 40, randomWeights = false): Grap
   for (let i = 0; i < extra; i++) outs.add(live[randInt(r, inputs, live.length - 1)] ?? live[live.length - 1]);
   return b.output(...outs);
 }
+
+/**
+ * One node of (nearly) every opcode with non-default attributes, so each param word is exercised.
+ * f32: every float op. int8: the int8 forms (quantize in, dequantize out).
+ */
+export function everyOpGraph(int8: boolean, seed = 11): Graph {
+  const b = new Builder(rng(seed));
+  const r = b.r;
+  if (!int8) {
+    const f = (shape: number[]) => ({ dtype: 'f32' as DType, shape });
+    const x = b.input('x', 'f32', [1, 8, 8, 4]);
+    const c = b.node('conv2d', [x, b.constant('f32', [6, 3, 3, 2]), b.constant('f32', [6])], f([1, 4, 4, 6]),
+      { strides: [2, 2], dilations: [1, 1], pads: [1, 0, 1, 1], group: 2, activation: { min: 0, max: 6 } });
+    const d = b.node('depthwise_conv2d', [c, b.constant('f32', [3, 3, 12]), ''], f([1, 2, 2, 12]),
+      { strides: [2, 2], dilations: [2, 2], pads: [2, 2, 1, 1], depthMultiplier: 2, activation: { min: -1, max: Infinity } });
+    const mp = b.node('max_pool2d', [d], f([1, 2, 2, 12]),
+      { kernel: [2, 2], strides: [1, 1], dilations: [1, 1], pads: [0, 0, 1, 1], countIncludePad: false });
+    const ap = b.node('average_pool2d', [mp], f([1, 1, 1, 12]),
+      { kernel: [2, 3], strides: [2, 3], dilations: [1, 1], pads: [0, 1, 0, 0], countIncludePad: true, activation: { min: 0, max: Infinity } });
+    const pd = b.node('pad', [ap], f([1, 2, 3, 12]), { mode: 'reflect', value: 0.5, begin: [0, 1, 1, 0], end: [0, 0, 1, 0] });
+    const tp = b.node('transpose', [pd], f([1, 12, 2, 3]), { perm: [0, 3, 1, 2] });
+    const cc = b.node('concat', [tp, tp], f([1, 12, 2, 6]), { axis: -1 });
+    const mn = b.node('mean', [cc], f([1, 12, 1, 1]), { axes: [2, -1] });
+    const flat = 'flat';
+    b.g.addTensor({ name: flat, dtype: 'f32', shape: [1, 12] });
+    b.g.nodes.push({ op: 'reshape', name: 'flatten', inputs: [mn, ''], outputs: [flat], attrs: {} });
+    const fc = b.node('fully_connected', [flat, b.constant('f32', [5, 12]), b.constant('f32', [5])], f([1, 5]), { activation: { min: -2, max: 2 } });
+    const mm = b.node('matmul', [fc, b.constant('f32', [5, 5])], f([1, 5]), {});
+    const ad = b.node('add', [mm, fc], f([1, 5]), { activation: { min: 0, max: Infinity } });
+    const sb = b.node('sub', [ad, b.constant('f32', [1])], f([1, 5]), {});
+    const ml = b.node('mul', [sb, sb], f([1, 5]), {});
+    const dv = b.node('div', [ml, b.constant('f32', [1, 5])], f([1, 5]), { activation: { min: -3, max: 3 } });
+    const cl = b.node('clamp', [dv], f([1, 5]), { min: -0.5, max: 0.75 });
+    const lr = b.node('leaky_relu', [cl], f([1, 5]), { alpha: 0.125 });
+    const sg = b.node('sigmoid', [lr], f([1, 5]), {});
+    const th = b.node('tanh', [sg], f([1, 5]), {});
+    const hs = b.node('hard_swish', [th], f([1, 5]), {});
+    const sm = b.node('softmax', [hs], f([1, 5]), { axis: 1, beta: 0.5 });
+    const cp = b.node('copy', [sm], f([1, 5]), {});
+    b.g.meta = { sourceFormat: 'ir', sourceName: 'every-op-f32', sourceHash: 'ab'.repeat(32) };
+    return b.output(cp, fc);
+  }
+  const q = () => ({ scale: [0.01 + r() * 0.1], zeroPoint: [randInt(r, -30, 30)] });
+  const s = (shape: number[]) => ({ dtype: 's8' as DType, shape, quant: q() });
+  const perChannel = (n: number) => ({ scale: Array.from({ length: n }, () => 0.001 + r() * 0.01), zeroPoint: Array(n).fill(0), axis: 0 });
+  const x = b.input('x', 'f32', [1, 6, 6, 3]);
+  const qx = b.node('quantize', [x], s([1, 6, 6, 3]), {});
+  const c = b.node('conv2d', [qx, b.constant('s8', [4, 3, 3, 3], undefined, perChannel(4)), ...s8ConvExtras(b, 4)], s([1, 6, 6, 4]),
+    { strides: [1, 1], dilations: [1, 1], pads: [1, 1, 1, 1], group: 1, activation: { min: 0, max: Infinity } }); // act bounds from quant
+  const d = b.node('depthwise_conv2d', [c, b.constant('s8', [3, 3, 4]), '', b.constant('s32', [4]), b.constant('s32', [4], new Int32Array(4).fill(-3))], s([1, 3, 3, 4]),
+    { strides: [2, 2], dilations: [1, 1], pads: [1, 1, 0, 0], depthMultiplier: 1 }, { actMin: -100, actMax: 90 });
+  const mp = b.node('max_pool2d', [d], s([1, 2, 2, 4]),
+    { kernel: [2, 2], strides: [1, 1], dilations: [1, 1], pads: [0, 0, 0, 0], countIncludePad: false }, { actMin: -128, actMax: 127 });
+  const ad = b.node('add', [mp, mp], s([1, 2, 2, 4]), {},
+    { leftShift: 20, aMult: 1518500250, aShift: -1, bMult: 1073741824, bShift: 0, outMult: 2003021809, outShift: -18, actMin: -120, actMax: 127 });
+  const ml = b.node('mul', [ad, b.constant('s8', [4], undefined, q())], s([1, 2, 2, 4]), {}, { outMult: 1234567890, outShift: -7 });
+  const cl = b.node('clamp', [ml], s([1, 2, 2, 4]), { min: -1, max: 1 });
+  const lut = b.node('lut', [cl, b.constant('s8', [256])], s([1, 2, 2, 4]), {});
+  const mn = b.node('mean', [lut], s([1, 1, 1, 4]), { axes: [1, 2] }, { outMult: 1431655765, outShift: -1 });
+  const pd = b.node('pad', [mn], s([1, 1, 2, 4]), { mode: 'constant', value: 0.25, begin: [0, 0, 1, 0], end: [0, 0, 0, 0] });
+  const tp = b.node('transpose', [pd], s([1, 4, 1, 2]), { perm: [0, 3, 1, 2] });
+  const cc = b.node('concat', [tp, tp], s([1, 4, 2, 2]), { axis: 2 });
+  const rq = b.node('requantize', [cc], s([1, 4, 2, 2]), {}, { outMult: 1900000000, outShift: 2 });
+  const fc = b.node('fully_connected', [rq, b.constant('s8', [3, 16]), b.constant('s32', [3]), b.constant('s32', [3]), b.constant('s32', [3])], s([1, 3]), {});
+  const sm = b.node('softmax', [fc], s([1, 3]), { axis: -1, beta: 1 }, { inputMultiplier: 1717986918, inputLeftShift: 22, diffMin: -248 });
+  const dq = b.node('dequantize', [sm], { dtype: 'f32', shape: [1, 3] }, {});
+  b.g.meta = { sourceFormat: 'ir', sourceName: 'every-op-s8', labels: ['a', 'b', 'c'] };
+  return b.output(dq);
+}
