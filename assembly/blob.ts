@@ -10,7 +10,7 @@ import {
   H_OUTPUT_COUNT, H_OUTPUTS_INDEX, HEADER_SIZE, CRC_START, TENSOR_RECORD_SIZE, T_DTYPE, T_RANK,
   T_STORAGE, T_DIMS, T_OFFSET, T_BYTE_SIZE, T_ZERO_POINT, MAX_RANK, DTYPE_S8, DTYPE_COUNT,
   STORAGE_ARENA, STORAGE_WEIGHTS, STORAGE_EMPTY, OP_RECORD_SIZE, O_OPCODE, O_INPUT_COUNT,
-  O_OUTPUT_COUNT, O_IO_INDEX, O_PARAMS_INDEX, O_PARAMS_COUNT, O_SCRATCH_TENSOR, OPCODE_COUNT,
+  O_OUTPUT_COUNT, O_IO_INDEX, O_PARAMS_INDEX, O_PARAMS_COUNT, O_SCRATCH_TENSOR, O_FLAGS, OPF_IN_PLACE, OPCODE_COUNT,
   OK, ERR_TOO_SMALL, ERR_BAD_MAGIC, ERR_BAD_VERSION, ERR_BAD_CRC, ERR_BAD_HEADER, ERR_BAD_TENSOR,
   ERR_BAD_OP,
 } from '../format/format';
@@ -260,6 +260,10 @@ export function validateOps(): i32 {
         opFailPrefix(i, code); str('output '); int(j - <i32>nin); str(' must be an arena tensor');
         return ERR_BAD_OP;
       }
+    }
+    if (load<u16>(op, O_FLAGS) & ~OPF_IN_PLACE) {
+      opFailPrefix(i, code); str('unknown op flags '); int(load<u16>(op, O_FLAGS));
+      return ERR_BAD_OP;
     }
     const scratch = load<i32>(op, O_SCRATCH_TENSOR);
     if (scratch != -1 && (scratch < 0 || scratch >= tensorCount || tstorage(scratch) != STORAGE_ARENA)) {

@@ -6,8 +6,9 @@
   if (a == b && a == i32.MIN_VALUE) return i32.MAX_VALUE;
   const ab = <i64>a * <i64>b;
   const nudge: i64 = ab >= 0 ? 1 << 30 : 1 - (1 << 30);
-  // C++ integer division truncates toward zero; so does i64.div_s.
-  return <i32>((ab + nudge) / (<i64>1 << 31));
+  // C++ divides by 2^31 truncating toward zero: a shift of the magnitude (|ab| < 2^62, no overflow).
+  const q = ab + nudge;
+  return <i32>(q >= 0 ? q >> 31 : -((-q) >> 31));
 }
 
 /** gemmlowp RoundingDivideByPOT (round half away from zero), exponent in [0, 31]. */

@@ -2,7 +2,9 @@
 // Padded taps are skipped (they contribute 0, as TFLite Micro's bounds check does).
 import { STORAGE_EMPTY } from '../../format/format';
 import { opIn, opOut, opParam, opParamF, tdim, tptr, tzp, tstorage, opInCount } from '../state';
-import { dot_s8, dot_f32 } from './dot';
+import { dot_s8, dot4_s8, dot_f32 } from './dot';
+
+const acc4: usize = memory.data(16, 16);
 import { mbqm, clampi } from '../fixedpoint';
 
 export function conv2d_f32(op: usize): void {
@@ -71,7 +73,33 @@ function conv2d_s8_impl(op: usize): void {
         // In-bounds kx range for dilation_w == 1 rows.
         const kxA = ix0 < 0 ? -ix0 : 0;
         const kxB = W - ix0 < KW ? W - ix0 : KW;
-        for (let o = 0; o < O; o++) {
+        let o = 0;
+        if (rowRuns) {
+          // Four output channels at a time share each widened x run.
+          const run = (kxB - kxA) * C;
+          const wStride = <usize>(KH * KW) * <usize>C;
+          for (; o + 4 <= O; o += 4) {
+            for (let j = 0; j < 4; j++) {
+              store<i32>(acc4 + (<usize>j << 2), hasBias ? load<i32>(bp + (<usize>(o + j) << 2)) : 0);
+            }
+            if (run > 0) {
+              for (let ky = 0; ky < KH; ky++) {
+                const iy = oy * sh - pt + ky * dh;
+                if (iy < 0 || iy >= H) continue;
+                const xRun = xp + (<usize>((n * H + iy) * W + ix0 + kxA)) * <usize>C;
+                const wRun = wp + <usize>((o * KH + ky) * KW + kxA) * <usize>C;
+                dot4_s8(xRun, wRun, wStride, run, inOff, acc4);
+              }
+            }
+            for (let j = 0; j < 4; j++) {
+              const ch = <usize>(o + j) << 2;
+              const acc = load<i32>(acc4 + (<usize>j << 2));
+              store<i8>(out + <usize>j, <i8>clampi(mbqm(acc, load<i32>(mp + ch), load<i32>(shp + ch)) + outZp, amin, amax));
+            }
+            out += 4;
+          }
+        }
+        for (; o < O; o++) {
           const cBase = (o / OG) * CG;
           let acc = hasBias ? load<i32>(bp + (<usize>o << 2)) : 0;
           for (let ky = 0; ky < KH; ky++) {

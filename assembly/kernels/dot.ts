@@ -46,3 +46,58 @@ export function dot_f32(x: usize, w: usize, n: i32): f32 {
   }
   return acc;
 }
+
+/**
+ * Four dot products sharing x: out[j] += sum of (x[i] + offset) * w[j*ws + i], j = 0..3. The x
+ * bytes are widened once for all four weight rows (a 1x4 GEMM micro-kernel).
+ */
+export function dot4_s8_scalar(x: usize, w: usize, ws: usize, n: i32, offset: i32, out: usize): void {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  for (let i = 0; i < n; i++) {
+    const xv = <i32>load<i8>(x + <usize>i) + offset;
+    const p = w + <usize>i;
+    s0 += xv * <i32>load<i8>(p);
+    s1 += xv * <i32>load<i8>(p + ws);
+    s2 += xv * <i32>load<i8>(p + 2 * ws);
+    s3 += xv * <i32>load<i8>(p + 3 * ws);
+  }
+  store<i32>(out, load<i32>(out) + s0);
+  store<i32>(out, load<i32>(out, 4) + s1, 4);
+  store<i32>(out, load<i32>(out, 8) + s2, 8);
+  store<i32>(out, load<i32>(out, 12) + s3, 12);
+}
+
+@inline function hsum(v: v128): i32 {
+  return i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
+}
+
+export function dot4_s8_simd(x: usize, w: usize, ws: usize, n: i32, offset: i32, out: usize): void {
+  const off = i16x8.splat(<i16>offset);
+  let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
+  const w1 = w + ws, w2 = w + 2 * ws, w3 = w + 3 * ws;
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const xv = i16x8.add(v128.load8x8_s(x + <usize>i), off);
+    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(xv, v128.load8x8_s(w + <usize>i)));
+    a1 = i32x4.add(a1, i32x4.dot_i16x8_s(xv, v128.load8x8_s(w1 + <usize>i)));
+    a2 = i32x4.add(a2, i32x4.dot_i16x8_s(xv, v128.load8x8_s(w2 + <usize>i)));
+    a3 = i32x4.add(a3, i32x4.dot_i16x8_s(xv, v128.load8x8_s(w3 + <usize>i)));
+  }
+  let s0 = hsum(a0), s1 = hsum(a1), s2 = hsum(a2), s3 = hsum(a3);
+  for (; i < n; i++) {
+    const xv = <i32>load<i8>(x + <usize>i) + offset;
+    s0 += xv * <i32>load<i8>(w + <usize>i);
+    s1 += xv * <i32>load<i8>(w1 + <usize>i);
+    s2 += xv * <i32>load<i8>(w2 + <usize>i);
+    s3 += xv * <i32>load<i8>(w3 + <usize>i);
+  }
+  store<i32>(out, load<i32>(out) + s0);
+  store<i32>(out, load<i32>(out, 4) + s1, 4);
+  store<i32>(out, load<i32>(out, 8) + s2, 8);
+  store<i32>(out, load<i32>(out, 12) + s3, 12);
+}
+
+@inline export function dot4_s8(x: usize, w: usize, ws: usize, n: i32, offset: i32, out: usize): void {
+  if (ASC_FEATURE_SIMD) dot4_s8_simd(x, w, ws, n, offset, out);
+  else dot4_s8_scalar(x, w, ws, n, offset, out);
+}

@@ -1,7 +1,9 @@
 // fully_connected: x read as [rows = numel/K, K] with K from w [N, K], optional bias [N]; y [rows, N].
 import { STORAGE_EMPTY } from '../../format/format';
 import { opIn, opOut, opParam, opParamF, tdim, tptr, tzp, tstorage, tnumel, opInCount } from '../state';
-import { dot_s8, dot_f32 } from './dot';
+import { dot_s8, dot4_s8, dot_f32 } from './dot';
+
+const acc4: usize = memory.data(16, 16);
 import { mbqm, clampi } from '../fixedpoint';
 
 export function fully_connected_f32(op: usize): void {
@@ -35,7 +37,20 @@ function fully_connected_s8_impl(op: usize): void {
   let out = tptr(y);
   for (let r = 0; r < rows; r++) {
     const xr = xp + <usize>(r * K);
-    for (let n = 0; n < N; n++) {
+    let n = 0;
+    for (; n + 4 <= N; n += 4) {
+      for (let j = 0; j < 4; j++) {
+        store<i32>(acc4 + (<usize>j << 2), hasBias ? load<i32>(bp + (<usize>(n + j) << 2)) : 0);
+      }
+      dot4_s8(xr, wp + <usize>(n * K), <usize>K, K, inOff, acc4);
+      for (let j = 0; j < 4; j++) {
+        const ch = <usize>(n + j) << 2;
+        const acc = load<i32>(acc4 + (<usize>j << 2));
+        store<i8>(out + <usize>j, <i8>clampi(mbqm(acc, load<i32>(mp + ch), load<i32>(shp + ch)) + outZp, amin, amax));
+      }
+      out += 4;
+    }
+    for (; n < N; n++) {
       let acc = dot_s8(xr, wp + <usize>(n * K), K, inOff);
       if (hasBias) acc += load<i32>(bp + (<usize>n << 2));
       const m = load<i32>(mp + (<usize>n << 2)), s = load<i32>(shp + (<usize>n << 2));
