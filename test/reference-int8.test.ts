@@ -30,7 +30,18 @@ import { floatKernels } from '../converter/reference/float/index.js';
 import { int8Kernels } from '../converter/reference/int8/index.js';
 import { meanMultiplier } from '../converter/reference/int8/mean.js';
 import type { RefValue } from '../converter/reference/types.js';
-import { rng } from './support/ir-graphs.js';
+
+/** Deterministic PRNG (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
 
 const r = rng(2024);
 const randS8 = (n: number, lo = -128, hi = 127) => Int8Array.from({ length: n }, () => lo + Math.floor(r() * (hi - lo + 1)));
@@ -290,7 +301,7 @@ describe('conversions and data movement s8', () => {
     const x = Float32Array.from([0.25, -0.25, 0.75, -0.75, 1000, -1000, NaN, 0]);
     const [y] = int8Kernels.quantize!(node('quantize', {}, {}), [f32(x, [8])], [out([8], q)]);
     expect(Array.from(y as Int8Array)).toEqual([4, 2, 5, 1, 127, -128, 3, 3]);
-    const [z] = int8Kernels.dequantize!(node('dequantize', {}), [s8([8], q, y as Int8Array)], [out([8], undefined, 'f32')]);
+    const [z] = int8Kernels.dequantize!(node('dequantize', {}), [s8([8], q, Int8Array.from(y as Int8Array))], [out([8], undefined, 'f32')]);
     expect(Array.from(z as Float32Array)).toEqual([0.5, -0.5, 1, -1, 62, -65.5, 0, 0]);
   });
 

@@ -121,6 +121,11 @@ function prepareNode(g: Graph, node: Node): void {
 export function prepareInt8(g: Graph): void {
   for (const node of g.nodes) {
     if (node.int8 || !isS8Node(g, node)) continue;
-    prepareNode(g, node);
+    try {
+      prepareNode(g, node);
+    } catch (e) {
+      const msg = (e as Error).message;
+      throw new Error(msg.startsWith('prepareInt8:') ? msg : `prepareInt8: ${node.op} '${node.name}'${node.source ? ` (${node.source})` : ''}: ${msg}`);
+    }
   }
 }

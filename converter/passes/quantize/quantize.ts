@@ -358,7 +358,15 @@ class Rewriter {
   }
 
   int8Node(node: Node): Node[] {
-    const before: Node[] = [];
+    try {
+      this.rewriteInt8(node);
+    } catch (e) {
+      throw new Error(`quantize: ${node.op} '${node.name}'${node.source ? ` (${node.source})` : ''}: ${(e as Error).message}`);
+    }
+    return [node];
+  }
+
+  private rewriteInt8(node: Node): void {
     switch (node.op) {
       case 'conv2d':
       case 'depthwise_conv2d':
@@ -449,7 +457,6 @@ class Rewriter {
       default:
         node.int8 = {};
     }
-    return [...before, node];
   }
 
   floatNode(node: Node, s8: Set<string>): Node[] {
