@@ -22,9 +22,13 @@ function newestSource(dir: string): number {
   return t;
 }
 
-/** Rebuilds build/mote.*.wasm when missing or older than assembly/ or format/format.ts. */
+/** Rebuilds build/mote.*.wasm when missing or older than assembly/, format/format.ts or asconfig.json. */
 export async function ensureWasmBuilt(): Promise<void> {
-  const src = Math.max(newestSource(join(repoRoot, 'assembly')), statSync(join(repoRoot, 'format', 'format.ts')).mtimeMs);
+  const src = Math.max(
+    newestSource(join(repoRoot, 'assembly')),
+    statSync(join(repoRoot, 'format', 'format.ts')).mtimeMs,
+    statSync(join(repoRoot, 'asconfig.json')).mtimeMs,
+  );
   const stale = BUILDS.some((b) => {
     const p = join(repoRoot, 'build', `mote.${b}.wasm`);
     return !existsSync(p) || statSync(p).mtimeMs < src;
