@@ -1,7 +1,7 @@
 // The blob emitter and the TS blob reader: emit → readBlob recovers every tensor, op, param word and
 // weight byte of the planned graph; the CRC matches node:zlib's; malformed blobs are rejected with
 // the right BlobError code and never with any other exception.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 as zlibCrc32 } from 'node:zlib';
@@ -12,6 +12,8 @@ import { ConvertError } from '../converter/errors.js';
 import type { Activation, Graph, Node } from '../converter/ir/graph.js';
 import { planMemory, type MemoryPlan } from '../converter/plan/index.js';
 import { BlobError, readBlob, type BlobView } from '../host/blob-reader.js';
+import { MoteRuntime } from '../host/runtime.js';
+import { runGraph } from '../converter/reference/interpreter.js';
 import { OPCODE_NAMES } from '../host/opcodes.js';
 import { Builder, everyOpGraph, mobileNetLike, randInt, randomDag, rng } from './support/ir-graphs.js';
 
@@ -73,14 +75,14 @@ function expectedParams(node: Node, g: Graph): Record<string, unknown> {
   const s8 = g.tensor(node.inputs[0]).dtype === 's8';
   const rank = g.tensor(node.inputs[0]).shape.length;
   const fround = (v: number) => Math.fround(v);
+  // pad's s8 value: round half away from zero, as the reference pad kernel stores it
   const qz = (v: number) => {
-    if (!Number.isFinite(v)) return v > 0 ? 127 : -128;
-    return Math.min(127, Math.max(-128, Math.round(v / out.quant!.scale[0]) + out.quant!.zeroPoint[0]));
+    const x = v / Math.fround(out.quant!.scale[0]);
+    const r = x < 0 ? -Math.floor(-x + 0.5) : Math.floor(x + 0.5);
+    return Math.min(127, Math.max(-128, r + out.quant!.zeroPoint[0]));
   };
   const act = (bounds: Activation | undefined) =>
-    s8
-      ? [i8.actMin ?? (bounds ? qz(bounds.min) : -128), i8.actMax ?? (bounds ? qz(bounds.max) : 127)]
-      : [fround(bounds?.min ?? -Infinity), fround(bounds?.max ?? Infinity)];
+    s8 ? [i8.actMin ?? -128, i8.actMax ?? 127] : [fround(bounds?.min ?? -Infinity), fround(bounds?.max ?? Infinity)];
   const norm = (ax: number, r: number) => (ax < 0 ? ax + r : ax);
   switch (node.op) {
     case 'conv2d':
@@ -531,5 +533,47 @@ describe('writeFileAtomic', () => {
     expect(firstDiff(new Uint8Array(readFileSync(path)), good.blob)).toBe(-1);
     expect(readdirSync(dir)).toEqual(['model.mote']);
     expect(() => writeFileAtomic(join(dir, 'missing-dir', 'x.mote'), good.blob)).toThrow(/ENOENT/);
+  });
+});
+
+// ---- Cross-check with the WASM runtime ---------------------------------------------------------
+// The runtime's loader validates every record (including exact output shapes) and its kernels run
+// the schedule in the planned arena, in place where the plan says so. Its outputs must equal the
+// reference interpreter's on the same graph: a planner overlap or a misplaced param word would not.
+const wasmPath = new URL('../build/mote.simd.wasm', import.meta.url);
+describe.skipIf(!existsSync(wasmPath))('emitted blobs on the WASM runtime (build/mote.simd.wasm present)', () => {
+  it('load, run, and match the reference interpreter', async () => {
+    const module = await WebAssembly.compile(readFileSync(wasmPath));
+    const cases: [string, Graph][] = [
+      ['every f32 op', everyOpGraph(false)],
+      ['every int8 op', everyOpGraph(true)],
+      ['MobileNet-like f32', mobileNetLike(5, { size: 24, blocks: 5 })],
+      ['MobileNet-like int8', mobileNetLike(5, { int8: true, size: 24, blocks: 5 })],
+      ...Array.from({ length: 8 }, (_, i) => [`random DAG ${i + 1}`, randomDag(i + 1, 30, true)] as [string, Graph]),
+    ];
+    const r = rng(77);
+    const int8Exact = (what: string) => what.includes('int8'); // integer kernels are bit-exact (dequantized outputs)
+    for (const [what, g] of cases) {
+      const plan = planMemory(g);
+      const blob = emitBlob(g, plan);
+      const inputs = g.inputs.map((n) => {
+        const t = g.tensor(n);
+        const a = new Float32Array(t.shape.reduce((x, y) => x * y, 1));
+        for (let i = 0; i < a.length; i++) a[i] = r() * 2 - 1;
+        return a;
+      });
+      const model = MoteRuntime.fromModule('simd', module).load(blob);
+      const got = model.run(inputs);
+      const want = runGraph(g, inputs);
+      expect(got.length, what).toBe(want.length);
+      got.forEach((y, k) => {
+        const w = want[k] as Float32Array;
+        let worst = 0;
+        for (let i = 0; i < w.length; i++) worst = Math.max(worst, Math.abs(Number(y[i]) - w[i]) / (1 + Math.abs(w[i])));
+        // f32 sums run in another order (SIMD lanes), so allow rounding; a planner overlap or a
+        // misplaced param word gives errors of order 1.
+        expect(worst, `${what}: output ${k}`).toBeLessThan(int8Exact(what) ? 1e-6 : 2e-3);
+      });
+    }
   });
 });

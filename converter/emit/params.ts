@@ -1,8 +1,9 @@
 // Lowers one node's attributes (and, for int8 nodes, its `node.int8` parameters) into the i32 param
 // words of its op record, in exactly the order format/format.ts lists for the opcode.
 //
-// Float ops store f32 values as raw bits. An op runs in int8 when its first input is s8 — the same
-// rule the runtime uses to pick a kernel — and then its activation bounds are quantized integers.
+// Float ops store f32 values as raw bits; an absent activation is (-Infinity, +Infinity). An op runs
+// in int8 when its first input is s8 — the same rule the runtime uses to pick a kernel — and then
+// its activation bounds are node.int8.actMin/actMax (default -128/127), as in the int8 reference.
 import { PAD_MODE_CONSTANT, PAD_MODE_EDGE, PAD_MODE_REFLECT, PAD_MODE_WRAP } from '../../format/format.js';
 import { ConvertError } from '../errors.js';
 import type {
@@ -75,27 +76,25 @@ function actF32(act: Activation | undefined): number[] {
   return [f32Bits(act?.min ?? -Infinity), f32Bits(act?.max ?? Infinity)];
 }
 
-/** Quantizes a real value with the tensor's per-tensor params, saturating to s8. */
+/** The pad value for an s8 output: the reference rule, clamp(round_half_away(v / f32(scale)) + zp). */
 function quantizeS8(node: Node, t: Tensor, v: number): number {
-  if (v === Infinity) return 127;
-  if (v === -Infinity) return -128;
   const q = t.quant;
   if (!q || q.scale.length !== 1 || !(q.scale[0] > 0)) {
     fail(node, `tensor '${t.name}' needs per-tensor quantization to express ${v} in int8`);
   }
-  return Math.max(-128, Math.min(127, Math.round(v / q.scale[0]) + q.zeroPoint[0]));
+  const x = v / Math.fround(q.scale[0]);
+  const r = Math.sign(x) * Math.round(Math.abs(x));
+  return Math.max(-128, Math.min(127, r + q.zeroPoint[0]));
 }
 
-/** s8 act_min, act_max: node.int8 when the quantizer set them, else the float activation quantized
- * with the output's params, else the full int8 range. */
-function actS8(node: Node, lookup: Lookup, act: Activation | undefined): number[] {
-  const p = node.int8 ?? {};
-  const out = lookup(node.outputs[0]);
-  const lo = p.actMin ?? (act ? quantizeS8(node, out, act.min) : -128);
-  const hi = p.actMax ?? (act ? quantizeS8(node, out, act.max) : 127);
-  int(node, 'int8 act_min', lo, -128, 127);
-  int(node, 'int8 act_max', hi, -128, 127);
-  if (lo > hi) fail(node, `int8 act_min ${lo} > act_max ${hi}`);
+/** s8 act_min, act_max: node.int8's (the quantizer quantizes the float activation), else the full
+ * int8 range — the same rule as the int8 reference kernels. */
+function actS8(node: Node): number[] {
+  const lo = node.int8?.actMin ?? -128;
+  const hi = node.int8?.actMax ?? 127;
+  int(node, 'int8.actMin', lo, -128, 127);
+  int(node, 'int8.actMax', hi, -128, 127);
+  if (lo > hi) fail(node, `int8.actMin ${lo} > int8.actMax ${hi}`);
   return [lo, hi];
 }
 
@@ -108,7 +107,7 @@ function need(node: Node, field: keyof Int8Params, min?: number, max?: number): 
 const mult = (node: Node, f: keyof Int8Params) => need(node, f, 0);
 const shift = (node: Node, f: keyof Int8Params) => need(node, f, -31, 31);
 
-function pool(node: Node, lookup: Lookup, s8: boolean): number[] {
+function pool(node: Node, s8: boolean): number[] {
   const a = node.attrs as Pool2dAttrs;
   return [
     ...ints(node, 'kernel', a.kernel, 2, 1),
@@ -116,7 +115,7 @@ function pool(node: Node, lookup: Lookup, s8: boolean): number[] {
     ...ints(node, 'dilations', a.dilations, 2, 1),
     ...ints(node, 'pads', a.pads, 4, 0),
     a.countIncludePad ? 1 : 0,
-    ...(s8 ? actS8(node, lookup, a.activation) : actF32(a.activation)),
+    ...(s8 ? actS8(node) : actF32(a.activation)),
   ];
 }
 
@@ -135,7 +134,7 @@ export function lowerParams(node: Node, lookup: Lookup): number[] {
         ...ints(node, 'dilations', a.dilations, 2, 1),
         ...ints(node, 'pads', a.pads, 4, 0),
         int(node, 'group', a.group, 1),
-        ...(s8 ? actS8(node, lookup, a.activation) : actF32(a.activation)),
+        ...(s8 ? actS8(node) : actF32(a.activation)),
       ];
     }
     case 'depthwise_conv2d': {
@@ -145,12 +144,12 @@ export function lowerParams(node: Node, lookup: Lookup): number[] {
         ...ints(node, 'dilations', a.dilations, 2, 1),
         ...ints(node, 'pads', a.pads, 4, 0),
         int(node, 'depthMultiplier', a.depthMultiplier, 1),
-        ...(s8 ? actS8(node, lookup, a.activation) : actF32(a.activation)),
+        ...(s8 ? actS8(node) : actF32(a.activation)),
       ];
     }
     case 'fully_connected': {
       const a = node.attrs as ActivationAttrs;
-      return s8 ? actS8(node, lookup, a.activation) : actF32(a.activation);
+      return s8 ? actS8(node) : actF32(a.activation);
     }
     case 'matmul':
       floatOnly();
@@ -167,20 +166,20 @@ export function lowerParams(node: Node, lookup: Lookup): number[] {
         shift(node, 'bShift'),
         mult(node, 'outMult'),
         shift(node, 'outShift'),
-        ...actS8(node, lookup, a.activation),
+        ...actS8(node),
       ];
     }
     case 'mul': {
       const a = node.attrs as ActivationAttrs;
       if (!s8) return actF32(a.activation);
-      return [mult(node, 'outMult'), shift(node, 'outShift'), ...actS8(node, lookup, a.activation)];
+      return [mult(node, 'outMult'), shift(node, 'outShift'), ...actS8(node)];
     }
     case 'div':
       floatOnly();
       return actF32((node.attrs as ActivationAttrs).activation);
     case 'clamp': {
       const a = node.attrs as ClampAttrs;
-      if (s8) return actS8(node, lookup, { min: a.min, max: a.max });
+      if (s8) return actS8(node);
       if (!(a.min <= a.max)) fail(node, `clamp min ${a.min} > max ${a.max}`);
       return [f32Bits(a.min), f32Bits(a.max)];
     }
@@ -204,7 +203,7 @@ export function lowerParams(node: Node, lookup: Lookup): number[] {
     }
     case 'max_pool2d':
     case 'average_pool2d':
-      return pool(node, lookup, s8);
+      return pool(node, s8);
     case 'mean': {
       const rank = first ? first.shape.length : 0;
       let mask = 0;

@@ -299,21 +299,22 @@ export function everyOpGraph(int8: boolean, seed = 11): Graph {
   const qx = b.node('quantize', [x], s([1, 6, 6, 3]), {});
   const c = b.node('conv2d', [qx, b.constant('s8', [4, 3, 3, 3], undefined, perChannel(4)), ...s8ConvExtras(b, 4)], s([1, 6, 6, 4]),
     { strides: [1, 1], dilations: [1, 1], pads: [1, 1, 1, 1], group: 1, activation: { min: 0, max: Infinity } }); // act bounds from quant
-  const d = b.node('depthwise_conv2d', [c, b.constant('s8', [3, 3, 4]), '', b.constant('s32', [4]), b.constant('s32', [4], new Int32Array(4).fill(-3))], s([1, 3, 3, 4]),
+  const d = b.node('depthwise_conv2d', [c, b.constant('s8', [3, 3, 4]), '', ...s8ConvExtras(b, 4).slice(1)], s([1, 3, 3, 4]),
     { strides: [2, 2], dilations: [1, 1], pads: [1, 1, 0, 0], depthMultiplier: 1 }, { actMin: -100, actMax: 90 });
-  const mp = b.node('max_pool2d', [d], s([1, 2, 2, 4]),
+  const same = (of: string, shape: number[]) => ({ dtype: 's8' as DType, shape, quant: b.g.tensor(of).quant });
+  const mp = b.node('max_pool2d', [d], same(d, [1, 2, 2, 4]),
     { kernel: [2, 2], strides: [1, 1], dilations: [1, 1], pads: [0, 0, 0, 0], countIncludePad: false }, { actMin: -128, actMax: 127 });
   const ad = b.node('add', [mp, mp], s([1, 2, 2, 4]), {},
     { leftShift: 20, aMult: 1518500250, aShift: -1, bMult: 1073741824, bShift: 0, outMult: 2003021809, outShift: -18, actMin: -120, actMax: 127 });
   const ml = b.node('mul', [ad, b.constant('s8', [4], undefined, q())], s([1, 2, 2, 4]), {}, { outMult: 1234567890, outShift: -7 });
-  const cl = b.node('clamp', [ml], s([1, 2, 2, 4]), { min: -1, max: 1 });
+  const cl = b.node('clamp', [ml], same(ml, [1, 2, 2, 4]), { min: -1, max: 1 });
   const lut = b.node('lut', [cl, b.constant('s8', [256])], s([1, 2, 2, 4]), {});
   const mn = b.node('mean', [lut], s([1, 1, 1, 4]), { axes: [1, 2] }, { outMult: 1431655765, outShift: -1 });
-  const pd = b.node('pad', [mn], s([1, 1, 2, 4]), { mode: 'constant', value: 0.25, begin: [0, 0, 1, 0], end: [0, 0, 0, 0] });
-  const tp = b.node('transpose', [pd], s([1, 4, 1, 2]), { perm: [0, 3, 1, 2] });
-  const cc = b.node('concat', [tp, tp], s([1, 4, 2, 2]), { axis: 2 });
+  const pd = b.node('pad', [mn], same(mn, [1, 1, 2, 4]), { mode: 'constant', value: 0.25, begin: [0, 0, 1, 0], end: [0, 0, 0, 0] });
+  const tp = b.node('transpose', [pd], same(pd, [1, 4, 1, 2]), { perm: [0, 3, 1, 2] });
+  const cc = b.node('concat', [tp, tp], same(tp, [1, 4, 2, 2]), { axis: 2 }); // s8 concat keeps its inputs' params
   const rq = b.node('requantize', [cc], s([1, 4, 2, 2]), {}, { outMult: 1900000000, outShift: 2 });
-  const fc = b.node('fully_connected', [rq, b.constant('s8', [3, 16]), b.constant('s32', [3]), b.constant('s32', [3]), b.constant('s32', [3])], s([1, 3]), {});
+  const fc = b.node('fully_connected', [rq, b.constant('s8', [3, 16]), ...s8ConvExtras(b, 3)], s([1, 3]), {});
   const sm = b.node('softmax', [fc], s([1, 3]), { axis: -1, beta: 1 }, { inputMultiplier: 1717986918, inputLeftShift: 22, diffMin: -248 });
   const dq = b.node('dequantize', [sm], { dtype: 'f32', shape: [1, 3] }, {});
   b.g.meta = { sourceFormat: 'ir', sourceName: 'every-op-s8', labels: ['a', 'b', 'c'] };
