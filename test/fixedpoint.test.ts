@@ -3,7 +3,8 @@
 // the real functions within their documented accuracy.
 import { describe, expect, it } from 'vitest';
 import {
-  INT32_MAX, INT32_MIN, expOnNegativeValues, getReciprocal, multiplyByQuantizedMultiplier, oneOverOnePlusXForXIn01,
+  INT32_MAX, INT32_MIN, expOnNegativeValues, getReciprocal, logistic, multiplyByQuantizedMultiplier, oneMinusXOverOnePlusXForXIn01,
+  oneOverOnePlusXForXIn01, tanh,
   roundingDivideByPOT, saturatingRoundingMultiplyByPOT, srdhm,
 } from '../converter/reference/fixedpoint.js';
 import { calculateInputRadius, frexp, quantizeMultiplier, softmaxParams } from '../converter/passes/quantize/multiplier.js';
@@ -172,6 +173,19 @@ describe('gemmlowp exp and reciprocal', () => {
       const got = oneOverOnePlusXForXIn01(raw) / 2 ** 31;
       expect(Math.abs(got - 1 / (1 + raw / 2 ** 31))).toBeLessThan(1e-8);
     }
+  });
+  it('logistic and tanh (Q4.27 in) are within 1e-6 of the real functions', () => {
+    const r = rng(8);
+    for (let i = 0; i < 5000; i++) {
+      const raw = Math.floor((r() * 2 - 1) * 2 ** 31);
+      const x = raw / 2 ** 27;
+      expect(Math.abs(logistic(raw, 4) / 2 ** 31 - 1 / (1 + Math.exp(-x)))).toBeLessThan(1e-6);
+      expect(Math.abs(tanh(raw, 4) / 2 ** 31 - Math.tanh(x))).toBeLessThan(1e-6);
+    }
+    expect(logistic(0, 4)).toBe(2 ** 30);
+    expect(tanh(0, 4)).toBe(0);
+    const x = 2 ** 30;
+    expect(Math.abs(oneMinusXOverOnePlusXForXIn01(x) / 2 ** 31 - 1 / 3)).toBeLessThan(1e-8);
   });
   it('GetReciprocal inverts a Q12.19 sum', () => {
     for (const sum of [1 << 19, 3 << 19, 12345678, 2 ** 30 + 17]) {

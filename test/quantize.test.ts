@@ -13,6 +13,8 @@
 import { describe, expect, it } from 'vitest';
 import { Graph, type Node, type OpName, type TensorData, numel } from '../converter/ir/graph.js';
 import { quantize } from '../converter/passes/quantize/index.js';
+import { lutTable } from '../converter/passes/quantize/qparams.js';
+import { tflmLogisticTable, tflmTanhTable } from '../converter/passes/quantize/tflm-luts.js';
 import { runGraph } from '../converter/reference/interpreter.js';
 
 /** Deterministic PRNG (mulberry32). */
@@ -305,5 +307,31 @@ describe('quantize: mixed precision, keepFloat, percentile and refusals', () => 
     const calls: number[][] = [];
     quantize(cnn(71), { samples: randomInputs(cnn(71), rng(72), 3), method: 'minmax', onProgress: (d, t) => calls.push([d, t]) });
     expect(calls).toEqual([[1, 3], [2, 3], [3, 3]]);
+  });
+});
+
+describe("TFLite Micro's int8 LOGISTIC / TANH as tables", () => {
+  const sigmoid = (xs: Float32Array) => Float32Array.from(xs, (x) => 1 / (1 + Math.exp(-x)));
+  const tanhF = (xs: Float32Array) => Float32Array.from(xs, Math.tanh);
+  it('agree with the float function to one code, are monotonic and exact at the zero point', () => {
+    const r = rng(81);
+    for (let i = 0; i < 50; i++) {
+      const scale = Math.fround(0.005 + r() * 0.2);
+      const zp = Math.floor(r() * 256) - 128;
+      const lg = tflmLogisticTable(scale, zp);
+      const th = tflmTanhTable(scale, zp);
+      const lgF = lutTable(sigmoid, { scale, zeroPoint: zp }, { scale: 1 / 256, zeroPoint: -128 });
+      const thF = lutTable(tanhF, { scale, zeroPoint: zp }, { scale: 1 / 128, zeroPoint: 0 });
+      for (let k = 0; k < 256; k++) {
+        expect(Math.abs(lg[k] - lgF[k])).toBeLessThanOrEqual(1);
+        expect(Math.abs(th[k] - thF[k])).toBeLessThanOrEqual(1);
+        if (k > 0) {
+          expect(lg[k]).toBeGreaterThanOrEqual(lg[k - 1]);
+          expect(th[k]).toBeGreaterThanOrEqual(th[k - 1]);
+        }
+      }
+      expect(lg[zp + 128]).toBe(0); // sigmoid(0) = 0.5 = code 0 at 1/256, −128
+      expect(th[zp + 128]).toBe(0);
+    }
   });
 });

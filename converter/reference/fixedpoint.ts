@@ -166,3 +166,35 @@ export function getReciprocal(x: number, xIntegerDigits: number): { reciprocal: 
 export function clampS8(x: number): number {
   return x < -128 ? -128 : x > 127 ? 127 : x;
 }
+
+/** gemmlowp one_minus_x_over_one_plus_x_for_x_in_0_1: (1 − x) / (1 + x), Q0.31 in and out. */
+export function oneMinusXOverOnePlusXForXIn01(a: number): number {
+  const halfDenominator = roundingHalfSum(a, INT32_MAX);
+  const oneQ2 = fixedOne(2);
+  let x = (1515870810 + srdhm(halfDenominator, -1010580540)) | 0;
+  for (let i = 0; i < 3; i++) {
+    const halfDenominatorTimesX = srdhm(halfDenominator, x);
+    const oneMinus = (oneQ2 - halfDenominatorTimesX) | 0;
+    x = (x + saturatingRoundingMultiplyByPOT(srdhm(x, oneMinus), 2)) | 0;
+  }
+  return saturatingRoundingMultiplyByPOT((x - oneQ2) | 0, 2);
+}
+
+/** gemmlowp logistic: `a` is FixedPoint<int32, integerBits>; result Q0.31. */
+export function logistic(a: number, integerBits: number): number {
+  if (a === 0) return 1 << 30; // one half
+  const positive = a > 0;
+  const absInput = positive ? a : -a | 0;
+  const resultIfPositive = oneOverOnePlusXForXIn01(expOnNegativeValues(-absInput | 0, integerBits));
+  return positive ? resultIfPositive : (INT32_MAX - resultIfPositive) | 0;
+}
+
+/** gemmlowp tanh: `a` is FixedPoint<int32, integerBits>; result Q0.31. */
+export function tanh(a: number, integerBits: number): number {
+  if (a === 0) return 0;
+  const negative = a < 0;
+  const n = negative ? a : -a | 0; // −|a|
+  // neg_tanh_on_negative_values: ExactMulByPot<1> keeps the raw value, adding one integer bit.
+  const t = oneMinusXOverOnePlusXForXIn01(expOnNegativeValues(n, integerBits + 1));
+  return negative ? -t | 0 : t;
+}

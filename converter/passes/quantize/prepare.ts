@@ -4,12 +4,14 @@
 // inputs 3 and 4 of conv2d / depthwise_conv2d / fully_connected; unary float functions on s8
 // tensors become `lut` nodes. Nodes that already carry `int8` are left alone.
 //
-// Not bit-exact with TFLM for LOGISTIC / TANH / HARD_SWISH / LEAKY_RELU: TFLM evaluates those with
-// its own integer algorithms, Mote with a 256-entry table of the float function.
+// LOGISTIC and TANH tables come from TFLM's own integer algorithms (tflm-luts.ts), so they match TFLM
+// exactly; HARD_SWISH and LEAKY_RELU use a table of the float function, which can differ from TFLM's
+// integer kernels for those ops by one code on some inputs.
 import type { Graph, Node, QuantParams, Tensor } from '../../ir/graph.js';
 import { floatKernels } from '../../reference/float/index.js';
 import { quantizeMultiplier, softmaxParams } from './multiplier.js';
-import { type Qp, activationBounds, addParams, lutTable, ratioMultiplier, subParams } from './qparams.js';
+import { unaryTable } from './tflm-luts.js';
+import { type Qp, activationBounds, addParams, ratioMultiplier, subParams } from './qparams.js';
 
 function perTensor(g: Graph, name: string, node: Node): Qp {
   const q = g.tensor(name).quant;
@@ -103,7 +105,7 @@ function prepareNode(g: Graph, node: Node): void {
     case 'leaky_relu': {
       const kernel = floatKernels[node.op]!;
       const fn = (xs: Float32Array) => kernel(node, [{ data: xs, shape: [256], dtype: 'f32' }], [{ name: 'lut', dtype: 'f32', shape: [256] }])[0] as Float32Array;
-      const table = lutTable(fn, inQ(), outQ());
+      const table = unaryTable(node, fn, inQ(), outQ());
       const tableName = addConstant(g, `${node.name}_lut`, { dtype: 's8', shape: [256], data: table });
       node.source = node.source ?? `${node.op} '${node.name}'`;
       (node as Node).op = 'lut';

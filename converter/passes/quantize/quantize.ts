@@ -14,9 +14,10 @@ import { floatKernels } from '../../reference/float/index.js';
 import { calibrate, checkSamples } from './calibrate.js';
 import { quantizeMultiplier, roundHalfAway, softmaxParams } from './multiplier.js';
 import {
-  type Qp, SIGMOID_QP, SOFTMAX_QP, TANH_QP, activationBounds, activationQp, addParams, lutTable, ratioMultiplier, subParams,
+  type Qp, SIGMOID_QP, SOFTMAX_QP, TANH_QP, activationBounds, activationQp, addParams, ratioMultiplier, subParams,
 } from './qparams.js';
 import type { Range } from './ranges.js';
+import { unaryTable } from './tflm-luts.js';
 
 export interface QuantizeOptions {
   /** Calibration inputs: each sample holds one Float32Array per graph input. */
@@ -427,7 +428,7 @@ class Rewriter {
       case 'leaky_relu': {
         const kernel = floatKernels[node.op]!;
         const fn = (xs: Float32Array) => kernel(node, [{ data: xs, shape: [256], dtype: 'f32' }], [{ name: 'lut', dtype: 'f32', shape: [256] }])[0] as Float32Array;
-        const table = lutTable(fn, this.q(node.inputs[0]), this.q(node.outputs[0]));
+        const table = unaryTable(node, fn, this.q(node.inputs[0]), this.q(node.outputs[0]));
         const tableName = this.addConstant(`${node.name}_lut`, 's8', [256], table);
         const lut = node as Node<OpName>;
         lut.source = lut.source ?? `${node.op} '${node.name}'`;

@@ -1,0 +1,56 @@
+// The 256-entry tables of TFLite Micro's int8 LOGISTIC and TANH. TFLM evaluates both with gemmlowp
+// fixed point from the input's scale and zero point only (reference_integer_ops::Logistic / Tanh,
+// Prepare in logistic_common.cc / tanh.cc), so running that arithmetic over every int8 code gives a
+// lookup table that reproduces TFLM bit for bit. Outputs: logistic 1/256 with zero point −128,
+// tanh 1/128 with zero point 0 (the parameters TFLM requires).
+import { logistic, multiplyByQuantizedMultiplier, roundingDivideByPOT, tanh } from '../../reference/fixedpoint.js';
+import type { Node } from '../../ir/graph.js';
+import { calculateInputRadius, frexp, roundHalfAway } from './multiplier.js';
+import { type Qp, SIGMOID_QP, TANH_QP, lutTable } from './qparams.js';
+
+const INPUT_INTEGER_BITS = 4;
+
+/** TFLM's Prepare for int8 logistic/tanh: a frexp-based multiplier (no 2^31 carry handling). */
+function inputParams(inputScale: number) {
+  const real = Math.fround(inputScale) * 2 ** (31 - INPUT_INTEGER_BITS);
+  const [q, leftShift] = frexp(real);
+  let multiplier = roundHalfAway(q * 2147483648);
+  if (multiplier === 2147483648) multiplier = -2147483648; // static_cast<int32_t> on x86
+  return { multiplier, leftShift, radius: calculateInputRadius(INPUT_INTEGER_BITS, leftShift, 31) };
+}
+
+function table(inputScale: number, inputZeroPoint: number, fn: (inputQ4: number) => number): Int8Array {
+  const p = inputParams(inputScale);
+  const out = new Int8Array(256);
+  for (let code = -128; code <= 127; code++) {
+    const input = code - inputZeroPoint;
+    let v: number;
+    if (input <= -p.radius) v = -128;
+    else if (input >= p.radius) v = 127;
+    else v = fn(multiplyByQuantizedMultiplier(input, p.multiplier, p.leftShift));
+    out[code + 128] = Math.max(-128, Math.min(127, v));
+  }
+  return out;
+}
+
+/** TFLM int8 LOGISTIC as a table indexed by code + 128 (output 1/256, zero point −128). */
+export function tflmLogisticTable(inputScale: number, inputZeroPoint: number): Int8Array {
+  return table(inputScale, inputZeroPoint, (x) => roundingDivideByPOT(logistic(x, INPUT_INTEGER_BITS), 31 - 8) - 128);
+}
+
+/** TFLM int8 TANH as a table indexed by code + 128 (output 1/128, zero point 0). */
+export function tflmTanhTable(inputScale: number, inputZeroPoint: number): Int8Array {
+  return table(inputScale, inputZeroPoint, (x) => roundingDivideByPOT(tanh(x, INPUT_INTEGER_BITS), 31 - 7));
+}
+
+const sameQp = (a: Qp, b: Qp) => Math.fround(a.scale) === Math.fround(b.scale) && a.zeroPoint === b.zeroPoint;
+
+/**
+ * The s8 table of a unary op: TFLM's own integer LOGISTIC / TANH when the output has the parameters
+ * TFLM requires, else the float function sampled at the 256 dequantized codes (TFLite's LUTPopulate).
+ */
+export function unaryTable(node: Node, fn: (x: Float32Array) => Float32Array, input: Qp, output: Qp): Int8Array {
+  if (node.op === 'sigmoid' && sameQp(output, SIGMOID_QP)) return tflmLogisticTable(input.scale, input.zeroPoint);
+  if (node.op === 'tanh' && sameQp(output, TANH_QP)) return tflmTanhTable(input.scale, input.zeroPoint);
+  return lutTable(fn, input, output);
+}
