@@ -1,0 +1,89 @@
+// The runtime's fixed-point helpers (assembly/fixedpoint.ts), compiled with the flags of each build,
+// against the TypeScript reference (converter/reference/fixedpoint.ts) on edge values and seeded
+// random inputs: SaturatingRoundingDoublingHighMul, RoundingDivideByPOT,
+// MultiplyByQuantizedMultiplier, exp_on_negative_values (Q5.26) and GetReciprocal (Q12.19).
+import { describe, expect, it, beforeAll } from 'vitest';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import asc from 'assemblyscript/asc';
+import {
+  expOnNegativeValues, getReciprocal, multiplyByQuantizedMultiplier, roundingDivideByPOT, srdhm,
+} from '../converter/reference/fixedpoint.js';
+import { randInt, repoRoot, rng } from './runtime-harness.js';
+
+type Probe = {
+  probe_srdhm(a: number, b: number): number;
+  probe_rdbpot(x: number, e: number): number;
+  probe_mbqm(x: number, m: number, s: number): number;
+  probe_exp(a: number): number;
+  probe_reciprocal(x: number, d: number): number;
+  probe_bits_over_unit(): number;
+};
+
+const FLAGS = {
+  simd: ['--enable', 'simd'],
+  scalar: ['--disable', 'sign-extension,bulk-memory,nontrapping-f2i,mutable-globals'],
+};
+const probes: Partial<Record<keyof typeof FLAGS, Probe>> = {};
+
+beforeAll(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mote-fp-'));
+  for (const [build, flags] of Object.entries(FLAGS)) {
+    const out = join(dir, `${build}.wasm`);
+    const { error } = await asc.main(
+      [join(repoRoot, 'assembly/testing/fixedpoint-probe.ts'), '-o', out, '-O1', '--runtime', 'stub', '--use', 'abort=', ...flags],
+      { stdout: { write: () => true }, stderr: { write: () => true } },
+    );
+    if (error) throw error;
+    const { instance } = await WebAssembly.instantiate(readFileSync(out), {});
+    probes[build as keyof typeof FLAGS] = instance.exports as unknown as Probe;
+  }
+}, 120_000);
+
+const EDGES = [-2147483648, -2147483647, -1073741824, -65536, -257, -2, -1, 0, 1, 2, 255, 65535, 1073741823, 1073741824, 2147483646, 2147483647];
+
+describe.each(Object.keys(FLAGS) as (keyof typeof FLAGS)[])('fixed point (%s flags) vs the TS reference', (build) => {
+  const r = rng(build === 'simd' ? 17 : 23);
+  const any = () => randInt(r, -2147483648, 2147483647);
+
+  it('srdhm on edges and 20000 random pairs', () => {
+    const p = probes[build]!;
+    for (const a of EDGES) for (const b of EDGES) expect(p.probe_srdhm(a, b), `${a}*${b}`).toBe(srdhm(a, b));
+    for (let i = 0; i < 20000; i++) {
+      const a = any(), b = any();
+      expect(p.probe_srdhm(a, b), `${a}*${b}`).toBe(srdhm(a, b));
+    }
+  });
+
+  it('rounding divide by 2^e and MultiplyByQuantizedMultiplier', () => {
+    const p = probes[build]!;
+    for (let e = 0; e <= 31; e++) {
+      for (const x of EDGES) expect(p.probe_rdbpot(x, e), `${x}>>${e}`).toBe(roundingDivideByPOT(x, e));
+      for (let i = 0; i < 300; i++) {
+        const x = any();
+        expect(p.probe_rdbpot(x, e)).toBe(roundingDivideByPOT(x, e));
+      }
+    }
+    for (let i = 0; i < 20000; i++) {
+      const x = i % 2 ? any() : randInt(r, -200000, 200000);
+      const m = randInt(r, 1 << 30, 2147483647);
+      const s = randInt(r, -31, 30);
+      expect(p.probe_mbqm(x, m, s), `mbqm(${x}, ${m}, ${s})`).toBe(multiplyByQuantizedMultiplier(x, m, s));
+    }
+  });
+
+  it('exp_on_negative_values (Q5.26) and GetReciprocal (Q12.19)', () => {
+    const p = probes[build]!;
+    const as = [0, -1, -(1 << 24), -(1 << 26), -(1 << 30), -2147483648, -2147483647];
+    for (let i = 0; i < 5000; i++) as.push(-randInt(r, 0, 2147483647));
+    for (const a of as) expect(p.probe_exp(a), `exp(${a})`).toBe(expOnNegativeValues(a, 5));
+    const xs = [1, 2, 1 << 19, (1 << 19) + 1, 1 << 30, 2147483647];
+    for (let i = 0; i < 5000; i++) xs.push(randInt(r, 1, 2147483647));
+    for (const x of xs) {
+      const want = getReciprocal(x, 12);
+      expect(p.probe_reciprocal(x, 12), `1/${x}`).toBe(want.reciprocal);
+      expect(p.probe_bits_over_unit()).toBe(want.numBitsOverUnit);
+    }
+  });
+});
