@@ -148,8 +148,9 @@ export function readBlob(input: Uint8Array): BlobView {
   if (totalSize > input.length) {
     throw new BlobError(F.ERR_TOO_SMALL, `header: total_size ${totalSize} but the blob has only ${input.length} bytes (truncated?)`);
   }
-  if (totalSize < F.HEADER_SIZE) {
-    throw new BlobError(F.ERR_BAD_HEADER, `header: total_size ${totalSize} is smaller than the header (${F.HEADER_SIZE})`);
+  if (totalSize !== input.length) {
+    // The runtime loads exactly total_size bytes; trailing bytes mean a wrong file or a bad size.
+    throw new BlobError(F.ERR_BAD_HEADER, `header: total_size ${totalSize} does not match the ${input.length}-byte blob`);
   }
   const storedCrc = u32(F.H_CRC32);
   const actualCrc = crc32(input, F.CRC_START, totalSize);
@@ -261,18 +262,19 @@ export function readBlob(input: Uint8Array): BlobView {
   const params = new Int32Array(h.paramsCount);
   for (let i = 0; i < h.paramsCount; i++) params[i] = dv.getInt32(h.paramsOffset + 4 * i, true);
 
-  const graphIo = (first: number, count: number, what: string): number[] => {
+  // Graph inputs are written by the host: arena tensors. Outputs are read: any stored tensor.
+  const graphIo = (first: number, count: number, what: string, ok: (storage: number) => boolean): number[] => {
     const ids = Array.from(index.subarray(first, first + count));
     ids.forEach((id, k) => {
-      if (id >= h.tensorCount) throw new BlobError(F.ERR_BAD_HEADER, `graph ${what} ${k}: tensor id ${id} >= tensor count ${h.tensorCount}`);
-      if (tensors[id].storage !== F.STORAGE_ARENA) {
-        throw new BlobError(F.ERR_BAD_HEADER, `graph ${what} ${k}: tensor ${id} ('${tensors[id].name}') is not an arena tensor`);
+      if (id >= h.tensorCount) throw new BlobError(F.ERR_BAD_TENSOR, `graph ${what} ${k}: tensor id ${id} >= tensor count ${h.tensorCount}`);
+      if (!ok(tensors[id].storage)) {
+        throw new BlobError(F.ERR_BAD_TENSOR, `graph ${what} ${k}: tensor ${id} ('${tensors[id].name}') is ${tensors[id].storageName} storage`);
       }
     });
     return ids;
   };
-  const inputs = graphIo(h.inputsIndex, h.inputCount, 'input');
-  const outputs = graphIo(h.outputsIndex, h.outputCount, 'output');
+  const inputs = graphIo(h.inputsIndex, h.inputCount, 'input', (st) => st === F.STORAGE_ARENA);
+  const outputs = graphIo(h.outputsIndex, h.outputCount, 'output', (st) => st !== F.STORAGE_EMPTY);
 
   // ---- Op records.
   const ops: BlobOp[] = [];
@@ -344,7 +346,8 @@ function checkHeader(h: BlobHeader): void {
   };
   if (h.headerSize !== F.HEADER_SIZE) bad(`header_size ${h.headerSize} != ${F.HEADER_SIZE}`);
   if (h.flags !== F.FLAG_NONE) bad(`unknown flags ${hex(h.flags)}`);
-  // Sections in file order; each aligned, after the previous one, and inside total_size.
+  // Each section aligned, after the header and inside total_size; no two non-empty ones overlap
+  // (writers put them in the order below, readers accept any order).
   const sections: [string, number, number][] = [
     ['tensor table', h.tensorTableOffset, h.tensorCount * F.TENSOR_RECORD_SIZE],
     ['op table', h.opTableOffset, h.opCount * F.OP_RECORD_SIZE],
@@ -353,14 +356,17 @@ function checkHeader(h: BlobHeader): void {
     ['weights', h.weightsOffset, h.weightsSize],
     ['metadata', h.metaOffset, h.metaSize],
   ];
-  let end = h.headerSize;
-  let prev = 'header';
   for (const [what, offset, size] of sections) {
     if (offset % F.SECTION_ALIGN !== 0) bad(`${what} offset ${offset} is not ${F.SECTION_ALIGN}-byte aligned`);
-    if (offset < end) bad(`${what} at ${offset} overlaps the ${prev} (which ends at ${end})`);
+    if (offset < F.HEADER_SIZE) bad(`${what} at ${offset} overlaps the ${F.HEADER_SIZE}-byte header`);
     if (offset + size > h.totalSize) bad(`${what} [${offset}, +${size}) runs past total_size ${h.totalSize}`);
-    end = offset + size;
-    prev = what;
+  }
+  for (let a = 0; a < sections.length; a++) {
+    for (let b = a + 1; b < sections.length; b++) {
+      const [na, oa, sa] = sections[a];
+      const [nb, ob, sb] = sections[b];
+      if (sa > 0 && sb > 0 && oa < ob + sb && ob < oa + sa) bad(`${na} [${oa}, +${sa}) overlaps ${nb} [${ob}, +${sb})`);
+    }
   }
   if (h.arenaSize % F.SECTION_ALIGN !== 0) bad(`arena_size ${h.arenaSize} is not a multiple of ${F.SECTION_ALIGN}`);
   if (h.arenaLowerBound > h.arenaSize) bad(`arena lower bound ${h.arenaLowerBound} exceeds arena_size ${h.arenaSize}`);

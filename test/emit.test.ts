@@ -366,11 +366,11 @@ describe('readBlob rejects malformed blobs with the right code', () => {
   const weightId = view0.tensors.find((t) => t.storageName === 'weights')!.id;
   const convIndex = view0.ops.findIndex((o) => o.opName === 'conv2d');
 
-  it('accepts the untouched blob and trailing bytes after total_size', () => {
+  it('accepts the untouched blob; trailing bytes after total_size are ERR_BAD_HEADER (as in the runtime)', () => {
     expect(codeOf(good.blob)).toBe(F.OK);
-    const longer = new Uint8Array(good.blob.length + 7);
+    const longer = new Uint8Array(good.blob.length + 16);
     longer.set(good.blob);
-    expect(codeOf(longer)).toBe(F.OK);
+    expect(codeOf(longer)).toBe(F.ERR_BAD_HEADER);
   });
 
   it('truncated at every header field and at every section start: ERR_TOO_SMALL', () => {
@@ -405,11 +405,10 @@ describe('readBlob rejects malformed blobs with the right code', () => {
       ['op table overlapping tensors', (dv) => dv.setUint32(F.H_OP_TABLE_OFFSET, H(F.H_TENSOR_TABLE_OFFSET)(dv), true)],
       ['huge tensor count', (dv) => dv.setUint32(F.H_TENSOR_COUNT, 0xffffffff, true)],
       ['header size', (dv) => dv.setUint32(F.H_HEADER_SIZE, 64, true)],
-      ['total below header', (dv) => dv.setUint32(F.H_TOTAL_SIZE, 32, true)],
+      ['total below blob size', (dv) => dv.setUint32(F.H_TOTAL_SIZE, H(F.H_TOTAL_SIZE)(dv) - 16, true)],
       ['outputs past the index', (dv) => dv.setUint32(F.H_OUTPUTS_INDEX, H(F.H_INDEX_COUNT)(dv), true)],
       ['no outputs', (dv) => dv.setUint32(F.H_OUTPUT_COUNT, 0, true)],
       ['lower bound above arena', (dv) => dv.setUint32(F.H_ARENA_LOWER_BOUND, H(F.H_ARENA_SIZE)(dv) + 16, true)],
-      ['graph input not in arena', (dv) => dv.setUint32(H(F.H_INDEX_OFFSET)(dv) + 4 * H(F.H_INPUTS_INDEX)(dv), weightId, true)],
     ];
     for (const [what, edit] of cases) expect(codeOf(resealed(edit)), what).toBe(F.ERR_BAD_HEADER);
   });
@@ -431,11 +430,13 @@ describe('readBlob rejects malformed blobs with the right code', () => {
       ['NaN scale', (dv) => dv.setFloat32(t + F.T_SCALE, NaN, true)],
       ['s8 zero point 300', (dv) => dv.setInt32(t + F.T_ZERO_POINT, 300, true)],
       ['reserved', (dv) => dv.setUint32(t + F.T_RESERVED, 1, true)],
+      ['graph input in weights', (dv) => dv.setUint32(H(F.H_INDEX_OFFSET)(dv) + 4 * H(F.H_INPUTS_INDEX)(dv), weightId, true)],
     ];
     for (const [what, edit] of cases) {
       const b = resealed(edit);
       expect(codeOf(b), what).toBe(F.ERR_BAD_TENSOR);
-      expect(() => readBlob(b)).toThrow(new RegExp(`^tensor ${what.includes('weights') ? weightId : arenaId} \\('`));
+      const where = what.startsWith('graph input') ? 'graph input 0' : `tensor ${what.includes('weights') ? weightId : arenaId} \\('`;
+      expect(() => readBlob(b), what).toThrow(new RegExp(`^${where}`));
     }
     const past = resealed((dv) => dv.setUint32(t + F.T_OFFSET, H(F.H_ARENA_SIZE)(dv), true));
     expect(() => readBlob(past)).toThrow(
