@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { Graph, type Node, type OpName, type TensorData, numel } from '../converter/ir/graph.js';
 import { quantize } from '../converter/passes/quantize/index.js';
 import { lutTable } from '../converter/passes/quantize/qparams.js';
-import { tflmLogisticTable, tflmTanhTable } from '../converter/passes/quantize/tflm-luts.js';
+import { tflmLeakyReluTable, tflmLogisticTable, tflmTanhTable } from '../converter/passes/quantize/tflm-luts.js';
 import { runGraph } from '../converter/reference/interpreter.js';
 
 /** Deterministic PRNG (mulberry32). */
@@ -310,7 +310,7 @@ describe('quantize: mixed precision, keepFloat, percentile and refusals', () => 
   });
 });
 
-describe("TFLite Micro's int8 LOGISTIC / TANH as tables", () => {
+describe("TFLite Micro's int8 LOGISTIC / TANH / LEAKY_RELU as tables", () => {
   const sigmoid = (xs: Float32Array) => Float32Array.from(xs, (x) => 1 / (1 + Math.exp(-x)));
   const tanhF = (xs: Float32Array) => Float32Array.from(xs, Math.tanh);
   it('agree with the float function to one code, are monotonic and exact at the zero point', () => {
@@ -332,6 +332,12 @@ describe("TFLite Micro's int8 LOGISTIC / TANH as tables", () => {
       }
       expect(lg[zp + 128]).toBe(0); // sigmoid(0) = 0.5 = code 0 at 1/256, −128
       expect(th[zp + 128]).toBe(0);
+      const out = { scale: Math.fround(scale * (0.5 + r())), zeroPoint: Math.floor(r() * 60) - 30 };
+      const alpha = r() * 0.5 - 0.1;
+      const lr = tflmLeakyReluTable({ scale, zeroPoint: zp }, out, alpha);
+      const lrF = lutTable((xs) => Float32Array.from(xs, (x) => (x >= 0 ? x : alpha * x)), { scale, zeroPoint: zp }, out);
+      for (let k = 0; k < 256; k++) expect(Math.abs(lr[k] - lrF[k])).toBeLessThanOrEqual(1);
+      expect(lr[zp + 128]).toBe(out.zeroPoint);
     }
   });
 });

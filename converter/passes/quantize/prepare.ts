@@ -4,9 +4,9 @@
 // inputs 3 and 4 of conv2d / depthwise_conv2d / fully_connected; unary float functions on s8
 // tensors become `lut` nodes. Nodes that already carry `int8` are left alone.
 //
-// LOGISTIC and TANH tables come from TFLM's own integer algorithms (tflm-luts.ts), so they match TFLM
-// exactly; HARD_SWISH and LEAKY_RELU use a table of the float function, which can differ from TFLM's
-// integer kernels for those ops by one code on some inputs.
+// LOGISTIC, TANH and LEAKY_RELU tables come from TFLM's own integer algorithms (tflm-luts.ts), so
+// they match TFLM exactly; HARD_SWISH uses a table of the float function, which can differ from
+// TFLM's integer hard-swish by one code on some inputs.
 import type { Graph, Node, QuantParams, Tensor } from '../../ir/graph.js';
 import { floatKernels } from '../../reference/float/index.js';
 import { quantizeMultiplier, softmaxParams } from './multiplier.js';

@@ -5,7 +5,7 @@
 // tanh 1/128 with zero point 0 (the parameters TFLM requires).
 import { logistic, multiplyByQuantizedMultiplier, roundingDivideByPOT, tanh } from '../../reference/fixedpoint.js';
 import type { Node } from '../../ir/graph.js';
-import { calculateInputRadius, frexp, roundHalfAway } from './multiplier.js';
+import { calculateInputRadius, frexp, quantizeMultiplier, roundHalfAway } from './multiplier.js';
 import { type Qp, SIGMOID_QP, TANH_QP, lutTable } from './qparams.js';
 
 const INPUT_INTEGER_BITS = 4;
@@ -43,14 +43,41 @@ export function tflmTanhTable(inputScale: number, inputZeroPoint: number): Int8A
   return table(inputScale, inputZeroPoint, (x) => roundingDivideByPOT(tanh(x, INPUT_INTEGER_BITS), 31 - 7));
 }
 
+/**
+ * TFLM int8 LEAKY_RELU as a table (leaky_relu_common.cc + reference_ops::QuantizeLeakyRelu): two
+ * multipliers, in/out for x >= 0 and in·alpha/out below, each product and ratio taken in f32 first.
+ */
+export function tflmLeakyReluTable(input: Qp, output: Qp, alpha: number): Int8Array {
+  const f = Math.fround;
+  const a = quantizeMultiplier(f(f(f(input.scale) * f(alpha)) / f(output.scale)));
+  const id = quantizeMultiplier(f(f(input.scale) / f(output.scale)));
+  const negativeAlpha = a.multiplier < 0;
+  const safeAlpha = Math.abs(a.multiplier);
+  const out = new Int8Array(256);
+  for (let code = -128; code <= 127; code++) {
+    const v = code - input.zeroPoint;
+    let y = output.zeroPoint;
+    if (v >= 0) {
+      y += multiplyByQuantizedMultiplier(v, id.multiplier, id.shift);
+    } else {
+      const scaled = multiplyByQuantizedMultiplier(v, safeAlpha, a.shift);
+      y += negativeAlpha ? -scaled : scaled;
+    }
+    out[code + 128] = Math.max(-128, Math.min(127, y));
+  }
+  return out;
+}
+
 const sameQp = (a: Qp, b: Qp) => Math.fround(a.scale) === Math.fround(b.scale) && a.zeroPoint === b.zeroPoint;
 
 /**
- * The s8 table of a unary op: TFLM's own integer LOGISTIC / TANH when the output has the parameters
- * TFLM requires, else the float function sampled at the 256 dequantized codes (TFLite's LUTPopulate).
+ * The s8 table of a unary op: TFLM's own integer LOGISTIC / TANH (when the output has the parameters
+ * TFLM requires) and LEAKY_RELU, else (hard_swish) the float function sampled at the 256 dequantized
+ * codes (TFLite's LUTPopulate).
  */
 export function unaryTable(node: Node, fn: (x: Float32Array) => Float32Array, input: Qp, output: Qp): Int8Array {
   if (node.op === 'sigmoid' && sameQp(output, SIGMOID_QP)) return tflmLogisticTable(input.scale, input.zeroPoint);
   if (node.op === 'tanh' && sameQp(output, TANH_QP)) return tflmTanhTable(input.scale, input.zeroPoint);
+  if (node.op === 'leaky_relu') return tflmLeakyReluTable(input, output, (node as Node<'leaky_relu'>).attrs.alpha);
   return lutTable(fn, input, output);
 }
