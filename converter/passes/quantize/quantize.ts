@@ -280,7 +280,11 @@ function groupQparams(g: Graph, groups: Groups, s8: Set<string>, fixed: Map<stri
         range.min = Math.min(range.min, r.min);
         range.max = Math.max(range.max, r.max);
       }
-      qp = activationQp(range);
+      try {
+        qp = activationQp(range);
+      } catch (e) {
+        throw new Error(`quantize: tensor '${names[0]}'${names.length > 1 ? ` (and ${names.length - 1} sharing its qparams)` : ''}: ${(e as Error).message}`);
+      }
     }
     for (const n of names) result.set(n, qp);
   }
