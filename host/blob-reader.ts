@@ -228,6 +228,8 @@ export function readBlob(input: Uint8Array): BlobView {
     if (dtype === F.DTYPE_S8 && (zeroPoint < -128 || zeroPoint > 127)) fail(`s8 zero point ${zeroPoint} is outside [-128, 127]`);
     if (dtype === F.DTYPE_U8 && (zeroPoint < 0 || zeroPoint > 255)) fail(`u8 zero point ${zeroPoint} is outside [0, 255]`);
     const exact = numel * DTYPE_SIZES[dtype];
+    if (storage !== F.STORAGE_EMPTY && numel >= 2 ** 31) fail(`${numel} elements; at most 2^31 - 1`);
+    if (byteSize >= 2 ** 31) fail(`byte size ${byteSize}; at most 2^31 - 1`);
     if (storage === F.STORAGE_EMPTY) {
       if (rank !== 0 || offset !== 0 || byteSize !== 0) fail(`an empty tensor needs rank 0, offset 0 and byte size 0`);
     } else {
