@@ -3,6 +3,7 @@
 // Its accuracy must stay within 0.3 percentage points of the float model's on the same images
 // (the float accuracy is measured here with ONNX Runtime; shared/models/README.md gives 9,692/9,800).
 import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readIdx } from '../converter/data/idx.js';
@@ -21,6 +22,33 @@ function argmax(v: ArrayLike<number>): number {
   for (let i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
   return best;
 }
+
+/** An idx file built byte by byte from the format's definition. */
+function idxBytes(type: number, shape: number[], body: number[]): Uint8Array {
+  const head = [0, 0, type, shape.length];
+  for (const d of shape) head.push((d >>> 24) & 255, (d >>> 16) & 255, (d >>> 8) & 255, d & 255);
+  return Uint8Array.from([...head, ...body]);
+}
+
+describe('idx reader', () => {
+  it('reads u8 and big-endian s16 / f32 arrays, gzipped or not', () => {
+    const u8 = idxBytes(0x08, [2, 3], [1, 2, 3, 250, 251, 252]);
+    for (const bytes of [u8, gzipSync(u8)]) {
+      const a = readIdx(bytes);
+      expect(a.shape).toEqual([2, 3]);
+      expect(Array.from(a.data)).toEqual([1, 2, 3, 250, 251, 252]);
+    }
+    expect(Array.from(readIdx(idxBytes(0x0b, [2], [0xff, 0xfe, 0x01, 0x00])).data)).toEqual([-2, 256]);
+    expect(Array.from(readIdx(idxBytes(0x0d, [1], [0x3f, 0xc0, 0, 0])).data)).toEqual([1.5]);
+  });
+  it('names the problem in malformed input', () => {
+    expect(() => readIdx(Uint8Array.from([1, 2]), 'f.idx')).toThrow(/f.idx: 2 bytes is too short/);
+    expect(() => readIdx(idxBytes(0x07, [1], [0]), 'f.idx')).toThrow(/unknown idx element type 0x7/);
+    expect(() => readIdx(idxBytes(0x08, [4], [1, 2]), 'f.idx')).toThrow(/f.idx: 10 bytes, expected 12 for u8 \[4\]/);
+    expect(() => readIdx(Uint8Array.from([0x1f, 0x8b, 1, 2, 3]), 'f.gz')).toThrow(/f.gz: bad gzip data/);
+    expect(() => readIdx(Uint8Array.from([9, 9, 8, 1, 0, 0, 0, 0]), 'f.idx')).toThrow(/not idx data/);
+  });
+});
 
 describe.skipIf(!haveShared)('mnist-8 int8 (needs ../shared)', () => {
   noticeIfNoShared('mnist-8 int8 accuracy');
