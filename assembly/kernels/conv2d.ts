@@ -2,7 +2,7 @@
 // Padded taps are skipped (they contribute 0, as TFLite Micro's bounds check does).
 import { STORAGE_EMPTY } from '../../format/format';
 import { opIn, opOut, opParam, opParamF, tdim, tptr, tzp, tstorage, opInCount } from '../state';
-import { dot_s8, dot4_s8, dot_f32 } from './dot';
+import { dot_s8, dot4rows_s8, dot_f32 } from './dot';
 
 const acc4: usize = memory.data(16, 16);
 import { mbqm, clampi } from '../fixedpoint';
@@ -70,6 +70,12 @@ function conv2d_s8_impl(op: usize): void {
     for (let oy = 0; oy < OH; oy++) {
       for (let ox = 0; ox < OW; ox++) {
         const ix0 = ox * sw - pl;
+        const iy0 = oy * sh - pt;
+        // In-bounds ky range (contiguous: rows step by dilation_h).
+        let kyA = 0;
+        while (kyA < KH && iy0 + kyA * dh < 0) kyA++;
+        let kyB = KH;
+        while (kyB > kyA && iy0 + (kyB - 1) * dh >= H) kyB--;
         // In-bounds kx range for dilation_w == 1 rows.
         const kxA = ix0 < 0 ? -ix0 : 0;
         const kxB = W - ix0 < KW ? W - ix0 : KW;
@@ -78,18 +84,16 @@ function conv2d_s8_impl(op: usize): void {
           // Four output channels at a time share each widened x run.
           const run = (kxB - kxA) * C;
           const wStride = <usize>(KH * KW) * <usize>C;
+          const xRowStride = <usize>(dh * W) * <usize>C;
+          const wRowStride = <usize>KW * <usize>C;
           for (; o + 4 <= O; o += 4) {
             for (let j = 0; j < 4; j++) {
               store<i32>(acc4 + (<usize>j << 2), hasBias ? load<i32>(bp + (<usize>(o + j) << 2)) : 0);
             }
-            if (run > 0) {
-              for (let ky = 0; ky < KH; ky++) {
-                const iy = oy * sh - pt + ky * dh;
-                if (iy < 0 || iy >= H) continue;
-                const xRun = xp + (<usize>((n * H + iy) * W + ix0 + kxA)) * <usize>C;
-                const wRun = wp + <usize>((o * KH + ky) * KW + kxA) * <usize>C;
-                dot4_s8(xRun, wRun, wStride, run, inOff, acc4);
-              }
+            if (run > 0 && kyB > kyA) {
+              const xRun = xp + (<usize>((n * H + iy0 + kyA * dh) * W + ix0 + kxA)) * <usize>C;
+              const wRun = wp + <usize>((o * KH + kyA) * KW + kxA) * <usize>C;
+              dot4rows_s8(xRun, xRowStride, wRun, wRowStride, wStride, kyB - kyA, run, inOff, acc4);
             }
             for (let j = 0; j < 4; j++) {
               const ch = <usize>(o + j) << 2;

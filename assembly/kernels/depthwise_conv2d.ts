@@ -42,26 +42,48 @@ export function depthwise_conv2d_f32(op: usize): void {
   }
 }
 
-/** Scalar accumulation of output channel oc at one output pixel. */
+/** Accumulation of output channel oc (input channel c) over the in-bounds taps of one pixel. */
 @inline function dwAccScalar(
-  xPix: usize, wp: usize, oc: i32, c: i32, C: i32, OC: i32, W: i32, H: i32, KH: i32, KW: i32,
-  iy0: i32, ix0: i32, dh: i32, dw: i32, inOff: i32,
+  xImg: usize, wp: usize, oc: i32, c: i32, C: i32, OC: i32, W: i32, KW: i32,
+  iy0: i32, ix0: i32, dh: i32, dw: i32, kyA: i32, kyB: i32, kxA: i32, kxB: i32, inOff: i32,
 ): i32 {
   let acc = 0;
-  for (let ky = 0; ky < KH; ky++) {
-    const iy = iy0 + ky * dh;
-    if (iy < 0 || iy >= H) continue;
-    for (let kx = 0; kx < KW; kx++) {
-      const ix = ix0 + kx * dw;
-      if (ix < 0 || ix >= W) continue;
-      acc += (<i32>load<i8>(xPix + <usize>((iy * W + ix) * C + c)) + inOff) *
-        <i32>load<i8>(wp + <usize>((ky * KW + kx) * OC + oc));
+  for (let ky = kyA; ky < kyB; ky++) {
+    const xRow = xImg + <usize>((iy0 + ky * dh) * W) * <usize>C + <usize>c;
+    const wRow = wp + <usize>(ky * KW) * <usize>OC + <usize>oc;
+    for (let kx = kxA; kx < kxB; kx++) {
+      acc += (<i32>load<i8>(xRow + <usize>((ix0 + kx * dw) * C)) + inOff) * <i32>load<i8>(wRow + <usize>(kx * OC));
     }
   }
   return acc;
 }
 
-const accBuf: usize = memory.data(8 * 4, 16);
+/** First tap index k in [0, K) with start + k*step >= 0. */
+@inline function firstInside(start: i32, step: i32, K: i32): i32 {
+  let k = 0;
+  while (k < K && start + k * step < 0) k++;
+  return k;
+}
+/** One past the last tap index in [from, K) with start + k*step < size. */
+@inline function endInside(start: i32, step: i32, size: i32, from: i32, K: i32): i32 {
+  let k = K;
+  while (k > from && start + (k - 1) * step >= size) k--;
+  return k;
+}
+
+// Per-channel requantization of four accumulator lanes (channels ch..ch+3).
+@inline function requant4(
+  v: v128, out: usize, ch: i32, mp: usize, shp: usize, outZp: i32, amin: i32, amax: i32,
+): void {
+  requant1(i32x4.extract_lane(v, 0), out, ch, mp, shp, outZp, amin, amax);
+  requant1(i32x4.extract_lane(v, 1), out, ch + 1, mp, shp, outZp, amin, amax);
+  requant1(i32x4.extract_lane(v, 2), out, ch + 2, mp, shp, outZp, amin, amax);
+  requant1(i32x4.extract_lane(v, 3), out, ch + 3, mp, shp, outZp, amin, amax);
+}
+@inline function requant1(acc: i32, out: usize, ch: i32, mp: usize, shp: usize, outZp: i32, amin: i32, amax: i32): void {
+  const o = <usize>ch << 2;
+  store<i8>(out + <usize>ch, <i8>clampi(mbqm(acc, load<i32>(mp + o), load<i32>(shp + o)) + outZp, amin, amax));
+}
 
 function depthwise_conv2d_s8_impl(op: usize, simd: bool): void {
   const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
@@ -76,49 +98,73 @@ function depthwise_conv2d_s8_impl(op: usize, simd: bool): void {
   const pt = opParam(op, 4), pl = opParam(op, 5), M = opParam(op, 8);
   const amin = opParam(op, 9), amax = opParam(op, 10);
   const inOff = -tzp(x), outZp = tzp(y);
-  // The SIMD path handles 8 channels at a time when channels map 1:1 (M == 1).
-  const vecEnd = simd && M == 1 ? OC & ~7 : 0;
+  // The SIMD path handles 16 then 8 channels at a time when channels map 1:1 (M == 1).
+  const vec = simd && M == 1;
   let out = yp;
   for (let n = 0; n < N; n++) {
     const xImg = xp + <usize>(n * H * W) * <usize>C;
     for (let oy = 0; oy < OH; oy++) {
       const iy0 = oy * sh - pt;
+      const kyA = firstInside(iy0, dh, KH);
+      const kyB = endInside(iy0, dh, H, kyA, KH);
       for (let ox = 0; ox < OW; ox++) {
         const ix0 = ox * sw - pl;
+        const kxA = firstInside(ix0, dw, KW);
+        const kxB = endInside(ix0, dw, W, kxA, KW);
         let oc = 0;
         if (ASC_FEATURE_SIMD) {
-          const off = i16x8.splat(<i16>inOff);
-          for (; oc < vecEnd; oc += 8) {
-            let lo = i32x4.splat(0);
-            let hi = i32x4.splat(0);
-            for (let ky = 0; ky < KH; ky++) {
-              const iy = iy0 + ky * dh;
-              if (iy < 0 || iy >= H) continue;
-              for (let kx = 0; kx < KW; kx++) {
-                const ix = ix0 + kx * dw;
-                if (ix < 0 || ix >= W) continue;
-                const xv = i16x8.add(v128.load8x8_s(xImg + <usize>((iy * W + ix) * C + oc)), off);
-                const wv = v128.load8x8_s(wp + <usize>((ky * KW + kx) * OC + oc));
-                lo = i32x4.add(lo, i32x4.extmul_low_i16x8_s(xv, wv));
-                hi = i32x4.add(hi, i32x4.extmul_high_i16x8_s(xv, wv));
+          if (vec) {
+            const off = i16x8.splat(<i16>inOff);
+            for (; oc + 16 <= OC; oc += 16) {
+              const bo = bp + (<usize>oc << 2);
+              let a0 = hasBias ? v128.load(bo) : i32x4.splat(0);
+              let a1 = hasBias ? v128.load(bo, 16) : i32x4.splat(0);
+              let a2 = hasBias ? v128.load(bo, 32) : i32x4.splat(0);
+              let a3 = hasBias ? v128.load(bo, 48) : i32x4.splat(0);
+              for (let ky = kyA; ky < kyB; ky++) {
+                const xRow = xImg + <usize>((iy0 + ky * dh) * W) * <usize>C + <usize>oc;
+                const wRow = wp + <usize>(ky * KW) * <usize>OC + <usize>oc;
+                for (let kx = kxA; kx < kxB; kx++) {
+                  const xv = v128.load(xRow + <usize>((ix0 + kx * dw) * C));
+                  const wv = v128.load(wRow + <usize>(kx * OC));
+                  const xl = i16x8.add(i16x8.extend_low_i8x16_s(xv), off);
+                  const xh = i16x8.add(i16x8.extend_high_i8x16_s(xv), off);
+                  const wl = i16x8.extend_low_i8x16_s(wv);
+                  const wh = i16x8.extend_high_i8x16_s(wv);
+                  a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(xl, wl));
+                  a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(xl, wl));
+                  a2 = i32x4.add(a2, i32x4.extmul_low_i16x8_s(xh, wh));
+                  a3 = i32x4.add(a3, i32x4.extmul_high_i16x8_s(xh, wh));
+                }
               }
+              requant4(a0, out, oc, mp, shp, outZp, amin, amax);
+              requant4(a1, out, oc + 4, mp, shp, outZp, amin, amax);
+              requant4(a2, out, oc + 8, mp, shp, outZp, amin, amax);
+              requant4(a3, out, oc + 12, mp, shp, outZp, amin, amax);
             }
-            v128.store(accBuf, lo);
-            v128.store(accBuf, hi, 16);
-            for (let l = 0; l < 8; l++) {
-              const ch = oc + l;
-              let acc = load<i32>(accBuf + (<usize>l << 2));
-              if (hasBias) acc += load<i32>(bp + (<usize>ch << 2));
-              const m = load<i32>(mp + (<usize>ch << 2)), s = load<i32>(shp + (<usize>ch << 2));
-              store<i8>(out + <usize>ch, <i8>clampi(mbqm(acc, m, s) + outZp, amin, amax));
+            for (; oc + 8 <= OC; oc += 8) {
+              const bo = bp + (<usize>oc << 2);
+              let lo = hasBias ? v128.load(bo) : i32x4.splat(0);
+              let hi = hasBias ? v128.load(bo, 16) : i32x4.splat(0);
+              for (let ky = kyA; ky < kyB; ky++) {
+                const xRow = xImg + <usize>((iy0 + ky * dh) * W) * <usize>C + <usize>oc;
+                const wRow = wp + <usize>(ky * KW) * <usize>OC + <usize>oc;
+                for (let kx = kxA; kx < kxB; kx++) {
+                  const xv = i16x8.add(v128.load8x8_s(xRow + <usize>((ix0 + kx * dw) * C)), off);
+                  const wv = v128.load8x8_s(wRow + <usize>(kx * OC));
+                  lo = i32x4.add(lo, i32x4.extmul_low_i16x8_s(xv, wv));
+                  hi = i32x4.add(hi, i32x4.extmul_high_i16x8_s(xv, wv));
+                }
+              }
+              requant4(lo, out, oc, mp, shp, outZp, amin, amax);
+              requant4(hi, out, oc + 4, mp, shp, outZp, amin, amax);
             }
           }
         }
         for (; oc < OC; oc++) {
-          let acc = dwAccScalar(xImg, wp, oc, oc / M, C, OC, W, H, KH, KW, iy0, ix0, dh, dw, inOff);
+          let acc = dwAccScalar(xImg, wp, oc, oc / M, C, OC, W, KW, iy0, ix0, dh, dw, kyA, kyB, kxA, kxB, inOff);
           if (hasBias) acc += load<i32>(bp + (<usize>oc << 2));
-          const m = load<i32>(mp + (<usize>oc << 2)), s = load<i32>(shp + (<usize>oc << 2));
-          store<i8>(out + <usize>oc, <i8>clampi(mbqm(acc, m, s) + outZp, amin, amax));
+          requant1(acc, out, oc, mp, shp, outZp, amin, amax);
         }
         out += <usize>OC;
       }

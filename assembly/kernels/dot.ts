@@ -101,3 +101,55 @@ export function dot4_s8_simd(x: usize, w: usize, ws: usize, n: i32, offset: i32,
   if (ASC_FEATURE_SIMD) dot4_s8_simd(x, w, ws, n, offset, out);
   else dot4_s8_scalar(x, w, ws, n, offset, out);
 }
+
+/**
+ * dot4 over `rows` runs: run r reads x at x + r*xStride and the four weight rows at
+ * w + r*wStride (+ j*ws). The conv kernel's in-bounds kernel rows, summed without a horizontal
+ * reduction per row.
+ */
+export function dot4rows_s8_scalar(
+  x: usize, xStride: usize, w: usize, wStride: usize, ws: usize, rows: i32, n: i32, offset: i32, out: usize,
+): void {
+  for (let r = 0; r < rows; r++) {
+    dot4_s8_scalar(x + <usize>r * xStride, w + <usize>r * wStride, ws, n, offset, out);
+  }
+}
+
+export function dot4rows_s8_simd(
+  x: usize, xStride: usize, w: usize, wStride: usize, ws: usize, rows: i32, n: i32, offset: i32, out: usize,
+): void {
+  const off = i16x8.splat(<i16>offset);
+  let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  const vEnd = n & ~7;
+  for (let r = 0; r < rows; r++) {
+    const xr = x + <usize>r * xStride;
+    const w0 = w + <usize>r * wStride, w1 = w0 + ws, w2 = w0 + 2 * ws, w3 = w0 + 3 * ws;
+    let i = 0;
+    for (; i < vEnd; i += 8) {
+      const xv = i16x8.add(v128.load8x8_s(xr + <usize>i), off);
+      a0 = i32x4.add(a0, i32x4.dot_i16x8_s(xv, v128.load8x8_s(w0 + <usize>i)));
+      a1 = i32x4.add(a1, i32x4.dot_i16x8_s(xv, v128.load8x8_s(w1 + <usize>i)));
+      a2 = i32x4.add(a2, i32x4.dot_i16x8_s(xv, v128.load8x8_s(w2 + <usize>i)));
+      a3 = i32x4.add(a3, i32x4.dot_i16x8_s(xv, v128.load8x8_s(w3 + <usize>i)));
+    }
+    for (; i < n; i++) {
+      const xv = <i32>load<i8>(xr + <usize>i) + offset;
+      s0 += xv * <i32>load<i8>(w0 + <usize>i);
+      s1 += xv * <i32>load<i8>(w1 + <usize>i);
+      s2 += xv * <i32>load<i8>(w2 + <usize>i);
+      s3 += xv * <i32>load<i8>(w3 + <usize>i);
+    }
+  }
+  store<i32>(out, load<i32>(out) + hsum(a0) + s0);
+  store<i32>(out, load<i32>(out, 4) + hsum(a1) + s1, 4);
+  store<i32>(out, load<i32>(out, 8) + hsum(a2) + s2, 8);
+  store<i32>(out, load<i32>(out, 12) + hsum(a3) + s3, 12);
+}
+
+@inline export function dot4rows_s8(
+  x: usize, xStride: usize, w: usize, wStride: usize, ws: usize, rows: i32, n: i32, offset: i32, out: usize,
+): void {
+  if (ASC_FEATURE_SIMD) dot4rows_s8_simd(x, xStride, w, wStride, ws, rows, n, offset, out);
+  else dot4rows_s8_scalar(x, xStride, w, wStride, ws, rows, n, offset, out);
+}
