@@ -260,6 +260,19 @@ describe('emit → readBlob round trip', () => {
     for (const id of view.outputs) expect(view.tensors[id].storageName).toBe('arena');
   });
 
+  it('a reshaped constant is a weights record sharing the constant\'s bytes', () => {
+    const b = new Builder(rng(12));
+    const x = b.input('x', 'f32', [1, 6]);
+    const k = b.constant('f32', [2, 3]);
+    b.g.addTensor({ name: 'kv', dtype: 'f32', shape: [1, 6] });
+    b.g.nodes.push({ op: 'reshape', name: 'kview', inputs: [k], outputs: ['kv'], attrs: {} });
+    const g = b.output(b.node('add', [x, 'kv'], { dtype: 'f32', shape: [1, 6] }, {}));
+    const { plan, blob, view } = emitAndRead(g);
+    checkRoundTrip(g, plan, view, blob);
+    const rec = view.tensors.find((t) => t.name === 'kv')!;
+    expect([rec.storageName, rec.shape, rec.byteSize]).toEqual(['weights', [1, 6], 24]);
+  });
+
   it('meta argument is merged without overriding the reserved fields', () => {
     const g = everyOpGraph(false);
     const blob = emitBlob(g, planMemory(g), { quantization: { method: 'minmax' }, tensors: 'clobber' });
@@ -459,7 +472,10 @@ describe('readBlob rejects malformed blobs with the right code', () => {
       ['param count', (dv) => dv.setUint32(o + F.O_PARAMS_COUNT, 10, true)],
       ['stride 0', (dv) => dv.setInt32(paramWord(dv, 0), 0, true)],
       ['negative pad', (dv) => dv.setInt32(paramWord(dv, 5), -1, true)],
-      ['act_min > act_max', (dv) => dv.setInt32(paramWord(dv, 9), 127, true) || dv.setInt32(paramWord(dv, 10), -128, true)],
+      ['act_min > act_max', (dv) => {
+        dv.setInt32(paramWord(dv, 9), 127, true);
+        dv.setInt32(paramWord(dv, 10), -128, true);
+      }],
       ['scratch id', (dv) => dv.setInt32(o + F.O_SCRATCH_TENSOR, H(F.H_TENSOR_COUNT)(dv), true)],
       ['output is a weight', (dv) => dv.setUint32(ioWord(dv) + 4 * 5, weightId, true)],
       ['input 0 absent', (dv) => dv.setUint32(ioWord(dv), view0.tensors.find((t) => t.storageName === 'empty')!.id, true)],
