@@ -85,7 +85,7 @@ function sourceSummary(bytes: Uint8Array, filename: string) {
   }
   const sourceOps: Record<string, number> = {};
   let parameters = 0;
-  const countTensor = (t: InstanceType<typeof onnx.TensorProto> | null | undefined) => {
+  const countTensor = (t: onnxProto.onnx.ITensorProto | null | undefined) => {
     if (!t || t.dataType !== onnx.TensorProto.DataType.FLOAT) return;
     parameters += numel((t.dims ?? []).map((d) => toNumber(d)));
   };

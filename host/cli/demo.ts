@@ -8,13 +8,12 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { convert, type ConvertReport } from '../../converter/convert.js';
 import { writeFileAtomic } from '../../converter/emit/index.js';
-import type { TensorData } from '../../converter/ir/graph.js';
 import { accuracy, initCnn, predict, trainCnn } from '../../converter/demo/cnn.js';
 import { DEMO_CLASSES, makeDataset, type DemoDataset } from '../../converter/demo/data.js';
 import { cnnToOnnx } from '../../converter/demo/export.js';
 import { readBlob } from '../blob-reader.js';
 import { writeNpy } from '../npy.js';
-import { MoteRuntime } from '../runtime.js';
+import { MoteRuntime, type MoteTypedArray } from '../runtime.js';
 import { blobIo } from './run.js';
 import { bytes, int } from './format.js';
 import { dequantizeValues, quantizeValues, type IoSpec } from './tensors.js';
@@ -57,16 +56,16 @@ export interface DemoResult {
   int8: { report: ConvertReport; simd: BuildRun; scalar: BuildRun; identical: boolean };
 }
 
-function toInput(sample: Float32Array, spec: IoSpec): TensorData {
+function toInput(sample: Float32Array, spec: IoSpec): MoteTypedArray {
   if (spec.dtype === 'f32') return sample;
-  return quantizeValues(sample, spec);
+  return quantizeValues(sample, spec) as MoteTypedArray;
 }
 
 async function runOnBuild(blob: Uint8Array, build: 'simd' | 'scalar', data: DemoDataset): Promise<BuildRun> {
   const { inputs, outputs } = blobIo(readBlob(blob));
   if (inputs.length !== 1 || outputs.length !== 1) throw new Error('demo: expected one input and one output');
   const runtime = await MoteRuntime.create(build);
-  const model = await runtime.load(blob);
+  const model = runtime.load(blob);
   const classes = DEMO_CONFIG.shape.classes;
   const pix = data.size * data.size;
   const logits = new Float32Array(data.count * classes);
@@ -75,7 +74,7 @@ async function runOnBuild(blob: Uint8Array, build: 'simd' | 'scalar', data: Demo
   let elapsed = 0;
   for (let i = 0; i < data.count; i++) {
     const t0 = performance.now();
-    const [y] = (await model.run([prepared[i]])) as TensorData[];
+    const [y] = model.run([prepared[i]]);
     elapsed += performance.now() - t0;
     const real = out.dtype === 'f32' ? (y as Float32Array) : dequantizeValues(y as ArrayLike<number>, out);
     logits.set(real.subarray(0, classes), i * classes);

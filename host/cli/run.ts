@@ -6,7 +6,7 @@ import { writeFileAtomic } from '../../converter/emit/index.js';
 import type { TensorData } from '../../converter/ir/graph.js';
 import { readBlob, type BlobView } from '../blob-reader.js';
 import { readNpy, writeNpy, type NpyData } from '../npy.js';
-import { MoteRuntime } from '../runtime.js';
+import { MoteRuntime, type MoteTypedArray } from '../runtime.js';
 import { readInput } from './files.js';
 import { CliError, EXIT_USAGE } from './errors.js';
 import { dequantizeValues, sampleCount, sampleOf, shapeText, stack, toNative, type IoSpec } from './tensors.js';
@@ -103,10 +103,10 @@ export async function runCommand(modelPath: string, opts: RunCliOptions): Promis
   const paths = opts.output ? outputPaths(opts.output, outputs) : undefined;
 
   const runtime = await MoteRuntime.create(build);
-  const model = await runtime.load(blob);
+  const model = runtime.load(blob);
   const perOutput: NpyData[][] = outputs.map(() => []);
   for (let s = 0; s < count; s++) {
-    const result = (await model.run(values.map((v) => sampleOf(v, count, s)))) as TensorData[];
+    const result = model.run(values.map((v) => sampleOf(v, count, s) as MoteTypedArray));
     result.forEach((r, k) => {
       const spec = outputs[k];
       const wantFloat = !opts.raw && spec.dtype !== 'f32' && spec.scale > 0;
