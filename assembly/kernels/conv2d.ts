@@ -2,7 +2,7 @@
 // Padded taps are skipped (they contribute 0, as TFLite Micro's bounds check does).
 import { STORAGE_EMPTY } from '../../format/format';
 import { opIn, opOut, opParam, opParamF, tdim, tptr, tzp, tstorage, opInCount } from '../state';
-import { dot_s8, dot4rows_s8, dot_f32 } from './dot';
+import { dotS8, dot4rows_s8_simd, dot4rows_s8_scalar, dot_f32 } from './dot';
 
 const acc4: usize = memory.data(16, 16);
 import { mbqm, clampi } from '../fixedpoint';
@@ -51,7 +51,7 @@ export function conv2d_f32(op: usize): void {
  * contiguous run of both x and w, so each row is a single long dot product (this also makes 1x1
  * convolutions a plain GEMM over C). Otherwise each tap is a dot product over C/group channels.
  */
-function conv2d_s8_impl(op: usize): void {
+@inline function conv2d_s8_impl(op: usize, simd: bool): void {
   const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
   const hasBias = tstorage(opIn(op, 2)) != STORAGE_EMPTY;
   const xp = tptr(x), wp = tptr(w), yp = tptr(y), bp = hasBias ? tptr(opIn(op, 2)) : 0;
@@ -93,7 +93,8 @@ function conv2d_s8_impl(op: usize): void {
             if (run > 0 && kyB > kyA) {
               const xRun = xp + (<usize>((n * H + iy0 + kyA * dh) * W + ix0 + kxA)) * <usize>C;
               const wRun = wp + <usize>((o * KH + kyA) * KW + kxA) * <usize>C;
-              dot4rows_s8(xRun, xRowStride, wRun, wRowStride, wStride, kyB - kyA, run, inOff, acc4);
+              if (ASC_FEATURE_SIMD && simd) dot4rows_s8_simd(xRun, xRowStride, wRun, wRowStride, wStride, kyB - kyA, run, inOff, acc4);
+              else dot4rows_s8_scalar(xRun, xRowStride, wRun, wRowStride, wStride, kyB - kyA, run, inOff, acc4);
             }
             for (let j = 0; j < 4; j++) {
               const ch = <usize>(o + j) << 2;
@@ -113,13 +114,13 @@ function conv2d_s8_impl(op: usize): void {
             const wRow = wp + <usize>((o * KH + ky) * KW) * <usize>CG;
             if (rowRuns) {
               if (kxB > kxA) {
-                acc += dot_s8(xRow + <usize>(ix0 + kxA) * <usize>C, wRow + <usize>kxA * <usize>C, (kxB - kxA) * C, inOff);
+                acc += dotS8(simd, xRow + <usize>(ix0 + kxA) * <usize>C, wRow + <usize>kxA * <usize>C, (kxB - kxA) * C, inOff);
               }
             } else {
               for (let kx = 0; kx < KW; kx++) {
                 const ix = ix0 + kx * dw;
                 if (ix < 0 || ix >= W) continue;
-                acc += dot_s8(xRow + <usize>ix * <usize>C + <usize>cBase, wRow + <usize>kx * <usize>CG, CG, inOff);
+                acc += dotS8(simd, xRow + <usize>ix * <usize>C + <usize>cBase, wRow + <usize>kx * <usize>CG, CG, inOff);
               }
             }
           }
@@ -132,11 +133,9 @@ function conv2d_s8_impl(op: usize): void {
   }
 }
 
-// The two variants differ only in the dot product they inline (dot_s8 picks by ASC_FEATURE_SIMD);
-// the names exist so each build's kernel table is explicit.
 export function conv2d_s8_simd(op: usize): void {
-  conv2d_s8_impl(op);
+  conv2d_s8_impl(op, true);
 }
 export function conv2d_s8_scalar(op: usize): void {
-  conv2d_s8_impl(op);
+  conv2d_s8_impl(op, false);
 }

@@ -33,8 +33,9 @@ export function dot_s8_simd(x: usize, w: usize, n: i32, offset: i32): i32 {
   return acc;
 }
 
-@inline export function dot_s8(x: usize, w: usize, n: i32, offset: i32): i32 {
-  if (ASC_FEATURE_SIMD) return dot_s8_simd(x, w, n, offset);
+/** The SIMD dot when this build has SIMD and the caller asks for it, else the scalar one. */
+@inline export function dotS8(simd: bool, x: usize, w: usize, n: i32, offset: i32): i32 {
+  if (ASC_FEATURE_SIMD && simd) return dot_s8_simd(x, w, n, offset);
   return dot_s8_scalar(x, w, n, offset);
 }
 
@@ -97,10 +98,6 @@ export function dot4_s8_simd(x: usize, w: usize, ws: usize, n: i32, offset: i32,
   store<i32>(out, load<i32>(out, 12) + s3, 12);
 }
 
-@inline export function dot4_s8(x: usize, w: usize, ws: usize, n: i32, offset: i32, out: usize): void {
-  if (ASC_FEATURE_SIMD) dot4_s8_simd(x, w, ws, n, offset, out);
-  else dot4_s8_scalar(x, w, ws, n, offset, out);
-}
 
 /**
  * dot4 over `rows` runs: run r reads x at x + r*xStride and the four weight rows at
@@ -147,9 +144,3 @@ export function dot4rows_s8_simd(
   store<i32>(out, load<i32>(out, 12) + hsum(a3) + s3, 12);
 }
 
-@inline export function dot4rows_s8(
-  x: usize, xStride: usize, w: usize, wStride: usize, ws: usize, rows: i32, n: i32, offset: i32, out: usize,
-): void {
-  if (ASC_FEATURE_SIMD) dot4rows_s8_simd(x, xStride, w, wStride, ws, rows, n, offset, out);
-  else dot4rows_s8_scalar(x, xStride, w, wStride, ws, rows, n, offset, out);
-}

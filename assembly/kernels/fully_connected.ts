@@ -1,7 +1,7 @@
 // fully_connected: x read as [rows = numel/K, K] with K from w [N, K], optional bias [N]; y [rows, N].
 import { STORAGE_EMPTY } from '../../format/format';
 import { opIn, opOut, opParam, opParamF, tdim, tptr, tzp, tstorage, tnumel, opInCount } from '../state';
-import { dot_s8, dot4_s8, dot_f32 } from './dot';
+import { dotS8, dot4_s8_simd, dot4_s8_scalar, dot_f32 } from './dot';
 
 const acc4: usize = memory.data(16, 16);
 import { mbqm, clampi } from '../fixedpoint';
@@ -26,7 +26,7 @@ export function fully_connected_f32(op: usize): void {
   }
 }
 
-function fully_connected_s8_impl(op: usize): void {
+@inline function fully_connected_s8_impl(op: usize, simd: bool): void {
   const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
   const hasBias = tstorage(opIn(op, 2)) != STORAGE_EMPTY;
   const xp = tptr(x), wp = tptr(w), bp = hasBias ? tptr(opIn(op, 2)) : 0;
@@ -42,7 +42,8 @@ function fully_connected_s8_impl(op: usize): void {
       for (let j = 0; j < 4; j++) {
         store<i32>(acc4 + (<usize>j << 2), hasBias ? load<i32>(bp + (<usize>(n + j) << 2)) : 0);
       }
-      dot4_s8(xr, wp + <usize>(n * K), <usize>K, K, inOff, acc4);
+      if (ASC_FEATURE_SIMD && simd) dot4_s8_simd(xr, wp + <usize>(n * K), <usize>K, K, inOff, acc4);
+      else dot4_s8_scalar(xr, wp + <usize>(n * K), <usize>K, K, inOff, acc4);
       for (let j = 0; j < 4; j++) {
         const ch = <usize>(n + j) << 2;
         const acc = load<i32>(acc4 + (<usize>j << 2));
@@ -51,7 +52,7 @@ function fully_connected_s8_impl(op: usize): void {
       out += 4;
     }
     for (; n < N; n++) {
-      let acc = dot_s8(xr, wp + <usize>(n * K), K, inOff);
+      let acc = dotS8(simd, xr, wp + <usize>(n * K), K, inOff);
       if (hasBias) acc += load<i32>(bp + (<usize>n << 2));
       const m = load<i32>(mp + (<usize>n << 2)), s = load<i32>(shp + (<usize>n << 2));
       store<i8>(out, <i8>clampi(mbqm(acc, m, s) + outZp, amin, amax));
@@ -61,8 +62,8 @@ function fully_connected_s8_impl(op: usize): void {
 }
 
 export function fully_connected_s8_simd(op: usize): void {
-  fully_connected_s8_impl(op);
+  fully_connected_s8_impl(op, true);
 }
 export function fully_connected_s8_scalar(op: usize): void {
-  fully_connected_s8_impl(op);
+  fully_connected_s8_impl(op, false);
 }
