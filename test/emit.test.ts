@@ -317,6 +317,10 @@ describe('emitBlob rejects what the runtime cannot run, naming the node', () => 
       rejects(b.output(y), new RegExp(`'${y}'.*dtype ${dtype}`));
     }
   });
+  it('a graph without outputs', () => {
+    const { b } = base();
+    rejects(b.g, /no outputs/);
+  });
   it('rank above 6', () => {
     const b = new Builder(rng(9));
     const x = b.input('x', 'f32', [1, 1, 1, 1, 1, 1, 2]);

@@ -161,6 +161,7 @@ export function emitBlob(g: Graph, plan: MemoryPlan, meta: Record<string, unknow
     return rec;
   };
 
+  if (g.outputs.length === 0) throw new ConvertError('emit: the graph has no outputs');
   if (plan.outputs.length !== g.outputs.length) {
     throw new ConvertError(`emit: the plan has ${plan.outputs.length} outputs, the graph ${g.outputs.length} (plan is stale)`);
   }
