@@ -2,8 +2,8 @@
 import type { Command } from 'commander';
 import * as F from '../../format/format.js';
 import { opcodeMacs } from './blob-macs.js';
-import { readBlob, type BlobView } from '../blob-reader.js';
-import { readInput } from './files.js';
+import type { BlobView } from '../blob-reader.js';
+import { readBlobFile } from './files.js';
 import { bytes, int, table } from './format.js';
 
 export interface InspectCliOptions {
@@ -143,7 +143,7 @@ export function formatInspection(file: string, r: ReturnType<typeof inspectBlob>
 }
 
 export async function inspectCommand(file: string, opts: InspectCliOptions): Promise<void> {
-  const view = readBlob(readInput(file, 'blob'));
+  const { view } = readBlobFile(file);
   const report = inspectBlob(view);
   if (opts.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
   else process.stdout.write(formatInspection(file, report) + '\n');

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../../converter/emit/index.js';
 import type { TensorData } from '../../converter/ir/graph.js';
-import { readBlob, type BlobView } from '../blob-reader.js';
+import type { BlobView } from '../blob-reader.js';
 import { readNpy, writeNpy, type NpyData } from '../npy.js';
 import { MoteRuntime, type MoteTypedArray } from '../runtime.js';
-import { readInput } from './files.js';
+import { readBlobFile, readInput } from './files.js';
 import { CliError, EXIT_USAGE } from './errors.js';
 import { dequantizeValues, sampleCount, sampleOf, shapeText, stack, toNative, type IoSpec } from './tensors.js';
 
@@ -83,8 +83,7 @@ export async function runCommand(modelPath: string, opts: RunCliOptions): Promis
   if (build !== 'simd' && build !== 'scalar') throw new CliError(`--build must be simd or scalar, not '${build}'`, EXIT_USAGE);
   if (!opts.input || opts.input.length === 0) throw new CliError('missing --input X.npy', EXIT_USAGE);
 
-  const blob = readInput(modelPath, 'blob');
-  const view = readBlob(blob);
+  const { bytes: blob, view } = readBlobFile(modelPath);
   const { inputs, outputs } = blobIo(view);
   const files = assignInputs(opts.input, inputs);
 
