@@ -1,10 +1,13 @@
-// The whole float pipeline on a real ONNX model: mnist-8 converted to an f32 blob runs on both WASM
+// The whole pipeline on a real ONNX model. f32: mnist-8 converted to an f32 blob runs on both WASM
 // builds and reproduces the model zoo's reference outputs (ONNX runner tolerances rtol 1e-3,
-// atol 1e-5 on logits) and the reference interpreter on the converted graph (1e-5). Needs ../shared.
+// atol 1e-5 on logits) and the reference interpreter on the converted graph (1e-5). int8: the
+// quantizer's graph (calibrated on MNIST test images) runs bit-exact with the reference
+// interpreter's int8 kernels on both builds. Needs ../shared.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, beforeAll } from 'vitest';
 import onnxProto from 'onnx-proto';
 import { convert } from '../converter/convert.js';
+import { readIdx } from '../converter/data/idx.js';
 import { tensorFromProto } from '../converter/import/onnx-tensor.js';
 import { runGraph } from '../converter/reference/interpreter.js';
 import { haveShared, noticeIfNoShared, sharedPath } from './support/shared.js';
@@ -38,6 +41,28 @@ describe.skipIf(!haveShared)('runtime on ONNX mnist-8, f32 (needs ../shared)', (
           expect(Math.abs(y[i] - want[i]), `${build} set ${s} logit ${i}`).toBeLessThanOrEqual(1e-5 + 1e-3 * Math.abs(want[i]));
           expect(Math.abs(y[i] - ref[i]), `${build} set ${s} logit ${i} vs reference`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(ref[i])));
         }
+      }
+    }
+  });
+
+  it('int8: both builds equal the reference interpreter on the quantized graph, byte for byte', async () => {
+    const images = readIdx(readFileSync(sharedPath('datasets/mnist/t10k-images-idx3-ubyte.gz')), 'mnist images');
+    const pixels = 28 * 28;
+    const image = (i: number) => Float32Array.from(images.data.subarray(i * pixels, (i + 1) * pixels) as ArrayLike<number>);
+    const calibration = Array.from({ length: 32 }, (_, i) => [image(i)]);
+    const { graph, blob } = convert(readFileSync(sharedPath('onnx_mnist8/model.onnx')), 'model.onnx', { precision: 'int8', calibration });
+    const models = await Promise.all(BUILDS.map(async (b) => (await freshRuntime(b)).load(blob)));
+    const { dtype, scale, zeroPoint } = models[0].inputs[0];
+    expect(dtype).toBe('s8');
+    // The graph input is s8: quantize the pixels with its parameters (any rounding will do, both
+    // sides get the same bytes).
+    const quantize = (v: Float32Array) => Int8Array.from(v, (p) => Math.max(-128, Math.min(127, Math.round(p / scale) + zeroPoint)));
+    for (let i = 100; i < 140; i++) {
+      const x = quantize(image(i));
+      const [ref] = runGraph(graph, [x]);
+      for (const [k, m] of models.entries()) {
+        const [y] = m.run([x]);
+        expect(Array.from(y), `${BUILDS[k]} image ${i}`).toEqual(Array.from(ref));
       }
     }
   });
