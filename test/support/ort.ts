@@ -63,7 +63,8 @@ async function ortModule(kind: OrtKind): Promise<OrtModuleLike> {
 /** Size of the wasm binary onnxruntime-web runs in Node (for the bench's size table). */
 export function ortWebWasmBytes(): number {
   const require = createRequire(import.meta.url);
-  const dist = join(dirname(require.resolve('onnxruntime-web/package.json')), 'dist');
+  // The package's exports map hides package.json; its Node entry lives in dist/ beside the .wasm.
+  const dist = dirname(require.resolve('onnxruntime-web'));
   return statSync(join(dist, 'ort-wasm-simd-threaded.wasm')).size;
 }
 
