@@ -252,6 +252,71 @@ describe('mote convert / run / inspect on a demo-trained CNN', () => {
   });
 });
 
+// ---- several inputs and outputs ----------------------------------------------------------------
+
+describe('mote with two inputs and two outputs (NAME=PATH, -o DIR)', () => {
+  const dir = tempDir('cli-multi');
+  const onnxPath = join(dir, 'two.onnx');
+  const n = 16;
+  const a = Float32Array.from({ length: n * 8 }, (_, i) => Math.sin(i * 0.7) * 3);
+  const b = Float32Array.from({ length: n * 8 }, (_, i) => Math.cos(i * 1.3) * 2);
+
+  beforeAll(() => {
+    writeFileSync(
+      onnxPath,
+      encodeOnnxModel({
+        graphName: 'two',
+        inputs: [{ name: 'a', dims: [1, 8] }, { name: 'b', dims: [1, 8] }],
+        outputs: [{ name: 'sum', dims: [1, 8] }, { name: 'prod', dims: [1, 8] }],
+        initializers: [],
+        nodes: [
+          { op: 'Add', name: 'add', inputs: ['a', 'b'], outputs: ['sum'] },
+          { op: 'Mul', name: 'mul', inputs: ['a', 'b'], outputs: ['prod'] },
+        ],
+      }),
+    );
+    writeFileSync(join(dir, 'a.npy'), writeNpy(a, [n, 1, 8]));
+    writeFileSync(join(dir, 'b.npy'), writeNpy(b, [n, 1, 8]));
+  });
+
+  it('f32: -o DIR writes NAME.npy per output, equal to a+b and a·b', () => {
+    const blob = join(dir, 'two.f32.mote');
+    expect(mote(['convert', onnxPath, '-o', blob, '--precision', 'f32']).status).toBe(0);
+    const out = join(dir, 'out32');
+    const r = mote(['run', blob, '--input', `b=${join(dir, 'b.npy')}`, '--input', `a=${join(dir, 'a.npy')}`, '-o', out + '/']);
+    expect(r.status, r.stderr).toBe(0);
+    const sum = readF32(join(out, 'sum.npy'));
+    const prod = readF32(join(out, 'prod.npy'));
+    expect(sum.shape).toEqual([n, 8]);
+    expect(Array.from(sum.data)).toEqual(Array.from(a, (v, i) => Math.fround(v + b[i])));
+    expect(Array.from(prod.data)).toEqual(Array.from(a, (v, i) => Math.fround(v * b[i])));
+    // One output file for a two-output model is refused, naming the outputs.
+    const one = mote(['run', blob, '--input', `a=${join(dir, 'a.npy')}`, '--input', `b=${join(dir, 'b.npy')}`, '-o', join(dir, 'y.npy')]);
+    expect(one.status).toBe(2);
+    expect(one.stderr).toMatch(/2 outputs \(sum, prod\): give -o DIR/);
+  });
+
+  it('int8: --calibration NAME=PATH per input; results within the quantization step', () => {
+    const blob = join(dir, 'two.int8.mote');
+    const missing = mote(['convert', onnxPath, '-o', blob, '--calibration', `a=${join(dir, 'a.npy')}`]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/no calibration data for input 'b'/);
+    const c = mote(['convert', onnxPath, '-o', blob, '--calibration', `a=${join(dir, 'a.npy')}`, '--calibration', `b=${join(dir, 'b.npy')}`, '--json']);
+    expect(c.status, c.stderr).toBe(0);
+    const out = join(dir, 'out8');
+    const r = mote(['run', blob, '--input', `a=${join(dir, 'a.npy')}`, '--input', `b=${join(dir, 'b.npy')}`, '-o', out + '/']);
+    expect(r.status, r.stderr).toBe(0);
+    const sum = readF32(join(out, 'sum.npy')).data;
+    const prod = readF32(join(out, 'prod.npy')).data;
+    // Calibrated ranges: |a| <= 3, |b| <= 2, so |a+b| <= 5 and |a·b| <= 6; each int8 tensor has a
+    // step of at most range/255, and the error stays within a few steps of the inputs' and output's.
+    for (let i = 0; i < a.length; i++) {
+      expect(Math.abs(sum[i] - (a[i] + b[i]))).toBeLessThan(3 * (10 / 255));
+      expect(Math.abs(prod[i] - a[i] * b[i])).toBeLessThan(3 * (12 / 255) + 3 * (6 / 255) * 3);
+    }
+  });
+});
+
 // ---- mnist-8 from ../shared ---------------------------------------------------------------------
 
 function readIdx(path: string): { dims: number[]; data: Uint8Array } {

@@ -25,7 +25,8 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 
 /**
  * How many samples `arrayShape` holds for a model input of `modelShape`: the exact shape (1), the
- * shape without the model's leading batch dim of 1 (1), or that shape with any leading count N (N).
+ * shape without the model's leading batch dim of 1 (1), that shape with any leading count N (N), or
+ * N whole samples stacked ([N, ...modelShape]).
  * Throws a CliError naming the input otherwise.
  */
 export function sampleCount(arrayShape: readonly number[], modelShape: readonly number[], what: string): number {
@@ -35,6 +36,8 @@ export function sampleCount(arrayShape: readonly number[], modelShape: readonly 
     if (sameShape(arrayShape, per)) return 1;
     if (arrayShape.length === modelShape.length && sameShape(arrayShape.slice(1), per)) return arrayShape[0];
   }
+  // A stack of whole samples: [N, ...modelShape].
+  if (arrayShape.length === modelShape.length + 1 && sameShape(arrayShape.slice(1), modelShape)) return arrayShape[0];
   const batched = modelShape[0] === 1 ? ` (or [N, ${modelShape.slice(1).join(', ')}] for a batch of N)` : '';
   throw new CliError(`${what}: shape ${shapeText(arrayShape)} does not match the model's ${shapeText(modelShape)}${batched}`);
 }
