@@ -3,6 +3,9 @@
 // - TFLite 2.x wasm (both builds, loaded from @tensorflow/tfjs-tflite) must reproduce
 //   tflm_refs/*/outputs_tflite_xnnpack.npy, which were made with this runtime: exactly.
 // - ONNX Runtime (node and web/wasm) must reproduce mnist-8's reference outputs (ONNX test data).
+// - The bench's generated single-op .tflite files must mean what their spec says: TFLite runs them
+//   within 1 LSB of a plain loop written from the op definitions (real-valued requantization), and
+//   Mote's importer counts the MACs the spec does.
 // - The GEMM peak micro-loops must compute the int8 dot products a plain JS loop computes.
 // No timing is asserted anywhere.
 import { readFileSync } from 'node:fs';
@@ -11,6 +14,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { tensorFromProto } from '../converter/import/onnx-tensor.js';
 import { readNpy } from '../host/npy.js';
 import { K, TILE_M, TILE_N, loadGemmPeak } from '../bench/gemm-peak/peak.js';
+import { SINGLE_OPS, buildSingleOp, sameOut, singleOpMacs, type SingleOpModel, type SingleOpSpec } from '../bench/synthetic/single-op.js';
+import { importTflite } from '../converter/import/tflite.js';
+import { nodeMacs } from '../converter/macs.js';
 import { createOrtSession, type OrtKind } from './support/ort.js';
 import { haveShared, noticeIfNoShared, sharedPath } from './support/shared.js';
 import { fixQuantizedDimension, loadTfliteWasm, type TfliteRunner } from './support/tflite-wasm.js';
@@ -119,6 +125,78 @@ describe.skipIf(!haveShared)('ONNX Runtime peers (single-threaded)', () => {
   it('bad input: a non-ONNX file names the runtime and the problem', async () => {
     await expect(createOrtSession('node', new Uint8Array([1, 2, 3, 4]))).rejects.toThrow(/onnxruntime-node: cannot create a session/);
   });
+});
+
+/** conv / depthwise / fc on int8 data, NHWC, SAME padding (odd pixel at the end), real requantization. */
+function naiveSingleOp(s: SingleOpSpec, m: SingleOpModel): Int8Array {
+  const oh = sameOut(s.h, s.stride);
+  const ow = sameOut(s.w, s.stride);
+  const padTop = Math.floor(Math.max(0, (oh - 1) * s.stride + s.k - s.h) / 2);
+  const padLeft = Math.floor(Math.max(0, (ow - 1) * s.stride + s.k - s.w) / 2);
+  const x = (y: number, xx: number, c: number) => (y < 0 || y >= s.h || xx < 0 || xx >= s.w ? 0 : m.input[(y * s.w + xx) * s.c + c] - m.inZp);
+  const requant = (acc: number, ch: number) => {
+    const ws = m.weightScales[m.weightScales.length === 1 ? 0 : ch];
+    const v = Math.round((acc * m.inScale * ws) / m.outScale) + m.outZp;
+    return Math.max(-128, Math.min(127, v));
+  };
+  if (s.kind === 'fc') {
+    return Int8Array.from({ length: s.o }, (_, o) => {
+      let acc = m.bias[o];
+      for (let i = 0; i < s.c; i++) acc += (m.input[i] - m.inZp) * m.weights[o * s.c + i];
+      return requant(acc, o);
+    });
+  }
+  const out = new Int8Array(oh * ow * s.o);
+  for (let oy = 0; oy < oh; oy++) {
+    for (let ox = 0; ox < ow; ox++) {
+      for (let o = 0; o < s.o; o++) {
+        let acc = m.bias[o];
+        for (let ky = 0; ky < s.k; ky++) {
+          for (let kx = 0; kx < s.k; kx++) {
+            const iy = oy * s.stride + ky - padTop;
+            const ix = ox * s.stride + kx - padLeft;
+            if (s.kind === 'conv') {
+              for (let c = 0; c < s.c; c++) acc += x(iy, ix, c) * m.weights[((o * s.k + ky) * s.k + kx) * s.c + c];
+            } else {
+              acc += x(iy, ix, o) * m.weights[(ky * s.k + kx) * s.c + o];
+            }
+          }
+        }
+        out[(oy * ow + ox) * s.o + o] = requant(acc, o);
+      }
+    }
+  }
+  return out;
+}
+
+describe('generated single-op models (bench/synthetic)', () => {
+  const picks = ['conv3x3_s2_48x48x3_o16', 'conv1x1_16x16x32_o64', 'dw3x3_s2_32x32x64', 'fc_640_o128'];
+  for (const id of picks) {
+    it(`${id}: TFLite wasm within 1 LSB of the op definition; importTflite counts the spec's MACs`, async () => {
+      const spec = SINGLE_OPS.find((s) => s.id === id)!;
+      const m = buildSingleOp(spec);
+      const tfl = await loadTfliteWasm({ simd: true });
+      const runner = tfl.createRunner(m.bytes);
+      try {
+        expect(runner.inputs[0]).toMatchObject({ dtype: 'int8', shape: m.inputShape });
+        expect(runner.outputs[0]).toMatchObject({ dtype: 'int8', shape: m.outputShape });
+        const got = runner.run([m.input])[0] as Int8Array;
+        const want = naiveSingleOp(spec, m);
+        let maxDiff = 0;
+        let saturated = 0;
+        for (let i = 0; i < want.length; i++) {
+          maxDiff = Math.max(maxDiff, Math.abs(got[i] - want[i]));
+          if (want[i] === 127 || want[i] === -128) saturated++;
+        }
+        expect(maxDiff).toBeLessThanOrEqual(1);
+        expect(saturated / want.length).toBeLessThan(0.05); // outputs use the range, so the check has teeth
+      } finally {
+        runner.dispose();
+      }
+      const g = importTflite(m.bytes, `${id}.tflite`);
+      expect(g.nodes.reduce((sum, node) => sum + nodeMacs(g, node), 0)).toBe(singleOpMacs(spec));
+    });
+  }
 });
 
 describe('GEMM peak micro-loops (bench/gemm-peak)', () => {

@@ -61,8 +61,23 @@ export function singleOpMacs(s: SingleOpSpec): number {
   return s.o * s.c;
 }
 
-/** The .tflite bytes of one spec, plus a seeded int8 input. */
-export function buildSingleOp(s: SingleOpSpec): { bytes: Uint8Array; input: Int8Array; inputShape: number[] } {
+/** The .tflite bytes of one spec, a seeded int8 input, and the numbers inside the file. */
+export interface SingleOpModel {
+  bytes: Uint8Array;
+  input: Int8Array;
+  inputShape: number[];
+  outputShape: number[];
+  /** What the file holds, for an independent reference computation. */
+  weights: Int8Array;
+  bias: Int32Array;
+  weightScales: number[];
+  inScale: number;
+  inZp: number;
+  outScale: number;
+  outZp: number;
+}
+
+export function buildSingleOp(s: SingleOpSpec): SingleOpModel {
   const rand = lcg(hashId(s.id));
   const inScale = 0.05;
   const inZp = -3;
@@ -111,5 +126,5 @@ export function buildSingleOp(s: SingleOpSpec): { bytes: Uint8Array; input: Int8
   });
   const n = inShape.reduce((a, b) => a * b, 1);
   const input = Int8Array.from({ length: n }, () => Math.round(rand() * 255) - 128);
-  return { bytes, input, inputShape: inShape };
+  return { bytes, input, inputShape: inShape, outputShape: outShape, weights, bias, weightScales: wScales, inScale, inZp, outScale, outZp };
 }
