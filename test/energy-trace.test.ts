@@ -279,6 +279,16 @@ describe('PPK2 exports', () => {
     });
   }
 
+  it('both digital forms in one file (the app writes both when both are ticked) agree', () => {
+    const rows = toPpk2Packed(s, 2).trimEnd().split('\n');
+    const both = [
+      `${rows[0]},D0,D1,D2,D3,D4,D5,D6,D7`,
+      ...rows.slice(1).map((r) => `${r},${r.split(',')[2].split('').join(',')}`),
+    ].join('\n');
+    const rep = analyzeTrace(parsePpk2Csv(both, { markerChannel: 2 }), { voltage_V: 1.8 });
+    expect(rep.windows.map((w) => w.samples)).toEqual(wins.map(([a, b]) => b - a + 1));
+  });
+
   it('reads D0 as the first character of the packed field (bit 7 high does not mark windows)', () => {
     // toPpk2Packed sets D7 = 1 on every sample; with D7 as marker there is no window edge.
     expect(() => analyzeTrace(parsePpk2Csv(toPpk2Packed(s, 0), { markerChannel: 7 }), { voltage_V: 1.8 })).toThrow(/no complete inference window/);

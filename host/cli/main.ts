@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { converterIdentity } from '../../converter/emit/metadata.js';
 import { registerConvert } from './convert.js';
 import { registerDemo } from './demo.js';
+import { registerEnergyCommand } from './energy.js';
 import { CliError } from './errors.js';
 import { registerInspect } from './inspect.js';
 import { registerRun } from './run.js';
@@ -11,14 +12,14 @@ import { registerRun } from './run.js';
 function reportError(e: unknown): number {
   const err = e instanceof Error ? e : new Error(String(e));
   if (process.env.MOTE_DEBUG === '1' && err.stack) process.stderr.write(err.stack + '\n');
-  // Known kinds (ConvertError, BlobError, NpyError, CliError) carry a complete message; anything
-  // else is unexpected, so say what kind it was.
-  const known = ['CliError', 'ConvertError', 'BlobError', 'NpyError', 'MoteError', 'RuntimeError'].includes(err.name);
-  const prefix = known ? '' : `${err.name}: `;
+  // Mote's errors (ConvertError, BlobError, NpyError, CliError, MoteError, ...) carry a complete
+  // message. JavaScript's own error kinds mean a bug, so say what kind it was.
+  const bug = ['TypeError', 'RangeError', 'ReferenceError', 'SyntaxError', 'EvalError', 'URIError', 'AssertionError'].includes(err.name);
+  const prefix = bug ? `${err.name}: ` : '';
   // Host-library messages already start with "mote: ".
   const message = err.message.replace(/^mote: /, '');
   process.stderr.write(`mote: ${prefix}${message}\n`);
-  if (!known && process.env.MOTE_DEBUG !== '1') process.stderr.write('mote: (set MOTE_DEBUG=1 for the stack trace)\n');
+  if (bug && process.env.MOTE_DEBUG !== '1') process.stderr.write('mote: (set MOTE_DEBUG=1 for the stack trace)\n');
   return e instanceof CliError ? e.exitCode : 1;
 }
 
@@ -34,6 +35,7 @@ export async function main(argv: string[]): Promise<number> {
   registerRun(program);
   registerInspect(program);
   registerDemo(program);
+  registerEnergyCommand(program);
   try {
     await program.parseAsync(argv);
     return 0;

@@ -8,17 +8,24 @@ export interface CsvRow {
   fields: string[];
 }
 
-/** Non-empty rows with their line numbers; a UTF-8 BOM and CR line ends are accepted. */
-export function csvRows(text: string): CsvRow[] {
-  const rows: CsvRow[] = [];
-  const lines = text.replace(/^\uFEFF/, '').split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i].replace(/\r$/, '');
+/**
+ * Non-empty rows with their line numbers, one at a time (PPK2 exports run to millions of rows, so
+ * no array of all rows is built); a UTF-8 BOM and CR line ends are accepted.
+ */
+export function* csvRows(text: string): Generator<CsvRow> {
+  let start = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  let line = 0;
+  while (start <= text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    line++;
+    let raw = text.slice(start, end);
+    start = end + 1;
+    if (raw.endsWith('\r')) raw = raw.slice(0, -1);
     if (raw.trim() === '') continue;
-    if (raw.includes('"')) throw new TraceError('quoted CSV fields are not supported in traces', i + 1);
-    rows.push({ line: i + 1, fields: raw.split(',').map((f) => f.trim()) });
+    if (raw.includes('"')) throw new TraceError('quoted CSV fields are not supported in traces', line);
+    yield { line, fields: raw.split(',').map((f) => f.trim()) };
   }
-  return rows;
 }
 
 /** A finite number from a field, or an error naming the column and line. */

@@ -9,8 +9,9 @@ const KNOWN = ['time_s', 'current_a', 'power_w', 'voltage_v', 'marker'];
 
 export function parseGenericCsv(text: string): Trace {
   const rows = csvRows(text);
-  if (rows.length === 0) throw new TraceError('the trace CSV is empty');
-  const header = rows[0];
+  const first = rows.next();
+  if (first.done) throw new TraceError('the trace CSV is empty');
+  const header = first.value;
   const names = header.fields.map((f) => f.toLowerCase());
   if (names.every((f) => f === '' || Number.isFinite(Number(f)))) {
     throw new TraceError('expected a header row naming the columns (time_s,current_A[,voltage_V][,marker]), got numbers', header.line);
@@ -33,30 +34,30 @@ export function parseGenericCsv(text: string): Trace {
   const valueCol = currentCol >= 0 ? currentCol : powerCol;
   const valueName = header.fields[valueCol];
 
-  const n = rows.length - 1;
-  const time = new Float64Array(n);
-  const values = new Float64Array(n);
-  const voltage = voltageCol >= 0 ? new Float64Array(n) : undefined;
-  const marker = markerCol >= 0 ? new Uint8Array(n) : undefined;
-  const lines = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const { line, fields } = rows[i + 1];
+  const time: number[] = [];
+  const values: number[] = [];
+  const voltage: number[] | undefined = voltageCol >= 0 ? [] : undefined;
+  const marker: number[] | undefined = markerCol >= 0 ? [] : undefined;
+  const lines: number[] = [];
+  for (const { line, fields } of rows) {
+    const i = time.length;
     if (fields.length !== names.length) throw new TraceError(`expected ${names.length} fields like the header, got ${fields.length}`, line);
-    time[i] = numberField(fields[timeCol], 'time_s', line);
-    if (i > 0) checkIncreasing(time[i - 1], time[i], line, lines[i - 1]);
-    lines[i] = line;
-    values[i] = numberField(fields[valueCol], valueName, line);
-    if (voltage) voltage[i] = numberField(fields[voltageCol], 'voltage_V', line);
-    if (marker) marker[i] = numberField(fields[markerCol], 'marker', line) > 0.5 ? 1 : 0;
+    const t = numberField(fields[timeCol], 'time_s', line);
+    if (i > 0) checkIncreasing(time[i - 1], t, line, lines[i - 1]);
+    time.push(t);
+    lines.push(line);
+    values.push(numberField(fields[valueCol], valueName, line));
+    if (voltage) voltage.push(numberField(fields[voltageCol], 'voltage_V', line));
+    if (marker) marker.push(numberField(fields[markerCol], 'marker', line) > 0.5 ? 1 : 0);
   }
   return {
     format: 'csv',
-    time_s: time,
+    time_s: Float64Array.from(time),
     quantity: currentCol >= 0 ? 'current' : 'power',
-    values,
-    voltage_V: voltage,
-    marker,
-    lines,
+    values: Float64Array.from(values),
+    voltage_V: voltage && Float64Array.from(voltage),
+    marker: marker && Uint8Array.from(marker),
+    lines: Int32Array.from(lines),
     notes: [],
   };
 }

@@ -20,8 +20,9 @@ export function parsePpk2Csv(text: string, opts: Ppk2Options = {}): Trace {
   const channel = opts.markerChannel ?? 0;
   if (!Number.isInteger(channel) || channel < 0 || channel > 7) throw new TraceError(`PPK2 marker channel must be D0..D7, got ${channel}`);
   const rows = csvRows(text);
-  if (rows.length === 0) throw new TraceError('the PPK2 export is empty');
-  const header = rows[0];
+  const first = rows.next();
+  if (first.done) throw new TraceError('the PPK2 export is empty');
+  const header = first.value;
   const names = header.fields.map((f) => f.toLowerCase().replace(/\s+/g, ''));
   const col = (name: string) => names.indexOf(name);
   const timeCol = col(TIME);
@@ -44,21 +45,21 @@ export function parsePpk2Csv(text: string, opts: Ppk2Options = {}): Trace {
   }
   if (packedCol < 0 && separateCol < 0) throw new TraceError(`the PPK2 export has digital columns but not D${channel}`, header.line);
 
-  const n = rows.length - 1;
-  const time = new Float64Array(n);
-  const current = new Float64Array(n);
-  const marker = new Uint8Array(n);
-  const lines = new Int32Array(n);
+  const time: number[] = [];
+  const current: number[] = [];
+  const marker: number[] = [];
+  const lines: number[] = [];
   let uncertain = 0;
-  for (let i = 0; i < n; i++) {
-    const { line, fields } = rows[i + 1];
+  for (const { line, fields } of rows) {
+    const i = time.length;
     if (fields.length !== header.fields.length) {
       throw new TraceError(`expected ${header.fields.length} fields like the header, got ${fields.length}`, line);
     }
-    time[i] = numberField(fields[timeCol], 'Timestamp(ms)', line) / 1000;
-    current[i] = numberField(fields[currentCol], 'Current(uA)', line) * 1e-6;
-    if (i > 0) checkIncreasing(time[i - 1], time[i], line, lines[i - 1]);
-    lines[i] = line;
+    const t = numberField(fields[timeCol], 'Timestamp(ms)', line) / 1000;
+    if (i > 0) checkIncreasing(time[i - 1], t, line, lines[i - 1]);
+    time.push(t);
+    current.push(numberField(fields[currentCol], 'Current(uA)', line) * 1e-6);
+    lines.push(line);
     let state: string;
     if (packedCol >= 0) {
       const bits = fields[packedCol];
@@ -73,12 +74,20 @@ export function parsePpk2Csv(text: string, opts: Ppk2Options = {}): Trace {
       // Both levels within one sample: an edge fell inside it. Keep the previous level so the
       // edge lands on the next sample; the window edge is then uncertain by one sample.
       uncertain++;
-      marker[i] = i > 0 ? marker[i - 1] : 0;
+      marker.push(i > 0 ? marker[i - 1] : 0);
     } else {
-      marker[i] = state === '1' ? 1 : 0;
+      marker.push(state === '1' ? 1 : 0);
     }
   }
   const notes = [`PPK2 export: current in uA, marker on D${channel}`];
   if (uncertain > 0) notes.push(`${uncertain} sample(s) had D${channel} = 'X' (an edge inside the sample); the previous level was kept`);
-  return { format: 'ppk2', time_s: time, quantity: 'current', values: current, marker, lines, notes };
+  return {
+    format: 'ppk2',
+    time_s: Float64Array.from(time),
+    quantity: 'current',
+    values: Float64Array.from(current),
+    marker: Uint8Array.from(marker),
+    lines: Int32Array.from(lines),
+    notes,
+  };
 }
