@@ -149,7 +149,8 @@ export function analyzeTrace(trace: Trace, opts: AnalyzeOptions = {}): EnergyRep
     if (samples < minSamples) {
       warnings.push(`window ${index}${where}: only ${samples} sample(s) (fewer than ${minSamples}); its energy is coarse`);
     }
-    for (let i = Math.max(1, w.first); i <= w.last; i++) {
+    // Intervals between consecutive samples of the window (the one before its first sample is idle).
+    for (let i = Math.max(1, w.first + 1); i <= w.last; i++) {
       const dt = t[i] - t[i - 1];
       if (dt > gapFactor * medianInterval) {
         const at = trace.lines ? `lines ${trace.lines[i - 1]}-${trace.lines[i]}` : `t = ${t[i - 1]} s`;

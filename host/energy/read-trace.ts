@@ -67,6 +67,7 @@ export function readTrace(path: string, opts: ReadTraceOptions = {}): Trace {
   }
   const format = (opts.format as TraceFormat | undefined) ?? guessFormat(path);
   if (format === 'eembc') {
+    if (opts.markerChannel !== undefined) throw new TraceError('--marker-channel applies to PPK2 exports; EEMBC windows come from the timestamps file');
     const files = eembcFiles(path);
     let energyBin: Uint8Array;
     try {
