@@ -12,7 +12,7 @@ import {
   type ProfileOpRecord,
   type ProfileRunRecord,
 } from '../host/profile-format.js';
-import { listDeviceProfiles, loadDeviceProfile, profilesDir, validateDeviceProfile } from '../host/energy/device-profiles.js';
+import { listDeviceProfiles, loadDeviceProfile, memoryBytes, profilesDir, validateDeviceProfile } from '../host/energy/device-profiles.js';
 import { estimateEnergy } from '../host/energy/estimate.js';
 import { repoRoot } from './support/mote-cli.js';
 
@@ -124,6 +124,14 @@ describe('device profiles', () => {
       }
     });
   }
+
+  it('memory figures for RAM budgets, in bytes with their provenance', () => {
+    const s3 = loadDeviceProfile('esp32s3');
+    expect(memoryBytes(s3, 'sram_total')).toEqual({ bytes: 512 * 1024, provenance: expect.stringMatching(/Section 4\.1\.2\.1/) });
+    expect(memoryBytes(s3, 'sram_usable_app')!.provenance).toMatch(/^assumption: /);
+    expect(memoryBytes(s3, 'psram')).toBeUndefined();
+    expect(memoryBytes(loadDeviceProfile('esp32c3'), 'sram_total')!.bytes).toBe(400 * 1024);
+  });
 
   it('rejects a number without provenance and a current without a supply voltage', () => {
     const base = JSON.parse(readFileSync(join(repoRoot, 'devices', 'profiles', 'esp32s3.json'), 'utf8'));

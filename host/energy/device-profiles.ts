@@ -145,3 +145,11 @@ export function powerW(profile: DeviceProfile, key: string): PowerFigure | undef
   }
   return { value: q.value * scale, min: (q.min ?? q.value) * scale, max: (q.max ?? q.value) * scale, provenance };
 }
+
+/** A memory figure in bytes (`sram_total`, `sram_usable_app`, ...), for RAM budgets. */
+export function memoryBytes(profile: DeviceProfile, key: string): { bytes: number; provenance: string } | undefined {
+  const q = profile.memory[key];
+  if (!q || !('value' in q)) return undefined;
+  if (q.unit !== 'bytes') throw new DeviceProfileError(`device profile '${profile.name}': memory.${key} is in ${q.unit}, not bytes`);
+  return { bytes: q.value, provenance: q.source ?? `assumption: ${q.assumption}` };
+}
