@@ -1,20 +1,16 @@
-// The whole converter pipeline, as one call: ONNX bytes → IR → float passes → (int8 PTQ) → static
-// memory plan → .mote blob, plus a report of what came out (sizes, arena, MACs, what stayed float).
+// The whole converter pipeline, as one call: ONNX or TFLite bytes → IR → float passes → (int8 PTQ)
+// → static memory plan → .mote blob, plus a report of what came out (sizes, arena, MACs, what
+// stayed float). A TFLite model that is already int8 keeps its own quantization.
 // `mote convert` and `mote demo` are thin shells around it.
-import onnxProto from 'onnx-proto';
 import * as F from '../format/format.js';
 import { emitBlob } from './emit/index.js';
 import { ConvertError } from './errors.js';
 import type { Graph, TensorData } from './ir/graph.js';
-import { numel } from './ir/graph.js';
-import { importOnnx } from './import/onnx.js';
-import { toNumber } from './import/onnx-tensor.js';
 import { nodeMacs } from './macs.js';
 import { optimize } from './passes/index.js';
-import { quantize, type QuantizeReport } from './passes/quantize/index.js';
+import { prepareInt8, quantize, type QuantizeReport } from './passes/quantize/index.js';
 import { planMemory, type MemoryPlan } from './plan/index.js';
-
-const { onnx } = onnxProto;
+import { importModel, isPreQuantized, summarizeSource, type SourceFormat } from './source.js';
 
 export type Precision = 'f32' | 'int8';
 export type CalibrationMethod = 'minmax' | 'percentile';
@@ -37,16 +33,21 @@ export interface OpMacs {
 }
 
 export interface ConvertReport {
-  source: { name: string; format: 'onnx'; bytes: number; opset: number };
+  /** version: the ONNX opset or the TFLite schema version. preQuantized: a quantized TFLite model,
+   * whose own int8 parameters are kept (no calibration). */
+  source: { name: string; format: SourceFormat; bytes: number; version: number; preQuantized: boolean };
   precision: Precision;
-  /** Node counts by ONNX op type in the source model. */
+  /** Node counts by source op type (ONNX op_type, TFLite builtin name). */
   sourceOps: Record<string, number>;
   /** Op counts by Mote op in the emitted schedule. */
   ops: Record<string, number>;
-  /** Number of float parameters (elements of FLOAT initializers and Constant tensors) in the source. */
+  /** Elements of the source's weight tensors (ONNX: FLOAT initializers and Constants; TFLite: every
+   * constant tensor). */
   parameters: number;
-  /** Bytes of float32 weights in the source model. */
+  /** parameters × 4: the bytes of those weights as float32 (an ONNX float model's own size). */
   floatWeightBytes: number;
+  /** Bytes the weights take in the source file. */
+  sourceWeightBytes: number;
   /** Bytes of the blob's weights section (after folding, quantization, packing and alignment). */
   weightBytes: number;
   blobBytes: number;
@@ -76,29 +77,6 @@ export interface ConvertResult {
 /** Ops that only move data between float and int8 or alias memory: not "kept float" compute. */
 const BOUNDARY_OPS = new Set(['quantize', 'dequantize', 'requantize', 'reshape', 'copy', 'transpose']);
 
-function sourceSummary(bytes: Uint8Array, filename: string) {
-  let model: InstanceType<typeof onnx.ModelProto>;
-  try {
-    model = onnx.ModelProto.decode(bytes);
-  } catch (e) {
-    throw new ConvertError(`${filename}: not a valid ONNX file (${(e as Error).message})`);
-  }
-  const sourceOps: Record<string, number> = {};
-  let parameters = 0;
-  const countTensor = (t: onnxProto.onnx.ITensorProto | null | undefined) => {
-    if (!t || t.dataType !== onnx.TensorProto.DataType.FLOAT) return;
-    parameters += numel((t.dims ?? []).map((d) => toNumber(d)));
-  };
-  for (const n of model.graph?.node ?? []) {
-    const op = n.opType ?? '?';
-    sourceOps[op] = (sourceOps[op] ?? 0) + 1;
-    if (op === 'Constant') for (const a of n.attribute ?? []) countTensor(a.t);
-  }
-  for (const t of model.graph?.initializer ?? []) countTensor(t);
-  const opset = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
-  return { sourceOps, parameters, opset: opset ? toNumber(opset.version) : 1 };
-}
-
 function io(g: Graph, names: string[]) {
   return names.map((name) => {
     const t = g.tensor(name);
@@ -110,15 +88,27 @@ export function convert(bytes: Uint8Array, filename: string, opts: ConvertOption
   if (opts.precision !== 'f32' && opts.precision !== 'int8') {
     throw new ConvertError(`unknown precision '${opts.precision}' (use f32 or int8)`);
   }
-  if (opts.precision === 'int8' && !(opts.calibration && opts.calibration.length > 0)) {
-    throw new ConvertError('int8 conversion needs calibration samples (representative inputs) to choose activation scales');
-  }
-  const src = sourceSummary(bytes, filename);
-
-  const graph = importOnnx(bytes, filename);
-  optimize(graph);
+  const graph = importModel(bytes, filename);
+  const src = summarizeSource(bytes, filename);
+  const preQuantized = isPreQuantized(graph);
   let quantization: QuantizeReport | undefined;
-  if (opts.precision === 'int8') {
+  if (preQuantized) {
+    // A quantized TFLite model: keep its scales and zero points; derive the kernels' integer
+    // parameters (multipliers, shifts, LUTs) from them, as TFLite Micro's Prepare does.
+    if (opts.precision !== 'int8') {
+      throw new ConvertError(`${filename} is already quantized to int8; convert it with precision int8 (it needs no calibration)`);
+    }
+    if (opts.calibration && opts.calibration.length > 0) {
+      throw new ConvertError(`${filename} is already quantized to int8; calibration data is not used for it`);
+    }
+    prepareInt8(graph);
+  } else {
+    if (opts.precision === 'int8' && !(opts.calibration && opts.calibration.length > 0)) {
+      throw new ConvertError('int8 conversion needs calibration samples (representative inputs) to choose activation scales');
+    }
+    optimize(graph);
+  }
+  if (!preQuantized && opts.precision === 'int8') {
     quantization = quantize(graph, {
       samples: opts.calibration!,
       method: opts.calibrationMethod ?? 'minmax',
@@ -141,12 +131,13 @@ export function convert(bytes: Uint8Array, filename: string, opts: ConvertOption
   const keptFloat = quantization ? quantization.keptFloat.filter((k) => !BOUNDARY_OPS.has(k.op)) : [];
   const floatWeightBytes = src.parameters * 4;
   const report: ConvertReport = {
-    source: { name: filename, format: 'onnx', bytes: bytes.length, opset: src.opset },
+    source: { name: filename, format: src.format, bytes: bytes.length, version: src.version, preQuantized },
     precision: opts.precision,
-    sourceOps: src.sourceOps,
+    sourceOps: src.ops,
     ops,
     parameters: src.parameters,
     floatWeightBytes,
+    sourceWeightBytes: src.weightBytes,
     weightBytes,
     blobBytes: blob.length,
     arenaBytes: plan.arenaSize,

@@ -402,3 +402,66 @@ describe.skipIf(!haveShared)('mote on mnist-8 (../shared)', () => {
     }
   });
 });
+
+// ---- TFLite from ../shared ----------------------------------------------------------------------
+
+describe.skipIf(!haveShared)('mote on TFLite models (../shared)', () => {
+  noticeIfNoShared('TFLite CLI tests');
+  const dir = tempDir('cli-tflite');
+
+  it("an int8 .tflite keeps its quantization: outputs equal TFLite Micro's byte for byte (--raw)", () => {
+    for (const [ref, model] of [
+      ['hello_world_int8', 'tflm/hello_world/hello_world_int8.tflite'],
+      ['kws_int8', 'mlperf_tiny/kws/kws_ref_model.tflite'],
+    ]) {
+      const blob = join(dir, `${ref}.mote`);
+      const c = mote(['convert', sharedPath(model), '-o', blob, '--json']);
+      expect(c.status, c.stderr).toBe(0);
+      const report = JSON.parse(c.stdout);
+      expect(report.source).toMatchObject({ format: 'tflite', preQuantized: true });
+      expect(report.quantization).toBeUndefined();
+      // The first 32 reference inputs (int8, the model's native dtype, passed through as is).
+      const ins = readNpy(readFileSync(sharedPath(`tflm_refs/${ref}/inputs.npy`)));
+      const outs = readNpy(readFileSync(sharedPath(`tflm_refs/${ref}/outputs.npy`)));
+      const n = Math.min(32, ins.shape[0]);
+      const per = ins.data.length / ins.shape[0];
+      const inPath = join(dir, `${ref}_in.npy`);
+      writeFileSync(inPath, writeNpy((ins.data as Int8Array).slice(0, n * per), [n, ...ins.shape.slice(1)]));
+      const r = mote(['run', blob, '--input', inPath, '-o', join(dir, `${ref}_out.npy`), '--raw']);
+      expect(r.status, r.stderr).toBe(0);
+      const y = readNpy(readFileSync(join(dir, `${ref}_out.npy`)));
+      expect(y.dtype).toBe('s8');
+      const perOut = outs.data.length / outs.shape[0];
+      expect(Array.from(y.data as Int8Array)).toEqual(Array.from((outs.data as Int8Array).subarray(0, n * perOut)));
+    }
+  });
+
+  it('an int8 .tflite refuses --precision f32 and --calibration (exit 2)', () => {
+    const model = sharedPath('tflm/hello_world/hello_world_int8.tflite');
+    const f = mote(['convert', model, '-o', join(dir, 'x.mote'), '--precision', 'f32']);
+    expect(f.status).toBe(2);
+    expect(f.stderr).toMatch(/already quantized to int8/);
+    const c = mote(['convert', model, '-o', join(dir, 'x.mote'), '--calibration', join(dir, 'none.npy')]);
+    expect(c.status).toBe(2);
+    expect(c.stderr).toMatch(/--calibration is not used/);
+  });
+
+  it('a float .tflite converts to f32 and, calibrated, to int8 that tracks sin(x)', () => {
+    const model = sharedPath('tflm/hello_world/hello_world_float.tflite');
+    const calib = join(dir, 'hw_calib.npy');
+    writeFileSync(calib, writeNpy(Float32Array.from({ length: 200 }, (_, i) => (2 * Math.PI * i) / 200), [200, 1]));
+    const xs = Float32Array.from({ length: 64 }, (_, i) => (2 * Math.PI * (i + 0.5)) / 64);
+    const xPath = join(dir, 'hw_x.npy');
+    writeFileSync(xPath, writeNpy(xs, [64, 1]));
+    for (const args of [['--precision', 'f32'], ['--calibration', calib]]) {
+      const blob = join(dir, `hw_${args[0].slice(2)}.mote`);
+      const c = mote(['convert', model, '-o', blob, ...args]);
+      expect(c.status, c.stderr).toBe(0);
+      const r = mote(['run', blob, '--input', xPath, '-o', join(dir, 'hw_y.npy')]);
+      expect(r.status, r.stderr).toBe(0);
+      const y = readF32(join(dir, 'hw_y.npy')).data;
+      // ../shared's README: the float model's max error against sin is 0.039; int8 adds a little.
+      for (let i = 0; i < xs.length; i++) expect(Math.abs(y[i] - Math.sin(xs[i]))).toBeLessThan(0.06);
+    }
+  });
+});

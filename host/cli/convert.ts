@@ -4,7 +4,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { convert, type ConvertReport, type Precision } from '../../converter/convert.js';
 import { writeFileAtomic } from '../../converter/emit/index.js';
-import { importOnnx } from '../../converter/import/onnx.js';
+import { importModel, isPreQuantized } from '../../converter/source.js';
 import { loadCalibration } from './calibration.js';
 import { readInput } from './files.js';
 import { CliError, EXIT_USAGE } from './errors.js';
@@ -23,9 +23,11 @@ export interface ConvertCliOptions {
 export function formatConvertReport(r: ConvertReport, out: string): string {
   const lines: string[] = [];
   lines.push(`${r.source.name} → ${out}  (${r.precision})`);
-  lines.push(`  source      ONNX opset ${r.source.opset}, ${bytes(r.source.bytes)}: ${counts(r.sourceOps)}`);
+  const kind = r.source.format === 'onnx' ? `ONNX opset ${r.source.version}` : `TFLite schema v${r.source.version}${r.source.preQuantized ? ', int8' : ''}`;
+  lines.push(`  source      ${kind}, ${bytes(r.source.bytes)}: ${counts(r.sourceOps)}`);
   lines.push(`  schedule    ${r.macs.length} ops: ${counts(r.ops)}`);
-  lines.push(`  parameters  ${int(r.parameters)} (${bytes(r.floatWeightBytes)} as float32)`);
+  const inFile = r.source.format === 'onnx' ? '' : `; ${bytes(r.sourceWeightBytes)} in the source`;
+  lines.push(`  parameters  ${int(r.parameters)} (${bytes(r.floatWeightBytes)} as float32${inFile})`);
   lines.push(`  weights     ${bytes(r.weightBytes)} in the blob (float32/blob ${r.sizeRatio.toFixed(2)}×)`);
   lines.push(`  blob        ${bytes(r.blobBytes)}`);
   lines.push(`  arena       ${bytes(r.arenaBytes)} (liveness lower bound ${bytes(r.arenaLowerBound)}, ratio ${r.arenaRatio.toFixed(3)})`);
@@ -52,22 +54,30 @@ export async function convertCommand(model: string, opts: ConvertCliOptions): Pr
     if (!(percentile > 0 && percentile <= 100)) throw new CliError(`--percentile must be in (0, 100], not '${opts.percentile}'`, EXIT_USAGE);
   }
   const calibrationArgs = opts.calibration ?? [];
-  if (precision === 'int8' && calibrationArgs.length === 0) {
-    throw new CliError(
-      'int8 conversion needs calibration data: --calibration PATH (a directory of .npy samples or one batched .npy); or use --precision f32',
-      EXIT_USAGE,
-    );
-  }
   if (precision === 'f32' && calibrationArgs.length > 0) {
     throw new CliError('--calibration is only used with --precision int8', EXIT_USAGE);
   }
 
   const bytesIn = readInput(model, 'model');
   const name = basename(model);
+  // The model's inputs (names, shapes, dtypes) decide how the calibration files are read; a model
+  // that is already int8 (quantized TFLite) needs none.
+  const probe = importModel(bytesIn, name);
+  const preQuantized = isPreQuantized(probe);
+  if (preQuantized && precision === 'f32') {
+    throw new CliError(`${name} is already quantized to int8: convert it with --precision int8 (no calibration needed)`, EXIT_USAGE);
+  }
+  if (preQuantized && calibrationArgs.length > 0) {
+    throw new CliError(`${name} is already quantized to int8: --calibration is not used for it`, EXIT_USAGE);
+  }
+  if (!preQuantized && precision === 'int8' && calibrationArgs.length === 0) {
+    throw new CliError(
+      'int8 conversion needs calibration data: --calibration PATH (a directory of .npy samples or one batched .npy); or use --precision f32',
+      EXIT_USAGE,
+    );
+  }
   let calibration;
-  if (precision === 'int8') {
-    // The model's inputs (names, shapes, dtypes) decide how the calibration files are read.
-    const probe = importOnnx(bytesIn, name);
+  if (precision === 'int8' && !preQuantized) {
     const inputs: IoSpec[] = probe.inputs.map((n) => {
       const t = probe.tensor(n);
       return { name: n, dtype: t.dtype, shape: t.shape, scale: 0, zeroPoint: 0 };
@@ -75,7 +85,7 @@ export async function convertCommand(model: string, opts: ConvertCliOptions): Pr
     calibration = loadCalibration(calibrationArgs, inputs);
   }
 
-  const showBar = !opts.json && process.stderr.isTTY === true && precision === 'int8';
+  const showBar = !opts.json && process.stderr.isTTY === true && calibration !== undefined;
   const bar = showBar
     ? new cliProgress.SingleBar(
         { format: 'calibrating [{bar}] {value}/{total} samples', stream: process.stderr, hideCursor: true, clearOnComplete: true },
@@ -110,7 +120,11 @@ export async function convertCommand(model: string, opts: ConvertCliOptions): Pr
   if (opts.json) {
     process.stdout.write(JSON.stringify({ output: opts.output, seconds, ...result.report }, null, 2) + '\n');
   } else {
-    const calib = calibration ? `, ${method} calibration on ${calibration.length} samples` : '';
+    const calib = calibration
+      ? `, ${method} calibration on ${calibration.length} samples`
+      : preQuantized
+        ? ', keeping the model\'s own int8 quantization'
+        : '';
     process.stdout.write(formatConvertReport(result.report, opts.output) + '\n');
     process.stdout.write(`  wrote ${opts.output} in ${seconds.toFixed(2)} s${calib}\n`);
   }
@@ -119,8 +133,8 @@ export async function convertCommand(model: string, opts: ConvertCliOptions): Pr
 export function registerConvert(program: Command): void {
   program
     .command('convert')
-    .description('convert an ONNX model to a .mote blob (float32, or int8 with calibration)')
-    .argument('<model>', 'the ONNX model (.onnx)')
+    .description('convert an ONNX or TFLite model to a .mote blob (float32, or int8 with calibration)')
+    .argument('<model>', 'the model (.onnx or .tflite)')
     .option('-o, --output <file>', 'where to write the .mote blob')
     .option('--precision <p>', 'int8 or f32', 'int8')
     .option(

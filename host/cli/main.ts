@@ -24,6 +24,11 @@ function reportError(e: unknown): number {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // `mote inspect x.mote | head`: a closed pipe ends the output, not with a crash.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   const program = new Command();
   program
     .name('mote')
