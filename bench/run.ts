@@ -270,8 +270,10 @@ async function main() {
       renameSync(`${path}.tmp`, path);
       return path;
     };
-    const jsonPath = write('latest.json', JSON.stringify(result, null, 2) + '\n');
-    const svgPath = write('latest.svg', ratioChartSvg(result));
+    // A --quick smoke run must not overwrite the full run's numbers.
+    const base = args.quick ? 'quick' : 'latest';
+    const jsonPath = write(`${base}.json`, JSON.stringify(result, null, 2) + '\n');
+    const svgPath = write(`${base}.svg`, ratioChartSvg(result));
     console.log(`\nwrote ${jsonPath} and ${svgPath}`);
   }
 }

@@ -1,0 +1,64 @@
+// Markdown tables of a bench result file, for bench/README.md:
+//   npx tsx bench/markdown.ts [bench/results/latest.json]
+import { readFileSync } from 'node:fs';
+import type { BenchResult, CaseResult } from './report.js';
+
+const ms = (c: CaseResult, engine: string) => {
+  const e = c.engines.find((x) => x.engine === engine);
+  if (!e || e.status === 'skipped') return '—';
+  if (e.status === 'error') return `n/a (${(e.reason ?? '').slice(0, 40)})`;
+  const t = e.timing!;
+  return t.medianMs >= 1 ? t.medianMs.toFixed(2) : t.medianMs >= 0.01 ? t.medianMs.toFixed(3) : t.medianMs.toFixed(4);
+};
+
+const ratio = (c: CaseResult, key: string) => (c.ratios[key] === undefined ? '—' : `${c.ratios[key].toFixed(2)}×`);
+
+const peakCell = (c: CaseResult, engine: string) => {
+  const e = c.engines.find((x) => x.engine === engine);
+  if (!e?.gmacs) return '—';
+  return `${e.gmacs.toFixed(1)} (${e.fractionOfPeak === undefined ? '—' : `${Math.round(100 * e.fractionOfPeak)}%`})`;
+};
+
+const check = (c: CaseResult) => {
+  const e = c.engines.find((x) => x.engine === 'mote-simd');
+  if (!e?.check) return e?.status === 'error' ? 'not available' : '—';
+  if ('maxAbsDiff' in e.check) return e.check.equal ? `== ${e.check.against}` : `±${e.check.maxAbsDiff} vs ${e.check.against}`;
+  return `top-1 ${e.check.top1Agrees ? 'agrees' : 'differs'} (${e.check.against})`;
+};
+
+export function markdown(r: BenchResult): string {
+  const out: string[] = [];
+  out.push(`Measured ${r.date.slice(0, 10)} (${r.mode} run), node ${r.machine.node} (V8 ${r.machine.v8}), ${r.machine.cpu} × ${r.machine.cores}, ${r.machine.platform}.`);
+  out.push(`Peak: SIMD ${r.peak.simdGmacs.toFixed(1)} GMAC/s, scalar ${r.peak.scalarGmacs.toFixed(2)} GMAC/s.`);
+  out.push('');
+  out.push('Median latency, ms (single thread):');
+  out.push('');
+  out.push('| model | MMAC | Mote SIMD | Mote scalar | TFLite SIMD | TFLite no-SIMD | ORT-web | ORT-node | Mote SIMD ÷ TFLite SIMD | Mote scalar ÷ TFLite no-SIMD | Mote SIMD ÷ ORT-web | Mote output |');
+  out.push('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|');
+  for (const c of r.cases) {
+    out.push(
+      `| ${c.id} | ${c.macs ? (c.macs / 1e6).toFixed(2) : '—'} | ${ms(c, 'mote-simd')} | ${ms(c, 'mote-scalar')} | ${ms(c, 'tflite-simd')} | ${ms(c, 'tflite-nosimd')} | ${ms(c, 'ort-web')} | ${ms(c, 'ort-node')} | ${ratio(c, 'mote-simd/tflite-simd')} | ${ratio(c, 'mote-scalar/tflite-nosimd')} | ${ratio(c, 'mote-simd/ort-web')} | ${check(c)} |`,
+    );
+  }
+  out.push('');
+  out.push('GMAC/s (fraction of the measured peak of the same ISA), and Mote facts:');
+  out.push('');
+  out.push('| model | Mote SIMD | Mote scalar | TFLite SIMD | TFLite no-SIMD | blob ÷ int8 weights | arena ÷ lower bound | load+validate ÷ inference (SIMD) | convert ms |');
+  out.push('|---|--:|--:|--:|--:|--:|--:|--:|--:|');
+  for (const c of r.cases) {
+    const m = c.mote;
+    const f = (v: number | undefined, d = 2) => (v === undefined ? '—' : v.toFixed(d));
+    out.push(
+      `| ${c.id} | ${peakCell(c, 'mote-simd')} | ${peakCell(c, 'mote-scalar')} | ${peakCell(c, 'tflite-simd')} | ${peakCell(c, 'tflite-nosimd')} | ${m.ok ? f(m.blobOverWeights) : 'n/a'} | ${m.ok ? f(m.arenaOverLowerBound) : 'n/a'} | ${m.ok ? f(m.loadOverInference?.simd) : 'n/a'} | ${m.ok ? f(m.convertMs, 1) : `failed: ${m.error}`} |`,
+    );
+  }
+  out.push('');
+  out.push('Runtime sizes (bytes): ' + Object.entries(r.sizes).map(([k, v]) => `${k} ${typeof v === 'number' ? v.toLocaleString('en-US') : v}`).join(', ') + '.');
+  return out.join('\n') + '\n';
+}
+
+const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!);
+if (isMain) {
+  const path = process.argv[2] ?? new URL('./results/latest.json', import.meta.url).pathname;
+  process.stdout.write(markdown(JSON.parse(readFileSync(path, 'utf8')) as BenchResult));
+}
