@@ -7,6 +7,7 @@ import { numel } from '../ir/graph.js';
 import type { OnnxImporter, OnnxNodeContext } from './onnx.js';
 import { dtypeDisplay } from './onnx.js';
 import { dtypeFromOnnx, onnxDtypeName, tensorFromProto, toNumber } from './onnx-tensor.js';
+import { quantLowerings } from './onnx-quant.js';
 
 type Lowering = (imp: OnnxImporter, ctx: OnnxNodeContext) => void;
 
@@ -818,6 +819,7 @@ const LOWERINGS: Record<string, Lowering> = {
   Shape: shapeOp,
   Gather: gather,
   Slice: slice,
+  ...quantLowerings(lowerOnnxNode),
 };
 
 /** Lowers one ONNX node, or throws ConvertError naming it when the op is not supported. */

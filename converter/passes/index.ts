@@ -6,6 +6,7 @@ import { inferShapes } from '../ir/shapes.js';
 import { foldBatchNorm } from './fold-batchnorm.js';
 import { foldBiasAdd } from './fold-bias-add.js';
 import { foldConstants } from './fold-constants.js';
+import { foldQdq } from './fold-qdq.js';
 import { fuseActivation } from './fuse-activation.js';
 import { lowerBatchNorm } from './lower-batchnorm.js';
 import { removeIdentity } from './remove-identity.js';
@@ -31,6 +32,8 @@ export function optimize(g: Graph): void {
   foldConstants(g);
   foldBiasAdd(g);
   fuseActivation(g);
+  // Pre-quantized models: DQ → op → Q islands become int8 ops; their s8 transposes then cancel.
+  if (foldQdq(g)) sinkTransposes(g);
   removeIdentity(g);
   inferShapes(g);
 }
