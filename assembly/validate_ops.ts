@@ -1,7 +1,7 @@
 // Per-opcode validation: arity, dtypes, ranks, shape relations and params. Every relation a
 // kernel relies on to stay in bounds is checked here, so kernels can run without checks.
 import {
-  OK, ERR_BAD_OP, DTYPE_F32, DTYPE_S8, DTYPE_S32, STORAGE_EMPTY, MAX_RANK,
+  OK, ERR_BAD_OP, DTYPE_F32, DTYPE_S8, DTYPE_S32, STORAGE_EMPTY, STORAGE_WEIGHTS, MAX_RANK,
   OP_CONV2D, OP_DEPTHWISE_CONV2D, OP_FULLY_CONNECTED, OP_MATMUL, OP_ADD, OP_SUB, OP_MUL, OP_DIV,
   OP_CLAMP, OP_LEAKY_RELU, OP_SIGMOID, OP_TANH, OP_HARD_SWISH, OP_LUT, OP_MAX_POOL2D,
   OP_AVERAGE_POOL2D, OP_MEAN, OP_CONCAT, OP_PAD, OP_TRANSPOSE, OP_SOFTMAX, OP_QUANTIZE,
@@ -10,7 +10,7 @@ import {
 import { str, int, opName, dtypeName } from './message';
 import {
   opInCount, opOutCount, opParamCount, opIn, opOut, opParam, tdtype, trank, tdim, tnumel,
-  tstorage, tscale, tzp,
+  tstorage, tscale, tzp, tptr,
 } from './state';
 
 let curIndex: i32 = 0;
@@ -200,6 +200,21 @@ function biasAndRequant(isS8: bool, n: i32): i32 {
     e = inNumel(3, n, '(multiplier)'); if (e) return e;
     e = inDtype(4, DTYPE_S32); if (e) return e;
     e = inNumel(4, n, '(shift)'); if (e) return e;
+    if (tstorage(opIn(curOp, 3)) != STORAGE_WEIGHTS) return failIn(3, '(multiplier) must be a constant (weights) tensor');
+    if (tstorage(opIn(curOp, 4)) != STORAGE_WEIGHTS) return failIn(4, '(shift) must be a constant (weights) tensor');
+    // The values too: the kernels (and the SIMD requantization) assume TFLite's ranges.
+    const mp = tptr(opIn(curOp, 3)), sp = tptr(opIn(curOp, 4));
+    for (let c = 0; c < n; c++) {
+      const m = load<i32>(mp + (<usize>c << 2)), sh = load<i32>(sp + (<usize>c << 2));
+      if (m < 0) {
+        failIn(3, '(multiplier) channel '); int(c); str(': '); int(m); str(' is negative');
+        return ERR_BAD_OP;
+      }
+      if (sh < -31 || sh > 30) {
+        failIn(4, '(shift) channel '); int(c); str(': '); int(sh); str(' is outside [-31, 30]');
+        return ERR_BAD_OP;
+      }
+    }
   }
   return OK;
 }

@@ -2,10 +2,11 @@
 // Padded taps are skipped (they contribute 0, as TFLite Micro's bounds check does).
 import { STORAGE_EMPTY } from '../../format/format';
 import { opIn, opOut, opParam, opParamF, tdim, tptr, tzp, tstorage, opInCount } from '../state';
-import { dotS8, dot4rows_s8_simd, dot4rows_s8_scalar, dot_f32 } from './dot';
+import { dotS8, dot4_s8_simd, dot4_s8_scalar, dot4rows_s8_simd, dot4rows_s8_scalar, dot_f32 } from './dot';
 
 const acc4: usize = memory.data(16, 16);
 import { mbqm, clampi } from '../fixedpoint';
+import { requant4Simd, store4s8 } from '../requant_simd';
 
 export function conv2d_f32(op: usize): void {
   const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
@@ -51,6 +52,105 @@ export function conv2d_f32(op: usize): void {
  * contiguous run of both x and w, so each row is a single long dot product (this also makes 1x1
  * convolutions a plain GEMM over C). Otherwise each tap is a dot product over C/group channels.
  */
+/** Requantizes the four accumulators in acc4 (channels o..o+3) into out[0..3]. */
+@inline function requantBlock4(
+  simd: bool, out: usize, o: i32, mp: usize, shp: usize, outZp: i32, amin: i32, amax: i32,
+): void {
+  const ch = <usize>o << 2;
+  if (ASC_FEATURE_SIMD && simd) {
+    store4s8(out, requant4Simd(v128.load(acc4), v128.load(mp + ch), v128.load(shp + ch), outZp, amin, amax));
+  } else {
+    for (let j: usize = 0; j < 4; j++) {
+      const acc = load<i32>(acc4 + (j << 2));
+      const c = ch + (j << 2);
+      store<i8>(out + j, <i8>clampi(mbqm(acc, load<i32>(mp + c), load<i32>(shp + c)) + outZp, amin, amax));
+    }
+  }
+}
+
+// Patch buffer for the gathered path: one output pixel's receptive field, KH*KW*C bytes.
+const PATCH_CAP: i32 = 16384;
+const patchBuf: usize = memory.data(PATCH_CAP, 16);
+
+/**
+ * Copies one output pixel's receptive field into patchBuf in OHWI tap order. Padded taps are filled
+ * with the input zero point, so they contribute (zp + input_offset) * w = 0, exactly as skipping them.
+ */
+@inline function gatherPatch(
+  xImg: usize, H: i32, W: i32, C: i32, KH: i32, KW: i32, iy0: i32, ix0: i32, dh: i32, dw: i32, zp: i32,
+): void {
+  let dst = patchBuf;
+  const c = <usize>C;
+  const rowBytes = <usize>KW * c;
+  // In-bounds kx range (used when dilation_w is 1: one copy per kernel row).
+  const kxA = ix0 < 0 ? (-ix0 < KW ? -ix0 : KW) : 0;
+  const kxB = W - ix0 < KW ? (W - ix0 > kxA ? W - ix0 : kxA) : KW;
+  for (let ky = 0; ky < KH; ky++) {
+    const iy = iy0 + ky * dh;
+    if (iy < 0 || iy >= H) {
+      memory.fill(dst, <u8>zp, rowBytes);
+    } else {
+      const xRow = xImg + <usize>(iy * W) * c;
+      if (dw == 1) {
+        const a = <usize>kxA * c, b = <usize>kxB * c;
+        if (a > 0) memory.fill(dst, <u8>zp, a);
+        if (b > a) memory.copy(dst + a, xRow + <usize>(ix0 + kxA) * c, b - a);
+        if (rowBytes > b) memory.fill(dst + b, <u8>zp, rowBytes - b);
+      } else {
+        for (let kx = 0; kx < KW; kx++) {
+          const ix = ix0 + kx * dw;
+          if (ix >= 0 && ix < W) memory.copy(dst + <usize>kx * c, xRow + <usize>ix * c, c);
+          else memory.fill(dst + <usize>kx * c, <u8>zp, c);
+        }
+      }
+    }
+    dst += rowBytes;
+  }
+}
+
+/** group 1 with few channels or dilation_w > 1: one contiguous dot product of KH*KW*C per channel. */
+@inline function conv2d_s8_gathered(op: usize, simd: bool): void {
+  const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
+  const hasBias = tstorage(opIn(op, 2)) != STORAGE_EMPTY;
+  const xp = tptr(x), wp = tptr(w), yp = tptr(y), bp = hasBias ? tptr(opIn(op, 2)) : 0;
+  const mp = tptr(opIn(op, 3)), shp = tptr(opIn(op, 4));
+  const N = tdim(x, 0), H = tdim(x, 1), W = tdim(x, 2), C = tdim(x, 3);
+  const O = tdim(w, 0), KH = tdim(w, 1), KW = tdim(w, 2);
+  const OH = tdim(y, 1), OW = tdim(y, 2);
+  const sh = opParam(op, 0), sw = opParam(op, 1), dh = opParam(op, 2), dw = opParam(op, 3);
+  const pt = opParam(op, 4), pl = opParam(op, 5);
+  const amin = opParam(op, 9), amax = opParam(op, 10);
+  const zp = tzp(x), inOff = -zp, outZp = tzp(y);
+  const K = KH * KW * C;
+  let out = yp;
+  for (let n = 0; n < N; n++) {
+    const xImg = xp + <usize>(n * H * W) * <usize>C;
+    for (let oy = 0; oy < OH; oy++) {
+      for (let ox = 0; ox < OW; ox++) {
+        gatherPatch(xImg, H, W, C, KH, KW, oy * sh - pt, ox * sw - pl, dh, dw, zp);
+        let o = 0;
+        for (; o + 4 <= O; o += 4) {
+          for (let j = 0; j < 4; j++) {
+            store<i32>(acc4 + (<usize>j << 2), hasBias ? load<i32>(bp + (<usize>(o + j) << 2)) : 0);
+          }
+          const wo = wp + <usize>o * <usize>K;
+          if (ASC_FEATURE_SIMD && simd) dot4_s8_simd(patchBuf, wo, <usize>K, K, inOff, acc4);
+          else dot4_s8_scalar(patchBuf, wo, <usize>K, K, inOff, acc4);
+          requantBlock4(simd, out, o, mp, shp, outZp, amin, amax);
+          out += 4;
+        }
+        for (; o < O; o++) {
+          let acc = dotS8(simd, patchBuf, wp + <usize>o * <usize>K, K, inOff);
+          if (hasBias) acc += load<i32>(bp + (<usize>o << 2));
+          const ch = <usize>o << 2;
+          store<i8>(out, <i8>clampi(mbqm(acc, load<i32>(mp + ch), load<i32>(shp + ch)) + outZp, amin, amax));
+          out += 1;
+        }
+      }
+    }
+  }
+}
+
 @inline function conv2d_s8_impl(op: usize, simd: bool): void {
   const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
   const hasBias = tstorage(opIn(op, 2)) != STORAGE_EMPTY;
@@ -64,7 +164,14 @@ export function conv2d_f32(op: usize): void {
   const amin = opParam(op, 9), amax = opParam(op, 10);
   const inOff = -tzp(x), outZp = tzp(y);
   const OG = O / G;
-  const rowRuns = G == 1 && dw == 1;
+  const K = KH * KW * C;
+  // Small channel counts make short row runs; gather the patch instead (see gatherPatch).
+  const gather = G == 1 && (C < 16 || dw != 1) && K <= PATCH_CAP;
+  const rowRuns = !gather && G == 1 && dw == 1;
+  if (gather) {
+    conv2d_s8_gathered(op, simd);
+    return;
+  }
   let out = yp;
   for (let n = 0; n < N; n++) {
     for (let oy = 0; oy < OH; oy++) {
@@ -96,11 +203,7 @@ export function conv2d_f32(op: usize): void {
               if (ASC_FEATURE_SIMD && simd) dot4rows_s8_simd(xRun, xRowStride, wRun, wRowStride, wStride, kyB - kyA, run, inOff, acc4);
               else dot4rows_s8_scalar(xRun, xRowStride, wRun, wRowStride, wStride, kyB - kyA, run, inOff, acc4);
             }
-            for (let j = 0; j < 4; j++) {
-              const ch = <usize>(o + j) << 2;
-              const acc = load<i32>(acc4 + (<usize>j << 2));
-              store<i8>(out + <usize>j, <i8>clampi(mbqm(acc, load<i32>(mp + ch), load<i32>(shp + ch)) + outZp, amin, amax));
-            }
+            requantBlock4(simd, out, o, mp, shp, outZp, amin, amax);
             out += 4;
           }
         }

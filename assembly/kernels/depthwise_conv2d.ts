@@ -3,6 +3,7 @@
 import { STORAGE_EMPTY } from '../../format/format';
 import { opIn, opOut, opParam, opParamF, tdim, trank, tptr, tzp, tstorage, opInCount } from '../state';
 import { mbqm, clampi } from '../fixedpoint';
+import { requant4Simd, store4s8, store16s8 } from '../requant_simd';
 
 export function depthwise_conv2d_f32(op: usize): void {
   const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
@@ -71,15 +72,6 @@ export function depthwise_conv2d_f32(op: usize): void {
   return k;
 }
 
-// Per-channel requantization of four accumulator lanes (channels ch..ch+3).
-@inline function requant4(
-  v: v128, out: usize, ch: i32, mp: usize, shp: usize, outZp: i32, amin: i32, amax: i32,
-): void {
-  requant1(i32x4.extract_lane(v, 0), out, ch, mp, shp, outZp, amin, amax);
-  requant1(i32x4.extract_lane(v, 1), out, ch + 1, mp, shp, outZp, amin, amax);
-  requant1(i32x4.extract_lane(v, 2), out, ch + 2, mp, shp, outZp, amin, amax);
-  requant1(i32x4.extract_lane(v, 3), out, ch + 3, mp, shp, outZp, amin, amax);
-}
 @inline function requant1(acc: i32, out: usize, ch: i32, mp: usize, shp: usize, outZp: i32, amin: i32, amax: i32): void {
   const o = <usize>ch << 2;
   store<i8>(out + <usize>ch, <i8>clampi(mbqm(acc, load<i32>(mp + o), load<i32>(shp + o)) + outZp, amin, amax));
@@ -137,10 +129,14 @@ function depthwise_conv2d_s8_impl(op: usize, simd: bool): void {
                   a3 = i32x4.add(a3, i32x4.extmul_high_i16x8_s(xh, wh));
                 }
               }
-              requant4(a0, out, oc, mp, shp, outZp, amin, amax);
-              requant4(a1, out, oc + 4, mp, shp, outZp, amin, amax);
-              requant4(a2, out, oc + 8, mp, shp, outZp, amin, amax);
-              requant4(a3, out, oc + 12, mp, shp, outZp, amin, amax);
+              const m0 = mp + (<usize>oc << 2), s0 = shp + (<usize>oc << 2);
+              store16s8(
+                out + <usize>oc,
+                requant4Simd(a0, v128.load(m0), v128.load(s0), outZp, amin, amax),
+                requant4Simd(a1, v128.load(m0, 16), v128.load(s0, 16), outZp, amin, amax),
+                requant4Simd(a2, v128.load(m0, 32), v128.load(s0, 32), outZp, amin, amax),
+                requant4Simd(a3, v128.load(m0, 48), v128.load(s0, 48), outZp, amin, amax),
+              );
             }
             for (; oc + 8 <= OC; oc += 8) {
               const bo = bp + (<usize>oc << 2);
@@ -156,8 +152,9 @@ function depthwise_conv2d_s8_impl(op: usize, simd: bool): void {
                   hi = i32x4.add(hi, i32x4.extmul_high_i16x8_s(xv, wv));
                 }
               }
-              requant4(lo, out, oc, mp, shp, outZp, amin, amax);
-              requant4(hi, out, oc + 4, mp, shp, outZp, amin, amax);
+              const m0 = mp + (<usize>oc << 2), s0 = shp + (<usize>oc << 2);
+              store4s8(out + <usize>oc, requant4Simd(lo, v128.load(m0), v128.load(s0), outZp, amin, amax));
+              store4s8(out + <usize>oc + 4, requant4Simd(hi, v128.load(m0, 16), v128.load(s0, 16), outZp, amin, amax));
             }
           }
         }

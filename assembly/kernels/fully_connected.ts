@@ -5,6 +5,7 @@ import { dotS8, dot4_s8_simd, dot4_s8_scalar, dot_f32 } from './dot';
 
 const acc4: usize = memory.data(16, 16);
 import { mbqm, clampi } from '../fixedpoint';
+import { requant4Simd, store4s8 } from '../requant_simd';
 
 export function fully_connected_f32(op: usize): void {
   const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
@@ -44,10 +45,15 @@ export function fully_connected_f32(op: usize): void {
       }
       if (ASC_FEATURE_SIMD && simd) dot4_s8_simd(xr, wp + <usize>(n * K), <usize>K, K, inOff, acc4);
       else dot4_s8_scalar(xr, wp + <usize>(n * K), <usize>K, K, inOff, acc4);
-      for (let j = 0; j < 4; j++) {
-        const ch = <usize>(n + j) << 2;
-        const acc = load<i32>(acc4 + (<usize>j << 2));
-        store<i8>(out + <usize>j, <i8>clampi(mbqm(acc, load<i32>(mp + ch), load<i32>(shp + ch)) + outZp, amin, amax));
+      const chn = <usize>n << 2;
+      if (ASC_FEATURE_SIMD && simd) {
+        store4s8(out, requant4Simd(v128.load(acc4), v128.load(mp + chn), v128.load(shp + chn), outZp, amin, amax));
+      } else {
+        for (let j: usize = 0; j < 4; j++) {
+          const c = chn + (j << 2);
+          const acc = load<i32>(acc4 + (j << 2));
+          store<i8>(out + j, <i8>clampi(mbqm(acc, load<i32>(mp + c), load<i32>(shp + c)) + outZp, amin, amax));
+        }
       }
       out += 4;
     }

@@ -1,0 +1,52 @@
+// MultiplyByQuantizedMultiplier for four lanes with per-lane multiplier and shift (SIMD build only),
+// bit-exact with fixedpoint.ts's scalar mbqm for multipliers >= 0 and shifts in [-31, 30] — the
+// range load-time validation enforces on the per-channel tensors.
+//
+//   left shift: x * 2^left, with 2^left made from f32 exponent bits (wraps like the scalar code);
+//   SaturatingRoundingDoublingHighMul: exact i64 products, nudge, truncating /2^31 by shifts
+//     (the INT32_MIN * INT32_MIN saturation cannot occur: multipliers are >= 0);
+//   RoundingDivideByPOT: r / 2^right is exact in f64 (|r| < 2^31, a power-of-two scale), and
+//     round-half-away-from-zero is trunc(t + copysign(0.5, t)), exact because t carries at most
+//     32 significant bits.
+
+@inline function srdhmHalf(p: v128): v128 {
+  // p = a*b (i64 lanes). q = p + (p >= 0 ? 2^30 : 1 - 2^30); result = trunc(q / 2^31).
+  const q = i64x2.add(p, i64x2.add(i64x2.splat(1 << 30), v128.and(i64x2.shr_s(p, 63), i64x2.splat(1 - (<i64>1 << 31)))));
+  return i64x2.shr_s(i64x2.add(q, v128.and(i64x2.shr_s(q, 63), i64x2.splat(0x7fffffff))), 31);
+}
+
+@inline function roundHalfAway(t: v128): v128 {
+  return f64x2.trunc(f64x2.add(t, v128.or(f64x2.splat(0.5), v128.and(t, i64x2.splat(i64.MIN_VALUE)))));
+}
+
+/** clamp(mbqm(acc, mult, shift) + zp, lo, hi) on four i32 lanes. */
+@inline export function requant4Simd(acc: v128, mult: v128, shift: v128, zp: i32, lo: i32, hi: i32): v128 {
+  const zero = i32x4.splat(0);
+  const left = i32x4.max_s(shift, zero);
+  const right = i32x4.max_s(i32x4.neg(shift), zero);
+  // 2^left as f32 bits ((127 + left) << 23), converted exactly to i32 (left <= 30).
+  const pow = i32x4.trunc_sat_f32x4_s(i32x4.shl(i32x4.add(left, i32x4.splat(127)), 23));
+  const x = i32x4.mul(acc, pow);
+  const lo64 = srdhmHalf(i64x2.extmul_low_i32x4_s(x, mult));
+  const hi64 = srdhmHalf(i64x2.extmul_high_i32x4_s(x, mult));
+  const r = i32x4.shuffle(lo64, hi64, 0, 2, 4, 6);
+  // 2^-right as f64 bits ((1023 - right) << 52), per 64-bit lane.
+  const e = i32x4.sub(i32x4.splat(1023), right);
+  const scaleLo = i64x2.shl(i64x2.extend_low_i32x4_s(e), 52);
+  const scaleHi = i64x2.shl(i64x2.extend_high_i32x4_s(e), 52);
+  const tLo = roundHalfAway(f64x2.mul(f64x2.convert_low_i32x4_s(r), scaleLo));
+  const tHi = roundHalfAway(f64x2.mul(f64x2.convert_low_i32x4_s(i32x4.shuffle(r, r, 2, 3, 2, 3)), scaleHi));
+  const res = i32x4.shuffle(i32x4.trunc_sat_f64x2_s_zero(tLo), i32x4.trunc_sat_f64x2_s_zero(tHi), 0, 1, 4, 5);
+  return i32x4.min_s(i32x4.max_s(i32x4.add(res, i32x4.splat(zp)), i32x4.splat(lo)), i32x4.splat(hi));
+}
+
+/** Stores four already-clamped i32 lanes as s8 bytes. */
+@inline export function store4s8(out: usize, v: v128): void {
+  const b = i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(v, v), v);
+  store<i32>(out, i32x4.extract_lane(b, 0));
+}
+
+/** Stores sixteen already-clamped i32 lanes (four vectors) as s8 bytes. */
+@inline export function store16s8(out: usize, a: v128, b: v128, c: v128, d: v128): void {
+  v128.store(out, i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(a, b), i16x8.narrow_i32x4_s(c, d)));
+}
