@@ -16,6 +16,7 @@ import { tfliteEngine } from './engines/tflite.js';
 import type { BenchCase, Engine, PreparedEngine } from './engines/types.js';
 import { measurePeak } from './gemm-peak/peak.js';
 import { FULL, QUICK, measureInterleaved, type Timing } from './measure.js';
+import { profileMote, profileTable, type OpProfile } from './profile.js';
 import { ratioChartSvg, ratioTable, timingTable, type BenchResult, type CaseResult, type EngineResult, type MoteFacts } from './report.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -26,9 +27,11 @@ interface Args {
   engines: string[];
   out: string;
   write: boolean;
+  /** Models to profile per op (Mote); undefined = the default of the mode. */
+  profile?: string[];
 }
 
-const USAGE = 'usage: bench/run.ts [--quick] [--only id,id] [--engines id,id] [--out DIR] [--no-write]';
+const USAGE = 'usage: bench/run.ts [--quick] [--only id,id] [--engines id,id] [--profile id,id|none] [--out DIR] [--no-write]';
 
 function parseArgs(argv: string[]): Args {
   const a: Args = { quick: false, only: [], engines: [], out: join(repo, 'bench', 'results'), write: true };
@@ -44,6 +47,7 @@ function parseArgs(argv: string[]): Args {
     else if (arg === '--engines') a.engines = value().split(',').filter(Boolean);
     else if (arg === '--out') a.out = resolve(value());
     else if (arg === '--no-write') a.write = false;
+    else if (arg === '--profile') a.profile = value() === 'none' ? [] : argv[i].split(',').filter(Boolean);
     else if (arg === '--help' || arg === '-h') {
       console.log(USAGE);
       process.exit(0);
@@ -244,6 +248,22 @@ async function main() {
     }
   }
 
+  // Per-op profiles of Mote (full run: the MLPerf Tiny models and person_detect), to show where the
+  // time goes when a ratio is off target.
+  const profileIds = args.profile ?? (args.quick ? [] : ['kws', 'vww', 'ic', 'ad', 'person_detect']);
+  const profiles: Record<string, OpProfile[]> = {};
+  for (const id of profileIds) {
+    const c = cases.find((x) => x.id === id);
+    if (!c) {
+      console.warn(`[bench] --profile: no model '${id}' in this run`);
+      continue;
+    }
+    const conv = moteConversion(c);
+    if (conv instanceof Error) continue;
+    const builds = engines.filter((e) => e.id === 'mote-simd' || e.id === 'mote-scalar').map((e) => e.isa as 'simd' | 'scalar');
+    profiles[id] = await profileMote(conv.graph, builds.length ? builds : ['simd'], args.quick ? 10 : 30);
+  }
+
   const result: BenchResult = {
     date: new Date().toISOString(),
     mode: args.quick ? 'quick' : 'full',
@@ -252,6 +272,7 @@ async function main() {
     sizes,
     method: METHOD,
     cases: results,
+    profiles,
     missing,
   };
 
@@ -260,6 +281,10 @@ async function main() {
   console.log(timingTable(result));
   console.log('\nMote ÷ peer (median latency; < 1 = Mote faster) and Mote facts');
   console.log(ratioTable(result));
+  for (const [id, rows] of Object.entries(profiles)) {
+    console.log(`\nMote per-op profile: ${id} (each node timed alone as a one-node blob; sorted by SIMD time)`);
+    console.log(profileTable(rows, peak));
+  }
   console.log('\nRuntime sizes (bytes): ' + Object.entries(sizes).map(([k, v]) => `${k} ${v}`).join(', '));
 
   if (args.write) {

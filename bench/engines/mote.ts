@@ -15,6 +15,8 @@ import { MoteRuntime, type MoteBuild, type MoteTypedArray, type TensorInfo } fro
 import type { BenchCase, Engine, PreparedEngine } from './types.js';
 
 export interface MoteConversion {
+  /** The converted graph (int8 parameters set), for the per-op profile. */
+  graph: Graph;
   blob: Uint8Array;
   convertMs: number;
   /** How the blob was made. */
@@ -44,6 +46,7 @@ function convertCase(c: BenchCase): MoteConversion {
     const plan = planMemory(g);
     const blob = emitBlob(g, plan);
     return {
+      graph: g,
       blob,
       convertMs: performance.now() - t0,
       pipeline: 'importTflite → prepareInt8 → planMemory → emitBlob',
@@ -57,6 +60,7 @@ function convertCase(c: BenchCase): MoteConversion {
     const calibration = c.onnx.calibration.map((x) => [x]);
     const r = convert(c.onnx.bytes, c.onnx.name, { precision: 'int8', calibration });
     return {
+      graph: r.graph,
       blob: r.blob,
       convertMs: performance.now() - t0,
       pipeline: `convert(int8, ${calibration.length} calibration samples)`,
