@@ -17,6 +17,10 @@ import { K, TILE_M, TILE_N, loadGemmPeak } from '../bench/gemm-peak/peak.js';
 import { SINGLE_OPS, buildSingleOp, sameOut, singleOpMacs, type SingleOpModel, type SingleOpSpec } from '../bench/synthetic/single-op.js';
 import { importTflite } from '../converter/import/tflite.js';
 import { nodeMacs } from '../converter/macs.js';
+import { prepareInt8 } from '../converter/passes/quantize/index.js';
+import { runGraph } from '../converter/reference/interpreter.js';
+import type { TensorData } from '../converter/ir/graph.js';
+import { sliceNode } from '../bench/profile.js';
 import { createOrtSession, type OrtKind } from './support/ort.js';
 import { haveShared, noticeIfNoShared, sharedPath } from './support/shared.js';
 import { fixQuantizedDimension, loadTfliteWasm, type TfliteRunner } from './support/tflite-wasm.js';
@@ -197,6 +201,26 @@ describe('generated single-op models (bench/synthetic)', () => {
       expect(g.nodes.reduce((sum, node) => sum + nodeMacs(g, node), 0)).toBe(singleOpMacs(spec));
     });
   }
+});
+
+describe.skipIf(!haveShared)('per-op profile slices (bench/profile.ts)', () => {
+  it('every one-node slice of KWS computes, on the reference interpreter, what that node computes inside the whole model', () => {
+    const g = importTflite(readFileSync(sharedPath('mlperf_tiny/kws/kws_ref_model.tflite')), 'kws');
+    prepareInt8(g);
+    const x = npy('tflm_refs/kws_int8/inputs.npy');
+    const seen = new Map<string, TensorData>();
+    runGraph(g, [rows(x.data as Int8Array, x.shape, 0, 1)[0]], { observe: (name, v) => seen.set(name, v.data) });
+    let checked = 0;
+    for (const node of g.nodes) {
+      const slice = sliceNode(g, node);
+      expect(slice.nodes).toHaveLength(1);
+      expect(slice.outputs).toEqual(node.outputs);
+      const got = runGraph(slice, slice.inputs.map((name) => seen.get(name)!));
+      node.outputs.forEach((name, i) => expect(Array.from(got[i] as Int8Array)).toEqual(Array.from(seen.get(name) as Int8Array)));
+      checked++;
+    }
+    expect(checked).toBeGreaterThanOrEqual(12);
+  });
 });
 
 describe('GEMM peak micro-loops (bench/gemm-peak)', () => {
