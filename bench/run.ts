@@ -244,7 +244,7 @@ async function main() {
   for (const r of results) {
     for (const e of r.engines) {
       const isa = isaOf.get(e.engine);
-      if (e.gmacs !== undefined && isa !== 'native') e.fractionOfPeak = e.gmacs / (isa === 'simd' ? peak.simdGmacs : peak.scalarGmacs);
+      if (e.gmacs !== undefined && isa !== 'none') e.fractionOfPeak = e.gmacs / (isa === 'simd' ? peak.simdGmacs : peak.scalarGmacs);
     }
   }
 

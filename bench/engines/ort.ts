@@ -7,7 +7,7 @@ export function ortEngine(kind: OrtKind): Engine {
   return {
     id: `ort-${kind}`,
     label: kind === 'web' ? 'ORT-web wasm (float)' : 'ORT-node native (float)',
-    isa: kind === 'web' ? 'simd' : 'native',
+    isa: 'none', // float (and native for node): the int8 peaks are no yardstick for them
     skipReason: (c) => (c.onnx ? undefined : 'no ONNX form of this model'),
     async prepare(c): Promise<PreparedEngine> {
       const t0 = performance.now();

@@ -35,8 +35,8 @@ export interface PreparedEngine {
 export interface Engine {
   id: string;
   label: string;
-  /** Which measured peak a result is a fraction of ('native' engines have none). */
-  isa: 'simd' | 'scalar' | 'native';
+  /** Which measured int8 peak a result is a fraction of ('none': float or native engines). */
+  isa: 'simd' | 'scalar' | 'none';
   /** Why the engine cannot run this case, or undefined when it can. */
   skipReason(c: BenchCase): string | undefined;
   prepare(c: BenchCase): Promise<PreparedEngine>;
