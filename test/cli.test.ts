@@ -243,6 +243,9 @@ describe('mote convert / run / inspect on a demo-trained CNN', () => {
       const b = mote(['run', join(dir, 'cnn.f32.mote'), '--input', testPath, '--build', 'gpu']);
       expect(b.status).toBe(2);
       expect(b.stderr).toMatch(/--build must be simd or scalar/);
+      const nowhere = mote(['convert', onnxPath, '-o', join(dir, 'no', 'such', 'dir', 'x.mote'), '--precision', 'f32']);
+      expect(nowhere.status).toBe(1);
+      expect(nowhere.stderr).toMatch(/cannot write '.*x\.mote': its directory does not exist/);
       const notOnnx = join(dir, 'garbage.onnx');
       writeFileSync(notOnnx, Buffer.from('this is not a protobuf at all \xff\xff\xff'));
       const g = mote(['convert', notOnnx, '-o', join(dir, 'g.mote'), '--precision', 'f32']);

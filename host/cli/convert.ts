@@ -3,10 +3,9 @@ import { basename } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { convert, type ConvertReport, type Precision } from '../../converter/convert.js';
-import { writeFileAtomic } from '../../converter/emit/index.js';
 import { importModel, isPreQuantized } from '../../converter/source.js';
 import { loadCalibration } from './calibration.js';
-import { readInput } from './files.js';
+import { readInput, writeOutput } from './files.js';
 import { CliError, EXIT_USAGE } from './errors.js';
 import { bytes, counts, int } from './format.js';
 import type { IoSpec } from './tensors.js';
@@ -115,7 +114,7 @@ export async function convertCommand(model: string, opts: ConvertCliOptions): Pr
     if (started) bar!.stop();
   }
   const seconds = (performance.now() - t0) / 1000;
-  writeFileAtomic(opts.output, result.blob);
+  writeOutput(opts.output, result.blob);
 
   if (opts.json) {
     process.stdout.write(JSON.stringify({ output: opts.output, seconds, ...result.report }, null, 2) + '\n');

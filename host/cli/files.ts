@@ -1,5 +1,6 @@
 // Reading the files named on the command line, with messages that name them.
 import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../converter/emit/index.js';
 import { BlobError, readBlob, type BlobView } from '../blob-reader.js';
 import { CliError } from './errors.js';
 
@@ -22,5 +23,17 @@ export function readBlobFile(path: string): { bytes: Uint8Array; view: BlobView 
   } catch (e) {
     if (e instanceof BlobError) throw new CliError(`${path}: ${e.message}`);
     throw e;
+  }
+}
+
+/** Writes an output file atomically, with a message naming it when that fails. */
+export function writeOutput(path: string, bytes: Uint8Array): void {
+  try {
+    writeFileAtomic(path, bytes);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT' ? 'its directory does not exist' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message;
+    throw new CliError(`cannot write '${path}': ${why}`);
   }
 }

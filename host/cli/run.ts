@@ -2,12 +2,11 @@
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { writeFileAtomic } from '../../converter/emit/index.js';
 import type { TensorData } from '../../converter/ir/graph.js';
 import type { BlobView } from '../blob-reader.js';
 import { readNpy, writeNpy, type NpyData } from '../npy.js';
 import { MoteRuntime, type MoteTypedArray } from '../runtime.js';
-import { readBlobFile, readInput } from './files.js';
+import { readBlobFile, readInput, writeOutput } from './files.js';
 import { CliError, EXIT_USAGE } from './errors.js';
 import { dequantizeValues, sampleCount, sampleOf, shapeText, stack, toNative, type IoSpec } from './tensors.js';
 
@@ -114,7 +113,7 @@ export async function runCommand(modelPath: string, opts: RunCliOptions): Promis
   }
   outputs.forEach((spec, k) => {
     const { data, shape } = stack(perOutput[k], spec.shape);
-    if (paths) writeFileAtomic(paths[k], writeNpy(data, shape));
+    if (paths) writeOutput(paths[k], writeNpy(data, shape));
     else process.stdout.write(`${spec.name} ${preview(data, shape)}\n`);
   });
   if (paths) process.stderr.write(`mote run: ${count} sample${count > 1 ? 's' : ''} (${build}) → ${paths.join(', ')}\n`);
