@@ -259,9 +259,14 @@ async function main() {
       continue;
     }
     const conv = moteConversion(c);
-    if (conv instanceof Error) continue;
-    const builds = engines.filter((e) => e.id === 'mote-simd' || e.id === 'mote-scalar').map((e) => e.isa as 'simd' | 'scalar');
-    profiles[id] = await profileMote(conv.graph, builds.length ? builds : ['simd'], args.quick ? 10 : 30);
+    // Only builds that ran the whole model (a missing build/ or a failing model has its row already).
+    const ran = results.find((r) => r.id === id)?.engines.filter((e) => e.status === 'ok' && e.engine.startsWith('mote-')) ?? [];
+    const builds = ran.map((e) => (e.engine === 'mote-simd' ? 'simd' : 'scalar') as 'simd' | 'scalar');
+    if (conv instanceof Error || builds.length === 0) {
+      console.warn(`[bench] --profile ${id}: Mote did not run this model; no profile`);
+      continue;
+    }
+    profiles[id] = await profileMote(conv.graph, builds, args.quick ? 10 : 30);
   }
 
   const result: BenchResult = {
