@@ -1,0 +1,348 @@
+// QDQ models (the form ONNX Runtime's quantize_static writes) folded into int8 by Mote, against
+// ONNX Runtime running the very same QDQ model.
+//
+// The test builds a small float CNN (Conv+Relu, depthwise Conv+Relu, MaxPool, 1x1 Conv, residual
+// Add, GlobalAveragePool, Flatten, Gemm), calibrates it with ONNX Runtime on seeded random inputs
+// and writes its QDQ form itself: QuantizeLinear → DequantizeLinear on every activation (min/max,
+// asymmetric), int8 per-channel symmetric weights and int32 biases behind DequantizeLinear. That is
+// the independent producer; Mote imports it, folds it (no float conv/FC may remain) and runs it on
+// the reference interpreter and both WASM builds. ONNX Runtime requantizes in float, Mote in TFLM's
+// fixed point, so the int8 outputs may differ by one step: asserted ≤ 1, distribution printed.
+import onnxProto from 'onnx-proto';
+import * as ort from 'onnxruntime-node';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { importOnnx } from '../converter/import/onnx.js';
+import type { Graph, TensorData } from '../converter/ir/graph.js';
+import { validateGraph } from '../converter/ir/validate.js';
+import { optimize } from '../converter/passes/index.js';
+import { prepareInt8 } from '../converter/passes/quantize/index.js';
+import { evaluateNode, runGraph } from '../converter/reference/interpreter.js';
+import type { MoteTypedArray } from '../host/runtime.js';
+import { BUILDS, blobOf, freshRuntime } from './runtime-harness.js';
+
+const { onnx } = onnxProto;
+type INode = onnxProto.onnx.INodeProto;
+type ITensor = onnxProto.onnx.ITensorProto;
+
+const FLOAT = 1;
+const UINT8 = 2;
+const INT8 = 3;
+const INT32 = 6;
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function tensor(name: string, dataType: number, dims: number[], data: Float32Array | Int8Array | Uint8Array | Int32Array): ITensor {
+  return { name, dataType, dims, rawData: new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)) };
+}
+
+function node(opType: string, inputs: string[], outputs: string[], attrs: Record<string, number | number[]> = {}): INode {
+  const attribute = Object.entries(attrs).map(([name, v]) =>
+    Array.isArray(v) ? { name, ints: v, type: onnx.AttributeProto.AttributeType.INTS } : { name, i: v, type: onnx.AttributeProto.AttributeType.INT },
+  );
+  return { opType, input: inputs, output: outputs, name: outputs[0], attribute };
+}
+
+function valueInfo(name: string, elemType: number, dims: number[]) {
+  return { name, type: { tensorType: { elemType, shape: { dim: dims.map((d) => ({ dimValue: d })) } } } };
+}
+
+function modelBytes(nodes: INode[], inits: ITensor[], inputs: ReturnType<typeof valueInfo>[], outputs: ReturnType<typeof valueInfo>[]): Uint8Array {
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    producerName: 'mote-test',
+    opsetImport: [{ domain: '', version: 13 }],
+    graph: { name: 'qdq_cnn', node: nodes, initializer: inits, input: inputs, output: outputs },
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
+
+// ---- the float model ---------------------------------------------------------------------------
+
+interface FloatModel {
+  nodes: INode[];
+  weights: Map<string, { dims: number[]; data: Float32Array }>;
+  /** Activation tensors to quantize, in order; `shareWith` reuses another tensor's parameters. */
+  activations: { name: string; shareWith?: string; followsRelu?: boolean }[];
+}
+
+function floatModel(rand: () => number): FloatModel {
+  const weights = new Map<string, { dims: number[]; data: Float32Array }>();
+  const w = (name: string, dims: number[], scale: number) => {
+    const n = dims.reduce((a, b) => a * b, 1);
+    weights.set(name, { dims, data: Float32Array.from({ length: n }, () => (rand() * 2 - 1) * scale) });
+    return name;
+  };
+  const nodes = [
+    node('Conv', ['x', w('w1', [8, 3, 3, 3], 0.5), w('b1', [8], 0.2)], ['c1'], { pads: [1, 1, 1, 1] }),
+    node('Relu', ['c1'], ['r1']),
+    node('Conv', ['r1', w('w2', [8, 1, 3, 3], 0.6), w('b2', [8], 0.2)], ['c2'], { pads: [1, 1, 1, 1], group: 8 }),
+    node('Relu', ['c2'], ['r2']),
+    node('MaxPool', ['r2'], ['p'], { kernel_shape: [2, 2], strides: [2, 2] }),
+    node('Conv', ['p', w('w3', [8, 8, 1, 1], 0.4), w('b3', [8], 0.1)], ['c3']),
+    node('Add', ['p', 'c3'], ['a']),
+    node('GlobalAveragePool', ['a'], ['gap']),
+    node('Flatten', ['gap'], ['f']),
+    node('Gemm', ['f', w('w4', [5, 8], 0.7), w('b4', [5], 0.1)], ['y'], { transB: 1 }),
+  ];
+  const activations = [
+    { name: 'x' }, { name: 'r1' }, { name: 'r2' }, { name: 'p', shareWith: 'r2' }, { name: 'c3' }, { name: 'a' },
+    { name: 'gap' }, { name: 'f', shareWith: 'gap' }, { name: 'y' },
+  ];
+  return { nodes, weights, activations };
+}
+
+function floatBytes(m: FloatModel, extraOutputs: string[]): Uint8Array {
+  const inits = [...m.weights].map(([name, t]) => tensor(name, FLOAT, t.dims, t.data));
+  return modelBytes(m.nodes, inits, [valueInfo('x', FLOAT, [1, 3, 8, 8])], ['y', ...extraOutputs].map((n) => ({ name: n })) as never);
+}
+
+// ---- the QDQ producer ---------------------------------------------------------------------------
+
+interface Qp {
+  scale: number;
+  zp: number;
+}
+
+/** Asymmetric min/max parameters (range widened to include 0), for int8 or uint8. */
+function activationQp(min: number, max: number, unsigned: boolean): Qp {
+  const lo = Math.min(0, min);
+  const hi = Math.max(0, max);
+  const scale = Math.fround((hi - lo) / 255 || 1);
+  const qmin = unsigned ? 0 : -128;
+  const zp = Math.max(qmin, Math.min(qmin + 255, Math.round(qmin - lo / scale)));
+  return { scale, zp };
+}
+
+async function calibrate(m: FloatModel, samples: Float32Array[]): Promise<Map<string, [number, number]>> {
+  const names = m.activations.map((a) => a.name).filter((n) => n !== 'x' && n !== 'y');
+  const session = await ort.InferenceSession.create(floatBytes(m, names));
+  const ranges = new Map<string, [number, number]>();
+  const see = (name: string, data: Float32Array) => {
+    const r = ranges.get(name) ?? [Infinity, -Infinity];
+    for (const v of data) {
+      r[0] = Math.min(r[0], v);
+      r[1] = Math.max(r[1], v);
+    }
+    ranges.set(name, r);
+  };
+  for (const s of samples) {
+    see('x', s);
+    const out = await session.run({ x: new ort.Tensor('float32', s, [1, 3, 8, 8]) });
+    for (const [name, t] of Object.entries(out)) see(name, t.data as Float32Array);
+  }
+  return ranges;
+}
+
+/**
+ * The QDQ model: every activation goes through QuantizeLinear → DequantizeLinear, weights are
+ * int8 per output channel (symmetric) and biases int32 at scale x_scale · w_scale, both behind
+ * DequantizeLinear (axis 0). The output is the quantized y.
+ */
+function qdqBytes(m: FloatModel, ranges: Map<string, [number, number]>, unsigned: boolean, extraOutputs: string[] = []): { bytes: Uint8Array; qp: Map<string, Qp> } {
+  const qp = new Map<string, Qp>();
+  for (const a of m.activations) {
+    const [lo, hi] = ranges.get(a.shareWith ?? a.name)!;
+    qp.set(a.name, a.shareWith ? qp.get(a.shareWith)! : activationQp(lo, hi, unsigned));
+  }
+  const qType = unsigned ? UINT8 : INT8;
+  const inits: ITensor[] = [];
+  const nodes: INode[] = [];
+  const rename = new Map<string, string>(); // float tensor → its dequantized copy
+  for (const a of m.activations) {
+    const p = qp.get(a.name)!;
+    inits.push(tensor(`${a.name}_scale`, FLOAT, [], new Float32Array([p.scale])));
+    inits.push(tensor(`${a.name}_zp`, qType, [], unsigned ? new Uint8Array([p.zp]) : new Int8Array([p.zp])));
+  }
+  const qdq = (name: string) => {
+    const q = `${name}_q`;
+    nodes.push(node('QuantizeLinear', [name, `${name}_scale`, `${name}_zp`], [q]));
+    if (name === 'y') return;
+    nodes.push(node('DequantizeLinear', [q, `${name}_scale`, `${name}_zp`], [`${name}_dq`]));
+    rename.set(name, `${name}_dq`);
+  };
+  qdq('x');
+  for (const n of m.nodes) {
+    const inputs = [...(n.input ?? [])];
+    if (['Conv', 'Gemm'].includes(n.opType!)) {
+      const x = inputs[0];
+      const xScale = qp.get(x)!.scale;
+      const wt = m.weights.get(inputs[1])!;
+      const bt = m.weights.get(inputs[2])!;
+      const oc = wt.dims[0];
+      const per = wt.data.length / oc;
+      const wScale = new Float32Array(oc);
+      const wq = new Int8Array(wt.data.length);
+      for (let c = 0; c < oc; c++) {
+        let amax = 0;
+        for (let i = 0; i < per; i++) amax = Math.max(amax, Math.abs(wt.data[c * per + i]));
+        wScale[c] = Math.fround(amax / 127 || 1);
+        for (let i = 0; i < per; i++) wq[c * per + i] = Math.max(-127, Math.min(127, Math.round(wt.data[c * per + i] / wScale[c])));
+      }
+      const bScale = Float32Array.from(wScale, (s) => Math.fround(xScale * s));
+      const bq = Int32Array.from(bt.data, (v, c) => Math.round(v / bScale[c]));
+      const wn = inputs[1];
+      const bn = inputs[2];
+      inits.push(tensor(`${wn}_q`, INT8, wt.dims, wq), tensor(`${wn}_scale`, FLOAT, [oc], wScale), tensor(`${wn}_zp`, INT8, [oc], new Int8Array(oc)));
+      inits.push(tensor(`${bn}_q`, INT32, [oc], bq), tensor(`${bn}_scale`, FLOAT, [oc], bScale), tensor(`${bn}_zp`, INT32, [oc], new Int32Array(oc)));
+      nodes.push(node('DequantizeLinear', [`${wn}_q`, `${wn}_scale`, `${wn}_zp`], [`${wn}_dq`], { axis: 0 }));
+      nodes.push(node('DequantizeLinear', [`${bn}_q`, `${bn}_scale`, `${bn}_zp`], [`${bn}_dq`], { axis: 0 }));
+      inputs[1] = `${wn}_dq`;
+      inputs[2] = `${bn}_dq`;
+    }
+    nodes.push({ ...n, input: inputs.map((i) => rename.get(i) ?? i) });
+    for (const o of n.output ?? []) if (qp.has(o)) qdq(o);
+  }
+  const bytes = modelBytes(nodes, inits, [valueInfo('x', FLOAT, [1, 3, 8, 8])], [valueInfo('y_q', qType, [1, 5]), ...extraOutputs.map((n) => ({ name: n }) as never)]);
+  return { bytes, qp };
+}
+
+// ---- the test ----------------------------------------------------------------------------------
+
+const CALIBRATION = 16;
+const TESTS = 12;
+
+for (const unsigned of [false, true]) {
+  const kind = unsigned ? 'uint8' : 'int8';
+  describe(`QDQ CNN with ${kind} activations: Mote folded int8 vs ONNX Runtime`, () => {
+    let graph: Graph;
+    let bytes: Uint8Array;
+    const inputs: Float32Array[] = [];
+    const ortOut: (Int8Array | Uint8Array)[] = [];
+    /** ONNX Runtime's quantized intermediate tensors per input, by name (NCHW), for per-op checks. */
+    const ortInner: Map<string, { data: Int8Array | Uint8Array; dims: readonly number[] }>[] = [];
+
+    beforeAll(async () => {
+      const rand = mulberry32(unsigned ? 7 : 3);
+      const m = floatModel(rand);
+      const sample = () => Float32Array.from({ length: 3 * 8 * 8 }, () => rand() * 2 - 1);
+      const ranges = await calibrate(m, Array.from({ length: CALIBRATION }, sample));
+      bytes = qdqBytes(m, ranges, unsigned).bytes;
+      const inner = m.activations.map((a) => `${a.name}_q`).filter((n) => n !== 'y_q');
+      const session = await ort.InferenceSession.create(bytes);
+      const probe = await ort.InferenceSession.create(qdqBytes(m, ranges, unsigned, inner).bytes);
+      for (let i = 0; i < TESTS; i++) {
+        const x = sample();
+        inputs.push(x);
+        const out = await session.run({ x: new ort.Tensor('float32', x, [1, 3, 8, 8]) });
+        ortOut.push(out.y_q.data as Int8Array | Uint8Array);
+        const all = await probe.run({ x: new ort.Tensor('float32', x, [1, 3, 8, 8]) });
+        ortInner.push(new Map(Object.entries(all).map(([k, t]) => [k, { data: t.data as Int8Array | Uint8Array, dims: t.dims }])));
+      }
+      graph = importOnnx(bytes, `qdq_${kind}.onnx`);
+      optimize(graph);
+      prepareInt8(graph);
+      validateGraph(graph);
+    }, 60_000);
+
+    it('folds every conv, depthwise conv and FC into int8 (no float compute op is left)', () => {
+      const ops = graph.nodes.map((n) => `${n.op}(${n.inputs.filter((i) => i && !graph.isConstant(i)).join(",")}→${n.outputs[0]}):${graph.tensor(n.outputs[0]).dtype}`);
+      console.log(`[onnx-qdq] ${kind} folded schedule: ${ops.join(' ')}`);
+      const floatCompute = graph.nodes.filter((n) => !['quantize', 'dequantize', 'reshape', 'transpose'].includes(n.op) && graph.tensor(n.outputs[0]).dtype === 'f32');
+      expect(floatCompute.map((n) => `${n.op} ${n.name}`)).toEqual([]);
+      for (const op of ['conv2d', 'depthwise_conv2d', 'fully_connected', 'add', 'max_pool2d', 'mean'] as const) {
+        const n = graph.nodes.find((x) => x.op === op);
+        expect(n, op).toBeDefined();
+        expect(graph.tensor(n!.outputs[0]).dtype, op).toBe('s8');
+      }
+      // NCHW → NHWC is left only at the graph input (an s8 transpose right after the quantize).
+      const transposes = graph.nodes.filter((n) => n.op === 'transpose');
+      expect(transposes.length).toBeLessThanOrEqual(1);
+      for (const t of transposes) expect(graph.producer(t.inputs[0])?.op).toBe('quantize');
+    });
+
+    const compare = (what: string, run: (x: Float32Array) => TensorData, bound: number) => {
+      const hist = new Map<number, number>();
+      let worst = 0;
+      inputs.forEach((x, i) => {
+        const y = run(x);
+        const e = ortOut[i];
+        expect(y.length).toBe(e.length);
+        for (let j = 0; j < e.length; j++) {
+          const mote = unsigned ? (y as Int8Array)[j] + 128 : (y as Int8Array)[j];
+          const d = mote - e[j];
+          hist.set(d, (hist.get(d) ?? 0) + 1);
+          worst = Math.max(worst, Math.abs(d));
+        }
+      });
+      const total = TESTS * 5;
+      console.log(`[onnx-qdq] ${kind} ${what}: Mote − ORT over ${total} outputs: ${[...hist].sort((a, b) => a[0] - b[0]).map(([d, n]) => `${d > 0 ? '+' : ''}${d}: ${n}`).join(', ')}`);
+      expect(worst, `${what}: largest |Mote − ORT| in LSB, end to end`).toBeLessThanOrEqual(bound);
+    };
+
+    it('each folded int8 op, fed ONNX Runtime\'s own quantized input, gives its output within 1 LSB', () => {
+      // Errors of one LSB compound through a network, so the ±1 claim is per op: every s8 compute
+      // node whose inputs ORT also produced runs on ORT's bytes (NCHW → NHWC) and is compared with
+      // ORT's bytes for the node's output.
+      const toMote = (t: { data: Int8Array | Uint8Array; dims: readonly number[] }): Int8Array => {
+        const v = Int8Array.from(t.data, (q) => (unsigned ? q - 128 : q));
+        if (t.dims.length !== 4) return v;
+        const [n, c, h, w] = t.dims;
+        const out = new Int8Array(v.length);
+        for (let b = 0; b < n; b++) for (let ci = 0; ci < c; ci++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[((b * h + y) * w + x) * c + ci] = v[((b * c + ci) * h + y) * w + x];
+        return out;
+      };
+      // Mote's tensor names come from the ONNX ones (passes append '/nhwc', '/s8', ...); a tensor made
+      // by a layout op holds its source's values, so it is looked up as that source.
+      const ortKey = (name: string): string => {
+        let n = name;
+        for (let p = graph.producer(n); p && (p.op === 'transpose' || p.op === 'reshape'); p = graph.producer(n)) n = p.inputs[0];
+        return `${n.split('/')[0].replace(/_q$/, '')}_q`;
+      };
+      const known = (name: string) => ortKey(name) === 'y_q' || ortInner[0].has(ortKey(name));
+      const perOp: string[] = [];
+      let checked = 0;
+      for (const node of graph.nodes) {
+        if (['quantize', 'transpose', 'reshape'].includes(node.op)) continue;
+        const out = node.outputs[0];
+        const dataInputs = node.inputs.filter((i) => i && !graph.isConstant(i));
+        if (!known(out) || !dataInputs.every(known)) continue;
+        const hist = new Map<number, number>();
+        let worst = 0;
+        ortInner.forEach((inner, s) => {
+          const values = node.inputs.map((name) => {
+            if (!name) return undefined;
+            const t = graph.tensor(name);
+            const data = t.data ?? toMote(inner.get(ortKey(name))!);
+            return { data, shape: t.shape, dtype: t.dtype, quant: t.quant };
+          });
+          const [got] = evaluateNode(graph, node, values).map((v) => v.data as Int8Array);
+          const want = ortKey(out) === 'y_q' ? Int8Array.from(ortOut[s], (q) => (unsigned ? q - 128 : q)) : toMote(inner.get(ortKey(out))!);
+          got.forEach((g, j) => {
+            const d = g - want[j];
+            hist.set(d, (hist.get(d) ?? 0) + 1);
+            worst = Math.max(worst, Math.abs(d));
+          });
+        });
+        checked++;
+        perOp.push(`${node.op}→${ortKey(out)} ${[...hist].sort((a, b) => a[0] - b[0]).map(([d, n]) => `${d > 0 ? '+' : ''}${d}:${n}`).join(' ')}`);
+        expect(worst, `${node.op} '${node.name}': largest |Mote − ORT| in LSB on ORT's own input`).toBeLessThanOrEqual(1);
+      }
+      console.log(`[onnx-qdq] ${kind} per op (Mote − ORT: count): ${perOp.join(' | ')}`);
+      expect(checked).toBeGreaterThanOrEqual(7);
+    });
+
+    it('end to end (errors compound over 8 int8 layers): within 2 LSB of ONNX Runtime, distribution printed', () => {
+      compare('reference', (x) => runGraph(graph, [x])[0], 2);
+    });
+
+    for (const build of BUILDS) {
+      it(`${build} build gives the reference interpreter's bytes exactly`, async () => {
+        const model = (await freshRuntime(build)).load(blobOf(graph));
+        for (const x of inputs) {
+          const [ref] = runGraph(graph, [x]);
+          expect(Array.from(model.run([x as MoteTypedArray])[0] as Int8Array)).toEqual(Array.from(ref as Int8Array));
+        }
+        compare(build, (x) => model.run([x as MoteTypedArray])[0], 2);
+      }, 60_000);
+    }
+  });
+}
