@@ -53,6 +53,32 @@ export function markdown(r: BenchResult): string {
     );
   }
   out.push('');
+  const profiled = Object.entries(r.profiles ?? {});
+  if (profiled.length) {
+    out.push('Mote per-op profile, summed by op kind (each node timed alone as a one-node blob; µs, share of the summed SIMD time, GMAC/s and % of the peak):');
+    out.push('');
+    out.push('| model | op | nodes | MMAC | SIMD µs | share | SIMD GMAC/s (% peak) | scalar µs | scalar GMAC/s (% peak) |');
+    out.push('|---|---|--:|--:|--:|--:|--:|--:|--:|');
+    for (const [id, rows] of profiled) {
+      const kinds = new Map<string, { n: number; macs: number; simd: number; scalar: number }>();
+      for (const row of rows) {
+        const k = kinds.get(row.op) ?? { n: 0, macs: 0, simd: 0, scalar: 0 };
+        k.n++;
+        k.macs += row.macs;
+        k.simd += row.us.simd ?? 0;
+        k.scalar += row.us.scalar ?? 0;
+        kinds.set(row.op, k);
+      }
+      const total = [...kinds.values()].reduce((a, k) => a + k.simd, 0);
+      const rate = (macs: number, us: number, peak: number) => (macs && us ? `${(macs / (us * 1e3)).toFixed(1)} (${Math.round((100 * macs) / (us * 1e3) / peak)}%)` : '—');
+      for (const [op, k] of [...kinds.entries()].sort((a, b) => b[1].simd - a[1].simd)) {
+        out.push(
+          `| ${id} | ${op} | ${k.n} | ${(k.macs / 1e6).toFixed(2)} | ${k.simd.toFixed(0)} | ${total ? Math.round((100 * k.simd) / total) : 0}% | ${rate(k.macs, k.simd, r.peak.simdGmacs)} | ${k.scalar ? k.scalar.toFixed(0) : '—'} | ${rate(k.macs, k.scalar, r.peak.scalarGmacs)} |`,
+        );
+      }
+    }
+    out.push('');
+  }
   out.push('Runtime sizes (bytes): ' + Object.entries(r.sizes).map(([k, v]) => `${k} ${typeof v === 'number' ? v.toLocaleString('en-US') : v}`).join(', ') + '.');
   return out.join('\n') + '\n';
 }
