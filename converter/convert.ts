@@ -33,8 +33,8 @@ export interface OpMacs {
 }
 
 export interface ConvertReport {
-  /** version: the ONNX opset or the TFLite schema version. preQuantized: a quantized TFLite model,
-   * whose own int8 parameters are kept (no calibration). */
+  /** version: the ONNX opset or the TFLite schema version. preQuantized: an int8 TFLite or QDQ ONNX
+   * model, whose own quantization is kept (no calibration). */
   source: { name: string; format: SourceFormat; bytes: number; version: number; preQuantized: boolean };
   precision: Precision;
   /** Node counts by source op type (ONNX op_type, TFLite builtin name). */
@@ -90,11 +90,15 @@ export function convert(bytes: Uint8Array, filename: string, opts: ConvertOption
   }
   const graph = importModel(bytes, filename);
   const src = summarizeSource(bytes, filename);
+  // The float passes run on everything except an already-int8 TFLite graph. For ONNX they also fold
+  // QDQ patterns (QuantizeLinear/DequantizeLinear, QLinearConv, ...) into int8 ops.
+  if (!(src.format === 'tflite' && isPreQuantized(graph))) optimize(graph);
   const preQuantized = isPreQuantized(graph);
   let quantization: QuantizeReport | undefined;
   if (preQuantized) {
-    // A quantized TFLite model: keep its scales and zero points; derive the kernels' integer
-    // parameters (multipliers, shifts, LUTs) from them, as TFLite Micro's Prepare does.
+    // A quantized model (int8 TFLite, or QDQ ONNX): keep its scales and zero points; derive the
+    // kernels' integer parameters (multipliers, shifts, LUTs) from them, as TFLite Micro's Prepare
+    // does.
     if (opts.precision !== 'int8') {
       throw new ConvertError(`${filename} is already quantized to int8; convert it with precision int8 (it needs no calibration)`);
     }
@@ -106,7 +110,6 @@ export function convert(bytes: Uint8Array, filename: string, opts: ConvertOption
     if (opts.precision === 'int8' && !(opts.calibration && opts.calibration.length > 0)) {
       throw new ConvertError('int8 conversion needs calibration samples (representative inputs) to choose activation scales');
     }
-    optimize(graph);
   }
   if (!preQuantized && opts.precision === 'int8') {
     quantization = quantize(graph, {

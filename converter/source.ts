@@ -38,7 +38,7 @@ export function importModel(bytes: Uint8Array, filename: string): Graph {
   return detectFormat(bytes, filename) === 'tflite' ? importTflite(bytes, filename) : importOnnx(bytes, filename);
 }
 
-/** True when the imported graph already computes in int8 (a quantized TFLite model). */
+/** True when the graph already computes in int8 (an int8 TFLite model, or a QDQ / QLinear ONNX one). */
 export function isPreQuantized(g: Graph): boolean {
   return g.nodes.some((n) => n.outputs.some((o) => g.tensors.get(o)?.dtype === 's8'));
 }

@@ -320,6 +320,63 @@ describe('mote with two inputs and two outputs (NAME=PATH, -o DIR)', () => {
   });
 });
 
+// ---- an ONNX QDQ model ---------------------------------------------------------------------------
+
+describe('mote on an ONNX QDQ model (already quantized)', () => {
+  const dir = tempDir('cli-qdq');
+  const onnxPath = join(dir, 'qdq.onnx');
+  let bytes: Uint8Array;
+
+  beforeAll(() => {
+    // x → QuantizeLinear → DequantizeLinear → MaxPool 2×2 → QuantizeLinear → DequantizeLinear → y:
+    // the form ONNX Runtime's quantize_static writes.
+    bytes = encodeOnnxModel({
+      graphName: 'qdq',
+      inputs: [{ name: 'x', dims: [1, 2, 4, 4] }],
+      outputs: [{ name: 'y', dims: [1, 2, 2, 2] }],
+      initializers: [
+        { name: 's', dims: [], data: new Float32Array([0.05]) },
+        { name: 'zp', dims: [], data: new Int8Array([3]) },
+      ],
+      nodes: [
+        { op: 'QuantizeLinear', name: 'q1', inputs: ['x', 's', 'zp'], outputs: ['xq'] },
+        { op: 'DequantizeLinear', name: 'dq1', inputs: ['xq', 's', 'zp'], outputs: ['xd'] },
+        { op: 'MaxPool', name: 'pool', inputs: ['xd'], outputs: ['p'], attrs: { kernel_shape: [2, 2], strides: [2, 2] } },
+        { op: 'QuantizeLinear', name: 'q2', inputs: ['p', 's', 'zp'], outputs: ['pq'] },
+        { op: 'DequantizeLinear', name: 'dq2', inputs: ['pq', 's', 'zp'], outputs: ['y'] },
+      ],
+    });
+    writeFileSync(onnxPath, bytes);
+  });
+
+  it('converts without calibration, keeps int8, and matches ONNX Runtime on the same QDQ model', async () => {
+    const blob = join(dir, 'qdq.mote');
+    const c = mote(['convert', onnxPath, '-o', blob, '--json']);
+    expect(c.status, c.stderr).toBe(0);
+    const report = JSON.parse(c.stdout);
+    expect(report.source.preQuantized).toBe(true);
+    expect(report.ops.max_pool2d).toBe(1);
+    const inspect = JSON.parse(mote(['inspect', blob, '--json']).stdout);
+    const pool = inspect.ops.find((o: { op: string }) => o.op === 'max_pool2d');
+    expect(inspect.tensors.find((t: { name: string }) => t.name === pool.outputs[0]).dtype).toBe('s8');
+
+    const n = 6;
+    const x = Float32Array.from({ length: n * 32 }, (_, i) => Math.sin(i * 0.37) * 5);
+    writeFileSync(join(dir, 'x.npy'), writeNpy(x, [n, 2, 4, 4]));
+    const r = mote(['run', blob, '--input', join(dir, 'x.npy'), '-o', join(dir, 'y.npy')]);
+    expect(r.status, r.stderr).toBe(0);
+    const y = readF32(join(dir, 'y.npy'));
+    expect(y.shape).toEqual([n, 2, 2, 2]);
+    for (let i = 0; i < n; i++) {
+      const ref = await ortRun(bytes, 'x', x.slice(i * 32, (i + 1) * 32), [1, 2, 4, 4]);
+      // Both compute on the same int8 grid: equal to float rounding.
+      expect(maxAbsDiff(y.data.subarray(i * 8, (i + 1) * 8), ref)).toBeLessThan(1e-6);
+    }
+    // Already quantized: f32 and calibration are refused.
+    expect(mote(['convert', onnxPath, '-o', blob, '--precision', 'f32']).status).toBe(2);
+  });
+});
+
 // ---- mnist-8 from ../shared ---------------------------------------------------------------------
 
 function readIdx(path: string): { dims: number[]; data: Uint8Array } {

@@ -18,7 +18,8 @@ export interface OnnxNodeSpec {
 export interface OnnxInitializer {
   name: string;
   dims: number[];
-  data: Float32Array | BigInt64Array;
+  /** The ONNX element type follows the array: FLOAT, UINT8, INT8, INT32 or INT64. */
+  data: Float32Array | Uint8Array | Int8Array | Int32Array | BigInt64Array;
 }
 
 export interface OnnxValueSpec {
@@ -59,12 +60,20 @@ function valueInfo(v: OnnxValueSpec) {
   };
 }
 
+function elemTypeOf(data: OnnxInitializer['data']): number {
+  const T = onnx.TensorProto.DataType;
+  if (data instanceof Float32Array) return T.FLOAT;
+  if (data instanceof Uint8Array) return T.UINT8;
+  if (data instanceof Int8Array) return T.INT8;
+  if (data instanceof Int32Array) return T.INT32;
+  return T.INT64;
+}
+
 function tensor(t: OnnxInitializer) {
-  const isInt64 = t.data instanceof BigInt64Array;
   return {
     name: t.name,
     dims: t.dims,
-    dataType: isInt64 ? onnx.TensorProto.DataType.INT64 : onnx.TensorProto.DataType.FLOAT,
+    dataType: elemTypeOf(t.data),
     rawData: new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength),
   };
 }
