@@ -23,6 +23,8 @@ import { validateGraph } from '../converter/ir/validate.js';
 import { optimize } from '../converter/passes/index.js';
 import { prepareInt8 } from '../converter/passes/quantize/index.js';
 import { runGraph } from '../converter/reference/interpreter.js';
+import { multiplyByQuantizedMultiplier } from '../converter/reference/fixedpoint.js';
+import { quantizeMultiplier } from '../converter/passes/quantize/index.js';
 import type { MoteTypedArray } from '../host/runtime.js';
 import { BUILDS, blobOf, freshRuntime } from './runtime-harness.js';
 import { haveShared, noticeIfNoShared, sharedPath } from './support/shared.js';
@@ -194,6 +196,45 @@ describe.skipIf(!haveShared)('pre-quantized ONNX ops vs ONNX node tests', () => 
           check(p, model.run(p.inputs as MoteTypedArray[]), `${c.name} (${build})`);
         });
       }
+    });
+  }
+});
+
+// The node tests' QLinearConv/QLinearMatMul weights have non-zero zero points (|w − w_zp| up to 255),
+// which TFLM's symmetric int8 kernels cannot hold, so Mote runs them on the float path (DQ → f32
+// op → Q) above. Would TFLM's fixed-point requantization (what the folded int8 path runs) also give
+// ONNX's bytes? Here: the exact integer accumulators Σ(a − a_zp)(b − b_zp), requantized with
+// quantizeMultiplier(a_s·b_s/y_s) and MultiplyByQuantizedMultiplier, against ONNX's outputs.
+describe.skipIf(!haveShared)('TFLM fixed-point requantization vs the ONNX QLinear node tests', () => {
+  const read = (dir: string, f: string) => tensorFromProto(onnx.TensorProto.decode(readFileSync(sharedPath(join('onnx_node', dir, 'test_data_set_0', `${f}.pb`)))), f);
+  const qlinear = dirs.filter((d) => /^test_qlinear(conv|matmul_.*_float32)$/.test(d));
+  for (const dir of qlinear) {
+    it(`${dir}: every output byte`, () => {
+      const [a, as, azp, b, bs, bzp, ys, yzp] = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => read(dir, `input_${i}`));
+      const num = (t: DecodedTensor) => Array.from(t.data as ArrayLike<number>, Number);
+      const [A, B] = [num(a), num(b)];
+      const [az, bz, yz] = [num(azp)[0], num(bzp)[0], num(yzp)[0]];
+      const accs: number[] = [];
+      if (dir === 'test_qlinearconv') {
+        expect(B.length, 'this test is a 1x1 single-channel conv').toBe(1);
+        for (const v of A) accs.push((v - az) * (B[0] - bz));
+      } else {
+        const [k, n] = b.shape.slice(-2);
+        const m = a.shape[a.shape.length - 2];
+        const batches = A.length / (m * k);
+        for (let t = 0; t < batches; t++)
+          for (let i = 0; i < m; i++)
+            for (let j = 0; j < n; j++) {
+              let acc = 0;
+              for (let x = 0; x < k; x++) acc += (A[(t * m + i) * k + x] - az) * (B[(b.shape.length > 2 ? t * k * n : 0) + x * n + j] - bz);
+              accs.push(acc);
+            }
+      }
+      const { multiplier, shift } = quantizeMultiplier((num(as)[0] * num(bs)[0]) / num(ys)[0]);
+      const [lo, hi] = a.dtype === 'u8' ? [0, 255] : [-128, 127];
+      const expected = num(read(dir, 'output_0'));
+      const got = accs.map((acc) => Math.min(hi, Math.max(lo, multiplyByQuantizedMultiplier(acc, multiplier, shift) + yz)));
+      expect(got).toEqual(expected);
     });
   }
 });
