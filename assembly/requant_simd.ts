@@ -9,10 +9,12 @@
 //     round-half-away-from-zero is trunc(t + copysign(0.5, t)), exact because t carries at most
 //     32 significant bits.
 
-@inline function srdhmHalf(p: v128): v128 {
-  // p = a*b (i64 lanes). q = p + (p >= 0 ? 2^30 : 1 - 2^30); result = trunc(q / 2^31).
-  const q = i64x2.add(p, i64x2.add(i64x2.splat(1 << 30), v128.and(i64x2.shr_s(p, 63), i64x2.splat(1 - (<i64>1 << 31)))));
-  return i64x2.shr_s(i64x2.add(q, v128.and(i64x2.shr_s(q, 63), i64x2.splat(0x7fffffff))), 31);
+// p = a*b (i64 lanes), neg = all-ones where p < 0. q = p + (p >= 0 ? 2^30 : 1 - 2^30) has p's
+// sign; trunc(q / 2^31) = (q + (q < 0 ? 2^31 - 1 : 0)) >> 31, and only the low 32 bits are kept, so
+// a logical shift serves (x64 SIMD has no 64-bit arithmetic shift).
+@inline function srdhmHalf(p: v128, neg: v128): v128 {
+  const q = i64x2.add(p, i64x2.add(i64x2.splat(1 << 30), v128.and(neg, i64x2.splat(1 - (<i64>1 << 31)))));
+  return i64x2.shr_u(i64x2.add(q, v128.and(neg, i64x2.splat(0x7fffffff))), 31);
 }
 
 @inline function roundHalfAway(t: v128): v128 {
@@ -27,8 +29,10 @@
   // 2^left as f32 bits ((127 + left) << 23), converted exactly to i32 (left <= 30).
   const pow = i32x4.trunc_sat_f32x4_s(i32x4.shl(i32x4.add(left, i32x4.splat(127)), 23));
   const x = i32x4.mul(acc, pow);
-  const lo64 = srdhmHalf(i64x2.extmul_low_i32x4_s(x, mult));
-  const hi64 = srdhmHalf(i64x2.extmul_high_i32x4_s(x, mult));
+  // x*mult < 0 exactly when x < 0 and mult > 0 (multipliers are >= 0).
+  const neg = v128.and(i32x4.lt_s(x, zero), i32x4.gt_s(mult, zero));
+  const lo64 = srdhmHalf(i64x2.extmul_low_i32x4_s(x, mult), i64x2.extend_low_i32x4_s(neg));
+  const hi64 = srdhmHalf(i64x2.extmul_high_i32x4_s(x, mult), i64x2.extend_high_i32x4_s(neg));
   const r = i32x4.shuffle(lo64, hi64, 0, 2, 4, 6);
   // 2^-right as f64 bits ((1023 - right) << 52), per 64-bit lane.
   const e = i32x4.sub(i32x4.splat(1023), right);

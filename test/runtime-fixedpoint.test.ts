@@ -1,7 +1,8 @@
 // The runtime's fixed-point helpers (assembly/fixedpoint.ts), compiled with the flags of each build,
 // against the TypeScript reference (converter/reference/fixedpoint.ts) on edge values and seeded
 // random inputs: SaturatingRoundingDoublingHighMul, RoundingDivideByPOT,
-// MultiplyByQuantizedMultiplier, exp_on_negative_values (Q5.26) and GetReciprocal (Q12.19).
+// MultiplyByQuantizedMultiplier, exp_on_negative_values (Q5.26) and GetReciprocal (Q12.19); and the
+// SIMD build's four-lane requantization (assembly/requant_simd.ts) against the same reference.
 import { describe, expect, it, beforeAll } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,9 @@ type Probe = {
   probe_exp(a: number): number;
   probe_reciprocal(x: number, d: number): number;
   probe_bits_over_unit(): number;
+  probe_lanes_ptr(): number;
+  probe_requant4(): number;
+  memory: WebAssembly.Memory;
 };
 
 const FLAGS = {
@@ -84,6 +88,31 @@ describe.each(Object.keys(FLAGS) as (keyof typeof FLAGS)[])('fixed point (%s fla
       const want = getReciprocal(x, 12);
       expect(p.probe_reciprocal(x, 12), `1/${x}`).toBe(want.reciprocal);
       expect(p.probe_bits_over_unit()).toBe(want.numBitsOverUnit);
+    }
+  });
+});
+
+describe('SIMD requantization (requant4Simd) vs MultiplyByQuantizedMultiplier', () => {
+  it('matches on edges and 40000 random lanes (multiplier >= 0, shift in [-31, 30])', () => {
+    const p = probes.simd!;
+    const r = rng(99);
+    const lanes = new Int32Array(p.memory.buffer, p.probe_lanes_ptr(), 16);
+    const check = (acc: number[], mult: number[], shift: number[]) => {
+      lanes.set(acc, 0);
+      lanes.set(mult, 4);
+      lanes.set(shift, 8);
+      expect(p.probe_requant4()).toBe(1);
+      for (let j = 0; j < 4; j++) {
+        expect(lanes[12 + j], `mbqm(${acc[j]}, ${mult[j]}, ${shift[j]})`).toBe(multiplyByQuantizedMultiplier(acc[j], mult[j], shift[j]));
+      }
+    };
+    const mults = [0, 1, 1 << 30, 1518500250, 2147483647];
+    for (const x of EDGES) for (const m of mults) for (const sh of [-31, -17, -1, 0, 1, 7, 30]) check([x, -x | 0, x >> 3, ~x], [m, m, m, m], [sh, sh, sh, sh]);
+    for (let i = 0; i < 10000; i++) {
+      const acc = [0, 0, 0, 0].map(() => (r() < 0.5 ? randInt(r, -2147483648, 2147483647) : randInt(r, -100000, 100000)));
+      const mult = [0, 0, 0, 0].map(() => randInt(r, 0, 2147483647));
+      const shift = [0, 0, 0, 0].map(() => randInt(r, -31, 30));
+      check(acc, mult, shift);
     }
   });
 });

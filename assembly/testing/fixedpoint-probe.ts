@@ -1,6 +1,7 @@
 // Test-only entry point (not part of the runtime builds): exports the fixed-point helpers so
 // test/runtime-fixedpoint.test.ts can compare them with the TypeScript reference directly.
 import { srdhm, rdbpot, mbqm, expOnNegativeValues, reciprocal, reciprocalBitsOverUnit } from '../fixedpoint';
+import { requant4Simd } from '../requant_simd';
 
 export function probe_srdhm(a: i32, b: i32): i32 {
   return srdhm(a, b);
@@ -19,4 +20,19 @@ export function probe_reciprocal(x: i32, digits: i32): i32 {
 }
 export function probe_bits_over_unit(): i32 {
   return reciprocalBitsOverUnit();
+}
+
+// SIMD requantization (SIMD flags only): lanes read from / written to this buffer as
+// acc[4], mult[4], shift[4] -> out[4] (i32), unclamped (zero point 0, full i32 bounds).
+const lanes: usize = memory.data(64, 16);
+export function probe_lanes_ptr(): usize {
+  return lanes;
+}
+export function probe_requant4(): i32 {
+  if (ASC_FEATURE_SIMD) {
+    const r = requant4Simd(v128.load(lanes), v128.load(lanes, 16), v128.load(lanes, 32), 0, i32.MIN_VALUE, i32.MAX_VALUE);
+    v128.store(lanes, r, 48);
+    return 1;
+  }
+  return 0;
 }
