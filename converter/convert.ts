@@ -24,6 +24,8 @@ export interface ConvertOptions {
   percentile?: number;
   /** Calibration progress: samples done of total. */
   onProgress?(done: number, total: number): void;
+  /** int8 only: names of nodes (after the float passes) to leave in float32. */
+  keepFloat?: string[];
 }
 
 export interface OpMacs {
@@ -117,6 +119,7 @@ export function convert(bytes: Uint8Array, filename: string, opts: ConvertOption
       method: opts.calibrationMethod ?? 'minmax',
       percentile: opts.percentile,
       onProgress: opts.onProgress,
+      keepFloat: opts.keepFloat,
     });
   }
   const plan = planMemory(graph);

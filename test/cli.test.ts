@@ -137,6 +137,23 @@ describe('mote convert / run / inspect on a demo-trained CNN', () => {
     }
   });
 
+  it('int8 --keep-float leaves the named node in float32 and the blob still runs', () => {
+    const blob = join(dir, 'cnn.keep.mote');
+    const c = mote(['convert', onnxPath, '-o', blob, '--calibration', calibDir, '--keep-float', 'fc', '--json']);
+    expect(c.status, c.stderr).toBe(0);
+    const report = JSON.parse(c.stdout);
+    expect(report.keptFloat.map((k: { name: string }) => k.name)).toEqual(['fc']);
+    const inspect = JSON.parse(mote(['inspect', blob, '--json']).stdout);
+    const fc = inspect.ops.find((o: { name: string }) => o.name === 'fc');
+    expect(inspect.tensors.find((t: { name: string }) => t.name === fc.inputs[1]).dtype).toBe('f32');
+    const r = mote(['run', blob, '--input', testPath, '-o', join(dir, 'ykeep.npy')]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(readF32(join(dir, 'ykeep.npy')).shape).toEqual([test.count, CLASSES]);
+    const bad = mote(['convert', onnxPath, '-o', blob, '--calibration', calibDir, '--keep-float', 'no_such_node']);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/no_such_node/);
+  });
+
   it('inspect --json: arena within 1.05× of the lower bound, conv/fc MACs by the closed form', () => {
     const r = mote(['inspect', join(dir, 'cnn.f32.mote'), '--json']);
     expect(r.status, r.stderr).toBe(0);

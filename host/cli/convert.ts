@@ -16,6 +16,7 @@ export interface ConvertCliOptions {
   calibration?: string[];
   calibrationMethod: string;
   percentile?: string;
+  keepFloat?: string[];
   json?: boolean;
 }
 
@@ -34,7 +35,7 @@ export function formatConvertReport(r: ConvertReport, out: string): string {
   for (const io of r.inputs) lines.push(`  input       ${io.name}: ${io.dtype}[${io.shape.join(', ')}]`);
   for (const io of r.outputs) lines.push(`  output      ${io.name}: ${io.dtype}[${io.shape.join(', ')}]`);
   if (r.precision === 'int8') {
-    lines.push(`  kept f32    ${r.keptFloat.length === 0 ? 'none' : r.keptFloat.map((k) => `${k.name} (${k.op})`).join(', ')}`);
+    lines.push(`  kept f32    ${r.keptFloat.length === 0 ? 'none' : r.keptFloat.map((k) => `${k.name} (${k.op}${k.reason ? `: ${k.reason}` : ''})`).join(', ')}`);
   }
   return lines.join('\n');
 }
@@ -56,6 +57,7 @@ export async function convertCommand(model: string, opts: ConvertCliOptions): Pr
   if (precision === 'f32' && calibrationArgs.length > 0) {
     throw new CliError('--calibration is only used with --precision int8', EXIT_USAGE);
   }
+  if (opts.keepFloat && precision !== 'int8') throw new CliError('--keep-float is only used with --precision int8', EXIT_USAGE);
 
   const bytesIn = readInput(model, 'model');
   const name = basename(model);
@@ -100,6 +102,7 @@ export async function convertCommand(model: string, opts: ConvertCliOptions): Pr
       calibration,
       calibrationMethod: method,
       percentile,
+      keepFloat: opts.keepFloat,
       onProgress: bar
         ? (done, total) => {
             if (!started) {
@@ -143,6 +146,10 @@ export function registerConvert(program: Command): void {
     )
     .option('--calibration-method <m>', 'minmax or percentile', 'minmax')
     .option('--percentile <p>', 'percentile for --calibration-method percentile (e.g. 99.99)')
+    .option('--keep-float <node>', 'leave this node in float32 in an int8 conversion (repeatable; names as `mote inspect` shows)', (v: string, prev: string[] = []) => [
+      ...prev,
+      v,
+    ])
     .option('--json', 'print the conversion report as JSON')
     .action((model: string, opts: ConvertCliOptions) => convertCommand(model, opts));
 }
