@@ -346,3 +346,113 @@ for (const unsigned of [false, true]) {
     }
   });
 }
+
+// ---- mixed precision, round trips and refusals -------------------------------------------------
+
+describe('QDQ patterns that do not fold into one int8 op', () => {
+  const rand = mulberry32(11);
+  const xs = Array.from({ length: 6 }, () => Float32Array.from({ length: 2 * 6 }, () => rand() * 4 - 2));
+  const scalar = (name: string, v: number) => tensor(name, FLOAT, [], new Float32Array([v]));
+  const zp8 = (name: string, v: number) => tensor(name, INT8, [], new Int8Array([v]));
+
+  it('an op Mote does not fold (Softmax) stays float between explicit dequantize/quantize; outputs track ONNX Runtime', async () => {
+    // x → Q → DQ → Gemm(int8 weights) → Q → DQ → Softmax → y (float), plus the int8 Gemm output.
+    const w = Int8Array.from({ length: 4 * 6 }, () => Math.round(rand() * 254 - 127));
+    const wScale = Float32Array.from({ length: 4 }, () => 0.01 + rand() * 0.01);
+    const yScale = 0.05;
+    const bytes = modelBytes(
+      [
+        node('QuantizeLinear', ['x', 'xs', 'xz'], ['xq']),
+        node('DequantizeLinear', ['xq', 'xs', 'xz'], ['xd']),
+        node('DequantizeLinear', ['w', 'ws', 'wz'], ['wd'], { axis: 0 }),
+        node('Gemm', ['xd', 'wd'], ['g'], { transB: 1 }),
+        node('QuantizeLinear', ['g', 'gs', 'gz'], ['gq']),
+        node('DequantizeLinear', ['gq', 'gs', 'gz'], ['gd']),
+        node('Softmax', ['gd'], ['y'], { axis: 1 }),
+      ],
+      [
+        scalar('xs', 4 / 255), zp8('xz', 0), tensor('w', INT8, [4, 6], w), tensor('ws', FLOAT, [4], wScale),
+        tensor('wz', INT8, [4], new Int8Array(4)), scalar('gs', yScale), zp8('gz', 3),
+      ],
+      [valueInfo('x', FLOAT, [2, 6])],
+      [valueInfo('y', FLOAT, [2, 4]), valueInfo('gq', INT8, [2, 4])],
+    );
+    const g = importOnnx(bytes, 'mixed.onnx');
+    optimize(g);
+    prepareInt8(g);
+    validateGraph(g);
+    const byOp = (op: string) => g.nodes.filter((n) => n.op === op);
+    expect(byOp('fully_connected').map((n) => g.tensor(n.outputs[0]).dtype)).toEqual(['s8']);
+    const softmax = byOp('softmax');
+    expect(softmax.length).toBe(1);
+    expect(g.tensor(softmax[0].outputs[0]).dtype).toBe('f32');
+    expect(g.producer(softmax[0].inputs[0])?.op).toBe('dequantize');
+    const session = await ort.InferenceSession.create(bytes);
+    const model = (await freshRuntime('simd')).load(blobOf(g));
+    for (const x of xs) {
+      const out = await session.run({ x: new ort.Tensor('float32', x, [2, 6]) });
+      const [y, gq] = runGraph(g, [x]);
+      const e = out.gq.data as Int8Array;
+      (gq as Int8Array).forEach((v, i) => expect(Math.abs(v - e[i]), `gq[${i}]`).toBeLessThanOrEqual(1));
+      // softmax moves each output by at most 0.5 · max|Δinput| (its Jacobian rows sum to ≤ 0.5 in
+      // absolute value), and the inputs differ by at most one step of the int8 Gemm output.
+      const ey = out.y.data as Float32Array;
+      (y as Float32Array).forEach((v, i) => expect(Math.abs(v - ey[i]), `y[${i}]`).toBeLessThanOrEqual(0.5 * yScale + 1e-6));
+      const [wy, wgq] = model.run([x]);
+      expect(Array.from(wgq as Int8Array)).toEqual(Array.from(gq as Int8Array));
+      // The runtime's f32 softmax is not bit-identical with the reference's (exp); it is close.
+      (wy as Float32Array).forEach((v, i) => expect(Math.abs(v - (y as Float32Array)[i]), `wasm y[${i}]`).toBeLessThanOrEqual(1e-6));
+    }
+  });
+
+  it('DequantizeLinear → QuantizeLinear with new parameters becomes one requantize', async () => {
+    const bytes = modelBytes(
+      [
+        node('QuantizeLinear', ['x', 's1', 'z1'], ['q1']),
+        node('DequantizeLinear', ['q1', 's1', 'z1'], ['d1']),
+        node('QuantizeLinear', ['d1', 's2', 'z2'], ['y']),
+      ],
+      [scalar('s1', 0.02), zp8('z1', -5), scalar('s2', 0.035), zp8('z2', 17)],
+      [valueInfo('x', FLOAT, [2, 6])],
+      [valueInfo('y', INT8, [2, 6])],
+    );
+    const g = importOnnx(bytes, 'requant.onnx');
+    optimize(g);
+    prepareInt8(g);
+    expect(g.nodes.map((n) => n.op)).toEqual(['quantize', 'requantize']);
+    const session = await ort.InferenceSession.create(bytes);
+    for (const x of xs) {
+      const e = (await session.run({ x: new ort.Tensor('float32', x, [2, 6]) })).y.data as Int8Array;
+      const [y] = runGraph(g, [x]);
+      (y as Int8Array).forEach((v, i) => expect(Math.abs(v - e[i]), `y[${i}]`).toBeLessThanOrEqual(1));
+    }
+  });
+
+  it('refuses what it cannot compute, naming the node and the problem', () => {
+    const conv = (constW: boolean) =>
+      modelBytes(
+        [node('QLinearConv', ['x', 'xs', 'xz', 'w', 'ws', 'wz', 'ys', 'yz'], ['y'])],
+        [scalar('xs', 0.1), zp8('xz', 0), scalar('ws', 0.1), zp8('wz', 0), scalar('ys', 0.1), zp8('yz', 0),
+          ...(constW ? [tensor('w', INT8, [1, 1, 1, 1], new Int8Array([3]))] : [])],
+        [valueInfo('x', INT8, [1, 1, 2, 2]), ...(constW ? [] : [valueInfo('w', INT8, [1, 1, 1, 1])])],
+        [valueInfo('y', INT8, [1, 1, 2, 2])],
+      );
+    expect(() => importOnnx(conv(false), 'm.onnx')).toThrow(/non-constant weights \('w'\).*QLinearConv.*node 'y'/);
+    const dq = modelBytes(
+      [node('DequantizeLinear', ['x', 's'], ['y'])],
+      [],
+      [valueInfo('x', INT8, [4]), valueInfo('s', FLOAT, [])],
+      [valueInfo('y', FLOAT, [4])],
+    );
+    expect(() => importOnnx(dq, 'm.onnx')).toThrow(/non-constant x scale \('s'\).*DequantizeLinear/);
+    const q16 = modelBytes(
+      [node('QuantizeLinear', ['x', 's', 'z'], ['y'])],
+      [scalar('s', 0.5), tensor('z', 5, [], new Int16Array([0]) as never)],
+      [valueInfo('x', FLOAT, [4])],
+      [valueInfo('y', 5, [4])],
+    );
+    expect(() => importOnnx(q16, 'm.onnx')).toThrow(/int16 QuantizeLinear output.*node 'y'/);
+    // The valid form of the first model imports.
+    expect(() => importOnnx(conv(true), 'm.onnx')).not.toThrow();
+  });
+});
