@@ -456,3 +456,88 @@ describe('QDQ patterns that do not fold into one int8 op', () => {
     expect(() => importOnnx(conv(true), 'm.onnx')).not.toThrow();
   });
 });
+
+// ---- QOperator form: QLinearConv / QLinearMatMul with symmetric int8 weights ----------------------
+
+describe('QLinearConv / QLinearMatMul with symmetric int8 weights fold to int8 conv2d / fully_connected', () => {
+  const rand = mulberry32(23);
+  const scalar = (name: string, v: number) => tensor(name, FLOAT, [], new Float32Array([v]));
+
+  for (const unsigned of [false, true]) {
+    const kind = unsigned ? 'uint8' : 'int8';
+    const aType = unsigned ? UINT8 : INT8;
+    const zp = (name: string, v: number) => (unsigned ? tensor(name, UINT8, [], new Uint8Array([v])) : tensor(name, INT8, [], new Int8Array([v])));
+    const act = (n: number) => (unsigned ? Uint8Array.from({ length: n }, () => Math.floor(rand() * 256)) : Int8Array.from({ length: n }, () => Math.floor(rand() * 256) - 128));
+    const toMote = (x: Int8Array | Uint8Array) => (unsigned ? Int8Array.from(x, (v) => v - 128) : (x as Int8Array));
+    const fromMote = (y: Int8Array) => (unsigned ? Uint8Array.from(y, (v) => v + 128) : y);
+
+    it(`QLinearConv (${kind} activations, per-channel weights, int32 bias, stride 2, pads) vs ONNX Runtime`, async () => {
+      const [o, c, k] = [6, 4, 3];
+      const w = Int8Array.from({ length: o * c * k * k }, () => Math.round(rand() * 254 - 127));
+      const ws = Float32Array.from({ length: o }, () => 0.002 + rand() * 0.004);
+      const xs = 0.05;
+      const bias = Int32Array.from({ length: o }, () => Math.round((rand() * 2 - 1) * 3000));
+      const bytes = modelBytes(
+        [node('QLinearConv', ['x', 'xs', 'xz', 'w', 'ws', 'wz', 'ys', 'yz', 'b'], ['y'], { pads: [1, 1, 1, 1], strides: [2, 2] })],
+        [scalar('xs', xs), zp('xz', unsigned ? 131 : 3), tensor('w', INT8, [o, c, k, k], w), tensor('ws', FLOAT, [o], ws),
+          tensor('wz', INT8, [o], new Int8Array(o)), scalar('ys', 0.09), zp('yz', unsigned ? 120 : -7), tensor('b', INT32, [o], bias)],
+        [valueInfo('x', aType, [1, c, 9, 9])],
+        [valueInfo('y', aType, [1, o, 5, 5])],
+      );
+      const g = importOnnx(bytes, 'qlinearconv.onnx');
+      optimize(g);
+      prepareInt8(g);
+      validateGraph(g);
+      const conv = g.nodes.filter((n) => n.op === 'conv2d');
+      expect(conv.length).toBe(1);
+      expect([g.tensor(conv[0].inputs[0]).dtype, g.tensor(conv[0].inputs[1]).dtype, g.tensor(conv[0].inputs[2]).dtype, g.tensor(conv[0].outputs[0]).dtype]).toEqual(['s8', 's8', 's32', 's8']);
+      // The bias is the model's int32 bias, not a re-quantized float.
+      expect(Array.from(g.tensor(conv[0].inputs[2]).data as Int32Array)).toEqual(Array.from(bias));
+      expect(g.nodes.some((n) => n.op === 'quantize' || n.op === 'dequantize')).toBe(false);
+      const session = await ort.InferenceSession.create(bytes);
+      const model = (await freshRuntime('scalar')).load(blobOf(g));
+      const hist = new Map<number, number>();
+      for (let s = 0; s < 4; s++) {
+        const x = act(c * 81);
+        const e = (await session.run({ x: new ort.Tensor(unsigned ? 'uint8' : 'int8', x, [1, c, 9, 9]) })).y.data as Int8Array | Uint8Array;
+        const [ref] = runGraph(g, [toMote(x)]);
+        expect(Array.from(model.run([toMote(x)])[0] as Int8Array)).toEqual(Array.from(ref as Int8Array));
+        fromMote(ref as Int8Array).forEach((v, i) => hist.set(v - e[i], (hist.get(v - e[i]) ?? 0) + 1));
+      }
+      console.log(`[onnx-qdq] QLinearConv ${kind}: Mote − ORT: ${[...hist].sort((a, b) => a[0] - b[0]).map(([d, n]) => `${d}: ${n}`).join(', ')}`);
+      expect(Math.max(...[...hist.keys()].map(Math.abs))).toBeLessThanOrEqual(1);
+    });
+
+    it(`QLinearMatMul (${kind} activations, constant per-column int8 b) vs ONNX Runtime`, async () => {
+      const [m, kk, n] = [3, 16, 5];
+      const b = Int8Array.from({ length: kk * n }, () => Math.round(rand() * 254 - 127));
+      const bs = Float32Array.from({ length: n }, () => 0.003 + rand() * 0.003);
+      const bytes = modelBytes(
+        [node('QLinearMatMul', ['a', 'as', 'az', 'b', 'bs', 'bz', 'ys', 'yz'], ['y'])],
+        [scalar('as', 0.04), zp('az', unsigned ? 125 : -2), tensor('b', INT8, [kk, n], b), tensor('bs', FLOAT, [n], bs),
+          tensor('bz', INT8, [n], new Int8Array(n)), scalar('ys', 0.07), zp('yz', unsigned ? 128 : 0)],
+        [valueInfo('a', aType, [m, kk])],
+        [valueInfo('y', aType, [m, n])],
+      );
+      // ORT's QLinearMatMul takes per-column b scales only from opset 21 on; Mote reads either.
+      const model21 = onnx.ModelProto.decode(bytes);
+      model21.opsetImport = [{ domain: '', version: 21 }];
+      const bytes21 = onnx.ModelProto.encode(model21).finish();
+      const g = importOnnx(bytes21, 'qlinearmatmul.onnx');
+      optimize(g);
+      prepareInt8(g);
+      validateGraph(g);
+      expect(g.nodes.map((x) => `${x.op}:${g.tensor(x.outputs[0]).dtype}`)).toEqual(['fully_connected:s8']);
+      const session = await ort.InferenceSession.create(bytes21);
+      const hist = new Map<number, number>();
+      for (let s = 0; s < 6; s++) {
+        const a = act(m * kk);
+        const e = (await session.run({ a: new ort.Tensor(unsigned ? 'uint8' : 'int8', a, [m, kk]) })).y.data as Int8Array | Uint8Array;
+        const [ref] = runGraph(g, [toMote(a)]);
+        fromMote(ref as Int8Array).forEach((v, i) => hist.set(v - e[i], (hist.get(v - e[i]) ?? 0) + 1));
+      }
+      console.log(`[onnx-qdq] QLinearMatMul ${kind}: Mote − ORT: ${[...hist].sort((a, b) => a[0] - b[0]).map(([d, n]) => `${d}: ${n}`).join(', ')}`);
+      expect(Math.max(...[...hist.keys()].map(Math.abs))).toBeLessThanOrEqual(1);
+    });
+  }
+});
