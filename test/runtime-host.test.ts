@@ -6,7 +6,8 @@ import * as F from '../format/format.js';
 import { runGraph } from '../converter/reference/interpreter.js';
 import { MoteError, MoteRuntime, errorName, type MoteTypedArray } from '../host/runtime.js';
 import { BUILDS, blobOf, ensureWasmBuilt, freshRuntime, randF32, randS8, rng } from './runtime-harness.js';
-import { floatModel, int8Model } from './runtime-models.js';
+import { elementwiseModel, floatModel, int8Model } from './runtime-models.js';
+import { readBlob } from '../host/blob-reader.js';
 import type { Graph } from '../converter/ir/graph.js';
 
 beforeAll(async () => {
@@ -70,7 +71,11 @@ describe('host/runtime.ts', () => {
     expect(errorName(F.ERR_BAD_OP)).toBe('ERR_BAD_OP');
   });
 
-  for (const [name, make] of [['float', floatModel], ['int8', int8Model]] as const) {
+  it('the elementwise model really runs ops in place (so the next test covers aliasing)', () => {
+    expect(readBlob(blobOf(elementwiseModel())).ops.filter((o) => o.inPlace).length).toBeGreaterThanOrEqual(2);
+  });
+
+  for (const [name, make] of [['float', floatModel], ['int8', int8Model], ['elementwise', elementwiseModel]] as const) {
     it(`${name} model: both builds match the reference interpreter; runInto == run`, async () => {
       const g = make();
       const blob = blobOf(g);

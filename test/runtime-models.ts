@@ -87,3 +87,18 @@ export function int8Model(): Graph {
   inferShapes(g);
   return g;
 }
+
+/** f32 elementwise chain the planner runs in place: sigmoid -> mul (b broadcast) -> clamp -> sub (a - t). */
+export function elementwiseModel(): Graph {
+  const g = new Graph();
+  g.meta.sourceName = 'elementwise-test';
+  g.inputs.push(tensor(g, { name: 'a', dtype: 'f32', shape: [2, 3, 4] }), tensor(g, { name: 'b', dtype: 'f32', shape: [4] }));
+  for (const n of ['s', 'm', 'c', 'd']) tensor(g, { name: n, dtype: 'f32' });
+  node(g, { op: 'sigmoid', name: 'sig', inputs: ['a'], outputs: ['s'] });
+  node(g, { op: 'mul', name: 'mul', inputs: ['s', 'b'], outputs: ['m'] });
+  node(g, { op: 'clamp', name: 'clamp', inputs: ['m'], outputs: ['c'], attrs: { min: -0.25, max: 0.5 } });
+  node(g, { op: 'sub', name: 'sub', inputs: ['b', 'c'], outputs: ['d'] });
+  g.outputs.push('d');
+  inferShapes(g);
+  return g;
+}
