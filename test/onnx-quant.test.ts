@@ -54,13 +54,14 @@ function freeze(bytes: Uint8Array, inputPbs: string[], keep: number[]): Uint8Arr
   const model = onnx.ModelProto.decode(bytes);
   const graph = model.graph!;
   const inputs = graph.input ?? [];
-  graph.initializer = [...(graph.initializer ?? [])];
+  const initializers = [...(graph.initializer ?? [])];
   inputs.forEach((vi, i) => {
     if (keep.includes(i)) return;
     const t = onnx.TensorProto.decode(readFileSync(inputPbs[i]));
     t.name = vi.name ?? '';
-    graph.initializer.push(t);
+    initializers.push(t);
   });
+  graph.initializer = initializers;
   graph.input = inputs.filter((_, i) => keep.includes(i));
   return onnx.ModelProto.encode(model).finish();
 }
