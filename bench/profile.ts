@@ -99,7 +99,7 @@ export async function profileMote(g: Graph, builds: MoteBuild[], budgetMs: numbe
 
 /** The profile as a table sorted by SIMD time, with GMAC/s and the share of the summed time. */
 export function profileTable(rows: OpProfile[], peak: { simdGmacs: number; scalarGmacs: number }): string {
-  const total = (b: MoteBuild) => rows.reduce((s, r) => s + (r.us[b] ?? 0), 0);
+  const total = (b: MoteBuild) => (rows.some((r) => r.us[b] !== undefined) ? rows.reduce((s, r) => s + (r.us[b] ?? 0), 0) : undefined);
   const tSimd = total('simd');
   const tScalar = total('scalar');
   const sorted = [...rows].sort((a, b) => (b.us.simd ?? 0) - (a.us.simd ?? 0));
