@@ -44,6 +44,8 @@ export interface CaseResult {
   engines: EngineResult[];
   /** median(Mote build) ÷ median(peer), keyed "mote-simd/tflite-simd" etc. */
   ratios: Record<string, number>;
+  /** The same on p10 latencies: less sensitive to other load on the machine. */
+  ratiosP10: Record<string, number>;
   mote: MoteFacts;
 }
 

@@ -144,15 +144,19 @@ async function benchCase(c: BenchCase, engines: Engine[], quick: boolean): Promi
   }
 
   const ratios: Record<string, number> = {};
-  const median = (id: string) => (results.get(id)?.timing as Timing | undefined)?.medianMs;
+  const ratiosP10: Record<string, number> = {};
+  const timing = (id: string) => results.get(id)?.timing as Timing | undefined;
   for (const m of ['mote-simd', 'mote-scalar']) {
-    const mm = median(m);
-    if (mm === undefined) continue;
+    const mt = timing(m);
+    if (mt === undefined) continue;
     for (const p of ['tflite-simd', 'tflite-nosimd', 'ort-web', 'ort-node']) {
-      const pm = median(p);
-      if (pm !== undefined) ratios[`${m}/${p}`] = mm / pm;
+      const pt = timing(p);
+      if (pt === undefined) continue;
+      ratios[`${m}/${p}`] = mt.medianMs / pt.medianMs;
+      ratiosP10[`${m}/${p}`] = mt.p10Ms / pt.p10Ms;
     }
   }
+  const median = (id: string) => timing(id)?.medianMs;
 
   if (!(conv instanceof Error)) {
     mote.loadMs = {};
@@ -170,7 +174,7 @@ async function benchCase(c: BenchCase, engines: Engine[], quick: boolean): Promi
     }
   }
   for (const p of prepared.values()) await p.dispose();
-  return { id: c.id, title: c.title, group: c.group, macs, notes: c.notes, engines: engines.map((e) => results.get(e.id)!), ratios, mote };
+  return { id: c.id, title: c.title, group: c.group, macs, notes: c.notes, engines: engines.map((e) => results.get(e.id)!), ratios, ratiosP10, mote };
 }
 
 const METHOD =
