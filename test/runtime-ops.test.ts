@@ -1,7 +1,7 @@
 // Every runtime kernel, on both WASM builds, against the plain-TS reference interpreter: one-op IR
 // graphs with random shapes are planned and emitted by the real converter, run on the SIMD and the
 // scalar runtime, and compared with runGraph (f32: 1e-5 relative; s8: exact, TFLite Micro
-// arithmetic). s8 outputs of the two builds must also be byte-identical. Channel counts straddle
+// arithmetic). The two builds' outputs must also be byte-identical (s8 and f32). Channel counts straddle
 // the SIMD tiles (8 and 16 lanes) at tile-1, tile and tile+1.
 import { describe, expect, it, beforeAll } from 'vitest';
 import type { Activation, Int8Params, Node, OpName, TensorData } from '../converter/ir/graph.js';
@@ -50,7 +50,9 @@ async function check(c: Case, r: () => number): Promise<void> {
       expect(mism, `${where}: first mismatch`).toBe('');
     }
   }
-  if (c.out.dtype === 's8') expect(Buffer.from(got[0].buffer).equals(Buffer.from(got[1].buffer)), `${c.label}: simd == scalar`).toBe(true);
+  // s8 must be bit-identical across builds; f32 is too, because every f32 kernel (SIMD or not)
+  // sums each output in the same order.
+  expect(Buffer.from(got[0].buffer).equals(Buffer.from(got[1].buffer)), `${c.label}: simd == scalar, byte for byte`).toBe(true);
 }
 
 function firstMismatch(got: TensorData, want: TensorData, tol: (ref: number) => number): string {
@@ -166,6 +168,14 @@ function f32Cases(r: () => number): Case[] {
       });
     }
   }
+  // x's last dim need not be K: x is read as [numel/K, K].
+  cases.push({
+    label: 'fully_connected f32 x[2,3,4] read as [2,12]',
+    op: 'fully_connected',
+    inputs: [{ dtype: 'f32', shape: [2, 3, 4] }, { dtype: 'f32', shape: [5, 12], data: randF32(r, 60) }, null],
+    out: { dtype: 'f32' },
+    attrs: {},
+  });
   for (const op of ['add', 'sub', 'mul', 'div'] as const) {
     for (let i = 0; i < 4; i++) {
       const [a, b] = broadcastPair(r);

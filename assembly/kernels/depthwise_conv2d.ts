@@ -20,7 +20,34 @@ export function depthwise_conv2d_f32(op: usize): void {
   for (let n = 0; n < N; n++) {
     for (let oy = 0; oy < OH; oy++) {
       for (let ox = 0; ox < OW; ox++) {
-        for (let oc = 0; oc < OC; oc++) {
+        let oc0 = 0;
+        if (ASC_FEATURE_SIMD) {
+          // Four channels per lane group (M == 1); each lane sums its taps in the scalar order,
+          // so both builds give identical f32 results.
+          if (M == 1) {
+            const vlo = f32x4.splat(lo), vhi = f32x4.splat(hi);
+            for (; oc0 + 4 <= OC; oc0 += 4) {
+              let acc = hasBias ? v128.load(bp + (<usize>oc0 << 2)) : f32x4.splat(0);
+              for (let ky = 0; ky < KH; ky++) {
+                const iy = oy * sh - pt + ky * dh;
+                if (iy < 0 || iy >= H) continue;
+                for (let kx = 0; kx < KW; kx++) {
+                  const ix = ox * sw - pl + kx * dw;
+                  if (ix < 0 || ix >= W) continue;
+                  acc = f32x4.add(acc, f32x4.mul(
+                    v128.load(xp + (<usize>(((n * H + iy) * W + ix) * C + oc0) << 2)),
+                    v128.load(wp + (<usize>((ky * KW + kx) * OC + oc0) << 2)),
+                  ));
+                }
+              }
+              // Clamp as the scalar code does (x < lo ? lo : x; x > hi ? hi : x), NaN passing through.
+              acc = v128.bitselect(vlo, acc, f32x4.lt(acc, vlo));
+              acc = v128.bitselect(vhi, acc, f32x4.gt(acc, vhi));
+              v128.store(out + (<usize>oc0 << 2), acc);
+            }
+          }
+        }
+        for (let oc = oc0; oc < OC; oc++) {
           const c = oc / M;
           let acc: f32 = hasBias ? load<f32>(bp + (<usize>oc << 2)) : 0;
           for (let ky = 0; ky < KH; ky++) {
@@ -35,9 +62,9 @@ export function depthwise_conv2d_f32(op: usize): void {
           }
           acc = acc < lo ? lo : acc;
           acc = acc > hi ? hi : acc;
-          store<f32>(out, acc);
-          out += 4;
+          store<f32>(out + (<usize>oc << 2), acc);
         }
+        out += <usize>OC << 2;
       }
     }
   }

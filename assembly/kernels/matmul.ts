@@ -15,14 +15,28 @@ export function matmul_f32(op: usize): void {
     const pa = ap + (<usize>offA * <usize>(M * K) << 2);
     const pb = bp + (<usize>offB * <usize>(K * N) << 2);
     for (let m = 0; m < M; m++) {
-      for (let n = 0; n < N; n++) {
+      let n0 = 0;
+      if (ASC_FEATURE_SIMD) {
+        // Four columns per vector; each lane sums over k in the scalar order (identical results).
+        for (; n0 + 4 <= N; n0 += 4) {
+          let acc = f32x4.splat(0);
+          for (let k = 0; k < K; k++) {
+            acc = f32x4.add(acc, f32x4.mul(
+              f32x4.splat(load<f32>(pa + (<usize>(m * K + k) << 2))),
+              v128.load(pb + (<usize>(k * N + n0) << 2)),
+            ));
+          }
+          v128.store(yp + (<usize>n0 << 2), acc);
+        }
+      }
+      for (let n = n0; n < N; n++) {
         let acc: f32 = 0;
         for (let k = 0; k < K; k++) {
           acc += load<f32>(pa + (<usize>(m * K + k) << 2)) * load<f32>(pb + (<usize>(k * N + n) << 2));
         }
-        store<f32>(yp, acc);
-        yp += 4;
+        store<f32>(yp + (<usize>n << 2), acc);
       }
+      yp += <usize>N << 2;
     }
     broadcastNext();
   }
