@@ -326,6 +326,25 @@ const TILE_CHANNELS = [1, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33];
 function s8Cases(r: () => number): Case[] {
   const cases: Case[] = [];
   for (const c of TILE_CHANNELS) cases.push(convS8(r, 'conv', c), convS8(r, 'depthwise', c), convS8(r, 'fc', c));
+  // Each int8 conv path explicitly: row runs with dilation_h 2 (C >= 16), the patch gather with
+  // dilation_w 2, and grouped (per-tap dot products).
+  for (const [c, dil, group] of [[24, [2, 1], 1], [24, [1, 2], 1], [32, [1, 1], 2], [5, [2, 2], 1]] as const) {
+    const xq = qp(r), oq = { scale: xq.scale * 0.2, zeroPoint: -3 };
+    const o = 8, cg = c / group;
+    cases.push({
+      label: `conv2d s8 c${c} dilation ${dil} group ${group}`,
+      op: 'conv2d',
+      inputs: [
+        { dtype: 's8', shape: [1, 7, 6, c], quant: xq },
+        { dtype: 's8', shape: [o, 3, 3, cg], data: randS8(r, o * 9 * cg, -127, 127) },
+        { dtype: 's32', shape: [o], data: Int32Array.from({ length: o }, () => randInt(r, -500, 500)) },
+        ...requant(r, o, xq.scale, oq.scale),
+      ],
+      out: { dtype: 's8', quant: oq },
+      attrs: { strides: [1, 1], dilations: [...dil] as [number, number], pads: [2, 1, 1, 2], group },
+      int8: { actMin: -128, actMax: 127 },
+    });
+  }
   // 1x1 convolutions (the GEMM case) at tile boundaries.
   for (const c of [7, 8, 9, 16, 17]) {
     const xq = qp(r), oq = { scale: xq.scale * 0.05, zeroPoint: 3 };
