@@ -9,7 +9,8 @@
 //  2. an op whose data inputs all come from dequantize nodes and whose only reader is a quantize
 //     becomes int8: conv2d / depthwise_conv2d / fully_connected take back the original int8
 //     weights and int32 bias (noted by the importer), the others are retyped;
-//  3. dequantize → quantize becomes nothing (same parameters) or a requantize.
+//  3. dequantize → quantize becomes nothing (same parameters) or a requantize; requantizes rise
+//     above layout ops, so the transposes around them can cancel.
 // Whatever does not match stays as explicit quantize/dequantize nodes around float ops (mixed
 // precision). Weights are taken back only when the f32 weights are bit-exactly scale·q for int8
 // q, so a folded batch norm or a Gemm alpha ≠ 1 leaves the op float rather than changing it.
@@ -127,6 +128,29 @@ function raiseQuantize(g: Graph): boolean {
     layout.outputs = [qOut.name];
     removeNode(g, q);
     g.nodes.splice(g.nodes.indexOf(layout), 0, newQ);
+    g.tensors.delete(old);
+    changed = true;
+  }
+  return changed;
+}
+
+/** layout(x) → requantize becomes requantize(x) → layout, so layout ops meet again (concat inputs). */
+function raiseRequantize(g: Graph): boolean {
+  let changed = false;
+  for (const rq of [...g.nodes]) {
+    if (rq.op !== 'requantize' || !g.nodes.includes(rq)) continue;
+    const layout = g.producer(rq.inputs[0]);
+    if (!layout || !LAYOUT.has(layout.op) || soleConsumer(g, layout.outputs[0]) !== rq) continue;
+    const x = g.tensor(layout.inputs[0]);
+    const y = g.tensor(rq.outputs[0]);
+    const mid = newTensor(g, `${x.name}/requantized`, { dtype: 's8', shape: [...x.shape], quant: y.quant });
+    const old = layout.outputs[0];
+    rq.inputs = [x.name];
+    rq.outputs = [mid];
+    layout.inputs = [mid];
+    layout.outputs = [y.name];
+    removeNode(g, rq);
+    g.nodes.splice(g.nodes.indexOf(layout), 0, rq);
     g.tensors.delete(old);
     changed = true;
   }
@@ -283,6 +307,7 @@ export function foldQdq(g: Graph): boolean {
     changed = raiseQuantize(g) || changed;
     for (const node of [...g.nodes]) if (g.nodes.includes(node) && foldOp(g, node)) changed = true;
     changed = foldRoundTrips(g) || changed;
+    changed = raiseRequantize(g) || changed;
     if (!changed) break;
     any = true;
   }
