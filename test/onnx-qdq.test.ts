@@ -484,6 +484,17 @@ describe('QDQ patterns that do not fold into one int8 op', () => {
       [valueInfo('y', 5, [4])],
     );
     expect(() => importOnnx(q16, 'm.onnx')).toThrow(/int16 QuantizeLinear output.*node 'y'/);
+    const dqAxis = (scales: number[], zps: number[]) =>
+      modelBytes(
+        [node('DequantizeLinear', ['x', 's', 'z'], ['y'], { axis: 1 })],
+        [tensor('s', FLOAT, [scales.length], Float32Array.from(scales)), tensor('z', INT8, [zps.length], Int8Array.from(zps))],
+        [valueInfo('x', INT8, [2, 3])],
+        [valueInfo('y', FLOAT, [2, 3])],
+      );
+    expect(() => importOnnx(dqAxis([1, 2, 3], [0, 0]), 'm.onnx')).toThrow(/DequantizeLinear node 'y'.*zero point has 2 values, scale has 3/);
+    expect(() => importOnnx(dqAxis([1, 2], [0, 0]), 'm.onnx')).toThrow(/scale has 2 values, axis 1 of \[2,3\] has 3/);
+    expect(() => importOnnx(dqAxis([1, 0, 3], [0, 0, 0]), 'm.onnx')).toThrow(/scale must be positive and finite/);
+    expect(() => importOnnx(dqAxis([1, 2, 3], [0, 0, 0]), 'm.onnx')).not.toThrow();
     // The valid form of the first model imports.
     expect(() => importOnnx(conv(true), 'm.onnx')).not.toThrow();
   });
@@ -572,4 +583,41 @@ describe('QLinearConv / QLinearMatMul with symmetric int8 weights fold to int8 c
       expect(Math.max(...[...hist.keys()].map(Math.abs))).toBeLessThanOrEqual(1);
     });
   }
+});
+
+describe('QDQ Softmax with the int8 output parameters of TFLM (1/256, −128) folds to int8 softmax', () => {
+  it('matches ONNX Runtime within 1 LSB; other output parameters keep it float', async () => {
+    const rand = mulberry32(31);
+    const build = (outScale: number, outZp: number) =>
+      modelBytes(
+        [
+          node('QuantizeLinear', ['x', 'xs', 'xz'], ['xq']),
+          node('DequantizeLinear', ['xq', 'xs', 'xz'], ['xd']),
+          node('Softmax', ['xd'], ['p'], { axis: -1 }),
+          node('QuantizeLinear', ['p', 'ps', 'pz'], ['y']),
+        ],
+        [tensor('xs', FLOAT, [], new Float32Array([0.06])), tensor('xz', INT8, [], new Int8Array([4])),
+          tensor('ps', FLOAT, [], new Float32Array([outScale])), tensor('pz', INT8, [], new Int8Array([outZp]))],
+        [valueInfo('x', FLOAT, [3, 10])],
+        [valueInfo('y', INT8, [3, 10])],
+      );
+    const bytes = build(1 / 256, -128);
+    const g = importOnnx(bytes, 'softmax.onnx');
+    optimize(g);
+    prepareInt8(g);
+    expect(g.nodes.map((n) => `${n.op}:${g.tensor(n.outputs[0]).dtype}`)).toEqual(['quantize:s8', 'softmax:s8']);
+    const session = await ort.InferenceSession.create(bytes);
+    const hist = new Map<number, number>();
+    for (let s = 0; s < 8; s++) {
+      const x = Float32Array.from({ length: 30 }, () => rand() * 12 - 6);
+      const e = (await session.run({ x: new ort.Tensor('float32', x, [3, 10]) })).y.data as Int8Array;
+      const [y] = runGraph(g, [x]);
+      (y as Int8Array).forEach((v, i) => hist.set(v - e[i], (hist.get(v - e[i]) ?? 0) + 1));
+    }
+    console.log(`[onnx-qdq] softmax int8: Mote − ORT: ${[...hist].sort((a, b) => a[0] - b[0]).map(([d, n]) => `${d}: ${n}`).join(', ')}`);
+    expect(Math.max(...[...hist.keys()].map(Math.abs))).toBeLessThanOrEqual(1);
+    const other = importOnnx(build(1 / 255, -128), 'softmax255.onnx');
+    optimize(other);
+    expect(other.nodes.map((n) => `${n.op}:${other.tensor(n.outputs[0]).dtype}`)).toEqual(['quantize:s8', 'dequantize:f32', 'softmax:f32', 'quantize:s8']);
+  });
 });

@@ -233,15 +233,25 @@ function foldWeighted(g: Graph, node: Node, x: Tensor): boolean {
   return true;
 }
 
+/** TFLM's int8 softmax writes scale 1/256, zero point −128, over the last axis (ONNX Runtime's
+ * quantizer gives Softmax exactly these output parameters). Other softmaxes stay float. */
+function foldableSoftmax(g: Graph, node: Node, q: Node | undefined): boolean {
+  if (!q) return false;
+  const yq = g.tensor(q.outputs[0]).quant!;
+  const rank = g.tensor(node.inputs[0]).shape.length;
+  return (node as Node<'softmax'>).attrs.axis === rank - 1 && Math.fround(yq.scale[0]) === Math.fround(1 / 256) && yq.zeroPoint[0] === -128;
+}
+
 function foldOp(g: Graph, node: Node): boolean {
   const isWeighted = WEIGHTED.has(node.op);
-  if (!isWeighted && !SAME_QUANT.has(node.op) && !RESCALING.has(node.op)) return false;
+  const isSoftmax = node.op === 'softmax';
+  if (!isWeighted && !isSoftmax && !SAME_QUANT.has(node.op) && !RESCALING.has(node.op)) return false;
   if (node.outputs.length !== 1 || g.tensor(node.outputs[0]).dtype !== 'f32') return false;
   const dataInputs = isWeighted ? [0] : node.inputs.map((_, i) => i).filter((i) => node.inputs[i] !== '');
   const dqs = dataInputs.map((i) => dequantizeOf(g, node.inputs[i]));
   if (dqs.some((d) => !d)) return false;
   const q = quantizeReader(g, node.outputs[0]);
-  if (!q) return false;
+  if (!q || (isSoftmax && !foldableSoftmax(g, node, q))) return false;
   const xs = dqs.map((d) => g.tensor(d!.inputs[0]));
   const yt = g.tensor(q.outputs[0]);
   const oldOut = node.outputs[0];
