@@ -1,6 +1,7 @@
 // The whole pipeline on a real ONNX model. f32: mnist-8 converted to an f32 blob runs on both WASM
 // builds and reproduces the model zoo's reference outputs (ONNX runner tolerances rtol 1e-3,
-// atol 1e-5 on logits) and the reference interpreter on the converted graph (1e-5). int8: the
+// atol 1e-5 on logits) and the reference interpreter on the converted graph (1e-4 of the largest
+// logit: f32 vs f64 accumulation). int8: the
 // quantizer's graph (calibrated on MNIST test images) runs bit-exact with the reference
 // interpreter's int8 kernels on both builds. Needs ../shared.
 import { readFileSync } from 'node:fs';
@@ -36,10 +37,13 @@ describe.skipIf(!haveShared)('runtime on ONNX mnist-8, f32 (needs ../shared)', (
         const want = readPb(`${dir}/output_0.pb`);
         const [y] = model.run([x]) as Float32Array[];
         const [ref] = runGraph(graph, [x]) as Float32Array[];
+        // The reference accumulates in f64, the runtime in f32: over three layers fed raw 0..255
+        // pixels the f32 rounding reaches ~1e-5 of the largest logit, so allow 1e-4 of it.
+        const scale = Math.max(1, ...Array.from(ref, Math.abs));
         expect(y.length).toBe(want.length);
         for (let i = 0; i < want.length; i++) {
           expect(Math.abs(y[i] - want[i]), `${build} set ${s} logit ${i}`).toBeLessThanOrEqual(1e-5 + 1e-3 * Math.abs(want[i]));
-          expect(Math.abs(y[i] - ref[i]), `${build} set ${s} logit ${i} vs reference`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(ref[i])));
+          expect(Math.abs(y[i] - ref[i]), `${build} set ${s} logit ${i} vs reference`).toBeLessThanOrEqual(1e-4 * scale);
         }
       }
     }

@@ -5,9 +5,18 @@ import { opIn, opOut, opParam, opParamF, tdim, tptr, tzp, tstorage, opInCount } 
 import { dotS8, dot4_s8_simd, dot4_s8_scalar, dot4rows_s8_simd, dot4rows_s8_scalar, dot_f32 } from './dot';
 
 const acc4: usize = memory.data(16, 16);
+
+// Patch buffer of the gathered paths: one output pixel's receptive field (s8 bytes or f32 values).
+const PATCH_CAP: i32 = 16384;
+const patchBuf: usize = memory.data(PATCH_CAP, 16);
 import { mbqm, clampi } from '../fixedpoint';
 import { requant4Simd, store4s8 } from '../requant_simd';
 
+/**
+ * f32: each output pixel's receptive field is gathered into patchBuf (padded taps as 0.0, which add
+ * nothing for finite weights), then every output channel is one contiguous dot product of
+ * KH*KW*C/group values; larger patches fall back to per-tap dot products.
+ */
 export function conv2d_f32(op: usize): void {
   const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
   const hasBias = opInCount(op) > 2 && tstorage(opIn(op, 2)) != STORAGE_EMPTY;
@@ -19,24 +28,35 @@ export function conv2d_f32(op: usize): void {
   const pt = opParam(op, 4), pl = opParam(op, 5), G = opParam(op, 8);
   const lo = opParamF(op, 9), hi = opParamF(op, 10);
   const OG = O / G;
+  const K = KH * KW * CG;
+  const gather = K * 4 <= PATCH_CAP;
   let out = yp;
   for (let n = 0; n < N; n++) {
     for (let oy = 0; oy < OH; oy++) {
       for (let ox = 0; ox < OW; ox++) {
+        const iy0 = oy * sh - pt, ix0 = ox * sw - pl;
         for (let o = 0; o < O; o++) {
-          const cBase = (o / OG) * CG;
-          let acc: f32 = hasBias ? load<f32>(bp + (<usize>o << 2)) : 0;
-          for (let ky = 0; ky < KH; ky++) {
-            const iy = oy * sh - pt + ky * dh;
-            if (iy < 0 || iy >= H) continue;
-            for (let kx = 0; kx < KW; kx++) {
-              const ix = ox * sw - pl + kx * dw;
-              if (ix < 0 || ix >= W) continue;
-              const xo = xp + ((<usize>((n * H + iy) * W + ix) * <usize>C + <usize>cBase) << 2);
-              const wo = wp + ((<usize>((o * KH + ky) * KW + kx) * <usize>CG) << 2);
-              acc += dot_f32(xo, wo, CG);
+          const g = o / OG;
+          const cBase = g * CG;
+          let acc: f32 = 0;
+          if (gather) {
+            // One gather per group (the first output channel of each group).
+            if (o % OG == 0) gatherPatchF32(xp, n, H, W, C, CG, cBase, KH, KW, iy0, ix0, dh, dw);
+            acc = dot_f32(patchBuf, wp + (<usize>o * <usize>K << 2), K);
+          } else {
+            for (let ky = 0; ky < KH; ky++) {
+              const iy = iy0 + ky * dh;
+              if (iy < 0 || iy >= H) continue;
+              for (let kx = 0; kx < KW; kx++) {
+                const ix = ix0 + kx * dw;
+                if (ix < 0 || ix >= W) continue;
+                const xo = xp + ((<usize>((n * H + iy) * W + ix) * <usize>C + <usize>cBase) << 2);
+                const wo = wp + ((<usize>((o * KH + ky) * KW + kx) * <usize>CG) << 2);
+                acc += dot_f32(xo, wo, CG);
+              }
             }
           }
+          if (hasBias) acc += load<f32>(bp + (<usize>o << 2));
           acc = acc < lo ? lo : acc;
           acc = acc > hi ? hi : acc;
           store<f32>(out, acc);
@@ -47,11 +67,27 @@ export function conv2d_f32(op: usize): void {
   }
 }
 
-/**
- * The s8 kernel. With group 1 and dilation_w 1 the in-bounds taps of one kernel row are one
- * contiguous run of both x and w, so each row is a single long dot product (this also makes 1x1
- * convolutions a plain GEMM over C). Otherwise each tap is a dot product over C/group channels.
- */
+/** f32 patch of one output pixel for one group's CG channels, OHWI tap order, padding as 0.0. */
+function gatherPatchF32(
+  xp: usize, n: i32, H: i32, W: i32, C: i32, CG: i32, cBase: i32, KH: i32, KW: i32,
+  iy0: i32, ix0: i32, dh: i32, dw: i32,
+): void {
+  let dst = patchBuf;
+  const bytes = <usize>CG << 2;
+  for (let ky = 0; ky < KH; ky++) {
+    const iy = iy0 + ky * dh;
+    for (let kx = 0; kx < KW; kx++) {
+      const ix = ix0 + kx * dw;
+      if (iy >= 0 && iy < H && ix >= 0 && ix < W) {
+        memory.copy(dst, xp + ((<usize>((n * H + iy) * W + ix) * <usize>C + <usize>cBase) << 2), bytes);
+      } else {
+        memory.fill(dst, 0, bytes);
+      }
+      dst += bytes;
+    }
+  }
+}
+
 /** Requantizes the four accumulators in acc4 (channels o..o+3) into out[0..3]. */
 @inline function requantBlock4(
   simd: bool, out: usize, o: i32, mp: usize, shp: usize, outZp: i32, amin: i32, amax: i32,
@@ -68,9 +104,6 @@ export function conv2d_f32(op: usize): void {
   }
 }
 
-// Patch buffer for the gathered path: one output pixel's receptive field, KH*KW*C bytes.
-const PATCH_CAP: i32 = 16384;
-const patchBuf: usize = memory.data(PATCH_CAP, 16);
 
 /**
  * Copies one output pixel's receptive field into patchBuf in OHWI tap order. Padded taps are filled

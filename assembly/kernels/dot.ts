@@ -39,13 +39,39 @@ export function dot_s8_simd(x: usize, w: usize, n: i32, offset: i32): i32 {
   return dot_s8_scalar(x, w, n, offset);
 }
 
-/** f32 dot in index order (the same order in both builds, so results are identical). */
-export function dot_f32(x: usize, w: usize, n: i32): f32 {
-  let acc: f32 = 0;
-  for (let i = 0; i < n; i++) {
-    acc += load<f32>(x + (<usize>i << 2)) * load<f32>(w + (<usize>i << 2));
+// f32 dot products in one fixed order that both builds follow exactly: four interleaved partial
+// sums s_j over i = j (mod 4) for the first n & ~3 elements, combined as (s0 + s1) + (s2 + s3), then
+// the tail added in index order. The SIMD variant keeps s0..s3 in the lanes of one f32x4; the scalar
+// variant in four locals — the same IEEE operations, so identical results.
+export function dot_f32_scalar(x: usize, w: usize, n: i32): f32 {
+  let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const xp = x + (<usize>i << 2), wp = w + (<usize>i << 2);
+    s0 += load<f32>(xp) * load<f32>(wp);
+    s1 += load<f32>(xp, 4) * load<f32>(wp, 4);
+    s2 += load<f32>(xp, 8) * load<f32>(wp, 8);
+    s3 += load<f32>(xp, 12) * load<f32>(wp, 12);
   }
+  let acc = (s0 + s1) + (s2 + s3);
+  for (; i < n; i++) acc += load<f32>(x + (<usize>i << 2)) * load<f32>(w + (<usize>i << 2));
   return acc;
+}
+
+export function dot_f32_simd(x: usize, w: usize, n: i32): f32 {
+  let s = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s = f32x4.add(s, f32x4.mul(v128.load(x + (<usize>i << 2)), v128.load(w + (<usize>i << 2))));
+  }
+  let acc = (f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1)) + (f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3));
+  for (; i < n; i++) acc += load<f32>(x + (<usize>i << 2)) * load<f32>(w + (<usize>i << 2));
+  return acc;
+}
+
+@inline export function dot_f32(x: usize, w: usize, n: i32): f32 {
+  if (ASC_FEATURE_SIMD) return dot_f32_simd(x, w, n);
+  return dot_f32_scalar(x, w, n);
 }
 
 /**
