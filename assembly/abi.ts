@@ -1,12 +1,12 @@
 // The exported C ABI (docs/ABI.md). Only i32/f32 parameters and results, so a C host on WAMR can
 // call it as easily as JavaScript. One blob per instance.
 import {
-  OK, ERR_ARENA, ERR_NOT_LOADED, ERR_BAD_INDEX, ERR_TOO_SMALL, H_ARENA_SIZE, FORMAT_VERSION,
+  OK, ERR_ARENA, ERR_NOT_LOADED, ERR_BAD_INDEX, ERR_TOO_SMALL, H_ARENA_SIZE, FORMAT_VERSION, STORAGE_EMPTY,
 } from '../format/format';
 import {
   blobPtr, blobCapacity, arenaPtr, loaded, setBlob, setArena, setLoaded, tensorCount, tdtype,
   trank, tdim, tscale, tzp, tptr, tbytes, tstorage, graphInputCount, graphOutputCount, graphInput,
-  graphOutput, weightsSize, metaBase, metaSize,
+  graphOutput, weightsSize, metaBase, metaSize, dtypeSize,
 } from './state';
 import { validateHeader, validateTensors, validateOps } from './blob';
 import { messagePtr, messageLen, str, int, clear } from './message';
@@ -161,8 +161,7 @@ function usedBytes(id: i32): i32 {
   let n = 1;
   const r = trank(id);
   for (let d = 0; d < r; d++) n *= tdim(id, d);
-  const dt = tdtype(id);
-  return n * (dt == 1 || dt == 3 ? 4 : dt == 5 ? 2 : 1);
+  return n * dtypeSize(tdtype(id));
 }
 
 // ---- tensor info by tensor id (from mote_input_tensor / mote_output_tensor) ----
@@ -191,7 +190,7 @@ export function mote_tensor_storage(id: i32): i32 {
   return validId(id) ? tstorage(id) : -1;
 }
 export function mote_tensor_ptr(id: i32): i32 {
-  return validId(id) && tstorage(id) != 2 ? <i32>tptr(id) : 0;
+  return validId(id) && tstorage(id) != STORAGE_EMPTY ? <i32>tptr(id) : 0;
 }
 export function mote_tensor_bytes(id: i32): i32 {
   return validId(id) ? <i32>tbytes(id) : -1;
