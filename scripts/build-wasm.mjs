@@ -8,7 +8,7 @@
 //
 // Usage: node scripts/build-wasm.mjs [--out build] [--text]   (--text also writes .wat files)
 import asc from 'assemblyscript/asc';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,12 +22,19 @@ export async function buildWasm(build, { outDir = join(root, 'build'), text = fa
   if (!BUILDS[build]) throw new Error(`unknown build '${build}' (expected simd or scalar)`);
   mkdirSync(outDir, { recursive: true });
   const out = join(outDir, `mote.${build}.wasm`);
-  const args = ['--config', join(root, 'asconfig.json'), '--target', build, '-o', out];
+  // Compile to a temporary name and rename: readers (parallel test workers, a running CLI) never
+  // see a half-written module.
+  const tmp = `${out}.${process.pid}.tmp`;
+  const args = ['--config', join(root, 'asconfig.json'), '--target', build, '-o', tmp];
   if (text) args.push('-t', out.replace(/\.wasm$/, '.wat'));
   let log = '';
   const sink = { write: (s) => ((log += String(s)), true) };
   const { error } = await asc.main(args, { stdout: sink, stderr: sink });
-  if (error) throw new Error(`asc failed for the ${build} build: ${error.message}\n${log}`);
+  if (error) {
+    rmSync(tmp, { force: true });
+    throw new Error(`asc failed for the ${build} build: ${error.message}\n${log}`);
+  }
+  renameSync(tmp, out);
   return out;
 }
 
