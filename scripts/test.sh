@@ -12,7 +12,15 @@ note() { printf '[mote test] %s\n' "$*" >&2; }
 # 1. npm dependencies (the root `prepare` script also builds).
 built=0
 if [ ! -d node_modules ] || [ ! -x node_modules/.bin/vitest ]; then
-  note "node_modules missing: npm install"
+  need_install="node_modules missing"
+elif [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  # The lockfile changed since the last install (e.g. after a pull that added a dependency).
+  need_install="package-lock.json is newer than node_modules"
+else
+  need_install=""
+fi
+if [ -n "$need_install" ]; then
+  note "$need_install: npm install"
   if ! npm install --no-audit --no-fund; then
     note "npm install failed"
     echo "0 passed, 1 failed"
