@@ -94,6 +94,7 @@ export async function runCommand(modelPath: string, opts: RunCliOptions): Promis
     const what = `input '${spec.name}' (${path})`;
     const arr = readNpy(readInput(path, `input file for '${spec.name}'`), path);
     const n = sampleCount(arr.shape, spec.shape, what);
+    if (n === 0) throw new CliError(`${what}: the array holds no samples (shape [${arr.shape.join(', ')}])`);
     if (count >= 0 && n !== count) throw new CliError(`${what} holds ${n} samples, the other inputs ${count}`);
     count = n;
     values.push(toNative(arr, spec, what));
@@ -108,7 +109,7 @@ export async function runCommand(modelPath: string, opts: RunCliOptions): Promis
     result.forEach((r, k) => {
       const spec = outputs[k];
       const wantFloat = !opts.raw && spec.dtype !== 'f32' && spec.scale > 0;
-      perOutput[k].push(wantFloat ? dequantizeValues(r as ArrayLike<number>, spec) : ((r as NpyData).slice() as NpyData));
+      perOutput[k].push(wantFloat ? dequantizeValues(r as ArrayLike<number>, spec) : (r as NpyData));
     });
   }
   outputs.forEach((spec, k) => {
