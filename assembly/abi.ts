@@ -6,11 +6,11 @@ import {
 import {
   blobPtr, blobCapacity, arenaPtr, loaded, setBlob, setArena, setLoaded, tensorCount, tdtype,
   trank, tdim, tscale, tzp, tptr, tbytes, tstorage, graphInputCount, graphOutputCount, graphInput,
-  graphOutput, weightsSize, metaBase, metaSize, dtypeSize,
+  graphOutput, weightsSize, metaBase, metaSize, dtypeSize, opCount, oprec, opcode,
 } from './state';
 import { validateHeader, validateTensors, validateOps } from './blob';
 import { messagePtr, messageLen, str, int, clear } from './message';
-import { runAll } from './dispatch';
+import { runAll, runOp } from './dispatch';
 
 const PAGE: u32 = 65536;
 
@@ -93,6 +93,30 @@ export function mote_run(): i32 {
     return setError(ERR_NOT_LOADED);
   }
   runAll();
+  return OK;
+}
+
+// ---- one op at a time: lets a host time each op with its own clock (no import needed) ----
+export function mote_op_count(): i32 {
+  return loaded ? opCount : 0;
+}
+/** Opcode (OP_*) of schedule step i, or -1. */
+export function mote_op_opcode(i: i32): i32 {
+  return loaded && i >= 0 && i < opCount ? opcode(oprec(i)) : -1;
+}
+/** Runs schedule step i alone; steps 0..n-1 in order equal one mote_run. */
+export function mote_run_op(i: i32): i32 {
+  if (!loaded) {
+    clear();
+    str('mote_run_op before a successful mote_load');
+    return setError(ERR_NOT_LOADED);
+  }
+  if (i < 0 || i >= opCount) {
+    clear();
+    str('op '); int(i); str(' out of range (the schedule has '); int(opCount); str(' ops)');
+    return setError(ERR_BAD_INDEX);
+  }
+  runOp(oprec(i));
   return OK;
 }
 

@@ -19,7 +19,7 @@ import { copy_any, concat_any, pad_any, transpose_any } from './kernels/copy';
 import { softmax_f32, softmax_s8 } from './kernels/softmax';
 import { quantize_f32_s8, dequantize_s8_f32, requantize_s8 } from './kernels/quantize';
 
-function runOp(op: usize): void {
+export function runOp(op: usize): void {
   const code = opcode(op);
   const s8 = tdtype(opIn(op, 0)) == DTYPE_S8;
   switch (code) {

@@ -5,6 +5,7 @@
 //   const model = rt.load(blobBytes);          // throws MoteError(code, runtime message)
 //   const [probs] = model.run([new Float32Array(784)]);
 import * as F from '../format/format.js';
+import { OPCODE_NAMES } from './opcodes.js';
 
 export type MoteBuild = 'simd' | 'scalar';
 export type MoteDType = 'f32' | 's8' | 's32' | 'u8' | 's16';
@@ -86,6 +87,19 @@ export interface MoteExports {
   mote_tensor_bytes(id: number): number;
   mote_meta_ptr(): number;
   mote_meta_len(): number;
+  mote_op_count(): number;
+  mote_op_opcode(i: number): number;
+  mote_run_op(i: number): number;
+}
+
+/** Time of one schedule step in a profiled run. */
+export interface OpTiming {
+  index: number;
+  /** Op name (lower-case opcode name, e.g. 'conv2d'). */
+  op: string;
+  /** The node's name from the blob metadata (`op<index>` without it). */
+  name: string;
+  ms: number;
 }
 
 function isNode(): boolean {
@@ -235,6 +249,10 @@ export class MoteModel {
   run(inputs: readonly MoteTypedArray[]): MoteTypedArray[] {
     this.writeInputs(inputs);
     this.execute();
+    return this.readOutputs();
+  }
+
+  private readOutputs(): MoteTypedArray[] {
     const ex = this.runtime.exports;
     return this.outputIds.map((id, i) => {
       const ctor = DTYPES[ex.mote_tensor_dtype(id)].ctor;
@@ -243,6 +261,27 @@ export class MoteModel {
       new Uint8Array(out.buffer).set(new Uint8Array(ex.memory.buffer, ex.mote_output_ptr(i), bytes));
       return out;
     });
+  }
+
+  /**
+   * Runs the model one op at a time, timing each with the host clock; returns the outputs (as run)
+   * and the per-op times. Same results as run().
+   */
+  profile(inputs: readonly MoteTypedArray[]): { outputs: MoteTypedArray[]; ops: OpTiming[] } {
+    const ex = this.runtime.exports;
+    this.writeInputs(inputs);
+    const names = Array.isArray(this.meta.ops) ? (this.meta.ops as unknown[]) : [];
+    const ops: OpTiming[] = [];
+    const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+    for (let i = 0, n = ex.mote_op_count(); i < n; i++) {
+      const t0 = now();
+      const rc = ex.mote_run_op(i);
+      const ms = now() - t0;
+      if (rc !== F.OK) throw new MoteError(rc, `mote: op ${i} failed (${errorName(rc)}): ${this.runtime.errorMessage()}`);
+      const code = ex.mote_op_opcode(i);
+      ops.push({ index: i, op: OPCODE_NAMES[code] ?? `opcode ${code}`, name: typeof names[i] === 'string' ? (names[i] as string) : `op${i}`, ms });
+    }
+    return { outputs: this.readOutputs(), ops };
   }
 
   /** Like run, but writes the outputs into caller-provided arrays (no allocation). */

@@ -57,6 +57,25 @@ describe('host/runtime.ts', () => {
     expect(() => model.run([new Float32Array(3), ok[1]])).toThrow(/input 0 \('x'\) must be Float32Array\(100\)/);
   });
 
+  it('profile() runs op by op: same outputs as run(), one timing per schedule step, named', async () => {
+    const g = int8Model();
+    const blob = blobOf(g);
+    const model = (await freshRuntime('simd')).load(blob);
+    const x = feeds(g, 9);
+    const { outputs, ops } = model.profile(x);
+    expect(outputs).toEqual(model.run(x));
+    expect(ops.map((o) => o.op)).toEqual(g.nodes.filter((n) => n.op !== 'reshape').map((n) => n.op));
+    expect(ops.map((o) => o.name)).toEqual(g.nodes.filter((n) => n.op !== 'reshape').map((n) => n.name));
+    expect(ops.every((o) => o.ms >= 0)).toBe(true);
+    const ex = (await freshRuntime('scalar')).exports;
+    expect(ex.mote_run_op(0)).toBe(F.ERR_NOT_LOADED);
+    const rt = await freshRuntime('scalar');
+    rt.load(blob);
+    expect(rt.exports.mote_run_op(ops.length)).toBe(F.ERR_BAD_INDEX);
+    expect(rt.errorMessage()).toMatch(/op \d+ out of range/);
+    expect(rt.exports.mote_op_opcode(-1)).toBe(-1);
+  });
+
   it('load errors are MoteError with the runtime code and message', async () => {
     const rt = await freshRuntime('simd');
     const bad = new Uint8Array(200);
