@@ -13,6 +13,7 @@ import { cnnToOnnx, DEMO_INPUT, DEMO_OUTPUT } from '../converter/demo/export.js'
 import { encodeOnnxModel } from '../converter/demo/onnx-build.js';
 import { tensorFromProto } from '../converter/import/onnx-tensor.js';
 import { readNpy, writeNpy } from '../host/npy.js';
+import { parseProfile } from '../host/profile-format.js';
 import { haveShared, noticeIfNoShared, sharedPath } from './support/shared.js';
 import { ensureBuilt, hasStackTrace, mote, tempDir } from './support/mote-cli.js';
 
@@ -170,6 +171,26 @@ describe('mote convert / run / inspect on a demo-trained CNN', () => {
     expect(human.status).toBe(0);
     expect(human.stdout).toMatch(/CRC 0x[0-9a-f]{8} ok/);
     expect(human.stdout).toMatch(/Arena plan/);
+  });
+
+  it('run --profile writes a per-op profile (docs/PROFILE.md) that mote energy reads', () => {
+    const blob = join(dir, 'cnn.f32.mote');
+    const prof = join(dir, 'profile.jsonl');
+    const r = mote(['run', blob, '--input', testPath, '-o', join(dir, 'yprof.npy'), '--profile', prof, '--build', 'scalar']);
+    expect(r.status, r.stderr).toBe(0);
+    // Profiling runs op by op; the outputs are the same as a plain run.
+    expect(Buffer.from(readFileSync(join(dir, 'yprof.npy'))).equals(readFileSync(join(dir, 'y32.npy')))).toBe(true);
+    const profile = parseProfile(readFileSync(prof, 'utf8'));
+    expect(profile.runs.length).toBe(test.count);
+    const inspect = JSON.parse(mote(['inspect', blob, '--json']).stdout);
+    for (const run of profile.runs) {
+      expect(run.run).toMatchObject({ model: 'cnn.f32.mote', build: 'scalar', host: 'node' });
+      expect(run.ops.map((o) => [o.op, o.name, o.macs])).toEqual(inspect.ops.map((o: { op: string; name: string; macs: number }) => [o.op, o.name, o.macs]));
+      const sum = run.ops.reduce((t, o) => t + o.t_us, 0);
+      expect(sum).toBeLessThanOrEqual(run.run.t_us);
+    }
+    const e = mote(['energy', '--profile', 'esp32s3', '--from', prof, '--json']);
+    expect(e.status, e.stderr).toBe(0);
   });
 
   it('run without -o prints the outputs; a 3-D input without the batch dim is accepted', () => {

@@ -1,11 +1,13 @@
 // `mote run MODEL.mote --input X.npy -o Y.npy`: runs a blob on the WASM runtime.
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import type { TensorData } from '../../converter/ir/graph.js';
 import type { BlobView } from '../blob-reader.js';
 import { readNpy, writeNpy, type NpyData } from '../npy.js';
+import { formatProfile, type ProfileOpRecord, type ProfileRunRecord } from '../profile-format.js';
 import { MoteRuntime, type MoteTypedArray } from '../runtime.js';
+import { opcodeMacs } from './blob-macs.js';
 import { readBlobFile, readInput, writeOutput } from './files.js';
 import { CliError, EXIT_USAGE } from './errors.js';
 import { dequantizeValues, sampleCount, sampleOf, shapeText, stack, toNative, type IoSpec } from './tensors.js';
@@ -15,6 +17,7 @@ export interface RunCliOptions {
   output?: string;
   build: string;
   raw?: boolean;
+  profile?: string;
 }
 
 /** The blob's graph inputs and outputs as I/O specs (names from the metadata). */
@@ -104,8 +107,24 @@ export async function runCommand(modelPath: string, opts: RunCliOptions): Promis
   const runtime = await MoteRuntime.create(build);
   const model = runtime.load(blob);
   const perOutput: NpyData[][] = outputs.map(() => []);
+  const profiled: { run: ProfileRunRecord; ops: ProfileOpRecord[] }[] = [];
+  const macs = view.ops.map((op) => opcodeMacs(view, op));
   for (let s = 0; s < count; s++) {
-    const result = model.run(values.map((v) => sampleOf(v, count, s) as MoteTypedArray));
+    const sample = values.map((v) => sampleOf(v, count, s) as MoteTypedArray);
+    let result: MoteTypedArray[];
+    if (opts.profile) {
+      // One op at a time, each timed with the host clock (docs/PROFILE.md).
+      const t0 = performance.now();
+      const p = model.profile(sample);
+      const total = performance.now() - t0;
+      result = p.outputs;
+      profiled.push({
+        run: { type: 'run', model: basename(modelPath), build, host: 'node', t_us: total * 1000, run: s },
+        ops: p.ops.map((o) => ({ type: 'op', run: s, index: o.index, op: o.op, name: o.name, t_us: o.ms * 1000, macs: macs[o.index] })),
+      });
+    } else {
+      result = model.run(sample);
+    }
     result.forEach((r, k) => {
       const spec = outputs[k];
       const wantFloat = !opts.raw && spec.dtype !== 'f32' && spec.scale > 0;
@@ -117,7 +136,9 @@ export async function runCommand(modelPath: string, opts: RunCliOptions): Promis
     if (paths) writeOutput(paths[k], writeNpy(data, shape));
     else process.stdout.write(`${spec.name} ${preview(data, shape)}\n`);
   });
-  if (paths) process.stderr.write(`mote run: ${count} sample${count > 1 ? 's' : ''} (${build}) → ${paths.join(', ')}\n`);
+  if (opts.profile) writeOutput(opts.profile, new TextEncoder().encode(formatProfile(profiled)));
+  const written = [...(paths ?? []), ...(opts.profile ? [opts.profile] : [])];
+  if (written.length > 0) process.stderr.write(`mote run: ${count} sample${count > 1 ? 's' : ''} (${build}) → ${written.join(', ')}\n`);
 }
 
 export function registerRun(program: Command): void {
@@ -132,5 +153,6 @@ export function registerRun(program: Command): void {
     .option('-o, --output <path>', 'output .npy (one output) or a directory (NAME.npy per output); omitted: print')
     .option('--build <b>', 'runtime build: simd or scalar', 'simd')
     .option('--raw', 'write outputs in the native dtype (e.g. int8) instead of dequantized float32')
+    .option('--profile <file.jsonl>', 'time every op of every sample and write a per-op profile (docs/PROFILE.md)')
     .action((blob: string, opts: RunCliOptions) => runCommand(blob, opts));
 }
