@@ -345,6 +345,23 @@ function s8Cases(r: () => number): Case[] {
       int8: { actMin: -128, actMax: 127 },
     });
   }
+  // Depthwise with more channels than the scalar path's 256-channel accumulator chunk.
+  for (const [c, m] of [[300, 1], [150, 2]] as const) {
+    const xq = qp(r), oq = { scale: xq.scale * 0.05, zeroPoint: 1 };
+    cases.push({
+      label: `depthwise_conv2d s8 c${c} m${m} (chunked accumulators)`,
+      op: 'depthwise_conv2d',
+      inputs: [
+        { dtype: 's8', shape: [1, 4, 3, c], quant: xq },
+        { dtype: 's8', shape: [3, 3, c * m], data: randS8(r, 9 * c * m, -127, 127) },
+        { dtype: 's32', shape: [c * m], data: Int32Array.from({ length: c * m }, () => randInt(r, -500, 500)) },
+        ...requant(r, c * m, xq.scale, oq.scale),
+      ],
+      out: { dtype: 's8', quant: oq },
+      attrs: { strides: [1, 1], dilations: [1, 1], pads: [1, 1, 1, 1], depthMultiplier: m },
+      int8: { actMin: -128, actMax: 127 },
+    });
+  }
   // 1x1 convolutions (the GEMM case) at tile boundaries.
   for (const c of [7, 8, 9, 16, 17]) {
     const xq = qp(r), oq = { scale: xq.scale * 0.05, zeroPoint: 3 };

@@ -70,21 +70,9 @@ export function depthwise_conv2d_f32(op: usize): void {
   }
 }
 
-/** Accumulation of output channel oc (input channel c) over the in-bounds taps of one pixel. */
-@inline function dwAccScalar(
-  xImg: usize, wp: usize, oc: i32, c: i32, C: i32, OC: i32, W: i32, KW: i32,
-  iy0: i32, ix0: i32, dh: i32, dw: i32, kyA: i32, kyB: i32, kxA: i32, kxB: i32, inOff: i32,
-): i32 {
-  let acc = 0;
-  for (let ky = kyA; ky < kyB; ky++) {
-    const xRow = xImg + <usize>((iy0 + ky * dh) * W) * <usize>C + <usize>c;
-    const wRow = wp + <usize>(ky * KW) * <usize>OC + <usize>oc;
-    for (let kx = kxA; kx < kxB; kx++) {
-      acc += (<i32>load<i8>(xRow + <usize>((ix0 + kx * dw) * C)) + inOff) * <i32>load<i8>(wRow + <usize>(kx * OC));
-    }
-  }
-  return acc;
-}
+// Channel accumulators of the chunked (scalar) path.
+const ACC_CHUNK: i32 = 256;
+const accBuf: usize = memory.data(ACC_CHUNK * 4, 16);
 
 /** First tap index k in [0, K) with start + k*step >= 0. */
 @inline function firstInside(start: i32, step: i32, K: i32): i32 {
@@ -185,10 +173,34 @@ function depthwise_conv2d_s8_impl(op: usize, simd: bool): void {
             }
           }
         }
-        for (; oc < OC; oc++) {
-          let acc = dwAccScalar(xImg, wp, oc, oc / M, C, OC, W, KW, iy0, ix0, dh, dw, kyA, kyB, kxA, kxB, inOff);
-          if (hasBias) acc += load<i32>(bp + (<usize>oc << 2));
-          requant1(acc, out, oc, mp, shp, outZp, amin, amax);
+        // Remaining channels (all of them in the scalar build): accumulate tap by tap over a
+        // chunk of channels in accBuf, so x and w are read contiguously.
+        while (oc < OC) {
+          const end = OC - oc > ACC_CHUNK ? oc + ACC_CHUNK : OC;
+          for (let k = oc; k < end; k++) {
+            store<i32>(accBuf + (<usize>(k - oc) << 2), hasBias ? load<i32>(bp + (<usize>k << 2)) : 0);
+          }
+          for (let ky = kyA; ky < kyB; ky++) {
+            const xRow = xImg + <usize>((iy0 + ky * dh) * W) * <usize>C;
+            const wRow = wp + <usize>(ky * KW) * <usize>OC;
+            for (let kx = kxA; kx < kxB; kx++) {
+              const xPix = xRow + <usize>((ix0 + kx * dw) * C);
+              const wTap = wRow + <usize>(kx * OC);
+              if (M == 1) {
+                for (let k = oc; k < end; k++) {
+                  const a = accBuf + (<usize>(k - oc) << 2);
+                  store<i32>(a, load<i32>(a) + (<i32>load<i8>(xPix + <usize>k) + inOff) * <i32>load<i8>(wTap + <usize>k));
+                }
+              } else {
+                for (let k = oc; k < end; k++) {
+                  const a = accBuf + (<usize>(k - oc) << 2);
+                  store<i32>(a, load<i32>(a) + (<i32>load<i8>(xPix + <usize>(k / M)) + inOff) * <i32>load<i8>(wTap + <usize>k));
+                }
+              }
+            }
+          }
+          for (let k = oc; k < end; k++) requant1(load<i32>(accBuf + (<usize>(k - oc) << 2)), out, k, mp, shp, outZp, amin, amax);
+          oc = end;
         }
         out += <usize>OC;
       }
