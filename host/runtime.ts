@@ -108,6 +108,7 @@ function isNode(): boolean {
 
 export class MoteRuntime {
   private model: MoteModel | undefined;
+  private blobTaken = false;
 
   private constructor(
     readonly build: MoteBuild,
@@ -135,12 +136,8 @@ export class MoteRuntime {
    * .wasm once and instantiate one runtime per model).
    */
   static fromModule(build: MoteBuild, module: WebAssembly.Module): MoteRuntime {
-    const clockStart = typeof performance !== 'undefined' ? performance.now() : 0;
-    const imports = {
-      // Only used if a build enables per-op profiling; harmless otherwise.
-      env: { mote_clock_us: () => (typeof performance !== 'undefined' ? (performance.now() - clockStart) * 1000 : 0) },
-    };
-    const instance = new WebAssembly.Instance(module, imports);
+    // The runtime imports nothing (per-op timing is host-side: MoteModel.profile).
+    const instance = new WebAssembly.Instance(module, {});
     const ex = instance.exports as unknown as MoteExports;
     if (ex.mote_format_version() !== F.FORMAT_VERSION) {
       throw new Error(`mote: the wasm runtime reads format ${ex.mote_format_version()}, this host ${F.FORMAT_VERSION}`);
@@ -162,7 +159,10 @@ export class MoteRuntime {
 
   /** Validates and loads a blob. One model per runtime instance. */
   load(blob: Uint8Array): MoteModel {
-    if (this.model) throw new MoteError(F.ERR_ARENA, 'mote: this runtime already holds a model; create another runtime');
+    if (this.blobTaken) {
+      throw new MoteError(F.ERR_ARENA, `mote: this runtime already ${this.model ? 'holds a model' : 'took a blob that failed to load'}; create another runtime`);
+    }
+    this.blobTaken = true;
     const ex = this.exports;
     const ptr = ex.mote_blob_alloc(blob.length);
     if (ptr === 0) throw new MoteError(ex.mote_last_error(), `mote: ${this.errorMessage()}`);

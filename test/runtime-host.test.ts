@@ -88,6 +88,7 @@ describe('host/runtime.ts', () => {
       expect((e as MoteError).message).toMatch(/ERR_BAD_MAGIC.*bad magic/);
     }
     expect(errorName(F.ERR_BAD_OP)).toBe('ERR_BAD_OP');
+    expect(() => rt.load(blobOf(floatModel()))).toThrow(/took a blob that failed to load; create another runtime/);
   });
 
   it('the elementwise model really runs ops in place (so the next test covers aliasing)', () => {

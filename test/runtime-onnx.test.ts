@@ -66,7 +66,7 @@ describe.skipIf(!haveShared)('runtime on ONNX mnist-8, f32 (needs ../shared)', (
       const [ref] = runGraph(graph, [x]);
       for (const [k, m] of models.entries()) {
         const [y] = m.run([x]);
-        expect(Array.from(y), `${BUILDS[k]} image ${i}`).toEqual(Array.from(ref));
+        expect(Array.from(y), `${BUILDS[k]} image ${i}`).toEqual(Array.from(ref as ArrayLike<number>));
       }
     }
   });
