@@ -55,11 +55,11 @@ export function markdown(r: BenchResult): string {
   out.push('');
   const profiled = Object.entries(r.profiles ?? {});
   if (profiled.length) {
-    out.push('Mote per-op profile, summed by op kind (each node timed alone as a one-node blob; µs, share of the summed SIMD time, GMAC/s and % of the peak):');
+    out.push(`Mote per-op profile, summed by op kind (${profiled[0][1].method === 'in-model' ? 'ops timed inside whole-model runs' : 'each node timed alone as a one-node blob'}; µs, share of the summed SIMD time, GMAC/s and % of the peak):`);
     out.push('');
     out.push('| model | op | nodes | MMAC | SIMD µs | share | SIMD GMAC/s (% peak) | scalar µs | scalar GMAC/s (% peak) |');
     out.push('|---|---|--:|--:|--:|--:|--:|--:|--:|');
-    for (const [id, rows] of profiled) {
+    for (const [id, { rows }] of profiled) {
       const kinds = new Map<string, { n: number; macs: number; simd: number; scalar: number }>();
       for (const row of rows) {
         const k = kinds.get(row.op) ?? { n: 0, macs: 0, simd: 0, scalar: 0 };

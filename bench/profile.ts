@@ -1,14 +1,17 @@
-// A per-op profile of a Mote model without a per-op timer in the runtime: every node of the
-// converted graph is cut out into a one-node graph (its activations become graph inputs, its
-// constants and int8 parameters stay as they are), emitted as its own blob and timed on both builds.
-// A slice's time includes one host call (copy the inputs in, run, copy out: about a microsecond),
-// so the sum of the slices is a little above the whole model's time.
+// Per-op profiles of a Mote model, two ways:
+// - in the model (preferred): MoteModel.profile() runs the schedule one op at a time
+//   (mote_run_op) and times each op with the host clock; the median over repeated profiled runs.
+// - by slices (when the runtime has no per-op entry): every node of the converted graph is cut out
+//   into a one-node graph (its activations become graph inputs, its constants and int8 parameters
+//   stay), emitted as its own blob and timed alone. A slice pays one host call (~1 µs), so the sum
+//   of the slices is a little above the model's time.
 import { emitBlob } from '../converter/emit/index.js';
 import { Graph, type Node, type Tensor } from '../converter/ir/graph.js';
 import { numel } from '../converter/ir/graph.js';
 import { nodeMacs } from '../converter/macs.js';
 import { planMemory } from '../converter/plan/index.js';
-import { MoteRuntime, type MoteBuild, type MoteTypedArray } from '../host/runtime.js';
+import { MoteModel, MoteRuntime, type MoteBuild, type MoteTypedArray } from '../host/runtime.js';
+import type { MoteConversion } from './engines/mote.js';
 import { moteModule } from './engines/mote.js';
 import { quantile } from './measure.js';
 
@@ -78,8 +81,46 @@ async function timeSlice(build: MoteBuild, blob: Uint8Array, budgetMs: number): 
   return quantile(samples, 0.5) * 1000;
 }
 
-/** Times every node of `g` (reshapes excluded: they alias memory and cost nothing). */
-export async function profileMote(g: Graph, builds: MoteBuild[], budgetMs: number): Promise<OpProfile[]> {
+export type ProfileMethod = 'in-model' | 'slices';
+
+/** Whether this runtime can time ops inside a whole-model run. */
+export function runtimeCanProfile(): boolean {
+  return typeof (MoteModel.prototype as { profile?: unknown }).profile === 'function';
+}
+
+/** Median per-op times of profiled runs of the whole model, per build, for about budgetMs each. */
+async function profileInModel(conv: MoteConversion, builds: MoteBuild[], budgetMs: number): Promise<OpProfile[]> {
+  const rows: OpProfile[] = [];
+  for (const build of builds) {
+    const rt = MoteRuntime.fromModule(build, await moteModule(build));
+    const model = rt.load(conv.blob);
+    const inputs = model.inputs.map((t, i) => seededInput(t.dtype, numel(t.shape), 17 + i));
+    const samples: number[][] = [];
+    const warmEnd = performance.now() + budgetMs / 3;
+    while (performance.now() < warmEnd) model.profile(inputs);
+    const end = performance.now() + budgetMs;
+    let ops: ReturnType<MoteModel['profile']>['ops'] = [];
+    while (samples.length === 0 || samples[0].length < 5 || performance.now() < end) {
+      ops = model.profile(inputs).ops;
+      ops.forEach((o, i) => (samples[i] ??= []).push(o.ms));
+      if (samples[0].length > 5000) break;
+    }
+    ops.forEach((o, i) => {
+      const row = (rows[i] ??= { index: o.index, op: o.op, name: o.name, macs: conv.stepMacs[i] ?? 0, us: {} });
+      row.us[build] = quantile(samples[i].sort((a, b) => a - b), 0.5) * 1000;
+    });
+  }
+  return rows;
+}
+
+/** Per-op profile of a converted model on the given builds. */
+export async function profileMote(conv: MoteConversion, builds: MoteBuild[], budgetMs: number): Promise<{ method: ProfileMethod; rows: OpProfile[] }> {
+  if (runtimeCanProfile()) return { method: 'in-model', rows: await profileInModel(conv, builds, budgetMs) };
+  return { method: 'slices', rows: await profileSlices(conv.graph, builds, budgetMs) };
+}
+
+/** Times every node of `g` alone (reshapes excluded: they alias memory and cost nothing). */
+export async function profileSlices(g: Graph, builds: MoteBuild[], budgetMs: number): Promise<OpProfile[]> {
   const rows: OpProfile[] = [];
   let index = 0;
   for (const node of g.nodes) {

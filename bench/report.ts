@@ -1,7 +1,7 @@
 // The bench's outputs: the result types, the console tables, and the ratio chart (SVG written as
 // text: one group of bars per model, log scale, a line at 1.0 = parity with the peer).
 import type { Timing } from './measure.js';
-import type { OpProfile } from './profile.js';
+import type { OpProfile, ProfileMethod } from './profile.js';
 
 export interface EngineResult {
   engine: string;
@@ -58,7 +58,7 @@ export interface BenchResult {
   method: string;
   cases: CaseResult[];
   /** Mote per-op profiles by model id (bench/profile.ts). */
-  profiles: Record<string, OpProfile[]>;
+  profiles: Record<string, { method: ProfileMethod; rows: OpProfile[] }>;
   missing: string[];
 }
 

@@ -16,7 +16,7 @@ import { tfliteEngine } from './engines/tflite.js';
 import type { BenchCase, Engine, PreparedEngine } from './engines/types.js';
 import { measurePeak } from './gemm-peak/peak.js';
 import { FULL, QUICK, measureInterleaved, type Timing } from './measure.js';
-import { profileMote, profileTable, type OpProfile } from './profile.js';
+import { profileMote, profileTable, type OpProfile, type ProfileMethod } from './profile.js';
 import { ratioChartSvg, ratioTable, timingTable, type BenchResult, type CaseResult, type EngineResult, type MoteFacts } from './report.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -255,7 +255,7 @@ async function main() {
   // Per-op profiles of Mote (full run: the MLPerf Tiny models and person_detect), to show where the
   // time goes when a ratio is off target.
   const profileIds = args.profile ?? (args.quick ? [] : ['kws', 'vww', 'ic', 'ad', 'person_detect']);
-  const profiles: Record<string, OpProfile[]> = {};
+  const profiles: Record<string, { method: ProfileMethod; rows: OpProfile[] }> = {};
   for (const id of profileIds) {
     const c = cases.find((x) => x.id === id);
     if (!c) {
@@ -270,7 +270,7 @@ async function main() {
       console.warn(`[bench] --profile ${id}: Mote did not run this model; no profile`);
       continue;
     }
-    profiles[id] = await profileMote(conv.graph, builds, args.quick ? 10 : 30);
+    profiles[id] = await profileMote(conv, builds, args.quick ? 10 : 30);
   }
 
   const result: BenchResult = {
@@ -290,8 +290,9 @@ async function main() {
   console.log(timingTable(result));
   console.log('\nMote ÷ peer (median latency; < 1 = Mote faster) and Mote facts');
   console.log(ratioTable(result));
-  for (const [id, rows] of Object.entries(profiles)) {
-    console.log(`\nMote per-op profile: ${id} (each node timed alone as a one-node blob; sorted by SIMD time)`);
+  for (const [id, { method, rows }] of Object.entries(profiles)) {
+    const how = method === 'in-model' ? 'each op timed inside whole-model runs (mote_run_op), median' : 'each node timed alone as a one-node blob';
+    console.log(`\nMote per-op profile: ${id} (${how}; sorted by SIMD time)`);
     console.log(profileTable(rows, peak));
   }
   console.log('\nRuntime sizes (bytes): ' + Object.entries(sizes).map(([k, v]) => `${k} ${v}`).join(', '));

@@ -1,15 +1,9 @@
-// Mote as a bench engine: the case's model converted once (TFLite int8: import + int8 prepare +
-// plan + emit, the file's own quantization; ONNX float: convert() with PTQ), then run on the SIMD
-// and the scalar runtime through host/runtime.ts. Conversion facts (blob size, arena, convert time)
-// are kept for the report.
+// Mote as a bench engine: the case's model converted once with convert() (int8 TFLite as it is;
+// float ONNX with PTQ), then run on the SIMD and the scalar runtime through host/runtime.ts.
+// Conversion facts (blob size, arena, convert time) are kept for the report.
 import { convert } from '../../converter/convert.js';
-import { emitBlob } from '../../converter/emit/index.js';
-import { importTflite } from '../../converter/import/tflite.js';
 import type { Graph } from '../../converter/ir/graph.js';
 import { numel } from '../../converter/ir/graph.js';
-import { nodeMacs } from '../../converter/macs.js';
-import { prepareInt8 } from '../../converter/passes/quantize/index.js';
-import { planMemory } from '../../converter/plan/index.js';
 import { loadWasmFile } from '../../host/node-loader.js';
 import { MoteRuntime, type MoteBuild, type MoteTypedArray, type TensorInfo } from '../../host/runtime.js';
 import type { BenchCase, Engine, PreparedEngine } from './types.js';
@@ -22,6 +16,8 @@ export interface MoteConversion {
   /** How the blob was made. */
   pipeline: string;
   macs: number;
+  /** MACs of each step of the blob's schedule, in order. */
+  stepMacs: number[];
   /** Bytes of int8 constants (weights, LUTs): the floor any int8 format must store. */
   int8WeightBytes: number;
   arenaBytes: number;
@@ -34,43 +30,27 @@ function int8ConstantBytes(g: Graph): number {
   return n;
 }
 
-function graphMacs(g: Graph): number {
-  return g.nodes.reduce((s, node) => s + nodeMacs(g, node), 0);
-}
-
 function convertCase(c: BenchCase): MoteConversion {
   const t0 = performance.now();
-  if (c.tflite) {
-    const g = importTflite(c.tflite.bytes, c.tflite.name);
-    prepareInt8(g);
-    const plan = planMemory(g);
-    const blob = emitBlob(g, plan);
-    return {
-      graph: g,
-      blob,
-      convertMs: performance.now() - t0,
-      pipeline: 'importTflite → prepareInt8 → planMemory → emitBlob',
-      macs: graphMacs(g),
-      int8WeightBytes: int8ConstantBytes(g),
-      arenaBytes: plan.arenaSize,
-      arenaLowerBound: plan.lowerBound,
-    };
-  }
-  if (c.onnx) {
-    const calibration = c.onnx.calibration.map((x) => [x]);
-    const r = convert(c.onnx.bytes, c.onnx.name, { precision: 'int8', calibration });
-    return {
-      graph: r.graph,
-      blob: r.blob,
-      convertMs: performance.now() - t0,
-      pipeline: `convert(int8, ${calibration.length} calibration samples)`,
-      macs: r.report.totalMacs,
-      int8WeightBytes: int8ConstantBytes(r.graph),
-      arenaBytes: r.report.arenaBytes,
-      arenaLowerBound: r.report.arenaLowerBound,
-    };
-  }
-  throw new Error(`case ${c.id} has neither a .tflite nor an ONNX model`);
+  // The user's path: convert() takes the int8 .tflite files as they are (their own scales, TFLM's
+  // integer parameters) and quantizes the float ONNX model with the calibration images.
+  const r = c.tflite
+    ? convert(c.tflite.bytes, c.tflite.name, { precision: 'int8' })
+    : c.onnx
+      ? convert(c.onnx.bytes, c.onnx.name, { precision: 'int8', calibration: c.onnx.calibration.map((x) => [x]) })
+      : undefined;
+  if (!r) throw new Error(`case ${c.id} has neither a .tflite nor an ONNX model`);
+  return {
+    graph: r.graph,
+    blob: r.blob,
+    convertMs: performance.now() - t0,
+    pipeline: c.tflite ? 'convert(int8, the file\'s own quantization)' : `convert(int8, ${c.onnx!.calibration.length} calibration samples)`,
+    macs: r.report.totalMacs,
+    stepMacs: r.report.macs.map((m) => m.macs),
+    int8WeightBytes: int8ConstantBytes(r.graph),
+    arenaBytes: r.report.arenaBytes,
+    arenaLowerBound: r.report.arenaLowerBound,
+  };
 }
 
 const ARRAY_OF = { f32: Float32Array, s8: Int8Array, s32: Int32Array, u8: Uint8Array, s16: Int16Array } as const;
