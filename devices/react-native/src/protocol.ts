@@ -222,7 +222,7 @@ export function decodeTensor(t: WireTensor, what = 'tensor'): MoteTypedArray {
   if (bytes.length !== n * ctor.BYTES_PER_ELEMENT) {
     throw new ProtocolError(`${what}: ${bytes.length} bytes for ${t.dtype}[${t.shape.join(', ')}] (needs ${n * ctor.BYTES_PER_ELEMENT})`, 'BAD_INPUT');
   }
-  return new ctor(bytes.buffer, 0, n);
+  return new ctor(bytes.buffer as ArrayBuffer, 0, n);
 }
 
 // ---- messages ----
