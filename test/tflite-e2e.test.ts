@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convert, type ConvertResult } from '../converter/convert.js';
+import { SUPPORTED_ONNX_OPS } from '../converter/import/onnx-ops.js';
+import { TFLITE_OP_MAPPING } from '../converter/import/tflite-ops.js';
 import { importTflite } from '../converter/import/tflite.js';
 import type { Graph } from '../converter/ir/graph.js';
 import { numel } from '../converter/ir/graph.js';
@@ -19,7 +21,7 @@ import { prepareInt8 } from '../converter/passes/quantize/index.js';
 import { planMemory } from '../converter/plan/index.js';
 import { readBlob } from '../host/blob-reader.js';
 import { readNpy, writeNpy } from '../host/npy.js';
-import { BUILDS, ensureWasmBuilt, freshRuntime } from './runtime-harness.js';
+import { BUILDS, ensureWasmBuilt, freshRuntime, repoRoot } from './runtime-harness.js';
 import { ensureBuilt, mote } from './support/mote-cli.js';
 import { haveShared, noticeIfNoShared, sharedPath } from './support/shared.js';
 
@@ -259,6 +261,7 @@ describe.skipIf(!haveShared)('TFLite int8 models end to end = TFLite Micro, byte
         const r = conv(c);
         const arena = readBlob(r.blob).arenaSize;
         const bound = livenessBound(r.graph);
+        console.log(`[tflite-e2e] ${c.ref}: arena ${arena} B, independent liveness bound ${bound} B, planner's bound ${r.plan.lowerBound} B, MLPerf Tiny peak ${c.peak} B`);
         // The bound in the model's own op order is the activation peak the issue quotes (rounded there).
         expect(Math.abs(bound - c.peak!)).toBeLessThan(c.peak! < 1000 ? 5 : 50);
         expect(arena).toBeLessThanOrEqual(1.05 * c.peak!);
@@ -295,5 +298,13 @@ describe.skipIf(!haveShared)('TFLite int8 models end to end = TFLite Micro, byte
       want.forEach((v, i) => flat.set(v, i * 12));
       expect(Array.from(y.data as Int8Array)).toEqual(Array.from(flat));
     }, 300_000);
+  });
+});
+
+describe('docs/MODELS.md', () => {
+  it("lists every op the importers' tables support (TFLITE_OP_MAPPING, SUPPORTED_ONNX_OPS)", () => {
+    const doc = readFileSync(join(repoRoot, 'docs', 'MODELS.md'), 'utf8');
+    const missing = [...Object.keys(TFLITE_OP_MAPPING), ...SUPPORTED_ONNX_OPS].filter((op) => !new RegExp(`\\b${op}\\b`).test(doc));
+    expect(missing).toEqual([]);
   });
 });
