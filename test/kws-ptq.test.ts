@@ -44,17 +44,24 @@ describe.skipIf(!haveShared)('KWS float .tflite → Mote int8 PTQ keeps the floa
   const runners: TfliteRunner[] = [];
   afterAll(() => runners.forEach((r) => r.dispose()));
 
-  const raw = readNpy(readFileSync(sharedPath('tflm_refs/kws_int8/inputs.npy')));
-  const labels = Array.from(readNpy(readFileSync(sharedPath('tflm_refs/kws_int8/labels.npy'))).data as Int32Array);
-  const samples = Array.from({ length: 500 }, (_, i) =>
-    Float32Array.from((raw.data as Int8Array).subarray(i * 490, (i + 1) * 490), (q) => (q - IN_ZP) * IN_SCALE),
-  );
-  // Every fifth sample calibrates (100), the other 400 evaluate: both spread over the whole set.
-  const calibration = samples.filter((_, i) => i % 5 === 0);
-  const evalIdx = samples.map((_, i) => i).filter((i) => i % 5 !== 0);
-  const bytes = new Uint8Array(readFileSync(sharedPath(FLOAT_MODEL)));
+  // Loaded on first use: the describe body also runs (to collect the tests) when ../shared is absent.
+  let data: { labels: number[]; samples: Float32Array[]; calibration: Float32Array[]; evalIdx: number[]; bytes: Uint8Array } | undefined;
+  const load = () => {
+    if (data) return data;
+    const raw = readNpy(readFileSync(sharedPath('tflm_refs/kws_int8/inputs.npy')));
+    const labels = Array.from(readNpy(readFileSync(sharedPath('tflm_refs/kws_int8/labels.npy'))).data as Int32Array);
+    const samples = Array.from({ length: 500 }, (_, i) =>
+      Float32Array.from((raw.data as Int8Array).subarray(i * 490, (i + 1) * 490), (q) => (q - IN_ZP) * IN_SCALE),
+    );
+    // Every fifth sample calibrates (100), the other 400 evaluate: both spread over the whole set.
+    const calibration = samples.filter((_, i) => i % 5 === 0);
+    const evalIdx = samples.map((_, i) => i).filter((i) => i % 5 !== 0);
+    data = { labels, samples, calibration, evalIdx, bytes: new Uint8Array(readFileSync(sharedPath(FLOAT_MODEL))) };
+    return data;
+  };
 
   it('int8 PTQ (100 calibration samples) is within 1 pp of the float model on the other 400', async () => {
+    const { labels, samples, calibration, evalIdx, bytes } = load();
     expect(calibration).toHaveLength(100);
     expect(evalIdx).toHaveLength(400);
     const f32 = convert(bytes, FLOAT_MODEL, { precision: 'f32' });
@@ -90,6 +97,7 @@ describe.skipIf(!haveShared)('KWS float .tflite → Mote int8 PTQ keeps the floa
   }, 120_000);
 
   it('the float reference agrees with desktop TFLite: 454/500 as ../shared states, near-ties apart', async () => {
+    const { labels, samples, bytes } = load();
     const runner = (await loadTfliteWasm({ simd: true })).createRunner(bytes);
     runners.push(runner);
     const tflPred = samples.map((x) => argmax(runner.run([x])[0]));
