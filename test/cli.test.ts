@@ -425,7 +425,7 @@ function readIdx(path: string): { dims: number[]; data: Uint8Array } {
 }
 
 describe.skipIf(!haveShared)('mote on mnist-8 (../shared)', () => {
-  noticeIfNoShared('mnist-8 CLI tests');
+  noticeIfNoShared('CLI tests on mnist-8 and the TFLite models');
   const dir = tempDir('cli-mnist');
   const model = sharedPath('onnx_mnist8/model.onnx');
   const f32Blob = join(dir, 'mnist.f32.mote');
