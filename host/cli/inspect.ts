@@ -4,10 +4,13 @@ import * as F from '../../format/format.js';
 import { opcodeMacs } from './blob-macs.js';
 import type { BlobView } from '../blob-reader.js';
 import { readBlobFile } from './files.js';
+import { targetBudget } from './inspect-target.js';
 import { bytes, int, table } from './format.js';
 
 export interface InspectCliOptions {
   json?: boolean;
+  /** A chip (esp32, esp32s3, esp32c3): add its RAM budget (host/targets.ts). */
+  target?: string;
 }
 
 interface Lifetime {
@@ -143,10 +146,11 @@ export function formatInspection(file: string, r: ReturnType<typeof inspectBlob>
 }
 
 export async function inspectCommand(file: string, opts: InspectCliOptions): Promise<void> {
-  const { view } = readBlobFile(file);
+  const { view, bytes } = readBlobFile(file);
   const report = inspectBlob(view);
-  if (opts.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-  else process.stdout.write(formatInspection(file, report) + '\n');
+  const budget = opts.target ? await targetBudget(opts.target, bytes.length, view.arenaSize) : undefined;
+  if (opts.json) process.stdout.write(JSON.stringify(budget ? { ...report, ramBudget: budget.json } : report, null, 2) + '\n');
+  else process.stdout.write(formatInspection(file, report) + (budget ? '\n\n' + budget.text : '') + '\n');
 }
 
 export function registerInspect(program: Command): void {
@@ -155,5 +159,6 @@ export function registerInspect(program: Command): void {
     .description('show what a .mote blob holds: header, tensors, schedule, arena plan, MACs')
     .argument('<blob>', 'the .mote file')
     .option('--json', 'print as JSON')
+    .option('--target <chip>', 'also print the RAM budget on esp32, esp32s3 or esp32c3 (linear memory + WAMR vs usable SRAM)')
     .action((file: string, opts: InspectCliOptions) => inspectCommand(file, opts));
 }
