@@ -2,7 +2,7 @@
 // Padded taps are skipped (they contribute 0, as TFLite Micro's bounds check does).
 import { STORAGE_EMPTY } from '../../format/format';
 import { opIn, opOut, opParam, opParamF, tdim, tptr, tzp, tstorage, opInCount } from '../state';
-import { dotS8, dot4_s8_simd, dot4_s8_scalar, dot4rows_s8_simd, dot4rows_s8_scalar, dot_f32 } from './dot';
+import { dotS8, dot4_s8_scalar, dot4rows_s8_scalar, dot4rows_s8_simdv, dot_f32 } from './dot';
 
 const acc4: usize = memory.data(16, 16);
 
@@ -88,19 +88,13 @@ function gatherPatchF32(
   }
 }
 
-/** Requantizes the four accumulators in acc4 (channels o..o+3) into out[0..3]. */
-@inline function requantBlock4(
-  simd: bool, out: usize, o: i32, mp: usize, shp: usize, outZp: i32, amin: i32, amax: i32,
-): void {
+/** Requantizes the four accumulators in acc4 (channels o..o+3) into out[0..3] (scalar blocks). */
+@inline function requantBlock4(out: usize, o: i32, mp: usize, shp: usize, outZp: i32, amin: i32, amax: i32): void {
   const ch = <usize>o << 2;
-  if (ASC_FEATURE_SIMD && simd) {
-    store4s8(out, requant4Simd(v128.load(acc4), v128.load(mp + ch), v128.load(shp + ch), outZp, amin, amax));
-  } else {
-    for (let j: usize = 0; j < 4; j++) {
-      const acc = load<i32>(acc4 + (j << 2));
-      const c = ch + (j << 2);
-      store<i8>(out + j, <i8>clampi(mbqm(acc, load<i32>(mp + c), load<i32>(shp + c)) + outZp, amin, amax));
-    }
+  for (let j: usize = 0; j < 4; j++) {
+    const acc = load<i32>(acc4 + (j << 2));
+    const c = ch + (j << 2);
+    store<i8>(out + j, <i8>clampi(mbqm(acc, load<i32>(mp + c), load<i32>(shp + c)) + outZp, amin, amax));
   }
 }
 
@@ -162,14 +156,22 @@ function gatherPatchF32(
       for (let ox = 0; ox < OW; ox++) {
         gatherPatch(xImg, H, W, C, KH, KW, oy * sh - pt, ox * sw - pl, dh, dw, zp);
         let o = 0;
+        if (ASC_FEATURE_SIMD && simd) {
+          for (; o + 4 <= O; o += 4) {
+            let acc = hasBias ? v128.load(bp + (<usize>o << 2)) : i32x4.splat(0);
+            acc = i32x4.add(acc, dot4rows_s8_simdv(patchBuf, 0, wp + <usize>o * <usize>K, 0, <usize>K, 1, K, inOff));
+            const ch = <usize>o << 2;
+            store4s8(out, requant4Simd(acc, v128.load(mp + ch), v128.load(shp + ch), outZp, amin, amax));
+            out += 4;
+          }
+        }
         for (; o + 4 <= O; o += 4) {
           for (let j = 0; j < 4; j++) {
             store<i32>(acc4 + (<usize>j << 2), hasBias ? load<i32>(bp + (<usize>(o + j) << 2)) : 0);
           }
           const wo = wp + <usize>o * <usize>K;
-          if (ASC_FEATURE_SIMD && simd) dot4_s8_simd(patchBuf, wo, <usize>K, K, inOff, acc4);
-          else dot4_s8_scalar(patchBuf, wo, <usize>K, K, inOff, acc4);
-          requantBlock4(simd, out, o, mp, shp, outZp, amin, amax);
+          dot4_s8_scalar(patchBuf, wo, <usize>K, K, inOff, acc4);
+          requantBlock4(out, o, mp, shp, outZp, amin, amax);
           out += 4;
         }
         for (; o < O; o++) {
@@ -226,6 +228,20 @@ function gatherPatchF32(
           const wStride = <usize>(KH * KW) * <usize>C;
           const xRowStride = <usize>(dh * W) * <usize>C;
           const wRowStride = <usize>KW * <usize>C;
+          if (ASC_FEATURE_SIMD && simd) {
+            // Sums stay in registers: bias + dot4rows vector, then the SIMD requantization.
+            for (; o + 4 <= O; o += 4) {
+              let acc = hasBias ? v128.load(bp + (<usize>o << 2)) : i32x4.splat(0);
+              if (run > 0 && kyB > kyA) {
+                const xRun = xp + (<usize>((n * H + iy0 + kyA * dh) * W + ix0 + kxA)) * <usize>C;
+                const wRun = wp + <usize>((o * KH + kyA) * KW + kxA) * <usize>C;
+                acc = i32x4.add(acc, dot4rows_s8_simdv(xRun, xRowStride, wRun, wRowStride, wStride, kyB - kyA, run, inOff));
+              }
+              const ch = <usize>o << 2;
+              store4s8(out, requant4Simd(acc, v128.load(mp + ch), v128.load(shp + ch), outZp, amin, amax));
+              out += 4;
+            }
+          }
           for (; o + 4 <= O; o += 4) {
             for (let j = 0; j < 4; j++) {
               store<i32>(acc4 + (<usize>j << 2), hasBias ? load<i32>(bp + (<usize>(o + j) << 2)) : 0);
@@ -233,10 +249,9 @@ function gatherPatchF32(
             if (run > 0 && kyB > kyA) {
               const xRun = xp + (<usize>((n * H + iy0 + kyA * dh) * W + ix0 + kxA)) * <usize>C;
               const wRun = wp + <usize>((o * KH + kyA) * KW + kxA) * <usize>C;
-              if (ASC_FEATURE_SIMD && simd) dot4rows_s8_simd(xRun, xRowStride, wRun, wRowStride, wStride, kyB - kyA, run, inOff, acc4);
-              else dot4rows_s8_scalar(xRun, xRowStride, wRun, wRowStride, wStride, kyB - kyA, run, inOff, acc4);
+              dot4rows_s8_scalar(xRun, xRowStride, wRun, wRowStride, wStride, kyB - kyA, run, inOff, acc4);
             }
-            requantBlock4(simd, out, o, mp, shp, outZp, amin, amax);
+            requantBlock4(out, o, mp, shp, outZp, amin, amax);
             out += 4;
           }
         }

@@ -94,41 +94,9 @@ export function dot4_s8_scalar(x: usize, w: usize, ws: usize, n: i32, offset: i3
   store<i32>(out, load<i32>(out, 12) + s3, 12);
 }
 
-@inline function hsum(v: v128): i32 {
-  return i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
-}
-
-export function dot4_s8_simd(x: usize, w: usize, ws: usize, n: i32, offset: i32, out: usize): void {
-  const off = i16x8.splat(<i16>offset);
-  let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
-  const w1 = w + ws, w2 = w + 2 * ws, w3 = w + 3 * ws;
-  let i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const xv = i16x8.add(v128.load8x8_s(x + <usize>i), off);
-    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(xv, v128.load8x8_s(w + <usize>i)));
-    a1 = i32x4.add(a1, i32x4.dot_i16x8_s(xv, v128.load8x8_s(w1 + <usize>i)));
-    a2 = i32x4.add(a2, i32x4.dot_i16x8_s(xv, v128.load8x8_s(w2 + <usize>i)));
-    a3 = i32x4.add(a3, i32x4.dot_i16x8_s(xv, v128.load8x8_s(w3 + <usize>i)));
-  }
-  let s0 = hsum(a0), s1 = hsum(a1), s2 = hsum(a2), s3 = hsum(a3);
-  for (; i < n; i++) {
-    const xv = <i32>load<i8>(x + <usize>i) + offset;
-    s0 += xv * <i32>load<i8>(w + <usize>i);
-    s1 += xv * <i32>load<i8>(w1 + <usize>i);
-    s2 += xv * <i32>load<i8>(w2 + <usize>i);
-    s3 += xv * <i32>load<i8>(w3 + <usize>i);
-  }
-  store<i32>(out, load<i32>(out) + s0);
-  store<i32>(out, load<i32>(out, 4) + s1, 4);
-  store<i32>(out, load<i32>(out, 8) + s2, 8);
-  store<i32>(out, load<i32>(out, 12) + s3, 12);
-}
-
-
 /**
  * dot4 over `rows` runs: run r reads x at x + r*xStride and the four weight rows at
- * w + r*wStride (+ j*ws). The conv kernel's in-bounds kernel rows, summed without a horizontal
- * reduction per row.
+ * w + r*wStride (+ j*ws) — the conv kernel's in-bounds kernel rows.
  */
 export function dot4rows_s8_scalar(
   x: usize, xStride: usize, w: usize, wStride: usize, ws: usize, rows: i32, n: i32, offset: i32, out: usize,
@@ -138,13 +106,17 @@ export function dot4rows_s8_scalar(
   }
 }
 
-export function dot4rows_s8_simd(
-  x: usize, xStride: usize, w: usize, wStride: usize, ws: usize, rows: i32, n: i32, offset: i32, out: usize,
-): void {
+/**
+ * SIMD dot4rows: the four sums as one i32x4 (lane j = weight row j), accumulated across all rows
+ * and reduced once with shuffles; integer sums, so the order does not change the bits.
+ */
+export function dot4rows_s8_simdv(
+  x: usize, xStride: usize, w: usize, wStride: usize, ws: usize, rows: i32, n: i32, offset: i32,
+): v128 {
   const off = i16x8.splat(<i16>offset);
   let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
   const vEnd = n & ~7;
+  let tail = i32x4.splat(0);
   for (let r = 0; r < rows; r++) {
     const xr = x + <usize>r * xStride;
     const w0 = w + <usize>r * wStride, w1 = w0 + ws, w2 = w0 + 2 * ws, w3 = w0 + 3 * ws;
@@ -157,16 +129,18 @@ export function dot4rows_s8_simd(
       a3 = i32x4.add(a3, i32x4.dot_i16x8_s(xv, v128.load8x8_s(w3 + <usize>i)));
     }
     for (; i < n; i++) {
-      const xv = <i32>load<i8>(xr + <usize>i) + offset;
-      s0 += xv * <i32>load<i8>(w0 + <usize>i);
-      s1 += xv * <i32>load<i8>(w1 + <usize>i);
-      s2 += xv * <i32>load<i8>(w2 + <usize>i);
-      s3 += xv * <i32>load<i8>(w3 + <usize>i);
+      // Tail: x splat times the four weights gathered into one vector.
+      const xv = i32x4.splat(<i32>load<i8>(xr + <usize>i) + offset);
+      let wv = i32x4.splat(<i32>load<i8>(w0 + <usize>i));
+      wv = i32x4.replace_lane(wv, 1, <i32>load<i8>(w1 + <usize>i));
+      wv = i32x4.replace_lane(wv, 2, <i32>load<i8>(w2 + <usize>i));
+      wv = i32x4.replace_lane(wv, 3, <i32>load<i8>(w3 + <usize>i));
+      tail = i32x4.add(tail, i32x4.mul(xv, wv));
     }
   }
-  store<i32>(out, load<i32>(out) + hsum(a0) + s0);
-  store<i32>(out, load<i32>(out, 4) + hsum(a1) + s1, 4);
-  store<i32>(out, load<i32>(out, 8) + hsum(a2) + s2, 8);
-  store<i32>(out, load<i32>(out, 12) + hsum(a3) + s3, 12);
+  // Transpose-and-add: lane j = sum of aj's lanes.
+  const s01 = i32x4.add(i32x4.shuffle(a0, a1, 0, 4, 2, 6), i32x4.shuffle(a0, a1, 1, 5, 3, 7));
+  const s23 = i32x4.add(i32x4.shuffle(a2, a3, 0, 4, 2, 6), i32x4.shuffle(a2, a3, 1, 5, 3, 7));
+  const sums = i32x4.add(i32x4.shuffle(s01, s23, 0, 1, 4, 5), i32x4.shuffle(s01, s23, 2, 3, 6, 7));
+  return i32x4.add(sums, tail);
 }
-

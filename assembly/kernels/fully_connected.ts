@@ -1,7 +1,7 @@
 // fully_connected: x read as [rows = numel/K, K] with K from w [N, K], optional bias [N]; y [rows, N].
 import { STORAGE_EMPTY } from '../../format/format';
 import { opIn, opOut, opParam, opParamF, tdim, tptr, tzp, tstorage, tnumel, opInCount } from '../state';
-import { dotS8, dot4_s8_simd, dot4_s8_scalar, dot_f32 } from './dot';
+import { dotS8, dot4_s8_scalar, dot4rows_s8_simdv, dot_f32 } from './dot';
 
 const acc4: usize = memory.data(16, 16);
 import { mbqm, clampi } from '../fixedpoint';
@@ -39,21 +39,25 @@ export function fully_connected_f32(op: usize): void {
   for (let r = 0; r < rows; r++) {
     const xr = xp + <usize>(r * K);
     let n = 0;
+    if (ASC_FEATURE_SIMD && simd) {
+      for (; n + 4 <= N; n += 4) {
+        let acc = hasBias ? v128.load(bp + (<usize>n << 2)) : i32x4.splat(0);
+        acc = i32x4.add(acc, dot4rows_s8_simdv(xr, 0, wp + <usize>(n * K), 0, <usize>K, 1, K, inOff));
+        const chn = <usize>n << 2;
+        store4s8(out, requant4Simd(acc, v128.load(mp + chn), v128.load(shp + chn), outZp, amin, amax));
+        out += 4;
+      }
+    }
     for (; n + 4 <= N; n += 4) {
       for (let j = 0; j < 4; j++) {
         store<i32>(acc4 + (<usize>j << 2), hasBias ? load<i32>(bp + (<usize>(n + j) << 2)) : 0);
       }
-      if (ASC_FEATURE_SIMD && simd) dot4_s8_simd(xr, wp + <usize>(n * K), <usize>K, K, inOff, acc4);
-      else dot4_s8_scalar(xr, wp + <usize>(n * K), <usize>K, K, inOff, acc4);
+      dot4_s8_scalar(xr, wp + <usize>(n * K), <usize>K, K, inOff, acc4);
       const chn = <usize>n << 2;
-      if (ASC_FEATURE_SIMD && simd) {
-        store4s8(out, requant4Simd(v128.load(acc4), v128.load(mp + chn), v128.load(shp + chn), outZp, amin, amax));
-      } else {
-        for (let j: usize = 0; j < 4; j++) {
-          const c = chn + (j << 2);
-          const acc = load<i32>(acc4 + (j << 2));
-          store<i8>(out + j, <i8>clampi(mbqm(acc, load<i32>(mp + c), load<i32>(shp + c)) + outZp, amin, amax));
-        }
+      for (let j: usize = 0; j < 4; j++) {
+        const c = chn + (j << 2);
+        const acc = load<i32>(acc4 + (j << 2));
+        store<i8>(out + j, <i8>clampi(mbqm(acc, load<i32>(mp + c), load<i32>(shp + c)) + outZp, amin, amax));
       }
       out += 4;
     }
