@@ -52,7 +52,7 @@ const CASES: OracleCase[] = [
 ];
 
 /** Seeded random inputs per model (the comparison adds two of the shared inputs). */
-const RANDOM_INPUTS = 2;
+const RANDOM_INPUTS = 3;
 
 // ---- a .tflite whose (single) output is another tensor -----------------------------------------
 // FlatBuffers: the root uoffset at 0 → Model; Model field 2 = subgraphs; SubGraph field 2 = outputs
