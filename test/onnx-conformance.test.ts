@@ -4,107 +4,25 @@
 // listed as skipped with the reason; every imported one must match. Also mnist-8 end to end.
 //
 // Node tests feed weights, shapes and bounds as graph inputs. Mote needs those constant, so when a
-// plain import fails, the test retries with every input but the first frozen into an initializer
-// (their values are the test's own input_N.pb), the form a real exported model has.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+// plain import fails, the loader (support/onnx-node.ts) retries with every input but the first
+// frozen into an initializer (their values are the test's own input_N.pb), the form a real exported
+// model has.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import onnxProto from 'onnx-proto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConvertError } from '../converter/errors.js';
 import { importOnnx } from '../converter/import/onnx.js';
-import { type DecodedTensor, tensorFromProto } from '../converter/import/onnx-tensor.js';
-import type { Graph, TensorData } from '../converter/ir/graph.js';
+import type { DecodedTensor } from '../converter/import/onnx-tensor.js';
+import type { TensorData } from '../converter/ir/graph.js';
 import { validateGraph } from '../converter/ir/validate.js';
 import { optimize } from '../converter/passes/index.js';
 import { runGraph } from '../converter/reference/interpreter.js';
+import {
+  type SupportedNodeTest as Supported, type UnsupportedNodeTest as Unsupported, nodeTestDirs, prepareNodeTest as prepare, readTensor,
+} from './support/onnx-node.js';
 import { haveShared, noticeIfNoShared, sharedPath } from './support/shared.js';
 
-const { onnx } = onnxProto;
 const RTOL = 1e-3;
 const ATOL = 1e-7;
-
-interface Supported {
-  dir: string;
-  graph: Graph;
-  inputs: TensorData[];
-  expected: DecodedTensor[];
-  frozen: boolean;
-}
-interface Unsupported {
-  dir: string;
-  reason: string;
-}
-
-function readTensor(path: string): DecodedTensor {
-  return tensorFromProto(onnx.TensorProto.decode(readFileSync(path)), path);
-}
-
-function listPb(dir: string, prefix: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => f.startsWith(prefix) && f.endsWith('.pb'))
-    .sort((a, b) => Number(a.slice(prefix.length, -3)) - Number(b.slice(prefix.length, -3)))
-    .map((f) => join(dir, f));
-}
-
-/** A short grouping key for an unsupported reason. */
-function reasonKey(msg: string): string {
-  const op = /^unsupported ONNX op '([^']+)'/.exec(msg);
-  if (op) return `op ${op[1]}`;
-  if (/not supported \(float32 only\)|dtype|must be float32/.test(msg)) return 'non-float dtype';
-  const attr = /unsupported (.+?) in ONNX op '([^']+)'/.exec(msg);
-  if (attr) return `${attr[2]}: ${attr[1].replace(/\('.*?'\)/g, '').trim()}`;
-  return msg.replace(/'[^']*'/g, "'…'").slice(0, 80);
-}
-
-/** Moves graph inputs 1.. into initializers holding the test's input data. */
-function freezeWeights(bytes: Uint8Array, inputPbs: string[]): Uint8Array {
-  const model = onnx.ModelProto.decode(bytes);
-  const graph = model.graph!;
-  const initNames = new Set((graph.initializer ?? []).map((t) => t.name));
-  const runtimeInputs = (graph.input ?? []).filter((vi) => !initNames.has(vi.name));
-  runtimeInputs.forEach((vi, i) => {
-    if (i === 0 || !inputPbs[i]) return;
-    const t = onnx.TensorProto.decode(readFileSync(inputPbs[i]));
-    t.name = vi.name ?? '';
-    graph.initializer = [...(graph.initializer ?? []), t];
-  });
-  return onnx.ModelProto.encode(model).finish();
-}
-
-function prepare(dir: string): Supported | Unsupported {
-  const path = sharedPath(join('onnx_node', dir));
-  const bytes = readFileSync(join(path, 'model.onnx'));
-  const inputPbs = listPb(join(path, 'test_data_set_0'), 'input_');
-  const outputPbs = listPb(join(path, 'test_data_set_0'), 'output_');
-  let inputs: DecodedTensor[];
-  let expected: DecodedTensor[];
-  try {
-    inputs = inputPbs.map(readTensor);
-    expected = outputPbs.map(readTensor);
-  } catch (e) {
-    return { dir, reason: e instanceof ConvertError ? reasonKey(e.message) : String(e) };
-  }
-
-  let graph: Graph;
-  let frozen = false;
-  try {
-    graph = importOnnx(bytes, dir);
-  } catch (first) {
-    if (!(first instanceof ConvertError)) throw first;
-    try {
-      graph = importOnnx(freezeWeights(bytes, inputPbs), dir);
-      frozen = true;
-    } catch (second) {
-      if (!(second instanceof ConvertError)) throw second;
-      return { dir, reason: reasonKey(second.message) };
-    }
-  }
-  const runtime = frozen ? inputs.slice(0, 1) : inputs;
-  // Mote computes in float32: integer-typed activations (or outputs) are out of scope.
-  if ([...runtime, ...expected].some((t) => t.dtype !== 'f32')) return { dir, reason: 'non-float dtype' };
-  return { dir, graph, inputs: runtime.map((t) => t.data), expected, frozen };
-}
 
 function compare(actual: TensorData, expected: DecodedTensor, what: string): void {
   expect(actual.length, `${what}: element count`).toBe(expected.data.length);
@@ -126,15 +44,11 @@ function compare(actual: TensorData, expected: DecodedTensor, what: string): voi
   }
 }
 
-const dirs = haveShared
-  ? readdirSync(sharedPath('onnx_node'))
-      .filter((d) => statSync(sharedPath(join('onnx_node', d))).isDirectory())
-      .sort()
-  : [];
+const dirs = nodeTestDirs();
 
 describe.skipIf(!haveShared)('ONNX node conformance', () => {
   noticeIfNoShared('ONNX conformance tests');
-  const prepared = dirs.map(prepare);
+  const prepared = dirs.map((dir) => prepare(dir));
   const supported = prepared.filter((p): p is Supported => 'graph' in p);
   const unsupported = prepared.filter((p): p is Unsupported => 'reason' in p);
   const byReason = new Map<string, number>();
