@@ -77,31 +77,53 @@ export function wasmInitialPages(wasm: Uint8Array): number {
   return bad('no memory section (the Mote runtime defines its own memory)');
 }
 
+/** WAMR's pool use for the Mote runtime module, measured (see WAMR_MEASURED). */
+export interface WamrFigures {
+  interpreter: WamrInterpreter;
+  wamrVersion: string;
+  /** Size of the mote.scalar.wasm the figures were measured with. */
+  moduleBytes: number;
+  /** Pool in use after wasm_runtime_load_ex (fast: its pre-compiled code; classic: the kept bytecode copy + tables). */
+  loadedModule: number;
+  /** Highest pool use during loading (loader scratch + the module copy). */
+  loadPeak: number;
+  /** Instance without its stack (memory/function/global instances, exports). */
+  instance: number;
+  source: string;
+}
+
+export type WamrInterpreter = 'fast' | 'classic';
+
 /**
- * WAMR's own RAM for the Mote runtime module on a 32-bit chip, fast interpreter, WAMR 2.4.4,
- * measured with devices/host-core's POSIX host (`# mote: WAMR pool ...` lines, i.e.
- * wasm_runtime_get_mem_alloc_info) built with 4-byte fast-interpreter labels
- * (-DWASM_CPU_SUPPORTS_UNALIGNED_ADDR_ACCESS=0, the layout 32-bit targets use). Other WAMR
+ * WAMR's own RAM for the Mote runtime module, WAMR 2.4.4, measured with devices/host-core's POSIX
+ * host (`# mote: WAMR pool ...` lines, i.e. wasm_runtime_get_mem_alloc_info) running
+ * mlperf_tiny KWS, WAMR built with -DWASM_CPU_SUPPORTS_UNALIGNED_ADDR_ACCESS=0 (the 4-byte
+ * fast-interpreter label layout 32-bit targets use), no SIMD/AOT/WASI, --stack 4096. Other WAMR
  * structures hold 8-byte pointers on that 64-bit build, so on the chip the figures are somewhat
- * smaller: an upper estimate. Measured for a 45,418-byte mote.scalar.wasm; scaled linearly with
- * the module size (the fast interpreter's code grows with the bytecode).
+ * smaller: an upper estimate. Scaled linearly with the module size (code grows with bytecode).
+ * `instance` = pool after instantiation − loadedModule − the one 4 KiB exec-env stack in the pool
+ * (growing --stack by 4 KiB grew pool use by exactly 4 KiB).
  */
-export const WAMR_FAST_INTERP_MEASURED = {
-  wamrVersion: '2.4.4',
-  moduleBytes: 45418,
-  /** Pool in use after wasm_runtime_load_ex (module with pre-compiled fast-interpreter code). */
-  loadedModule: 178432,
-  /** Highest pool use during loading (loader scratch + the module copy the host frees after). */
-  loadPeak: 225512,
-  /**
-   * Instance without its stack (memory/function/global instances, exports): pool after
-   * instantiation minus loadedModule minus the one 4 KiB exec-env stack in the pool (growing the
-   * stack by 4 KiB grew pool use by exactly 4 KiB).
-   */
-  instance: 190816 - 178432 - 4096,
-  source:
-    'measured: devices/host-core POSIX host on WAMR 2.4.4 (fast interpreter, 4-byte labels as on 32-bit targets, no SIMD/AOT/WASI), wasm_runtime_get_mem_alloc_info',
-} as const;
+export const WAMR_MEASURED: Record<WamrInterpreter, WamrFigures> = {
+  fast: {
+    interpreter: 'fast',
+    wamrVersion: '2.4.4',
+    moduleBytes: 45418,
+    loadedModule: 178432,
+    loadPeak: 225512,
+    instance: 190816 - 178432 - 4096,
+    source: 'measured: devices/host-core POSIX host on WAMR 2.4.4, fast interpreter (32-bit label layout), wasm_runtime_get_mem_alloc_info',
+  },
+  classic: {
+    interpreter: 'classic',
+    wamrVersion: '2.4.4',
+    moduleBytes: 45418,
+    loadedModule: 83104,
+    loadPeak: 91624,
+    instance: 98560 - 83104 - 4096,
+    source: 'measured: devices/host-core POSIX host on WAMR 2.4.4, classic interpreter (bytecode kept in the pool), wasm_runtime_get_mem_alloc_info',
+  },
+};
 
 /** Stack the host gives the instance and its exec env (devices/esp32 Kconfig MOTE_WASM_STACK_SIZE default). */
 export const DEFAULT_WASM_STACK = 8192;
@@ -115,6 +137,7 @@ export interface RamBudgetLine {
 export interface RamBudget {
   target: string;
   title: string;
+  interpreter: WamrInterpreter;
   usableBytes: number;
   usableSource: string;
   totalSramBytes?: number;
@@ -135,6 +158,8 @@ export interface BudgetInput {
   arenaSize: number;
   runtimeWasm: Uint8Array;
   stackBytes?: number;
+  /** WAMR's interpreter (devices/esp32 sdkconfig.defaults: fast). */
+  interpreter?: WamrInterpreter;
 }
 
 /** The RAM budget of one blob on one target chip. */
@@ -148,7 +173,7 @@ export function ramBudget(target: string, input: BudgetInput): RamBudget {
   const total = memoryBytes(profile, 'sram_total');
   const memory = linearMemoryPlan(input.blobSize, input.arenaSize, wasmInitialPages(input.runtimeWasm));
   const stack = input.stackBytes ?? DEFAULT_WASM_STACK;
-  const m = WAMR_FAST_INTERP_MEASURED;
+  const m = WAMR_MEASURED[input.interpreter ?? 'fast'];
   const scale = input.runtimeWasm.length / m.moduleBytes;
   const module = Math.ceil(m.loadedModule * scale);
   const loadPeak = Math.ceil(m.loadPeak * scale);
@@ -159,7 +184,7 @@ export function ramBudget(target: string, input: BudgetInput): RamBudget {
       bytes: memory.bytes,
       note: `${memory.pages} pages × 64 KiB = ${memory.initialPages} initial + ${memory.blobPages} blob + ${memory.arenaPages} arena; one contiguous heap block`,
     },
-    { what: 'WAMR module (fast interpreter)', bytes: module, note: `runtime module ${input.runtimeWasm.length} B; ${m.source}` },
+    { what: `WAMR module (${m.interpreter} interpreter)`, bytes: module, note: `runtime module ${input.runtimeWasm.length} B; ${m.source}` },
     { what: 'WAMR instance + stacks', bytes: instance, note: `instance ${m.instance} B + ${stack} B exec-env stack` },
   ];
   const steady = memory.bytes + module + instance;
@@ -171,11 +196,12 @@ export function ramBudget(target: string, input: BudgetInput): RamBudget {
     `usable SRAM ${usable.bytes} B: ${usable.provenance}`,
     `linear memory grows by copy on WAMR without hardware bound checks: during mote_load old and new memory coexist (${memory.peakDuringLoadBytes} B)`,
     `the linear memory needs one free block of ${memory.bytes} B (heap_caps_get_largest_free_block(MALLOC_CAP_8BIT) at boot); ESP32 DRAM is split into regions`,
-    'WAMR figures are an upper estimate (64-bit measurement with 32-bit label layout); the classic interpreter needs less RAM and runs slower',
+    'WAMR figures are an upper estimate (measured on a 64-bit build, see host/targets.ts WAMR_MEASURED)',
   ];
   return {
     target,
     title: profile.title,
+    interpreter: m.interpreter,
     usableBytes: usable.bytes,
     usableSource: usable.provenance,
     totalSramBytes: total?.bytes,
@@ -196,7 +222,7 @@ function kib(n: number): string {
 /** The budget as text for `mote inspect --target`. */
 export function formatRamBudget(b: RamBudget): string {
   const out: string[] = [];
-  out.push(`RAM budget on ${b.target} (${b.title})`);
+  out.push(`RAM budget on ${b.target} (${b.title}), WAMR ${b.interpreter} interpreter`);
   const w = Math.max(...b.lines.map((l) => l.what.length));
   for (const l of b.lines) out.push(`  ${l.what.padEnd(w)}  ${kib(l.bytes).padStart(10)}  ${l.note}`);
   out.push(`  ${'running'.padEnd(w)}  ${kib(b.steadyBytes).padStart(10)}`);

@@ -3,7 +3,10 @@
  * ESP32 host without a board.
  *
  *   mote-host-posix RUNTIME.wasm MODEL.mote [--runs N] [--no-op-times] [--input FILE]...
- *                   [--stream-blob] [--pool-kb N] [--stack N] [--device NAME]
+ *                   [--stream-blob] [--classic-interp] [--pool-kb N] [--stack N] [--device NAME]
+ *
+ * --classic-interp: the WAMR library was built with the classic interpreter
+ * (WAMR_BUILD_FAST_INTERP=0), which needs the module's bytes kept for its whole life.
  *
  * Inputs are raw little-endian bytes in the model's dtypes (one file per graph input, in order);
  * without --input the host feeds the test pattern of mote_input.h. Prints the console output of
@@ -57,7 +60,7 @@ static const char *base_name(const char *path)
 static int usage(const char *why)
 {
     fprintf(stderr, "mote-host-posix: %s\n", why);
-    fprintf(stderr, "usage: mote-host-posix RUNTIME.wasm MODEL.mote [--runs N] [--no-op-times] [--input FILE]... [--stream-blob] [--pool-kb N] [--stack N] [--device NAME]\n");
+    fprintf(stderr, "usage: mote-host-posix RUNTIME.wasm MODEL.mote [--runs N] [--no-op-times] [--input FILE]... [--stream-blob] [--classic-interp] [--pool-kb N] [--stack N] [--device NAME]\n");
     return EXIT_USAGE;
 }
 
@@ -77,7 +80,7 @@ int main(int argc, char **argv)
     const uint8_t *inputs[MAX_INPUTS];
     uint32_t input_sizes[MAX_INPUTS];
     unsigned long runs = 1, pool_kb = 512, stack = 16384;
-    int n_inputs = 0, stream = 0, time_ops = 1, i, status;
+    int n_inputs = 0, stream = 0, keep_module = 0, time_ops = 1, i, status;
     const char *positional[2] = { NULL, NULL }, *device = NULL;
     int n_pos = 0;
     uint8_t *wasm, *blob = NULL, *pool;
@@ -102,6 +105,8 @@ int main(int argc, char **argv)
             time_ops = 0;
         } else if (!strcmp(a, "--stream-blob")) {
             stream = 1;
+        } else if (!strcmp(a, "--classic-interp")) {
+            keep_module = 1;
         } else if (a[0] == '-' && a[1] == '-') {
             return usage("unknown option or missing value");
         } else if (n_pos < 2) {
@@ -143,6 +148,7 @@ int main(int argc, char **argv)
     cfg.pool = pool;
     cfg.pool_size = (uint32_t)(pool_kb * 1024);
     cfg.stack_size = (uint32_t)stack;
+    cfg.keep_module_buffer = keep_module;
     cfg.runs = (uint32_t)runs;
     cfg.time_ops = time_ops;
     cfg.print_outputs = 1;

@@ -360,8 +360,9 @@ int mote_host_run(const mote_host_config_t *cfg)
     say("# mote: WAMR %u.%u.%u, runtime module %u bytes, blob %u bytes, %u run(s)\n", (unsigned)major, (unsigned)minor, (unsigned)patch,
         (unsigned)cfg->runtime_wasm_size, (unsigned)cfg->blob_size, (unsigned)cfg->runs);
 
-    /* WAMR's loader may write into the buffer it loads from, so load from a pool copy; with
-     * wasm_binary_freeable the module keeps its own copies and the buffer is freed right away. */
+    /* WAMR's loader may write into the buffer it loads from, so load from a pool copy. The fast
+     * interpreter compiles its own code, so with wasm_binary_freeable the copy is freed right away;
+     * the classic interpreter runs the bytecode in place and needs it until unload. */
     if (!(code = (uint8_t *)wasm_runtime_malloc(cfg->runtime_wasm_size))) {
         say("# mote error: the WAMR pool (%u bytes) cannot hold a %u-byte copy of the runtime module\n", (unsigned)cfg->pool_size,
             (unsigned)cfg->runtime_wasm_size);
@@ -371,10 +372,13 @@ int mote_host_run(const mote_host_config_t *cfg)
     memcpy(code, cfg->runtime_wasm, cfg->runtime_wasm_size);
     memset(&load_args, 0, sizeof load_args);
     load_args.name = (char *)"mote";
-    load_args.wasm_binary_freeable = true;
+    load_args.wasm_binary_freeable = !cfg->keep_module_buffer;
     err[0] = '\0';
     module = wasm_runtime_load_ex(code, cfg->runtime_wasm_size, &load_args, err, sizeof err);
-    wasm_runtime_free(code);
+    if (!module || !cfg->keep_module_buffer) {
+        wasm_runtime_free(code);
+        code = NULL;
+    }
     if (!module) {
         say("# mote error: WAMR cannot load the runtime module: %s\n", err);
         wasm_runtime_destroy();
@@ -385,6 +389,7 @@ int mote_host_run(const mote_host_config_t *cfg)
     if (!(h.inst = wasm_runtime_instantiate(module, cfg->stack_size, 0, err, sizeof err))) {
         say("# mote error: WAMR cannot instantiate the runtime module: %s\n", err);
         wasm_runtime_unload(module);
+        if (code) wasm_runtime_free(code);
         wasm_runtime_destroy();
         return MOTE_HOST_ERR_WAMR;
     }
@@ -399,6 +404,7 @@ int mote_host_run(const mote_host_config_t *cfg)
     }
     wasm_runtime_deinstantiate(h.inst);
     wasm_runtime_unload(module);
+    if (code) wasm_runtime_free(code);
     wasm_runtime_destroy();
     return status;
 }

@@ -41,6 +41,11 @@ typedef struct {
     uint32_t pool_size;
     uint32_t stack_size; /* wasm operand + frame stack of the instance and its exec env */
 
+    /* 0 for WAMR's fast interpreter: the runtime module's pool copy is freed right after loading.
+     * 1 for the classic interpreter, which executes the bytecode in place: the copy stays until
+     * unload (set it from CONFIG_WAMR_INTERP_CLASSIC; freeing it there breaks instantiation). */
+    int keep_module_buffer;
+
     uint32_t runs;        /* inferences to run (≥ 1) */
     int time_ops;         /* 1: run op by op, timing each (mote_run_op); 0: one mote_run per run */
     int print_outputs;    /* 1: print every output of the last run as hex on a '#' line */
