@@ -1,6 +1,7 @@
 // `npm run demo:web` (web/serve.ts) in headless Chromium, used as a person would: files set on the
 // page's <input type=file> elements; the outputs it shows must be Node's host/runtime.ts outputs for
 // the same blob and input, and the profile table must list every scheduled op.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +29,15 @@ async function shownRawOutput(page: Page): Promise<number[]> {
   if (!m) throw new Error(`no raw output on the page: ${text}`);
   return m[1].split(', ').map(Number);
 }
+
+describe('the demo:web sources', () => {
+  it('typecheck as browser code (web/tsconfig.json)', () => {
+    const root = join(import.meta.dirname, '..');
+    const r = spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join(root, 'web', 'tsconfig.json'), '--noEmit'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+    expect(`${r.stdout}${r.stderr}`).toBe('');
+    expect(r.status).toBe(0);
+  });
+});
 
 describe.skipIf(!haveChromium)('npm run demo:web in headless Chromium', () => {
   noticeIfNoChromium('the demo:web page test');

@@ -9,6 +9,7 @@ import {
   encodeRequest,
   isProtocolMessage,
   type MoteRequest,
+  type MoteRequestBody,
   type MoteResponse,
   type ReadyMessage,
 } from '../devices/react-native/src/protocol.js';
@@ -101,11 +102,12 @@ export class PageClient {
       else client.pending.get(r.id)?.(r);
       client.pending.delete(r.id);
     });
-    await page.addInitScript((disable: boolean) => {
-      const w = window as unknown as Record<string, unknown>;
-      w.ReactNativeWebView = { postMessage: (s: string) => (w.__moteReply as (s: string) => void)(s) };
-      if (disable) w.MOTE_DISABLE_SIMD = true;
-    }, !!opts.disableSimd);
+    // As text, not a function: a transpiler's helpers (e.g. tsx's __name) do not exist in the page.
+    await page.addInitScript({
+      content:
+        'window.ReactNativeWebView = { postMessage: function (s) { window.__moteReply(s); } };' +
+        (opts.disableSimd ? ' window.MOTE_DISABLE_SIMD = true;' : ''),
+    });
     await page.goto(url, { timeout: 30_000 });
     return client;
   }
@@ -115,7 +117,7 @@ export class PageClient {
   }
 
   /** Sends a request (the id is assigned here unless given) and waits for its response. */
-  async request(req: Omit<MoteRequest, 'id'> & { id?: number }, via: 'window' | 'document' = 'window'): Promise<MoteResponse> {
+  async request(req: MoteRequestBody & { id?: number }, via: 'window' | 'document' = 'window'): Promise<MoteResponse> {
     const id = req.id ?? this.nextId++;
     return this.send(encodeRequest({ ...req, id } as MoteRequest), id, via);
   }

@@ -13,6 +13,7 @@ import {
   type LoadedResponse,
   type MoteBuild,
   type MoteRequest,
+  type MoteRequestBody,
   type MoteResponse,
   type MoteTypedArray,
   type TensorInfo,
@@ -46,7 +47,7 @@ const engine = new MoteEngine({
 });
 
 let nextId = 1;
-async function call(req: Omit<MoteRequest, 'id'>): Promise<MoteResponse> {
+async function call(req: MoteRequestBody): Promise<MoteResponse> {
   const r = decodeResponse(await engine.handle(encodeRequest({ ...req, id: nextId++ } as MoteRequest)));
   if (r.type === 'error') throw new Error(`${r.code}: ${r.message}`);
   return r;

@@ -12,6 +12,7 @@ import {
   isProtocolMessage,
   type MoteBuild,
   type MoteRequest,
+  type MoteRequestBody,
   type MoteResponse,
   type MoteTypedArray,
   type ReadyMessage,
@@ -53,8 +54,6 @@ export interface LoadOptions {
   name?: string;
   build?: BuildChoice;
 }
-
-type RequestBody = MoteRequest extends infer R ? (R extends MoteRequest ? Omit<R, 'id'> : never) : never;
 
 export class MoteClient {
   private nextId = 1;
@@ -109,7 +108,7 @@ export class MoteClient {
     this.pending.clear();
   }
 
-  private async request<T extends MoteResponse['type']>(body: RequestBody, expect: T): Promise<Extract<MoteResponse, { type: T }>> {
+  private async request<T extends MoteResponse['type']>(body: MoteRequestBody, expect: T): Promise<Extract<MoteResponse, { type: T }>> {
     if (this.closed) throw new MoteRequestError('CLOSED', this.closed.message, 0);
     await this.ready;
     const id = this.nextId++;

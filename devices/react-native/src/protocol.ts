@@ -66,6 +66,8 @@ export interface UnloadRequest {
   handle: string;
 }
 export type MoteRequest = LoadRequest | RunRequest | ProfileRequest | UnloadRequest;
+/** A request before its id is assigned (each member of the union without `id`). */
+export type MoteRequestBody = MoteRequest extends infer R ? (R extends MoteRequest ? Omit<R, 'id'> : never) : never;
 
 export interface ReadyMessage {
   type: 'ready';
