@@ -5,6 +5,7 @@ import { converterIdentity } from '../../converter/emit/metadata.js';
 import { registerConvert } from './convert.js';
 import { registerDemo } from './demo.js';
 import { registerEnergyCommand } from './energy.js';
+import { registerExport } from './export.js';
 import { CliError } from './errors.js';
 import { registerInspect } from './inspect.js';
 import { registerRun } from './run.js';
@@ -41,6 +42,7 @@ export async function main(argv: string[]): Promise<number> {
   registerInspect(program);
   registerDemo(program);
   registerEnergyCommand(program);
+  registerExport(program);
   try {
     await program.parseAsync(argv);
     return 0;
