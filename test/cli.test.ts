@@ -1,6 +1,7 @@
 // The `mote` command end to end (spawned like a user runs it), checked against ONNX Runtime:
 // convert / run / inspect on a model the demo trainer makes, on mnist-8 from ../shared, and the
 // error paths (clear message, non-zero exit, no stack trace).
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -191,6 +192,23 @@ describe('mote convert / run / inspect on a demo-trained CNN', () => {
     }
     const e = mote(['energy', '--profile', 'esp32s3', '--from', prof, '--json']);
     expect(e.status, e.stderr).toBe(0);
+  });
+
+  it('inspect --target and export c are wired into the command line', () => {
+    const blob = join(dir, 'cnn.f32.mote');
+    const j = mote(['inspect', blob, '--target', 'esp32s3', '--json']);
+    expect(j.status, j.stderr).toBe(0);
+    const budget = JSON.parse(j.stdout).ramBudget;
+    expect(typeof budget.fits).toBe('boolean');
+    const bad = mote(['inspect', blob, '--target', 'esp8266']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--target must be one of/);
+    const header = join(dir, 'model.h');
+    const e = mote(['export', 'c', blob, '-o', header]);
+    expect(e.status, e.stderr).toBe(0);
+    // The header's byte array holds the blob: its sha256 is in the header comment.
+    const sha = createHash('sha256').update(readFileSync(blob)).digest('hex');
+    expect(readFileSync(header, 'utf8')).toContain(sha);
   });
 
   it('run without -o prints the outputs; a 3-D input without the batch dim is accepted', () => {
