@@ -35,13 +35,20 @@ export function MoteProvider({ children, html = MOTE_PAGE_HTML, disableSimd = fa
   const [generation, setGeneration] = useState(0);
   const [ready, setReady] = useState<ReadyMessage | undefined>(undefined);
   const [error, setError] = useState<Error | undefined>(undefined);
+  // Callbacks through refs: inline arrows must neither re-run the effects nor fire twice.
+  const callbacks = useRef({ onReady, onError });
+  callbacks.current = { onReady, onError };
 
-  // One client per WebView generation: a restarted WebView has lost every loaded model.
+  // One client per WebView generation: a restarted WebView has lost every loaded model. The client
+  // is not closed in an effect cleanup (StrictMode runs cleanups on a live component); a replaced
+  // client is closed by restart(), and requests left pending at unmount end by their timeout.
   const client = useMemo(
     () => new MoteClient((text) => webView.current?.postMessage(text), { timeoutMs }),
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [generation, timeoutMs],
   );
+  const clientRef = useRef(client);
+  clientRef.current = client;
 
   useEffect(() => {
     let live = true;
@@ -49,30 +56,31 @@ export function MoteProvider({ children, html = MOTE_PAGE_HTML, disableSimd = fa
       (r) => {
         if (!live) return;
         setReady(r);
-        onReady?.(r);
+        callbacks.current.onReady?.(r);
       },
       (e: Error) => {
         if (!live) return;
         setError(e);
-        onError?.(e);
+        callbacks.current.onError?.(e);
       },
     );
     return () => {
       live = false;
-      client.close('the Mote WebView was replaced');
     };
-  }, [client, onReady, onError]);
+  }, [client]);
 
-  const onMessage = useCallback((e: WebViewMessageEvent) => client.receive(e.nativeEvent.data), [client]);
+  const onMessage = useCallback((e: WebViewMessageEvent) => clientRef.current.receive(e.nativeEvent.data), []);
 
   const restart = useCallback((why: string) => {
     const e = new Error(`mote: ${why}; models must be loaded again`);
+    clientRef.current.close(e.message);
     setError(e);
     setReady(undefined);
-    onError?.(e);
+    callbacks.current.onError?.(e);
     setGeneration((g) => g + 1);
-  }, [onError]);
+  }, []);
 
+  const source = useMemo(() => ({ html }), [html]);
   const value = useMemo(() => ({ client, ready, error }), [client, ready, error]);
 
   return (
@@ -82,7 +90,7 @@ export function MoteProvider({ children, html = MOTE_PAGE_HTML, disableSimd = fa
         <WebView
           key={generation}
           ref={webView}
-          source={{ html }}
+          source={source}
           originWhitelist={['*']}
           javaScriptEnabled
           injectedJavaScriptBeforeContentLoaded={disableSimd ? 'window.MOTE_DISABLE_SIMD = true; true;' : undefined}
