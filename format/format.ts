@@ -84,6 +84,30 @@ export const DTYPE_COUNT = 6; // one past the last dtype code
 export const STORAGE_ARENA = 0; // activation: lives in the planned arena
 export const STORAGE_WEIGHTS = 1; // constant: lives in the weights section of the blob
 export const STORAGE_EMPTY = 2; // optional input that is absent (e.g. no bias): one shared record, rank 0, offset 0, byte_size 0
+export const STORAGE_ENCODED = 3; // constant stored encoded in the weights section, decoded once at load
+//   into the "expanded weights" RAM region (docs/FORMAT.md, "Encoded weights"). For these records
+//   T_FLAGS holds the encoding (ENC_*), T_OFFSET/T_BYTE_SIZE place the decoded bytes in the expanded
+//   region (records in table order, non-overlapping), T_STREAM_OFFSET is the stream's offset in the
+//   weights section; a stream starts with its own u32 length in bytes.
+export const STORAGE_COUNT = 4; // one past the last storage kind
+export const T_STREAM_OFFSET = 44; // = T_RESERVED, only for STORAGE_ENCODED records
+export const ENC_PALETTE = 1; // per-group codebook + 1/2/4/8-bit packed indices (k-means clusters, binary weights)
+export const ENC_SPARSE = 2; // relative-index sparse: non-zero elements + 4/8-bit gaps (filler zeros on overflow)
+export const ENC_HUFFMAN = 3; // canonical Huffman over the bytes, code lengths <= HUFFMAN_MAX_BITS
+export const ENC_COUNT = 4; // one past the last encoding
+export const HUFFMAN_MAX_BITS = 15;
+// Stream layouts (byte offsets from the stream start; every stream is 4-byte aligned):
+//   palette: u32 length, u8 bits (1|2|4|8), u8 element size (1|2|4), u8 mode (0: G contiguous groups
+//            of n/G elements, 1: element i is in group i % G), u8 0, u32 G, then G * 2^bits codebook
+//            entries (element bytes), then ceil(n * bits / 8) index bytes, LSB first.
+//   sparse:  u32 length, u8 gap bits (4|8), u8 element size, u16 0, u32 m entries, then m element
+//            values, then ceil(m * gapBits / 8) gap bytes, LSB first; entry j sits gap_j + 1 elements
+//            after entry j-1 (the first at gap_0); every other element is zero bytes.
+//   huffman: u32 length, then 128 bytes of code lengths (symbol 2s in the low nibble, 2s+1 in the
+//            high; 0 = unused), then the canonical code bits, MSB of each code first, bytes filled
+//            from their most significant bit.
+export const ENC_HEADER_SIZE = 12; // palette and sparse header bytes
+export const HUFFMAN_HEADER_SIZE = 132;
 
 // ---- Op records (the schedule) --------------------------------------------------------------
 export const OP_RECORD_SIZE = 24;
@@ -188,3 +212,4 @@ export const ERR_ARENA = 8; // arena or memory could not be set up
 export const ERR_NOT_LOADED = 9; // run() before a successful load()
 export const ERR_BAD_INDEX = 10; // input/output number out of range
 export const ERR_BAD_META = 11; // metadata is not a UTF-8 JSON object (host-side check; the runtime ignores metadata)
+export const ERR_BAD_ENCODING = 12; // an encoded weight stream (STORAGE_ENCODED) is malformed
