@@ -11,6 +11,7 @@ const PATCH_CAP: i32 = 16384;
 const patchBuf: usize = memory.data(PATCH_CAP, 16);
 import { mbqm, clampi } from '../fixedpoint';
 import { requant4Simd, store4s8 } from '../requant_simd';
+import { gemm_s8_rows } from './gemm';
 
 /**
  * f32: each output pixel's receptive field is gathered into patchBuf (padded taps as 0.0, which add
@@ -200,6 +201,11 @@ function gatherPatchF32(
   const inOff = -tzp(x), outZp = tzp(y);
   const OG = O / G;
   const K = KH * KW * C;
+  // 1x1, stride 1, unpadded: every pixel is a GEMM row of C bytes, read in place (no im2col).
+  if (KH == 1 && KW == 1 && sh == 1 && sw == 1 && G == 1 && OH == H && OW == W && pt == 0 && pl == 0) {
+    gemm_s8_rows(xp, N * H * W, C, wp, O, bp, mp, shp, inOff, outZp, amin, amax, yp);
+    return;
+  }
   // Small channel counts make short row runs; gather the patch instead (see gatherPatch).
   const gather = G == 1 && (C < 16 || dw != 1) && K <= PATCH_CAP;
   const rowRuns = !gather && G == 1 && dw == 1;

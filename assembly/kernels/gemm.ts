@@ -1,0 +1,152 @@
+// Int8 GEMM over rows: y[r, n] = requant(bias[n] + sum_k (x[r, k] + inOff) * w[n, k]). Shared by
+// fully_connected and the 1x1 stride-1 unpadded conv2d (pixels are rows, no im2col).
+//
+// SIMD micro-kernel gemm_s8_2x4_simd: two x rows times four weight rows per step. Each K step of 8
+// widens two x runs (+ offset) and four weight runs once and feeds eight i32x4.dot_i16x8_s, so one
+// load serves four (x) or two (w) products instead of one. Integer sums are exact in any order,
+// so results are bit-identical with the scalar path and the reference.
+import { mbqm, clampi } from '../fixedpoint';
+import { requant4Simd, store4s8 } from '../requant_simd';
+import { dotS8, dot4_s8_scalar, dot4rows_s8_simdv } from './dot';
+
+const acc4: usize = memory.data(16, 16);
+
+/** Lane j = sum of the four lanes of aj (transpose-and-add). */
+@inline function reduce4(a0: v128, a1: v128, a2: v128, a3: v128): v128 {
+  const s01 = i32x4.add(i32x4.shuffle(a0, a1, 0, 4, 2, 6), i32x4.shuffle(a0, a1, 1, 5, 3, 7));
+  const s23 = i32x4.add(i32x4.shuffle(a2, a3, 0, 4, 2, 6), i32x4.shuffle(a2, a3, 1, 5, 3, 7));
+  return i32x4.add(i32x4.shuffle(s01, s23, 0, 1, 4, 5), i32x4.shuffle(s01, s23, 2, 3, 6, 7));
+}
+
+/** K % 8 leftover of one x row against four weight rows, as one i32x4 (lane j = weight row j). */
+@inline function tail1x4(x: usize, w: usize, ws: usize, from: i32, K: i32, offset: i32): v128 {
+  let t = i32x4.splat(0);
+  for (let i = from; i < K; i++) {
+    const p = w + <usize>i;
+    let wv = i32x4.splat(<i32>load<i8>(p));
+    wv = i32x4.replace_lane(wv, 1, <i32>load<i8>(p + ws));
+    wv = i32x4.replace_lane(wv, 2, <i32>load<i8>(p + 2 * ws));
+    wv = i32x4.replace_lane(wv, 3, <i32>load<i8>(p + 3 * ws));
+    t = i32x4.add(t, i32x4.mul(i32x4.splat(<i32>load<i8>(x + <usize>i) + offset), wv));
+  }
+  return t;
+}
+
+/**
+ * The 2x4 tile: rows x0 and x1 (K bytes each) against weight rows w, w+K, w+2K, w+3K; bias, requant
+ * and store of 4 outputs to y0 and 4 to y1.
+ */
+@inline function gemm_s8_2x4_simd(
+  x0: usize, x1: usize, w: usize, K: i32, off: v128, offset: i32,
+  bias: v128, mult: v128, shift: v128, outZp: i32, amin: i32, amax: i32, y0: usize, y1: usize,
+): void {
+  const ws = <usize>K;
+  const w1 = w + ws, w2 = w1 + ws, w3 = w2 + ws;
+  let a00 = i32x4.splat(0), a01 = i32x4.splat(0), a02 = i32x4.splat(0), a03 = i32x4.splat(0);
+  let a10 = i32x4.splat(0), a11 = i32x4.splat(0), a12 = i32x4.splat(0), a13 = i32x4.splat(0);
+  const kEnd = <usize>(K & ~7);
+  for (let i: usize = 0; i < kEnd; i += 8) {
+    const u = i16x8.add(v128.load8x8_s(x0 + i), off);
+    const v = i16x8.add(v128.load8x8_s(x1 + i), off);
+    const q0 = v128.load8x8_s(w + i);
+    a00 = i32x4.add(a00, i32x4.dot_i16x8_s(u, q0));
+    a10 = i32x4.add(a10, i32x4.dot_i16x8_s(v, q0));
+    const q1 = v128.load8x8_s(w1 + i);
+    a01 = i32x4.add(a01, i32x4.dot_i16x8_s(u, q1));
+    a11 = i32x4.add(a11, i32x4.dot_i16x8_s(v, q1));
+    const q2 = v128.load8x8_s(w2 + i);
+    a02 = i32x4.add(a02, i32x4.dot_i16x8_s(u, q2));
+    a12 = i32x4.add(a12, i32x4.dot_i16x8_s(v, q2));
+    const q3 = v128.load8x8_s(w3 + i);
+    a03 = i32x4.add(a03, i32x4.dot_i16x8_s(u, q3));
+    a13 = i32x4.add(a13, i32x4.dot_i16x8_s(v, q3));
+  }
+  let s0 = i32x4.add(bias, reduce4(a00, a01, a02, a03));
+  let s1 = i32x4.add(bias, reduce4(a10, a11, a12, a13));
+  if (<i32>kEnd < K) {
+    s0 = i32x4.add(s0, tail1x4(x0, w, ws, <i32>kEnd, K, offset));
+    s1 = i32x4.add(s1, tail1x4(x1, w, ws, <i32>kEnd, K, offset));
+  }
+  store4s8(y0, requant4Simd(s0, mult, shift, outZp, amin, amax));
+  store4s8(y1, requant4Simd(s1, mult, shift, outZp, amin, amax));
+}
+
+/**
+ * rows x [rows, K] (row stride K) times w [N, K]; y [rows, N]. bp = 0: no bias. mp/shp: per-channel
+ * multiplier and shift.
+ */
+@inline function gemm_s8_rows_impl(
+  xp: usize, rows: i32, K: i32, wp: usize, N: i32, bp: usize, mp: usize, shp: usize,
+  inOff: i32, outZp: i32, amin: i32, amax: i32, yp: usize, simd: bool,
+): void {
+  const hasBias = bp != 0;
+  const rowBytes = <usize>K, outRow = <usize>N;
+  let r = 0;
+  if (ASC_FEATURE_SIMD && simd) {
+    const off = i16x8.splat(<i16>inOff);
+    // Row pairs: the 2x4 tile over channel blocks of four.
+    for (; r + 2 <= rows; r += 2) {
+      const x0 = xp + <usize>r * rowBytes, x1 = x0 + rowBytes;
+      const y0 = yp + <usize>r * outRow, y1 = y0 + outRow;
+      let n = 0;
+      for (; n + 4 <= N; n += 4) {
+        const ch = <usize>n << 2;
+        const bias = hasBias ? v128.load(bp + ch) : i32x4.splat(0);
+        gemm_s8_2x4_simd(
+          x0, x1, wp + <usize>n * rowBytes, K, off, inOff,
+          bias, v128.load(mp + ch), v128.load(shp + ch), outZp, amin, amax, y0 + <usize>n, y1 + <usize>n,
+        );
+      }
+      for (; n < N; n++) {
+        const ch = <usize>n << 2;
+        const m = load<i32>(mp + ch), s = load<i32>(shp + ch), b = hasBias ? load<i32>(bp + ch) : 0;
+        const wr = wp + <usize>n * rowBytes;
+        store<i8>(y0 + <usize>n, <i8>clampi(mbqm(dotS8(true, x0, wr, K, inOff) + b, m, s) + outZp, amin, amax));
+        store<i8>(y1 + <usize>n, <i8>clampi(mbqm(dotS8(true, x1, wr, K, inOff) + b, m, s) + outZp, amin, amax));
+      }
+    }
+  }
+  // Remaining row (SIMD build) or every row (scalar build): 1x4 blocks.
+  for (; r < rows; r++) {
+    const xr = xp + <usize>r * rowBytes;
+    let out = yp + <usize>r * outRow;
+    let n = 0;
+    if (ASC_FEATURE_SIMD && simd) {
+      for (; n + 4 <= N; n += 4) {
+        let acc = hasBias ? v128.load(bp + (<usize>n << 2)) : i32x4.splat(0);
+        acc = i32x4.add(acc, dot4rows_s8_simdv(xr, 0, wp + <usize>n * rowBytes, 0, rowBytes, 1, K, inOff));
+        const chn = <usize>n << 2;
+        store4s8(out, requant4Simd(acc, v128.load(mp + chn), v128.load(shp + chn), outZp, amin, amax));
+        out += 4;
+      }
+    }
+    for (; n + 4 <= N; n += 4) {
+      for (let j = 0; j < 4; j++) {
+        store<i32>(acc4 + (<usize>j << 2), hasBias ? load<i32>(bp + (<usize>(n + j) << 2)) : 0);
+      }
+      dot4_s8_scalar(xr, wp + <usize>n * rowBytes, rowBytes, K, inOff, acc4);
+      const chn = <usize>n << 2;
+      for (let j: usize = 0; j < 4; j++) {
+        const c = chn + (j << 2);
+        const acc = load<i32>(acc4 + (j << 2));
+        store<i8>(out + j, <i8>clampi(mbqm(acc, load<i32>(mp + c), load<i32>(shp + c)) + outZp, amin, amax));
+      }
+      out += 4;
+    }
+    for (; n < N; n++) {
+      let acc = dotS8(simd, xr, wp + <usize>n * rowBytes, K, inOff);
+      if (hasBias) acc += load<i32>(bp + (<usize>n << 2));
+      const m = load<i32>(mp + (<usize>n << 2)), s = load<i32>(shp + (<usize>n << 2));
+      store<i8>(out, <i8>clampi(mbqm(acc, m, s) + outZp, amin, amax));
+      out += 1;
+    }
+  }
+}
+
+export function gemm_s8_rows(
+  xp: usize, rows: i32, K: i32, wp: usize, N: i32, bp: usize, mp: usize, shp: usize,
+  inOff: i32, outZp: i32, amin: i32, amax: i32, yp: usize,
+): void {
+  if (ASC_FEATURE_SIMD) gemm_s8_rows_impl(xp, rows, K, wp, N, bp, mp, shp, inOff, outZp, amin, amax, yp, true);
+  else gemm_s8_rows_impl(xp, rows, K, wp, N, bp, mp, shp, inOff, outZp, amin, amax, yp, false);
+}
