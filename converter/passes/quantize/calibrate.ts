@@ -3,12 +3,12 @@
 import type { Graph, TensorData } from '../../ir/graph.js';
 import { numel } from '../../ir/graph.js';
 import { runGraph } from '../../reference/interpreter.js';
-import { type Range, type RangeCollector, makeCollector } from './ranges.js';
+import { type Range, type RangeCollector, type RangeMethod, makeCollector } from './ranges.js';
 
 export const NO_CALIBRATION_MESSAGE = 'int8 needs calibration data: pass --calibration …';
 
 export interface CalibrationOptions {
-  method: 'minmax' | 'percentile';
+  method: RangeMethod;
   percentile?: number;
   onProgress?: (done: number, total: number) => void;
 }

@@ -16,13 +16,13 @@ import { quantizeMultiplier, roundHalfAway, softmaxParams } from './multiplier.j
 import {
   type Qp, SIGMOID_QP, SOFTMAX_QP, TANH_QP, activationBounds, activationQp, addParams, ratioMultiplier, subParams,
 } from './qparams.js';
-import type { Range } from './ranges.js';
+import type { Range, RangeMethod } from './ranges.js';
 import { unaryTable } from './tflm-luts.js';
 
 export interface QuantizeOptions {
   /** Calibration inputs: each sample holds one Float32Array per graph input. */
   samples: TensorData[][];
-  method: 'minmax' | 'percentile';
+  method: RangeMethod;
   /** For 'percentile': the percentile of each tensor's values kept in range (default 99.99). */
   percentile?: number;
   onProgress?: (done: number, total: number) => void;
@@ -38,7 +38,7 @@ export interface TensorRangeReport {
 }
 
 export interface QuantizeReport {
-  method: 'minmax' | 'percentile';
+  method: RangeMethod;
   percentile?: number;
   samples: number;
   /** Calibrated range and chosen qparams of every s8 activation tensor. */

@@ -1,9 +1,12 @@
 // Per-tensor range collectors for calibration, each in bounded memory:
 //   minmax      the exact min and max seen;
 //   percentile  the p-th and (100 − p)-th percentiles of a uniform reservoir sample of the values
-//               (deterministic: a fixed-seed generator), clipped to the exact min/max.
+//               (deterministic: a fixed-seed generator), clipped to the exact min/max;
+//   mse, kl     searched clipping ranges (ranges-mse.ts).
 // Quantization ranges always include 0 (so real zero is exactly representable); that is applied
 // when the range is turned into qparams, not here.
+
+import { KlCollector, MseCollector } from './ranges-mse.js';
 
 export interface Range {
   min: number;
@@ -81,6 +84,11 @@ export class PercentileCollector implements RangeCollector {
   }
 }
 
-export function makeCollector(method: 'minmax' | 'percentile', percentile = 99.99): RangeCollector {
+/** Calibration methods: the two here, and the searched ones of ranges-mse.ts. */
+export type RangeMethod = 'minmax' | 'percentile' | 'mse' | 'kl';
+
+export function makeCollector(method: RangeMethod, percentile = 99.99): RangeCollector {
+  if (method === 'mse') return new MseCollector();
+  if (method === 'kl') return new KlCollector();
   return method === 'percentile' ? new PercentileCollector(percentile) : new MinMaxCollector();
 }
