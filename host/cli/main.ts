@@ -5,6 +5,7 @@ import { converterIdentity } from '../../converter/emit/metadata.js';
 import { registerConvert } from './convert.js';
 import { registerDemo } from './demo.js';
 import { registerEnergyCommand } from './energy.js';
+import { registerEval } from './eval.js';
 import { registerExport } from './export.js';
 import { CliError } from './errors.js';
 import { registerInspect } from './inspect.js';
@@ -43,6 +44,7 @@ export async function main(argv: string[]): Promise<number> {
   registerDemo(program);
   registerEnergyCommand(program);
   registerExport(program);
+  registerEval(program);
   try {
     await program.parseAsync(argv);
     return 0;
