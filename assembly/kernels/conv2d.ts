@@ -11,7 +11,7 @@ const PATCH_CAP: i32 = 16384;
 const patchBuf: usize = memory.data(PATCH_CAP, 16);
 import { mbqm, clampi } from '../fixedpoint';
 import { requant4Simd, store4s8 } from '../requant_simd';
-import { gemm_s8_rows } from './gemm';
+import { gemm_s8_rows, tile_s8_2x4_simd } from './gemm';
 
 /**
  * f32: each output pixel's receptive field is gathered into patchBuf (padded taps as 0.0, which add
@@ -187,6 +187,198 @@ function gatherPatchF32(
   }
 }
 
+/** Output channels o..O-1 (fewer than four left) of one pixel by row runs, scalar requant. */
+@inline function rowRunsTail(
+  o: i32, O: i32, xRun: usize, xRowStride: usize, wp: usize, wRunOff: usize, wStride: usize, wRowStride: usize,
+  rows: i32, run: i32, inOff: i32, bp: usize, hasBias: bool, mp: usize, shp: usize, outZp: i32, amin: i32, amax: i32,
+  out: usize,
+): void {
+  for (; o < O; o++) {
+    let acc = hasBias ? load<i32>(bp + (<usize>o << 2)) : 0;
+    const wRun = wp + <usize>o * wStride + wRunOff;
+    for (let r = 0; r < rows; r++) {
+      acc += dotS8(true, xRun + <usize>r * xRowStride, wRun + <usize>r * wRowStride, run, inOff);
+    }
+    const ch = <usize>o << 2;
+    store<i8>(out + <usize>o, <i8>clampi(mbqm(acc, load<i32>(mp + ch), load<i32>(shp + ch)) + outZp, amin, amax));
+  }
+}
+
+/**
+ * conv2d_s8_rows_2x4_simd: group 1, dilation_w 1, C >= 16. Horizontally adjacent output pixels with
+ * the same in-bounds tap range go through the 2x4 tile (two pixels x four channels, kernel rows as
+ * contiguous runs of (kx range) * C bytes); a pixel without a partner uses the 1x4 dot4rows block.
+ */
+function conv2d_s8_rows_2x4_simd(op: usize): void {
+  const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
+  const hasBias = tstorage(opIn(op, 2)) != STORAGE_EMPTY;
+  const xp = tptr(x), wp = tptr(w), yp = tptr(y), bp = hasBias ? tptr(opIn(op, 2)) : 0;
+  const mp = tptr(opIn(op, 3)), shp = tptr(opIn(op, 4));
+  const N = tdim(x, 0), H = tdim(x, 1), W = tdim(x, 2), C = tdim(x, 3);
+  const O = tdim(w, 0), KH = tdim(w, 1), KW = tdim(w, 2);
+  const OH = tdim(y, 1), OW = tdim(y, 2);
+  const sh = opParam(op, 0), sw = opParam(op, 1), dh = opParam(op, 2);
+  const pt = opParam(op, 4), pl = opParam(op, 5);
+  const amin = opParam(op, 9), amax = opParam(op, 10);
+  const inOff = -tzp(x), outZp = tzp(y);
+  const off = i16x8.splat(<i16>inOff);
+  const c = <usize>C;
+  const wStride = <usize>(KH * KW) * c;
+  const xRowStride = <usize>(dh * W) * c;
+  const wRowStride = <usize>KW * c;
+  const O4 = O & ~3;
+  for (let n = 0; n < N; n++) {
+    for (let oy = 0; oy < OH; oy++) {
+      const iy0 = oy * sh - pt;
+      let kyA = 0;
+      while (kyA < KH && iy0 + kyA * dh < 0) kyA++;
+      let kyB = KH;
+      while (kyB > kyA && iy0 + (kyB - 1) * dh >= H) kyB--;
+      const rows = kyB - kyA;
+      const xRowBase = xp + <usize>((n * H + iy0 + kyA * dh) * W) * c;
+      let out = yp + <usize>((n * OH + oy) * OW) * <usize>O;
+      let ox = 0;
+      while (ox < OW) {
+        const ix0 = ox * sw - pl;
+        const kxA = ix0 < 0 ? -ix0 : 0;
+        const kxB = W - ix0 < KW ? W - ix0 : KW;
+        const ix1 = ix0 + sw;
+        const pair = ox + 1 < OW && (ix1 < 0 ? -ix1 : 0) == kxA && (W - ix1 < KW ? W - ix1 : KW) == kxB;
+        const run = kxB > kxA ? (kxB - kxA) * C : 0;
+        const live = run > 0 && rows > 0;
+        const xRun = xRowBase + <usize>(ix0 + kxA) * c;
+        const wOff = <usize>(kyA * KW + kxA) * c;
+        if (pair) {
+          const out1 = out + <usize>O;
+          for (let o = 0; o < O4; o += 4) {
+            const ch = <usize>o << 2;
+            const bias = hasBias ? v128.load(bp + ch) : i32x4.splat(0);
+            tile_s8_2x4_simd(
+              xRun, xRun + <usize>sw * c, xRowStride, wp + <usize>o * wStride + wOff, wRowStride, wStride,
+              live ? rows : 0, run, off, inOff, bias, v128.load(mp + ch), v128.load(shp + ch), outZp, amin, amax,
+              out + <usize>o, out1 + <usize>o,
+            );
+          }
+          rowRunsTail(O4, O, xRun, xRowStride, wp, wOff, wStride, wRowStride, live ? rows : 0, run, inOff, bp, hasBias, mp, shp, outZp, amin, amax, out);
+          rowRunsTail(O4, O, xRun + <usize>sw * c, xRowStride, wp, wOff, wStride, wRowStride, live ? rows : 0, run, inOff, bp, hasBias, mp, shp, outZp, amin, amax, out1);
+          out += <usize>(2 * O);
+          ox += 2;
+        } else {
+          for (let o = 0; o < O4; o += 4) {
+            const ch = <usize>o << 2;
+            let acc = hasBias ? v128.load(bp + ch) : i32x4.splat(0);
+            if (live) {
+              acc = i32x4.add(acc, dot4rows_s8_simdv(xRun, xRowStride, wp + <usize>o * wStride + wOff, wRowStride, wStride, rows, run, inOff));
+            }
+            store4s8(out + <usize>o, requant4Simd(acc, v128.load(mp + ch), v128.load(shp + ch), outZp, amin, amax));
+          }
+          rowRunsTail(O4, O, xRun, xRowStride, wp, wOff, wStride, wRowStride, live ? rows : 0, run, inOff, bp, hasBias, mp, shp, outZp, amin, amax, out);
+          out += <usize>O;
+          ox += 1;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Fast patch gather (SIMD build): in-bounds kernel rows with dilation_w 1 are copied in 16-byte
+ * chunks (the overrun is overwritten by the next row or by the zero-point tail), others as
+ * gatherPatch does. Then the patch is padded with the zero point up to a multiple of 8, so the
+ * micro-kernel needs no K tail: padded x is zp, and (zp + input_offset) * w = 0.
+ */
+@inline function gatherPatchFast(
+  dst0: usize, xImg: usize, H: i32, W: i32, C: i32, KH: i32, KW: i32, iy0: i32, ix0: i32, dh: i32, dw: i32,
+  zp: i32, K: i32, memEnd: usize,
+): void {
+  const c = <usize>C;
+  const rowBytes = <usize>KW * c;
+  const interiorX = dw == 1 && ix0 >= 0 && ix0 + KW <= W;
+  let dst = dst0;
+  for (let ky = 0; ky < KH; ky++) {
+    const iy = iy0 + ky * dh;
+    const src = xImg + <usize>(iy * W + ix0) * c;
+    if (interiorX && iy >= 0 && iy < H && src + rowBytes + 16 <= memEnd) {
+      for (let i: usize = 0; i < rowBytes; i += 16) v128.store(dst + i, v128.load(src + i));
+    } else {
+      gatherRow(dst, xImg, H, W, C, KW, iy, ix0, dw, zp);
+    }
+    dst += rowBytes;
+  }
+  const z = i8x16.splat(<i8>zp);
+  v128.store(dst0 + <usize>K, z);
+}
+
+/** One kernel row of gatherPatch (padding as the zero point). */
+function gatherRow(dst: usize, xImg: usize, H: i32, W: i32, C: i32, KW: i32, iy: i32, ix0: i32, dw: i32, zp: i32): void {
+  const c = <usize>C;
+  const rowBytes = <usize>KW * c;
+  if (iy < 0 || iy >= H) {
+    memory.fill(dst, <u8>zp, rowBytes);
+    return;
+  }
+  const xRow = xImg + <usize>(iy * W) * c;
+  for (let kx = 0; kx < KW; kx++) {
+    const ix = ix0 + kx * dw;
+    if (ix >= 0 && ix < W) memory.copy(dst + <usize>kx * c, xRow + <usize>ix * c, c);
+    else memory.fill(dst + <usize>kx * c, <u8>zp, c);
+  }
+}
+
+/**
+ * conv2d_s8_gathered_2x4_simd: group 1 with few channels or dilation_w > 1. Two output pixels'
+ * patches are gathered (zero-point padded to K8 = K rounded up to 8) and run through the 2x4 tile
+ * with K8: the weight rows are read K8 bytes from each row start; the bytes past a row's K belong to
+ * the next row (or lie within memory past the tensor: checked by the caller) and meet x = zp, adding 0.
+ */
+function conv2d_s8_gathered_2x4_simd(op: usize): void {
+  const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
+  const hasBias = tstorage(opIn(op, 2)) != STORAGE_EMPTY;
+  const xp = tptr(x), wp = tptr(w), yp = tptr(y), bp = hasBias ? tptr(opIn(op, 2)) : 0;
+  const mp = tptr(opIn(op, 3)), shp = tptr(opIn(op, 4));
+  const N = tdim(x, 0), H = tdim(x, 1), W = tdim(x, 2), C = tdim(x, 3);
+  const O = tdim(w, 0), KH = tdim(w, 1), KW = tdim(w, 2);
+  const OH = tdim(y, 1), OW = tdim(y, 2);
+  const sh = opParam(op, 0), sw = opParam(op, 1), dh = opParam(op, 2), dw = opParam(op, 3);
+  const pt = opParam(op, 4), pl = opParam(op, 5);
+  const amin = opParam(op, 9), amax = opParam(op, 10);
+  const zp = tzp(x), inOff = -zp, outZp = tzp(y);
+  const off = i16x8.splat(<i16>inOff);
+  const K = KH * KW * C;
+  const K8 = (K + 7) & ~7;
+  const memEnd = <usize>memory.size() << 16;
+  const pA = patchBuf, pB = patchBuf + <usize>(PATCH_CAP / 2);
+  const O4 = O & ~3;
+  const P = OH * OW;
+  for (let n = 0; n < N; n++) {
+    const xImg = xp + <usize>(n * H * W) * <usize>C;
+    const yImg = yp + <usize>(n * P) * <usize>O;
+    for (let p = 0; p < P; p += 2) {
+      // Pixels p and p + 1 (row-major over the output image); the last odd pixel pairs with itself.
+      const q = p + 1 < P ? p + 1 : p;
+      const oyA = p / OW, oxA = p - oyA * OW, oyB = q / OW, oxB = q - oyB * OW;
+      gatherPatchFast(pA, xImg, H, W, C, KH, KW, oyA * sh - pt, oxA * sw - pl, dh, dw, zp, K, memEnd);
+      gatherPatchFast(pB, xImg, H, W, C, KH, KW, oyB * sh - pt, oxB * sw - pl, dh, dw, zp, K, memEnd);
+      const y0 = yImg + <usize>p * <usize>O, y1 = yImg + <usize>q * <usize>O;
+      for (let o = 0; o < O4; o += 4) {
+        const ch = <usize>o << 2;
+        const bias = hasBias ? v128.load(bp + ch) : i32x4.splat(0);
+        tile_s8_2x4_simd(
+          pA, pB, 0, wp + <usize>o * <usize>K, 0, <usize>K, 1, K8, off, inOff,
+          bias, v128.load(mp + ch), v128.load(shp + ch), outZp, amin, amax, y0 + <usize>o, y1 + <usize>o,
+        );
+      }
+      for (let o = O4; o < O; o++) {
+        const ch = <usize>o << 2;
+        const m = load<i32>(mp + ch), s = load<i32>(shp + ch), b = hasBias ? load<i32>(bp + ch) : 0;
+        const wr = wp + <usize>o * <usize>K;
+        store<i8>(y0 + <usize>o, <i8>clampi(mbqm(dotS8(true, pA, wr, K, inOff) + b, m, s) + outZp, amin, amax));
+        store<i8>(y1 + <usize>o, <i8>clampi(mbqm(dotS8(true, pB, wr, K, inOff) + b, m, s) + outZp, amin, amax));
+      }
+    }
+  }
+}
+
 @inline function conv2d_s8_impl(op: usize, simd: bool): void {
   const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
   const hasBias = tstorage(opIn(op, 2)) != STORAGE_EMPTY;
@@ -209,6 +401,16 @@ function gatherPatchF32(
   // Small channel counts make short row runs; gather the patch instead (see gatherPatch).
   const gather = G == 1 && (C < 16 || dw != 1) && K <= PATCH_CAP;
   const rowRuns = !gather && G == 1 && dw == 1;
+  if (ASC_FEATURE_SIMD && simd) {
+    if (gather && K + 32 <= PATCH_CAP / 2 && wp + <usize>O * <usize>K + 8 <= (<usize>memory.size() << 16)) {
+      conv2d_s8_gathered_2x4_simd(op);
+      return;
+    }
+    if (rowRuns) {
+      conv2d_s8_rows_2x4_simd(op);
+      return;
+    }
+  }
   if (gather) {
     conv2d_s8_gathered(op, simd);
     return;

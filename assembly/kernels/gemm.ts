@@ -1,7 +1,7 @@
 // Int8 GEMM over rows: y[r, n] = requant(bias[n] + sum_k (x[r, k] + inOff) * w[n, k]). Shared by
 // fully_connected and the 1x1 stride-1 unpadded conv2d (pixels are rows, no im2col).
 //
-// SIMD micro-kernel gemm_s8_2x4_simd: two x rows times four weight rows per step. Each K step of 8
+// SIMD micro-kernel tile_s8_2x4_simd: two x rows times four weight rows per step. Each K step of 8
 // widens two x runs (+ offset) and four weight runs once and feeds eight i32x4.dot_i16x8_s, so one
 // load serves four (x) or two (w) products instead of one. Integer sums are exact in any order,
 // so results are bit-identical with the scalar path and the reference.
@@ -33,40 +33,45 @@ const acc4: usize = memory.data(16, 16);
 }
 
 /**
- * The 2x4 tile: rows x0 and x1 (K bytes each) against weight rows w, w+K, w+2K, w+3K; bias, requant
- * and store of 4 outputs to y0 and 4 to y1.
+ * The 2x4 tile: two x runs (x0, x1) against four weight runs (w + j*ws), over `rows` kernel rows
+ * (run r at x + r*xStride, w + r*wStride; one row for a plain GEMM); bias, requant and store of 4
+ * outputs to y0 and 4 to y1.
  */
-@inline function gemm_s8_2x4_simd(
-  x0: usize, x1: usize, w: usize, K: i32, off: v128, offset: i32,
-  bias: v128, mult: v128, shift: v128, outZp: i32, amin: i32, amax: i32, y0: usize, y1: usize,
+@inline export function tile_s8_2x4_simd(
+  x0: usize, x1: usize, xStride: usize, w: usize, wStride: usize, ws: usize, rows: i32, K: i32,
+  off: v128, offset: i32, bias: v128, mult: v128, shift: v128, outZp: i32, amin: i32, amax: i32,
+  y0: usize, y1: usize,
 ): void {
-  const ws = <usize>K;
-  const w1 = w + ws, w2 = w1 + ws, w3 = w2 + ws;
   let a00 = i32x4.splat(0), a01 = i32x4.splat(0), a02 = i32x4.splat(0), a03 = i32x4.splat(0);
   let a10 = i32x4.splat(0), a11 = i32x4.splat(0), a12 = i32x4.splat(0), a13 = i32x4.splat(0);
+  let s0 = bias, s1 = bias;
   const kEnd = <usize>(K & ~7);
-  for (let i: usize = 0; i < kEnd; i += 8) {
-    const u = i16x8.add(v128.load8x8_s(x0 + i), off);
-    const v = i16x8.add(v128.load8x8_s(x1 + i), off);
-    const q0 = v128.load8x8_s(w + i);
-    a00 = i32x4.add(a00, i32x4.dot_i16x8_s(u, q0));
-    a10 = i32x4.add(a10, i32x4.dot_i16x8_s(v, q0));
-    const q1 = v128.load8x8_s(w1 + i);
-    a01 = i32x4.add(a01, i32x4.dot_i16x8_s(u, q1));
-    a11 = i32x4.add(a11, i32x4.dot_i16x8_s(v, q1));
-    const q2 = v128.load8x8_s(w2 + i);
-    a02 = i32x4.add(a02, i32x4.dot_i16x8_s(u, q2));
-    a12 = i32x4.add(a12, i32x4.dot_i16x8_s(v, q2));
-    const q3 = v128.load8x8_s(w3 + i);
-    a03 = i32x4.add(a03, i32x4.dot_i16x8_s(u, q3));
-    a13 = i32x4.add(a13, i32x4.dot_i16x8_s(v, q3));
+  for (let r = 0; r < rows; r++) {
+    const xa = x0 + <usize>r * xStride, xb = x1 + <usize>r * xStride;
+    const w0 = w + <usize>r * wStride, w1 = w0 + ws, w2 = w1 + ws, w3 = w2 + ws;
+    for (let i: usize = 0; i < kEnd; i += 8) {
+      const u = i16x8.add(v128.load8x8_s(xa + i), off);
+      const v = i16x8.add(v128.load8x8_s(xb + i), off);
+      const q0 = v128.load8x8_s(w0 + i);
+      a00 = i32x4.add(a00, i32x4.dot_i16x8_s(u, q0));
+      a10 = i32x4.add(a10, i32x4.dot_i16x8_s(v, q0));
+      const q1 = v128.load8x8_s(w1 + i);
+      a01 = i32x4.add(a01, i32x4.dot_i16x8_s(u, q1));
+      a11 = i32x4.add(a11, i32x4.dot_i16x8_s(v, q1));
+      const q2 = v128.load8x8_s(w2 + i);
+      a02 = i32x4.add(a02, i32x4.dot_i16x8_s(u, q2));
+      a12 = i32x4.add(a12, i32x4.dot_i16x8_s(v, q2));
+      const q3 = v128.load8x8_s(w3 + i);
+      a03 = i32x4.add(a03, i32x4.dot_i16x8_s(u, q3));
+      a13 = i32x4.add(a13, i32x4.dot_i16x8_s(v, q3));
+    }
+    if (<i32>kEnd < K) {
+      s0 = i32x4.add(s0, tail1x4(xa, w0, ws, <i32>kEnd, K, offset));
+      s1 = i32x4.add(s1, tail1x4(xb, w0, ws, <i32>kEnd, K, offset));
+    }
   }
-  let s0 = i32x4.add(bias, reduce4(a00, a01, a02, a03));
-  let s1 = i32x4.add(bias, reduce4(a10, a11, a12, a13));
-  if (<i32>kEnd < K) {
-    s0 = i32x4.add(s0, tail1x4(x0, w, ws, <i32>kEnd, K, offset));
-    s1 = i32x4.add(s1, tail1x4(x1, w, ws, <i32>kEnd, K, offset));
-  }
+  s0 = i32x4.add(s0, reduce4(a00, a01, a02, a03));
+  s1 = i32x4.add(s1, reduce4(a10, a11, a12, a13));
   store4s8(y0, requant4Simd(s0, mult, shift, outZp, amin, amax));
   store4s8(y1, requant4Simd(s1, mult, shift, outZp, amin, amax));
 }
@@ -92,8 +97,8 @@ const acc4: usize = memory.data(16, 16);
       for (; n + 4 <= N; n += 4) {
         const ch = <usize>n << 2;
         const bias = hasBias ? v128.load(bp + ch) : i32x4.splat(0);
-        gemm_s8_2x4_simd(
-          x0, x1, wp + <usize>n * rowBytes, K, off, inOff,
+        tile_s8_2x4_simd(
+          x0, x1, 0, wp + <usize>n * rowBytes, 0, rowBytes, 1, K, off, inOff,
           bias, v128.load(mp + ch), v128.load(shp + ch), outZp, amin, amax, y0 + <usize>n, y1 + <usize>n,
         );
       }
