@@ -7,7 +7,9 @@ import {
   blobPtr, blobCapacity, arenaPtr, loaded, setBlob, setArena, setLoaded, tensorCount, tdtype,
   trank, tdim, tscale, tzp, tptr, tbytes, tstorage, graphInputCount, graphOutputCount, graphInput,
   graphOutput, weightsSize, metaBase, metaSize, dtypeSize, opCount, oprec, opcode,
+  expandedSize, expandedCapacity, setExpanded,
 } from './state';
+import { decodeEncodedTensors } from './decode/index';
 import { validateHeader, validateTensors, validateOps } from './blob';
 import { messagePtr, messageLen, str, int, clear } from './message';
 import { runAll, runOp } from './dispatch';
@@ -69,6 +71,17 @@ export function mote_load(): i32 {
   if (e) return setError(e);
   const arenaBytes = load<u32>(blobPtr + H_ARENA_SIZE);
   e = validateTensors(arenaBytes, weightsSize);
+  if (e) return setError(e);
+  // Encoded weights are decoded once, before the op checks (which may read weight values).
+  if (expandedSize > expandedCapacity) {
+    const p = growBytes(expandedSize);
+    if (p == 0) {
+      str('cannot grow memory by '); int(expandedSize); str(' bytes for the expanded weights');
+      return setError(ERR_ARENA);
+    }
+    setExpanded(p, expandedSize);
+  }
+  e = decodeEncodedTensors();
   if (e) return setError(e);
   e = validateOps();
   if (e) return setError(e);
@@ -134,6 +147,10 @@ export function mote_format_version(): i32 {
 }
 export function mote_has_simd(): i32 {
   return ASC_FEATURE_SIMD ? 1 : 0;
+}
+/** Bytes of the expanded-weights region (encoded weights decoded at load); 0 when none. */
+export function mote_expanded_bytes(): i32 {
+  return loaded ? <i32>expandedSize : 0;
 }
 export function mote_memory_bytes(): i32 {
   return <i32>(<u32>memory.size() * PAGE);

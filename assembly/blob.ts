@@ -9,16 +9,17 @@ import {
   H_WEIGHTS_OFFSET, H_WEIGHTS_SIZE, H_META_OFFSET, H_META_SIZE, H_INPUT_COUNT, H_INPUTS_INDEX,
   H_OUTPUT_COUNT, H_OUTPUTS_INDEX, HEADER_SIZE, CRC_START, TENSOR_RECORD_SIZE, T_DTYPE, T_RANK,
   T_STORAGE, T_DIMS, T_OFFSET, T_BYTE_SIZE, T_ZERO_POINT, MAX_RANK, DTYPE_S8, DTYPE_COUNT,
-  STORAGE_ARENA, STORAGE_WEIGHTS, STORAGE_EMPTY, OP_RECORD_SIZE, O_OPCODE, O_INPUT_COUNT,
+  STORAGE_ARENA, STORAGE_WEIGHTS, STORAGE_EMPTY, STORAGE_ENCODED, T_FLAGS, T_STREAM_OFFSET, ENC_COUNT,
+  OP_RECORD_SIZE, O_OPCODE, O_INPUT_COUNT,
   O_OUTPUT_COUNT, O_IO_INDEX, O_PARAMS_INDEX, O_PARAMS_COUNT, O_SCRATCH_TENSOR, O_FLAGS, OPF_IN_PLACE, OPCODE_COUNT,
   OK, ERR_TOO_SMALL, ERR_BAD_MAGIC, ERR_BAD_VERSION, ERR_BAD_CRC, ERR_BAD_HEADER, ERR_BAD_TENSOR,
-  ERR_BAD_OP,
+  ERR_BAD_OP, ERR_BAD_ENCODING,
 } from '../format/format';
 import { crc32 } from './crc32';
 import { str, int, opName, clear } from './message';
 import {
   blobPtr, setSections, tensorCount, trec, tstorage, dtypeSize, opCount, oprec, indexBase,
-  indexCount, paramsCount, graphInputCount, graphOutputCount, graphInput, graphOutput,
+  indexCount, paramsCount, weightsBase, graphInputCount, graphOutputCount, graphInput, graphOutput, setExpandedSize,
 } from './state';
 import { validateOp } from './validate_ops';
 
@@ -138,6 +139,9 @@ function tensorFail(id: i32): void {
 /** Validates every tensor record against the arena size and the weights section. */
 export function validateTensors(arenaSize: u32, weightsSize: u32): i32 {
   const n = tensorCount;
+  // Encoded tensors decode into the expanded region, which ends at the furthest one. (Records
+  // naming the same bytes — aliases of one constant — decode the same stream twice: harmless.)
+  let expandedEnd: u64 = 0;
   for (let id = 0; id < n; id++) {
     const rec = trec(id);
     const dt = <i32>load<u8>(rec, T_DTYPE);
@@ -145,7 +149,7 @@ export function validateTensors(arenaSize: u32, weightsSize: u32): i32 {
     const storage = <i32>load<u8>(rec, T_STORAGE);
     const off = <u64>load<u32>(rec, T_OFFSET);
     const bytes = <u64>load<u32>(rec, T_BYTE_SIZE);
-    if (storage != STORAGE_ARENA && storage != STORAGE_WEIGHTS && storage != STORAGE_EMPTY) {
+    if (storage != STORAGE_ARENA && storage != STORAGE_WEIGHTS && storage != STORAGE_EMPTY && storage != STORAGE_ENCODED) {
       tensorFail(id); str('unknown storage kind '); int(storage);
       return ERR_BAD_TENSOR;
     }
@@ -192,7 +196,13 @@ export function validateTensors(arenaSize: u32, weightsSize: u32): i32 {
       tensorFail(id); str('offset '); int(<i64>off); str(' is not aligned to its element size');
       return ERR_BAD_TENSOR;
     }
-    const limit = storage == STORAGE_ARENA ? <u64>arenaSize : <u64>weightsSize;
+    if (storage == STORAGE_ENCODED) {
+      const e = validateEncodedRecord(id, rec, off, weightsSize);
+      if (e) return e;
+      const end = (off + bytes + SECTION_ALIGN - 1) / SECTION_ALIGN * SECTION_ALIGN;
+      if (end > expandedEnd) expandedEnd = end;
+    }
+    const limit = storage == STORAGE_ARENA ? <u64>arenaSize : storage == STORAGE_WEIGHTS ? <u64>weightsSize : expandedEnd;
     if (off + bytes > limit) {
       tensorFail(id); str('bytes [' ); int(<i64>off); str(', '); int(<i64>(off + bytes));
       str(storage == STORAGE_ARENA ? ') run past the arena of ' : ') run past the weights section of ');
@@ -207,6 +217,11 @@ export function validateTensors(arenaSize: u32, weightsSize: u32): i32 {
       }
     }
   }
+  if (expandedEnd > 0x7fffffff) {
+    str('encoded weights expand to '); int(<i64>expandedEnd); str(' bytes, over 2^31 - 1');
+    return ERR_BAD_TENSOR;
+  }
+  setExpandedSize(<u32>expandedEnd);
   for (let i = 0; i < graphInputCount; i++) {
     const id = graphInput(i);
     if (id < 0 || id >= n || tstorage(id) != STORAGE_ARENA) {
@@ -220,6 +235,36 @@ export function validateTensors(arenaSize: u32, weightsSize: u32): i32 {
       str('graph output '); int(i); str(': tensor id '); int(id); str(' must name a stored tensor');
       return ERR_BAD_TENSOR;
     }
+  }
+  return OK;
+}
+
+/**
+ * An encoded record: known encoding, 16-byte aligned place in the expanded region, and a 4-byte
+ * aligned stream whose length word and bytes lie in the weights section. The stream's contents
+ * are checked by its decoder (assembly/decode/).
+ */
+function validateEncodedRecord(id: i32, rec: usize, off: u64, weightsSize: u32): i32 {
+  const enc = <i32>load<u8>(rec, T_FLAGS);
+  if (enc < 1 || enc >= ENC_COUNT) {
+    tensorFail(id); str('unknown weight encoding '); int(enc);
+    return ERR_BAD_ENCODING;
+  }
+  if (off % SECTION_ALIGN != 0) {
+    tensorFail(id); str('expanded offset '); int(<i64>off); str(' must be 16-byte aligned');
+    return ERR_BAD_TENSOR;
+  }
+  const so = <u64>load<u32>(rec, T_STREAM_OFFSET);
+  if (so % 4 != 0 || so + 4 > <u64>weightsSize) {
+    tensorFail(id); str('stream offset '); int(<i64>so); str(' must be 4-byte aligned with its length word inside the ');
+    int(weightsSize); str('-byte weights section');
+    return ERR_BAD_ENCODING;
+  }
+  const len = <u64>load<u32>(weightsBase + <usize>so);
+  if (so + len > <u64>weightsSize) {
+    tensorFail(id); str('stream of '); int(<i64>len); str(' bytes at '); int(<i64>so);
+    str(' runs past the '); int(weightsSize); str('-byte weights section');
+    return ERR_BAD_ENCODING;
   }
   return OK;
 }

@@ -4,7 +4,7 @@
 // that every record, index word, param word and tensor byte range these helpers touch is in bounds.
 import {
   TENSOR_RECORD_SIZE, T_DTYPE, T_RANK, T_STORAGE, T_DIMS, T_OFFSET, T_BYTE_SIZE, T_SCALE,
-  T_ZERO_POINT, STORAGE_WEIGHTS, OP_RECORD_SIZE, O_OPCODE, O_INPUT_COUNT, O_OUTPUT_COUNT,
+  T_ZERO_POINT, STORAGE_WEIGHTS, STORAGE_ENCODED, OP_RECORD_SIZE, O_OPCODE, O_INPUT_COUNT, O_OUTPUT_COUNT,
   O_IO_INDEX, O_PARAMS_INDEX, O_PARAMS_COUNT, DTYPE_F32, DTYPE_S32, DTYPE_S16,
 } from '../format/format';
 
@@ -15,6 +15,12 @@ export let blobCapacity: u32 = 0;
 export let arenaPtr: usize = 0;
 export let arenaSize: u32 = 0;
 export let loaded: bool = false;
+// The expanded-weights region: STORAGE_ENCODED tensors decoded once at load (assembly/decode/).
+// expandedSize is what the tensor records need (set by validateTensors); expandedCapacity what was
+// reserved.
+export let expandedPtr: usize = 0;
+export let expandedSize: u32 = 0;
+export let expandedCapacity: u32 = 0;
 
 export let tensorTable: usize = 0;
 export let tensorCount: i32 = 0;
@@ -40,6 +46,13 @@ export function setBlob(ptr: usize, capacity: u32): void {
 export function setArena(ptr: usize, size: u32): void {
   arenaPtr = ptr;
   arenaSize = size;
+}
+export function setExpandedSize(size: u32): void {
+  expandedSize = size;
+}
+export function setExpanded(ptr: usize, capacity: u32): void {
+  expandedPtr = ptr;
+  expandedCapacity = capacity;
 }
 export function setLoaded(v: bool): void {
   loaded = v;
@@ -86,7 +99,8 @@ export function setSections(
 }
 @inline export function tptr(id: i32): usize {
   const rec = trec(id);
-  const base = load<u8>(rec, T_STORAGE) == STORAGE_WEIGHTS ? weightsBase : arenaPtr;
+  const storage = load<u8>(rec, T_STORAGE);
+  const base = storage == STORAGE_WEIGHTS ? weightsBase : storage == STORAGE_ENCODED ? expandedPtr : arenaPtr;
   return base + <usize>load<u32>(rec, T_OFFSET);
 }
 /** Element count (validated at load to fit in i32 and in the tensor's bytes). */

@@ -10,6 +10,11 @@ import { nodeMacs } from './macs.js';
 import { optimize } from './passes/index.js';
 import { prepareInt8, quantize, type QuantizeReport } from './passes/quantize/index.js';
 import { planMemory, type MemoryPlan } from './plan/index.js';
+import { clusterWeights } from './passes/cluster.js';
+import { binarizeWeights } from './passes/binarize.js';
+import { pruneMagnitude } from './passes/prune-magnitude.js';
+import type { LayerCompression } from './codec/weighted-layers.js';
+import { ENCODING_NAME, type WeightEncoding } from './codec/streams.js';
 import { importModel, isPreQuantized, summarizeSource, type SourceFormat } from './source.js';
 
 export type Precision = 'f32' | 'int8';
@@ -26,6 +31,15 @@ export interface ConvertOptions {
   onProgress?(done: number, total: number): void;
   /** int8 only: names of nodes (after the float passes) to leave in float32. */
   keepFloat?: string[];
+  /** Weight sharing: k-means with k (2..16) centroids per layer, stored as 4-bit (or fewer) indices. */
+  cluster?: number;
+  /** Binary weights (α·sign(W) per output channel) for these layers, or 'auto' (all but first and last). */
+  binarize?: string[] | 'auto';
+  /** Unstructured magnitude pruning: this fraction of each layer's weights (or of all, scope 'global') → 0. */
+  pruneMagnitude?: number;
+  pruneScope?: 'layer' | 'global';
+  /** Entropy-code the weights (canonical Huffman over their bytes), decoded at load. */
+  entropy?: 'huffman';
 }
 
 export interface OpMacs {
@@ -67,6 +81,14 @@ export interface ConvertReport {
   outputs: { name: string; dtype: string; shape: number[] }[];
   /** The quantizer's own report (int8 only): calibrated ranges, per-node precision. */
   quantization?: QuantizeReport;
+  /** Bytes the weights take in the blob (flash / OTA size): = weightBytes, encoded streams included. */
+  storedWeightBytes: number;
+  /** Bytes of RAM the runtime reserves at load to decode encoded weights into (0 without encodings). */
+  ramWeightBytes: number;
+  /** Per-layer results of the weight-compression passes (prune, cluster, binarize), in that order. */
+  weightCompression: LayerCompression[];
+  /** Encoded weight tensors: encoding, stream bytes and decoded bytes. */
+  encodedWeights: { tensor: string; encoding: string; streamBytes: number; decodedBytes: number }[];
 }
 
 export interface ConvertResult {
@@ -96,6 +118,7 @@ export function convert(bytes: Uint8Array, filename: string, opts: ConvertOption
   // QDQ patterns (QuantizeLinear/DequantizeLinear, QLinearConv, ...) into int8 ops.
   if (!(src.format === 'tflite' && isPreQuantized(graph))) optimize(graph);
   const preQuantized = isPreQuantized(graph);
+  const weightCompression = compressWeights(graph, opts, preQuantized, filename);
   let quantization: QuantizeReport | undefined;
   if (preQuantized) {
     // A quantized model (int8 TFLite, or QDQ ONNX): keep its scales and zero points; derive the
@@ -123,7 +146,8 @@ export function convert(bytes: Uint8Array, filename: string, opts: ConvertOption
     });
   }
   const plan = planMemory(graph);
-  const blob = emitBlob(graph, plan);
+  const blob = emitBlob(graph, plan, {}, { encodeWeights: weightEncodings(opts) });
+  const { encodedWeights, expandedBytes } = describeEncodedWeights(blob);
 
   const header = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
   const weightBytes = header.getUint32(F.H_WEIGHTS_SIZE, true);
@@ -156,6 +180,55 @@ export function convert(bytes: Uint8Array, filename: string, opts: ConvertOption
     inputs: io(graph, graph.inputs),
     outputs: io(graph, graph.outputs),
     quantization,
+    storedWeightBytes: weightBytes,
+    ramWeightBytes: expandedBytes,
+    weightCompression,
+    encodedWeights,
   };
   return { graph, plan, blob, report };
+}
+
+/** The float weight-compression passes, in Deep Compression's order: prune, share (cluster), binarize. */
+function compressWeights(graph: Graph, opts: ConvertOptions, preQuantized: boolean, filename: string): LayerCompression[] {
+  const wanted = opts.pruneMagnitude !== undefined || opts.cluster !== undefined || opts.binarize !== undefined;
+  if (!wanted) return [];
+  if (preQuantized) {
+    throw new ConvertError(`${filename} is already int8: pruning, clustering and binarizing work on float models`);
+  }
+  const out: LayerCompression[] = [];
+  if (opts.pruneMagnitude !== undefined) out.push(...pruneMagnitude(graph, { ratio: opts.pruneMagnitude, scope: opts.pruneScope }));
+  if (opts.cluster !== undefined) out.push(...clusterWeights(graph, { k: opts.cluster }));
+  if (opts.binarize !== undefined) out.push(...binarizeWeights(graph, { layers: opts.binarize }));
+  return out;
+}
+
+/** Stream encodings the emitter may pick from (the smallest wins per tensor). */
+function weightEncodings(opts: ConvertOptions): WeightEncoding[] {
+  if (opts.entropy !== undefined && opts.entropy !== 'huffman') {
+    throw new ConvertError(`unknown entropy coder '${opts.entropy}' (use huffman)`);
+  }
+  const out: WeightEncoding[] = [];
+  if (opts.cluster !== undefined || opts.binarize !== undefined) out.push('palette');
+  if (opts.pruneMagnitude !== undefined) out.push('sparse');
+  if (opts.entropy === 'huffman') out.push('huffman');
+  return out;
+}
+
+function describeEncodedWeights(blob: Uint8Array): { encodedWeights: ConvertReport['encodedWeights']; expandedBytes: number } {
+  const dv = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+  const meta = JSON.parse(new TextDecoder().decode(blob.subarray(dv.getUint32(F.H_META_OFFSET, true),
+    dv.getUint32(F.H_META_OFFSET, true) + dv.getUint32(F.H_META_SIZE, true)))) as { tensors?: string[]; expandedWeightBytes?: number };
+  const out: ConvertReport['encodedWeights'] = [];
+  const weights = dv.getUint32(F.H_WEIGHTS_OFFSET, true);
+  for (let id = 0; id < dv.getUint32(F.H_TENSOR_COUNT, true); id++) {
+    const at = dv.getUint32(F.H_TENSOR_TABLE_OFFSET, true) + id * F.TENSOR_RECORD_SIZE;
+    if (dv.getUint8(at + F.T_STORAGE) !== F.STORAGE_ENCODED) continue;
+    out.push({
+      tensor: meta.tensors?.[id] ?? `t${id}`,
+      encoding: ENCODING_NAME[dv.getUint8(at + F.T_FLAGS)],
+      streamBytes: dv.getUint32(weights + dv.getUint32(at + F.T_STREAM_OFFSET, true), true),
+      decodedBytes: dv.getUint32(at + F.T_BYTE_SIZE, true),
+    });
+  }
+  return { encodedWeights: out, expandedBytes: meta.expandedWeightBytes ?? 0 };
 }

@@ -109,6 +109,7 @@ const STORAGE_NAMES: Record<number, string> = {
   [F.STORAGE_ARENA]: 'arena',
   [F.STORAGE_WEIGHTS]: 'weights',
   [F.STORAGE_EMPTY]: 'empty',
+  [F.STORAGE_ENCODED]: 'encoded',
 };
 
 // The same table as converter/emit/crc32.ts, kept separate so the reader checks the writer.
@@ -206,8 +207,19 @@ export function readBlob(input: Uint8Array): BlobView {
     if (!(dtype in DTYPE_NAMES)) fail(`dtype code ${dtype} is unknown`);
     if (rank > F.MAX_RANK) fail(`rank ${rank} exceeds ${F.MAX_RANK}`);
     if (!(storage in STORAGE_NAMES)) fail(`storage code ${storage} is unknown`);
-    if (dv.getUint8(at + F.T_FLAGS) !== 0) fail(`flags byte must be 0`);
-    if (u32(at + F.T_RESERVED) !== 0) fail(`reserved word must be 0`);
+    // Encoded weights (docs/FORMAT.md): flags = encoding, reserved word = stream offset.
+    const encoded = storage === F.STORAGE_ENCODED;
+    if (encoded) {
+      const enc = dv.getUint8(at + F.T_FLAGS);
+      if (enc < 1 || enc >= F.ENC_COUNT) fail(`weight encoding ${enc} is unknown`);
+      const so = u32(at + F.T_STREAM_OFFSET);
+      if (so % 4 !== 0 || so + 4 > h.weightsSize || so + u32(h.weightsOffset + so) > h.weightsSize) {
+        fail(`encoded stream at ${so} does not lie inside the ${h.weightsSize}-byte weights section`);
+      }
+    } else {
+      if (dv.getUint8(at + F.T_FLAGS) !== 0) fail(`flags byte must be 0`);
+      if (u32(at + F.T_RESERVED) !== 0) fail(`reserved word must be 0`);
+    }
     const shape: number[] = [];
     let numel = 1;
     for (let d = 0; d < F.MAX_RANK; d++) {
@@ -237,11 +249,11 @@ export function readBlob(input: Uint8Array): BlobView {
       if (storage === F.STORAGE_ARENA && byteSize !== exact) {
         fail(`byte size ${byteSize} != ${shape.join('x') || 'scalar'} x ${DTYPE_SIZES[dtype]} = ${exact}`);
       }
-      if (storage === F.STORAGE_WEIGHTS && byteSize < exact) {
+      if ((storage === F.STORAGE_WEIGHTS || encoded) && byteSize < exact) {
         fail(`byte size ${byteSize} < ${shape.join('x') || 'scalar'} x ${DTYPE_SIZES[dtype]} = ${exact}`);
       }
       const [limit, where] = storage === F.STORAGE_ARENA ? [h.arenaSize, 'arena'] : [h.weightsSize, 'weights section'];
-      if (offset + byteSize > limit) fail(`offset ${offset} + size ${byteSize} exceeds ${where} ${limit}`);
+      if (!encoded && offset + byteSize > limit) fail(`offset ${offset} + size ${byteSize} exceeds ${where} ${limit}`);
     }
     tensors.push({
       id,

@@ -41,6 +41,7 @@ const ERROR_NAMES: Record<number, string> = {
   [F.ERR_BAD_OP]: 'ERR_BAD_OP',
   [F.ERR_ARENA]: 'ERR_ARENA',
   [F.ERR_NOT_LOADED]: 'ERR_NOT_LOADED',
+  [F.ERR_BAD_ENCODING]: 'ERR_BAD_ENCODING',
   [F.ERR_BAD_INDEX]: 'ERR_BAD_INDEX',
 };
 

@@ -9,6 +9,7 @@ import type { MemoryPlan } from '../plan/types.js';
 import { crc32 } from './crc32.js';
 import { converterIdentity, type IoMeta } from './metadata.js';
 import { lowerParams } from './params.js';
+import { encodeWeights, type WeightEncoding } from '../codec/streams.js';
 
 export { crc32 } from './crc32.js';
 export { writeFileAtomic } from './write-file.js';
@@ -48,7 +49,19 @@ interface TensorRecord {
   byteSize: number;
   scale: number;
   zeroPoint: number;
+  /** STORAGE_ENCODED only: the ENC_* code (T_FLAGS) and the stream's weights offset (T_STREAM_OFFSET). */
+  encoding?: number;
+  streamOffset?: number;
 }
+
+export interface EmitOptions {
+  /** Encodings the weights of conv2d / depthwise_conv2d / fully_connected may be stored in; each
+   * such constant takes the smallest stream, or stays plain when no stream is smaller. */
+  encodeWeights?: readonly WeightEncoding[];
+}
+
+/** Ops whose input 1 (the weights) may be stored encoded. */
+const ENCODABLE_WEIGHT_OPS = new Set(['conv2d', 'depthwise_conv2d', 'fully_connected']);
 
 interface OpRecord {
   node: Node;
@@ -62,7 +75,7 @@ interface OpRecord {
 
 const align = (n: number) => Math.ceil(n / F.SECTION_ALIGN) * F.SECTION_ALIGN;
 
-export function emitBlob(g: Graph, plan: MemoryPlan, meta: Record<string, unknown> = {}): Uint8Array {
+export function emitBlob(g: Graph, plan: MemoryPlan, meta: Record<string, unknown> = {}, opts: EmitOptions = {}): Uint8Array {
   const lookup = (name: string): Tensor => {
     const t = plan.extraTensors.get(name) ?? g.tensors.get(name);
     if (!t) throw new ConvertError(`emit: no tensor named '${name}' (was the graph changed after planning?)`);
@@ -75,6 +88,39 @@ export function emitBlob(g: Graph, plan: MemoryPlan, meta: Record<string, unknow
   const weightOffsets = new Map<string, number>(); // constant name → offset in the weights section
   const weightData: { offset: number; data: TensorData }[] = [];
   let weightsSize = 0;
+
+  // ---- Encoded weights (STORAGE_ENCODED): streams in the weights section, decoded at load into the
+  // expanded region.
+  const encodings = opts.encodeWeights ?? [];
+  const encodable = new Set<string>();
+  if (encodings.length > 0) {
+    for (const node of plan.steps) {
+      if (!ENCODABLE_WEIGHT_OPS.has(node.op) || node.inputs.length < 2) continue;
+      const w = node.inputs[1];
+      const root = g.tensors.get(w)?.data !== undefined ? w : plan.weightAliases.get(w);
+      if (root !== undefined) encodable.add(root);
+    }
+  }
+  const encoded = new Map<string, { code: number; streamOffset: number; offset: number } | null>();
+  let expandedSize = 0;
+  const encodeConstant = (t: Tensor, dtype: number) => {
+    if (encoded.has(t.name)) return encoded.get(t.name)!;
+    let placed: { code: number; streamOffset: number; offset: number } | null = null;
+    const data = t.data;
+    if ((dtype === F.DTYPE_S8 || dtype === F.DTYPE_F32) && data instanceof DATA_CLASS[dtype]) {
+      const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      const stream = encodeWeights(bytes, DTYPE_SIZE[dtype], t.shape, encodings);
+      if (stream) {
+        const streamOffset = align(weightsSize);
+        weightsSize = streamOffset + stream.bytes.length;
+        weightData.push({ offset: streamOffset, data: stream.bytes });
+        placed = { code: stream.code, streamOffset, offset: expandedSize };
+        expandedSize = align(expandedSize + bytes.length);
+      }
+    }
+    encoded.set(t.name, placed);
+    return placed;
+  };
 
   const placeConstant = (t: Tensor, dtype: number): number => {
     const known = weightOffsets.get(t.name);
@@ -148,6 +194,14 @@ export function emitBlob(g: Graph, plan: MemoryPlan, meta: Record<string, unknow
     const constRoot = t.data !== undefined ? name : plan.weightAliases.get(name);
     if (constRoot !== undefined) {
       const root = lookup(constRoot);
+      const enc = encodable.has(constRoot) ? encodeConstant(root, DTYPE_CODE[root.dtype] ?? dtype) : null;
+      if (enc) {
+        rec.storage = F.STORAGE_ENCODED;
+        rec.offset = enc.offset;
+        rec.encoding = enc.code;
+        rec.streamOffset = enc.streamOffset;
+        return rec;
+      }
       rec.storage = F.STORAGE_WEIGHTS;
       rec.offset = placeConstant(root, DTYPE_CODE[root.dtype] ?? dtype);
       return rec;
@@ -246,6 +300,7 @@ export function emitBlob(g: Graph, plan: MemoryPlan, meta: Record<string, unknow
     tensors: records.map((r) => r.name),
     ops: ops.map((o) => o.node.name),
     ...(g.meta.labels ? { labels: g.meta.labels } : {}),
+    ...(expandedSize > 0 ? { expandedWeightBytes: expandedSize } : {}),
   };
   const metaBytes = new TextEncoder().encode(JSON.stringify(metaJson));
 
@@ -291,13 +346,13 @@ export function emitBlob(g: Graph, plan: MemoryPlan, meta: Record<string, unknow
     view.setUint8(at + F.T_DTYPE, r.dtype);
     view.setUint8(at + F.T_RANK, r.shape.length);
     view.setUint8(at + F.T_STORAGE, r.storage);
-    view.setUint8(at + F.T_FLAGS, 0);
+    view.setUint8(at + F.T_FLAGS, r.encoding ?? 0);
     for (let d = 0; d < F.MAX_RANK; d++) view.setInt32(at + F.T_DIMS + 4 * d, d < r.shape.length ? r.shape[d] : 1, true);
     u32(at + F.T_OFFSET, r.offset);
     u32(at + F.T_BYTE_SIZE, r.byteSize);
     view.setFloat32(at + F.T_SCALE, r.scale, true);
     view.setInt32(at + F.T_ZERO_POINT, r.zeroPoint, true);
-    u32(at + F.T_RESERVED, 0);
+    u32(at + F.T_RESERVED, r.streamOffset ?? 0); // T_STREAM_OFFSET for encoded records
   });
   ops.forEach((op, i) => {
     const at = opTableOffset + i * F.OP_RECORD_SIZE;

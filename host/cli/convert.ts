@@ -17,7 +17,28 @@ export interface ConvertCliOptions {
   calibrationMethod: string;
   percentile?: string;
   keepFloat?: string[];
+  cluster?: string;
+  binarize?: string;
+  pruneMagnitude?: string;
+  entropy?: string;
   json?: boolean;
+}
+
+/** The weight-compression flags (--cluster, --binarize, --prune-magnitude, --entropy), checked. */
+function compressionOptions(opts: ConvertCliOptions) {
+  let cluster: number | undefined;
+  if (opts.cluster !== undefined) {
+    cluster = Number(opts.cluster);
+    if (!Number.isInteger(cluster) || cluster < 2 || cluster > 16) throw new CliError(`--cluster must be an integer in 2..16, not '${opts.cluster}'`, EXIT_USAGE);
+  }
+  let pruneMagnitude: number | undefined;
+  if (opts.pruneMagnitude !== undefined) {
+    pruneMagnitude = Number(opts.pruneMagnitude);
+    if (!(pruneMagnitude >= 0 && pruneMagnitude < 1)) throw new CliError(`--prune-magnitude must be a ratio in [0, 1), not '${opts.pruneMagnitude}'`, EXIT_USAGE);
+  }
+  if (opts.entropy !== undefined && opts.entropy !== 'huffman') throw new CliError(`--entropy must be huffman, not '${opts.entropy}'`, EXIT_USAGE);
+  const binarize = opts.binarize === undefined ? undefined : opts.binarize === 'auto' ? 'auto' as const : opts.binarize.split(',').filter(Boolean);
+  return { cluster, pruneMagnitude, binarize, entropy: opts.entropy as 'huffman' | undefined };
 }
 
 export function formatConvertReport(r: ConvertReport, out: string): string {
@@ -29,6 +50,10 @@ export function formatConvertReport(r: ConvertReport, out: string): string {
   const inFile = r.source.format === 'onnx' ? '' : `; ${bytes(r.sourceWeightBytes)} in the source`;
   lines.push(`  parameters  ${int(r.parameters)} (${bytes(r.floatWeightBytes)} as float32${inFile})`);
   lines.push(`  weights     ${bytes(r.weightBytes)} in the blob (float32/blob ${r.sizeRatio.toFixed(2)}×)`);
+  if (r.ramWeightBytes > 0) {
+    const enc = counts(Object.fromEntries([...new Set(r.encodedWeights.map((e) => e.encoding))].map((k) => [k, r.encodedWeights.filter((e) => e.encoding === k).length])));
+    lines.push(`  encoded     ${bytes(r.storedWeightBytes)} stored (flash), ${bytes(r.ramWeightBytes)} decoded into RAM at load: ${enc}`);
+  }
   lines.push(`  blob        ${bytes(r.blobBytes)}`);
   lines.push(`  arena       ${bytes(r.arenaBytes)} (liveness lower bound ${bytes(r.arenaLowerBound)}, ratio ${r.arenaRatio.toFixed(3)})`);
   lines.push(`  compute     ${int(r.totalMacs)} MACs per inference`);
@@ -59,6 +84,7 @@ export async function convertCommand(model: string, opts: ConvertCliOptions): Pr
   }
   if (opts.keepFloat && precision !== 'int8') throw new CliError('--keep-float is only used with --precision int8', EXIT_USAGE);
 
+  const compression = compressionOptions(opts);
   const bytesIn = readInput(model, 'model');
   const name = basename(model);
   // The model's inputs (names, shapes, dtypes) decide how the calibration files are read; a model
@@ -103,6 +129,7 @@ export async function convertCommand(model: string, opts: ConvertCliOptions): Pr
       calibrationMethod: method,
       percentile,
       keepFloat: opts.keepFloat,
+      ...compression,
       onProgress: bar
         ? (done, total) => {
             if (!started) {
@@ -150,6 +177,10 @@ export function registerConvert(program: Command): void {
       ...prev,
       v,
     ])
+    .option('--cluster <k>', 'k-means weight sharing: k (2..16) values per layer, stored as packed indices + codebooks')
+    .option('--binarize <layers>', "binary weights (α·sign(W) per channel) for these comma-separated layers, or 'auto' (all but the first and last)")
+    .option('--prune-magnitude <ratio>', 'zero this fraction of each layer\'s smallest weights; stored sparse')
+    .option('--entropy <coder>', 'entropy-code the weights (huffman), decoded at load')
     .option('--json', 'print the conversion report as JSON')
     .action((model: string, opts: ConvertCliOptions) => convertCommand(model, opts));
 }

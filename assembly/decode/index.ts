@@ -1,0 +1,34 @@
+// Load-time decoding of STORAGE_ENCODED weight tensors into the expanded-weights region. Runs once
+// in mote_load, after blob.ts proved each stream's length word and bytes lie in the weights section
+// and each output range lies in the expanded region; inference then reads dense weights as usual.
+import {
+  OK, ERR_BAD_ENCODING, T_FLAGS, T_OFFSET, T_BYTE_SIZE, T_STREAM_OFFSET, STORAGE_ENCODED,
+  ENC_PALETTE, ENC_SPARSE, ENC_HUFFMAN,
+} from '../../format/format';
+import { tensorCount, trec, tstorage, weightsBase, expandedPtr } from '../state';
+import { str, int } from '../message';
+import { decodePalette } from './palette';
+import { decodeSparse } from './sparse';
+import { decodeHuffman } from './huffman';
+
+export function decodeEncodedTensors(): i32 {
+  for (let id = 0; id < tensorCount; id++) {
+    if (tstorage(id) != STORAGE_ENCODED) continue;
+    const rec = trec(id);
+    const enc = <i32>load<u8>(rec, T_FLAGS);
+    const s = weightsBase + <usize>load<u32>(rec, T_STREAM_OFFSET);
+    const len = load<u32>(s);
+    const out = expandedPtr + <usize>load<u32>(rec, T_OFFSET);
+    const bytes = load<u32>(rec, T_BYTE_SIZE);
+    let e = OK;
+    if (enc == ENC_PALETTE) e = decodePalette(id, s, len, out, bytes);
+    else if (enc == ENC_SPARSE) e = decodeSparse(id, s, len, out, bytes);
+    else if (enc == ENC_HUFFMAN) e = decodeHuffman(id, s, len, out, bytes);
+    else {
+      str('tensor '); int(id); str(': unknown weight encoding '); int(enc);
+      e = ERR_BAD_ENCODING;
+    }
+    if (e) return e;
+  }
+  return OK;
+}

@@ -1,0 +1,21 @@
+// Shared helpers of the load-time weight decoders: error messages and LSB-first bit-field reads.
+// Every decoder receives a stream already proven to lie inside the weights section (its length word
+// included) and an output range inside the expanded-weights region; it checks everything else
+// itself and returns OK or ERR_BAD_ENCODING with a message, never reading or writing outside.
+import { ERR_BAD_ENCODING } from '../../format/format';
+import { str, int } from '../message';
+
+export function encFail(id: i32, what: string): i32 {
+  str('tensor '); int(id); str(' ('); str(what); str(' stream): ');
+  return ERR_BAD_ENCODING;
+}
+
+/** Value i of `bits` (1, 2, 4 or 8: fields never straddle bytes) packed LSB first at p. */
+@inline export function field(p: usize, i: u32, bits: u32): u32 {
+  const bit = i * bits;
+  return (<u32>load<u8>(p + <usize>(bit >> 3)) >> (bit & 7)) & ((1 << bits) - 1);
+}
+
+@inline export function zeroBytes(p: usize, n: u32): void {
+  for (let i: u32 = 0; i < n; i++) store<u8>(p + <usize>i, 0);
+}
