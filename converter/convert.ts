@@ -10,6 +10,10 @@ import { nodeMacs } from './macs.js';
 import { optimize } from './passes/index.js';
 import { prepareInt8, quantize, type QuantizeReport } from './passes/quantize/index.js';
 import { planMemory, type MemoryPlan } from './plan/index.js';
+import { startCompression, withRecipe, type CompressionConvertOptions } from './compress/pipeline.js';
+import type { CompressionResult } from './compress/apply.js';
+import type { LayerReport } from './report/layers.js';
+import type { RangeMethod } from './passes/quantize/ranges.js';
 import { clusterWeights } from './passes/cluster.js';
 import { binarizeWeights } from './passes/binarize.js';
 import { pruneMagnitude } from './passes/prune-magnitude.js';
@@ -18,9 +22,9 @@ import { ENCODING_NAME, type WeightEncoding } from './codec/streams.js';
 import { importModel, isPreQuantized, summarizeSource, type SourceFormat } from './source.js';
 
 export type Precision = 'f32' | 'int8';
-export type CalibrationMethod = 'minmax' | 'percentile';
+export type CalibrationMethod = RangeMethod;
 
-export interface ConvertOptions {
+export interface ConvertOptions extends CompressionConvertOptions {
   precision: Precision;
   /** int8 only: calibration samples, each one value per graph input (in the model's input layout). */
   calibration?: TensorData[][];
@@ -81,6 +85,10 @@ export interface ConvertReport {
   outputs: { name: string; dtype: string; shape: number[] }[];
   /** The quantizer's own report (int8 only): calibrated ranges, per-node precision. */
   quantization?: QuantizeReport;
+  /** Filter pruning / low-rank results, when asked for (converter/compress). */
+  compression?: CompressionResult;
+  /** Per-layer table (method, bytes, weight SNR, MACs) vs the float graph, when compressing or asked for. */
+  layers?: LayerReport;
   /** Bytes the weights take in the blob (flash / OTA size): = weightBytes, encoded streams included. */
   storedWeightBytes: number;
   /** Bytes of RAM the runtime reserves at load to decode encoded weights into (0 without encodings). */
@@ -108,7 +116,8 @@ function io(g: Graph, names: string[]) {
   });
 }
 
-export function convert(bytes: Uint8Array, filename: string, opts: ConvertOptions): ConvertResult {
+export function convert(bytes: Uint8Array, filename: string, options: ConvertOptions): ConvertResult {
+  const opts = withRecipe(options);
   if (opts.precision !== 'f32' && opts.precision !== 'int8') {
     throw new ConvertError(`unknown precision '${opts.precision}' (use f32 or int8)`);
   }
@@ -118,6 +127,7 @@ export function convert(bytes: Uint8Array, filename: string, opts: ConvertOption
   // QDQ patterns (QuantizeLinear/DequantizeLinear, QLinearConv, ...) into int8 ops.
   if (!(src.format === 'tflite' && isPreQuantized(graph))) optimize(graph);
   const preQuantized = isPreQuantized(graph);
+  const compression = startCompression(graph, opts, preQuantized, filename);
   const weightCompression = compressWeights(graph, opts, preQuantized, filename);
   let quantization: QuantizeReport | undefined;
   if (preQuantized) {
@@ -180,6 +190,8 @@ export function convert(bytes: Uint8Array, filename: string, opts: ConvertOption
     inputs: io(graph, graph.inputs),
     outputs: io(graph, graph.outputs),
     quantization,
+    compression: compression?.result,
+    layers: compression?.layerReport(graph),
     storedWeightBytes: weightBytes,
     ramWeightBytes: expandedBytes,
     weightCompression,

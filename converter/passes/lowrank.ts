@@ -134,6 +134,8 @@ export interface LowRankLayer {
   /** Factorised (true), or left dense because r·(N+K) ≥ N·K. */
   applied: boolean;
   reason?: string;
+  /** The new first layer's node name (the second keeps the original name). */
+  firstNode?: string;
 }
 
 export interface LowRankReport {
@@ -185,7 +187,7 @@ export function lowRank(g: Graph, opts: LowRankOptions): LowRankReport {
       entry.reason = `rank ${rank}: ${rank}·(${N}+${K}) = ${rank * (N + K)} ≥ ${N * K} weights, no smaller or faster`;
       continue;
     }
-    factorise(g, node, d, rank);
+    entry.firstNode = factorise(g, node, d, rank);
     entry.applied = true;
   }
   g.removeUnusedTensors();
@@ -207,7 +209,7 @@ export function factors(d: Svd, r: number): { first: Float32Array; second: Float
   return { first, second };
 }
 
-function factorise(g: Graph, node: Node, d: Svd, r: number): void {
+function factorise(g: Graph, node: Node, d: Svd, r: number): string {
   const { first, second } = factors(d, r);
   const { m: N, n: K } = d;
   const isConv = node.op === 'conv2d';
@@ -231,4 +233,5 @@ function factorise(g: Graph, node: Node, d: Svd, r: number): void {
   g.nodes.splice(g.nodes.indexOf(node), 0, firstNode);
   node.inputs = [mid, w2, node.inputs[2] ?? ''];
   if (isConv) node.attrs = { ...a, strides: [1, 1], dilations: [1, 1], pads: [0, 0, 0, 0] } as never;
+  return firstNode.name;
 }

@@ -43,9 +43,27 @@ export interface PrunedLayer {
   skipped?: string;
 }
 
+/** Kept original indices along each cut axis of a layer's weights (for reconstructing them in the original layout). */
+export type WeightCuts = Record<string, { shape: number[]; kept: Record<number, number[]> }>;
+
 export interface PruneReport {
   norm: NormKind;
   layers: PrunedLayer[];
+  /** By layer (node) name: the weights' original shape and, per cut axis, the original indices kept. */
+  cuts: WeightCuts;
+}
+
+/** Notes which original weight indices survive `trace` (weights = input 1 of the reading node). */
+function recordCuts(g: Graph, trace: ChannelTrace, cuts: WeightCuts): void {
+  for (const e of trace.edits) {
+    const reader = g.consumers(e.tensor)[0];
+    if (!reader || reader.inputs[1] !== e.tensor) continue;
+    const shape = g.tensor(e.tensor).shape;
+    const entry = (cuts[reader.name] ??= { shape: [...shape], kept: {} });
+    const kept = entry.kept[e.axis] ?? Array.from({ length: entry.shape[e.axis] }, (_, i) => i);
+    const drop = new Set(e.indices);
+    entry.kept[e.axis] = kept.filter((_, pos) => !drop.has(pos));
+  }
 }
 
 /** One constant slice edit: remove (or zero) `indices` along `axis` of constant `tensor`. */
@@ -352,6 +370,7 @@ export function pruneFilters(g: Graph, opts: PruneOptions): PruneReport {
     if (!isPrunable(g, n)) throw new Error(`prune: layer '${name}' is a ${n.op}; only conv2d (group 1) and fully_connected filters can be pruned`);
   }
   const layers: PrunedLayer[] = [];
+  const cuts: WeightCuts = {};
   for (const node of [...g.nodes]) {
     if (!isPrunable(g, node)) continue;
     const ratio = opts.perLayer?.[node.name] ?? opts.ratio ?? 0;
@@ -367,11 +386,12 @@ export function pruneFilters(g: Graph, opts: PruneOptions): PruneReport {
       entry.skipped = plan.reason;
       continue;
     }
+    recordCuts(g, plan, cuts);
     applyTrace(g, plan);
     entry.removed = channels;
     entry.channelsAfter = C - channels.length;
   }
   inferShapes(g);
   validateGraph(g);
-  return { norm, layers };
+  return { norm, layers, cuts };
 }

@@ -1,0 +1,64 @@
+// The compression steps of `convert()`, kept here so convert.ts only needs three hook lines:
+//   withRecipe(opts)           merges a recipe into the options (explicit options win);
+//   startCompression(...)      snapshots the float layers, prunes filters, factorises, and corrects
+//                              biases (it needs the calibration samples) — all before quantization;
+//   state.layerReport(graph)   the per-layer table after quantization and planning.
+import { ConvertError } from '../errors.js';
+import type { Graph, TensorData } from '../ir/graph.js';
+import type { LowRankOptions } from '../passes/lowrank.js';
+import type { PruneOptions } from '../passes/prune-filters.js';
+import { biasCorrection, type BiasCorrectionReport } from '../passes/quantize/bias-correction.js';
+import type { RangeMethod } from '../passes/quantize/ranges.js';
+import { layerReport, snapshotLayers, type LayerReport } from '../report/layers.js';
+import { compressGraph, type CompressionResult } from './apply.js';
+import type { Recipe } from './recipe.js';
+
+/** The options convert() takes that this module reads. */
+export interface CompressionConvertOptions {
+  precision: 'f32' | 'int8';
+  calibration?: TensorData[][];
+  calibrationMethod?: RangeMethod;
+  percentile?: number;
+  keepFloat?: string[];
+  recipe?: Recipe;
+  prune?: PruneOptions;
+  lowrank?: LowRankOptions;
+  biasCorrection?: boolean;
+  /** Compute the per-layer report even without compression. */
+  layerReport?: boolean;
+}
+
+export function withRecipe<T extends CompressionConvertOptions>(opts: T): T {
+  const r = opts.recipe;
+  if (!r) return opts;
+  return {
+    ...opts,
+    prune: opts.prune ?? r.prune,
+    lowrank: opts.lowrank ?? r.lowrank,
+    calibrationMethod: opts.calibrationMethod ?? r.calibration?.method,
+    percentile: opts.percentile ?? r.calibration?.percentile,
+    biasCorrection: opts.biasCorrection ?? r.calibration?.biasCorrection,
+    keepFloat: opts.keepFloat ?? r.keepFloat,
+  };
+}
+
+export interface CompressionState {
+  result: CompressionResult;
+  biasCorrection?: BiasCorrectionReport;
+  layerReport(final: Graph): LayerReport;
+}
+
+/** Undefined when nothing was asked for. */
+export function startCompression(graph: Graph, opts: CompressionConvertOptions, preQuantized: boolean, filename: string): CompressionState | undefined {
+  const wanted = opts.prune !== undefined || opts.lowrank !== undefined || opts.biasCorrection === true;
+  if (!wanted && !opts.layerReport) return undefined;
+  if (preQuantized && wanted) throw new ConvertError(`${filename} is already int8: filter pruning, low-rank and bias correction work on float models`);
+  const snapshot = snapshotLayers(graph);
+  const result = compressGraph(graph, { prune: opts.prune, lowrank: opts.lowrank });
+  let bc: BiasCorrectionReport | undefined;
+  if (opts.biasCorrection) {
+    if (opts.precision !== 'int8' || !opts.calibration?.length) throw new ConvertError('bias correction needs an int8 conversion with calibration samples');
+    bc = biasCorrection(graph, opts.calibration);
+  }
+  return { result, biasCorrection: bc, layerReport: (final) => layerReport(snapshot, final, result) };
+}
