@@ -22,7 +22,7 @@ export function layerTableText(r: LayerReport, t: ReportTotals): string {
   const out = [line(head), ...rows.map(line)];
   out.push(
     `  totals: weights ${kb(t.weightBytes)} in the blob vs ${kb(t.floatWeightBytes)} float32 (${(t.floatWeightBytes / Math.max(1, t.weightBytes)).toFixed(2)}× smaller); ` +
-      `blob ${kb(t.blobBytes)}; MACs ${t.macsBefore} → ${t.macsAfter} (${(t.macsBefore / Math.max(1, t.macsAfter)).toFixed(2)}×)`,
+      `blob ${kb(t.blobBytes)}; weighted-layer MACs ${t.macsBefore} → ${t.macsAfter} (${(t.macsBefore / Math.max(1, t.macsAfter)).toFixed(2)}×)`,
   );
   return out.join('\n');
 }
@@ -38,7 +38,7 @@ export function layerReportHtml(title: string, r: LayerReport, t: ReportTotals):
 <style>body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:nth-child(-n+3),th{text-align:left}</style>
 </head><body>
 <h1>${esc(title)}</h1>
-<p>Weights: ${t.weightBytes} B in the blob vs ${t.floatWeightBytes} B as float32 (${(t.floatWeightBytes / Math.max(1, t.weightBytes)).toFixed(2)}× smaller). Blob: ${t.blobBytes} B. MACs per inference: ${t.macsBefore} → ${t.macsAfter}.</p>
+<p>Weights: ${t.weightBytes} B in the blob vs ${t.floatWeightBytes} B as float32 (${(t.floatWeightBytes / Math.max(1, t.weightBytes)).toFixed(2)}× smaller). Blob: ${t.blobBytes} B. MACs per inference in the weighted layers: ${t.macsBefore} → ${t.macsAfter}.</p>
 <table><thead><tr><th>layer</th><th>op</th><th>method</th><th>bytes before</th><th>bytes after</th><th>weight SNR</th><th>MACs before</th><th>MACs after</th></tr></thead>
 <tbody>
 ${rows}

@@ -9,8 +9,9 @@ import { readInput, writeOutput } from './files.js';
 import { CliError, EXIT_USAGE } from './errors.js';
 import { bytes, counts, int } from './format.js';
 import type { IoSpec } from './tensors.js';
+import { CALIBRATION_METHODS, layerSummary, structureOptions, writeLayerReport, type StructureFlags } from './compress-flags.js';
 
-export interface ConvertCliOptions {
+export interface ConvertCliOptions extends StructureFlags {
   output?: string;
   precision: string;
   calibration?: string[];
@@ -69,9 +70,10 @@ export async function convertCommand(model: string, opts: ConvertCliOptions): Pr
   if (!opts.output) throw new CliError('missing -o OUT.mote (where to write the blob)', EXIT_USAGE);
   const precision = opts.precision as Precision;
   if (precision !== 'f32' && precision !== 'int8') throw new CliError(`--precision must be int8 or f32, not '${opts.precision}'`, EXIT_USAGE);
-  const method = opts.calibrationMethod;
-  if (method !== 'minmax' && method !== 'percentile') {
-    throw new CliError(`--calibration-method must be minmax or percentile, not '${method}'`, EXIT_USAGE);
+  const { calibrationMethod: chosenMethod, ...structure } = structureOptions(opts);
+  const method = chosenMethod as 'minmax';
+  if (!CALIBRATION_METHODS.includes(method)) {
+    throw new CliError(`--calibration-method must be ${CALIBRATION_METHODS.join(', ')}, not '${method}'`, EXIT_USAGE);
   }
   let percentile: number | undefined;
   if (opts.percentile !== undefined) {
@@ -130,6 +132,7 @@ export async function convertCommand(model: string, opts: ConvertCliOptions): Pr
       percentile,
       keepFloat: opts.keepFloat,
       ...compression,
+      ...structure,
       onProgress: bar
         ? (done, total) => {
             if (!started) {
@@ -145,6 +148,7 @@ export async function convertCommand(model: string, opts: ConvertCliOptions): Pr
   }
   const seconds = (performance.now() - t0) / 1000;
   writeOutput(opts.output, result.blob);
+  if (opts.report) writeLayerReport(opts.report, result.report);
 
   if (opts.json) {
     process.stdout.write(JSON.stringify({ output: opts.output, seconds, ...result.report }, null, 2) + '\n');
@@ -154,7 +158,7 @@ export async function convertCommand(model: string, opts: ConvertCliOptions): Pr
       : preQuantized
         ? ', keeping the model\'s own int8 quantization'
         : '';
-    process.stdout.write(formatConvertReport(result.report, opts.output) + '\n');
+    process.stdout.write(formatConvertReport(result.report, opts.output) + '\n' + layerSummary(result.report));
     process.stdout.write(`  wrote ${opts.output} in ${seconds.toFixed(2)} s${calib}\n`);
   }
 }
@@ -171,7 +175,12 @@ export function registerConvert(program: Command): void {
       'int8 calibration samples: a directory of .npy files, one batched .npy, or NAME=PATH per input (repeatable)',
       (v: string, prev: string[] = []) => [...prev, v],
     )
-    .option('--calibration-method <m>', 'minmax or percentile', 'minmax')
+    .option('--calibration-method <m>', 'minmax, percentile, mse (least quantization error) or kl (TensorRT entropy)', 'minmax')
+    .option('--bias-correction', 'int8: correct each channel\'s bias for the mean shift its weight rounding causes (calibration means)')
+    .option('--prune-filters <ratio>', 'remove this fraction of every conv/FC layer\'s output channels (smallest L1 norm) and their readers\' inputs')
+    .option('--lowrank <energy>', 'factorise FC / 1×1 conv weights by truncated SVD keeping this fraction of Σσ² (where smaller)')
+    .option('--recipe <file.json>', 'per-layer compression recipe (prune, lowrank, calibration, keepFloat)')
+    .option('--report <file>', 'write the per-layer report (method, bytes, weight SNR, MACs) as .json or .html')
     .option('--percentile <p>', 'percentile for --calibration-method percentile (e.g. 99.99)')
     .option('--keep-float <node>', 'leave this node in float32 in an int8 conversion (repeatable; names as `mote inspect` shows)', (v: string, prev: string[] = []) => [
       ...prev,
