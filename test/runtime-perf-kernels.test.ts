@@ -127,6 +127,36 @@ function cases(): Case[] {
     out.push(conv(r, 'gathered 2x4', [1, h, w, c], o, kh, kw, { strides: [s, s], dilations: [1, 1], pads: [p, p, p, p] }));
   }
   out.push(conv(r, 'gathered 2x4 dilation_w 2', [1, 6, 7, 20], 5, 3, 3, { strides: [1, 1], dilations: [1, 2], pads: [1, 2, 1, 2] }));
+  // Depthwise with one input channel (a single-channel conv: OC = M), the x tap splat over 8 lanes.
+  for (const [h, w, m, k, st, p] of [[5, 5, 7, 3, 1, 1], [6, 6, 8, 3, 2, 1], [4, 5, 9, 3, 1, 0], [5, 4, 16, 3, 2, 1], [3, 3, 17, 2, 1, 1]] as const) {
+    const xq = { scale: 0.02 + r() * 0.05, zeroPoint: randInt(r, -100, 100) };
+    const oq = { scale: xq.scale * 0.05 * k, zeroPoint: randInt(r, -20, 20) };
+    out.push({
+      label: `depthwise c1 m${m}: x[1,${h},${w},1] k${k} s${st} p${p}`,
+      op: 'depthwise_conv2d',
+      inputs: [
+        { dtype: 's8', shape: [1, h, w, 1], quant: xq },
+        { dtype: 's8', shape: [k, k, m], data: randS8(r, k * k * m, -127, 127) },
+        bias(r, m),
+        ...requant(r, m, xq.scale, oq.scale),
+      ],
+      out: { dtype: 's8', quant: oq },
+      attrs: { strides: [st, st], dilations: [1, 1], pads: [p, p, p, p], depthMultiplier: m },
+      int8: { actMin: -128, actMax: 127 },
+    });
+  }
+  // Pools (taps outer, channels inner), channel counts around 16 and past the 512-channel chunk.
+  for (const [h, w, c, k, st, p, isMax] of [[5, 5, 16, 5, 1, 0, false], [4, 6, 17, 3, 2, 1, false], [6, 5, 3, 2, 2, 0, true], [3, 3, 600, 3, 1, 1, true], [3, 2, 520, 2, 1, 0, false]] as const) {
+    const xq = { scale: 0.05, zeroPoint: randInt(r, -50, 50) };
+    out.push({
+      label: `${isMax ? 'max' : 'average'}_pool2d x[1,${h},${w},${c}] k${k} s${st} p${p}`,
+      op: isMax ? 'max_pool2d' : 'average_pool2d',
+      inputs: [{ dtype: 's8', shape: [1, h, w, c], quant: xq }],
+      out: { dtype: 's8', quant: xq },
+      attrs: { kernel: [k, k], strides: [st, st], dilations: [1, 1], pads: [p, p, p, p], countIncludePad: c % 2 === 0 },
+      int8: { actMin: -128, actMax: 127 },
+    });
+  }
   // int8 add / sub: element counts around the 8- and 16-lane SIMD steps, and a broadcast.
   for (const [a, b] of [[[7], [7]], [[8], [8]], [[17], [17]], [[2, 3, 5, 16], [2, 3, 5, 16]], [[3, 33], [3, 33]], [[4, 9], [9]]] as const) {
     for (const sub of [false, true]) {

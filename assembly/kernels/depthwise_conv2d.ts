@@ -120,6 +120,29 @@ function depthwise_conv2d_s8_impl(op: usize, simd: bool): void {
         const kxB = endInside(ix0, dw, W, kxA, KW);
         let oc = 0;
         if (ASC_FEATURE_SIMD) {
+          if (simd && C == 1) {
+            // One input channel, OC = M outputs (a conv of a single channel): the x tap is a
+            // splat, eight output channels per i16x8.
+            const off = inOff;
+            for (; oc + 8 <= OC; oc += 8) {
+              const bo = bp + (<usize>oc << 2);
+              let lo = hasBias ? v128.load(bo) : i32x4.splat(0);
+              let hi = hasBias ? v128.load(bo, 16) : i32x4.splat(0);
+              for (let ky = kyA; ky < kyB; ky++) {
+                const xRow = xImg + <usize>((iy0 + ky * dh) * W);
+                const wRow = wp + <usize>(ky * KW) * <usize>OC + <usize>oc;
+                for (let kx = kxA; kx < kxB; kx++) {
+                  const xv = i16x8.splat(<i16>(<i32>load<i8>(xRow + <usize>(ix0 + kx * dw)) + off));
+                  const wv = v128.load8x8_s(wRow + <usize>(kx * OC));
+                  lo = i32x4.add(lo, i32x4.extmul_low_i16x8_s(xv, wv));
+                  hi = i32x4.add(hi, i32x4.extmul_high_i16x8_s(xv, wv));
+                }
+              }
+              const m0 = mp + (<usize>oc << 2), s0 = shp + (<usize>oc << 2);
+              store4s8(out + <usize>oc, requant4Simd(lo, v128.load(m0), v128.load(s0), outZp, amin, amax));
+              store4s8(out + <usize>oc + 4, requant4Simd(hi, v128.load(m0, 16), v128.load(s0, 16), outZp, amin, amax));
+            }
+          }
           if (vec) {
             const off = i16x8.splat(<i16>inOff);
             for (; oc + 16 <= OC; oc += 16) {

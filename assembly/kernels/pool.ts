@@ -46,6 +46,11 @@ export function pool_f32(op: usize, isMax: bool): void {
   }
 }
 
+// Channel accumulators of pool_s8: taps outer, channels inner, so every tap reads a contiguous
+// run of channels (the window bounds are checked once per tap, not once per channel and tap).
+const POOL_CHUNK: i32 = 512;
+const poolAcc: usize = memory.data(POOL_CHUNK * 4, 16);
+
 export function pool_s8(op: usize, isMax: bool): void {
   const x = opIn(op, 0), y = opOut(op, 0);
   const xp = tptr(x);
@@ -60,8 +65,10 @@ export function pool_s8(op: usize, isMax: bool): void {
   for (let n = 0; n < N; n++) {
     for (let oy = 0; oy < OH; oy++) {
       for (let ox = 0; ox < OW; ox++) {
-        for (let c = 0; c < C; c++) {
-          let acc = isMax ? -128 : 0;
+        for (let c0 = 0; c0 < C; c0 += POOL_CHUNK) {
+          const cn = C - c0 < POOL_CHUNK ? C - c0 : POOL_CHUNK;
+          const init = isMax ? -128 : 0;
+          for (let c = 0; c < cn; c++) store<i32>(poolAcc + (<usize>c << 2), init);
           let count = 0;
           for (let ky = 0; ky < KH; ky++) {
             const iy = oy * sh - pt + ky * dh;
@@ -69,24 +76,37 @@ export function pool_s8(op: usize, isMax: bool): void {
             for (let kx = 0; kx < KW; kx++) {
               const ix = ox * sw - pl + kx * dw;
               if (ix < 0 || ix >= W) continue;
-              const v = <i32>load<i8>(xp + <usize>(((n * H + iy) * W + ix) * C + c));
-              if (isMax) acc = v > acc ? v : acc;
-              else acc += v;
+              const px = xp + <usize>(((n * H + iy) * W + ix) * C + c0);
+              if (isMax) {
+                for (let c = 0; c < cn; c++) {
+                  const a = poolAcc + (<usize>c << 2);
+                  const v = <i32>load<i8>(px + <usize>c), m = load<i32>(a);
+                  store<i32>(a, v > m ? v : m);
+                }
+              } else {
+                for (let c = 0; c < cn; c++) {
+                  const a = poolAcc + (<usize>c << 2);
+                  store<i32>(a, load<i32>(a) + <i32>load<i8>(px + <usize>c));
+                }
+              }
               count++;
             }
           }
-          if (!isMax) {
-            let div = count;
-            if (includePad) {
-              div = KH * KW;
-              acc += (div - count) * zp;
+          for (let c = 0; c < cn; c++) {
+            let acc = load<i32>(poolAcc + (<usize>c << 2));
+            if (!isMax) {
+              let div = count;
+              if (includePad) {
+                div = KH * KW;
+                acc += (div - count) * zp;
+              }
+              if (div < 1) div = 1;
+              // Round half away from zero, as TFLite Micro's integer average pool.
+              acc = acc > 0 ? (acc + div / 2) / div : (acc - div / 2) / div;
             }
-            if (div < 1) div = 1;
-            // Round half away from zero, as TFLite Micro's integer average pool.
-            acc = acc > 0 ? (acc + div / 2) / div : (acc - div / 2) / div;
+            store<i8>(yp + <usize>c, <i8>clampi(acc, amin, amax));
           }
-          store<i8>(yp, <i8>clampi(acc, amin, amax));
-          yp += 1;
+          yp += <usize>cn;
         }
       }
     }
