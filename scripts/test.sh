@@ -45,6 +45,19 @@ if ! command -v wasm-validate >/dev/null 2>&1; then
   fi
 fi
 
+# 2b. Chromium for the browser tests (Debian's package; playwright-core drives /usr/bin/chromium).
+if [ ! -x /usr/bin/chromium ]; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
+    note "chromium missing: installing Debian's chromium"
+    export DEBIAN_FRONTEND=noninteractive
+    if ! apt-get install -y -q chromium </dev/null >/dev/null 2>&1; then
+      apt-get update -q </dev/null >/dev/null 2>&1 || true
+      apt-get install -y -q chromium </dev/null >/dev/null 2>&1 || true
+    fi
+  fi
+  [ -x /usr/bin/chromium ] || note "NOTICE: chromium could not be installed; the browser tests will skip"
+fi
+
 # 3. Build (WASM runtimes + CLI bundle), unless npm install just did.
 if [ "$built" = 0 ]; then
   if ! npm run --silent build; then
