@@ -148,10 +148,6 @@ export function mote_format_version(): i32 {
 export function mote_has_simd(): i32 {
   return ASC_FEATURE_SIMD ? 1 : 0;
 }
-/** Bytes of the expanded-weights region (encoded weights decoded at load); 0 when none. */
-export function mote_expanded_bytes(): i32 {
-  return loaded ? <i32>expandedSize : 0;
-}
 export function mote_memory_bytes(): i32 {
   return <i32>(<u32>memory.size() * PAGE);
 }
