@@ -176,6 +176,30 @@ describe('filter pruning', () => {
     expect(weakestChannels(Float64Array.from([3, 1, 2, 1]), 2)).toEqual([1, 3]);
   });
 
+  it('mean compensation: a removed channel reads its calibration mean (FC reader: exact)', () => {
+    const g = smallCnn();
+    const ref = clone(g);
+    const samples = [10, 11, 12, 13].map((s) => randomInput(g, s));
+    // independent means of the clamp output (what f2 reads), channel by channel
+    const mean = new Float64Array(12);
+    for (const xs of samples) {
+      runGraph(ref, xs, { observe: (name, v) => { if (name === 'relu_out') (v.data as Float32Array).forEach((x, i) => (mean[i] += x / samples.length)); } });
+    }
+    const report = pruneFilters(g, { perLayer: { f1: 0.25 }, samples });
+    const removed = report.layers.find((l) => l.name === 'f1')!.removed;
+    expect(report.layers.find((l) => l.name === 'f1')!.meanCompensated).toBe(true);
+    zeroFilterChannels(ref, ref.nodes.find((n) => n.name === 'f1')!, removed);
+    const w2 = ref.tensor('f2_w').data as Float32Array;
+    const b2 = ref.tensor('f2_b').data as Float32Array;
+    ref.tensor('f2_b').data = Float32Array.from(b2, (b, n) => b + removed.reduce((s, c) => s + w2[n * 12 + c] * mean[c], 0));
+    for (const s of [20, 21]) {
+      const xs = randomInput(ref, s);
+      const a = runGraph(g, xs)[0] as Float32Array;
+      const b = runGraph(ref, xs)[0] as Float32Array;
+      a.forEach((v, i) => expect(Math.abs(v - b[i])).toBeLessThan(1e-5));
+    }
+  });
+
   it('bad ratios and unknown layers are clear errors', () => {
     expect(() => pruneFilters(smallCnn(), { ratio: 1 })).toThrow(/ratio 1 must be in \[0, 1\)/);
     expect(() => pruneFilters(smallCnn(), { perLayer: { nope: 0.5 } })).toThrow(/no layer named 'nope'/);

@@ -54,7 +54,12 @@ export function startCompression(graph: Graph, opts: CompressionConvertOptions, 
   if (!wanted && !opts.layerReport) return undefined;
   if (preQuantized && wanted) throw new ConvertError(`${filename} is already int8: filter pruning, low-rank and bias correction work on float models`);
   const snapshot = snapshotLayers(graph);
-  const result = compressGraph(graph, { prune: opts.prune, lowrank: opts.lowrank });
+  // On request, pruned channels are replaced by their calibration means (folded into the readers'
+  // biases); 32 samples are plenty for means. Measured on mnist-8 it helps at 25 % and hurts at 50 %
+  // (conv readers' borders), so it is not the default.
+  if (opts.prune?.meanCompensation && !opts.calibration?.length) throw new ConvertError('prune meanCompensation needs calibration samples');
+  const prune = opts.prune && { ...opts.prune, samples: opts.prune.samples ?? (opts.prune.meanCompensation ? opts.calibration?.slice(0, 32) : undefined) };
+  const result = compressGraph(graph, { prune, lowrank: opts.lowrank });
   let bc: BiasCorrectionReport | undefined;
   if (opts.biasCorrection) {
     if (opts.precision !== 'int8' || !opts.calibration?.length) throw new ConvertError('bias correction needs an int8 conversion with calibration samples');

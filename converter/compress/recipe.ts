@@ -1,7 +1,7 @@
 // Compression recipes: which methods run on which layers, as a JSON file (`mote convert --recipe`):
 //
 //   {
-//     "prune":       { "ratio": 0.25, "norm": "l1", "layers": { "conv2": 0.5 } },
+//     "prune":       { "ratio": 0.25, "norm": "l1", "layers": { "conv2": 0.5 }, "meanCompensation": false },
 //     "lowrank":     { "energy": 0.99, "layers": { "fc1": { "rank": 8 } } },
 //     "calibration": { "method": "mse", "biasCorrection": true },
 //     "keepFloat":   ["softmax"]
@@ -52,12 +52,16 @@ export function parseRecipe(text: string, source = 'recipe'): Recipe {
   const top = object(raw, `${source}`, ['prune', 'lowrank', 'calibration', 'keepFloat']);
   const recipe: Recipe = {};
   if (top.prune !== undefined) {
-    const p = object(top.prune, `${source} prune`, ['ratio', 'norm', 'layers']);
+    const p = object(top.prune, `${source} prune`, ['ratio', 'norm', 'layers', 'meanCompensation']);
     recipe.prune = {};
     if (p.ratio !== undefined) recipe.prune.ratio = ratio(p.ratio, `${source} prune.ratio`);
     if (p.norm !== undefined) {
       if (p.norm !== 'l1' && p.norm !== 'l2') fail(`${source} prune.norm`, `expected "l1" or "l2", got ${JSON.stringify(p.norm)}`);
       recipe.prune.norm = p.norm;
+    }
+    if (p.meanCompensation !== undefined) {
+      if (typeof p.meanCompensation !== 'boolean') fail(`${source} prune.meanCompensation`, 'expected true or false');
+      recipe.prune.meanCompensation = p.meanCompensation;
     }
     if (p.layers !== undefined) {
       const layers = object(p.layers, `${source} prune.layers`, Object.keys(p.layers as object));

@@ -20,6 +20,7 @@ import type { Graph, Node, TensorData } from '../ir/graph.js';
 import { numel } from '../ir/graph.js';
 import { inferShapes } from '../ir/shapes.js';
 import { validateGraph } from '../ir/validate.js';
+import { runGraph } from '../reference/interpreter.js';
 
 export type NormKind = 'l1' | 'l2';
 
@@ -30,6 +31,14 @@ export interface PruneOptions {
   perLayer?: Record<string, number>;
   /** Filter ranking norm (default l1). */
   norm?: NormKind;
+  /**
+   * Calibration samples (one array per graph input): when given, each removed channel is replaced
+   * by its mean over these samples, folded into the reader's bias (exact for fully_connected
+   * readers; conv2d readers ignore the zero padding at the borders). Without them the channel reads 0.
+   */
+  samples?: TensorData[][];
+  /** Ask convert() to pass its calibration samples as `samples` (recipe "meanCompensation": true). */
+  meanCompensation?: boolean;
 }
 
 export interface PrunedLayer {
@@ -41,6 +50,8 @@ export interface PrunedLayer {
   removed: number[];
   /** Why the layer was left alone (no channels removed). */
   skipped?: string;
+  /** The removed channels' calibration means were folded into the readers' biases. */
+  meanCompensated?: boolean;
 }
 
 /** Kept original indices along each cut axis of a layer's weights (for reconstructing them in the original layout). */
@@ -73,6 +84,9 @@ interface ConstEdit {
   indices: number[];
   /** Part of the removed channels' own computation (zeroed in the reference), not a reader's input slice. */
   producerSide: boolean;
+  /** Reader edits: the reading node and the activation it reads (for mean compensation). */
+  reader?: Node;
+  activation?: string;
 }
 
 export interface ChannelTrace {
@@ -190,14 +204,14 @@ function follow(g: Graph, tensor: string, idx: number[], trace: ChannelTrace): v
         if (c.inputs[0] !== tensor) throw new TraceError(`${where} reads it as weights`);
         if ((c as Node<'conv2d'>).attrs.group !== 1) throw new TraceError(`${where} is a grouped convolution`);
         if (!g.isConstant(c.inputs[1])) throw new TraceError(`${where} has non-constant weights`);
-        trace.edits.push({ tensor: c.inputs[1], axis: 3, indices: idx, producerSide: false });
+        trace.edits.push({ tensor: c.inputs[1], axis: 3, indices: idx, producerSide: false, reader: c, activation: tensor });
         break;
       }
       case 'fully_connected': {
         if (c.inputs[0] !== tensor) throw new TraceError(`${where} reads it as weights`);
         if (!g.isConstant(c.inputs[1])) throw new TraceError(`${where} has non-constant weights`);
         if (g.tensor(c.inputs[1]).shape[1] !== C) throw new TraceError(`${where} reads [${shape}] as rows of ${g.tensor(c.inputs[1]).shape[1]}`);
-        trace.edits.push({ tensor: c.inputs[1], axis: 1, indices: idx, producerSide: false });
+        trace.edits.push({ tensor: c.inputs[1], axis: 1, indices: idx, producerSide: false, reader: c, activation: tensor });
         break;
       }
       case 'add':
@@ -309,6 +323,60 @@ function applyTrace(g: Graph, trace: ChannelTrace): void {
   }
 }
 
+/** Per-channel (last axis) means of `tensors` over the samples, from the float graph. */
+function channelMeans(g: Graph, tensors: string[], samples: TensorData[][]): Map<string, Float64Array> {
+  const acc = new Map<string, { sum: Float64Array; rows: number }>();
+  for (const t of tensors) {
+    const shape = g.tensor(t).shape;
+    acc.set(t, { sum: new Float64Array(shape[shape.length - 1]), rows: 0 });
+  }
+  samples.forEach((sample, s) => {
+    try {
+      runGraph(g, sample, {
+        observe(name, value) {
+          const a = acc.get(name);
+          if (!a || !(value.data instanceof Float32Array)) return;
+          const C = a.sum.length;
+          for (let i = 0; i < value.data.length; i++) a.sum[i % C] += value.data[i];
+          a.rows += value.data.length / C;
+        },
+      });
+    } catch (e) {
+      throw new Error(`prune: calibration sample ${s}: the float graph failed: ${(e as Error).message}`);
+    }
+  });
+  return new Map([...acc].map(([t, a]) => [t, a.sum.map((v) => v / Math.max(1, a.rows))]));
+}
+
+/** Folds the removed input channels' means into each reader's bias: b[o] += Σ_taps W[o,…,c]·mean[c]. */
+function compensateWithMeans(g: Graph, trace: ChannelTrace, samples: TensorData[][]): void {
+  const readers = trace.edits.filter((e) => e.reader && e.activation);
+  if (readers.length === 0) return;
+  const means = channelMeans(g, [...new Set(readers.map((e) => e.activation!))], samples);
+  for (const e of readers) {
+    const node = e.reader!;
+    const w = g.tensor(e.tensor);
+    const data = w.data as Float32Array;
+    const O = w.shape[0];
+    const C = w.shape[w.shape.length - 1];
+    const per = data.length / O;
+    const m = means.get(e.activation!)!;
+    const shift = new Float64Array(O);
+    for (const c of e.indices) {
+      if (m[c] === 0) continue;
+      for (let o = 0; o < O; o++) {
+        let s = 0;
+        for (let i = c; i < per; i += C) s += data[o * per + i];
+        shift[o] += s * m[c];
+      }
+    }
+    const old = node.inputs[2] ? (g.tensor(node.inputs[2]).data as Float32Array) : new Float32Array(O);
+    const name = g.uniqueName(`${node.name}_bias_pruned`);
+    g.addTensor({ name, dtype: 'f32', shape: [O], data: Float32Array.from(old, (b, o) => b + shift[o]) });
+    node.inputs[2] = name;
+  }
+}
+
 /** Per-output-channel norms of a conv2d [O,KH,KW,C] or fully_connected [N,K] weight. */
 export function filterNorms(w: Float32Array, outChannels: number, norm: NormKind): Float64Array {
   const per = w.length / outChannels;
@@ -387,10 +455,15 @@ export function pruneFilters(g: Graph, opts: PruneOptions): PruneReport {
       continue;
     }
     recordCuts(g, plan, cuts);
+    if (opts.samples?.length) {
+      compensateWithMeans(g, plan, opts.samples);
+      entry.meanCompensated = true;
+    }
     applyTrace(g, plan);
     entry.removed = channels;
     entry.channelsAfter = C - channels.length;
   }
+  g.removeUnusedTensors();
   inferShapes(g);
   validateGraph(g);
   return { norm, layers, cuts };
