@@ -104,6 +104,30 @@ describe('mote eval on synthetic data', () => {
     expect(res.mse!).toBeCloseTo(hand, 4);
   });
 
+  it('kws01 layout: int8 .bin files + y_labels.csv, dequantized with ?scale&zp for a float model', async () => {
+    const kdir = join(dir, 'kws');
+    mkdirSync(kdir, { recursive: true });
+    const scale = 0.05, zp = 3;
+    const rows: string[] = [];
+    let hand = 0;
+    for (let i = 0; i < 12; i++) {
+      const q = Int8Array.from({ length: K }, () => Math.round(100 * r()));
+      writeFileSync(join(kdir, `s${i}.bin`), new Uint8Array(q.buffer));
+      const x = Array.from(q, (v) => scale * (v - zp));
+      const y = Array.from({ length: N }, (_, n) => B[n] + x.reduce((s, v, k) => s + W[n * K + k] * v, 0));
+      const p = y.indexOf(Math.max(...y));
+      const label = i % 4 === 0 ? (p + 1) % N : p;
+      if (label === p) hand++;
+      rows.push(`s${i}.bin,${N},${label}`);
+    }
+    writeFileSync(join(kdir, 'y_labels.csv'), rows.join('\n') + '\n');
+    const res = await evaluateBlob(fcBlob(), openDataset(`kws01:${kdir}?scale=${scale}&zp=${zp}`));
+    expect(res.correct).toBe(hand);
+    await expect(evaluateBlob(fcBlob(), openDataset(`kws01:${kdir}`))).rejects.toThrow(/int8 data for a float model: give its quantization/);
+    writeFileSync(join(kdir, 'y_labels.csv'), 's0.bin,4\n');
+    expect(() => openDataset(`kws01:${kdir}`)).toThrow(/y_labels.csv:1: expected 'file,classes,label'/);
+  });
+
   it('bad specs are clear errors naming the problem', async () => {
     expect(() => openDataset('foo')).toThrow(/expected mnist:IMAGES,LABELS/);
     expect(() => openDataset('csv:a')).toThrow(/unknown kind 'csv'/);
