@@ -223,6 +223,7 @@ function weightEncodings(opts: ConvertOptions): WeightEncoding[] {
   if (opts.cluster !== undefined || opts.binarize !== undefined) out.push('palette');
   if (opts.pruneMagnitude !== undefined) out.push('sparse');
   if (opts.entropy === 'huffman') out.push('huffman');
+  if (opts.entropy === 'huffman' && out.includes('palette')) out.push('palette-huffman');
   return out;
 }
 

@@ -94,7 +94,8 @@ export const T_STREAM_OFFSET = 44; // = T_RESERVED, only for STORAGE_ENCODED rec
 export const ENC_PALETTE = 1; // per-group codebook + 1/2/4/8-bit packed indices (k-means clusters, binary weights)
 export const ENC_SPARSE = 2; // relative-index sparse: non-zero elements + 4/8-bit gaps (filler zeros on overflow)
 export const ENC_HUFFMAN = 3; // canonical Huffman over the bytes, code lengths <= HUFFMAN_MAX_BITS
-export const ENC_COUNT = 4; // one past the last encoding
+export const ENC_PALETTE_HUFFMAN = 4; // palette whose indices are Huffman-coded (Deep Compression)
+export const ENC_COUNT = 5; // one past the last encoding
 export const HUFFMAN_MAX_BITS = 15;
 // Stream layouts (byte offsets from the stream start; every stream is 4-byte aligned):
 //   palette: u32 length, u8 bits (1|2|4|8), u8 element size (1|2|4), u8 mode (0: G contiguous groups
@@ -103,6 +104,8 @@ export const HUFFMAN_MAX_BITS = 15;
 //   sparse:  u32 length, u8 gap bits (4|8), u8 element size, u16 0, u32 m entries, then m element
 //            values, then ceil(m * gapBits / 8) gap bytes, LSB first; entry j sits gap_j + 1 elements
 //            after entry j-1 (the first at gap_0); every other element is zero bytes.
+//   palette-huffman: the palette header and codebooks, then 128 bytes of code lengths and the
+//            code bits (as huffman below) of the n index bytes, to the end of the stream.
 //   huffman: u32 length, then 128 bytes of code lengths (symbol 2s in the low nibble, 2s+1 in the
 //            high; 0 = unused), then the canonical code bits, MSB of each code first, bytes filled
 //            from their most significant bit.

@@ -134,6 +134,12 @@ describe('weight streams', () => {
     expect([pf[4], pf[6]]).toEqual([1, 1]); // 1 bit, interleaved (depthwise) groups
     check(F.ENC_PALETTE, pf, fb);
     expect(encodePalette(Uint8Array.from({ length: 600 }, (_, i) => i % 256), 1, [600])![4]).toBe(8);
+    // Huffman-coded indices (ENC_PALETTE_HUFFMAN): skewed indices cost fewer bits than packed ones.
+    const skew = Int8Array.from({ length: 4000 }, () => (rand() < 0.6 ? 0 : [-90, -30, 20, 60, 100][Math.floor(rand() * 5)]));
+    const sb = new Uint8Array(skew.buffer);
+    const ph = encodePalette(sb, 1, [40, 100], true)!;
+    check(F.ENC_PALETTE_HUFFMAN, ph, sb);
+    expect(ph.length).toBeLessThan(encodePalette(sb, 1, [40, 100])!.length);
   });
   it('sparse: exact on random sparsity, long zero runs (filler entries), all-zero and dense inputs', () => {
     for (const density of [0, 0.02, 0.5, 1]) {

@@ -103,7 +103,8 @@ describe('demo CNN: every method runs on both builds exactly like the dense grap
   const calibration = Array.from({ length: 12 }, (_, i) => [image(i)]);
   const configs: [string, Partial<ConvertOptions>, string[]][] = [
     ['cluster k=16', { cluster: 16 }, ['palette']],
-    ['cluster k=4 + huffman', { cluster: 4, entropy: 'huffman' }, ['palette', 'huffman']],
+    ['cluster k=4 + huffman', { cluster: 4, entropy: 'huffman' }, ['palette', 'huffman', 'palette-huffman']],
+    ['prune 50% + cluster k=16 + huffman', { pruneMagnitude: 0.5, cluster: 16, entropy: 'huffman' }, ['palette', 'sparse', 'huffman', 'palette-huffman']],
     ['prune 50%', { pruneMagnitude: 0.5 }, ['sparse']],
     ['prune 60% + huffman', { pruneMagnitude: 0.6, entropy: 'huffman' }, ['sparse', 'huffman']],
     ['binarize auto', { binarize: 'auto' }, ['palette']],
@@ -136,6 +137,20 @@ describe('demo CNN: every method runs on both builds exactly like the dense grap
       });
     }
   }
+});
+
+describe('palette with Huffman-coded indices, forced', () => {
+  it('decodes exactly on both builds (int8 demo CNN, pruned + clustered)', () => {
+    const params = initCnn({ size: 16, c1: 8, c2: 16, classes: 5 }, 6);
+    const ds = makeDataset(12, 3);
+    const image = (i: number) => ds.images.slice(i * 256, (i + 1) * 256);
+    const r = convert(cnnToOnnx(params, ['a', 'b', 'c', 'd', 'e']), 'demo.onnx', {
+      precision: 'int8', calibration: Array.from({ length: 8 }, (_, i) => [image(i)]), pruneMagnitude: 0.5, cluster: 16,
+    });
+    const blob = emitBlob(r.graph, r.plan, {}, { encodeWeights: ['palette-huffman'] });
+    expect(encodedRecords(blob).filter((x) => x.enc === F.ENC_PALETTE_HUFFMAN).length).toBeGreaterThan(0);
+    expectRunsLikeReference(r.graph, blob, [9, 10, 11].map((i) => [graphInput(r.graph, image(i))]), true, 'palette-huffman');
+  });
 });
 
 describe('MobileNet-shaped int8 graph (depthwise, per-channel palettes in both groupings)', () => {
@@ -252,6 +267,11 @@ describe('corrupt encoded streams give typed load errors, never a trap', () => {
     palette: convert(onnx, 'demo.onnx', { precision: 'int8', calibration, cluster: 16 }).blob,
     sparse: convert(onnx, 'demo.onnx', { precision: 'int8', calibration, pruneMagnitude: 0.5 }).blob,
     huffman: convert(onnx, 'demo.onnx', { precision: 'int8', calibration, pruneMagnitude: 0.5, entropy: 'huffman' }).blob,
+    // Emitted with palette-huffman as the only choice, so that stream is surely present.
+    paletteHuffman: (() => {
+      const r = convert(onnx, 'demo.onnx', { precision: 'int8', calibration, pruneMagnitude: 0.5, cluster: 16 });
+      return emitBlob(r.graph, r.plan, {}, { encodeWeights: ['palette-huffman'] });
+    })(),
   };
   const expectLoadError = (blob: Uint8Array, code: number, pattern: RegExp) => {
     for (const build of BUILDS) {
@@ -282,6 +302,17 @@ describe('corrupt encoded streams give typed load errors, never a trap', () => {
     expectLoadError(mutate(blobs.huffman, F.ENC_HUFFMAN, (b, r) => b.fill(0x11, r.streamAt + 4, r.streamAt + 132)), E, /over-subscribe/);
     expectLoadError(mutate(blobs.huffman, F.ENC_HUFFMAN, (b, r, dv) => dv.setUint32(r.streamAt, 140, true)), E, /huffman stream\): bit stream ends/);
     expectLoadError(mutate(blobs.sparse, F.ENC_SPARSE, (b, r) => { b[r.at + F.T_FLAGS] = 9; }), E, /unknown weight encoding 9/);
+    // palette-huffman: give symbol 200 (an index past the 16-entry codebooks) the code of the most
+    // frequent index by swapping their code lengths.
+    expectLoadError(mutate(blobs.paletteHuffman, F.ENC_PALETTE_HUFFMAN, (b, r, dv) => {
+      const table = r.streamAt + 12 + dv.getUint32(r.streamAt + 8, true) * (1 << b[r.streamAt + 4]) * b[r.streamAt + 5];
+      const nib = (s: number) => (b[table + (s >> 1)] >> ((s & 1) * 4)) & 15;
+      const used = [...Array(16).keys()].filter((s) => nib(s) > 0);
+      const s0 = used[0];
+      b[table + (200 >> 1)] |= nib(s0) << ((200 & 1) * 4);
+      b[table + (s0 >> 1)] &= ~(15 << ((s0 & 1) * 4));
+    }), E, /palette-huffman stream\): index 200 of element \d+ exceeds the 16-entry codebook/);
+    expectLoadError(mutate(blobs.paletteHuffman, F.ENC_PALETTE_HUFFMAN, (b, r, dv) => dv.setUint32(r.streamAt, 20, true)), E, /palette-huffman stream\): length 20 is shorter/);
     expectLoadError(mutate(blobs.sparse, F.ENC_SPARSE, (b, r, dv) => dv.setUint32(r.at + F.T_STREAM_OFFSET, 0xfffffff0, true)), E, /stream offset/);
     expectLoadError(mutate(blobs.sparse, F.ENC_SPARSE, (b, r, dv) => dv.setUint32(r.streamAt, 0x7fffffff, true)), E, /runs past the .*weights section/);
     expectLoadError(mutate(blobs.sparse, F.ENC_SPARSE, (b, r, dv) => dv.setUint32(r.at + F.T_OFFSET, 8, true)), F.ERR_BAD_TENSOR, /16-byte aligned/);

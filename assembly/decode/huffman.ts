@@ -17,11 +17,20 @@ export function decodeHuffman(id: i32, s: usize, len: u32, out: usize, byteSize:
     const e = encFail(id, 'huffman'); str('length '); int(len); str(' is shorter than the header');
     return e;
   }
+  return huffmanDecodeInto(id, 'huffman', s + 4, s + HUFFMAN_HEADER_SIZE, len - <u32>HUFFMAN_HEADER_SIZE, out, byteSize);
+}
+
+/**
+ * Decodes `count` bytes into `out` from the 128 nibble code lengths at `table` and the `bitsLen`
+ * bytes of code bits at `bitsBase` (both inside the stream). `what` names the stream in errors.
+ */
+export function huffmanDecodeInto(id: i32, what: string, table: usize, bitsBase: usize, bitsLen: u32, out: usize, count: u32): i32 {
+  const s = table - 4; // codeLength() reads at s + 4
   for (let l = 0; l <= HUFFMAN_MAX_BITS; l++) store<u32>(countTable + (<usize>l << 2), 0);
   for (let sym: u32 = 0; sym < 256; sym++) {
     const l = codeLength(s, sym);
     if (l > <u32>HUFFMAN_MAX_BITS) {
-      const e = encFail(id, 'huffman'); str('symbol '); int(sym); str(' has code length '); int(l);
+      const e = encFail(id, what); str('symbol '); int(sym); str(' has code length '); int(l);
       return e;
     }
     if (l) store<u32>(countTable + (<usize>l << 2), load<u32>(countTable + (<usize>l << 2)) + 1);
@@ -32,7 +41,7 @@ export function decodeHuffman(id: i32, s: usize, len: u32, out: usize, byteSize:
   for (let l = 1; l <= HUFFMAN_MAX_BITS; l++) {
     left = (left << 1) - <i64>load<u32>(countTable + (<usize>l << 2));
     if (left < 0) {
-      const e = encFail(id, 'huffman'); str('code lengths over-subscribe the code space at length '); int(l);
+      const e = encFail(id, what); str('code lengths over-subscribe the code space at length '); int(l);
       return e;
     }
   }
@@ -49,14 +58,13 @@ export function decodeHuffman(id: i32, s: usize, len: u32, out: usize, byteSize:
     store<u16>(symbolTable + (<usize>k << 1), <u16>sym);
     store<u32>(slot, k + 1);
   }
-  const bitsBase = s + HUFFMAN_HEADER_SIZE;
-  const totalBits = <u64>(len - <u32>HUFFMAN_HEADER_SIZE) << 3;
+  const totalBits = <u64>bitsLen << 3;
   let pos: u64 = 0;
-  for (let k: u32 = 0; k < byteSize; k++) {
+  for (let k: u32 = 0; k < count; k++) {
     let code: i32 = 0, first: i32 = 0, index: i32 = 0, sym: i32 = -1;
     for (let l = 1; l <= HUFFMAN_MAX_BITS; l++) {
       if (pos >= totalBits) {
-        const e = encFail(id, 'huffman'); str('bit stream ends after '); int(k); str(' of '); int(byteSize); str(' bytes');
+        const e = encFail(id, what); str('bit stream ends after '); int(k); str(' of '); int(count); str(' symbols');
         return e;
       }
       code |= (<i32>load<u8>(bitsBase + <usize>(pos >> 3)) >> (7 - <i32>(pos & 7))) & 1;
@@ -71,7 +79,7 @@ export function decodeHuffman(id: i32, s: usize, len: u32, out: usize, byteSize:
       code <<= 1;
     }
     if (sym < 0) {
-      const e = encFail(id, 'huffman'); str('byte '); int(k); str(' has no code (incomplete code table)');
+      const e = encFail(id, what); str('symbol '); int(k); str(' has no code (incomplete code table)');
       return e;
     }
     store<u8>(out + <usize>k, <u8>sym);

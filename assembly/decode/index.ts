@@ -3,11 +3,11 @@
 // and each output range lies in the expanded region; inference then reads dense weights as usual.
 import {
   OK, ERR_BAD_ENCODING, T_FLAGS, T_OFFSET, T_BYTE_SIZE, T_STREAM_OFFSET, STORAGE_ENCODED,
-  ENC_PALETTE, ENC_SPARSE, ENC_HUFFMAN,
+  ENC_PALETTE, ENC_SPARSE, ENC_HUFFMAN, ENC_PALETTE_HUFFMAN,
 } from '../../format/format';
 import { tensorCount, trec, tstorage, weightsBase, expandedPtr } from '../state';
 import { str, int } from '../message';
-import { decodePalette } from './palette';
+import { decodePalette, decodePaletteHuffman } from './palette';
 import { decodeSparse } from './sparse';
 import { decodeHuffman } from './huffman';
 
@@ -24,6 +24,7 @@ export function decodeEncodedTensors(): i32 {
     if (enc == ENC_PALETTE) e = decodePalette(id, s, len, out, bytes);
     else if (enc == ENC_SPARSE) e = decodeSparse(id, s, len, out, bytes);
     else if (enc == ENC_HUFFMAN) e = decodeHuffman(id, s, len, out, bytes);
+    else if (enc == ENC_PALETTE_HUFFMAN) e = decodePaletteHuffman(id, s, len, out, bytes);
     else {
       str('tensor '); int(id); str(': unknown weight encoding '); int(enc);
       e = ERR_BAD_ENCODING;

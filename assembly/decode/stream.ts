@@ -12,8 +12,8 @@ export function encFail(id: i32, what: string): i32 {
 
 /** Value i of `bits` (1, 2, 4 or 8: fields never straddle bytes) packed LSB first at p. */
 @inline export function field(p: usize, i: u32, bits: u32): u32 {
-  const bit = i * bits;
-  return (<u32>load<u8>(p + <usize>(bit >> 3)) >> (bit & 7)) & ((1 << bits) - 1);
+  const bit = <u64>i * bits; // u64: n × 8 bits can pass 2^32 for a large tensor
+  return (<u32>load<u8>(p + <usize>(bit >> 3)) >> <u32>(bit & 7)) & ((1 << bits) - 1);
 }
 
 @inline export function zeroBytes(p: usize, n: u32): void {

@@ -5,16 +5,18 @@ import * as F from '../../format/format.js';
 import { packBits, unpackBits } from './bits.js';
 import { huffmanDecode, huffmanEncode } from './huffman.js';
 
-export type WeightEncoding = 'palette' | 'sparse' | 'huffman';
+export type WeightEncoding = 'palette' | 'sparse' | 'huffman' | 'palette-huffman';
 export const ENCODING_CODE: Record<WeightEncoding, number> = {
   palette: F.ENC_PALETTE,
   sparse: F.ENC_SPARSE,
   huffman: F.ENC_HUFFMAN,
+  'palette-huffman': F.ENC_PALETTE_HUFFMAN,
 };
 export const ENCODING_NAME: Record<number, WeightEncoding> = {
   [F.ENC_PALETTE]: 'palette',
   [F.ENC_SPARSE]: 'sparse',
   [F.ENC_HUFFMAN]: 'huffman',
+  [F.ENC_PALETTE_HUFFMAN]: 'palette-huffman',
 };
 
 export interface EncodedStream {
@@ -61,7 +63,7 @@ interface Grouping { mode: number; groups: number }
  * column — depthwise channels); the smallest valid one wins. Undefined when some group has more
  * than 256 distinct values.
  */
-export function encodePalette(data: Uint8Array, es: number, shape: number[]): Uint8Array | undefined {
+export function encodePalette(data: Uint8Array, es: number, shape: number[], huffmanIndices = false): Uint8Array | undefined {
   const n = data.length / es;
   if (n === 0) return undefined;
   const keys = elementKeys(data, es);
@@ -84,6 +86,17 @@ export function encodePalette(data: Uint8Array, es: number, shape: number[]): Ui
     }
     const bits = PALETTE_BITS.find((b) => 1 << b >= maxDistinct);
     if (bits === undefined) continue;
+    // Renumber each codebook by frequency (most common value first, ties by value), so the index
+    // statistics line up across groups (e.g. a pruned zero is index 0 everywhere) for Huffman.
+    const counts: Map<number, number>[] = books.map(() => new Map());
+    for (let i = 0; i < n; i++) {
+      const c = counts[group(i)];
+      c.set(keys[i], (c.get(keys[i]) ?? 0) + 1);
+    }
+    books.forEach((book, g) => {
+      const order = [...book.keys()].sort((a, b) => counts[g].get(b)! - counts[g].get(a)! || a - b);
+      order.forEach((key, j) => book.set(key, j));
+    });
     const entries = 1 << bits;
     const codebook = new Uint8Array(groups * entries * es);
     books.forEach((book, g) => {
@@ -94,7 +107,8 @@ export function encodePalette(data: Uint8Array, es: number, shape: number[]): Ui
     });
     const idx = new Uint8Array(n);
     for (let i = 0; i < n; i++) idx[i] = books[group(i)].get(keys[i])!;
-    const packed = packBits(idx, bits);
+    // Huffman-coded indices: the code table (without its own length word), then the code bits.
+    const packed = huffmanIndices ? encodeHuffman(idx).subarray(4) : packBits(idx, bits);
     const length = F.ENC_HEADER_SIZE + codebook.length + packed.length;
     if (!best || length < best.length) best = concat([header(length, bits, es, mode, 0, groups), codebook, packed]);
   }
@@ -153,6 +167,7 @@ export function encodeWeights(data: Uint8Array, es: number, shape: number[], all
     }
   };
   if (allowed.includes('palette')) consider('palette', encodePalette(data, es, shape));
+  if (allowed.includes('palette-huffman')) consider('palette-huffman', encodePalette(data, es, shape, true));
   if (allowed.includes('sparse')) consider('sparse', encodeSparse(data, es));
   if (allowed.includes('huffman')) consider('huffman', encodeHuffman(data));
   return best;
@@ -174,22 +189,33 @@ export function decodeWeights(code: number, stream: Uint8Array, byteSize: number
     for (let i = 0; i < 256; i++) lengths[i] = (s[4 + (i >> 1)] >> ((i & 1) * 4)) & 15;
     return huffmanDecode(lengths, s.subarray(F.HUFFMAN_HEADER_SIZE), byteSize);
   }
-  if (code !== F.ENC_PALETTE && code !== F.ENC_SPARSE) fail('unknown encoding');
+  if (code !== F.ENC_PALETTE && code !== F.ENC_SPARSE && code !== F.ENC_PALETTE_HUFFMAN) fail('unknown encoding');
   if (length < F.ENC_HEADER_SIZE) fail(`length ${length} is shorter than the ${F.ENC_HEADER_SIZE}-byte header`);
   const bits = s[4], es = s[5], mode = s[6], word2 = dv.getUint32(8, true);
   if (es !== 1 && es !== 2 && es !== 4) fail(`element size ${es} must be 1, 2 or 4`);
   if (byteSize % es !== 0) fail(`${byteSize} decoded bytes are not whole ${es}-byte elements`);
   const n = byteSize / es;
   const out = new Uint8Array(byteSize);
-  if (code === F.ENC_PALETTE) {
+  if (code === F.ENC_PALETTE || code === F.ENC_PALETTE_HUFFMAN) {
     if (!PALETTE_BITS.includes(bits)) fail(`index bits ${bits} must be 1, 2, 4 or 8`);
     if (mode > 1 || s[7] !== 0) fail(`grouping mode ${mode} must be 0 or 1`);
     const groups = word2;
     if (groups < 1 || n % groups !== 0) fail(`${groups} groups do not divide ${n} elements`);
     const entries = 1 << bits;
-    const need = F.ENC_HEADER_SIZE + groups * entries * es + Math.ceil((n * bits) / 8);
-    if (need !== length) fail(`length ${length} != ${need} bytes for ${groups} codebooks and ${n} indices`);
-    const idx = unpackBits(s.subarray(F.ENC_HEADER_SIZE + groups * entries * es), n, bits);
+    const bookEnd = F.ENC_HEADER_SIZE + groups * entries * es;
+    let idx: Uint8Array;
+    if (code === F.ENC_PALETTE_HUFFMAN) {
+      const table = bookEnd + F.HUFFMAN_HEADER_SIZE - 4;
+      if (table > length) fail(`length ${length} is shorter than its codebooks and code table (${table})`);
+      const lengths = new Uint8Array(256);
+      for (let i = 0; i < 256; i++) lengths[i] = (s[bookEnd + (i >> 1)] >> ((i & 1) * 4)) & 15;
+      idx = huffmanDecode(lengths, s.subarray(table), n);
+      idx.forEach((k, i) => { if (k >= entries) fail(`index ${k} of element ${i} exceeds the ${entries}-entry codebook`); });
+    } else {
+      const need = bookEnd + Math.ceil((n * bits) / 8);
+      if (need !== length) fail(`length ${length} != ${need} bytes for ${groups} codebooks and ${n} indices`);
+      idx = unpackBits(s.subarray(bookEnd), n, bits);
+    }
     const per = n / groups;
     for (let i = 0; i < n; i++) {
       const g = mode === 0 ? Math.floor(i / per) : i % groups;
