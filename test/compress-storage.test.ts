@@ -370,6 +370,7 @@ describe.skipIf(!haveShared)('mnist-8: accuracy and size of each storage method 
       ['int8 + prune 50% + huffman', { pruneMagnitude: 0.5, entropy: 'huffman' }],
       ['int8 + prune 50% + cluster k=16 + huffman', { pruneMagnitude: 0.5, cluster: 16, entropy: 'huffman' }],
       ['int8 + binarize auto', { binarize: 'auto' }],
+      ['int8 + prune 70% + cluster k=8 + huffman', { pruneMagnitude: 0.7, cluster: 8, entropy: 'huffman' }],
     ];
     const rows: Record<string, number | string>[] = [];
     const acc: Record<string, number> = {};
