@@ -154,10 +154,29 @@ describe('filter pruning', () => {
     zeroFilterChannels(ref2, ref2.nodes.find((n) => n.name === 'cb')!, [0, 2]);
     expect(g.tensor('cc_w').shape).toEqual([7, 3, 3, 11]);
     expectExact(g, ref2, [6, 7]);
+    // residual add: cd and ce drop the same channels together, exact vs zeroing both
     const cd = planFilterPrune(g, g.nodes.find((n) => n.name === 'cd')!, [0]);
-    expect('reason' in cd && cd.reason).toMatch(/residual add/);
+    expect('members' in cd && cd.members.map((m) => m.name)).toEqual(['cd', 'ce']);
+    const ref3 = clone(g);
+    removeFilterChannels(g, g.nodes.find((n) => n.name === 'cd')!, [2, 5]);
+    zeroFilterChannels(ref3, ref3.nodes.find((n) => n.name === 'cd')!, [2, 5]);
+    expect(g.tensor('ce_w').shape[0]).toBe(5);
+    expect(g.tensor('head_w').shape).toEqual([3, 5]);
+    expectExact(g, ref3, [8, 9]);
     const head = planFilterPrune(g, g.nodes.find((n) => n.name === 'head')!, [0]);
     expect('reason' in head && head.reason).toMatch(/graph output/);
+  });
+
+  it('a residual add whose other input cannot drop channels (a graph input) is refused with the reason', () => {
+    const b = new Builder();
+    const x = b.input('x', [1, 5, 5, 4]);
+    const a = b.conv('ca', x, 4, 4, 3);
+    const sum = b.node('add', 'skip', [a, x], {});
+    const g = b.done(b.conv('cz', sum, 4, 2, 3));
+    const plan = planFilterPrune(g, g.nodes.find((n) => n.name === 'ca')!, [1]);
+    expect('reason' in plan && plan.reason).toMatch(/residual add 'skip': its other input 'x' is a graph input/);
+    const rep = pruneFilters(g, { ratio: 0.5 });
+    expect(rep.layers.find((l) => l.name === 'ca')!.skipped).toMatch(/graph input/);
   });
 
   it('pruneFilters: ratio per layer by L1 norm, skipped layers reported, still exact vs zeroing', () => {

@@ -10,8 +10,12 @@
 //   concat on the channel axis (indices shift by the input's offset), reshape that keeps the last
 //   axis or flattens trailing axes (NHWC flatten → FC: every column k with k % C = c goes);
 // and end at the consumers that shrink: conv2d input channels, fully_connected input columns.
-// Anything else (a graph output, sigmoid (σ(0) ≠ 0), softmax, transpose, a residual add of two
-// activations, grouped conv, shared weights) stops the layer from being pruned, with the reason.
+// A residual add of two activations keeps a channel unless every input drops it: the layers on the
+// other side (found walking back through channel-wise ops and earlier adds) join the pruning group
+// and lose the same channels, ranked by their summed normalised norms.
+// Anything else (a graph output, sigmoid (σ(0) ≠ 0), softmax, transpose, a residual whose other
+// side starts at a graph input, grouped conv, shared weights) stops the layer from being pruned,
+// with the reason.
 //
 // Exactness: the pruned graph computes exactly what the original computes when the removed
 // filters, their biases and the per-channel constants met on the way are set to zero
@@ -52,6 +56,8 @@ export interface PrunedLayer {
   skipped?: string;
   /** The removed channels' calibration means were folded into the readers' biases. */
   meanCompensated?: boolean;
+  /** Layers pruned together because residual adds join their outputs (same channels removed). */
+  group?: string[];
 }
 
 /** Kept original indices along each cut axis of a layer's weights (for reconstructing them in the original layout). */
@@ -90,6 +96,11 @@ interface ConstEdit {
 }
 
 export interface ChannelTrace {
+  /** The layers losing the channels: the requested one, plus every layer feeding the other side of
+   * a residual add on the way (an add keeps a channel unless all its inputs drop it). */
+  members: Node[];
+  /** Residual adds met: the other operand must be reached by the trace too. */
+  joins: { node: Node; other: string }[];
   edits: ConstEdit[];
   /** Activation tensors whose last axis shrinks, with the indices removed from it. */
   shapes: { tensor: string; indices: number[] }[];
@@ -107,13 +118,44 @@ class TraceError extends Error {}
 
 /** Traces removal of `channels` (output channels of `node`); throws TraceError with the reason. */
 function traceFrom(g: Graph, node: Node, channels: number[]): ChannelTrace {
-  const trace: ChannelTrace = { edits: [], shapes: [] };
-  const w = node.inputs[1];
-  trace.edits.push({ tensor: w, axis: 0, indices: channels, producerSide: true });
-  if (node.inputs[2]) trace.edits.push({ tensor: node.inputs[2], axis: 0, indices: channels, producerSide: true });
-  const act = (node.attrs as { activation?: { min: number; max: number } }).activation;
-  if (act && !(act.min <= 0 && (act.max === null || act.max >= 0))) throw new TraceError(`its fused activation does not keep 0 at 0`);
-  follow(g, node.outputs[0], channels, trace);
+  const members = [node];
+  for (let round = 0; round < 64; round++) {
+    const trace: ChannelTrace = { members: [...members], joins: [], edits: [], shapes: [] };
+    for (const m of members) {
+      trace.edits.push({ tensor: m.inputs[1], axis: 0, indices: channels, producerSide: true });
+      if (m.inputs[2]) trace.edits.push({ tensor: m.inputs[2], axis: 0, indices: channels, producerSide: true });
+      const act = (m.attrs as { activation?: { min: number; max: number } }).activation;
+      if (act && !(act.min <= 0 && (act.max === null || act.max >= 0))) throw new TraceError(`${m.op} '${m.name}': its fused activation does not keep 0 at 0`);
+      follow(g, m.outputs[0], channels, trace);
+    }
+    const missing = trace.joins.filter((j) => !trace.shapes.some((s) => s.tensor === j.other));
+    if (missing.length === 0) return checkEdits(g, trace);
+    // The other side of each residual add must drop the same channels: its layers join the group.
+    for (const j of missing) {
+      for (const p of branchProducers(g, j.other, j.node)) if (!members.includes(p)) members.push(p);
+    }
+  }
+  throw new TraceError('residual adds chain beyond 64 layers');
+}
+
+const BACKWARD_UNARY = new Set(['clamp', 'max_pool2d', 'average_pool2d', 'pad', 'copy', 'tanh', 'hard_swish', 'leaky_relu']);
+
+/** The prunable layers whose channels reach `t` through channel-wise ops (walking backwards). */
+function branchProducers(g: Graph, t: string, add: Node): Node[] {
+  const p = g.producer(t);
+  const why = `residual ${add.op} '${add.name}': its other input '${t}'`;
+  if (!p) throw new TraceError(`${why} is a graph input or constant, which cannot drop channels`);
+  if (isPrunable(g, p)) return [p];
+  if (BACKWARD_UNARY.has(p.op)) return branchProducers(g, p.inputs[0], add);
+  if (p.op === 'depthwise_conv2d' && (p as Node<'depthwise_conv2d'>).attrs.depthMultiplier === 1) return branchProducers(g, p.inputs[0], add);
+  if (p.op === 'add' || p.op === 'sub' || p.op === 'mul') {
+    const acts = p.inputs.filter((x) => x !== '' && !g.isConstant(x));
+    return acts.flatMap((x) => branchProducers(g, x, add));
+  }
+  throw new TraceError(`${why} comes from ${p.op} '${p.name}', which cannot drop channels`);
+}
+
+function checkEdits(g: Graph, trace: ChannelTrace): ChannelTrace {
   // Each constant may be edited only from one place, and only when this trace is its only user.
   const seen = new Set<string>();
   for (const e of trace.edits) {
@@ -126,7 +168,12 @@ function traceFrom(g: Graph, node: Node, channels: number[]): ChannelTrace {
 
 function follow(g: Graph, tensor: string, idx: number[], trace: ChannelTrace): void {
   if (g.outputs.includes(tensor)) throw new TraceError(`its channels reach graph output '${tensor}'`);
-  if (trace.shapes.some((s) => s.tensor === tensor)) throw new TraceError(`tensor '${tensor}' is reached twice`);
+  const seen = trace.shapes.find((s) => s.tensor === tensor);
+  if (seen) {
+    // Both sides of a residual add arrive at its output: fine when they drop the same channels.
+    if (seen.indices.length === idx.length && seen.indices.every((v, i) => v === idx[i])) return;
+    throw new TraceError(`tensor '${tensor}' is reached twice with different channels`);
+  }
   trace.shapes.push({ tensor, indices: idx });
   const shape = g.tensor(tensor).shape;
   const C = shape[shape.length - 1];
@@ -220,7 +267,14 @@ function follow(g: Graph, tensor: string, idx: number[], trace: ChannelTrace): v
         const other = c.inputs[0] === tensor ? c.inputs[1] : c.inputs[0];
         if (other === tensor) throw new TraceError(`${where} reads the tensor twice`);
         if (!g.isConstant(other)) {
-          throw new TraceError(`${where} joins it with another activation ('${other}'): a residual add keeps channels unless every branch removes the same ones`);
+          if (c.op === 'mul') throw new TraceError(`${where} multiplies it with another activation ('${other}')`);
+          // A residual add: the channel goes only if every input drops it (checked by traceFrom).
+          trace.joins.push({ node: c, other });
+          const act = (c.attrs as { activation?: { min: number; max: number } }).activation;
+          if (act && !(act.min <= 0 && (act.max === null || act.max >= 0))) throw new TraceError(`${where}: its activation does not keep 0 at 0`);
+          if (g.tensor(out).shape[g.tensor(out).shape.length - 1] !== C) throw new TraceError(`${where} broadcasts the channel axis`);
+          follow(g, out, idx, trace);
+          break;
         }
         const os = g.tensor(other).shape;
         if (numel(os) === 1 && c.op !== 'mul' && (g.tensor(other).data as Float32Array)[0] !== 0) {
@@ -439,16 +493,30 @@ export function pruneFilters(g: Graph, opts: PruneOptions): PruneReport {
   }
   const layers: PrunedLayer[] = [];
   const cuts: WeightCuts = {};
+  const done = new Set<string>();
   for (const node of [...g.nodes]) {
-    if (!isPrunable(g, node)) continue;
+    if (!isPrunable(g, node) || done.has(node.name)) continue;
     const ratio = opts.perLayer?.[node.name] ?? opts.ratio ?? 0;
-    const w = g.tensor(node.inputs[1]);
-    const C = w.shape[0];
+    const C = g.tensor(node.inputs[1]).shape[0];
     const count = Math.min(C - 1, Math.round(ratio * C));
     const entry: PrunedLayer = { name: node.name, op: node.op, channelsBefore: C, channelsAfter: C, removed: [] };
     layers.push(entry);
     if (count <= 0) continue;
-    const channels = weakestChannels(filterNorms(w.data as Float32Array, C, norm), count);
+    // Probe the group first (layers on the other side of residual adds prune together).
+    const probe = planFilterPrune(g, node, []);
+    if ('reason' in probe) {
+      entry.skipped = probe.reason;
+      continue;
+    }
+    const members = probe.members;
+    // Rank channels by the members' norms, each normalised by its mean so no layer dominates.
+    const score = new Float64Array(C);
+    for (const m of members) {
+      const n = filterNorms(g.tensor(m.inputs[1]).data as Float32Array, C, norm);
+      const mean = n.reduce((a, b) => a + b, 0) / C || 1;
+      n.forEach((v, c) => (score[c] += v / mean));
+    }
+    const channels = weakestChannels(score, count);
     const plan = planFilterPrune(g, node, channels);
     if ('reason' in plan) {
       entry.skipped = plan.reason;
@@ -460,8 +528,15 @@ export function pruneFilters(g: Graph, opts: PruneOptions): PruneReport {
       entry.meanCompensated = true;
     }
     applyTrace(g, plan);
-    entry.removed = channels;
-    entry.channelsAfter = C - channels.length;
+    for (const m of members) {
+      done.add(m.name);
+      const e = m === node ? entry : { name: m.name, op: m.op, channelsBefore: C, channelsAfter: C, removed: [] as number[] };
+      if (m !== node) layers.push(e);
+      e.removed = channels;
+      e.channelsAfter = C - channels.length;
+      if (members.length > 1) e.group = members.map((x) => x.name);
+      if (entry.meanCompensated) e.meanCompensated = true;
+    }
   }
   g.removeUnusedTensors();
   inferShapes(g);
