@@ -13,7 +13,7 @@ import {
   OP_RECORD_SIZE, O_OPCODE, O_INPUT_COUNT,
   O_OUTPUT_COUNT, O_IO_INDEX, O_PARAMS_INDEX, O_PARAMS_COUNT, O_SCRATCH_TENSOR, O_FLAGS, OPF_IN_PLACE, OPCODE_COUNT,
   OK, ERR_TOO_SMALL, ERR_BAD_MAGIC, ERR_BAD_VERSION, ERR_BAD_CRC, ERR_BAD_HEADER, ERR_BAD_TENSOR,
-  ERR_BAD_OP, ERR_BAD_ENCODING,
+  ERR_BAD_OP,
 } from '../format/format';
 import { crc32 } from './crc32';
 import { str, int, opName, clear } from './message';
@@ -248,7 +248,7 @@ function validateEncodedRecord(id: i32, rec: usize, off: u64, weightsSize: u32):
   const enc = <i32>load<u8>(rec, T_FLAGS);
   if (enc < 1 || enc >= ENC_COUNT) {
     tensorFail(id); str('unknown weight encoding '); int(enc);
-    return ERR_BAD_ENCODING;
+    return ERR_BAD_TENSOR;
   }
   if (off % SECTION_ALIGN != 0) {
     tensorFail(id); str('expanded offset '); int(<i64>off); str(' must be 16-byte aligned');
@@ -258,13 +258,13 @@ function validateEncodedRecord(id: i32, rec: usize, off: u64, weightsSize: u32):
   if (so % 4 != 0 || so + 4 > <u64>weightsSize) {
     tensorFail(id); str('stream offset '); int(<i64>so); str(' must be 4-byte aligned with its length word inside the ');
     int(weightsSize); str('-byte weights section');
-    return ERR_BAD_ENCODING;
+    return ERR_BAD_TENSOR;
   }
   const len = <u64>load<u32>(weightsBase + <usize>so);
   if (so + len > <u64>weightsSize) {
     tensorFail(id); str('stream of '); int(<i64>len); str(' bytes at '); int(<i64>so);
     str(' runs past the '); int(weightsSize); str('-byte weights section');
-    return ERR_BAD_ENCODING;
+    return ERR_BAD_TENSOR;
   }
   return OK;
 }

@@ -215,4 +215,4 @@ export const ERR_ARENA = 8; // arena or memory could not be set up
 export const ERR_NOT_LOADED = 9; // run() before a successful load()
 export const ERR_BAD_INDEX = 10; // input/output number out of range
 export const ERR_BAD_META = 11; // metadata is not a UTF-8 JSON object (host-side check; the runtime ignores metadata)
-export const ERR_BAD_ENCODING = 12; // an encoded weight stream (STORAGE_ENCODED) is malformed
+export const ERR_BAD_ENCODING = 12; // an encoded weight stream's contents (STORAGE_ENCODED) are malformed, found while decoding at load

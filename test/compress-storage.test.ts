@@ -301,7 +301,7 @@ describe('corrupt encoded streams give typed load errors, never a trap', () => {
     }), E, /sparse stream\): entry \d+ lands at element/);
     expectLoadError(mutate(blobs.huffman, F.ENC_HUFFMAN, (b, r) => b.fill(0x11, r.streamAt + 4, r.streamAt + 132)), E, /over-subscribe/);
     expectLoadError(mutate(blobs.huffman, F.ENC_HUFFMAN, (b, r, dv) => dv.setUint32(r.streamAt, 140, true)), E, /huffman stream\): bit stream ends/);
-    expectLoadError(mutate(blobs.sparse, F.ENC_SPARSE, (b, r) => { b[r.at + F.T_FLAGS] = 9; }), E, /unknown weight encoding 9/);
+    expectLoadError(mutate(blobs.sparse, F.ENC_SPARSE, (b, r) => { b[r.at + F.T_FLAGS] = 9; }), F.ERR_BAD_TENSOR, /unknown weight encoding 9/);
     // palette-huffman: give symbol 200 (an index past the 16-entry codebooks) the code of the most
     // frequent index by swapping their code lengths.
     expectLoadError(mutate(blobs.paletteHuffman, F.ENC_PALETTE_HUFFMAN, (b, r, dv) => {
@@ -313,8 +313,9 @@ describe('corrupt encoded streams give typed load errors, never a trap', () => {
       b[table + (s0 >> 1)] &= ~(15 << ((s0 & 1) * 4));
     }), E, /palette-huffman stream\): index 200 of element \d+ exceeds the 16-entry codebook/);
     expectLoadError(mutate(blobs.paletteHuffman, F.ENC_PALETTE_HUFFMAN, (b, r, dv) => dv.setUint32(r.streamAt, 20, true)), E, /palette-huffman stream\): length 20 is shorter/);
-    expectLoadError(mutate(blobs.sparse, F.ENC_SPARSE, (b, r, dv) => dv.setUint32(r.at + F.T_STREAM_OFFSET, 0xfffffff0, true)), E, /stream offset/);
-    expectLoadError(mutate(blobs.sparse, F.ENC_SPARSE, (b, r, dv) => dv.setUint32(r.streamAt, 0x7fffffff, true)), E, /runs past the .*weights section/);
+    // Record-level problems (encoding code, where the stream lies) are bad tensor records.
+    expectLoadError(mutate(blobs.sparse, F.ENC_SPARSE, (b, r, dv) => dv.setUint32(r.at + F.T_STREAM_OFFSET, 0xfffffff0, true)), F.ERR_BAD_TENSOR, /stream offset/);
+    expectLoadError(mutate(blobs.sparse, F.ENC_SPARSE, (b, r, dv) => dv.setUint32(r.streamAt, 0x7fffffff, true)), F.ERR_BAD_TENSOR, /runs past the .*weights section/);
     expectLoadError(mutate(blobs.sparse, F.ENC_SPARSE, (b, r, dv) => dv.setUint32(r.at + F.T_OFFSET, 8, true)), F.ERR_BAD_TENSOR, /16-byte aligned/);
     // Without resealing, the CRC catches it first.
     const unsealed = blobs.palette.slice();
