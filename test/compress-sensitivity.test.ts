@@ -24,7 +24,7 @@ describe('layer sensitivity (demo CNN)', () => {
     const g = importModel(onnx, 'demo.onnx');
     optimize(g);
     const truth = Array.from({ length: 24 }, (_, i) => argmax(runGraph(g, [x(i)])[0] as Float32Array));
-    const module = await WebAssembly.compile(await (await import('../host/node-loader.js')).loadWasmFile('simd'));
+    const module = await WebAssembly.compile((await (await import('../host/node-loader.js')).loadWasmFile('simd')) as BufferSource);
     const score = async (blob: Uint8Array) => {
       const m = MoteRuntime.fromModule('simd', module).load(blob);
       return truth.filter((t, i) => argmax(m.run([x(i)])[0] as Float32Array) === t).length / truth.length;
