@@ -54,3 +54,23 @@
 @inline export function store16s8(out: usize, a: v128, b: v128, c: v128, d: v128): void {
   v128.store(out, i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(a, b), i16x8.narrow_i32x4_s(c, d)));
 }
+
+/**
+ * Requantizes and stores 16 channels (four i32x4 sums; multipliers and shifts at mp/shp): one call
+ * per 16 outputs keeps a single copy of the requantization code in the module.
+ */
+export function requantStore16(out: usize, a0: v128, a1: v128, a2: v128, a3: v128, mp: usize, shp: usize, zp: i32, lo: i32, hi: i32): void {
+  store16s8(
+    out,
+    requant4Simd(a0, v128.load(mp), v128.load(shp), zp, lo, hi),
+    requant4Simd(a1, v128.load(mp, 16), v128.load(shp, 16), zp, lo, hi),
+    requant4Simd(a2, v128.load(mp, 32), v128.load(shp, 32), zp, lo, hi),
+    requant4Simd(a3, v128.load(mp, 48), v128.load(shp, 48), zp, lo, hi),
+  );
+}
+
+/** Requantizes and stores 8 channels (two i32x4 sums), as requantStore16. */
+export function requantStore8(out: usize, a0: v128, a1: v128, mp: usize, shp: usize, zp: i32, lo: i32, hi: i32): void {
+  store4s8(out, requant4Simd(a0, v128.load(mp), v128.load(shp), zp, lo, hi));
+  store4s8(out + 4, requant4Simd(a1, v128.load(mp, 16), v128.load(shp, 16), zp, lo, hi));
+}

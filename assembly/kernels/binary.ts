@@ -34,7 +34,7 @@ export function binary_f32(op: usize, code: i32): void {
 }
 
 /** Eight int8 add/sub results (the low 8 bytes of the vector), each exactly as the scalar loop. */
-@inline function addSub8Simd(
+function addSub8Simd(
   pa: usize, pb: usize, ls: i32, aOff: i32, bOff: i32, aM: i32, aS: i32, bM: i32, bS: i32,
   oM: i32, oS: i32, oZp: i32, amin: i32, amax: i32, subtract: bool,
 ): v128 {

@@ -166,7 +166,7 @@ function gatherPatchF32(
             out += 4;
           }
         }
-        for (; o + 4 <= O; o += 4) {
+        for (; !(ASC_FEATURE_SIMD && simd) && o + 4 <= O; o += 4) {
           for (let j = 0; j < 4; j++) {
             store<i32>(acc4 + (<usize>j << 2), hasBias ? load<i32>(bp + (<usize>(o + j) << 2)) : 0);
           }
@@ -400,13 +400,13 @@ function conv2d_s8_gathered_2x4_simd(op: usize): void {
   }
   // Small channel counts make short row runs; gather the patch instead (see gatherPatch).
   const gather = G == 1 && (C < 16 || dw != 1) && K <= PATCH_CAP;
-  const rowRuns = !gather && G == 1 && dw == 1;
+  const rowRuns = !(ASC_FEATURE_SIMD && simd) && !gather && G == 1 && dw == 1;
   if (ASC_FEATURE_SIMD && simd) {
     if (gather && K + 32 <= PATCH_CAP / 2 && wp + <usize>O * <usize>K + 8 <= (<usize>memory.size() << 16)) {
       conv2d_s8_gathered_2x4_simd(op);
       return;
     }
-    if (rowRuns) {
+    if (!gather && G == 1 && dw == 1) {
       conv2d_s8_rows_2x4_simd(op);
       return;
     }
@@ -450,7 +450,7 @@ function conv2d_s8_gathered_2x4_simd(op: usize): void {
               out += 4;
             }
           }
-          for (; o + 4 <= O; o += 4) {
+          for (; !(ASC_FEATURE_SIMD && simd) && o + 4 <= O; o += 4) {
             for (let j = 0; j < 4; j++) {
               store<i32>(acc4 + (<usize>j << 2), hasBias ? load<i32>(bp + (<usize>(o + j) << 2)) : 0);
             }

@@ -3,7 +3,7 @@
 import { STORAGE_EMPTY } from '../../format/format';
 import { opIn, opOut, opParam, opParamF, tdim, trank, tptr, tzp, tstorage, opInCount } from '../state';
 import { mbqm, clampi } from '../fixedpoint';
-import { requant4Simd, store4s8, store16s8 } from '../requant_simd';
+import { requantStore8, requantStore16 } from '../requant_simd';
 
 export function depthwise_conv2d_f32(op: usize): void {
   const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
@@ -138,9 +138,7 @@ function depthwise_conv2d_s8_impl(op: usize, simd: bool): void {
                   hi = i32x4.add(hi, i32x4.extmul_high_i16x8_s(xv, wv));
                 }
               }
-              const m0 = mp + (<usize>oc << 2), s0 = shp + (<usize>oc << 2);
-              store4s8(out + <usize>oc, requant4Simd(lo, v128.load(m0), v128.load(s0), outZp, amin, amax));
-              store4s8(out + <usize>oc + 4, requant4Simd(hi, v128.load(m0, 16), v128.load(s0, 16), outZp, amin, amax));
+              requantStore8(out + <usize>oc, lo, hi, mp + (<usize>oc << 2), shp + (<usize>oc << 2), outZp, amin, amax);
             }
           }
           if (vec) {
@@ -167,14 +165,7 @@ function depthwise_conv2d_s8_impl(op: usize, simd: bool): void {
                   a3 = i32x4.add(a3, i32x4.extmul_high_i16x8_s(xh, wh));
                 }
               }
-              const m0 = mp + (<usize>oc << 2), s0 = shp + (<usize>oc << 2);
-              store16s8(
-                out + <usize>oc,
-                requant4Simd(a0, v128.load(m0), v128.load(s0), outZp, amin, amax),
-                requant4Simd(a1, v128.load(m0, 16), v128.load(s0, 16), outZp, amin, amax),
-                requant4Simd(a2, v128.load(m0, 32), v128.load(s0, 32), outZp, amin, amax),
-                requant4Simd(a3, v128.load(m0, 48), v128.load(s0, 48), outZp, amin, amax),
-              );
+              requantStore16(out + <usize>oc, a0, a1, a2, a3, mp + (<usize>oc << 2), shp + (<usize>oc << 2), outZp, amin, amax);
             }
             for (; oc + 8 <= OC; oc += 8) {
               const bo = bp + (<usize>oc << 2);
@@ -190,9 +181,7 @@ function depthwise_conv2d_s8_impl(op: usize, simd: bool): void {
                   hi = i32x4.add(hi, i32x4.extmul_high_i16x8_s(xv, wv));
                 }
               }
-              const m0 = mp + (<usize>oc << 2), s0 = shp + (<usize>oc << 2);
-              store4s8(out + <usize>oc, requant4Simd(lo, v128.load(m0), v128.load(s0), outZp, amin, amax));
-              store4s8(out + <usize>oc + 4, requant4Simd(hi, v128.load(m0, 16), v128.load(s0, 16), outZp, amin, amax));
+              requantStore8(out + <usize>oc, lo, hi, mp + (<usize>oc << 2), shp + (<usize>oc << 2), outZp, amin, amax);
             }
           }
         }

@@ -37,7 +37,7 @@ const acc4: usize = memory.data(16, 16);
  * (run r at x + r*xStride, w + r*wStride; one row for a plain GEMM); bias, requant and store of 4
  * outputs to y0 and 4 to y1.
  */
-@inline export function tile_s8_2x4_simd(
+export function tile_s8_2x4_simd(
   x0: usize, x1: usize, xStride: usize, w: usize, wStride: usize, ws: usize, rows: i32, K: i32,
   off: v128, offset: i32, bias: v128, mult: v128, shift: v128, outZp: i32, amin: i32, amax: i32,
   y0: usize, y1: usize,
@@ -125,7 +125,7 @@ const acc4: usize = memory.data(16, 16);
         out += 4;
       }
     }
-    for (; n + 4 <= N; n += 4) {
+    for (; !(ASC_FEATURE_SIMD && simd) && n + 4 <= N; n += 4) {
       for (let j = 0; j < 4; j++) {
         store<i32>(acc4 + (<usize>j << 2), hasBias ? load<i32>(bp + (<usize>(n + j) << 2)) : 0);
       }
