@@ -4,8 +4,11 @@
 // interpreter run on the converter's dense graph bit for bit (int8). Corrupt encoded streams must
 // give a typed load error, never a trap. On mnist-8 (../shared) the accuracy on 1,000 test images
 // and the stored sizes vs float32 are measured and printed.
-import { readFileSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { convertCommand } from '../host/cli/convert.js';
 import * as F from '../format/format.js';
 import { convert, type ConvertOptions, type ConvertResult } from '../converter/convert.js';
 import { crc32, emitBlob } from '../converter/emit/index.js';
@@ -137,6 +140,44 @@ describe('demo CNN: every method runs on both builds exactly like the dense grap
       });
     }
   }
+});
+
+describe('mote convert flags', () => {
+  it('--cluster/--prune-magnitude/--entropy/--binarize reach the converter; --json reports stored vs RAM bytes; bad values are usage errors', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mote-compress-'));
+    try {
+      const model = join(dir, 'demo.onnx');
+      writeFileSync(model, cnnToOnnx(initCnn({ size: 16, c1: 8, c2: 16, classes: 5 }, 8), ['a', 'b', 'c', 'd', 'e']));
+      const out = join(dir, 'demo.mote');
+      let text = '';
+      const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((text += String(chunk)), true));
+      try {
+        await convertCommand(model, { output: out, precision: 'f32', calibrationMethod: 'minmax', cluster: '8', pruneMagnitude: '0.3', entropy: 'huffman', binarize: 'auto', json: true });
+      } finally {
+        spy.mockRestore();
+      }
+      const report = JSON.parse(text);
+      expect(report.weightCompression.map((l: { method: string }) => l.method)).toEqual([
+        'prune-magnitude', 'prune-magnitude', 'prune-magnitude', 'cluster', 'cluster', 'cluster', 'binarize',
+      ]);
+      expect(report.encodedWeights.length).toBeGreaterThan(0);
+      expect(report.storedWeightBytes).toBe(report.weightBytes);
+      expect(report.ramWeightBytes).toBeGreaterThan(0);
+      const blob = new Uint8Array(readFileSync(out));
+      expect(load('scalar', blob).outputs.length).toBe(1);
+      const bad: [Record<string, string>, RegExp][] = [
+        [{ cluster: '17' }, /--cluster must be an integer in 2..16/],
+        [{ pruneMagnitude: '1.5' }, /--prune-magnitude must be a ratio/],
+        [{ entropy: 'zstd' }, /--entropy must be huffman/],
+      ];
+      for (const [flags, msg] of bad) {
+        await expect(convertCommand(model, { output: out, precision: 'f32', calibrationMethod: 'minmax', ...flags })).rejects.toThrow(msg);
+      }
+      await expect(convertCommand(model, { output: out, precision: 'f32', calibrationMethod: 'minmax', binarize: 'nope' })).rejects.toThrow(/--binarize: no conv\/fully-connected layer named 'nope'/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('palette with Huffman-coded indices, forced', () => {
