@@ -37,6 +37,8 @@ export interface ConvertOptions extends CompressionConvertOptions {
   keepFloat?: string[];
   /** Weight sharing: k-means with k (2..16) centroids per layer, stored as 4-bit (or fewer) indices. */
   cluster?: number;
+  /** With cluster: one k-means per output channel instead of per layer. */
+  clusterPerChannel?: boolean;
   /** Binary weights (α·sign(W) per output channel) for these layers, or 'auto' (all but first and last). */
   binarize?: string[] | 'auto';
   /** Unstructured magnitude pruning: this fraction of each layer's weights (or of all, scope 'global') → 0. */
@@ -209,7 +211,7 @@ function compressWeights(graph: Graph, opts: ConvertOptions, preQuantized: boole
   }
   const out: LayerCompression[] = [];
   if (opts.pruneMagnitude !== undefined) out.push(...pruneMagnitude(graph, { ratio: opts.pruneMagnitude, scope: opts.pruneScope }));
-  if (opts.cluster !== undefined) out.push(...clusterWeights(graph, { k: opts.cluster }));
+  if (opts.cluster !== undefined) out.push(...clusterWeights(graph, { k: opts.cluster, perChannel: opts.clusterPerChannel }));
   if (opts.binarize !== undefined) out.push(...binarizeWeights(graph, { layers: opts.binarize }));
   return out;
 }

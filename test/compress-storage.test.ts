@@ -106,6 +106,7 @@ describe('demo CNN: every method runs on both builds exactly like the dense grap
   const calibration = Array.from({ length: 12 }, (_, i) => [image(i)]);
   const configs: [string, Partial<ConvertOptions>, string[]][] = [
     ['cluster k=16', { cluster: 16 }, ['palette']],
+    ['cluster k=4 per channel', { cluster: 4, clusterPerChannel: true }, ['palette']],
     ['cluster k=4 + huffman', { cluster: 4, entropy: 'huffman' }, ['palette', 'huffman', 'palette-huffman']],
     ['prune 50% + cluster k=16 + huffman', { pruneMagnitude: 0.5, cluster: 16, entropy: 'huffman' }, ['palette', 'sparse', 'huffman', 'palette-huffman']],
     ['prune 50%', { pruneMagnitude: 0.5 }, ['sparse']],
@@ -279,6 +280,18 @@ describe('pass invariants against plain references', () => {
     });
   });
 
+  it('cluster per channel: at most k values in each output channel, pruned zeros kept', () => {
+    const g = fresh();
+    pruneMagnitude(g, { ratio: 0.4 });
+    const zerosBefore = weightsOf(g).map(({ t }) => (t.data as Float32Array).filter((v) => v === 0).length);
+    clusterWeights(g, { k: 4, perChannel: true });
+    weightsOf(g).forEach(({ t }, j) => {
+      const w = t.data as Float32Array, o = t.shape[0], per = w.length / o;
+      expect(w.filter((v) => v === 0).length).toBe(zerosBefore[j]);
+      for (let c = 0; c < o; c++) expect(new Set(w.subarray(c * per, (c + 1) * per)).size).toBeLessThanOrEqual(4);
+    });
+  });
+
   it('cluster: at most k values per layer, each weight at its nearest value, each value the mean of its weights', () => {
     const g = fresh();
     const before = weightsOf(g).map(({ t }) => Float32Array.from(t.data as Float32Array));
@@ -409,10 +422,12 @@ describe.skipIf(!haveShared)('mnist-8: accuracy and size of each storage method 
     const configs: [string, Partial<ConvertOptions>][] = [
       ['int8', {}],
       ['int8 + cluster k=16', { cluster: 16 }],
+      ['int8 + cluster k=16 per channel', { cluster: 16, clusterPerChannel: true }],
       ['int8 + prune 50% + huffman', { pruneMagnitude: 0.5, entropy: 'huffman' }],
       ['int8 + prune 50% + cluster k=16 + huffman', { pruneMagnitude: 0.5, cluster: 16, entropy: 'huffman' }],
       ['int8 + binarize auto', { binarize: 'auto' }],
       ['int8 + prune 70% + cluster k=8 + huffman', { pruneMagnitude: 0.7, cluster: 8, entropy: 'huffman' }],
+      ['int8 + prune 60% + cluster k=8/channel + huffman', { pruneMagnitude: 0.6, cluster: 8, clusterPerChannel: true, entropy: 'huffman' }],
     ];
     const rows: Record<string, number | string>[] = [];
     const acc: Record<string, number> = {};

@@ -19,6 +19,7 @@ export interface ConvertCliOptions extends StructureFlags {
   percentile?: string;
   keepFloat?: string[];
   cluster?: string;
+  clusterPerChannel?: boolean;
   binarize?: string;
   pruneMagnitude?: string;
   entropy?: string;
@@ -39,7 +40,8 @@ function compressionOptions(opts: ConvertCliOptions) {
   }
   if (opts.entropy !== undefined && opts.entropy !== 'huffman') throw new CliError(`--entropy must be huffman, not '${opts.entropy}'`, EXIT_USAGE);
   const binarize = opts.binarize === undefined ? undefined : opts.binarize === 'auto' ? 'auto' as const : opts.binarize.split(',').filter(Boolean);
-  return { cluster, pruneMagnitude, binarize, entropy: opts.entropy as 'huffman' | undefined };
+  if (opts.clusterPerChannel && cluster === undefined) throw new CliError('--cluster-per-channel needs --cluster K', EXIT_USAGE);
+  return { cluster, clusterPerChannel: opts.clusterPerChannel, pruneMagnitude, binarize, entropy: opts.entropy as 'huffman' | undefined };
 }
 
 export function formatConvertReport(r: ConvertReport, out: string): string {
@@ -187,6 +189,7 @@ export function registerConvert(program: Command): void {
       v,
     ])
     .option('--cluster <k>', 'k-means weight sharing: k (2..16) values per layer, stored as packed indices + codebooks')
+    .option('--cluster-per-channel', 'with --cluster: one k-means per output channel instead of per layer')
     .option('--binarize <layers>', "binary weights (α·sign(W) per channel) for these comma-separated layers, or 'auto' (all but the first and last)")
     .option('--prune-magnitude <ratio>', 'zero this fraction of each layer\'s smallest weights; stored sparse')
     .option('--entropy <coder>', 'entropy-code the weights (huffman), decoded at load')
