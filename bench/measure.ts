@@ -2,6 +2,10 @@
 // then rounds in which every engine runs a short batch, in an order that rotates each round, so
 // that slow drift (thermal, other processes) hits every engine alike. Each run is timed on its own.
 import type { PreparedEngine } from './engines/types.js';
+import { quantile, summarize, type Timing } from '../host/timing.js';
+
+// The statistics live in host/timing.ts (the CLI's `mote bench` uses them too).
+export { quantile, summarize, type Timing };
 
 export interface MeasureOptions {
   warmupMs: number;
@@ -14,33 +18,6 @@ export interface MeasureOptions {
 
 export const FULL: MeasureOptions = { warmupMs: 400, warmupRuns: 50, rounds: 10, roundMs: 60, minRunsPerRound: 2 };
 export const QUICK: MeasureOptions = { warmupMs: 60, warmupRuns: 5, rounds: 3, roundMs: 15, minRunsPerRound: 1 };
-
-export interface Timing {
-  runs: number;
-  medianMs: number;
-  p10Ms: number;
-  p90Ms: number;
-  meanMs: number;
-}
-
-export function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-}
-
-export function summarize(samples: number[]): Timing {
-  const s = [...samples].sort((a, b) => a - b);
-  return {
-    runs: s.length,
-    medianMs: quantile(s, 0.5),
-    p10Ms: quantile(s, 0.1),
-    p90Ms: quantile(s, 0.9),
-    meanMs: s.reduce((a, b) => a + b, 0) / s.length,
-  };
-}
 
 async function runOnce(e: PreparedEngine): Promise<number> {
   if (e.async) {
