@@ -77,6 +77,41 @@ export function tile_s8_2x4_simd(
 }
 
 /**
+ * Scalar 2x4 tile: rows x0 and x0 + xs against weight rows w + j*K (j < 4); eight sums in locals,
+ * then bias (bp = 0: none), requant and store to y0[0..3] and y0 + ys [0..3].
+ */
+function tile_s8_2x4_scalar(
+  x0: usize, xs: usize, w: usize, K: i32, offset: i32, bp: usize, mp: usize, shp: usize,
+  outZp: i32, amin: i32, amax: i32, y0: usize, ys: usize,
+): void {
+  const ws = <usize>K;
+  const x1 = x0 + xs;
+  let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+  for (let i: usize = 0; i < ws; i++) {
+    const u = <i32>load<i8>(x0 + i) + offset, v = <i32>load<i8>(x1 + i) + offset;
+    const p = w + i;
+    const q0 = <i32>load<i8>(p), q1 = <i32>load<i8>(p + ws), q2 = <i32>load<i8>(p + 2 * ws), q3 = <i32>load<i8>(p + 3 * ws);
+    a0 += u * q0; a1 += u * q1; a2 += u * q2; a3 += u * q3;
+    b0 += v * q0; b1 += v * q1; b2 += v * q2; b3 += v * q3;
+  }
+  requantOut(a0, 0, bp, mp, shp, outZp, amin, amax, y0);
+  requantOut(a1, 1, bp, mp, shp, outZp, amin, amax, y0);
+  requantOut(a2, 2, bp, mp, shp, outZp, amin, amax, y0);
+  requantOut(a3, 3, bp, mp, shp, outZp, amin, amax, y0);
+  const y1 = y0 + ys;
+  requantOut(b0, 0, bp, mp, shp, outZp, amin, amax, y1);
+  requantOut(b1, 1, bp, mp, shp, outZp, amin, amax, y1);
+  requantOut(b2, 2, bp, mp, shp, outZp, amin, amax, y1);
+  requantOut(b3, 3, bp, mp, shp, outZp, amin, amax, y1);
+}
+
+@inline function requantOut(acc: i32, j: usize, bp: usize, mp: usize, shp: usize, outZp: i32, amin: i32, amax: i32, y: usize): void {
+  const c = j << 2;
+  const sum = acc + (bp != 0 ? load<i32>(bp + c) : 0);
+  store<i8>(y + j, <i8>clampi(mbqm(sum, load<i32>(mp + c), load<i32>(shp + c)) + outZp, amin, amax));
+}
+
+/**
  * rows x [rows, K] (row stride K) times w [N, K]; y [rows, N]. bp = 0: no bias. mp/shp: per-channel
  * multiplier and shift.
  */
@@ -111,7 +146,26 @@ export function tile_s8_2x4_simd(
       }
     }
   }
-  // Remaining row (SIMD build) or every row (scalar build): 1x4 blocks.
+  if (!(ASC_FEATURE_SIMD && simd)) {
+    // Scalar build: row pairs through the scalar 2x4 tile (each x and w byte loaded once for two
+    // or four products).
+    for (; r + 2 <= rows; r += 2) {
+      const x0 = xp + <usize>r * rowBytes;
+      const y0 = yp + <usize>r * outRow;
+      let n = 0;
+      for (; n + 4 <= N; n += 4) {
+        tile_s8_2x4_scalar(x0, rowBytes, wp + <usize>n * rowBytes, K, inOff, hasBias ? bp + (<usize>n << 2) : 0, mp + (<usize>n << 2), shp + (<usize>n << 2), outZp, amin, amax, y0 + <usize>n, outRow);
+      }
+      for (; n < N; n++) {
+        const ch = <usize>n << 2;
+        const m = load<i32>(mp + ch), s = load<i32>(shp + ch), b = hasBias ? load<i32>(bp + ch) : 0;
+        const wr = wp + <usize>n * rowBytes;
+        store<i8>(y0 + <usize>n, <i8>clampi(mbqm(dotS8(false, x0, wr, K, inOff) + b, m, s) + outZp, amin, amax));
+        store<i8>(y0 + outRow + <usize>n, <i8>clampi(mbqm(dotS8(false, x0 + rowBytes, wr, K, inOff) + b, m, s) + outZp, amin, amax));
+      }
+    }
+  }
+  // Remaining row (both builds) or every row: 1x4 blocks.
   for (; r < rows; r++) {
     const xr = xp + <usize>r * rowBytes;
     let out = yp + <usize>r * outRow;
