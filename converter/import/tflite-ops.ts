@@ -407,8 +407,9 @@ function sliceData(data: TensorData, xs: number[], axes: AxisSlice[]): TensorDat
 }
 
 /**
- * STRIDED_SLICE: the IR has no slice op, so only two forms are imported: a constant input (folded
- * here) and a slice that keeps every element (a reshape). Anything else is a clear error.
+ * STRIDED_SLICE: a constant input is folded here; a slice that keeps every element is a reshape;
+ * anything else is an IR strided_slice (begin/strides/size resolved per dim) followed by a reshape
+ * when shrink_axis drops dims.
  */
 const stridedSlice: Lowering = (im, ctx) => {
   const o = readStridedSliceOptions(options(im, ctx, BuiltinOptionsType.StridedSliceOptions));
@@ -425,11 +426,24 @@ const stridedSlice: Lowering = (im, ctx) => {
   const x = im.input(ctx, 0, 'input');
   const xs = im.shape(x);
   const axes = resolveSlice(im, ctx, xs, begin, end, strides, o);
+  const out = im.output(ctx, 0);
   if (axes.every((a, d) => a.start === 0 && a.step === 1 && a.count === xs[d])) {
-    reshapeInto(im, ctx, x, im.output(ctx, 0));
+    reshapeInto(im, ctx, x, out);
     return;
   }
-  im.unsupported(ctx, `STRIDED_SLICE of a run-time tensor [${xs}] (begin [${begin}], end [${end}], strides [${strides}]): Mote has no slice op; only constant inputs and slices that keep every element are imported`);
+  const xt = im.g.tensor(x);
+  const outT = im.g.tensor(out);
+  // Data movement: a quantized output must be on the input's grid (TFLM requires the same params).
+  if (isQuantizedDtype(xt.dtype) && !sameQuant(xt.quant, outT.quant)) im.unsupported(ctx, 'STRIDED_SLICE whose output quantization differs from its input');
+  const attrs = { begin: axes.map((a) => a.start), strides: axes.map((a) => a.step), size: axes.map((a) => a.count) };
+  const keepsRank = axes.every((a) => !a.shrink) && im.shape(out).length === xs.length;
+  if (keepsRank) {
+    im.emit(ctx, 'strided_slice', [x], out, attrs);
+    return;
+  }
+  const tmp = im.addTemp(`${out}/slice`, outT.dtype, outT.quant);
+  im.emit(ctx, 'strided_slice', [x], tmp, attrs);
+  reshapeInto(im, ctx, tmp, out);
 };
 
 // ---- elementwise -----------------------------------------------------------------------------------
@@ -561,7 +575,7 @@ export const TFLITE_OP_MAPPING: Record<string, string> = {
   PADV2: 'pad constant (value dequantized)',
   MIRROR_PAD: 'pad reflect (SYMMETRIC unsupported)',
   MEAN: 'mean (+ reshape without keep_dims)',
-  STRIDED_SLICE: 'folded (constant input) or reshape (keeps every element); else unsupported',
+  STRIDED_SLICE: 'strided_slice (+ reshape for shrink_axis); folded for a constant input, reshape when it keeps every element',
   ADD: 'add',
   SUB: 'sub',
   MUL: 'mul',

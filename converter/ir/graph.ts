@@ -58,6 +58,7 @@ export type OpName =
   | 'dequantize'
   | 'requantize'
   | 'copy'
+  | 'strided_slice'
   // IR-only:
   | 'reshape'
   | 'batch_norm';
@@ -118,6 +119,16 @@ export interface PadAttrs {
 export interface TransposeAttrs {
   perm: number[];
 }
+/**
+ * strided_slice: per dimension, `size[d]` elements taken from `begin[d]` every `strides[d]`
+ * (resolved: begin in range, strides non-zero, negative strides walk backwards). The output has
+ * the input's rank; dims a source op drops (TFLite shrink_axis) become a reshape after it.
+ */
+export interface StridedSliceAttrs {
+  begin: number[];
+  strides: number[];
+  size: number[];
+}
 export interface SoftmaxAttrs {
   axis: number;
   beta: number;
@@ -154,6 +165,7 @@ export interface AttrsByOp {
   dequantize: Record<string, never>;
   requantize: Record<string, never>;
   copy: Record<string, never>;
+  strided_slice: StridedSliceAttrs;
   reshape: Record<string, never>;
   batch_norm: BatchNormAttrs;
 }
@@ -177,6 +189,9 @@ export interface Int8Params {
   // add / sub / mul / mean / requantize
   outMult?: number;
   outShift?: number;
+  // leaky_relu on s16 (TFLite Micro): the x < 0 rescale (the x >= 0 one is outMult/outShift)
+  alphaMult?: number;
+  alphaShift?: number;
   // softmax (TFLite Micro)
   inputMultiplier?: number;
   inputLeftShift?: number;

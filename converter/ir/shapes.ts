@@ -14,6 +14,7 @@ import type {
   Pool2dAttrs,
   TransposeAttrs,
   SoftmaxAttrs,
+  StridedSliceAttrs,
   BatchNormAttrs,
 } from './graph.js';
 import { numel } from './graph.js';
@@ -222,6 +223,21 @@ export function inferNodeShapes(g: Graph, node: Node): void {
       const sorted = [...a.perm].sort((p, q) => p - q);
       if (a.perm.length !== xs.length || sorted.some((p, i) => p !== i)) fail(node, `perm [${a.perm}] is not a permutation of rank ${xs.length}`);
       setOut(a.perm.map((p) => xs[p]));
+      return;
+    }
+    case 'strided_slice': {
+      const a = node.attrs as StridedSliceAttrs;
+      const xs = x();
+      if (a.begin.length !== xs.length || a.strides.length !== xs.length || a.size.length !== xs.length) {
+        fail(node, `begin/strides/size have ${a.begin.length}/${a.strides.length}/${a.size.length} entries, input has rank ${xs.length}`);
+      }
+      xs.forEach((d, i) => {
+        const last = a.begin[i] + (a.size[i] - 1) * a.strides[i];
+        if (a.strides[i] === 0 || a.size[i] < 0 || (a.size[i] > 0 && (a.begin[i] < 0 || a.begin[i] >= d || last < 0 || last >= d))) {
+          fail(node, `dim ${i}: ${a.size[i]} elements from ${a.begin[i]} by ${a.strides[i]} do not fit the input's ${d}`);
+        }
+      });
+      setOut([...a.size]);
       return;
     }
     case 'reshape': {

@@ -4,11 +4,13 @@
 //
 // Kernel choice per node: an s8 node (it has `int8` params, or its first input or output is s8)
 // runs int8Kernels[op]; when int8Kernels has none and the op's float kernel is dtype-generic (data
-// movement, quantize, dequantize), the float kernel runs it. Every other node runs floatKernels[op].
+// movement, quantize, dequantize), the float kernel runs it. An s16 node (first input or output s16)
+// runs int16Kernels[op] (16x8), with the same dtype-generic fallback. Every other node runs floatKernels[op].
 // `reshape` and `copy` are done here: the data is unchanged, only the shape is the declared one.
 import { ConvertError } from '../errors.js';
 import { type Graph, type Node, type Tensor, type TensorData, numel } from '../ir/graph.js';
 import { dtypeGenericOps, floatKernels, outputShapeFns } from './float/index.js';
+import { int16Kernels } from './int16/index.js';
 import { int8Kernels } from './int8/index.js';
 import { arrayKindOf, dataMatchesDtype, kernelError } from './tensor-util.js';
 import type { RefKernel, RefValue } from './types.js';
@@ -25,8 +27,19 @@ export function isInt8Node(g: Graph, node: Node): boolean {
   return first(node.inputs) === 's8' || first(node.outputs) === 's8';
 }
 
+/** True when the node runs in 16x8 arithmetic (its first input or output is s16). */
+export function isInt16Node(g: Graph, node: Node): boolean {
+  const first = (names: string[]) => (names[0] ? g.tensors.get(names[0])?.dtype : undefined);
+  return first(node.inputs) === 's16' || first(node.outputs) === 's16';
+}
+
 /** The reference kernel that runs `node`; an error naming op, node and dtype when there is none. */
 export function kernelFor(g: Graph, node: Node): RefKernel {
+  if (isInt16Node(g, node)) {
+    const k16 = int16Kernels[node.op] ?? (dtypeGenericOps.has(node.op) ? floatKernels[node.op] : undefined);
+    if (!k16) throw kernelError(node, `no int16 reference kernel for op '${node.op}'`);
+    return k16;
+  }
   const int8 = isInt8Node(g, node);
   const kernel = int8
     ? (int8Kernels[node.op] ?? (dtypeGenericOps.has(node.op) ? floatKernels[node.op] : undefined))

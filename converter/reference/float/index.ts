@@ -17,6 +17,7 @@ import { pad_ref } from './pad.js';
 import { average_pool2d_f32_ref, max_pool2d_f32_ref } from './pool2d.js';
 import { dequantize_ref, quantize_ref } from './quantize.js';
 import { softmax_f32_ref } from './softmax.js';
+import { strided_slice_ref } from './strided-slice.js';
 import { transpose_ref } from './transpose.js';
 
 export { outputShapeFns } from './output-shapes.js';
@@ -41,6 +42,7 @@ export const floatKernels: Partial<Record<OpName, RefKernel>> = {
   concat: concat_ref,
   pad: pad_ref,
   transpose: transpose_ref,
+  strided_slice: strided_slice_ref,
   softmax: softmax_f32_ref,
   quantize: quantize_ref,
   dequantize: dequantize_ref,
@@ -48,4 +50,4 @@ export const floatKernels: Partial<Record<OpName, RefKernel>> = {
 };
 
 /** Ops whose float kernel is dtype-generic, so it also runs s8 nodes that int8Kernels lacks. */
-export const dtypeGenericOps: ReadonlySet<OpName> = new Set<OpName>(['concat', 'pad', 'transpose', 'quantize', 'dequantize']);
+export const dtypeGenericOps: ReadonlySet<OpName> = new Set<OpName>(['concat', 'pad', 'transpose', 'strided_slice', 'quantize', 'dequantize']);

@@ -14,6 +14,7 @@ import { matmulOutputShape } from './matmul.js';
 import { meanOutputShape } from './mean.js';
 import { padOutputShape } from './pad.js';
 import { pool2dOutputShape } from './pool2d.js';
+import { stridedSliceOutputShape } from './strided-slice.js';
 import { transposeOutputShape } from './transpose.js';
 
 export const outputShapeFns: Partial<Record<OpName, ShapeFn>> = {
@@ -37,6 +38,7 @@ export const outputShapeFns: Partial<Record<OpName, ShapeFn>> = {
   concat: concatOutputShape,
   pad: padOutputShape,
   transpose: transposeOutputShape,
+  strided_slice: stridedSliceOutputShape,
   softmax: sameAsInputShape,
   quantize: sameAsInputShape,
   dequantize: sameAsInputShape,
