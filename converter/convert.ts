@@ -17,6 +17,7 @@ import type { RangeMethod } from './passes/quantize/ranges.js';
 import { clusterWeights } from './passes/cluster.js';
 import { binarizeWeights } from './passes/binarize.js';
 import { pruneMagnitude } from './passes/prune-magnitude.js';
+import { applyLayerWeights } from './compress/layer-weights.js';
 import type { LayerCompression } from './codec/weighted-layers.js';
 import { ENCODING_NAME, type WeightEncoding } from './codec/streams.js';
 import { importModel, isPreQuantized, summarizeSource, type SourceFormat } from './source.js';
@@ -204,7 +205,7 @@ export function convert(bytes: Uint8Array, filename: string, options: ConvertOpt
 
 /** The float weight-compression passes, in Deep Compression's order: prune, share (cluster), binarize. */
 function compressWeights(graph: Graph, opts: ConvertOptions, preQuantized: boolean, filename: string): LayerCompression[] {
-  const wanted = opts.pruneMagnitude !== undefined || opts.cluster !== undefined || opts.binarize !== undefined;
+  const wanted = opts.pruneMagnitude !== undefined || opts.cluster !== undefined || opts.binarize !== undefined || opts.layerWeights !== undefined;
   if (!wanted) return [];
   if (preQuantized) {
     throw new ConvertError(`${filename} is already int8: pruning, clustering and binarizing work on float models`);
@@ -213,6 +214,8 @@ function compressWeights(graph: Graph, opts: ConvertOptions, preQuantized: boole
   if (opts.pruneMagnitude !== undefined) out.push(...pruneMagnitude(graph, { ratio: opts.pruneMagnitude, scope: opts.pruneScope }));
   if (opts.cluster !== undefined) out.push(...clusterWeights(graph, { k: opts.cluster, perChannel: opts.clusterPerChannel }));
   if (opts.binarize !== undefined) out.push(...binarizeWeights(graph, { layers: opts.binarize }));
+  // Per-layer choices (recipe "weights", the compression search) on layers the global flags left alone.
+  if (opts.layerWeights !== undefined) out.push(...applyLayerWeights(graph, opts.layerWeights, opts.clusterPerChannel ?? true));
   return out;
 }
 
@@ -222,8 +225,9 @@ function weightEncodings(opts: ConvertOptions): WeightEncoding[] {
     throw new ConvertError(`unknown entropy coder '${opts.entropy}' (use huffman)`);
   }
   const out: WeightEncoding[] = [];
-  if (opts.cluster !== undefined || opts.binarize !== undefined) out.push('palette');
-  if (opts.pruneMagnitude !== undefined) out.push('sparse');
+  const lw = Object.values(opts.layerWeights ?? {});
+  if (opts.cluster !== undefined || opts.binarize !== undefined || lw.some((c) => c.cluster !== undefined || c.binarize)) out.push('palette');
+  if (opts.pruneMagnitude !== undefined || lw.some((c) => (c.prune ?? 0) > 0)) out.push('sparse');
   if (opts.entropy === 'huffman') out.push('huffman');
   if (opts.entropy === 'huffman' && out.includes('palette')) out.push('palette-huffman');
   return out;

@@ -11,6 +11,7 @@ import { biasCorrection, type BiasCorrectionReport } from '../passes/quantize/bi
 import type { RangeMethod } from '../passes/quantize/ranges.js';
 import { layerReport, snapshotLayers, type LayerReport } from '../report/layers.js';
 import { compressGraph, type CompressionResult } from './apply.js';
+import type { LayerWeights } from './layer-weights.js';
 import type { Recipe } from './recipe.js';
 
 /** The options convert() takes that this module reads. */
@@ -26,6 +27,10 @@ export interface CompressionConvertOptions {
   biasCorrection?: boolean;
   /** Compute the per-layer report even without compression. */
   layerReport?: boolean;
+  /** Per-layer weight storage (sparsity, cluster k, binary): recipe "weights.layers". */
+  layerWeights?: LayerWeights;
+  clusterPerChannel?: boolean;
+  entropy?: 'huffman';
 }
 
 export function withRecipe<T extends CompressionConvertOptions>(opts: T): T {
@@ -39,6 +44,9 @@ export function withRecipe<T extends CompressionConvertOptions>(opts: T): T {
     percentile: opts.percentile ?? r.calibration?.percentile,
     biasCorrection: opts.biasCorrection ?? r.calibration?.biasCorrection,
     keepFloat: opts.keepFloat ?? r.keepFloat,
+    layerWeights: opts.layerWeights ?? r.weights?.layers,
+    clusterPerChannel: opts.clusterPerChannel ?? r.weights?.clusterPerChannel,
+    entropy: opts.entropy ?? r.weights?.entropy,
   };
 }
 

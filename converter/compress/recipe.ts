@@ -4,7 +4,9 @@
 //     "prune":       { "ratio": 0.25, "norm": "l1", "layers": { "conv2": 0.5 }, "meanCompensation": false },
 //     "lowrank":     { "energy": 0.99, "layers": { "fc1": { "rank": 8 } } },
 //     "calibration": { "method": "mse", "biasCorrection": true },
-//     "keepFloat":   ["softmax"]
+//     "keepFloat":   ["softmax"],
+//     "weights":     { "layers": { "conv2": { "prune": 0.6, "cluster": 8 }, "fc": { "binarize": true } },
+//                      "clusterPerChannel": true, "entropy": "huffman" }
 //   }
 //
 // Every key is optional; unknown keys are errors (a typo must not silently do nothing). Layer names
@@ -13,12 +15,15 @@ import { ConvertError } from '../errors.js';
 import type { RangeMethod } from '../passes/quantize/ranges.js';
 import type { LowRankOptions } from '../passes/lowrank.js';
 import type { PruneOptions } from '../passes/prune-filters.js';
+import type { LayerWeights } from './layer-weights.js';
 
 export interface Recipe {
   prune?: PruneOptions;
   lowrank?: LowRankOptions;
   calibration?: { method?: RangeMethod; percentile?: number; biasCorrection?: boolean };
   keepFloat?: string[];
+  /** Per-layer weight storage (magnitude sparsity, cluster k, binary) and the entropy coder. */
+  weights?: { layers?: LayerWeights; clusterPerChannel?: boolean; entropy?: 'huffman' };
 }
 
 type Json = unknown;
@@ -49,7 +54,7 @@ export function parseRecipe(text: string, source = 'recipe'): Recipe {
   } catch (e) {
     throw new ConvertError(`${source}: not valid JSON (${(e as Error).message})`);
   }
-  const top = object(raw, `${source}`, ['prune', 'lowrank', 'calibration', 'keepFloat']);
+  const top = object(raw, `${source}`, ['prune', 'lowrank', 'calibration', 'keepFloat', 'weights']);
   const recipe: Recipe = {};
   if (top.prune !== undefined) {
     const p = object(top.prune, `${source} prune`, ['ratio', 'norm', 'layers', 'meanCompensation']);
@@ -104,5 +109,35 @@ export function parseRecipe(text: string, source = 'recipe'): Recipe {
     if (!Array.isArray(top.keepFloat) || !top.keepFloat.every((s) => typeof s === 'string')) fail(`${source} keepFloat`, 'expected a list of node names');
     recipe.keepFloat = top.keepFloat as string[];
   }
+  if (top.weights !== undefined) recipe.weights = parseWeights(top.weights, `${source} weights`);
   return recipe;
+}
+
+function parseWeights(v: Json, where: string): NonNullable<Recipe['weights']> {
+  const w = object(v, where, ['layers', 'clusterPerChannel', 'entropy']);
+  const out: NonNullable<Recipe['weights']> = {};
+  if (w.clusterPerChannel !== undefined) {
+    if (typeof w.clusterPerChannel !== 'boolean') fail(`${where}.clusterPerChannel`, 'expected true or false');
+    out.clusterPerChannel = w.clusterPerChannel;
+  }
+  if (w.entropy !== undefined) {
+    if (w.entropy !== 'huffman') fail(`${where}.entropy`, `expected "huffman", got ${JSON.stringify(w.entropy)}`);
+    out.entropy = 'huffman';
+  }
+  if (w.layers !== undefined) {
+    const layers = object(w.layers, `${where}.layers`, Object.keys(w.layers as object));
+    out.layers = Object.fromEntries(Object.entries(layers).map(([k, c]) => {
+      const at = `${where}.layers.${k}`;
+      const o = object(c, at, ['prune', 'cluster', 'binarize']);
+      const choice: LayerWeights[string] = {};
+      if (o.prune !== undefined) choice.prune = ratio(o.prune, `${at}.prune`);
+      if (o.cluster !== undefined) choice.cluster = num(o.cluster, `${at}.cluster`, (n) => Number.isInteger(n) && n >= 2 && n <= 16, 'an integer k in 2..16');
+      if (o.binarize !== undefined) {
+        if (typeof o.binarize !== 'boolean') fail(`${at}.binarize`, 'expected true or false');
+        choice.binarize = o.binarize;
+      }
+      return [k, choice];
+    }));
+  }
+  return out;
 }

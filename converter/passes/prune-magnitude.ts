@@ -8,6 +8,8 @@ import { snrDb, weightedLayers, type LayerCompression } from '../codec/weighted-
 export interface PruneOptions {
   ratio: number;
   scope?: 'layer' | 'global';
+  /** Per-layer ratios (scope 'layer' only): when given, only these layers are pruned, each at its own ratio. */
+  layers?: Record<string, number>;
 }
 
 /** The magnitude below which `ratio` of the values fall (the k-th smallest |v|, k = floor(ratio·n)). */
@@ -21,7 +23,7 @@ export function pruneMagnitude(g: Graph, opts: PruneOptions): LayerCompression[]
   if (!(opts.ratio >= 0 && opts.ratio < 1)) {
     throw new ConvertError(`--prune-magnitude: the ratio must be in [0, 1), got ${opts.ratio}`);
   }
-  const layers = weightedLayers(g);
+  const layers = opts.layers ? weightedLayers(g).filter((l) => opts.layers![l.node.name] !== undefined) : weightedLayers(g);
   const globalT = opts.scope === 'global'
     ? threshold(Float32Array.from(layers.flatMap((l) => Array.from(l.data, Math.abs))), opts.ratio)
     : undefined;
@@ -29,7 +31,7 @@ export function pruneMagnitude(g: Graph, opts: PruneOptions): LayerCompression[]
   for (const layer of layers) {
     const before = Float32Array.from(layer.data);
     const mags = Float32Array.from(before, Math.abs);
-    const { t, k } = globalT ?? threshold(mags, opts.ratio);
+    const { t, k } = globalT ?? threshold(mags, opts.layers?.[layer.node.name] ?? opts.ratio);
     // Exactly k zeros per layer (ties at the threshold broken by position), or per model when global.
     let budget = globalT ? Infinity : k;
     let zeroed = 0;
