@@ -8,6 +8,7 @@ import {
   roundingDivideByPOT, saturatingRoundingMultiplyByPOT, srdhm,
 } from '../converter/reference/fixedpoint.js';
 import { calculateInputRadius, frexp, quantizeMultiplier, softmaxParams } from '../converter/passes/quantize/multiplier.js';
+import { mulberry32 } from '../converter/util/random.js';
 
 // ---- BigInt oracles (literal transcriptions of the C++) ----
 function srdhmBig(a: number, b: number): number {
@@ -30,17 +31,7 @@ function mbqmBig(x: number, m: number, shift: number): number {
   return rdbpBig(srdhmBig(shifted, m), right);
 }
 
-// Deterministic PRNG (mulberry32).
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 const EDGES = [INT32_MIN, INT32_MIN + 1, -(2 ** 30), -65536, -65535, -32768, -2, -1, 0, 1, 2, 32767, 32768, 65535, 65536, 2 ** 30, INT32_MAX - 1, INT32_MAX];
 
 function randInt32(r: () => number): number {

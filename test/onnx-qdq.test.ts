@@ -19,6 +19,7 @@ import { prepareInt8 } from '../converter/passes/quantize/index.js';
 import { evaluateNode, runGraph } from '../converter/reference/interpreter.js';
 import type { MoteTypedArray } from '../host/runtime.js';
 import { BUILDS, blobOf, freshRuntime } from './runtime-harness.js';
+import { mulberry32 } from '../converter/util/random.js';
 
 const { onnx } = onnxProto;
 type INode = onnxProto.onnx.INodeProto;
@@ -29,16 +30,6 @@ const UINT8 = 2;
 const INT8 = 3;
 const INT32 = 6;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function tensor(name: string, dataType: number, dims: number[], data: Float32Array | Int8Array | Uint8Array | Int32Array): ITensor {
   return { name, dataType, dims, rawData: new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)) };

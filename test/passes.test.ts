@@ -15,18 +15,9 @@ import {
   sinkTransposes,
 } from '../converter/passes/index.js';
 import { runGraph } from '../converter/reference/interpreter.js';
+import { mulberry32 } from '../converter/util/random.js';
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 class Builder {
   g = new Graph();

@@ -30,18 +30,9 @@ import { floatKernels } from '../converter/reference/float/index.js';
 import { int8Kernels } from '../converter/reference/int8/index.js';
 import { meanMultiplier } from '../converter/reference/int8/mean.js';
 import type { RefValue } from '../converter/reference/types.js';
+import { mulberry32 } from '../converter/util/random.js';
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 const r = rng(2024);
 const randS8 = (n: number, lo = -128, hi = 127) => Int8Array.from({ length: n }, () => lo + Math.floor(r() * (hi - lo + 1)));

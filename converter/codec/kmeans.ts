@@ -1,6 +1,7 @@
 // 1-D k-means (Lloyd's algorithm with k-means++ seeding) for weight sharing: every weight is
 // replaced by the centroid of its cluster, so a layer needs only k distinct values (log2 k bits of
 // index each). Seeded, so conversions are reproducible.
+import { mulberry32 } from '../util/random.js';
 
 export interface KMeansResult {
   /** Cluster centres, ascending; empty clusters are dropped, so length <= k. */
@@ -10,17 +11,7 @@ export interface KMeansResult {
   iterations: number;
 }
 
-/** Small deterministic PRNG (mulberry32): the same seed gives the same clustering. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 function nearest(x: number, c: Float64Array): number {
   // Centroids are kept sorted, so a binary search finds the nearest one; ties go to the lower one.

@@ -1,21 +1,13 @@
 // Synthetic grayscale pattern images for the demo: small enough to generate and train on in a few
 // seconds, varied enough (random shifts, thickness, contrast and noise) that a CNN has to learn
 // real features. Deterministic for a given seed, no network and no files needed.
+import { mulberry32 } from '../util/random.js';
 
 export const DEMO_CLASSES = ['horizontal', 'vertical', 'diagonal', 'cross', 'blob'] as const;
 export const DEMO_SIZE = 16;
 
-/** mulberry32: a tiny seeded PRNG, so every run of the demo trains the same model. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The demo's seeded PRNG, so every run trains the same model. */
+export const seededRandom = mulberry32;
 
 /** A standard normal sample (Box-Muller). */
 export function gaussian(rnd: () => number): number {

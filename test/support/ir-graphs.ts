@@ -1,18 +1,9 @@
 // Hand-built IR graphs for the planner and emitter tests: random DAGs (seeded), chains, and
 // MobileNet-shaped CNNs in f32 and int8. Built directly in the IR, not via an importer.
 import { Graph, numel, type DType, type Node, type OpName, type QuantParams, type TensorData } from '../../converter/ir/graph.js';
+import { mulberry32 } from '../../converter/util/random.js';
 
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 export const randInt = (r: () => number, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
 
