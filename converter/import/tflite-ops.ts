@@ -225,6 +225,44 @@ const fullyConnected: Lowering = (im, ctx) => {
   reshapeInto(im, ctx, tmp, out);
 };
 
+/** TransposeConvOptions (BuiltinOptions union member 49): padding 0, stride_w 1, stride_h 2, fused_activation_function 3. */
+const TRANSPOSE_CONV_OPTIONS = 49;
+
+/**
+ * TRANSPOSE_CONV: inputs output_shape, weights [O,KH,KW,C], input, bias?. The output size is the
+ * file's declared output shape (a run-time output_shape input must equal it; a constant one is
+ * checked here). Padding as TFLM: ComputePaddingHeightWidth on the output size.
+ */
+const transposeConv: Lowering = (im, ctx) => {
+  const t = options(im, ctx, TRANSPOSE_CONV_OPTIONS);
+  const padding = t?.int8(0, 'padding') ?? 0;
+  const strideW = t?.int32(1, 'stride_w') ?? 0;
+  const strideH = t?.int32(2, 'stride_h') ?? 0;
+  const act = activationOf(im, ctx, t?.int8(3, 'fused_activation_function') ?? 0);
+  checkWindowParams(im, ctx, { stride_h: strideH, stride_w: strideW });
+  const x = im.input(ctx, 2, 'input');
+  const w = weightFor(im, ctx, x, 1, 'weights');
+  const bias = im.optionalInput(ctx, 3, 'bias');
+  requireRank(im, ctx, x, 4, 'input');
+  const ws = requireRank(im, ctx, w, 4, 'weights [O,KH,KW,C]');
+  const out = im.output(ctx, 0);
+  const os = requireRank(im, ctx, out, 4, 'output');
+  if (im.isConstantInput(im.inputIndex(ctx, 0))) {
+    const shape = im.constInts(ctx, 0, 'output_shape');
+    if (shape.join(',') !== os.join(',')) im.fail(ctx, `output_shape [${shape}] differs from the declared output [${os}]`);
+  }
+  const strides: [number, number] = [strideH, strideW];
+  // TFLM: ComputePaddingHeightWidth with the transpose conv's output as the "input" size.
+  const [top, bottom] = axisPads(im, ctx, padding, os[1], ws[1], strideH, 1);
+  const [left, right] = axisPads(im, ctx, padding, os[2], ws[2], strideW, 1);
+  im.emit(ctx, 'transpose_conv2d', [x, w, bias], out, {
+    strides,
+    pads: [top, left, bottom, right],
+    outputSize: [os[1], os[2]],
+    ...withActivation(act),
+  });
+};
+
 // ---- pooling -----------------------------------------------------------------------------------
 
 function pool(op: 'max_pool2d' | 'average_pool2d'): Lowering {
@@ -525,6 +563,7 @@ const byName: Record<string, Lowering> = {
   CONV_2D: conv2d,
   DEPTHWISE_CONV_2D: depthwiseConv2d,
   FULLY_CONNECTED: fullyConnected,
+  TRANSPOSE_CONV: transposeConv,
   AVERAGE_POOL_2D: pool('average_pool2d'),
   MAX_POOL_2D: pool('max_pool2d'),
   RESHAPE: reshapeLike,
@@ -564,6 +603,7 @@ export const TFLITE_OP_MAPPING: Record<string, string> = {
   CONV_2D: 'conv2d',
   DEPTHWISE_CONV_2D: 'depthwise_conv2d (filter [1,KH,KW,C*M] → [KH,KW,C*M])',
   FULLY_CONNECTED: 'fully_connected (+ reshape when the declared output is not [rows,N])',
+  TRANSPOSE_CONV: 'transpose_conv2d (output size from the declared output; output_shape input not read)',
   AVERAGE_POOL_2D: 'average_pool2d (countIncludePad false)',
   MAX_POOL_2D: 'max_pool2d',
   RESHAPE: 'reshape (folded when the input is constant)',

@@ -59,6 +59,7 @@ export type OpName =
   | 'requantize'
   | 'copy'
   | 'strided_slice'
+  | 'transpose_conv2d'
   // IR-only:
   | 'reshape'
   | 'batch_norm';
@@ -129,6 +130,17 @@ export interface StridedSliceAttrs {
   strides: number[];
   size: number[];
 }
+/**
+ * transpose_conv2d (TFLite TRANSPOSE_CONV): weights [O,KH,KW,C]; each input pixel scatters into the
+ * output at (y·stride − pad_top + ky, x·stride − pad_left + kx). pads are [top, left, bottom, right]
+ * (bottom/right informational); outputSize [OH, OW] is given, not inferred.
+ */
+export interface TransposeConv2dAttrs {
+  strides: [number, number];
+  pads: [number, number, number, number];
+  outputSize: [number, number];
+  activation?: Activation;
+}
 export interface SoftmaxAttrs {
   axis: number;
   beta: number;
@@ -166,6 +178,7 @@ export interface AttrsByOp {
   requantize: Record<string, never>;
   copy: Record<string, never>;
   strided_slice: StridedSliceAttrs;
+  transpose_conv2d: TransposeConv2dAttrs;
   reshape: Record<string, never>;
   batch_norm: BatchNormAttrs;
 }

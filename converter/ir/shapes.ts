@@ -15,6 +15,7 @@ import type {
   TransposeAttrs,
   SoftmaxAttrs,
   StridedSliceAttrs,
+  TransposeConv2dAttrs,
   BatchNormAttrs,
 } from './graph.js';
 import { numel } from './graph.js';
@@ -223,6 +224,16 @@ export function inferNodeShapes(g: Graph, node: Node): void {
       const sorted = [...a.perm].sort((p, q) => p - q);
       if (a.perm.length !== xs.length || sorted.some((p, i) => p !== i)) fail(node, `perm [${a.perm}] is not a permutation of rank ${xs.length}`);
       setOut(a.perm.map((p) => xs[p]));
+      return;
+    }
+    case 'transpose_conv2d': {
+      const a = node.attrs as TransposeConv2dAttrs;
+      const xs = x();
+      const ws = shapeOf(1);
+      if (xs.length !== 4 || ws.length !== 4 || ws[3] !== xs[3]) fail(node, `input [${xs}] and weights [${ws}] must be NHWC and [O,KH,KW,C]`);
+      if (![...a.outputSize, ...a.strides].every((v) => Number.isInteger(v) && v >= 1)) fail(node, `output size [${a.outputSize}] / strides [${a.strides}] must be positive`);
+      checkBias(g, node, ws[0]);
+      setOut([xs[0], a.outputSize[0], a.outputSize[1], ws[0]]);
       return;
     }
     case 'strided_slice': {

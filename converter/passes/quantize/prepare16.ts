@@ -114,6 +114,7 @@ function prepareNode(g: Graph, node: Node): void {
   const f = Math.fround;
   switch (node.op) {
     case 'conv2d':
+    case 'transpose_conv2d':
       prepareConv(g, node);
       return;
     case 'add':

@@ -19,6 +19,7 @@ import { dequantize_ref, quantize_ref } from './quantize.js';
 import { softmax_f32_ref } from './softmax.js';
 import { strided_slice_ref } from './strided-slice.js';
 import { transpose_ref } from './transpose.js';
+import { transpose_conv2d_f32_ref } from './transpose-conv2d.js';
 
 export { outputShapeFns } from './output-shapes.js';
 
@@ -43,6 +44,7 @@ export const floatKernels: Partial<Record<OpName, RefKernel>> = {
   pad: pad_ref,
   transpose: transpose_ref,
   strided_slice: strided_slice_ref,
+  transpose_conv2d: transpose_conv2d_f32_ref,
   softmax: softmax_f32_ref,
   quantize: quantize_ref,
   dequantize: dequantize_ref,

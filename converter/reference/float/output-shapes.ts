@@ -16,6 +16,7 @@ import { padOutputShape } from './pad.js';
 import { pool2dOutputShape } from './pool2d.js';
 import { stridedSliceOutputShape } from './strided-slice.js';
 import { transposeOutputShape } from './transpose.js';
+import { transposeConv2dOutputShape } from './transpose-conv2d.js';
 
 export const outputShapeFns: Partial<Record<OpName, ShapeFn>> = {
   conv2d: conv2dOutputShape,
@@ -39,6 +40,7 @@ export const outputShapeFns: Partial<Record<OpName, ShapeFn>> = {
   pad: padOutputShape,
   transpose: transposeOutputShape,
   strided_slice: stridedSliceOutputShape,
+  transpose_conv2d: transposeConv2dOutputShape,
   softmax: sameAsInputShape,
   quantize: sameAsInputShape,
   dequantize: sameAsInputShape,
