@@ -2,6 +2,7 @@
 // non-zero exit code; the stack trace only with MOTE_DEBUG=1.
 import { Command, CommanderError } from 'commander';
 import { converterIdentity } from '../../converter/emit/metadata.js';
+import { registerBench } from './bench.js';
 import { registerConvert } from './convert.js';
 import { registerDemo } from './demo.js';
 import { registerEnergyCommand } from './energy.js';
@@ -9,6 +10,7 @@ import { registerEval } from './eval.js';
 import { registerExport } from './export.js';
 import { CliError } from './errors.js';
 import { registerInspect } from './inspect.js';
+import { registerProfile } from './profile.js';
 import { registerRun } from './run.js';
 
 function reportError(e: unknown): number {
@@ -45,6 +47,8 @@ export async function main(argv: string[]): Promise<number> {
   registerEnergyCommand(program);
   registerExport(program);
   registerEval(program);
+  registerProfile(program);
+  registerBench(program);
   try {
     await program.parseAsync(argv);
     return 0;

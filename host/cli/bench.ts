@@ -1,0 +1,172 @@
+// `mote bench MODEL.mote`: whole-inference latency on this machine, the way bench/ measures it
+// (warm-up with wall time for V8's tier-up, then many runs, each timed alone; median / p10 / p90),
+// plus throughput, GMAC/s from the blob's MACs and the time to load and validate the blob. With
+// `--build both` the two builds run interleaved, so drift hits both alike, and the ratio is printed.
+// Comparisons with other runtimes are `npm run bench`.
+import { basename } from 'node:path';
+import type { Command } from 'commander';
+import { loadWasmFile } from '../node-loader.js';
+import { MoteRuntime, type MoteBuild, type MoteModel, type MoteTypedArray } from '../runtime.js';
+import { summarize, type Timing } from '../timing.js';
+import { opcodeMacs } from './blob-macs.js';
+import { CliError } from './errors.js';
+import { readBlobFile } from './files.js';
+import { parseBuild, randomInputs, warmUp, WARMUP_MIN_MS, wholeOption } from './profile.js';
+
+export interface BenchCliOptions {
+  build: string;
+  runs?: string;
+  warmup?: string;
+  json?: boolean;
+}
+
+export interface BenchBuildResult extends Timing {
+  build: MoteBuild;
+  warmupRuns: number;
+  inferencesPerSecond: number;
+  /** Blob MACs over the median time, 1e9 MAC/s. */
+  gmacPerSecond: number;
+  /** Median time of `load` (copy in, CRC and structural validation, arena set-up) over fresh instances, ms. */
+  loadMs: number;
+  loads: number;
+}
+
+export interface BenchResult {
+  model: string;
+  blobBytes: number;
+  ops: number;
+  macs: number;
+  results: BenchBuildResult[];
+  /** scalar median ÷ SIMD median, with --build both. */
+  scalarOverSimd?: number;
+}
+
+// Load time is short and steady; a few fresh instances give a fair median without much memory.
+const LOADS = 5;
+// Without --runs: as many runs as fit in about this much time per build (at least MIN_RUNS).
+const DEFAULT_BUDGET_MS = 1000;
+const MIN_RUNS = 10;
+const MAX_RUNS = 100_000;
+// --build both: runs are done in this many rounds, builds alternating, so drift hits both.
+const ROUNDS = 10;
+
+interface Prepared {
+  build: MoteBuild;
+  model: MoteModel;
+  inputs: MoteTypedArray[];
+  outputs: MoteTypedArray[];
+  loadMs: number;
+  warmupRuns: number;
+  /** Per-run estimate from the warm-up's second half, ms. */
+  estimateMs: number;
+  samples: number[];
+}
+
+async function prepare(build: MoteBuild, blob: Uint8Array, warmup: number): Promise<Prepared> {
+  const module = await WebAssembly.compile((await loadWasmFile(build)) as BufferSource);
+  const loads: number[] = [];
+  let model: MoteModel | undefined;
+  for (let i = 0; i < LOADS; i++) {
+    const rt = MoteRuntime.fromModule(build, module);
+    const t0 = performance.now();
+    model = rt.load(blob);
+    loads.push(performance.now() - t0);
+  }
+  const m = model!;
+  const inputs = randomInputs(m);
+  const outputs = m.outputs.map((t) => {
+    const n = t.shape.reduce((a, b) => a * b, 1);
+    return new ({ f32: Float32Array, s8: Int8Array, s32: Int32Array, u8: Uint8Array, s16: Int16Array } as const)[t.dtype](n);
+  });
+  const warm = warmUp(() => m.runInto(inputs, outputs), warmup);
+  // With no warm-up, one untimed run still sizes the default run count.
+  const estimateMs = warm.runs > 0 ? summarize(warm.tailMs).medianMs : timeOnce(() => m.runInto(inputs, outputs));
+  return { build, model: m, inputs, outputs, loadMs: summarize(loads).medianMs, warmupRuns: warm.runs, estimateMs, samples: [] };
+}
+
+function timeOnce(fn: () => void): number {
+  const t0 = performance.now();
+  fn();
+  return performance.now() - t0;
+}
+
+export async function benchCommand(blobPath: string, opts: BenchCliOptions): Promise<BenchResult> {
+  const builds = parseBuild(opts.build, true);
+  const runsOption = wholeOption(opts.runs, '--runs', 1);
+  const warmup = wholeOption(opts.warmup, '--warmup', 0) ?? 50;
+  const { bytes, view } = readBlobFile(blobPath);
+  const macs = view.ops.reduce((s, op) => s + opcodeMacs(view, op), 0);
+
+  const prepared: Prepared[] = [];
+  for (const b of builds) prepared.push(await prepare(b, bytes, warmup));
+  const target = (p: Prepared) => runsOption ?? Math.min(MAX_RUNS, Math.max(MIN_RUNS, Math.round(DEFAULT_BUDGET_MS / Math.max(p.estimateMs, 1e-4))));
+  const rounds = prepared.length > 1 ? ROUNDS : 1;
+  for (let r = 0; r < rounds; r++) {
+    for (let j = 0; j < prepared.length; j++) {
+      const p = prepared[(j + r) % prepared.length];
+      const want = target(p);
+      const until = r === rounds - 1 ? want : Math.min(want, Math.ceil((want * (r + 1)) / rounds));
+      while (p.samples.length < until) p.samples.push(timeOnce(() => p.model.runInto(p.inputs, p.outputs)));
+    }
+  }
+
+  const results: BenchBuildResult[] = prepared.map((p) => {
+    const t = summarize(p.samples);
+    return {
+      build: p.build,
+      ...t,
+      warmupRuns: p.warmupRuns,
+      inferencesPerSecond: 1000 / t.medianMs,
+      gmacPerSecond: macs / (t.medianMs / 1000) / 1e9,
+      loadMs: p.loadMs,
+      loads: LOADS,
+    };
+  });
+  const simd = results.find((r) => r.build === 'simd');
+  const scalar = results.find((r) => r.build === 'scalar');
+  const result: BenchResult = { model: basename(blobPath), blobBytes: bytes.length, ops: view.ops.length, macs, results };
+  if (simd && scalar) result.scalarOverSimd = scalar.medianMs / simd.medianMs;
+  if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  else process.stdout.write(renderBench(result));
+  return result;
+}
+
+const ms = (v: number) => (v < 0.1 ? v.toFixed(4) : v < 10 ? v.toFixed(3) : v.toFixed(1));
+
+function renderBench(r: BenchResult): string {
+  const head = ['build', 'median ms', 'p10 ms', 'p90 ms', 'inf/s', 'GMAC/s', 'load ms', 'runs'];
+  const rows = r.results.map((b) => [
+    b.build,
+    ms(b.medianMs),
+    ms(b.p10Ms),
+    ms(b.p90Ms),
+    Math.round(b.inferencesPerSecond).toLocaleString('en-US'),
+    b.gmacPerSecond.toFixed(2),
+    ms(b.loadMs),
+    String(b.runs),
+  ]);
+  const widths = head.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c].length)));
+  const line = (row: string[]) => row.map((v, c) => (c === 0 ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join('  ');
+  const out = [
+    `${r.model}: ${r.ops} ops, ${r.macs.toLocaleString('en-US')} MACs, ${r.blobBytes.toLocaleString('en-US')} bytes; random input, single thread`,
+    '',
+    line(head),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map(line),
+  ];
+  if (r.scalarOverSimd !== undefined) out.push('', `scalar ÷ simd (median): ${r.scalarOverSimd.toFixed(2)}×`);
+  out.push('', `load ms: blob copied in and validated by the runtime (median of ${LOADS} fresh instances)`);
+  return out.join('\n') + '\n';
+}
+
+export function registerBench(program: Command): void {
+  program
+    .command('bench')
+    .description('latency of whole inferences: median / p10 / p90 ms, inferences/s, GMAC/s, load time')
+    .argument('<blob>', 'the .mote file')
+    .option('--build <b>', 'runtime build: simd, scalar or both (interleaved, with the ratio)', 'simd')
+    .option('--runs <n>', `timed runs per build (default: about ${DEFAULT_BUDGET_MS / 1000} s worth, at least ${MIN_RUNS})`)
+    .option('--warmup <n>', `warm-up runs per build (also at least ${WARMUP_MIN_MS} ms unless 0)`, '50')
+    .option('--json', 'print the results as JSON')
+    .action((blob: string, opts: BenchCliOptions) => benchCommand(blob, opts).then(() => undefined));
+}
