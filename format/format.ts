@@ -170,6 +170,17 @@ export const OPF_IN_PLACE = 1;
 // DEQUANTIZE       in: x(s8) out: y(f32)   params: (none)
 // REQUANTIZE       in: x(s8) out: y(s8)    params: mult shift
 // COPY             in: x out: y (same bytes)  params: (none)
+// STRIDED_SLICE    in: x out: y (same rank; y dims = the element counts)  params: begin[rank]
+//                          stride[rank] (begin in range, stride non-zero; any dtype, bytes move)
+// TRANSPOSE_CONV2D in: x[N,H,W,C] w[O,KH,KW,C] bias[O]? (mult[O] shift[O] for s16)  out: y[N,OH,OW,O]
+//                  params: stride_h stride_w pad_top pad_left act_min act_max   (OH, OW from y;
+//                          the runtime runs the s16 (16x8) form)
+// int16 (16x8: s16 activations, s8 weights, TFLite Micro's int16 kernels) forms:
+//   CONV2D s16     as s8 (x, w(s8), bias(s32)?, mult, shift; int64 accumulator), act bounds int16
+//   ADD, SUB s16   as s8 (left_shift 15), act bounds int16
+//   LEAKY_RELU s16 params: alpha(f) id_mult id_shift alpha_mult alpha_shift
+//   PAD s16        value is an int16
+//   REQUANTIZE     in/out any of s8, s16, s32: mult shift
 export const OP_CONV2D = 1;
 export const OP_DEPTHWISE_CONV2D = 2;
 export const OP_FULLY_CONNECTED = 3;
@@ -195,7 +206,9 @@ export const OP_QUANTIZE = 22;
 export const OP_DEQUANTIZE = 23;
 export const OP_REQUANTIZE = 24;
 export const OP_COPY = 25;
-export const OPCODE_COUNT = 26; // one past the last opcode: kernel tables are checked against it
+export const OP_STRIDED_SLICE = 26;
+export const OP_TRANSPOSE_CONV2D = 27;
+export const OPCODE_COUNT = 28; // one past the last opcode: kernel tables are checked against it
 
 export const PAD_MODE_CONSTANT = 0;
 export const PAD_MODE_EDGE = 1;
