@@ -1,8 +1,10 @@
 // The `mote` command line: convert, run, inspect, demo. Errors print as one clear message and a
 // non-zero exit code; the stack trace only with MOTE_DEBUG=1.
+import { isMainThread } from 'node:worker_threads';
 import { Command, CommanderError } from 'commander';
 import { converterIdentity } from '../../converter/emit/metadata.js';
 import { registerBench } from './bench.js';
+import { registerCompress } from './compress.js';
 import { registerConvert } from './convert.js';
 import { registerDemo } from './demo.js';
 import { registerEnergyCommand } from './energy.js';
@@ -47,6 +49,7 @@ export async function main(argv: string[]): Promise<number> {
   registerEnergyCommand(program);
   registerExport(program);
   registerEval(program);
+  registerCompress(program);
   registerProfile(program);
   registerBench(program);
   try {
@@ -58,5 +61,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const code = await main(process.argv);
-process.exitCode = code;
+// `mote compress` starts worker threads on this same bundle: they only serve evaluation jobs.
+if (isMainThread) {
+  const code = await main(process.argv);
+  process.exitCode = code;
+}
