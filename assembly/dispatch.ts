@@ -4,9 +4,9 @@ import {
   DTYPE_S8, OP_CONV2D, OP_DEPTHWISE_CONV2D, OP_FULLY_CONNECTED, OP_MATMUL, OP_ADD, OP_SUB, OP_MUL,
   OP_DIV, OP_CLAMP, OP_LEAKY_RELU, OP_SIGMOID, OP_TANH, OP_HARD_SWISH, OP_LUT, OP_MAX_POOL2D,
   OP_AVERAGE_POOL2D, OP_MEAN, OP_CONCAT, OP_PAD, OP_TRANSPOSE, OP_SOFTMAX, OP_QUANTIZE,
-  OP_DEQUANTIZE, OP_REQUANTIZE, OP_COPY,
+  OP_DEQUANTIZE, OP_REQUANTIZE, OP_COPY, OP_STRIDED_SLICE, OP_TRANSPOSE_CONV2D, DTYPE_S16,
 } from '../format/format';
-import { opCount, oprec, opcode, opIn, tdtype } from './state';
+import { opCount, oprec, opcode, opIn, opOut, tdtype } from './state';
 import { conv2d_f32, conv2d_s8_simd, conv2d_s8_scalar } from './kernels/conv2d';
 import { depthwise_conv2d_f32, depthwise_conv2d_s8_simd, depthwise_conv2d_s8_scalar } from './kernels/depthwise_conv2d';
 import { fully_connected_f32, fully_connected_s8_simd, fully_connected_s8_scalar } from './kernels/fully_connected';
@@ -18,13 +18,17 @@ import { mean_f32, mean_s8 } from './kernels/mean';
 import { copy_any, concat_any, pad_any, transpose_any } from './kernels/copy';
 import { softmax_f32, softmax_s8 } from './kernels/softmax';
 import { quantize_f32_s8, dequantize_s8_f32, requantize_s8 } from './kernels/quantize';
+import { conv2d_s16, transpose_conv2d_s16, add_sub_s16, leaky_relu_s16, requantize_int } from './kernels/int16';
+import { strided_slice_any } from './kernels/strided_slice';
 
 export function runOp(op: usize): void {
   const code = opcode(op);
   const s8 = tdtype(opIn(op, 0)) == DTYPE_S8;
+  const s16 = tdtype(opIn(op, 0)) == DTYPE_S16; // 16x8 forms (kernels/int16.ts)
   switch (code) {
     case OP_CONV2D:
-      if (!s8) conv2d_f32(op);
+      if (s16) conv2d_s16(op);
+      else if (!s8) conv2d_f32(op);
       else if (ASC_FEATURE_SIMD) conv2d_s8_simd(op);
       else conv2d_s8_scalar(op);
       break;
@@ -41,7 +45,8 @@ export function runOp(op: usize): void {
     case OP_MATMUL: matmul_f32(op); break;
     case OP_ADD:
     case OP_SUB:
-      if (s8) add_sub_s8(op, code == OP_SUB);
+      if (s16) add_sub_s16(op, code == OP_SUB);
+      else if (s8) add_sub_s8(op, code == OP_SUB);
       else binary_f32(op, code);
       break;
     case OP_MUL:
@@ -54,6 +59,9 @@ export function runOp(op: usize): void {
       else clamp_f32(op);
       break;
     case OP_LEAKY_RELU:
+      if (s16) leaky_relu_s16(op);
+      else unary_f32(op, code);
+      break;
     case OP_SIGMOID:
     case OP_TANH:
     case OP_HARD_SWISH: unary_f32(op, code); break;
@@ -76,7 +84,12 @@ export function runOp(op: usize): void {
       break;
     case OP_QUANTIZE: quantize_f32_s8(op); break;
     case OP_DEQUANTIZE: dequantize_s8_f32(op); break;
-    case OP_REQUANTIZE: requantize_s8(op); break;
+    case OP_REQUANTIZE:
+      if (s8 && tdtype(opOut(op, 0)) == DTYPE_S8) requantize_s8(op);
+      else requantize_int(op);
+      break;
+    case OP_STRIDED_SLICE: strided_slice_any(op); break;
+    case OP_TRANSPOSE_CONV2D: transpose_conv2d_s16(op); break;
     case OP_COPY: copy_any(op); break;
   }
 }

@@ -4,7 +4,7 @@ import {
   OP_CONV2D, OP_DEPTHWISE_CONV2D, OP_FULLY_CONNECTED, OP_MATMUL, OP_ADD, OP_SUB, OP_MUL, OP_DIV,
   OP_CLAMP, OP_LEAKY_RELU, OP_SIGMOID, OP_TANH, OP_HARD_SWISH, OP_LUT, OP_MAX_POOL2D,
   OP_AVERAGE_POOL2D, OP_MEAN, OP_CONCAT, OP_PAD, OP_TRANSPOSE, OP_SOFTMAX, OP_QUANTIZE,
-  OP_DEQUANTIZE, OP_REQUANTIZE, OP_COPY, DTYPE_F32, DTYPE_S8, DTYPE_S32, DTYPE_U8, DTYPE_S16,
+  OP_DEQUANTIZE, OP_REQUANTIZE, OP_COPY, OP_STRIDED_SLICE, OP_TRANSPOSE_CONV2D, DTYPE_F32, DTYPE_S8, DTYPE_S32, DTYPE_U8, DTYPE_S16,
 } from '../format/format';
 
 const MSG_CAP: i32 = 400;
@@ -70,6 +70,8 @@ export function opName(code: i32): string {
     case OP_DEQUANTIZE: return 'dequantize';
     case OP_REQUANTIZE: return 'requantize';
     case OP_COPY: return 'copy';
+    case OP_STRIDED_SLICE: return 'strided_slice';
+    case OP_TRANSPOSE_CONV2D: return 'transpose_conv2d';
   }
   return 'unknown';
 }

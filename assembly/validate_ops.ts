@@ -6,6 +6,7 @@ import {
   OP_CLAMP, OP_LEAKY_RELU, OP_SIGMOID, OP_TANH, OP_HARD_SWISH, OP_LUT, OP_MAX_POOL2D,
   OP_AVERAGE_POOL2D, OP_MEAN, OP_CONCAT, OP_PAD, OP_TRANSPOSE, OP_SOFTMAX, OP_QUANTIZE,
   OP_DEQUANTIZE, OP_REQUANTIZE, OP_COPY, PAD_MODE_CONSTANT, PAD_MODE_WRAP,
+  OP_STRIDED_SLICE, OP_TRANSPOSE_CONV2D, DTYPE_S16,
 } from '../format/format';
 import { str, int, opName, dtypeName } from './message';
 import {
@@ -230,7 +231,110 @@ function floatOrS8(j: i32): i32 {
   return dt;
 }
 
+// ---- 16x8 forms (s16 activations, s8 weights; kernels/int16.ts) ------------------------------
+
+function isS16In(j: i32): bool {
+  return present(j) && tdtype(opIn(curOp, j)) == DTYPE_S16;
+}
+function actBoundsS16(k: i32): i32 {
+  let e = paramIn(k, -32768, 32767, 'act_min'); if (e) return e;
+  return paramIn(k + 1, opParam(curOp, k), 32767, 'act_max');
+}
+/** Per-channel shifts of a 16x8 conv: the int64 requantization needs 15 - shift >= 1. */
+function shiftsAtMost14(n: i32): i32 {
+  const sp = tptr(opIn(curOp, 4));
+  for (let c = 0; c < n; c++) {
+    if (load<i32>(sp + (<usize>c << 2)) > 14) { failIn(4, '(shift) channel '); int(c); str(' must be <= 14 for int16'); return ERR_BAD_OP; }
+  }
+  return OK;
+}
+function vConvS16(): i32 {
+  let e = arity(5, 5, 1, 11); if (e) return e;
+  e = inDtype(1, DTYPE_S8); if (e) return e;
+  e = outDtype(0, DTYPE_S16); if (e) return e;
+  e = inRank(0, 4); if (e) return e;
+  e = inRank(1, 4); if (e) return e;
+  e = outRank(0, 4); if (e) return e;
+  const x = opIn(curOp, 0), w = opIn(curOp, 1);
+  e = paramAtLeast(8, 1, 'group'); if (e) return e;
+  const g = opParam(curOp, 8), c = tdim(x, 3), oc = tdim(w, 0);
+  if (c % g != 0 || oc % g != 0 || tdim(w, 3) != c / g) return fail('weights do not match the input channels and group');
+  e = spatial(0, tdim(w, 1), tdim(w, 2)); if (e) return e;
+  e = outDimIs(0, 3, oc); if (e) return e;
+  e = biasAndRequant(true, oc); if (e) return e;
+  e = shiftsAtMost14(oc); if (e) return e;
+  return actBoundsS16(9);
+}
+function vTransposeConvS16(): i32 {
+  let e = arity(5, 5, 1, 6); if (e) return e;
+  e = inDtype(0, DTYPE_S16); if (e) return e;
+  e = inDtype(1, DTYPE_S8); if (e) return e;
+  e = outDtype(0, DTYPE_S16); if (e) return e;
+  e = inRank(0, 4); if (e) return e;
+  e = inRank(1, 4); if (e) return e;
+  e = outRank(0, 4); if (e) return e;
+  const x = opIn(curOp, 0), w = opIn(curOp, 1);
+  if (tdim(w, 3) != tdim(x, 3)) return failIn(1, '(weights) dim 3 must equal the input channels');
+  e = paramAtLeast(0, 1, 'stride_h'); if (e) return e;
+  e = paramAtLeast(1, 1, 'stride_w'); if (e) return e;
+  e = paramAtLeast(2, 0, 'pad_top'); if (e) return e;
+  e = paramAtLeast(3, 0, 'pad_left'); if (e) return e;
+  e = outDimIs(0, 0, tdim(x, 0)); if (e) return e;
+  e = outDimIs(0, 3, tdim(w, 0)); if (e) return e;
+  // Index arithmetic stays in i32: bound every term.
+  if (<i64>tdim(opOut(curOp, 0), 1) + <i64>opParam(curOp, 2) >= 0x40000000 || <i64>tdim(opOut(curOp, 0), 2) + <i64>opParam(curOp, 3) >= 0x40000000) return fail('sizes overflow');
+  e = biasAndRequant(true, tdim(w, 0)); if (e) return e;
+  e = shiftsAtMost14(tdim(w, 0)); if (e) return e;
+  return actBoundsS16(4);
+}
+function vAddSubS16(): i32 {
+  let e = arity(2, 2, 1, 9); if (e) return e;
+  e = paramIn(0, 0, 15, 'left_shift'); if (e) return e;
+  e = shiftParam(2, 'a_shift'); if (e) return e;
+  e = shiftParam(4, 'b_shift'); if (e) return e;
+  e = shiftParam(6, 'out_shift'); if (e) return e;
+  e = actBoundsS16(7); if (e) return e;
+  e = inDtype(1, DTYPE_S16); if (e) return e;
+  e = outDtype(0, DTYPE_S16); if (e) return e;
+  return broadcastShapes();
+}
+function vLeakyReluS16(): i32 {
+  let e = vUnary(DTYPE_S16, 5); if (e) return e;
+  e = shiftParam(2, 'identity shift'); if (e) return e;
+  return shiftParam(4, 'alpha shift');
+}
+function isIntDtype(dt: i32): bool {
+  return dt == DTYPE_S8 || dt == DTYPE_S16 || dt == DTYPE_S32;
+}
+function vRequantize(): i32 {
+  let e = arity(1, 1, 1, 2); if (e) return e;
+  e = needPresent(0); if (e) return e;
+  if (!isIntDtype(tdtype(opIn(curOp, 0)))) return failIn(0, 'must be s8, s16 or s32');
+  if (!isIntDtype(tdtype(opOut(curOp, 0)))) return failOut(0, 'must be s8, s16 or s32');
+  e = sameNumel(0); if (e) return e;
+  return shiftParam(1, 'shift');
+}
+function vStridedSlice(): i32 {
+  let e = needPresent(0); if (e) return e;
+  const x = opIn(curOp, 0), y = opOut(curOp, 0);
+  const r = trank(x);
+  e = arity(1, 1, 1, 2 * r); if (e) return e;
+  e = outDtype(0, tdtype(x)); if (e) return e;
+  e = outRank(0, r); if (e) return e;
+  for (let i = 0; i < r; i++) {
+    const b = opParam(curOp, i), st = opParam(curOp, r + i), n = tdim(y, i);
+    if (st == 0) return fail('stride 0');
+    const last = <i64>b + <i64>(n - 1) * <i64>st;
+    if (n > 0 && (b < 0 || b >= tdim(x, i) || last < 0 || last >= <i64>tdim(x, i))) {
+      prefix(); str('dim '); int(i); str(': the slice leaves the input');
+      return ERR_BAD_OP;
+    }
+  }
+  return OK;
+}
+
 function vConv(depthwise: bool): i32 {
+  if (!depthwise && isS16In(0)) return vConvS16();
   const dt = floatOrS8(0); if (dt < 0) return ERR_BAD_OP;
   const s8 = dt == DTYPE_S8;
   let e = arity(2, s8 ? 5 : 3, 1, 11); if (e) return e;
@@ -335,6 +439,7 @@ function broadcastShapes(): i32 {
 }
 
 function vBinary(): i32 {
+  if ((curCode == OP_ADD || curCode == OP_SUB) && isS16In(0)) return vAddSubS16();
   const dt = floatOrS8(0); if (dt < 0) return ERR_BAD_OP;
   let e: i32;
   if (dt == DTYPE_F32) {
@@ -426,7 +531,7 @@ function vConcat(): i32 {
 }
 
 function vPad(): i32 {
-  const dt = floatOrS8(0); if (dt < 0) return ERR_BAD_OP;
+  const dt = isS16In(0) ? DTYPE_S16 : floatOrS8(0); if (dt < 0) return ERR_BAD_OP;
   const x = opIn(curOp, 0);
   const r = trank(x);
   let e = arity(1, 1, 1, 2 + 2 * r); if (e) return e;
@@ -434,6 +539,7 @@ function vPad(): i32 {
   e = outRank(0, r); if (e) return e;
   e = paramIn(0, PAD_MODE_CONSTANT, PAD_MODE_WRAP, 'mode'); if (e) return e;
   if (dt == DTYPE_S8) { e = paramIn(1, -128, 127, 'value'); if (e) return e; }
+  if (dt == DTYPE_S16) { e = paramIn(1, -32768, 32767, 'value'); if (e) return e; }
   for (let i = 0; i < r; i++) {
     e = paramAtLeast(2 + i, 0, 'begin'); if (e) return e;
     e = paramAtLeast(2 + r + i, 0, 'end'); if (e) return e;
@@ -501,7 +607,7 @@ export function validateOp(index: i32, op: usize, code: i32): i32 {
       if (tdtype(opIn(op, 0)) == DTYPE_S8) return actBoundsS8(0);
       return OK;
     }
-    case OP_LEAKY_RELU: return vUnary(DTYPE_F32, 1);
+    case OP_LEAKY_RELU: return isS16In(0) ? vLeakyReluS16() : vUnary(DTYPE_F32, 1);
     case OP_SIGMOID:
     case OP_TANH:
     case OP_HARD_SWISH: return vUnary(DTYPE_F32, 0);
@@ -522,10 +628,9 @@ export function validateOp(index: i32, op: usize, code: i32): i32 {
     case OP_SOFTMAX: return vSoftmax();
     case OP_QUANTIZE: return vQuantize(DTYPE_F32, DTYPE_S8, 0);
     case OP_DEQUANTIZE: return vQuantize(DTYPE_S8, DTYPE_F32, 0);
-    case OP_REQUANTIZE: {
-      const e = vQuantize(DTYPE_S8, DTYPE_S8, 2); if (e) return e;
-      return shiftParam(1, 'shift');
-    }
+    case OP_REQUANTIZE: return vRequantize();
+    case OP_STRIDED_SLICE: return vStridedSlice();
+    case OP_TRANSPOSE_CONV2D: return vTransposeConvS16();
     case OP_COPY: {
       let e = arity(1, 1, 1, 0); if (e) return e;
       e = needPresent(0); if (e) return e;

@@ -21,8 +21,10 @@ import type {
   PadMode,
   Pool2dAttrs,
   SoftmaxAttrs,
+  StridedSliceAttrs,
   Tensor,
   TransposeAttrs,
+  TransposeConv2dAttrs,
 } from '../ir/graph.js';
 
 const F32 = new Float32Array(1);
@@ -98,6 +100,24 @@ function actS8(node: Node): number[] {
   return [lo, hi];
 }
 
+/** s16 (16x8) act_min, act_max: node.int8's, else the full int16 range. */
+function actS16(node: Node): number[] {
+  const lo = node.int8?.actMin ?? -32768;
+  const hi = node.int8?.actMax ?? 32767;
+  int(node, 'int8.actMin', lo, -32768, 32767);
+  int(node, 'int8.actMax', hi, -32768, 32767);
+  if (lo > hi) fail(node, `int8.actMin ${lo} > int8.actMax ${hi}`);
+  return [lo, hi];
+}
+
+/** The pad value for an s16 output (same rule as quantizeS8, int16 range). */
+function quantizeS16(node: Node, t: Tensor, v: number): number {
+  const q = t.quant;
+  if (!q || q.scale.length !== 1 || !(q.scale[0] > 0)) fail(node, `tensor '${t.name}' needs per-tensor quantization to express ${v} in int16`);
+  const x = v / Math.fround(q.scale[0]);
+  return Math.max(-32768, Math.min(32767, Math.sign(x) * Math.round(Math.abs(x)) + q.zeroPoint[0]));
+}
+
 function need(node: Node, field: keyof Int8Params, min?: number, max?: number): number {
   const v = node.int8?.[field];
   if (v === undefined) fail(node, `int8 node lacks int8.${field} (set by the quantizer)`);
@@ -123,7 +143,10 @@ function pool(node: Node, s8: boolean): number[] {
 export function lowerParams(node: Node, lookup: Lookup): number[] {
   const first = node.inputs[0] ? lookup(node.inputs[0]) : undefined;
   const s8 = first?.dtype === 's8';
+  const s16 = first?.dtype === 's16';
+  const act = (activation: Activation | undefined) => (s8 ? actS8(node) : s16 ? actS16(node) : actF32(activation));
   const floatOnly = () => {
+    if (s16) fail(node, `has no int16 form in the runtime`);
     if (s8) fail(node, `has no int8 form in the runtime (lower it to a lut or keep it in f32)`);
   };
   switch (node.op) {
@@ -134,7 +157,7 @@ export function lowerParams(node: Node, lookup: Lookup): number[] {
         ...ints(node, 'dilations', a.dilations, 2, 1),
         ...ints(node, 'pads', a.pads, 4, 0),
         int(node, 'group', a.group, 1),
-        ...(s8 ? actS8(node) : actF32(a.activation)),
+        ...act(a.activation),
       ];
     }
     case 'depthwise_conv2d': {
@@ -157,7 +180,7 @@ export function lowerParams(node: Node, lookup: Lookup): number[] {
     case 'add':
     case 'sub': {
       const a = node.attrs as ActivationAttrs;
-      if (!s8) return actF32(a.activation);
+      if (!s8 && !s16) return actF32(a.activation);
       return [
         need(node, 'leftShift', 0, 31),
         mult(node, 'aMult'),
@@ -166,7 +189,7 @@ export function lowerParams(node: Node, lookup: Lookup): number[] {
         shift(node, 'bShift'),
         mult(node, 'outMult'),
         shift(node, 'outShift'),
-        ...actS8(node),
+        ...act(a.activation),
       ];
     }
     case 'mul': {
@@ -184,9 +207,10 @@ export function lowerParams(node: Node, lookup: Lookup): number[] {
       return [f32Bits(a.min), f32Bits(a.max)];
     }
     case 'leaky_relu': {
-      floatOnly();
       const alpha = (node.attrs as LeakyReluAttrs).alpha;
       if (typeof alpha !== 'number' || Number.isNaN(alpha)) fail(node, `alpha is ${String(alpha)}`);
+      if (s16) return [f32Bits(alpha), mult(node, 'outMult'), shift(node, 'outShift'), mult(node, 'alphaMult'), shift(node, 'alphaShift')];
+      floatOnly();
       return [f32Bits(alpha)];
     }
     case 'sigmoid':
@@ -217,7 +241,8 @@ export function lowerParams(node: Node, lookup: Lookup): number[] {
       const rank = first ? first.shape.length : 0;
       const mode = PAD_MODES[a.mode];
       if (mode === undefined) fail(node, `unknown pad mode '${String(a.mode)}'`);
-      const value = s8 ? quantizeS8(node, lookup(node.outputs[0]), a.value ?? 0) : f32Bits(a.value ?? 0);
+      const out = lookup(node.outputs[0]);
+      const value = s8 ? quantizeS8(node, out, a.value ?? 0) : s16 ? quantizeS16(node, out, a.value ?? 0) : f32Bits(a.value ?? 0);
       return [mode, value, ...ints(node, 'begin', a.begin, rank, 0), ...ints(node, 'end', a.end, rank, 0)];
     }
     case 'transpose': {
@@ -225,6 +250,18 @@ export function lowerParams(node: Node, lookup: Lookup): number[] {
       const perm = ints(node, 'perm', (node.attrs as TransposeAttrs).perm, rank, 0);
       if (new Set(perm).size !== rank || perm.some((p) => p >= rank)) fail(node, `perm [${perm}] is not a permutation`);
       return perm;
+    }
+    case 'strided_slice': {
+      const a = node.attrs as StridedSliceAttrs;
+      const rank = first ? first.shape.length : 0;
+      const strides = ints(node, 'strides', a.strides, rank);
+      if (strides.includes(0)) fail(node, `strides [${strides}] must be non-zero`);
+      return [...ints(node, 'begin', a.begin, rank, 0), ...strides];
+    }
+    case 'transpose_conv2d': {
+      const a = node.attrs as TransposeConv2dAttrs;
+      if (!s16) fail(node, 'the runtime runs only the int16 (16x8) transpose_conv2d');
+      return [...ints(node, 'strides', a.strides, 2, 1), ...ints(node, 'pads', a.pads.slice(0, 2), 2, 0), ...act(a.activation)];
     }
     case 'softmax': {
       const a = node.attrs as SoftmaxAttrs;
