@@ -4,7 +4,9 @@
 //   conv2d      per-channel QuantizeMultiplier(double(in)·double(w[c]) / double(out)); the int64
 //               bias narrowed to s32 when every value fits (the kernels accumulate in int64)
 //   add         CalculateOpDataAdd, left_shift 15, in double
-//   sub         CalculateOpDataSub, left_shift 15, in f32 before widening
+//   sub         CalculateOpDataSub, left_shift 15, in f32 before widening (tflite-micro's
+//               sub_common.cc; desktop TFLite divides in double, which is why 3 seanet sub
+//               goldens, made by desktop TFLite, differ from this by 1 on 4 elements)
 //   leaky_relu  QuantizeMultiplier(f32(in·alpha/out)) and (f32(in/out))
 //   requantize  QuantizeMultiplier(double(in) / double(out))   (QUANTIZE between integer types)
 // Activation bounds are CalculateActivationRangeQuantized on the int16 range. Data-movement nodes
