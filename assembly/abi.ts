@@ -1,20 +1,23 @@
 // The exported C ABI (docs/ABI.md). Only i32/f32 parameters and results, so a C host on WAMR can
 // call it as easily as JavaScript. One blob per instance.
 import {
-  OK, ERR_ARENA, ERR_NOT_LOADED, ERR_BAD_INDEX, ERR_TOO_SMALL, H_ARENA_SIZE, FORMAT_VERSION, STORAGE_EMPTY,
+  OK, ERR_ARENA, ERR_NOT_LOADED, ERR_BAD_INDEX, ERR_TOO_SMALL, ERR_BAD_HEADER, H_ARENA_SIZE, FORMAT_VERSION,
+  STORAGE_EMPTY, STORAGE_WEIGHTS, HEADER_SIZE, H_FLAGS, H_EXPANDED_SIZE, H_WEIGHTS_SCRATCH_SIZE,
+  H_WEIGHTS_OFFSET, FLAG_WEIGHTS_EXTERNAL, SECTION_ALIGN,
 } from '../format/format';
 import {
-  blobPtr, blobCapacity, arenaPtr, loaded, setBlob, setArena, setLoaded, tensorCount, tdtype,
+  blobPtr, blobCapacity, loaded, setBlob, setArena, setLoaded, tensorCount, tdtype,
   trank, tdim, tscale, tzp, tptr, tbytes, tstorage, graphInputCount, graphOutputCount, graphInput,
-  graphOutput, weightsSize, metaBase, metaSize, dtypeSize, opCount, oprec, opcode,
-  expandedSize, expandedCapacity, setExpanded,
+  graphOutput, metaBase, metaSize, dtypeSize, opCount, oprec, opcode,
+  setExpanded, setStreaming, weightsExternal, weightsSize,
 } from './state';
 import { decodeEncodedTensors } from './decode/index';
-import { validateHeader, validateTensors, validateOps } from './blob';
+import { validateAllocHeader, validateHeader, validateTensors, validateOps } from './blob';
 import { messagePtr, messageLen, str, int, clear } from './message';
-import { runAll, runOp } from './dispatch';
+import { runOp } from './dispatch';
+import { streamOpWeights } from './stream';
 
-const PAGE: u32 = 65536;
+const PAGE: u64 = 65536;
 
 let lastError: i32 = OK;
 function setError(code: i32): i32 {
@@ -22,17 +25,40 @@ function setError(code: i32): i32 {
   return code;
 }
 
-/** Grows memory by whole pages and returns the start of the new region, or 0. */
-function growBytes(bytes: u32): usize {
-  const pages = <i32>((<u64>bytes + PAGE - 1) / PAGE);
-  const before = memory.grow(pages);
-  if (before < 0) return 0;
-  return <usize>before * PAGE;
+// The host copies the blob's first HEADER_SIZE bytes here before mote_blob_alloc, so the one
+// memory.grow can be sized before the blob itself is copied in (docs/ABI.md, "Life cycle").
+const headerBuf: usize = memory.data(HEADER_SIZE, SECTION_ALIGN);
+// Bytes of the blob the host copies to mote_blob_alloc's pointer (all of it, or the part before
+// streamed weights).
+let copySize: u32 = 0;
+// Where mote_load puts the expanded weights and the arena: reserved by mote_blob_alloc.
+let expandedAt: usize = 0;
+let arenaAt: usize = 0;
+
+@inline function align16(n: u64): u64 {
+  return (n + <u64>SECTION_ALIGN - 1) & ~(<u64>SECTION_ALIGN - 1);
+}
+
+export function mote_header_buffer(): i32 {
+  return <i32>headerBuf;
+}
+
+/** First byte after the runtime's static data: the load regions start at the next 16-byte boundary. */
+export function mote_heap_base(): i32 {
+  return <i32>__heap_base;
+}
+
+/** Bytes the host copies to mote_blob_alloc's pointer (0 before a successful mote_blob_alloc). */
+export function mote_blob_copy_size(): i32 {
+  return <i32>copySize;
 }
 
 /**
- * Reserves `size` bytes for the blob (one memory.grow) and returns where the host must copy it,
- * or 0 when memory cannot grow or a blob was already allocated in this instance.
+ * Reads the header the host copied to mote_header_buffer(), validates it against `size`, and
+ * reserves, with at most one memory.grow, everything the model needs: the blob (or its part before
+ * streamed weights), the expanded-weights region, the arena and the weights scratch region, one
+ * after the other from the first free byte of the initial memory. Returns where the host copies
+ * mote_blob_copy_size() blob bytes, or 0 (mote_last_error, message).
  */
 export function mote_blob_alloc(size: i32): i32 {
   clear();
@@ -41,24 +67,50 @@ export function mote_blob_alloc(size: i32): i32 {
     setError(ERR_ARENA);
     return 0;
   }
-  if (size <= 0) {
-    str('blob size must be positive');
+  if (size < HEADER_SIZE) {
+    str('blob is '); int(size); str(' bytes, shorter than the '); int(HEADER_SIZE); str('-byte header');
     setError(ERR_TOO_SMALL);
     return 0;
   }
-  const p = growBytes(<u32>size);
-  if (p == 0) {
-    str('cannot grow memory by '); int(size); str(' bytes for the blob');
-    setError(ERR_ARENA);
+  const e = validateAllocHeader(headerBuf, <u32>size);
+  if (e) {
+    setError(e);
     return 0;
   }
-  setBlob(p, <u32>size);
-  return <i32>p;
+  const external = (load<u32>(headerBuf + H_FLAGS) & FLAG_WEIGHTS_EXTERNAL) != 0;
+  const resident = external ? load<u32>(headerBuf + H_WEIGHTS_OFFSET) : <u32>size;
+  const arenaBytes = load<u32>(headerBuf + H_ARENA_SIZE);
+  const expandedBytes = load<u32>(headerBuf + H_EXPANDED_SIZE);
+  const scratchBytes = load<u32>(headerBuf + H_WEIGHTS_SCRATCH_SIZE);
+  // Regions, each 16-byte aligned: blob | expanded weights | arena | weights scratch.
+  const blobAt = align16(<u64>__heap_base);
+  const expAt = align16(blobAt + <u64>resident);
+  const arAt = align16(expAt + <u64>expandedBytes);
+  const scrAt = align16(arAt + <u64>arenaBytes);
+  const end = scrAt + <u64>scratchBytes;
+  const have = <u64>memory.size() * PAGE;
+  if (end > have) {
+    const pages = (end - have + PAGE - 1) / PAGE;
+    if (end > (<u64>1 << 32) || memory.grow(<i32>pages) < 0) {
+      str('cannot grow memory by '); int(<i64>(pages * PAGE)); str(' bytes for the blob ('); int(resident);
+      str('), expanded weights ('); int(expandedBytes); str('), arena ('); int(arenaBytes);
+      str(') and weights scratch ('); int(scratchBytes); str(')');
+      setError(ERR_ARENA);
+      return 0;
+    }
+  }
+  setBlob(<usize>blobAt, <u32>size);
+  expandedAt = <usize>expAt;
+  arenaAt = <usize>arAt;
+  setStreaming(external, load<u32>(headerBuf + H_WEIGHTS_OFFSET), <usize>scrAt, scratchBytes);
+  copySize = resident;
+  return <i32>blobAt;
 }
 
 /**
- * Validates the blob the host copied to mote_blob_alloc's pointer, then reserves the arena (one
- * more memory.grow). Returns OK or an ERR_* code; mote_error_message explains.
+ * Validates the blob the host copied to mote_blob_alloc's pointer and places the arena and the
+ * expanded weights in the memory mote_blob_alloc reserved (no memory.grow). Returns OK or an ERR_*
+ * code; mote_error_message explains.
  */
 export function mote_load(): i32 {
   clear();
@@ -67,33 +119,23 @@ export function mote_load(): i32 {
     return setError(ERR_NOT_LOADED);
   }
   if (loaded) return setError(OK);
+  // The sizes reserved came from the header buffer: the copied blob must carry the same header.
+  if (memory.compare(blobPtr, headerBuf, HEADER_SIZE) != 0) {
+    str('header: the copied blob\'s header differs from the one in mote_header_buffer at mote_blob_alloc');
+    return setError(ERR_BAD_HEADER);
+  }
   let e = validateHeader(blobCapacity);
   if (e) return setError(e);
   const arenaBytes = load<u32>(blobPtr + H_ARENA_SIZE);
   e = validateTensors(arenaBytes, weightsSize);
   if (e) return setError(e);
   // Encoded weights are decoded once, before the op checks (which may read weight values).
-  if (expandedSize > expandedCapacity) {
-    const p = growBytes(expandedSize);
-    if (p == 0) {
-      str('cannot grow memory by '); int(expandedSize); str(' bytes for the expanded weights');
-      return setError(ERR_ARENA);
-    }
-    setExpanded(p, expandedSize);
-  }
+  setExpanded(expandedAt, load<u32>(blobPtr + H_EXPANDED_SIZE));
   e = decodeEncodedTensors();
   if (e) return setError(e);
+  setArena(arenaAt, arenaBytes);
   e = validateOps();
   if (e) return setError(e);
-  if (arenaPtr == 0) {
-    // At least one page, so the arena pointer is never 0 even for an empty arena.
-    const p = growBytes(arenaBytes > 0 ? arenaBytes : 1);
-    if (p == 0) {
-      str('cannot grow memory by '); int(arenaBytes); str(' bytes for the arena');
-      return setError(ERR_ARENA);
-    }
-    setArena(p, arenaBytes);
-  }
   setLoaded(true);
   return setError(OK);
 }
@@ -105,7 +147,23 @@ export function mote_run(): i32 {
     str('mote_run before a successful mote_load');
     return setError(ERR_NOT_LOADED);
   }
-  runAll();
+  const n = opCount;
+  for (let i = 0; i < n; i++) {
+    const e = runStep(i);
+    if (e) return e;
+  }
+  return OK;
+}
+
+/** One schedule step: streamed weights first (a no-op for resident weights), then the kernel. */
+function runStep(i: i32): i32 {
+  const op = oprec(i);
+  if (weightsExternal) {
+    clear();
+    const e = streamOpWeights(i, op, opcode(op));
+    if (e) return setError(e);
+  }
+  runOp(op);
   return OK;
 }
 
@@ -129,8 +187,7 @@ export function mote_run_op(i: i32): i32 {
     str('op '); int(i); str(' out of range (the schedule has '); int(opCount); str(' ops)');
     return setError(ERR_BAD_INDEX);
   }
-  runOp(oprec(i));
-  return OK;
+  return runStep(i);
 }
 
 export function mote_last_error(): i32 {
@@ -227,7 +284,9 @@ export function mote_tensor_storage(id: i32): i32 {
   return validId(id) ? tstorage(id) : -1;
 }
 export function mote_tensor_ptr(id: i32): i32 {
-  return validId(id) && tstorage(id) != STORAGE_EMPTY ? <i32>tptr(id) : 0;
+  // Streamed weights have no stable address (they pass through the scratch region).
+  if (!validId(id) || tstorage(id) == STORAGE_EMPTY || (weightsExternal && tstorage(id) == STORAGE_WEIGHTS)) return 0;
+  return <i32>tptr(id);
 }
 export function mote_tensor_bytes(id: i32): i32 {
   return validId(id) ? <i32>tbytes(id) : -1;

@@ -13,13 +13,16 @@ import {
   OP_RECORD_SIZE, O_OPCODE, O_INPUT_COUNT,
   O_OUTPUT_COUNT, O_IO_INDEX, O_PARAMS_INDEX, O_PARAMS_COUNT, O_SCRATCH_TENSOR, O_FLAGS, OPF_IN_PLACE, OPCODE_COUNT,
   OK, ERR_TOO_SMALL, ERR_BAD_MAGIC, ERR_BAD_VERSION, ERR_BAD_CRC, ERR_BAD_HEADER, ERR_BAD_TENSOR,
-  ERR_BAD_OP,
+  ERR_BAD_OP, H_FLAGS, H_EXPANDED_SIZE, H_WEIGHTS_SCRATCH_SIZE, H_RESERVED0, H_RESERVED1,
+  FLAG_WEIGHTS_EXTERNAL, FLAG_KNOWN,
 } from '../format/format';
 import { crc32 } from './crc32';
+import { STREAM, crcOfWeights, lastCrc, streamOpWeights } from './stream';
 import { str, int, opName, clear } from './message';
 import {
   blobPtr, setSections, tensorCount, trec, tstorage, dtypeSize, opCount, oprec, indexBase,
   indexCount, paramsCount, weightsBase, graphInputCount, graphOutputCount, graphInput, graphOutput, setExpandedSize,
+  weightsExternal,
 } from './state';
 import { validateOp } from './validate_ops';
 
@@ -45,6 +48,83 @@ function checkSection(name: string, off: u64, len: u64, total: u64): i32 {
 
 @inline function overlaps(ao: u64, al: u64, bo: u64, bl: u64): bool {
   return al > 0 && bl > 0 && ao < bo + bl && bo < ao + al;
+}
+
+const MAX_REGION: u32 = 0x7fffffff;
+
+/**
+ * Checks the header the host put in mote_header_buffer before mote_blob_alloc reserves memory from
+ * it: magic, version, header_size, total_size against `size`, flags, reserved words, region sizes
+ * (each < 2^31), and for streamed weights a weights section that is the blob's tail. The full
+ * checks (CRC, sections, records) run in mote_load once the blob is in memory.
+ */
+export function validateAllocHeader(h: usize, size: u32): i32 {
+  const magic = load<u32>(h + H_MAGIC);
+  if (magic != <u32>MAGIC) {
+    str('bad magic: not a .mote blob');
+    if (magic == 0) {
+      str(' (mote_header_buffer holds zeros: copy the blob\'s first '); int(HEADER_SIZE);
+      str(' bytes there before mote_blob_alloc)');
+    }
+    return ERR_BAD_MAGIC;
+  }
+  const version = load<u32>(h + H_VERSION);
+  if (version != <u32>FORMAT_VERSION) {
+    str('format version '); int(version); str(' is not supported (this runtime reads version ');
+    int(FORMAT_VERSION); str(')');
+    return ERR_BAD_VERSION;
+  }
+  if (load<u32>(h + H_HEADER_SIZE) != <u32>HEADER_SIZE) {
+    headerFail(); str('header_size '); int(load<u32>(h + H_HEADER_SIZE)); str(' must be '); int(HEADER_SIZE);
+    return ERR_BAD_HEADER;
+  }
+  const total = load<u32>(h + H_TOTAL_SIZE);
+  if (total > size) {
+    str('blob is truncated: header says '); int(total); str(' bytes, mote_blob_alloc got '); int(size);
+    return ERR_TOO_SMALL;
+  }
+  if (total != size) {
+    headerFail(); str('total_size '); int(total); str(' does not match the blob size '); int(size);
+    str(' given to mote_blob_alloc');
+    return ERR_BAD_HEADER;
+  }
+  const flags = load<u32>(h + H_FLAGS);
+  if (flags & ~FLAG_KNOWN) {
+    headerFail(); str('unknown flags '); int(flags);
+    return ERR_BAD_HEADER;
+  }
+  if (load<u32>(h + H_RESERVED0) != 0 || load<u32>(h + H_RESERVED1) != 0) {
+    headerFail(); str('reserved words must be 0');
+    return ERR_BAD_HEADER;
+  }
+  const arena = load<u32>(h + H_ARENA_SIZE);
+  const expanded = load<u32>(h + H_EXPANDED_SIZE);
+  const scratch = load<u32>(h + H_WEIGHTS_SCRATCH_SIZE);
+  if (arena > MAX_REGION || expanded > MAX_REGION || scratch > MAX_REGION) {
+    headerFail(); str('arena_size '); int(arena); str(', expanded_size '); int(expanded);
+    str(' and weights_scratch_size '); int(scratch); str(' must each be below 2^31');
+    return ERR_BAD_HEADER;
+  }
+  const wOff = <u64>load<u32>(h + H_WEIGHTS_OFFSET), wLen = <u64>load<u32>(h + H_WEIGHTS_SIZE);
+  if (flags & FLAG_WEIGHTS_EXTERNAL) {
+    if (!STREAM) {
+      str('this blob streams its weights (FLAG_WEIGHTS_EXTERNAL): load it with a stream build of the runtime (mote.*.stream.wasm)');
+      return ERR_BAD_HEADER;
+    }
+    if (wOff % SECTION_ALIGN != 0 || wOff < <u64>HEADER_SIZE || wOff + wLen != <u64>total) {
+      headerFail(); str('streamed weights section [offset '); int(<i64>wOff); str(', '); int(<i64>wLen);
+      str(' bytes) must be 16-byte aligned, after the header, and end the '); int(total); str('-byte blob');
+      return ERR_BAD_HEADER;
+    }
+    if (wLen > 0 && scratch == 0) {
+      headerFail(); str('streamed weights need a weights scratch region (weights_scratch_size is 0)');
+      return ERR_BAD_HEADER;
+    }
+  } else if (scratch != 0) {
+    headerFail(); str('weights_scratch_size '); int(scratch); str(' must be 0 unless the weights are streamed');
+    return ERR_BAD_HEADER;
+  }
+  return OK;
 }
 
 /**
@@ -75,7 +155,14 @@ export function validateHeader(size: u32): i32 {
     headerFail(); str('total_size '); int(total); str(' does not match the '); int(size); str('-byte blob');
     return ERR_BAD_HEADER;
   }
-  const crc = crc32(blobPtr + CRC_START, total - CRC_START);
+  // Streamed weights: the resident prefix from memory, then the weights section through the host.
+  const resident = weightsExternal ? hdr(H_WEIGHTS_OFFSET) : total;
+  let crc = crc32(blobPtr + CRC_START, resident - CRC_START);
+  if (weightsExternal) {
+    const e = crcOfWeights(crc, hdr(H_WEIGHTS_SIZE));
+    if (e) return e;
+    crc = lastCrc();
+  }
   if (crc != hdr(H_CRC32)) {
     str('CRC-32 mismatch: blob is corrupt (stored '); int(hdr(H_CRC32)); str(', computed '); int(crc); str(')');
     return ERR_BAD_CRC;
@@ -85,18 +172,20 @@ export function validateHeader(size: u32): i32 {
     return ERR_BAD_HEADER;
   }
   const t64 = <u64>total;
+  // Every section but streamed weights must lie in the part of the blob that is in memory.
+  const r64 = <u64>resident;
   const tOff = <u64>hdr(H_TENSOR_TABLE_OFFSET), tLen = <u64>hdr(H_TENSOR_COUNT) * TENSOR_RECORD_SIZE;
   const oOff = <u64>hdr(H_OP_TABLE_OFFSET), oLen = <u64>hdr(H_OP_COUNT) * OP_RECORD_SIZE;
   const iOff = <u64>hdr(H_INDEX_OFFSET), iLen = <u64>hdr(H_INDEX_COUNT) * 4;
   const pOff = <u64>hdr(H_PARAMS_OFFSET), pLen = <u64>hdr(H_PARAMS_COUNT) * 4;
   const wOff = <u64>hdr(H_WEIGHTS_OFFSET), wLen = <u64>hdr(H_WEIGHTS_SIZE);
   const mOff = <u64>hdr(H_META_OFFSET), mLen = <u64>hdr(H_META_SIZE);
-  let e = checkSection('tensor table', tOff, tLen, t64); if (e) return e;
-  e = checkSection('op table', oOff, oLen, t64); if (e) return e;
-  e = checkSection('index', iOff, iLen, t64); if (e) return e;
-  e = checkSection('params', pOff, pLen, t64); if (e) return e;
+  let e = checkSection('tensor table', tOff, tLen, r64); if (e) return e;
+  e = checkSection('op table', oOff, oLen, r64); if (e) return e;
+  e = checkSection('index', iOff, iLen, r64); if (e) return e;
+  e = checkSection('params', pOff, pLen, r64); if (e) return e;
   e = checkSection('weights', wOff, wLen, t64); if (e) return e;
-  e = checkSection('metadata', mOff, mLen, t64); if (e) return e;
+  e = checkSection('metadata', mOff, mLen, r64); if (e) return e;
   if (
     overlaps(tOff, tLen, oOff, oLen) || overlaps(tOff, tLen, iOff, iLen) || overlaps(tOff, tLen, pOff, pLen) ||
     overlaps(tOff, tLen, wOff, wLen) || overlaps(tOff, tLen, mOff, mLen) || overlaps(oOff, oLen, iOff, iLen) ||
@@ -196,6 +285,10 @@ export function validateTensors(arenaSize: u32, weightsSize: u32): i32 {
       tensorFail(id); str('offset '); int(<i64>off); str(' is not aligned to its element size');
       return ERR_BAD_TENSOR;
     }
+    if (storage == STORAGE_ENCODED && weightsExternal) {
+      tensorFail(id); str('encoded weights cannot be streamed (FLAG_WEIGHTS_EXTERNAL)');
+      return ERR_BAD_TENSOR;
+    }
     if (storage == STORAGE_ENCODED) {
       const e = validateEncodedRecord(id, rec, off, weightsSize);
       if (e) return e;
@@ -217,8 +310,9 @@ export function validateTensors(arenaSize: u32, weightsSize: u32): i32 {
       }
     }
   }
-  if (expandedEnd > 0x7fffffff) {
-    str('encoded weights expand to '); int(<i64>expandedEnd); str(' bytes, over 2^31 - 1');
+  if (expandedEnd > <u64>hdr(H_EXPANDED_SIZE)) {
+    str('encoded weights expand to '); int(<i64>expandedEnd); str(' bytes, more than the header\'s expanded_size ');
+    int(hdr(H_EXPANDED_SIZE));
     return ERR_BAD_TENSOR;
   }
   setExpandedSize(<u32>expandedEnd);
@@ -315,7 +409,11 @@ export function validateOps(): i32 {
       opFailPrefix(i, code); str('scratch tensor id '); int(scratch); str(' must be -1 or an arena tensor');
       return ERR_BAD_OP;
     }
-    const e = validateOp(i, op, code);
+    // Streamed weights: the op's weights span must fit the scratch region; read it in so the
+    // per-op checks below can look at weight values (multipliers, shifts) as usual.
+    let e = streamOpWeights(i, op, code);
+    if (e) return e;
+    e = validateOp(i, op, code);
     if (e) return e;
   }
   return OK;

@@ -13,8 +13,13 @@ function fillTable(): void {
 }
 
 export function crc32(ptr: usize, len: u32): u32 {
+  return crc32Update(0, ptr, len);
+}
+
+/** Continues a CRC over more bytes: crc32Update(crc32(a), b) is the CRC of a then b (0 to start). */
+export function crc32Update(crc: u32, ptr: usize, len: u32): u32 {
   if (!tableReady) fillTable();
-  let c: u32 = 0xffffffff;
+  let c: u32 = crc ^ 0xffffffff;
   const end = ptr + <usize>len;
   for (let p = ptr; p < end; p++) {
     c = load<u32>(table + (<usize>((c ^ <u32>load<u8>(p)) & 0xff) << 2)) ^ (c >>> 8);

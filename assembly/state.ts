@@ -22,6 +22,14 @@ export let expandedPtr: usize = 0;
 export let expandedSize: u32 = 0;
 export let expandedCapacity: u32 = 0;
 
+// Streamed weights (FLAG_WEIGHTS_EXTERNAL, stream builds only): the weights section stays with the
+// host; before an op runs (or is validated) its weights span is read into the scratch region and
+// weightsBase is pointed so that weightsBase + T_OFFSET lands inside the scratch copy.
+export let weightsExternal: bool = false;
+export let weightsFileOffset: u32 = 0;
+export let scratchPtr: usize = 0;
+export let scratchSize: u32 = 0;
+
 export let tensorTable: usize = 0;
 export let tensorCount: i32 = 0;
 export let opTable: usize = 0;
@@ -53,6 +61,15 @@ export function setExpandedSize(size: u32): void {
 export function setExpanded(ptr: usize, capacity: u32): void {
   expandedPtr = ptr;
   expandedCapacity = capacity;
+}
+export function setStreaming(external: bool, fileOffset: u32, ptr: usize, size: u32): void {
+  weightsExternal = external;
+  weightsFileOffset = fileOffset;
+  scratchPtr = ptr;
+  scratchSize = size;
+}
+export function setWeightsBase(p: usize): void {
+  weightsBase = p;
 }
 export function setLoaded(v: bool): void {
   loaded = v;

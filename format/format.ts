@@ -26,7 +26,9 @@
 
 // ---- Header ---------------------------------------------------------------------------------
 export const MAGIC = 0x45544f4d; // "MOTE" read as a little-endian u32
-export const FORMAT_VERSION = 1; // bumped on any incompatible change; the runtime accepts exactly this
+export const FORMAT_VERSION = 2; // bumped on any incompatible change; the runtime accepts exactly this
+// (2: the header grew to 112 bytes with expanded_size and weights_scratch_size, read before the
+// blob is copied in so the runtime grows memory once)
 export const SECTION_ALIGN = 16;
 
 // Byte offsets of the u32 header fields.
@@ -54,11 +56,20 @@ export const H_INPUT_COUNT = 80;
 export const H_INPUTS_INDEX = 84; // first index word of the graph inputs
 export const H_OUTPUT_COUNT = 88;
 export const H_OUTPUTS_INDEX = 92; // first index word of the graph outputs
-export const HEADER_SIZE = 96;
+export const H_EXPANDED_SIZE = 96; // bytes of the expanded-weights region (STORAGE_ENCODED), 0 without encoded weights
+export const H_WEIGHTS_SCRATCH_SIZE = 100; // FLAG_WEIGHTS_EXTERNAL: bytes of the per-op weights scratch region; else 0
+export const H_RESERVED0 = 104; // 0
+export const H_RESERVED1 = 108; // 0
+export const HEADER_SIZE = 112;
 export const CRC_START = 16; // magic, version, flags and the CRC itself are checked directly
 
 // Header flags.
 export const FLAG_NONE = 0;
+// The weights section is the blob's last section and stays outside linear memory: the host copies
+// only bytes [0, weights_offset) in, and the stream builds of the runtime read each op's weights
+// through the env.mote_read_weights import into the scratch region (docs/FORMAT.md, docs/ABI.md).
+export const FLAG_WEIGHTS_EXTERNAL = 1;
+export const FLAG_KNOWN = 1; // every defined flag bit
 
 // ---- Tensor records -------------------------------------------------------------------------
 export const TENSOR_RECORD_SIZE = 48;
@@ -229,3 +240,4 @@ export const ERR_NOT_LOADED = 9; // run() before a successful load()
 export const ERR_BAD_INDEX = 10; // input/output number out of range
 export const ERR_BAD_META = 11; // metadata is not a UTF-8 JSON object (host-side check; the runtime ignores metadata)
 export const ERR_BAD_ENCODING = 12; // an encoded weight stream's contents (STORAGE_ENCODED) are malformed, found while decoding at load
+export const ERR_WEIGHTS_READ = 13; // the host's mote_read_weights import failed (streamed weights)

@@ -40,6 +40,10 @@ export interface BlobHeader {
   inputsIndex: number;
   outputCount: number;
   outputsIndex: number;
+  /** Bytes of the expanded-weights region (encoded weights); 0 without. */
+  expandedSize: number;
+  /** Streamed weights (flags & FLAG_WEIGHTS_EXTERNAL): the per-op weights scratch region; else 0. */
+  weightsScratchSize: number;
 }
 
 export interface BlobTensor {
@@ -184,7 +188,12 @@ export function readBlob(input: Uint8Array): BlobView {
     inputsIndex: u32(F.H_INPUTS_INDEX),
     outputCount: u32(F.H_OUTPUT_COUNT),
     outputsIndex: u32(F.H_OUTPUTS_INDEX),
+    expandedSize: u32(F.H_EXPANDED_SIZE),
+    weightsScratchSize: u32(F.H_WEIGHTS_SCRATCH_SIZE),
   };
+  if (u32(F.H_RESERVED0) !== 0 || u32(F.H_RESERVED1) !== 0) {
+    throw new BlobError(F.ERR_BAD_HEADER, 'header: reserved words must be 0');
+  }
   checkHeader(header);
   const h = header;
   const bytes = input.subarray(0, totalSize);
@@ -359,7 +368,11 @@ function checkHeader(h: BlobHeader): void {
     throw new BlobError(F.ERR_BAD_HEADER, `header: ${msg}`);
   };
   if (h.headerSize !== F.HEADER_SIZE) bad(`header_size ${h.headerSize} != ${F.HEADER_SIZE}`);
-  if (h.flags !== F.FLAG_NONE) bad(`unknown flags ${hex(h.flags)}`);
+  if ((h.flags & ~F.FLAG_KNOWN) !== 0) bad(`unknown flags ${hex(h.flags)}`);
+  if (h.flags & F.FLAG_WEIGHTS_EXTERNAL) {
+    // Streamed weights are the blob's tail: the runtime copies only [0, weights_offset) in.
+    if (h.weightsOffset + h.weightsSize !== h.totalSize) bad(`streamed weights [${h.weightsOffset}, +${h.weightsSize}) must end the ${h.totalSize}-byte blob`);
+  } else if (h.weightsScratchSize !== 0) bad(`weights_scratch_size ${h.weightsScratchSize} must be 0 unless the weights are streamed`);
   // Each section aligned, after the header and inside total_size; no two non-empty ones overlap
   // (writers put them in the order below, readers accept any order).
   const sections: [string, number, number][] = [

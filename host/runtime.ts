@@ -42,6 +42,7 @@ const ERROR_NAMES: Record<number, string> = {
   [F.ERR_ARENA]: 'ERR_ARENA',
   [F.ERR_NOT_LOADED]: 'ERR_NOT_LOADED',
   [F.ERR_BAD_ENCODING]: 'ERR_BAD_ENCODING',
+  [F.ERR_WEIGHTS_READ]: 'ERR_WEIGHTS_READ',
   [F.ERR_BAD_INDEX]: 'ERR_BAD_INDEX',
 };
 
@@ -60,6 +61,9 @@ const DTYPES: Record<number, { name: MoteDType; ctor: { new (n: number): MoteTyp
 /** The raw exports (docs/ABI.md). */
 export interface MoteExports {
   memory: WebAssembly.Memory;
+  mote_header_buffer(): number;
+  mote_heap_base(): number;
+  mote_blob_copy_size(): number;
   mote_blob_alloc(size: number): number;
   mote_load(): number;
   mote_run(): number;
@@ -107,27 +111,46 @@ function isNode(): boolean {
   return typeof process !== 'undefined' && !!(process as { versions?: { node?: string } }).versions?.node;
 }
 
+/** Options of MoteRuntime.create / fromModule. */
+export interface MoteRuntimeOptions {
+  /**
+   * Use the stream build (build/mote.<build>.stream.wasm): it imports env.mote_read_weights and so
+   * also loads blobs whose weights stay outside linear memory (`mote convert --weights external`);
+   * this host serves the reads from the blob buffer passed to load().
+   */
+  stream?: boolean;
+}
+
+/** The module file name of a build: mote.simd.wasm, mote.scalar.stream.wasm, ... */
+export function wasmFileName(build: MoteBuild, stream = false): string {
+  return `mote.${build}${stream ? '.stream' : ''}.wasm`;
+}
+
 export class MoteRuntime {
   private model: MoteModel | undefined;
   private blobTaken = false;
+  /** The loaded blob, kept for mote_read_weights when the runtime is a stream build. */
+  private weightsSource: Uint8Array | undefined;
 
   private constructor(
     readonly build: MoteBuild,
     readonly exports: MoteExports,
+    /** True for a stream build (it can load blobs with streamed weights). */
+    readonly stream: boolean,
   ) {}
 
   /**
    * Instantiates a runtime. Without `wasmBytes`, Node reads build/mote.<build>.wasm from the
    * package; browsers must pass the bytes (e.g. from fetch).
    */
-  static async create(build: MoteBuild = 'simd', wasmBytes?: Uint8Array | WebAssembly.Module): Promise<MoteRuntime> {
+  static async create(build: MoteBuild = 'simd', wasmBytes?: Uint8Array | WebAssembly.Module, opts: MoteRuntimeOptions = {}): Promise<MoteRuntime> {
     if (build !== 'simd' && build !== 'scalar') throw new Error(`mote: unknown build '${String(build)}' (simd or scalar)`);
     if (wasmBytes instanceof WebAssembly.Module) return MoteRuntime.fromModule(build, wasmBytes);
     let bytes = wasmBytes;
     if (!bytes) {
       if (!isNode()) throw new Error('mote: pass the .wasm bytes to MoteRuntime.create outside Node');
       const { loadWasmFile } = await import('./node-loader.js');
-      bytes = await loadWasmFile(build);
+      bytes = await loadWasmFile(opts.stream ? `${build}.stream` : build);
     }
     return MoteRuntime.fromModule(build, await WebAssembly.compile(bytes as BufferSource));
   }
@@ -137,13 +160,25 @@ export class MoteRuntime {
    * .wasm once and instantiate one runtime per model).
    */
   static fromModule(build: MoteBuild, module: WebAssembly.Module): MoteRuntime {
-    // The runtime imports nothing (per-op timing is host-side: MoteModel.profile).
-    const instance = new WebAssembly.Instance(module, {});
+    // The default builds import nothing (per-op timing is host-side: MoteModel.profile); the stream
+    // builds import env.mote_read_weights, served from the loaded blob.
+    const stream = WebAssembly.Module.imports(module).some((i) => i.module === 'env' && i.name === 'mote_read_weights');
+    let runtime: MoteRuntime | undefined;
+    const readWeights = (offset: number, dst: number, len: number): number => {
+      const src = runtime?.weightsSource;
+      const off = offset >>> 0;
+      const n = len >>> 0;
+      if (!src || off + n > src.length) return 1;
+      new Uint8Array(runtime!.exports.memory.buffer, dst >>> 0, n).set(src.subarray(off, off + n));
+      return 0;
+    };
+    const instance = new WebAssembly.Instance(module, stream ? { env: { mote_read_weights: readWeights } } : {});
     const ex = instance.exports as unknown as MoteExports;
     if (ex.mote_format_version() !== F.FORMAT_VERSION) {
       throw new Error(`mote: the wasm runtime reads format ${ex.mote_format_version()}, this host ${F.FORMAT_VERSION}`);
     }
-    return new MoteRuntime(build, ex);
+    runtime = new MoteRuntime(build, ex, stream);
+    return runtime;
   }
 
   /** Current size of the instance's linear memory in bytes. */
@@ -165,9 +200,14 @@ export class MoteRuntime {
     }
     this.blobTaken = true;
     const ex = this.exports;
+    // The header first (it sizes the one memory.grow), then the blob into the reserved memory: all
+    // of it, or only the part before streamed weights, which the runtime reads through the import.
+    const header = blob.subarray(0, Math.min(blob.length, F.HEADER_SIZE));
+    new Uint8Array(ex.memory.buffer, ex.mote_header_buffer(), F.HEADER_SIZE).fill(0).set(header);
     const ptr = ex.mote_blob_alloc(blob.length);
-    if (ptr === 0) throw new MoteError(ex.mote_last_error(), `mote: ${this.errorMessage()}`);
-    new Uint8Array(ex.memory.buffer, ptr, blob.length).set(blob);
+    if (ptr === 0) throw new MoteError(ex.mote_last_error(), `mote: cannot load blob (${errorName(ex.mote_last_error())}): ${this.errorMessage()}`);
+    if (this.stream) this.weightsSource = blob.slice(); // a copy: the caller may reuse its buffer
+    new Uint8Array(ex.memory.buffer, ptr, ex.mote_blob_copy_size()).set(blob.subarray(0, ex.mote_blob_copy_size()));
     const rc = ex.mote_load();
     if (rc !== F.OK) throw new MoteError(rc, `mote: cannot load blob (${errorName(rc)}): ${this.errorMessage()}`);
     this.model = new MoteModel(this);

@@ -14,18 +14,21 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-// Flags per build live in asconfig.json (targets simd and scalar; shared options there too).
-export const BUILDS = { simd: 'simd', scalar: 'scalar' };
+//   build/mote.{simd,scalar}.stream.wasm  the same with `--use MOTE_STREAM=1`: they import
+//                          env.mote_read_weights, for blobs whose weights stay outside linear memory
+//                          (FLAG_WEIGHTS_EXTERNAL, docs/ABI.md "Streamed weights")
+// Flags per build live in asconfig.json (one target per build; shared options there too).
+export const BUILDS = { simd: 'simd', scalar: 'scalar', 'simd.stream': 'simd-stream', 'scalar.stream': 'scalar-stream' };
 
 /** Compiles one build; returns the output path. Throws with the compiler's diagnostics. */
 export async function buildWasm(build, { outDir = join(root, 'build'), text = false } = {}) {
-  if (!BUILDS[build]) throw new Error(`unknown build '${build}' (expected simd or scalar)`);
+  if (!BUILDS[build]) throw new Error(`unknown build '${build}' (expected ${Object.keys(BUILDS).join(', ')})`);
   mkdirSync(outDir, { recursive: true });
   const out = join(outDir, `mote.${build}.wasm`);
   // Compile to a temporary name and rename: readers (parallel test workers, a running CLI) never
   // see a half-written module.
   const tmp = `${out}.${process.pid}.tmp`;
-  const args = ['--config', join(root, 'asconfig.json'), '--target', build, '-o', tmp];
+  const args = ['--config', join(root, 'asconfig.json'), '--target', BUILDS[build], '-o', tmp];
   if (text) args.push('-t', out.replace(/\.wasm$/, '.wat'));
   let log = '';
   const sink = { write: (s) => ((log += String(s)), true) };

@@ -10,7 +10,7 @@ import * as F from '../format/format.js';
 import { exportCCommand } from '../host/cli/export.js';
 import { targetBudget } from '../host/cli/inspect-target.js';
 import { loadDeviceProfile, memoryBytes } from '../host/energy/device-profiles.js';
-import { linearMemoryPlan, ramBudget, TARGETS, wasmInitialPages, WASM_PAGE } from '../host/targets.js';
+import { blobMemoryOf, linearMemoryPlan, ramBudget, runtimeLayout, TARGETS, wasmInitialPages, WASM_PAGE } from '../host/targets.js';
 import { floatModel, int8Model } from './runtime-models.js';
 import { blobOf, ensureWasmBuilt, freshRuntime, repoRoot } from './runtime-harness.js';
 import { mobileNetLike } from './support/ir-graphs.js';
@@ -100,7 +100,7 @@ describe.skipIf(!haveCC)('mote export c', () => {
       [model, {}, /needs -o FILE\.h/],
       [model, { output: out, runtime: 'scalar' }, /either a MODEL\.mote or --runtime/],
       [undefined, { output: out }, /needs a MODEL\.mote or --runtime scalar/],
-      [undefined, { output: out, runtime: 'wasm3' }, /--runtime must be one of scalar, simd, got 'wasm3'/],
+      [undefined, { output: out, runtime: 'wasm3' }, /--runtime must be one of scalar, simd, scalar.stream, simd.stream, got 'wasm3'/],
       [join(dir, 'missing.mote'), { output: out }, /blob '.*missing\.mote' does not exist/],
       [corrupt, { output: out }, /corrupt\.mote: .*CRC/],
       [model, { output: join(dir, 'no', 'such', 'dir', 'x.h') }, /cannot write '.*x\.h': its directory does not exist/],
@@ -121,24 +121,28 @@ describe('RAM budget (mote inspect --target)', () => {
     // The module's own initial memory, as an instance reports it before any blob.
     const fresh = await freshRuntime('scalar');
     expect(initial * WASM_PAGE).toBe(fresh.memoryBytes());
+    const layout = runtimeLayout(wasm);
+    expect(layout.initialPages).toBe(initial);
     for (const g of [int8Model(), floatModel(), mobileNetLike(2, { int8: true, size: 32, blocks: 3 }), mobileNetLike(4, { size: 24 })]) {
       const blob = blobOf(g);
-      const arena = new DataView(blob.buffer, blob.byteOffset).getUint32(F.H_ARENA_SIZE, true);
       const rt = await freshRuntime('scalar');
       rt.load(blob);
-      const plan = linearMemoryPlan(blob.length, arena, initial);
+      const plan = linearMemoryPlan(blobMemoryOf(blob), layout);
       expect(plan.bytes).toBe(rt.memoryBytes());
       expect(plan.pages * WASM_PAGE).toBe(plan.bytes);
     }
   });
 
-  it('the load peak holds old and new memory of the larger grow; edge sizes count whole pages', () => {
-    // Closed form: grows 1 → 1+b and 1+b → 1+b+a; the copy holds both sizes.
-    const p = linearMemoryPlan(3 * WASM_PAGE + 1, 0);
-    expect([p.blobPages, p.arenaPages, p.pages]).toEqual([4, 1, 6]);
-    expect(p.peakDuringLoadBytes).toBe((5 + 6) * WASM_PAGE);
-    expect(linearMemoryPlan(WASM_PAGE, WASM_PAGE).pages).toBe(3);
-    expect(() => linearMemoryPlan(0, 10)).toThrow(/blob size must be a positive integer/);
+  it('the load peak holds the initial pages and the one grown memory; small blobs need no grow', () => {
+    // Closed form: regions from the 16-byte boundary at heapBase; one grow 1 → pages.
+    const layout = { initialPages: 1, heapBase: 40_001 };
+    const p = linearMemoryPlan({ blobSize: 3 * WASM_PAGE + 1, arenaSize: 0 }, layout);
+    expect([p.blobAt, p.arenaAt]).toEqual([40_016, 40_016 + 3 * WASM_PAGE + 16]);
+    expect([p.grownPages, p.pages]).toEqual([3, 4]);
+    expect(p.peakDuringLoadBytes).toBe((1 + 4) * WASM_PAGE);
+    const small = linearMemoryPlan({ blobSize: 1000, arenaSize: 1000 }, layout);
+    expect([small.grownPages, small.pages, small.peakDuringLoadBytes]).toEqual([0, 1, WASM_PAGE]);
+    expect(() => linearMemoryPlan({ blobSize: 0, arenaSize: 10 }, layout)).toThrow(/blob size must be a positive integer/);
   });
 
   it('adds up against the profile SRAM and says whether it fits', () => {

@@ -8,7 +8,10 @@ import * as F from '../format/format.js';
 import { crc32 } from '../converter/emit/index.js';
 import { MoteError, type MoteTypedArray } from '../host/runtime.js';
 import type { Graph } from '../converter/ir/graph.js';
-import { BUILDS, blobOf, ensureWasmBuilt, freshRuntime, randF32, randInt, randS8, rng } from './runtime-harness.js';
+import { BUILDS, blobOf, ensureWasmBuilt, freshRuntime, randF32, randInt, randS8, repoRoot, rng } from './runtime-harness.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { blobMemoryOf, linearMemoryPlan, runtimeLayout } from '../host/targets.js';
 import { floatModel, int8Model } from './runtime-models.js';
 
 beforeAll(async () => {
@@ -71,7 +74,7 @@ describe.each(BUILDS)('blob validation on the %s build', (build) => {
     await expectErr((b) => setU32(b, F.H_MAGIC, 0x12345678), F.ERR_BAD_MAGIC, /magic/);
     await expectErr((b) => setU32(b, F.H_VERSION, 99), F.ERR_BAD_VERSION, /version 99/);
     await expectErr((b) => void (b[b.length - 1] ^= 1), F.ERR_BAD_CRC, /CRC/);
-    await expectErr((b) => b.slice(0, 50), F.ERR_TOO_SMALL, /shorter than the 96-byte header/);
+    await expectErr((b) => b.slice(0, 50), F.ERR_TOO_SMALL, new RegExp(`shorter than the ${F.HEADER_SIZE}-byte header`));
     await expectErr((b) => b.slice(0, b.length - 7), F.ERR_TOO_SMALL, /truncated/);
     await expectErr((b) => {
       setU32(b, F.H_WEIGHTS_OFFSET, u32(b, F.H_WEIGHTS_OFFSET) + 4);
@@ -167,15 +170,13 @@ describe.each(BUILDS)('blob validation on the %s build', (build) => {
     }
   }, 120_000);
 
-  it('run() never grows memory; load grows it by exactly the blob and arena pages', async () => {
+  it('run() never grows memory; load grows it to exactly the pages host/targets.ts predicts', async () => {
+    const layout = runtimeLayout(readFileSync(join(repoRoot, 'build', `mote.${build}.wasm`)));
     for (const [name, g] of Object.entries(models)) {
       const blob = blobs[name as keyof typeof blobs];
       const rt = await freshRuntime(build);
-      const start = rt.memoryBytes();
       const model = rt.load(blob);
-      const arena = u32(blob, F.H_ARENA_SIZE);
-      const page = 65536;
-      expect(rt.memoryBytes()).toBe(start + Math.ceil(blob.length / page) * page + Math.max(1, Math.ceil(arena / page)) * page);
+      expect(rt.memoryBytes()).toBe(linearMemoryPlan(blobMemoryOf(blob), layout).bytes);
       const loaded = rt.memoryBytes();
       const r = rng(7);
       for (let i = 0; i < 200; i++) model.run(feedsFor(g, r));

@@ -19,7 +19,7 @@ const ABI = [
   'mote_output_ptr', 'mote_input_bytes', 'mote_output_bytes', 'mote_tensor_count', 'mote_tensor_dtype',
   'mote_tensor_rank', 'mote_tensor_dim', 'mote_tensor_scale', 'mote_tensor_zero_point',
   'mote_tensor_storage', 'mote_tensor_ptr', 'mote_tensor_bytes', 'mote_meta_ptr', 'mote_meta_len',
-  'mote_op_count', 'mote_op_opcode', 'mote_run_op',
+  'mote_op_count', 'mote_op_opcode', 'mote_run_op', 'mote_header_buffer', 'mote_blob_copy_size', 'mote_heap_base',
 ];
 
 function haveWasmValidate(): boolean {

@@ -58,6 +58,12 @@ export interface EmitOptions {
   /** Encodings the weights of conv2d / depthwise_conv2d / fully_connected may be stored in; each
    * such constant takes the smallest stream, or stays plain when no stream is smaller. */
   encodeWeights?: readonly WeightEncoding[];
+  /**
+   * 'external' (F.FLAG_WEIGHTS_EXTERNAL): the weights section goes last, after the metadata, and
+   * stays outside the runtime's linear memory; the header's weights_scratch_size is the largest
+   * span of weights one op reads (the stream builds copy that span in before running the op).
+   */
+  weights?: 'internal' | 'external';
 }
 
 /** Ops whose input 1 (the weights) may be stored encoded. */
@@ -92,6 +98,10 @@ export function emitBlob(g: Graph, plan: MemoryPlan, meta: Record<string, unknow
   // ---- Encoded weights (STORAGE_ENCODED): streams in the weights section, decoded at load into the
   // expanded region.
   const encodings = opts.encodeWeights ?? [];
+  const external = opts.weights === 'external';
+  if (external && encodings.length > 0) {
+    throw new ConvertError('emit: external (streamed) weights cannot be stored encoded; drop the weight encodings or keep weights internal');
+  }
   const encodable = new Set<string>();
   if (encodings.length > 0) {
     for (const node of plan.steps) {
@@ -309,9 +319,27 @@ export function emitBlob(g: Graph, plan: MemoryPlan, meta: Record<string, unknow
   const opTableOffset = align(tensorTableOffset + records.length * F.TENSOR_RECORD_SIZE);
   const indexOffset = align(opTableOffset + ops.length * F.OP_RECORD_SIZE);
   const paramsOffset = align(indexOffset + index.length * 4);
-  const weightsOffset = align(paramsOffset + params.length * 4);
-  const metaOffset = align(weightsOffset + weightsSize);
-  const totalSize = metaOffset + metaBytes.length;
+  // External weights come last so the resident part [0, weights_offset) is one contiguous prefix.
+  const afterParams = align(paramsOffset + params.length * 4);
+  const weightsOffset = external ? align(afterParams + metaBytes.length) : afterParams;
+  const metaOffset = external ? afterParams : align(weightsOffset + weightsSize);
+  const totalSize = external ? weightsOffset + weightsSize : metaOffset + metaBytes.length;
+  // The scratch region streamed weights land in: per op, the span from its lowest to its highest
+  // weights byte (an op's constants are laid out together, in first-reference order).
+  let weightsScratch = 0;
+  if (external) {
+    for (const op of ops) {
+      let lo = Infinity;
+      let hi = 0;
+      for (const id of op.inputs) {
+        const r = records[id];
+        if (r.storage !== F.STORAGE_WEIGHTS) continue;
+        lo = Math.min(lo, r.offset);
+        hi = Math.max(hi, r.offset + r.byteSize);
+      }
+      if (hi > 0) weightsScratch = Math.max(weightsScratch, align(hi - lo));
+    }
+  }
 
   const blob = new Uint8Array(totalSize);
   const view = new DataView(blob.buffer);
@@ -319,7 +347,7 @@ export function emitBlob(g: Graph, plan: MemoryPlan, meta: Record<string, unknow
 
   u32(F.H_MAGIC, F.MAGIC);
   u32(F.H_VERSION, F.FORMAT_VERSION);
-  u32(F.H_FLAGS, F.FLAG_NONE);
+  u32(F.H_FLAGS, external ? F.FLAG_WEIGHTS_EXTERNAL : F.FLAG_NONE);
   u32(F.H_TOTAL_SIZE, totalSize);
   u32(F.H_HEADER_SIZE, F.HEADER_SIZE);
   u32(F.H_ARENA_SIZE, plan.arenaSize);
@@ -340,6 +368,8 @@ export function emitBlob(g: Graph, plan: MemoryPlan, meta: Record<string, unknow
   u32(F.H_INPUTS_INDEX, inputsIndex);
   u32(F.H_OUTPUT_COUNT, outputIds.length);
   u32(F.H_OUTPUTS_INDEX, outputsIndex);
+  u32(F.H_EXPANDED_SIZE, expandedSize);
+  u32(F.H_WEIGHTS_SCRATCH_SIZE, weightsScratch);
 
   records.forEach((r, i) => {
     const at = tensorTableOffset + i * F.TENSOR_RECORD_SIZE;

@@ -1,7 +1,10 @@
 /*
  * The Mote device host core on WAMR; see mote_host.h. The call sequence mirrors host/runtime.ts:
- * mote_blob_alloc → copy the blob → mote_load → per run: write inputs, mote_run (or mote_run_op
- * for each schedule step, timed) → read outputs.
+ * the blob's header → mote_header_buffer, mote_blob_alloc (the one memory.grow, before the blob
+ * is in) → copy mote_blob_copy_size() blob bytes → mote_load → per run: write inputs, mote_run (or
+ * mote_run_op for each schedule step, timed) → read outputs. Blobs with streamed weights
+ * (`mote convert --weights external`, the stream builds of the runtime) keep their weights section
+ * where the blob is (flash): the env.mote_read_weights import reads it per op (read_weights below).
  */
 #include "mote_host.h"
 
@@ -17,7 +20,8 @@
 #include "mote_profile.h"
 #include "wasm_export.h"
 
-#define MOTE_FORMAT_VERSION 1 /* format/format.ts FORMAT_VERSION */
+#define MOTE_FORMAT_VERSION 2 /* format/format.ts FORMAT_VERSION */
+#define MOTE_HEADER_SIZE 112  /* format/format.ts HEADER_SIZE */
 #define MOTE_OK 0
 #define MOTE_MESSAGE_MAX 400 /* docs/ABI.md: mote_error_message_len() ≤ 400 */
 #define NAME_MAX_BYTES 160   /* longer op names are cut at a character boundary */
@@ -28,7 +32,8 @@ enum {
     F_BLOB_ALLOC, F_LOAD, F_RUN, F_OP_COUNT, F_OP_OPCODE, F_RUN_OP, F_LAST_ERROR, F_ERROR_MESSAGE,
     F_ERROR_MESSAGE_LEN, F_FORMAT_VERSION, F_HAS_SIMD, F_MEMORY_BYTES, F_INPUT_COUNT, F_OUTPUT_COUNT,
     F_INPUT_TENSOR, F_OUTPUT_TENSOR, F_INPUT_PTR, F_OUTPUT_PTR, F_INPUT_BYTES, F_OUTPUT_BYTES,
-    F_TENSOR_DTYPE, F_TENSOR_RANK, F_TENSOR_DIM, F_META_PTR, F_META_LEN, F_COUNT
+    F_TENSOR_DTYPE, F_TENSOR_RANK, F_TENSOR_DIM, F_META_PTR, F_META_LEN, F_HEADER_BUFFER, F_BLOB_COPY_SIZE,
+    F_COUNT
 };
 
 static const char *const EXPORT_NAMES[F_COUNT] = {
@@ -37,7 +42,7 @@ static const char *const EXPORT_NAMES[F_COUNT] = {
     "mote_has_simd", "mote_memory_bytes", "mote_input_count", "mote_output_count",
     "mote_input_tensor", "mote_output_tensor", "mote_input_ptr", "mote_output_ptr",
     "mote_input_bytes", "mote_output_bytes", "mote_tensor_dtype", "mote_tensor_rank",
-    "mote_tensor_dim", "mote_meta_ptr", "mote_meta_len",
+    "mote_tensor_dim", "mote_meta_ptr", "mote_meta_len", "mote_header_buffer", "mote_blob_copy_size",
 };
 
 typedef struct {
@@ -109,23 +114,44 @@ static const char *dtype_name(int32_t dtype)
     return dtype >= 1 && dtype < MOTE_DTYPE_COUNT ? MOTE_DTYPE_NAMES[dtype] : "?";
 }
 
-static int copy_blob_in(host_t *h, const mote_host_config_t *cfg, uint8_t *dst)
+/* Copies blob bytes [from, from + len) to dst: from cfg->blob, or from the platform in chunks. */
+static int read_blob(const mote_host_config_t *cfg, uint32_t from, uint8_t *dst, uint32_t len)
 {
     uint32_t off;
+    if (len > cfg->blob_size || from > cfg->blob_size - len) return -1;
     if (cfg->blob) {
-        memcpy(dst, cfg->blob, cfg->blob_size);
+        memcpy(dst, cfg->blob + from, len);
         return 0;
     }
-    for (off = 0; off < cfg->blob_size; off += BLOB_CHUNK) {
-        uint32_t n = cfg->blob_size - off < BLOB_CHUNK ? cfg->blob_size - off : BLOB_CHUNK;
-        if (mote_platform_read_blob(off, dst + off, n) != 0) {
-            say("# mote error: cannot read blob bytes [%u, %u) from the platform\n", (unsigned)off, (unsigned)(off + n));
-            return -1;
-        }
+    for (off = 0; off < len; off += BLOB_CHUNK) {
+        uint32_t n = len - off < BLOB_CHUNK ? len - off : BLOB_CHUNK;
+        if (mote_platform_read_blob(from + off, dst + off, n) != 0) return -1;
     }
-    (void)h;
     return 0;
 }
+
+static int copy_blob_in(const mote_host_config_t *cfg, uint32_t len, uint8_t *dst)
+{
+    if (read_blob(cfg, 0, dst, len) != 0) {
+        say("# mote error: cannot read blob bytes [0, %u) from the platform\n", (unsigned)len);
+        return -1;
+    }
+    return 0;
+}
+
+/* env.mote_read_weights(offset, dst, len) of the stream builds (docs/ABI.md "Streamed weights"):
+ * WAMR checks [dst, dst + len) lies in linear memory ("*~" in the signature) and passes it native.
+ * The blob comes from the configuration registered as the symbol's attachment. */
+static int32_t read_weights(wasm_exec_env_t env, int32_t offset, uint8_t *dst, uint32_t len)
+{
+    const mote_host_config_t *cfg = (const mote_host_config_t *)wasm_runtime_get_function_attachment(env);
+    if (!cfg || offset < 0) return 1;
+    return read_blob(cfg, (uint32_t)offset, dst, len) == 0 ? 0 : 1;
+}
+
+static NativeSymbol native_symbols[] = {
+    { "mote_read_weights", (void *)read_weights, "(i*~)i", NULL },
+};
 
 /* Writes every input (given bytes or the test pattern); docs/ABI.md: before each mote_run. */
 static int write_inputs(host_t *h, const mote_host_config_t *cfg, int32_t n_in, int announce)
@@ -287,7 +313,7 @@ static int run_model(host_t *h, const mote_host_config_t *cfg)
 /* With the instance up: the blob in, loaded, run. */
 static int load_and_run(host_t *h, const mote_host_config_t *cfg)
 {
-    int32_t off, rc, i;
+    int32_t off, rc, i, copy;
     uint8_t *dst;
     for (i = 0; i < F_COUNT; i++) {
         if (!(h->fn[i] = wasm_runtime_lookup_function(h->inst, EXPORT_NAMES[i]))) {
@@ -303,13 +329,25 @@ static int load_and_run(host_t *h, const mote_host_config_t *cfg)
     }
     if (call(h, F_HAS_SIMD, 0, 0, 0) != 0) say("# mote: warning: this is the SIMD build; WAMR on ESP32 needs mote.scalar.wasm\n");
 
+    /* The header first: mote_blob_alloc sizes the one memory.grow from it before the blob is in, so
+     * WAMR's grow (a realloc) never copies the blob. */
+    off = call(h, F_HEADER_BUFFER, 0, 0, 0);
+    if (h->trapped) return MOTE_HOST_ERR_WAMR;
+    if (!(dst = native(h, off, MOTE_HEADER_SIZE))) {
+        say("# mote error: the runtime's header buffer is not in linear memory\n");
+        return MOTE_HOST_ERR_WAMR;
+    }
+    memset(dst, 0, MOTE_HEADER_SIZE);
+    if (copy_blob_in(cfg, cfg->blob_size < MOTE_HEADER_SIZE ? cfg->blob_size : MOTE_HEADER_SIZE, dst) != 0) return MOTE_HOST_ERR_CONFIG;
     off = call(h, F_BLOB_ALLOC, 1, (int32_t)cfg->blob_size, 0);
     if (h->trapped) return MOTE_HOST_ERR_WAMR;
-    if (off == 0 || !(dst = native(h, off, cfg->blob_size))) {
+    copy = call(h, F_BLOB_COPY_SIZE, 0, 0, 0);
+    if (off == 0 || copy <= 0 || (uint32_t)copy > cfg->blob_size || !(dst = native(h, off, (uint32_t)copy))) {
         say_runtime_error(h, "mote_blob_alloc", call(h, F_LAST_ERROR, 0, 0, 0));
         return MOTE_HOST_ERR_BLOB;
     }
-    if (copy_blob_in(h, cfg, dst) != 0) return MOTE_HOST_ERR_CONFIG;
+    if (copy_blob_in(cfg, (uint32_t)copy, dst) != 0) return MOTE_HOST_ERR_CONFIG;
+    if ((uint32_t)copy < cfg->blob_size) say("# mote: weights streamed: %u of %u blob bytes copied in, the rest read per op\n", (unsigned)copy, (unsigned)cfg->blob_size);
     rc = call(h, F_LOAD, 0, 0, 0);
     if (h->trapped) return MOTE_HOST_ERR_WAMR;
     if (rc != MOTE_OK) {
@@ -354,6 +392,13 @@ int mote_host_run(const mote_host_config_t *cfg)
     init.mem_alloc_option.pool.heap_size = cfg->pool_size;
     if (!wasm_runtime_full_init(&init)) {
         say("# mote error: wasm_runtime_full_init failed (pool of %u bytes)\n", (unsigned)cfg->pool_size);
+        return MOTE_HOST_ERR_WAMR;
+    }
+    /* The stream builds import env.mote_read_weights; the default builds import nothing and ignore it. */
+    native_symbols[0].attachment = (void *)cfg;
+    if (!wasm_runtime_register_natives("env", native_symbols, sizeof native_symbols / sizeof native_symbols[0])) {
+        say("# mote error: wasm_runtime_register_natives failed\n");
+        wasm_runtime_destroy();
         return MOTE_HOST_ERR_WAMR;
     }
     wasm_runtime_get_version(&major, &minor, &patch);

@@ -12,7 +12,7 @@ import type { Command } from 'commander';
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import * as F from '../../format/format.js';
-import { linearMemoryPlan } from '../targets.js';
+import { blobMemoryOf, linearMemoryPlan, runtimeLayout } from '../targets.js';
 import { CliError, EXIT_USAGE } from './errors.js';
 import { readBlobFile, writeOutput } from './files.js';
 
@@ -97,17 +97,21 @@ export function cHeader(bytes: Uint8Array, name: string, source: CHeaderSource):
 }
 
 /** The notes for a .mote blob's header comment. */
-function blobNotes(bytes: Uint8Array, view: ReturnType<typeof readBlobFile>['view']): string[] {
-  const plan = linearMemoryPlan(bytes.length, view.arenaSize);
+async function blobNotes(bytes: Uint8Array, view: ReturnType<typeof readBlobFile>['view']): Promise<string[]> {
+  // The device runs the scalar build (its stream build for streamed weights): its static data
+  // decides where the blob lands.
+  const streamed = (view.header.flags & F.FLAG_WEIGHTS_EXTERNAL) !== 0;
+  const build = streamed ? 'scalar.stream' : 'scalar';
+  const plan = linearMemoryPlan(blobMemoryOf(bytes), runtimeLayout(await runtimeBytes(build)));
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const crc = dv.getUint32(F.H_CRC32, true);
   return [
     `.mote format v${view.header.version}, CRC-32 0x${crc.toString(16).padStart(8, '0')}, ${view.ops.length} ops, arena ${view.arenaSize} bytes`,
-    `WASM linear memory after mote_load: ${plan.pages} pages = ${plan.bytes} bytes (${plan.initialPages} initial + ${plan.blobPages} blob + ${plan.arenaPages} arena)`,
+    `WASM linear memory after mote_load (${build} runtime): ${plan.pages} pages = ${plan.bytes} bytes (${plan.initialPages} initial + ${plan.grownPages} grown once; ${plan.residentBytes} blob bytes copied in${streamed ? ', weights streamed' : ''})`,
   ];
 }
 
-const RUNTIME_BUILDS = ['scalar', 'simd'] as const;
+const RUNTIME_BUILDS = ['scalar', 'simd', 'scalar.stream', 'simd.stream'] as const;
 
 async function runtimeBytes(build: string): Promise<Uint8Array> {
   if (!(RUNTIME_BUILDS as readonly string[]).includes(build)) {
@@ -129,13 +133,14 @@ export async function exportCCommand(file: string | undefined, opts: ExportCOpti
     const bytes = await runtimeBytes(opts.runtime);
     const name = opts.name ?? 'mote_runtime_wasm';
     const note =
-      opts.runtime === 'scalar'
+      opts.runtime.startsWith('scalar')
         ? 'the scalar runtime (WebAssembly MVP only): the build for WAMR on ESP32'
         : 'the SIMD runtime: needs an engine with SIMD128 (WAMR on ESP32 has none; use --runtime scalar)';
+    // The stream builds import env.mote_read_weights (blobs converted with --weights external).
     text = cHeader(bytes, name, { label: `build/mote.${opts.runtime}.wasm`, notes: [note] });
   } else if (file) {
     const { bytes, view } = readBlobFile(file);
-    text = cHeader(bytes, opts.name ?? 'mote_model', { label: basename(file), notes: blobNotes(bytes, view) });
+    text = cHeader(bytes, opts.name ?? 'mote_model', { label: basename(file), notes: await blobNotes(bytes, view) });
   } else {
     throw new CliError('export c needs a MODEL.mote or --runtime scalar', EXIT_USAGE);
   }
