@@ -47,6 +47,11 @@ export interface ConvertOptions extends CompressionConvertOptions {
   pruneScope?: 'layer' | 'global';
   /** Entropy-code the weights (canonical Huffman over their bytes), decoded at load. */
   entropy?: 'huffman';
+  /**
+   * 'external': the weights section goes last and stays outside the runtime's linear memory; the
+   * stream builds read each op's weights through the host (docs/ABI.md, "Streamed weights").
+   */
+  weights?: 'internal' | 'external';
 }
 
 export interface OpMacs {
@@ -159,7 +164,7 @@ export function convert(bytes: Uint8Array, filename: string, options: ConvertOpt
     });
   }
   const plan = planMemory(graph);
-  const blob = emitBlob(graph, plan, {}, { encodeWeights: weightEncodings(opts) });
+  const blob = emitBlob(graph, plan, {}, { encodeWeights: weightEncodings(opts), weights: opts.weights });
   const { encodedWeights, expandedBytes } = describeEncodedWeights(blob);
 
   const header = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
@@ -215,7 +220,7 @@ function compressWeights(graph: Graph, opts: ConvertOptions, preQuantized: boole
   if (opts.cluster !== undefined) out.push(...clusterWeights(graph, { k: opts.cluster, perChannel: opts.clusterPerChannel }));
   if (opts.binarize !== undefined) out.push(...binarizeWeights(graph, { layers: opts.binarize }));
   // Per-layer choices (recipe "weights", the compression search) on layers the global flags left alone.
-  if (opts.layerWeights !== undefined) out.push(...applyLayerWeights(graph, opts.layerWeights, opts.clusterPerChannel ?? true));
+  if (opts.layerWeights !== undefined) out.push(...applyLayerWeights(graph, opts.layerWeights, opts.clusterPerChannel ?? true, opts.compensateBias ? opts.calibration : undefined));
   return out;
 }
 

@@ -31,6 +31,8 @@ export interface CompressionConvertOptions {
   layerWeights?: LayerWeights;
   clusterPerChannel?: boolean;
   entropy?: 'huffman';
+  /** With layerWeights: fold each changed layer's expected output shift (ΔW·E[x], calibration means) into its bias. */
+  compensateBias?: boolean;
 }
 
 export function withRecipe<T extends CompressionConvertOptions>(opts: T): T {
@@ -47,6 +49,7 @@ export function withRecipe<T extends CompressionConvertOptions>(opts: T): T {
     layerWeights: opts.layerWeights ?? r.weights?.layers,
     clusterPerChannel: opts.clusterPerChannel ?? r.weights?.clusterPerChannel,
     entropy: opts.entropy ?? r.weights?.entropy,
+    compensateBias: opts.compensateBias ?? r.weights?.compensateBias,
   };
 }
 

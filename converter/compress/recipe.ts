@@ -6,7 +6,7 @@
 //     "calibration": { "method": "mse", "biasCorrection": true },
 //     "keepFloat":   ["softmax"],
 //     "weights":     { "layers": { "conv2": { "prune": 0.6, "cluster": 8 }, "fc": { "binarize": true } },
-//                      "clusterPerChannel": true, "entropy": "huffman" }
+//                      "clusterPerChannel": true, "entropy": "huffman", "compensateBias": true }
 //   }
 //
 // Every key is optional; unknown keys are errors (a typo must not silently do nothing). Layer names
@@ -23,7 +23,7 @@ export interface Recipe {
   calibration?: { method?: RangeMethod; percentile?: number; biasCorrection?: boolean };
   keepFloat?: string[];
   /** Per-layer weight storage (magnitude sparsity, cluster k, binary) and the entropy coder. */
-  weights?: { layers?: LayerWeights; clusterPerChannel?: boolean; entropy?: 'huffman' };
+  weights?: { layers?: LayerWeights; clusterPerChannel?: boolean; entropy?: 'huffman'; compensateBias?: boolean };
 }
 
 type Json = unknown;
@@ -114,11 +114,15 @@ export function parseRecipe(text: string, source = 'recipe'): Recipe {
 }
 
 function parseWeights(v: Json, where: string): NonNullable<Recipe['weights']> {
-  const w = object(v, where, ['layers', 'clusterPerChannel', 'entropy']);
+  const w = object(v, where, ['layers', 'clusterPerChannel', 'entropy', 'compensateBias']);
   const out: NonNullable<Recipe['weights']> = {};
   if (w.clusterPerChannel !== undefined) {
     if (typeof w.clusterPerChannel !== 'boolean') fail(`${where}.clusterPerChannel`, 'expected true or false');
     out.clusterPerChannel = w.clusterPerChannel;
+  }
+  if (w.compensateBias !== undefined) {
+    if (typeof w.compensateBias !== 'boolean') fail(`${where}.compensateBias`, 'expected true or false');
+    out.compensateBias = w.compensateBias;
   }
   if (w.entropy !== undefined) {
     if (w.entropy !== 'huffman') fail(`${where}.entropy`, `expected "huffman", got ${JSON.stringify(w.entropy)}`);

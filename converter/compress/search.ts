@@ -7,7 +7,8 @@
 // table, metadata) are reported beside it for every candidate.
 //
 // Per layer, two ladders: magnitude sparsity (pruneSteps) and palette bits (clusterSteps: absent =
-// plain int8, then k = 16, 8, 4, 2 per output channel). Entropy coding (Huffman / palette-Huffman)
+// plain int8, then k = 16, 8, 6, 4, 3, 2 per output channel; Huffman-coded indices make
+// the non-powers of two pay). Entropy coding (Huffman / palette-Huffman)
 // is always allowed: the emitter keeps whichever stream is smallest per tensor.
 import type { LayerWeightChoice, LayerWeights } from './layer-weights.js';
 import { paretoFront } from './pareto.js';
@@ -98,8 +99,8 @@ export interface SearchResult {
 interface LayerState { p: number; c: number }
 type State = Record<string, LayerState>;
 
-const DEFAULT_PRUNE = [0, 0.5, 0.6, 0.7, 0.8, 0.9];
-const DEFAULT_CLUSTER: (number | undefined)[] = [undefined, 16, 8, 4, 2];
+const DEFAULT_PRUNE = [0, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9];
+const DEFAULT_CLUSTER: (number | undefined)[] = [undefined, 16, 8, 6, 4, 3, 2];
 
 export function layerWeightsOf(state: State, prune: number[], cluster: (number | undefined)[]): LayerWeights {
   const out: LayerWeights = {};
@@ -128,6 +129,7 @@ export function recipeOf(options: CandidateOptions): Recipe {
   }
   r.weights = { layers: options.layerWeights ?? {}, clusterPerChannel: options.clusterPerChannel ?? true };
   if (options.entropy) r.weights.entropy = options.entropy;
+  if (options.compensateBias) r.weights.compensateBias = true;
   if (options.keepFloat) r.keepFloat = options.keepFloat;
   return r;
 }
@@ -201,28 +203,31 @@ export async function searchCompression(runner: CandidateRunner, opts: SearchOpt
   }
   const sens = (layer: string, method: 'prune' | 'cluster', setting: number) => sensitivity.find((r) => r.layer === layer && r.method === method && r.setting === setting);
 
-  // 3. Greedy: from int8, each round tries the next rung of each layer's ladders, cheapest
-  // (estimated bytes saved per accuracy point lost, from the sensitivity table) first, `parallel`
-  // at a time; keeps the verified move with the best measured ratio. A rung that fails the budget
-  // closes that ladder for the layer (the next rungs are only harsher).
+  // 3. Greedy: from int8, each round tries the next two rungs of each layer's ladders (a rung that
+  // saves nothing, e.g. a 16-entry palette on a 200-weight layer, must not block the ones after
+  // it), cheapest first (estimated bytes saved per accuracy point lost, from the sensitivity
+  // table), `parallel` at a time; keeps the verified move with the best measured ratio. A rung that
+  // fails the budget caps that ladder below it for the layer (the next rungs are only harsher).
+  // Evaluations are cached, so a move re-offered in a later round costs nothing.
   opts.onEvent?.({ kind: 'phase', phase: 'search' });
   let current = { state: start, c: int8C };
-  const closed = new Set<string>();
+  const cap = new Map<string, number>();
   const acceptable = (c: Candidate) => (target === 'size' ? c.accuracy >= floor : true);
   const done = () => target === 'accuracy' && current.c.storedWeightBytes <= opts.sizeBudget!;
-  for (let round = 0; round < 200 && !done(); round++) {
-    const moves: { key: string; state: State; estimate: number }[] = [];
+  for (let round = 0; round < 500 && !done(); round++) {
+    const moves: { key: string; rung: number; state: State; estimate: number }[] = [];
     for (const layer of opts.layers) {
       const s = current.state[layer];
-      const tries: [string, LayerState, 'prune' | 'cluster', number][] = [];
-      if (s.p + 1 < prune.length) tries.push([`${layer}/prune`, { ...s, p: s.p + 1 }, 'prune', prune[s.p + 1]]);
-      if (s.c + 1 < cluster.length) tries.push([`${layer}/cluster`, { ...s, c: s.c + 1 }, 'cluster', cluster[s.c + 1]!]);
-      for (const [key, next, method, setting] of tries) {
-        if (closed.has(key)) continue;
-        const row = sens(layer, method, setting);
-        const saved = row ? int8C.storedWeightBytes - row.storedWeightBytes : 1;
-        const loss = row ? Math.max(0.05, -row.deltaPp) : 1;
-        moves.push({ key, state: { ...current.state, [layer]: next }, estimate: saved / loss });
+      for (const [method, ladder] of [['prune', prune], ['cluster', cluster]] as const) {
+        const key = `${layer}/${method}`;
+        const at = method === 'prune' ? s.p : s.c;
+        for (let rung = at + 1; rung <= Math.min(at + 2, ladder.length - 1, cap.get(key) ?? Infinity); rung++) {
+          const next = method === 'prune' ? { ...s, p: rung } : { ...s, c: rung };
+          const row = sens(layer, method, ladder[rung]!);
+          const saved = row ? int8C.storedWeightBytes - row.storedWeightBytes : 1;
+          const loss = row ? Math.max(0.05, -row.deltaPp) : 1;
+          moves.push({ key, rung, state: { ...current.state, [layer]: next }, estimate: saved / loss });
+        }
       }
     }
     if (moves.length === 0) break;
@@ -234,10 +239,11 @@ export async function searchCompression(runner: CandidateRunner, opts: SearchOpt
       batch.forEach((m, i) => {
         const c = results[i];
         const saved = current.c.storedWeightBytes - c.storedWeightBytes;
-        if (!acceptable(c) || saved <= 0) {
-          if (target === 'size') closed.add(m.key);
+        if (!acceptable(c)) {
+          if (target === 'size') cap.set(m.key, Math.min(cap.get(m.key) ?? Infinity, m.rung - 1));
           return;
         }
+        if (saved <= 0) return;
         const ratio = saved / Math.max(0.05, 100 * (current.c.accuracy - c.accuracy));
         if (!chosen || ratio > chosen.ratio) chosen = { state: m.state, c, ratio };
       });

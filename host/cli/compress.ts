@@ -42,6 +42,9 @@ export interface CompressCliOptions {
   workers?: string;
   out: string;
   binaryVariants?: boolean;
+  compensateBias?: boolean;
+  pruneSteps?: string;
+  clusterSteps?: string;
   json?: boolean;
 }
 
@@ -110,6 +113,14 @@ export async function compressCommand(model: string, opts: CompressCliOptions): 
   const method = opts.calibrationMethod ?? 'minmax';
   if (!['minmax', 'percentile', 'mse', 'kl'].includes(method)) throw new CliError(`--calibration-method must be minmax, percentile, mse or kl, not '${method}'`, EXIT_USAGE);
   const workers = positiveInt(opts.workers, '--workers', true) ?? defaultWorkers();
+  const list = (v: string | undefined, flag: string, ok: (n: number) => boolean, want: string) => {
+    if (v === undefined) return undefined;
+    const xs = v.split(',').map(Number);
+    if (xs.length === 0 || !xs.every(ok)) throw new CliError(`${flag} must be a comma-separated list of ${want}, not '${v}'`, EXIT_USAGE);
+    return xs;
+  };
+  const pruneList = list(opts.pruneSteps, '--prune-steps', (n) => n > 0 && n < 1, 'ratios in (0, 1)');
+  const clusterList = list(opts.clusterSteps, '--cluster-steps', (n) => Number.isInteger(n) && n >= 2 && n <= 16, 'integers k in 2..16');
 
   const bytes = readInput(model, 'model');
   const name = basename(model);
@@ -137,6 +148,7 @@ export async function compressCommand(model: string, opts: CompressCliOptions): 
 
   const base: Partial<CandidateOptions> = { calibrationMethod: method as CandidateOptions['calibrationMethod'] };
   if (opts.biasCorrection) base.biasCorrection = true;
+  if (opts.compensateBias) base.compensateBias = true;
   const say = (s: string) => { if (!opts.json) process.stderr.write(s + '\n'); };
   say(`${name}: ${layers.length} weighted layers (${layers.join(', ')}); calibration ${calibration.length}, validation ${splits.validation.length}, test ${splits.test.length} samples; ${workers || 'no'} worker threads`);
   const runner = makeRunner({ model: bytes, filename: name, calibration, dataSpec: opts.data }, workers);
@@ -146,6 +158,8 @@ export async function compressCommand(model: string, opts: CompressCliOptions): 
     result = await searchCompression(runner, {
       layers, base, valIndices: splits.validation, testIndices: splits.test,
       target: opts.target, budgetPp: budget, sizeBudget, parallel: Math.max(2, workers), binaryVariants: opts.binaryVariants,
+      pruneSteps: pruneList && [0, ...pruneList.sort((a, b) => a - b)],
+      clusterSteps: clusterList && [undefined, ...clusterList.sort((a, b) => b - a)],
       onEvent: (e) => {
         if (e.kind === 'phase') say(`-- ${e.phase}${e.total ? ` (${e.total})` : ''}`);
         else say(`   ${e.candidate.phase.padEnd(11)} ${String(e.candidate.storedWeightBytes).padStart(7)} B  ${pct(e.candidate.accuracy)}  ${e.candidate.label}`);
@@ -218,6 +232,7 @@ export function registerCompress(program: Command): void {
     .option('--calibration-data <spec>', 'calibration samples from another dataset spec (its first --calib-count)')
     .option('--calibration-method <m>', 'minmax, percentile, mse or kl', 'minmax')
     .option('--bias-correction', 'int8 bias correction on every candidate')
+    .option('--compensate-bias', 'fold each pruned/clustered layer\'s expected output shift (ΔW·E[x]) into its bias')
     .option('--split <mode>', 'contiguous or interleaved (see docs/COMPRESSION.md)', 'contiguous')
     .option('--calib-count <n>', 'calibration samples taken from --data (or --calibration-data)', '200')
     .option('--val-count <n>', 'validation samples (default: half of what calibration leaves)')
@@ -227,6 +242,8 @@ export function registerCompress(program: Command): void {
     .option('--size-budget <bytes>', 'for --target accuracy: the most stored weight bytes allowed')
     .option('--workers <n>', 'worker threads evaluating candidates (0: in this thread)')
     .option('--binary-variants', 'also measure binary-weight variants')
+    .option('--prune-steps <list>', 'magnitude sparsity ladder per layer (default 0.5,0.6,0.65,0.7,0.75,0.8,0.85,0.9)')
+    .option('--cluster-steps <list>', 'palette sizes k per layer (default 16,8,6,4,3,2)')
     .option('--out <dir>', 'output directory', 'compress-out')
     .option('--json', 'print the summary as JSON')
     .action(async (model: string, opts: CompressCliOptions) => { await compressCommand(model, opts); });
