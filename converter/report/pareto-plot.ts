@@ -33,11 +33,9 @@ export function paretoSvg(input: PlotInput): string {
   const lx0 = Math.log10(minB) - 0.05, lx1 = Math.log10(maxB) + 0.05;
   const accs = pts.map((p) => p.accuracy).concat(input.floorAccuracy ?? []);
   let y0 = Math.min(...accs), y1 = Math.max(...accs);
-  // Accuracy collapses of broken candidates would squash the interesting band: clip below at the
-  // lowest point on the front minus a margin (clipped points sit on the axis, drawn hollow).
-  const frontAcc = input.points.filter((p) => input.front.includes(p.id)).map((p) => p.accuracy);
-  const frontMin = Math.min(...frontAcc, input.floorAccuracy ?? 1, input.floatPoint.accuracy);
-  y0 = Math.max(y0, frontMin - Math.max(0.02, (y1 - frontMin) * 0.5));
+  // Accuracy collapses of harsh candidates would squash the interesting band near the budget:
+  // show 6 points below the budget line (or the float accuracy); lower points sit on the axis, hollow.
+  y0 = Math.max(y0, (input.floorAccuracy ?? input.floatPoint.accuracy) - 0.06);
   if (y1 - y0 < 0.01) { y0 -= 0.005; y1 += 0.005; }
   const x = (b: number) => L + ((Math.log10(b) - lx0) / (lx1 - lx0)) * (W - L - R);
   const y = (a: number) => T + (1 - (Math.max(a, y0) - y0) / (y1 - y0)) * (H - T - B);
@@ -65,7 +63,7 @@ export function paretoSvg(input: PlotInput): string {
   out.push(`<text transform="translate(16 ${(T + H - B) / 2}) rotate(-90)" text-anchor="middle">validation top-1</text>`);
   if (input.floorAccuracy !== undefined) {
     out.push(`<line x1="${L}" y1="${y(input.floorAccuracy)}" x2="${W - R}" y2="${y(input.floorAccuracy)}" stroke="#c33" stroke-dasharray="5 4"/>`);
-    out.push(`<text x="${W - R - 4}" y="${y(input.floorAccuracy) - 4}" text-anchor="end" fill="#c33">accuracy budget</text>`);
+    out.push(`<text x="${L + 6}" y="${y(input.floorAccuracy) + 14}" fill="#c33">accuracy budget</text>`);
   }
   for (const p of input.points) {
     const clipped = p.accuracy < y0;
@@ -79,13 +77,16 @@ export function paretoSvg(input: PlotInput): string {
   if (stair.length > 1) out.push(`<polyline fill="none" stroke="#d35400" stroke-width="1.5" points="${stair.map((p) => `${x(p.bytes).toFixed(1)},${y(p.accuracy).toFixed(1)}`).join(' ')}"/>`);
   for (const p of front) out.push(`<circle cx="${x(p.bytes).toFixed(1)}" cy="${y(p.accuracy).toFixed(1)}" r="5" fill="none" stroke="#d35400" stroke-width="1.5"/>`);
   const fp = input.floatPoint;
-  out.push(`<rect x="${x(fp.bytes) - 5}" y="${y(fp.accuracy) - 5}" width="10" height="10" fill="#222"/><text x="${x(fp.bytes) - 8}" y="${y(fp.accuracy) - 8}" text-anchor="end">float32</text>`);
+  out.push(`<rect x="${x(fp.bytes) - 5}" y="${y(fp.accuracy) - 5}" width="10" height="10" fill="#222"/><text x="${x(fp.bytes) - 8}" y="${y(fp.accuracy) - 8}" text-anchor="end">float32</text>`.replace(`y="${y(fp.accuracy) - 8}"`, `y="${y(fp.accuracy) + 18}"`));
   const best = input.points.find((p) => p.id === input.bestId);
   if (best) out.push(`<path d="M ${x(best.bytes)} ${y(best.accuracy) - 9} l 7 12 h -14 z" fill="#27ae60"/><text x="${x(best.bytes) + 9}" y="${y(best.accuracy) + 16}">chosen: ${esc(best.label)}</text>`);
   // Legend.
   const legend: [string, string][] = [['baseline', 'baselines'], ['sensitivity', 'one layer changed'], ['search', 'greedy search'], ['variant', 'binary variants']];
-  legend.forEach(([k, text], i) => out.push(`<circle cx="${L + 14}" cy="${T + 10 + i * 16}" r="4" fill="${COLOURS[k]}"/><text x="${L + 24}" y="${T + 14 + i * 16}">${text}</text>`));
-  out.push(`<circle cx="${L + 14}" cy="${T + 10 + 4 * 16}" r="5" fill="none" stroke="#d35400" stroke-width="1.5"/><text x="${L + 24}" y="${T + 14 + 4 * 16}">Pareto front (size, accuracy, latency)</text>`);
+  // Bottom right: the front rises to the top left, so that corner stays empty.
+  const lx = W - R - 250, ly = H - B - 5 * 16 - 6;
+  out.push(`<rect x="${lx - 8}" y="${ly - 8}" width="250" height="${5 * 16 + 6}" fill="white" stroke="#ccc"/>`);
+  legend.forEach(([k, text], i) => out.push(`<circle cx="${lx + 4}" cy="${ly + 2 + i * 16}" r="4" fill="${COLOURS[k]}"/><text x="${lx + 14}" y="${ly + 6 + i * 16}">${text}</text>`));
+  out.push(`<circle cx="${lx + 4}" cy="${ly + 2 + 4 * 16}" r="5" fill="none" stroke="#d35400" stroke-width="1.5"/><text x="${lx + 14}" y="${ly + 6 + 4 * 16}">Pareto front (size, accuracy, latency)</text>`);
   out.push('</svg>');
   return out.join('\n');
 }
