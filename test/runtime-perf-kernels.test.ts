@@ -5,11 +5,16 @@
 // dimension (2 rows or pixels, 4 output channels, K steps of 8) plus odd sizes and padded borders.
 // No timings here: speed is measured by `npm run bench`.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import asc from 'assemblyscript/asc';
+import { multiplyByQuantizedMultiplier } from '../converter/reference/fixedpoint.js';
 import type { Int8Params, Node, OpName, TensorData } from '../converter/ir/graph.js';
 import { runGraph } from '../converter/reference/interpreter.js';
 import { quantizeMultiplier } from '../converter/passes/quantize/multiplier.js';
 import { addParams, subParams } from '../converter/passes/quantize/qparams.js';
-import { BUILDS, blobOf, ensureWasmBuilt, oneOpGraph, randInt, randS8, rng, runBlob, type TensorSpec } from './runtime-harness.js';
+import { BUILDS, blobOf, ensureWasmBuilt, oneOpGraph, randInt, randS8, repoRoot, rng, runBlob, type TensorSpec } from './runtime-harness.js';
 
 beforeAll(async () => {
   await ensureWasmBuilt();
@@ -53,8 +58,14 @@ function requant(r: () => number, o: number, inScale: number, outScale: number):
   return [{ dtype: 's32', shape: [o], data: mult }, { dtype: 's32', shape: [o], data: shift }];
 }
 
-const bias = (r: () => number, o: number): TensorSpec | null =>
-  r() < 0.8 ? { dtype: 's32', shape: [o], data: Int32Array.from({ length: o }, () => randInt(r, -3000, 3000)) } : null;
+// Mostly small biases; one in eight is large enough (|bias| ~ 2^22) that the accumulator bound
+// fails and the kernels keep the general i64 requantization instead of the exact f64 form.
+const bias = (r: () => number, o: number): TensorSpec | null => {
+  const u = r();
+  if (u >= 0.8) return null;
+  const big = u < 0.1;
+  return { dtype: 's32', shape: [o], data: Int32Array.from({ length: o }, () => (big ? randInt(r, -5000000, 5000000) : randInt(r, -3000, 3000))) };
+};
 
 function conv(
   r: () => number, label: string, x: [number, number, number, number], o: number, kh: number, kw: number,
@@ -145,6 +156,47 @@ function cases(): Case[] {
       int8: { actMin: -128, actMax: 127 },
     });
   }
+  // Depthwise M = 1: 16- and 8-channel groups and the scalar tail; stride 1/2, padding; one op with
+  // a large bias (the general requantization) and one with a shift right of 21 (likewise).
+  for (const [h, w, c, k, st, p, big] of [
+    [5, 5, 16, 3, 1, 1, 0], [6, 6, 24, 3, 2, 1, 0], [4, 5, 40, 3, 1, 0, 0], [7, 6, 33, 3, 2, 1, 0], [5, 4, 64, 5, 1, 2, 0],
+    [4, 4, 16, 3, 1, 1, 1], [4, 4, 24, 3, 1, 1, 2],
+  ] as const) {
+    const xq = { scale: 0.02 + r() * 0.05, zeroPoint: randInt(r, -100, 100) };
+    const oq = { scale: big === 2 ? xq.scale * 30000 : xq.scale * 0.05 * k, zeroPoint: randInt(r, -20, 20) };
+    const b: TensorSpec = { dtype: 's32', shape: [c], data: Int32Array.from({ length: c }, () => big === 1 ? randInt(r, -8000000, 8000000) : randInt(r, -3000, 3000)) };
+    out.push({
+      label: `depthwise m1: x[1,${h},${w},${c}] k${k} s${st} p${p}${big === 1 ? ' large bias' : big === 2 ? ' shift < -20' : ''}`,
+      op: 'depthwise_conv2d',
+      inputs: [
+        { dtype: 's8', shape: [1, h, w, c], quant: xq },
+        { dtype: 's8', shape: [k, k, c], data: randS8(r, k * k * c, -127, 127) },
+        b,
+        ...requant(r, c, xq.scale, oq.scale),
+      ],
+      out: { dtype: 's8', quant: oq },
+      attrs: { strides: [st, st], dilations: [1, 1], pads: [p, p, p, p], depthMultiplier: 1 },
+      int8: r() < 0.5 ? { actMin: Math.max(-128, oq.zeroPoint), actMax: 127 } : { actMin: -128, actMax: 127 },
+    });
+  }
+  // GEMM rows >= 4 (the exact-f64 requantization's row threshold) with and without a large bias.
+  for (const [rows, n, k] of [[4, 8, 32], [6, 5, 16], [9, 12, 24]] as const) {
+    const xq = { scale: 0.02 + r() * 0.05, zeroPoint: randInt(r, -100, 100) };
+    const oq = { scale: xq.scale * 0.02 * Math.sqrt(k), zeroPoint: randInt(r, -20, 20) };
+    out.push({
+      label: `gemm rows f64 requant: fully_connected x[${rows},${k}] n${n}`,
+      op: 'fully_connected',
+      inputs: [
+        { dtype: 's8', shape: [rows, k], quant: xq },
+        { dtype: 's8', shape: [n, k], data: randS8(r, n * k, -127, 127) },
+        bias(r, n),
+        ...requant(r, n, xq.scale, oq.scale),
+      ],
+      out: { dtype: 's8', quant: oq },
+      attrs: {},
+      int8: { actMin: -128, actMax: 127 },
+    });
+  }
   // Pools (taps outer, channels inner), channel counts around 16 and past the 512-channel chunk.
   for (const [h, w, c, k, st, p, isMax] of [[5, 5, 16, 5, 1, 0, false], [4, 6, 17, 3, 2, 1, false], [6, 5, 3, 2, 2, 0, true], [3, 3, 600, 3, 1, 1, true], [3, 2, 520, 2, 1, 0, false]] as const) {
     const xq = { scale: 0.05, zeroPoint: randInt(r, -50, 50) };
@@ -182,4 +234,68 @@ describe('fast int8 kernels vs the reference, both builds', () => {
   for (const [i, c] of all.entries()) {
     it(c.label, async () => check(c, rng(1000 + i)));
   }
+});
+
+// The exact f64 requantization (assembly/requant_fast.ts), compiled alone with the SIMD flags: every
+// accumulator of the largest range it accepts, for multipliers and shifts at their edges, against
+// fixedpoint.ts's mbqm inside WASM, and a random sample against the TS reference here.
+type FastProbe = {
+  probe_fast_accepts(m: number, s: number, bound: number): number;
+  probe_fast4(a: number, b: number, c: number, d: number): number;
+  probe_fast_sweep(from: number, to: number, m: number, s: number): number;
+  probe_first_bad(): number;
+  memory: WebAssembly.Memory;
+};
+
+describe('exact f64 requantization (requant_fast.ts) vs MultiplyByQuantizedMultiplier', () => {
+  let p: FastProbe;
+  beforeAll(async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'mote-rqf-')), 'probe.wasm');
+    const { error } = await asc.main(
+      [join(repoRoot, 'assembly/testing/requant-fast-probe.ts'), '-o', out, '-O3', '--runtime', 'stub', '--use', 'abort=', '--enable', 'simd'],
+      { stdout: { write: () => true }, stderr: { write: () => true } },
+    );
+    if (error) throw error;
+    p = (await WebAssembly.instantiate(readFileSync(out), {})).instance.exports as unknown as FastProbe;
+  }, 60_000);
+
+  // The largest |acc| the form is proven for: |acc| * 2^left * M <= 2^52 and |acc| * 2^left < 2^31.
+  const maxBound = (m: number, s: number) => Math.floor(Math.min(2 ** 52 / Math.max(m, 1), 2147483647) / 2 ** Math.max(s, 0));
+
+  it('accepts exactly the proven range and refuses beyond it', () => {
+    for (const [m, s] of [[1073741824, -1], [2147483647, -20], [1518500250, 0], [1073741824, 3]]) {
+      const b = maxBound(m, s);
+      expect(p.probe_fast_accepts(m, s, b), `${m} ${s} at ${b}`).toBe(1);
+      expect(p.probe_fast_accepts(m, s, b + 1), `${m} ${s} past ${b}`).toBe(0);
+    }
+    expect(p.probe_fast_accepts(1073741824, -21, 10), 'right shift 21').toBe(0);
+    expect(p.probe_fast_accepts(-5, -3, 10), 'negative multiplier').toBe(0);
+  });
+
+  it('every accumulator of the full range for edge multipliers and shifts', () => {
+    const r = rng(777);
+    const combos: [number, number][] = [
+      [1073741824, 0], [2147483647, -1], [1073741825, -7], [1518500250, -20], [2147483647, 1], [1300000001, 4],
+      [0, -5], [1, -3], [randInt(r, 1 << 30, 2147483647), -randInt(r, 2, 12)],
+    ];
+    for (const [m, s] of combos) {
+      const b = Math.min(maxBound(m, s), 1 << 22);
+      expect(p.probe_fast_accepts(m, s, b)).toBe(1);
+      const bad = p.probe_fast_sweep(-b, b, m, s);
+      expect(bad, `mult ${m} shift ${s}: first bad acc ${bad ? p.probe_first_bad() : ''}`).toBe(0);
+    }
+  });
+
+  it('random (multiplier, shift, acc) within the bound against the TS reference', () => {
+    const r = rng(4711);
+    for (let i = 0; i < 3000; i++) {
+      const m = randInt(r, 1 << 30, 2147483647), s = randInt(r, -20, 6);
+      const b = maxBound(m, s);
+      expect(p.probe_fast_accepts(m, s, b)).toBe(1);
+      const accs = [randInt(r, -b, b), randInt(r, -b, b), i % 2 ? b : -b, randInt(r, -1000, 1000)];
+      const at = p.probe_fast4(accs[0], accs[1], accs[2], accs[3]);
+      const got = new Int32Array(p.memory.buffer, at, 4);
+      for (let k = 0; k < 4; k++) expect(got[k], `mbqm(${accs[k]}, ${m}, ${s})`).toBe(multiplyByQuantizedMultiplier(accs[k], m, s));
+    }
+  });
 });

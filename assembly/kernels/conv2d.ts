@@ -11,6 +11,7 @@ const PATCH_CAP: i32 = 16384;
 const patchBuf: usize = memory.data(PATCH_CAP, 16);
 import { mbqm, clampi } from '../fixedpoint';
 import { requant4Simd, store4s8 } from '../requant_simd';
+import { fastPrepare, requant4Either } from '../requant_fast';
 import { gemm_s8_rows, tile_s8_2x4_simd } from './gemm';
 
 /**
@@ -227,6 +228,8 @@ function conv2d_s8_rows_2x4_simd(op: usize): void {
   const xRowStride = <usize>(dh * W) * c;
   const wRowStride = <usize>KW * c;
   const O4 = O & ~3;
+  // Accumulator bounds proven from the weights: requantize in exact f64 (requant_fast.ts).
+  const fast = fastPrepare(O, wp, KH * KW * C, 1, KH * KW * C, bp, mp, shp, inOff);
   for (let n = 0; n < N; n++) {
     for (let oy = 0; oy < OH; oy++) {
       const iy0 = oy * sh - pt;
@@ -255,7 +258,7 @@ function conv2d_s8_rows_2x4_simd(op: usize): void {
             const bias = hasBias ? v128.load(bp + ch) : i32x4.splat(0);
             tile_s8_2x4_simd(
               xRun, xRun + <usize>sw * c, xRowStride, wp + <usize>o * wStride + wOff, wRowStride, wStride,
-              live ? rows : 0, run, off, inOff, bias, v128.load(mp + ch), v128.load(shp + ch), outZp, amin, amax,
+              live ? rows : 0, run, off, inOff, bias, v128.load(mp + ch), v128.load(shp + ch), fast ? o : -1, outZp, amin, amax,
               out + <usize>o, out1 + <usize>o,
             );
           }
@@ -270,7 +273,7 @@ function conv2d_s8_rows_2x4_simd(op: usize): void {
             if (live) {
               acc = i32x4.add(acc, dot4rows_s8_simdv(xRun, xRowStride, wp + <usize>o * wStride + wOff, wRowStride, wStride, rows, run, inOff));
             }
-            store4s8(out + <usize>o, requant4Simd(acc, v128.load(mp + ch), v128.load(shp + ch), outZp, amin, amax));
+            store4s8(out + <usize>o, requant4Either(acc, fast, o, mp, shp, outZp, amin, amax));
           }
           rowRunsTail(O4, O, xRun, xRowStride, wp, wOff, wStride, wRowStride, live ? rows : 0, run, inOff, bp, hasBias, mp, shp, outZp, amin, amax, out);
           out += <usize>O;
@@ -350,6 +353,7 @@ function conv2d_s8_gathered_2x4_simd(op: usize): void {
   const pA = patchBuf, pB = patchBuf + <usize>(PATCH_CAP / 2);
   const O4 = O & ~3;
   const P = OH * OW;
+  const fast = fastPrepare(O, wp, K, 1, K, bp, mp, shp, inOff);
   for (let n = 0; n < N; n++) {
     const xImg = xp + <usize>(n * H * W) * <usize>C;
     const yImg = yp + <usize>(n * P) * <usize>O;
@@ -365,7 +369,7 @@ function conv2d_s8_gathered_2x4_simd(op: usize): void {
         const bias = hasBias ? v128.load(bp + ch) : i32x4.splat(0);
         tile_s8_2x4_simd(
           pA, pB, 0, wp + <usize>o * <usize>K, 0, <usize>K, 1, K8, off, inOff,
-          bias, v128.load(mp + ch), v128.load(shp + ch), outZp, amin, amax, y0 + <usize>o, y1 + <usize>o,
+          bias, v128.load(mp + ch), v128.load(shp + ch), fast ? o : -1, outZp, amin, amax, y0 + <usize>o, y1 + <usize>o,
         );
       }
       for (let o = O4; o < O; o++) {

@@ -4,6 +4,7 @@ import { STORAGE_EMPTY } from '../../format/format';
 import { opIn, opOut, opParam, opParamF, tdim, trank, tptr, tzp, tstorage, opInCount } from '../state';
 import { mbqm, clampi } from '../fixedpoint';
 import { requantStore8, requantStore16 } from '../requant_simd';
+import { fastPrepare, requantFastStore8, requantFastStore16 } from '../requant_fast';
 
 export function depthwise_conv2d_f32(op: usize): void {
   const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
@@ -107,6 +108,11 @@ function depthwise_conv2d_s8_impl(op: usize, simd: bool): void {
   const inOff = -tzp(x), outZp = tzp(y);
   // The SIMD path handles 16 then 8 channels at a time when channels map 1:1 (M == 1).
   const vec = simd && M == 1;
+  // Accumulator bounds proven from the weights let the requantization run in exact f64 (requant_fast.ts).
+  let fast = false;
+  if (ASC_FEATURE_SIMD) {
+    if (simd && (M == 1 || C == 1)) fast = fastPrepare(OC, wp, KH * KW, OC, 1, bp, mp, shp, inOff);
+  }
   let out = yp;
   for (let n = 0; n < N; n++) {
     const xImg = xp + <usize>(n * H * W) * <usize>C;
@@ -138,7 +144,8 @@ function depthwise_conv2d_s8_impl(op: usize, simd: bool): void {
                   hi = i32x4.add(hi, i32x4.extmul_high_i16x8_s(xv, wv));
                 }
               }
-              requantStore8(out + <usize>oc, lo, hi, mp + (<usize>oc << 2), shp + (<usize>oc << 2), outZp, amin, amax);
+              if (fast) requantFastStore8(out + <usize>oc, lo, hi, oc, outZp, amin, amax);
+              else requantStore8(out + <usize>oc, lo, hi, mp + (<usize>oc << 2), shp + (<usize>oc << 2), outZp, amin, amax);
             }
           }
           if (vec) {
@@ -165,7 +172,8 @@ function depthwise_conv2d_s8_impl(op: usize, simd: bool): void {
                   a3 = i32x4.add(a3, i32x4.extmul_high_i16x8_s(xh, wh));
                 }
               }
-              requantStore16(out + <usize>oc, a0, a1, a2, a3, mp + (<usize>oc << 2), shp + (<usize>oc << 2), outZp, amin, amax);
+              if (fast) requantFastStore16(out + <usize>oc, a0, a1, a2, a3, oc, outZp, amin, amax);
+              else requantStore16(out + <usize>oc, a0, a1, a2, a3, mp + (<usize>oc << 2), shp + (<usize>oc << 2), outZp, amin, amax);
             }
             for (; oc + 8 <= OC; oc += 8) {
               const bo = bp + (<usize>oc << 2);
@@ -181,7 +189,8 @@ function depthwise_conv2d_s8_impl(op: usize, simd: bool): void {
                   hi = i32x4.add(hi, i32x4.extmul_high_i16x8_s(xv, wv));
                 }
               }
-              requantStore8(out + <usize>oc, lo, hi, mp + (<usize>oc << 2), shp + (<usize>oc << 2), outZp, amin, amax);
+              if (fast) requantFastStore8(out + <usize>oc, lo, hi, oc, outZp, amin, amax);
+              else requantStore8(out + <usize>oc, lo, hi, mp + (<usize>oc << 2), shp + (<usize>oc << 2), outZp, amin, amax);
             }
           }
         }

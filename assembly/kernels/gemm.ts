@@ -7,6 +7,7 @@
 // so results are bit-identical with the scalar path and the reference.
 import { mbqm, clampi } from '../fixedpoint';
 import { requant4Simd, store4s8 } from '../requant_simd';
+import { fastPrepare, requant4Either, requant4Fast } from '../requant_fast';
 import { dotS8, dot4_s8_scalar, dot4rows_s8_simdv } from './dot';
 
 const acc4: usize = memory.data(16, 16);
@@ -39,7 +40,7 @@ const acc4: usize = memory.data(16, 16);
  */
 export function tile_s8_2x4_simd(
   x0: usize, x1: usize, xStride: usize, w: usize, wStride: usize, ws: usize, rows: i32, K: i32,
-  off: v128, offset: i32, bias: v128, mult: v128, shift: v128, outZp: i32, amin: i32, amax: i32,
+  off: v128, offset: i32, bias: v128, mult: v128, shift: v128, fc: i32, outZp: i32, amin: i32, amax: i32,
   y0: usize, y1: usize,
 ): void {
   let a00 = i32x4.splat(0), a01 = i32x4.splat(0), a02 = i32x4.splat(0), a03 = i32x4.splat(0);
@@ -72,8 +73,14 @@ export function tile_s8_2x4_simd(
   }
   s0 = i32x4.add(s0, reduce4(a00, a01, a02, a03));
   s1 = i32x4.add(s1, reduce4(a10, a11, a12, a13));
-  store4s8(y0, requant4Simd(s0, mult, shift, outZp, amin, amax));
-  store4s8(y1, requant4Simd(s1, mult, shift, outZp, amin, amax));
+  // fc >= 0: channels fc..fc+3 of the prepared exact-f64 table (requant_fast.ts).
+  if (fc >= 0) {
+    store4s8(y0, requant4Fast(s0, fc, outZp, amin, amax));
+    store4s8(y1, requant4Fast(s1, fc, outZp, amin, amax));
+  } else {
+    store4s8(y0, requant4Simd(s0, mult, shift, outZp, amin, amax));
+    store4s8(y1, requant4Simd(s1, mult, shift, outZp, amin, amax));
+  }
 }
 
 /**
@@ -122,6 +129,9 @@ function tile_s8_2x4_scalar(
   const hasBias = bp != 0;
   const rowBytes = <usize>K, outRow = <usize>N;
   let r = 0;
+  // Enough rows to pay for the bound check: requantize in exact f64 (requant_fast.ts).
+  let fast = false;
+  if (ASC_FEATURE_SIMD && simd) fast = rows >= 4 && fastPrepare(N, wp, K, 1, K, bp, mp, shp, inOff);
   if (ASC_FEATURE_SIMD && simd) {
     const off = i16x8.splat(<i16>inOff);
     // Row pairs: the 2x4 tile over channel blocks of four.
@@ -134,7 +144,7 @@ function tile_s8_2x4_scalar(
         const bias = hasBias ? v128.load(bp + ch) : i32x4.splat(0);
         tile_s8_2x4_simd(
           x0, x1, 0, wp + <usize>n * rowBytes, 0, rowBytes, 1, K, off, inOff,
-          bias, v128.load(mp + ch), v128.load(shp + ch), outZp, amin, amax, y0 + <usize>n, y1 + <usize>n,
+          bias, v128.load(mp + ch), v128.load(shp + ch), fast ? n : -1, outZp, amin, amax, y0 + <usize>n, y1 + <usize>n,
         );
       }
       for (; n < N; n++) {
@@ -174,8 +184,7 @@ function tile_s8_2x4_scalar(
       for (; n + 4 <= N; n += 4) {
         let acc = hasBias ? v128.load(bp + (<usize>n << 2)) : i32x4.splat(0);
         acc = i32x4.add(acc, dot4rows_s8_simdv(xr, 0, wp + <usize>n * rowBytes, 0, rowBytes, 1, K, inOff));
-        const chn = <usize>n << 2;
-        store4s8(out, requant4Simd(acc, v128.load(mp + chn), v128.load(shp + chn), outZp, amin, amax));
+        store4s8(out, requant4Either(acc, fast, n, mp, shp, outZp, amin, amax));
         out += 4;
       }
     }

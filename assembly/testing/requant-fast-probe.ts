@@ -1,0 +1,43 @@
+// Test-only entry point (SIMD flags): the exact f64 requantization of assembly/requant_fast.ts
+// against fixedpoint.ts's scalar mbqm (itself checked against the TS reference in
+// test/runtime-fixedpoint.test.ts), swept inside WASM over whole accumulator ranges.
+import { mbqm } from '../fixedpoint';
+import { fastChannel, requant4Fast } from '../requant_fast';
+
+/** 1 when fastChannel accepts (mult, shift) for |acc| <= bound (sets channels 0..3), else 0. */
+export function probe_fast_accepts(mult: i32, shift: i32, bound: f64): i32 {
+  let ok = true;
+  for (let c = 0; c < 4; c++) ok = ok && fastChannel(c, mult, shift, bound);
+  return ok ? 1 : 0;
+}
+
+/** requant4Fast of four accumulators (unclamped, zero point 0) after probe_fast_accepts. */
+const out4: usize = memory.data(16, 16);
+export function probe_fast4(a: i32, b: i32, c: i32, d: i32): usize {
+  v128.store(out4, requant4Fast(i32x4(a, b, c, d), 0, 0, i32.MIN_VALUE, i32.MAX_VALUE));
+  return out4;
+}
+
+/**
+ * Mismatches between requant4Fast and mbqm for every acc in [from, to] (after probe_fast_accepts
+ * with the same mult/shift); the first mismatching acc is left in firstBad.
+ */
+let firstBad: i32 = 0;
+export function probe_first_bad(): i32 {
+  return firstBad;
+}
+export function probe_fast_sweep(from: i32, to: i32, mult: i32, shift: i32): i32 {
+  let bad = 0;
+  for (let a = from; a <= to - 3; a += 4) {
+    const r = requant4Fast(i32x4(a, a + 1, a + 2, a + 3), 0, 0, i32.MIN_VALUE, i32.MAX_VALUE);
+    for (let k = 0; k < 4; k++) {
+      const want = mbqm(a + k, mult, shift);
+      const got = k == 0 ? i32x4.extract_lane(r, 0) : k == 1 ? i32x4.extract_lane(r, 1) : k == 2 ? i32x4.extract_lane(r, 2) : i32x4.extract_lane(r, 3);
+      if (got != want) {
+        if (bad == 0) firstBad = a + k;
+        bad++;
+      }
+    }
+  }
+  return bad;
+}
