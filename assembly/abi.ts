@@ -292,7 +292,7 @@ export function mote_tensor_bytes(id: i32): i32 {
   return validId(id) ? <i32>tbytes(id) : -1;
 }
 
-// ---- metadata (UTF-8 JSON section) ----
+// ---- metadata (UTF-8 JSON section; with streamed weights it stays outside linear memory: 0, 0) ----
 export function mote_meta_ptr(): i32 {
   return loaded ? <i32>metaBase : 0;
 }

@@ -111,13 +111,14 @@ export function validateAllocHeader(h: usize, size: u32): i32 {
       str('this blob streams its weights (FLAG_WEIGHTS_EXTERNAL): load it with a stream build of the runtime (mote.*.stream.wasm)');
       return ERR_BAD_HEADER;
     }
-    if (wOff % SECTION_ALIGN != 0 || wOff < <u64>HEADER_SIZE || wOff + wLen != <u64>total) {
+    if (wOff % SECTION_ALIGN != 0 || wOff < <u64>HEADER_SIZE || wOff + wLen > <u64>total) {
       headerFail(); str('streamed weights section [offset '); int(<i64>wOff); str(', '); int(<i64>wLen);
-      str(' bytes) must be 16-byte aligned, after the header, and end the '); int(total); str('-byte blob');
+      str(' bytes) must be 16-byte aligned and inside the '); int(total); str('-byte blob after the header');
       return ERR_BAD_HEADER;
     }
-    if (wLen > 0 && scratch == 0) {
-      headerFail(); str('streamed weights need a weights scratch region (weights_scratch_size is 0)');
+    if (scratch < <u32>SECTION_ALIGN) {
+      headerFail(); str('streamed weights need a weights scratch region of at least 16 bytes (weights_scratch_size is ');
+      int(scratch); str(')');
       return ERR_BAD_HEADER;
     }
   } else if (scratch != 0) {
@@ -155,11 +156,12 @@ export function validateHeader(size: u32): i32 {
     headerFail(); str('total_size '); int(total); str(' does not match the '); int(size); str('-byte blob');
     return ERR_BAD_HEADER;
   }
-  // Streamed weights: the resident prefix from memory, then the weights section through the host.
+  // Streamed weights: the resident prefix from memory, then the tail (weights, metadata) through
+  // the host.
   const resident = weightsExternal ? hdr(H_WEIGHTS_OFFSET) : total;
   let crc = crc32(blobPtr + CRC_START, resident - CRC_START);
   if (weightsExternal) {
-    const e = crcOfWeights(crc, hdr(H_WEIGHTS_SIZE));
+    const e = crcOfWeights(crc, total - resident);
     if (e) return e;
     crc = lastCrc();
   }
@@ -172,7 +174,8 @@ export function validateHeader(size: u32): i32 {
     return ERR_BAD_HEADER;
   }
   const t64 = <u64>total;
-  // Every section but streamed weights must lie in the part of the blob that is in memory.
+  // With streamed weights, the tables, index and params lie in the part of the blob that is in
+  // memory, before the weights; the weights and the metadata stay outside.
   const r64 = <u64>resident;
   const tOff = <u64>hdr(H_TENSOR_TABLE_OFFSET), tLen = <u64>hdr(H_TENSOR_COUNT) * TENSOR_RECORD_SIZE;
   const oOff = <u64>hdr(H_OP_TABLE_OFFSET), oLen = <u64>hdr(H_OP_COUNT) * OP_RECORD_SIZE;
@@ -185,7 +188,11 @@ export function validateHeader(size: u32): i32 {
   e = checkSection('index', iOff, iLen, r64); if (e) return e;
   e = checkSection('params', pOff, pLen, r64); if (e) return e;
   e = checkSection('weights', wOff, wLen, t64); if (e) return e;
-  e = checkSection('metadata', mOff, mLen, r64); if (e) return e;
+  e = checkSection('metadata', mOff, mLen, t64); if (e) return e;
+  if (weightsExternal && mLen > 0 && mOff < r64) {
+    headerFail(); str('with streamed weights the metadata must follow the weights section');
+    return ERR_BAD_HEADER;
+  }
   if (
     overlaps(tOff, tLen, oOff, oLen) || overlaps(tOff, tLen, iOff, iLen) || overlaps(tOff, tLen, pOff, pLen) ||
     overlaps(tOff, tLen, wOff, wLen) || overlaps(tOff, tLen, mOff, mLen) || overlaps(oOff, oLen, iOff, iLen) ||
@@ -215,7 +222,7 @@ export function validateHeader(size: u32): i32 {
   setSections(
     blobPtr + <usize>tOff, <i32>hdr(H_TENSOR_COUNT), blobPtr + <usize>oOff, <i32>hdr(H_OP_COUNT),
     blobPtr + <usize>iOff, <u32>ic, blobPtr + <usize>pOff, hdr(H_PARAMS_COUNT),
-    blobPtr + <usize>wOff, <u32>wLen, blobPtr + <usize>mOff, <u32>mLen,
+    blobPtr + <usize>wOff, <u32>wLen, weightsExternal ? 0 : blobPtr + <usize>mOff, weightsExternal ? 0 : <u32>mLen,
     <i32>gic, <u32>gii, <i32>goc, <u32>goi,
   );
   return OK;

@@ -36,12 +36,14 @@ export function readWeights(offset: u32, dst: usize, len: u32): i32 {
 }
 
 /**
- * Continues `crc` over the whole weights section, read through the host in scratch-sized chunks
- * (load time only: the scratch region is free then).
+ * Continues `crc` over the `size` bytes of the blob from the weights section on (weights, then the
+ * metadata), read through the host in scratch-sized chunks (load time only: the scratch region is
+ * free then).
  */
 let crcOut: u32 = 0;
 export function crcOfWeights(crc: u32, size: u32): i32 {
   let c = crc;
+  if (scratchSize == 0) return ERR_WEIGHTS_READ; // excluded at mote_blob_alloc
   for (let at: u32 = 0; at < size; ) {
     const n = min(size - at, scratchSize);
     const e = readWeights(at, scratchPtr, n);

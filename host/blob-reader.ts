@@ -370,8 +370,11 @@ function checkHeader(h: BlobHeader): void {
   if (h.headerSize !== F.HEADER_SIZE) bad(`header_size ${h.headerSize} != ${F.HEADER_SIZE}`);
   if ((h.flags & ~F.FLAG_KNOWN) !== 0) bad(`unknown flags ${hex(h.flags)}`);
   if (h.flags & F.FLAG_WEIGHTS_EXTERNAL) {
-    // Streamed weights are the blob's tail: the runtime copies only [0, weights_offset) in.
-    if (h.weightsOffset + h.weightsSize !== h.totalSize) bad(`streamed weights [${h.weightsOffset}, +${h.weightsSize}) must end the ${h.totalSize}-byte blob`);
+    // Streamed weights: the runtime copies only [0, weights_offset) in; the metadata follows the weights.
+    const resident = [h.tensorTableOffset + h.tensorCount * F.TENSOR_RECORD_SIZE, h.opTableOffset + h.opCount * F.OP_RECORD_SIZE, h.indexOffset + 4 * h.indexCount, h.paramsOffset + 4 * h.paramsCount];
+    if (Math.max(...resident) > h.weightsOffset) bad(`with streamed weights the tables, index and params must precede the weights section at ${h.weightsOffset}`);
+    if (h.metaSize > 0 && h.metaOffset < h.weightsOffset) bad('with streamed weights the metadata must follow the weights section');
+    if (h.weightsScratchSize < F.SECTION_ALIGN) bad(`weights_scratch_size ${h.weightsScratchSize} must be at least ${F.SECTION_ALIGN} with streamed weights`);
   } else if (h.weightsScratchSize !== 0) bad(`weights_scratch_size ${h.weightsScratchSize} must be 0 unless the weights are streamed`);
   // Each section aligned, after the header and inside total_size; no two non-empty ones overlap
   // (writers put them in the order below, readers accept any order).

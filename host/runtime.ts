@@ -181,6 +181,11 @@ export class MoteRuntime {
     return runtime;
   }
 
+  /** The blob of a stream build (served to mote_read_weights; its metadata stays outside too). */
+  streamedBlob(): Uint8Array | undefined {
+    return this.weightsSource;
+  }
+
   /** Current size of the instance's linear memory in bytes. */
   memoryBytes(): number {
     return this.exports.memory.buffer.byteLength;
@@ -215,11 +220,20 @@ export class MoteRuntime {
   }
 }
 
-function readMeta(ex: MoteExports): Record<string, unknown> {
+/** The metadata bytes: in linear memory, or (streamed weights: it stays outside) in the blob itself. */
+function metaBytes(ex: MoteExports, blob: Uint8Array | undefined): Uint8Array {
   const len = ex.mote_meta_len();
-  if (len === 0) return {};
+  if (len > 0) return new Uint8Array(ex.memory.buffer, ex.mote_meta_ptr(), len);
+  if (!blob || blob.length < F.HEADER_SIZE) return new Uint8Array(0);
+  const dv = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+  const off = dv.getUint32(F.H_META_OFFSET, true);
+  return blob.subarray(off, off + dv.getUint32(F.H_META_SIZE, true)); // validated by mote_load
+}
+
+function readMeta(bytes: Uint8Array): Record<string, unknown> {
+  if (bytes.length === 0) return {};
   try {
-    const text = new TextDecoder().decode(new Uint8Array(ex.memory.buffer, ex.mote_meta_ptr(), len));
+    const text = new TextDecoder().decode(bytes);
     const v = JSON.parse(text) as unknown;
     return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
   } catch {
@@ -243,7 +257,7 @@ export class MoteModel {
 
   constructor(private readonly runtime: MoteRuntime) {
     const ex = runtime.exports;
-    this.meta = readMeta(ex);
+    this.meta = readMeta(metaBytes(ex, runtime.streamedBlob()));
     this.inputIds = Array.from({ length: ex.mote_input_count() }, (_, i) => ex.mote_input_tensor(i));
     this.outputIds = Array.from({ length: ex.mote_output_count() }, (_, i) => ex.mote_output_tensor(i));
     this.inputs = this.inputIds.map((id, i) => this.info(id, metaName(this.meta, 'inputs', i)));

@@ -72,9 +72,10 @@ export function blobMemoryOf(blob: Uint8Array): BlobMemory {
 
 /**
  * The same blob with its weights streamed (`mote convert --weights external`), computed from a
- * blob with resident weights: the part copied in is everything but the weights section (the
- * metadata moves before it), the scratch the largest span of weights one op reads. Undefined when
- * the blob's weights are stored encoded (those cannot be streamed) or already streamed.
+ * blob with resident weights: the part copied in is everything before the weights section (the
+ * weights and the metadata after them stay outside), the scratch the largest span of weights one
+ * op reads (at least 16 bytes). Undefined when the blob's weights are stored encoded (those cannot
+ * be streamed) or already streamed.
  */
 export function streamedMemoryOf(blob: Uint8Array): BlobMemory | undefined {
   const m = blobMemoryOf(blob);
@@ -83,7 +84,7 @@ export function streamedMemoryOf(blob: Uint8Array): BlobMemory | undefined {
   const u32 = (at: number) => dv.getUint32(at, true);
   const tensors = u32(F.H_TENSOR_TABLE_OFFSET);
   const index = u32(F.H_INDEX_OFFSET);
-  let scratch = 0;
+  let scratch = F.SECTION_ALIGN;
   for (let i = 0, n = u32(F.H_OP_COUNT); i < n; i++) {
     const op = u32(F.H_OP_TABLE_OFFSET) + i * F.OP_RECORD_SIZE;
     const io = u32(op + F.O_IO_INDEX);
@@ -97,8 +98,7 @@ export function streamedMemoryOf(blob: Uint8Array): BlobMemory | undefined {
     }
     if (hi > 0) scratch = Math.max(scratch, align16(hi - lo));
   }
-  const resident = align16(align16(u32(F.H_PARAMS_OFFSET) + 4 * u32(F.H_PARAMS_COUNT)) + u32(F.H_META_SIZE));
-  return { blobSize: resident + u32(F.H_WEIGHTS_SIZE), arenaSize: m.arenaSize, expandedSize: 0, residentSize: resident, scratchSize: scratch };
+  return { blobSize: blob.length, arenaSize: m.arenaSize, expandedSize: 0, residentSize: u32(F.H_WEIGHTS_OFFSET), scratchSize: scratch };
 }
 
 /**
@@ -306,7 +306,7 @@ export function ramBudget(target: string, input: BudgetInput): RamBudget {
     memory.grownPages > 0
       ? `linear memory grows once, in mote_blob_alloc before the blob is copied in; WAMR grows by copy, so the ${memory.initialPages} initial page(s) and the new ${memory.pages} coexist for that moment (${memory.peakDuringLoadBytes} B)`
       : 'the blob fits the initial memory pages: linear memory never grows',
-    ...(streamed ? [`weights streamed: the ${input.blobSize - memory.residentBytes} B weights section stays in flash, read per op through mote_read_weights`] : []),
+    ...(streamed ? [`weights streamed: the blob's last ${input.blobSize - memory.residentBytes} B (weights, metadata) stay in flash; weights are read per op through mote_read_weights`] : []),
     `the linear memory needs one free block of ${memory.bytes} B (heap_caps_get_largest_free_block(MALLOC_CAP_8BIT) at boot); ESP32 DRAM is split into regions`,
     'WAMR figures are an upper estimate (measured on a 64-bit build, see host/targets.ts WAMR_MEASURED)',
   ];

@@ -1,4 +1,5 @@
 // Types for scripts/build-wasm.mjs (imported by tests and scripts/build.mjs).
-export declare const BUILDS: { simd: 'simd'; scalar: 'scalar' };
-export declare function buildWasm(build: 'simd' | 'scalar', opts?: { outDir?: string; text?: boolean }): Promise<string>;
+export type WasmBuildName = 'simd' | 'scalar' | 'simd.stream' | 'scalar.stream';
+export declare const BUILDS: { simd: 'simd'; scalar: 'scalar'; 'simd.stream': 'simd-stream'; 'scalar.stream': 'scalar-stream' };
+export declare function buildWasm(build: WasmBuildName, opts?: { outDir?: string; text?: boolean }): Promise<string>;
 export declare function buildAll(opts?: { outDir?: string; text?: boolean }): Promise<string[]>;

@@ -59,9 +59,9 @@ export interface EmitOptions {
    * such constant takes the smallest stream, or stays plain when no stream is smaller. */
   encodeWeights?: readonly WeightEncoding[];
   /**
-   * 'external' (F.FLAG_WEIGHTS_EXTERNAL): the weights section goes last, after the metadata, and
-   * stays outside the runtime's linear memory; the header's weights_scratch_size is the largest
-   * span of weights one op reads (the stream builds copy that span in before running the op).
+   * 'external' (F.FLAG_WEIGHTS_EXTERNAL): the weights section and the metadata after it stay
+   * outside the runtime's linear memory; the header's weights_scratch_size is the largest span of
+   * weights one op reads (the stream builds copy that span in before running the op).
    */
   weights?: 'internal' | 'external';
 }
@@ -319,14 +319,14 @@ export function emitBlob(g: Graph, plan: MemoryPlan, meta: Record<string, unknow
   const opTableOffset = align(tensorTableOffset + records.length * F.TENSOR_RECORD_SIZE);
   const indexOffset = align(opTableOffset + ops.length * F.OP_RECORD_SIZE);
   const paramsOffset = align(indexOffset + index.length * 4);
-  // External weights come last so the resident part [0, weights_offset) is one contiguous prefix.
-  const afterParams = align(paramsOffset + params.length * 4);
-  const weightsOffset = external ? align(afterParams + metaBytes.length) : afterParams;
-  const metaOffset = external ? afterParams : align(weightsOffset + weightsSize);
-  const totalSize = external ? weightsOffset + weightsSize : metaOffset + metaBytes.length;
-  // The scratch region streamed weights land in: per op, the span from its lowest to its highest
-  // weights byte (an op's constants are laid out together, in first-reference order).
-  let weightsScratch = 0;
+  const weightsOffset = align(paramsOffset + params.length * 4);
+  const metaOffset = align(weightsOffset + weightsSize);
+  const totalSize = metaOffset + metaBytes.length;
+  // External weights: the same layout; the runtime copies in only [0, weights_offset) and reads
+  // the weights into a scratch region sized here: per op, the span from its lowest to its highest
+  // weights byte (an op's constants are laid out together, in first-reference order). At least 16
+  // bytes: the runtime also reads the tail through it to check the CRC.
+  let weightsScratch = external ? F.SECTION_ALIGN : 0;
   if (external) {
     for (const op of ops) {
       let lo = Infinity;

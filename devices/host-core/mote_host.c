@@ -114,6 +114,11 @@ static const char *dtype_name(int32_t dtype)
     return dtype >= 1 && dtype < MOTE_DTYPE_COUNT ? MOTE_DTYPE_NAMES[dtype] : "?";
 }
 
+static uint32_t blob_u32(const uint8_t *b, uint32_t at)
+{
+    return (uint32_t)b[at] | (uint32_t)b[at + 1] << 8 | (uint32_t)b[at + 2] << 16 | (uint32_t)b[at + 3] << 24;
+}
+
 /* Copies blob bytes [from, from + len) to dst: from cfg->blob, or from the platform in chunks. */
 static int read_blob(const mote_host_config_t *cfg, uint32_t from, uint8_t *dst, uint32_t len)
 {
@@ -239,6 +244,15 @@ static void print_run(host_t *h, const mote_host_config_t *cfg, uint32_t run, ui
     {
         int32_t meta_len = call(h, F_META_LEN, 0, 0, 0);
         const uint8_t *meta = meta_len > 0 ? native(h, call(h, F_META_PTR, 0, 0, 0), (uint32_t)meta_len) : NULL;
+        if (!meta && cfg->blob) {
+            /* Streamed weights: the metadata stays in the blob (flash); read it there when the
+             * blob is addressable (mote_load validated its place). Otherwise ops are named op<i>. */
+            uint32_t off = blob_u32(cfg->blob, 72 /* H_META_OFFSET */), len = blob_u32(cfg->blob, 76 /* H_META_SIZE */);
+            if (len > 0 && off <= cfg->blob_size && len <= cfg->blob_size - off) {
+                meta = cfg->blob + off;
+                meta_len = (int32_t)len;
+            }
+        }
         if (meta) have_names = mote_meta_find_array((const char *)meta, (size_t)meta_len, "ops", &names);
     }
     for (i = 0; i < n_ops; i++) {

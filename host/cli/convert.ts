@@ -23,6 +23,7 @@ export interface ConvertCliOptions extends StructureFlags {
   binarize?: string;
   pruneMagnitude?: string;
   entropy?: string;
+  weights?: string;
   json?: boolean;
 }
 
@@ -89,6 +90,11 @@ export async function convertCommand(model: string, opts: ConvertCliOptions): Pr
   if (opts.keepFloat && precision !== 'int8') throw new CliError('--keep-float is only used with --precision int8', EXIT_USAGE);
 
   const compression = compressionOptions(opts);
+  const weights = opts.weights ?? 'internal';
+  if (weights !== 'internal' && weights !== 'external') throw new CliError(`--weights must be internal or external, not '${opts.weights}'`, EXIT_USAGE);
+  if (weights === 'external' && (compression.cluster !== undefined || compression.binarize !== undefined || compression.pruneMagnitude !== undefined || compression.entropy !== undefined)) {
+    throw new CliError('--weights external cannot be combined with --cluster, --binarize, --prune-magnitude or --entropy (encoded weights are decoded in RAM)', EXIT_USAGE);
+  }
   const bytesIn = readInput(model, 'model');
   const name = basename(model);
   // The model's inputs (names, shapes, dtypes) decide how the calibration files are read; a model
@@ -133,6 +139,7 @@ export async function convertCommand(model: string, opts: ConvertCliOptions): Pr
       calibrationMethod: method,
       percentile,
       keepFloat: opts.keepFloat,
+      weights,
       ...compression,
       ...structure,
       onProgress: bar
@@ -193,6 +200,7 @@ export function registerConvert(program: Command): void {
     .option('--binarize <layers>', "binary weights (α·sign(W) per channel) for these comma-separated layers, or 'auto' (all but the first and last)")
     .option('--prune-magnitude <ratio>', 'zero this fraction of each layer\'s smallest weights; stored sparse')
     .option('--entropy <coder>', 'entropy-code the weights (huffman), decoded at load')
+    .option('--weights <where>', "internal (default), or external: weights stay outside the runtime's RAM (flash), read per op by the stream builds")
     .option('--json', 'print the conversion report as JSON')
     .action((model: string, opts: ConvertCliOptions) => convertCommand(model, opts));
 }
