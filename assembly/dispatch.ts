@@ -4,7 +4,7 @@ import {
   DTYPE_S8, OP_CONV2D, OP_DEPTHWISE_CONV2D, OP_FULLY_CONNECTED, OP_MATMUL, OP_ADD, OP_SUB, OP_MUL,
   OP_DIV, OP_CLAMP, OP_LEAKY_RELU, OP_SIGMOID, OP_TANH, OP_HARD_SWISH, OP_LUT, OP_MAX_POOL2D,
   OP_AVERAGE_POOL2D, OP_MEAN, OP_CONCAT, OP_PAD, OP_TRANSPOSE, OP_SOFTMAX, OP_QUANTIZE,
-  OP_DEQUANTIZE, OP_REQUANTIZE, OP_COPY, OP_STRIDED_SLICE, OP_TRANSPOSE_CONV2D, DTYPE_S16,
+  OP_DEQUANTIZE, OP_REQUANTIZE, OP_COPY, OP_STRIDED_SLICE, OP_TRANSPOSE_CONV2D, DTYPE_S16, OP_LSTM,
 } from '../format/format';
 import { opCount, oprec, opcode, opIn, opOut, tdtype } from './state';
 import { conv2d_f32, conv2d_s8_simd, conv2d_s8_scalar } from './kernels/conv2d';
@@ -20,6 +20,7 @@ import { softmax_f32, softmax_s8 } from './kernels/softmax';
 import { quantize_f32_s8, dequantize_s8_f32, requantize_s8 } from './kernels/quantize';
 import { conv2d_s16, transpose_conv2d_s16, add_sub_s16, leaky_relu_s16, requantize_int } from './kernels/int16';
 import { strided_slice_any } from './kernels/strided_slice';
+import { lstm_f32 } from './kernels/lstm';
 
 export function runOp(op: usize): void {
   const code = opcode(op);
@@ -90,6 +91,7 @@ export function runOp(op: usize): void {
       break;
     case OP_STRIDED_SLICE: strided_slice_any(op); break;
     case OP_TRANSPOSE_CONV2D: transpose_conv2d_s16(op); break;
+    case OP_LSTM: lstm_f32(op); break;
     case OP_COPY: copy_any(op); break;
   }
 }

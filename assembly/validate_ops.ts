@@ -6,12 +6,12 @@ import {
   OP_CLAMP, OP_LEAKY_RELU, OP_SIGMOID, OP_TANH, OP_HARD_SWISH, OP_LUT, OP_MAX_POOL2D,
   OP_AVERAGE_POOL2D, OP_MEAN, OP_CONCAT, OP_PAD, OP_TRANSPOSE, OP_SOFTMAX, OP_QUANTIZE,
   OP_DEQUANTIZE, OP_REQUANTIZE, OP_COPY, PAD_MODE_CONSTANT, PAD_MODE_WRAP,
-  OP_STRIDED_SLICE, OP_TRANSPOSE_CONV2D, DTYPE_S16,
+  OP_STRIDED_SLICE, OP_TRANSPOSE_CONV2D, DTYPE_S16, OP_LSTM, O_SCRATCH_TENSOR,
 } from '../format/format';
 import { str, int, opName, dtypeName } from './message';
 import {
   opInCount, opOutCount, opParamCount, opIn, opOut, opParam, tdtype, trank, tdim, tnumel,
-  tstorage, tscale, tzp, tptr,
+  tstorage, tscale, tzp, tptr, opParamF, tbytes, tensorCount,
 } from './state';
 
 let curIndex: i32 = 0;
@@ -589,6 +589,44 @@ function vQuantize(inDt: i32, outDt: i32, nParams: i32): i32 {
   return sameNumel(0);
 }
 
+/** LSTM (f32): x, 4 input weights [H,I], 4 recurrent weights [H,H], 4 biases [H]; y [d0,d1,H];
+ * params time_major, activation (0..4), cell_clip (f32 >= 0); a scratch of B*H f32 (cell state). */
+function vLstm(): i32 {
+  let e = arity(13, 13, 1, 3); if (e) return e;
+  for (let j = 0; j < 13; j++) { e = inDtype(j, DTYPE_F32); if (e) return e; }
+  e = outDtype(0, DTYPE_F32); if (e) return e;
+  e = inRank(0, 3); if (e) return e;
+  e = outRank(0, 3); if (e) return e;
+  const x = opIn(curOp, 0), y = opOut(curOp, 0);
+  const inSize = tdim(x, 2), hidden = tdim(y, 2);
+  e = outDimIs(0, 0, tdim(x, 0)); if (e) return e;
+  e = outDimIs(0, 1, tdim(x, 1)); if (e) return e;
+  for (let k = 0; k < 4; k++) {
+    const w = opIn(curOp, 1 + k), r = opIn(curOp, 5 + k);
+    if (trank(w) != 2 || tdim(w, 0) != hidden || tdim(w, 1) != inSize) {
+      failIn(1 + k, 'must be ['); int(hidden); str(', '); int(inSize); str('] (input weights)');
+      return ERR_BAD_OP;
+    }
+    if (trank(r) != 2 || tdim(r, 0) != hidden || tdim(r, 1) != hidden) {
+      failIn(5 + k, 'must be ['); int(hidden); str(', '); int(hidden); str('] (recurrent weights)');
+      return ERR_BAD_OP;
+    }
+    e = inNumel(9 + k, hidden, 'bias'); if (e) return e;
+  }
+  e = paramIn(0, 0, 1, 'time_major'); if (e) return e;
+  e = paramIn(1, 0, 4, 'activation'); if (e) return e;
+  const clip = opParamF(curOp, 2);
+  if (!(clip >= 0) || !isFinite(clip)) return fail('cell_clip must be a finite value >= 0');
+  const batch = opParam(curOp, 0) != 0 ? tdim(x, 1) : tdim(x, 0);
+  const s = load<i32>(curOp, O_SCRATCH_TENSOR);
+  const need = <u64>batch * <u64>hidden * 4;
+  if (s < 0 || s >= tensorCount || <u64>tbytes(s) < need) {
+    prefix(); str('needs a scratch tensor of '); int(<i64>need); str(' bytes (the cell state)');
+    return ERR_BAD_OP;
+  }
+  return OK;
+}
+
 export function validateOp(index: i32, op: usize, code: i32): i32 {
   curIndex = index;
   curCode = code;
@@ -631,6 +669,7 @@ export function validateOp(index: i32, op: usize, code: i32): i32 {
     case OP_REQUANTIZE: return vRequantize();
     case OP_STRIDED_SLICE: return vStridedSlice();
     case OP_TRANSPOSE_CONV2D: return vTransposeConvS16();
+    case OP_LSTM: return vLstm();
     case OP_COPY: {
       let e = arity(1, 1, 1, 0); if (e) return e;
       e = needPresent(0); if (e) return e;

@@ -192,6 +192,10 @@ export const OPF_IN_PLACE = 1;
 //   LEAKY_RELU s16 params: alpha(f) id_mult id_shift alpha_mult alpha_shift
 //   PAD s16        value is an int16
 //   REQUANTIZE     in/out any of s8, s16, s32: mult shift
+// LSTM             in: x[B,T,I] (or [T,B,I]) Wi Wf Wg Wo[H,I] Ri Rf Rg Ro[H,H] bi bf bg bo[H] (f32)
+//                  out: y[B,T,H] (or [T,B,H])   params: time_major activation cell_clip(f)
+//                  (activation: 0 none 1 relu 2 relu_n1_to_1 3 relu6 4 tanh, TFLite's codes;
+//                  cell_clip 0 = off; zero initial state; scratch: B*H f32 cell state)
 export const OP_CONV2D = 1;
 export const OP_DEPTHWISE_CONV2D = 2;
 export const OP_FULLY_CONNECTED = 3;
@@ -219,7 +223,8 @@ export const OP_REQUANTIZE = 24;
 export const OP_COPY = 25;
 export const OP_STRIDED_SLICE = 26;
 export const OP_TRANSPOSE_CONV2D = 27;
-export const OPCODE_COUNT = 28; // one past the last opcode: kernel tables are checked against it
+export const OP_LSTM = 28;
+export const OPCODE_COUNT = 29; // one past the last opcode: kernel tables are checked against it
 
 export const PAD_MODE_CONSTANT = 0;
 export const PAD_MODE_EDGE = 1;

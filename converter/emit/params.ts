@@ -15,6 +15,7 @@ import type {
   DepthwiseConv2dAttrs,
   Int8Params,
   LeakyReluAttrs,
+  LstmAttrs,
   MeanAttrs,
   Node,
   PadAttrs,
@@ -73,6 +74,9 @@ function normAxis(node: Node, axis: unknown, rank: number): number {
   const a = int(node, 'axis', axis, -rank, rank - 1);
   return a < 0 ? a + rank : a;
 }
+
+/** format.ts LSTM activation codes (TFLite's ActivationFunctionType numbers). */
+const LSTM_ACTIVATION_CODES: Record<string, number> = { none: 0, relu: 1, relu_n1_to_1: 2, relu6: 3, tanh: 4 };
 
 function actF32(act: Activation | undefined): number[] {
   return [f32Bits(act?.min ?? -Infinity), f32Bits(act?.max ?? Infinity)];
@@ -262,6 +266,14 @@ export function lowerParams(node: Node, lookup: Lookup): number[] {
       const a = node.attrs as TransposeConv2dAttrs;
       if (!s16) fail(node, 'the runtime runs only the int16 (16x8) transpose_conv2d');
       return [...ints(node, 'strides', a.strides, 2, 1), ...ints(node, 'pads', a.pads.slice(0, 2), 2, 0), ...act(a.activation)];
+    }
+    case 'lstm': {
+      const a = node.attrs as LstmAttrs;
+      floatOnly();
+      const code = LSTM_ACTIVATION_CODES[a.activation];
+      if (code === undefined) fail(node, `unknown activation '${String(a.activation)}'`);
+      if (!(a.cellClip >= 0 && Number.isFinite(a.cellClip))) fail(node, `cellClip is ${a.cellClip}; expected a finite value >= 0`);
+      return [a.timeMajor ? 1 : 0, code, f32Bits(a.cellClip)];
     }
     case 'softmax': {
       const a = node.attrs as SoftmaxAttrs;

@@ -8,6 +8,7 @@ import type { Activation, DType, QuantParams, TensorData } from '../ir/graph.js'
 import { numel } from '../ir/graph.js';
 import type { FbTable } from './tflite-flatbuffer.js';
 import type { TfliteImporter, TfliteOpContext } from './tflite.js';
+import { lowerUnidirectionalSequenceLstm } from './tflite-lstm.js';
 import { builtinCode } from './tflite-opnames.js';
 import {
   ActivationFunction,
@@ -591,6 +592,7 @@ const byName: Record<string, Lowering> = {
   SOFTMAX: softmax,
   QUANTIZE: quantize,
   DEQUANTIZE: dequantize,
+  UNIDIRECTIONAL_SEQUENCE_LSTM: lowerUnidirectionalSequenceLstm,
 };
 
 /** Lowering per builtin operator code; a code without an entry is unsupported. */
@@ -631,4 +633,5 @@ export const TFLITE_OP_MAPPING: Record<string, string> = {
   SOFTMAX: 'softmax (last axis, beta)',
   QUANTIZE: 'quantize (from float) or requantize (from int)',
   DEQUANTIZE: 'dequantize (folded for constant int8/float16 inputs)',
+  UNIDIRECTIONAL_SEQUENCE_LSTM: 'lstm (float32; zero initial state; no CIFG, peephole, projection or layer norm)',
 };

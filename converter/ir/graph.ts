@@ -60,6 +60,7 @@ export type OpName =
   | 'copy'
   | 'strided_slice'
   | 'transpose_conv2d'
+  | 'lstm'
   // IR-only:
   | 'reshape'
   | 'batch_norm';
@@ -141,6 +142,23 @@ export interface TransposeConv2dAttrs {
   outputSize: [number, number];
   activation?: Activation;
 }
+/** The activation of an lstm's cell input and cell output (TFLite's fused_activation_function). */
+export type LstmActivation = 'none' | 'relu' | 'relu_n1_to_1' | 'relu6' | 'tanh';
+/**
+ * lstm (TFLite UNIDIRECTIONAL_SEQUENCE_LSTM without CIFG, peephole, projection or layer norm), the
+ * whole sequence in one node, from zero state (h0 = c0 = 0: TFLM resets variable tensors).
+ * Inputs: x, then per gate in the order input, forget, cell, output: 4 input weights [H,I],
+ * 4 recurrent weights [H,H], 4 biases [H] (13 in all). x is [B,T,I] (timeMajor false) or [T,B,I];
+ * the output is h at every step in the same layout, [B,T,H] or [T,B,H].
+ *   i = σ(Wi·x + Ri·h + bi), f = σ(…), g = act(…), o = σ(…); c = f⊙c + i⊙g (clipped to ±cellClip
+ *   when cellClip > 0); h = o⊙act(c).
+ */
+export interface LstmAttrs {
+  timeMajor: boolean;
+  activation: LstmActivation;
+  /** > 0: the cell state is clamped to [-cellClip, cellClip] after each update; 0: no clipping. */
+  cellClip: number;
+}
 export interface SoftmaxAttrs {
   axis: number;
   beta: number;
@@ -179,6 +197,7 @@ export interface AttrsByOp {
   copy: Record<string, never>;
   strided_slice: StridedSliceAttrs;
   transpose_conv2d: TransposeConv2dAttrs;
+  lstm: LstmAttrs;
   reshape: Record<string, never>;
   batch_norm: BatchNormAttrs;
 }

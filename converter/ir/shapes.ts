@@ -17,6 +17,7 @@ import type {
   StridedSliceAttrs,
   TransposeConv2dAttrs,
   BatchNormAttrs,
+  LstmAttrs,
 } from './graph.js';
 import { numel } from './graph.js';
 
@@ -234,6 +235,25 @@ export function inferNodeShapes(g: Graph, node: Node): void {
       if (![...a.outputSize, ...a.strides].every((v) => Number.isInteger(v) && v >= 1)) fail(node, `output size [${a.outputSize}] / strides [${a.strides}] must be positive`);
       checkBias(g, node, ws[0]);
       setOut([xs[0], a.outputSize[0], a.outputSize[1], ws[0]]);
+      return;
+    }
+    case 'lstm': {
+      // x, 4 input weights [H,I], 4 recurrent weights [H,H], 4 biases [H] (gates i, f, g, o).
+      const a = node.attrs as LstmAttrs;
+      const xs = x();
+      if (node.inputs.length !== 13) fail(node, `takes 13 inputs (x, 4 input weights, 4 recurrent weights, 4 biases), got ${node.inputs.length}`);
+      if (xs.length !== 3) fail(node, `input must be [${a.timeMajor ? 'T,B' : 'B,T'},I], got [${xs}]`);
+      const hidden = shapeOf(1)[0];
+      const want = (i: number, shape: number[], what: string) => {
+        const s = shapeOf(i);
+        if (s.length !== shape.length || s.some((d, j) => d !== shape[j])) fail(node, `${what} (input ${i}) must be [${shape}], got [${s}]`);
+      };
+      for (let k = 0; k < 4; k++) {
+        want(1 + k, [hidden, xs[2]], 'input weights');
+        want(5 + k, [hidden, hidden], 'recurrent weights');
+        want(9 + k, [hidden], 'bias');
+      }
+      setOut([xs[0], xs[1], hidden]);
       return;
     }
     case 'strided_slice': {

@@ -9,9 +9,14 @@ import type { BufferPlacement, MemoryPlan, PlacementOrder, PlanOptions, ScratchP
 export type { BufferPlacement, MemoryPlan, PlacementOrder, PlanOptions, ScratchPlacement } from './types.js';
 export { alignUp } from './arena.js';
 
-/** Scratch bytes a node needs while it runs. No kernel asks for any yet; the runtime's im2col or
- * padding buffers would be sized here (and the runtime reads the size from the scratch tensor). */
-export function scratchBytes(_node: Node, _g: Graph): number {
+/** Scratch bytes a node needs while it runs (the runtime reads the size from the scratch tensor).
+ * lstm: its f32 cell state, one [B,H] row set (h lives in the output's previous step). */
+export function scratchBytes(node: Node, g: Graph): number {
+  if (node.op === 'lstm') {
+    const y = g.tensor(node.outputs[0]).shape;
+    const timeMajor = (node.attrs as { timeMajor?: boolean }).timeMajor === true;
+    return (timeMajor ? y[1] : y[0]) * y[2] * 4;
+  }
   return 0;
 }
 

@@ -33,6 +33,9 @@ static const char *const MOTE_OPCODE_NAMES[] = {
     "dequantize",       /* 23 */
     "requantize",       /* 24 */
     "copy",             /* 25 */
+    "strided_slice",    /* 26 */
+    "transpose_conv2d", /* 27 */
+    "lstm",             /* 28 */
 };
 
 #define MOTE_OPCODE_COUNT ((int)(sizeof(MOTE_OPCODE_NAMES) / sizeof(MOTE_OPCODE_NAMES[0])))

@@ -17,6 +17,7 @@ import { pad_ref } from './pad.js';
 import { average_pool2d_f32_ref, max_pool2d_f32_ref } from './pool2d.js';
 import { dequantize_ref, quantize_ref } from './quantize.js';
 import { softmax_f32_ref } from './softmax.js';
+import { lstm_f32_ref } from './lstm.js';
 import { strided_slice_ref } from './strided-slice.js';
 import { transpose_ref } from './transpose.js';
 import { transpose_conv2d_f32_ref } from './transpose-conv2d.js';
@@ -44,6 +45,7 @@ export const floatKernels: Partial<Record<OpName, RefKernel>> = {
   pad: pad_ref,
   transpose: transpose_ref,
   strided_slice: strided_slice_ref,
+  lstm: lstm_f32_ref,
   transpose_conv2d: transpose_conv2d_f32_ref,
   softmax: softmax_f32_ref,
   quantize: quantize_ref,

@@ -14,6 +14,7 @@ import { matmulOutputShape } from './matmul.js';
 import { meanOutputShape } from './mean.js';
 import { padOutputShape } from './pad.js';
 import { pool2dOutputShape } from './pool2d.js';
+import { lstmOutputShape } from './lstm.js';
 import { stridedSliceOutputShape } from './strided-slice.js';
 import { transposeOutputShape } from './transpose.js';
 import { transposeConv2dOutputShape } from './transpose-conv2d.js';
@@ -40,6 +41,7 @@ export const outputShapeFns: Partial<Record<OpName, ShapeFn>> = {
   pad: padOutputShape,
   transpose: transposeOutputShape,
   strided_slice: stridedSliceOutputShape,
+  lstm: lstmOutputShape,
   transpose_conv2d: transposeConv2dOutputShape,
   softmax: sameAsInputShape,
   quantize: sameAsInputShape,
