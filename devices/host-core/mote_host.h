@@ -1,5 +1,6 @@
 /*
- * The Mote device host core: runs the scalar runtime (build/mote.scalar.wasm) on WAMR through the
+ * The Mote device host core: runs the scalar runtime (build/mote.scalar.wasm, or its stream build
+ * build/mote.scalar.stream.wasm for streamed weights) on WAMR through the
  * C ABI of docs/ABI.md and prints results and per-op timings as JSON lines (docs/PROFILE.md) on
  * the platform console. Platform-independent: mote_platform.h supplies clock, marker pin, console
  * and blob reads. The same call sequence as host/runtime.ts (MoteRuntime.load, MoteModel.profile).
@@ -24,8 +25,12 @@ typedef struct {
     const uint8_t *runtime_wasm;
     uint32_t runtime_wasm_size;
 
-    /* The .mote blob, copied into the instance's linear memory. NULL: read it in chunks with
-     * mote_platform_read_blob(offset, ...) instead (a flash partition, a file). */
+    /* The .mote blob, copied into the instance's linear memory (its header first, then the rest:
+     * the runtime grows memory once, before the copy). NULL: read it in chunks with
+     * mote_platform_read_blob(offset, ...) instead (a flash partition, a file). A blob with
+     * streamed weights (`mote convert --weights external`, runtime mote.scalar.stream.wasm) is
+     * copied only up to its weights; the runtime reads each op's weights from here (or through
+     * mote_platform_read_blob) with its env.mote_read_weights import. */
     const uint8_t *blob;
     uint32_t blob_size;
 

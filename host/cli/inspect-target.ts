@@ -1,30 +1,60 @@
 // `mote inspect --target CHIP`: the blob's RAM budget on a microcontroller (host/targets.ts), as
-// text and as the `ramBudget` field of --json.
+// text and as the `ramBudget` field of --json; with the blob's bytes, for both weight modes
+// (resident in linear memory, or streamed from flash: `mote convert --weights external`).
+import * as F from '../../format/format.js';
 import { loadWasmFile } from '../node-loader.js';
-import { formatRamBudget, ramBudget, TARGETS, type RamBudget } from '../targets.js';
+import { blobMemoryOf, formatRamBudget, ramBudget, streamedMemoryOf, TARGETS, type BlobMemory, type RamBudget } from '../targets.js';
 import { CliError, EXIT_USAGE } from './errors.js';
+
+type WeightsMode = 'resident' | 'streamed';
 
 export async function targetBudget(
   target: string,
   blobSize: number,
   arenaSize: number,
-): Promise<{ json: RamBudget & { classicInterpreter: RamBudget }; text: string }> {
+  blob?: Uint8Array,
+): Promise<{ json: RamBudget & { classicInterpreter: RamBudget; weights: WeightsMode; otherWeightsMode?: RamBudget & { weights: WeightsMode } }; text: string }> {
   if (!(TARGETS as readonly string[]).includes(target)) {
     throw new CliError(`--target must be one of ${TARGETS.join(', ')}, got '${target}'`, EXIT_USAGE);
   }
-  let runtimeWasm: Uint8Array;
-  try {
-    // The device runs the scalar build: its size and initial memory enter the budget.
-    runtimeWasm = await loadWasmFile('scalar');
-  } catch (e) {
-    throw new CliError((e as Error).message.replace(/^mote: /, ''));
-  }
-  const budget = ramBudget(target, { blobSize, arenaSize, runtimeWasm });
+  const wasm = async (build: string): Promise<Uint8Array> => {
+    try {
+      return await loadWasmFile(build);
+    } catch (e) {
+      throw new CliError((e as Error).message.replace(/^mote: /, ''));
+    }
+  };
+  // The device runs the scalar build (its stream build for streamed weights): its size, static
+  // data and initial memory enter the budget.
+  const streamed = blob !== undefined && blob.length >= F.HEADER_SIZE && (new DataView(blob.buffer, blob.byteOffset).getUint32(F.H_FLAGS, true) & F.FLAG_WEIGHTS_EXTERNAL) !== 0;
+  const mode: WeightsMode = streamed ? 'streamed' : 'resident';
+  const memory: BlobMemory = blob ? blobMemoryOf(blob) : { blobSize, arenaSize };
+  const runtimeWasm = await wasm(streamed ? 'scalar.stream' : 'scalar');
+  const budget = ramBudget(target, { ...memory, runtimeWasm });
   // WAMR's classic interpreter trades speed for RAM: say what it would change.
-  const classic = ramBudget(target, { blobSize, arenaSize, runtimeWasm, interpreter: 'classic' });
+  const classic = ramBudget(target, { ...memory, runtimeWasm, interpreter: 'classic' });
   const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
-  const alt =
-    `  with WAMR's classic interpreter (CONFIG_WAMR_INTERP_CLASSIC, slower): running ${kib(classic.steadyBytes)}, ` +
-    `peak ${kib(classic.peakBytes)}: ${classic.fits ? `fits, ${kib(classic.marginBytes)} to spare` : `does NOT fit, ${kib(-classic.marginBytes)} over`}`;
-  return { json: { ...budget, classicInterpreter: classic }, text: formatRamBudget(budget) + '\n' + alt };
+  const verdict = (b: RamBudget) => (b.fits ? `fits, ${kib(b.marginBytes)} to spare` : `does NOT fit, ${kib(-b.marginBytes)} over`);
+  const lines = [
+    `  with WAMR's classic interpreter (CONFIG_WAMR_INTERP_CLASSIC, slower): running ${kib(classic.steadyBytes)}, peak ${kib(classic.peakBytes)}: ${verdict(classic)}`,
+  ];
+  // The other weights mode, for comparison.
+  let other: (RamBudget & { weights: WeightsMode }) | undefined;
+  if (blob) {
+    const alt: BlobMemory | undefined = streamed ? { blobSize: blob.length, arenaSize: memory.arenaSize } : streamedMemoryOf(blob);
+    if (alt) {
+      other = { ...ramBudget(target, { ...alt, runtimeWasm: await wasm(streamed ? 'scalar' : 'scalar.stream') }), weights: streamed ? 'resident' : 'streamed' };
+      lines.push(
+        `  weights ${mode} here (linear memory ${kib(budget.memory.bytes)}); ${other.weights} ` +
+          `(${streamed ? 'mote convert without --weights external' : 'mote convert --weights external, stream build'}): ` +
+          `linear memory ${kib(other.memory.bytes)}, running ${kib(other.steadyBytes)}: ${verdict(other)}`,
+      );
+    } else if (!streamed) {
+      lines.push('  weights resident here; they cannot be streamed (encoded weights are decoded in RAM)');
+    }
+  }
+  return {
+    json: { ...budget, classicInterpreter: classic, weights: mode, ...(other ? { otherWeightsMode: other } : {}) },
+    text: formatRamBudget(budget) + '\n' + lines.join('\n'),
+  };
 }

@@ -148,7 +148,7 @@ export function formatInspection(file: string, r: ReturnType<typeof inspectBlob>
 export async function inspectCommand(file: string, opts: InspectCliOptions): Promise<void> {
   const { view, bytes } = readBlobFile(file);
   const report = inspectBlob(view);
-  const budget = opts.target ? await targetBudget(opts.target, bytes.length, view.arenaSize) : undefined;
+  const budget = opts.target ? await targetBudget(opts.target, bytes.length, view.arenaSize, bytes) : undefined;
   if (opts.json) process.stdout.write(JSON.stringify(budget ? { ...report, ramBudget: budget.json } : report, null, 2) + '\n');
   else process.stdout.write(formatInspection(file, report) + (budget ? '\n\n' + budget.text : '') + '\n');
 }
