@@ -14,7 +14,10 @@ import { crc32, deflateSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convert } from '../converter/convert.js';
 import { importTflite } from '../converter/import/tflite.js';
+import { FbFile } from '../converter/import/tflite-flatbuffer.js';
 import { readTfliteModel } from '../converter/import/tflite-schema.js';
+import { prepareInt8 } from '../converter/passes/quantize/index.js';
+import { lstmInt8Params, logisticS16, tanhS16 } from '../converter/reference/int8/lstm.js';
 import type { LstmActivation, LstmAttrs } from '../converter/ir/graph.js';
 import { runGraph } from '../converter/reference/interpreter.js';
 import { BUILDS, blobOf, ensureWasmBuilt, oneOpGraph, randF32, rng, runBlob } from './runtime-harness.js';
@@ -251,9 +254,119 @@ describe.skipIf(!haveShared)('mnist_lstm float (UNIDIRECTIONAL_SEQUENCE_LSTM)', 
     expect(preds[9]).toBe(3);
   });
 
-  it('the int8 model is refused with an error naming the operator (integer LSTM not implemented)', () => {
-    const bytes = readFileSync(sharedPath(`${DIR}/trained_lstm_int8.tflite`));
-    expect(() => importTflite(bytes)).toThrow(/TFLite UNIDIRECTIONAL_SEQUENCE_LSTM \(operator 0\): unsupported s8 input/);
+});
+
+// ---- int8: TFLM's integer LSTM on the reference interpreter ----------------------------------------
+/** A copy of the model whose graph output is tensor `t` (subgraph 0's outputs vector rewritten). */
+function withOutput(bytes: Uint8Array, t: number): Uint8Array {
+  const copy = bytes.slice();
+  const sub = new FbFile(copy).root('TFL3', 'model').tableVector(2, 'subgraphs', (i) => `subgraph ${i}`)![0];
+  const outs = sub.vector(2, 'outputs', 4)!;
+  expect(outs.length).toBe(1);
+  new DataView(copy.buffer, copy.byteOffset).setInt32(outs.start, t, true);
+  return copy;
+}
+
+describe.skipIf(!haveShared)('mnist_lstm int8 (integer UNIDIRECTIONAL_SEQUENCE_LSTM, reference kernel)', () => {
+  noticeIfNoShared('mnist_lstm int8 LSTM tests');
+  let bytes: Uint8Array;
+  const inputs: Int8Array[] = [];
+  beforeAll(() => {
+    bytes = new Uint8Array(readFileSync(sharedPath(`${DIR}/trained_lstm_int8.tflite`)));
+    const xq = readTfliteModel(bytes).main.tensors[0].quantization!;
+    for (let d = 0; d < 10; d++) {
+      const img = decodeGrayPng(readFileSync(sharedPath(`${DIR}/samples/sample${d}.png`)), `sample${d}.png`);
+      // pixel/255 quantized with the input's own scale and zero point (TFLite's rounding: half away from 0).
+      inputs.push(Int8Array.from(img.pixels, (p) => Math.max(-128, Math.min(127, Math.round(p / 255 / xq.scale![0]) + xq.zeroPoint![0]))));
+    }
+  });
+
+  const imported = (b: Uint8Array) => {
+    const g = importTflite(b);
+    prepareInt8(g);
+    return g;
+  };
+
+  it('imports as an s8 lstm with the file\'s int16 cell state scale (2^-12) and cell clip', () => {
+    const g = imported(bytes);
+    expect(g.nodes.map((n) => n.op)).toEqual(['lstm', 'reshape', 'fully_connected', 'softmax']);
+    const m = readTfliteModel(bytes);
+    const cellState = m.main.tensors[m.main.operators[0].inputs[19]];
+    expect(g.nodes[0].attrs).toMatchObject({ activation: 'tanh', timeMajor: false, cellScale: cellState.quantization!.scale![0] });
+    expect(Math.log2((g.nodes[0].attrs as LstmAttrs).cellScale!)).toBe(-12);
+    expect(g.tensor(g.nodes[0].inputs[0]).dtype).toBe('s8');
+  });
+
+  it('model outputs equal desktop TFLite byte for byte on the 10 samples, all classified correctly', async () => {
+    const tfl = await loadTfliteWasm({ simd: true });
+    const g = imported(bytes);
+    const preds = inputs.map((x, d) => {
+      const [got] = runGraph(g, [x]);
+      const runner = tfl.createRunner(bytes);
+      const [want] = runner.run([x]);
+      runner.dispose();
+      expect(Array.from(got as Int8Array), `sample${d}`).toEqual(Array.from(want as Int8Array));
+      return argmax(got as Int8Array);
+    });
+    expect(preds).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  // Desktop TFLite's integer LSTM (tensor_utils, gemmlowp-style sigmoid/tanh) is not TFLM's
+  // (lstm_eval.h, table-interpolated Logistic/Tanh on int16), so single gate values can differ by 1
+  // LSB and the recurrence carries that into later steps. Observed on the LSTM output [1,28,20]:
+  // the 10 samples 0 on 93 % of values, ±1 on the rest; 20 seeded random inputs ±1 on 5 %, +2 on
+  // 3 of 11200. Asserted: samples |diff| <= 1; random |diff| <= 2 with at most 0.1 % at 2; both
+  // under 10 % differing. (TFLM itself is the exactness target; no TFLM output for this model is
+  // in the shared material.)
+  it('the LSTM output itself vs desktop TFLite: ±1 on the samples, ±2 (rarely) on random inputs', async () => {
+    const tfl = await loadTfliteWasm({ simd: true });
+    const lstmOut = readTfliteModel(bytes).main.operators[0].outputs[0];
+    const cut = withOutput(bytes, lstmOut);
+    const g = imported(cut);
+    const r = rng(2024);
+    const random = Array.from({ length: 20 }, () => Int8Array.from({ length: 784 }, () => Math.floor(r() * 256) - 128));
+    for (const [set, bound] of [[inputs, 1], [random, 2]] as const) {
+      const count = new Map<number, number>();
+      let total = 0;
+      for (const x of set) {
+        const [got] = runGraph(g, [x]);
+        const runner = tfl.createRunner(cut);
+        const [want] = runner.run([x]);
+        runner.dispose();
+        (got as Int8Array).forEach((v, i) => {
+          const d = Math.abs(v - (want as Int8Array)[i]);
+          count.set(d, (count.get(d) ?? 0) + 1);
+        });
+        total += (got as Int8Array).length;
+      }
+      expect(Math.max(...count.keys())).toBeLessThanOrEqual(bound);
+      expect((count.get(2) ?? 0) / total).toBeLessThanOrEqual(0.001);
+      expect(1 - (count.get(0) ?? 0) / total).toBeLessThan(0.1);
+    }
+  });
+
+  it('Logistic16 / Tanh16 (TFLM table interpolation) track σ and tanh within 2 LSB of Q0.15', () => {
+    for (let x = -32768; x <= 32767; x += 7) {
+      const real = x / 4096; // Q3.12
+      expect(Math.abs(logisticS16(x) - 32768 / (1 + Math.exp(-real)))).toBeLessThanOrEqual(2);
+      expect(Math.abs(tanhS16(x, -12) - 32768 * Math.tanh(real))).toBeLessThanOrEqual(2);
+    }
+  });
+
+  it('Prepare: each effective multiplier reproduces its real scale ratio', () => {
+    const p = lstmInt8Params({ scale: 0.0039 }, [{ scale: 0.01 }], [{ scale: 0.02 }], { scale: 0.0078 }, 2 ** -12, 10);
+    const real = (m: { multiplier: number; shift: number }) => m.multiplier * 2 ** (m.shift - 31);
+    expect(real(p.inputFc[0]) / ((0.0039 * 0.01) / 2 ** -12)).toBeCloseTo(1, 8);
+    expect(real(p.recurrentFc[0]) / ((0.0078 * 0.02) / 2 ** -12)).toBeCloseTo(1, 8);
+    expect(real(p.forgetCellMul)).toBe(2 ** -15);
+    expect(real(p.inputMul)).toBe(2 ** -18);
+    expect(real(p.outputMul) / (2 ** -30 / 0.0078)).toBeCloseTo(1, 8);
+    expect(p.cellScalePower).toBe(-12);
+    expect(p.quantizedCellClip).toBe(32767); // 10 / 2^-12 = 40960, clamped to int16
+  });
+
+  it('converting the int8 model fails clearly: the runtime has no int8 lstm kernel yet', () => {
+    expect(() => convert(bytes, 'trained_lstm_int8.tflite', { precision: 'int8' })).toThrow(/lstm.*no int8 form in the runtime/);
   });
 });
 

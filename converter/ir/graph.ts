@@ -158,6 +158,8 @@ export interface LstmAttrs {
   activation: LstmActivation;
   /** > 0: the cell state is clamped to [-cellClip, cellClip] after each update; 0: no clipping. */
   cellClip: number;
+  /** s8 form only (TFLM's integer LSTM): the scale of the int16 cell state, a power of two. */
+  cellScale?: number;
 }
 export interface SoftmaxAttrs {
   axis: number;

@@ -8,6 +8,7 @@ import { conv2d_s8_ref } from './conv2d.js';
 import { concat_s8_ref, pad_s8_ref, transpose_s8_ref } from './data-movement.js';
 import { depthwise_conv2d_s8_ref } from './depthwise-conv2d.js';
 import { fully_connected_s8_ref } from './fully-connected.js';
+import { lstm_s8_ref } from './lstm.js';
 import { lut_s8_ref } from './lut.js';
 import { mean_s8_ref } from './mean.js';
 import { mul_s8_ref } from './mul.js';
@@ -25,6 +26,7 @@ export const int8Kernels: Partial<Record<OpName, RefKernel>> = {
   mul: mul_s8_ref,
   clamp: clamp_s8_ref,
   lut: lut_s8_ref,
+  lstm: lstm_s8_ref,
   max_pool2d: max_pool2d_s8_ref,
   average_pool2d: average_pool2d_s8_ref,
   mean: mean_s8_ref,
