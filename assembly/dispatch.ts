@@ -20,7 +20,7 @@ import { softmax_f32, softmax_s8 } from './kernels/softmax';
 import { quantize_f32_s8, dequantize_s8_f32, requantize_s8 } from './kernels/quantize';
 import { conv2d_s16, transpose_conv2d_s16, add_sub_s16, leaky_relu_s16, requantize_int } from './kernels/int16';
 import { strided_slice_any } from './kernels/strided_slice';
-import { lstm_f32 } from './kernels/lstm';
+import { lstm_f32, lstm_s8 } from './kernels/lstm';
 
 export function runOp(op: usize): void {
   const code = opcode(op);
@@ -91,7 +91,10 @@ export function runOp(op: usize): void {
       break;
     case OP_STRIDED_SLICE: strided_slice_any(op); break;
     case OP_TRANSPOSE_CONV2D: transpose_conv2d_s16(op); break;
-    case OP_LSTM: lstm_f32(op); break;
+    case OP_LSTM:
+      if (s8) lstm_s8(op);
+      else lstm_f32(op);
+      break;
     case OP_COPY: copy_any(op); break;
   }
 }

@@ -589,12 +589,22 @@ function vQuantize(inDt: i32, outDt: i32, nParams: i32): i32 {
   return sameNumel(0);
 }
 
-/** LSTM (f32): x, 4 input weights [H,I], 4 recurrent weights [H,H], 4 biases [H]; y [d0,d1,H];
- * params time_major, activation (0..4), cell_clip (f32 >= 0); a scratch of B*H f32 (cell state). */
+/** LSTM (f32 or s8): x, 4 input weights [H,I], 4 recurrent weights [H,H], 4 biases [H]; y [d0,d1,H];
+ * params time_major, activation (0..4), cell_clip (f32 >= 0) (+ 24 integer params for s8); a
+ * scratch of B*H f32 (or int16 for s8) cell state. */
 function vLstm(): i32 {
-  let e = arity(13, 13, 1, 3); if (e) return e;
-  for (let j = 0; j < 13; j++) { e = inDtype(j, DTYPE_F32); if (e) return e; }
-  e = outDtype(0, DTYPE_F32); if (e) return e;
+  const dt = floatOrS8(0); if (dt < 0) return ERR_BAD_OP;
+  const s8 = dt == DTYPE_S8;
+  let e = arity(13, 13, 1, s8 ? 27 : 3); if (e) return e;
+  for (let j = 1; j < 13; j++) { e = inDtype(j, s8 ? (j < 9 ? DTYPE_S8 : DTYPE_S32) : DTYPE_F32); if (e) return e; }
+  e = outDtype(0, dt); if (e) return e;
+  if (s8) {
+    // The integer LSTM (s8 x/W/R/h, s32 biases, int16 cell state): TFLM's Prepare results.
+    e = paramIn(1, 4, 4, 'activation (the integer LSTM runs tanh)'); if (e) return e;
+    e = paramIn(3, -26, 0, 'cell_scale_power'); if (e) return e;
+    e = paramIn(4, 0, 32767, 'quantized_cell_clip'); if (e) return e;
+    for (let k = 6; k < 27; k += 2) { e = shiftParam(k, 'shift'); if (e) return e; }
+  }
   e = inRank(0, 3); if (e) return e;
   e = outRank(0, 3); if (e) return e;
   const x = opIn(curOp, 0), y = opOut(curOp, 0);
@@ -619,7 +629,7 @@ function vLstm(): i32 {
   if (!(clip >= 0) || !isFinite(clip)) return fail('cell_clip must be a finite value >= 0');
   const batch = opParam(curOp, 0) != 0 ? tdim(x, 1) : tdim(x, 0);
   const s = load<i32>(curOp, O_SCRATCH_TENSOR);
-  const need = <u64>batch * <u64>hidden * 4;
+  const need = <u64>batch * <u64>hidden * (s8 ? 2 : 4);
   if (s < 0 || s >= tensorCount || <u64>tbytes(s) < need) {
     prefix(); str('needs a scratch tensor of '); int(<i64>need); str(' bytes (the cell state)');
     return ERR_BAD_OP;

@@ -196,6 +196,10 @@ export const OPF_IN_PLACE = 1;
 //                  out: y[B,T,H] (or [T,B,H])   params: time_major activation cell_clip(f)
 //                  (activation: 0 none 1 relu 2 relu_n1_to_1 3 relu6 4 tanh, TFLite's codes;
 //                  cell_clip 0 = off; zero initial state; scratch: B*H f32 cell state)
+//   LSTM s8        (TFLM integer LSTM: x, W, R, h s8 per-tensor; biases s32; int16 cell state)
+//                  params: as f32 (activation 4), then cell_scale_power quantized_cell_clip, per
+//                  gate i f g o: in_mult in_shift rec_mult rec_shift, then forget_cell_mult/shift
+//                  input_mul_mult/shift output_mul_mult/shift (27 in all); scratch: B*H int16
 export const OP_CONV2D = 1;
 export const OP_DEPTHWISE_CONV2D = 2;
 export const OP_FULLY_CONNECTED = 3;

@@ -365,8 +365,23 @@ describe.skipIf(!haveShared)('mnist_lstm int8 (integer UNIDIRECTIONAL_SEQUENCE_L
     expect(p.quantizedCellClip).toBe(32767); // 10 / 2^-12 = 40960, clamped to int16
   });
 
-  it('converting the int8 model fails clearly: the runtime has no int8 lstm kernel yet', () => {
-    expect(() => convert(bytes, 'trained_lstm_int8.tflite', { precision: 'int8' })).toThrow(/lstm.*no int8 form in the runtime/);
+  it('WASM runtime (both builds) equals the reference byte for byte: model outputs and the LSTM output', async () => {
+    await ensureWasmBuilt();
+    const lstmOut = readTfliteModel(bytes).main.operators[0].outputs[0];
+    const cut = withOutput(bytes, lstmOut);
+    const r = rng(77);
+    const random = Array.from({ length: 10 }, () => Int8Array.from({ length: 784 }, () => Math.floor(r() * 256) - 128));
+    for (const [b, name] of [[bytes, 'model'], [cut, 'lstm output']] as const) {
+      const g = imported(b);
+      const { blob } = convert(b, 'trained_lstm_int8.tflite', { precision: 'int8' });
+      for (const build of BUILDS) {
+        for (const [i, x] of [...inputs, ...random].entries()) {
+          const [want] = runGraph(g, [x]);
+          const [got] = await runBlob(build, blob, [x]);
+          expect(Array.from(got as Int8Array), `${name} ${build} input ${i}`).toEqual(Array.from(want as Int8Array));
+        }
+      }
+    }
   });
 });
 
@@ -402,6 +417,42 @@ describe('lstm one-op graphs: WASM runtime vs reference kernel', () => {
       const [got] = await runBlob(build, blob, [x]);
       expect(maxAbsDiff(got as Float32Array, want as Float32Array), build).toBeLessThan(1e-5);
     }
+  });
+
+  // s8 (TFLM integer LSTM) forms the model does not use: time-major, batch 2, non-zero input and
+  // hidden zero points, another cell scale (2^-11) and an active cell clip.
+  it.each([
+    ['s8 time-major, batch 2, cell scale 2^-11, clip 0.25', true, 2, 2 ** -11, 0.25],
+    ['s8 batch-major, batch 3, cell scale 2^-12, no clip', false, 3, 2 ** -12, 0],
+  ] as const)('%s', async (_name, timeMajor, batch, cellScale, cellClip) => {
+    const r = rng(batch * 31);
+    const [steps, inSize, hidden] = [6, 5, 4];
+    const s8 = (shape: number[], scale: number, zp = 0) => ({
+      dtype: 's8' as const, shape, quant: { scale, zeroPoint: zp },
+      data: Int8Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => Math.floor(r() * 256) - 128),
+    });
+    const xShape = timeMajor ? [steps, batch, inSize] : [batch, steps, inSize];
+    const xq = { scale: 0.02, zeroPoint: -5 };
+    const wScales = [0.004, 0.006, 0.005, 0.007];
+    const inputs = [
+      { dtype: 's8' as const, shape: xShape, quant: xq },
+      ...wScales.map((sc) => s8([hidden, inSize], sc)),
+      ...wScales.map((sc) => s8([hidden, hidden], sc * 1.3)),
+      ...wScales.map((sc) => ({
+        dtype: 's32' as const, shape: [hidden], quant: { scale: xq.scale * sc, zeroPoint: 0 },
+        data: Int32Array.from({ length: hidden }, () => Math.floor(r() * 4000) - 2000),
+      })),
+    ];
+    const g = oneOpGraph('lstm', inputs, { dtype: 's8', quant: { scale: 1 / 128, zeroPoint: 3 } }, { timeMajor, activation: 'tanh', cellClip, cellScale });
+    const x = Int8Array.from({ length: xShape.reduce((a, b) => a * b, 1) }, () => Math.floor(r() * 256) - 128);
+    const [want] = runGraph(g, [x]);
+    const blob = blobOf(g);
+    for (const build of BUILDS) {
+      const [got] = await runBlob(build, blob, [x]);
+      expect(Array.from(got as Int8Array), build).toEqual(Array.from(want as Int8Array));
+    }
+    // Not degenerate: the hidden state moves away from its zero point.
+    expect(new Set(want as Int8Array).size).toBeGreaterThan(5);
   });
 
   it('cell clip is effective (the clipped run differs from the unclipped one)', () => {

@@ -6,6 +6,7 @@
 // its activation bounds are node.int8.actMin/actMax (default -128/127), as in the int8 reference.
 import { PAD_MODE_CONSTANT, PAD_MODE_EDGE, PAD_MODE_REFLECT, PAD_MODE_WRAP } from '../../format/format.js';
 import { ConvertError } from '../errors.js';
+import { lstmInt8Params, type LstmInt8Params } from '../reference/int8/lstm.js';
 import type {
   Activation,
   ActivationAttrs,
@@ -73,6 +74,40 @@ function rankOf(lookup: Lookup, name: string): number {
 function normAxis(node: Node, axis: unknown, rank: number): number {
   const a = int(node, 'axis', axis, -rank, rank - 1);
   return a < 0 ? a + rank : a;
+}
+
+/** The s8 LSTM's integer params (format.ts LSTM s8): TFLM's Prepare from the tensors' scales. */
+function lstmS8Params(node: Node, lookup: Lookup): number[] {
+  const a = node.attrs as LstmAttrs;
+  if (a.activation !== 'tanh') fail(node, `the integer LSTM runs only tanh, got '${a.activation}'`);
+  if (!(a.cellScale !== undefined && a.cellScale > 0)) fail(node, 'the integer LSTM needs attrs.cellScale');
+  const scale = (name: string) => {
+    const q = lookup(name).quant;
+    if (!q || q.scale.length !== 1) fail(node, `tensor '${name}' must be quantized per tensor`);
+    return { scale: Math.fround(q.scale[0]) };
+  };
+  let p: LstmInt8Params;
+  try {
+    p = lstmInt8Params(
+      scale(node.inputs[0]),
+      node.inputs.slice(1, 5).map(scale),
+      node.inputs.slice(5, 9).map(scale),
+      scale(node.outputs[0]),
+      a.cellScale,
+      a.cellClip,
+    );
+  } catch (e) {
+    return fail(node, (e as Error).message);
+  }
+  const ms = (m: { multiplier: number; shift: number }) => [m.multiplier, m.shift];
+  return [
+    p.cellScalePower,
+    p.quantizedCellClip,
+    ...[0, 1, 2, 3].flatMap((k) => [...ms(p.inputFc[k]), ...ms(p.recurrentFc[k])]),
+    ...ms(p.forgetCellMul),
+    ...ms(p.inputMul),
+    ...ms(p.outputMul),
+  ];
 }
 
 /** format.ts LSTM activation codes (TFLite's ActivationFunctionType numbers). */
@@ -269,11 +304,12 @@ export function lowerParams(node: Node, lookup: Lookup): number[] {
     }
     case 'lstm': {
       const a = node.attrs as LstmAttrs;
-      floatOnly();
+      if (s16) floatOnly();
       const code = LSTM_ACTIVATION_CODES[a.activation];
       if (code === undefined) fail(node, `unknown activation '${String(a.activation)}'`);
       if (!(a.cellClip >= 0 && Number.isFinite(a.cellClip))) fail(node, `cellClip is ${a.cellClip}; expected a finite value >= 0`);
-      return [a.timeMajor ? 1 : 0, code, f32Bits(a.cellClip)];
+      const common = [a.timeMajor ? 1 : 0, code, f32Bits(a.cellClip)];
+      return s8 ? [...common, ...lstmS8Params(node, lookup)] : common;
     }
     case 'softmax': {
       const a = node.attrs as SoftmaxAttrs;
