@@ -451,8 +451,13 @@ describe('lstm one-op graphs: WASM runtime vs reference kernel', () => {
       const [got] = await runBlob(build, blob, [x]);
       expect(Array.from(got as Int8Array), build).toEqual(Array.from(want as Int8Array));
     }
-    // Not degenerate: the hidden state moves away from its zero point.
+    // Not degenerate: the hidden state moves away from its zero point, and the clip bites.
     expect(new Set(want as Int8Array).size).toBeGreaterThan(5);
+    if (cellClip > 0) {
+      g.nodes[0].attrs = { ...(g.nodes[0].attrs as LstmAttrs), cellClip: 0 };
+      const [unclipped] = runGraph(g, [x]);
+      expect(Array.from(unclipped as Int8Array)).not.toEqual(Array.from(want as Int8Array));
+    }
   });
 
   it('cell clip is effective (the clipped run differs from the unclipped one)', () => {
