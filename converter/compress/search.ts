@@ -282,7 +282,9 @@ export async function searchCompression(runner: CandidateRunner, opts: SearchOpt
   const pareto = paretoFront(candidates, [
     { value: (c) => c.storedWeightBytes, sense: 'min' },
     { value: (c) => c.accuracy, sense: 'max' },
-    { value: (c) => c.latencyMs ?? 0, sense: 'min' },
+    // Latency to two significant figures: run-to-run noise is larger than that, and unrounded it
+    // would put every candidate that happened to run a few microseconds faster on the front.
+    { value: (c) => (c.latencyMs === undefined ? 0 : Number(c.latencyMs.toPrecision(2))), sense: 'min' },
   ]).map((i) => candidates[i].id);
 
   opts.onEvent?.({ kind: 'phase', phase: 'test split', total: 3 });
