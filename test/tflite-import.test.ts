@@ -268,9 +268,6 @@ describe.skipIf(!haveShared)('TFLite import: README facts of the shared models',
   });
 
   it('models with ops Mote lacks fail naming the op and the operator', () => {
-    for (const f of ['tflm/mnist_lstm/trained_lstm.tflite', 'tflm/mnist_lstm/trained_lstm_int8.tflite']) {
-      expectConvertError(() => importShared(f), /unsupported TFLite op 'UNIDIRECTIONAL_SEQUENCE_LSTM' \(builtin 44, operator \d+\)/);
-    }
     for (const f of ['tflm/micro_speech/audio_preprocessor_int8.tflite', 'tflm/micro_speech/audio_preprocessor_float.tflite']) {
       expectConvertError(() => importShared(f), /^unsupported TFLite op 'SignalWindow' \(custom, operator 0\)/);
     }
