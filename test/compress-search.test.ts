@@ -19,6 +19,7 @@ import { MoteRuntime } from '../host/runtime.js';
 import { writeNpy } from '../host/npy.js';
 import { compressCommand, splitIndices } from '../host/cli/compress.js';
 import { CliError } from '../host/cli/errors.js';
+import { convertCommand } from '../host/cli/convert.js';
 
 function mulberry(seed: number) {
   return () => {
@@ -149,6 +150,15 @@ describe('search on a trained demo CNN', () => {
       if (argmax(m.run([q.dtype === 'f32' ? x(i) : xi])[0] as ArrayLike<number>) === labels[i]) correct++;
     }
     expect(correct).toBe(result.best.val.correct);
+    // And through the CLI: `mote convert --recipe best.recipe.json --calibration cal.npy`.
+    writeFileSync(join(dir, 'cal.npy'), writeNpy(images.slice(0, 40 * size * size), [40, 1, size, size]));
+    const spyOut = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      await convertCommand(join(dir, 'demo.onnx'), { output: join(dir, 'cli.mote'), precision: 'int8', calibration: [join(dir, 'cal.npy')], calibrationMethod: 'minmax', recipe: join(out, 'best.recipe.json'), json: true });
+    } finally {
+      spyOut.mockRestore();
+    }
+    expect(Buffer.compare(readFileSync(join(dir, 'cli.mote')), readFileSync(join(out, 'best.mote')))).toBe(0);
     expect(result.best.test.samples).toBe(count - 200);
 
     const json = JSON.parse(writes.join(''));
