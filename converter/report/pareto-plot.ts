@@ -37,6 +37,7 @@ export function paretoSvg(input: PlotInput): string {
   // show 6 points below the budget line (or the float accuracy); lower points sit on the axis, hollow.
   y0 = Math.max(y0, (input.floorAccuracy ?? input.floatPoint.accuracy) - 0.06);
   if (y1 - y0 < 0.01) { y0 -= 0.005; y1 += 0.005; }
+  y1 += (y1 - y0) * 0.04; // headroom: the top points are not cut by the frame
   const x = (b: number) => L + ((Math.log10(b) - lx0) / (lx1 - lx0)) * (W - L - R);
   const y = (a: number) => T + (1 - (Math.max(a, y0) - y0) / (y1 - y0)) * (H - T - B);
   const out: string[] = [];
@@ -79,7 +80,7 @@ export function paretoSvg(input: PlotInput): string {
   const fp = input.floatPoint;
   out.push(`<rect x="${x(fp.bytes) - 5}" y="${y(fp.accuracy) - 5}" width="10" height="10" fill="#222"/><text x="${x(fp.bytes) - 8}" y="${y(fp.accuracy) - 8}" text-anchor="end">float32</text>`.replace(`y="${y(fp.accuracy) - 8}"`, `y="${y(fp.accuracy) + 18}"`));
   const best = input.points.find((p) => p.id === input.bestId);
-  if (best) out.push(`<path d="M ${x(best.bytes)} ${y(best.accuracy) - 9} l 7 12 h -14 z" fill="#27ae60"/><text x="${x(best.bytes) + 9}" y="${y(best.accuracy) + 16}">chosen: ${esc(best.label)}</text>`);
+  if (best) out.push(`<path d="M ${x(best.bytes)} ${y(best.accuracy) - 9} l 7 12 h -14 z" fill="#27ae60"/><text x="${x(best.bytes) + 9}" y="${y(best.accuracy) + 16}">chosen: ${best.bytes} B, ${(100 * best.accuracy).toFixed(1)}%</text>`);
   // Legend.
   const legend: [string, string][] = [['baseline', 'baselines'], ['sensitivity', 'one layer changed'], ['search', 'greedy search'], ['variant', 'binary variants']];
   // Bottom right: the front rises to the top left, so that corner stays empty.
