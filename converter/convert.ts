@@ -9,6 +9,7 @@ import type { Graph, TensorData } from './ir/graph.js';
 import { nodeMacs } from './macs.js';
 import { optimize } from './passes/index.js';
 import { prepareInt8, quantize, type QuantizeReport } from './passes/quantize/index.js';
+import { prepareInt16 } from './passes/quantize/prepare16.js';
 import { planMemory, type MemoryPlan } from './plan/index.js';
 import { startCompression, withRecipe, type CompressionConvertOptions } from './compress/pipeline.js';
 import type { CompressionResult } from './compress/apply.js';
@@ -143,11 +144,14 @@ export function convert(bytes: Uint8Array, filename: string, options: ConvertOpt
     // kernels' integer parameters (multipliers, shifts, LUTs) from them, as TFLite Micro's Prepare
     // does.
     if (opts.precision !== 'int8') {
-      throw new ConvertError(`${filename} is already quantized to int8; convert it with precision int8 (it needs no calibration)`);
+      throw new ConvertError(`${filename} is already quantized (int8 or 16x8); convert it with precision int8 (it needs no calibration)`);
     }
     if (opts.calibration && opts.calibration.length > 0) {
-      throw new ConvertError(`${filename} is already quantized to int8; calibration data is not used for it`);
+      throw new ConvertError(`${filename} is already quantized (int8 or 16x8); calibration data is not used for it`);
     }
+    // 16x8 nodes first (int16 activations, int8 weights), then the int8 ones; each skips nodes
+    // the other has prepared.
+    prepareInt16(graph);
     prepareInt8(graph);
   } else {
     if (opts.precision === 'int8' && !(opts.calibration && opts.calibration.length > 0)) {

@@ -38,9 +38,16 @@ export function importModel(bytes: Uint8Array, filename: string): Graph {
   return detectFormat(bytes, filename) === 'tflite' ? importTflite(bytes, filename) : importOnnx(bytes, filename);
 }
 
-/** True when the graph already computes in int8 (an int8 TFLite model, or a QDQ / QLinear ONNX one). */
+/**
+ * True when the graph already computes in integers: an int8 TFLite model, a 16x8 (int16
+ * activations) TFLite model, or a QDQ / QLinear ONNX one.
+ */
 export function isPreQuantized(g: Graph): boolean {
-  return g.nodes.some((n) => n.outputs.some((o) => g.tensors.get(o)?.dtype === 's8'));
+  // Any activation (a non-constant tensor a node reads or writes) in s8 or s16 marks it.
+  return g.nodes.some((n) => [...n.inputs, ...n.outputs].some((name) => {
+    const t = name ? g.tensors.get(name) : undefined;
+    return t !== undefined && t.data === undefined && (t.dtype === 's8' || t.dtype === 's16');
+  }));
 }
 
 function onnxSummary(bytes: Uint8Array, filename: string): SourceSummary {

@@ -196,3 +196,24 @@ describe('strided_slice on s8 and f32 (runtime and reference)', () => {
     expect(() => blobOf(g)).toThrow(/only the int16 \(16x8\) transpose_conv2d/);
   });
 });
+
+describe.skipIf(!haveShared)('seanet int16x8 models through convert() (the path `mote convert` takes)', () => {
+  it('every model converts with no calibration and its blob gives the golden output within ±1', async () => {
+    const { convert } = await import('../converter/convert.js');
+    const { MoteRuntime } = await import('../host/runtime.js');
+    let exact = 0;
+    const all = cases();
+    for (const c of all) {
+      const bytes = readFileSync(`${c.dir}/${c.name}.tflite`);
+      const { blob } = convert(bytes, `${c.name}.tflite`, { precision: 'int8' });
+      const { inputs, golden } = load(c);
+      const model = (await MoteRuntime.create('scalar')).load(blob);
+      const [y] = model.run(inputs as never);
+      const d = maxAbsDiff(y as ArrayLike<number>, golden);
+      expect(d, `${c.op}/${c.name}`).toBeLessThanOrEqual(TOLERANCE);
+      if (d === 0) exact++;
+    }
+    console.log(`[seanet] convert(): ${exact}/${all.length} bit-equal to the goldens, all within ±${TOLERANCE}`);
+    expect(all.length).toBe(127);
+  });
+});

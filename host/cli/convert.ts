@@ -102,10 +102,10 @@ export async function convertCommand(model: string, opts: ConvertCliOptions): Pr
   const probe = importModel(bytesIn, name);
   const preQuantized = isPreQuantized(probe);
   if (preQuantized && precision === 'f32') {
-    throw new CliError(`${name} is already quantized to int8: convert it with --precision int8 (no calibration needed)`, EXIT_USAGE);
+    throw new CliError(`${name} is already quantized (int8 or 16x8): convert it with --precision int8 (no calibration needed)`, EXIT_USAGE);
   }
   if (preQuantized && calibrationArgs.length > 0) {
-    throw new CliError(`${name} is already quantized to int8: --calibration is not used for it`, EXIT_USAGE);
+    throw new CliError(`${name} is already quantized (int8 or 16x8): --calibration is not used for it`, EXIT_USAGE);
   }
   if (!preQuantized && precision === 'int8' && calibrationArgs.length === 0) {
     throw new CliError(
