@@ -29,6 +29,13 @@ export function clear(): void {
 export function str(s: string): void {
   for (let i = 0, n = s.length; i < n; i++) putByte(s.charCodeAt(i) & 0x7f);
 }
+// ASCII text stored as plain bytes (1 byte a character instead of a UTF-16 string object with its
+// header). scripts/build-wasm.mjs rewrites each `str('literal')` into
+// `moteStrBytes(memory.data<u8>([...]), length)`, which roughly halves the message text in the
+// data section; @global so the rewritten call needs no import in each file.
+@global export function moteStrBytes(p: usize, n: i32): void {
+  for (let i = 0; i < n; i++) putByte(<i32>load<u8>(p + <usize>i));
+}
 export function int(v: i64): void {
   if (v < 0) {
     putByte(45); // '-'

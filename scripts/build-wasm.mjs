@@ -8,8 +8,8 @@
 //
 // Usage: node scripts/build-wasm.mjs [--out build] [--text]   (--text also writes .wat files)
 import asc from 'assemblyscript/asc';
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -19,6 +19,33 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 //                          (FLAG_WEIGHTS_EXTERNAL, docs/ABI.md "Streamed weights")
 // Flags per build live in asconfig.json (one target per build; shared options there too).
 export const BUILDS = { simd: 'simd', scalar: 'scalar', 'simd.stream': 'simd-stream', 'scalar.stream': 'scalar-stream' };
+
+// AssemblyScript stores every string literal as a UTF-16 object with a 20-byte header; the runtime's
+// error messages are ASCII and only ever copied byte by byte into the message buffer. So, as the
+// compiler reads assembly/ sources, each `str('literal')` call (message.ts) becomes
+// `moteStrBytes(memory.data<u8>([...bytes]), length)`: the same text, stored as plain bytes.
+// Literals that are not pure ASCII (or empty) are left alone; the source on disk is never changed.
+const STR_CALL = /\bstr\('((?:[^'\\\n]|\\.)*)'\)/g;
+const ESCAPES = { n: '\n', t: '\t', r: '\r', '0': '\0' };
+export function asciiStringCalls(source) {
+  return source.replace(STR_CALL, (call, body) => {
+    const text = body.replace(/\\(.)/g, (_, c) => ESCAPES[c] ?? c);
+    if (text.length === 0 || !/^[\x01-\x7f]*$/.test(text)) return call;
+    const bytes = Array.from(text, (c) => c.charCodeAt(0)).join(',');
+    return `moteStrBytes(memory.data<u8>([${bytes}]), ${text.length})`;
+  });
+}
+const assemblyDir = join(root, 'assembly') + sep;
+async function readSource(filename, baseDir) {
+  const path = resolve(baseDir, filename);
+  let text;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+  return path.startsWith(assemblyDir) && path.endsWith('.ts') ? asciiStringCalls(text) : text;
+}
 
 /** Compiles one build; returns the output path. Throws with the compiler's diagnostics. */
 export async function buildWasm(build, { outDir = join(root, 'build'), text = false } = {}) {
@@ -32,7 +59,7 @@ export async function buildWasm(build, { outDir = join(root, 'build'), text = fa
   if (text) args.push('-t', out.replace(/\.wasm$/, '.wat'));
   let log = '';
   const sink = { write: (s) => ((log += String(s)), true) };
-  const { error } = await asc.main(args, { stdout: sink, stderr: sink });
+  const { error } = await asc.main(args, { stdout: sink, stderr: sink, readFile: readSource });
   if (error) {
     rmSync(tmp, { force: true });
     throw new Error(`asc failed for the ${build} build: ${error.message}\n${log}`);
