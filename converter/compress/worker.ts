@@ -112,6 +112,7 @@ export class EvalPool {
   private queue: { req: WorkerRequest; resolve(o: EvalOutcome): void; reject(e: Error): void }[] = [];
   private pending = new Map<number, { resolve(o: EvalOutcome): void; reject(e: Error): void }>();
   private nextId = 0;
+  private live = 0;
 
   constructor(setup: EvalSetup, readonly size = defaultWorkers()) {
     const entry = new URL(import.meta.url);
@@ -133,12 +134,17 @@ export class EvalPool {
         else p?.resolve(m.outcome);
         this.release(w);
       });
+      // A worker that dies (a crash in the runtime, out of memory) fails its job; when none are
+      // left, everything still queued fails too instead of waiting forever.
       w.on('error', (e) => {
-        for (const p of this.pending.values()) p.reject(e);
+        this.live--;
+        for (const p of this.pending.values()) p.reject(e as Error);
         this.pending.clear();
+        if (this.live === 0) for (const q of this.queue.splice(0)) q.reject(new Error(`every evaluation worker stopped: ${(e as Error).message}`));
       });
       this.workers.push(w);
       this.idle.push(w);
+      this.live++;
     }
   }
 
@@ -172,7 +178,7 @@ export function defaultWorkers(): number {
   return Math.max(1, availableParallelism());
 }
 
-/** Either a pool (workers > 1... or = 1 by request) or the in-thread evaluator, behind one call. */
+/** A pool of `workers` threads, or (workers = 0) the in-thread evaluator, behind one call. */
 export interface CandidateRunner {
   run(job: EvalJob): Promise<EvalOutcome>;
   close(): Promise<void>;
