@@ -13,7 +13,7 @@ import {
 } from './state';
 import { decodeEncodedTensors } from './decode/index';
 import { validateAllocHeader, validateHeader, validateTensors, validateOps } from './blob';
-import { messagePtr, messageLen, str, int, clear } from './message';
+import { messagePtr, messageLen, str, int, text, Text, clear } from './message';
 import { runOp } from './dispatch';
 import { streamOpWeights } from './stream';
 
@@ -218,11 +218,11 @@ export function mote_output_count(): i32 {
 }
 /** Tensor id of graph input i, or -1 (ERR_BAD_INDEX set) when out of range. */
 export function mote_input_tensor(i: i32): i32 {
-  if (!loaded || i < 0 || i >= graphInputCount) return badIndex('input', i);
+  if (!loaded || i < 0 || i >= graphInputCount) return badIndex(txt('input'), i);
   return graphInput(i);
 }
 export function mote_output_tensor(i: i32): i32 {
-  if (!loaded || i < 0 || i >= graphOutputCount) return badIndex('output', i);
+  if (!loaded || i < 0 || i >= graphOutputCount) return badIndex(txt('output'), i);
   return graphOutput(i);
 }
 export function mote_input_ptr(i: i32): i32 {
@@ -242,10 +242,10 @@ export function mote_output_bytes(i: i32): i32 {
   return id < 0 ? -1 : usedBytes(id);
 }
 
-function badIndex(kind: string, i: i32): i32 {
+function badIndex(kind: Text, i: i32): i32 {
   clear();
   if (!loaded) str('no model loaded');
-  else { str(kind); str(' '); int(i); str(' out of range'); }
+  else { text(kind); str(' '); int(i); str(' out of range'); }
   setError(loaded ? ERR_BAD_INDEX : ERR_NOT_LOADED);
   return -1;
 }

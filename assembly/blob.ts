@@ -18,7 +18,7 @@ import {
 } from '../format/format';
 import { crc32 } from './crc32';
 import { STREAM, crcOfWeights, lastCrc, streamOpWeights } from './stream';
-import { str, int, opName, clear } from './message';
+import { str, int, text, Text, opName, clear } from './message';
 import {
   blobPtr, setSections, tensorCount, trec, tstorage, dtypeSize, opCount, oprec, indexBase,
   indexCount, paramsCount, weightsBase, graphInputCount, graphOutputCount, graphInput, graphOutput, setExpandedSize,
@@ -36,10 +36,10 @@ function headerFail(): i32 {
 }
 
 /** Checks a section [off, off + len) lies inside the blob after the header and is aligned. */
-function checkSection(name: string, off: u64, len: u64, total: u64): i32 {
+function checkSection(name: Text, off: u64, len: u64, total: u64): i32 {
   if (off % SECTION_ALIGN != 0 || off < <u64>HEADER_SIZE || off + len > total) {
     headerFail();
-    str(name); str(' section [offset '); int(<i64>off); str(', '); int(<i64>len);
+    text(name); str(' section [offset '); int(<i64>off); str(', '); int(<i64>len);
     str(' bytes) must be 16-byte aligned and inside the '); int(<i64>total); str('-byte blob after the header');
     return ERR_BAD_HEADER;
   }
@@ -183,12 +183,12 @@ export function validateHeader(size: u32): i32 {
   const pOff = <u64>hdr(H_PARAMS_OFFSET), pLen = <u64>hdr(H_PARAMS_COUNT) * 4;
   const wOff = <u64>hdr(H_WEIGHTS_OFFSET), wLen = <u64>hdr(H_WEIGHTS_SIZE);
   const mOff = <u64>hdr(H_META_OFFSET), mLen = <u64>hdr(H_META_SIZE);
-  let e = checkSection('tensor table', tOff, tLen, r64); if (e) return e;
-  e = checkSection('op table', oOff, oLen, r64); if (e) return e;
-  e = checkSection('index', iOff, iLen, r64); if (e) return e;
-  e = checkSection('params', pOff, pLen, r64); if (e) return e;
-  e = checkSection('weights', wOff, wLen, t64); if (e) return e;
-  e = checkSection('metadata', mOff, mLen, t64); if (e) return e;
+  let e = checkSection(txt('tensor table'), tOff, tLen, r64); if (e) return e;
+  e = checkSection(txt('op table'), oOff, oLen, r64); if (e) return e;
+  e = checkSection(txt('index'), iOff, iLen, r64); if (e) return e;
+  e = checkSection(txt('params'), pOff, pLen, r64); if (e) return e;
+  e = checkSection(txt('weights'), wOff, wLen, t64); if (e) return e;
+  e = checkSection(txt('metadata'), mOff, mLen, t64); if (e) return e;
   if (weightsExternal && mLen > 0 && mOff < r64) {
     headerFail(); str('with streamed weights the metadata must follow the weights section');
     return ERR_BAD_HEADER;

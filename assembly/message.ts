@@ -36,6 +36,16 @@ export function str(s: string): void {
 @global export function moteStrBytes(p: usize, n: i32): void {
   for (let i = 0; i < n; i++) putByte(<i32>load<u8>(p + <usize>i));
 }
+/**
+ * A message fragment passed between the validators' helpers: a pointer to a length byte followed by
+ * that many ASCII bytes. Write one as `txt('literal')`; scripts/build-wasm.mjs turns each into
+ * `memory.data<u8>([length, ...bytes])` while compiling (there is no runtime txt function, so the
+ * runtime must be built through that script).
+ */
+export type Text = usize;
+export function text(t: Text): void {
+  moteStrBytes(t + 1, <i32>load<u8>(t));
+}
 export function int(v: i64): void {
   if (v < 0) {
     putByte(45); // '-'

@@ -8,7 +8,7 @@ import {
   OP_DEQUANTIZE, OP_REQUANTIZE, OP_COPY, PAD_MODE_CONSTANT, PAD_MODE_WRAP,
   OP_STRIDED_SLICE, OP_TRANSPOSE_CONV2D, DTYPE_S16, OP_LSTM, O_SCRATCH_TENSOR,
 } from '../format/format';
-import { str, int, opName, dtypeName } from './message';
+import { str, int, text, Text, opName, dtypeName } from './message';
 import {
   opInCount, opOutCount, opParamCount, opIn, opOut, opParam, tdtype, trank, tdim, tnumel,
   tstorage, tscale, tzp, tptr, opParamF, tbytes, tensorCount,
@@ -21,16 +21,16 @@ let curOp: usize = 0;
 function prefix(): void {
   str('op '); int(curIndex); str(' ('); str(opName(curCode)); str('): ');
 }
-function fail(what: string): i32 {
-  prefix(); str(what);
+function fail(what: Text): i32 {
+  prefix(); text(what);
   return ERR_BAD_OP;
 }
-function failIn(j: i32, what: string): i32 {
-  prefix(); str('input '); int(j); str(' '); str(what);
+function failIn(j: i32, what: Text): i32 {
+  prefix(); str('input '); int(j); str(' '); text(what);
   return ERR_BAD_OP;
 }
-function failOut(j: i32, what: string): i32 {
-  prefix(); str('output '); int(j); str(' '); str(what);
+function failOut(j: i32, what: Text): i32 {
+  prefix(); str('output '); int(j); str(' '); text(what);
   return ERR_BAD_OP;
 }
 
@@ -58,14 +58,14 @@ function present(j: i32): bool {
   return j < opInCount(curOp) && tstorage(opIn(curOp, j)) != STORAGE_EMPTY;
 }
 function needPresent(j: i32): i32 {
-  if (!present(j)) return failIn(j, 'is required but absent');
+  if (!present(j)) return failIn(j, txt('is required but absent'));
   return OK;
 }
 function inDtype(j: i32, dt: i32): i32 {
   const e = needPresent(j); if (e) return e;
   const got = tdtype(opIn(curOp, j));
   if (got != dt) {
-    failIn(j, 'must be '); str(dtypeName(dt)); str(', got '); str(dtypeName(got));
+    failIn(j, txt('must be ')); str(dtypeName(dt)); str(', got '); str(dtypeName(got));
     return ERR_BAD_OP;
   }
   return OK;
@@ -73,7 +73,7 @@ function inDtype(j: i32, dt: i32): i32 {
 function outDtype(j: i32, dt: i32): i32 {
   const got = tdtype(opOut(curOp, j));
   if (got != dt) {
-    failOut(j, 'must be '); str(dtypeName(dt)); str(', got '); str(dtypeName(got));
+    failOut(j, txt('must be ')); str(dtypeName(dt)); str(', got '); str(dtypeName(got));
     return ERR_BAD_OP;
   }
   return OK;
@@ -81,7 +81,7 @@ function outDtype(j: i32, dt: i32): i32 {
 function inRank(j: i32, r: i32): i32 {
   const got = trank(opIn(curOp, j));
   if (got != r) {
-    failIn(j, 'must have rank '); int(r); str(', got '); int(got);
+    failIn(j, txt('must have rank ')); int(r); str(', got '); int(got);
     return ERR_BAD_OP;
   }
   return OK;
@@ -89,12 +89,12 @@ function inRank(j: i32, r: i32): i32 {
 function outRank(j: i32, r: i32): i32 {
   const got = trank(opOut(curOp, j));
   if (got != r) {
-    failOut(j, 'must have rank '); int(r); str(', got '); int(got);
+    failOut(j, txt('must have rank ')); int(r); str(', got '); int(got);
     return ERR_BAD_OP;
   }
   return OK;
 }
-function inNumel(j: i32, n: i32, what: string): i32 {
+function inNumel(j: i32, n: i32, what: Text): i32 {
   const got = tnumel(opIn(curOp, j));
   if (got != n) {
     failIn(j, what); str(' must have '); int(n); str(' elements, got '); int(got);
@@ -105,7 +105,7 @@ function inNumel(j: i32, n: i32, what: string): i32 {
 function outDimIs(j: i32, d: i32, want: i64): i32 {
   const got = tdim(opOut(curOp, j), d);
   if (<i64>got != want) {
-    failOut(j, 'dim '); int(d); str(' must be '); int(want); str(', got '); int(got);
+    failOut(j, txt('dim ')); int(d); str(' must be '); int(want); str(', got '); int(got);
     return ERR_BAD_OP;
   }
   return OK;
@@ -114,7 +114,7 @@ function outDimIs(j: i32, d: i32, want: i64): i32 {
 function sameNumel(j: i32): i32 {
   const a = tnumel(opIn(curOp, j)), b = tnumel(opOut(curOp, 0));
   if (a != b) {
-    failOut(0, 'must have as many elements as input '); int(j); str(' ('); int(a); str('), got '); int(b);
+    failOut(0, txt('must have as many elements as input ')); int(j); str(' ('); int(a); str('), got '); int(b);
     return ERR_BAD_OP;
   }
   return OK;
@@ -126,35 +126,35 @@ function sameShape(j: i32): i32 {
   let same = trank(y) == r;
   for (let i = 0; same && i < r; i++) same = tdim(x, i) == tdim(y, i);
   if (!same) {
-    failOut(0, 'must have the shape of input '); int(j);
+    failOut(0, txt('must have the shape of input ')); int(j);
     return ERR_BAD_OP;
   }
   return OK;
 }
-function paramAtLeast(k: i32, min: i32, name: string): i32 {
+function paramAtLeast(k: i32, min: i32, name: Text): i32 {
   const v = opParam(curOp, k);
   if (v < min) {
-    prefix(); str(name); str(' must be >= '); int(min); str(', got '); int(v);
+    prefix(); text(name); str(' must be >= '); int(min); str(', got '); int(v);
     return ERR_BAD_OP;
   }
   return OK;
 }
-function paramIn(k: i32, lo: i32, hi: i32, name: string): i32 {
+function paramIn(k: i32, lo: i32, hi: i32, name: Text): i32 {
   const v = opParam(curOp, k);
   if (v < lo || v > hi) {
-    prefix(); str(name); str(' must be in ['); int(lo); str(', '); int(hi); str('], got '); int(v);
+    prefix(); text(name); str(' must be in ['); int(lo); str(', '); int(hi); str('], got '); int(v);
     return ERR_BAD_OP;
   }
   return OK;
 }
 /** Quantized activation bounds at params k, k+1. */
 function actBoundsS8(k: i32): i32 {
-  let e = paramIn(k, -128, 127, 'act_min'); if (e) return e;
-  e = paramIn(k + 1, opParam(curOp, k), 127, 'act_max'); if (e) return e;
+  let e = paramIn(k, -128, 127, txt('act_min')); if (e) return e;
+  e = paramIn(k + 1, opParam(curOp, k), 127, txt('act_max')); if (e) return e;
   return OK;
 }
 /** A TFLite-style shift at param k: the fixed-point helpers accept [-31, 31]. */
-function shiftParam(k: i32, name: string): i32 {
+function shiftParam(k: i32, name: Text): i32 {
   return paramIn(k, -31, 31, name);
 }
 
@@ -171,18 +171,18 @@ function windowOut(inSize: i32, padA: i32, padB: i32, kernel: i32, stride: i32, 
 
 /** Spatial params at k..k+7 (stride h,w dilation h,w pads t,l,b,r) and NHWC x/y dims. */
 function spatial(k: i32, kh: i32, kw: i32): i32 {
-  let e = paramAtLeast(k, 1, 'stride_h'); if (e) return e;
-  e = paramAtLeast(k + 1, 1, 'stride_w'); if (e) return e;
-  e = paramAtLeast(k + 2, 1, 'dilation_h'); if (e) return e;
-  e = paramAtLeast(k + 3, 1, 'dilation_w'); if (e) return e;
-  e = paramAtLeast(k + 4, 0, 'pad_top'); if (e) return e;
-  e = paramAtLeast(k + 5, 0, 'pad_left'); if (e) return e;
-  e = paramAtLeast(k + 6, 0, 'pad_bottom'); if (e) return e;
-  e = paramAtLeast(k + 7, 0, 'pad_right'); if (e) return e;
+  let e = paramAtLeast(k, 1, txt('stride_h')); if (e) return e;
+  e = paramAtLeast(k + 1, 1, txt('stride_w')); if (e) return e;
+  e = paramAtLeast(k + 2, 1, txt('dilation_h')); if (e) return e;
+  e = paramAtLeast(k + 3, 1, txt('dilation_w')); if (e) return e;
+  e = paramAtLeast(k + 4, 0, txt('pad_top')); if (e) return e;
+  e = paramAtLeast(k + 5, 0, txt('pad_left')); if (e) return e;
+  e = paramAtLeast(k + 6, 0, txt('pad_bottom')); if (e) return e;
+  e = paramAtLeast(k + 7, 0, txt('pad_right')); if (e) return e;
   const x = opIn(curOp, 0);
   const oh = windowOut(tdim(x, 1), opParam(curOp, k + 4), opParam(curOp, k + 6), kh, opParam(curOp, k), opParam(curOp, k + 2));
   const ow = windowOut(tdim(x, 2), opParam(curOp, k + 5), opParam(curOp, k + 7), kw, opParam(curOp, k + 1), opParam(curOp, k + 3));
-  if (oh < 1 || ow < 1) return fail('the window is larger than the padded input (or sizes overflow)');
+  if (oh < 1 || ow < 1) return fail(txt('the window is larger than the padded input (or sizes overflow)'));
   e = outDimIs(0, 0, tdim(x, 0)); if (e) return e;
   e = outDimIs(0, 1, oh); if (e) return e;
   e = outDimIs(0, 2, ow); if (e) return e;
@@ -194,25 +194,25 @@ function biasAndRequant(isS8: bool, n: i32): i32 {
   let e: i32;
   if (present(2)) {
     e = inDtype(2, isS8 ? DTYPE_S32 : DTYPE_F32); if (e) return e;
-    e = inNumel(2, n, '(bias)'); if (e) return e;
+    e = inNumel(2, n, txt('(bias)')); if (e) return e;
   }
   if (isS8) {
     e = inDtype(3, DTYPE_S32); if (e) return e;
-    e = inNumel(3, n, '(multiplier)'); if (e) return e;
+    e = inNumel(3, n, txt('(multiplier)')); if (e) return e;
     e = inDtype(4, DTYPE_S32); if (e) return e;
-    e = inNumel(4, n, '(shift)'); if (e) return e;
-    if (tstorage(opIn(curOp, 3)) != STORAGE_WEIGHTS) return failIn(3, '(multiplier) must be a constant (weights) tensor');
-    if (tstorage(opIn(curOp, 4)) != STORAGE_WEIGHTS) return failIn(4, '(shift) must be a constant (weights) tensor');
+    e = inNumel(4, n, txt('(shift)')); if (e) return e;
+    if (tstorage(opIn(curOp, 3)) != STORAGE_WEIGHTS) return failIn(3, txt('(multiplier) must be a constant (weights) tensor'));
+    if (tstorage(opIn(curOp, 4)) != STORAGE_WEIGHTS) return failIn(4, txt('(shift) must be a constant (weights) tensor'));
     // The values too: the kernels (and the SIMD requantization) assume TFLite's ranges.
     const mp = tptr(opIn(curOp, 3)), sp = tptr(opIn(curOp, 4));
     for (let c = 0; c < n; c++) {
       const m = load<i32>(mp + (<usize>c << 2)), sh = load<i32>(sp + (<usize>c << 2));
       if (m < 0) {
-        failIn(3, '(multiplier) channel '); int(c); str(': '); int(m); str(' is negative');
+        failIn(3, txt('(multiplier) channel ')); int(c); str(': '); int(m); str(' is negative');
         return ERR_BAD_OP;
       }
       if (sh < -31 || sh > 30) {
-        failIn(4, '(shift) channel '); int(c); str(': '); int(sh); str(' is outside [-31, 30]');
+        failIn(4, txt('(shift) channel ')); int(c); str(': '); int(sh); str(' is outside [-31, 30]');
         return ERR_BAD_OP;
       }
     }
@@ -225,7 +225,7 @@ function floatOrS8(j: i32): i32 {
   if (needPresent(j)) return -1;
   const dt = tdtype(opIn(curOp, j));
   if (dt != DTYPE_F32 && dt != DTYPE_S8) {
-    failIn(j, 'must be f32 or s8, got '); str(dtypeName(dt));
+    failIn(j, txt('must be f32 or s8, got ')); str(dtypeName(dt));
     return -1;
   }
   return dt;
@@ -237,14 +237,14 @@ function isS16In(j: i32): bool {
   return present(j) && tdtype(opIn(curOp, j)) == DTYPE_S16;
 }
 function actBoundsS16(k: i32): i32 {
-  let e = paramIn(k, -32768, 32767, 'act_min'); if (e) return e;
-  return paramIn(k + 1, opParam(curOp, k), 32767, 'act_max');
+  let e = paramIn(k, -32768, 32767, txt('act_min')); if (e) return e;
+  return paramIn(k + 1, opParam(curOp, k), 32767, txt('act_max'));
 }
 /** Per-channel shifts of a 16x8 conv: the int64 requantization needs 15 - shift >= 1. */
 function shiftsAtMost14(n: i32): i32 {
   const sp = tptr(opIn(curOp, 4));
   for (let c = 0; c < n; c++) {
-    if (load<i32>(sp + (<usize>c << 2)) > 14) { failIn(4, '(shift) channel '); int(c); str(' must be <= 14 for int16'); return ERR_BAD_OP; }
+    if (load<i32>(sp + (<usize>c << 2)) > 14) { failIn(4, txt('(shift) channel ')); int(c); str(' must be <= 14 for int16'); return ERR_BAD_OP; }
   }
   return OK;
 }
@@ -256,9 +256,9 @@ function vConvS16(): i32 {
   e = inRank(1, 4); if (e) return e;
   e = outRank(0, 4); if (e) return e;
   const x = opIn(curOp, 0), w = opIn(curOp, 1);
-  e = paramAtLeast(8, 1, 'group'); if (e) return e;
+  e = paramAtLeast(8, 1, txt('group')); if (e) return e;
   const g = opParam(curOp, 8), c = tdim(x, 3), oc = tdim(w, 0);
-  if (c % g != 0 || oc % g != 0 || tdim(w, 3) != c / g) return fail('weights do not match the input channels and group');
+  if (c % g != 0 || oc % g != 0 || tdim(w, 3) != c / g) return fail(txt('weights do not match the input channels and group'));
   e = spatial(0, tdim(w, 1), tdim(w, 2)); if (e) return e;
   e = outDimIs(0, 3, oc); if (e) return e;
   e = biasAndRequant(true, oc); if (e) return e;
@@ -274,25 +274,25 @@ function vTransposeConvS16(): i32 {
   e = inRank(1, 4); if (e) return e;
   e = outRank(0, 4); if (e) return e;
   const x = opIn(curOp, 0), w = opIn(curOp, 1);
-  if (tdim(w, 3) != tdim(x, 3)) return failIn(1, '(weights) dim 3 must equal the input channels');
-  e = paramAtLeast(0, 1, 'stride_h'); if (e) return e;
-  e = paramAtLeast(1, 1, 'stride_w'); if (e) return e;
-  e = paramAtLeast(2, 0, 'pad_top'); if (e) return e;
-  e = paramAtLeast(3, 0, 'pad_left'); if (e) return e;
+  if (tdim(w, 3) != tdim(x, 3)) return failIn(1, txt('(weights) dim 3 must equal the input channels'));
+  e = paramAtLeast(0, 1, txt('stride_h')); if (e) return e;
+  e = paramAtLeast(1, 1, txt('stride_w')); if (e) return e;
+  e = paramAtLeast(2, 0, txt('pad_top')); if (e) return e;
+  e = paramAtLeast(3, 0, txt('pad_left')); if (e) return e;
   e = outDimIs(0, 0, tdim(x, 0)); if (e) return e;
   e = outDimIs(0, 3, tdim(w, 0)); if (e) return e;
   // Index arithmetic stays in i32: bound every term.
-  if (<i64>tdim(opOut(curOp, 0), 1) + <i64>opParam(curOp, 2) >= 0x40000000 || <i64>tdim(opOut(curOp, 0), 2) + <i64>opParam(curOp, 3) >= 0x40000000) return fail('sizes overflow');
+  if (<i64>tdim(opOut(curOp, 0), 1) + <i64>opParam(curOp, 2) >= 0x40000000 || <i64>tdim(opOut(curOp, 0), 2) + <i64>opParam(curOp, 3) >= 0x40000000) return fail(txt('sizes overflow'));
   e = biasAndRequant(true, tdim(w, 0)); if (e) return e;
   e = shiftsAtMost14(tdim(w, 0)); if (e) return e;
   return actBoundsS16(4);
 }
 function vAddSubS16(): i32 {
   let e = arity(2, 2, 1, 9); if (e) return e;
-  e = paramIn(0, 0, 15, 'left_shift'); if (e) return e;
-  e = shiftParam(2, 'a_shift'); if (e) return e;
-  e = shiftParam(4, 'b_shift'); if (e) return e;
-  e = shiftParam(6, 'out_shift'); if (e) return e;
+  e = paramIn(0, 0, 15, txt('left_shift')); if (e) return e;
+  e = shiftParam(2, txt('a_shift')); if (e) return e;
+  e = shiftParam(4, txt('b_shift')); if (e) return e;
+  e = shiftParam(6, txt('out_shift')); if (e) return e;
   e = actBoundsS16(7); if (e) return e;
   e = inDtype(1, DTYPE_S16); if (e) return e;
   e = outDtype(0, DTYPE_S16); if (e) return e;
@@ -300,8 +300,8 @@ function vAddSubS16(): i32 {
 }
 function vLeakyReluS16(): i32 {
   let e = vUnary(DTYPE_S16, 5); if (e) return e;
-  e = shiftParam(2, 'identity shift'); if (e) return e;
-  return shiftParam(4, 'alpha shift');
+  e = shiftParam(2, txt('identity shift')); if (e) return e;
+  return shiftParam(4, txt('alpha shift'));
 }
 function isIntDtype(dt: i32): bool {
   return dt == DTYPE_S8 || dt == DTYPE_S16 || dt == DTYPE_S32;
@@ -309,10 +309,10 @@ function isIntDtype(dt: i32): bool {
 function vRequantize(): i32 {
   let e = arity(1, 1, 1, 2); if (e) return e;
   e = needPresent(0); if (e) return e;
-  if (!isIntDtype(tdtype(opIn(curOp, 0)))) return failIn(0, 'must be s8, s16 or s32');
-  if (!isIntDtype(tdtype(opOut(curOp, 0)))) return failOut(0, 'must be s8, s16 or s32');
+  if (!isIntDtype(tdtype(opIn(curOp, 0)))) return failIn(0, txt('must be s8, s16 or s32'));
+  if (!isIntDtype(tdtype(opOut(curOp, 0)))) return failOut(0, txt('must be s8, s16 or s32'));
   e = sameNumel(0); if (e) return e;
-  return shiftParam(1, 'shift');
+  return shiftParam(1, txt('shift'));
 }
 function vStridedSlice(): i32 {
   let e = needPresent(0); if (e) return e;
@@ -323,7 +323,7 @@ function vStridedSlice(): i32 {
   e = outRank(0, r); if (e) return e;
   for (let i = 0; i < r; i++) {
     const b = opParam(curOp, i), st = opParam(curOp, r + i), n = tdim(y, i);
-    if (st == 0) return fail('stride 0');
+    if (st == 0) return fail(txt('stride 0'));
     const last = <i64>b + <i64>(n - 1) * <i64>st;
     if (n > 0 && (b < 0 || b >= tdim(x, i) || last < 0 || last >= <i64>tdim(x, i))) {
       prefix(); str('dim '); int(i); str(': the slice leaves the input');
@@ -338,7 +338,7 @@ function vConv(depthwise: bool): i32 {
   const dt = floatOrS8(0); if (dt < 0) return ERR_BAD_OP;
   const s8 = dt == DTYPE_S8;
   let e = arity(2, s8 ? 5 : 3, 1, 11); if (e) return e;
-  if (s8 && opInCount(curOp) != 5) return fail('s8 form takes 5 inputs (x, w, bias, multiplier, shift)');
+  if (s8 && opInCount(curOp) != 5) return fail(txt('s8 form takes 5 inputs (x, w, bias, multiplier, shift)'));
   e = inDtype(1, dt); if (e) return e;
   e = outDtype(0, dt); if (e) return e;
   e = inRank(0, 4); if (e) return e;
@@ -348,22 +348,22 @@ function vConv(depthwise: bool): i32 {
   let kh: i32, kw: i32, oc: i32;
   if (!depthwise) {
     e = inRank(1, 4); if (e) return e;
-    e = paramAtLeast(8, 1, 'group'); if (e) return e;
+    e = paramAtLeast(8, 1, txt('group')); if (e) return e;
     const g = opParam(curOp, 8);
     oc = tdim(w, 0); kh = tdim(w, 1); kw = tdim(w, 2);
-    if (c % g != 0 || oc % g != 0) return fail('input channels and output channels must divide by group');
+    if (c % g != 0 || oc % g != 0) return fail(txt('input channels and output channels must divide by group'));
     if (tdim(w, 3) != c / g) {
-      failIn(1, '(weights) dim 3 must be channels/group = '); int(c / g); str(', got '); int(tdim(w, 3));
+      failIn(1, txt('(weights) dim 3 must be channels/group = ')); int(c / g); str(', got '); int(tdim(w, 3));
       return ERR_BAD_OP;
     }
   } else {
     // [KH, KW, C*M], or [1, KH, KW, C*M] as TFLite writes it.
     const wr = trank(w);
-    if (wr != 3 && !(wr == 4 && tdim(w, 0) == 1)) return failIn(1, '(weights) must be [KH, KW, C*M]');
-    e = paramAtLeast(8, 1, 'depth_multiplier'); if (e) return e;
+    if (wr != 3 && !(wr == 4 && tdim(w, 0) == 1)) return failIn(1, txt('(weights) must be [KH, KW, C*M]'));
+    e = paramAtLeast(8, 1, txt('depth_multiplier')); if (e) return e;
     kh = tdim(w, wr - 3); kw = tdim(w, wr - 2); oc = tdim(w, wr - 1);
     if (<i64>c * <i64>opParam(curOp, 8) != <i64>oc) {
-      failIn(1, '(weights) last dim must be channels*depth_multiplier = '); int(<i64>c * <i64>opParam(curOp, 8));
+      failIn(1, txt('(weights) last dim must be channels*depth_multiplier = ')); int(<i64>c * <i64>opParam(curOp, 8));
       return ERR_BAD_OP;
     }
   }
@@ -378,7 +378,7 @@ function vFullyConnected(): i32 {
   const dt = floatOrS8(0); if (dt < 0) return ERR_BAD_OP;
   const s8 = dt == DTYPE_S8;
   let e = arity(2, s8 ? 5 : 3, 1, 2); if (e) return e;
-  if (s8 && opInCount(curOp) != 5) return fail('s8 form takes 5 inputs (x, w, bias, multiplier, shift)');
+  if (s8 && opInCount(curOp) != 5) return fail(txt('s8 form takes 5 inputs (x, w, bias, multiplier, shift)'));
   e = inDtype(1, dt); if (e) return e;
   e = outDtype(0, dt); if (e) return e;
   e = inRank(1, 2); if (e) return e;
@@ -386,12 +386,12 @@ function vFullyConnected(): i32 {
   // x is read as [numel/K, K] with K from the weights (the reference's rule).
   const k = tdim(w, 1), n = tdim(w, 0);
   if (tnumel(x) % k != 0) {
-    failIn(0, 'has '); int(tnumel(x)); str(' elements, not a multiple of the weights\' K = '); int(k);
+    failIn(0, txt('has ')); int(tnumel(x)); str(' elements, not a multiple of the weights\' K = '); int(k);
     return ERR_BAD_OP;
   }
   const rows = tnumel(x) / k;
   if (<i64>tnumel(y) != <i64>rows * <i64>n || trank(y) < 1 || tdim(y, trank(y) - 1) != n) {
-    failOut(0, 'must be ['); int(rows); str(', '); int(n); str(']');
+    failOut(0, txt('must be [')); int(rows); str(', '); int(n); str(']');
     return ERR_BAD_OP;
   }
   e = biasAndRequant(s8, n); if (e) return e;
@@ -406,16 +406,16 @@ function vMatmul(): i32 {
   e = outDtype(0, DTYPE_F32); if (e) return e;
   const a = opIn(curOp, 0), b = opIn(curOp, 1), y = opOut(curOp, 0);
   const ra = trank(a), rb = trank(b), ry = trank(y);
-  if (ra < 2 || rb < 2) return fail('inputs must have rank >= 2');
+  if (ra < 2 || rb < 2) return fail(txt('inputs must have rank >= 2'));
   const r = ra > rb ? ra : rb;
-  if (ry != r) { failOut(0, 'must have rank '); int(r); return ERR_BAD_OP; }
-  if (tdim(a, ra - 1) != tdim(b, rb - 2)) return fail('inner dimensions differ');
+  if (ry != r) { failOut(0, txt('must have rank ')); int(r); return ERR_BAD_OP; }
+  if (tdim(a, ra - 1) != tdim(b, rb - 2)) return fail(txt('inner dimensions differ'));
   let err = outDimIs(0, r - 2, tdim(a, ra - 2)); if (err) return err;
   err = outDimIs(0, r - 1, tdim(b, rb - 1)); if (err) return err;
   for (let i = 0; i < r - 2; i++) {
     const da = i - (r - ra) >= 0 ? tdim(a, i - (r - ra)) : 1;
     const db = i - (r - rb) >= 0 ? tdim(b, i - (r - rb)) : 1;
-    if (da != db && da != 1 && db != 1) return fail('batch dimensions do not broadcast');
+    if (da != db && da != 1 && db != 1) return fail(txt('batch dimensions do not broadcast'));
     err = outDimIs(0, i, da > db ? da : db); if (err) return err;
   }
   return OK;
@@ -425,7 +425,7 @@ function vMatmul(): i32 {
 function broadcastShapes(): i32 {
   const a = opIn(curOp, 0), b = opIn(curOp, 1), y = opOut(curOp, 0);
   const ra = trank(a), rb = trank(b), r = trank(y);
-  if (ra > r || rb > r) return failOut(0, 'rank is below an input rank');
+  if (ra > r || rb > r) return failOut(0, txt('rank is below an input rank'));
   for (let i = 0; i < r; i++) {
     const da = i - (r - ra) >= 0 ? tdim(a, i - (r - ra)) : 1;
     const db = i - (r - rb) >= 0 ? tdim(b, i - (r - rb)) : 1;
@@ -446,17 +446,17 @@ function vBinary(): i32 {
     e = arity(2, 2, 1, 2); if (e) return e;
   } else if (curCode == OP_ADD || curCode == OP_SUB) {
     e = arity(2, 2, 1, 9); if (e) return e;
-    e = paramIn(0, 0, 30, 'left_shift'); if (e) return e;
-    e = shiftParam(2, 'a_shift'); if (e) return e;
-    e = shiftParam(4, 'b_shift'); if (e) return e;
-    e = shiftParam(6, 'out_shift'); if (e) return e;
+    e = paramIn(0, 0, 30, txt('left_shift')); if (e) return e;
+    e = shiftParam(2, txt('a_shift')); if (e) return e;
+    e = shiftParam(4, txt('b_shift')); if (e) return e;
+    e = shiftParam(6, txt('out_shift')); if (e) return e;
     e = actBoundsS8(7); if (e) return e;
   } else if (curCode == OP_MUL) {
     e = arity(2, 2, 1, 4); if (e) return e;
-    e = shiftParam(1, 'out_shift'); if (e) return e;
+    e = shiftParam(1, txt('out_shift')); if (e) return e;
     e = actBoundsS8(2); if (e) return e;
   } else {
-    return fail('has no s8 form');
+    return fail(txt('has no s8 form'));
   }
   e = inDtype(1, dt); if (e) return e;
   e = outDtype(0, dt); if (e) return e;
@@ -478,9 +478,9 @@ function vPool(): i32 {
   e = outDtype(0, dt); if (e) return e;
   e = inRank(0, 4); if (e) return e;
   e = outRank(0, 4); if (e) return e;
-  e = paramAtLeast(0, 1, 'kernel_h'); if (e) return e;
-  e = paramAtLeast(1, 1, 'kernel_w'); if (e) return e;
-  e = paramIn(10, 0, 1, 'count_include_pad'); if (e) return e;
+  e = paramAtLeast(0, 1, txt('kernel_h')); if (e) return e;
+  e = paramAtLeast(1, 1, txt('kernel_w')); if (e) return e;
+  e = paramIn(10, 0, 1, txt('count_include_pad')); if (e) return e;
   e = spatial(2, opParam(curOp, 0), opParam(curOp, 1)); if (e) return e;
   e = outDimIs(0, 3, tdim(opIn(curOp, 0), 3)); if (e) return e;
   if (dt == DTYPE_S8) { e = actBoundsS8(11); if (e) return e; }
@@ -496,11 +496,11 @@ function vMean(): i32 {
   const r = trank(x);
   e = outRank(0, r); if (e) return e;
   const mask = opParam(curOp, 0);
-  if (mask & ~((1 << r) - 1)) return fail('axes_mask names an axis past the input rank');
+  if (mask & ~((1 << r) - 1)) return fail(txt('axes_mask names an axis past the input rank'));
   for (let i = 0; i < r; i++) {
     e = outDimIs(0, i, mask & (1 << i) ? 1 : tdim(x, i)); if (e) return e;
   }
-  if (s8) { e = shiftParam(2, 'shift'); if (e) return e; }
+  if (s8) { e = shiftParam(2, txt('shift')); if (e) return e; }
   return OK;
 }
 
@@ -509,7 +509,7 @@ function vConcat(): i32 {
   let e = arity(1, 0xffff, 1, 1); if (e) return e;
   const y = opOut(curOp, 0);
   const dt = tdtype(y), r = trank(y);
-  e = paramIn(0, 0, r - 1, 'axis'); if (e) return e;
+  e = paramIn(0, 0, r - 1, txt('axis')); if (e) return e;
   const axis = opParam(curOp, 0);
   let sum: i64 = 0;
   for (let j = 0; j < nin; j++) {
@@ -518,12 +518,12 @@ function vConcat(): i32 {
     const x = opIn(curOp, j);
     for (let i = 0; i < r; i++) {
       if (i != axis && tdim(x, i) != tdim(y, i)) {
-        failIn(j, 'dim '); int(i); str(' must match the output ('); int(tdim(y, i)); str(')');
+        failIn(j, txt('dim ')); int(i); str(' must match the output ('); int(tdim(y, i)); str(')');
         return ERR_BAD_OP;
       }
     }
     if (dt == DTYPE_S8 && (tzp(x) != tzp(y) || tscale(x) != tscale(y))) {
-      return failIn(j, 'must share the output scale and zero point');
+      return failIn(j, txt('must share the output scale and zero point'));
     }
     sum += tdim(x, axis);
   }
@@ -537,12 +537,12 @@ function vPad(): i32 {
   let e = arity(1, 1, 1, 2 + 2 * r); if (e) return e;
   e = outDtype(0, dt); if (e) return e;
   e = outRank(0, r); if (e) return e;
-  e = paramIn(0, PAD_MODE_CONSTANT, PAD_MODE_WRAP, 'mode'); if (e) return e;
-  if (dt == DTYPE_S8) { e = paramIn(1, -128, 127, 'value'); if (e) return e; }
-  if (dt == DTYPE_S16) { e = paramIn(1, -32768, 32767, 'value'); if (e) return e; }
+  e = paramIn(0, PAD_MODE_CONSTANT, PAD_MODE_WRAP, txt('mode')); if (e) return e;
+  if (dt == DTYPE_S8) { e = paramIn(1, -128, 127, txt('value')); if (e) return e; }
+  if (dt == DTYPE_S16) { e = paramIn(1, -32768, 32767, txt('value')); if (e) return e; }
   for (let i = 0; i < r; i++) {
-    e = paramAtLeast(2 + i, 0, 'begin'); if (e) return e;
-    e = paramAtLeast(2 + r + i, 0, 'end'); if (e) return e;
+    e = paramAtLeast(2 + i, 0, txt('begin')); if (e) return e;
+    e = paramAtLeast(2 + r + i, 0, txt('end')); if (e) return e;
     e = outDimIs(0, i, <i64>tdim(x, i) + <i64>opParam(curOp, 2 + i) + <i64>opParam(curOp, 2 + r + i));
     if (e) return e;
   }
@@ -559,7 +559,7 @@ function vTranspose(): i32 {
   let seen = 0;
   for (let i = 0; i < r; i++) {
     const p = opParam(curOp, i);
-    if (p < 0 || p >= r || (seen & (1 << p))) return fail('perm is not a permutation of the input axes');
+    if (p < 0 || p >= r || (seen & (1 << p))) return fail(txt('perm is not a permutation of the input axes'));
     seen |= 1 << p;
     e = outDimIs(0, i, tdim(x, p)); if (e) return e;
   }
@@ -572,12 +572,12 @@ function vSoftmax(): i32 {
   e = outDtype(0, dt); if (e) return e;
   e = sameShape(0); if (e) return e;
   const r = trank(opIn(curOp, 0));
-  if (r < 1) return failIn(0, 'must have rank >= 1');
+  if (r < 1) return failIn(0, txt('must have rank >= 1'));
   if (dt == DTYPE_S8) {
-    e = paramIn(0, r - 1, r - 1, 'axis (s8 softmax runs over the last axis)'); if (e) return e;
-    e = paramIn(2, 0, 31, 'input_left_shift'); if (e) return e;
+    e = paramIn(0, r - 1, r - 1, txt('axis (s8 softmax runs over the last axis)')); if (e) return e;
+    e = paramIn(2, 0, 31, txt('input_left_shift')); if (e) return e;
   } else {
-    e = paramIn(0, 0, r - 1, 'axis'); if (e) return e;
+    e = paramIn(0, 0, r - 1, txt('axis')); if (e) return e;
   }
   return OK;
 }
@@ -600,10 +600,10 @@ function vLstm(): i32 {
   e = outDtype(0, dt); if (e) return e;
   if (s8) {
     // The integer LSTM (s8 x/W/R/h, s32 biases, int16 cell state): TFLM's Prepare results.
-    e = paramIn(1, 4, 4, 'activation (the integer LSTM runs tanh)'); if (e) return e;
-    e = paramIn(3, -26, 0, 'cell_scale_power'); if (e) return e;
-    e = paramIn(4, 0, 32767, 'quantized_cell_clip'); if (e) return e;
-    for (let k = 6; k < 27; k += 2) { e = shiftParam(k, 'shift'); if (e) return e; }
+    e = paramIn(1, 4, 4, txt('activation (the integer LSTM runs tanh)')); if (e) return e;
+    e = paramIn(3, -26, 0, txt('cell_scale_power')); if (e) return e;
+    e = paramIn(4, 0, 32767, txt('quantized_cell_clip')); if (e) return e;
+    for (let k = 6; k < 27; k += 2) { e = shiftParam(k, txt('shift')); if (e) return e; }
   }
   e = inRank(0, 3); if (e) return e;
   e = outRank(0, 3); if (e) return e;
@@ -614,19 +614,19 @@ function vLstm(): i32 {
   for (let k = 0; k < 4; k++) {
     const w = opIn(curOp, 1 + k), r = opIn(curOp, 5 + k);
     if (trank(w) != 2 || tdim(w, 0) != hidden || tdim(w, 1) != inSize) {
-      failIn(1 + k, 'must be ['); int(hidden); str(', '); int(inSize); str('] (input weights)');
+      failIn(1 + k, txt('must be [')); int(hidden); str(', '); int(inSize); str('] (input weights)');
       return ERR_BAD_OP;
     }
     if (trank(r) != 2 || tdim(r, 0) != hidden || tdim(r, 1) != hidden) {
-      failIn(5 + k, 'must be ['); int(hidden); str(', '); int(hidden); str('] (recurrent weights)');
+      failIn(5 + k, txt('must be [')); int(hidden); str(', '); int(hidden); str('] (recurrent weights)');
       return ERR_BAD_OP;
     }
-    e = inNumel(9 + k, hidden, 'bias'); if (e) return e;
+    e = inNumel(9 + k, hidden, txt('bias')); if (e) return e;
   }
-  e = paramIn(0, 0, 1, 'time_major'); if (e) return e;
-  e = paramIn(1, 0, 4, 'activation'); if (e) return e;
+  e = paramIn(0, 0, 1, txt('time_major')); if (e) return e;
+  e = paramIn(1, 0, 4, txt('activation')); if (e) return e;
   const clip = opParamF(curOp, 2);
-  if (!(clip >= 0) || !isFinite(clip)) return fail('cell_clip must be a finite value >= 0');
+  if (!(clip >= 0) || !isFinite(clip)) return fail(txt('cell_clip must be a finite value >= 0'));
   const batch = opParam(curOp, 0) != 0 ? tdim(x, 1) : tdim(x, 0);
   const s = load<i32>(curOp, O_SCRATCH_TENSOR);
   const need = <u64>batch * <u64>hidden * (s8 ? 2 : 4);
@@ -663,7 +663,7 @@ export function validateOp(index: i32, op: usize, code: i32): i32 {
       let e = arity(2, 2, 1, 0); if (e) return e;
       e = inDtype(0, DTYPE_S8); if (e) return e;
       e = inDtype(1, DTYPE_S8); if (e) return e;
-      e = inNumel(1, 256, '(table)'); if (e) return e;
+      e = inNumel(1, 256, txt('(table)')); if (e) return e;
       e = outDtype(0, DTYPE_S8); if (e) return e;
       return sameNumel(0);
     }
@@ -687,7 +687,7 @@ export function validateOp(index: i32, op: usize, code: i32): i32 {
       return sameNumel(0);
     }
   }
-  return fail('unknown opcode');
+  return fail(txt('unknown opcode'));
 }
 // MAX_RANK bounds every rank loop above (tensor records are validated before ops).
 export const VALIDATED_MAX_RANK = MAX_RANK;

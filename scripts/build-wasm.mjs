@@ -35,6 +35,18 @@ export function asciiStringCalls(source) {
     return `moteStrBytes(memory.data<u8>([${bytes}]), ${text.length})`;
   });
 }
+// The same for message fragments handed to the validators' helpers (message.ts `Text`): each
+// `txt('literal')` becomes `memory.data<u8>([length, ...bytes])`, a length byte then the text.
+const TXT_CALL = /\btxt\('((?:[^'\\\n]|\\.)*)'\)/g;
+export function textFragments(source, file = 'source') {
+  return source.replace(TXT_CALL, (call, body) => {
+    const text = body.replace(/\\(.)/g, (_, c) => ESCAPES[c] ?? c);
+    if (text.length === 0 || text.length > 255 || !/^[\x01-\x7f]*$/.test(text)) {
+      throw new Error(`${file}: ${call} must be 1 to 255 ASCII characters`);
+    }
+    return `memory.data<u8>([${[text.length, ...Array.from(text, (c) => c.charCodeAt(0))].join(',')}])`;
+  });
+}
 const assemblyDir = join(root, 'assembly') + sep;
 async function readSource(filename, baseDir) {
   const path = resolve(baseDir, filename);
@@ -44,7 +56,7 @@ async function readSource(filename, baseDir) {
   } catch {
     return null;
   }
-  return path.startsWith(assemblyDir) && path.endsWith('.ts') ? asciiStringCalls(text) : text;
+  return path.startsWith(assemblyDir) && path.endsWith('.ts') ? textFragments(asciiStringCalls(text), path) : text;
 }
 
 /** Compiles one build; returns the output path. Throws with the compiler's diagnostics. */

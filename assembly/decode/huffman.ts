@@ -1,7 +1,7 @@
 // ENC_HUFFMAN: canonical Huffman over the tensor's bytes (code lengths <= 15, stored as nibbles).
 // Decoded bit by bit, as zlib's puff does: small static tables, no allocation.
 import { OK, HUFFMAN_HEADER_SIZE, HUFFMAN_MAX_BITS } from '../../format/format';
-import { str, int } from '../message';
+import { str, int, Text } from '../message';
 import { encFail } from './stream';
 
 const countTable: usize = memory.data((HUFFMAN_MAX_BITS + 1) * 4);
@@ -14,17 +14,17 @@ const symbolTable: usize = memory.data(256 * 2);
 
 export function decodeHuffman(id: i32, s: usize, len: u32, out: usize, byteSize: u32): i32 {
   if (len < <u32>HUFFMAN_HEADER_SIZE) {
-    const e = encFail(id, 'huffman'); str('length '); int(len); str(' is shorter than the header');
+    const e = encFail(id, txt('huffman')); str('length '); int(len); str(' is shorter than the header');
     return e;
   }
-  return huffmanDecodeInto(id, 'huffman', s + 4, s + HUFFMAN_HEADER_SIZE, len - <u32>HUFFMAN_HEADER_SIZE, out, byteSize);
+  return huffmanDecodeInto(id, txt('huffman'), s + 4, s + HUFFMAN_HEADER_SIZE, len - <u32>HUFFMAN_HEADER_SIZE, out, byteSize);
 }
 
 /**
  * Decodes `count` bytes into `out` from the 128 nibble code lengths at `table` and the `bitsLen`
  * bytes of code bits at `bitsBase` (both inside the stream). `what` names the stream in errors.
  */
-export function huffmanDecodeInto(id: i32, what: string, table: usize, bitsBase: usize, bitsLen: u32, out: usize, count: u32): i32 {
+export function huffmanDecodeInto(id: i32, what: Text, table: usize, bitsBase: usize, bitsLen: u32, out: usize, count: u32): i32 {
   const s = table - 4; // codeLength() reads at s + 4
   for (let l = 0; l <= HUFFMAN_MAX_BITS; l++) store<u32>(countTable + (<usize>l << 2), 0);
   for (let sym: u32 = 0; sym < 256; sym++) {

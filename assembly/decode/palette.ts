@@ -13,7 +13,7 @@ export function decodePaletteHuffman(id: i32, s: usize, len: u32, out: usize, by
 }
 
 function decodeAnyPalette(id: i32, s: usize, len: u32, out: usize, byteSize: u32, coded: bool): i32 {
-  const what = coded ? 'palette-huffman' : 'palette';
+  const what = coded ? txt('palette-huffman') : txt('palette');
   if (len < <u32>ENC_HEADER_SIZE) {
     const e = encFail(id, what); str('length '); int(len); str(' is shorter than the header');
     return e;

@@ -3,10 +3,10 @@
 // included) and an output range inside the expanded-weights region; it checks everything else
 // itself and returns OK or ERR_BAD_ENCODING with a message, never reading or writing outside.
 import { ERR_BAD_ENCODING } from '../../format/format';
-import { str, int } from '../message';
+import { str, int, text, Text } from '../message';
 
-export function encFail(id: i32, what: string): i32 {
-  str('tensor '); int(id); str(' ('); str(what); str(' stream): ');
+export function encFail(id: i32, what: Text): i32 {
+  str('tensor '); int(id); str(' ('); text(what); str(' stream): ');
   return ERR_BAD_ENCODING;
 }
 
