@@ -8,7 +8,7 @@
 //
 // Usage: node scripts/build-wasm.mjs [--out build] [--text]   (--text also writes .wat files)
 import asc from 'assemblyscript/asc';
-import { mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -59,6 +59,72 @@ async function readSource(filename, baseDir) {
   return path.startsWith(assemblyDir) && path.endsWith('.ts') ? textFragments(asciiStringCalls(text), path) : text;
 }
 
+// Every static string and memory.data chunk is its own active data segment, ~6 bytes of framing
+// each (hundreds of them). Neighbours at most MAX_GAP bytes apart are merged into one segment, the
+// gap filled with zeros, which is what linear memory holds there anyway. Only plain active
+// segments at i32.const offsets, non-overlapping, are touched; anything else leaves the module as is.
+const MAX_GAP = 8;
+function readLeb(b, p) {
+  let v = 0, shift = 0, byte;
+  do { byte = b[p++]; v += (byte & 0x7f) * 2 ** shift; shift += 7; } while (byte & 0x80);
+  return [v, p];
+}
+function uleb(v) {
+  const out = [];
+  do { let byte = v % 128; v = Math.floor(v / 128); if (v) byte |= 0x80; out.push(byte); } while (v);
+  return out;
+}
+function sleb32(v) { // non-negative i32.const operand: continue while the sign bit would be wrong
+  const out = [];
+  for (;;) { const byte = v & 0x7f; v >>>= 7; if (v === 0 && !(byte & 0x40)) { out.push(byte); return out; } out.push(byte | 0x80); }
+}
+export function mergeDataSegments(wasm) {
+  const sections = [];
+  for (let p = 8; p < wasm.length;) {
+    const id = wasm[p];
+    const [size, body] = readLeb(wasm, p + 1);
+    sections.push({ id, start: p, body, end: body + size });
+    p = body + size;
+  }
+  const data = sections.find((s) => s.id === 11);
+  if (!data) return wasm;
+  let [count, p] = readLeb(wasm, data.body);
+  const segs = [];
+  for (let i = 0; i < count; i++) {
+    if (wasm[p] !== 0 || wasm[p + 1] !== 0x41) return wasm; // not `active, memory 0, i32.const`
+    let off; [off, p] = readLeb(wasm, p + 2);
+    if (wasm[p - 1] & 0x40 || wasm[p] !== 0x0b) return wasm; // negative offset or longer expression
+    let len; [len, p] = readLeb(wasm, p + 1);
+    segs.push({ off, bytes: wasm.subarray(p, p + len) });
+    p += len;
+  }
+  if (p !== data.end) return wasm;
+  segs.sort((a, b) => a.off - b.off);
+  const merged = [];
+  for (const seg of segs) {
+    const last = merged[merged.length - 1];
+    const lastEnd = last ? last.off + last.len : 0;
+    if (last && seg.off < lastEnd) return wasm; // overlap: order would matter, leave alone
+    if (last && seg.off - lastEnd <= MAX_GAP) {
+      last.parts.push({ at: seg.off - last.off, bytes: seg.bytes });
+      last.len = seg.off - last.off + seg.bytes.length;
+    } else merged.push({ off: seg.off, len: seg.bytes.length, parts: [{ at: 0, bytes: seg.bytes }] });
+  }
+  const body = [...uleb(merged.length)];
+  for (const m of merged) {
+    const bytes = new Uint8Array(m.len);
+    for (const part of m.parts) bytes.set(part.bytes, part.at);
+    body.push(0, 0x41, ...sleb32(m.off), 0x0b, ...uleb(m.len), ...bytes);
+  }
+  const out = [wasm.subarray(0, 8)];
+  for (const s of sections) {
+    if (s.id === 11) out.push(Uint8Array.from([11, ...uleb(body.length), ...body]));
+    else if (s.id === 12) { const c = uleb(merged.length); out.push(Uint8Array.from([12, ...uleb(c.length), ...c])); }
+    else out.push(wasm.subarray(s.start, s.end));
+  }
+  return Buffer.concat(out);
+}
+
 /** Compiles one build; returns the output path. Throws with the compiler's diagnostics. */
 export async function buildWasm(build, { outDir = join(root, 'build'), text = false } = {}) {
   if (!BUILDS[build]) throw new Error(`unknown build '${build}' (expected ${Object.keys(BUILDS).join(', ')})`);
@@ -76,6 +142,7 @@ export async function buildWasm(build, { outDir = join(root, 'build'), text = fa
     rmSync(tmp, { force: true });
     throw new Error(`asc failed for the ${build} build: ${error.message}\n${log}`);
   }
+  writeFileSync(tmp, mergeDataSegments(readFileSync(tmp)));
   renameSync(tmp, out);
   return out;
 }
