@@ -48,7 +48,8 @@ export function textFragments(source, file = 'source') {
   });
 }
 const assemblyDir = join(root, 'assembly') + sep;
-async function readSource(filename, baseDir) {
+/** asc's `readFile` hook: assembly/ sources with their message literals stored as ASCII bytes. */
+export async function readSource(filename, baseDir) {
   const path = resolve(baseDir, filename);
   let text;
   try {

@@ -81,8 +81,9 @@ fi
 summary="$(node -e '
   const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   const skipped = (r.numPendingTests || 0) + (r.numTodoTests || 0);
-  // A test file that failed to load counts as a failure even though it has no test results.
-  const brokenFiles = (r.testResults || []).filter((f) => f.status === "failed" && (f.assertionResults || []).length === 0).length;
+  // A test file that failed outside its tests (failed to load, or a beforeAll threw, which leaves
+  // its tests skipped) counts as one failure: no failed test of its own would show it.
+  const brokenFiles = (r.testResults || []).filter((f) => f.status === "failed" && !(f.assertionResults || []).some((a) => a.status === "failed")).length;
   const failed = (r.numFailedTests || 0) + brokenFiles;
   console.log(`${r.numPassedTests || 0} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
   process.exit(failed > 0 ? 1 : 0);

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import asc from 'assemblyscript/asc';
+import { readSource } from '../scripts/build-wasm.mjs';
 import {
   expOnNegativeValues, getReciprocal, multiplyByQuantizedMultiplier, roundingDivideByPOT, srdhm,
 } from '../converter/reference/fixedpoint.js';
@@ -37,7 +38,7 @@ beforeAll(async () => {
     const out = join(dir, `${build}.wasm`);
     const { error } = await asc.main(
       [join(repoRoot, 'assembly/testing/fixedpoint-probe.ts'), '-o', out, '-O1', '--runtime', 'stub', '--use', 'abort=', ...flags],
-      { stdout: { write: () => true }, stderr: { write: () => true } },
+      { stdout: { write: () => true }, stderr: { write: () => true }, readFile: readSource },
     );
     if (error) throw error;
     const { instance } = await WebAssembly.instantiate(readFileSync(out), {});

@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import asc from 'assemblyscript/asc';
+import { readSource } from '../scripts/build-wasm.mjs';
 import { multiplyByQuantizedMultiplier } from '../converter/reference/fixedpoint.js';
 import type { Int8Params, Node, OpName, TensorData } from '../converter/ir/graph.js';
 import { runGraph } from '../converter/reference/interpreter.js';
@@ -258,7 +259,7 @@ describe('exact f64 requantization (requant_fast.ts) vs MultiplyByQuantizedMulti
     const out = join(mkdtempSync(join(tmpdir(), 'mote-rqf-')), 'probe.wasm');
     const { error } = await asc.main(
       [join(repoRoot, 'assembly/testing/requant-fast-probe.ts'), '-o', out, '-O3', '--runtime', 'stub', '--use', 'abort=', '--enable', 'simd'],
-      { stdout: { write: () => true }, stderr: { write: () => true } },
+      { stdout: { write: () => true }, stderr: { write: () => true }, readFile: readSource },
     );
     if (error) throw error;
     p = (await WebAssembly.instantiate(readFileSync(out), {})).instance.exports as unknown as FastProbe;
