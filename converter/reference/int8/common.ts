@@ -74,3 +74,31 @@ export function checkMultiplier(node: Node, multiplier: number, shift: number, w
     throw kernelError(node, `${what}: multiplier ${multiplier} / shift ${shift} out of range (0..2^31-1, -31..30)`);
   }
 }
+
+/** What every per-channel requantizing kernel (conv2d, depthwise_conv2d, fully_connected) reads. */
+export interface PerChannelRequant {
+  bias: S32Value | undefined;
+  mult: Int32Array;
+  shift: Int32Array;
+  inZp: number;
+  outZp: number;
+  lo: number;
+  hi: number;
+}
+
+/**
+ * Inputs 2–4 (bias, Q31 multiplier, shift: one per output channel) with the input/output zero
+ * points and the activation bounds, checked as TFLite Micro's Prepare would.
+ */
+export function perChannelRequant(
+  node: Node, inputs: (RefValue | undefined)[], outputs: Tensor[], x: S8Value, channels: number,
+): PerChannelRequant {
+  const bias = optionalS32(node, inputs, 2, 'bias', channels);
+  const mult = requireS32(node, inputs, 3, 'multiplier', channels).data;
+  const shift = requireS32(node, inputs, 4, 'shift', channels).data;
+  for (let c = 0; c < channels; c++) checkMultiplier(node, mult[c], shift[c], `channel ${c}`);
+  const inZp = perTensorQuant(node, x.quant, 'input x').zeroPoint;
+  const outZp = perTensorQuant(node, requireS8Output(node, outputs).quant, 'output').zeroPoint;
+  const [lo, hi] = actBounds(node);
+  return { bias, mult, shift, inZp, outZp, lo, hi };
+}

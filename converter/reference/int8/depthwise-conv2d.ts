@@ -5,19 +5,13 @@ import type { DepthwiseConv2dAttrs } from '../../ir/graph.js';
 import { multiplyByQuantizedMultiplier } from '../fixedpoint.js';
 import { depthwiseConv2dOutputShape } from '../float/depthwise-conv2d.js';
 import type { RefKernel } from '../types.js';
-import { actBounds, checkMultiplier, optionalS32, perTensorQuant, requireS32, requireS8, requireS8Output } from './common.js';
+import { perChannelRequant, requireS8 } from './common.js';
 
 export const depthwise_conv2d_s8_ref: RefKernel = (node, inputs, outputs) => {
   const x = requireS8(node, inputs, 0, 'x');
   const w = requireS8(node, inputs, 1, 'weights');
   const [[n, oh, ow, o]] = depthwiseConv2dOutputShape(node, [x.shape, w.shape]);
-  const bias = optionalS32(node, inputs, 2, 'bias', o);
-  const mult = requireS32(node, inputs, 3, 'multiplier', o).data;
-  const shift = requireS32(node, inputs, 4, 'shift', o).data;
-  for (let c = 0; c < o; c++) checkMultiplier(node, mult[c], shift[c], `channel ${c}`);
-  const inZp = perTensorQuant(node, x.quant, 'input x').zeroPoint;
-  const outZp = perTensorQuant(node, requireS8Output(node, outputs).quant, 'output').zeroPoint;
-  const [lo, hi] = actBounds(node);
+  const { bias, mult, shift, inZp, outZp, lo, hi } = perChannelRequant(node, inputs, outputs, x, o);
   const a = node.attrs as DepthwiseConv2dAttrs;
   const [, h, wd, c] = x.shape;
   const [kh, kw] = w.shape;

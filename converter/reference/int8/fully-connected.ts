@@ -5,7 +5,7 @@ import { multiplyByQuantizedMultiplier } from '../fixedpoint.js';
 import { fullyConnectedOutputShape } from '../float/fully-connected.js';
 import { kernelError } from '../tensor-util.js';
 import type { RefKernel } from '../types.js';
-import { actBounds, checkMultiplier, optionalS32, perTensorQuant, requireS32, requireS8, requireS8Output } from './common.js';
+import { perChannelRequant, requireS8 } from './common.js';
 
 export const fully_connected_s8_ref: RefKernel = (node, inputs, outputs) => {
   const x = requireS8(node, inputs, 0, 'x');
@@ -14,13 +14,7 @@ export const fully_connected_s8_ref: RefKernel = (node, inputs, outputs) => {
   if (w.shape.length !== 2) throw kernelError(node, `weights must be [N,K], got [${w.shape}]`);
   const [nOut, k] = w.shape;
   const rows = x.data.length / k;
-  const bias = optionalS32(node, inputs, 2, 'bias', nOut);
-  const mult = requireS32(node, inputs, 3, 'multiplier', nOut).data;
-  const shift = requireS32(node, inputs, 4, 'shift', nOut).data;
-  for (let c = 0; c < nOut; c++) checkMultiplier(node, mult[c], shift[c], `channel ${c}`);
-  const inZp = perTensorQuant(node, x.quant, 'input x').zeroPoint;
-  const outZp = perTensorQuant(node, requireS8Output(node, outputs).quant, 'output').zeroPoint;
-  const [lo, hi] = actBounds(node);
+  const { bias, mult, shift, inZp, outZp, lo, hi } = perChannelRequant(node, inputs, outputs, x, nOut);
   const xd = x.data;
   const wd = w.data;
   const out = new Int8Array(rows * nOut);
