@@ -14,7 +14,7 @@ const ACT_RELU: i32 = 1;
 const ACT_RELU_N1_TO_1: i32 = 2;
 const ACT_RELU6: i32 = 3;
 
-@inline function activate(v: f32, code: i32): f32 {
+function activate(v: f32, code: i32): f32 {
   if (code == ACT_NONE) return v;
   if (code == ACT_RELU) return v > 0 ? v : 0;
   if (code == ACT_RELU_N1_TO_1) return v < -1 ? -1 : v > 1 ? 1 : v;
@@ -22,7 +22,7 @@ const ACT_RELU6: i32 = 3;
   return Mathf.tanh(v);
 }
 
-@inline function sigmoid(v: f32): f32 {
+function sigmoid(v: f32): f32 {
   return <f32>1 / (<f32>1 + Mathf.exp(-v));
 }
 
@@ -33,7 +33,7 @@ function dot(a: usize, b: usize, n: i32): f32 {
 }
 
 /** Gate k's pre-activation for unit j: b[j] + W[j]·x + R[j]·h (h = 0 when hp is 0, the first step). */
-@inline function gate(op: usize, k: i32, j: i32, xp: usize, hp: usize, inSize: i32, hidden: i32): f32 {
+function gate(op: usize, k: i32, j: i32, xp: usize, hp: usize, inSize: i32, hidden: i32): f32 {
   let acc = load<f32>(tptr(opIn(op, 9 + k)) + (<usize>j << 2));
   acc += dot(tptr(opIn(op, 1 + k)) + (<usize>(j * inSize) << 2), xp, inSize);
   if (hp != 0) acc += dot(tptr(opIn(op, 5 + k)) + (<usize>(j * hidden) << 2), hp, hidden);
