@@ -1,8 +1,16 @@
 // TFLite Micro / gemmlowp fixed-point arithmetic, bit-exact with the reference C++ (default build,
-// i.e. "double rounding" MultiplyByQuantizedMultiplier). All helpers are branch-light and inlined.
+// i.e. "double rounding" MultiplyByQuantizedMultiplier). All helpers are branch-light and inlined,
+// except srdhm and mbqm in the scalar build (one shared copy each: smaller module for WAMR).
 
-/** gemmlowp SaturatingRoundingDoublingHighMul. */
+/** gemmlowp SaturatingRoundingDoublingHighMul (a shared call in the scalar build, as mbqm below). */
 @inline export function srdhm(a: i32, b: i32): i32 {
+  if (!ASC_FEATURE_SIMD) return srdhmCall(a, b);
+  return srdhmBody(a, b);
+}
+export function srdhmCall(a: i32, b: i32): i32 {
+  return srdhmBody(a, b);
+}
+@inline function srdhmBody(a: i32, b: i32): i32 {
   if (a == b && a == i32.MIN_VALUE) return i32.MAX_VALUE;
   const ab = <i64>a * <i64>b;
   const nudge: i64 = ab >= 0 ? 1 << 30 : 1 - (1 << 30);
@@ -19,11 +27,27 @@
   return (x >> exponent) + (remainder > threshold ? 1 : 0);
 }
 
-/** TFLite MultiplyByQuantizedMultiplier(x, multiplier, shift): shift > 0 is left. */
+/**
+ * TFLite MultiplyByQuantizedMultiplier(x, multiplier, shift): shift > 0 is left. Inlined in the SIMD
+ * build; the scalar build (WAMR on ESP32, where RAM grows with module size) calls one shared copy
+ * instead of inlining it at ~35 call sites.
+ */
 @inline export function mbqm(x: i32, mult: i32, shift: i32): i32 {
+  if (!ASC_FEATURE_SIMD) return mbqmCall(x, mult, shift);
+  return mbqmBody(x, mult, shift);
+}
+export function mbqmCall(x: i32, mult: i32, shift: i32): i32 {
+  return mbqmBody(x, mult, shift);
+}
+/** mbqm inlined in every build: for kernels whose per-output work is a few MACs (depthwise,
+ * elementwise), where a call per output would cost the scalar build ~30 % speed. */
+@inline export function mbqmInline(x: i32, mult: i32, shift: i32): i32 {
+  return mbqmBody(x, mult, shift);
+}
+@inline function mbqmBody(x: i32, mult: i32, shift: i32): i32 {
   const left = shift > 0 ? shift : 0;
   const right = shift > 0 ? 0 : -shift;
-  return rdbpot(srdhm(x * (1 << left), mult), right);
+  return rdbpot(srdhmBody(x * (1 << left), mult), right);
 }
 
 @inline export function clampi(v: i32, lo: i32, hi: i32): i32 {

@@ -2,7 +2,7 @@
 import { OP_ADD, OP_SUB, OP_MUL, OP_DIV } from '../../format/format';
 import { opIn, opOut, opParam, opParamF, tptr, tzp, trank } from '../state';
 import { broadcastSetup, broadcastStart, broadcastNext, rowLen, rowStrideA, rowStrideB, offA, offB } from '../broadcast';
-import { mbqm, clampi } from '../fixedpoint';
+import { mbqmInline, clampi } from '../fixedpoint';
 import { requant4Simd } from '../requant_simd';
 
 export function binary_f32(op: usize, code: i32): void {
@@ -82,10 +82,10 @@ export function add_sub_s8(op: usize, subtract: bool): void {
       }
     }
     for (; i < n; i++) {
-      const u = mbqm((<i32>load<i8>(pa) + aOff) * (1 << ls), aM, aS);
-      const v = mbqm((<i32>load<i8>(pb) + bOff) * (1 << ls), bM, bS);
+      const u = mbqmInline((<i32>load<i8>(pa) + aOff) * (1 << ls), aM, aS);
+      const v = mbqmInline((<i32>load<i8>(pb) + bOff) * (1 << ls), bM, bS);
       const raw = subtract ? u - v : u + v;
-      store<i8>(yp, <i8>clampi(mbqm(raw, oM, oS) + oZp, amin, amax));
+      store<i8>(yp, <i8>clampi(mbqmInline(raw, oM, oS) + oZp, amin, amax));
       yp += 1;
       pa += sa;
       pb += sb;
@@ -107,7 +107,7 @@ export function mul_s8(op: usize): void {
     let pa = ap + <usize>offA, pb = bp + <usize>offB;
     for (let i = 0; i < n; i++) {
       const prod = (<i32>load<i8>(pa) + aOff) * (<i32>load<i8>(pb) + bOff);
-      store<i8>(yp, <i8>clampi(mbqm(prod, oM, oS) + oZp, amin, amax));
+      store<i8>(yp, <i8>clampi(mbqmInline(prod, oM, oS) + oZp, amin, amax));
       yp += 1;
       pa += sa;
       pb += sb;

@@ -2,7 +2,7 @@
 // oc = c*M + m reads input channel c. Padded taps are skipped.
 import { STORAGE_EMPTY } from '../../format/format';
 import { opIn, opOut, opParam, opParamF, tdim, trank, tptr, tzp, tstorage, opInCount } from '../state';
-import { mbqm, clampi } from '../fixedpoint';
+import { mbqmInline, clampi } from '../fixedpoint';
 import { requantStore8, requantStore16 } from '../requant_simd';
 import { fastPrepare, requantFastStore8, requantFastStore16 } from '../requant_fast';
 
@@ -90,7 +90,7 @@ const accBuf: usize = memory.data(ACC_CHUNK * 4, 16);
 
 @inline function requant1(acc: i32, out: usize, ch: i32, mp: usize, shp: usize, outZp: i32, amin: i32, amax: i32): void {
   const o = <usize>ch << 2;
-  store<i8>(out + <usize>ch, <i8>clampi(mbqm(acc, load<i32>(mp + o), load<i32>(shp + o)) + outZp, amin, amax));
+  store<i8>(out + <usize>ch, <i8>clampi(mbqmInline(acc, load<i32>(mp + o), load<i32>(shp + o)) + outZp, amin, amax));
 }
 
 function depthwise_conv2d_s8_impl(op: usize, simd: bool): void {
