@@ -9,7 +9,7 @@ const acc4: usize = memory.data(16, 16);
 // Patch buffer of the gathered paths: one output pixel's receptive field (s8 bytes or f32 values).
 const PATCH_CAP: i32 = 16384;
 const patchBuf: usize = memory.data(PATCH_CAP, 16);
-import { mbqm, clampi } from '../fixedpoint';
+import { mbqm, mbqmInline, clampi } from '../fixedpoint';
 import { requant4Simd, store4s8 } from '../requant_simd';
 import { fastPrepare, requant4Either } from '../requant_fast';
 import { gemm_s8_rows, tile_s8_2x4_simd } from './gemm';
@@ -96,7 +96,7 @@ function gatherPatchF32(
   for (let j: usize = 0; j < 4; j++) {
     const acc = load<i32>(acc4 + (j << 2));
     const c = ch + (j << 2);
-    store<i8>(out + j, <i8>clampi(mbqm(acc, load<i32>(mp + c), load<i32>(shp + c)) + outZp, amin, amax));
+    store<i8>(out + j, <i8>clampi(mbqmInline(acc, load<i32>(mp + c), load<i32>(shp + c)) + outZp, amin, amax));
   }
 }
 
