@@ -9,7 +9,7 @@ import {
   H_WEIGHTS_OFFSET, H_WEIGHTS_SIZE, H_META_OFFSET, H_META_SIZE, H_INPUT_COUNT, H_INPUTS_INDEX,
   H_OUTPUT_COUNT, H_OUTPUTS_INDEX, HEADER_SIZE, CRC_START, TENSOR_RECORD_SIZE, T_DTYPE, T_RANK,
   T_STORAGE, T_DIMS, T_OFFSET, T_BYTE_SIZE, T_ZERO_POINT, MAX_RANK, DTYPE_S8, DTYPE_COUNT,
-  STORAGE_ARENA, STORAGE_WEIGHTS, STORAGE_EMPTY, STORAGE_ENCODED, T_FLAGS, T_STREAM_OFFSET, ENC_COUNT,
+  STORAGE_ARENA, STORAGE_WEIGHTS, STORAGE_EMPTY, STORAGE_ENCODED, STORAGE_DIRECT, STORAGE_COUNT, T_FLAGS, T_STREAM_OFFSET, ENC_COUNT,
   OP_RECORD_SIZE, O_OPCODE, O_INPUT_COUNT,
   O_OUTPUT_COUNT, O_IO_INDEX, O_PARAMS_INDEX, O_PARAMS_COUNT, O_SCRATCH_TENSOR, O_FLAGS, OPF_IN_PLACE, OPCODE_COUNT,
   OK, ERR_TOO_SMALL, ERR_BAD_MAGIC, ERR_BAD_VERSION, ERR_BAD_CRC, ERR_BAD_HEADER, ERR_BAD_TENSOR,
@@ -17,12 +17,13 @@ import {
   FLAG_WEIGHTS_EXTERNAL, FLAG_KNOWN,
 } from '../format/format';
 import { crc32 } from './crc32';
-import { STREAM, crcOfWeights, lastCrc, streamOpWeights } from './stream';
+import { STREAM, crcOfWeights, lastCrc, streamOpWeights, readWeights } from './stream';
+import { validateDirectInputs } from './kernels/direct';
 import { str, int, text, Text, opName, clear } from './message';
 import {
   blobPtr, setSections, tensorCount, trec, tstorage, dtypeSize, opCount, oprec, indexBase,
   indexCount, paramsCount, weightsBase, graphInputCount, graphOutputCount, graphInput, graphOutput, setExpandedSize,
-  weightsExternal,
+  weightsExternal, scratchPtr,
 } from './state';
 import { validateOp } from './validate_ops';
 
@@ -245,7 +246,7 @@ export function validateTensors(arenaSize: u32, weightsSize: u32): i32 {
     const storage = <i32>load<u8>(rec, T_STORAGE);
     const off = <u64>load<u32>(rec, T_OFFSET);
     const bytes = <u64>load<u32>(rec, T_BYTE_SIZE);
-    if (storage != STORAGE_ARENA && storage != STORAGE_WEIGHTS && storage != STORAGE_EMPTY && storage != STORAGE_ENCODED) {
+    if (storage >= STORAGE_COUNT) {
       tensorFail(id); str('unknown storage kind '); int(storage);
       return ERR_BAD_TENSOR;
     }
@@ -296,14 +297,16 @@ export function validateTensors(arenaSize: u32, weightsSize: u32): i32 {
       tensorFail(id); str('encoded weights cannot be streamed (FLAG_WEIGHTS_EXTERNAL)');
       return ERR_BAD_TENSOR;
     }
-    if (storage == STORAGE_ENCODED) {
-      const e = validateEncodedRecord(id, rec, off, weightsSize);
+    if (storage == STORAGE_ENCODED || storage == STORAGE_DIRECT) {
+      const e = validateEncodedRecord(id, rec, off, weightsSize, storage == STORAGE_DIRECT);
       if (e) return e;
+    }
+    if (storage == STORAGE_ENCODED) {
       const end = (off + bytes + SECTION_ALIGN - 1) / SECTION_ALIGN * SECTION_ALIGN;
       if (end > expandedEnd) expandedEnd = end;
     }
     const limit = storage == STORAGE_ARENA ? <u64>arenaSize : storage == STORAGE_WEIGHTS ? <u64>weightsSize : expandedEnd;
-    if (off + bytes > limit) {
+    if (storage != STORAGE_DIRECT && off + bytes > limit) {
       tensorFail(id); str('bytes [' ); int(<i64>off); str(', '); int(<i64>(off + bytes));
       str(storage == STORAGE_ARENA ? ') run past the arena of ' : ') run past the weights section of ');
       int(<i64>limit); str(' bytes');
@@ -332,7 +335,7 @@ export function validateTensors(arenaSize: u32, weightsSize: u32): i32 {
   }
   for (let i = 0; i < graphOutputCount; i++) {
     const id = graphOutput(i);
-    if (id < 0 || id >= n || tstorage(id) == STORAGE_EMPTY) {
+    if (id < 0 || id >= n || tstorage(id) == STORAGE_EMPTY || tstorage(id) == STORAGE_DIRECT) {
       str('graph output '); int(i); str(': tensor id '); int(id); str(' must name a stored tensor');
       return ERR_BAD_TENSOR;
     }
@@ -341,18 +344,19 @@ export function validateTensors(arenaSize: u32, weightsSize: u32): i32 {
 }
 
 /**
- * An encoded record: known encoding, 16-byte aligned place in the expanded region, and a 4-byte
- * aligned stream whose length word and bytes lie in the weights section. The stream's contents
- * are checked by its decoder (assembly/decode/).
+ * An encoded or direct record: known encoding, 16-byte aligned place in the expanded region (direct:
+ * offset 0, no place), and a 4-byte aligned stream whose length word and bytes lie in the weights
+ * section. The stream's contents are checked by its decoder (assembly/decode/) or, for direct
+ * records, by the op that reads it (kernels/direct.ts).
  */
-function validateEncodedRecord(id: i32, rec: usize, off: u64, weightsSize: u32): i32 {
+function validateEncodedRecord(id: i32, rec: usize, off: u64, weightsSize: u32, direct: bool): i32 {
   const enc = <i32>load<u8>(rec, T_FLAGS);
   if (enc < 1 || enc >= ENC_COUNT) {
     tensorFail(id); str('unknown weight encoding '); int(enc);
     return ERR_BAD_TENSOR;
   }
-  if (off % SECTION_ALIGN != 0) {
-    tensorFail(id); str('expanded offset '); int(<i64>off); str(' must be 16-byte aligned');
+  if (direct ? off != 0 : off % SECTION_ALIGN != 0) {
+    tensorFail(id); str(direct ? 'direct weights offset ' : 'expanded offset '); int(<i64>off); str(direct ? ' must be 0' : ' must be 16-byte aligned');
     return ERR_BAD_TENSOR;
   }
   const so = <u64>load<u32>(rec, T_STREAM_OFFSET);
@@ -361,7 +365,14 @@ function validateEncodedRecord(id: i32, rec: usize, off: u64, weightsSize: u32):
     int(weightsSize); str('-byte weights section');
     return ERR_BAD_TENSOR;
   }
-  const len = <u64>load<u32>(weightsBase + <usize>so);
+  // Streamed (direct only): the length word comes through the host.
+  let lp = weightsBase + <usize>so;
+  if (weightsExternal) {
+    const e = readWeights(<u32>so, scratchPtr, 4);
+    if (e) return e;
+    lp = scratchPtr;
+  }
+  const len = <u64>load<u32>(lp);
   if (so + len > <u64>weightsSize) {
     tensorFail(id); str('stream of '); int(<i64>len); str(' bytes at '); int(<i64>so);
     str(' runs past the '); int(weightsSize); str('-byte weights section');
@@ -421,6 +432,8 @@ export function validateOps(): i32 {
     let e = streamOpWeights(i, op, code);
     if (e) return e;
     e = validateOp(i, op, code);
+    if (e) return e;
+    e = validateDirectInputs(i, op, code);
     if (e) return e;
   }
   return OK;

@@ -5,8 +5,10 @@ import {
   OP_DIV, OP_CLAMP, OP_LEAKY_RELU, OP_SIGMOID, OP_TANH, OP_HARD_SWISH, OP_LUT, OP_MAX_POOL2D,
   OP_AVERAGE_POOL2D, OP_MEAN, OP_CONCAT, OP_PAD, OP_TRANSPOSE, OP_SOFTMAX, OP_QUANTIZE,
   OP_DEQUANTIZE, OP_REQUANTIZE, OP_COPY, OP_STRIDED_SLICE, OP_TRANSPOSE_CONV2D, DTYPE_S16, OP_LSTM,
+  STORAGE_DIRECT,
 } from '../format/format';
-import { opCount, oprec, opcode, opIn, opOut, tdtype } from './state';
+import { opCount, oprec, opcode, opIn, opOut, tdtype, tstorage } from './state';
+import { runDirect } from './kernels/direct';
 import { conv2d_f32, conv2d_s8_simd, conv2d_s8_scalar } from './kernels/conv2d';
 import { depthwise_conv2d_f32, depthwise_conv2d_s8_simd, depthwise_conv2d_s8_scalar } from './kernels/depthwise_conv2d';
 import { fully_connected_f32, fully_connected_s8_simd, fully_connected_s8_scalar } from './kernels/fully_connected';
@@ -28,7 +30,8 @@ export function runOp(op: usize): void {
   const s16 = tdtype(opIn(op, 0)) == DTYPE_S16; // 16x8 forms (kernels/int16.ts)
   switch (code) {
     case OP_CONV2D:
-      if (s16) conv2d_s16(op);
+      if (tstorage(opIn(op, 1)) == STORAGE_DIRECT) runDirect(op, code);
+      else if (s16) conv2d_s16(op);
       else if (!s8) conv2d_f32(op);
       else if (ASC_FEATURE_SIMD) conv2d_s8_simd(op);
       else conv2d_s8_scalar(op);
@@ -39,7 +42,8 @@ export function runOp(op: usize): void {
       else depthwise_conv2d_s8_scalar(op);
       break;
     case OP_FULLY_CONNECTED:
-      if (!s8) fully_connected_f32(op);
+      if (tstorage(opIn(op, 1)) == STORAGE_DIRECT) runDirect(op, code);
+      else if (!s8) fully_connected_f32(op);
       else if (ASC_FEATURE_SIMD) fully_connected_s8_simd(op);
       else fully_connected_s8_scalar(op);
       break;

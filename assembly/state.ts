@@ -4,7 +4,7 @@
 // that every record, index word, param word and tensor byte range these helpers touch is in bounds.
 import {
   TENSOR_RECORD_SIZE, T_DTYPE, T_RANK, T_STORAGE, T_DIMS, T_OFFSET, T_BYTE_SIZE, T_SCALE,
-  T_ZERO_POINT, STORAGE_WEIGHTS, STORAGE_ENCODED, OP_RECORD_SIZE, O_OPCODE, O_INPUT_COUNT, O_OUTPUT_COUNT,
+  T_ZERO_POINT, STORAGE_WEIGHTS, STORAGE_ENCODED, STORAGE_DIRECT, T_STREAM_OFFSET, OP_RECORD_SIZE, O_OPCODE, O_INPUT_COUNT, O_OUTPUT_COUNT,
   O_IO_INDEX, O_PARAMS_INDEX, O_PARAMS_COUNT, DTYPE_F32, DTYPE_S32, DTYPE_S16,
 } from '../format/format';
 
@@ -117,6 +117,8 @@ export function setSections(
 @inline export function tptr(id: i32): usize {
   const rec = trec(id);
   const storage = load<u8>(rec, T_STORAGE);
+  // Direct weights: the stream itself, which only kernels of its encoding read.
+  if (storage == STORAGE_DIRECT) return weightsBase + <usize>load<u32>(rec, T_STREAM_OFFSET);
   const base = storage == STORAGE_WEIGHTS ? weightsBase : storage == STORAGE_ENCODED ? expandedPtr : arenaPtr;
   return base + <usize>load<u32>(rec, T_OFFSET);
 }

@@ -4,7 +4,7 @@
 // Only the stream builds (build/mote.*.stream.wasm, compiled with `--use MOTE_STREAM=1`) import
 // env.mote_read_weights; in the default builds STREAM is false, every branch that calls the import
 // is compiled away and the module keeps importing nothing.
-import { OK, ERR_WEIGHTS_READ, ERR_BAD_OP, STORAGE_WEIGHTS } from '../format/format';
+import { OK, ERR_WEIGHTS_READ, ERR_BAD_OP, STORAGE_WEIGHTS, STORAGE_DIRECT, T_STREAM_OFFSET } from '../format/format';
 import {
   weightsExternal, weightsFileOffset, scratchPtr, scratchSize, opInCount, opIn, tstorage, trec,
   setWeightsBase,
@@ -69,9 +69,17 @@ export function streamOpWeights(index: i32, op: usize, code: i32): i32 {
   const n = opInCount(op);
   for (let j = 0; j < n; j++) {
     const id = opIn(op, j);
-    if (tstorage(id) != STORAGE_WEIGHTS) continue;
-    const off = <u64>load<u32>(trec(id), T_OFFSET);
-    const end = off + <u64>load<u32>(trec(id), T_BYTE_SIZE);
+    const st = tstorage(id);
+    if (st != STORAGE_WEIGHTS && st != STORAGE_DIRECT) continue;
+    let off = <u64>load<u32>(trec(id), T_OFFSET);
+    let end = off + <u64>load<u32>(trec(id), T_BYTE_SIZE);
+    if (st == STORAGE_DIRECT) {
+      // The stream is what the kernel reads; its length word (checked at load) gives the span.
+      off = <u64>load<u32>(trec(id), T_STREAM_OFFSET);
+      const e = readWeights(<u32>off, scratchPtr, 4);
+      if (e) return e;
+      end = off + <u64>load<u32>(scratchPtr);
+    }
     if (off < lo) lo = off;
     if (end > hi) hi = end;
   }

@@ -100,13 +100,18 @@ export const STORAGE_ENCODED = 3; // constant stored encoded in the weights sect
 //   T_FLAGS holds the encoding (ENC_*), T_OFFSET/T_BYTE_SIZE place the decoded bytes in the expanded
 //   region (records in table order, non-overlapping), T_STREAM_OFFSET is the stream's offset in the
 //   weights section; a stream starts with its own u32 length in bytes.
-export const STORAGE_COUNT = 4; // one past the last storage kind
-export const T_STREAM_OFFSET = 44; // = T_RESERVED, only for STORAGE_ENCODED records
+export const STORAGE_DIRECT = 4; // constant whose ENC_* stream stays in the weights section and is read
+//   as stored by a kernel that understands its encoding (no expansion; docs/FORMAT.md "Direct
+//   weights"). T_FLAGS = ENC_*, T_STREAM_OFFSET as for STORAGE_ENCODED, T_OFFSET 0, T_DIMS and
+//   T_BYTE_SIZE the logical dense tensor. Only the weights (input 1) of ops with a direct kernel.
+export const STORAGE_COUNT = 5; // one past the last storage kind
+export const T_STREAM_OFFSET = 44; // = T_RESERVED, only for STORAGE_ENCODED and STORAGE_DIRECT records
 export const ENC_PALETTE = 1; // per-group codebook + 1/2/4/8-bit packed indices (k-means clusters, binary weights)
 export const ENC_SPARSE = 2; // relative-index sparse: non-zero elements + 4/8-bit gaps (filler zeros on overflow)
 export const ENC_HUFFMAN = 3; // canonical Huffman over the bytes, code lengths <= HUFFMAN_MAX_BITS
 export const ENC_PALETTE_HUFFMAN = 4; // palette whose indices are Huffman-coded (Deep Compression)
-export const ENC_COUNT = 5; // one past the last encoding
+export const ENC_SPARSE_ROWS = 5; // per-output-row sparse int8 for the direct kernels (layout below)
+export const ENC_COUNT = 6; // one past the last encoding
 export const HUFFMAN_MAX_BITS = 15;
 // Stream layouts (byte offsets from the stream start; every stream is 4-byte aligned):
 //   palette: u32 length, u8 bits (1|2|4|8), u8 element size (1|2|4), u8 mode (0: G contiguous groups
@@ -117,6 +122,10 @@ export const HUFFMAN_MAX_BITS = 15;
 //            after entry j-1 (the first at gap_0); every other element is zero bytes.
 //   palette-huffman: the palette header and codebooks, then 128 bytes of code lengths and the
 //            code bits (as huffman below) of the n index bytes, to the end of the stream.
+//   sparse-rows: u32 length, u8 8 (gap bits), u8 1 (element size), u16 0, u32 R rows (= dims[0]),
+//            then R u16 entry counts, then per row its entries as (u8 gap, i8 value) pairs: entry
+//            j of a row sits at column c_j = c_{j-1} + gap + 1 (c_{-1} = -1), < K = n / R; longer
+//            gaps are bridged by filler entries of value 0. Length = 12 + 2R + 2 * total entries.
 //   huffman: u32 length, then 128 bytes of code lengths (symbol 2s in the low nibble, 2s+1 in the
 //            high; 0 = unused), then the canonical code bits, MSB of each code first, bytes filled
 //            from their most significant bit.
@@ -248,5 +257,5 @@ export const ERR_ARENA = 8; // arena or memory could not be set up
 export const ERR_NOT_LOADED = 9; // run() before a successful load()
 export const ERR_BAD_INDEX = 10; // input/output number out of range
 export const ERR_BAD_META = 11; // metadata is not a UTF-8 JSON object (host-side check; the runtime ignores metadata)
-export const ERR_BAD_ENCODING = 12; // an encoded weight stream's contents (STORAGE_ENCODED) are malformed, found while decoding at load
+export const ERR_BAD_ENCODING = 12; // an encoded weight stream's contents (STORAGE_ENCODED, STORAGE_DIRECT) are malformed, found at load
 export const ERR_WEIGHTS_READ = 13; // the host's mote_read_weights import failed (streamed weights)

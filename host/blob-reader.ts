@@ -114,6 +114,7 @@ const STORAGE_NAMES: Record<number, string> = {
   [F.STORAGE_WEIGHTS]: 'weights',
   [F.STORAGE_EMPTY]: 'empty',
   [F.STORAGE_ENCODED]: 'encoded',
+  [F.STORAGE_DIRECT]: 'direct',
 };
 
 // The same table as converter/emit/crc32.ts, kept separate so the reader checks the writer.
@@ -217,7 +218,9 @@ export function readBlob(input: Uint8Array): BlobView {
     if (rank > F.MAX_RANK) fail(`rank ${rank} exceeds ${F.MAX_RANK}`);
     if (!(storage in STORAGE_NAMES)) fail(`storage code ${storage} is unknown`);
     // Encoded weights (docs/FORMAT.md): flags = encoding, reserved word = stream offset.
-    const encoded = storage === F.STORAGE_ENCODED;
+    // Direct weights: the same stream fields; the kernel reads the stream (offset 0, no RAM copy).
+    const encoded = storage === F.STORAGE_ENCODED || storage === F.STORAGE_DIRECT;
+    if (storage === F.STORAGE_DIRECT && u32(at + F.T_OFFSET) !== 0) fail(`direct weights need offset 0`);
     if (encoded) {
       const enc = dv.getUint8(at + F.T_FLAGS);
       if (enc < 1 || enc >= F.ENC_COUNT) fail(`weight encoding ${enc} is unknown`);
@@ -297,7 +300,7 @@ export function readBlob(input: Uint8Array): BlobView {
     return ids;
   };
   const inputs = graphIo(h.inputsIndex, h.inputCount, 'input', (st) => st === F.STORAGE_ARENA);
-  const outputs = graphIo(h.outputsIndex, h.outputCount, 'output', (st) => st !== F.STORAGE_EMPTY);
+  const outputs = graphIo(h.outputsIndex, h.outputCount, 'output', (st) => st !== F.STORAGE_EMPTY && st !== F.STORAGE_DIRECT);
 
   // ---- Op records.
   const ops: BlobOp[] = [];

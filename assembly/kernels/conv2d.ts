@@ -7,8 +7,8 @@ import { dotS8, dot4_s8_scalar, dot4rows_s8_scalar, dot4rows_s8_simdv, dot_f32 }
 const acc4: usize = memory.data(16, 16);
 
 // Patch buffer of the gathered paths: one output pixel's receptive field (s8 bytes or f32 values).
-const PATCH_CAP: i32 = 16384;
-const patchBuf: usize = memory.data(PATCH_CAP, 16);
+export const PATCH_CAP: i32 = 16384;
+export const patchBuf: usize = memory.data(PATCH_CAP, 16);
 import { mbqm, mbqmInline, clampi } from '../fixedpoint';
 import { requant4Simd, store4s8 } from '../requant_simd';
 import { fastPrepare, requant4Either } from '../requant_fast';
@@ -105,7 +105,7 @@ function gatherPatchF32(
  * Copies one output pixel's receptive field into patchBuf in OHWI tap order. Padded taps are filled
  * with the input zero point, so they contribute (zp + input_offset) * w = 0, exactly as skipping them.
  */
-@inline function gatherPatch(
+@inline export function gatherPatch(
   xImg: usize, H: i32, W: i32, C: i32, KH: i32, KW: i32, iy0: i32, ix0: i32, dh: i32, dw: i32, zp: i32,
 ): void {
   let dst = patchBuf;

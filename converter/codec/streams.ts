@@ -5,18 +5,22 @@ import * as F from '../../format/format.js';
 import { packBits, unpackBits } from './bits.js';
 import { huffmanDecode, huffmanEncode } from './huffman.js';
 
-export type WeightEncoding = 'palette' | 'sparse' | 'huffman' | 'palette-huffman';
+export type WeightEncoding = 'palette' | 'sparse' | 'huffman' | 'palette-huffman' | 'sparse-rows';
+/** Encodings the runtime's direct kernels read as stored (STORAGE_DIRECT). */
+export type DirectEncoding = 'sparse-rows' | 'palette';
 export const ENCODING_CODE: Record<WeightEncoding, number> = {
   palette: F.ENC_PALETTE,
   sparse: F.ENC_SPARSE,
   huffman: F.ENC_HUFFMAN,
   'palette-huffman': F.ENC_PALETTE_HUFFMAN,
+  'sparse-rows': F.ENC_SPARSE_ROWS,
 };
 export const ENCODING_NAME: Record<number, WeightEncoding> = {
   [F.ENC_PALETTE]: 'palette',
   [F.ENC_SPARSE]: 'sparse',
   [F.ENC_HUFFMAN]: 'huffman',
   [F.ENC_PALETTE_HUFFMAN]: 'palette-huffman',
+  [F.ENC_SPARSE_ROWS]: 'sparse-rows',
 };
 
 export interface EncodedStream {
@@ -63,13 +67,14 @@ interface Grouping { mode: number; groups: number }
  * column — depthwise channels); the smallest valid one wins. Undefined when some group has more
  * than 256 distinct values.
  */
-export function encodePalette(data: Uint8Array, es: number, shape: number[], huffmanIndices = false): Uint8Array | undefined {
+export function encodePalette(data: Uint8Array, es: number, shape: number[], huffmanIndices = false, direct = false): Uint8Array | undefined {
   const n = data.length / es;
   if (n === 0) return undefined;
   const keys = elementKeys(data, es);
   const candidates: Grouping[] = [{ mode: 0, groups: 1 }];
   if (shape.length >= 2 && shape[0] > 1) candidates.push({ mode: 0, groups: shape[0] });
-  if (shape.length >= 2 && shape[shape.length - 1] > 1) candidates.push({ mode: 1, groups: shape[shape.length - 1] });
+  // The direct kernels read one codebook per output-channel row: mode 0 with G = 1 or dims[0].
+  if (!direct && shape.length >= 2 && shape[shape.length - 1] > 1) candidates.push({ mode: 1, groups: shape[shape.length - 1] });
   let best: Uint8Array | undefined;
   for (const { mode, groups } of candidates) {
     if (n % groups !== 0) continue;
@@ -145,6 +150,50 @@ export function encodeSparse(data: Uint8Array, es: number): Uint8Array {
   return best!;
 }
 
+/**
+ * Per-row sparse int8 for the direct kernels (ENC_SPARSE_ROWS): rows = dims[0], per row its entry
+ * count, then (u8 gap, i8 value) pairs; gaps over 255 columns get filler entries of value 0.
+ * Undefined when a row would need more than 65535 entries (its count is a u16).
+ */
+export function encodeSparseRows(data: Uint8Array, shape: number[]): Uint8Array | undefined {
+  const R = shape.length === 0 ? 1 : shape[0];
+  if (data.length === 0 || data.length % R !== 0) return undefined;
+  const K = data.length / R;
+  const counts: number[] = [];
+  const pairs: number[] = [];
+  for (let r = 0; r < R; r++) {
+    let prev = -1;
+    let c = 0;
+    for (let k = 0; k < K; k++) {
+      const v = data[r * K + k];
+      if (v === 0) continue;
+      while (k - prev - 1 > 255) {
+        prev += 256;
+        pairs.push(255, 0);
+        c++;
+      }
+      pairs.push(k - prev - 1, v);
+      prev = k;
+      c++;
+    }
+    if (c > 0xffff) return undefined;
+    counts.push(c);
+  }
+  const length = F.ENC_HEADER_SIZE + 2 * R + pairs.length;
+  const out = new Uint8Array(length);
+  out.set(header(length, 8, 1, 0, 0, R));
+  const dv = new DataView(out.buffer);
+  counts.forEach((c, r) => dv.setUint16(F.ENC_HEADER_SIZE + 2 * r, c, true));
+  out.set(pairs, F.ENC_HEADER_SIZE + 2 * R);
+  return out;
+}
+
+/** The stream a direct kernel reads for an int8 weight tensor, or undefined when it has none. */
+export function encodeDirect(encoding: DirectEncoding, data: Uint8Array, shape: number[]): Uint8Array | undefined {
+  if (encoding === 'sparse-rows') return encodeSparseRows(data, shape);
+  return encodePalette(data, 1, shape, false, true);
+}
+
 export function encodeHuffman(data: Uint8Array): Uint8Array {
   const { lengths, bits } = huffmanEncode(data);
   const out = new Uint8Array(F.HUFFMAN_HEADER_SIZE + bits.length);
@@ -189,6 +238,7 @@ export function decodeWeights(code: number, stream: Uint8Array, byteSize: number
     for (let i = 0; i < 256; i++) lengths[i] = (s[4 + (i >> 1)] >> ((i & 1) * 4)) & 15;
     return huffmanDecode(lengths, s.subarray(F.HUFFMAN_HEADER_SIZE), byteSize);
   }
+  if (code === F.ENC_SPARSE_ROWS) return decodeSparseRows(s, byteSize, fail);
   if (code !== F.ENC_PALETTE && code !== F.ENC_SPARSE && code !== F.ENC_PALETTE_HUFFMAN) fail('unknown encoding');
   if (length < F.ENC_HEADER_SIZE) fail(`length ${length} is shorter than the ${F.ENC_HEADER_SIZE}-byte header`);
   const bits = s[4], es = s[5], mode = s[6], word2 = dv.getUint32(8, true);
@@ -235,6 +285,32 @@ export function decodeWeights(code: number, stream: Uint8Array, byteSize: number
     pos += gaps[j] + 1;
     if (pos >= n) fail(`entry ${j} lands at element ${pos}, past the ${n} elements`);
     out.set(s.subarray(F.ENC_HEADER_SIZE + j * es, F.ENC_HEADER_SIZE + (j + 1) * es), pos * es);
+  }
+  return out;
+}
+
+function decodeSparseRows(s: Uint8Array, byteSize: number, fail: (msg: string) => never): Uint8Array {
+  const length = s.length;
+  if (length < F.ENC_HEADER_SIZE) fail(`length ${length} is shorter than the ${F.ENC_HEADER_SIZE}-byte header`);
+  const dv = new DataView(s.buffer, s.byteOffset, s.byteLength);
+  if (s[4] !== 8 || s[5] !== 1 || s[6] !== 0 || s[7] !== 0) fail(`gap bits, element size and reserved bytes must be 8, 1, 0`);
+  const R = dv.getUint32(8, true);
+  if (R < 1 || byteSize % R !== 0) fail(`${R} rows do not divide ${byteSize} elements`);
+  const K = byteSize / R;
+  const head = F.ENC_HEADER_SIZE + 2 * R;
+  if (head > length) fail(`length ${length} is shorter than its ${R} row counts`);
+  let m = 0;
+  for (let r = 0; r < R; r++) m += dv.getUint16(F.ENC_HEADER_SIZE + 2 * r, true);
+  if (head + 2 * m !== length) fail(`length ${length} != ${head + 2 * m} bytes for ${m} entries`);
+  const out = new Uint8Array(byteSize);
+  let p = head;
+  for (let r = 0; r < R; r++) {
+    let col = -1;
+    for (let j = 0, c = dv.getUint16(F.ENC_HEADER_SIZE + 2 * r, true); j < c; j++, p += 2) {
+      col += s[p] + 1;
+      if (col >= K) fail(`row ${r} entry ${j} lands at column ${col}, past K = ${K}`);
+      out[r * K + col] = s[p + 1];
+    }
   }
   return out;
 }

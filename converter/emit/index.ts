@@ -9,7 +9,7 @@ import type { MemoryPlan } from '../plan/types.js';
 import { crc32 } from './crc32.js';
 import { converterIdentity, type IoMeta } from './metadata.js';
 import { lowerParams } from './params.js';
-import { encodeWeights, type WeightEncoding } from '../codec/streams.js';
+import { ENCODING_CODE, encodeDirect, encodeWeights, type DirectEncoding, type WeightEncoding } from '../codec/streams.js';
 
 export { crc32 } from './crc32.js';
 export { writeFileAtomic } from './write-file.js';
@@ -49,7 +49,7 @@ interface TensorRecord {
   byteSize: number;
   scale: number;
   zeroPoint: number;
-  /** STORAGE_ENCODED only: the ENC_* code (T_FLAGS) and the stream's weights offset (T_STREAM_OFFSET). */
+  /** STORAGE_ENCODED / STORAGE_DIRECT only: the ENC_* code (T_FLAGS) and the stream's weights offset (T_STREAM_OFFSET). */
   encoding?: number;
   streamOffset?: number;
 }
@@ -64,7 +64,16 @@ export interface EmitOptions {
    * weights one op reads (the stream builds copy that span in before running the op).
    */
   weights?: 'internal' | 'external';
+  /**
+   * Constants (by name) stored as a stream that a direct kernel reads as stored (STORAGE_DIRECT),
+   * with the encoding; they must be the weights (input 1) of s8 fully_connected / group-1 conv2d
+   * only (converter/plan/weights-placement.ts decides which).
+   */
+  directWeights?: ReadonlyMap<string, DirectEncoding>;
 }
+
+/** Ops whose input 1 the runtime can read as STORAGE_DIRECT (assembly/kernels/direct.ts). */
+export const DIRECT_WEIGHT_OPS = new Set(['conv2d', 'fully_connected']);
 
 /** Ops whose input 1 (the weights) may be stored encoded. */
 const ENCODABLE_WEIGHT_OPS = new Set(['conv2d', 'depthwise_conv2d', 'fully_connected']);
@@ -98,6 +107,7 @@ export function emitBlob(g: Graph, plan: MemoryPlan, meta: Record<string, unknow
   // ---- Encoded weights (STORAGE_ENCODED): streams in the weights section, decoded at load into the
   // expanded region.
   const encodings = opts.encodeWeights ?? [];
+  const directWeights = opts.directWeights ?? new Map<string, DirectEncoding>();
   const external = opts.weights === 'external';
   if (external && encodings.length > 0) {
     throw new ConvertError('emit: external (streamed) weights cannot be stored encoded; drop the weight encodings or keep weights internal');
@@ -129,6 +139,26 @@ export function emitBlob(g: Graph, plan: MemoryPlan, meta: Record<string, unknow
       }
     }
     encoded.set(t.name, placed);
+    return placed;
+  };
+
+  // Direct streams, one per (constant, row count): the kernels read rows = dims[0] of the record.
+  const directStreams = new Map<string, { code: number; streamOffset: number }>();
+  const directConstant = (root: Tensor, shape: number[], encoding: DirectEncoding) => {
+    const key = `${root.name}\u0000${shape[0]}`;
+    const known = directStreams.get(key);
+    if (known) return known;
+    const data = root.data;
+    if (root.dtype !== 's8' || !(data instanceof Int8Array)) {
+      throw new ConvertError(`emit: direct weights '${root.name}' must be an s8 constant, got ${root.dtype}`);
+    }
+    const stream = encodeDirect(encoding, new Uint8Array(data.buffer, data.byteOffset, data.byteLength), shape);
+    if (!stream) throw new ConvertError(`emit: constant '${root.name}' [${shape}] has no ${encoding} stream for a direct kernel`);
+    const streamOffset = align(weightsSize);
+    weightsSize = streamOffset + stream.length;
+    weightData.push({ offset: streamOffset, data: stream });
+    const placed = { code: ENCODING_CODE[encoding], streamOffset };
+    directStreams.set(key, placed);
     return placed;
   };
 
@@ -204,6 +234,14 @@ export function emitBlob(g: Graph, plan: MemoryPlan, meta: Record<string, unknow
     const constRoot = t.data !== undefined ? name : plan.weightAliases.get(name);
     if (constRoot !== undefined) {
       const root = lookup(constRoot);
+      const direct = directWeights.get(constRoot);
+      if (direct !== undefined) {
+        const placed = directConstant(root, rec.shape, direct);
+        rec.storage = F.STORAGE_DIRECT;
+        rec.encoding = placed.code;
+        rec.streamOffset = placed.streamOffset;
+        return rec;
+      }
       const enc = encodable.has(constRoot) ? encodeConstant(root, DTYPE_CODE[root.dtype] ?? dtype) : null;
       if (enc) {
         rec.storage = F.STORAGE_ENCODED;
@@ -264,6 +302,13 @@ export function emitBlob(g: Graph, plan: MemoryPlan, meta: Record<string, unknow
       scratch,
     };
   });
+  for (const op of ops) {
+    op.inputs.forEach((id, j) => {
+      if (records[id].storage === F.STORAGE_DIRECT && !(j === 1 && DIRECT_WEIGHT_OPS.has(op.node.op))) {
+        throw new ConvertError(`emit: direct weights '${records[id].name}' are input ${j} of node '${op.node.name}' (${op.node.op}), which has no direct kernel`);
+      }
+    });
+  }
   const outputIds = plan.outputs.map((name) => {
     const id = tensorId(name, 'the graph outputs');
     if (records[id].storage !== F.STORAGE_ARENA) throw new ConvertError(`emit: graph output '${name}' is not in the arena`);
@@ -333,6 +378,13 @@ export function emitBlob(g: Graph, plan: MemoryPlan, meta: Record<string, unknow
       let hi = 0;
       for (const id of op.inputs) {
         const r = records[id];
+        if (r.storage === F.STORAGE_DIRECT) {
+          // The runtime reads the stream itself (its length word first).
+          const d = weightData.find((w) => w.offset === r.streamOffset)!;
+          lo = Math.min(lo, r.streamOffset!);
+          hi = Math.max(hi, r.streamOffset! + d.data.byteLength);
+          continue;
+        }
         if (r.storage !== F.STORAGE_WEIGHTS) continue;
         lo = Math.min(lo, r.offset);
         hi = Math.max(hi, r.offset + r.byteSize);

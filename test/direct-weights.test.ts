@@ -1,0 +1,285 @@
+// Weights read as stored (STORAGE_DIRECT, assembly/kernels/direct.ts): sparse-rows and palette
+// streams read by the fully_connected / conv2d direct kernels must give exactly the bytes of the
+// same graph run with dense weights (plain and expanded at load), and of the reference
+// interpreter, on both builds — for random shapes, densities and palette sizes, including empty
+// rows, all-zero tensors, density 1.0, gaps past 255 columns and odd sizes. Corrupt direct streams
+// and direct weights where no direct kernel exists must give typed load errors, never a trap.
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as F from '../format/format.js';
+import type { Graph, Node, TensorData } from '../converter/ir/graph.js';
+import { crc32, emitBlob } from '../converter/emit/index.js';
+import { planMemory } from '../converter/plan/index.js';
+import { runGraph } from '../converter/reference/interpreter.js';
+import { decodeWeights, encodeSparseRows, type DirectEncoding } from '../converter/codec/streams.js';
+import { quantizeMultiplier } from '../converter/passes/quantize/multiplier.js';
+import { MoteError, MoteRuntime, type MoteBuild, type MoteTypedArray } from '../host/runtime.js';
+import { BUILDS, oneOpGraph, randInt, randS8, rng, wasmModule, type TensorSpec } from './runtime-harness.js';
+
+const modules = new Map<MoteBuild, WebAssembly.Module>();
+beforeAll(async () => {
+  for (const b of BUILDS) modules.set(b, await wasmModule(b));
+}, 120_000);
+const load = (build: MoteBuild, blob: Uint8Array) => MoteRuntime.fromModule(build, modules.get(build)!).load(blob);
+const bytesOf = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+/** Weights [rows, K] with about `density` non-zeros; row `emptyRow` (if any) all zero. */
+function sparseWeights(r: () => number, rows: number, K: number, density: number, emptyRow = -1): Int8Array {
+  return Int8Array.from({ length: rows * K }, (_, i) => {
+    if (Math.floor(i / K) === emptyRow || r() >= density) return 0;
+    let v = 0;
+    while (v === 0) v = randInt(r, -127, 127);
+    return v;
+  });
+}
+
+/** Weights [rows, K] taking k distinct values per row (perChannel) or per tensor. */
+function paletteWeights(r: () => number, rows: number, K: number, k: number, perChannel: boolean): Int8Array {
+  const book = () => Array.from({ length: k }, () => randInt(r, -127, 127));
+  let b = book();
+  const out = new Int8Array(rows * K);
+  for (let n = 0; n < rows; n++) {
+    if (perChannel) b = book();
+    for (let j = 0; j < K; j++) out[n * K + j] = b[randInt(r, 0, k - 1)];
+  }
+  return out;
+}
+
+function requant(r: () => number, o: number, inScale: number, outScale: number): TensorSpec[] {
+  const mult = new Int32Array(o), shift = new Int32Array(o);
+  for (let i = 0; i < o; i++) {
+    const m = quantizeMultiplier((inScale * (0.002 + r() * 0.01)) / outScale);
+    mult[i] = m.multiplier;
+    shift[i] = m.shift;
+  }
+  return [{ dtype: 's32', shape: [o], data: mult }, { dtype: 's32', shape: [o], data: shift }];
+}
+
+function fcGraph(r: () => number, rows: number, n: number, k: number, w: Int8Array): Graph {
+  const xq = { scale: 0.02 + r() * 0.05, zeroPoint: randInt(r, -100, 100) };
+  const oq = { scale: xq.scale * 0.02 * Math.sqrt(k), zeroPoint: randInt(r, -20, 20) };
+  const bias: TensorSpec | null = r() < 0.8 ? { dtype: 's32', shape: [n], data: Int32Array.from({ length: n }, () => randInt(r, -3000, 3000)) } : null;
+  return oneOpGraph('fully_connected', [
+    { dtype: 's8', shape: [rows, k], quant: xq },
+    { dtype: 's8', shape: [n, k], data: w },
+    bias,
+    ...requant(r, n, xq.scale, oq.scale),
+  ], { dtype: 's8', quant: oq }, {}, { actMin: r() < 0.5 ? Math.max(-128, oq.zeroPoint) : -128, actMax: 127 });
+}
+
+function convGraph(
+  r: () => number, x: [number, number, number, number], o: number, kh: number, kw: number, w: Int8Array,
+  attrs: { strides: [number, number]; dilations: [number, number]; pads: [number, number, number, number] },
+): Graph {
+  const c = x[3];
+  const xq = { scale: 0.02 + r() * 0.05, zeroPoint: randInt(r, -100, 100) };
+  const oq = { scale: xq.scale * 0.018 * Math.sqrt(kh * kw * c), zeroPoint: randInt(r, -20, 20) };
+  return oneOpGraph('conv2d', [
+    { dtype: 's8', shape: x, quant: xq },
+    { dtype: 's8', shape: [o, kh, kw, c], data: w },
+    { dtype: 's32', shape: [o], data: Int32Array.from({ length: o }, () => randInt(r, -3000, 3000)) },
+    ...requant(r, o, xq.scale, oq.scale),
+  ], { dtype: 's8', quant: oq }, { ...attrs, group: 1 } as Node['attrs'], { actMin: -128, actMax: 127 });
+}
+
+function storageOf(blob: Uint8Array, id: number): number {
+  const dv = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+  return dv.getUint8(dv.getUint32(F.H_TENSOR_TABLE_OFFSET, true) + id * F.TENSOR_RECORD_SIZE + F.T_STORAGE);
+}
+
+/** The weights record (input 1 of the one op) of a blob. */
+function weightRecord(blob: Uint8Array): { at: number; streamAt: number; id: number } {
+  const dv = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+  const op = dv.getUint32(F.H_OP_TABLE_OFFSET, true);
+  const id = dv.getUint32(dv.getUint32(F.H_INDEX_OFFSET, true) + 4 * (dv.getUint32(op + F.O_IO_INDEX, true) + 1), true);
+  const at = dv.getUint32(F.H_TENSOR_TABLE_OFFSET, true) + id * F.TENSOR_RECORD_SIZE;
+  return { at, id, streamAt: dv.getUint32(F.H_WEIGHTS_OFFSET, true) + dv.getUint32(at + F.T_STREAM_OFFSET, true) };
+}
+
+/** Runs g's blob dense, expanded-at-load and direct on both builds: all equal the reference bytes. */
+function expectDirectLikeDense(g: Graph, encoding: DirectEncoding, feeds: TensorData[][], what: string): void {
+  const plan = planMemory(g);
+  const dense = emitBlob(g, plan);
+  const expanded = emitBlob(g, plan, {}, { encodeWeights: [encoding === 'sparse-rows' ? 'sparse' : 'palette'] });
+  const direct = emitBlob(g, plan, {}, { directWeights: new Map([['in1', encoding]]) });
+  const rec = weightRecord(direct);
+  expect(storageOf(direct, rec.id), `${what}: weights stored direct`).toBe(F.STORAGE_DIRECT);
+  // The stream holds the weights exactly (TS decoder).
+  const w = g.tensor('in1').data as Int8Array;
+  expect(bytesOf(decodeWeights(direct[rec.at + F.T_FLAGS], direct.subarray(rec.streamAt), w.length)).equals(bytesOf(w)), `${what}: stream`).toBe(true);
+  for (const x of feeds) {
+    const [want] = runGraph(g, x);
+    for (const build of BUILDS) {
+      for (const [kind, blob] of [['dense', dense], ['expanded', expanded], ['direct', direct]] as const) {
+        const [y] = load(build, blob).run(x as MoteTypedArray[]);
+        expect(bytesOf(y).equals(bytesOf(want as ArrayBufferView)), `${what}: ${kind} on ${build}`).toBe(true);
+      }
+    }
+  }
+}
+
+describe('direct sparse-rows and palette kernels equal the dense kernels byte for byte (both builds)', () => {
+  it('fully_connected: random shapes and densities, empty rows, all zero, density 1.0, long gaps', () => {
+    const r = rng(606);
+    const shapes: [number, number, number][] = [[1, 1, 1], [1, 10, 256], [2, 7, 33], [3, 5, 9], [4, 16, 64], [5, 3, 300], [7, 9, 17], [1, 4, 700]];
+    for (const [rows, n, k] of shapes) {
+      for (const density of [0, 0.03, 0.2, 0.55, 1]) {
+        const w = sparseWeights(r, n, k, density, n > 2 ? 1 : -1);
+        const g = fcGraph(r, rows, n, k, w);
+        const feeds = [0, 1].map(() => [randS8(r, rows * k)]);
+        expectDirectLikeDense(g, 'sparse-rows', feeds, `fc x[${rows},${k}] n${n} density ${density}`);
+      }
+    }
+  });
+
+  it('fully_connected: palettes of k = 2..16 per channel and per tensor (1, 2 and 4-bit indices), odd K', () => {
+    const r = rng(707);
+    for (const [rows, n, k] of [[1, 10, 256], [2, 5, 33], [3, 4, 15], [1, 3, 16], [6, 8, 48], [1, 1, 7]] as const) {
+      for (const kk of [2, 3, 4, 7, 16]) {
+        for (const perChannel of [true, false]) {
+          const g = fcGraph(r, rows, n, k, paletteWeights(r, n, k, kk, perChannel));
+          const feeds = [[randS8(r, rows * k)]];
+          expectDirectLikeDense(g, 'palette', feeds, `fc x[${rows},${k}] n${n} k${kk}${perChannel ? ' per channel' : ''}`);
+        }
+      }
+    }
+  });
+
+  it('conv2d: 1x1 rows, gathered patches with padding, strides and dilation', () => {
+    const r = rng(808);
+    const s1 = { strides: [1, 1] as [number, number], dilations: [1, 1] as [number, number] };
+    const convs: [[number, number, number, number], number, number, number, Parameters<typeof convGraph>[6]][] = [
+      [[1, 3, 3, 17], 7, 1, 1, { ...s1, pads: [0, 0, 0, 0] }],
+      [[2, 2, 3, 8], 16, 1, 1, { ...s1, pads: [0, 0, 0, 0] }],
+      [[1, 6, 5, 3], 5, 3, 3, { strides: [2, 2], dilations: [1, 1], pads: [1, 1, 1, 1] }],
+      [[1, 7, 7, 16], 9, 3, 3, { ...s1, pads: [1, 1, 1, 1] }],
+      [[1, 6, 7, 4], 4, 3, 3, { strides: [1, 1], dilations: [2, 2], pads: [2, 1, 2, 1] }],
+      [[1, 5, 5, 2], 3, 1, 1, { strides: [2, 2], dilations: [1, 1], pads: [0, 0, 0, 0] }],
+    ];
+    for (const [x, o, kh, kw, attrs] of convs) {
+      const K = kh * kw * x[3];
+      for (const [enc, w] of [
+        ['sparse-rows', sparseWeights(r, o, K, 0.3, o > 3 ? 2 : -1)],
+        ['sparse-rows', sparseWeights(r, o, K, 1)],
+        ['palette', paletteWeights(r, o, K, 4, true)],
+        ['palette', paletteWeights(r, o, K, 13, false)],
+      ] as const) {
+        const g = convGraph(r, x, o, kh, kw, w, attrs);
+        expectDirectLikeDense(g, enc, [[randS8(r, x.reduce((a, b) => a * b, 1))]], `conv x[${x}] o${o} ${kh}x${kw} ${JSON.stringify(attrs)} ${enc}`);
+      }
+    }
+  });
+});
+
+describe('corrupt direct streams and direct weights without a kernel: typed load errors', () => {
+  const r = rng(909);
+  const sparseG = fcGraph(r, 2, 6, 40, sparseWeights(r, 6, 40, 0.3));
+  const paletteG = fcGraph(r, 2, 6, 40, paletteWeights(r, 6, 40, 4, true));
+  const directBlob = (g: Graph, enc: DirectEncoding) => emitBlob(g, planMemory(g), {}, { directWeights: new Map([['in1', enc]]) });
+  const sealed = (b: Uint8Array) => {
+    new DataView(b.buffer, b.byteOffset).setUint32(F.H_CRC32, crc32(b, F.CRC_START, b.length), true);
+    return b;
+  };
+  const mutate = (g: Graph, enc: DirectEncoding, f: (b: Uint8Array, s: number, dv: DataView, rec: number) => void) => {
+    const b = directBlob(g, enc).slice();
+    const rec = weightRecord(b);
+    f(b, rec.streamAt, new DataView(b.buffer), rec.at);
+    return sealed(b);
+  };
+  const expectLoadError = (blob: Uint8Array, code: number, pattern: RegExp) => {
+    for (const build of BUILDS) {
+      let err: unknown;
+      try { load(build, blob); } catch (e) { err = e; }
+      expect(err, build).toBeInstanceOf(MoteError);
+      expect((err as MoteError).code, `${build}: ${(err as Error).message}`).toBe(code);
+      expect((err as Error).message).toMatch(pattern);
+    }
+  };
+
+  it('targeted corruptions name the problem', () => {
+    const E = F.ERR_BAD_ENCODING;
+    const len = (dv: DataView, s: number) => dv.getUint32(s, true);
+    // sparse-rows: header fields, row count, entry counts vs length, a column past K.
+    expectLoadError(mutate(sparseG, 'sparse-rows', (b, s) => { b[s + 4] = 4; }), E, /sparse-rows stream\): gap bits/);
+    expectLoadError(mutate(sparseG, 'sparse-rows', (b, s, dv) => dv.setUint32(s + 8, 5, true)), E, /5 rows, but the weights have 6/);
+    expectLoadError(mutate(sparseG, 'sparse-rows', (b, s, dv) => dv.setUint16(s + 12, dv.getUint16(s + 12, true) + 1, true)), E, /length \d+ != \d+ bytes for \d+ entries/);
+    expectLoadError(mutate(sparseG, 'sparse-rows', (b, s, dv) => dv.setUint32(s, 14, true)), E, /shorter than its 6 row counts/);
+    expectLoadError(mutate(sparseG, 'sparse-rows', (b, s, dv) => { b[s + len(dv, s) - 2] = 0xff; }), E, /row 5 entry \d+ lands at column \d+, past K = 40/);
+    // palette: bits, mode, codebooks not dividing the rows, length.
+    expectLoadError(mutate(paletteG, 'palette', (b, s) => { b[s + 4] = 3; }), E, /palette stream\): index bits 3/);
+    expectLoadError(mutate(paletteG, 'palette', (b, s) => { b[s + 6] = 1; }), E, /mode 0/);
+    expectLoadError(mutate(paletteG, 'palette', (b, s, dv) => dv.setUint32(s + 8, 4, true)), E, /4 codebooks do not divide the 6 output channels/);
+    expectLoadError(mutate(paletteG, 'palette', (b, s, dv) => dv.setUint32(s, len(dv, s) - 1, true)), E, /palette stream\): length/);
+    // Record level: offset must be 0, the stream must lie in the weights section.
+    expectLoadError(mutate(sparseG, 'sparse-rows', (b, s, dv, at) => dv.setUint32(at + F.T_OFFSET, 16, true)), F.ERR_BAD_TENSOR, /direct weights offset 16 must be 0/);
+    expectLoadError(mutate(sparseG, 'sparse-rows', (b, s, dv) => dv.setUint32(s, 0x7fffffff, true)), F.ERR_BAD_TENSOR, /runs past the .*weights section/);
+    // An encoding without a direct kernel, and direct weights where no op reads them directly.
+    expectLoadError(mutate(sparseG, 'sparse-rows', (b, s, dv, at) => { b[at + F.T_FLAGS] = F.ENC_HUFFMAN; }), F.ERR_BAD_OP, /op 0 \(fully_connected\): input 1 is direct weights in encoding 3/);
+  });
+
+  it('direct weights as a bias, or read by an op without a direct kernel, are rejected', () => {
+    const b = directBlob(sparseG, 'sparse-rows').slice();
+    const dv = new DataView(b.buffer);
+    // Make the multiplier tensor (input 3) a direct record pointing at the weights stream.
+    const op = dv.getUint32(F.H_OP_TABLE_OFFSET, true);
+    const io = dv.getUint32(F.H_INDEX_OFFSET, true) + 4 * dv.getUint32(op + F.O_IO_INDEX, true);
+    const w = weightRecord(b);
+    const multAt = dv.getUint32(F.H_TENSOR_TABLE_OFFSET, true) + dv.getUint32(io + 12, true) * F.TENSOR_RECORD_SIZE;
+    b[multAt + F.T_STORAGE] = F.STORAGE_DIRECT;
+    b[multAt + F.T_FLAGS] = F.ENC_SPARSE_ROWS;
+    dv.setUint32(multAt + F.T_OFFSET, 0, true);
+    dv.setUint32(multAt + F.T_STREAM_OFFSET, dv.getUint32(w.at + F.T_STREAM_OFFSET, true), true);
+    expectLoadError(sealed(b), F.ERR_BAD_OP, /input 3 (\(multiplier\) must be a constant|is direct weights)/);
+    // The emitter refuses to write what the runtime would reject.
+    const dwG = oneOpGraph('depthwise_conv2d', [
+      { dtype: 's8', shape: [1, 4, 4, 3], quant: { scale: 0.1, zeroPoint: 0 } },
+      { dtype: 's8', shape: [3, 3, 3], data: sparseWeights(r, 9, 3, 0.5) },
+      null,
+      ...requant(r, 3, 0.1, 0.2),
+    ], { dtype: 's8', quant: { scale: 0.2, zeroPoint: 0 } }, { strides: [1, 1], dilations: [1, 1], pads: [1, 1, 1, 1], depthMultiplier: 1 } as Node['attrs'], { actMin: -128, actMax: 127 });
+    expect(() => emitBlob(dwG, planMemory(dwG), {}, { directWeights: new Map([['in1', 'sparse-rows']]) })).toThrow(/no direct kernel/);
+  });
+
+  it('random bit flips in direct streams: a load succeeds (and then runs) or fails with an ERR_* code', () => {
+    const rr = rng(31);
+    let failures = 0;
+    for (const [g, enc] of [[sparseG, 'sparse-rows'], [paletteG, 'palette']] as const) {
+      const good = directBlob(g, enc);
+      for (let t = 0; t < 40; t++) {
+        const b = good.slice();
+        const dv = new DataView(b.buffer);
+        const s = weightRecord(b).streamAt;
+        const n = dv.getUint32(s, true);
+        if (t % 4 === 0) dv.setUint32(s, Math.floor(rr() * n), true);
+        else for (let k = 0; k < 3; k++) b[s + Math.floor(rr() * n)] ^= 1 << Math.floor(rr() * 8);
+        sealed(b);
+        for (const build of BUILDS) {
+          try {
+            load(build, b).run([randS8(rr, 80)]);
+          } catch (e) {
+            expect(e, `${enc} trial ${t} on ${build}: ${(e as Error).message}`).toBeInstanceOf(MoteError);
+            expect((e as MoteError).code).toBeGreaterThan(0);
+            failures++;
+          }
+        }
+      }
+    }
+    expect(failures).toBeGreaterThan(20);
+  });
+});
+
+describe('codec: sparse-rows', () => {
+  it('round-trips and bridges gaps over 255 columns with filler entries', () => {
+    const r = rng(5);
+    for (const [rows, K] of [[1, 1], [3, 600], [4, 17]] as const) {
+      const w = sparseWeights(r, rows, K, 0.01);
+      const s = encodeSparseRows(new Uint8Array(w.buffer), [rows, K])!;
+      expect(bytesOf(decodeWeights(F.ENC_SPARSE_ROWS, s, w.length)).equals(bytesOf(w))).toBe(true);
+    }
+    // One non-zero at column 599: two fillers (at 255 and 511), then the entry.
+    const w = new Int8Array(600);
+    w[599] = -5;
+    const s = encodeSparseRows(new Uint8Array(w.buffer), [1, 600])!;
+    expect(new DataView(s.buffer).getUint16(12, true)).toBe(3);
+    expect([...s.subarray(14)]).toEqual([255, 0, 255, 0, 599 - 512, 251]);
+  });
+});
