@@ -1,7 +1,7 @@
 // Types for scripts/build-wasm.mjs (imported by tests and scripts/build.mjs).
 export type WasmBuildName = 'simd' | 'scalar' | 'simd.stream' | 'scalar.stream';
 export declare const BUILDS: { simd: 'simd'; scalar: 'scalar'; 'simd.stream': 'simd-stream'; 'scalar.stream': 'scalar-stream' };
-export declare function buildWasm(build: WasmBuildName, opts?: { outDir?: string; text?: boolean }): Promise<string>;
+export declare function buildWasm(build: WasmBuildName, opts?: { outDir?: string; text?: boolean; args?: string[] }): Promise<string>;
 export declare function buildAll(opts?: { outDir?: string; text?: boolean }): Promise<string[]>;
 /** asc's `readFile` hook for every compile of assembly/ sources (message literals become ASCII data). */
 export declare function readSource(filename: string, baseDir: string): Promise<string | null>;

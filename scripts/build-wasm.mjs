@@ -126,8 +126,11 @@ export function mergeDataSegments(wasm) {
   return Buffer.concat(out);
 }
 
-/** Compiles one build; returns the output path. Throws with the compiler's diagnostics. */
-export async function buildWasm(build, { outDir = join(root, 'build'), text = false } = {}) {
+/**
+ * Compiles one build; returns the output path. Throws with the compiler's diagnostics. `args` are
+ * extra asc flags (scripts/wasm-size.mjs adds `--debug` to keep function names for its table).
+ */
+export async function buildWasm(build, { outDir = join(root, 'build'), text = false, args: extra = [] } = {}) {
   if (!BUILDS[build]) throw new Error(`unknown build '${build}' (expected ${Object.keys(BUILDS).join(', ')})`);
   mkdirSync(outDir, { recursive: true });
   const out = join(outDir, `mote.${build}.wasm`);
@@ -136,6 +139,7 @@ export async function buildWasm(build, { outDir = join(root, 'build'), text = fa
   const tmp = `${out}.${process.pid}.tmp`;
   const args = ['--config', join(root, 'asconfig.json'), '--target', BUILDS[build], '-o', tmp];
   if (text) args.push('-t', out.replace(/\.wasm$/, '.wat'));
+  args.push(...extra);
   let log = '';
   const sink = { write: (s) => ((log += String(s)), true) };
   const { error } = await asc.main(args, { stdout: sink, stderr: sink, readFile: readSource });
