@@ -1,4 +1,9 @@
-// Where the loaded blob and the arena live, and inlined accessors for its records.
+// Where the loaded blob and the arena live, and accessors for its records.
+//
+// The accessors are plain calls, not @inline: they run in validation and in kernels' per-op setup,
+// never per element (kernels copy what their loops need into locals or scratch arrays first), and
+// a call site is 3-5 bytes where the inlined load with its address arithmetic is 10-16. Inlining
+// them everywhere cost ~9 KB of code in each build (issue #4).
 //
 // Everything here reads raw memory without checks: blob.ts and validate_ops.ts prove at load time
 // that every record, index word, param word and tensor byte range these helpers touch is in bounds.
@@ -88,33 +93,33 @@ export function setSections(
 @inline export function trec(id: i32): usize {
   return tensorTable + <usize>id * TENSOR_RECORD_SIZE;
 }
-@inline export function tdtype(id: i32): i32 {
+export function tdtype(id: i32): i32 {
   return <i32>load<u8>(trec(id), T_DTYPE);
 }
-@inline export function trank(id: i32): i32 {
+export function trank(id: i32): i32 {
   return <i32>load<u8>(trec(id), T_RANK);
 }
-@inline export function tstorage(id: i32): i32 {
+export function tstorage(id: i32): i32 {
   return <i32>load<u8>(trec(id), T_STORAGE);
 }
 /** Dimension i (0-based, i < MAX_RANK). */
-@inline export function tdim(id: i32, i: i32): i32 {
+export function tdim(id: i32, i: i32): i32 {
   return load<i32>(trec(id) + T_DIMS + (<usize>i << 2));
 }
 /** Dimension counted from the end: tdimr(id, 1) is the last one. */
-@inline export function tdimr(id: i32, fromEnd: i32): i32 {
+export function tdimr(id: i32, fromEnd: i32): i32 {
   return tdim(id, trank(id) - fromEnd);
 }
-@inline export function tbytes(id: i32): u32 {
+export function tbytes(id: i32): u32 {
   return load<u32>(trec(id), T_BYTE_SIZE);
 }
-@inline export function tscale(id: i32): f32 {
+export function tscale(id: i32): f32 {
   return load<f32>(trec(id), T_SCALE);
 }
-@inline export function tzp(id: i32): i32 {
+export function tzp(id: i32): i32 {
   return load<i32>(trec(id), T_ZERO_POINT);
 }
-@inline export function tptr(id: i32): usize {
+export function tptr(id: i32): usize {
   const rec = trec(id);
   const storage = load<u8>(rec, T_STORAGE);
   // Direct weights: the stream itself, which only kernels of its encoding read.
@@ -145,36 +150,36 @@ export function dtypeSize(dt: i32): i32 {
 @inline export function oprec(i: i32): usize {
   return opTable + <usize>i * OP_RECORD_SIZE;
 }
-@inline export function opcode(op: usize): i32 {
+export function opcode(op: usize): i32 {
   return <i32>load<u16>(op, O_OPCODE);
 }
-@inline export function opInCount(op: usize): i32 {
+export function opInCount(op: usize): i32 {
   return <i32>load<u16>(op, O_INPUT_COUNT);
 }
-@inline export function opOutCount(op: usize): i32 {
+export function opOutCount(op: usize): i32 {
   return <i32>load<u16>(op, O_OUTPUT_COUNT);
 }
-@inline export function opParamCount(op: usize): i32 {
+export function opParamCount(op: usize): i32 {
   return <i32>load<u32>(op, O_PARAMS_COUNT);
 }
 /** Tensor id of input j. */
-@inline export function opIn(op: usize, j: i32): i32 {
+export function opIn(op: usize, j: i32): i32 {
   return load<i32>(indexBase + ((<usize>load<u32>(op, O_IO_INDEX) + <usize>j) << 2));
 }
 /** Tensor id of output j. */
-@inline export function opOut(op: usize, j: i32): i32 {
+export function opOut(op: usize, j: i32): i32 {
   return opIn(op, opInCount(op) + j);
 }
-@inline export function opParam(op: usize, k: i32): i32 {
+export function opParam(op: usize, k: i32): i32 {
   return load<i32>(paramsBase + ((<usize>load<u32>(op, O_PARAMS_INDEX) + <usize>k) << 2));
 }
-@inline export function opParamF(op: usize, k: i32): f32 {
+export function opParamF(op: usize, k: i32): f32 {
   return load<f32>(paramsBase + ((<usize>load<u32>(op, O_PARAMS_INDEX) + <usize>k) << 2));
 }
 /** Tensor id of graph input i / output i. */
-@inline export function graphInput(i: i32): i32 {
+export function graphInput(i: i32): i32 {
   return load<i32>(indexBase + ((<usize>graphInputsIndex + <usize>i) << 2));
 }
-@inline export function graphOutput(i: i32): i32 {
+export function graphOutput(i: i32): i32 {
   return load<i32>(indexBase + ((<usize>graphOutputsIndex + <usize>i) << 2));
 }

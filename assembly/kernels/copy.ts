@@ -37,9 +37,14 @@ export function concat_any(op: usize): void {
   }
 }
 
+// Per-axis walk state. The walks read output dims (and pad's begins and input dims) from here, not
+// from the tensor and op records: those accessors are calls (state.ts) and the walk runs per element.
 const counter: usize = memory.data(MAX_RANK * 4);
 const inStride: usize = memory.data(MAX_RANK * 4);
 const outStride: usize = memory.data(MAX_RANK * 4);
+const outDim: usize = memory.data(MAX_RANK * 4);
+const inDim: usize = memory.data(MAX_RANK * 4);
+const padBegin: usize = memory.data(MAX_RANK * 4);
 
 @inline function geti(base: usize, i: i32): i32 {
   return load<i32>(base + (<usize>i << 2));
@@ -66,6 +71,7 @@ export function transpose_any(op: usize): void {
   // outStride[i] = x stride of the axis that output axis i reads.
   for (let i = 0; i < r; i++) {
     seti(outStride, i, geti(inStride, opParam(op, i)));
+    seti(outDim, i, tdim(y, i));
     seti(counter, i, 0);
   }
   const n = tnumel(y);
@@ -77,7 +83,7 @@ export function transpose_any(op: usize): void {
     yp += <usize>es;
     for (let i = r - 1; i >= 0; i--) {
       const c = geti(counter, i) + 1;
-      if (c < tdim(y, i)) {
+      if (c < geti(outDim, i)) {
         seti(counter, i, c);
         off += geti(outStride, i);
         break;
@@ -114,6 +120,9 @@ export function pad_any(op: usize): void {
   for (let i = r - 1; i >= 0; i--) {
     seti(inStride, i, stride);
     stride *= tdim(x, i);
+    seti(inDim, i, tdim(x, i));
+    seti(outDim, i, tdim(y, i));
+    seti(padBegin, i, opParam(op, 2 + i));
     seti(counter, i, 0);
   }
   const n = tnumel(y);
@@ -123,7 +132,7 @@ export function pad_any(op: usize): void {
     let off = 0;
     let inside = true;
     for (let i = 0; i < r; i++) {
-      const s = padSource(geti(counter, i), opParam(op, 2 + i), tdim(x, i), mode);
+      const s = padSource(geti(counter, i), geti(padBegin, i), geti(inDim, i), mode);
       if (s < 0) {
         inside = false;
         break;
@@ -138,7 +147,7 @@ export function pad_any(op: usize): void {
     yp += <usize>es;
     for (let i = r - 1; i >= 0; i--) {
       const c = geti(counter, i) + 1;
-      if (c < tdim(y, i)) {
+      if (c < geti(outDim, i)) {
         seti(counter, i, c);
         break;
       }

@@ -3,8 +3,11 @@
 import { MAX_RANK } from '../../format/format';
 import { opIn, opOut, opParam, tdim, trank, tptr, tdtype, tnumel, dtypeSize } from '../state';
 
+// Per-axis walk state: the byte step of one output step and the output dims, copied once from the
+// op and tensor records (their accessors are calls; the walk runs per element).
 const counter: usize = memory.data(MAX_RANK * 4);
-const inStride: usize = memory.data(MAX_RANK * 4);
+const step: usize = memory.data(MAX_RANK * 4);
+const outDim: usize = memory.data(MAX_RANK * 4);
 
 export function strided_slice_any(op: usize): void {
   const x = opIn(op, 0), y = opOut(op, 0);
@@ -12,7 +15,8 @@ export function strided_slice_any(op: usize): void {
   let stride = es;
   let off = 0; // byte offset of the current source element
   for (let i = r - 1; i >= 0; i--) {
-    store<i32>(inStride + (<usize>i << 2), stride);
+    store<i32>(step + (<usize>i << 2), opParam(op, r + i) * stride);
+    store<i32>(outDim + (<usize>i << 2), tdim(y, i));
     store<i32>(counter + (<usize>i << 2), 0);
     off += opParam(op, i) * stride;
     stride *= tdim(x, i);
@@ -27,15 +31,15 @@ export function strided_slice_any(op: usize): void {
     else store<u8>(yp, load<u8>(src));
     yp += <usize>es;
     for (let i = r - 1; i >= 0; i--) {
-      const step = opParam(op, r + i) * load<i32>(inStride + (<usize>i << 2));
+      const s = load<i32>(step + (<usize>i << 2));
       const c = load<i32>(counter + (<usize>i << 2)) + 1;
-      if (c < tdim(y, i)) {
+      if (c < load<i32>(outDim + (<usize>i << 2))) {
         store<i32>(counter + (<usize>i << 2), c);
-        off += step;
+        off += s;
         break;
       }
       store<i32>(counter + (<usize>i << 2), 0);
-      off -= step * (c - 1);
+      off -= s * (c - 1);
     }
   }
 }
