@@ -270,7 +270,7 @@ export function validateTensors(arenaSize: u32, weightsSize: u32): i32 {
       const d = load<i32>(rec + T_DIMS + (<usize>i << 2));
       if (i < rank ? d < 1 : d != 1) {
         tensorFail(id); str('dim '); int(i); str(' is '); int(d);
-        str(i < rank ? ' (dims must be >= 1)' : ' (dims past the rank must be 1)');
+        if (i < rank) str(' (dims must be >= 1)'); else str(' (dims past the rank must be 1)');
         return ERR_BAD_TENSOR;
       }
       numel *= <u64>d;
@@ -308,7 +308,7 @@ export function validateTensors(arenaSize: u32, weightsSize: u32): i32 {
     const limit = storage == STORAGE_ARENA ? <u64>arenaSize : storage == STORAGE_WEIGHTS ? <u64>weightsSize : expandedEnd;
     if (storage != STORAGE_DIRECT && off + bytes > limit) {
       tensorFail(id); str('bytes [' ); int(<i64>off); str(', '); int(<i64>(off + bytes));
-      str(storage == STORAGE_ARENA ? ') run past the arena of ' : ') run past the weights section of ');
+      if (storage == STORAGE_ARENA) str(') run past the arena of '); else str(') run past the weights section of ');
       int(<i64>limit); str(' bytes');
       return ERR_BAD_TENSOR;
     }
@@ -382,7 +382,7 @@ function validateEncodedRecord(id: i32, rec: usize, off: u64, weightsSize: u32, 
 }
 
 function opFailPrefix(i: i32, code: i32): void {
-  str('op '); int(i); str(' ('); str(opName(code)); str('): ');
+  str('op '); int(i); str(' ('); text(opName(code)); str('): ');
 }
 
 /** Generic op-record checks, then the per-opcode checks of validate_ops.ts. */
@@ -409,7 +409,7 @@ export function validateOps(): i32 {
       const id = load<i32>(indexBase + ((<usize>io + <usize>j) << 2));
       const isOut = j >= <i32>nin;
       if (id < 0 || id >= tensorCount) {
-        opFailPrefix(i, code); str(isOut ? 'output ' : 'input '); int(isOut ? j - <i32>nin : j);
+        opFailPrefix(i, code); if (isOut) str('output '); else str('input '); int(isOut ? j - <i32>nin : j);
         str(': tensor id '); int(id); str(' out of range (the blob has '); int(tensorCount); str(' tensors)');
         return ERR_BAD_OP;
       }

@@ -60,47 +60,48 @@ export function int(v: i64): void {
   }
 }
 
-export function opName(code: i32): string {
+// Names as Text fragments, not `string`s: a string literal is a UTF-16 object with a 20-byte header.
+export function opName(code: i32): Text {
   switch (code) {
-    case OP_CONV2D: return 'conv2d';
-    case OP_DEPTHWISE_CONV2D: return 'depthwise_conv2d';
-    case OP_FULLY_CONNECTED: return 'fully_connected';
-    case OP_MATMUL: return 'matmul';
-    case OP_ADD: return 'add';
-    case OP_SUB: return 'sub';
-    case OP_MUL: return 'mul';
-    case OP_DIV: return 'div';
-    case OP_CLAMP: return 'clamp';
-    case OP_LEAKY_RELU: return 'leaky_relu';
-    case OP_SIGMOID: return 'sigmoid';
-    case OP_TANH: return 'tanh';
-    case OP_HARD_SWISH: return 'hard_swish';
-    case OP_LUT: return 'lut';
-    case OP_MAX_POOL2D: return 'max_pool2d';
-    case OP_AVERAGE_POOL2D: return 'average_pool2d';
-    case OP_MEAN: return 'mean';
-    case OP_CONCAT: return 'concat';
-    case OP_PAD: return 'pad';
-    case OP_TRANSPOSE: return 'transpose';
-    case OP_SOFTMAX: return 'softmax';
-    case OP_QUANTIZE: return 'quantize';
-    case OP_DEQUANTIZE: return 'dequantize';
-    case OP_REQUANTIZE: return 'requantize';
-    case OP_COPY: return 'copy';
-    case OP_STRIDED_SLICE: return 'strided_slice';
-    case OP_TRANSPOSE_CONV2D: return 'transpose_conv2d';
-    case OP_LSTM: return 'lstm';
+    case OP_CONV2D: return txt('conv2d');
+    case OP_DEPTHWISE_CONV2D: return txt('depthwise_conv2d');
+    case OP_FULLY_CONNECTED: return txt('fully_connected');
+    case OP_MATMUL: return txt('matmul');
+    case OP_ADD: return txt('add');
+    case OP_SUB: return txt('sub');
+    case OP_MUL: return txt('mul');
+    case OP_DIV: return txt('div');
+    case OP_CLAMP: return txt('clamp');
+    case OP_LEAKY_RELU: return txt('leaky_relu');
+    case OP_SIGMOID: return txt('sigmoid');
+    case OP_TANH: return txt('tanh');
+    case OP_HARD_SWISH: return txt('hard_swish');
+    case OP_LUT: return txt('lut');
+    case OP_MAX_POOL2D: return txt('max_pool2d');
+    case OP_AVERAGE_POOL2D: return txt('average_pool2d');
+    case OP_MEAN: return txt('mean');
+    case OP_CONCAT: return txt('concat');
+    case OP_PAD: return txt('pad');
+    case OP_TRANSPOSE: return txt('transpose');
+    case OP_SOFTMAX: return txt('softmax');
+    case OP_QUANTIZE: return txt('quantize');
+    case OP_DEQUANTIZE: return txt('dequantize');
+    case OP_REQUANTIZE: return txt('requantize');
+    case OP_COPY: return txt('copy');
+    case OP_STRIDED_SLICE: return txt('strided_slice');
+    case OP_TRANSPOSE_CONV2D: return txt('transpose_conv2d');
+    case OP_LSTM: return txt('lstm');
   }
-  return 'unknown';
+  return txt('unknown');
 }
 
-export function dtypeName(dt: i32): string {
+export function dtypeName(dt: i32): Text {
   switch (dt) {
-    case DTYPE_F32: return 'f32';
-    case DTYPE_S8: return 's8';
-    case DTYPE_S32: return 's32';
-    case DTYPE_U8: return 'u8';
-    case DTYPE_S16: return 's16';
+    case DTYPE_F32: return txt('f32');
+    case DTYPE_S8: return txt('s8');
+    case DTYPE_S32: return txt('s32');
+    case DTYPE_U8: return txt('u8');
+    case DTYPE_S16: return txt('s16');
   }
-  return 'invalid dtype';
+  return txt('invalid dtype');
 }

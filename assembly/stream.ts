@@ -10,7 +10,7 @@ import {
   setWeightsBase,
 } from './state';
 import { T_OFFSET, T_BYTE_SIZE } from '../format/format';
-import { str, int, opName } from './message';
+import { str, int, text, opName } from './message';
 import { crc32Update } from './crc32';
 
 // @ts-ignore: defined by asc `--use MOTE_STREAM=1` in the stream builds only
@@ -85,7 +85,7 @@ export function streamOpWeights(index: i32, op: usize, code: i32): i32 {
   }
   if (hi == 0) return OK;
   if (hi - lo > <u64>scratchSize) {
-    str('op '); int(index); str(' ('); str(opName(code)); str('): its weights span '); int(<i64>(hi - lo));
+    str('op '); int(index); str(' ('); text(opName(code)); str('): its weights span '); int(<i64>(hi - lo));
     str(' bytes, more than the '); int(scratchSize); str('-byte weights scratch region the header reserves');
     return ERR_BAD_OP;
   }

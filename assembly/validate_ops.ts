@@ -19,7 +19,7 @@ let curCode: i32 = 0;
 let curOp: usize = 0;
 
 function prefix(): void {
-  str('op '); int(curIndex); str(' ('); str(opName(curCode)); str('): ');
+  str('op '); int(curIndex); str(' ('); text(opName(curCode)); str('): ');
 }
 function fail(what: Text): i32 {
   prefix(); text(what);
@@ -38,7 +38,7 @@ function arity(minIn: i32, maxIn: i32, nOut: i32, nParams: i32): i32 {
   const nin = opInCount(curOp);
   if (nin < minIn || nin > maxIn) {
     prefix(); str('takes '); int(minIn);
-    if (maxIn != minIn) { str(maxIn > 0x7fff ? '+' : '..'); if (maxIn <= 0x7fff) int(maxIn); }
+    if (maxIn != minIn) { if (maxIn > 0x7fff) str('+'); else { str('..'); int(maxIn); } }
     str(' inputs, got '); int(nin);
     return ERR_BAD_OP;
   }
@@ -65,7 +65,7 @@ function inDtype(j: i32, dt: i32): i32 {
   const e = needPresent(j); if (e) return e;
   const got = tdtype(opIn(curOp, j));
   if (got != dt) {
-    failIn(j, txt('must be ')); str(dtypeName(dt)); str(', got '); str(dtypeName(got));
+    failIn(j, txt('must be ')); text(dtypeName(dt)); str(', got '); text(dtypeName(got));
     return ERR_BAD_OP;
   }
   return OK;
@@ -73,7 +73,7 @@ function inDtype(j: i32, dt: i32): i32 {
 function outDtype(j: i32, dt: i32): i32 {
   const got = tdtype(opOut(curOp, j));
   if (got != dt) {
-    failOut(j, txt('must be ')); str(dtypeName(dt)); str(', got '); str(dtypeName(got));
+    failOut(j, txt('must be ')); text(dtypeName(dt)); str(', got '); text(dtypeName(got));
     return ERR_BAD_OP;
   }
   return OK;
@@ -225,7 +225,7 @@ function floatOrS8(j: i32): i32 {
   if (needPresent(j)) return -1;
   const dt = tdtype(opIn(curOp, j));
   if (dt != DTYPE_F32 && dt != DTYPE_S8) {
-    failIn(j, txt('must be f32 or s8, got ')); str(dtypeName(dt));
+    failIn(j, txt('must be f32 or s8, got ')); text(dtypeName(dt));
     return -1;
   }
   return dt;
