@@ -24,10 +24,12 @@ import { conv2d_s16, transpose_conv2d_s16, add_sub_s16, leaky_relu_s16, requanti
 import { strided_slice_any } from './kernels/strided_slice';
 import { lstm_f32, lstm_s8 } from './kernels/lstm';
 
+// The per-op path of every model: its record reads stay inlined (state.ts accessors are calls).
 export function runOp(op: usize): void {
-  const code = opcode(op);
-  const s8 = tdtype(opIn(op, 0)) == DTYPE_S8;
-  const s16 = tdtype(opIn(op, 0)) == DTYPE_S16; // 16x8 forms (kernels/int16.ts)
+  const code = inline.always(opcode(op));
+  const dt0 = inline.always(tdtype(opIn(op, 0)));
+  const s8 = dt0 == DTYPE_S8;
+  const s16 = dt0 == DTYPE_S16; // 16x8 forms (kernels/int16.ts)
   switch (code) {
     case OP_CONV2D:
       if (tstorage(opIn(op, 1)) == STORAGE_DIRECT) runDirect(op, code);

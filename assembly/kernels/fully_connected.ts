@@ -24,15 +24,19 @@ export function fully_connected_f32(op: usize): void {
   }
 }
 
-/** int8: the rows of x are the GEMM rows (kernels/gemm.ts: 2x4 SIMD tiles, 1x4 scalar blocks). */
+/**
+ * int8: the rows of x are the GEMM rows (kernels/gemm.ts: 2x4 SIMD tiles, 1x4 scalar blocks). The
+ * record reads are inlined here (inline.always; state.ts accessors are calls): small FC-only models
+ * such as ad run this setup per op often enough that ~20 calls showed as ~2% of their latency.
+ */
 function fully_connected_s8(op: usize): void {
-  const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
-  const hasBias = tstorage(opIn(op, 2)) != STORAGE_EMPTY;
-  const K = tdim(w, 1), N = tdim(w, 0), rows = tnumel(x) / K;
-  gemm_s8_rows(
-    tptr(x), rows, K, tptr(w), N, hasBias ? tptr(opIn(op, 2)) : 0, tptr(opIn(op, 3)), tptr(opIn(op, 4)),
-    -tzp(x), tzp(y), opParam(op, 0), opParam(op, 1), tptr(y),
-  );
+  const x = inline.always(opIn(op, 0)), w = inline.always(opIn(op, 1)), y = inline.always(opOut(op, 0));
+  const hasBias = inline.always(tstorage(opIn(op, 2))) != STORAGE_EMPTY;
+  const K = inline.always(tdim(w, 1)), N = inline.always(tdim(w, 0)), rows = tnumel(x) / K;
+  const xp = inline.always(tptr(x)), wp = inline.always(tptr(w)), bp = hasBias ? inline.always(tptr(opIn(op, 2))) : 0;
+  const mp = inline.always(tptr(opIn(op, 3))), sp = inline.always(tptr(opIn(op, 4)));
+  const zx = inline.always(tzp(x)), zy = inline.always(tzp(y)), a0 = inline.always(opParam(op, 0)), a1 = inline.always(opParam(op, 1)), yp = inline.always(tptr(y));
+  gemm_s8_rows(xp, rows, K, wp, N, bp, mp, sp, -zx, zy, a0, a1, yp);
 }
 
 export function fully_connected_s8_simd(op: usize): void {
