@@ -356,7 +356,8 @@ function validateEncodedRecord(id: i32, rec: usize, off: u64, weightsSize: u32, 
     return ERR_BAD_TENSOR;
   }
   if (direct ? off != 0 : off % SECTION_ALIGN != 0) {
-    tensorFail(id); str(direct ? 'direct weights offset ' : 'expanded offset '); int(<i64>off); str(direct ? ' must be 0' : ' must be 16-byte aligned');
+    tensorFail(id);
+    if (direct) { str('direct weights offset '); int(<i64>off); str(' must be 0'); } else { str('expanded offset '); int(<i64>off); str(' must be 16-byte aligned'); }
     return ERR_BAD_TENSOR;
   }
   const so = <u64>load<u32>(rec, T_STREAM_OFFSET);

@@ -13,7 +13,7 @@ import {
 import {
   opIn, opOut, opInCount, opParam, tdim, tptr, tzp, tstorage, tnumel, tdtype, trec,
 } from '../state';
-import { str, int, opName } from '../message';
+import { str, int, text, opName } from '../message';
 import { PATCH_CAP, patchBuf, gatherPatch } from './conv2d';
 import { sparse_rows_gemm_s8 } from './sparse_rows';
 import { palette_gemm_s8 } from './palette_rows';
@@ -31,7 +31,7 @@ function convIsRows(op: usize): bool {
 }
 
 function failOp(index: i32, code: i32): i32 {
-  str('op '); int(index); str(' ('); str(opName(code)); str('): ');
+  str('op '); int(index); str(' ('); text(opName(code)); str('): ');
   return ERR_BAD_OP;
 }
 function failStream(id: i32, sparse: bool): i32 {
