@@ -4,23 +4,90 @@
  *
  *   mote-host-posix RUNTIME.wasm MODEL.mote [--runs N] [--no-op-times] [--input FILE]...
  *                   [--stream-blob] [--classic-interp] [--pool-kb N] [--stack N] [--device NAME]
+ *                   [--module-in-place] [--native-stack-kb N] [--initial-pages N]
  *
  * --classic-interp: the WAMR library was built with the classic interpreter
  * (WAMR_BUILD_FAST_INTERP=0), which needs the module's bytes kept for its whole life.
+ * --module-in-place: WAMR loads the runtime module from a read-only mapping of the file (as from
+ * flash on the chip) instead of a pool copy; a write into it by the loader would fault here.
+ * --initial-pages N: linear memory starts at N pages (mote_host_config_t.initial_pages; what
+ * `mote inspect --target` and `mote export c` print for the blob), so it never grows.
+ * --native-stack-kb N: runs the host on a thread with an N KiB stack and prints how much of it
+ * was used (the high-water mark of the native stack: on the chip, the main task's stack).
  *
  * Inputs are raw little-endian bytes in the model's dtypes (one file per graph input, in order);
  * without --input the host feeds the test pattern of mote_input.h. Prints the console output of
  * mote_host.h on stdout; exit status 0, or the MOTE_HOST_ERR_* code (64 for a usage error).
  */
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "mote_host.h"
 #include "platform_posix.h"
 
 #define MAX_INPUTS 16
 #define EXIT_USAGE 64
+#define STACK_PAINT 0xA5
+
+typedef struct {
+    const mote_host_config_t *cfg;
+    int status;
+} host_thread_t;
+
+static void *host_thread(void *arg)
+{
+    host_thread_t *t = (host_thread_t *)arg;
+    t->status = mote_host_run(t->cfg);
+    return NULL;
+}
+
+/* Runs the host on a thread whose stack is painted first; returns its status and the bytes of
+ * stack it touched (stacks grow down here: the untouched paint is at the low end). */
+static int run_on_painted_stack(const mote_host_config_t *cfg, size_t stack_bytes, size_t *used)
+{
+    pthread_attr_t attr;
+    pthread_t thread;
+    host_thread_t t;
+    size_t low = 0;
+    uint8_t *stack = (uint8_t *)malloc(stack_bytes);
+    if (!stack) return -1;
+    memset(stack, STACK_PAINT, stack_bytes);
+    t.cfg = cfg;
+    t.status = -1;
+    if (pthread_attr_init(&attr) != 0 || pthread_attr_setstack(&attr, stack, stack_bytes) != 0 ||
+        pthread_create(&thread, &attr, host_thread, &t) != 0) {
+        free(stack);
+        return -1;
+    }
+    pthread_join(thread, NULL);
+    pthread_attr_destroy(&attr);
+    while (low < stack_bytes && stack[low] == STACK_PAINT) low++;
+    *used = stack_bytes - low;
+    free(stack);
+    return t.status;
+}
+
+/* The file mapped read only: the loader gets a buffer it cannot write to. */
+static uint8_t *map_read_only(const char *path, uint32_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    void *p;
+    long n;
+    if (!f) return NULL;
+    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) <= 0 || n > 0x7fffffffL) {
+        fclose(f);
+        return NULL;
+    }
+    p = mmap(NULL, (size_t)n, PROT_READ, MAP_PRIVATE, fileno(f), 0);
+    fclose(f);
+    if (p == MAP_FAILED) return NULL;
+    *size = (uint32_t)n;
+    return (uint8_t *)p;
+}
 
 static uint8_t *read_file(const char *path, uint32_t *size)
 {
@@ -60,7 +127,7 @@ static const char *base_name(const char *path)
 static int usage(const char *why)
 {
     fprintf(stderr, "mote-host-posix: %s\n", why);
-    fprintf(stderr, "usage: mote-host-posix RUNTIME.wasm MODEL.mote [--runs N] [--no-op-times] [--input FILE]... [--stream-blob] [--classic-interp] [--pool-kb N] [--stack N] [--device NAME]\n");
+    fprintf(stderr, "usage: mote-host-posix RUNTIME.wasm MODEL.mote [--runs N] [--no-op-times] [--input FILE]... [--stream-blob] [--classic-interp] [--pool-kb N] [--stack N] [--device NAME] [--module-in-place] [--native-stack-kb N] [--initial-pages N]\n");
     return EXIT_USAGE;
 }
 
@@ -79,8 +146,8 @@ int main(int argc, char **argv)
     const char *input_paths[MAX_INPUTS];
     const uint8_t *inputs[MAX_INPUTS];
     uint32_t input_sizes[MAX_INPUTS];
-    unsigned long runs = 1, pool_kb = 512, stack = 16384;
-    int n_inputs = 0, stream = 0, keep_module = 0, time_ops = 1, i, status;
+    unsigned long runs = 1, pool_kb = 512, stack = 16384, native_stack_kb = 0, initial_pages = 0;
+    int n_inputs = 0, stream = 0, keep_module = 0, in_place = 0, time_ops = 1, i, status;
     const char *positional[2] = { NULL, NULL }, *device = NULL;
     int n_pos = 0;
     uint8_t *wasm, *blob = NULL, *pool;
@@ -107,6 +174,12 @@ int main(int argc, char **argv)
             stream = 1;
         } else if (!strcmp(a, "--classic-interp")) {
             keep_module = 1;
+        } else if (!strcmp(a, "--module-in-place")) {
+            in_place = 1;
+        } else if (!strcmp(a, "--initial-pages") && has_value) {
+            if (parse_count(argv[++i], 65536, &initial_pages)) return usage("--initial-pages takes a page count from 1 to 65536");
+        } else if (!strcmp(a, "--native-stack-kb") && has_value) {
+            if (parse_count(argv[++i], 1u << 16, &native_stack_kb)) return usage("--native-stack-kb takes a size in KiB from 1 to 65536");
         } else if (a[0] == '-' && a[1] == '-') {
             return usage("unknown option or missing value");
         } else if (n_pos < 2) {
@@ -117,7 +190,10 @@ int main(int argc, char **argv)
     }
     if (n_pos != 2) return usage("expected RUNTIME.wasm and MODEL.mote");
 
-    if (!(wasm = read_file(positional[0], &wasm_size))) return EXIT_USAGE;
+    if (in_place ? !(wasm = map_read_only(positional[0], &wasm_size)) : !(wasm = read_file(positional[0], &wasm_size))) {
+        if (in_place) fprintf(stderr, "mote-host-posix: cannot map '%s'\n", positional[0]);
+        return EXIT_USAGE;
+    }
     if (stream) {
         /* The blob is read in chunks through mote_platform_read_blob, as from a flash partition. */
         long n;
@@ -149,13 +225,22 @@ int main(int argc, char **argv)
     cfg.pool_size = (uint32_t)(pool_kb * 1024);
     cfg.stack_size = (uint32_t)stack;
     cfg.keep_module_buffer = keep_module;
+    cfg.module_in_place = in_place;
+    cfg.initial_pages = (uint32_t)initial_pages;
     cfg.runs = (uint32_t)runs;
     cfg.time_ops = time_ops;
     cfg.print_outputs = 1;
     cfg.model_name = base_name(positional[1]);
     cfg.host_name = "posix";
     cfg.device = device;
-    status = mote_host_run(&cfg);
+    if (native_stack_kb) {
+        size_t used = 0;
+        status = run_on_painted_stack(&cfg, native_stack_kb * 1024, &used);
+        if (status < 0) return usage("cannot start the host thread");
+        printf("# mote: native stack used: %lu of %lu bytes\n", (unsigned long)used, native_stack_kb * 1024);
+    } else {
+        status = mote_host_run(&cfg);
+    }
     fflush(stdout);
     if (blob_file) fclose(blob_file);
     return status;

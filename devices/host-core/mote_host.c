@@ -371,7 +371,73 @@ static int load_and_run(host_t *h, const mote_host_config_t *cfg)
     rc = call(h, F_MEMORY_BYTES, 0, 0, 0);
     say("# mote: blob %u bytes loaded; linear memory %d bytes (%d pages of 64 KiB); %d ops\n", (unsigned)cfg->blob_size, (int)rc,
         (int)(rc / 65536), (int)call(h, F_OP_COUNT, 0, 0, 0));
-    return run_model(h, cfg);
+    rc = run_model(h, cfg);
+#ifdef MOTE_WAMR_MEMORY_PROFILING
+    /* WAMR's own breakdown (module, instance incl. linear memory, exec env) and the interpreter
+     * stack's high-water mark over the runs, on its console. */
+    wasm_runtime_dump_mem_consumption(h->env);
+#endif
+    return rc;
+}
+
+/* Reads one unsigned LEB128 of a wasm binary at *p (< end); its byte count in *len. */
+static int read_leb(const uint8_t *p, const uint8_t *end, uint32_t *value, uint32_t *len)
+{
+    uint32_t v = 0, n = 0;
+    for (;;) {
+        if (p + n >= end || n == 5) return -1;
+        v |= (uint32_t)(p[n] & 0x7f) << (7 * n);
+        if (!(p[n++] & 0x80)) break;
+    }
+    *value = v;
+    *len = n;
+    return 0;
+}
+
+/* The initial page count of the module's memory (section 5), or -1; *at: where its LEB128 is,
+ * *max: the declared maximum (UINT32_MAX without one). */
+static int32_t module_initial_pages(const uint8_t *wasm, uint32_t size, uint32_t *at, uint32_t *max)
+{
+    const uint8_t *p = wasm + 8, *end = wasm + size;
+    uint32_t v, n, section_size, flags, initial;
+    if (size < 8 || memcmp(wasm, "\0asm", 4) != 0) return -1;
+    while (p < end) {
+        uint8_t id = *p++;
+        if (read_leb(p, end, &section_size, &n) != 0) return -1;
+        p += n;
+        if (section_size > (uint32_t)(end - p)) return -1;
+        if (id == 5) {
+            const uint8_t *q = p, *sec_end = p + section_size;
+            if (read_leb(q, sec_end, &v, &n) != 0 || v < 1) return -1; /* memory count */
+            q += n;
+            if (read_leb(q, sec_end, &flags, &n) != 0 || flags > 1) return -1; /* no shared or 64-bit memory */
+            q += n;
+            if (at) *at = (uint32_t)(q - wasm);
+            if (read_leb(q, sec_end, &initial, &n) != 0) return -1;
+            q += n;
+            if (max) *max = UINT32_MAX;
+            if (flags & 1) {
+                if (read_leb(q, sec_end, &v, &n) != 0) return -1;
+                if (max) *max = v;
+            }
+            return (int32_t)initial;
+        }
+        p += section_size;
+    }
+    return -1;
+}
+
+/* Raises the module's initial memory to `pages` in place (a padded LEB128 of the same length), so
+ * WAMR allocates linear memory once at its final size: mote_blob_alloc then has room and does not
+ * grow, and WAMR's grow-by-copy (old and new block held at once) never happens. Refused when the
+ * memory declares a smaller maximum or the number does not fit the LEB128's bytes. */
+static int set_initial_pages(uint8_t *wasm, uint32_t size, uint32_t pages)
+{
+    uint32_t at = 0, v, n, max = 0, i;
+    if (module_initial_pages(wasm, size, &at, &max) < 0 || pages > max || read_leb(wasm + at, wasm + size, &v, &n) != 0) return -1;
+    if (n < 5 && pages >> (7 * n)) return -1;
+    for (i = 0; i < n; i++) wasm[at + i] = (uint8_t)(((pages >> (7 * i)) & 0x7f) | (i + 1 < n ? 0x80 : 0));
+    return 0;
 }
 
 static void say_pool_use(const char *when)
@@ -391,8 +457,9 @@ int mote_host_run(const mote_host_config_t *cfg)
     host_t h;
     char err[128];
     uint8_t *code;
-    uint32_t major, minor, patch;
-    int status;
+    uint32_t major, minor, patch_level;
+    int32_t declared_pages;
+    int status, patch;
 
     if (!cfg || !cfg->runtime_wasm || cfg->runtime_wasm_size == 0 || cfg->blob_size == 0 || !cfg->pool || cfg->pool_size == 0 || cfg->runs == 0 ||
         !cfg->model_name || !cfg->model_name[0] || !cfg->host_name) {
@@ -415,27 +482,39 @@ int mote_host_run(const mote_host_config_t *cfg)
         wasm_runtime_destroy();
         return MOTE_HOST_ERR_WAMR;
     }
-    wasm_runtime_get_version(&major, &minor, &patch);
-    say("# mote: WAMR %u.%u.%u, runtime module %u bytes, blob %u bytes, %u run(s)\n", (unsigned)major, (unsigned)minor, (unsigned)patch,
+    wasm_runtime_get_version(&major, &minor, &patch_level);
+    say("# mote: WAMR %u.%u.%u, runtime module %u bytes, blob %u bytes, %u run(s)\n", (unsigned)major, (unsigned)minor, (unsigned)patch_level,
         (unsigned)cfg->runtime_wasm_size, (unsigned)cfg->blob_size, (unsigned)cfg->runs);
 
-    /* WAMR's loader may write into the buffer it loads from, so load from a pool copy. The fast
-     * interpreter compiles its own code, so with wasm_binary_freeable the copy is freed right away;
-     * the classic interpreter runs the bytecode in place and needs it until unload. */
-    if (!(code = (uint8_t *)wasm_runtime_malloc(cfg->runtime_wasm_size))) {
-        say("# mote error: the WAMR pool (%u bytes) cannot hold a %u-byte copy of the runtime module\n", (unsigned)cfg->pool_size,
-            (unsigned)cfg->runtime_wasm_size);
+    /* The classic interpreter rewrites the bytecode it runs in place, and WAMR's loader writes into
+     * a buffer it may keep (wasm_binary_freeable off: names are NUL-terminated in place), so those
+     * load from a copy. The fast interpreter with wasm_binary_freeable compiles its own code and
+     * copies what it keeps: it only reads the buffer, which may then stay in flash
+     * (module_in_place). The copy comes from the system heap, not WAMR's pool: the fast
+     * interpreter's is freed before linear memory exists, so it never adds to the running peak
+     * nor to the pool size. A copy is also where the initial pages are raised. */
+    declared_pages = module_initial_pages(cfg->runtime_wasm, cfg->runtime_wasm_size, NULL, NULL);
+    patch = cfg->initial_pages > 0 && declared_pages > 0 && cfg->initial_pages > (uint32_t)declared_pages;
+    if (cfg->module_in_place && !cfg->keep_module_buffer && !patch) {
+        code = NULL;
+    } else if (!(code = (uint8_t *)malloc(cfg->runtime_wasm_size))) {
+        say("# mote error: no heap for a %u-byte copy of the runtime module\n", (unsigned)cfg->runtime_wasm_size);
         wasm_runtime_destroy();
         return MOTE_HOST_ERR_WAMR;
+    } else {
+        memcpy(code, cfg->runtime_wasm, cfg->runtime_wasm_size);
+        if (patch && set_initial_pages(code, cfg->runtime_wasm_size, cfg->initial_pages) != 0) {
+            say("# mote: warning: cannot start linear memory at %u pages (the module's memory limits); it grows at load\n",
+                (unsigned)cfg->initial_pages);
+        }
     }
-    memcpy(code, cfg->runtime_wasm, cfg->runtime_wasm_size);
     memset(&load_args, 0, sizeof load_args);
     load_args.name = (char *)"mote";
     load_args.wasm_binary_freeable = !cfg->keep_module_buffer;
     err[0] = '\0';
-    module = wasm_runtime_load_ex(code, cfg->runtime_wasm_size, &load_args, err, sizeof err);
-    if (!module || !cfg->keep_module_buffer) {
-        wasm_runtime_free(code);
+    module = wasm_runtime_load_ex(code ? code : (uint8_t *)cfg->runtime_wasm, cfg->runtime_wasm_size, &load_args, err, sizeof err);
+    if (code && (!module || !cfg->keep_module_buffer)) {
+        free(code);
         code = NULL;
     }
     if (!module) {
@@ -448,9 +527,13 @@ int mote_host_run(const mote_host_config_t *cfg)
     if (!(h.inst = wasm_runtime_instantiate(module, cfg->stack_size, 0, err, sizeof err))) {
         say("# mote error: WAMR cannot instantiate the runtime module: %s\n", err);
         wasm_runtime_unload(module);
-        if (code) wasm_runtime_free(code);
+        free(code);
         wasm_runtime_destroy();
         return MOTE_HOST_ERR_WAMR;
+    }
+    {
+        wasm_memory_inst_t mem = wasm_runtime_get_default_memory(h.inst);
+        if (mem) say("# mote: linear memory at instantiation: %u pages of 64 KiB\n", (unsigned)wasm_memory_get_cur_page_count(mem));
     }
     if (!(h.env = wasm_runtime_create_exec_env(h.inst, cfg->stack_size))) {
         say("# mote error: WAMR cannot create an execution environment with a %u-byte stack\n", (unsigned)cfg->stack_size);
@@ -463,7 +546,7 @@ int mote_host_run(const mote_host_config_t *cfg)
     }
     wasm_runtime_deinstantiate(h.inst);
     wasm_runtime_unload(module);
-    if (code) wasm_runtime_free(code);
+    free(code);
     wasm_runtime_destroy();
     return status;
 }

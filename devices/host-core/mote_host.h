@@ -19,9 +19,9 @@ extern "C" {
 #endif
 
 typedef struct {
-    /* The runtime module (mote.scalar.wasm). WAMR's loader writes into its buffer, so the host
-     * copies it into the pool for loading and frees the copy right after (wasm_binary_freeable):
-     * it may live in flash. */
+    /* The runtime module (mote.scalar.wasm). It may live in flash: unless module_in_place, the
+     * host copies it into the pool for loading and frees the copy right after (fast interpreter,
+     * wasm_binary_freeable). */
     const uint8_t *runtime_wasm;
     uint32_t runtime_wasm_size;
 
@@ -50,6 +50,17 @@ typedef struct {
      * 1 for the classic interpreter, which executes the bytecode in place: the copy stays until
      * unload (set it from CONFIG_WAMR_INTERP_CLASSIC; freeing it there breaks instantiation). */
     int keep_module_buffer;
+
+    /* 1: WAMR's fast interpreter loads straight from runtime_wasm (read only, e.g. flash) instead
+     * of a pool copy, so the load peak is lower by the module's size. Ignored with
+     * keep_module_buffer (the classic interpreter writes into the bytecode). */
+    int module_in_place;
+
+    /* Pages of 64 KiB linear memory starts with: the size the runtime grows to for this blob
+     * (`mote export c` writes it as <NAME>_LINEAR_PAGES; `mote inspect --target` prints it). The
+     * host raises the module's initial memory to it in its copy, so memory is allocated once at
+     * that size and never grows (a grow holds the old and the new block at once). 0: as declared. */
+    uint32_t initial_pages;
 
     uint32_t runs;        /* inferences to run (≥ 1) */
     int time_ops;         /* 1: run op by op, timing each (mote_run_op); 0: one mote_run per run */
