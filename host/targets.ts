@@ -1,6 +1,7 @@
 // RAM budgets of a blob on a microcontroller target (`mote inspect --target esp32|esp32s3|esp32c3`):
-// WASM linear memory exactly as the runtime grows it, WAMR's own memory (pool), against the chip's
-// usable SRAM from devices/profiles. Node-only (reads the profile and the runtime module).
+// WASM linear memory exactly as the runtime grows it, WAMR's own memory (pool, module copy) as
+// measured on a 32-bit WAMR build (WAMR_MEASURED), against the chip's usable SRAM from
+// devices/profiles. Node-only (reads the profile and the runtime module).
 import * as F from '../format/format.js';
 import { loadDeviceProfile, memoryBytes } from './energy/device-profiles.js';
 
@@ -21,6 +22,8 @@ export interface BlobMemory {
   residentSize?: number;
   /** Streamed weights: the scratch region (header weights_scratch_size). */
   scratchSize?: number;
+  /** Ops in the blob (header op_count): the device host keeps one timer per op. */
+  opCount?: number;
 }
 
 /** Where the runtime module starts placing a blob: its initial pages and mote_heap_base(). */
@@ -66,6 +69,7 @@ export function blobMemoryOf(blob: Uint8Array): BlobMemory {
     blobSize: blob.length,
     arenaSize: u32(F.H_ARENA_SIZE),
     expandedSize: u32(F.H_EXPANDED_SIZE),
+    opCount: u32(F.H_OP_COUNT),
     ...(external ? { residentSize: u32(F.H_WEIGHTS_OFFSET), scratchSize: u32(F.H_WEIGHTS_SCRATCH_SIZE) } : {}),
   };
 }
@@ -98,7 +102,7 @@ export function streamedMemoryOf(blob: Uint8Array): BlobMemory | undefined {
     }
     if (hi > 0) scratch = Math.max(scratch, align16(hi - lo));
   }
-  return { blobSize: blob.length, arenaSize: m.arenaSize, expandedSize: 0, residentSize: u32(F.H_WEIGHTS_OFFSET), scratchSize: scratch };
+  return { blobSize: blob.length, arenaSize: m.arenaSize, expandedSize: 0, residentSize: u32(F.H_WEIGHTS_OFFSET), scratchSize: scratch, opCount: m.opCount };
 }
 
 /**
@@ -180,56 +184,168 @@ export function wasmInitialPages(wasm: Uint8Array): number {
   return bad('no memory section (the Mote runtime defines its own memory)');
 }
 
-/** WAMR's pool use for the Mote runtime module, measured (see WAMR_MEASURED). */
-export interface WamrFigures {
-  interpreter: WamrInterpreter;
-  wamrVersion: string;
-  /** Size of the mote.scalar.wasm the figures were measured with. */
-  moduleBytes: number;
-  /** Pool in use after wasm_runtime_load_ex (fast: its pre-compiled code; classic: the kept bytecode copy + tables). */
-  loadedModule: number;
-  /** Highest pool use during loading (loader scratch + the module copy). */
-  loadPeak: number;
-  /** Instance without its stack (memory/function/global instances, exports). */
-  instance: number;
-  source: string;
-}
-
 export type WamrInterpreter = 'fast' | 'classic';
 
 /**
- * WAMR's own RAM for the Mote runtime module, WAMR 2.4.4, measured with devices/host-core's POSIX
- * host (`# mote: WAMR pool ...` lines, i.e. wasm_runtime_get_mem_alloc_info) running
- * mlperf_tiny KWS, WAMR built with -DWASM_CPU_SUPPORTS_UNALIGNED_ADDR_ACCESS=0 (the 4-byte
- * fast-interpreter label layout 32-bit targets use), no SIMD/AOT/WASI, --stack 4096. Other WAMR
- * structures hold 8-byte pointers on that 64-bit build, so on the chip the figures are somewhat
- * smaller: an upper estimate. Scaled linearly with the module size (code grows with bytecode).
- * `instance` = pool after instantiation − loadedModule − the one 4 KiB exec-env stack in the pool
- * (growing --stack by 4 KiB grew pool use by exactly 4 KiB).
+ * WAMR's RAM for the Mote runtime module, measured on a 32-bit build (see WAMR_MEASURED). The pool
+ * is WAMR's own allocator (Alloc_With_Pool): the host allocates it once at boot as one heap block
+ * (devices/esp32 MOTE_WAMR_POOL_KB), so its full size counts, not its use.
  */
-export const WAMR_MEASURED: Record<WamrInterpreter, WamrFigures> = {
+export interface WamrMeasurement {
+  interpreter: WamrInterpreter;
+  /** WAMR release and commit measured. */
+  wamr: string;
+  /** The runtime module measured (build/mote.scalar.wasm at the time). */
+  moduleBytes: number;
+  /** Its code section's bytes and function count (what WAMR's per-module memory follows). */
+  codeBytes: number;
+  functions: number;
+  /** WASM stack (instance + exec env) the pool figures were measured with. */
+  stackBytes: number;
+  /** Pool in use after wasm_runtime_load_ex: the loaded module (fast: its compiled code). */
+  poolLoaded: number;
+  /** Pool in use after instantiation and exec-env creation (the running figure). */
+  poolRunning: number;
+  /** Smallest pool that loads, instantiates and runs (1 KiB steps): in-use plus the allocator's fragmentation. */
+  poolMin: number;
+  /** Extra pool bytes per code-section byte (fast: compiled code) and per function, between two runtime builds. */
+  poolPerCodeByte: number;
+  poolPerFunction: number;
+  /** Highest WASM stack use over the MLPerf Tiny models (WAMR memory profiling, max_wasm_stack_used). */
+  wasmStackHighWater: number;
+  /** Native (C) stack the host used on the 32-bit x86 build: WAMR's interpreter loop, host, printf. */
+  nativeStackHighWater: number;
+  /**
+   * The runtime module's own bytes in the system heap: the fast interpreter's copy lives only
+   * while loading (freed before linear memory exists); the classic interpreter runs the bytecode
+   * in place and keeps its copy.
+   */
+  moduleCopy: 'during-load' | 'kept';
+  source: string;
+}
+
+const WAMR_COMMIT = 'WAMR-2.4.4 (8c18e3f68b16c4bcaf05996b2636f6ed2b4cf629)';
+const HOW =
+  'devices/host-core POSIX host built for i386 (WAMR_BUILD_TARGET=X86_32, -m32 -malign-double: 4-byte pointers, 8-byte-aligned 64-bit fields as on Xtensa and RV32) with ' +
+  '-DWASM_CPU_SUPPORTS_UNALIGNED_ADDR_ACCESS=0 (4-byte fast-interpreter labels, as WAMR builds for Xtensa and RISC-V), no SIMD/AOT/JIT/WASI/libc-builtin; ' +
+  'pool figures from wasm_runtime_get_mem_alloc_info, poolMin by bisecting --pool-kb, stack high-water from WAMR memory profiling; ' +
+  'all five MLPerf Tiny int8 models, weights resident and streamed (devices/esp32/README.md, "Measuring WAMR")';
+
+/**
+ * WAMR's own memory for the Mote runtime on a 32-bit target, measured. The pool does not depend on
+ * the model (the same runtime module runs every blob; measured equal for all five MLPerf Tiny
+ * models in both weight modes); it depends on the runtime module, so for another build of it the
+ * budget moves the figures by poolPerCodeByte / poolPerFunction (from two builds: 52,969 B of code
+ * / 165 functions and 46,342 B / 174). The stream build measured 1 KiB more (fast) and 1 KiB more
+ * (classic) than the scalar build, which the scaling reproduces to within 1 KiB.
+ */
+export const WAMR_MEASURED: Record<WamrInterpreter, WamrMeasurement> = {
   fast: {
     interpreter: 'fast',
-    wamrVersion: '2.4.4',
-    moduleBytes: 45418,
-    loadedModule: 178432,
-    loadPeak: 225512,
-    instance: 190816 - 178432 - 4096,
-    source: 'measured: devices/host-core POSIX host on WAMR 2.4.4, fast interpreter (32-bit label layout), wasm_runtime_get_mem_alloc_info',
+    wamr: WAMR_COMMIT,
+    moduleBytes: 56255,
+    codeBytes: 46608,
+    functions: 174,
+    stackBytes: 4096,
+    poolLoaded: 180768,
+    poolRunning: 192376,
+    poolMin: 197 * 1024,
+    poolPerCodeByte: 2.94,
+    poolPerFunction: 0,
+    wasmStackHighWater: 1372,
+    nativeStackHighWater: 6888,
+    moduleCopy: 'during-load',
+    source: `measured: ${WAMR_COMMIT}, fast interpreter; ${HOW}`,
   },
   classic: {
     interpreter: 'classic',
-    wamrVersion: '2.4.4',
-    moduleBytes: 45418,
-    loadedModule: 83104,
-    loadPeak: 91624,
-    instance: 98560 - 83104 - 4096,
-    source: 'measured: devices/host-core POSIX host on WAMR 2.4.4, classic interpreter (bytecode kept in the pool), wasm_runtime_get_mem_alloc_info',
+    wamr: WAMR_COMMIT,
+    moduleBytes: 56255,
+    codeBytes: 46608,
+    functions: 174,
+    stackBytes: 4096,
+    poolLoaded: 14816,
+    poolRunning: 27264,
+    poolMin: 33 * 1024,
+    poolPerCodeByte: 0,
+    poolPerFunction: 93,
+    wasmStackHighWater: 1976,
+    nativeStackHighWater: 6764,
+    moduleCopy: 'kept',
+    source: `measured: ${WAMR_COMMIT}, classic interpreter; ${HOW}`,
   },
 };
 
-/** Stack the host gives the instance and its exec env (devices/esp32 Kconfig MOTE_WASM_STACK_SIZE default). */
-export const DEFAULT_WASM_STACK = 8192;
+/** Pool above the measured minimum (1 KiB steps), for allocator differences between the measuring build and the chip's. */
+export const POOL_HEADROOM = 1024;
+
+/** WASM stack the device host gives the instance (devices/esp32 Kconfig MOTE_WASM_STACK_SIZE): 2× the measured high-water mark, rounded up to 1 KiB. */
+export const DEFAULT_WASM_STACK = 4096;
+
+/**
+ * ESP-IDF's os_mmap (WAMR's esp-idf platform) allocates linear memory with heap_caps_malloc of
+ * the size + 4 + sizeof(void *) bytes, to align it to 8 and remember the block.
+ */
+export const LINEAR_MEMORY_HEADER = 8;
+
+/** Code-section bytes and function count of a wasm module. */
+export function wasmCodeStats(wasm: Uint8Array): { codeBytes: number; functions: number } {
+  let p = 8;
+  const leb = (): number => {
+    let v = 0;
+    let shift = 0;
+    for (;;) {
+      if (p >= wasm.length) throw new Error('runtime module: truncated LEB128 number');
+      const b = wasm[p++];
+      v += (b & 0x7f) * 2 ** shift;
+      if ((b & 0x80) === 0) return v;
+      shift += 7;
+      if (shift > 35) throw new Error('runtime module: LEB128 number too long');
+    }
+  };
+  if (wasm.length < 8 || wasm[0] !== 0 || wasm[1] !== 0x61 || wasm[2] !== 0x73 || wasm[3] !== 0x6d) throw new Error('runtime module: not a WebAssembly binary');
+  while (p < wasm.length) {
+    const id = wasm[p++];
+    const size = leb();
+    const end = p + size;
+    if (end > wasm.length) throw new Error(`runtime module: section ${id} runs past the end`);
+    if (id === 10) return { codeBytes: size, functions: leb() };
+    p = end;
+  }
+  throw new Error('runtime module: no code section');
+}
+
+/** WAMR's pool and heap needs for a runtime module, from the measurement. */
+export interface WamrNeeds {
+  interpreter: WamrInterpreter;
+  /** MOTE_WAMR_POOL_KB × 1024: the pool to configure (a heap block held from boot): the measured minimum, scaled, + POOL_HEADROOM. */
+  poolBytes: number;
+  /** The runtime module's heap copy: while loading only (fast) or kept (classic). */
+  moduleCopyBytes: number;
+  moduleCopy: WamrMeasurement['moduleCopy'];
+  stackBytes: number;
+  /** True when the module is the one measured (same size, code and functions): no scaling. */
+  exact: boolean;
+  measurement: WamrMeasurement;
+}
+
+export function wamrNeeds(runtimeWasm: Uint8Array, interpreter: WamrInterpreter = 'classic', stackBytes = DEFAULT_WASM_STACK): WamrNeeds {
+  if (!(Number.isInteger(stackBytes) && stackBytes >= 1024)) throw new Error(`WASM stack must be an integer of at least 1024 bytes, got ${stackBytes}`);
+  const m = WAMR_MEASURED[interpreter];
+  const { codeBytes, functions } = wasmCodeStats(runtimeWasm);
+  const exact = runtimeWasm.length === m.moduleBytes && codeBytes === m.codeBytes && functions === m.functions;
+  // The stack is allocated in the pool with the exec env: one more byte of stack, one more of pool.
+  const raw = m.poolMin + m.poolPerCodeByte * (codeBytes - m.codeBytes) + m.poolPerFunction * (functions - m.functions) + (stackBytes - m.stackBytes);
+  return {
+    interpreter,
+    poolBytes: Math.ceil(raw / 1024) * 1024 + POOL_HEADROOM,
+    moduleCopyBytes: runtimeWasm.length,
+    moduleCopy: m.moduleCopy,
+    stackBytes,
+    exact,
+    measurement: m,
+  };
+}
 
 export interface RamBudgetLine {
   what: string;
@@ -245,11 +361,16 @@ export interface RamBudget {
   usableSource: string;
   totalSramBytes?: number;
   memory: LinearMemoryPlan;
+  wamr: WamrNeeds;
+  /** Linear memory's starting pages: the final size (the host raises the module's initial memory) or the module's own. */
+  startPages: number;
   lines: RamBudgetLine[];
   /** Everything held while running. */
   steadyBytes: number;
-  /** The most held at once while loading (grow copy, loader scratch). */
+  /** The most held at once: loading the module (fast: its heap copy) or a memory grow (old + new block). */
   peakBytes: number;
+  /** The largest single heap block needed (pool or linear memory): compare with heap_caps_get_largest_free_block. */
+  largestBlockBytes: number;
   fits: boolean;
   /** usable − max(steady, peak): negative when it does not fit. */
   marginBytes: number;
@@ -259,11 +380,18 @@ export interface RamBudget {
 export interface BudgetInput extends BlobMemory {
   runtimeWasm: Uint8Array;
   stackBytes?: number;
-  /** WAMR's interpreter (devices/esp32 sdkconfig.defaults: fast). */
+  /** WAMR's interpreter (devices/esp32 sdkconfig.defaults: classic). */
   interpreter?: WamrInterpreter;
+  /** Ops in the blob: the host's per-op timers (8 bytes each) when it times ops. */
+  opCount?: number;
+  /**
+   * false: the host leaves the module's initial memory as it is (no initial_pages), so memory
+   * grows once at load and WAMR's grow-by-copy holds the old and the new block at once.
+   */
+  startAtFinalSize?: boolean;
 }
 
-/** The RAM budget of one blob on one target chip. */
+/** The RAM budget of one blob on one target chip (heap use after boot, on top of ESP-IDF's own). */
 export function ramBudget(target: string, input: BudgetInput): RamBudget {
   if (!(TARGETS as readonly string[]).includes(target)) {
     throw new Error(`--target must be one of ${TARGETS.join(', ')}, got '${target}'`);
@@ -274,12 +402,12 @@ export function ramBudget(target: string, input: BudgetInput): RamBudget {
   const total = memoryBytes(profile, 'sram_total');
   const memory = linearMemoryPlan(input, runtimeLayout(input.runtimeWasm));
   const streamed = input.residentSize !== undefined;
-  const stack = input.stackBytes ?? DEFAULT_WASM_STACK;
-  const m = WAMR_MEASURED[input.interpreter ?? 'fast'];
-  const scale = input.runtimeWasm.length / m.moduleBytes;
-  const module = Math.ceil(m.loadedModule * scale);
-  const loadPeak = Math.ceil(m.loadPeak * scale);
-  const instance = m.instance + stack;
+  const wamr = wamrNeeds(input.runtimeWasm, input.interpreter ?? 'classic', input.stackBytes ?? DEFAULT_WASM_STACK);
+  const m = wamr.measurement;
+  const atFinal = input.startAtFinalSize ?? true;
+  const startPages = atFinal ? memory.pages : memory.initialPages;
+  const timers = 8 * (input.opCount ?? 0);
+  const linear = memory.bytes + LINEAR_MEMORY_HEADER;
   const parts = [
     `${memory.heapBase} B static data`,
     `${memory.residentBytes} B blob${streamed ? ' (weights streamed)' : ''}`,
@@ -289,38 +417,59 @@ export function ramBudget(target: string, input: BudgetInput): RamBudget {
   ];
   const lines: RamBudgetLine[] = [
     {
-      what: 'WASM linear memory',
-      bytes: memory.bytes,
-      note: `${memory.pages} pages × 64 KiB (${memory.initialPages} initial${memory.grownPages ? ` + ${memory.grownPages} grown once at load` : ', no grow'}) for ${parts.join(' + ')}; one contiguous heap block`,
+      what: `WAMR pool (${wamr.interpreter} interpreter)`,
+      bytes: wamr.poolBytes,
+      note:
+        `MOTE_WAMR_POOL_KB=${wamr.poolBytes / 1024}: loaded module, instance, ${wamr.stackBytes} B WASM stack; ` +
+        (wamr.exact ? `measured for this runtime module (${m.moduleBytes} B)` : `scaled from the ${m.moduleBytes}-byte module measured (code ${m.codeBytes} B, ${m.functions} functions) to this one's code`),
     },
-    { what: `WAMR module (${m.interpreter} interpreter)`, bytes: module, note: `runtime module ${input.runtimeWasm.length} B; ${m.source}` },
-    { what: 'WAMR instance + stacks', bytes: instance, note: `instance ${m.instance} B + ${stack} B exec-env stack` },
+    {
+      what: 'WASM linear memory',
+      bytes: linear,
+      note:
+        `${memory.pages} pages × 64 KiB + ${LINEAR_MEMORY_HEADER} B (${atFinal && memory.grownPages ? `allocated at this size: the host raises the module's ${memory.initialPages} initial page(s) to ${memory.pages}` : memory.grownPages ? `${memory.initialPages} initial + ${memory.grownPages} grown once at load` : 'the initial pages, no grow'}) ` +
+        `for ${parts.join(' + ')}`,
+    },
   ];
-  const steady = memory.bytes + module + instance;
-  // Loading the module happens before any linear memory beyond the initial pages exists; the one
-  // grow (before the blob is copied in) happens with the module and instance in place.
-  const peak = Math.max(loadPeak + memory.initialPages * WASM_PAGE, memory.peakDuringLoadBytes + module + instance);
+  if (wamr.moduleCopy === 'kept') {
+    lines.push({ what: 'runtime module copy (heap)', bytes: wamr.moduleCopyBytes, note: 'the classic interpreter runs the bytecode in place and rewrites it: a RAM copy for the instance\'s life' });
+  }
+  if (timers > 0) lines.push({ what: 'per-op timers', bytes: timers, note: `${input.opCount} ops × 8 B (MOTE_TIME_OPS)` });
+  const steady = lines.reduce((sum, l) => sum + l.bytes, 0);
+  // The fast interpreter's module copy exists only while loading, before linear memory does; a
+  // grow (host without initial_pages) holds the initial block and the grown one at once.
+  const loadPeak = wamr.poolBytes + wamr.moduleCopyBytes;
+  const growPeak = !atFinal && memory.grownPages > 0 ? steady + memory.initialPages * WASM_PAGE + LINEAR_MEMORY_HEADER : steady;
+  const peak = Math.max(loadPeak, growPeak);
   const margin = usable.bytes - Math.max(steady, peak);
+  const largest = Math.max(wamr.poolBytes, linear);
   const notes = [
     `usable SRAM ${usable.bytes} B: ${usable.provenance}`,
-    memory.grownPages > 0
-      ? `linear memory grows once, in mote_blob_alloc before the blob is copied in; WAMR grows by copy, so the ${memory.initialPages} initial page(s) and the new ${memory.pages} coexist for that moment (${memory.peakDuringLoadBytes} B)`
-      : 'the blob fits the initial memory pages: linear memory never grows',
+    `the pool (${wamr.poolBytes} B) and linear memory (${linear} B) are separate heap blocks: the largest free block at boot (heap_caps_get_largest_free_block(MALLOC_CAP_8BIT)) must hold ${largest} B, and the next one the other`,
+    atFinal
+      ? memory.grownPages > 0
+        ? `linear memory starts at ${memory.pages} pages (mote export c writes MOTE_MODEL_LINEAR_PAGES=${memory.pages}; POSIX host --initial-pages ${memory.pages}), so it never grows; without that the one grow at load would hold ${memory.initialPages} + ${memory.pages} pages at once`
+        : 'the blob fits the module\'s initial memory: linear memory never grows'
+      : memory.grownPages > 0
+        ? `linear memory grows once, in mote_blob_alloc; WAMR grows by copy, so ${memory.initialPages} + ${memory.pages} pages coexist for that moment`
+        : 'the blob fits the initial memory pages: linear memory never grows',
     ...(streamed ? [`weights streamed: the blob's last ${input.blobSize - memory.residentBytes} B (weights, metadata) stay in flash; weights are read per op through mote_read_weights`] : []),
-    `the linear memory needs one free block of ${memory.bytes} B (heap_caps_get_largest_free_block(MALLOC_CAP_8BIT) at boot); ESP32 DRAM is split into regions`,
-    'WAMR figures are an upper estimate (measured on a 64-bit build, see host/targets.ts WAMR_MEASURED)',
+    `WAMR figures measured on a 32-bit build of ${m.wamr} (host/targets.ts WAMR_MEASURED): smallest working pool ${m.poolMin} B + ${POOL_HEADROOM} B headroom; WASM stack high-water ${m.wasmStackHighWater} B; native stack high-water ${m.nativeStackHighWater} B on x86-32 (the main task's stack is allocated before boot's free-heap figure)`,
   ];
   return {
     target,
     title: profile.title,
-    interpreter: m.interpreter,
+    interpreter: wamr.interpreter,
     usableBytes: usable.bytes,
     usableSource: usable.provenance,
     totalSramBytes: total?.bytes,
     memory,
+    wamr,
+    startPages,
     lines,
     steadyBytes: steady,
     peakBytes: peak,
+    largestBlockBytes: largest,
     fits: margin >= 0,
     marginBytes: margin,
     notes,
@@ -338,7 +487,8 @@ export function formatRamBudget(b: RamBudget): string {
   const w = Math.max(...b.lines.map((l) => l.what.length));
   for (const l of b.lines) out.push(`  ${l.what.padEnd(w)}  ${kib(l.bytes).padStart(10)}  ${l.note}`);
   out.push(`  ${'running'.padEnd(w)}  ${kib(b.steadyBytes).padStart(10)}`);
-  out.push(`  ${'peak while loading'.padEnd(w)}  ${kib(b.peakBytes).padStart(10)}`);
+  out.push(`  ${'peak (loading)'.padEnd(w)}  ${kib(b.peakBytes).padStart(10)}`);
+  out.push(`  ${'largest block'.padEnd(w)}  ${kib(b.largestBlockBytes).padStart(10)}`);
   out.push(`  ${'usable SRAM'.padEnd(w)}  ${kib(b.usableBytes).padStart(10)}${b.totalSramBytes ? ` of ${kib(b.totalSramBytes)} on chip` : ''}`);
   out.push(
     b.fits

@@ -155,6 +155,10 @@ const wamrDir = process.env.MOTE_WAMR_DIR;
 const wamrLib = process.env.MOTE_WAMR_LIB ?? (wamrDir ? join(wamrDir, 'build', 'libiwasm.a') : '');
 // A library built with WAMR's classic interpreter (WAMR_BUILD_FAST_INTERP=0): MOTE_WAMR_CLASSIC=1.
 const classic = process.env.MOTE_WAMR_CLASSIC === '1';
+// Compiler flags matching the library, e.g. "-m32 -malign-double" for the 32-bit build that
+// host/targets.ts WAMR_MEASURED was measured on (devices/esp32/README.md, "Measuring WAMR").
+const wamrCflags = (process.env.MOTE_WAMR_CFLAGS ?? '').split(/\s+/).filter(Boolean);
+const wamr32 = wamrCflags.includes('-m32');
 const classicFlag = classic ? ['--classic-interp'] : [];
 const haveWamr = haveCC && !!wamrDir && existsSync(join(wamrDir, 'core', 'iwasm', 'include', 'wasm_export.h')) && existsSync(wamrLib);
 if (!haveWamr) {
@@ -172,7 +176,7 @@ describe.skipIf(!haveWamr)('device host on WAMR (MOTE_WAMR_DIR)', () => {
     compile(
       host,
       ['main_posix.c', 'platform_posix.c', 'mote_host.c', 'mote_profile.c', 'mote_meta.c', 'mote_input.c'].map((f) => join(core, f)),
-      [`-I${join(wamrDir!, 'core', 'iwasm', 'include')}`, wamrLib, '-lm', '-lpthread', '-ldl'],
+      [...wamrCflags, `-I${join(wamrDir!, 'core', 'iwasm', 'include')}`, wamrLib, '-lm', '-lpthread', '-ldl'],
     );
   }, 120_000);
 
@@ -275,18 +279,63 @@ describe.skipIf(!haveWamr)('device host on WAMR (MOTE_WAMR_DIR)', () => {
     expect(r3.stdout).toMatch(/# mote error: WAMR cannot load the runtime module: .+/);
   }, 60_000);
 
-  it('stays within the WAMR pool figure host/targets.ts budgets with', async () => {
-    const { WAMR_MEASURED } = await import('../host/targets.js');
-    const figures = WAMR_MEASURED[classic ? 'classic' : 'fast'];
+  it('needs the WAMR pool host/targets.ts budgets (smallest working pool by bisection)', async () => {
+    const { wamrNeeds, POOL_HEADROOM } = await import('../host/targets.js');
+    const needs = wamrNeeds(readFileSync(scalarWasm), classic ? 'classic' : 'fast', 4096);
     const blobPath = join(dir, 'pool.mote');
     writeFileSync(blobPath, blobOf(int8Model()));
-    const r = run(host, [scalarWasm, blobPath, '--stack', '4096', '--no-op-times', ...classicFlag]);
-    expect(r.status).toBe(0);
-    const loaded = Number(/WAMR pool after loading the runtime module: (\d+) of/.exec(r.stdout)?.[1]);
-    const scale = readFileSync(scalarWasm).length / figures.moduleBytes;
-    // Built for this machine (e.g. 8-byte fast-interpreter labels on 64-bit hosts) the module
-    // differs from the 32-bit layout's figure; the budget is an estimate, so only the order is checked.
-    expect(loaded).toBeGreaterThan(0.5 * figures.loadedModule * scale);
-    expect(loaded).toBeLessThan(2 * figures.loadedModule * scale);
+    const runs = (kib: number) => {
+      const r = run(host, [scalarWasm, blobPath, '--stack', '4096', '--pool-kb', String(kib), '--no-op-times', ...classicFlag]);
+      return r.status === 0 && /^# mote: output 0 /m.test(r.stdout);
+    };
+    const budgeted = needs.poolBytes / 1024;
+    expect(runs(budgeted)).toBe(true);
+    let lo = 4;
+    let hi = budgeted;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (runs(mid)) hi = mid;
+      else lo = mid;
+    }
+    const smallest = hi * 1024;
+    console.log(`[mote] WAMR pool (${needs.interpreter}): smallest working ${smallest} B, budgeted ${needs.poolBytes} B (${wamr32 ? '32-bit' : 'native'} build)`);
+    if (wamr32) {
+      // The 32-bit build is what WAMR_MEASURED describes: the budget is the minimum + headroom,
+      // exact for the measured module and scaled (within 3 KiB) for another build of it.
+      expect(smallest).toBeLessThanOrEqual(needs.poolBytes - POOL_HEADROOM);
+      expect(smallest).toBeGreaterThanOrEqual(needs.poolBytes - POOL_HEADROOM - (needs.exact ? 0 : 3072));
+    } else {
+      // 64-bit builds hold 8-byte pointers and labels: only the order is comparable.
+      expect(smallest).toBeGreaterThan(0.5 * needs.poolBytes);
+      expect(smallest).toBeLessThan(2.5 * needs.poolBytes);
+    }
+  }, 120_000);
+
+  it('starts linear memory at the budget\'s pages (no grow) and loads the module in place, same bytes', async () => {
+    const { blobMemoryOf, linearMemoryPlan, runtimeLayout } = await import('../host/targets.js');
+    const blob = blobOf(mobileNetLike(3, { int8: true, size: 32, blocks: 3 }));
+    const blobPath = join(dir, 'pages.mote');
+    writeFileSync(blobPath, blob);
+    const plan = linearMemoryPlan(blobMemoryOf(blob), runtimeLayout(readFileSync(scalarWasm)));
+    expect(plan.grownPages).toBeGreaterThan(0);
+    const rt = await nodeRuntime('scalar');
+    const node = rt.load(blob);
+    const expected = node.run(node.inputs.map((info, i) => testPattern(info, i))).map(hex);
+    const at = (stdout: string) => Number(/linear memory at instantiation: (\d+) pages/.exec(stdout)?.[1]);
+    const grown = run(host, [scalarWasm, blobPath, '--no-op-times', ...classicFlag]);
+    expect(grown.status).toBe(0);
+    expect(at(grown.stdout)).toBe(plan.initialPages);
+    const fixed = run(host, [scalarWasm, blobPath, '--no-op-times', '--initial-pages', String(plan.pages), '--native-stack-kb', '256', ...classicFlag]);
+    expect(fixed.stderr).toBe('');
+    expect(fixed.status).toBe(0);
+    expect(at(fixed.stdout)).toBe(plan.pages);
+    expect(Number(/linear memory (\d+) bytes/.exec(fixed.stdout)?.[1])).toBe(plan.bytes);
+    expect(hostOutputs(fixed.stdout)).toEqual(expected);
+    expect(hostOutputs(grown.stdout)).toEqual(expected);
+    expect(Number(/native stack used: (\d+) of/.exec(fixed.stdout)?.[1])).toBeGreaterThan(0);
+    // The module from a read-only mapping: a loader write would fault (fast interpreter only).
+    const inPlace = run(host, [scalarWasm, blobPath, '--no-op-times', '--module-in-place', ...classicFlag]);
+    expect(inPlace.status).toBe(0);
+    expect(hostOutputs(inPlace.stdout)).toEqual(expected);
   }, 60_000);
 });

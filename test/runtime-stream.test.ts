@@ -192,7 +192,7 @@ describe.skipIf(!haveShared)('streamed weights: MLPerf Tiny int8 models (../shar
     const resident = ramBudget('esp32', { ...blobMemoryOf(r.blob), runtimeWasm: readFileSync(join(repoRoot, 'build', 'mote.scalar.wasm')) });
     console.log(
       `[mote] VWW on esp32 (usable ${streamed.usableBytes} B): linear memory resident ${resident.memory.bytes} B, streamed ${streamed.memory.bytes} B; ` +
-        `with WAMR (fast interpreter) running ${resident.steadyBytes} B vs ${streamed.steadyBytes} B (fits: ${streamed.fits})`,
+        `with WAMR (${streamed.interpreter} interpreter) running ${resident.steadyBytes} B vs ${streamed.steadyBytes} B (fits: ${streamed.fits})`,
     );
     expect(resident.memory.bytes).toBeGreaterThan(streamed.usableBytes);
     expect(streamed.memory.bytes).toBeLessThanOrEqual(streamed.usableBytes * 0.75);

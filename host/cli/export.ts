@@ -7,7 +7,9 @@
 // The array is `static const` and 16-byte aligned. On ESP32 const data goes to .rodata, which the
 // linker places in flash (read through the cache, costing no DRAM); marking it DRAM_ATTR would copy
 // it into internal RAM at boot instead. The device host copies the blob into WASM linear memory
-// and the runtime module into WAMR's pool for loading, so neither needs to be in RAM itself.
+// and the runtime module into the heap for loading, so neither needs to be in RAM itself. A model's
+// header also defines NAME_LINEAR_PAGES, the linear memory the runtime needs for it: the device
+// host starts memory at that size instead of growing it at load.
 import type { Command } from 'commander';
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
@@ -28,6 +30,8 @@ export interface CHeaderSource {
   label: string;
   /** Extra comment lines (format, arena, linear memory). */
   notes: string[];
+  /** Extra `#define PREFIX_<key> <value>u` lines (unsigned integers). */
+  defines?: Record<string, number>;
 }
 
 const C_KEYWORDS = new Set(
@@ -73,7 +77,7 @@ export function cHeader(bytes: Uint8Array, name: string, source: CHeaderSource):
   out.push(' * `static const`: on ESP32 (ESP-IDF, GCC) the array lands in .rodata, i.e. in flash, read');
   out.push(' * through the cache at no DRAM cost. Do not add DRAM_ATTR: that copies it into internal RAM');
   out.push(' * at boot. The device host copies the bytes where they are needed (WASM linear memory, or');
-  out.push(' * WAMR\'s pool for the runtime module, which WAMR\'s loader writes into).');
+  out.push(' * a heap copy of the runtime module for WAMR\'s loader).');
   out.push(' */');
   out.push(`#ifndef ${guard}`);
   out.push(`#define ${guard}`);
@@ -82,6 +86,7 @@ export function cHeader(bytes: Uint8Array, name: string, source: CHeaderSource):
   out.push('');
   out.push(`#define ${prefix}_SIZE ${bytes.length}u`);
   out.push(`#define ${prefix}_ALIGN 16u`);
+  for (const [key, value] of Object.entries(source.defines ?? {})) out.push(`#define ${prefix}_${key} ${value}u`);
   out.push('');
   out.push(`static const uint8_t ${name}[${bytes.length}] __attribute__((aligned(16))) = {`);
   const hex = (b: number) => `0x${b.toString(16).padStart(2, '0')}`;
@@ -96,8 +101,8 @@ export function cHeader(bytes: Uint8Array, name: string, source: CHeaderSource):
   return out.join('\n');
 }
 
-/** The notes for a .mote blob's header comment. */
-async function blobNotes(bytes: Uint8Array, view: ReturnType<typeof readBlobFile>['view']): Promise<string[]> {
+/** The notes and defines for a .mote blob's header. */
+async function blobNotes(bytes: Uint8Array, view: ReturnType<typeof readBlobFile>['view']): Promise<{ notes: string[]; defines: Record<string, number> }> {
   // The device runs the scalar build (its stream build for streamed weights): its static data
   // decides where the blob lands.
   const streamed = (view.header.flags & F.FLAG_WEIGHTS_EXTERNAL) !== 0;
@@ -105,10 +110,14 @@ async function blobNotes(bytes: Uint8Array, view: ReturnType<typeof readBlobFile
   const plan = linearMemoryPlan(blobMemoryOf(bytes), runtimeLayout(await runtimeBytes(build)));
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const crc = dv.getUint32(F.H_CRC32, true);
-  return [
-    `.mote format v${view.header.version}, CRC-32 0x${crc.toString(16).padStart(8, '0')}, ${view.ops.length} ops, arena ${view.arenaSize} bytes`,
-    `WASM linear memory after mote_load (${build} runtime): ${plan.pages} pages = ${plan.bytes} bytes (${plan.initialPages} initial + ${plan.grownPages} grown once; ${plan.residentBytes} blob bytes copied in${streamed ? ', weights streamed' : ''})`,
-  ];
+  return {
+    notes: [
+      `.mote format v${view.header.version}, CRC-32 0x${crc.toString(16).padStart(8, '0')}, ${view.ops.length} ops, arena ${view.arenaSize} bytes`,
+      `WASM linear memory after mote_load (${build} runtime): ${plan.pages} pages = ${plan.bytes} bytes (${plan.initialPages} initial + ${plan.grownPages} grown once; ${plan.residentBytes} blob bytes copied in${streamed ? ', weights streamed' : ''})`,
+      `LINEAR_PAGES: the device host starts linear memory at ${plan.pages} pages (mote_host_config_t.initial_pages), so it never grows`,
+    ],
+    defines: { LINEAR_PAGES: plan.pages },
+  };
 }
 
 const RUNTIME_BUILDS = ['scalar', 'simd', 'scalar.stream', 'simd.stream'] as const;
@@ -140,7 +149,7 @@ export async function exportCCommand(file: string | undefined, opts: ExportCOpti
     text = cHeader(bytes, name, { label: `build/mote.${opts.runtime}.wasm`, notes: [note] });
   } else if (file) {
     const { bytes, view } = readBlobFile(file);
-    text = cHeader(bytes, opts.name ?? 'mote_model', { label: basename(file), notes: await blobNotes(bytes, view) });
+    text = cHeader(bytes, opts.name ?? 'mote_model', { label: basename(file), ...(await blobNotes(bytes, view)) });
   } else {
     throw new CliError('export c needs a MODEL.mote or --runtime scalar', EXIT_USAGE);
   }

@@ -10,7 +10,7 @@
 #include "esp_heap_caps.h"
 #include "sdkconfig.h"
 
-#include "model_data.h"   /* mote_model[], MOTE_MODEL_SIZE: flash-resident (.rodata) */
+#include "model_data.h"   /* mote_model[], MOTE_MODEL_SIZE, MOTE_MODEL_LINEAR_PAGES: flash-resident (.rodata) */
 #include "mote_runtime.h" /* mote_runtime_wasm[], MOTE_RUNTIME_WASM_SIZE: flash-resident */
 #include "mote_host.h"
 #include "platform_esp32.h"
@@ -53,6 +53,13 @@ void app_main(void)
     cfg.stack_size = CONFIG_MOTE_WASM_STACK_SIZE;
 #ifdef CONFIG_WAMR_INTERP_CLASSIC
     cfg.keep_module_buffer = 1; /* the classic interpreter runs the bytecode in place */
+#endif
+    /* Fast interpreter: load straight from flash when no copy is needed to patch the pages. */
+    cfg.module_in_place = 1;
+#ifdef MOTE_MODEL_LINEAR_PAGES
+    /* Linear memory allocated once at the size the runtime needs for this model (mote export c):
+     * no grow at load, which on WAMR holds the old and the new block at once. */
+    cfg.initial_pages = MOTE_MODEL_LINEAR_PAGES;
 #endif
     cfg.runs = CONFIG_MOTE_RUNS;
 #ifdef CONFIG_MOTE_TIME_OPS
