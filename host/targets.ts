@@ -191,26 +191,34 @@ export type WamrInterpreter = 'fast' | 'classic';
  * is WAMR's own allocator (Alloc_With_Pool): the host allocates it once at boot as one heap block
  * (devices/esp32 MOTE_WAMR_POOL_KB), so its full size counts, not its use.
  */
-export interface WamrMeasurement {
-  interpreter: WamrInterpreter;
-  /** WAMR release and commit measured. */
-  wamr: string;
-  /** The runtime module measured (build/mote.scalar.wasm at the time). */
+/** WAMR's pool for one runtime module build, measured. */
+export interface WamrModuleFigures {
+  /** The build measured (build/mote.<build>.wasm at the time) and its size. */
+  build: string;
   moduleBytes: number;
-  /** Its code section's bytes and function count (what WAMR's per-module memory follows). */
+  /** Its code section's bytes and function count. */
   codeBytes: number;
   functions: number;
-  /** WASM stack (instance + exec env) the pool figures were measured with. */
-  stackBytes: number;
   /** Pool in use after wasm_runtime_load_ex: the loaded module (fast: its compiled code). */
   poolLoaded: number;
   /** Pool in use after instantiation and exec-env creation (the running figure). */
   poolRunning: number;
   /** Smallest pool that loads, instantiates and runs (1 KiB steps): in-use plus the allocator's fragmentation. */
   poolMin: number;
-  /** Extra pool bytes per code-section byte (fast: compiled code) and per function, between two runtime builds. */
+}
+
+export interface WamrMeasurement {
+  interpreter: WamrInterpreter;
+  /** WAMR release and commit measured. */
+  wamr: string;
+  /** The runtime builds measured (scalar and scalar.stream of one commit). */
+  modules: WamrModuleFigures[];
+  /** WASM stack (instance + exec env) the pool figures were measured with. */
+  stackBytes: number;
+  /** Extra pool bytes per code-section byte (fast: compiled code), fitted over several runtime builds. */
   poolPerCodeByte: number;
-  poolPerFunction: number;
+  /** The fit's largest residual: added to a scaled (not measured) module's pool. */
+  scaleUncertainty: number;
   /** Highest WASM stack use over the MLPerf Tiny models (WAMR memory profiling, max_wasm_stack_used). */
   wasmStackHighWater: number;
   /** Native (C) stack the host used on the 32-bit x86 build: WAMR's interpreter loop, host, printf. */
@@ -235,25 +243,23 @@ const HOW =
  * WAMR's own memory for the Mote runtime on a 32-bit target, measured. The pool does not depend on
  * the model (the same runtime module runs every blob; measured equal for all five MLPerf Tiny
  * models in both weight modes); it depends on the runtime module. For another build of it the
- * budget moves the figures by poolPerCodeByte and poolPerFunction, fitted to the pool after loading
- * of four builds (code bytes / functions: 46,342/174, 46,608/174, 52,969/165, 53,741/186); they
- * predict the smallest working pool of the others to within 1 KiB (e.g. 46,608/174: fast 198 KiB
- * predicted, 197 measured; the stream build, 53,871/186: 228 predicted and measured).
+ * budget moves the figures by poolPerCodeByte (the fast interpreter compiles the code to ~3.7-3.9x
+ * its size), a least-squares fit of the pool after loading against code bytes over five builds
+ * (41,323 to 53,741 code bytes); its residuals are up to scaleUncertainty, which a scaled budget
+ * adds to the pool.
  */
 export const WAMR_MEASURED: Record<WamrInterpreter, WamrMeasurement> = {
   fast: {
     interpreter: 'fast',
     wamr: WAMR_COMMIT,
-    moduleBytes: 64438,
-    codeBytes: 53741,
-    functions: 186,
+    modules: [
+      { build: 'scalar', moduleBytes: 50607, codeBytes: 41323, functions: 192, poolLoaded: 154608, poolRunning: 166792, poolMin: 172 * 1024 },
+      { build: 'scalar.stream', moduleBytes: 50849, codeBytes: 41453, functions: 192, poolLoaded: 155216, poolRunning: 167448, poolMin: 172 * 1024 },
+    ],
     stackBytes: 4096,
-    poolLoaded: 210640,
-    poolRunning: 222632,
-    poolMin: 227 * 1024,
-    poolPerCodeByte: 3.4,
-    poolPerFunction: 469,
-    wasmStackHighWater: 1372,
+    poolPerCodeByte: 4.03,
+    scaleUncertainty: 6 * 1024,
+    wasmStackHighWater: 1400,
     nativeStackHighWater: 6920,
     moduleCopy: 'during-load',
     source: `measured: ${WAMR_COMMIT}, fast interpreter; ${HOW}`,
@@ -261,16 +267,14 @@ export const WAMR_MEASURED: Record<WamrInterpreter, WamrMeasurement> = {
   classic: {
     interpreter: 'classic',
     wamr: WAMR_COMMIT,
-    moduleBytes: 64438,
-    codeBytes: 53741,
-    functions: 186,
+    modules: [
+      { build: 'scalar', moduleBytes: 50607, codeBytes: 41323, functions: 192, poolLoaded: 11952, poolRunning: 24896, poolMin: 32 * 1024 },
+      { build: 'scalar.stream', moduleBytes: 50849, codeBytes: 41453, functions: 192, poolLoaded: 12016, poolRunning: 25000, poolMin: 32 * 1024 },
+    ],
     stackBytes: 4096,
-    poolLoaded: 16560,
-    poolRunning: 29344,
-    poolMin: 36 * 1024,
-    poolPerCodeByte: 0.04,
-    poolPerFunction: 122,
-    wasmStackHighWater: 1980,
+    poolPerCodeByte: 0.24,
+    scaleUncertainty: 2 * 1024,
+    wasmStackHighWater: 2012,
     nativeStackHighWater: 6764,
     moduleCopy: 'kept',
     source: `measured: ${WAMR_COMMIT}, classic interpreter; ${HOW}`,
@@ -325,26 +329,30 @@ export interface WamrNeeds {
   moduleCopyBytes: number;
   moduleCopy: WamrMeasurement['moduleCopy'];
   stackBytes: number;
-  /** True when the module is the one measured (same size, code and functions): no scaling. */
+  /** True when the module is one measured (same size, code and functions): no scaling. */
   exact: boolean;
   measurement: WamrMeasurement;
+  /** The measured module the figures come from (itself, or the nearest in code size). */
+  reference: WamrModuleFigures;
 }
 
 export function wamrNeeds(runtimeWasm: Uint8Array, interpreter: WamrInterpreter = 'classic', stackBytes = DEFAULT_WASM_STACK): WamrNeeds {
   if (!(Number.isInteger(stackBytes) && stackBytes >= 1024)) throw new Error(`WASM stack must be an integer of at least 1024 bytes, got ${stackBytes}`);
   const m = WAMR_MEASURED[interpreter];
   const { codeBytes, functions } = wasmCodeStats(runtimeWasm);
-  const exact = runtimeWasm.length === m.moduleBytes && codeBytes === m.codeBytes && functions === m.functions;
+  const same = m.modules.find((r) => r.moduleBytes === runtimeWasm.length && r.codeBytes === codeBytes && r.functions === functions);
+  const ref = same ?? m.modules.reduce((a, r) => (Math.abs(r.codeBytes - codeBytes) < Math.abs(a.codeBytes - codeBytes) ? r : a));
   // The stack is allocated in the pool with the exec env: one more byte of stack, one more of pool.
-  const raw = m.poolMin + m.poolPerCodeByte * (codeBytes - m.codeBytes) + m.poolPerFunction * (functions - m.functions) + (stackBytes - m.stackBytes);
+  const raw = ref.poolMin + (same ? 0 : m.poolPerCodeByte * (codeBytes - ref.codeBytes) + m.scaleUncertainty) + (stackBytes - m.stackBytes);
   return {
     interpreter,
     poolBytes: Math.ceil(raw / 1024) * 1024 + POOL_HEADROOM,
     moduleCopyBytes: runtimeWasm.length,
     moduleCopy: m.moduleCopy,
     stackBytes,
-    exact,
+    exact: same !== undefined,
     measurement: m,
+    reference: ref,
   };
 }
 
@@ -405,6 +413,7 @@ export function ramBudget(target: string, input: BudgetInput): RamBudget {
   const streamed = input.residentSize !== undefined;
   const wamr = wamrNeeds(input.runtimeWasm, input.interpreter ?? 'classic', input.stackBytes ?? DEFAULT_WASM_STACK);
   const m = wamr.measurement;
+  const ref = wamr.reference;
   const atFinal = input.startAtFinalSize ?? true;
   const startPages = atFinal ? memory.pages : memory.initialPages;
   const timers = 8 * (input.opCount ?? 0);
@@ -422,7 +431,9 @@ export function ramBudget(target: string, input: BudgetInput): RamBudget {
       bytes: wamr.poolBytes,
       note:
         `MOTE_WAMR_POOL_KB=${wamr.poolBytes / 1024}: loaded module, instance, ${wamr.stackBytes} B WASM stack; ` +
-        (wamr.exact ? `measured for this runtime module (${m.moduleBytes} B)` : `scaled from the ${m.moduleBytes}-byte module measured (code ${m.codeBytes} B, ${m.functions} functions) to this one's code`),
+        (wamr.exact
+          ? `measured for this runtime module (${ref.moduleBytes} B, ${ref.build})`
+          : `scaled from the ${ref.moduleBytes}-byte ${ref.build} module measured (code ${ref.codeBytes} B) to this one's code, + ${m.scaleUncertainty} B for the scaling's error: measure it (devices/esp32/README.md)`),
     },
     {
       what: 'WASM linear memory',
@@ -455,7 +466,7 @@ export function ramBudget(target: string, input: BudgetInput): RamBudget {
         ? `linear memory grows once, in mote_blob_alloc; WAMR grows by copy, so ${memory.initialPages} + ${memory.pages} pages coexist for that moment`
         : 'the blob fits the initial memory pages: linear memory never grows',
     ...(streamed ? [`weights streamed: the blob's last ${input.blobSize - memory.residentBytes} B (weights, metadata) stay in flash; weights are read per op through mote_read_weights`] : []),
-    `WAMR figures measured on a 32-bit build of ${m.wamr} (host/targets.ts WAMR_MEASURED): smallest working pool ${m.poolMin} B + ${POOL_HEADROOM} B headroom; WASM stack high-water ${m.wasmStackHighWater} B; native stack high-water ${m.nativeStackHighWater} B on x86-32 (the main task's stack is allocated before boot's free-heap figure)`,
+    `WAMR figures measured on a 32-bit build of ${m.wamr} (host/targets.ts WAMR_MEASURED): smallest working pool ${ref.poolMin} B for the ${ref.build} build + ${POOL_HEADROOM} B headroom; WASM stack high-water ${m.wasmStackHighWater} B; native stack high-water ${m.nativeStackHighWater} B on x86-32 (the main task's stack is allocated before boot's free-heap figure)`,
   ];
   return {
     target,

@@ -300,10 +300,12 @@ describe.skipIf(!haveWamr)('device host on WAMR (MOTE_WAMR_DIR)', () => {
     const smallest = hi * 1024;
     console.log(`[mote] WAMR pool (${needs.interpreter}): smallest working ${smallest} B, budgeted ${needs.poolBytes} B (${wamr32 ? '32-bit' : 'native'} build)`);
     if (wamr32) {
-      // The 32-bit build is what WAMR_MEASURED describes: the budget is the minimum + headroom,
-      // exact for the measured module and scaled (within 3 KiB) for another build of it.
+      // The 32-bit build is what WAMR_MEASURED describes: the budget is the minimum + headroom for
+      // the measured module; for another build of it, scaled by its code with the fit's error
+      // added, it must still suffice and be off by no more than twice that error.
+      const slack = needs.exact ? 0 : needs.measurement.scaleUncertainty;
       expect(smallest).toBeLessThanOrEqual(needs.poolBytes - POOL_HEADROOM);
-      expect(smallest).toBeGreaterThanOrEqual(needs.poolBytes - POOL_HEADROOM - (needs.exact ? 0 : 3072));
+      expect(smallest).toBeGreaterThanOrEqual(needs.poolBytes - POOL_HEADROOM - 2 * slack - 1024);
     } else {
       // 64-bit builds hold 8-byte pointers and labels: only the order is comparable.
       expect(smallest).toBeGreaterThan(0.5 * needs.poolBytes);

@@ -58,27 +58,31 @@ function syntheticModule(codeBytes: number, functions: number, total: number): U
 describe('WAMR figures (wamrNeeds)', () => {
   it('reads code bytes and functions from a module; the measured module gets the measured pool exactly', () => {
     for (const interp of ['fast', 'classic'] as const) {
-      const m = WAMR_MEASURED[interp];
-      const same = syntheticModule(m.codeBytes, m.functions, m.moduleBytes);
-      expect(same.length).toBe(m.moduleBytes);
-      expect(wasmCodeStats(same)).toEqual({ codeBytes: m.codeBytes, functions: m.functions });
-      const n = wamrNeeds(same, interp, m.stackBytes);
-      expect(n.exact).toBe(true);
-      expect(n.poolBytes).toBe(m.poolMin + POOL_HEADROOM);
-      expect(n.moduleCopyBytes).toBe(m.moduleBytes);
-      // The pool holds the running figure (what wasm_runtime_get_mem_alloc_info reported).
-      expect(n.poolBytes).toBeGreaterThan(m.poolRunning);
-      expect(m.poolRunning).toBeGreaterThan(m.poolLoaded);
-      // The stack is in the pool: 4 KiB more stack, 4 KiB more pool.
-      expect(wamrNeeds(same, interp, m.stackBytes + 4096).poolBytes).toBe(n.poolBytes + 4096);
-      // The budgeted stack is at least twice the measured high-water mark.
-      expect(DEFAULT_WASM_STACK).toBeGreaterThanOrEqual(2 * m.wasmStackHighWater);
+      for (const r of WAMR_MEASURED[interp].modules) {
+        const m = { ...WAMR_MEASURED[interp], ...r };
+        const same = syntheticModule(m.codeBytes, m.functions, m.moduleBytes);
+        expect(same.length).toBe(m.moduleBytes);
+        expect(wasmCodeStats(same)).toEqual({ codeBytes: m.codeBytes, functions: m.functions });
+        const n = wamrNeeds(same, interp, m.stackBytes);
+        expect(n.exact).toBe(true);
+        expect(n.poolBytes).toBe(m.poolMin + POOL_HEADROOM);
+        expect(n.moduleCopyBytes).toBe(m.moduleBytes);
+        // The pool holds the running figure (what wasm_runtime_get_mem_alloc_info reported).
+        expect(n.poolBytes).toBeGreaterThan(m.poolRunning);
+        expect(m.poolRunning).toBeGreaterThan(m.poolLoaded);
+        // The stack is in the pool: 4 KiB more stack, 4 KiB more pool.
+        expect(wamrNeeds(same, interp, m.stackBytes + 4096).poolBytes).toBe(n.poolBytes + 4096);
+        // The budgeted stack is at least twice the measured high-water mark.
+        expect(DEFAULT_WASM_STACK).toBeGreaterThanOrEqual(2 * m.wasmStackHighWater);
+      }
     }
-    // The fast interpreter's pool follows the code it compiles; the classic one's its functions.
-    const f = WAMR_MEASURED.fast;
+    // Another module: scaled by its code, plus the scaling's error.
+    const f = { ...WAMR_MEASURED.fast, ...WAMR_MEASURED.fast.modules[0] };
     const bigger = wamrNeeds(syntheticModule(f.codeBytes + 10_000, f.functions, f.moduleBytes + 10_000), 'fast');
     expect(bigger.exact).toBe(false);
-    expect(bigger.poolBytes).toBe(Math.ceil((f.poolMin + f.poolPerCodeByte * 10_000) / 1024) * 1024 + POOL_HEADROOM);
+    const nearest = WAMR_MEASURED.fast.modules.reduce((a, r) => (r.codeBytes > a.codeBytes ? r : a));
+    expect(bigger.reference).toEqual(nearest);
+    expect(bigger.poolBytes).toBe(Math.ceil((nearest.poolMin + f.poolPerCodeByte * (f.codeBytes + 10_000 - nearest.codeBytes) + f.scaleUncertainty) / 1024) * 1024 + POOL_HEADROOM);
     expect(() => wamrNeeds(Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8))).toThrow(/not a WebAssembly binary/);
     expect(() => wamrNeeds(scalarWasm(), 'fast', 100)).toThrow(/WASM stack must be an integer of at least 1024 bytes, got 100/);
   });
