@@ -380,8 +380,10 @@ export interface RamBudget {
   peakBytes: number;
   /** The largest single heap block needed (pool or linear memory): compare with heap_caps_get_largest_free_block. */
   largestBlockBytes: number;
+  /** The chip's largest contiguous heap region (profile memory.heap_region_max): no block can be larger. */
+  heapRegionMaxBytes?: number;
   fits: boolean;
-  /** usable − max(steady, peak): negative when it does not fit. */
+  /** min(usable − max(steady, peak), heap region − largest block): negative when it does not fit. */
   marginBytes: number;
   notes: string[];
 }
@@ -409,6 +411,7 @@ export function ramBudget(target: string, input: BudgetInput): RamBudget {
   const usable = memoryBytes(profile, 'sram_usable_app');
   if (!usable) throw new Error(`device profile '${target}' has no memory.sram_usable_app`);
   const total = memoryBytes(profile, 'sram_total');
+  const region = memoryBytes(profile, 'heap_region_max');
   const memory = linearMemoryPlan(input, runtimeLayout(input.runtimeWasm));
   const streamed = input.residentSize !== undefined;
   const wamr = wamrNeeds(input.runtimeWasm, input.interpreter ?? 'classic', input.stackBytes ?? DEFAULT_WASM_STACK);
@@ -453,11 +456,20 @@ export function ramBudget(target: string, input: BudgetInput): RamBudget {
   const loadPeak = wamr.poolBytes + wamr.moduleCopyBytes;
   const growPeak = !atFinal && memory.grownPages > 0 ? steady + memory.initialPages * WASM_PAGE + LINEAR_MEMORY_HEADER : steady;
   const peak = Math.max(loadPeak, growPeak);
-  const margin = usable.bytes - Math.max(steady, peak);
   const largest = Math.max(wamr.poolBytes, linear);
+  // Both the total and the one largest block must fit: a block larger than the chip's largest
+  // contiguous heap region can never be allocated, whatever the total free heap.
+  const margin = Math.min(usable.bytes - Math.max(steady, peak), region ? region.bytes - largest : Infinity);
   const notes = [
     `usable SRAM ${usable.bytes} B: ${usable.provenance}`,
     `the pool (${wamr.poolBytes} B) and linear memory (${linear} B) are separate heap blocks: the largest free block at boot (heap_caps_get_largest_free_block(MALLOC_CAP_8BIT)) must hold ${largest} B, and the next one the other`,
+    ...(region
+      ? [
+          largest > region.bytes
+            ? `a ${largest}-byte block cannot exist on ${target}: its largest contiguous heap region is at most ${region.bytes} B (${region.provenance})`
+            : `the largest contiguous heap region on ${target} is at most ${region.bytes} B, less the app's static data (${region.provenance})`,
+        ]
+      : []),
     atFinal
       ? memory.grownPages > 0
         ? `linear memory starts at ${memory.pages} pages (mote export c writes MOTE_MODEL_LINEAR_PAGES=${memory.pages}; POSIX host --initial-pages ${memory.pages}), so it never grows; without that the one grow at load would hold ${memory.initialPages} + ${memory.pages} pages at once`
@@ -482,6 +494,7 @@ export function ramBudget(target: string, input: BudgetInput): RamBudget {
     steadyBytes: steady,
     peakBytes: peak,
     largestBlockBytes: largest,
+    heapRegionMaxBytes: region?.bytes,
     fits: margin >= 0,
     marginBytes: margin,
     notes,
@@ -500,7 +513,7 @@ export function formatRamBudget(b: RamBudget): string {
   for (const l of b.lines) out.push(`  ${l.what.padEnd(w)}  ${kib(l.bytes).padStart(10)}  ${l.note}`);
   out.push(`  ${'running'.padEnd(w)}  ${kib(b.steadyBytes).padStart(10)}`);
   out.push(`  ${'peak (loading)'.padEnd(w)}  ${kib(b.peakBytes).padStart(10)}`);
-  out.push(`  ${'largest block'.padEnd(w)}  ${kib(b.largestBlockBytes).padStart(10)}`);
+  out.push(`  ${'largest block'.padEnd(w)}  ${kib(b.largestBlockBytes).padStart(10)}${b.heapRegionMaxBytes ? ` (largest heap region ≤ ${kib(b.heapRegionMaxBytes)})` : ''}`);
   out.push(`  ${'usable SRAM'.padEnd(w)}  ${kib(b.usableBytes).padStart(10)}${b.totalSramBytes ? ` of ${kib(b.totalSramBytes)} on chip` : ''}`);
   out.push(
     b.fits

@@ -30,6 +30,7 @@ import { mobileNetLike } from './support/ir-graphs.js';
 import { ensureBuilt, mote, tempDir } from './support/mote-cli.js';
 import { haveShared, noticeIfNoShared, sharedPath } from './support/shared.js';
 
+const align16 = (n: number) => Math.ceil(n / 16) * 16;
 const scalarWasm = () => readFileSync(join(repoRoot, 'build', 'mote.scalar.wasm'));
 
 /** A wasm binary with the given code-section size and function count, padded to `total` bytes by a custom section. */
@@ -114,7 +115,10 @@ describe('RAM budget against its parts', () => {
         expect(b.peakBytes).toBe(Math.max(b.steadyBytes, w.poolBytes + wasm.length));
         expect(b.largestBlockBytes).toBe(Math.max(w.poolBytes, rt.memoryBytes() + LINEAR_MEMORY_HEADER));
         expect(b.usableBytes).toBe(usable);
-        expect(b.marginBytes).toBe(usable - Math.max(b.steadyBytes, b.peakBytes));
+        // Fits when the total fits the usable heap and the largest block the chip's largest region.
+        const region = memoryBytes(loadDeviceProfile(target), 'heap_region_max')!.bytes;
+        expect(b.heapRegionMaxBytes).toBe(region);
+        expect(b.marginBytes).toBe(Math.min(usable - Math.max(b.steadyBytes, b.peakBytes), region - b.largestBlockBytes));
         expect(b.fits).toBe(b.marginBytes >= 0);
         // A host that leaves the initial pages grows once: old and new block at once.
         const grows = ramBudget(target, { ...mem, runtimeWasm: wasm, interpreter, startAtFinalSize: false });
@@ -141,6 +145,14 @@ describe('RAM budget against its parts', () => {
     for (const target of TARGETS) {
       const usable = memoryBytes(loadDeviceProfile(target), 'sram_usable_app')!.bytes;
       expect(ramBudget(target, { blobSize: usable, arenaSize: 0, runtimeWasm: wasm }).fits).toBe(false);
+      // Linear memory one byte over the largest heap region: never fits, even with the total in reach.
+      const region = memoryBytes(loadDeviceProfile(target), 'heap_region_max')!.bytes;
+      const pages = Math.floor(region / WASM_PAGE);
+      const justOver = ramBudget(target, { blobSize: 16, arenaSize: pages * WASM_PAGE - align16(layout.heapBase) - 16, runtimeWasm: wasm });
+      expect(justOver.memory.pages).toBe(pages);
+      expect(justOver.largestBlockBytes).toBe(pages * WASM_PAGE + LINEAR_MEMORY_HEADER);
+      expect(justOver.fits).toBe(justOver.largestBlockBytes <= region && justOver.marginBytes >= 0);
+      if (pages * WASM_PAGE + LINEAR_MEMORY_HEADER > region) expect(justOver.fits).toBe(false);
     }
   });
 });
