@@ -1,7 +1,7 @@
 // Per-opcode validation: arity, dtypes, ranks, shape relations and params. Every relation a
 // kernel relies on to stay in bounds is checked here, so kernels can run without checks.
 import {
-  OK, ERR_BAD_OP, DTYPE_F32, DTYPE_S8, DTYPE_S32, STORAGE_EMPTY, STORAGE_WEIGHTS, MAX_RANK,
+  OK, ERR_BAD_OP, DTYPE_F32, DTYPE_S8, DTYPE_S32, STORAGE_EMPTY, STORAGE_WEIGHTS, STORAGE_ENCODED, MAX_RANK,
   OP_CONV2D, OP_DEPTHWISE_CONV2D, OP_FULLY_CONNECTED, OP_MATMUL, OP_ADD, OP_SUB, OP_MUL, OP_DIV,
   OP_CLAMP, OP_LEAKY_RELU, OP_SIGMOID, OP_TANH, OP_HARD_SWISH, OP_LUT, OP_MAX_POOL2D,
   OP_AVERAGE_POOL2D, OP_MEAN, OP_CONCAT, OP_PAD, OP_TRANSPOSE, OP_SOFTMAX, OP_QUANTIZE,
@@ -189,6 +189,11 @@ function spatial(k: i32, kh: i32, kw: i32): i32 {
   return OK;
 }
 
+@inline function isConstant(id: i32): bool {
+  const st = tstorage(id);
+  return st == STORAGE_WEIGHTS || st == STORAGE_ENCODED;
+}
+
 /** Optional bias at input 2 and, for s8, per-channel mult/shift at inputs 3, 4; all with n elements. */
 function biasAndRequant(isS8: bool, n: i32): i32 {
   let e: i32;
@@ -201,8 +206,9 @@ function biasAndRequant(isS8: bool, n: i32): i32 {
     e = inNumel(3, n, txt('(multiplier)')); if (e) return e;
     e = inDtype(4, DTYPE_S32); if (e) return e;
     e = inNumel(4, n, txt('(shift)')); if (e) return e;
-    if (tstorage(opIn(curOp, 3)) != STORAGE_WEIGHTS) return failIn(3, txt('(multiplier) must be a constant (weights) tensor'));
-    if (tstorage(opIn(curOp, 4)) != STORAGE_WEIGHTS) return failIn(4, txt('(shift) must be a constant (weights) tensor'));
+    // Constants, stored plain or compact (ENC_PACKED / ENC_REQUANT, decoded before this check).
+    if (!isConstant(opIn(curOp, 3))) return failIn(3, txt('(multiplier) must be a constant (weights) tensor'));
+    if (!isConstant(opIn(curOp, 4))) return failIn(4, txt('(shift) must be a constant (weights) tensor'));
     // The values too: the kernels (and the SIMD requantization) assume TFLite's ranges.
     const mp = tptr(opIn(curOp, 3)), sp = tptr(opIn(curOp, 4));
     for (let c = 0; c < n; c++) {

@@ -21,6 +21,7 @@ import { pruneMagnitude } from './passes/prune-magnitude.js';
 import { applyLayerWeights } from './compress/layer-weights.js';
 import type { LayerCompression } from './codec/weighted-layers.js';
 import { ENCODING_NAME, type WeightEncoding } from './codec/streams.js';
+import { TABLE_ENCODING_NAME } from './emit/requant-tables.js';
 import { importModel, isPreQuantized, summarizeSource, type SourceFormat } from './source.js';
 
 export type Precision = 'f32' | 'int8';
@@ -165,10 +166,17 @@ export function convert(bytes: Uint8Array, filename: string, options: ConvertOpt
       percentile: opts.percentile,
       onProgress: opts.onProgress,
       keepFloat: opts.keepFloat,
+      weightScales: opts.weightScales,
     });
   }
   const plan = planMemory(graph);
-  const blob = emitBlob(graph, plan, {}, { encodeWeights: weightEncodings(opts), weights: opts.weights });
+  if (opts.weightScales !== undefined && !['f32', 'f24', 'bf16'].includes(opts.weightScales)) {
+    throw new ConvertError(`unknown weight scale storage '${opts.weightScales}' (use f32, f24 or bf16)`);
+  }
+  if (opts.tables !== undefined && opts.tables !== 'raw' && opts.tables !== 'compact') {
+    throw new ConvertError(`unknown requantization table storage '${opts.tables}' (use raw or compact)`);
+  }
+  const blob = emitBlob(graph, plan, {}, { encodeWeights: weightEncodings(opts), weights: opts.weights, compactTables: opts.tables === 'compact' });
   const { encodedWeights, expandedBytes } = describeEncodedWeights(blob);
 
   const header = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
@@ -253,7 +261,7 @@ function describeEncodedWeights(blob: Uint8Array): { encodedWeights: ConvertRepo
     if (dv.getUint8(at + F.T_STORAGE) !== F.STORAGE_ENCODED) continue;
     out.push({
       tensor: meta.tensors?.[id] ?? `t${id}`,
-      encoding: ENCODING_NAME[dv.getUint8(at + F.T_FLAGS)],
+      encoding: ENCODING_NAME[dv.getUint8(at + F.T_FLAGS)] ?? TABLE_ENCODING_NAME[dv.getUint8(at + F.T_FLAGS)],
       streamBytes: dv.getUint32(weights + dv.getUint32(at + F.T_STREAM_OFFSET, true), true),
       decodedBytes: dv.getUint32(at + F.T_BYTE_SIZE, true),
     });

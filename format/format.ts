@@ -111,7 +111,12 @@ export const ENC_SPARSE = 2; // relative-index sparse: non-zero elements + 4/8-b
 export const ENC_HUFFMAN = 3; // canonical Huffman over the bytes, code lengths <= HUFFMAN_MAX_BITS
 export const ENC_PALETTE_HUFFMAN = 4; // palette whose indices are Huffman-coded (Deep Compression)
 export const ENC_SPARSE_ROWS = 5; // per-output-row sparse int8 for the direct kernels (layout below)
-export const ENC_COUNT = 6; // one past the last encoding
+// Codes 6..8 are reserved for other storage kinds. 9 and 10 store the per-channel int8
+// requantization tables of conv2d / depthwise_conv2d / fully_connected (bias, multiplier, shift)
+// in fewer bytes than raw s32 (docs/FORMAT.md, "Compact requantization tables"):
+export const ENC_PACKED = 9; // frame-of-reference bit packing: element = base + an unsigned bits-wide field
+export const ENC_REQUANT = 10; // Q31 multipliers derived at load from f32 scales stored in 2-4 bytes (TFLite's QuantizeMultiplier)
+export const ENC_COUNT = 11; // one past the last encoding
 export const HUFFMAN_MAX_BITS = 15;
 // Stream layouts (byte offsets from the stream start; every stream is 4-byte aligned):
 //   palette: u32 length, u8 bits (1|2|4|8), u8 element size (1|2|4), u8 mode (0: G contiguous groups
@@ -129,7 +134,15 @@ export const HUFFMAN_MAX_BITS = 15;
 //   huffman: u32 length, then 128 bytes of code lengths (symbol 2s in the low nibble, 2s+1 in the
 //            high; 0 = unused), then the canonical code bits, MSB of each code first, bytes filled
 //            from their most significant bit.
-export const ENC_HEADER_SIZE = 12; // palette and sparse header bytes
+//   packed:  u32 length, u8 bits (0..32), u8 element size (1|2|4), u16 0, i32 base, then
+//            ceil(n * bits / 8) bytes of fields, LSB first (a field may straddle bytes); element i
+//            is (base + field_i) truncated to the element size.
+//   requant: u32 length, f32 input scale, f32 output scale, then the n per-channel f32 weight
+//            scales w_i in W = (length - 12) / n bytes each (W = 2, 3 or 4): the high W bytes of
+//            each f32 (its other bytes are 0), little-endian. Element i (s32) is the Q31 multiplier
+//            of double(in)·double(w_i)/double(out), as TFLite's QuantizeMultiplier computes it (its
+//            shift is stored in the shift tensor).
+export const ENC_HEADER_SIZE = 12; // palette, sparse, packed and requant header bytes
 export const HUFFMAN_HEADER_SIZE = 132;
 
 // ---- Op records (the schedule) --------------------------------------------------------------

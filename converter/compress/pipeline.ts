@@ -3,6 +3,7 @@
 //   startCompression(...)      snapshots the float layers, prunes filters, factorises, and corrects
 //                              biases (it needs the calibration samples) — all before quantization;
 //   state.layerReport(graph)   the per-layer table after quantization and planning.
+import type { WeightScales } from '../passes/quantize/quantize.js';
 import { ConvertError } from '../errors.js';
 import type { Graph, TensorData } from '../ir/graph.js';
 import type { LowRankOptions } from '../passes/lowrank.js';
@@ -31,6 +32,11 @@ export interface CompressionConvertOptions {
   layerWeights?: LayerWeights;
   clusterPerChannel?: boolean;
   entropy?: 'huffman';
+  /** 'compact': requantization tables stored as ENC_PACKED / ENC_REQUANT streams (recipe "weights.tables"). */
+  tables?: 'raw' | 'compact';
+  /** int8: per-channel weight scales rounded up to 'f24' or 'bf16' values (QuantizeOptions), so
+   * compact tables store 3 or 2 bytes per channel for the multipliers (recipe "weights.scales"). */
+  weightScales?: WeightScales;
   /** With layerWeights: fold each changed layer's expected output shift (ΔW·E[x], calibration means) into its bias. */
   compensateBias?: boolean;
 }
@@ -49,6 +55,8 @@ export function withRecipe<T extends CompressionConvertOptions>(opts: T): T {
     layerWeights: opts.layerWeights ?? r.weights?.layers,
     clusterPerChannel: opts.clusterPerChannel ?? r.weights?.clusterPerChannel,
     entropy: opts.entropy ?? r.weights?.entropy,
+    tables: opts.tables ?? r.weights?.tables,
+    weightScales: opts.weightScales ?? r.weights?.scales,
     compensateBias: opts.compensateBias ?? r.weights?.compensateBias,
   };
 }

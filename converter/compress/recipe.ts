@@ -23,7 +23,7 @@ export interface Recipe {
   calibration?: { method?: RangeMethod; percentile?: number; biasCorrection?: boolean };
   keepFloat?: string[];
   /** Per-layer weight storage (magnitude sparsity, cluster k, binary) and the entropy coder. */
-  weights?: { layers?: LayerWeights; clusterPerChannel?: boolean; entropy?: 'huffman'; compensateBias?: boolean };
+  weights?: { layers?: LayerWeights; clusterPerChannel?: boolean; entropy?: 'huffman'; compensateBias?: boolean; tables?: 'raw' | 'compact'; scales?: 'f32' | 'f24' | 'bf16' };
 }
 
 type Json = unknown;
@@ -114,7 +114,7 @@ export function parseRecipe(text: string, source = 'recipe'): Recipe {
 }
 
 function parseWeights(v: Json, where: string): NonNullable<Recipe['weights']> {
-  const w = object(v, where, ['layers', 'clusterPerChannel', 'entropy', 'compensateBias']);
+  const w = object(v, where, ['layers', 'clusterPerChannel', 'entropy', 'compensateBias', 'tables', 'scales']);
   const out: NonNullable<Recipe['weights']> = {};
   if (w.clusterPerChannel !== undefined) {
     if (typeof w.clusterPerChannel !== 'boolean') fail(`${where}.clusterPerChannel`, 'expected true or false');
@@ -123,6 +123,14 @@ function parseWeights(v: Json, where: string): NonNullable<Recipe['weights']> {
   if (w.compensateBias !== undefined) {
     if (typeof w.compensateBias !== 'boolean') fail(`${where}.compensateBias`, 'expected true or false');
     out.compensateBias = w.compensateBias;
+  }
+  if (w.tables !== undefined) {
+    if (w.tables !== 'raw' && w.tables !== 'compact') fail(`${where}.tables`, `expected "raw" or "compact", got ${JSON.stringify(w.tables)}`);
+    out.tables = w.tables;
+  }
+  if (w.scales !== undefined) {
+    if (w.scales !== 'f32' && w.scales !== 'f24' && w.scales !== 'bf16') fail(`${where}.scales`, `expected "f32", "f24" or "bf16", got ${JSON.stringify(w.scales)}`);
+    out.scales = w.scales;
   }
   if (w.entropy !== undefined) {
     if (w.entropy !== 'huffman') fail(`${where}.entropy`, `expected "huffman", got ${JSON.stringify(w.entropy)}`);

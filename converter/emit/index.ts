@@ -10,6 +10,7 @@ import { crc32 } from './crc32.js';
 import { converterIdentity, type IoMeta } from './metadata.js';
 import { lowerParams } from './params.js';
 import { ENCODING_CODE, encodeDirect, encodeWeights, type DirectEncoding, type WeightEncoding } from '../codec/streams.js';
+import { requantTableStreams } from './requant-tables.js';
 
 export { crc32 } from './crc32.js';
 export { writeFileAtomic } from './write-file.js';
@@ -70,6 +71,9 @@ export interface EmitOptions {
    * only (converter/plan/weights-placement.ts decides which).
    */
   directWeights?: ReadonlyMap<string, DirectEncoding>;
+  /** Store the int8 requantization tables (bias, multiplier, shift) of conv2d / depthwise_conv2d /
+   * fully_connected compactly (ENC_PACKED, ENC_REQUANT; converter/emit/requant-tables.ts). */
+  compactTables?: boolean;
 }
 
 /** Ops whose input 1 the runtime can read as STORAGE_DIRECT (assembly/kernels/direct.ts). */
@@ -121,8 +125,25 @@ export function emitBlob(g: Graph, plan: MemoryPlan, meta: Record<string, unknow
       if (root !== undefined) encodable.add(root);
     }
   }
+  if (external && opts.compactTables) {
+    throw new ConvertError('emit: external (streamed) weights cannot have compact requantization tables (they are decoded in RAM)');
+  }
   const encoded = new Map<string, { code: number; streamOffset: number; offset: number } | null>();
   let expandedSize = 0;
+  // Compact requantization tables: streams need only 4-byte alignment, which matters next to
+  // 12-byte headers and 64-channel tables.
+  const tableStreams = opts.compactTables ? requantTableStreams(plan.steps, lookup, (n) => (g.tensors.get(n)?.data !== undefined ? n : plan.weightAliases.get(n))) : new Map();
+  const placeTable = (name: string, byteLength: number) => {
+    if (encoded.has(name)) return encoded.get(name)!;
+    const t = tableStreams.get(name)!;
+    const streamOffset = Math.ceil(weightsSize / 4) * 4;
+    weightsSize = streamOffset + t.bytes.length;
+    weightData.push({ offset: streamOffset, data: t.bytes });
+    const placed = { code: t.code, streamOffset, offset: expandedSize };
+    expandedSize = align(expandedSize + byteLength);
+    encoded.set(name, placed);
+    return placed;
+  };
   const encodeConstant = (t: Tensor, dtype: number) => {
     if (encoded.has(t.name)) return encoded.get(t.name)!;
     let placed: { code: number; streamOffset: number; offset: number } | null = null;
@@ -242,7 +263,8 @@ export function emitBlob(g: Graph, plan: MemoryPlan, meta: Record<string, unknow
         rec.streamOffset = placed.streamOffset;
         return rec;
       }
-      const enc = encodable.has(constRoot) ? encodeConstant(root, DTYPE_CODE[root.dtype] ?? dtype) : null;
+      const enc = tableStreams.has(constRoot) ? placeTable(constRoot, byteSize)
+        : encodable.has(constRoot) ? encodeConstant(root, DTYPE_CODE[root.dtype] ?? dtype) : null;
       if (enc) {
         rec.storage = F.STORAGE_ENCODED;
         rec.offset = enc.offset;

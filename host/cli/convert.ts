@@ -23,6 +23,8 @@ export interface ConvertCliOptions extends StructureFlags {
   binarize?: string;
   pruneMagnitude?: string;
   entropy?: string;
+  tables?: string;
+  weightScales?: string;
   weights?: string;
   json?: boolean;
 }
@@ -41,8 +43,10 @@ function compressionOptions(opts: ConvertCliOptions) {
   }
   if (opts.entropy !== undefined && opts.entropy !== 'huffman') throw new CliError(`--entropy must be huffman, not '${opts.entropy}'`, EXIT_USAGE);
   const binarize = opts.binarize === undefined ? undefined : opts.binarize === 'auto' ? 'auto' as const : opts.binarize.split(',').filter(Boolean);
+  if (opts.tables !== undefined && opts.tables !== 'raw' && opts.tables !== 'compact') throw new CliError(`--tables must be raw or compact, not '${opts.tables}'`, EXIT_USAGE);
+  if (opts.weightScales !== undefined && !['f32', 'f24', 'bf16'].includes(opts.weightScales)) throw new CliError(`--weight-scales must be f32, f24 or bf16, not '${opts.weightScales}'`, EXIT_USAGE);
   if (opts.clusterPerChannel && cluster === undefined) throw new CliError('--cluster-per-channel needs --cluster K', EXIT_USAGE);
-  return { cluster, clusterPerChannel: opts.clusterPerChannel, pruneMagnitude, binarize, entropy: opts.entropy as 'huffman' | undefined };
+  return { cluster, clusterPerChannel: opts.clusterPerChannel, pruneMagnitude, binarize, entropy: opts.entropy as 'huffman' | undefined, tables: opts.tables as 'raw' | 'compact' | undefined, weightScales: opts.weightScales as 'f32' | 'f24' | 'bf16' | undefined };
 }
 
 export function formatConvertReport(r: ConvertReport, out: string): string {
@@ -92,8 +96,8 @@ export async function convertCommand(model: string, opts: ConvertCliOptions): Pr
   const compression = compressionOptions(opts);
   const weights = opts.weights ?? 'internal';
   if (weights !== 'internal' && weights !== 'external') throw new CliError(`--weights must be internal or external, not '${opts.weights}'`, EXIT_USAGE);
-  if (weights === 'external' && (compression.cluster !== undefined || compression.binarize !== undefined || compression.pruneMagnitude !== undefined || compression.entropy !== undefined)) {
-    throw new CliError('--weights external cannot be combined with --cluster, --binarize, --prune-magnitude or --entropy (encoded weights are decoded in RAM)', EXIT_USAGE);
+  if (weights === 'external' && (compression.cluster !== undefined || compression.binarize !== undefined || compression.pruneMagnitude !== undefined || compression.entropy !== undefined || compression.tables === 'compact')) {
+    throw new CliError('--weights external cannot be combined with --cluster, --binarize, --prune-magnitude, --entropy or --tables compact (encoded weights are decoded in RAM)', EXIT_USAGE);
   }
   const bytesIn = readInput(model, 'model');
   const name = basename(model);
@@ -200,6 +204,8 @@ export function registerConvert(program: Command): void {
     .option('--binarize <layers>', "binary weights (α·sign(W) per channel) for these comma-separated layers, or 'auto' (all but the first and last)")
     .option('--prune-magnitude <ratio>', 'zero this fraction of each layer\'s smallest weights; stored sparse')
     .option('--entropy <coder>', 'entropy-code the weights (huffman), decoded at load')
+    .option('--tables <storage>', 'int8 requantization tables (bias, multiplier, shift): raw (default) or compact (bit-packed, multipliers rebuilt from f32 scales at load)')
+    .option('--weight-scales <s>', 'int8 per-channel weight scales: f32 (default), or rounded up to f24 / bf16 values so --tables compact stores 3 / 2 bytes per channel for the multipliers')
     .option('--weights <where>', "internal (default), or external: weights stay outside the runtime's RAM (flash), read per op by the stream builds")
     .option('--json', 'print the conversion report as JSON')
     .action((model: string, opts: ConvertCliOptions) => convertCommand(model, opts));

@@ -28,6 +28,13 @@ export interface QuantizeOptions {
   onProgress?: (done: number, total: number) => void;
   /** Names of nodes to leave in f32. */
   keepFloat?: string[];
+  /**
+   * Per-channel weight scales rounded up to f32 values whose low bytes are zero: 'bf16' keeps the
+   * top 2 bytes (8 significant bits), 'f24' the top 3 (16 bits). Compact requantization tables
+   * (ENC_REQUANT) then store 2 or 3 bytes per channel, from which the runtime rebuilds each Q31
+   * multiplier. Rounding up keeps every weight within ±127. Default 'f32' (unchanged).
+   */
+  weightScales?: WeightScales;
 }
 
 export interface TensorRangeReport {
@@ -96,7 +103,7 @@ export function quantize(g: Graph, opts: QuantizeOptions): QuantizeReport {
   const qp = assignQparams(g, s8, isInt8, ranges);
 
   // 4. rewrite
-  const rewriter = new Rewriter(g, qp);
+  const rewriter = new Rewriter(g, qp, opts.weightScales === 'bf16' ? 2 : opts.weightScales === 'f24' ? 3 : 4);
   const newNodes: Node[] = [];
   for (const node of g.nodes) {
     if (isInt8(node)) newNodes.push(...rewriter.int8Node(node));
@@ -304,13 +311,28 @@ function constantBytes(g: Graph): number {
   return bytes;
 }
 
+export type WeightScales = 'f32' | 'f24' | 'bf16';
+
+/** The smallest f32 >= a positive finite f32 `x` whose low 4 - `bytes` bytes are zero. */
+export function f32RoundUp(x: number, bytes: number): number {
+  if (bytes >= 4) return x;
+  const v = new DataView(new ArrayBuffer(4));
+  v.setFloat32(0, x);
+  const drop = 8 * (4 - bytes);
+  const bits = v.getUint32(0);
+  const low = bits % 2 ** drop;
+  if (low === 0) return x;
+  v.setUint32(0, bits - low + 2 ** drop); // a carry into the exponent is still the next value up
+  return v.getFloat32(0);
+}
+
 /** Builds the int8 graph's nodes and constants. */
 class Rewriter {
   /** s8 tensor → an f32 tensor holding the same values (the f32 producer's output, or a dequantize). */
   private readonly floatOf = new Map<string, string>();
   private readonly quantizedWeights = new Map<string, { name: string; scales: number[] }>();
 
-  constructor(private readonly g: Graph, private readonly qp: Map<string, Qp>) {}
+  constructor(private readonly g: Graph, private readonly qp: Map<string, Qp>, private readonly scaleBytes = 4) {}
 
   private q(name: string): Qp {
     const p = this.qp.get(name);
@@ -348,7 +370,7 @@ class Rewriter {
       const c = Math.floor(i / inner) % channels;
       amax[c] = Math.max(amax[c], Math.abs(src[i]));
     }
-    const scales = Array.from(amax, (m) => (m > 0 ? Math.fround(m / 127) : 1));
+    const scales = Array.from(amax, (m) => (m > 0 ? f32RoundUp(Math.fround(m / 127), this.scaleBytes) : 1));
     const data = new Int8Array(src.length);
     for (let i = 0; i < src.length; i++) {
       const c = Math.floor(i / inner) % channels;
