@@ -15,7 +15,7 @@ import { decodeEncodedTensors } from './decode/index';
 import { validateAllocHeader, validateHeader, validateTensors, validateOps } from './blob';
 import { messagePtr, messageLen, str, int, text, Text, clear } from './message';
 import { runOp } from './dispatch';
-import { streamOpWeights } from './stream';
+import { STREAM, streamOpWeights } from './stream';
 
 const PAGE: u64 = 65536;
 
@@ -77,7 +77,9 @@ export function mote_blob_alloc(size: i32): i32 {
     setError(e);
     return 0;
   }
-  const external = (load<u32>(headerBuf + H_FLAGS) & FLAG_WEIGHTS_EXTERNAL) != 0;
+  // validateAllocHeader rejected streamed blobs in the default builds; there `external` is a constant
+  // false, so weightsExternal is never set and binaryen drops the streaming paths behind it.
+  const external = STREAM && (load<u32>(headerBuf + H_FLAGS) & FLAG_WEIGHTS_EXTERNAL) != 0;
   const resident = external ? load<u32>(headerBuf + H_WEIGHTS_OFFSET) : <u32>size;
   const arenaBytes = load<u32>(headerBuf + H_ARENA_SIZE);
   const expandedBytes = load<u32>(headerBuf + H_EXPANDED_SIZE);
