@@ -29,17 +29,30 @@ export function clear(): void {
 export function str(s: string): void {
   for (let i = 0, n = s.length; i < n; i++) putByte(s.charCodeAt(i) & 0x7f);
 }
-// ASCII text stored as plain bytes (1 byte a character instead of a UTF-16 string object with its
-// header). scripts/build-wasm.mjs rewrites each `str('literal')` into
-// `moteStrBytes(memory.data<u8>([...]), length)`, which roughly halves the message text in the
-// data section; @global so the rewritten call needs no import in each file.
+// Phrases shared by the messages (scripts/build-wasm.mjs picks them from all message literals and
+// puts the table here): each a length byte then its text.
+// @ts-ignore: MOTE_TEXT_DICTIONARY is replaced by the table while compiling
+const phrases: usize = MOTE_TEXT_DICTIONARY;
+// ASCII text stored as coded bytes, not as a UTF-16 string object with its header: each byte is a
+// character, or 0x80 + k for phrase k. scripts/build-wasm.mjs rewrites each str() of a literal
+// into `moteStrBytes(memory.data<u8>([...]), length)`; @global so the rewritten call needs no
+// import in each file.
 @global export function moteStrBytes(p: usize, n: i32): void {
-  for (let i = 0; i < n; i++) putByte(<i32>load<u8>(p + <usize>i));
+  for (let i = 0; i < n; i++) {
+    const b = <i32>load<u8>(p + <usize>i);
+    if (b < 0x80) {
+      putByte(b);
+      continue;
+    }
+    let q = phrases;
+    for (let k = b - 0x80; k > 0; k--) q += <usize>load<u8>(q) + 1;
+    for (let j: usize = 1, m = <usize>load<u8>(q); j <= m; j++) putByte(<i32>load<u8>(q + j));
+  }
 }
 /**
  * A message fragment passed between the validators' helpers: a pointer to a length byte followed by
- * that many ASCII bytes. Write one as `txt('literal')`; scripts/build-wasm.mjs turns each into
- * `memory.data<u8>([length, ...bytes])` while compiling (there is no runtime txt function, so the
+ * that many coded bytes (as moteStrBytes reads them). Write one as txt() of a literal;
+ * scripts/build-wasm.mjs turns each into `memory.data<u8>([length, ...bytes])` while compiling (there is no runtime txt function, so the
  * runtime must be built through that script).
  */
 export type Text = usize;

@@ -5,3 +5,9 @@ export declare function buildWasm(build: WasmBuildName, opts?: { outDir?: string
 export declare function buildAll(opts?: { outDir?: string; text?: boolean }): Promise<string[]>;
 /** asc's `readFile` hook for every compile of assembly/ sources (message literals become ASCII data). */
 export declare function readSource(filename: string, baseDir: string): Promise<string | null>;
+/** Message text coding (assembly/message.ts moteStrBytes expands it). */
+export declare function messageLiterals(dir?: string): string[];
+export declare function textDictionary(texts: string[]): string[];
+export declare function encodeText(text: string, phrases: string[]): number[];
+export declare function decodeText(bytes: number[], phrases: string[]): string;
+export declare function dictionaryBytes(phrases: string[]): number[];

@@ -8,7 +8,7 @@
 //
 // Usage: node scripts/build-wasm.mjs [--out build] [--text]   (--text also writes .wat files)
 import asc from 'assemblyscript/asc';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,29 +23,139 @@ export const BUILDS = { simd: 'simd', scalar: 'scalar', 'simd.stream': 'simd-str
 // AssemblyScript stores every string literal as a UTF-16 object with a 20-byte header; the runtime's
 // error messages are ASCII and only ever copied byte by byte into the message buffer. So, as the
 // compiler reads assembly/ sources, each `str('literal')` call (message.ts) becomes
-// `moteStrBytes(memory.data<u8>([...bytes]), length)`: the same text, stored as plain bytes.
-// Literals that are not pure ASCII (or empty) are left alone; the source on disk is never changed.
+// `moteStrBytes(memory.data<u8>([...bytes]), length)` and each `txt('literal')` (a message.ts
+// `Text` fragment) becomes `memory.data<u8>([length, ...bytes])`. The bytes are the text coded with
+// a dictionary of up to 128 phrases shared by all messages (textDictionary): a byte 0x80 + k stands
+// for phrase k, which message.ts expands as it copies. Literals that are not pure ASCII (or empty)
+// are left alone by str(); the source on disk is never changed.
 const STR_CALL = /\bstr\('((?:[^'\\\n]|\\.)*)'\)/g;
+const TXT_CALL = /\btxt\('((?:[^'\\\n]|\\.)*)'\)/g;
 const ESCAPES = { n: '\n', t: '\t', r: '\r', '0': '\0' };
-export function asciiStringCalls(source) {
+const unescape = (body) => body.replace(/\\(.)/g, (_, c) => ESCAPES[c] ?? c);
+const isAscii = (text) => /^[\x01-\x7f]*$/.test(text);
+const MAX_PHRASES = 128;
+const MAX_PHRASE = 40;
+
+/**
+ * Picks the phrases: greedily, the substring (cut at letter/non-letter boundaries, 2 to MAX_PHRASE
+ * characters) whose replacement by one byte saves the most over all `texts` (one entry per literal
+ * in the source, repeats included: each is stored separately), net of its own bytes in the table.
+ */
+export function textDictionary(texts) {
+  const word = (c) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+  // Candidate phrases of one run of plain characters, with their non-overlapping counts.
+  const candidates = (r) => {
+    const at = [0];
+    for (let i = 1; i < r.length; i++) if (word(r.charCodeAt(i)) !== word(r.charCodeAt(i - 1))) at.push(i);
+    at.push(r.length);
+    const found = new Map(); // phrase -> [count, end of its last counted occurrence]
+    for (let a = 0; a < at.length; a++) {
+      for (let b = a + 1; b < at.length && at[b] - at[a] <= MAX_PHRASE; b++) {
+        if (at[b] - at[a] < 2) continue;
+        const p = r.slice(at[a], at[b]);
+        const f = found.get(p);
+        if (!f) found.set(p, [1, at[b]]);
+        else if (f[1] <= at[a]) { f[0]++; f[1] = at[b]; }
+      }
+    }
+    return found;
+  };
+  // Runs of plain characters (coded phrases split them) and the total count of each candidate;
+  // choosing a phrase only recounts the runs it splits.
+  const runs = [];
+  const count = new Map();
+  const add = (r, sign) => {
+    for (const [p, [n]] of candidates(r)) count.set(p, (count.get(p) ?? 0) + sign * n);
+    return r;
+  };
+  for (const t of texts) if (isAscii(t) && t.length) runs.push(add(t, 1));
+  const phrases = [];
+  while (phrases.length < MAX_PHRASES) {
+    let best = null, bestGain = 0;
+    for (const [p, n] of count) {
+      const gain = n * (p.length - 1) - (p.length + 1);
+      if (gain > bestGain || (gain === bestGain && best !== null && p < best)) { best = p; bestGain = gain; }
+    }
+    if (!best) break;
+    phrases.push(best);
+    for (let i = runs.length - 1; i >= 0; i--) {
+      if (!runs[i].includes(best)) continue;
+      add(runs[i], -1);
+      runs.splice(i, 1, ...runs[i].split(best).filter((r) => r.length > 0).map((r) => add(r, 1)));
+    }
+  }
+  return phrases;
+}
+
+/** `text` coded with `phrases`: longest phrase first at each position, else the ASCII byte. */
+export function encodeText(text, phrases) {
+  const out = [];
+  for (let i = 0; i < text.length;) {
+    let k = -1;
+    for (let j = 0; j < phrases.length; j++) {
+      if (text.startsWith(phrases[j], i) && (k < 0 || phrases[j].length > phrases[k].length)) k = j;
+    }
+    if (k >= 0) { out.push(0x80 + k); i += phrases[k].length; } else { out.push(text.charCodeAt(i)); i++; }
+  }
+  return out;
+}
+/** Inverse of encodeText (what message.ts does at run time). */
+export function decodeText(bytes, phrases) {
+  return bytes.map((b) => (b >= 0x80 ? phrases[b - 0x80] : String.fromCharCode(b))).join('');
+}
+/** The dictionary as message.ts stores it: per phrase a length byte then its characters. */
+export function dictionaryBytes(phrases) {
+  return phrases.flatMap((p) => [p.length, ...Array.from(p, (c) => c.charCodeAt(0))]);
+}
+
+/** Every str()/txt() literal under assembly/, once per occurrence. */
+export function messageLiterals(dir = join(root, 'assembly')) {
+  const texts = [];
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.ts')) {
+        const src = readFileSync(p, 'utf8');
+        for (const re of [STR_CALL, TXT_CALL]) for (const m of src.matchAll(re)) texts.push(unescape(m[1]));
+      }
+    }
+  };
+  walk(dir);
+  return texts;
+}
+
+export function asciiStringCalls(source, phrases = []) {
   return source.replace(STR_CALL, (call, body) => {
-    const text = body.replace(/\\(.)/g, (_, c) => ESCAPES[c] ?? c);
-    if (text.length === 0 || !/^[\x01-\x7f]*$/.test(text)) return call;
-    const bytes = Array.from(text, (c) => c.charCodeAt(0)).join(',');
-    return `moteStrBytes(memory.data<u8>([${bytes}]), ${text.length})`;
+    const text = unescape(body);
+    if (text.length === 0 || !isAscii(text)) return call;
+    const bytes = encodeText(text, phrases);
+    return `moteStrBytes(memory.data<u8>([${bytes.join(',')}]), ${bytes.length})`;
   });
 }
-// The same for message fragments handed to the validators' helpers (message.ts `Text`): each
-// `txt('literal')` becomes `memory.data<u8>([length, ...bytes])`, a length byte then the text.
-const TXT_CALL = /\btxt\('((?:[^'\\\n]|\\.)*)'\)/g;
-export function textFragments(source, file = 'source') {
+export function textFragments(source, file = 'source', phrases = []) {
   return source.replace(TXT_CALL, (call, body) => {
-    const text = body.replace(/\\(.)/g, (_, c) => ESCAPES[c] ?? c);
-    if (text.length === 0 || text.length > 255 || !/^[\x01-\x7f]*$/.test(text)) {
+    const text = unescape(body);
+    const bytes = encodeText(text, phrases);
+    if (text.length === 0 || bytes.length > 255 || !isAscii(text)) {
       throw new Error(`${file}: ${call} must be 1 to 255 ASCII characters`);
     }
-    return `memory.data<u8>([${[text.length, ...Array.from(text, (c) => c.charCodeAt(0))].join(',')}])`;
+    return `memory.data<u8>([${[bytes.length, ...bytes].join(',')}])`;
   });
+}
+// message.ts names the dictionary MOTE_TEXT_DICTIONARY; it becomes the table's bytes.
+const DICTIONARY = /\bMOTE_TEXT_DICTIONARY\b/g;
+// Picking the phrases takes about a second: reused while the literals stay the same.
+let phraseCache = null;
+let phrasesFor = null;
+function phrasesOfSources() {
+  if (!phraseCache) {
+    const texts = messageLiterals();
+    const key = texts.join('\0');
+    if (key !== phrasesFor?.key) phrasesFor = { key, phrases: textDictionary(texts) };
+    phraseCache = phrasesFor.phrases;
+  }
+  return phraseCache;
 }
 const assemblyDir = join(root, 'assembly') + sep;
 /** asc's `readFile` hook: assembly/ sources with their message literals stored as ASCII bytes. */
@@ -57,7 +167,10 @@ export async function readSource(filename, baseDir) {
   } catch {
     return null;
   }
-  return path.startsWith(assemblyDir) && path.endsWith('.ts') ? textFragments(asciiStringCalls(text), path) : text;
+  if (!path.startsWith(assemblyDir) || !path.endsWith('.ts') || !/\b(str|txt)\('|MOTE_TEXT_DICTIONARY/.test(text)) return text;
+  const phrases = phrasesOfSources();
+  text = text.replace(DICTIONARY, () => `memory.data<u8>([${dictionaryBytes(phrases).join(',')}])`);
+  return textFragments(asciiStringCalls(text, phrases), path, phrases);
 }
 
 // Every static string and memory.data chunk is its own active data segment, ~6 bytes of framing
@@ -131,6 +244,7 @@ export function mergeDataSegments(wasm) {
  * extra asc flags (scripts/wasm-size.mjs adds `--debug` to keep function names for its table).
  */
 export async function buildWasm(build, { outDir = join(root, 'build'), text = false, args: extra = [] } = {}) {
+  phraseCache = null; // the sources may have changed since the last build in this process
   if (!BUILDS[build]) throw new Error(`unknown build '${build}' (expected ${Object.keys(BUILDS).join(', ')})`);
   mkdirSync(outDir, { recursive: true });
   const out = join(outDir, `mote.${build}.wasm`);

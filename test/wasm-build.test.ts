@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import binaryen from 'binaryen';
 import { ensureWasmBuilt, repoRoot, wasmModule } from './runtime-harness.js';
 import { analyze } from '../scripts/wasm-size.mjs';
+import { decodeText, dictionaryBytes, encodeText, messageLiterals, textDictionary } from '../scripts/build-wasm.mjs';
 
 const wasmPath = (b: string) => join(repoRoot, 'build', `mote.${b}.wasm`);
 
@@ -110,5 +111,25 @@ describe('wasm builds', () => {
       rows.push(`${build}: ${a.total} B (code ${sec('code')}, data ${sec('data')}, other ${a.total - sec('code') - sec('data')}; ${a.functions.length} functions, ${a.segments} data segments)`);
     }
     console.log(`[mote] runtime sizes (issue #4 targets: simd <= 48 KB, scalar <= 40 KB)\n  ${rows.join('\n  ')}`);
+  });
+
+  // The build stores message literals coded with a phrase table (scripts/build-wasm.mjs); the
+  // runtime's expansion is checked by the tests that compare its messages (runtime-validation).
+  it('message text coding: every str()/txt() literal in assembly/ decodes back to itself', () => {
+    const texts = messageLiterals();
+    expect(texts.length).toBeGreaterThan(300);
+    const phrases = textDictionary(texts);
+    expect(phrases.length).toBeGreaterThan(0);
+    expect(phrases.length).toBeLessThanOrEqual(128);
+    expect(dictionaryBytes(phrases).length).toBe(phrases.reduce((n, p) => n + 1 + p.length, 0));
+    let raw = 0, coded = 0;
+    for (const t of texts) {
+      const bytes = encodeText(t, phrases);
+      expect(bytes.every((b) => b >= 1 && b <= 0xff)).toBe(true);
+      expect(decodeText(bytes, phrases)).toBe(t);
+      raw += t.length;
+      coded += bytes.length;
+    }
+    expect(coded).toBeLessThan(raw);
   });
 });
