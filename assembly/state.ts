@@ -9,7 +9,7 @@
 // that every record, index word, param word and tensor byte range these helpers touch is in bounds.
 import {
   TENSOR_RECORD_SIZE, T_DTYPE, T_RANK, T_STORAGE, T_DIMS, T_OFFSET, T_BYTE_SIZE, T_SCALE,
-  T_ZERO_POINT, STORAGE_WEIGHTS, STORAGE_ENCODED, STORAGE_DIRECT, T_STREAM_OFFSET, OP_RECORD_SIZE, O_OPCODE, O_INPUT_COUNT, O_OUTPUT_COUNT,
+  T_ZERO_POINT, STORAGE_WEIGHTS, STORAGE_ENCODED, T_STREAM_OFFSET, OP_RECORD_SIZE, O_OPCODE, O_INPUT_COUNT, O_OUTPUT_COUNT,
   O_IO_INDEX, O_PARAMS_INDEX, O_PARAMS_COUNT, DTYPE_F32, DTYPE_S32, DTYPE_S16,
 } from '../format/format';
 
@@ -122,10 +122,16 @@ export function tzp(id: i32): i32 {
 export function tptr(id: i32): usize {
   const rec = trec(id);
   const storage = load<u8>(rec, T_STORAGE);
-  // Direct weights: the stream itself, which only kernels of its encoding read.
-  if (storage == STORAGE_DIRECT) return weightsBase + <usize>load<u32>(rec, T_STREAM_OFFSET);
   const base = storage == STORAGE_WEIGHTS ? weightsBase : storage == STORAGE_ENCODED ? expandedPtr : arenaPtr;
   return base + <usize>load<u32>(rec, T_OFFSET);
+}
+/**
+ * A STORAGE_DIRECT record's stream (its u32 length word first), which only the direct kernels of
+ * its encoding read (kernels/direct.ts). tptr is not for direct records: kept out of it so every
+ * other kernel's inlined tptr stays one select shorter.
+ */
+export function tstream(id: i32): usize {
+  return weightsBase + <usize>load<u32>(trec(id), T_STREAM_OFFSET);
 }
 /** Element count (validated at load to fit in i32 and in the tensor's bytes). */
 export function tnumel(id: i32): i32 {

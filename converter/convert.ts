@@ -20,7 +20,8 @@ import { binarizeWeights } from './passes/binarize.js';
 import { pruneMagnitude } from './passes/prune-magnitude.js';
 import { applyLayerWeights } from './compress/layer-weights.js';
 import type { LayerCompression } from './codec/weighted-layers.js';
-import { ENCODING_NAME, type WeightEncoding } from './codec/streams.js';
+import { ENCODING_NAME, type DirectEncoding, type WeightEncoding } from './codec/streams.js';
+import { decidePlacement, modelRamBytes, placementCandidates, type Isa, type PlacementMode, type PlacementReport } from './plan/weights-placement.js';
 import { TABLE_ENCODING_NAME } from './emit/requant-tables.js';
 import { importModel, isPreQuantized, summarizeSource, type SourceFormat } from './source.js';
 
@@ -54,6 +55,18 @@ export interface ConvertOptions extends CompressionConvertOptions {
    * stream builds read each op's weights through the host (docs/ABI.md, "Streamed weights").
    */
   weights?: 'internal' | 'external';
+  /**
+   * Compressed int8 weights of fully_connected / conv2d: expanded at load or read directly by a
+   * direct kernel (converter/plan/weights-placement.ts). 'auto' (default) decides per tensor from
+   * ramBudget and the measured kernel speeds on `isa`.
+   */
+  placement?: PlacementMode;
+  /** Bytes of RAM the loaded model may take (resident blob + expanded weights + arena + scratch). */
+  ramBudget?: number;
+  /** Where ramBudget came from, for the report (e.g. a --target chip). */
+  ramBudgetSource?: string;
+  /** The runtime build the placement optimizes for: 'simd' (Node, browsers; default) or 'scalar' (MCUs). */
+  isa?: Isa;
 }
 
 export interface OpMacs {
@@ -105,8 +118,10 @@ export interface ConvertReport {
   ramWeightBytes: number;
   /** Per-layer results of the weight-compression passes (prune, cluster, binarize), in that order. */
   weightCompression: LayerCompression[];
-  /** Encoded weight tensors: encoding, stream bytes and decoded bytes. */
-  encodedWeights: { tensor: string; encoding: string; streamBytes: number; decodedBytes: number }[];
+  /** Encoded weight tensors: encoding, stream bytes and decoded bytes; direct: read as stored (no RAM copy). */
+  encodedWeights: { tensor: string; encoding: string; streamBytes: number; decodedBytes: number; direct?: boolean }[];
+  /** Expand-at-load vs direct, per compressed int8 fc/conv weight tensor (when weights are encoded). */
+  weightPlacement?: PlacementReport;
 }
 
 export interface ConvertResult {
@@ -176,7 +191,25 @@ export function convert(bytes: Uint8Array, filename: string, options: ConvertOpt
   if (opts.tables !== undefined && opts.tables !== 'raw' && opts.tables !== 'compact') {
     throw new ConvertError(`unknown requantization table storage '${opts.tables}' (use raw or compact)`);
   }
-  const blob = emitBlob(graph, plan, {}, { encodeWeights: weightEncodings(opts), weights: opts.weights, compactTables: opts.tables === 'compact' });
+  const encodings = weightEncodings(opts);
+  let blob = emitBlob(graph, plan, {}, { encodeWeights: encodings, weights: opts.weights, compactTables: opts.tables === 'compact' });
+  let weightPlacement: PlacementReport | undefined;
+  if ((encodings.length > 0 || opts.ramBudget !== undefined) && opts.weights !== 'external') {
+    const isa = opts.isa ?? 'simd';
+    const cands = placementCandidates(graph, plan, encodings, isa);
+    weightPlacement = decidePlacement(cands, { isa, mode: opts.placement, ramBudget: opts.ramBudget, baseRamBytes: modelRamBytes(blob) });
+    const direct = new Map<string, DirectEncoding>();
+    weightPlacement.layers.forEach((l, i) => { if (l.choice === 'direct') direct.set(l.tensor, cands[i].direct!.encoding); });
+    // Re-emitted (with the decision in the metadata for mote inspect) only when it changes
+    // something or was asked for: otherwise the blob stays byte for byte what it was without it.
+    if (direct.size > 0 || opts.ramBudget !== undefined || (opts.placement ?? 'auto') !== 'auto') {
+      const meta = { weightPlacement: weightPlacement.layers.map((l) => ({ tensor: l.tensor, layer: l.layer, choice: l.choice, encoding: l.encoding, reason: l.reason })) };
+      blob = emitBlob(graph, plan, meta, { encodeWeights: encodings, weights: opts.weights, compactTables: opts.tables === 'compact', directWeights: direct });
+    }
+    weightPlacement.ramBytes = modelRamBytes(blob);
+    weightPlacement.fits = opts.ramBudget === undefined || weightPlacement.ramBytes <= opts.ramBudget;
+    if (opts.ramBudgetSource) weightPlacement.ramBudgetSource = opts.ramBudgetSource;
+  }
   const { encodedWeights, expandedBytes } = describeEncodedWeights(blob);
 
   const header = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
@@ -216,6 +249,7 @@ export function convert(bytes: Uint8Array, filename: string, options: ConvertOpt
     ramWeightBytes: expandedBytes,
     weightCompression,
     encodedWeights,
+    ...(weightPlacement ? { weightPlacement } : {}),
   };
   return { graph, plan, blob, report };
 }
@@ -258,8 +292,10 @@ function describeEncodedWeights(blob: Uint8Array): { encodedWeights: ConvertRepo
   const weights = dv.getUint32(F.H_WEIGHTS_OFFSET, true);
   for (let id = 0; id < dv.getUint32(F.H_TENSOR_COUNT, true); id++) {
     const at = dv.getUint32(F.H_TENSOR_TABLE_OFFSET, true) + id * F.TENSOR_RECORD_SIZE;
-    if (dv.getUint8(at + F.T_STORAGE) !== F.STORAGE_ENCODED) continue;
+    const storage = dv.getUint8(at + F.T_STORAGE);
+    if (storage !== F.STORAGE_ENCODED && storage !== F.STORAGE_DIRECT) continue;
     out.push({
+      ...(storage === F.STORAGE_DIRECT ? { direct: true } : {}),
       tensor: meta.tensors?.[id] ?? `t${id}`,
       encoding: ENCODING_NAME[dv.getUint8(at + F.T_FLAGS)] ?? TABLE_ENCODING_NAME[dv.getUint8(at + F.T_FLAGS)],
       streamBytes: dv.getUint32(weights + dv.getUint32(at + F.T_STREAM_OFFSET, true), true),

@@ -523,3 +523,23 @@ export function formatRamBudget(b: RamBudget): string {
   for (const n of b.notes) out.push(`  note: ${n}`);
   return out.join('\n');
 }
+
+/**
+ * The most bytes a model may ask of linear memory on a target (resident blob + expanded weights +
+ * arena + scratch: converter/plan/weights-placement.ts modelRamBytes) for ramBudget() to say it
+ * fits: found by bisection on ramBudget itself, so pages, static data, WAMR's module and instance
+ * and the grow-by-copy peak all count exactly as `mote inspect --target` counts them.
+ */
+export function linearMemoryBudget(target: string, runtimeWasm: Uint8Array, interpreter: WamrInterpreter = 'fast'): number {
+  const fits = (n: number) => ramBudget(target, { blobSize: n, arenaSize: 0, runtimeWasm, interpreter }).fits;
+  if (!fits(16)) return 0;
+  let lo = 16, hi = 1 << 26;
+  while (hi - lo > 16) {
+    const mid = Math.floor((lo + hi) / 32) * 16;
+    if (fits(mid)) lo = mid;
+    else hi = mid;
+  }
+  // modelRamBytes aligns each region to 16 bytes; linearMemoryPlan adds the same alignment between
+  // regions, so leave room for the three boundaries.
+  return Math.max(0, lo - 48);
+}

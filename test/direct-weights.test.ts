@@ -14,6 +14,18 @@ import { decodeWeights, encodeSparseRows, type DirectEncoding } from '../convert
 import { quantizeMultiplier } from '../converter/passes/quantize/multiplier.js';
 import { MoteError, MoteRuntime, type MoteBuild, type MoteTypedArray } from '../host/runtime.js';
 import { BUILDS, oneOpGraph, randInt, randS8, rng, wasmModule, type TensorSpec } from './runtime-harness.js';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { vi } from 'vitest';
+import { convertCommand } from '../host/cli/convert.js';
+import { inspectCommand } from '../host/cli/inspect.js';
+import { initCnn } from '../converter/demo/cnn.js';
+import { cnnToOnnx } from '../converter/demo/export.js';
+import { convert } from '../converter/convert.js';
+import { readIdx } from '../converter/data/idx.js';
+import { decidePlacement, expectedRatio, MEASURED_DIRECT_SPEED, type PlacementCandidate } from '../converter/plan/weights-placement.js';
+import { haveShared, noticeIfNoShared, sharedPath } from './support/shared.js';
 
 const modules = new Map<MoteBuild, WebAssembly.Module>();
 beforeAll(async () => {
@@ -281,5 +293,136 @@ describe('codec: sparse-rows', () => {
     const s = encodeSparseRows(new Uint8Array(w.buffer), [1, 600])!;
     expect(new DataView(s.buffer).getUint16(12, true)).toBe(3);
     expect([...s.subarray(14)]).toEqual([255, 0, 255, 0, 599 - 512, 251]);
+  });
+});
+
+describe('placement decision: expand at load or direct', () => {
+  const cand = (tensor: string, macs: number, dense: number, stream: number, ratio?: number): PlacementCandidate => ({
+    tensor, layer: `L_${tensor}`, op: 'fully_connected', macs, denseBytes: dense,
+    expand: ratio !== undefined ? { encoding: 'sparse', streamBytes: stream } : { streamBytes: dense },
+    direct: ratio !== undefined ? { encoding: 'sparse-rows', streamBytes: stream + 8, density: 0.3, ratio } : undefined,
+  });
+  // d: a plain layer with no direct stream smaller than its dense bytes.
+  const cands = [cand('a', 1000, 4000, 1500, 0.6), cand('b', 100000, 8000, 3000, 3), cand('c', 2000, 6000, 2000, 3), cand('d', 500, 500, 500)];
+  const base = 50000;
+
+  it('direct when it is faster; dense otherwise while the model fits', () => {
+    const p = decidePlacement(cands, { isa: 'scalar', baseRamBytes: base });
+    expect(p.layers.map((l) => l.choice)).toEqual(['direct', 'expand', 'expand', 'plain']);
+    expect(p.layers[0].reason).toMatch(/direct is faster \(expected ×0.60 of dense\) and saves 3992 B of RAM/);
+    expect(p.layers[1].reason).toMatch(/dense is faster/);
+    // RAM of a: 1500 + 4000 expanded → 1508 direct.
+    expect(p.ramBytes).toBe(base - (5500 - 1508));
+    expect(p.fits).toBe(true);
+  });
+
+  it('over budget: moves the layers with the least extra latency per byte saved first, until it fits', () => {
+    // c costs 2000 MACs × 2 / 5992 B, b 100000 × 2 / 8992 B: c goes first; d has no direct option.
+    const after = base - 3992;
+    const p1 = decidePlacement(cands, { isa: 'scalar', baseRamBytes: base, ramBudget: after - 1000 });
+    expect(p1.layers.map((l) => l.choice)).toEqual(['direct', 'expand', 'direct', 'plain']);
+    expect(p1.layers[2].reason).toMatch(/RAM budget: saves 5992 B at an expected ×3.00/);
+    expect(p1.fits).toBe(true);
+    const p2 = decidePlacement(cands, { isa: 'scalar', baseRamBytes: base, ramBudget: after - 6000 });
+    expect(p2.layers.map((l) => l.choice)).toEqual(['direct', 'direct', 'direct', 'plain']);
+    expect(p2.fits).toBe(true);
+    const p3 = decidePlacement(cands, { isa: 'scalar', baseRamBytes: base, ramBudget: 1000 });
+    expect(p3.layers.map((l) => l.choice)).toEqual(['direct', 'direct', 'direct', 'plain']);
+    expect(p3.fits).toBe(false);
+  });
+
+  it('forced modes, and the measured ratio table', () => {
+    expect(decidePlacement(cands, { isa: 'simd', baseRamBytes: base, mode: 'direct' }).layers.map((l) => l.choice)).toEqual(['direct', 'direct', 'direct', 'plain']);
+    expect(decidePlacement(cands, { isa: 'simd', baseRamBytes: base, mode: 'expand' }).layers.map((l) => l.choice)).toEqual(['expand', 'expand', 'expand', 'plain']);
+    for (const isa of ['simd', 'scalar'] as const) {
+      const pts = MEASURED_DIRECT_SPEED[isa].sparseRows;
+      for (const [d, r] of pts) expect(expectedRatio(isa, 'sparse-rows', { density: d })).toBeCloseTo(r, 10);
+      for (let d = 0; d < 1; d += 0.05) {
+        expect(expectedRatio(isa, 'sparse-rows', { density: d + 0.05 })).toBeGreaterThanOrEqual(expectedRatio(isa, 'sparse-rows', { density: d }));
+      }
+    }
+  });
+});
+
+describe.skipIf(!haveShared)('mnist-8, pruned + clustered recipe: direct == expanded on both builds (needs ../shared)', () => {
+  noticeIfNoShared('mnist-8 direct weights');
+  it('the same int8 outputs with every compressed layer read directly as with all expanded; RAM falls', () => {
+    const PIXELS = 784;
+    const images = readIdx(readFileSync(sharedPath('datasets/mnist/t10k-images-idx3-ubyte.gz'))).data as Uint8Array;
+    const onnx = readFileSync(sharedPath('onnx_mnist8/model.onnx'));
+    const image = (i: number) => Float32Array.from(images.subarray(i * PIXELS, (i + 1) * PIXELS));
+    const calibration = Array.from({ length: 50 }, (_, i) => [image(9000 + i)]);
+    // The 1 pp recipe of docs/COMPRESSION.md plus pruning on conv2, so both direct kernels run.
+    const base = { precision: 'int8' as const, calibration, layerWeights: { Convolution110: { prune: 0.6 }, Times212: { prune: 0.65, cluster: 6 } }, clusterPerChannel: true };
+    const expanded = convert(onnx, 'mnist-8.onnx', { ...base, placement: 'expand' });
+    const direct = convert(onnx, 'mnist-8.onnx', { ...base, placement: 'direct' });
+    const kinds = direct.report.weightPlacement!.layers.filter((l) => l.choice === 'direct').map((l) => `${l.layer}:${l.encoding}`);
+    expect(kinds.sort()).toEqual(['Convolution110:sparse-rows', 'Times212:palette']);
+    expect(direct.report.encodedWeights.filter((e) => e.direct).length).toBe(2);
+    expect(direct.report.ramWeightBytes).toBeLessThan(expanded.report.ramWeightBytes);
+    expect(direct.report.weightPlacement!.ramBytes).toBeLessThan(expanded.report.weightPlacement!.ramBytes);
+    const x = (g: typeof direct.graph, i: number) => {
+      const t = g.tensor(g.inputs[0]);
+      return Int8Array.from(image(i), (v) => Math.max(-128, Math.min(127, Math.round(v / t.quant!.scale[0]) + t.quant!.zeroPoint[0])));
+    };
+    for (const build of BUILDS) {
+      const a = load(build, expanded.blob), b = load(build, direct.blob);
+      for (let i = 0; i < 40; i++) {
+        const ya = a.run([x(expanded.graph, i)])[0], yb = b.run([x(direct.graph, i)])[0];
+        expect(bytesOf(yb).equals(bytesOf(ya)), `image ${i} on ${build}`).toBe(true);
+      }
+    }
+    // A RAM budget below the all-expanded model makes 'auto' read layers in place, and it fits.
+    const budget = expanded.report.weightPlacement!.ramBytes - 1000;
+    const auto = convert(onnx, 'mnist-8.onnx', { ...base, ramBudget: budget });
+    expect(auto.report.weightPlacement!.fits).toBe(true);
+    expect(auto.report.weightPlacement!.ramBytes).toBeLessThanOrEqual(budget);
+    expect(auto.report.weightPlacement!.layers.some((l) => l.choice === 'direct' && /RAM budget/.test(l.reason))).toBe(true);
+  });
+});
+
+describe('mote convert --placement / --ram-budget / --target', () => {
+  it('reaches the converter, reports each layer\'s choice and why; bad values are usage errors', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mote-direct-'));
+    const capture = async (f: () => Promise<void>) => {
+      let text = '';
+      const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((text += String(chunk)), true));
+      try { await f(); } finally { spy.mockRestore(); }
+      return text;
+    };
+    try {
+      const model = join(dir, 'demo.onnx');
+      writeFileSync(model, cnnToOnnx(initCnn({ size: 16, c1: 8, c2: 16, classes: 5 }, 8), ['a', 'b', 'c', 'd', 'e']));
+      const calib = join(dir, 'calib.npy');
+      // One batched .npy of 4 random images [4, 1, 16, 16] (float32).
+      const r = rng(3);
+      const data = Float32Array.from({ length: 4 * 256 }, () => r());
+      const hdr = "{'descr': '<f4', 'fortran_order': False, 'shape': (4, 1, 16, 16), }";
+      const pad = 64 - ((10 + hdr.length + 1) % 64);
+      const head = Buffer.from(`\x93NUMPY\x01\x00${String.fromCharCode((hdr.length + pad + 1) & 255, (hdr.length + pad + 1) >> 8)}${hdr}${' '.repeat(pad)}\n`, 'latin1');
+      writeFileSync(calib, Buffer.concat([head, Buffer.from(data.buffer)]));
+      const out = join(dir, 'demo.mote');
+      const base = { output: out, precision: 'int8', calibration: [calib], calibrationMethod: 'minmax', pruneMagnitude: '0.7' };
+      const json = JSON.parse(await capture(() => convertCommand(model, { ...base, placement: 'direct', json: true })));
+      expect(json.weightPlacement.mode).toBe('direct');
+      expect(json.weightPlacement.layers.some((l: { choice: string }) => l.choice === 'direct')).toBe(true);
+      expect(load('scalar', new Uint8Array(readFileSync(out))).outputs.length).toBe(1);
+      const text = await capture(() => convertCommand(model, { ...base, target: 'esp32' }));
+      expect(text).toMatch(/placement +auto, scalar kernels; model RAM [\d,.]+ \w+ \(blob \+ expanded weights \+ arena\), budget [\d,.]+ \w+ \(esp32: usable SRAM minus WAMR .*: fits\n/);
+      expect(text).toMatch(/: (direct|expand) \((sparse-rows|sparse)\) — RAM \d+ B expanded \/ \d+ B direct, expected ×[\d.]+ latency direct; /);
+      // mote inspect shows the decision the converter wrote to the metadata, and direct storage.
+      const shown = await capture(() => inspectCommand(out, {}));
+      expect(shown).toMatch(/Weights placement \(compressed fc\/conv weights/);
+      expect(shown).toMatch(/conv2 +\S+ +direct +sparse-rows +direct is faster/);
+      expect(shown).toMatch(/ direct /);
+      const tight = JSON.parse(await capture(() => convertCommand(model, { ...base, ramBudget: '100', json: true })));
+      expect(tight.weightPlacement.fits).toBe(false);
+      expect(tight.weightPlacement.layers.filter((l: { choice: string; ramBytesDirect?: number }) => l.choice !== 'direct' && l.ramBytesDirect !== undefined)).toEqual([]);
+      for (const [flags, msg] of [[{ ramBudget: 'lots' }, /--ram-budget must be a byte count/], [{ placement: 'both' }, /--placement must be auto, expand or direct/], [{ target: 'esp8266' }, /--target must be one of/]] as const) {
+        await expect(convertCommand(model, { ...base, ...flags })).rejects.toThrow(msg);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -104,8 +104,9 @@ function gatherPatchF32(
 /**
  * Copies one output pixel's receptive field into patchBuf in OHWI tap order. Padded taps are filled
  * with the input zero point, so they contribute (zp + input_offset) * w = 0, exactly as skipping them.
+ * A call, not inlined: once per output pixel, shared with the direct-weights conv (kernels/direct.ts).
  */
-@inline export function gatherPatch(
+export function gatherPatch(
   xImg: usize, H: i32, W: i32, C: i32, KH: i32, KW: i32, iy0: i32, ix0: i32, dh: i32, dw: i32, zp: i32,
 ): void {
   let dst = patchBuf;

@@ -11,7 +11,7 @@ import {
   OP_FULLY_CONNECTED, ENC_SPARSE_ROWS, ENC_PALETTE, ENC_HEADER_SIZE,
 } from '../../format/format';
 import {
-  opIn, opOut, opInCount, opParam, tdim, tptr, tzp, tstorage, tnumel, tdtype, trec,
+  opIn, opOut, opInCount, opParam, tdim, tptr, tzp, tstorage, tnumel, tdtype, trec, tstream,
 } from '../state';
 import { str, int, text, opName } from '../message';
 import { PATCH_CAP, patchBuf, gatherPatch } from './conv2d';
@@ -35,7 +35,9 @@ function failOp(index: i32, code: i32): i32 {
   return ERR_BAD_OP;
 }
 function failStream(id: i32, sparse: bool): i32 {
-  str('tensor '); int(id); str(sparse ? ' (direct sparse-rows stream): ' : ' (direct palette stream): ');
+  str('tensor '); int(id);
+  if (sparse) str(' (direct sparse-rows stream): ');
+  else str(' (direct palette stream): ');
   return ERR_BAD_ENCODING;
 }
 
@@ -57,7 +59,7 @@ export function validateDirectInputs(index: i32, op: usize, code: i32): i32 {
     }
     if (!ok) {
       failOp(index, code); str('input '); int(j); str(' is direct weights in encoding '); int(enc);
-      str(', which this op has no direct kernel for (direct weights: the weights of s8 fully_connected and group-1 conv2d, encodings sparse-rows and palette)');
+      str(': no direct kernel (only s8 fully_connected / group-1 conv2d weights, sparse-rows or palette)');
       return ERR_BAD_OP;
     }
     const e = enc == ENC_SPARSE_ROWS ? checkSparseRows(w) : checkPalette(w);
@@ -67,7 +69,7 @@ export function validateDirectInputs(index: i32, op: usize, code: i32): i32 {
 }
 
 function checkSparseRows(w: i32): i32 {
-  const s = tptr(w);
+  const s = tstream(w);
   const len = <u64>load<u32>(s);
   const R = tdim(w, 0), K = tnumel(w) / R;
   if (len < <u64>ENC_HEADER_SIZE) {
@@ -114,7 +116,7 @@ function checkSparseRows(w: i32): i32 {
 }
 
 function checkPalette(w: i32): i32 {
-  const s = tptr(w);
+  const s = tstream(w);
   const len = <u64>load<u32>(s);
   const R = tdim(w, 0), n = <u64>tnumel(w);
   if (len < <u64>ENC_HEADER_SIZE) {
@@ -151,7 +153,7 @@ function rowsDirect(
 export function runDirect(op: usize, code: i32): void {
   const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
   const enc = encOf(w);
-  const s = tptr(w), xp = tptr(x), yp = tptr(y);
+  const s = tstream(w), xp = tptr(x), yp = tptr(y);
   const bp = tstorage(opIn(op, 2)) != STORAGE_EMPTY ? tptr(opIn(op, 2)) : 0;
   const mp = tptr(opIn(op, 3)), shp = tptr(opIn(op, 4));
   const inOff = -tzp(x), outZp = tzp(y);

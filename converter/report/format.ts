@@ -1,4 +1,5 @@
 // The per-layer report as text (for `mote convert`), JSON and a self-contained HTML page.
+import type { PlacementReport } from '../plan/weights-placement.js';
 import type { LayerReport } from './layers.js';
 
 export interface ReportTotals {
@@ -29,7 +30,7 @@ export function layerTableText(r: LayerReport, t: ReportTotals): string {
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
-export function layerReportHtml(title: string, r: LayerReport, t: ReportTotals): string {
+export function layerReportHtml(title: string, r: LayerReport, t: ReportTotals, extraHtml = ''): string {
   const rows = r.rows
     .map((x) => `<tr><td>${esc(x.name)}</td><td>${x.op}</td><td>${esc(x.methods.join(' + '))}</td><td>${x.bytesBefore}</td><td>${x.bytesAfter}</td><td>${snr(x.snrDb)}</td><td>${x.macsBefore}</td><td>${x.macsAfter}</td></tr>`)
     .join('\n');
@@ -44,6 +45,21 @@ export function layerReportHtml(title: string, r: LayerReport, t: ReportTotals):
 ${rows}
 <tr><th>total (layers)</th><th></th><th></th><td>${r.totals.bytesBefore}</td><td>${r.totals.bytesAfter}</td><td></td><td>${r.totals.macsBefore}</td><td>${r.totals.macsAfter}</td></tr>
 </tbody></table>
-</body></html>
+${extraHtml}</body></html>
+`;
+}
+
+/** The expand-vs-direct decision as an HTML section (converter/plan/weights-placement.ts). */
+export function placementHtml(p: PlacementReport): string {
+  const rows = p.layers
+    .map((l) => `<tr><td>${esc(l.layer)}</td><td>${l.op}</td><td>${l.choice}</td><td>${esc(l.encoding)}</td><td>${l.ramBytesExpanded}</td><td>${l.ramBytesDirect ?? '-'}</td><td>${l.flashBytesExpanded}</td><td>${l.flashBytesDirect ?? '-'}</td><td>${l.expectedRatio?.toFixed(2) ?? '-'}</td><td style="text-align:left">${esc(l.reason)}</td></tr>`)
+    .join('\n');
+  const budget = p.ramBudget !== undefined ? ` Budget ${p.ramBudget} B: ${p.fits ? 'fits' : 'does NOT fit'}.` : '';
+  return `<h2>Weights placement: expand at load or read directly</h2>
+<p>Mode ${p.mode}, ${p.isa} kernels. Model RAM (blob + expanded weights + arena) ${p.ramBytes} B.${budget}</p>
+<table><thead><tr><th>layer</th><th>op</th><th>choice</th><th>encoding</th><th>RAM expanded</th><th>RAM direct</th><th>flash expanded</th><th>flash direct</th><th>direct ÷ dense latency</th><th>why</th></tr></thead>
+<tbody>
+${rows}
+</tbody></table>
 `;
 }

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseRecipe, type Recipe } from '../../converter/compress/recipe.js';
 import type { ConvertReport } from '../../converter/convert.js';
-import { layerReportHtml, layerTableText, type ReportTotals } from '../../converter/report/format.js';
+import { layerReportHtml, layerTableText, placementHtml, type ReportTotals } from '../../converter/report/format.js';
 import { ConvertError } from '../../converter/errors.js';
 import { readInput } from './files.js';
 import { CliError, EXIT_USAGE } from './errors.js';
@@ -70,8 +70,8 @@ export function layerSummary(r: ConvertReport): string {
 export function writeLayerReport(path: string, r: ConvertReport): void {
   if (!r.layers) return;
   const body = /\.json$/i.test(path)
-    ? JSON.stringify({ source: r.source.name, precision: r.precision, totals: { ...totals(r), ...r.layers.totals }, layers: r.layers.rows, compression: r.compression, quantization: r.quantization && { method: r.quantization.method, samples: r.quantization.samples } }, null, 2) + '\n'
-    : layerReportHtml(`Mote compression report: ${r.source.name} (${r.precision})`, r.layers, totals(r));
+    ? JSON.stringify({ source: r.source.name, precision: r.precision, totals: { ...totals(r), ...r.layers.totals }, layers: r.layers.rows, weightPlacement: r.weightPlacement, compression: r.compression, quantization: r.quantization && { method: r.quantization.method, samples: r.quantization.samples } }, null, 2) + '\n'
+    : layerReportHtml(`Mote compression report: ${r.source.name} (${r.precision})`, r.layers, totals(r), r.weightPlacement ? placementHtml(r.weightPlacement) : '');
   try {
     writeFileSync(path, body);
   } catch (e) {

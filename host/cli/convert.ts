@@ -9,6 +9,8 @@ import { readInput, writeOutput } from './files.js';
 import { CliError, EXIT_USAGE } from './errors.js';
 import { bytes, counts, int } from './format.js';
 import type { IoSpec } from './tensors.js';
+import { loadWasmFile } from '../node-loader.js';
+import { linearMemoryBudget, TARGETS } from '../targets.js';
 import { CALIBRATION_METHODS, layerSummary, structureOptions, writeLayerReport, type StructureFlags } from './compress-flags.js';
 
 export interface ConvertCliOptions extends StructureFlags {
@@ -26,7 +28,42 @@ export interface ConvertCliOptions extends StructureFlags {
   tables?: string;
   weightScales?: string;
   weights?: string;
+  ramBudget?: string;
+  placement?: string;
+  target?: string;
   json?: boolean;
+}
+
+/** --ram-budget / --placement / --target: where compressed weights live at run time. */
+async function placementOptions(opts: ConvertCliOptions): Promise<{ ramBudget?: number; ramBudgetSource?: string; placement?: 'auto' | 'expand' | 'direct'; isa?: 'simd' | 'scalar' }> {
+  let ramBudget: number | undefined;
+  if (opts.ramBudget !== undefined) {
+    ramBudget = Number(opts.ramBudget);
+    if (!Number.isInteger(ramBudget) || ramBudget < 0) throw new CliError(`--ram-budget must be a byte count, not '${opts.ramBudget}'`, EXIT_USAGE);
+  }
+  const placement = opts.placement as 'auto' | 'expand' | 'direct' | undefined;
+  if (placement !== undefined && !['auto', 'expand', 'direct'].includes(placement)) {
+    throw new CliError(`--placement must be auto, expand or direct, not '${opts.placement}'`, EXIT_USAGE);
+  }
+  let isa: 'simd' | 'scalar' | undefined;
+  if (opts.target !== undefined) {
+    if (!(TARGETS as readonly string[]).includes(opts.target)) throw new CliError(`--target must be one of ${TARGETS.join(', ')}, got '${opts.target}'`, EXIT_USAGE);
+    // The chip runs the scalar build: its kernels' speed and the RAM left after WAMR and the runtime.
+    isa = 'scalar';
+    const wasm = await loadWasmFile('scalar');
+    // WAMR's fast interpreter (the devices/esp32 default) may leave no room at all; then the
+    // classic one's budget, said so in the report.
+    let chip = linearMemoryBudget(opts.target, wasm, 'fast');
+    let source = `${opts.target}: usable SRAM minus WAMR (fast interpreter) and the runtime, as mote inspect --target counts`;
+    if (chip === 0) {
+      chip = linearMemoryBudget(opts.target, wasm, 'classic');
+      source = `${opts.target}: usable SRAM minus WAMR (classic interpreter: the fast one leaves no room) and the runtime, as mote inspect --target counts`;
+    }
+    const fromTarget = ramBudget === undefined || chip < ramBudget;
+    ramBudget = fromTarget ? chip : ramBudget;
+    return { ramBudget, ramBudgetSource: fromTarget ? source : '--ram-budget', placement, isa };
+  }
+  return { ramBudget, ...(ramBudget !== undefined ? { ramBudgetSource: '--ram-budget' } : {}), placement, isa };
 }
 
 /** The weight-compression flags (--cluster, --binarize, --prune-magnitude, --entropy), checked. */
@@ -58,6 +95,7 @@ export function formatConvertReport(r: ConvertReport, out: string): string {
   const inFile = r.source.format === 'onnx' ? '' : `; ${bytes(r.sourceWeightBytes)} in the source`;
   lines.push(`  parameters  ${int(r.parameters)} (${bytes(r.floatWeightBytes)} as float32${inFile})`);
   lines.push(`  weights     ${bytes(r.weightBytes)} in the blob (float32/blob ${r.sizeRatio.toFixed(2)}×)`);
+  if (r.weightPlacement) lines.push(...placementLines(r.weightPlacement));
   if (r.ramWeightBytes > 0) {
     const enc = counts(Object.fromEntries([...new Set(r.encodedWeights.map((e) => e.encoding))].map((k) => [k, r.encodedWeights.filter((e) => e.encoding === k).length])));
     lines.push(`  encoded     ${bytes(r.storedWeightBytes)} stored (flash), ${bytes(r.ramWeightBytes)} decoded into RAM at load: ${enc}`);
@@ -94,6 +132,7 @@ export async function convertCommand(model: string, opts: ConvertCliOptions): Pr
   if (opts.keepFloat && precision !== 'int8') throw new CliError('--keep-float is only used with --precision int8', EXIT_USAGE);
 
   const compression = compressionOptions(opts);
+  const placement = await placementOptions(opts);
   const weights = opts.weights ?? 'internal';
   if (weights !== 'internal' && weights !== 'external') throw new CliError(`--weights must be internal or external, not '${opts.weights}'`, EXIT_USAGE);
   if (weights === 'external' && (compression.cluster !== undefined || compression.binarize !== undefined || compression.pruneMagnitude !== undefined || compression.entropy !== undefined || compression.tables === 'compact')) {
@@ -145,6 +184,7 @@ export async function convertCommand(model: string, opts: ConvertCliOptions): Pr
       keepFloat: opts.keepFloat,
       weights,
       ...compression,
+      ...placement,
       ...structure,
       onProgress: bar
         ? (done, total) => {
@@ -207,6 +247,23 @@ export function registerConvert(program: Command): void {
     .option('--tables <storage>', 'int8 requantization tables (bias, multiplier, shift): raw (default) or compact (bit-packed, multipliers rebuilt from f32 scales at load)')
     .option('--weight-scales <s>', 'int8 per-channel weight scales: f32 (default), or rounded up to f24 / bf16 values so --tables compact stores 3 / 2 bytes per channel for the multipliers')
     .option('--weights <where>', "internal (default), or external: weights stay outside the runtime's RAM (flash), read per op by the stream builds")
+    .option('--ram-budget <bytes>', 'RAM the loaded model may take (blob + expanded weights + arena): compressed fc/conv weights over it are read in place by direct kernels instead of expanded')
+    .option('--placement <p>', 'compressed fc/conv weights: auto (default: by RAM budget and measured speed), expand (decode at load) or direct (read in place)')
+    .option('--target <chip>', 'plan for the scalar runtime on esp32, esp32s3 or esp32c3: its RAM budget and kernel speeds decide the placement')
     .option('--json', 'print the conversion report as JSON')
     .action((model: string, opts: ConvertCliOptions) => convertCommand(model, opts));
+}
+
+/** The expand-vs-direct table of the human report. */
+export function placementLines(p: NonNullable<ConvertReport['weightPlacement']>): string[] {
+  const out: string[] = [];
+  const budget = p.ramBudget !== undefined ? `, budget ${bytes(p.ramBudget)}${p.ramBudgetSource ? ` (${p.ramBudgetSource})` : ''}: ${p.fits ? 'fits' : 'does NOT fit'}` : '';
+  out.push(`  placement   ${p.mode}, ${p.isa} kernels; model RAM ${bytes(p.ramBytes)} (blob + expanded weights + arena)${budget}`);
+  for (const l of p.layers) {
+    const ways = l.ramBytesDirect !== undefined
+      ? `RAM ${l.ramBytesExpanded} B expanded / ${l.ramBytesDirect} B direct, expected ×${l.expectedRatio!.toFixed(2)} latency direct`
+      : `RAM ${l.ramBytesExpanded} B`;
+    out.push(`    ${l.layer}: ${l.choice} (${l.encoding}) — ${ways}; ${l.reason}`);
+  }
+  return out;
 }

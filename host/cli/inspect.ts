@@ -128,6 +128,12 @@ export function formatInspection(file: string, r: ReturnType<typeof inspectBlob>
       ]),
     ),
   );
+  // Written by mote convert (converter/plan/weights-placement.ts): expand at load vs direct.
+  const placement = (r.meta as { weightPlacement?: { tensor: string; layer: string; choice: string; encoding: string; reason: string }[] }).weightPlacement;
+  if (Array.isArray(placement) && placement.length > 0) {
+    out.push('', 'Weights placement (compressed fc/conv weights: expanded into RAM at load, or read in place by a direct kernel)');
+    out.push(table(['layer', 'weights', 'choice', 'encoding', 'why'], placement.map((p) => [p.layer, p.tensor, p.choice, p.encoding, p.reason])));
+  }
   out.push('', 'Schedule');
   out.push(
     table(
