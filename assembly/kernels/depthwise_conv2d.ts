@@ -5,6 +5,7 @@ import { opIn, opOut, opParam, opParamF, tdim, trank, tptr, tzp, tstorage, opInC
 import { mbqmInline, clampi } from '../fixedpoint';
 import { requantStore8, requantStore16 } from '../requant_simd';
 import { fastPrepare, requantFastStore8, requantFastStore16 } from '../requant_fast';
+import { depthwise_s8_pairs } from './depthwise_pairs';
 
 export function depthwise_conv2d_f32(op: usize): void {
   const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
@@ -93,7 +94,8 @@ const accBuf: usize = memory.data(ACC_CHUNK * 4, 16);
   store<i8>(out + <usize>ch, <i8>clampi(mbqmInline(acc, load<i32>(mp + o), load<i32>(shp + o)) + outZp, amin, amax));
 }
 
-function depthwise_conv2d_s8_impl(op: usize, simd: bool): void {
+/** Output channels [ocStart, OC) of every pixel (depthwise_pairs.ts ran the ones before). */
+function depthwise_conv2d_s8_impl(op: usize, simd: bool, ocStart: i32): void {
   const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
   const hasBias = tstorage(opIn(op, 2)) != STORAGE_EMPTY;
   const xp = tptr(x), wp = tptr(w), yp = tptr(y), bp = hasBias ? tptr(opIn(op, 2)) : 0;
@@ -124,7 +126,7 @@ function depthwise_conv2d_s8_impl(op: usize, simd: bool): void {
         const ix0 = ox * sw - pl;
         const kxA = firstInside(ix0, dw, KW);
         const kxB = endInside(ix0, dw, W, kxA, KW);
-        let oc = 0;
+        let oc = ocStart;
         if (ASC_FEATURE_SIMD) {
           if (simd && C == 1) {
             // One input channel, OC = M outputs (a conv of a single channel): the x tap is a
@@ -230,8 +232,12 @@ function depthwise_conv2d_s8_impl(op: usize, simd: bool): void {
 }
 
 export function depthwise_conv2d_s8_simd(op: usize): void {
-  depthwise_conv2d_s8_impl(op, true);
+  const w = opIn(op, 1);
+  const done = depthwise_s8_pairs(op);
+  if (done < tdim(w, trank(w) - 1)) depthwise_conv2d_s8_impl(op, true, done);
 }
 export function depthwise_conv2d_s8_scalar(op: usize): void {
-  depthwise_conv2d_s8_impl(op, false);
+  const w = opIn(op, 1);
+  const done = depthwise_s8_pairs(op);
+  if (done < tdim(w, trank(w) - 1)) depthwise_conv2d_s8_impl(op, false, done);
 }

@@ -1,0 +1,193 @@
+// int8 depthwise (M == 1, C >= 8) with taps in pairs: per output pixel a table of tap addresses
+// (a padded tap points at a row of input zero points), weights re-packed once per op run as i16
+// tap pairs so i32x4.dot_i16x8_s does 2 taps x 4 channels per instruction (SIMD build; the scalar
+// build reads them in place), and the input zero-point term folded into the bias.
+//
+// Why folding is exact at the borders too: TFLM skips padded taps, i.e. adds 0 for them; with the
+// raw x and bias' = bias - zp * sum(w) a tap contributes x * w - zp * w = (x - zp) * w, which is 0
+// when x is read from the zero-point row. So every pixel takes the same code and the same i32 sum
+// TFLM computes (integer sums are exact in any order); requantization is TFLM's.
+import { STORAGE_EMPTY } from '../../format/format';
+import { opIn, opOut, opParam, tdim, trank, tptr, tzp, tstorage } from '../state';
+import { mbqmInline, clampi } from '../fixedpoint';
+import { requantStore16, requantStore8 } from '../requant_simd';
+import { fastPrepare, FAST_CAP, fastTable } from '../requant_fast';
+
+/** Most channels / taps / packed bytes an op may have here; larger ops take the generic kernel.
+ * Static memory comes out of the RAM the arena could use, so the buffers are sized for 3x3 at
+ * 512 channels (FAST_CAP) and the scalar build has no packed copy. */
+const DW_CAP: i32 = 512;
+const TAP_CAP: i32 = 32;
+const PACK_BYTES: i32 = 10240;
+// i16 tap pairs, [16-channel block][pair][4 quads of 4 channels x 2 taps] (SIMD build only).
+const packed: usize = memory.data(PACK_BYTES, 16);
+const biasFold: usize = memory.data(DW_CAP * 4, 16);
+const zpRow: usize = memory.data(DW_CAP, 16);
+// Per pixel: the input address of each tap (padded taps: zpRow); one spare for an odd count.
+const tapAddr: usize = memory.data((TAP_CAP + 1) * 4, 16);
+// Interior pixels: each tap's byte offset from the pixel's first tap.
+const tapOff: usize = memory.data((TAP_CAP + 1) * 4, 16);
+
+// requant_fast.ts's table: S, pos, d columns of FAST_CAP f64 each.
+const POS_OFF: usize = <usize>FAST_CAP * 8;
+const D_OFF: usize = <usize>FAST_CAP * 16;
+const MAGIC: f64 = 6755399441055744.0; // 2^52 + 2^51: x + MAGIC holds integer x in its low 32 bits
+
+/**
+ * clamp(mbqm(acc, M_c, shift_c) + zp, lo, hi) for channels c..c+3 of requant_fast.ts's prepared
+ * table: the same floor(acc*S + pos - [acc*S < 0]*d) as requant4Fast, with the integral f64 turned
+ * into i32 by the 2^52+2^51 bias (exact for |value| < 2^31) instead of a saturating truncation.
+ */
+@inline function requant4Magic(acc: v128, c: i32, zp: v128, lo: v128, hi: v128): v128 {
+  const p = fastTable + (<usize>c << 3);
+  const zero = f64x2.splat(0), magic = f64x2.splat(MAGIC);
+  const yl = f64x2.mul(f64x2.convert_low_i32x4_s(acc), v128.load(p));
+  const yh = f64x2.mul(f64x2.convert_low_i32x4_s(i32x4.shuffle(acc, acc, 2, 3, 2, 3)), v128.load(p, 16));
+  const rl = f64x2.add(f64x2.floor(f64x2.sub(f64x2.add(yl, v128.load(p + POS_OFF)), v128.and(f64x2.lt(yl, zero), v128.load(p + D_OFF)))), magic);
+  const rh = f64x2.add(f64x2.floor(f64x2.sub(f64x2.add(yh, v128.load(p + POS_OFF, 16)), v128.and(f64x2.lt(yh, zero), v128.load(p + D_OFF, 16)))), magic);
+  return i32x4.min_s(i32x4.max_s(i32x4.add(i32x4.shuffle(rl, rh, 0, 2, 4, 6), zp), lo), hi);
+}
+
+function store16Magic(out: usize, a0: v128, a1: v128, a2: v128, a3: v128, c: i32, zp: i32, lo: i32, hi: i32): void {
+  const z = i32x4.splat(zp), l = i32x4.splat(lo), h = i32x4.splat(hi);
+  const r0 = requant4Magic(a0, c, z, l, h), r1 = requant4Magic(a1, c + 4, z, l, h);
+  const r2 = requant4Magic(a2, c + 8, z, l, h), r3 = requant4Magic(a3, c + 12, z, l, h);
+  v128.store(out, i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(r0, r1), i16x8.narrow_i32x4_s(r2, r3)));
+}
+
+function store8Magic(out: usize, a0: v128, a1: v128, c: i32, zp: i32, lo: i32, hi: i32): void {
+  const z = i32x4.splat(zp), l = i32x4.splat(lo), h = i32x4.splat(hi);
+  const r0 = requant4Magic(a0, c, z, l, h), r1 = requant4Magic(a1, c + 4, z, l, h);
+  const w = i16x8.narrow_i32x4_s(r0, r1);
+  v128.store64_lane(out, i8x16.narrow_i16x8_s(w, w), 0);
+}
+
+/**
+ * Runs the op's channels [0, return value) when it fits this kernel (M == 1, at least 8 channels,
+ * within the static buffers); returns 0 when it does not. The SIMD build covers the channels in
+ * blocks of 16 and 8 and leaves the last C % 8 to the caller; the scalar build covers all.
+ */
+export function depthwise_s8_pairs(op: usize): i32 {
+  const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
+  const N = tdim(x, 0), H = tdim(x, 1), W = tdim(x, 2), C = tdim(x, 3);
+  const wr = trank(w);
+  const KH = tdim(w, wr - 3), KW = tdim(w, wr - 2);
+  const K = KH * KW;
+  const P = (K + 1) >> 1;
+  if (opParam(op, 8) != 1 || C < 8 || C > DW_CAP || K > TAP_CAP) return 0;
+  const C16 = (C + 15) & ~15;
+  if (ASC_FEATURE_SIMD && C16 * P * 4 > PACK_BYTES) return 0;
+  const hasBias = tstorage(opIn(op, 2)) != STORAGE_EMPTY;
+  const xp = tptr(x), wp = tptr(w), yp = tptr(y), bp = hasBias ? tptr(opIn(op, 2)) : 0;
+  const mp = tptr(opIn(op, 3)), shp = tptr(opIn(op, 4));
+  const OH = tdim(y, 1), OW = tdim(y, 2);
+  const sh = opParam(op, 0), sw = opParam(op, 1), dh = opParam(op, 2), dw = opParam(op, 3);
+  const pt = opParam(op, 4), pl = opParam(op, 5);
+  const amin = opParam(op, 9), amax = opParam(op, 10);
+  const zpX = tzp(x), outZp = tzp(y);
+  const done = ASC_FEATURE_SIMD ? C & ~7 : C;
+
+  // Per op run, O(K*C): fold -zp*sum(w) into the bias, pack the weights, fill the zero-point row.
+  for (let c = 0; c < C; c++) {
+    let s = 0;
+    for (let t = 0; t < K; t++) s += <i32>load<i8>(wp + <usize>(t * C + c));
+    store<i32>(biasFold + (<usize>c << 2), (hasBias ? load<i32>(bp + (<usize>c << 2)) : 0) - zpX * s);
+    store<i8>(zpRow + <usize>c, <i8>zpX);
+  }
+  if (ASC_FEATURE_SIMD) {
+    // Lane pair j of quad q, pair p: channel 4q + j, taps 2p and 2p + 1 (0 past the last tap).
+    for (let c = 0; c < C16; c++) {
+      const at = packed + <usize>(((c >> 4) * P * 4 + (c >> 2 & 3)) * 16 + (c & 3) * 4);
+      for (let p = 0; p < P; p++) {
+        const t0 = 2 * p, t1 = 2 * p + 1;
+        const w0 = c < C ? <i32>load<i8>(wp + <usize>(t0 * C + c)) : 0;
+        const w1 = c < C && t1 < K ? <i32>load<i8>(wp + <usize>(t1 * C + c)) : 0;
+        store<i32>(at + <usize>(p * 64), (w0 & 0xffff) | (w1 << 16));
+      }
+    }
+  }
+  let fast = false;
+  if (ASC_FEATURE_SIMD) fast = fastPrepare(C, wp, K, C, 1, bp, mp, shp, -zpX);
+  for (let t = 0; t < K; t++) {
+    const ky = t / KW, kx = t - ky * KW;
+    store<i32>(tapOff + (<usize>t << 2), (ky * dh * W + kx * dw) * C);
+  }
+  store<i32>(tapOff + (<usize>K << 2), load<i32>(tapOff + (<usize>(K - 1) << 2)));
+
+  let out = yp;
+  for (let n = 0; n < N; n++) {
+    const xImg = xp + <usize>(n * H * W) * <usize>C;
+    for (let oy = 0; oy < OH; oy++) {
+      const iy0 = oy * sh - pt;
+      const rowIn = iy0 >= 0 && iy0 + (KH - 1) * dh < H;
+      for (let ox = 0; ox < OW; ox++) {
+        const ix0 = ox * sw - pl;
+        // Interior pixels read tapOff from their first tap; border pixels get absolute addresses.
+        let base: usize = 0, tbl = tapAddr;
+        if (rowIn && ix0 >= 0 && ix0 + (KW - 1) * dw < W) {
+          base = xImg + <usize>(iy0 * W + ix0) * <usize>C;
+          tbl = tapOff;
+        } else {
+          for (let t = 0; t < K; t++) {
+            const ky = t / KW, kx = t - ky * KW;
+            const iy = iy0 + ky * dh, ix = ix0 + kx * dw;
+            store<usize>(tapAddr + (<usize>t << 2),
+              iy >= 0 && iy < H && ix >= 0 && ix < W ? xImg + <usize>(iy * W + ix) * <usize>C : zpRow);
+          }
+          store<usize>(tapAddr + (<usize>K << 2), load<usize>(tapAddr + (<usize>(K - 1) << 2)));
+        }
+        if (ASC_FEATURE_SIMD) {
+          let c = 0;
+          for (; c + 16 <= C; c += 16) {
+            const bo = biasFold + (<usize>c << 2);
+            let a0 = v128.load(bo), a1 = v128.load(bo, 16), a2 = v128.load(bo, 32), a3 = v128.load(bo, 48);
+            let wq = packed + <usize>((c >> 4) * P) * 64;
+            const cb = base + <usize>c;
+            for (let p = 0; p < P; p++) {
+              const ta = tbl + (<usize>p << 3);
+              const pa = cb + load<usize>(ta), pb = cb + load<usize>(ta, 4);
+              const xa0 = v128.load8x8_s(pa), xb0 = v128.load8x8_s(pb);
+              const xa1 = v128.load8x8_s(pa, 8), xb1 = v128.load8x8_s(pb, 8);
+              a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.shuffle(xa0, xb0, 0, 8, 1, 9, 2, 10, 3, 11), v128.load(wq)));
+              a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.shuffle(xa0, xb0, 4, 12, 5, 13, 6, 14, 7, 15), v128.load(wq, 16)));
+              a2 = i32x4.add(a2, i32x4.dot_i16x8_s(i16x8.shuffle(xa1, xb1, 0, 8, 1, 9, 2, 10, 3, 11), v128.load(wq, 32)));
+              a3 = i32x4.add(a3, i32x4.dot_i16x8_s(i16x8.shuffle(xa1, xb1, 4, 12, 5, 13, 6, 14, 7, 15), v128.load(wq, 48)));
+              wq += 64;
+            }
+            if (fast) store16Magic(out + <usize>c, a0, a1, a2, a3, c, outZp, amin, amax);
+            else requantStore16(out + <usize>c, a0, a1, a2, a3, mp + (<usize>c << 2), shp + (<usize>c << 2), outZp, amin, amax);
+          }
+          if (c < done) {
+            const bo = biasFold + (<usize>c << 2);
+            let a0 = v128.load(bo), a1 = v128.load(bo, 16);
+            let wq = packed + <usize>((c >> 4) * P) * 64 + <usize>(c & 15) * 4;
+            const cb = base + <usize>c;
+            for (let p = 0; p < P; p++) {
+              const ta = tbl + (<usize>p << 3);
+              const xa = v128.load8x8_s(cb + load<usize>(ta)), xb = v128.load8x8_s(cb + load<usize>(ta, 4));
+              a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.shuffle(xa, xb, 0, 8, 1, 9, 2, 10, 3, 11), v128.load(wq)));
+              a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.shuffle(xa, xb, 4, 12, 5, 13, 6, 14, 7, 15), v128.load(wq, 16)));
+              wq += 64;
+            }
+            if (fast) store8Magic(out + <usize>c, a0, a1, c, outZp, amin, amax);
+            else requantStore8(out + <usize>c, a0, a1, mp + (<usize>c << 2), shp + (<usize>c << 2), outZp, amin, amax);
+          }
+        } else {
+          for (let c = 0; c < C; c++) {
+            let acc = load<i32>(biasFold + (<usize>c << 2));
+            let wc = wp + <usize>c;
+            const cb = base + <usize>c;
+            for (let t = 0; t < K; t++) {
+              acc += <i32>load<i8>(cb + load<usize>(tbl + (<usize>t << 2))) * <i32>load<i8>(wc);
+              wc += <usize>C;
+            }
+            const o = <usize>c << 2;
+            store<i8>(out + <usize>c, <i8>clampi(mbqmInline(acc, load<i32>(mp + o), load<i32>(shp + o)) + outZp, amin, amax));
+          }
+        }
+        out += <usize>C;
+      }
+    }
+  }
+  return done;
+}

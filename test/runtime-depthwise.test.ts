@@ -1,0 +1,133 @@
+// The tap-pair depthwise kernel (assembly/kernels/depthwise_pairs.ts: folded zero-point bias,
+// zero-point row for padded taps, 16/8-channel blocks plus the generic kernel for the C % 8 tail)
+// and the vectorised same-shape int8 add (assembly/kernels/binary.ts), on both WASM builds, against
+// the plain-TS reference interpreter: exact bytes, and SIMD == scalar byte for byte.
+// No timings here: speed is measured by `npm run bench`.
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Int8Params, Node, OpName, TensorData } from '../converter/ir/graph.js';
+import { runGraph } from '../converter/reference/interpreter.js';
+import { quantizeMultiplier } from '../converter/passes/quantize/multiplier.js';
+import { addParams, subParams } from '../converter/passes/quantize/qparams.js';
+import { BUILDS, blobOf, ensureWasmBuilt, oneOpGraph, randInt, randS8, rng, runBlob, type TensorSpec } from './runtime-harness.js';
+
+beforeAll(async () => {
+  await ensureWasmBuilt();
+}, 120_000);
+
+interface Case {
+  label: string;
+  op: OpName;
+  inputs: (TensorSpec | null)[];
+  out: { dtype: 's8'; quant: { scale: number; zeroPoint: number } };
+  attrs: Node['attrs'];
+  int8: Int8Params;
+  /** Input values to draw from (default: all of int8). */
+  xRange?: [number, number];
+}
+
+async function check(c: Case, r: () => number): Promise<void> {
+  const g = oneOpGraph(c.op, c.inputs, c.out, c.attrs, c.int8);
+  const [lo, hi] = c.xRange ?? [-128, 127];
+  const feeds: TensorData[] = c.inputs
+    .filter((s): s is TensorSpec => !!s && !s.data)
+    .map((s) => randS8(r, s.shape.reduce((a, b) => a * b, 1), lo, hi));
+  const [want] = runGraph(g, feeds);
+  const blob = blobOf(g);
+  const got: TensorData[] = [];
+  for (const build of BUILDS) {
+    const [y] = await runBlob(build, blob, feeds);
+    got.push(y);
+    expect(y.length, `${c.label} on ${build}`).toBe(want.length);
+    let mism = '';
+    for (let i = 0; i < want.length && !mism; i++) if (y[i] !== want[i]) mism = `index ${i}: got ${y[i]}, want ${want[i]}`;
+    expect(mism, `${c.label} on ${build}: first mismatch`).toBe('');
+  }
+  expect(Buffer.from(got[0].buffer).equals(Buffer.from(got[1].buffer)), `${c.label}: simd == scalar`).toBe(true);
+}
+
+type Scales = 'normal' | 'large bias' | 'tiny' | 'huge' | 'mixed';
+
+function depthwise(
+  r: () => number, h: number, w: number, c: number, kh: number, kw: number, s: [number, number],
+  d: [number, number], p: [number, number, number, number], scales: Scales = 'normal', n = 1,
+): Case {
+  const xq = { scale: 0.02 + r() * 0.05, zeroPoint: randInt(r, -128, 127) };
+  const oq = { scale: xq.scale * 0.05 * Math.sqrt(kh * kw), zeroPoint: randInt(r, -30, 30) };
+  const mult = new Int32Array(c), shift = new Int32Array(c);
+  for (let i = 0; i < c; i++) {
+    // Per-channel effective scales: ordinary; tiny (right shifts past 20, the general requant);
+    // huge (left shifts); or a mix of all three with the extreme Q31 multipliers.
+    const kind = scales === 'mixed' ? ['normal', 'tiny', 'huge'][i % 3] : scales;
+    let real = (0.002 + r() * 0.01) * xq.scale / oq.scale;
+    if (kind === 'tiny') real *= 2 ** -14;
+    if (kind === 'huge') real *= 2 ** 6;
+    const m = quantizeMultiplier(real);
+    mult[i] = m.multiplier;
+    shift[i] = m.shift;
+    if (scales === 'mixed' && i % 5 === 0) mult[i] = i % 2 ? 2147483647 : 1073741824;
+  }
+  const wts = randS8(r, kh * kw * c, -127, 127);
+  // A few channels with every weight at an extreme: the largest tap-pair products.
+  for (let i = 0; i < c; i += 7) for (let t = 0; t < kh * kw; t++) wts[t * c + i] = i % 2 ? -127 : 127;
+  const big = scales === 'large bias';
+  const bias: TensorSpec | null = r() < 0.15 && !big ? null
+    : { dtype: 's32', shape: [c], data: Int32Array.from({ length: c }, () => (big ? randInt(r, -8000000, 8000000) : randInt(r, -3000, 3000))) };
+  return {
+    label: `depthwise x[${n},${h},${w},${c}] k${kh}x${kw} s${s} d${d} p${p} ${scales}`,
+    op: 'depthwise_conv2d',
+    inputs: [
+      { dtype: 's8', shape: [n, h, w, c], quant: xq },
+      { dtype: 's8', shape: [kh, kw, c], data: wts },
+      bias,
+      { dtype: 's32', shape: [c], data: mult },
+      { dtype: 's32', shape: [c], data: shift },
+    ],
+    out: { dtype: 's8', quant: oq },
+    attrs: { strides: s, dilations: d, pads: p, depthMultiplier: 1 },
+    int8: r() < 0.5 ? { actMin: Math.max(-128, oq.zeroPoint), actMax: 127 } : { actMin: -128, actMax: 127 },
+  };
+}
+
+function cases(): Case[] {
+  const r = rng(9090);
+  const out: Case[] = [];
+  const same = (k: number): [number, number, number, number] => [k >> 1, k >> 1, k >> 1, k >> 1];
+  // Channel counts: the 8-channel minimum, 16/8 blocks, C % 8 tails left to the generic kernel.
+  for (const c of [8, 9, 15, 16, 17, 24, 31, 33, 40, 64]) {
+    out.push(depthwise(r, 5, 6, c, 3, 3, [1, 1], [1, 1], same(3)));
+    out.push(depthwise(r, 7, 6, c, 3, 3, [2, 2], [1, 1], same(3)));
+  }
+  // 1-pixel images, all-border images, one row / one column, asymmetric and no padding.
+  for (const [h, w, c, pads] of [
+    [1, 1, 16, [1, 1, 1, 1]], [1, 1, 24, [1, 1, 1, 1]], [2, 2, 16, [1, 1, 1, 1]], [1, 7, 16, [1, 1, 1, 1]],
+    [6, 1, 32, [1, 1, 1, 1]], [3, 3, 48, [0, 0, 0, 0]], [5, 4, 16, [0, 1, 2, 1]], [4, 4, 8, [2, 2, 2, 2]],
+  ] as const) {
+    out.push(depthwise(r, h, w, c, 3, 3, [1, 1], [1, 1], [...pads]));
+    out.push(depthwise(r, h, w, c, 3, 3, [2, 2], [1, 1], [...pads]));
+  }
+  // Other kernels (odd and even tap counts), dilation, unequal strides, batch 2.
+  out.push(depthwise(r, 6, 6, 16, 5, 5, [1, 1], [1, 1], same(5)));
+  out.push(depthwise(r, 5, 7, 24, 2, 2, [1, 1], [1, 1], [0, 0, 1, 1]));
+  out.push(depthwise(r, 7, 7, 16, 3, 3, [1, 1], [2, 2], [2, 2, 2, 2]));
+  out.push(depthwise(r, 6, 8, 16, 1, 3, [2, 1], [1, 1], [0, 1, 0, 1]));
+  out.push(depthwise(r, 4, 5, 24, 3, 3, [1, 1], [1, 1], same(3), 'normal', 2));
+  // Requantization: large biases and tiny/huge/extreme per-channel scales (the general form),
+  // and 520 channels (past the packed buffer: the generic kernel).
+  out.push(depthwise(r, 4, 4, 16, 3, 3, [1, 1], [1, 1], same(3), 'large bias'));
+  out.push(depthwise(r, 4, 4, 24, 3, 3, [1, 1], [1, 1], same(3), 'tiny'));
+  out.push(depthwise(r, 4, 4, 24, 3, 3, [2, 2], [1, 1], same(3), 'huge'));
+  out.push(depthwise(r, 5, 5, 40, 3, 3, [1, 1], [1, 1], same(3), 'mixed'));
+  out.push(depthwise(r, 3, 3, 520, 3, 3, [1, 1], [1, 1], same(3)));
+  // Input at the int8 extremes (largest |x * w|): all -128, all 127.
+  for (const xr of [[-128, -128], [127, 127]] as [number, number][]) {
+    out.push({ ...depthwise(r, 4, 5, 24, 3, 3, [1, 1], [1, 1], same(3)), xRange: xr, label: `depthwise x all ${xr[0]}` });
+  }
+  return out;
+}
+
+describe('tap-pair depthwise vs the reference, both builds', () => {
+  const all = cases();
+  for (const [i, c] of all.entries()) {
+    it(c.label, async () => check(c, rng(3000 + i)));
+  }
+});
