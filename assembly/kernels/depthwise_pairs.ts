@@ -20,7 +20,7 @@ const DW_CAP: i32 = 512;
 const TAP_CAP: i32 = 32;
 const PACK_BYTES: i32 = 10240;
 // i16 tap pairs, [16-channel block][pair][4 quads of 4 channels x 2 taps] (SIMD build only).
-const packed: usize = memory.data(PACK_BYTES, 16);
+const packed: usize = ASC_FEATURE_SIMD ? memory.data(PACK_BYTES, 16) : 0;
 const biasFold: usize = memory.data(DW_CAP * 4, 16);
 const zpRow: usize = memory.data(DW_CAP, 16);
 // Per pixel: the input address of each tap (padded taps: zpRow); one spare for an odd count.
@@ -171,6 +171,23 @@ export function depthwise_s8_pairs(op: usize): i32 {
             }
             if (fast) store8Magic(out + <usize>c, a0, a1, c, outZp, amin, amax);
             else requantStore8(out + <usize>c, a0, a1, mp + (<usize>c << 2), shp + (<usize>c << 2), outZp, amin, amax);
+          }
+        } else if (K == 9) {
+          // 3x3: the nine tap addresses and weight strides in locals, taps unrolled.
+          const x0 = base + load<usize>(tbl), x1 = base + load<usize>(tbl, 4), x2 = base + load<usize>(tbl, 8);
+          const x3 = base + load<usize>(tbl, 12), x4 = base + load<usize>(tbl, 16), x5 = base + load<usize>(tbl, 20);
+          const x6 = base + load<usize>(tbl, 24), x7 = base + load<usize>(tbl, 28), x8 = base + load<usize>(tbl, 32);
+          const s1 = <usize>C, s2 = s1 + s1, s3 = s2 + s1, s4 = s3 + s1, s5 = s4 + s1, s6 = s5 + s1, s7 = s6 + s1, s8 = s7 + s1;
+          for (let c: usize = 0; c < <usize>C; c++) {
+            const wc = wp + c;
+            let acc = load<i32>(biasFold + (c << 2));
+            acc += <i32>load<i8>(x0 + c) * <i32>load<i8>(wc) + <i32>load<i8>(x1 + c) * <i32>load<i8>(wc + s1);
+            acc += <i32>load<i8>(x2 + c) * <i32>load<i8>(wc + s2) + <i32>load<i8>(x3 + c) * <i32>load<i8>(wc + s3);
+            acc += <i32>load<i8>(x4 + c) * <i32>load<i8>(wc + s4) + <i32>load<i8>(x5 + c) * <i32>load<i8>(wc + s5);
+            acc += <i32>load<i8>(x6 + c) * <i32>load<i8>(wc + s6) + <i32>load<i8>(x7 + c) * <i32>load<i8>(wc + s7);
+            acc += <i32>load<i8>(x8 + c) * <i32>load<i8>(wc + s8);
+            const o = c << 2;
+            store<i8>(out + c, <i8>clampi(mbqmInline(acc, load<i32>(mp + o), load<i32>(shp + o)) + outZp, amin, amax));
           }
         } else {
           for (let c = 0; c < C; c++) {
