@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import asc from 'assemblyscript/asc';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import * as F from '../format/format.js';
 import { readSource } from '../scripts/build-wasm.mjs';
 import { convert, type ConvertOptions, type ConvertResult } from '../converter/convert.js';
@@ -28,6 +28,8 @@ import { makeDataset } from '../converter/demo/data.js';
 import { MoteError, MoteRuntime, type MoteBuild, type MoteTypedArray } from '../host/runtime.js';
 import { randInt, repoRoot, rng, wasmModule } from './runtime-harness.js';
 import { haveShared, noticeIfNoShared, sharedPath } from './support/shared.js';
+import { convertCommand } from '../host/cli/convert.js';
+import { evalCommand } from '../host/cli/eval.js';
 
 const BUILDS: MoteBuild[] = ['simd', 'scalar'];
 const modules = new Map<MoteBuild, WebAssembly.Module>();
@@ -297,4 +299,47 @@ describe('KWS DS-CNN (../shared): compact tables give the same int8 outputs as r
       expect(weightsSize(r.blob)).toBeLessThan(weightsSize(raw));
     }
   }, 120_000);
+});
+
+describe('KWS (../shared): the documented command lines (convert --calibration-data, eval --split)', () => {
+  it.skipIf(!haveShared)('calibrate on every 5th sample, k=16 per channel + huffman + compact tables; score the other 400', async () => {
+    if (noticeIfNoShared('KWS command lines')) return;
+    const modelPath = sharedPath('mlperf_tiny/kws/kws_ref_model_float32.tflite');
+    const dir = sharedPath('eembc_kws01');
+    const spec = `kws01:${dir}?scale=0.584703&zp=83`;
+    const out = join(mkdtempSync(join(tmpdir(), 'mote-kws-')), 'kws.mote');
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      await convertCommand(modelPath, {
+        output: out, precision: 'int8', calibrationMethod: 'mse', calibrationData: spec, calibSplit: 'interleaved', calibCount: '100',
+        cluster: '16', clusterPerChannel: true, entropy: 'huffman', tables: 'compact',
+      });
+      write.mockClear();
+      await evalCommand(out, { data: spec, build: 'simd', metric: 'accuracy', split: 'interleaved', calibCount: '100', json: true });
+    } finally {
+      write.mockRestore();
+    }
+    const json = JSON.parse(String(write.mock.calls.map((c) => c[0]).join('')));
+    // The same blob from the API with calibration samples 0, 5, 10, ... listed by hand.
+    const labels = readFileSync(join(dir, 'y_labels.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+    const real = (f: string) => Float32Array.from(new Int8Array(readFileSync(join(dir, f))), (v) => 0.584703 * (v - 83));
+    const calibration = labels.filter((_, i) => i % 5 === 0).map(([f]) => [real(f)]);
+    const api = convert(readFileSync(modelPath), 'kws_ref_model_float32.tflite', {
+      precision: 'int8', calibration, calibrationMethod: 'mse', cluster: 16, clusterPerChannel: true, entropy: 'huffman', tables: 'compact',
+    });
+    expect(sameBytes(readFileSync(out), api.blob)).toBe(true);
+    // Held out = the 400 others, alternating validation / test; scored here by a plain loop.
+    const model = load('scalar', api.blob);
+    const rest = labels.map((row, i) => ({ row, i })).filter(({ i }) => i % 5 !== 0);
+    const hits = rest.map(({ row }) => {
+      const y = model.run([real(row[0])])[0] as ArrayLike<number>;
+      let best = 0;
+      for (let k = 1; k < y.length; k++) if (y[k] > y[best]) best = k;
+      return best === Number(row[2]);
+    });
+    const count = (keep: (k: number) => boolean) => hits.filter((h, k) => h && keep(k)).length;
+    expect(json.splits.validation).toMatchObject({ samples: 200, correct: count((k) => k % 2 === 0) });
+    expect(json.splits.test).toMatchObject({ samples: 200, correct: count((k) => k % 2 === 1) });
+    expect(json.splits.heldOut).toMatchObject({ samples: 400, correct: count(() => true) });
+  }, 180_000);
 });

@@ -43,6 +43,8 @@ export interface CompressCliOptions {
   out: string;
   binaryVariants?: boolean;
   compensateBias?: boolean;
+  tables?: string;
+  weightScales?: string;
   pruneSteps?: string;
   clusterSteps?: string;
   json?: boolean;
@@ -92,7 +94,7 @@ function open(spec: string): Dataset {
 }
 
 /** A dataset sample as a float model input (dequantizing stored int8 values). */
-function realInput(data: Dataset, i: number): TensorData {
+export function realInput(data: Dataset, i: number): TensorData {
   const s = data.get(i).input;
   if (s instanceof Float32Array) return s;
   if (!data.quant) throw new CliError(`${data.description}: int8 samples without a scale cannot calibrate a float model: add ?scale=S&zp=Z to the spec`, EXIT_USAGE);
@@ -149,6 +151,14 @@ export async function compressCommand(model: string, opts: CompressCliOptions): 
   const base: Partial<CandidateOptions> = { calibrationMethod: method as CandidateOptions['calibrationMethod'] };
   if (opts.biasCorrection) base.biasCorrection = true;
   if (opts.compensateBias) base.compensateBias = true;
+  if (opts.tables !== undefined) {
+    if (opts.tables !== 'raw' && opts.tables !== 'compact') throw new CliError(`--tables must be raw or compact, not '${opts.tables}'`, EXIT_USAGE);
+    base.tables = opts.tables;
+  }
+  if (opts.weightScales !== undefined) {
+    if (opts.weightScales !== 'f32' && opts.weightScales !== 'f24' && opts.weightScales !== 'bf16') throw new CliError(`--weight-scales must be f32, f24 or bf16, not '${opts.weightScales}'`, EXIT_USAGE);
+    base.weightScales = opts.weightScales;
+  }
   const say = (s: string) => { if (!opts.json) process.stderr.write(s + '\n'); };
   say(`${name}: ${layers.length} weighted layers (${layers.join(', ')}); calibration ${calibration.length}, validation ${splits.validation.length}, test ${splits.test.length} samples; ${workers || 'no'} worker threads`);
   const runner = makeRunner({ model: bytes, filename: name, calibration, dataSpec: opts.data }, workers);
@@ -232,6 +242,8 @@ export function registerCompress(program: Command): void {
     .option('--calibration-data <spec>', 'calibration samples from another dataset spec (its first --calib-count)')
     .option('--calibration-method <m>', 'minmax, percentile, mse or kl', 'minmax')
     .option('--bias-correction', 'int8 bias correction on every candidate')
+    .option('--tables <storage>', 'requantization tables of every candidate: raw (default) or compact (as mote convert --tables)')
+    .option('--weight-scales <s>', 'per-channel weight scales of every candidate: f32 (default), f24 or bf16 (as mote convert --weight-scales)')
     .option('--compensate-bias', 'fold each pruned/clustered layer\'s expected output shift (ΔW·E[x]) into its bias')
     .option('--split <mode>', 'contiguous or interleaved (see docs/COMPRESSION.md)', 'contiguous')
     .option('--calib-count <n>', 'calibration samples taken from --data (or --calibration-data)', '200')

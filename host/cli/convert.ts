@@ -11,12 +11,18 @@ import { bytes, counts, int } from './format.js';
 import type { IoSpec } from './tensors.js';
 import { loadWasmFile } from '../node-loader.js';
 import { linearMemoryBudget, TARGETS } from '../targets.js';
+import type { TensorData } from '../../converter/ir/graph.js';
+import { DataSpecError, openDataset } from '../data/dataset.js';
+import { realInput, splitIndices } from './compress.js';
 import { CALIBRATION_METHODS, layerSummary, structureOptions, writeLayerReport, type StructureFlags } from './compress-flags.js';
 
 export interface ConvertCliOptions extends StructureFlags {
   output?: string;
   precision: string;
   calibration?: string[];
+  calibrationData?: string;
+  calibSplit?: string;
+  calibCount?: string;
   calibrationMethod: string;
   percentile?: string;
   keepFloat?: string[];
@@ -86,6 +92,25 @@ function compressionOptions(opts: ConvertCliOptions) {
   return { cluster, clusterPerChannel: opts.clusterPerChannel, pruneMagnitude, binarize, entropy: opts.entropy as 'huffman' | undefined, tables: opts.tables as 'raw' | 'compact' | undefined, weightScales: opts.weightScales as 'f32' | 'f24' | 'bf16' | undefined };
 }
 
+/**
+ * Calibration samples taken from a labelled dataset spec, picked as `mote compress --split MODE
+ * --calib-count N` picks its calibration split, so a blob converted here and one from the search
+ * see the same samples (and `mote eval --split MODE --calib-count N` scores the others).
+ */
+function calibrationFromData(spec: string, mode: string, countText: string): TensorData[][] {
+  if (mode !== 'contiguous' && mode !== 'interleaved') throw new CliError(`--calib-split must be contiguous or interleaved, not '${mode}'`, EXIT_USAGE);
+  const count = Number(countText);
+  if (!Number.isInteger(count) || count < 1) throw new CliError(`--calib-count must be a positive integer, not '${countText}'`, EXIT_USAGE);
+  let data;
+  try {
+    data = openDataset(spec);
+  } catch (e) {
+    if (e instanceof DataSpecError) throw new CliError(e.message, EXIT_USAGE);
+    throw e;
+  }
+  return splitIndices(data.count, mode, Math.min(count, data.count - 1)).calibration.map((i) => [realInput(data, i)]);
+}
+
 export function formatConvertReport(r: ConvertReport, out: string): string {
   const lines: string[] = [];
   lines.push(`${r.source.name} → ${out}  (${r.precision})`);
@@ -126,7 +151,11 @@ export async function convertCommand(model: string, opts: ConvertCliOptions): Pr
     if (!(percentile > 0 && percentile <= 100)) throw new CliError(`--percentile must be in (0, 100], not '${opts.percentile}'`, EXIT_USAGE);
   }
   const calibrationArgs = opts.calibration ?? [];
-  if (precision === 'f32' && calibrationArgs.length > 0) {
+  if (calibrationArgs.length > 0 && opts.calibrationData) throw new CliError('give --calibration or --calibration-data, not both', EXIT_USAGE);
+  if ((opts.calibSplit !== undefined || opts.calibCount !== undefined) && !opts.calibrationData) {
+    throw new CliError('--calib-split and --calib-count choose samples of --calibration-data SPEC', EXIT_USAGE);
+  }
+  if (precision === 'f32' && (calibrationArgs.length > 0 || opts.calibrationData)) {
     throw new CliError('--calibration is only used with --precision int8', EXIT_USAGE);
   }
   if (opts.keepFloat && precision !== 'int8') throw new CliError('--keep-float is only used with --precision int8', EXIT_USAGE);
@@ -147,17 +176,19 @@ export async function convertCommand(model: string, opts: ConvertCliOptions): Pr
   if (preQuantized && precision === 'f32') {
     throw new CliError(`${name} is already quantized (int8 or 16x8): convert it with --precision int8 (no calibration needed)`, EXIT_USAGE);
   }
-  if (preQuantized && calibrationArgs.length > 0) {
+  if (preQuantized && (calibrationArgs.length > 0 || opts.calibrationData)) {
     throw new CliError(`${name} is already quantized (int8 or 16x8): --calibration is not used for it`, EXIT_USAGE);
   }
-  if (!preQuantized && precision === 'int8' && calibrationArgs.length === 0) {
+  if (!preQuantized && precision === 'int8' && calibrationArgs.length === 0 && !opts.calibrationData) {
     throw new CliError(
       'int8 conversion needs calibration data: --calibration PATH (a directory of .npy samples or one batched .npy); or use --precision f32',
       EXIT_USAGE,
     );
   }
   let calibration;
-  if (precision === 'int8' && !preQuantized) {
+  if (precision === 'int8' && !preQuantized && opts.calibrationData) {
+    calibration = calibrationFromData(opts.calibrationData, opts.calibSplit ?? 'contiguous', opts.calibCount ?? '200');
+  } else if (precision === 'int8' && !preQuantized) {
     const inputs: IoSpec[] = probe.inputs.map((n) => {
       const t = probe.tensor(n);
       return { name: n, dtype: t.dtype, shape: t.shape, scale: 0, zeroPoint: 0 };
@@ -228,6 +259,9 @@ export function registerConvert(program: Command): void {
       'int8 calibration samples: a directory of .npy files, one batched .npy, or NAME=PATH per input (repeatable)',
       (v: string, prev: string[] = []) => [...prev, v],
     )
+    .option('--calibration-data <spec>', 'int8 calibration samples from a dataset spec (as mote eval --data), picked by --calib-split and --calib-count')
+    .option('--calib-split <mode>', 'with --calibration-data: contiguous (the first N samples, default) or interleaved (every (total/N)-th), as mote compress --split')
+    .option('--calib-count <n>', 'with --calibration-data: how many samples (default 200)')
     .option('--calibration-method <m>', 'minmax, percentile, mse (least quantization error) or kl (TensorRT entropy)', 'minmax')
     .option('--bias-correction', 'int8: correct each channel\'s bias for the mean shift its weight rounding causes (calibration means)')
     .option('--prune-filters <ratio>', 'remove this fraction of every conv/FC layer\'s output channels (smallest L1 norm) and their readers\' inputs')
