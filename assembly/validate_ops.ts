@@ -2,6 +2,7 @@
 // kernel relies on to stay in bounds is checked here, so kernels can run without checks.
 import {
   OK, ERR_BAD_OP, DTYPE_F32, DTYPE_S8, DTYPE_S32, STORAGE_EMPTY, STORAGE_WEIGHTS, STORAGE_ENCODED, MAX_RANK,
+  O_FLAGS, OPF_PACKED_W16, PACKED_K_MAX,
   OP_CONV2D, OP_DEPTHWISE_CONV2D, OP_FULLY_CONNECTED, OP_MATMUL, OP_ADD, OP_SUB, OP_MUL, OP_DIV,
   OP_CLAMP, OP_LEAKY_RELU, OP_SIGMOID, OP_TANH, OP_HARD_SWISH, OP_LUT, OP_MAX_POOL2D,
   OP_AVERAGE_POOL2D, OP_MEAN, OP_CONCAT, OP_PAD, OP_TRANSPOSE, OP_SOFTMAX, OP_QUANTIZE,
@@ -339,7 +340,29 @@ function vStridedSlice(): i32 {
   return OK;
 }
 
+/**
+ * OPF_PACKED_W16 (format.ts): the weights' bytes are the 16-channel dot_i16x8 packing of n rows of
+ * k values; the kernels read all of it without bounds checks.
+ */
+function packedWeights(n: i32, k: i32): i32 {
+  if (k > PACKED_K_MAX) {
+    failIn(1, txt('(packed weights) K = ')); int(k); str(' exceeds '); int(PACKED_K_MAX);
+    return ERR_BAD_OP;
+  }
+  const need = <u64>((n + 15) >> 4) * 32 * <u64>((k + 1) >> 1);
+  if (<u64>tbytes(opIn(curOp, 1)) < need) {
+    failIn(1, txt('(packed weights) byte_size ')); int(tbytes(opIn(curOp, 1))); str(' is less than the ');
+    int(<i64>need); str(' bytes the packing needs');
+    return ERR_BAD_OP;
+  }
+  return OK;
+}
+function isPacked(): bool {
+  return (load<u16>(curOp, O_FLAGS) & OPF_PACKED_W16) != 0;
+}
+
 function vConv(depthwise: bool): i32 {
+  if (isPacked() && (depthwise || isS16In(0))) return fail(txt('packed weights need the s8 form with group 1'));
   if (!depthwise && isS16In(0)) return vConvS16();
   const dt = floatOrS8(0); if (dt < 0) return ERR_BAD_OP;
   const s8 = dt == DTYPE_S8;
@@ -377,6 +400,10 @@ function vConv(depthwise: bool): i32 {
   e = outDimIs(0, 3, oc); if (e) return e;
   e = biasAndRequant(s8, oc); if (e) return e;
   if (s8) { e = actBoundsS8(9); if (e) return e; }
+  if (isPacked()) {
+    if (depthwise || !s8 || opParam(curOp, 8) != 1) return fail(txt('packed weights need the s8 form with group 1'));
+    e = packedWeights(oc, kh * kw * c); if (e) return e;
+  }
   return OK;
 }
 
@@ -402,6 +429,10 @@ function vFullyConnected(): i32 {
   }
   e = biasAndRequant(s8, n); if (e) return e;
   if (s8) { e = actBoundsS8(0); if (e) return e; }
+  if (isPacked()) {
+    if (!s8) return fail(txt('packed weights need the s8 form'));
+    e = packedWeights(n, k); if (e) return e;
+  }
   return OK;
 }
 
@@ -647,6 +678,7 @@ export function validateOp(index: i32, op: usize, code: i32): i32 {
   curIndex = index;
   curCode = code;
   curOp = op;
+  if (isPacked() && code != OP_CONV2D && code != OP_FULLY_CONNECTED) return fail(txt('packed weights (op flag 2) on an op that has none'));
   switch (code) {
     case OP_CONV2D: return vConv(false);
     case OP_DEPTHWISE_CONV2D: return vConv(true);

@@ -160,6 +160,13 @@ export const O_SCRATCH_TENSOR = 20; // i32 tensor id of a planner-sized scratch 
 // (exact aliasing, same offset and size). Only elementwise ops get it; their kernels must read each
 // element before writing it. Informational: kernels must be alias-safe whether or not it is set.
 export const OPF_IN_PLACE = 1;
+// OPF_PACKED_W16 (conv2d group 1 / fully_connected, s8): the weights (input 1) are stored packed
+// for the SIMD dot_i16x8 micro-kernels instead of OHWI / [N, K]: with K = KH*KW*C (OHWI tap order)
+// and K2 = ceil(K / 2), byte ((g * K2 + k2) * 16 + c) * 2 + t holds w[16g + c][2*k2 + t], 0 past N
+// or K. The record keeps the logical shape; its byte_size is ceil(N / 16) * 16 * K2 * 2. K is at
+// most PACKED_K_MAX (the runtime widens one patch or row of K values into a fixed buffer).
+export const OPF_PACKED_W16 = 2;
+export const PACKED_K_MAX = 4096;
 
 // Opcodes. The same name is used for the IR op (converter/ir), the plain-TS reference kernel
 // (converter/reference) and the runtime kernels (assembly/kernels/<name>.ts). Params are i32 words;

@@ -314,7 +314,7 @@ export function readBlob(input: Uint8Array): BlobView {
     };
     if (opcodeName(opcode) === undefined) fail(`opcode ${opcode} is not in [1, ${F.OPCODE_COUNT})`);
     const flags = dv.getUint16(at + F.O_FLAGS, true);
-    if ((flags & ~F.OPF_IN_PLACE) !== 0) fail(`unknown flag bits ${flags}`);
+    if ((flags & ~(F.OPF_IN_PLACE | F.OPF_PACKED_W16)) !== 0) fail(`unknown flag bits ${flags}`);
     const inCount = dv.getUint16(at + F.O_INPUT_COUNT, true);
     const outCount = dv.getUint16(at + F.O_OUTPUT_COUNT, true);
     const ioIndex = u32(at + F.O_IO_INDEX);

@@ -8,6 +8,7 @@ import { crc32 as zlibCrc32 } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as F from '../format/format.js';
 import { crc32, emitBlob, writeFileAtomic } from '../converter/emit/index.js';
+import { packW16 } from '../converter/emit/pack-conv.js';
 import { ConvertError } from '../converter/errors.js';
 import type { Activation, Graph, Node } from '../converter/ir/graph.js';
 import { planMemory, type MemoryPlan } from '../converter/plan/index.js';
@@ -135,7 +136,9 @@ function checkRoundTrip(g: Graph, plan: MemoryPlan, view: BlobView, blob: Uint8A
   expect(new Set(view.tensors.map((t) => t.name))).toEqual(referenced);
   expect(view.tensors.length).toBe(referenced.size);
 
-  for (const rec of view.tensors) {
+  // Weights of ops flagged OPF_PACKED_W16 hold the packed layout (converter/emit/pack-conv.ts).
+  const packedIds = new Set(view.ops.filter((o) => o.flags & F.OPF_PACKED_W16).map((o) => o.inputs[1]));
+  for (const [id, rec] of view.tensors.entries()) {
     if (rec.name === '') {
       expect(rec.storageName).toBe('empty');
       expect(rec.byteSize).toBe(0);
@@ -152,7 +155,9 @@ function checkRoundTrip(g: Graph, plan: MemoryPlan, view: BlobView, blob: Uint8A
       expect(rec.storageName, rec.name).toBe('weights');
       const data = g.tensor(constRoot).data!;
       expect(rec.offset % 16).toBe(0);
-      expect(firstDiff(view.weightsBytes.subarray(rec.offset, rec.offset + rec.byteSize), u8(data)), rec.name).toBe(-1);
+      const rows = rec.shape[0];
+      const want = packedIds.has(id) ? packW16(data as Int8Array, rows, data.length / rows) : data;
+      expect(firstDiff(view.weightsBytes.subarray(rec.offset, rec.offset + rec.byteSize), u8(want)), rec.name).toBe(-1);
     } else {
       expect(rec.storageName, rec.name).toBe('arena');
       expect(rec.offset, rec.name).toBe(plan.buffers.get(rec.name)!.offset);

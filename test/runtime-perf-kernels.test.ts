@@ -15,6 +15,8 @@ import type { Int8Params, Node, OpName, TensorData } from '../converter/ir/graph
 import { runGraph } from '../converter/reference/interpreter.js';
 import { quantizeMultiplier } from '../converter/passes/quantize/multiplier.js';
 import { addParams, subParams } from '../converter/passes/quantize/qparams.js';
+import { emitBlob } from '../converter/emit/index.js';
+import { planMemory } from '../converter/plan/index.js';
 import { BUILDS, blobOf, ensureWasmBuilt, oneOpGraph, randInt, randS8, repoRoot, rng, runBlob, type TensorSpec } from './runtime-harness.js';
 
 beforeAll(async () => {
@@ -36,17 +38,21 @@ async function check(c: Case, r: () => number): Promise<void> {
     .filter((s): s is TensorSpec => !!s && !s.data)
     .map((s) => randS8(r, s.shape.reduce((a, b) => a * b, 1)));
   const [want] = runGraph(g, feeds);
-  const blob = blobOf(g);
-  const got: TensorData[] = [];
-  for (const build of BUILDS) {
-    const [y] = await runBlob(build, blob, feeds);
-    got.push(y);
-    expect(y.length, `${c.label} on ${build}`).toBe(want.length);
-    let mism = '';
-    for (let i = 0; i < want.length && !mism; i++) if (y[i] !== want[i]) mism = `index ${i}: got ${y[i]}, want ${want[i]}`;
-    expect(mism, `${c.label} on ${build}: first mismatch`).toBe('');
+  // conv2d / fully_connected: the packed-weight kernels (the converter's default) and the OHWI ones.
+  const blobs = [blobOf(g)];
+  if (c.op === 'conv2d' || c.op === 'fully_connected') blobs.push(emitBlob(g, planMemory(g), {}, { packWeights: false }));
+  for (const blob of blobs) {
+    const got: TensorData[] = [];
+    for (const build of BUILDS) {
+      const [y] = await runBlob(build, blob, feeds);
+      got.push(y);
+      expect(y.length, `${c.label} on ${build}`).toBe(want.length);
+      let mism = '';
+      for (let i = 0; i < want.length && !mism; i++) if (y[i] !== want[i]) mism = `index ${i}: got ${y[i]}, want ${want[i]}`;
+      expect(mism, `${c.label} on ${build}: first mismatch`).toBe('');
+    }
+    expect(Buffer.from(got[0].buffer).equals(Buffer.from(got[1].buffer)), `${c.label}: simd == scalar`).toBe(true);
   }
-  expect(Buffer.from(got[0].buffer).equals(Buffer.from(got[1].buffer)), `${c.label}: simd == scalar`).toBe(true);
 }
 
 function requant(r: () => number, o: number, inScale: number, outScale: number): TensorSpec[] {

@@ -1,18 +1,22 @@
 // conv2d, NHWC activations, OHWI weights (w[O, KH, KW, C/group]), optional bias, grouped.
 // Padded taps are skipped (they contribute 0, as TFLite Micro's bounds check does).
-import { STORAGE_EMPTY } from '../../format/format';
+import { STORAGE_EMPTY, O_FLAGS, OPF_PACKED_W16 } from '../../format/format';
+import { packedBegin, packedRun, gemm_s8_packed, widenRun, xwA, xwRow } from './gemm_packed';
 import { opIn, opOut, opParam, opParamF, tdim, tptr, tzp, tstorage, opInCount } from '../state';
 import { dotS8, dot4_s8_scalar, dot4rows_s8_scalar, dot4rows_s8_simdv, dot_f32 } from './dot';
 
 const acc4: usize = memory.data(16, 16);
 
 // Patch buffer of the gathered paths: one output pixel's receptive field (s8 bytes or f32 values).
+// Shares the packed kernels' widened-row buffer (never in use at the same time): one static
+// region for both keeps the linear memory small (direct.ts's kernels use it too).
 export const PATCH_CAP: i32 = 16384;
-export const patchBuf: usize = memory.data(PATCH_CAP, 16);
+export const patchBuf: usize = xwA;
 import { mbqm, mbqmInline, clampi } from '../fixedpoint';
 import { requant4Simd, store4s8 } from '../requant_simd';
 import { fastPrepare, requant4Either } from '../requant_fast';
 import { gemm_s8_rows, tile_s8_2x4_simd } from './gemm';
+
 
 /**
  * f32: each output pixel's receptive field is gathered into patchBuf (padded taps as 0.0, which add
@@ -384,7 +388,88 @@ function conv2d_s8_gathered_2x4_simd(op: usize): void {
   }
 }
 
+/**
+ * One output pixel's receptive field into dst as i16 x + inOff in OHWI tap order, padded taps 0
+ * (what skipping them adds), for the packed-weight kernels.
+ */
+function gatherWiden(
+  dst: usize, xImg: usize, H: i32, W: i32, C: i32, KH: i32, KW: i32, iy0: i32, ix0: i32, dh: i32, dw: i32, inOff: i32,
+): void {
+  const c = <usize>C;
+  const rowLen = <usize>KW * c;
+  const kxA = ix0 < 0 ? (-ix0 < KW ? -ix0 : KW) : 0;
+  const kxB = W - ix0 < KW ? (W - ix0 > kxA ? W - ix0 : kxA) : KW;
+  for (let ky = 0; ky < KH; ky++) {
+    const iy = iy0 + ky * dh;
+    if (iy < 0 || iy >= H) {
+      memory.fill(dst, 0, rowLen << 1);
+    } else {
+      const xRow = xImg + <usize>(iy * W) * c;
+      if (dw == 1) {
+        const a = <usize>kxA * c, b = <usize>kxB * c;
+        if (a > 0) memory.fill(dst, 0, a << 1);
+        if (b > a) widenRun(dst + (a << 1), xRow + <usize>(ix0 + kxA) * c, <i32>(b - a), inOff);
+        if (rowLen > b) memory.fill(dst + (b << 1), 0, (rowLen - b) << 1);
+      } else {
+        for (let kx = 0; kx < KW; kx++) {
+          const ix = ix0 + kx * dw;
+          const d = dst + ((<usize>kx * c) << 1);
+          if (ix >= 0 && ix < W) widenRun(d, xRow + <usize>ix * c, C, inOff);
+          else memory.fill(d, 0, c << 1);
+        }
+      }
+    }
+    dst += rowLen << 1;
+  }
+}
+
+/** conv2d on OPF_PACKED_W16 weights (group 1): output pixels in pairs through gemm_packed.ts. */
+function conv2d_s8_packed(op: usize): void {
+  const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
+  const hasBias = tstorage(opIn(op, 2)) != STORAGE_EMPTY;
+  const xp = tptr(x), yp = tptr(y);
+  const N = tdim(x, 0), H = tdim(x, 1), W = tdim(x, 2), C = tdim(x, 3);
+  const O = tdim(w, 0), KH = tdim(w, 1), KW = tdim(w, 2);
+  const OH = tdim(y, 1), OW = tdim(y, 2);
+  const sh = opParam(op, 0), sw = opParam(op, 1), dh = opParam(op, 2), dw = opParam(op, 3);
+  const pt = opParam(op, 4), pl = opParam(op, 5);
+  const inOff = -tzp(x);
+  const K = KH * KW * C;
+  const P = OH * OW;
+  packedBegin(
+    tptr(w), O, K, hasBias ? tptr(opIn(op, 2)) : 0, tptr(opIn(op, 3)), tptr(opIn(op, 4)),
+    inOff, tzp(y), opParam(op, 9), opParam(op, 10), N * P,
+  );
+  // 1x1, stride 1, unpadded: every pixel is a GEMM row of C bytes.
+  if (KH == 1 && KW == 1 && sh == 1 && sw == 1 && OH == H && OW == W && pt == 0 && pl == 0) {
+    gemm_s8_packed(xp, N * H * W, C, inOff, yp);
+    return;
+  }
+  const x0 = xwRow(0), x1 = xwRow(1);
+  for (let n = 0; n < N; n++) {
+    const xImg = xp + <usize>(n * H * W) * <usize>C;
+    const yImg = yp + <usize>(n * P) * <usize>O;
+    let p = 0;
+    for (; p < P; p += 2) {
+      const oyA = p / OW, oxA = p - oyA * OW;
+      gatherWiden(x0, xImg, H, W, C, KH, KW, oyA * sh - pt, oxA * sw - pl, dh, dw, inOff);
+      const y0 = yImg + <usize>p * <usize>O;
+      if (p + 1 < P) {
+        const q = p + 1, oyB = q / OW, oxB = q - oyB * OW;
+        gatherWiden(x1, xImg, H, W, C, KH, KW, oyB * sh - pt, oxB * sw - pl, dh, dw, inOff);
+        packedRun(true, y0, y0 + <usize>O);
+      } else {
+        packedRun(false, y0, y0);
+      }
+    }
+  }
+}
+
 @inline function conv2d_s8_impl(op: usize, simd: bool): void {
+  if (load<u16>(op, O_FLAGS) & OPF_PACKED_W16) {
+    conv2d_s8_packed(op);
+    return;
+  }
   const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
   const hasBias = tstorage(opIn(op, 2)) != STORAGE_EMPTY;
   const xp = tptr(x), wp = tptr(w), yp = tptr(y), bp = hasBias ? tptr(opIn(op, 2)) : 0;

@@ -1,8 +1,9 @@
 // fully_connected: x read as [rows = numel/K, K] with K from w [N, K], optional bias [N]; y [rows, N].
-import { STORAGE_EMPTY } from '../../format/format';
+import { STORAGE_EMPTY, O_FLAGS, OPF_PACKED_W16 } from '../../format/format';
 import { opIn, opOut, opParam, opParamF, tdim, tptr, tzp, tstorage, tnumel, opInCount } from '../state';
 import { dot_f32 } from './dot';
 import { gemm_s8_rows } from './gemm';
+import { packedBegin, gemm_s8_packed } from './gemm_packed';
 
 export function fully_connected_f32(op: usize): void {
   const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
@@ -36,6 +37,11 @@ function fully_connected_s8(op: usize): void {
   const xp = inline.always(tptr(x)), wp = inline.always(tptr(w)), bp = hasBias ? inline.always(tptr(opIn(op, 2))) : 0;
   const mp = inline.always(tptr(opIn(op, 3))), sp = inline.always(tptr(opIn(op, 4)));
   const zx = inline.always(tzp(x)), zy = inline.always(tzp(y)), a0 = inline.always(opParam(op, 0)), a1 = inline.always(opParam(op, 1)), yp = inline.always(tptr(y));
+  if (load<u16>(op, O_FLAGS) & OPF_PACKED_W16) {
+    packedBegin(wp, N, K, bp, mp, sp, -zx, zy, a0, a1, rows);
+    gemm_s8_packed(xp, rows, K, -zx, yp);
+    return;
+  }
   gemm_s8_rows(xp, rows, K, wp, N, bp, mp, sp, -zx, zy, a0, a1, yp);
 }
 

@@ -11,6 +11,7 @@ import { converterIdentity, type IoMeta } from './metadata.js';
 import { lowerParams } from './params.js';
 import { ENCODING_CODE, encodeDirect, encodeWeights, type DirectEncoding, type WeightEncoding } from '../codec/streams.js';
 import { requantTableStreams } from './requant-tables.js';
+import { packableW16, packW16 } from './pack-conv.js';
 
 export { crc32 } from './crc32.js';
 export { writeFileAtomic } from './write-file.js';
@@ -74,6 +75,9 @@ export interface EmitOptions {
   /** Store the int8 requantization tables (bias, multiplier, shift) of conv2d / depthwise_conv2d /
    * fully_connected compactly (ENC_PACKED, ENC_REQUANT; converter/emit/requant-tables.ts). */
   compactTables?: boolean;
+  /** false: keep conv2d / fully_connected weights in OHWI / [N, K] order instead of the packed
+   * layout the runtime's int8 micro-kernels read (OPF_PACKED_W16). Default true. */
+  packWeights?: boolean;
 }
 
 /** Ops whose input 1 the runtime can read as STORAGE_DIRECT (assembly/kernels/direct.ts). */
@@ -201,6 +205,40 @@ export function emitBlob(g: Graph, plan: MemoryPlan, meta: Record<string, unknow
     return offset;
   };
 
+  // Packed weights (pack-conv.ts): a record of their own (the same constant may also be read
+  // unpacked by another op), keyed apart from the plain one.
+  const packedId = (name: string, root: string, n: number, k: number): number => {
+    const key = `${name}\u0000packed16`;
+    const known = ids.get(key);
+    if (known !== undefined) return known;
+    const t = lookup(name);
+    const q = t.quant;
+    const rec: TensorRecord = {
+      name,
+      dtype: F.DTYPE_S8,
+      shape: [...t.shape],
+      storage: F.STORAGE_WEIGHTS,
+      offset: 0,
+      byteSize: 0,
+      scale: q !== undefined && q.scale.length === 1 ? q.scale[0] : 0,
+      zeroPoint: q !== undefined && q.scale.length === 1 ? q.zeroPoint[0] : 0,
+    };
+    const rootKey = `${root}\u0000packed16`;
+    let offset = weightOffsets.get(rootKey);
+    const data = packW16(lookup(root).data as Int8Array, n, k);
+    if (offset === undefined) {
+      offset = align(weightsSize);
+      weightsSize = offset + data.byteLength;
+      weightOffsets.set(rootKey, offset);
+      weightData.push({ offset, data });
+    }
+    rec.offset = offset;
+    rec.byteSize = data.byteLength;
+    ids.set(key, records.length);
+    records.push(rec);
+    return records.length - 1;
+  };
+
   const tensorId = (name: string, user: string): number => {
     const known = ids.get(name);
     if (known !== undefined) return known;
@@ -303,7 +341,19 @@ export function emitBlob(g: Graph, plan: MemoryPlan, meta: Record<string, unknow
       throw new ConvertError(`emit: node '${node.name}' has op '${node.op}', which has no opcode`);
     }
     const user = `node '${node.name}'`;
-    const inputs = node.inputs.map((n) => tensorId(n, user));
+    let packed = false;
+    const inputs = node.inputs.map((n, j) => {
+      if (j === 1 && opts.packWeights !== false && n !== EMPTY) {
+        const root = g.tensors.get(n)?.data !== undefined ? n : plan.weightAliases.get(n);
+        const plain = root !== undefined && !encodable.has(root) && !directWeights.has(root);
+        const shape = plain ? packableW16(node, lookup, lookup(root!).data) : null;
+        if (shape && root !== undefined) {
+          packed = true;
+          return packedId(n, root, shape.n, shape.k);
+        }
+      }
+      return tensorId(n, user);
+    });
     const outputs = node.outputs.map((n) => {
       if (n === EMPTY) throw new ConvertError(`emit: node '${node.name}' has an unnamed output`);
       const id = tensorId(n, user);
@@ -317,7 +367,7 @@ export function emitBlob(g: Graph, plan: MemoryPlan, meta: Record<string, unknow
     return {
       node,
       opcode,
-      flags: plan.inPlace.has(node.name) ? F.OPF_IN_PLACE : 0,
+      flags: (plan.inPlace.has(node.name) ? F.OPF_IN_PLACE : 0) | (packed ? F.OPF_PACKED_W16 : 0),
       inputs,
       outputs,
       params: lowerParams(node, lookup),

@@ -1,0 +1,222 @@
+// Int8 conv2d (group 1) / fully_connected on weights the converter packed (OPF_PACKED_W16,
+// format/format.ts: 16 output channels x 2 taps per 32-byte step). Every output pixel (conv) or
+// row (FC) is first written to a fixed buffer as i16 values x + input_offset, padded taps as 0
+// (exactly TFLM's skipped taps: (zp + input_offset) * w = 0); the micro-kernels then broadcast one
+// tap pair per step (v128.load32_splat) into i32x4.dot_i16x8_s against the packed weights, so the
+// four accumulators of 16 channels need no reduction and the weights stream with constant offsets.
+// Integer sums are exact in any order: both builds give TFLM's bytes.
+import { PACKED_K_MAX } from '../../format/format';
+import { mbqm, clampi } from '../fixedpoint';
+import { requantStore16 } from '../requant_simd';
+import { fastPreparePacked, requantFastStore16 } from '../requant_fast';
+
+// Two widened rows (pixels) of up to PACKED_K_MAX taps, at a constant distance so the 2-row tile
+// addresses both with one pointer. conv2d.ts's patch buffer (16 KB) is the same region.
+export const XW_STRIDE: usize = (<usize>PACKED_K_MAX << 1) + 64;
+export const xwA: usize = memory.data(<i32>XW_STRIDE * 2, 16);
+const xwB: usize = xwA + XW_STRIDE;
+
+// Per-op state, set by packedBegin (one op runs at a time).
+let pkW: usize = 0;
+let pkK2: i32 = 0;
+let pkN: i32 = 0;
+let pkBias: usize = 0;
+let pkMp: usize = 0;
+let pkShp: usize = 0;
+let pkFast: bool = false;
+let pkZp: i32 = 0;
+let pkMin: i32 = 0;
+let pkMax: i32 = 0;
+// The last partial group of 16 channels: bias / multiplier / shift copied and zero-padded to 16,
+// outputs staged here and copied out (the kernels read and write whole groups).
+const tailBias: usize = memory.data(64, 16);
+const tailMult: usize = memory.data(64, 16);
+const tailShift: usize = memory.data(64, 16);
+const tailOut: usize = memory.data(32, 16);
+
+/** Widened row j (0 or 1) of the buffer. */
+@inline export function xwRow(j: i32): usize {
+  return xwA + (j ? XW_STRIDE : 0);
+}
+
+/** dst[i] = x[i] + off as i16 for i < n. */
+export function widenRun(dst: usize, src: usize, n: i32, off: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const o = i16x8.splat(<i16>off);
+    for (; i + 8 <= n; i += 8) v128.store(dst + (<usize>i << 1), i16x8.add(v128.load8x8_s(src + <usize>i), o));
+  }
+  for (; i < n; i++) store<i16>(dst + (<usize>i << 1), <i16>(<i32>load<i8>(src + <usize>i) + off));
+}
+
+/**
+ * Sets up one op: weights packed for n channels of k taps at wp; bias at bp (0: none); per-channel
+ * multipliers and shifts; `pixels` rows or pixels will be run (the exact f64 requantization's
+ * O(weights) bound check pays for itself from 4 on).
+ */
+export function packedBegin(
+  wp: usize, n: i32, k: i32, bp: usize, mp: usize, shp: usize, inOff: i32, outZp: i32, amin: i32, amax: i32, pixels: i32,
+): void {
+  pkW = wp; pkK2 = (k + 1) >> 1; pkN = n; pkBias = bp; pkMp = mp; pkShp = shp;
+  pkZp = outZp; pkMin = amin; pkMax = amax;
+  pkFast = false;
+  if (ASC_FEATURE_SIMD) pkFast = pixels >= 4 && fastPreparePacked(n, wp, pkK2, bp, mp, shp, inOff);
+  const n0 = n & ~15;
+  if (n0 < n) {
+    for (let j = 0; j < 16; j++) {
+      const c = n0 + j, o = <usize>j << 2, src = <usize>c << 2;
+      store<i32>(tailBias + o, c < n && bp ? load<i32>(bp + src) : 0);
+      store<i32>(tailMult + o, c < n ? load<i32>(mp + src) : 0);
+      store<i32>(tailShift + o, c < n ? load<i32>(shp + src) : 0);
+    }
+  }
+  // (An odd K's last pair reads one i16 past the row: its packed weights are 0, so any value adds 0.)
+}
+
+/** SIMD: both buffered rows against 16 channels at w; biases at bp (0: none). */
+function tile2x16(w: usize, K2: i32, bp: usize, fc: i32, mp: usize, shp: usize, y0: usize, y1: usize): void {
+  let a0 = i32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+  if (bp) { a0 = v128.load(bp); a1 = v128.load(bp, 16); a2 = v128.load(bp, 32); a3 = v128.load(bp, 48); }
+  let b0 = a0, b1 = a1, b2 = a2, b3 = a3;
+  let p = xwA;
+  const end = xwA + (<usize>K2 << 2);
+  while (p < end) {
+    const u = v128.load32_splat(p), v = v128.load32_splat(p, XW_STRIDE);
+    let q = v128.load8x8_s(w);
+    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(u, q));
+    b0 = i32x4.add(b0, i32x4.dot_i16x8_s(v, q));
+    q = v128.load8x8_s(w, 8);
+    a1 = i32x4.add(a1, i32x4.dot_i16x8_s(u, q));
+    b1 = i32x4.add(b1, i32x4.dot_i16x8_s(v, q));
+    q = v128.load8x8_s(w, 16);
+    a2 = i32x4.add(a2, i32x4.dot_i16x8_s(u, q));
+    b2 = i32x4.add(b2, i32x4.dot_i16x8_s(v, q));
+    q = v128.load8x8_s(w, 24);
+    a3 = i32x4.add(a3, i32x4.dot_i16x8_s(u, q));
+    b3 = i32x4.add(b3, i32x4.dot_i16x8_s(v, q));
+    p += 4;
+    w += 32;
+  }
+  if (fc >= 0) {
+    requantFastStore16(y0, a0, a1, a2, a3, fc, pkZp, pkMin, pkMax);
+    requantFastStore16(y1, b0, b1, b2, b3, fc, pkZp, pkMin, pkMax);
+  } else {
+    requantStore16(y0, a0, a1, a2, a3, mp, shp, pkZp, pkMin, pkMax);
+    requantStore16(y1, b0, b1, b2, b3, mp, shp, pkZp, pkMin, pkMax);
+  }
+}
+
+/** SIMD: buffered row 0 against 16 channels (a single row or the odd last pixel). */
+function tile1x16(w: usize, K2: i32, bp: usize, fc: i32, mp: usize, shp: usize, y0: usize): void {
+  let a0 = i32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+  if (bp) { a0 = v128.load(bp); a1 = v128.load(bp, 16); a2 = v128.load(bp, 32); a3 = v128.load(bp, 48); }
+  let p = xwA;
+  const end = xwA + (<usize>K2 << 2);
+  while (p < end) {
+    const u = v128.load32_splat(p);
+    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(u, v128.load8x8_s(w)));
+    a1 = i32x4.add(a1, i32x4.dot_i16x8_s(u, v128.load8x8_s(w, 8)));
+    a2 = i32x4.add(a2, i32x4.dot_i16x8_s(u, v128.load8x8_s(w, 16)));
+    a3 = i32x4.add(a3, i32x4.dot_i16x8_s(u, v128.load8x8_s(w, 24)));
+    p += 4;
+    w += 32;
+  }
+  if (fc >= 0) requantFastStore16(y0, a0, a1, a2, a3, fc, pkZp, pkMin, pkMax);
+  else requantStore16(y0, a0, a1, a2, a3, mp, shp, pkZp, pkMin, pkMax);
+}
+
+/**
+ * Scalar: buffered rows 0 and (when two) 1 against 4 channels whose byte pairs sit at w (+ 32 per
+ * tap pair); requantizes `count` (1..4) of them from channel n on into y0 / y1.
+ */
+function tileScalar(w: usize, K2: i32, n: i32, count: i32, two: bool, y0: usize, y1: usize): void {
+  let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+  const end = <usize>K2 << 2;
+  if (two) {
+    for (let i: usize = 0; i < end; i += 4) {
+      const u0 = <i32>load<i16>(xwA + i), u1 = <i32>load<i16>(xwA + i, 2);
+      const v0 = <i32>load<i16>(xwB + i), v1 = <i32>load<i16>(xwB + i, 2);
+      let q0 = <i32>load<i8>(w), q1 = <i32>load<i8>(w, 1);
+      a0 += u0 * q0 + u1 * q1; b0 += v0 * q0 + v1 * q1;
+      q0 = <i32>load<i8>(w, 2); q1 = <i32>load<i8>(w, 3);
+      a1 += u0 * q0 + u1 * q1; b1 += v0 * q0 + v1 * q1;
+      q0 = <i32>load<i8>(w, 4); q1 = <i32>load<i8>(w, 5);
+      a2 += u0 * q0 + u1 * q1; b2 += v0 * q0 + v1 * q1;
+      q0 = <i32>load<i8>(w, 6); q1 = <i32>load<i8>(w, 7);
+      a3 += u0 * q0 + u1 * q1; b3 += v0 * q0 + v1 * q1;
+      w += 32;
+    }
+  } else {
+    for (let i: usize = 0; i < end; i += 4) {
+      const u0 = <i32>load<i16>(xwA + i), u1 = <i32>load<i16>(xwA + i, 2);
+      a0 += u0 * <i32>load<i8>(w) + u1 * <i32>load<i8>(w, 1);
+      a1 += u0 * <i32>load<i8>(w, 2) + u1 * <i32>load<i8>(w, 3);
+      a2 += u0 * <i32>load<i8>(w, 4) + u1 * <i32>load<i8>(w, 5);
+      a3 += u0 * <i32>load<i8>(w, 6) + u1 * <i32>load<i8>(w, 7);
+      w += 32;
+    }
+  }
+  scalarOut(a0, b0, n, two, y0, y1);
+  if (count > 1) scalarOut(a1, b1, n + 1, two, y0, y1);
+  if (count > 2) scalarOut(a2, b2, n + 2, two, y0, y1);
+  if (count > 3) scalarOut(a3, b3, n + 3, two, y0, y1);
+}
+
+@inline function scalarOut(a: i32, b: i32, n: i32, two: bool, y0: usize, y1: usize): void {
+  const c = <usize>n << 2;
+  const bias = pkBias ? load<i32>(pkBias + c) : 0;
+  const m = load<i32>(pkMp + c), s = load<i32>(pkShp + c);
+  store<i8>(y0 + <usize>n, <i8>clampi(mbqm(a + bias, m, s) + pkZp, pkMin, pkMax));
+  if (two) store<i8>(y1 + <usize>n, <i8>clampi(mbqm(b + bias, m, s) + pkZp, pkMin, pkMax));
+}
+
+/**
+ * All channels of the buffered row 0 (into y0) and, when `two`, row 1 (into y1): full groups of
+ * 16 straight to the outputs, a last partial group through the tail buffers.
+ */
+export function packedRun(two: bool, y0: usize, y1: usize): void {
+  const N = pkN, K2 = pkK2;
+  const gStride = <usize>K2 << 5;
+  let w = pkW;
+  for (let n = 0; n < N; n += 16) {
+    if (ASC_FEATURE_SIMD) {
+      const full = n + 16 <= N;
+      const c = <usize>n << 2;
+      const bp = full ? (pkBias ? pkBias + c : 0) : tailBias;
+      const mp = full ? pkMp + c : tailMult, shp = full ? pkShp + c : tailShift;
+      const o0 = full ? y0 + <usize>n : tailOut, o1 = full ? y1 + <usize>n : tailOut + 16;
+      if (two) tile2x16(w, K2, bp, pkFast ? n : -1, mp, shp, o0, o1);
+      else tile1x16(w, K2, bp, pkFast ? n : -1, mp, shp, o0);
+      if (!full) {
+        for (let j = 0; j < N - n; j++) {
+          store<i8>(y0 + <usize>(n + j), load<i8>(tailOut + <usize>j));
+          if (two) store<i8>(y1 + <usize>(n + j), load<i8>(tailOut + 16 + <usize>j));
+        }
+      }
+    } else {
+      for (let q = 0; q < 16 && n + q < N; q += 4) {
+        const left = N - n - q;
+        tileScalar(w + (<usize>q << 1), K2, n + q, left < 4 ? left : 4, two, y0, y1);
+      }
+    }
+    w += gStride;
+  }
+}
+
+/** fully_connected / 1x1 stride-1 unpadded conv: rows of K bytes at xp, N outputs per row. */
+export function gemm_s8_packed(xp: usize, rows: i32, K: i32, inOff: i32, yp: usize): void {
+  const N = pkN;
+  let r = 0;
+  for (; r + 2 <= rows; r += 2) {
+    const x0 = xp + <usize>r * <usize>K;
+    widenRun(xwA, x0, K, inOff);
+    widenRun(xwB, x0 + <usize>K, K, inOff);
+    const y0 = yp + <usize>r * <usize>N;
+    packedRun(true, y0, y0 + <usize>N);
+  }
+  if (r < rows) {
+    widenRun(xwA, xp + <usize>r * <usize>K, K, inOff);
+    const y0 = yp + <usize>r * <usize>N;
+    packedRun(false, y0, y0);
+  }
+}
