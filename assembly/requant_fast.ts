@@ -107,21 +107,15 @@ export function fastPrepare(
 }
 
 /**
- * fastPrepare for OPF_PACKED_W16 weights (format.ts): n channels of K2 tap pairs, channel c's pair
- * j at wp + ((c >> 4) * K2 + j) * 32 + (c & 15) * 2. The table must hold whole groups of 16.
+ * fastPrepare for OPF_PACKED_W16 weights (format.ts), from the per-channel sums of |w| stored
+ * after them (sums: n i32, checked at load). The table must hold whole groups of 16.
  */
-export function fastPreparePacked(n: i32, wp: usize, K2: i32, bp: usize, mp: usize, shp: usize, inOff: i32): bool {
+export function fastPreparePacked(n: i32, sums: usize, bp: usize, mp: usize, shp: usize, inOff: i32): bool {
   if (((n + 15) & ~15) > FAST_CAP) return false;
   const lo = -128 + inOff, hi = 127 + inOff;
   const maxX = <f64>(lo < 0 ? (-lo > hi ? -lo : hi) : hi);
   for (let c = 0; c < n; c++) {
-    let sum = 0;
-    let p = wp + <usize>(c >> 4) * (<usize>K2 << 5) + (<usize>(c & 15) << 1);
-    for (let j = 0; j < K2; j++) {
-      const v0 = <i32>load<i8>(p), v1 = <i32>load<i8>(p, 1);
-      sum += (v0 < 0 ? -v0 : v0) + (v1 < 0 ? -v1 : v1);
-      p += 32;
-    }
+    const sum = load<i32>(sums + (<usize>c << 2));
     const b = bp ? <f64>load<i32>(bp + (<usize>c << 2)) : 0.0;
     const o = <usize>c << 2;
     if (!fastChannel(c, load<i32>(mp + o), load<i32>(shp + o), Math.abs(b) + maxX * <f64>sum)) return false;

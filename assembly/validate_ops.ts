@@ -349,11 +349,30 @@ function packedWeights(n: i32, k: i32): i32 {
     failIn(1, txt('(packed weights) K = ')); int(k); str(' exceeds '); int(PACKED_K_MAX);
     return ERR_BAD_OP;
   }
-  const need = <u64>((n + 15) >> 4) * 32 * <u64>((k + 1) >> 1);
+  const k2 = ((k + 3) >> 2) << 1;
+  const packed = <u64>((n + 15) >> 4) * 32 * <u64>k2;
+  const need = packed + 4 * <u64>n;
   if (<u64>tbytes(opIn(curOp, 1)) < need) {
     failIn(1, txt('(packed weights) byte_size ')); int(tbytes(opIn(curOp, 1))); str(' is less than the ');
     int(<i64>need); str(' bytes the packing needs');
     return ERR_BAD_OP;
+  }
+  // The stored per-channel sums bound the accumulators for the exact requantization: check them.
+  const wp = tptr(opIn(curOp, 1));
+  for (let c = 0; c < n; c++) {
+    let sum = 0;
+    let p = wp + <usize>(c >> 4) * (<usize>k2 << 5) + (<usize>(c & 15) << 1);
+    for (let j = 0; j < k2; j++) {
+      const v0 = <i32>load<i8>(p), v1 = <i32>load<i8>(p, 1);
+      sum += (v0 < 0 ? -v0 : v0) + (v1 < 0 ? -v1 : v1);
+      p += 32;
+    }
+    const stored = load<i32>(wp + <usize>packed + (<usize>c << 2));
+    if (stored != sum) {
+      failIn(1, txt('(packed weights) channel ')); int(c); str(': stored |w| sum '); int(stored);
+      str(', the weights give '); int(sum);
+      return ERR_BAD_OP;
+    }
   }
   return OK;
 }

@@ -162,9 +162,12 @@ export const O_SCRATCH_TENSOR = 20; // i32 tensor id of a planner-sized scratch 
 export const OPF_IN_PLACE = 1;
 // OPF_PACKED_W16 (conv2d group 1 / fully_connected, s8): the weights (input 1) are stored packed
 // for the SIMD dot_i16x8 micro-kernels instead of OHWI / [N, K]: with K = KH*KW*C (OHWI tap order)
-// and K2 = ceil(K / 2), byte ((g * K2 + k2) * 16 + c) * 2 + t holds w[16g + c][2*k2 + t], 0 past N
-// or K. The record keeps the logical shape; its byte_size is ceil(N / 16) * 16 * K2 * 2. K is at
-// most PACKED_K_MAX (the runtime widens one patch or row of K values into a fixed buffer).
+// and K2 = 2 * ceil(K / 4) tap pairs (even: the kernels take two per step), byte
+// ((g * K2 + k2) * 16 + c) * 2 + t holds w[16g + c][2*k2 + t], 0 past N
+// or K; then N i32 values, channel c's sum of |w| (the kernels' accumulator bound for the exact f64
+// requantization; the runtime checks them at load). The record keeps the logical shape; its
+// byte_size is ceil(N / 16) * 32 * K2 + 4 * N. K is at most PACKED_K_MAX (the runtime widens
+// one patch or row of K values into a fixed buffer).
 export const OPF_PACKED_W16 = 2;
 export const PACKED_K_MAX = 4096;
 

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import * as F from '../format/format.js';
 import { emitBlob } from '../converter/emit/index.js';
-import { packedW16Bytes, packW16 } from '../converter/emit/pack-conv.js';
+import { packedPairs, packedW16Bytes, packW16 } from '../converter/emit/pack-conv.js';
 import type { Int8Params, Node, OpName, TensorData } from '../converter/ir/graph.js';
 import { planMemory } from '../converter/plan/index.js';
 import { runGraph } from '../converter/reference/interpreter.js';
@@ -160,12 +160,19 @@ describe('packed int8 conv2d / fully_connected vs the reference, both builds', (
 });
 
 describe('OPF_PACKED_W16 layout and validation', () => {
-  it('packs as format.ts describes: byte ((g*K2 + k2)*16 + c)*2 + t = w[16g + c][2*k2 + t], zeros past N and K', () => {
-    const n = 19, k = 7, k2 = 4;
-    const w = Int8Array.from({ length: n * k }, (_, i) => ((i * 37) % 255) - 127);
+  it('packs as format.ts describes: byte ((g*K2 + k2)*16 + c)*2 + t = w[16g + c][2*k2 + t], zeros past N and K, then the |w| sums', () => {
+    const n = 19, k = 9, k2 = 6; // K2 = 2 * ceil(9 / 4)
+    expect(packedPairs(k)).toBe(k2);
+    const w = Int8Array.from({ length: n * k }, (_, i) => ((i * 37) % 256) - 128);
     const p = packW16(w, n, k);
-    expect(p.length).toBe(packedW16Bytes(n, k));
-    expect(p.length).toBe(32 * 2 * k2);
+    expect(packedW16Bytes(n, k)).toBe(32 * 2 * k2);
+    expect(p.length).toBe(32 * 2 * k2 + 4 * n);
+    const sums = new DataView(p.buffer, p.byteOffset + 32 * 2 * k2);
+    for (let c = 0; c < n; c++) {
+      let want = 0;
+      for (let i = 0; i < k; i++) want += Math.abs(w[c * k + i]);
+      expect(sums.getInt32(4 * c, true), `sum ${c}`).toBe(want);
+    }
     for (let g = 0; g < 2; g++) {
       for (let j = 0; j < k2; j++) {
         for (let c = 0; c < 16; c++) {
@@ -212,11 +219,19 @@ describe('OPF_PACKED_W16 layout and validation', () => {
     const view = readBlob(blob);
     const dv = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
     const wRec = view.header.tensorTableOffset + view.ops[0].inputs[1] * F.TENSOR_RECORD_SIZE;
-    expect(dv.getUint32(wRec + F.T_BYTE_SIZE, true)).toBe(packedW16Bytes(20, 144));
+    const size = packedW16Bytes(20, 144) + 4 * 20;
+    expect(dv.getUint32(wRec + F.T_BYTE_SIZE, true)).toBe(size);
     // Still >= the logical 20*3*3*16 bytes, so only the packed-size check can catch it.
     const short = blob.slice();
-    new DataView(short.buffer).setUint32(wRec + F.T_BYTE_SIZE, packedW16Bytes(20, 144) - 16, true);
+    new DataView(short.buffer).setUint32(wRec + F.T_BYTE_SIZE, size - 4, true);
     reseal(short);
+    // A stored |w| sum that does not match the weights (it would let the exact requantization run
+    // past its proven range).
+    const badSum = blob.slice();
+    const sumAt = view.header.weightsOffset + dv.getUint32(wRec + F.T_OFFSET, true) + packedW16Bytes(20, 144) + 4 * 7;
+    const bdv = new DataView(badSum.buffer);
+    bdv.setInt32(sumAt, bdv.getInt32(sumAt, true) - 1, true);
+    reseal(badSum);
     // A grouped conv (the converter leaves it unpacked) with the flag set by hand.
     const r = rng(12);
     const xq = { scale: 0.03, zeroPoint: 5 };
@@ -234,6 +249,9 @@ describe('OPF_PACKED_W16 layout and validation', () => {
       const e1 = await loadError(short, build);
       expect(e1?.code, build).toBe(F.ERR_BAD_OP);
       expect(e1?.message).toMatch(/packed weights.*byte_size/);
+      const e3 = await loadError(badSum, build);
+      expect(e3?.code, build).toBe(F.ERR_BAD_OP);
+      expect(e3?.message).toMatch(/channel 7: stored \|w\| sum/);
       const e2 = await loadError(grouped, build);
       expect(e2?.code, build).toBe(F.ERR_BAD_OP);
       expect(e2?.message).toMatch(/packed weights need the s8 form with group 1/);

@@ -1,7 +1,7 @@
 // conv2d, NHWC activations, OHWI weights (w[O, KH, KW, C/group]), optional bias, grouped.
 // Padded taps are skipped (they contribute 0, as TFLite Micro's bounds check does).
 import { STORAGE_EMPTY, O_FLAGS, OPF_PACKED_W16 } from '../../format/format';
-import { packedBegin, packedRun, gemm_s8_packed, widenRun, xwA, xwRow } from './gemm_packed';
+import { packedBegin, packedRun, gemm_s8_packed, widenRun, widenRunOver, xwA, xwRow } from './gemm_packed';
 import { opIn, opOut, opParam, opParamF, tdim, tptr, tzp, tstorage, opInCount } from '../state';
 import { dotS8, dot4_s8_scalar, dot4rows_s8_scalar, dot4rows_s8_simdv, dot_f32 } from './dot';
 
@@ -394,6 +394,7 @@ function conv2d_s8_gathered_2x4_simd(op: usize): void {
  */
 function gatherWiden(
   dst: usize, xImg: usize, H: i32, W: i32, C: i32, KH: i32, KW: i32, iy0: i32, ix0: i32, dh: i32, dw: i32, inOff: i32,
+  memEnd: usize,
 ): void {
   const c = <usize>C;
   const rowLen = <usize>KW * c;
@@ -408,7 +409,8 @@ function gatherWiden(
       if (dw == 1) {
         const a = <usize>kxA * c, b = <usize>kxB * c;
         if (a > 0) memory.fill(dst, 0, a << 1);
-        if (b > a) widenRun(dst + (a << 1), xRow + <usize>(ix0 + kxA) * c, <i32>(b - a), inOff);
+        // Rows are written in order, so each one's overrun is overwritten by what follows it.
+        if (b > a) widenRunOver(dst + (a << 1), xRow + <usize>(ix0 + kxA) * c, <i32>(b - a), inOff, memEnd);
         if (rowLen > b) memory.fill(dst + (b << 1), 0, (rowLen - b) << 1);
       } else {
         for (let kx = 0; kx < KW; kx++) {
@@ -438,7 +440,7 @@ function conv2d_s8_packed(op: usize): void {
   const P = OH * OW;
   packedBegin(
     tptr(w), O, K, hasBias ? tptr(opIn(op, 2)) : 0, tptr(opIn(op, 3)), tptr(opIn(op, 4)),
-    inOff, tzp(y), opParam(op, 9), opParam(op, 10), N * P,
+    inOff, tzp(y), opParam(op, 9), opParam(op, 10),
   );
   // 1x1, stride 1, unpadded: every pixel is a GEMM row of C bytes.
   if (KH == 1 && KW == 1 && sh == 1 && sw == 1 && OH == H && OW == W && pt == 0 && pl == 0) {
@@ -446,17 +448,18 @@ function conv2d_s8_packed(op: usize): void {
     return;
   }
   const x0 = xwRow(0), x1 = xwRow(1);
+  const memEnd = <usize>memory.size() << 16;
   for (let n = 0; n < N; n++) {
     const xImg = xp + <usize>(n * H * W) * <usize>C;
     const yImg = yp + <usize>(n * P) * <usize>O;
     let p = 0;
     for (; p < P; p += 2) {
       const oyA = p / OW, oxA = p - oyA * OW;
-      gatherWiden(x0, xImg, H, W, C, KH, KW, oyA * sh - pt, oxA * sw - pl, dh, dw, inOff);
+      gatherWiden(x0, xImg, H, W, C, KH, KW, oyA * sh - pt, oxA * sw - pl, dh, dw, inOff, memEnd);
       const y0 = yImg + <usize>p * <usize>O;
       if (p + 1 < P) {
         const q = p + 1, oyB = q / OW, oxB = q - oyB * OW;
-        gatherWiden(x1, xImg, H, W, C, KH, KW, oyB * sh - pt, oxB * sw - pl, dh, dw, inOff);
+        gatherWiden(x1, xImg, H, W, C, KH, KW, oyB * sh - pt, oxB * sw - pl, dh, dw, inOff, memEnd);
         packedRun(true, y0, y0 + <usize>O);
       } else {
         packedRun(false, y0, y0);

@@ -50,17 +50,32 @@ export function widenRun(dst: usize, src: usize, n: i32, off: i32): void {
 }
 
 /**
+ * widenRun for a run that may be followed by other data in dst (SIMD build): whole 8-value steps
+ * when the source has 8 readable bytes past every step, writing up to 7 values past n — callers
+ * write what follows afterwards (or leave it past K, where the packed weights are 0).
+ */
+@inline export function widenRunOver(dst: usize, src: usize, n: i32, off: i32, memEnd: usize): void {
+  if (ASC_FEATURE_SIMD && src + <usize>((n + 7) & ~7) <= memEnd) {
+    const o = i16x8.splat(<i16>off);
+    for (let i = 0; i < n; i += 8) v128.store(dst + (<usize>i << 1), i16x8.add(v128.load8x8_s(src + <usize>i), o));
+  } else {
+    widenRun(dst, src, n, off);
+  }
+}
+
+/**
  * Sets up one op: weights packed for n channels of k taps at wp; bias at bp (0: none); per-channel
- * multipliers and shifts; `pixels` rows or pixels will be run (the exact f64 requantization's
- * O(weights) bound check pays for itself from 4 on).
+ * multipliers and shifts.
  */
 export function packedBegin(
-  wp: usize, n: i32, k: i32, bp: usize, mp: usize, shp: usize, inOff: i32, outZp: i32, amin: i32, amax: i32, pixels: i32,
+  wp: usize, n: i32, k: i32, bp: usize, mp: usize, shp: usize, inOff: i32, outZp: i32, amin: i32, amax: i32,
 ): void {
-  pkW = wp; pkK2 = (k + 1) >> 1; pkN = n; pkBias = bp; pkMp = mp; pkShp = shp;
+  pkW = wp; pkK2 = ((k + 3) >> 2) << 1; pkN = n; pkBias = bp; pkMp = mp; pkShp = shp;
   pkZp = outZp; pkMin = amin; pkMax = amax;
   pkFast = false;
-  if (ASC_FEATURE_SIMD) pkFast = pixels >= 4 && fastPreparePacked(n, wp, pkK2, bp, mp, shp, inOff);
+  // O(N) with the converter's |w| sums: worth it from one row on.
+  const sums = wp + (<usize>((n + 15) >> 4) * <usize>pkK2 << 5);
+  if (ASC_FEATURE_SIMD) pkFast = fastPreparePacked(n, sums, bp, mp, shp, inOff);
   const n0 = n & ~15;
   if (n0 < n) {
     for (let j = 0; j < 16; j++) {
@@ -70,7 +85,7 @@ export function packedBegin(
       store<i32>(tailShift + o, c < n ? load<i32>(shp + src) : 0);
     }
   }
-  // (An odd K's last pair reads one i16 past the row: its packed weights are 0, so any value adds 0.)
+  // (The steps past K read stale buffer values, all finite i16, against packed zero weights.)
 }
 
 /** SIMD: both buffered rows against 16 channels at w; biases at bp (0: none). */
@@ -79,9 +94,11 @@ function tile2x16(w: usize, K2: i32, bp: usize, fc: i32, mp: usize, shp: usize, 
   if (bp) { a0 = v128.load(bp); a1 = v128.load(bp, 16); a2 = v128.load(bp, 32); a3 = v128.load(bp, 48); }
   let b0 = a0, b1 = a1, b2 = a2, b3 = a3;
   let p = xwA;
+  // Two tap pairs per iteration (the loop's own adds and branch cost a fifth of a single step;
+  // K2 is even by the packing).
   const end = xwA + (<usize>K2 << 2);
   while (p < end) {
-    const u = v128.load32_splat(p), v = v128.load32_splat(p, XW_STRIDE);
+    let u = v128.load32_splat(p), v = v128.load32_splat(p, XW_STRIDE);
     let q = v128.load8x8_s(w);
     a0 = i32x4.add(a0, i32x4.dot_i16x8_s(u, q));
     b0 = i32x4.add(b0, i32x4.dot_i16x8_s(v, q));
@@ -94,8 +111,22 @@ function tile2x16(w: usize, K2: i32, bp: usize, fc: i32, mp: usize, shp: usize, 
     q = v128.load8x8_s(w, 24);
     a3 = i32x4.add(a3, i32x4.dot_i16x8_s(u, q));
     b3 = i32x4.add(b3, i32x4.dot_i16x8_s(v, q));
-    p += 4;
-    w += 32;
+    u = v128.load32_splat(p, 4);
+    v = v128.load32_splat(p, XW_STRIDE + 4);
+    q = v128.load8x8_s(w, 32);
+    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(u, q));
+    b0 = i32x4.add(b0, i32x4.dot_i16x8_s(v, q));
+    q = v128.load8x8_s(w, 40);
+    a1 = i32x4.add(a1, i32x4.dot_i16x8_s(u, q));
+    b1 = i32x4.add(b1, i32x4.dot_i16x8_s(v, q));
+    q = v128.load8x8_s(w, 48);
+    a2 = i32x4.add(a2, i32x4.dot_i16x8_s(u, q));
+    b2 = i32x4.add(b2, i32x4.dot_i16x8_s(v, q));
+    q = v128.load8x8_s(w, 56);
+    a3 = i32x4.add(a3, i32x4.dot_i16x8_s(u, q));
+    b3 = i32x4.add(b3, i32x4.dot_i16x8_s(v, q));
+    p += 8;
+    w += 64;
   }
   if (fc >= 0) {
     requantFastStore16(y0, a0, a1, a2, a3, fc, pkZp, pkMin, pkMax);
@@ -113,13 +144,17 @@ function tile1x16(w: usize, K2: i32, bp: usize, fc: i32, mp: usize, shp: usize, 
   let p = xwA;
   const end = xwA + (<usize>K2 << 2);
   while (p < end) {
-    const u = v128.load32_splat(p);
+    const u = v128.load32_splat(p), v = v128.load32_splat(p, 4);
     a0 = i32x4.add(a0, i32x4.dot_i16x8_s(u, v128.load8x8_s(w)));
     a1 = i32x4.add(a1, i32x4.dot_i16x8_s(u, v128.load8x8_s(w, 8)));
     a2 = i32x4.add(a2, i32x4.dot_i16x8_s(u, v128.load8x8_s(w, 16)));
     a3 = i32x4.add(a3, i32x4.dot_i16x8_s(u, v128.load8x8_s(w, 24)));
-    p += 4;
-    w += 32;
+    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v, v128.load8x8_s(w, 32)));
+    a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v, v128.load8x8_s(w, 40)));
+    a2 = i32x4.add(a2, i32x4.dot_i16x8_s(v, v128.load8x8_s(w, 48)));
+    a3 = i32x4.add(a3, i32x4.dot_i16x8_s(v, v128.load8x8_s(w, 56)));
+    p += 8;
+    w += 64;
   }
   if (fc >= 0) requantFastStore16(y0, a0, a1, a2, a3, fc, pkZp, pkMin, pkMax);
   else requantStore16(y0, a0, a1, a2, a3, mp, shp, pkZp, pkMin, pkMax);

@@ -6,20 +6,35 @@
 import * as F from '../../format/format.js';
 import type { Node, Tensor } from '../ir/graph.js';
 
-/** Bytes of the packed form of n rows of k int8 weights. */
-export function packedW16Bytes(n: number, k: number): number {
-  return Math.ceil(n / 16) * 16 * Math.ceil(k / 2) * 2;
+/** Tap pairs per channel in the packed layout: even, so the kernels can take two per step. */
+export function packedPairs(k: number): number {
+  return 2 * Math.ceil(k / 4);
 }
 
-/** Packs row-major w[n][k] (OHWI flattens to rows of K = KH*KW*C) into the OPF_PACKED_W16 layout. */
+/** Bytes of the packed weights of n rows of k int8 weights (without the per-channel sums). */
+export function packedW16Bytes(n: number, k: number): number {
+  return Math.ceil(n / 16) * 32 * packedPairs(k);
+}
+
+/**
+ * Packs row-major w[n][k] (OHWI flattens to rows of K = KH*KW*C) into the OPF_PACKED_W16 layout:
+ * the packed weights, then each channel's sum of |w| as a little-endian i32.
+ */
 export function packW16(w: Int8Array, n: number, k: number): Int8Array {
   if (w.length !== n * k) throw new Error(`packW16: ${w.length} weights are not ${n} x ${k}`);
-  const k2 = Math.ceil(k / 2);
-  const out = new Int8Array(packedW16Bytes(n, k));
+  const k2 = packedPairs(k);
+  const bytes = packedW16Bytes(n, k);
+  const out = new Int8Array(bytes + 4 * n);
+  const sums = new DataView(out.buffer, bytes);
   for (let c = 0; c < n; c++) {
     const base = (c >> 4) * k2 * 32 + (c & 15) * 2;
     const row = c * k;
-    for (let i = 0; i < k; i++) out[base + (i >> 1) * 32 + (i & 1)] = w[row + i];
+    let sum = 0;
+    for (let i = 0; i < k; i++) {
+      out[base + (i >> 1) * 32 + (i & 1)] = w[row + i];
+      sum += Math.abs(w[row + i]);
+    }
+    sums.setInt32(4 * c, sum, true);
   }
   return out;
 }
