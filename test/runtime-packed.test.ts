@@ -193,7 +193,7 @@ describe('OPF_PACKED_W16 layout and validation', () => {
     expect(readBlob(blob).ops[0].flags & F.OPF_PACKED_W16).toBe(0);
     const x = randS8(rng(10), 2 * (F.PACKED_K_MAX + 1));
     const [want] = runGraph(g, [x]);
-    for (const build of BUILDS) expect(Array.from((await runBlob(build, blob, [x]))[0])).toEqual(Array.from(want));
+    for (const build of BUILDS) expect(Array.from((await runBlob(build, blob, [x]))[0])).toEqual(Array.from(want as Int8Array));
   });
 
   // A loaded packed conv blob, edited and resealed (CRC), must fail load with a typed error that names the problem.
@@ -260,7 +260,7 @@ describe('OPF_PACKED_W16 layout and validation', () => {
 
   it('the flag on an op without weights is refused', async () => {
     const xq = { scale: 0.05, zeroPoint: 3 };
-    const g = oneOpGraph('max_pool2d', [{ dtype: 's8', shape: [1, 4, 4, 8], quant: xq }], { dtype: 's8', quant: xq }, { kernel: [2, 2], strides: [2, 2], dilations: [1, 1], pads: [0, 0, 0, 0] }, { actMin: -128, actMax: 127 });
+    const g = oneOpGraph('max_pool2d', [{ dtype: 's8', shape: [1, 4, 4, 8], quant: xq }], { dtype: 's8', quant: xq }, { kernel: [2, 2], strides: [2, 2], dilations: [1, 1], pads: [0, 0, 0, 0], countIncludePad: false } as Node['attrs'], { actMin: -128, actMax: 127 });
     const blob = emitBlob(g, planMemory(g));
     const view = readBlob(blob);
     new DataView(blob.buffer, blob.byteOffset).setUint16(view.header.opTableOffset + F.O_FLAGS, F.OPF_PACKED_W16, true);
