@@ -7,6 +7,7 @@
 import { O_SCRATCH_TENSOR } from '../../format/format';
 import { opIn, opOut, opParam, opParamF, tdim, tptr, tzp } from '../state';
 import { mbqm } from '../fixedpoint';
+import { tanh32 } from './unary';
 
 // TFLite's activation codes (format.ts LSTM).
 const ACT_NONE: i32 = 0;
@@ -19,7 +20,7 @@ function activate(v: f32, code: i32): f32 {
   if (code == ACT_RELU) return v > 0 ? v : 0;
   if (code == ACT_RELU_N1_TO_1) return v < -1 ? -1 : v > 1 ? 1 : v;
   if (code == ACT_RELU6) return v < 0 ? 0 : v > 6 ? 6 : v;
-  return Mathf.tanh(v);
+  return tanh32(v);
 }
 
 function sigmoid(v: f32): f32 {
