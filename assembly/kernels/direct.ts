@@ -15,7 +15,7 @@ import {
 } from '../state';
 import { str, int, text, opName } from '../message';
 import { PATCH_CAP, patchBuf, gatherPatch } from './conv2d';
-import { sparse_rows_gemm_s8 } from './sparse_rows';
+import { sparse_rows_gemm_s8, sparse_tile8_simd, tileFits, tileLane } from './sparse_rows';
 import { palette_gemm_s8 } from './palette_rows';
 
 @inline function encOf(id: i32): i32 {
@@ -172,15 +172,27 @@ export function runDirect(op: usize, code: i32): void {
   const sh = opParam(op, 0), sw = opParam(op, 1), dh = opParam(op, 2), dw = opParam(op, 3);
   const pt = opParam(op, 4), pl = opParam(op, 5);
   const zp = tzp(x);
-  let out = yp;
+  // SIMD sparse: eight pixels' patches go into the lanes of one transposed tile (sparse_rows.ts).
+  const tiles = ASC_FEATURE_SIMD && enc == ENC_SPARSE_ROWS && tileFits(K);
+  let out = yp, lane = 0;
   for (let n = 0; n < N; n++) {
     const xImg = xp + <usize>(n * H * W) * <usize>C;
     for (let oy = 0; oy < OH; oy++) {
       for (let ox = 0; ox < OW; ox++) {
         gatherPatch(xImg, H, W, C, KH, KW, oy * sh - pt, ox * sw - pl, dh, dw, zp);
-        rowsDirect(enc, patchBuf, 1, K, s, O, bp, mp, shp, inOff, outZp, amin, amax, out);
-        out += <usize>O;
+        if (ASC_FEATURE_SIMD && tiles) {
+          tileLane(patchBuf, K, inOff, lane++);
+          if (lane == 8) {
+            sparse_tile8_simd(K, s, O, bp, mp, shp, outZp, amin, amax, out, <usize>O, 8);
+            out += <usize>O << 3;
+            lane = 0;
+          }
+        } else {
+          rowsDirect(enc, patchBuf, 1, K, s, O, bp, mp, shp, inOff, outZp, amin, amax, out);
+          out += <usize>O;
+        }
       }
     }
   }
+  if (ASC_FEATURE_SIMD && lane > 0) sparse_tile8_simd(K, s, O, bp, mp, shp, outZp, amin, amax, out, <usize>O, lane);
 }

@@ -83,6 +83,44 @@ function dotPalette2Simd(x: usize, K: i32, inOff: i32, book: usize, p: usize): i
   return acc;
 }
 
+/** Lane j = the sum of aj's four lanes (transpose-and-add). */
+@inline function reduce4(a0: v128, a1: v128, a2: v128, a3: v128): v128 {
+  const s01 = i32x4.add(i32x4.shuffle(a0, a1, 0, 4, 2, 6), i32x4.shuffle(a0, a1, 1, 5, 3, 7));
+  const s23 = i32x4.add(i32x4.shuffle(a2, a3, 0, 4, 2, 6), i32x4.shuffle(a2, a3, 1, 5, 3, 7));
+  return i32x4.add(i32x4.shuffle(s01, s23, 0, 1, 4, 5), i32x4.shuffle(s01, s23, 2, 3, 6, 7));
+}
+
+@inline function lookup4(p: usize, cb: v128): v128 {
+  const v = v128.load64_zero(p);
+  const ix = i8x16.shuffle(v128.and(v, i8x16.splat(15)), i8x16.shr_u(v, 4), 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  return i8x16.swizzle(cb, ix);
+}
+
+/**
+ * SIMD, 4-bit indices, four output channels n..n+3 (rows byte-aligned: K even): each x step is
+ * widened once for the four rows, as the dense 1x4 block does; lane j of the result is row j's sum
+ * over k < K & ~15 (the caller adds the tail).
+ */
+function dotPalette4x4Simd(x: usize, K: i32, inOff: i32, b0: usize, b1: usize, b2: usize, b3: usize, p0: usize, rowBytes: usize): v128 {
+  const c0 = v128.load(b0), c1 = v128.load(b1), c2 = v128.load(b2), c3 = v128.load(b3);
+  const off = i16x8.splat(<i16>inOff);
+  let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
+  for (let k = 0; k + 16 <= K; k += 16) {
+    const xa = x + <usize>k;
+    const xl = i16x8.add(v128.load8x8_s(xa), off), xh = i16x8.add(v128.load8x8_s(xa, 8), off);
+    const p = p0 + <usize>(k >> 1);
+    let w = lookup4(p, c0);
+    a0 = i32x4.add(a0, i32x4.add(i32x4.dot_i16x8_s(xl, i16x8.extend_low_i8x16_s(w)), i32x4.dot_i16x8_s(xh, i16x8.extend_high_i8x16_s(w))));
+    w = lookup4(p + rowBytes, c1);
+    a1 = i32x4.add(a1, i32x4.add(i32x4.dot_i16x8_s(xl, i16x8.extend_low_i8x16_s(w)), i32x4.dot_i16x8_s(xh, i16x8.extend_high_i8x16_s(w))));
+    w = lookup4(p + 2 * rowBytes, c2);
+    a2 = i32x4.add(a2, i32x4.add(i32x4.dot_i16x8_s(xl, i16x8.extend_low_i8x16_s(w)), i32x4.dot_i16x8_s(xh, i16x8.extend_high_i8x16_s(w))));
+    w = lookup4(p + 3 * rowBytes, c3);
+    a3 = i32x4.add(a3, i32x4.add(i32x4.dot_i16x8_s(xl, i16x8.extend_low_i8x16_s(w)), i32x4.dot_i16x8_s(xh, i16x8.extend_high_i8x16_s(w))));
+  }
+  return reduce4(a0, a1, a2, a3);
+}
+
 /**
  * y[r, n] = requant(bias[n] + sum_k (x[r, k] + inOff) * book_g[index(n, k)]) for `rows` x rows of
  * K bytes and N output channels.
@@ -98,7 +136,27 @@ export function palette_gemm_s8(
   for (let r = 0; r < rows; r++) {
     const x = xp + <usize>r * <usize>K;
     const y = yp + <usize>r * <usize>N;
-    for (let n = 0; n < N; n++) {
+    let n0 = 0;
+    if (ASC_FEATURE_SIMD && bits == 4 && (K & 1) == 0) {
+      const rowBytes = <usize>(K >> 1), kv = K & ~15;
+      for (; n0 + 4 <= N; n0 += 4) {
+        const p = idx + <usize>n0 * rowBytes;
+        const v = dotPalette4x4Simd(
+          x, K, inOff, books + (<usize>(n0 / perBook) << 4), books + (<usize>((n0 + 1) / perBook) << 4),
+          books + (<usize>((n0 + 2) / perBook) << 4), books + (<usize>((n0 + 3) / perBook) << 4), p, rowBytes,
+        );
+        for (let j = 0; j < 4; j++) {
+          const n = n0 + j;
+          let acc = i32x4.extract_lane(v, 0);
+          if (j == 1) acc = i32x4.extract_lane(v, 1);
+          else if (j == 2) acc = i32x4.extract_lane(v, 2);
+          else if (j == 3) acc = i32x4.extract_lane(v, 3);
+          if (kv < K) acc += dotPaletteScalar(x + <usize>kv, K - kv, inOff, books + (<usize>(n / perBook) << 4), p + <usize>j * rowBytes + <usize>(kv >> 1), 0, 4);
+          out1(acc, n, bp, mp, shp, outZp, amin, amax, y + <usize>n);
+        }
+      }
+    }
+    for (let n = n0; n < N; n++) {
       const book = books + (<usize>(n / perBook) << bits);
       const bit0 = <u64>n * <u64>K * <u64>bits;
       let acc: i32;

@@ -7,6 +7,7 @@
 // entries row after row. Validated once at load (kernels/direct.ts): every column lands in [0, K).
 import { ENC_HEADER_SIZE } from '../../format/format';
 import { mbqmCall, clampi } from '../fixedpoint';
+import { PATCH_CAP, patchBuf } from './conv2d';
 
 /** One output: bias, requant, clamp, store (a call: per-output work, shared by the direct kernels). */
 export function out1(acc: i32, n: i32, bp: usize, mp: usize, shp: usize, outZp: i32, amin: i32, amax: i32, y: usize): void {
@@ -27,6 +28,14 @@ export function sparse_rows_gemm_s8(
   const entries0 = counts + (<usize>N << 1);
   const xs = <usize>K, ys = <usize>N;
   let r = 0;
+  if (ASC_FEATURE_SIMD && rows >= 4 && tileFits(K)) {
+    for (; r < rows; r += 8) {
+      const nr = rows - r < 8 ? rows - r : 8;
+      for (let i = 0; i < 8; i++) tileLane(xp + <usize>(r + (i < nr ? i : 0)) * xs, K, inOff, i);
+      sparse_tile8_simd(K, s, N, bp, mp, shp, outZp, amin, amax, yp + <usize>r * ys, ys, nr);
+    }
+    return;
+  }
   // Four x rows share each decoded entry.
   for (; r + 4 <= rows; r += 4) {
     const x0 = xp + <usize>r * xs - 1;
@@ -79,5 +88,58 @@ export function sparse_rows_gemm_s8(
       }
       out1(a0 + a1, n, bp, mp, shp, outZp, amin, amax, y0 + <usize>n);
     }
+  }
+}
+
+// ---- SIMD: eight x rows per pass ----
+// The non-zeros are scattered, so one x row gives nothing to vectorise; eight rows do. The rows are
+// transposed once into i16 lanes (xT[k] = the eight rows' x[., k] + inOff, 16 bytes a column) and
+// each entry then costs one 16-byte load, a splat and two widening multiplies for eight products:
+// (x + inOff) * w fits i16 exactly (|x + inOff| <= 255, |w| <= 128), the sums are i32.
+// The tile lives in conv2d's patch buffer (never in use at the same time), after one gathered
+// patch of K bytes: columns [TILE_AT(K), +16 K).
+
+/** Where the transposed tile starts in patchBuf (after room for one K-byte patch). */
+@inline export function tileAt(K: i32): usize {
+  return patchBuf + ((<usize>K + 15) & ~15);
+}
+/** Whether a K-column tile (and the patch before it) fits patchBuf. */
+@inline export function tileFits(K: i32): bool {
+  return ((<usize>K + 15) & ~15) + (<usize>K << 4) <= <usize>PATCH_CAP;
+}
+
+/** Lane r of the tile: x[0..K) + inOff as i16, one every 16 bytes. */
+export function tileLane(x: usize, K: i32, inOff: i32, r: i32): void {
+  const t = tileAt(K) + (<usize>r << 1);
+  for (let k = 0; k < K; k++) store<i16>(t + (<usize>k << 4), <i16>(<i32>load<i8>(x + <usize>k) + inOff));
+}
+
+/** The `nrows` (<= 8) rows of the tile against every output channel; row r's outputs at y + r*ys. */
+export function sparse_tile8_simd(K: i32, s: usize, N: i32, bp: usize, mp: usize, shp: usize, outZp: i32, amin: i32, amax: i32, y: usize, ys: usize, nrows: i32): void {
+  const counts = s + ENC_HEADER_SIZE;
+  let e = counts + (<usize>N << 1);
+  const t0 = tileAt(K) - 16;
+  for (let n = 0; n < N; n++) {
+    const c = <i32>load<u16>(counts + (<usize>n << 1));
+    let p = t0;
+    let lo = i32x4.splat(0), hi = i32x4.splat(0);
+    for (let j = 0; j < c; j++) {
+      const v = <i32>load<i16>(e);
+      e += 2;
+      p += (<usize>(v & 255) + 1) << 4;
+      const w = i16x8.splat(<i16>(v >> 8));
+      const xv = v128.load(p);
+      lo = i32x4.add(lo, i32x4.extmul_low_i16x8_s(xv, w));
+      hi = i32x4.add(hi, i32x4.extmul_high_i16x8_s(xv, w));
+    }
+    const yn = y + <usize>n;
+    out1(i32x4.extract_lane(lo, 0), n, bp, mp, shp, outZp, amin, amax, yn);
+    if (nrows > 1) out1(i32x4.extract_lane(lo, 1), n, bp, mp, shp, outZp, amin, amax, yn + ys);
+    if (nrows > 2) out1(i32x4.extract_lane(lo, 2), n, bp, mp, shp, outZp, amin, amax, yn + 2 * ys);
+    if (nrows > 3) out1(i32x4.extract_lane(lo, 3), n, bp, mp, shp, outZp, amin, amax, yn + 3 * ys);
+    if (nrows > 4) out1(i32x4.extract_lane(hi, 0), n, bp, mp, shp, outZp, amin, amax, yn + 4 * ys);
+    if (nrows > 5) out1(i32x4.extract_lane(hi, 1), n, bp, mp, shp, outZp, amin, amax, yn + 5 * ys);
+    if (nrows > 6) out1(i32x4.extract_lane(hi, 2), n, bp, mp, shp, outZp, amin, amax, yn + 6 * ys);
+    if (nrows > 7) out1(i32x4.extract_lane(hi, 3), n, bp, mp, shp, outZp, amin, amax, yn + 7 * ys);
   }
 }
