@@ -114,7 +114,12 @@ const p10 = (a: number[]) => [...a].sort((u, v) => u - v)[Math.floor(a.length * 
 
 /** p10 ms per run of a and b, timed in alternating batches. */
 function timePair(a: () => void, b: () => void): [number, number] {
-  for (let i = 0; i < 3; i++) { a(); b(); }
+  // Warm-up as bench/measure.ts does (V8 tiers wasm up from Liftoff to TurboFan in the background;
+  // on a busy machine that can take a while): >= 50 runs and >= 0.4 s of each.
+  for (const f of [a, b]) {
+    const w0 = performance.now();
+    for (let i = 0; i < 50 || performance.now() - w0 < (quick ? 100 : 400); i++) f();
+  }
   // Batch so one sample takes ~2 ms (timer resolution), up to a budget per pair.
   const t0 = performance.now(); a(); const one = Math.max(performance.now() - t0, 0.001);
   const reps = Math.max(1, Math.min(1000, Math.round(2 / one)));

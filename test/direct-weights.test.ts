@@ -13,8 +13,8 @@ import { runGraph } from '../converter/reference/interpreter.js';
 import { decodeWeights, encodeSparseRows, type DirectEncoding } from '../converter/codec/streams.js';
 import { quantizeMultiplier } from '../converter/passes/quantize/multiplier.js';
 import { MoteError, MoteRuntime, type MoteBuild, type MoteTypedArray } from '../host/runtime.js';
-import { BUILDS, oneOpGraph, randInt, randS8, rng, wasmModule, type TensorSpec } from './runtime-harness.js';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { BUILDS, oneOpGraph, randInt, randS8, repoRoot, rng, wasmModule, type TensorSpec } from './runtime-harness.js';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { vi } from 'vitest';
@@ -425,4 +425,28 @@ describe('mote convert --placement / --ram-budget / --target', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('direct weights with streamed weights (FLAG_WEIGHTS_EXTERNAL): the stream is what each op reads', () => {
+  it('runs on both stream builds exactly like the resident blob', async () => {
+    const { buildWasm } = await import('../scripts/build-wasm.mjs');
+    const r = rng(1212);
+    const g = fcGraph(r, 3, 12, 70, sparseWeights(r, 12, 70, 0.3));
+    const plan = planMemory(g);
+    const resident = emitBlob(g, plan, {}, { directWeights: new Map([['in1', 'sparse-rows']]) });
+    const external = emitBlob(g, plan, {}, { weights: 'external', directWeights: new Map([['in1', 'sparse-rows']]) });
+    expect(new DataView(external.buffer).getUint32(F.H_FLAGS, true)).toBe(F.FLAG_WEIGHTS_EXTERNAL);
+    const x = [randS8(r, 3 * 70)];
+    const [want] = runGraph(g, x);
+    for (const build of BUILDS) {
+      const path = join(repoRoot, 'build', `mote.${build}.stream.wasm`);
+      // Rebuilt when older than the default build (which the harness keeps fresh).
+      if (!existsSync(path) || statSync(path).mtimeMs < statSync(join(repoRoot, 'build', `mote.${build}.wasm`)).mtimeMs) await buildWasm(`${build}.stream`);
+      const m = await WebAssembly.compile(readFileSync(path));
+      for (const blob of [resident, external]) {
+        const [y] = MoteRuntime.fromModule(build, m).load(blob).run(x as MoteTypedArray[]);
+        expect(bytesOf(y).equals(bytesOf(want as ArrayBufferView)), `${build} stream build`).toBe(true);
+      }
+    }
+  }, 300_000);
 });

@@ -16,6 +16,18 @@ function dotPaletteScalar(x: usize, K: i32, inOff: i32, book: usize, idx: usize,
   const mask = (1 << bits) - 1;
   let acc = 0;
   let k = 0;
+  if (bits == 2 && sh == 0) {
+    // Four weights a byte.
+    for (; k + 4 <= K; k += 4) {
+      const b = <u32>load<u8>(p);
+      p++;
+      const xk = x + <usize>k;
+      acc += (<i32>load<i8>(xk) + inOff) * <i32>load<i8>(book + <usize>(b & 3));
+      acc += (<i32>load<i8>(xk, 1) + inOff) * <i32>load<i8>(book + <usize>((b >> 2) & 3));
+      acc += (<i32>load<i8>(xk, 2) + inOff) * <i32>load<i8>(book + <usize>((b >> 4) & 3));
+      acc += (<i32>load<i8>(xk, 3) + inOff) * <i32>load<i8>(book + <usize>(b >> 6));
+    }
+  }
   if (bits == 4 && sh == 0) {
     // Two weights a byte.
     for (; k + 2 <= K; k += 2) {
@@ -96,12 +108,21 @@ function dotPalette2Simd(x: usize, K: i32, inOff: i32, book: usize, p: usize): i
   return i8x16.swizzle(cb, ix);
 }
 
+@inline function lookup2(p: usize, cb: v128): v128 {
+  const v = v128.load32_zero(p);
+  const m2 = i8x16.splat(3);
+  const a = i8x16.shuffle(v128.and(v, m2), v128.and(i8x16.shr_u(v, 2), m2), 0, 16, 1, 17, 2, 18, 3, 19, 0, 0, 0, 0, 0, 0, 0, 0);
+  const b = i8x16.shuffle(v128.and(i8x16.shr_u(v, 4), m2), i8x16.shr_u(v, 6), 0, 16, 1, 17, 2, 18, 3, 19, 0, 0, 0, 0, 0, 0, 0, 0);
+  return i8x16.swizzle(cb, i8x16.shuffle(a, b, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23));
+}
+
 /**
- * SIMD, 4-bit indices, four output channels n..n+3 (rows byte-aligned: K even): each x step is
+ * SIMD, 2- or 4-bit indices, four output channels n..n+3 (rows byte-aligned): each x step is
  * widened once for the four rows, as the dense 1x4 block does; lane j of the result is row j's sum
  * over k < K & ~15 (the caller adds the tail).
  */
-function dotPalette4x4Simd(x: usize, K: i32, inOff: i32, b0: usize, b1: usize, b2: usize, b3: usize, p0: usize, rowBytes: usize): v128 {
+function dotPaletteX4Simd(x: usize, K: i32, inOff: i32, bits: u32, b0: usize, b1: usize, b2: usize, b3: usize, p0: usize, rowBytes: usize): v128 {
+  if (bits == 2) return dotPalette2x4Simd(x, K, inOff, b0, b1, b2, b3, p0, rowBytes);
   const c0 = v128.load(b0), c1 = v128.load(b1), c2 = v128.load(b2), c3 = v128.load(b3);
   const off = i16x8.splat(<i16>inOff);
   let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
@@ -116,6 +137,26 @@ function dotPalette4x4Simd(x: usize, K: i32, inOff: i32, b0: usize, b1: usize, b
     w = lookup4(p + 2 * rowBytes, c2);
     a2 = i32x4.add(a2, i32x4.add(i32x4.dot_i16x8_s(xl, i16x8.extend_low_i8x16_s(w)), i32x4.dot_i16x8_s(xh, i16x8.extend_high_i8x16_s(w))));
     w = lookup4(p + 3 * rowBytes, c3);
+    a3 = i32x4.add(a3, i32x4.add(i32x4.dot_i16x8_s(xl, i16x8.extend_low_i8x16_s(w)), i32x4.dot_i16x8_s(xh, i16x8.extend_high_i8x16_s(w))));
+  }
+  return reduce4(a0, a1, a2, a3);
+}
+
+function dotPalette2x4Simd(x: usize, K: i32, inOff: i32, b0: usize, b1: usize, b2: usize, b3: usize, p0: usize, rowBytes: usize): v128 {
+  const c0 = v128.load32_zero(b0), c1 = v128.load32_zero(b1), c2 = v128.load32_zero(b2), c3 = v128.load32_zero(b3);
+  const off = i16x8.splat(<i16>inOff);
+  let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
+  for (let k = 0; k + 16 <= K; k += 16) {
+    const xa = x + <usize>k;
+    const xl = i16x8.add(v128.load8x8_s(xa), off), xh = i16x8.add(v128.load8x8_s(xa, 8), off);
+    const p = p0 + <usize>(k >> 2);
+    let w = lookup2(p, c0);
+    a0 = i32x4.add(a0, i32x4.add(i32x4.dot_i16x8_s(xl, i16x8.extend_low_i8x16_s(w)), i32x4.dot_i16x8_s(xh, i16x8.extend_high_i8x16_s(w))));
+    w = lookup2(p + rowBytes, c1);
+    a1 = i32x4.add(a1, i32x4.add(i32x4.dot_i16x8_s(xl, i16x8.extend_low_i8x16_s(w)), i32x4.dot_i16x8_s(xh, i16x8.extend_high_i8x16_s(w))));
+    w = lookup2(p + 2 * rowBytes, c2);
+    a2 = i32x4.add(a2, i32x4.add(i32x4.dot_i16x8_s(xl, i16x8.extend_low_i8x16_s(w)), i32x4.dot_i16x8_s(xh, i16x8.extend_high_i8x16_s(w))));
+    w = lookup2(p + 3 * rowBytes, c3);
     a3 = i32x4.add(a3, i32x4.add(i32x4.dot_i16x8_s(xl, i16x8.extend_low_i8x16_s(w)), i32x4.dot_i16x8_s(xh, i16x8.extend_high_i8x16_s(w))));
   }
   return reduce4(a0, a1, a2, a3);
@@ -137,13 +178,14 @@ export function palette_gemm_s8(
     const x = xp + <usize>r * <usize>K;
     const y = yp + <usize>r * <usize>N;
     let n0 = 0;
-    if (ASC_FEATURE_SIMD && bits == 4 && (K & 1) == 0) {
-      const rowBytes = <usize>(K >> 1), kv = K & ~15;
+    // Whole-byte rows (K * bits a multiple of 8): four channels per x step.
+    if (ASC_FEATURE_SIMD && (bits == 4 || bits == 2) && ((<u32>K * bits) & 7) == 0) {
+      const rowBytes = <usize>((<u32>K * bits) >> 3), kv = K & ~15;
       for (; n0 + 4 <= N; n0 += 4) {
         const p = idx + <usize>n0 * rowBytes;
-        const v = dotPalette4x4Simd(
-          x, K, inOff, books + (<usize>(n0 / perBook) << 4), books + (<usize>((n0 + 1) / perBook) << 4),
-          books + (<usize>((n0 + 2) / perBook) << 4), books + (<usize>((n0 + 3) / perBook) << 4), p, rowBytes,
+        const v = dotPaletteX4Simd(
+          x, K, inOff, bits, books + (<usize>(n0 / perBook) << bits), books + (<usize>((n0 + 1) / perBook) << bits),
+          books + (<usize>((n0 + 2) / perBook) << bits), books + (<usize>((n0 + 3) / perBook) << bits), p, rowBytes,
         );
         for (let j = 0; j < 4; j++) {
           const n = n0 + j;
@@ -151,7 +193,7 @@ export function palette_gemm_s8(
           if (j == 1) acc = i32x4.extract_lane(v, 1);
           else if (j == 2) acc = i32x4.extract_lane(v, 2);
           else if (j == 3) acc = i32x4.extract_lane(v, 3);
-          if (kv < K) acc += dotPaletteScalar(x + <usize>kv, K - kv, inOff, books + (<usize>(n / perBook) << 4), p + <usize>j * rowBytes + <usize>(kv >> 1), 0, 4);
+          if (kv < K) acc += dotPaletteScalar(x + <usize>kv, K - kv, inOff, books + (<usize>(n / perBook) << bits), p + <usize>j * rowBytes + <usize>((<u32>kv * bits) >> 3), 0, bits);
           out1(acc, n, bp, mp, shp, outZp, amin, amax, y + <usize>n);
         }
       }
