@@ -111,7 +111,8 @@ export const ENC_SPARSE = 2; // relative-index sparse: non-zero elements + 4/8-b
 export const ENC_HUFFMAN = 3; // canonical Huffman over the bytes, code lengths <= HUFFMAN_MAX_BITS
 export const ENC_PALETTE_HUFFMAN = 4; // palette whose indices are Huffman-coded (Deep Compression)
 export const ENC_SPARSE_ROWS = 5; // per-output-row sparse int8 for the direct kernels (layout below)
-// Codes 6..8 are reserved for other storage kinds. 9 and 10 store the per-channel int8
+export const ENC_BINARY = 7; // 1-bit weights ±a_c: per-channel int8 magnitude + sign-bit rows (read directly by kernels)
+// Codes 6 and 8 are reserved for other storage kinds. 9 and 10 store the per-channel int8
 // requantization tables of conv2d / depthwise_conv2d / fully_connected (bias, multiplier, shift)
 // in fewer bytes than raw s32 (docs/FORMAT.md, "Compact requantization tables"):
 export const ENC_PACKED = 9; // frame-of-reference bit packing: element = base + an unsigned bits-wide field
@@ -142,7 +143,14 @@ export const HUFFMAN_MAX_BITS = 15;
 //            each f32 (its other bytes are 0), little-endian. Element i (s32) is the Q31 multiplier
 //            of double(in)·double(w_i)/double(out), as TFLite's QuantizeMultiplier computes it (its
 //            shift is stored in the shift tensor).
+//   binary:  u32 length, u32 O (output channels = dim 0), u32 K (weights per channel), u32 0, then
+//            O4 = O rounded up to 4 magnitude bytes a_c (0..127; padding channels 0), zero bytes up
+//            to BINARY_HEADER_SIZE + O4 rounded up to 16, then the sign block: for each group of
+//            four channels q and word i < ceil(K/32), four u32 words (channels 4q..4q+3), bit b of
+//            channel c's word i = 1 iff w[c][32i + b] = +a_c (else -a_c). Bits past K, the words of
+//            padding channels and of channels with a_c = 0 are 0.
 export const ENC_HEADER_SIZE = 12; // palette, sparse, packed and requant header bytes
+export const BINARY_HEADER_SIZE = 16;
 export const HUFFMAN_HEADER_SIZE = 132;
 
 // ---- Op records (the schedule) --------------------------------------------------------------

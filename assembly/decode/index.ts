@@ -3,7 +3,7 @@
 // and each output range lies in the expanded region; inference then reads dense weights as usual.
 import {
   OK, ERR_BAD_ENCODING, T_FLAGS, T_OFFSET, T_BYTE_SIZE, T_STREAM_OFFSET, STORAGE_ENCODED,
-  ENC_PALETTE, ENC_SPARSE, ENC_HUFFMAN, ENC_PALETTE_HUFFMAN, ENC_PACKED, ENC_REQUANT,
+  ENC_PALETTE, ENC_SPARSE, ENC_HUFFMAN, ENC_PALETTE_HUFFMAN, ENC_PACKED, ENC_REQUANT, ENC_BINARY,
 } from '../../format/format';
 import { tensorCount, trec, tstorage, weightsBase, expandedPtr } from '../state';
 import { str, int } from '../message';
@@ -11,6 +11,7 @@ import { decodePalette, decodePaletteHuffman } from './palette';
 import { decodeSparse } from './sparse';
 import { decodeHuffman } from './huffman';
 import { decodePacked, decodeRequant } from './requant_tables';
+import { decodeBinary } from '../kernels/binary_weights';
 
 export function decodeEncodedTensors(): i32 {
   for (let id = 0; id < tensorCount; id++) {
@@ -28,6 +29,7 @@ export function decodeEncodedTensors(): i32 {
     else if (enc == ENC_PALETTE_HUFFMAN) e = decodePaletteHuffman(id, s, len, out, bytes);
     else if (enc == ENC_PACKED) e = decodePacked(id, s, len, out, bytes);
     else if (enc == ENC_REQUANT) e = decodeRequant(id, s, len, out, bytes);
+    else if (enc == ENC_BINARY) e = decodeBinary(id, s, len, out, bytes);
     else {
       str('tensor '); int(id); str(': unknown weight encoding '); int(enc);
       e = ERR_BAD_ENCODING;

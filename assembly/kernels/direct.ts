@@ -8,7 +8,7 @@
 // (conv2d.ts's gatherPatch, padded taps = input zero point) and runs it as one row.
 import {
   OK, ERR_BAD_OP, ERR_BAD_ENCODING, DTYPE_S8, STORAGE_DIRECT, STORAGE_EMPTY, T_FLAGS, OP_CONV2D,
-  OP_FULLY_CONNECTED, ENC_SPARSE_ROWS, ENC_PALETTE, ENC_HEADER_SIZE,
+  OP_FULLY_CONNECTED, ENC_SPARSE_ROWS, ENC_PALETTE, ENC_HEADER_SIZE, ENC_BINARY,
 } from '../../format/format';
 import {
   opIn, opOut, opInCount, opParam, tdim, tptr, tzp, tstorage, tnumel, tdtype, trec, tstream,
@@ -17,6 +17,7 @@ import { str, int, text, opName } from '../message';
 import { PATCH_CAP, patchBuf, gatherPatch } from './conv2d';
 import { sparse_rows_gemm_s8, sparse_tile8_simd, tileFits, tileLane } from './sparse_rows';
 import { palette_gemm_s8 } from './palette_rows';
+import { BINARY_K_CAP, checkBinaryStream, conv2d_binary, fully_connected_binary } from './binary_weights';
 
 @inline function encOf(id: i32): i32 {
   return <i32>load<u8>(trec(id), T_FLAGS);
@@ -53,16 +54,18 @@ export function validateDirectInputs(index: i32, op: usize, code: i32): i32 {
     if (tstorage(w) != STORAGE_DIRECT) continue;
     const enc = encOf(w);
     let ok = j == 1 && (code == OP_FULLY_CONNECTED || code == OP_CONV2D) && tdtype(opIn(op, 0)) == DTYPE_S8 &&
-      tdtype(w) == DTYPE_S8 && (enc == ENC_SPARSE_ROWS || enc == ENC_PALETTE);
-    if (ok && code == OP_CONV2D) {
+      tdtype(w) == DTYPE_S8 && (enc == ENC_SPARSE_ROWS || enc == ENC_PALETTE || enc == ENC_BINARY);
+    // 1-bit kernels (binary_weights.ts): group 1, K within their patch and plane buffers.
+    if (ok && enc == ENC_BINARY) ok = (code == OP_FULLY_CONNECTED || opParam(op, 8) == 1) && tnumel(w) / tdim(w, 0) <= BINARY_K_CAP;
+    else if (ok && code == OP_CONV2D) {
       ok = opParam(op, 8) == 1 && (convIsRows(op) || tnumel(w) / tdim(w, 0) <= PATCH_CAP);
     }
     if (!ok) {
       failOp(index, code); str('input '); int(j); str(' is direct weights in encoding '); int(enc);
-      str(': no direct kernel (only s8 fully_connected / group-1 conv2d weights, sparse-rows or palette)');
+      str(': no direct kernel (only s8 fully_connected / group-1 conv2d weights, sparse-rows, palette or binary)');
       return ERR_BAD_OP;
     }
-    const e = enc == ENC_SPARSE_ROWS ? checkSparseRows(w) : checkPalette(w);
+    const e = enc == ENC_SPARSE_ROWS ? checkSparseRows(w) : enc == ENC_BINARY ? checkBinaryStream(w, tstream(w), load<u32>(tstream(w))) : checkPalette(w);
     if (e) return e;
   }
   return OK;
@@ -153,6 +156,11 @@ function rowsDirect(
 export function runDirect(op: usize, code: i32): void {
   const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
   const enc = encOf(w);
+  if (enc == ENC_BINARY) {
+    if (code == OP_FULLY_CONNECTED) fully_connected_binary(op, false);
+    else conv2d_binary(op, false);
+    return;
+  }
   const s = tstream(w), xp = tptr(x), yp = tptr(y);
   const bp = tstorage(opIn(op, 2)) != STORAGE_EMPTY ? tptr(opIn(op, 2)) : 0;
   const mp = tptr(opIn(op, 3)), shp = tptr(opIn(op, 4));

@@ -4,16 +4,18 @@
 import * as F from '../../format/format.js';
 import { packBits, unpackBits } from './bits.js';
 import { huffmanDecode, huffmanEncode } from './huffman.js';
+import { decodeBinaryWeights, encodeBinaryWeights } from './binary-weights.js';
 
-export type WeightEncoding = 'palette' | 'sparse' | 'huffman' | 'palette-huffman' | 'sparse-rows';
+export type WeightEncoding = 'palette' | 'sparse' | 'huffman' | 'palette-huffman' | 'sparse-rows' | 'binary';
 /** Encodings the runtime's direct kernels read as stored (STORAGE_DIRECT). */
-export type DirectEncoding = 'sparse-rows' | 'palette';
+export type DirectEncoding = 'sparse-rows' | 'palette' | 'binary';
 export const ENCODING_CODE: Record<WeightEncoding, number> = {
   palette: F.ENC_PALETTE,
   sparse: F.ENC_SPARSE,
   huffman: F.ENC_HUFFMAN,
   'palette-huffman': F.ENC_PALETTE_HUFFMAN,
   'sparse-rows': F.ENC_SPARSE_ROWS,
+  binary: F.ENC_BINARY,
 };
 export const ENCODING_NAME: Record<number, WeightEncoding> = {
   [F.ENC_PALETTE]: 'palette',
@@ -21,6 +23,7 @@ export const ENCODING_NAME: Record<number, WeightEncoding> = {
   [F.ENC_HUFFMAN]: 'huffman',
   [F.ENC_PALETTE_HUFFMAN]: 'palette-huffman',
   [F.ENC_SPARSE_ROWS]: 'sparse-rows',
+  [F.ENC_BINARY]: 'binary',
 };
 
 export interface EncodedStream {
@@ -191,6 +194,7 @@ export function encodeSparseRows(data: Uint8Array, shape: number[]): Uint8Array 
 /** The stream a direct kernel reads for an int8 weight tensor, or undefined when it has none. */
 export function encodeDirect(encoding: DirectEncoding, data: Uint8Array, shape: number[]): Uint8Array | undefined {
   if (encoding === 'sparse-rows') return encodeSparseRows(data, shape);
+  if (encoding === 'binary') return encodeBinaryWeights(new Int8Array(data.buffer, data.byteOffset, data.length), shape);
   return encodePalette(data, 1, shape, false, true);
 }
 
@@ -219,6 +223,7 @@ export function encodeWeights(data: Uint8Array, es: number, shape: number[], all
   if (allowed.includes('palette-huffman')) consider('palette-huffman', encodePalette(data, es, shape, true));
   if (allowed.includes('sparse')) consider('sparse', encodeSparse(data, es));
   if (allowed.includes('huffman')) consider('huffman', encodeHuffman(data));
+  if (allowed.includes('binary') && es === 1) consider('binary', encodeBinaryWeights(new Int8Array(data.buffer, data.byteOffset, data.length), shape));
   return best;
 }
 
@@ -232,6 +237,12 @@ export function decodeWeights(code: number, stream: Uint8Array, byteSize: number
   const length = dv.getUint32(0, true);
   if (length > stream.length) fail(`length ${length} runs past the ${stream.length} bytes available`);
   const s = stream.subarray(0, length);
+  if (code === F.ENC_BINARY) {
+    const channels = length >= 8 ? dv.getUint32(4, true) : 0;
+    if (channels < 1 || byteSize % channels !== 0) fail(`${channels} channels do not divide ${byteSize} bytes`);
+    const w = decodeBinaryWeights(s, [channels, byteSize / channels]);
+    return new Uint8Array(w.buffer, w.byteOffset, w.byteLength);
+  }
   if (code === F.ENC_HUFFMAN) {
     if (length < F.HUFFMAN_HEADER_SIZE) fail(`length ${length} is shorter than the ${F.HUFFMAN_HEADER_SIZE}-byte header`);
     const lengths = new Uint8Array(256);

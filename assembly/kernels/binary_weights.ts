@@ -1,0 +1,477 @@
+// CONV2D and FULLY_CONNECTED with 1-bit weights read in place from their ENC_BINARY stream
+// (STORAGE_DIRECT; format/format.ts has the layout): w[c][k] = a_c if sign bit k of channel c is
+// set, else -a_c. With u = x + 128 (the input byte as u8) and off = -zero_point,
+//   sum_k (x_k + off) * w_ck = a_c * (2 * (U_c + (off - 128) * P_c) - S),
+//   U_c = sum over set bits of u_k = sum_j 2^j * popcount(bits_c & plane_j),  P_c = popcount(bits_c),
+//   S = sum_k x_k + K * off,
+// where plane_j holds bit j of every u_k of one input row (or conv patch), built once per row and
+// shared by all output channels. Every step is an integer identity, so the int32 accumulator is the
+// dense kernel's, bit for bit (wrapping included), on both builds.
+//
+// XNOR form: when the input is DTYPE_SIGN8 (values -1/+1, written by OP_BINARIZE), the planes are
+// neg (x < 0) and live (x != 0; 0 only for conv padding), and
+//   sum_k x_k * w_ck = a_c * (2 * popcount((bits_c ^ neg) & live) - popcount(live)).
+import {
+  OK, ERR_BAD_ENCODING, BINARY_HEADER_SIZE, STORAGE_EMPTY, T_DIMS, T_RANK,
+} from '../../format/format';
+import { opIn, opOut, opParam, tdim, tptr, tstream, tzp, tstorage, tnumel, trec } from '../state';
+import { mbqm, clampi } from '../fixedpoint';
+import { requant4Simd, store4s8 } from '../requant_simd';
+import { str, int } from '../message';
+import { PATCH_CAP, patchBuf } from './conv2d';
+
+// The patch (K bytes) and the 8 planes of ceil(K/32) words (at most K + 31 bytes) share conv2d's
+// patch buffer; ops never run concurrently.
+/** Largest K (weights per output channel) the kernels take. */
+export const BINARY_K_CAP: i32 = (PATCH_CAP - 32) / 2;
+const planeBuf: usize = patchBuf + <usize>(BINARY_K_CAP + 16);
+const tailBuf: usize = memory.data(16, 16);
+const acc4: usize = memory.data(16, 16);
+
+// ---- Stream geometry and load-time checks -----------------------------------------------------
+
+@inline function channels4(o: u32): u32 {
+  return (o + 3) & ~3;
+}
+@inline function signsOffset(o: u32): u32 {
+  return <u32>BINARY_HEADER_SIZE + ((channels4(o) + 15) & ~15);
+}
+@inline export function binaryStreamLength(o: u32, k: u32): u64 {
+  return <u64>signsOffset(o) + <u64>channels4(o) * <u64>((k + 31) >> 5) * 4;
+}
+
+function binFail(id: i32): i32 {
+  str('tensor '); int(id); str(' (binary stream): ');
+  return ERR_BAD_ENCODING;
+}
+
+/**
+ * Checks binary stream s (len bytes, already proven to lie in the weights section) against tensor
+ * id's dense shape: geometry, length, magnitudes <= 127, and every bit past K or of a zero or
+ * padding channel clear. After this, kernels read it without checks.
+ */
+export function checkBinaryStream(id: i32, s: usize, len: u32): i32 {
+  if (len < <u32>BINARY_HEADER_SIZE) {
+    const e = binFail(id); str('length '); int(len); str(' is shorter than the header');
+    return e;
+  }
+  const o = load<u32>(s, 4), k = load<u32>(s, 8);
+  const rec = trec(id);
+  const rank = <i32>load<u8>(rec, T_RANK);
+  let numel: u64 = 1;
+  for (let i = 0; i < rank; i++) numel *= <u64>load<i32>(rec + T_DIMS + (<usize>i << 2));
+  const dim0 = rank > 0 ? <u32>load<i32>(rec, T_DIMS) : 1;
+  if (load<u32>(s, 12) != 0) {
+    const e = binFail(id); str('reserved word must be 0');
+    return e;
+  }
+  if (o != dim0 || <u64>o * <u64>k != numel) {
+    const e = binFail(id); int(o); str(' channels x '); int(k); str(' weights do not match the tensor\'s ');
+    int(<i64>numel); str(' elements with dim 0 = '); int(dim0);
+    return e;
+  }
+  const need = binaryStreamLength(o, k);
+  if (need != <u64>len) {
+    const e = binFail(id); str('length '); int(len); str(' != '); int(<i64>need); str(' bytes for its magnitudes and sign words');
+    return e;
+  }
+  const o4 = channels4(o), words = (k + 31) >> 5;
+  const lastLive: u32 = (k & 31) == 0 ? 0xffffffff : (<u32>1 << (k & 31)) - 1;
+  const signs = s + <usize>signsOffset(o);
+  for (let c: u32 = 0; c < o4; c++) {
+    const a = <u32>load<u8>(s + <usize>BINARY_HEADER_SIZE + <usize>c);
+    if (c >= o ? a != 0 : a > 127) {
+      const e = binFail(id); str('channel '); int(c); str(': magnitude '); int(a);
+      str(c >= o ? ' of a padding channel must be 0' : ' exceeds 127');
+      return e;
+    }
+    for (let i: u32 = 0; i < words; i++) {
+      const word = load<u32>(signs + (<usize>((c >> 2) * words + i) << 4) + (<usize>(c & 3) << 2));
+      const live: u32 = a == 0 ? 0 : i + 1 < words ? 0xffffffff : lastLive;
+      if ((word & ~live) != 0) {
+        const e = binFail(id); str('channel '); int(c); str(' sign word '); int(i);
+        str(a == 0 ? ' must be 0 (zero or padding channel)' : ' has bits set past the channel\'s weights');
+        return e;
+      }
+    }
+  }
+  for (let p = <u32>BINARY_HEADER_SIZE + o4; p < signsOffset(o); p++) {
+    if (load<u8>(s + <usize>p) != 0) {
+      const e = binFail(id); str('padding byte '); int(p); str(' must be 0');
+      return e;
+    }
+  }
+  return OK;
+}
+
+/** STORAGE_ENCODED form: checks the stream, then writes the dense int8 weights to out. */
+export function decodeBinary(id: i32, s: usize, len: u32, out: usize, byteSize: u32): i32 {
+  const e = checkBinaryStream(id, s, len);
+  if (e) return e;
+  const o = load<u32>(s, 4), k = load<u32>(s, 8);
+  if (<u64>byteSize != <u64>o * <u64>k) {
+    const e2 = binFail(id); int(byteSize); str(' bytes are not its '); int(<i64>o * <i64>k); str(' int8 weights');
+    return e2;
+  }
+  const words = (k + 31) >> 5;
+  const signs = s + <usize>signsOffset(o);
+  for (let c: u32 = 0; c < o; c++) {
+    const a = <i32>load<u8>(s + <usize>BINARY_HEADER_SIZE + <usize>c);
+    const row = out + <usize>c * <usize>k;
+    const base = signs + (<usize>((c >> 2) * words) << 4) + (<usize>(c & 3) << 2);
+    for (let j: u32 = 0; j < k; j++) {
+      const bit = (load<u32>(base + (<usize>(j >> 5) << 4)) >> (j & 31)) & 1;
+      store<i8>(row + <usize>j, <i8>(bit ? a : -a));
+    }
+  }
+  return OK;
+}
+
+// ---- Input planes ------------------------------------------------------------------------------
+
+/**
+ * int8 planes of K bytes at src into planeBuf (plane j at j * stride bytes); returns sum of x.
+ * Bits past K in the last word are left as they are: the weights' bits there are 0.
+ */
+function planesS8(src: usize, K: i32, stride: usize): i32 {
+  let k = 0;
+  let sum = 0;
+  if (ASC_FEATURE_SIMD) {
+    const flip = i8x16.splat(-128);
+    let acc = i32x4.splat(0);
+    for (; k + 16 <= K; k += 16) {
+      const v = v128.load(src + <usize>k);
+      acc = i32x4.add(acc, i32x4.extadd_pairwise_i16x8_s(i16x8.extadd_pairwise_i8x16_s(v)));
+      planes16(v128.xor(v, flip), planeBuf + (<usize>k >> 3), stride);
+    }
+    if (k < K) {
+      v128.store(tailBuf, i32x4.splat(0));
+      for (let i = k; i < K; i++) store<u8>(tailBuf + <usize>(i - k), load<u8>(src + <usize>i));
+      const v = v128.load(tailBuf);
+      acc = i32x4.add(acc, i32x4.extadd_pairwise_i16x8_s(i16x8.extadd_pairwise_i8x16_s(v)));
+      planes16(v128.xor(v, flip), planeBuf + (<usize>k >> 3), stride);
+    }
+    return i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1) + i32x4.extract_lane(acc, 2) + i32x4.extract_lane(acc, 3);
+  }
+  for (let i = 0; i < K; i++) sum += <i32>load<i8>(src + <usize>i);
+  for (; k + 8 <= K; k += 8) planes8(load<u64>(src + <usize>k) ^ 0x8080808080808080, planeBuf + (<usize>k >> 3), stride);
+  if (k < K) {
+    let v: u64 = 0;
+    for (let i = k; i < K; i++) v |= <u64>load<u8>(src + <usize>i) << (<u64>(i - k) << 3);
+    planes8(v ^ 0x8080808080808080, planeBuf + (<usize>k >> 3), stride);
+  }
+  return sum;
+}
+
+/** Sixteen u8 lanes: bit j of every lane as 16 bits at p + j * stride (i8x16.bitmask reads bit 7). */
+@inline function planes16(u: v128, p: usize, stride: usize): void {
+  store<u16>(p + 7 * stride, <u16>i8x16.bitmask(u)); u = i8x16.shl(u, 1);
+  store<u16>(p + 6 * stride, <u16>i8x16.bitmask(u)); u = i8x16.shl(u, 1);
+  store<u16>(p + 5 * stride, <u16>i8x16.bitmask(u)); u = i8x16.shl(u, 1);
+  store<u16>(p + 4 * stride, <u16>i8x16.bitmask(u)); u = i8x16.shl(u, 1);
+  store<u16>(p + 3 * stride, <u16>i8x16.bitmask(u)); u = i8x16.shl(u, 1);
+  store<u16>(p + 2 * stride, <u16>i8x16.bitmask(u)); u = i8x16.shl(u, 1);
+  store<u16>(p + stride, <u16>i8x16.bitmask(u)); u = i8x16.shl(u, 1);
+  store<u16>(p, <u16>i8x16.bitmask(u));
+}
+
+/**
+ * Eight bytes: bit j of every byte as one byte at p + j * stride. (v >> j) & 0x01..01 leaves one
+ * bit per byte; multiplying by 0x0102040810204080 moves byte i's bit to bit 56 + i and nothing
+ * else into bits 56..63 (every partial product lands on its own bit, so no carries).
+ */
+@inline function planes8(u: u64, p: usize, stride: usize): void {
+  const M: u64 = 0x0102040810204080, L: u64 = 0x0101010101010101;
+  store<u8>(p, <u8>(((u & L) * M) >> 56));
+  store<u8>(p + stride, <u8>((((u >> 1) & L) * M) >> 56));
+  store<u8>(p + 2 * stride, <u8>((((u >> 2) & L) * M) >> 56));
+  store<u8>(p + 3 * stride, <u8>((((u >> 3) & L) * M) >> 56));
+  store<u8>(p + 4 * stride, <u8>((((u >> 4) & L) * M) >> 56));
+  store<u8>(p + 5 * stride, <u8>((((u >> 5) & L) * M) >> 56));
+  store<u8>(p + 6 * stride, <u8>((((u >> 6) & L) * M) >> 56));
+  store<u8>(p + 7 * stride, <u8>((((u >> 7) & L) * M) >> 56));
+}
+
+/**
+ * Sign-tensor planes (values -1, +1, and 0 for conv padding) of K bytes at src: plane 0 = neg
+ * (x < 0), plane 1 = live (x != 0), with every bit past K cleared. Returns popcount(live).
+ */
+function planesSign(src: usize, K: i32, stride: usize): i32 {
+  const words = (K + 31) >> 5;
+  // The last word may be written only in part below; its other bits must read as 0.
+  store<u32>(planeBuf + (<usize>(words - 1) << 2), 0);
+  store<u32>(planeBuf + stride + (<usize>(words - 1) << 2), 0);
+  let k = 0;
+  if (ASC_FEATURE_SIMD) {
+    const zero = i8x16.splat(0);
+    for (; k + 16 <= K; k += 16) {
+      const v = v128.load(src + <usize>k);
+      const p = planeBuf + (<usize>k >> 3);
+      store<u16>(p, <u16>i8x16.bitmask(v));
+      store<u16>(p + stride, <u16>i8x16.bitmask(i8x16.ne(v, zero)));
+    }
+  } else {
+    for (; k + 8 <= K; k += 8) {
+      const v = load<u64>(src + <usize>k);
+      planesSign8(v, planeBuf + (<usize>k >> 3), stride);
+    }
+  }
+  if (k < K) {
+    // At most 15 bytes left (SIMD) or 7 (scalar): one or two 8-byte groups.
+    const end = K - k > 8 ? k + 8 : K;
+    let v: u64 = 0;
+    for (let i = k; i < end; i++) v |= <u64>load<u8>(src + <usize>i) << (<u64>(i - k) << 3);
+    planesSign8(v, planeBuf + (<usize>k >> 3), stride);
+    if (K - k > 8) {
+      let v2: u64 = 0;
+      for (let i = k + 8; i < K; i++) v2 |= <u64>load<u8>(src + <usize>i) << (<u64>(i - k - 8) << 3);
+      planesSign8(v2, planeBuf + (<usize>k >> 3) + 1, stride);
+    }
+  }
+  let live = 0;
+  for (let i = 0; i < words; i++) live += <i32>popcnt(load<u32>(planeBuf + stride + (<usize>i << 2)));
+  return live;
+}
+
+/** Eight sign bytes: neg bits (bit 7) to p, live bits (byte != 0) to p + stride. */
+@inline function planesSign8(v: u64, p: usize, stride: usize): void {
+  const M: u64 = 0x0102040810204080, L: u64 = 0x0101010101010101;
+  store<u8>(p, <u8>((((v >> 7) & L) * M) >> 56));
+  // A byte is non-zero iff some bit is: fold its bits down to bit 0.
+  let nz = v | (v >> 4);
+  nz |= nz >> 2;
+  nz |= nz >> 1;
+  store<u8>(p + stride, <u8>(((nz & L) * M) >> 56));
+}
+
+// ---- Channel groups ------------------------------------------------------------------------------
+
+/**
+ * Channels 4q..4q+3 (sign words at sg, 16 bytes per word) against the int8 planes: lane c =
+ * 2 * (U_c + offm * P_c) - S. Popcounts are per byte (i8x16.popcnt); planes 0-3 and 4-7 are first
+ * combined in bytes (at most 8 * 15 = 120), then pairs widened to u16 lanes, which hold 256 words
+ * (240 per word) before going to i32.
+ */
+@inline function groupS8Simd(sg: usize, words: i32, stride: usize, offm: i32, S: i32): v128 {
+  let uLo = i32x4.splat(0), uHi = i32x4.splat(0), pc = i32x4.splat(0);
+  let i = 0;
+  while (i < words) {
+    const end = words - i > 256 ? i + 256 : words;
+    let lo = i16x8.splat(0), hi = i16x8.splat(0), p = i16x8.splat(0);
+    for (; i < end; i++) {
+      const w = v128.load(sg + (<usize>i << 4));
+      const pl = planeBuf + (<usize>i << 2);
+      const c0 = i8x16.popcnt(v128.and(w, v128.load32_splat(pl)));
+      const c1 = i8x16.popcnt(v128.and(w, v128.load32_splat(pl + stride)));
+      const c2 = i8x16.popcnt(v128.and(w, v128.load32_splat(pl + 2 * stride)));
+      const c3 = i8x16.popcnt(v128.and(w, v128.load32_splat(pl + 3 * stride)));
+      const c4 = i8x16.popcnt(v128.and(w, v128.load32_splat(pl + 4 * stride)));
+      const c5 = i8x16.popcnt(v128.and(w, v128.load32_splat(pl + 5 * stride)));
+      const c6 = i8x16.popcnt(v128.and(w, v128.load32_splat(pl + 6 * stride)));
+      const c7 = i8x16.popcnt(v128.and(w, v128.load32_splat(pl + 7 * stride)));
+      let t = i8x16.add(i8x16.add(c3, c3), c2);
+      t = i8x16.add(i8x16.add(t, t), c1);
+      t = i8x16.add(i8x16.add(t, t), c0);
+      let h = i8x16.add(i8x16.add(c7, c7), c6);
+      h = i8x16.add(i8x16.add(h, h), c5);
+      h = i8x16.add(i8x16.add(h, h), c4);
+      lo = i16x8.add(lo, i16x8.extadd_pairwise_i8x16_u(t));
+      hi = i16x8.add(hi, i16x8.extadd_pairwise_i8x16_u(h));
+      p = i16x8.add(p, i16x8.extadd_pairwise_i8x16_u(i8x16.popcnt(w)));
+    }
+    uLo = i32x4.add(uLo, i32x4.extadd_pairwise_i16x8_u(lo));
+    uHi = i32x4.add(uHi, i32x4.extadd_pairwise_i16x8_u(hi));
+    pc = i32x4.add(pc, i32x4.extadd_pairwise_i16x8_u(p));
+  }
+  const u = i32x4.add(uLo, i32x4.shl(uHi, 4));
+  const t = i32x4.add(u, i32x4.mul(pc, i32x4.splat(offm)));
+  return i32x4.sub(i32x4.add(t, t), i32x4.splat(S));
+}
+
+/** Scalar groupS8Simd: the four lanes to acc4[0..3]; the eight plane words are loaded once per word. */
+function groupS8Scalar(sg: usize, words: i32, stride: usize, offm: i32, S: i32): void {
+  let u0 = 0, u1 = 0, u2 = 0, u3 = 0, p0 = 0, p1 = 0, p2 = 0, p3 = 0;
+  for (let i = 0; i < words; i++) {
+    const pl = planeBuf + (<usize>i << 2);
+    const q0 = load<u32>(pl), q1 = load<u32>(pl + stride), q2 = load<u32>(pl + 2 * stride), q3 = load<u32>(pl + 3 * stride);
+    const q4 = load<u32>(pl + 4 * stride), q5 = load<u32>(pl + 5 * stride), q6 = load<u32>(pl + 6 * stride), q7 = load<u32>(pl + 7 * stride);
+    const wp = sg + (<usize>i << 4);
+    let w = load<u32>(wp);
+    p0 += <i32>popcnt(w);
+    u0 += weighted8(w, q0, q1, q2, q3, q4, q5, q6, q7);
+    w = load<u32>(wp, 4);
+    p1 += <i32>popcnt(w);
+    u1 += weighted8(w, q0, q1, q2, q3, q4, q5, q6, q7);
+    w = load<u32>(wp, 8);
+    p2 += <i32>popcnt(w);
+    u2 += weighted8(w, q0, q1, q2, q3, q4, q5, q6, q7);
+    w = load<u32>(wp, 12);
+    p3 += <i32>popcnt(w);
+    u3 += weighted8(w, q0, q1, q2, q3, q4, q5, q6, q7);
+  }
+  store<i32>(acc4, 2 * (u0 + offm * p0) - S);
+  store<i32>(acc4, 2 * (u1 + offm * p1) - S, 4);
+  store<i32>(acc4, 2 * (u2 + offm * p2) - S, 8);
+  store<i32>(acc4, 2 * (u3 + offm * p3) - S, 12);
+}
+
+@inline function weighted8(w: u32, q0: u32, q1: u32, q2: u32, q3: u32, q4: u32, q5: u32, q6: u32, q7: u32): i32 {
+  return <i32>(
+    popcnt(w & q0) + (popcnt(w & q1) << 1) + (popcnt(w & q2) << 2) + (popcnt(w & q3) << 3) +
+    (popcnt(w & q4) << 4) + (popcnt(w & q5) << 5) + (popcnt(w & q6) << 6) + (popcnt(w & q7) << 7)
+  );
+}
+
+/** XNOR group: lane c = 2 * popcount((bits_c ^ neg) & live) - live_count. */
+@inline function groupSignSimd(sg: usize, words: i32, stride: usize, liveCount: i32): v128 {
+  let acc = i32x4.splat(0);
+  let i = 0;
+  while (i < words) {
+    // u16 lanes gain at most 16 per word.
+    const end = words - i > 4096 ? i + 4096 : words;
+    let a = i16x8.splat(0);
+    for (; i < end; i++) {
+      const w = v128.load(sg + (<usize>i << 4));
+      const pl = planeBuf + (<usize>i << 2);
+      const m = v128.and(v128.xor(w, v128.load32_splat(pl)), v128.load32_splat(pl + stride));
+      a = i16x8.add(a, i16x8.extadd_pairwise_i8x16_u(i8x16.popcnt(m)));
+    }
+    acc = i32x4.add(acc, i32x4.extadd_pairwise_i16x8_u(a));
+  }
+  return i32x4.sub(i32x4.add(acc, acc), i32x4.splat(liveCount));
+}
+
+function groupSignScalar(sg: usize, words: i32, stride: usize, liveCount: i32): void {
+  let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  for (let i = 0; i < words; i++) {
+    const pl = planeBuf + (<usize>i << 2);
+    const neg = load<u32>(pl), live = load<u32>(pl + stride);
+    const wp = sg + (<usize>i << 4);
+    a0 += <i32>popcnt((load<u32>(wp) ^ neg) & live);
+    a1 += <i32>popcnt((load<u32>(wp, 4) ^ neg) & live);
+    a2 += <i32>popcnt((load<u32>(wp, 8) ^ neg) & live);
+    a3 += <i32>popcnt((load<u32>(wp, 12) ^ neg) & live);
+  }
+  store<i32>(acc4, 2 * a0 - liveCount);
+  store<i32>(acc4, 2 * a1 - liveCount, 4);
+  store<i32>(acc4, 2 * a2 - liveCount, 8);
+  store<i32>(acc4, 2 * a3 - liveCount, 12);
+}
+
+// ---- One row (an FC row or a conv pixel's patch) -----------------------------------------------
+
+/**
+ * y[0..O) = requant(bias + a_c * sum_c) for the K-byte input at src. sign: the input is a sign
+ * tensor (XNOR form), else int8 with offset off.
+ */
+@inline function binaryRow(
+  src: usize, K: i32, s: usize, O: i32, sign: bool, off: i32, bp: usize, mp: usize, shp: usize,
+  outZp: i32, amin: i32, amax: i32, y: usize,
+): void {
+  const words = (K + 31) >> 5;
+  const stride = <usize>words << 2;
+  let S = 0;
+  if (sign) S = planesSign(src, K, stride);
+  else S = planesS8(src, K, stride) + K * off;
+  const mags = s + <usize>BINARY_HEADER_SIZE;
+  const signs = s + <usize>signsOffset(<u32>O);
+  const offm = off - 128;
+  const groups = (O + 3) >> 2;
+  for (let q = 0; q < groups; q++) {
+    const sg = signs + <usize>(q * words) * 16;
+    const o = q << 2;
+    const ch = <usize>o << 2;
+    if (ASC_FEATURE_SIMD) {
+      const d = sign ? groupSignSimd(sg, words, stride, S) : groupS8Simd(sg, words, stride, offm, S);
+      const a = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(mags + <usize>o)));
+      let acc = i32x4.mul(a, d);
+      if (o + 4 <= O) {
+        if (bp) acc = i32x4.add(acc, v128.load(bp + ch));
+        store4s8(y + <usize>o, requant4Simd(acc, v128.load(mp + ch), v128.load(shp + ch), outZp, amin, amax));
+        continue;
+      }
+      v128.store(acc4, acc);
+    } else {
+      if (sign) groupSignScalar(sg, words, stride, S);
+      else groupS8Scalar(sg, words, stride, offm, S);
+      for (let j = 0; j < 4; j++) {
+        const p = acc4 + (<usize>j << 2);
+        store<i32>(p, load<i32>(p) * <i32>load<u8>(mags + <usize>(o + j)));
+      }
+    }
+    const n = O - o < 4 ? O - o : 4;
+    for (let j = 0; j < n; j++) {
+      const c = ch + (<usize>j << 2);
+      const acc = load<i32>(acc4 + (<usize>j << 2)) + (bp ? load<i32>(bp + c) : 0);
+      store<i8>(y + <usize>(o + j), <i8>clampi(mbqm(acc, load<i32>(mp + c), load<i32>(shp + c)) + outZp, amin, amax));
+    }
+  }
+}
+
+// ---- Ops -------------------------------------------------------------------------------------
+
+/** FULLY_CONNECTED, s8 or sign input, ENC_BINARY weights. */
+export function fully_connected_binary(op: usize, sign: bool): void {
+  const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
+  const bp = tstorage(opIn(op, 2)) != STORAGE_EMPTY ? tptr(opIn(op, 2)) : 0;
+  const mp = tptr(opIn(op, 3)), shp = tptr(opIn(op, 4));
+  const K = tdim(w, 1), N = tdim(w, 0), rows = tnumel(x) / K;
+  const s = tstream(w);
+  const xp = tptr(x), yp = tptr(y);
+  const off = -tzp(x), outZp = tzp(y), amin = opParam(op, 0), amax = opParam(op, 1);
+  for (let r = 0; r < rows; r++) {
+    binaryRow(xp + <usize>r * <usize>K, K, s, N, sign, off, bp, mp, shp, outZp, amin, amax, yp + <usize>r * <usize>N);
+  }
+}
+
+/**
+ * CONV2D (group 1), s8 or sign input, ENC_BINARY weights. A 1x1 stride-1 unpadded conv reads each
+ * pixel in place; otherwise the pixel's receptive field is gathered in OHWI tap order, padded taps
+ * as the zero point (adding (zp + off) * w = 0, as skipping them does; a sign tensor's zp is 0).
+ */
+export function conv2d_binary(op: usize, sign: bool): void {
+  const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
+  const bp = tstorage(opIn(op, 2)) != STORAGE_EMPTY ? tptr(opIn(op, 2)) : 0;
+  const mp = tptr(opIn(op, 3)), shp = tptr(opIn(op, 4));
+  const s = tstream(w);
+  const xp = tptr(x), yp = tptr(y);
+  const N = tdim(x, 0), H = tdim(x, 1), W = tdim(x, 2), C = tdim(x, 3);
+  const O = tdim(w, 0), KH = tdim(w, 1), KW = tdim(w, 2);
+  const OH = tdim(y, 1), OW = tdim(y, 2);
+  const sh = opParam(op, 0), sw = opParam(op, 1), dh = opParam(op, 2), dw = opParam(op, 3);
+  const pt = opParam(op, 4), pl = opParam(op, 5);
+  const amin = opParam(op, 9), amax = opParam(op, 10);
+  const zp = tzp(x), off = -zp, outZp = tzp(y);
+  const K = KH * KW * C;
+  const inPlace = KH == 1 && KW == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && OH == H && OW == W;
+  let out = yp;
+  for (let n = 0; n < N; n++) {
+    const xImg = xp + <usize>(n * H * W) * <usize>C;
+    for (let oy = 0; oy < OH; oy++) {
+      for (let ox = 0; ox < OW; ox++) {
+        let src = xImg + <usize>(oy * W + ox) * <usize>C;
+        if (!inPlace) {
+          gather(xImg, H, W, C, KH, KW, oy * sh - pt, ox * sw - pl, dh, dw, zp);
+          src = patchBuf;
+        }
+        binaryRow(src, K, s, O, sign, off, bp, mp, shp, outZp, amin, amax, out);
+        out += <usize>O;
+      }
+    }
+  }
+}
+
+/** One output pixel's receptive field into patchBuf, OHWI tap order, padded taps as zp. */
+function gather(xImg: usize, H: i32, W: i32, C: i32, KH: i32, KW: i32, iy0: i32, ix0: i32, dh: i32, dw: i32, zp: i32): void {
+  const c = <usize>C;
+  let dst = patchBuf;
+  for (let ky = 0; ky < KH; ky++) {
+    const iy = iy0 + ky * dh;
+    for (let kx = 0; kx < KW; kx++) {
+      const ix = ix0 + kx * dw;
+      if (iy >= 0 && iy < H && ix >= 0 && ix < W) memory.copy(dst, xImg + <usize>(iy * W + ix) * c, c);
+      else memory.fill(dst, <u8>zp, c);
+      dst += c;
+    }
+  }
+}
