@@ -9,7 +9,7 @@ import {
   H_WEIGHTS_OFFSET, H_WEIGHTS_SIZE, H_META_OFFSET, H_META_SIZE, H_INPUT_COUNT, H_INPUTS_INDEX,
   H_OUTPUT_COUNT, H_OUTPUTS_INDEX, HEADER_SIZE, CRC_START, TENSOR_RECORD_SIZE, T_DTYPE, T_RANK,
   T_STORAGE, T_DIMS, T_OFFSET, T_BYTE_SIZE, T_ZERO_POINT, MAX_RANK, DTYPE_S8, DTYPE_COUNT,
-  STORAGE_ARENA, STORAGE_WEIGHTS, STORAGE_EMPTY, STORAGE_ENCODED, STORAGE_DIRECT, STORAGE_COUNT, T_FLAGS, T_STREAM_OFFSET, ENC_COUNT,
+  STORAGE_ARENA, STORAGE_WEIGHTS, STORAGE_EMPTY, STORAGE_ENCODED, STORAGE_DIRECT, STORAGE_COUNT, T_FLAGS, T_STREAM_OFFSET, ENC_COUNT, DTYPE_SIGN8,
   OP_RECORD_SIZE, O_OPCODE, O_INPUT_COUNT,
   O_OUTPUT_COUNT, O_IO_INDEX, O_PARAMS_INDEX, O_PARAMS_COUNT, O_SCRATCH_TENSOR, O_FLAGS, OPF_IN_PLACE, OPF_PACKED_W16, OPCODE_COUNT,
   OK, ERR_TOO_SMALL, ERR_BAD_MAGIC, ERR_BAD_VERSION, ERR_BAD_CRC, ERR_BAD_HEADER, ERR_BAD_TENSOR,
@@ -312,8 +312,8 @@ export function validateTensors(arenaSize: u32, weightsSize: u32): i32 {
   setExpandedSize(<u32>expandedEnd);
   for (let i = 0; i < graphInputCount; i++) {
     const id = graphInput(i);
-    if (id < 0 || id >= n || tstorage(id) != STORAGE_ARENA) {
-      str('graph input '); int(i); str(': tensor id '); int(id); str(' must name an arena tensor');
+    if (id < 0 || id >= n || tstorage(id) != STORAGE_ARENA || load<u8>(trec(id), T_DTYPE) == DTYPE_SIGN8) {
+      str('graph input '); int(i); str(': tensor id '); int(id); str(' must name an arena tensor (not sign8: only binarize writes those)');
       return ERR_BAD_TENSOR;
     }
   }

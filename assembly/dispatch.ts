@@ -5,7 +5,7 @@ import {
   OP_DIV, OP_CLAMP, OP_LEAKY_RELU, OP_SIGMOID, OP_TANH, OP_HARD_SWISH, OP_LUT, OP_MAX_POOL2D,
   OP_AVERAGE_POOL2D, OP_MEAN, OP_CONCAT, OP_PAD, OP_TRANSPOSE, OP_SOFTMAX, OP_QUANTIZE,
   OP_DEQUANTIZE, OP_REQUANTIZE, OP_COPY, OP_STRIDED_SLICE, OP_TRANSPOSE_CONV2D, DTYPE_S16, OP_LSTM,
-  STORAGE_DIRECT,
+  STORAGE_DIRECT, DTYPE_SIGN8, OP_BINARIZE,
 } from '../format/format';
 import { opCount, oprec, opcode, opIn, opOut, tdtype, tstorage } from './state';
 import { runDirect } from './kernels/direct';
@@ -23,12 +23,14 @@ import { quantize_f32_s8, dequantize_s8_f32, requantize_s8 } from './kernels/qua
 import { conv2d_s16, transpose_conv2d_s16, add_sub_s16, leaky_relu_s16, requantize_int } from './kernels/int16';
 import { strided_slice_any } from './kernels/strided_slice';
 import { lstm_f32, lstm_s8 } from './kernels/lstm';
+import { binarize_s8 } from './kernels/binary_weights';
 
 // The per-op path of every model: its record reads stay inlined (state.ts accessors are calls).
 export function runOp(op: usize): void {
   const code = inline.always(opcode(op));
   const dt0 = inline.always(tdtype(opIn(op, 0)));
-  const s8 = dt0 == DTYPE_S8;
+  const sign = dt0 == DTYPE_SIGN8; // binarized activations: s8 bytes of -1/+1
+  const s8 = dt0 == DTYPE_S8 || sign;
   const s16 = dt0 == DTYPE_S16; // 16x8 forms (kernels/int16.ts)
   switch (code) {
     case OP_CONV2D:
@@ -101,6 +103,7 @@ export function runOp(op: usize): void {
       if (s8) lstm_s8(op);
       else lstm_f32(op);
       break;
+    case OP_BINARIZE: binarize_s8(op); break;
     case OP_COPY: copy_any(op); break;
   }
 }

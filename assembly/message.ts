@@ -4,7 +4,7 @@ import {
   OP_CONV2D, OP_DEPTHWISE_CONV2D, OP_FULLY_CONNECTED, OP_MATMUL, OP_ADD, OP_SUB, OP_MUL, OP_DIV,
   OP_CLAMP, OP_LEAKY_RELU, OP_SIGMOID, OP_TANH, OP_HARD_SWISH, OP_LUT, OP_MAX_POOL2D,
   OP_AVERAGE_POOL2D, OP_MEAN, OP_CONCAT, OP_PAD, OP_TRANSPOSE, OP_SOFTMAX, OP_QUANTIZE,
-  OP_DEQUANTIZE, OP_REQUANTIZE, OP_COPY, OP_STRIDED_SLICE, OP_TRANSPOSE_CONV2D, OP_LSTM, DTYPE_F32, DTYPE_S8, DTYPE_S32, DTYPE_U8, DTYPE_S16,
+  OP_DEQUANTIZE, OP_REQUANTIZE, OP_COPY, OP_STRIDED_SLICE, OP_TRANSPOSE_CONV2D, OP_LSTM, DTYPE_F32, DTYPE_S8, DTYPE_S32, DTYPE_U8, DTYPE_S16, DTYPE_SIGN8, OP_BINARIZE,
 } from '../format/format';
 
 const MSG_CAP: i32 = 400;
@@ -104,6 +104,7 @@ export function opName(code: i32): Text {
     case OP_STRIDED_SLICE: return txt('strided_slice');
     case OP_TRANSPOSE_CONV2D: return txt('transpose_conv2d');
     case OP_LSTM: return txt('lstm');
+    case OP_BINARIZE: return txt('binarize');
   }
   return txt('unknown');
 }
@@ -115,6 +116,7 @@ export function dtypeName(dt: i32): Text {
     case DTYPE_S32: return txt('s32');
     case DTYPE_U8: return txt('u8');
     case DTYPE_S16: return txt('s16');
+    case DTYPE_SIGN8: return txt('sign8');
   }
   return txt('invalid dtype');
 }

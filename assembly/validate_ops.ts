@@ -8,6 +8,7 @@ import {
   OP_AVERAGE_POOL2D, OP_MEAN, OP_CONCAT, OP_PAD, OP_TRANSPOSE, OP_SOFTMAX, OP_QUANTIZE,
   OP_DEQUANTIZE, OP_REQUANTIZE, OP_COPY, PAD_MODE_CONSTANT, PAD_MODE_WRAP,
   OP_STRIDED_SLICE, OP_TRANSPOSE_CONV2D, DTYPE_S16, OP_LSTM, O_SCRATCH_TENSOR,
+  DTYPE_SIGN8, OP_BINARIZE,
 } from '../format/format';
 import { str, int, text, Text, opName, dtypeName } from './message';
 import {
@@ -227,6 +228,18 @@ function biasAndRequant(isS8: bool, n: i32): i32 {
   return OK;
 }
 
+/**
+ * conv2d / depthwise_conv2d / fully_connected input 0: f32, s8, or sign8 (binarized activations,
+ * zero point 0), which runs as s8; returns the dtype (sign8 as s8), or -1 after the message.
+ */
+function convInput(): i32 {
+  if (present(0) && tdtype(opIn(curOp, 0)) == DTYPE_SIGN8) {
+    if (tzp(opIn(curOp, 0)) != 0) { failIn(0, txt('(sign8) must have zero point 0')); return -1; }
+    return DTYPE_S8;
+  }
+  return floatOrS8(0);
+}
+
 /** Input 0 is f32 or s8; returns the dtype, or -1 after writing the message. */
 function floatOrS8(j: i32): i32 {
   if (needPresent(j)) return -1;
@@ -383,7 +396,7 @@ function isPacked(): bool {
 function vConv(depthwise: bool): i32 {
   if (isPacked() && (depthwise || isS16In(0))) return fail(txt('packed weights need the s8 form with group 1'));
   if (!depthwise && isS16In(0)) return vConvS16();
-  const dt = floatOrS8(0); if (dt < 0) return ERR_BAD_OP;
+  const dt = convInput(); if (dt < 0) return ERR_BAD_OP;
   const s8 = dt == DTYPE_S8;
   let e = arity(2, s8 ? 5 : 3, 1, 11); if (e) return e;
   if (s8 && opInCount(curOp) != 5) return fail(txt('s8 form takes 5 inputs (x, w, bias, multiplier, shift)'));
@@ -427,7 +440,7 @@ function vConv(depthwise: bool): i32 {
 }
 
 function vFullyConnected(): i32 {
-  const dt = floatOrS8(0); if (dt < 0) return ERR_BAD_OP;
+  const dt = convInput(); if (dt < 0) return ERR_BAD_OP;
   const s8 = dt == DTYPE_S8;
   let e = arity(2, s8 ? 5 : 3, 1, 2); if (e) return e;
   if (s8 && opInCount(curOp) != 5) return fail(txt('s8 form takes 5 inputs (x, w, bias, multiplier, shift)'));
@@ -737,6 +750,14 @@ export function validateOp(index: i32, op: usize, code: i32): i32 {
     case OP_STRIDED_SLICE: return vStridedSlice();
     case OP_TRANSPOSE_CONV2D: return vTransposeConvS16();
     case OP_LSTM: return vLstm();
+    case OP_BINARIZE: {
+      let e = arity(1, 1, 1, 1); if (e) return e;
+      e = inDtype(0, DTYPE_S8); if (e) return e;
+      e = outDtype(0, DTYPE_SIGN8); if (e) return e;
+      if (tzp(opOut(op, 0)) != 0) return failOut(0, txt('(sign8) must have zero point 0'));
+      e = paramIn(0, -128, 128, txt('threshold')); if (e) return e;
+      return sameNumel(0);
+    }
     case OP_COPY: {
       let e = arity(1, 1, 1, 0); if (e) return e;
       e = needPresent(0); if (e) return e;

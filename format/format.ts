@@ -90,7 +90,11 @@ export const DTYPE_S8 = 2;
 export const DTYPE_S32 = 3;
 export const DTYPE_U8 = 4;
 export const DTYPE_S16 = 5;
-export const DTYPE_COUNT = 6; // one past the last dtype code
+// Binarized activations: int8 bytes holding only -1 and +1 (scale = the per-tensor magnitude beta,
+// zero point 0). Only OP_BINARIZE writes them; CONV2D and FULLY_CONNECTED read them (with binary
+// direct weights: the XNOR-popcount kernels). Never a graph input.
+export const DTYPE_SIGN8 = 6;
+export const DTYPE_COUNT = 7; // one past the last dtype code
 
 export const STORAGE_ARENA = 0; // activation: lives in the planned arena
 export const STORAGE_WEIGHTS = 1; // constant: lives in the weights section of the blob
@@ -240,6 +244,8 @@ export const PACKED_K_MAX = 4096;
 //                  params: as f32 (activation 4), then cell_scale_power quantized_cell_clip, per
 //                  gate i f g o: in_mult in_shift rec_mult rec_shift, then forget_cell_mult/shift
 //                  input_mul_mult/shift output_mul_mult/shift (27 in all); scratch: B*H int16
+// BINARIZE         in: x(s8) out: y(sign8, same shape, zero point 0)  params: threshold
+//                  y = x >= threshold ? +1 : -1   (threshold in x's quantized units, -128..128)
 export const OP_CONV2D = 1;
 export const OP_DEPTHWISE_CONV2D = 2;
 export const OP_FULLY_CONNECTED = 3;
@@ -268,7 +274,8 @@ export const OP_COPY = 25;
 export const OP_STRIDED_SLICE = 26;
 export const OP_TRANSPOSE_CONV2D = 27;
 export const OP_LSTM = 28;
-export const OPCODE_COUNT = 29; // one past the last opcode: kernel tables are checked against it
+export const OP_BINARIZE = 29;
+export const OPCODE_COUNT = 30; // one past the last opcode: kernel tables are checked against it
 
 export const PAD_MODE_CONSTANT = 0;
 export const PAD_MODE_EDGE = 1;

@@ -101,6 +101,7 @@ export const DTYPE_NAMES: Record<number, string> = {
   [F.DTYPE_S32]: 's32',
   [F.DTYPE_U8]: 'u8',
   [F.DTYPE_S16]: 's16',
+  [F.DTYPE_SIGN8]: 'sign8',
 };
 export const DTYPE_SIZES: Record<number, number> = {
   [F.DTYPE_F32]: 4,
@@ -108,6 +109,7 @@ export const DTYPE_SIZES: Record<number, number> = {
   [F.DTYPE_S32]: 4,
   [F.DTYPE_U8]: 1,
   [F.DTYPE_S16]: 2,
+  [F.DTYPE_SIGN8]: 1,
 };
 const STORAGE_NAMES: Record<number, string> = {
   [F.STORAGE_ARENA]: 'arena',

@@ -13,6 +13,7 @@ import { runGraph } from '../converter/reference/interpreter.js';
 import type { Graph, Int8Params, TensorData } from '../converter/ir/graph.js';
 import { quantizeMultiplier } from '../converter/passes/quantize/multiplier.js';
 import { binaryLayout, checkBinaryStream, decodeBinaryWeights, encodeBinaryWeights, signWordAt } from '../converter/codec/binary-weights.js';
+import { conv2dBinaryRef, fullyConnectedBinaryRef } from '../converter/reference/int8/binary.js';
 import { MoteError, MoteRuntime, type MoteBuild, type MoteTypedArray } from '../host/runtime.js';
 import { BUILDS, oneOpGraph, randInt, randS8, rng, wasmModule, type TensorSpec } from './runtime-harness.js';
 
@@ -194,4 +195,105 @@ describe('ENC_BINARY stream', () => {
       }
     });
   }
+});
+
+// ---- XNOR: binarize (s8 → sign8) then conv2d / fully_connected with binary weights ----------------
+
+/** x (s8) → binarize(threshold) → the case's op, whose input becomes the sign8 tensor (scale beta, zp 0). */
+function withBinarizedInput(tc: BinCase, r: () => number): BinCase {
+  const g = tc.g;
+  const node = g.nodes[0];
+  const x = g.tensor(node.inputs[0]);
+  const threshold = randInt(r, -20, 20) + x.quant!.zeroPoint[0];
+  g.addTensor({ name: 'xb', dtype: 's8', shape: [...x.shape], quant: { scale: [0.5 + r()], zeroPoint: [0] } });
+  g.nodes.unshift({ op: 'binarize', name: 'binarize_node', inputs: [node.inputs[0]], outputs: ['xb'], attrs: { threshold } } as never);
+  node.inputs = ['xb', ...node.inputs.slice(1)];
+  return { ...tc, label: `binarize(t=${threshold}) → ${tc.label}` };
+}
+
+function xnorCases(): BinCase[] {
+  const r = rng(7007);
+  const out: BinCase[] = [];
+  for (const c of [1, 5, 32, 33, 64, 127, 128, 200, 1000]) out.push(withBinarizedInput(randomCase(r, 'fc', c, randInt(r, 1, 9)), r));
+  for (const c of [1, 3, 8, 16, 33]) out.push(withBinarizedInput(randomCase(r, 'conv', c, randInt(r, 1, 9)), r));
+  for (const c of [16, 64, 65]) out.push(withBinarizedInput(randomCase(r, 'conv1x1', c, 8), r));
+  return out;
+}
+
+/** The weights' binary stream and the op node of a case (the last node). */
+function streamOf(g: Graph): Uint8Array {
+  const node = g.nodes[g.nodes.length - 1];
+  const w = g.tensor(node.inputs[1]);
+  return encodeBinaryWeights(w.data as Int8Array, w.shape)!;
+}
+
+/** Runs the case's weighted op with the popcount reference kernel on the dense graph's own input value. */
+function popcountReference(g: Graph, x: TensorData[], sign: boolean): Int8Array {
+  const node = g.nodes[g.nodes.length - 1];
+  let input: Int8Array | undefined;
+  runGraph(g, x, { observe: (name, v) => { if (name === node.inputs[0]) input = v.data as Int8Array; } });
+  const values = node.inputs.map((name) => {
+    if (!name) return undefined;
+    const t = g.tensor(name);
+    return { data: name === node.inputs[0] ? input! : t.data!, shape: t.shape, dtype: t.dtype, quant: t.quant };
+  });
+  const outputs = node.outputs.map((n) => g.tensor(n));
+  return node.op === 'conv2d'
+    ? conv2dBinaryRef(node, values, outputs, streamOf(g), sign)
+    : fullyConnectedBinaryRef(node, values, outputs, streamOf(g), sign);
+}
+
+describe('popcount reference kernels == dense reference kernels', () => {
+  it('1-bit x int8 (bit planes): every case of the runtime table', () => {
+    for (const tc of cases()) {
+      for (const x of tc.inputs) {
+        expect(Buffer.from(popcountReference(tc.g, x, false)).equals(bytesOf(runGraph(tc.g, x)[0] as Int8Array)), tc.label).toBe(true);
+      }
+    }
+  });
+  it('XNOR (sign input, padded taps 0)', () => {
+    for (const tc of xnorCases()) {
+      for (const x of tc.inputs) {
+        expect(Buffer.from(popcountReference(tc.g, x, true)).equals(bytesOf(runGraph(tc.g, x)[0] as Int8Array)), tc.label).toBe(true);
+      }
+    }
+  });
+});
+
+describe('XNOR-popcount kernels (sign8 input, direct binary weights) == expanded == plain == reference', () => {
+  for (const tc of xnorCases()) {
+    it(tc.label, () => {
+      const plan = planMemory(tc.g);
+      const direct = emitBlob(tc.g, plan, {}, { directWeights: directBinary(tc.g) });
+      const plain = emitBlob(tc.g, plan);
+      expect(storage(direct, F.STORAGE_DIRECT)).toBe(1);
+      for (const x of tc.inputs) {
+        const want = Buffer.from(popcountReference(tc.g, x, true));
+        expect(want.equals(bytesOf(runGraph(tc.g, x)[0] as Int8Array))).toBe(true);
+        for (const build of BUILDS) {
+          for (const [what, blob] of [['direct (XNOR)', direct], ['plain', plain]] as const) {
+            const got = load(build, blob).run(x as MoteTypedArray[])[0];
+            expect(bytesOf(got).equals(want), `${build} ${what}`).toBe(true);
+          }
+        }
+      }
+    });
+  }
+
+  it('binarize writes sign8; a sign8 graph input is refused at load', () => {
+    const tc = xnorCases()[0];
+    const blob = emitBlob(tc.g, planMemory(tc.g));
+    const dv = new DataView(blob.buffer);
+    let sign8 = -1;
+    for (let id = 0; id < dv.getUint32(F.H_TENSOR_COUNT, true); id++) {
+      if (dv.getUint8(dv.getUint32(F.H_TENSOR_TABLE_OFFSET, true) + id * F.TENSOR_RECORD_SIZE + F.T_DTYPE) === F.DTYPE_SIGN8) sign8 = id;
+    }
+    expect(sign8).toBeGreaterThanOrEqual(0);
+    // Point the graph input at the sign8 tensor.
+    const b = blob.slice();
+    const bv = new DataView(b.buffer);
+    bv.setUint32(bv.getUint32(F.H_INDEX_OFFSET, true) + 4 * bv.getUint32(F.H_INPUTS_INDEX, true), sign8, true);
+    bv.setUint32(F.H_CRC32, crc32(b, F.CRC_START, b.length), true);
+    for (const build of BUILDS) expect(() => load(build, b)).toThrow(/graph input 0: .*not sign8/);
+  });
 });

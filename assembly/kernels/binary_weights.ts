@@ -475,3 +475,25 @@ function gather(xImg: usize, H: i32, W: i32, C: i32, KH: i32, KW: i32, iy0: i32,
     }
   }
 }
+
+/** BINARIZE: y = x >= threshold ? +1 : -1 (x s8, y sign8). */
+export function binarize_s8(op: usize): void {
+  const x = opIn(op, 0), y = opOut(op, 0);
+  const n = tnumel(x), t = opParam(op, 0);
+  const xp = tptr(x), yp = tptr(y);
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    // x >= t as x > t - 1; t - 1 is in [-129, 127]: -129 means every x passes.
+    if (t <= -128) {
+      for (; i + 16 <= n; i += 16) v128.store(yp + <usize>i, i8x16.splat(1));
+    } else {
+      const tv = i8x16.splat(<i8>(t - 1)), one = i8x16.splat(1);
+      // Mask lanes are -1 where x > t - 1: (mask & 2) - 1 = +1 there, -1 elsewhere.
+      for (; i + 16 <= n; i += 16) {
+        const m = i8x16.gt_s(v128.load(xp + <usize>i), tv);
+        v128.store(yp + <usize>i, i8x16.sub(v128.and(m, i8x16.splat(2)), one));
+      }
+    }
+  }
+  for (; i < n; i++) store<i8>(yp + <usize>i, <i8>(<i32>load<i8>(xp + <usize>i) >= t ? 1 : -1));
+}

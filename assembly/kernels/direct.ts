@@ -8,7 +8,7 @@
 // (conv2d.ts's gatherPatch, padded taps = input zero point) and runs it as one row.
 import {
   OK, ERR_BAD_OP, ERR_BAD_ENCODING, DTYPE_S8, STORAGE_DIRECT, STORAGE_EMPTY, T_FLAGS, OP_CONV2D,
-  OP_FULLY_CONNECTED, ENC_SPARSE_ROWS, ENC_PALETTE, ENC_HEADER_SIZE, ENC_BINARY,
+  OP_FULLY_CONNECTED, ENC_SPARSE_ROWS, ENC_PALETTE, ENC_HEADER_SIZE, ENC_BINARY, DTYPE_SIGN8,
 } from '../../format/format';
 import {
   opIn, opOut, opInCount, opParam, tdim, tptr, tzp, tstorage, tnumel, tdtype, trec, tstream,
@@ -53,7 +53,9 @@ export function validateDirectInputs(index: i32, op: usize, code: i32): i32 {
     const w = opIn(op, j);
     if (tstorage(w) != STORAGE_DIRECT) continue;
     const enc = encOf(w);
-    let ok = j == 1 && (code == OP_FULLY_CONNECTED || code == OP_CONV2D) && tdtype(opIn(op, 0)) == DTYPE_S8 &&
+    // A sign8 input (binarized activations) has a direct kernel with binary weights only (XNOR).
+    const xdt = tdtype(opIn(op, 0));
+    let ok = j == 1 && (code == OP_FULLY_CONNECTED || code == OP_CONV2D) && (xdt == DTYPE_S8 || (xdt == DTYPE_SIGN8 && enc == ENC_BINARY)) &&
       tdtype(w) == DTYPE_S8 && (enc == ENC_SPARSE_ROWS || enc == ENC_PALETTE || enc == ENC_BINARY);
     // 1-bit kernels (binary_weights.ts): group 1, K within their patch and plane buffers.
     if (ok && enc == ENC_BINARY) ok = (code == OP_FULLY_CONNECTED || opParam(op, 8) == 1) && tnumel(w) / tdim(w, 0) <= BINARY_K_CAP;
@@ -157,8 +159,10 @@ export function runDirect(op: usize, code: i32): void {
   const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
   const enc = encOf(w);
   if (enc == ENC_BINARY) {
-    if (code == OP_FULLY_CONNECTED) fully_connected_binary(op, false);
-    else conv2d_binary(op, false);
+    // sign8 input (binarized activations): the XNOR-popcount form.
+    const sign = tdtype(x) == DTYPE_SIGN8;
+    if (code == OP_FULLY_CONNECTED) fully_connected_binary(op, sign);
+    else conv2d_binary(op, sign);
     return;
   }
   const s = tstream(w), xp = tptr(x), yp = tptr(y);

@@ -25,6 +25,7 @@ const DTYPE_CODE: Partial<Record<DType, number>> = {
   s16: F.DTYPE_S16,
 };
 const DTYPE_SIZE: Record<number, number> = {
+  [F.DTYPE_SIGN8]: 1,
   [F.DTYPE_F32]: 4,
   [F.DTYPE_S8]: 1,
   [F.DTYPE_S32]: 4,
@@ -276,12 +277,14 @@ export function emitBlob(g: Graph, plan: MemoryPlan, meta: Record<string, unknow
       numel *= d;
     }
     const byteSize = numel * DTYPE_SIZE[dtype];
+    // A binarize output holds only -1/+1: sign8, so conv2d / fully_connected may run it as XNOR.
+    const sign8 = dtype === F.DTYPE_S8 && g.nodes.some((n) => n.op === 'binarize' && n.outputs[0] === name);
     if (byteSize > 0xffffffff) throw new ConvertError(`emit: tensor '${name}' is ${byteSize} bytes, over 4 GiB`);
     const q = t.quant;
     const perTensor = q !== undefined && q.scale.length === 1;
     const rec: TensorRecord = {
       name,
-      dtype,
+      dtype: sign8 ? F.DTYPE_SIGN8 : dtype,
       shape: [...t.shape],
       storage: F.STORAGE_ARENA,
       offset: 0,

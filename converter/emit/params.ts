@@ -257,6 +257,11 @@ export function lowerParams(node: Node, lookup: Lookup): number[] {
     case 'hard_swish':
       floatOnly();
       return [];
+    case 'binarize': {
+      const t = (node.attrs as { threshold?: number }).threshold;
+      if (!s8 || !Number.isInteger(t) || t! < -128 || t! > 128) fail(node, `binarize needs an s8 input and an integer threshold in [-128, 128], got ${String(t)}`);
+      return [t!];
+    }
     case 'lut': {
       const table = node.inputs[1] ? lookup(node.inputs[1]) : undefined;
       if (!s8 || !table || table.dtype !== 's8' || table.shape.reduce((x, y) => x * y, 1) !== 256) {

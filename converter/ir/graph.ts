@@ -61,6 +61,7 @@ export type OpName =
   | 'strided_slice'
   | 'transpose_conv2d'
   | 'lstm'
+  | 'binarize'
   // IR-only:
   | 'reshape'
   | 'batch_norm';
@@ -165,6 +166,13 @@ export interface SoftmaxAttrs {
   axis: number;
   beta: number;
 }
+/**
+ * binarize (s8 only): y = x >= threshold ? +1 : -1, threshold in x's quantized units. y is s8 with
+ * zero point 0 and scale beta (the magnitude the +-1 stand for); the blob stores it as sign8.
+ */
+export interface BinarizeAttrs {
+  threshold: number;
+}
 export interface BatchNormAttrs {
   epsilon: number;
   /** Channel axis of the input (1 for ONNX NCHW). Inputs: x, scale, bias, mean, var. */
@@ -200,6 +208,7 @@ export interface AttrsByOp {
   strided_slice: StridedSliceAttrs;
   transpose_conv2d: TransposeConv2dAttrs;
   lstm: LstmAttrs;
+  binarize: BinarizeAttrs;
   reshape: Record<string, never>;
   batch_norm: BatchNormAttrs;
 }

@@ -153,6 +153,7 @@ export function inferNodeShapes(g: Graph, node: Node): void {
     case 'dequantize':
     case 'requantize':
     case 'copy':
+    case 'binarize':
       setOut([...x()]);
       return;
     case 'softmax': {

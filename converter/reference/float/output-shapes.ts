@@ -48,5 +48,6 @@ export const outputShapeFns: Partial<Record<OpName, ShapeFn>> = {
   dequantize: sameAsInputShape,
   requantize: sameAsInputShape,
   copy: sameAsInputShape,
+  binarize: sameAsInputShape,
   batch_norm: sameAsInputShape,
 };

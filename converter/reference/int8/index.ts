@@ -16,6 +16,7 @@ import { average_pool2d_s8_ref, max_pool2d_s8_ref } from './pool2d.js';
 import { dequantize_s8_ref, quantize_s8_ref, requantize_s8_ref } from './quantize.js';
 import { softmax_s8_ref } from './softmax.js';
 import { sub_s8_ref } from './sub.js';
+import { binarize_s8_ref } from './binary.js';
 
 export const int8Kernels: Partial<Record<OpName, RefKernel>> = {
   conv2d: conv2d_s8_ref,
@@ -37,6 +38,7 @@ export const int8Kernels: Partial<Record<OpName, RefKernel>> = {
   quantize: quantize_s8_ref,
   dequantize: dequantize_s8_ref,
   requantize: requantize_s8_ref,
+  binarize: binarize_s8_ref,
 };
 
 export {
