@@ -16,7 +16,7 @@ import type { CompressionResult } from './compress/apply.js';
 import type { LayerReport } from './report/layers.js';
 import type { RangeMethod } from './passes/quantize/ranges.js';
 import { clusterWeights } from './passes/cluster.js';
-import { binarizeWeights } from './passes/binarize.js';
+import { binarizeActivations, binarizeWeights, type ActivationBinarization } from './passes/binarize.js';
 import { pruneMagnitude } from './passes/prune-magnitude.js';
 import { applyLayerWeights } from './compress/layer-weights.js';
 import type { LayerCompression } from './codec/weighted-layers.js';
@@ -45,6 +45,11 @@ export interface ConvertOptions extends CompressionConvertOptions {
   clusterPerChannel?: boolean;
   /** Binary weights (α·sign(W) per output channel) for these layers, or 'auto' (all but first and last). */
   binarize?: string[] | 'auto';
+  /**
+   * int8 only: binarize the input activations of these layers (which need binary weights): x is
+   * replaced by sign(x − θ) · β (XNOR-Net), computed by XNOR-popcount kernels. docs/COMPRESSION.md.
+   */
+  binarizeActivations?: string[];
   /** Unstructured magnitude pruning: this fraction of each layer's weights (or of all, scope 'global') → 0. */
   pruneMagnitude?: number;
   pruneScope?: 'layer' | 'global';
@@ -122,6 +127,8 @@ export interface ConvertReport {
   encodedWeights: { tensor: string; encoding: string; streamBytes: number; decodedBytes: number; direct?: boolean }[];
   /** Expand-at-load vs direct, per compressed int8 fc/conv weight tensor (when weights are encoded). */
   weightPlacement?: PlacementReport;
+  /** Layers whose input activations were binarized (threshold, center, beta), when asked for. */
+  activationBinarization?: ActivationBinarization[];
 }
 
 export interface ConvertResult {
@@ -183,6 +190,11 @@ export function convert(bytes: Uint8Array, filename: string, options: ConvertOpt
       keepFloat: opts.keepFloat,
       weightScales: opts.weightScales,
     });
+  }
+  let activationBinarization: ActivationBinarization[] | undefined;
+  if (opts.binarizeActivations && opts.binarizeActivations.length > 0) {
+    if (opts.precision !== 'int8' || preQuantized) throw new ConvertError('binarized activations need an int8 conversion of a float model (with calibration)');
+    activationBinarization = binarizeActivations(graph, opts.binarizeActivations, opts.calibration!);
   }
   const plan = planMemory(graph);
   if (opts.weightScales !== undefined && !['f32', 'f24', 'bf16'].includes(opts.weightScales)) {
@@ -250,6 +262,7 @@ export function convert(bytes: Uint8Array, filename: string, options: ConvertOpt
     weightCompression,
     encodedWeights,
     ...(weightPlacement ? { weightPlacement } : {}),
+    ...(activationBinarization ? { activationBinarization } : {}),
   };
   return { graph, plan, blob, report };
 }
@@ -278,6 +291,8 @@ function weightEncodings(opts: ConvertOptions): WeightEncoding[] {
   const out: WeightEncoding[] = [];
   const lw = Object.values(opts.layerWeights ?? {});
   if (opts.cluster !== undefined || opts.binarize !== undefined || lw.some((c) => c.cluster !== undefined || c.binarize)) out.push('palette');
+  // int8 binary weights: the 1-bit stream the direct kernels read (or that expands at load).
+  if (opts.precision === 'int8' && (opts.binarize !== undefined || lw.some((c) => c.binarize))) out.push('binary');
   if (opts.pruneMagnitude !== undefined || lw.some((c) => (c.prune ?? 0) > 0)) out.push('sparse');
   if (opts.entropy === 'huffman') out.push('huffman');
   if (opts.entropy === 'huffman' && out.includes('palette')) out.push('palette-huffman');

@@ -23,20 +23,26 @@ export type PlacementMode = 'auto' | 'expand' | 'direct';
  * sparse-rows as (density, ratio) points, interpolated linearly; palette per index width. Source:
  * bench/sparse-crossover.ts, see docs/COMPRESSION.md "Direct weights" for the run.
  */
-export const MEASURED_DIRECT_SPEED: Record<Isa, { sparseRows: [number, number][]; palette: Record<number, number> }> = {
+export const MEASURED_DIRECT_SPEED: Record<Isa, { sparseRows: [number, number][]; palette: Record<number, number>; binary: number; xnor: number }> = {
   simd: {
     sparseRows: [[0, 0.2], [0.05, 1.4], [0.1, 6.2], [0.3, 24.6], [0.6, 41.1], [1, 64]],
     palette: { 1: 30, 2: 30, 4: 10.5, 8: 30 },
+    // ENC_BINARY (bench/binary.ts --layers): 1-bit x int8 bit-plane kernel; XNOR when the input is binarized.
+    binary: 2.0,
+    xnor: 0.5,
   },
   scalar: {
     sparseRows: [[0, 0.05], [0.1, 0.46], [0.3, 0.75], [0.6, 1.03], [1, 1.68]],
     palette: { 1: 6, 2: 5.8, 4: 4.9, 8: 6 },
+    binary: 0.5,
+    xnor: 0.3,
   },
 };
 
 /** Expected direct ÷ dense latency of one layer. */
-export function expectedRatio(isa: Isa, encoding: DirectEncoding, p: { density?: number; bits?: number }): number {
+export function expectedRatio(isa: Isa, encoding: DirectEncoding, p: { density?: number; bits?: number; xnor?: boolean }): number {
   const m = MEASURED_DIRECT_SPEED[isa];
+  if (encoding === 'binary') return p.xnor ? m.xnor : m.binary;
   if (encoding === 'palette') return m.palette[p.bits ?? 8] ?? m.palette[8];
   const d = Math.min(1, Math.max(0, p.density ?? 1));
   const pts = m.sparseRows;
@@ -103,6 +109,7 @@ export interface PlacementReport {
 }
 
 const GATHER_CAP = 16384; // assembly/kernels/conv2d.ts PATCH_CAP: the direct conv's patch buffer
+const BINARY_K_CAP = (GATHER_CAP - 32) / 2; // assembly/kernels/binary_weights.ts: patch + 8 bit planes
 
 /** Weight constants (input 1 of s8 fully_connected / group-1 conv2d) a direct kernel could read. */
 export function placementCandidates(g: Graph, plan: MemoryPlan, encodings: readonly WeightEncoding[], isa: Isa): PlacementCandidate[] {
@@ -145,6 +152,13 @@ export function placementCandidates(g: Graph, plan: MemoryPlan, encodings: reado
     if (encodings.includes('palette')) {
       const s = encodeDirect('palette', bytes, viewShape);
       if (s && s[4] <= 4) options.push({ encoding: 'palette', streamBytes: s.length, bits: s[4], ratio: expectedRatio(isa, 'palette', { bits: s[4] }) });
+    }
+    const k = viewShape.slice(1).reduce((a, b) => a * b, 1);
+    if (encodings.includes('binary') && k <= BINARY_K_CAP) {
+      const s = encodeDirect('binary', bytes, viewShape);
+      // A binarized input (a binarize node's output) runs the XNOR-popcount form.
+      const xnor = plan.steps.some((n) => n.op === 'binarize' && n.outputs[0] === node.inputs[0]);
+      if (s) options.push({ encoding: 'binary', streamBytes: s.length, bits: 1, ratio: expectedRatio(isa, 'binary', { xnor }) });
     }
     // Only streams smaller than the dense bytes (as for encoded weights); the fastest, then the smaller.
     options.splice(0, options.length, ...options.filter((o) => o.streamBytes < bytes.length));

@@ -29,6 +29,7 @@ export interface ConvertCliOptions extends StructureFlags {
   cluster?: string;
   clusterPerChannel?: boolean;
   binarize?: string;
+  binarizeActivations?: string;
   pruneMagnitude?: string;
   entropy?: string;
   tables?: string;
@@ -72,6 +73,15 @@ async function placementOptions(opts: ConvertCliOptions): Promise<{ ramBudget?: 
   return { ramBudget, ...(ramBudget !== undefined ? { ramBudgetSource: '--ram-budget' } : {}), placement, isa };
 }
 
+/** --binarize-activations LAYERS: needs --binarize covering them (XNOR needs binary weights). */
+function binarizeActivations(opts: ConvertCliOptions, binarize: string[] | 'auto' | undefined): string[] | undefined {
+  const layers = opts.binarizeActivations?.split(',').filter(Boolean);
+  if (layers !== undefined && (layers.length === 0 || binarize === undefined)) {
+    throw new CliError('--binarize-activations LAYERS needs layer names, and --binarize covering them (XNOR needs binary weights)', EXIT_USAGE);
+  }
+  return layers;
+}
+
 /** The weight-compression flags (--cluster, --binarize, --prune-magnitude, --entropy), checked. */
 function compressionOptions(opts: ConvertCliOptions) {
   let cluster: number | undefined;
@@ -89,7 +99,7 @@ function compressionOptions(opts: ConvertCliOptions) {
   if (opts.tables !== undefined && opts.tables !== 'raw' && opts.tables !== 'compact') throw new CliError(`--tables must be raw or compact, not '${opts.tables}'`, EXIT_USAGE);
   if (opts.weightScales !== undefined && !['f32', 'f24', 'bf16'].includes(opts.weightScales)) throw new CliError(`--weight-scales must be f32, f24 or bf16, not '${opts.weightScales}'`, EXIT_USAGE);
   if (opts.clusterPerChannel && cluster === undefined) throw new CliError('--cluster-per-channel needs --cluster K', EXIT_USAGE);
-  return { cluster, clusterPerChannel: opts.clusterPerChannel, pruneMagnitude, binarize, entropy: opts.entropy as 'huffman' | undefined, tables: opts.tables as 'raw' | 'compact' | undefined, weightScales: opts.weightScales as 'f32' | 'f24' | 'bf16' | undefined };
+  return { cluster, clusterPerChannel: opts.clusterPerChannel, pruneMagnitude, binarize, entropy: opts.entropy as 'huffman' | undefined, tables: opts.tables as 'raw' | 'compact' | undefined, weightScales: opts.weightScales as 'f32' | 'f24' | 'bf16' | undefined, binarizeActivations: binarizeActivations(opts, binarize) };
 }
 
 /**
@@ -121,6 +131,9 @@ export function formatConvertReport(r: ConvertReport, out: string): string {
   lines.push(`  parameters  ${int(r.parameters)} (${bytes(r.floatWeightBytes)} as float32${inFile})`);
   lines.push(`  weights     ${bytes(r.weightBytes)} in the blob (float32/blob ${r.sizeRatio.toFixed(2)}×)`);
   if (r.weightPlacement) lines.push(...placementLines(r.weightPlacement));
+  for (const a of r.activationBinarization ?? []) {
+    lines.push(`  XNOR        ${a.layer}: input binarized at q >= ${a.threshold} (x ≈ ${a.center.toPrecision(4)} ± ${a.beta.toPrecision(4)}, relative error ${a.relativeError.toFixed(3)})`);
+  }
   if (r.ramWeightBytes > 0) {
     const enc = counts(Object.fromEntries([...new Set(r.encodedWeights.map((e) => e.encoding))].map((k) => [k, r.encodedWeights.filter((e) => e.encoding === k).length])));
     lines.push(`  encoded     ${bytes(r.storedWeightBytes)} stored (flash), ${bytes(r.ramWeightBytes)} decoded into RAM at load: ${enc}`);
@@ -276,6 +289,7 @@ export function registerConvert(program: Command): void {
     .option('--cluster <k>', 'k-means weight sharing: k (2..16) values per layer, stored as packed indices + codebooks')
     .option('--cluster-per-channel', 'with --cluster: one k-means per output channel instead of per layer')
     .option('--binarize <layers>', "binary weights (α·sign(W) per channel) for these comma-separated layers, or 'auto' (all but the first and last)")
+    .option('--binarize-activations <layers>', 'int8: also binarize these binary layers\' inputs (sign(x − θ)·β, XNOR-popcount kernels); comma-separated')
     .option('--prune-magnitude <ratio>', 'zero this fraction of each layer\'s smallest weights; stored sparse')
     .option('--entropy <coder>', 'entropy-code the weights (huffman), decoded at load')
     .option('--tables <storage>', 'int8 requantization tables (bias, multiplier, shift): raw (default) or compact (bit-packed, multipliers rebuilt from f32 scales at load)')

@@ -1,0 +1,148 @@
+// Binary-weight and XNOR variants of mnist-8 and the MLPerf Tiny KWS DS-CNN, measured on the WASM
+// runtime: accuracy on held-out data, stored / RAM bytes, and latency of the dense-expanded,
+// direct 1-bit and XNOR kernels (docs/COMPRESSION.md, "Binary weights and XNOR").
+//
+//   npx tsx bench/binary.ts [--models mnist,kws] [--runs N] [--limit N] [--json OUT]
+//
+// Splits (the ones docs/COMPRESSION.md uses):
+//   mnist-8: calibration = MNIST test images 0-199, accuracy on images 1200-9999 (8,800, held out);
+//   KWS:     eembc_kws01, calibration = every 5th sample (100), accuracy on the other 400.
+// Latency: p10 and median of --runs single inferences on one input, per build, in this process.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { convert, type ConvertOptions, type ConvertResult } from '../converter/convert.js';
+import type { TensorData } from '../converter/ir/graph.js';
+import { openDataset, type Dataset } from '../host/data/dataset.js';
+import { argmax, modelInput } from '../host/data/evaluate.js';
+import { loadWasmFile } from '../host/node-loader.js';
+import { MoteRuntime, type MoteBuild, type MoteModel } from '../host/runtime.js';
+
+const SHARED = process.env.MOTE_SHARED ?? join(import.meta.dirname, '../../shared/models');
+const args = process.argv.slice(2);
+const arg = (name: string, dflt: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const runs = Number(arg('runs', '200'));
+const limit = Number(arg('limit', '0'));
+
+interface Setup {
+  name: string;
+  file: string;
+  data: Dataset;
+  calib: number[];
+  test: number[];
+  /** Variants: label and convert options on top of int8 with mse calibration. */
+  variants: (layers: Layers) => [string, Partial<ConvertOptions>][];
+}
+interface Layers { all: string[]; inner: string[]; pointwise: string[]; binaryConvFc: string[] }
+
+function mnist(): Setup {
+  const dir = join(SHARED, 'datasets/mnist');
+  const data = openDataset(`mnist:${dir}/t10k-images-idx3-ubyte.gz,${dir}/t10k-labels-idx1-ubyte.gz`);
+  return {
+    name: 'mnist-8', file: join(SHARED, 'onnx_mnist8/model.onnx'), data,
+    calib: range(0, 200), test: range(1200, 10000),
+    variants: (l) => [
+      ['int8', {}],
+      ['binary inner, expanded at load', { binarize: l.inner, binaryWeights: 'expand' }],
+      ['binary inner, direct 1-bit kernels', { binarize: l.inner, binaryWeights: 'direct' }],
+      ['binary inner + XNOR (binarized inputs)', { binarize: l.inner, binaryWeights: 'direct', binarizeActivations: l.inner }],
+      ['binary every layer, expanded', { binarize: l.all, binaryWeights: 'expand' }],
+      ['binary every layer, direct', { binarize: l.all, binaryWeights: 'direct' }],
+    ],
+  };
+}
+
+function kws(): Setup {
+  const data = openDataset(`kws01:${join(SHARED, 'eembc_kws01')}?scale=0.584703&zp=83`);
+  const all = range(0, data.count);
+  const calib = all.filter((i) => i % 5 === 0);
+  return {
+    name: 'KWS DS-CNN', file: join(SHARED, 'mlperf_tiny/kws/kws_ref_model_float32.tflite'), data,
+    calib, test: all.filter((i) => i % 5 !== 0),
+    variants: (l) => [
+      ['int8', {}],
+      ['binary all but first and last (incl. depthwise), expanded', { binarize: l.inner, binaryWeights: 'expand' }],
+      ['binary pointwise convs, expanded', { binarize: l.pointwise, binaryWeights: 'expand' }],
+      ['binary pointwise convs, direct 1-bit kernels', { binarize: l.pointwise, binaryWeights: 'direct' }],
+      ['binary pointwise convs + XNOR (binarized inputs)', { binarize: l.pointwise, binaryWeights: 'direct', binarizeActivations: l.pointwise }],
+      ['binary pointwise + FC, direct', { binarize: l.binaryConvFc, binaryWeights: 'direct' }],
+    ],
+  };
+}
+
+function range(a: number, b: number): number[] {
+  return Array.from({ length: b - a }, (_, i) => a + i);
+}
+
+const modules = new Map<MoteBuild, WebAssembly.Module>();
+async function runtime(build: MoteBuild): Promise<MoteRuntime> {
+  if (!modules.has(build)) modules.set(build, await WebAssembly.compile((await loadWasmFile(build)) as BufferSource));
+  return MoteRuntime.fromModule(build, modules.get(build)!);
+}
+
+function latency(model: MoteModel, x: TensorData): { p10: number; median: number } {
+  for (let i = 0; i < 5; i++) model.run([x as never]);
+  const t: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    model.run([x as never]);
+    t.push(performance.now() - t0);
+  }
+  t.sort((a, b) => a - b);
+  return { p10: t[Math.floor(t.length * 0.1)], median: t[Math.floor(t.length / 2)] };
+}
+
+async function measure(s: Setup) {
+  const bytes = new Uint8Array(readFileSync(s.file));
+  const calibration = s.calib.map((i) => {
+    const x = s.data.get(i).input;
+    return [x instanceof Float32Array ? x : Float32Array.from(x, (q) => s.data.quant!.scale * (q - s.data.quant!.zeroPoint))] as TensorData[];
+  });
+  const base: ConvertOptions = { precision: 'int8', calibration, calibrationMethod: 'mse' };
+  const probe = convert(bytes, s.file, base);
+  const weighted = probe.plan.steps.filter((n) => ['conv2d', 'depthwise_conv2d', 'fully_connected'].includes(n.op));
+  const all = weighted.map((n) => n.name);
+  const pointwise = weighted.filter((n) => n.op === 'conv2d' && probe.graph.tensor(n.inputs[1]).shape[1] === 1 && probe.graph.tensor(n.inputs[1]).shape[2] === 1).map((n) => n.name);
+  const layers: Layers = { all, inner: all.slice(1, -1), pointwise, binaryConvFc: [...pointwise, all[all.length - 1]] };
+  const test = limit > 0 ? s.test.slice(0, limit) : s.test;
+  const rows = [];
+  for (const [label, extra] of s.variants(layers)) {
+    let r: ConvertResult;
+    try {
+      r = convert(bytes, s.file, { ...base, ...extra });
+    } catch (e) {
+      rows.push({ label, error: (e as Error).message });
+      continue;
+    }
+    const rep = r.report;
+    const simd = (await runtime('simd')).load(r.blob);
+    let correct = 0;
+    for (const i of test) {
+      const smp = s.data.get(i);
+      if (argmax(simd.run([modelInput(smp.input, simd.inputs[0], s.data.quant, 'x')])[0] as ArrayLike<number>) === smp.label) correct++;
+    }
+    const x = modelInput(s.data.get(test[0]).input, simd.inputs[0], s.data.quant, 'x');
+    const scalar = (await runtime('scalar')).load(r.blob);
+    const row = {
+      label,
+      accuracy: correct / test.length, correct, samples: test.length,
+      storedWeightBytes: rep.storedWeightBytes, blobBytes: rep.blobBytes, arenaBytes: rep.arenaBytes,
+      ramWeightBytes: rep.ramWeightBytes,
+      direct: rep.encodedWeights.filter((e) => e.direct).map((e) => `${e.tensor} ${e.streamBytes} B`),
+      xnor: rep.activationBinarization?.map((a) => ({ layer: a.layer, threshold: a.threshold, beta: +a.beta.toPrecision(4), relErr: +a.relativeError.toFixed(3) })),
+      simd: latency(simd, x), scalar: latency(scalar, x),
+    };
+    rows.push(row);
+    console.log(JSON.stringify(row));
+  }
+  return { model: s.name, layers, rows };
+}
+
+const wanted = arg('models', 'mnist,kws').split(',');
+const results = [];
+if (wanted.includes('mnist')) results.push(await measure(mnist()));
+if (wanted.includes('kws')) results.push(await measure(kws()));
+const out = arg('json', '');
+if (out) writeFileSync(out, JSON.stringify(results, null, 2));
