@@ -48,6 +48,7 @@ function mnist(): Setup {
       ['binary inner, expanded at load', { binarize: l.inner, binaryWeights: 'expand' }],
       ['binary inner, direct 1-bit kernels', { binarize: l.inner, binaryWeights: 'direct' }],
       ['binary inner + XNOR (binarized inputs)', { binarize: l.inner, binaryWeights: 'direct', binarizeActivations: l.inner }],
+      ['binary inner + bias correction', { layerWeights: perLayer(l.inner), compensateBias: true, binaryWeights: 'direct' }],
       ['binary every layer, expanded', { binarize: l.all, binaryWeights: 'expand' }],
       ['binary every layer, direct', { binarize: l.all, binaryWeights: 'direct' }],
     ],
@@ -68,9 +69,14 @@ function kws(): Setup {
       ['binary pointwise convs, direct 1-bit kernels', { binarize: l.pointwise, binaryWeights: 'direct' }],
       ['binary pointwise convs + XNOR (binarized inputs)', { binarize: l.pointwise, binaryWeights: 'direct', binarizeActivations: l.pointwise }],
       ['binary pointwise + FC, direct', { binarize: l.binaryConvFc, binaryWeights: 'direct' }],
+      ['binary pointwise + bias correction', { layerWeights: perLayer(l.pointwise), compensateBias: true, binaryWeights: 'direct' }],
+      ...l.pointwise.map((p): [string, Partial<ConvertOptions>] => [`binary ${p} only, direct`, { binarize: [p], binaryWeights: 'direct' }]),
+      [`binary ${l.all[l.all.length - 1]} (FC) only, direct`, { binarize: [l.all[l.all.length - 1]], binaryWeights: 'direct' }],
     ],
   };
 }
+
+const perLayer = (names: string[]) => Object.fromEntries(names.map((n) => [n, { binarize: true }]));
 
 function range(a: number, b: number): number[] {
   return Array.from({ length: b - a }, (_, i) => a + i);

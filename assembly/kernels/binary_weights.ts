@@ -17,6 +17,7 @@ import {
 import { opIn, opOut, opParam, tdim, tptr, tstream, tzp, tstorage, tnumel, trec } from '../state';
 import { mbqm, clampi } from '../fixedpoint';
 import { requant4Simd, store4s8 } from '../requant_simd';
+import { FAST_CAP, fastChannel, requant4Fast } from '../requant_fast';
 import { str, int } from '../message';
 import { PATCH_CAP, patchBuf } from './conv2d';
 
@@ -361,12 +362,29 @@ function groupSignScalar(sg: usize, words: i32, stride: usize, liveCount: i32): 
 // ---- One row (an FC row or a conv pixel's patch) -----------------------------------------------
 
 /**
+ * SIMD build: prepares requant_fast.ts's exact f64 requantization for every channel, with the bound
+ * |acc| <= |bias_c| + a_c * K * max|x'| (|w| = a_c); false when some channel does not qualify.
+ */
+function prepareFast(O: i32, mags: usize, K: i32, sign: bool, off: i32, bp: usize, mp: usize, shp: usize): bool {
+  if (!ASC_FEATURE_SIMD || O > FAST_CAP) return false;
+  const lo = -128 + off, hi = 127 + off;
+  const maxX: f64 = sign ? 1.0 : <f64>(-lo > hi ? -lo : hi);
+  for (let c = 0; c < O; c++) {
+    const o = <usize>c << 2;
+    const b = bp ? Math.abs(<f64>load<i32>(bp + o)) : 0.0;
+    const bound = b + <f64>load<u8>(mags + <usize>c) * <f64>K * maxX;
+    if (!fastChannel(c, load<i32>(mp + o), load<i32>(shp + o), bound)) return false;
+  }
+  return true;
+}
+
+/**
  * y[0..O) = requant(bias + a_c * sum_c) for the K-byte input at src. sign: the input is a sign
  * tensor (XNOR form), else int8 with offset off.
  */
 @inline function binaryRow(
   src: usize, K: i32, s: usize, O: i32, sign: bool, off: i32, bp: usize, mp: usize, shp: usize,
-  outZp: i32, amin: i32, amax: i32, y: usize,
+  outZp: i32, amin: i32, amax: i32, y: usize, fast: bool,
 ): void {
   const words = (K + 31) >> 5;
   const stride = <usize>words << 2;
@@ -387,7 +405,8 @@ function groupSignScalar(sg: usize, words: i32, stride: usize, liveCount: i32): 
       let acc = i32x4.mul(a, d);
       if (o + 4 <= O) {
         if (bp) acc = i32x4.add(acc, v128.load(bp + ch));
-        store4s8(y + <usize>o, requant4Simd(acc, v128.load(mp + ch), v128.load(shp + ch), outZp, amin, amax));
+        if (fast) store4s8(y + <usize>o, requant4Fast(acc, o, outZp, amin, amax));
+        else store4s8(y + <usize>o, requant4Simd(acc, v128.load(mp + ch), v128.load(shp + ch), outZp, amin, amax));
         continue;
       }
       v128.store(acc4, acc);
@@ -419,8 +438,9 @@ export function fully_connected_binary(op: usize, sign: bool): void {
   const s = tstream(w);
   const xp = tptr(x), yp = tptr(y);
   const off = -tzp(x), outZp = tzp(y), amin = opParam(op, 0), amax = opParam(op, 1);
+  const fast = rows >= 4 && prepareFast(N, s + <usize>BINARY_HEADER_SIZE, K, sign, off, bp, mp, shp);
   for (let r = 0; r < rows; r++) {
-    binaryRow(xp + <usize>r * <usize>K, K, s, N, sign, off, bp, mp, shp, outZp, amin, amax, yp + <usize>r * <usize>N);
+    binaryRow(xp + <usize>r * <usize>K, K, s, N, sign, off, bp, mp, shp, outZp, amin, amax, yp + <usize>r * <usize>N, fast);
   }
 }
 
@@ -444,6 +464,7 @@ export function conv2d_binary(op: usize, sign: bool): void {
   const zp = tzp(x), off = -zp, outZp = tzp(y);
   const K = KH * KW * C;
   const inPlace = KH == 1 && KW == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && OH == H && OW == W;
+  const fast = N * OH * OW >= 4 && prepareFast(O, s + <usize>BINARY_HEADER_SIZE, K, sign, off, bp, mp, shp);
   let out = yp;
   for (let n = 0; n < N; n++) {
     const xImg = xp + <usize>(n * H * W) * <usize>C;
@@ -454,7 +475,7 @@ export function conv2d_binary(op: usize, sign: bool): void {
           gather(xImg, H, W, C, KH, KW, oy * sh - pt, ox * sw - pl, dh, dw, zp);
           src = patchBuf;
         }
-        binaryRow(src, K, s, O, sign, off, bp, mp, shp, outZp, amin, amax, out);
+        binaryRow(src, K, s, O, sign, off, bp, mp, shp, outZp, amin, amax, out, fast);
         out += <usize>O;
       }
     }
