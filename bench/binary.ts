@@ -23,7 +23,8 @@ const arg = (name: string, dflt: string) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : dflt;
 };
-const runs = Number(arg('runs', '200'));
+const runs = Number(arg('runs', '100'));
+const rounds = Number(arg('rounds', '5'));
 const limit = Number(arg('limit', '0'));
 
 interface Setup {
@@ -49,8 +50,10 @@ function mnist(): Setup {
       ['binary inner, direct 1-bit kernels', { binarize: l.inner, binaryWeights: 'direct' }],
       ['binary inner + XNOR (binarized inputs)', { binarize: l.inner, binaryWeights: 'direct', binarizeActivations: l.inner }],
       ['binary inner + bias correction', { layerWeights: perLayer(l.inner), compensateBias: true, binaryWeights: 'direct' }],
+      ['binary inner + bias correction + XNOR', { layerWeights: perLayer(l.inner), compensateBias: true, binaryWeights: 'direct', binarizeActivations: l.inner }],
       ['binary every layer, expanded', { binarize: l.all, binaryWeights: 'expand' }],
       ['binary every layer, direct', { binarize: l.all, binaryWeights: 'direct' }],
+      ['binary every layer + bias correction, direct', { layerWeights: perLayer(l.all), compensateBias: true, binaryWeights: 'direct' }],
     ],
   };
 }
@@ -72,6 +75,7 @@ function kws(): Setup {
       ['binary pointwise + bias correction', { layerWeights: perLayer(l.pointwise), compensateBias: true, binaryWeights: 'direct' }],
       ...l.pointwise.map((p): [string, Partial<ConvertOptions>] => [`binary ${p} only, direct`, { binarize: [p], binaryWeights: 'direct' }]),
       [`binary ${l.all[l.all.length - 1]} (FC) only, direct`, { binarize: [l.all[l.all.length - 1]], binaryWeights: 'direct' }],
+      [`binary ${l.all[l.all.length - 1]} (FC) only + XNOR`, { binarize: [l.all[l.all.length - 1]], binaryWeights: 'direct', binarizeActivations: [l.all[l.all.length - 1]] }],
     ],
   };
 }
@@ -88,16 +92,17 @@ async function runtime(build: MoteBuild): Promise<MoteRuntime> {
   return MoteRuntime.fromModule(build, modules.get(build)!);
 }
 
-function latency(model: MoteModel, x: TensorData): { p10: number; median: number } {
-  for (let i = 0; i < 5; i++) model.run([x as never]);
-  const t: number[] = [];
+function time(model: MoteModel, x: TensorData, into: number[]): void {
+  for (let i = 0; i < 3; i++) model.run([x as never]);
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
     model.run([x as never]);
-    t.push(performance.now() - t0);
+    into.push(performance.now() - t0);
   }
+}
+function stats(t: number[]): { p10: number; median: number } {
   t.sort((a, b) => a - b);
-  return { p10: t[Math.floor(t.length * 0.1)], median: t[Math.floor(t.length / 2)] };
+  return { p10: +(t[Math.floor(t.length * 0.1)] * 1000).toFixed(1), median: +(t[Math.floor(t.length / 2)] * 1000).toFixed(1) };
 }
 
 async function measure(s: Setup) {
@@ -113,7 +118,10 @@ async function measure(s: Setup) {
   const pointwise = weighted.filter((n) => n.op === 'conv2d' && probe.graph.tensor(n.inputs[1]).shape[1] === 1 && probe.graph.tensor(n.inputs[1]).shape[2] === 1).map((n) => n.name);
   const layers: Layers = { all, inner: all.slice(1, -1), pointwise, binaryConvFc: [...pointwise, all[all.length - 1]] };
   const test = limit > 0 ? s.test.slice(0, limit) : s.test;
-  const rows = [];
+  const rows: Record<string, unknown>[] = [];
+  // Latency is taken after all variants are built, in interleaved rounds (drift on a shared
+  // machine then hits every variant alike); microseconds, p10 and median over rounds x runs.
+  const timed: { row: Record<string, unknown>; simd: MoteModel; scalar: MoteModel; x: TensorData; ts: number[]; tc: number[] }[] = [];
   for (const [label, extra] of s.variants(layers)) {
     let r: ConvertResult;
     try {
@@ -138,10 +146,21 @@ async function measure(s: Setup) {
       ramWeightBytes: rep.ramWeightBytes,
       direct: rep.encodedWeights.filter((e) => e.direct).map((e) => `${e.tensor} ${e.streamBytes} B`),
       xnor: rep.activationBinarization?.map((a) => ({ layer: a.layer, threshold: a.threshold, beta: +a.beta.toPrecision(4), relErr: +a.relativeError.toFixed(3) })),
-      simd: latency(simd, x), scalar: latency(scalar, x),
     };
     rows.push(row);
+    timed.push({ row, simd, scalar, x, ts: [], tc: [] });
     console.log(JSON.stringify(row));
+  }
+  for (let r = 0; r < rounds; r++) {
+    for (const t of timed) {
+      time(t.simd, t.x, t.ts);
+      time(t.scalar, t.x, t.tc);
+    }
+  }
+  for (const t of timed) {
+    t.row.simdUs = stats(t.ts);
+    t.row.scalarUs = stats(t.tc);
+    console.log(JSON.stringify({ label: t.row.label, simdUs: t.row.simdUs, scalarUs: t.row.scalarUs }));
   }
   return { model: s.name, layers, rows };
 }
