@@ -36,6 +36,7 @@ static const char *const MOTE_OPCODE_NAMES[] = {
     "strided_slice",    /* 26 */
     "transpose_conv2d", /* 27 */
     "lstm",             /* 28 */
+    "binarize",         /* 29 */
 };
 
 #define MOTE_OPCODE_COUNT ((int)(sizeof(MOTE_OPCODE_NAMES) / sizeof(MOTE_OPCODE_NAMES[0])))
@@ -47,8 +48,8 @@ static inline const char *mote_opcode_name(int code)
 }
 
 /* Blob dtype codes (format/format.ts DTYPE_*) and their names and element sizes. */
-static const char *const MOTE_DTYPE_NAMES[] = { "?", "f32", "s8", "s32", "u8", "s16" };
-static const unsigned char MOTE_DTYPE_SIZES[] = { 0, 4, 1, 4, 1, 2 };
-#define MOTE_DTYPE_COUNT 6
+static const char *const MOTE_DTYPE_NAMES[] = { "?", "f32", "s8", "s32", "u8", "s16", "sign8" };
+static const unsigned char MOTE_DTYPE_SIZES[] = { 0, 4, 1, 4, 1, 2, 1 };
+#define MOTE_DTYPE_COUNT 7
 
 #endif /* MOTE_OPCODES_H */
