@@ -297,3 +297,36 @@ describe('XNOR-popcount kernels (sign8 input, direct binary weights) == expanded
     for (const build of BUILDS) expect(() => load(build, b)).toThrow(/graph input 0: .*not sign8/);
   });
 });
+
+describe('convert: binary layers and binarized activations end to end (demo CNN)', () => {
+  it('placement direct: binary layers read in place, XNOR on the binarized input; both builds equal the reference interpreter', async () => {
+    const { initCnn } = await import('../converter/demo/cnn.js');
+    const { cnnToOnnx } = await import('../converter/demo/export.js');
+    const { makeDataset } = await import('../converter/demo/data.js');
+    const { convert } = await import('../converter/convert.js');
+    const onnx = cnnToOnnx(initCnn({ size: 16, c1: 8, c2: 16, classes: 5 }, 3), ['a', 'b', 'c', 'd', 'e']);
+    const ds = makeDataset(24, 1);
+    const image = (i: number) => ds.images.slice(i * 256, (i + 1) * 256);
+    const calibration = Array.from({ length: 12 }, (_, i) => [image(i)]);
+    const probe = convert(onnx, 'demo.onnx', { precision: 'int8', calibration, binarize: 'auto' });
+    const inner = probe.report.weightCompression.filter((c) => c.method === 'binarize').map((c) => c.layer);
+    expect(inner.length).toBeGreaterThan(0);
+    const r = convert(onnx, 'demo.onnx', { precision: 'int8', calibration, binarize: 'auto', binarizeActivations: inner, placement: 'direct' });
+    expect(r.report.encodedWeights.filter((e) => e.direct && e.encoding === 'binary').length).toBe(inner.length);
+    expect(r.report.activationBinarization!.map((a) => a.layer)).toEqual(inner);
+    for (const a of r.report.activationBinarization!) {
+      expect(a.beta).toBeGreaterThan(0);
+      expect(a.relativeError).toBeGreaterThan(0);
+      expect(a.relativeError).toBeLessThan(1);
+    }
+    const g = r.graph;
+    const x = g.tensor(g.inputs[0]);
+    for (const i of [12, 17, 23]) {
+      const input = x.dtype === 's8'
+        ? Int8Array.from(image(i), (v) => Math.max(-128, Math.min(127, Math.round(v / x.quant!.scale[0]) + x.quant!.zeroPoint[0])))
+        : image(i);
+      const want = bytesOf(runGraph(g, [input])[0] as ArrayBufferView);
+      for (const build of BUILDS) expect(bytesOf(load(build, r.blob).run([input as MoteTypedArray])[0]).equals(want), build).toBe(true);
+    }
+  });
+});
