@@ -19,7 +19,7 @@ import { mbqm, clampi } from '../fixedpoint';
 import { requant4Simd, store4s8 } from '../requant_simd';
 import { FAST_CAP, fastChannel, requant4Fast } from '../requant_fast';
 import { str, int } from '../message';
-import { PATCH_CAP, patchBuf } from './conv2d';
+import { PATCH_CAP, patchBuf, gatherPatch } from './conv2d';
 
 // The patch (K bytes) and the 8 planes of ceil(K/32) words (at most K + 31 bytes) share conv2d's
 // patch buffer; ops never run concurrently.
@@ -472,27 +472,12 @@ export function conv2d_binary(op: usize, sign: bool): void {
       for (let ox = 0; ox < OW; ox++) {
         let src = xImg + <usize>(oy * W + ox) * <usize>C;
         if (!inPlace) {
-          gather(xImg, H, W, C, KH, KW, oy * sh - pt, ox * sw - pl, dh, dw, zp);
+          gatherPatch(xImg, H, W, C, KH, KW, oy * sh - pt, ox * sw - pl, dh, dw, zp);
           src = patchBuf;
         }
         binaryRow(src, K, s, O, sign, off, bp, mp, shp, outZp, amin, amax, out, fast);
         out += <usize>O;
       }
-    }
-  }
-}
-
-/** One output pixel's receptive field into patchBuf, OHWI tap order, padded taps as zp. */
-function gather(xImg: usize, H: i32, W: i32, C: i32, KH: i32, KW: i32, iy0: i32, ix0: i32, dh: i32, dw: i32, zp: i32): void {
-  const c = <usize>C;
-  let dst = patchBuf;
-  for (let ky = 0; ky < KH; ky++) {
-    const iy = iy0 + ky * dh;
-    for (let kx = 0; kx < KW; kx++) {
-      const ix = ix0 + kx * dw;
-      if (iy >= 0 && iy < H && ix >= 0 && ix < W) memory.copy(dst, xImg + <usize>(iy * W + ix) * c, c);
-      else memory.fill(dst, <u8>zp, c);
-      dst += c;
     }
   }
 }
