@@ -348,7 +348,10 @@ export function emitBlob(g: Graph, plan: MemoryPlan, meta: Record<string, unknow
     const inputs = node.inputs.map((n, j) => {
       if (j === 1 && opts.packWeights !== false && n !== EMPTY) {
         const root = g.tensors.get(n)?.data !== undefined ? n : plan.weightAliases.get(n);
-        const plain = root !== undefined && !encodable.has(root) && !directWeights.has(root);
+        // Plain: not read in place, and not encoded (no stream of the allowed encodings is smaller,
+        // e.g. the int8 layers of a model whose other layers are binarized or clustered).
+        const plain = root !== undefined && !directWeights.has(root) &&
+          (!encodable.has(root) || encodeConstant(lookup(root), DTYPE_CODE[lookup(root).dtype] ?? F.DTYPE_S8) === null);
         const shape = plain ? packableW16(node, lookup, lookup(root!).data) : null;
         if (shape && root !== undefined) {
           packed = true;
