@@ -121,6 +121,12 @@ function cases(): Case[] {
   out.push(conv(r, [1, 4, 5, 16], 32, 3, 3, one, one, [1, 1, 1, 1], 'extreme'));
   out.push(conv(r, [1, 4, 5, 3], 16, 3, 3, one, one, [1, 1, 1, 1], 'big-bias'));
   out.push(conv(r, [1, 4, 4, 24], 40, 1, 1, one, one, [0, 0, 0, 0], 'extreme'));
+  // At most 8 channels: four pixels per tile (vww's first layer: C = 3, 3x3 stride 2, 8 channels).
+  out.push(conv(r, [1, 11, 9, 3], 8, 3, 3, [2, 2], one, [0, 0, 1, 1]));
+  out.push(conv(r, [2, 3, 3, 5], 7, 3, 3, one, one, [1, 1, 1, 1]));
+  out.push(conv(r, [1, 4, 5, 8], 8, 1, 1, one, one, [0, 0, 0, 0], 'extreme'));
+  out.push(conv(r, [1, 5, 2, 4], 3, 1, 1, one, one, [0, 0, 0, 0], 'big-bias'));
+  for (const [rows, k, n] of [[6, 24, 8], [9, 5, 3], [4, 33, 1], [8, 16, 8]] as const) out.push(fc(r, rows, k, n));
   // fully_connected: one row (no pairs), odd rows, odd K, N around 16, K = 1.
   for (const [rows, k, n] of [[1, 64, 16], [1, 33, 5], [2, 1, 3], [3, 17, 17], [5, 40, 48], [4, 7, 31], [6, 256, 32]] as const) out.push(fc(r, rows, k, n));
   out.push(fc(r, 4, 24, 20, 'extreme'));

@@ -1,7 +1,7 @@
 // conv2d, NHWC activations, OHWI weights (w[O, KH, KW, C/group]), optional bias, grouped.
 // Padded taps are skipped (they contribute 0, as TFLite Micro's bounds check does).
 import { STORAGE_EMPTY, O_FLAGS, OPF_PACKED_W16 } from '../../format/format';
-import { packedBegin, packedRun, gemm_s8_packed, widenRun, widenRunOver, xwA, xwRow } from './gemm_packed';
+import { packedBegin, packedRun, packedRun4, gemm_s8_packed, widenRun, widenRunOver, zeroOver, xwA, xwRow, Q_K_MAX } from './gemm_packed';
 import { opIn, opOut, opParam, opParamF, tdim, tptr, tzp, tstorage, opInCount } from '../state';
 import { dotS8, dot4_s8_scalar, dot4rows_s8_scalar, dot4rows_s8_simdv, dot_f32 } from './dot';
 
@@ -402,22 +402,23 @@ function gatherWiden(
   const kxB = W - ix0 < KW ? (W - ix0 > kxA ? W - ix0 : kxA) : KW;
   for (let ky = 0; ky < KH; ky++) {
     const iy = iy0 + ky * dh;
+    // Pieces are written in order, so each one's overrun (zeroOver, widenRunOver) is overwritten
+    // by what follows it; the last one's lands past K, against packed zero weights.
     if (iy < 0 || iy >= H) {
-      memory.fill(dst, 0, rowLen << 1);
+      zeroOver(dst, rowLen << 1);
     } else {
       const xRow = xImg + <usize>(iy * W) * c;
       if (dw == 1) {
         const a = <usize>kxA * c, b = <usize>kxB * c;
-        if (a > 0) memory.fill(dst, 0, a << 1);
-        // Rows are written in order, so each one's overrun is overwritten by what follows it.
+        if (a > 0) zeroOver(dst, a << 1);
         if (b > a) widenRunOver(dst + (a << 1), xRow + <usize>(ix0 + kxA) * c, <i32>(b - a), inOff, memEnd);
-        if (rowLen > b) memory.fill(dst + (b << 1), 0, (rowLen - b) << 1);
+        if (rowLen > b) zeroOver(dst + (b << 1), (rowLen - b) << 1);
       } else {
         for (let kx = 0; kx < KW; kx++) {
           const ix = ix0 + kx * dw;
           const d = dst + ((<usize>kx * c) << 1);
           if (ix >= 0 && ix < W) widenRun(d, xRow + <usize>ix * c, C, inOff);
-          else memory.fill(d, 0, c << 1);
+          else zeroOver(d, c << 1);
         }
       }
     }
@@ -449,10 +450,21 @@ function conv2d_s8_packed(op: usize): void {
   }
   const x0 = xwRow(0), x1 = xwRow(1);
   const memEnd = <usize>memory.size() << 16;
+  const quad = ASC_FEATURE_SIMD && O <= 8 && K <= Q_K_MAX;
   for (let n = 0; n < N; n++) {
     const xImg = xp + <usize>(n * H * W) * <usize>C;
     const yImg = yp + <usize>(n * P) * <usize>O;
     let p = 0;
+    if (quad) {
+      // At most 8 channels: four pixels per tile (the 16-channel tiles would be half padding).
+      for (; p + 4 <= P; p += 4) {
+        for (let j = 0; j < 4; j++) {
+          const q = p + j, oy = q / OW, ox = q - oy * OW;
+          gatherWiden(xwRow(j, true), xImg, H, W, C, KH, KW, oy * sh - pt, ox * sw - pl, dh, dw, inOff, memEnd);
+        }
+        packedRun4(yImg + <usize>p * <usize>O);
+      }
+    }
     for (; p < P; p += 2) {
       const oyA = p / OW, oxA = p - oyA * OW;
       gatherWiden(x0, xImg, H, W, C, KH, KW, oyA * sh - pt, oxA * sw - pl, dh, dw, inOff, memEnd);

@@ -7,8 +7,8 @@
 // Integer sums are exact in any order: both builds give TFLM's bytes.
 import { PACKED_K_MAX } from '../../format/format';
 import { mbqm, clampi } from '../fixedpoint';
-import { requantStore16 } from '../requant_simd';
-import { fastPreparePacked, requantFastStore16 } from '../requant_fast';
+import { requantStore8, requantStore16 } from '../requant_simd';
+import { fastPreparePacked, requantFastStore8, requantFastStore16 } from '../requant_fast';
 
 // Two widened rows (pixels) of up to PACKED_K_MAX taps, at a constant distance so the 2-row tile
 // addresses both with one pointer. conv2d.ts's patch buffer (16 KB) is the same region.
@@ -34,9 +34,26 @@ const tailMult: usize = memory.data(64, 16);
 const tailShift: usize = memory.data(64, 16);
 const tailOut: usize = memory.data(32, 16);
 
-/** Widened row j (0 or 1) of the buffer. */
-@inline export function xwRow(j: i32): usize {
-  return xwA + (j ? XW_STRIDE : 0);
+// Ops with at most 8 channels run four rows at once, at a quarter of the buffer each (K <= Q_K_MAX).
+const XQ: usize = XW_STRIDE >> 1;
+export const Q_K_MAX: i32 = <i32>(XQ >> 1) - 32;
+
+/** Widened row j of the buffer: 0 or 1 (two-row tiles), or with `quad` 0..3 (four-row tile). */
+@inline export function xwRow(j: i32, quad: bool = false): usize {
+  return xwA + <usize>j * (quad ? XQ : XW_STRIDE);
+}
+
+/**
+ * Zeros at least `bytes` bytes at dst; the SIMD build writes whole 16-byte steps (up to 15 bytes
+ * more), so callers write what follows afterwards. (memory.fill costs a runtime call per use.)
+ */
+@inline export function zeroOver(dst: usize, bytes: usize): void {
+  if (ASC_FEATURE_SIMD) {
+    const z = i32x4.splat(0);
+    for (let i: usize = 0; i < bytes; i += 16) v128.store(dst + i, z);
+  } else {
+    for (let i: usize = 0; i < bytes; i += 4) store<i32>(dst + i, 0);
+  }
 }
 
 /** dst[i] = x[i] + off as i16 for i < n. */
@@ -161,6 +178,77 @@ function tile1x16(w: usize, K2: i32, bp: usize, fc: i32, mp: usize, shp: usize, 
 }
 
 /**
+ * SIMD, at most 8 channels (the first half of each 32-byte step; the rest is padding): the four
+ * quarter-buffer rows against them, outputs 8 bytes each to y0 + j*ys.
+ */
+function tile4x8(w: usize, K2: i32, bp: usize, fc: i32, mp: usize, shp: usize, y0: usize, ys: usize): void {
+  let a0 = i32x4.splat(0), a1 = a0;
+  if (bp) { a0 = v128.load(bp); a1 = v128.load(bp, 16); }
+  let b0 = a0, b1 = a1, c0 = a0, c1 = a1, d0 = a0, d1 = a1;
+  let p = xwA;
+  const end = xwA + (<usize>K2 << 2);
+  while (p < end) {
+    let q0 = v128.load8x8_s(w), q1 = v128.load8x8_s(w, 8);
+    let u = v128.load32_splat(p);
+    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(u, q0));
+    a1 = i32x4.add(a1, i32x4.dot_i16x8_s(u, q1));
+    u = v128.load32_splat(p, XQ);
+    b0 = i32x4.add(b0, i32x4.dot_i16x8_s(u, q0));
+    b1 = i32x4.add(b1, i32x4.dot_i16x8_s(u, q1));
+    u = v128.load32_splat(p, 2 * XQ);
+    c0 = i32x4.add(c0, i32x4.dot_i16x8_s(u, q0));
+    c1 = i32x4.add(c1, i32x4.dot_i16x8_s(u, q1));
+    u = v128.load32_splat(p, 3 * XQ);
+    d0 = i32x4.add(d0, i32x4.dot_i16x8_s(u, q0));
+    d1 = i32x4.add(d1, i32x4.dot_i16x8_s(u, q1));
+    q0 = v128.load8x8_s(w, 32);
+    q1 = v128.load8x8_s(w, 40);
+    u = v128.load32_splat(p, 4);
+    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(u, q0));
+    a1 = i32x4.add(a1, i32x4.dot_i16x8_s(u, q1));
+    u = v128.load32_splat(p, XQ + 4);
+    b0 = i32x4.add(b0, i32x4.dot_i16x8_s(u, q0));
+    b1 = i32x4.add(b1, i32x4.dot_i16x8_s(u, q1));
+    u = v128.load32_splat(p, 2 * XQ + 4);
+    c0 = i32x4.add(c0, i32x4.dot_i16x8_s(u, q0));
+    c1 = i32x4.add(c1, i32x4.dot_i16x8_s(u, q1));
+    u = v128.load32_splat(p, 3 * XQ + 4);
+    d0 = i32x4.add(d0, i32x4.dot_i16x8_s(u, q0));
+    d1 = i32x4.add(d1, i32x4.dot_i16x8_s(u, q1));
+    p += 8;
+    w += 64;
+  }
+  if (fc >= 0) {
+    requantFastStore8(y0, a0, a1, 0, pkZp, pkMin, pkMax);
+    requantFastStore8(y0 + ys, b0, b1, 0, pkZp, pkMin, pkMax);
+    requantFastStore8(y0 + 2 * ys, c0, c1, 0, pkZp, pkMin, pkMax);
+    requantFastStore8(y0 + 3 * ys, d0, d1, 0, pkZp, pkMin, pkMax);
+  } else {
+    requantStore8(y0, a0, a1, mp, shp, pkZp, pkMin, pkMax);
+    requantStore8(y0 + ys, b0, b1, mp, shp, pkZp, pkMin, pkMax);
+    requantStore8(y0 + 2 * ys, c0, c1, mp, shp, pkZp, pkMin, pkMax);
+    requantStore8(y0 + 3 * ys, d0, d1, mp, shp, pkZp, pkMin, pkMax);
+  }
+}
+
+/**
+ * SIMD, N <= 8: the four quarter-buffer rows into y0 + j*N. Eight channels straight to the
+ * outputs when N is 8 and y is not the last row block, else through the tail buffers.
+ */
+export function packedRun4(y0: usize): void {
+  const N = pkN;
+  if (N == 8) {
+    // The fourth row's 8-byte store ends exactly at its last output.
+    tile4x8(pkW, pkK2, pkBias, pkFast ? 0 : -1, pkMp, pkShp, y0, 8);
+    return;
+  }
+  tile4x8(pkW, pkK2, tailBias, pkFast ? 0 : -1, tailMult, tailShift, tailOut, 8);
+  for (let j = 0; j < 4; j++) {
+    for (let c = 0; c < N; c++) store<i8>(y0 + <usize>(j * N + c), load<i8>(tailOut + <usize>(j * 8 + c)));
+  }
+}
+
+/**
  * Scalar: buffered rows 0 and (when two) 1 against 4 channels whose byte pairs sit at w (+ 32 per
  * tap pair); requantizes `count` (1..4) of them from channel n on into y0 / y1.
  */
@@ -242,6 +330,13 @@ export function packedRun(two: bool, y0: usize, y1: usize): void {
 export function gemm_s8_packed(xp: usize, rows: i32, K: i32, inOff: i32, yp: usize): void {
   const N = pkN;
   let r = 0;
+  if (ASC_FEATURE_SIMD && N <= 8 && K <= Q_K_MAX) {
+    for (; r + 4 <= rows; r += 4) {
+      const x0 = xp + <usize>r * <usize>K;
+      for (let j = 0; j < 4; j++) widenRun(xwRow(j, true), x0 + <usize>(j * K), K, inOff);
+      packedRun4(yp + <usize>r * <usize>N);
+    }
+  }
   for (; r + 2 <= rows; r += 2) {
     const x0 = xp + <usize>r * <usize>K;
     widenRun(xwA, x0, K, inOff);
