@@ -18,15 +18,26 @@ import { DTYPE_S16, DTYPE_S32, STORAGE_EMPTY } from '../../format/format';
   return <i32>load<i16>(base + (<usize>i << 1));
 }
 
-/** CONV2D s16: NHWC x, w [O,KH,KW,C/group] s8, bias s32?, per-channel mult/shift; int64 accumulator. */
-export function conv2d_s16(op: usize): void {
+/**
+ * CONV2D s16 (NHWC x, w [O,KH,KW,C/group] s8, bias s32?, per-channel mult/shift; int64 accumulator)
+ * and TRANSPOSE_CONV2D s16 (TFLM reference_integer_ops::TransposeConv), one loop: for each output
+ * element, the sum over the taps and input pixels that reach it. A transposed conv gathers what
+ * TFLM scatters into its scratch buffer: input row iy feeds output row oy when
+ * oy = iy·stride − pad + ky. Then bias, MBQM64, clamp. One body for both (cold ops: the per-tap
+ * branch costs nothing that matters, a second copy of the loop ~0.6 KB).
+ */
+function conv_s16(op: usize, transposed: bool): void {
   const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
   const hasBias = opInCount(op) > 2 && tstorage(opIn(op, 2)) != STORAGE_EMPTY;
   const bp = hasBias ? tptr(opIn(op, 2)) : 0;
   const mp = tptr(opIn(op, 3)), sp = tptr(opIn(op, 4));
-  const sh = opParam(op, 0), sw = opParam(op, 1), dh = opParam(op, 2), dw = opParam(op, 3);
-  const pt = opParam(op, 4), pl = opParam(op, 5), group = opParam(op, 8);
-  const amin = opParam(op, 9), amax = opParam(op, 10);
+  // conv params: stride h/w, dilation h/w, pads t/l/b/r, group, act_min/max; transposed: stride
+  // h/w, pads t/l, act_min/max (dilation 1, group 1).
+  const sh = opParam(op, 0), sw = opParam(op, 1);
+  const dh = transposed ? 1 : opParam(op, 2), dw = transposed ? 1 : opParam(op, 3);
+  const pt = opParam(op, transposed ? 2 : 4), pl = opParam(op, transposed ? 3 : 5);
+  const group = transposed ? 1 : opParam(op, 8);
+  const amin = opParam(op, transposed ? 4 : 9), amax = opParam(op, transposed ? 5 : 10);
   const n = tdim(x, 0), h = tdim(x, 1), wd = tdim(x, 2), c = tdim(x, 3);
   const oc = tdim(w, 0), kh = tdim(w, 1), kw = tdim(w, 2), cg = tdim(w, 3);
   const oh = tdim(y, 1), ow = tdim(y, 2);
@@ -40,14 +51,24 @@ export function conv2d_s16(op: usize): void {
           const g = o / og;
           let acc: i64 = 0;
           for (let ky = 0; ky < kh; ky++) {
-            const iy = oy * sh - pt + ky * dh;
+            let iy = oy * sh - pt + ky * dh;
+            if (transposed) {
+              const ty = oy + pt - ky;
+              if (ty < 0 || ty % sh != 0) continue;
+              iy = ty / sh;
+            }
             if (iy < 0 || iy >= h) continue;
             for (let kx = 0; kx < kw; kx++) {
-              const ix = ox * sw - pl + kx * dw;
+              let ix = ox * sw - pl + kx * dw;
+              if (transposed) {
+                const tx = ox + pl - kx;
+                if (tx < 0 || tx % sw != 0) continue;
+                ix = tx / sw;
+              }
               if (ix < 0 || ix >= wd) continue;
               const xb = xp + ((<usize>((b * h + iy) * wd + ix) * <usize>c + <usize>(g * cg)) << 1);
               const wb = wp + <usize>(((o * kh + ky) * kw + kx) * cg);
-              let part: i32 = 0; // |Σ| < cg·2^22: fits i32 for cg < 512, else flush per tap below
+              let part: i32 = 0; // |Σ| < cg·2^22: fits i32 for cg < 512, else flush per 256 below
               for (let ci = 0; ci < cg; ci++) {
                 part += <i32>load<i16>(xb + (<usize>ci << 1)) * <i32>load<i8>(wb + <usize>ci);
                 if ((ci & 255) == 255) { acc += <i64>part; part = 0; }
@@ -64,55 +85,11 @@ export function conv2d_s16(op: usize): void {
     }
   }
 }
-
-/**
- * TRANSPOSE_CONV2D s16 (TFLM reference_integer_ops::TransposeConv): for each output element, the
- * sum over the input pixels and taps that scatter onto it (a gather; the same int64 sum as TFLM's
- * scatter into a scratch buffer), then bias, MBQM64, clamp.
- */
+export function conv2d_s16(op: usize): void {
+  conv_s16(op, false);
+}
 export function transpose_conv2d_s16(op: usize): void {
-  const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
-  const hasBias = opInCount(op) > 2 && tstorage(opIn(op, 2)) != STORAGE_EMPTY;
-  const bp = hasBias ? tptr(opIn(op, 2)) : 0;
-  const mp = tptr(opIn(op, 3)), sp = tptr(opIn(op, 4));
-  const sh = opParam(op, 0), sw = opParam(op, 1), pt = opParam(op, 2), pl = opParam(op, 3);
-  const amin = opParam(op, 4), amax = opParam(op, 5);
-  const n = tdim(x, 0), h = tdim(x, 1), wd = tdim(x, 2), c = tdim(x, 3);
-  const oc = tdim(w, 0), kh = tdim(w, 1), kw = tdim(w, 2);
-  const oh = tdim(y, 1), ow = tdim(y, 2);
-  const xp = tptr(x), wp = tptr(w);
-  let yp = tptr(y);
-  for (let b = 0; b < n; b++) {
-    for (let oy = 0; oy < oh; oy++) {
-      for (let ox = 0; ox < ow; ox++) {
-        for (let o = 0; o < oc; o++) {
-          let acc: i64 = 0;
-          for (let ky = 0; ky < kh; ky++) {
-            // oy = iy·sh − pt + ky  ⇒  iy = (oy + pt − ky) / sh when divisible.
-            const ty = oy + pt - ky;
-            if (ty < 0 || ty % sh != 0) continue;
-            const iy = ty / sh;
-            if (iy >= h) continue;
-            for (let kx = 0; kx < kw; kx++) {
-              const tx = ox + pl - kx;
-              if (tx < 0 || tx % sw != 0) continue;
-              const ix = tx / sw;
-              if (ix >= wd) continue;
-              const xb = xp + (<usize>((b * h + iy) * wd + ix) * <usize>c << 1);
-              const wb = wp + <usize>(((o * kh + ky) * kw + kx) * c);
-              for (let ci = 0; ci < c; ci++) {
-                acc += <i64>(<i32>load<i16>(xb + (<usize>ci << 1)) * <i32>load<i8>(wb + <usize>ci));
-              }
-            }
-          }
-          if (hasBias) acc += <i64>load<i32>(bp + (<usize>o << 2));
-          const v = mbqm64(acc, load<i32>(mp + (<usize>o << 2)), load<i32>(sp + (<usize>o << 2)));
-          store<i16>(yp, <i16>clampi(v, amin, amax));
-          yp += 2;
-        }
-      }
-    }
-  }
+  conv_s16(op, true);
 }
 
 /** ADD / SUB s16: TFLM's general-scale int16 path (left_shift 15), numpy broadcast. */
