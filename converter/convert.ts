@@ -19,6 +19,7 @@ import { clusterWeights } from './passes/cluster.js';
 import { binarizeActivations, binarizeWeights, type ActivationBinarization } from './passes/binarize.js';
 import { pruneMagnitude } from './passes/prune-magnitude.js';
 import { applyLayerWeights } from './compress/layer-weights.js';
+import { shareInt8Levels } from './compress/shared-levels.js';
 import type { LayerCompression } from './codec/weighted-layers.js';
 import { ENCODING_NAME, type DirectEncoding, type WeightEncoding } from './codec/streams.js';
 import { decidePlacement, modelRamBytes, placementCandidates, type Isa, type PlacementMode, type PlacementReport } from './plan/weights-placement.js';
@@ -196,6 +197,11 @@ export function convert(bytes: Uint8Array, filename: string, options: ConvertOpt
     if (opts.precision !== 'int8' || preQuantized) throw new ConvertError('binarized activations need an int8 conversion of a float model (with calibration)');
     activationBinarization = binarizeActivations(graph, opts.binarizeActivations, opts.calibration!);
   }
+  // Per-layer int8 levels (recipe weights.layers.L.levels) act on the quantized weights.
+  if (opts.layerWeights && Object.values(opts.layerWeights).some((c) => c.levels !== undefined)) {
+    if (opts.precision !== 'int8' || preQuantized) throw new ConvertError('weights.layers.*.levels needs an int8 conversion of a float model');
+    weightCompression.push(...shareInt8Levels(graph, opts.layerWeights));
+  }
   const plan = planMemory(graph);
   if (opts.weightScales !== undefined && !['f32', 'f24', 'bf16'].includes(opts.weightScales)) {
     throw new ConvertError(`unknown weight scale storage '${opts.weightScales}' (use f32, f24 or bf16)`);
@@ -290,7 +296,7 @@ function weightEncodings(opts: ConvertOptions): WeightEncoding[] {
   }
   const out: WeightEncoding[] = [];
   const lw = Object.values(opts.layerWeights ?? {});
-  if (opts.cluster !== undefined || opts.binarize !== undefined || lw.some((c) => c.cluster !== undefined || c.binarize)) out.push('palette');
+  if (opts.cluster !== undefined || opts.binarize !== undefined || lw.some((c) => c.cluster !== undefined || c.levels !== undefined || c.binarize)) out.push('palette');
   // int8 binary weights: the 1-bit stream the direct kernels read (or that expands at load).
   if (opts.precision === 'int8' && (opts.binarize !== undefined || lw.some((c) => c.binarize))) out.push('binary');
   if (opts.pruneMagnitude !== undefined || lw.some((c) => (c.prune ?? 0) > 0)) out.push('sparse');

@@ -17,6 +17,9 @@ export interface LayerWeightChoice {
   cluster?: number;
   /** sign(W)·α per output channel (overrides cluster). */
   binarize?: boolean;
+  /** int8 only: after quantization, at most this many int8 values (2..16) for the whole layer,
+   * one palette shared by every channel (compress/shared-levels.ts). */
+  levels?: number;
 }
 
 export type LayerWeights = Record<string, LayerWeightChoice>;

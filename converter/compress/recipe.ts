@@ -140,9 +140,10 @@ function parseWeights(v: Json, where: string): NonNullable<Recipe['weights']> {
     const layers = object(w.layers, `${where}.layers`, Object.keys(w.layers as object));
     out.layers = Object.fromEntries(Object.entries(layers).map(([k, c]) => {
       const at = `${where}.layers.${k}`;
-      const o = object(c, at, ['prune', 'cluster', 'binarize']);
+      const o = object(c, at, ['prune', 'cluster', 'binarize', 'levels']);
       const choice: LayerWeights[string] = {};
       if (o.prune !== undefined) choice.prune = ratio(o.prune, `${at}.prune`);
+      if (o.levels !== undefined) choice.levels = num(o.levels, `${at}.levels`, (n) => Number.isInteger(n) && n >= 2 && n <= 16, 'an integer k in 2..16');
       if (o.cluster !== undefined) choice.cluster = num(o.cluster, `${at}.cluster`, (n) => Number.isInteger(n) && n >= 2 && n <= 16, 'an integer k in 2..16');
       if (o.binarize !== undefined) {
         if (typeof o.binarize !== 'boolean') fail(`${at}.binarize`, 'expected true or false');
