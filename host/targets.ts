@@ -221,8 +221,10 @@ export interface WamrMeasurement {
   scaleUncertainty: number;
   /** Highest WASM stack use over the MLPerf Tiny models (WAMR memory profiling, max_wasm_stack_used). */
   wasmStackHighWater: number;
-  /** Native (C) stack the host used on the 32-bit x86 build: WAMR's interpreter loop, host, printf. */
+  /** Native (C) stack the host used on the 32-bit x86 build (glibc printf): WAMR's interpreter loop, host. */
   nativeStackHighWater: number;
+  /** The same on RV32 (rv32imac, qemu, picolibc printf), from main's frame: the ESP32-C3's ISA and ABI. */
+  nativeStackHighWaterRv32: number;
   /**
    * The runtime module's own bytes in the system heap: the fast interpreter's copy lives only
    * while loading (freed before linear memory exists); the classic interpreter runs the bytecode
@@ -237,7 +239,8 @@ const HOW =
   'devices/host-core POSIX host built for i386 (WAMR_BUILD_TARGET=X86_32, -m32 -malign-double: 4-byte pointers, 8-byte-aligned 64-bit fields as on Xtensa and RV32) with ' +
   '-DWASM_CPU_SUPPORTS_UNALIGNED_ADDR_ACCESS=0 (4-byte fast-interpreter labels, as WAMR builds for Xtensa and RISC-V), no SIMD/AOT/JIT/WASI/libc-builtin; ' +
   'pool figures from wasm_runtime_get_mem_alloc_info, poolMin by bisecting --pool-kb, stack high-water from WAMR memory profiling; ' +
-  'all five MLPerf Tiny int8 models, weights resident and streamed (devices/esp32/README.md, "Measuring WAMR")';
+  'all five MLPerf Tiny int8 models, weights resident and streamed (devices/esp32/README.md, "Measuring WAMR"); ' +
+  'cross-checked on RV32 (rv32imac ILP32, the ESP32-C3 ISA, WAMR_BUILD_TARGET=RISCV32_ILP32, qemu-system-riscv32 virt with picolibc): identical pool figures for every model in both interpreters';
 
 /**
  * WAMR's own memory for the Mote runtime on a 32-bit target, measured. The pool does not depend on
@@ -261,6 +264,7 @@ export const WAMR_MEASURED: Record<WamrInterpreter, WamrMeasurement> = {
     scaleUncertainty: 6 * 1024,
     wasmStackHighWater: 1400,
     nativeStackHighWater: 6920,
+    nativeStackHighWaterRv32: 3148,
     moduleCopy: 'during-load',
     source: `measured: ${WAMR_COMMIT}, fast interpreter; ${HOW}`,
   },
@@ -274,8 +278,9 @@ export const WAMR_MEASURED: Record<WamrInterpreter, WamrMeasurement> = {
     stackBytes: 4096,
     poolPerCodeByte: 0.24,
     scaleUncertainty: 2 * 1024,
-    wasmStackHighWater: 2012,
+    wasmStackHighWater: 2048,
     nativeStackHighWater: 6764,
+    nativeStackHighWaterRv32: 2972,
     moduleCopy: 'kept',
     source: `measured: ${WAMR_COMMIT}, classic interpreter; ${HOW}`,
   },
@@ -478,7 +483,7 @@ export function ramBudget(target: string, input: BudgetInput): RamBudget {
         ? `linear memory grows once, in mote_blob_alloc; WAMR grows by copy, so ${memory.initialPages} + ${memory.pages} pages coexist for that moment`
         : 'the blob fits the initial memory pages: linear memory never grows',
     ...(streamed ? [`weights streamed: the blob's last ${input.blobSize - memory.residentBytes} B (weights, metadata) stay in flash; weights are read per op through mote_read_weights`] : []),
-    `WAMR figures measured on a 32-bit build of ${m.wamr} (host/targets.ts WAMR_MEASURED): smallest working pool ${ref.poolMin} B for the ${ref.build} build + ${POOL_HEADROOM} B headroom; WASM stack high-water ${m.wasmStackHighWater} B; native stack high-water ${m.nativeStackHighWater} B on x86-32 (the main task's stack is allocated before boot's free-heap figure)`,
+    `WAMR figures measured on a 32-bit build of ${m.wamr} (host/targets.ts WAMR_MEASURED): smallest working pool ${ref.poolMin} B for the ${ref.build} build + ${POOL_HEADROOM} B headroom; WASM stack high-water ${m.wasmStackHighWater} B; native stack high-water ${m.nativeStackHighWater} B on x86-32, ${m.nativeStackHighWaterRv32} B on RV32 (the main task's stack is allocated before boot's free-heap figure)`,
   ];
   return {
     target,
