@@ -79,7 +79,7 @@ describe('WAMR figures (wamrNeeds)', () => {
     }
     // Another module: scaled by its code, plus the scaling's error.
     const f = { ...WAMR_MEASURED.fast, ...WAMR_MEASURED.fast.modules[0] };
-    const bigger = wamrNeeds(syntheticModule(f.codeBytes + 10_000, f.functions, f.moduleBytes + 10_000), 'fast');
+    const bigger = wamrNeeds(syntheticModule(f.codeBytes + 10_000, f.functions, f.moduleBytes + 10_000), 'fast', f.stackBytes);
     expect(bigger.exact).toBe(false);
     const nearest = WAMR_MEASURED.fast.modules.reduce((a, r) => (r.codeBytes > a.codeBytes ? r : a));
     expect(bigger.reference).toEqual(nearest);

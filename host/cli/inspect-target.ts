@@ -31,7 +31,7 @@ export async function targetBudget(
   const memory: BlobMemory = blob ? blobMemoryOf(blob) : { blobSize, arenaSize };
   const runtimeWasm = await wasm(streamed ? 'scalar.stream' : 'scalar');
   // devices/esp32's default is WAMR's classic interpreter (the fast one compiles the runtime module
-  // to about 3.4x its code size in RAM); say what the fast one would need.
+  // to about 3.6x its code size in RAM); say what the fast one would need.
   const budget = ramBudget(target, { ...memory, runtimeWasm });
   const fast = ramBudget(target, { ...memory, runtimeWasm, interpreter: 'fast' });
   const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
