@@ -125,6 +125,53 @@ function cases(): Case[] {
   return out;
 }
 
+// Same-shape int8 add/sub (the f64 lanes): lengths around the 8-lane step, scale ratios that give
+// output right shifts from 1 to past 25 and input shifts near 0, zero points at the extremes.
+function addCases(): Case[] {
+  const r = rng(5151);
+  const out: Case[] = [];
+  const mk = (shape: number[], sub: boolean, aS: number, bS: number, oS: number, zps?: [number, number, number], p?: Partial<Int8Params>): Case => {
+    const [za, zb, zo] = zps ?? [randInt(r, -128, 127), randInt(r, -128, 127), randInt(r, -128, 127)];
+    const aq = { scale: aS, zeroPoint: za }, bq = { scale: bS, zeroPoint: zb }, oq = { scale: oS, zeroPoint: zo };
+    const q = sub ? subParams(aS, bS, oS) : addParams(aS, bS, oS);
+    return {
+      label: `${sub ? 'sub' : 'add'} s8 [${shape}] scales ${aS.toPrecision(3)} ${bS.toPrecision(3)} -> ${oS.toPrecision(3)} zp ${za} ${zb} ${zo}${p ? ' ' + JSON.stringify(p) : ''}`,
+      op: sub ? 'sub' : 'add',
+      inputs: [{ dtype: 's8', shape, quant: aq }, { dtype: 's8', shape, quant: bq }],
+      out: { dtype: 's8', quant: oq },
+      attrs: {},
+      int8: { ...q, actMin: r() < 0.5 ? Math.max(-128, zo) : -128, actMax: 127, ...p },
+    };
+  };
+  for (const n of [1, 7, 8, 9, 16, 31, 64, 1000]) {
+    for (const sub of [false, true]) out.push(mk([n], sub, 0.02 + r() * 0.1, 0.02 + r() * 0.1, 0.03 + r() * 0.2));
+  }
+  out.push(mk([2, 8, 8, 16], false, 0.05, 0.07, 0.09));
+  // Scale ratios: output much finer / coarser than the inputs (output right shift 1 ... > 25), one
+  // input much finer than the other (its shift far right), equal scales (input shift -1).
+  for (const [aS, bS, oS] of [[0.05, 0.05, 0.05], [0.05, 0.05, 1e-6], [0.05, 0.05, 50], [1e-4, 0.5, 0.3], [0.5, 1e-5, 0.2], [0.1, 0.1, 200000]]) {
+    out.push(mk([3, 40], false, aS, bS, oS));
+    out.push(mk([3, 40], true, aS, bS, oS));
+  }
+  for (const zps of [[-128, -128, -128], [127, 127, 127], [-128, 127, 0]] as [number, number, number][]) {
+    out.push(mk([77], false, 0.03, 0.04, 0.05, zps));
+  }
+  // Hand-made parameters: a zero output multiplier, the largest multipliers, input shift 0 (R = 0),
+  // a smaller left shift.
+  const base = addParams(0.05, 0.06, 0.07);
+  out.push(mk([40], false, 0.05, 0.06, 0.07, undefined, { outMult: 0 }));
+  out.push(mk([40], false, 0.05, 0.06, 0.07, undefined, { aMult: 2147483647, bMult: 2147483647, outMult: 2147483647 }));
+  out.push(mk([40], true, 0.05, 0.06, 0.07, undefined, { aShift: 0, bShift: 0, outShift: base.outShift - 2 }));
+  out.push(mk([40], false, 0.05, 0.06, 0.07, undefined, { leftShift: 10, outShift: Math.min(0, base.outShift + 10) }));
+  return out;
+}
+
+describe('int8 add/sub vs the reference, both builds', () => {
+  for (const [i, c] of addCases().entries()) {
+    it(c.label, async () => check(c, rng(7000 + i)));
+  }
+});
+
 describe('tap-pair depthwise vs the reference, both builds', () => {
   const all = cases();
   for (const [i, c] of all.entries()) {
