@@ -36,27 +36,28 @@ const MAGIC: f64 = 6755399441055744.0; // 2^52 + 2^51: x + MAGIC holds integer x
 /**
  * clamp(mbqm(acc, M_c, shift_c) + zp, lo, hi) for channels c..c+3 of requant_fast.ts's prepared
  * table: the same floor(acc*S + pos - [acc*S < 0]*d) as requant4Fast, with the integral f64 turned
- * into i32 by the 2^52+2^51 bias (exact for |value| < 2^31) instead of a saturating truncation.
+ * into i32 by adding 2^52+2^51+zp (exact for |value + zp| < 2^31) instead of a saturating
+ * truncation and an i32 add.
  */
-@inline function requant4Magic(acc: v128, c: i32, zp: v128, lo: v128, hi: v128): v128 {
+@inline function requant4Magic(acc: v128, c: i32, magicZp: v128, lo: v128, hi: v128): v128 {
   const p = fastTable + (<usize>c << 3);
-  const zero = f64x2.splat(0), magic = f64x2.splat(MAGIC);
+  const zero = f64x2.splat(0);
   const yl = f64x2.mul(f64x2.convert_low_i32x4_s(acc), v128.load(p));
   const yh = f64x2.mul(f64x2.convert_low_i32x4_s(i32x4.shuffle(acc, acc, 2, 3, 2, 3)), v128.load(p, 16));
-  const rl = f64x2.add(f64x2.floor(f64x2.sub(f64x2.add(yl, v128.load(p + POS_OFF)), v128.and(f64x2.lt(yl, zero), v128.load(p + D_OFF)))), magic);
-  const rh = f64x2.add(f64x2.floor(f64x2.sub(f64x2.add(yh, v128.load(p + POS_OFF, 16)), v128.and(f64x2.lt(yh, zero), v128.load(p + D_OFF, 16)))), magic);
-  return i32x4.min_s(i32x4.max_s(i32x4.add(i32x4.shuffle(rl, rh, 0, 2, 4, 6), zp), lo), hi);
+  const rl = f64x2.add(f64x2.floor(f64x2.sub(f64x2.add(yl, v128.load(p + POS_OFF)), v128.and(f64x2.lt(yl, zero), v128.load(p + D_OFF)))), magicZp);
+  const rh = f64x2.add(f64x2.floor(f64x2.sub(f64x2.add(yh, v128.load(p + POS_OFF, 16)), v128.and(f64x2.lt(yh, zero), v128.load(p + D_OFF, 16)))), magicZp);
+  return i32x4.min_s(i32x4.max_s(i32x4.shuffle(rl, rh, 0, 2, 4, 6), lo), hi);
 }
 
 function store16Magic(out: usize, a0: v128, a1: v128, a2: v128, a3: v128, c: i32, zp: i32, lo: i32, hi: i32): void {
-  const z = i32x4.splat(zp), l = i32x4.splat(lo), h = i32x4.splat(hi);
+  const z = f64x2.splat(MAGIC + <f64>zp), l = i32x4.splat(lo), h = i32x4.splat(hi);
   const r0 = requant4Magic(a0, c, z, l, h), r1 = requant4Magic(a1, c + 4, z, l, h);
   const r2 = requant4Magic(a2, c + 8, z, l, h), r3 = requant4Magic(a3, c + 12, z, l, h);
   v128.store(out, i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(r0, r1), i16x8.narrow_i32x4_s(r2, r3)));
 }
 
 function store8Magic(out: usize, a0: v128, a1: v128, c: i32, zp: i32, lo: i32, hi: i32): void {
-  const z = i32x4.splat(zp), l = i32x4.splat(lo), h = i32x4.splat(hi);
+  const z = f64x2.splat(MAGIC + <f64>zp), l = i32x4.splat(lo), h = i32x4.splat(hi);
   const r0 = requant4Magic(a0, c, z, l, h), r1 = requant4Magic(a1, c + 4, z, l, h);
   const w = i16x8.narrow_i32x4_s(r0, r1);
   v128.store64_lane(out, i8x16.narrow_i16x8_s(w, w), 0);
