@@ -441,7 +441,7 @@ function conv2d_s8_packed(op: usize): void {
   const P = OH * OW;
   packedBegin(
     tptr(w), O, K, hasBias ? tptr(opIn(op, 2)) : 0, tptr(opIn(op, 3)), tptr(opIn(op, 4)),
-    inOff, tzp(y), opParam(op, 9), opParam(op, 10),
+    inOff, tzp(y), opParam(op, 9), opParam(op, 10), N * P,
   );
   // 1x1, stride 1, unpadded: every pixel is a GEMM row of C bytes.
   if (KH == 1 && KW == 1 && sh == 1 && sw == 1 && OH == H && OW == W && pt == 0 && pl == 0) {

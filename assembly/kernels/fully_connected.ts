@@ -38,7 +38,7 @@ function fully_connected_s8(op: usize): void {
   const mp = inline.always(tptr(opIn(op, 3))), sp = inline.always(tptr(opIn(op, 4)));
   const zx = inline.always(tzp(x)), zy = inline.always(tzp(y)), a0 = inline.always(opParam(op, 0)), a1 = inline.always(opParam(op, 1)), yp = inline.always(tptr(y));
   if (load<u16>(op, O_FLAGS) & OPF_PACKED_W16) {
-    packedBegin(wp, N, K, bp, mp, sp, -zx, zy, a0, a1);
+    packedBegin(wp, N, K, bp, mp, sp, -zx, zy, a0, a1, rows);
     gemm_s8_packed(xp, rows, K, -zx, yp);
     return;
   }

@@ -82,17 +82,19 @@ export function widenRun(dst: usize, src: usize, n: i32, off: i32): void {
 
 /**
  * Sets up one op: weights packed for n channels of k taps at wp; bias at bp (0: none); per-channel
- * multipliers and shifts.
+ * multipliers and shifts; `pixels` rows or pixels will be run.
  */
 export function packedBegin(
-  wp: usize, n: i32, k: i32, bp: usize, mp: usize, shp: usize, inOff: i32, outZp: i32, amin: i32, amax: i32,
+  wp: usize, n: i32, k: i32, bp: usize, mp: usize, shp: usize, inOff: i32, outZp: i32, amin: i32, amax: i32, pixels: i32,
 ): void {
   pkW = wp; pkK2 = ((k + 3) >> 2) << 1; pkN = n; pkBias = bp; pkMp = mp; pkShp = shp;
   pkZp = outZp; pkMin = amin; pkMax = amax;
   pkFast = false;
-  // O(N) with the converter's |w| sums: worth it from one row on.
+  // The exact f64 table costs about as much per channel as requantizing a few outputs the
+  // general way: worth it from 4 rows or pixels on (ad's one-row layers went from 1.01x to
+  // 0.66-0.91x of the unpacked kernels without it, interleaved CPU-time A/B).
   const sums = wp + (<usize>((n + 15) >> 4) * <usize>pkK2 << 5);
-  if (ASC_FEATURE_SIMD) pkFast = fastPreparePacked(n, sums, bp, mp, shp, inOff);
+  if (ASC_FEATURE_SIMD) pkFast = pixels >= 4 && fastPreparePacked(n, sums, bp, mp, shp, inOff);
   const n0 = n & ~15;
   if (n0 < n) {
     for (let j = 0; j < 16; j++) {
