@@ -330,3 +330,45 @@ describe('convert: binary layers and binarized activations end to end (demo CNN)
     }
   });
 });
+
+describe('mote convert --binarize-activations', () => {
+  it('reaches the converter (report lists the XNOR layers, weights read in place); without --binarize it is a usage error', async () => {
+    const { mkdtempSync, rmSync, writeFileSync, mkdirSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { vi } = await import('vitest');
+    const { convertCommand } = await import('../host/cli/convert.js');
+    const { writeNpy } = await import('../host/npy.js');
+    const { initCnn } = await import('../converter/demo/cnn.js');
+    const { cnnToOnnx } = await import('../converter/demo/export.js');
+    const { makeDataset } = await import('../converter/demo/data.js');
+    const dir = mkdtempSync(join(tmpdir(), 'mote-xnor-'));
+    try {
+      const model = join(dir, 'demo.onnx');
+      writeFileSync(model, cnnToOnnx(initCnn({ size: 16, c1: 8, c2: 16, classes: 5 }, 3), ['a', 'b', 'c', 'd', 'e']));
+      const ds = makeDataset(8, 2);
+      const calib = join(dir, 'calib');
+      mkdirSync(calib);
+      for (let i = 0; i < 8; i++) writeFileSync(join(calib, `${i}.npy`), writeNpy(ds.images.slice(i * 256, (i + 1) * 256), [1, 1, 16, 16]));
+      const out = join(dir, 'demo.mote');
+      const base = { output: out, precision: 'int8', calibration: [calib], calibrationMethod: 'minmax', binarize: 'auto', placement: 'direct', json: true };
+      let text = '';
+      const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((text += String(chunk)), true));
+      let layer: string;
+      try {
+        await convertCommand(model, base);
+        layer = JSON.parse(text).weightCompression.find((c: { method: string }) => c.method === 'binarize').layer;
+        text = '';
+        await convertCommand(model, { ...base, binarizeActivations: layer });
+      } finally {
+        spy.mockRestore();
+      }
+      const report = JSON.parse(text);
+      expect(report.activationBinarization.map((a: { layer: string }) => a.layer)).toEqual([layer]);
+      expect(report.encodedWeights.some((e: { direct?: boolean; encoding: string }) => e.direct && e.encoding === 'binary')).toBe(true);
+      await expect(convertCommand(model, { ...base, binarize: undefined, binarizeActivations: layer })).rejects.toThrow(/--binarize-activations LAYERS needs .* --binarize/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
