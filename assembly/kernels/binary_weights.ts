@@ -382,7 +382,8 @@ function prepareFast(O: i32, mags: usize, K: i32, sign: bool, off: i32, bp: usiz
  * y[0..O) = requant(bias + a_c * sum_c) for the K-byte input at src. sign: the input is a sign
  * tensor (XNOR form), else int8 with offset off.
  */
-@inline function binaryRow(
+// One call per row (not inlined into both ops): its cost is per row, the code is ~2 KB.
+function binaryRow(
   src: usize, K: i32, s: usize, O: i32, sign: bool, off: i32, bp: usize, mp: usize, shp: usize,
   outZp: i32, amin: i32, amax: i32, y: usize, fast: bool,
 ): void {
