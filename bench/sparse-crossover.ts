@@ -51,7 +51,7 @@ const SHAPES: Shape[] = [
   { id: 'conv 1x1 16x16x64→64', op: 'conv2d', x: [1, 16, 16, 64], w: [64, 1, 1, 64], attrs: { strides: [1, 1], dilations: [1, 1], pads: [0, 0, 0, 0], group: 1 } },
   { id: 'conv 3x3 14x14x32→32 (mnist-8 conv2-like)', op: 'conv2d', x: [1, 14, 14, 32], w: [32, 3, 3, 32], attrs: { strides: [1, 1], dilations: [1, 1], pads: [1, 1, 1, 1], group: 1 } },
 ];
-const DENSITIES = quick ? [0.1, 0.3, 0.6, 1] : [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 1];
+const DENSITIES = quick ? [0.1, 0.3, 0.6, 1] : [0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1];
 const PALETTE_K = [4, 16];
 
 function graphOf(s: Shape, w: Int8Array): Graph {
@@ -124,7 +124,7 @@ function timePair(a: () => void, b: () => void): [number, number] {
   const t0 = performance.now(); a(); const one = Math.max(performance.now() - t0, 0.001);
   const reps = Math.max(1, Math.min(1000, Math.round(2 / one)));
   const ta: number[] = [], tb: number[] = [];
-  const samples = quick ? 15 : 41;
+  const samples = quick ? 15 : 25;
   for (let s = 0; s < samples; s++) {
     for (const [f, t] of [[a, ta], [b, tb]] as const) {
       const t1 = performance.now();

@@ -335,10 +335,12 @@ describe('placement decision: expand at load or direct', () => {
     expect(decidePlacement(cands, { isa: 'simd', baseRamBytes: base, mode: 'direct' }).layers.map((l) => l.choice)).toEqual(['direct', 'direct', 'direct', 'plain']);
     expect(decidePlacement(cands, { isa: 'simd', baseRamBytes: base, mode: 'expand' }).layers.map((l) => l.choice)).toEqual(['expand', 'expand', 'expand', 'plain']);
     for (const isa of ['simd', 'scalar'] as const) {
-      const pts = MEASURED_DIRECT_SPEED[isa].sparseRows;
-      for (const [d, r] of pts) expect(expectedRatio(isa, 'sparse-rows', { density: d })).toBeCloseTo(r, 10);
-      for (let d = 0; d < 1; d += 0.05) {
-        expect(expectedRatio(isa, 'sparse-rows', { density: d + 0.05 })).toBeGreaterThanOrEqual(expectedRatio(isa, 'sparse-rows', { density: d }));
+      for (const [regime, rows] of [['oneRow', 1], ['manyRows', 64]] as const) {
+        const pts = MEASURED_DIRECT_SPEED[isa][regime].sparseRows;
+        for (const [d, r] of pts) expect(expectedRatio(isa, 'sparse-rows', { density: d, rows })).toBeCloseTo(r, 10);
+        for (let d = 0; d < 1; d += 0.05) {
+          expect(expectedRatio(isa, 'sparse-rows', { density: d + 0.05, rows })).toBeGreaterThanOrEqual(expectedRatio(isa, 'sparse-rows', { density: d, rows }));
+        }
       }
     }
   });

@@ -6,6 +6,10 @@
 // on the expanded weights, so results are bit-identical. fully_connected rows are x's rows; a 1x1
 // stride-1 unpadded conv's rows are its pixels; any other group-1 conv gathers each pixel's patch
 // (conv2d.ts's gatherPatch, padded taps = input zero point) and runs it as one row.
+//
+// A new direct kernel: accept its (op, encoding) pair in validateDirectInputs with a complete
+// check of its stream, and dispatch it in runDirect; kernels find the stream with tstream(id)
+// (state.ts), never tptr, which does not know direct records.
 import {
   OK, ERR_BAD_OP, ERR_BAD_ENCODING, DTYPE_S8, STORAGE_DIRECT, STORAGE_EMPTY, T_FLAGS, OP_CONV2D,
   OP_FULLY_CONNECTED, ENC_SPARSE_ROWS, ENC_PALETTE, ENC_HEADER_SIZE, ENC_BINARY, DTYPE_SIGN8,

@@ -19,31 +19,34 @@ export type Isa = 'simd' | 'scalar';
 export type PlacementMode = 'auto' | 'expand' | 'direct';
 
 /**
- * Measured direct ÷ dense latency (p10 ratios, same run), the worst over the shapes measured:
- * sparse-rows as (density, ratio) points, interpolated linearly; palette per index width. Source:
- * bench/sparse-crossover.ts, see docs/COMPRESSION.md "Direct weights" for the run.
+ * Measured direct ÷ dense latency (p10 ratios of the same run), the worst over the shapes measured
+ * in each regime: one x row (a batch-1 fully connected layer) or many (batched rows, conv pixels:
+ * the SIMD sparse kernel's eight-row tiles). Sparse-rows as (density, ratio) points, interpolated
+ * linearly; palette per index width (1 and 8 bits: the generic lookup, taken as the 2-bit figure).
+ * Source: bench/sparse-crossover.ts; docs/COMPRESSION.md "Direct weights" has the run.
  */
-export const MEASURED_DIRECT_SPEED: Record<Isa, { sparseRows: [number, number][]; palette: Record<number, number>; binary: number; xnor: number }> = {
+type Regime = { sparseRows: [number, number][]; palette: Record<number, number> };
+export const MEASURED_DIRECT_SPEED: Record<Isa, { oneRow: Regime; manyRows: Regime; binary: number; xnor: number }> = {
   simd: {
-    sparseRows: [[0, 0.2], [0.05, 1.4], [0.1, 6.2], [0.3, 24.6], [0.6, 41.1], [1, 64]],
-    palette: { 1: 30, 2: 30, 4: 10.5, 8: 30 },
+    oneRow: { sparseRows: [[0, 0.2], [0.05, 1.4], [0.1, 6.2], [0.3, 24.6], [0.6, 41.1], [1, 64]], palette: { 1: 30, 2: 30, 4: 10.5, 8: 30 } },
+    manyRows: { sparseRows: [[0, 0.2], [0.05, 1.4], [0.1, 6.2], [0.3, 24.6], [0.6, 41.1], [1, 64]], palette: { 1: 30, 2: 30, 4: 10.5, 8: 30 } },
     // ENC_BINARY, worst over the shapes of bench/binary-layers.ts: the 1-bit x int8 bit-plane
     // kernel, and XNOR (vs the dense kernel on the same ±1 input) when the input is binarized.
     binary: 2.41,
     xnor: 0.94,
   },
   scalar: {
-    sparseRows: [[0, 0.05], [0.1, 0.46], [0.3, 0.75], [0.6, 1.03], [1, 1.68]],
-    palette: { 1: 6, 2: 5.8, 4: 4.9, 8: 6 },
+    oneRow: { sparseRows: [[0, 0.05], [0.1, 0.46], [0.3, 0.75], [0.6, 1.03], [1, 1.68]], palette: { 1: 6, 2: 5.8, 4: 4.9, 8: 6 } },
+    manyRows: { sparseRows: [[0, 0.05], [0.1, 0.46], [0.3, 0.75], [0.6, 1.03], [1, 1.68]], palette: { 1: 6, 2: 5.8, 4: 4.9, 8: 6 } },
     binary: 0.83,
     xnor: 0.79,
   },
 };
 
-/** Expected direct ÷ dense latency of one layer. */
-export function expectedRatio(isa: Isa, encoding: DirectEncoding, p: { density?: number; bits?: number; xnor?: boolean }): number {
-  const m = MEASURED_DIRECT_SPEED[isa];
-  if (encoding === 'binary') return p.xnor ? m.xnor : m.binary;
+/** Expected direct ÷ dense latency of one layer; `rows`: x rows (fully connected) or output pixels (conv). */
+export function expectedRatio(isa: Isa, encoding: DirectEncoding, p: { density?: number; bits?: number; rows?: number; xnor?: boolean }): number {
+  if (encoding === 'binary') return p.xnor ? MEASURED_DIRECT_SPEED[isa].xnor : MEASURED_DIRECT_SPEED[isa].binary;
+  const m = MEASURED_DIRECT_SPEED[isa][(p.rows ?? 1) >= 4 ? 'manyRows' : 'oneRow'];
   if (encoding === 'palette') return m.palette[p.bits ?? 8] ?? m.palette[8];
   const d = Math.min(1, Math.max(0, p.density ?? 1));
   const pts = m.sparseRows;
@@ -142,17 +145,20 @@ export function placementCandidates(g: Graph, plan: MemoryPlan, encodings: reado
     if (!(uses.get(root) ?? []).every((u) => eligible(u.node, u.pos, g.tensor(u.node.inputs[1]).shape) && g.tensor(u.node.inputs[1]).shape[0] === viewShape[0])) continue;
     const bytes = new Uint8Array(w.data.buffer, w.data.byteOffset, w.data.byteLength);
     const enc = encodeWeights(bytes, 1, w.shape, encodings);
+    // Rows the kernel runs: fully connected x rows, or conv output pixels.
+    const y = g.tensor(node.outputs[0]).shape;
+    const rows = y.reduce((a, b) => a * b, 1) / viewShape[0];
     const options: DirectOption[] = [];
     if (encodings.includes('sparse')) {
       const s = encodeDirect('sparse-rows', bytes, viewShape);
       let nnz = 0;
       for (const v of w.data) if (v !== 0) nnz++;
       const density = nnz / w.data.length;
-      if (s) options.push({ encoding: 'sparse-rows', streamBytes: s.length, density, ratio: expectedRatio(isa, 'sparse-rows', { density }) });
+      if (s) options.push({ encoding: 'sparse-rows', streamBytes: s.length, density, ratio: expectedRatio(isa, 'sparse-rows', { density, rows }) });
     }
     if (encodings.includes('palette')) {
       const s = encodeDirect('palette', bytes, viewShape);
-      if (s && s[4] <= 4) options.push({ encoding: 'palette', streamBytes: s.length, bits: s[4], ratio: expectedRatio(isa, 'palette', { bits: s[4] }) });
+      if (s && s[4] <= 4) options.push({ encoding: 'palette', streamBytes: s.length, bits: s[4], ratio: expectedRatio(isa, 'palette', { bits: s[4], rows }) });
     }
     const k = viewShape.slice(1).reduce((a, b) => a * b, 1);
     if (encodings.includes('binary') && k <= BINARY_K_CAP) {
