@@ -118,15 +118,21 @@ function timePair(a: () => void, b: () => void): [number, number] {
   // on a busy machine that can take a while): >= 50 runs and >= 0.4 s of each.
   for (const f of [a, b]) {
     const w0 = performance.now();
-    for (let i = 0; i < 50 || performance.now() - w0 < (quick ? 100 : 400); i++) f();
+    for (let i = 0; i < 50 || performance.now() - w0 < (quick ? 100 : 300); i++) f();
   }
-  // Batch so one sample takes ~2 ms (timer resolution), up to a budget per pair.
-  const t0 = performance.now(); a(); const one = Math.max(performance.now() - t0, 0.001);
-  const reps = Math.max(1, Math.min(1000, Math.round(2 / one)));
+  // Batch each side so one sample takes ~1 ms (timer resolution). Both sides' samples must be about
+  // as long: on a shared, loaded machine a long sample is always preempted, a short one often not,
+  // so unequal batches would skew the p10s.
+  const repsOf = (f: () => void) => {
+    const t0 = performance.now();
+    for (let i = 0; i < 5; i++) f();
+    return Math.max(1, Math.min(2000, Math.round(1 / Math.max((performance.now() - t0) / 5, 0.0005))));
+  };
+  const ra = repsOf(a), rb = repsOf(b);
   const ta: number[] = [], tb: number[] = [];
-  const samples = quick ? 15 : 25;
+  const samples = quick ? 15 : 31;
   for (let s = 0; s < samples; s++) {
-    for (const [f, t] of [[a, ta], [b, tb]] as const) {
+    for (const [f, t, reps] of [[a, ta, ra], [b, tb, rb]] as const) {
       const t1 = performance.now();
       for (let r = 0; r < reps; r++) f();
       t.push((performance.now() - t1) / reps);

@@ -430,8 +430,17 @@ describe('mote convert --placement / --ram-budget / --target', () => {
 });
 
 describe('direct weights with streamed weights (FLAG_WEIGHTS_EXTERNAL): the stream is what each op reads', () => {
-  it('runs on both stream builds exactly like the resident blob', async () => {
+  const streamModules = new Map<MoteBuild, WebAssembly.Module>();
+  beforeAll(async () => {
     const { buildWasm } = await import('../scripts/build-wasm.mjs');
+    for (const build of BUILDS) {
+      const path = join(repoRoot, 'build', `mote.${build}.stream.wasm`);
+      // Rebuilt when older than the default build (which the harness keeps fresh).
+      if (!existsSync(path) || statSync(path).mtimeMs < statSync(join(repoRoot, 'build', `mote.${build}.wasm`)).mtimeMs) await buildWasm(`${build}.stream`);
+      streamModules.set(build, await WebAssembly.compile(readFileSync(path)));
+    }
+  }, 600_000);
+  it('runs on both stream builds exactly like the resident blob', () => {
     const r = rng(1212);
     const g = fcGraph(r, 3, 12, 70, sparseWeights(r, 12, 70, 0.3));
     const plan = planMemory(g);
@@ -441,14 +450,11 @@ describe('direct weights with streamed weights (FLAG_WEIGHTS_EXTERNAL): the stre
     const x = [randS8(r, 3 * 70)];
     const [want] = runGraph(g, x);
     for (const build of BUILDS) {
-      const path = join(repoRoot, 'build', `mote.${build}.stream.wasm`);
-      // Rebuilt when older than the default build (which the harness keeps fresh).
-      if (!existsSync(path) || statSync(path).mtimeMs < statSync(join(repoRoot, 'build', `mote.${build}.wasm`)).mtimeMs) await buildWasm(`${build}.stream`);
-      const m = await WebAssembly.compile(readFileSync(path));
+      const m = streamModules.get(build)!;
       for (const blob of [resident, external]) {
         const [y] = MoteRuntime.fromModule(build, m).load(blob).run(x as MoteTypedArray[]);
         expect(bytesOf(y).equals(bytesOf(want as ArrayBufferView)), `${build} stream build`).toBe(true);
       }
     }
-  }, 300_000);
+  });
 });

@@ -8,6 +8,7 @@
 import { ENC_HEADER_SIZE } from '../../format/format';
 import { mbqmCall, clampi } from '../fixedpoint';
 import { PATCH_CAP, patchBuf } from './conv2d';
+import { requant4Simd } from '../requant_simd';
 
 /** One output: bias, requant, clamp, store (a call: per-output work, shared by the direct kernels). */
 export function out1(acc: i32, n: i32, bp: usize, mp: usize, shp: usize, outZp: i32, amin: i32, amax: i32, y: usize): void {
@@ -132,14 +133,21 @@ export function sparse_tile8_simd(K: i32, s: usize, N: i32, bp: usize, mp: usize
       lo = i32x4.add(lo, i32x4.extmul_low_i16x8_s(xv, w));
       hi = i32x4.add(hi, i32x4.extmul_high_i16x8_s(xv, w));
     }
+    // The eight rows share channel n's bias, multiplier and shift: requantized as two vectors.
+    const ch = <usize>n << 2;
+    const bias = i32x4.splat(bp != 0 ? load<i32>(bp + ch) : 0);
+    const m = i32x4.splat(load<i32>(mp + ch)), sh = i32x4.splat(load<i32>(shp + ch));
+    const ql = requant4Simd(i32x4.add(lo, bias), m, sh, outZp, amin, amax);
+    const qh = requant4Simd(i32x4.add(hi, bias), m, sh, outZp, amin, amax);
+    const q = i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(ql, qh), ql);
     const yn = y + <usize>n;
-    out1(i32x4.extract_lane(lo, 0), n, bp, mp, shp, outZp, amin, amax, yn);
-    if (nrows > 1) out1(i32x4.extract_lane(lo, 1), n, bp, mp, shp, outZp, amin, amax, yn + ys);
-    if (nrows > 2) out1(i32x4.extract_lane(lo, 2), n, bp, mp, shp, outZp, amin, amax, yn + 2 * ys);
-    if (nrows > 3) out1(i32x4.extract_lane(lo, 3), n, bp, mp, shp, outZp, amin, amax, yn + 3 * ys);
-    if (nrows > 4) out1(i32x4.extract_lane(hi, 0), n, bp, mp, shp, outZp, amin, amax, yn + 4 * ys);
-    if (nrows > 5) out1(i32x4.extract_lane(hi, 1), n, bp, mp, shp, outZp, amin, amax, yn + 5 * ys);
-    if (nrows > 6) out1(i32x4.extract_lane(hi, 2), n, bp, mp, shp, outZp, amin, amax, yn + 6 * ys);
-    if (nrows > 7) out1(i32x4.extract_lane(hi, 3), n, bp, mp, shp, outZp, amin, amax, yn + 7 * ys);
+    store<i8>(yn, i8x16.extract_lane_s(q, 0));
+    if (nrows > 1) store<i8>(yn + ys, i8x16.extract_lane_s(q, 1));
+    if (nrows > 2) store<i8>(yn + 2 * ys, i8x16.extract_lane_s(q, 2));
+    if (nrows > 3) store<i8>(yn + 3 * ys, i8x16.extract_lane_s(q, 3));
+    if (nrows > 4) store<i8>(yn + 4 * ys, i8x16.extract_lane_s(q, 4));
+    if (nrows > 5) store<i8>(yn + 5 * ys, i8x16.extract_lane_s(q, 5));
+    if (nrows > 6) store<i8>(yn + 6 * ys, i8x16.extract_lane_s(q, 6));
+    if (nrows > 7) store<i8>(yn + 7 * ys, i8x16.extract_lane_s(q, 7));
   }
 }
