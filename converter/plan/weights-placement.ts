@@ -27,17 +27,18 @@ export type PlacementMode = 'auto' | 'expand' | 'direct';
  */
 type Regime = { sparseRows: [number, number][]; palette: Record<number, number> };
 export const MEASURED_DIRECT_SPEED: Record<Isa, { oneRow: Regime; manyRows: Regime; binary: number; xnor: number }> = {
+  // bench/sparse-crossover.ts, 2026-11-22 09:52 UTC (docs/COMPRESSION.md has the per-shape table).
   simd: {
-    oneRow: { sparseRows: [[0, 0.2], [0.05, 1.4], [0.1, 6.2], [0.3, 24.6], [0.6, 41.1], [1, 64]], palette: { 1: 30, 2: 30, 4: 10.5, 8: 30 } },
-    manyRows: { sparseRows: [[0, 0.2], [0.05, 1.4], [0.1, 6.2], [0.3, 24.6], [0.6, 41.1], [1, 64]], palette: { 1: 30, 2: 30, 4: 10.5, 8: 30 } },
+    oneRow: { sparseRows: [[0, 1.23], [0.05, 1.23], [0.1, 2.26], [0.2, 4.93], [0.3, 7.36], [0.5, 12.2], [0.7, 16.85], [1, 23.19]], palette: { 1: 8.56, 2: 8.56, 4: 2.67, 8: 8.56 } },
+    manyRows: { sparseRows: [[0, 1.08], [0.05, 1.08], [0.1, 1.24], [0.2, 1.61], [0.3, 1.98], [0.5, 2.73], [0.7, 3.19], [1, 4.21]], palette: { 1: 9.56, 2: 9.56, 4: 4.88, 8: 9.56 } },
     // ENC_BINARY, worst over the shapes of bench/binary-layers.ts: the 1-bit x int8 bit-plane
     // kernel, and XNOR (vs the dense kernel on the same ±1 input) when the input is binarized.
     binary: 2.41,
     xnor: 0.94,
   },
   scalar: {
-    oneRow: { sparseRows: [[0, 0.05], [0.1, 0.46], [0.3, 0.75], [0.6, 1.03], [1, 1.68]], palette: { 1: 6, 2: 5.8, 4: 4.9, 8: 6 } },
-    manyRows: { sparseRows: [[0, 0.05], [0.1, 0.46], [0.3, 0.75], [0.6, 1.03], [1, 1.68]], palette: { 1: 6, 2: 5.8, 4: 4.9, 8: 6 } },
+    oneRow: { sparseRows: [[0, 0.33], [0.05, 0.33], [0.1, 0.39], [0.2, 0.49], [0.3, 0.65], [0.5, 1.05], [0.7, 1.45], [1, 2.05]], palette: { 1: 1.81, 2: 1.81, 4: 1.91, 8: 1.81 } },
+    manyRows: { sparseRows: [[0, 0.34], [0.05, 0.34], [0.1, 0.41], [0.2, 0.61], [0.3, 0.8], [0.5, 1.25], [0.7, 1.74], [1, 2.39]], palette: { 1: 2.2, 2: 2.2, 4: 2.25, 8: 2.2 } },
     binary: 0.83,
     xnor: 0.79,
   },
