@@ -11,7 +11,7 @@ import { STORAGE_EMPTY } from '../../format/format';
 import { opIn, opOut, opParam, tdim, trank, tptr, tzp, tstorage } from '../state';
 import { mbqmInline, clampi } from '../fixedpoint';
 import { requantStore16, requantStore8 } from '../requant_simd';
-import { fastPrepare, FAST_CAP, fastTable } from '../requant_fast';
+import { fastChannel, FAST_CAP, fastTable } from '../requant_fast';
 
 /** Most channels / taps / packed bytes an op may have here; larger ops take the generic kernel.
  * Static memory comes out of the RAM the arena could use, so the buffers are sized for 3x3 at
@@ -27,6 +27,8 @@ const zpRow: usize = memory.data(DW_CAP, 16);
 const tapAddr: usize = memory.data((TAP_CAP + 1) * 4, 16);
 // Interior pixels: each tap's byte offset from the pixel's first tap.
 const tapOff: usize = memory.data((TAP_CAP + 1) * 4, 16);
+// Sum of |w| over the taps of 16 channels (i16 lanes), for the requantization bound.
+const sumAbs: usize = ASC_FEATURE_SIMD ? memory.data(32, 16) : 0;
 
 // requant_fast.ts's table: S, pos, d columns of FAST_CAP f64 each.
 const POS_OFF: usize = <usize>FAST_CAP * 8;
@@ -88,27 +90,76 @@ export function depthwise_s8_pairs(op: usize): i32 {
   const zpX = tzp(x), outZp = tzp(y);
   const done = ASC_FEATURE_SIMD ? C & ~7 : C;
 
-  // Per op run, O(K*C): fold -zp*sum(w) into the bias, pack the weights, fill the zero-point row.
-  for (let c = 0; c < C; c++) {
-    let s = 0;
-    for (let t = 0; t < K; t++) s += <i32>load<i8>(wp + <usize>(t * C + c));
-    store<i32>(biasFold + (<usize>c << 2), (hasBias ? load<i32>(bp + (<usize>c << 2)) : 0) - zpX * s);
-    store<i8>(zpRow + <usize>c, <i8>zpX);
-  }
+  // Per op run, O(K*C): fold -zp*sum(w) into the bias, pack the weights, fill the zero-point row,
+  // prepare the exact f64 requantization (requant_fast.ts's table and bound). Small late layers
+  // (3x3 pixels, 256 channels) do about as many MACs as there are weights, so the SIMD build does
+  // this 16 channels at a time.
+  let c0 = 0;
+  let fast = ASC_FEATURE_SIMD;
   if (ASC_FEATURE_SIMD) {
-    // Lane pair j of quad q, pair p: channel 4q + j, taps 2p and 2p + 1 (0 past the last tap).
-    for (let c = 0; c < C16; c++) {
+    const inOff = -zpX;
+    const maxX = <f64>(-128 + inOff < 0 ? (128 - inOff > 127 + inOff ? 128 - inOff : 127 + inOff) : 127 + inOff);
+    const zero = i32x4.splat(0);
+    for (; c0 + 16 <= C; c0 += 16) {
+      let sl = zero, sh = zero, al = zero, ah = zero;
+      const at = packed + <usize>((c0 >> 4) * P) * 64;
+      for (let p = 0; p < P; p++) {
+        const t1 = 2 * p + 1;
+        const wa = v128.load(wp + <usize>(2 * p * C + c0));
+        const wb = t1 < K ? v128.load(wp + <usize>(t1 * C + c0)) : zero;
+        const la = i16x8.extend_low_i8x16_s(wa), ha = i16x8.extend_high_i8x16_s(wa);
+        const lb = i16x8.extend_low_i8x16_s(wb), hb = i16x8.extend_high_i8x16_s(wb);
+        const q = at + <usize>(p * 64);
+        v128.store(q, i16x8.shuffle(la, lb, 0, 8, 1, 9, 2, 10, 3, 11));
+        v128.store(q, i16x8.shuffle(la, lb, 4, 12, 5, 13, 6, 14, 7, 15), 16);
+        v128.store(q, i16x8.shuffle(ha, hb, 0, 8, 1, 9, 2, 10, 3, 11), 32);
+        v128.store(q, i16x8.shuffle(ha, hb, 4, 12, 5, 13, 6, 14, 7, 15), 48);
+        // |sum| <= 32 * 128 fits i16 (TAP_CAP taps).
+        sl = i16x8.add(sl, i16x8.add(la, lb));
+        sh = i16x8.add(sh, i16x8.add(ha, hb));
+        al = i16x8.add(al, i16x8.add(i16x8.abs(la), i16x8.abs(lb)));
+        ah = i16x8.add(ah, i16x8.add(i16x8.abs(ha), i16x8.abs(hb)));
+      }
+      const zv = i32x4.splat(zpX);
+      const bo = biasFold + (<usize>c0 << 2), bi = bp + (<usize>c0 << 2);
+      v128.store(bo, i32x4.sub(hasBias ? v128.load(bi) : zero, i32x4.mul(zv, i32x4.extend_low_i16x8_s(sl))));
+      v128.store(bo, i32x4.sub(hasBias ? v128.load(bi, 16) : zero, i32x4.mul(zv, i32x4.extend_high_i16x8_s(sl))), 16);
+      v128.store(bo, i32x4.sub(hasBias ? v128.load(bi, 32) : zero, i32x4.mul(zv, i32x4.extend_low_i16x8_s(sh))), 32);
+      v128.store(bo, i32x4.sub(hasBias ? v128.load(bi, 48) : zero, i32x4.mul(zv, i32x4.extend_high_i16x8_s(sh))), 48);
+      v128.store(zpRow + <usize>c0, i8x16.splat(<i8>zpX));
+      // The accumulator bound of requant_fast.ts's fastPrepare: |bias| + max|x - zp| * sum|w|.
+      v128.store(sumAbs, al);
+      v128.store(sumAbs, ah, 16);
+      for (let j = 0; j < 16; j++) {
+        const c = c0 + j, o = <usize>c << 2;
+        const b = hasBias ? Math.abs(<f64>load<i32>(bp + o)) : 0.0;
+        if (fast) fast = fastChannel(c, load<i32>(mp + o), load<i32>(shp + o), b + maxX * <f64>load<i16>(sumAbs + (<usize>j << 1)));
+      }
+    }
+    // The last C % 16 channels one at a time, lanes past C packed as 0.
+    for (let c = c0; c < C16; c++) {
       const at = packed + <usize>(((c >> 4) * P * 4 + (c >> 2 & 3)) * 16 + (c & 3) * 4);
+      let sa = 0;
       for (let p = 0; p < P; p++) {
         const t0 = 2 * p, t1 = 2 * p + 1;
         const w0 = c < C ? <i32>load<i8>(wp + <usize>(t0 * C + c)) : 0;
         const w1 = c < C && t1 < K ? <i32>load<i8>(wp + <usize>(t1 * C + c)) : 0;
         store<i32>(at + <usize>(p * 64), (w0 & 0xffff) | (w1 << 16));
+        sa += (w0 < 0 ? -w0 : w0) + (w1 < 0 ? -w1 : w1);
+      }
+      if (c < C && fast) {
+        const o = <usize>c << 2;
+        const b = hasBias ? Math.abs(<f64>load<i32>(bp + o)) : 0.0;
+        fast = fastChannel(c, load<i32>(mp + o), load<i32>(shp + o), b + maxX * <f64>sa);
       }
     }
   }
-  let fast = false;
-  if (ASC_FEATURE_SIMD) fast = fastPrepare(C, wp, K, C, 1, bp, mp, shp, -zpX);
+  for (let c = c0; c < C; c++) {
+    let s = 0;
+    for (let t = 0; t < K; t++) s += <i32>load<i8>(wp + <usize>(t * C + c));
+    store<i32>(biasFold + (<usize>c << 2), (hasBias ? load<i32>(bp + (<usize>c << 2)) : 0) - zpX * s);
+    store<i8>(zpRow + <usize>c, <i8>zpX);
+  }
   for (let t = 0; t < K; t++) {
     const ky = t / KW, kx = t - ky * KW;
     store<i32>(tapOff + (<usize>t << 2), (ky * dh * W + kx * dw) * C);
