@@ -121,6 +121,13 @@ function cases(): Case[] {
   out.push(conv(r, [1, 4, 5, 16], 32, 3, 3, one, one, [1, 1, 1, 1], 'extreme'));
   out.push(conv(r, [1, 4, 5, 3], 16, 3, 3, one, one, [1, 1, 1, 1], 'big-bias'));
   out.push(conv(r, [1, 4, 4, 24], 40, 1, 1, one, one, [0, 0, 0, 0], 'extreme'));
+  // Band path (KW*C a multiple of 4, dilation_w 1, more than 8 channels): rows widened once per
+  // output row, zero-padded; odd widths, asymmetric and oversized padding, dilation_h, strides, KW 1.
+  out.push(conv(r, [1, 5, 7, 16], 9, 3, 3, one, one, [1, 1, 1, 1]));
+  out.push(conv(r, [2, 4, 5, 4], 17, 3, 3, [2, 2], [2, 1], [2, 0, 3, 2], 'extreme'));
+  out.push(conv(r, [1, 3, 3, 8], 20, 2, 2, one, one, [2, 3, 1, 2]));
+  out.push(conv(r, [1, 6, 5, 32], 33, 3, 1, [1, 2], one, [1, 0, 1, 0], 'big-bias'));
+  out.push(conv(r, [1, 7, 3, 12], 16, 5, 3, [1, 1], [1, 1], [2, 1, 2, 1]));
   // At most 8 channels: four pixels per tile (vww's first layer: C = 3, 3x3 stride 2, 8 channels).
   out.push(conv(r, [1, 11, 9, 3], 8, 3, 3, [2, 2], one, [0, 0, 1, 1]));
   out.push(conv(r, [2, 3, 3, 5], 7, 3, 3, one, one, [1, 1, 1, 1]));

@@ -180,6 +180,92 @@ function tile1x16(w: usize, K2: i32, bp: usize, fc: i32, mp: usize, shp: usize, 
 }
 
 /**
+ * SIMD, two pixels read in place from a widened band of input rows (no patch gather): kernel row
+ * r's taps are the `run` (a multiple of 4) values at xa / xb + r * rowBytes, and its packed tap
+ * pairs follow row r - 1's.
+ */
+function tileRows2x16(
+  w: usize, xa: usize, xb: usize, rowBytes: usize, rows: i32, run: i32, bp: usize, fc: i32, mp: usize, shp: usize,
+  y0: usize, y1: usize,
+): void {
+  let a0 = i32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+  if (bp) { a0 = v128.load(bp); a1 = v128.load(bp, 16); a2 = v128.load(bp, 32); a3 = v128.load(bp, 48); }
+  let b0 = a0, b1 = a1, b2 = a2, b3 = a3;
+  const runBytes = <usize>run << 1;
+  for (let r = 0; r < rows; r++) {
+    let p = xa + <usize>r * rowBytes, q = xb + <usize>r * rowBytes;
+    const end = p + runBytes;
+    while (p < end) {
+      let u = v128.load32_splat(p), v = v128.load32_splat(q);
+      let t = v128.load8x8_s(w);
+      a0 = i32x4.add(a0, i32x4.dot_i16x8_s(u, t));
+      b0 = i32x4.add(b0, i32x4.dot_i16x8_s(v, t));
+      t = v128.load8x8_s(w, 8);
+      a1 = i32x4.add(a1, i32x4.dot_i16x8_s(u, t));
+      b1 = i32x4.add(b1, i32x4.dot_i16x8_s(v, t));
+      t = v128.load8x8_s(w, 16);
+      a2 = i32x4.add(a2, i32x4.dot_i16x8_s(u, t));
+      b2 = i32x4.add(b2, i32x4.dot_i16x8_s(v, t));
+      t = v128.load8x8_s(w, 24);
+      a3 = i32x4.add(a3, i32x4.dot_i16x8_s(u, t));
+      b3 = i32x4.add(b3, i32x4.dot_i16x8_s(v, t));
+      u = v128.load32_splat(p, 4);
+      v = v128.load32_splat(q, 4);
+      t = v128.load8x8_s(w, 32);
+      a0 = i32x4.add(a0, i32x4.dot_i16x8_s(u, t));
+      b0 = i32x4.add(b0, i32x4.dot_i16x8_s(v, t));
+      t = v128.load8x8_s(w, 40);
+      a1 = i32x4.add(a1, i32x4.dot_i16x8_s(u, t));
+      b1 = i32x4.add(b1, i32x4.dot_i16x8_s(v, t));
+      t = v128.load8x8_s(w, 48);
+      a2 = i32x4.add(a2, i32x4.dot_i16x8_s(u, t));
+      b2 = i32x4.add(b2, i32x4.dot_i16x8_s(v, t));
+      t = v128.load8x8_s(w, 56);
+      a3 = i32x4.add(a3, i32x4.dot_i16x8_s(u, t));
+      b3 = i32x4.add(b3, i32x4.dot_i16x8_s(v, t));
+      p += 8;
+      q += 8;
+      w += 64;
+    }
+  }
+  if (fc >= 0) {
+    requantFastStore16(y0, a0, a1, a2, a3, fc, pkZp, pkMin, pkMax);
+    requantFastStore16(y1, b0, b1, b2, b3, fc, pkZp, pkMin, pkMax);
+  } else {
+    requantStore16(y0, a0, a1, a2, a3, mp, shp, pkZp, pkMin, pkMax);
+    requantStore16(y1, b0, b1, b2, b3, mp, shp, pkZp, pkMin, pkMax);
+  }
+}
+
+// Second-pixel outputs of a lone last pixel (tileRows2x16 always writes two).
+const spareOut: usize = memory.data(16, 16);
+
+/**
+ * SIMD: all channels of the band pixels at xa and (when `two`) xb, as packedRun does with the
+ * buffered rows; rows / run / rowBytes as tileRows2x16.
+ */
+export function packedRunRows(two: bool, xa: usize, xb: usize, rowBytes: usize, rows: i32, run: i32, y0: usize, y1: usize): void {
+  const N = pkN;
+  const gStride = <usize>pkK2 << 5;
+  let w = pkW;
+  for (let n = 0; n < N; n += 16) {
+    const full = n + 16 <= N;
+    const c = <usize>n << 2;
+    const bp = full ? (pkBias ? pkBias + c : 0) : tailBias;
+    const mp = full ? pkMp + c : tailMult, shp = full ? pkShp + c : tailShift;
+    const o0 = full ? y0 + <usize>n : tailOut, o1 = !two ? spareOut : full ? y1 + <usize>n : tailOut + 16;
+    tileRows2x16(w, xa, two ? xb : xa, rowBytes, rows, run, bp, pkFast ? n : -1, mp, shp, o0, o1);
+    if (!full) {
+      for (let j = 0; j < N - n; j++) {
+        store<i8>(y0 + <usize>(n + j), load<i8>(tailOut + <usize>j));
+        if (two) store<i8>(y1 + <usize>(n + j), load<i8>(tailOut + 16 + <usize>j));
+      }
+    }
+    w += gStride;
+  }
+}
+
+/**
  * SIMD, at most 8 channels (the first half of each 32-byte step; the rest is padding): the four
  * quarter-buffer rows against them, outputs 8 bytes each to y0 + j*ys.
  */
