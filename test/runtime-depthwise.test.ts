@@ -163,6 +163,14 @@ function addCases(): Case[] {
   out.push(mk([40], false, 0.05, 0.06, 0.07, undefined, { aMult: 2147483647, bMult: 2147483647, outMult: 2147483647 }));
   out.push(mk([40], true, 0.05, 0.06, 0.07, undefined, { aShift: 0, bShift: 0, outShift: base.outShift - 2 }));
   out.push(mk([40], false, 0.05, 0.06, 0.07, undefined, { leftShift: 10, outShift: Math.min(0, base.outShift + 10) }));
+  // No left shift and right shifts of 1-2 everywhere: rounding ties (where TFLM's sign-dependent
+  // nudge decides) in a large share of the lanes, outputs unsaturated.
+  for (const sub of [false, true]) {
+    out.push(mk([200], sub, 0.05, 0.06, 0.07, undefined, {
+      leftShift: 0, aMult: 1073741824 + randInt(r, 0, 1 << 20), aShift: -1, bMult: 1073741824, bShift: -2,
+      outMult: 1073741824 + randInt(r, 0, 1 << 24), outShift: -1,
+    }));
+  }
   return out;
 }
 
