@@ -62,6 +62,13 @@ export interface ConvertOptions extends CompressionConvertOptions {
    */
   weights?: 'internal' | 'external';
   /**
+   * int8 conv2d / fully_connected weights: 'packed' (default) in the layout the runtime's fastest
+   * micro-kernels read (16 output channels x tap pairs, plus each channel's |w| sum: more flash when
+   * the channel count is not a multiple of 16), or 'plain' OHWI / [N, K] order (smallest blob, the
+   * unpacked kernels; same outputs).
+   */
+  weightLayout?: 'packed' | 'plain';
+  /**
    * Compressed int8 weights of fully_connected / conv2d: expanded at load or read directly by a
    * direct kernel (converter/plan/weights-placement.ts). 'auto' (default) decides per tensor from
    * ramBudget and the measured kernel speeds on `isa`.
@@ -209,8 +216,12 @@ export function convert(bytes: Uint8Array, filename: string, options: ConvertOpt
   if (opts.tables !== undefined && opts.tables !== 'raw' && opts.tables !== 'compact') {
     throw new ConvertError(`unknown requantization table storage '${opts.tables}' (use raw or compact)`);
   }
+  if (opts.weightLayout !== undefined && opts.weightLayout !== 'packed' && opts.weightLayout !== 'plain') {
+    throw new ConvertError(`unknown weight layout '${opts.weightLayout}' (use packed or plain)`);
+  }
+  const packWeights = opts.weightLayout !== 'plain';
   const encodings = weightEncodings(opts);
-  let blob = emitBlob(graph, plan, {}, { encodeWeights: encodings, weights: opts.weights, compactTables: opts.tables === 'compact' });
+  let blob = emitBlob(graph, plan, {}, { encodeWeights: encodings, weights: opts.weights, compactTables: opts.tables === 'compact', packWeights });
   let weightPlacement: PlacementReport | undefined;
   if ((encodings.length > 0 || opts.ramBudget !== undefined) && opts.weights !== 'external') {
     const isa = opts.isa ?? 'simd';
@@ -222,7 +233,7 @@ export function convert(bytes: Uint8Array, filename: string, options: ConvertOpt
     // something or was asked for: otherwise the blob stays byte for byte what it was without it.
     if (direct.size > 0 || opts.ramBudget !== undefined || (opts.placement ?? 'auto') !== 'auto') {
       const meta = { weightPlacement: weightPlacement.layers.map((l) => ({ tensor: l.tensor, layer: l.layer, choice: l.choice, encoding: l.encoding, reason: l.reason })) };
-      blob = emitBlob(graph, plan, meta, { encodeWeights: encodings, weights: opts.weights, compactTables: opts.tables === 'compact', directWeights: direct });
+      blob = emitBlob(graph, plan, meta, { encodeWeights: encodings, weights: opts.weights, compactTables: opts.tables === 'compact', directWeights: direct, packWeights });
     }
     weightPlacement.ramBytes = modelRamBytes(blob);
     weightPlacement.fits = opts.ramBudget === undefined || weightPlacement.ramBytes <= opts.ramBudget;

@@ -1,0 +1,63 @@
+// `convert(..., { weightLayout })` / `mote convert --weight-layout packed|plain`: the packed layout
+// (OPF_PACKED_W16) trades flash for speed; plain must give the same outputs from a smaller or
+// equal blob, with no op marked packed. Checked on the MLPerf Tiny KWS and AD int8 models (real
+// channel counts, one of them not a multiple of 16) on both WASM builds.
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as F from '../format/format.js';
+import { convert } from '../converter/convert.js';
+import { readBlob } from '../host/blob-reader.js';
+import { BUILDS, ensureWasmBuilt, randS8, rng, runBlob } from './runtime-harness.js';
+import { noticeIfNoShared, sharedPath } from './support/shared.js';
+import { ensureBuilt, mote, tempDir } from './support/mote-cli.js';
+import { join } from 'node:path';
+
+const have = noticeIfNoShared('weight-layout tests on MLPerf Tiny models');
+
+const MODELS = ['mlperf_tiny/kws/kws_ref_model.tflite', 'mlperf_tiny/ad/ad01_int8.tflite'];
+
+function packedOps(blob: Uint8Array): number {
+  return readBlob(blob).ops.filter((o) => (o.flags & F.OPF_PACKED_W16) !== 0).length;
+}
+
+describe.skipIf(!have)('weight layout: packed vs plain', () => {
+  beforeAll(async () => {
+    await ensureWasmBuilt();
+  }, 300_000);
+
+  for (const rel of MODELS) {
+    it(`${rel}: plain blob is no larger, marks no op packed, and computes the same bytes`, async () => {
+      const bytes = readFileSync(sharedPath(rel));
+      const packed = convert(bytes, rel, { precision: 'int8' }).blob;
+      const plain = convert(bytes, rel, { precision: 'int8', weightLayout: 'plain' }).blob;
+      expect(packedOps(packed)).toBeGreaterThan(0);
+      expect(packedOps(plain)).toBe(0);
+      expect(plain.length).toBeLessThanOrEqual(packed.length);
+      const info = readBlob(plain);
+      const r = rng(7);
+      const inputs = info.inputs.map((t) => randS8(r, info.tensors[t].shape.reduce((a, b) => a * b, 1)));
+      for (const build of BUILDS) {
+        const a = await runBlob(build, packed, inputs);
+        const b = await runBlob(build, plain, inputs);
+        expect(Array.from(b[0]), `${build}`).toEqual(Array.from(a[0]));
+      }
+    });
+  }
+
+  it('mote convert --weight-layout plain writes the plain blob; a bad value is a usage error', () => {
+    ensureBuilt();
+    const dir = tempDir('mote-layout-');
+    const out = join(dir, 'kws.mote');
+    const ok = mote(['convert', sharedPath(MODELS[0]), '-o', out, '--precision', 'int8', '--weight-layout', 'plain']);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(packedOps(readFileSync(out))).toBe(0);
+    const bad = mote(['convert', sharedPath(MODELS[0]), '-o', out, '--precision', 'int8', '--weight-layout', 'tiled']);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/--weight-layout must be packed or plain, not 'tiled'/);
+  });
+
+  it('rejects an unknown layout by name', () => {
+    const bytes = readFileSync(sharedPath(MODELS[0]));
+    expect(() => convert(bytes, 'kws', { precision: 'int8', weightLayout: 'tiled' as 'plain' })).toThrow(/weight layout 'tiled'/);
+  });
+});
