@@ -62,12 +62,12 @@ export interface ConvertOptions extends CompressionConvertOptions {
    */
   weights?: 'internal' | 'external';
   /**
-   * int8 conv2d / fully_connected weights: 'packed' (default) in the layout the runtime's fastest
+   * int8 conv2d / fully_connected weights: 'packed' in the layout the runtime's fastest
    * micro-kernels read (16 output channels x tap pairs, plus each channel's |w| sum: more flash when
-   * the channel count is not a multiple of 16), or 'plain' OHWI / [N, K] order (smallest blob, the
-   * unpacked kernels; same outputs).
+   * the channel count is not a multiple of 16), 'plain' OHWI / [N, K] order (smallest blob, the
+   * unpacked kernels; same outputs), or 'auto' (default): packed where that adds at most 12.5 %.
    */
-  weightLayout?: 'packed' | 'plain';
+  weightLayout?: 'auto' | 'packed' | 'plain';
   /**
    * Compressed int8 weights of fully_connected / conv2d: expanded at load or read directly by a
    * direct kernel (converter/plan/weights-placement.ts). 'auto' (default) decides per tensor from
@@ -216,10 +216,11 @@ export function convert(bytes: Uint8Array, filename: string, options: ConvertOpt
   if (opts.tables !== undefined && opts.tables !== 'raw' && opts.tables !== 'compact') {
     throw new ConvertError(`unknown requantization table storage '${opts.tables}' (use raw or compact)`);
   }
-  if (opts.weightLayout !== undefined && opts.weightLayout !== 'packed' && opts.weightLayout !== 'plain') {
-    throw new ConvertError(`unknown weight layout '${opts.weightLayout}' (use packed or plain)`);
+  const layout = opts.weightLayout ?? 'auto';
+  if (layout !== 'auto' && layout !== 'packed' && layout !== 'plain') {
+    throw new ConvertError(`unknown weight layout '${layout}' (use auto, packed or plain)`);
   }
-  const packWeights = opts.weightLayout !== 'plain';
+  const packWeights = layout === 'auto' ? 'auto' : layout === 'packed';
   const encodings = weightEncodings(opts);
   let blob = emitBlob(graph, plan, {}, { encodeWeights: encodings, weights: opts.weights, compactTables: opts.tables === 'compact', packWeights });
   let weightPlacement: PlacementReport | undefined;

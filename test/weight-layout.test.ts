@@ -1,11 +1,14 @@
-// `convert(..., { weightLayout })` / `mote convert --weight-layout packed|plain`: the packed layout
-// (OPF_PACKED_W16) trades flash for speed; plain must give the same outputs from a smaller or
-// equal blob, with no op marked packed. Checked on the MLPerf Tiny KWS and AD int8 models (real
+// `convert(..., { weightLayout })` / `mote convert --weight-layout auto|packed|plain`: the packed
+// layout (OPF_PACKED_W16) trades flash for speed; plain must give the same outputs from a smaller or
+// equal blob, with no op marked packed; auto packs only the layers where packing adds at most
+// PACK_AUTO_OVERHEAD, so its blob lies between the two and it computes the same bytes. Checked on the MLPerf Tiny KWS and AD int8 models (real
 // channel counts, one of them not a multiple of 16) on both WASM builds.
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as F from '../format/format.js';
 import { convert } from '../converter/convert.js';
+import { PACK_AUTO_OVERHEAD } from '../converter/emit/index.js';
+import { packedW16Bytes } from '../converter/emit/pack-conv.js';
 import { readBlob } from '../host/blob-reader.js';
 import { BUILDS, ensureWasmBuilt, randS8, rng, runBlob } from './runtime-harness.js';
 import { noticeIfNoShared, sharedPath } from './support/shared.js';
@@ -26,20 +29,33 @@ describe.skipIf(!have)('weight layout: packed vs plain', () => {
   }, 300_000);
 
   for (const rel of MODELS) {
-    it(`${rel}: plain blob is no larger, marks no op packed, and computes the same bytes`, async () => {
+    it(`${rel}: plain and auto blobs are no larger than packed and compute the same bytes`, async () => {
       const bytes = readFileSync(sharedPath(rel));
-      const packed = convert(bytes, rel, { precision: 'int8' }).blob;
+      const packed = convert(bytes, rel, { precision: 'int8', weightLayout: 'packed' }).blob;
       const plain = convert(bytes, rel, { precision: 'int8', weightLayout: 'plain' }).blob;
+      const auto = convert(bytes, rel, { precision: 'int8' }).blob;
       expect(packedOps(packed)).toBeGreaterThan(0);
       expect(packedOps(plain)).toBe(0);
-      expect(plain.length).toBeLessThanOrEqual(packed.length);
+      expect(plain.length).toBeLessThanOrEqual(auto.length);
+      expect(auto.length).toBeLessThanOrEqual(packed.length);
+      // auto packs a layer exactly when the packed weights are within the overhead bound.
+      const pk = readBlob(packed), au = readBlob(auto);
+      pk.ops.forEach((op, i) => {
+        if ((op.flags & F.OPF_PACKED_W16) === 0) return;
+        const w = pk.tensors[op.inputs[1]];
+        const n = w.shape[0], k = w.shape.slice(1).reduce((a, b) => a * b, 1);
+        const worth = packedW16Bytes(n, k) + 4 * n <= PACK_AUTO_OVERHEAD * n * k;
+        expect((au.ops[i].flags & F.OPF_PACKED_W16) !== 0, `op ${i}`).toBe(worth);
+      });
       const info = readBlob(plain);
       const r = rng(7);
       const inputs = info.inputs.map((t) => randS8(r, info.tensors[t].shape.reduce((a, b) => a * b, 1)));
       for (const build of BUILDS) {
         const a = await runBlob(build, packed, inputs);
         const b = await runBlob(build, plain, inputs);
+        const c = await runBlob(build, auto, inputs);
         expect(Array.from(b[0]), `${build}`).toEqual(Array.from(a[0]));
+        expect(Array.from(c[0]), `${build}`).toEqual(Array.from(a[0]));
       }
     });
   }
@@ -53,7 +69,7 @@ describe.skipIf(!have)('weight layout: packed vs plain', () => {
     expect(packedOps(readFileSync(out))).toBe(0);
     const bad = mote(['convert', sharedPath(MODELS[0]), '-o', out, '--precision', 'int8', '--weight-layout', 'tiled']);
     expect(bad.status).not.toBe(0);
-    expect(bad.stderr).toMatch(/--weight-layout must be packed or plain, not 'tiled'/);
+    expect(bad.stderr).toMatch(/--weight-layout must be auto, packed or plain, not 'tiled'/);
   });
 
   it('rejects an unknown layout by name', () => {

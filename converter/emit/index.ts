@@ -11,7 +11,7 @@ import { converterIdentity, type IoMeta } from './metadata.js';
 import { lowerParams } from './params.js';
 import { ENCODING_CODE, encodeDirect, encodeWeights, type DirectEncoding, type WeightEncoding } from '../codec/streams.js';
 import { requantTableStreams } from './requant-tables.js';
-import { packableW16, packW16 } from './pack-conv.js';
+import { packableW16, packedW16Bytes, packW16 } from './pack-conv.js';
 
 export { crc32 } from './crc32.js';
 export { writeFileAtomic } from './write-file.js';
@@ -77,9 +77,16 @@ export interface EmitOptions {
    * fully_connected compactly (ENC_PACKED, ENC_REQUANT; converter/emit/requant-tables.ts). */
   compactTables?: boolean;
   /** false: keep conv2d / fully_connected weights in OHWI / [N, K] order instead of the packed
-   * layout the runtime's int8 micro-kernels read (OPF_PACKED_W16). Default true. */
-  packWeights?: boolean;
+   * layout the runtime's int8 micro-kernels read (OPF_PACKED_W16). 'auto': pack a layer only when
+   * the packed form (channels padded to 16, K to whole pairs, plus a 4-byte |w| sum per channel)
+   * is at most PACK_AUTO_OVERHEAD larger than the plain one, so small layers (few channels, tiny
+   * K), where padding would dominate and the speed-up is negligible, keep their flash size.
+   * Default true. */
+  packWeights?: boolean | 'auto';
 }
+
+/** packWeights 'auto': the largest packed ÷ plain weight bytes still packed (converter/emit/pack-conv.ts). */
+export const PACK_AUTO_OVERHEAD = 1.125;
 
 /** Ops whose input 1 the runtime can read as STORAGE_DIRECT (assembly/kernels/direct.ts). */
 export const DIRECT_WEIGHT_OPS = new Set(['conv2d', 'fully_connected']);
@@ -353,7 +360,8 @@ export function emitBlob(g: Graph, plan: MemoryPlan, meta: Record<string, unknow
         const plain = root !== undefined && !directWeights.has(root) &&
           (!encodable.has(root) || encodeConstant(lookup(root), DTYPE_CODE[lookup(root).dtype] ?? F.DTYPE_S8) === null);
         const shape = plain ? packableW16(node, lookup, lookup(root!).data) : null;
-        if (shape && root !== undefined) {
+        const worth = shape !== null && (opts.packWeights !== 'auto' || packedW16Bytes(shape.n, shape.k) + 4 * shape.n <= PACK_AUTO_OVERHEAD * shape.n * shape.k);
+        if (shape && worth && root !== undefined) {
           packed = true;
           return packedId(n, root, shape.n, shape.k);
         }
