@@ -8,19 +8,13 @@ import type { Int8Params, Node, OpName, TensorData } from '../converter/ir/graph
 import { runGraph } from '../converter/reference/interpreter.js';
 import { quantizeMultiplier } from '../converter/passes/quantize/multiplier.js';
 import { addParams, subParams } from '../converter/passes/quantize/qparams.js';
-import { BUILDS, blobOf, ensureWasmBuilt, oneOpGraph, randInt, randS8, rng, runBlob, type TensorSpec } from './runtime-harness.js';
+import { BUILDS, blobOf, ensureWasmBuilt, oneOpGraph, randInt, randS8, rng, runBlob, type TensorSpec, type Int8OpCase } from './runtime-harness.js';
 
 beforeAll(async () => {
   await ensureWasmBuilt();
 }, 120_000);
 
-interface Case {
-  label: string;
-  op: OpName;
-  inputs: (TensorSpec | null)[];
-  out: { dtype: 's8'; quant: { scale: number; zeroPoint: number } };
-  attrs: Node['attrs'];
-  int8: Int8Params;
+interface Case extends Int8OpCase {
   /** Input values to draw from (default: all of int8). */
   xRange?: [number, number];
 }

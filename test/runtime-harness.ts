@@ -72,6 +72,16 @@ export interface TensorSpec {
   quant?: { scale: number; zeroPoint: number };
 }
 
+/** One int8 op under test: its inputs (constants carry data), output quantization and params. */
+export interface Int8OpCase {
+  label: string;
+  op: OpName;
+  inputs: (TensorSpec | null)[];
+  out: { dtype: 's8'; quant: { scale: number; zeroPoint: number } };
+  attrs: Node['attrs'];
+  int8: Int8Params;
+}
+
 /**
  * A graph of one node: `inputs` are graph inputs unless they carry data (constants) or are null
  * (absent optional input); the single output's shape comes from inferShapes.

@@ -15,20 +15,13 @@ import { runGraph } from '../converter/reference/interpreter.js';
 import { quantizeMultiplier } from '../converter/passes/quantize/multiplier.js';
 import { readBlob } from '../host/blob-reader.js';
 import { MoteError } from '../host/runtime.js';
-import { BUILDS, ensureWasmBuilt, freshRuntime, oneOpGraph, randInt, randS8, rng, runBlob, type TensorSpec } from './runtime-harness.js';
+import { BUILDS, ensureWasmBuilt, freshRuntime, oneOpGraph, randInt, randS8, rng, runBlob, type TensorSpec, type Int8OpCase } from './runtime-harness.js';
 
 beforeAll(async () => {
   await ensureWasmBuilt();
 }, 120_000);
 
-interface Case {
-  label: string;
-  op: OpName;
-  inputs: (TensorSpec | null)[];
-  out: { dtype: 's8'; quant: { scale: number; zeroPoint: number } };
-  attrs: Node['attrs'];
-  int8: Int8Params;
-}
+type Case = Int8OpCase;
 
 type Requant = 'random' | 'extreme' | 'big-bias';
 

@@ -17,20 +17,13 @@ import { quantizeMultiplier } from '../converter/passes/quantize/multiplier.js';
 import { addParams, subParams } from '../converter/passes/quantize/qparams.js';
 import { emitBlob } from '../converter/emit/index.js';
 import { planMemory } from '../converter/plan/index.js';
-import { BUILDS, blobOf, ensureWasmBuilt, oneOpGraph, randInt, randS8, repoRoot, rng, runBlob, type TensorSpec } from './runtime-harness.js';
+import { BUILDS, blobOf, ensureWasmBuilt, oneOpGraph, randInt, randS8, repoRoot, rng, runBlob, type TensorSpec, type Int8OpCase } from './runtime-harness.js';
 
 beforeAll(async () => {
   await ensureWasmBuilt();
 }, 120_000);
 
-interface Case {
-  label: string;
-  op: OpName;
-  inputs: (TensorSpec | null)[];
-  out: { dtype: 's8'; quant: { scale: number; zeroPoint: number } };
-  attrs: Node['attrs'];
-  int8: Int8Params;
-}
+type Case = Int8OpCase;
 
 async function check(c: Case, r: () => number): Promise<void> {
   const g = oneOpGraph(c.op, c.inputs, c.out, c.attrs, c.int8);
