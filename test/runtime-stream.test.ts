@@ -66,7 +66,8 @@ const table: ModeFigures[] = [];
 /** Both modes on both stream builds (and the resident blob on the default builds): same bytes. */
 async function expectStreamingExact(name: string, r: ConvertResult, samples = 2): Promise<void> {
   const internal = r.blob;
-  const external = emitBlob(r.graph, r.plan, {}, { weights: 'external' });
+  // convert()'s default weight layout ('auto'), so both blobs hold the same layers packed.
+  const external = emitBlob(r.graph, r.plan, {}, { weights: 'external', packWeights: 'auto' });
   expect(u32(external, F.H_FLAGS)).toBe(F.FLAG_WEIGHTS_EXTERNAL);
   // The same layout; only the flag, the scratch size and the CRC differ.
   expect(external.length).toBe(internal.length);
@@ -126,7 +127,7 @@ describe('streamed weights: the demo CNN', () => {
   it('convert({ weights: "external" }) writes the streamed blob; encoded weights are refused', () => {
     const r = convert(onnx, 'demo.onnx', { precision: 'f32', weights: 'external' });
     expect(u32(r.blob, F.H_FLAGS)).toBe(F.FLAG_WEIGHTS_EXTERNAL);
-    expect(r.blob).toEqual(emitBlob(r.graph, r.plan, {}, { weights: 'external' }));
+    expect(r.blob).toEqual(emitBlob(r.graph, r.plan, {}, { weights: 'external', packWeights: 'auto' }));
     expect(() => convert(onnx, 'demo.onnx', { precision: 'f32', weights: 'external', cluster: 4 })).toThrow(/external \(streamed\) weights cannot be stored encoded/);
   });
 

@@ -146,7 +146,7 @@ describe.skipIf(!haveShared)('TFLite int8 models end to end = TFLite Micro, byte
       const g = importTflite(readFileSync(sharedPath(c.file)), c.file);
       optimize(g);
       prepareInt8(g);
-      expect(Buffer.compare(emitBlob(g, planMemory(g)), conv(c).blob), c.ref).toBe(0);
+      expect(Buffer.compare(emitBlob(g, planMemory(g), {}, { packWeights: 'auto' }), conv(c).blob), c.ref).toBe(0);
     }
   });
 
