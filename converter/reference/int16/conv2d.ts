@@ -10,6 +10,7 @@ import type { Conv2dAttrs, Node } from '../../ir/graph.js';
 import { conv2dOutputShape } from '../float/conv2d.js';
 import { kernelError } from '../tensor-util.js';
 import type { RefKernel, RefValue } from '../types.js';
+import { forEachConvSum } from '../conv-sums.js';
 import { checkMultiplier, perTensorQuant, requireS32, requireS8 } from '../int8/common.js';
 import { actBounds16, requireS16, requireS16Output } from './common.js';
 
@@ -49,47 +50,12 @@ export const conv2d_s16_ref: RefKernel = (node, inputs, outputs) => {
   if (perTensorQuant(node, x.quant, 'input x').zeroPoint !== 0) throw kernelError(node, 'an int16 input must have zero point 0');
   if (perTensorQuant(node, requireS16Output(node, outputs).quant, 'output').zeroPoint !== 0) throw kernelError(node, 'an int16 output must have zero point 0');
   const [lo, hi] = actBounds16(node);
-  const a = node.attrs as Conv2dAttrs;
-  const [, h, wd, c] = x.shape;
-  const [, kh, kw, cg] = w.shape;
-  const [sh, sw] = a.strides;
-  const [dh, dw] = a.dilations;
-  const [pt, pl] = a.pads;
-  const og = o / a.group;
-  const xd = x.data;
-  const wdata = w.data;
   const out = new Int16Array(n * oh * ow * o);
-  const patchLen = kh * kw * cg;
-  const patch = new Int32Array(patchLen * a.group);
   let p = 0;
-  for (let b = 0; b < n; b++) {
-    for (let y = 0; y < oh; y++) {
-      for (let xo = 0; xo < ow; xo++) {
-        // The receptive field once, 0 for padded taps (TFLM skips them: the same nothing).
-        for (let gi = 0; gi < a.group; gi++) {
-          let k = gi * patchLen;
-          for (let ky = 0; ky < kh; ky++) {
-            const iy = y * sh - pt + ky * dh;
-            for (let kx = 0; kx < kw; kx++) {
-              const ix = xo * sw - pl + kx * dw;
-              const inside = iy >= 0 && iy < h && ix >= 0 && ix < wd;
-              const xBase = ((b * h + iy) * wd + ix) * c + gi * cg;
-              for (let ci = 0; ci < cg; ci++) patch[k++] = inside ? xd[xBase + ci] : 0;
-            }
-          }
-        }
-        for (let oc = 0; oc < o; oc++) {
-          const pBase = Math.floor(oc / og) * patchLen;
-          const wBase = oc * patchLen;
-          let acc = 0;
-          for (let i = 0; i < patchLen; i++) acc += wdata[wBase + i] * patch[pBase + i];
-          if (bias) acc += bias[oc];
-          let v = multiplyByQuantizedMultiplier64(acc, mult[oc], shift[oc]);
-          v = v < lo ? lo : v > hi ? hi : v;
-          out[p++] = v;
-        }
-      }
-    }
-  }
+  // The int64 accumulator: the exact sum, no wrapping.
+  forEachConvSum(x, 0, w, node.attrs as Conv2dAttrs, [n, oh, ow, o], (sum, oc) => {
+    const v = multiplyByQuantizedMultiplier64(bias ? sum + bias[oc] : sum, mult[oc], shift[oc]);
+    out[p++] = v < lo ? lo : v > hi ? hi : v;
+  });
   return [out];
 };
