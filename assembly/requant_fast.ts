@@ -14,7 +14,7 @@
 //   |acc| * 2^left * M <= 2^52, |acc| * 2^left < 2^31 (no i32 wrap in the reference), R <= 20,
 // so f64 computes each step exactly. Kernels prove |acc| <= |bias| + max|x - zp| * sum|w| per
 // channel before choosing this path (fastChannel), else they keep requant4Simd.
-import { requant4Simd } from './requant_simd';
+import { requant4General } from './requant_simd';
 
 /** Channels one prepared table holds; ops with more keep the general requantization. */
 export const FAST_CAP: i32 = 512;
@@ -127,5 +127,5 @@ export function fastPreparePacked(n: i32, sums: usize, bp: usize, mp: usize, shp
 @inline export function requant4Either(acc: v128, fast: bool, c: i32, mp: usize, shp: usize, zp: i32, lo: i32, hi: i32): v128 {
   if (fast) return requant4Fast(acc, c, zp, lo, hi);
   const o = <usize>c << 2;
-  return requant4Simd(acc, v128.load(mp + o), v128.load(shp + o), zp, lo, hi);
+  return requant4General(acc, mp + o, shp + o, zp, lo, hi);
 }

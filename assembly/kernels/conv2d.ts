@@ -13,7 +13,7 @@ const acc4: usize = memory.data(16, 16);
 export const PATCH_CAP: i32 = 16384;
 export const patchBuf: usize = xwA;
 import { mbqm, mbqmInline, clampi } from '../fixedpoint';
-import { requant4Simd, store4s8 } from '../requant_simd';
+import { requant4General, store4s8 } from '../requant_simd';
 import { fastPrepare, requant4Either } from '../requant_fast';
 import { gemm_s8_rows, tile_s8_2x4_simd } from './gemm';
 
@@ -168,7 +168,7 @@ export function gatherPatch(
             let acc = hasBias ? v128.load(bp + (<usize>o << 2)) : i32x4.splat(0);
             acc = i32x4.add(acc, dot4rows_s8_simdv(patchBuf, 0, wp + <usize>o * <usize>K, 0, <usize>K, 1, K, inOff));
             const ch = <usize>o << 2;
-            store4s8(out, requant4Simd(acc, v128.load(mp + ch), v128.load(shp + ch), outZp, amin, amax));
+            store4s8(out, requant4General(acc, mp + ch, shp + ch, outZp, amin, amax));
             out += 4;
           }
         }
@@ -263,7 +263,7 @@ function conv2d_s8_rows_2x4_simd(op: usize): void {
             const bias = hasBias ? v128.load(bp + ch) : i32x4.splat(0);
             tile_s8_2x4_simd(
               xRun, xRun + <usize>sw * c, xRowStride, wp + <usize>o * wStride + wOff, wRowStride, wStride,
-              live ? rows : 0, run, off, inOff, bias, v128.load(mp + ch), v128.load(shp + ch), fast ? o : -1, outZp, amin, amax,
+              live ? rows : 0, run, off, inOff, bias, mp + ch, shp + ch, fast ? o : -1, outZp, amin, amax,
               out + <usize>o, out1 + <usize>o,
             );
           }
@@ -374,7 +374,7 @@ function conv2d_s8_gathered_2x4_simd(op: usize): void {
         const bias = hasBias ? v128.load(bp + ch) : i32x4.splat(0);
         tile_s8_2x4_simd(
           pA, pB, 0, wp + <usize>o * <usize>K, 0, <usize>K, 1, K8, off, inOff,
-          bias, v128.load(mp + ch), v128.load(shp + ch), fast ? o : -1, outZp, amin, amax, y0 + <usize>o, y1 + <usize>o,
+          bias, mp + ch, shp + ch, fast ? o : -1, outZp, amin, amax, y0 + <usize>o, y1 + <usize>o,
         );
       }
       for (let o = O4; o < O; o++) {
@@ -591,7 +591,7 @@ function conv2d_s8_packed(op: usize): void {
                 acc = i32x4.add(acc, dot4rows_s8_simdv(xRun, xRowStride, wRun, wRowStride, wStride, kyB - kyA, run, inOff));
               }
               const ch = <usize>o << 2;
-              store4s8(out, requant4Simd(acc, v128.load(mp + ch), v128.load(shp + ch), outZp, amin, amax));
+              store4s8(out, requant4General(acc, mp + ch, shp + ch, outZp, amin, amax));
               out += 4;
             }
           }

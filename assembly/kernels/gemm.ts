@@ -6,7 +6,7 @@
 // load serves four (x) or two (w) products instead of one. Integer sums are exact in any order,
 // so results are bit-identical with the scalar path and the reference.
 import { mbqm, clampi } from '../fixedpoint';
-import { requant4Simd, store4s8 } from '../requant_simd';
+import { requant4General, store4s8 } from '../requant_simd';
 import { fastPrepare, requant4Either, requant4Fast, requantFastStore16 } from '../requant_fast';
 import { dotS8, dot4_s8_scalar, dot4rows_s8_simdv } from './dot';
 
@@ -40,7 +40,7 @@ const acc4: usize = memory.data(16, 16);
  */
 export function tile_s8_2x4_simd(
   x0: usize, x1: usize, xStride: usize, w: usize, wStride: usize, ws: usize, rows: i32, K: i32,
-  off: v128, offset: i32, bias: v128, mult: v128, shift: v128, fc: i32, outZp: i32, amin: i32, amax: i32,
+  off: v128, offset: i32, bias: v128, mp: usize, shp: usize, fc: i32, outZp: i32, amin: i32, amax: i32,
   y0: usize, y1: usize,
 ): void {
   let a00 = i32x4.splat(0), a01 = i32x4.splat(0), a02 = i32x4.splat(0), a03 = i32x4.splat(0);
@@ -78,8 +78,8 @@ export function tile_s8_2x4_simd(
     store4s8(y0, requant4Fast(s0, fc, outZp, amin, amax));
     store4s8(y1, requant4Fast(s1, fc, outZp, amin, amax));
   } else {
-    store4s8(y0, requant4Simd(s0, mult, shift, outZp, amin, amax));
-    store4s8(y1, requant4Simd(s1, mult, shift, outZp, amin, amax));
+    store4s8(y0, requant4General(s0, mp, shp, outZp, amin, amax));
+    store4s8(y1, requant4General(s1, mp, shp, outZp, amin, amax));
   }
 }
 
@@ -196,7 +196,7 @@ function gemm_s8_smallk_16ch_simd(
         const bias = hasBias ? v128.load(bp + ch) : i32x4.splat(0);
         tile_s8_2x4_simd(
           x0, x1, 0, wp + <usize>n * rowBytes, 0, rowBytes, 1, K, off, inOff,
-          bias, v128.load(mp + ch), v128.load(shp + ch), fast ? n : -1, outZp, amin, amax, y0 + <usize>n, y1 + <usize>n,
+          bias, mp + ch, shp + ch, fast ? n : -1, outZp, amin, amax, y0 + <usize>n, y1 + <usize>n,
         );
       }
       for (; n < N; n++) {
