@@ -1,11 +1,8 @@
 // The last error message, built in a fixed static buffer (no allocation, so loading a bad blob can
 // never grow memory). Text is ASCII; the host reads it with mote_error_message/_len.
-import {
-  OP_CONV2D, OP_DEPTHWISE_CONV2D, OP_FULLY_CONNECTED, OP_MATMUL, OP_ADD, OP_SUB, OP_MUL, OP_DIV,
-  OP_CLAMP, OP_LEAKY_RELU, OP_SIGMOID, OP_TANH, OP_HARD_SWISH, OP_LUT, OP_MAX_POOL2D,
-  OP_AVERAGE_POOL2D, OP_MEAN, OP_CONCAT, OP_PAD, OP_TRANSPOSE, OP_SOFTMAX, OP_QUANTIZE,
-  OP_DEQUANTIZE, OP_REQUANTIZE, OP_COPY, OP_STRIDED_SLICE, OP_TRANSPOSE_CONV2D, OP_LSTM, DTYPE_F32, DTYPE_S8, DTYPE_S32, DTYPE_U8, DTYPE_S16, DTYPE_SIGN8, OP_BINARIZE,
-} from '../format/format';
+// The name tables below are in format code order: OP_CONV2D = 1 ... OP_BINARIZE = OPCODE_COUNT - 1,
+// DTYPE_F32 = 1 ... DTYPE_SIGN8 = DTYPE_COUNT - 1 (test/wasm-build.test.ts checks them against format.ts).
+import { OPCODE_COUNT, DTYPE_COUNT } from '../format/format';
 
 const MSG_CAP: i32 = 400;
 const msgBuf: usize = memory.data(MSG_CAP);
@@ -73,50 +70,20 @@ export function int(v: i64): void {
   }
 }
 
-// Names as Text fragments, not `string`s: a string literal is a UTF-16 object with a 20-byte header.
+/** Item k of a txtList('a|b|...') table (consecutive Text fragments); the caller keeps k in range. */
+export function textAt(list: Text, k: i32): Text {
+  for (; k > 0; k--) list += <usize>load<u8>(list) + 1;
+  return list;
+}
+
+// Names as Text fragments, not `string`s (a string literal is a UTF-16 object with a 20-byte
+// header), in one table indexed by the format code rather than a switch of returns.
 export function opName(code: i32): Text {
-  switch (code) {
-    case OP_CONV2D: return txt('conv2d');
-    case OP_DEPTHWISE_CONV2D: return txt('depthwise_conv2d');
-    case OP_FULLY_CONNECTED: return txt('fully_connected');
-    case OP_MATMUL: return txt('matmul');
-    case OP_ADD: return txt('add');
-    case OP_SUB: return txt('sub');
-    case OP_MUL: return txt('mul');
-    case OP_DIV: return txt('div');
-    case OP_CLAMP: return txt('clamp');
-    case OP_LEAKY_RELU: return txt('leaky_relu');
-    case OP_SIGMOID: return txt('sigmoid');
-    case OP_TANH: return txt('tanh');
-    case OP_HARD_SWISH: return txt('hard_swish');
-    case OP_LUT: return txt('lut');
-    case OP_MAX_POOL2D: return txt('max_pool2d');
-    case OP_AVERAGE_POOL2D: return txt('average_pool2d');
-    case OP_MEAN: return txt('mean');
-    case OP_CONCAT: return txt('concat');
-    case OP_PAD: return txt('pad');
-    case OP_TRANSPOSE: return txt('transpose');
-    case OP_SOFTMAX: return txt('softmax');
-    case OP_QUANTIZE: return txt('quantize');
-    case OP_DEQUANTIZE: return txt('dequantize');
-    case OP_REQUANTIZE: return txt('requantize');
-    case OP_COPY: return txt('copy');
-    case OP_STRIDED_SLICE: return txt('strided_slice');
-    case OP_TRANSPOSE_CONV2D: return txt('transpose_conv2d');
-    case OP_LSTM: return txt('lstm');
-    case OP_BINARIZE: return txt('binarize');
-  }
-  return txt('unknown');
+  if (code < 1 || code >= OPCODE_COUNT) return txt('unknown');
+  return textAt(txtList('conv2d|depthwise_conv2d|fully_connected|matmul|add|sub|mul|div|clamp|leaky_relu|sigmoid|tanh|hard_swish|lut|max_pool2d|average_pool2d|mean|concat|pad|transpose|softmax|quantize|dequantize|requantize|copy|strided_slice|transpose_conv2d|lstm|binarize'), code - 1);
 }
 
 export function dtypeName(dt: i32): Text {
-  switch (dt) {
-    case DTYPE_F32: return txt('f32');
-    case DTYPE_S8: return txt('s8');
-    case DTYPE_S32: return txt('s32');
-    case DTYPE_U8: return txt('u8');
-    case DTYPE_S16: return txt('s16');
-    case DTYPE_SIGN8: return txt('sign8');
-  }
-  return txt('invalid dtype');
+  if (dt < 1 || dt >= DTYPE_COUNT) return txt('invalid dtype');
+  return textAt(txtList('f32|s8|s32|u8|s16|sign8'), dt - 1);
 }

@@ -24,12 +24,16 @@ export const BUILDS = { simd: 'simd', scalar: 'scalar', 'simd.stream': 'simd-str
 // error messages are ASCII and only ever copied byte by byte into the message buffer. So, as the
 // compiler reads assembly/ sources, each `str('literal')` call (message.ts) becomes
 // `moteStrBytes(memory.data<u8>([...bytes]), length)` and each `txt('literal')` (a message.ts
-// `Text` fragment) becomes `memory.data<u8>([length, ...bytes])`. The bytes are the text coded with
+// `Text` fragment) becomes `memory.data<u8>([length, ...bytes])` (`txtList('a|b')`: one such
+// fragment per item, back to back, for name tables indexed at run time). The bytes are the text coded with
 // a dictionary of up to 128 phrases shared by all messages (textDictionary): a byte 0x80 + k stands
 // for phrase k, which message.ts expands as it copies. Literals that are not pure ASCII (or empty)
 // are left alone by str(); the source on disk is never changed.
 const STR_CALL = /\bstr\('((?:[^'\\\n]|\\.)*)'\)/g;
 const TXT_CALL = /\btxt\('((?:[^'\\\n]|\\.)*)'\)/g;
+// `txtList('a|b|c')`: the items as consecutive Text fragments (length byte, coded bytes), for
+// tables of names indexed at run time (message.ts textAt).
+const LIST_CALL = /\btxtList\('((?:[^'\\\n]|\\.)*)'\)/g;
 const ESCAPES = { n: '\n', t: '\t', r: '\r', '0': '\0' };
 const unescape = (body) => body.replace(/\\(.)/g, (_, c) => ESCAPES[c] ?? c);
 const isAscii = (text) => /^[\x01-\x7f]*$/.test(text);
@@ -118,6 +122,7 @@ export function messageLiterals(dir = join(root, 'assembly')) {
       else if (e.name.endsWith('.ts')) {
         const src = readFileSync(p, 'utf8');
         for (const re of [STR_CALL, TXT_CALL]) for (const m of src.matchAll(re)) texts.push(unescape(m[1]));
+        for (const m of src.matchAll(LIST_CALL)) texts.push(...unescape(m[1]).split('|'));
       }
     }
   };
@@ -133,15 +138,17 @@ export function asciiStringCalls(source, phrases = []) {
     return `moteStrBytes(memory.data<u8>([${bytes.join(',')}]), ${bytes.length})`;
   });
 }
+function fragmentBytes(text, call, file, phrases) {
+  const bytes = encodeText(text, phrases);
+  if (text.length === 0 || bytes.length > 255 || !isAscii(text)) {
+    throw new Error(`${file}: ${call} must be 1 to 255 ASCII characters (each item)`);
+  }
+  return [bytes.length, ...bytes];
+}
 export function textFragments(source, file = 'source', phrases = []) {
-  return source.replace(TXT_CALL, (call, body) => {
-    const text = unescape(body);
-    const bytes = encodeText(text, phrases);
-    if (text.length === 0 || bytes.length > 255 || !isAscii(text)) {
-      throw new Error(`${file}: ${call} must be 1 to 255 ASCII characters`);
-    }
-    return `memory.data<u8>([${[bytes.length, ...bytes].join(',')}])`;
-  });
+  return source
+    .replace(TXT_CALL, (call, body) => `memory.data<u8>([${fragmentBytes(unescape(body), call, file, phrases).join(',')}])`)
+    .replace(LIST_CALL, (call, body) => `memory.data<u8>([${unescape(body).split('|').flatMap((t) => fragmentBytes(t, call, file, phrases)).join(',')}])`);
 }
 // message.ts names the dictionary MOTE_TEXT_DICTIONARY; it becomes the table's bytes.
 const DICTIONARY = /\bMOTE_TEXT_DICTIONARY\b/g;
@@ -167,7 +174,7 @@ export async function readSource(filename, baseDir) {
   } catch {
     return null;
   }
-  if (!path.startsWith(assemblyDir) || !path.endsWith('.ts') || !/\b(str|txt)\('|MOTE_TEXT_DICTIONARY/.test(text)) return text;
+  if (!path.startsWith(assemblyDir) || !path.endsWith('.ts') || !/\b(str|txt|txtList)\('|MOTE_TEXT_DICTIONARY/.test(text)) return text;
   const phrases = phrasesOfSources();
   text = text.replace(DICTIONARY, () => `memory.data<u8>([${dictionaryBytes(phrases).join(',')}])`);
   return textFragments(asciiStringCalls(text, phrases), path, phrases);

@@ -6,6 +6,7 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import * as F from '../format/format.js';
 import { crc32 } from '../converter/emit/index.js';
+import { OPCODE_NAMES } from '../host/opcodes.js';
 import { MoteError, type MoteTypedArray } from '../host/runtime.js';
 import type { Graph } from '../converter/ir/graph.js';
 import { BUILDS, blobOf, ensureWasmBuilt, freshRuntime, randF32, randInt, randS8, repoRoot, rng } from './runtime-harness.js';
@@ -115,6 +116,37 @@ describe.each(BUILDS)('blob validation on the %s build', (build) => {
       setU32(b, u32(b, F.H_PARAMS_OFFSET) + 4 * u32(b, op + F.O_PARAMS_INDEX), 0);
       fixCrc(b);
     }, F.ERR_BAD_OP, /op 1 \(conv2d\): stride_h must be >= 1, got 0/);
+  });
+
+  it('names every opcode and dtype as format.ts spells them', async () => {
+    // Each op record relabelled with every opcode: the rejection names the op by its OP_* name.
+    const op = u32(blobs.int8, F.H_OP_TABLE_OFFSET) + F.OP_RECORD_SIZE;
+    let named = 0;
+    for (let code = 1; code < F.OPCODE_COUNT; code++) {
+      const b = new Uint8Array(blobs.int8);
+      new DataView(b.buffer).setUint16(op, code, true);
+      fixCrc(b);
+      const res = await tryBlob(build, b, rng(3));
+      if (res.code === 0) continue;
+      expect(res.message).toMatch(new RegExp(`op 1 \\(${OPCODE_NAMES[code]}\\): `));
+      named++;
+    }
+    expect(named).toBeGreaterThan(F.OPCODE_COUNT - 5);
+    // Op 1 (conv2d)'s s32 bias relabelled with every other dtype (none is wider, so the record
+    // itself stays valid and the op check names both dtypes).
+    const io = u32(blobs.int8, op + F.O_IO_INDEX);
+    const biasId = u32(blobs.int8, u32(blobs.int8, F.H_INDEX_OFFSET) + 4 * (io + 2));
+    const dtypes = Object.entries(F).filter(([k]) => k.startsWith('DTYPE_') && k !== 'DTYPE_COUNT');
+    expect(dtypes.length).toBe(F.DTYPE_COUNT - 1);
+    for (const [key, dt] of dtypes) {
+      if (dt === F.DTYPE_S32) continue;
+      const b = new Uint8Array(blobs.int8);
+      b[u32(b, F.H_TENSOR_TABLE_OFFSET) + biasId * F.TENSOR_RECORD_SIZE + F.T_DTYPE] = dt as number;
+      fixCrc(b);
+      const res = await tryBlob(build, b, rng(4));
+      expect(res.code, res.message).toBe(F.ERR_BAD_OP);
+      expect(res.message).toMatch(new RegExp(`op 1 \\(conv2d\\): input 2 must be s32, got ${key.slice(6).toLowerCase()}$`));
+    }
   });
 
   it('never traps on >= 2000 seeded damaged blobs; every rejection is a typed ERR_* code', async () => {
