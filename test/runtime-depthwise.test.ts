@@ -39,7 +39,7 @@ async function check(c: Case, r: () => number): Promise<void> {
   expect(Buffer.from(got[0].buffer).equals(Buffer.from(got[1].buffer)), `${c.label}: simd == scalar`).toBe(true);
 }
 
-type Scales = 'normal' | 'large bias' | 'tiny' | 'huge' | 'mixed';
+type Scales = 'normal' | 'large bias' | 'tiny' | 'huge' | 'mixed' | 'pow2';
 
 function depthwise(
   r: () => number, h: number, w: number, c: number, kh: number, kw: number, s: [number, number],
@@ -59,6 +59,12 @@ function depthwise(
     mult[i] = m.multiplier;
     shift[i] = m.shift;
     if (scales === 'mixed' && i % 5 === 0) mult[i] = i % 2 ? 2147483647 : 1073741824;
+    // M = 1/2 and small shifts: both TFLM roundings meet exact halves in many lanes (the f64
+    // forms' ties and sign-dependent nudges).
+    if (scales === 'pow2') {
+      mult[i] = 1073741824;
+      shift[i] = (i % 9) - 7;
+    }
   }
   const wts = randS8(r, kh * kw * c, -127, 127);
   // A few channels with every weight at an extreme: the largest tap-pair products.
@@ -112,6 +118,8 @@ function cases(): Case[] {
   out.push(depthwise(r, 4, 4, 24, 3, 3, [2, 2], [1, 1], same(3), 'huge'));
   out.push(depthwise(r, 5, 5, 40, 3, 3, [1, 1], [1, 1], same(3), 'mixed'));
   out.push(depthwise(r, 3, 3, 520, 3, 3, [1, 1], [1, 1], same(3)));
+  out.push(depthwise(r, 6, 7, 48, 3, 3, [1, 1], [1, 1], same(3), 'pow2'));
+  out.push(depthwise(r, 6, 7, 24, 3, 3, [2, 2], [1, 1], same(3), 'pow2'));
   // Input at the int8 extremes (largest |x * w|): all -128, all 127.
   for (const xr of [[-128, -128], [127, 127]] as [number, number][]) {
     out.push({ ...depthwise(r, 4, 5, 24, 3, 3, [1, 1], [1, 1], same(3)), xRange: xr, label: `depthwise x all ${xr[0]}` });

@@ -36,33 +36,63 @@ const D_OFF: usize = <usize>FAST_CAP * 16;
 const MAGIC: f64 = 6755399441055744.0; // 2^52 + 2^51: x + MAGIC holds integer x in its low 32 bits
 
 /**
- * clamp(mbqm(acc, M_c, shift_c) + zp, lo, hi) for channels c..c+3 of requant_fast.ts's prepared
- * table: the same floor(acc*S + pos - [acc*S < 0]*d) as requant4Fast, with the integral f64 turned
- * into i32 by adding 2^52+2^51+zp (exact for |value + zp| < 2^31) instead of a saturating
- * truncation and an i32 add.
+ * Channel c's table entry of requant_fast.ts, rewritten for requant4Magic (after fastChannel
+ * accepted the channel with twice the accumulator bound, so |acc * 2^left * M| <= 2^51):
+ * pos column q = e + g/2, d column 2e, with g = 2^-(31+R) and e = 2^-(R+1) (0 when R = 0).
+ *
+ * Why: TFLM's result is floor(v), v = y + 1/2 + e - [y < 0] * 2e, y = acc * S a multiple of g.
+ * For v on the grid g, floor(v) = round-to-nearest(v - 1/2 + g/2), and v - 1/2 + g/2 = y + q -
+ * [y < 0] * 2e is an odd multiple of g/2, never a tie. With |y| <= 2^(20-R) (the halved bound)
+ * that sum needs at most 53 bits at g/2, so f64 computes it exactly, and adding 2^52 + 2^51 + zp
+ * rounds it to the nearest integer: one add instead of floor plus add.
  */
-@inline function requant4Magic(acc: v128, c: i32, magicZp: v128, lo: v128, hi: v128): v128 {
+function magicChannel(c: i32, shift: i32): void {
+  const R = shift > 0 ? 0 : -shift;
+  const halfG = reinterpret<f64>(<i64>(1023 - 32 - R) << 52);
+  const e = R > 0 ? reinterpret<f64>(<i64>(1023 - R - 1) << 52) : 0.0;
+  const p = fastTable + (<usize>c << 3);
+  store<f64>(p + POS_OFF, e + halfG);
+  store<f64>(p + D_OFF, e + e);
+}
+
+/** Accepts channel c for the magic requantization (see magicChannel). */
+@inline function magicPrepare(c: i32, mult: i32, shift: i32, accBound: f64): bool {
+  if (!fastChannel(c, mult, shift, accBound + accBound)) return false;
+  magicChannel(c, shift);
+  return true;
+}
+
+/**
+ * mbqm(acc, M_c, shift_c) + zp for channels c..c+3 (not clamped: the i8 narrowing and clamp of the
+ * caller follow) from the table magicChannel prepared, as the low 32 bits of y + q - [y < 0] * 2e
+ * + 2^52 + 2^51 + zp.
+ */
+@inline function requant4Magic(acc: v128, c: i32, magicZp: v128): v128 {
   const p = fastTable + (<usize>c << 3);
   const zero = f64x2.splat(0);
   const yl = f64x2.mul(f64x2.convert_low_i32x4_s(acc), v128.load(p));
   const yh = f64x2.mul(f64x2.convert_low_i32x4_s(i32x4.shuffle(acc, acc, 2, 3, 2, 3)), v128.load(p, 16));
-  const rl = f64x2.add(f64x2.floor(f64x2.sub(f64x2.add(yl, v128.load(p + POS_OFF)), v128.and(f64x2.lt(yl, zero), v128.load(p + D_OFF)))), magicZp);
-  const rh = f64x2.add(f64x2.floor(f64x2.sub(f64x2.add(yh, v128.load(p + POS_OFF, 16)), v128.and(f64x2.lt(yh, zero), v128.load(p + D_OFF, 16)))), magicZp);
-  return i32x4.min_s(i32x4.max_s(i32x4.shuffle(rl, rh, 0, 2, 4, 6), lo), hi);
+  const rl = f64x2.add(f64x2.sub(f64x2.add(yl, v128.load(p + POS_OFF)), v128.and(f64x2.lt(yl, zero), v128.load(p + D_OFF))), magicZp);
+  const rh = f64x2.add(f64x2.sub(f64x2.add(yh, v128.load(p + POS_OFF, 16)), v128.and(f64x2.lt(yh, zero), v128.load(p + D_OFF, 16))), magicZp);
+  return i32x4.shuffle(rl, rh, 0, 2, 4, 6);
 }
 
+// The clamp runs on the narrowed i8 lanes: both narrowings saturate, which keeps the order, and
+// the activation bounds lie inside [-128, 127].
 function store16Magic(out: usize, a0: v128, a1: v128, a2: v128, a3: v128, c: i32, zp: i32, lo: i32, hi: i32): void {
-  const z = f64x2.splat(MAGIC + <f64>zp), l = i32x4.splat(lo), h = i32x4.splat(hi);
-  const r0 = requant4Magic(a0, c, z, l, h), r1 = requant4Magic(a1, c + 4, z, l, h);
-  const r2 = requant4Magic(a2, c + 8, z, l, h), r3 = requant4Magic(a3, c + 12, z, l, h);
-  v128.store(out, i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(r0, r1), i16x8.narrow_i32x4_s(r2, r3)));
+  const z = f64x2.splat(MAGIC + <f64>zp);
+  const r0 = requant4Magic(a0, c, z), r1 = requant4Magic(a1, c + 4, z);
+  const r2 = requant4Magic(a2, c + 8, z), r3 = requant4Magic(a3, c + 12, z);
+  const b = i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(r0, r1), i16x8.narrow_i32x4_s(r2, r3));
+  v128.store(out, i8x16.min_s(i8x16.max_s(b, i8x16.splat(<i8>lo)), i8x16.splat(<i8>hi)));
 }
 
 function store8Magic(out: usize, a0: v128, a1: v128, c: i32, zp: i32, lo: i32, hi: i32): void {
-  const z = f64x2.splat(MAGIC + <f64>zp), l = i32x4.splat(lo), h = i32x4.splat(hi);
-  const r0 = requant4Magic(a0, c, z, l, h), r1 = requant4Magic(a1, c + 4, z, l, h);
+  const z = f64x2.splat(MAGIC + <f64>zp);
+  const r0 = requant4Magic(a0, c, z), r1 = requant4Magic(a1, c + 4, z);
   const w = i16x8.narrow_i32x4_s(r0, r1);
-  v128.store64_lane(out, i8x16.narrow_i16x8_s(w, w), 0);
+  const b = i8x16.narrow_i16x8_s(w, w);
+  v128.store64_lane(out, i8x16.min_s(i8x16.max_s(b, i8x16.splat(<i8>lo)), i8x16.splat(<i8>hi)), 0);
 }
 
 /**
@@ -133,7 +163,7 @@ export function depthwise_s8_pairs(op: usize): i32 {
       for (let j = 0; j < 16; j++) {
         const c = c0 + j, o = <usize>c << 2;
         const b = hasBias ? Math.abs(<f64>load<i32>(bp + o)) : 0.0;
-        if (fast) fast = fastChannel(c, load<i32>(mp + o), load<i32>(shp + o), b + maxX * <f64>load<i16>(sumAbs + (<usize>j << 1)));
+        if (fast) fast = magicPrepare(c, load<i32>(mp + o), load<i32>(shp + o), b + maxX * <f64>load<i16>(sumAbs + (<usize>j << 1)));
       }
     }
     // The last C % 16 channels one at a time, lanes past C packed as 0.
@@ -150,7 +180,7 @@ export function depthwise_s8_pairs(op: usize): i32 {
       if (c < C && fast) {
         const o = <usize>c << 2;
         const b = hasBias ? Math.abs(<f64>load<i32>(bp + o)) : 0.0;
-        fast = fastChannel(c, load<i32>(mp + o), load<i32>(shp + o), b + maxX * <f64>sa);
+        fast = magicPrepare(c, load<i32>(mp + o), load<i32>(shp + o), b + maxX * <f64>sa);
       }
     }
   }
