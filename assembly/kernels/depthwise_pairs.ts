@@ -27,6 +27,10 @@ const zpRow: usize = memory.data(DW_CAP, 16);
 const tapAddr: usize = memory.data((TAP_CAP + 1) * 4, 16);
 // Interior pixels: each tap's byte offset from the pixel's first tap.
 const tapOff: usize = memory.data((TAP_CAP + 1) * 4, 16);
+// Pixel pairs of a 3x3 stride-1 kernel: the input columns 0-3 of rows 0-2 ([row][column]), as
+// offsets from the first pixel's first tap (both pixels inside) or as addresses (padded: zpRow).
+const pairOff: usize = memory.data(12 * 4, 16);
+const pairAddr: usize = memory.data(12 * 4, 16);
 // Sum of |w| over the taps of 16 channels (i16 lanes), for the requantization bound.
 const sumAbs: usize = ASC_FEATURE_SIMD ? memory.data(32, 16) : 0;
 
@@ -87,12 +91,110 @@ function store16Magic(out: usize, a0: v128, a1: v128, a2: v128, a3: v128, c: i32
   v128.store(out, i8x16.min_s(i8x16.max_s(b, i8x16.splat(<i8>lo)), i8x16.splat(<i8>hi)));
 }
 
+/** requant4Magic of two pixels' sums for the same channels c..c+3, the table read once. */
+@inline function requant4Magic2(accA: v128, accB: v128, c: i32, magicZp: v128): v128 {
+  const p = fastTable + (<usize>c << 3);
+  const zero = f64x2.splat(0);
+  const s0 = v128.load(p), s1 = v128.load(p, 16);
+  const q0 = v128.load(p + POS_OFF), q1 = v128.load(p + POS_OFF, 16);
+  const d0 = v128.load(p + D_OFF), d1 = v128.load(p + D_OFF, 16);
+  let y = f64x2.mul(f64x2.convert_low_i32x4_s(accA), s0);
+  const al = f64x2.add(f64x2.sub(f64x2.add(y, q0), v128.and(f64x2.lt(y, zero), d0)), magicZp);
+  y = f64x2.mul(f64x2.convert_low_i32x4_s(i32x4.shuffle(accA, accA, 2, 3, 2, 3)), s1);
+  const ah = f64x2.add(f64x2.sub(f64x2.add(y, q1), v128.and(f64x2.lt(y, zero), d1)), magicZp);
+  y = f64x2.mul(f64x2.convert_low_i32x4_s(accB), s0);
+  const bl = f64x2.add(f64x2.sub(f64x2.add(y, q0), v128.and(f64x2.lt(y, zero), d0)), magicZp);
+  y = f64x2.mul(f64x2.convert_low_i32x4_s(i32x4.shuffle(accB, accB, 2, 3, 2, 3)), s1);
+  const bh = f64x2.add(f64x2.sub(f64x2.add(y, q1), v128.and(f64x2.lt(y, zero), d1)), magicZp);
+  // Lanes 0-3: pixel A, 4-7: pixel B (as i16 after the caller's narrowing).
+  return i16x8.narrow_i32x4_s(i32x4.shuffle(al, ah, 0, 2, 4, 6), i32x4.shuffle(bl, bh, 0, 2, 4, 6));
+}
+
+/** Channels c..c+7 of two pixels (sums a0 a1 and b0 b1), stored at outA and outB. */
+function store8x2Magic(outA: usize, outB: usize, a0: v128, a1: v128, b0: v128, b1: v128, c: i32, zp: i32, lo: i32, hi: i32): void {
+  const z = f64x2.splat(MAGIC + <f64>zp);
+  const r0 = requant4Magic2(a0, b0, c, z), r1 = requant4Magic2(a1, b1, c + 4, z);
+  // r0 = A0-3 B0-3, r1 = A4-7 B4-7: narrow to A0-3 B0-3 A4-7 B4-7, then A's 8 bytes, B's 8 bytes.
+  let b = i8x16.narrow_i16x8_s(r0, r1);
+  b = i8x16.min_s(i8x16.max_s(b, i8x16.splat(<i8>lo)), i8x16.splat(<i8>hi));
+  b = i8x16.shuffle(b, b, 0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12, 13, 14, 15);
+  v128.store64_lane(outA, b, 0);
+  v128.store64_lane(outB, b, 1);
+}
+
 function store8Magic(out: usize, a0: v128, a1: v128, c: i32, zp: i32, lo: i32, hi: i32): void {
   const z = f64x2.splat(MAGIC + <f64>zp);
   const r0 = requant4Magic(a0, c, z), r1 = requant4Magic(a1, c + 4, z);
   const w = i16x8.narrow_i32x4_s(r0, r1);
   const b = i8x16.narrow_i16x8_s(w, w);
   v128.store64_lane(out, i8x16.min_s(i8x16.max_s(b, i8x16.splat(<i8>lo)), i8x16.splat(<i8>hi)), 0);
+}
+
+/**
+ * The tap of slot i: taps are read in pairs of slots (2p, 2p + 1). A 3x3 kernel in the SIMD build
+ * pairs each column's rows 0 and 1, (0,3) (1,4) (2,5), then (6,7) (8,-): two horizontally
+ * adjacent output pixels then share each column's interleaved rows 0-1 (depthwise_pair8).
+ */
+@inline function slotTap(i: i32, k9: bool): i32 {
+  return k9 && i < 6 ? (i >> 1) + (i & 1) * 3 : i;
+}
+
+/**
+ * 8 channels c..c+7 of two horizontally adjacent interior output pixels of a 3x3 stride-1
+ * dilation-1 depthwise; r0 points at the first pixel's top-left tap (channel c), row = W * C bytes,
+ * col = C bytes. Rows 0-1 of each of the four input columns are interleaved once and feed both
+ * pixels (column j: pixel A's weight pair j, pixel B's j - 1); on row 2 both pixels share the
+ * interleave of columns 1-2: A takes it with (w7, w8) (slot 5) and its column 0 alone with (w6, w7)
+ * against zeros, B takes it with (w6, w7) (slot 3) and its column 3 alone with (w7, w8).
+ */
+@inline function depthwise_pair8(cb: usize, tbl: usize, col: usize, wq: usize, bo: usize, out: usize, c: i32, fast: bool, outZp: i32, amin: i32, amax: i32, mp: usize, shp: usize): void {
+  let a0 = v128.load(bo), a1 = v128.load(bo, 16);
+  let b0 = a0, b1 = a1;
+  // Rows 0-1 as a loop over the input columns (straight-line code let V8 hoist every weight load
+  // and spill them): column j's interleave u feeds pixel B with weight pair j - 1, the previous
+  // column's interleave v pixel A with the same pair.
+  let x0 = v128.load8x8_s(cb + load<usize>(tbl)), x1 = v128.load8x8_s(cb + load<usize>(tbl, 16));
+  let v0 = i16x8.shuffle(x0, x1, 0, 8, 1, 9, 2, 10, 3, 11), v1 = i16x8.shuffle(x0, x1, 4, 12, 5, 13, 6, 14, 7, 15);
+  let pt = tbl, pw = wq;
+  for (let j = 0; j < 3; j++) {
+    pt += 4;
+    x0 = v128.load8x8_s(cb + load<usize>(pt));
+    x1 = v128.load8x8_s(cb + load<usize>(pt, 16));
+    const u0 = i16x8.shuffle(x0, x1, 0, 8, 1, 9, 2, 10, 3, 11), u1 = i16x8.shuffle(x0, x1, 4, 12, 5, 13, 6, 14, 7, 15);
+    const w0 = v128.load(pw), w1 = v128.load(pw, 16);
+    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v0, w0));
+    a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v1, w1));
+    b0 = i32x4.add(b0, i32x4.dot_i16x8_s(u0, w0));
+    b1 = i32x4.add(b1, i32x4.dot_i16x8_s(u1, w1));
+    v0 = u0;
+    v1 = u1;
+    pw += 64;
+  }
+  // Row 2.
+  const zero = i32x4.splat(0);
+  x0 = v128.load8x8_s(cb + load<usize>(tbl, 36));
+  x1 = v128.load8x8_s(cb + load<usize>(tbl, 40));
+  v0 = i16x8.shuffle(x0, x1, 0, 8, 1, 9, 2, 10, 3, 11);
+  v1 = i16x8.shuffle(x0, x1, 4, 12, 5, 13, 6, 14, 7, 15);
+  x0 = v128.load8x8_s(cb + load<usize>(tbl, 32));
+  let w0 = v128.load(wq, 192), w1 = v128.load(wq, 208);
+  b0 = i32x4.add(b0, i32x4.dot_i16x8_s(v0, w0));
+  b1 = i32x4.add(b1, i32x4.dot_i16x8_s(v1, w1));
+  a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.shuffle(x0, zero, 0, 8, 1, 9, 2, 10, 3, 11), w0));
+  a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.shuffle(x0, zero, 4, 12, 5, 13, 6, 14, 7, 15), w1));
+  x1 = v128.load8x8_s(cb + load<usize>(tbl, 44));
+  w0 = v128.load(wq, 320);
+  w1 = v128.load(wq, 336);
+  a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v0, w0));
+  a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v1, w1));
+  b0 = i32x4.add(b0, i32x4.dot_i16x8_s(i16x8.shuffle(zero, x1, 0, 8, 1, 9, 2, 10, 3, 11), w0));
+  b1 = i32x4.add(b1, i32x4.dot_i16x8_s(i16x8.shuffle(zero, x1, 4, 12, 5, 13, 6, 14, 7, 15), w1));
+  if (fast) {
+    store8x2Magic(out + <usize>c, out + col + <usize>c, a0, a1, b0, b1, c, outZp, amin, amax);
+  } else {
+    requantStore8(out + <usize>c, a0, a1, mp + (<usize>c << 2), shp + (<usize>c << 2), outZp, amin, amax);
+    requantStore8(out + col + <usize>c, b0, b1, mp + (<usize>c << 2), shp + (<usize>c << 2), outZp, amin, amax);
+  }
 }
 
 /**
@@ -110,6 +212,7 @@ export function depthwise_s8_pairs(op: usize): i32 {
   if (opParam(op, 8) != 1 || C < 8 || C > DW_CAP || K > TAP_CAP) return 0;
   const C16 = (C + 15) & ~15;
   if (ASC_FEATURE_SIMD && C16 * P * 4 > PACK_BYTES) return 0;
+  const k9 = ASC_FEATURE_SIMD && KH == 3 && KW == 3;
   const hasBias = tstorage(opIn(op, 2)) != STORAGE_EMPTY;
   const xp = tptr(x), wp = tptr(w), yp = tptr(y), bp = hasBias ? tptr(opIn(op, 2)) : 0;
   const mp = tptr(opIn(op, 3)), shp = tptr(opIn(op, 4));
@@ -119,6 +222,9 @@ export function depthwise_s8_pairs(op: usize): i32 {
   const amin = opParam(op, 9), amax = opParam(op, 10);
   const zpX = tzp(x), outZp = tzp(y);
   const done = ASC_FEATURE_SIMD ? C & ~7 : C;
+  // Pixel pairs (depthwise_pair8) need a sixth slot per block, (w7, w8).
+  const pairs = k9 && sw == 1 && dw == 1 && dh == 1 && C16 * (P + 1) * 4 <= PACK_BYTES;
+  const PS = pairs ? P + 1 : P;
 
   // Per op run, O(K*C): fold -zp*sum(w) into the bias, pack the weights, fill the zero-point row,
   // prepare the exact f64 requantization (requant_fast.ts's table and bound). Small late layers
@@ -132,10 +238,11 @@ export function depthwise_s8_pairs(op: usize): i32 {
     const zero = i32x4.splat(0);
     for (; c0 + 16 <= C; c0 += 16) {
       let sl = zero, sh = zero, al = zero, ah = zero;
-      const at = packed + <usize>((c0 >> 4) * P) * 64;
-      for (let p = 0; p < P; p++) {
-        const t1 = 2 * p + 1;
-        const wa = v128.load(wp + <usize>(2 * p * C + c0));
+      const at = packed + <usize>((c0 >> 4) * PS) * 64;
+      for (let p = 0; p < PS; p++) {
+        // Slot P (pairs only) is (w7, w8) again and stays out of the sums.
+        const t0 = p < P ? slotTap(2 * p, k9) : 7, t1 = p < P ? slotTap(2 * p + 1, k9) : 8;
+        const wa = v128.load(wp + <usize>(t0 * C + c0));
         const wb = t1 < K ? v128.load(wp + <usize>(t1 * C + c0)) : zero;
         const la = i16x8.extend_low_i8x16_s(wa), ha = i16x8.extend_high_i8x16_s(wa);
         const lb = i16x8.extend_low_i8x16_s(wb), hb = i16x8.extend_high_i8x16_s(wb);
@@ -144,6 +251,7 @@ export function depthwise_s8_pairs(op: usize): i32 {
         v128.store(q, i16x8.shuffle(la, lb, 4, 12, 5, 13, 6, 14, 7, 15), 16);
         v128.store(q, i16x8.shuffle(ha, hb, 0, 8, 1, 9, 2, 10, 3, 11), 32);
         v128.store(q, i16x8.shuffle(ha, hb, 4, 12, 5, 13, 6, 14, 7, 15), 48);
+        if (p == P) break;
         // |sum| <= 32 * 128 fits i16 (TAP_CAP taps).
         sl = i16x8.add(sl, i16x8.add(la, lb));
         sh = i16x8.add(sh, i16x8.add(ha, hb));
@@ -168,14 +276,14 @@ export function depthwise_s8_pairs(op: usize): i32 {
     }
     // The last C % 16 channels one at a time, lanes past C packed as 0.
     for (let c = c0; c < C16; c++) {
-      const at = packed + <usize>(((c >> 4) * P * 4 + (c >> 2 & 3)) * 16 + (c & 3) * 4);
+      const at = packed + <usize>(((c >> 4) * PS * 4 + (c >> 2 & 3)) * 16 + (c & 3) * 4);
       let sa = 0;
-      for (let p = 0; p < P; p++) {
-        const t0 = 2 * p, t1 = 2 * p + 1;
+      for (let p = 0; p < PS; p++) {
+        const t0 = p < P ? slotTap(2 * p, k9) : 7, t1 = p < P ? slotTap(2 * p + 1, k9) : 8;
         const w0 = c < C ? <i32>load<i8>(wp + <usize>(t0 * C + c)) : 0;
         const w1 = c < C && t1 < K ? <i32>load<i8>(wp + <usize>(t1 * C + c)) : 0;
         store<i32>(at + <usize>(p * 64), (w0 & 0xffff) | (w1 << 16));
-        sa += (w0 < 0 ? -w0 : w0) + (w1 < 0 ? -w1 : w1);
+        if (p < P) sa += (w0 < 0 ? -w0 : w0) + (w1 < 0 ? -w1 : w1);
       }
       if (c < C && fast) {
         const o = <usize>c << 2;
@@ -190,11 +298,14 @@ export function depthwise_s8_pairs(op: usize): i32 {
     store<i32>(biasFold + (<usize>c << 2), (hasBias ? load<i32>(bp + (<usize>c << 2)) : 0) - zpX * s);
     store<i8>(zpRow + <usize>c, <i8>zpX);
   }
-  for (let t = 0; t < K; t++) {
-    const ky = t / KW, kx = t - ky * KW;
-    store<i32>(tapOff + (<usize>t << 2), (ky * dh * W + kx * dw) * C);
+  for (let i = 0; i < K; i++) {
+    const t = slotTap(i, k9), ky = t / KW, kx = t - ky * KW;
+    store<i32>(tapOff + (<usize>i << 2), (ky * dh * W + kx * dw) * C);
   }
   store<i32>(tapOff + (<usize>K << 2), load<i32>(tapOff + (<usize>(K - 1) << 2)));
+  if (pairs) {
+    for (let r = 0; r < 3; r++) for (let j = 0; j < 4; j++) store<i32>(pairOff + <usize>((r * 4 + j) << 2), (r * W + j) * C);
+  }
 
   let out = yp;
   for (let n = 0; n < N; n++) {
@@ -204,16 +315,39 @@ export function depthwise_s8_pairs(op: usize): i32 {
       const rowIn = iy0 >= 0 && iy0 + (KH - 1) * dh < H;
       for (let ox = 0; ox < OW; ox++) {
         const ix0 = ox * sw - pl;
+        if (ASC_FEATURE_SIMD && pairs && ox + 1 < OW) {
+          let base: usize = 0, tbl = pairAddr;
+          if (rowIn && ix0 >= 0 && ix0 + 3 < W) {
+            base = xImg + <usize>(iy0 * W + ix0) * <usize>C;
+            tbl = pairOff;
+          } else {
+            for (let r = 0; r < 3; r++) {
+              const iy = iy0 + r;
+              for (let j = 0; j < 4; j++) {
+                const ix = ix0 + j;
+                store<usize>(pairAddr + <usize>((r * 4 + j) << 2),
+                  iy >= 0 && iy < H && ix >= 0 && ix < W ? xImg + <usize>(iy * W + ix) * <usize>C : zpRow);
+              }
+            }
+          }
+          for (let c = 0; c < done; c += 8) {
+            const wq = packed + <usize>((c >> 4) * PS) * 64 + <usize>(c & 15) * 4;
+            depthwise_pair8(base + <usize>c, tbl, <usize>C, wq, biasFold + (<usize>c << 2), out, c, fast, outZp, amin, amax, mp, shp);
+          }
+          out += <usize>(2 * C);
+          ox++;
+          continue;
+        }
         // Interior pixels read tapOff from their first tap; border pixels get absolute addresses.
         let base: usize = 0, tbl = tapAddr;
         if (rowIn && ix0 >= 0 && ix0 + (KW - 1) * dw < W) {
           base = xImg + <usize>(iy0 * W + ix0) * <usize>C;
           tbl = tapOff;
         } else {
-          for (let t = 0; t < K; t++) {
-            const ky = t / KW, kx = t - ky * KW;
+          for (let i = 0; i < K; i++) {
+            const t = slotTap(i, k9), ky = t / KW, kx = t - ky * KW;
             const iy = iy0 + ky * dh, ix = ix0 + kx * dw;
-            store<usize>(tapAddr + (<usize>t << 2),
+            store<usize>(tapAddr + (<usize>i << 2),
               iy >= 0 && iy < H && ix >= 0 && ix < W ? xImg + <usize>(iy * W + ix) * <usize>C : zpRow);
           }
           store<usize>(tapAddr + (<usize>K << 2), load<usize>(tapAddr + (<usize>(K - 1) << 2)));
@@ -223,7 +357,7 @@ export function depthwise_s8_pairs(op: usize): i32 {
           for (; c + 16 <= C; c += 16) {
             const bo = biasFold + (<usize>c << 2);
             let a0 = v128.load(bo), a1 = v128.load(bo, 16), a2 = v128.load(bo, 32), a3 = v128.load(bo, 48);
-            let wq = packed + <usize>((c >> 4) * P) * 64;
+            let wq = packed + <usize>((c >> 4) * PS) * 64;
             const cb = base + <usize>c;
             for (let p = 0; p < P; p++) {
               const ta = tbl + (<usize>p << 3);
@@ -242,7 +376,7 @@ export function depthwise_s8_pairs(op: usize): i32 {
           if (c < done) {
             const bo = biasFold + (<usize>c << 2);
             let a0 = v128.load(bo), a1 = v128.load(bo, 16);
-            let wq = packed + <usize>((c >> 4) * P) * 64 + <usize>(c & 15) * 4;
+            let wq = packed + <usize>((c >> 4) * PS) * 64 + <usize>(c & 15) * 4;
             const cb = base + <usize>c;
             for (let p = 0; p < P; p++) {
               const ta = tbl + (<usize>p << 3);
