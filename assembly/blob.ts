@@ -303,6 +303,11 @@ export function validateTensors(arenaSize: u32, weightsSize: u32): i32 {
         return ERR_BAD_TENSOR;
       }
     }
+    // Binarized activations are -1/+1 with zero point 0 (format.ts DTYPE_SIGN8); the XNOR kernels rely on it.
+    if (dt == DTYPE_SIGN8 && load<i32>(rec, T_ZERO_POINT) != 0) {
+      tensorFail(id); str('sign8 zero point must be 0');
+      return ERR_BAD_TENSOR;
+    }
   }
   if (expandedEnd > <u64>hdr(H_EXPANDED_SIZE)) {
     str('encoded weights expand to '); int(<i64>expandedEnd); str(' bytes, more than the header\'s expanded_size ');

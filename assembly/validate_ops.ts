@@ -1,24 +1,138 @@
 // Per-opcode validation: arity, dtypes, ranks, shape relations and params. Every relation a
 // kernel relies on to stay in bounds is checked here, so kernels can run without checks.
+//
+// What most ops share (input/output counts, dtypes, ranks, param count and ranges) is data: one
+// OP_ROWS row per opcode and input-0 dtype form, read by checkRow(). What is genuinely one op's
+// (window sizes, broadcasting, weights against channels, per-channel requantization) is code, in
+// the switch of validateOp after the row has passed.
 import {
-  OK, ERR_BAD_OP, DTYPE_F32, DTYPE_S8, DTYPE_S32, STORAGE_EMPTY, STORAGE_WEIGHTS, STORAGE_ENCODED, MAX_RANK,
-  O_FLAGS, OPF_PACKED_W16, PACKED_K_MAX,
+  OK, ERR_BAD_OP, DTYPE_F32, DTYPE_S8, DTYPE_S32, DTYPE_U8, DTYPE_S16, DTYPE_SIGN8, DTYPE_COUNT,
+  STORAGE_EMPTY, STORAGE_WEIGHTS, STORAGE_ENCODED, MAX_RANK, O_FLAGS, OPF_PACKED_W16, PACKED_K_MAX,
   OP_CONV2D, OP_DEPTHWISE_CONV2D, OP_FULLY_CONNECTED, OP_MATMUL, OP_ADD, OP_SUB, OP_MUL, OP_DIV,
   OP_CLAMP, OP_LEAKY_RELU, OP_SIGMOID, OP_TANH, OP_HARD_SWISH, OP_LUT, OP_MAX_POOL2D,
   OP_AVERAGE_POOL2D, OP_MEAN, OP_CONCAT, OP_PAD, OP_TRANSPOSE, OP_SOFTMAX, OP_QUANTIZE,
   OP_DEQUANTIZE, OP_REQUANTIZE, OP_COPY, PAD_MODE_CONSTANT, PAD_MODE_WRAP,
-  OP_STRIDED_SLICE, OP_TRANSPOSE_CONV2D, DTYPE_S16, OP_LSTM, O_SCRATCH_TENSOR,
-  DTYPE_SIGN8, OP_BINARIZE,
+  OP_STRIDED_SLICE, OP_TRANSPOSE_CONV2D, OP_LSTM, O_SCRATCH_TENSOR, OP_BINARIZE,
 } from '../format/format';
-import { str, int, text, Text, opName, dtypeName } from './message';
+import { str, int, text, textAt, Text, opName, dtypeName } from './message';
 import {
   opInCount, opOutCount, opParamCount, opIn, opOut, opParam, tdtype, trank, tdim, tnumel,
   tstorage, tscale, tzp, tptr, opParamF, tbytes, tensorCount,
 } from './state';
 
+// ---- The table ---------------------------------------------------------------------------------
+// Dtype sets are bit masks (bit dt); M_IN0 in an output column means "input 0's dtype".
+const M_IN0: u8 = 1;
+const M_F32: u8 = <u8><i32>(1 << DTYPE_F32);
+const M_S8: u8 = <u8><i32>(1 << DTYPE_S8);
+const M_S32: u8 = <u8><i32>(1 << DTYPE_S32);
+const M_S16: u8 = <u8><i32>(1 << DTYPE_S16);
+const M_SIGN8: u8 = <u8><i32>(1 << DTYPE_SIGN8);
+const M_ANY: u8 = <u8><i32>((1 << DTYPE_F32) | (1 << DTYPE_S8) | (1 << DTYPE_S32) | (1 << DTYPE_U8) | (1 << DTYPE_S16) | (1 << DTYPE_SIGN8));
+const M_INT: u8 = <u8><i32>(M_S8 | M_S16 | M_S32);
+const M_Q8: u8 = <u8><i32>(M_S8 | M_SIGN8); // s8 forms also read binarized (sign8) activations
+// Rank columns: 0 unchecked, 1..MAX_RANK exact, R_IN0 the rank of input 0.
+const R_IN0: u8 = <u8><i32>(MAX_RANK + 1);
+// Input-count column: MANY means no upper bound.
+const MANY: u8 = 255;
+// Flags.
+const SAME_NUMEL: u8 = 1; // output 0 has input 0's element count
+const SAME_SHAPE: u8 = 2; // output 0 has input 0's shape
+const PACKABLE: u8 = 4; // may carry OPF_PACKED_W16 weights (checked by the op's code)
+const END: u8 = 255;
+
+// Param ranges [lo, hi] (RANGES); lo = PREV means "param k - 1" (act_max >= act_min).
+const G_GE1: u8 = 0, G_GE0: u8 = 1, G_S8: u8 = 2, G_S8_MAX: u8 = 3, G_S16: u8 = 4, G_S16_MAX: u8 = 5,
+  G_SHIFT: u8 = 6, G_0_30: u8 = 7, G_0_15: u8 = 8, G_BOOL: u8 = 9, G_0_31: u8 = 10, G_PAD_MODE: u8 = 11,
+  G_ACT: u8 = 12, G_TANH: u8 = 13, G_CELL_POW: u8 = 14, G_CELL_CLIP: u8 = 15, G_THRESHOLD: u8 = 16;
+const PREV: i32 = i32.MIN_VALUE;
+const RANGES: usize = memory.data<i32>([
+  1, i32.MAX_VALUE, 0, i32.MAX_VALUE, -128, 127, PREV, 127, -32768, 32767, PREV, 32767,
+  // A TFLite-style shift: the fixed-point helpers accept [-31, 31].
+  -31, 31, 0, 30, 0, 15, 0, 1, 0, 31, PAD_MODE_CONSTANT, PAD_MODE_WRAP,
+  0, 4, 4, 4, -26, 0, 0, 32767, -128, 128,
+]);
+// Param names (PARAM_NAMES items). The spatial eight are consecutive: spatial() indexes them.
+const N_GROUP: u8 = 0, N_DEPTH_MULT: u8 = 1, N_ACT_MIN: u8 = 2, N_ACT_MAX: u8 = 3, N_LEFT_SHIFT: u8 = 4,
+  N_A_SHIFT: u8 = 5, N_B_SHIFT: u8 = 6, N_OUT_SHIFT: u8 = 7, N_SHIFT: u8 = 8, N_ID_SHIFT: u8 = 9,
+  N_ALPHA_SHIFT: u8 = 10, N_KERNEL_H: u8 = 11, N_KERNEL_W: u8 = 12, N_COUNT_PAD: u8 = 13,
+  N_IN_LEFT_SHIFT: u8 = 14, N_MODE: u8 = 15, N_VALUE: u8 = 16, N_TIME_MAJOR: u8 = 17, N_ACTIVATION: u8 = 18,
+  N_LSTM_TANH: u8 = 19, N_CELL_POW: u8 = 20, N_CELL_CLIP: u8 = 21, N_THRESHOLD: u8 = 22, N_STRIDE_H: u8 = 23,
+  N_STRIDE_W: u8 = 24, N_PAD_TOP: u8 = 27, N_PAD_LEFT: u8 = 28, N_AXIS: u8 = 31,
+  N_BEGIN: u8 = 32, N_END: u8 = 33, N_SOFTMAX_AXIS: u8 = 34;
+const PARAM_NAMES: Text = txtList('group|depth_multiplier|act_min|act_max|left_shift|a_shift|b_shift|out_shift|shift|identity shift|alpha shift|kernel_h|kernel_w|count_include_pad|input_left_shift|mode|value|time_major|activation|activation (the integer LSTM runs tanh)|cell_scale_power|quantized_cell_clip|threshold|stride_h|stride_w|dilation_h|dilation_w|pad_top|pad_left|pad_bottom|pad_right|axis|begin|end|axis (s8 softmax runs over the last axis)');
+
+// One row per opcode and form (the dtype of input 0; sub, average_pool2d, tanh and hard_swish
+// use the rows of add, max_pool2d and sigmoid); the first row of the opcode whose input-0
+// set holds that dtype applies. Columns (ROW_*): opcode, input-0 dtypes, inputs min, max, params
+// (fixed + per rank of input 0), input-1 dtypes (0: unchecked), output dtypes, ranks of input 0,
+// input 1 and output 0, flags; then (param, range, name) triples up to END. Every op has one
+// output. Inputs with a dtype or rank column must be present.
+const ROW_IN0 = 1, ROW_MIN_IN = 2, ROW_MAX_IN = 3, ROW_PARAMS = 4, ROW_PARAMS_PER_RANK = 5, ROW_IN1 = 6,
+  ROW_OUT = 7, ROW_RANK0 = 8, ROW_RANK1 = 9, ROW_RANK_OUT = 10, ROW_FLAGS = 11, ROW_CHECKS = 12;
+const OP_ROWS: usize = memory.data<u8>([
+  <u8>OP_CONV2D, M_F32, 2, 3, 11, 0, M_F32, M_F32, 4, 4, 4, 0, 8, G_GE1, N_GROUP, END,
+  <u8>OP_CONV2D, M_Q8, 5, 5, 11, 0, M_S8, M_S8, 4, 4, 4, PACKABLE,
+  8, G_GE1, N_GROUP, 9, G_S8, N_ACT_MIN, 10, G_S8_MAX, N_ACT_MAX, END,
+  // 16x8: s16 activations, s8 weights (kernels/int16.ts).
+  <u8>OP_CONV2D, M_S16, 5, 5, 11, 0, M_S8, M_S16, 4, 4, 4, 0,
+  8, G_GE1, N_GROUP, 9, G_S16, N_ACT_MIN, 10, G_S16_MAX, N_ACT_MAX, END,
+  <u8>OP_DEPTHWISE_CONV2D, M_F32, 2, 3, 11, 0, M_F32, M_F32, 4, 0, 4, 0, 8, G_GE1, N_DEPTH_MULT, END,
+  <u8>OP_DEPTHWISE_CONV2D, M_Q8, 5, 5, 11, 0, M_S8, M_S8, 4, 0, 4, 0,
+  8, G_GE1, N_DEPTH_MULT, 9, G_S8, N_ACT_MIN, 10, G_S8_MAX, N_ACT_MAX, END,
+  <u8>OP_FULLY_CONNECTED, M_F32, 2, 3, 2, 0, M_F32, M_F32, 0, 2, 0, 0, END,
+  <u8>OP_FULLY_CONNECTED, M_Q8, 5, 5, 2, 0, M_S8, M_S8, 0, 2, 0, PACKABLE, 0, G_S8, N_ACT_MIN, 1, G_S8_MAX, N_ACT_MAX, END,
+  <u8>OP_MATMUL, M_F32, 2, 2, 0, 0, M_F32, M_F32, 0, 0, 0, 0, END,
+  <u8>OP_ADD, M_F32, 2, 2, 2, 0, M_F32, M_F32, 0, 0, 0, 0, END,
+  <u8>OP_ADD, M_S8, 2, 2, 9, 0, M_S8, M_S8, 0, 0, 0, 0, 0, G_0_30, N_LEFT_SHIFT, 2, G_SHIFT, N_A_SHIFT,
+  4, G_SHIFT, N_B_SHIFT, 6, G_SHIFT, N_OUT_SHIFT, 7, G_S8, N_ACT_MIN, 8, G_S8_MAX, N_ACT_MAX, END,
+  <u8>OP_ADD, M_S16, 2, 2, 9, 0, M_S16, M_S16, 0, 0, 0, 0, 0, G_0_15, N_LEFT_SHIFT, 2, G_SHIFT, N_A_SHIFT,
+  4, G_SHIFT, N_B_SHIFT, 6, G_SHIFT, N_OUT_SHIFT, 7, G_S16, N_ACT_MIN, 8, G_S16_MAX, N_ACT_MAX, END,
+  <u8>OP_MUL, M_F32, 2, 2, 2, 0, M_F32, M_F32, 0, 0, 0, 0, END,
+  <u8>OP_MUL, M_S8, 2, 2, 4, 0, M_S8, M_S8, 0, 0, 0, 0, 1, G_SHIFT, N_OUT_SHIFT, 2, G_S8, N_ACT_MIN, 3, G_S8_MAX, N_ACT_MAX, END,
+  <u8>OP_DIV, M_F32, 2, 2, 2, 0, M_F32, M_F32, 0, 0, 0, 0, END,
+  <u8>OP_CLAMP, M_F32, 1, 1, 2, 0, 0, M_F32, 0, 0, 0, SAME_NUMEL, END,
+  <u8>OP_CLAMP, M_S8, 1, 1, 2, 0, 0, M_S8, 0, 0, 0, SAME_NUMEL, 0, G_S8, N_ACT_MIN, 1, G_S8_MAX, N_ACT_MAX, END,
+  <u8>OP_LEAKY_RELU, M_F32, 1, 1, 1, 0, 0, M_F32, 0, 0, 0, SAME_NUMEL, END,
+  <u8>OP_LEAKY_RELU, M_S16, 1, 1, 5, 0, 0, M_S16, 0, 0, 0, SAME_NUMEL, 2, G_SHIFT, N_ID_SHIFT, 4, G_SHIFT, N_ALPHA_SHIFT, END,
+  <u8>OP_SIGMOID, M_F32, 1, 1, 0, 0, 0, M_F32, 0, 0, 0, SAME_NUMEL, END,
+  <u8>OP_LUT, M_S8, 2, 2, 0, 0, M_S8, M_S8, 0, 0, 0, SAME_NUMEL, END,
+  // Pools (average_pool2d too): kernel h, w, count_include_pad at 0, 1, 10; spatial params at 2..9 (spatial()).
+  <u8>OP_MAX_POOL2D, M_F32, 1, 1, 13, 0, 0, M_F32, 4, 0, 4, 0,
+  0, G_GE1, N_KERNEL_H, 1, G_GE1, N_KERNEL_W, 10, G_BOOL, N_COUNT_PAD, END,
+  <u8>OP_MAX_POOL2D, M_S8, 1, 1, 13, 0, 0, M_S8, 4, 0, 4, 0,
+  0, G_GE1, N_KERNEL_H, 1, G_GE1, N_KERNEL_W, 10, G_BOOL, N_COUNT_PAD, 11, G_S8, N_ACT_MIN, 12, G_S8_MAX, N_ACT_MAX, END,
+  <u8>OP_MEAN, M_F32, 1, 1, 1, 0, 0, M_F32, 0, 0, R_IN0, 0, END,
+  <u8>OP_MEAN, M_S8, 1, 1, 3, 0, 0, M_S8, 0, 0, R_IN0, 0, 2, G_SHIFT, N_SHIFT, END,
+  <u8>OP_CONCAT, M_ANY, 1, MANY, 1, 0, 0, 0, 0, 0, 0, 0, END,
+  // Pad: mode, value, then per axis begin and end.
+  <u8>OP_PAD, M_F32, 1, 1, 2, 2, 0, M_F32, 0, 0, R_IN0, 0, 0, G_PAD_MODE, N_MODE, END,
+  <u8>OP_PAD, M_S8, 1, 1, 2, 2, 0, M_S8, 0, 0, R_IN0, 0, 0, G_PAD_MODE, N_MODE, 1, G_S8, N_VALUE, END,
+  <u8>OP_PAD, M_S16, 1, 1, 2, 2, 0, M_S16, 0, 0, R_IN0, 0, 0, G_PAD_MODE, N_MODE, 1, G_S16, N_VALUE, END,
+  <u8>OP_TRANSPOSE, M_ANY, 1, 1, 0, 1, 0, M_IN0, 0, 0, R_IN0, 0, END,
+  <u8>OP_SOFTMAX, M_F32, 1, 1, 2, 0, 0, M_F32, 0, 0, 0, SAME_SHAPE, END,
+  <u8>OP_SOFTMAX, M_S8, 1, 1, 4, 0, 0, M_S8, 0, 0, 0, SAME_SHAPE, 2, G_0_31, N_IN_LEFT_SHIFT, END,
+  <u8>OP_QUANTIZE, M_F32, 1, 1, 0, 0, 0, M_S8, 0, 0, 0, SAME_NUMEL, END,
+  <u8>OP_DEQUANTIZE, M_S8, 1, 1, 0, 0, 0, M_F32, 0, 0, 0, SAME_NUMEL, END,
+  <u8>OP_REQUANTIZE, M_INT, 1, 1, 2, 0, 0, M_INT, 0, 0, 0, SAME_NUMEL, 1, G_SHIFT, N_SHIFT, END,
+  <u8>OP_COPY, M_ANY, 1, 1, 0, 0, 0, M_IN0, 0, 0, 0, SAME_NUMEL, END,
+  // Strided slice: per axis begin, then per axis stride.
+  <u8>OP_STRIDED_SLICE, M_ANY, 1, 1, 0, 2, 0, M_IN0, 0, 0, R_IN0, 0, END,
+  // 16x8 transpose conv: stride h, w, pad top, left, act bounds.
+  <u8>OP_TRANSPOSE_CONV2D, M_S16, 5, 5, 6, 0, M_S8, M_S16, 4, 4, 4, 0, 0, G_GE1, N_STRIDE_H, 1, G_GE1, N_STRIDE_W,
+  2, G_GE0, N_PAD_TOP, 3, G_GE0, N_PAD_LEFT, 4, G_S16, N_ACT_MIN, 5, G_S16_MAX, N_ACT_MAX, END,
+  // LSTM: time_major, activation, cell_clip (f32); s8 adds TFLM's integer Prepare results.
+  <u8>OP_LSTM, M_F32, 13, 13, 3, 0, M_F32, M_F32, 3, 2, 3, 0, 0, G_BOOL, N_TIME_MAJOR, 1, G_ACT, N_ACTIVATION, END,
+  <u8>OP_LSTM, M_S8, 13, 13, 27, 0, M_S8, M_S8, 3, 2, 3, 0, 0, G_BOOL, N_TIME_MAJOR, 1, G_TANH, N_LSTM_TANH,
+  3, G_CELL_POW, N_CELL_POW, 4, G_CELL_CLIP, N_CELL_CLIP, END,
+  <u8>OP_BINARIZE, M_S8, 1, 1, 1, 0, 0, M_SIGN8, 0, 0, 0, SAME_NUMEL, 0, G_THRESHOLD, N_THRESHOLD, END,
+  0,
+]);
+
 let curIndex: i32 = 0;
 let curCode: i32 = 0;
 let curOp: usize = 0;
+let curDt: i32 = 0; // input 0's dtype
 
 function prefix(): void {
   str('op '); int(curIndex); str(' ('); text(opName(curCode)); str('): ');
@@ -36,25 +150,6 @@ function failOut(j: i32, what: Text): i32 {
   return ERR_BAD_OP;
 }
 
-function arity(minIn: i32, maxIn: i32, nOut: i32, nParams: i32): i32 {
-  const nin = opInCount(curOp);
-  if (nin < minIn || nin > maxIn) {
-    prefix(); str('takes '); int(minIn);
-    if (maxIn != minIn) { if (maxIn > 0x7fff) str('+'); else { str('..'); int(maxIn); } }
-    str(' inputs, got '); int(nin);
-    return ERR_BAD_OP;
-  }
-  if (opOutCount(curOp) != nOut) {
-    prefix(); str('takes '); int(nOut); str(' outputs, got '); int(opOutCount(curOp));
-    return ERR_BAD_OP;
-  }
-  if (nParams >= 0 && opParamCount(curOp) != nParams) {
-    prefix(); str('takes '); int(nParams); str(' params, got '); int(opParamCount(curOp));
-    return ERR_BAD_OP;
-  }
-  return OK;
-}
-
 /** Input j is present (not an absent optional tensor). */
 function present(j: i32): bool {
   return j < opInCount(curOp) && tstorage(opIn(curOp, j)) != STORAGE_EMPTY;
@@ -63,35 +158,35 @@ function needPresent(j: i32): i32 {
   if (!present(j)) return failIn(j, txt('is required but absent'));
   return OK;
 }
+/** "f32", "f32 or s8", "s8, s16 or s32": the dtypes of a mask. */
+function dtypeList(mask: i32): void {
+  let left = popcnt(mask);
+  for (let dt = 1; dt < DTYPE_COUNT; dt++) {
+    if (!(mask & (1 << dt))) continue;
+    text(dtypeName(dt));
+    if (--left > 1) str(', '); else if (left == 1) str(' or ');
+  }
+}
+/** Tensor `id` (input or output j) has a dtype in `mask`. */
+function dtypeIn(id: i32, isOut: bool, j: i32, mask: i32): i32 {
+  const got = tdtype(id);
+  if (!(mask & (1 << got))) {
+    if (isOut) failOut(j, txt('must be ')); else failIn(j, txt('must be '));
+    dtypeList(mask); str(', got '); text(dtypeName(got));
+    return ERR_BAD_OP;
+  }
+  return OK;
+}
 function inDtype(j: i32, dt: i32): i32 {
   const e = needPresent(j); if (e) return e;
-  const got = tdtype(opIn(curOp, j));
-  if (got != dt) {
-    failIn(j, txt('must be ')); text(dtypeName(dt)); str(', got '); text(dtypeName(got));
-    return ERR_BAD_OP;
-  }
-  return OK;
+  return dtypeIn(opIn(curOp, j), false, j, 1 << dt);
 }
-function outDtype(j: i32, dt: i32): i32 {
-  const got = tdtype(opOut(curOp, j));
-  if (got != dt) {
-    failOut(j, txt('must be ')); text(dtypeName(dt)); str(', got '); text(dtypeName(got));
-    return ERR_BAD_OP;
-  }
-  return OK;
-}
-function inRank(j: i32, r: i32): i32 {
-  const got = trank(opIn(curOp, j));
+/** Tensor `id` (input or output j) has rank r. */
+function rankIs(id: i32, isOut: bool, j: i32, r: i32): i32 {
+  const got = trank(id);
   if (got != r) {
-    failIn(j, txt('must have rank ')); int(r); str(', got '); int(got);
-    return ERR_BAD_OP;
-  }
-  return OK;
-}
-function outRank(j: i32, r: i32): i32 {
-  const got = trank(opOut(curOp, j));
-  if (got != r) {
-    failOut(j, txt('must have rank ')); int(r); str(', got '); int(got);
+    if (isOut) failOut(j, txt('must have rank ')); else failIn(j, txt('must have rank '));
+    int(r); str(', got '); int(got);
     return ERR_BAD_OP;
   }
   return OK;
@@ -112,52 +207,78 @@ function outDimIs(j: i32, d: i32, want: i64): i32 {
   }
   return OK;
 }
-/** Output 0 has exactly input j's element count. */
-function sameNumel(j: i32): i32 {
-  const a = tnumel(opIn(curOp, j)), b = tnumel(opOut(curOp, 0));
-  if (a != b) {
-    failOut(0, txt('must have as many elements as input ')); int(j); str(' ('); int(a); str('), got '); int(b);
-    return ERR_BAD_OP;
-  }
-  return OK;
-}
-/** Output 0 has exactly input j's shape. */
-function sameShape(j: i32): i32 {
-  const x = opIn(curOp, j), y = opOut(curOp, 0);
-  const r = trank(x);
-  let same = trank(y) == r;
-  for (let i = 0; same && i < r; i++) same = tdim(x, i) == tdim(y, i);
-  if (!same) {
-    failOut(0, txt('must have the shape of input ')); int(j);
-    return ERR_BAD_OP;
-  }
-  return OK;
-}
-function paramAtLeast(k: i32, min: i32, name: Text): i32 {
-  const v = opParam(curOp, k);
-  if (v < min) {
-    prefix(); text(name); str(' must be >= '); int(min); str(', got '); int(v);
-    return ERR_BAD_OP;
-  }
-  return OK;
-}
-function paramIn(k: i32, lo: i32, hi: i32, name: Text): i32 {
+/** Param k in [lo, hi] (hi = i32.MAX_VALUE: at least lo); `name` indexes PARAM_NAMES. */
+function paramIn(k: i32, lo: i32, hi: i32, name: i32): i32 {
   const v = opParam(curOp, k);
   if (v < lo || v > hi) {
-    prefix(); text(name); str(' must be in ['); int(lo); str(', '); int(hi); str('], got '); int(v);
+    prefix(); text(textAt(PARAM_NAMES, name));
+    if (hi == i32.MAX_VALUE) { str(' must be >= '); int(lo); } else { str(' must be in ['); int(lo); str(', '); int(hi); str(']'); }
+    str(', got '); int(v);
     return ERR_BAD_OP;
   }
   return OK;
 }
-/** Quantized activation bounds at params k, k+1. */
-function actBoundsS8(k: i32): i32 {
-  let e = paramIn(k, -128, 127, txt('act_min')); if (e) return e;
-  e = paramIn(k + 1, opParam(curOp, k), 127, txt('act_max')); if (e) return e;
-  return OK;
+function isPacked(): bool {
+  return (load<u16>(curOp, O_FLAGS) & OPF_PACKED_W16) != 0;
 }
-/** A TFLite-style shift at param k: the fixed-point helpers accept [-31, 31]. */
-function shiftParam(k: i32, name: Text): i32 {
-  return paramIn(k, -31, 31, name);
+
+/** The checks a row describes, in column order. */
+function checkRow(row: usize): i32 {
+  const op = curOp, x = opIn(op, 0), y = opOut(op, 0);
+  const nin = opInCount(op);
+  const minIn = <i32>load<u8>(row, ROW_MIN_IN), maxRaw = <i32>load<u8>(row, ROW_MAX_IN);
+  const maxIn = maxRaw == MANY ? 0xffff : maxRaw;
+  if (nin < minIn || nin > maxIn) {
+    prefix(); str('takes '); int(minIn);
+    if (maxIn != minIn) { if (maxRaw == MANY) str('+'); else { str('..'); int(maxIn); } }
+    str(' inputs, got '); int(nin);
+    return ERR_BAD_OP;
+  }
+  if (opOutCount(op) != 1) {
+    prefix(); str('takes 1 outputs, got '); int(opOutCount(op));
+    return ERR_BAD_OP;
+  }
+  const r0 = trank(x);
+  const np = <i32>load<u8>(row, ROW_PARAMS) + <i32>load<u8>(row, ROW_PARAMS_PER_RANK) * r0;
+  if (opParamCount(op) != np) {
+    prefix(); str('takes '); int(np); str(' params, got '); int(opParamCount(op));
+    return ERR_BAD_OP;
+  }
+  let e: i32;
+  const in1 = <i32>load<u8>(row, ROW_IN1);
+  if (in1) {
+    e = needPresent(1); if (e) return e;
+    e = dtypeIn(opIn(op, 1), false, 1, in1); if (e) return e;
+  }
+  const out = <i32>load<u8>(row, ROW_OUT);
+  if (out) { e = dtypeIn(y, true, 0, out == M_IN0 ? 1 << curDt : out); if (e) return e; }
+  let r = <i32>load<u8>(row, ROW_RANK0);
+  if (r) { e = rankIs(x, false, 0, r); if (e) return e; }
+  r = <i32>load<u8>(row, ROW_RANK1);
+  if (r) { e = rankIs(opIn(op, 1), false, 1, r); if (e) return e; }
+  r = <i32>load<u8>(row, ROW_RANK_OUT);
+  if (r) { e = rankIs(y, true, 0, r == R_IN0 ? r0 : r); if (e) return e; }
+  const flags = <i32>load<u8>(row, ROW_FLAGS);
+  if (flags & SAME_NUMEL) {
+    const a = tnumel(x), b = tnumel(y);
+    if (a != b) {
+      failOut(0, txt('must have as many elements as input 0 (')); int(a); str('), got '); int(b);
+      return ERR_BAD_OP;
+    }
+  }
+  if (flags & SAME_SHAPE) {
+    let same = trank(y) == r0;
+    for (let i = 0; same && i < r0; i++) same = tdim(x, i) == tdim(y, i);
+    if (!same) return failOut(0, txt('must have the shape of input 0'));
+  }
+  if (isPacked() && !(flags & PACKABLE)) return fail(txt('packed weights (op flag 2) need an s8 conv2d or fully_connected'));
+  for (let p = row + ROW_CHECKS; load<u8>(p) != END; p += 3) {
+    const k = <i32>load<u8>(p), g = RANGES + (<usize>load<u8>(p, 1) << 3);
+    let lo = load<i32>(g);
+    if (lo == PREV) lo = opParam(op, k - 1);
+    e = paramIn(k, lo, load<i32>(g, 4), <i32>load<u8>(p, 2)); if (e) return e;
+  }
+  return OK;
 }
 
 /** Output spatial size of a sliding window, or -1 when the window never fits. */
@@ -173,22 +294,16 @@ function windowOut(inSize: i32, padA: i32, padB: i32, kernel: i32, stride: i32, 
 
 /** Spatial params at k..k+7 (stride h,w dilation h,w pads t,l,b,r) and NHWC x/y dims. */
 function spatial(k: i32, kh: i32, kw: i32): i32 {
-  let e = paramAtLeast(k, 1, txt('stride_h')); if (e) return e;
-  e = paramAtLeast(k + 1, 1, txt('stride_w')); if (e) return e;
-  e = paramAtLeast(k + 2, 1, txt('dilation_h')); if (e) return e;
-  e = paramAtLeast(k + 3, 1, txt('dilation_w')); if (e) return e;
-  e = paramAtLeast(k + 4, 0, txt('pad_top')); if (e) return e;
-  e = paramAtLeast(k + 5, 0, txt('pad_left')); if (e) return e;
-  e = paramAtLeast(k + 6, 0, txt('pad_bottom')); if (e) return e;
-  e = paramAtLeast(k + 7, 0, txt('pad_right')); if (e) return e;
+  for (let i = 0; i < 8; i++) {
+    const e = paramIn(k + i, i < 4 ? 1 : 0, i32.MAX_VALUE, N_STRIDE_H + i); if (e) return e;
+  }
   const x = opIn(curOp, 0);
   const oh = windowOut(tdim(x, 1), opParam(curOp, k + 4), opParam(curOp, k + 6), kh, opParam(curOp, k), opParam(curOp, k + 2));
   const ow = windowOut(tdim(x, 2), opParam(curOp, k + 5), opParam(curOp, k + 7), kw, opParam(curOp, k + 1), opParam(curOp, k + 3));
   if (oh < 1 || ow < 1) return fail(txt('the window is larger than the padded input (or sizes overflow)'));
-  e = outDimIs(0, 0, tdim(x, 0)); if (e) return e;
+  let e = outDimIs(0, 0, tdim(x, 0)); if (e) return e;
   e = outDimIs(0, 1, oh); if (e) return e;
-  e = outDimIs(0, 2, ow); if (e) return e;
-  return OK;
+  return outDimIs(0, 2, ow);
 }
 
 @inline function isConstant(id: i32): bool {
@@ -196,14 +311,18 @@ function spatial(k: i32, kh: i32, kw: i32): i32 {
   return st == STORAGE_WEIGHTS || st == STORAGE_ENCODED;
 }
 
-/** Optional bias at input 2 and, for s8, per-channel mult/shift at inputs 3, 4; all with n elements. */
-function biasAndRequant(isS8: bool, n: i32): i32 {
+/**
+ * Optional bias at input 2 and, for the integer forms, per-channel mult/shift at inputs 3, 4; all
+ * with n elements. 16x8 (s16 input 0): the int64 requantization needs 15 - shift >= 1.
+ */
+function biasAndRequant(n: i32): i32 {
+  const quant = curDt != DTYPE_F32;
   let e: i32;
   if (present(2)) {
-    e = inDtype(2, isS8 ? DTYPE_S32 : DTYPE_F32); if (e) return e;
+    e = inDtype(2, quant ? DTYPE_S32 : DTYPE_F32); if (e) return e;
     e = inNumel(2, n, txt('(bias)')); if (e) return e;
   }
-  if (isS8) {
+  if (quant) {
     e = inDtype(3, DTYPE_S32); if (e) return e;
     e = inNumel(3, n, txt('(multiplier)')); if (e) return e;
     e = inDtype(4, DTYPE_S32); if (e) return e;
@@ -213,141 +332,18 @@ function biasAndRequant(isS8: bool, n: i32): i32 {
     if (!isConstant(opIn(curOp, 4))) return failIn(4, txt('(shift) must be a constant (weights) tensor'));
     // The values too: the kernels (and the SIMD requantization) assume TFLite's ranges.
     const mp = tptr(opIn(curOp, 3)), sp = tptr(opIn(curOp, 4));
+    const maxShift = curDt == DTYPE_S16 ? 14 : 30;
     for (let c = 0; c < n; c++) {
       const m = load<i32>(mp + (<usize>c << 2)), sh = load<i32>(sp + (<usize>c << 2));
       if (m < 0) {
         failIn(3, txt('(multiplier) channel ')); int(c); str(': '); int(m); str(' is negative');
         return ERR_BAD_OP;
       }
-      if (sh < -31 || sh > 30) {
-        failIn(4, txt('(shift) channel ')); int(c); str(': '); int(sh); str(' is outside [-31, 30]');
+      if (sh < -31 || sh > maxShift) {
+        failIn(4, txt('(shift) channel ')); int(c); str(': '); int(sh); str(' is outside [-31, '); int(maxShift); str(']');
+        if (maxShift == 14) str(' (int16)');
         return ERR_BAD_OP;
       }
-    }
-  }
-  return OK;
-}
-
-/**
- * conv2d / depthwise_conv2d / fully_connected input 0: f32, s8, or sign8 (binarized activations,
- * zero point 0), which runs as s8; returns the dtype (sign8 as s8), or -1 after the message.
- */
-function convInput(): i32 {
-  if (present(0) && tdtype(opIn(curOp, 0)) == DTYPE_SIGN8) {
-    if (tzp(opIn(curOp, 0)) != 0) { failIn(0, txt('(sign8) must have zero point 0')); return -1; }
-    return DTYPE_S8;
-  }
-  return floatOrS8(0);
-}
-
-/** Input 0 is f32 or s8; returns the dtype, or -1 after writing the message. */
-function floatOrS8(j: i32): i32 {
-  if (needPresent(j)) return -1;
-  const dt = tdtype(opIn(curOp, j));
-  if (dt != DTYPE_F32 && dt != DTYPE_S8) {
-    failIn(j, txt('must be f32 or s8, got ')); text(dtypeName(dt));
-    return -1;
-  }
-  return dt;
-}
-
-// ---- 16x8 forms (s16 activations, s8 weights; kernels/int16.ts) ------------------------------
-
-function isS16In(j: i32): bool {
-  return present(j) && tdtype(opIn(curOp, j)) == DTYPE_S16;
-}
-function actBoundsS16(k: i32): i32 {
-  let e = paramIn(k, -32768, 32767, txt('act_min')); if (e) return e;
-  return paramIn(k + 1, opParam(curOp, k), 32767, txt('act_max'));
-}
-/** Per-channel shifts of a 16x8 conv: the int64 requantization needs 15 - shift >= 1. */
-function shiftsAtMost14(n: i32): i32 {
-  const sp = tptr(opIn(curOp, 4));
-  for (let c = 0; c < n; c++) {
-    if (load<i32>(sp + (<usize>c << 2)) > 14) { failIn(4, txt('(shift) channel ')); int(c); str(' must be <= 14 for int16'); return ERR_BAD_OP; }
-  }
-  return OK;
-}
-function vConvS16(): i32 {
-  let e = arity(5, 5, 1, 11); if (e) return e;
-  e = inDtype(1, DTYPE_S8); if (e) return e;
-  e = outDtype(0, DTYPE_S16); if (e) return e;
-  e = inRank(0, 4); if (e) return e;
-  e = inRank(1, 4); if (e) return e;
-  e = outRank(0, 4); if (e) return e;
-  const x = opIn(curOp, 0), w = opIn(curOp, 1);
-  e = paramAtLeast(8, 1, txt('group')); if (e) return e;
-  const g = opParam(curOp, 8), c = tdim(x, 3), oc = tdim(w, 0);
-  if (c % g != 0 || oc % g != 0 || tdim(w, 3) != c / g) return fail(txt('weights do not match the input channels and group'));
-  e = spatial(0, tdim(w, 1), tdim(w, 2)); if (e) return e;
-  e = outDimIs(0, 3, oc); if (e) return e;
-  e = biasAndRequant(true, oc); if (e) return e;
-  e = shiftsAtMost14(oc); if (e) return e;
-  return actBoundsS16(9);
-}
-function vTransposeConvS16(): i32 {
-  let e = arity(5, 5, 1, 6); if (e) return e;
-  e = inDtype(0, DTYPE_S16); if (e) return e;
-  e = inDtype(1, DTYPE_S8); if (e) return e;
-  e = outDtype(0, DTYPE_S16); if (e) return e;
-  e = inRank(0, 4); if (e) return e;
-  e = inRank(1, 4); if (e) return e;
-  e = outRank(0, 4); if (e) return e;
-  const x = opIn(curOp, 0), w = opIn(curOp, 1);
-  if (tdim(w, 3) != tdim(x, 3)) return failIn(1, txt('(weights) dim 3 must equal the input channels'));
-  e = paramAtLeast(0, 1, txt('stride_h')); if (e) return e;
-  e = paramAtLeast(1, 1, txt('stride_w')); if (e) return e;
-  e = paramAtLeast(2, 0, txt('pad_top')); if (e) return e;
-  e = paramAtLeast(3, 0, txt('pad_left')); if (e) return e;
-  e = outDimIs(0, 0, tdim(x, 0)); if (e) return e;
-  e = outDimIs(0, 3, tdim(w, 0)); if (e) return e;
-  // Index arithmetic stays in i32: bound every term.
-  if (<i64>tdim(opOut(curOp, 0), 1) + <i64>opParam(curOp, 2) >= 0x40000000 || <i64>tdim(opOut(curOp, 0), 2) + <i64>opParam(curOp, 3) >= 0x40000000) return fail(txt('sizes overflow'));
-  e = biasAndRequant(true, tdim(w, 0)); if (e) return e;
-  e = shiftsAtMost14(tdim(w, 0)); if (e) return e;
-  return actBoundsS16(4);
-}
-function vAddSubS16(): i32 {
-  let e = arity(2, 2, 1, 9); if (e) return e;
-  e = paramIn(0, 0, 15, txt('left_shift')); if (e) return e;
-  e = shiftParam(2, txt('a_shift')); if (e) return e;
-  e = shiftParam(4, txt('b_shift')); if (e) return e;
-  e = shiftParam(6, txt('out_shift')); if (e) return e;
-  e = actBoundsS16(7); if (e) return e;
-  e = inDtype(1, DTYPE_S16); if (e) return e;
-  e = outDtype(0, DTYPE_S16); if (e) return e;
-  return broadcastShapes();
-}
-function vLeakyReluS16(): i32 {
-  let e = vUnary(DTYPE_S16, 5); if (e) return e;
-  e = shiftParam(2, txt('identity shift')); if (e) return e;
-  return shiftParam(4, txt('alpha shift'));
-}
-function isIntDtype(dt: i32): bool {
-  return dt == DTYPE_S8 || dt == DTYPE_S16 || dt == DTYPE_S32;
-}
-function vRequantize(): i32 {
-  let e = arity(1, 1, 1, 2); if (e) return e;
-  e = needPresent(0); if (e) return e;
-  if (!isIntDtype(tdtype(opIn(curOp, 0)))) return failIn(0, txt('must be s8, s16 or s32'));
-  if (!isIntDtype(tdtype(opOut(curOp, 0)))) return failOut(0, txt('must be s8, s16 or s32'));
-  e = sameNumel(0); if (e) return e;
-  return shiftParam(1, txt('shift'));
-}
-function vStridedSlice(): i32 {
-  let e = needPresent(0); if (e) return e;
-  const x = opIn(curOp, 0), y = opOut(curOp, 0);
-  const r = trank(x);
-  e = arity(1, 1, 1, 2 * r); if (e) return e;
-  e = outDtype(0, tdtype(x)); if (e) return e;
-  e = outRank(0, r); if (e) return e;
-  for (let i = 0; i < r; i++) {
-    const b = opParam(curOp, i), st = opParam(curOp, r + i), n = tdim(y, i);
-    if (st == 0) return fail(txt('stride 0'));
-    const last = <i64>b + <i64>(n - 1) * <i64>st;
-    if (n > 0 && (b < 0 || b >= tdim(x, i) || last < 0 || last >= <i64>tdim(x, i))) {
-      prefix(); str('dim '); int(i); str(': the slice leaves the input');
-      return ERR_BAD_OP;
     }
   }
   return OK;
@@ -389,28 +385,15 @@ function packedWeights(n: i32, k: i32): i32 {
   }
   return OK;
 }
-function isPacked(): bool {
-  return (load<u16>(curOp, O_FLAGS) & OPF_PACKED_W16) != 0;
-}
 
-function vConv(depthwise: bool): i32 {
-  if (isPacked() && (depthwise || isS16In(0))) return fail(txt('packed weights need the s8 form with group 1'));
-  if (!depthwise && isS16In(0)) return vConvS16();
-  const dt = convInput(); if (dt < 0) return ERR_BAD_OP;
-  const s8 = dt == DTYPE_S8;
-  let e = arity(2, s8 ? 5 : 3, 1, 11); if (e) return e;
-  if (s8 && opInCount(curOp) != 5) return fail(txt('s8 form takes 5 inputs (x, w, bias, multiplier, shift)'));
-  e = inDtype(1, dt); if (e) return e;
-  e = outDtype(0, dt); if (e) return e;
-  e = inRank(0, 4); if (e) return e;
-  e = outRank(0, 4); if (e) return e;
+// ---- What is one op's own -----------------------------------------------------------------------
+
+/** conv2d / depthwise_conv2d (f32, s8, sign8 and for conv2d s16): weights against channels, window, requantization. */
+function vConv(): i32 {
   const x = opIn(curOp, 0), w = opIn(curOp, 1);
-  const c = tdim(x, 3);
-  let kh: i32, kw: i32, oc: i32;
-  if (!depthwise) {
-    e = inRank(1, 4); if (e) return e;
-    e = paramAtLeast(8, 1, txt('group')); if (e) return e;
-    const g = opParam(curOp, 8);
+  const c = tdim(x, 3), g = opParam(curOp, 8);
+  let kh: i32, kw: i32, oc: i32, e: i32;
+  if (curCode == OP_CONV2D) {
     oc = tdim(w, 0); kh = tdim(w, 1); kw = tdim(w, 2);
     if (c % g != 0 || oc % g != 0) return fail(txt('input channels and output channels must divide by group'));
     if (tdim(w, 3) != c / g) {
@@ -418,35 +401,26 @@ function vConv(depthwise: bool): i32 {
       return ERR_BAD_OP;
     }
   } else {
-    // [KH, KW, C*M], or [1, KH, KW, C*M] as TFLite writes it.
+    // [KH, KW, C*M], or [1, KH, KW, C*M] as TFLite writes it; g is the depth multiplier.
     const wr = trank(w);
     if (wr != 3 && !(wr == 4 && tdim(w, 0) == 1)) return failIn(1, txt('(weights) must be [KH, KW, C*M]'));
-    e = paramAtLeast(8, 1, txt('depth_multiplier')); if (e) return e;
     kh = tdim(w, wr - 3); kw = tdim(w, wr - 2); oc = tdim(w, wr - 1);
-    if (<i64>c * <i64>opParam(curOp, 8) != <i64>oc) {
-      failIn(1, txt('(weights) last dim must be channels*depth_multiplier = ')); int(<i64>c * <i64>opParam(curOp, 8));
+    if (<i64>c * <i64>g != <i64>oc) {
+      failIn(1, txt('(weights) last dim must be channels*depth_multiplier = ')); int(<i64>c * <i64>g);
       return ERR_BAD_OP;
     }
   }
   e = spatial(0, kh, kw); if (e) return e;
   e = outDimIs(0, 3, oc); if (e) return e;
-  e = biasAndRequant(s8, oc); if (e) return e;
-  if (s8) { e = actBoundsS8(9); if (e) return e; }
+  e = biasAndRequant(oc); if (e) return e;
   if (isPacked()) {
-    if (depthwise || !s8 || opParam(curOp, 8) != 1) return fail(txt('packed weights need the s8 form with group 1'));
+    if (g != 1) return fail(txt('packed weights need the s8 form with group 1'));
     e = packedWeights(oc, kh * kw * c); if (e) return e;
   }
   return OK;
 }
 
 function vFullyConnected(): i32 {
-  const dt = convInput(); if (dt < 0) return ERR_BAD_OP;
-  const s8 = dt == DTYPE_S8;
-  let e = arity(2, s8 ? 5 : 3, 1, 2); if (e) return e;
-  if (s8 && opInCount(curOp) != 5) return fail(txt('s8 form takes 5 inputs (x, w, bias, multiplier, shift)'));
-  e = inDtype(1, dt); if (e) return e;
-  e = outDtype(0, dt); if (e) return e;
-  e = inRank(1, 2); if (e) return e;
   const x = opIn(curOp, 0), w = opIn(curOp, 1), y = opOut(curOp, 0);
   // x is read as [numel/K, K] with K from the weights (the reference's rule).
   const k = tdim(w, 1), n = tdim(w, 0);
@@ -459,132 +433,67 @@ function vFullyConnected(): i32 {
     failOut(0, txt('must be [')); int(rows); str(', '); int(n); str(']');
     return ERR_BAD_OP;
   }
-  e = biasAndRequant(s8, n); if (e) return e;
-  if (s8) { e = actBoundsS8(0); if (e) return e; }
-  if (isPacked()) {
-    if (!s8) return fail(txt('packed weights need the s8 form'));
-    e = packedWeights(n, k); if (e) return e;
+  const e = biasAndRequant(n); if (e) return e;
+  return isPacked() ? packedWeights(n, k) : OK;
+}
+
+/** Output dims r - 1 - i for i < n from numpy broadcasting of a and b's trailing dims. */
+function broadcastDims(a: i32, b: i32, r: i32, n: i32, skipA: i32, skipB: i32): i32 {
+  const ra = trank(a) - skipA, rb = trank(b) - skipB;
+  for (let i = 0; i < n; i++) {
+    const da = i < ra ? tdim(a, ra - 1 - i) : 1;
+    const db = i < rb ? tdim(b, rb - 1 - i) : 1;
+    if (da != db && da != 1 && db != 1) {
+      prefix(); str('input shapes do not broadcast at output dim '); int(r - 1 - i);
+      return ERR_BAD_OP;
+    }
+    const e = outDimIs(0, r - 1 - i, da > db ? da : db); if (e) return e;
   }
   return OK;
 }
 
 function vMatmul(): i32 {
-  let e = arity(2, 2, 1, 0); if (e) return e;
-  e = inDtype(0, DTYPE_F32); if (e) return e;
-  e = inDtype(1, DTYPE_F32); if (e) return e;
-  e = outDtype(0, DTYPE_F32); if (e) return e;
-  const a = opIn(curOp, 0), b = opIn(curOp, 1), y = opOut(curOp, 0);
-  const ra = trank(a), rb = trank(b), ry = trank(y);
+  const a = opIn(curOp, 0), b = opIn(curOp, 1);
+  const ra = trank(a), rb = trank(b);
   if (ra < 2 || rb < 2) return fail(txt('inputs must have rank >= 2'));
   const r = ra > rb ? ra : rb;
-  if (ry != r) { failOut(0, txt('must have rank ')); int(r); return ERR_BAD_OP; }
+  let e = rankIs(opOut(curOp, 0), true, 0, r); if (e) return e;
   if (tdim(a, ra - 1) != tdim(b, rb - 2)) return fail(txt('inner dimensions differ'));
-  let err = outDimIs(0, r - 2, tdim(a, ra - 2)); if (err) return err;
-  err = outDimIs(0, r - 1, tdim(b, rb - 1)); if (err) return err;
-  for (let i = 0; i < r - 2; i++) {
-    const da = i - (r - ra) >= 0 ? tdim(a, i - (r - ra)) : 1;
-    const db = i - (r - rb) >= 0 ? tdim(b, i - (r - rb)) : 1;
-    if (da != db && da != 1 && db != 1) return fail(txt('batch dimensions do not broadcast'));
-    err = outDimIs(0, i, da > db ? da : db); if (err) return err;
-  }
-  return OK;
+  e = outDimIs(0, r - 2, tdim(a, ra - 2)); if (e) return e;
+  e = outDimIs(0, r - 1, tdim(b, rb - 1)); if (e) return e;
+  // The batch dims broadcast.
+  return broadcastDims(a, b, r - 2, r - 2, 2, 2);
 }
 
 /** Numpy broadcasting of inputs 0 and 1 to output 0. */
 function broadcastShapes(): i32 {
-  const a = opIn(curOp, 0), b = opIn(curOp, 1), y = opOut(curOp, 0);
-  const ra = trank(a), rb = trank(b), r = trank(y);
-  if (ra > r || rb > r) return failOut(0, txt('rank is below an input rank'));
-  for (let i = 0; i < r; i++) {
-    const da = i - (r - ra) >= 0 ? tdim(a, i - (r - ra)) : 1;
-    const db = i - (r - rb) >= 0 ? tdim(b, i - (r - rb)) : 1;
-    if (da != db && da != 1 && db != 1) {
-      prefix(); str('input shapes do not broadcast at output dim '); int(i);
-      return ERR_BAD_OP;
-    }
-    const e = outDimIs(0, i, da > db ? da : db); if (e) return e;
-  }
-  return OK;
-}
-
-function vBinary(): i32 {
-  if ((curCode == OP_ADD || curCode == OP_SUB) && isS16In(0)) return vAddSubS16();
-  const dt = floatOrS8(0); if (dt < 0) return ERR_BAD_OP;
-  let e: i32;
-  if (dt == DTYPE_F32) {
-    e = arity(2, 2, 1, 2); if (e) return e;
-  } else if (curCode == OP_ADD || curCode == OP_SUB) {
-    e = arity(2, 2, 1, 9); if (e) return e;
-    e = paramIn(0, 0, 30, txt('left_shift')); if (e) return e;
-    e = shiftParam(2, txt('a_shift')); if (e) return e;
-    e = shiftParam(4, txt('b_shift')); if (e) return e;
-    e = shiftParam(6, txt('out_shift')); if (e) return e;
-    e = actBoundsS8(7); if (e) return e;
-  } else if (curCode == OP_MUL) {
-    e = arity(2, 2, 1, 4); if (e) return e;
-    e = shiftParam(1, txt('out_shift')); if (e) return e;
-    e = actBoundsS8(2); if (e) return e;
-  } else {
-    return fail(txt('has no s8 form'));
-  }
-  e = inDtype(1, dt); if (e) return e;
-  e = outDtype(0, dt); if (e) return e;
-  return broadcastShapes();
-}
-
-/** One input, one output of the same shape; dtype fixed by `dt` (or f32/s8 when dt < 0). */
-function vUnary(dt: i32, nParams: i32): i32 {
-  let e = arity(1, 1, 1, nParams); if (e) return e;
-  if (dt < 0) { dt = floatOrS8(0); if (dt < 0) return ERR_BAD_OP; }
-  e = inDtype(0, dt); if (e) return e;
-  e = outDtype(0, dt); if (e) return e;
-  return sameNumel(0);
-}
-
-function vPool(): i32 {
-  const dt = floatOrS8(0); if (dt < 0) return ERR_BAD_OP;
-  let e = arity(1, 1, 1, 13); if (e) return e;
-  e = outDtype(0, dt); if (e) return e;
-  e = inRank(0, 4); if (e) return e;
-  e = outRank(0, 4); if (e) return e;
-  e = paramAtLeast(0, 1, txt('kernel_h')); if (e) return e;
-  e = paramAtLeast(1, 1, txt('kernel_w')); if (e) return e;
-  e = paramIn(10, 0, 1, txt('count_include_pad')); if (e) return e;
-  e = spatial(2, opParam(curOp, 0), opParam(curOp, 1)); if (e) return e;
-  e = outDimIs(0, 3, tdim(opIn(curOp, 0), 3)); if (e) return e;
-  if (dt == DTYPE_S8) { e = actBoundsS8(11); if (e) return e; }
-  return OK;
+  const a = opIn(curOp, 0), b = opIn(curOp, 1), r = trank(opOut(curOp, 0));
+  if (trank(a) > r || trank(b) > r) return failOut(0, txt('rank is below an input rank'));
+  return broadcastDims(a, b, r, r, 0, 0);
 }
 
 function vMean(): i32 {
-  const dt = floatOrS8(0); if (dt < 0) return ERR_BAD_OP;
-  const s8 = dt == DTYPE_S8;
-  let e = arity(1, 1, 1, s8 ? 3 : 1); if (e) return e;
-  e = outDtype(0, dt); if (e) return e;
   const x = opIn(curOp, 0);
   const r = trank(x);
-  e = outRank(0, r); if (e) return e;
   const mask = opParam(curOp, 0);
   if (mask & ~((1 << r) - 1)) return fail(txt('axes_mask names an axis past the input rank'));
   for (let i = 0; i < r; i++) {
-    e = outDimIs(0, i, mask & (1 << i) ? 1 : tdim(x, i)); if (e) return e;
+    const e = outDimIs(0, i, mask & (1 << i) ? 1 : tdim(x, i)); if (e) return e;
   }
-  if (s8) { e = shiftParam(2, txt('shift')); if (e) return e; }
   return OK;
 }
 
 function vConcat(): i32 {
   const nin = opInCount(curOp);
-  let e = arity(1, 0xffff, 1, 1); if (e) return e;
   const y = opOut(curOp, 0);
   const dt = tdtype(y), r = trank(y);
-  e = paramIn(0, 0, r - 1, txt('axis')); if (e) return e;
+  let e = paramIn(0, 0, r - 1, N_AXIS); if (e) return e;
   const axis = opParam(curOp, 0);
   let sum: i64 = 0;
   for (let j = 0; j < nin; j++) {
     e = inDtype(j, dt); if (e) return e;
-    e = inRank(j, r); if (e) return e;
     const x = opIn(curOp, j);
+    e = rankIs(x, false, j, r); if (e) return e;
     for (let i = 0; i < r; i++) {
       if (i != axis && tdim(x, i) != tdim(y, i)) {
         failIn(j, txt('dim ')); int(i); str(' must match the output ('); int(tdim(y, i)); str(')');
@@ -600,18 +509,11 @@ function vConcat(): i32 {
 }
 
 function vPad(): i32 {
-  const dt = isS16In(0) ? DTYPE_S16 : floatOrS8(0); if (dt < 0) return ERR_BAD_OP;
   const x = opIn(curOp, 0);
   const r = trank(x);
-  let e = arity(1, 1, 1, 2 + 2 * r); if (e) return e;
-  e = outDtype(0, dt); if (e) return e;
-  e = outRank(0, r); if (e) return e;
-  e = paramIn(0, PAD_MODE_CONSTANT, PAD_MODE_WRAP, txt('mode')); if (e) return e;
-  if (dt == DTYPE_S8) { e = paramIn(1, -128, 127, txt('value')); if (e) return e; }
-  if (dt == DTYPE_S16) { e = paramIn(1, -32768, 32767, txt('value')); if (e) return e; }
   for (let i = 0; i < r; i++) {
-    e = paramAtLeast(2 + i, 0, txt('begin')); if (e) return e;
-    e = paramAtLeast(2 + r + i, 0, txt('end')); if (e) return e;
+    let e = paramIn(2 + i, 0, i32.MAX_VALUE, N_BEGIN); if (e) return e;
+    e = paramIn(2 + r + i, 0, i32.MAX_VALUE, N_END); if (e) return e;
     e = outDimIs(0, i, <i64>tdim(x, i) + <i64>opParam(curOp, 2 + i) + <i64>opParam(curOp, 2 + r + i));
     if (e) return e;
   }
@@ -619,63 +521,59 @@ function vPad(): i32 {
 }
 
 function vTranspose(): i32 {
-  let e = needPresent(0); if (e) return e;
   const x = opIn(curOp, 0);
   const r = trank(x);
-  e = arity(1, 1, 1, r); if (e) return e;
-  e = outDtype(0, tdtype(x)); if (e) return e;
-  e = outRank(0, r); if (e) return e;
   let seen = 0;
   for (let i = 0; i < r; i++) {
     const p = opParam(curOp, i);
     if (p < 0 || p >= r || (seen & (1 << p))) return fail(txt('perm is not a permutation of the input axes'));
     seen |= 1 << p;
-    e = outDimIs(0, i, tdim(x, p)); if (e) return e;
+    const e = outDimIs(0, i, tdim(x, p)); if (e) return e;
   }
   return OK;
 }
 
 function vSoftmax(): i32 {
-  const dt = floatOrS8(0); if (dt < 0) return ERR_BAD_OP;
-  let e = arity(1, 1, 1, dt == DTYPE_S8 ? 4 : 2); if (e) return e;
-  e = outDtype(0, dt); if (e) return e;
-  e = sameShape(0); if (e) return e;
   const r = trank(opIn(curOp, 0));
   if (r < 1) return failIn(0, txt('must have rank >= 1'));
-  if (dt == DTYPE_S8) {
-    e = paramIn(0, r - 1, r - 1, txt('axis (s8 softmax runs over the last axis)')); if (e) return e;
-    e = paramIn(2, 0, 31, txt('input_left_shift')); if (e) return e;
-  } else {
-    e = paramIn(0, 0, r - 1, txt('axis')); if (e) return e;
+  // s8 softmax runs over the last axis only.
+  return curDt == DTYPE_S8 ? paramIn(0, r - 1, r - 1, N_SOFTMAX_AXIS) : paramIn(0, 0, r - 1, N_AXIS);
+}
+
+function vStridedSlice(): i32 {
+  const x = opIn(curOp, 0), y = opOut(curOp, 0);
+  const r = trank(x);
+  for (let i = 0; i < r; i++) {
+    const b = opParam(curOp, i), st = opParam(curOp, r + i), n = tdim(y, i);
+    if (st == 0) return fail(txt('stride 0'));
+    const last = <i64>b + <i64>(n - 1) * <i64>st;
+    if (n > 0 && (b < 0 || b >= tdim(x, i) || last < 0 || last >= <i64>tdim(x, i))) {
+      prefix(); str('dim '); int(i); str(': the slice leaves the input');
+      return ERR_BAD_OP;
+    }
   }
   return OK;
 }
 
-function vQuantize(inDt: i32, outDt: i32, nParams: i32): i32 {
-  let e = arity(1, 1, 1, nParams); if (e) return e;
-  e = inDtype(0, inDt); if (e) return e;
-  e = outDtype(0, outDt); if (e) return e;
-  return sameNumel(0);
+function vTransposeConvS16(): i32 {
+  const x = opIn(curOp, 0), w = opIn(curOp, 1), y = opOut(curOp, 0);
+  if (tdim(w, 3) != tdim(x, 3)) return failIn(1, txt('(weights) dim 3 must equal the input channels'));
+  let e = outDimIs(0, 0, tdim(x, 0)); if (e) return e;
+  e = outDimIs(0, 3, tdim(w, 0)); if (e) return e;
+  // Index arithmetic stays in i32: bound every term.
+  if (<i64>tdim(y, 1) + <i64>opParam(curOp, 2) >= 0x40000000 || <i64>tdim(y, 2) + <i64>opParam(curOp, 3) >= 0x40000000) return fail(txt('sizes overflow'));
+  return biasAndRequant(tdim(w, 0));
 }
 
 /** LSTM (f32 or s8): x, 4 input weights [H,I], 4 recurrent weights [H,H], 4 biases [H]; y [d0,d1,H];
  * params time_major, activation (0..4), cell_clip (f32 >= 0) (+ 24 integer params for s8); a
  * scratch of B*H f32 (or int16 for s8) cell state. */
 function vLstm(): i32 {
-  const dt = floatOrS8(0); if (dt < 0) return ERR_BAD_OP;
-  const s8 = dt == DTYPE_S8;
-  let e = arity(13, 13, 1, s8 ? 27 : 3); if (e) return e;
-  for (let j = 1; j < 13; j++) { e = inDtype(j, s8 ? (j < 9 ? DTYPE_S8 : DTYPE_S32) : DTYPE_F32); if (e) return e; }
-  e = outDtype(0, dt); if (e) return e;
-  if (s8) {
-    // The integer LSTM (s8 x/W/R/h, s32 biases, int16 cell state): TFLM's Prepare results.
-    e = paramIn(1, 4, 4, txt('activation (the integer LSTM runs tanh)')); if (e) return e;
-    e = paramIn(3, -26, 0, txt('cell_scale_power')); if (e) return e;
-    e = paramIn(4, 0, 32767, txt('quantized_cell_clip')); if (e) return e;
-    for (let k = 6; k < 27; k += 2) { e = shiftParam(k, txt('shift')); if (e) return e; }
-  }
-  e = inRank(0, 3); if (e) return e;
-  e = outRank(0, 3); if (e) return e;
+  const s8 = curDt == DTYPE_S8;
+  let e: i32;
+  for (let j = 2; j < 13; j++) { e = inDtype(j, s8 ? (j < 9 ? DTYPE_S8 : DTYPE_S32) : DTYPE_F32); if (e) return e; }
+  // The integer LSTM's shifts (TFLM's Prepare results).
+  if (s8) for (let k = 6; k < 27; k += 2) { e = paramIn(k, -31, 31, N_SHIFT); if (e) return e; }
   const x = opIn(curOp, 0), y = opOut(curOp, 0);
   const inSize = tdim(x, 2), hidden = tdim(y, 2);
   e = outDimIs(0, 0, tdim(x, 0)); if (e) return e;
@@ -692,8 +590,6 @@ function vLstm(): i32 {
     }
     e = inNumel(9 + k, hidden, txt('bias')); if (e) return e;
   }
-  e = paramIn(0, 0, 1, txt('time_major')); if (e) return e;
-  e = paramIn(1, 0, 4, txt('activation')); if (e) return e;
   const clip = opParamF(curOp, 2);
   if (!(clip >= 0) || !isFinite(clip)) return fail(txt('cell_clip must be a finite value >= 0'));
   const batch = opParam(curOp, 0) != 0 ? tdim(x, 1) : tdim(x, 0);
@@ -710,62 +606,51 @@ export function validateOp(index: i32, op: usize, code: i32): i32 {
   curIndex = index;
   curCode = code;
   curOp = op;
-  if (isPacked() && code != OP_CONV2D && code != OP_FULLY_CONNECTED) return fail(txt('packed weights (op flag 2) on an op that has none'));
+  let e = needPresent(0); if (e) return e;
+  curDt = tdtype(opIn(op, 0));
+  // The opcode's row for input 0's dtype; without one, the dtypes its rows take.
+  let row: usize = 0, forms = 0;
+  // Ops that share another's rows.
+  const key = code == OP_SUB ? OP_ADD : code == OP_AVERAGE_POOL2D ? OP_MAX_POOL2D : code == OP_TANH || code == OP_HARD_SWISH ? OP_SIGMOID : code;
+  for (let p = OP_ROWS; load<u8>(p); p += ROW_CHECKS) {
+    if (<i32>load<u8>(p) == key) {
+      const m = <i32>load<u8>(p, ROW_IN0);
+      forms |= m;
+      if (!row && (m & (1 << curDt))) row = p;
+    }
+    while (load<u8>(p, ROW_CHECKS) != END) p += 3;
+    p++;
+  }
+  if (!row) {
+    if (!forms) return fail(txt('unknown opcode'));
+    return dtypeIn(opIn(op, 0), false, 0, forms);
+  }
+  e = checkRow(row); if (e) return e;
   switch (code) {
-    case OP_CONV2D: return vConv(false);
-    case OP_DEPTHWISE_CONV2D: return vConv(true);
+    case OP_CONV2D:
+    case OP_DEPTHWISE_CONV2D: return vConv();
     case OP_FULLY_CONNECTED: return vFullyConnected();
     case OP_MATMUL: return vMatmul();
     case OP_ADD:
     case OP_SUB:
     case OP_MUL:
-    case OP_DIV: return vBinary();
-    case OP_CLAMP: {
-      const e = vUnary(-1, 2); if (e) return e;
-      if (tdtype(opIn(op, 0)) == DTYPE_S8) return actBoundsS8(0);
-      return OK;
-    }
-    case OP_LEAKY_RELU: return isS16In(0) ? vLeakyReluS16() : vUnary(DTYPE_F32, 1);
-    case OP_SIGMOID:
-    case OP_TANH:
-    case OP_HARD_SWISH: return vUnary(DTYPE_F32, 0);
-    case OP_LUT: {
-      let e = arity(2, 2, 1, 0); if (e) return e;
-      e = inDtype(0, DTYPE_S8); if (e) return e;
-      e = inDtype(1, DTYPE_S8); if (e) return e;
-      e = inNumel(1, 256, txt('(table)')); if (e) return e;
-      e = outDtype(0, DTYPE_S8); if (e) return e;
-      return sameNumel(0);
-    }
+    case OP_DIV: return broadcastShapes();
+    case OP_LUT: return inNumel(1, 256, txt('(table)'));
     case OP_MAX_POOL2D:
-    case OP_AVERAGE_POOL2D: return vPool();
+    case OP_AVERAGE_POOL2D: {
+      e = spatial(2, opParam(op, 0), opParam(op, 1)); if (e) return e;
+      return outDimIs(0, 3, tdim(opIn(op, 0), 3));
+    }
     case OP_MEAN: return vMean();
     case OP_CONCAT: return vConcat();
     case OP_PAD: return vPad();
     case OP_TRANSPOSE: return vTranspose();
     case OP_SOFTMAX: return vSoftmax();
-    case OP_QUANTIZE: return vQuantize(DTYPE_F32, DTYPE_S8, 0);
-    case OP_DEQUANTIZE: return vQuantize(DTYPE_S8, DTYPE_F32, 0);
-    case OP_REQUANTIZE: return vRequantize();
     case OP_STRIDED_SLICE: return vStridedSlice();
     case OP_TRANSPOSE_CONV2D: return vTransposeConvS16();
     case OP_LSTM: return vLstm();
-    case OP_BINARIZE: {
-      let e = arity(1, 1, 1, 1); if (e) return e;
-      e = inDtype(0, DTYPE_S8); if (e) return e;
-      e = outDtype(0, DTYPE_SIGN8); if (e) return e;
-      if (tzp(opOut(op, 0)) != 0) return failOut(0, txt('(sign8) must have zero point 0'));
-      e = paramIn(0, -128, 128, txt('threshold')); if (e) return e;
-      return sameNumel(0);
-    }
-    case OP_COPY: {
-      let e = arity(1, 1, 1, 0); if (e) return e;
-      e = needPresent(0); if (e) return e;
-      e = outDtype(0, tdtype(opIn(op, 0))); if (e) return e;
-      return sameNumel(0);
-    }
   }
-  return fail(txt('unknown opcode'));
+  return OK;
 }
 // MAX_RANK bounds every rank loop above (tensor records are validated before ops).
 export const VALIDATED_MAX_RANK = MAX_RANK;
