@@ -23,9 +23,10 @@ import { str, int, text, Text, opName, clear } from './message';
 import {
   blobPtr, setSections, tensorCount, trec, tstorage, dtypeSize, opCount, oprec, indexBase,
   indexCount, paramsCount, weightsBase, graphInputCount, graphOutputCount, graphInput, graphOutput, setExpandedSize,
-  weightsExternal, scratchPtr,
+  weightsExternal, scratchPtr, tbytes,
 } from './state';
 import { validateOp } from './validate_ops';
+import { opScratchNeed, scratchHolds } from './scratch';
 
 @inline function hdr(off: i32): u32 {
   return load<u32>(blobPtr + <usize>off);
@@ -423,6 +424,12 @@ export function validateOps(): i32 {
     if (e) return e;
     e = validateOp(i, op, code);
     if (e) return e;
+    const need = opScratchNeed(op, code);
+    if (!scratchHolds(op, need)) {
+      opFailPrefix(i, code); str('scratch tensor '); int(scratch); str(' is '); int(tbytes(scratch));
+      str(' bytes; its kernels need '); int(need); str(' (format/kernel-scratch.ts)');
+      return ERR_BAD_OP;
+    }
     e = validateDirectInputs(i, op, code);
     if (e) return e;
   }

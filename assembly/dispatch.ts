@@ -24,6 +24,7 @@ import { conv2d_s16, transpose_conv2d_s16, add_sub_s16, leaky_relu_s16, requanti
 import { strided_slice_any } from './kernels/strided_slice';
 import { lstm_f32, lstm_s8 } from './kernels/lstm';
 import { binarize_s8 } from './kernels/binary_weights';
+import { bindScratch } from './scratch';
 
 // The per-op path of every model: its record reads stay inlined (state.ts accessors are calls).
 export function runOp(op: usize): void {
@@ -32,6 +33,7 @@ export function runOp(op: usize): void {
   const sign = dt0 == DTYPE_SIGN8; // binarized activations: s8 bytes of -1/+1
   const s8 = dt0 == DTYPE_S8 || sign;
   const s16 = dt0 == DTYPE_S16; // 16x8 forms (kernels/int16.ts)
+  bindScratch(op, code);
   switch (code) {
     case OP_CONV2D:
       if (tstorage(opIn(op, 1)) == STORAGE_DIRECT) runDirect(op, code);

@@ -16,12 +16,21 @@
 // channel before choosing this path (fastChannel), else they keep requant4Simd.
 import { requant4General } from './requant_simd';
 
-/** Channels one prepared table holds; ops with more keep the general requantization. */
-export const FAST_CAP: i32 = 512;
-// Three f64 columns of FAST_CAP entries: S, pos, d.
-export const fastTable: usize = memory.data(FAST_CAP * 24, 16);
-const POS_OFF: usize = <usize>FAST_CAP * 8;
-const D_OFF: usize = <usize>FAST_CAP * 16;
+// The table lives in the running op's scratch (format/kernel-scratch.ts, assembly/scratch.ts):
+// three f64 columns of FAST_CAP entries: S, pos, d. FAST_CAP is 0 (no table) for ops without one;
+// those keep the general requantization.
+export let FAST_CAP: i32 = 0;
+export let fastTable: usize = 0;
+export let FAST_POS_OFF: usize = 0;
+export let FAST_D_OFF: usize = 0;
+
+/** Points the table at `channels` entries per column from `at` (scratch.ts, before each op). */
+export function useFastTable(at: usize, channels: i32): void {
+  fastTable = at;
+  FAST_CAP = channels;
+  FAST_POS_OFF = <usize>channels << 3;
+  FAST_D_OFF = <usize>channels << 4;
+}
 
 const TWO52: f64 = 4503599627370496.0;
 
@@ -30,6 +39,7 @@ const TWO52: f64 = 4503599627370496.0;
  * returns false (table untouched) otherwise.
  */
 export function fastChannel(c: i32, mult: i32, shift: i32, accBound: f64): bool {
+  if (c >= FAST_CAP) return false;
   const left = shift > 0 ? shift : 0;
   const right = shift > 0 ? 0 : -shift;
   if (mult < 0 || right > 20 || left > 30) return false;
@@ -37,8 +47,8 @@ export function fastChannel(c: i32, mult: i32, shift: i32, accBound: f64): bool 
   if (scaled > 2147483647.0 || scaled * <f64>mult > TWO52) return false;
   const p = fastTable + (<usize>c << 3);
   store<f64>(p, <f64>mult * pow2(shift - 31));
-  store<f64>(p + POS_OFF, right > 0 ? 0.5 + pow2(-right - 1) : 0.5);
-  store<f64>(p + D_OFF, right > 0 ? pow2(-right) : 0.0);
+  store<f64>(p + FAST_POS_OFF, right > 0 ? 0.5 + pow2(-right - 1) : 0.5);
+  store<f64>(p + FAST_D_OFF, right > 0 ? pow2(-right) : 0.0);
   return true;
 }
 
@@ -56,10 +66,10 @@ export function fastChannel(c: i32, mult: i32, shift: i32, accBound: f64): bool 
 /** clamp(mbqm(acc, M_c, shift_c) + zp, lo, hi) for channels c..c+3 of the prepared table. */
 @inline export function requant4Fast(acc: v128, c: i32, zp: i32, lo: i32, hi: i32): v128 {
   const p = fastTable + (<usize>c << 3);
-  const rl = fast2(f64x2.convert_low_i32x4_s(acc), v128.load(p), v128.load(p + POS_OFF), v128.load(p + D_OFF));
+  const rl = fast2(f64x2.convert_low_i32x4_s(acc), v128.load(p), v128.load(p + FAST_POS_OFF), v128.load(p + FAST_D_OFF));
   const rh = fast2(
     f64x2.convert_low_i32x4_s(i32x4.shuffle(acc, acc, 2, 3, 2, 3)),
-    v128.load(p, 16), v128.load(p + POS_OFF, 16), v128.load(p + D_OFF, 16),
+    v128.load(p, 16), v128.load(p + FAST_POS_OFF, 16), v128.load(p + FAST_D_OFF, 16),
   );
   const r = i32x4.shuffle(i32x4.trunc_sat_f64x2_s_zero(rl), i32x4.trunc_sat_f64x2_s_zero(rh), 0, 1, 4, 5);
   return i32x4.min_s(i32x4.max_s(i32x4.add(r, i32x4.splat(zp)), i32x4.splat(lo)), i32x4.splat(hi));

@@ -72,9 +72,14 @@ export function depthwise_conv2d_f32(op: usize): void {
   }
 }
 
-// Channel accumulators of the chunked (scalar) path.
-const ACC_CHUNK: i32 = 256;
-const accBuf: usize = memory.data(ACC_CHUNK * 4, 16);
+// Channel accumulators of the chunked (scalar) path: ACC_CHUNK of them in the op's scratch
+// (format/kernel-scratch.ts, set by useDwAcc before the op runs).
+let ACC_CHUNK: i32 = 0;
+let accBuf: usize = 0;
+export function useDwAcc(at: usize, channels: i32): void {
+  accBuf = at;
+  ACC_CHUNK = channels;
+}
 
 /** First tap index k in [0, K) with start + k*step >= 0. */
 @inline function firstInside(start: i32, step: i32, K: i32): i32 {

@@ -11,18 +11,19 @@ import { STORAGE_EMPTY } from '../../format/format';
 import { opIn, opOut, opParam, tdim, trank, tptr, tzp, tstorage } from '../state';
 import { mbqmInline, clampi } from '../fixedpoint';
 import { requantStore16, requantStore8 } from '../requant_simd';
-import { fastChannel, FAST_CAP, fastTable } from '../requant_fast';
+import { fastChannel, fastTable, FAST_POS_OFF as POS_OFF, FAST_D_OFF as D_OFF } from '../requant_fast';
 
-/** Most channels / taps / packed bytes an op may have here; larger ops take the generic kernel.
- * Static memory comes out of the RAM the arena could use, so the buffers are sized for 3x3 at
- * 512 channels (FAST_CAP) and the scalar build has no packed copy. */
-const DW_CAP: i32 = 512;
+/** Most taps an op may have here; larger ops take the generic kernel. The channel buffers live in
+ * the op's scratch (format/kernel-scratch.ts: set by useDwPairs before the op runs): DW_CAP
+ * channels (0: the op does not fit this kernel), PACK_BYTES of packed copy (SIMD build; 0: too
+ * many for it). */
 const TAP_CAP: i32 = 32;
-const PACK_BYTES: i32 = 10240;
+let DW_CAP: i32 = 0;
+let PACK_BYTES: i32 = 0;
 // i16 tap pairs, [16-channel block][pair][4 quads of 4 channels x 2 taps] (SIMD build only).
-const packed: usize = ASC_FEATURE_SIMD ? memory.data(PACK_BYTES, 16) : 0;
-const biasFold: usize = memory.data(DW_CAP * 4, 16);
-const zpRow: usize = memory.data(DW_CAP, 16);
+let packed: usize = 0;
+let biasFold: usize = 0;
+let zpRow: usize = 0;
 // Per pixel: the input address of each tap (padded taps: zpRow); one spare for an odd count.
 const tapAddr: usize = memory.data((TAP_CAP + 1) * 4, 16);
 // Interior pixels: each tap's byte offset from the pixel's first tap.
@@ -34,9 +35,16 @@ const pairAddr: usize = memory.data(12 * 4, 16);
 // Sum of |w| over the taps of 16 channels (i16 lanes), for the requantization bound.
 const sumAbs: usize = ASC_FEATURE_SIMD ? memory.data(32, 16) : 0;
 
-// requant_fast.ts's table: S, pos, d columns of FAST_CAP f64 each.
-const POS_OFF: usize = <usize>FAST_CAP * 8;
-const D_OFF: usize = <usize>FAST_CAP * 16;
+/** The op's buffers: `channels` (a multiple of 16) of folded bias and zero-point row from `at`,
+ * then `packBytes` of tap pairs (scratch.ts). */
+export function useDwPairs(at: usize, channels: i32, packBytes: i32): void {
+  DW_CAP = channels;
+  PACK_BYTES = packBytes;
+  biasFold = at;
+  zpRow = at + (<usize>channels << 2);
+  packed = zpRow + <usize>channels;
+}
+
 const MAGIC: f64 = 6755399441055744.0; // 2^52 + 2^51: x + MAGIC holds integer x in its low 32 bits
 
 /**

@@ -122,8 +122,14 @@ function tile_s8_2x4_scalar(
 // lanes: weights are packed once per op as i16 pairs (w[n][2j], w[n][2j+1]) for four channels per
 // vector, each pixel's x is widened (+ offset) once, and x pair j is broadcast with load32_splat,
 // so one i32x4.dot_i16x8_s adds two taps to four channels with no reduction shuffles.
-const SMALLK_PACK_CAP: i32 = 2048;
-const smallkPack: usize = memory.data(SMALLK_PACK_CAP * 2, 16);
+// The pack lives in the op's scratch (format/kernel-scratch.ts): SMALLK_PACK_CAP i16 values, 0
+// when the op has none (set by useSmallkPack before the op runs).
+let SMALLK_PACK_CAP: i32 = 0;
+let smallkPack: usize = 0;
+export function useSmallkPack(at: usize, bytes: i32): void {
+  smallkPack = at;
+  SMALLK_PACK_CAP = bytes >> 1;
+}
 const smallkX: usize = memory.data(64, 16);
 
 function gemm_s8_smallk_16ch_simd(

@@ -48,8 +48,13 @@ export function pool_f32(op: usize, isMax: bool): void {
 
 // Channel accumulators of pool_s8: taps outer, channels inner, so every tap reads a contiguous
 // run of channels (the window bounds are checked once per tap, not once per channel and tap).
-const POOL_CHUNK: i32 = 512;
-const poolAcc: usize = memory.data(POOL_CHUNK * 4, 16);
+// POOL_CHUNK of them in the op's scratch (format/kernel-scratch.ts, set by usePoolAcc before the op).
+let POOL_CHUNK: i32 = 0;
+let poolAcc: usize = 0;
+export function usePoolAcc(at: usize, channels: i32): void {
+  poolAcc = at;
+  POOL_CHUNK = channels;
+}
 
 export function pool_s8(op: usize, isMax: bool): void {
   const x = opIn(op, 0), y = opOut(op, 0);

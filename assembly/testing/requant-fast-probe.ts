@@ -2,10 +2,14 @@
 // against fixedpoint.ts's scalar mbqm (itself checked against the TS reference in
 // test/runtime-fixedpoint.test.ts), swept inside WASM over whole accumulator ranges.
 import { mbqm } from '../fixedpoint';
-import { fastChannel, requant4Fast } from '../requant_fast';
+import { fastChannel, requant4Fast, useFastTable } from '../requant_fast';
+
+// The table the kernels find in an op's scratch: the probe's own, for 16 channels.
+const table: usize = memory.data(16 * 24, 16);
 
 /** 1 when fastChannel accepts (mult, shift) for |acc| <= bound (sets channels 0..3), else 0. */
 export function probe_fast_accepts(mult: i32, shift: i32, bound: f64): i32 {
+  useFastTable(table, 16);
   let ok = true;
   for (let c = 0; c < 4; c++) ok = ok && fastChannel(c, mult, shift, bound);
   return ok ? 1 : 0;

@@ -1,5 +1,8 @@
 // Static memory planning: one arena for every activation, offsets fixed at convert time, so the
 // runtime allocates exactly `arenaSize` bytes once and never again.
+import * as F from '../../format/format.js';
+import { kernelScratchBytes } from '../../format/kernel-scratch.js';
+import { opcodeOf } from '../../host/opcodes.js';
 import type { Graph, Node } from '../ir/graph.js';
 import { liveBytesLowerBound, placementOrder, searchPlacement, type Interval } from './arena.js';
 import { computeLifetimes } from './lifetimes.js';
@@ -10,14 +13,33 @@ export type { BufferPlacement, MemoryPlan, PlacementOrder, PlanOptions, ScratchP
 export { alignUp } from './arena.js';
 
 /** Scratch bytes a node needs while it runs (the runtime reads the size from the scratch tensor).
- * lstm: its f32 cell state, one [B,H] row set (h lives in the output's previous step). */
+ * lstm: its f32 cell state, one [B,H] row set (h lives in the output's previous step). int8
+ * conv2d / depthwise_conv2d / fully_connected / pools: their kernels' buffers, as
+ * format/kernel-scratch.ts (shared with the runtime, which checks it at load) sizes them. */
 export function scratchBytes(node: Node, g: Graph): number {
   if (node.op === 'lstm') {
     const y = g.tensor(node.outputs[0]).shape;
     const timeMajor = (node.attrs as { timeMajor?: boolean }).timeMajor === true;
     return (timeMajor ? y[1] : y[0]) * y[2] * 4;
   }
-  return 0;
+  return kernelScratch(node, g);
+}
+
+/** kernelScratchBytes of the op the node becomes, from the shapes the emitter writes unchanged. */
+export function kernelScratch(node: Node, g: Graph): number {
+  const code = opcodeOf(node.op);
+  if (code === undefined || node.inputs.length === 0) return 0;
+  const x = g.tensor(node.inputs[0]);
+  if (x.dtype !== 's8') return 0;
+  const c = x.shape[x.shape.length - 1];
+  let o = 0, k = 0, kh = 1, kw = 1, cg = c;
+  if (code === F.OP_CONV2D || code === F.OP_FULLY_CONNECTED || code === F.OP_DEPTHWISE_CONV2D) {
+    const w = g.tensor(node.inputs[1]).shape;
+    if (code === F.OP_CONV2D) [o, kh, kw, cg] = [w[0], w[1], w[2], w[3]];
+    else if (code === F.OP_FULLY_CONNECTED) [o, k] = [w[0], w[1]];
+    else [kh, kw, o] = [w[w.length - 3], w[w.length - 2], w[w.length - 1]];
+  }
+  return kernelScratchBytes(code, 1, c, o, k, kh, kw, cg);
 }
 
 const ALL_ORDERS: PlacementOrder[] = ['size', 'start'];

@@ -1,0 +1,97 @@
+// Kernel scratch (TFLite Micro's scratch buffers): the converter plans each op's kernel buffers as
+// the op's scratch tensor, sized by format/kernel-scratch.ts; here the runtime checks that size at
+// load and, before each op, points the kernels' buffers (requant_fast.ts's table, gemm.ts's pack,
+// the depthwise and pool accumulators) into it. The same function on both sides: they cannot drift.
+import {
+  DTYPE_S8, DTYPE_SIGN8, OP_CONV2D, OP_DEPTHWISE_CONV2D, OP_FULLY_CONNECTED, OP_MAX_POOL2D,
+  OP_AVERAGE_POOL2D, O_SCRATCH_TENSOR,
+} from '../format/format';
+import {
+  kernelScratchBytes, ksFastChannels, ksSmallkBytes, ksDwPairChannels, ksDwPackBytes, ksAccChannels,
+} from '../format/kernel-scratch';
+import { opIn, tdim, trank, tdtype, tptr, tbytes } from './state';
+import { useFastTable } from './requant_fast';
+import { useSmallkPack } from './kernels/gemm';
+import { useDwPairs } from './kernels/depthwise_pairs';
+import { useDwAcc } from './kernels/depthwise_conv2d';
+import { usePoolAcc } from './kernels/pool';
+
+// Accumulators for int8 depthwise / pool ops without a scratch tensor (blobs planned before kernel
+// scratch, hand-built blobs): 16 channels at a time, no requantization table or packed copies.
+const FALLBACK_CHANNELS: i32 = 16;
+const fallbackAcc: usize = memory.data(FALLBACK_CHANNELS * 4, 16);
+
+// The op's kernelScratchBytes arguments (format/kernel-scratch.ts), read by opFields.
+let fInt8: i32 = 0;
+let fC: i32 = 0;
+let fO: i32 = 0;
+let fK: i32 = 0;
+let fKh: i32 = 1;
+let fKw: i32 = 1;
+let fCg: i32 = 0;
+
+/** Reads the op's shape fields; false when the op has no kernel scratch (not an int8 conv/FC/pool). */
+function opFields(op: usize, code: i32): bool {
+  if (code != OP_CONV2D && code != OP_DEPTHWISE_CONV2D && code != OP_FULLY_CONNECTED && code != OP_MAX_POOL2D && code != OP_AVERAGE_POOL2D) return false;
+  const x = opIn(op, 0);
+  const dt = tdtype(x);
+  if (dt != DTYPE_S8 && dt != DTYPE_SIGN8) return false;
+  fInt8 = 1;
+  fC = tdim(x, trank(x) - 1);
+  fO = 0; fK = 0; fKh = 1; fKw = 1; fCg = fC;
+  if (code == OP_MAX_POOL2D || code == OP_AVERAGE_POOL2D) return true;
+  const w = opIn(op, 1), wr = trank(w);
+  if (code == OP_CONV2D) {
+    fO = tdim(w, 0); fKh = tdim(w, 1); fKw = tdim(w, 2); fCg = tdim(w, 3);
+  } else if (code == OP_FULLY_CONNECTED) {
+    fO = tdim(w, 0); fK = tdim(w, 1);
+  } else {
+    fKh = tdim(w, wr - 3); fKw = tdim(w, wr - 2); fO = tdim(w, wr - 1);
+  }
+  return true;
+}
+
+/** Bytes of kernel scratch the op needs (after validateOp: its tensors' ranks are checked). */
+export function opScratchNeed(op: usize, code: i32): i32 {
+  if (!opFields(op, code)) return 0;
+  return kernelScratchBytes(code, fInt8, fC, fO, fK, fKh, fKw, fCg);
+}
+
+/** Whether the op's scratch tensor (if any) holds `need` bytes; validation. */
+export function scratchHolds(op: usize, need: i32): bool {
+  const s = load<i32>(op, O_SCRATCH_TENSOR);
+  return s < 0 || tbytes(s) >= <u32>need;
+}
+
+/** Before the op runs: its kernels' buffers into its scratch tensor (or the fallbacks). */
+export function bindScratch(op: usize, code: i32): void {
+  if (!opFields(op, code)) return;
+  const s = load<i32>(op, O_SCRATCH_TENSOR);
+  if (s < 0) {
+    // Validated: without a scratch tensor every kernel takes its path that needs none.
+    useFastTable(0, 0);
+    useSmallkPack(0, 0);
+    useDwPairs(0, 0, 0);
+    useDwAcc(fallbackAcc, FALLBACK_CHANNELS);
+    usePoolAcc(fallbackAcc, FALLBACK_CHANNELS);
+    return;
+  }
+  const base = tptr(s);
+  if (code == OP_MAX_POOL2D || code == OP_AVERAGE_POOL2D) {
+    usePoolAcc(base, ksAccChannels(code, fInt8, fC, fO));
+    return;
+  }
+  const fast = ksFastChannels(code, fInt8, fO);
+  useFastTable(base, fast);
+  let at = base + <usize>fast * 24;
+  if (code == OP_DEPTHWISE_CONV2D) {
+    const pair = ksDwPairChannels(code, fInt8, fC, fO, fKh, fKw);
+    const pack = ksDwPackBytes(code, fInt8, fC, fO, fKh, fKw);
+    useDwPairs(at, pair, pack);
+    at += <usize>(pair * 5 + pack);
+    useDwAcc(at, ksAccChannels(code, fInt8, fC, fO));
+  } else {
+    const k = code == OP_CONV2D ? fCg : fK;
+    useSmallkPack(at, ksSmallkBytes(code, fInt8, fO, k, fKh, fKw, fCg, fC));
+  }
+}

@@ -1,0 +1,96 @@
+// Kernel scratch: the bytes an op's kernels need while it runs (TFLite Micro's "scratch buffers"),
+// which the converter plans as the op's scratch tensor (O_SCRATCH_TENSOR, an arena tensor live only
+// during that op) instead of the runtime reserving them statically for the largest op it supports.
+//
+// Compiled twice, like format.ts: by TypeScript (converter/plan asks how big each op's scratch
+// tensor must be) and by AssemblyScript (assembly/scratch.ts checks the blob's scratch tensor at
+// load and points the kernels' buffers into it before the op runs). One function on both sides,
+// so the planned size and what the kernels use cannot drift. Keep to the common subset: functions
+// of i32 arguments using + * & >> and comparisons on values below 2^31 (no division: TS would not
+// truncate), no other types. (TypeScript reads `i32` from format/as-types.d.ts.)
+//
+// An op's scratch is a row of parts, each a multiple of 16 bytes (so every part starts aligned):
+//   conv2d, fully_connected (int8): [requant table][small-K weight pack]
+//   depthwise_conv2d (int8):        [requant table][folded bias][zero-point row][i16 tap pairs][accumulators]
+//   max/average pool2d (int8):      [accumulators]
+// Parts only a SIMD build uses are reserved too: a blob runs on either build.
+import {
+  OP_CONV2D, OP_DEPTHWISE_CONV2D, OP_FULLY_CONNECTED, OP_MAX_POOL2D, OP_AVERAGE_POOL2D,
+} from './format';
+
+// requant_fast.ts: the exact f64 requantization table, three f64 columns (S, pos, d) of one entry
+// per output channel, channels rounded up to 16 (the 16-channel stores read whole groups). Ops
+// with more channels keep the integer requantization.
+export const KS_FAST_MAX_CHANNELS = 512;
+// gemm.ts: small-K 1x1 conv / fully_connected weights as i16 pairs, N*K <= this (N % 16 == 0,
+// K % 8 == 0, K <= 32).
+export const KS_SMALLK_MAX = 2048;
+// depthwise_pairs.ts: at most this many channels and taps, and this many bytes of i16 tap pairs.
+export const KS_DW_MAX_CHANNELS = 512;
+export const KS_DW_MAX_TAPS = 32;
+export const KS_DW_PACK_MAX = 10240;
+// depthwise_conv2d.ts / pool.ts: channel accumulators (i32) in chunks of at most this many.
+export const KS_DW_ACC_CHUNK = 256;
+export const KS_POOL_CHUNK = 512;
+
+function up16(n: i32): i32 {
+  return (n + 15) & ~15;
+}
+
+/** Channels of the requantization table (0: none) for an op with `o` output channels. */
+export function ksFastChannels(code: i32, int8: i32, o: i32): i32 {
+  if (int8 == 0 || (code != OP_CONV2D && code != OP_FULLY_CONNECTED && code != OP_DEPTHWISE_CONV2D)) return 0;
+  const n = up16(o);
+  return n <= KS_FAST_MAX_CHANNELS ? n : 0;
+}
+
+/** Bytes of the small-K weight pack: gemm.ts's condition, N = o output channels, K = k taps. */
+export function ksSmallkBytes(code: i32, int8: i32, o: i32, k: i32, kh: i32, kw: i32, cg: i32, c: i32): i32 {
+  if (int8 == 0) return 0;
+  // conv2d reaches the GEMM only as a 1x1 group-1 conv (K = C).
+  if (code == OP_CONV2D && (kh != 1 || kw != 1 || cg != c)) return 0;
+  if (code != OP_CONV2D && code != OP_FULLY_CONNECTED) return 0;
+  if ((k & 7) != 0 || k > 32 || (o & 15) != 0 || o * k > KS_SMALLK_MAX) return 0;
+  return o * k * 2;
+}
+
+/** Channels the tap-pair depthwise kernel covers (0: it does not run): multiplier 1, 8..512
+ * channels, at most 32 taps. */
+export function ksDwPairChannels(code: i32, int8: i32, c: i32, o: i32, kh: i32, kw: i32): i32 {
+  if (int8 == 0 || code != OP_DEPTHWISE_CONV2D || o != c || c < 8 || c > KS_DW_MAX_CHANNELS) return 0;
+  if (kh * kw > KS_DW_MAX_TAPS) return 0;
+  return up16(c);
+}
+
+/** Bytes of the tap-pair kernel's i16 weight pairs (SIMD), 0 when they exceed KS_DW_PACK_MAX. */
+export function ksDwPackBytes(code: i32, int8: i32, c: i32, o: i32, kh: i32, kw: i32): i32 {
+  const n = ksDwPairChannels(code, int8, c, o, kh, kw);
+  const bytes = n * ((kh * kw + 1) >> 1) * 4;
+  return n == 0 || bytes > KS_DW_PACK_MAX ? 0 : bytes;
+}
+
+/** Accumulator chunk (channels) of the depthwise (o output channels) and pool (c channels) kernels. */
+export function ksAccChannels(code: i32, int8: i32, c: i32, o: i32): i32 {
+  if (int8 == 0) return 0;
+  if (code == OP_DEPTHWISE_CONV2D) return o < KS_DW_ACC_CHUNK ? o : KS_DW_ACC_CHUNK;
+  if (code == OP_MAX_POOL2D || code == OP_AVERAGE_POOL2D) return c < KS_POOL_CHUNK ? c : KS_POOL_CHUNK;
+  return 0;
+}
+
+/**
+ * Bytes of scratch an op needs (0: none). code: OP_*; int8: 1 when input 0 is s8 or sign8;
+ * c: input channels (x's last dim); o: output channels (conv2d / fully_connected: w's dim 0;
+ * depthwise: w's last dim); k: fully_connected's K (w's dim 1), else unused; kh, kw: kernel
+ * taps (conv2d: w dims 1, 2; depthwise: w's dims rank-3, rank-2; else 1); cg: conv2d's w dim 3
+ * (C / group), else c.
+ */
+export function kernelScratchBytes(code: i32, int8: i32, c: i32, o: i32, k: i32, kh: i32, kw: i32, cg: i32): i32 {
+  const fast = ksFastChannels(code, int8, o) * 24;
+  if (code == OP_CONV2D) return fast + ksSmallkBytes(code, int8, o, cg, kh, kw, cg, c);
+  if (code == OP_FULLY_CONNECTED) return fast + ksSmallkBytes(code, int8, o, k, 1, 1, c, c);
+  if (code == OP_DEPTHWISE_CONV2D) {
+    const pair = ksDwPairChannels(code, int8, c, o, kh, kw);
+    return fast + pair * 5 + ksDwPackBytes(code, int8, c, o, kh, kw) + up16(ksAccChannels(code, int8, c, o) * 4);
+  }
+  return up16(ksAccChannels(code, int8, c, o) * 4);
+}
