@@ -1,3 +1,4 @@
+/// <reference path="./as-types.d.ts" />
 // Kernel scratch: the bytes an op's kernels need while it runs (TFLite Micro's "scratch buffers"),
 // which the converter plans as the op's scratch tensor (O_SCRATCH_TENSOR, an arena tensor live only
 // during that op) instead of the runtime reserving them statically for the largest op it supports.
@@ -7,7 +8,7 @@
 // load and points the kernels' buffers into it before the op runs). One function on both sides,
 // so the planned size and what the kernels use cannot drift. Keep to the common subset: functions
 // of i32 arguments using + * & >> and comparisons on values below 2^31 (no division: TS would not
-// truncate), no other types. (TypeScript reads `i32` from format/as-types.d.ts.)
+// truncate), no other types. (TypeScript reads `i32` from as-types.d.ts, the reference above.)
 //
 // An op's scratch is a row of parts, each a multiple of 16 bytes (so every part starts aligned):
 //   conv2d, fully_connected (int8): [requant table][small-K weight pack]

@@ -99,6 +99,8 @@ describe.skipIf(!haveShared)('kernel scratch on the MLPerf Tiny models (needs ..
     setU32(bad, at, size - 16);
     setU32(bad, v.header.tensorTableOffset + id * F.TENSOR_RECORD_SIZE + F.T_DIMS, size - 16);
     fixCrc(bad);
+    // The host's reader (mote inspect, the host API) makes the same check.
+    expect(() => readBlob(bad)).toThrow(`scratch tensor ${id} is ${size - 16} bytes; its kernels need ${size}`);
     for (const build of BUILDS) {
       const rt = await freshRuntime(build);
       let err: unknown;
