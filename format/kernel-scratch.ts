@@ -63,11 +63,15 @@ export function ksDwPairChannels(code: i32, int8: i32, c: i32, o: i32, kh: i32, 
   return up16(c);
 }
 
-/** Bytes of the tap-pair kernel's i16 weight pairs (SIMD), 0 when they exceed KS_DW_PACK_MAX. */
+/** Bytes of the tap-pair kernel's i16 weight pairs (SIMD), 0 when they exceed KS_DW_PACK_MAX:
+ * ceil(taps / 2) 64-byte slots per 16 channels, and for 3x3 one more (the pixel-pair form's
+ * (w7, w8) slot, stride 1 only, which the kernel skips when it does not fit). */
 export function ksDwPackBytes(code: i32, int8: i32, c: i32, o: i32, kh: i32, kw: i32): i32 {
   const n = ksDwPairChannels(code, int8, c, o, kh, kw);
-  const bytes = n * ((kh * kw + 1) >> 1) * 4;
-  return n == 0 || bytes > KS_DW_PACK_MAX ? 0 : bytes;
+  const slots = (kh * kw + 1) >> 1;
+  if (n == 0 || n * slots * 4 > KS_DW_PACK_MAX) return 0;
+  if (kh == 3 && kw == 3 && n * (slots + 1) * 4 <= KS_DW_PACK_MAX) return n * (slots + 1) * 4;
+  return n * slots * 4;
 }
 
 /** Accumulator chunk (channels) of the depthwise (o output channels) and pool (c channels) kernels. */
