@@ -56,22 +56,26 @@
 }
 
 /**
- * requant4Simd as a call: the general (i64) requantization is the slow path wherever a kernel
- * proved no f64 bound (requant_fast.ts), so one copy of its ~0.5 KB serves every such site.
+ * Requantizes and stores 16 channels (four i32x4 sums; multipliers and shifts at mp/shp). The four
+ * requantizations stay inline: the packed 1x1 layers whose sums have no f64 bound (vww's and
+ * person_detect's K >= 64) run ~15 % longer with them behind a shared call or loop.
  */
-export function requant4General(acc: v128, mp: usize, shp: usize, zp: i32, lo: i32, hi: i32): v128 {
-  return requant4Simd(acc, v128.load(mp), v128.load(shp), zp, lo, hi);
-}
-
-/** Requantizes and stores 16 channels (four i32x4 sums; multipliers and shifts at mp/shp). */
 export function requantStore16(out: usize, a0: v128, a1: v128, a2: v128, a3: v128, mp: usize, shp: usize, zp: i32, lo: i32, hi: i32): void {
   store16s8(
     out,
-    requant4General(a0, mp, shp, zp, lo, hi),
-    requant4General(a1, mp + 16, shp + 16, zp, lo, hi),
-    requant4General(a2, mp + 32, shp + 32, zp, lo, hi),
-    requant4General(a3, mp + 48, shp + 48, zp, lo, hi),
+    requant4Simd(a0, v128.load(mp), v128.load(shp), zp, lo, hi),
+    requant4Simd(a1, v128.load(mp, 16), v128.load(shp, 16), zp, lo, hi),
+    requant4Simd(a2, v128.load(mp, 32), v128.load(shp, 32), zp, lo, hi),
+    requant4Simd(a3, v128.load(mp, 48), v128.load(shp, 48), zp, lo, hi),
   );
+}
+
+/**
+ * requant4Simd as a call, for the general path of everything else (plain-layout kernels, the
+ * 8-channel store): one copy of its ~0.5 KB instead of one per site.
+ */
+export function requant4General(acc: v128, mp: usize, shp: usize, zp: i32, lo: i32, hi: i32): v128 {
+  return requant4Simd(acc, v128.load(mp), v128.load(shp), zp, lo, hi);
 }
 
 /** Requantizes and stores 8 channels (two i32x4 sums), as requantStore16. */

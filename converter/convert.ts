@@ -65,7 +65,7 @@ export interface ConvertOptions extends CompressionConvertOptions {
    * int8 conv2d / fully_connected weights: 'packed' in the layout the runtime's fastest
    * micro-kernels read (16 output channels x tap pairs, plus each channel's |w| sum: more flash when
    * the channel count is not a multiple of 16), 'plain' OHWI / [N, K] order (smallest blob, the
-   * unpacked kernels; same outputs), or 'auto' (default): packed where that adds at most 12.5 %.
+   * unpacked kernels; same outputs), or 'auto' (default): packed where that adds at most 12.5 % or 512 bytes per layer.
    */
   weightLayout?: 'auto' | 'packed' | 'plain';
   /**

@@ -193,102 +193,6 @@ export function gatherPatch(
   }
 }
 
-/** Output channels o..O-1 (fewer than four left) of one pixel by row runs, scalar requant. */
-@inline function rowRunsTail(
-  o: i32, O: i32, xRun: usize, xRowStride: usize, wp: usize, wRunOff: usize, wStride: usize, wRowStride: usize,
-  rows: i32, run: i32, inOff: i32, bp: usize, hasBias: bool, mp: usize, shp: usize, outZp: i32, amin: i32, amax: i32,
-  out: usize,
-): void {
-  for (; o < O; o++) {
-    let acc = hasBias ? load<i32>(bp + (<usize>o << 2)) : 0;
-    const wRun = wp + <usize>o * wStride + wRunOff;
-    for (let r = 0; r < rows; r++) {
-      acc += dotS8(true, xRun + <usize>r * xRowStride, wRun + <usize>r * wRowStride, run, inOff);
-    }
-    const ch = <usize>o << 2;
-    store<i8>(out + <usize>o, <i8>clampi(mbqm(acc, load<i32>(mp + ch), load<i32>(shp + ch)) + outZp, amin, amax));
-  }
-}
-
-/**
- * conv2d_s8_rows_2x4_simd: group 1, dilation_w 1, C >= 16. Horizontally adjacent output pixels with
- * the same in-bounds tap range go through the 2x4 tile (two pixels x four channels, kernel rows as
- * contiguous runs of (kx range) * C bytes); a pixel without a partner uses the 1x4 dot4rows block.
- */
-function conv2d_s8_rows_2x4_simd(op: usize): void {
-  const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
-  const hasBias = tstorage(opIn(op, 2)) != STORAGE_EMPTY;
-  const xp = tptr(x), wp = tptr(w), yp = tptr(y), bp = hasBias ? tptr(opIn(op, 2)) : 0;
-  const mp = tptr(opIn(op, 3)), shp = tptr(opIn(op, 4));
-  const N = tdim(x, 0), H = tdim(x, 1), W = tdim(x, 2), C = tdim(x, 3);
-  const O = tdim(w, 0), KH = tdim(w, 1), KW = tdim(w, 2);
-  const OH = tdim(y, 1), OW = tdim(y, 2);
-  const sh = opParam(op, 0), sw = opParam(op, 1), dh = opParam(op, 2);
-  const pt = opParam(op, 4), pl = opParam(op, 5);
-  const amin = opParam(op, 9), amax = opParam(op, 10);
-  const inOff = -tzp(x), outZp = tzp(y);
-  const off = i16x8.splat(<i16>inOff);
-  const c = <usize>C;
-  const wStride = <usize>(KH * KW) * c;
-  const xRowStride = <usize>(dh * W) * c;
-  const wRowStride = <usize>KW * c;
-  const O4 = O & ~3;
-  // Accumulator bounds proven from the weights: requantize in exact f64 (requant_fast.ts).
-  const fast = fastPrepare(O, wp, KH * KW * C, 1, KH * KW * C, bp, mp, shp, inOff);
-  for (let n = 0; n < N; n++) {
-    for (let oy = 0; oy < OH; oy++) {
-      const iy0 = oy * sh - pt;
-      let kyA = 0;
-      while (kyA < KH && iy0 + kyA * dh < 0) kyA++;
-      let kyB = KH;
-      while (kyB > kyA && iy0 + (kyB - 1) * dh >= H) kyB--;
-      const rows = kyB - kyA;
-      const xRowBase = xp + <usize>((n * H + iy0 + kyA * dh) * W) * c;
-      let out = yp + <usize>((n * OH + oy) * OW) * <usize>O;
-      let ox = 0;
-      while (ox < OW) {
-        const ix0 = ox * sw - pl;
-        const kxA = ix0 < 0 ? -ix0 : 0;
-        const kxB = W - ix0 < KW ? W - ix0 : KW;
-        const ix1 = ix0 + sw;
-        const pair = ox + 1 < OW && (ix1 < 0 ? -ix1 : 0) == kxA && (W - ix1 < KW ? W - ix1 : KW) == kxB;
-        const run = kxB > kxA ? (kxB - kxA) * C : 0;
-        const live = run > 0 && rows > 0;
-        const xRun = xRowBase + <usize>(ix0 + kxA) * c;
-        const wOff = <usize>(kyA * KW + kxA) * c;
-        if (pair) {
-          const out1 = out + <usize>O;
-          for (let o = 0; o < O4; o += 4) {
-            const ch = <usize>o << 2;
-            const bias = hasBias ? v128.load(bp + ch) : i32x4.splat(0);
-            tile_s8_2x4_simd(
-              xRun, xRun + <usize>sw * c, xRowStride, wp + <usize>o * wStride + wOff, wRowStride, wStride,
-              live ? rows : 0, run, off, inOff, bias, mp + ch, shp + ch, fast ? o : -1, outZp, amin, amax,
-              out + <usize>o, out1 + <usize>o,
-            );
-          }
-          rowRunsTail(O4, O, xRun, xRowStride, wp, wOff, wStride, wRowStride, live ? rows : 0, run, inOff, bp, hasBias, mp, shp, outZp, amin, amax, out);
-          rowRunsTail(O4, O, xRun + <usize>sw * c, xRowStride, wp, wOff, wStride, wRowStride, live ? rows : 0, run, inOff, bp, hasBias, mp, shp, outZp, amin, amax, out1);
-          out += <usize>(2 * O);
-          ox += 2;
-        } else {
-          for (let o = 0; o < O4; o += 4) {
-            const ch = <usize>o << 2;
-            let acc = hasBias ? v128.load(bp + ch) : i32x4.splat(0);
-            if (live) {
-              acc = i32x4.add(acc, dot4rows_s8_simdv(xRun, xRowStride, wp + <usize>o * wStride + wOff, wRowStride, wStride, rows, run, inOff));
-            }
-            store4s8(out + <usize>o, requant4Either(acc, fast, o, mp, shp, outZp, amin, amax));
-          }
-          rowRunsTail(O4, O, xRun, xRowStride, wp, wOff, wStride, wRowStride, live ? rows : 0, run, inOff, bp, hasBias, mp, shp, outZp, amin, amax, out);
-          out += <usize>O;
-          ox += 1;
-        }
-      }
-    }
-  }
-}
-
 /**
  * Fast patch gather (SIMD build): in-bounds kernel rows with dilation_w 1 are copied in 16-byte
  * chunks (the overrun is overwritten by the next row or by the zero-point tail), others as
@@ -543,21 +447,20 @@ function conv2d_s8_packed(op: usize): void {
     gemm_s8_rows(xp, N * H * W, C, wp, O, bp, mp, shp, inOff, outZp, amin, amax, yp);
     return;
   }
-  // Small channel counts make short row runs; gather the patch instead (see gatherPatch).
-  const gather = G == 1 && (C < 16 || dw != 1) && K <= PATCH_CAP;
-  const rowRuns = !(ASC_FEATURE_SIMD && simd) && !gather && G == 1 && dw == 1;
+  // SIMD: every group-1 conv whose patch fits runs through the one gathered 2x4 path (plain
+  // weights only: the converter packs the layers where speed matters, OPF_PACKED_W16); others
+  // take the per-tap loop below.
   if (ASC_FEATURE_SIMD && simd) {
-    if (gather && K + 32 <= PATCH_CAP / 2 && wp + <usize>O * <usize>K + 8 <= (<usize>memory.size() << 16)) {
+    if (G == 1 && K + 32 <= PATCH_CAP / 2 && wp + <usize>O * <usize>K + 8 <= (<usize>memory.size() << 16)) {
       conv2d_s8_gathered_2x4_simd(op);
       return;
     }
-    if (!gather && G == 1 && dw == 1) {
-      conv2d_s8_rows_2x4_simd(op);
-      return;
-    }
   }
+  // Scalar: small channel counts make short row runs; gather the patch instead (see gatherPatch).
+  const gather = !(ASC_FEATURE_SIMD && simd) && G == 1 && (C < 16 || dw != 1) && K <= PATCH_CAP;
+  const rowRuns = !(ASC_FEATURE_SIMD && simd) && !gather && G == 1 && dw == 1;
   if (gather) {
-    conv2d_s8_gathered(op, simd);
+    conv2d_s8_gathered(op, false);
     return;
   }
   let out = yp;

@@ -79,14 +79,27 @@ export interface EmitOptions {
   /** false: keep conv2d / fully_connected weights in OHWI / [N, K] order instead of the packed
    * layout the runtime's int8 micro-kernels read (OPF_PACKED_W16). 'auto': pack a layer only when
    * the packed form (channels padded to 16, K to whole pairs, plus a 4-byte |w| sum per channel)
-   * is at most PACK_AUTO_OVERHEAD larger than the plain one, so small layers (few channels, tiny
-   * K), where padding would dominate and the speed-up is negligible, keep their flash size.
-   * Default true. */
+   * is at most PACK_AUTO_OVERHEAD larger than the plain one or adds at most PACK_AUTO_SLACK
+   * bytes, so larger layers whose padding would dominate (e.g. a 2-channel FC over 256 inputs)
+   * keep their flash size. Default true. */
   packWeights?: boolean | 'auto';
 }
 
 /** packWeights 'auto': the largest packed ÷ plain weight bytes still packed (converter/emit/pack-conv.ts). */
 export const PACK_AUTO_OVERHEAD = 1.125;
+/**
+ * packWeights 'auto': a layer whose packed form adds at most this many bytes is packed whatever the
+ * ratio. The small layers this takes (first convs with C = 1 or 3, 1x1 convs with K = 8 or 16,
+ * narrow FCs) run 0.4-0.9x as long packed, and packing them leaves the runtime one SIMD kernel
+ * family to keep fast (the plain-layout kernels are for --weight-layout plain and decoded weights).
+ */
+export const PACK_AUTO_SLACK = 512;
+
+/** packWeights 'auto': whether a layer of n rows of k int8 weights is stored packed. */
+export function packAutoWorth(n: number, k: number): boolean {
+  const packed = packedW16Bytes(n, k) + 4 * n;
+  return packed <= PACK_AUTO_OVERHEAD * n * k || packed - n * k <= PACK_AUTO_SLACK;
+}
 
 /** Ops whose input 1 the runtime can read as STORAGE_DIRECT (assembly/kernels/direct.ts). */
 export const DIRECT_WEIGHT_OPS = new Set(['conv2d', 'fully_connected']);
@@ -360,7 +373,7 @@ export function emitBlob(g: Graph, plan: MemoryPlan, meta: Record<string, unknow
         const plain = root !== undefined && !directWeights.has(root) &&
           (!encodable.has(root) || encodeConstant(lookup(root), DTYPE_CODE[lookup(root).dtype] ?? F.DTYPE_S8) === null);
         const shape = plain ? packableW16(node, lookup, lookup(root!).data) : null;
-        const worth = shape !== null && (opts.packWeights !== 'auto' || packedW16Bytes(shape.n, shape.k) + 4 * shape.n <= PACK_AUTO_OVERHEAD * shape.n * shape.k);
+        const worth = shape !== null && (opts.packWeights !== 'auto' || packAutoWorth(shape.n, shape.k));
         if (shape && worth && root !== undefined) {
           packed = true;
           return packedId(n, root, shape.n, shape.k);
