@@ -38,13 +38,30 @@ const phrases: usize = MOTE_TEXT_DICTIONARY;
   for (let i = 0; i < n; i++) {
     const b = <i32>load<u8>(p + <usize>i);
     if (b < 0x80) {
-      putByte(b);
-      continue;
+      putChar(b);
+    } else {
+      // Phrases are plain ASCII, so this recursion is one level deep.
+      const q = textAt(phrases, b - 0x80);
+      moteStrBytes(q + 1, <i32>load<u8>(q));
     }
-    let q = phrases;
-    for (let k = b - 0x80; k > 0; k--) q += <usize>load<u8>(q) + 1;
-    for (let j: usize = 1, m = <usize>load<u8>(q); j <= m; j++) putByte(<i32>load<u8>(q + j));
   }
+}
+// A '$' in a say() text stands for its next integer argument: one call and one coded text per
+// message instead of a str() call around every number.
+let sayA: i64 = 0, sayB: i64 = 0, sayC: i64 = 0;
+let sayNext: i32 = 0;
+function putChar(c: i32): void {
+  if (c == 0x24) {
+    const k = sayNext++;
+    int(k == 0 ? sayA : k == 1 ? sayB : sayC);
+  } else {
+    putByte(c);
+  }
+}
+export function say(t: Text, a: i64 = 0, b: i64 = 0, c: i64 = 0): void {
+  sayA = a; sayB = b; sayC = c;
+  sayNext = 0;
+  text(t);
 }
 /**
  * A message fragment passed between the validators' helpers: a pointer to a length byte followed by

@@ -14,7 +14,7 @@ import {
   OP_DEQUANTIZE, OP_REQUANTIZE, OP_COPY, PAD_MODE_CONSTANT, PAD_MODE_WRAP,
   OP_STRIDED_SLICE, OP_TRANSPOSE_CONV2D, OP_LSTM, O_SCRATCH_TENSOR, OP_BINARIZE,
 } from '../format/format';
-import { str, int, text, textAt, Text, opName, dtypeName } from './message';
+import { str, say, text, textAt, Text, opName, dtypeName } from './message';
 import {
   opInCount, opOutCount, opParamCount, opIn, opOut, opParam, tdtype, trank, tdim, tnumel,
   tstorage, tscale, tzp, tptr, opParamF, tbytes, tensorCount,
@@ -134,20 +134,24 @@ let curCode: i32 = 0;
 let curOp: usize = 0;
 let curDt: i32 = 0; // input 0's dtype
 
+// Messages: '$' in a text is the next number argument (message.ts say()).
 function prefix(): void {
-  str('op '); int(curIndex); str(' ('); text(opName(curCode)); str('): ');
+  say(txt('op $ ('), curIndex); text(opName(curCode)); str('): ');
 }
-function fail(what: Text): i32 {
-  prefix(); text(what);
+function fail(what: Text, a: i64 = 0, b: i64 = 0, c: i64 = 0): i32 {
+  prefix(); say(what, a, b, c);
   return ERR_BAD_OP;
 }
-function failIn(j: i32, what: Text): i32 {
-  prefix(); str('input '); int(j); str(' '); text(what);
+/** "op i (name): input j " or "output j " then `what`. */
+function failIo(isOut: bool, j: i32, what: Text, a: i64 = 0, b: i64 = 0, c: i64 = 0): i32 {
+  prefix(); say(isOut ? txt('output $ ') : txt('input $ '), j); say(what, a, b, c);
   return ERR_BAD_OP;
 }
-function failOut(j: i32, what: Text): i32 {
-  prefix(); str('output '); int(j); str(' '); text(what);
-  return ERR_BAD_OP;
+function failIn(j: i32, what: Text, a: i64 = 0, b: i64 = 0, c: i64 = 0): i32 {
+  return failIo(false, j, what, a, b, c);
+}
+function failOut(j: i32, what: Text, a: i64 = 0, b: i64 = 0, c: i64 = 0): i32 {
+  return failIo(true, j, what, a, b, c);
 }
 
 /** Input j is present (not an absent optional tensor). */
@@ -171,7 +175,7 @@ function dtypeList(mask: i32): void {
 function dtypeIn(id: i32, isOut: bool, j: i32, mask: i32): i32 {
   const got = tdtype(id);
   if (!(mask & (1 << got))) {
-    if (isOut) failOut(j, txt('must be ')); else failIn(j, txt('must be '));
+    failIo(isOut, j, txt('must be '));
     dtypeList(mask); str(', got '); text(dtypeName(got));
     return ERR_BAD_OP;
   }
@@ -184,27 +188,20 @@ function inDtype(j: i32, dt: i32): i32 {
 /** Tensor `id` (input or output j) has rank r. */
 function rankIs(id: i32, isOut: bool, j: i32, r: i32): i32 {
   const got = trank(id);
-  if (got != r) {
-    if (isOut) failOut(j, txt('must have rank ')); else failIn(j, txt('must have rank '));
-    int(r); str(', got '); int(got);
-    return ERR_BAD_OP;
-  }
+  if (got != r) return failIo(isOut, j, txt('must have rank $, got $'), r, got);
   return OK;
 }
 function inNumel(j: i32, n: i32, what: Text): i32 {
   const got = tnumel(opIn(curOp, j));
   if (got != n) {
-    failIn(j, what); str(' must have '); int(n); str(' elements, got '); int(got);
+    failIn(j, what); say(txt(' must have $ elements, got $'), n, got);
     return ERR_BAD_OP;
   }
   return OK;
 }
 function outDimIs(j: i32, d: i32, want: i64): i32 {
   const got = tdim(opOut(curOp, j), d);
-  if (<i64>got != want) {
-    failOut(j, txt('dim ')); int(d); str(' must be '); int(want); str(', got '); int(got);
-    return ERR_BAD_OP;
-  }
+  if (<i64>got != want) return failOut(j, txt('dim $ must be $, got $'), d, want, got);
   return OK;
 }
 /** Param k in [lo, hi] (hi = i32.MAX_VALUE: at least lo); `name` indexes PARAM_NAMES. */
@@ -212,8 +209,7 @@ function paramIn(k: i32, lo: i32, hi: i32, name: i32): i32 {
   const v = opParam(curOp, k);
   if (v < lo || v > hi) {
     prefix(); text(textAt(PARAM_NAMES, name));
-    if (hi == i32.MAX_VALUE) { str(' must be >= '); int(lo); } else { str(' must be in ['); int(lo); str(', '); int(hi); str(']'); }
-    str(', got '); int(v);
+    if (hi == i32.MAX_VALUE) say(txt(' must be >= $, got $'), lo, v); else say(txt(' must be in [$, $], got $'), lo, hi, v);
     return ERR_BAD_OP;
   }
   return OK;
@@ -229,21 +225,15 @@ function checkRow(row: usize): i32 {
   const minIn = <i32>load<u8>(row, ROW_MIN_IN), maxRaw = <i32>load<u8>(row, ROW_MAX_IN);
   const maxIn = maxRaw == MANY ? 0xffff : maxRaw;
   if (nin < minIn || nin > maxIn) {
-    prefix(); str('takes '); int(minIn);
-    if (maxIn != minIn) { if (maxRaw == MANY) str('+'); else { str('..'); int(maxIn); } }
-    str(' inputs, got '); int(nin);
+    prefix(); say(txt('takes $'), minIn);
+    if (maxIn != minIn) { if (maxRaw == MANY) str('+'); else say(txt('..$'), maxIn); }
+    say(txt(' inputs, got $'), nin);
     return ERR_BAD_OP;
   }
-  if (opOutCount(op) != 1) {
-    prefix(); str('takes 1 outputs, got '); int(opOutCount(op));
-    return ERR_BAD_OP;
-  }
+  if (opOutCount(op) != 1) return fail(txt('takes 1 outputs, got $'), opOutCount(op));
   const r0 = trank(x);
   const np = <i32>load<u8>(row, ROW_PARAMS) + <i32>load<u8>(row, ROW_PARAMS_PER_RANK) * r0;
-  if (opParamCount(op) != np) {
-    prefix(); str('takes '); int(np); str(' params, got '); int(opParamCount(op));
-    return ERR_BAD_OP;
-  }
+  if (opParamCount(op) != np) return fail(txt('takes $ params, got $'), np, opParamCount(op));
   let e: i32;
   const in1 = <i32>load<u8>(row, ROW_IN1);
   if (in1) {
@@ -261,10 +251,7 @@ function checkRow(row: usize): i32 {
   const flags = <i32>load<u8>(row, ROW_FLAGS);
   if (flags & SAME_NUMEL) {
     const a = tnumel(x), b = tnumel(y);
-    if (a != b) {
-      failOut(0, txt('must have as many elements as input 0 (')); int(a); str('), got '); int(b);
-      return ERR_BAD_OP;
-    }
+    if (a != b) return failOut(0, txt('must have as many elements as input 0 ($), got $'), a, b);
   }
   if (flags & SAME_SHAPE) {
     let same = trank(y) == r0;
@@ -335,12 +322,9 @@ function biasAndRequant(n: i32): i32 {
     const maxShift = curDt == DTYPE_S16 ? 14 : 30;
     for (let c = 0; c < n; c++) {
       const m = load<i32>(mp + (<usize>c << 2)), sh = load<i32>(sp + (<usize>c << 2));
-      if (m < 0) {
-        failIn(3, txt('(multiplier) channel ')); int(c); str(': '); int(m); str(' is negative');
-        return ERR_BAD_OP;
-      }
+      if (m < 0) return failIn(3, txt('(multiplier) channel $: $ is negative'), c, m);
       if (sh < -31 || sh > maxShift) {
-        failIn(4, txt('(shift) channel ')); int(c); str(': '); int(sh); str(' is outside [-31, '); int(maxShift); str(']');
+        failIn(4, txt('(shift) channel $: $ is outside [-31, $]'), c, sh, maxShift);
         if (maxShift == 14) str(' (int16)');
         return ERR_BAD_OP;
       }
@@ -355,16 +339,13 @@ function biasAndRequant(n: i32): i32 {
  */
 function packedWeights(n: i32, k: i32): i32 {
   if (k > PACKED_K_MAX) {
-    failIn(1, txt('(packed weights) K = ')); int(k); str(' exceeds '); int(PACKED_K_MAX);
-    return ERR_BAD_OP;
+    return failIn(1, txt('(packed weights) K = $ exceeds $'), k, PACKED_K_MAX);
   }
   const k2 = ((k + 3) >> 2) << 1;
   const packed = <u64>((n + 15) >> 4) * 32 * <u64>k2;
   const need = packed + 4 * <u64>n;
   if (<u64>tbytes(opIn(curOp, 1)) < need) {
-    failIn(1, txt('(packed weights) byte_size ')); int(tbytes(opIn(curOp, 1))); str(' is less than the ');
-    int(<i64>need); str(' bytes the packing needs');
-    return ERR_BAD_OP;
+    return failIn(1, txt('(packed weights) byte_size $ is less than the $ bytes the packing needs'), tbytes(opIn(curOp, 1)), <i64>need);
   }
   // The stored per-channel sums bound the accumulators for the exact requantization: check them.
   const wp = tptr(opIn(curOp, 1));
@@ -378,9 +359,7 @@ function packedWeights(n: i32, k: i32): i32 {
     }
     const stored = load<i32>(wp + <usize>packed + (<usize>c << 2));
     if (stored != sum) {
-      failIn(1, txt('(packed weights) channel ')); int(c); str(': stored |w| sum '); int(stored);
-      str(', the weights give '); int(sum);
-      return ERR_BAD_OP;
+      return failIn(1, txt('(packed weights) channel $: stored |w| sum $, the weights give $'), c, stored, sum);
     }
   }
   return OK;
@@ -396,19 +375,13 @@ function vConv(): i32 {
   if (curCode == OP_CONV2D) {
     oc = tdim(w, 0); kh = tdim(w, 1); kw = tdim(w, 2);
     if (c % g != 0 || oc % g != 0) return fail(txt('input channels and output channels must divide by group'));
-    if (tdim(w, 3) != c / g) {
-      failIn(1, txt('(weights) dim 3 must be channels/group = ')); int(c / g); str(', got '); int(tdim(w, 3));
-      return ERR_BAD_OP;
-    }
+    if (tdim(w, 3) != c / g) return failIn(1, txt('(weights) dim 3 must be channels/group = $, got $'), c / g, tdim(w, 3));
   } else {
     // [KH, KW, C*M], or [1, KH, KW, C*M] as TFLite writes it; g is the depth multiplier.
     const wr = trank(w);
     if (wr != 3 && !(wr == 4 && tdim(w, 0) == 1)) return failIn(1, txt('(weights) must be [KH, KW, C*M]'));
     kh = tdim(w, wr - 3); kw = tdim(w, wr - 2); oc = tdim(w, wr - 1);
-    if (<i64>c * <i64>g != <i64>oc) {
-      failIn(1, txt('(weights) last dim must be channels*depth_multiplier = ')); int(<i64>c * <i64>g);
-      return ERR_BAD_OP;
-    }
+    if (<i64>c * <i64>g != <i64>oc) return failIn(1, txt('(weights) last dim must be channels*depth_multiplier = $'), <i64>c * <i64>g);
   }
   e = spatial(0, kh, kw); if (e) return e;
   e = outDimIs(0, 3, oc); if (e) return e;
@@ -424,15 +397,9 @@ function vFullyConnected(): i32 {
   const x = opIn(curOp, 0), w = opIn(curOp, 1), y = opOut(curOp, 0);
   // x is read as [numel/K, K] with K from the weights (the reference's rule).
   const k = tdim(w, 1), n = tdim(w, 0);
-  if (tnumel(x) % k != 0) {
-    failIn(0, txt('has ')); int(tnumel(x)); str(' elements, not a multiple of the weights\' K = '); int(k);
-    return ERR_BAD_OP;
-  }
+  if (tnumel(x) % k != 0) return failIn(0, txt('has $ elements, not a multiple of the weights\' K = $'), tnumel(x), k);
   const rows = tnumel(x) / k;
-  if (<i64>tnumel(y) != <i64>rows * <i64>n || trank(y) < 1 || tdim(y, trank(y) - 1) != n) {
-    failOut(0, txt('must be [')); int(rows); str(', '); int(n); str(']');
-    return ERR_BAD_OP;
-  }
+  if (<i64>tnumel(y) != <i64>rows * <i64>n || trank(y) < 1 || tdim(y, trank(y) - 1) != n) return failOut(0, txt('must be [$, $]'), rows, n);
   const e = biasAndRequant(n); if (e) return e;
   return isPacked() ? packedWeights(n, k) : OK;
 }
@@ -443,10 +410,7 @@ function broadcastDims(a: i32, b: i32, r: i32, n: i32, skipA: i32, skipB: i32): 
   for (let i = 0; i < n; i++) {
     const da = i < ra ? tdim(a, ra - 1 - i) : 1;
     const db = i < rb ? tdim(b, rb - 1 - i) : 1;
-    if (da != db && da != 1 && db != 1) {
-      prefix(); str('input shapes do not broadcast at output dim '); int(r - 1 - i);
-      return ERR_BAD_OP;
-    }
+    if (da != db && da != 1 && db != 1) return fail(txt('input shapes do not broadcast at output dim $'), r - 1 - i);
     const e = outDimIs(0, r - 1 - i, da > db ? da : db); if (e) return e;
   }
   return OK;
@@ -495,10 +459,7 @@ function vConcat(): i32 {
     const x = opIn(curOp, j);
     e = rankIs(x, false, j, r); if (e) return e;
     for (let i = 0; i < r; i++) {
-      if (i != axis && tdim(x, i) != tdim(y, i)) {
-        failIn(j, txt('dim ')); int(i); str(' must match the output ('); int(tdim(y, i)); str(')');
-        return ERR_BAD_OP;
-      }
+      if (i != axis && tdim(x, i) != tdim(y, i)) return failIn(j, txt('dim $ must match the output ($)'), i, tdim(y, i));
     }
     if (dt == DTYPE_S8 && (tzp(x) != tzp(y) || tscale(x) != tscale(y))) {
       return failIn(j, txt('must share the output scale and zero point'));
@@ -547,10 +508,7 @@ function vStridedSlice(): i32 {
     const b = opParam(curOp, i), st = opParam(curOp, r + i), n = tdim(y, i);
     if (st == 0) return fail(txt('stride 0'));
     const last = <i64>b + <i64>(n - 1) * <i64>st;
-    if (n > 0 && (b < 0 || b >= tdim(x, i) || last < 0 || last >= <i64>tdim(x, i))) {
-      prefix(); str('dim '); int(i); str(': the slice leaves the input');
-      return ERR_BAD_OP;
-    }
+    if (n > 0 && (b < 0 || b >= tdim(x, i) || last < 0 || last >= <i64>tdim(x, i))) return fail(txt('dim $: the slice leaves the input'), i);
   }
   return OK;
 }
@@ -580,14 +538,8 @@ function vLstm(): i32 {
   e = outDimIs(0, 1, tdim(x, 1)); if (e) return e;
   for (let k = 0; k < 4; k++) {
     const w = opIn(curOp, 1 + k), r = opIn(curOp, 5 + k);
-    if (trank(w) != 2 || tdim(w, 0) != hidden || tdim(w, 1) != inSize) {
-      failIn(1 + k, txt('must be [')); int(hidden); str(', '); int(inSize); str('] (input weights)');
-      return ERR_BAD_OP;
-    }
-    if (trank(r) != 2 || tdim(r, 0) != hidden || tdim(r, 1) != hidden) {
-      failIn(5 + k, txt('must be [')); int(hidden); str(', '); int(hidden); str('] (recurrent weights)');
-      return ERR_BAD_OP;
-    }
+    if (trank(w) != 2 || tdim(w, 0) != hidden || tdim(w, 1) != inSize) return failIn(1 + k, txt('must be [$, $] (input weights)'), hidden, inSize);
+    if (trank(r) != 2 || tdim(r, 0) != hidden || tdim(r, 1) != hidden) return failIn(5 + k, txt('must be [$, $] (recurrent weights)'), hidden, hidden);
     e = inNumel(9 + k, hidden, txt('bias')); if (e) return e;
   }
   const clip = opParamF(curOp, 2);
@@ -595,10 +547,7 @@ function vLstm(): i32 {
   const batch = opParam(curOp, 0) != 0 ? tdim(x, 1) : tdim(x, 0);
   const s = load<i32>(curOp, O_SCRATCH_TENSOR);
   const need = <u64>batch * <u64>hidden * (s8 ? 2 : 4);
-  if (s < 0 || s >= tensorCount || <u64>tbytes(s) < need) {
-    prefix(); str('needs a scratch tensor of '); int(<i64>need); str(' bytes (the cell state)');
-    return ERR_BAD_OP;
-  }
+  if (s < 0 || s >= tensorCount || <u64>tbytes(s) < need) return fail(txt('needs a scratch tensor of $ bytes (the cell state)'), <i64>need);
   return OK;
 }
 
