@@ -3,7 +3,7 @@
 import { STORAGE_EMPTY, O_FLAGS, OPF_PACKED_W16 } from '../../format/format';
 import { packedBegin, packedRun, packedRunRows, packedRun4, gemm_s8_packed, widenRun, widenRunOver, zeroOver, xwA, xwRow, Q_K_MAX } from './gemm_packed';
 import { opIn, opOut, opParam, opParamF, tdim, tptr, tzp, tstorage, opInCount } from '../state';
-import { dotS8, dot4_s8_scalar, dot4rows_s8_scalar, dot4rows_s8_simdv, dot_f32 } from './dot';
+import { dotS8, dot4_s8_scalar, dot4rows_s8_scalar, dot_f32 } from './dot';
 
 const acc4: usize = memory.data(16, 16);
 
@@ -13,8 +13,7 @@ const acc4: usize = memory.data(16, 16);
 export const PATCH_CAP: i32 = 16384;
 export const patchBuf: usize = xwA;
 import { mbqm, mbqmInline, clampi } from '../fixedpoint';
-import { requant4General, store4s8 } from '../requant_simd';
-import { fastPrepare, requant4Either } from '../requant_fast';
+import { fastPrepare } from '../requant_fast';
 import { gemm_s8_rows, tile_s8_2x4_simd } from './gemm';
 
 
@@ -142,8 +141,8 @@ export function gatherPatch(
   }
 }
 
-/** group 1 with few channels or dilation_w > 1: one contiguous dot product of KH*KW*C per channel. */
-@inline function conv2d_s8_gathered(op: usize, simd: bool): void {
+/** Scalar, group 1 with few channels or dilation_w > 1: one contiguous dot product of KH*KW*C per channel. */
+@inline function conv2d_s8_gathered(op: usize): void {
   const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
   const hasBias = tstorage(opIn(op, 2)) != STORAGE_EMPTY;
   const xp = tptr(x), wp = tptr(w), yp = tptr(y), bp = hasBias ? tptr(opIn(op, 2)) : 0;
@@ -163,16 +162,7 @@ export function gatherPatch(
       for (let ox = 0; ox < OW; ox++) {
         gatherPatch(xImg, H, W, C, KH, KW, oy * sh - pt, ox * sw - pl, dh, dw, zp);
         let o = 0;
-        if (ASC_FEATURE_SIMD && simd) {
-          for (; o + 4 <= O; o += 4) {
-            let acc = hasBias ? v128.load(bp + (<usize>o << 2)) : i32x4.splat(0);
-            acc = i32x4.add(acc, dot4rows_s8_simdv(patchBuf, 0, wp + <usize>o * <usize>K, 0, <usize>K, 1, K, inOff));
-            const ch = <usize>o << 2;
-            store4s8(out, requant4General(acc, mp + ch, shp + ch, outZp, amin, amax));
-            out += 4;
-          }
-        }
-        for (; !(ASC_FEATURE_SIMD && simd) && o + 4 <= O; o += 4) {
+        for (; o + 4 <= O; o += 4) {
           for (let j = 0; j < 4; j++) {
             store<i32>(acc4 + (<usize>j << 2), hasBias ? load<i32>(bp + (<usize>(o + j) << 2)) : 0);
           }
@@ -182,7 +172,7 @@ export function gatherPatch(
           out += 4;
         }
         for (; o < O; o++) {
-          let acc = dotS8(simd, patchBuf, wp + <usize>o * <usize>K, K, inOff);
+          let acc = dotS8(false, patchBuf, wp + <usize>o * <usize>K, K, inOff);
           if (hasBias) acc += load<i32>(bp + (<usize>o << 2));
           const ch = <usize>o << 2;
           store<i8>(out, <i8>clampi(mbqm(acc, load<i32>(mp + ch), load<i32>(shp + ch)) + outZp, amin, amax));
@@ -238,8 +228,8 @@ function gatherRow(dst: usize, xImg: usize, H: i32, W: i32, C: i32, KW: i32, iy:
 }
 
 /**
- * conv2d_s8_gathered_2x4_simd: group 1 with few channels or dilation_w > 1. Two output pixels'
- * patches are gathered (zero-point padded to K8 = K rounded up to 8) and run through the 2x4 tile
+ * conv2d_s8_gathered_2x4_simd: every plain-layout group-1 conv whose patch fits (SIMD). Two
+ * output pixels' patches are gathered (zero-point padded to K8 = K rounded up to 8) and run through the 2x4 tile
  * with K8: the weight rows are read K8 bytes from each row start; the bytes past a row's K belong to
  * the next row (or lie within memory past the tensor: checked by the caller) and meet x = zp, adding 0.
  */
@@ -460,7 +450,7 @@ function conv2d_s8_packed(op: usize): void {
   const gather = !(ASC_FEATURE_SIMD && simd) && G == 1 && (C < 16 || dw != 1) && K <= PATCH_CAP;
   const rowRuns = !(ASC_FEATURE_SIMD && simd) && !gather && G == 1 && dw == 1;
   if (gather) {
-    conv2d_s8_gathered(op, false);
+    conv2d_s8_gathered(op);
     return;
   }
   let out = yp;
@@ -484,21 +474,7 @@ function conv2d_s8_packed(op: usize): void {
           const wStride = <usize>(KH * KW) * <usize>C;
           const xRowStride = <usize>(dh * W) * <usize>C;
           const wRowStride = <usize>KW * <usize>C;
-          if (ASC_FEATURE_SIMD && simd) {
-            // Sums stay in registers: bias + dot4rows vector, then the SIMD requantization.
-            for (; o + 4 <= O; o += 4) {
-              let acc = hasBias ? v128.load(bp + (<usize>o << 2)) : i32x4.splat(0);
-              if (run > 0 && kyB > kyA) {
-                const xRun = xp + (<usize>((n * H + iy0 + kyA * dh) * W + ix0 + kxA)) * <usize>C;
-                const wRun = wp + <usize>((o * KH + kyA) * KW + kxA) * <usize>C;
-                acc = i32x4.add(acc, dot4rows_s8_simdv(xRun, xRowStride, wRun, wRowStride, wStride, kyB - kyA, run, inOff));
-              }
-              const ch = <usize>o << 2;
-              store4s8(out, requant4General(acc, mp + ch, shp + ch, outZp, amin, amax));
-              out += 4;
-            }
-          }
-          for (; !(ASC_FEATURE_SIMD && simd) && o + 4 <= O; o += 4) {
+          for (; o + 4 <= O; o += 4) {
             for (let j = 0; j < 4; j++) {
               store<i32>(acc4 + (<usize>j << 2), hasBias ? load<i32>(bp + (<usize>(o + j) << 2)) : 0);
             }

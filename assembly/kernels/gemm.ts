@@ -7,8 +7,8 @@
 // so results are bit-identical with the scalar path and the reference.
 import { mbqm, clampi } from '../fixedpoint';
 import { requant4General, store4s8 } from '../requant_simd';
-import { fastPrepare, requant4Either, requant4Fast } from '../requant_fast';
-import { dotS8, dot4_s8_scalar, dot4rows_s8_simdv } from './dot';
+import { fastPrepare, requant4Fast } from '../requant_fast';
+import { dotS8, dot4_s8_scalar } from './dot';
 
 const acc4: usize = memory.data(16, 16);
 
@@ -134,10 +134,13 @@ function tile_s8_2x4_scalar(
   if (ASC_FEATURE_SIMD && simd) fast = rows >= 4 && fastPrepare(N, wp, K, 1, K, bp, mp, shp, inOff);
   if (ASC_FEATURE_SIMD && simd) {
     const off = i16x8.splat(<i16>inOff);
-    // Row pairs: the 2x4 tile over channel blocks of four.
-    for (; r + 2 <= rows; r += 2) {
-      const x0 = xp + <usize>r * rowBytes, x1 = x0 + rowBytes;
-      const y0 = yp + <usize>r * outRow, y1 = y0 + outRow;
+    // Row pairs: the 2x4 tile over channel blocks of four. An odd last row pairs with itself
+    // (both results are the same bytes at the same place): one tile instead of a 1x4 variant,
+    // for what is at most one row per op.
+    for (; r < rows; r += 2) {
+      const two = r + 1 < rows;
+      const x0 = xp + <usize>r * rowBytes, x1 = two ? x0 + rowBytes : x0;
+      const y0 = yp + <usize>r * outRow, y1 = two ? y0 + outRow : y0;
       let n = 0;
       for (; n + 4 <= N; n += 4) {
         const ch = <usize>n << 2;
@@ -155,6 +158,7 @@ function tile_s8_2x4_scalar(
         store<i8>(y1 + <usize>n, <i8>clampi(mbqm(dotS8(true, x1, wr, K, inOff) + b, m, s) + outZp, amin, amax));
       }
     }
+    return;
   }
   if (!(ASC_FEATURE_SIMD && simd)) {
     // Scalar build: row pairs through the scalar 2x4 tile (each x and w byte loaded once for two
@@ -175,20 +179,12 @@ function tile_s8_2x4_scalar(
       }
     }
   }
-  // Remaining row (both builds) or every row: 1x4 blocks.
+  // Scalar: the remaining row, 1x4 blocks.
   for (; r < rows; r++) {
     const xr = xp + <usize>r * rowBytes;
     let out = yp + <usize>r * outRow;
     let n = 0;
-    if (ASC_FEATURE_SIMD && simd) {
-      for (; n + 4 <= N; n += 4) {
-        let acc = hasBias ? v128.load(bp + (<usize>n << 2)) : i32x4.splat(0);
-        acc = i32x4.add(acc, dot4rows_s8_simdv(xr, 0, wp + <usize>n * rowBytes, 0, rowBytes, 1, K, inOff));
-        store4s8(out, requant4Either(acc, fast, n, mp, shp, outZp, amin, amax));
-        out += 4;
-      }
-    }
-    for (; !(ASC_FEATURE_SIMD && simd) && n + 4 <= N; n += 4) {
+    for (; n + 4 <= N; n += 4) {
       for (let j = 0; j < 4; j++) {
         store<i32>(acc4 + (<usize>j << 2), hasBias ? load<i32>(bp + (<usize>(n + j) << 2)) : 0);
       }
