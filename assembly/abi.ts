@@ -13,7 +13,7 @@ import {
 } from './state';
 import { decodeEncodedTensors } from './decode/index';
 import { validateAllocHeader, validateHeader, validateTensors, validateOps } from './blob';
-import { messagePtr, messageLen, str, int, text, Text, clear } from './message';
+import { messagePtr, messageLen, str, say, text, Text, clear } from './message';
 import { runOp } from './dispatch';
 import { STREAM, streamOpWeights } from './stream';
 
@@ -68,7 +68,7 @@ export function mote_blob_alloc(size: i32): i32 {
     return 0;
   }
   if (size < HEADER_SIZE) {
-    str('blob is '); int(size); str(' bytes, shorter than the '); int(HEADER_SIZE); str('-byte header');
+    say(txt('blob is $ bytes, shorter than the $-byte header'), size, HEADER_SIZE);
     setError(ERR_TOO_SMALL);
     return 0;
   }
@@ -94,9 +94,8 @@ export function mote_blob_alloc(size: i32): i32 {
   if (end > have) {
     const pages = (end - have + PAGE - 1) / PAGE;
     if (end > (<u64>1 << 32) || memory.grow(<i32>pages) < 0) {
-      str('cannot grow memory by '); int(<i64>(pages * PAGE)); str(' bytes for the blob ('); int(resident);
-      str('), expanded weights ('); int(expandedBytes); str('), arena ('); int(arenaBytes);
-      str(') and weights scratch ('); int(scratchBytes); str(')');
+      say(txt('cannot grow memory by $ bytes for the blob ($), expanded weights ($)'), <i64>(pages * PAGE), resident, expandedBytes);
+      say(txt(', arena ($) and weights scratch ($)'), arenaBytes, scratchBytes);
       setError(ERR_ARENA);
       return 0;
     }
@@ -186,7 +185,7 @@ export function mote_run_op(i: i32): i32 {
   }
   if (i < 0 || i >= opCount) {
     clear();
-    str('op '); int(i); str(' out of range (the schedule has '); int(opCount); str(' ops)');
+    say(txt('op $ out of range (the schedule has $ ops)'), i, opCount);
     return setError(ERR_BAD_INDEX);
   }
   return runStep(i);
@@ -247,7 +246,7 @@ export function mote_output_bytes(i: i32): i32 {
 function badIndex(kind: Text, i: i32): i32 {
   clear();
   if (!loaded) str('no model loaded');
-  else { text(kind); str(' '); int(i); str(' out of range'); }
+  else { text(kind); say(txt(' $ out of range'), i); }
   setError(loaded ? ERR_BAD_INDEX : ERR_NOT_LOADED);
   return -1;
 }

@@ -19,7 +19,7 @@ import {
 import { crc32 } from './crc32';
 import { STREAM, crcOfWeights, lastCrc, streamOpWeights, readWeights } from './stream';
 import { validateDirectInputs } from './kernels/direct';
-import { str, int, text, Text, opName, clear } from './message';
+import { str, say, text, Text, opPrefix, clear } from './message';
 import {
   blobPtr, setSections, tensorCount, trec, tstorage, dtypeSize, opCount, oprec, indexBase,
   indexCount, paramsCount, weightsBase, graphInputCount, graphOutputCount, graphInput, graphOutput, setExpandedSize,
@@ -41,8 +41,7 @@ function headerFail(): i32 {
 function checkSection(name: Text, off: u64, len: u64, total: u64): i32 {
   if (off % SECTION_ALIGN != 0 || off < <u64>HEADER_SIZE || off + len > total) {
     headerFail();
-    text(name); str(' section [offset '); int(<i64>off); str(', '); int(<i64>len);
-    str(' bytes) must be 16-byte aligned and inside the '); int(<i64>total); str('-byte blob after the header');
+    text(name); say(txt(' section [offset $, $ bytes) must be 16-byte aligned and inside the $-byte blob after the header'), off, len, total);
     return ERR_BAD_HEADER;
   }
   return OK;
@@ -64,34 +63,31 @@ export function validateAllocHeader(h: usize, size: u32): i32 {
   if (magic != <u32>MAGIC) {
     str('bad magic: not a .mote blob');
     if (magic == 0) {
-      str(' (mote_header_buffer holds zeros: copy the blob\'s first '); int(HEADER_SIZE);
-      str(' bytes there before mote_blob_alloc)');
+      say(txt(' (mote_header_buffer holds zeros: copy the blob\'s first $ bytes there before mote_blob_alloc)'), HEADER_SIZE);
     }
     return ERR_BAD_MAGIC;
   }
   const version = load<u32>(h + H_VERSION);
   if (version != <u32>FORMAT_VERSION) {
-    str('format version '); int(version); str(' is not supported (this runtime reads version ');
-    int(FORMAT_VERSION); str(')');
+    say(txt('format version $ is not supported (this runtime reads version $)'), version, FORMAT_VERSION);
     return ERR_BAD_VERSION;
   }
   if (load<u32>(h + H_HEADER_SIZE) != <u32>HEADER_SIZE) {
-    headerFail(); str('header_size '); int(load<u32>(h + H_HEADER_SIZE)); str(' must be '); int(HEADER_SIZE);
+    headerFail(); say(txt('header_size $ must be $'), load<u32>(h + H_HEADER_SIZE), HEADER_SIZE);
     return ERR_BAD_HEADER;
   }
   const total = load<u32>(h + H_TOTAL_SIZE);
   if (total > size) {
-    str('blob is truncated: header says '); int(total); str(' bytes, mote_blob_alloc got '); int(size);
+    say(txt('blob is truncated: header says $ bytes, mote_blob_alloc got $'), total, size);
     return ERR_TOO_SMALL;
   }
   if (total != size) {
-    headerFail(); str('total_size '); int(total); str(' does not match the blob size '); int(size);
-    str(' given to mote_blob_alloc');
+    headerFail(); say(txt('total_size $ does not match the blob size $ given to mote_blob_alloc'), total, size);
     return ERR_BAD_HEADER;
   }
   const flags = load<u32>(h + H_FLAGS);
   if (flags & ~FLAG_KNOWN) {
-    headerFail(); str('unknown flags '); int(flags);
+    headerFail(); say(txt('unknown flags $'), flags);
     return ERR_BAD_HEADER;
   }
   if (load<u32>(h + H_RESERVED0) != 0 || load<u32>(h + H_RESERVED1) != 0) {
@@ -102,8 +98,7 @@ export function validateAllocHeader(h: usize, size: u32): i32 {
   const expanded = load<u32>(h + H_EXPANDED_SIZE);
   const scratch = load<u32>(h + H_WEIGHTS_SCRATCH_SIZE);
   if (arena > MAX_REGION || expanded > MAX_REGION || scratch > MAX_REGION) {
-    headerFail(); str('arena_size '); int(arena); str(', expanded_size '); int(expanded);
-    str(' and weights_scratch_size '); int(scratch); str(' must each be below 2^31');
+    headerFail(); say(txt('arena_size $, expanded_size $ and weights_scratch_size $ must each be below 2^31'), arena, expanded, scratch);
     return ERR_BAD_HEADER;
   }
   const wOff = <u64>load<u32>(h + H_WEIGHTS_OFFSET), wLen = <u64>load<u32>(h + H_WEIGHTS_SIZE);
@@ -113,17 +108,15 @@ export function validateAllocHeader(h: usize, size: u32): i32 {
       return ERR_BAD_HEADER;
     }
     if (wOff % SECTION_ALIGN != 0 || wOff < <u64>HEADER_SIZE || wOff + wLen > <u64>total) {
-      headerFail(); str('streamed weights section [offset '); int(<i64>wOff); str(', '); int(<i64>wLen);
-      str(' bytes) must be 16-byte aligned and inside the '); int(total); str('-byte blob after the header');
+      headerFail(); say(txt('streamed weights section [offset $, $ bytes) must be 16-byte aligned and inside the $-byte blob after the header'), wOff, wLen, total);
       return ERR_BAD_HEADER;
     }
     if (scratch < <u32>SECTION_ALIGN) {
-      headerFail(); str('streamed weights need a weights scratch region of at least 16 bytes (weights_scratch_size is ');
-      int(scratch); str(')');
+      headerFail(); say(txt('streamed weights need a weights scratch region of at least 16 bytes (weights_scratch_size is $)'), scratch);
       return ERR_BAD_HEADER;
     }
   } else if (scratch != 0) {
-    headerFail(); str('weights_scratch_size '); int(scratch); str(' must be 0 unless the weights are streamed');
+    headerFail(); say(txt('weights_scratch_size $ must be 0 unless the weights are streamed'), scratch);
     return ERR_BAD_HEADER;
   }
   return OK;
@@ -149,7 +142,7 @@ export function validateHeader(size: u32): i32 {
     crc = lastCrc();
   }
   if (crc != hdr(H_CRC32)) {
-    str('CRC-32 mismatch: blob is corrupt (stored '); int(hdr(H_CRC32)); str(', computed '); int(crc); str(')');
+    say(txt('CRC-32 mismatch: blob is corrupt (stored $, computed $)'), hdr(H_CRC32), crc);
     return ERR_BAD_CRC;
   }
   const t64 = <u64>total;
@@ -190,15 +183,14 @@ export function validateHeader(size: u32): i32 {
     }
   }
   if (hdr(H_ARENA_LOWER_BOUND) > hdr(H_ARENA_SIZE)) {
-    headerFail(); str('arena_lower_bound '); int(hdr(H_ARENA_LOWER_BOUND)); str(' exceeds arena_size ');
-    int(hdr(H_ARENA_SIZE));
+    headerFail(); say(txt('arena_lower_bound $ exceeds arena_size $'), hdr(H_ARENA_LOWER_BOUND), hdr(H_ARENA_SIZE));
     return ERR_BAD_HEADER;
   }
   const ic = <u64>hdr(H_INDEX_COUNT);
   const gic = <u64>hdr(H_INPUT_COUNT), gii = <u64>hdr(H_INPUTS_INDEX);
   const goc = <u64>hdr(H_OUTPUT_COUNT), goi = <u64>hdr(H_OUTPUTS_INDEX);
   if (gii + gic > ic || goi + goc > ic) {
-    headerFail(); str('graph input/output index words run past the '); int(ic); str('-word index');
+    headerFail(); say(txt('graph input/output index words run past the $-word index'), ic);
     return ERR_BAD_HEADER;
   }
   if (goc == 0) {
@@ -215,7 +207,7 @@ export function validateHeader(size: u32): i32 {
 }
 
 function tensorFail(id: i32): void {
-  str('tensor '); int(id); str(': ');
+  say(txt('tensor $: '), id);
 }
 
 /** Validates every tensor record against the arena size and the weights section. */
@@ -232,7 +224,7 @@ export function validateTensors(arenaSize: u32, weightsSize: u32): i32 {
     const off = <u64>load<u32>(rec, T_OFFSET);
     const bytes = <u64>load<u32>(rec, T_BYTE_SIZE);
     if (storage >= STORAGE_COUNT) {
-      tensorFail(id); str('unknown storage kind '); int(storage);
+      tensorFail(id); say(txt('unknown storage kind $'), storage);
       return ERR_BAD_TENSOR;
     }
     if (storage == STORAGE_EMPTY) {
@@ -243,18 +235,18 @@ export function validateTensors(arenaSize: u32, weightsSize: u32): i32 {
       continue;
     }
     if (dt < 1 || dt >= DTYPE_COUNT) {
-      tensorFail(id); str('unknown dtype '); int(dt);
+      tensorFail(id); say(txt('unknown dtype $'), dt);
       return ERR_BAD_TENSOR;
     }
     if (rank > MAX_RANK) {
-      tensorFail(id); str('rank '); int(rank); str(' exceeds '); int(MAX_RANK);
+      tensorFail(id); say(txt('rank $ exceeds $'), rank, MAX_RANK);
       return ERR_BAD_TENSOR;
     }
     let numel: u64 = 1;
     for (let i = 0; i < MAX_RANK; i++) {
       const d = load<i32>(rec + T_DIMS + (<usize>i << 2));
       if (i < rank ? d < 1 : d != 1) {
-        tensorFail(id); str('dim '); int(i); str(' is '); int(d);
+        tensorFail(id); say(txt('dim $ is $'), i, d);
         if (i < rank) str(' (dims must be >= 1)'); else str(' (dims past the rank must be 1)');
         return ERR_BAD_TENSOR;
       }
@@ -265,17 +257,16 @@ export function validateTensors(arenaSize: u32, weightsSize: u32): i32 {
       }
     }
     if (bytes > 0x7fffffff) {
-      tensorFail(id); str('byte_size '); int(<i64>bytes); str(' exceeds 2^31 - 1');
+      tensorFail(id); say(txt('byte_size $ exceeds 2^31 - 1'), bytes);
       return ERR_BAD_TENSOR;
     }
     const esize = <u64>dtypeSize(dt);
     if (numel * esize > bytes) {
-      tensorFail(id); str('byte_size '); int(<i64>bytes); str(' is less than the '); int(<i64>(numel * esize));
-      str(' bytes its '); int(<i64>numel); str(' elements need');
+      tensorFail(id); say(txt('byte_size $ is less than the $ bytes its $ elements need'), bytes, numel * esize, numel);
       return ERR_BAD_TENSOR;
     }
     if (off % esize != 0) {
-      tensorFail(id); str('offset '); int(<i64>off); str(' is not aligned to its element size');
+      tensorFail(id); say(txt('offset $ is not aligned to its element size'), off);
       return ERR_BAD_TENSOR;
     }
     if (storage == STORAGE_ENCODED && weightsExternal) {
@@ -292,15 +283,14 @@ export function validateTensors(arenaSize: u32, weightsSize: u32): i32 {
     }
     const limit = storage == STORAGE_ARENA ? <u64>arenaSize : storage == STORAGE_WEIGHTS ? <u64>weightsSize : expandedEnd;
     if (storage != STORAGE_DIRECT && off + bytes > limit) {
-      tensorFail(id); str('bytes [' ); int(<i64>off); str(', '); int(<i64>(off + bytes));
-      if (storage == STORAGE_ARENA) str(') run past the arena of '); else str(') run past the weights section of ');
-      int(<i64>limit); str(' bytes');
+      tensorFail(id); say(txt('bytes [$, $) run past the '), off, off + bytes);
+      say(storage == STORAGE_ARENA ? txt('arena of $ bytes') : txt('weights section of $ bytes'), limit);
       return ERR_BAD_TENSOR;
     }
     if (dt == DTYPE_S8) {
       const zp = load<i32>(rec, T_ZERO_POINT);
       if (zp < -128 || zp > 127) {
-        tensorFail(id); str('s8 zero point '); int(zp); str(' is outside [-128, 127]');
+        tensorFail(id); say(txt('s8 zero point $ is outside [-128, 127]'), zp);
         return ERR_BAD_TENSOR;
       }
     }
@@ -311,22 +301,21 @@ export function validateTensors(arenaSize: u32, weightsSize: u32): i32 {
     }
   }
   if (expandedEnd > <u64>hdr(H_EXPANDED_SIZE)) {
-    str('encoded weights expand to '); int(<i64>expandedEnd); str(' bytes, more than the header\'s expanded_size ');
-    int(hdr(H_EXPANDED_SIZE));
+    say(txt('encoded weights expand to $ bytes, more than the header\'s expanded_size $'), expandedEnd, hdr(H_EXPANDED_SIZE));
     return ERR_BAD_TENSOR;
   }
   setExpandedSize(<u32>expandedEnd);
   for (let i = 0; i < graphInputCount; i++) {
     const id = graphInput(i);
     if (id < 0 || id >= n || tstorage(id) != STORAGE_ARENA || load<u8>(trec(id), T_DTYPE) == DTYPE_SIGN8) {
-      str('graph input '); int(i); str(': tensor id '); int(id); str(' must name an arena tensor (not sign8: only binarize writes those)');
+      say(txt('graph input $: tensor id $ must name an arena tensor (not sign8: only binarize writes those)'), i, id);
       return ERR_BAD_TENSOR;
     }
   }
   for (let i = 0; i < graphOutputCount; i++) {
     const id = graphOutput(i);
     if (id < 0 || id >= n || tstorage(id) == STORAGE_EMPTY || tstorage(id) == STORAGE_DIRECT) {
-      str('graph output '); int(i); str(': tensor id '); int(id); str(' must name a stored tensor');
+      say(txt('graph output $: tensor id $ must name a stored tensor'), i, id);
       return ERR_BAD_TENSOR;
     }
   }
@@ -342,18 +331,17 @@ export function validateTensors(arenaSize: u32, weightsSize: u32): i32 {
 function validateEncodedRecord(id: i32, rec: usize, off: u64, weightsSize: u32, direct: bool): i32 {
   const enc = <i32>load<u8>(rec, T_FLAGS);
   if (enc < 1 || enc >= ENC_COUNT) {
-    tensorFail(id); str('unknown weight encoding '); int(enc);
+    tensorFail(id); say(txt('unknown weight encoding $'), enc);
     return ERR_BAD_TENSOR;
   }
   if (direct ? off != 0 : off % SECTION_ALIGN != 0) {
     tensorFail(id);
-    if (direct) { str('direct weights offset '); int(<i64>off); str(' must be 0'); } else { str('expanded offset '); int(<i64>off); str(' must be 16-byte aligned'); }
+    say(direct ? txt('direct weights offset $ must be 0') : txt('expanded offset $ must be 16-byte aligned'), off);
     return ERR_BAD_TENSOR;
   }
   const so = <u64>load<u32>(rec, T_STREAM_OFFSET);
   if (so % 4 != 0 || so + 4 > <u64>weightsSize) {
-    tensorFail(id); str('stream offset '); int(<i64>so); str(' must be 4-byte aligned with its length word inside the ');
-    int(weightsSize); str('-byte weights section');
+    tensorFail(id); say(txt('stream offset $ must be 4-byte aligned with its length word inside the $-byte weights section'), so, weightsSize);
     return ERR_BAD_TENSOR;
   }
   // Streamed (direct only): the length word comes through the host.
@@ -365,16 +353,12 @@ function validateEncodedRecord(id: i32, rec: usize, off: u64, weightsSize: u32, 
   }
   const len = <u64>load<u32>(lp);
   if (so + len > <u64>weightsSize) {
-    tensorFail(id); str('stream of '); int(<i64>len); str(' bytes at '); int(<i64>so);
-    str(' runs past the '); int(weightsSize); str('-byte weights section');
+    tensorFail(id); say(txt('stream of $ bytes at $ runs past the $-byte weights section'), len, so, weightsSize);
     return ERR_BAD_TENSOR;
   }
   return OK;
 }
 
-function opFailPrefix(i: i32, code: i32): void {
-  str('op '); int(i); str(' ('); text(opName(code)); str('): ');
-}
 
 /** Generic op-record checks, then the per-opcode checks of validate_ops.ts. */
 export function validateOps(): i32 {
@@ -383,39 +367,39 @@ export function validateOps(): i32 {
     const op = oprec(i);
     const code = <i32>load<u16>(op, O_OPCODE);
     if (code < 1 || code >= OPCODE_COUNT) {
-      str('op '); int(i); str(': unknown opcode '); int(code);
+      say(txt('op $: unknown opcode $'), i, code);
       return ERR_BAD_OP;
     }
     const nin = <u64>load<u16>(op, O_INPUT_COUNT), nout = <u64>load<u16>(op, O_OUTPUT_COUNT);
     const io = <u64>load<u32>(op, O_IO_INDEX);
     if (io + nin + nout > <u64>indexCount) {
-      opFailPrefix(i, code); str('input/output index words run past the index section');
+      opPrefix(i, code); str('input/output index words run past the index section');
       return ERR_BAD_OP;
     }
     if (<u64>load<u32>(op, O_PARAMS_INDEX) + <u64>load<u32>(op, O_PARAMS_COUNT) > <u64>paramsCount) {
-      opFailPrefix(i, code); str('param words run past the params section');
+      opPrefix(i, code); str('param words run past the params section');
       return ERR_BAD_OP;
     }
     for (let j: i32 = 0; j < <i32>(nin + nout); j++) {
       const id = load<i32>(indexBase + ((<usize>io + <usize>j) << 2));
       const isOut = j >= <i32>nin;
       if (id < 0 || id >= tensorCount) {
-        opFailPrefix(i, code); if (isOut) str('output '); else str('input '); int(isOut ? j - <i32>nin : j);
-        str(': tensor id '); int(id); str(' out of range (the blob has '); int(tensorCount); str(' tensors)');
+        opPrefix(i, code); say(isOut ? txt('output $') : txt('input $'), isOut ? j - <i32>nin : j);
+        say(txt(': tensor id $ out of range (the blob has $ tensors)'), id, tensorCount);
         return ERR_BAD_OP;
       }
       if (isOut && tstorage(id) != STORAGE_ARENA) {
-        opFailPrefix(i, code); str('output '); int(j - <i32>nin); str(' must be an arena tensor');
+        opPrefix(i, code); say(txt('output $ must be an arena tensor'), j - <i32>nin);
         return ERR_BAD_OP;
       }
     }
     if (load<u16>(op, O_FLAGS) & ~(OPF_IN_PLACE | OPF_PACKED_W16)) {
-      opFailPrefix(i, code); str('unknown op flags '); int(load<u16>(op, O_FLAGS));
+      opPrefix(i, code); say(txt('unknown op flags $'), load<u16>(op, O_FLAGS));
       return ERR_BAD_OP;
     }
     const scratch = load<i32>(op, O_SCRATCH_TENSOR);
     if (scratch != -1 && (scratch < 0 || scratch >= tensorCount || tstorage(scratch) != STORAGE_ARENA)) {
-      opFailPrefix(i, code); str('scratch tensor id '); int(scratch); str(' must be -1 or an arena tensor');
+      opPrefix(i, code); say(txt('scratch tensor id $ must be -1 or an arena tensor'), scratch);
       return ERR_BAD_OP;
     }
     // Streamed weights: the op's weights span must fit the scratch region; read it in so the
@@ -426,8 +410,7 @@ export function validateOps(): i32 {
     if (e) return e;
     const need = opScratchNeed(op, code);
     if (!scratchHolds(op, need)) {
-      opFailPrefix(i, code); str('scratch tensor '); int(scratch); str(' is '); int(tbytes(scratch));
-      str(' bytes; its kernels need '); int(need); str(' (format/kernel-scratch.ts)');
+      opPrefix(i, code); say(txt('scratch tensor $ is $ bytes; its kernels need $ (format/kernel-scratch.ts)'), scratch, tbytes(scratch), need);
       return ERR_BAD_OP;
     }
     e = validateDirectInputs(i, op, code);

@@ -100,6 +100,11 @@ export function opName(code: i32): Text {
   return textAt(txtList('conv2d|depthwise_conv2d|fully_connected|matmul|add|sub|mul|div|clamp|leaky_relu|sigmoid|tanh|hard_swish|lut|max_pool2d|average_pool2d|mean|concat|pad|transpose|softmax|quantize|dequantize|requantize|copy|strided_slice|transpose_conv2d|lstm|binarize'), code - 1);
 }
 
+/** "op i (name): ", the start of every message about op i. */
+export function opPrefix(i: i32, code: i32): void {
+  say(txt('op $ ('), i); text(opName(code)); str('): ');
+}
+
 export function dtypeName(dt: i32): Text {
   if (dt < 1 || dt >= DTYPE_COUNT) return txt('invalid dtype');
   return textAt(txtList('f32|s8|s32|u8|s16|sign8'), dt - 1);

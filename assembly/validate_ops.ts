@@ -14,7 +14,7 @@ import {
   OP_DEQUANTIZE, OP_REQUANTIZE, OP_COPY, PAD_MODE_CONSTANT, PAD_MODE_WRAP,
   OP_STRIDED_SLICE, OP_TRANSPOSE_CONV2D, OP_LSTM, O_SCRATCH_TENSOR, OP_BINARIZE,
 } from '../format/format';
-import { str, say, text, textAt, Text, opName, dtypeName } from './message';
+import { str, say, text, textAt, Text, opPrefix, dtypeName } from './message';
 import {
   opInCount, opOutCount, opParamCount, opIn, opOut, opParam, tdtype, trank, tdim, tnumel,
   tstorage, tscale, tzp, tptr, opParamF, tbytes, tensorCount,
@@ -136,7 +136,7 @@ let curDt: i32 = 0; // input 0's dtype
 
 // Messages: '$' in a text is the next number argument (message.ts say()).
 function prefix(): void {
-  say(txt('op $ ('), curIndex); text(opName(curCode)); str('): ');
+  opPrefix(curIndex, curCode);
 }
 function fail(what: Text, a: i64 = 0, b: i64 = 0, c: i64 = 0): i32 {
   prefix(); say(what, a, b, c);
