@@ -17,19 +17,23 @@
 import { requant4General } from './requant_simd';
 
 // The table lives in the running op's scratch (format/kernel-scratch.ts, assembly/scratch.ts):
-// three f64 columns of FAST_CAP entries: S, pos, d. FAST_CAP is 0 (no table) for ops without one;
-// those keep the general requantization.
+// FAST_CAP channels (0: no table; those ops keep the general requantization), 24 bytes each, in
+// blocks of four channels: their four S, then four pos, then four d (f64 each), so a reader of
+// channels c..c+3 (c a multiple of 4) finds every column at a constant offset from fastEntry(c).
 export let FAST_CAP: i32 = 0;
 export let fastTable: usize = 0;
-export let FAST_POS_OFF: usize = 0;
-export let FAST_D_OFF: usize = 0;
+export const FAST_POS: usize = 32;
+export const FAST_D: usize = 64;
 
-/** Points the table at `channels` entries per column from `at` (scratch.ts, before each op). */
+/** Points the table at `channels` (a multiple of 16) entries from `at` (scratch.ts, before each op). */
 export function useFastTable(at: usize, channels: i32): void {
   fastTable = at;
   FAST_CAP = channels;
-  FAST_POS_OFF = <usize>channels << 3;
-  FAST_D_OFF = <usize>channels << 4;
+}
+
+/** Address of channel c's S; its pos and d are FAST_POS and FAST_D bytes after it. */
+@inline export function fastEntry(c: i32): usize {
+  return fastTable + <usize>(c >> 2) * 96 + (<usize>(c & 3) << 3);
 }
 
 const TWO52: f64 = 4503599627370496.0;
@@ -45,10 +49,10 @@ export function fastChannel(c: i32, mult: i32, shift: i32, accBound: f64): bool 
   if (mult < 0 || right > 20 || left > 30) return false;
   const scaled = accBound * <f64>(1 << left);
   if (scaled > 2147483647.0 || scaled * <f64>mult > TWO52) return false;
-  const p = fastTable + (<usize>c << 3);
+  const p = fastEntry(c);
   store<f64>(p, <f64>mult * pow2(shift - 31));
-  store<f64>(p + FAST_POS_OFF, right > 0 ? 0.5 + pow2(-right - 1) : 0.5);
-  store<f64>(p + FAST_D_OFF, right > 0 ? pow2(-right) : 0.0);
+  store<f64>(p, right > 0 ? 0.5 + pow2(-right - 1) : 0.5, FAST_POS);
+  store<f64>(p, right > 0 ? pow2(-right) : 0.0, FAST_D);
   return true;
 }
 
@@ -63,13 +67,13 @@ export function fastChannel(c: i32, mult: i32, shift: i32, accBound: f64): bool 
   return f64x2.floor(f64x2.sub(f64x2.add(y, pos), v128.and(f64x2.lt(y, f64x2.splat(0)), d)));
 }
 
-/** clamp(mbqm(acc, M_c, shift_c) + zp, lo, hi) for channels c..c+3 of the prepared table. */
+/** clamp(mbqm(acc, M_c, shift_c) + zp, lo, hi) for channels c..c+3 (c % 4 == 0) of the prepared table. */
 @inline export function requant4Fast(acc: v128, c: i32, zp: i32, lo: i32, hi: i32): v128 {
-  const p = fastTable + (<usize>c << 3);
-  const rl = fast2(f64x2.convert_low_i32x4_s(acc), v128.load(p), v128.load(p + FAST_POS_OFF), v128.load(p + FAST_D_OFF));
+  const p = fastEntry(c);
+  const rl = fast2(f64x2.convert_low_i32x4_s(acc), v128.load(p), v128.load(p, FAST_POS), v128.load(p, FAST_D));
   const rh = fast2(
     f64x2.convert_low_i32x4_s(i32x4.shuffle(acc, acc, 2, 3, 2, 3)),
-    v128.load(p, 16), v128.load(p + FAST_POS_OFF, 16), v128.load(p + FAST_D_OFF, 16),
+    v128.load(p, 16), v128.load(p, FAST_POS + 16), v128.load(p, FAST_D + 16),
   );
   const r = i32x4.shuffle(i32x4.trunc_sat_f64x2_s_zero(rl), i32x4.trunc_sat_f64x2_s_zero(rh), 0, 1, 4, 5);
   return i32x4.min_s(i32x4.max_s(i32x4.add(r, i32x4.splat(zp)), i32x4.splat(lo)), i32x4.splat(hi));

@@ -32,20 +32,22 @@ let fCg: i32 = 0;
 /** Reads the op's shape fields; false when the op has no kernel scratch (not an int8 conv/FC/pool). */
 function opFields(op: usize, code: i32): bool {
   if (code != OP_CONV2D && code != OP_DEPTHWISE_CONV2D && code != OP_FULLY_CONNECTED && code != OP_MAX_POOL2D && code != OP_AVERAGE_POOL2D) return false;
-  const x = opIn(op, 0);
-  const dt = tdtype(x);
+  // Runs before every such op: the record reads stay inlined, as in dispatch.ts.
+  const x = inline.always(opIn(op, 0));
+  const dt = inline.always(tdtype(x));
   if (dt != DTYPE_S8 && dt != DTYPE_SIGN8) return false;
   fInt8 = 1;
-  fC = tdim(x, trank(x) - 1);
+  fC = inline.always(tdim(x, inline.always(trank(x)) - 1));
   fO = 0; fK = 0; fKh = 1; fKw = 1; fCg = fC;
   if (code == OP_MAX_POOL2D || code == OP_AVERAGE_POOL2D) return true;
-  const w = opIn(op, 1), wr = trank(w);
+  const w = inline.always(opIn(op, 1));
   if (code == OP_CONV2D) {
-    fO = tdim(w, 0); fKh = tdim(w, 1); fKw = tdim(w, 2); fCg = tdim(w, 3);
+    fO = inline.always(tdim(w, 0)); fKh = inline.always(tdim(w, 1)); fKw = inline.always(tdim(w, 2)); fCg = inline.always(tdim(w, 3));
   } else if (code == OP_FULLY_CONNECTED) {
-    fO = tdim(w, 0); fK = tdim(w, 1);
+    fO = inline.always(tdim(w, 0)); fK = inline.always(tdim(w, 1));
   } else {
-    fKh = tdim(w, wr - 3); fKw = tdim(w, wr - 2); fO = tdim(w, wr - 1);
+    const wr = inline.always(trank(w));
+    fKh = inline.always(tdim(w, wr - 3)); fKw = inline.always(tdim(w, wr - 2)); fO = inline.always(tdim(w, wr - 1));
   }
   return true;
 }

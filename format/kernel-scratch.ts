@@ -19,8 +19,8 @@ import {
   OP_CONV2D, OP_DEPTHWISE_CONV2D, OP_FULLY_CONNECTED, OP_MAX_POOL2D, OP_AVERAGE_POOL2D,
 } from './format';
 
-// requant_fast.ts: the exact f64 requantization table, three f64 columns (S, pos, d) of one entry
-// per output channel, channels rounded up to 16 (the 16-channel stores read whole groups). Ops
+// requant_fast.ts: the exact f64 requantization table, three f64 (S, pos, d) = 24 bytes per
+// output channel, channels rounded up to 16 (the 16-channel stores read whole groups). Ops
 // with more channels keep the integer requantization.
 export const KS_FAST_MAX_CHANNELS = 512;
 // depthwise_pairs.ts: at most this many channels and taps, and this many bytes of i16 tap pairs.

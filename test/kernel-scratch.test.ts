@@ -39,13 +39,14 @@ const fixCrc = (b: Uint8Array) => setU32(b, F.H_CRC32, crc32(b, F.CRC_START, b.l
 
 describe('runtime static data', () => {
   it('holds no kernel buffers (they are planned per op)', async () => {
-    // 58,876 B (SIMD) and 48,412 B (scalar) before: requant table 12 KB, depthwise packed copy
-    // 10 KB, GEMM pack 4 KB, depthwise/pool accumulators 5 KB, ... What stays: the conv patch /
-    // widened-row buffer (16.5 KB), messages, small fixed tables.
+    // 59,552 B (SIMD) and 49,088 B (scalar) with them: requant table 12 KB, depthwise packed copy
+    // 10 KB, GEMM pack 4 KB, depthwise/pool accumulators 5 KB; 27,384 / 27,160 B without. What
+    // stays: the conv patch / widened-row buffer (16.5 KB), messages, small fixed tables. The bound
+    // leaves room for small tables, not for any of those buffers coming back.
     for (const build of BUILDS) {
       const inst = new WebAssembly.Instance(await wasmModule(build), { env: { mote_read_weights: () => 0 } });
       const heapBase = (inst.exports.mote_heap_base as () => number)();
-      expect(heapBase, build).toBeLessThan(28 * 1024);
+      expect(heapBase, build).toBeLessThan(30 * 1024);
     }
   });
 });

@@ -11,7 +11,7 @@ import { STORAGE_EMPTY } from '../../format/format';
 import { opIn, opOut, opParam, tdim, trank, tptr, tzp, tstorage } from '../state';
 import { mbqmInline, clampi } from '../fixedpoint';
 import { requantStore16, requantStore8 } from '../requant_simd';
-import { fastChannel, fastTable, FAST_POS_OFF as POS_OFF, FAST_D_OFF as D_OFF } from '../requant_fast';
+import { fastChannel, fastEntry, FAST_POS as POS_OFF, FAST_D as D_OFF } from '../requant_fast';
 
 /** Most taps an op may have here; larger ops take the generic kernel. The channel buffers live in
  * the op's scratch (format/kernel-scratch.ts: set by useDwPairs before the op runs): DW_CAP
@@ -62,9 +62,9 @@ function magicChannel(c: i32, shift: i32): void {
   const R = shift > 0 ? 0 : -shift;
   const halfG = reinterpret<f64>(<i64>(1023 - 32 - R) << 52);
   const e = R > 0 ? reinterpret<f64>(<i64>(1023 - R - 1) << 52) : 0.0;
-  const p = fastTable + (<usize>c << 3);
-  store<f64>(p + POS_OFF, e + halfG);
-  store<f64>(p + D_OFF, e + e);
+  const p = fastEntry(c);
+  store<f64>(p, e + halfG, POS_OFF);
+  store<f64>(p, e + e, D_OFF);
 }
 
 /** Accepts channel c for the magic requantization (see magicChannel). */
@@ -80,12 +80,12 @@ function magicChannel(c: i32, shift: i32): void {
  * + 2^52 + 2^51 + zp.
  */
 @inline function requant4Magic(acc: v128, c: i32, magicZp: v128): v128 {
-  const p = fastTable + (<usize>c << 3);
+  const p = fastEntry(c);
   const zero = f64x2.splat(0);
   const yl = f64x2.mul(f64x2.convert_low_i32x4_s(acc), v128.load(p));
   const yh = f64x2.mul(f64x2.convert_low_i32x4_s(i32x4.shuffle(acc, acc, 2, 3, 2, 3)), v128.load(p, 16));
-  const rl = f64x2.add(f64x2.sub(f64x2.add(yl, v128.load(p + POS_OFF)), v128.and(f64x2.lt(yl, zero), v128.load(p + D_OFF))), magicZp);
-  const rh = f64x2.add(f64x2.sub(f64x2.add(yh, v128.load(p + POS_OFF, 16)), v128.and(f64x2.lt(yh, zero), v128.load(p + D_OFF, 16))), magicZp);
+  const rl = f64x2.add(f64x2.sub(f64x2.add(yl, v128.load(p, POS_OFF)), v128.and(f64x2.lt(yl, zero), v128.load(p, D_OFF))), magicZp);
+  const rh = f64x2.add(f64x2.sub(f64x2.add(yh, v128.load(p, POS_OFF + 16)), v128.and(f64x2.lt(yh, zero), v128.load(p, D_OFF + 16))), magicZp);
   return i32x4.shuffle(rl, rh, 0, 2, 4, 6);
 }
 
@@ -101,11 +101,11 @@ function store16Magic(out: usize, a0: v128, a1: v128, a2: v128, a3: v128, c: i32
 
 /** requant4Magic of two pixels' sums for the same channels c..c+3, the table read once. */
 @inline function requant4Magic2(accA: v128, accB: v128, c: i32, magicZp: v128): v128 {
-  const p = fastTable + (<usize>c << 3);
+  const p = fastEntry(c);
   const zero = f64x2.splat(0);
   const s0 = v128.load(p), s1 = v128.load(p, 16);
-  const q0 = v128.load(p + POS_OFF), q1 = v128.load(p + POS_OFF, 16);
-  const d0 = v128.load(p + D_OFF), d1 = v128.load(p + D_OFF, 16);
+  const q0 = v128.load(p, POS_OFF), q1 = v128.load(p, POS_OFF + 16);
+  const d0 = v128.load(p, D_OFF), d1 = v128.load(p, D_OFF + 16);
   let y = f64x2.mul(f64x2.convert_low_i32x4_s(accA), s0);
   const al = f64x2.add(f64x2.sub(f64x2.add(y, q0), v128.and(f64x2.lt(y, zero), d0)), magicZp);
   y = f64x2.mul(f64x2.convert_low_i32x4_s(i32x4.shuffle(accA, accA, 2, 3, 2, 3)), s1);
