@@ -88,6 +88,18 @@ function depthwise(
   };
 }
 
+// One input channel, depth multiplier 8, 3x3 (person_detect's first layer: its own SIMD kernel).
+function c1m8(r: () => number, h: number, w: number, s: [number, number], d: [number, number], p: [number, number, number, number], scales: Scales = 'normal', n = 1): Case {
+  const base = depthwise(r, h, w, 8, 3, 3, s, d, p, scales, n);
+  const [x, wt, ...rest] = base.inputs;
+  return {
+    ...base,
+    label: `depthwise c1 m8 x[${n},${h},${w},1] k3x3 s${s} d${d} p${p} ${scales}`,
+    inputs: [{ ...x!, shape: [n, h, w, 1] }, wt, ...rest],
+    attrs: { ...base.attrs, depthMultiplier: 8 },
+  };
+}
+
 function cases(): Case[] {
   const r = rng(9090);
   const out: Case[] = [];
@@ -120,6 +132,17 @@ function cases(): Case[] {
   out.push(depthwise(r, 3, 3, 520, 3, 3, [1, 1], [1, 1], same(3)));
   out.push(depthwise(r, 6, 7, 48, 3, 3, [1, 1], [1, 1], same(3), 'pow2'));
   out.push(depthwise(r, 6, 7, 24, 3, 3, [2, 2], [1, 1], same(3), 'pow2'));
+  for (const [h, w, s, p] of [[9, 9, 2, [0, 0, 1, 1]], [9, 9, 2, [1, 1, 1, 1]], [5, 6, 1, [1, 1, 1, 1]], [2, 2, 1, [1, 1, 1, 1]], [4, 7, 1, [0, 0, 0, 0]]] as const) {
+    out.push(c1m8(r, h, w, [s, s], [1, 1], [...p]));
+  }
+  out.push(c1m8(r, 7, 7, [1, 1], [2, 2], [2, 2, 2, 2]));
+  out.push(c1m8(r, 5, 5, [2, 1], [1, 1], [1, 1, 1, 1], 'normal', 2));
+  out.push(c1m8(r, 6, 6, [1, 1], [1, 1], [1, 1, 1, 1], 'large bias'));
+  out.push(c1m8(r, 6, 6, [1, 1], [1, 1], [1, 1, 1, 1], 'pow2'));
+  out.push(c1m8(r, 6, 6, [2, 2], [1, 1], [1, 1, 1, 1], 'mixed'));
+  for (const xr of [[-128, -128], [127, 127]] as [number, number][]) {
+    out.push({ ...c1m8(r, 5, 5, [1, 1], [1, 1], [1, 1, 1, 1]), xRange: xr, label: `depthwise c1 m8 x all ${xr[0]}` });
+  }
   // Input at the int8 extremes (largest |x * w|): all -128, all 127.
   for (const xr of [[-128, -128], [127, 127]] as [number, number][]) {
     out.push({ ...depthwise(r, 4, 5, 24, 3, 3, [1, 1], [1, 1], same(3)), xRange: xr, label: `depthwise x all ${xr[0]}` });

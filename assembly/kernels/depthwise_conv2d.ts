@@ -5,7 +5,7 @@ import { opIn, opOut, opParam, opParamF, tdim, trank, tptr, tzp, tstorage, opInC
 import { mbqmInline, clampi } from '../fixedpoint';
 import { requantStore8, requantStore16 } from '../requant_simd';
 import { fastPrepare, requantFastStore8, requantFastStore16 } from '../requant_fast';
-import { depthwise_s8_pairs } from './depthwise_pairs';
+import { depthwise_s8_pairs, magicPrepare, store8Magic } from './depthwise_pairs';
 
 export function depthwise_conv2d_f32(op: usize): void {
   const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
@@ -236,8 +236,97 @@ function depthwise_conv2d_s8_impl(op: usize, simd: bool, ocStart: i32): void {
   }
 }
 
+/** (x - zp) of the tap at (iy, ix) of a one-channel image, 0 for a padded tap (TFLM skips it). */
+@inline function tapC1(xImg: usize, iy: i32, ix: i32, H: i32, W: i32, inOff: i32): i32 {
+  return iy >= 0 && iy < H && ix >= 0 && ix < W ? <i32>load<i8>(xImg + <usize>(iy * W + ix)) + inOff : 0;
+}
+
+/**
+ * One input channel, 8 output channels, 3x3 (person_detect's first layer, SIMD build): per output
+ * pixel the nine (x - zp) in pairs of i16 splat over the lanes, against weights interleaved once
+ * per op run as (w_t0, w_t1) per output channel, so one i32x4.dot_i16x8_s does 2 taps x 4 channels
+ * (the general C = 1 path widens and multiplies one tap at a time). Exact f64 requantization when
+ * the accumulator bound allows it (depthwise_pairs.ts's magic form).
+ */
+function depthwise_c1m8_3x3(op: usize): void {
+  const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
+  const hasBias = tstorage(opIn(op, 2)) != STORAGE_EMPTY;
+  const xp = tptr(x), wp = tptr(w), bp = hasBias ? tptr(opIn(op, 2)) : 0;
+  const mp = tptr(opIn(op, 3)), shp = tptr(opIn(op, 4));
+  const N = tdim(x, 0), H = tdim(x, 1), W = tdim(x, 2);
+  const OH = tdim(y, 1), OW = tdim(y, 2);
+  const sh = opParam(op, 0), sw = opParam(op, 1), dh = opParam(op, 2), dw = opParam(op, 3);
+  const pt = opParam(op, 4), pl = opParam(op, 5);
+  const amin = opParam(op, 9), amax = opParam(op, 10);
+  const inOff = -tzp(x), outZp = tzp(opOut(op, 0));
+  const maxX = <f64>(-128 + inOff < 0 ? (128 - inOff > 127 + inOff ? 128 - inOff : 127 + inOff) : 127 + inOff);
+  let fast = true;
+  for (let oc = 0; oc < 8; oc++) {
+    let sa = 0;
+    for (let t = 0; t < 9; t++) {
+      const v = <i32>load<i8>(wp + <usize>(t * 8 + oc));
+      sa += v < 0 ? -v : v;
+    }
+    const o = <usize>oc << 2;
+    const b = hasBias ? Math.abs(<f64>load<i32>(bp + o)) : 0.0;
+    if (fast) fast = magicPrepare(oc, load<i32>(mp + o), load<i32>(shp + o), b + maxX * <f64>sa);
+  }
+  const zero = i32x4.splat(0);
+  const t0 = v128.load8x8_s(wp), t1 = v128.load8x8_s(wp, 8), t2 = v128.load8x8_s(wp, 16);
+  const t3 = v128.load8x8_s(wp, 24), t4 = v128.load8x8_s(wp, 32), t5 = v128.load8x8_s(wp, 40);
+  const t6 = v128.load8x8_s(wp, 48), t7 = v128.load8x8_s(wp, 56), t8 = v128.load8x8_s(wp, 64);
+  const w01l = i16x8.shuffle(t0, t1, 0, 8, 1, 9, 2, 10, 3, 11), w01h = i16x8.shuffle(t0, t1, 4, 12, 5, 13, 6, 14, 7, 15);
+  const w23l = i16x8.shuffle(t2, t3, 0, 8, 1, 9, 2, 10, 3, 11), w23h = i16x8.shuffle(t2, t3, 4, 12, 5, 13, 6, 14, 7, 15);
+  const w45l = i16x8.shuffle(t4, t5, 0, 8, 1, 9, 2, 10, 3, 11), w45h = i16x8.shuffle(t4, t5, 4, 12, 5, 13, 6, 14, 7, 15);
+  const w67l = i16x8.shuffle(t6, t7, 0, 8, 1, 9, 2, 10, 3, 11), w67h = i16x8.shuffle(t6, t7, 4, 12, 5, 13, 6, 14, 7, 15);
+  const w8l = i16x8.shuffle(t8, zero, 0, 8, 1, 9, 2, 10, 3, 11), w8h = i16x8.shuffle(t8, zero, 4, 12, 5, 13, 6, 14, 7, 15);
+  const bl = hasBias ? v128.load(bp) : zero, bh = hasBias ? v128.load(bp, 16) : zero;
+  const rs = dh * W;
+  let out = tptr(y);
+  for (let n = 0; n < N; n++) {
+    const xImg = xp + <usize>(n * H * W);
+    for (let oy = 0; oy < OH; oy++) {
+      const iy0 = oy * sh - pt;
+      const rowIn = iy0 >= 0 && iy0 + 2 * dh < H;
+      for (let ox = 0; ox < OW; ox++) {
+        const ix0 = ox * sw - pl;
+        let x0: i32, x1: i32, x2: i32, x3: i32, x4: i32, x5: i32, x6: i32, x7: i32, x8: i32;
+        if (rowIn && ix0 >= 0 && ix0 + 2 * dw < W) {
+          const r = xImg + <usize>(iy0 * W + ix0);
+          const r1 = r + <usize>rs, r2 = r1 + <usize>rs;
+          const d1 = <usize>dw, d2 = d1 + d1;
+          x0 = <i32>load<i8>(r) + inOff; x1 = <i32>load<i8>(r + d1) + inOff; x2 = <i32>load<i8>(r + d2) + inOff;
+          x3 = <i32>load<i8>(r1) + inOff; x4 = <i32>load<i8>(r1 + d1) + inOff; x5 = <i32>load<i8>(r1 + d2) + inOff;
+          x6 = <i32>load<i8>(r2) + inOff; x7 = <i32>load<i8>(r2 + d1) + inOff; x8 = <i32>load<i8>(r2 + d2) + inOff;
+        } else {
+          const iy1 = iy0 + dh, iy2 = iy1 + dh, ix1 = ix0 + dw, ix2 = ix1 + dw;
+          x0 = tapC1(xImg, iy0, ix0, H, W, inOff); x1 = tapC1(xImg, iy0, ix1, H, W, inOff); x2 = tapC1(xImg, iy0, ix2, H, W, inOff);
+          x3 = tapC1(xImg, iy1, ix0, H, W, inOff); x4 = tapC1(xImg, iy1, ix1, H, W, inOff); x5 = tapC1(xImg, iy1, ix2, H, W, inOff);
+          x6 = tapC1(xImg, iy2, ix0, H, W, inOff); x7 = tapC1(xImg, iy2, ix1, H, W, inOff); x8 = tapC1(xImg, iy2, ix2, H, W, inOff);
+        }
+        const s01 = i32x4.splat((x0 & 0xffff) | (x1 << 16)), s23 = i32x4.splat((x2 & 0xffff) | (x3 << 16));
+        const s45 = i32x4.splat((x4 & 0xffff) | (x5 << 16)), s67 = i32x4.splat((x6 & 0xffff) | (x7 << 16));
+        const s8 = i32x4.splat(x8 & 0xffff);
+        let lo = i32x4.add(bl, i32x4.dot_i16x8_s(s01, w01l)), hi = i32x4.add(bh, i32x4.dot_i16x8_s(s01, w01h));
+        lo = i32x4.add(lo, i32x4.dot_i16x8_s(s23, w23l)); hi = i32x4.add(hi, i32x4.dot_i16x8_s(s23, w23h));
+        lo = i32x4.add(lo, i32x4.dot_i16x8_s(s45, w45l)); hi = i32x4.add(hi, i32x4.dot_i16x8_s(s45, w45h));
+        lo = i32x4.add(lo, i32x4.dot_i16x8_s(s67, w67l)); hi = i32x4.add(hi, i32x4.dot_i16x8_s(s67, w67h));
+        lo = i32x4.add(lo, i32x4.dot_i16x8_s(s8, w8l)); hi = i32x4.add(hi, i32x4.dot_i16x8_s(s8, w8h));
+        if (fast) store8Magic(out, lo, hi, 0, outZp, amin, amax);
+        else requantStore8(out, lo, hi, mp, shp, outZp, amin, amax);
+        out += 8;
+      }
+    }
+  }
+}
+
 export function depthwise_conv2d_s8_simd(op: usize): void {
   const w = opIn(op, 1);
+  const wr = trank(w);
+  if (tdim(opIn(op, 0), 3) == 1 && tdim(w, wr - 1) == 8 && tdim(w, wr - 3) == 3 && tdim(w, wr - 2) == 3) {
+    depthwise_c1m8_3x3(op);
+    return;
+  }
   const done = depthwise_s8_pairs(op);
   if (done < tdim(w, trank(w) - 1)) depthwise_conv2d_s8_impl(op, true, done);
 }

@@ -68,7 +68,7 @@ function magicChannel(c: i32, shift: i32): void {
 }
 
 /** Accepts channel c for the magic requantization (see magicChannel). */
-@inline function magicPrepare(c: i32, mult: i32, shift: i32, accBound: f64): bool {
+@inline export function magicPrepare(c: i32, mult: i32, shift: i32, accBound: f64): bool {
   if (!fastChannel(c, mult, shift, accBound + accBound)) return false;
   magicChannel(c, shift);
   return true;
@@ -130,7 +130,7 @@ function store8x2Magic(outA: usize, outB: usize, a0: v128, a1: v128, b0: v128, b
   v128.store64_lane(outB, b, 1);
 }
 
-function store8Magic(out: usize, a0: v128, a1: v128, c: i32, zp: i32, lo: i32, hi: i32): void {
+export function store8Magic(out: usize, a0: v128, a1: v128, c: i32, zp: i32, lo: i32, hi: i32): void {
   const z = f64x2.splat(MAGIC + <f64>zp);
   const r0 = requant4Magic(a0, c, z), r1 = requant4Magic(a1, c + 4, z);
   const w = i16x8.narrow_i32x4_s(r0, r1);
