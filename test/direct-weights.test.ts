@@ -143,9 +143,9 @@ describe('direct sparse-rows and palette kernels equal the dense kernels byte fo
     }
   });
 
-  it('fully_connected: palettes of k = 2..16 per channel and per tensor (1, 2 and 4-bit indices), odd K', () => {
+  it('fully_connected: palettes of k = 2..16 per channel and per tensor (1, 2 and 4-bit indices), odd K, K % 16 tails, N % 4 tails', () => {
     const r = rng(707);
-    for (const [rows, n, k] of [[1, 10, 256], [2, 5, 33], [3, 4, 15], [1, 3, 16], [6, 8, 48], [1, 1, 7]] as const) {
+    for (const [rows, n, k] of [[1, 10, 256], [2, 5, 33], [3, 4, 15], [1, 3, 16], [6, 8, 48], [1, 1, 7], [2, 6, 40], [1, 7, 100]] as const) {
       for (const kk of [2, 3, 4, 7, 16]) {
         for (const perChannel of [true, false]) {
           const g = fcGraph(r, rows, n, k, paletteWeights(r, n, k, kk, perChannel));

@@ -9,6 +9,9 @@
 import { ENC_HEADER_SIZE } from '../../format/format';
 import { out1 } from './sparse_rows';
 
+// The four lane sums of a channel group (SIMD), read back one by one.
+const lanes4: usize = memory.data(16, 16);
+
 /** Sum over k < K of (x[k] + inOff) * book[index k], indices from bit `bit0` of `idx`. */
 function dotPaletteScalar(x: usize, K: i32, inOff: i32, book: usize, idx: usize, bit0: u64, bits: u32): i32 {
   let p = idx + <usize>(bit0 >> 3);
@@ -46,53 +49,38 @@ function dotPaletteScalar(x: usize, K: i32, inOff: i32, book: usize, idx: usize,
   return acc;
 }
 
-// SIMD, 4-bit indices, byte-aligned row: 16 weights per step come from 8 index bytes, split into
-// nibbles, put back in element order and looked up in the 16-entry codebook with one swizzle.
-function dotPalette4Simd(x: usize, K: i32, inOff: i32, book: usize, p: usize): i32 {
-  const cb = v128.load(book);
-  const off = i16x8.splat(<i16>inOff);
-  const lo4 = i8x16.splat(15);
-  let a0 = i32x4.splat(0), a1 = i32x4.splat(0);
-  let k = 0;
-  for (; k + 16 <= K; k += 16) {
-    const v = v128.load64_zero(p + <usize>(k >> 1));
-    const lo = v128.and(v, lo4), hi = i8x16.shr_u(v, 4);
-    const ix = i8x16.shuffle(lo, hi, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-    const wv = i8x16.swizzle(cb, ix);
-    const xa = x + <usize>k;
-    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.add(v128.load8x8_s(xa), off), i16x8.extend_low_i8x16_s(wv)));
-    a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.add(v128.load8x8_s(xa, 8), off), i16x8.extend_high_i8x16_s(wv)));
-  }
-  a0 = i32x4.add(a0, a1);
-  let acc = i32x4.extract_lane(a0, 0) + i32x4.extract_lane(a0, 1) + i32x4.extract_lane(a0, 2) + i32x4.extract_lane(a0, 3);
-  if (k < K) acc += dotPaletteScalar(x + <usize>k, K - k, inOff, book, p + <usize>(k >> 1), 0, 4);
-  return acc;
+// SIMD, 2- or 4-bit indices, byte-aligned rows. Sixteen weights per step:
+//   4 bits: 8 index bytes split into nibbles in element order, looked up in the 16-byte codebook
+//           with one swizzle;
+//   2 bits: 4 index bytes split the same way, each nibble holding two indices (element 2m in its
+//           low 2 bits, 2m + 1 in its high 2 bits), looked up in two 16-entry tables made from the
+//           4-entry codebook (lo[n] = book[n & 3], hi[n] = book[n >> 2]) and interleaved.
+
+/** The byte lanes of v's low 8 bytes split into nibbles, low nibble first: 16 indices in element order. */
+@inline function nibbles(v: v128): v128 {
+  return i8x16.shuffle(v128.and(v, i8x16.splat(15)), i8x16.shr_u(v, 4), 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
 }
 
-// SIMD, 2-bit indices, byte-aligned row: 16 weights from 4 index bytes; the four 2-bit fields of
-// each byte are interleaved back into element order with two shuffles.
-function dotPalette2Simd(x: usize, K: i32, inOff: i32, book: usize, p: usize): i32 {
-  const cb = v128.load32_zero(book);
-  const off = i16x8.splat(<i16>inOff);
-  const m2 = i8x16.splat(3);
-  let a0 = i32x4.splat(0), a1 = i32x4.splat(0);
-  let k = 0;
-  for (; k + 16 <= K; k += 16) {
-    const v = v128.load32_zero(p + <usize>(k >> 2));
-    const c0 = v128.and(v, m2), c1 = v128.and(i8x16.shr_u(v, 2), m2);
-    const c2 = v128.and(i8x16.shr_u(v, 4), m2), c3 = i8x16.shr_u(v, 6);
-    const a = i8x16.shuffle(c0, c1, 0, 16, 1, 17, 2, 18, 3, 19, 0, 0, 0, 0, 0, 0, 0, 0);
-    const b = i8x16.shuffle(c2, c3, 0, 16, 1, 17, 2, 18, 3, 19, 0, 0, 0, 0, 0, 0, 0, 0);
-    const ix = i8x16.shuffle(a, b, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
-    const wv = i8x16.swizzle(cb, ix);
-    const xa = x + <usize>k;
-    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.add(v128.load8x8_s(xa), off), i16x8.extend_low_i8x16_s(wv)));
-    a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.add(v128.load8x8_s(xa, 8), off), i16x8.extend_high_i8x16_s(wv)));
-  }
-  a0 = i32x4.add(a0, a1);
-  let acc = i32x4.extract_lane(a0, 0) + i32x4.extract_lane(a0, 1) + i32x4.extract_lane(a0, 2) + i32x4.extract_lane(a0, 3);
-  if (k < K) acc += dotPaletteScalar(x + <usize>k, K - k, inOff, book, p + <usize>(k >> 2), 0, 2);
-  return acc;
+/** Sixteen weights from 2-bit indices at byte p, through the two tables of their codebook. */
+@inline function lookup2(p: usize, lo: v128, hi: v128): v128 {
+  const n = nibbles(v128.load32_zero(p));
+  return i8x16.shuffle(i8x16.swizzle(lo, n), i8x16.swizzle(hi, n), 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+}
+
+/** lo table of codebook b: the 16 entries (4 bits), or book[n & 3] for n < 16 (2 bits). */
+@inline function tableLo(b: usize, bits: u32): v128 {
+  if (bits == 4) return v128.load(b);
+  const c = v128.load32_zero(b);
+  return i8x16.shuffle(c, c, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3);
+}
+/** hi table of a 2-bit codebook: book[n >> 2] for n < 16. */
+@inline function tableHi(b: usize): v128 {
+  const c = v128.load32_zero(b);
+  return i8x16.shuffle(c, c, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
+}
+
+@inline function dot16(a: v128, xl: v128, xh: v128, w: v128): v128 {
+  return i32x4.add(a, i32x4.add(i32x4.dot_i16x8_s(xl, i16x8.extend_low_i8x16_s(w)), i32x4.dot_i16x8_s(xh, i16x8.extend_high_i8x16_s(w))));
 }
 
 /** Lane j = the sum of aj's four lanes (transpose-and-add). */
@@ -102,62 +90,39 @@ function dotPalette2Simd(x: usize, K: i32, inOff: i32, book: usize, p: usize): i
   return i32x4.add(i32x4.shuffle(s01, s23, 0, 1, 4, 5), i32x4.shuffle(s01, s23, 2, 3, 6, 7));
 }
 
-@inline function lookup4(p: usize, cb: v128): v128 {
-  const v = v128.load64_zero(p);
-  const ix = i8x16.shuffle(v128.and(v, i8x16.splat(15)), i8x16.shr_u(v, 4), 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-  return i8x16.swizzle(cb, ix);
-}
-
-@inline function lookup2(p: usize, cb: v128): v128 {
-  const v = v128.load32_zero(p);
-  const m2 = i8x16.splat(3);
-  const a = i8x16.shuffle(v128.and(v, m2), v128.and(i8x16.shr_u(v, 2), m2), 0, 16, 1, 17, 2, 18, 3, 19, 0, 0, 0, 0, 0, 0, 0, 0);
-  const b = i8x16.shuffle(v128.and(i8x16.shr_u(v, 4), m2), i8x16.shr_u(v, 6), 0, 16, 1, 17, 2, 18, 3, 19, 0, 0, 0, 0, 0, 0, 0, 0);
-  return i8x16.swizzle(cb, i8x16.shuffle(a, b, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23));
-}
-
 /**
- * SIMD, 2- or 4-bit indices, four output channels n..n+3 (rows byte-aligned): each x step is
+ * Four output channels whose index rows start at p0..p3 and codebooks at b0..b3: each x step is
  * widened once for the four rows, as the dense 1x4 block does; lane j of the result is row j's sum
  * over k < K & ~15 (the caller adds the tail).
  */
-function dotPaletteX4Simd(x: usize, K: i32, inOff: i32, bits: u32, b0: usize, b1: usize, b2: usize, b3: usize, p0: usize, rowBytes: usize): v128 {
-  if (bits == 2) return dotPalette2x4Simd(x, K, inOff, b0, b1, b2, b3, p0, rowBytes);
-  const c0 = v128.load(b0), c1 = v128.load(b1), c2 = v128.load(b2), c3 = v128.load(b3);
+function dotPaletteX4Simd(x: usize, K: i32, inOff: i32, bits: u32, b0: usize, b1: usize, b2: usize, b3: usize, p0: usize, p1: usize, p2: usize, p3: usize): v128 {
+  const l0 = tableLo(b0, bits), l1 = tableLo(b1, bits), l2 = tableLo(b2, bits), l3 = tableLo(b3, bits);
+  const h0 = tableHi(b0), h1 = tableHi(b1), h2 = tableHi(b2), h3 = tableHi(b3);
   const off = i16x8.splat(<i16>inOff);
+  const step = <usize>(bits << 1);
   let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
+  let q: usize = 0;
   for (let k = 0; k + 16 <= K; k += 16) {
     const xa = x + <usize>k;
     const xl = i16x8.add(v128.load8x8_s(xa), off), xh = i16x8.add(v128.load8x8_s(xa, 8), off);
-    const p = p0 + <usize>(k >> 1);
-    let w = lookup4(p, c0);
-    a0 = i32x4.add(a0, i32x4.add(i32x4.dot_i16x8_s(xl, i16x8.extend_low_i8x16_s(w)), i32x4.dot_i16x8_s(xh, i16x8.extend_high_i8x16_s(w))));
-    w = lookup4(p + rowBytes, c1);
-    a1 = i32x4.add(a1, i32x4.add(i32x4.dot_i16x8_s(xl, i16x8.extend_low_i8x16_s(w)), i32x4.dot_i16x8_s(xh, i16x8.extend_high_i8x16_s(w))));
-    w = lookup4(p + 2 * rowBytes, c2);
-    a2 = i32x4.add(a2, i32x4.add(i32x4.dot_i16x8_s(xl, i16x8.extend_low_i8x16_s(w)), i32x4.dot_i16x8_s(xh, i16x8.extend_high_i8x16_s(w))));
-    w = lookup4(p + 3 * rowBytes, c3);
-    a3 = i32x4.add(a3, i32x4.add(i32x4.dot_i16x8_s(xl, i16x8.extend_low_i8x16_s(w)), i32x4.dot_i16x8_s(xh, i16x8.extend_high_i8x16_s(w))));
-  }
-  return reduce4(a0, a1, a2, a3);
-}
-
-function dotPalette2x4Simd(x: usize, K: i32, inOff: i32, b0: usize, b1: usize, b2: usize, b3: usize, p0: usize, rowBytes: usize): v128 {
-  const c0 = v128.load32_zero(b0), c1 = v128.load32_zero(b1), c2 = v128.load32_zero(b2), c3 = v128.load32_zero(b3);
-  const off = i16x8.splat(<i16>inOff);
-  let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
-  for (let k = 0; k + 16 <= K; k += 16) {
-    const xa = x + <usize>k;
-    const xl = i16x8.add(v128.load8x8_s(xa), off), xh = i16x8.add(v128.load8x8_s(xa, 8), off);
-    const p = p0 + <usize>(k >> 2);
-    let w = lookup2(p, c0);
-    a0 = i32x4.add(a0, i32x4.add(i32x4.dot_i16x8_s(xl, i16x8.extend_low_i8x16_s(w)), i32x4.dot_i16x8_s(xh, i16x8.extend_high_i8x16_s(w))));
-    w = lookup2(p + rowBytes, c1);
-    a1 = i32x4.add(a1, i32x4.add(i32x4.dot_i16x8_s(xl, i16x8.extend_low_i8x16_s(w)), i32x4.dot_i16x8_s(xh, i16x8.extend_high_i8x16_s(w))));
-    w = lookup2(p + 2 * rowBytes, c2);
-    a2 = i32x4.add(a2, i32x4.add(i32x4.dot_i16x8_s(xl, i16x8.extend_low_i8x16_s(w)), i32x4.dot_i16x8_s(xh, i16x8.extend_high_i8x16_s(w))));
-    w = lookup2(p + 3 * rowBytes, c3);
-    a3 = i32x4.add(a3, i32x4.add(i32x4.dot_i16x8_s(xl, i16x8.extend_low_i8x16_s(w)), i32x4.dot_i16x8_s(xh, i16x8.extend_high_i8x16_s(w))));
+    // One test per step for all four rows (the two forms differ only in the index unpacking).
+    let w0: v128, w1: v128, w2: v128, w3: v128;
+    if (bits == 4) {
+      w0 = i8x16.swizzle(l0, nibbles(v128.load64_zero(p0 + q)));
+      w1 = i8x16.swizzle(l1, nibbles(v128.load64_zero(p1 + q)));
+      w2 = i8x16.swizzle(l2, nibbles(v128.load64_zero(p2 + q)));
+      w3 = i8x16.swizzle(l3, nibbles(v128.load64_zero(p3 + q)));
+    } else {
+      w0 = lookup2(p0 + q, l0, h0);
+      w1 = lookup2(p1 + q, l1, h1);
+      w2 = lookup2(p2 + q, l2, h2);
+      w3 = lookup2(p3 + q, l3, h3);
+    }
+    a0 = dot16(a0, xl, xh, w0);
+    a1 = dot16(a1, xl, xh, w1);
+    a2 = dot16(a2, xl, xh, w2);
+    a3 = dot16(a3, xl, xh, w3);
+    q += step;
   }
   return reduce4(a0, a1, a2, a3);
 }
@@ -174,37 +139,34 @@ export function palette_gemm_s8(
   const books = s + ENC_HEADER_SIZE;
   const idx = books + (<usize>G << bits);
   const perBook = N / G;
+  const rowBits = <u32>K * bits;
+  // Whole-byte rows (K * bits a multiple of 8): four channels per x step.
+  const simd = ASC_FEATURE_SIMD && (bits == 4 || bits == 2) && (rowBits & 7) == 0;
+  const rowBytes = <usize>(rowBits >> 3), kv = K & ~15, tail = <usize>((<u32>kv * bits) >> 3);
   for (let r = 0; r < rows; r++) {
     const x = xp + <usize>r * <usize>K;
     const y = yp + <usize>r * <usize>N;
-    let n0 = 0;
-    // Whole-byte rows (K * bits a multiple of 8): four channels per x step.
-    if (ASC_FEATURE_SIMD && (bits == 4 || bits == 2) && ((<u32>K * bits) & 7) == 0) {
-      const rowBytes = <usize>((<u32>K * bits) >> 3), kv = K & ~15;
-      for (; n0 + 4 <= N; n0 += 4) {
-        const p = idx + <usize>n0 * rowBytes;
-        const v = dotPaletteX4Simd(
-          x, K, inOff, bits, books + (<usize>(n0 / perBook) << bits), books + (<usize>((n0 + 1) / perBook) << bits),
-          books + (<usize>((n0 + 2) / perBook) << bits), books + (<usize>((n0 + 3) / perBook) << bits), p, rowBytes,
-        );
-        for (let j = 0; j < 4; j++) {
+    if (ASC_FEATURE_SIMD && simd) {
+      for (let n0 = 0; n0 < N; n0 += 4) {
+        // The last group's channels past N repeat channel N - 1 and are not stored.
+        const n1 = n0 + 1 < N ? n0 + 1 : N - 1, n2 = n0 + 2 < N ? n0 + 2 : N - 1, n3 = n0 + 3 < N ? n0 + 3 : N - 1;
+        v128.store(lanes4, dotPaletteX4Simd(
+          x, K, inOff, bits, books + (<usize>(n0 / perBook) << bits), books + (<usize>(n1 / perBook) << bits),
+          books + (<usize>(n2 / perBook) << bits), books + (<usize>(n3 / perBook) << bits),
+          idx + <usize>n0 * rowBytes, idx + <usize>n1 * rowBytes, idx + <usize>n2 * rowBytes, idx + <usize>n3 * rowBytes,
+        ));
+        const m = N - n0 < 4 ? N - n0 : 4;
+        for (let j = 0; j < m; j++) {
           const n = n0 + j;
-          let acc = i32x4.extract_lane(v, 0);
-          if (j == 1) acc = i32x4.extract_lane(v, 1);
-          else if (j == 2) acc = i32x4.extract_lane(v, 2);
-          else if (j == 3) acc = i32x4.extract_lane(v, 3);
-          if (kv < K) acc += dotPaletteScalar(x + <usize>kv, K - kv, inOff, books + (<usize>(n / perBook) << bits), p + <usize>j * rowBytes + <usize>((<u32>kv * bits) >> 3), 0, bits);
+          let acc = load<i32>(lanes4 + (<usize>j << 2));
+          if (kv < K) acc += dotPaletteScalar(x + <usize>kv, K - kv, inOff, books + (<usize>(n / perBook) << bits), idx + <usize>n * rowBytes + tail, 0, bits);
           out1(acc, n, bp, mp, shp, outZp, amin, amax, y + <usize>n);
         }
       }
+      continue;
     }
-    for (let n = n0; n < N; n++) {
-      const book = books + (<usize>(n / perBook) << bits);
-      const bit0 = <u64>n * <u64>K * <u64>bits;
-      let acc: i32;
-      if (ASC_FEATURE_SIMD && bits == 4 && (bit0 & 7) == 0) acc = dotPalette4Simd(x, K, inOff, book, idx + <usize>(bit0 >> 3));
-      else if (ASC_FEATURE_SIMD && bits == 2 && (bit0 & 7) == 0) acc = dotPalette2Simd(x, K, inOff, book, idx + <usize>(bit0 >> 3));
-      else acc = dotPaletteScalar(x, K, inOff, book, idx, bit0, bits);
+    for (let n = 0; n < N; n++) {
+      const acc = dotPaletteScalar(x, K, inOff, books + (<usize>(n / perBook) << bits), idx, <u64>n * <u64>K * <u64>bits, bits);
       out1(acc, n, bp, mp, shp, outZp, amin, amax, y + <usize>n);
     }
   }
