@@ -62,7 +62,7 @@ export function fastChannel(c: i32, mult: i32, shift: i32, accBound: f64): bool 
 }
 
 /** Two lanes: floor(a * S + pos - [a * S < 0] * d) as f64. */
-@inline function fast2(a: v128, s: v128, pos: v128, d: v128): v128 {
+@inline export function fast2(a: v128, s: v128, pos: v128, d: v128): v128 {
   const y = f64x2.mul(a, s);
   return f64x2.floor(f64x2.sub(f64x2.add(y, pos), v128.and(f64x2.lt(y, f64x2.splat(0)), d)));
 }

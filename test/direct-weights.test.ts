@@ -156,6 +156,28 @@ describe('direct sparse-rows and palette kernels equal the dense kernels byte fo
     }
   });
 
+  it('sparse-rows tiles (>= 8 rows): requantization on both sides of the exact-f64 bound, count- and sum-based', () => {
+    const r = rng(818);
+    // rows: < 32 takes only the 128 * count bound, >= 32 also sums |w|; biasMax / density move the
+    // accumulator bound across the f64 form's limit (then the general requantization serves).
+    for (const [rows, n, k, density, biasMax] of [
+      [8, 6, 64, 0.3, 3000], [9, 5, 600, 0.9, 3000], [40, 7, 600, 0.9, 3000], [40, 4, 600, 0.05, 3000],
+      [40, 6, 300, 0.5, 3000], [33, 3, 48, 0.5, 1 << 20], [12, 9, 100, 0.2, 1 << 19],
+    ] as const) {
+      const w = sparseWeights(r, n, k, density);
+      const xq = { scale: 0.02 + r() * 0.05, zeroPoint: randInt(r, -128, 127) };
+      // Outputs mostly inside the int8 range (|acc| ~ sqrt(non-zeros) * 64 * 74), so a wrong path shows.
+      const oq = { scale: xq.scale * 0.007 * Math.sqrt(k * density + 1) * 94 * (biasMax > 3000 ? 4 : 1), zeroPoint: randInt(r, -20, 20) };
+      const g = oneOpGraph('fully_connected', [
+        { dtype: 's8', shape: [rows, k], quant: xq },
+        { dtype: 's8', shape: [n, k], data: w },
+        { dtype: 's32', shape: [n], data: Int32Array.from({ length: n }, () => randInt(r, -biasMax, biasMax)) },
+        ...requant(r, n, xq.scale, oq.scale),
+      ], { dtype: 's8', quant: oq }, {}, { actMin: -128, actMax: 127 });
+      expectDirectLikeDense(g, 'sparse-rows', [[randS8(r, rows * k)]], `fc x[${rows},${k}] n${n} density ${density} |bias| <= ${biasMax}`);
+    }
+  });
+
   it('conv2d: 1x1 rows, gathered patches with padding, strides and dilation', () => {
     const r = rng(808);
     const s1 = { strides: [1, 1] as [number, number], dilations: [1, 1] as [number, number] };

@@ -12,14 +12,14 @@
 // neg (x < 0) and live (x != 0; 0 only for conv padding), and
 //   sum_k x_k * w_ck = a_c * (2 * popcount((bits_c ^ neg) & live) - popcount(live)).
 import {
-  OK, ERR_BAD_ENCODING, BINARY_HEADER_SIZE, STORAGE_EMPTY, T_DIMS, T_RANK,
+  OK, ERR_BAD_ENCODING, BINARY_HEADER_SIZE, T_DIMS, T_RANK,
 } from '../../format/format';
-import { opIn, opOut, opParam, tdim, tptr, tstream, tzp, tstorage, tnumel, trec } from '../state';
-import { mbqm, clampi } from '../fixedpoint';
-import { requant4Simd, store4s8 } from '../requant_simd';
-import { FAST_CAP, fastChannel, requant4Fast } from '../requant_fast';
+import { opIn, opOut, opParam, tptr, tnumel, trec } from '../state';
+import { store4s8 } from '../requant_simd';
+import { FAST_CAP, fastChannel, requant4Either } from '../requant_fast';
 import { str, int } from '../message';
-import { PATCH_CAP, patchBuf, gatherPatch } from './conv2d';
+import { PATCH_CAP, patchBuf } from './conv2d';
+import { out1, out1Inline } from './sparse_rows';
 
 // The patch (K bytes) and the 8 planes of ceil(K/32) words (at most K + 31 bytes) share conv2d's
 // patch buffer; ops never run concurrently.
@@ -359,125 +359,75 @@ function groupSignScalar(sg: usize, words: i32, stride: usize, liveCount: i32): 
   store<i32>(acc4, 2 * a3 - liveCount, 12);
 }
 
-// ---- One row (an FC row or a conv pixel's patch) -----------------------------------------------
+// ---- Rows (FC rows, 1x1 conv pixels, or one gathered conv patch) ---------------------------------
+
+// Set once per op run by binaryBegin (the op's rows may come one gathered patch at a time).
+let rowsSign = false, rowsFast = false;
 
 /**
- * SIMD build: prepares requant_fast.ts's exact f64 requantization for every channel, with the bound
- * |acc| <= |bias_c| + a_c * K * max|x'| (|w| = a_c); false when some channel does not qualify.
+ * Per op run: sign = the input is a sign tensor (XNOR form). In the SIMD build, with at least 4
+ * rows, prepares requant_fast.ts's exact f64 requantization when every channel qualifies, with the
+ * bound |acc| <= |bias_c| + a_c * K * max|x'| (|w| = a_c).
  */
-function prepareFast(O: i32, mags: usize, K: i32, sign: bool, off: i32, bp: usize, mp: usize, shp: usize): bool {
-  if (!ASC_FEATURE_SIMD || O > FAST_CAP) return false;
+export function binaryBegin(sign: bool, rows: i32, K: i32, s: usize, O: i32, off: i32, bp: usize, mp: usize, shp: usize): void {
+  rowsSign = sign;
+  rowsFast = false;
+  if (!ASC_FEATURE_SIMD || rows < 4 || O > FAST_CAP) return;
+  const mags = s + <usize>BINARY_HEADER_SIZE;
   const lo = -128 + off, hi = 127 + off;
   const maxX: f64 = sign ? 1.0 : <f64>(-lo > hi ? -lo : hi);
   for (let c = 0; c < O; c++) {
     const o = <usize>c << 2;
     const b = bp ? Math.abs(<f64>load<i32>(bp + o)) : 0.0;
     const bound = b + <f64>load<u8>(mags + <usize>c) * <f64>K * maxX;
-    if (!fastChannel(c, load<i32>(mp + o), load<i32>(shp + o), bound)) return false;
+    if (!fastChannel(c, load<i32>(mp + o), load<i32>(shp + o), bound)) return;
   }
-  return true;
+  rowsFast = true;
 }
 
 /**
- * y[0..O) = requant(bias + a_c * sum_c) for the K-byte input at src. sign: the input is a sign
- * tensor (XNOR form), else int8 with offset off.
+ * y[r, c] = requant(bias_c + a_c * sum_c) for `rows` K-byte x rows (x row stride K, y row stride O),
+ * as binaryBegin set up for this op.
  */
-// One call per row (not inlined into both ops): its cost is per row, the code is ~2 KB.
-function binaryRow(
-  src: usize, K: i32, s: usize, O: i32, sign: bool, off: i32, bp: usize, mp: usize, shp: usize,
-  outZp: i32, amin: i32, amax: i32, y: usize, fast: bool,
+export function binary_gemm_s8(
+  xp: usize, rows: i32, K: i32, s: usize, O: i32, bp: usize, mp: usize, shp: usize,
+  off: i32, outZp: i32, amin: i32, amax: i32, yp: usize,
 ): void {
+  const sign = rowsSign, fast = rowsFast;
   const words = (K + 31) >> 5;
   const stride = <usize>words << 2;
-  let S = 0;
-  if (sign) S = planesSign(src, K, stride);
-  else S = planesS8(src, K, stride) + K * off;
   const mags = s + <usize>BINARY_HEADER_SIZE;
   const signs = s + <usize>signsOffset(<u32>O);
   const offm = off - 128;
   const groups = (O + 3) >> 2;
-  for (let q = 0; q < groups; q++) {
-    const sg = signs + <usize>(q * words) * 16;
-    const o = q << 2;
-    const ch = <usize>o << 2;
-    if (ASC_FEATURE_SIMD) {
-      const d = sign ? groupSignSimd(sg, words, stride, S) : groupS8Simd(sg, words, stride, offm, S);
-      const a = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(mags + <usize>o)));
-      let acc = i32x4.mul(a, d);
-      if (o + 4 <= O) {
-        if (bp) acc = i32x4.add(acc, v128.load(bp + ch));
-        if (fast) store4s8(y + <usize>o, requant4Fast(acc, o, outZp, amin, amax));
-        else store4s8(y + <usize>o, requant4Simd(acc, v128.load(mp + ch), v128.load(shp + ch), outZp, amin, amax));
-        continue;
-      }
-      v128.store(acc4, acc);
-    } else {
-      if (sign) groupSignScalar(sg, words, stride, S);
-      else groupS8Scalar(sg, words, stride, offm, S);
-      for (let j = 0; j < 4; j++) {
-        const p = acc4 + (<usize>j << 2);
-        store<i32>(p, load<i32>(p) * <i32>load<u8>(mags + <usize>(o + j)));
-      }
-    }
-    const n = O - o < 4 ? O - o : 4;
-    for (let j = 0; j < n; j++) {
-      const c = ch + (<usize>j << 2);
-      const acc = load<i32>(acc4 + (<usize>j << 2)) + (bp ? load<i32>(bp + c) : 0);
-      store<i8>(y + <usize>(o + j), <i8>clampi(mbqm(acc, load<i32>(mp + c), load<i32>(shp + c)) + outZp, amin, amax));
-    }
-  }
-}
-
-// ---- Ops -------------------------------------------------------------------------------------
-
-/** FULLY_CONNECTED, s8 or sign input, ENC_BINARY weights. */
-export function fully_connected_binary(op: usize, sign: bool): void {
-  const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
-  const bp = tstorage(opIn(op, 2)) != STORAGE_EMPTY ? tptr(opIn(op, 2)) : 0;
-  const mp = tptr(opIn(op, 3)), shp = tptr(opIn(op, 4));
-  const K = tdim(w, 1), N = tdim(w, 0), rows = tnumel(x) / K;
-  const s = tstream(w);
-  const xp = tptr(x), yp = tptr(y);
-  const off = -tzp(x), outZp = tzp(y), amin = opParam(op, 0), amax = opParam(op, 1);
-  const fast = rows >= 4 && prepareFast(N, s + <usize>BINARY_HEADER_SIZE, K, sign, off, bp, mp, shp);
   for (let r = 0; r < rows; r++) {
-    binaryRow(xp + <usize>r * <usize>K, K, s, N, sign, off, bp, mp, shp, outZp, amin, amax, yp + <usize>r * <usize>N, fast);
-  }
-}
-
-/**
- * CONV2D (group 1), s8 or sign input, ENC_BINARY weights. A 1x1 stride-1 unpadded conv reads each
- * pixel in place; otherwise the pixel's receptive field is gathered in OHWI tap order, padded taps
- * as the zero point (adding (zp + off) * w = 0, as skipping them does; a sign tensor's zp is 0).
- */
-export function conv2d_binary(op: usize, sign: bool): void {
-  const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
-  const bp = tstorage(opIn(op, 2)) != STORAGE_EMPTY ? tptr(opIn(op, 2)) : 0;
-  const mp = tptr(opIn(op, 3)), shp = tptr(opIn(op, 4));
-  const s = tstream(w);
-  const xp = tptr(x), yp = tptr(y);
-  const N = tdim(x, 0), H = tdim(x, 1), W = tdim(x, 2), C = tdim(x, 3);
-  const O = tdim(w, 0), KH = tdim(w, 1), KW = tdim(w, 2);
-  const OH = tdim(y, 1), OW = tdim(y, 2);
-  const sh = opParam(op, 0), sw = opParam(op, 1), dh = opParam(op, 2), dw = opParam(op, 3);
-  const pt = opParam(op, 4), pl = opParam(op, 5);
-  const amin = opParam(op, 9), amax = opParam(op, 10);
-  const zp = tzp(x), off = -zp, outZp = tzp(y);
-  const K = KH * KW * C;
-  const inPlace = KH == 1 && KW == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && OH == H && OW == W;
-  const fast = N * OH * OW >= 4 && prepareFast(O, s + <usize>BINARY_HEADER_SIZE, K, sign, off, bp, mp, shp);
-  let out = yp;
-  for (let n = 0; n < N; n++) {
-    const xImg = xp + <usize>(n * H * W) * <usize>C;
-    for (let oy = 0; oy < OH; oy++) {
-      for (let ox = 0; ox < OW; ox++) {
-        let src = xImg + <usize>(oy * W + ox) * <usize>C;
-        if (!inPlace) {
-          gatherPatch(xImg, H, W, C, KH, KW, oy * sh - pt, ox * sw - pl, dh, dw, zp);
-          src = patchBuf;
+    const y = yp + <usize>r * <usize>O;
+    let S = 0;
+    if (sign) S = planesSign(xp + <usize>r * <usize>K, K, stride);
+    else S = planesS8(xp + <usize>r * <usize>K, K, stride) + K * off;
+    for (let q = 0; q < groups; q++) {
+      const sg = signs + <usize>(q * words) * 16;
+      const o = q << 2;
+      if (ASC_FEATURE_SIMD) {
+        const d = sign ? groupSignSimd(sg, words, stride, S) : groupS8Simd(sg, words, stride, offm, S);
+        if (o + 4 <= O) {
+          const ch = <usize>o << 2;
+          const a = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(mags + <usize>o)));
+          let acc = i32x4.mul(a, d);
+          if (bp) acc = i32x4.add(acc, v128.load(bp + ch));
+          store4s8(y + <usize>o, requant4Either(acc, fast, o, mp, shp, outZp, amin, amax));
+          continue;
         }
-        binaryRow(src, K, s, O, sign, off, bp, mp, shp, outZp, amin, amax, out, fast);
-        out += <usize>O;
+        v128.store(acc4, d);
+      } else {
+        if (sign) groupSignScalar(sg, words, stride, S);
+        else groupS8Scalar(sg, words, stride, offm, S);
+      }
+      const n = O - o < 4 ? O - o : 4;
+      for (let j = 0; j < n; j++) {
+        const acc = load<i32>(acc4 + (<usize>j << 2)) * <i32>load<u8>(mags + <usize>(o + j));
+        if (ASC_FEATURE_SIMD) out1(acc, o + j, bp, mp, shp, outZp, amin, amax, y + <usize>(o + j));
+        else out1Inline(acc, o + j, bp, mp, shp, outZp, amin, amax, y + <usize>(o + j));
       }
     }
   }

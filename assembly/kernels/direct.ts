@@ -19,9 +19,9 @@ import {
 } from '../state';
 import { str, int, text, opName } from '../message';
 import { PATCH_CAP, patchBuf, gatherPatch } from './conv2d';
-import { sparse_rows_gemm_s8, sparse_tile8_simd, tileFits, tileLane } from './sparse_rows';
+import { sparse_rows_gemm_s8, sparse_tile8_simd, sparseTileBegin, tileFits, tileLane } from './sparse_rows';
 import { palette_gemm_s8 } from './palette_rows';
-import { BINARY_K_CAP, checkBinaryStream, conv2d_binary, fully_connected_binary } from './binary_weights';
+import { BINARY_K_CAP, checkBinaryStream, binaryBegin, binary_gemm_s8 } from './binary_weights';
 
 @inline function encOf(id: i32): i32 {
   return <i32>load<u8>(trec(id), T_FLAGS);
@@ -155,46 +155,40 @@ function rowsDirect(
   inOff: i32, outZp: i32, amin: i32, amax: i32, yp: usize,
 ): void {
   if (enc == ENC_SPARSE_ROWS) sparse_rows_gemm_s8(xp, rows, K, s, N, bp, mp, shp, inOff, outZp, amin, amax, yp);
-  else palette_gemm_s8(xp, rows, K, s, N, bp, mp, shp, inOff, outZp, amin, amax, yp);
+  else if (enc == ENC_PALETTE) palette_gemm_s8(xp, rows, K, s, N, bp, mp, shp, inOff, outZp, amin, amax, yp);
+  else binary_gemm_s8(xp, rows, K, s, N, bp, mp, shp, inOff, outZp, amin, amax, yp);
 }
 
-/** Runs an s8 fully_connected or conv2d whose weights (input 1) are STORAGE_DIRECT. */
+/** Runs an s8 (or, with binary weights, sign8) fully_connected or conv2d whose weights (input 1) are STORAGE_DIRECT. */
 export function runDirect(op: usize, code: i32): void {
   const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
   const enc = encOf(w);
-  if (enc == ENC_BINARY) {
-    // sign8 input (binarized activations): the XNOR-popcount form.
-    const sign = tdtype(x) == DTYPE_SIGN8;
-    if (code == OP_FULLY_CONNECTED) fully_connected_binary(op, sign);
-    else conv2d_binary(op, sign);
-    return;
-  }
   const s = tstream(w), xp = tptr(x), yp = tptr(y);
   const bp = tstorage(opIn(op, 2)) != STORAGE_EMPTY ? tptr(opIn(op, 2)) : 0;
   const mp = tptr(opIn(op, 3)), shp = tptr(opIn(op, 4));
-  const inOff = -tzp(x), outZp = tzp(y);
-  const O = tdim(w, 0), K = tnumel(w) / O;
-  if (code == OP_FULLY_CONNECTED) {
-    rowsDirect(enc, xp, tnumel(x) / K, K, s, O, bp, mp, shp, inOff, outZp, opParam(op, 0), opParam(op, 1), yp);
+  const zp = tzp(x), inOff = -zp, outZp = tzp(y);
+  const O = tdim(w, 0), K = tnumel(w) / O, rows = tnumel(y) / O;
+  const fc = code == OP_FULLY_CONNECTED;
+  const amin = opParam(op, fc ? 0 : 9), amax = opParam(op, fc ? 1 : 10);
+  // sign8 input (binarized activations): the XNOR-popcount form.
+  if (enc == ENC_BINARY) binaryBegin(tdtype(x) == DTYPE_SIGN8, rows, K, s, O, inOff, bp, mp, shp);
+  if (fc || convIsRows(op)) {
+    rowsDirect(enc, xp, rows, K, s, O, bp, mp, shp, inOff, outZp, amin, amax, yp);
     return;
   }
-  const amin = opParam(op, 9), amax = opParam(op, 10);
   const N = tdim(x, 0), H = tdim(x, 1), W = tdim(x, 2), C = tdim(x, 3);
-  if (convIsRows(op)) {
-    rowsDirect(enc, xp, N * H * W, C, s, O, bp, mp, shp, inOff, outZp, amin, amax, yp);
-    return;
-  }
   const KH = tdim(w, 1), KW = tdim(w, 2), OH = tdim(y, 1), OW = tdim(y, 2);
   const sh = opParam(op, 0), sw = opParam(op, 1), dh = opParam(op, 2), dw = opParam(op, 3);
   const pt = opParam(op, 4), pl = opParam(op, 5);
-  const zp = tzp(x);
   // SIMD sparse: eight pixels' patches go into the lanes of one transposed tile (sparse_rows.ts).
   const tiles = ASC_FEATURE_SIMD && enc == ENC_SPARSE_ROWS && tileFits(K);
+  if (ASC_FEATURE_SIMD && tiles) sparseTileBegin(rows, s, O, inOff, bp, mp, shp);
   let out = yp, lane = 0;
   for (let n = 0; n < N; n++) {
     const xImg = xp + <usize>(n * H * W) * <usize>C;
     for (let oy = 0; oy < OH; oy++) {
       for (let ox = 0; ox < OW; ox++) {
+        // Padded taps read as the zero point: (zp + inOff) * w = 0, as skipping them (a sign tensor's zp is 0).
         gatherPatch(xImg, H, W, C, KH, KW, oy * sh - pt, ox * sw - pl, dh, dw, zp);
         if (ASC_FEATURE_SIMD && tiles) {
           tileLane(patchBuf, K, inOff, lane++);

@@ -8,10 +8,18 @@
 import { ENC_HEADER_SIZE } from '../../format/format';
 import { mbqmCall, clampi } from '../fixedpoint';
 import { PATCH_CAP, patchBuf } from './conv2d';
-import { requant4Simd } from '../requant_simd';
+import { requant4General } from '../requant_simd';
+import { FAST_CAP, FAST_POS, FAST_D, fastEntry, fastChannel, fast2 } from '../requant_fast';
+
+// Channel n's multiplier and shift in all four lanes (requant4General reads them from memory).
+const splat4: usize = memory.data(32, 16);
 
 /** One output: bias, requant, clamp, store (a call: per-output work, shared by the direct kernels). */
 export function out1(acc: i32, n: i32, bp: usize, mp: usize, shp: usize, outZp: i32, amin: i32, amax: i32, y: usize): void {
+  out1Inline(acc, n, bp, mp, shp, outZp, amin, amax, y);
+}
+/** out1 for kernels with little work per output (the scalar 1-bit kernels), where a call costs ~10 %. */
+@inline export function out1Inline(acc: i32, n: i32, bp: usize, mp: usize, shp: usize, outZp: i32, amin: i32, amax: i32, y: usize): void {
   const c = <usize>n << 2;
   const sum = acc + (bp != 0 ? load<i32>(bp + c) : 0);
   store<i8>(y, <i8>clampi(mbqmCall(sum, load<i32>(mp + c), load<i32>(shp + c)) + outZp, amin, amax));
@@ -30,6 +38,7 @@ export function sparse_rows_gemm_s8(
   const xs = <usize>K, ys = <usize>N;
   let r = 0;
   if (ASC_FEATURE_SIMD && rows >= 4 && tileFits(K)) {
+    sparseTileBegin(rows, s, N, inOff, bp, mp, shp);
     for (; r < rows; r += 8) {
       const nr = rows - r < 8 ? rows - r : 8;
       for (let i = 0; i < 8; i++) tileLane(xp + <usize>(r + (i < nr ? i : 0)) * xs, K, inOff, i);
@@ -115,6 +124,48 @@ export function tileLane(x: usize, K: i32, inOff: i32, r: i32): void {
   for (let k = 0; k < K; k++) store<i16>(t + (<usize>k << 4), <i16>(<i32>load<i8>(x + <usize>k) + inOff));
 }
 
+// Set per op run by sparseTileBegin.
+let tileFast = false;
+
+/**
+ * Per op run of the tile kernel: prepares requant_fast.ts's exact f64 requantization when every
+ * channel qualifies, from the bound |acc| <= |bias_n| + max|x + inOff| * sum|w_n|, with sum|w_n|
+ * first bounded by 128 * count_n (no pass over the entries) and summed only when that is too loose
+ * and there are at least 32 rows (the pass costs about as much as one 8-row tile).
+ */
+export function sparseTileBegin(rows: i32, s: usize, N: i32, inOff: i32, bp: usize, mp: usize, shp: usize): void {
+  tileFast = false;
+  if (rows < 8 || N > FAST_CAP) return;
+  const counts = s + ENC_HEADER_SIZE;
+  let e = counts + (<usize>N << 1);
+  const maxX = <f64>(inOff < 0 ? 128 - inOff : 127 + inOff);
+  for (let n = 0; n < N; n++) {
+    const c = <i32>load<u16>(counts + (<usize>n << 1));
+    const o = <usize>n << 2;
+    const b = bp ? Math.abs(<f64>load<i32>(bp + o)) : 0.0;
+    const m = load<i32>(mp + o), sh = load<i32>(shp + o);
+    if (!fastChannel(n, m, sh, b + maxX * <f64>(c << 7))) {
+      if (rows < 32) return;
+      let sum = 0;
+      for (let j = 0; j < c; j++) {
+        const v = <i32>load<i16>(e + (<usize>j << 1)) >> 8;
+        sum += v < 0 ? -v : v;
+      }
+      if (!fastChannel(n, m, sh, b + maxX * <f64>sum)) return;
+    }
+    e += <usize>c << 1;
+  }
+  tileFast = true;
+}
+
+/** Eight lanes (two i32x4) of one channel through its prepared f64 entries (S, pos, d splat). */
+@inline function fast4(a: v128, S: v128, pos: v128, d: v128, zp: i32, amin: i32, amax: i32): v128 {
+  const rl = fast2(f64x2.convert_low_i32x4_s(a), S, pos, d);
+  const rh = fast2(f64x2.convert_low_i32x4_s(i32x4.shuffle(a, a, 2, 3, 2, 3)), S, pos, d);
+  const r = i32x4.shuffle(i32x4.trunc_sat_f64x2_s_zero(rl), i32x4.trunc_sat_f64x2_s_zero(rh), 0, 1, 4, 5);
+  return i32x4.min_s(i32x4.max_s(i32x4.add(r, i32x4.splat(zp)), i32x4.splat(amin)), i32x4.splat(amax));
+}
+
 /** The `nrows` (<= 8) rows of the tile against every output channel; row r's outputs at y + r*ys. */
 export function sparse_tile8_simd(K: i32, s: usize, N: i32, bp: usize, mp: usize, shp: usize, outZp: i32, amin: i32, amax: i32, y: usize, ys: usize, nrows: i32): void {
   const counts = s + ENC_HEADER_SIZE;
@@ -133,21 +184,40 @@ export function sparse_tile8_simd(K: i32, s: usize, N: i32, bp: usize, mp: usize
       lo = i32x4.add(lo, i32x4.extmul_low_i16x8_s(xv, w));
       hi = i32x4.add(hi, i32x4.extmul_high_i16x8_s(xv, w));
     }
-    // The eight rows share channel n's bias, multiplier and shift: requantized as two vectors.
-    const ch = <usize>n << 2;
-    const bias = i32x4.splat(bp != 0 ? load<i32>(bp + ch) : 0);
-    const m = i32x4.splat(load<i32>(mp + ch)), sh = i32x4.splat(load<i32>(shp + ch));
-    const ql = requant4Simd(i32x4.add(lo, bias), m, sh, outZp, amin, amax);
-    const qh = requant4Simd(i32x4.add(hi, bias), m, sh, outZp, amin, amax);
-    const q = i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(ql, qh), ql);
-    const yn = y + <usize>n;
-    store<i8>(yn, i8x16.extract_lane_s(q, 0));
-    if (nrows > 1) store<i8>(yn + ys, i8x16.extract_lane_s(q, 1));
-    if (nrows > 2) store<i8>(yn + 2 * ys, i8x16.extract_lane_s(q, 2));
-    if (nrows > 3) store<i8>(yn + 3 * ys, i8x16.extract_lane_s(q, 3));
-    if (nrows > 4) store<i8>(yn + 4 * ys, i8x16.extract_lane_s(q, 4));
-    if (nrows > 5) store<i8>(yn + 5 * ys, i8x16.extract_lane_s(q, 5));
-    if (nrows > 6) store<i8>(yn + 6 * ys, i8x16.extract_lane_s(q, 6));
-    if (nrows > 7) store<i8>(yn + 7 * ys, i8x16.extract_lane_s(q, 7));
+    tileStore(lo, hi, n, bp, mp, shp, outZp, amin, amax, y, ys, nrows);
   }
+}
+
+/**
+ * Channel n of the tile's `nrows` rows (sums lo = rows 0-3, hi = rows 4-7): bias, requantization and
+ * the stores (out of the entry loop's function: a separate function keeps that loop's registers).
+ */
+function tileStore(lo: v128, hi: v128, n: i32, bp: usize, mp: usize, shp: usize, outZp: i32, amin: i32, amax: i32, y: usize, ys: usize, nrows: i32): void {
+  // The eight rows share channel n's bias, multiplier and shift: requantized as two vectors.
+  const ch = <usize>n << 2;
+  const bias = i32x4.splat(bp != 0 ? load<i32>(bp + ch) : 0);
+  lo = i32x4.add(lo, bias);
+  hi = i32x4.add(hi, bias);
+  let ql: v128, qh: v128;
+  if (tileFast) {
+    const t = fastEntry(n);
+    const S = v128.load64_splat(t), pos = v128.load64_splat(t + FAST_POS), d = v128.load64_splat(t + FAST_D);
+    ql = fast4(lo, S, pos, d, outZp, amin, amax);
+    qh = fast4(hi, S, pos, d, outZp, amin, amax);
+  } else {
+    v128.store(splat4, i32x4.splat(load<i32>(mp + ch)));
+    v128.store(splat4, i32x4.splat(load<i32>(shp + ch)), 16);
+    ql = requant4General(lo, splat4, splat4 + 16, outZp, amin, amax);
+    qh = requant4General(hi, splat4, splat4 + 16, outZp, amin, amax);
+  }
+  const q = i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(ql, qh), ql);
+  const yn = y + <usize>n;
+  store<i8>(yn, i8x16.extract_lane_s(q, 0));
+  if (nrows > 1) store<i8>(yn + ys, i8x16.extract_lane_s(q, 1));
+  if (nrows > 2) store<i8>(yn + 2 * ys, i8x16.extract_lane_s(q, 2));
+  if (nrows > 3) store<i8>(yn + 3 * ys, i8x16.extract_lane_s(q, 3));
+  if (nrows > 4) store<i8>(yn + 4 * ys, i8x16.extract_lane_s(q, 4));
+  if (nrows > 5) store<i8>(yn + 5 * ys, i8x16.extract_lane_s(q, 5));
+  if (nrows > 6) store<i8>(yn + 6 * ys, i8x16.extract_lane_s(q, 6));
+  if (nrows > 7) store<i8>(yn + 7 * ys, i8x16.extract_lane_s(q, 7));
 }
