@@ -1,16 +1,17 @@
 // Kernel scratch (TFLite Micro's scratch buffers): the converter plans each op's kernel buffers as
 // the op's scratch tensor, sized by format/kernel-scratch.ts; here the runtime checks that size at
-// load and, before each op, points the kernels' buffers (requant_fast.ts's table, the depthwise
-// and pool accumulators) into it. The same function on both sides: they cannot drift.
+// load and, before each op, points the kernels' buffers (requant_fast.ts's table, gemm.ts's pack,
+// the depthwise and pool accumulators) into it. The same function on both sides: they cannot drift.
 import {
   DTYPE_S8, DTYPE_SIGN8, OP_CONV2D, OP_DEPTHWISE_CONV2D, OP_FULLY_CONNECTED, OP_MAX_POOL2D,
   OP_AVERAGE_POOL2D, O_SCRATCH_TENSOR,
 } from '../format/format';
 import {
-  kernelScratchBytes, ksFastChannels, ksDwPairChannels, ksDwPackBytes, ksAccChannels,
+  kernelScratchBytes, ksFastChannels, ksSmallkBytes, ksDwPairChannels, ksDwPackBytes, ksAccChannels,
 } from '../format/kernel-scratch';
 import { opIn, tdim, trank, tdtype, tptr, tbytes } from './state';
 import { useFastTable } from './requant_fast';
+import { useSmallkPack } from './kernels/gemm';
 import { useDwPairs } from './kernels/depthwise_pairs';
 import { useDwAcc } from './kernels/depthwise_conv2d';
 import { usePoolAcc } from './kernels/pool';
@@ -71,6 +72,7 @@ export function bindScratch(op: usize, code: i32): void {
   if (s < 0) {
     // Validated: without a scratch tensor every kernel takes its path that needs none.
     useFastTable(0, 0);
+    useSmallkPack(0, 0);
     useDwPairs(0, 0, 0);
     useDwAcc(fallbackAcc, FALLBACK_CHANNELS);
     usePoolAcc(fallbackAcc, FALLBACK_CHANNELS);
@@ -90,5 +92,8 @@ export function bindScratch(op: usize, code: i32): void {
     useDwPairs(at, pair, pack);
     at += <usize>(pair * 5 + pack);
     useDwAcc(at, ksAccChannels(code, fInt8, fC, fO));
+  } else {
+    const k = code == OP_CONV2D ? fCg : fK;
+    useSmallkPack(at, ksSmallkBytes(code, fInt8, fO, k, fKh, fKw, fCg, fC));
   }
 }

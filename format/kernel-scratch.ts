@@ -11,7 +11,7 @@
 // truncate), no other types. (TypeScript reads `i32` from as-types.d.ts, the reference above.)
 //
 // An op's scratch is a row of parts, each a multiple of 16 bytes (so every part starts aligned):
-//   conv2d, fully_connected (int8): [requant table]
+//   conv2d, fully_connected (int8): [requant table][small-K weight pack]
 //   depthwise_conv2d (int8):        [requant table][folded bias][zero-point row][i16 tap pairs][accumulators]
 //   max/average pool2d (int8):      [accumulators]
 // Parts only a SIMD build uses are reserved too: a blob runs on either build.
@@ -23,6 +23,9 @@ import {
 // output channel, channels rounded up to 16 (the 16-channel stores read whole groups). Ops
 // with more channels keep the integer requantization.
 export const KS_FAST_MAX_CHANNELS = 512;
+// gemm.ts: small-K 1x1 conv / fully_connected weights as i16 pairs, N*K <= this (N % 16 == 0,
+// K % 8 == 0, K <= 32).
+export const KS_SMALLK_MAX = 2048;
 // depthwise_pairs.ts: at most this many channels and taps, and this many bytes of i16 tap pairs.
 export const KS_DW_MAX_CHANNELS = 512;
 export const KS_DW_MAX_TAPS = 32;
@@ -40,6 +43,16 @@ export function ksFastChannels(code: i32, int8: i32, o: i32): i32 {
   if (int8 == 0 || (code != OP_CONV2D && code != OP_FULLY_CONNECTED && code != OP_DEPTHWISE_CONV2D)) return 0;
   const n = up16(o);
   return n <= KS_FAST_MAX_CHANNELS ? n : 0;
+}
+
+/** Bytes of the small-K weight pack: gemm.ts's condition, N = o output channels, K = k taps. */
+export function ksSmallkBytes(code: i32, int8: i32, o: i32, k: i32, kh: i32, kw: i32, cg: i32, c: i32): i32 {
+  if (int8 == 0) return 0;
+  // conv2d reaches the GEMM only as a 1x1 group-1 conv (K = C).
+  if (code == OP_CONV2D && (kh != 1 || kw != 1 || cg != c)) return 0;
+  if (code != OP_CONV2D && code != OP_FULLY_CONNECTED) return 0;
+  if ((k & 7) != 0 || k > 32 || (o & 15) != 0 || o * k > KS_SMALLK_MAX) return 0;
+  return o * k * 2;
 }
 
 /** Channels the tap-pair depthwise kernel covers (0: it does not run): multiplier 1, 8..512
@@ -78,7 +91,8 @@ export function ksAccChannels(code: i32, int8: i32, c: i32, o: i32): i32 {
  */
 export function kernelScratchBytes(code: i32, int8: i32, c: i32, o: i32, k: i32, kh: i32, kw: i32, cg: i32): i32 {
   const fast = ksFastChannels(code, int8, o) * 24;
-  if (code == OP_CONV2D || code == OP_FULLY_CONNECTED) return fast;
+  if (code == OP_CONV2D) return fast + ksSmallkBytes(code, int8, o, cg, kh, kw, cg, c);
+  if (code == OP_FULLY_CONNECTED) return fast + ksSmallkBytes(code, int8, o, k, 1, 1, c, c);
   if (code == OP_DEPTHWISE_CONV2D) {
     const pair = ksDwPairChannels(code, int8, c, o, kh, kw);
     return fast + pair * 5 + ksDwPackBytes(code, int8, c, o, kh, kw) + up16(ksAccChannels(code, int8, c, o) * 4);

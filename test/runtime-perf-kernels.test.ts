@@ -121,8 +121,8 @@ function cases(): Case[] {
   for (const [h, w, c, o] of [[1, 1, 8, 4], [1, 3, 9, 5], [2, 3, 16, 8], [3, 3, 17, 7], [5, 1, 7, 3]] as const) {
     out.push(conv(r, 'gemm 1x1', [1, h, w, c], o, 1, 1, { ...s1, pads: [0, 0, 0, 0] }));
   }
-  // Small-K 1x1 conv (K a multiple of 8 up to 32, N a multiple of 16: the packed layout's smallest
-  // layers; in the plain layout the 2x4 tile), and K 40, N 20.
+  // Small-K 1x1 conv (gemm_s8_smallk_16ch_simd: K a multiple of 8 up to 32, N a multiple of 16,
+  // rows >= 4), and shapes just outside it (K 40, N 20) that keep the 2x4 tile.
   for (const [h, w, c, o] of [[2, 3, 8, 16], [3, 3, 16, 32], [4, 1, 24, 16], [2, 5, 32, 48], [3, 2, 8, 64], [2, 2, 40, 16], [3, 3, 16, 20]] as const) {
     out.push(conv(r, 'small-K 1x1', [1, h, w, c], o, 1, 1, { ...s1, pads: [0, 0, 0, 0] }));
   }

@@ -7,7 +7,7 @@
 // so results are bit-identical with the scalar path and the reference.
 import { mbqm, clampi } from '../fixedpoint';
 import { requant4General, store4s8 } from '../requant_simd';
-import { fastPrepare, requant4Fast } from '../requant_fast';
+import { fastPrepare, requant4Fast, requantFastStore16 } from '../requant_fast';
 import { dotS8, dot4_s8_scalar } from './dot';
 
 const acc4: usize = memory.data(16, 16);
@@ -118,6 +118,58 @@ function tile_s8_2x4_scalar(
   store<i8>(y + j, <i8>clampi(mbqm(sum, load<i32>(mp + c), load<i32>(shp + c)) + outZp, amin, amax));
 }
 
+// gemm_s8_smallk_16ch_simd: K <= 32 (a multiple of 8), N a multiple of 16. Output channels sit in
+// lanes: weights are packed once per op as i16 pairs (w[n][2j], w[n][2j+1]) for four channels per
+// vector, each pixel's x is widened (+ offset) once, and x pair j is broadcast with load32_splat,
+// so one i32x4.dot_i16x8_s adds two taps to four channels with no reduction shuffles.
+// The pack lives in the op's scratch (format/kernel-scratch.ts): SMALLK_PACK_CAP i16 values, 0
+// when the op has none (set by useSmallkPack before the op runs).
+let SMALLK_PACK_CAP: i32 = 0;
+let smallkPack: usize = 0;
+export function useSmallkPack(at: usize, bytes: i32): void {
+  smallkPack = at;
+  SMALLK_PACK_CAP = bytes >> 1;
+}
+const smallkX: usize = memory.data(64, 16);
+
+function gemm_s8_smallk_16ch_simd(
+  xp: usize, rows: i32, K: i32, wp: usize, N: i32, outZp: i32, amin: i32, amax: i32, yp: usize, bp: usize, inOff: i32,
+): void {
+  const half = K >> 1;
+  for (let q = 0; q < N >> 2; q++) {
+    for (let j = 0; j < half; j++) {
+      const dst = smallkPack + (<usize>(q * half + j) << 4);
+      for (let c = 0; c < 4; c++) {
+        const src = wp + <usize>((4 * q + c) * K + 2 * j);
+        store<i16>(dst + (<usize>c << 2), <i16>load<i8>(src));
+        store<i16>(dst + (<usize>c << 2) + 2, <i16>load<i8>(src + 1));
+      }
+    }
+  }
+  const off = i16x8.splat(<i16>inOff);
+  const qStride = <usize>half << 4;
+  for (let r = 0; r < rows; r++) {
+    const xr = xp + <usize>r * <usize>K;
+    for (let k = 0; k < K; k += 8) v128.store(smallkX + (<usize>k << 1), i16x8.add(v128.load8x8_s(xr + <usize>k), off));
+    const y = yp + <usize>r * <usize>N;
+    for (let n = 0; n < N; n += 16) {
+      const bo = bp + (<usize>n << 2);
+      let a0 = bp ? v128.load(bo) : i32x4.splat(0), a1 = bp ? v128.load(bo, 16) : i32x4.splat(0);
+      let a2 = bp ? v128.load(bo, 32) : i32x4.splat(0), a3 = bp ? v128.load(bo, 48) : i32x4.splat(0);
+      let w0 = smallkPack + (<usize>(n >> 2)) * qStride;
+      for (let j = 0; j < half; j++) {
+        const xs = v128.load32_splat(smallkX + (<usize>j << 2));
+        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(xs, v128.load(w0)));
+        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(xs, v128.load(w0 + qStride)));
+        a2 = i32x4.add(a2, i32x4.dot_i16x8_s(xs, v128.load(w0 + 2 * qStride)));
+        a3 = i32x4.add(a3, i32x4.dot_i16x8_s(xs, v128.load(w0 + 3 * qStride)));
+        w0 += 16;
+      }
+      requantFastStore16(y + <usize>n, a0, a1, a2, a3, n, outZp, amin, amax);
+    }
+  }
+}
+
 /**
  * rows x [rows, K] (row stride K) times w [N, K]; y [rows, N]. bp = 0: no bias. mp/shp: per-channel
  * multiplier and shift.
@@ -133,6 +185,12 @@ function tile_s8_2x4_scalar(
   let fast = false;
   if (ASC_FEATURE_SIMD && simd) fast = rows >= 4 && fastPrepare(N, wp, K, 1, K, bp, mp, shp, inOff);
   if (ASC_FEATURE_SIMD && simd) {
+    // Packed-weight kernels (gemm_packed.ts) run these layers ~1.2-1.3x as long (vww's and
+    // person_detect's 8->16 and 16->32 1x1 convs), so the converter keeps them plain.
+    if (fast && (K & 7) == 0 && K <= 32 && (N & 15) == 0 && N * K <= SMALLK_PACK_CAP) {
+      gemm_s8_smallk_16ch_simd(xp, rows, K, wp, N, outZp, amin, amax, yp, bp, inOff);
+      return;
+    }
     const off = i16x8.splat(<i16>inOff);
     // Row pairs: the 2x4 tile over channel blocks of four. An odd last row pairs with itself
     // (both results are the same bytes at the same place): one tile instead of a 1x4 variant,

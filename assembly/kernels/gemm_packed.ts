@@ -425,10 +425,12 @@ export function gemm_s8_packed(xp: usize, rows: i32, K: i32, inOff: i32, yp: usi
       packedRun4(yp + <usize>r * <usize>N);
     }
   }
+  // Whole 8-value steps (inline): small-K 1x1 convs spend as long widening as multiplying.
+  const memEnd = <usize>memory.size() << 16;
   for (; r + 2 <= rows; r += 2) {
     const x0 = xp + <usize>r * <usize>K;
-    widenRun(xwA, x0, K, inOff);
-    widenRun(xwB, x0 + <usize>K, K, inOff);
+    widenRunOver(xwA, x0, K, inOff, memEnd);
+    widenRunOver(xwB, x0 + <usize>K, K, inOff, memEnd);
     const y0 = yp + <usize>r * <usize>N;
     packedRun(true, y0, y0 + <usize>N);
   }

@@ -11,7 +11,7 @@ import { converterIdentity, type IoMeta } from './metadata.js';
 import { lowerParams } from './params.js';
 import { ENCODING_CODE, encodeDirect, encodeWeights, type DirectEncoding, type WeightEncoding } from '../codec/streams.js';
 import { requantTableStreams } from './requant-tables.js';
-import { packableW16, packedW16Bytes, packW16 } from './pack-conv.js';
+import { packableW16, packedW16Bytes, packW16, smallKPlain } from './pack-conv.js';
 
 export { crc32 } from './crc32.js';
 export { writeFileAtomic } from './write-file.js';
@@ -95,10 +95,14 @@ export const PACK_AUTO_OVERHEAD = 1.125;
  */
 export const PACK_AUTO_SLACK = 512;
 
-/** packWeights 'auto': whether a layer of n rows of k int8 weights is stored packed. */
-export function packAutoWorth(n: number, k: number): boolean {
+/**
+ * packWeights 'auto': whether a layer of n rows of k int8 weights is stored packed. `smallK`: the
+ * runtime's plain small-K GEMM takes it (smallKPlain), which is faster than the packed kernels, so
+ * the slack does not apply.
+ */
+export function packAutoWorth(n: number, k: number, smallK = false): boolean {
   const packed = packedW16Bytes(n, k) + 4 * n;
-  return packed <= PACK_AUTO_OVERHEAD * n * k || packed - n * k <= PACK_AUTO_SLACK;
+  return packed <= PACK_AUTO_OVERHEAD * n * k || (!smallK && packed - n * k <= PACK_AUTO_SLACK);
 }
 
 /** Ops whose input 1 the runtime can read as STORAGE_DIRECT (assembly/kernels/direct.ts). */
@@ -373,7 +377,7 @@ export function emitBlob(g: Graph, plan: MemoryPlan, meta: Record<string, unknow
         const plain = root !== undefined && !directWeights.has(root) &&
           (!encodable.has(root) || encodeConstant(lookup(root), DTYPE_CODE[lookup(root).dtype] ?? F.DTYPE_S8) === null);
         const shape = plain ? packableW16(node, lookup, lookup(root!).data) : null;
-        const worth = shape !== null && (opts.packWeights !== 'auto' || packAutoWorth(shape.n, shape.k));
+        const worth = shape !== null && (opts.packWeights !== 'auto' || packAutoWorth(shape.n, shape.k, smallKPlain(node, lookup(n).shape)));
         if (shape && worth && root !== undefined) {
           packed = true;
           return packedId(n, root, shape.n, shape.k);
