@@ -1,7 +1,7 @@
 // ENC_HUFFMAN: canonical Huffman over the tensor's bytes (code lengths <= 15, stored as nibbles).
 // Decoded bit by bit, as zlib's puff does: small static tables, no allocation.
 import { OK, HUFFMAN_HEADER_SIZE, HUFFMAN_MAX_BITS } from '../../format/format';
-import { str, int, Text } from '../message';
+import { Text } from '../message';
 import { encFail } from './stream';
 
 const countTable: usize = memory.data((HUFFMAN_MAX_BITS + 1) * 4);
@@ -14,8 +14,7 @@ const symbolTable: usize = memory.data(256 * 2);
 
 export function decodeHuffman(id: i32, s: usize, len: u32, out: usize, byteSize: u32): i32 {
   if (len < <u32>HUFFMAN_HEADER_SIZE) {
-    const e = encFail(id, txt('huffman')); str('length '); int(len); str(' is shorter than the header');
-    return e;
+    return encFail(id, txt('huffman'), txt('length $ is shorter than the header'), len);
   }
   return huffmanDecodeInto(id, txt('huffman'), s + 4, s + HUFFMAN_HEADER_SIZE, len - <u32>HUFFMAN_HEADER_SIZE, out, byteSize);
 }
@@ -30,8 +29,7 @@ export function huffmanDecodeInto(id: i32, what: Text, table: usize, bitsBase: u
   for (let sym: u32 = 0; sym < 256; sym++) {
     const l = codeLength(s, sym);
     if (l > <u32>HUFFMAN_MAX_BITS) {
-      const e = encFail(id, what); str('symbol '); int(sym); str(' has code length '); int(l);
-      return e;
+      return encFail(id, what, txt('symbol $ has code length $'), sym, l);
     }
     if (l) store<u32>(countTable + (<usize>l << 2), load<u32>(countTable + (<usize>l << 2)) + 1);
   }
@@ -41,8 +39,7 @@ export function huffmanDecodeInto(id: i32, what: Text, table: usize, bitsBase: u
   for (let l = 1; l <= HUFFMAN_MAX_BITS; l++) {
     left = (left << 1) - <i64>load<u32>(countTable + (<usize>l << 2));
     if (left < 0) {
-      const e = encFail(id, what); str('code lengths over-subscribe the code space at length '); int(l);
-      return e;
+      return encFail(id, what, txt('code lengths over-subscribe the code space at length $'), l);
     }
   }
   // Symbols sorted by (length, value): offs[l] = first slot for length l.
@@ -64,8 +61,7 @@ export function huffmanDecodeInto(id: i32, what: Text, table: usize, bitsBase: u
     let code: i32 = 0, first: i32 = 0, index: i32 = 0, sym: i32 = -1;
     for (let l = 1; l <= HUFFMAN_MAX_BITS; l++) {
       if (pos >= totalBits) {
-        const e = encFail(id, what); str('bit stream ends after '); int(k); str(' of '); int(count); str(' symbols');
-        return e;
+        return encFail(id, what, txt('bit stream ends after $ of $ symbols'), k, count);
       }
       code |= (<i32>load<u8>(bitsBase + <usize>(pos >> 3)) >> (7 - <i32>(pos & 7))) & 1;
       pos++;
@@ -79,8 +75,7 @@ export function huffmanDecodeInto(id: i32, what: Text, table: usize, bitsBase: u
       code <<= 1;
     }
     if (sym < 0) {
-      const e = encFail(id, what); str('symbol '); int(k); str(' has no code (incomplete code table)');
-      return e;
+      return encFail(id, what, txt('symbol $ has no code (incomplete code table)'), k);
     }
     store<u8>(out + <usize>k, <u8>sym);
   }

@@ -1,7 +1,6 @@
 // ENC_PALETTE: per-group codebooks + packed indices (k-means weight sharing, binary weights).
 // ENC_PALETTE_HUFFMAN: the same codebooks, indices Huffman-coded (Deep Compression's last stage).
 import { OK, ENC_HEADER_SIZE, HUFFMAN_HEADER_SIZE } from '../../format/format';
-import { str, int } from '../message';
 import { encFail, field } from './stream';
 import { huffmanDecodeInto } from './huffman';
 
@@ -15,31 +14,25 @@ export function decodePaletteHuffman(id: i32, s: usize, len: u32, out: usize, by
 function decodeAnyPalette(id: i32, s: usize, len: u32, out: usize, byteSize: u32, coded: bool): i32 {
   const what = coded ? txt('palette-huffman') : txt('palette');
   if (len < <u32>ENC_HEADER_SIZE) {
-    const e = encFail(id, what); str('length '); int(len); str(' is shorter than the header');
-    return e;
+    return encFail(id, what, txt('length $ is shorter than the header'), len);
   }
   const bits = <u32>load<u8>(s, 4), es = <u32>load<u8>(s, 5), mode = <u32>load<u8>(s, 6);
   const groups = load<u32>(s, 8);
   if (bits != 1 && bits != 2 && bits != 4 && bits != 8) {
-    const e = encFail(id, what); str('index bits '); int(bits); str(' must be 1, 2, 4 or 8');
-    return e;
+    return encFail(id, what, txt('index bits $ must be 1, 2, 4 or 8'), bits);
   }
   if (es != 1 && es != 2 && es != 4) {
-    const e = encFail(id, what); str('element size '); int(es); str(' must be 1, 2 or 4');
-    return e;
+    return encFail(id, what, txt('element size $ must be 1, 2 or 4'), es);
   }
   if (mode > 1 || load<u8>(s, 7) != 0) {
-    const e = encFail(id, what); str('grouping mode '); int(mode); str(' must be 0 or 1');
-    return e;
+    return encFail(id, what, txt('grouping mode $ must be 0 or 1'), mode);
   }
   if (byteSize % es != 0) {
-    const e = encFail(id, what); int(byteSize); str(' bytes are not whole elements of '); int(es);
-    return e;
+    return encFail(id, what, txt('$ bytes are not whole elements of $'), byteSize, es);
   }
   const n = byteSize / es;
   if (groups == 0 || n % groups != 0) {
-    const e = encFail(id, what); int(groups); str(' groups do not divide '); int(n); str(' elements');
-    return e;
+    return encFail(id, what, txt('$ groups do not divide $ elements'), groups, n);
   }
   const entries = <u64>1 << bits;
   const bookBytes = <u64>groups * entries * <u64>es;
@@ -49,8 +42,7 @@ function decodeAnyPalette(id: i32, s: usize, len: u32, out: usize, byteSize: u32
     // Codebooks, then the 128 code-length bytes, then code bits to the end of the stream.
     const head = <u64>ENC_HEADER_SIZE + bookBytes + <u64>(HUFFMAN_HEADER_SIZE - 4);
     if (head > <u64>len) {
-      const e = encFail(id, what); str('length '); int(len); str(' is shorter than its codebooks and code table ('); int(<i64>head); str(')');
-      return e;
+      return encFail(id, what, txt('length $ is shorter than its codebooks and code table ($)'), len, <i64>head);
     }
     // Indices are decoded as bytes into the last n bytes of the output, then expanded forward
     // through the codebook: element i's bytes never overwrite an index not yet read.
@@ -61,9 +53,7 @@ function decodeAnyPalette(id: i32, s: usize, len: u32, out: usize, byteSize: u32
     for (let i: u32 = 0; i < n; i++) {
       const k = <u32>load<u8>(idxOut + <usize>i);
       if (<u64>k >= entries) {
-        const e2 = encFail(id, what); str('index '); int(k); str(' of element '); int(i); str(' exceeds the ');
-        int(<i64>entries); str('-entry codebook');
-        return e2;
+        return encFail(id, what, txt('index $ of element $ exceeds the $-entry codebook'), k, i, <i64>entries);
       }
       const g = mode == 0 ? i / per : i % groups;
       copyElement(book + <usize>((g << bits) + k) * es, out + <usize>i * es, es);
@@ -72,9 +62,7 @@ function decodeAnyPalette(id: i32, s: usize, len: u32, out: usize, byteSize: u32
   }
   const need = <u64>ENC_HEADER_SIZE + bookBytes + ((<u64>n * bits + 7) >> 3);
   if (need != <u64>len) {
-    const e = encFail(id, what); str('length '); int(len); str(' != '); int(<i64>need);
-    str(' bytes for its codebooks and indices');
-    return e;
+    return encFail(id, what, txt('length $ != $ bytes for its codebooks and indices'), len, <i64>need);
   }
   const per = n / groups;
   // Everything is in bounds now: index < 2^bits and group < groups by construction.

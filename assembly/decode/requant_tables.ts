@@ -3,37 +3,32 @@
 // ENC_REQUANT: Q31 multipliers recomputed with TFLite's QuantizeMultiplier from the f32 in/out
 // scales and per-channel weight scales stored in their high 2, 3 or 4 bytes.
 import { OK, ENC_HEADER_SIZE } from '../../format/format';
-import { str, int } from '../message';
+import { say } from '../message';
 import { encFail } from './stream';
 import { quantizeMultiplier } from '../quantize_multiplier';
 
 export function decodePacked(id: i32, s: usize, len: u32, out: usize, byteSize: u32): i32 {
   if (len < <u32>ENC_HEADER_SIZE) {
-    const e = encFail(id, txt('packed')); str('length '); int(len); str(' is shorter than the header');
-    return e;
+    return encFail(id, txt('packed'), txt('length $ is shorter than the header'), len);
   }
   const bits = <u32>load<u8>(s, 4), es = <u32>load<u8>(s, 5);
   if (bits > 32) {
-    const e = encFail(id, txt('packed')); str('bits '); int(bits); str(' must be at most 32');
-    return e;
+    return encFail(id, txt('packed'), txt('bits $ must be at most 32'), bits);
   }
   if (es != 1 && es != 2 && es != 4) {
-    const e = encFail(id, txt('packed')); str('element size '); int(es); str(' must be 1, 2 or 4');
-    return e;
+    return encFail(id, txt('packed'), txt('element size $ must be 1, 2 or 4'), es);
   }
   if (load<u16>(s, 6) != 0) {
-    const e = encFail(id, txt('packed')); str('reserved bytes must be 0');
-    return e;
+    return encFail(id, txt('packed'), txt('reserved bytes must be 0'));
   }
   if (byteSize % es != 0) {
-    const e = encFail(id, txt('packed')); int(byteSize); str(' bytes are not whole elements of '); int(es);
-    return e;
+    return encFail(id, txt('packed'), txt('$ bytes are not whole elements of $'), byteSize, es);
   }
   const n = byteSize / es;
   const need = <u64>ENC_HEADER_SIZE + ((<u64>n * bits + 7) >> 3);
   if (need != <u64>len) {
-    const e = encFail(id, txt('packed')); str('length '); int(len); str(' != '); int(<i64>need);
-    str(' bytes for '); int(n); str(' fields of '); int(bits); str(' bits');
+    const e = encFail(id, txt('packed'), txt('length $ != $ bytes for $'), len, need, n);
+    say(txt(' fields of $ bits'), bits);
     return e;
   }
   const base = load<u32>(s, 8);
@@ -60,9 +55,7 @@ export function decodeRequant(id: i32, s: usize, len: u32, out: usize, byteSize:
   const body = <u64>len - <u64>ENC_HEADER_SIZE;
   const width: u32 = len < <u32>ENC_HEADER_SIZE || n == 0 ? 0 : body == (<u64>n << 1) ? 2 : body == <u64>n * 3 ? 3 : body == (<u64>n << 2) ? 4 : 0;
   if (byteSize % 4 != 0 || width == 0) {
-    const e = encFail(id, txt('requant')); str('length '); int(len); str(' is not 12 + 2, 3 or 4 bytes for each of ');
-    int(n); str(' scales ('); int(byteSize); str(' decoded bytes)');
-    return e;
+    return encFail(id, txt('requant'), txt('length $ is not 12 + 2, 3 or 4 bytes for each of $ scales ($ decoded bytes)'), len, n, byteSize);
   }
   const inScale = <f64>load<f32>(s, 4), outScale = <f64>load<f32>(s, 8);
   const drop = (4 - width) << 3;
@@ -73,8 +66,7 @@ export function decodeRequant(id: i32, s: usize, len: u32, out: usize, byteSize:
     const w = <f64>reinterpret<f32>(bits << drop);
     // Comparisons are false for NaN: every scale must be a finite positive number.
     if (!(inScale > 0 && inScale < Infinity && outScale > 0 && outScale < Infinity && w > 0 && w < Infinity)) {
-      const e = encFail(id, txt('requant')); str('channel '); int(c); str(': scales must be finite and positive');
-      return e;
+      return encFail(id, txt('requant'), txt('channel $: scales must be finite and positive'), c);
     }
     // Finite f32 operands cannot overflow a double here (at most 2^128 · 2^128 / 2^-149).
     store<i32>(out + (<usize>c << 2), quantizeMultiplier(inScale * w / outScale));

@@ -1,36 +1,28 @@
 // ENC_SPARSE: relative-index sparse (Deep Compression): values of the non-zero elements plus 4- or
 // 8-bit gaps; everything else decodes to zero bytes.
 import { OK, ENC_HEADER_SIZE } from '../../format/format';
-import { str, int } from '../message';
 import { encFail, field, zeroBytes } from './stream';
 
 export function decodeSparse(id: i32, s: usize, len: u32, out: usize, byteSize: u32): i32 {
   if (len < <u32>ENC_HEADER_SIZE) {
-    const e = encFail(id, txt('sparse')); str('length '); int(len); str(' is shorter than the header');
-    return e;
+    return encFail(id, txt('sparse'), txt('length $ is shorter than the header'), len);
   }
   const bits = <u32>load<u8>(s, 4), es = <u32>load<u8>(s, 5), m = load<u32>(s, 8);
   if (bits != 4 && bits != 8) {
-    const e = encFail(id, txt('sparse')); str('gap bits '); int(bits); str(' must be 4 or 8');
-    return e;
+    return encFail(id, txt('sparse'), txt('gap bits $ must be 4 or 8'), bits);
   }
   if (es != 1 && es != 2 && es != 4) {
-    const e = encFail(id, txt('sparse')); str('element size '); int(es); str(' must be 1, 2 or 4');
-    return e;
+    return encFail(id, txt('sparse'), txt('element size $ must be 1, 2 or 4'), es);
   }
   if (load<u16>(s, 6) != 0) {
-    const e = encFail(id, txt('sparse')); str('reserved bytes must be 0');
-    return e;
+    return encFail(id, txt('sparse'), txt('reserved bytes must be 0'));
   }
   if (byteSize % es != 0) {
-    const e = encFail(id, txt('sparse')); int(byteSize); str(' bytes are not whole elements of '); int(es);
-    return e;
+    return encFail(id, txt('sparse'), txt('$ bytes are not whole elements of $'), byteSize, es);
   }
   const need = <u64>ENC_HEADER_SIZE + <u64>m * es + ((<u64>m * bits + 7) >> 3);
   if (need != <u64>len) {
-    const e = encFail(id, txt('sparse')); str('length '); int(len); str(' != '); int(<i64>need);
-    str(' bytes for '); int(m); str(' entries');
-    return e;
+    return encFail(id, txt('sparse'), txt('length $ != $ bytes for $ entries'), len, <i64>need, m);
   }
   const n = <u64>(byteSize / es);
   const values = s + ENC_HEADER_SIZE;
@@ -40,9 +32,7 @@ export function decodeSparse(id: i32, s: usize, len: u32, out: usize, byteSize: 
   for (let j: u32 = 0; j < m; j++) {
     pos += <i64>field(gaps, j, bits) + 1;
     if (<u64>pos >= n) {
-      const e = encFail(id, txt('sparse')); str('entry '); int(j); str(' lands at element '); int(pos);
-      str(', past the '); int(<i64>n); str(' elements');
-      return e;
+      return encFail(id, txt('sparse'), txt('entry $ lands at element $, past the $ elements'), j, pos, <i64>n);
     }
     const src = values + <usize>j * es, dst = out + <usize>pos * es;
     if (es == 1) store<u8>(dst, load<u8>(src));

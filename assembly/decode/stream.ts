@@ -3,10 +3,12 @@
 // included) and an output range inside the expanded-weights region; it checks everything else
 // itself and returns OK or ERR_BAD_ENCODING with a message, never reading or writing outside.
 import { ERR_BAD_ENCODING } from '../../format/format';
-import { str, int, text, Text } from '../message';
+import { str, say, text, Text } from '../message';
 
-export function encFail(id: i32, what: Text): i32 {
-  str('tensor '); int(id); str(' ('); text(what); str(' stream): ');
+/** "tensor id (what stream): " then `msg` with its '$' numbers (message.ts say()). */
+export function encFail(id: i32, what: Text, msg: Text = 0, a: i64 = 0, b: i64 = 0, c: i64 = 0): i32 {
+  say(txt('tensor $ ('), id); text(what); str(' stream): ');
+  if (msg) say(msg, a, b, c);
   return ERR_BAD_ENCODING;
 }
 
