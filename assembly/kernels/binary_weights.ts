@@ -17,7 +17,7 @@ import {
 import { opIn, opOut, opParam, tptr, tnumel, trec } from '../state';
 import { store4s8 } from '../requant_simd';
 import { FAST_CAP, fastChannel, requant4Either } from '../requant_fast';
-import { str, int } from '../message';
+import { str, say } from '../message';
 import { PATCH_CAP, patchBuf } from './conv2d';
 import { out1, out1Inline } from './sparse_rows';
 
@@ -42,7 +42,7 @@ const acc4: usize = memory.data(16, 16);
 }
 
 function binFail(id: i32): i32 {
-  str('tensor '); int(id); str(' (binary stream): ');
+  say(txt('tensor $ (binary stream): '), id);
   return ERR_BAD_ENCODING;
 }
 
@@ -53,7 +53,7 @@ function binFail(id: i32): i32 {
  */
 export function checkBinaryStream(id: i32, s: usize, len: u32): i32 {
   if (len < <u32>BINARY_HEADER_SIZE) {
-    const e = binFail(id); str('length '); int(len); str(' is shorter than the header');
+    const e = binFail(id); say(txt('length $ is shorter than the header'), len);
     return e;
   }
   const o = load<u32>(s, 4), k = load<u32>(s, 8);
@@ -67,13 +67,13 @@ export function checkBinaryStream(id: i32, s: usize, len: u32): i32 {
     return e;
   }
   if (o != dim0 || <u64>o * <u64>k != numel) {
-    const e = binFail(id); int(o); str(' channels x '); int(k); str(' weights do not match the tensor\'s ');
-    int(<i64>numel); str(' elements with dim 0 = '); int(dim0);
+    const e = binFail(id); say(txt('$ channels x $'), o, k); str(' weights do not match the tensor\'s ');
+    say(txt('$ elements with dim 0 = $'), <i64>numel, dim0);
     return e;
   }
   const need = binaryStreamLength(o, k);
   if (need != <u64>len) {
-    const e = binFail(id); str('length '); int(len); str(' != '); int(<i64>need); str(' bytes for its magnitudes and sign words');
+    const e = binFail(id); say(txt('length $ != $ bytes for its magnitudes and sign words'), len, <i64>need);
     return e;
   }
   const o4 = channels4(o), words = (k + 31) >> 5;
@@ -82,7 +82,7 @@ export function checkBinaryStream(id: i32, s: usize, len: u32): i32 {
   for (let c: u32 = 0; c < o4; c++) {
     const a = <u32>load<u8>(s + <usize>BINARY_HEADER_SIZE + <usize>c);
     if (c >= o ? a != 0 : a > 127) {
-      const e = binFail(id); str('channel '); int(c); str(': magnitude '); int(a);
+      const e = binFail(id); say(txt('channel $: magnitude $'), c, a);
       str(c >= o ? ' of a padding channel must be 0' : ' exceeds 127');
       return e;
     }
@@ -90,7 +90,7 @@ export function checkBinaryStream(id: i32, s: usize, len: u32): i32 {
       const word = load<u32>(signs + (<usize>((c >> 2) * words + i) << 4) + (<usize>(c & 3) << 2));
       const live: u32 = a == 0 ? 0 : i + 1 < words ? 0xffffffff : lastLive;
       if ((word & ~live) != 0) {
-        const e = binFail(id); str('channel '); int(c); str(' sign word '); int(i);
+        const e = binFail(id); say(txt('channel $ sign word $'), c, i);
         str(a == 0 ? ' must be 0 (zero or padding channel)' : ' has bits set past the channel\'s weights');
         return e;
       }
@@ -98,7 +98,7 @@ export function checkBinaryStream(id: i32, s: usize, len: u32): i32 {
   }
   for (let p = <u32>BINARY_HEADER_SIZE + o4; p < signsOffset(o); p++) {
     if (load<u8>(s + <usize>p) != 0) {
-      const e = binFail(id); str('padding byte '); int(p); str(' must be 0');
+      const e = binFail(id); say(txt('padding byte $ must be 0'), p);
       return e;
     }
   }
@@ -111,7 +111,7 @@ export function decodeBinary(id: i32, s: usize, len: u32, out: usize, byteSize: 
   if (e) return e;
   const o = load<u32>(s, 4), k = load<u32>(s, 8);
   if (<u64>byteSize != <u64>o * <u64>k) {
-    const e2 = binFail(id); int(byteSize); str(' bytes are not its '); int(<i64>o * <i64>k); str(' int8 weights');
+    const e2 = binFail(id); say(txt('$ bytes are not its $ int8 weights'), byteSize, <i64>o * <i64>k);
     return e2;
   }
   const words = (k + 31) >> 5;

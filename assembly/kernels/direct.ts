@@ -17,7 +17,7 @@ import {
 import {
   opIn, opOut, opInCount, opParam, tdim, tptr, tzp, tstorage, tnumel, tdtype, trec, tstream,
 } from '../state';
-import { str, int, text, opName } from '../message';
+import { str, say, opPrefix } from '../message';
 import { PATCH_CAP, patchBuf, gatherPatch } from './conv2d';
 import { sparse_rows_gemm_s8, sparse_tile8_simd, sparseTileBegin, tileFits, tileLane } from './sparse_rows';
 import { palette_gemm_s8 } from './palette_rows';
@@ -36,11 +36,11 @@ function convIsRows(op: usize): bool {
 }
 
 function failOp(index: i32, code: i32): i32 {
-  str('op '); int(index); str(' ('); text(opName(code)); str('): ');
+  opPrefix(index, code);
   return ERR_BAD_OP;
 }
 function failStream(id: i32, sparse: bool): i32 {
-  str('tensor '); int(id);
+  say(txt('tensor $'), id);
   if (sparse) str(' (direct sparse-rows stream): ');
   else str(' (direct palette stream): ');
   return ERR_BAD_ENCODING;
@@ -67,8 +67,7 @@ export function validateDirectInputs(index: i32, op: usize, code: i32): i32 {
       ok = opParam(op, 8) == 1 && (convIsRows(op) || tnumel(w) / tdim(w, 0) <= PATCH_CAP);
     }
     if (!ok) {
-      failOp(index, code); str('input '); int(j); str(' is direct weights in encoding '); int(enc);
-      str(': no direct kernel (only s8 fully_connected / group-1 conv2d weights, sparse-rows, palette or binary)');
+      failOp(index, code); say(txt('input $ is direct weights in encoding $: no direct kernel (only s8 fully_connected / group-1 conv2d weights, sparse-rows, palette or binary)'), j, enc);
       return ERR_BAD_OP;
     }
     const e = enc == ENC_SPARSE_ROWS ? checkSparseRows(w) : enc == ENC_BINARY ? checkBinaryStream(w, tstream(w), load<u32>(tstream(w))) : checkPalette(w);
@@ -82,29 +81,27 @@ function checkSparseRows(w: i32): i32 {
   const len = <u64>load<u32>(s);
   const R = tdim(w, 0), K = tnumel(w) / R;
   if (len < <u64>ENC_HEADER_SIZE) {
-    const e = failStream(w, true); str('length '); int(<i64>len); str(' is shorter than the header');
+    const e = failStream(w, true); say(txt('length $ is shorter than the header'), <i64>len);
     return e;
   }
   if (load<u8>(s, 4) != 8 || load<u8>(s, 5) != 1 || load<u16>(s, 6) != 0) {
-    const e = failStream(w, true); str('gap bits, element size and reserved bytes must be 8, 1, 0; got ');
-    int(load<u8>(s, 4)); str(', '); int(load<u8>(s, 5)); str(', '); int(load<u16>(s, 6));
+    const e = failStream(w, true); say(txt('gap bits, element size and reserved bytes must be 8, 1, 0; got $, $, $'), load<u8>(s, 4), load<u8>(s, 5), load<u16>(s, 6));
     return e;
   }
   if (load<u32>(s, 8) != <u32>R) {
-    const e = failStream(w, true); int(load<u32>(s, 8)); str(' rows, but the weights have '); int(R);
+    const e = failStream(w, true); say(txt('$ rows, but the weights have $'), load<u32>(s, 8), R);
     return e;
   }
   const head = <u64>ENC_HEADER_SIZE + (<u64>R << 1);
   if (head > len) {
-    const e = failStream(w, true); str('length '); int(<i64>len); str(' is shorter than its '); int(R); str(' row counts');
+    const e = failStream(w, true); say(txt('length $ is shorter than its $ row counts'), <i64>len, R);
     return e;
   }
   const counts = s + ENC_HEADER_SIZE;
   let m: u64 = 0;
   for (let n = 0; n < R; n++) m += <u64>load<u16>(counts + (<usize>n << 1));
   if (head + (m << 1) != len) {
-    const e = failStream(w, true); str('length '); int(<i64>len); str(' != '); int(<i64>(head + (m << 1)));
-    str(' bytes for '); int(<i64>m); str(' entries');
+    const e = failStream(w, true); say(txt('length $ != $ bytes for $ entries'), <i64>len, <i64>(head + (m << 1)), <i64>m);
     return e;
   }
   let p = counts + (<usize>R << 1);
@@ -115,8 +112,7 @@ function checkSparseRows(w: i32): i32 {
       col += <i32>load<u8>(p) + 1;
       p += 2;
       if (col >= K) {
-        const e = failStream(w, true); str('row '); int(n); str(' entry '); int(j); str(' lands at column '); int(col);
-        str(', past K = '); int(K);
+        const e = failStream(w, true); say(txt('row $ entry $ lands at column $'), n, j, col); say(txt(', past K = $'), K);
         return e;
       }
     }
@@ -129,22 +125,21 @@ function checkPalette(w: i32): i32 {
   const len = <u64>load<u32>(s);
   const R = tdim(w, 0), n = <u64>tnumel(w);
   if (len < <u64>ENC_HEADER_SIZE) {
-    const e = failStream(w, false); str('length '); int(<i64>len); str(' is shorter than the header');
+    const e = failStream(w, false); say(txt('length $ is shorter than the header'), <i64>len);
     return e;
   }
   const bits = <u32>load<u8>(s, 4), G = load<u32>(s, 8);
   if ((bits != 1 && bits != 2 && bits != 4 && bits != 8) || load<u8>(s, 5) != 1 || load<u16>(s, 6) != 0) {
-    const e = failStream(w, false); str('index bits '); int(bits); str(' must be 1, 2, 4 or 8, element size 1 and mode 0 (contiguous groups)');
+    const e = failStream(w, false); say(txt('index bits $ must be 1, 2, 4 or 8, element size 1 and mode 0 (contiguous groups)'), bits);
     return e;
   }
   if (G == 0 || <u32>R % G != 0) {
-    const e = failStream(w, false); int(G); str(' codebooks do not divide the '); int(R); str(' output channels');
+    const e = failStream(w, false); say(txt('$ codebooks do not divide the $ output channels'), G, R);
     return e;
   }
   const need = <u64>ENC_HEADER_SIZE + (<u64>G << bits) + ((n * bits + 7) >> 3);
   if (need != len) {
-    const e = failStream(w, false); str('length '); int(<i64>len); str(' != '); int(<i64>need);
-    str(' bytes for its codebooks and indices');
+    const e = failStream(w, false); say(txt('length $ != $ bytes for its codebooks and indices'), <i64>len, <i64>need);
     return e;
   }
   return OK;
