@@ -220,7 +220,7 @@ function isPacked(): bool {
 
 /** The checks a row describes, in column order. */
 function checkRow(row: usize): i32 {
-  const op = curOp, x = opIn(op, 0), y = opOut(op, 0);
+  const op = curOp, x = opIn(op, 0);
   const nin = opInCount(op);
   const minIn = <i32>load<u8>(row, ROW_MIN_IN), maxRaw = <i32>load<u8>(row, ROW_MAX_IN);
   const maxIn = maxRaw == MANY ? 0xffff : maxRaw;
@@ -231,6 +231,7 @@ function checkRow(row: usize): i32 {
     return ERR_BAD_OP;
   }
   if (opOutCount(op) != 1) return fail(txt('takes 1 outputs, got $'), opOutCount(op));
+  const y = opOut(op, 0);
   const r0 = trank(x);
   const np = <i32>load<u8>(row, ROW_PARAMS) + <i32>load<u8>(row, ROW_PARAMS_PER_RANK) * r0;
   if (opParamCount(op) != np) return fail(txt('takes $ params, got $'), np, opParamCount(op));

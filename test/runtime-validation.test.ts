@@ -91,6 +91,13 @@ describe.each(BUILDS)('blob validation on the %s build', (build) => {
       setU32(b, rec + F.T_DIMS + 4, 100000);
       fixCrc(b);
     }, F.ERR_BAD_TENSOR, /^mote: .*tensor 1: byte_size/);
+    // A binarized (sign8) tensor must have zero point 0 (the XNOR kernels assume it).
+    await expectErr((b) => {
+      const rec = u32(b, F.H_TENSOR_TABLE_OFFSET) + F.TENSOR_RECORD_SIZE;
+      b[rec + F.T_DTYPE] = F.DTYPE_SIGN8;
+      setU32(b, rec + F.T_ZERO_POINT, 3);
+      fixCrc(b);
+    }, F.ERR_BAD_TENSOR, /^mote: .*tensor 1: sign8 zero point must be 0/);
     // Op 1 (conv2d) reads a weight tensor of the wrong dtype.
     await expectErr((b) => {
       const op = u32(b, F.H_OP_TABLE_OFFSET) + F.OP_RECORD_SIZE;
