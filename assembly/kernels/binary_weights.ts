@@ -202,32 +202,26 @@ function planesSign(src: usize, K: i32, stride: usize): i32 {
   // The last word may be written only in part below; its other bits must read as 0.
   store<u32>(planeBuf + (<usize>(words - 1) << 2), 0);
   store<u32>(planeBuf + stride + (<usize>(words - 1) << 2), 0);
+  const step = ASC_FEATURE_SIMD ? 16 : 8;
   let k = 0;
-  if (ASC_FEATURE_SIMD) {
-    const zero = i8x16.splat(0);
-    for (; k + 16 <= K; k += 16) {
-      const v = v128.load(src + <usize>k);
-      const p = planeBuf + (<usize>k >> 3);
-      store<u16>(p, <u16>i8x16.bitmask(v));
-      store<u16>(p + stride, <u16>i8x16.bitmask(i8x16.ne(v, zero)));
+  while (k < K) {
+    let v = src + <usize>k;
+    if (K - k < step) {
+      // The tail through a zeroed copy: its zero bytes are neither negative nor live.
+      store<u64>(tailBuf, 0);
+      store<u64>(tailBuf, 0, 8);
+      for (let i = k; i < K; i++) store<u8>(tailBuf + <usize>(i - k), load<u8>(src + <usize>i));
+      v = tailBuf;
     }
-  } else {
-    for (; k + 8 <= K; k += 8) {
-      const v = load<u64>(src + <usize>k);
-      planesSign8(v, planeBuf + (<usize>k >> 3), stride);
+    const p = planeBuf + (<usize>k >> 3);
+    if (ASC_FEATURE_SIMD) {
+      const x = v128.load(v);
+      store<u16>(p, <u16>i8x16.bitmask(x));
+      store<u16>(p + stride, <u16>i8x16.bitmask(i8x16.ne(x, i8x16.splat(0))));
+    } else {
+      planesSign8(load<u64>(v), p, stride);
     }
-  }
-  if (k < K) {
-    // At most 15 bytes left (SIMD) or 7 (scalar): one or two 8-byte groups.
-    const end = K - k > 8 ? k + 8 : K;
-    let v: u64 = 0;
-    for (let i = k; i < end; i++) v |= <u64>load<u8>(src + <usize>i) << (<u64>(i - k) << 3);
-    planesSign8(v, planeBuf + (<usize>k >> 3), stride);
-    if (K - k > 8) {
-      let v2: u64 = 0;
-      for (let i = k + 8; i < K; i++) v2 |= <u64>load<u8>(src + <usize>i) << (<u64>(i - k - 8) << 3);
-      planesSign8(v2, planeBuf + (<usize>k >> 3) + 1, stride);
-    }
+    k += step;
   }
   let live = 0;
   for (let i = 0; i < words; i++) live += <i32>popcnt(load<u32>(planeBuf + stride + (<usize>i << 2)));
