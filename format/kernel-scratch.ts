@@ -65,7 +65,7 @@ export function ksDwPairChannels(code: i32, int8: i32, c: i32, o: i32, kh: i32, 
 
 /** Bytes of the tap-pair kernel's i16 weight pairs (SIMD), 0 when they exceed KS_DW_PACK_MAX:
  * ceil(taps / 2) 64-byte slots per 16 channels, and for 3x3 one more (the pixel-pair form's
- * (w7, w8) slot, stride 1 only, which the kernel skips when it does not fit). */
+ * (w7, w8) slot, strides 1 and 2, which the kernel skips when it does not fit). */
 export function ksDwPackBytes(code: i32, int8: i32, c: i32, o: i32, kh: i32, kw: i32): i32 {
   const n = ksDwPairChannels(code, int8, c, o, kh, kw);
   const slots = (kh * kw + 1) >> 1;

@@ -28,10 +28,10 @@ let zpRow: usize = 0;
 const tapAddr: usize = memory.data((TAP_CAP + 1) * 4, 16);
 // Interior pixels: each tap's byte offset from the pixel's first tap.
 const tapOff: usize = memory.data((TAP_CAP + 1) * 4, 16);
-// Pixel pairs of a 3x3 stride-1 kernel: the input columns 0-3 of rows 0-2 ([row][column]), as
+// Pixel pairs of a 3x3 kernel: input columns 0..2+stride of rows 0-2 ([row][5 columns]), as
 // offsets from the first pixel's first tap (both pixels inside) or as addresses (padded: zpRow).
-const pairOff: usize = memory.data(12 * 4, 16);
-const pairAddr: usize = memory.data(12 * 4, 16);
+const pairOff: usize = memory.data(15 * 4, 16);
+const pairAddr: usize = memory.data(15 * 4, 16);
 // Sum of |w| over the taps of 16 channels (i16 lanes), for the requantization bound.
 const sumAbs: usize = ASC_FEATURE_SIMD ? memory.data(32, 16) : 0;
 
@@ -161,13 +161,13 @@ export function store8Magic(out: usize, a0: v128, a1: v128, c: i32, zp: i32, lo:
   // Rows 0-1 as a loop over the input columns (straight-line code let V8 hoist every weight load
   // and spill them): column j's interleave u feeds pixel B with weight pair j - 1, the previous
   // column's interleave v pixel A with the same pair.
-  let x0 = v128.load8x8_s(cb + load<usize>(tbl)), x1 = v128.load8x8_s(cb + load<usize>(tbl, 16));
+  let x0 = v128.load8x8_s(cb + load<usize>(tbl)), x1 = v128.load8x8_s(cb + load<usize>(tbl, 20));
   let v0 = i16x8.shuffle(x0, x1, 0, 8, 1, 9, 2, 10, 3, 11), v1 = i16x8.shuffle(x0, x1, 4, 12, 5, 13, 6, 14, 7, 15);
   let pt = tbl, pw = wq;
   for (let j = 0; j < 3; j++) {
     pt += 4;
     x0 = v128.load8x8_s(cb + load<usize>(pt));
-    x1 = v128.load8x8_s(cb + load<usize>(pt, 16));
+    x1 = v128.load8x8_s(cb + load<usize>(pt, 20));
     const u0 = i16x8.shuffle(x0, x1, 0, 8, 1, 9, 2, 10, 3, 11), u1 = i16x8.shuffle(x0, x1, 4, 12, 5, 13, 6, 14, 7, 15);
     const w0 = v128.load(pw), w1 = v128.load(pw, 16);
     a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v0, w0));
@@ -180,23 +180,69 @@ export function store8Magic(out: usize, a0: v128, a1: v128, c: i32, zp: i32, lo:
   }
   // Row 2.
   const zero = i32x4.splat(0);
-  x0 = v128.load8x8_s(cb + load<usize>(tbl, 36));
-  x1 = v128.load8x8_s(cb + load<usize>(tbl, 40));
+  x0 = v128.load8x8_s(cb + load<usize>(tbl, 44));
+  x1 = v128.load8x8_s(cb + load<usize>(tbl, 48));
   v0 = i16x8.shuffle(x0, x1, 0, 8, 1, 9, 2, 10, 3, 11);
   v1 = i16x8.shuffle(x0, x1, 4, 12, 5, 13, 6, 14, 7, 15);
-  x0 = v128.load8x8_s(cb + load<usize>(tbl, 32));
+  x0 = v128.load8x8_s(cb + load<usize>(tbl, 40));
   let w0 = v128.load(wq, 192), w1 = v128.load(wq, 208);
   b0 = i32x4.add(b0, i32x4.dot_i16x8_s(v0, w0));
   b1 = i32x4.add(b1, i32x4.dot_i16x8_s(v1, w1));
   a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.shuffle(x0, zero, 0, 8, 1, 9, 2, 10, 3, 11), w0));
   a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.shuffle(x0, zero, 4, 12, 5, 13, 6, 14, 7, 15), w1));
-  x1 = v128.load8x8_s(cb + load<usize>(tbl, 44));
+  x1 = v128.load8x8_s(cb + load<usize>(tbl, 52));
   w0 = v128.load(wq, 320);
   w1 = v128.load(wq, 336);
   a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v0, w0));
   a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v1, w1));
   b0 = i32x4.add(b0, i32x4.dot_i16x8_s(i16x8.shuffle(zero, x1, 0, 8, 1, 9, 2, 10, 3, 11), w0));
   b1 = i32x4.add(b1, i32x4.dot_i16x8_s(i16x8.shuffle(zero, x1, 4, 12, 5, 13, 6, 14, 7, 15), w1));
+  if (fast) {
+    store8x2Magic(out + <usize>c, out + col + <usize>c, a0, a1, b0, b1, c, outZp, amin, amax);
+  } else {
+    requantStore8(out + <usize>c, a0, a1, mp + (<usize>c << 2), shp + (<usize>c << 2), outZp, amin, amax);
+    requantStore8(out + col + <usize>c, b0, b1, mp + (<usize>c << 2), shp + (<usize>c << 2), outZp, amin, amax);
+  }
+}
+
+/**
+ * depthwise_pair8 for stride 2: pixel A reads input columns 0-2, B columns 2-4, so only column 2 is
+ * shared; both still share each weight load and the requantization table. Row 2 per pixel: its
+ * columns 1-2 with (w7, w8) and column 0 against zeros with (w6, w7).
+ */
+@inline function depthwise_pair8_s2(cb: usize, tbl: usize, col: usize, wq: usize, bo: usize, out: usize, c: i32, fast: bool, outZp: i32, amin: i32, amax: i32, mp: usize, shp: usize): void {
+  let a0 = v128.load(bo), a1 = v128.load(bo, 16);
+  let b0 = a0, b1 = a1;
+  let pt = tbl, pw = wq;
+  for (let j = 0; j < 3; j++) {
+    const w0 = v128.load(pw), w1 = v128.load(pw, 16);
+    let x0 = v128.load8x8_s(cb + load<usize>(pt)), x1 = v128.load8x8_s(cb + load<usize>(pt, 20));
+    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.shuffle(x0, x1, 0, 8, 1, 9, 2, 10, 3, 11), w0));
+    a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.shuffle(x0, x1, 4, 12, 5, 13, 6, 14, 7, 15), w1));
+    x0 = v128.load8x8_s(cb + load<usize>(pt, 8));
+    x1 = v128.load8x8_s(cb + load<usize>(pt, 28));
+    b0 = i32x4.add(b0, i32x4.dot_i16x8_s(i16x8.shuffle(x0, x1, 0, 8, 1, 9, 2, 10, 3, 11), w0));
+    b1 = i32x4.add(b1, i32x4.dot_i16x8_s(i16x8.shuffle(x0, x1, 4, 12, 5, 13, 6, 14, 7, 15), w1));
+    pt += 4;
+    pw += 64;
+  }
+  const zero = i32x4.splat(0);
+  let w0 = v128.load(wq, 320), w1 = v128.load(wq, 336);
+  let x0 = v128.load8x8_s(cb + load<usize>(tbl, 44)), x1 = v128.load8x8_s(cb + load<usize>(tbl, 48));
+  a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.shuffle(x0, x1, 0, 8, 1, 9, 2, 10, 3, 11), w0));
+  a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.shuffle(x0, x1, 4, 12, 5, 13, 6, 14, 7, 15), w1));
+  x0 = v128.load8x8_s(cb + load<usize>(tbl, 52));
+  x1 = v128.load8x8_s(cb + load<usize>(tbl, 56));
+  b0 = i32x4.add(b0, i32x4.dot_i16x8_s(i16x8.shuffle(x0, x1, 0, 8, 1, 9, 2, 10, 3, 11), w0));
+  b1 = i32x4.add(b1, i32x4.dot_i16x8_s(i16x8.shuffle(x0, x1, 4, 12, 5, 13, 6, 14, 7, 15), w1));
+  w0 = v128.load(wq, 192);
+  w1 = v128.load(wq, 208);
+  x0 = v128.load8x8_s(cb + load<usize>(tbl, 40));
+  a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.shuffle(x0, zero, 0, 8, 1, 9, 2, 10, 3, 11), w0));
+  a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.shuffle(x0, zero, 4, 12, 5, 13, 6, 14, 7, 15), w1));
+  x1 = v128.load8x8_s(cb + load<usize>(tbl, 48));
+  b0 = i32x4.add(b0, i32x4.dot_i16x8_s(i16x8.shuffle(x1, zero, 0, 8, 1, 9, 2, 10, 3, 11), w0));
+  b1 = i32x4.add(b1, i32x4.dot_i16x8_s(i16x8.shuffle(x1, zero, 4, 12, 5, 13, 6, 14, 7, 15), w1));
   if (fast) {
     store8x2Magic(out + <usize>c, out + col + <usize>c, a0, a1, b0, b1, c, outZp, amin, amax);
   } else {
@@ -231,7 +277,7 @@ export function depthwise_s8_pairs(op: usize): i32 {
   const zpX = tzp(x), outZp = tzp(y);
   const done = ASC_FEATURE_SIMD ? C & ~7 : C;
   // Pixel pairs (depthwise_pair8) need a sixth slot per block, (w7, w8).
-  const pairs = k9 && sw == 1 && dw == 1 && dh == 1 && C16 * (P + 1) * 4 <= PACK_BYTES;
+  const pairs = k9 && (sw == 1 || sw == 2) && dw == 1 && dh == 1 && C16 * (P + 1) * 4 <= PACK_BYTES;
   const PS = pairs ? P + 1 : P;
 
   // Per op run, O(K*C): fold -zp*sum(w) into the bias, pack the weights, fill the zero-point row,
@@ -312,7 +358,7 @@ export function depthwise_s8_pairs(op: usize): i32 {
   }
   store<i32>(tapOff + (<usize>K << 2), load<i32>(tapOff + (<usize>(K - 1) << 2)));
   if (pairs) {
-    for (let r = 0; r < 3; r++) for (let j = 0; j < 4; j++) store<i32>(pairOff + <usize>((r * 4 + j) << 2), (r * W + j) * C);
+    for (let r = 0; r < 3; r++) for (let j = 0; j < 5; j++) store<i32>(pairOff + <usize>((r * 5 + j) << 2), (r * W + j) * C);
   }
 
   let out = yp;
@@ -325,22 +371,23 @@ export function depthwise_s8_pairs(op: usize): i32 {
         const ix0 = ox * sw - pl;
         if (ASC_FEATURE_SIMD && pairs && ox + 1 < OW) {
           let base: usize = 0, tbl = pairAddr;
-          if (rowIn && ix0 >= 0 && ix0 + 3 < W) {
+          if (rowIn && ix0 >= 0 && ix0 + sw + 2 < W) {
             base = xImg + <usize>(iy0 * W + ix0) * <usize>C;
             tbl = pairOff;
           } else {
             for (let r = 0; r < 3; r++) {
               const iy = iy0 + r;
-              for (let j = 0; j < 4; j++) {
+              for (let j = 0; j < 3 + sw; j++) {
                 const ix = ix0 + j;
-                store<usize>(pairAddr + <usize>((r * 4 + j) << 2),
+                store<usize>(pairAddr + <usize>((r * 5 + j) << 2),
                   iy >= 0 && iy < H && ix >= 0 && ix < W ? xImg + <usize>(iy * W + ix) * <usize>C : zpRow);
               }
             }
           }
           for (let c = 0; c < done; c += 8) {
             const wq = packed + <usize>((c >> 4) * PS) * 64 + <usize>(c & 15) * 4;
-            depthwise_pair8(base + <usize>c, tbl, <usize>C, wq, biasFold + (<usize>c << 2), out, c, fast, outZp, amin, amax, mp, shp);
+            if (sw == 1) depthwise_pair8(base + <usize>c, tbl, <usize>C, wq, biasFold + (<usize>c << 2), out, c, fast, outZp, amin, amax, mp, shp);
+            else depthwise_pair8_s2(base + <usize>c, tbl, <usize>C, wq, biasFold + (<usize>c << 2), out, c, fast, outZp, amin, amax, mp, shp);
           }
           out += <usize>(2 * C);
           ox++;
