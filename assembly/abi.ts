@@ -13,7 +13,7 @@ import {
 } from './state';
 import { decodeEncodedTensors } from './decode/index';
 import { validateAllocHeader, validateHeader, validateTensors, validateOps } from './blob';
-import { messagePtr, messageLen, str, say, text, Text, clear } from './message';
+import { messagePtr, messageLen, str, say, say1, say2, text, Text, clear } from './message';
 import { runOp } from './dispatch';
 import { STREAM, streamOpWeights } from './stream';
 
@@ -68,7 +68,7 @@ export function mote_blob_alloc(size: i32): i32 {
     return 0;
   }
   if (size < HEADER_SIZE) {
-    say(txt('blob is $ bytes, shorter than the $-byte header'), size, HEADER_SIZE);
+    say2(txt('blob is $ bytes, shorter than the $-byte header'), size, HEADER_SIZE);
     setError(ERR_TOO_SMALL);
     return 0;
   }
@@ -95,7 +95,7 @@ export function mote_blob_alloc(size: i32): i32 {
     const pages = (end - have + PAGE - 1) / PAGE;
     if (end > (<u64>1 << 32) || memory.grow(<i32>pages) < 0) {
       say(txt('cannot grow memory by $ bytes for the blob ($), expanded weights ($)'), <i64>(pages * PAGE), resident, expandedBytes);
-      say(txt(', arena ($) and weights scratch ($)'), arenaBytes, scratchBytes);
+      say2(txt(', arena ($) and weights scratch ($)'), arenaBytes, scratchBytes);
       setError(ERR_ARENA);
       return 0;
     }
@@ -185,7 +185,7 @@ export function mote_run_op(i: i32): i32 {
   }
   if (i < 0 || i >= opCount) {
     clear();
-    say(txt('op $ out of range (the schedule has $ ops)'), i, opCount);
+    say2(txt('op $ out of range (the schedule has $ ops)'), i, opCount);
     return setError(ERR_BAD_INDEX);
   }
   return runStep(i);
@@ -246,7 +246,7 @@ export function mote_output_bytes(i: i32): i32 {
 function badIndex(kind: Text, i: i32): i32 {
   clear();
   if (!loaded) str('no model loaded');
-  else { text(kind); say(txt(' $ out of range'), i); }
+  else { text(kind); say1(txt(' $ out of range'), i); }
   setError(loaded ? ERR_BAD_INDEX : ERR_NOT_LOADED);
   return -1;
 }

@@ -19,7 +19,7 @@ import {
 import { crc32 } from './crc32';
 import { STREAM, crcOfWeights, lastCrc, streamOpWeights, readWeights } from './stream';
 import { validateDirectInputs } from './kernels/direct';
-import { str, say, text, Text, opPrefix, clear } from './message';
+import { str, say, say1, say2, text, Text, opPrefix, clear } from './message';
 import {
   blobPtr, setSections, tensorCount, trec, tstorage, dtypeSize, opCount, oprec, indexBase,
   indexCount, paramsCount, weightsBase, graphInputCount, graphOutputCount, graphInput, graphOutput, setExpandedSize,
@@ -63,31 +63,31 @@ export function validateAllocHeader(h: usize, size: u32): i32 {
   if (magic != <u32>MAGIC) {
     str('bad magic: not a .mote blob');
     if (magic == 0) {
-      say(txt(' (mote_header_buffer holds zeros: copy the blob\'s first $ bytes there before mote_blob_alloc)'), HEADER_SIZE);
+      say1(txt(' (mote_header_buffer holds zeros: copy the blob\'s first $ bytes there before mote_blob_alloc)'), HEADER_SIZE);
     }
     return ERR_BAD_MAGIC;
   }
   const version = load<u32>(h + H_VERSION);
   if (version != <u32>FORMAT_VERSION) {
-    say(txt('format version $ is not supported (this runtime reads version $)'), version, FORMAT_VERSION);
+    say2(txt('format version $ is not supported (this runtime reads version $)'), version, FORMAT_VERSION);
     return ERR_BAD_VERSION;
   }
   if (load<u32>(h + H_HEADER_SIZE) != <u32>HEADER_SIZE) {
-    headerFail(); say(txt('header_size $ must be $'), load<u32>(h + H_HEADER_SIZE), HEADER_SIZE);
+    headerFail(); say2(txt('header_size $ must be $'), load<u32>(h + H_HEADER_SIZE), HEADER_SIZE);
     return ERR_BAD_HEADER;
   }
   const total = load<u32>(h + H_TOTAL_SIZE);
   if (total > size) {
-    say(txt('blob is truncated: header says $ bytes, mote_blob_alloc got $'), total, size);
+    say2(txt('blob is truncated: header says $ bytes, mote_blob_alloc got $'), total, size);
     return ERR_TOO_SMALL;
   }
   if (total != size) {
-    headerFail(); say(txt('total_size $ does not match the blob size $ given to mote_blob_alloc'), total, size);
+    headerFail(); say2(txt('total_size $ does not match the blob size $ given to mote_blob_alloc'), total, size);
     return ERR_BAD_HEADER;
   }
   const flags = load<u32>(h + H_FLAGS);
   if (flags & ~FLAG_KNOWN) {
-    headerFail(); say(txt('unknown flags $'), flags);
+    headerFail(); say1(txt('unknown flags $'), flags);
     return ERR_BAD_HEADER;
   }
   if (load<u32>(h + H_RESERVED0) != 0 || load<u32>(h + H_RESERVED1) != 0) {
@@ -112,11 +112,11 @@ export function validateAllocHeader(h: usize, size: u32): i32 {
       return ERR_BAD_HEADER;
     }
     if (scratch < <u32>SECTION_ALIGN) {
-      headerFail(); say(txt('streamed weights need a weights scratch region of at least 16 bytes (weights_scratch_size is $)'), scratch);
+      headerFail(); say1(txt('streamed weights need a weights scratch region of at least 16 bytes (weights_scratch_size is $)'), scratch);
       return ERR_BAD_HEADER;
     }
   } else if (scratch != 0) {
-    headerFail(); say(txt('weights_scratch_size $ must be 0 unless the weights are streamed'), scratch);
+    headerFail(); say1(txt('weights_scratch_size $ must be 0 unless the weights are streamed'), scratch);
     return ERR_BAD_HEADER;
   }
   return OK;
@@ -142,7 +142,7 @@ export function validateHeader(size: u32): i32 {
     crc = lastCrc();
   }
   if (crc != hdr(H_CRC32)) {
-    say(txt('CRC-32 mismatch: blob is corrupt (stored $, computed $)'), hdr(H_CRC32), crc);
+    say2(txt('CRC-32 mismatch: blob is corrupt (stored $, computed $)'), hdr(H_CRC32), crc);
     return ERR_BAD_CRC;
   }
   const t64 = <u64>total;
@@ -183,14 +183,14 @@ export function validateHeader(size: u32): i32 {
     }
   }
   if (hdr(H_ARENA_LOWER_BOUND) > hdr(H_ARENA_SIZE)) {
-    headerFail(); say(txt('arena_lower_bound $ exceeds arena_size $'), hdr(H_ARENA_LOWER_BOUND), hdr(H_ARENA_SIZE));
+    headerFail(); say2(txt('arena_lower_bound $ exceeds arena_size $'), hdr(H_ARENA_LOWER_BOUND), hdr(H_ARENA_SIZE));
     return ERR_BAD_HEADER;
   }
   const ic = <u64>hdr(H_INDEX_COUNT);
   const gic = <u64>hdr(H_INPUT_COUNT), gii = <u64>hdr(H_INPUTS_INDEX);
   const goc = <u64>hdr(H_OUTPUT_COUNT), goi = <u64>hdr(H_OUTPUTS_INDEX);
   if (gii + gic > ic || goi + goc > ic) {
-    headerFail(); say(txt('graph input/output index words run past the $-word index'), ic);
+    headerFail(); say1(txt('graph input/output index words run past the $-word index'), ic);
     return ERR_BAD_HEADER;
   }
   if (goc == 0) {
@@ -207,7 +207,7 @@ export function validateHeader(size: u32): i32 {
 }
 
 function tensorFail(id: i32): void {
-  say(txt('tensor $: '), id);
+  say1(txt('tensor $: '), id);
 }
 
 /** Validates every tensor record against the arena size and the weights section. */
@@ -224,7 +224,7 @@ export function validateTensors(arenaSize: u32, weightsSize: u32): i32 {
     const off = <u64>load<u32>(rec, T_OFFSET);
     const bytes = <u64>load<u32>(rec, T_BYTE_SIZE);
     if (storage >= STORAGE_COUNT) {
-      tensorFail(id); say(txt('unknown storage kind $'), storage);
+      tensorFail(id); say1(txt('unknown storage kind $'), storage);
       return ERR_BAD_TENSOR;
     }
     if (storage == STORAGE_EMPTY) {
@@ -235,18 +235,18 @@ export function validateTensors(arenaSize: u32, weightsSize: u32): i32 {
       continue;
     }
     if (dt < 1 || dt >= DTYPE_COUNT) {
-      tensorFail(id); say(txt('unknown dtype $'), dt);
+      tensorFail(id); say1(txt('unknown dtype $'), dt);
       return ERR_BAD_TENSOR;
     }
     if (rank > MAX_RANK) {
-      tensorFail(id); say(txt('rank $ exceeds $'), rank, MAX_RANK);
+      tensorFail(id); say2(txt('rank $ exceeds $'), rank, MAX_RANK);
       return ERR_BAD_TENSOR;
     }
     let numel: u64 = 1;
     for (let i = 0; i < MAX_RANK; i++) {
       const d = load<i32>(rec + T_DIMS + (<usize>i << 2));
       if (i < rank ? d < 1 : d != 1) {
-        tensorFail(id); say(txt('dim $ is $'), i, d);
+        tensorFail(id); say2(txt('dim $ is $'), i, d);
         if (i < rank) str(' (dims must be >= 1)'); else str(' (dims past the rank must be 1)');
         return ERR_BAD_TENSOR;
       }
@@ -257,7 +257,7 @@ export function validateTensors(arenaSize: u32, weightsSize: u32): i32 {
       }
     }
     if (bytes > 0x7fffffff) {
-      tensorFail(id); say(txt('byte_size $ exceeds 2^31 - 1'), bytes);
+      tensorFail(id); say1(txt('byte_size $ exceeds 2^31 - 1'), bytes);
       return ERR_BAD_TENSOR;
     }
     const esize = <u64>dtypeSize(dt);
@@ -266,7 +266,7 @@ export function validateTensors(arenaSize: u32, weightsSize: u32): i32 {
       return ERR_BAD_TENSOR;
     }
     if (off % esize != 0) {
-      tensorFail(id); say(txt('offset $ is not aligned to its element size'), off);
+      tensorFail(id); say1(txt('offset $ is not aligned to its element size'), off);
       return ERR_BAD_TENSOR;
     }
     if (storage == STORAGE_ENCODED && weightsExternal) {
@@ -283,14 +283,14 @@ export function validateTensors(arenaSize: u32, weightsSize: u32): i32 {
     }
     const limit = storage == STORAGE_ARENA ? <u64>arenaSize : storage == STORAGE_WEIGHTS ? <u64>weightsSize : expandedEnd;
     if (storage != STORAGE_DIRECT && off + bytes > limit) {
-      tensorFail(id); say(txt('bytes [$, $) run past the '), off, off + bytes);
-      say(storage == STORAGE_ARENA ? txt('arena of $ bytes') : txt('weights section of $ bytes'), limit);
+      tensorFail(id); say2(txt('bytes [$, $) run past the '), off, off + bytes);
+      say1(storage == STORAGE_ARENA ? txt('arena of $ bytes') : txt('weights section of $ bytes'), limit);
       return ERR_BAD_TENSOR;
     }
     if (dt == DTYPE_S8) {
       const zp = load<i32>(rec, T_ZERO_POINT);
       if (zp < -128 || zp > 127) {
-        tensorFail(id); say(txt('s8 zero point $ is outside [-128, 127]'), zp);
+        tensorFail(id); say1(txt('s8 zero point $ is outside [-128, 127]'), zp);
         return ERR_BAD_TENSOR;
       }
     }
@@ -301,21 +301,21 @@ export function validateTensors(arenaSize: u32, weightsSize: u32): i32 {
     }
   }
   if (expandedEnd > <u64>hdr(H_EXPANDED_SIZE)) {
-    say(txt('encoded weights expand to $ bytes, more than the header\'s expanded_size $'), expandedEnd, hdr(H_EXPANDED_SIZE));
+    say2(txt('encoded weights expand to $ bytes, more than the header\'s expanded_size $'), expandedEnd, hdr(H_EXPANDED_SIZE));
     return ERR_BAD_TENSOR;
   }
   setExpandedSize(<u32>expandedEnd);
   for (let i = 0; i < graphInputCount; i++) {
     const id = graphInput(i);
     if (id < 0 || id >= n || tstorage(id) != STORAGE_ARENA || load<u8>(trec(id), T_DTYPE) == DTYPE_SIGN8) {
-      say(txt('graph input $: tensor id $ must name an arena tensor (not sign8: only binarize writes those)'), i, id);
+      say2(txt('graph input $: tensor id $ must name an arena tensor (not sign8: only binarize writes those)'), i, id);
       return ERR_BAD_TENSOR;
     }
   }
   for (let i = 0; i < graphOutputCount; i++) {
     const id = graphOutput(i);
     if (id < 0 || id >= n || tstorage(id) == STORAGE_EMPTY || tstorage(id) == STORAGE_DIRECT) {
-      say(txt('graph output $: tensor id $ must name a stored tensor'), i, id);
+      say2(txt('graph output $: tensor id $ must name a stored tensor'), i, id);
       return ERR_BAD_TENSOR;
     }
   }
@@ -331,17 +331,17 @@ export function validateTensors(arenaSize: u32, weightsSize: u32): i32 {
 function validateEncodedRecord(id: i32, rec: usize, off: u64, weightsSize: u32, direct: bool): i32 {
   const enc = <i32>load<u8>(rec, T_FLAGS);
   if (enc < 1 || enc >= ENC_COUNT) {
-    tensorFail(id); say(txt('unknown weight encoding $'), enc);
+    tensorFail(id); say1(txt('unknown weight encoding $'), enc);
     return ERR_BAD_TENSOR;
   }
   if (direct ? off != 0 : off % SECTION_ALIGN != 0) {
     tensorFail(id);
-    say(direct ? txt('direct weights offset $ must be 0') : txt('expanded offset $ must be 16-byte aligned'), off);
+    say1(direct ? txt('direct weights offset $ must be 0') : txt('expanded offset $ must be 16-byte aligned'), off);
     return ERR_BAD_TENSOR;
   }
   const so = <u64>load<u32>(rec, T_STREAM_OFFSET);
   if (so % 4 != 0 || so + 4 > <u64>weightsSize) {
-    tensorFail(id); say(txt('stream offset $ must be 4-byte aligned with its length word inside the $-byte weights section'), so, weightsSize);
+    tensorFail(id); say2(txt('stream offset $ must be 4-byte aligned with its length word inside the $-byte weights section'), so, weightsSize);
     return ERR_BAD_TENSOR;
   }
   // Streamed (direct only): the length word comes through the host.
@@ -367,7 +367,7 @@ export function validateOps(): i32 {
     const op = oprec(i);
     const code = <i32>load<u16>(op, O_OPCODE);
     if (code < 1 || code >= OPCODE_COUNT) {
-      say(txt('op $: unknown opcode $'), i, code);
+      say2(txt('op $: unknown opcode $'), i, code);
       return ERR_BAD_OP;
     }
     const nin = <u64>load<u16>(op, O_INPUT_COUNT), nout = <u64>load<u16>(op, O_OUTPUT_COUNT);
@@ -384,22 +384,22 @@ export function validateOps(): i32 {
       const id = load<i32>(indexBase + ((<usize>io + <usize>j) << 2));
       const isOut = j >= <i32>nin;
       if (id < 0 || id >= tensorCount) {
-        opPrefix(i, code); say(isOut ? txt('output $') : txt('input $'), isOut ? j - <i32>nin : j);
-        say(txt(': tensor id $ out of range (the blob has $ tensors)'), id, tensorCount);
+        opPrefix(i, code); say1(isOut ? txt('output $') : txt('input $'), isOut ? j - <i32>nin : j);
+        say2(txt(': tensor id $ out of range (the blob has $ tensors)'), id, tensorCount);
         return ERR_BAD_OP;
       }
       if (isOut && tstorage(id) != STORAGE_ARENA) {
-        opPrefix(i, code); say(txt('output $ must be an arena tensor'), j - <i32>nin);
+        opPrefix(i, code); say1(txt('output $ must be an arena tensor'), j - <i32>nin);
         return ERR_BAD_OP;
       }
     }
     if (load<u16>(op, O_FLAGS) & ~(OPF_IN_PLACE | OPF_PACKED_W16)) {
-      opPrefix(i, code); say(txt('unknown op flags $'), load<u16>(op, O_FLAGS));
+      opPrefix(i, code); say1(txt('unknown op flags $'), load<u16>(op, O_FLAGS));
       return ERR_BAD_OP;
     }
     const scratch = load<i32>(op, O_SCRATCH_TENSOR);
     if (scratch != -1 && (scratch < 0 || scratch >= tensorCount || tstorage(scratch) != STORAGE_ARENA)) {
-      opPrefix(i, code); say(txt('scratch tensor id $ must be -1 or an arena tensor'), scratch);
+      opPrefix(i, code); say1(txt('scratch tensor id $ must be -1 or an arena tensor'), scratch);
       return ERR_BAD_OP;
     }
     // Streamed weights: the op's weights span must fit the scratch region; read it in so the

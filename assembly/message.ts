@@ -58,6 +58,17 @@ function putChar(c: i32): void {
     putByte(c);
   }
 }
+// say1/say2: the same without passing unused zeros at every call.
+export function say1(t: Text, a: i64): void {
+  sayA = a;
+  sayNext = 0;
+  text(t);
+}
+export function say2(t: Text, a: i64, b: i64): void {
+  sayA = a; sayB = b;
+  sayNext = 0;
+  text(t);
+}
 export function say(t: Text, a: i64 = 0, b: i64 = 0, c: i64 = 0): void {
   sayA = a; sayB = b; sayC = c;
   sayNext = 0;
@@ -102,7 +113,7 @@ export function opName(code: i32): Text {
 
 /** "op i (name): ", the start of every message about op i. */
 export function opPrefix(i: i32, code: i32): void {
-  say(txt('op $ ('), i); text(opName(code)); str('): ');
+  say1(txt('op $ ('), i); text(opName(code)); str('): ');
 }
 
 export function dtypeName(dt: i32): Text {

@@ -10,7 +10,7 @@ import {
   setWeightsBase,
 } from './state';
 import { T_OFFSET, T_BYTE_SIZE } from '../format/format';
-import { say, opPrefix } from './message';
+import { say2, opPrefix } from './message';
 import { crc32Update } from './crc32';
 
 // @ts-ignore: defined by asc `--use MOTE_STREAM=1` in the stream builds only
@@ -31,7 +31,7 @@ export function readWeights(offset: u32, dst: usize, len: u32): i32 {
   if (STREAM) {
     if (host_read_weights(<i32>fileOffset, <i32>dst, <i32>len) == 0) return OK;
   }
-  say(txt('mote_read_weights(offset $, $ bytes) failed'), fileOffset, len);
+  say2(txt('mote_read_weights(offset $, $ bytes) failed'), fileOffset, len);
   return ERR_WEIGHTS_READ;
 }
 
@@ -85,7 +85,7 @@ export function streamOpWeights(index: i32, op: usize, code: i32): i32 {
   }
   if (hi == 0) return OK;
   if (hi - lo > <u64>scratchSize) {
-    opPrefix(index, code); say(txt('its weights span $ bytes, more than the $-byte weights scratch region the header reserves'), hi - lo, scratchSize);
+    opPrefix(index, code); say2(txt('its weights span $ bytes, more than the $-byte weights scratch region the header reserves'), hi - lo, scratchSize);
     return ERR_BAD_OP;
   }
   const e = readWeights(<u32>lo, scratchPtr, <u32>(hi - lo));

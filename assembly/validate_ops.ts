@@ -14,7 +14,7 @@ import {
   OP_DEQUANTIZE, OP_REQUANTIZE, OP_COPY, PAD_MODE_CONSTANT, PAD_MODE_WRAP,
   OP_STRIDED_SLICE, OP_TRANSPOSE_CONV2D, OP_LSTM, O_SCRATCH_TENSOR, OP_BINARIZE,
 } from '../format/format';
-import { str, say, text, textAt, Text, opPrefix, dtypeName } from './message';
+import { str, say, say1, say2, text, textAt, Text, opPrefix, dtypeName } from './message';
 import {
   opInCount, opOutCount, opParamCount, opIn, opOut, opParam, tdtype, trank, tdim, tnumel,
   tstorage, tscale, tzp, tptr, opParamF, tbytes, tensorCount,
@@ -144,7 +144,7 @@ function fail(what: Text, a: i64 = 0, b: i64 = 0, c: i64 = 0): i32 {
 }
 /** "op i (name): input j " or "output j " then `what`. */
 function failIo(isOut: bool, j: i32, what: Text, a: i64 = 0, b: i64 = 0, c: i64 = 0): i32 {
-  prefix(); say(isOut ? txt('output $ ') : txt('input $ '), j); say(what, a, b, c);
+  prefix(); say1(isOut ? txt('output $ ') : txt('input $ '), j); say(what, a, b, c);
   return ERR_BAD_OP;
 }
 function failIn(j: i32, what: Text, a: i64 = 0, b: i64 = 0, c: i64 = 0): i32 {
@@ -194,7 +194,7 @@ function rankIs(id: i32, isOut: bool, j: i32, r: i32): i32 {
 function inNumel(j: i32, n: i32, what: Text): i32 {
   const got = tnumel(opIn(curOp, j));
   if (got != n) {
-    failIn(j, what); say(txt(' must have $ elements, got $'), n, got);
+    failIn(j, what); say2(txt(' must have $ elements, got $'), n, got);
     return ERR_BAD_OP;
   }
   return OK;
@@ -209,7 +209,7 @@ function paramIn(k: i32, lo: i32, hi: i32, name: i32): i32 {
   const v = opParam(curOp, k);
   if (v < lo || v > hi) {
     prefix(); text(textAt(PARAM_NAMES, name));
-    if (hi == i32.MAX_VALUE) say(txt(' must be >= $, got $'), lo, v); else say(txt(' must be in [$, $], got $'), lo, hi, v);
+    if (hi == i32.MAX_VALUE) say2(txt(' must be >= $, got $'), lo, v); else say(txt(' must be in [$, $], got $'), lo, hi, v);
     return ERR_BAD_OP;
   }
   return OK;
@@ -225,9 +225,9 @@ function checkRow(row: usize): i32 {
   const minIn = <i32>load<u8>(row, ROW_MIN_IN), maxRaw = <i32>load<u8>(row, ROW_MAX_IN);
   const maxIn = maxRaw == MANY ? 0xffff : maxRaw;
   if (nin < minIn || nin > maxIn) {
-    prefix(); say(txt('takes $'), minIn);
-    if (maxIn != minIn) { if (maxRaw == MANY) str('+'); else say(txt('..$'), maxIn); }
-    say(txt(' inputs, got $'), nin);
+    prefix(); say1(txt('takes $'), minIn);
+    if (maxIn != minIn) { if (maxRaw == MANY) str('+'); else say1(txt('..$'), maxIn); }
+    say1(txt(' inputs, got $'), nin);
     return ERR_BAD_OP;
   }
   if (opOutCount(op) != 1) return fail(txt('takes 1 outputs, got $'), opOutCount(op));

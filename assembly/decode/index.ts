@@ -6,7 +6,7 @@ import {
   ENC_PALETTE, ENC_SPARSE, ENC_HUFFMAN, ENC_PALETTE_HUFFMAN, ENC_PACKED, ENC_REQUANT, ENC_BINARY,
 } from '../../format/format';
 import { tensorCount, trec, tstorage, weightsBase, expandedPtr } from '../state';
-import { say } from '../message';
+import { say2 } from '../message';
 import { decodePalette, decodePaletteHuffman } from './palette';
 import { decodeSparse } from './sparse';
 import { decodeHuffman } from './huffman';
@@ -31,7 +31,7 @@ export function decodeEncodedTensors(): i32 {
     else if (enc == ENC_REQUANT) e = decodeRequant(id, s, len, out, bytes);
     else if (enc == ENC_BINARY) e = decodeBinary(id, s, len, out, bytes);
     else {
-      say(txt('tensor $: unknown weight encoding $'), id, enc);
+      say2(txt('tensor $: unknown weight encoding $'), id, enc);
       e = ERR_BAD_ENCODING;
     }
     if (e) return e;

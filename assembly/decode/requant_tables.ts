@@ -3,7 +3,7 @@
 // ENC_REQUANT: Q31 multipliers recomputed with TFLite's QuantizeMultiplier from the f32 in/out
 // scales and per-channel weight scales stored in their high 2, 3 or 4 bytes.
 import { OK, ENC_HEADER_SIZE } from '../../format/format';
-import { say } from '../message';
+import { say1 } from '../message';
 import { encFail } from './stream';
 import { quantizeMultiplier } from '../quantize_multiplier';
 
@@ -28,7 +28,7 @@ export function decodePacked(id: i32, s: usize, len: u32, out: usize, byteSize: 
   const need = <u64>ENC_HEADER_SIZE + ((<u64>n * bits + 7) >> 3);
   if (need != <u64>len) {
     const e = encFail(id, txt('packed'), txt('length $ != $ bytes for $'), len, need, n);
-    say(txt(' fields of $ bits'), bits);
+    say1(txt(' fields of $ bits'), bits);
     return e;
   }
   const base = load<u32>(s, 8);

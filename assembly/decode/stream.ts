@@ -3,11 +3,11 @@
 // included) and an output range inside the expanded-weights region; it checks everything else
 // itself and returns OK or ERR_BAD_ENCODING with a message, never reading or writing outside.
 import { ERR_BAD_ENCODING } from '../../format/format';
-import { str, say, text, Text } from '../message';
+import { str, say, say1, text, Text } from '../message';
 
 /** "tensor id (what stream): " then `msg` with its '$' numbers (message.ts say()). */
 export function encFail(id: i32, what: Text, msg: Text = 0, a: i64 = 0, b: i64 = 0, c: i64 = 0): i32 {
-  say(txt('tensor $ ('), id); text(what); str(' stream): ');
+  say1(txt('tensor $ ('), id); text(what); str(' stream): ');
   if (msg) say(msg, a, b, c);
   return ERR_BAD_ENCODING;
 }
