@@ -96,7 +96,7 @@ function c1m8(r: () => number, h: number, w: number, s: [number, number], d: [nu
     ...base,
     label: `depthwise c1 m8 x[${n},${h},${w},1] k3x3 s${s} d${d} p${p} ${scales}`,
     inputs: [{ ...x!, shape: [n, h, w, 1] }, wt, ...rest],
-    attrs: { ...base.attrs, depthMultiplier: 8 },
+    attrs: { strides: s, dilations: d, pads: p, depthMultiplier: 8 },
   };
 }
 

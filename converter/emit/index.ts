@@ -79,30 +79,56 @@ export interface EmitOptions {
   /** false: keep conv2d / fully_connected weights in OHWI / [N, K] order instead of the packed
    * layout the runtime's int8 micro-kernels read (OPF_PACKED_W16). 'auto': pack a layer only when
    * the packed form (channels padded to 16, K to whole pairs, plus a 4-byte |w| sum per channel)
-   * is at most PACK_AUTO_OVERHEAD larger than the plain one or adds at most PACK_AUTO_SLACK
-   * bytes, so larger layers whose padding would dominate (e.g. a 2-channel FC over 256 inputs)
+   * is at most PACK_AUTO_OVERHEAD larger than the plain one, or adds at most PACK_AUTO_SLACK
+   * bytes while the model's packed weights stay within PACK_AUTO_OVERHEAD (packAutoChoice), so layers whose padding would dominate (e.g. a 2-channel FC over 256 inputs)
    * keep their flash size. Default true. */
   packWeights?: boolean | 'auto';
 }
 
-/** packWeights 'auto': the largest packed ÷ plain weight bytes still packed (converter/emit/pack-conv.ts). */
+/** packWeights 'auto': the largest packed ÷ plain weight bytes still packed, per layer and model-wide
+ * (converter/emit/pack-conv.ts). */
 export const PACK_AUTO_OVERHEAD = 1.125;
 /**
- * packWeights 'auto': a layer whose packed form adds at most this many bytes is packed whatever the
- * ratio. The small layers this takes (first convs with C = 1 or 3, 1x1 convs with K = 8 or 16,
- * narrow FCs) run 0.4-0.9x as long packed, and packing them leaves the runtime one SIMD kernel
- * family to keep fast (the plain-layout kernels are for --weight-layout plain and decoded weights).
+ * packWeights 'auto': a layer whose packed form adds at most this many bytes may be packed whatever
+ * the ratio. The small layers this takes (first convs with C = 1 or 3, narrow FCs) run 0.4-0.9x as
+ * long packed, and packing them leaves the runtime one SIMD kernel family to keep fast (the
+ * plain-layout kernels are for --weight-layout plain and decoded weights). On a small model those
+ * few hundred bytes would be a large share of its flash, so the slack is also capped model-wide:
+ * see packAutoChoice.
  */
 export const PACK_AUTO_SLACK = 512;
 
+/** One packable conv2d / fully_connected layer: n rows of k int8 weights. `smallK`: the runtime's
+ * plain small-K GEMM takes it (smallKPlain), which is faster than the packed kernels. */
+export interface PackCandidate { n: number; k: number; smallK: boolean }
+
+/** Extra flash bytes of a layer's packed form over its plain n*k bytes. */
+export function packExtraBytes(n: number, k: number): number {
+  return packedW16Bytes(n, k) + 4 * n - n * k;
+}
+
 /**
- * packWeights 'auto': whether a layer of n rows of k int8 weights is stored packed. `smallK`: the
- * runtime's plain small-K GEMM takes it (smallKPlain), which is faster than the packed kernels, so
- * the slack does not apply.
+ * packWeights 'auto': which layers of a model are stored packed. A layer whose packed form is at
+ * most PACK_AUTO_OVERHEAD of its plain bytes always is. Layers (never smallK ones) that only the slack
+ * admits are packed cheapest first while the model's packed weights stay within PACK_AUTO_OVERHEAD
+ * of its plain weights, so the speed never costs a small model more than that share of its flash
+ * (a 2 KB model keeps its int8 ratio; KWS packs every such layer for +0.7 %).
  */
-export function packAutoWorth(n: number, k: number, smallK = false): boolean {
-  const packed = packedW16Bytes(n, k) + 4 * n;
-  return packed <= PACK_AUTO_OVERHEAD * n * k || (!smallK && packed - n * k <= PACK_AUTO_SLACK);
+export function packAutoChoice(layers: readonly PackCandidate[]): boolean[] {
+  const chosen = layers.map(({ n, k }) => packExtraBytes(n, k) <= (PACK_AUTO_OVERHEAD - 1) * n * k);
+  const plainTotal = layers.reduce((s, l) => s + l.n * l.k, 0);
+  let budget = (PACK_AUTO_OVERHEAD - 1) * plainTotal -
+    layers.reduce((s, l, i) => s + (chosen[i] ? packExtraBytes(l.n, l.k) : 0), 0);
+  const slack = layers.map((l, i) => i)
+    .filter((i) => !chosen[i] && !layers[i].smallK && packExtraBytes(layers[i].n, layers[i].k) <= PACK_AUTO_SLACK)
+    .sort((a, b) => packExtraBytes(layers[a].n, layers[a].k) - packExtraBytes(layers[b].n, layers[b].k) || a - b);
+  for (const i of slack) {
+    const extra = packExtraBytes(layers[i].n, layers[i].k);
+    if (extra > budget) break;
+    chosen[i] = true;
+    budget -= extra;
+  }
+  return chosen;
 }
 
 /** Ops whose input 1 the runtime can read as STORAGE_DIRECT (assembly/kernels/direct.ts). */
@@ -359,6 +385,26 @@ export function emitBlob(g: Graph, plan: MemoryPlan, meta: Record<string, unknow
     tensorId(name, 'the graph inputs');
   }
 
+  // ---- Which conv / FC weights are stored packed (OPF_PACKED_W16): decided for the whole model
+  // first, because 'auto' caps the packing overhead model-wide (packAutoChoice).
+  const packable = new Map<Node, PackCandidate & { root: string }>();
+  if (opts.packWeights !== false) {
+    for (const node of plan.steps) {
+      const n = node.inputs[1];
+      if (n === undefined || n === EMPTY || opcodeOf(node.op) === undefined) continue;
+      const root = g.tensors.get(n)?.data !== undefined ? n : plan.weightAliases.get(n);
+      // Plain: not read in place, and not encoded (no stream of the allowed encodings is smaller,
+      // e.g. the int8 layers of a model whose other layers are binarized or clustered).
+      const plain = root !== undefined && !directWeights.has(root) &&
+        (!encodable.has(root) || encodeConstant(lookup(root), DTYPE_CODE[lookup(root).dtype] ?? F.DTYPE_S8) === null);
+      const shape = plain ? packableW16(node, lookup, lookup(root!).data) : null;
+      if (shape) packable.set(node, { root: root!, n: shape.n, k: shape.k, smallK: smallKPlain(node, lookup(n).shape) });
+    }
+  }
+  const candidates = [...packable.keys()];
+  const autoChoice = opts.packWeights === 'auto' ? packAutoChoice(candidates.map((c) => packable.get(c)!)) : null;
+  const packChosen = new Set(candidates.filter((_, i) => autoChoice === null || autoChoice[i]));
+
   // ---- Ops (the schedule).
   const ops: OpRecord[] = plan.steps.map((node) => {
     const opcode = opcodeOf(node.op);
@@ -370,18 +416,10 @@ export function emitBlob(g: Graph, plan: MemoryPlan, meta: Record<string, unknow
     const user = `node '${node.name}'`;
     let packed = false;
     const inputs = node.inputs.map((n, j) => {
-      if (j === 1 && opts.packWeights !== false && n !== EMPTY) {
-        const root = g.tensors.get(n)?.data !== undefined ? n : plan.weightAliases.get(n);
-        // Plain: not read in place, and not encoded (no stream of the allowed encodings is smaller,
-        // e.g. the int8 layers of a model whose other layers are binarized or clustered).
-        const plain = root !== undefined && !directWeights.has(root) &&
-          (!encodable.has(root) || encodeConstant(lookup(root), DTYPE_CODE[lookup(root).dtype] ?? F.DTYPE_S8) === null);
-        const shape = plain ? packableW16(node, lookup, lookup(root!).data) : null;
-        const worth = shape !== null && (opts.packWeights !== 'auto' || packAutoWorth(shape.n, shape.k, smallKPlain(node, lookup(n).shape)));
-        if (shape && worth && root !== undefined) {
-          packed = true;
-          return packedId(n, root, shape.n, shape.k);
-        }
+      const pack = j === 1 ? packable.get(node) : undefined;
+      if (pack && packChosen.has(node)) {
+        packed = true;
+        return packedId(n, pack.root, pack.n, pack.k);
       }
       return tensorId(n, user);
     });
