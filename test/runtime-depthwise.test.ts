@@ -4,11 +4,11 @@
 // the plain-TS reference interpreter: exact bytes, and SIMD == scalar byte for byte.
 // No timings here: speed is measured by `npm run bench`.
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Int8Params, Node, OpName, TensorData } from '../converter/ir/graph.js';
+import type { Int8Params, Node, OpName } from '../converter/ir/graph.js';
 import { runGraph } from '../converter/reference/interpreter.js';
 import { quantizeMultiplier } from '../converter/passes/quantize/multiplier.js';
 import { addParams, subParams } from '../converter/passes/quantize/qparams.js';
-import { BUILDS, blobOf, ensureWasmBuilt, oneOpGraph, randInt, randS8, rng, runBlob, type TensorSpec, type Int8OpCase } from './runtime-harness.js';
+import { blobOf, ensureWasmBuilt, oneOpGraph, randInt, randS8, rng, type TensorSpec, type Int8OpCase, expectBlobsMatch, int8Feeds } from './runtime-harness.js';
 
 beforeAll(async () => {
   await ensureWasmBuilt();
@@ -22,21 +22,9 @@ interface Case extends Int8OpCase {
 async function check(c: Case, r: () => number): Promise<void> {
   const g = oneOpGraph(c.op, c.inputs, c.out, c.attrs, c.int8);
   const [lo, hi] = c.xRange ?? [-128, 127];
-  const feeds: TensorData[] = c.inputs
-    .filter((s): s is TensorSpec => !!s && !s.data)
-    .map((s) => randS8(r, s.shape.reduce((a, b) => a * b, 1), lo, hi));
+  const feeds = int8Feeds(c, r, lo, hi);
   const [want] = runGraph(g, feeds);
-  const blob = blobOf(g);
-  const got: TensorData[] = [];
-  for (const build of BUILDS) {
-    const [y] = await runBlob(build, blob, feeds);
-    got.push(y);
-    expect(y.length, `${c.label} on ${build}`).toBe(want.length);
-    let mism = '';
-    for (let i = 0; i < want.length && !mism; i++) if (y[i] !== want[i]) mism = `index ${i}: got ${y[i]}, want ${want[i]}`;
-    expect(mism, `${c.label} on ${build}: first mismatch`).toBe('');
-  }
-  expect(Buffer.from(got[0].buffer).equals(Buffer.from(got[1].buffer)), `${c.label}: simd == scalar`).toBe(true);
+  await expectBlobsMatch(c.label, [['', blobOf(g)]], feeds, want);
 }
 
 type Scales = 'normal' | 'large bias' | 'tiny' | 'huge' | 'mixed' | 'pow2';

@@ -8,6 +8,7 @@ import { Graph, type Int8Params, type Node, type OpName, type Tensor, type Tenso
 import { inferShapes } from '../converter/ir/shapes.js';
 import { planMemory } from '../converter/plan/index.js';
 import { emitBlob } from '../converter/emit/index.js';
+import { expect } from 'vitest';
 import { MoteRuntime, type MoteBuild, type MoteTypedArray } from '../host/runtime.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -132,4 +133,31 @@ export function randF32(r: () => number, n: number, scale = 1): Float32Array {
 }
 export function randS8(r: () => number, n: number, lo = -128, hi = 127): Int8Array {
   return Int8Array.from({ length: n }, () => randInt(r, lo, hi));
+}
+
+/** Random int8 feeds for a case's graph inputs (inputs without data), values in [lo, hi]. */
+export function int8Feeds(c: Int8OpCase, r: () => number, lo = -128, hi = 127): Int8Array[] {
+  return c.inputs
+    .filter((s): s is TensorSpec => !!s && !s.data)
+    .map((s) => randS8(r, s.shape.reduce((a, b) => a * b, 1), lo, hi));
+}
+
+/**
+ * Runs each blob on both builds and checks every output byte against `want` (the reference
+ * interpreter's), naming the first mismatch, and that all runs give the same bytes.
+ */
+export async function expectBlobsMatch(label: string, blobs: [string, Uint8Array][], feeds: TensorData[], want: TensorData): Promise<void> {
+  const got: Buffer[] = [];
+  for (const [form, blob] of blobs) {
+    for (const build of BUILDS) {
+      const [y] = await runBlob(build, blob, feeds);
+      const where = `${label}${form ? ` ${form}` : ''} on ${build}`;
+      expect(y.length, where).toBe(want.length);
+      let mism = '';
+      for (let i = 0; i < want.length && !mism; i++) if (y[i] !== want[i]) mism = `index ${i}: got ${y[i]}, want ${want[i]}`;
+      expect(mism, `${where}: first mismatch`).toBe('');
+      got.push(Buffer.from(y.buffer, y.byteOffset, y.byteLength));
+    }
+  }
+  for (const b of got.slice(1)) expect(b.equals(got[0]), `${label}: every blob and build gives the same bytes`).toBe(true);
 }

@@ -9,13 +9,13 @@ import { crc32 as zlibCrc32 } from 'node:zlib';
 import * as F from '../format/format.js';
 import { emitBlob } from '../converter/emit/index.js';
 import { packedPairs, packedW16Bytes, packW16 } from '../converter/emit/pack-conv.js';
-import type { Int8Params, Node, OpName, TensorData } from '../converter/ir/graph.js';
+import type { Int8Params, Node, OpName } from '../converter/ir/graph.js';
 import { planMemory } from '../converter/plan/index.js';
 import { runGraph } from '../converter/reference/interpreter.js';
 import { quantizeMultiplier } from '../converter/passes/quantize/multiplier.js';
 import { readBlob } from '../host/blob-reader.js';
 import { MoteError } from '../host/runtime.js';
-import { BUILDS, ensureWasmBuilt, freshRuntime, oneOpGraph, randInt, randS8, rng, runBlob, type TensorSpec, type Int8OpCase } from './runtime-harness.js';
+import { BUILDS, ensureWasmBuilt, freshRuntime, oneOpGraph, randInt, randS8, rng, runBlob, type TensorSpec, type Int8OpCase, expectBlobsMatch, int8Feeds } from './runtime-harness.js';
 
 beforeAll(async () => {
   await ensureWasmBuilt();
@@ -137,26 +137,13 @@ function cases(): Case[] {
 
 async function check(c: Case, r: () => number): Promise<void> {
   const g = oneOpGraph(c.op, c.inputs, c.out, c.attrs, c.int8);
-  const feeds: TensorData[] = c.inputs
-    .filter((s): s is TensorSpec => !!s && !s.data)
-    .map((s) => randS8(r, s.shape.reduce((a, b) => a * b, 1)));
+  const feeds = int8Feeds(c, r);
   const [want] = runGraph(g, feeds);
   const packed = emitBlob(g, planMemory(g));
   const plain = emitBlob(g, planMemory(g), {}, { packWeights: false });
   expect(readBlob(packed).ops[0].flags & F.OPF_PACKED_W16, 'the converter packed the weights').toBe(F.OPF_PACKED_W16);
   expect(readBlob(plain).ops[0].flags & F.OPF_PACKED_W16).toBe(0);
-  const got: Buffer[] = [];
-  for (const [form, blob] of [['packed', packed], ['unpacked', plain]] as const) {
-    for (const build of BUILDS) {
-      const [y] = await runBlob(build, blob, feeds);
-      expect(y.length, `${c.label} ${form} on ${build}`).toBe(want.length);
-      let mism = '';
-      for (let i = 0; i < want.length && !mism; i++) if (y[i] !== want[i]) mism = `index ${i}: got ${y[i]}, want ${want[i]}`;
-      expect(mism, `${c.label} ${form} on ${build}: first mismatch`).toBe('');
-      got.push(Buffer.from(y.buffer, y.byteOffset, y.byteLength));
-    }
-  }
-  for (const b of got.slice(1)) expect(b.equals(got[0]), `${c.label}: all four runs give the same bytes`).toBe(true);
+  await expectBlobsMatch(c.label, [['packed', packed], ['unpacked', plain]], feeds, want);
 }
 
 describe('packed int8 conv2d / fully_connected vs the reference, both builds', () => {

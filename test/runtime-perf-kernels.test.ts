@@ -11,13 +11,13 @@ import { join } from 'node:path';
 import asc from 'assemblyscript/asc';
 import { readSource } from '../scripts/build-wasm.mjs';
 import { multiplyByQuantizedMultiplier } from '../converter/reference/fixedpoint.js';
-import type { Int8Params, Node, OpName, TensorData } from '../converter/ir/graph.js';
+import type { Int8Params, Node, OpName } from '../converter/ir/graph.js';
 import { runGraph } from '../converter/reference/interpreter.js';
 import { quantizeMultiplier } from '../converter/passes/quantize/multiplier.js';
 import { addParams, subParams } from '../converter/passes/quantize/qparams.js';
 import { emitBlob } from '../converter/emit/index.js';
 import { planMemory } from '../converter/plan/index.js';
-import { BUILDS, blobOf, ensureWasmBuilt, oneOpGraph, randInt, randS8, repoRoot, rng, runBlob, type TensorSpec, type Int8OpCase } from './runtime-harness.js';
+import { blobOf, ensureWasmBuilt, oneOpGraph, randInt, randS8, repoRoot, rng, type TensorSpec, type Int8OpCase, expectBlobsMatch, int8Feeds } from './runtime-harness.js';
 
 beforeAll(async () => {
   await ensureWasmBuilt();
@@ -27,25 +27,12 @@ type Case = Int8OpCase;
 
 async function check(c: Case, r: () => number): Promise<void> {
   const g = oneOpGraph(c.op, c.inputs, c.out, c.attrs, c.int8);
-  const feeds: TensorData[] = c.inputs
-    .filter((s): s is TensorSpec => !!s && !s.data)
-    .map((s) => randS8(r, s.shape.reduce((a, b) => a * b, 1)));
+  const feeds = int8Feeds(c, r);
   const [want] = runGraph(g, feeds);
   // conv2d / fully_connected: the packed-weight kernels (the converter's default) and the OHWI ones.
-  const blobs = [blobOf(g)];
-  if (c.op === 'conv2d' || c.op === 'fully_connected') blobs.push(emitBlob(g, planMemory(g), {}, { packWeights: false }));
-  for (const blob of blobs) {
-    const got: TensorData[] = [];
-    for (const build of BUILDS) {
-      const [y] = await runBlob(build, blob, feeds);
-      got.push(y);
-      expect(y.length, `${c.label} on ${build}`).toBe(want.length);
-      let mism = '';
-      for (let i = 0; i < want.length && !mism; i++) if (y[i] !== want[i]) mism = `index ${i}: got ${y[i]}, want ${want[i]}`;
-      expect(mism, `${c.label} on ${build}: first mismatch`).toBe('');
-    }
-    expect(Buffer.from(got[0].buffer).equals(Buffer.from(got[1].buffer)), `${c.label}: simd == scalar`).toBe(true);
-  }
+  const blobs: [string, Uint8Array][] = [['', blobOf(g)]];
+  if (c.op === 'conv2d' || c.op === 'fully_connected') blobs.push(['plain', emitBlob(g, planMemory(g), {}, { packWeights: false })]);
+  await expectBlobsMatch(c.label, blobs, feeds, want);
 }
 
 function requant(r: () => number, o: number, inScale: number, outScale: number): TensorSpec[] {
