@@ -1,46 +1,36 @@
 // MultiplyByQuantizedMultiplier for four lanes with per-lane multiplier and shift (SIMD build only),
 // bit-exact with fixedpoint.ts's scalar mbqm for multipliers >= 0 and shifts in [-31, 30] — the
-// range load-time validation enforces on the per-channel tensors.
+// range load-time validation enforces on the per-channel tensors — for every i32 accumulator.
 //
-//   left shift: x * 2^left, with 2^left made from f32 exponent bits (wraps like the scalar code);
-//   SaturatingRoundingDoublingHighMul: exact i64 products, nudge, truncating /2^31 by shifts
-//     (the INT32_MIN * INT32_MIN saturation cannot occur: multipliers are >= 0);
-//   RoundingDivideByPOT: r / 2^right is exact in f64 (|r| < 2^31, a power-of-two scale), and
-//     round-half-away-from-zero is trunc(t + copysign(0.5, t)), exact because t carries at most
-//     32 significant bits.
+// With x = acc * 2^left (wrapping, as the scalar code), N = x * M (exact i64) and R the right shift:
+//   SaturatingRoundingDoublingHighMul: r = floor((N + 2^30) / 2^31) for either sign of N (the
+//     C++ truncating division of N + nudge equals this floor), and |r| < 2^31;
+//   RoundingDivideByPOT(r, R), R >= 1: floor((r + 2^(R-1) - [r < 0]) / 2^R)
+//     = floor(((r - [r < 0]) * 2^(31-R) + 2^30) / 2^31), no overflow in i64 (r - [r < 0] >= -2^31).
+// Both are "add 2^30, shift right 31" of an exact i64 product; the i32 result is the low half of a
+// logical shift (x64 SIMD has no 64-bit arithmetic shift; the low 32 bits agree). There is no
+// per-lane shift, so 2^left and 2^(31-R) are multipliers, made from f32 exponent bits; R = 0 lanes
+// keep r (their 2^31 saturates and is discarded). ~30 SIMD instructions per 4 outputs.
 
-// p = a*b (i64 lanes), neg = all-ones where p < 0. q = p + (p >= 0 ? 2^30 : 1 - 2^30) has p's
-// sign; trunc(q / 2^31) = (q + (q < 0 ? 2^31 - 1 : 0)) >> 31, and only the low 32 bits are kept, so
-// a logical shift serves (x64 SIMD has no 64-bit arithmetic shift).
-@inline function srdhmHalf(p: v128, neg: v128): v128 {
-  const q = i64x2.add(p, i64x2.add(i64x2.splat(1 << 30), v128.and(neg, i64x2.splat(1 - (<i64>1 << 31)))));
-  return i64x2.shr_u(i64x2.add(q, v128.and(neg, i64x2.splat(0x7fffffff))), 31);
+// floor((a * b + 2^30) / 2^31) of four i32 lanes, as i32 (the caller knows it fits).
+@inline function mulShr31(a: v128, b: v128): v128 {
+  const k = i64x2.splat(1 << 30);
+  const lo = i64x2.shr_u(i64x2.add(i64x2.extmul_low_i32x4_s(a, b), k), 31);
+  const hi = i64x2.shr_u(i64x2.add(i64x2.extmul_high_i32x4_s(a, b), k), 31);
+  return i32x4.shuffle(lo, hi, 0, 2, 4, 6);
 }
 
-@inline function roundHalfAway(t: v128): v128 {
-  return f64x2.trunc(f64x2.add(t, v128.or(f64x2.splat(0.5), v128.and(t, i64x2.splat(i64.MIN_VALUE)))));
+// 2^e for four i32 lanes e in [0, 31] (2^31 saturates to INT32_MAX), from f32 exponent bits.
+@inline function pow2i(e: v128): v128 {
+  return i32x4.trunc_sat_f32x4_s(i32x4.shl(i32x4.add(e, i32x4.splat(127)), 23));
 }
 
 /** clamp(mbqm(acc, mult, shift) + zp, lo, hi) on four i32 lanes. */
 @inline export function requant4Simd(acc: v128, mult: v128, shift: v128, zp: i32, lo: i32, hi: i32): v128 {
   const zero = i32x4.splat(0);
-  const left = i32x4.max_s(shift, zero);
-  const right = i32x4.max_s(i32x4.neg(shift), zero);
-  // 2^left as f32 bits ((127 + left) << 23), converted exactly to i32 (left <= 30).
-  const pow = i32x4.trunc_sat_f32x4_s(i32x4.shl(i32x4.add(left, i32x4.splat(127)), 23));
-  const x = i32x4.mul(acc, pow);
-  // x*mult < 0 exactly when x < 0 and mult > 0 (multipliers are >= 0).
-  const neg = v128.and(i32x4.lt_s(x, zero), i32x4.gt_s(mult, zero));
-  const lo64 = srdhmHalf(i64x2.extmul_low_i32x4_s(x, mult), i64x2.extend_low_i32x4_s(neg));
-  const hi64 = srdhmHalf(i64x2.extmul_high_i32x4_s(x, mult), i64x2.extend_high_i32x4_s(neg));
-  const r = i32x4.shuffle(lo64, hi64, 0, 2, 4, 6);
-  // 2^-right as f64 bits ((1023 - right) << 52), per 64-bit lane.
-  const e = i32x4.sub(i32x4.splat(1023), right);
-  const scaleLo = i64x2.shl(i64x2.extend_low_i32x4_s(e), 52);
-  const scaleHi = i64x2.shl(i64x2.extend_high_i32x4_s(e), 52);
-  const tLo = roundHalfAway(f64x2.mul(f64x2.convert_low_i32x4_s(r), scaleLo));
-  const tHi = roundHalfAway(f64x2.mul(f64x2.convert_low_i32x4_s(i32x4.shuffle(r, r, 2, 3, 2, 3)), scaleHi));
-  const res = i32x4.shuffle(i32x4.trunc_sat_f64x2_s_zero(tLo), i32x4.trunc_sat_f64x2_s_zero(tHi), 0, 1, 4, 5);
+  const r = mulShr31(i32x4.mul(acc, pow2i(i32x4.max_s(shift, zero))), mult);
+  const d = mulShr31(i32x4.add(r, i32x4.shr_s(r, 31)), pow2i(i32x4.add(i32x4.min_s(shift, zero), i32x4.splat(31))));
+  const res = v128.bitselect(d, r, i32x4.lt_s(shift, zero));
   return i32x4.min_s(i32x4.max_s(i32x4.add(res, i32x4.splat(zp)), i32x4.splat(lo)), i32x4.splat(hi));
 }
 
