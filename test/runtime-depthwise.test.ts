@@ -88,6 +88,18 @@ function c1m8(r: () => number, h: number, w: number, s: [number, number], d: [nu
   };
 }
 
+// C input channels, depth multiplier m (output channel oc reads input channel oc / m), 3x3.
+function cm(r: () => number, h: number, w: number, c: number, m: number, s: [number, number], p: [number, number, number, number], scales: Scales = 'normal'): Case {
+  const base = depthwise(r, h, w, c * m, 3, 3, s, [1, 1], p, scales);
+  const [x, ...rest] = base.inputs;
+  return {
+    ...base,
+    label: `depthwise c${c} m${m} x[1,${h},${w},${c}] k3x3 s${s} p${p} ${scales}`,
+    inputs: [{ ...x!, shape: [1, h, w, c] }, ...rest],
+    attrs: { strides: s, dilations: [1, 1], pads: p, depthMultiplier: m },
+  };
+}
+
 function cases(): Case[] {
   const r = rng(9090);
   const out: Case[] = [];
@@ -131,6 +143,16 @@ function cases(): Case[] {
   for (const xr of [[-128, -128], [127, 127]] as [number, number][]) {
     out.push({ ...c1m8(r, 5, 5, [1, 1], [1, 1], [1, 1, 1, 1]), xRange: xr, label: `depthwise c1 m8 x all ${xr[0]}` });
   }
+  // Fewer than 8 channels and other depth multipliers (the scalar build's row-wise 3x3 kernel
+  // takes every 3x3 stride-1/2 shape; the SIMD build the generic kernel).
+  for (const [h, w, c, m, s, p] of [
+    [5, 6, 3, 1, 1, [1, 1, 1, 1]], [7, 7, 4, 1, 2, [0, 0, 1, 1]], [6, 5, 3, 2, 1, [1, 1, 1, 1]],
+    [7, 6, 2, 3, 2, [1, 1, 1, 1]], [3, 8, 5, 2, 1, [0, 2, 2, 0]], [1, 1, 2, 4, 1, [1, 1, 1, 1]],
+  ] as const) {
+    out.push(cm(r, h, w, c, m, [s, s], [...p]));
+  }
+  out.push(cm(r, 6, 6, 3, 2, [1, 1], [1, 1, 1, 1], 'mixed'));
+  out.push(cm(r, 6, 6, 3, 2, [2, 2], [1, 1, 1, 1], 'pow2'));
   // Input at the int8 extremes (largest |x * w|): all -128, all 127.
   for (const xr of [[-128, -128], [127, 127]] as [number, number][]) {
     out.push({ ...depthwise(r, 4, 5, 24, 3, 3, [1, 1], [1, 1], same(3)), xRange: xr, label: `depthwise x all ${xr[0]}` });

@@ -6,6 +6,7 @@ import { mbqmInline, clampi } from '../fixedpoint';
 import { requantStore8, requantStore16 } from '../requant_simd';
 import { fastPrepare, requantFastStore8, requantFastStore16 } from '../requant_fast';
 import { depthwise_s8_pairs, magicPrepare, store8Magic } from './depthwise_pairs';
+import { depthwise3x3_s8_scalar } from './depthwise_scalar';
 
 export function depthwise_conv2d_f32(op: usize): void {
   const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
@@ -330,8 +331,8 @@ export function depthwise_conv2d_s8_simd(op: usize): void {
   const done = depthwise_s8_pairs(op);
   if (done < tdim(w, trank(w) - 1)) depthwise_conv2d_s8_impl(op, true, done);
 }
+// Scalar build: 3x3 (dilation 1, stride 1 or 2) row-wise in depthwise_scalar.ts, every other
+// shape in the chunked generic kernel.
 export function depthwise_conv2d_s8_scalar(op: usize): void {
-  const w = opIn(op, 1);
-  const done = depthwise_s8_pairs(op);
-  if (done < tdim(w, trank(w) - 1)) depthwise_conv2d_s8_impl(op, false, done);
+  if (!depthwise3x3_s8_scalar(op)) depthwise_conv2d_s8_impl(op, false, 0);
 }

@@ -1,0 +1,102 @@
+// Scalar build: int8 3x3 depthwise, dilation 1, stride 1 or 2, any depth multiplier (output
+// channel oc reads input channel oc / M). Row-wise: per output row and channel the nine weights,
+// the folded bias and the requantization constants sit in locals, and a window of three input
+// columns (three rows each) slides along the row, so each output pixel loads one new column
+// (stride 1) or two (stride 2) instead of nine taps and nine weights.
+//
+// Padding without per-tap checks: a padded row is read from a valid row against zero weights, a
+// padded column holds the input zero point, and the bias is folded once per row and channel as
+// bias - zp * (sum of that row set's weights). A padded tap then adds (zp - zp) * w or x * 0, the
+// 0 TFLM adds by skipping it; integer sums are exact in any order (both sides wrap alike in i32).
+// Requantization: requant_scalar.ts (integer, TFLM-exact).
+import { STORAGE_EMPTY } from '../../format/format';
+import { opIn, opOut, opParam, tdim, trank, tptr, tzp, tstorage } from '../state';
+import { rqPrepare, rqApply, rqLeft, rqBase, rqNeg, rqShift } from './requant_scalar';
+
+/** Runs the op when it has this kernel's shape (returns false otherwise, having done nothing). */
+export function depthwise3x3_s8_scalar(op: usize): bool {
+  const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
+  const wr = trank(w);
+  const KH = tdim(w, wr - 3), KW = tdim(w, wr - 2), OC = tdim(w, wr - 1);
+  const sh = opParam(op, 0), sw = opParam(op, 1), dh = opParam(op, 2), dw = opParam(op, 3);
+  if (KH != 3 || KW != 3 || dh != 1 || dw != 1 || sw > 2) return false;
+  const hasBias = tstorage(opIn(op, 2)) != STORAGE_EMPTY;
+  const xp = tptr(x), wp = tptr(w), bp = hasBias ? tptr(opIn(op, 2)) : 0;
+  const mp = tptr(opIn(op, 3)), shp = tptr(opIn(op, 4));
+  const N = tdim(x, 0), H = tdim(x, 1), W = tdim(x, 2), C = tdim(x, 3);
+  const OH = tdim(y, 1), OW = tdim(y, 2);
+  const pt = opParam(op, 4), pl = opParam(op, 5), M = opParam(op, 8);
+  const amin = opParam(op, 9), amax = opParam(op, 10);
+  const zp = tzp(x), outZp = tzp(y);
+  const s1 = sw == 1;
+  const rowBytes = <usize>W * <usize>C, col = <usize>C;
+  const o1 = <usize>OC, o2 = o1 + o1, o3 = o2 + o1, o4 = o3 + o1, o5 = o4 + o1, o6 = o5 + o1, o7 = o6 + o1, o8 = o7 + o1;
+  let outRow = tptr(y);
+  for (let n = 0; n < N; n++) {
+    const xImg = xp + <usize>n * <usize>H * rowBytes;
+    for (let oy = 0; oy < OH; oy++) {
+      const iy0 = oy * sh - pt;
+      const v0 = <u32>iy0 < <u32>H, v1 = <u32>(iy0 + 1) < <u32>H, v2 = <u32>(iy0 + 2) < <u32>H;
+      const r0 = xImg + (v0 ? <usize>iy0 * rowBytes : 0);
+      const r1 = xImg + (v1 ? <usize>(iy0 + 1) * rowBytes : 0);
+      const r2 = xImg + (v2 ? <usize>(iy0 + 2) * rowBytes : 0);
+      for (let oc = 0; oc < OC; oc++) {
+        const wo = wp + <usize>oc;
+        let w0 = 0, w1 = 0, w2 = 0, w3 = 0, w4 = 0, w5 = 0, w6 = 0, w7 = 0, w8 = 0;
+        if (v0) { w0 = <i32>load<i8>(wo); w1 = <i32>load<i8>(wo + o1); w2 = <i32>load<i8>(wo + o2); }
+        if (v1) { w3 = <i32>load<i8>(wo + o3); w4 = <i32>load<i8>(wo + o4); w5 = <i32>load<i8>(wo + o5); }
+        if (v2) { w6 = <i32>load<i8>(wo + o6); w7 = <i32>load<i8>(wo + o7); w8 = <i32>load<i8>(wo + o8); }
+        const bo = <usize>oc << 2;
+        const bias = (hasBias ? load<i32>(bp + bo) : 0) - zp * (w0 + w1 + w2 + w3 + w4 + w5 + w6 + w7 + w8);
+        const mult = <i64>load<i32>(mp + bo);
+        rqPrepare(load<i32>(shp + bo));
+        const left = rqLeft, base = rqBase, neg = rqNeg, rs = rqShift;
+        const c = <usize>(M == 1 ? oc : oc / M);
+        const p0 = r0 + c, p1 = r1 + c, p2 = r2 + c;
+        // Window: columns ix (a*), ix + 1 (b*), ix + 2 (e*) of rows 0-2 for the pixel at ix.
+        let ix = -pl;
+        let a0 = zp, a1 = zp, a2 = zp, b0 = zp, b1 = zp, b2 = zp, e0 = zp, e1 = zp, e2 = zp;
+        if (<u32>ix < <u32>W) {
+          const o = <usize>ix * col;
+          e0 = <i32>load<i8>(p0 + o); e1 = <i32>load<i8>(p1 + o); e2 = <i32>load<i8>(p2 + o);
+        }
+        if (s1) {
+          b0 = e0; b1 = e1; b2 = e2;
+          e0 = zp; e1 = zp; e2 = zp;
+          if (<u32>(ix + 1) < <u32>W) {
+            const o = <usize>(ix + 1) * col;
+            e0 = <i32>load<i8>(p0 + o); e1 = <i32>load<i8>(p1 + o); e2 = <i32>load<i8>(p2 + o);
+          }
+        }
+        let out = outRow + <usize>oc;
+        for (let ox = 0; ox < OW; ox++) {
+          if (s1) {
+            a0 = b0; a1 = b1; a2 = b2;
+            b0 = e0; b1 = e1; b2 = e2;
+          } else {
+            a0 = e0; a1 = e1; a2 = e2;
+            b0 = zp; b1 = zp; b2 = zp;
+            if (<u32>(ix + 1) < <u32>W) {
+              const o = <usize>(ix + 1) * col;
+              b0 = <i32>load<i8>(p0 + o); b1 = <i32>load<i8>(p1 + o); b2 = <i32>load<i8>(p2 + o);
+            }
+          }
+          e0 = zp; e1 = zp; e2 = zp;
+          if (<u32>(ix + 2) < <u32>W) {
+            const o = <usize>(ix + 2) * col;
+            e0 = <i32>load<i8>(p0 + o); e1 = <i32>load<i8>(p1 + o); e2 = <i32>load<i8>(p2 + o);
+          }
+          const acc = bias + w0 * a0 + w1 * b0 + w2 * e0 + w3 * a1 + w4 * b1 + w5 * e1 + w6 * a2 + w7 * b2 + w8 * e2;
+          let v = rqApply(acc, left, mult, base, neg, rs) + outZp;
+          v = v < amin ? amin : v;
+          v = v > amax ? amax : v;
+          store<i8>(out, <i8>v);
+          out += o1;
+          ix += sw;
+        }
+      }
+      outRow += <usize>OW * o1;
+    }
+  }
+  return true;
+}
