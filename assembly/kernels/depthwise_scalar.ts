@@ -11,7 +11,7 @@
 // Requantization: requant_scalar.ts (integer, TFLM-exact).
 import { STORAGE_EMPTY } from '../../format/format';
 import { opIn, opOut, opParam, tdim, trank, tptr, tzp, tstorage } from '../state';
-import { rqPrepare, rqApply, rqLeft, rqBase, rqNeg, rqShift } from './requant_scalar';
+import { rqApply, rqLeft, rqBase, rqNeg, rqShift } from './requant_scalar';
 
 /** Runs the op when it has this kernel's shape (returns false otherwise, having done nothing). */
 export function depthwise3x3_s8_scalar(op: usize): bool {
@@ -49,8 +49,8 @@ export function depthwise3x3_s8_scalar(op: usize): bool {
         const bo = <usize>oc << 2;
         const bias = (hasBias ? load<i32>(bp + bo) : 0) - zp * (w0 + w1 + w2 + w3 + w4 + w5 + w6 + w7 + w8);
         const mult = <i64>load<i32>(mp + bo);
-        rqPrepare(load<i32>(shp + bo));
-        const left = rqLeft, base = rqBase, neg = rqNeg, rs = rqShift;
+        const shift = load<i32>(shp + bo);
+        const left = rqLeft(shift), base = rqBase(shift), neg = rqNeg(shift), rs = rqShift(shift);
         const c = <usize>(M == 1 ? oc : oc / M);
         const p0 = r0 + c, p1 = r1 + c, p2 = r2 + c;
         // Window: columns ix (a*), ix + 1 (b*), ix + 2 (e*) of rows 0-2 for the pixel at ix.

@@ -9,6 +9,7 @@ import { mbqm, clampi } from '../fixedpoint';
 import { requant4General, store4s8 } from '../requant_simd';
 import { fastPrepare, requant4Fast, requantFastStore16 } from '../requant_fast';
 import { dotS8, dot4_s8_scalar } from './dot';
+import { rqStore2 } from './requant_scalar';
 
 const acc4: usize = memory.data(16, 16);
 
@@ -101,21 +102,17 @@ function tile_s8_2x4_scalar(
     a0 += u * q0; a1 += u * q1; a2 += u * q2; a3 += u * q3;
     b0 += v * q0; b1 += v * q1; b2 += v * q2; b3 += v * q3;
   }
-  requantOut(a0, 0, bp, mp, shp, outZp, amin, amax, y0);
-  requantOut(a1, 1, bp, mp, shp, outZp, amin, amax, y0);
-  requantOut(a2, 2, bp, mp, shp, outZp, amin, amax, y0);
-  requantOut(a3, 3, bp, mp, shp, outZp, amin, amax, y0);
   const y1 = y0 + ys;
-  requantOut(b0, 0, bp, mp, shp, outZp, amin, amax, y1);
-  requantOut(b1, 1, bp, mp, shp, outZp, amin, amax, y1);
-  requantOut(b2, 2, bp, mp, shp, outZp, amin, amax, y1);
-  requantOut(b3, 3, bp, mp, shp, outZp, amin, amax, y1);
+  rqOut(a0, b0, 0, bp, mp, shp, outZp, amin, amax, y0, y1);
+  rqOut(a1, b1, 1, bp, mp, shp, outZp, amin, amax, y0, y1);
+  rqOut(a2, b2, 2, bp, mp, shp, outZp, amin, amax, y0, y1);
+  rqOut(a3, b3, 3, bp, mp, shp, outZp, amin, amax, y0, y1);
 }
 
-@inline function requantOut(acc: i32, j: usize, bp: usize, mp: usize, shp: usize, outZp: i32, amin: i32, amax: i32, y: usize): void {
+/** Channel j of the scalar tile, both rows (requant_scalar.ts: inline integer requantization). */
+@inline function rqOut(a: i32, b: i32, j: usize, bp: usize, mp: usize, shp: usize, outZp: i32, amin: i32, amax: i32, y0: usize, y1: usize): void {
   const c = j << 2;
-  const sum = acc + (bp != 0 ? load<i32>(bp + c) : 0);
-  store<i8>(y + j, <i8>clampi(mbqm(sum, load<i32>(mp + c), load<i32>(shp + c)) + outZp, amin, amax));
+  rqStore2(a, b, true, bp != 0 ? load<i32>(bp + c) : 0, load<i32>(mp + c), load<i32>(shp + c), outZp, amin, amax, y0 + j, y1 + j);
 }
 
 // gemm_s8_smallk_16ch_simd: K <= 32 (a multiple of 8), N a multiple of 16. Output channels sit in

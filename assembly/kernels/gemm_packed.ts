@@ -6,9 +6,9 @@
 // four accumulators of 16 channels need no reduction and the weights stream with constant offsets.
 // Integer sums are exact in any order: both builds give TFLM's bytes.
 import { PACKED_K_MAX } from '../../format/format';
-import { mbqm, clampi } from '../fixedpoint';
 import { requantStore8, requantStore16 } from '../requant_simd';
 import { fastPreparePacked, requantFastStore8, requantFastStore16 } from '../requant_fast';
+import { rqStore2 } from './requant_scalar';
 
 // Two widened rows (pixels) of up to PACKED_K_MAX taps, at a constant distance so the 2-row tile
 // addresses both with one pointer. conv2d.ts's patch buffer (16 KB) is the same region.
@@ -375,10 +375,7 @@ function tileScalar(w: usize, K2: i32, n: i32, count: i32, two: bool, y0: usize,
 
 @inline function scalarOut(a: i32, b: i32, n: i32, two: bool, y0: usize, y1: usize): void {
   const c = <usize>n << 2;
-  const bias = pkBias ? load<i32>(pkBias + c) : 0;
-  const m = load<i32>(pkMp + c), s = load<i32>(pkShp + c);
-  store<i8>(y0 + <usize>n, <i8>clampi(mbqm(a + bias, m, s) + pkZp, pkMin, pkMax));
-  if (two) store<i8>(y1 + <usize>n, <i8>clampi(mbqm(b + bias, m, s) + pkZp, pkMin, pkMax));
+  rqStore2(a, b, two, pkBias ? load<i32>(pkBias + c) : 0, load<i32>(pkMp + c), load<i32>(pkShp + c), pkZp, pkMin, pkMax, y0 + <usize>n, y1 + <usize>n);
 }
 
 /**
