@@ -99,8 +99,13 @@ function store16Magic(out: usize, a0: v128, a1: v128, a2: v128, a3: v128, c: i32
   v128.store(out, i8x16.min_s(i8x16.max_s(b, i8x16.splat(<i8>lo)), i8x16.splat(<i8>hi)));
 }
 
-/** requant4Magic of two pixels' sums for the same channels c..c+3, the table read once. */
-@inline function requant4Magic2(accA: v128, accB: v128, c: i32, magicZp: v128): v128 {
+/**
+ * requant4Magic of two pixels' sums for the same channels c..c+3, the table read once. Not inlined:
+ * V8 schedules the loads of a block first and its arithmetic late, so two inlined copies (16 f64
+ * pairs in flight) spilled ~50 vectors per call of store8x2Magic; a call per quad keeps each in
+ * registers (depthwise 0.95x in kws, vww, person_detect).
+ */
+function requant4Magic2(accA: v128, accB: v128, c: i32, magicZp: v128): v128 {
   const p = fastEntry(c);
   const zero = f64x2.splat(0);
   const s0 = v128.load(p), s1 = v128.load(p, 16);
