@@ -27,6 +27,7 @@ import {
 } from './state';
 import { validateOp } from './validate_ops';
 import { opScratchNeed, scratchHolds } from './scratch';
+import { SUBSET, BUILT_DIRECT, decoderBuilt, directBuilt, encodingNotBuilt } from './features';
 
 @inline function hdr(off: i32): u32 {
   return load<u32>(blobPtr + <usize>off);
@@ -334,6 +335,7 @@ function validateEncodedRecord(id: i32, rec: usize, off: u64, weightsSize: u32, 
     tensorFail(id); say1(txt('unknown weight encoding $'), enc);
     return ERR_BAD_TENSOR;
   }
+  if (SUBSET && !(direct ? directBuilt(enc) : decoderBuilt(enc))) return encodingNotBuilt(id, enc, direct);
   if (direct ? off != 0 : off % SECTION_ALIGN != 0) {
     tensorFail(id);
     say1(direct ? txt('direct weights offset $ must be 0') : txt('expanded offset $ must be 16-byte aligned'), off);
@@ -413,8 +415,11 @@ export function validateOps(): i32 {
       opPrefix(i, code); say(txt('scratch tensor $ is $ bytes; its kernels need $ (format/kernel-scratch.ts)'), scratch, tbytes(scratch), need);
       return ERR_BAD_OP;
     }
-    e = validateDirectInputs(i, op, code);
-    if (e) return e;
+    // Without direct kernels no record is STORAGE_DIRECT (validateEncodedRecord refused it).
+    if (BUILT_DIRECT != 0) {
+      e = validateDirectInputs(i, op, code);
+      if (e) return e;
+    }
   }
   return OK;
 }

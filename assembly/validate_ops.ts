@@ -19,6 +19,8 @@ import {
   opInCount, opOutCount, opParamCount, opIn, opOut, opParam, tdtype, trank, tdim, tnumel,
   tstorage, tscale, tzp, tptr, opParamF, tbytes, tensorCount,
 } from './state';
+import { SUBSET, opBuilt, dtypeBuilt, kernelBuilt, opNotBuilt, formNotBuilt, packedNotBuilt } from './features';
+import { KERNEL_PACKED } from '../format/runtime-features';
 
 // ---- The table ---------------------------------------------------------------------------------
 // Dtype sets are bit masks (bit dt); M_IN0 in an output column means "input 0's dtype".
@@ -388,6 +390,7 @@ function vConv(): i32 {
   e = outDimIs(0, 3, oc); if (e) return e;
   e = biasAndRequant(oc); if (e) return e;
   if (isPacked()) {
+    if (!kernelBuilt(KERNEL_PACKED)) return packedNotBuilt(curIndex, curCode);
     if (g != 1) return fail(txt('packed weights need the s8 form with group 1'));
     e = packedWeights(oc, kh * kw * c); if (e) return e;
   }
@@ -402,7 +405,9 @@ function vFullyConnected(): i32 {
   const rows = tnumel(x) / k;
   if (<i64>tnumel(y) != <i64>rows * <i64>n || trank(y) < 1 || tdim(y, trank(y) - 1) != n) return failOut(0, txt('must be [$, $]'), rows, n);
   const e = biasAndRequant(n); if (e) return e;
-  return isPacked() ? packedWeights(n, k) : OK;
+  if (!isPacked()) return OK;
+  if (!kernelBuilt(KERNEL_PACKED)) return packedNotBuilt(curIndex, curCode);
+  return packedWeights(n, k);
 }
 
 /** Output dims r - 1 - i for i < n from numpy broadcasting of a and b's trailing dims. */
@@ -558,6 +563,11 @@ export function validateOp(index: i32, op: usize, code: i32): i32 {
   curOp = op;
   let e = needPresent(0); if (e) return e;
   curDt = tdtype(opIn(op, 0));
+  // A per-model build refuses what it left out before anything reaches a missing kernel.
+  if (SUBSET) {
+    if (!opBuilt(code)) return opNotBuilt(index, code);
+    if (!dtypeBuilt(curDt == DTYPE_SIGN8 ? DTYPE_S8 : curDt)) return formNotBuilt(index, code, curDt);
+  }
   // The opcode's row for input 0's dtype; without one, the dtypes its rows take.
   let row: usize = 0, forms = 0;
   // Ops that share another's rows.
@@ -576,29 +586,31 @@ export function validateOp(index: i32, op: usize, code: i32): i32 {
     return dtypeIn(opIn(op, 0), false, 0, forms);
   }
   e = checkRow(row); if (e) return e;
+  // The per-op checks of ops this build has (opBuilt folds to true in the full build).
   switch (code) {
     case OP_CONV2D:
-    case OP_DEPTHWISE_CONV2D: return vConv();
-    case OP_FULLY_CONNECTED: return vFullyConnected();
-    case OP_MATMUL: return vMatmul();
+    case OP_DEPTHWISE_CONV2D: if (opBuilt(OP_CONV2D) || opBuilt(OP_DEPTHWISE_CONV2D)) return vConv(); break;
+    case OP_FULLY_CONNECTED: if (opBuilt(OP_FULLY_CONNECTED)) return vFullyConnected(); break;
+    case OP_MATMUL: if (opBuilt(OP_MATMUL)) return vMatmul(); break;
     case OP_ADD:
     case OP_SUB:
     case OP_MUL:
-    case OP_DIV: return broadcastShapes();
+    case OP_DIV: if (opBuilt(OP_ADD) || opBuilt(OP_SUB) || opBuilt(OP_MUL) || opBuilt(OP_DIV)) return broadcastShapes(); break;
     case OP_LUT: return inNumel(1, 256, txt('(table)'));
     case OP_MAX_POOL2D:
     case OP_AVERAGE_POOL2D: {
+      if (!opBuilt(OP_MAX_POOL2D) && !opBuilt(OP_AVERAGE_POOL2D)) break;
       e = spatial(2, opParam(op, 0), opParam(op, 1)); if (e) return e;
       return outDimIs(0, 3, tdim(opIn(op, 0), 3));
     }
-    case OP_MEAN: return vMean();
-    case OP_CONCAT: return vConcat();
-    case OP_PAD: return vPad();
-    case OP_TRANSPOSE: return vTranspose();
-    case OP_SOFTMAX: return vSoftmax();
-    case OP_STRIDED_SLICE: return vStridedSlice();
-    case OP_TRANSPOSE_CONV2D: return vTransposeConvS16();
-    case OP_LSTM: return vLstm();
+    case OP_MEAN: if (opBuilt(OP_MEAN)) return vMean(); break;
+    case OP_CONCAT: if (opBuilt(OP_CONCAT)) return vConcat(); break;
+    case OP_PAD: if (opBuilt(OP_PAD)) return vPad(); break;
+    case OP_TRANSPOSE: if (opBuilt(OP_TRANSPOSE)) return vTranspose(); break;
+    case OP_SOFTMAX: if (opBuilt(OP_SOFTMAX)) return vSoftmax(); break;
+    case OP_STRIDED_SLICE: if (opBuilt(OP_STRIDED_SLICE)) return vStridedSlice(); break;
+    case OP_TRANSPOSE_CONV2D: if (opBuilt(OP_TRANSPOSE_CONV2D)) return vTransposeConvS16(); break;
+    case OP_LSTM: if (opBuilt(OP_LSTM)) return vLstm(); break;
   }
   return OK;
 }

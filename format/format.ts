@@ -297,3 +297,4 @@ export const ERR_BAD_INDEX = 10; // input/output number out of range
 export const ERR_BAD_META = 11; // metadata is not a UTF-8 JSON object (host-side check; the runtime ignores metadata)
 export const ERR_BAD_ENCODING = 12; // an encoded weight stream's contents (STORAGE_ENCODED, STORAGE_DIRECT) are malformed, found at load
 export const ERR_WEIGHTS_READ = 13; // the host's mote_read_weights import failed (streamed weights)
+export const ERR_NOT_BUILT = 14; // the blob needs an op, dtype form, kernel or weight encoding a per-model runtime build left out (format/runtime-features.ts)

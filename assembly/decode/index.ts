@@ -12,6 +12,7 @@ import { decodeSparse } from './sparse';
 import { decodeHuffman } from './huffman';
 import { decodePacked, decodeRequant } from './requant_tables';
 import { decodeBinary } from '../kernels/binary_weights';
+import { decoderBuilt } from '../features';
 
 export function decodeEncodedTensors(): i32 {
   for (let id = 0; id < tensorCount; id++) {
@@ -23,13 +24,14 @@ export function decodeEncodedTensors(): i32 {
     const out = expandedPtr + <usize>load<u32>(rec, T_OFFSET);
     const bytes = load<u32>(rec, T_BYTE_SIZE);
     let e = OK;
-    if (enc == ENC_PALETTE) e = decodePalette(id, s, len, out, bytes);
-    else if (enc == ENC_SPARSE) e = decodeSparse(id, s, len, out, bytes);
-    else if (enc == ENC_HUFFMAN) e = decodeHuffman(id, s, len, out, bytes);
-    else if (enc == ENC_PALETTE_HUFFMAN) e = decodePaletteHuffman(id, s, len, out, bytes);
-    else if (enc == ENC_PACKED) e = decodePacked(id, s, len, out, bytes);
-    else if (enc == ENC_REQUANT) e = decodeRequant(id, s, len, out, bytes);
-    else if (enc == ENC_BINARY) e = decodeBinary(id, s, len, out, bytes);
+    // Per-model builds link only the decoders their blobs use (blob.ts refused the others).
+    if (decoderBuilt(ENC_PALETTE) && enc == ENC_PALETTE) e = decodePalette(id, s, len, out, bytes);
+    else if (decoderBuilt(ENC_SPARSE) && enc == ENC_SPARSE) e = decodeSparse(id, s, len, out, bytes);
+    else if (decoderBuilt(ENC_HUFFMAN) && enc == ENC_HUFFMAN) e = decodeHuffman(id, s, len, out, bytes);
+    else if (decoderBuilt(ENC_PALETTE_HUFFMAN) && enc == ENC_PALETTE_HUFFMAN) e = decodePaletteHuffman(id, s, len, out, bytes);
+    else if (decoderBuilt(ENC_PACKED) && enc == ENC_PACKED) e = decodePacked(id, s, len, out, bytes);
+    else if (decoderBuilt(ENC_REQUANT) && enc == ENC_REQUANT) e = decodeRequant(id, s, len, out, bytes);
+    else if (decoderBuilt(ENC_BINARY) && enc == ENC_BINARY) e = decodeBinary(id, s, len, out, bytes);
     else {
       say2(txt('tensor $: unknown weight encoding $'), id, enc);
       e = ERR_BAD_ENCODING;

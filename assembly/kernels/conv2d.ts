@@ -15,6 +15,8 @@ export const patchBuf: usize = xwA;
 import { mbqm, mbqmInline, clampi } from '../fixedpoint';
 import { fastPrepare } from '../requant_fast';
 import { gemm_s8_rows, tile_s8_2x4_simd } from './gemm';
+import { kernelBuilt } from '../features';
+import { KERNEL_PACKED } from '../../format/runtime-features';
 
 
 /**
@@ -415,7 +417,7 @@ function conv2d_s8_packed(op: usize): void {
 }
 
 @inline function conv2d_s8_impl(op: usize, simd: bool): void {
-  if (load<u16>(op, O_FLAGS) & OPF_PACKED_W16) {
+  if (kernelBuilt(KERNEL_PACKED) && (load<u16>(op, O_FLAGS) & OPF_PACKED_W16)) {
     conv2d_s8_packed(op);
     return;
   }

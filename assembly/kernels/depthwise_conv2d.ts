@@ -7,6 +7,8 @@ import { requantStore8, requantStore16 } from '../requant_simd';
 import { fastPrepare, requantFastStore8, requantFastStore16 } from '../requant_fast';
 import { depthwise_s8_pairs, magicPrepare, store8Magic } from './depthwise_pairs';
 import { depthwise3x3_s8_scalar } from './depthwise_scalar';
+import { kernelBuilt } from '../features';
+import { KERNEL_DW_PAIRS, KERNEL_DW_C1M8, KERNEL_DW_3X3_SCALAR } from '../../format/runtime-features';
 
 export function depthwise_conv2d_f32(op: usize): void {
   const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
@@ -324,15 +326,15 @@ function depthwise_c1m8_3x3(op: usize): void {
 export function depthwise_conv2d_s8_simd(op: usize): void {
   const w = opIn(op, 1);
   const wr = trank(w);
-  if (tdim(opIn(op, 0), 3) == 1 && tdim(w, wr - 1) == 8 && tdim(w, wr - 3) == 3 && tdim(w, wr - 2) == 3) {
+  if (kernelBuilt(KERNEL_DW_C1M8) && tdim(opIn(op, 0), 3) == 1 && tdim(w, wr - 1) == 8 && tdim(w, wr - 3) == 3 && tdim(w, wr - 2) == 3) {
     depthwise_c1m8_3x3(op);
     return;
   }
-  const done = depthwise_s8_pairs(op);
+  const done = kernelBuilt(KERNEL_DW_PAIRS) ? depthwise_s8_pairs(op) : 0;
   if (done < tdim(w, trank(w) - 1)) depthwise_conv2d_s8_impl(op, true, done);
 }
 // Scalar build: 3x3 (dilation 1, stride 1 or 2) row-wise in depthwise_scalar.ts, every other
 // shape in the chunked generic kernel.
 export function depthwise_conv2d_s8_scalar(op: usize): void {
-  if (!depthwise3x3_s8_scalar(op)) depthwise_conv2d_s8_impl(op, false, 0);
+  if (!(kernelBuilt(KERNEL_DW_3X3_SCALAR) && depthwise3x3_s8_scalar(op))) depthwise_conv2d_s8_impl(op, false, 0);
 }

@@ -22,6 +22,7 @@ import { PATCH_CAP, patchBuf, gatherPatch } from './conv2d';
 import { sparse_rows_gemm_s8, sparse_tile8_simd, sparseTileBegin, tileFits, tileLane } from './sparse_rows';
 import { palette_gemm_s8 } from './palette_rows';
 import { BINARY_K_CAP, checkBinaryStream, binaryBegin, binary_gemm_s8 } from './binary_weights';
+import { directBuilt } from '../features';
 
 @inline function encOf(id: i32): i32 {
   return <i32>load<u8>(trec(id), T_FLAGS);
@@ -70,7 +71,9 @@ export function validateDirectInputs(index: i32, op: usize, code: i32): i32 {
       failOp(index, code); say(txt('input $ is direct weights in encoding $: no direct kernel (only s8 fully_connected / group-1 conv2d weights, sparse-rows, palette or binary)'), j, enc);
       return ERR_BAD_OP;
     }
-    const e = enc == ENC_SPARSE_ROWS ? checkSparseRows(w) : enc == ENC_BINARY ? checkBinaryStream(w, tstream(w), load<u32>(tstream(w))) : checkPalette(w);
+    const e = directBuilt(ENC_SPARSE_ROWS) && enc == ENC_SPARSE_ROWS ? checkSparseRows(w)
+      : directBuilt(ENC_BINARY) && enc == ENC_BINARY ? checkBinaryStream(w, tstream(w), load<u32>(tstream(w)))
+      : directBuilt(ENC_PALETTE) ? checkPalette(w) : OK;
     if (e) return e;
   }
   return OK;
@@ -149,9 +152,10 @@ function rowsDirect(
   enc: i32, xp: usize, rows: i32, K: i32, s: usize, N: i32, bp: usize, mp: usize, shp: usize,
   inOff: i32, outZp: i32, amin: i32, amax: i32, yp: usize,
 ): void {
-  if (enc == ENC_SPARSE_ROWS) sparse_rows_gemm_s8(xp, rows, K, s, N, bp, mp, shp, inOff, outZp, amin, amax, yp);
-  else if (enc == ENC_PALETTE) palette_gemm_s8(xp, rows, K, s, N, bp, mp, shp, inOff, outZp, amin, amax, yp);
-  else binary_gemm_s8(xp, rows, K, s, N, bp, mp, shp, inOff, outZp, amin, amax, yp);
+  // Per-model builds link only the direct kernels their blobs use (blob.ts refused the others).
+  if (directBuilt(ENC_SPARSE_ROWS) && enc == ENC_SPARSE_ROWS) sparse_rows_gemm_s8(xp, rows, K, s, N, bp, mp, shp, inOff, outZp, amin, amax, yp);
+  else if (directBuilt(ENC_PALETTE) && enc == ENC_PALETTE) palette_gemm_s8(xp, rows, K, s, N, bp, mp, shp, inOff, outZp, amin, amax, yp);
+  else if (directBuilt(ENC_BINARY)) binary_gemm_s8(xp, rows, K, s, N, bp, mp, shp, inOff, outZp, amin, amax, yp);
 }
 
 /** Runs an s8 (or, with binary weights, sign8) fully_connected or conv2d whose weights (input 1) are STORAGE_DIRECT. */
@@ -166,7 +170,7 @@ export function runDirect(op: usize, code: i32): void {
   const fc = code == OP_FULLY_CONNECTED;
   const amin = opParam(op, fc ? 0 : 9), amax = opParam(op, fc ? 1 : 10);
   // sign8 input (binarized activations): the XNOR-popcount form.
-  if (enc == ENC_BINARY) binaryBegin(tdtype(x) == DTYPE_SIGN8, rows, K, s, O, inOff, bp, mp, shp);
+  if (directBuilt(ENC_BINARY) && enc == ENC_BINARY) binaryBegin(tdtype(x) == DTYPE_SIGN8, rows, K, s, O, inOff, bp, mp, shp);
   if (fc || convIsRows(op)) {
     rowsDirect(enc, xp, rows, K, s, O, bp, mp, shp, inOff, outZp, amin, amax, yp);
     return;
@@ -176,7 +180,7 @@ export function runDirect(op: usize, code: i32): void {
   const sh = opParam(op, 0), sw = opParam(op, 1), dh = opParam(op, 2), dw = opParam(op, 3);
   const pt = opParam(op, 4), pl = opParam(op, 5);
   // SIMD sparse: eight pixels' patches go into the lanes of one transposed tile (sparse_rows.ts).
-  const tiles = ASC_FEATURE_SIMD && enc == ENC_SPARSE_ROWS && tileFits(K);
+  const tiles = ASC_FEATURE_SIMD && directBuilt(ENC_SPARSE_ROWS) && enc == ENC_SPARSE_ROWS && tileFits(K);
   if (ASC_FEATURE_SIMD && tiles) sparseTileBegin(rows, s, O, inOff, bp, mp, shp);
   let out = yp, lane = 0;
   for (let n = 0; n < N; n++) {

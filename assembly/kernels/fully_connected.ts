@@ -4,6 +4,8 @@ import { opIn, opOut, opParam, opParamF, tdim, tptr, tzp, tstorage, tnumel, opIn
 import { dot_f32 } from './dot';
 import { gemm_s8_rows } from './gemm';
 import { packedBegin, gemm_s8_packed } from './gemm_packed';
+import { kernelBuilt } from '../features';
+import { KERNEL_PACKED } from '../../format/runtime-features';
 
 export function fully_connected_f32(op: usize): void {
   const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
@@ -37,7 +39,7 @@ function fully_connected_s8(op: usize): void {
   const xp = inline.always(tptr(x)), wp = inline.always(tptr(w)), bp = hasBias ? inline.always(tptr(opIn(op, 2))) : 0;
   const mp = inline.always(tptr(opIn(op, 3))), sp = inline.always(tptr(opIn(op, 4)));
   const zx = inline.always(tzp(x)), zy = inline.always(tzp(y)), a0 = inline.always(opParam(op, 0)), a1 = inline.always(opParam(op, 1)), yp = inline.always(tptr(y));
-  if (load<u16>(op, O_FLAGS) & OPF_PACKED_W16) {
+  if (kernelBuilt(KERNEL_PACKED) && (load<u16>(op, O_FLAGS) & OPF_PACKED_W16)) {
     packedBegin(wp, N, K, bp, mp, sp, -zx, zy, a0, a1, rows);
     gemm_s8_packed(xp, rows, K, -zx, yp);
     return;

@@ -10,6 +10,8 @@ import { requant4General, store4s8 } from '../requant_simd';
 import { fastPrepare, requant4Fast, requantFastStore16 } from '../requant_fast';
 import { dotS8, dot4_s8_scalar } from './dot';
 import { rqStore2 } from './requant_scalar';
+import { kernelBuilt } from '../features';
+import { KERNEL_SMALLK } from '../../format/runtime-features';
 
 const acc4: usize = memory.data(16, 16);
 
@@ -184,7 +186,7 @@ function gemm_s8_smallk_16ch_simd(
   if (ASC_FEATURE_SIMD && simd) {
     // Packed-weight kernels (gemm_packed.ts) run these layers ~1.2-1.3x as long (vww's and
     // person_detect's 8->16 and 16->32 1x1 convs), so the converter keeps them plain.
-    if (fast && (K & 7) == 0 && K <= 32 && (N & 15) == 0 && N * K <= SMALLK_PACK_CAP) {
+    if (kernelBuilt(KERNEL_SMALLK) && fast && (K & 7) == 0 && K <= 32 && (N & 15) == 0 && N * K <= SMALLK_PACK_CAP) {
       gemm_s8_smallk_16ch_simd(xp, rows, K, wp, N, outZp, amin, amax, yp, bp, inOff);
       return;
     }

@@ -22,6 +22,8 @@ export interface ExportCOptions {
   output?: string;
   runtime?: string;
   name?: string;
+  /** With --runtime: a per-model build for these blobs (`mote runtime`) instead of build/'s. */
+  for?: string[];
 }
 
 /** What the header describes; every line of its comment comes from here. */
@@ -138,15 +140,34 @@ export async function exportCCommand(file: string | undefined, opts: ExportCOpti
   if (!opts.output) throw new CliError('export c needs -o FILE.h (the header to write)', EXIT_USAGE);
   if (file && opts.runtime) throw new CliError('export c takes either a MODEL.mote or --runtime BUILD, not both', EXIT_USAGE);
   let text: string;
+  if (opts.for?.length && !opts.runtime) throw new CliError('export c --for MODEL.mote needs --runtime BUILD', EXIT_USAGE);
   if (opts.runtime) {
-    const bytes = await runtimeBytes(opts.runtime);
+    let bytes: Uint8Array;
+    let label = `build/mote.${opts.runtime}.wasm`;
+    const notes: string[] = [];
+    if (opts.for?.length) {
+      if (!(RUNTIME_BUILDS as readonly string[]).includes(opts.runtime)) {
+        throw new CliError(`--runtime must be one of ${RUNTIME_BUILDS.join(', ')}, got '${opts.runtime}'`, EXIT_USAGE);
+      }
+      // A per-model build: only what these blobs use (docs/ABI.md "Per-model runtime builds").
+      const { blobFeatures, unionFeatures } = await import('../runtime-features.js');
+      const { buildRuntimeFor } = await import('../runtime-build.js');
+      const features = unionFeatures(opts.for.map((f) => blobFeatures(readBlobFile(f).view)));
+      const [isa, stream] = opts.runtime.split('.');
+      bytes = await buildRuntimeFor(features, { build: isa as 'simd' | 'scalar', stream: stream === 'stream' });
+      label = `per-model ${opts.runtime} runtime for ${opts.for.map((f) => basename(f)).join(', ')}`;
+      notes.push('a per-model build: other blobs may fail to load with ERR_NOT_BUILT (rebuild with mote runtime / --for)');
+    } else {
+      bytes = await runtimeBytes(opts.runtime);
+    }
     const name = opts.name ?? 'mote_runtime_wasm';
-    const note =
+    notes.unshift(
       opts.runtime.startsWith('scalar')
         ? 'the scalar runtime (WebAssembly MVP only): the build for WAMR on ESP32'
-        : 'the SIMD runtime: needs an engine with SIMD128 (WAMR on ESP32 has none; use --runtime scalar)';
+        : 'the SIMD runtime: needs an engine with SIMD128 (WAMR on ESP32 has none; use --runtime scalar)',
+    );
     // The stream builds import env.mote_read_weights (blobs converted with --weights external).
-    text = cHeader(bytes, name, { label: `build/mote.${opts.runtime}.wasm`, notes: [note] });
+    text = cHeader(bytes, name, { label, notes });
   } else if (file) {
     const { bytes, view } = readBlobFile(file);
     text = cHeader(bytes, opts.name ?? 'mote_model', { label: basename(file), ...(await blobNotes(bytes, view)) });
@@ -165,6 +186,7 @@ export function registerExport(program: Command): void {
     .argument('[model]', 'the .mote file')
     .option('-o, --output <file.h>', 'the header to write (atomically)')
     .option('--runtime <build>', 'export build/mote.<build>.wasm instead of a model (scalar for WAMR/ESP32)')
+    .option('--for <models...>', 'with --runtime: a per-model runtime linking only what these .mote blobs use (mote runtime)')
     .option('--name <identifier>', 'C array name (default mote_model, or mote_runtime_wasm with --runtime); the size macro is NAME_SIZE upper-cased')
     .action((file: string | undefined, opts: ExportCOptions) => exportCCommand(file, opts));
 }

@@ -14,6 +14,7 @@ import { CliError } from './errors.js';
 import { registerInspect } from './inspect.js';
 import { registerProfile } from './profile.js';
 import { registerRun } from './run.js';
+import { registerRuntime } from './runtime.js';
 
 function reportError(e: unknown): number {
   const err = e instanceof Error ? e : new Error(String(e));
@@ -52,6 +53,7 @@ export async function main(argv: string[]): Promise<number> {
   registerCompress(program);
   registerProfile(program);
   registerBench(program);
+  registerRuntime(program);
   try {
     await program.parseAsync(argv);
     return 0;

@@ -1,0 +1,75 @@
+// What this runtime build links: the full runtime by default, or the subset a per-model build names
+// (format/runtime-features.ts; `mote runtime` derives the masks from the blobs and compiles with
+// `--use MOTE_SUBSET=1 --use MOTE_OPS=... ...`). The masks are compile-time constants, so a guard
+// `if (opBuilt(OP_X)) kernel(op)` folds away and the kernel is never linked.
+//
+// Load-time rule: everything a blob needs that the build lacks is refused at mote_load with
+// ERR_NOT_BUILT (validate_ops.ts for ops, dtype forms and packed weights; blob.ts for encodings),
+// so a guarded-out kernel is unreachable at run time. Optional kernels (KERNEL_SMALLK, the
+// depthwise ones) have a general fallback giving the same bytes and are never refused.
+import { ERR_NOT_BUILT } from '../format/format';
+import { str, say1, text, textAt, opPrefix, dtypeName } from './message';
+
+// @ts-ignore: defined by asc `--use MOTE_SUBSET=1` in per-model builds only
+export const SUBSET: bool = isDefined(MOTE_SUBSET);
+// @ts-ignore: per-model builds define every mask
+export const BUILT_OPS: u32 = isDefined(MOTE_OPS) ? <u32>MOTE_OPS : 0xffffffff;
+// @ts-ignore
+export const BUILT_DTYPES: u32 = isDefined(MOTE_DTYPES) ? <u32>MOTE_DTYPES : 0xffffffff;
+// @ts-ignore
+export const BUILT_DECODERS: u32 = isDefined(MOTE_DECODERS) ? <u32>MOTE_DECODERS : 0xffffffff;
+// @ts-ignore
+export const BUILT_DIRECT: u32 = isDefined(MOTE_DIRECT) ? <u32>MOTE_DIRECT : 0xffffffff;
+// @ts-ignore
+export const BUILT_KERNELS: u32 = isDefined(MOTE_KERNELS) ? <u32>MOTE_KERNELS : 0xffffffff;
+
+// @ts-ignore: decorator
+@inline export function opBuilt(code: i32): bool {
+  return (BUILT_OPS & (<u32>1 << <u32>code)) != 0;
+}
+/** The forms whose input 0 has dtype `dt` (DTYPE_S8 also covers sign8 activations). */
+// @ts-ignore: decorator
+@inline export function dtypeBuilt(dt: i32): bool {
+  return (BUILT_DTYPES & (<u32>1 << <u32>dt)) != 0;
+}
+// @ts-ignore: decorator
+@inline export function decoderBuilt(enc: i32): bool {
+  return (BUILT_DECODERS & (<u32>1 << <u32>enc)) != 0;
+}
+// @ts-ignore: decorator
+@inline export function directBuilt(enc: i32): bool {
+  return (BUILT_DIRECT & (<u32>1 << <u32>enc)) != 0;
+}
+// @ts-ignore: decorator
+@inline export function kernelBuilt(k: i32): bool {
+  return (BUILT_KERNELS & (<u32>1 << <u32>k)) != 0;
+}
+
+function subsetNote(): i32 {
+  str(' is not in this runtime: it is a per-model build for a subset of ops, dtypes, kernels and weight encodings (build one for this blob: mote runtime)');
+  return ERR_NOT_BUILT;
+}
+/** "op i (name): the op" + subsetNote. */
+export function opNotBuilt(index: i32, code: i32): i32 {
+  opPrefix(index, code); str('the op');
+  return subsetNote();
+}
+/** "op i (name): its <dtype> form" + subsetNote. */
+export function formNotBuilt(index: i32, code: i32, dt: i32): i32 {
+  opPrefix(index, code); str('its '); text(dtypeName(dt)); str(' form');
+  return subsetNote();
+}
+/** "op i (name): its packed-weights kernel" + subsetNote. */
+export function packedNotBuilt(index: i32, code: i32): i32 {
+  opPrefix(index, code); str('its packed-weights (OPF_PACKED_W16) kernel');
+  return subsetNote();
+}
+/** "tensor i: the <encoding> decoder / direct kernel" + subsetNote. */
+export function encodingNotBuilt(id: i32, enc: i32, direct: bool): i32 {
+  say1(txt('tensor $: '), id);
+  if (direct) str('the direct-weights kernel for encoding '); else str('the decoder for encoding ');
+  say1(txt('$ ('), enc);
+  text(textAt(txtList('?|palette|sparse|huffman|palette_huffman|sparse_rows|?|binary|?|packed|requant|?'), enc < 12 ? enc : 11));
+  str(')');
+  return subsetNote();
+}

@@ -1,0 +1,21 @@
+// The switches of a per-model runtime build (`mote runtime`, docs/ABI.md "Per-model runtime
+// builds"), shared by the runtime (assembly/features.ts) and the host that derives them from a blob
+// (host/runtime-features.ts). A build compiled with `--use MOTE_SUBSET=1` and the five masks below
+// links only what the masks name; without MOTE_SUBSET every mask is all ones (the full runtime).
+//
+//   MOTE_OPS       bit OP_* : the opcodes
+//   MOTE_DTYPES    bit DTYPE_*: the forms of every op by its input 0 dtype (f32, s8/sign8, s16, s32)
+//   MOTE_DECODERS  bit ENC_* : load-time decoders of STORAGE_ENCODED weights
+//   MOTE_DIRECT    bit ENC_* : direct kernels reading STORAGE_DIRECT weights as stored
+//   MOTE_KERNELS   bit KERNEL_* below: specialised kernels
+//
+// A KERNEL_* kernel is either required (its blob data has no other reader: KERNEL_PACKED) or
+// optional (a general kernel computes the same bytes; the switch only trades size for speed).
+// A new kernel adds a bit here, a guard `if (kernelBuilt(KERNEL_X) && ...)` around its call
+// (assembly/features.ts), and its rule in host/runtime-features.ts.
+export const KERNEL_PACKED = 0; // OPF_PACKED_W16 conv2d / fully_connected (gemm_packed.ts); required by packed ops
+export const KERNEL_SMALLK = 1; // gemm.ts small-K 16-channel int8 GEMM (SIMD); optional
+export const KERNEL_DW_PAIRS = 2; // depthwise_pairs.ts (int8 depthwise in pixel pairs); optional
+export const KERNEL_DW_C1M8 = 3; // depthwise_conv2d.ts 1-channel x8 3x3 depthwise (SIMD); optional
+export const KERNEL_DW_3X3_SCALAR = 4; // depthwise_scalar.ts row-wise 3x3 int8 depthwise (scalar build); optional
+export const KERNEL_COUNT = 5; // one past the last kernel bit

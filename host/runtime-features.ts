@@ -1,0 +1,131 @@
+// What a per-model runtime build must link for a set of blobs (format/runtime-features.ts): the
+// opcodes, the dtype forms (input 0's dtype per op), the weight decoders and direct kernels the
+// tensor records name, and the specialised kernels. Required parts come from the blob's contents
+// (a packed op needs the packed kernel); optional kernels (a general kernel gives the same bytes)
+// are kept when some op of the blob would run them, by the same conditions as the runtime
+// (format/kernel-scratch.ts), so the trimmed build is as fast as the full one on its blobs.
+import * as F from '../format/format.js';
+import * as RF from '../format/runtime-features.js';
+import { ksSmallkBytes, ksDwPairChannels } from '../format/kernel-scratch.js';
+import type { BlobView } from './blob-reader.js';
+import { OPCODE_NAMES } from './opcodes.js';
+
+export interface RuntimeFeatures {
+  /** Bit OP_* per opcode. */
+  ops: number;
+  /** Bit DTYPE_* per op form (input 0's dtype; sign8 counts as s8). */
+  dtypes: number;
+  /** Bit ENC_* per decoder of STORAGE_ENCODED weights. */
+  decoders: number;
+  /** Bit ENC_* per direct kernel (STORAGE_DIRECT weights). */
+  direct: number;
+  /** Bit KERNEL_* per specialised kernel. */
+  kernels: number;
+}
+
+export const KERNEL_NAMES: Record<number, string> = {
+  [RF.KERNEL_PACKED]: 'packed',
+  [RF.KERNEL_SMALLK]: 'smallk',
+  [RF.KERNEL_DW_PAIRS]: 'dw-pairs',
+  [RF.KERNEL_DW_C1M8]: 'dw-c1m8',
+};
+export const ENCODING_NAMES: Record<number, string> = {
+  [F.ENC_PALETTE]: 'palette',
+  [F.ENC_SPARSE]: 'sparse',
+  [F.ENC_HUFFMAN]: 'huffman',
+  [F.ENC_PALETTE_HUFFMAN]: 'palette_huffman',
+  [F.ENC_SPARSE_ROWS]: 'sparse_rows',
+  [F.ENC_BINARY]: 'binary',
+  [F.ENC_PACKED]: 'packed',
+  [F.ENC_REQUANT]: 'requant',
+};
+const DTYPE_NAMES: Record<number, string> = { [F.DTYPE_F32]: 'f32', [F.DTYPE_S8]: 's8', [F.DTYPE_S32]: 's32', [F.DTYPE_U8]: 'u8', [F.DTYPE_S16]: 's16' };
+
+export const NO_FEATURES: RuntimeFeatures = { ops: 0, dtypes: 0, decoders: 0, direct: 0, kernels: 0 };
+
+const bit = (n: number): number => 2 ** n;
+const has = (mask: number, n: number): boolean => Math.floor(mask / bit(n)) % 2 === 1;
+// Masks stay below 2^31: asc reads `--use NAME=value` as an i32 constant.
+function setBit(mask: number, n: number, what: string): number {
+  if (n < 0 || n > 30) throw new Error(`${what} ${n} does not fit a per-model build's 31-bit mask (format/runtime-features.ts)`);
+  return has(mask, n) ? mask : mask + bit(n);
+}
+
+/** The features the blob needs (readBlob's view of a valid blob). */
+export function blobFeatures(view: BlobView): RuntimeFeatures {
+  const f = { ...NO_FEATURES };
+  const dv = new DataView(view.bytes.buffer, view.bytes.byteOffset, view.bytes.byteLength);
+  const encOf = (id: number): number => dv.getUint8(view.header.tensorTableOffset + id * F.TENSOR_RECORD_SIZE + F.T_FLAGS);
+  for (const t of view.tensors) {
+    if (t.storage === F.STORAGE_ENCODED) f.decoders = setBit(f.decoders, encOf(t.id), 'encoding');
+    if (t.storage === F.STORAGE_DIRECT) f.direct = setBit(f.direct, encOf(t.id), 'encoding');
+  }
+  for (const op of view.ops) {
+    f.ops = setBit(f.ops, op.opcode, 'opcode');
+    const x = view.tensors[op.inputs[0]];
+    const int8 = x.dtype === F.DTYPE_S8 || x.dtype === F.DTYPE_SIGN8;
+    f.dtypes = setBit(f.dtypes, x.dtype === F.DTYPE_SIGN8 ? F.DTYPE_S8 : x.dtype, 'dtype');
+    if (!int8) continue;
+    const w = op.inputs.length > 1 ? view.tensors[op.inputs[1]] : undefined;
+    if (op.flags & F.OPF_PACKED_W16) {
+      f.kernels = setBit(f.kernels, RF.KERNEL_PACKED, 'kernel');
+      continue;
+    }
+    if (!w || w.storage === F.STORAGE_DIRECT) continue;
+    const c = x.shape[x.shape.length - 1] ?? 1;
+    if (op.opcode === F.OP_CONV2D || op.opcode === F.OP_FULLY_CONNECTED) {
+      const [o, kh, kw, cg] = op.opcode === F.OP_CONV2D ? w.shape : [w.shape[0], 1, 1, c];
+      const k = op.opcode === F.OP_CONV2D ? kh * kw * cg : w.shape[1];
+      if (ksSmallkBytes(op.opcode, 1, o, k, kh, kw, cg, c) > 0) f.kernels = setBit(f.kernels, RF.KERNEL_SMALLK, 'kernel');
+    }
+    if (op.opcode === F.OP_DEPTHWISE_CONV2D) {
+      const [kh, kw, o] = w.shape.slice(-3);
+      if (ksDwPairChannels(op.opcode, 1, c, o, kh, kw) > 0) f.kernels = setBit(f.kernels, RF.KERNEL_DW_PAIRS, 'kernel');
+      if (c === 1 && o === 8 && kh === 3 && kw === 3) f.kernels = setBit(f.kernels, RF.KERNEL_DW_C1M8, 'kernel');
+    }
+  }
+  return f;
+}
+
+/** What several blobs need together. */
+export function unionFeatures(list: RuntimeFeatures[]): RuntimeFeatures {
+  const or = (a: number, b: number): number => Number(BigInt(a) | BigInt(b));
+  return list.reduce(
+    (a, b) => ({ ops: or(a.ops, b.ops), dtypes: or(a.dtypes, b.dtypes), decoders: or(a.decoders, b.decoders), direct: or(a.direct, b.direct), kernels: or(a.kernels, b.kernels) }),
+    { ...NO_FEATURES },
+  );
+}
+
+/** The asc flags of a per-model build (scripts/build-wasm.mjs buildWasm's `args`). */
+export function featureAscArgs(f: RuntimeFeatures): string[] {
+  return [
+    '--use', 'MOTE_SUBSET=1',
+    '--use', `MOTE_OPS=${f.ops}`,
+    '--use', `MOTE_DTYPES=${f.dtypes}`,
+    '--use', `MOTE_DECODERS=${f.decoders}`,
+    '--use', `MOTE_DIRECT=${f.direct}`,
+    '--use', `MOTE_KERNELS=${f.kernels}`,
+  ];
+}
+
+/** A stable key of the feature set (cache names, build ids). */
+export function featureKey(f: RuntimeFeatures): string {
+  return [f.ops, f.dtypes, f.decoders, f.direct, f.kernels].map((m) => m.toString(16)).join('-');
+}
+
+function names(mask: number, table: Record<number, string> | readonly string[]): string[] {
+  const out: string[] = [];
+  for (let n = 0; n < 31; n++) if (has(mask, n)) out.push((table as Record<number, string>)[n] ?? String(n));
+  return out;
+}
+
+/** Human-readable lists of the feature set (CLI output, docs). */
+export function describeFeatures(f: RuntimeFeatures): { ops: string[]; dtypes: string[]; decoders: string[]; direct: string[]; kernels: string[] } {
+  return {
+    ops: names(f.ops, OPCODE_NAMES),
+    dtypes: names(f.dtypes, DTYPE_NAMES),
+    decoders: names(f.decoders, ENCODING_NAMES),
+    direct: names(f.direct, ENCODING_NAMES),
+    kernels: names(f.kernels, KERNEL_NAMES),
+  };
+}

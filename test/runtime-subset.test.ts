@@ -1,0 +1,266 @@
+// Per-model runtime builds (format/runtime-features.ts, host/runtime-features.ts, `mote runtime`):
+// the features derived from a blob are its ops, dtype forms, encodings and kernels; a runtime built
+// for them gives the full build's bytes on both ISAs (and TFLite Micro's, for the shared models with
+// reference outputs), also with the optional kernels left out (their general fallbacks); a blob
+// needing anything the build lacks fails at load with ERR_NOT_BUILT naming it; the scalar build
+// stays MVP wasm.
+//
+// Each asc compile takes seconds on a busy machine: the file builds six runtimes (three feature
+// sets x two ISAs), each once.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import binaryen from 'binaryen';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as F from '../format/format.js';
+import * as RF from '../format/runtime-features.js';
+import { convert } from '../converter/convert.js';
+import { readIdx } from '../converter/data/idx.js';
+import { emitBlob } from '../converter/emit/index.js';
+import type { Graph } from '../converter/ir/graph.js';
+import { planMemory } from '../converter/plan/index.js';
+import { readBlob, type BlobView } from '../host/blob-reader.js';
+import { readNpy } from '../host/npy.js';
+import { MoteError, MoteRuntime, type MoteBuild, type MoteTypedArray } from '../host/runtime.js';
+import { buildRuntimeFor } from '../host/runtime-build.js';
+import { blobFeatures, describeFeatures, unionFeatures, type RuntimeFeatures } from '../host/runtime-features.js';
+import { runtimeCommand } from '../host/cli/runtime.js';
+import { BUILDS, ensureWasmBuilt, oneOpGraph, randF32, randS8, repoRoot, rng, wasmModule } from './runtime-harness.js';
+import { elementwiseModel, floatModel, int8Model } from './runtime-models.js';
+import { haveShared, noticeIfNoShared, sharedPath } from './support/shared.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'mote-subset-test-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+beforeAll(async () => {
+  await ensureWasmBuilt();
+}, 300_000);
+
+const COMPILE_MS = 240_000;
+const has = (mask: number, n: number) => Math.floor(mask / 2 ** n) % 2 === 1;
+
+async function instance(build: MoteBuild, wasm: Uint8Array | WebAssembly.Module): Promise<MoteRuntime> {
+  return MoteRuntime.fromModule(build, wasm instanceof WebAssembly.Module ? wasm : await WebAssembly.compile(wasm as BufferSource));
+}
+
+/** Seeded feeds for every graph input, in its dtype. */
+function feedsFor(view: BlobView, seed: number): MoteTypedArray[] {
+  const r = rng(seed);
+  return view.inputs.map((id) => {
+    const t = view.tensors[id];
+    const n = t.shape.reduce((a, b) => a * b, 1);
+    if (t.dtype === F.DTYPE_F32) return randF32(r, n, 2);
+    if (t.dtype === F.DTYPE_S8) return randS8(r, n);
+    throw new Error(`test feeds: input dtype ${t.dtypeName}`);
+  });
+}
+
+/** Both runtimes load the blob and give the same bytes for every output. */
+async function expectSameBytes(label: string, blob: Uint8Array, build: MoteBuild, subset: WebAssembly.Module, seeds = [1, 2]): Promise<void> {
+  const view = readBlob(blob);
+  const full = (await instance(build, await wasmModule(build))).load(blob);
+  const mine = (await instance(build, subset)).load(blob);
+  for (const seed of seeds) {
+    const x = feedsFor(view, seed);
+    const want = full.run(x), got = mine.run(x);
+    expect(got.length).toBe(want.length);
+    for (let i = 0; i < want.length; i++) {
+      const a = Buffer.from(want[i].buffer, want[i].byteOffset, want[i].byteLength);
+      const b = Buffer.from(got[i].buffer, got[i].byteOffset, got[i].byteLength);
+      expect(b.equals(a), `${label} on ${build}, seed ${seed}, output ${i}: per-model build == full build`).toBe(true);
+    }
+  }
+}
+
+/** Loading `blob` on `subset` fails with ERR_NOT_BUILT and a message matching `what`. */
+async function expectNotBuilt(blob: Uint8Array, build: MoteBuild, subset: WebAssembly.Module, what: RegExp): Promise<void> {
+  const rt = await instance(build, subset);
+  let err: unknown;
+  try {
+    rt.load(blob);
+  } catch (e) {
+    err = e;
+  }
+  expect(err, 'the load must fail').toBeInstanceOf(MoteError);
+  expect((err as MoteError).code).toBe(F.ERR_NOT_BUILT);
+  expect((err as MoteError).message).toMatch(what);
+  expect((err as MoteError).message).toMatch(/per-model build/);
+}
+
+function plainBlob(g: Graph): Uint8Array {
+  return emitBlob(g, planMemory(g), {}, { packWeights: false });
+}
+
+describe('feature derivation', () => {
+  // An independent reading of the same view: opcode names, input-0 dtype names, op flags, records.
+  const cases: [string, Uint8Array][] = [
+    ['int8 model (packed)', emitBlob(int8Model(), planMemory(int8Model()))],
+    ['int8 model (plain)', plainBlob(int8Model())],
+    ['float model', plainBlob(floatModel())],
+    ['elementwise model', plainBlob(elementwiseModel())],
+    ['int8 model, compact tables', emitBlob(int8Model(), planMemory(int8Model()), {}, { compactTables: true })],
+  ];
+  for (const [label, blob] of cases) {
+    it(`${label}: ops, dtype forms, packed kernel and decoders are the blob's`, () => {
+      const view = readBlob(blob);
+      const f = blobFeatures(view);
+      const d = describeFeatures(f);
+      expect(new Set(d.ops)).toEqual(new Set(view.ops.map((o) => o.opName)));
+      const forms = view.ops.map((o) => view.tensors[o.inputs[0]].dtypeName).map((n) => (n === 'sign8' ? 's8' : n));
+      expect(new Set(d.dtypes)).toEqual(new Set(forms));
+      expect(has(f.kernels, RF.KERNEL_PACKED)).toBe(view.ops.some((o) => (o.flags & F.OPF_PACKED_W16) !== 0));
+      const encoded = view.tensors.filter((t) => t.storage === F.STORAGE_ENCODED).length;
+      expect(f.decoders !== 0).toBe(encoded > 0);
+      expect(f.direct).toBe(0);
+    });
+  }
+
+  it('several blobs: the union', () => {
+    const a = blobFeatures(readBlob(plainBlob(int8Model())));
+    const b = blobFeatures(readBlob(plainBlob(elementwiseModel())));
+    const u = unionFeatures([a, b]);
+    expect(new Set(describeFeatures(u).ops)).toEqual(new Set([...describeFeatures(a).ops, ...describeFeatures(b).ops]));
+    expect(u.dtypes).toBe(a.dtypes | b.dtypes);
+  });
+});
+
+describe('per-model build of the generated graphs (built with `mote runtime`)', () => {
+  const blobs: [string, Uint8Array][] = [
+    ['int8', plainBlob(int8Model())],
+    ['float', plainBlob(floatModel())],
+    ['elementwise', plainBlob(elementwiseModel())],
+  ];
+  const modules = new Map<MoteBuild, WebAssembly.Module>();
+  const files = new Map<MoteBuild, string>();
+  beforeAll(async () => {
+    const paths = blobs.map(([name, b]) => {
+      const p = join(tmp, `${name}.mote`);
+      writeFileSync(p, b);
+      return p;
+    });
+    for (const build of BUILDS) {
+      const out = join(tmp, `generated.${build}.wasm`);
+      // The command's JSON summary: checked here, kept out of the test log.
+      const write = process.stdout.write;
+      let printed = '';
+      process.stdout.write = ((s: string) => ((printed += s), true)) as typeof process.stdout.write;
+      try {
+        await runtimeCommand(paths, { build, output: out, json: true });
+      } finally {
+        process.stdout.write = write;
+      }
+      const summary = JSON.parse(printed) as { bytes: number; features: { ops: string[] } };
+      expect(summary.bytes).toBe(readFileSync(out).length);
+      expect(new Set(summary.features.ops)).toEqual(new Set(blobs.flatMap(([, b]) => readBlob(b).ops.map((o) => o.opName))));
+      files.set(build, out);
+      modules.set(build, await WebAssembly.compile(readFileSync(out)));
+    }
+  }, 2 * COMPILE_MS);
+
+  for (const build of BUILDS) {
+    it(`${build}: every blob gives the full build's bytes`, async () => {
+      for (const [label, blob] of blobs) await expectSameBytes(label, blob, build, modules.get(build)!);
+      const full = readFileSync(join(repoRoot, 'build', `mote.${build}.wasm`)).length;
+      console.log(`[mote] per-model ${build} runtime for the generated graphs: ${readFileSync(files.get(build)!).length} B (full build ${full} B)`);
+      expect(readFileSync(files.get(build)!).length).toBeLessThan(full);
+    });
+
+    it(`${build}: what the build lacks fails at load with ERR_NOT_BUILT naming it`, async () => {
+      const m = modules.get(build)!;
+      // An op none of the blobs has.
+      const div = oneOpGraph('div', [{ dtype: 'f32', shape: [4] }, { dtype: 'f32', shape: [4] }], { dtype: 'f32' }, {});
+      await expectNotBuilt(plainBlob(div), build, m, /^mote: cannot load blob \(ERR_NOT_BUILT\): op 0 \(div\): the op is not in this runtime/);
+      // The same int8 model with packed weights: the packed kernel was not needed.
+      const packed = emitBlob(int8Model(), planMemory(int8Model()));
+      const firstPacked = readBlob(packed).ops.find((o) => o.flags & F.OPF_PACKED_W16)!;
+      await expectNotBuilt(packed, build, m, new RegExp(`op ${firstPacked.index} \\(${firstPacked.opName}\\): its packed-weights \\(OPF_PACKED_W16\\) kernel is not in this runtime`));
+      // Compact requantization tables need decoders the plain blobs did not.
+      const compact = emitBlob(int8Model(), planMemory(int8Model()), {}, { compactTables: true, packWeights: false });
+      const cv = readBlob(compact);
+      const encId = cv.tensors.find((t) => t.storage === F.STORAGE_ENCODED)!.id;
+      await expectNotBuilt(compact, build, m, new RegExp(`tensor ${encId}: the decoder for encoding \\d+ \\((packed|requant)\\) is not in this runtime`));
+      // And the runtime still works after a refused load: a fresh instance loads a blob it has.
+      await expectSameBytes('int8 after refusals', blobs[0][1], build, m, [3]);
+    });
+  }
+
+  it('scalar: the per-model build is MVP wasm, imports nothing and exports the full ABI', async () => {
+    const bytes = readFileSync(files.get('scalar')!);
+    const mod = binaryen.readBinary(bytes);
+    mod.setFeatures(binaryen.Features.All);
+    expect(mod.emitText()).not.toMatch(/v128|i8x16|i16x8|i32x4|f32x4/);
+    mod.setFeatures(binaryen.Features.MVP);
+    expect(mod.validate()).toBeTruthy();
+    mod.dispose();
+    const m = modules.get('scalar')!;
+    expect(WebAssembly.Module.imports(m)).toEqual([]);
+    const full = await wasmModule('scalar');
+    expect(WebAssembly.Module.exports(m).map((e) => e.name).sort()).toEqual(WebAssembly.Module.exports(full).map((e) => e.name).sort());
+  });
+});
+
+describe.skipIf(!haveShared)('per-model builds of the shared models (needs ../shared)', () => {
+  noticeIfNoShared('per-model runtime builds of the MLPerf Tiny / person_detect / mnist-8 models');
+  // [id, model, tflm_refs folder or '']
+  const models: [string, string, string][] = [
+    ['kws', 'mlperf_tiny/kws/kws_ref_model.tflite', 'kws_int8'],
+    ['vww', 'mlperf_tiny/vww/vww_96_int8.tflite', 'vww_int8'],
+    ['ic', 'mlperf_tiny/ic/pretrainedResnet_quant.tflite', 'ic_int8'],
+    ['ad', 'mlperf_tiny/ad/ad01_int8.tflite', 'ad_int8'],
+    ['person_detect', 'tflm/person_detection/person_detect.tflite', 'person_detect_int8'],
+  ];
+  const blobs = new Map<string, Uint8Array>();
+  const refs = new Map<string, string>();
+  // kws: its own derived build. The others: one build for their union, with every optional
+  // kernel left out, so their depthwise and small-K layers run the general fallbacks.
+  const kwsBuild = new Map<MoteBuild, WebAssembly.Module>();
+  const restBuild = new Map<MoteBuild, WebAssembly.Module>();
+  let rest: RuntimeFeatures;
+  beforeAll(async () => {
+    for (const [id, file, ref] of models) {
+      blobs.set(id, convert(new Uint8Array(readFileSync(sharedPath(file))), file, { precision: 'int8' }).blob);
+      refs.set(id, ref);
+    }
+    const images = readIdx(readFileSync(sharedPath('datasets/mnist/t10k-images-idx3-ubyte.gz')), 't10k-images');
+    const calibration = Array.from({ length: 20 }, (_, i) => [Float32Array.from(images.data.subarray(i * 784, (i + 1) * 784))]);
+    blobs.set('mnist8', convert(new Uint8Array(readFileSync(sharedPath('onnx_mnist8/model.onnx'))), 'mnist-8.onnx', { precision: 'int8', calibration }).blob);
+    const kws = blobFeatures(readBlob(blobs.get('kws')!));
+    const union = unionFeatures([...blobs].filter(([id]) => id !== 'kws').map(([, b]) => blobFeatures(readBlob(b))));
+    rest = { ...union, kernels: has(union.kernels, RF.KERNEL_PACKED) ? 2 ** RF.KERNEL_PACKED : 0 };
+    for (const build of BUILDS) {
+      const k = await buildRuntimeFor(kws, { build });
+      const r = await buildRuntimeFor(rest, { build });
+      console.log(`[mote] per-model ${build}: kws ${k.length} B; vww+ic+ad+person_detect+mnist8 without optional kernels ${r.length} B`);
+      kwsBuild.set(build, await WebAssembly.compile(k as BufferSource));
+      restBuild.set(build, await WebAssembly.compile(r as BufferSource));
+    }
+  }, 4 * COMPILE_MS + 120_000);
+
+  for (const build of BUILDS) {
+    it(`${build}: each model gives the full build's bytes and, where TFLM references exist, TFLM's`, async () => {
+      for (const [id, blob] of blobs) {
+        const m = id === 'kws' ? kwsBuild.get(build)! : restBuild.get(build)!;
+        await expectSameBytes(id, blob, build, m, [1]);
+        const ref = refs.get(id);
+        if (!ref) continue;
+        const ins = readNpy(readFileSync(sharedPath(`tflm_refs/${ref}/inputs.npy`)));
+        const outs = readNpy(readFileSync(sharedPath(`tflm_refs/${ref}/outputs.npy`)));
+        const inSize = ins.data.length / ins.shape[0], outSize = outs.data.length / outs.shape[0];
+        const model = (await instance(build, m)).load(blob);
+        for (let s = 0; s < Math.min(2, ins.shape[0]); s++) {
+          const x = (ins.data as Int8Array).slice(s * inSize, (s + 1) * inSize);
+          const [y] = model.run([x]);
+          expect(Array.from(y as Int8Array), `${id} sample ${s} on the per-model ${build} build vs TFLM`).toEqual(Array.from((outs.data as Int8Array).subarray(s * outSize, (s + 1) * outSize)));
+        }
+      }
+    });
+
+    it(`${build}: the kws build refuses what kws does not use`, async () => {
+      const m = kwsBuild.get(build)!;
+      await expectNotBuilt(plainBlob(floatModel()), build, m, /op 0 \(conv2d\): its f32 form is not in this runtime/);
+      const int8 = plainBlob(int8Model());
+      const kwsOps = new Set(describeFeatures(blobFeatures(readBlob(blobs.get('kws')!))).ops);
+      const first = readBlob(int8).ops.find((o) => !kwsOps.has(o.opName))!;
+      await expectNotBuilt(int8, build, m, new RegExp(`op ${first.index} \\(${first.opName}\\): the op is not in this runtime`));
+    });
+  }
+});
