@@ -79,6 +79,17 @@ export function markdown(r: BenchResult): string {
     }
     out.push('');
   }
+  const perModel = Object.entries(r.perModelRuntime ?? {});
+  if (perModel.length) {
+    const full = (k: string) => (typeof r.sizes[k] === 'number' ? (r.sizes[k] as number) : undefined);
+    const cell = (v: number, f: number | undefined) => `${v.toLocaleString('en-US')}${f ? ` (${Math.round((100 * v) / f)}%)` : ''}`;
+    out.push('Per-model runtime bytes (`mote runtime MODEL.mote`: only the ops, dtypes, kernels and decoders the model uses; % of the full build):');
+    out.push('');
+    out.push('| model | SIMD | scalar | links |');
+    out.push('|---|--:|--:|---|');
+    for (const [id, m] of perModel) out.push(`| ${id} | ${cell(m.simd, full('mote.simd.wasm'))} | ${cell(m.scalar, full('mote.scalar.wasm'))} | ${m.features} |`);
+    out.push('');
+  }
   out.push('Runtime sizes (bytes): ' + Object.entries(r.sizes).map(([k, v]) => `${k} ${typeof v === 'number' ? v.toLocaleString('en-US') : v}`).join(', ') + '.');
   return out.join('\n') + '\n';
 }

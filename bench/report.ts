@@ -55,6 +55,8 @@ export interface BenchResult {
   machine: { node: string; v8: string; cpu: string; cores: number; platform: string };
   peak: { simdGmacs: number; scalarGmacs: number; kernel: string };
   sizes: Record<string, number | string>;
+  /** Bytes of each model's per-model runtime (`mote runtime`) and what it links; absent in old files. */
+  perModelRuntime?: Record<string, { simd: number; scalar: number; features: string }>;
   method: string;
   cases: CaseResult[];
   /** Mote per-op profiles by model id (bench/profile.ts). */

@@ -17,6 +17,9 @@ import type { BenchCase, Engine, PreparedEngine } from './engines/types.js';
 import { measurePeak } from './gemm-peak/peak.js';
 import { FULL, QUICK, measureInterleaved, type Timing } from './measure.js';
 import { profileMote, profileTable, type OpProfile, type ProfileMethod } from './profile.js';
+import { readBlob } from '../host/blob-reader.js';
+import { buildRuntimeFor } from '../host/runtime-build.js';
+import { blobFeatures, describeFeatures, featureKey } from '../host/runtime-features.js';
 import { ratioChartSvg, ratioTable, timingTable, type BenchResult, type CaseResult, type EngineResult, type MoteFacts } from './report.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -29,9 +32,11 @@ interface Args {
   write: boolean;
   /** Models to profile per op (Mote); undefined = the default of the mode. */
   profile?: string[];
+  /** Compile a per-model runtime per model and report its size; undefined = full runs only. */
+  runtimeSizes?: boolean;
 }
 
-const USAGE = 'usage: bench/run.ts [--quick] [--only id,id] [--engines id,id] [--profile id,id|none] [--out DIR] [--no-write]';
+const USAGE = 'usage: bench/run.ts [--quick] [--only id,id] [--engines id,id] [--profile id,id|none] [--runtime-sizes|--no-runtime-sizes] [--out DIR] [--no-write]';
 
 function parseArgs(argv: string[]): Args {
   const a: Args = { quick: false, only: [], engines: [], out: join(repo, 'bench', 'results'), write: true };
@@ -47,6 +52,8 @@ function parseArgs(argv: string[]): Args {
     else if (arg === '--engines') a.engines = value().split(',').filter(Boolean);
     else if (arg === '--out') a.out = resolve(value());
     else if (arg === '--no-write') a.write = false;
+    else if (arg === '--runtime-sizes') a.runtimeSizes = true;
+    else if (arg === '--no-runtime-sizes') a.runtimeSizes = false;
     else if (arg === '--profile') a.profile = value() === 'none' ? [] : argv[i].split(',').filter(Boolean);
     else if (arg === '--help' || arg === '-h') {
       console.log(USAGE);
@@ -273,12 +280,36 @@ async function main() {
     profiles[id] = await profileMote(conv, builds, args.quick ? 10 : 30);
   }
 
+  // Per-model runtimes (`mote runtime`: only the ops, dtypes, kernels and decoders each model uses),
+  // the issue-4 size target for a device that ships one model. One compile per model and ISA (a few
+  // seconds each; feature sets shared by several models are compiled once): full runs only by default.
+  const perModelRuntime: Record<string, { simd: number; scalar: number; features: string }> = {};
+  if (args.runtimeSizes ?? !args.quick) {
+    const built = new Map<string, { simd: number; scalar: number }>();
+    for (const c of cases) {
+      if (c.group === 'single-op') continue;
+      const conv = moteConversion(c);
+      if (conv instanceof Error) continue;
+      const f = blobFeatures(readBlob(conv.blob));
+      const key = featureKey(f);
+      let sizes = built.get(key);
+      if (!sizes) {
+        sizes = { simd: (await buildRuntimeFor(f, { build: 'simd' })).length, scalar: (await buildRuntimeFor(f, { build: 'scalar' })).length };
+        built.set(key, sizes);
+      }
+      const d = describeFeatures(f);
+      perModelRuntime[c.id] = { ...sizes, features: [d.ops.join(' '), d.dtypes.join(' '), d.kernels.join(' '), d.decoders.join(' ')].filter(Boolean).join(' / ') };
+      console.log(`  per-model runtime ${c.id.padEnd(14)} simd ${sizes.simd} B, scalar ${sizes.scalar} B`);
+    }
+  }
+
   const result: BenchResult = {
     date: new Date().toISOString(),
     mode: args.quick ? 'quick' : 'full',
     machine,
     peak: { ...peak, kernel: 'bench/gemm-peak/int8-gemm.wat (4×2 tile, K=512), best of a measurement before and after the models' },
     sizes,
+    perModelRuntime,
     method: METHOD,
     cases: results,
     profiles,
