@@ -64,6 +64,11 @@ export function packedNotBuilt(index: i32, code: i32): i32 {
   opPrefix(index, code); str('its packed-weights (OPF_PACKED_W16) kernel');
   return subsetNote();
 }
+/** "op i (name): its plain-weights int8 kernel" + subsetNote. */
+export function plainNotBuilt(index: i32, code: i32): i32 {
+  opPrefix(index, code); str('its int8 kernel for plain (unpacked) weights');
+  return subsetNote();
+}
 /** "tensor i: the <encoding> decoder / direct kernel" + subsetNote. */
 export function encodingNotBuilt(id: i32, enc: i32, direct: bool): i32 {
   say1(txt('tensor $: '), id);

@@ -7,7 +7,7 @@
 // the switch of validateOp after the row has passed.
 import {
   OK, ERR_BAD_OP, DTYPE_F32, DTYPE_S8, DTYPE_S32, DTYPE_U8, DTYPE_S16, DTYPE_SIGN8, DTYPE_COUNT,
-  STORAGE_EMPTY, STORAGE_WEIGHTS, STORAGE_ENCODED, MAX_RANK, O_FLAGS, OPF_PACKED_W16, PACKED_K_MAX,
+  STORAGE_EMPTY, STORAGE_WEIGHTS, STORAGE_ENCODED, STORAGE_DIRECT, MAX_RANK, O_FLAGS, OPF_PACKED_W16, PACKED_K_MAX,
   OP_CONV2D, OP_DEPTHWISE_CONV2D, OP_FULLY_CONNECTED, OP_MATMUL, OP_ADD, OP_SUB, OP_MUL, OP_DIV,
   OP_CLAMP, OP_LEAKY_RELU, OP_SIGMOID, OP_TANH, OP_HARD_SWISH, OP_LUT, OP_MAX_POOL2D,
   OP_AVERAGE_POOL2D, OP_MEAN, OP_CONCAT, OP_PAD, OP_TRANSPOSE, OP_SOFTMAX, OP_QUANTIZE,
@@ -19,8 +19,8 @@ import {
   opInCount, opOutCount, opParamCount, opIn, opOut, opParam, tdtype, trank, tdim, tnumel,
   tstorage, tscale, tzp, tptr, opParamF, tbytes, tensorCount,
 } from './state';
-import { SUBSET, opBuilt, dtypeBuilt, kernelBuilt, opNotBuilt, formNotBuilt, packedNotBuilt } from './features';
-import { KERNEL_PACKED } from '../format/runtime-features';
+import { SUBSET, opBuilt, dtypeBuilt, kernelBuilt, opNotBuilt, formNotBuilt, packedNotBuilt, plainNotBuilt } from './features';
+import { KERNEL_PACKED, KERNEL_S8_PLAIN } from '../format/runtime-features';
 
 // ---- The table ---------------------------------------------------------------------------------
 // Dtype sets are bit masks (bit dt); M_IN0 in an output column means "input 0's dtype".
@@ -219,6 +219,11 @@ function paramIn(k: i32, lo: i32, hi: i32, name: i32): i32 {
 function isPacked(): bool {
   return (load<u16>(curOp, O_FLAGS) & OPF_PACKED_W16) != 0;
 }
+/** A per-model build without the plain-weights int8 kernels takes conv2d / fully_connected only
+ * with packed or direct weights (direct.ts checks those). */
+function plainBuilt(): bool {
+  return kernelBuilt(KERNEL_S8_PLAIN) || curDt == DTYPE_F32 || curDt == DTYPE_S16 || isPacked() || tstorage(opIn(curOp, 1)) == STORAGE_DIRECT;
+}
 
 /** The checks a row describes, in column order. */
 function checkRow(row: usize): i32 {
@@ -389,6 +394,7 @@ function vConv(): i32 {
   e = spatial(0, kh, kw); if (e) return e;
   e = outDimIs(0, 3, oc); if (e) return e;
   e = biasAndRequant(oc); if (e) return e;
+  if (curCode == OP_CONV2D && !plainBuilt()) return plainNotBuilt(curIndex, curCode);
   if (isPacked()) {
     if (!kernelBuilt(KERNEL_PACKED)) return packedNotBuilt(curIndex, curCode);
     if (g != 1) return fail(txt('packed weights need the s8 form with group 1'));
@@ -405,6 +411,7 @@ function vFullyConnected(): i32 {
   const rows = tnumel(x) / k;
   if (<i64>tnumel(y) != <i64>rows * <i64>n || trank(y) < 1 || tdim(y, trank(y) - 1) != n) return failOut(0, txt('must be [$, $]'), rows, n);
   const e = biasAndRequant(n); if (e) return e;
+  if (!plainBuilt()) return plainNotBuilt(curIndex, curCode);
   if (!isPacked()) return OK;
   if (!kernelBuilt(KERNEL_PACKED)) return packedNotBuilt(curIndex, curCode);
   return packedWeights(n, k);

@@ -28,6 +28,8 @@ export const KERNEL_NAMES: Record<number, string> = {
   [RF.KERNEL_SMALLK]: 'smallk',
   [RF.KERNEL_DW_PAIRS]: 'dw-pairs',
   [RF.KERNEL_DW_C1M8]: 'dw-c1m8',
+  [RF.KERNEL_DW_3X3_SCALAR]: 'dw-3x3-scalar',
+  [RF.KERNEL_S8_PLAIN]: 's8-plain',
 };
 export const ENCODING_NAMES: Record<number, string> = {
   [F.ENC_PALETTE]: 'palette',
@@ -74,17 +76,32 @@ export function blobFeatures(view: BlobView): RuntimeFeatures {
     if (!w || w.storage === F.STORAGE_DIRECT) continue;
     const c = x.shape[x.shape.length - 1] ?? 1;
     if (op.opcode === F.OP_CONV2D || op.opcode === F.OP_FULLY_CONNECTED) {
+      // Plain int8 weights: the general kernels are required.
+      f.kernels = setBit(f.kernels, RF.KERNEL_S8_PLAIN, 'kernel');
       const [o, kh, kw, cg] = op.opcode === F.OP_CONV2D ? w.shape : [w.shape[0], 1, 1, c];
       const k = op.opcode === F.OP_CONV2D ? kh * kw * cg : w.shape[1];
       if (ksSmallkBytes(op.opcode, 1, o, k, kh, kw, cg, c) > 0) f.kernels = setBit(f.kernels, RF.KERNEL_SMALLK, 'kernel');
     }
     if (op.opcode === F.OP_DEPTHWISE_CONV2D) {
+      // Params: stride h, w, dilation h, w (docs/FORMAT.md); the conditions are the kernels' own.
       const [kh, kw, o] = w.shape.slice(-3);
+      const [, sw, dh, dw] = op.params;
       if (ksDwPairChannels(op.opcode, 1, c, o, kh, kw) > 0) f.kernels = setBit(f.kernels, RF.KERNEL_DW_PAIRS, 'kernel');
       if (c === 1 && o === 8 && kh === 3 && kw === 3) f.kernels = setBit(f.kernels, RF.KERNEL_DW_C1M8, 'kernel');
+      if (kh === 3 && kw === 3 && dh === 1 && dw === 1 && sw <= 2) f.kernels = setBit(f.kernels, RF.KERNEL_DW_3X3_SCALAR, 'kernel');
     }
   }
   return f;
+}
+
+/** Kernels with a general fallback that gives the same bytes (only speed depends on them). */
+export const OPTIONAL_KERNELS: readonly number[] = [RF.KERNEL_SMALLK, RF.KERNEL_DW_PAIRS, RF.KERNEL_DW_C1M8, RF.KERNEL_DW_3X3_SCALAR];
+
+/** `f` without its optional kernels: the smallest build that still runs the same blobs. */
+export function withoutOptionalKernels(f: RuntimeFeatures): RuntimeFeatures {
+  let kernels = f.kernels;
+  for (const k of OPTIONAL_KERNELS) if (has(kernels, k)) kernels -= bit(k);
+  return { ...f, kernels };
 }
 
 /** What several blobs need together. */

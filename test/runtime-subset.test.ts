@@ -15,6 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as F from '../format/format.js';
 import * as RF from '../format/runtime-features.js';
 import { convert } from '../converter/convert.js';
+import { importTflite } from '../converter/import/tflite.js';
+import { prepareInt8 } from '../converter/passes/quantize/index.js';
 import { readIdx } from '../converter/data/idx.js';
 import { emitBlob } from '../converter/emit/index.js';
 import type { Graph } from '../converter/ir/graph.js';
@@ -23,7 +25,7 @@ import { readBlob, type BlobView } from '../host/blob-reader.js';
 import { readNpy } from '../host/npy.js';
 import { MoteError, MoteRuntime, type MoteBuild, type MoteTypedArray } from '../host/runtime.js';
 import { buildRuntimeFor } from '../host/runtime-build.js';
-import { blobFeatures, describeFeatures, unionFeatures, type RuntimeFeatures } from '../host/runtime-features.js';
+import { blobFeatures, describeFeatures, OPTIONAL_KERNELS, unionFeatures, withoutOptionalKernels, type RuntimeFeatures } from '../host/runtime-features.js';
 import { runtimeCommand } from '../host/cli/runtime.js';
 import { BUILDS, ensureWasmBuilt, oneOpGraph, randF32, randS8, repoRoot, rng, wasmModule } from './runtime-harness.js';
 import { elementwiseModel, floatModel, int8Model } from './runtime-models.js';
@@ -108,6 +110,8 @@ describe('feature derivation', () => {
       const forms = view.ops.map((o) => view.tensors[o.inputs[0]].dtypeName).map((n) => (n === 'sign8' ? 's8' : n));
       expect(new Set(d.dtypes)).toEqual(new Set(forms));
       expect(has(f.kernels, RF.KERNEL_PACKED)).toBe(view.ops.some((o) => (o.flags & F.OPF_PACKED_W16) !== 0));
+      const plainInt8 = view.ops.some((o) => (o.opcode === F.OP_CONV2D || o.opcode === F.OP_FULLY_CONNECTED) && view.tensors[o.inputs[0]].dtype === F.DTYPE_S8 && !(o.flags & F.OPF_PACKED_W16));
+      expect(has(f.kernels, RF.KERNEL_S8_PLAIN)).toBe(plainInt8);
       const encoded = view.tensors.filter((t) => t.storage === F.STORAGE_ENCODED).length;
       expect(f.decoders !== 0).toBe(encoded > 0);
       expect(f.direct).toBe(0);
@@ -225,7 +229,8 @@ describe.skipIf(!haveShared)('per-model builds of the shared models (needs ../sh
     blobs.set('mnist8', convert(new Uint8Array(readFileSync(sharedPath('onnx_mnist8/model.onnx'))), 'mnist-8.onnx', { precision: 'int8', calibration }).blob);
     const kws = blobFeatures(readBlob(blobs.get('kws')!));
     const union = unionFeatures([...blobs].filter(([id]) => id !== 'kws').map(([, b]) => blobFeatures(readBlob(b))));
-    rest = { ...union, kernels: has(union.kernels, RF.KERNEL_PACKED) ? 2 ** RF.KERNEL_PACKED : 0 };
+    rest = withoutOptionalKernels(union);
+    expect(OPTIONAL_KERNELS.some((k) => has(union.kernels, k)), 'the models use optional kernels the rest build leaves out').toBe(true);
     for (const build of BUILDS) {
       const k = await buildRuntimeFor(kws, { build });
       const r = await buildRuntimeFor(rest, { build });
@@ -257,6 +262,10 @@ describe.skipIf(!haveShared)('per-model builds of the shared models (needs ../sh
     it(`${build}: the kws build refuses what kws does not use`, async () => {
       const m = kwsBuild.get(build)!;
       await expectNotBuilt(plainBlob(floatModel()), build, m, /op 0 \(conv2d\): its f32 form is not in this runtime/);
+      // kws packs every conv and fully_connected: its build has no plain-weights int8 kernels.
+      const g = importTflite(readFileSync(sharedPath(models[0][1])), models[0][1]);
+      prepareInt8(g);
+      await expectNotBuilt(plainBlob(g), build, m, /op 0 \(conv2d\): its int8 kernel for plain \(unpacked\) weights is not in this runtime/);
       const int8 = plainBlob(int8Model());
       const kwsOps = new Set(describeFeatures(blobFeatures(readBlob(blobs.get('kws')!))).ops);
       const first = readBlob(int8).ops.find((o) => !kwsOps.has(o.opName))!;

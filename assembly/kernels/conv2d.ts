@@ -16,7 +16,7 @@ import { mbqm, mbqmInline, clampi } from '../fixedpoint';
 import { fastPrepare } from '../requant_fast';
 import { gemm_s8_rows, tile_s8_2x4_simd } from './gemm';
 import { kernelBuilt } from '../features';
-import { KERNEL_PACKED } from '../../format/runtime-features';
+import { KERNEL_PACKED, KERNEL_S8_PLAIN } from '../../format/runtime-features';
 
 
 /**
@@ -421,6 +421,7 @@ function conv2d_s8_packed(op: usize): void {
     conv2d_s8_packed(op);
     return;
   }
+  if (!kernelBuilt(KERNEL_S8_PLAIN)) return; // a per-model build whose int8 convs are all packed
   const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
   const hasBias = tstorage(opIn(op, 2)) != STORAGE_EMPTY;
   const xp = tptr(x), wp = tptr(w), yp = tptr(y), bp = hasBias ? tptr(opIn(op, 2)) : 0;

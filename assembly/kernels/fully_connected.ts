@@ -5,7 +5,7 @@ import { dot_f32 } from './dot';
 import { gemm_s8_rows } from './gemm';
 import { packedBegin, gemm_s8_packed } from './gemm_packed';
 import { kernelBuilt } from '../features';
-import { KERNEL_PACKED } from '../../format/runtime-features';
+import { KERNEL_PACKED, KERNEL_S8_PLAIN } from '../../format/runtime-features';
 
 export function fully_connected_f32(op: usize): void {
   const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
@@ -44,6 +44,7 @@ function fully_connected_s8(op: usize): void {
     gemm_s8_packed(xp, rows, K, -zx, yp);
     return;
   }
+  if (!kernelBuilt(KERNEL_S8_PLAIN)) return; // a per-model build whose int8 layers are all packed
   gemm_s8_rows(xp, rows, K, wp, N, bp, mp, sp, -zx, zy, a0, a1, yp);
 }
 
