@@ -46,31 +46,37 @@ export const BUILT_KERNELS: u32 = isDefined(MOTE_KERNELS) ? <u32>MOTE_KERNELS : 
 }
 
 function subsetNote(): i32 {
+  if (!SUBSET) return ERR_NOT_BUILT; // the default build refuses nothing: keep its text out
   str(' is not in this runtime: it is a per-model build for a subset of ops, dtypes, kernels and weight encodings (build one for this blob: mote runtime)');
   return ERR_NOT_BUILT;
 }
 /** "op i (name): the op" + subsetNote. */
 export function opNotBuilt(index: i32, code: i32): i32 {
+  if (!SUBSET) return ERR_NOT_BUILT;
   opPrefix(index, code); str('the op');
   return subsetNote();
 }
 /** "op i (name): its <dtype> form" + subsetNote. */
 export function formNotBuilt(index: i32, code: i32, dt: i32): i32 {
+  if (!SUBSET) return ERR_NOT_BUILT;
   opPrefix(index, code); str('its '); text(dtypeName(dt)); str(' form');
   return subsetNote();
 }
 /** "op i (name): its packed-weights kernel" + subsetNote. */
 export function packedNotBuilt(index: i32, code: i32): i32 {
+  if (!SUBSET) return ERR_NOT_BUILT;
   opPrefix(index, code); str('its packed-weights (OPF_PACKED_W16) kernel');
   return subsetNote();
 }
 /** "op i (name): its plain-weights int8 kernel" + subsetNote. */
 export function plainNotBuilt(index: i32, code: i32): i32 {
+  if (!SUBSET) return ERR_NOT_BUILT;
   opPrefix(index, code); str('its int8 kernel for plain (unpacked) weights');
   return subsetNote();
 }
 /** "tensor i: the <encoding> decoder / direct kernel" + subsetNote. */
 export function encodingNotBuilt(id: i32, enc: i32, direct: bool): i32 {
+  if (!SUBSET) return ERR_NOT_BUILT;
   say1(txt('tensor $: '), id);
   if (direct) str('the direct-weights kernel for encoding '); else str('the decoder for encoding ');
   say1(txt('$ ('), enc);

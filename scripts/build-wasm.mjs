@@ -112,14 +112,18 @@ export function dictionaryBytes(phrases) {
   return phrases.flatMap((p) => [p.length, ...Array.from(p, (c) => c.charCodeAt(0))]);
 }
 
-/** Every str()/txt() literal under assembly/, once per occurrence. */
+// Messages only per-model builds link (assembly/features.ts: ERR_NOT_BUILT) stay out of the
+// phrase choice, so the default builds' dictionary, and their data, do not depend on them.
+const SUBSET_ONLY = join(root, 'assembly', 'features.ts');
+
+/** Every str()/txt() literal under assembly/ (but SUBSET_ONLY's), once per occurrence. */
 export function messageLiterals(dir = join(root, 'assembly')) {
   const texts = [];
   const walk = (d) => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.ts')) {
+      else if (e.name.endsWith('.ts') && p !== SUBSET_ONLY) {
         const src = readFileSync(p, 'utf8');
         for (const re of [STR_CALL, TXT_CALL]) for (const m of src.matchAll(re)) texts.push(unescape(m[1]));
         for (const m of src.matchAll(LIST_CALL)) texts.push(...unescape(m[1]).split('|'));
