@@ -7,11 +7,12 @@ import {
   OP_AVERAGE_POOL2D, O_SCRATCH_TENSOR,
 } from '../format/format';
 import {
-  kernelScratchBytes, ksFastChannels, ksSmallkBytes, ksDwPairChannels, ksDwPackBytes, ksAccChannels,
+  kernelScratchBytes, ksFastChannels, ksSmallkBytes, ksRowPackBytes, ksDwPairChannels, ksDwPackBytes, ksAccChannels,
 } from '../format/kernel-scratch';
 import { opIn, tdim, trank, tdtype, tptr, tbytes } from './state';
 import { useFastTable } from './requant_fast';
 import { useSmallkPack } from './kernels/gemm';
+import { useRowPack } from './kernels/gemm_packed';
 import { useDwPairs } from './kernels/depthwise_pairs';
 import { useDwAcc } from './kernels/depthwise_conv2d';
 import { usePoolAcc } from './kernels/pool';
@@ -73,6 +74,7 @@ export function bindScratch(op: usize, code: i32): void {
     // Validated: without a scratch tensor every kernel takes its path that needs none.
     useFastTable(0, 0);
     useSmallkPack(0, 0);
+    useRowPack(0, 0);
     useDwPairs(0, 0, 0);
     useDwAcc(fallbackAcc, FALLBACK_CHANNELS);
     usePoolAcc(fallbackAcc, FALLBACK_CHANNELS);
@@ -94,6 +96,9 @@ export function bindScratch(op: usize, code: i32): void {
     useDwAcc(at, ksAccChannels(code, fInt8, fC, fO));
   } else {
     const k = code == OP_CONV2D ? fCg : fK;
-    useSmallkPack(at, ksSmallkBytes(code, fInt8, fO, k, fKh, fKw, fCg, fC));
+    const smallk = ksSmallkBytes(code, fInt8, fO, k, fKh, fKw, fCg, fC);
+    useSmallkPack(at, smallk);
+    at += <usize>((smallk + 15) & ~15);
+    useRowPack(at, ksRowPackBytes(code, fInt8, fO, fKh, fKw, fCg, fC));
   }
 }

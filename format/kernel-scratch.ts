@@ -11,7 +11,7 @@
 // truncate), no other types. (TypeScript reads `i32` from as-types.d.ts, the reference above.)
 //
 // An op's scratch is a row of parts, each a multiple of 16 bytes (so every part starts aligned):
-//   conv2d, fully_connected (int8): [requant table][small-K weight pack]
+//   conv2d, fully_connected (int8): [requant table][small-K weight pack][row-padded weight pack]
 //   depthwise_conv2d (int8):        [requant table][folded bias][zero-point row][i16 tap pairs][accumulators]
 //   max/average pool2d (int8):      [accumulators]
 // Parts only a SIMD build uses are reserved too: a blob runs on either build.
@@ -26,6 +26,10 @@ export const KS_FAST_MAX_CHANNELS = 512;
 // gemm.ts: small-K 1x1 conv / fully_connected weights as i16 pairs, N*K <= this (N % 16 == 0,
 // K % 8 == 0, K <= 32).
 export const KS_SMALLK_MAX = 2048;
+// gemm_packed.ts: packed conv weights re-laid with each kernel row's KW*C taps padded to an even
+// count (group-1 convs whose KW*C is not a multiple of 4: first convs with C = 1 / 3), at most
+// this many bytes.
+export const KS_ROWPACK_MAX = 4096;
 // depthwise_pairs.ts: at most this many channels and taps, and this many bytes of i16 tap pairs.
 export const KS_DW_MAX_CHANNELS = 512;
 export const KS_DW_MAX_TAPS = 32;
@@ -53,6 +57,18 @@ export function ksSmallkBytes(code: i32, int8: i32, o: i32, k: i32, kh: i32, kw:
   if (code != OP_CONV2D && code != OP_FULLY_CONNECTED) return 0;
   if ((k & 7) != 0 || k > 32 || (o & 15) != 0 || o * k > KS_SMALLK_MAX) return 0;
   return o * k * 2;
+}
+
+/**
+ * Bytes of gemm_packed.ts's row-padded weights for a conv2d (o output channels, kh x kw kernel,
+ * cg = c input channels): ceil(o / 16) groups of kh * (kw*c rounded up to even) taps as 32-byte
+ * pairs of 16 channels. 0 when kw*c is a multiple of 4 (the packed layout serves as is), for
+ * grouped convs, or past KS_ROWPACK_MAX.
+ */
+export function ksRowPackBytes(code: i32, int8: i32, o: i32, kh: i32, kw: i32, cg: i32, c: i32): i32 {
+  if (int8 == 0 || code != OP_CONV2D || cg != c || ((kw * c) & 3) == 0) return 0;
+  const bytes = ((o + 15) >> 4) * 16 * kh * ((kw * c + 1) & ~1);
+  return bytes <= KS_ROWPACK_MAX ? bytes : 0;
 }
 
 /** Channels the tap-pair depthwise kernel covers (0: it does not run): multiplier 1, 8..512
@@ -91,7 +107,7 @@ export function ksAccChannels(code: i32, int8: i32, c: i32, o: i32): i32 {
  */
 export function kernelScratchBytes(code: i32, int8: i32, c: i32, o: i32, k: i32, kh: i32, kw: i32, cg: i32): i32 {
   const fast = ksFastChannels(code, int8, o) * 24;
-  if (code == OP_CONV2D) return fast + ksSmallkBytes(code, int8, o, cg, kh, kw, cg, c);
+  if (code == OP_CONV2D) return fast + up16(ksSmallkBytes(code, int8, o, cg, kh, kw, cg, c)) + ksRowPackBytes(code, int8, o, kh, kw, cg, c);
   if (code == OP_FULLY_CONNECTED) return fast + ksSmallkBytes(code, int8, o, k, 1, 1, c, c);
   if (code == OP_DEPTHWISE_CONV2D) {
     const pair = ksDwPairChannels(code, int8, c, o, kh, kw);

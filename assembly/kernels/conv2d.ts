@@ -1,7 +1,7 @@
 // conv2d, NHWC activations, OHWI weights (w[O, KH, KW, C/group]), optional bias, grouped.
 // Padded taps are skipped (they contribute 0, as TFLite Micro's bounds check does).
 import { STORAGE_EMPTY, O_FLAGS, OPF_PACKED_W16 } from '../../format/format';
-import { packedBegin, packedRun, packedRunRows, packedRun4, gemm_s8_packed, widenRun, widenRunOver, zeroOver, xwA, xwRow, Q_K_MAX } from './gemm_packed';
+import { packedBegin, packedRun, packedRunRows, packedRunRows4, packedRowRepack, packedRun4, gemm_s8_packed, widenRun, widenRunOver, zeroOver, xwA, xwRow, Q_K_MAX } from './gemm_packed';
 import { opIn, opOut, opParam, opParamF, tdim, tptr, tzp, tstorage, opInCount } from '../state';
 import { dotS8, dot4_s8_scalar, dot4rows_s8_scalar, dot_f32 } from './dot';
 
@@ -346,14 +346,23 @@ function conv2d_s8_packed(op: usize): void {
   }
   const x0 = xwRow(0), x1 = xwRow(1);
   const memEnd = <usize>memory.size() << 16;
-  // Kernel rows of whole tap pairs (KW*C a multiple of 4, dilation_w 1) and more than 8 channels:
-  // widen the KH input rows of each output row once, zero-padded left and right, and read every
-  // pixel's row runs in place (the per-pixel gather cost ~9 % of ic's 16-64 channel 3x3 layers).
+  // Dilation_w 1: widen the KH input rows of each output row once, zero-padded left and right, and
+  // read every pixel's row runs in place (the per-pixel gather cost ~9 % of ic's 16-64 channel 3x3
+  // layers, most of the C = 3 first convs' time). Kernel rows must be whole tap pairs pairs (KW*C a
+  // multiple of 4), else the weights are re-laid with each row padded to an even tap count.
   const pr = opParam(op, 7);
   const bandLen = <usize>(W + pl + pr) * <usize>C;
-  if (ASC_FEATURE_SIMD && dw == 1 && (KW * C) % 4 == 0 && O > 8 && <usize>KH * bandLen * 2 + 16 <= <usize>(PATCH_CAP)) {
+  let run = KW * C;
+  let band = false;
+  if (ASC_FEATURE_SIMD && dw == 1 && <usize>KH * bandLen * 2 + 16 <= <usize>(PATCH_CAP)) {
+    if ((run & 3) == 0) band = O > 8;
+    else if (packedRowRepack(KH, run)) {
+      band = true;
+      run = (run + 1) & ~1;
+    }
+  }
+  if (ASC_FEATURE_SIMD && band) {
     const rowBytes = bandLen << 1;
-    const run = KW * C;
     const step = (<usize>(sw * C)) << 1;
     for (let n = 0; n < N; n++) {
       const xImg = xp + <usize>(n * H * W) * <usize>C;
@@ -373,6 +382,12 @@ function conv2d_s8_packed(op: usize): void {
         }
         const yRow = yp + <usize>((n * OH + oy) * OW) * <usize>O;
         let ox = 0;
+        if (O <= 8) {
+          for (; ox < OW; ox += 4) {
+            packedRunRows4(x0 + <usize>ox * step, step, rowBytes, KH, run, OW - ox < 4 ? OW - ox : 4, yRow + <usize>ox * <usize>O);
+          }
+          continue;
+        }
         for (; ox + 2 <= OW; ox += 2) {
           const xa = x0 + <usize>ox * step;
           const y0 = yRow + <usize>ox * <usize>O;

@@ -107,6 +107,46 @@ export function packedBegin(
   // (The steps past K read stale buffer values, all finite i16, against packed zero weights.)
 }
 
+// Row-padded weights (format/kernel-scratch.ts ksRowPackBytes), in the op's scratch.
+let rowPack: usize = 0;
+let ROWPACK_CAP: i32 = 0;
+export function useRowPack(at: usize, bytes: i32): void {
+  rowPack = at;
+  ROWPACK_CAP = bytes;
+}
+
+/**
+ * For the in-place band kernels when a kernel row's taps (kwc = KW*C) are not whole tap pairs:
+ * copies the op's packed weights (after packedBegin) into the scratch with each of the KH rows
+ * padded by one zero tap to an even count, and points the kernels at the copy. The padded tap
+ * meets the next input value of the band (finite, times 0). False without room (old blobs).
+ */
+export function packedRowRepack(KH: i32, kwc: i32): bool {
+  const half = (kwc + 1) >> 1;
+  const groups = (pkN + 15) >> 4;
+  const K2 = KH * half;
+  if (groups * K2 * 32 > ROWPACK_CAP) return false;
+  for (let g = 0; g < groups; g++) {
+    const src = pkW + <usize>(g * pkK2) * 32;
+    let dst = rowPack + <usize>(g * K2) * 32;
+    for (let r = 0; r < KH; r++) {
+      for (let t = 0; t < half; t++) {
+        for (let e = 0; e < 2; e++) {
+          const i = 2 * t + e, k = r * kwc + i;
+          const from = src + <usize>(k >> 1) * 32 + <usize>(k & 1);
+          for (let ch = 0; ch < 16; ch++) {
+            store<i8>(dst + <usize>(ch * 2 + e), i < kwc ? load<i8>(from + <usize>(ch * 2)) : 0);
+          }
+        }
+        dst += 32;
+      }
+    }
+  }
+  pkW = rowPack;
+  pkK2 = K2;
+  return true;
+}
+
 /** SIMD: both buffered rows against 16 channels at w; biases at bp (0: none). */
 function tile2x16(w: usize, K2: i32, bp: usize, fc: i32, mp: usize, shp: usize, y0: usize, y1: usize): void {
   let a0 = i32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
@@ -195,7 +235,7 @@ function tileRows2x16(
   for (let r = 0; r < rows; r++) {
     let p = xa + <usize>r * rowBytes, q = xb + <usize>r * rowBytes;
     const end = p + runBytes;
-    while (p < end) {
+    while (p + 8 <= end) {
       let u = v128.load32_splat(p), v = v128.load32_splat(q);
       let t = v128.load8x8_s(w);
       a0 = i32x4.add(a0, i32x4.dot_i16x8_s(u, t));
@@ -226,6 +266,23 @@ function tileRows2x16(
       p += 8;
       q += 8;
       w += 64;
+    }
+    // A row of an odd number of tap pairs (row-padded weights) ends with one.
+    if (p < end) {
+      const u = v128.load32_splat(p), v = v128.load32_splat(q);
+      let t = v128.load8x8_s(w);
+      a0 = i32x4.add(a0, i32x4.dot_i16x8_s(u, t));
+      b0 = i32x4.add(b0, i32x4.dot_i16x8_s(v, t));
+      t = v128.load8x8_s(w, 8);
+      a1 = i32x4.add(a1, i32x4.dot_i16x8_s(u, t));
+      b1 = i32x4.add(b1, i32x4.dot_i16x8_s(v, t));
+      t = v128.load8x8_s(w, 16);
+      a2 = i32x4.add(a2, i32x4.dot_i16x8_s(u, t));
+      b2 = i32x4.add(b2, i32x4.dot_i16x8_s(v, t));
+      t = v128.load8x8_s(w, 24);
+      a3 = i32x4.add(a3, i32x4.dot_i16x8_s(u, t));
+      b3 = i32x4.add(b3, i32x4.dot_i16x8_s(v, t));
+      w += 32;
     }
   }
   if (fc >= 0) {
@@ -262,6 +319,78 @@ export function packedRunRows(two: bool, xa: usize, xb: usize, rowBytes: usize, 
       }
     }
     w += gStride;
+  }
+}
+
+/**
+ * SIMD, at most 8 channels: four band pixels (xa + j * pstep) as tileRows2x16 reads two, one tap
+ * pair per step (first convs: rows of 2 to 6 pairs); outputs 8 bytes each to y0 + j*ys.
+ */
+function tileRows4x8(
+  w: usize, xa: usize, pstep: usize, rowBytes: usize, rows: i32, run: i32, bp: usize, fc: i32, mp: usize, shp: usize,
+  y0: usize, ys: usize,
+): void {
+  let a0 = i32x4.splat(0), a1 = a0;
+  if (bp) { a0 = v128.load(bp); a1 = v128.load(bp, 16); }
+  let b0 = a0, b1 = a1, c0 = a0, c1 = a1, d0 = a0, d1 = a1;
+  const runBytes = <usize>run << 1;
+  for (let r = 0; r < rows; r++) {
+    let p = xa + <usize>r * rowBytes;
+    const end = p + runBytes;
+    while (p < end) {
+      const q0 = v128.load8x8_s(w), q1 = v128.load8x8_s(w, 8);
+      let u = v128.load32_splat(p);
+      a0 = i32x4.add(a0, i32x4.dot_i16x8_s(u, q0));
+      a1 = i32x4.add(a1, i32x4.dot_i16x8_s(u, q1));
+      u = v128.load32_splat(p + pstep);
+      b0 = i32x4.add(b0, i32x4.dot_i16x8_s(u, q0));
+      b1 = i32x4.add(b1, i32x4.dot_i16x8_s(u, q1));
+      u = v128.load32_splat(p + 2 * pstep);
+      c0 = i32x4.add(c0, i32x4.dot_i16x8_s(u, q0));
+      c1 = i32x4.add(c1, i32x4.dot_i16x8_s(u, q1));
+      u = v128.load32_splat(p + 3 * pstep);
+      d0 = i32x4.add(d0, i32x4.dot_i16x8_s(u, q0));
+      d1 = i32x4.add(d1, i32x4.dot_i16x8_s(u, q1));
+      p += 4;
+      w += 32;
+    }
+  }
+  if (fc >= 0) {
+    requantFastStore8(y0, a0, a1, 0, pkZp, pkMin, pkMax);
+    requantFastStore8(y0 + ys, b0, b1, 0, pkZp, pkMin, pkMax);
+    requantFastStore8(y0 + 2 * ys, c0, c1, 0, pkZp, pkMin, pkMax);
+    requantFastStore8(y0 + 3 * ys, d0, d1, 0, pkZp, pkMin, pkMax);
+  } else {
+    requantStore8(y0, a0, a1, mp, shp, pkZp, pkMin, pkMax);
+    requantStore8(y0 + ys, b0, b1, mp, shp, pkZp, pkMin, pkMax);
+    requantStore8(y0 + 2 * ys, c0, c1, mp, shp, pkZp, pkMin, pkMax);
+    requantStore8(y0 + 3 * ys, d0, d1, mp, shp, pkZp, pkMin, pkMax);
+  }
+}
+
+/**
+ * SIMD, N <= 8: `count` (1..4) band pixels from xa, pstep bytes apart, into y0 + j*N. Four pixels
+ * of 8 channels straight to the outputs, else through the tail buffer.
+ */
+export function packedRunRows4(xa: usize, pstep: usize, rowBytes: usize, rows: i32, run: i32, count: i32, y0: usize): void {
+  const N = pkN;
+  const full = N == 8;
+  const bp = full ? pkBias : tailBias, mp = full ? pkMp : tailMult, shp = full ? pkShp : tailShift;
+  const fc = pkFast ? 0 : -1;
+  if (count == 4) {
+    if (full) {
+      tileRows4x8(pkW, xa, pstep, rowBytes, rows, run, bp, fc, mp, shp, y0, 8);
+      return;
+    }
+    tileRows4x8(pkW, xa, pstep, rowBytes, rows, run, bp, fc, mp, shp, tailOut, 8);
+  } else {
+    // A row's last 1..3 pixels one at a time (all four lanes on the same pixel).
+    for (let j = 0; j < count; j++) {
+      tileRows4x8(pkW, xa + <usize>j * pstep, 0, rowBytes, rows, run, bp, fc, mp, shp, tailOut + <usize>(j * 8), 0);
+    }
+  }
+  for (let j = 0; j < count; j++) {
+    for (let c = 0; c < N; c++) store<i8>(y0 + <usize>(j * N + c), load<i8>(tailOut + <usize>(j * 8 + c)));
   }
 }
 
