@@ -7,7 +7,7 @@
 // so results are bit-identical with the scalar path and the reference.
 import { mbqm, clampi } from '../fixedpoint';
 import { requant4General, store4s8 } from '../requant_simd';
-import { fastPrepare, requant4Fast, requantFastStore16 } from '../requant_fast';
+import { fastPrepare, requant4Fast, requantFastStore16x2 } from '../requant_fast';
 import { dotS8, dot4_s8_scalar } from './dot';
 import { rqStore2 } from './requant_scalar';
 import { kernelBuilt } from '../features';
@@ -129,7 +129,9 @@ export function useSmallkPack(at: usize, bytes: i32): void {
   smallkPack = at;
   SMALLK_PACK_CAP = bytes >> 1;
 }
-const smallkX: usize = memory.data(64, 16);
+// Two widened rows (K <= 32 i16 each, 64 bytes apart), and the outputs of a lone last row's twin.
+const smallkX: usize = memory.data(128, 16);
+const smallkSpare: usize = memory.data(16, 16);
 
 function gemm_s8_smallk_16ch_simd(
   xp: usize, rows: i32, K: i32, wp: usize, N: i32, outZp: i32, amin: i32, amax: i32, yp: usize, bp: usize, inOff: i32,
@@ -147,24 +149,40 @@ function gemm_s8_smallk_16ch_simd(
   }
   const off = i16x8.splat(<i16>inOff);
   const qStride = <usize>half << 4;
-  for (let r = 0; r < rows; r++) {
-    const xr = xp + <usize>r * <usize>K;
-    for (let k = 0; k < K; k += 8) v128.store(smallkX + (<usize>k << 1), i16x8.add(v128.load8x8_s(xr + <usize>k), off));
+  // Rows in pairs: each packed weight vector feeds both, and the requantization reads its table
+  // once for both (a lone last row runs as its own twin into smallkSpare).
+  for (let r = 0; r < rows; r += 2) {
+    const two = r + 1 < rows;
+    const xr = xp + <usize>r * <usize>K, xs2 = two ? xr + <usize>K : xr;
+    for (let k = 0; k < K; k += 8) {
+      v128.store(smallkX + (<usize>k << 1), i16x8.add(v128.load8x8_s(xr + <usize>k), off));
+      v128.store(smallkX + 64 + (<usize>k << 1), i16x8.add(v128.load8x8_s(xs2 + <usize>k), off));
+    }
     const y = yp + <usize>r * <usize>N;
     for (let n = 0; n < N; n += 16) {
       const bo = bp + (<usize>n << 2);
       let a0 = bp ? v128.load(bo) : i32x4.splat(0), a1 = bp ? v128.load(bo, 16) : i32x4.splat(0);
       let a2 = bp ? v128.load(bo, 32) : i32x4.splat(0), a3 = bp ? v128.load(bo, 48) : i32x4.splat(0);
+      let b0 = a0, b1 = a1, b2 = a2, b3 = a3;
       let w0 = smallkPack + (<usize>(n >> 2)) * qStride;
       for (let j = 0; j < half; j++) {
-        const xs = v128.load32_splat(smallkX + (<usize>j << 2));
-        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(xs, v128.load(w0)));
-        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(xs, v128.load(w0 + qStride)));
-        a2 = i32x4.add(a2, i32x4.dot_i16x8_s(xs, v128.load(w0 + 2 * qStride)));
-        a3 = i32x4.add(a3, i32x4.dot_i16x8_s(xs, v128.load(w0 + 3 * qStride)));
+        const xa = v128.load32_splat(smallkX + (<usize>j << 2));
+        const xb = v128.load32_splat(smallkX + 64 + (<usize>j << 2));
+        let q = v128.load(w0);
+        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(xa, q));
+        b0 = i32x4.add(b0, i32x4.dot_i16x8_s(xb, q));
+        q = v128.load(w0 + qStride);
+        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(xa, q));
+        b1 = i32x4.add(b1, i32x4.dot_i16x8_s(xb, q));
+        q = v128.load(w0 + 2 * qStride);
+        a2 = i32x4.add(a2, i32x4.dot_i16x8_s(xa, q));
+        b2 = i32x4.add(b2, i32x4.dot_i16x8_s(xb, q));
+        q = v128.load(w0 + 3 * qStride);
+        a3 = i32x4.add(a3, i32x4.dot_i16x8_s(xa, q));
+        b3 = i32x4.add(b3, i32x4.dot_i16x8_s(xb, q));
         w0 += 16;
       }
-      requantFastStore16(y + <usize>n, a0, a1, a2, a3, n, outZp, amin, amax);
+      requantFastStore16x2(y + <usize>n, two ? y + <usize>(N + n) : smallkSpare, a0, a1, a2, a3, b0, b1, b2, b3, n, outZp, amin, amax);
     }
   }
 }
