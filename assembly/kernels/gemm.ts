@@ -96,11 +96,33 @@ function tile_s8_2x4_scalar(
 ): void {
   const ws = <usize>K;
   const x1 = x0 + xs;
+  const w1 = w + ws, w2 = w1 + ws, w3 = w2 + ws;
   let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
-  for (let i: usize = 0; i < ws; i++) {
+  // Four taps per step with constant load offsets (one address add per run per step).
+  const k4 = ws & ~3;
+  let i: usize = 0;
+  for (; i < k4; i += 4) {
+    const xa = x0 + i, xb = x1 + i, p0 = w + i, p1 = w1 + i, p2 = w2 + i, p3 = w3 + i;
+    let u = <i32>load<i8>(xa) + offset, v = <i32>load<i8>(xb) + offset;
+    let q0 = <i32>load<i8>(p0), q1 = <i32>load<i8>(p1), q2 = <i32>load<i8>(p2), q3 = <i32>load<i8>(p3);
+    a0 += u * q0; a1 += u * q1; a2 += u * q2; a3 += u * q3;
+    b0 += v * q0; b1 += v * q1; b2 += v * q2; b3 += v * q3;
+    u = <i32>load<i8>(xa, 1) + offset; v = <i32>load<i8>(xb, 1) + offset;
+    q0 = <i32>load<i8>(p0, 1); q1 = <i32>load<i8>(p1, 1); q2 = <i32>load<i8>(p2, 1); q3 = <i32>load<i8>(p3, 1);
+    a0 += u * q0; a1 += u * q1; a2 += u * q2; a3 += u * q3;
+    b0 += v * q0; b1 += v * q1; b2 += v * q2; b3 += v * q3;
+    u = <i32>load<i8>(xa, 2) + offset; v = <i32>load<i8>(xb, 2) + offset;
+    q0 = <i32>load<i8>(p0, 2); q1 = <i32>load<i8>(p1, 2); q2 = <i32>load<i8>(p2, 2); q3 = <i32>load<i8>(p3, 2);
+    a0 += u * q0; a1 += u * q1; a2 += u * q2; a3 += u * q3;
+    b0 += v * q0; b1 += v * q1; b2 += v * q2; b3 += v * q3;
+    u = <i32>load<i8>(xa, 3) + offset; v = <i32>load<i8>(xb, 3) + offset;
+    q0 = <i32>load<i8>(p0, 3); q1 = <i32>load<i8>(p1, 3); q2 = <i32>load<i8>(p2, 3); q3 = <i32>load<i8>(p3, 3);
+    a0 += u * q0; a1 += u * q1; a2 += u * q2; a3 += u * q3;
+    b0 += v * q0; b1 += v * q1; b2 += v * q2; b3 += v * q3;
+  }
+  for (; i < ws; i++) {
     const u = <i32>load<i8>(x0 + i) + offset, v = <i32>load<i8>(x1 + i) + offset;
-    const p = w + i;
-    const q0 = <i32>load<i8>(p), q1 = <i32>load<i8>(p + ws), q2 = <i32>load<i8>(p + 2 * ws), q3 = <i32>load<i8>(p + 3 * ws);
+    const q0 = <i32>load<i8>(w + i), q1 = <i32>load<i8>(w1 + i), q2 = <i32>load<i8>(w2 + i), q3 = <i32>load<i8>(w3 + i);
     a0 += u * q0; a1 += u * q1; a2 += u * q2; a3 += u * q3;
     b0 += v * q0; b1 += v * q1; b2 += v * q2; b3 += v * q3;
   }
