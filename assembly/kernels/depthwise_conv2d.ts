@@ -5,7 +5,7 @@ import { opIn, opOut, opParam, opParamF, tdim, trank, tptr, tzp, tstorage, opInC
 import { mbqmInline, clampi } from '../fixedpoint';
 import { requantStore8, requantStore16 } from '../requant_simd';
 import { fastPrepare, requantFastStore8, requantFastStore16 } from '../requant_fast';
-import { depthwise_s8_pairs, magicPrepare, store8Magic } from './depthwise_pairs';
+import { depthwise_s8_pairs, magicPrepare, store8x2Magic } from './depthwise_pairs';
 import { depthwise3x3_s8_scalar } from './depthwise_scalar';
 import { kernelBuilt } from '../features';
 import { KERNEL_DW_PAIRS, KERNEL_DW_C1M8, KERNEL_DW_3X3_SCALAR } from '../../format/runtime-features';
@@ -244,12 +244,30 @@ function depthwise_conv2d_s8_impl(op: usize, simd: bool, ocStart: i32): void {
   return iy >= 0 && iy < H && ix >= 0 && ix < W ? <i32>load<i8>(xImg + <usize>(iy * W + ix)) + inOff : 0;
 }
 
+// depthwise_c1m8_3x3's weights per kernel row r (64 bytes each): (w_r0, w_r1) then (w_r2, 0) as i16
+// pairs, channels 0-3 and 4-7 (SIMD build).
+const c1m8W: usize = ASC_FEATURE_SIMD ? memory.data(192, 16) : 0;
+
 /**
- * One input channel, 8 output channels, 3x3 (person_detect's first layer, SIMD build): per output
- * pixel the nine (x - zp) in pairs of i16 splat over the lanes, against weights interleaved once
- * per op run as (w_t0, w_t1) per output channel, so one i32x4.dot_i16x8_s does 2 taps x 4 channels
- * (the general C = 1 path widens and multiplies one tap at a time). Exact f64 requantization when
- * the accumulator bound allows it (depthwise_pairs.ts's magic form).
+ * Kernel row r's three (x - zp) of one output pixel as i16 lanes 0-2 (lane 3 is multiplied by 0):
+ * one 4-byte load when the taps are adjacent and inside (`inside`), else tap by tap.
+ */
+@inline function rowC1(xImg: usize, iy: i32, ix0: i32, dw: i32, H: i32, W: i32, inOff: i32, inside: bool): v128 {
+  if (inside) {
+    return i16x8.add(i16x8.extend_low_i8x16_s(v128.load32_zero(xImg + <usize>(iy * W + ix0))), i16x8.splat(<i16>inOff));
+  }
+  let v = i16x8.replace_lane(i16x8.splat(0), 0, <i16>tapC1(xImg, iy, ix0, H, W, inOff));
+  v = i16x8.replace_lane(v, 1, <i16>tapC1(xImg, iy, ix0 + dw, H, W, inOff));
+  return i16x8.replace_lane(v, 2, <i16>tapC1(xImg, iy, ix0 + 2 * dw, H, W, inOff));
+}
+
+/**
+ * One input channel, 8 output channels, 3x3 (person_detect's first layer, SIMD build): per kernel
+ * row the pixel's three (x - zp) as i16 lanes, (x0, x1) and (x2, x3) splat over the lanes by one
+ * shuffle each, against weights interleaved once per op run as (w_r0, w_r1) and (w_r2, 0), so one
+ * i32x4.dot_i16x8_s does 2 taps x 4 channels. Two output pixels per step share the weight loads and
+ * the requantization table (store8x2Magic); the row loop keeps V8 from loading every weight of the
+ * step up front (it spilled them, and re-derived interleaves in the pixel loop).
  */
 function depthwise_c1m8_3x3(op: usize): void {
   const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
@@ -275,49 +293,57 @@ function depthwise_c1m8_3x3(op: usize): void {
     if (fast) fast = magicPrepare(oc, load<i32>(mp + o), load<i32>(shp + o), b + maxX * <f64>sa);
   }
   const zero = i32x4.splat(0);
-  const t0 = v128.load8x8_s(wp), t1 = v128.load8x8_s(wp, 8), t2 = v128.load8x8_s(wp, 16);
-  const t3 = v128.load8x8_s(wp, 24), t4 = v128.load8x8_s(wp, 32), t5 = v128.load8x8_s(wp, 40);
-  const t6 = v128.load8x8_s(wp, 48), t7 = v128.load8x8_s(wp, 56), t8 = v128.load8x8_s(wp, 64);
-  const w01l = i16x8.shuffle(t0, t1, 0, 8, 1, 9, 2, 10, 3, 11), w01h = i16x8.shuffle(t0, t1, 4, 12, 5, 13, 6, 14, 7, 15);
-  const w23l = i16x8.shuffle(t2, t3, 0, 8, 1, 9, 2, 10, 3, 11), w23h = i16x8.shuffle(t2, t3, 4, 12, 5, 13, 6, 14, 7, 15);
-  const w45l = i16x8.shuffle(t4, t5, 0, 8, 1, 9, 2, 10, 3, 11), w45h = i16x8.shuffle(t4, t5, 4, 12, 5, 13, 6, 14, 7, 15);
-  const w67l = i16x8.shuffle(t6, t7, 0, 8, 1, 9, 2, 10, 3, 11), w67h = i16x8.shuffle(t6, t7, 4, 12, 5, 13, 6, 14, 7, 15);
-  const w8l = i16x8.shuffle(t8, zero, 0, 8, 1, 9, 2, 10, 3, 11), w8h = i16x8.shuffle(t8, zero, 4, 12, 5, 13, 6, 14, 7, 15);
+  for (let r = 0; r < 3; r++) {
+    const t0 = v128.load8x8_s(wp + <usize>(r * 24)), t1 = v128.load8x8_s(wp + <usize>(r * 24 + 8));
+    const t2 = v128.load8x8_s(wp + <usize>(r * 24 + 16));
+    const q = c1m8W + <usize>(r * 64);
+    v128.store(q, i16x8.shuffle(t0, t1, 0, 8, 1, 9, 2, 10, 3, 11));
+    v128.store(q, i16x8.shuffle(t0, t1, 4, 12, 5, 13, 6, 14, 7, 15), 16);
+    v128.store(q, i16x8.shuffle(t2, zero, 0, 8, 1, 9, 2, 10, 3, 11), 32);
+    v128.store(q, i16x8.shuffle(t2, zero, 4, 12, 5, 13, 6, 14, 7, 15), 48);
+  }
   const bl = hasBias ? v128.load(bp) : zero, bh = hasBias ? v128.load(bp, 16) : zero;
-  const rs = dh * W;
   let out = tptr(y);
   for (let n = 0; n < N; n++) {
     const xImg = xp + <usize>(n * H * W);
     for (let oy = 0; oy < OH; oy++) {
       const iy0 = oy * sh - pt;
-      const rowIn = iy0 >= 0 && iy0 + 2 * dh < H;
-      for (let ox = 0; ox < OW; ox++) {
-        const ix0 = ox * sw - pl;
-        let x0: i32, x1: i32, x2: i32, x3: i32, x4: i32, x5: i32, x6: i32, x7: i32, x8: i32;
-        if (rowIn && ix0 >= 0 && ix0 + 2 * dw < W) {
-          const r = xImg + <usize>(iy0 * W + ix0);
-          const r1 = r + <usize>rs, r2 = r1 + <usize>rs;
-          const d1 = <usize>dw, d2 = d1 + d1;
-          x0 = <i32>load<i8>(r) + inOff; x1 = <i32>load<i8>(r + d1) + inOff; x2 = <i32>load<i8>(r + d2) + inOff;
-          x3 = <i32>load<i8>(r1) + inOff; x4 = <i32>load<i8>(r1 + d1) + inOff; x5 = <i32>load<i8>(r1 + d2) + inOff;
-          x6 = <i32>load<i8>(r2) + inOff; x7 = <i32>load<i8>(r2 + d1) + inOff; x8 = <i32>load<i8>(r2 + d2) + inOff;
-        } else {
-          const iy1 = iy0 + dh, iy2 = iy1 + dh, ix1 = ix0 + dw, ix2 = ix1 + dw;
-          x0 = tapC1(xImg, iy0, ix0, H, W, inOff); x1 = tapC1(xImg, iy0, ix1, H, W, inOff); x2 = tapC1(xImg, iy0, ix2, H, W, inOff);
-          x3 = tapC1(xImg, iy1, ix0, H, W, inOff); x4 = tapC1(xImg, iy1, ix1, H, W, inOff); x5 = tapC1(xImg, iy1, ix2, H, W, inOff);
-          x6 = tapC1(xImg, iy2, ix0, H, W, inOff); x7 = tapC1(xImg, iy2, ix1, H, W, inOff); x8 = tapC1(xImg, iy2, ix2, H, W, inOff);
+      // A 4-byte row load stays inside the image when its last byte does (the kernel's last row).
+      const rowIn = dw == 1 && iy0 >= 0 && iy0 + 2 * dh < H;
+      for (let ox = 0; ox < OW; ox += 2) {
+        // Pixel B is the next one, or A again (stored twice) for an odd last pixel.
+        const oxB = ox + 1 < OW ? ox + 1 : ox;
+        const ixA = ox * sw - pl, ixB = oxB * sw - pl;
+        const inA = rowIn && ixA >= 0 && ixA + 2 < W && (iy0 + 2 * dh) * W + ixA + 4 <= H * W;
+        const inB = rowIn && ixB >= 0 && ixB + 2 < W && (iy0 + 2 * dh) * W + ixB + 4 <= H * W;
+        let a0 = bl, a1 = bh, b0 = bl, b1 = bh;
+        let iy = iy0;
+        for (let r = 0; r < 3; r++) {
+          const q = c1m8W + <usize>(r * 64);
+          const xa = rowC1(xImg, iy, ixA, dw, H, W, inOff, inA), xb = rowC1(xImg, iy, ixB, dw, H, W, inOff, inB);
+          const w0 = v128.load(q), w1 = v128.load(q, 16), w2 = v128.load(q, 32), w3 = v128.load(q, 48);
+          let s = i32x4.shuffle(xa, xa, 0, 0, 0, 0);
+          a0 = i32x4.add(a0, i32x4.dot_i16x8_s(s, w0));
+          a1 = i32x4.add(a1, i32x4.dot_i16x8_s(s, w1));
+          s = i32x4.shuffle(xa, xa, 1, 1, 1, 1);
+          a0 = i32x4.add(a0, i32x4.dot_i16x8_s(s, w2));
+          a1 = i32x4.add(a1, i32x4.dot_i16x8_s(s, w3));
+          s = i32x4.shuffle(xb, xb, 0, 0, 0, 0);
+          b0 = i32x4.add(b0, i32x4.dot_i16x8_s(s, w0));
+          b1 = i32x4.add(b1, i32x4.dot_i16x8_s(s, w1));
+          s = i32x4.shuffle(xb, xb, 1, 1, 1, 1);
+          b0 = i32x4.add(b0, i32x4.dot_i16x8_s(s, w2));
+          b1 = i32x4.add(b1, i32x4.dot_i16x8_s(s, w3));
+          iy += dh;
         }
-        const s01 = i32x4.splat((x0 & 0xffff) | (x1 << 16)), s23 = i32x4.splat((x2 & 0xffff) | (x3 << 16));
-        const s45 = i32x4.splat((x4 & 0xffff) | (x5 << 16)), s67 = i32x4.splat((x6 & 0xffff) | (x7 << 16));
-        const s8 = i32x4.splat(x8 & 0xffff);
-        let lo = i32x4.add(bl, i32x4.dot_i16x8_s(s01, w01l)), hi = i32x4.add(bh, i32x4.dot_i16x8_s(s01, w01h));
-        lo = i32x4.add(lo, i32x4.dot_i16x8_s(s23, w23l)); hi = i32x4.add(hi, i32x4.dot_i16x8_s(s23, w23h));
-        lo = i32x4.add(lo, i32x4.dot_i16x8_s(s45, w45l)); hi = i32x4.add(hi, i32x4.dot_i16x8_s(s45, w45h));
-        lo = i32x4.add(lo, i32x4.dot_i16x8_s(s67, w67l)); hi = i32x4.add(hi, i32x4.dot_i16x8_s(s67, w67h));
-        lo = i32x4.add(lo, i32x4.dot_i16x8_s(s8, w8l)); hi = i32x4.add(hi, i32x4.dot_i16x8_s(s8, w8h));
-        if (fast) store8Magic(out, lo, hi, 0, outZp, amin, amax);
-        else requantStore8(out, lo, hi, mp, shp, outZp, amin, amax);
-        out += 8;
+        const outB = out + <usize>((oxB - ox) * 8);
+        if (fast) {
+          store8x2Magic(out, outB, a0, a1, b0, b1, 0, outZp, amin, amax);
+        } else {
+          requantStore8(out, a0, a1, mp, shp, outZp, amin, amax);
+          requantStore8(outB, b0, b1, mp, shp, outZp, amin, amax);
+        }
+        out += <usize>((oxB - ox + 1) * 8);
       }
     }
   }

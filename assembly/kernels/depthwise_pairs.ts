@@ -124,7 +124,7 @@ function requant4Magic2(accA: v128, accB: v128, c: i32, magicZp: v128): v128 {
 }
 
 /** Channels c..c+7 of two pixels (sums a0 a1 and b0 b1), stored at outA and outB. */
-function store8x2Magic(outA: usize, outB: usize, a0: v128, a1: v128, b0: v128, b1: v128, c: i32, zp: i32, lo: i32, hi: i32): void {
+@inline export function store8x2Magic(outA: usize, outB: usize, a0: v128, a1: v128, b0: v128, b1: v128, c: i32, zp: i32, lo: i32, hi: i32): void {
   const z = f64x2.splat(MAGIC + <f64>zp);
   const r0 = requant4Magic2(a0, b0, c, z), r1 = requant4Magic2(a1, b1, c + 4, z);
   // r0 = A0-3 B0-3, r1 = A4-7 B4-7: narrow to A0-3 B0-3 A4-7 B4-7, then A's 8 bytes, B's 8 bytes.
