@@ -7,7 +7,7 @@
 // Integer sums are exact in any order: both builds give TFLM's bytes.
 import { PACKED_K_MAX } from '../../format/format';
 import { requantStore8, requantStore16 } from '../requant_simd';
-import { fastPreparePacked, requantFastStore8, requantFastStore16 } from '../requant_fast';
+import { fastPreparePacked, requantFastStore8, requantFastStore16, requantFastStore16x2 } from '../requant_fast';
 import { rqStore2 } from './requant_scalar';
 
 // Two widened rows (pixels) of up to PACKED_K_MAX taps, at a constant distance so the 2-row tile
@@ -188,8 +188,7 @@ function tile2x16(w: usize, K2: i32, bp: usize, fc: i32, mp: usize, shp: usize, 
     w += 64;
   }
   if (fc >= 0) {
-    requantFastStore16(y0, a0, a1, a2, a3, fc, pkZp, pkMin, pkMax);
-    requantFastStore16(y1, b0, b1, b2, b3, fc, pkZp, pkMin, pkMax);
+    requantFastStore16x2(y0, y1, a0, a1, a2, a3, b0, b1, b2, b3, fc, pkZp, pkMin, pkMax);
   } else {
     requantStore16(y0, a0, a1, a2, a3, mp, shp, pkZp, pkMin, pkMax);
     requantStore16(y1, b0, b1, b2, b3, mp, shp, pkZp, pkMin, pkMax);
@@ -286,8 +285,7 @@ function tileRows2x16(
     }
   }
   if (fc >= 0) {
-    requantFastStore16(y0, a0, a1, a2, a3, fc, pkZp, pkMin, pkMax);
-    requantFastStore16(y1, b0, b1, b2, b3, fc, pkZp, pkMin, pkMax);
+    requantFastStore16x2(y0, y1, a0, a1, a2, a3, b0, b1, b2, b3, fc, pkZp, pkMin, pkMax);
   } else {
     requantStore16(y0, a0, a1, a2, a3, mp, shp, pkZp, pkMin, pkMax);
     requantStore16(y1, b0, b1, b2, b3, mp, shp, pkZp, pkMin, pkMax);
