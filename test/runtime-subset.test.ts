@@ -127,6 +127,17 @@ describe('feature derivation', () => {
   });
 });
 
+describe('mote runtime: usage errors before any compile', () => {
+  it('streamed weights need --stream; --build is simd or scalar; -o is required', async () => {
+    const g = int8Model();
+    const ext = join(tmp, 'ext.mote');
+    writeFileSync(ext, emitBlob(g, planMemory(g), {}, { weights: 'external' }));
+    await expect(runtimeCommand([ext], { build: 'scalar', output: join(tmp, 'x.wasm') })).rejects.toThrow(/streams its weights .*add --stream/);
+    await expect(runtimeCommand([ext], { build: 'arm', output: join(tmp, 'x.wasm') })).rejects.toThrow(/--build must be simd or scalar/);
+    await expect(runtimeCommand([ext], { build: 'simd', stream: true })).rejects.toThrow(/needs -o/);
+  });
+});
+
 describe('per-model build of the generated graphs (built with `mote runtime`)', () => {
   const blobs: [string, Uint8Array][] = [
     ['int8', plainBlob(int8Model())],

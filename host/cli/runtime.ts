@@ -9,6 +9,7 @@
 // ERR_NOT_BUILT naming the op (or dtype form, kernel, encoding).
 import type { Command } from 'commander';
 import { basename } from 'node:path';
+import * as F from '../../format/format.js';
 import { blobFeatures, describeFeatures, unionFeatures } from '../runtime-features.js';
 import { buildRuntimeFor, type RuntimeBuildName } from '../runtime-build.js';
 import { CliError, EXIT_USAGE } from './errors.js';
@@ -26,6 +27,11 @@ export async function runtimeCommand(files: string[], opts: RuntimeCommandOption
   if (!opts.output) throw new CliError('runtime needs -o FILE.wasm (the module to write)', EXIT_USAGE);
   if (files.length === 0) throw new CliError('runtime needs at least one MODEL.mote', EXIT_USAGE);
   const views = files.map((f) => readBlobFile(f).view);
+  // Streamed weights load only in a stream build (the default ones refuse them at mote_blob_alloc).
+  const streamed = files.filter((_, i) => (views[i].header.flags & F.FLAG_WEIGHTS_EXTERNAL) !== 0);
+  if (streamed.length && !opts.stream) {
+    throw new CliError(`${streamed.join(', ')} stream${streamed.length === 1 ? 's its' : ' their'} weights (converted with --weights external): add --stream for a runtime that loads ${streamed.length === 1 ? 'it' : 'them'}`, EXIT_USAGE);
+  }
   const features = unionFeatures(views.map(blobFeatures));
   const wasm = await buildRuntimeFor(features, { build: opts.build as RuntimeBuildName, stream: !!opts.stream });
   writeOutput(opts.output, wasm);
