@@ -4,7 +4,7 @@
 // the depthwise and pool accumulators) into it. The same function on both sides: they cannot drift.
 import {
   DTYPE_S8, DTYPE_SIGN8, OP_CONV2D, OP_DEPTHWISE_CONV2D, OP_FULLY_CONNECTED, OP_MAX_POOL2D,
-  OP_AVERAGE_POOL2D, O_SCRATCH_TENSOR,
+  OP_AVERAGE_POOL2D, OP_ADD, OP_SUB, O_SCRATCH_TENSOR,
 } from '../format/format';
 import {
   kernelScratchBytes, ksFastChannels, ksSmallkBytes, ksRowPackBytes, ksDwPairChannels, ksDwPackBytes, ksAccChannels,
@@ -16,6 +16,7 @@ import { useRowPack } from './kernels/gemm_packed';
 import { useDwPairs } from './kernels/depthwise_pairs';
 import { useDwAcc } from './kernels/depthwise_conv2d';
 import { usePoolAcc } from './kernels/pool';
+import { useAddTables } from './kernels/binary';
 
 // Accumulators for int8 depthwise / pool ops without a scratch tensor (blobs planned before kernel
 // scratch, hand-built blobs): 16 channels at a time, no requantization table or packed copies.
@@ -31,9 +32,9 @@ let fKh: i32 = 1;
 let fKw: i32 = 1;
 let fCg: i32 = 0;
 
-/** Reads the op's shape fields; false when the op has no kernel scratch (not an int8 conv/FC/pool). */
+/** Reads the op's shape fields; false when the op has no kernel scratch (not an int8 conv/FC/pool/add/sub). */
 function opFields(op: usize, code: i32): bool {
-  if (code != OP_CONV2D && code != OP_DEPTHWISE_CONV2D && code != OP_FULLY_CONNECTED && code != OP_MAX_POOL2D && code != OP_AVERAGE_POOL2D) return false;
+  if (code != OP_CONV2D && code != OP_DEPTHWISE_CONV2D && code != OP_FULLY_CONNECTED && code != OP_MAX_POOL2D && code != OP_AVERAGE_POOL2D && code != OP_ADD && code != OP_SUB) return false;
   // Runs before every such op: the record reads stay inlined, as in dispatch.ts.
   const x = inline.always(opIn(op, 0));
   const dt = inline.always(tdtype(x));
@@ -41,7 +42,7 @@ function opFields(op: usize, code: i32): bool {
   fInt8 = 1;
   fC = inline.always(tdim(x, inline.always(trank(x)) - 1));
   fO = 0; fK = 0; fKh = 1; fKw = 1; fCg = fC;
-  if (code == OP_MAX_POOL2D || code == OP_AVERAGE_POOL2D) return true;
+  if (code == OP_MAX_POOL2D || code == OP_AVERAGE_POOL2D || code == OP_ADD || code == OP_SUB) return true;
   const w = inline.always(opIn(op, 1));
   if (code == OP_CONV2D) {
     fO = inline.always(tdim(w, 0)); fKh = inline.always(tdim(w, 1)); fKw = inline.always(tdim(w, 2)); fCg = inline.always(tdim(w, 3));
@@ -78,9 +79,14 @@ export function bindScratch(op: usize, code: i32): void {
     useDwPairs(0, 0, 0);
     useDwAcc(fallbackAcc, FALLBACK_CHANNELS);
     usePoolAcc(fallbackAcc, FALLBACK_CHANNELS);
+    useAddTables(0);
     return;
   }
   const base = tptr(s);
+  if (code == OP_ADD || code == OP_SUB) {
+    useAddTables(base);
+    return;
+  }
   if (code == OP_MAX_POOL2D || code == OP_AVERAGE_POOL2D) {
     usePoolAcc(base, ksAccChannels(code, fInt8, fC, fO));
     return;

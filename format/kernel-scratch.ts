@@ -14,9 +14,10 @@
 //   conv2d, fully_connected (int8): [requant table][small-K weight pack][row-padded weight pack]
 //   depthwise_conv2d (int8):        [requant table][folded bias][zero-point row][i16 tap pairs][accumulators]
 //   max/average pool2d (int8):      [accumulators]
+//   add, sub (int8):                [a's rescale table][b's rescale table]
 // Parts only a SIMD build uses are reserved too: a blob runs on either build.
 import {
-  OP_CONV2D, OP_DEPTHWISE_CONV2D, OP_FULLY_CONNECTED, OP_MAX_POOL2D, OP_AVERAGE_POOL2D,
+  OP_CONV2D, OP_DEPTHWISE_CONV2D, OP_FULLY_CONNECTED, OP_MAX_POOL2D, OP_AVERAGE_POOL2D, OP_ADD, OP_SUB,
 } from './format';
 
 // requant_fast.ts: the exact f64 requantization table, three f64 (S, pos, d) = 24 bytes per
@@ -37,6 +38,8 @@ export const KS_DW_PACK_MAX = 10240;
 // depthwise_conv2d.ts / pool.ts: channel accumulators (i32) in chunks of at most this many.
 export const KS_DW_ACC_CHUNK = 256;
 export const KS_POOL_CHUNK = 512;
+// binary.ts: int8 add/sub's two tables of the 256 rescaled input values (i32 each).
+export const KS_ADD_TABLES = 2048;
 
 function up16(n: i32): i32 {
   return (n + 15) & ~15;
@@ -106,6 +109,7 @@ export function ksAccChannels(code: i32, int8: i32, c: i32, o: i32): i32 {
  * (C / group), else c.
  */
 export function kernelScratchBytes(code: i32, int8: i32, c: i32, o: i32, k: i32, kh: i32, kw: i32, cg: i32): i32 {
+  if (code == OP_ADD || code == OP_SUB) return int8 != 0 ? KS_ADD_TABLES : 0;
   const fast = ksFastChannels(code, int8, o) * 24;
   if (code == OP_CONV2D) return fast + up16(ksSmallkBytes(code, int8, o, cg, kh, kw, cg, c)) + ksRowPackBytes(code, int8, o, kh, kw, cg, c);
   if (code == OP_FULLY_CONNECTED) return fast + ksSmallkBytes(code, int8, o, k, 1, 1, c, c);

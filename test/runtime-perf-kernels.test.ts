@@ -229,6 +229,43 @@ describe('fast int8 kernels vs the reference, both builds', () => {
   }
 });
 
+// int8 add / sub over every (a, b) byte pair (65,536 outputs), for scales that put outputs on the
+// float screen's rounding boundaries (ratios 1/2, 1, 3/4), a large output right shift, a tiny
+// second input (past the i32 rescale's range) and random ones. Three blob forms: contiguous rows
+// (float screen, exact vector fallback), a broadcast of [256, 1] against [256] (the per-op tables
+// in the kernel scratch), and the contiguous op planned without kernel scratch (older blobs).
+describe('int8 add / sub: every input pair, both builds', () => {
+  const r = rng(77);
+  const scaleSets: [string, number, number, number][] = [
+    ['a = b = out/2', 0.05, 0.05, 0.1],
+    ['a = b = out', 0.04, 0.04, 0.04],
+    ['a = 3/4 out, b = out/2', 0.075, 0.05, 0.1],
+    ['out 30x the inputs', 0.01, 0.013, 0.3],
+    ['b = a * 2^-22', 0.1, 0.1 * 2 ** -22, 0.05],
+    ...Array.from({ length: 8 }, (_, i): [string, number, number, number] => [`random ${i}`, 0.001 + r() * 0.1, 0.001 + r() * 0.1, 0.005 + r() * 0.2]),
+  ];
+  const all = Int8Array.from({ length: 256 }, (_, i) => i - 128);
+  for (const [name, sa, sb, so] of scaleSets) {
+    for (const sub of [false, true]) {
+      const aq = { scale: sa, zeroPoint: randInt(r, -100, 100) }, bq = { scale: sb, zeroPoint: randInt(r, -100, 100) };
+      const oq = { scale: so, zeroPoint: randInt(r, -100, 100) };
+      const p = sub ? subParams(sa, sb, so) : addParams(sa, sb, so);
+      const int8 = { ...p, actMin: r() < 0.5 ? Math.max(-128, oq.zeroPoint) : -128, actMax: 127 };
+      const op = sub ? 'sub' : 'add';
+      it(`${op} ${name}`, async () => {
+        const rowA = Int8Array.from({ length: 65536 }, (_, i) => all[i >> 8]);
+        const rowB = Int8Array.from({ length: 65536 }, (_, i) => all[i & 255]);
+        const flat = oneOpGraph(op, [{ dtype: 's8', shape: [256, 256], quant: aq }, { dtype: 's8', shape: [256, 256], quant: bq }], { dtype: 's8', quant: oq }, {}, int8);
+        const [want] = runGraph(flat, [rowA, rowB]);
+        const noScratch = emitBlob(flat, planMemory(flat, { scratchBytes: () => 0 }));
+        await expectBlobsMatch(`${op} ${name}`, [['', blobOf(flat)], ['without kernel scratch', noScratch]], [rowA, rowB], want);
+        const bc = oneOpGraph(op, [{ dtype: 's8', shape: [256, 1], quant: aq }, { dtype: 's8', shape: [256], quant: bq }], { dtype: 's8', quant: oq }, {}, int8);
+        await expectBlobsMatch(`${op} ${name} broadcast`, [['', blobOf(bc)]], [all, all], want);
+      }, 60_000);
+    }
+  }
+});
+
 // The exact f64 requantization (assembly/requant_fast.ts), compiled alone with the SIMD flags: every
 // accumulator of the largest range it accepts, for multipliers and shifts at their edges, against
 // fixedpoint.ts's mbqm inside WASM, and a random sample against the TS reference here.
