@@ -56,7 +56,77 @@ export function usePoolAcc(at: usize, channels: i32): void {
   POOL_CHUNK = channels;
 }
 
+/** Max of `KH x KW` taps (those in bounds) for 16 channels at c (SIMD), clamped, to y. */
+@inline function maxTaps16(xp: usize, y: usize, c: usize, iy0: i32, ix0: i32, KH: i32, KW: i32, dh: i32, dw: i32, H: i32, W: i32, rowBytes: usize, C: usize, lo: v128, hi: v128, half: bool): void {
+  let acc = i8x16.splat(-128);
+  for (let ky = 0; ky < KH; ky++) {
+    const iy = iy0 + ky * dh;
+    if (<u32>iy >= <u32>H) continue;
+    const row = xp + <usize>iy * rowBytes + c;
+    for (let kx = 0; kx < KW; kx++) {
+      const ix = ix0 + kx * dw;
+      if (<u32>ix >= <u32>W) continue;
+      const p = row + <usize>ix * C;
+      acc = i8x16.max_s(acc, half ? v128.load64_zero(p) : v128.load(p));
+    }
+  }
+  acc = i8x16.min_s(i8x16.max_s(acc, lo), hi);
+  if (half) v128.store64_lane(y + c, acc, 0);
+  else v128.store(y + c, acc);
+}
+
+/**
+ * int8 max pool (SIMD build): 16 (then 8) channels per vector, the window's maximum kept in a
+ * register across taps; channels past the last multiple of 8 take the scalar loop.
+ */
+function maxPoolS8Simd(op: usize): void {
+  const x = opIn(op, 0), y = opOut(op, 0);
+  const xp = tptr(x);
+  let yp = tptr(y);
+  const N = tdim(x, 0), H = tdim(x, 1), W = tdim(x, 2), C = tdim(x, 3);
+  const OH = tdim(y, 1), OW = tdim(y, 2);
+  const KH = opParam(op, 0), KW = opParam(op, 1), sh = opParam(op, 2), sw = opParam(op, 3);
+  const dh = opParam(op, 4), dw = opParam(op, 5), pt = opParam(op, 6), pl = opParam(op, 7);
+  const amin = opParam(op, 11), amax = opParam(op, 12);
+  const lo = i8x16.splat(<i8>amin), hi = i8x16.splat(<i8>amax);
+  const rowBytes = <usize>W * <usize>C, c16 = C & ~15, c8 = C & ~7;
+  for (let n = 0; n < N; n++) {
+    const xn = xp + <usize>n * <usize>H * rowBytes;
+    for (let oy = 0; oy < OH; oy++) {
+      const iy0 = oy * sh - pt;
+      for (let ox = 0; ox < OW; ox++) {
+        const ix0 = ox * sw - pl;
+        let c = 0;
+        for (; c < c16; c += 16) maxTaps16(xn, yp, <usize>c, iy0, ix0, KH, KW, dh, dw, H, W, rowBytes, <usize>C, lo, hi, false);
+        if (c < c8) {
+          maxTaps16(xn, yp, <usize>c, iy0, ix0, KH, KW, dh, dw, H, W, rowBytes, <usize>C, lo, hi, true);
+          c += 8;
+        }
+        for (; c < C; c++) {
+          let m = -128;
+          for (let ky = 0; ky < KH; ky++) {
+            const iy = iy0 + ky * dh;
+            if (<u32>iy >= <u32>H) continue;
+            for (let kx = 0; kx < KW; kx++) {
+              const ix = ix0 + kx * dw;
+              if (<u32>ix >= <u32>W) continue;
+              const v = <i32>load<i8>(xn + <usize>iy * rowBytes + <usize>ix * <usize>C + <usize>c);
+              m = v > m ? v : m;
+            }
+          }
+          store<i8>(yp + <usize>c, <i8>clampi(m, amin, amax));
+        }
+        yp += <usize>C;
+      }
+    }
+  }
+}
+
 export function pool_s8(op: usize, isMax: bool): void {
+  if (ASC_FEATURE_SIMD && isMax) {
+    maxPoolS8Simd(op);
+    return;
+  }
   const x = opIn(op, 0), y = opOut(op, 0);
   const xp = tptr(x);
   let yp = tptr(y);
