@@ -18,7 +18,7 @@ import { convert } from '../converter/convert.js';
 import { importTflite } from '../converter/import/tflite.js';
 import { prepareInt8 } from '../converter/passes/quantize/index.js';
 import { readIdx } from '../converter/data/idx.js';
-import { emitBlob } from '../converter/emit/index.js';
+import { crc32, emitBlob } from '../converter/emit/index.js';
 import type { Graph } from '../converter/ir/graph.js';
 import { planMemory } from '../converter/plan/index.js';
 import { readBlob, type BlobView } from '../host/blob-reader.js';
@@ -195,6 +195,49 @@ describe('per-model build of the generated graphs (built with `mote runtime`)', 
       await expectNotBuilt(compact, build, m, new RegExp(`tensor ${encId}: the decoder for encoding \\d+ \\((packed|requant)\\) is not in this runtime`));
       // And the runtime still works after a refused load: a fresh instance loads a blob it has.
       await expectSameBytes('int8 after refusals', blobs[0][1], build, m, [3]);
+    });
+  }
+
+  // Damage aimed at what a per-model build checks: opcodes, input dtypes and op flags rewritten
+  // (CRC recomputed so the checks see them), plus random structural flips. Every blob must be
+  // refused with a typed code or load and run without a trap.
+  for (const build of BUILDS) {
+    it(`${build}: never traps on damaged blobs; opcode, dtype and flag changes meet ERR_NOT_BUILT`, async () => {
+      const m = modules.get(build)!;
+      const r = rng(build === 'simd' ? 0x5b5e : 0x5ca5);
+      const codes = new Map<number, number>();
+      const dv = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
+      for (let i = 0; i < 300; i++) {
+        const base = blobs[i % 2][1];
+        const b = new Uint8Array(base);
+        const d = dv(b);
+        const ops = d.getUint32(F.H_OP_TABLE_OFFSET, true), nOps = d.getUint32(F.H_OP_COUNT, true);
+        const tensors = d.getUint32(F.H_TENSOR_TABLE_OFFSET, true), nT = d.getUint32(F.H_TENSOR_COUNT, true);
+        const kind = i % 4;
+        const op = ops + Math.floor(r() * nOps) * F.OP_RECORD_SIZE;
+        if (kind === 0) d.setUint16(op + F.O_OPCODE, 1 + Math.floor(r() * (F.OPCODE_COUNT - 1)), true);
+        else if (kind === 1) b[tensors + Math.floor(r() * nT) * F.TENSOR_RECORD_SIZE + F.T_DTYPE] = 1 + Math.floor(r() * (F.DTYPE_COUNT - 1));
+        else if (kind === 2) d.setUint16(op + F.O_FLAGS, d.getUint16(op + F.O_FLAGS, true) | F.OPF_PACKED_W16, true);
+        else for (let k = 1 + Math.floor(r() * 3); k > 0; k--) b[F.CRC_START + Math.floor(r() * (d.getUint32(F.H_WEIGHTS_OFFSET, true) - F.CRC_START))] ^= 1 << Math.floor(r() * 8);
+        d.setUint32(F.H_CRC32, crc32(b, F.CRC_START, b.length), true);
+        const rt = await instance(build, m);
+        let code = 0;
+        try {
+          const model = rt.load(b);
+          const feeds = model.inputs.map((t) => {
+            const n = t.shape.reduce((x, y) => x * y, 1);
+            return n > 1 << 20 ? undefined : t.dtype === 's8' ? randS8(r, n) : t.dtype === 'f32' ? randF32(r, n) : undefined;
+          });
+          if (feeds.every((f) => f)) model.run(feeds as MoteTypedArray[]);
+        } catch (e) {
+          if (!(e instanceof MoteError)) throw e;
+          code = e.code;
+          expect(code, e.message).toBeGreaterThanOrEqual(F.ERR_TOO_SMALL);
+          expect(code, e.message).toBeLessThanOrEqual(F.ERR_NOT_BUILT);
+        }
+        codes.set(code, (codes.get(code) ?? 0) + 1);
+      }
+      expect(codes.get(F.ERR_NOT_BUILT) ?? 0, 'some damage needs what the build left out').toBeGreaterThan(10);
     });
   }
 
