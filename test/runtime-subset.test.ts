@@ -7,7 +7,7 @@
 //
 // Each asc compile takes seconds on a busy machine: the file builds six runtimes (three feature
 // sets x two ISAs), each once.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import binaryen from 'binaryen';
@@ -197,6 +197,28 @@ describe('per-model build of the generated graphs (built with `mote runtime`)', 
       await expectSameBytes('int8 after refusals', blobs[0][1], build, m, [3]);
     });
   }
+
+  it('mote run --wasm runs a blob on the per-model module: the same output file as on the full build', async () => {
+    const { runCommand } = await import('../host/cli/run.js');
+    const { writeNpy } = await import('../host/npy.js');
+    const model = join(tmp, 'float.mote');
+    const x = join(tmp, 'x.npy');
+    writeFileSync(x, writeNpy(randF32(rng(9), 2 * 6 * 6 * 3, 2), [2, 1, 6, 6, 3]));
+    const err = process.stderr.write;
+    process.stderr.write = (() => true) as typeof process.stderr.write;
+    try {
+      for (const build of BUILDS) {
+        for (const d of ['full', 'mine']) mkdirSync(join(tmp, `${d}.${build}`));
+        await runCommand(model, { build, input: [`image=${x}`], output: join(tmp, `full.${build}`), raw: true });
+        await runCommand(model, { build, input: [`image=${x}`], output: join(tmp, `mine.${build}`), raw: true, wasm: files.get(build)! });
+        for (const name of ['probs', 'cat']) {
+          expect(readFileSync(join(tmp, `mine.${build}`, `${name}.npy`)).equals(readFileSync(join(tmp, `full.${build}`, `${name}.npy`))), `${build} ${name}`).toBe(true);
+        }
+      }
+    } finally {
+      process.stderr.write = err;
+    }
+  });
 
   // Damage aimed at what a per-model build checks: opcodes, input dtypes and op flags rewritten
   // (CRC recomputed so the checks see them), plus random structural flips. Every blob must be

@@ -18,6 +18,8 @@ export interface RunCliOptions {
   build: string;
   raw?: boolean;
   profile?: string;
+  /** A runtime module to use instead of build/mote.<build>.wasm (e.g. from `mote runtime`). */
+  wasm?: string;
 }
 
 /** The blob's graph inputs and outputs as I/O specs (names from the metadata). */
@@ -104,7 +106,7 @@ export async function runCommand(modelPath: string, opts: RunCliOptions): Promis
   }
   const paths = opts.output ? outputPaths(opts.output, outputs) : undefined;
 
-  const runtime = await MoteRuntime.create(build);
+  const runtime = await MoteRuntime.create(build, opts.wasm ? readInput(opts.wasm, 'runtime module') : undefined);
   const model = runtime.load(blob);
   const perOutput: NpyData[][] = outputs.map(() => []);
   const profiled: { run: ProfileRunRecord; ops: ProfileOpRecord[] }[] = [];
@@ -154,5 +156,6 @@ export function registerRun(program: Command): void {
     .option('--build <b>', 'runtime build: simd or scalar', 'simd')
     .option('--raw', 'write outputs in the native dtype (e.g. int8) instead of dequantized float32')
     .option('--profile <file.jsonl>', 'time every op of every sample and write a per-op profile (docs/PROFILE.md)')
+    .option('--wasm <file.wasm>', 'the runtime module to run on (e.g. a per-model build from mote runtime) instead of build/mote.<build>.wasm')
     .action((blob: string, opts: RunCliOptions) => runCommand(blob, opts));
 }
