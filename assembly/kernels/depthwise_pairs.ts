@@ -34,6 +34,17 @@ const pairOff: usize = memory.data(15 * 4, 16);
 const pairAddr: usize = memory.data(15 * 4, 16);
 // Sum of |w| over the taps of 16 channels (i16 lanes), for the requantization bound.
 const sumAbs: usize = ASC_FEATURE_SIMD ? memory.data(32, 16) : 0;
+// 8-channel groups (bit g: channels 8g..8g+7) holding a channel whose bound rules out the magic
+// requantization while the op's others allow it (vww has a few with biases near 2^26 and right
+// shifts past 20): those groups take the integer requantization, the rest keep the magic one.
+let badGroups: u64 = 0;
+
+/** Channel c failed magicPrepare: its group leaves the magic form (false: no table at all). */
+function markBad(c: i32): bool {
+  if (c >= FAST_CAP) return false;
+  badGroups |= <u64>1 << <u64>(c >> 3);
+  return true;
+}
 
 /** The op's buffers: `channels` (a multiple of 16) of folded bias and zero-point row from `at`,
  * then `packBytes` of tap pairs (scratch.ts). */
@@ -327,6 +338,7 @@ export function depthwise_s8_pairs(op: usize): i32 {
   // this 16 channels at a time.
   let c0 = 0;
   let fast = ASC_FEATURE_SIMD;
+  badGroups = 0;
   if (ASC_FEATURE_SIMD) {
     const inOff = -zpX;
     const maxX = <f64>(-128 + inOff < 0 ? (128 - inOff > 127 + inOff ? 128 - inOff : 127 + inOff) : 127 + inOff);
@@ -368,9 +380,15 @@ export function depthwise_s8_pairs(op: usize): i32 {
         const o = <usize>(c0 + j) << 2;
         const b = hasBias ? v128.load(bp + o) : zero;
         const sa = i32x4.extend_low_i16x8_s(v128.load64_zero(sumAbs + (<usize>j << 1)));
-        fast = magicPrepare4(c0 + j, v128.load(mp + o), v128.load(shp + o),
+        if (magicPrepare4(c0 + j, v128.load(mp + o), v128.load(shp + o),
           f64x2.add(f64x2.abs(f64x2.convert_low_i32x4_s(b)), f64x2.mul(mx, f64x2.convert_low_i32x4_s(sa))),
-          f64x2.add(f64x2.abs(f64x2.convert_low_i32x4_s(i32x4.shuffle(b, b, 2, 3, 2, 3))), f64x2.mul(mx, f64x2.convert_low_i32x4_s(i32x4.shuffle(sa, sa, 2, 3, 2, 3)))));
+          f64x2.add(f64x2.abs(f64x2.convert_low_i32x4_s(i32x4.shuffle(b, b, 2, 3, 2, 3))), f64x2.mul(mx, f64x2.convert_low_i32x4_s(i32x4.shuffle(sa, sa, 2, 3, 2, 3)))))) continue;
+        // Which of the four failed.
+        for (let k = 0; k < 4 && fast; k++) {
+          const c = c0 + j + k, ok = <usize>c << 2;
+          const bk = hasBias ? Math.abs(<f64>load<i32>(bp + ok)) : 0.0;
+          if (!magicPrepare(c, load<i32>(mp + ok), load<i32>(shp + ok), bk + maxX * <f64>load<i16>(sumAbs + (<usize>(j + k) << 1)))) fast = markBad(c);
+        }
       }
     }
     // The last C % 16 channels one at a time, lanes past C packed as 0.
@@ -387,7 +405,7 @@ export function depthwise_s8_pairs(op: usize): i32 {
       if (c < C && fast) {
         const o = <usize>c << 2;
         const b = hasBias ? Math.abs(<f64>load<i32>(bp + o)) : 0.0;
-        fast = magicPrepare(c, load<i32>(mp + o), load<i32>(shp + o), b + maxX * <f64>sa);
+        if (!magicPrepare(c, load<i32>(mp + o), load<i32>(shp + o), b + maxX * <f64>sa)) fast = markBad(c);
       }
     }
   }
@@ -431,8 +449,9 @@ export function depthwise_s8_pairs(op: usize): i32 {
           }
           for (let c = 0; c < done; c += 8) {
             const wq = packed + <usize>((c >> 4) * PS) * 64 + <usize>(c & 15) * 4;
-            if (sw == 1) depthwise_pair8(base + <usize>c, tbl, <usize>C, wq, biasFold + (<usize>c << 2), out, c, fast, outZp, amin, amax, mp, shp);
-            else depthwise_pair8_s2(base + <usize>c, tbl, <usize>C, wq, biasFold + (<usize>c << 2), out, c, fast, outZp, amin, amax, mp, shp);
+            const f = fast && (badGroups >> <u64>(c >> 3) & 1) == 0;
+            if (sw == 1) depthwise_pair8(base + <usize>c, tbl, <usize>C, wq, biasFold + (<usize>c << 2), out, c, f, outZp, amin, amax, mp, shp);
+            else depthwise_pair8_s2(base + <usize>c, tbl, <usize>C, wq, biasFold + (<usize>c << 2), out, c, f, outZp, amin, amax, mp, shp);
           }
           out += <usize>(2 * C);
           ox++;
@@ -470,7 +489,7 @@ export function depthwise_s8_pairs(op: usize): i32 {
               a3 = i32x4.add(a3, i32x4.dot_i16x8_s(i16x8.shuffle(xa1, xb1, 4, 12, 5, 13, 6, 14, 7, 15), v128.load(wq, 48)));
               wq += 64;
             }
-            if (fast) store16Magic(out + <usize>c, a0, a1, a2, a3, c, outZp, amin, amax);
+            if (fast && (badGroups >> <u64>(c >> 3) & 3) == 0) store16Magic(out + <usize>c, a0, a1, a2, a3, c, outZp, amin, amax);
             else requantStore16(out + <usize>c, a0, a1, a2, a3, mp + (<usize>c << 2), shp + (<usize>c << 2), outZp, amin, amax);
           }
           if (c < done) {
@@ -485,7 +504,7 @@ export function depthwise_s8_pairs(op: usize): i32 {
               a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.shuffle(xa, xb, 4, 12, 5, 13, 6, 14, 7, 15), v128.load(wq, 16)));
               wq += 64;
             }
-            if (fast) store8Magic(out + <usize>c, a0, a1, c, outZp, amin, amax);
+            if (fast && (badGroups >> <u64>(c >> 3) & 1) == 0) store8Magic(out + <usize>c, a0, a1, c, outZp, amin, amax);
             else requantStore8(out + <usize>c, a0, a1, mp + (<usize>c << 2), shp + (<usize>c << 2), outZp, amin, amax);
           }
         } else if (K == 9) {
