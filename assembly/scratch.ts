@@ -7,7 +7,7 @@ import {
   OP_AVERAGE_POOL2D, OP_ADD, OP_SUB, O_SCRATCH_TENSOR,
 } from '../format/format';
 import {
-  kernelScratchBytes, ksFastChannels, ksSmallkBytes, ksRowPackBytes, ksDwPairChannels, ksDwPackBytes, ksAccChannels,
+  kernelScratchRequiredBytes, ksFastChannels, ksSmallkBytes, ksRowPackBytes, ksDwPairChannels, ksDwPackBytes, ksAccChannels,
 } from '../format/kernel-scratch';
 import { opIn, tdim, trank, tdtype, tptr, tbytes } from './state';
 import { useFastTable } from './requant_fast';
@@ -55,10 +55,10 @@ function opFields(op: usize, code: i32): bool {
   return true;
 }
 
-/** Bytes of kernel scratch the op needs (after validateOp: its tensors' ranks are checked). */
+/** Bytes of kernel scratch the op must have to load (after validateOp: its tensors' ranks are checked). */
 export function opScratchNeed(op: usize, code: i32): i32 {
   if (!opFields(op, code)) return 0;
-  return kernelScratchBytes(code, fInt8, fC, fO, fK, fKh, fKw, fCg);
+  return kernelScratchRequiredBytes(code, fInt8, fC, fO, fK, fKh, fKw, fCg);
 }
 
 /** Whether the op's scratch tensor (if any) holds `need` bytes; validation. */
@@ -105,6 +105,8 @@ export function bindScratch(op: usize, code: i32): void {
     const smallk = ksSmallkBytes(code, fInt8, fO, k, fKh, fKw, fCg, fC);
     useSmallkPack(at, smallk);
     at += <usize>((smallk + 15) & ~15);
-    useRowPack(at, ksRowPackBytes(code, fInt8, fO, fKh, fKw, fCg, fC));
+    // Optional (kernelScratchRequiredBytes): only when this blob's scratch was planned with it.
+    const rows = ksRowPackBytes(code, fInt8, fO, fKh, fKw, fCg, fC);
+    useRowPack(at, <u32>(at - base) + <u32>rows <= tbytes(s) ? rows : 0);
   }
 }

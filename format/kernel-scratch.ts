@@ -102,6 +102,16 @@ export function ksAccChannels(code: i32, int8: i32, c: i32, o: i32): i32 {
 }
 
 /**
+ * The bytes a blob's scratch tensor must hold to load (validation): kernelScratchBytes without
+ * conv2d's trailing row-padded weight pack, which is optional — blobs planned before it existed
+ * keep loading, and their convs take the patch-gather path instead.
+ */
+export function kernelScratchRequiredBytes(code: i32, int8: i32, c: i32, o: i32, k: i32, kh: i32, kw: i32, cg: i32): i32 {
+  const all = kernelScratchBytes(code, int8, c, o, k, kh, kw, cg);
+  return code == OP_CONV2D ? all - ksRowPackBytes(code, int8, o, kh, kw, cg, c) : all;
+}
+
+/**
  * Bytes of scratch an op needs (0: none). code: OP_*; int8: 1 when input 0 is s8 or sign8;
  * c: input channels (x's last dim); o: output channels (conv2d / fully_connected: w's dim 0;
  * depthwise: w's last dim); k: fully_connected's K (w's dim 1), else unused; kh, kw: kernel

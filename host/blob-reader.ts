@@ -3,11 +3,11 @@
 // an independent reader of what the emitter wrote. Any defect is a BlobError whose `code` is the
 // format's ERR_* value and whose message names the place ("tensor 7 ('conv1_out'): ...").
 import * as F from '../format/format.js';
-import { kernelScratchBytes } from '../format/kernel-scratch.js';
+import { kernelScratchRequiredBytes } from '../format/kernel-scratch.js';
 import { opcodeName } from './opcodes.js';
 
-/** The kernel scratch bytes the runtime requires of the op (format/kernel-scratch.ts), from its
- * checked tensor records. */
+/** The kernel scratch bytes the runtime requires of the op to load (format/kernel-scratch.ts
+ * kernelScratchRequiredBytes: the planned bytes less optional parts), from its checked tensor records. */
 export function opKernelScratch(op: BlobOp, tensors: BlobTensor[]): number {
   const x = tensors[op.inputs[0]];
   if (x === undefined || (x.dtype !== F.DTYPE_S8 && x.dtype !== F.DTYPE_SIGN8)) return 0;
@@ -17,7 +17,7 @@ export function opKernelScratch(op: BlobOp, tensors: BlobTensor[]): number {
   if (op.opcode === F.OP_CONV2D) [o, kh, kw, cg] = w;
   else if (op.opcode === F.OP_FULLY_CONNECTED) [o, k] = w;
   else if (op.opcode === F.OP_DEPTHWISE_CONV2D) [kh, kw, o] = w.slice(-3);
-  return kernelScratchBytes(op.opcode, 1, c, o, k, kh, kw, cg);
+  return kernelScratchRequiredBytes(op.opcode, 1, c, o, k, kh, kw, cg);
 }
 
 export class BlobError extends Error {
