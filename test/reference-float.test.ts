@@ -298,15 +298,6 @@ describe('conv2d_f32_ref', () => {
     expectClose(y.data as Float32Array, refNhwc.data as Float32Array, 1e-4, 1e-5);
   });
 
-  it('an MNIST-sized conv takes milliseconds', () => {
-    const rand = rng(3);
-    const x = randomF32(rand, [1, 28, 28, 8]);
-    const w = randomF32(rand, [16, 5, 5, 8]);
-    const t0 = performance.now();
-    runKernel('conv2d', conv({ pads: [2, 2, 2, 2] }), [x, w]);
-    expect(performance.now() - t0).toBeLessThan(500); // ~2.5M MACs; generous for a loaded CI machine
-  });
-
   it('rejects channel mismatches naming the node', () => {
     const rand = rng(1);
     expect(() => runKernel('conv2d', conv(), [randomF32(rand, [1, 4, 4, 3]), randomF32(rand, [2, 3, 3, 2])])).toThrow(/conv2d 'test_conv2d'.*channels/);
