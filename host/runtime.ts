@@ -255,6 +255,14 @@ export class MoteModel {
   readonly meta: Record<string, unknown>;
   private readonly inputIds: number[];
   private readonly outputIds: number[];
+  // Each input's and output's place in linear memory and its dtype's array type, fixed at load;
+  // `views` are typed arrays over those places, made again only if the memory's buffer changes
+  // (a grow detaches it), so a run allocates nothing on the host side.
+  private readonly inPorts: Port[];
+  private readonly outPorts: Port[];
+  private viewsOf: ArrayBuffer | null = null;
+  private inViews: MoteTypedArray[] = [];
+  private outViews: MoteTypedArray[] = [];
 
   constructor(private readonly runtime: MoteRuntime) {
     const ex = runtime.exports;
@@ -263,6 +271,23 @@ export class MoteModel {
     this.outputIds = Array.from({ length: ex.mote_output_count() }, (_, i) => ex.mote_output_tensor(i));
     this.inputs = this.inputIds.map((id, i) => this.info(id, metaName(this.meta, 'inputs', i)));
     this.outputs = this.outputIds.map((id, i) => this.info(id, metaName(this.meta, 'outputs', i)));
+    const port = (id: number, ptr: number, bytes: number): Port => {
+      const ctor = DTYPES[ex.mote_tensor_dtype(id)].ctor as PortCtor;
+      return { ctor, ptr: ptr >>> 0, bytes, length: bytes / ctor.BYTES_PER_ELEMENT };
+    };
+    this.inPorts = this.inputIds.map((id, i) => port(id, ex.mote_input_ptr(i), this.inputs[i].shape.reduce((a, b) => a * b, 1) * (DTYPES[ex.mote_tensor_dtype(id)].ctor as PortCtor).BYTES_PER_ELEMENT));
+    this.outPorts = this.outputIds.map((id, i) => port(id, ex.mote_output_ptr(i), ex.mote_output_bytes(i)));
+  }
+
+  /** Typed views of the inputs and outputs over the current memory buffer. */
+  private views(): void {
+    const buf = this.runtime.exports.memory.buffer;
+    if (buf === this.viewsOf) return;
+    // A tensor whose address is not a multiple of its element size gets a byte view.
+    const view = (p: Port) => (p.ptr % p.ctor.BYTES_PER_ELEMENT === 0 ? new p.ctor(buf, p.ptr, p.length) : new Uint8Array(buf, p.ptr, p.bytes));
+    this.inViews = this.inPorts.map(view);
+    this.outViews = this.outPorts.map(view);
+    this.viewsOf = buf;
   }
 
   private info(id: number, name: string): TensorInfo {
@@ -278,21 +303,19 @@ export class MoteModel {
   }
 
   private writeInputs(inputs: readonly MoteTypedArray[]): void {
-    const ex = this.runtime.exports;
     if (inputs.length !== this.inputs.length) {
       throw new Error(`mote: the model takes ${this.inputs.length} input(s) (${this.inputs.map((t) => t.name).join(', ')}), got ${inputs.length}`);
     }
-    inputs.forEach((data, i) => {
-      const info = this.inputs[i];
-      const want = DTYPES[ex.mote_tensor_dtype(this.inputIds[i])].ctor;
-      const n = info.shape.reduce((a, b) => a * b, 1);
-      if (!(data instanceof want) || data.length !== n) {
+    this.views();
+    for (let i = 0; i < inputs.length; i++) {
+      const data = inputs[i], port = this.inPorts[i];
+      if (!(data instanceof port.ctor) || data.length !== port.length) {
+        const info = this.inputs[i];
         const got = data && typeof data === 'object' ? `${data.constructor.name}(${(data as MoteTypedArray).length})` : typeof data;
-        throw new Error(`mote: input ${i} ('${info.name}') must be ${want.name}(${n}) for shape [${info.shape}] ${info.dtype}, got ${got}`);
+        throw new Error(`mote: input ${i} ('${info.name}') must be ${port.ctor.name}(${port.length}) for shape [${info.shape}] ${info.dtype}, got ${got}`);
       }
-      const ptr = ex.mote_input_ptr(i);
-      new Uint8Array(ex.memory.buffer, ptr, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-    });
+      copyInto(this.inViews[i], data);
+    }
   }
 
   private execute(): void {
@@ -309,12 +332,10 @@ export class MoteModel {
   }
 
   private readOutputs(): MoteTypedArray[] {
-    const ex = this.runtime.exports;
-    return this.outputIds.map((id, i) => {
-      const ctor = DTYPES[ex.mote_tensor_dtype(id)].ctor;
-      const bytes = ex.mote_output_bytes(i);
-      const out = new ctor(bytes / (ctor as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT);
-      new Uint8Array(out.buffer).set(new Uint8Array(ex.memory.buffer, ex.mote_output_ptr(i), bytes));
+    this.views();
+    return this.outPorts.map((port, i) => {
+      const out = new port.ctor(port.length);
+      copyInto(out, this.outViews[i]);
       return out;
     });
   }
@@ -342,17 +363,32 @@ export class MoteModel {
 
   /** Like run, but writes the outputs into caller-provided arrays (no allocation). */
   runInto(inputs: readonly MoteTypedArray[], outputs: MoteTypedArray[]): void {
-    const ex = this.runtime.exports;
     if (outputs.length !== this.outputs.length) throw new Error(`mote: the model has ${this.outputs.length} output(s), got ${outputs.length} arrays`);
-    outputs.forEach((o, i) => {
-      if (o.byteLength !== ex.mote_output_bytes(i) || !(o instanceof DTYPES[ex.mote_tensor_dtype(this.outputIds[i])].ctor)) {
+    for (let i = 0; i < outputs.length; i++) {
+      const o = outputs[i], port = this.outPorts[i];
+      if (!(o instanceof port.ctor) || o.length !== port.length) {
         throw new Error(`mote: output array ${i} ('${this.outputs[i].name}') must be ${this.outputs[i].dtype}[${this.outputs[i].shape}]`);
       }
-    });
+    }
     this.writeInputs(inputs);
     this.execute();
-    outputs.forEach((o, i) => {
-      new Uint8Array(o.buffer, o.byteOffset, o.byteLength).set(new Uint8Array(ex.memory.buffer, ex.mote_output_ptr(i), o.byteLength));
-    });
+    this.views();
+    for (let i = 0; i < outputs.length; i++) copyInto(outputs[i], this.outViews[i]);
   }
+}
+
+type PortCtor = { new (n: number): MoteTypedArray; new (buf: ArrayBuffer, offset: number, length: number): MoteTypedArray; name: string; BYTES_PER_ELEMENT: number };
+interface Port {
+  ctor: PortCtor;
+  /** Byte address in linear memory. */
+  ptr: number;
+  bytes: number;
+  /** Elements. */
+  length: number;
+}
+
+/** dst.set(src) for arrays of one type; through byte views when one side is a byte view of the other. */
+function copyInto(dst: MoteTypedArray, src: MoteTypedArray): void {
+  if (dst.constructor === src.constructor) (dst as Uint8Array).set(src as Uint8Array);
+  else new Uint8Array(dst.buffer, dst.byteOffset, dst.byteLength).set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength));
 }
