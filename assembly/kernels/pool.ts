@@ -122,6 +122,31 @@ function maxPoolS8Simd(op: usize): void {
   }
 }
 
+/** Sums of the in-bounds taps for 16 channels from x (SIMD), as i32 to acc. */
+function sumTaps16(x: usize, acc: usize, iy0: i32, ix0: i32, KH: i32, KW: i32, dh: i32, dw: i32, H: i32, W: i32, C: i32): void {
+  let a0 = i32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+  const rowBytes = <usize>W * <usize>C;
+  for (let ky = 0; ky < KH; ky++) {
+    const iy = iy0 + ky * dh;
+    if (<u32>iy >= <u32>H) continue;
+    const row = x + <usize>iy * rowBytes;
+    for (let kx = 0; kx < KW; kx++) {
+      const ix = ix0 + kx * dw;
+      if (<u32>ix >= <u32>W) continue;
+      const v = v128.load(row + <usize>ix * <usize>C);
+      const l = i16x8.extend_low_i8x16_s(v), h = i16x8.extend_high_i8x16_s(v);
+      a0 = i32x4.add(a0, i32x4.extend_low_i16x8_s(l));
+      a1 = i32x4.add(a1, i32x4.extend_high_i16x8_s(l));
+      a2 = i32x4.add(a2, i32x4.extend_low_i16x8_s(h));
+      a3 = i32x4.add(a3, i32x4.extend_high_i16x8_s(h));
+    }
+  }
+  v128.store(acc, a0);
+  v128.store(acc, a1, 16);
+  v128.store(acc, a2, 32);
+  v128.store(acc, a3, 48);
+}
+
 export function pool_s8(op: usize, isMax: bool): void {
   if (ASC_FEATURE_SIMD && isMax) {
     maxPoolS8Simd(op);
@@ -143,7 +168,12 @@ export function pool_s8(op: usize, isMax: bool): void {
         for (let c0 = 0; c0 < C; c0 += POOL_CHUNK) {
           const cn = C - c0 < POOL_CHUNK ? C - c0 : POOL_CHUNK;
           const init = isMax ? -128 : 0;
-          for (let c = 0; c < cn; c++) store<i32>(poolAcc + (<usize>c << 2), init);
+          // SIMD average: whole groups of 16 channels summed in registers across the taps.
+          let cs = 0;
+          if (ASC_FEATURE_SIMD && !isMax) {
+            for (; cs + 16 <= cn; cs += 16) sumTaps16(xp + <usize>(n * H * W * C + c0 + cs), poolAcc + (<usize>cs << 2), oy * sh - pt, ox * sw - pl, KH, KW, dh, dw, H, W, C);
+          }
+          for (let c = cs; c < cn; c++) store<i32>(poolAcc + (<usize>c << 2), init);
           let count = 0;
           for (let ky = 0; ky < KH; ky++) {
             const iy = oy * sh - pt + ky * dh;
@@ -159,7 +189,7 @@ export function pool_s8(op: usize, isMax: bool): void {
                   store<i32>(a, v > m ? v : m);
                 }
               } else {
-                for (let c = 0; c < cn; c++) {
+                for (let c = cs; c < cn; c++) {
                   const a = poolAcc + (<usize>c << 2);
                   store<i32>(a, load<i32>(a) + <i32>load<i8>(px + <usize>c));
                 }
