@@ -23,11 +23,12 @@ function newestSource(dir: string): number {
   return t;
 }
 
-/** Rebuilds build/mote.*.wasm when missing or older than assembly/, format/format.ts or asconfig.json. */
+/** Rebuilds build/mote.*.wasm when missing or older than assembly/, format/ (format.ts,
+ * kernel-scratch.ts, runtime-features.ts: the runtime compiles them) or asconfig.json. */
 export async function ensureWasmBuilt(): Promise<void> {
   const src = Math.max(
     newestSource(join(repoRoot, 'assembly')),
-    statSync(join(repoRoot, 'format', 'format.ts')).mtimeMs,
+    newestSource(join(repoRoot, 'format')),
     statSync(join(repoRoot, 'asconfig.json')).mtimeMs,
   );
   const stale = BUILDS.some((b) => {

@@ -220,6 +220,25 @@ describe('per-model build of the generated graphs (built with `mote runtime`)', 
     }
   });
 
+  it('mote inspect --target --wasm: the RAM budget counts the per-model module, smaller than the full one', async () => {
+    const { inspectCommand } = await import('../host/cli/inspect.js');
+    const budget = async (wasm?: string) => {
+      const out = process.stdout.write;
+      let printed = '';
+      process.stdout.write = ((s: string) => ((printed += s), true)) as typeof process.stdout.write;
+      try {
+        await inspectCommand(join(tmp, 'int8.mote'), { target: 'esp32s3', json: true, wasm });
+      } finally {
+        process.stdout.write = out;
+      }
+      return (JSON.parse(printed) as { ramBudget: { steadyBytes: number; wamr: { moduleCopyBytes: number } } }).ramBudget;
+    };
+    const mine = await budget(files.get('scalar')!), full = await budget();
+    expect(mine.wamr.moduleCopyBytes).toBe(readFileSync(files.get('scalar')!).length);
+    expect(full.wamr.moduleCopyBytes).toBe(readFileSync(join(repoRoot, 'build', 'mote.scalar.wasm')).length);
+    expect(mine.steadyBytes).toBeLessThan(full.steadyBytes);
+  });
+
   // Damage aimed at what a per-model build checks: opcodes, input dtypes and op flags rewritten
   // (CRC recomputed so the checks see them), plus random structural flips. Every blob must be
   // refused with a typed code or load and run without a trap.

@@ -13,6 +13,9 @@ export async function targetBudget(
   blobSize: number,
   arenaSize: number,
   blob?: Uint8Array,
+  /** The runtime module the device runs (e.g. a per-model build from `mote runtime`); default the
+   * scalar build (its stream build for streamed weights). */
+  module?: { bytes: Uint8Array; label: string },
 ): Promise<{ json: RamBudget & { fastInterpreter: RamBudget; weights: WeightsMode; otherWeightsMode?: RamBudget & { weights: WeightsMode } }; text: string }> {
   if (!(TARGETS as readonly string[]).includes(target)) {
     throw new CliError(`--target must be one of ${TARGETS.join(', ')}, got '${target}'`, EXIT_USAGE);
@@ -29,7 +32,7 @@ export async function targetBudget(
   const streamed = blob !== undefined && blob.length >= F.HEADER_SIZE && (new DataView(blob.buffer, blob.byteOffset).getUint32(F.H_FLAGS, true) & F.FLAG_WEIGHTS_EXTERNAL) !== 0;
   const mode: WeightsMode = streamed ? 'streamed' : 'resident';
   const memory: BlobMemory = blob ? blobMemoryOf(blob) : { blobSize, arenaSize };
-  const runtimeWasm = await wasm(streamed ? 'scalar.stream' : 'scalar');
+  const runtimeWasm = module?.bytes ?? (await wasm(streamed ? 'scalar.stream' : 'scalar'));
   // devices/esp32's default is WAMR's classic interpreter (the fast one compiles the runtime module
   // to about 3.6x its code size in RAM); say what the fast one would need.
   const budget = ramBudget(target, { ...memory, runtimeWasm });
@@ -42,7 +45,9 @@ export async function targetBudget(
   ];
   // The other weights mode, for comparison.
   let other: (RamBudget & { weights: WeightsMode }) | undefined;
-  if (blob) {
+  if (module) {
+    lines.push(`  runtime module ${module.label} (${runtimeWasm.length} B); the other weights mode needs another module: not compared`);
+  } else if (blob) {
     const alt: BlobMemory | undefined = streamed ? { blobSize: blob.length, arenaSize: memory.arenaSize, opCount: memory.opCount } : streamedMemoryOf(blob);
     if (alt) {
       other = { ...ramBudget(target, { ...alt, runtimeWasm: await wasm(streamed ? 'scalar' : 'scalar.stream') }), weights: streamed ? 'resident' : 'streamed' };

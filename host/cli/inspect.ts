@@ -3,7 +3,9 @@ import type { Command } from 'commander';
 import * as F from '../../format/format.js';
 import { opcodeMacs } from './blob-macs.js';
 import type { BlobView } from '../blob-reader.js';
-import { readBlobFile } from './files.js';
+import { basename } from 'node:path';
+import { CliError, EXIT_USAGE } from './errors.js';
+import { readBlobFile, readInput } from './files.js';
 import { targetBudget } from './inspect-target.js';
 import { bytes, int, table } from './format.js';
 
@@ -11,6 +13,8 @@ export interface InspectCliOptions {
   json?: boolean;
   /** A chip (esp32, esp32s3, esp32c3): add its RAM budget (host/targets.ts). */
   target?: string;
+  /** With --target: the runtime module the device runs instead of build/mote.scalar[.stream].wasm. */
+  wasm?: string;
 }
 
 interface Lifetime {
@@ -154,7 +158,9 @@ export function formatInspection(file: string, r: ReturnType<typeof inspectBlob>
 export async function inspectCommand(file: string, opts: InspectCliOptions): Promise<void> {
   const { view, bytes } = readBlobFile(file);
   const report = inspectBlob(view);
-  const budget = opts.target ? await targetBudget(opts.target, bytes.length, view.arenaSize, bytes) : undefined;
+  if (opts.wasm && !opts.target) throw new CliError('inspect --wasm needs --target CHIP (it changes the RAM budget only)', EXIT_USAGE);
+  const module = opts.wasm ? { bytes: readInput(opts.wasm, 'runtime module'), label: basename(opts.wasm) } : undefined;
+  const budget = opts.target ? await targetBudget(opts.target, bytes.length, view.arenaSize, bytes, module) : undefined;
   if (opts.json) process.stdout.write(JSON.stringify(budget ? { ...report, ramBudget: budget.json } : report, null, 2) + '\n');
   else process.stdout.write(formatInspection(file, report) + (budget ? '\n\n' + budget.text : '') + '\n');
 }
@@ -166,5 +172,6 @@ export function registerInspect(program: Command): void {
     .argument('<blob>', 'the .mote file')
     .option('--json', 'print as JSON')
     .option('--target <chip>', 'also print the RAM budget on esp32, esp32s3 or esp32c3 (linear memory + WAMR vs usable SRAM)')
+    .option('--wasm <file.wasm>', 'with --target: the runtime module the device runs (e.g. a per-model build from mote runtime)')
     .action((file: string, opts: InspectCliOptions) => inspectCommand(file, opts));
 }
