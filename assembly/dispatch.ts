@@ -96,11 +96,14 @@ export function runOp(op: usize): void {
     case OP_HARD_SWISH: if ((opBuilt(OP_SIGMOID) || opBuilt(OP_TANH) || opBuilt(OP_HARD_SWISH)) && f32) unary_f32(op, code); break;
     case OP_LUT: if (opBuilt(OP_LUT) && s8) lut_s8(op); break;
     case OP_MAX_POOL2D:
-    case OP_AVERAGE_POOL2D:
+    case OP_AVERAGE_POOL2D: {
       if (!opBuilt(OP_MAX_POOL2D) && !opBuilt(OP_AVERAGE_POOL2D)) break;
-      if (s8) pool_s8(op, code == OP_MAX_POOL2D);
-      else if (f32) pool_f32(op, code == OP_MAX_POOL2D);
+      // A constant when the build has one of the two (the other's code then folds away).
+      const isMax = opBuilt(OP_MAX_POOL2D) && (!opBuilt(OP_AVERAGE_POOL2D) || code == OP_MAX_POOL2D);
+      if (s8) pool_s8(op, isMax);
+      else if (f32) pool_f32(op, isMax);
       break;
+    }
     case OP_MEAN:
       if (!opBuilt(OP_MEAN)) break;
       if (s8) mean_s8(op);
