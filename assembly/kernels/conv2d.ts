@@ -1,7 +1,7 @@
 // conv2d, NHWC activations, OHWI weights (w[O, KH, KW, C/group]), optional bias, grouped.
 // Padded taps are skipped (they contribute 0, as TFLite Micro's bounds check does).
 import { STORAGE_EMPTY, O_FLAGS, OPF_PACKED_W16 } from '../../format/format';
-import { packedBegin, packedRun, packedRunRows, packedRunRows4, packedRowRepack, packedRun4, gemm_s8_packed, widenRun, widenRunOver, zeroOver, xwA, xwRow, Q_K_MAX } from './gemm_packed';
+import { packedBegin, packedRun, packedRunRows, packedRunRows4, packedRowRepack, rowPackFits, packedRun4, gemm_s8_packed, widenRun, widenRunOver, zeroOver, xwA, xwRow, Q_K_MAX } from './gemm_packed';
 import { opIn, opOut, opParam, opParamF, tdim, tptr, tzp, tstorage, opInCount } from '../state';
 import { dotS8, dot4_s8_scalar, dot4rows_s8_scalar, dot_f32 } from './dot';
 
@@ -322,8 +322,13 @@ function gatherWiden(
   }
 }
 
-/** conv2d on OPF_PACKED_W16 weights (group 1): output pixels in pairs through gemm_packed.ts. */
-function conv2d_s8_packed(op: usize): void {
+/**
+ * conv2d on OPF_PACKED_W16 weights (group 1): output pixels in pairs through gemm_packed.ts. With
+ * `plain` (OHWI weights, SIMD) only the band kernels on row-padded weights run (returns false,
+ * having done nothing, when they cannot): first convs whose layout auto left plain (a one-layer
+ * model's packing budget) ran 1.6x as long gathered.
+ */
+function conv2d_s8_packed(op: usize, plain: bool = false): bool {
   const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
   const hasBias = tstorage(opIn(op, 2)) != STORAGE_EMPTY;
   const xp = tptr(x), yp = tptr(y);
@@ -335,14 +340,18 @@ function conv2d_s8_packed(op: usize): void {
   const inOff = -tzp(x);
   const K = KH * KW * C;
   const P = OH * OW;
+  const pr = opParam(op, 7);
+  const bandLen = <usize>(W + pl + pr) * <usize>C;
+  const bandFits = dw == 1 && <usize>KH * bandLen * 2 + 16 <= <usize>(PATCH_CAP);
+  if (plain && !(bandFits && (KW * C) & 3 && rowPackFits(O, KH, KW * C))) return false;
   packedBegin(
     tptr(w), O, K, hasBias ? tptr(opIn(op, 2)) : 0, tptr(opIn(op, 3)), tptr(opIn(op, 4)),
-    inOff, tzp(y), opParam(op, 9), opParam(op, 10), N * P,
+    inOff, tzp(y), opParam(op, 9), opParam(op, 10), N * P, plain,
   );
   // 1x1, stride 1, unpadded: every pixel is a GEMM row of C bytes.
-  if (KH == 1 && KW == 1 && sh == 1 && sw == 1 && OH == H && OW == W && pt == 0 && pl == 0) {
+  if (!plain && KH == 1 && KW == 1 && sh == 1 && sw == 1 && OH == H && OW == W && pt == 0 && pl == 0) {
     gemm_s8_packed(xp, N * H * W, C, inOff, yp);
-    return;
+    return true;
   }
   const x0 = xwRow(0), x1 = xwRow(1);
   const memEnd = <usize>memory.size() << 16;
@@ -350,11 +359,11 @@ function conv2d_s8_packed(op: usize): void {
   // read every pixel's row runs in place (the per-pixel gather cost ~9 % of ic's 16-64 channel 3x3
   // layers, most of the C = 3 first convs' time). Kernel rows must be whole tap pairs pairs (KW*C a
   // multiple of 4), else the weights are re-laid with each row padded to an even tap count.
-  const pr = opParam(op, 7);
-  const bandLen = <usize>(W + pl + pr) * <usize>C;
   let run = KW * C;
   let band = false;
-  if (ASC_FEATURE_SIMD && dw == 1 && <usize>KH * bandLen * 2 + 16 <= <usize>(PATCH_CAP)) {
+  if (ASC_FEATURE_SIMD && bandFits) {
+    // (Also ahead of the quad path's one-load patch rows below: mnist-8's 5x5 C = 1 first conv
+    // 15.3 vs 20.2 us, interleaved A/B of the two on one runtime.)
     if ((run & 3) == 0) band = O > 8;
     else if (packedRowRepack(KH, run)) {
       band = true;
@@ -399,7 +408,7 @@ function conv2d_s8_packed(op: usize): void {
         }
       }
     }
-    return;
+    return true;
   }
   const quad = ASC_FEATURE_SIMD && O <= 8 && K <= Q_K_MAX;
   // Kernel rows of at most 8 bytes (mnist-8's first conv: C = 1, 5x5): each row of a pixel's patch
@@ -464,6 +473,7 @@ function conv2d_s8_packed(op: usize): void {
       }
     }
   }
+  return true;
 }
 
 @inline function conv2d_s8_impl(op: usize, simd: bool): void {
@@ -490,10 +500,13 @@ function conv2d_s8_packed(op: usize): void {
     gemm_s8_rows(xp, N * H * W, C, wp, O, bp, mp, shp, inOff, outZp, amin, amax, yp);
     return;
   }
-  // SIMD: every group-1 conv whose patch fits runs through the one gathered 2x4 path (plain
-  // weights only: the converter packs the layers where speed matters, OPF_PACKED_W16); others
-  // take the per-tap loop below.
+  // SIMD: plain-layout group-1 convs whose kernel rows are not whole tap-pair pairs (first convs
+  // that auto left plain) run the packed band kernels on a row-padded copy when the scratch has
+  // room; every other group-1 conv whose patch fits runs through the one gathered 2x4 path
+  // (plain weights only: the converter packs the layers where speed matters, OPF_PACKED_W16);
+  // others take the per-tap loop below.
   if (ASC_FEATURE_SIMD && simd) {
+    if (G == 1 && kernelBuilt(KERNEL_PACKED) && conv2d_s8_packed(op, true)) return;
     if (G == 1 && K + 32 <= PATCH_CAP / 2 && wp + <usize>O * <usize>K + 8 <= (<usize>memory.size() << 16)) {
       conv2d_s8_gathered_2x4_simd(op);
       return;

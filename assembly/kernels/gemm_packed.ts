@@ -7,7 +7,7 @@
 // Integer sums are exact in any order: both builds give TFLM's bytes.
 import { PACKED_K_MAX } from '../../format/format';
 import { requantStore8, requantStore16 } from '../requant_simd';
-import { fastPreparePacked, requantFastStore8, requantFastStore16, requantFastStore16x2 } from '../requant_fast';
+import { fastPrepare, fastPreparePacked, requantFastStore8, requantFastStore16, requantFastStore16x2 } from '../requant_fast';
 import { rqStore2 } from './requant_scalar';
 
 // Two widened rows (pixels) of up to PACKED_K_MAX taps, at a constant distance so the 2-row tile
@@ -24,6 +24,8 @@ let pkBias: usize = 0;
 let pkMp: usize = 0;
 let pkShp: usize = 0;
 let pkFast: bool = false;
+// K of plain-layout (OHWI) weights at pkW, which only packedRowRepack reads; 0: packed.
+let pkPlainK: i32 = 0;
 let pkZp: i32 = 0;
 let pkMin: i32 = 0;
 let pkMax: i32 = 0;
@@ -86,15 +88,18 @@ export function widenRun(dst: usize, src: usize, n: i32, off: i32): void {
  */
 export function packedBegin(
   wp: usize, n: i32, k: i32, bp: usize, mp: usize, shp: usize, inOff: i32, outZp: i32, amin: i32, amax: i32, pixels: i32,
+  plain: bool = false,
 ): void {
-  pkW = wp; pkK2 = ((k + 3) >> 2) << 1; pkN = n; pkBias = bp; pkMp = mp; pkShp = shp;
+  pkW = wp; pkK2 = ((k + 3) >> 2) << 1; pkN = n; pkBias = bp; pkMp = mp; pkShp = shp; pkPlainK = plain ? k : 0;
   pkZp = outZp; pkMin = amin; pkMax = amax;
   pkFast = false;
   // The exact f64 table costs about as much per channel as requantizing a few outputs the
   // general way: worth it from 4 rows or pixels on (ad's one-row layers went from 1.01x to
   // 0.66-0.91x of the unpacked kernels without it, interleaved CPU-time A/B).
   const sums = wp + (<usize>((n + 15) >> 4) * <usize>pkK2 << 5);
-  if (ASC_FEATURE_SIMD) pkFast = pixels >= 4 && fastPreparePacked(n, sums, bp, mp, shp, inOff);
+  if (ASC_FEATURE_SIMD) {
+    pkFast = pixels >= 4 && (plain ? fastPrepare(n, wp, k, 1, k, bp, mp, shp, inOff) : fastPreparePacked(n, sums, bp, mp, shp, inOff));
+  }
   const n0 = n & ~15;
   if (n0 < n) {
     for (let j = 0; j < 16; j++) {
@@ -113,6 +118,11 @@ let ROWPACK_CAP: i32 = 0;
 export function useRowPack(at: usize, bytes: i32): void {
   rowPack = at;
   ROWPACK_CAP = bytes;
+}
+
+/** Whether packedRowRepack has room for n channels of KH rows of kwc taps (this op's scratch). */
+export function rowPackFits(n: i32, KH: i32, kwc: i32): bool {
+  return ((n + 15) >> 4) * KH * ((kwc + 1) >> 1) * 32 <= ROWPACK_CAP;
 }
 
 /**
@@ -135,7 +145,13 @@ export function packedRowRepack(KH: i32, kwc: i32): bool {
           const i = 2 * t + e, k = r * kwc + i;
           const from = src + <usize>(k >> 1) * 32 + <usize>(k & 1);
           for (let ch = 0; ch < 16; ch++) {
-            store<i8>(dst + <usize>(ch * 2 + e), i < kwc ? load<i8>(from + <usize>(ch * 2)) : 0);
+            const c = 16 * g + ch;
+            let v: i8 = 0;
+            if (i < kwc) {
+              if (pkPlainK == 0) v = load<i8>(from + <usize>(ch * 2));
+              else if (c < pkN) v = load<i8>(pkW + <usize>c * <usize>pkPlainK + <usize>k);
+            }
+            store<i8>(dst + <usize>(ch * 2 + e), v);
           }
         }
         dst += 32;
@@ -144,6 +160,7 @@ export function packedRowRepack(KH: i32, kwc: i32): bool {
   }
   pkW = rowPack;
   pkK2 = K2;
+  pkPlainK = 0;
   return true;
 }
 
