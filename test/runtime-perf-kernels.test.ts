@@ -131,12 +131,11 @@ function cases(): Case[] {
     out.push(conv(r, 'gathered 2x4', [1, h, w, c], o, kh, kw, { strides: [s, s], dilations: [1, 1], pads: [p, p, p, p] }));
   }
   out.push(conv(r, 'gathered 2x4 dilation_w 2', [1, 6, 7, 20], 5, 3, 3, { strides: [1, 1], dilations: [1, 2], pads: [1, 2, 1, 2] }));
-  // At most 8 channels with kernel rows of at most 8 bytes (packed: one widening load per patch
-  // row, padded columns masked): mnist-8's first conv, dilation_h 2 with C = 2; and two small first
-  // convs (stride 2, one pixel row).
-  out.push(conv(r, 'quad 8-byte rows mnist conv1', [1, 28, 28, 1], 8, 5, 5, { strides: [1, 1], dilations: [1, 1], pads: [2, 2, 2, 2] }));
+  // Small first convs (kernel rows of at most 8 bytes, at most 8 channels): mnist-8's, stride 2,
+  // dilation_h 2 with C = 2, one pixel row.
+  out.push(conv(r, 'small first conv mnist-8', [1, 28, 28, 1], 8, 5, 5, { strides: [1, 1], dilations: [1, 1], pads: [2, 2, 2, 2] }));
   out.push(conv(r, 'small first conv', [1, 9, 10, 1], 5, 3, 7, { strides: [2, 2], dilations: [1, 1], pads: [1, 3, 2, 3] }));
-  out.push(conv(r, 'quad 8-byte rows dilation_h 2', [1, 8, 7, 2], 8, 3, 4, { strides: [1, 1], dilations: [2, 1], pads: [2, 1, 2, 2] }));
+  out.push(conv(r, 'small first conv dilation_h 2', [1, 8, 7, 2], 8, 3, 4, { strides: [1, 1], dilations: [2, 1], pads: [2, 1, 2, 2] }));
   out.push(conv(r, 'small first conv one row', [1, 1, 13, 1], 3, 1, 5, { strides: [1, 1], dilations: [1, 1], pads: [0, 2, 0, 2] }));
   // Depthwise with one input channel (a single-channel conv: OC = M), the x tap splat over 8 lanes.
   for (const [h, w, m, k, st, p] of [[5, 5, 7, 3, 1, 1], [6, 6, 8, 3, 2, 1], [4, 5, 9, 3, 1, 0], [5, 4, 16, 3, 2, 1], [3, 3, 17, 2, 1, 1]] as const) {

@@ -411,51 +411,16 @@ function conv2d_s8_packed(op: usize, plain: bool = false): bool {
     return true;
   }
   const quad = ASC_FEATURE_SIMD && O <= 8 && K <= Q_K_MAX;
-  // Kernel rows of at most 8 bytes (mnist-8's first conv: C = 1, 5x5): each row of a pixel's patch
-  // is one 8-byte widening load, its padded columns masked to 0 and padded rows stored as 0, in
-  // order (each store's overrun is overwritten by the next row's; the last one's lands past K,
-  // against packed zero weights). The loads may start before a row (left padding) or run past
-  // it: bytes of the neighbouring row, masked or overwritten.
-  const run8 = ASC_FEATURE_SIMD && quad && dw == 1 && KW * C <= 8 && xp >= <usize>(pl * C);
-  const runBytes = <usize>(KW * C) << 1, xRowStep = <usize>(dh * W) * <usize>C;
   for (let n = 0; n < N; n++) {
     const xImg = xp + <usize>(n * H * W) * <usize>C;
     const yImg = yp + <usize>(n * P) * <usize>O;
     let p = 0;
     if (quad) {
       // At most 8 channels: four pixels per tile (the 16-channel tiles would be half padding).
-      const off = i16x8.splat(<i16>inOff), lane = i16x8(0, 1, 2, 3, 4, 5, 6, 7), zero = i16x8.splat(0);
-      let oy = 0, ox = 0;
       for (; p + 4 <= P; p += 4) {
         for (let j = 0; j < 4; j++) {
-          const iy0 = oy * sh - pt, ix0 = ox * sw - pl;
-          const lastIy = iy0 + (KH - 1) * dh;
-          if (run8 && iy0 >= 0 && lastIy < H && ix0 >= 0 && ix0 + KW <= W && xImg + <usize>(lastIy * W + ix0) * <usize>C + 8 <= memEnd) {
-            let src = xImg + <usize>(iy0 * W + ix0) * <usize>C, dst = xwRow(j, true);
-            for (let ky = 0; ky < KH; ky++) {
-              v128.store(dst, i16x8.add(v128.load8x8_s(src), off));
-              dst += runBytes;
-              src += xRowStep;
-            }
-          } else if (run8 && xImg + <usize>((lastIy < H ? lastIy : H - 1) * W + ix0) * <usize>C + 8 <= memEnd) {
-            const kxA = ix0 < 0 ? (-ix0 < KW ? -ix0 : KW) : 0;
-            const kxB = W - ix0 < KW ? (W - ix0 > kxA ? W - ix0 : kxA) : KW;
-            const mask = v128.and(i16x8.ge_s(lane, i16x8.splat(<i16>(kxA * C))), i16x8.lt_s(lane, i16x8.splat(<i16>(kxB * C))));
-            let dst = xwRow(j, true);
-            for (let ky = 0; ky < KH; ky++) {
-              const iy = iy0 + ky * dh;
-              let v = zero;
-              if (iy >= 0 && iy < H) v = v128.and(i16x8.add(v128.load8x8_s(xImg + <usize>(iy * W + ix0) * <usize>C), off), mask);
-              v128.store(dst, v);
-              dst += runBytes;
-            }
-          } else {
-            gatherWiden(xwRow(j, true), xImg, H, W, C, KH, KW, iy0, ix0, dh, dw, inOff, memEnd);
-          }
-          if (++ox == OW) {
-            ox = 0;
-            oy++;
-          }
+          const q = p + j, oy = q / OW, ox = q - oy * OW;
+          gatherWiden(xwRow(j, true), xImg, H, W, C, KH, KW, oy * sh - pt, ox * sw - pl, dh, dw, inOff, memEnd);
         }
         packedRun4(yImg + <usize>p * <usize>O);
       }
