@@ -26,7 +26,6 @@ import {
   weightsExternal, scratchPtr, tbytes,
 } from './state';
 import { validateOp } from './validate_ops';
-import { opScratchNeed, scratchHolds } from './scratch';
 import { SUBSET, BUILT_DIRECT, decoderBuilt, directBuilt, encodingNotBuilt } from './features';
 
 @inline function hdr(off: i32): u32 {
@@ -410,11 +409,6 @@ export function validateOps(): i32 {
     if (e) return e;
     e = validateOp(i, op, code);
     if (e) return e;
-    const need = opScratchNeed(op, code);
-    if (!scratchHolds(op, need)) {
-      opPrefix(i, code); say(txt('scratch tensor $ is $ bytes; its kernels need $ (format/kernel-scratch.ts)'), scratch, tbytes(scratch), need);
-      return ERR_BAD_OP;
-    }
     // Without direct kernels no record is STORAGE_DIRECT (validateEncodedRecord refused it).
     if (BUILT_DIRECT != 0) {
       e = validateDirectInputs(i, op, code);

@@ -1,13 +1,15 @@
 // Kernel scratch (TFLite Micro's scratch buffers): the converter plans each op's kernel buffers as
-// the op's scratch tensor, sized by format/kernel-scratch.ts; here the runtime checks that size at
-// load and, before each op, points the kernels' buffers (requant_fast.ts's table, gemm.ts's pack,
-// the depthwise and pool accumulators) into it. The same function on both sides: they cannot drift.
+// the op's scratch tensor, sized by format/kernel-scratch.ts; here, before each op, the runtime
+// points the kernels' buffers (requant_fast.ts's table, gemm.ts's pack, the depthwise and pool
+// accumulators, the add tables) into it, laid out by the same functions: they cannot drift. A part
+// the tensor does not hold (a blob planned when the kernels needed less) is not bound, and its
+// kernels run their no-scratch path, with the same output bytes.
 import {
   DTYPE_S8, DTYPE_SIGN8, OP_CONV2D, OP_DEPTHWISE_CONV2D, OP_FULLY_CONNECTED, OP_MAX_POOL2D,
   OP_AVERAGE_POOL2D, OP_ADD, OP_SUB, O_SCRATCH_TENSOR,
 } from '../format/format';
 import {
-  kernelScratchRequiredBytes, ksFastChannels, ksSmallkBytes, ksRowPackBytes, ksDwPairChannels, ksDwPackBytes, ksAccChannels,
+  KS_ADD_TABLES, ksFastChannels, ksSmallkBytes, ksRowPackBytes, ksDwPairChannels, ksDwPackBytes, ksAccChannels,
 } from '../format/kernel-scratch';
 import { opIn, tdim, trank, tdtype, tptr, tbytes } from './state';
 import { useFastTable } from './requant_fast';
@@ -55,18 +57,6 @@ function opFields(op: usize, code: i32): bool {
   return true;
 }
 
-/** Bytes of kernel scratch the op must have to load (after validateOp: its tensors' ranks are checked). */
-export function opScratchNeed(op: usize, code: i32): i32 {
-  if (!opFields(op, code)) return 0;
-  return kernelScratchRequiredBytes(code, fInt8, fC, fO, fK, fKh, fKw, fCg);
-}
-
-/** Whether the op's scratch tensor (if any) holds `need` bytes; validation. */
-export function scratchHolds(op: usize, need: i32): bool {
-  const s = load<i32>(op, O_SCRATCH_TENSOR);
-  return s < 0 || tbytes(s) >= <u32>need;
-}
-
 /** Before the op runs: its kernels' buffers into its scratch tensor (or the fallbacks). */
 export function bindScratch(op: usize, code: i32): void {
   if (!opFields(op, code)) return;
@@ -82,31 +72,42 @@ export function bindScratch(op: usize, code: i32): void {
     useAddTables(0);
     return;
   }
+  // Each part binds only when the tensor holds it, in kernelScratchBytes' order; a part that does
+  // not fit leaves its kernels on their no-scratch path (same output bytes). So a blob planned by
+  // an older converter, whose kernels then needed less, loads and runs on a newer runtime.
   const base = tptr(s);
+  const end = base + <usize>tbytes(s);
   if (code == OP_ADD || code == OP_SUB) {
-    useAddTables(base);
+    useAddTables(base + <usize>KS_ADD_TABLES <= end ? base : 0);
     return;
   }
   if (code == OP_MAX_POOL2D || code == OP_AVERAGE_POOL2D) {
-    usePoolAcc(base, ksAccChannels(code, fInt8, fC, fO));
+    const acc = ksAccChannels(code, fInt8, fC, fO);
+    if (base + (<usize>acc << 2) <= end) usePoolAcc(base, acc);
+    else usePoolAcc(fallbackAcc, FALLBACK_CHANNELS);
     return;
   }
-  const fast = ksFastChannels(code, fInt8, fO);
-  useFastTable(base, fast);
-  let at = base + <usize>fast * 24;
+  let at = base;
+  let fast = ksFastChannels(code, fInt8, fO);
+  if (at + <usize>fast * 24 > end) fast = 0;
+  useFastTable(at, fast);
+  at += <usize>fast * 24;
   if (code == OP_DEPTHWISE_CONV2D) {
-    const pair = ksDwPairChannels(code, fInt8, fC, fO, fKh, fKw);
-    const pack = ksDwPackBytes(code, fInt8, fC, fO, fKh, fKw);
+    let pair = ksDwPairChannels(code, fInt8, fC, fO, fKh, fKw);
+    let pack = ksDwPackBytes(code, fInt8, fC, fO, fKh, fKw);
+    if (at + <usize>(pair * 5 + pack) > end) { pair = 0; pack = 0; }
     useDwPairs(at, pair, pack);
     at += <usize>(pair * 5 + pack);
-    useDwAcc(at, ksAccChannels(code, fInt8, fC, fO));
+    const acc = ksAccChannels(code, fInt8, fC, fO);
+    if (at + (<usize>acc << 2) <= end) useDwAcc(at, acc);
+    else useDwAcc(fallbackAcc, FALLBACK_CHANNELS);
   } else {
     const k = code == OP_CONV2D ? fCg : fK;
-    const smallk = ksSmallkBytes(code, fInt8, fO, k, fKh, fKw, fCg, fC);
+    let smallk = ksSmallkBytes(code, fInt8, fO, k, fKh, fKw, fCg, fC);
+    if (at + <usize>smallk > end) smallk = 0;
     useSmallkPack(at, smallk);
     at += <usize>((smallk + 15) & ~15);
-    // Optional (kernelScratchRequiredBytes): only when this blob's scratch was planned with it.
     const rows = ksRowPackBytes(code, fInt8, fO, fKh, fKw, fCg, fC);
-    useRowPack(at, <u32>(at - base) + <u32>rows <= tbytes(s) ? rows : 0);
+    useRowPack(at, at + <usize>rows <= end ? rows : 0);
   }
 }

@@ -4,9 +4,11 @@
 // during that op) instead of the runtime reserving them statically for the largest op it supports.
 //
 // Compiled twice, like format.ts: by TypeScript (converter/plan asks how big each op's scratch
-// tensor must be) and by AssemblyScript (assembly/scratch.ts checks the blob's scratch tensor at
-// load and points the kernels' buffers into it before the op runs). One function on both sides,
-// so the planned size and what the kernels use cannot drift. Keep to the common subset: functions
+// tensor must be) and by AssemblyScript (assembly/scratch.ts points the kernels' buffers into the
+// blob's scratch tensor before the op runs, binding each part in this order only when the tensor
+// holds it: kernels whose part is missing run their no-scratch path, so blobs planned when a part
+// was smaller or absent keep working). One function on both sides, so the planned size and what
+// the kernels use cannot drift. Keep to the common subset: functions
 // of i32 arguments using + * & >> and comparisons on values below 2^31 (no division: TS would not
 // truncate), no other types. (TypeScript reads `i32` from as-types.d.ts, the reference above.)
 //
@@ -99,16 +101,6 @@ export function ksAccChannels(code: i32, int8: i32, c: i32, o: i32): i32 {
   if (code == OP_DEPTHWISE_CONV2D) return o < KS_DW_ACC_CHUNK ? o : KS_DW_ACC_CHUNK;
   if (code == OP_MAX_POOL2D || code == OP_AVERAGE_POOL2D) return c < KS_POOL_CHUNK ? c : KS_POOL_CHUNK;
   return 0;
-}
-
-/**
- * The bytes a blob's scratch tensor must hold to load (validation): kernelScratchBytes without
- * conv2d's trailing row-padded weight pack, which is optional — blobs planned before it existed
- * keep loading, and their convs take the patch-gather path instead.
- */
-export function kernelScratchRequiredBytes(code: i32, int8: i32, c: i32, o: i32, k: i32, kh: i32, kw: i32, cg: i32): i32 {
-  const all = kernelScratchBytes(code, int8, c, o, k, kh, kw, cg);
-  return code == OP_CONV2D ? all - ksRowPackBytes(code, int8, o, kh, kw, cg, c) : all;
 }
 
 /**

@@ -3,22 +3,7 @@
 // an independent reader of what the emitter wrote. Any defect is a BlobError whose `code` is the
 // format's ERR_* value and whose message names the place ("tensor 7 ('conv1_out'): ...").
 import * as F from '../format/format.js';
-import { kernelScratchRequiredBytes } from '../format/kernel-scratch.js';
 import { opcodeName } from './opcodes.js';
-
-/** The kernel scratch bytes the runtime requires of the op to load (format/kernel-scratch.ts
- * kernelScratchRequiredBytes: the planned bytes less optional parts), from its checked tensor records. */
-export function opKernelScratch(op: BlobOp, tensors: BlobTensor[]): number {
-  const x = tensors[op.inputs[0]];
-  if (x === undefined || (x.dtype !== F.DTYPE_S8 && x.dtype !== F.DTYPE_SIGN8)) return 0;
-  const c = x.shape[x.shape.length - 1] ?? 1;
-  let o = 0, k = 0, kh = 1, kw = 1, cg = c;
-  const w = op.inputs.length > 1 ? tensors[op.inputs[1]].shape : [];
-  if (op.opcode === F.OP_CONV2D) [o, kh, kw, cg] = w;
-  else if (op.opcode === F.OP_FULLY_CONNECTED) [o, k] = w;
-  else if (op.opcode === F.OP_DEPTHWISE_CONV2D) [kh, kw, o] = w.slice(-3);
-  return kernelScratchRequiredBytes(op.opcode, 1, c, o, k, kh, kw, cg);
-}
 
 export class BlobError extends Error {
   constructor(
@@ -365,10 +350,6 @@ export function readBlob(input: Uint8Array): BlobView {
       scratch,
     };
     checkOp(op, tensors, fail);
-    if (scratch !== -1) {
-      const need = opKernelScratch(op, tensors);
-      if (tensors[scratch].byteSize < need) fail(`scratch tensor ${scratch} is ${tensors[scratch].byteSize} bytes; its kernels need ${need} (format/kernel-scratch.ts)`);
-    }
     ops.push(op);
   }
 
