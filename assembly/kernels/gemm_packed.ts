@@ -337,6 +337,25 @@ export function packedRunRows(two: bool, xa: usize, xb: usize, rowBytes: usize, 
   }
 }
 
+/** The 4x8 tiles' epilogue: four pixels' 8 channels requantized (the fast table when fc >= 0) to
+ * y0 + j*ys. */
+@inline function store4x8(
+  fc: i32, mp: usize, shp: usize, y0: usize, ys: usize,
+  a0: v128, a1: v128, b0: v128, b1: v128, c0: v128, c1: v128, d0: v128, d1: v128,
+): void {
+  if (fc >= 0) {
+    requantFastStore8(y0, a0, a1, 0, pkZp, pkMin, pkMax);
+    requantFastStore8(y0 + ys, b0, b1, 0, pkZp, pkMin, pkMax);
+    requantFastStore8(y0 + 2 * ys, c0, c1, 0, pkZp, pkMin, pkMax);
+    requantFastStore8(y0 + 3 * ys, d0, d1, 0, pkZp, pkMin, pkMax);
+  } else {
+    requantStore8(y0, a0, a1, mp, shp, pkZp, pkMin, pkMax);
+    requantStore8(y0 + ys, b0, b1, mp, shp, pkZp, pkMin, pkMax);
+    requantStore8(y0 + 2 * ys, c0, c1, mp, shp, pkZp, pkMin, pkMax);
+    requantStore8(y0 + 3 * ys, d0, d1, mp, shp, pkZp, pkMin, pkMax);
+  }
+}
+
 /**
  * SIMD, at most 8 channels: four band pixels (xa + j * pstep) as tileRows2x16 reads two, one tap
  * pair per step (first convs: rows of 2 to 6 pairs); outputs 8 bytes each to y0 + j*ys.
@@ -370,17 +389,7 @@ function tileRows4x8(
       w += 32;
     }
   }
-  if (fc >= 0) {
-    requantFastStore8(y0, a0, a1, 0, pkZp, pkMin, pkMax);
-    requantFastStore8(y0 + ys, b0, b1, 0, pkZp, pkMin, pkMax);
-    requantFastStore8(y0 + 2 * ys, c0, c1, 0, pkZp, pkMin, pkMax);
-    requantFastStore8(y0 + 3 * ys, d0, d1, 0, pkZp, pkMin, pkMax);
-  } else {
-    requantStore8(y0, a0, a1, mp, shp, pkZp, pkMin, pkMax);
-    requantStore8(y0 + ys, b0, b1, mp, shp, pkZp, pkMin, pkMax);
-    requantStore8(y0 + 2 * ys, c0, c1, mp, shp, pkZp, pkMin, pkMax);
-    requantStore8(y0 + 3 * ys, d0, d1, mp, shp, pkZp, pkMin, pkMax);
-  }
+  store4x8(fc, mp, shp, y0, ys, a0, a1, b0, b1, c0, c1, d0, d1);
 }
 
 /**
@@ -450,17 +459,7 @@ function tile4x8(w: usize, K2: i32, bp: usize, fc: i32, mp: usize, shp: usize, y
     p += 8;
     w += 64;
   }
-  if (fc >= 0) {
-    requantFastStore8(y0, a0, a1, 0, pkZp, pkMin, pkMax);
-    requantFastStore8(y0 + ys, b0, b1, 0, pkZp, pkMin, pkMax);
-    requantFastStore8(y0 + 2 * ys, c0, c1, 0, pkZp, pkMin, pkMax);
-    requantFastStore8(y0 + 3 * ys, d0, d1, 0, pkZp, pkMin, pkMax);
-  } else {
-    requantStore8(y0, a0, a1, mp, shp, pkZp, pkMin, pkMax);
-    requantStore8(y0 + ys, b0, b1, mp, shp, pkZp, pkMin, pkMax);
-    requantStore8(y0 + 2 * ys, c0, c1, mp, shp, pkZp, pkMin, pkMax);
-    requantStore8(y0 + 3 * ys, d0, d1, mp, shp, pkZp, pkMin, pkMax);
-  }
+  store4x8(fc, mp, shp, y0, ys, a0, a1, b0, b1, c0, c1, d0, d1);
 }
 
 /**
