@@ -61,6 +61,32 @@ export function fastChannel(c: i32, mult: i32, shift: i32, accBound: f64): bool 
   return reinterpret<f64>(<i64>(1023 + e) << 52);
 }
 
+// fastPrepare / fastPreparePacked (the conv, GEMM and generic depthwise stores below) rewrite
+// each accepted channel's pos and d for the cheaper "magic" form: q = e + g/2, 2e, with
+// g = 2^-(31+R) and e = 2^-(R+1) (0 when R = 0); fastChannel's other callers (sparse_rows,
+// binary_weights: fast2, requant4Fast) keep the floor entries.
+// Why it is exact: TFLM's result is floor(v), v = y + 1/2 + e - [y < 0] * 2e, y = acc * S = N * g
+// (N = acc * 2^left * M, an integer). On the grid g, floor(v) = round-to-nearest(v - 1/2 + g/2),
+// and t = v - 1/2 + g/2 = y + q - [y < 0] * 2e is an odd multiple of g/2, never a tie:
+// t / (g/2) = 2N + 2^31 + 1 (y >= 0) or 2N - 2^31 + 1 (y < 0). With |N| <= 2^52 - 2^31 that is an
+// integer of magnitude < 2^53, so every partial sum of t is exact in f64 (same ulp g/2), and
+// adding 2^52 + 2^51 + zp rounds t (|t| < 2^31) to the nearest integer: no floor per f64 pair.
+// The limit is fastChannel's 2^52 less 2^31 (the N < 2^53 products compare exactly in f64).
+const MAGIC_LIMIT: f64 = 4503599627370496.0 - 2147483648.0;
+
+/** fastChannel, then channel c's magic entries; false (table unusable) when N may pass MAGIC_LIMIT. */
+export function magicChannel(c: i32, mult: i32, shift: i32, accBound: f64): bool {
+  if (!fastChannel(c, mult, shift, accBound)) return false;
+  const left = shift > 0 ? shift : 0;
+  if (accBound * <f64>(1 << left) * <f64>mult > MAGIC_LIMIT) return false;
+  const R = shift > 0 ? 0 : -shift;
+  const e = R > 0 ? pow2(-R - 1) : 0.0;
+  const p = fastEntry(c);
+  store<f64>(p, e + pow2(-32 - R), FAST_POS);
+  store<f64>(p, e + e, FAST_D);
+  return true;
+}
+
 /** Two lanes: floor(a * S + pos - [a * S < 0] * d) as f64. */
 @inline export function fast2(a: v128, s: v128, pos: v128, d: v128): v128 {
   const y = f64x2.mul(a, s);
@@ -68,17 +94,13 @@ export function fastChannel(c: i32, mult: i32, shift: i32, accBound: f64): bool 
 }
 
 /**
- * clamp(mbqm(acc, M_c, shift_c) + zp, lo, hi) for channels c..c+3 (c % 4 == 0) of the prepared table.
+ * clamp(mbqm(acc, M_c, shift_c) + zp, lo, hi) for channels c..c+3 (c % 4 == 0) of a table of
+ * fastChannel's floor entries.
  * The floored values are integers with |v + zp| < 2^51, so adding 2^52 + 2^51 + zp is exact and
  * leaves v + zp in the low 32 bits (cheaper than a saturating f64 -> i32 conversion, ~5 x64
  * instructions per pair).
  */
 @inline export function requant4Fast(acc: v128, c: i32, zp: i32, lo: i32, hi: i32): v128 {
-  return i32x4.min_s(i32x4.max_s(requant4FastRaw(acc, c, zp), i32x4.splat(lo)), i32x4.splat(hi));
-}
-
-/** requant4Fast without the clamp (the stores clamp once per 8 or 16 narrowed bytes). */
-@inline function requant4FastRaw(acc: v128, c: i32, zp: i32): v128 {
   const p = fastEntry(c);
   const m = f64x2.splat(6755399441055744.0 + <f64>zp);
   const rl = fast2(f64x2.convert_low_i32x4_s(acc), v128.load(p), v128.load(p, FAST_POS), v128.load(p, FAST_D));
@@ -86,7 +108,31 @@ export function fastChannel(c: i32, mult: i32, shift: i32, accBound: f64): bool 
     f64x2.convert_low_i32x4_s(i32x4.shuffle(acc, acc, 2, 3, 2, 3)),
     v128.load(p, 16), v128.load(p, FAST_POS + 16), v128.load(p, FAST_D + 16),
   );
-  return i32x4.shuffle(f64x2.add(rl, m), f64x2.add(rh, m), 0, 2, 4, 6);
+  const r = i32x4.shuffle(f64x2.add(rl, m), f64x2.add(rh, m), 0, 2, 4, 6);
+  return i32x4.min_s(i32x4.max_s(r, i32x4.splat(lo)), i32x4.splat(hi));
+}
+
+/** Two lanes of the magic form: a * S + q - [a * S < 0] * 2e + 2^52 + 2^51 + zp (m). */
+@inline function magic2(a: v128, s: v128, q: v128, d: v128, m: v128): v128 {
+  const y = f64x2.mul(a, s);
+  return f64x2.add(f64x2.sub(f64x2.add(y, q), v128.and(f64x2.lt(y, f64x2.splat(0)), d)), m);
+}
+
+/** requant4Fast for a table fastPrepare* wrote (magic entries). */
+@inline export function requant4Prepared(acc: v128, c: i32, zp: i32, lo: i32, hi: i32): v128 {
+  return i32x4.min_s(i32x4.max_s(requant4FastRaw(acc, c, zp), i32x4.splat(lo)), i32x4.splat(hi));
+}
+
+/** requant4Prepared without the clamp (the stores clamp once per 8 or 16 narrowed bytes). */
+@inline function requant4FastRaw(acc: v128, c: i32, zp: i32): v128 {
+  const p = fastEntry(c);
+  const m = f64x2.splat(6755399441055744.0 + <f64>zp);
+  const rl = magic2(f64x2.convert_low_i32x4_s(acc), v128.load(p), v128.load(p, FAST_POS), v128.load(p, FAST_D), m);
+  const rh = magic2(
+    f64x2.convert_low_i32x4_s(i32x4.shuffle(acc, acc, 2, 3, 2, 3)),
+    v128.load(p, 16), v128.load(p, FAST_POS + 16), v128.load(p, FAST_D + 16), m,
+  );
+  return i32x4.shuffle(rl, rh, 0, 2, 4, 6);
 }
 
 // Saturating narrowing to s8 then the clamp equals clamping first: lo and hi are int8 bounds.
@@ -122,12 +168,12 @@ export function requantFastStore16x2(
     const sh = v128.load(p, 16), ph = v128.load(p, FAST_POS + 16), dh = v128.load(p, FAST_D + 16);
     const a = v128.load(at), b = v128.load(at, 64);
     v128.store(at, i32x4.shuffle(
-      f64x2.add(fast2(f64x2.convert_low_i32x4_s(a), sl, pl, dl), m),
-      f64x2.add(fast2(f64x2.convert_low_i32x4_s(i32x4.shuffle(a, a, 2, 3, 2, 3)), sh, ph, dh), m), 0, 2, 4, 6,
+      magic2(f64x2.convert_low_i32x4_s(a), sl, pl, dl, m),
+      magic2(f64x2.convert_low_i32x4_s(i32x4.shuffle(a, a, 2, 3, 2, 3)), sh, ph, dh, m), 0, 2, 4, 6,
     ));
     v128.store(at, i32x4.shuffle(
-      f64x2.add(fast2(f64x2.convert_low_i32x4_s(b), sl, pl, dl), m),
-      f64x2.add(fast2(f64x2.convert_low_i32x4_s(i32x4.shuffle(b, b, 2, 3, 2, 3)), sh, ph, dh), m), 0, 2, 4, 6,
+      magic2(f64x2.convert_low_i32x4_s(b), sl, pl, dl, m),
+      magic2(f64x2.convert_low_i32x4_s(i32x4.shuffle(b, b, 2, 3, 2, 3)), sh, ph, dh, m), 0, 2, 4, 6,
     ), 64);
   }
   v128.store(outA, clamp8(i8x16.narrow_i16x8_s(
@@ -151,7 +197,7 @@ export function requantFastStore8(out: usize, a0: v128, a1: v128, c: i32, zp: i3
  * Prepares the table for channels 0..count-1 whose weights are terms int8 values each, channel c's
  * term k at wp + c*chanStride + k*termStride; bias at bp (0: none); multipliers/shifts at mp/shp;
  * inputs (after the zero-point offset inOff) within [-128 + inOff, 127 + inOff]. Returns whether
- * every channel's bound allows the exact f64 form (false also when count > FAST_CAP).
+ * every channel's bound allows the magic form (magicChannel) (false also when count > FAST_CAP).
  */
 export function fastPrepare(
   count: i32, wp: usize, terms: i32, termStride: i32, chanStride: i32, bp: usize, mp: usize, shp: usize, inOff: i32,
@@ -169,7 +215,7 @@ export function fastPrepare(
     }
     const b = bp ? <f64>load<i32>(bp + (<usize>c << 2)) : 0.0;
     const o = <usize>c << 2;
-    if (!fastChannel(c, load<i32>(mp + o), load<i32>(shp + o), Math.abs(b) + maxX * <f64>sum)) return false;
+    if (!magicChannel(c, load<i32>(mp + o), load<i32>(shp + o), Math.abs(b) + maxX * <f64>sum)) return false;
   }
   return true;
 }
@@ -186,7 +232,7 @@ export function fastPreparePacked(n: i32, sums: usize, bp: usize, mp: usize, shp
     const sum = load<i32>(sums + (<usize>c << 2));
     const b = bp ? <f64>load<i32>(bp + (<usize>c << 2)) : 0.0;
     const o = <usize>c << 2;
-    if (!fastChannel(c, load<i32>(mp + o), load<i32>(shp + o), Math.abs(b) + maxX * <f64>sum)) return false;
+    if (!magicChannel(c, load<i32>(mp + o), load<i32>(shp + o), Math.abs(b) + maxX * <f64>sum)) return false;
   }
   return true;
 }

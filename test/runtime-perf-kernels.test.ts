@@ -281,6 +281,9 @@ type FastProbe = {
   probe_fast4(a: number, b: number, c: number, d: number): number;
   probe_fast_sweep(from: number, to: number, m: number, s: number): number;
   probe_first_bad(): number;
+  probe_magic_accepts(m: number, s: number, bound: number): number;
+  probe_magic4(a: number, b: number, c: number, d: number): number;
+  probe_magic_sweep(from: number, to: number, m: number, s: number): number;
   memory: WebAssembly.Memory;
 };
 
@@ -320,6 +323,81 @@ describe('exact f64 requantization (requant_fast.ts) vs MultiplyByQuantizedMulti
       expect(p.probe_fast_accepts(m, s, b)).toBe(1);
       const bad = p.probe_fast_sweep(-b, b, m, s);
       expect(bad, `mult ${m} shift ${s}: first bad acc ${bad ? p.probe_first_bad() : ''}`).toBe(0);
+    }
+  });
+
+  // The magic entries fastPrepare* write for the conv/GEMM stores: |acc| * 2^left * M <= 2^52 - 2^31.
+  const maxMagic = (m: number, s: number) => Math.floor(Math.min((2 ** 52 - 2 ** 31) / Math.max(m, 1), 2147483647) / 2 ** Math.max(s, 0));
+
+  it('magic form: accepts exactly its proven range, and every accumulator of it for edge multipliers', () => {
+    for (const [m, s] of [[1073741824, -1], [2147483647, -20], [1518500250, 0], [1073741824, 3], [2147483647, 1]]) {
+      const b = maxMagic(m, s);
+      expect(p.probe_magic_accepts(m, s, b), `${m} ${s} at ${b}`).toBe(1);
+      expect(p.probe_magic_accepts(m, s, b + 1), `${m} ${s} past ${b}`).toBe(0);
+    }
+    expect(p.probe_magic_accepts(1073741824, -21, 10), 'right shift 21').toBe(0);
+    expect(p.probe_magic_accepts(-5, -3, 10), 'negative multiplier').toBe(0);
+    const r = rng(778);
+    const combos: [number, number][] = [
+      [1073741824, 0], [2147483647, -1], [1073741825, -7], [1518500250, -20], [2147483647, 1], [1300000001, 4],
+      [0, -5], [1, -3], [randInt(r, 1 << 30, 2147483647), -randInt(r, 2, 12)],
+    ];
+    for (const [m, s] of combos) {
+      const b = maxMagic(m, s);
+      expect(p.probe_magic_accepts(m, s, b)).toBe(1);
+      // Both ends of the proven range and the middle (the whole range of the larger ones takes minutes).
+      for (const [from, to] of [[-b, -b + (1 << 20)], [-(1 << 20), 1 << 20], [b - (1 << 20), b]]) {
+        const bad = p.probe_magic_sweep(Math.max(from, -b), Math.min(to, b), m, s);
+        expect(bad, `mult ${m} shift ${s}: first bad acc ${bad ? p.probe_first_bad() : ''}`).toBe(0);
+      }
+    }
+  });
+
+  // TFLM's result is floor(v) with v on the grid 2^-(31+R); the magic form rounds v - 1/2 + g/2, so
+  // its edge cases are v an integer and v one grid step below one: multipliers chosen so that
+  // given accumulators (both signs) land exactly there, for shifts 0 and -1..-20.
+  it('magic form: accumulators on the edges of the rounding grid', () => {
+    const inv = (a: bigint, mod: bigint) => { // a odd: Newton's inverse mod 2^k
+      let x = a;
+      for (let i = 0; i < 7; i++) x = (x * (2n - a * x)) % mod;
+      return ((x % mod) + mod) % mod;
+    };
+    let cases = 0;
+    for (let R = 0; R <= 20; R++) {
+      const mod = 1n << BigInt(31 + R);
+      for (const neg of [false, true]) {
+        for (const frac of [0n, -1n]) {
+          // v * 2^(31+R) = N + 2^(30+R) + (R > 0 ? (y < 0 ? -2^30 : 2^30) : 0), N = acc * M.
+          const off = (1n << BigInt(30 + R)) + (R > 0 ? (neg ? -(1n << 30n) : 1n << 30n) : 0n);
+          let found = 0;
+          for (let a = 1; a < 1 << 20 && found < 2; a += 2) {
+            const acc = neg ? -a : a;
+            const m = Number((((frac - off) % mod + mod) % mod * inv(((BigInt(acc) % mod) + mod) % mod, mod)) % mod);
+            if (m < 2 ** 30 || m >= 2 ** 31 || a > maxMagic(m, -R)) continue;
+            found++;
+            expect(p.probe_magic_accepts(m, -R, a)).toBe(1);
+            const at = p.probe_magic4(acc, acc - 1, acc + 1, -acc);
+            const got = Array.from(new Int32Array(p.memory.buffer, at, 4));
+            const want = [acc, acc - 1, acc + 1, -acc].map((x) => multiplyByQuantizedMultiplier(x, m, -R));
+            expect(got, `acc ${acc} mult ${m} shift ${-R}`).toEqual(want);
+            cases++;
+          }
+        }
+      }
+    }
+    expect(cases).toBeGreaterThan(100);
+  });
+
+  it('magic form: random (multiplier, shift, acc) within its bound against the TS reference', () => {
+    const r = rng(4712);
+    for (let i = 0; i < 3000; i++) {
+      const m = randInt(r, 1 << 30, 2147483647), s = randInt(r, -20, 6);
+      const b = maxMagic(m, s);
+      expect(p.probe_magic_accepts(m, s, b)).toBe(1);
+      const accs = [randInt(r, -b, b), randInt(r, -b, b), i % 2 ? b : -b, randInt(r, -1000, 1000)];
+      const at = p.probe_magic4(accs[0], accs[1], accs[2], accs[3]);
+      const got = new Int32Array(p.memory.buffer, at, 4);
+      for (let k = 0; k < 4; k++) expect(got[k], `mbqm(${accs[k]}, ${m}, ${s})`).toBe(multiplyByQuantizedMultiplier(accs[k], m, s));
     }
   });
 

@@ -7,7 +7,7 @@
 // so results are bit-identical with the scalar path and the reference.
 import { mbqm, clampi } from '../fixedpoint';
 import { requant4General, store4s8 } from '../requant_simd';
-import { fastPrepare, requant4Fast, requantFastStore16x2 } from '../requant_fast';
+import { fastPrepare, requant4Prepared, requantFastStore16x2 } from '../requant_fast';
 import { dotS8, dot4_s8_scalar } from './dot';
 import { rqStore2 } from './requant_scalar';
 import { kernelBuilt } from '../features';
@@ -78,8 +78,8 @@ export function tile_s8_2x4_simd(
   s1 = i32x4.add(s1, reduce4(a10, a11, a12, a13));
   // fc >= 0: channels fc..fc+3 of the prepared exact-f64 table (requant_fast.ts).
   if (fc >= 0) {
-    store4s8(y0, requant4Fast(s0, fc, outZp, amin, amax));
-    store4s8(y1, requant4Fast(s1, fc, outZp, amin, amax));
+    store4s8(y0, requant4Prepared(s0, fc, outZp, amin, amax));
+    store4s8(y1, requant4Prepared(s1, fc, outZp, amin, amax));
   } else {
     store4s8(y0, requant4General(s0, mp, shp, outZp, amin, amax));
     store4s8(y1, requant4General(s1, mp, shp, outZp, amin, amax));
