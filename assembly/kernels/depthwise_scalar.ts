@@ -1,8 +1,11 @@
 // Scalar build: int8 3x3 depthwise, dilation 1, stride 1 or 2, any depth multiplier (output
 // channel oc reads input channel oc / M). Row-wise: per output row and channel the nine weights,
-// the folded bias and the requantization constants sit in locals, and a window of three input
-// columns (three rows each) slides along the row, so each output pixel loads one new column
-// (stride 1) or two (stride 2) instead of nine taps and nine weights.
+// the folded bias and the requantization constants sit in locals, and the row is swept column by
+// column: each input column (three rows) is loaded once and its dot products with the three weight
+// columns go into the running sums of the outputs it feeds, so each output pixel loads one new
+// column (stride 1) or two (stride 2) instead of nine taps and nine weights, and only one or two
+// sums stay live instead of a nine-value window (fewer register spills). Pixels whose columns are
+// all inside the row run a loop without padding checks.
 //
 // Padding without per-tap checks: a padded row is read from a valid row against zero weights, a
 // padded column holds the input zero point, and the bias is folded once per row and channel as
@@ -31,6 +34,12 @@ export function depthwise3x3_s8_scalar(op: usize): bool {
   const s1 = sw == 1;
   const rowBytes = <usize>W * <usize>C, col = <usize>C;
   const o1 = <usize>OC, o2 = o1 + o1, o3 = o2 + o1, o4 = o3 + o1, o5 = o4 + o1, o6 = o5 + o1, o7 = o6 + o1, o8 = o7 + o1;
+  // Pixels [oxLo, oxHi) load only columns inside the row (oxLo = -1: none do).
+  const first = pl - (s1 ? 2 : 1), last = W - 3 + pl;
+  let oxLo = first <= 0 ? 0 : (first + sw - 1) / sw;
+  let oxHi = last < 0 ? 0 : last / sw + 1;
+  if (oxHi > OW) oxHi = OW;
+  if (oxHi <= oxLo) oxLo = -1;
   let outRow = tptr(y);
   for (let n = 0; n < N; n++) {
     const xImg = xp + <usize>n * <usize>H * rowBytes;
@@ -53,41 +62,73 @@ export function depthwise3x3_s8_scalar(op: usize): bool {
         const left = rqLeft(shift), base = rqBase(shift), neg = rqNeg(shift), rs = rqShift(shift);
         const c = <usize>(M == 1 ? oc : oc / M);
         const p0 = r0 + c, p1 = r1 + c, p2 = r2 + c;
-        // Window: columns ix (a*), ix + 1 (b*), ix + 2 (e*) of rows 0-2 for the pixel at ix.
+        // Column-wise: each input column is loaded once and its three dot products (with weight
+        // columns 0, 1, 2) go straight into the running sums of the outputs it feeds, so only
+        // those sums stay live instead of a nine-value window (fewer spills).
+        // acc: the next output (columns 0 and, for stride 1, 1 added); nxt (stride 1): the one after.
         let ix = -pl;
-        let a0 = zp, a1 = zp, a2 = zp, b0 = zp, b1 = zp, b2 = zp, e0 = zp, e1 = zp, e2 = zp;
+        let x0 = zp, x1 = zp, x2 = zp;
         if (<u32>ix < <u32>W) {
           const o = <usize>ix * col;
-          e0 = <i32>load<i8>(p0 + o); e1 = <i32>load<i8>(p1 + o); e2 = <i32>load<i8>(p2 + o);
+          x0 = <i32>load<i8>(p0 + o); x1 = <i32>load<i8>(p1 + o); x2 = <i32>load<i8>(p2 + o);
         }
+        let acc = bias + w0 * x0 + w3 * x1 + w6 * x2, nxt = 0;
         if (s1) {
-          b0 = e0; b1 = e1; b2 = e2;
-          e0 = zp; e1 = zp; e2 = zp;
+          x0 = zp; x1 = zp; x2 = zp;
           if (<u32>(ix + 1) < <u32>W) {
             const o = <usize>(ix + 1) * col;
-            e0 = <i32>load<i8>(p0 + o); e1 = <i32>load<i8>(p1 + o); e2 = <i32>load<i8>(p2 + o);
+            x0 = <i32>load<i8>(p0 + o); x1 = <i32>load<i8>(p1 + o); x2 = <i32>load<i8>(p2 + o);
           }
+          acc += w1 * x0 + w4 * x1 + w7 * x2;
+          nxt = bias + w0 * x0 + w3 * x1 + w6 * x2;
         }
         let out = outRow + <usize>oc;
         for (let ox = 0; ox < OW; ox++) {
-          if (s1) {
-            a0 = b0; a1 = b1; a2 = b2;
-            b0 = e0; b1 = e1; b2 = e2;
-          } else {
-            a0 = e0; a1 = e1; a2 = e2;
-            b0 = zp; b1 = zp; b2 = zp;
+          if (ox == oxLo) {
+            // Interior run: every column these pixels load is inside the row, so no padding checks.
+            for (; ox < oxHi; ox++) {
+              let o = <usize>(ix + 2) * col;
+              if (!s1) {
+                const q = o - col;
+                acc += w1 * <i32>load<i8>(p0 + q) + w4 * <i32>load<i8>(p1 + q) + w7 * <i32>load<i8>(p2 + q);
+              }
+              x0 = <i32>load<i8>(p0 + o); x1 = <i32>load<i8>(p1 + o); x2 = <i32>load<i8>(p2 + o);
+              let v = rqApply(acc + w2 * x0 + w5 * x1 + w8 * x2, left, mult, base, neg, rs) + outZp;
+              const head = bias + w0 * x0 + w3 * x1 + w6 * x2;
+              if (s1) {
+                acc = nxt + w1 * x0 + w4 * x1 + w7 * x2;
+                nxt = head;
+              } else {
+                acc = head;
+              }
+              v = v < amin ? amin : v;
+              store<i8>(out, <i8>(v > amax ? amax : v));
+              out += o1;
+              ix += sw;
+            }
+            if (ox == OW) break;
+          }
+          if (!s1) {
+            x0 = zp; x1 = zp; x2 = zp;
             if (<u32>(ix + 1) < <u32>W) {
               const o = <usize>(ix + 1) * col;
-              b0 = <i32>load<i8>(p0 + o); b1 = <i32>load<i8>(p1 + o); b2 = <i32>load<i8>(p2 + o);
+              x0 = <i32>load<i8>(p0 + o); x1 = <i32>load<i8>(p1 + o); x2 = <i32>load<i8>(p2 + o);
             }
+            acc += w1 * x0 + w4 * x1 + w7 * x2;
           }
-          e0 = zp; e1 = zp; e2 = zp;
+          x0 = zp; x1 = zp; x2 = zp;
           if (<u32>(ix + 2) < <u32>W) {
             const o = <usize>(ix + 2) * col;
-            e0 = <i32>load<i8>(p0 + o); e1 = <i32>load<i8>(p1 + o); e2 = <i32>load<i8>(p2 + o);
+            x0 = <i32>load<i8>(p0 + o); x1 = <i32>load<i8>(p1 + o); x2 = <i32>load<i8>(p2 + o);
           }
-          const acc = bias + w0 * a0 + w1 * b0 + w2 * e0 + w3 * a1 + w4 * b1 + w5 * e1 + w6 * a2 + w7 * b2 + w8 * e2;
-          let v = rqApply(acc, left, mult, base, neg, rs) + outZp;
+          let v = rqApply(acc + w2 * x0 + w5 * x1 + w8 * x2, left, mult, base, neg, rs) + outZp;
+          const head = bias + w0 * x0 + w3 * x1 + w6 * x2;
+          if (s1) {
+            acc = nxt + w1 * x0 + w4 * x1 + w7 * x2;
+            nxt = head;
+          } else {
+            acc = head;
+          }
           v = v < amin ? amin : v;
           v = v > amax ? amax : v;
           store<i8>(out, <i8>v);
