@@ -137,6 +137,15 @@ function cases(): Case[] {
   out.push(conv(r, 'small first conv', [1, 9, 10, 1], 5, 3, 7, { strides: [2, 2], dilations: [1, 1], pads: [1, 3, 2, 3] }));
   out.push(conv(r, 'small first conv dilation_h 2', [1, 8, 7, 2], 8, 3, 4, { strides: [1, 1], dilations: [2, 1], pads: [2, 1, 2, 2] }));
   out.push(conv(r, 'small first conv one row', [1, 1, 13, 1], 3, 1, 5, { strides: [1, 1], dilations: [1, 1], pads: [0, 2, 0, 2] }));
+  // Band patches (short kernel rows, more than 16 channels: conv2d.ts copies each pixel's row runs
+  // out of the widened band and pairs pixels across two output rows): KWS's 10x4 stride-2 first
+  // conv, odd output widths and heights, channel tails, a batch of 2, rows padded to whole tap pairs
+  // (C = 3, 3x3), one output row.
+  out.push(conv(r, 'band patches kws', [1, 49, 10, 1], 64, 10, 4, { strides: [2, 2], dilations: [1, 1], pads: [4, 1, 5, 1] }));
+  out.push(conv(r, 'band patches', [2, 9, 7, 1], 17, 3, 4, { strides: [2, 2], dilations: [1, 1], pads: [1, 1, 1, 2] }));
+  out.push(conv(r, 'band patches row-padded', [1, 7, 9, 3], 40, 3, 3, { strides: [2, 2], dilations: [1, 1], pads: [1, 1, 1, 1] }));
+  out.push(conv(r, 'band patches C = 2', [1, 5, 6, 2], 33, 2, 4, { strides: [1, 1], dilations: [1, 1], pads: [0, 1, 1, 2] }));
+  out.push(conv(r, 'band patches one row', [1, 1, 9, 1], 32, 1, 4, { strides: [1, 1], dilations: [1, 1], pads: [0, 1, 0, 2] }));
   // Depthwise with one input channel (a single-channel conv: OC = M), the x tap splat over 8 lanes.
   for (const [h, w, m, k, st, p] of [[5, 5, 7, 3, 1, 1], [6, 6, 8, 3, 2, 1], [4, 5, 9, 3, 1, 0], [5, 4, 16, 3, 2, 1], [3, 3, 17, 2, 1, 1]] as const) {
     const xq = { scale: 0.02 + r() * 0.05, zeroPoint: randInt(r, -100, 100) };

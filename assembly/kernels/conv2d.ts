@@ -323,6 +323,44 @@ function gatherWiden(
 }
 
 /**
+ * The KH input rows of one output row (first input row iy0, rows dh apart), widened to i16 x + inOff
+ * and zero-padded by pl / pr pixels, rowBytes apart at dst (SIMD band kernels).
+ */
+function widenBand(
+  dst: usize, xImg: usize, H: i32, W: i32, C: i32, KH: i32, iy0: i32, dh: i32, pl: i32, pr: i32, rowBytes: usize,
+  inOff: i32, memEnd: usize,
+): void {
+  for (let ky = 0; ky < KH; ky++) {
+    const iy = iy0 + ky * dh;
+    // In order, so each piece's overrun is overwritten by the next one.
+    if (iy < 0 || iy >= H) {
+      zeroOver(dst, rowBytes);
+    } else {
+      if (pl > 0) zeroOver(dst, (<usize>(pl * C)) << 1);
+      widenRunOver(dst + ((<usize>(pl * C)) << 1), xImg + <usize>(iy * W) * <usize>C, W * C, inOff, memEnd);
+      if (pr > 0) zeroOver(dst + ((<usize>((pl + W) * C)) << 1), (<usize>(pr * C)) << 1);
+    }
+    dst += rowBytes;
+  }
+}
+
+// Longest kernel-row run (taps) the band kernels copy into a patch instead of reading in place.
+const BAND_PATCH_RUN: i32 = 16;
+
+/**
+ * One pixel's KH row runs of runBytes (rowBytes apart in the band at src) back to back at dst, in
+ * 16-byte steps: each step's overrun is overwritten by the next row, the last one's lies past the
+ * patch's taps (read against packed zero weights, or not at all).
+ */
+@inline function copyRuns(dst: usize, src: usize, rowBytes: usize, KH: i32, runBytes: usize): void {
+  for (let r = 0; r < KH; r++) {
+    for (let i: usize = 0; i < runBytes; i += 16) v128.store(dst + i, v128.load(src + i));
+    src += rowBytes;
+    dst += runBytes;
+  }
+}
+
+/**
  * conv2d on OPF_PACKED_W16 weights (group 1): output pixels in pairs through gemm_packed.ts. With
  * `plain` (OHWI weights, SIMD) only the band kernels on row-padded weights run (returns false,
  * having done nothing, when they cannot): first convs whose layout auto left plain (a one-layer
@@ -373,22 +411,45 @@ function conv2d_s8_packed(op: usize, plain: bool = false): bool {
   if (ASC_FEATURE_SIMD && band) {
     const rowBytes = bandLen << 1;
     const step = (<usize>(sw * C)) << 1;
+    const bandBytes = (<usize>KH * rowBytes + 15) & ~15;
+    // Short kernel rows (run <= BAND_PATCH_RUN) over more than one group of 16 channels: each
+    // pixel's row runs are copied out of the band into one patch, so every group's tile runs one
+    // contiguous loop instead of a short one per kernel row, and pixels pair across two output
+    // rows (KWS's 10x4 C = 1 first conv, 5 pixels a row: a lone pixel per row cost a whole
+    // 2-pixel tile; 0.75x of the in-place band). With one group the copy does not pay (ic's and
+    // the generated C = 3 first convs, 16 channels: 1.11-1.14x).
+    const patchBytes = ((<usize>(KH * run) << 1) + 31) & ~15;
+    const patches = O > 16 && run <= BAND_PATCH_RUN && (bandBytes + patchBytes) * 2 + 16 <= <usize>PATCH_CAP;
+    if (patches) {
+      const x1b = x0 + bandBytes, pA = x0 + bandBytes * 2, pB = pA + patchBytes;
+      const runBytes = <usize>run << 1;
+      const kp = KH * run;
+      for (let n = 0; n < N; n++) {
+        const xImg = xp + <usize>(n * H * W) * <usize>C;
+        for (let oy = 0; oy < OH; oy += 2) {
+          const rows = OH - oy >= 2 ? 2 : 1;
+          widenBand(x0, xImg, H, W, C, KH, oy * sh - pt, dh, pl, pr, rowBytes, inOff, memEnd);
+          if (rows == 2) widenBand(x1b, xImg, H, W, C, KH, (oy + 1) * sh - pt, dh, pl, pr, rowBytes, inOff, memEnd);
+          const cnt = rows * OW;
+          const yBlk = yp + <usize>((n * OH + oy) * OW) * <usize>O;
+          for (let p = 0; p < cnt; p += 2) {
+            const two = p + 1 < cnt;
+            copyRuns(pA, p < OW ? x0 + <usize>p * step : x1b + <usize>(p - OW) * step, rowBytes, KH, runBytes);
+            if (two) {
+              const q = p + 1;
+              copyRuns(pB, q < OW ? x0 + <usize>q * step : x1b + <usize>(q - OW) * step, rowBytes, KH, runBytes);
+            }
+            const y0 = yBlk + <usize>p * <usize>O;
+            packedRunRows(two, pA, pB, 0, 1, kp, y0, y0 + <usize>O);
+          }
+        }
+      }
+      return true;
+    }
     for (let n = 0; n < N; n++) {
       const xImg = xp + <usize>(n * H * W) * <usize>C;
       for (let oy = 0; oy < OH; oy++) {
-        let dst = x0;
-        for (let ky = 0; ky < KH; ky++) {
-          const iy = oy * sh - pt + ky * dh;
-          // In order, so each piece's overrun is overwritten by the next one.
-          if (iy < 0 || iy >= H) {
-            zeroOver(dst, rowBytes);
-          } else {
-            if (pl > 0) zeroOver(dst, (<usize>(pl * C)) << 1);
-            widenRunOver(dst + ((<usize>(pl * C)) << 1), xImg + <usize>(iy * W) * <usize>C, W * C, inOff, memEnd);
-            if (pr > 0) zeroOver(dst + ((<usize>((pl + W) * C)) << 1), (<usize>(pr * C)) << 1);
-          }
-          dst += rowBytes;
-        }
+        widenBand(x0, xImg, H, W, C, KH, oy * sh - pt, dh, pl, pr, rowBytes, inOff, memEnd);
         const yRow = yp + <usize>((n * OH + oy) * OW) * <usize>O;
         let ox = 0;
         if (O <= 8) {
