@@ -146,6 +146,10 @@ function cases(): Case[] {
   out.push(conv(r, 'band patches row-padded', [1, 7, 9, 3], 40, 3, 3, { strides: [2, 2], dilations: [1, 1], pads: [1, 1, 1, 1] }));
   out.push(conv(r, 'band patches C = 2', [1, 5, 6, 2], 33, 2, 4, { strides: [1, 1], dilations: [1, 1], pads: [0, 1, 1, 2] }));
   out.push(conv(r, 'band patches one row', [1, 1, 9, 1], 32, 1, 4, { strides: [1, 1], dilations: [1, 1], pads: [0, 1, 0, 2] }));
+  // The scalar build's band kernel (conv_band_scalar.ts: C < 16, at most 16 channels): a batch of
+  // two, TF-style asymmetric padding (bottom / right only), a lone last pixel, channel tails.
+  out.push(conv(r, 'small first conv batch 2', [2, 7, 9, 3], 6, 3, 3, { strides: [2, 2], dilations: [1, 1], pads: [0, 0, 1, 1] }));
+  out.push(conv(r, 'small first conv 16 channels', [1, 6, 5, 3], 16, 3, 3, { strides: [1, 1], dilations: [1, 1], pads: [1, 1, 1, 1] }));
   // Depthwise with one input channel (a single-channel conv: OC = M), the x tap splat over 8 lanes.
   for (const [h, w, m, k, st, p] of [[5, 5, 7, 3, 1, 1], [6, 6, 8, 3, 2, 1], [4, 5, 9, 3, 1, 0], [5, 4, 16, 3, 2, 1], [3, 3, 17, 2, 1, 1]] as const) {
     const xq = { scale: 0.02 + r() * 0.05, zeroPoint: randInt(r, -100, 100) };

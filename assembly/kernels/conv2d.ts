@@ -17,6 +17,7 @@ import { fastPrepare } from '../requant_fast';
 import { gemm_s8_rows, tile_s8_2x4_simd } from './gemm';
 import { kernelBuilt } from '../features';
 import { KERNEL_PACKED, KERNEL_S8_PLAIN } from '../../format/runtime-features';
+import { conv2d_s8_band_scalar } from './conv_band_scalar';
 
 
 /**
@@ -612,5 +613,7 @@ export function conv2d_s8_simd(op: usize): void {
   conv2d_s8_impl(op, true);
 }
 export function conv2d_s8_scalar(op: usize): void {
+  // Few input channels (first convs): a band of int8 rows and a weight copy (conv_band_scalar.ts).
+  if (conv2d_s8_band_scalar(op)) return;
   conv2d_s8_impl(op, false);
 }

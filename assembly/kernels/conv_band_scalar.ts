@@ -1,0 +1,208 @@
+// Scalar build: int8 conv2d (group 1, dilation_w 1) with few input channels: the first convs (vww's
+// 3x3 stride-2 C = 3, kws's 10x4 C = 1). Their patches are short (K = 27 / 40), so the general
+// kernels spent as long gathering and widening each pixel's patch, and setting up each channel's
+// requantization, as multiplying (the C = 3 conv ran at 1.2-1.5 GMAC/s, 36-45 % of the scalar loop).
+//
+// Here, per op, the weights are copied (from either layout) to [O/4][K][4] so a 2-pixel x 4-channel
+// tile reads one tap's four weights at constant offsets, and each channel's requantization
+// constants are prepared once. Per output row the KH input rows are copied as int8 into a band
+// with the padding columns (and padded rows) set to the input zero point; the tile reads every
+// pixel's taps from it in place with no bounds checks. With padding holding zp,
+//   sum over all taps of (x - zp) * w = sum(x * w) - zp * sum(w),
+// and a padded tap adds (zp - zp) * w = 0, as TFLM's skipped tap does; so x is used as loaded and
+// -zp * sum(w) goes into the bias once per channel (i32 arithmetic wraps consistently, and the
+// total is TFLM's accumulator). Same bytes as the reference kernels.
+//
+// Everything is i32 except one i64 multiply-add-shift per output (requant_scalar.ts): what WAMR's
+// interpreter / AOT on a 32-bit Xtensa or RISC-V core does well; no f64 anywhere.
+import { STORAGE_EMPTY, O_FLAGS, OPF_PACKED_W16 } from '../../format/format';
+import { opIn, opOut, opParam, tdim, tptr, tzp, tstorage } from '../state';
+import { xwA, XW_STRIDE } from './gemm_packed';
+import { rqLeft, rqBase, rqNeg, rqShift } from './requant_scalar';
+import { kernelBuilt } from '../features';
+import { KERNEL_PACKED, KERNEL_S8_PLAIN } from '../../format/runtime-features';
+
+// The packed kernels' widened-row buffer (gemm_packed.ts), unused while this op runs: the
+// per-channel table, then the weight copy, then the band.
+const REGION: usize = xwA;
+const REGION_BYTES: i32 = <i32>XW_STRIDE * 2;
+// Per channel: bias - zp*sum(w) (i32, +0), left shift (+4), multiplier (+8), right shift (+12),
+// rounding base (i64, +16), negative correction (i64, +24).
+const T_BYTES: i32 = 32;
+
+/** Whether conv2d_s8_band_scalar takes this op (the scalar build's C < 16 group-1 convs that fit). */
+@inline function bandTakes(C: i32, O: i32, K: i32, KH: i32, bandRow: i32, G: i32, dw: i32): bool {
+  const O4 = (O + 3) & ~3;
+  return G == 1 && dw == 1 && C < 16 && O <= 16 && O4 * (T_BYTES + K) + KH * bandRow + 8 <= REGION_BYTES;
+}
+
+/** Runs the op when bandTakes; false (nothing done) otherwise. */
+export function conv2d_s8_band_scalar(op: usize): bool {
+  const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
+  const H = tdim(x, 1), W = tdim(x, 2), C = tdim(x, 3);
+  const O = tdim(w, 0), KH = tdim(w, 1), KW = tdim(w, 2);
+  const sh = opParam(op, 0), sw = opParam(op, 1), dh = opParam(op, 2), dw = opParam(op, 3);
+  const pt = opParam(op, 4), pl = opParam(op, 5), pr = opParam(op, 7), G = opParam(op, 8);
+  const K = KH * KW * C;
+  const bandRow = (W + pl + pr) * C;
+  if (!bandTakes(C, O, K, KH, bandRow, G, dw)) return false;
+  const packed = (load<u16>(op, O_FLAGS) & OPF_PACKED_W16) != 0;
+  if (packed ? !kernelBuilt(KERNEL_PACKED) : !kernelBuilt(KERNEL_S8_PLAIN)) return false;
+
+  const N = tdim(x, 0), OH = tdim(y, 1), OW = tdim(y, 2);
+  const zx = tzp(x), zy = tzp(y), lo = opParam(op, 9), hi = opParam(op, 10);
+  const O4 = (O + 3) & ~3;
+  const tbl = REGION;
+  const wc = tbl + <usize>(O4 * T_BYTES);
+  const band = wc + <usize>(O4 * K);
+  prepare(op, packed, O, O4, K, zx, tbl, wc);
+
+  const xp = tptr(x), yp = tptr(y);
+  const rowIn = <usize>(W * C);
+  const pxStep = <usize>(sw * C);
+  const run = KW * C;
+  for (let n = 0; n < N; n++) {
+    const xImg = xp + <usize>(n * H) * rowIn;
+    for (let oy = 0; oy < OH; oy++) {
+      fillBand(band, xImg, rowIn, H, C, KH, bandRow, oy * sh - pt, dh, pl, pr, zx);
+      const yRow = yp + <usize>((n * OH + oy) * OW) * <usize>O;
+      let ox = 0;
+      for (; ox + 2 <= OW; ox += 2) {
+        const xa = band + <usize>ox * pxStep;
+        const y0 = yRow + <usize>(ox * O);
+        for (let c = 0; c < O; c += 4) {
+          tile2x4(xa, pxStep, wc + <usize>(c * K), KH, bandRow, run, tbl + <usize>(c * T_BYTES), O - c < 4 ? O - c : 4, true, zy, lo, hi, y0 + <usize>c, y0 + <usize>(O + c));
+        }
+      }
+      if (ox < OW) {
+        const xa = band + <usize>ox * pxStep;
+        const y0 = yRow + <usize>(ox * O);
+        for (let c = 0; c < O; c += 4) {
+          tile2x4(xa, 0, wc + <usize>(c * K), KH, bandRow, run, tbl + <usize>(c * T_BYTES), O - c < 4 ? O - c : 4, false, zy, lo, hi, y0 + <usize>c, y0 + <usize>c);
+        }
+      }
+    }
+  }
+  return true;
+}
+
+/** The weight copy ([O4/4][K][4], channels past O zero) and the per-channel table. */
+function prepare(op: usize, packed: bool, O: i32, O4: i32, K: i32, zx: i32, tbl: usize, wc: usize): void {
+  const wp = tptr(opIn(op, 1));
+  const bp = tstorage(opIn(op, 2)) != STORAGE_EMPTY ? tptr(opIn(op, 2)) : 0;
+  const mp = tptr(opIn(op, 3)), shp = tptr(opIn(op, 4));
+  // Packed (format.ts OPF_PACKED_W16): tap k of channel c at ((g*K2 + k/2)*16 + c%16)*2 + k%2.
+  const K2 = ((K + 3) >> 2) << 1;
+  for (let c = 0; c < O4; c++) {
+    let sum = 0;
+    const dst = wc + <usize>((c >> 2) * K * 4 + (c & 3));
+    for (let k = 0; k < K; k++) {
+      let v = 0;
+      if (c < O) {
+        if (packed) v = <i32>load<i8>(wp + <usize>((((c >> 4) * K2 + (k >> 1)) * 16 + (c & 15)) * 2 + (k & 1)));
+        else v = <i32>load<i8>(wp + <usize>(c * K + k));
+      }
+      store<i8>(dst + <usize>(k << 2), <i8>v);
+      sum += v;
+    }
+    const t = tbl + <usize>(c * T_BYTES);
+    const s = c < O ? load<i32>(shp + (<usize>c << 2)) : 0;
+    store<i32>(t, (c < O && bp ? load<i32>(bp + (<usize>c << 2)) : 0) - zx * sum);
+    store<i32>(t, rqLeft(s), 4);
+    store<i32>(t, c < O ? load<i32>(mp + (<usize>c << 2)) : 0, 8);
+    store<i32>(t, <i32>rqShift(s), 12);
+    store<i64>(t, rqBase(s), 16);
+    store<i64>(t, rqNeg(s), 24);
+  }
+}
+
+/**
+ * The KH input rows of one output row (iy0 + r*dh) into band rows of bandRow bytes: pl / pr zero-
+ * point columns around each row, rows outside the image all zero point.
+ */
+function fillBand(
+  band: usize, xImg: usize, rowIn: usize, H: i32, C: i32, KH: i32, bandRow: i32, iy0: i32, dh: i32, pl: i32, pr: i32, zx: i32,
+): void {
+  const z = <i8>zx;
+  const left = <usize>(pl * C), right = <usize>(pr * C);
+  let dst = band;
+  for (let r = 0; r < KH; r++) {
+    const iy = iy0 + r * dh;
+    if (iy < 0 || iy >= H) {
+      for (let i: usize = 0; i < <usize>bandRow; i++) store<i8>(dst + i, z);
+    } else {
+      for (let i: usize = 0; i < left; i++) store<i8>(dst + i, z);
+      const src = xImg + <usize>iy * rowIn;
+      const d = dst + left;
+      // Four bytes per step (unaligned i32 moves are plain loads / stores in wasm).
+      let i: usize = 0;
+      for (; i + 4 <= rowIn; i += 4) store<i32>(d + i, load<i32>(src + i));
+      for (; i < rowIn; i++) store<i8>(d + i, load<i8>(src + i));
+      const e = d + rowIn;
+      for (let j: usize = 0; j < right; j++) store<i8>(e + j, z);
+    }
+    dst += <usize>bandRow;
+  }
+}
+
+/**
+ * Pixels at xa and xa + step (when `two`) against 4 channels of the weight copy at w (taps of
+ * kernel row r: `run` bytes at xa + r*bandRow); `count` channels requantized from table t into y0
+ * (and y1). Eight i32 sums; the weights' four bytes at constant offsets per tap.
+ */
+function tile2x4(
+  xa: usize, step: usize, w: usize, KH: i32, bandRow: i32, run: i32, t: usize, count: i32, two: bool,
+  zy: i32, lo: i32, hi: i32, y0: usize, y1: usize,
+): void {
+  let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+  const runU = <usize>run;
+  for (let r = 0; r < KH; r++) {
+    let p = xa + <usize>(r * bandRow);
+    const end = p + runU;
+    // (A lone pixel reads itself twice: one loop for both cases keeps the code small.) Two taps
+    // per step: kws's 64-channel first conv ran 1.03x as long as the gathered kernel at one.
+    while (p + 2 <= end) {
+      let u = <i32>load<i8>(p), v = <i32>load<i8>(p + step);
+      let q0 = <i32>load<i8>(w), q1 = <i32>load<i8>(w, 1), q2 = <i32>load<i8>(w, 2), q3 = <i32>load<i8>(w, 3);
+      a0 += u * q0; a1 += u * q1; a2 += u * q2; a3 += u * q3;
+      b0 += v * q0; b1 += v * q1; b2 += v * q2; b3 += v * q3;
+      u = <i32>load<i8>(p, 1); v = <i32>load<i8>(p + step, 1);
+      q0 = <i32>load<i8>(w, 4); q1 = <i32>load<i8>(w, 5); q2 = <i32>load<i8>(w, 6); q3 = <i32>load<i8>(w, 7);
+      a0 += u * q0; a1 += u * q1; a2 += u * q2; a3 += u * q3;
+      b0 += v * q0; b1 += v * q1; b2 += v * q2; b3 += v * q3;
+      p += 2;
+      w += 8;
+    }
+    if (p < end) {
+      const u = <i32>load<i8>(p), v = <i32>load<i8>(p + step);
+      const q0 = <i32>load<i8>(w), q1 = <i32>load<i8>(w, 1), q2 = <i32>load<i8>(w, 2), q3 = <i32>load<i8>(w, 3);
+      a0 += u * q0; a1 += u * q1; a2 += u * q2; a3 += u * q3;
+      b0 += v * q0; b1 += v * q1; b2 += v * q2; b3 += v * q3;
+      w += 4;
+    }
+  }
+  bandOut(a0, b0, t, two, zy, lo, hi, y0, y1);
+  if (count > 1) bandOut(a1, b1, t + T_BYTES, two, zy, lo, hi, y0 + 1, y1 + 1);
+  if (count > 2) bandOut(a2, b2, t + 2 * T_BYTES, two, zy, lo, hi, y0 + 2, y1 + 2);
+  if (count > 3) bandOut(a3, b3, t + 3 * T_BYTES, two, zy, lo, hi, y0 + 3, y1 + 3);
+}
+
+/**
+ * One channel of one or two outputs from its table entry (requant_scalar.ts's rqApply). Inline: out
+ * of line it saved 340 B but cost 5-7 % of the C = 3 convs (a call per 2 x 27 MACs; calls are
+ * dearer still in WAMR's interpreter).
+ */
+@inline function bandOut(a: i32, b: i32, t: usize, two: bool, zy: i32, lo: i32, hi: i32, y0: usize, y1: usize): void {
+  const bias = load<i32>(t), left = load<i32>(t, 4), m = <i64>load<i32>(t, 8), sh = <i64>load<u32>(t, 12);
+  const base = load<i64>(t, 16), neg = load<i64>(t, 24);
+  let n = <i64>((a + bias) << left) * m;
+  let u = <i32>((n + base - ((n >> 63) & neg)) >> sh) + zy;
+  u = u < lo ? lo : u;
+  store<i8>(y0, <i8>(u > hi ? hi : u));
+  if (two) {
+    n = <i64>((b + bias) << left) * m;
+    let v = <i32>((n + base - ((n >> 63) & neg)) >> sh) + zy;
+    v = v < lo ? lo : v;
+    store<i8>(y1, <i8>(v > hi ? hi : v));
+  }
+}
