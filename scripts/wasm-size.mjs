@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // Where the runtime's bytes are (issue #4): per section, per source file and per function, for each
 // build side by side. The release modules carry no names, so the per-function tables come from a
-// second compile of the same build with `--debug` (names kept, same optimization); the script
-// checks that its code section has the release's size before attributing anything.
+// second compile of the same build with `--debug` (names kept; binaryen optimizes it identically).
+// Both are compiled here from the current sources, and the script checks that the two code sections
+// are byte for byte the same before attributing anything. (It used to read build/ as the release:
+// a build/ left over from older sources then "differed" from the fresh --debug compile.)
 //
 // Usage: node scripts/wasm-size.mjs [--builds simd,scalar] [--top 40] [--sections-only] [--json]
-//   reads build/mote.<build>.wasm (run scripts/build-wasm.mjs first; missing builds are built)
+//   compiles the builds into a temporary directory; warns when build/mote.<build>.wasm is stale
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -124,27 +126,30 @@ async function main() {
   const json = argv.includes('--json');
   const { buildWasm } = await import('./build-wasm.mjs');
   const release = {};
-  for (const b of builds) {
-    const path = join(root, 'build', `mote.${b}.wasm`);
-    if (!existsSync(path)) await buildWasm(b);
-    release[b] = analyze(readFileSync(path));
-  }
   const named = {};
-  if (!argv.includes('--sections-only')) {
-    const dir = mkdtempSync(join(tmpdir(), 'mote-wasm-size-'));
-    try {
-      for (const b of builds) {
-        const a = analyze(readFileSync(await buildWasm(b, { outDir: dir, args: ['--debug'] })));
-        const codeOf = (x) => x.sections.find((s) => s.name === 'code')?.bytes;
-        // The names build must be the release build plus names; otherwise the attribution is wrong.
-        if (codeOf(a) !== codeOf(release[b])) {
-          throw new Error(`${b}: the --debug build's code section (${codeOf(a)} B) differs from the release's (${codeOf(release[b])} B)`);
-        }
-        named[b] = a;
+  const codeOf = (wasm) => {
+    const s = sections(wasm).find((x) => x.name === 'code');
+    return s ? Buffer.from(wasm.subarray(s.body, s.end)) : Buffer.alloc(0);
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'mote-wasm-size-'));
+  try {
+    for (const b of builds) {
+      const wasm = readFileSync(await buildWasm(b, { outDir: join(dir, 'release') }));
+      release[b] = analyze(wasm);
+      const built = join(root, 'build', `mote.${b}.wasm`);
+      if (existsSync(built) && !readFileSync(built).equals(wasm)) {
+        console.error(`note: ${built} is stale (${readFileSync(built).length} B; the current sources give ${wasm.length} B); run scripts/build-wasm.mjs`);
       }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+      if (argv.includes('--sections-only')) continue;
+      const debug = readFileSync(await buildWasm(b, { outDir: join(dir, 'debug'), args: ['--debug'] }));
+      // The names build must be the release build plus names; otherwise the attribution is wrong.
+      if (!codeOf(debug).equals(codeOf(wasm))) {
+        throw new Error(`${b}: the --debug build's code section (${codeOf(debug).length} B) differs from the release's (${codeOf(wasm).length} B)`);
+      }
+      named[b] = analyze(debug);
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
   if (json) {
     console.log(JSON.stringify({ release, functions: Object.fromEntries(Object.entries(named).map(([b, a]) => [b, a.functions])) }, null, 1));
