@@ -62,17 +62,19 @@ export function mbqmCall(x: i32, mult: i32, shift: i32): i32 {
   return x << exponent;
 }
 
+// The softmax helpers below run once per softmax element (a few per model): they call the shared
+// srdhm copy in both builds rather than inlining ~25 copies of it into the SIMD build.
 /** gemmlowp exp_on_interval_between_negative_one_quarter_and_0_excl, Q0.31 in and out. */
 function expOnIntervalQuarter(a: i32): i32 {
   const constantTerm = 1895147668;
   const oneOverThree = 715827883;
   const x = a + (1 << 28);
-  const x2 = srdhm(x, x);
-  const x3 = srdhm(x2, x);
-  const x4 = srdhm(x2, x2);
+  const x2 = srdhmCall(x, x);
+  const x3 = srdhmCall(x2, x);
+  const x4 = srdhmCall(x2, x2);
   const x4over4 = rdbpot(x4, 2);
-  const poly = rdbpot(srdhm(x4over4 + x3, oneOverThree) + x2, 1);
-  return constantTerm + srdhm(constantTerm, x + poly);
+  const poly = rdbpot(srdhmCall(x4over4 + x3, oneOverThree) + x2, 1);
+  return constantTerm + srdhmCall(constantTerm, x + poly);
 }
 
 /** gemmlowp exp_on_negative_values for a Q5.26 input (kIntegerBits = 5); returns Q0.31. */
@@ -84,13 +86,13 @@ export function expOnNegativeValues(a: i32): i32 {
   // Rescale<0> from 5 integer bits: a saturating shift left by 5 (never saturates here).
   let result = expOnIntervalQuarter(satShiftLeft(aModQuarterMinusOneQuarter, 5));
   const remainder = aModQuarterMinusOneQuarter - a;
-  if (remainder & (1 << 24)) result = srdhm(result, 1672461947);
-  if (remainder & (1 << 25)) result = srdhm(result, 1302514674);
-  if (remainder & (1 << 26)) result = srdhm(result, 790015084);
-  if (remainder & (1 << 27)) result = srdhm(result, 290630308);
-  if (remainder & (1 << 28)) result = srdhm(result, 39332535);
-  if (remainder & (1 << 29)) result = srdhm(result, 720401);
-  if (remainder & (1 << 30)) result = srdhm(result, 242);
+  if (remainder & (1 << 24)) result = srdhmCall(result, 1672461947);
+  if (remainder & (1 << 25)) result = srdhmCall(result, 1302514674);
+  if (remainder & (1 << 26)) result = srdhmCall(result, 790015084);
+  if (remainder & (1 << 27)) result = srdhmCall(result, 290630308);
+  if (remainder & (1 << 28)) result = srdhmCall(result, 39332535);
+  if (remainder & (1 << 29)) result = srdhmCall(result, 720401);
+  if (remainder & (1 << 30)) result = srdhmCall(result, 242);
   return a == 0 ? i32.MAX_VALUE : result;
 }
 
@@ -101,11 +103,11 @@ function oneOverOnePlusX(a: i32): i32 {
   const halfDenominator = <i32>((sum + (sum >= 0 ? 1 : -1)) / 2);
   const c48over17 = 1515870810;
   const cNeg32over17 = -1010580540;
-  let x = c48over17 + srdhm(halfDenominator, cNeg32over17); // Q2.29
+  let x = c48over17 + srdhmCall(halfDenominator, cNeg32over17); // Q2.29
   for (let i = 0; i < 3; i++) {
-    const hdx = srdhm(halfDenominator, x); // Q2.29
+    const hdx = srdhmCall(halfDenominator, x); // Q2.29
     const oneMinus = (1 << 29) - hdx; // F2::One() - hdx
-    x = x + satShiftLeft(srdhm(x, oneMinus), 2); // Rescale<2> of a Q4.27 product
+    x = x + satShiftLeft(srdhmCall(x, oneMinus), 2); // Rescale<2> of a Q4.27 product
   }
   // ExactMulByPot<-1> reinterprets Q2.29 as Q1.30; Rescale<0> shifts left by 1, saturating.
   return satShiftLeft(x, 1);

@@ -83,7 +83,8 @@ export function checkBinaryStream(id: i32, s: usize, len: u32): i32 {
     const a = <u32>load<u8>(s + <usize>BINARY_HEADER_SIZE + <usize>c);
     if (c >= o ? a != 0 : a > 127) {
       const e = binFail(id); say(txt('channel $: magnitude $'), c, a);
-      str(c >= o ? ' of a padding channel must be 0' : ' exceeds 127');
+      if (c >= o) str(' of a padding channel must be 0');
+      else str(' exceeds 127');
       return e;
     }
     for (let i: u32 = 0; i < words; i++) {
@@ -91,7 +92,8 @@ export function checkBinaryStream(id: i32, s: usize, len: u32): i32 {
       const live: u32 = a == 0 ? 0 : i + 1 < words ? 0xffffffff : lastLive;
       if ((word & ~live) != 0) {
         const e = binFail(id); say(txt('channel $ sign word $'), c, i);
-        str(a == 0 ? ' must be 0 (zero or padding channel)' : ' has bits set past the channel\'s weights');
+        if (a == 0) str(' must be 0 (zero or padding channel)');
+        else str(' has bits set past the channel\'s weights');
         return e;
       }
     }

@@ -2,7 +2,8 @@
 // both builds (int64 accumulators; these ops are not hot in the shipped int8 models). Validation at
 // load (validate_ops.ts) proved every access in range.
 import { opIn, opOut, opInCount, opParam, tdim, tptr, tzp, tnumel, trank, tdtype, tstorage } from '../state';
-import { mbqm, clampi } from '../fixedpoint';
+// Cold op: one shared MBQM copy (mbqmCall), not one inlined per call site, in both builds.
+import { mbqmCall as mbqm, clampi } from '../fixedpoint';
 import { broadcastSetup, broadcastStart, broadcastNext, rowLen, rowStrideA, rowStrideB, offA, offB } from '../broadcast';
 import { DTYPE_S16, DTYPE_S32, STORAGE_EMPTY } from '../../format/format';
 

@@ -6,7 +6,8 @@
 // c is updated in place: c[j] depends only on the old c[j], while h for step t goes to new rows.
 import { O_SCRATCH_TENSOR } from '../../format/format';
 import { opIn, opOut, opParam, opParamF, tdim, tptr, tzp } from '../state';
-import { mbqm } from '../fixedpoint';
+// Cold op: one shared MBQM copy (mbqmCall), not one inlined per call site, in both builds.
+import { mbqmCall as mbqm } from '../fixedpoint';
 import { tanh32 } from './unary';
 
 // TFLite's activation codes (format.ts LSTM).

@@ -1,7 +1,8 @@
 // mean over the axes in axes_mask (reduced dims kept as 1); s8 as TFLite Micro (see mean_s8).
 import { MAX_RANK } from '../../format/format';
 import { opIn, opOut, opParam, tdim, trank, tptr, tzp, tnumel } from '../state';
-import { mbqm, clampi } from '../fixedpoint';
+// Cold op: one shared MBQM copy (mbqmCall), not one inlined per call site, in both builds.
+import { mbqmCall as mbqm, clampi } from '../fixedpoint';
 
 const inStride: usize = memory.data(MAX_RANK * 4);
 const redDims: usize = memory.data(MAX_RANK * 4);

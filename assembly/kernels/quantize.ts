@@ -1,6 +1,7 @@
 // quantize (f32 -> s8), dequantize (s8 -> f32), requantize (s8 -> s8), as TFLite Micro.
 import { opIn, opOut, opParam, tptr, tnumel, tscale, tzp } from '../state';
-import { mbqm, clampi } from '../fixedpoint';
+// Cold op: one shared MBQM copy (mbqmCall), not one inlined per call site, in both builds.
+import { mbqmCall as mbqm, clampi } from '../fixedpoint';
 
 /** Round half away from zero (C's roundf), without float-to-int conversion. */
 @inline function roundHalfAway(v: f32): f32 {
