@@ -15,6 +15,7 @@ import { decodeEncodedTensors } from './decode/index';
 import { validateAllocHeader, validateHeader, validateTensors, validateOps } from './blob';
 import { messagePtr, messageLen, str, say, say1, say2, text, Text, clear } from './message';
 import { runOp } from './dispatch';
+import { prepareOps, preparedBytes } from './prepared';
 import { STREAM, streamOpWeights } from './stream';
 
 const PAGE: u64 = 65536;
@@ -34,6 +35,8 @@ let copySize: u32 = 0;
 // Where mote_load puts the expanded weights and the arena: reserved by mote_blob_alloc.
 let expandedAt: usize = 0;
 let arenaAt: usize = 0;
+// End of the regions mote_blob_alloc reserved: prepared state (prepared.ts) goes after it.
+let reservedEnd: usize = 0;
 
 @inline function align16(n: u64): u64 {
   return (n + <u64>SECTION_ALIGN - 1) & ~(<u64>SECTION_ALIGN - 1);
@@ -103,6 +106,7 @@ export function mote_blob_alloc(size: i32): i32 {
   setBlob(<usize>blobAt, <u32>size);
   expandedAt = <usize>expAt;
   arenaAt = <usize>arAt;
+  reservedEnd = <usize>end;
   setStreaming(external, load<u32>(headerBuf + H_WEIGHTS_OFFSET), <usize>scrAt, scratchBytes);
   copySize = resident;
   return <i32>blobAt;
@@ -137,6 +141,7 @@ export function mote_load(): i32 {
   setArena(arenaAt, arenaBytes);
   e = validateOps();
   if (e) return setError(e);
+  prepareOps(reservedEnd);
   setLoaded(true);
   return setError(OK);
 }
@@ -205,6 +210,13 @@ export function mote_format_version(): i32 {
 }
 export function mote_has_simd(): i32 {
   return ASC_FEATURE_SIMD ? 1 : 0;
+}
+/**
+ * Bytes of prepared state mote_load built past the reserved regions (format/prepared.ts; SIMD
+ * build only, 0 on the scalar build or when nothing was prepared).
+ */
+export function mote_prepared_bytes(): i32 {
+  return <i32>preparedBytes();
 }
 export function mote_memory_bytes(): i32 {
   return <i32>(<u32>memory.size() * PAGE);

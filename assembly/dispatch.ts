@@ -15,7 +15,8 @@ import { opCount, oprec, opcode, opIn, opOut, tdtype, tstorage } from './state';
 import { runDirect } from './kernels/direct';
 import { conv2d_f32, conv2d_s8_simd, conv2d_s8_scalar } from './kernels/conv2d';
 import { depthwise_conv2d_f32, depthwise_conv2d_s8_simd, depthwise_conv2d_s8_scalar } from './kernels/depthwise_conv2d';
-import { fully_connected_f32, fully_connected_s8_simd, fully_connected_s8_scalar } from './kernels/fully_connected';
+import { fully_connected_f32, fully_connected_s8_simd, fully_connected_s8_scalar, fully_connected_s8_prepared } from './kernels/fully_connected';
+import { preparedTable } from './prepared';
 import { matmul_f32 } from './kernels/matmul';
 import { binary_f32, add_sub_s8, mul_s8 } from './kernels/binary';
 import { clamp_f32, clamp_s8, unary_f32, lut_s8 } from './kernels/unary';
@@ -33,6 +34,14 @@ import { opBuilt, dtypeBuilt, BUILT_DIRECT } from './features';
 
 // The per-op path of every model: its record reads stay inlined (state.ts accessors are calls).
 export function runOp(op: usize): void {
+  // Ops prepared at load (prepared.ts, SIMD build) run from their prepared record.
+  if (ASC_FEATURE_SIMD) {
+    const rec = preparedTable(op);
+    if (rec) {
+      fully_connected_s8_prepared(rec);
+      return;
+    }
+  }
   const code = inline.always(opcode(op));
   const dt0 = inline.always(tdtype(opIn(op, 0)));
   const sign = dt0 == DTYPE_SIGN8; // binarized activations: s8 bytes of -1/+1

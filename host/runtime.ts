@@ -74,6 +74,8 @@ export interface MoteExports {
   mote_format_version(): number;
   mote_has_simd(): number;
   mote_memory_bytes(): number;
+  /** Bytes of prepared state built at load beyond the arena (absent in runtimes built before it). */
+  mote_prepared_bytes?(): number;
   mote_input_count(): number;
   mote_output_count(): number;
   mote_input_tensor(i: number): number;
@@ -216,7 +218,7 @@ export class MoteRuntime {
     new Uint8Array(ex.memory.buffer, ptr, ex.mote_blob_copy_size()).set(blob.subarray(0, ex.mote_blob_copy_size()));
     const rc = ex.mote_load();
     if (rc !== F.OK) throw new MoteError(rc, `mote: cannot load blob (${errorName(rc)}): ${this.errorMessage()}`);
-    this.model = new MoteModel(this);
+    this.model = new MoteModel(this, new DataView(header.buffer, header.byteOffset, header.byteLength).getUint32(F.H_ARENA_SIZE, true));
     return this.model;
   }
 }
@@ -253,6 +255,13 @@ export class MoteModel {
   readonly outputs: TensorInfo[];
   /** The blob's metadata JSON (sourceName, labels, converter, ...). */
   readonly meta: Record<string, unknown>;
+  /** The blob's planned arena (activations and kernel scratch), bytes. */
+  readonly arenaBytes: number;
+  /**
+   * Bytes the runtime prepared at load beyond the arena and keeps across runs (format/prepared.ts:
+   * the SIMD build's requantization tables of few-row fully_connected ops; 0 on the scalar build).
+   */
+  readonly preparedBytes: number;
   private readonly inputIds: number[];
   private readonly outputIds: number[];
   // Each input's and output's place in linear memory and its dtype's array type, fixed at load;
@@ -264,9 +273,11 @@ export class MoteModel {
   private inViews: MoteTypedArray[] = [];
   private outViews: MoteTypedArray[] = [];
 
-  constructor(private readonly runtime: MoteRuntime) {
+  constructor(private readonly runtime: MoteRuntime, arenaBytes: number) {
     const ex = runtime.exports;
     this.meta = readMeta(metaBytes(ex, runtime.streamedBlob()));
+    this.arenaBytes = arenaBytes;
+    this.preparedBytes = ex.mote_prepared_bytes?.() ?? 0;
     this.inputIds = Array.from({ length: ex.mote_input_count() }, (_, i) => ex.mote_input_tensor(i));
     this.outputIds = Array.from({ length: ex.mote_output_count() }, (_, i) => ex.mote_output_tensor(i));
     this.inputs = this.inputIds.map((id, i) => this.info(id, metaName(this.meta, 'inputs', i)));

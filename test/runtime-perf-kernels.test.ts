@@ -209,6 +209,27 @@ function cases(): Case[] {
       int8: { actMin: -128, actMax: 127 },
     });
   }
+  // Few-row packed fully_connected (the SIMD build prepares their requantization table at load,
+  // assembly/prepared.ts): rows 1..4 around the threshold, N around the 16- and 32-channel groups,
+  // a fused ReLU (actMin = zero point: the store without the sign term) and none, and a large bias
+  // on some (the table refused, the per-run path kept).
+  for (const [rows, n, k, relu] of [[1, 16, 24, true], [1, 40, 17, false], [1, 64, 128, true], [2, 33, 8, true], [3, 48, 40, false], [1, 128, 8, true], [4, 20, 16, true], [1, 8, 64, true]] as const) {
+    const xq = { scale: 0.02 + r() * 0.05, zeroPoint: randInt(r, -100, 100) };
+    const oq = { scale: xq.scale * 0.02 * Math.sqrt(k), zeroPoint: randInt(r, -20, 20) };
+    out.push({
+      label: `few-row fully_connected x[${rows},${k}] n${n}${relu ? ' relu' : ''}`,
+      op: 'fully_connected',
+      inputs: [
+        { dtype: 's8', shape: [rows, k], quant: xq },
+        { dtype: 's8', shape: [n, k], data: randS8(r, n * k, -127, 127) },
+        bias(r, n),
+        ...requant(r, n, xq.scale, oq.scale),
+      ],
+      out: { dtype: 's8', quant: oq },
+      attrs: {},
+      int8: relu ? { actMin: Math.max(-128, oq.zeroPoint), actMax: 127 } : { actMin: -128, actMax: 127 },
+    });
+  }
   // Pools (taps outer, channels inner), channel counts around 16 and past the 512-channel chunk;
   // max pool's SIMD steps of 16 and 8 channels and scalar tail (25), with a clamp (odd h).
   for (const [h, w, c, k, st, p, isMax] of [[5, 5, 16, 5, 1, 0, false], [4, 6, 17, 3, 2, 1, false], [6, 5, 3, 2, 2, 0, true], [3, 3, 600, 3, 1, 1, true], [3, 2, 520, 2, 1, 0, false], [7, 6, 25, 3, 2, 1, true], [8, 8, 8, 2, 2, 0, true]] as const) {

@@ -3,7 +3,10 @@ import { STORAGE_EMPTY, O_FLAGS, OPF_PACKED_W16 } from '../../format/format';
 import { opIn, opOut, opParam, opParamF, tdim, tptr, tzp, tstorage, tnumel, opInCount } from '../state';
 import { dot_f32 } from './dot';
 import { gemm_s8_rows } from './gemm';
-import { packedBegin, gemm_s8_packed } from './gemm_packed';
+import { packedBegin, packedUseFast, gemm_s8_packed } from './gemm_packed';
+import { PF_X, PF_Y, PF_W, PF_BIAS, PF_N, PF_K, PF_ROWS, PF_IN_OFF, PF_OUT_ZP, PF_MIN, PF_MAX, PF_MULT, PF_SHIFT } from '../prepared';
+import { PREPARED_FC_ARGS } from '../../format/prepared';
+import { useFastTable } from '../requant_fast';
 import { kernelBuilt } from '../features';
 import { KERNEL_PACKED, KERNEL_S8_PLAIN } from '../../format/runtime-features';
 
@@ -46,6 +49,23 @@ function fully_connected_s8(op: usize): void {
   }
   if (!kernelBuilt(KERNEL_S8_PLAIN)) return; // a per-model build whose int8 layers are all packed
   gemm_s8_rows(xp, rows, K, wp, N, bp, mp, sp, -zx, zy, a0, a1, yp);
+}
+
+/**
+ * A fully_connected prepared at load (prepared.ts: packed int8 weights, fewer than 4 rows): its
+ * arguments from the prepared record instead of the op and tensor records, its requantization
+ * through the prepared table instead of the general form. No kernel scratch (dispatch.ts skips the
+ * binding): the packed single-row path uses none besides the table.
+ */
+export function fully_connected_s8_prepared(rec: usize): void {
+  const N = load<i32>(rec + PF_N), K = load<i32>(rec + PF_K), inOff = load<i32>(rec + PF_IN_OFF);
+  packedBegin(
+    load<u32>(rec + PF_W), N, K, load<u32>(rec + PF_BIAS), load<u32>(rec + PF_MULT), load<u32>(rec + PF_SHIFT),
+    inOff, load<i32>(rec + PF_OUT_ZP), load<i32>(rec + PF_MIN), load<i32>(rec + PF_MAX), 0,
+  );
+  useFastTable(rec + PREPARED_FC_ARGS, (N + 15) & ~15);
+  packedUseFast();
+  gemm_s8_packed(load<u32>(rec + PF_X), load<i32>(rec + PF_ROWS), K, inOff, load<u32>(rec + PF_Y));
 }
 
 export function fully_connected_s8_simd(op: usize): void {

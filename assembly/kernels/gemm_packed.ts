@@ -7,7 +7,7 @@
 // Integer sums are exact in any order: both builds give TFLM's bytes.
 import { PACKED_K_MAX } from '../../format/format';
 import { requantStore8, requantStore16 } from '../requant_simd';
-import { fastPrepare, fastPreparePacked, requantFastStore8, requantFastStore16, requantFastStore16x2 } from '../requant_fast';
+import { fastPrepare, fastPreparePacked, requantFastStore8, requantFastStore16, requantFastStore16Relu, requantFastStore16x2 } from '../requant_fast';
 import { rqStore2 } from './requant_scalar';
 
 // Two widened rows (pixels) of up to PACKED_K_MAX taps, at a constant distance so the 2-row tile
@@ -110,6 +110,11 @@ export function packedBegin(
     }
   }
   // (The steps past K read stale buffer values, all finite i16, against packed zero weights.)
+}
+
+/** After packedBegin: requantize through the table useFastTable bound (prepared at load). */
+export function packedUseFast(): void {
+  pkFast = true;
 }
 
 // Row-padded weights (format/kernel-scratch.ts ksRowPackBytes), in the op's scratch.
@@ -231,8 +236,12 @@ function tile1x16(w: usize, K2: i32, bp: usize, fc: i32, mp: usize, shp: usize, 
     p += 8;
     w += 64;
   }
-  if (fc >= 0) requantFastStore16(y0, a0, a1, a2, a3, fc, pkZp, pkMin, pkMax);
-  else requantStore16(y0, a0, a1, a2, a3, mp, shp, pkZp, pkMin, pkMax);
+  if (fc >= 0) {
+    if (pkMin >= pkZp) requantFastStore16Relu(y0, a0, a1, a2, a3, fc, pkZp, pkMin, pkMax);
+    else requantFastStore16(y0, a0, a1, a2, a3, fc, pkZp, pkMin, pkMax);
+  } else {
+    requantStore16(y0, a0, a1, a2, a3, mp, shp, pkZp, pkMin, pkMax);
+  }
 }
 
 /**

@@ -8,6 +8,7 @@ import { CliError, EXIT_USAGE } from './errors.js';
 import { readBlobFile, readInput } from './files.js';
 import { targetBudget } from './inspect-target.js';
 import { bytes, int, table } from './format.js';
+import { preparedBytesOf } from '../prepared.js';
 
 export interface InspectCliOptions {
   json?: boolean;
@@ -77,6 +78,8 @@ export function inspectBlob(view: BlobView) {
     meta: view.meta,
     arena: {
       size: view.arenaSize,
+      /** Bytes a SIMD runtime prepares at load beyond the arena (format/prepared.ts); 0 on scalar. */
+      preparedSimd: preparedBytesOf(view),
       lowerBound: view.arenaLowerBound,
       ratio: view.arenaLowerBound > 0 ? view.arenaSize / view.arenaLowerBound : 1,
     },
@@ -108,6 +111,9 @@ export function formatInspection(file: string, r: ReturnType<typeof inspectBlob>
   out.push(
     `  arena ${bytes(r.arena.size)} vs liveness lower bound ${bytes(r.arena.lowerBound)} (ratio ${r.arena.ratio.toFixed(3)})`,
   );
+  if (r.arena.preparedSimd > 0) {
+    out.push(`  prepared at load, SIMD build: ${bytes(r.arena.preparedSimd)} beyond the arena (kernel arguments and requantization tables kept across runs; scalar build: none)`);
+  }
   const m = r.meta as { sourceName?: string; sourceFormat?: string; sourceHash?: string; converter?: { name?: string; version?: string } };
   if (m.sourceName || m.sourceFormat) {
     const hash = m.sourceHash ? `, sha256 ${m.sourceHash.slice(0, 12)}…` : '';

@@ -1,0 +1,108 @@
+// Prepared state (format/prepared.ts): per-op tables the SIMD build derives once at mote_load into
+// memory past the regions mote_blob_alloc reserved, kept across runs. The scalar build prepares
+// nothing (ASC_FEATURE_SIMD folds every path here away).
+import {
+  OP_FULLY_CONNECTED, DTYPE_S8, DTYPE_SIGN8, O_FLAGS, OPF_PACKED_W16, OP_RECORD_SIZE, STORAGE_EMPTY,
+} from '../format/format';
+import { preparedFcBytes, preparedRegionBytes, PREPARED_FC_ARGS } from '../format/prepared';
+import { KERNEL_PACKED } from '../format/runtime-features';
+import { opCount, oprec, opcode, opIn, opOut, opParam, tdim, tdtype, tnumel, tptr, tstorage, tzp, opTable, weightsExternal } from './state';
+import { opBuilt, kernelBuilt } from './features';
+import { useFastTable, fastPreparePacked } from './requant_fast';
+
+// 0: nothing prepared. Else the region: one u32 per op (its table's offset, 0 = none), then tables.
+let region: usize = 0;
+let regionBytes: u32 = 0;
+
+export function preparedBytes(): u32 {
+  return regionBytes;
+}
+
+/** Table bytes op `op` gets (0: none); the region layout follows format/prepared.ts. */
+function opTableBytes(op: usize): i32 {
+  if (!opBuilt(OP_FULLY_CONNECTED) || !kernelBuilt(KERNEL_PACKED) || opcode(op) != OP_FULLY_CONNECTED) return 0;
+  const x = opIn(op, 0), dt = tdtype(x);
+  if (dt != DTYPE_S8 && dt != DTYPE_SIGN8) return 0;
+  const packed = (load<u16>(op, O_FLAGS) & OPF_PACKED_W16) != 0;
+  const w = opIn(op, 1);
+  return preparedFcBytes(packed ? 1 : 0, tdim(w, 0), tdim(w, 1), tnumel(x));
+}
+
+/**
+ * After validation: sizes the region, grows memory for it past `from` (the end of what
+ * mote_blob_alloc reserved) and builds each op's table. Without memory (the grow fails) or on the
+ * scalar build, or with streamed weights, nothing is prepared and the kernels keep their per-run paths (same output bytes).
+ */
+export function prepareOps(from: usize): void {
+  region = 0;
+  regionBytes = 0;
+  // Streamed weights reach memory only while their op runs: nothing to derive from at load.
+  if (!ASC_FEATURE_SIMD || weightsExternal) return;
+  const n = opCount;
+  let tables = 0;
+  for (let i = 0; i < n; i++) tables += opTableBytes(oprec(i));
+  const bytes = preparedRegionBytes(n, tables);
+  if (bytes == 0) return;
+  const at = (from + 15) & ~(<usize>15);
+  const end = <u64>at + <u64>bytes;
+  const have = <u64>memory.size() << 16;
+  if (end > have) {
+    const pages = (end - have + 65535) >> 16;
+    if (end > (<u64>1 << 32) || memory.grow(<i32>pages) < 0) return;
+  }
+  let next = (<u32>n * 4 + 15) & ~15;
+  for (let i = 0; i < n; i++) {
+    const op = oprec(i);
+    const b = opTableBytes(op);
+    let off: u32 = 0;
+    if (b > 0 && prepareFc(op, at + <usize>next, (b - PREPARED_FC_ARGS) / 24)) off = next;
+    store<u32>(at + (<usize>i << 2), off);
+    next += <u32>b;
+  }
+  region = at;
+  regionBytes = <u32>bytes;
+}
+
+// A prepared fully_connected (fully_connected.ts fully_connected_s8_prepared reads it): its
+// arguments at these byte offsets, then at PREPARED_FC_ARGS the requantization table.
+export const PF_X = 0, PF_Y = 4, PF_W = 8, PF_BIAS = 12, PF_N = 16, PF_K = 20, PF_ROWS = 24, PF_IN_OFF = 28;
+export const PF_OUT_ZP = 32, PF_MIN = 36, PF_MAX = 40, PF_MULT = 44, PF_SHIFT = 48;
+
+/**
+ * The op's arguments and its table (packedBegin's fastPreparePacked, once) at rec: false when a
+ * channel's bound does not allow the table (the op then runs its per-run path).
+ */
+function prepareFc(op: usize, rec: usize, channels: i32): bool {
+  const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
+  const N = tdim(w, 0), K = tdim(w, 1);
+  const b = opIn(op, 2);
+  const bp = tstorage(b) != STORAGE_EMPTY ? tptr(b) : 0;
+  const mp = tptr(opIn(op, 3)), shp = tptr(opIn(op, 4));
+  // The per-channel sums of |w| follow the packed weights (format.ts, OPF_PACKED_W16).
+  const sums = tptr(w) + (<usize>((N + 15) >> 4) * <usize>(((K + 3) >> 2) << 1) << 5);
+  useFastTable(rec + PREPARED_FC_ARGS, channels);
+  const ok = fastPreparePacked(N, sums, bp, mp, shp, -tzp(x));
+  useFastTable(0, 0);
+  if (!ok) return false;
+  store<u32>(rec + PF_X, <u32>tptr(x));
+  store<u32>(rec + PF_Y, <u32>tptr(y));
+  store<u32>(rec + PF_W, <u32>tptr(w));
+  store<u32>(rec + PF_BIAS, <u32>bp);
+  store<i32>(rec + PF_N, N);
+  store<i32>(rec + PF_K, K);
+  store<i32>(rec + PF_ROWS, tnumel(x) / K);
+  store<i32>(rec + PF_IN_OFF, -tzp(x));
+  store<i32>(rec + PF_OUT_ZP, tzp(y));
+  store<i32>(rec + PF_MIN, opParam(op, 0));
+  store<i32>(rec + PF_MAX, opParam(op, 1));
+  store<u32>(rec + PF_MULT, <u32>mp);
+  store<u32>(rec + PF_SHIFT, <u32>shp);
+  return true;
+}
+
+/** The op's prepared record (0: none): dispatch.ts runs such an op from it. */
+@inline export function preparedTable(op: usize): usize {
+  if (!ASC_FEATURE_SIMD || region == 0) return 0;
+  const off = load<u32>(region + (<usize>(<u32>(op - opTable) / OP_RECORD_SIZE) << 2));
+  return off ? region + <usize>off : 0;
+}

@@ -1,0 +1,32 @@
+/// <reference path="./as-types.d.ts" />
+// Prepared state: per-op data the SIMD runtime derives from the weights once, at mote_load, into
+// memory it owns beyond the converter-planned arena and keeps across runs (TFLite Micro's
+// persistent arena at Prepare). It is not in the blob and not planned by the converter; the scalar
+// build prepares none. The host reads the bytes a loaded runtime holds from mote_prepared_bytes();
+// `mote inspect` computes the same number from the blob with these functions.
+//
+// Compiled by TypeScript (host) and AssemblyScript (assembly/prepared.ts), like kernel-scratch.ts:
+// functions of i32 arguments using + * & >> and comparisons, no division.
+//
+// Region: [one u32 per op: its table's offset in the region, 0 = none][tables, 16-byte aligned].
+//   fully_connected, s8, packed weights (OPF_PACKED_W16), fewer than 4 rows: the kernel's
+//   arguments read from the op and tensor records (64 bytes), then the exact f64 requantization
+//   table (requant_fast.ts: 24 bytes per output channel, channels rounded up to 16). With 4 or
+//   more rows the op builds it in its kernel scratch per run, which costs about as
+//   much as requantizing a few rows the general way: one row cannot pay for it, a load can.
+
+// The fully_connected arguments ahead of its table (assembly/prepared.ts writes and reads them).
+export const PREPARED_FC_ARGS = 64;
+
+/** Bytes of the prepared table of an op, 0 for none: packedS8Fc = 1 for an int8 fully_connected
+ *  with packed weights, n output channels, k taps per row, xNumel input values (rows = xNumel / k). */
+export function preparedFcBytes(packedS8Fc: i32, n: i32, k: i32, xNumel: i32): i32 {
+  if (packedS8Fc == 0 || xNumel >= 4 * k) return 0;
+  return PREPARED_FC_ARGS + ((n + 15) & ~15) * 24;
+}
+
+/** Bytes of the region for `ops` ops whose tables sum to `tables` bytes (0 when there are none). */
+export function preparedRegionBytes(ops: i32, tables: i32): i32 {
+  if (tables == 0) return 0;
+  return ((ops * 4 + 15) & ~15) + tables;
+}

@@ -1,0 +1,89 @@
+// Prepared state (format/prepared.ts, assembly/prepared.ts): the bytes the SIMD runtime keeps
+// beyond the arena are the documented layout, reported the same by the loaded runtime
+// (MoteModel.preparedBytes) and by `mote inspect` from the blob, zero on the scalar build, and
+// built at load only (runs neither grow memory nor change the count). Output bytes are checked
+// elsewhere: few-row FCs in runtime-perf-kernels.test.ts, ad over 196 samples in one instance in
+// runtime-tflm.test.ts (prepared tables reused across runs), both builds against references.
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { importTflite } from '../converter/import/tflite.js';
+import { prepareInt8 } from '../converter/passes/quantize/index.js';
+import { quantizeMultiplier } from '../converter/passes/quantize/multiplier.js';
+import { readBlob } from '../host/blob-reader.js';
+import { formatInspection, inspectBlob } from '../host/cli/inspect.js';
+import { preparedBytesOf } from '../host/prepared.js';
+import { blobOf, ensureWasmBuilt, freshRuntime, oneOpGraph, randInt, randS8, rng } from './runtime-harness.js';
+import { haveShared, sharedPath } from './support/shared.js';
+
+beforeAll(async () => {
+  await ensureWasmBuilt();
+}, 120_000);
+
+function fcBlob(rows: number, n: number, k: number, bigBias = false): Uint8Array {
+  const r = rng(rows * 1000 + n * 10 + k);
+  const xq = { scale: 0.03, zeroPoint: randInt(r, -50, 50) };
+  const oq = { scale: xq.scale * 0.02 * Math.sqrt(k), zeroPoint: -128 };
+  const mult = new Int32Array(n), shift = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const m = quantizeMultiplier((xq.scale * (0.002 + r() * 0.01)) / oq.scale);
+    mult[i] = m.multiplier;
+    shift[i] = m.shift;
+  }
+  const bias = Int32Array.from({ length: n }, (_, i) => (bigBias && i === 0 ? 2 ** 30 : randInt(r, -3000, 3000)));
+  const g = oneOpGraph('fully_connected', [
+    { dtype: 's8', shape: [rows, k], quant: xq },
+    { dtype: 's8', shape: [n, k], data: randS8(r, n * k, -127, 127) },
+    { dtype: 's32', shape: [n], data: bias },
+    { dtype: 's32', shape: [n], data: mult },
+    { dtype: 's32', shape: [n], data: shift },
+  ], { dtype: 's8', quant: oq }, {}, { actMin: -128, actMax: 127 });
+  return blobOf(g);
+}
+
+describe('prepared state: reported bytes', () => {
+  it('a one-row packed fully_connected: index + 64-byte arguments + 24 B per channel (rounded to 16) on SIMD, none on scalar', async () => {
+    const blob = fcBlob(1, 40, 24);
+    const want = 16 + 64 + 48 * 24;
+    expect(preparedBytesOf(readBlob(blob))).toBe(want);
+    const simd = (await freshRuntime('simd')).load(blob);
+    expect(simd.preparedBytes).toBe(want);
+    expect(simd.arenaBytes).toBe(readBlob(blob).arenaSize);
+    const scalar = (await freshRuntime('scalar')).load(blob);
+    expect(scalar.preparedBytes).toBe(0);
+  });
+
+  it('ops with 4 or more rows prepare nothing (they build the table in their scratch per run)', async () => {
+    const blob = fcBlob(4, 40, 24);
+    expect(preparedBytesOf(readBlob(blob))).toBe(0);
+    expect((await freshRuntime('simd')).load(blob).preparedBytes).toBe(0);
+  });
+
+  it('a table refused by its accumulator bound keeps its reserved bytes (the op runs its per-run path)', async () => {
+    const blob = fcBlob(1, 40, 24, true);
+    const m = (await freshRuntime('simd')).load(blob);
+    expect(m.preparedBytes).toBe(preparedBytesOf(readBlob(blob)));
+    expect(m.preparedBytes).toBeGreaterThan(0);
+  });
+
+  it('runs do not grow memory or change the prepared bytes; mote inspect prints them', async () => {
+    const blob = fcBlob(2, 33, 8);
+    const rt = await freshRuntime('simd');
+    const m = rt.load(blob);
+    const mem = rt.memoryBytes(), prepared = m.preparedBytes;
+    for (let i = 0; i < 3; i++) m.run([randS8(rng(i), 16)]);
+    expect(rt.memoryBytes()).toBe(mem);
+    expect(m.preparedBytes).toBe(prepared);
+    const text = formatInspection('fc.mote', inspectBlob(readBlob(blob)));
+    expect(text).toMatch(new RegExp(`prepared at load, SIMD build: ${prepared.toLocaleString('en-US')} B`));
+  });
+
+  it.skipIf(!haveShared)('ad (MLPerf Tiny): the runtime and mote inspect agree', async () => {
+    const g = importTflite(readFileSync(sharedPath('mlperf_tiny/ad/ad01_int8.tflite')), 'ad01_int8.tflite');
+    prepareInt8(g);
+    const blob = blobOf(g);
+    const m = (await freshRuntime('simd')).load(blob);
+    expect(m.preparedBytes).toBeGreaterThan(0);
+    expect(m.preparedBytes).toBe(preparedBytesOf(readBlob(blob)));
+    expect((await freshRuntime('scalar')).load(blob).preparedBytes).toBe(0);
+  });
+});
