@@ -150,6 +150,8 @@ function cases(): Case[] {
   // two, TF-style asymmetric padding (bottom / right only), a lone last pixel, channel tails.
   out.push(conv(r, 'small first conv batch 2', [2, 7, 9, 3], 6, 3, 3, { strides: [2, 2], dilations: [1, 1], pads: [0, 0, 1, 1] }));
   out.push(conv(r, 'small first conv 16 channels', [1, 6, 5, 3], 16, 3, 3, { strides: [1, 1], dilations: [1, 1], pads: [1, 1, 1, 1] }));
+  // Rows read in place (no column padding) next to padded rows, with dilation_h 2.
+  out.push(conv(r, 'small first conv rows in place', [1, 9, 6, 2], 7, 3, 2, { strides: [1, 1], dilations: [2, 1], pads: [2, 0, 1, 0] }));
   // Depthwise with one input channel (a single-channel conv: OC = M), the x tap splat over 8 lanes.
   for (const [h, w, m, k, st, p] of [[5, 5, 7, 3, 1, 1], [6, 6, 8, 3, 2, 1], [4, 5, 9, 3, 1, 0], [5, 4, 16, 3, 2, 1], [3, 3, 17, 2, 1, 1]] as const) {
     const xq = { scale: 0.02 + r() * 0.05, zeroPoint: randInt(r, -100, 100) };

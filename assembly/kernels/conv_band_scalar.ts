@@ -30,10 +30,17 @@ const REGION_BYTES: i32 = <i32>XW_STRIDE * 2;
 // rounding base (i64, +16), negative correction (i64, +24).
 const T_BYTES: i32 = 32;
 
-/** Whether conv2d_s8_band_scalar takes this op (the scalar build's C < 16 group-1 convs that fit). */
-@inline function bandTakes(C: i32, O: i32, K: i32, KH: i32, bandRow: i32, G: i32, dw: i32): bool {
+/**
+ * Whether conv2d_s8_band_scalar takes this op: the scalar build's group-1 convs with C < 16 and at
+ * most 16 channels (kws's 64-channel 10x4 first conv ran 1.4x as long here as gathered: ten kernel
+ * rows of 4 taps each are short loops, and its patch cost is spread over 64 channels), and 1x1
+ * convs with K <= 32 (vww's and person_detect's small-K layers, per-channel requantization set-up
+ * otherwise paid per pixel pair). Everything must fit the region.
+ */
+@inline function bandTakes(C: i32, O: i32, K: i32, KH: i32, KW: i32, bandRow: i32, G: i32, dw: i32): bool {
   const O4 = (O + 3) & ~3;
-  return G == 1 && dw == 1 && C < 16 && O <= 16 && O4 * (T_BYTES + K) + KH * bandRow + 8 <= REGION_BYTES;
+  const shape = (C < 16 && O <= 16) || (KH == 1 && KW == 1 && C <= 32);
+  return G == 1 && dw == 1 && shape && O4 * (T_BYTES + K) + KH * bandRow + 8 <= REGION_BYTES;
 }
 
 /** Runs the op when bandTakes; false (nothing done) otherwise. */
@@ -45,7 +52,7 @@ export function conv2d_s8_band_scalar(op: usize): bool {
   const pt = opParam(op, 4), pl = opParam(op, 5), pr = opParam(op, 7), G = opParam(op, 8);
   const K = KH * KW * C;
   const bandRow = (W + pl + pr) * C;
-  if (!bandTakes(C, O, K, KH, bandRow, G, dw)) return false;
+  if (!bandTakes(C, O, K, KH, KW, bandRow, G, dw)) return false;
   const packed = (load<u16>(op, O_FLAGS) & OPF_PACKED_W16) != 0;
   if (packed ? !kernelBuilt(KERNEL_PACKED) : !kernelBuilt(KERNEL_S8_PLAIN)) return false;
 
@@ -64,21 +71,30 @@ export function conv2d_s8_band_scalar(op: usize): bool {
   for (let n = 0; n < N; n++) {
     const xImg = xp + <usize>(n * H) * rowIn;
     for (let oy = 0; oy < OH; oy++) {
-      fillBand(band, xImg, rowIn, H, C, KH, bandRow, oy * sh - pt, dh, pl, pr, zx);
+      // Unpadded columns and every kernel row inside the image: the rows are read in place
+      // (1x1 convs, valid convs, interior rows); else copied into the zero-point-padded band.
+      const iy0 = oy * sh - pt;
+      let rows = band, rowStep = bandRow;
+      if (pl == 0 && pr == 0 && iy0 >= 0 && iy0 + (KH - 1) * dh < H) {
+        rows = xImg + <usize>iy0 * rowIn;
+        rowStep = dh * <i32>rowIn;
+      } else {
+        fillBand(band, xImg, rowIn, H, C, KH, bandRow, iy0, dh, pl, pr, zx);
+      }
       const yRow = yp + <usize>((n * OH + oy) * OW) * <usize>O;
       let ox = 0;
       for (; ox + 2 <= OW; ox += 2) {
-        const xa = band + <usize>ox * pxStep;
+        const xa = rows + <usize>ox * pxStep;
         const y0 = yRow + <usize>(ox * O);
         for (let c = 0; c < O; c += 4) {
-          tile2x4(xa, pxStep, wc + <usize>(c * K), KH, bandRow, run, tbl + <usize>(c * T_BYTES), O - c < 4 ? O - c : 4, true, zy, lo, hi, y0 + <usize>c, y0 + <usize>(O + c));
+          tile2x4(xa, pxStep, wc + <usize>(c * K), KH, rowStep, run, tbl + <usize>(c * T_BYTES), O - c < 4 ? O - c : 4, true, zy, lo, hi, y0 + <usize>c, y0 + <usize>(O + c));
         }
       }
       if (ox < OW) {
-        const xa = band + <usize>ox * pxStep;
+        const xa = rows + <usize>ox * pxStep;
         const y0 = yRow + <usize>(ox * O);
         for (let c = 0; c < O; c += 4) {
-          tile2x4(xa, 0, wc + <usize>(c * K), KH, bandRow, run, tbl + <usize>(c * T_BYTES), O - c < 4 ? O - c : 4, false, zy, lo, hi, y0 + <usize>c, y0 + <usize>c);
+          tile2x4(xa, 0, wc + <usize>(c * K), KH, rowStep, run, tbl + <usize>(c * T_BYTES), O - c < 4 ? O - c : 4, false, zy, lo, hi, y0 + <usize>c, y0 + <usize>c);
         }
       }
     }
