@@ -178,10 +178,26 @@ export async function readSource(filename, baseDir) {
   } catch {
     return null;
   }
-  if (!path.startsWith(assemblyDir) || !path.endsWith('.ts') || !/\b(str|txt|txtList)\('|MOTE_TEXT_DICTIONARY/.test(text)) return text;
+  if (!path.startsWith(assemblyDir) || !path.endsWith('.ts') || !/\b(str|txt|txtList)\(|MOTE_TEXT_DICTIONARY/.test(text)) return text;
   const phrases = phrasesOfSources();
   text = text.replace(DICTIONARY, () => `memory.data<u8>([${dictionaryBytes(phrases).join(',')}])`);
-  return textFragments(asciiStringCalls(text, phrases), path, phrases);
+  text = textFragments(asciiStringCalls(text, phrases), path, phrases);
+  nonLiteralCalls(text, path);
+  return text;
+}
+// A str() whose argument is not one literal (say `str(c ? 'a' : 'b')`) would compile to the
+// fallback that copies a UTF-16 string object, each literal then stored with its 20-byte header
+// outside the phrase coding: write one str() per literal instead. (txt()/txtList() have no
+// fallback: asc would fail on them with a less helpful message.) Comment lines are skipped.
+const NON_LITERAL = /(?<!function )\b(str|txt|txtList)\((?!')/;
+function nonLiteralCalls(text, path) {
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const code = lines[i].replace(/^\s*(\/\/|\*|\/\*).*$/, '');
+    if (NON_LITERAL.test(code)) {
+      throw new Error(`${path}:${i + 1}: ${NON_LITERAL.exec(code)[1]}() takes one string literal (message text is coded at build time): ${lines[i].trim()}`);
+    }
+  }
 }
 
 // Every static string and memory.data chunk is its own active data segment, ~6 bytes of framing
@@ -267,7 +283,13 @@ export async function buildWasm(build, { outDir = join(root, 'build'), text = fa
   args.push(...extra);
   let log = '';
   const sink = { write: (s) => ((log += String(s)), true) };
-  const { error } = await asc.main(args, { stdout: sink, stderr: sink, readFile: readSource });
+  let error;
+  try {
+    ({ error } = await asc.main(args, { stdout: sink, stderr: sink, readFile: readSource }));
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e; // readSource's own errors (a str() of a non-literal)
+  }
   if (error) {
     rmSync(tmp, { force: true });
     throw new Error(`asc failed for the ${build} build: ${error.message}\n${log}`);

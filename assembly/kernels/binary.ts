@@ -2,7 +2,7 @@
 import { OP_ADD, OP_SUB, OP_MUL, OP_DIV } from '../../format/format';
 import { opIn, opOut, opParam, opParamF, tptr, tzp, trank } from '../state';
 import { broadcastSetup, broadcastStart, broadcastNext, rowLen, rowStrideA, rowStrideB, offA, offB } from '../broadcast';
-import { mbqmInline, clampi } from '../fixedpoint';
+import { mbqmInline, mbqmCall, clampi } from '../fixedpoint';
 
 export function binary_f32(op: usize, code: i32): void {
   const a = opIn(op, 0), b = opIn(op, 1), y = opOut(op, 0);
@@ -263,11 +263,13 @@ export function add_sub_s8(op: usize, subtract: bool): void {
         pb += 8;
       }
     }
+    // The SIMD build reaches this loop only for row tails (< 8), small ops (< ADD_TABLE_MIN) and
+    // blobs without kernel scratch: one shared mbqm there; the scalar build's main loop inlines it.
     for (; i < n; i++) {
-      const u = mbqmInline((<i32>load<i8>(pa) + aOff) * (1 << ls), aM, aS);
-      const v = mbqmInline((<i32>load<i8>(pb) + bOff) * (1 << ls), bM, bS);
+      const u = ASC_FEATURE_SIMD ? mbqmCall((<i32>load<i8>(pa) + aOff) * (1 << ls), aM, aS) : mbqmInline((<i32>load<i8>(pa) + aOff) * (1 << ls), aM, aS);
+      const v = ASC_FEATURE_SIMD ? mbqmCall((<i32>load<i8>(pb) + bOff) * (1 << ls), bM, bS) : mbqmInline((<i32>load<i8>(pb) + bOff) * (1 << ls), bM, bS);
       const raw = subtract ? u - v : u + v;
-      store<i8>(yp, <i8>clampi(mbqmInline(raw, oM, oS) + oZp, amin, amax));
+      store<i8>(yp, <i8>clampi((ASC_FEATURE_SIMD ? mbqmCall(raw, oM, oS) : mbqmInline(raw, oM, oS)) + oZp, amin, amax));
       yp += 1;
       pa += sa;
       pb += sb;
