@@ -15,6 +15,7 @@
 // so f64 computes each step exactly. Kernels prove |acc| <= |bias| + max|x - zp| * sum|w| per
 // channel before choosing this path (fastChannel), else they keep requant4Simd.
 import { requant4General } from './requant_simd';
+import { mbqm } from './fixedpoint';
 
 // The table lives in the running op's scratch (format/kernel-scratch.ts, assembly/scratch.ts):
 // FAST_CAP channels (0: no table; those ops keep the general requantization), 24 bytes each, in
@@ -72,18 +73,52 @@ export function fastChannel(c: i32, mult: i32, shift: i32, accBound: f64): bool 
 // integer of magnitude < 2^53, so every partial sum of t is exact in f64 (same ulp g/2), and
 // adding 2^52 + 2^51 + zp rounds t (|t| < 2^31) to the nearest integer: no floor per f64 pair.
 // The limit is fastChannel's 2^52 less 2^31 (the N < 2^53 products compare exactly in f64).
+//
+// Past that limit the form is still exact after the int8 clamp when R <= MAGIC_WIDE_R and
+// |N| * g <= 2^30 for every accumulator of the bound (the K >= 64 1x1 convs of vww and
+// person_detect, whose bounds reach N ~ 2^53). Per accumulator: either |N| <= 2^52 - 2^31 and the
+// above holds, or |y| = |N| * g > (2^52 - 2^31) * 2^-(31+R) >= 511; then TFLM's result
+// r = floor(v) has |r| >= |y| - 3/2 > 509 with the sign of y, and the computed y' = fl(acc * S)
+// (relative error 2^-53, the same sign, so the same [y < 0] term), the two adds and the magic
+// rounding land within 3 of y: with |zp| <= 128 both r + zp and the computed value lie beyond the
+// same int8 bound, so the clamp gives the same byte. |y| <= 2^30 keeps the computed value + zp
+// inside the i32 lane the magic add leaves. (Every reader of these entries clamps to int8.)
 const MAGIC_LIMIT: f64 = 4503599627370496.0 - 2147483648.0;
+const MAGIC_WIDE_R: i32 = 12;
 
-/** fastChannel, then channel c's magic entries; false (table unusable) when N may pass MAGIC_LIMIT. */
+/**
+ * Channel c's magic entries for (mult, shift) when every |acc| <= accBound gives TFLM's bytes after
+ * the int8 clamp (see above); false (table unusable) otherwise.
+ */
 export function magicChannel(c: i32, mult: i32, shift: i32, accBound: f64): bool {
-  if (!fastChannel(c, mult, shift, accBound)) return false;
+  if (c >= FAST_CAP) return false;
   const left = shift > 0 ? shift : 0;
-  if (accBound * <f64>(1 << left) * <f64>mult > MAGIC_LIMIT) return false;
   const R = shift > 0 ? 0 : -shift;
+  if (mult < 0 || R > 20 || left > 30) return false;
+  const scaled = accBound * <f64>(1 << left);
+  if (scaled > 2147483647.0) return false;
+  const nMax = scaled * <f64>mult;
+  if (nMax > MAGIC_LIMIT && (R > MAGIC_WIDE_R || nMax * pow2(-31 - R) > 1073741824.0)) return false;
   const e = R > 0 ? pow2(-R - 1) : 0.0;
   const p = fastEntry(c);
+  store<f64>(p, <f64>mult * pow2(shift - 31));
   store<f64>(p, e + pow2(-32 - R), FAST_POS);
   store<f64>(p, e + e, FAST_D);
+  return true;
+}
+
+/**
+ * Channel c of an op whose weights for it are all zero: every accumulator is the bias, so the
+ * output is the constant r = mbqm(bias, M, shift) whatever the multiplier and shift; S = 0, q = r,
+ * d = 0 make the magic form give exactly r (t = +-0 + r). vww's K >= 64 1x1 convs have up to 234
+ * of 256 such channels (bias ~2^30, right shifts 25-31), which no accumulator bound admits.
+ */
+export function magicConstChannel(c: i32, bias: i32, mult: i32, shift: i32): bool {
+  if (c >= FAST_CAP) return false;
+  const p = fastEntry(c);
+  store<f64>(p, 0.0);
+  store<f64>(p, <f64>mbqm(bias, mult, shift), FAST_POS);
+  store<f64>(p, 0.0, FAST_D);
   return true;
 }
 
@@ -233,9 +268,10 @@ export function fastPrepare(
       sum += v < 0 ? -v : v;
       p += <usize>termStride;
     }
-    const b = bp ? <f64>load<i32>(bp + (<usize>c << 2)) : 0.0;
     const o = <usize>c << 2;
-    if (!magicChannel(c, load<i32>(mp + o), load<i32>(shp + o), Math.abs(b) + maxX * <f64>sum)) return false;
+    const bi = bp ? load<i32>(bp + o) : 0;
+    const m = load<i32>(mp + o), sh = load<i32>(shp + o);
+    if (!(sum == 0 ? magicConstChannel(c, bi, m, sh) : magicChannel(c, m, sh, Math.abs(<f64>bi) + maxX * <f64>sum))) return false;
   }
   return true;
 }
@@ -249,10 +285,11 @@ export function fastPreparePacked(n: i32, sums: usize, bp: usize, mp: usize, shp
   const lo = -128 + inOff, hi = 127 + inOff;
   const maxX = <f64>(lo < 0 ? (-lo > hi ? -lo : hi) : hi);
   for (let c = 0; c < n; c++) {
-    const sum = load<i32>(sums + (<usize>c << 2));
-    const b = bp ? <f64>load<i32>(bp + (<usize>c << 2)) : 0.0;
     const o = <usize>c << 2;
-    if (!magicChannel(c, load<i32>(mp + o), load<i32>(shp + o), Math.abs(b) + maxX * <f64>sum)) return false;
+    const sum = load<i32>(sums + o);
+    const bi = bp ? load<i32>(bp + o) : 0;
+    const m = load<i32>(mp + o), sh = load<i32>(shp + o);
+    if (!(sum == 0 ? magicConstChannel(c, bi, m, sh) : magicChannel(c, m, sh, Math.abs(<f64>bi) + maxX * <f64>sum))) return false;
   }
   return true;
 }

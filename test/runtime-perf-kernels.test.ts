@@ -152,6 +152,35 @@ function cases(): Case[] {
   out.push(conv(r, 'small first conv 16 channels', [1, 6, 5, 3], 16, 3, 3, { strides: [1, 1], dilations: [1, 1], pads: [1, 1, 1, 1] }));
   // Rows read in place (no column padding) next to padded rows, with dilation_h 2.
   out.push(conv(r, 'small first conv rows in place', [1, 9, 6, 2], 7, 3, 2, { strides: [1, 1], dilations: [2, 1], pads: [2, 0, 1, 0] }));
+  // K >= 64 1x1 convs as in vww / person_detect: sums of |w| near 127 * K (accumulator bounds past
+  // the f64 form's 2^52: accepted for right shifts <= 12, exact after the int8 clamp) and channels
+  // whose weights are all zero with biases near 2^30 and right shifts of 25-31 (the constant
+  // mbqm(bias)); 20 and 36 pixels (the fast table from 16 on), K 128 and 256.
+  for (const [h, w, c, o] of [[4, 5, 128, 48], [6, 6, 256, 32]] as const) {
+    const xq = { scale: 0.02, zeroPoint: -128 };
+    const oq = { scale: 0.02 * 0.018 * Math.sqrt(c), zeroPoint: randInt(r, -128, 127) };
+    const wts = Int8Array.from({ length: o * c }, () => (r() < 0.9 ? (r() < 0.5 ? -127 : 127) : randInt(r, -127, 127)));
+    const [mult, shift] = requant(r, o, xq.scale, oq.scale);
+    const b = Int32Array.from({ length: o }, () => randInt(r, -3000, 3000));
+    for (let ch = 3; ch < o; ch += 7) {
+      wts.fill(0, ch * c, (ch + 1) * c);
+      b[ch] = (r() < 0.5 ? -1 : 1) * ((1 << 30) - randInt(r, 0, 200));
+      (shift.data as Int32Array)[ch] = -randInt(r, 25, 31);
+    }
+    out.push({
+      label: `1x1 K >= 64, wide bounds and constant channels: conv2d x[1,${h},${w},${c}] w[${o},1,1,${c}]`,
+      op: 'conv2d',
+      inputs: [
+        { dtype: 's8', shape: [1, h, w, c], quant: xq },
+        { dtype: 's8', shape: [o, 1, 1, c], data: wts },
+        { dtype: 's32', shape: [o], data: b },
+        mult, shift,
+      ],
+      out: { dtype: 's8', quant: oq },
+      attrs: { ...s1, pads: [0, 0, 0, 0], group: 1 },
+      int8: { actMin: -128, actMax: 127 },
+    });
+  }
   // Depthwise with one input channel (a single-channel conv: OC = M), the x tap splat over 8 lanes.
   for (const [h, w, m, k, st, p] of [[5, 5, 7, 3, 1, 1], [6, 6, 8, 3, 2, 1], [4, 5, 9, 3, 1, 0], [5, 4, 16, 3, 2, 1], [3, 3, 17, 2, 1, 1]] as const) {
     const xq = { scale: 0.02 + r() * 0.05, zeroPoint: randInt(r, -100, 100) };
@@ -320,6 +349,9 @@ type FastProbe = {
   probe_magic_accepts(m: number, s: number, bound: number): number;
   probe_magic4(a: number, b: number, c: number, d: number): number;
   probe_magic_sweep(from: number, to: number, m: number, s: number): number;
+  probe_magic_const(bias: number, m: number, s: number): number;
+  probe_magic4c(a: number, b: number, c: number, d: number, zp: number, lo: number, hi: number): number;
+  probe_magic_sweep_clamped(from: number, to: number, m: number, s: number, zp: number): number;
   memory: WebAssembly.Memory;
 };
 
@@ -365,14 +397,23 @@ describe('exact f64 requantization (requant_fast.ts) vs MultiplyByQuantizedMulti
   // The magic entries fastPrepare* write for the conv/GEMM stores: |acc| * 2^left * M <= 2^52 - 2^31.
   const maxMagic = (m: number, s: number) => Math.floor(Math.min((2 ** 52 - 2 ** 31) / Math.max(m, 1), 2147483647) / 2 ** Math.max(s, 0));
 
+  // Right shifts up to 12 are also accepted past that limit (exact after the int8 clamp), up to
+  // |acc| * 2^left < 2^31 and |acc| * 2^left * M <= 2^(61+R).
+  const maxWide = (m: number, s: number) => {
+    const left = BigInt(Math.max(s, 0)), R = BigInt(Math.max(-s, 0));
+    if (R > 12n) return maxMagic(m, s);
+    const a = 2147483647n >> left, b = (1n << (61n + R)) / (BigInt(Math.max(m, 1)) << left);
+    return Number(a < b ? a : b);
+  };
+  const clamp8 = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+
   it('magic form: accepts exactly its proven range, and every accumulator of it for edge multipliers', () => {
-    for (const [m, s] of [[1073741824, -1], [2147483647, -20], [1518500250, 0], [1073741824, 3], [2147483647, 1]]) {
-      const b = maxMagic(m, s);
+    for (const [m, s] of [[1073741824, -1], [2147483647, -20], [1518500250, 0], [1073741824, 3], [2147483647, 1], [1518500250, -13], [1518500250, -12]]) {
+      const b = maxWide(m, s);
       expect(p.probe_magic_accepts(m, s, b), `${m} ${s} at ${b}`).toBe(1);
-      expect(p.probe_magic_accepts(m, s, b + 1), `${m} ${s} past ${b}`).toBe(0);
+      // (Past the 2^(61+R) product the refusal is checked a little further out: f64 rounds it.)
+      expect(p.probe_magic_accepts(m, s, b + 1 + Math.floor(b / 1e6)), `${m} ${s} past ${b}`).toBe(0);
     }
-    expect(p.probe_magic_accepts(1073741824, -21, 10), 'right shift 21').toBe(0);
-    expect(p.probe_magic_accepts(-5, -3, 10), 'negative multiplier').toBe(0);
     const r = rng(778);
     const combos: [number, number][] = [
       [1073741824, 0], [2147483647, -1], [1073741825, -7], [1518500250, -20], [2147483647, 1], [1300000001, 4],
@@ -434,6 +475,65 @@ describe('exact f64 requantization (requant_fast.ts) vs MultiplyByQuantizedMulti
       const at = p.probe_magic4(accs[0], accs[1], accs[2], accs[3]);
       const got = new Int32Array(p.memory.buffer, at, 4);
       for (let k = 0; k < 4; k++) expect(got[k], `mbqm(${accs[k]}, ${m}, ${s})`).toBe(multiplyByQuantizedMultiplier(accs[k], m, s));
+    }
+  });
+
+  it('magic form past 2^52 (right shifts <= 12): every accumulator around the limit and the ends, clamped', () => {
+    const r = rng(779);
+    const combos: [number, number][] = [
+      [1073741824, 0], [2147483647, -1], [1073741825, -7], [1518500250, -12], [2147483647, 1], [1300000001, 4],
+      [1900000000, -9], [randInt(r, 1 << 30, 2147483647), -randInt(r, 1, 12)],
+    ];
+    const W = 1 << 18;
+    let unclampedBad = 0;
+    for (const [m, s] of combos) {
+      const b = maxWide(m, s), b1 = maxMagic(m, s);
+      expect(b).toBeGreaterThan(b1);
+      expect(p.probe_magic_accepts(m, s, b)).toBe(1);
+      for (const zp of [-128, 0, 127]) {
+        for (const [from, to] of [[b1 - W, b1 + W], [b - 2 * W, b], [-b1 - W, -b1 + W], [-b, -b + 2 * W], [-W, W]]) {
+          const bad = p.probe_magic_sweep_clamped(Math.max(from, -b), Math.min(to, b), m, s, zp);
+          expect(bad, `mult ${m} shift ${s} zp ${zp}: first bad acc ${bad ? p.probe_first_bad() : ''}`).toBe(0);
+        }
+      }
+      unclampedBad += p.probe_magic_sweep(b - 2 * W, b, m, s);
+    }
+    // Unclamped, the same form does miss there: the clamp is what makes it exact.
+    expect(unclampedBad).toBeGreaterThan(0);
+  });
+
+  it('magic form past 2^52: random (multiplier, shift, acc, zero point, bounds) against the TS reference', () => {
+    const r = rng(4713);
+    for (let i = 0; i < 3000; i++) {
+      const m = randInt(r, 1 << 30, 2147483647), s = randInt(r, -12, 6);
+      const b = maxWide(m, s), b1 = maxMagic(m, s);
+      expect(p.probe_magic_accepts(m, s, b)).toBe(1);
+      const zp = randInt(r, -128, 127), lo = randInt(r, -128, 0), hi = randInt(r, lo, 127);
+      const near = Math.min(b, b1 + randInt(r, -1000, 1000));
+      const accs = [randInt(r, -b, b), i % 2 ? near : -near, i % 2 ? b : -b, randInt(r, -1000, 1000)];
+      const at = p.probe_magic4c(accs[0], accs[1], accs[2], accs[3], zp, lo, hi);
+      const got = new Int32Array(p.memory.buffer, at, 4);
+      for (let k = 0; k < 4; k++) {
+        expect(got[k], `mbqm(${accs[k]}, ${m}, ${s}) + ${zp} in [${lo}, ${hi}]`).toBe(clamp8(multiplyByQuantizedMultiplier(accs[k], m, s) + zp, lo, hi));
+      }
+    }
+  });
+
+  it('magic form: all-zero weight channels give the constant mbqm(bias) for any multiplier and shift', () => {
+    const r = rng(4714);
+    const biases = [0, 1, -1, 1 << 30, -(1 << 30), 2147483647, -2147483648, 1073741760, -1073741952];
+    for (let i = 0; i < 2000; i++) {
+      const m = i % 7 === 0 ? randInt(r, 0, 3) : randInt(r, 1 << 30, 2147483647), s = randInt(r, -31, 30);
+      // (bias * 2^left stays an int32, as TFLM needs it to.)
+      const b0 = i < biases.length ? biases[i] : randInt(r, -2147483648, 2147483647) >> randInt(r, 0, 24);
+      const bias = s > 0 ? b0 >> (s + 1) : b0;
+      expect(p.probe_magic_const(bias, m, s)).toBe(1);
+      const want = multiplyByQuantizedMultiplier(bias, m, s);
+      let at = p.probe_magic4(bias, bias, bias, bias);
+      expect(Array.from(new Int32Array(p.memory.buffer, at, 4)), `mbqm(${bias}, ${m}, ${s})`).toEqual([want, want, want, want]);
+      const zp = randInt(r, -128, 127);
+      at = p.probe_magic4c(bias, bias, bias, bias, zp, -128, 127);
+      expect(new Int32Array(p.memory.buffer, at, 4)[0]).toBe(clamp8(want + zp, -128, 127));
     }
   });
 

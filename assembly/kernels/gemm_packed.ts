@@ -93,12 +93,13 @@ export function packedBegin(
   pkW = wp; pkK2 = ((k + 3) >> 2) << 1; pkN = n; pkBias = bp; pkMp = mp; pkShp = shp; pkPlainK = plain ? k : 0;
   pkZp = outZp; pkMin = amin; pkMax = amax;
   pkFast = false;
-  // The exact f64 table costs about as much per channel as requantizing a few outputs the
-  // general way: worth it from 4 rows or pixels on (ad's one-row layers went from 1.01x to
-  // 0.66-0.91x of the unpacked kernels without it, interleaved CPU-time A/B).
+  // The exact f64 table costs ~7 ns per channel, and saves ~0.5 ns per output against the general
+  // requantization: worth it from ~16 rows or pixels on (vww's 3x3-pixel 128 -> 256 and 256 -> 256
+  // 1x1 convs ran 1.02-1.05x as long with it, once the wider bound admitted them; ad's one-row
+  // layers 1.01x -> 0.66-0.91x without it).
   const sums = wp + (<usize>((n + 15) >> 4) * <usize>pkK2 << 5);
   if (ASC_FEATURE_SIMD) {
-    pkFast = pixels >= 4 && (plain ? fastPrepare(n, wp, k, 1, k, bp, mp, shp, inOff) : fastPreparePacked(n, sums, bp, mp, shp, inOff));
+    pkFast = pixels >= 16 && (plain ? fastPrepare(n, wp, k, 1, k, bp, mp, shp, inOff) : fastPreparePacked(n, sums, bp, mp, shp, inOff));
   }
   const n0 = n & ~15;
   if (n0 < n) {
