@@ -15,7 +15,7 @@
 // so f64 computes each step exactly. Kernels prove |acc| <= |bias| + max|x - zp| * sum|w| per
 // channel before choosing this path (fastChannel), else they keep requant4Simd.
 import { requant4General } from './requant_simd';
-import { mbqm } from './fixedpoint';
+import { mbqmCall } from './fixedpoint';
 
 // The table lives in the running op's scratch (format/kernel-scratch.ts, assembly/scratch.ts):
 // FAST_CAP channels (0: no table; those ops keep the general requantization), 24 bytes each, in
@@ -117,7 +117,7 @@ export function magicConstChannel(c: i32, bias: i32, mult: i32, shift: i32): boo
   if (c >= FAST_CAP) return false;
   const p = fastEntry(c);
   store<f64>(p, 0.0);
-  store<f64>(p, <f64>mbqm(bias, mult, shift), FAST_POS);
+  store<f64>(p, <f64>mbqmCall(bias, mult, shift), FAST_POS);
   store<f64>(p, 0.0, FAST_D);
   return true;
 }
