@@ -187,7 +187,8 @@ export function requantFastStore16(out: usize, a0: v128, a1: v128, a2: v128, a3:
  * ReLU6): without the sign term. A sum with acc * S < 0 has TFLM result <= 0 (clamped to lo, as
  * lo >= zp); dropped, the magic sum acc * S + q (q <= 1/4 + 2^-32, an exact multiple of g/2, so
  * the rounding is as in magic2) rounds to <= 0 as well, clamped to the same lo. Sums >= 0 are
- * unchanged. Three f64 operations per lane pair instead of six.
+ * unchanged (past MAGIC_LIMIT, |y| > 511 clamps either way; constant channels: t = q = r exactly).
+ * Three f64 operations per lane pair instead of six.
  */
 export function requantFastStore16Relu(out: usize, a0: v128, a1: v128, a2: v128, a3: v128, c: i32, zp: i32, lo: i32, hi: i32): void {
   const m = f64x2.splat(6755399441055744.0 + <f64>zp);
