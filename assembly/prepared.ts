@@ -8,7 +8,7 @@ import { preparedFcBytes, preparedRegionBytes, PREPARED_FC_ARGS } from '../forma
 import { KERNEL_PACKED } from '../format/runtime-features';
 import { opCount, oprec, opcode, opIn, opOut, opParam, tdim, tdtype, tnumel, tptr, tstorage, tzp, opTable, weightsExternal } from './state';
 import { opBuilt, kernelBuilt } from './features';
-import { useFastTable, fastPreparePacked } from './requant_fast';
+import { useFastTable, magicChannel } from './requant_fast';
 
 // 0: nothing prepared. Else the region: one u32 per op (its table's offset, 0 = none), then tables.
 let region: usize = 0;
@@ -55,7 +55,10 @@ export function prepareOps(from: usize): void {
     const op = oprec(i);
     const b = opTableBytes(op);
     let off: u32 = 0;
-    if (b > 0 && prepareFc(op, at + <usize>next, (b - PREPARED_FC_ARGS) / 24)) off = next;
+    if (b > 0) {
+      prepareFc(op, at + <usize>next, (b - PREPARED_FC_ARGS) / 24);
+      off = next;
+    }
     store<u32>(at + (<usize>i << 2), off);
     next += <u32>b;
   }
@@ -66,24 +69,22 @@ export function prepareOps(from: usize): void {
 // A prepared fully_connected (fully_connected.ts fully_connected_s8_prepared reads it): its
 // arguments at these byte offsets, then at PREPARED_FC_ARGS the requantization table.
 export const PF_X = 0, PF_Y = 4, PF_W = 8, PF_BIAS = 12, PF_N = 16, PF_K = 20, PF_ROWS = 24, PF_IN_OFF = 28;
-export const PF_OUT_ZP = 32, PF_MIN = 36, PF_MAX = 40, PF_MULT = 44, PF_SHIFT = 48;
+export const PF_OUT_ZP = 32, PF_MIN = 36, PF_MAX = 40, PF_MULT = 44, PF_SHIFT = 48, PF_FAST = 52;
 
 /**
- * The op's arguments and its table (packedBegin's fastPreparePacked, once) at rec: false when a
- * channel's bound does not allow the table (the op then runs its per-run path).
+ * The op's arguments and its requantization table at rec. PF_FAST = 0 when a channel's bound does
+ * not allow the table: the op then requantizes the general way (its arguments are still read from
+ * here).
  */
-function prepareFc(op: usize, rec: usize, channels: i32): bool {
+function prepareFc(op: usize, rec: usize, channels: i32): void {
   const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
   const N = tdim(w, 0), K = tdim(w, 1);
   const b = opIn(op, 2);
   const bp = tstorage(b) != STORAGE_EMPTY ? tptr(b) : 0;
   const mp = tptr(opIn(op, 3)), shp = tptr(opIn(op, 4));
-  // The per-channel sums of |w| follow the packed weights (format.ts, OPF_PACKED_W16).
-  const sums = tptr(w) + (<usize>((N + 15) >> 4) * <usize>(((K + 3) >> 2) << 1) << 5);
   useFastTable(rec + PREPARED_FC_ARGS, channels);
-  const ok = fastPreparePacked(N, sums, bp, mp, shp, -tzp(x));
+  const fast = packedTable(tptr(w), N, K, bp, mp, shp, -tzp(x));
   useFastTable(0, 0);
-  if (!ok) return false;
   store<u32>(rec + PF_X, <u32>tptr(x));
   store<u32>(rec + PF_Y, <u32>tptr(y));
   store<u32>(rec + PF_W, <u32>tptr(w));
@@ -97,6 +98,39 @@ function prepareFc(op: usize, rec: usize, channels: i32): bool {
   store<i32>(rec + PF_MAX, opParam(op, 1));
   store<u32>(rec + PF_MULT, <u32>mp);
   store<u32>(rec + PF_SHIFT, <u32>shp);
+  store<i32>(rec + PF_FAST, fast ? 1 : 0);
+}
+
+/**
+ * fastPreparePacked with the exact range of each channel's sum instead of |bias| + max|x| * sum|w|:
+ * with inputs x + inOff in [lo, hi], tap k adds at most max(w_k lo, w_k hi) and at least
+ * min(w_k lo, w_k hi), so acc lies in [bias + sum of the minima, bias + sum of the maxima]. (Load
+ * time can afford the pass over the weights; the bound is often half the per-run one, which lets
+ * layers like ad's first, with an input zero point of 89, take the table.)
+ */
+function packedTable(wp: usize, n: i32, k: i32, bp: usize, mp: usize, shp: usize, inOff: i32): bool {
+  const lo = -128 + inOff, hi = 127 + inOff;
+  const K2 = ((k + 3) >> 2) << 1;
+  for (let c = 0; c < n; c++) {
+    // Channel c's taps: byte pairs at (c % 16) * 2 in each 32-byte step of its group (format.ts).
+    let p = wp + <usize>(c >> 4) * <usize>K2 * 32 + (<usize>(c & 15) << 1);
+    let most: i64 = 0, least: i64 = 0;
+    for (let t = 0; t < K2; t++) {
+      for (let e = 0; e < 2; e++) {
+        const v = <i32>load<i8>(p + <usize>e);
+        const a = v * lo, z = v * hi;
+        most += <i64>(a > z ? a : z);
+        least += <i64>(a < z ? a : z);
+      }
+      p += 32;
+    }
+    const bias = bp ? <i64>load<i32>(bp + (<usize>c << 2)) : 0;
+    const top = bias + most, bottom = bias + least;
+    const up = top < 0 ? -top : top, down = bottom < 0 ? -bottom : bottom;
+    const bound = <f64>(up > down ? up : down);
+    const o = <usize>c << 2;
+    if (!magicChannel(c, load<i32>(mp + o), load<i32>(shp + o), bound)) return false;
+  }
   return true;
 }
 

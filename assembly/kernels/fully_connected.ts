@@ -4,7 +4,7 @@ import { opIn, opOut, opParam, opParamF, tdim, tptr, tzp, tstorage, tnumel, opIn
 import { dot_f32 } from './dot';
 import { gemm_s8_rows } from './gemm';
 import { packedBegin, packedUseFast, gemm_s8_packed } from './gemm_packed';
-import { PF_X, PF_Y, PF_W, PF_BIAS, PF_N, PF_K, PF_ROWS, PF_IN_OFF, PF_OUT_ZP, PF_MIN, PF_MAX, PF_MULT, PF_SHIFT } from '../prepared';
+import { PF_X, PF_Y, PF_W, PF_BIAS, PF_N, PF_K, PF_ROWS, PF_IN_OFF, PF_OUT_ZP, PF_MIN, PF_MAX, PF_MULT, PF_SHIFT, PF_FAST } from '../prepared';
 import { PREPARED_FC_ARGS } from '../../format/prepared';
 import { useFastTable } from '../requant_fast';
 import { kernelBuilt } from '../features';
@@ -54,7 +54,7 @@ function fully_connected_s8(op: usize): void {
 /**
  * A fully_connected prepared at load (prepared.ts: packed int8 weights, fewer than 4 rows): its
  * arguments from the prepared record instead of the op and tensor records, its requantization
- * through the prepared table instead of the general form. No kernel scratch (dispatch.ts skips the
+ * through the prepared table (when its bound allowed one) instead of the general form. No kernel scratch (dispatch.ts skips the
  * binding): the packed single-row path uses none besides the table.
  */
 export function fully_connected_s8_prepared(rec: usize): void {
@@ -63,8 +63,10 @@ export function fully_connected_s8_prepared(rec: usize): void {
     load<u32>(rec + PF_W), N, K, load<u32>(rec + PF_BIAS), load<u32>(rec + PF_MULT), load<u32>(rec + PF_SHIFT),
     inOff, load<i32>(rec + PF_OUT_ZP), load<i32>(rec + PF_MIN), load<i32>(rec + PF_MAX), 0,
   );
-  useFastTable(rec + PREPARED_FC_ARGS, (N + 15) & ~15);
-  packedUseFast();
+  if (load<i32>(rec + PF_FAST)) {
+    useFastTable(rec + PREPARED_FC_ARGS, (N + 15) & ~15);
+    packedUseFast();
+  }
   gemm_s8_packed(load<u32>(rec + PF_X), load<i32>(rec + PF_ROWS), K, inOff, load<u32>(rec + PF_Y));
 }
 
