@@ -9,13 +9,13 @@ import {
   OP_AVERAGE_POOL2D, OP_ADD, OP_SUB, O_SCRATCH_TENSOR,
 } from '../format/format';
 import {
-  KS_ADD_TABLES, ksFastChannels, ksSmallkBytes, ksRowPackBytes, ksDwPairChannels, ksDwPackBytes, ksAccChannels,
+  KS_ADD_TABLES, ksFastChannels, ksSmallkBytes, ksRowPackBytes, ksDwPairChannels, ksDwPackBytes, ksAccChannels, ksDwF32Bytes,
 } from '../format/kernel-scratch';
 import { opIn, tdim, trank, tdtype, tptr, tbytes } from './state';
 import { useFastTable } from './requant_fast';
 import { useSmallkPack } from './kernels/gemm';
 import { useRowPack } from './kernels/gemm_packed';
-import { useDwPairs } from './kernels/depthwise_pairs';
+import { useDwPairs, useDwF32 } from './kernels/depthwise_pairs';
 import { useDwAcc } from './kernels/depthwise_conv2d';
 import { usePoolAcc } from './kernels/pool';
 import { useAddTables } from './kernels/binary';
@@ -67,6 +67,7 @@ export function bindScratch(op: usize, code: i32): void {
     useSmallkPack(0, 0);
     useRowPack(0, 0);
     useDwPairs(0, 0, 0);
+    useDwF32(0, 0);
     useDwAcc(fallbackAcc, FALLBACK_CHANNELS);
     usePoolAcc(fallbackAcc, FALLBACK_CHANNELS);
     useAddTables(0);
@@ -101,6 +102,10 @@ export function bindScratch(op: usize, code: i32): void {
     const acc = ksAccChannels(code, fInt8, fC, fO);
     if (at + (<usize>acc << 2) <= end) useDwAcc(at, acc);
     else useDwAcc(fallbackAcc, FALLBACK_CHANNELS);
+    at += <usize>((acc * 4 + 15) & ~15);
+    const f32 = ksDwF32Bytes(code, fInt8, fC, fO, fKh, fKw);
+    if (at + <usize>f32 <= end) useDwF32(at, f32 >> 3);
+    else useDwF32(0, 0);
   } else {
     const k = code == OP_CONV2D ? fCg : fK;
     let smallk = ksSmallkBytes(code, fInt8, fO, k, fKh, fKw, fCg, fC);

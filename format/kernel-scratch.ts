@@ -14,7 +14,7 @@
 //
 // An op's scratch is a row of parts, each a multiple of 16 bytes (so every part starts aligned):
 //   conv2d, fully_connected (int8): [requant table][small-K weight pack][row-padded weight pack]
-//   depthwise_conv2d (int8):        [requant table][folded bias][zero-point row][i16 tap pairs][accumulators]
+//   depthwise_conv2d (int8):        [requant table][folded bias][zero-point row][i16 tap pairs][accumulators][f32 requant table]
 //   max/average pool2d (int8):      [accumulators]
 //   add, sub (int8):                [a's rescale table][b's rescale table]
 // Parts only a SIMD build uses are reserved too: a blob runs on either build.
@@ -95,6 +95,13 @@ export function ksDwPackBytes(code: i32, int8: i32, c: i32, o: i32, kh: i32, kw:
   return n * slots * 4;
 }
 
+/** Bytes of the tap-pair kernel's f32 requantization table (depthwise_pairs.ts, SIMD; 3x3 only,
+ * the pixel-pair form's): 8 bytes per channel. */
+export function ksDwF32Bytes(code: i32, int8: i32, c: i32, o: i32, kh: i32, kw: i32): i32 {
+  if (kh != 3 || kw != 3) return 0;
+  return ksDwPairChannels(code, int8, c, o, kh, kw) * 8;
+}
+
 /** Accumulator chunk (channels) of the depthwise (o output channels) and pool (c channels) kernels. */
 export function ksAccChannels(code: i32, int8: i32, c: i32, o: i32): i32 {
   if (int8 == 0) return 0;
@@ -117,7 +124,7 @@ export function kernelScratchBytes(code: i32, int8: i32, c: i32, o: i32, k: i32,
   if (code == OP_FULLY_CONNECTED) return fast + ksSmallkBytes(code, int8, o, k, 1, 1, c, c);
   if (code == OP_DEPTHWISE_CONV2D) {
     const pair = ksDwPairChannels(code, int8, c, o, kh, kw);
-    return fast + pair * 5 + ksDwPackBytes(code, int8, c, o, kh, kw) + up16(ksAccChannels(code, int8, c, o) * 4);
+    return fast + pair * 5 + ksDwPackBytes(code, int8, c, o, kh, kw) + up16(ksAccChannels(code, int8, c, o) * 4) + ksDwF32Bytes(code, int8, c, o, kh, kw);
   }
   return up16(ksAccChannels(code, int8, c, o) * 4);
 }

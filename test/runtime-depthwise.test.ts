@@ -27,7 +27,7 @@ async function check(c: Case, r: () => number): Promise<void> {
   await expectBlobsMatch(c.label, [['', blobOf(g)]], feeds, want);
 }
 
-type Scales = 'normal' | 'large bias' | 'tiny' | 'huge' | 'mixed' | 'pow2' | 'outlier';
+type Scales = 'normal' | 'large bias' | 'tiny' | 'huge' | 'mixed' | 'pow2' | 'outlier' | 'coarse';
 
 function depthwise(
   r: () => number, h: number, w: number, c: number, kh: number, kw: number, s: [number, number],
@@ -52,6 +52,13 @@ function depthwise(
     if (scales === 'pow2') {
       mult[i] = 1073741824;
       shift[i] = (i % 9) - 7;
+    }
+    // Multipliers with their low 20 bits clear and right shifts 2-9: many outputs fall exactly on
+    // or within 2^-20 of a rounding boundary, where the f32-screened requantization
+    // (depthwise_pairs.ts, store8x2Fast) must hand the block to the exact form.
+    if (scales === 'coarse') {
+      mult[i] = (1024 + randInt(r, 0, 1023)) * 1048576;
+      shift[i] = -2 - (i % 8);
     }
   }
   const wts = randS8(r, kh * kw * c, -127, 127);
@@ -139,6 +146,13 @@ function cases(): Case[] {
   out.push(depthwise(r, 3, 3, 520, 3, 3, [1, 1], [1, 1], same(3)));
   out.push(depthwise(r, 6, 7, 48, 3, 3, [1, 1], [1, 1], same(3), 'pow2'));
   out.push(depthwise(r, 6, 7, 24, 3, 3, [2, 2], [1, 1], same(3), 'pow2'));
+  for (const sc of ['pow2', 'coarse'] as const) {
+    out.push(depthwise(r, 9, 10, 8, 3, 3, [1, 1], [1, 1], same(3), sc));
+    out.push(depthwise(r, 8, 9, 24, 3, 3, [1, 1], [1, 1], same(3), sc));
+    out.push(depthwise(r, 9, 10, 16, 3, 3, [2, 2], [1, 1], same(3), sc));
+    out.push(c1m8(r, 9, 9, [1, 1], [1, 1], [1, 1, 1, 1], sc));
+    out.push(c1m8(r, 9, 9, [2, 2], [1, 1], [1, 1, 1, 1], sc));
+  }
   out.push(depthwise(r, 6, 6, 32, 3, 3, [1, 1], [1, 1], same(3), 'outlier'));
   out.push(depthwise(r, 5, 5, 40, 3, 3, [1, 1], [1, 1], same(3), 'outlier'));
   out.push(depthwise(r, 7, 7, 24, 3, 3, [2, 2], [1, 1], same(3), 'outlier'));

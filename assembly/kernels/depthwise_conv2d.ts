@@ -5,7 +5,7 @@ import { opIn, opOut, opParam, opParamF, tdim, trank, tptr, tzp, tstorage, opInC
 import { mbqmInline, clampi } from '../fixedpoint';
 import { requantStore8, requantStore16 } from '../requant_simd';
 import { fastPrepare, requantFastStore8, requantFastStore16 } from '../requant_fast';
-import { depthwise_s8_pairs, magicPrepare, store8x2Magic } from './depthwise_pairs';
+import { depthwise_s8_pairs, magicPrepare, magicBegin, f32Prepare, store8x2Fast } from './depthwise_pairs';
 import { depthwise3x3_s8_scalar } from './depthwise_scalar';
 import { kernelBuilt } from '../features';
 import { KERNEL_DW_PAIRS, KERNEL_DW_C1M8, KERNEL_DW_3X3_SCALAR } from '../../format/runtime-features';
@@ -282,6 +282,7 @@ function depthwise_c1m8_3x3(op: usize): void {
   const inOff = -tzp(x), outZp = tzp(opOut(op, 0));
   const maxX = <f64>(-128 + inOff < 0 ? (128 - inOff > 127 + inOff ? 128 - inOff : 127 + inOff) : 127 + inOff);
   let fast = true;
+  magicBegin();
   for (let oc = 0; oc < 8; oc++) {
     let sa = 0;
     for (let t = 0; t < 9; t++) {
@@ -292,6 +293,7 @@ function depthwise_c1m8_3x3(op: usize): void {
     const b = hasBias ? Math.abs(<f64>load<i32>(bp + o)) : 0.0;
     if (fast) fast = magicPrepare(oc, load<i32>(mp + o), load<i32>(shp + o), b + maxX * <f64>sa);
   }
+  if (fast) f32Prepare(8, true);
   const zero = i32x4.splat(0);
   for (let r = 0; r < 3; r++) {
     const t0 = v128.load8x8_s(wp + <usize>(r * 24)), t1 = v128.load8x8_s(wp + <usize>(r * 24 + 8));
@@ -338,7 +340,7 @@ function depthwise_c1m8_3x3(op: usize): void {
         }
         const outB = out + <usize>((oxB - ox) * 8);
         if (fast) {
-          store8x2Magic(out, outB, a0, a1, b0, b1, 0, outZp, amin, amax);
+          store8x2Fast(out, outB, a0, a1, b0, b1, 0, outZp, amin, amax);
         } else {
           requantStore8(out, a0, a1, mp, shp, outZp, amin, amax);
           requantStore8(outB, b0, b1, mp, shp, outZp, amin, amax);

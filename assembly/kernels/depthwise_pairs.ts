@@ -46,6 +46,22 @@ function markBad(c: i32): bool {
   return true;
 }
 
+// The f32-screened requantization (store8x2Fast, SIMD): per 8-channel group [S x8][e x8] as f32
+// (64 bytes), in the op's scratch (useDwF32) or, for depthwise_c1m8_3x3 (8 channels), in the
+// unused half of its 16-channel f64 table. f32Lim is the running op's screen threshold (<= 0: off).
+let f32Tab: usize = 0;
+let F32_CAP: i32 = 0;
+let f32Lim: f32 = 0;
+// Largest accumulator bound and |acc * S| bound over the channels magicPrepare* accepted.
+let boundMax: f64 = 0;
+let yMax: f64 = 0;
+
+/** The op's f32 table: `channels` (a multiple of 16) entries of 8 bytes from `at` (scratch.ts). */
+export function useDwF32(at: usize, channels: i32): void {
+  f32Tab = at;
+  F32_CAP = channels;
+}
+
 /** The op's buffers: `channels` (a multiple of 16) of folded bias and zero-point row from `at`,
  * then `packBytes` of tap pairs (scratch.ts). */
 export function useDwPairs(at: usize, channels: i32, packBytes: i32): void {
@@ -82,8 +98,98 @@ function magicChannel(c: i32, shift: i32): void {
 @inline export function magicPrepare(c: i32, mult: i32, shift: i32, accBound: f64): bool {
   if (!fastChannel(c, mult, shift, accBound + accBound)) return false;
   magicChannel(c, shift);
+  if (ASC_FEATURE_SIMD) trackBound(accBound, accBound * load<f64>(fastEntry(c)));
   return true;
 }
+
+@inline function trackBound(a: f64, y: f64): void {
+  if (a > boundMax) boundMax = a;
+  if (y > yMax) yMax = y;
+}
+
+/** Starts an op's magicPrepare* calls (their bounds feed f32Prepare). */
+export function magicBegin(): void {
+  boundMax = 0;
+  yMax = 0;
+  f32Lim = 0;
+}
+
+const U32: f64 = 5.9604644775390625e-8; // 2^-24, the unit roundoff of f32
+
+/**
+ * After an op's magicPrepare* calls: the f32 table of channels [0, count) (count % 8 == 0), from
+ * the f64 one, and the screen threshold, when every accepted channel's bounds allow it
+ * (|acc| <= 2^24: exact in f32; |acc * S| <= 2^20: the rounded value fits store8x2F32's magic
+ * add). c1m8: the C = 1 kernel's static table instead of the op's scratch.
+ *
+ * Why the screen is exact: store8x2F32 computes w = fl(fl(acc * fl(S)) + copysign(e, .)) where
+ * TFLM's result is floor(v), v - 1/2 = y + copysign(e, y) (y = acc * S; see magicChannel; e = 0
+ * when R = 0). With u = 2^-24 the three roundings give |w - (v - 1/2)| <= |y| * 3.01u + e*u <
+ * tau = (3.02 * yMax + 1) * u (e <= 1/4). Let n = round(w) (the magic add); when |w - n| <= lim
+ * <= 1/2 - tau, v - 1/2 lies strictly within 1/2 of n, so floor(v) = n. Lanes nearer a tie than
+ * that (a few per thousand at most) make the 16 outputs take the exact f64 form.
+ */
+export function f32Prepare(count: i32, c1m8: bool): void {
+  f32Lim = 0;
+  if (c1m8 ? FAST_CAP < 16 : count > F32_CAP || count > FAST_CAP) return;
+  if (boundMax > 16777216.0 || yMax > 1048576.0) return;
+  if (c1m8) f32Tab = fastEntry(8);
+  const tab = f32Tab;
+  const half = f64x2.splat(0.5);
+  for (let c = 0; c < count; c += 4) {
+    const p = fastEntry(c);
+    const q = tab + (<usize>(c >> 3) << 6) + (<usize>(c & 4) << 2);
+    v128.store(q, i32x4.shuffle(f32x4.demote_f64x2_zero(v128.load(p)), f32x4.demote_f64x2_zero(v128.load(p, 16)), 0, 1, 4, 5));
+    v128.store(q, i32x4.shuffle(
+      f32x4.demote_f64x2_zero(f64x2.mul(v128.load(p, D_OFF), half)),
+      f32x4.demote_f64x2_zero(f64x2.mul(v128.load(p, D_OFF + 16), half)), 0, 1, 4, 5), 32);
+  }
+  f32Lim = <f32>(0.5 - 2.0 * (3.02 * yMax + 1.0) * U32);
+}
+
+/** One f32x4 of store8x2F32: w (returned) and the magic sum t. */
+@inline function screen4(acc: v128, s: v128, e: v128): v128 {
+  const y = f32x4.mul(f32x4.convert_i32x4_s(acc), s);
+  return f32x4.add(y, v128.or(v128.and(y, i32x4.splat(0x80000000)), e));
+}
+
+/**
+ * store8x2Magic through the f32 table when f32Prepare made one: 4 lanes per instruction instead of 2, no
+ * sign compare. The rounded w + 1.5 * 2^23 holds n in its low bits (bits = 0x4B400000 + n).
+ */
+@inline export function store8x2Fast(outA: usize, outB: usize, a0: v128, a1: v128, b0: v128, b1: v128, c: i32, zp: i32, lo: i32, hi: i32): void {
+  if (f32Lim > 0) {
+    const p = f32Tab + (<usize>c << 3);
+    const s0 = v128.load(p), s1 = v128.load(p, 16), e0 = v128.load(p, 32), e1 = v128.load(p, 48);
+    const mg = f32x4.splat(12582912.0);
+    const wa0 = screen4(a0, s0, e0), wa1 = screen4(a1, s1, e1);
+    const wb0 = screen4(b0, s0, e0), wb1 = screen4(b1, s1, e1);
+    const ta0 = f32x4.add(wa0, mg), ta1 = f32x4.add(wa1, mg), tb0 = f32x4.add(wb0, mg), tb1 = f32x4.add(wb1, mg);
+    // w - n per lane; the screen needs the largest |w - n| (pmax / pmin: one instruction each).
+    const da0 = f32x4.sub(wa0, f32x4.sub(ta0, mg)), da1 = f32x4.sub(wa1, f32x4.sub(ta1, mg));
+    const db0 = f32x4.sub(wb0, f32x4.sub(tb0, mg)), db1 = f32x4.sub(wb1, f32x4.sub(tb1, mg));
+    const dMax = f32x4.pmax(f32x4.pmax(da0, da1), f32x4.pmax(db0, db1));
+    const dMin = f32x4.pmin(f32x4.pmin(da0, da1), f32x4.pmin(db0, db1));
+    const lim = f32x4.splat(f32Lim);
+    if (!v128.any_true(v128.or(f32x4.ge(dMax, lim), f32x4.le(dMin, f32x4.neg(lim))))) {
+      const k = i32x4.splat(0x4B400000 - zp);
+      let b = i8x16.narrow_i16x8_s(
+        i16x8.narrow_i32x4_s(i32x4.sub(ta0, k), i32x4.sub(ta1, k)),
+        i16x8.narrow_i32x4_s(i32x4.sub(tb0, k), i32x4.sub(tb1, k)));
+      b = i8x16.min_s(i8x16.max_s(b, i8x16.splat(<i8>lo)), i8x16.splat(<i8>hi));
+      v128.store64_lane(outA, b, 0);
+      v128.store64_lane(outB, b, 1);
+      return;
+    }
+  }
+  store8x2Slow(outA, outB, a0, a1, b0, b1, c, zp, lo, hi);
+}
+
+/** store8x2Fast's exact fallback, out of line: its calls would make V8 save the inputs. */
+function store8x2Slow(outA: usize, outB: usize, a0: v128, a1: v128, b0: v128, b1: v128, c: i32, zp: i32, lo: i32, hi: i32): void {
+  store8x2Magic(outA, outB, a0, a1, b0, b1, c, zp, lo, hi);
+}
+
 
 /** 2^k per lane for integer k in [-1022, 1023] (lanes 0-1 of k, or 2-3 when `high`), exactly. */
 @inline function pow2x2(k: v128, high: bool): v128 {
@@ -112,7 +218,11 @@ function magicPrepare4(c: i32, mult: v128, shift: v128, boundLo: v128, boundHi: 
     const scaled = f64x2.mul(f64x2.add(bound, bound), pow2x2(left, high));
     if (v128.any_true(v128.or(f64x2.gt(scaled, f64x2.splat(2147483647.0)), f64x2.gt(f64x2.mul(scaled, m), f64x2.splat(4503599627370496.0))))) return false;
     const o = <usize>(h << 4);
-    v128.store(p + o, f64x2.mul(m, pow2x2(i32x4.sub(shift, i32x4.splat(31)), high)));
+    const S = f64x2.mul(m, pow2x2(i32x4.sub(shift, i32x4.splat(31)), high));
+    v128.store(p + o, S);
+    const y = f64x2.mul(bound, S);
+    trackBound(f64x2.extract_lane(bound, 0), f64x2.extract_lane(y, 0));
+    trackBound(f64x2.extract_lane(bound, 1), f64x2.extract_lane(y, 1));
     const nr = i32x4.neg(right);
     const e = v128.and(pow2x2(i32x4.sub(nr, i32x4.splat(1)), high), high ? i64x2.extend_high_i32x4_s(rIn) : i64x2.extend_low_i32x4_s(rIn));
     v128.store(p + o, f64x2.add(e, pow2x2(i32x4.sub(nr, i32x4.splat(32)), high)), POS_OFF);
@@ -251,7 +361,7 @@ export function store8Magic(out: usize, a0: v128, a1: v128, c: i32, zp: i32, lo:
   b0 = i32x4.add(b0, i32x4.dot_i16x8_s(i16x8.shuffle(zero, x1, 0, 8, 1, 9, 2, 10, 3, 11), w0));
   b1 = i32x4.add(b1, i32x4.dot_i16x8_s(i16x8.shuffle(zero, x1, 4, 12, 5, 13, 6, 14, 7, 15), w1));
   if (fast) {
-    store8x2Magic(out + <usize>c, out + col + <usize>c, a0, a1, b0, b1, c, outZp, amin, amax);
+    store8x2Fast(out + <usize>c, out + col + <usize>c, a0, a1, b0, b1, c, outZp, amin, amax);
   } else {
     requantStore8(out + <usize>c, a0, a1, mp + (<usize>c << 2), shp + (<usize>c << 2), outZp, amin, amax);
     requantStore8(out + col + <usize>c, b0, b1, mp + (<usize>c << 2), shp + (<usize>c << 2), outZp, amin, amax);
@@ -297,7 +407,7 @@ export function store8Magic(out: usize, a0: v128, a1: v128, c: i32, zp: i32, lo:
   b0 = i32x4.add(b0, i32x4.dot_i16x8_s(i16x8.shuffle(x1, zero, 0, 8, 1, 9, 2, 10, 3, 11), w0));
   b1 = i32x4.add(b1, i32x4.dot_i16x8_s(i16x8.shuffle(x1, zero, 4, 12, 5, 13, 6, 14, 7, 15), w1));
   if (fast) {
-    store8x2Magic(out + <usize>c, out + col + <usize>c, a0, a1, b0, b1, c, outZp, amin, amax);
+    store8x2Fast(out + <usize>c, out + col + <usize>c, a0, a1, b0, b1, c, outZp, amin, amax);
   } else {
     requantStore8(out + <usize>c, a0, a1, mp + (<usize>c << 2), shp + (<usize>c << 2), outZp, amin, amax);
     requantStore8(out + col + <usize>c, b0, b1, mp + (<usize>c << 2), shp + (<usize>c << 2), outZp, amin, amax);
@@ -341,6 +451,7 @@ export function depthwise_s8_pairs(op: usize): i32 {
   let fast = ASC_FEATURE_SIMD;
   badGroups = 0;
   if (ASC_FEATURE_SIMD) {
+    magicBegin();
     const inOff = -zpX;
     const maxX = <f64>(-128 + inOff < 0 ? (128 - inOff > 127 + inOff ? 128 - inOff : 127 + inOff) : 127 + inOff);
     const zero = i32x4.splat(0);
@@ -410,6 +521,7 @@ export function depthwise_s8_pairs(op: usize): i32 {
       }
     }
   }
+  if (ASC_FEATURE_SIMD && fast && pairs) f32Prepare(done, false);
   for (let c = c0; c < C; c++) {
     let s = 0;
     for (let t = 0; t < K; t++) s += <i32>load<i8>(wp + <usize>(t * C + c));
