@@ -262,8 +262,9 @@ function cases(): Case[] {
     });
   }
   // Pools (taps outer, channels inner), channel counts around 16 and past the 512-channel chunk;
-  // max pool's SIMD steps of 16 and 8 channels and scalar tail (25), with a clamp (odd h).
-  for (const [h, w, c, k, st, p, isMax] of [[5, 5, 16, 5, 1, 0, false], [4, 6, 17, 3, 2, 1, false], [6, 5, 3, 2, 2, 0, true], [3, 3, 600, 3, 1, 1, true], [3, 2, 520, 2, 1, 0, false], [7, 6, 25, 3, 2, 1, true], [8, 8, 8, 2, 2, 0, true]] as const) {
+  // max pool's SIMD steps of 16 and 8 channels and scalar tail (25), with a clamp (odd h); global
+  // average pools of 256 taps (the SIMD build's i16 sums) and 289 (its i32 sums).
+  for (const [h, w, c, k, st, p, isMax] of [[5, 5, 16, 5, 1, 0, false], [4, 6, 17, 3, 2, 1, false], [6, 5, 3, 2, 2, 0, true], [3, 3, 600, 3, 1, 1, true], [3, 2, 520, 2, 1, 0, false], [7, 6, 25, 3, 2, 1, true], [8, 8, 8, 2, 2, 0, true], [16, 16, 16, 16, 1, 0, false], [17, 17, 32, 17, 1, 0, false]] as const) {
     const xq = { scale: 0.05, zeroPoint: randInt(r, -50, 50) };
     out.push({
       label: `${isMax ? 'max' : 'average'}_pool2d x[1,${h},${w},${c}] k${k} s${st} p${p}`,

@@ -126,6 +126,28 @@ function maxPoolS8Simd(op: usize): void {
 function sumTaps16(x: usize, acc: usize, iy0: i32, ix0: i32, KH: i32, KW: i32, dh: i32, dw: i32, H: i32, W: i32, C: i32): void {
   let a0 = i32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
   const rowBytes = <usize>W * <usize>C;
+  // Up to 256 taps the sums fit i16 (|sum| <= 256 * 128): two adds per tap instead of six
+  // (kws's 25x5 global pool), widened once.
+  if (KH * KW <= 256) {
+    let l = i16x8.splat(0), h = l;
+    for (let ky = 0; ky < KH; ky++) {
+      const iy = iy0 + ky * dh;
+      if (<u32>iy >= <u32>H) continue;
+      const row = x + <usize>iy * rowBytes;
+      for (let kx = 0; kx < KW; kx++) {
+        const ix = ix0 + kx * dw;
+        if (<u32>ix >= <u32>W) continue;
+        const v = v128.load(row + <usize>ix * <usize>C);
+        l = i16x8.add(l, i16x8.extend_low_i8x16_s(v));
+        h = i16x8.add(h, i16x8.extend_high_i8x16_s(v));
+      }
+    }
+    v128.store(acc, i32x4.extend_low_i16x8_s(l));
+    v128.store(acc, i32x4.extend_high_i16x8_s(l), 16);
+    v128.store(acc, i32x4.extend_low_i16x8_s(h), 32);
+    v128.store(acc, i32x4.extend_high_i16x8_s(h), 48);
+    return;
+  }
   for (let ky = 0; ky < KH; ky++) {
     const iy = iy0 + ky * dh;
     if (<u32>iy >= <u32>H) continue;
