@@ -55,6 +55,8 @@ let f32Lim: f32 = 0;
 // Largest accumulator bound and |acc * S| bound over the channels magicPrepare* accepted.
 let boundMax: f64 = 0;
 let yMax: f64 = 0;
+// magicPrepare4's lanes of the same, f64x2 each (folded into boundMax / yMax by f32Prepare).
+const maxLanes: usize = ASC_FEATURE_SIMD ? memory.data(32, 16) : 0;
 
 /** The op's f32 table: `channels` (a multiple of 16) entries of 8 bytes from `at` (scratch.ts). */
 export function useDwF32(at: usize, channels: i32): void {
@@ -111,6 +113,10 @@ function magicChannel(c: i32, shift: i32): void {
 export function magicBegin(): void {
   boundMax = 0;
   yMax = 0;
+  if (ASC_FEATURE_SIMD) {
+    v128.store(maxLanes, i64x2.splat(0));
+    v128.store(maxLanes, i64x2.splat(0), 16);
+  }
   f32Lim = 0;
 }
 
@@ -132,6 +138,9 @@ const U32: f64 = 5.9604644775390625e-8; // 2^-24, the unit roundoff of f32
 export function f32Prepare(count: i32, c1m8: bool): void {
   f32Lim = 0;
   if (c1m8 ? FAST_CAP < 16 : count > F32_CAP || count > FAST_CAP) return;
+  const bm = v128.load(maxLanes), ym = v128.load(maxLanes, 16);
+  trackBound(f64x2.extract_lane(bm, 0), f64x2.extract_lane(ym, 0));
+  trackBound(f64x2.extract_lane(bm, 1), f64x2.extract_lane(ym, 1));
   if (boundMax > 16777216.0 || yMax > 1048576.0) return;
   if (c1m8) f32Tab = fastEntry(8);
   const tab = f32Tab;
@@ -185,6 +194,31 @@ export function f32Prepare(count: i32, c1m8: bool): void {
   store8x2Slow(outA, outB, a0, a1, b0, b1, c, zp, lo, hi);
 }
 
+/** store16Magic through the f32 table when there is one (c % 16 == 0; single output pixels). */
+function store16Fast(out: usize, a0: v128, a1: v128, a2: v128, a3: v128, c: i32, zp: i32, lo: i32, hi: i32): void {
+  if (f32Lim > 0) {
+    const p = f32Tab + (<usize>c << 3);
+    const mg = f32x4.splat(12582912.0);
+    const w0 = screen4(a0, v128.load(p), v128.load(p, 32)), w1 = screen4(a1, v128.load(p, 16), v128.load(p, 48));
+    const w2 = screen4(a2, v128.load(p, 64), v128.load(p, 96)), w3 = screen4(a3, v128.load(p, 80), v128.load(p, 112));
+    const t0 = f32x4.add(w0, mg), t1 = f32x4.add(w1, mg), t2 = f32x4.add(w2, mg), t3 = f32x4.add(w3, mg);
+    const d0 = f32x4.sub(w0, f32x4.sub(t0, mg)), d1 = f32x4.sub(w1, f32x4.sub(t1, mg));
+    const d2 = f32x4.sub(w2, f32x4.sub(t2, mg)), d3 = f32x4.sub(w3, f32x4.sub(t3, mg));
+    const dMax = f32x4.pmax(f32x4.pmax(d0, d1), f32x4.pmax(d2, d3));
+    const dMin = f32x4.pmin(f32x4.pmin(d0, d1), f32x4.pmin(d2, d3));
+    const lim = f32x4.splat(f32Lim);
+    if (!v128.any_true(v128.or(f32x4.ge(dMax, lim), f32x4.le(dMin, f32x4.neg(lim))))) {
+      const k = i32x4.splat(0x4B400000 - zp);
+      const b = i8x16.narrow_i16x8_s(
+        i16x8.narrow_i32x4_s(i32x4.sub(t0, k), i32x4.sub(t1, k)),
+        i16x8.narrow_i32x4_s(i32x4.sub(t2, k), i32x4.sub(t3, k)));
+      v128.store(out, i8x16.min_s(i8x16.max_s(b, i8x16.splat(<i8>lo)), i8x16.splat(<i8>hi)));
+      return;
+    }
+  }
+  store16Magic(out, a0, a1, a2, a3, c, zp, lo, hi);
+}
+
 /** store8x2Fast's exact fallback, out of line: its calls would make V8 save the inputs. */
 function store8x2Slow(outA: usize, outB: usize, a0: v128, a1: v128, b0: v128, b1: v128, c: i32, zp: i32, lo: i32, hi: i32): void {
   store8x2Magic(outA, outB, a0, a1, b0, b1, c, zp, lo, hi);
@@ -220,9 +254,8 @@ function magicPrepare4(c: i32, mult: v128, shift: v128, boundLo: v128, boundHi: 
     const o = <usize>(h << 4);
     const S = f64x2.mul(m, pow2x2(i32x4.sub(shift, i32x4.splat(31)), high));
     v128.store(p + o, S);
-    const y = f64x2.mul(bound, S);
-    trackBound(f64x2.extract_lane(bound, 0), f64x2.extract_lane(y, 0));
-    trackBound(f64x2.extract_lane(bound, 1), f64x2.extract_lane(y, 1));
+    v128.store(maxLanes, f64x2.pmax(v128.load(maxLanes), bound));
+    v128.store(maxLanes, f64x2.pmax(v128.load(maxLanes, 16), f64x2.mul(bound, S)), 16);
     const nr = i32x4.neg(right);
     const e = v128.and(pow2x2(i32x4.sub(nr, i32x4.splat(1)), high), high ? i64x2.extend_high_i32x4_s(rIn) : i64x2.extend_low_i32x4_s(rIn));
     v128.store(p + o, f64x2.add(e, pow2x2(i32x4.sub(nr, i32x4.splat(32)), high)), POS_OFF);
@@ -521,7 +554,7 @@ export function depthwise_s8_pairs(op: usize): i32 {
       }
     }
   }
-  if (ASC_FEATURE_SIMD && fast && pairs) f32Prepare(done, false);
+  if (ASC_FEATURE_SIMD && fast) f32Prepare(done, false);
   for (let c = c0; c < C; c++) {
     let s = 0;
     for (let t = 0; t < K; t++) s += <i32>load<i8>(wp + <usize>(t * C + c));
@@ -602,7 +635,7 @@ export function depthwise_s8_pairs(op: usize): i32 {
               a3 = i32x4.add(a3, i32x4.dot_i16x8_s(i16x8.shuffle(xa1, xb1, 4, 12, 5, 13, 6, 14, 7, 15), v128.load(wq, 48)));
               wq += 64;
             }
-            if (fast && (badGroups >> <u64>(c >> 3) & 3) == 0) store16Magic(out + <usize>c, a0, a1, a2, a3, c, outZp, amin, amax);
+            if (fast && (badGroups >> <u64>(c >> 3) & 3) == 0) store16Fast(out + <usize>c, a0, a1, a2, a3, c, outZp, amin, amax);
             else requantStore16(out + <usize>c, a0, a1, a2, a3, mp + (<usize>c << 2), shp + (<usize>c << 2), outZp, amin, amax);
           }
           if (c < done) {
