@@ -190,7 +190,7 @@ export function requantFastStore16(out: usize, a0: v128, a1: v128, a2: v128, a3:
  * unchanged (past MAGIC_LIMIT, |y| > 511 clamps either way; constant channels: t = q = r exactly).
  * Three f64 operations per lane pair instead of six.
  */
-export function requantFastStore16Relu(out: usize, a0: v128, a1: v128, a2: v128, a3: v128, c: i32, zp: i32, lo: i32, hi: i32): void {
+@inline export function requantFastStore16Relu(out: usize, a0: v128, a1: v128, a2: v128, a3: v128, c: i32, zp: i32, lo: i32, hi: i32): void {
   const m = f64x2.splat(6755399441055744.0 + <f64>zp);
   const r0 = reluRaw(a0, fastEntry(c), m), r1 = reluRaw(a1, fastEntry(c + 4), m);
   const r2 = reluRaw(a2, fastEntry(c + 8), m), r3 = reluRaw(a3, fastEntry(c + 12), m);
