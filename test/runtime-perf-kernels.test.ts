@@ -181,6 +181,18 @@ function cases(): Case[] {
       int8: { actMin: -128, actMax: 127 },
     });
   }
+  // Fused ReLU / ReLU6 (lower clamp at or above the output zero point: the requantization stores
+  // without the sign term): small-K 1x1 (8, 16, 32 -> 16..64), packed 1x1 K = 64 over 20 pixels, the
+  // band patches, the 4-pixel x 8-channel band tile; a ReLU6-like upper clamp on two of them.
+  for (const [i, [h, w, c, o, k, s, p]] of ([
+    [4, 6, 8, 16, 1, 1, 0], [5, 5, 16, 32, 1, 1, 0], [3, 7, 32, 64, 1, 1, 0], [4, 5, 64, 64, 1, 1, 0],
+    [13, 6, 1, 32, 5, 2, 2], [12, 12, 3, 8, 3, 2, 1],
+  ] as const).entries()) {
+    const cs = conv(r, 'relu', [1, h, w, c], o, k, k, { strides: [s, s], dilations: [1, 1], pads: [p, p, p, p] });
+    const zp = cs.out.quant.zeroPoint;
+    cs.int8 = { actMin: Math.max(-128, zp), actMax: i % 3 === 1 ? Math.min(127, zp + 60) : 127 };
+    out.push(cs);
+  }
   // Depthwise with one input channel (a single-channel conv: OC = M), the x tap splat over 8 lanes.
   for (const [h, w, m, k, st, p] of [[5, 5, 7, 3, 1, 1], [6, 6, 8, 3, 2, 1], [4, 5, 9, 3, 1, 0], [5, 4, 16, 3, 2, 1], [3, 3, 17, 2, 1, 1]] as const) {
     const xq = { scale: 0.02 + r() * 0.05, zeroPoint: randInt(r, -100, 100) };

@@ -7,7 +7,7 @@
 // so results are bit-identical with the scalar path and the reference.
 import { mbqm, clampi } from '../fixedpoint';
 import { requant4General, store4s8 } from '../requant_simd';
-import { fastPrepare, requant4Prepared, requantFastStore16x2 } from '../requant_fast';
+import { fastPrepare, requant4Prepared, requantFastStore16x2, requantFastStore16x2Relu } from '../requant_fast';
 import { dotS8, dot4_s8_scalar } from './dot';
 import { rqStore2 } from './requant_scalar';
 import { kernelBuilt } from '../features';
@@ -204,7 +204,9 @@ function gemm_s8_smallk_16ch_simd(
         b3 = i32x4.add(b3, i32x4.dot_i16x8_s(xb, q));
         w0 += 16;
       }
-      requantFastStore16x2(y + <usize>n, two ? y + <usize>(N + n) : smallkSpare, a0, a1, a2, a3, b0, b1, b2, b3, n, outZp, amin, amax);
+      const yb = two ? y + <usize>(N + n) : smallkSpare;
+      if (amin >= outZp) requantFastStore16x2Relu(y + <usize>n, yb, a0, a1, a2, a3, b0, b1, b2, b3, n, outZp, amin, amax);
+      else requantFastStore16x2(y + <usize>n, yb, a0, a1, a2, a3, b0, b1, b2, b3, n, outZp, amin, amax);
     }
   }
 }

@@ -7,7 +7,7 @@
 // Integer sums are exact in any order: both builds give TFLM's bytes.
 import { PACKED_K_MAX } from '../../format/format';
 import { requantStore8, requantStore16 } from '../requant_simd';
-import { fastPrepare, fastPreparePacked, requantFastStore8, requantFastStore16, requantFastStore16Relu, requantFastStore16x2 } from '../requant_fast';
+import { fastPrepare, fastPreparePacked, requantFastStore8, requantFastStore8Relu, requantFastStore16, requantFastStore16Relu, requantFastStore16x2, requantFastStore16x2Relu } from '../requant_fast';
 import { rqStore2 } from './requant_scalar';
 
 // Two widened rows (pixels) of up to PACKED_K_MAX taps, at a constant distance so the 2-row tile
@@ -211,7 +211,8 @@ function tile2x16(w: usize, K2: i32, bp: usize, fc: i32, mp: usize, shp: usize, 
     w += 64;
   }
   if (fc >= 0) {
-    requantFastStore16x2(y0, y1, a0, a1, a2, a3, b0, b1, b2, b3, fc, pkZp, pkMin, pkMax);
+    if (pkMin >= pkZp) requantFastStore16x2Relu(y0, y1, a0, a1, a2, a3, b0, b1, b2, b3, fc, pkZp, pkMin, pkMax);
+    else requantFastStore16x2(y0, y1, a0, a1, a2, a3, b0, b1, b2, b3, fc, pkZp, pkMin, pkMax);
   } else {
     requantStore16(y0, a0, a1, a2, a3, mp, shp, pkZp, pkMin, pkMax);
     requantStore16(y1, b0, b1, b2, b3, mp, shp, pkZp, pkMin, pkMax);
@@ -312,7 +313,8 @@ function tileRows2x16(
     }
   }
   if (fc >= 0) {
-    requantFastStore16x2(y0, y1, a0, a1, a2, a3, b0, b1, b2, b3, fc, pkZp, pkMin, pkMax);
+    if (pkMin >= pkZp) requantFastStore16x2Relu(y0, y1, a0, a1, a2, a3, b0, b1, b2, b3, fc, pkZp, pkMin, pkMax);
+    else requantFastStore16x2(y0, y1, a0, a1, a2, a3, b0, b1, b2, b3, fc, pkZp, pkMin, pkMax);
   } else {
     requantStore16(y0, a0, a1, a2, a3, mp, shp, pkZp, pkMin, pkMax);
     requantStore16(y1, b0, b1, b2, b3, mp, shp, pkZp, pkMin, pkMax);
@@ -353,7 +355,12 @@ export function packedRunRows(two: bool, xa: usize, xb: usize, rowBytes: usize, 
   fc: i32, mp: usize, shp: usize, y0: usize, ys: usize,
   a0: v128, a1: v128, b0: v128, b1: v128, c0: v128, c1: v128, d0: v128, d1: v128,
 ): void {
-  if (fc >= 0) {
+  if (fc >= 0 && pkMin >= pkZp) {
+    requantFastStore8Relu(y0, a0, a1, 0, pkZp, pkMin, pkMax);
+    requantFastStore8Relu(y0 + ys, b0, b1, 0, pkZp, pkMin, pkMax);
+    requantFastStore8Relu(y0 + 2 * ys, c0, c1, 0, pkZp, pkMin, pkMax);
+    requantFastStore8Relu(y0 + 3 * ys, d0, d1, 0, pkZp, pkMin, pkMax);
+  } else if (fc >= 0) {
     requantFastStore8(y0, a0, a1, 0, pkZp, pkMin, pkMax);
     requantFastStore8(y0 + ys, b0, b1, 0, pkZp, pkMin, pkMax);
     requantFastStore8(y0 + 2 * ys, c0, c1, 0, pkZp, pkMin, pkMax);
