@@ -2,9 +2,9 @@
 // memory past the regions mote_blob_alloc reserved, kept across runs. The scalar build prepares
 // nothing (ASC_FEATURE_SIMD folds every path here away).
 import {
-  OP_FULLY_CONNECTED, DTYPE_S8, DTYPE_SIGN8, O_FLAGS, OPF_PACKED_W16, OP_RECORD_SIZE, STORAGE_EMPTY,
+  OP_FULLY_CONNECTED, DTYPE_S8, DTYPE_SIGN8, O_FLAGS, OPF_PACKED_W16, OP_RECORD_SIZE, STORAGE_EMPTY, STORAGE_DIRECT,
 } from '../format/format';
-import { preparedFcBytes, preparedRegionBytes, PREPARED_FC_ARGS } from '../format/prepared';
+import { preparedFcBytes, preparedRegionBytes, preparedPackBytes, PREPARED_FC_ARGS } from '../format/prepared';
 import { KERNEL_PACKED } from '../format/runtime-features';
 import { opCount, oprec, opcode, opIn, opOut, opParam, tdim, tdtype, tnumel, tptr, tstorage, tzp, opTable, weightsExternal } from './state';
 import { opBuilt, kernelBuilt } from './features';
@@ -25,7 +25,9 @@ function opTableBytes(op: usize): i32 {
   if (dt != DTYPE_S8 && dt != DTYPE_SIGN8) return 0;
   const packed = (load<u16>(op, O_FLAGS) & OPF_PACKED_W16) != 0;
   const w = opIn(op, 1);
-  return preparedFcBytes(packed ? 1 : 0, tdim(w, 0), tdim(w, 1), tnumel(x));
+  // Plain weights: int8 bytes read in place (not the direct / binarized forms).
+  const plain = !packed && tdtype(w) == DTYPE_S8 && tstorage(w) != STORAGE_DIRECT;
+  return preparedFcBytes(packed ? 1 : plain ? 2 : 0, tdim(w, 0), tdim(w, 1), tnumel(x));
 }
 
 /**
@@ -56,7 +58,7 @@ export function prepareOps(from: usize): void {
     const b = opTableBytes(op);
     let off: u32 = 0;
     if (b > 0) {
-      prepareFc(op, at + <usize>next, (b - PREPARED_FC_ARGS) / 24);
+      prepareFc(op, at + <usize>next);
       off = next;
     }
     store<u32>(at + (<usize>i << 2), off);
@@ -76,18 +78,26 @@ export const PF_OUT_ZP = 32, PF_MIN = 36, PF_MAX = 40, PF_MULT = 44, PF_SHIFT = 
  * not allow the table: the op then requantizes the general way (its arguments are still read from
  * here).
  */
-function prepareFc(op: usize, rec: usize, channels: i32): void {
+function prepareFc(op: usize, rec: usize): void {
   const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
   const N = tdim(w, 0), K = tdim(w, 1);
+  const channels = (N + 15) & ~15;
   const b = opIn(op, 2);
   const bp = tstorage(b) != STORAGE_EMPTY ? tptr(b) : 0;
   const mp = tptr(opIn(op, 3)), shp = tptr(opIn(op, 4));
+  let wp = tptr(w);
+  if ((load<u16>(op, O_FLAGS) & OPF_PACKED_W16) == 0) {
+    // Plain weights: the packed copy after the table (format/prepared.ts).
+    const pack = rec + PREPARED_FC_ARGS + <usize>channels * 24;
+    packPlain(wp, N, K, pack);
+    wp = pack;
+  }
   useFastTable(rec + PREPARED_FC_ARGS, channels);
-  const fast = packedTable(tptr(w), N, K, bp, mp, shp, -tzp(x));
+  const fast = packedTable(wp, N, K, bp, mp, shp, -tzp(x));
   useFastTable(0, 0);
   store<u32>(rec + PF_X, <u32>tptr(x));
   store<u32>(rec + PF_Y, <u32>tptr(y));
-  store<u32>(rec + PF_W, <u32>tptr(w));
+  store<u32>(rec + PF_W, <u32>wp);
   store<u32>(rec + PF_BIAS, <u32>bp);
   store<i32>(rec + PF_N, N);
   store<i32>(rec + PF_K, K);
@@ -99,6 +109,28 @@ function prepareFc(op: usize, rec: usize, channels: i32): void {
   store<u32>(rec + PF_MULT, <u32>mp);
   store<u32>(rec + PF_SHIFT, <u32>shp);
   store<i32>(rec + PF_FAST, fast ? 1 : 0);
+}
+
+/**
+ * Plain [n, k] int8 weights at wp into the OPF_PACKED_W16 layout at dst (format.ts): per group of
+ * 16 channels, per tap pair, 32 bytes of the 16 channels' two taps; taps past k and channels past
+ * n are 0.
+ */
+function packPlain(wp: usize, n: i32, k: i32, dst: usize): void {
+  const K2 = ((k + 3) >> 2) << 1;
+  const groups = (n + 15) >> 4;
+  for (let g = 0; g < groups; g++) {
+    for (let t = 0; t < K2; t++) {
+      for (let ch = 0; ch < 16; ch++) {
+        const c = g * 16 + ch;
+        for (let e = 0; e < 2; e++) {
+          const tap = 2 * t + e;
+          store<i8>(dst + <usize>ch * 2 + <usize>e, c < n && tap < k ? load<i8>(wp + <usize>c * <usize>k + <usize>tap) : 0);
+        }
+      }
+      dst += 32;
+    }
+  }
 }
 
 /**

@@ -13,9 +13,10 @@ export function preparedBytesOf(view: BlobView): number {
     if (op.opcode !== F.OP_FULLY_CONNECTED) continue;
     const x = view.tensors[op.inputs[0]], w = view.tensors[op.inputs[1]];
     if (x.dtype !== F.DTYPE_S8 && x.dtype !== F.DTYPE_SIGN8) continue;
-    const packed = (op.flags & F.OPF_PACKED_W16) !== 0 ? 1 : 0;
+    const packed = (op.flags & F.OPF_PACKED_W16) !== 0;
+    const plain = !packed && w.dtype === F.DTYPE_S8 && w.storage !== F.STORAGE_DIRECT;
     const numel = x.shape.reduce((a, b) => a * b, 1);
-    tables += preparedFcBytes(packed, w.shape[0], w.shape[1], numel);
+    tables += preparedFcBytes(packed ? 1 : plain ? 2 : 0, w.shape[0], w.shape[1], numel);
   }
   return preparedRegionBytes(view.ops.length, tables);
 }

@@ -112,7 +112,7 @@ export function formatInspection(file: string, r: ReturnType<typeof inspectBlob>
     `  arena ${bytes(r.arena.size)} vs liveness lower bound ${bytes(r.arena.lowerBound)} (ratio ${r.arena.ratio.toFixed(3)})`,
   );
   if (r.arena.preparedSimd > 0) {
-    out.push(`  prepared at load, SIMD build: ${bytes(r.arena.preparedSimd)} beyond the arena (kernel arguments and requantization tables kept across runs; scalar build: none)`);
+    out.push(`  prepared at load, SIMD build: ${bytes(r.arena.preparedSimd)} beyond the arena (few-row fully_connected arguments, requantization tables, packed weight copies; scalar build: none)`);
   }
   const m = r.meta as { sourceName?: string; sourceFormat?: string; sourceHash?: string; converter?: { name?: string; version?: string } };
   if (m.sourceName || m.sourceFormat) {
