@@ -27,7 +27,7 @@ async function check(c: Case, r: () => number): Promise<void> {
   await expectBlobsMatch(c.label, [['', blobOf(g)]], feeds, want);
 }
 
-type Scales = 'normal' | 'large bias' | 'tiny' | 'huge' | 'mixed' | 'pow2' | 'outlier' | 'coarse';
+type Scales = 'normal' | 'large bias' | 'tiny' | 'huge' | 'mixed' | 'pow2' | 'outlier' | 'coarse' | 'small';
 
 function depthwise(
   r: () => number, h: number, w: number, c: number, kh: number, kw: number, s: [number, number],
@@ -60,14 +60,21 @@ function depthwise(
       mult[i] = (1024 + randInt(r, 0, 1023)) * 1048576;
       shift[i] = -2 - (i % 8);
     }
+    // M = 1/2, right shifts 3-5 with small accumulators (below): outputs within a few steps of the
+    // zero point, many on the interval where TFLM's sign-dependent nudge decides between zp - 1 and zp.
+    if (scales === 'small') {
+      mult[i] = 1073741824;
+      shift[i] = -3 - (i % 3);
+    }
   }
   const wts = randS8(r, kh * kw * c, -127, 127);
   // A few channels with every weight at an extreme: the largest tap-pair products.
-  for (let i = 0; i < c; i += 7) for (let t = 0; t < kh * kw; t++) wts[t * c + i] = i % 2 ? -127 : 127;
+  if (scales === 'small') for (let i = 0; i < wts.length; i++) wts[i] = randInt(r, -8, 8);
+  else for (let i = 0; i < c; i += 7) for (let t = 0; t < kh * kw; t++) wts[t * c + i] = i % 2 ? -127 : 127;
   const big = scales === 'large bias';
   const outlier = scales === 'outlier';
   const bias: TensorSpec | null = r() < 0.15 && !big && !outlier ? null
-    : { dtype: 's32', shape: [c], data: Int32Array.from({ length: c }, () => (big ? randInt(r, -8000000, 8000000) : randInt(r, -3000, 3000))) };
+    : { dtype: 's32', shape: [c], data: Int32Array.from({ length: c }, () => (big ? randInt(r, -8000000, 8000000) : scales === 'small' ? randInt(r, -40, 40) : randInt(r, -3000, 3000))) };
   // Two channels with biases near 2^26 (as in vww): their bound rules out the f64 requantization,
   // the other channels' does not, so 8-channel groups of both kinds run in one op.
   if (outlier && bias) {
@@ -87,6 +94,8 @@ function depthwise(
     out: { dtype: 's8', quant: oq },
     attrs: { strides: s, dilations: d, pads: p, depthMultiplier: 1 },
     int8: r() < 0.5 ? { actMin: Math.max(-128, oq.zeroPoint), actMax: 127 } : { actMin: -128, actMax: 127 },
+    // 'small': inputs within 4 of their zero point (|acc| of a few dozen).
+    ...(scales === 'small' ? { xRange: [Math.max(-128, xq.zeroPoint - 4), Math.min(127, xq.zeroPoint + 4)] as [number, number] } : {}),
   };
 }
 
@@ -152,6 +161,23 @@ function cases(): Case[] {
     out.push(depthwise(r, 9, 10, 16, 3, 3, [2, 2], [1, 1], same(3), sc));
     out.push(c1m8(r, 9, 9, [1, 1], [1, 1], [1, 1, 1, 1], sc));
     out.push(c1m8(r, 9, 9, [2, 2], [1, 1], [1, 1, 1, 1], sc));
+  }
+  // Fused activations around the output zero point: the f32 stores drop the sign term when the
+  // lower clamp is at or above it (depthwise_pairs.ts, screen4), so ReLU (lo = zp), a ReLU6-like
+  // band (lo = zp, hi = zp + 24) and lo = zp + 3 run that form; lo = zp - 1 keeps an output of
+  // zp - 1 distinct from zp and must keep the sign term (the 'small' cases fail when the condition
+  // is off by one).
+  const act = (c: Case, dLo: number, span?: number): Case => {
+    const zp = c.out.quant.zeroPoint, lo = zp + dLo, hi = span === undefined ? 127 : Math.min(127, lo + span);
+    return { ...c, int8: { actMin: lo, actMax: hi }, label: `${c.label} act [zp${dLo >= 0 ? '+' : ''}${dLo}, ${span === undefined ? 127 : `+${span}`}]` };
+  };
+  for (const [dLo, span] of [[0, undefined], [0, 24], [3, undefined], [-1, undefined]] as [number, number | undefined][]) {
+    for (const sc of ['small', 'coarse'] as const) {
+      out.push(act(depthwise(r, 8, 9, 24, 3, 3, [1, 1], [1, 1], same(3), sc), dLo, span));
+      out.push(act(depthwise(r, 9, 10, 16, 3, 3, [2, 2], [1, 1], same(3), sc), dLo, span));
+      out.push(act(depthwise(r, 5, 7, 32, 3, 3, [1, 1], [1, 1], same(3), sc), dLo, span));
+      out.push(act(c1m8(r, 9, 9, [1, 1], [1, 1], [1, 1, 1, 1], sc), dLo, span));
+    }
   }
   out.push(depthwise(r, 6, 6, 32, 3, 3, [1, 1], [1, 1], same(3), 'outlier'));
   out.push(depthwise(r, 5, 5, 40, 3, 3, [1, 1], [1, 1], same(3), 'outlier'));

@@ -52,6 +52,8 @@ function markBad(c: i32): bool {
 let f32Tab: usize = 0;
 let F32_CAP: i32 = 0;
 let f32Lim: f32 = 0;
+// The running op's lower clamp is at or above its output zero point (ReLU, ReLU6): see screen4.
+let f32Relu: bool = false;
 // Largest accumulator bound and |acc * S| bound over the channels magicPrepare* accepted.
 let boundMax: f64 = 0;
 let yMax: f64 = 0;
@@ -126,7 +128,8 @@ const U32: f64 = 5.9604644775390625e-8; // 2^-24, the unit roundoff of f32
  * After an op's magicPrepare* calls: the f32 table of channels [0, count) (count % 8 == 0), from
  * the f64 one, and the screen threshold, when every accepted channel's bounds allow it
  * (|acc| <= 2^24: exact in f32; |acc * S| <= 2^20: the rounded value fits store8x2F32's magic
- * add). c1m8: the C = 1 kernel's static table instead of the op's scratch.
+ * add). c1m8: the C = 1 kernel's static table instead of the op's scratch. relu: the op's lower
+ * clamp is at or above its output zero point (the stores drop the sign term, screen4).
  *
  * Why the screen is exact: store8x2F32 computes w = fl(fl(acc * fl(S)) + copysign(e, .)) where
  * TFLM's result is floor(v), v - 1/2 = y + copysign(e, y) (y = acc * S; see magicChannel; e = 0
@@ -135,8 +138,9 @@ const U32: f64 = 5.9604644775390625e-8; // 2^-24, the unit roundoff of f32
  * <= 1/2 - tau, v - 1/2 lies strictly within 1/2 of n, so floor(v) = n. Lanes nearer a tie than
  * that (a few per thousand at most) make the 16 outputs take the exact f64 form.
  */
-export function f32Prepare(count: i32, c1m8: bool): void {
+export function f32Prepare(count: i32, c1m8: bool, relu: bool): void {
   f32Lim = 0;
+  f32Relu = relu;
   if (c1m8 ? FAST_CAP < 16 : count > F32_CAP || count > FAST_CAP) return;
   const bm = v128.load(maxLanes), ym = v128.load(maxLanes, 16);
   trackBound(f64x2.extract_lane(bm, 0), f64x2.extract_lane(ym, 0));
@@ -156,10 +160,44 @@ export function f32Prepare(count: i32, c1m8: bool): void {
   f32Lim = <f32>(0.5 - 2.0 * (3.02 * yMax + 1.0) * U32);
 }
 
-/** One f32x4 of store8x2F32: w (returned) and the magic sum t. */
-@inline function screen4(acc: v128, s: v128, e: v128): v128 {
+/**
+ * One f32x4 of store8x2F32: w = y + copysign(e, y), or y + e when `relu` (f32Prepare: the op's
+ * lower clamp is at or above its output zero point).
+ *
+ * Why dropping the sign term is exact then: it only changes lanes with y < 0 (acc = 0 gives
+ * y = +0 in both forms). There TFLM's n = floor(y + 1/2 - e) <= 0 (y < 0, e >= 0), and the f32
+ * form's w = fl(fl(acc * S) + e) <= e <= 1/4 (fl keeps the sign of a negative product and is
+ * monotone), so round(w) <= 0 too. Either way n + zp <= zp <= lo, and both clamp to lo. The screen
+ * still runs on those lanes; it can only send a block to the exact f64 form, which is exact anyway.
+ */
+@inline function screen4(acc: v128, s: v128, e: v128, relu: bool): v128 {
   const y = f32x4.mul(f32x4.convert_i32x4_s(acc), s);
-  return f32x4.add(y, v128.or(v128.and(y, i32x4.splat(0x80000000)), e));
+  return f32x4.add(y, relu ? e : v128.or(v128.and(y, i32x4.splat(0x80000000)), e));
+}
+
+/** store8x2Fast's f32 form for one `relu` (see screen4); false: a lane near a tie, nothing stored. */
+@inline function store8x2F32(outA: usize, outB: usize, a0: v128, a1: v128, b0: v128, b1: v128, c: i32, zp: i32, lo: i32, hi: i32, relu: bool): bool {
+  const p = f32Tab + (<usize>c << 3);
+  const s0 = v128.load(p), s1 = v128.load(p, 16), e0 = v128.load(p, 32), e1 = v128.load(p, 48);
+  const mg = f32x4.splat(12582912.0);
+  const wa0 = screen4(a0, s0, e0, relu), wa1 = screen4(a1, s1, e1, relu);
+  const wb0 = screen4(b0, s0, e0, relu), wb1 = screen4(b1, s1, e1, relu);
+  const ta0 = f32x4.add(wa0, mg), ta1 = f32x4.add(wa1, mg), tb0 = f32x4.add(wb0, mg), tb1 = f32x4.add(wb1, mg);
+  // w - n per lane; the screen needs the largest |w - n| (pmax / pmin: one instruction each).
+  const da0 = f32x4.sub(wa0, f32x4.sub(ta0, mg)), da1 = f32x4.sub(wa1, f32x4.sub(ta1, mg));
+  const db0 = f32x4.sub(wb0, f32x4.sub(tb0, mg)), db1 = f32x4.sub(wb1, f32x4.sub(tb1, mg));
+  const dMax = f32x4.pmax(f32x4.pmax(da0, da1), f32x4.pmax(db0, db1));
+  const dMin = f32x4.pmin(f32x4.pmin(da0, da1), f32x4.pmin(db0, db1));
+  const lim = f32x4.splat(f32Lim);
+  if (v128.any_true(v128.or(f32x4.ge(dMax, lim), f32x4.le(dMin, f32x4.neg(lim))))) return false;
+  const k = i32x4.splat(0x4B400000 - zp);
+  let b = i8x16.narrow_i16x8_s(
+    i16x8.narrow_i32x4_s(i32x4.sub(ta0, k), i32x4.sub(ta1, k)),
+    i16x8.narrow_i32x4_s(i32x4.sub(tb0, k), i32x4.sub(tb1, k)));
+  b = i8x16.min_s(i8x16.max_s(b, i8x16.splat(<i8>lo)), i8x16.splat(<i8>hi));
+  v128.store64_lane(outA, b, 0);
+  v128.store64_lane(outB, b, 1);
+  return true;
 }
 
 /**
@@ -168,53 +206,38 @@ export function f32Prepare(count: i32, c1m8: bool): void {
  */
 @inline export function store8x2Fast(outA: usize, outB: usize, a0: v128, a1: v128, b0: v128, b1: v128, c: i32, zp: i32, lo: i32, hi: i32): void {
   if (f32Lim > 0) {
-    const p = f32Tab + (<usize>c << 3);
-    const s0 = v128.load(p), s1 = v128.load(p, 16), e0 = v128.load(p, 32), e1 = v128.load(p, 48);
-    const mg = f32x4.splat(12582912.0);
-    const wa0 = screen4(a0, s0, e0), wa1 = screen4(a1, s1, e1);
-    const wb0 = screen4(b0, s0, e0), wb1 = screen4(b1, s1, e1);
-    const ta0 = f32x4.add(wa0, mg), ta1 = f32x4.add(wa1, mg), tb0 = f32x4.add(wb0, mg), tb1 = f32x4.add(wb1, mg);
-    // w - n per lane; the screen needs the largest |w - n| (pmax / pmin: one instruction each).
-    const da0 = f32x4.sub(wa0, f32x4.sub(ta0, mg)), da1 = f32x4.sub(wa1, f32x4.sub(ta1, mg));
-    const db0 = f32x4.sub(wb0, f32x4.sub(tb0, mg)), db1 = f32x4.sub(wb1, f32x4.sub(tb1, mg));
-    const dMax = f32x4.pmax(f32x4.pmax(da0, da1), f32x4.pmax(db0, db1));
-    const dMin = f32x4.pmin(f32x4.pmin(da0, da1), f32x4.pmin(db0, db1));
-    const lim = f32x4.splat(f32Lim);
-    if (!v128.any_true(v128.or(f32x4.ge(dMax, lim), f32x4.le(dMin, f32x4.neg(lim))))) {
-      const k = i32x4.splat(0x4B400000 - zp);
-      let b = i8x16.narrow_i16x8_s(
-        i16x8.narrow_i32x4_s(i32x4.sub(ta0, k), i32x4.sub(ta1, k)),
-        i16x8.narrow_i32x4_s(i32x4.sub(tb0, k), i32x4.sub(tb1, k)));
-      b = i8x16.min_s(i8x16.max_s(b, i8x16.splat(<i8>lo)), i8x16.splat(<i8>hi));
-      v128.store64_lane(outA, b, 0);
-      v128.store64_lane(outB, b, 1);
-      return;
-    }
+    if (f32Relu ? store8x2F32(outA, outB, a0, a1, b0, b1, c, zp, lo, hi, true)
+      : store8x2F32(outA, outB, a0, a1, b0, b1, c, zp, lo, hi, false)) return;
   }
   store8x2Slow(outA, outB, a0, a1, b0, b1, c, zp, lo, hi);
+}
+
+/** store16Fast's f32 form for one `relu` (see screen4). */
+@inline function store16F32(out: usize, a0: v128, a1: v128, a2: v128, a3: v128, c: i32, zp: i32, lo: i32, hi: i32, relu: bool): bool {
+  const p = f32Tab + (<usize>c << 3);
+  const mg = f32x4.splat(12582912.0);
+  const w0 = screen4(a0, v128.load(p), v128.load(p, 32), relu), w1 = screen4(a1, v128.load(p, 16), v128.load(p, 48), relu);
+  const w2 = screen4(a2, v128.load(p, 64), v128.load(p, 96), relu), w3 = screen4(a3, v128.load(p, 80), v128.load(p, 112), relu);
+  const t0 = f32x4.add(w0, mg), t1 = f32x4.add(w1, mg), t2 = f32x4.add(w2, mg), t3 = f32x4.add(w3, mg);
+  const d0 = f32x4.sub(w0, f32x4.sub(t0, mg)), d1 = f32x4.sub(w1, f32x4.sub(t1, mg));
+  const d2 = f32x4.sub(w2, f32x4.sub(t2, mg)), d3 = f32x4.sub(w3, f32x4.sub(t3, mg));
+  const dMax = f32x4.pmax(f32x4.pmax(d0, d1), f32x4.pmax(d2, d3));
+  const dMin = f32x4.pmin(f32x4.pmin(d0, d1), f32x4.pmin(d2, d3));
+  const lim = f32x4.splat(f32Lim);
+  if (v128.any_true(v128.or(f32x4.ge(dMax, lim), f32x4.le(dMin, f32x4.neg(lim))))) return false;
+  const k = i32x4.splat(0x4B400000 - zp);
+  const b = i8x16.narrow_i16x8_s(
+    i16x8.narrow_i32x4_s(i32x4.sub(t0, k), i32x4.sub(t1, k)),
+    i16x8.narrow_i32x4_s(i32x4.sub(t2, k), i32x4.sub(t3, k)));
+  v128.store(out, i8x16.min_s(i8x16.max_s(b, i8x16.splat(<i8>lo)), i8x16.splat(<i8>hi)));
+  return true;
 }
 
 /** store16Magic through the f32 table when there is one (c % 16 == 0; single output pixels). */
 function store16Fast(out: usize, a0: v128, a1: v128, a2: v128, a3: v128, c: i32, zp: i32, lo: i32, hi: i32): void {
   if (f32Lim > 0) {
-    const p = f32Tab + (<usize>c << 3);
-    const mg = f32x4.splat(12582912.0);
-    const w0 = screen4(a0, v128.load(p), v128.load(p, 32)), w1 = screen4(a1, v128.load(p, 16), v128.load(p, 48));
-    const w2 = screen4(a2, v128.load(p, 64), v128.load(p, 96)), w3 = screen4(a3, v128.load(p, 80), v128.load(p, 112));
-    const t0 = f32x4.add(w0, mg), t1 = f32x4.add(w1, mg), t2 = f32x4.add(w2, mg), t3 = f32x4.add(w3, mg);
-    const d0 = f32x4.sub(w0, f32x4.sub(t0, mg)), d1 = f32x4.sub(w1, f32x4.sub(t1, mg));
-    const d2 = f32x4.sub(w2, f32x4.sub(t2, mg)), d3 = f32x4.sub(w3, f32x4.sub(t3, mg));
-    const dMax = f32x4.pmax(f32x4.pmax(d0, d1), f32x4.pmax(d2, d3));
-    const dMin = f32x4.pmin(f32x4.pmin(d0, d1), f32x4.pmin(d2, d3));
-    const lim = f32x4.splat(f32Lim);
-    if (!v128.any_true(v128.or(f32x4.ge(dMax, lim), f32x4.le(dMin, f32x4.neg(lim))))) {
-      const k = i32x4.splat(0x4B400000 - zp);
-      const b = i8x16.narrow_i16x8_s(
-        i16x8.narrow_i32x4_s(i32x4.sub(t0, k), i32x4.sub(t1, k)),
-        i16x8.narrow_i32x4_s(i32x4.sub(t2, k), i32x4.sub(t3, k)));
-      v128.store(out, i8x16.min_s(i8x16.max_s(b, i8x16.splat(<i8>lo)), i8x16.splat(<i8>hi)));
-      return;
-    }
+    if (f32Relu ? store16F32(out, a0, a1, a2, a3, c, zp, lo, hi, true)
+      : store16F32(out, a0, a1, a2, a3, c, zp, lo, hi, false)) return;
   }
   store16Magic(out, a0, a1, a2, a3, c, zp, lo, hi);
 }
@@ -554,7 +577,7 @@ export function depthwise_s8_pairs(op: usize): i32 {
       }
     }
   }
-  if (ASC_FEATURE_SIMD && fast) f32Prepare(done, false);
+  if (ASC_FEATURE_SIMD && fast) f32Prepare(done, false, amin >= outZp);
   for (let c = c0; c < C; c++) {
     let s = 0;
     for (let t = 0; t < K; t++) s += <i32>load<i8>(wp + <usize>(t * C + c));
