@@ -54,6 +54,8 @@ let F32_CAP: i32 = 0;
 let f32Lim: f32 = 0;
 // The running op's lower clamp is at or above its output zero point (ReLU, ReLU6): see screen4.
 let f32Relu: bool = false;
+// (bits of f32Lim << 1) - 1: |w - n| >= f32Lim when absBits(w - n) > this (see absBits).
+let f32LimBits: i32 = 0;
 // Largest accumulator bound and |acc * S| bound over the channels magicPrepare* accepted.
 let boundMax: f64 = 0;
 let yMax: f64 = 0;
@@ -158,6 +160,7 @@ export function f32Prepare(count: i32, c1m8: bool, relu: bool): void {
       f32x4.demote_f64x2_zero(f64x2.mul(v128.load(p, D_OFF + 16), half)), 0, 1, 4, 5), 32);
   }
   f32Lim = <f32>(0.5 - 2.0 * (3.02 * yMax + 1.0) * U32);
+  f32LimBits = (reinterpret<i32>(f32Lim) << 1) - 1;
 }
 
 /**
@@ -175,6 +178,15 @@ export function f32Prepare(count: i32, c1m8: bool, relu: bool): void {
   return f32x4.add(y, relu ? e : v128.or(v128.and(y, i32x4.splat(0x80000000)), e));
 }
 
+/**
+ * The bits of |d| shifted left by one, as i32 lanes: for the non-negative floats below 2^31 >> 1
+ * bits (|d| <= 1/2 here) their order is the floats' order, so the largest |w - n| of a block is one
+ * signed max tree and its screen one compare against f32LimBits.
+ */
+@inline function absBits(d: v128): v128 {
+  return i32x4.shl(d, 1);
+}
+
 /** store8x2Fast's f32 form for one `relu` (see screen4); false: a lane near a tie, nothing stored. */
 @inline function store8x2F32(outA: usize, outB: usize, a0: v128, a1: v128, b0: v128, b1: v128, c: i32, zp: i32, lo: i32, hi: i32, relu: bool): bool {
   const p = f32Tab + (<usize>c << 3);
@@ -183,13 +195,11 @@ export function f32Prepare(count: i32, c1m8: bool, relu: bool): void {
   const wa0 = screen4(a0, s0, e0, relu), wa1 = screen4(a1, s1, e1, relu);
   const wb0 = screen4(b0, s0, e0, relu), wb1 = screen4(b1, s1, e1, relu);
   const ta0 = f32x4.add(wa0, mg), ta1 = f32x4.add(wa1, mg), tb0 = f32x4.add(wb0, mg), tb1 = f32x4.add(wb1, mg);
-  // w - n per lane; the screen needs the largest |w - n| (pmax / pmin: one instruction each).
+  // w - n per lane; the screen needs the largest |w - n| (absBits: one integer compare).
   const da0 = f32x4.sub(wa0, f32x4.sub(ta0, mg)), da1 = f32x4.sub(wa1, f32x4.sub(ta1, mg));
   const db0 = f32x4.sub(wb0, f32x4.sub(tb0, mg)), db1 = f32x4.sub(wb1, f32x4.sub(tb1, mg));
-  const dMax = f32x4.pmax(f32x4.pmax(da0, da1), f32x4.pmax(db0, db1));
-  const dMin = f32x4.pmin(f32x4.pmin(da0, da1), f32x4.pmin(db0, db1));
-  const lim = f32x4.splat(f32Lim);
-  if (v128.any_true(v128.or(f32x4.ge(dMax, lim), f32x4.le(dMin, f32x4.neg(lim))))) return false;
+  const m = i32x4.max_s(i32x4.max_s(absBits(da0), absBits(da1)), i32x4.max_s(absBits(db0), absBits(db1)));
+  if (v128.any_true(i32x4.gt_s(m, i32x4.splat(f32LimBits)))) return false;
   const k = i32x4.splat(0x4B400000 - zp);
   let b = i8x16.narrow_i16x8_s(
     i16x8.narrow_i32x4_s(i32x4.sub(ta0, k), i32x4.sub(ta1, k)),
@@ -221,10 +231,8 @@ export function f32Prepare(count: i32, c1m8: bool, relu: bool): void {
   const t0 = f32x4.add(w0, mg), t1 = f32x4.add(w1, mg), t2 = f32x4.add(w2, mg), t3 = f32x4.add(w3, mg);
   const d0 = f32x4.sub(w0, f32x4.sub(t0, mg)), d1 = f32x4.sub(w1, f32x4.sub(t1, mg));
   const d2 = f32x4.sub(w2, f32x4.sub(t2, mg)), d3 = f32x4.sub(w3, f32x4.sub(t3, mg));
-  const dMax = f32x4.pmax(f32x4.pmax(d0, d1), f32x4.pmax(d2, d3));
-  const dMin = f32x4.pmin(f32x4.pmin(d0, d1), f32x4.pmin(d2, d3));
-  const lim = f32x4.splat(f32Lim);
-  if (v128.any_true(v128.or(f32x4.ge(dMax, lim), f32x4.le(dMin, f32x4.neg(lim))))) return false;
+  const m = i32x4.max_s(i32x4.max_s(absBits(d0), absBits(d1)), i32x4.max_s(absBits(d2), absBits(d3)));
+  if (v128.any_true(i32x4.gt_s(m, i32x4.splat(f32LimBits)))) return false;
   const k = i32x4.splat(0x4B400000 - zp);
   const b = i8x16.narrow_i16x8_s(
     i16x8.narrow_i32x4_s(i32x4.sub(t0, k), i32x4.sub(t1, k)),
