@@ -162,22 +162,31 @@ function cases(): Case[] {
     out.push(c1m8(r, 9, 9, [1, 1], [1, 1], [1, 1, 1, 1], sc));
     out.push(c1m8(r, 9, 9, [2, 2], [1, 1], [1, 1, 1, 1], sc));
   }
-  // Fused activations around the output zero point: the f32 stores drop the sign term when the
-  // lower clamp is at or above it (depthwise_pairs.ts, screen4), so ReLU (lo = zp), a ReLU6-like
-  // band (lo = zp, hi = zp + 24) and lo = zp + 3 run that form; lo = zp - 1 keeps an output of
-  // zp - 1 distinct from zp and must keep the sign term (the 'small' cases fail when the condition
-  // is off by one).
-  const act = (c: Case, dLo: number, span?: number): Case => {
-    const zp = c.out.quant.zeroPoint, lo = zp + dLo, hi = span === undefined ? 127 : Math.min(127, lo + span);
-    return { ...c, int8: { actMin: lo, actMax: hi }, label: `${c.label} act [zp${dLo >= 0 ? '+' : ''}${dLo}, ${span === undefined ? 127 : `+${span}`}]` };
+  // Fused activations at the output zero point. With zero point and lower clamp -128 and upper
+  // clamp 127 (TFLite's ReLU / ReLU6 outputs) the f32 stores drop the sign term and the clamp
+  // (depthwise_pairs.ts, screen4); each of the other rows breaks one part of that condition and
+  // fails when the kernel ignores it: zero point -127 with lo = -128 (sign term needed; 'small'
+  // puts many outputs at zp - 1 vs zp), lo = -127 (clamp needed), hi = -104 (clamp needed), and
+  // random zero points with lo = zp (hi 127 or 100), lo = zp + 3, lo = zp - 1.
+  const act = (c: Case, zp: number | null, lo: number | null, hi: number): Case => {
+    const z = zp ?? c.out.quant.zeroPoint, l = lo ?? z;
+    return {
+      ...c, out: { ...c.out, quant: { ...c.out.quant, zeroPoint: z } }, int8: { actMin: l, actMax: hi },
+      label: `${c.label} zp ${z} act [${l}, ${hi}]`,
+    };
   };
-  for (const [dLo, span] of [[0, undefined], [0, 24], [3, undefined], [-1, undefined]] as [number, number | undefined][]) {
+  for (const [zp, lo, hi] of [[-128, -128, 127], [-127, -128, 127], [-128, -127, 127], [-128, -128, -104], [null, null, 127], [null, null, 100]] as [number | null, number | null, number][]) {
     for (const sc of ['small', 'coarse'] as const) {
-      out.push(act(depthwise(r, 8, 9, 24, 3, 3, [1, 1], [1, 1], same(3), sc), dLo, span));
-      out.push(act(depthwise(r, 9, 10, 16, 3, 3, [2, 2], [1, 1], same(3), sc), dLo, span));
-      out.push(act(depthwise(r, 5, 7, 32, 3, 3, [1, 1], [1, 1], same(3), sc), dLo, span));
-      out.push(act(c1m8(r, 9, 9, [1, 1], [1, 1], [1, 1, 1, 1], sc), dLo, span));
+      out.push(act(depthwise(r, 8, 9, 24, 3, 3, [1, 1], [1, 1], same(3), sc), zp, lo, hi));
+      out.push(act(depthwise(r, 9, 10, 16, 3, 3, [2, 2], [1, 1], same(3), sc), zp, lo, hi));
+      out.push(act(depthwise(r, 5, 7, 32, 3, 3, [1, 1], [1, 1], same(3), sc), zp, lo, hi));
+      out.push(act(c1m8(r, 9, 9, [1, 1], [1, 1], [1, 1, 1, 1], sc), zp, lo, hi));
     }
+  }
+  for (const d of [3, -1]) {
+    out.push(act(depthwise(r, 8, 9, 24, 3, 3, [1, 1], [1, 1], same(3), 'small'), null, null, 127));
+    const c = out[out.length - 1]!;
+    out[out.length - 1] = { ...c, int8: { actMin: c.out.quant.zeroPoint + d, actMax: 127 }, label: `${c.label} lo zp${d > 0 ? '+' : ''}${d}` };
   }
   out.push(depthwise(r, 6, 6, 32, 3, 3, [1, 1], [1, 1], same(3), 'outlier'));
   out.push(depthwise(r, 5, 5, 40, 3, 3, [1, 1], [1, 1], same(3), 'outlier'));

@@ -293,7 +293,7 @@ function depthwise_c1m8_3x3(op: usize): void {
     const b = hasBias ? Math.abs(<f64>load<i32>(bp + o)) : 0.0;
     if (fast) fast = magicPrepare(oc, load<i32>(mp + o), load<i32>(shp + o), b + maxX * <f64>sa);
   }
-  if (fast) f32Prepare(8, true, amin >= outZp);
+  if (fast) f32Prepare(8, true, outZp == -128 && amin == -128 && amax == 127);
   const zero = i32x4.splat(0);
   for (let r = 0; r < 3; r++) {
     const t0 = v128.load8x8_s(wp + <usize>(r * 24)), t1 = v128.load8x8_s(wp + <usize>(r * 24 + 8));

@@ -52,7 +52,7 @@ function markBad(c: i32): bool {
 let f32Tab: usize = 0;
 let F32_CAP: i32 = 0;
 let f32Lim: f32 = 0;
-// The running op's lower clamp is at or above its output zero point (ReLU, ReLU6): see screen4.
+// The running op's output zero point and lower clamp are -128, its upper one 127: see screen4.
 let f32Relu: bool = false;
 // (bits of f32Lim << 1) - 1: |w - n| >= f32Lim when absBits(w - n) > this (see absBits).
 let f32LimBits: i32 = 0;
@@ -130,8 +130,9 @@ const U32: f64 = 5.9604644775390625e-8; // 2^-24, the unit roundoff of f32
  * After an op's magicPrepare* calls: the f32 table of channels [0, count) (count % 8 == 0), from
  * the f64 one, and the screen threshold, when every accepted channel's bounds allow it
  * (|acc| <= 2^24: exact in f32; |acc * S| <= 2^20: the rounded value fits store8x2F32's magic
- * add). c1m8: the C = 1 kernel's static table instead of the op's scratch. relu: the op's lower
- * clamp is at or above its output zero point (the stores drop the sign term, screen4).
+ * add). c1m8: the C = 1 kernel's static table instead of the op's scratch. relu: the op's output
+ * zero point and lower clamp are -128, its upper clamp 127 (the stores drop the sign term and the
+ * clamp, screen4).
  *
  * Why the screen is exact: store8x2F32 computes w = fl(fl(acc * fl(S)) + copysign(e, .)) where
  * TFLM's result is floor(v), v - 1/2 = y + copysign(e, y) (y = acc * S; see magicChannel; e = 0
@@ -165,13 +166,16 @@ export function f32Prepare(count: i32, c1m8: bool, relu: bool): void {
 
 /**
  * One f32x4 of store8x2F32: w = y + copysign(e, y), or y + e when `relu` (f32Prepare: the op's
- * lower clamp is at or above its output zero point).
+ * output zero point and lower clamp are -128, its upper clamp 127: ReLU / ReLU6 outputs quantized
+ * from a range starting at 0, as in TFLite's int8 models).
  *
  * Why dropping the sign term is exact then: it only changes lanes with y < 0 (acc = 0 gives
  * y = +0 in both forms). There TFLM's n = floor(y + 1/2 - e) <= 0 (y < 0, e >= 0), and the f32
  * form's w = fl(fl(acc * S) + e) <= e <= 1/4 (fl keeps the sign of a negative product and is
- * monotone), so round(w) <= 0 too. Either way n + zp <= zp <= lo, and both clamp to lo. The screen
- * still runs on those lanes; it can only send a block to the exact f64 form, which is exact anyway.
+ * monotone), so round(w) <= 0 too. Either way n + zp <= zp <= lo, and both clamp to lo (this holds
+ * for any lo >= zp). The screen still runs on those lanes; it can only send a block to the exact
+ * f64 form. With lo = -128 and hi = 127 the clamp itself is the narrowing's saturation, so `relu`
+ * stores skip it too: outside that case the op keeps the general form.
  */
 @inline function screen4(acc: v128, s: v128, e: v128, relu: bool): v128 {
   const y = f32x4.mul(f32x4.convert_i32x4_s(acc), s);
@@ -204,7 +208,7 @@ export function f32Prepare(count: i32, c1m8: bool, relu: bool): void {
   let b = i8x16.narrow_i16x8_s(
     i16x8.narrow_i32x4_s(i32x4.sub(ta0, k), i32x4.sub(ta1, k)),
     i16x8.narrow_i32x4_s(i32x4.sub(tb0, k), i32x4.sub(tb1, k)));
-  b = i8x16.min_s(i8x16.max_s(b, i8x16.splat(<i8>lo)), i8x16.splat(<i8>hi));
+  if (!relu) b = i8x16.min_s(i8x16.max_s(b, i8x16.splat(<i8>lo)), i8x16.splat(<i8>hi));
   v128.store64_lane(outA, b, 0);
   v128.store64_lane(outB, b, 1);
   return true;
@@ -237,7 +241,7 @@ export function f32Prepare(count: i32, c1m8: bool, relu: bool): void {
   const b = i8x16.narrow_i16x8_s(
     i16x8.narrow_i32x4_s(i32x4.sub(t0, k), i32x4.sub(t1, k)),
     i16x8.narrow_i32x4_s(i32x4.sub(t2, k), i32x4.sub(t3, k)));
-  v128.store(out, i8x16.min_s(i8x16.max_s(b, i8x16.splat(<i8>lo)), i8x16.splat(<i8>hi)));
+  v128.store(out, relu ? b : i8x16.min_s(i8x16.max_s(b, i8x16.splat(<i8>lo)), i8x16.splat(<i8>hi)));
   return true;
 }
 
@@ -585,7 +589,7 @@ export function depthwise_s8_pairs(op: usize): i32 {
       }
     }
   }
-  if (ASC_FEATURE_SIMD && fast) f32Prepare(done, false, amin >= outZp);
+  if (ASC_FEATURE_SIMD && fast) f32Prepare(done, false, outZp == -128 && amin == -128 && amax == 127);
   for (let c = c0; c < C; c++) {
     let s = 0;
     for (let t = 0; t < K; t++) s += <i32>load<i8>(wp + <usize>(t * C + c));
