@@ -37,7 +37,8 @@ export function runOp(op: usize): void {
   // Ops prepared at load (prepared.ts, SIMD build) run from their prepared record.
   if (ASC_FEATURE_SIMD) {
     const rec = preparedTable(op);
-    if (rec) {
+    // (A prepared depthwise reads its record in its kernel.)
+    if (rec && inline.always(opcode(op)) == OP_FULLY_CONNECTED) {
       fully_connected_s8_prepared(rec);
       return;
     }

@@ -2,11 +2,12 @@
 // memory past the regions mote_blob_alloc reserved, kept across runs. The scalar build prepares
 // nothing (ASC_FEATURE_SIMD folds every path here away).
 import {
-  OP_FULLY_CONNECTED, DTYPE_S8, DTYPE_SIGN8, O_FLAGS, OPF_PACKED_W16, OP_RECORD_SIZE, STORAGE_EMPTY, STORAGE_DIRECT,
+  OP_FULLY_CONNECTED, OP_DEPTHWISE_CONV2D, DTYPE_S8, DTYPE_SIGN8, O_FLAGS, OPF_PACKED_W16, OP_RECORD_SIZE, STORAGE_EMPTY, STORAGE_DIRECT,
 } from '../format/format';
-import { preparedFcBytes, preparedRegionBytes, preparedPackBytes, PREPARED_FC_ARGS } from '../format/prepared';
-import { KERNEL_PACKED } from '../format/runtime-features';
-import { opCount, oprec, opcode, opIn, opOut, opParam, tdim, tdtype, tnumel, tptr, tstorage, tzp, opTable, weightsExternal } from './state';
+import { preparedFcBytes, preparedDwBytes, preparedRegionBytes, preparedPackBytes, PREPARED_FC_ARGS } from '../format/prepared';
+import { KERNEL_PACKED, KERNEL_DW_PAIRS } from '../format/runtime-features';
+import { dwPrepare } from './kernels/depthwise_pairs';
+import { opCount, oprec, opcode, opIn, opOut, opParam, tdim, trank, tdtype, tnumel, tptr, tstorage, tzp, opTable, weightsExternal } from './state';
 import { opBuilt, kernelBuilt } from './features';
 import { useFastTable, magicChannel } from './requant_fast';
 
@@ -20,6 +21,12 @@ export function preparedBytes(): u32 {
 
 /** Table bytes op `op` gets (0: none); the region layout follows format/prepared.ts. */
 function opTableBytes(op: usize): i32 {
+  if (opBuilt(OP_DEPTHWISE_CONV2D) && kernelBuilt(KERNEL_DW_PAIRS) && opcode(op) == OP_DEPTHWISE_CONV2D) {
+    const x = opIn(op, 0), dt = tdtype(x);
+    if (dt != DTYPE_S8 && dt != DTYPE_SIGN8) return 0;
+    const w = opIn(op, 1), wr = trank(w);
+    return preparedDwBytes(tdim(x, 3), opParam(op, 8), tdim(w, wr - 3), tdim(w, wr - 2));
+  }
   if (!opBuilt(OP_FULLY_CONNECTED) || !kernelBuilt(KERNEL_PACKED) || opcode(op) != OP_FULLY_CONNECTED) return 0;
   const x = opIn(op, 0), dt = tdtype(x);
   if (dt != DTYPE_S8 && dt != DTYPE_SIGN8) return 0;
@@ -58,7 +65,8 @@ export function prepareOps(from: usize): void {
     const b = opTableBytes(op);
     let off: u32 = 0;
     if (b > 0) {
-      prepareFc(op, at + <usize>next);
+      if (opcode(op) == OP_DEPTHWISE_CONV2D) dwPrepare(op, at + <usize>next);
+      else prepareFc(op, at + <usize>next);
       off = next;
     }
     store<u32>(at + (<usize>i << 2), off);

@@ -80,6 +80,51 @@ describe('prepared state: reported bytes', () => {
     expect(text).toMatch(new RegExp(`prepared at load, SIMD build: ${prepared.toLocaleString('en-US')} B`));
   });
 
+  it('an int8 depthwise (C % 8 == 0): index + 32-byte header + per channel (rounded to 16) 37 B and 4 B per tap-pair slot, on SIMD only', async () => {
+    const dw = (c: number, kh: number, kw: number): Uint8Array => {
+      const r = rng(c * 100 + kh * 10 + kw);
+      const g = oneOpGraph('depthwise_conv2d', [
+        { dtype: 's8', shape: [1, 6, 6, c], quant: { scale: 0.05, zeroPoint: -3 } },
+        { dtype: 's8', shape: [kh, kw, c], data: randS8(r, kh * kw * c, -127, 127) },
+        { dtype: 's32', shape: [c], data: Int32Array.from({ length: c }, () => randInt(r, -3000, 3000)) },
+        { dtype: 's32', shape: [c], data: Int32Array.from({ length: c }, () => quantizeMultiplier(0.3 + r() * 0.4).multiplier) },
+        { dtype: 's32', shape: [c], data: Int32Array.from({ length: c }, () => -8) },
+      ], { dtype: 's8', quant: { scale: 0.1, zeroPoint: -128 } }, { strides: [1, 1], dilations: [1, 1], pads: [1, 1, 1, 1], depthMultiplier: 1 }, { actMin: -128, actMax: 127 });
+      return blobOf(g);
+    };
+    // 3x3: 5 tap pairs + the pixel-pair slot; 24 channels round up to 32.
+    const blob = dw(24, 3, 3);
+    const want = 16 + 32 + 32 * (37 + 4 * 6);
+    expect(preparedBytesOf(readBlob(blob))).toBe(want);
+    expect((await freshRuntime('simd')).load(blob).preparedBytes).toBe(want);
+    expect((await freshRuntime('scalar')).load(blob).preparedBytes).toBe(0);
+    // 12 channels leave 4 to the generic kernel, which rebuilds its table per run: not prepared.
+    expect(preparedBytesOf(readBlob(dw(12, 3, 3)))).toBe(0);
+    expect((await freshRuntime('simd')).load(dw(12, 3, 3)).preparedBytes).toBe(0);
+  });
+
+  // vww's 13 depthwise layers (8-256 channels, stride 1 and 2, 7 channels whose bias rules out the
+  // f64 table) run from records built at load: samples in one instance (records reused across
+  // runs, arena reused by the other ops) against TFLite Micro's outputs, both builds.
+  it.skipIf(!haveShared)('vww (prepared depthwise layers): runtime and mote inspect agree, every sample in one instance = TFLM', async () => {
+    const g = importTflite(readFileSync(sharedPath('mlperf_tiny/vww/vww_96_int8.tflite')), 'vww_96_int8.tflite');
+    prepareInt8(g);
+    const blob = blobOf(g);
+    const view = readBlob(blob);
+    const ins = readNpy(readFileSync(sharedPath('tflm_refs/vww_int8/inputs.npy')));
+    const outs = readNpy(readFileSync(sharedPath('tflm_refs/vww_int8/outputs.npy')));
+    const inSize = ins.data.length / ins.shape[0], outSize = outs.data.length / outs.shape[0];
+    for (const build of BUILDS) {
+      const m = (await freshRuntime(build)).load(blob);
+      expect(m.preparedBytes).toBe(build === 'simd' ? preparedBytesOf(view) : 0);
+      if (build === 'simd') expect(m.preparedBytes).toBeGreaterThan(13 * 32);
+      for (let s = 0; s < ins.shape[0]; s++) {
+        const [y] = m.run([(ins.data as Int8Array).slice(s * inSize, (s + 1) * inSize)]) as Int8Array[];
+        expect(Array.from(y), `${build} sample ${s}`).toEqual(Array.from((outs.data as Int8Array).subarray(s * outSize, (s + 1) * outSize)));
+      }
+    }
+  }, 60_000);
+
   it.skipIf(!haveShared)('ad (MLPerf Tiny): the runtime and mote inspect agree', async () => {
     const g = importTflite(readFileSync(sharedPath('mlperf_tiny/ad/ad01_int8.tflite')), 'ad01_int8.tflite');
     prepareInt8(g);

@@ -11,7 +11,9 @@ import { STORAGE_EMPTY } from '../../format/format';
 import { opIn, opOut, opParam, tdim, trank, tptr, tzp, tstorage } from '../state';
 import { mbqmInline, clampi } from '../fixedpoint';
 import { requantStore16, requantStore8 } from '../requant_simd';
-import { fastChannel, fastEntry, FAST_CAP, FAST_POS as POS_OFF, FAST_D as D_OFF } from '../requant_fast';
+import { fastChannel, fastEntry, useFastTable, FAST_CAP, FAST_POS as POS_OFF, FAST_D as D_OFF } from '../requant_fast';
+import { PREPARED_DW_HEAD } from '../../format/prepared';
+import { preparedTable } from '../prepared';
 
 /** Most taps an op may have here; larger ops take the generic kernel. The channel buffers live in
  * the op's scratch (format/kernel-scratch.ts: set by useDwPairs before the op runs): DW_CAP
@@ -76,6 +78,44 @@ export function useDwPairs(at: usize, channels: i32, packBytes: i32): void {
   biasFold = at;
   zpRow = at + (<usize>channels << 2);
   packed = zpRow + <usize>channels;
+}
+
+// A depthwise op prepared at load (format/prepared.ts preparedDwBytes; prepared.ts): a header,
+// then requant_fast.ts's table, the folded bias, the zero-point row, the packed weights and the
+// f32 table (C16 channels each; the packing has room for the pixel-pair slot).
+const DR_FAST = 0, DR_BAD = 8, DR_LIM = 16, DR_LIM_BITS = 20, DR_RELU = 24;
+
+function bindRecord(rec: usize, C16: i32, PS: i32): void {
+  const at = rec + <usize>PREPARED_DW_HEAD;
+  useFastTable(at, C16);
+  useDwPairs(at + <usize>C16 * 24, C16, C16 * PS * 4);
+  useDwF32(packed + <usize>PACK_BYTES, C16);
+}
+
+/**
+ * At load: op's per-run preparation (dwSetup) into its record at rec, and the state the run reads
+ * back. The op is int8, M == 1, C % 8 == 0, C >= 8, at most TAP_CAP taps (prepared.ts).
+ */
+export function dwPrepare(op: usize, rec: usize): void {
+  const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
+  const C = tdim(x, 3);
+  const wr = trank(w);
+  const KH = tdim(w, wr - 3), KW = tdim(w, wr - 2);
+  const K = KH * KW, P = (K + 1) >> 1, C16 = (C + 15) & ~15;
+  bindRecord(rec, C16, P + 1);
+  const k9 = KH == 3 && KW == 3;
+  const sw = opParam(op, 1);
+  const pairs = k9 && (sw == 1 || sw == 2) && opParam(op, 3) == 1 && opParam(op, 2) == 1 && C16 * (P + 1) * 4 <= PACK_BYTES;
+  const hasBias = tstorage(opIn(op, 2)) != STORAGE_EMPTY;
+  const amin = opParam(op, 9), amax = opParam(op, 10);
+  badGroups = 0;
+  const fast = dwSetup(C, K, P, pairs ? P + 1 : P, C16, k9, tptr(w), hasBias ? tptr(opIn(op, 2)) : 0, hasBias,
+    tptr(opIn(op, 3)), tptr(opIn(op, 4)), tzp(x), tzp(y), amin, amax, C & ~7);
+  store<i32>(rec, fast ? 1 : 0, DR_FAST);
+  store<u64>(rec, badGroups, DR_BAD);
+  store<f32>(rec, f32Lim, DR_LIM);
+  store<i32>(rec, f32LimBits, DR_LIM_BITS);
+  store<i32>(rec, f32Relu ? 1 : 0, DR_RELU);
 }
 
 const MAGIC: f64 = 6755399441055744.0; // 2^52 + 2^51: x + MAGIC holds integer x in its low 32 bits
@@ -483,38 +523,16 @@ export function store8Magic(out: usize, a0: v128, a1: v128, c: i32, zp: i32, lo:
 }
 
 /**
- * Runs the op's channels [0, return value) when it fits this kernel (M == 1, at least 8 channels,
- * within the static buffers); returns 0 when it does not. The SIMD build covers the channels in
- * blocks of 16 and 8 and leaves the last C % 8 to the caller; the scalar build covers all.
+ * Per op, O(K*C): fold -zp*sum(w) into the bias, pack the weights, fill the zero-point row,
+ * prepare the exact f64 requantization (requant_fast.ts's table and bound) and the f32 one, into
+ * the bound buffers; returns whether the table holds every channel (else per-group badGroups).
+ * Small late layers (3x3 pixels, 256 channels) do about as many MACs as there are weights, so the
+ * SIMD build does this 16 channels at a time, and at load (dwPrepare) when it can.
  */
-export function depthwise_s8_pairs(op: usize): i32 {
-  const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
-  const N = tdim(x, 0), H = tdim(x, 1), W = tdim(x, 2), C = tdim(x, 3);
-  const wr = trank(w);
-  const KH = tdim(w, wr - 3), KW = tdim(w, wr - 2);
-  const K = KH * KW;
-  const P = (K + 1) >> 1;
-  if (opParam(op, 8) != 1 || C < 8 || C > DW_CAP || K > TAP_CAP) return 0;
-  const C16 = (C + 15) & ~15;
-  if (ASC_FEATURE_SIMD && C16 * P * 4 > PACK_BYTES) return 0;
-  const k9 = ASC_FEATURE_SIMD && KH == 3 && KW == 3;
-  const hasBias = tstorage(opIn(op, 2)) != STORAGE_EMPTY;
-  const xp = tptr(x), wp = tptr(w), yp = tptr(y), bp = hasBias ? tptr(opIn(op, 2)) : 0;
-  const mp = tptr(opIn(op, 3)), shp = tptr(opIn(op, 4));
-  const OH = tdim(y, 1), OW = tdim(y, 2);
-  const sh = opParam(op, 0), sw = opParam(op, 1), dh = opParam(op, 2), dw = opParam(op, 3);
-  const pt = opParam(op, 4), pl = opParam(op, 5);
-  const amin = opParam(op, 9), amax = opParam(op, 10);
-  const zpX = tzp(x), outZp = tzp(y);
-  const done = ASC_FEATURE_SIMD ? C & ~7 : C;
-  // Pixel pairs (depthwise_pair8) need a sixth slot per block, (w7, w8).
-  const pairs = k9 && (sw == 1 || sw == 2) && dw == 1 && dh == 1 && C16 * (P + 1) * 4 <= PACK_BYTES;
-  const PS = pairs ? P + 1 : P;
-
-  // Per op run, O(K*C): fold -zp*sum(w) into the bias, pack the weights, fill the zero-point row,
-  // prepare the exact f64 requantization (requant_fast.ts's table and bound). Small late layers
-  // (3x3 pixels, 256 channels) do about as many MACs as there are weights, so the SIMD build does
-  // this 16 channels at a time.
+function dwSetup(
+  C: i32, K: i32, P: i32, PS: i32, C16: i32, k9: bool, wp: usize, bp: usize, hasBias: bool, mp: usize, shp: usize,
+  zpX: i32, outZp: i32, amin: i32, amax: i32, done: i32,
+): bool {
   let c0 = 0;
   let fast = ASC_FEATURE_SIMD;
   badGroups = 0;
@@ -595,6 +613,55 @@ export function depthwise_s8_pairs(op: usize): i32 {
     for (let t = 0; t < K; t++) s += <i32>load<i8>(wp + <usize>(t * C + c));
     store<i32>(biasFold + (<usize>c << 2), (hasBias ? load<i32>(bp + (<usize>c << 2)) : 0) - zpX * s);
     store<i8>(zpRow + <usize>c, <i8>zpX);
+  }
+  return fast;
+}
+
+/**
+ * Runs the op's channels [0, return value) when it fits this kernel (M == 1, at least 8 channels,
+ * within the static buffers); returns 0 when it does not. The SIMD build covers the channels in
+ * blocks of 16 and 8 and leaves the last C % 8 to the caller; the scalar build covers all.
+ */
+export function depthwise_s8_pairs(op: usize): i32 {
+  const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
+  const N = tdim(x, 0), H = tdim(x, 1), W = tdim(x, 2), C = tdim(x, 3);
+  const wr = trank(w);
+  const KH = tdim(w, wr - 3), KW = tdim(w, wr - 2);
+  const K = KH * KW;
+  const P = (K + 1) >> 1;
+  const C16 = (C + 15) & ~15;
+  const rec = ASC_FEATURE_SIMD ? preparedTable(op) : 0;
+  if (rec) bindRecord(rec, C16, P + 1);
+  if (opParam(op, 8) != 1 || C < 8 || C > DW_CAP || K > TAP_CAP) return 0;
+  if (ASC_FEATURE_SIMD && C16 * P * 4 > PACK_BYTES) return 0;
+  const k9 = ASC_FEATURE_SIMD && KH == 3 && KW == 3;
+  const hasBias = tstorage(opIn(op, 2)) != STORAGE_EMPTY;
+  const xp = tptr(x), wp = tptr(w), yp = tptr(y), bp = hasBias ? tptr(opIn(op, 2)) : 0;
+  const mp = tptr(opIn(op, 3)), shp = tptr(opIn(op, 4));
+  const OH = tdim(y, 1), OW = tdim(y, 2);
+  const sh = opParam(op, 0), sw = opParam(op, 1), dh = opParam(op, 2), dw = opParam(op, 3);
+  const pt = opParam(op, 4), pl = opParam(op, 5);
+  const amin = opParam(op, 9), amax = opParam(op, 10);
+  const zpX = tzp(x), outZp = tzp(y);
+  const done = ASC_FEATURE_SIMD ? C & ~7 : C;
+  // Pixel pairs (depthwise_pair8) need a sixth slot per block, (w7, w8).
+  const pairs = k9 && (sw == 1 || sw == 2) && dw == 1 && dh == 1 && C16 * (P + 1) * 4 <= PACK_BYTES;
+  const PS = pairs ? P + 1 : P;
+
+  // Per op run, O(K*C): fold -zp*sum(w) into the bias, pack the weights, fill the zero-point row,
+  // prepare the exact f64 requantization (requant_fast.ts's table and bound). Small late layers
+  // (3x3 pixels, 256 channels) do about as many MACs as there are weights, so the SIMD build does
+  // this 16 channels at a time.
+  // Prepared at load (dwPrepare): the buffers and requantization state from the op's record.
+  let fast = false;
+  if (rec) {
+    fast = load<i32>(rec, DR_FAST) != 0;
+    badGroups = load<u64>(rec, DR_BAD);
+    f32Lim = load<f32>(rec, DR_LIM);
+    f32LimBits = load<i32>(rec, DR_LIM_BITS);
+    f32Relu = load<i32>(rec, DR_RELU) != 0;
+  } else {
+    fast = dwSetup(C, K, P, PS, C16, k9, wp, bp, hasBias, mp, shp, zpX, outZp, amin, amax, done);
   }
   for (let i = 0; i < K; i++) {
     const t = slotTap(i, k9), ky = t / KW, kx = t - ky * KW;
