@@ -19,4 +19,9 @@ export const KERNEL_DW_PAIRS = 2; // depthwise_pairs.ts (int8 depthwise in pixel
 export const KERNEL_DW_C1M8 = 3; // depthwise_conv2d.ts 1-channel x8 3x3 depthwise (SIMD); optional
 export const KERNEL_DW_3X3_SCALAR = 4; // depthwise_scalar.ts row-wise 3x3 int8 depthwise (scalar build); optional
 export const KERNEL_S8_PLAIN = 5; // int8 conv2d / fully_connected on plain weights (neither packed nor direct): gemm.ts and conv2d.ts's gathered paths; required by such ops
-export const KERNEL_COUNT = 6; // one past the last kernel bit
+// The depthwise f32-screened stores (depthwise_pairs.ts store8x2F32 / store16F32, SIMD) in their two
+// forms, per op: the ReLU one when the output zero point and lower clamp are -128 and the upper 127,
+// the clamped one otherwise; optional (the exact f64 stores give the same bytes).
+export const KERNEL_DW_F32_RELU = 6;
+export const KERNEL_DW_F32_CLAMP = 7;
+export const KERNEL_COUNT = 8; // one past the last kernel bit

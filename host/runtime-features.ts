@@ -30,6 +30,8 @@ export const KERNEL_NAMES: Record<number, string> = {
   [RF.KERNEL_DW_C1M8]: 'dw-c1m8',
   [RF.KERNEL_DW_3X3_SCALAR]: 'dw-3x3-scalar',
   [RF.KERNEL_S8_PLAIN]: 's8-plain',
+  [RF.KERNEL_DW_F32_RELU]: 'dw-f32-relu',
+  [RF.KERNEL_DW_F32_CLAMP]: 'dw-f32-clamp',
 };
 export const ENCODING_NAMES: Record<number, string> = {
   [F.ENC_PALETTE]: 'palette',
@@ -86,8 +88,14 @@ export function blobFeatures(view: BlobView): RuntimeFeatures {
       // Params: stride h, w, dilation h, w (docs/FORMAT.md); the conditions are the kernels' own.
       const [kh, kw, o] = w.shape.slice(-3);
       const [, sw, dh, dw] = op.params;
-      if (ksDwPairChannels(op.opcode, 1, c, o, kh, kw) > 0) f.kernels = setBit(f.kernels, RF.KERNEL_DW_PAIRS, 'kernel');
-      if (c === 1 && o === 8 && kh === 3 && kw === 3) f.kernels = setBit(f.kernels, RF.KERNEL_DW_C1M8, 'kernel');
+      const pairs = ksDwPairChannels(op.opcode, 1, c, o, kh, kw) > 0, c1m8 = c === 1 && o === 8 && kh === 3 && kw === 3;
+      if (pairs) f.kernels = setBit(f.kernels, RF.KERNEL_DW_PAIRS, 'kernel');
+      if (c1m8) f.kernels = setBit(f.kernels, RF.KERNEL_DW_C1M8, 'kernel');
+      if (pairs || c1m8) {
+        // The f32 store form f32Prepare picks (amin, amax: params 9, 10).
+        const relu = view.tensors[op.outputs[0]].zeroPoint === -128 && op.params[9] === -128 && op.params[10] === 127;
+        f.kernels = setBit(f.kernels, relu ? RF.KERNEL_DW_F32_RELU : RF.KERNEL_DW_F32_CLAMP, 'kernel');
+      }
       if (kh === 3 && kw === 3 && dh === 1 && dw === 1 && sw <= 2) f.kernels = setBit(f.kernels, RF.KERNEL_DW_3X3_SCALAR, 'kernel');
     }
   }
@@ -95,7 +103,7 @@ export function blobFeatures(view: BlobView): RuntimeFeatures {
 }
 
 /** Kernels with a general fallback that gives the same bytes (only speed depends on them). */
-export const OPTIONAL_KERNELS: readonly number[] = [RF.KERNEL_SMALLK, RF.KERNEL_DW_PAIRS, RF.KERNEL_DW_C1M8, RF.KERNEL_DW_3X3_SCALAR];
+export const OPTIONAL_KERNELS: readonly number[] = [RF.KERNEL_SMALLK, RF.KERNEL_DW_PAIRS, RF.KERNEL_DW_C1M8, RF.KERNEL_DW_3X3_SCALAR, RF.KERNEL_DW_F32_RELU, RF.KERNEL_DW_F32_CLAMP];
 
 /** `f` without its optional kernels: the smallest build that still runs the same blobs. */
 export function withoutOptionalKernels(f: RuntimeFeatures): RuntimeFeatures {

@@ -335,22 +335,42 @@ describe.skipIf(!haveShared)('per-model builds of the shared models (needs ../sh
     }
   }, 4 * COMPILE_MS + 120_000);
 
+  /** The model's TFLM reference outputs (first two samples) on module `m`, when it has references. */
+  async function expectTflm(id: string, build: MoteBuild, m: WebAssembly.Module): Promise<void> {
+    const ref = refs.get(id);
+    if (!ref) return;
+    const ins = readNpy(readFileSync(sharedPath(`tflm_refs/${ref}/inputs.npy`)));
+    const outs = readNpy(readFileSync(sharedPath(`tflm_refs/${ref}/outputs.npy`)));
+    const inSize = ins.data.length / ins.shape[0], outSize = outs.data.length / outs.shape[0];
+    const model = (await instance(build, m)).load(blobs.get(id)!);
+    for (let s = 0; s < Math.min(2, ins.shape[0]); s++) {
+      const x = (ins.data as Int8Array).slice(s * inSize, (s + 1) * inSize);
+      const [y] = model.run([x]);
+      expect(Array.from(y as Int8Array), `${id} sample ${s} on the per-model ${build} build vs TFLM`).toEqual(Array.from((outs.data as Int8Array).subarray(s * outSize, (s + 1) * outSize)));
+    }
+  }
+
+  // The SIMD switches of the largest per-model builds, each on the model's own derived build.
+  it('simd: vww and person_detect on their own builds give the full build\'s bytes and TFLM\'s', async () => {
+    for (const id of ['vww', 'person_detect']) {
+      const f = blobFeatures(readBlob(blobs.get(id)!));
+      // Every depthwise layer is ReLU / ReLU6 with output zero point -128: only the ReLU f32 form links.
+      expect(has(f.kernels, RF.KERNEL_DW_F32_RELU), `${id}: dw-f32-relu`).toBe(true);
+      expect(has(f.kernels, RF.KERNEL_DW_F32_CLAMP), `${id}: dw-f32-clamp`).toBe(false);
+      const wasm = await buildRuntimeFor(f, { build: 'simd' });
+      console.log(`[mote] per-model simd ${id}: ${wasm.length} B`);
+      const m = await WebAssembly.compile(wasm as BufferSource);
+      await expectSameBytes(id, blobs.get(id)!, 'simd', m, [1, 2]);
+      await expectTflm(id, 'simd', m);
+    }
+  }, 2 * COMPILE_MS);
+
   for (const build of BUILDS) {
     it(`${build}: each model gives the full build's bytes and, where TFLM references exist, TFLM's`, async () => {
       for (const [id, blob] of blobs) {
         const m = id === 'kws' ? kwsBuild.get(build)! : restBuild.get(build)!;
         await expectSameBytes(id, blob, build, m, [1]);
-        const ref = refs.get(id);
-        if (!ref) continue;
-        const ins = readNpy(readFileSync(sharedPath(`tflm_refs/${ref}/inputs.npy`)));
-        const outs = readNpy(readFileSync(sharedPath(`tflm_refs/${ref}/outputs.npy`)));
-        const inSize = ins.data.length / ins.shape[0], outSize = outs.data.length / outs.shape[0];
-        const model = (await instance(build, m)).load(blob);
-        for (let s = 0; s < Math.min(2, ins.shape[0]); s++) {
-          const x = (ins.data as Int8Array).slice(s * inSize, (s + 1) * inSize);
-          const [y] = model.run([x]);
-          expect(Array.from(y as Int8Array), `${id} sample ${s} on the per-model ${build} build vs TFLM`).toEqual(Array.from((outs.data as Int8Array).subarray(s * outSize, (s + 1) * outSize)));
-        }
+        await expectTflm(id, build, m);
       }
     });
 
@@ -367,4 +387,17 @@ describe.skipIf(!haveShared)('per-model builds of the shared models (needs ../sh
       await expectNotBuilt(int8, build, m, new RegExp(`op ${first.index} \\(${first.opName}\\): the op is not in this runtime`));
     });
   }
+});
+
+describe('depthwise f32-screened store forms (SIMD per-model switches)', () => {
+  it('simd: a clamped depthwise on a build with only the ReLU form takes the exact stores: the full build\'s bytes', async () => {
+    const blob = plainBlob(int8Model());
+    const f = blobFeatures(readBlob(blob));
+    // The generated depthwise has output zero point 5: the clamped form.
+    expect(has(f.kernels, RF.KERNEL_DW_F32_CLAMP)).toBe(true);
+    expect(has(f.kernels, RF.KERNEL_DW_F32_RELU)).toBe(false);
+    const swapped = { ...f, kernels: f.kernels - 2 ** RF.KERNEL_DW_F32_CLAMP + 2 ** RF.KERNEL_DW_F32_RELU };
+    const m = await WebAssembly.compile((await buildRuntimeFor(swapped, { build: 'simd' })) as BufferSource);
+    await expectSameBytes('int8 without dw-f32-clamp', blob, 'simd', m, [1, 2, 3]);
+  }, COMPILE_MS);
 });

@@ -14,6 +14,8 @@ import { requantStore16, requantStore8 } from '../requant_simd';
 import { fastChannel, fastEntry, useFastTable, FAST_CAP, FAST_POS as POS_OFF, FAST_D as D_OFF } from '../requant_fast';
 import { PREPARED_DW_HEAD } from '../../format/prepared';
 import { preparedTable } from '../prepared';
+import { kernelBuilt } from '../features';
+import { KERNEL_DW_F32_RELU, KERNEL_DW_F32_CLAMP } from '../../format/runtime-features';
 
 /** Most taps an op may have here; larger ops take the generic kernel. The channel buffers live in
  * the op's scratch (format/kernel-scratch.ts: set by useDwPairs before the op runs): DW_CAP
@@ -260,8 +262,9 @@ export function f32Prepare(count: i32, c1m8: bool, relu: bool): void {
  */
 @inline export function store8x2Fast(outA: usize, outB: usize, a0: v128, a1: v128, b0: v128, b1: v128, c: i32, zp: i32, lo: i32, hi: i32): void {
   if (f32Lim > 0) {
-    if (f32Relu ? store8x2F32(outA, outB, a0, a1, b0, b1, c, zp, lo, hi, true)
-      : store8x2F32(outA, outB, a0, a1, b0, b1, c, zp, lo, hi, false)) return;
+    // A per-model build links only the forms its ops take (host/runtime-features.ts).
+    if (f32Relu ? kernelBuilt(KERNEL_DW_F32_RELU) && store8x2F32(outA, outB, a0, a1, b0, b1, c, zp, lo, hi, true)
+      : kernelBuilt(KERNEL_DW_F32_CLAMP) && store8x2F32(outA, outB, a0, a1, b0, b1, c, zp, lo, hi, false)) return;
   }
   store8x2Slow(outA, outB, a0, a1, b0, b1, c, zp, lo, hi);
 }
@@ -288,8 +291,8 @@ export function f32Prepare(count: i32, c1m8: bool, relu: bool): void {
 /** store16Magic through the f32 table when there is one (c % 16 == 0; single output pixels). */
 function store16Fast(out: usize, a0: v128, a1: v128, a2: v128, a3: v128, c: i32, zp: i32, lo: i32, hi: i32): void {
   if (f32Lim > 0) {
-    if (f32Relu ? store16F32(out, a0, a1, a2, a3, c, zp, lo, hi, true)
-      : store16F32(out, a0, a1, a2, a3, c, zp, lo, hi, false)) return;
+    if (f32Relu ? kernelBuilt(KERNEL_DW_F32_RELU) && store16F32(out, a0, a1, a2, a3, c, zp, lo, hi, true)
+      : kernelBuilt(KERNEL_DW_F32_CLAMP) && store16F32(out, a0, a1, a2, a3, c, zp, lo, hi, false)) return;
   }
   store16Magic(out, a0, a1, a2, a3, c, zp, lo, hi);
 }
