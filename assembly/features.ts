@@ -74,6 +74,12 @@ export function plainNotBuilt(index: i32, code: i32): i32 {
   opPrefix(index, code); str('its int8 kernel for plain (unpacked) weights');
   return subsetNote();
 }
+/** "op i (name): its int8 kernel for plain weights beyond 1x1 GEMM rows" + subsetNote. */
+export function plainConvNotBuilt(index: i32, code: i32): i32 {
+  if (!SUBSET) return ERR_NOT_BUILT;
+  opPrefix(index, code); str('its int8 kernel for plain (unpacked) weights of a conv other than 1x1 stride-1 unpadded rows');
+  return subsetNote();
+}
 /** "tensor i: the <encoding> decoder / direct kernel" + subsetNote. */
 export function encodingNotBuilt(id: i32, enc: i32, direct: bool): i32 {
   if (!SUBSET) return ERR_NOT_BUILT;

@@ -19,8 +19,8 @@ import {
   opInCount, opOutCount, opParamCount, opIn, opOut, opParam, tdtype, trank, tdim, tnumel,
   tstorage, tscale, tzp, tptr, opParamF, tbytes, tensorCount,
 } from './state';
-import { SUBSET, opBuilt, dtypeBuilt, kernelBuilt, opNotBuilt, formNotBuilt, packedNotBuilt, plainNotBuilt } from './features';
-import { KERNEL_PACKED, KERNEL_S8_PLAIN } from '../format/runtime-features';
+import { SUBSET, opBuilt, dtypeBuilt, kernelBuilt, opNotBuilt, formNotBuilt, packedNotBuilt, plainNotBuilt, plainConvNotBuilt } from './features';
+import { KERNEL_PACKED, KERNEL_S8_PLAIN, KERNEL_S8_PLAIN_CONV } from '../format/runtime-features';
 
 // ---- The table ---------------------------------------------------------------------------------
 // Dtype sets are bit masks (bit dt); M_IN0 in an output column means "input 0's dtype".
@@ -224,6 +224,14 @@ function isPacked(): bool {
 function plainBuilt(): bool {
   return kernelBuilt(KERNEL_S8_PLAIN) || curDt == DTYPE_F32 || curDt == DTYPE_S16 || isPacked() || tstorage(opIn(curOp, 1)) == STORAGE_DIRECT;
 }
+/** Plain int8 conv2d other than 1x1 stride-1 unpadded group-1 GEMM rows (conv2d.ts's condition)
+ * needs KERNEL_S8_PLAIN_CONV. */
+function plainConvBuilt(kh: i32, kw: i32, g: i32): bool {
+  if (kernelBuilt(KERNEL_S8_PLAIN_CONV) || curDt == DTYPE_F32 || curDt == DTYPE_S16 || isPacked() || tstorage(opIn(curOp, 1)) == STORAGE_DIRECT) return true;
+  const x = opIn(curOp, 0), y = opOut(curOp, 0);
+  return kh == 1 && kw == 1 && g == 1 && opParam(curOp, 0) == 1 && opParam(curOp, 1) == 1 && opParam(curOp, 4) == 0 && opParam(curOp, 5) == 0
+    && tdim(y, 1) == tdim(x, 1) && tdim(y, 2) == tdim(x, 2);
+}
 
 /** The checks a row describes, in column order. */
 function checkRow(row: usize): i32 {
@@ -395,6 +403,7 @@ function vConv(): i32 {
   e = outDimIs(0, 3, oc); if (e) return e;
   e = biasAndRequant(oc); if (e) return e;
   if (curCode == OP_CONV2D && !plainBuilt()) return plainNotBuilt(curIndex, curCode);
+  if (curCode == OP_CONV2D && !plainConvBuilt(kh, kw, g)) return plainConvNotBuilt(curIndex, curCode);
   if (isPacked()) {
     if (!kernelBuilt(KERNEL_PACKED)) return packedNotBuilt(curIndex, curCode);
     if (g != 1) return fail(txt('packed weights need the s8 form with group 1'));

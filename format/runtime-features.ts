@@ -24,4 +24,7 @@ export const KERNEL_S8_PLAIN = 5; // int8 conv2d / fully_connected on plain weig
 // the clamped one otherwise; optional (the exact f64 stores give the same bytes).
 export const KERNEL_DW_F32_RELU = 6;
 export const KERNEL_DW_F32_CLAMP = 7;
-export const KERNEL_COUNT = 8; // one past the last kernel bit
+// int8 conv2d on plain weights other than a 1x1 stride-1 unpadded group-1 one (which runs as GEMM
+// rows under KERNEL_S8_PLAIN): conv2d.ts's gathered / band / per-tap paths; required by such ops.
+export const KERNEL_S8_PLAIN_CONV = 8;
+export const KERNEL_COUNT = 9; // one past the last kernel bit

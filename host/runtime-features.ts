@@ -32,6 +32,7 @@ export const KERNEL_NAMES: Record<number, string> = {
   [RF.KERNEL_S8_PLAIN]: 's8-plain',
   [RF.KERNEL_DW_F32_RELU]: 'dw-f32-relu',
   [RF.KERNEL_DW_F32_CLAMP]: 'dw-f32-clamp',
+  [RF.KERNEL_S8_PLAIN_CONV]: 's8-plain-conv',
 };
 export const ENCODING_NAMES: Record<number, string> = {
   [F.ENC_PALETTE]: 'palette',
@@ -83,6 +84,10 @@ export function blobFeatures(view: BlobView): RuntimeFeatures {
       const [o, kh, kw, cg] = op.opcode === F.OP_CONV2D ? w.shape : [w.shape[0], 1, 1, c];
       const k = op.opcode === F.OP_CONV2D ? kh * kw * cg : w.shape[1];
       if (ksSmallkBytes(op.opcode, 1, o, k, kh, kw, cg, c) > 0) f.kernels = setBit(f.kernels, RF.KERNEL_SMALLK, 'kernel');
+      // Params: stride h, w, dilation h, w, pad top, left, bottom, right, group (docs/FORMAT.md).
+      const y = view.tensors[op.outputs[0]], p = op.params;
+      const rows = kh === 1 && kw === 1 && p[8] === 1 && p[0] === 1 && p[1] === 1 && p[4] === 0 && p[5] === 0 && y.shape[1] === x.shape[1] && y.shape[2] === x.shape[2];
+      if (op.opcode === F.OP_CONV2D && !rows) f.kernels = setBit(f.kernels, RF.KERNEL_S8_PLAIN_CONV, 'kernel');
     }
     if (op.opcode === F.OP_DEPTHWISE_CONV2D) {
       // Params: stride h, w, dilation h, w (docs/FORMAT.md); the conditions are the kernels' own.

@@ -357,11 +357,19 @@ describe.skipIf(!haveShared)('per-model builds of the shared models (needs ../sh
       // Every depthwise layer is ReLU / ReLU6 with output zero point -128: only the ReLU f32 form links.
       expect(has(f.kernels, RF.KERNEL_DW_F32_RELU), `${id}: dw-f32-relu`).toBe(true);
       expect(has(f.kernels, RF.KERNEL_DW_F32_CLAMP), `${id}: dw-f32-clamp`).toBe(false);
+      // Their plain-weights convs are all 1x1 GEMM rows: no spatial plain-conv paths.
+      expect(has(f.kernels, RF.KERNEL_S8_PLAIN), `${id}: s8-plain`).toBe(true);
+      expect(has(f.kernels, RF.KERNEL_S8_PLAIN_CONV), `${id}: s8-plain-conv`).toBe(false);
       const wasm = await buildRuntimeFor(f, { build: 'simd' });
       console.log(`[mote] per-model simd ${id}: ${wasm.length} B`);
       const m = await WebAssembly.compile(wasm as BufferSource);
       await expectSameBytes(id, blobs.get(id)!, 'simd', m, [1, 2]);
       await expectTflm(id, 'simd', m);
+      if (id !== 'vww') continue;
+      // kws has vww's ops; with plain weights its first conv (10x4, stride 2) needs the spatial path.
+      const g = importTflite(readFileSync(sharedPath(models[0][1])), models[0][1]);
+      prepareInt8(g);
+      await expectNotBuilt(plainBlob(g), 'simd', m, /op 0 \(conv2d\): its int8 kernel for plain \(unpacked\) weights of a conv other than 1x1 stride-1 unpadded rows is not in this runtime/);
     }
   }, 2 * COMPILE_MS);
 
@@ -389,12 +397,13 @@ describe.skipIf(!haveShared)('per-model builds of the shared models (needs ../sh
   }
 });
 
-describe('depthwise f32-screened store forms (SIMD per-model switches)', () => {
+describe('session-5 SIMD per-model switches on the generated int8 graph', () => {
   it('simd: a clamped depthwise on a build with only the ReLU form takes the exact stores: the full build\'s bytes', async () => {
     const blob = plainBlob(int8Model());
     const f = blobFeatures(readBlob(blob));
-    // The generated depthwise has output zero point 5: the clamped form.
+    // The generated depthwise has output zero point 5: the clamped form; its first conv is 3x3.
     expect(has(f.kernels, RF.KERNEL_DW_F32_CLAMP)).toBe(true);
+    expect(has(f.kernels, RF.KERNEL_S8_PLAIN_CONV)).toBe(true);
     expect(has(f.kernels, RF.KERNEL_DW_F32_RELU)).toBe(false);
     const swapped = { ...f, kernels: f.kernels - 2 ** RF.KERNEL_DW_F32_CLAMP + 2 ** RF.KERNEL_DW_F32_RELU };
     const m = await WebAssembly.compile((await buildRuntimeFor(swapped, { build: 'simd' })) as BufferSource);

@@ -16,6 +16,7 @@ import { mbqm, mbqmInline, clampi } from '../fixedpoint';
 import { fastPrepare } from '../requant_fast';
 import { gemm_s8_rows, tile_s8_2x4_simd } from './gemm';
 import { kernelBuilt } from '../features';
+import { KERNEL_S8_PLAIN_CONV } from '../../format/runtime-features';
 import { KERNEL_PACKED, KERNEL_S8_PLAIN } from '../../format/runtime-features';
 import { conv2d_s8_band_scalar } from './conv_band_scalar';
 
@@ -527,6 +528,7 @@ function conv2d_s8_packed(op: usize, plain: bool = false): bool {
     gemm_s8_rows(xp, N * H * W, C, wp, O, bp, mp, shp, inOff, outZp, amin, amax, yp);
     return;
   }
+  if (!kernelBuilt(KERNEL_S8_PLAIN_CONV)) return; // a per-model build whose plain convs are all GEMM rows (validate_ops.ts)
   // SIMD: plain-layout group-1 convs whose kernel rows are not whole tap-pair pairs (first convs
   // that auto left plain) run the packed band kernels on a row-padded copy when the scratch has
   // room; every other group-1 conv whose patch fits runs through the one gathered 2x4 path
