@@ -19,8 +19,9 @@ import {
   opInCount, opOutCount, opParamCount, opIn, opOut, opParam, tdtype, trank, tdim, tnumel,
   tstorage, tscale, tzp, tptr, opParamF, tbytes, tensorCount,
 } from './state';
-import { SUBSET, opBuilt, dtypeBuilt, kernelBuilt, opNotBuilt, formNotBuilt, packedNotBuilt, plainNotBuilt, plainConvNotBuilt } from './features';
-import { KERNEL_PACKED, KERNEL_S8_PLAIN, KERNEL_S8_PLAIN_CONV } from '../format/runtime-features';
+import { SUBSET, opBuilt, dtypeBuilt, kernelBuilt, opNotBuilt, formNotBuilt, packedNotBuilt, plainNotBuilt, plainConvNotBuilt, dwGeneralNotBuilt } from './features';
+import { KERNEL_PACKED, KERNEL_S8_PLAIN, KERNEL_S8_PLAIN_CONV, KERNEL_DW_GENERAL, KERNEL_DW_PAIRS, KERNEL_DW_C1M8 } from '../format/runtime-features';
+import { ksDwPairsCoverAll } from '../format/kernel-scratch';
 
 // ---- The table ---------------------------------------------------------------------------------
 // Dtype sets are bit masks (bit dt); M_IN0 in an output column means "input 0's dtype".
@@ -232,6 +233,14 @@ function plainConvBuilt(kh: i32, kw: i32, g: i32): bool {
   return kh == 1 && kw == 1 && g == 1 && opParam(curOp, 0) == 1 && opParam(curOp, 1) == 1 && opParam(curOp, 4) == 0 && opParam(curOp, 5) == 0
     && tdim(y, 1) == tdim(x, 1) && tdim(y, 2) == tdim(x, 2);
 }
+/** An int8 depthwise in a SIMD build without KERNEL_DW_GENERAL: depthwise_conv2d_s8_simd must run
+ * it whole with dw-c1m8 or dw-pairs (the pairs' buffers as scratch.ts binds them). */
+function dwGeneralBuilt(c: i32, oc: i32, kh: i32, kw: i32): bool {
+  if (!ASC_FEATURE_SIMD || kernelBuilt(KERNEL_DW_GENERAL) || (curDt != DTYPE_S8 && curDt != DTYPE_SIGN8)) return true;
+  if (kernelBuilt(KERNEL_DW_C1M8) && c == 1 && oc == 8 && kh == 3 && kw == 3) return true;
+  const s = load<i32>(curOp, O_SCRATCH_TENSOR);
+  return kernelBuilt(KERNEL_DW_PAIRS) && ksDwPairsCoverAll(c, oc, kh, kw, s < 0 ? -1 : <i32>tbytes(s)) != 0;
+}
 
 /** The checks a row describes, in column order. */
 function checkRow(row: usize): i32 {
@@ -404,6 +413,7 @@ function vConv(): i32 {
   e = biasAndRequant(oc); if (e) return e;
   if (curCode == OP_CONV2D && !plainBuilt()) return plainNotBuilt(curIndex, curCode);
   if (curCode == OP_CONV2D && !plainConvBuilt(kh, kw, g)) return plainConvNotBuilt(curIndex, curCode);
+  if (curCode == OP_DEPTHWISE_CONV2D && !dwGeneralBuilt(c, oc, kh, kw)) return dwGeneralNotBuilt(curIndex, curCode);
   if (isPacked()) {
     if (!kernelBuilt(KERNEL_PACKED)) return packedNotBuilt(curIndex, curCode);
     if (g != 1) return fail(txt('packed weights need the s8 form with group 1'));

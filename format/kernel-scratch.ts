@@ -95,6 +95,19 @@ export function ksDwPackBytes(code: i32, int8: i32, c: i32, o: i32, kh: i32, kw:
   return n * slots * 4;
 }
 
+/** 1 when the SIMD tap-pair kernel runs every channel of an int8 depthwise op (c input, o output
+ * channels) whose scratch tensor holds `scratch` bytes (< 0: none), as scratch.ts binds the parts
+ * (the kernel leaves C % 8 channels to the general depthwise); 0 otherwise. Per-model builds
+ * without the general depthwise refuse ops where this is 0 (host/runtime-features.ts). */
+export function ksDwPairsCoverAll(c: i32, o: i32, kh: i32, kw: i32, scratch: i32): i32 {
+  const pair = ksDwPairChannels(OP_DEPTHWISE_CONV2D, 1, c, o, kh, kw);
+  const pack = ksDwPackBytes(OP_DEPTHWISE_CONV2D, 1, c, o, kh, kw);
+  if (scratch < 0 || pair == 0 || pack == 0 || (c & 7) != 0) return 0;
+  let fast = ksFastChannels(OP_DEPTHWISE_CONV2D, 1, o) * 24;
+  if (fast > scratch) fast = 0;
+  return fast + pair * 5 + pack <= scratch ? 1 : 0;
+}
+
 /** Bytes of the tap-pair kernel's f32 requantization table (depthwise_pairs.ts, SIMD; 3x3 only,
  * the pixel-pair form's): 8 bytes per channel. */
 export function ksDwF32Bytes(code: i32, int8: i32, c: i32, o: i32, kh: i32, kw: i32): i32 {

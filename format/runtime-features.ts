@@ -27,4 +27,8 @@ export const KERNEL_DW_F32_CLAMP = 7;
 // int8 conv2d on plain weights other than a 1x1 stride-1 unpadded group-1 one (which runs as GEMM
 // rows under KERNEL_S8_PLAIN): conv2d.ts's gathered / band / per-tap paths; required by such ops.
 export const KERNEL_S8_PLAIN_CONV = 8;
-export const KERNEL_COUNT = 9; // one past the last kernel bit
+// The general int8 depthwise (depthwise_conv2d.ts depthwise_conv2d_s8_impl) in the SIMD build:
+// required by ops neither dw-c1m8 nor dw-pairs covers whole (format/kernel-scratch.ts
+// ksDwPairsCoverAll); the scalar build always links it.
+export const KERNEL_DW_GENERAL = 9;
+export const KERNEL_COUNT = 10; // one past the last kernel bit

@@ -6,7 +6,7 @@
 // (format/kernel-scratch.ts), so the trimmed build is as fast as the full one on its blobs.
 import * as F from '../format/format.js';
 import * as RF from '../format/runtime-features.js';
-import { ksSmallkBytes, ksDwPairChannels } from '../format/kernel-scratch.js';
+import { ksSmallkBytes, ksDwPairChannels, ksDwPairsCoverAll } from '../format/kernel-scratch.js';
 import type { BlobView } from './blob-reader.js';
 import { OPCODE_NAMES } from './opcodes.js';
 
@@ -33,6 +33,7 @@ export const KERNEL_NAMES: Record<number, string> = {
   [RF.KERNEL_DW_F32_RELU]: 'dw-f32-relu',
   [RF.KERNEL_DW_F32_CLAMP]: 'dw-f32-clamp',
   [RF.KERNEL_S8_PLAIN_CONV]: 's8-plain-conv',
+  [RF.KERNEL_DW_GENERAL]: 'dw-general',
 };
 export const ENCODING_NAMES: Record<number, string> = {
   [F.ENC_PALETTE]: 'palette',
@@ -72,6 +73,12 @@ export function blobFeatures(view: BlobView): RuntimeFeatures {
     f.dtypes = setBit(f.dtypes, x.dtype === F.DTYPE_SIGN8 ? F.DTYPE_S8 : x.dtype, 'dtype');
     if (!int8) continue;
     const w = op.inputs.length > 1 ? view.tensors[op.inputs[1]] : undefined;
+    if (op.opcode === F.OP_DEPTHWISE_CONV2D && w) {
+      // validate_ops.ts dwGeneralBuilt's rule (the SIMD build; the scalar one links it anyway).
+      const [kh, kw, o] = w.shape.slice(-3), c = x.shape[3];
+      const scratch = op.scratch < 0 ? -1 : view.tensors[op.scratch].byteSize;
+      if (!(c === 1 && o === 8 && kh === 3 && kw === 3) && !ksDwPairsCoverAll(c, o, kh, kw, scratch)) f.kernels = setBit(f.kernels, RF.KERNEL_DW_GENERAL, 'kernel');
+    }
     if (op.flags & F.OPF_PACKED_W16) {
       f.kernels = setBit(f.kernels, RF.KERNEL_PACKED, 'kernel');
       continue;
@@ -113,6 +120,8 @@ export const OPTIONAL_KERNELS: readonly number[] = [RF.KERNEL_SMALLK, RF.KERNEL_
 /** `f` without its optional kernels: the smallest build that still runs the same blobs. */
 export function withoutOptionalKernels(f: RuntimeFeatures): RuntimeFeatures {
   let kernels = f.kernels;
+  // Ops the depthwise pair / C = 1 kernels ran whole then need the general depthwise.
+  if (has(kernels, RF.KERNEL_DW_PAIRS) || has(kernels, RF.KERNEL_DW_C1M8)) kernels = setBit(kernels, RF.KERNEL_DW_GENERAL, 'kernel');
   for (const k of OPTIONAL_KERNELS) if (has(kernels, k)) kernels -= bit(k);
   return { ...f, kernels };
 }

@@ -360,12 +360,22 @@ describe.skipIf(!haveShared)('per-model builds of the shared models (needs ../sh
       // Their plain-weights convs are all 1x1 GEMM rows: no spatial plain-conv paths.
       expect(has(f.kernels, RF.KERNEL_S8_PLAIN), `${id}: s8-plain`).toBe(true);
       expect(has(f.kernels, RF.KERNEL_S8_PLAIN_CONV), `${id}: s8-plain-conv`).toBe(false);
+      // The pair / C = 1 kernels run every depthwise layer whole: no general depthwise.
+      expect(has(f.kernels, RF.KERNEL_DW_GENERAL), `${id}: dw-general`).toBe(false);
       const wasm = await buildRuntimeFor(f, { build: 'simd' });
       console.log(`[mote] per-model simd ${id}: ${wasm.length} B`);
       const m = await WebAssembly.compile(wasm as BufferSource);
       await expectSameBytes(id, blobs.get(id)!, 'simd', m, [1, 2]);
       await expectTflm(id, 'simd', m);
       if (id !== 'vww') continue;
+      // vww planned without kernel scratch (as older converters did): the pair kernel gets no
+      // buffers, so its depthwise layers need the general kernel.
+      const gv = importTflite(readFileSync(sharedPath(models[1][1])), models[1][1]);
+      prepareInt8(gv);
+      const noScratch = emitBlob(gv, planMemory(gv, { scratchBytes: () => 0 }));
+      expect(has(blobFeatures(readBlob(noScratch)).kernels, RF.KERNEL_DW_GENERAL)).toBe(true);
+      const dw = readBlob(noScratch).ops.find((o) => o.opcode === F.OP_DEPTHWISE_CONV2D)!;
+      await expectNotBuilt(noScratch, 'simd', m, new RegExp(`op ${dw.index} \\(depthwise_conv2d\\): the general int8 depthwise kernel \\(for channels the pair kernels do not run\\) is not in this runtime`));
       // kws has vww's ops; with plain weights its first conv (10x4, stride 2) needs the spatial path.
       const g = importTflite(readFileSync(sharedPath(models[0][1])), models[0][1]);
       prepareInt8(g);

@@ -8,7 +8,7 @@ import { fastPrepare, requantFastStore8, requantFastStore16 } from '../requant_f
 import { depthwise_s8_pairs, magicPrepare, magicBegin, f32Prepare, store8x2Fast } from './depthwise_pairs';
 import { depthwise3x3_s8_scalar } from './depthwise_scalar';
 import { kernelBuilt } from '../features';
-import { KERNEL_DW_PAIRS, KERNEL_DW_C1M8, KERNEL_DW_3X3_SCALAR } from '../../format/runtime-features';
+import { KERNEL_DW_PAIRS, KERNEL_DW_C1M8, KERNEL_DW_3X3_SCALAR, KERNEL_DW_GENERAL } from '../../format/runtime-features';
 
 export function depthwise_conv2d_f32(op: usize): void {
   const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
@@ -359,7 +359,8 @@ export function depthwise_conv2d_s8_simd(op: usize): void {
     return;
   }
   const done = kernelBuilt(KERNEL_DW_PAIRS) ? depthwise_s8_pairs(op) : 0;
-  if (done < tdim(w, trank(w) - 1)) depthwise_conv2d_s8_impl(op, true, done);
+  // Without KERNEL_DW_GENERAL, validate_ops.ts admitted only ops the kernels above run whole.
+  if (kernelBuilt(KERNEL_DW_GENERAL) && done < tdim(w, trank(w) - 1)) depthwise_conv2d_s8_impl(op, true, done);
 }
 // Scalar build: 3x3 (dilation 1, stride 1 or 2) row-wise in depthwise_scalar.ts, every other
 // shape in the chunked generic kernel.
