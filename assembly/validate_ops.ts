@@ -228,7 +228,8 @@ function plainBuilt(): bool {
 /** Plain int8 conv2d other than 1x1 stride-1 unpadded group-1 GEMM rows (conv2d.ts's condition)
  * needs KERNEL_S8_PLAIN_CONV. */
 function plainConvBuilt(kh: i32, kw: i32, g: i32): bool {
-  if (kernelBuilt(KERNEL_S8_PLAIN_CONV) || curDt == DTYPE_F32 || curDt == DTYPE_S16 || isPacked() || tstorage(opIn(curOp, 1)) == STORAGE_DIRECT) return true;
+  // Without KERNEL_S8_PLAIN plainBuilt refused these ops already (and this folds away).
+  if (kernelBuilt(KERNEL_S8_PLAIN_CONV) || !kernelBuilt(KERNEL_S8_PLAIN) || curDt == DTYPE_F32 || curDt == DTYPE_S16 || isPacked() || tstorage(opIn(curOp, 1)) == STORAGE_DIRECT) return true;
   const x = opIn(curOp, 0), y = opOut(curOp, 0);
   return kh == 1 && kw == 1 && g == 1 && opParam(curOp, 0) == 1 && opParam(curOp, 1) == 1 && opParam(curOp, 4) == 0 && opParam(curOp, 5) == 0
     && tdim(y, 1) == tdim(x, 1) && tdim(y, 2) == tdim(x, 2);
@@ -236,7 +237,7 @@ function plainConvBuilt(kh: i32, kw: i32, g: i32): bool {
 /** An int8 depthwise in a SIMD build without KERNEL_DW_GENERAL: depthwise_conv2d_s8_simd must run
  * it whole with dw-c1m8 or dw-pairs (the pairs' buffers as scratch.ts binds them). */
 function dwGeneralBuilt(c: i32, oc: i32, kh: i32, kw: i32): bool {
-  if (!ASC_FEATURE_SIMD || kernelBuilt(KERNEL_DW_GENERAL) || (curDt != DTYPE_S8 && curDt != DTYPE_SIGN8)) return true;
+  if (!ASC_FEATURE_SIMD || kernelBuilt(KERNEL_DW_GENERAL) || !opBuilt(OP_DEPTHWISE_CONV2D) || (curDt != DTYPE_S8 && curDt != DTYPE_SIGN8)) return true;
   if (kernelBuilt(KERNEL_DW_C1M8) && c == 1 && oc == 8 && kh == 3 && kw == 3) return true;
   const s = load<i32>(curOp, O_SCRATCH_TENSOR);
   return kernelBuilt(KERNEL_DW_PAIRS) && ksDwPairsCoverAll(c, oc, kh, kw, s < 0 ? -1 : <i32>tbytes(s)) != 0;
