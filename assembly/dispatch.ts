@@ -38,7 +38,7 @@ export function runOp(op: usize): void {
   if (ASC_FEATURE_SIMD) {
     const rec = preparedTable(op);
     // (A prepared depthwise reads its record in its kernel.)
-    if (rec && inline.always(opcode(op)) == OP_FULLY_CONNECTED) {
+    if (opBuilt(OP_FULLY_CONNECTED) && rec && inline.always(opcode(op)) == OP_FULLY_CONNECTED) {
       fully_connected_s8_prepared(rec);
       return;
     }

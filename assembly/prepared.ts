@@ -65,8 +65,9 @@ export function prepareOps(from: usize): void {
     const b = opTableBytes(op);
     let off: u32 = 0;
     if (b > 0) {
-      if (opcode(op) == OP_DEPTHWISE_CONV2D) dwPrepare(op, at + <usize>next);
-      else prepareFc(op, at + <usize>next);
+      // opBuilt: a per-model build without the op links none of its preparation.
+      if (opcode(op) == OP_DEPTHWISE_CONV2D) { if (opBuilt(OP_DEPTHWISE_CONV2D)) dwPrepare(op, at + <usize>next); }
+      else if (opBuilt(OP_FULLY_CONNECTED)) prepareFc(op, at + <usize>next);
       off = next;
     }
     store<u32>(at + (<usize>i << 2), off);
