@@ -2,14 +2,14 @@
 // memory past the regions mote_blob_alloc reserved, kept across runs. The scalar build prepares
 // nothing (ASC_FEATURE_SIMD folds every path here away).
 import {
-  OP_FULLY_CONNECTED, OP_DEPTHWISE_CONV2D, DTYPE_S8, DTYPE_SIGN8, O_FLAGS, OPF_PACKED_W16, OP_RECORD_SIZE, STORAGE_EMPTY, STORAGE_DIRECT,
+  OP_FULLY_CONNECTED, OP_DEPTHWISE_CONV2D, OP_CONV2D, DTYPE_S8, DTYPE_SIGN8, O_FLAGS, OPF_PACKED_W16, OP_RECORD_SIZE, STORAGE_EMPTY, STORAGE_DIRECT,
 } from '../format/format';
-import { preparedFcBytes, preparedDwBytes, preparedRegionBytes, preparedPackBytes, PREPARED_FC_ARGS } from '../format/prepared';
+import { preparedFcBytes, preparedDwBytes, preparedConvBytes, PREPARED_CONV_HEAD, preparedRegionBytes, preparedPackBytes, PREPARED_FC_ARGS } from '../format/prepared';
 import { KERNEL_PACKED, KERNEL_DW_PAIRS } from '../format/runtime-features';
 import { dwPrepare } from './kernels/depthwise_pairs';
 import { opCount, oprec, opcode, opIn, opOut, opParam, tdim, trank, tdtype, tnumel, tptr, tstorage, tzp, opTable, weightsExternal } from './state';
 import { opBuilt, kernelBuilt } from './features';
-import { useFastTable, magicChannel } from './requant_fast';
+import { useFastTable, magicChannel, fastPreparePacked } from './requant_fast';
 
 // 0: nothing prepared. Else the region: one u32 per op (its table's offset, 0 = none), then tables.
 let region: usize = 0;
@@ -26,6 +26,11 @@ function opTableBytes(op: usize): i32 {
     if (dt != DTYPE_S8 && dt != DTYPE_SIGN8) return 0;
     const w = opIn(op, 1), wr = trank(w);
     return preparedDwBytes(tdim(x, 3), opParam(op, 8), tdim(w, wr - 3), tdim(w, wr - 2));
+  }
+  if (opBuilt(OP_CONV2D) && kernelBuilt(KERNEL_PACKED) && opcode(op) == OP_CONV2D) {
+    const dt = tdtype(opIn(op, 0));
+    if ((dt != DTYPE_S8 && dt != DTYPE_SIGN8) || (load<u16>(op, O_FLAGS) & OPF_PACKED_W16) == 0) return 0;
+    return preparedConvBytes(tdim(opIn(op, 1), 0));
   }
   if (!opBuilt(OP_FULLY_CONNECTED) || !kernelBuilt(KERNEL_PACKED) || opcode(op) != OP_FULLY_CONNECTED) return 0;
   const x = opIn(op, 0), dt = tdtype(x);
@@ -67,6 +72,7 @@ export function prepareOps(from: usize): void {
     if (b > 0) {
       // opBuilt: a per-model build without the op links none of its preparation.
       if (opcode(op) == OP_DEPTHWISE_CONV2D) { if (opBuilt(OP_DEPTHWISE_CONV2D)) dwPrepare(op, at + <usize>next); }
+      else if (opcode(op) == OP_CONV2D) { if (opBuilt(OP_CONV2D)) prepareConv(op, at + <usize>next); }
       else if (opBuilt(OP_FULLY_CONNECTED)) prepareFc(op, at + <usize>next);
       off = next;
     }
@@ -118,6 +124,22 @@ function prepareFc(op: usize, rec: usize): void {
   store<u32>(rec + PF_MULT, <u32>mp);
   store<u32>(rec + PF_SHIFT, <u32>shp);
   store<i32>(rec + PF_FAST, fast ? 1 : 0);
+}
+
+/**
+ * A packed conv2d's requantization table (the one packedBegin builds per run from 16 pixels on),
+ * from the per-channel sums of |w| after the weights; the header's first i32 says whether every
+ * channel took it.
+ */
+function prepareConv(op: usize, rec: usize): void {
+  const w = opIn(op, 1), b = opIn(op, 2);
+  const O = tdim(w, 0);
+  const K = tdim(w, 1) * tdim(w, 2) * tdim(w, 3);
+  const sums = tptr(w) + (<usize>((O + 15) >> 4) * <usize>(((K + 3) >> 2) << 1) << 5);
+  useFastTable(rec + PREPARED_CONV_HEAD, (O + 15) & ~15);
+  const fast = fastPreparePacked(O, sums, tstorage(b) != STORAGE_EMPTY ? tptr(b) : 0, tptr(opIn(op, 3)), tptr(opIn(op, 4)), -tzp(opIn(op, 0)));
+  useFastTable(0, 0);
+  store<i32>(rec, fast ? 1 : 0);
 }
 
 /**

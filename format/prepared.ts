@@ -59,3 +59,14 @@ export function preparedDwBytes(c: i32, m: i32, kh: i32, kw: i32): i32 {
   const c16 = (c + 15) & ~15;
   return PREPARED_DW_HEAD + c16 * (37 + 4 * (((kh * kw + 1) >> 1) + 1));
 }
+
+// An int8 conv2d with packed weights (OPF_PACKED_W16): a 16-byte header (whether the table holds
+// every channel) and the f64 requantization table (24 bytes per output channel, rounded up to
+// 16), which assembly/kernels/gemm_packed.ts otherwise builds per run (~7 ns per channel) or, under
+// 16 pixels, does without.
+export const PREPARED_CONV_HEAD = 16;
+
+/** Bytes a packed int8 conv2d prepares: o output channels. */
+export function preparedConvBytes(o: i32): i32 {
+  return PREPARED_CONV_HEAD + ((o + 15) & ~15) * 24;
+}

@@ -2,7 +2,7 @@
 // the blob alone: `mote inspect` reports it next to the arena; MoteModel.preparedBytes reads the
 // loaded runtime's own count (equal on the full SIMD build, 0 on the scalar build).
 import * as F from '../format/format.js';
-import { preparedFcBytes, preparedDwBytes, preparedRegionBytes } from '../format/prepared.js';
+import { preparedFcBytes, preparedDwBytes, preparedConvBytes, preparedRegionBytes } from '../format/prepared.js';
 import type { BlobView } from './blob-reader.js';
 
 export function preparedBytesOf(view: BlobView): number {
@@ -15,6 +15,11 @@ export function preparedBytesOf(view: BlobView): number {
       if (x.dtype !== F.DTYPE_S8 && x.dtype !== F.DTYPE_SIGN8) continue;
       const r = w.shape.length;
       tables += preparedDwBytes(x.shape[3], op.params[8], w.shape[r - 3], w.shape[r - 2]);
+      continue;
+    }
+    if (op.opcode === F.OP_CONV2D) {
+      const x = view.tensors[op.inputs[0]], w = view.tensors[op.inputs[1]];
+      if ((x.dtype === F.DTYPE_S8 || x.dtype === F.DTYPE_SIGN8) && (op.flags & F.OPF_PACKED_W16) !== 0) tables += preparedConvBytes(w.shape[0]);
       continue;
     }
     if (op.opcode !== F.OP_FULLY_CONNECTED) continue;

@@ -1,7 +1,10 @@
 // conv2d, NHWC activations, OHWI weights (w[O, KH, KW, C/group]), optional bias, grouped.
 // Padded taps are skipped (they contribute 0, as TFLite Micro's bounds check does).
 import { STORAGE_EMPTY, O_FLAGS, OPF_PACKED_W16 } from '../../format/format';
-import { packedBegin, packedRun, packedRunRows, packedRunRows4, packedRowRepack, rowPackFits, packedRun4, gemm_s8_packed, widenRun, widenRunOver, zeroOver, xwA, xwRow, Q_K_MAX } from './gemm_packed';
+import { preparedTable } from '../prepared';
+import { PREPARED_CONV_HEAD } from '../../format/prepared';
+import { useFastTable } from '../requant_fast';
+import { packedBegin, packedUseFast, packedRun, packedRunRows, packedRunRows4, packedRowRepack, rowPackFits, packedRun4, gemm_s8_packed, widenRun, widenRunOver, zeroOver, xwA, xwRow, Q_K_MAX } from './gemm_packed';
 import { opIn, opOut, opParam, opParamF, tdim, tptr, tzp, tstorage, opInCount } from '../state';
 import { dotS8, dot4_s8_scalar, dot4rows_s8_scalar, dot_f32 } from './dot';
 
@@ -384,10 +387,17 @@ function conv2d_s8_packed(op: usize, plain: bool = false): bool {
   const bandLen = <usize>(W + pl + pr) * <usize>C;
   const bandFits = dw == 1 && <usize>KH * bandLen * 2 + 16 <= <usize>(PATCH_CAP);
   if (plain && !(bandFits && (KW * C) & 3 && rowPackFits(O, KH, KW * C))) return false;
+  // Prepared at load (prepared.ts): the requantization table from the op's record, also under 16
+  // pixels (the late 3x3-pixel layers), instead of building it per run.
+  const rec = ASC_FEATURE_SIMD && !plain ? preparedTable(op) : 0;
   packedBegin(
     tptr(w), O, K, hasBias ? tptr(opIn(op, 2)) : 0, tptr(opIn(op, 3)), tptr(opIn(op, 4)),
-    inOff, tzp(y), opParam(op, 9), opParam(op, 10), N * P, plain,
+    inOff, tzp(y), opParam(op, 9), opParam(op, 10), rec ? 0 : N * P, plain,
   );
+  if (rec && load<i32>(rec) != 0) {
+    useFastTable(rec + <usize>PREPARED_CONV_HEAD, (O + 15) & ~15);
+    packedUseFast();
+  }
   // 1x1, stride 1, unpadded: every pixel is a GEMM row of C bytes.
   if (!plain && KH == 1 && KW == 1 && sh == 1 && sw == 1 && OH == H && OW == W && pt == 0 && pl == 0) {
     gemm_s8_packed(xp, N * H * W, C, inOff, yp);
