@@ -43,13 +43,14 @@ export function markdown(r: BenchResult): string {
   out.push('');
   out.push('GMAC/s (fraction of the measured peak of the same ISA), and Mote facts:');
   out.push('');
-  out.push('| model | Mote SIMD | Mote scalar | TFLite SIMD | TFLite no-SIMD | blob ÷ int8 weights | arena ÷ lower bound | load+validate ÷ inference (SIMD) | convert ms |');
-  out.push('|---|--:|--:|--:|--:|--:|--:|--:|--:|');
+  out.push('| model | Mote SIMD | Mote scalar | TFLite SIMD | TFLite no-SIMD | blob ÷ int8 weights | arena ÷ lower bound | arena + prepared (SIMD) | load+validate ÷ inference (SIMD) | convert ms |');
+  out.push('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
   for (const c of r.cases) {
     const m = c.mote;
+    const kb = (n: number | undefined) => (n === undefined ? '—' : `${(n / 1024).toFixed(1)} KiB`);
     const f = (v: number | undefined, d = 2) => (v === undefined ? '—' : v.toFixed(d));
     out.push(
-      `| ${c.id} | ${peakCell(c, 'mote-simd')} | ${peakCell(c, 'mote-scalar')} | ${peakCell(c, 'tflite-simd')} | ${peakCell(c, 'tflite-nosimd')} | ${m.ok ? f(m.blobOverWeights) : 'n/a'} | ${m.ok ? f(m.arenaOverLowerBound) : 'n/a'} | ${m.ok ? f(m.loadOverInference?.simd) : 'n/a'} | ${m.ok ? f(m.convertMs, 1) : `failed: ${m.error}`} |`,
+      `| ${c.id} | ${peakCell(c, 'mote-simd')} | ${peakCell(c, 'mote-scalar')} | ${peakCell(c, 'tflite-simd')} | ${peakCell(c, 'tflite-nosimd')} | ${m.ok ? f(m.blobOverWeights) : 'n/a'} | ${m.ok ? f(m.arenaOverLowerBound) : 'n/a'} | ${m.ok ? `${kb(m.arenaBytes)} + ${kb(m.preparedSimdBytes)}` : 'n/a'} | ${m.ok ? f(m.loadOverInference?.simd) : 'n/a'} | ${m.ok ? f(m.convertMs, 1) : `failed: ${m.error}`} |`,
     );
   }
   out.push('');

@@ -30,6 +30,8 @@ export interface MoteFacts {
   arenaBytes?: number;
   arenaLowerBound?: number;
   arenaOverLowerBound?: number;
+  /** Bytes the full SIMD build prepares at load beyond the arena (kept across runs; 0 on scalar). */
+  preparedSimdBytes?: number;
   /** load+validate ms (median of fresh loads) and that ÷ one inference (median), per build. */
   loadMs?: Record<string, number>;
   loadOverInference?: Record<string, number>;

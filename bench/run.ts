@@ -18,6 +18,7 @@ import { measurePeak } from './gemm-peak/peak.js';
 import { FULL, QUICK, measureInterleaved, type Timing } from './measure.js';
 import { profileMote, profileTable, type OpProfile, type ProfileMethod } from './profile.js';
 import { readBlob } from '../host/blob-reader.js';
+import { preparedBytesOf } from '../host/prepared.js';
 import { buildRuntimeFor } from '../host/runtime-build.js';
 import { blobFeatures, describeFeatures, featureKey } from '../host/runtime-features.js';
 import { ratioChartSvg, ratioTable, timingTable, type BenchResult, type CaseResult, type EngineResult, type MoteFacts } from './report.js';
@@ -113,6 +114,7 @@ async function benchCase(c: BenchCase, engines: Engine[], quick: boolean): Promi
     arenaBytes: conv.arenaBytes,
     arenaLowerBound: conv.arenaLowerBound,
     arenaOverLowerBound: conv.arenaLowerBound ? conv.arenaBytes / conv.arenaLowerBound : undefined,
+    preparedSimdBytes: preparedBytesOf(readBlob(conv.blob)),
   };
   const macs = c.macs ?? (conv instanceof Error ? undefined : conv.macs);
 
