@@ -80,6 +80,12 @@ export function plainConvNotBuilt(index: i32, code: i32): i32 {
   opPrefix(index, code); str('its int8 kernel for plain (unpacked) weights of a conv other than 1x1 stride-1 unpadded rows');
   return subsetNote();
 }
+/** "op i (name): its packed-weights kernel beyond 1x1 GEMM rows" + subsetNote. */
+export function packedConvNotBuilt(index: i32, code: i32): i32 {
+  if (!SUBSET) return ERR_NOT_BUILT;
+  opPrefix(index, code); str('its packed-weights kernel for a conv other than 1x1 stride-1 unpadded rows');
+  return subsetNote();
+}
 /** "op i (name): the general int8 depthwise kernel" + subsetNote. */
 export function dwGeneralNotBuilt(index: i32, code: i32): i32 {
   if (!SUBSET) return ERR_NOT_BUILT;

@@ -19,8 +19,8 @@ import {
   opInCount, opOutCount, opParamCount, opIn, opOut, opParam, tdtype, trank, tdim, tnumel,
   tstorage, tscale, tzp, tptr, opParamF, tbytes, tensorCount,
 } from './state';
-import { SUBSET, opBuilt, dtypeBuilt, kernelBuilt, opNotBuilt, formNotBuilt, packedNotBuilt, plainNotBuilt, plainConvNotBuilt, dwGeneralNotBuilt } from './features';
-import { KERNEL_PACKED, KERNEL_S8_PLAIN, KERNEL_S8_PLAIN_CONV, KERNEL_DW_GENERAL, KERNEL_DW_PAIRS, KERNEL_DW_C1M8 } from '../format/runtime-features';
+import { SUBSET, opBuilt, dtypeBuilt, kernelBuilt, opNotBuilt, formNotBuilt, packedNotBuilt, plainNotBuilt, plainConvNotBuilt, dwGeneralNotBuilt, packedConvNotBuilt } from './features';
+import { KERNEL_PACKED, KERNEL_S8_PLAIN, KERNEL_S8_PLAIN_CONV, KERNEL_DW_GENERAL, KERNEL_DW_PAIRS, KERNEL_DW_C1M8, KERNEL_PACKED_SPATIAL } from '../format/runtime-features';
 import { ksDwPairsCoverAll } from '../format/kernel-scratch';
 
 // ---- The table ---------------------------------------------------------------------------------
@@ -230,6 +230,10 @@ function plainBuilt(): bool {
 function plainConvBuilt(kh: i32, kw: i32, g: i32): bool {
   // Without KERNEL_S8_PLAIN plainBuilt refused these ops already (and this folds away).
   if (kernelBuilt(KERNEL_S8_PLAIN_CONV) || !kernelBuilt(KERNEL_S8_PLAIN) || curDt == DTYPE_F32 || curDt == DTYPE_S16 || isPacked() || tstorage(opIn(curOp, 1)) == STORAGE_DIRECT) return true;
+  return rowsConv(kh, kw, g);
+}
+/** conv2d.ts's 1x1 stride-1 unpadded group-1 condition (GEMM rows). */
+function rowsConv(kh: i32, kw: i32, g: i32): bool {
   const x = opIn(curOp, 0), y = opOut(curOp, 0);
   return kh == 1 && kw == 1 && g == 1 && opParam(curOp, 0) == 1 && opParam(curOp, 1) == 1 && opParam(curOp, 4) == 0 && opParam(curOp, 5) == 0
     && tdim(y, 1) == tdim(x, 1) && tdim(y, 2) == tdim(x, 2);
@@ -418,6 +422,7 @@ function vConv(): i32 {
   if (isPacked()) {
     if (!kernelBuilt(KERNEL_PACKED)) return packedNotBuilt(curIndex, curCode);
     if (g != 1) return fail(txt('packed weights need the s8 form with group 1'));
+    if (!kernelBuilt(KERNEL_PACKED_SPATIAL) && !rowsConv(kh, kw, g)) return packedConvNotBuilt(curIndex, curCode);
     e = packedWeights(oc, kh * kw * c); if (e) return e;
   }
   return OK;

@@ -31,4 +31,8 @@ export const KERNEL_S8_PLAIN_CONV = 8;
 // required by ops neither dw-c1m8 nor dw-pairs covers whole (format/kernel-scratch.ts
 // ksDwPairsCoverAll); the scalar build always links it.
 export const KERNEL_DW_GENERAL = 9;
-export const KERNEL_COUNT = 10; // one past the last kernel bit
+// Packed int8 conv2d other than 1x1 stride-1 unpadded group-1 GEMM rows (and the band kernel
+// plain spatial convs may take): conv2d.ts's band / quad / gathered pixel-pair paths; required by
+// such ops.
+export const KERNEL_PACKED_SPATIAL = 10;
+export const KERNEL_COUNT = 11; // one past the last kernel bit

@@ -34,6 +34,7 @@ export const KERNEL_NAMES: Record<number, string> = {
   [RF.KERNEL_DW_F32_CLAMP]: 'dw-f32-clamp',
   [RF.KERNEL_S8_PLAIN_CONV]: 's8-plain-conv',
   [RF.KERNEL_DW_GENERAL]: 'dw-general',
+  [RF.KERNEL_PACKED_SPATIAL]: 'packed-spatial',
 };
 export const ENCODING_NAMES: Record<number, string> = {
   [F.ENC_PALETTE]: 'palette',
@@ -79,8 +80,14 @@ export function blobFeatures(view: BlobView): RuntimeFeatures {
       const scratch = op.scratch < 0 ? -1 : view.tensors[op.scratch].byteSize;
       if (!(c === 1 && o === 8 && kh === 3 && kw === 3) && !ksDwPairsCoverAll(c, o, kh, kw, scratch)) f.kernels = setBit(f.kernels, RF.KERNEL_DW_GENERAL, 'kernel');
     }
+    // conv2d.ts's 1x1 stride-1 unpadded group-1 condition (GEMM rows); params as docs/FORMAT.md.
+    const rowsConv = (): boolean => {
+      const y = view.tensors[op.outputs[0]], p = op.params, [, kh, kw] = w!.shape;
+      return kh === 1 && kw === 1 && p[8] === 1 && p[0] === 1 && p[1] === 1 && p[4] === 0 && p[5] === 0 && y.shape[1] === x.shape[1] && y.shape[2] === x.shape[2];
+    };
     if (op.flags & F.OPF_PACKED_W16) {
       f.kernels = setBit(f.kernels, RF.KERNEL_PACKED, 'kernel');
+      if (op.opcode === F.OP_CONV2D && !rowsConv()) f.kernels = setBit(f.kernels, RF.KERNEL_PACKED_SPATIAL, 'kernel');
       continue;
     }
     if (!w || w.storage === F.STORAGE_DIRECT) continue;
@@ -94,7 +101,8 @@ export function blobFeatures(view: BlobView): RuntimeFeatures {
       // Params: stride h, w, dilation h, w, pad top, left, bottom, right, group (docs/FORMAT.md).
       const y = view.tensors[op.outputs[0]], p = op.params;
       const rows = kh === 1 && kw === 1 && p[8] === 1 && p[0] === 1 && p[1] === 1 && p[4] === 0 && p[5] === 0 && y.shape[1] === x.shape[1] && y.shape[2] === x.shape[2];
-      if (op.opcode === F.OP_CONV2D && !rows) f.kernels = setBit(f.kernels, RF.KERNEL_S8_PLAIN_CONV, 'kernel');
+      // (Spatial plain convs may take the packed band kernel on row-padded weights.)
+      if (op.opcode === F.OP_CONV2D && !rows) f.kernels = setBit(setBit(f.kernels, RF.KERNEL_S8_PLAIN_CONV, 'kernel'), RF.KERNEL_PACKED_SPATIAL, 'kernel');
     }
     if (op.opcode === F.OP_DEPTHWISE_CONV2D) {
       // Params: stride h, w, dilation h, w (docs/FORMAT.md); the conditions are the kernels' own.

@@ -367,6 +367,11 @@ describe.skipIf(!haveShared)('per-model builds of the shared models (needs ../sh
       const m = await WebAssembly.compile(wasm as BufferSource);
       await expectSameBytes(id, blobs.get(id)!, 'simd', m, [1, 2]);
       await expectTflm(id, 'simd', m);
+      // person_detect's packed convs are all 1x1 GEMM rows; kws's first conv (10x4) is not.
+      expect(has(f.kernels, RF.KERNEL_PACKED_SPATIAL), `${id}: packed-spatial`).toBe(id === 'vww');
+      if (id === 'person_detect') {
+        await expectNotBuilt(blobs.get('kws')!, 'simd', m, /op 0 \(conv2d\): its packed-weights kernel for a conv other than 1x1 stride-1 unpadded rows is not in this runtime/);
+      }
       if (id !== 'vww') continue;
       // vww planned without kernel scratch (as older converters did): the pair kernel gets no
       // buffers, so its depthwise layers need the general kernel.

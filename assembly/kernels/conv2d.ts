@@ -19,7 +19,7 @@ import { mbqm, mbqmInline, clampi } from '../fixedpoint';
 import { fastPrepare } from '../requant_fast';
 import { gemm_s8_rows, tile_s8_2x4_simd } from './gemm';
 import { kernelBuilt } from '../features';
-import { KERNEL_S8_PLAIN_CONV } from '../../format/runtime-features';
+import { KERNEL_S8_PLAIN_CONV, KERNEL_PACKED_SPATIAL } from '../../format/runtime-features';
 import { KERNEL_PACKED, KERNEL_S8_PLAIN } from '../../format/runtime-features';
 import { conv2d_s8_band_scalar } from './conv_band_scalar';
 
@@ -403,6 +403,8 @@ function conv2d_s8_packed(op: usize, plain: bool = false): bool {
     gemm_s8_packed(xp, N * H * W, C, inOff, yp);
     return true;
   }
+  // Packed: validate_ops.ts refused spatial ops without it; plain: the gathered path runs instead.
+  if (!kernelBuilt(KERNEL_PACKED_SPATIAL)) return !plain;
   const x0 = xwRow(0), x1 = xwRow(1);
   const memEnd = <usize>memory.size() << 16;
   // Dilation_w 1: widen the KH input rows of each output row once, zero-padded left and right, and
