@@ -15,7 +15,7 @@ import { decodeEncodedTensors } from './decode/index';
 import { validateAllocHeader, validateHeader, validateTensors, validateOps } from './blob';
 import { messagePtr, messageLen, str, say, say1, say2, text, Text, clear } from './message';
 import { runOp } from './dispatch';
-import { prepareOps, preparedBytes } from './prepared';
+import { prepareOps, preparedBytes, setPrepare } from './prepared';
 import { STREAM, streamOpWeights } from './stream';
 
 const PAGE: u64 = 65536;
@@ -217,6 +217,14 @@ export function mote_has_simd(): i32 {
  */
 export function mote_prepared_bytes(): i32 {
   return <i32>preparedBytes();
+}
+/**
+ * 0: the next mote_load prepares nothing (no memory beyond the reserved regions; every op runs its
+ * per-run path, same output bytes); else it prepares (the default). The scalar build prepares
+ * nothing either way.
+ */
+export function mote_set_prepare(enabled: i32): void {
+  setPrepare(enabled != 0);
 }
 export function mote_memory_bytes(): i32 {
   return <i32>(<u32>memory.size() * PAGE);

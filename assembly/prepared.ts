@@ -14,6 +14,12 @@ import { useFastTable, magicChannel, fastPreparePacked } from './requant_fast';
 // 0: nothing prepared. Else the region: one u32 per op (its table's offset, 0 = none), then tables.
 let region: usize = 0;
 let regionBytes: u32 = 0;
+// mote_set_prepare: a host short of memory trades the region for the per-run paths (same bytes).
+let enabled = true;
+
+export function setPrepare(on: bool): void {
+  enabled = on;
+}
 
 export function preparedBytes(): u32 {
   return regionBytes;
@@ -45,13 +51,13 @@ function opTableBytes(op: usize): i32 {
 /**
  * After validation: sizes the region, grows memory for it past `from` (the end of what
  * mote_blob_alloc reserved) and builds each op's table. Without memory (the grow fails) or on the
- * scalar build, or with streamed weights, nothing is prepared and the kernels keep their per-run paths (same output bytes).
+ * scalar build, with streamed weights, or after mote_set_prepare(0), nothing is prepared and the kernels keep their per-run paths (same output bytes).
  */
 export function prepareOps(from: usize): void {
   region = 0;
   regionBytes = 0;
   // Streamed weights reach memory only while their op runs: nothing to derive from at load.
-  if (!ASC_FEATURE_SIMD || weightsExternal) return;
+  if (!ASC_FEATURE_SIMD || weightsExternal || !enabled) return;
   const n = opCount;
   let tables = 0;
   for (let i = 0; i < n; i++) tables += opTableBytes(oprec(i));

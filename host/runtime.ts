@@ -76,6 +76,8 @@ export interface MoteExports {
   mote_memory_bytes(): number;
   /** Bytes of prepared state built at load beyond the arena (absent in runtimes built before it). */
   mote_prepared_bytes?(): number;
+  /** 0: the next mote_load prepares nothing (absent in runtimes built before it). */
+  mote_set_prepare?(enabled: number): void;
   mote_input_count(): number;
   mote_output_count(): number;
   mote_input_tensor(i: number): number;
@@ -122,6 +124,16 @@ export interface MoteRuntimeOptions {
    * this host serves the reads from the blob buffer passed to load().
    */
   stream?: boolean;
+}
+
+/** Options of MoteRuntime.load. */
+export interface MoteLoadOptions {
+  /**
+   * false: the SIMD build keeps no prepared state (MoteModel.preparedBytes 0, no memory beyond the
+   * planned regions) and every op runs its per-run path, with the same output bytes, a few percent
+   * slower. Default true. The scalar build prepares nothing either way.
+   */
+  prepare?: boolean;
 }
 
 /** The module file name of a build: mote.simd.wasm, mote.scalar.stream.wasm, ... */
@@ -202,7 +214,7 @@ export class MoteRuntime {
   }
 
   /** Validates and loads a blob. One model per runtime instance. */
-  load(blob: Uint8Array): MoteModel {
+  load(blob: Uint8Array, opts: MoteLoadOptions = {}): MoteModel {
     if (this.blobTaken) {
       throw new MoteError(F.ERR_ARENA, `mote: this runtime already ${this.model ? 'holds a model' : 'took a blob that failed to load'}; create another runtime`);
     }
@@ -216,6 +228,10 @@ export class MoteRuntime {
     if (ptr === 0) throw new MoteError(ex.mote_last_error(), `mote: cannot load blob (${errorName(ex.mote_last_error())}): ${this.errorMessage()}`);
     if (this.stream) this.weightsSource = blob.slice(); // a copy: the caller may reuse its buffer
     new Uint8Array(ex.memory.buffer, ptr, ex.mote_blob_copy_size()).set(blob.subarray(0, ex.mote_blob_copy_size()));
+    if (opts.prepare === false) {
+      if (!ex.mote_set_prepare) throw new Error('mote: this runtime predates mote_set_prepare; it cannot load without prepared state');
+      ex.mote_set_prepare(0);
+    }
     const rc = ex.mote_load();
     if (rc !== F.OK) throw new MoteError(rc, `mote: cannot load blob (${errorName(rc)}): ${this.errorMessage()}`);
     this.model = new MoteModel(this, new DataView(header.buffer, header.byteOffset, header.byteLength).getUint32(F.H_ARENA_SIZE, true));

@@ -15,6 +15,7 @@ import { emitBlob } from '../converter/emit/index.js';
 import { planMemory } from '../converter/plan/index.js';
 import { formatInspection, inspectBlob } from '../host/cli/inspect.js';
 import { preparedBytesOf } from '../host/prepared.js';
+import * as F from '../format/format.js';
 import { BUILDS, blobOf, ensureWasmBuilt, freshRuntime, oneOpGraph, randInt, randS8, rng } from './runtime-harness.js';
 import { haveShared, sharedPath } from './support/shared.js';
 
@@ -155,5 +156,57 @@ describe('prepared state: reported bytes', () => {
         expect(Array.from(y), `${build} sample ${s}`).toEqual(Array.from((outs.data as Int8Array).subarray(s * outSize, (s + 1) * outSize)));
       }
     }
+  }, 60_000);
+
+  // The memory mote_blob_alloc reserves for a blob (the plan: blob, arena, expanded weights),
+  // measured on a runtime that stops before mote_load.
+  async function plannedMemory(build: 'simd' | 'scalar', blob: Uint8Array): Promise<number> {
+    const rt = await freshRuntime(build);
+    const ex = rt.exports;
+    new Uint8Array(ex.memory.buffer, ex.mote_header_buffer(), F.HEADER_SIZE).set(blob.subarray(0, F.HEADER_SIZE));
+    expect(ex.mote_blob_alloc(blob.length)).not.toBe(0);
+    return rt.memoryBytes();
+  }
+
+  it('load with prepare off: nothing prepared, memory = the plan; prepare on (the default) unchanged', async () => {
+    const blob = fcBlob(1, 40, 24);
+    const want = preparedBytesOf(readBlob(blob));
+    expect(want).toBeGreaterThan(0);
+    for (const build of BUILDS) {
+      const planned = await plannedMemory(build, blob);
+      const off = await freshRuntime(build);
+      expect(off.load(blob, { prepare: false }).preparedBytes).toBe(0);
+      expect(off.memoryBytes()).toBe(planned);
+      const on = await freshRuntime(build);
+      expect(on.load(blob, { prepare: true }).preparedBytes).toBe(build === 'simd' ? want : 0);
+      expect((await freshRuntime(build)).load(blob).preparedBytes).toBe(build === 'simd' ? want : 0);
+    }
+  });
+
+  // Prepared and per-run paths side by side on the same blob: vww's prepared depthwise layers and
+  // packed convs against TFLite Micro's outputs, the unprepared instance keeping to the planned pages.
+  it.skipIf(!haveShared)('vww with prepare off = prepared = TFLM on the SIMD build; no memory beyond the plan', async () => {
+    const g = importTflite(readFileSync(sharedPath('mlperf_tiny/vww/vww_96_int8.tflite')), 'vww_96_int8.tflite');
+    prepareInt8(g);
+    const blob = blobOf(g);
+    const ins = readNpy(readFileSync(sharedPath('tflm_refs/vww_int8/inputs.npy')));
+    const outs = readNpy(readFileSync(sharedPath('tflm_refs/vww_int8/outputs.npy')));
+    const inSize = ins.data.length / ins.shape[0], outSize = outs.data.length / outs.shape[0];
+    const planned = await plannedMemory('simd', blob);
+    const rtOff = await freshRuntime('simd'), rtOn = await freshRuntime('simd');
+    const off = rtOff.load(blob, { prepare: false }), on = rtOn.load(blob);
+    expect(off.preparedBytes).toBe(0);
+    expect(on.preparedBytes).toBe(preparedBytesOf(readBlob(blob)));
+    expect(rtOff.memoryBytes()).toBe(planned);
+    expect(rtOn.memoryBytes()).toBeGreaterThan(planned);
+    for (let s = 0; s < ins.shape[0]; s++) {
+      const x = (ins.data as Int8Array).slice(s * inSize, (s + 1) * inSize);
+      const ref = Array.from((outs.data as Int8Array).subarray(s * outSize, (s + 1) * outSize));
+      const [yOff] = off.run([x]) as Int8Array[];
+      expect(Array.from(yOff), `prepare off, sample ${s}`).toEqual(ref);
+      const [yOn] = on.run([x]) as Int8Array[];
+      expect(Array.from(yOn), `prepared, sample ${s}`).toEqual(ref);
+    }
+    expect(rtOff.memoryBytes()).toBe(planned);
   }, 60_000);
 });

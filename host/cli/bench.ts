@@ -18,6 +18,8 @@ export interface BenchCliOptions {
   runs?: string;
   warmup?: string;
   json?: boolean;
+  /** false (--no-prepare): load without prepared state (MoteLoadOptions.prepare). */
+  prepare?: boolean;
 }
 
 export interface BenchBuildResult extends Timing {
@@ -62,14 +64,14 @@ interface Prepared {
   samples: number[];
 }
 
-async function prepare(build: MoteBuild, blob: Uint8Array, warmup: number): Promise<Prepared> {
+async function prepare(build: MoteBuild, blob: Uint8Array, warmup: number, keepPrepared: boolean): Promise<Prepared> {
   const module = await WebAssembly.compile((await loadWasmFile(build)) as BufferSource);
   const loads: number[] = [];
   let model: MoteModel | undefined;
   for (let i = 0; i < LOADS; i++) {
     const rt = MoteRuntime.fromModule(build, module);
     const t0 = performance.now();
-    model = rt.load(blob);
+    model = rt.load(blob, { prepare: keepPrepared });
     loads.push(performance.now() - t0);
   }
   const m = model!;
@@ -98,7 +100,7 @@ export async function benchCommand(blobPath: string, opts: BenchCliOptions): Pro
   const macs = view.ops.reduce((s, op) => s + opcodeMacs(view, op), 0);
 
   const prepared: Prepared[] = [];
-  for (const b of builds) prepared.push(await prepare(b, bytes, warmup));
+  for (const b of builds) prepared.push(await prepare(b, bytes, warmup, opts.prepare !== false));
   const target = (p: Prepared) => runsOption ?? Math.min(MAX_RUNS, Math.max(MIN_RUNS, Math.round(DEFAULT_BUDGET_MS / Math.max(p.estimateMs, 1e-4))));
   const rounds = prepared.length > 1 ? ROUNDS : 1;
   for (let r = 0; r < rounds; r++) {
@@ -167,6 +169,7 @@ export function registerBench(program: Command): void {
     .option('--build <b>', 'runtime build: simd, scalar or both (interleaved, with the ratio)', 'simd')
     .option('--runs <n>', `timed runs per build (default: about ${DEFAULT_BUDGET_MS / 1000} s worth, at least ${MIN_RUNS})`)
     .option('--warmup <n>', `warm-up runs per build (also at least ${WARMUP_MIN_MS} ms unless 0)`, '50')
+    .option('--no-prepare', 'SIMD build: keep no prepared state beyond the arena (time the per-run paths)')
     .option('--json', 'print the results as JSON')
     .action((blob: string, opts: BenchCliOptions) => benchCommand(blob, opts).then(() => undefined));
 }

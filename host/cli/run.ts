@@ -20,6 +20,8 @@ export interface RunCliOptions {
   profile?: string;
   /** A runtime module to use instead of build/mote.<build>.wasm (e.g. from `mote runtime`). */
   wasm?: string;
+  /** false (--no-prepare): the runtime keeps no prepared state (MoteLoadOptions.prepare). */
+  prepare?: boolean;
 }
 
 /** The blob's graph inputs and outputs as I/O specs (names from the metadata). */
@@ -107,7 +109,7 @@ export async function runCommand(modelPath: string, opts: RunCliOptions): Promis
   const paths = opts.output ? outputPaths(opts.output, outputs) : undefined;
 
   const runtime = await MoteRuntime.create(build, opts.wasm ? readInput(opts.wasm, 'runtime module') : undefined);
-  const model = runtime.load(blob);
+  const model = runtime.load(blob, { prepare: opts.prepare !== false });
   const perOutput: NpyData[][] = outputs.map(() => []);
   const profiled: { run: ProfileRunRecord; ops: ProfileOpRecord[] }[] = [];
   const macs = view.ops.map((op) => opcodeMacs(view, op));
@@ -156,6 +158,7 @@ export function registerRun(program: Command): void {
     .option('--build <b>', 'runtime build: simd or scalar', 'simd')
     .option('--raw', 'write outputs in the native dtype (e.g. int8) instead of dequantized float32')
     .option('--profile <file.jsonl>', 'time every op of every sample and write a per-op profile (docs/PROFILE.md)')
+    .option('--no-prepare', 'SIMD build: keep no prepared state beyond the arena (same outputs, a few percent slower)')
     .option('--wasm <file.wasm>', 'the runtime module to run on (e.g. a per-model build from mote runtime) instead of build/mote.<build>.wasm')
     .action((blob: string, opts: RunCliOptions) => runCommand(blob, opts));
 }
