@@ -12,6 +12,7 @@ import { readSource } from '../scripts/build-wasm.mjs';
 import {
   expOnNegativeValues, getReciprocal, multiplyByQuantizedMultiplier, roundingDivideByPOT, srdhm,
 } from '../converter/reference/fixedpoint.js';
+import { SIGMOID_TABLE_U16 } from '../converter/reference/int8/lstm.js';
 import { randInt, repoRoot, rng } from './runtime-harness.js';
 
 type Probe = {
@@ -23,6 +24,7 @@ type Probe = {
   probe_bits_over_unit(): number;
   probe_lanes_ptr(): number;
   probe_requant4(): number;
+  probe_sigmoid_table(i: number): number;
   memory: WebAssembly.Memory;
 };
 
@@ -51,6 +53,12 @@ const EDGES = [-2147483648, -2147483647, -1073741824, -65536, -257, -2, -1, 0, 1
 describe.each(Object.keys(FLAGS) as (keyof typeof FLAGS)[])('fixed point (%s flags) vs the TS reference', (build) => {
   const r = rng(build === 'simd' ? 17 : 23);
   const any = () => randInt(r, -2147483648, 2147483647);
+
+  it("the integer LSTM's sigmoid table, built at run time, is TFLite's published table", () => {
+    const p = probes[build]!;
+    expect(SIGMOID_TABLE_U16.length).toBe(256);
+    for (let i = 0; i < 256; i++) expect(p.probe_sigmoid_table(i), `entry ${i}`).toBe(SIGMOID_TABLE_U16[i]);
+  });
 
   it('srdhm on edges and 20000 random pairs', () => {
     const p = probes[build]!;

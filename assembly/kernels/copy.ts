@@ -1,4 +1,4 @@
-// copy, concat, pad and transpose: data movement, dtype-agnostic (element size 1, 2 or 4).
+// copy, concat, pad, transpose and strided_slice: data movement, dtype-agnostic (element size 1, 2 or 4).
 import { MAX_RANK, PAD_MODE_CONSTANT, PAD_MODE_EDGE, PAD_MODE_REFLECT, DTYPE_F32 } from '../../format/format';
 import { opIn, opOut, opInCount, opParam, tdim, trank, tptr, tdtype, tnumel, dtypeSize } from '../state';
 
@@ -59,6 +59,28 @@ const padBegin: usize = memory.data(MAX_RANK * 4);
   else store<u8>(dst, load<u8>(src));
 }
 
+/**
+ * y in order, n elements of es bytes, from x at byte offset `off`: one output step along axis i
+ * moves x by outStride[i] bytes (the caller sets outStride, outDim and zeroes counter for axes
+ * 0..r-1). Transpose and strided_slice are both this walk.
+ */
+export function stridedWalk(xp: usize, off: i32, yp: usize, n: i32, r: i32, es: i32): void {
+  for (let k = 0; k < n; k++) {
+    moveElem(yp, xp + <usize>off, es);
+    yp += <usize>es;
+    for (let i = r - 1; i >= 0; i--) {
+      const c = geti(counter, i) + 1;
+      if (c < geti(outDim, i)) {
+        seti(counter, i, c);
+        off += geti(outStride, i);
+        break;
+      }
+      seti(counter, i, 0);
+      off -= (c - 1) * geti(outStride, i);
+    }
+  }
+}
+
 /** y[i0..ir] = x[i_perm...]: walks y in order, x with permuted strides. */
 export function transpose_any(op: usize): void {
   const x = opIn(op, 0), y = opOut(op, 0);
@@ -74,24 +96,23 @@ export function transpose_any(op: usize): void {
     seti(outDim, i, tdim(y, i));
     seti(counter, i, 0);
   }
-  const n = tnumel(y);
-  const xp = tptr(x);
-  let yp = tptr(y);
-  let off = 0;
-  for (let k = 0; k < n; k++) {
-    moveElem(yp, xp + <usize>off, es);
-    yp += <usize>es;
-    for (let i = r - 1; i >= 0; i--) {
-      const c = geti(counter, i) + 1;
-      if (c < geti(outDim, i)) {
-        seti(counter, i, c);
-        off += geti(outStride, i);
-        break;
-      }
-      seti(counter, i, 0);
-      off -= (c - 1) * geti(outStride, i);
-    }
+  stridedWalk(tptr(x), 0, tptr(y), tnumel(y), r, es);
+}
+
+/** STRIDED_SLICE: y[i...] = x[begin[d] + i_d * stride[d] ...] (validation proved every index the walk reaches is inside x). */
+export function strided_slice_any(op: usize): void {
+  const x = opIn(op, 0), y = opOut(op, 0);
+  const r = trank(x), es = dtypeSize(tdtype(x));
+  let stride = es;
+  let off = 0; // byte offset of the first source element
+  for (let i = r - 1; i >= 0; i--) {
+    seti(outStride, i, opParam(op, r + i) * stride);
+    seti(outDim, i, tdim(y, i));
+    seti(counter, i, 0);
+    off += opParam(op, i) * stride;
+    stride *= tdim(x, i);
   }
+  stridedWalk(tptr(x), off, tptr(y), tnumel(y), r, es);
 }
 
 /** Source index along one axis for output coordinate o, or -1 for constant padding. */

@@ -80,25 +80,35 @@ export function lstm_f32(op: usize): void {
 // in_shift rec_mult rec_shift, then forget_cell, input_mul, output_mul (mult, shift) pairs.
 // Scratch: the int16 cell state [B,H]; h for step t-1 is read back from the output's rows.
 
-// TFLite's sigmoid_table_uint16: sigmoid(i/24) in 0.16 fixed point (a published constant).
-const SIGMOID_TABLE: StaticArray<u16> = [
-32768, 33451, 34133, 34813, 35493, 36169, 36843, 37513, 38180, 38841, 39498, 40149, 40794, 41432, 42064, 42688,
-  43304, 43912, 44511, 45102, 45683, 46255, 46817, 47369, 47911, 48443, 48964, 49475, 49975, 50464, 50942, 51409,
-  51865, 52311, 52745, 53169, 53581, 53983, 54374, 54755, 55125, 55485, 55834, 56174, 56503, 56823, 57133, 57433,
-  57724, 58007, 58280, 58544, 58800, 59048, 59288, 59519, 59743, 59959, 60168, 60370, 60565, 60753, 60935, 61110,
-  61279, 61441, 61599, 61750, 61896, 62036, 62172, 62302, 62428, 62549, 62666, 62778, 62886, 62990, 63090, 63186,
-  63279, 63368, 63454, 63536, 63615, 63691, 63765, 63835, 63903, 63968, 64030, 64090, 64148, 64204, 64257, 64308,
-  64357, 64405, 64450, 64494, 64536, 64576, 64614, 64652, 64687, 64721, 64754, 64786, 64816, 64845, 64873, 64900,
-  64926, 64950, 64974, 64997, 65019, 65039, 65060, 65079, 65097, 65115, 65132, 65149, 65164, 65179, 65194, 65208,
-  65221, 65234, 65246, 65258, 65269, 65280, 65291, 65301, 65310, 65319, 65328, 65337, 65345, 65352, 65360, 65367,
-  65374, 65381, 65387, 65393, 65399, 65404, 65410, 65415, 65420, 65425, 65429, 65433, 65438, 65442, 65445, 65449,
-  65453, 65456, 65459, 65462, 65465, 65468, 65471, 65474, 65476, 65479, 65481, 65483, 65485, 65488, 65489, 65491,
-  65493, 65495, 65497, 65498, 65500, 65501, 65503, 65504, 65505, 65507, 65508, 65509, 65510, 65511, 65512, 65513,
-  65514, 65515, 65516, 65517, 65517, 65518, 65519, 65520, 65520, 65521, 65522, 65522, 65523, 65523, 65524, 65524,
-  65525, 65525, 65526, 65526, 65526, 65527, 65527, 65528, 65528, 65528, 65529, 65529, 65529, 65529, 65530, 65530,
-  65530, 65530, 65531, 65531, 65531, 65531, 65531, 65532, 65532, 65532, 65532, 65532, 65532, 65533, 65533, 65533,
-  65533, 65533, 65533, 65533, 65533, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65535
-];
+// TFLite's sigmoid_table_uint16 (sigmoid(i/24) in 0.16 fixed point, a published constant) is
+// round(65536 / (1 + e^(-i/24))), plus one on the entries whose bit is set in SIGMOID_UP (the
+// published table has some entries one higher). Built at the first integer LSTM run into static
+// memory: 32 bytes of bits and a loop instead of a 512-byte table. e^(-i/24) by repeated f64
+// multiplication stays within 1e-8 (relative 3e-14) of the exact value and every entry's
+// unrounded value is at least 0.001 from a rounding boundary, so each entry is exact
+// (test/runtime-fixedpoint.test.ts compares all 256 with converter/reference/int8/lstm.ts).
+const SIGMOID_UP: usize = memory.data<u8>([
+  16, 209, 123, 250, 174, 123, 70, 192, 5, 0, 68, 32, 144, 0, 17, 0, 128, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 128,
+]);
+const sigmoidTable: usize = memory.data(512, 2);
+let sigmoidReady = false;
+
+/** Fills the table (once; lstm_s8 calls it before any lookup). */
+export function fillSigmoidTable(): void {
+  if (sigmoidReady) return;
+  let e = 1.0; // e^(-k/24)
+  for (let k = 0; k < 256; k++) {
+    const up = (<i32>load<u8>(SIGMOID_UP + <usize>(k >> 3)) >> (k & 7)) & 1;
+    store<u16>(sigmoidTable + (<usize>k << 1), <u16>(<i32>Math.floor(65536.0 / (1.0 + e) + 0.5) + up));
+    e *= 0.95918945710913817; // e^(-1/24)
+  }
+  sigmoidReady = true;
+}
+/** Entry i (0..255) of the filled table. */
+@inline export function sigmoidEntry(i: u32): u32 {
+  return <u32>load<u16>(sigmoidTable + (<usize>i << 1));
+}
+
 
 @inline function sat16(v: i32): i32 {
   return v < -32768 ? -32768 : v > 32767 ? 32767 : v;
@@ -112,7 +122,7 @@ function logistic16(x: i32): i32 {
   let result: u32;
   if (uh >= 255) result = <u32>0x7fff << 10;
   else {
-    const ua = <u32>unchecked(SIGMOID_TABLE[uh]), ub = <u32>unchecked(SIGMOID_TABLE[uh + 1]);
+    const ua = sigmoidEntry(uh), ub = sigmoidEntry(uh + 1);
     result = (ua << 9) + (abs & 0x1ff) * (ub - ua);
   }
   result = input >= 0 ? result + (1 << 9) : (<u32>1 << 25) - result + (1 << 9) - 1;
@@ -132,7 +142,7 @@ function tanh16(x: i32, power: i32): i32 {
   let result: i32;
   if (uh >= 255) result = 0xffff << 8;
   else {
-    const ua = <u32>unchecked(SIGMOID_TABLE[uh]), ub = <u32>unchecked(SIGMOID_TABLE[uh + 1]);
+    const ua = sigmoidEntry(uh), ub = sigmoidEntry(uh + 1);
     result = <i32>((ua << 8) + (abs & 0xff) * (ub - ua));
   }
   result = input >= 0 ? result - (1 << 23) + (1 << 7) : -result + (1 << 23) + (1 << 7) - 1;
@@ -171,6 +181,7 @@ export function lstm_s8(op: usize): void {
   const oM = opParam(op, 25), oS = opParam(op, 26);
   const cp = tptr(load<i32>(op, O_SCRATCH_TENSOR));
   memory.fill(cp, 0, <usize>(batch * hidden) << 1);
+  fillSigmoidTable();
   const xp = tptr(x), yp = tptr(y);
   for (let t = 0; t < steps; t++) {
     for (let b = 0; b < batch; b++) {

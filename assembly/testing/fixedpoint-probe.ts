@@ -2,6 +2,7 @@
 // test/runtime-fixedpoint.test.ts can compare them with the TypeScript reference directly.
 import { srdhm, rdbpot, mbqm, expOnNegativeValues, reciprocal, reciprocalBitsOverUnit } from '../fixedpoint';
 import { requant4Simd } from '../requant_simd';
+import { fillSigmoidTable, sigmoidEntry } from '../kernels/lstm';
 
 export function probe_srdhm(a: i32, b: i32): i32 {
   return srdhm(a, b);
@@ -35,4 +36,10 @@ export function probe_requant4(): i32 {
     return 1;
   }
   return 0;
+}
+
+// The integer LSTM's sigmoid table, built at run time (kernels/lstm.ts): entry i.
+export function probe_sigmoid_table(i: i32): i32 {
+  fillSigmoidTable();
+  return <i32>sigmoidEntry(<u32>i);
 }

@@ -19,7 +19,7 @@ import { perTensorQuant, requireS32, requireS8, requireS8Output } from './common
  * constant of tensorflow/lite/kernels/internal/common.h; it is not a plain rounding of the formula,
  * so it is listed, not computed).
  */
-const SIGMOID_TABLE_U16 = [
+export const SIGMOID_TABLE_U16 = [
   32768, 33451, 34133, 34813, 35493, 36169, 36843, 37513, 38180, 38841, 39498, 40149, 40794, 41432, 42064, 42688,
   43304, 43912, 44511, 45102, 45683, 46255, 46817, 47369, 47911, 48443, 48964, 49475, 49975, 50464, 50942, 51409,
   51865, 52311, 52745, 53169, 53581, 53983, 54374, 54755, 55125, 55485, 55834, 56174, 56503, 56823, 57133, 57433,
