@@ -27,24 +27,52 @@ export function str(s: string): void {
   for (let i = 0, n = s.length; i < n; i++) putByte(s.charCodeAt(i) & 0x7f);
 }
 // Phrases shared by the messages (scripts/build-wasm.mjs picks them from all message literals and
-// puts the table here): each a length byte then its text.
+// puts the table here): each a Text fragment (symbol count, coded bits) of plain characters.
 // @ts-ignore: MOTE_TEXT_DICTIONARY is replaced by the table while compiling
 const phrases: usize = MOTE_TEXT_DICTIONARY;
-// ASCII text stored as coded bytes, not as a UTF-16 string object with its header: each byte is a
-// character, or 0x80 + k for phrase k. scripts/build-wasm.mjs rewrites each str() of a literal
-// into `moteStrBytes(memory.data<u8>([...]), length)`; @global so the rewritten call needs no
-// import in each file.
-@global export function moteStrBytes(p: usize, n: i32): void {
+// The canonical Huffman code of the symbols: 16 counts of codes of length 1..16, then the symbols in
+// code order (scripts/build-wasm.mjs textCode).
+// @ts-ignore: MOTE_TEXT_CODE is replaced by the table while compiling
+const codeTable: usize = MOTE_TEXT_CODE;
+const CODE_SYMBOLS: usize = 16;
+
+/**
+ * Decodes n symbols from the bits at p; with `put`, each goes into the message (a character, or
+ * 0x80 + k: phrase k). Returns the address past the last byte read (textAt skips fragments so).
+ */
+function decode(p: usize, n: i32, put: bool): usize {
+  let bit: u32 = 0;
   for (let i = 0; i < n; i++) {
-    const b = <i32>load<u8>(p + <usize>i);
-    if (b < 0x80) {
-      putChar(b);
+    // Canonical decoding, one bit at a time: `c` is the code so far, `first` the first code of
+    // its length, `index` where that length's symbols start.
+    let c = 0, first = 0, index = 0;
+    for (let len: usize = 0; ; len++) {
+      c |= (<i32>load<u8>(p + <usize>(bit >> 3)) >> (bit & 7)) & 1;
+      bit++;
+      const count = <i32>load<u8>(codeTable + len);
+      if (c - first < count) break;
+      index += count;
+      first = (first + count) << 1;
+      c <<= 1;
+    }
+    const s = <i32>load<u8>(codeTable + CODE_SYMBOLS + <usize>(index + c - first));
+    if (!put) continue;
+    if (s < 0x80) {
+      putChar(s);
     } else {
-      // Phrases are plain ASCII, so this recursion is one level deep.
-      const q = textAt(phrases, b - 0x80);
-      moteStrBytes(q + 1, <i32>load<u8>(q));
+      // Phrases are plain characters, so this recursion is one level deep.
+      const q = textAt(phrases, s - 0x80);
+      decode(q + 1, <i32>load<u8>(q), true);
     }
   }
+  return p + <usize>((bit + 7) >> 3);
+}
+// ASCII text stored coded (phrases, then a Huffman code), not as a UTF-16 string object with its
+// header. scripts/build-wasm.mjs rewrites each str() of a literal into
+// `moteStrBytes(memory.data<u8>([...]), symbols)`; @global so the rewritten call needs no import
+// in each file.
+@global export function moteStrBytes(p: usize, n: i32): void {
+  decode(p, n, true);
 }
 // A '$' in a say() text stands for its next integer argument: one call and one coded text per
 // message instead of a str() call around every number.
@@ -75,14 +103,14 @@ export function say(t: Text, a: i64 = 0, b: i64 = 0, c: i64 = 0): void {
   text(t);
 }
 /**
- * A message fragment passed between the validators' helpers: a pointer to a length byte followed by
- * that many coded bytes (as moteStrBytes reads them). Write one as txt() of a literal;
- * scripts/build-wasm.mjs turns each into `memory.data<u8>([length, ...bytes])` while compiling (there is no runtime txt function, so the
+ * A message fragment passed between the validators' helpers: a pointer to a symbol count followed
+ * by the coded bits of that many symbols (as moteStrBytes reads them). Write one as txt() of a literal;
+ * scripts/build-wasm.mjs turns each into `memory.data<u8>([symbols, ...bits])` while compiling (there is no runtime txt function, so the
  * runtime must be built through that script).
  */
 export type Text = usize;
 export function text(t: Text): void {
-  moteStrBytes(t + 1, <i32>load<u8>(t));
+  decode(t + 1, <i32>load<u8>(t), true);
 }
 export function int(v: i64): void {
   if (v < 0) {
@@ -100,7 +128,7 @@ export function int(v: i64): void {
 
 /** Item k of a txtList('a|b|...') table (consecutive Text fragments); the caller keeps k in range. */
 export function textAt(list: Text, k: i32): Text {
-  for (; k > 0; k--) list += <usize>load<u8>(list) + 1;
+  for (; k > 0; k--) list = decode(list + 1, <i32>load<u8>(list), false);
   return list;
 }
 

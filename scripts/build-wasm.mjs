@@ -21,14 +21,15 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const BUILDS = { simd: 'simd', scalar: 'scalar', 'simd.stream': 'simd-stream', 'scalar.stream': 'scalar-stream' };
 
 // AssemblyScript stores every string literal as a UTF-16 object with a 20-byte header; the runtime's
-// error messages are ASCII and only ever copied byte by byte into the message buffer. So, as the
-// compiler reads assembly/ sources, each `str('literal')` call (message.ts) becomes
-// `moteStrBytes(memory.data<u8>([...bytes]), length)` and each `txt('literal')` (a message.ts
-// `Text` fragment) becomes `memory.data<u8>([length, ...bytes])` (`txtList('a|b')`: one such
-// fragment per item, back to back, for name tables indexed at run time). The bytes are the text coded with
-// a dictionary of up to 128 phrases shared by all messages (textDictionary): a byte 0x80 + k stands
-// for phrase k, which message.ts expands as it copies. Literals that are not pure ASCII (or empty)
-// are left alone by str(); the source on disk is never changed.
+// error messages are ASCII and only ever copied into the message buffer. So, as the compiler reads
+// assembly/ sources, each `str('literal')` call (message.ts) becomes
+// `moteStrBytes(memory.data<u8>([...bits]), symbols)` and each `txt('literal')` (a message.ts `Text`
+// fragment) becomes `memory.data<u8>([symbols, ...bits])` (`txtList('a|b')`: one such fragment per
+// item, back to back, for name tables indexed at run time). The text is first coded with a
+// dictionary of up to 128 phrases shared by all messages (textDictionary): a symbol 0x80 + k stands
+// for phrase k, any other is an ASCII character; the symbols are then stored in a canonical Huffman
+// code (textCode) built from their counts, which message.ts decodes as it copies. Literals that are
+// not pure ASCII (or empty) are left alone by str(); the source on disk is never changed.
 const STR_CALL = /\bstr\('((?:[^'\\\n]|\\.)*)'\)/g;
 const TXT_CALL = /\btxt\('((?:[^'\\\n]|\\.)*)'\)/g;
 // `txtList('a|b|c')`: the items as consecutive Text fragments (length byte, coded bytes), for
@@ -103,13 +104,88 @@ export function encodeText(text, phrases) {
   }
   return out;
 }
-/** Inverse of encodeText (what message.ts does at run time). */
-export function decodeText(bytes, phrases) {
-  return bytes.map((b) => (b >= 0x80 ? phrases[b - 0x80] : String.fromCharCode(b))).join('');
+/**
+ * The canonical Huffman code of the coded symbols (ASCII bytes and phrase codes), from their counts
+ * over every literal (repeats included) and the phrases. Every printable ASCII character gets a
+ * code, so text outside the counted literals (features.ts's) still codes. `table` is what
+ * message.ts decodes with: MAX_CODE bytes of counts per code length 1..MAX_CODE, then the symbols
+ * in code order (length, then value).
+ */
+export function textCode(texts, phrases) {
+  const freq = new Map();
+  for (let c = 0x20; c < 0x7f; c++) freq.set(c, 0);
+  const count = (bytes) => { for (const b of bytes) freq.set(b, (freq.get(b) ?? 0) + 1); };
+  for (const t of texts) if (isAscii(t) && t.length) count(encodeText(t, phrases));
+  for (const p of phrases) count(Array.from(p, (c) => c.charCodeAt(0)));
+  // Huffman code lengths; ties broken by symbol value, so the code is a function of the counts.
+  // A symbol never counted weighs as one, which keeps the longest code within MAX_CODE here.
+  let nodes = [...freq].map(([sym, f]) => ({ w: Math.max(f, 1), key: sym, sym }));
+  nodes.sort((a, b) => a.w - b.w || a.key - b.key);
+  let next = 256;
+  while (nodes.length > 1) {
+    const [a, b] = nodes.splice(0, 2);
+    const n = { w: a.w + b.w, key: next++, kids: [a, b] };
+    let i = 0;
+    while (i < nodes.length && (nodes[i].w < n.w || (nodes[i].w === n.w && nodes[i].key < n.key))) i++;
+    nodes.splice(i, 0, n);
+  }
+  const lens = new Map();
+  const walk = (n, d) => { if (n.kids) { walk(n.kids[0], d + 1); walk(n.kids[1], d + 1); } else lens.set(n.sym, d); };
+  walk(nodes[0], 0);
+  const order = [...lens].sort((a, b) => a[1] - b[1] || a[0] - b[0]);
+  const maxLen = order[order.length - 1][1];
+  if (maxLen > MAX_CODE) throw new Error(`message text: the longest code is ${maxLen} bits (at most ${MAX_CODE})`);
+  const counts = new Array(MAX_CODE).fill(0);
+  const codes = new Map(); // symbol -> [code, length]
+  let code = 0, len = order[0][1];
+  for (const [sym, l] of order) {
+    code <<= l - len;
+    len = l;
+    codes.set(sym, [code, l]);
+    counts[l - 1]++;
+    code++;
+  }
+  if (counts.some((c) => c > 255)) throw new Error('message text: more than 255 codes of one length');
+  return { codes, table: [...counts, ...order.map(([sym]) => sym)] };
 }
-/** The dictionary as message.ts stores it: per phrase a length byte then its characters. */
-export function dictionaryBytes(phrases) {
-  return phrases.flatMap((p) => [p.length, ...Array.from(p, (c) => c.charCodeAt(0))]);
+const MAX_CODE = 16;
+
+/** Coded symbols as message.ts reads them: each symbol's code, most significant bit first, bit i of the stream in bit i % 8 of byte i / 8. */
+export function packSymbols(symbols, code) {
+  const out = [];
+  let bit = 0;
+  for (const s of symbols) {
+    const c = code.codes.get(s);
+    if (!c) throw new Error(`message text: no code for character ${s} (only printable ASCII)`);
+    for (let k = c[1] - 1; k >= 0; k--, bit++) {
+      if ((bit & 7) === 0) out.push(0);
+      out[bit >> 3] |= ((c[0] >> k) & 1) << (bit & 7);
+    }
+  }
+  return out;
+}
+/** Inverse of packSymbols then encodeText: n symbols from `bytes` (what message.ts does at run time). */
+export function decodeText(bytes, n, code, phrases) {
+  const counts = code.table.slice(0, MAX_CODE), syms = code.table.slice(MAX_CODE);
+  let bit = 0, out = '';
+  for (let i = 0; i < n; i++) {
+    let c = 0, first = 0, index = 0;
+    for (let len = 0; ; len++) {
+      c |= (bytes[bit >> 3] >> (bit & 7)) & 1;
+      bit++;
+      if (c - first < counts[len]) break;
+      index += counts[len];
+      first = (first + counts[len]) << 1;
+      c <<= 1;
+    }
+    const s = syms[index + c - first];
+    out += s >= 0x80 ? phrases[s - 0x80] : String.fromCharCode(s);
+  }
+  return out;
+}
+/** The dictionary as message.ts stores it: per phrase its symbol count then its coded bits. */
+export function dictionaryBytes(phrases, code) {
+  return phrases.flatMap((p) => [p.length, ...packSymbols(Array.from(p, (c) => c.charCodeAt(0)), code)]);
 }
 
 // Messages only per-model builds link (assembly/features.ts: ERR_NOT_BUILT) stay out of the
@@ -134,39 +210,57 @@ export function messageLiterals(dir = join(root, 'assembly')) {
   return texts;
 }
 
-export function asciiStringCalls(source, phrases = []) {
+export function asciiStringCalls(source, coding) {
   return source.replace(STR_CALL, (call, body) => {
     const text = unescape(body);
     if (text.length === 0 || !isAscii(text)) return call;
-    const bytes = encodeText(text, phrases);
-    return `moteStrBytes(memory.data<u8>([${bytes.join(',')}]), ${bytes.length})`;
+    const symbols = encodeText(text, coding.phrases);
+    return `moteStrBytes(memory.data<u8>([${packSymbols(symbols, coding.code).join(',')}]), ${symbols.length})`;
   });
 }
-function fragmentBytes(text, call, file, phrases) {
-  const bytes = encodeText(text, phrases);
-  if (text.length === 0 || bytes.length > 255 || !isAscii(text)) {
+function fragmentBytes(text, call, file, coding) {
+  const symbols = encodeText(text, coding.phrases);
+  if (text.length === 0 || symbols.length > 255 || !isAscii(text)) {
     throw new Error(`${file}: ${call} must be 1 to 255 ASCII characters (each item)`);
   }
-  return [bytes.length, ...bytes];
+  return [symbols.length, ...packSymbols(symbols, coding.code)];
 }
-export function textFragments(source, file = 'source', phrases = []) {
+export function textFragments(source, file, coding) {
   return source
-    .replace(TXT_CALL, (call, body) => `memory.data<u8>([${fragmentBytes(unescape(body), call, file, phrases).join(',')}])`)
-    .replace(LIST_CALL, (call, body) => `memory.data<u8>([${unescape(body).split('|').flatMap((t) => fragmentBytes(t, call, file, phrases)).join(',')}])`);
+    .replace(TXT_CALL, (call, body) => `memory.data<u8>([${fragmentBytes(unescape(body), call, file, coding).join(',')}])`)
+    .replace(LIST_CALL, (call, body) => `memory.data<u8>([${unescape(body).split('|').flatMap((t) => fragmentBytes(t, call, file, coding)).join(',')}])`);
 }
-// message.ts names the dictionary MOTE_TEXT_DICTIONARY; it becomes the table's bytes.
+// message.ts names the phrase table MOTE_TEXT_DICTIONARY and the code table MOTE_TEXT_CODE; they
+// become those tables' bytes.
 const DICTIONARY = /\bMOTE_TEXT_DICTIONARY\b/g;
+const CODE_TABLE = /\bMOTE_TEXT_CODE\b/g;
 // Picking the phrases takes about a second: reused while the literals stay the same.
-let phraseCache = null;
-let phrasesFor = null;
-function phrasesOfSources() {
-  if (!phraseCache) {
+let codingCache = null;
+let codingFor = null;
+/** The phrases and the Huffman code of the literals: { phrases, code }. */
+export function textCoding(texts = messageLiterals()) {
+  // The greedy choice picks by bytes saved before the Huffman code; under the code the last
+  // phrases can cost more than they save. So the first k phrases, k a multiple of 16, whichever
+  // stores least (fragments, phrase table and code table).
+  const all = textDictionary(texts);
+  let best = null;
+  for (let k = 0; ; k = Math.min(k + 16, all.length)) {
+    const phrases = all.slice(0, k), code = textCode(texts, phrases);
+    let bytes = dictionaryBytes(phrases, code).length + code.table.length;
+    for (const t of texts) if (isAscii(t) && t.length) bytes += 1 + packSymbols(encodeText(t, phrases), code).length;
+    if (!best || bytes < best.bytes) best = { bytes, phrases, code };
+    if (k === all.length) break;
+  }
+  return { phrases: best.phrases, code: best.code };
+}
+function codingOfSources() {
+  if (!codingCache) {
     const texts = messageLiterals();
     const key = texts.join('\0');
-    if (key !== phrasesFor?.key) phrasesFor = { key, phrases: textDictionary(texts) };
-    phraseCache = phrasesFor.phrases;
+    if (key !== codingFor?.key) codingFor = { key, coding: textCoding(texts) };
+    codingCache = codingFor.coding;
   }
-  return phraseCache;
+  return codingCache;
 }
 const assemblyDir = join(root, 'assembly') + sep;
 /** asc's `readFile` hook: assembly/ sources with their message literals stored as ASCII bytes. */
@@ -178,10 +272,11 @@ export async function readSource(filename, baseDir) {
   } catch {
     return null;
   }
-  if (!path.startsWith(assemblyDir) || !path.endsWith('.ts') || !/\b(str|txt|txtList)\(|MOTE_TEXT_DICTIONARY/.test(text)) return text;
-  const phrases = phrasesOfSources();
-  text = text.replace(DICTIONARY, () => `memory.data<u8>([${dictionaryBytes(phrases).join(',')}])`);
-  text = textFragments(asciiStringCalls(text, phrases), path, phrases);
+  if (!path.startsWith(assemblyDir) || !path.endsWith('.ts') || !/\b(str|txt|txtList)\(|MOTE_TEXT_(DICTIONARY|CODE)/.test(text)) return text;
+  const coding = codingOfSources();
+  text = text.replace(DICTIONARY, () => `memory.data<u8>([${dictionaryBytes(coding.phrases, coding.code).join(',')}])`);
+  text = text.replace(CODE_TABLE, () => `memory.data<u8>([${coding.code.table.join(',')}])`);
+  text = textFragments(asciiStringCalls(text, coding), path, coding);
   nonLiteralCalls(text, path);
   return text;
 }
@@ -271,7 +366,7 @@ export function mergeDataSegments(wasm) {
  * extra asc flags (scripts/wasm-size.mjs adds `--debug` to keep function names for its table).
  */
 export async function buildWasm(build, { outDir = join(root, 'build'), text = false, args: extra = [] } = {}) {
-  phraseCache = null; // the sources may have changed since the last build in this process
+  codingCache = null; // the sources may have changed since the last build in this process
   if (!BUILDS[build]) throw new Error(`unknown build '${build}' (expected ${Object.keys(BUILDS).join(', ')})`);
   mkdirSync(outDir, { recursive: true });
   const out = join(outDir, `mote.${build}.wasm`);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import binaryen from 'binaryen';
 import { ensureWasmBuilt, repoRoot, wasmModule } from './runtime-harness.js';
 import { analyze } from '../scripts/wasm-size.mjs';
-import { decodeText, dictionaryBytes, encodeText, messageLiterals, textDictionary } from '../scripts/build-wasm.mjs';
+import { decodeText, dictionaryBytes, encodeText, messageLiterals, packSymbols, textCoding } from '../scripts/build-wasm.mjs';
 
 const wasmPath = (b: string) => join(repoRoot, 'build', `mote.${b}.wasm`);
 
@@ -113,23 +113,36 @@ describe('wasm builds', () => {
     console.log(`[mote] runtime sizes (issue #4 targets: simd <= 48 KB, scalar <= 40 KB)\n  ${rows.join('\n  ')}`);
   });
 
-  // The build stores message literals coded with a phrase table (scripts/build-wasm.mjs); the
-  // runtime's expansion is checked by the tests that compare its messages (runtime-validation).
+  // The build stores message literals coded with a phrase table and a Huffman code
+  // (scripts/build-wasm.mjs); the runtime's decoding is checked by the tests that compare its
+  // messages (runtime-validation).
   it('message text coding: every str()/txt() literal in assembly/ decodes back to itself', () => {
     const texts = messageLiterals();
     expect(texts.length).toBeGreaterThan(200);
-    const phrases = textDictionary(texts);
-    expect(phrases.length).toBeGreaterThan(0);
+    const { phrases, code } = textCoding(texts);
     expect(phrases.length).toBeLessThanOrEqual(128);
-    expect(dictionaryBytes(phrases).length).toBe(phrases.reduce((n, p) => n + 1 + p.length, 0));
-    let raw = 0, coded = 0;
+    // A complete prefix code: Kraft sum exactly 1 over the code lengths.
+    const counts = code.table.slice(0, 16);
+    expect(counts.reduce((s: number, c: number, i: number) => s + c / 2 ** (i + 1), 0)).toBe(1);
+    expect(code.table.length).toBe(16 + counts.reduce((a: number, b: number) => a + b, 0));
+    const dict = dictionaryBytes(phrases, code);
+    let at = 0;
+    for (const p of phrases) {
+      expect(dict[at]).toBe(p.length);
+      const bytes = packSymbols(Array.from(p, (c) => c.charCodeAt(0)), code);
+      expect(decodeText(dict.slice(at + 1, at + 1 + bytes.length), p.length, code, [])).toBe(p);
+      at += 1 + bytes.length;
+    }
+    expect(at).toBe(dict.length);
+    let raw = 0, coded = dict.length + code.table.length;
     for (const t of texts) {
-      const bytes = encodeText(t, phrases);
-      expect(bytes.every((b) => b >= 1 && b <= 0xff)).toBe(true);
-      expect(decodeText(bytes, phrases)).toBe(t);
+      const symbols = encodeText(t, phrases);
+      const bytes = packSymbols(symbols, code);
+      expect(bytes.every((b: number) => b >= 0 && b <= 0xff)).toBe(true);
+      expect(decodeText(bytes, symbols.length, code, phrases)).toBe(t);
       raw += t.length;
       coded += bytes.length;
     }
-    expect(coded).toBeLessThan(raw);
+    expect(coded).toBeLessThan(raw / 2);
   });
 });
