@@ -1,7 +1,7 @@
 // softmax. f32 over any axis; s8 over the last axis with TFLite Micro's fixed-point arithmetic
 // (gemmlowp exp_on_negative_values, 5 integer bits for the scaled diff, 12 for the sum).
 import { opIn, opOut, opParam, opParamF, tdim, trank, tptr, tnumel } from '../state';
-import { srdhm, rdbpot, expOnNegativeValues, reciprocal, reciprocalBitsOverUnit } from '../fixedpoint';
+import { srdhmCall as srdhm, rdbpot, expOnNegativeValues, reciprocal, reciprocalBitsOverUnit } from '../fixedpoint';
 
 export function softmax_f32(op: usize): void {
   const x = opIn(op, 0), y = opOut(op, 0);
