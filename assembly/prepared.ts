@@ -9,7 +9,7 @@ import { KERNEL_PACKED, KERNEL_DW_PAIRS } from '../format/runtime-features';
 import { dwPrepare } from './kernels/depthwise_pairs';
 import { opCount, oprec, opcode, opIn, opOut, opParam, tdim, trank, tdtype, tnumel, tptr, tstorage, tzp, opTable, weightsExternal } from './state';
 import { opBuilt, kernelBuilt } from './features';
-import { useFastTable, magicChannel, fastPreparePacked } from './requant_fast';
+import { useFastTable, magicChannel, fastPreparePacked, f32Begin, f32Finish, f32Built } from './requant_fast';
 
 // 0: nothing prepared. Else the region: one u32 per op (its table's offset, 0 = none), then tables.
 let region: usize = 0;
@@ -134,18 +134,22 @@ function prepareFc(op: usize, rec: usize): void {
 
 /**
  * A packed conv2d's requantization table (the one packedBegin builds per run from 16 pixels on),
- * from the per-channel sums of |w| after the weights; the header's first i32 says whether every
- * channel took it.
+ * from the per-channel sums of |w| after the weights, and its f32 table; the header's first i32
+ * says whether every channel took the f64 table, the second holds the f32 screen's threshold bits.
  */
 function prepareConv(op: usize, rec: usize): void {
   const w = opIn(op, 1), b = opIn(op, 2);
   const O = tdim(w, 0);
   const K = tdim(w, 1) * tdim(w, 2) * tdim(w, 3);
   const sums = tptr(w) + (<usize>((O + 15) >> 4) * <usize>(((K + 3) >> 2) << 1) << 5);
-  useFastTable(rec + PREPARED_CONV_HEAD, (O + 15) & ~15);
+  const c16 = (O + 15) & ~15;
+  useFastTable(rec + PREPARED_CONV_HEAD, c16);
+  if (f32Built()) f32Begin(rec + PREPARED_CONV_HEAD + <usize>c16 * 24);
   const fast = fastPreparePacked(O, sums, tstorage(b) != STORAGE_EMPTY ? tptr(b) : 0, tptr(opIn(op, 3)), tptr(opIn(op, 4)), -tzp(opIn(op, 0)));
+  const f32 = f32Finish();
   useFastTable(0, 0);
   store<i32>(rec, fast ? 1 : 0);
+  store<i32>(rec, fast ? f32 : 0, 4);
 }
 
 /**

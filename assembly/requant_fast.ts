@@ -16,6 +16,8 @@
 // channel before choosing this path (fastChannel), else they keep requant4Simd.
 import { requant4General } from './requant_simd';
 import { mbqmCall } from './fixedpoint';
+import { kernelBuilt } from './features';
+import { KERNEL_CONV_F32, KERNEL_CONV_F32_RELU } from '../format/runtime-features';
 
 // The table lives in the running op's scratch (format/kernel-scratch.ts, assembly/scratch.ts):
 // FAST_CAP channels (0: no table; those ops keep the general requantization), 24 bytes each, in
@@ -30,6 +32,8 @@ export const FAST_D: usize = 64;
 export function useFastTable(at: usize, channels: i32): void {
   fastTable = at;
   FAST_CAP = channels;
+  // Each op starts without the f32 screen (useF32Table turns it on for the op that has a table).
+  f32LimBits = 0;
 }
 
 /** Address of channel c's S; its pos and d are FAST_POS and FAST_D bytes after it. */
@@ -215,6 +219,8 @@ export function requantFastStore16x2(
   outA: usize, outB: usize, a0: v128, a1: v128, a2: v128, a3: v128, b0: v128, b1: v128, b2: v128, b3: v128,
   c: i32, zp: i32, lo: i32, hi: i32,
 ): void {
+  // A per-model build links only the forms its ops take (host/runtime-features.ts).
+  if (kernelBuilt(KERNEL_CONV_F32) && f32LimBits != 0 && store16x2F32(false, outA, outB, a0, a1, a2, a3, b0, b1, b2, b3, c, zp, lo, hi)) return;
   store16x2(false, outA, outB, a0, a1, a2, a3, b0, b1, b2, b3, c, zp, lo, hi);
 }
 
@@ -227,6 +233,7 @@ export function requantFastStore16x2Relu(
   outA: usize, outB: usize, a0: v128, a1: v128, a2: v128, a3: v128, b0: v128, b1: v128, b2: v128, b3: v128,
   c: i32, zp: i32, lo: i32, hi: i32,
 ): void {
+  if (kernelBuilt(KERNEL_CONV_F32_RELU) && f32LimBits != 0 && store16x2F32(true, outA, outB, a0, a1, a2, a3, b0, b1, b2, b3, c, zp, lo, hi)) return;
   store16x2(true, outA, outB, a0, a1, a2, a3, b0, b1, b2, b3, c, zp, lo, hi);
 }
 
@@ -306,8 +313,11 @@ export function fastPrepare(
     const o = <usize>c << 2;
     const bi = bp ? load<i32>(bp + o) : 0;
     const m = load<i32>(mp + o), sh = load<i32>(shp + o);
-    if (!(sum == 0 ? magicConstChannel(c, bi, m, sh) : magicChannel(c, m, sh, Math.abs(<f64>bi) + maxX * <f64>sum))) return false;
+    const bound = Math.abs(<f64>bi) + maxX * <f64>sum;
+    if (!(sum == 0 ? magicConstChannel(c, bi, m, sh) : magicChannel(c, m, sh, bound))) return false;
+    if (f32Built() && f32Want) f32Entry(c, bi, sum == 0, bound);
   }
+  if (f32Built() && f32Want) f32Pad(count);
   return true;
 }
 
@@ -324,8 +334,11 @@ export function fastPreparePacked(n: i32, sums: usize, bp: usize, mp: usize, shp
     const sum = load<i32>(sums + o);
     const bi = bp ? load<i32>(bp + o) : 0;
     const m = load<i32>(mp + o), sh = load<i32>(shp + o);
-    if (!(sum == 0 ? magicConstChannel(c, bi, m, sh) : magicChannel(c, m, sh, Math.abs(<f64>bi) + maxX * <f64>sum))) return false;
+    const bound = Math.abs(<f64>bi) + maxX * <f64>sum;
+    if (!(sum == 0 ? magicConstChannel(c, bi, m, sh) : magicChannel(c, m, sh, bound))) return false;
+    if (f32Built() && f32Want) f32Entry(c, bi, sum == 0, bound);
   }
+  if (f32Built() && f32Want) f32Pad(n);
   return true;
 }
 
@@ -334,4 +347,144 @@ export function fastPreparePacked(n: i32, sums: usize, bp: usize, mp: usize, shp
   if (fast) return requant4Fast(acc, c, zp, lo, hi);
   const o = <usize>c << 2;
   return requant4General(acc, mp + o, shp + o, zp, lo, hi);
+}
+
+// The f32-screened conv / GEMM stores (SIMD): depthwise_pairs.ts's session-5 screen on the magic
+// table's channels. Table: per 8-channel group [S x8][e x8] as f32 (64 bytes; 8 bytes a channel),
+// written next to the f64 one by fastPrepare / fastPreparePacked between f32Begin and f32Finish;
+// f32LimBits is the running op's screen threshold (0: no f32 table, the f64 stores run).
+let f32Tab: usize = 0;
+let f32LimBits: i32 = 0;
+// Preparation state: the table being written (0: none), whether every channel admits the f32
+// form, and the largest |acc * S| bound over the channels.
+let f32Want: usize = 0;
+let f32Ok: bool = false;
+let f32YMax: f64 = 0;
+
+const U32: f64 = 5.9604644775390625e-8; // 2^-24, the unit roundoff of f32
+
+/** Whether this build has an f32 store form (a per-model build without one links no table code). */
+@inline export function f32Built(): bool {
+  return ASC_FEATURE_SIMD && (kernelBuilt(KERNEL_CONV_F32) || kernelBuilt(KERNEL_CONV_F32_RELU));
+}
+const F32_CLAMPED: f64 = 258.0;
+
+/** Starts an f32 table at `at` (channel count rounded up to 16, 8 bytes each) for the next fastPrepare*. */
+export function f32Begin(at: usize): void {
+  f32Want = at;
+  f32Ok = true;
+  f32YMax = 0;
+}
+
+/**
+ * Channel c's f32 entries after magicChannel / magicConstChannel accepted it: S = fl(S) and
+ * e = 2^-(R+1) (d / 2 of the magic entries), when |acc| <= bound <= 2^24 (exact in f32). A
+ * channel of zero weights (`constant`: acc is the bias, the output the constant r of
+ * magicConstChannel) gets S = 0 with the sign of the bias, so acc * S = +0 in both forms and
+ * w = +0 + r = r (|r| <= 2^20 for the magic add).
+ */
+function f32Entry(c: i32, bias: i32, constant: bool, bound: f64): void {
+  const p = fastEntry(c);
+  const q = f32Want + (<usize>(c >> 3) << 6) + (<usize>(c & 7) << 2);
+  if (constant) {
+    const r = load<f64>(p, FAST_POS);
+    if (Math.abs(r) > 1048576.0) f32Ok = false;
+    store<f32>(q, bias < 0 ? -0.0 : 0.0);
+    store<f32>(q, <f32>r, 32);
+    return;
+  }
+  const S = load<f64>(p);
+  if (bound > 16777216.0) f32Ok = false;
+  if (bound * S > f32YMax) f32YMax = bound * S;
+  store<f32>(q, <f32>S);
+  store<f32>(q, <f32>(load<f64>(p, FAST_D) * 0.5), 32);
+}
+
+/** Zero entries for channels n..(rounded up to 16): padded lanes (zero weights and bias) pass the screen. */
+function f32Pad(n: i32): void {
+  for (let c = n; c & 15; c++) {
+    const q = f32Want + (<usize>(c >> 3) << 6) + (<usize>(c & 7) << 2);
+    store<f32>(q, 0);
+    store<f32>(q, 0, 32);
+  }
+}
+
+/**
+ * Ends f32Begin's table: the screen threshold's bits for useF32Table, 0 when a channel does not
+ * admit the f32 form (or the fastPrepare* call failed: the caller then has no table at all).
+ *
+ * Why the screen is exact (depthwise_pairs.ts f32Prepare, for these entries): TFLM's result is
+ * floor(v), v - 1/2 = y + copysign(e, y), y = acc * S (magicChannel). The store computes
+ * w = fl(fl(acc * fl(S)) + copysign(e, .)): acc is exact in f32 (|acc| <= 2^24), fl keeps the sign
+ * of y, and with u = 2^-24 the three roundings give |w - (v - 1/2)| <= 3.01u|y| + u*e <
+ * tau = (3.02 * yMax + 1) * u (e <= 1/4). n = round(w) (the magic add 1.5 * 2^23, exact while
+ * |w| < 2^22: yMax <= 2^20); when |w - n| < lim = 1/2 - 2 * tau, v - 1/2 lies strictly within 1/2
+ * of n, so floor(v) = n. A block with any lane nearer a tie takes the exact f64 form.
+ *
+ * The screen only needs lanes with |y| < F32_CLAMPED = 258 (so yMax is capped there; vww's 1x1
+ * convs have bounds of |y| up to ~2^12, which sent 3-11 % of blocks to f64): past it TFLM's
+ * r = floor(v) (within 3/4 of y) has |r| >= 256, and the f32 n (within 1/2 + 0.19 of v - 1/2, by
+ * the bound above with |y| <= 2^20) has |n| >= 257 with the same sign, so with any zero point in
+ * [-128, 127] both r + zp and n + zp lie beyond the same end of the int8 range and clamp alike.
+ */
+export function f32Finish(): i32 {
+  const ok = f32Ok && f32Want != 0 && f32YMax <= 1048576.0;
+  f32Want = 0;
+  if (!ok) return 0;
+  const y = f32YMax < F32_CLAMPED ? f32YMax : F32_CLAMPED;
+  const lim = <f32>(0.5 - 2.0 * (3.02 * y + 1.0) * U32);
+  return (reinterpret<i32>(lim) << 1) - 1;
+}
+
+/** The running op's f32 table (after useFastTable): f32Finish's bits, 0 for none. */
+export function useF32Table(at: usize, limBits: i32): void {
+  f32Tab = at;
+  f32LimBits = limBits;
+}
+
+/**
+ * One f32x4 of the screened form: w = y + copysign(e, y) (the sign bit of y or-ed into e >= 0;
+ * a constant channel's e = r keeps its own sign as y = +0), or y + e when `relu` (the op's lower
+ * clamp is at or above its output zero point). Dropping the sign term then is exact: only lanes
+ * with y < 0 change, where TFLM's floor(y + 1/2 - e) <= 0 and w = fl(fl(acc * S) + e) <= e <= 1/4
+ * rounds to <= 0 too: both clamp to lo (>= zp). The screen may still send such a block to f64.
+ */
+@inline function f32w(acc: v128, s: v128, e: v128, relu: bool): v128 {
+  const y = f32x4.mul(f32x4.convert_i32x4_s(acc), s);
+  return f32x4.add(y, relu ? e : v128.or(v128.and(y, i32x4.splat(0x80000000)), e));
+}
+
+/**
+ * 16 channels of one pixel in f32 to `out` (c % 16 == 0, table entries at p); returns the block's
+ * largest |w - n| as float bits shifted left by one (non-negative floats below 2 order as their
+ * bits: the screen is one signed compare). The bytes are stored before the screen: a failed block
+ * is rewritten by the f64 form.
+ */
+@inline function f32Store16(out: usize, a0: v128, a1: v128, a2: v128, a3: v128, p: usize, zp: i32, lo: i32, hi: i32, relu: bool): v128 {
+  const mg = f32x4.splat(12582912.0);
+  const w0 = f32w(a0, v128.load(p), v128.load(p, 32), relu), w1 = f32w(a1, v128.load(p, 16), v128.load(p, 48), relu);
+  const w2 = f32w(a2, v128.load(p, 64), v128.load(p, 96), relu), w3 = f32w(a3, v128.load(p, 80), v128.load(p, 112), relu);
+  const t0 = f32x4.add(w0, mg), t1 = f32x4.add(w1, mg), t2 = f32x4.add(w2, mg), t3 = f32x4.add(w3, mg);
+  const d0 = f32x4.sub(w0, f32x4.sub(t0, mg)), d1 = f32x4.sub(w1, f32x4.sub(t1, mg));
+  const d2 = f32x4.sub(w2, f32x4.sub(t2, mg)), d3 = f32x4.sub(w3, f32x4.sub(t3, mg));
+  // t's bits are 0x4B400000 + n: n + zp by one integer subtract.
+  const k = i32x4.splat(0x4B400000 - zp);
+  v128.store(out, clamp8(i8x16.narrow_i16x8_s(
+    i16x8.narrow_i32x4_s(i32x4.sub(t0, k), i32x4.sub(t1, k)),
+    i16x8.narrow_i32x4_s(i32x4.sub(t2, k), i32x4.sub(t3, k))), lo, hi));
+  return i32x4.max_s(i32x4.max_s(i32x4.shl(d0, 1), i32x4.shl(d1, 1)), i32x4.max_s(i32x4.shl(d2, 1), i32x4.shl(d3, 1)));
+}
+
+/**
+ * Two pixels' 16 channels through the f32 table; false: a lane near a tie (the caller's f64 form
+ * rewrites all 32). Inline in each 2-pixel store: through pairBuf and a shared call it ran
+ * 1.02-1.06x as long as the f64 stores on vww's 1x1 convs instead of 0.91-0.98x.
+ */
+@inline function store16x2F32(
+  relu: bool, outA: usize, outB: usize, a0: v128, a1: v128, a2: v128, a3: v128, b0: v128, b1: v128, b2: v128, b3: v128,
+  c: i32, zp: i32, lo: i32, hi: i32,
+): bool {
+  const p = f32Tab + (<usize>c << 3);
+  const m = i32x4.max_s(f32Store16(outA, a0, a1, a2, a3, p, zp, lo, hi, relu), f32Store16(outB, b0, b1, b2, b3, p, zp, lo, hi, relu));
+  return !v128.any_true(i32x4.gt_s(m, i32x4.splat(f32LimBits)));
 }

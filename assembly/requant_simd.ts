@@ -46,17 +46,20 @@
 }
 
 /**
- * Requantizes and stores 16 channels (four i32x4 sums; multipliers and shifts at mp/shp). The four
- * requantizations stay inline: the packed 1x1 layers whose sums have no f64 bound (vww's and
- * person_detect's K >= 64) run ~15 % longer with them behind a shared call or loop.
+ * Requantizes and stores 16 channels (four i32x4 sums; multipliers and shifts at mp/shp) through
+ * requant4General: every conv / GEMM layer of the six bench models takes the f64 / f32 tables
+ * (requant_fast.ts) since session 5's wider bound, so this general form is a cold path (prepare
+ * off, ops under 16 pixels without a prepared table, bounds past the tables; in vww it serves 12
+ * blocks of one depthwise op's outlier channels a run) and one copy of requant4Simd serves it
+ * (1.3 KB less than four inline copies).
  */
 export function requantStore16(out: usize, a0: v128, a1: v128, a2: v128, a3: v128, mp: usize, shp: usize, zp: i32, lo: i32, hi: i32): void {
   store16s8(
     out,
-    requant4Simd(a0, v128.load(mp), v128.load(shp), zp, lo, hi),
-    requant4Simd(a1, v128.load(mp, 16), v128.load(shp, 16), zp, lo, hi),
-    requant4Simd(a2, v128.load(mp, 32), v128.load(shp, 32), zp, lo, hi),
-    requant4Simd(a3, v128.load(mp, 48), v128.load(shp, 48), zp, lo, hi),
+    requant4General(a0, mp, shp, zp, lo, hi),
+    requant4General(a1, mp + 16, shp + 16, zp, lo, hi),
+    requant4General(a2, mp + 32, shp + 32, zp, lo, hi),
+    requant4General(a3, mp + 48, shp + 48, zp, lo, hi),
   );
 }
 

@@ -61,12 +61,13 @@ export function preparedDwBytes(c: i32, m: i32, kh: i32, kw: i32): i32 {
 }
 
 // An int8 conv2d with packed weights (OPF_PACKED_W16): a 16-byte header (whether the table holds
-// every channel) and the f64 requantization table (24 bytes per output channel, rounded up to
-// 16), which assembly/kernels/gemm_packed.ts otherwise builds per run (~7 ns per channel) or, under
-// 16 pixels, does without.
+// every channel; the f32 screen's threshold bits, 0 for none), the f64 requantization table (24
+// bytes per output channel, rounded up to 16), which assembly/kernels/gemm_packed.ts otherwise
+// builds per run (~7 ns per channel) or, under 16 pixels, does without, then the f32 table of the
+// screened stores (requant_fast.ts f32Begin: 8 bytes per channel).
 export const PREPARED_CONV_HEAD = 16;
 
 /** Bytes a packed int8 conv2d prepares: o output channels. */
 export function preparedConvBytes(o: i32): i32 {
-  return PREPARED_CONV_HEAD + ((o + 15) & ~15) * 24;
+  return PREPARED_CONV_HEAD + ((o + 15) & ~15) * 32;
 }

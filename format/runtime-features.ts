@@ -35,4 +35,9 @@ export const KERNEL_DW_GENERAL = 9;
 // plain spatial convs may take): conv2d.ts's band / quad / gathered pixel-pair paths; required by
 // such ops.
 export const KERNEL_PACKED_SPATIAL = 10;
-export const KERNEL_COUNT = 11; // one past the last kernel bit
+// The conv / GEMM f32-screened 2-pixel stores (requant_fast.ts store16x2F32, SIMD) in their two
+// forms: the ReLU one for int8 conv2d / fully_connected ops whose lower clamp is at or above the
+// output zero point, the signed one otherwise; optional (the exact f64 stores give the same bytes).
+export const KERNEL_CONV_F32_RELU = 11;
+export const KERNEL_CONV_F32 = 12;
+export const KERNEL_COUNT = 13; // one past the last kernel bit

@@ -35,6 +35,8 @@ export const KERNEL_NAMES: Record<number, string> = {
   [RF.KERNEL_S8_PLAIN_CONV]: 's8-plain-conv',
   [RF.KERNEL_DW_GENERAL]: 'dw-general',
   [RF.KERNEL_PACKED_SPATIAL]: 'packed-spatial',
+  [RF.KERNEL_CONV_F32_RELU]: 'conv-f32-relu',
+  [RF.KERNEL_CONV_F32]: 'conv-f32',
 };
 export const ENCODING_NAMES: Record<number, string> = {
   [F.ENC_PALETTE]: 'palette',
@@ -85,6 +87,15 @@ export function blobFeatures(view: BlobView): RuntimeFeatures {
       const y = view.tensors[op.outputs[0]], p = op.params, [, kh, kw] = w!.shape;
       return kh === 1 && kw === 1 && p[8] === 1 && p[0] === 1 && p[1] === 1 && p[4] === 0 && p[5] === 0 && y.shape[1] === x.shape[1] && y.shape[2] === x.shape[2];
     };
+    const yOut = view.tensors[op.outputs[0]];
+    const pairs = op.opcode === F.OP_CONV2D ? yOut.shape[0] * yOut.shape[1] * yOut.shape[2] >= 2 : yOut.shape.reduce((a, b) => a * b, 1) >= 2 * (w?.shape[0] ?? 1);
+    if ((op.opcode === F.OP_CONV2D || op.opcode === F.OP_FULLY_CONNECTED) && w && w.storage !== F.STORAGE_DIRECT && pairs) {
+      // The f32 2-pixel (2-row) store form its kernels pick (requant_fast.ts): amin (conv param
+      // 9, FC param 0) at or above the output zero point.
+      const amin = op.params[op.opcode === F.OP_CONV2D ? 9 : 0];
+      const relu = amin >= view.tensors[op.outputs[0]].zeroPoint;
+      f.kernels = setBit(f.kernels, relu ? RF.KERNEL_CONV_F32_RELU : RF.KERNEL_CONV_F32, 'kernel');
+    }
     if (op.flags & F.OPF_PACKED_W16) {
       f.kernels = setBit(f.kernels, RF.KERNEL_PACKED, 'kernel');
       if (op.opcode === F.OP_CONV2D && !rowsConv()) f.kernels = setBit(f.kernels, RF.KERNEL_PACKED_SPATIAL, 'kernel');
@@ -123,7 +134,7 @@ export function blobFeatures(view: BlobView): RuntimeFeatures {
 }
 
 /** Kernels with a general fallback that gives the same bytes (only speed depends on them). */
-export const OPTIONAL_KERNELS: readonly number[] = [RF.KERNEL_SMALLK, RF.KERNEL_DW_PAIRS, RF.KERNEL_DW_C1M8, RF.KERNEL_DW_3X3_SCALAR, RF.KERNEL_DW_F32_RELU, RF.KERNEL_DW_F32_CLAMP];
+export const OPTIONAL_KERNELS: readonly number[] = [RF.KERNEL_SMALLK, RF.KERNEL_DW_PAIRS, RF.KERNEL_DW_C1M8, RF.KERNEL_DW_3X3_SCALAR, RF.KERNEL_DW_F32_RELU, RF.KERNEL_DW_F32_CLAMP, RF.KERNEL_CONV_F32_RELU, RF.KERNEL_CONV_F32];
 
 /** `f` without its optional kernels: the smallest build that still runs the same blobs. */
 export function withoutOptionalKernels(f: RuntimeFeatures): RuntimeFeatures {

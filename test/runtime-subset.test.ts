@@ -357,6 +357,10 @@ describe.skipIf(!haveShared)('per-model builds of the shared models (needs ../sh
       // Every depthwise layer is ReLU / ReLU6 with output zero point -128: only the ReLU f32 form links.
       expect(has(f.kernels, RF.KERNEL_DW_F32_RELU), `${id}: dw-f32-relu`).toBe(true);
       expect(has(f.kernels, RF.KERNEL_DW_F32_CLAMP), `${id}: dw-f32-clamp`).toBe(false);
+      // Every conv is ReLU / ReLU6 (the one-row last FC never takes the 2-row store): only the ReLU
+      // conv f32 store links.
+      expect(has(f.kernels, RF.KERNEL_CONV_F32_RELU), `${id}: conv-f32-relu`).toBe(true);
+      expect(has(f.kernels, RF.KERNEL_CONV_F32), `${id}: conv-f32`).toBe(false);
       // Their plain-weights convs are all 1x1 GEMM rows: no spatial plain-conv paths.
       expect(has(f.kernels, RF.KERNEL_S8_PLAIN), `${id}: s8-plain`).toBe(true);
       expect(has(f.kernels, RF.KERNEL_S8_PLAIN_CONV), `${id}: s8-plain-conv`).toBe(false);
@@ -413,14 +417,17 @@ describe.skipIf(!haveShared)('per-model builds of the shared models (needs ../sh
 });
 
 describe('session-5 SIMD per-model switches on the generated int8 graph', () => {
-  it('simd: a clamped depthwise on a build with only the ReLU form takes the exact stores: the full build\'s bytes', async () => {
+  it('simd: a clamped depthwise and a ReLU conv on a build with only the other f32 forms take the exact stores: the full build\'s bytes', async () => {
     const blob = plainBlob(int8Model());
     const f = blobFeatures(readBlob(blob));
     // The generated depthwise has output zero point 5: the clamped form; its first conv is 3x3.
     expect(has(f.kernels, RF.KERNEL_DW_F32_CLAMP)).toBe(true);
     expect(has(f.kernels, RF.KERNEL_S8_PLAIN_CONV)).toBe(true);
     expect(has(f.kernels, RF.KERNEL_DW_F32_RELU)).toBe(false);
-    const swapped = { ...f, kernels: f.kernels - 2 ** RF.KERNEL_DW_F32_CLAMP + 2 ** RF.KERNEL_DW_F32_RELU };
+    // Its conv has a fused ReLU (lower clamp = its output zero point): the ReLU conv f32 store.
+    expect(has(f.kernels, RF.KERNEL_CONV_F32_RELU)).toBe(true);
+    expect(has(f.kernels, RF.KERNEL_CONV_F32)).toBe(false);
+    const swapped = { ...f, kernels: f.kernels - 2 ** RF.KERNEL_DW_F32_CLAMP + 2 ** RF.KERNEL_DW_F32_RELU - 2 ** RF.KERNEL_CONV_F32_RELU + 2 ** RF.KERNEL_CONV_F32 };
     const m = await WebAssembly.compile((await buildRuntimeFor(swapped, { build: 'simd' })) as BufferSource);
     await expectSameBytes('int8 without dw-f32-clamp', blob, 'simd', m, [1, 2, 3]);
   }, COMPILE_MS);

@@ -3,7 +3,7 @@
 import { STORAGE_EMPTY, O_FLAGS, OPF_PACKED_W16 } from '../../format/format';
 import { preparedTable } from '../prepared';
 import { PREPARED_CONV_HEAD } from '../../format/prepared';
-import { useFastTable } from '../requant_fast';
+import { useFastTable, useF32Table } from '../requant_fast';
 import { packedBegin, packedUseFast, packedRun, packedRunRows, packedRunRows4, packedRowRepack, rowPackFits, packedRun4, gemm_s8_packed, widenRun, widenRunOver, zeroOver, xwA, xwRow, Q_K_MAX } from './gemm_packed';
 import { opIn, opOut, opParam, opParamF, tdim, tptr, tzp, tstorage, opInCount } from '../state';
 import { dotS8, dot4_s8_scalar, dot4rows_s8_scalar, dot_f32 } from './dot';
@@ -390,12 +390,15 @@ function conv2d_s8_packed(op: usize, plain: bool = false): bool {
   // Prepared at load (prepared.ts): the requantization table from the op's record, also under 16
   // pixels (the late 3x3-pixel layers), instead of building it per run.
   const rec = ASC_FEATURE_SIMD && !plain ? preparedTable(op) : 0;
+  if (ASC_FEATURE_SIMD) useF32Table(0, 0);
   packedBegin(
     tptr(w), O, K, hasBias ? tptr(opIn(op, 2)) : 0, tptr(opIn(op, 3)), tptr(opIn(op, 4)),
     inOff, tzp(y), opParam(op, 9), opParam(op, 10), rec ? 0 : N * P, plain,
   );
   if (rec && load<i32>(rec) != 0) {
-    useFastTable(rec + <usize>PREPARED_CONV_HEAD, (O + 15) & ~15);
+    const c16 = (O + 15) & ~15;
+    useFastTable(rec + <usize>PREPARED_CONV_HEAD, c16);
+    useF32Table(rec + <usize>PREPARED_CONV_HEAD + <usize>c16 * 24, load<i32>(rec, 4));
     packedUseFast();
   }
   // 1x1, stride 1, unpadded: every pixel is a GEMM row of C bytes.

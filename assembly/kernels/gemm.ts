@@ -7,7 +7,8 @@
 // so results are bit-identical with the scalar path and the reference.
 import { mbqm, clampi } from '../fixedpoint';
 import { requant4General, store4s8 } from '../requant_simd';
-import { fastPrepare, requant4Prepared, requantFastStore16x2, requantFastStore16x2Relu } from '../requant_fast';
+import { fastPrepare, requant4Prepared, requantFastStore16x2, requantFastStore16x2Relu, f32Begin, f32Finish, useF32Table, f32Built } from '../requant_fast';
+import { xwA } from './gemm_packed';
 import { dotS8, dot4_s8_scalar } from './dot';
 import { rqStore2 } from './requant_scalar';
 import { kernelBuilt } from '../features';
@@ -224,7 +225,14 @@ function gemm_s8_smallk_16ch_simd(
   let r = 0;
   // Enough rows to pay for the bound check: requantize in exact f64 (requant_fast.ts).
   let fast = false;
-  if (ASC_FEATURE_SIMD && simd) fast = rows >= 4 && fastPrepare(N, wp, K, 1, K, bp, mp, shp, inOff);
+  if (ASC_FEATURE_SIMD && simd) {
+    // The small-K kernel's f32 table: in gemm_packed.ts's row buffer, which this path leaves unused.
+    const smallk = kernelBuilt(KERNEL_SMALLK) && (K & 7) == 0 && K <= 32 && (N & 15) == 0 && N * K <= SMALLK_PACK_CAP;
+    f32Begin(smallk && f32Built() ? xwA : 0);
+    fast = rows >= 4 && fastPrepare(N, wp, K, 1, K, bp, mp, shp, inOff);
+    const bits = f32Finish();
+    useF32Table(xwA, fast && smallk ? bits : 0);
+  }
   if (ASC_FEATURE_SIMD && simd) {
     // Packed-weight kernels (gemm_packed.ts) run these layers ~1.2-1.3x as long (vww's and
     // person_detect's 8->16 and 16->32 1x1 convs), so the converter keeps them plain.

@@ -1,0 +1,131 @@
+// The conv / GEMM f32-screened 2-pixel stores (assembly/requant_fast.ts store16x2F32) against the
+// plain-TS TFLM-exact reference interpreter, on both builds (the scalar build has no f32 form: its
+// bytes are the control), packed weights (the table prepared at load) and plain ones (the small-K
+// GEMM's per-run table). The scales put many outputs on or next to TFLM's rounding ties, where the
+// f32 value alone rounds the wrong way and only the screen's exact f64 fallback gives the right byte:
+//   pow2    multiplier 2^30, right shifts 2..6: S = e = 2^-(R+1), so one accumulator in 2^(R+1) is
+//           an exact tie (round half up or away from zero in TFLM, to even in the f32 magic add);
+//   coarse  multipliers with their low 24 bits clear: ties on a finer grid (one in 2^8..2^12);
+//   small   inputs within 4 of their zero point and M = 1/2: accumulators of a few dozen, outputs
+//           around the zero point where the sign term decides (negative ties away from zero);
+//   clamped wide outputs (|y| up to ~1,000, past the screen's 258 cap: those lanes clamp alike);
+//   random  ordinary multipliers over 4,096 pixels (lanes a few 1e-5 from a tie without being one).
+// Each under a fused ReLU (the store without the sign term) and without, with zero points at the
+// int8 ends, channel tails (O % 16 != 0: the padded table entries) and all-zero weight channels
+// (the constant entries). No timings: speed is measured by the bench.
+import { beforeAll, describe, it } from 'vitest';
+import type { Int8Params } from '../converter/ir/graph.js';
+import { runGraph } from '../converter/reference/interpreter.js';
+import { quantizeMultiplier } from '../converter/passes/quantize/multiplier.js';
+import { emitBlob } from '../converter/emit/index.js';
+import { planMemory } from '../converter/plan/index.js';
+import { blobOf, ensureWasmBuilt, oneOpGraph, randInt, randS8, rng, expectBlobsMatch, type Int8OpCase } from './runtime-harness.js';
+
+beforeAll(async () => {
+  await ensureWasmBuilt();
+}, 120_000);
+
+type Scale = 'pow2' | 'coarse' | 'small' | 'clamped' | 'random';
+
+interface Shape {
+  x: [number, number, number, number];
+  o: number;
+  k: number;
+  stride: number;
+  pad: number;
+}
+
+function scales(r: () => number, kind: Scale, o: number): [Int32Array, Int32Array] {
+  const mult = new Int32Array(o), shift = new Int32Array(o);
+  for (let i = 0; i < o; i++) {
+    if (kind === 'pow2' || kind === 'small') {
+      mult[i] = 1 << 30;
+      shift[i] = -randInt(r, kind === 'small' ? 3 : 2, kind === 'small' ? 5 : 6);
+    } else if (kind === 'coarse') {
+      mult[i] = randInt(r, 64, 127) << 24;
+      shift[i] = -randInt(r, 1, 5);
+    } else {
+      const m = quantizeMultiplier((kind === 'clamped' ? 0.02 : 0.002) + r() * 0.004);
+      mult[i] = m.multiplier;
+      shift[i] = m.shift;
+    }
+  }
+  return [mult, shift];
+}
+
+function caseOf(r: () => number, kind: Scale, s: Shape, relu: boolean, outZp: number, zeroChannels: boolean): Int8OpCase {
+  const c = s.x[3];
+  const inZp = randInt(r, -100, 100);
+  const taps = s.o * s.k * s.k * c;
+  // Small weights keep y = acc * S within the int8 range for the pow2 / coarse shifts.
+  const wmax = kind === 'random' || kind === 'clamped' ? 127 : kind === 'small' ? 40 : 6;
+  const w = randS8(r, taps, -wmax, wmax);
+  const bias = Int32Array.from({ length: s.o }, () => randInt(r, -300, 300));
+  const [mult, shift] = scales(r, kind, s.o);
+  if (zeroChannels) {
+    for (let ch = 1; ch < s.o; ch += 5) {
+      w.fill(0, ch * s.k * s.k * c, (ch + 1) * s.k * s.k * c);
+      bias[ch] = randInt(r, -2_000_000, 2_000_000);
+    }
+  }
+  const int8: Int8Params = relu ? { actMin: outZp, actMax: 127 } : { actMin: -128, actMax: 127 };
+  return {
+    label: `${kind}${relu ? ' relu' : ''} zp ${outZp}${zeroChannels ? ' zero channels' : ''}: conv2d x[${s.x}] w[${s.o},${s.k},${s.k},${c}] s${s.stride} p${s.pad}`,
+    op: 'conv2d',
+    inputs: [
+      { dtype: 's8', shape: s.x, quant: { scale: 0.05, zeroPoint: inZp } },
+      { dtype: 's8', shape: [s.o, s.k, s.k, c], data: w },
+      { dtype: 's32', shape: [s.o], data: bias },
+      { dtype: 's32', shape: [s.o], data: mult },
+      { dtype: 's32', shape: [s.o], data: shift },
+    ],
+    out: { dtype: 's8', quant: { scale: 0.1, zeroPoint: outZp } },
+    attrs: { strides: [s.stride, s.stride], dilations: [1, 1], pads: [s.pad, s.pad, s.pad, s.pad], group: 1 },
+    int8,
+  };
+}
+
+async function check(c: Int8OpCase, r: () => number, small: boolean): Promise<void> {
+  const g = oneOpGraph(c.op, c.inputs, c.out, c.attrs, c.int8);
+  const inZp = c.inputs[0]!.quant!.zeroPoint;
+  const feeds = c.inputs.filter((s) => !!s && !s.data).map((s) => {
+    const n = s!.shape.reduce((a, b) => a * b, 1);
+    return small ? randS8(r, n, Math.max(-128, inZp - 4), Math.min(127, inZp + 4)) : randS8(r, n, -128, 127);
+  });
+  const [want] = runGraph(g, feeds);
+  const blobs: [string, Uint8Array][] = [['packed', blobOf(g)], ['plain', emitBlob(g, planMemory(g), {}, { packWeights: false })]];
+  await expectBlobsMatch(c.label, blobs, feeds, want);
+}
+
+// 1x1 K = 8 / 16 / 32 (the small-K GEMM on plain weights, the packed 2-pixel tile on packed ones),
+// an odd pixel count, K = 64 with a channel tail, a 3x3 band conv (C = 16) and a band-patch first
+// conv (C = 1, 40 channels).
+const SHAPES: Shape[] = [
+  { x: [1, 16, 16, 32], o: 64, k: 1, stride: 1, pad: 0 },
+  { x: [1, 6, 7, 16], o: 32, k: 1, stride: 1, pad: 0 },
+  { x: [1, 5, 9, 8], o: 16, k: 1, stride: 1, pad: 0 },
+  { x: [1, 4, 6, 64], o: 40, k: 1, stride: 1, pad: 0 },
+  { x: [1, 7, 8, 16], o: 24, k: 3, stride: 1, pad: 1 },
+  { x: [1, 13, 10, 1], o: 40, k: 3, stride: 2, pad: 1 },
+];
+
+describe('conv / GEMM f32-screened stores vs the reference on rounding ties, both builds', () => {
+  let seed = 9100;
+  for (const kind of ['pow2', 'coarse', 'small', 'clamped'] as Scale[]) {
+    for (const [i, s] of SHAPES.entries()) {
+      for (const relu of [false, true]) {
+        const my = seed++;
+        const r = rng(my);
+        const zp = [-128, 127, 0, -5, 3, -128][(i + (relu ? 1 : 0)) % 6];
+        const c = caseOf(r, kind, s, relu, relu && zp === 127 ? 100 : zp, i % 2 === 1);
+        it(c.label, async () => check(c, rng(my + 50_000), kind === 'small'), 60_000);
+      }
+    }
+  }
+  // Many outputs with ordinary multipliers: lanes within the f32 error of a tie without being one.
+  for (const relu of [false, true]) {
+    const my = seed++;
+    const c = caseOf(rng(my), 'random', { x: [1, 64, 64, 32], o: 64, k: 1, stride: 1, pad: 0 }, relu, relu ? -128 : 7, false);
+    it(c.label, async () => check(c, rng(my + 50_000), false), 120_000);
+  }
+});
