@@ -273,6 +273,28 @@ function cases(): Case[] {
       int8: relu ? { actMin: Math.max(-128, oq.zeroPoint), actMax: 127 } : { actMin: -128, actMax: 127 },
     });
   }
+  // The scalar build's two-row i64 tile (gemm_packed.ts tilePair: two rows' sums in one i64) up to
+  // its buffer's limit (K <= 1032) and the one-row tiles past it, odd rows and channel tails. Sparse
+  // +-1 weights and an output scale near the accumulator's unit, so an accumulator off by one
+  // (a wrong split of the two sums) changes the output bytes.
+  for (const [rows, n, k] of [[5, 21, 1032], [3, 6, 1033], [2, 18, 1500], [4, 7, 333]] as const) {
+    const xq = { scale: 0.02, zeroPoint: randInt(r, -100, 100) };
+    const oq = { scale: xq.scale * 0.03, zeroPoint: randInt(r, -20, 20) };
+    const w = Int8Array.from({ length: n * k }, () => (r() < 12 / k ? (r() < 0.5 ? -1 : 1) : 0));
+    out.push({
+      label: `scalar pair tile: fully_connected x[${rows},${k}] n${n}`,
+      op: 'fully_connected',
+      inputs: [
+        { dtype: 's8', shape: [rows, k], quant: xq },
+        { dtype: 's8', shape: [n, k], data: w },
+        null,
+        ...requant(r, n, xq.scale, oq.scale),
+      ],
+      out: { dtype: 's8', quant: oq },
+      attrs: {},
+      int8: { actMin: -128, actMax: 127 },
+    });
+  }
   // Pools (taps outer, channels inner), channel counts around 16 and past the 512-channel chunk;
   // max pool's SIMD steps of 16 and 8 channels and scalar tail (25), with a clamp (odd h); global
   // average pools of 256 taps (the SIMD build's i16 sums) and 289 (its i32 sums).

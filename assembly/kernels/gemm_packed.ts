@@ -496,52 +496,89 @@ export function packedRun4(y0: usize): void {
   }
 }
 
+// Scalar: two rows (pixels) in one i64 multiply. Tap k of both rows sits in one i64 of the pair
+// buffer, U = u + (v << 32) (u, v: row 0's and row 1's x + input_offset), and each weight w is
+// loaded sign-extended to i64, so U * w = u*w + (v*w << 32) and one i64 multiply-add does two MACs.
+// Over K taps the sum is A + (B << 32) mod 2^64 with A, B the two rows' exact sums; |A| <= K * 255
+// * 128 < 2^31 for K <= PACKED_K_MAX, so A = wrap32(sum) and B = wrap32((sum + 2^31) >> 32): both
+// exactly TFLM's i32 accumulators. In WAMR's interpreter (the MCU path) a tap pair of 4 channels is
+// 26 instructions instead of 48 with i32 byte loads; V8 halves its multiplies.
+//
+// The pair buffer lies in row 0's half of the widened-row buffer (8 bytes a tap), so it holds
+// PAIR_TAPS taps (K <= 1032; larger K runs the one-row tile on each row).
+const PAIR_TAPS: i32 = <i32>(XW_STRIDE >> 3);
+
 /**
- * Scalar: buffered rows 0 and (when two) 1 against 4 channels whose byte pairs sit at w (+ 32 per
- * tap pair); requantizes `count` (1..4) of them from channel n on into y0 / y1.
+ * Scalar: widens rows xa and xb (n taps each) into the pair buffer. The tile reads up to 3 taps
+ * past n, stale values against packed zero weights.
+ */
+function widenPair(xa: usize, xb: usize, n: i32, off: i32): void {
+  const o = <i64>off;
+  const end = <usize>n;
+  for (let i: usize = 0; i < end; i++) {
+    store<i64>(xwA + (i << 3), (i64.load8_s(xa + i) + o) + ((i64.load8_s(xb + i) + o) << 32));
+  }
+}
+
+/**
+ * Scalar: the two widened i16 rows (xwA, xwB: 2*K2 taps each) into the pair buffer, in place: tap
+ * k's i64 overwrites row 0's taps 4k..4k+3, which the descending loop has read already; row 1's
+ * half lies past the buffer (PAIR_TAPS).
+ */
+function interleavePair(K2: i32): void {
+  for (let i = <usize>(K2 << 1); i-- > 0;) {
+    store<i64>(xwA + (i << 3), i64.load16_s(xwA + (i << 1)) + (i64.load16_s(xwB + (i << 1)) << 32));
+  }
+}
+
+/**
+ * Scalar: the pair buffer against 4 channels whose byte pairs sit at w (+ 32 per tap pair);
+ * requantizes `count` (1..4) of them from channel n on into y0 (row 0) and y1 (row 1).
+ */
+function tilePair(w: usize, K2: i32, n: i32, count: i32, y0: usize, y1: usize): void {
+  let a0: i64 = 0, a1: i64 = 0, a2: i64 = 0, a3: i64 = 0;
+  const end = xwA + (<usize>K2 << 4);
+  for (let p = xwA; p < end; p += 16) {
+    const u = load<i64>(p), v = load<i64>(p, 8);
+    a0 += u * i64.load8_s(w) + v * i64.load8_s(w, 1);
+    a1 += u * i64.load8_s(w, 2) + v * i64.load8_s(w, 3);
+    a2 += u * i64.load8_s(w, 4) + v * i64.load8_s(w, 5);
+    a3 += u * i64.load8_s(w, 6) + v * i64.load8_s(w, 7);
+    w += 32;
+  }
+  scalarOut(<i32>a0, <i32>((a0 + 0x80000000) >> 32), n, true, y0, y1);
+  if (count > 1) scalarOut(<i32>a1, <i32>((a1 + 0x80000000) >> 32), n + 1, true, y0, y1);
+  if (count > 2) scalarOut(<i32>a2, <i32>((a2 + 0x80000000) >> 32), n + 2, true, y0, y1);
+  if (count > 3) scalarOut(<i32>a3, <i32>((a3 + 0x80000000) >> 32), n + 3, true, y0, y1);
+}
+
+/**
+ * Scalar: the widened row at x against 4 channels whose byte pairs sit at w (+ 32 per tap pair);
+ * requantizes `count` (1..4) of them from channel n on into y0.
  *
  * Each channel's tap pair is one 16-bit load split by shifts, not two byte loads: V8 schedules a
  * block's loads ahead of its arithmetic, so eight byte loads were eight values live next to the
- * sums, and spilled (one row: ad 0.88x, its FC layers 0.88-0.89x; two rows: ic's convs 0.93x,
- * vww's 0.96x). On Xtensa (ESP32, ESP32-S3), which has no sign-extending byte load, the form is
- * also fewer instructions (l16si + sext + srai against two l8ui + sext); on RV32 (lb is signed) it
- * is two more ALU ops per two taps.
+ * sums, and spilled (ad 0.88x, its FC layers 0.88-0.89x).
  */
-function tileScalar(w: usize, K2: i32, n: i32, count: i32, two: bool, y0: usize, y1: usize): void {
-  let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
-  const end = <usize>K2 << 2;
-  if (two) {
-    for (let i: usize = 0; i < end; i += 4) {
-      const u0 = <i32>load<i16>(xwA + i), u1 = <i32>load<i16>(xwA + i, 2);
-      const v0 = <i32>load<i16>(xwB + i), v1 = <i32>load<i16>(xwB + i, 2);
-      let q = <i32>load<i16>(w), q0 = (q << 24) >> 24, q1 = q >> 8;
-      a0 += u0 * q0 + u1 * q1; b0 += v0 * q0 + v1 * q1;
-      q = <i32>load<i16>(w, 2); q0 = (q << 24) >> 24; q1 = q >> 8;
-      a1 += u0 * q0 + u1 * q1; b1 += v0 * q0 + v1 * q1;
-      q = <i32>load<i16>(w, 4); q0 = (q << 24) >> 24; q1 = q >> 8;
-      a2 += u0 * q0 + u1 * q1; b2 += v0 * q0 + v1 * q1;
-      q = <i32>load<i16>(w, 6); q0 = (q << 24) >> 24; q1 = q >> 8;
-      a3 += u0 * q0 + u1 * q1; b3 += v0 * q0 + v1 * q1;
-      w += 32;
-    }
-  } else {
-    for (let i: usize = 0; i < end; i += 4) {
-      const u0 = <i32>load<i16>(xwA + i), u1 = <i32>load<i16>(xwA + i, 2);
-      let v = <i32>load<i16>(w);
-      a0 += u0 * ((v << 24) >> 24) + u1 * (v >> 8);
-      v = <i32>load<i16>(w, 2);
-      a1 += u0 * ((v << 24) >> 24) + u1 * (v >> 8);
-      v = <i32>load<i16>(w, 4);
-      a2 += u0 * ((v << 24) >> 24) + u1 * (v >> 8);
-      v = <i32>load<i16>(w, 6);
-      a3 += u0 * ((v << 24) >> 24) + u1 * (v >> 8);
-      w += 32;
-    }
+function tileRow(x: usize, w: usize, K2: i32, n: i32, count: i32, y0: usize): void {
+  let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  const end = x + (<usize>K2 << 2);
+  for (let p = x; p < end; p += 4) {
+    const u0 = <i32>load<i16>(p), u1 = <i32>load<i16>(p, 2);
+    let v = <i32>load<i16>(w);
+    a0 += u0 * ((v << 24) >> 24) + u1 * (v >> 8);
+    v = <i32>load<i16>(w, 2);
+    a1 += u0 * ((v << 24) >> 24) + u1 * (v >> 8);
+    v = <i32>load<i16>(w, 4);
+    a2 += u0 * ((v << 24) >> 24) + u1 * (v >> 8);
+    v = <i32>load<i16>(w, 6);
+    a3 += u0 * ((v << 24) >> 24) + u1 * (v >> 8);
+    w += 32;
   }
-  scalarOut(a0, b0, n, two, y0, y1);
-  if (count > 1) scalarOut(a1, b1, n + 1, two, y0, y1);
-  if (count > 2) scalarOut(a2, b2, n + 2, two, y0, y1);
-  if (count > 3) scalarOut(a3, b3, n + 3, two, y0, y1);
+  scalarOut(a0, 0, n, false, y0, y0);
+  if (count > 1) scalarOut(a1, 0, n + 1, false, y0, y0);
+  if (count > 2) scalarOut(a2, 0, n + 2, false, y0, y0);
+  if (count > 3) scalarOut(a3, 0, n + 3, false, y0, y0);
 }
 
 @inline function scalarOut(a: i32, b: i32, n: i32, two: bool, y0: usize, y1: usize): void {
@@ -549,11 +586,36 @@ function tileScalar(w: usize, K2: i32, n: i32, count: i32, two: bool, y0: usize,
   rqStore2(a, b, two, pkBias ? load<i32>(pkBias + c) : 0, load<i32>(pkMp + c), load<i32>(pkShp + c), pkZp, pkMin, pkMax, y0 + <usize>n, y1 + <usize>n);
 }
 
+/** Scalar: every channel, by groups of 4: the pair buffer (pair) or the widened row at x. */
+function scalarRun(pair: bool, x: usize, y0: usize, y1: usize): void {
+  const N = pkN, K2 = pkK2;
+  const gStride = <usize>K2 << 5;
+  let w = pkW;
+  for (let n = 0; n < N; n += 16) {
+    for (let q = 0; q < 16 && n + q < N; q += 4) {
+      const left = N - n - q, wq = w + (<usize>q << 1), count = left < 4 ? left : 4;
+      if (pair) tilePair(wq, K2, n + q, count, y0, y1);
+      else tileRow(x, wq, K2, n + q, count, y0);
+    }
+    w += gStride;
+  }
+}
+
 /**
  * All channels of the buffered row 0 (into y0) and, when `two`, row 1 (into y1): full groups of
  * 16 straight to the outputs, a last partial group through the tail buffers.
  */
 export function packedRun(two: bool, y0: usize, y1: usize): void {
+  if (!ASC_FEATURE_SIMD) {
+    if (two && (pkK2 << 1) <= PAIR_TAPS) {
+      interleavePair(pkK2);
+      scalarRun(true, 0, y0, y1);
+    } else {
+      scalarRun(false, xwA, y0, y0);
+      if (two) scalarRun(false, xwB, y1, y1);
+    }
+    return;
+  }
   const N = pkN, K2 = pkK2;
   const gStride = <usize>K2 << 5;
   let w = pkW;
@@ -571,11 +633,6 @@ export function packedRun(two: bool, y0: usize, y1: usize): void {
           store<i8>(y0 + <usize>(n + j), load<i8>(tailOut + <usize>j));
           if (two) store<i8>(y1 + <usize>(n + j), load<i8>(tailOut + 16 + <usize>j));
         }
-      }
-    } else {
-      for (let q = 0; q < 16 && n + q < N; q += 4) {
-        const left = N - n - q;
-        tileScalar(w + (<usize>q << 1), K2, n + q, left < 4 ? left : 4, two, y0, y1);
       }
     }
     w += gStride;
@@ -595,6 +652,14 @@ export function gemm_s8_packed(xp: usize, rows: i32, K: i32, inOff: i32, yp: usi
   }
   // Whole 8-value steps (inline): small-K 1x1 convs spend as long widening as multiplying.
   const memEnd = <usize>memory.size() << 16;
+  if (!ASC_FEATURE_SIMD && (pkK2 << 1) <= PAIR_TAPS) {
+    for (; r + 2 <= rows; r += 2) {
+      const x0 = xp + <usize>r * <usize>K;
+      widenPair(x0, x0 + <usize>K, K, inOff);
+      const y0 = yp + <usize>r * <usize>N;
+      scalarRun(true, 0, y0, y0 + <usize>N);
+    }
+  }
   for (; r + 2 <= rows; r += 2) {
     const x0 = xp + <usize>r * <usize>K;
     widenRunOver(xwA, x0, K, inOff, memEnd);
