@@ -3,8 +3,8 @@
 // kernels spent as long gathering and widening each pixel's patch, and setting up each channel's
 // requantization, as multiplying (the C = 3 conv ran at 1.2-1.5 GMAC/s, 36-45 % of the scalar loop).
 //
-// Here, per op, the weights are copied (from either layout) to [O/4][K][4] so a 2-pixel x 4-channel
-// tile reads one tap's four weights at constant offsets, and each channel's requantization
+// Here, per op, the weights are copied (from either layout) to [O/8][K][8] so a 2-pixel x 8-channel
+// tile reads one tap's eight weights at constant offsets, and each channel's requantization
 // constants are prepared once. Per output row the KH input rows are copied as int8 into a band
 // with the padding columns (and padded rows) set to the input zero point; the tile reads every
 // pixel's taps from it in place with no bounds checks. With padding holding zp,
@@ -13,8 +13,8 @@
 // -zp * sum(w) goes into the bias once per channel (i32 arithmetic wraps consistently, and the
 // total is TFLM's accumulator). Same bytes as the reference kernels.
 //
-// Everything is i32 except one i64 multiply-add-shift per output (requant_scalar.ts): what WAMR's
-// interpreter / AOT on a 32-bit Xtensa or RISC-V core does well; no f64 anywhere.
+// Integer only, no f64 anywhere: the two pixels' sums share i64 multiply-adds (tile2x8), and each
+// output is one i64 multiply-add-shift (requant_scalar.ts).
 import { STORAGE_EMPTY, O_FLAGS, OPF_PACKED_W16 } from '../../format/format';
 import { opIn, opOut, opParam, tdim, tptr, tzp, tstorage } from '../state';
 import { xwA, XW_STRIDE } from './gemm_packed';
@@ -38,9 +38,9 @@ const T_BYTES: i32 = 32;
  * otherwise paid per pixel pair). Everything must fit the region.
  */
 @inline function bandTakes(C: i32, O: i32, K: i32, KH: i32, KW: i32, bandRow: i32, G: i32, dw: i32): bool {
-  const O4 = (O + 3) & ~3;
+  const O8 = (O + 7) & ~7;
   const shape = (C < 16 && O <= 16) || (KH == 1 && KW == 1 && C <= 32);
-  return G == 1 && dw == 1 && shape && O4 * (T_BYTES + K) + KH * bandRow + 8 <= REGION_BYTES;
+  return G == 1 && dw == 1 && shape && O8 * (T_BYTES + K) + KH * bandRow + 8 <= REGION_BYTES;
 }
 
 /** Runs the op when bandTakes; false (nothing done) otherwise. */
@@ -58,11 +58,11 @@ export function conv2d_s8_band_scalar(op: usize): bool {
 
   const N = tdim(x, 0), OH = tdim(y, 1), OW = tdim(y, 2);
   const zx = tzp(x), zy = tzp(y), lo = opParam(op, 9), hi = opParam(op, 10);
-  const O4 = (O + 3) & ~3;
+  const O8 = (O + 7) & ~7;
   const tbl = REGION;
-  const wc = tbl + <usize>(O4 * T_BYTES);
-  const band = wc + <usize>(O4 * K);
-  prepare(op, packed, O, O4, K, zx, tbl, wc);
+  const wc = tbl + <usize>(O8 * T_BYTES);
+  const band = wc + <usize>(O8 * K);
+  prepare(op, packed, O, O8, K, zx, tbl, wc);
 
   const xp = tptr(x), yp = tptr(y);
   const rowIn = <usize>(W * C);
@@ -86,15 +86,15 @@ export function conv2d_s8_band_scalar(op: usize): bool {
       for (; ox + 2 <= OW; ox += 2) {
         const xa = rows + <usize>ox * pxStep;
         const y0 = yRow + <usize>(ox * O);
-        for (let c = 0; c < O; c += 4) {
-          tile2x4(xa, pxStep, wc + <usize>(c * K), KH, rowStep, run, tbl + <usize>(c * T_BYTES), O - c < 4 ? O - c : 4, true, zy, lo, hi, y0 + <usize>c, y0 + <usize>(O + c));
+        for (let c = 0; c < O; c += 8) {
+          tile2x8(xa, pxStep, wc + <usize>(c * K), KH, rowStep, run, tbl + <usize>(c * T_BYTES), O - c < 8 ? O - c : 8, true, zy, lo, hi, y0 + <usize>c, y0 + <usize>(O + c));
         }
       }
       if (ox < OW) {
         const xa = rows + <usize>ox * pxStep;
         const y0 = yRow + <usize>(ox * O);
-        for (let c = 0; c < O; c += 4) {
-          tile2x4(xa, 0, wc + <usize>(c * K), KH, rowStep, run, tbl + <usize>(c * T_BYTES), O - c < 4 ? O - c : 4, false, zy, lo, hi, y0 + <usize>c, y0 + <usize>c);
+        for (let c = 0; c < O; c += 8) {
+          tile2x8(xa, 0, wc + <usize>(c * K), KH, rowStep, run, tbl + <usize>(c * T_BYTES), O - c < 8 ? O - c : 8, false, zy, lo, hi, y0 + <usize>c, y0 + <usize>c);
         }
       }
     }
@@ -102,23 +102,23 @@ export function conv2d_s8_band_scalar(op: usize): bool {
   return true;
 }
 
-/** The weight copy ([O4/4][K][4], channels past O zero) and the per-channel table. */
-function prepare(op: usize, packed: bool, O: i32, O4: i32, K: i32, zx: i32, tbl: usize, wc: usize): void {
+/** The weight copy ([O8/8][K][8], channels past O zero) and the per-channel table. */
+function prepare(op: usize, packed: bool, O: i32, O8: i32, K: i32, zx: i32, tbl: usize, wc: usize): void {
   const wp = tptr(opIn(op, 1));
   const bp = tstorage(opIn(op, 2)) != STORAGE_EMPTY ? tptr(opIn(op, 2)) : 0;
   const mp = tptr(opIn(op, 3)), shp = tptr(opIn(op, 4));
   // Packed (format.ts OPF_PACKED_W16): tap k of channel c at ((g*K2 + k/2)*16 + c%16)*2 + k%2.
   const K2 = ((K + 3) >> 2) << 1;
-  for (let c = 0; c < O4; c++) {
+  for (let c = 0; c < O8; c++) {
     let sum = 0;
-    const dst = wc + <usize>((c >> 2) * K * 4 + (c & 3));
+    const dst = wc + <usize>((c >> 3) * K * 8 + (c & 7));
     for (let k = 0; k < K; k++) {
       let v = 0;
       if (c < O) {
         if (packed) v = <i32>load<i8>(wp + <usize>((((c >> 4) * K2 + (k >> 1)) * 16 + (c & 15)) * 2 + (k & 1)));
         else v = <i32>load<i8>(wp + <usize>(c * K + k));
       }
-      store<i8>(dst + <usize>(k << 2), <i8>v);
+      store<i8>(dst + <usize>(k << 3), <i8>v);
       sum += v;
     }
     const t = tbl + <usize>(c * T_BYTES);
@@ -162,45 +162,40 @@ function fillBand(
 }
 
 /**
- * Pixels at xa and xa + step (when `two`) against 4 channels of the weight copy at w (taps of
+ * Pixels at xa and xa + step (when `two`) against 8 channels of the weight copy at w (taps of
  * kernel row r: `run` bytes at xa + r*bandRow); `count` channels requantized from table t into y0
- * (and y1). Eight i32 sums; the weights' four bytes at constant offsets per tap.
+ * (and y1). Both pixels in one i64 multiply (as gemm_packed.ts's tilePair): per tap X = x_a +
+ * (x_b << 32) and each weight loaded as i64, so X * w holds both products and each channel's sum
+ * is A + (B << 32) with |A| <= K * 128 * 128 < 2^31: A = wrap32(sum), B = wrap32((sum + 2^31) >> 32),
+ * exactly. Eight channels share each X (built per tap: four channels a pass cost WAMR's
+ * interpreter as many instructions on a 32-bit host as the i32 form); the weights' eight bytes at
+ * constant offsets per tap. One tap per step (the C = 3 rows are 9 taps).
  */
-function tile2x4(
+function tile2x8(
   xa: usize, step: usize, w: usize, KH: i32, bandRow: i32, run: i32, t: usize, count: i32, two: bool,
   zy: i32, lo: i32, hi: i32, y0: usize, y1: usize,
 ): void {
-  let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+  let a0: i64 = 0, a1: i64 = 0, a2: i64 = 0, a3: i64 = 0, a4: i64 = 0, a5: i64 = 0, a6: i64 = 0, a7: i64 = 0;
   const runU = <usize>run;
   for (let r = 0; r < KH; r++) {
     let p = xa + <usize>(r * bandRow);
     const end = p + runU;
-    // (A lone pixel reads itself twice: one loop for both cases keeps the code small.) Two taps
-    // per step: kws's 64-channel first conv ran 1.03x as long as the gathered kernel at one.
-    while (p + 2 <= end) {
-      let u = <i32>load<i8>(p), v = <i32>load<i8>(p + step);
-      let q0 = <i32>load<i8>(w), q1 = <i32>load<i8>(w, 1), q2 = <i32>load<i8>(w, 2), q3 = <i32>load<i8>(w, 3);
-      a0 += u * q0; a1 += u * q1; a2 += u * q2; a3 += u * q3;
-      b0 += v * q0; b1 += v * q1; b2 += v * q2; b3 += v * q3;
-      u = <i32>load<i8>(p, 1); v = <i32>load<i8>(p + step, 1);
-      q0 = <i32>load<i8>(w, 4); q1 = <i32>load<i8>(w, 5); q2 = <i32>load<i8>(w, 6); q3 = <i32>load<i8>(w, 7);
-      a0 += u * q0; a1 += u * q1; a2 += u * q2; a3 += u * q3;
-      b0 += v * q0; b1 += v * q1; b2 += v * q2; b3 += v * q3;
-      p += 2;
+    // (A lone pixel reads itself twice: one loop for both cases keeps the code small.)
+    for (; p < end; p++) {
+      const u = i64.load8_s(p) + (i64.load8_s(p + step) << 32);
+      a0 += u * i64.load8_s(w); a1 += u * i64.load8_s(w, 1); a2 += u * i64.load8_s(w, 2); a3 += u * i64.load8_s(w, 3);
+      a4 += u * i64.load8_s(w, 4); a5 += u * i64.load8_s(w, 5); a6 += u * i64.load8_s(w, 6); a7 += u * i64.load8_s(w, 7);
       w += 8;
     }
-    if (p < end) {
-      const u = <i32>load<i8>(p), v = <i32>load<i8>(p + step);
-      const q0 = <i32>load<i8>(w), q1 = <i32>load<i8>(w, 1), q2 = <i32>load<i8>(w, 2), q3 = <i32>load<i8>(w, 3);
-      a0 += u * q0; a1 += u * q1; a2 += u * q2; a3 += u * q3;
-      b0 += v * q0; b1 += v * q1; b2 += v * q2; b3 += v * q3;
-      w += 4;
-    }
   }
-  bandOut(a0, b0, t, two, zy, lo, hi, y0, y1);
-  if (count > 1) bandOut(a1, b1, t + T_BYTES, two, zy, lo, hi, y0 + 1, y1 + 1);
-  if (count > 2) bandOut(a2, b2, t + 2 * T_BYTES, two, zy, lo, hi, y0 + 2, y1 + 2);
-  if (count > 3) bandOut(a3, b3, t + 3 * T_BYTES, two, zy, lo, hi, y0 + 3, y1 + 3);
+  bandOut(a0, t, two, zy, lo, hi, y0, y1);
+  if (count > 1) bandOut(a1, t + T_BYTES, two, zy, lo, hi, y0 + 1, y1 + 1);
+  if (count > 2) bandOut(a2, t + 2 * T_BYTES, two, zy, lo, hi, y0 + 2, y1 + 2);
+  if (count > 3) bandOut(a3, t + 3 * T_BYTES, two, zy, lo, hi, y0 + 3, y1 + 3);
+  if (count > 4) bandOut(a4, t + 4 * T_BYTES, two, zy, lo, hi, y0 + 4, y1 + 4);
+  if (count > 5) bandOut(a5, t + 5 * T_BYTES, two, zy, lo, hi, y0 + 5, y1 + 5);
+  if (count > 6) bandOut(a6, t + 6 * T_BYTES, two, zy, lo, hi, y0 + 6, y1 + 6);
+  if (count > 7) bandOut(a7, t + 7 * T_BYTES, two, zy, lo, hi, y0 + 7, y1 + 7);
 }
 
 /**
@@ -208,7 +203,8 @@ function tile2x4(
  * of line it saved 340 B but cost 5-7 % of the C = 3 convs (a call per 2 x 27 MACs; calls are
  * dearer still in WAMR's interpreter).
  */
-@inline function bandOut(a: i32, b: i32, t: usize, two: bool, zy: i32, lo: i32, hi: i32, y0: usize, y1: usize): void {
+@inline function bandOut(s: i64, t: usize, two: bool, zy: i32, lo: i32, hi: i32, y0: usize, y1: usize): void {
+  const a = <i32>s, b = <i32>((s + 0x80000000) >> 32);
   const bias = load<i32>(t), left = load<i32>(t, 4), m = <i64>load<i32>(t, 8), sh = <i64>load<u32>(t, 12);
   const base = load<i64>(t, 16), neg = load<i64>(t, 24);
   let n = <i64>((a + bias) << left) * m;
