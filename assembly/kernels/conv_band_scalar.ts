@@ -188,15 +188,14 @@ function tile2x8(
       w += 8;
     }
   }
-  bandOut(a0, t, two, zy, lo, hi, y0, y1);
-  if (count > 1) bandOut(a1, t + T_BYTES, two, zy, lo, hi, y0 + 1, y1 + 1);
-  if (count > 2) bandOut(a2, t + 2 * T_BYTES, two, zy, lo, hi, y0 + 2, y1 + 2);
-  if (count > 3) bandOut(a3, t + 3 * T_BYTES, two, zy, lo, hi, y0 + 3, y1 + 3);
-  if (count > 4) bandOut(a4, t + 4 * T_BYTES, two, zy, lo, hi, y0 + 4, y1 + 4);
-  if (count > 5) bandOut(a5, t + 5 * T_BYTES, two, zy, lo, hi, y0 + 5, y1 + 5);
-  if (count > 6) bandOut(a6, t + 6 * T_BYTES, two, zy, lo, hi, y0 + 6, y1 + 6);
-  if (count > 7) bandOut(a7, t + 7 * T_BYTES, two, zy, lo, hi, y0 + 7, y1 + 7);
+  // Requantized in a loop over the stored sums (eight inline copies of bandOut cost 1 KB).
+  store<i64>(bandSums, a0); store<i64>(bandSums, a1, 8); store<i64>(bandSums, a2, 16); store<i64>(bandSums, a3, 24);
+  store<i64>(bandSums, a4, 32); store<i64>(bandSums, a5, 40); store<i64>(bandSums, a6, 48); store<i64>(bandSums, a7, 56);
+  for (let j = 0; j < count; j++) {
+    bandOut(load<i64>(bandSums + (<usize>j << 3)), t + <usize>(j * T_BYTES), two, zy, lo, hi, y0 + <usize>j, y1 + <usize>j);
+  }
 }
+const bandSums: usize = memory.data(64, 8);
 
 /**
  * One channel of one or two outputs from its table entry (requant_scalar.ts's rqApply). Inline: out

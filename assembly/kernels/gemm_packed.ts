@@ -532,11 +532,11 @@ function interleavePair(K2: i32): void {
 }
 
 /**
- * Scalar: the pair buffer against 4 channels whose byte pairs sit at w (+ 32 per tap pair);
- * requantizes `count` (1..4) of them from channel n on into y0 (row 0) and y1 (row 1).
+ * Scalar: the pair buffer against 8 channels whose byte pairs sit at w (+ 32 per tap pair);
+ * requantizes `count` (1..8) of them from channel n on into y0 (row 0) and y1 (row 1).
  */
 function tilePair(w: usize, K2: i32, n: i32, count: i32, y0: usize, y1: usize): void {
-  let a0: i64 = 0, a1: i64 = 0, a2: i64 = 0, a3: i64 = 0;
+  let a0: i64 = 0, a1: i64 = 0, a2: i64 = 0, a3: i64 = 0, a4: i64 = 0, a5: i64 = 0, a6: i64 = 0, a7: i64 = 0;
   const end = xwA + (<usize>K2 << 4);
   for (let p = xwA; p < end; p += 16) {
     const u = load<i64>(p), v = load<i64>(p, 8);
@@ -544,13 +544,21 @@ function tilePair(w: usize, K2: i32, n: i32, count: i32, y0: usize, y1: usize): 
     a1 += u * i64.load8_s(w, 2) + v * i64.load8_s(w, 3);
     a2 += u * i64.load8_s(w, 4) + v * i64.load8_s(w, 5);
     a3 += u * i64.load8_s(w, 6) + v * i64.load8_s(w, 7);
+    a4 += u * i64.load8_s(w, 8) + v * i64.load8_s(w, 9);
+    a5 += u * i64.load8_s(w, 10) + v * i64.load8_s(w, 11);
+    a6 += u * i64.load8_s(w, 12) + v * i64.load8_s(w, 13);
+    a7 += u * i64.load8_s(w, 14) + v * i64.load8_s(w, 15);
     w += 32;
   }
-  scalarOut(<i32>a0, <i32>((a0 + 0x80000000) >> 32), n, true, y0, y1);
-  if (count > 1) scalarOut(<i32>a1, <i32>((a1 + 0x80000000) >> 32), n + 1, true, y0, y1);
-  if (count > 2) scalarOut(<i32>a2, <i32>((a2 + 0x80000000) >> 32), n + 2, true, y0, y1);
-  if (count > 3) scalarOut(<i32>a3, <i32>((a3 + 0x80000000) >> 32), n + 3, true, y0, y1);
+  // Requantized in a loop over the stored sums: eight inline copies of the store cost 1.2 KB.
+  store<i64>(pairSums, a0); store<i64>(pairSums, a1, 8); store<i64>(pairSums, a2, 16); store<i64>(pairSums, a3, 24);
+  store<i64>(pairSums, a4, 32); store<i64>(pairSums, a5, 40); store<i64>(pairSums, a6, 48); store<i64>(pairSums, a7, 56);
+  for (let j = 0; j < count; j++) {
+    const s = load<i64>(pairSums + (<usize>j << 3));
+    scalarOut(<i32>s, <i32>((s + 0x80000000) >> 32), n + j, true, y0, y1);
+  }
 }
+const pairSums: usize = ASC_FEATURE_SIMD ? 0 : memory.data(64, 8);
 
 /**
  * Scalar: the widened row at x against 4 channels whose byte pairs sit at w (+ 32 per tap pair);
@@ -592,10 +600,16 @@ function scalarRun(pair: bool, x: usize, y0: usize, y1: usize): void {
   const gStride = <usize>K2 << 5;
   let w = pkW;
   for (let n = 0; n < N; n += 16) {
-    for (let q = 0; q < 16 && n + q < N; q += 4) {
-      const left = N - n - q, wq = w + (<usize>q << 1), count = left < 4 ? left : 4;
-      if (pair) tilePair(wq, K2, n + q, count, y0, y1);
-      else tileRow(x, wq, K2, n + q, count, y0);
+    if (pair) {
+      for (let q = 0; q < 16 && n + q < N; q += 8) {
+        const left = N - n - q;
+        tilePair(w + (<usize>q << 1), K2, n + q, left < 8 ? left : 8, y0, y1);
+      }
+    } else {
+      for (let q = 0; q < 16 && n + q < N; q += 4) {
+        const left = N - n - q;
+        tileRow(x, w + (<usize>q << 1), K2, n + q, left < 4 ? left : 4, y0);
+      }
     }
     w += gStride;
   }
