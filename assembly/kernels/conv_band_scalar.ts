@@ -195,7 +195,7 @@ function tile2x8(
     bandOut(load<i64>(bandSums + (<usize>j << 3)), t + <usize>(j * T_BYTES), two, zy, lo, hi, y0 + <usize>j, y1 + <usize>j);
   }
 }
-const bandSums: usize = memory.data(64, 8);
+const bandSums: usize = ASC_FEATURE_SIMD ? 0 : memory.data(64, 8);
 
 /**
  * One channel of one or two outputs from its table entry (requant_scalar.ts's rqApply). Inline: out
