@@ -488,3 +488,52 @@ export function useF32Table(at: usize, limBits: i32): void {
   const m = i32x4.max_s(f32Store16(outA, a0, a1, a2, a3, p, zp, lo, hi, relu), f32Store16(outB, b0, b1, b2, b3, p, zp, lo, hi, relu));
   return !v128.any_true(i32x4.gt_s(m, i32x4.splat(f32LimBits)));
 }
+
+/** Whether the running op's 2-pixel / 4x8 stores take the f32 form `relu` (per-model switch, table). */
+@inline export function f32Ready(relu: bool): bool {
+  return (relu ? kernelBuilt(KERNEL_CONV_F32_RELU) : kernelBuilt(KERNEL_CONV_F32)) && f32LimBits != 0;
+}
+
+/** Two pixels' 8 channels (table entries at p) in f32 to outA / outB; returns f32Store16's screen value. */
+@inline function f32Store8x2(outA: usize, outB: usize, a0: v128, a1: v128, b0: v128, b1: v128, p: usize, zp: i32, lo: i32, hi: i32, relu: bool): v128 {
+  const mg = f32x4.splat(12582912.0);
+  const s0 = v128.load(p), s1 = v128.load(p, 16), e0 = v128.load(p, 32), e1 = v128.load(p, 48);
+  const w0 = f32w(a0, s0, e0, relu), w1 = f32w(a1, s1, e1, relu), w2 = f32w(b0, s0, e0, relu), w3 = f32w(b1, s1, e1, relu);
+  const t0 = f32x4.add(w0, mg), t1 = f32x4.add(w1, mg), t2 = f32x4.add(w2, mg), t3 = f32x4.add(w3, mg);
+  const d0 = f32x4.sub(w0, f32x4.sub(t0, mg)), d1 = f32x4.sub(w1, f32x4.sub(t1, mg));
+  const d2 = f32x4.sub(w2, f32x4.sub(t2, mg)), d3 = f32x4.sub(w3, f32x4.sub(t3, mg));
+  const k = i32x4.splat(0x4B400000 - zp);
+  const b = clamp8(i8x16.narrow_i16x8_s(
+    i16x8.narrow_i32x4_s(i32x4.sub(t0, k), i32x4.sub(t1, k)),
+    i16x8.narrow_i32x4_s(i32x4.sub(t2, k), i32x4.sub(t3, k))), lo, hi);
+  v128.store64_lane(outA, b, 0);
+  v128.store64_lane(outB, b, 1);
+  return i32x4.max_s(i32x4.max_s(i32x4.shl(d0, 1), i32x4.shl(d1, 1)), i32x4.max_s(i32x4.shl(d2, 1), i32x4.shl(d3, 1)));
+}
+
+/**
+ * The f32 form of the 4x8 tiles' stores (four pixels' channels 0..7 to y0 + j * ys). Only the ReLU
+ * form: the 4x8 tiles serve first convs (at most 8 channels), which end in ReLU in the bench models
+ * (vww's 3 -> 8 first conv 0.80-0.91x); a signed form would add ~0.9 KB for none of them.
+ */
+@inline function store4x8F32(
+  relu: bool, y0: usize, ys: usize, a0: v128, a1: v128, b0: v128, b1: v128, c0: v128, c1: v128, d0: v128, d1: v128,
+  zp: i32, lo: i32, hi: i32,
+): bool {
+  const p = f32Tab;
+  const m = i32x4.max_s(
+    f32Store8x2(y0, y0 + ys, a0, a1, b0, b1, p, zp, lo, hi, relu),
+    f32Store8x2(y0 + 2 * ys, y0 + 3 * ys, c0, c1, d0, d1, p, zp, lo, hi, relu));
+  return !v128.any_true(i32x4.gt_s(m, i32x4.splat(f32LimBits)));
+}
+
+/**
+ * Four pixels' channels 0..7 (the 4x8 tiles of ops with at most 8 channels) to y0 + j * ys through
+ * the f32 table without the sign term (lo >= zp, after f32Ready(true); f32w's proof); false: a lane
+ * near a tie, redo them in f64.
+ */
+export function requantF32Store4x8Relu(
+  y0: usize, ys: usize, a0: v128, a1: v128, b0: v128, b1: v128, c0: v128, c1: v128, d0: v128, d1: v128, zp: i32, lo: i32, hi: i32,
+): bool {
+  return store4x8F32(true, y0, ys, a0, a1, b0, b1, c0, c1, d0, d1, zp, lo, hi);
+}

@@ -98,8 +98,8 @@ async function check(c: Int8OpCase, r: () => number, small: boolean): Promise<vo
 }
 
 // 1x1 K = 8 / 16 / 32 (the small-K GEMM on plain weights, the packed 2-pixel tile on packed ones),
-// an odd pixel count, K = 64 with a channel tail, a 3x3 band conv (C = 16) and a band-patch first
-// conv (C = 1, 40 channels).
+// an odd pixel count, K = 64 with a channel tail, a 3x3 band conv (C = 16), a band-patch first
+// conv (C = 1, 40 channels) and the 4x8 tiles.
 const SHAPES: Shape[] = [
   { x: [1, 16, 16, 32], o: 64, k: 1, stride: 1, pad: 0 },
   { x: [1, 6, 7, 16], o: 32, k: 1, stride: 1, pad: 0 },
@@ -107,6 +107,12 @@ const SHAPES: Shape[] = [
   { x: [1, 4, 6, 64], o: 40, k: 1, stride: 1, pad: 0 },
   { x: [1, 7, 8, 16], o: 24, k: 3, stride: 1, pad: 1 },
   { x: [1, 13, 10, 1], o: 40, k: 3, stride: 2, pad: 1 },
+  // At most 8 channels (the 4x8 tiles; f32 in the ReLU form): a vww-like 3 -> 8 stride-2 first
+  // conv with 11 output columns (a row's last 3 pixels one at a time), a 5-channel one (the tail
+  // buffers) and 1x1 rows (four at a time).
+  { x: [1, 21, 22, 3], o: 8, k: 3, stride: 2, pad: 1 },
+  { x: [1, 9, 9, 3], o: 5, k: 3, stride: 1, pad: 1 },
+  { x: [1, 5, 6, 16], o: 8, k: 1, stride: 1, pad: 0 },
 ];
 
 describe('conv / GEMM f32-screened stores vs the reference on rounding ties, both builds', () => {
@@ -116,7 +122,7 @@ describe('conv / GEMM f32-screened stores vs the reference on rounding ties, bot
       for (const relu of [false, true]) {
         const my = seed++;
         const r = rng(my);
-        const zp = [-128, 127, 0, -5, 3, -128][(i + (relu ? 1 : 0)) % 6];
+        const zp = [-128, 127, 0, -5, 3, -128, 20][(i + (relu ? 1 : 0)) % 7];
         const c = caseOf(r, kind, s, relu, relu && zp === 127 ? 100 : zp, i % 2 === 1);
         it(c.label, async () => check(c, rng(my + 50_000), kind === 'small'), 60_000);
       }
