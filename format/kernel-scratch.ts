@@ -85,8 +85,9 @@ export function ksDwPairChannels(code: i32, int8: i32, c: i32, o: i32, kh: i32, 
 }
 
 /** Bytes of the tap-pair kernel's i16 weight pairs (SIMD), 0 when they exceed KS_DW_PACK_MAX:
- * ceil(taps / 2) 64-byte slots per 16 channels, and for 3x3 one more (the pixel-pair form's
- * (w7, w8) slot, strides 1 and 2, which the kernel skips when it does not fit). */
+ * ceil(taps / 2) 64-byte slots per 16 channels, and for 3x3 one more (the former pixel-pair
+ * form's (w7, w8) slot, strides 1 and 2: unread since the row sweep replaced it, kept so planned
+ * blobs and prepared records keep their layout; 3x3 without it takes the single-pixel form). */
 export function ksDwPackBytes(code: i32, int8: i32, c: i32, o: i32, kh: i32, kw: i32): i32 {
   const n = ksDwPairChannels(code, int8, c, o, kh, kw);
   const slots = (kh * kw + 1) >> 1;
@@ -109,7 +110,7 @@ export function ksDwPairsCoverAll(c: i32, o: i32, kh: i32, kw: i32, scratch: i32
 }
 
 /** Bytes of the tap-pair kernel's f32 requantization table (depthwise_pairs.ts, SIMD; 3x3 only,
- * the pixel-pair form's): 8 bytes per channel. */
+ * the row sweep's and the C = 1 kernel's): 8 bytes per channel. */
 export function ksDwF32Bytes(code: i32, int8: i32, c: i32, o: i32, kh: i32, kw: i32): i32 {
   if (kh != 3 || kw != 3) return 0;
   return ksDwPairChannels(code, int8, c, o, kh, kw) * 8;

@@ -48,7 +48,8 @@ export function preparedRegionBytes(ops: i32, tables: i32): i32 {
 // An int8 depthwise_conv2d (depth multiplier 1, C % 8 == 0, C >= 8, at most 32 taps): a header
 // of PREPARED_DW_HEAD bytes, then per channel (rounded up to 16) the f64 requantization table
 // (24 bytes), folded bias (4), zero-point row (1), f32 table (8) and the i16 tap-pair weights
-// (4 bytes per pair slot, one slot more than the pairs for the pixel-pair kernel): what
+// (4 bytes per pair slot, one slot more than the pairs: the former pixel-pair kernel's, unread
+// since the 3x3 row sweep replaced it, kept so the layout and `mote inspect` stay as they were): what
 // assembly/kernels/depthwise_pairs.ts otherwise derives in the op's scratch on every run (about
 // 2 % of vww's run, a third of its 3x3-pixel layers).
 export const PREPARED_DW_HEAD = 32;

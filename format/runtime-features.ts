@@ -15,7 +15,7 @@
 // (assembly/features.ts), and its rule in host/runtime-features.ts.
 export const KERNEL_PACKED = 0; // OPF_PACKED_W16 conv2d / fully_connected (gemm_packed.ts); required by packed ops
 export const KERNEL_SMALLK = 1; // gemm.ts small-K 16-channel int8 GEMM (SIMD); optional
-export const KERNEL_DW_PAIRS = 2; // depthwise_pairs.ts (int8 depthwise in pixel pairs); optional
+export const KERNEL_DW_PAIRS = 2; // depthwise_pairs.ts (int8 depthwise on tap pairs; 3x3 stride 1 / 2 as row sweeps); optional
 export const KERNEL_DW_C1M8 = 3; // depthwise_conv2d.ts 1-channel x8 3x3 depthwise (SIMD); optional
 export const KERNEL_DW_3X3_SCALAR = 4; // depthwise_scalar.ts row-wise 3x3 int8 depthwise (scalar build); optional
 export const KERNEL_S8_PLAIN = 5; // int8 conv2d / fully_connected on plain weights (neither packed nor direct): gemm.ts and conv2d.ts's gathered paths; required by such ops

@@ -140,6 +140,13 @@ function cases(): Case[] {
     out.push(depthwise(r, h, w, c, 3, 3, [1, 1], [1, 1], [...pads]));
     out.push(depthwise(r, h, w, c, 3, 3, [2, 2], [1, 1], [...pads]));
   }
+  // Rows wider than the SIMD row sweep's 64-pixel chunk (depthwise_pairs.ts dwRow3x3): chunk
+  // seams with and without padding, odd and even widths, a screen-heavy scale across the seams.
+  out.push(depthwise(r, 3, 70, 16, 3, 3, [1, 1], [1, 1], same(3)));
+  out.push(depthwise(r, 4, 131, 8, 3, 3, [1, 1], [1, 1], [0, 0, 0, 0]));
+  out.push(depthwise(r, 3, 130, 24, 3, 3, [1, 1], [1, 1], [1, 0, 1, 2]));
+  out.push(depthwise(r, 3, 129, 16, 3, 3, [1, 1], [1, 1], same(3), 'pow2'));
+  out.push(depthwise(r, 3, 130, 8, 3, 3, [1, 1], [1, 1], [1, 1, 1, 0], 'coarse'));
   // Other kernels (odd and even tap counts), dilation, unequal strides, batch 2.
   out.push(depthwise(r, 6, 6, 16, 5, 5, [1, 1], [1, 1], same(5)));
   out.push(depthwise(r, 5, 7, 24, 2, 2, [1, 1], [1, 1], [0, 0, 1, 1]));

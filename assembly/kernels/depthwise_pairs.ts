@@ -7,6 +7,10 @@
 // raw x and bias' = bias - zp * sum(w) a tap contributes x * w - zp * w = (x - zp) * w, which is 0
 // when x is read from the zero-point row. So every pixel takes the same code and the same i32 sum
 // TFLM computes (integer sums are exact in any order); requantization is TFLM's.
+//
+// 3x3 stride 1 / 2 (SIMD) instead sweeps each output row per 8 channels (dwRow3x3): every input
+// column is loaded and interleaved once for the pixels that read it, through row pointers, and
+// the row's sums are requantized after the sweep.
 import { STORAGE_EMPTY } from '../../format/format';
 import { opIn, opOut, opParam, tdim, trank, tptr, tzp, tstorage } from '../state';
 import { mbqmInline, clampi } from '../fixedpoint';
@@ -32,10 +36,6 @@ let zpRow: usize = 0;
 const tapAddr: usize = memory.data((TAP_CAP + 1) * 4, 16);
 // Interior pixels: each tap's byte offset from the pixel's first tap.
 const tapOff: usize = memory.data((TAP_CAP + 1) * 4, 16);
-// Pixel pairs of a 3x3 kernel: input columns 0..2+stride of rows 0-2 ([row][5 columns]), as
-// offsets from the first pixel's first tap (both pixels inside) or as addresses (padded: zpRow).
-const pairOff: usize = memory.data(15 * 4, 16);
-const pairAddr: usize = memory.data(15 * 4, 16);
 // Sum of |w| over the taps of 16 channels (i16 lanes), for the requantization bound.
 const sumAbs: usize = ASC_FEATURE_SIMD ? memory.data(32, 16) : 0;
 // 8-channel groups (bit g: channels 8g..8g+7) holding a channel whose bound rules out the magic
@@ -414,114 +414,236 @@ export function store8Magic(out: usize, a0: v128, a1: v128, c: i32, zp: i32, lo:
 
 /**
  * The tap of slot i: taps are read in pairs of slots (2p, 2p + 1). A 3x3 kernel in the SIMD build
- * pairs each column's rows 0 and 1, (0,3) (1,4) (2,5), then (6,7) (8,-): two horizontally
- * adjacent output pixels then share each column's interleaved rows 0-1 (depthwise_pair8).
+ * pairs each column's rows 0 and 1, (0,3) (1,4) (2,5), then (6,7) (-,8): the row sweep
+ * (dwRow3x3) interleaves each input column's rows 0-1 once for the three pixels that read it.
  */
 @inline function slotTap(i: i32, k9: bool): i32 {
   return k9 && i < 6 ? (i >> 1) + (i & 1) * 3 : i;
 }
 
+// dwRow3x3's sums: 8 channels (32 bytes) per pixel of a row chunk of at most ROW_CHUNK pixels,
+// after two slots the priming columns write.
+const ROW_CHUNK = 64;
+const rowAcc: usize = ASC_FEATURE_SIMD ? memory.data((ROW_CHUNK + 2) * 32, 16) : 0;
+// Where dwRow3x3's last pair stores its second pixel when the chunk is odd.
+const spare: usize = ASC_FEATURE_SIMD ? memory.data(16, 16) : 0;
+
 /**
- * 8 channels c..c+7 of two horizontally adjacent interior output pixels of a 3x3 stride-1
- * dilation-1 depthwise; r0 points at the first pixel's top-left tap (channel c), row = W * C bytes,
- * col = C bytes. Rows 0-1 of each of the four input columns are interleaved once and feed both
- * pixels (column j: pixel A's weight pair j, pixel B's j - 1); on row 2 both pixels share the
- * interleave of columns 1-2: A takes it with (w7, w8) (slot 5) and its column 0 alone with (w6, w7)
- * against zeros, B takes it with (w6, w7) (slot 3) and its column 3 alone with (w7, w8).
+ * Pixels ox0..ox0+n-1 (n <= ROW_CHUNK) of one output row of a 3x3 stride-1 dilation-1 depthwise
+ * for channels c..c+7, sliding along x: each input column (three rows) is loaded once and feeds the
+ * three output pixels that read it, through three row pointers instead of per-tap address tables.
+ * pr: row r's input at ix = 0, channel c, advancing sr bytes per column (a padded row: the
+ * zero-point row zc, step 0); ix0 = ox0 - pl in [-1, W - 1] and the last column ox0 + n + 1 - pl
+ * at most W: a column at -1 or W is padding, its taps' products are (zp - zp) * w = 0 with the
+ * folded bias, i.e. zc's.
+ *
+ * Rows 0-1 of column j interleaved (u) feed pixel j - 2 with weight pair (w2, w5), j - 1 with
+ * (w1, w4), j with (w0, w3); row 2 of columns j - 1, j interleaved (v) feeds pixel j - 2 with
+ * (0, w8) and pixel j - 1 with (w6, w7). So per pixel and 8 channels: 3 loads, 4 interleaves,
+ * 10 dot_i16x8_s. The sums go to rowAcc and are requantized after the sweep: a store call inside
+ * the sweep would make V8 spill every vector live across it.
  */
-@inline function depthwise_pair8(cb: usize, tbl: usize, col: usize, wq: usize, bo: usize, out: usize, c: i32, fast: bool, outZp: i32, amin: i32, amax: i32, mp: usize, shp: usize): void {
-  let a0 = v128.load(bo), a1 = v128.load(bo, 16);
-  let b0 = a0, b1 = a1;
-  // Rows 0-1 as a loop over the input columns (straight-line code let V8 hoist every weight load
-  // and spill them): column j's interleave u feeds pixel B with weight pair j - 1, the previous
-  // column's interleave v pixel A with the same pair.
-  let x0 = v128.load8x8_s(cb + load<usize>(tbl)), x1 = v128.load8x8_s(cb + load<usize>(tbl, 20));
-  let v0 = i16x8.shuffle(x0, x1, 0, 8, 1, 9, 2, 10, 3, 11), v1 = i16x8.shuffle(x0, x1, 4, 12, 5, 13, 6, 14, 7, 15);
-  let pt = tbl, pw = wq;
-  for (let j = 0; j < 3; j++) {
-    pt += 4;
-    x0 = v128.load8x8_s(cb + load<usize>(pt));
-    x1 = v128.load8x8_s(cb + load<usize>(pt, 20));
-    const u0 = i16x8.shuffle(x0, x1, 0, 8, 1, 9, 2, 10, 3, 11), u1 = i16x8.shuffle(x0, x1, 4, 12, 5, 13, 6, 14, 7, 15);
-    const w0 = v128.load(pw), w1 = v128.load(pw, 16);
-    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v0, w0));
-    a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v1, w1));
-    b0 = i32x4.add(b0, i32x4.dot_i16x8_s(u0, w0));
-    b1 = i32x4.add(b1, i32x4.dot_i16x8_s(u1, w1));
-    v0 = u0;
-    v1 = u1;
-    pw += 64;
-  }
-  // Row 2.
+@inline function dwRowGroup(p0: usize, p1: usize, p2: usize, s0: usize, s1: usize, s2: usize, col: usize, ix0: i32, W: i32, n: i32, zc: usize,
+  wq: usize, bo: usize, out: usize, c: i32, fast: bool, outZp: i32, amin: i32, amax: i32, mp: usize, shp: usize): void {
   const zero = i32x4.splat(0);
-  x0 = v128.load8x8_s(cb + load<usize>(tbl, 44));
-  x1 = v128.load8x8_s(cb + load<usize>(tbl, 48));
-  v0 = i16x8.shuffle(x0, x1, 0, 8, 1, 9, 2, 10, 3, 11);
-  v1 = i16x8.shuffle(x0, x1, 4, 12, 5, 13, 6, 14, 7, 15);
-  x0 = v128.load8x8_s(cb + load<usize>(tbl, 40));
-  let w0 = v128.load(wq, 192), w1 = v128.load(wq, 208);
-  b0 = i32x4.add(b0, i32x4.dot_i16x8_s(v0, w0));
-  b1 = i32x4.add(b1, i32x4.dot_i16x8_s(v1, w1));
-  a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.shuffle(x0, zero, 0, 8, 1, 9, 2, 10, 3, 11), w0));
-  a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.shuffle(x0, zero, 4, 12, 5, 13, 6, 14, 7, 15), w1));
-  x1 = v128.load8x8_s(cb + load<usize>(tbl, 52));
-  w0 = v128.load(wq, 320);
-  w1 = v128.load(wq, 336);
-  a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v0, w0));
-  a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v1, w1));
-  b0 = i32x4.add(b0, i32x4.dot_i16x8_s(i16x8.shuffle(zero, x1, 0, 8, 1, 9, 2, 10, 3, 11), w0));
-  b1 = i32x4.add(b1, i32x4.dot_i16x8_s(i16x8.shuffle(zero, x1, 4, 12, 5, 13, 6, 14, 7, 15), w1));
-  if (fast) {
-    store8x2Fast(out + <usize>c, out + col + <usize>c, a0, a1, b0, b1, c, outZp, amin, amax);
+  let a0 = zero, a1 = zero, e0 = zero, e1 = zero;
+  let r2 = zero;
+  let q = rowAcc;
+  let ix = ix0;
+  if (ix < 0) {
+    // The padding column: its rows 0-1 start pixel ox0 with (w0, w3), its row 2 waits in r2.
+    const z = v128.load8x8_s(zc);
+    e0 = i32x4.add(v128.load(bo), i32x4.dot_i16x8_s(z, v128.load(wq)));
+    e1 = i32x4.add(v128.load(bo, 16), i32x4.dot_i16x8_s(z, v128.load(wq, 16)));
+    r2 = z;
+    q += 32;
+    ix = 0;
   } else {
-    requantStore8(out + <usize>c, a0, a1, mp + (<usize>c << 2), shp + (<usize>c << 2), outZp, amin, amax);
-    requantStore8(out + col + <usize>c, b0, b1, mp + (<usize>c << 2), shp + (<usize>c << 2), outZp, amin, amax);
+    const o = <usize>(ix * <i32>col);
+    p0 += s0 == 0 ? 0 : o;
+    p1 += s1 == 0 ? 0 : o;
+    p2 += s2 == 0 ? 0 : o;
   }
+  let last = ix0 + n + 1;
+  const pad = last == W;
+  if (pad) last--;
+  for (; ix <= last; ix++) {
+    const x0 = v128.load8x8_s(p0), x1 = v128.load8x8_s(p1), xn = v128.load8x8_s(p2);
+    const u0 = i16x8.shuffle(x0, x1, 0, 8, 1, 9, 2, 10, 3, 11), u1 = i16x8.shuffle(x0, x1, 4, 12, 5, 13, 6, 14, 7, 15);
+    const v0 = i16x8.shuffle(r2, xn, 0, 8, 1, 9, 2, 10, 3, 11), v1 = i16x8.shuffle(r2, xn, 4, 12, 5, 13, 6, 14, 7, 15);
+    v128.store(q, i32x4.add(a0, i32x4.add(i32x4.dot_i16x8_s(u0, v128.load(wq, 128)), i32x4.dot_i16x8_s(v0, v128.load(wq, 256)))));
+    v128.store(q, i32x4.add(a1, i32x4.add(i32x4.dot_i16x8_s(u1, v128.load(wq, 144)), i32x4.dot_i16x8_s(v1, v128.load(wq, 272)))), 16);
+    a0 = i32x4.add(e0, i32x4.add(i32x4.dot_i16x8_s(u0, v128.load(wq, 64)), i32x4.dot_i16x8_s(v0, v128.load(wq, 192))));
+    a1 = i32x4.add(e1, i32x4.add(i32x4.dot_i16x8_s(u1, v128.load(wq, 80)), i32x4.dot_i16x8_s(v1, v128.load(wq, 208))));
+    e0 = i32x4.add(v128.load(bo), i32x4.dot_i16x8_s(u0, v128.load(wq)));
+    e1 = i32x4.add(v128.load(bo, 16), i32x4.dot_i16x8_s(u1, v128.load(wq, 16)));
+    r2 = xn;
+    p0 += s0;
+    p1 += s1;
+    p2 += s2;
+    q += 32;
+  }
+  if (pad) {
+    // The padding column at W finishes the last pixel: (w2, w5) and, with row 2's last column, (0, w8).
+    const z = v128.load8x8_s(zc);
+    const v0 = i16x8.shuffle(r2, z, 0, 8, 1, 9, 2, 10, 3, 11), v1 = i16x8.shuffle(r2, z, 4, 12, 5, 13, 6, 14, 7, 15);
+    v128.store(q, i32x4.add(a0, i32x4.add(i32x4.dot_i16x8_s(z, v128.load(wq, 128)), i32x4.dot_i16x8_s(v0, v128.load(wq, 256)))));
+    v128.store(q, i32x4.add(a1, i32x4.add(i32x4.dot_i16x8_s(z, v128.load(wq, 144)), i32x4.dot_i16x8_s(v1, v128.load(wq, 272)))), 16);
+  }
+  dwRowStore(rowAcc + 64, out, out + <usize>(n * <i32>col), col, c, fast, outZp, amin, amax, mp, shp);
 }
 
 /**
- * depthwise_pair8 for stride 2: pixel A reads input columns 0-2, B columns 2-4, so only column 2 is
- * shared; both still share each weight load and the requantization table. Row 2 per pixel: its
- * columns 1-2 with (w7, w8) and column 0 against zeros with (w6, w7).
+ * dwRow3x3 for stride 2: pixel k reads columns L = 2k + ix0 (shared with pixel k - 1), A = L + 1
+ * and B = L + 2 (shared with pixel k + 1). Per pixel: columns A and B (6 loads); rows 0-1
+ * interleaved per column with (w1, w4) and (w2, w5), and B's also start pixel k + 1 with (w0, w3);
+ * row 2 as (L, A) with (w6, w7) and (A, B) with (0, w8). ix0 = -pl in [-1, W - 1]; column B of the
+ * last pixel may be W (padding: zc).
  */
-@inline function depthwise_pair8_s2(cb: usize, tbl: usize, col: usize, wq: usize, bo: usize, out: usize, c: i32, fast: bool, outZp: i32, amin: i32, amax: i32, mp: usize, shp: usize): void {
-  let a0 = v128.load(bo), a1 = v128.load(bo, 16);
-  let b0 = a0, b1 = a1;
-  let pt = tbl, pw = wq;
-  for (let j = 0; j < 3; j++) {
-    const w0 = v128.load(pw), w1 = v128.load(pw, 16);
-    let x0 = v128.load8x8_s(cb + load<usize>(pt)), x1 = v128.load8x8_s(cb + load<usize>(pt, 20));
-    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.shuffle(x0, x1, 0, 8, 1, 9, 2, 10, 3, 11), w0));
-    a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.shuffle(x0, x1, 4, 12, 5, 13, 6, 14, 7, 15), w1));
-    x0 = v128.load8x8_s(cb + load<usize>(pt, 8));
-    x1 = v128.load8x8_s(cb + load<usize>(pt, 28));
-    b0 = i32x4.add(b0, i32x4.dot_i16x8_s(i16x8.shuffle(x0, x1, 0, 8, 1, 9, 2, 10, 3, 11), w0));
-    b1 = i32x4.add(b1, i32x4.dot_i16x8_s(i16x8.shuffle(x0, x1, 4, 12, 5, 13, 6, 14, 7, 15), w1));
-    pt += 4;
-    pw += 64;
-  }
-  const zero = i32x4.splat(0);
-  let w0 = v128.load(wq, 320), w1 = v128.load(wq, 336);
-  let x0 = v128.load8x8_s(cb + load<usize>(tbl, 44)), x1 = v128.load8x8_s(cb + load<usize>(tbl, 48));
-  a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.shuffle(x0, x1, 0, 8, 1, 9, 2, 10, 3, 11), w0));
-  a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.shuffle(x0, x1, 4, 12, 5, 13, 6, 14, 7, 15), w1));
-  x0 = v128.load8x8_s(cb + load<usize>(tbl, 52));
-  x1 = v128.load8x8_s(cb + load<usize>(tbl, 56));
-  b0 = i32x4.add(b0, i32x4.dot_i16x8_s(i16x8.shuffle(x0, x1, 0, 8, 1, 9, 2, 10, 3, 11), w0));
-  b1 = i32x4.add(b1, i32x4.dot_i16x8_s(i16x8.shuffle(x0, x1, 4, 12, 5, 13, 6, 14, 7, 15), w1));
-  w0 = v128.load(wq, 192);
-  w1 = v128.load(wq, 208);
-  x0 = v128.load8x8_s(cb + load<usize>(tbl, 40));
-  a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.shuffle(x0, zero, 0, 8, 1, 9, 2, 10, 3, 11), w0));
-  a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.shuffle(x0, zero, 4, 12, 5, 13, 6, 14, 7, 15), w1));
-  x1 = v128.load8x8_s(cb + load<usize>(tbl, 48));
-  b0 = i32x4.add(b0, i32x4.dot_i16x8_s(i16x8.shuffle(x1, zero, 0, 8, 1, 9, 2, 10, 3, 11), w0));
-  b1 = i32x4.add(b1, i32x4.dot_i16x8_s(i16x8.shuffle(x1, zero, 4, 12, 5, 13, 6, 14, 7, 15), w1));
-  if (fast) {
-    store8x2Fast(out + <usize>c, out + col + <usize>c, a0, a1, b0, b1, c, outZp, amin, amax);
+@inline function dwRowGroupS2(p0: usize, p1: usize, p2: usize, s0: usize, s1: usize, s2: usize, col: usize, ix0: i32, W: i32, n: i32, zc: usize,
+  wq: usize, bo: usize, out: usize, c: i32, fast: bool, outZp: i32, amin: i32, amax: i32, mp: usize, shp: usize): void {
+  let a0: v128, a1: v128, r2: v128;
+  if (ix0 < 0) {
+    const z = v128.load8x8_s(zc);
+    a0 = i32x4.add(v128.load(bo), i32x4.dot_i16x8_s(z, v128.load(wq)));
+    a1 = i32x4.add(v128.load(bo, 16), i32x4.dot_i16x8_s(z, v128.load(wq, 16)));
+    r2 = z;
   } else {
-    requantStore8(out + <usize>c, a0, a1, mp + (<usize>c << 2), shp + (<usize>c << 2), outZp, amin, amax);
-    requantStore8(out + col + <usize>c, b0, b1, mp + (<usize>c << 2), shp + (<usize>c << 2), outZp, amin, amax);
+    const o = <usize>(ix0 * <i32>col);
+    p0 += s0 == 0 ? 0 : o;
+    p1 += s1 == 0 ? 0 : o;
+    p2 += s2 == 0 ? 0 : o;
+    const x0 = v128.load8x8_s(p0), x1 = v128.load8x8_s(p1);
+    a0 = i32x4.add(v128.load(bo), i32x4.dot_i16x8_s(i16x8.shuffle(x0, x1, 0, 8, 1, 9, 2, 10, 3, 11), v128.load(wq)));
+    a1 = i32x4.add(v128.load(bo, 16), i32x4.dot_i16x8_s(i16x8.shuffle(x0, x1, 4, 12, 5, 13, 6, 14, 7, 15), v128.load(wq, 16)));
+    r2 = v128.load8x8_s(p2);
+    p0 += s0;
+    p1 += s1;
+    p2 += s2;
+  }
+  // Column A of pixel k at p, B at p + step (zc when B = W).
+  let q = rowAcc + 64;
+  let ixB = (ix0 < 0 ? 0 : ix0 + 1) + 1;
+  for (let k = 0; k < n; k++) {
+    const inB = ixB < W;
+    const xa0 = v128.load8x8_s(p0), xa1 = v128.load8x8_s(p1), xa2 = v128.load8x8_s(p2);
+    const xb0 = v128.load8x8_s(inB ? p0 + s0 : zc), xb1 = v128.load8x8_s(inB ? p1 + s1 : zc), xb2 = v128.load8x8_s(inB ? p2 + s2 : zc);
+    const ua0 = i16x8.shuffle(xa0, xa1, 0, 8, 1, 9, 2, 10, 3, 11), ua1 = i16x8.shuffle(xa0, xa1, 4, 12, 5, 13, 6, 14, 7, 15);
+    const ub0 = i16x8.shuffle(xb0, xb1, 0, 8, 1, 9, 2, 10, 3, 11), ub1 = i16x8.shuffle(xb0, xb1, 4, 12, 5, 13, 6, 14, 7, 15);
+    const v0 = i16x8.shuffle(r2, xa2, 0, 8, 1, 9, 2, 10, 3, 11), v1 = i16x8.shuffle(r2, xa2, 4, 12, 5, 13, 6, 14, 7, 15);
+    const t0 = i16x8.shuffle(xa2, xb2, 0, 8, 1, 9, 2, 10, 3, 11), t1 = i16x8.shuffle(xa2, xb2, 4, 12, 5, 13, 6, 14, 7, 15);
+    v128.store(q, i32x4.add(i32x4.add(a0, i32x4.add(i32x4.dot_i16x8_s(ua0, v128.load(wq, 64)), i32x4.dot_i16x8_s(ub0, v128.load(wq, 128)))),
+      i32x4.add(i32x4.dot_i16x8_s(v0, v128.load(wq, 192)), i32x4.dot_i16x8_s(t0, v128.load(wq, 256)))));
+    v128.store(q, i32x4.add(i32x4.add(a1, i32x4.add(i32x4.dot_i16x8_s(ua1, v128.load(wq, 80)), i32x4.dot_i16x8_s(ub1, v128.load(wq, 144)))),
+      i32x4.add(i32x4.dot_i16x8_s(v1, v128.load(wq, 208)), i32x4.dot_i16x8_s(t1, v128.load(wq, 272)))), 16);
+    a0 = i32x4.add(v128.load(bo), i32x4.dot_i16x8_s(ub0, v128.load(wq)));
+    a1 = i32x4.add(v128.load(bo, 16), i32x4.dot_i16x8_s(ub1, v128.load(wq, 16)));
+    r2 = xb2;
+    p0 += s0 + s0;
+    p1 += s1 + s1;
+    p2 += s2 + s2;
+    ixB += 2;
+    q += 32;
+  }
+  dwRowStore(rowAcc + 64, out, out + <usize>(n * <i32>col), col, c, fast, outZp, amin, amax, mp, shp);
+}
+
+/**
+ * Pixels ox0..ox0+n-1 of one output row, channels [0, done) in groups of 8 (dwRowGroup /
+ * dwRowGroupS2 by stride): xr is input row iy0 at ix = 0, rs bytes per input row, in_r whether
+ * row iy0 + r lies inside the image, ix0 = ox0 * stride - pl.
+ */
+function dwRow3x3(s2x: bool, xr: usize, rs: usize, in0: bool, in1: bool, in2: bool, C: i32, ix0: i32, W: i32, n: i32, done: i32, PS: i32,
+  fast: bool, out: usize, outZp: i32, amin: i32, amax: i32, mp: usize, shp: usize): void {
+  const col = <usize>C;
+  const s0 = in0 ? col : 0, s1 = in1 ? col : 0, s2 = in2 ? col : 0;
+  for (let c = 0; c < done; c += 8) {
+    const wq = packed + <usize>((c >> 4) * PS) * 64 + <usize>(c & 15) * 4;
+    const f = fast && (badGroups >> <u64>(c >> 3) & 1) == 0;
+    const zc = zpRow + <usize>c, cb = xr + <usize>c;
+    const p0 = in0 ? cb : zc, p1 = in1 ? cb + rs : zc, p2 = in2 ? cb + rs + rs : zc;
+    if (s2x) dwRowGroupS2(p0, p1, p2, s0, s1, s2, col, ix0, W, n, zc, wq, biasFold + (<usize>c << 2), out + <usize>c, c, f, outZp, amin, amax, mp, shp);
+    else dwRowGroup(p0, p1, p2, s0, s1, s2, col, ix0, W, n, zc, wq, biasFold + (<usize>c << 2), out + <usize>c, c, f, outZp, amin, amax, mp, shp);
+  }
+}
+
+/** rowStoreF32's constants for the running op (kept in memory: as values V8 rebuilds each splat inside the loop). */
+function rowConsts(zp: i32, lo: i32, hi: i32): void {
+  v128.store(rowK, f32x4.splat(12582912.0));
+  v128.store(rowK, i32x4.splat(0x4B400000 - zp), 16);
+  v128.store(rowK, i32x4.splat(f32LimBits), 32);
+  v128.store(rowK, i8x16.splat(<i8>lo), 48);
+  v128.store(rowK, i8x16.splat(<i8>hi), 64);
+  v128.store(rowK, i32x4.splat(0x80000000), 80);
+}
+
+/** Requantizes dwRow3x3's sums (from q, 32 bytes per pixel) into the pixels out, out + col, ... < end. */
+function dwRowStore(q: usize, out: usize, end: usize, col: usize, c: i32, fast: bool, zp: i32, lo: i32, hi: i32, mp: usize, shp: usize): void {
+  if (fast && f32Lim > 0) {
+    if (f32Relu) {
+      if (kernelBuilt(KERNEL_DW_F32_RELU)) { rowStoreRelu(q, out, end, col, c, zp, lo, hi); return; }
+    } else if (kernelBuilt(KERNEL_DW_F32_CLAMP)) { rowStoreClamp(q, out, end, col, c, zp, lo, hi); return; }
+  }
+  for (let o = out; o < end; o += col << 1) {
+    const ob = o + col < end ? o + col : spare;
+    if (fast) {
+      store8x2Slow(o, ob, v128.load(q), v128.load(q, 16), v128.load(q, 32), v128.load(q, 48), c, zp, lo, hi);
+    } else {
+      requantStore8(o, v128.load(q), v128.load(q, 16), mp + (<usize>c << 2), shp + (<usize>c << 2), zp, lo, hi);
+      requantStore8(ob, v128.load(q, 32), v128.load(q, 48), mp + (<usize>c << 2), shp + (<usize>c << 2), zp, lo, hi);
+    }
+    q += 64;
+  }
+}
+
+
+// Pair indices of a row chunk whose f32 result failed the screen (rowStoreRelu).
+const rowRedo: usize = ASC_FEATURE_SIMD ? memory.data(ROW_CHUNK * 4 + 4, 16) : 0;
+const rowK: usize = ASC_FEATURE_SIMD ? memory.data(96, 16) : 0;
+
+/**
+ * store8x2F32's ReLU form over a row of pixel pairs of one 8-channel group, without calls: the
+ * table and constants stay in registers, every pair stores its f32 result and one whose screen
+ * failed is listed and stored again by the exact form after the row (a call in the loop would make
+ * V8 spill and rebuild them per pair).
+ */
+function rowStoreRelu(q: usize, out: usize, end: usize, col: usize, c: i32, zp: i32, lo: i32, hi: i32): void {
+  rowStoreF32(q, out, end, col, c, zp, lo, hi, true);
+}
+
+function rowStoreClamp(q: usize, out: usize, end: usize, col: usize, c: i32, zp: i32, lo: i32, hi: i32): void {
+  rowStoreF32(q, out, end, col, c, zp, lo, hi, false);
+}
+
+@inline function rowStoreF32(q: usize, out: usize, end: usize, col: usize, c: i32, zp: i32, lo: i32, hi: i32, relu: bool): void {
+  const p = f32Tab + (<usize>c << 3);
+  const s0 = v128.load(p), s1 = v128.load(p, 16), e0 = v128.load(p, 32), e1 = v128.load(p, 48);
+  // rowConsts, set per op.
+  const mg = v128.load(rowK), k = v128.load(rowK, 16), lim = v128.load(rowK, 32);
+  const vlo = v128.load(rowK, 48), vhi = v128.load(rowK, 64), sm = v128.load(rowK, 80);
+  let nf: usize = 0;
+  let i = 0;
+  // One pixel (8 outputs) per iteration: with two, V8 rebuilt the constants in every iteration.
+  for (let o = out; o < end; o += col) {
+    const y0 = f32x4.mul(f32x4.convert_i32x4_s(v128.load(q)), s0), y1 = f32x4.mul(f32x4.convert_i32x4_s(v128.load(q, 16)), s1);
+    const w0 = f32x4.add(y0, relu ? e0 : v128.or(v128.and(y0, sm), e0));
+    const w1 = f32x4.add(y1, relu ? e1 : v128.or(v128.and(y1, sm), e1));
+    const t0 = f32x4.add(w0, mg), t1 = f32x4.add(w1, mg);
+    const m = i32x4.max_s(absBits(f32x4.sub(w0, f32x4.sub(t0, mg))), absBits(f32x4.sub(w1, f32x4.sub(t1, mg))));
+    const h = i16x8.narrow_i32x4_s(i32x4.sub(t0, k), i32x4.sub(t1, k));
+    let b = i8x16.narrow_i16x8_s(h, h);
+    if (!relu) b = i8x16.min_s(i8x16.max_s(b, vlo), vhi);
+    v128.store64_lane(o, b, 0);
+    store<i32>(rowRedo + nf, i);
+    nf += v128.any_true(i32x4.gt_s(m, lim)) ? 4 : 0;
+    q += 32;
+    i++;
+  }
+  q -= <usize>(i << 5);
+  for (let r: usize = 0; r < nf; r += 4) {
+    const j = load<i32>(rowRedo + r);
+    const qj = q + (<usize>j << 5);
+    store8x2Slow(out + <usize>(j * <i32>col), spare, v128.load(qj), v128.load(qj, 16), v128.load(qj), v128.load(qj, 16), c, zp, lo, hi);
   }
 }
 
@@ -550,8 +672,10 @@ function dwSetup(
       for (let p = 0; p < PS; p++) {
         // Slot P (pairs only) is (w7, w8) again and stays out of the sums.
         const t0 = p < P ? slotTap(2 * p, k9) : 7, t1 = p < P ? slotTap(2 * p + 1, k9) : 8;
-        const wa = v128.load(wp + <usize>(t0 * C + c0));
-        const wb = t1 < K ? v128.load(wp + <usize>(t1 * C + c0)) : zero;
+        let wa = v128.load(wp + <usize>(t0 * C + c0));
+        let wb = t1 < K ? v128.load(wp + <usize>(t1 * C + c0)) : zero;
+        // 3x3: slot 4 is (0, w8), as dwRow3x3 pairs it (single pixels read tap 8 twice).
+        if (k9 && p == 4) { wb = wa; wa = zero; }
         const la = i16x8.extend_low_i8x16_s(wa), ha = i16x8.extend_high_i8x16_s(wa);
         const lb = i16x8.extend_low_i8x16_s(wb), hb = i16x8.extend_high_i8x16_s(wb);
         const q = at + <usize>(p * 64);
@@ -598,8 +722,9 @@ function dwSetup(
       let sa = 0;
       for (let p = 0; p < PS; p++) {
         const t0 = p < P ? slotTap(2 * p, k9) : 7, t1 = p < P ? slotTap(2 * p + 1, k9) : 8;
-        const w0 = c < C ? <i32>load<i8>(wp + <usize>(t0 * C + c)) : 0;
-        const w1 = c < C && t1 < K ? <i32>load<i8>(wp + <usize>(t1 * C + c)) : 0;
+        let w0 = c < C ? <i32>load<i8>(wp + <usize>(t0 * C + c)) : 0;
+        let w1 = c < C && t1 < K ? <i32>load<i8>(wp + <usize>(t1 * C + c)) : 0;
+        if (k9 && p == 4) { w1 = w0; w0 = 0; }
         store<i32>(at + <usize>(p * 64), (w0 & 0xffff) | (w1 << 16));
         if (p < P) sa += (w0 < 0 ? -w0 : w0) + (w1 < 0 ? -w1 : w1);
       }
@@ -647,9 +772,14 @@ export function depthwise_s8_pairs(op: usize): i32 {
   const amin = opParam(op, 9), amax = opParam(op, 10);
   const zpX = tzp(x), outZp = tzp(y);
   const done = ASC_FEATURE_SIMD ? C & ~7 : C;
-  // Pixel pairs (depthwise_pair8) need a sixth slot per block, (w7, w8).
+  // The 3x3 layout keeps a sixth slot per block (the pixel-pair kernel's (w7, w8), which the row
+  // sweep that replaced it does not read): prepared records and scratch keep their size.
   const pairs = k9 && (sw == 1 || sw == 2) && dw == 1 && dh == 1 && C16 * (P + 1) * 4 <= PACK_BYTES;
   const PS = pairs ? P + 1 : P;
+  // dwRow3x3: stride 1, at most one padding column on each side.
+  // dwRow3x3s2: stride 2, the same with the last pixel's right column at most W.
+  const rows3x3 = pairs && pl >= 0 && pl <= 1 && (sw == 1 ? OW + 1 - pl <= W : 2 * OW - pl <= W);
+  if (ASC_FEATURE_SIMD && rows3x3) rowConsts(outZp, amin, amax);
 
   // Per op run, O(K*C): fold -zp*sum(w) into the bias, pack the weights, fill the zero-point row,
   // prepare the exact f64 requantization (requant_fast.ts's table and bound). Small late layers
@@ -671,9 +801,6 @@ export function depthwise_s8_pairs(op: usize): i32 {
     store<i32>(tapOff + (<usize>i << 2), (ky * dh * W + kx * dw) * C);
   }
   store<i32>(tapOff + (<usize>K << 2), load<i32>(tapOff + (<usize>(K - 1) << 2)));
-  if (pairs) {
-    for (let r = 0; r < 3; r++) for (let j = 0; j < 5; j++) store<i32>(pairOff + <usize>((r * 5 + j) << 2), (r * W + j) * C);
-  }
 
   let out = yp;
   for (let n = 0; n < N; n++) {
@@ -681,33 +808,18 @@ export function depthwise_s8_pairs(op: usize): i32 {
     for (let oy = 0; oy < OH; oy++) {
       const iy0 = oy * sh - pt;
       const rowIn = iy0 >= 0 && iy0 + (KH - 1) * dh < H;
+      if (ASC_FEATURE_SIMD && rows3x3) {
+        const xr = xImg + <usize>(iy0 * W) * <usize>C;
+        const in0 = iy0 >= 0 && iy0 < H, in1 = iy0 + 1 >= 0 && iy0 + 1 < H, in2 = iy0 + 2 >= 0 && iy0 + 2 < H;
+        for (let ox = 0; ox < OW; ox += ROW_CHUNK) {
+          dwRow3x3(sw == 2, xr, <usize>(W * C), in0, in1, in2, C, ox * sw - pl, W, min(OW - ox, ROW_CHUNK), done, PS, fast,
+            out + <usize>(ox * C), outZp, amin, amax, mp, shp);
+        }
+        out += <usize>(OW * C);
+        continue;
+      }
       for (let ox = 0; ox < OW; ox++) {
         const ix0 = ox * sw - pl;
-        if (ASC_FEATURE_SIMD && pairs && ox + 1 < OW) {
-          let base: usize = 0, tbl = pairAddr;
-          if (rowIn && ix0 >= 0 && ix0 + sw + 2 < W) {
-            base = xImg + <usize>(iy0 * W + ix0) * <usize>C;
-            tbl = pairOff;
-          } else {
-            for (let r = 0; r < 3; r++) {
-              const iy = iy0 + r;
-              for (let j = 0; j < 3 + sw; j++) {
-                const ix = ix0 + j;
-                store<usize>(pairAddr + <usize>((r * 5 + j) << 2),
-                  iy >= 0 && iy < H && ix >= 0 && ix < W ? xImg + <usize>(iy * W + ix) * <usize>C : zpRow);
-              }
-            }
-          }
-          for (let c = 0; c < done; c += 8) {
-            const wq = packed + <usize>((c >> 4) * PS) * 64 + <usize>(c & 15) * 4;
-            const f = fast && (badGroups >> <u64>(c >> 3) & 1) == 0;
-            if (sw == 1) depthwise_pair8(base + <usize>c, tbl, <usize>C, wq, biasFold + (<usize>c << 2), out, c, f, outZp, amin, amax, mp, shp);
-            else depthwise_pair8_s2(base + <usize>c, tbl, <usize>C, wq, biasFold + (<usize>c << 2), out, c, f, outZp, amin, amax, mp, shp);
-          }
-          out += <usize>(2 * C);
-          ox++;
-          continue;
-        }
         // Interior pixels read tapOff from their first tap; border pixels get absolute addresses.
         let base: usize = 0, tbl = tapAddr;
         if (rowIn && ix0 >= 0 && ix0 + (KW - 1) * dw < W) {
