@@ -4,12 +4,13 @@
 import {
   OP_FULLY_CONNECTED, OP_DEPTHWISE_CONV2D, OP_CONV2D, DTYPE_S8, DTYPE_SIGN8, O_FLAGS, OPF_PACKED_W16, OP_RECORD_SIZE, STORAGE_EMPTY, STORAGE_DIRECT,
 } from '../format/format';
-import { preparedFcBytes, preparedDwBytes, preparedConvBytes, PREPARED_CONV_HEAD, preparedRegionBytes, preparedPackBytes, PREPARED_FC_ARGS } from '../format/prepared';
-import { KERNEL_PACKED, KERNEL_DW_PAIRS } from '../format/runtime-features';
+import { preparedFcBytes, preparedDwBytes, preparedConvBytes, PREPARED_CONV_HEAD, preparedRegionBytes, preparedPackBytes, PREPARED_FC_ARGS, preparedFcTableBytes } from '../format/prepared';
+import { KERNEL_PACKED, KERNEL_DW_PAIRS, KERNEL_FC_ROW } from '../format/runtime-features';
 import { dwPrepare } from './kernels/depthwise_pairs';
 import { opCount, oprec, opcode, opIn, opOut, opParam, tdim, trank, tdtype, tnumel, tptr, tstorage, tzp, opTable, weightsExternal } from './state';
 import { opBuilt, kernelBuilt } from './features';
 import { useFastTable, magicChannel, fastPreparePacked, f32Begin, f32Finish, f32Built } from './requant_fast';
+import { fcF32Entry, fcF32Lim } from './kernels/fully_connected';
 
 // 0: nothing prepared. Else the region: one u32 per op (its table's offset, 0 = none), then tables.
 let region: usize = 0;
@@ -90,9 +91,12 @@ export function prepareOps(from: usize): void {
 }
 
 // A prepared fully_connected (fully_connected.ts fully_connected_s8_prepared reads it): its
-// arguments at these byte offsets, then at PREPARED_FC_ARGS the requantization table.
+// arguments at these byte offsets, the last partial group's bias padded to 16 at PF_TAIL_BIAS, then
+// at PREPARED_FC_ARGS the requantization table and after it the f32 table (fully_connected.ts
+// fcF32Entries).
 export const PF_X = 0, PF_Y = 4, PF_W = 8, PF_BIAS = 12, PF_N = 16, PF_K = 20, PF_ROWS = 24, PF_IN_OFF = 28;
 export const PF_OUT_ZP = 32, PF_MIN = 36, PF_MAX = 40, PF_MULT = 44, PF_SHIFT = 48, PF_FAST = 52;
+export const PF_F32_LIM = 56, PF_TAIL_BIAS = 64;
 
 /**
  * The op's arguments and its requantization table at rec. PF_FAST = 0 when a channel's bound does
@@ -106,23 +110,36 @@ function prepareFc(op: usize, rec: usize): void {
   const b = opIn(op, 2);
   const bp = tstorage(b) != STORAGE_EMPTY ? tptr(b) : 0;
   const mp = tptr(opIn(op, 3)), shp = tptr(opIn(op, 4));
+  const table = rec + PREPARED_FC_ARGS;
   let wp = tptr(w);
   if ((load<u16>(op, O_FLAGS) & OPF_PACKED_W16) == 0) {
     // Plain weights: the packed copy after the table (format/prepared.ts).
-    const pack = rec + PREPARED_FC_ARGS + <usize>channels * 24;
+    const pack = table + <usize>preparedFcTableBytes(N, K, tnumel(x));
     packPlain(wp, N, K, pack);
     wp = pack;
   }
-  useFastTable(rec + PREPARED_FC_ARGS, channels);
-  const fast = packedTable(wp, N, K, bp, mp, shp, -tzp(x));
-  useFastTable(0, 0);
+  const rows = tnumel(x) / K;
+  let fast = false;
+  if (rows == 1) {
+    if (kernelBuilt(KERNEL_FC_ROW)) {
+      fast = fcF32Table(wp, N, K, bp, mp, shp, -tzp(x), table);
+      // fcRow's last partial group reads its bias padded with zeros (the packing's zero weights:
+      // those lanes come out as the zero point and are not stored).
+      const n0 = N & ~15;
+      for (let c = n0; c < channels; c++) store<i32>(rec + PF_TAIL_BIAS + (<usize>(c - n0) << 2), c < N && bp ? load<i32>(bp + (<usize>c << 2)) : 0);
+    }
+  } else {
+    useFastTable(table, channels);
+    fast = packedTable(wp, N, K, bp, mp, shp, -tzp(x));
+    useFastTable(0, 0);
+  }
   store<u32>(rec + PF_X, <u32>tptr(x));
   store<u32>(rec + PF_Y, <u32>tptr(y));
   store<u32>(rec + PF_W, <u32>wp);
   store<u32>(rec + PF_BIAS, <u32>bp);
   store<i32>(rec + PF_N, N);
   store<i32>(rec + PF_K, K);
-  store<i32>(rec + PF_ROWS, tnumel(x) / K);
+  store<i32>(rec + PF_ROWS, rows);
   store<i32>(rec + PF_IN_OFF, -tzp(x));
   store<i32>(rec + PF_OUT_ZP, tzp(y));
   store<i32>(rec + PF_MIN, opParam(op, 0));
@@ -182,29 +199,65 @@ function packPlain(wp: usize, n: i32, k: i32, dst: usize): void {
  * layers like ad's first, with an input zero point of 89, take the table.)
  */
 function packedTable(wp: usize, n: i32, k: i32, bp: usize, mp: usize, shp: usize, inOff: i32): bool {
-  const lo = -128 + inOff, hi = 127 + inOff;
-  const K2 = ((k + 3) >> 2) << 1;
   for (let c = 0; c < n; c++) {
-    // Channel c's taps: byte pairs at (c % 16) * 2 in each 32-byte step of its group (format.ts).
-    let p = wp + <usize>(c >> 4) * <usize>K2 * 32 + (<usize>(c & 15) << 1);
-    let most: i64 = 0, least: i64 = 0;
-    for (let t = 0; t < K2; t++) {
-      for (let e = 0; e < 2; e++) {
-        const v = <i32>load<i8>(p + <usize>e);
-        const a = v * lo, z = v * hi;
-        most += <i64>(a > z ? a : z);
-        least += <i64>(a < z ? a : z);
-      }
-      p += 32;
-    }
-    const bias = bp ? <i64>load<i32>(bp + (<usize>c << 2)) : 0;
-    const top = bias + most, bottom = bias + least;
-    const up = top < 0 ? -top : top, down = bottom < 0 ? -bottom : bottom;
-    const bound = <f64>(up > down ? up : down);
     const o = <usize>c << 2;
-    if (!magicChannel(c, load<i32>(mp + o), load<i32>(shp + o), bound)) return false;
+    if (!magicChannel(c, load<i32>(mp + o), load<i32>(shp + o), channelBound(wp, c, k, bp, inOff))) return false;
   }
   return true;
+}
+
+/**
+ * Largest |acc| of channel c: with inputs x + inOff in [lo, hi], tap k adds at most
+ * max(w_k lo, w_k hi) and at least min(w_k lo, w_k hi), so acc lies in
+ * [bias + sum of the minima, bias + sum of the maxima].
+ */
+function channelBound(wp: usize, c: i32, k: i32, bp: usize, inOff: i32): f64 {
+  const lo = -128 + inOff, hi = 127 + inOff;
+  const K2 = ((k + 3) >> 2) << 1;
+  // Channel c's taps: byte pairs at (c % 16) * 2 in each 32-byte step of its group (format.ts).
+  let p = wp + <usize>(c >> 4) * <usize>K2 * 32 + (<usize>(c & 15) << 1);
+  let most: i64 = 0, least: i64 = 0;
+  for (let t = 0; t < K2; t++) {
+    for (let e = 0; e < 2; e++) {
+      const v = <i32>load<i8>(p + <usize>e);
+      const a = v * lo, z = v * hi;
+      most += <i64>(a > z ? a : z);
+      least += <i64>(a < z ? a : z);
+    }
+    p += 32;
+  }
+  const bias = bp ? <i64>load<i32>(bp + (<usize>c << 2)) : 0;
+  const top = bias + most, bottom = bias + least;
+  const up = top < 0 ? -top : top, down = bottom < 0 ? -bottom : bottom;
+  return <f64>(up > down ? up : down);
+}
+
+/**
+ * A one-row op's f32 table at tab (fully_connected.ts fcF32Entry) and its screen threshold in the
+ * record's PF_F32_LIM, when every channel's bound allows the f32 store (fcF32Lim); false (the op
+ * requantizes the general way) otherwise.
+ */
+function fcF32Table(wp: usize, n: i32, k: i32, bp: usize, mp: usize, shp: usize, inOff: i32, tab: usize): bool {
+  const channels = (n + 15) & ~15;
+  // Channels past n (a padded last group): S = e = 0, their lanes come out as the zero point.
+  for (let c = n; c < channels; c++) fcF32Entry(tab, c, 0, 0);
+  let yMax: f64 = 0, accMax: f64 = 0;
+  for (let c = 0; c < n; c++) {
+    const o = <usize>c << 2;
+    const mult = load<i32>(mp + o), shift = load<i32>(shp + o);
+    const bound = channelBound(wp, c, k, bp, inOff);
+    const left = shift > 0 ? shift : 0;
+    // TFLM's acc * 2^left must not wrap in i32 (the f32 form does not model the wrap).
+    if (mult < 0 || left > 30 || bound * <f64>(1 << left) > 2147483647.0) return false;
+    // S = M * 2^(shift - 31) exactly in f64 (M < 2^31); e = 2^-(R + 1) for a right shift R >= 1.
+    const s = <f64>mult * reinterpret<f64>(<i64>(1023 + shift - 31) << 52);
+    fcF32Entry(tab, c, s, shift < 0 ? reinterpret<f64>(<i64>(1022 + shift) << 52) : 0);
+    if (bound > accMax) accMax = bound;
+    if (bound * s > yMax) yMax = bound * s;
+  }
+  const lim = fcF32Lim(accMax, yMax);
+  store<f32>(tab - PREPARED_FC_ARGS + PF_F32_LIM, lim);
+  return lim > 0;
 }
 
 /** The op's prepared record (0: none): dispatch.ts runs such an op from it. */

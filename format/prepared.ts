@@ -10,17 +10,20 @@
 //
 // Region: [one u32 per op: its table's offset in the region, 0 = none][tables, 16-byte aligned].
 //   fully_connected, s8, fewer than 4 rows, packed weights (OPF_PACKED_W16): the kernel's
-//   arguments read from the op and tensor records (64 bytes), then the exact f64 requantization
-//   table (requant_fast.ts: 24 bytes per output channel, channels rounded up to 16). With 4 or
-//   more rows the op builds it in its kernel scratch per run, which costs about as much as
-//   requantizing a few rows the general way: one row cannot pay for it, a load can.
+//   arguments read from the op and tensor records and the last partial group's bias padded to 16
+//   channels (128 bytes), then its requantization table: for one row the f32 table of the
+//   screened one-row store (assembly/kernels/fully_connected.ts: 8 bytes per output channel), for
+//   two or three rows the exact f64 table (requant_fast.ts: 24 bytes per channel); channels
+//   rounded up to 16. With 4 or more rows the op builds the f64 table in its kernel scratch per
+//   run, which costs about as much as requantizing a few rows the general way: one row cannot pay
+//   for it, a load can.
 //   The same op with plain [N, K] weights (the converter leaves few-channel layers unpacked for
 //   their padding) when a packed copy takes at most PREPARED_PACK_MAX bytes: arguments, table,
 //   then that copy (the OPF_PACKED_W16 layout without the sums), so it runs the packed one-row tile.
 import { PACKED_K_MAX } from './format';
 
 // The fully_connected arguments ahead of its table (assembly/prepared.ts writes and reads them).
-export const PREPARED_FC_ARGS = 64;
+export const PREPARED_FC_ARGS = 128;
 export const PREPARED_PACK_MAX = 4096;
 
 /** Bytes of a packed copy of plain [n, k] weights: groups of 16 channels x tap pairs x 32 bytes. */
@@ -28,12 +31,17 @@ export function preparedPackBytes(n: i32, k: i32): i32 {
   return ((n + 15) >> 4) * (((k + 3) >> 2) << 1) * 32;
 }
 
+/** Bytes of a prepared fully_connected's requantization table: f32 for one row, else f64. */
+export function preparedFcTableBytes(n: i32, k: i32, xNumel: i32): i32 {
+  return ((n + 15) & ~15) * (xNumel < 2 * k ? 8 : 24);
+}
+
 /** Bytes an op prepares, 0 for none: layout 1 for an int8 fully_connected with packed weights, 2
  *  with plain s8 weights (0: any other op); n output channels, k taps per row, xNumel input
  *  values (rows = xNumel / k). */
 export function preparedFcBytes(layout: i32, n: i32, k: i32, xNumel: i32): i32 {
   if (layout == 0 || xNumel >= 4 * k) return 0;
-  const table = PREPARED_FC_ARGS + ((n + 15) & ~15) * 24;
+  const table = PREPARED_FC_ARGS + preparedFcTableBytes(n, k, xNumel);
   if (layout == 1) return table;
   const pack = preparedPackBytes(n, k);
   return k <= PACKED_K_MAX && pack <= PREPARED_PACK_MAX ? table + pack : 0;

@@ -40,4 +40,8 @@ export const KERNEL_PACKED_SPATIAL = 10;
 // output zero point, the signed one otherwise; optional (the exact f64 stores give the same bytes).
 export const KERNEL_CONV_F32_RELU = 11;
 export const KERNEL_CONV_F32 = 12;
-export const KERNEL_COUNT = 13; // one past the last kernel bit
+// The one-row fully_connected path on the prepared record with the f32-screened store
+// (fully_connected.ts fcRow, SIMD): optional (without it such an op requantizes the general way),
+// kept for ops of at least 16 channels (below, one group's general requantization costs ~10 ns).
+export const KERNEL_FC_ROW = 13;
+export const KERNEL_COUNT = 14; // one past the last kernel bit

@@ -7,6 +7,7 @@
 import * as F from '../format/format.js';
 import * as RF from '../format/runtime-features.js';
 import { ksSmallkBytes, ksDwPairChannels, ksDwPairsCoverAll } from '../format/kernel-scratch.js';
+import { preparedFcBytes } from '../format/prepared.js';
 import type { BlobView } from './blob-reader.js';
 import { OPCODE_NAMES } from './opcodes.js';
 
@@ -37,6 +38,7 @@ export const KERNEL_NAMES: Record<number, string> = {
   [RF.KERNEL_PACKED_SPATIAL]: 'packed-spatial',
   [RF.KERNEL_CONV_F32_RELU]: 'conv-f32-relu',
   [RF.KERNEL_CONV_F32]: 'conv-f32',
+  [RF.KERNEL_FC_ROW]: 'fc-row',
 };
 export const ENCODING_NAMES: Record<number, string> = {
   [F.ENC_PALETTE]: 'palette',
@@ -96,6 +98,13 @@ export function blobFeatures(view: BlobView): RuntimeFeatures {
       const relu = amin >= view.tensors[op.outputs[0]].zeroPoint;
       f.kernels = setBit(f.kernels, relu ? RF.KERNEL_CONV_F32_RELU : RF.KERNEL_CONV_F32, 'kernel');
     }
+    if (op.opcode === F.OP_FULLY_CONNECTED && w && w.shape[0] >= 16) {
+      // A one-row op the SIMD build prepares (assembly/prepared.ts: packed weights, or plain s8 ones
+      // it packs a copy of) runs fcRow.
+      const packed = (op.flags & F.OPF_PACKED_W16) !== 0, plain = !packed && w.dtype === F.DTYPE_S8 && w.storage !== F.STORAGE_DIRECT;
+      const numel = x.shape.reduce((a, b) => a * b, 1), k = w.shape[1];
+      if (numel < 2 * k && preparedFcBytes(packed ? 1 : plain ? 2 : 0, w.shape[0], k, numel) > 0) f.kernels = setBit(f.kernels, RF.KERNEL_FC_ROW, 'kernel');
+    }
     if (op.flags & F.OPF_PACKED_W16) {
       f.kernels = setBit(f.kernels, RF.KERNEL_PACKED, 'kernel');
       if (op.opcode === F.OP_CONV2D && !rowsConv()) f.kernels = setBit(f.kernels, RF.KERNEL_PACKED_SPATIAL, 'kernel');
@@ -134,7 +143,7 @@ export function blobFeatures(view: BlobView): RuntimeFeatures {
 }
 
 /** Kernels with a general fallback that gives the same bytes (only speed depends on them). */
-export const OPTIONAL_KERNELS: readonly number[] = [RF.KERNEL_SMALLK, RF.KERNEL_DW_PAIRS, RF.KERNEL_DW_C1M8, RF.KERNEL_DW_3X3_SCALAR, RF.KERNEL_DW_F32_RELU, RF.KERNEL_DW_F32_CLAMP, RF.KERNEL_CONV_F32_RELU, RF.KERNEL_CONV_F32];
+export const OPTIONAL_KERNELS: readonly number[] = [RF.KERNEL_SMALLK, RF.KERNEL_DW_PAIRS, RF.KERNEL_DW_C1M8, RF.KERNEL_DW_3X3_SCALAR, RF.KERNEL_DW_F32_RELU, RF.KERNEL_DW_F32_CLAMP, RF.KERNEL_CONV_F32_RELU, RF.KERNEL_CONV_F32, RF.KERNEL_FC_ROW];
 
 /** `f` without its optional kernels: the smallest build that still runs the same blobs. */
 export function withoutOptionalKernels(f: RuntimeFeatures): RuntimeFeatures {

@@ -17,7 +17,7 @@ import { quantizeMultiplier } from '../converter/passes/quantize/multiplier.js';
 import { addParams, subParams } from '../converter/passes/quantize/qparams.js';
 import { emitBlob } from '../converter/emit/index.js';
 import { planMemory } from '../converter/plan/index.js';
-import { blobOf, ensureWasmBuilt, oneOpGraph, randInt, randS8, repoRoot, rng, type TensorSpec, type Int8OpCase, expectBlobsMatch, int8Feeds } from './runtime-harness.js';
+import { BUILDS, freshRuntime, blobOf, ensureWasmBuilt, oneOpGraph, randInt, randS8, repoRoot, rng, type TensorSpec, type Int8OpCase, expectBlobsMatch, int8Feeds } from './runtime-harness.js';
 
 beforeAll(async () => {
   await ensureWasmBuilt();
@@ -333,6 +333,45 @@ describe('fast int8 kernels vs the reference, both builds', () => {
   const all = cases();
   for (const [i, c] of all.entries()) {
     it(c.label, async () => check(c, rng(1000 + i)));
+  }
+});
+
+// One-row fully_connected on the SIMD build (prepared at load): requantized in f32 behind a screen
+// (assembly/kernels/fully_connected.ts fcF32Lim) that sends every 16-channel group with a lane near
+// a rounding tie to the exact form. Power-of-two scales put accumulators exactly on ties (TFLM
+// rounds those up; an unscreened f32 round-to-even would not): with a right shift R, one
+// accumulator in 2^R is a tie, so groups take the exact path now and then (R = 0..3: most of them)
+// and the f32 one otherwise; N = 40 / 8 / 20 also cover the partial last group's exact form. Many
+// inputs per instance (the prepared state reused), both builds, against the reference interpreter.
+// (Each case fails with the screen disabled.)
+describe('one-row fully_connected: the f32-screened store on rounding ties, both builds', () => {
+  // Scales keep most outputs inside int8 (a clamped output hides its rounding); shift 0 (no right
+  // shift, S = 1/2) with weights in [-1, 1].
+  for (const [n, k, shift, relu, zp, wmax] of [[64, 32, -8, false, 3, 127], [40, 32, -8, true, -128, 127], [40, 128, -9, false, -10, 127], [8, 64, -3, true, -20, 2], [96, 16, -7, false, 0, 127], [48, 8, 0, true, -128, 1], [20, 8, 0, false, 0, 1]] as const) {
+    it(`x[1,${k}] n${n}, S = 2^${shift - 1}${relu ? ' relu' : ''}`, async () => {
+      const r = rng(n * 1000 + k * 10 - shift);
+      const mult = new Int32Array(n).fill(2 ** 30), sh = new Int32Array(n).fill(shift);
+      const xq = { scale: 0.05, zeroPoint: randInt(r, -60, 60) };
+      // The kernels take the multipliers and shifts above; the output scale is only recorded.
+      const oq = { scale: 0.05 * 2 ** (shift - 1), zeroPoint: zp };
+      const g = oneOpGraph('fully_connected', [
+        { dtype: 's8', shape: [1, k], quant: xq },
+        { dtype: 's8', shape: [n, k], data: randS8(r, n * k, -wmax, wmax) },
+        { dtype: 's32', shape: [n], data: Int32Array.from({ length: n }, () => randInt(r, -30 * wmax, 30 * wmax)) },
+        { dtype: 's32', shape: [n], data: mult },
+        { dtype: 's32', shape: [n], data: sh },
+      ], { dtype: 's8', quant: oq }, {}, relu ? { actMin: zp, actMax: 127 } : { actMin: -128, actMax: 127 });
+      const blob = blobOf(g);
+      const models = await Promise.all(BUILDS.map(async (b) => (await freshRuntime(b)).load(blob)));
+      for (let t = 0; t < 100; t++) {
+        const x = randS8(r, k);
+        const [want] = runGraph(g, [x]);
+        for (const [i, m] of models.entries()) {
+          const [y] = m.run([x]);
+          expect(Array.from(y), `${BUILDS[i]} input ${t}`).toEqual(Array.from(want as Int8Array));
+        }
+      }
+    });
   }
 });
 

@@ -45,15 +45,24 @@ function fcBlob(rows: number, n: number, k: number, bigBias = false): Uint8Array
 }
 
 describe('prepared state: reported bytes', () => {
-  it('a one-row packed fully_connected: index + 64-byte arguments + 24 B per channel (rounded to 16) on SIMD, none on scalar', async () => {
+  it('a one-row packed fully_connected: index + 128-byte arguments + the f32 table, 8 B per channel (rounded to 16), on SIMD, none on scalar', async () => {
     const blob = fcBlob(1, 40, 24);
-    const want = 16 + 64 + 48 * 24;
+    const want = 16 + 128 + 48 * 8;
     expect(preparedBytesOf(readBlob(blob))).toBe(want);
     const simd = (await freshRuntime('simd')).load(blob);
     expect(simd.preparedBytes).toBe(want);
     expect(simd.arenaBytes).toBe(readBlob(blob).arenaSize);
     const scalar = (await freshRuntime('scalar')).load(blob);
     expect(scalar.preparedBytes).toBe(0);
+  });
+
+  it('two or three rows: index + 128-byte arguments + the f64 table, 24 B per channel (rounded to 16)', async () => {
+    for (const rows of [2, 3]) {
+      const blob = fcBlob(rows, 40, 24);
+      const want = 16 + 128 + 48 * 24;
+      expect(preparedBytesOf(readBlob(blob))).toBe(want);
+      expect((await freshRuntime('simd')).load(blob).preparedBytes).toBe(want);
+    }
   });
 
   it('ops with 4 or more rows prepare nothing (they build the table in their scratch per run)', async () => {

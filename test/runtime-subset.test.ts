@@ -392,6 +392,12 @@ describe.skipIf(!haveShared)('per-model builds of the shared models (needs ../sh
     }
   }, 2 * COMPILE_MS);
 
+  it('fc-row: kept for ad (one-row layers of 128 and 640 channels), not for the 2-12-channel last layers of kws, vww, ic', () => {
+    for (const [id, blob] of blobs) {
+      expect(has(blobFeatures(readBlob(blob)).kernels, RF.KERNEL_FC_ROW), `${id}: fc-row`).toBe(id === 'ad');
+    }
+  });
+
   for (const build of BUILDS) {
     it(`${build}: each model gives the full build's bytes and, where TFLM references exist, TFLM's`, async () => {
       for (const [id, blob] of blobs) {

@@ -3,12 +3,14 @@ import { STORAGE_EMPTY, O_FLAGS, OPF_PACKED_W16 } from '../../format/format';
 import { opIn, opOut, opParam, opParamF, tdim, tptr, tzp, tstorage, tnumel, opInCount } from '../state';
 import { dot_f32 } from './dot';
 import { gemm_s8_rows } from './gemm';
-import { packedBegin, packedUseFast, gemm_s8_packed } from './gemm_packed';
-import { PF_X, PF_Y, PF_W, PF_BIAS, PF_N, PF_K, PF_ROWS, PF_IN_OFF, PF_OUT_ZP, PF_MIN, PF_MAX, PF_MULT, PF_SHIFT, PF_FAST } from '../prepared';
+import { packedBegin, packedUseFast, gemm_s8_packed, widenRun, xwA } from './gemm_packed';
+import { PF_X, PF_Y, PF_W, PF_BIAS, PF_N, PF_K, PF_ROWS, PF_IN_OFF, PF_OUT_ZP, PF_MIN, PF_MAX, PF_MULT, PF_SHIFT, PF_FAST, PF_F32_LIM, PF_TAIL_BIAS } from '../prepared';
 import { PREPARED_FC_ARGS } from '../../format/prepared';
 import { useFastTable } from '../requant_fast';
+import { requantStore16 } from '../requant_simd';
+import { mbqmCall } from '../fixedpoint';
 import { kernelBuilt } from '../features';
-import { KERNEL_PACKED, KERNEL_S8_PLAIN } from '../../format/runtime-features';
+import { KERNEL_PACKED, KERNEL_S8_PLAIN, KERNEL_FC_ROW } from '../../format/runtime-features';
 
 export function fully_connected_f32(op: usize): void {
   const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
@@ -54,20 +56,31 @@ function fully_connected_s8(op: usize): void {
 /**
  * A fully_connected prepared at load (prepared.ts: packed int8 weights, fewer than 4 rows): its
  * arguments from the prepared record instead of the op and tensor records, its requantization
- * through the prepared table (when its bound allowed one) instead of the general form. No kernel scratch (dispatch.ts skips the
- * binding): the packed single-row path uses none besides the table.
+ * through the prepared table (when its bound allowed one: one row, fcRow's f32 table; two or three,
+ * the f64 one) instead of the general form. No kernel scratch (dispatch.ts skips the binding).
  */
 export function fully_connected_s8_prepared(rec: usize): void {
   const N = load<i32>(rec + PF_N), K = load<i32>(rec + PF_K), inOff = load<i32>(rec + PF_IN_OFF);
+  let fast = load<i32>(rec + PF_FAST);
+  const rows = load<i32>(rec + PF_ROWS);
+  if (rows == 1) {
+    // The one-row table is fcRow's f32 one (format/prepared.ts); without fcRow linked (a per-model
+    // build of a model whose one-row ops have < 16 channels) the op requantizes the general way.
+    if (ASC_FEATURE_SIMD && kernelBuilt(KERNEL_FC_ROW) && fast) {
+      fcRow(rec, N, K, inOff);
+      return;
+    }
+    fast = 0;
+  }
   packedBegin(
     load<u32>(rec + PF_W), N, K, load<u32>(rec + PF_BIAS), load<u32>(rec + PF_MULT), load<u32>(rec + PF_SHIFT),
     inOff, load<i32>(rec + PF_OUT_ZP), load<i32>(rec + PF_MIN), load<i32>(rec + PF_MAX), 0,
   );
-  if (load<i32>(rec + PF_FAST)) {
+  if (fast) {
     useFastTable(rec + PREPARED_FC_ARGS, (N + 15) & ~15);
     packedUseFast();
   }
-  gemm_s8_packed(load<u32>(rec + PF_X), load<i32>(rec + PF_ROWS), K, inOff, load<u32>(rec + PF_Y));
+  gemm_s8_packed(load<u32>(rec + PF_X), rows, K, inOff, load<u32>(rec + PF_Y));
 }
 
 export function fully_connected_s8_simd(op: usize): void {
@@ -75,4 +88,187 @@ export function fully_connected_s8_simd(op: usize): void {
 }
 export function fully_connected_s8_scalar(op: usize): void {
   fully_connected_s8(op);
+}
+
+// ---- the one-row prepared path (SIMD): ad's ten layers, the last FC of kws, vww, ic ----
+
+// Per group of 16 channels, 16 f32 multipliers S then 16 rounding terms e (128 bytes), after the
+// op's f64 table (format/prepared.ts).
+@inline function fcF32At(tab: usize, c: i32): usize {
+  return tab + (<usize>(c >> 4) << 7) + (<usize>(c & 15) << 2);
+}
+
+/** Channel c's f32 entries: S (the f64 table's, rounded to f32) and e = 2^-(R+1) (0 when R = 0). */
+export function fcF32Entry(tab: usize, c: i32, s: f64, e: f64): void {
+  const p = fcF32At(tab, c);
+  store<f32>(p, <f32>s);
+  store<f32>(p, <f32>e, 64);
+}
+
+const U32: f64 = 5.9604644775390625e-8; // 2^-24, the unit roundoff of f32
+
+/**
+ * The f32 store's screen threshold for an op whose accumulators are at most accMax in magnitude
+ * and whose |acc * S| are at most yMax; 0 (f32 store off) past |acc| <= 2^24 (exact in f32) or
+ * |y| <= 2^20 (the magic add keeps the rounded value in its low bits).
+ *
+ * Why the screen is exact (the same argument as depthwise_pairs.ts f32Prepare): fcStoreF32
+ * computes w = fl(fl(acc * fl(S)) + copysign(e, .)) where TFLM's result is floor(v),
+ * v - 1/2 = y + copysign(e, y) (y = acc * S, requant_fast.ts). The three roundings, each 2^-24
+ * relative, give |w - (v - 1/2)| <= |y| * 3.01u + e * u < tau = (3.02 * yMax + 1) * u (e <= 1/4).
+ * With n = round(w) (the magic add) and |w - n| < lim = 1/2 - 2 tau, v - 1/2 lies strictly within
+ * 1/2 of n, so floor(v) = n. A group with a lane nearer a tie takes the exact f64 form.
+ */
+export function fcF32Lim(accMax: f64, yMax: f64): f32 {
+  if (accMax > 16777216.0 || yMax > 1048576.0) return 0;
+  return <f32>(0.5 - 2.0 * (3.02 * yMax + 1.0) * U32);
+}
+
+// A partial last group's 16 outputs, before its N % 16 are copied out.
+const fcTail: usize = memory.data(16, 16);
+
+/**
+ * One row of a prepared op whose every channel took the f32 table (PF_FAST): the row widened once,
+ * then per 32 (last: 16) channels the single-row dot loop and the f32-screened store, without
+ * packedBegin's per-op state (the record holds the arguments and the padded last bias). ad's ten
+ * layers: the f32 store takes its last layer's requantization (no ReLU: the sign term stays) from
+ * ~13 to ~7 ns per 16 channels.
+ */
+function fcRow(rec: usize, N: i32, K: i32, inOff: i32): void {
+  widenRun(xwA, load<u32>(rec + PF_X), K, inOff);
+  const f32Tab = rec + PREPARED_FC_ARGS;
+  const lim = load<f32>(rec + PF_F32_LIM);
+  const limBits = (reinterpret<i32>(lim) << 1) - 1;
+  const zp = load<i32>(rec + PF_OUT_ZP), lo = load<i32>(rec + PF_MIN), hi = load<i32>(rec + PF_MAX);
+  const relu = lo >= zp;
+  const y = load<u32>(rec + PF_Y), bias = load<u32>(rec + PF_BIAS);
+  const mp = load<u32>(rec + PF_MULT), shp = load<u32>(rec + PF_SHIFT);
+  const K2 = ((K + 3) >> 2) << 1;
+  const gStride = <usize>K2 << 5;
+  let w = load<u32>(rec + PF_W);
+  let n = 0;
+  for (; n + 32 <= N; n += 32) {
+    fcTile2(w, K2, gStride, bias ? bias + (<usize>n << 2) : 0, f32Tab + (<usize>n << 3), limBits, mp, shp, n, zp, lo, hi, relu, y + <usize>n);
+    w += gStride << 1;
+  }
+  for (; n < N; n += 16) {
+    const full = n + 16 <= N;
+    const bp = full ? (bias ? bias + (<usize>n << 2) : 0) : rec + PF_TAIL_BIAS;
+    fcTile(w, K2, bp, f32Tab + (<usize>n << 3), limBits, mp, shp, n, full ? 16 : N - n, zp, lo, hi, relu, full ? y + <usize>n : fcTail);
+    if (!full) for (let j = 0; j < N - n; j++) store<i8>(y + <usize>(n + j), load<i8>(fcTail + <usize>j));
+    w += gStride;
+  }
+}
+
+/** One f32x4 of the store: w = y + copysign(e, y), or y + e when relu (requantFastStore16Relu's proof). */
+@inline function fcW(acc: v128, s: v128, e: v128, relu: bool): v128 {
+  const y = f32x4.mul(f32x4.convert_i32x4_s(acc), s);
+  return f32x4.add(y, relu ? e : v128.or(v128.and(y, i32x4.splat(0x80000000)), e));
+}
+
+/** SIMD: the widened row against 16 channels at w (count of them stored), through the f32 screen. */
+function fcTile(w: usize, K2: i32, bp: usize, f: usize, limBits: i32, mp: usize, shp: usize, c: i32, count: i32, zp: i32, lo: i32, hi: i32, relu: bool, out: usize): void {
+  let a0 = i32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+  if (bp) { a0 = v128.load(bp); a1 = v128.load(bp, 16); a2 = v128.load(bp, 32); a3 = v128.load(bp, 48); }
+  let p = xwA;
+  const end = xwA + (<usize>K2 << 2);
+  while (p < end) {
+    const u = v128.load32_splat(p), v = v128.load32_splat(p, 4);
+    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(u, v128.load8x8_s(w)));
+    a1 = i32x4.add(a1, i32x4.dot_i16x8_s(u, v128.load8x8_s(w, 8)));
+    a2 = i32x4.add(a2, i32x4.dot_i16x8_s(u, v128.load8x8_s(w, 16)));
+    a3 = i32x4.add(a3, i32x4.dot_i16x8_s(u, v128.load8x8_s(w, 24)));
+    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v, v128.load8x8_s(w, 32)));
+    a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v, v128.load8x8_s(w, 40)));
+    a2 = i32x4.add(a2, i32x4.dot_i16x8_s(v, v128.load8x8_s(w, 48)));
+    a3 = i32x4.add(a3, i32x4.dot_i16x8_s(v, v128.load8x8_s(w, 56)));
+    p += 8;
+    w += 64;
+  }
+  fcStore(out, a0, a1, a2, a3, f, limBits, mp, shp, c, count, zp, lo, hi, relu);
+}
+
+/** The 16 sums requantized through the f32 screen, or the exact general form when a lane is near a tie. */
+@inline function fcStore(
+  out: usize, a0: v128, a1: v128, a2: v128, a3: v128, f: usize, limBits: i32, mp: usize, shp: usize, c: i32, count: i32, zp: i32, lo: i32, hi: i32, relu: bool,
+): void {
+  const mg = f32x4.splat(12582912.0);
+  const w0 = fcW(a0, v128.load(f), v128.load(f, 64), relu), w1 = fcW(a1, v128.load(f, 16), v128.load(f, 80), relu);
+  const w2 = fcW(a2, v128.load(f, 32), v128.load(f, 96), relu), w3 = fcW(a3, v128.load(f, 48), v128.load(f, 112), relu);
+  const t0 = f32x4.add(w0, mg), t1 = f32x4.add(w1, mg), t2 = f32x4.add(w2, mg), t3 = f32x4.add(w3, mg);
+  // |w - n| per lane as the bits of |d| shifted left (their order is the floats' order): one max
+  // tree and one compare for the 16.
+  const d0 = i32x4.shl(f32x4.sub(w0, f32x4.sub(t0, mg)), 1), d1 = i32x4.shl(f32x4.sub(w1, f32x4.sub(t1, mg)), 1);
+  const d2 = i32x4.shl(f32x4.sub(w2, f32x4.sub(t2, mg)), 1), d3 = i32x4.shl(f32x4.sub(w3, f32x4.sub(t3, mg)), 1);
+  if (!v128.any_true(i32x4.gt_s(i32x4.max_s(i32x4.max_s(d0, d1), i32x4.max_s(d2, d3)), i32x4.splat(limBits)))) {
+    // The rounded w + 1.5 * 2^23 holds n in its low bits: bits = 0x4B400000 + n.
+    const k = i32x4.splat(0x4B400000 - zp);
+    const b = i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(i32x4.sub(t0, k), i32x4.sub(t1, k)), i16x8.narrow_i32x4_s(i32x4.sub(t2, k), i32x4.sub(t3, k)));
+    v128.store(out, i8x16.min_s(i8x16.max_s(b, i8x16.splat(<i8>lo)), i8x16.splat(<i8>hi)));
+    return;
+  }
+  fcStoreExact(out, a0, a1, a2, a3, mp, shp, c, count, zp, lo, hi);
+}
+
+// The sums of a partial group, for fcStoreExact's per-channel form.
+const fcSums: usize = memory.data(64, 16);
+
+/**
+ * The exact general requantization of channels c..c+count-1 (out of line: its calls would make V8
+ * save the sums in the tile); a partial group channel by channel, so it reads no multiplier or
+ * shift past the op's N.
+ */
+function fcStoreExact(out: usize, a0: v128, a1: v128, a2: v128, a3: v128, mp: usize, shp: usize, c: i32, count: i32, zp: i32, lo: i32, hi: i32): void {
+  const o = <usize>c << 2;
+  if (count == 16) {
+    requantStore16(out, a0, a1, a2, a3, mp + o, shp + o, zp, lo, hi);
+    return;
+  }
+  v128.store(fcSums, a0); v128.store(fcSums, a1, 16); v128.store(fcSums, a2, 32); v128.store(fcSums, a3, 48);
+  for (let j = 0; j < count; j++) {
+    const q = <usize>j << 2;
+    const v = mbqmCall(load<i32>(fcSums + q), load<i32>(mp + o + q), load<i32>(shp + o + q)) + zp;
+    store<i8>(out + <usize>j, <i8>(v < lo ? lo : v > hi ? hi : v));
+  }
+}
+
+/** SIMD: fcTile for 32 channels (two groups, their weights gs bytes apart): one broadcast per tap pair for both. */
+function fcTile2(w: usize, K2: i32, gs: usize, bp: usize, f: usize, limBits: i32, mp: usize, shp: usize, c: i32, zp: i32, lo: i32, hi: i32, relu: bool, out: usize): void {
+  let a0 = i32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+  if (bp) {
+    a0 = v128.load(bp); a1 = v128.load(bp, 16); a2 = v128.load(bp, 32); a3 = v128.load(bp, 48);
+    b0 = v128.load(bp, 64); b1 = v128.load(bp, 80); b2 = v128.load(bp, 96); b3 = v128.load(bp, 112);
+  }
+  let p = xwA;
+  const end = xwA + (<usize>K2 << 2);
+  let x = w + gs;
+  while (p < end) {
+    const u = v128.load32_splat(p), v = v128.load32_splat(p, 4);
+    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(u, v128.load8x8_s(w)));
+    a1 = i32x4.add(a1, i32x4.dot_i16x8_s(u, v128.load8x8_s(w, 8)));
+    a2 = i32x4.add(a2, i32x4.dot_i16x8_s(u, v128.load8x8_s(w, 16)));
+    a3 = i32x4.add(a3, i32x4.dot_i16x8_s(u, v128.load8x8_s(w, 24)));
+    b0 = i32x4.add(b0, i32x4.dot_i16x8_s(u, v128.load8x8_s(x)));
+    b1 = i32x4.add(b1, i32x4.dot_i16x8_s(u, v128.load8x8_s(x, 8)));
+    b2 = i32x4.add(b2, i32x4.dot_i16x8_s(u, v128.load8x8_s(x, 16)));
+    b3 = i32x4.add(b3, i32x4.dot_i16x8_s(u, v128.load8x8_s(x, 24)));
+    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v, v128.load8x8_s(w, 32)));
+    a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v, v128.load8x8_s(w, 40)));
+    a2 = i32x4.add(a2, i32x4.dot_i16x8_s(v, v128.load8x8_s(w, 48)));
+    a3 = i32x4.add(a3, i32x4.dot_i16x8_s(v, v128.load8x8_s(w, 56)));
+    b0 = i32x4.add(b0, i32x4.dot_i16x8_s(v, v128.load8x8_s(x, 32)));
+    b1 = i32x4.add(b1, i32x4.dot_i16x8_s(v, v128.load8x8_s(x, 40)));
+    b2 = i32x4.add(b2, i32x4.dot_i16x8_s(v, v128.load8x8_s(x, 48)));
+    b3 = i32x4.add(b3, i32x4.dot_i16x8_s(v, v128.load8x8_s(x, 56)));
+    p += 8;
+    w += 64;
+    x += 64;
+  }
+  // One inlined copy of the store for both halves (+0.6 KB per copy).
+  for (let h = 0; h < 32; h += 16) {
+    const second = h != 0;
+    fcStore(
+      out + <usize>h, second ? b0 : a0, second ? b1 : a1, second ? b2 : a2, second ? b3 : a3, f + (<usize>h << 3), limBits, mp, shp, c + h, 16, zp, lo, hi, relu,
+    );
+  }
 }
