@@ -167,7 +167,7 @@ function fcRow(rec: usize, N: i32, K: i32, inOff: i32): void {
 }
 
 /** SIMD: the widened row against 16 channels at w (count of them stored), through the f32 screen. */
-function fcTile(w: usize, K2: i32, bp: usize, f: usize, limBits: i32, mp: usize, shp: usize, c: i32, count: i32, zp: i32, lo: i32, hi: i32, relu: bool, out: usize): void {
+@inline function fcTile(w: usize, K2: i32, bp: usize, f: usize, limBits: i32, mp: usize, shp: usize, c: i32, count: i32, zp: i32, lo: i32, hi: i32, relu: bool, out: usize): void {
   let a0 = i32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
   if (bp) { a0 = v128.load(bp); a1 = v128.load(bp, 16); a2 = v128.load(bp, 32); a3 = v128.load(bp, 48); }
   let p = xwA;
@@ -233,7 +233,7 @@ function fcStoreExact(out: usize, a0: v128, a1: v128, a2: v128, a3: v128, mp: us
 }
 
 /** SIMD: fcTile for 32 channels (two groups, their weights gs bytes apart): one broadcast per tap pair for both. */
-function fcTile2(w: usize, K2: i32, gs: usize, bp: usize, f: usize, limBits: i32, mp: usize, shp: usize, c: i32, zp: i32, lo: i32, hi: i32, relu: bool, out: usize): void {
+@inline function fcTile2(w: usize, K2: i32, gs: usize, bp: usize, f: usize, limBits: i32, mp: usize, shp: usize, c: i32, zp: i32, lo: i32, hi: i32, relu: bool, out: usize): void {
   let a0 = i32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
   if (bp) {
     a0 = v128.load(bp); a1 = v128.load(bp, 16); a2 = v128.load(bp, 32); a3 = v128.load(bp, 48);
