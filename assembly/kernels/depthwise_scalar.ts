@@ -40,32 +40,40 @@ export function depthwise3x3_s8_scalar(op: usize): bool {
   let oxHi = last < 0 ? 0 : last / sw + 1;
   if (oxHi > OW) oxHi = OW;
   if (oxHi <= oxLo) oxLo = -1;
-  let outRow = tptr(y);
+  const yp = tptr(y);
+  const rowOut = <usize>OW * o1;
+  // Channel-outer: each channel's weights, bias fold and requantization constants are set up once
+  // for all its rows, not per row (the late 3x3 / 6x6-pixel layers spent as long on that set-up as
+  // on their few outputs); a row with a padded kernel row zeroes those weights and refolds the bias.
   for (let n = 0; n < N; n++) {
     const xImg = xp + <usize>n * <usize>H * rowBytes;
-    for (let oy = 0; oy < OH; oy++) {
-      const iy0 = oy * sh - pt;
-      const v0 = <u32>iy0 < <u32>H, v1 = <u32>(iy0 + 1) < <u32>H, v2 = <u32>(iy0 + 2) < <u32>H;
-      const r0 = xImg + (v0 ? <usize>iy0 * rowBytes : 0);
-      const r1 = xImg + (v1 ? <usize>(iy0 + 1) * rowBytes : 0);
-      const r2 = xImg + (v2 ? <usize>(iy0 + 2) * rowBytes : 0);
-      for (let oc = 0; oc < OC; oc++) {
-        const wo = wp + <usize>oc;
-        let w0 = 0, w1 = 0, w2 = 0, w3 = 0, w4 = 0, w5 = 0, w6 = 0, w7 = 0, w8 = 0;
-        if (v0) { w0 = <i32>load<i8>(wo); w1 = <i32>load<i8>(wo + o1); w2 = <i32>load<i8>(wo + o2); }
-        if (v1) { w3 = <i32>load<i8>(wo + o3); w4 = <i32>load<i8>(wo + o4); w5 = <i32>load<i8>(wo + o5); }
-        if (v2) { w6 = <i32>load<i8>(wo + o6); w7 = <i32>load<i8>(wo + o7); w8 = <i32>load<i8>(wo + o8); }
-        const bo = <usize>oc << 2;
-        const bias = (hasBias ? load<i32>(bp + bo) : 0) - zp * (w0 + w1 + w2 + w3 + w4 + w5 + w6 + w7 + w8);
-        const mult = <i64>load<i32>(mp + bo);
-        const shift = load<i32>(shp + bo);
-        const left = rqLeft(shift), base = rqBase(shift), neg = rqNeg(shift), rs = rqShift(shift);
-        const c = <usize>(M == 1 ? oc : oc / M);
-        const p0 = r0 + c, p1 = r1 + c, p2 = r2 + c;
-        // Column-wise: each input column is loaded once and its three dot products (with weight
-        // columns 0, 1, 2) go straight into the running sums of the outputs it feeds, so only
-        // those sums stay live instead of a nine-value window (fewer spills).
-        // acc: the next output (columns 0 and, for stride 1, 1 added); nxt (stride 1): the one after.
+    const yImg = yp + <usize>(n * OH) * rowOut;
+    for (let oc = 0; oc < OC; oc++) {
+      const wo = wp + <usize>oc;
+      const f0 = <i32>load<i8>(wo), f1 = <i32>load<i8>(wo + o1), f2 = <i32>load<i8>(wo + o2);
+      const f3 = <i32>load<i8>(wo + o3), f4 = <i32>load<i8>(wo + o4), f5 = <i32>load<i8>(wo + o5);
+      const f6 = <i32>load<i8>(wo + o6), f7 = <i32>load<i8>(wo + o7), f8 = <i32>load<i8>(wo + o8);
+      const bo = <usize>oc << 2;
+      const b0 = hasBias ? load<i32>(bp + bo) : 0;
+      const fullBias = b0 - zp * (f0 + f1 + f2 + f3 + f4 + f5 + f6 + f7 + f8);
+      const mult = <i64>load<i32>(mp + bo);
+      const shift = load<i32>(shp + bo);
+      const left = rqLeft(shift), base = rqBase(shift), neg = rqNeg(shift), rs = rqShift(shift);
+      const c = <usize>(M == 1 ? oc : oc / M);
+      for (let oy = 0; oy < OH; oy++) {
+        const iy0 = oy * sh - pt;
+        const v0 = <u32>iy0 < <u32>H, v1 = <u32>(iy0 + 1) < <u32>H, v2 = <u32>(iy0 + 2) < <u32>H;
+        const p0 = xImg + (v0 ? <usize>iy0 * rowBytes : 0) + c;
+        const p1 = xImg + (v1 ? <usize>(iy0 + 1) * rowBytes : 0) + c;
+        const p2 = xImg + (v2 ? <usize>(iy0 + 2) * rowBytes : 0) + c;
+        let w0 = f0, w1 = f1, w2 = f2, w3 = f3, w4 = f4, w5 = f5, w6 = f6, w7 = f7, w8 = f8;
+        let bias = fullBias;
+        if (!(v0 && v1 && v2)) {
+          if (!v0) { w0 = 0; w1 = 0; w2 = 0; }
+          if (!v1) { w3 = 0; w4 = 0; w5 = 0; }
+          if (!v2) { w6 = 0; w7 = 0; w8 = 0; }
+          bias = b0 - zp * (w0 + w1 + w2 + w3 + w4 + w5 + w6 + w7 + w8);
+        }
         let ix = -pl;
         let x0 = zp, x1 = zp, x2 = zp;
         if (<u32>ix < <u32>W) {
@@ -82,7 +90,7 @@ export function depthwise3x3_s8_scalar(op: usize): bool {
           acc += w1 * x0 + w4 * x1 + w7 * x2;
           nxt = bias + w0 * x0 + w3 * x1 + w6 * x2;
         }
-        let out = outRow + <usize>oc;
+        let out = yImg + <usize>oy * rowOut + <usize>oc;
         for (let ox = 0; ox < OW; ox++) {
           if (ox == oxLo) {
             // Interior run: every column these pixels load is inside the row, so no padding checks.
@@ -136,7 +144,6 @@ export function depthwise3x3_s8_scalar(op: usize): bool {
           ix += sw;
         }
       }
-      outRow += <usize>OW * o1;
     }
   }
   return true;
