@@ -6,11 +6,9 @@ import {
   H_WEIGHTS_OFFSET, FLAG_WEIGHTS_EXTERNAL, SECTION_ALIGN,
 } from '../format/format';
 import {
-  blobPtr, blobCapacity, loaded, setBlob, setArena, setLoaded, tensorCount, tdtype,
-  trank, tdim, tscale, tzp, tptr, tbytes, tstorage, graphInputCount, graphOutputCount, graphInput,
-  graphOutput, metaBase, metaSize, dtypeSize, opCount, oprec, opcode,
-  setExpanded, setStreaming, weightsExternal, weightsSize,
+  blobPtr, blobCapacity, loaded, setBlob, setArena, setLoaded, tensorCount, tdim, tscale, tptr, graphInputCount, graphOutputCount, graphInput, graphOutput, metaBase, metaSize, dtypeSize, opCount, oprec, opcode, setExpanded, setStreaming, weightsExternal, weightsSize,
 } from './state';
+import { tdtype, trank, tzp, tbytes, tstorage } from './state_cold';
 import { decodeEncodedTensors } from './decode/index';
 import { validateAllocHeader, validateHeader, validateTensors, validateOps } from './blob';
 import { messagePtr, messageLen, str, say, say1, say2, text, Text, clear } from './message';

@@ -21,10 +21,9 @@ import { STREAM, crcOfWeights, lastCrc, streamOpWeights, readWeights } from './s
 import { validateDirectInputs } from './kernels/direct';
 import { str, say, say1, say2, text, Text, opPrefix, clear } from './message';
 import {
-  blobPtr, setSections, tensorCount, trec, tstorage, dtypeSize, opCount, oprec, indexBase,
-  indexCount, paramsCount, weightsBase, graphInputCount, graphOutputCount, graphInput, graphOutput, setExpandedSize,
-  weightsExternal, scratchPtr, tbytes,
+  blobPtr, setSections, tensorCount, trec, dtypeSize, opCount, oprec, indexBase, indexCount, paramsCount, weightsBase, graphInputCount, graphOutputCount, graphInput, graphOutput, setExpandedSize, weightsExternal, scratchPtr,
 } from './state';
+import { tstorage, tbytes } from './state_cold';
 import { validateOp } from './validate_ops';
 import { SUBSET, BUILT_DIRECT, decoderBuilt, directBuilt, encodingNotBuilt } from './features';
 

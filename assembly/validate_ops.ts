@@ -16,9 +16,10 @@ import {
 } from '../format/format';
 import { str, say, say1, say2, text, textAt, Text, opPrefix, dtypeName } from './message';
 import {
-  opInCount, opOutCount, opParamCount, opIn, opOut, opParam, tdtype, trank, tdim, tnumel,
-  tstorage, tscale, tzp, tptr, opParamF, tbytes, tensorCount,
+  opInCount, opOutCount, opParamCount, opIn, opOut, opParam, tdim, tnumel,
+  tscale, tptr, opParamF, tensorCount,
 } from './state';
+import { tdtype, trank, tstorage, tzp, tbytes } from './state_cold';
 import { SUBSET, opBuilt, dtypeBuilt, kernelBuilt, opNotBuilt, formNotBuilt, packedNotBuilt, plainNotBuilt, plainConvNotBuilt, dwGeneralNotBuilt, packedConvNotBuilt } from './features';
 import { KERNEL_PACKED, KERNEL_S8_PLAIN, KERNEL_S8_PLAIN_CONV, KERNEL_DW_GENERAL, KERNEL_DW_PAIRS, KERNEL_DW_C1M8, KERNEL_PACKED_SPATIAL } from '../format/runtime-features';
 import { ksDwPairsCoverAll } from '../format/kernel-scratch';

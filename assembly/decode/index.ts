@@ -5,7 +5,8 @@ import {
   OK, ERR_BAD_ENCODING, T_FLAGS, T_OFFSET, T_BYTE_SIZE, T_STREAM_OFFSET, STORAGE_ENCODED,
   ENC_PALETTE, ENC_SPARSE, ENC_HUFFMAN, ENC_PALETTE_HUFFMAN, ENC_PACKED, ENC_REQUANT, ENC_BINARY,
 } from '../../format/format';
-import { tensorCount, trec, tstorage, weightsBase, expandedPtr } from '../state';
+import { tensorCount, trec, weightsBase, expandedPtr } from '../state';
+import { tstorage } from '../state_cold';
 import { say2 } from '../message';
 import { decodePalette, decodePaletteHuffman } from './palette';
 import { decodeSparse } from './sparse';

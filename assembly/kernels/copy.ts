@@ -1,6 +1,7 @@
 // copy, concat, pad, transpose and strided_slice: data movement, dtype-agnostic (element size 1, 2 or 4).
 import { MAX_RANK, PAD_MODE_CONSTANT, PAD_MODE_EDGE, PAD_MODE_REFLECT, DTYPE_F32 } from '../../format/format';
-import { opIn, opOut, opInCount, opParam, tdim, trank, tptr, tdtype, tnumel, dtypeSize } from '../state';
+import { opIn, opOut, opInCount, opParam, tdim, tptr, tnumel, dtypeSize } from '../state';
+import { trank, tdtype } from '../state_cold';
 
 /** Byte copy that compiles to a plain loop in the MVP build (no bulk memory). */
 @inline function copyBytes(dst: usize, src: usize, n: usize): void {

@@ -15,8 +15,9 @@ import {
   OP_FULLY_CONNECTED, ENC_SPARSE_ROWS, ENC_PALETTE, ENC_HEADER_SIZE, ENC_BINARY, DTYPE_SIGN8,
 } from '../../format/format';
 import {
-  opIn, opOut, opInCount, opParam, tdim, tptr, tzp, tstorage, tnumel, tdtype, trec, tstream,
+  opIn, opOut, opInCount, opParam, tdim, tptr, tnumel, trec, tstream,
 } from '../state';
+import { tzp, tstorage, tdtype } from '../state_cold';
 import { str, say, opPrefix } from '../message';
 import { PATCH_CAP, patchBuf, gatherPatch } from './conv2d';
 import { sparse_rows_gemm_s8, sparse_tile8_simd, sparseTileBegin, tileFits, tileLane } from './sparse_rows';

@@ -1,7 +1,8 @@
 // 16x8 kernels (s16 activations, s8 weights): TFLite Micro's int16 reference arithmetic, scalar in
 // both builds (int64 accumulators; these ops are not hot in the shipped int8 models). Validation at
 // load (validate_ops.ts) proved every access in range.
-import { opIn, opOut, opInCount, opParam, tdim, tptr, tzp, tnumel, trank, tdtype, tstorage } from '../state';
+import { opIn, opOut, opInCount, opParam, tdim, tptr, tnumel } from '../state';
+import { tzp, trank, tdtype, tstorage } from '../state_cold';
 // Cold op: one shared MBQM copy (mbqmCall), not one inlined per call site, in both builds.
 import { mbqmCall as mbqm, clampi } from '../fixedpoint';
 import { broadcastSetup, broadcastStart, broadcastNext, rowLen, rowStrideA, rowStrideB, offA, offB } from '../broadcast';

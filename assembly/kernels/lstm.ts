@@ -5,7 +5,8 @@
 // only state is the cell state c, [B,H] f32 in the op's scratch tensor (planner-sized). Each unit's
 // c is updated in place: c[j] depends only on the old c[j], while h for step t goes to new rows.
 import { O_SCRATCH_TENSOR } from '../../format/format';
-import { opIn, opOut, opParam, opParamF, tdim, tptr, tzp } from '../state';
+import { opIn, opOut, opParam, opParamF, tdim, tptr } from '../state';
+import { tzp } from '../state_cold';
 // Cold op: one shared MBQM copy (mbqmCall), not one inlined per call site, in both builds.
 import { mbqmCall as mbqm } from '../fixedpoint';
 import { tanh32 } from './unary';

@@ -1,5 +1,6 @@
 // matmul (f32): a[.., M, K] x b[.., K, N] with numpy broadcasting of the batch dims.
-import { opIn, opOut, tdim, trank, tptr } from '../state';
+import { opIn, opOut, tdim, tptr } from '../state';
+import { trank } from '../state_cold';
 import { broadcastSetup, broadcastStart, broadcastNext, offA, offB } from '../broadcast';
 
 export function matmul_f32(op: usize): void {

@@ -1,6 +1,7 @@
 // mean over the axes in axes_mask (reduced dims kept as 1); s8 as TFLite Micro (see mean_s8).
 import { MAX_RANK } from '../../format/format';
-import { opIn, opOut, opParam, tdim, trank, tptr, tzp, tnumel } from '../state';
+import { opIn, opOut, opParam, tdim, tptr, tnumel } from '../state';
+import { trank, tzp } from '../state_cold';
 // Cold op: one shared MBQM copy (mbqmCall), not one inlined per call site, in both builds.
 import { mbqmCall as mbqm, clampi } from '../fixedpoint';
 
