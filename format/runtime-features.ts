@@ -44,4 +44,8 @@ export const KERNEL_CONV_F32 = 12;
 // (fully_connected.ts fcRow, SIMD): optional (without it such an op requantizes the general way),
 // kept for ops of at least 16 channels (below, one group's general requantization costs ~10 ns).
 export const KERNEL_FC_ROW = 13;
-export const KERNEL_COUNT = 14; // one past the last kernel bit
+// The int8 3x3 stride-1 depthwise swept down the columns (depthwise_pairs.ts dwTransposed, SIMD):
+// images at least twice as tall as wide (KWS's 25 x 5); optional (without it they take the row
+// sweep, same bytes).
+export const KERNEL_DW_COLS = 14;
+export const KERNEL_COUNT = 15; // one past the last kernel bit

@@ -39,6 +39,7 @@ export const KERNEL_NAMES: Record<number, string> = {
   [RF.KERNEL_CONV_F32_RELU]: 'conv-f32-relu',
   [RF.KERNEL_CONV_F32]: 'conv-f32',
   [RF.KERNEL_FC_ROW]: 'fc-row',
+  [RF.KERNEL_DW_COLS]: 'dw-cols',
 };
 export const ENCODING_NAMES: Record<number, string> = {
   [F.ENC_PALETTE]: 'palette',
@@ -130,6 +131,11 @@ export function blobFeatures(view: BlobView): RuntimeFeatures {
       const [, sw, dh, dw] = op.params;
       const pairs = ksDwPairChannels(op.opcode, 1, c, o, kh, kw) > 0, c1m8 = c === 1 && o === 8 && kh === 3 && kw === 3;
       if (pairs) f.kernels = setBit(f.kernels, RF.KERNEL_DW_PAIRS, 'kernel');
+      // depthwise_pairs.ts dwTransposed (params: stride h, w, dilation h, w, pad top).
+      const yDw = view.tensors[op.outputs[0]], [sh, , , , pt] = op.params;
+      if (pairs && kh === 3 && kw === 3 && sh === 1 && sw === 1 && dh === 1 && dw === 1 && yDw.shape[2] * 2 <= yDw.shape[1] && pt >= 0 && pt <= 1 && yDw.shape[1] + 1 - pt <= x.shape[1]) {
+        f.kernels = setBit(f.kernels, RF.KERNEL_DW_COLS, 'kernel');
+      }
       if (c1m8) f.kernels = setBit(f.kernels, RF.KERNEL_DW_C1M8, 'kernel');
       if (pairs || c1m8) {
         // The f32 store form f32Prepare picks (amin, amax: params 9, 10).
@@ -143,7 +149,7 @@ export function blobFeatures(view: BlobView): RuntimeFeatures {
 }
 
 /** Kernels with a general fallback that gives the same bytes (only speed depends on them). */
-export const OPTIONAL_KERNELS: readonly number[] = [RF.KERNEL_SMALLK, RF.KERNEL_DW_PAIRS, RF.KERNEL_DW_C1M8, RF.KERNEL_DW_3X3_SCALAR, RF.KERNEL_DW_F32_RELU, RF.KERNEL_DW_F32_CLAMP, RF.KERNEL_CONV_F32_RELU, RF.KERNEL_CONV_F32, RF.KERNEL_FC_ROW];
+export const OPTIONAL_KERNELS: readonly number[] = [RF.KERNEL_SMALLK, RF.KERNEL_DW_PAIRS, RF.KERNEL_DW_C1M8, RF.KERNEL_DW_3X3_SCALAR, RF.KERNEL_DW_F32_RELU, RF.KERNEL_DW_F32_CLAMP, RF.KERNEL_CONV_F32_RELU, RF.KERNEL_CONV_F32, RF.KERNEL_FC_ROW, RF.KERNEL_DW_COLS];
 
 /** `f` without its optional kernels: the smallest build that still runs the same blobs. */
 export function withoutOptionalKernels(f: RuntimeFeatures): RuntimeFeatures {

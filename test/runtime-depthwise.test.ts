@@ -147,6 +147,12 @@ function cases(): Case[] {
   out.push(depthwise(r, 3, 130, 24, 3, 3, [1, 1], [1, 1], [1, 0, 1, 2]));
   out.push(depthwise(r, 3, 129, 16, 3, 3, [1, 1], [1, 1], same(3), 'pow2'));
   out.push(depthwise(r, 3, 130, 8, 3, 3, [1, 1], [1, 1], [1, 1, 1, 0], 'coarse'));
+  // Images at least twice as tall as wide: the column sweep (dwTransposed), KWS's shape, a column
+  // past the 64-pixel chunk, no padding, batch 2.
+  out.push(depthwise(r, 25, 5, 64, 3, 3, [1, 1], [1, 1], same(3)));
+  out.push(depthwise(r, 70, 3, 16, 3, 3, [1, 1], [1, 1], same(3), 'pow2'));
+  out.push(depthwise(r, 131, 4, 8, 3, 3, [1, 1], [1, 1], [0, 0, 0, 0], 'coarse'));
+  out.push(depthwise(r, 12, 5, 24, 3, 3, [1, 1], [1, 1], [1, 0, 0, 1], 'normal', 2));
   // Other kernels (odd and even tap counts), dilation, unequal strides, batch 2.
   out.push(depthwise(r, 6, 6, 16, 5, 5, [1, 1], [1, 1], same(5)));
   out.push(depthwise(r, 5, 7, 24, 2, 2, [1, 1], [1, 1], [0, 0, 1, 1]));

@@ -398,6 +398,12 @@ describe.skipIf(!haveShared)('per-model builds of the shared models (needs ../sh
     }
   });
 
+  it('dw-cols: kept for kws (25 x 5 depthwise layers), not for the square images of vww, ic', () => {
+    for (const [id, blob] of blobs) {
+      expect(has(blobFeatures(readBlob(blob)).kernels, RF.KERNEL_DW_COLS), `${id}: dw-cols`).toBe(id === 'kws');
+    }
+  });
+
   for (const build of BUILDS) {
     it(`${build}: each model gives the full build's bytes and, where TFLM references exist, TFLM's`, async () => {
       for (const [id, blob] of blobs) {

@@ -19,7 +19,7 @@ import { fastChannel, fastEntry, useFastTable, FAST_CAP, FAST_POS as POS_OFF, FA
 import { PREPARED_DW_HEAD } from '../../format/prepared';
 import { preparedTable } from '../prepared';
 import { kernelBuilt } from '../features';
-import { KERNEL_DW_F32_RELU, KERNEL_DW_F32_CLAMP } from '../../format/runtime-features';
+import { KERNEL_DW_F32_RELU, KERNEL_DW_F32_CLAMP, KERNEL_DW_COLS } from '../../format/runtime-features';
 
 /** Most taps an op may have here; larger ops take the generic kernel. The channel buffers live in
  * the op's scratch (format/kernel-scratch.ts: set by useDwPairs before the op runs): DW_CAP
@@ -95,6 +95,17 @@ function bindRecord(rec: usize, C16: i32, PS: i32): void {
 }
 
 /**
+ * 3x3 stride 1 (SIMD) swept down the columns instead of along the rows: images at least twice as
+ * tall as wide (KWS's 25 x 5), where a row sweep would pay its start-up every few pixels. The same
+ * conditions as dwRow3x3 with x and y swapped; the weights are paired for it (slotTap).
+ */
+function dwTransposed(op: usize): bool {
+  const x = opIn(op, 0), y = opOut(op, 0);
+  const H = tdim(x, 1), OH = tdim(y, 1), OW = tdim(y, 2), pt = opParam(op, 4);
+  return ASC_FEATURE_SIMD && kernelBuilt(KERNEL_DW_COLS) && opParam(op, 0) == 1 && opParam(op, 1) == 1 && OW * 2 <= OH && pt >= 0 && pt <= 1 && OH + 1 - pt <= H;
+}
+
+/**
  * At load: op's per-run preparation (dwSetup) into its record at rec, and the state the run reads
  * back. The op is int8, M == 1, C % 8 == 0, C >= 8, at most TAP_CAP taps (prepared.ts).
  */
@@ -111,7 +122,7 @@ export function dwPrepare(op: usize, rec: usize): void {
   const hasBias = tstorage(opIn(op, 2)) != STORAGE_EMPTY;
   const amin = opParam(op, 9), amax = opParam(op, 10);
   badGroups = 0;
-  const fast = dwSetup(C, K, P, pairs ? P + 1 : P, C16, k9, tptr(w), hasBias ? tptr(opIn(op, 2)) : 0, hasBias,
+  const fast = dwSetup(C, K, P, pairs ? P + 1 : P, C16, k9, pairs && dwTransposed(op), tptr(w), hasBias ? tptr(opIn(op, 2)) : 0, hasBias,
     tptr(opIn(op, 3)), tptr(opIn(op, 4)), tzp(x), tzp(y), amin, amax, C & ~7);
   store<i32>(rec, fast ? 1 : 0, DR_FAST);
   store<u64>(rec, badGroups, DR_BAD);
@@ -417,7 +428,9 @@ export function store8Magic(out: usize, a0: v128, a1: v128, c: i32, zp: i32, lo:
  * pairs each column's rows 0 and 1, (0,3) (1,4) (2,5), then (6,7) (-,8): the row sweep
  * (dwRow3x3) interleaves each input column's rows 0-1 once for the three pixels that read it.
  */
-@inline function slotTap(i: i32, k9: bool): i32 {
+@inline function slotTap(i: i32, k9: bool, tr: bool): i32 {
+  // Transposed (dwTransposed): the sweep runs down the columns, so pairs are (0,1) (3,4) (6,7), (2,5), (-,8).
+  if (kernelBuilt(KERNEL_DW_COLS) && tr) return i < 6 ? (i >> 1) * 3 + (i & 1) : i == 6 ? 2 : i == 7 ? 5 : i;
   return k9 && i < 6 ? (i >> 1) + (i & 1) * 3 : i;
 }
 
@@ -459,10 +472,9 @@ const spare: usize = ASC_FEATURE_SIMD ? memory.data(16, 16) : 0;
     q += 32;
     ix = 0;
   } else {
-    const o = <usize>(ix * <i32>col);
-    p0 += s0 == 0 ? 0 : o;
-    p1 += s1 == 0 ? 0 : o;
-    p2 += s2 == 0 ? 0 : o;
+    p0 += <usize>ix * s0;
+    p1 += <usize>ix * s1;
+    p2 += <usize>ix * s2;
   }
   let last = ix0 + n + 1;
   const pad = last == W;
@@ -509,10 +521,9 @@ const spare: usize = ASC_FEATURE_SIMD ? memory.data(16, 16) : 0;
     a1 = i32x4.add(v128.load(bo, 16), i32x4.dot_i16x8_s(z, v128.load(wq, 16)));
     r2 = z;
   } else {
-    const o = <usize>(ix0 * <i32>col);
-    p0 += s0 == 0 ? 0 : o;
-    p1 += s1 == 0 ? 0 : o;
-    p2 += s2 == 0 ? 0 : o;
+    p0 += <usize>ix0 * s0;
+    p1 += <usize>ix0 * s1;
+    p2 += <usize>ix0 * s2;
     const x0 = v128.load8x8_s(p0), x1 = v128.load8x8_s(p1);
     a0 = i32x4.add(v128.load(bo), i32x4.dot_i16x8_s(i16x8.shuffle(x0, x1, 0, 8, 1, 9, 2, 10, 3, 11), v128.load(wq)));
     a1 = i32x4.add(v128.load(bo, 16), i32x4.dot_i16x8_s(i16x8.shuffle(x0, x1, 4, 12, 5, 13, 6, 14, 7, 15), v128.load(wq, 16)));
@@ -551,12 +562,14 @@ const spare: usize = ASC_FEATURE_SIMD ? memory.data(16, 16) : 0;
 /**
  * Pixels ox0..ox0+n-1 of one output row, channels [0, done) in groups of 8 (dwRowGroup /
  * dwRowGroupS2 by stride): xr is input row iy0 at ix = 0, rs bytes per input row, in_r whether
- * row iy0 + r lies inside the image, ix0 = ox0 * stride - pl.
+ * row iy0 + r lies inside the image, ix0 = ox0 * stride - pl, W the row's width; step and ostep
+ * the bytes per input and output pixel along the row. A transposed sweep (dwTransposed) passes a
+ * column instead: rs = C, step = W * C, and the image's height.
  */
-function dwRow3x3(s2x: bool, xr: usize, rs: usize, in0: bool, in1: bool, in2: bool, C: i32, ix0: i32, W: i32, n: i32, done: i32, PS: i32,
+function dwRow3x3(s2x: bool, xr: usize, rs: usize, step: usize, ostep: usize, in0: bool, in1: bool, in2: bool, ix0: i32, W: i32, n: i32, done: i32, PS: i32,
   fast: bool, out: usize, outZp: i32, amin: i32, amax: i32, mp: usize, shp: usize): void {
-  const col = <usize>C;
-  const s0 = in0 ? col : 0, s1 = in1 ? col : 0, s2 = in2 ? col : 0;
+  const col = ostep;
+  const s0 = in0 ? step : 0, s1 = in1 ? step : 0, s2 = in2 ? step : 0;
   for (let c = 0; c < done; c += 8) {
     const wq = packed + <usize>((c >> 4) * PS) * 64 + <usize>(c & 15) * 4;
     const f = fast && (badGroups >> <u64>(c >> 3) & 1) == 0;
@@ -655,7 +668,7 @@ function rowStoreClamp(q: usize, out: usize, end: usize, col: usize, c: i32, zp:
  * SIMD build does this 16 channels at a time, and at load (dwPrepare) when it can.
  */
 function dwSetup(
-  C: i32, K: i32, P: i32, PS: i32, C16: i32, k9: bool, wp: usize, bp: usize, hasBias: bool, mp: usize, shp: usize,
+  C: i32, K: i32, P: i32, PS: i32, C16: i32, k9: bool, tr: bool, wp: usize, bp: usize, hasBias: bool, mp: usize, shp: usize,
   zpX: i32, outZp: i32, amin: i32, amax: i32, done: i32,
 ): bool {
   let c0 = 0;
@@ -671,7 +684,7 @@ function dwSetup(
       const at = packed + <usize>((c0 >> 4) * PS) * 64;
       for (let p = 0; p < PS; p++) {
         // Slot P (pairs only) is (w7, w8) again and stays out of the sums.
-        const t0 = p < P ? slotTap(2 * p, k9) : 7, t1 = p < P ? slotTap(2 * p + 1, k9) : 8;
+        const t0 = p < P ? slotTap(2 * p, k9, tr) : 7, t1 = p < P ? slotTap(2 * p + 1, k9, tr) : 8;
         let wa = v128.load(wp + <usize>(t0 * C + c0));
         let wb = t1 < K ? v128.load(wp + <usize>(t1 * C + c0)) : zero;
         // 3x3: slot 4 is (0, w8), as dwRow3x3 pairs it (single pixels read tap 8 twice).
@@ -721,7 +734,7 @@ function dwSetup(
       const at = packed + <usize>(((c >> 4) * PS * 4 + (c >> 2 & 3)) * 16 + (c & 3) * 4);
       let sa = 0;
       for (let p = 0; p < PS; p++) {
-        const t0 = p < P ? slotTap(2 * p, k9) : 7, t1 = p < P ? slotTap(2 * p + 1, k9) : 8;
+        const t0 = p < P ? slotTap(2 * p, k9, tr) : 7, t1 = p < P ? slotTap(2 * p + 1, k9, tr) : 8;
         let w0 = c < C ? <i32>load<i8>(wp + <usize>(t0 * C + c)) : 0;
         let w1 = c < C && t1 < K ? <i32>load<i8>(wp + <usize>(t1 * C + c)) : 0;
         if (k9 && p == 4) { w1 = w0; w0 = 0; }
@@ -778,8 +791,9 @@ export function depthwise_s8_pairs(op: usize): i32 {
   const PS = pairs ? P + 1 : P;
   // dwRow3x3: stride 1, at most one padding column on each side.
   // dwRow3x3s2: stride 2, the same with the last pixel's right column at most W.
+  const tr = pairs && dwTransposed(op);
   const rows3x3 = pairs && pl >= 0 && pl <= 1 && (sw == 1 ? OW + 1 - pl <= W : 2 * OW - pl <= W);
-  if (ASC_FEATURE_SIMD && rows3x3) rowConsts(outZp, amin, amax);
+  if (ASC_FEATURE_SIMD && (rows3x3 || tr)) rowConsts(outZp, amin, amax);
 
   // Per op run, O(K*C): fold -zp*sum(w) into the bias, pack the weights, fill the zero-point row,
   // prepare the exact f64 requantization (requant_fast.ts's table and bound). Small late layers
@@ -794,14 +808,29 @@ export function depthwise_s8_pairs(op: usize): i32 {
     f32LimBits = load<i32>(rec, DR_LIM_BITS);
     f32Relu = load<i32>(rec, DR_RELU) != 0;
   } else {
-    fast = dwSetup(C, K, P, PS, C16, k9, wp, bp, hasBias, mp, shp, zpX, outZp, amin, amax, done);
+    fast = dwSetup(C, K, P, PS, C16, k9, tr, wp, bp, hasBias, mp, shp, zpX, outZp, amin, amax, done);
   }
   for (let i = 0; i < K; i++) {
-    const t = slotTap(i, k9), ky = t / KW, kx = t - ky * KW;
+    const t = slotTap(i, k9, tr), ky = t / KW, kx = t - ky * KW;
     store<i32>(tapOff + (<usize>i << 2), (ky * dh * W + kx * dw) * C);
   }
   store<i32>(tapOff + (<usize>K << 2), load<i32>(tapOff + (<usize>(K - 1) << 2)));
 
+  if (ASC_FEATURE_SIMD && kernelBuilt(KERNEL_DW_COLS) && tr) {
+    for (let n = 0; n < N; n++) {
+      const xImg = xp + <usize>(n * H * W) * <usize>C, yImg = yp + <usize>(n * OH * OW) * <usize>C;
+      for (let ox = 0; ox < OW; ox++) {
+        const ix0 = ox - pl;
+        const xc = xImg + <usize>(ix0 * C);
+        const in0 = ix0 >= 0 && ix0 < W, in1 = ix0 + 1 >= 0 && ix0 + 1 < W, in2 = ix0 + 2 >= 0 && ix0 + 2 < W;
+        for (let oy = 0; oy < OH; oy += ROW_CHUNK) {
+          dwRow3x3(false, xc, <usize>C, <usize>(W * C), <usize>(OW * C), in0, in1, in2, oy - pt, H, min(OH - oy, ROW_CHUNK), done, PS, fast,
+            yImg + <usize>((oy * OW + ox) * C), outZp, amin, amax, mp, shp);
+        }
+      }
+    }
+    return done;
+  }
   let out = yp;
   for (let n = 0; n < N; n++) {
     const xImg = xp + <usize>(n * H * W) * <usize>C;
@@ -812,7 +841,7 @@ export function depthwise_s8_pairs(op: usize): i32 {
         const xr = xImg + <usize>(iy0 * W) * <usize>C;
         const in0 = iy0 >= 0 && iy0 < H, in1 = iy0 + 1 >= 0 && iy0 + 1 < H, in2 = iy0 + 2 >= 0 && iy0 + 2 < H;
         for (let ox = 0; ox < OW; ox += ROW_CHUNK) {
-          dwRow3x3(sw == 2, xr, <usize>(W * C), in0, in1, in2, C, ox * sw - pl, W, min(OW - ox, ROW_CHUNK), done, PS, fast,
+          dwRow3x3(sw == 2, xr, <usize>(W * C), <usize>C, <usize>C, in0, in1, in2, ox * sw - pl, W, min(OW - ox, ROW_CHUNK), done, PS, fast,
             out + <usize>(ox * C), outZp, amin, amax, mp, shp);
         }
         out += <usize>(OW * C);
@@ -827,7 +856,7 @@ export function depthwise_s8_pairs(op: usize): i32 {
           tbl = tapOff;
         } else {
           for (let i = 0; i < K; i++) {
-            const t = slotTap(i, k9), ky = t / KW, kx = t - ky * KW;
+            const t = slotTap(i, k9, tr), ky = t / KW, kx = t - ky * KW;
             const iy = iy0 + ky * dh, ix = ix0 + kx * dw;
             store<usize>(tapAddr + (<usize>i << 2),
               iy >= 0 && iy < H && ix >= 0 && ix < W ? xImg + <usize>(iy * W + ix) * <usize>C : zpRow);
