@@ -347,8 +347,10 @@ describe('fast int8 kernels vs the reference, both builds', () => {
 describe('one-row fully_connected: the f32-screened store on rounding ties, both builds', () => {
   // Scales keep most outputs inside int8 (a clamped output hides its rounding); shift 0 (no right
   // shift, S = 1/2) with weights in [-1, 1].
-  for (const [n, k, shift, relu, zp, wmax] of [[64, 32, -8, false, 3, 127], [40, 32, -8, true, -128, 127], [40, 128, -9, false, -10, 127], [8, 64, -3, true, -20, 2], [96, 16, -7, false, 0, 127], [48, 8, 0, true, -128, 1], [20, 8, 0, false, 0, 1]] as const) {
-    it(`x[1,${k}] n${n}, S = 2^${shift - 1}${relu ? ' relu' : ''}`, async () => {
+  // biasKind: 0 small, 1 none (the tile's zero start and the record's zero tail bias), 2 one bias of
+  // 2^30 (past the f32 bound: the op takes the general requantization on every channel).
+  for (const [n, k, shift, relu, zp, wmax, biasKind] of [[64, 32, -8, false, 3, 127, 0], [40, 32, -8, true, -128, 127, 0], [40, 128, -9, false, -10, 127, 0], [8, 64, -3, true, -20, 2, 0], [96, 16, -7, false, 0, 127, 0], [48, 8, 0, true, -128, 1, 0], [20, 8, 0, false, 0, 1, 0], [40, 32, -8, false, 5, 127, 1], [40, 32, -8, false, 5, 127, 2]] as const) {
+    it(`x[1,${k}] n${n}, S = 2^${shift - 1}${relu ? ' relu' : ''}${['', ', no bias', ', a 2^30 bias'][biasKind]}`, async () => {
       const r = rng(n * 1000 + k * 10 - shift);
       const mult = new Int32Array(n).fill(2 ** 30), sh = new Int32Array(n).fill(shift);
       const xq = { scale: 0.05, zeroPoint: randInt(r, -60, 60) };
@@ -357,7 +359,7 @@ describe('one-row fully_connected: the f32-screened store on rounding ties, both
       const g = oneOpGraph('fully_connected', [
         { dtype: 's8', shape: [1, k], quant: xq },
         { dtype: 's8', shape: [n, k], data: randS8(r, n * k, -wmax, wmax) },
-        { dtype: 's32', shape: [n], data: Int32Array.from({ length: n }, () => randInt(r, -30 * wmax, 30 * wmax)) },
+        biasKind === 1 ? null : { dtype: 's32', shape: [n], data: Int32Array.from({ length: n }, (_, i) => (biasKind === 2 && i === 0 ? 2 ** 30 : randInt(r, -30 * wmax, 30 * wmax))) },
         { dtype: 's32', shape: [n], data: mult },
         { dtype: 's32', shape: [n], data: sh },
       ], { dtype: 's8', quant: oq }, {}, relu ? { actMin: zp, actMax: 127 } : { actMin: -128, actMax: 127 });
