@@ -17,7 +17,7 @@
 import { requant4General } from './requant_simd';
 import { mbqmCall } from './fixedpoint';
 import { kernelBuilt } from './features';
-import { KERNEL_CONV_F32, KERNEL_CONV_F32_RELU } from '../format/runtime-features';
+import { KERNEL_CONV_F32, KERNEL_CONV_F32_RELU, KERNEL_CONV_F32_4X8 } from '../format/runtime-features';
 
 // The table lives in the running op's scratch (format/kernel-scratch.ts, assembly/scratch.ts):
 // FAST_CAP channels (0: no table; those ops keep the general requantization), 24 bytes each, in
@@ -365,7 +365,7 @@ const U32: f64 = 5.9604644775390625e-8; // 2^-24, the unit roundoff of f32
 
 /** Whether this build has an f32 store form (a per-model build without one links no table code). */
 @inline export function f32Built(): bool {
-  return ASC_FEATURE_SIMD && (kernelBuilt(KERNEL_CONV_F32) || kernelBuilt(KERNEL_CONV_F32_RELU));
+  return ASC_FEATURE_SIMD && (kernelBuilt(KERNEL_CONV_F32) || kernelBuilt(KERNEL_CONV_F32_RELU) || kernelBuilt(KERNEL_CONV_F32_4X8));
 }
 const F32_CLAMPED: f64 = 258.0;
 
@@ -489,9 +489,9 @@ export function useF32Table(at: usize, limBits: i32): void {
   return !v128.any_true(i32x4.gt_s(m, i32x4.splat(f32LimBits)));
 }
 
-/** Whether the running op's 2-pixel / 4x8 stores take the f32 form `relu` (per-model switch, table). */
-@inline export function f32Ready(relu: bool): bool {
-  return (relu ? kernelBuilt(KERNEL_CONV_F32_RELU) : kernelBuilt(KERNEL_CONV_F32)) && f32LimBits != 0;
+/** Whether the running op's 4x8 tiles take the f32 ReLU store (per-model switch, f32 table). */
+@inline export function f32Ready4x8(): bool {
+  return kernelBuilt(KERNEL_CONV_F32_4X8) && f32LimBits != 0;
 }
 
 /** Two pixels' 8 channels (table entries at p) in f32 to outA / outB; returns f32Store16's screen value. */
@@ -529,7 +529,7 @@ export function useF32Table(at: usize, limBits: i32): void {
 
 /**
  * Four pixels' channels 0..7 (the 4x8 tiles of ops with at most 8 channels) to y0 + j * ys through
- * the f32 table without the sign term (lo >= zp, after f32Ready(true); f32w's proof); false: a lane
+ * the f32 table without the sign term (lo >= zp, after f32Ready4x8(); f32w's proof); false: a lane
  * near a tie, redo them in f64.
  */
 export function requantF32Store4x8Relu(

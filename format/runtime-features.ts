@@ -48,4 +48,8 @@ export const KERNEL_FC_ROW = 13;
 // images at least twice as tall as wide (KWS's 25 x 5); optional (without it they take the row
 // sweep, same bytes).
 export const KERNEL_DW_COLS = 14;
-export const KERNEL_COUNT = 15; // one past the last kernel bit
+// The ReLU f32-screened store of gemm_packed.ts's 4x8 tiles (requant_fast.ts
+// requantF32Store4x8Relu, SIMD): packed int8 conv2d ops of at most 8 channels whose lower clamp is
+// at or above the output zero point (first convs); optional.
+export const KERNEL_CONV_F32_4X8 = 15;
+export const KERNEL_COUNT = 16; // one past the last kernel bit

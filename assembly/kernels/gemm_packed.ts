@@ -7,7 +7,7 @@
 // Integer sums are exact in any order: both builds give TFLM's bytes.
 import { PACKED_K_MAX } from '../../format/format';
 import { requantStore8, requantStore16 } from '../requant_simd';
-import { fastPrepare, fastPreparePacked, requantFastStore8, requantFastStore8Relu, requantFastStore16, requantFastStore16Relu, requantFastStore16x2, requantFastStore16x2Relu, f32Ready, requantF32Store4x8Relu } from '../requant_fast';
+import { fastPrepare, fastPreparePacked, requantFastStore8, requantFastStore8Relu, requantFastStore16, requantFastStore16Relu, requantFastStore16x2, requantFastStore16x2Relu, f32Ready4x8, requantF32Store4x8Relu } from '../requant_fast';
 import { rqStore2 } from './requant_scalar';
 
 // Two widened rows (pixels) of up to PACKED_K_MAX taps, at a constant distance so the 2-row tile
@@ -356,7 +356,7 @@ export function packedRunRows(two: bool, xa: usize, xb: usize, rowBytes: usize, 
   a0: v128, a1: v128, b0: v128, b1: v128, c0: v128, c1: v128, d0: v128, d1: v128,
 ): void {
   if (fc >= 0 && pkMin >= pkZp) {
-    if (f32Ready(true) && requantF32Store4x8Relu(y0, ys, a0, a1, b0, b1, c0, c1, d0, d1, pkZp, pkMin, pkMax)) return;
+    if (f32Ready4x8() && requantF32Store4x8Relu(y0, ys, a0, a1, b0, b1, c0, c1, d0, d1, pkZp, pkMin, pkMax)) return;
     requantFastStore8Relu(y0, a0, a1, 0, pkZp, pkMin, pkMax);
     requantFastStore8Relu(y0 + ys, b0, b1, 0, pkZp, pkMin, pkMax);
     requantFastStore8Relu(y0 + 2 * ys, c0, c1, 0, pkZp, pkMin, pkMax);
