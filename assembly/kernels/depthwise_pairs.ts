@@ -193,6 +193,15 @@ const U32: f64 = 5.9604644775390625e-8; // 2^-24, the unit roundoff of f32
  * tau = (3.02 * yMax + 1) * u (e <= 1/4). Let n = round(w) (the magic add); when |w - n| <= lim
  * <= 1/2 - tau, v - 1/2 lies strictly within 1/2 of n, so floor(v) = n. Lanes nearer a tie than
  * that (a few per thousand at most) make the 16 outputs take the exact f64 form.
+ *
+ * The threshold only has to hold for lanes with |y| < 258 (yMax is capped there: vww / person_detect
+ * have channels with bounds of |y| in the thousands, which loosened lim for all of them). For
+ * |y| >= 258, TFLM's r = floor(v) lies within 3/4 of y (|v - 1/2 - y| = e <= 1/4), so |r| >= 258 - 3/4,
+ * |r| >= 258 as an integer; the f32 n (within 1/2 of w, w within tau < 0.19 of v - 1/2 for
+ * yMax <= 2^20) lies within 0.94 of y, |n| >= 258 with the same sign. With any zero point in
+ * [-128, 127] both r + zp and n + zp lie past the same end of the int8 range, and the clamp (or
+ * the narrowing's saturation in the `relu` form) gives the same byte whether or not the lane passed
+ * the screen.
  */
 export function f32Prepare(count: i32, c1m8: bool, relu: bool): void {
   f32Lim = 0;
@@ -213,7 +222,9 @@ export function f32Prepare(count: i32, c1m8: bool, relu: bool): void {
       f32x4.demote_f64x2_zero(f64x2.mul(v128.load(p, D_OFF), half)),
       f32x4.demote_f64x2_zero(f64x2.mul(v128.load(p, D_OFF + 16), half)), 0, 1, 4, 5), 32);
   }
-  f32Lim = <f32>(0.5 - 2.0 * (3.02 * yMax + 1.0) * U32);
+  // Only lanes with |y| < 258 need the tight threshold (see above); past it both forms clamp alike.
+  const yCap = yMax < 258.0 ? yMax : 258.0;
+  f32Lim = <f32>(0.5 - 2.0 * (3.02 * yCap + 1.0) * U32);
   f32LimBits = (reinterpret<i32>(f32Lim) << 1) - 1;
 }
 
