@@ -27,7 +27,7 @@ async function check(c: Case, r: () => number): Promise<void> {
   await expectBlobsMatch(c.label, [['', blobOf(g)]], feeds, want);
 }
 
-type Scales = 'normal' | 'large bias' | 'tiny' | 'huge' | 'mixed' | 'pow2' | 'outlier' | 'coarse' | 'small';
+type Scales = 'normal' | 'large bias' | 'tiny' | 'huge' | 'mixed' | 'pow2' | 'outlier' | 'coarse' | 'small' | 'wide';
 
 function depthwise(
   r: () => number, h: number, w: number, c: number, kh: number, kw: number, s: [number, number],
@@ -65,6 +65,14 @@ function depthwise(
     if (scales === 'small') {
       mult[i] = 1073741824;
       shift[i] = -3 - (i % 3);
+    }
+    // Outputs |y| = |acc * S| spread over ~0..2,000 (random full-range inputs): many exact ties
+    // (M = 1/2, even channels) and near-ties (low 20 bits clear, odd ones) on both sides of
+    // |y| = 258, where depthwise_pairs.ts f32Prepare caps the screen's bound (past it TFLM and the
+    // f32 form clamp alike), with the every-7th extreme channels bounding |y| near 2,300.
+    if (scales === 'wide') {
+      mult[i] = i % 2 ? (1024 + randInt(r, 0, 1023)) * 1048576 : 1073741824;
+      shift[i] = -5 - (i % 3 === 0 ? 1 : 0);
     }
   }
   const wts = randS8(r, kh * kw * c, -127, 127);
@@ -200,6 +208,14 @@ function cases(): Case[] {
     out.push(act(depthwise(r, 8, 9, 24, 3, 3, [1, 1], [1, 1], same(3), 'small'), null, null, 127));
     const c = out[out.length - 1]!;
     out[out.length - 1] = { ...c, int8: { actMin: c.out.quant.zeroPoint + d, actMax: 127 }, label: `${c.label} lo zp${d > 0 ? '+' : ''}${d}` };
+  }
+  // Near-ties around |y| = 258 (the f32 screen's cap) at both int8 ends: zero points -128 (the
+  // ReLU form), 127 and 0 (the clamp form); past the 64-pixel row chunk, stride 2 and the column
+  // sweep's tall narrow shape.
+  for (const zp of [-128, 127, 0]) {
+    out.push(act(depthwise(r, 6, 70, 32, 3, 3, [1, 1], [1, 1], same(3), 'wide'), zp, -128, 127));
+    out.push(act(depthwise(r, 9, 20, 16, 3, 3, [2, 2], [1, 1], same(3), 'wide'), zp, -128, 127));
+    out.push(act(depthwise(r, 25, 5, 24, 3, 3, [1, 1], [1, 1], same(3), 'wide'), zp, -128, 127));
   }
   out.push(depthwise(r, 6, 6, 32, 3, 3, [1, 1], [1, 1], same(3), 'outlier'));
   out.push(depthwise(r, 5, 5, 40, 3, 3, [1, 1], [1, 1], same(3), 'outlier'));
