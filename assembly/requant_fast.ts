@@ -443,13 +443,18 @@ export function useF32Table(at: usize, limBits: i32): void {
 }
 
 /**
- * One f32x4 of the screened form: w = y + copysign(e, y) (the sign bit of y or-ed into e >= 0;
- * a constant channel's e = r keeps its own sign as y = +0), or y + e when `relu` (the op's lower
- * clamp is at or above its output zero point). Dropping the sign term then is exact: only lanes
- * with y < 0 change, where TFLM's floor(y + 1/2 - e) <= 0 and w = fl(fl(acc * S) + e) <= e <= 1/4
- * rounds to <= 0 too: both clamp to lo (>= zp). The screen may still send such a block to f64.
+ * One f32x4 of the f32-screened requantization (conv / GEMM, depthwise and one-row FC stores):
+ * w = y + copysign(e, y) with y = acc * S (the sign bit of y or-ed into e >= 0; a constant
+ * channel's e = r keeps its own sign as y = +0), or y + e when `relu` (the op's lower clamp is at
+ * or above its output zero point, as for TFLite's ReLU / ReLU6 int8 outputs).
+ *
+ * Why dropping the sign term is exact then: it only changes lanes with y < 0 (acc = 0 gives
+ * y = +0 in both forms). There TFLM's n = floor(y + 1/2 - e) <= 0 (y < 0, e >= 0), and the f32
+ * form's w = fl(fl(acc * S) + e) <= e <= 1/4 (fl keeps the sign of a negative product and is
+ * monotone), so round(w) <= 0 too. Either way n + zp <= zp <= lo, and both clamp to lo. The screen
+ * still runs on those lanes; it can only send a block to the exact form.
  */
-@inline function f32w(acc: v128, s: v128, e: v128, relu: bool): v128 {
+@inline export function f32ScreenW(acc: v128, s: v128, e: v128, relu: bool): v128 {
   const y = f32x4.mul(f32x4.convert_i32x4_s(acc), s);
   return f32x4.add(y, relu ? e : v128.or(v128.and(y, i32x4.splat(0x80000000)), e));
 }
@@ -462,8 +467,8 @@ export function useF32Table(at: usize, limBits: i32): void {
  */
 @inline function f32Store16(out: usize, a0: v128, a1: v128, a2: v128, a3: v128, p: usize, zp: i32, lo: i32, hi: i32, relu: bool): v128 {
   const mg = f32x4.splat(12582912.0);
-  const w0 = f32w(a0, v128.load(p), v128.load(p, 32), relu), w1 = f32w(a1, v128.load(p, 16), v128.load(p, 48), relu);
-  const w2 = f32w(a2, v128.load(p, 64), v128.load(p, 96), relu), w3 = f32w(a3, v128.load(p, 80), v128.load(p, 112), relu);
+  const w0 = f32ScreenW(a0, v128.load(p), v128.load(p, 32), relu), w1 = f32ScreenW(a1, v128.load(p, 16), v128.load(p, 48), relu);
+  const w2 = f32ScreenW(a2, v128.load(p, 64), v128.load(p, 96), relu), w3 = f32ScreenW(a3, v128.load(p, 80), v128.load(p, 112), relu);
   const t0 = f32x4.add(w0, mg), t1 = f32x4.add(w1, mg), t2 = f32x4.add(w2, mg), t3 = f32x4.add(w3, mg);
   const d0 = f32x4.sub(w0, f32x4.sub(t0, mg)), d1 = f32x4.sub(w1, f32x4.sub(t1, mg));
   const d2 = f32x4.sub(w2, f32x4.sub(t2, mg)), d3 = f32x4.sub(w3, f32x4.sub(t3, mg));
@@ -498,7 +503,7 @@ export function useF32Table(at: usize, limBits: i32): void {
 @inline function f32Store8x2(outA: usize, outB: usize, a0: v128, a1: v128, b0: v128, b1: v128, p: usize, zp: i32, lo: i32, hi: i32, relu: bool): v128 {
   const mg = f32x4.splat(12582912.0);
   const s0 = v128.load(p), s1 = v128.load(p, 16), e0 = v128.load(p, 32), e1 = v128.load(p, 48);
-  const w0 = f32w(a0, s0, e0, relu), w1 = f32w(a1, s1, e1, relu), w2 = f32w(b0, s0, e0, relu), w3 = f32w(b1, s1, e1, relu);
+  const w0 = f32ScreenW(a0, s0, e0, relu), w1 = f32ScreenW(a1, s1, e1, relu), w2 = f32ScreenW(b0, s0, e0, relu), w3 = f32ScreenW(b1, s1, e1, relu);
   const t0 = f32x4.add(w0, mg), t1 = f32x4.add(w1, mg), t2 = f32x4.add(w2, mg), t3 = f32x4.add(w3, mg);
   const d0 = f32x4.sub(w0, f32x4.sub(t0, mg)), d1 = f32x4.sub(w1, f32x4.sub(t1, mg));
   const d2 = f32x4.sub(w2, f32x4.sub(t2, mg)), d3 = f32x4.sub(w3, f32x4.sub(t3, mg));
@@ -529,7 +534,7 @@ export function useF32Table(at: usize, limBits: i32): void {
 
 /**
  * Four pixels' channels 0..7 (the 4x8 tiles of ops with at most 8 channels) to y0 + j * ys through
- * the f32 table without the sign term (lo >= zp, after f32Ready4x8(); f32w's proof); false: a lane
+ * the f32 table without the sign term (lo >= zp, after f32Ready4x8(); f32ScreenW's proof); false: a lane
  * near a tie, redo them in f64.
  */
 export function requantF32Store4x8Relu(

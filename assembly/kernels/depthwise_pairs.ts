@@ -15,7 +15,7 @@ import { STORAGE_EMPTY } from '../../format/format';
 import { opIn, opOut, opParam, tdim, trank, tptr, tzp, tstorage } from '../state';
 import { mbqmInline, clampi } from '../fixedpoint';
 import { requantStore16, requantStore8 } from '../requant_simd';
-import { fastChannel, fastEntry, useFastTable, FAST_CAP, FAST_POS as POS_OFF, FAST_D as D_OFF } from '../requant_fast';
+import { fastChannel, fastEntry, useFastTable, f32ScreenW, FAST_CAP, FAST_POS as POS_OFF, FAST_D as D_OFF } from '../requant_fast';
 import { PREPARED_DW_HEAD } from '../../format/prepared';
 import { preparedTable } from '../prepared';
 import { kernelBuilt } from '../features';
@@ -56,7 +56,7 @@ function markBad(c: i32): bool {
 let f32Tab: usize = 0;
 let F32_CAP: i32 = 0;
 let f32Lim: f32 = 0;
-// The running op's output zero point and lower clamp are -128, its upper one 127: see screen4.
+// The running op's output zero point and lower clamp are -128, its upper one 127: see f32ScreenW.
 let f32Relu: bool = false;
 // (bits of f32Lim << 1) - 1: |w - n| >= f32Lim when absBits(w - n) > this (see absBits).
 let f32LimBits: i32 = 0;
@@ -185,7 +185,7 @@ const U32: f64 = 5.9604644775390625e-8; // 2^-24, the unit roundoff of f32
  * (|acc| <= 2^24: exact in f32; |acc * S| <= 2^20: the rounded value fits store8x2F32's magic
  * add). c1m8: the C = 1 kernel's static table instead of the op's scratch. relu: the op's output
  * zero point and lower clamp are -128, its upper clamp 127 (the stores drop the sign term and the
- * clamp, screen4).
+ * clamp, f32ScreenW).
  *
  * Why the screen is exact: store8x2F32 computes w = fl(fl(acc * fl(S)) + copysign(e, .)) where
  * TFLM's result is floor(v), v - 1/2 = y + copysign(e, y) (y = acc * S; see magicChannel; e = 0
@@ -228,23 +228,10 @@ export function f32Prepare(count: i32, c1m8: bool, relu: bool): void {
   f32LimBits = (reinterpret<i32>(f32Lim) << 1) - 1;
 }
 
-/**
- * One f32x4 of store8x2F32: w = y + copysign(e, y), or y + e when `relu` (f32Prepare: the op's
- * output zero point and lower clamp are -128, its upper clamp 127: ReLU / ReLU6 outputs quantized
- * from a range starting at 0, as in TFLite's int8 models).
- *
- * Why dropping the sign term is exact then: it only changes lanes with y < 0 (acc = 0 gives
- * y = +0 in both forms). There TFLM's n = floor(y + 1/2 - e) <= 0 (y < 0, e >= 0), and the f32
- * form's w = fl(fl(acc * S) + e) <= e <= 1/4 (fl keeps the sign of a negative product and is
- * monotone), so round(w) <= 0 too. Either way n + zp <= zp <= lo, and both clamp to lo (this holds
- * for any lo >= zp). The screen still runs on those lanes; it can only send a block to the exact
- * f64 form. With lo = -128 and hi = 127 the clamp itself is the narrowing's saturation, so `relu`
- * stores skip it too: outside that case the op keeps the general form.
- */
-@inline function screen4(acc: v128, s: v128, e: v128, relu: bool): v128 {
-  const y = f32x4.mul(f32x4.convert_i32x4_s(acc), s);
-  return f32x4.add(y, relu ? e : v128.or(v128.and(y, i32x4.splat(0x80000000)), e));
-}
+// One f32x4 of the f32 stores is requant_fast.ts f32ScreenW (its comment: why the `relu` form,
+// taken when the op's output zero point and lower clamp are -128 and its upper one 127, may drop
+// the sign term; with lo = -128 and hi = 127 the clamp itself is the narrowing's saturation, so
+// `relu` stores skip it too).
 
 /**
  * The bits of |d| shifted left by one, as i32 lanes: for the non-negative floats below 2^31 >> 1
@@ -255,13 +242,13 @@ export function f32Prepare(count: i32, c1m8: bool, relu: bool): void {
   return i32x4.shl(d, 1);
 }
 
-/** store8x2Fast's f32 form for one `relu` (see screen4); false: a lane near a tie, nothing stored. */
+/** store8x2Fast's f32 form for one `relu` (see f32ScreenW); false: a lane near a tie, nothing stored. */
 @inline function store8x2F32(outA: usize, outB: usize, a0: v128, a1: v128, b0: v128, b1: v128, c: i32, zp: i32, lo: i32, hi: i32, relu: bool): bool {
   const p = f32Tab + (<usize>c << 3);
   const s0 = v128.load(p), s1 = v128.load(p, 16), e0 = v128.load(p, 32), e1 = v128.load(p, 48);
   const mg = f32x4.splat(12582912.0);
-  const wa0 = screen4(a0, s0, e0, relu), wa1 = screen4(a1, s1, e1, relu);
-  const wb0 = screen4(b0, s0, e0, relu), wb1 = screen4(b1, s1, e1, relu);
+  const wa0 = f32ScreenW(a0, s0, e0, relu), wa1 = f32ScreenW(a1, s1, e1, relu);
+  const wb0 = f32ScreenW(b0, s0, e0, relu), wb1 = f32ScreenW(b1, s1, e1, relu);
   const ta0 = f32x4.add(wa0, mg), ta1 = f32x4.add(wa1, mg), tb0 = f32x4.add(wb0, mg), tb1 = f32x4.add(wb1, mg);
   // w - n per lane; the screen needs the largest |w - n| (absBits: one integer compare).
   const da0 = f32x4.sub(wa0, f32x4.sub(ta0, mg)), da1 = f32x4.sub(wa1, f32x4.sub(ta1, mg));
@@ -291,12 +278,12 @@ export function f32Prepare(count: i32, c1m8: bool, relu: bool): void {
   store8x2Slow(outA, outB, a0, a1, b0, b1, c, zp, lo, hi);
 }
 
-/** store16Fast's f32 form for one `relu` (see screen4). */
+/** store16Fast's f32 form for one `relu` (see f32ScreenW). */
 @inline function store16F32(out: usize, a0: v128, a1: v128, a2: v128, a3: v128, c: i32, zp: i32, lo: i32, hi: i32, relu: bool): bool {
   const p = f32Tab + (<usize>c << 3);
   const mg = f32x4.splat(12582912.0);
-  const w0 = screen4(a0, v128.load(p), v128.load(p, 32), relu), w1 = screen4(a1, v128.load(p, 16), v128.load(p, 48), relu);
-  const w2 = screen4(a2, v128.load(p, 64), v128.load(p, 96), relu), w3 = screen4(a3, v128.load(p, 80), v128.load(p, 112), relu);
+  const w0 = f32ScreenW(a0, v128.load(p), v128.load(p, 32), relu), w1 = f32ScreenW(a1, v128.load(p, 16), v128.load(p, 48), relu);
+  const w2 = f32ScreenW(a2, v128.load(p, 64), v128.load(p, 96), relu), w3 = f32ScreenW(a3, v128.load(p, 80), v128.load(p, 112), relu);
   const t0 = f32x4.add(w0, mg), t1 = f32x4.add(w1, mg), t2 = f32x4.add(w2, mg), t3 = f32x4.add(w3, mg);
   const d0 = f32x4.sub(w0, f32x4.sub(t0, mg)), d1 = f32x4.sub(w1, f32x4.sub(t1, mg));
   const d2 = f32x4.sub(w2, f32x4.sub(t2, mg)), d3 = f32x4.sub(w3, f32x4.sub(t3, mg));

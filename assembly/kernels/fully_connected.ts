@@ -6,7 +6,7 @@ import { gemm_s8_rows } from './gemm';
 import { packedBegin, packedUseFast, gemm_s8_packed, widenRun, xwA } from './gemm_packed';
 import { PF_X, PF_Y, PF_W, PF_BIAS, PF_N, PF_K, PF_ROWS, PF_IN_OFF, PF_OUT_ZP, PF_MIN, PF_MAX, PF_MULT, PF_SHIFT, PF_FAST, PF_F32_LIM, PF_TAIL_BIAS } from '../prepared';
 import { PREPARED_FC_ARGS } from '../../format/prepared';
-import { useFastTable } from '../requant_fast';
+import { useFastTable, f32ScreenW } from '../requant_fast';
 import { requantStore16 } from '../requant_simd';
 import { mbqmCall } from '../fixedpoint';
 import { kernelBuilt } from '../features';
@@ -160,12 +160,6 @@ function fcRow(rec: usize, N: i32, K: i32, inOff: i32): void {
   }
 }
 
-/** One f32x4 of the store: w = y + copysign(e, y), or y + e when relu (requantFastStore16Relu's proof). */
-@inline function fcW(acc: v128, s: v128, e: v128, relu: bool): v128 {
-  const y = f32x4.mul(f32x4.convert_i32x4_s(acc), s);
-  return f32x4.add(y, relu ? e : v128.or(v128.and(y, i32x4.splat(0x80000000)), e));
-}
-
 /** SIMD: the widened row against 16 channels at w (count of them stored), through the f32 screen. */
 @inline function fcTile(w: usize, K2: i32, bp: usize, f: usize, limBits: i32, mp: usize, shp: usize, c: i32, count: i32, zp: i32, lo: i32, hi: i32, relu: bool, out: usize): void {
   let a0 = i32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
@@ -193,8 +187,8 @@ function fcRow(rec: usize, N: i32, K: i32, inOff: i32): void {
   out: usize, a0: v128, a1: v128, a2: v128, a3: v128, f: usize, limBits: i32, mp: usize, shp: usize, c: i32, count: i32, zp: i32, lo: i32, hi: i32, relu: bool,
 ): void {
   const mg = f32x4.splat(12582912.0);
-  const w0 = fcW(a0, v128.load(f), v128.load(f, 64), relu), w1 = fcW(a1, v128.load(f, 16), v128.load(f, 80), relu);
-  const w2 = fcW(a2, v128.load(f, 32), v128.load(f, 96), relu), w3 = fcW(a3, v128.load(f, 48), v128.load(f, 112), relu);
+  const w0 = f32ScreenW(a0, v128.load(f), v128.load(f, 64), relu), w1 = f32ScreenW(a1, v128.load(f, 16), v128.load(f, 80), relu);
+  const w2 = f32ScreenW(a2, v128.load(f, 32), v128.load(f, 96), relu), w3 = f32ScreenW(a3, v128.load(f, 48), v128.load(f, 112), relu);
   const t0 = f32x4.add(w0, mg), t1 = f32x4.add(w1, mg), t2 = f32x4.add(w2, mg), t3 = f32x4.add(w3, mg);
   // |w - n| per lane as the bits of |d| shifted left (their order is the floats' order): one max
   // tree and one compare for the 16.
