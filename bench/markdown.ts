@@ -91,6 +91,15 @@ export function markdown(r: BenchResult): string {
     for (const [id, m] of perModel) out.push(`| ${id} | ${cell(m.simd, full('mote.simd.wasm'))} | ${cell(m.scalar, full('mote.scalar.wasm'))} | ${m.features} |`);
     out.push('');
   }
+  if (r.timingWarnings?.length) {
+    out.push('**Timing warnings** (this run is not one to quote):');
+    out.push('');
+    for (const w of r.timingWarnings) out.push(`- ${w}`);
+    out.push('');
+  } else if (r.timingWarnings) {
+    out.push(`Every engine settled in warm-up and kept its speed through the rounds${r.otherCpuCores === undefined ? '' : `; other processes used ${r.otherCpuCores.toFixed(2)} of ${r.machine.cores} cores on average`}.`);
+    out.push('');
+  }
   out.push('Runtime sizes (bytes): ' + Object.entries(r.sizes).map(([k, v]) => `${k} ${typeof v === 'number' ? v.toLocaleString('en-US') : v}`).join(', ') + '.');
   return out.join('\n') + '\n';
 }

@@ -1,6 +1,6 @@
 // The bench's outputs: the result types, the console tables, and the ratio chart (SVG written as
 // text: one group of bars per model, log scale, a line at 1.0 = parity with the peer).
-import type { Timing } from './measure.js';
+import type { Settling, Timing } from './measure.js';
 import type { OpProfile, ProfileMethod } from './profile.js';
 
 export interface EngineResult {
@@ -9,7 +9,7 @@ export interface EngineResult {
   status: 'ok' | 'skipped' | 'error';
   /** Why skipped / the error message. */
   reason?: string;
-  timing?: Timing;
+  timing?: Timing & { settling?: Settling };
   loadMs?: number;
   gmacs?: number;
   /** gmacs ÷ the measured peak of the engine's ISA (SIMD or scalar loop); absent for native. */
@@ -64,6 +64,29 @@ export interface BenchResult {
   /** Mote per-op profiles by model id (bench/profile.ts). */
   profiles: Record<string, { method: ProfileMethod; rows: OpProfile[] }>;
   missing: string[];
+  /**
+   * Evidence against the timings (absent in old files): engines whose warm-up did not settle or whose
+   * first timed round was much slower than the last, and other processes' load during the run.
+   */
+  timingWarnings?: string[];
+  /** Average cores other processes kept busy during the run (Linux /proc/stat; absent elsewhere). */
+  otherCpuCores?: number;
+}
+
+/** One line per engine whose timing is suspect: still tiering up, or drifting during the rounds. */
+export function settlingWarnings(r: Pick<BenchResult, 'cases'>, driftLimit: number): string[] {
+  const out: string[] = [];
+  for (const c of r.cases) {
+    for (const e of c.engines) {
+      const s = e.timing?.settling;
+      if (!s) continue;
+      const why: string[] = [];
+      if (!s.settled) why.push(`warm-up did not settle in ${(s.warmupMs / 1000).toFixed(1)} s (${s.warmupRuns} runs)`);
+      if (s.firstOverLastRound > driftLimit) why.push(`first timed round ${s.firstOverLastRound.toFixed(2)}× the last`);
+      if (why.length) out.push(`${c.id} ${e.engine}: ${why.join('; ')}`);
+    }
+  }
+  return out;
 }
 
 const fmt = (v: number | undefined, digits = 3) => (v === undefined || !Number.isFinite(v) ? '—' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toPrecision(digits));

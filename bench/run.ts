@@ -15,13 +15,14 @@ import { ortEngine } from './engines/ort.js';
 import { tfliteEngine } from './engines/tflite.js';
 import type { BenchCase, Engine, PreparedEngine } from './engines/types.js';
 import { measurePeak } from './gemm-peak/peak.js';
-import { FULL, QUICK, measureInterleaved, type Timing } from './measure.js';
+import { DRIFT_LIMIT, FULL, QUICK, measureInterleaved, type Timing } from './measure.js';
+import { BUSY_CORES, startMachineLoad } from './machine-load.js';
 import { profileMote, profileTable, type OpProfile, type ProfileMethod } from './profile.js';
 import { readBlob } from '../host/blob-reader.js';
 import { preparedBytesOf } from '../host/prepared.js';
 import { buildRuntimeFor } from '../host/runtime-build.js';
 import { blobFeatures, describeFeatures, featureKey } from '../host/runtime-features.js';
-import { ratioChartSvg, ratioTable, timingTable, type BenchResult, type CaseResult, type EngineResult, type MoteFacts } from './report.js';
+import { ratioChartSvg, ratioTable, settlingWarnings, timingTable, type BenchResult, type CaseResult, type EngineResult, type MoteFacts } from './report.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -187,7 +188,7 @@ async function benchCase(c: BenchCase, engines: Engine[], quick: boolean): Promi
 }
 
 const METHOD =
-  'Single thread, one Node process. Per model and engine: one load, then warm-up (≥50 runs and ≥0.4 s; quick: 5 runs / 60 ms) so V8 tiers the wasm up; ' +
+  'Single thread, one Node process. Per model and engine: one load, then warm-up (≥50 runs and ≥0.4 s, then on until the run time stops falling, ≤4 s; quick: 5 runs / 60 ms, ≤0.3 s) so V8 tiers the wasm up; ' +
   'then 10 rounds (quick: 3) in which every engine runs a ~60 ms batch (quick: 15 ms), in an order rotated each round; every run timed alone with performance.now(). ' +
   'A run = copy the input in, infer, copy the output out (TFLite: tensor views; Mote: runInto; ORT: session.run with a tensor, awaited). ' +
   'GMAC/s = MACs of the model (converter/macs.ts rules on the imported graph) ÷ median. Peak = best batch of a 4×2 register-blocked int8 GEMM micro-loop on L1 data (SIMD: i32x4.dot_i16x8_s; scalar: i32 mul/add).';
@@ -211,6 +212,7 @@ async function main() {
   };
   console.log(`mote bench (${args.quick ? 'quick' : 'full'}) · node ${machine.node} · ${machine.cpu} × ${machine.cores} · ${cases.length} models · engines ${engines.map((e) => e.id).join(', ')}`);
 
+  const machineLoad = startMachineLoad();
   const peakResult = measurePeak(args.quick ? 0.2 : 1.0);
   console.log(`int8 peak: SIMD ${peakResult.simdGmacs.toFixed(1)} GMAC/s (4×2 dot_i16x8_s), scalar ${peakResult.scalarGmacs.toFixed(2)} GMAC/s`);
 
@@ -305,6 +307,10 @@ async function main() {
     }
   }
 
+  const otherCpuCores = machineLoad();
+  const timingWarnings = settlingWarnings({ cases: results }, DRIFT_LIMIT);
+  if (otherCpuCores !== undefined && otherCpuCores > BUSY_CORES)
+    timingWarnings.unshift(`other processes kept ${otherCpuCores.toFixed(2)} of ${machine.cores} cores busy on average during this run: ratios may not be this machine's`);
   const result: BenchResult = {
     date: new Date().toISOString(),
     mode: args.quick ? 'quick' : 'full',
@@ -316,6 +322,8 @@ async function main() {
     cases: results,
     profiles,
     missing,
+    timingWarnings,
+    otherCpuCores,
   };
 
   console.log(`int8 peak (best of start and end): SIMD ${peak.simdGmacs.toFixed(1)} GMAC/s, scalar ${peak.scalarGmacs.toFixed(2)} GMAC/s`);
@@ -328,6 +336,8 @@ async function main() {
     console.log(`\nMote per-op profile: ${id} (${how}; sorted by SIMD time)`);
     console.log(profileTable(rows, peak));
   }
+  if (timingWarnings.length) console.log(`\nTiming warnings (re-run on an idle machine before quoting these):\n${timingWarnings.map((w) => `  ${w}`).join('\n')}`);
+  else console.log(`\nTiming: every engine settled in warm-up${otherCpuCores === undefined ? '' : `; other processes used ${otherCpuCores.toFixed(2)} cores on average`}`);
   console.log('\nRuntime sizes (bytes): ' + Object.entries(sizes).map(([k, v]) => `${k} ${v}`).join(', '));
 
   if (args.write) {
