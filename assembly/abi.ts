@@ -13,7 +13,7 @@ import { decodeEncodedTensors } from './decode/index';
 import { validateAllocHeader, validateHeader, validateTensors, validateOps } from './blob';
 import { messagePtr, messageLen, str, say, say1, say2, text, Text, clear } from './message';
 import { runOp } from './dispatch';
-import { prepareOps, preparedBytes, setPrepare } from './prepared';
+import { prepareOps, preparedBytes, setPrepareBudget } from './prepared';
 import { STREAM, streamOpWeights } from './stream';
 
 const PAGE: u64 = 65536;
@@ -218,11 +218,19 @@ export function mote_prepared_bytes(): i32 {
 }
 /**
  * 0: the next mote_load prepares nothing (no memory beyond the reserved regions; every op runs its
- * per-run path, same output bytes); else it prepares (the default). The scalar build prepares
- * nothing either way.
+ * per-run path, same output bytes); else it prepares everything (the default). The scalar build
+ * prepares nothing either way.
  */
 export function mote_set_prepare(enabled: i32): void {
-  setPrepare(enabled != 0);
+  setPrepareBudget(enabled ? 0xffffffff : 0);
+}
+/**
+ * The most bytes of prepared state the next mote_load may keep (an unsigned 32-bit count;
+ * 0xffffffff, the default, for no limit): it prepares ops in format/prepared.ts's order while they
+ * fit; the others run their per-run paths (same output bytes).
+ */
+export function mote_set_prepare_budget(bytes: i32): void {
+  setPrepareBudget(<u32>bytes);
 }
 export function mote_memory_bytes(): i32 {
   return <i32>(<u32>memory.size() * PAGE);

@@ -4,7 +4,7 @@
 import {
   OP_FULLY_CONNECTED, OP_DEPTHWISE_CONV2D, OP_CONV2D, DTYPE_S8, DTYPE_SIGN8, O_FLAGS, OPF_PACKED_W16, OP_RECORD_SIZE, STORAGE_EMPTY, STORAGE_DIRECT,
 } from '../format/format';
-import { preparedFcBytes, preparedDwBytes, preparedConvBytes, PREPARED_CONV_HEAD, preparedRegionBytes, preparedPackBytes, PREPARED_FC_ARGS, preparedFcTableBytes } from '../format/prepared';
+import { preparedFcBytes, preparedDwBytes, preparedConvBytes, PREPARED_CONV_HEAD, PREPARED_FC_ARGS, preparedFcTableBytes, PREPARED_RANKS, preparedRank, preparedIndexBytes } from '../format/prepared';
 import { KERNEL_PACKED, KERNEL_DW_PAIRS, KERNEL_FC_ROW } from '../format/runtime-features';
 import { dwPrepare } from './kernels/depthwise_pairs';
 import { opCount, oprec, opcode, opIn, opOut, opParam, tdim, trank, tdtype, tnumel, tptr, tstorage, tzp, opTable, weightsExternal } from './state';
@@ -15,11 +15,12 @@ import { fcF32Entry, fcF32Lim } from './kernels/fully_connected';
 // 0: nothing prepared. Else the region: one u32 per op (its table's offset, 0 = none), then tables.
 let region: usize = 0;
 let regionBytes: u32 = 0;
-// mote_set_prepare: a host short of memory trades the region for the per-run paths (same bytes).
-let enabled = true;
+// mote_set_prepare_budget: the most bytes the region may take (format/prepared.ts preparedRank);
+// a host short of memory trades the rest for the per-run paths (same bytes). Default: no limit.
+let budget: u32 = 0xffffffff;
 
-export function setPrepare(on: bool): void {
-  enabled = on;
+export function setPrepareBudget(bytes: u32): void {
+  if (ASC_FEATURE_SIMD) budget = bytes;
 }
 
 export function preparedBytes(): u32 {
@@ -50,20 +51,19 @@ function opTableBytes(op: usize): i32 {
 }
 
 /**
- * After validation: sizes the region, grows memory for it past `from` (the end of what
- * mote_blob_alloc reserved) and builds each op's table. Without memory (the grow fails) or on the
- * scalar build, with streamed weights, or after mote_set_prepare(0), nothing is prepared and the kernels keep their per-run paths (same output bytes).
+ * After validation: sizes the region within the budget, grows memory for it past `from` (the end
+ * of what mote_blob_alloc reserved) and builds the chosen ops' tables. Without memory (the grow
+ * fails) or on the scalar build, with streamed weights, or with a budget of 0, nothing is prepared
+ * and the kernels keep their per-run paths (same output bytes).
  */
 export function prepareOps(from: usize): void {
   region = 0;
   regionBytes = 0;
   // Streamed weights reach memory only while their op runs: nothing to derive from at load.
-  if (!ASC_FEATURE_SIMD || weightsExternal || !enabled) return;
-  const n = opCount;
-  let tables = 0;
-  for (let i = 0; i < n; i++) tables += opTableBytes(oprec(i));
-  const bytes = preparedRegionBytes(n, tables);
-  if (bytes == 0) return;
+  if (!ASC_FEATURE_SIMD || weightsExternal) return;
+  const head = <u32>preparedIndexBytes(opCount);
+  const bytes = placeOps(0, head);
+  if (bytes == head) return;
   const at = (from + 15) & ~(<usize>15);
   const end = <u64>at + <u64>bytes;
   const have = <u64>memory.size() << 16;
@@ -71,23 +71,35 @@ export function prepareOps(from: usize): void {
     const pages = (end - have + 65535) >> 16;
     if (end > (<u64>1 << 32) || memory.grow(<i32>pages) < 0) return;
   }
-  let next = (<u32>n * 4 + 15) & ~15;
-  for (let i = 0; i < n; i++) {
-    const op = oprec(i);
-    const b = opTableBytes(op);
-    let off: u32 = 0;
-    if (b > 0) {
-      // opBuilt: a per-model build without the op links none of its preparation.
-      if (opcode(op) == OP_DEPTHWISE_CONV2D) { if (opBuilt(OP_DEPTHWISE_CONV2D)) dwPrepare(op, at + <usize>next); }
-      else if (opcode(op) == OP_CONV2D) { if (opBuilt(OP_CONV2D)) prepareConv(op, at + <usize>next); }
-      else if (opBuilt(OP_FULLY_CONNECTED)) prepareFc(op, at + <usize>next);
-      off = next;
-    }
-    store<u32>(at + (<usize>i << 2), off);
-    next += <u32>b;
-  }
+  for (let i: u32 = 0; i < head; i += 4) store<u32>(at + <usize>i, 0);
+  placeOps(at, head);
   region = at;
-  regionBytes = <u32>bytes;
+  regionBytes = bytes;
+}
+
+/**
+ * The region's bytes: ops in rank order while they fit the budget (format/prepared.ts
+ * preparedRank), tables from `head` on; with `at`, builds each table there and sets its op's offset.
+ */
+function placeOps(at: usize, head: u32): u32 {
+  let next = head;
+  for (let r = 0; r < PREPARED_RANKS; r++) {
+    for (let i = 0; i < opCount; i++) {
+      const op = oprec(i);
+      const b = <u32>opTableBytes(op);
+      if (b == 0 || preparedRank(opcode(op)) != r) continue;
+      if (<u64>next + <u64>b > <u64>budget) return next;
+      if (at) {
+        // opBuilt: a per-model build without the op links none of its preparation.
+        if (opcode(op) == OP_DEPTHWISE_CONV2D) { if (opBuilt(OP_DEPTHWISE_CONV2D)) dwPrepare(op, at + <usize>next); }
+        else if (opcode(op) == OP_CONV2D) { if (opBuilt(OP_CONV2D)) prepareConv(op, at + <usize>next); }
+        else if (opBuilt(OP_FULLY_CONNECTED)) prepareFc(op, at + <usize>next);
+        store<u32>(at + (<usize>i << 2), next);
+      }
+      next += b;
+    }
+  }
+  return next;
 }
 
 // A prepared fully_connected (fully_connected.ts fully_connected_s8_prepared reads it): its

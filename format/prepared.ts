@@ -20,7 +20,7 @@
 //   The same op with plain [N, K] weights (the converter leaves few-channel layers unpacked for
 //   their padding) when a packed copy takes at most PREPARED_PACK_MAX bytes: arguments, table,
 //   then that copy (the OPF_PACKED_W16 layout without the sums), so it runs the packed one-row tile.
-import { PACKED_K_MAX } from './format';
+import { PACKED_K_MAX, OP_CONV2D, OP_FULLY_CONNECTED } from './format';
 
 // The fully_connected arguments ahead of its table (assembly/prepared.ts writes and reads them).
 export const PREPARED_FC_ARGS = 128;
@@ -47,10 +47,9 @@ export function preparedFcBytes(layout: i32, n: i32, k: i32, xNumel: i32): i32 {
   return k <= PACKED_K_MAX && pack <= PREPARED_PACK_MAX ? table + pack : 0;
 }
 
-/** Bytes of the region for `ops` ops whose tables sum to `tables` bytes (0 when there are none). */
-export function preparedRegionBytes(ops: i32, tables: i32): i32 {
-  if (tables == 0) return 0;
-  return ((ops * 4 + 15) & ~15) + tables;
+/** Bytes of the region's op index for `ops` ops: one u32 each, then 16-byte aligned tables. */
+export function preparedIndexBytes(ops: i32): i32 {
+  return (ops * 4 + 15) & ~15;
 }
 
 // An int8 depthwise_conv2d (depth multiplier 1, C % 8 == 0, C >= 8, at most 32 taps): a header
@@ -79,4 +78,19 @@ export const PREPARED_CONV_HEAD = 16;
 /** Bytes a packed int8 conv2d prepares: o output channels. */
 export function preparedConvBytes(o: i32): i32 {
   return PREPARED_CONV_HEAD + ((o + 15) & ~15) * 32;
+}
+
+// A budget (mote_set_prepare_budget, MoteLoadOptions.prepareBudget) caps the region: the runtime
+// takes ops in rank order (0 first; schedule order within a rank) while the region, op index
+// included, stays within it, and stops at the first op that does not fit, so the bytes prepared
+// only grow with the budget. Ops left out run their per-run paths (same output bytes). The ranks
+// follow the time saved per prepared byte, measured per op on vww / person_detect / kws / ad (bench/
+// README session 7 "prep"): packed conv2d 0.3-7 ns per run per byte (it also gets the f32-screened
+// stores; the most on early layers with many pixels, which come first in the schedule),
+// fully_connected 0.05-0.5, depthwise 0.1-0.14 (61 bytes per channel of a 3x3 op).
+export const PREPARED_RANKS = 3;
+
+/** An op's rank in the budget's order (format/prepared.ts above): conv2d, fully_connected, depthwise. */
+export function preparedRank(opcode: i32): i32 {
+  return opcode == OP_CONV2D ? 0 : opcode == OP_FULLY_CONNECTED ? 1 : 2;
 }

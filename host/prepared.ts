@@ -2,33 +2,51 @@
 // the blob alone: `mote inspect` reports it next to the arena; MoteModel.preparedBytes reads the
 // loaded runtime's own count (equal on the full SIMD build, 0 on the scalar build).
 import * as F from '../format/format.js';
-import { preparedFcBytes, preparedDwBytes, preparedConvBytes, preparedRegionBytes } from '../format/prepared.js';
+import { preparedFcBytes, preparedDwBytes, preparedConvBytes, PREPARED_RANKS, preparedRank, preparedIndexBytes } from '../format/prepared.js';
 import type { BlobView } from './blob-reader.js';
 
-export function preparedBytesOf(view: BlobView): number {
+/** Bytes of each op's prepared table (0: none), in schedule order. */
+export function preparedOpBytes(view: BlobView): number[] {
   // Streamed weights are not in memory at load: nothing is prepared.
-  if (view.header.flags & F.FLAG_WEIGHTS_EXTERNAL) return 0;
-  let tables = 0;
-  for (const op of view.ops) {
+  if (view.header.flags & F.FLAG_WEIGHTS_EXTERNAL) return view.ops.map(() => 0);
+  return view.ops.map((op) => {
+    const x = view.tensors[op.inputs[0]], w = view.tensors[op.inputs[1]];
     if (op.opcode === F.OP_DEPTHWISE_CONV2D) {
-      const x = view.tensors[op.inputs[0]], w = view.tensors[op.inputs[1]];
-      if (x.dtype !== F.DTYPE_S8 && x.dtype !== F.DTYPE_SIGN8) continue;
+      if (x.dtype !== F.DTYPE_S8 && x.dtype !== F.DTYPE_SIGN8) return 0;
       const r = w.shape.length;
-      tables += preparedDwBytes(x.shape[3], op.params[8], w.shape[r - 3], w.shape[r - 2]);
-      continue;
+      return preparedDwBytes(x.shape[3], op.params[8], w.shape[r - 3], w.shape[r - 2]);
     }
     if (op.opcode === F.OP_CONV2D) {
-      const x = view.tensors[op.inputs[0]], w = view.tensors[op.inputs[1]];
-      if ((x.dtype === F.DTYPE_S8 || x.dtype === F.DTYPE_SIGN8) && (op.flags & F.OPF_PACKED_W16) !== 0) tables += preparedConvBytes(w.shape[0]);
-      continue;
+      return (x.dtype === F.DTYPE_S8 || x.dtype === F.DTYPE_SIGN8) && (op.flags & F.OPF_PACKED_W16) !== 0 ? preparedConvBytes(w.shape[0]) : 0;
     }
-    if (op.opcode !== F.OP_FULLY_CONNECTED) continue;
-    const x = view.tensors[op.inputs[0]], w = view.tensors[op.inputs[1]];
-    if (x.dtype !== F.DTYPE_S8 && x.dtype !== F.DTYPE_SIGN8) continue;
+    if (op.opcode !== F.OP_FULLY_CONNECTED || (x.dtype !== F.DTYPE_S8 && x.dtype !== F.DTYPE_SIGN8)) return 0;
     const packed = (op.flags & F.OPF_PACKED_W16) !== 0;
     const plain = !packed && w.dtype === F.DTYPE_S8 && w.storage !== F.STORAGE_DIRECT;
     const numel = x.shape.reduce((a, b) => a * b, 1);
-    tables += preparedFcBytes(packed ? 1 : plain ? 2 : 0, w.shape[0], w.shape[1], numel);
+    return preparedFcBytes(packed ? 1 : plain ? 2 : 0, w.shape[0], w.shape[1], numel);
+  });
+}
+
+/**
+ * Which ops the runtime prepares within `budget` bytes (format/prepared.ts: rank order, schedule
+ * order within a rank, up to the first op that does not fit) and the region's bytes (0: none).
+ */
+export function preparedPlan(view: BlobView, budget = Infinity): { bytes: number; ops: number[] } {
+  const sizes = preparedOpBytes(view);
+  const head = preparedIndexBytes(view.ops.length);
+  let next = head;
+  const ops: number[] = [];
+  outer: for (let r = 0; r < PREPARED_RANKS; r++) {
+    for (let i = 0; i < sizes.length; i++) {
+      if (sizes[i] === 0 || preparedRank(view.ops[i].opcode) !== r) continue;
+      if (next + sizes[i] > budget) break outer;
+      ops.push(i);
+      next += sizes[i];
+    }
   }
-  return preparedRegionBytes(view.ops.length, tables);
+  return { bytes: ops.length > 0 ? next : 0, ops };
+}
+
+export function preparedBytesOf(view: BlobView, budget = Infinity): number {
+  return preparedPlan(view, budget).bytes;
 }

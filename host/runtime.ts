@@ -78,6 +78,8 @@ export interface MoteExports {
   mote_prepared_bytes?(): number;
   /** 0: the next mote_load prepares nothing (absent in runtimes built before it). */
   mote_set_prepare?(enabled: number): void;
+  /** The most bytes of prepared state the next mote_load may keep, as a u32 (absent in runtimes built before it). */
+  mote_set_prepare_budget?(bytes: number): void;
   mote_input_count(): number;
   mote_output_count(): number;
   mote_input_tensor(i: number): number;
@@ -129,11 +131,27 @@ export interface MoteRuntimeOptions {
 /** Options of MoteRuntime.load. */
 export interface MoteLoadOptions {
   /**
-   * false: the SIMD build keeps no prepared state (MoteModel.preparedBytes 0, no memory beyond the
-   * planned regions) and every op runs its per-run path, with the same output bytes, a few percent
-   * slower. Default true. The scalar build prepares nothing either way.
+   * The most bytes of prepared state the SIMD build may keep beyond the planned arena (a whole
+   * number >= 0; default Infinity: everything it can prepare). It prepares ops in the order of
+   * format/prepared.ts (conv2d, then fully_connected, then depthwise; schedule order within each)
+   * until the next one does not fit; the others run their per-run paths, with the same output
+   * bytes. MoteModel.preparedBytes says what it kept (<= the budget). The scalar build prepares
+   * nothing either way.
    */
+  prepareBudget?: number;
+  /** false: prepare nothing, the same as prepareBudget 0. Default true. */
   prepare?: boolean;
+}
+
+/** MoteLoadOptions as a u32 budget for mote_set_prepare_budget (0xffffffff: no limit). */
+export function prepareBudgetOf(opts: MoteLoadOptions): number {
+  const b = opts.prepareBudget;
+  if (b === undefined) return opts.prepare === false ? 0 : 0xffffffff;
+  if (typeof b !== 'number' || Number.isNaN(b) || b < 0 || (b !== Infinity && !Number.isInteger(b))) {
+    throw new RangeError(`mote: prepareBudget must be a whole number of bytes >= 0 (or Infinity), got ${String(b)}`);
+  }
+  if (opts.prepare === false && b !== 0) throw new RangeError(`mote: prepare: false and prepareBudget ${b} disagree; give one of them`);
+  return Math.min(b, 0xffffffff);
 }
 
 /** The module file name of a build: mote.simd.wasm, mote.scalar.stream.wasm, ... */
@@ -215,6 +233,7 @@ export class MoteRuntime {
 
   /** Validates and loads a blob. One model per runtime instance. */
   load(blob: Uint8Array, opts: MoteLoadOptions = {}): MoteModel {
+    const budget = prepareBudgetOf(opts); // bad options throw before the runtime takes the blob
     if (this.blobTaken) {
       throw new MoteError(F.ERR_ARENA, `mote: this runtime already ${this.model ? 'holds a model' : 'took a blob that failed to load'}; create another runtime`);
     }
@@ -228,9 +247,10 @@ export class MoteRuntime {
     if (ptr === 0) throw new MoteError(ex.mote_last_error(), `mote: cannot load blob (${errorName(ex.mote_last_error())}): ${this.errorMessage()}`);
     if (this.stream) this.weightsSource = blob.slice(); // a copy: the caller may reuse its buffer
     new Uint8Array(ex.memory.buffer, ptr, ex.mote_blob_copy_size()).set(blob.subarray(0, ex.mote_blob_copy_size()));
-    if (opts.prepare === false) {
-      if (!ex.mote_set_prepare) throw new Error('mote: this runtime predates mote_set_prepare; it cannot load without prepared state');
-      ex.mote_set_prepare(0);
+    if (budget !== 0xffffffff) {
+      if (ex.mote_set_prepare_budget) ex.mote_set_prepare_budget(budget | 0);
+      else if (budget === 0 && ex.mote_set_prepare) ex.mote_set_prepare(0);
+      else throw new Error(`mote: this runtime predates mote_set_prepare${budget === 0 ? '' : '_budget'}; it cannot load with a prepared-state budget of ${budget} bytes`);
     }
     const rc = ex.mote_load();
     if (rc !== F.OK) throw new MoteError(rc, `mote: cannot load blob (${errorName(rc)}): ${this.errorMessage()}`);
@@ -275,7 +295,7 @@ export class MoteModel {
   readonly arenaBytes: number;
   /**
    * Bytes the runtime prepared at load beyond the arena and keeps across runs (format/prepared.ts:
-   * the SIMD build's requantization tables of few-row fully_connected ops; 0 on the scalar build).
+   * the SIMD build's per-op tables, within MoteLoadOptions.prepareBudget; 0 on the scalar build).
    */
   readonly preparedBytes: number;
   private readonly inputIds: number[];

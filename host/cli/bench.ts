@@ -11,15 +11,20 @@ import { summarize, type Timing } from '../timing.js';
 import { opcodeMacs } from './blob-macs.js';
 import { CliError } from './errors.js';
 import { readBlobFile } from './files.js';
-import { parseBuild, randomInputs, warmUp, WARMUP_MIN_MS, wholeOption } from './profile.js';
+import { parseBuild, prepareBudgetOption, randomInputs, warmUp, WARMUP_MIN_MS, wholeOption } from './profile.js';
 
 export interface BenchCliOptions {
   build: string;
   runs?: string;
   warmup?: string;
   json?: boolean;
-  /** false (--no-prepare): load without prepared state (MoteLoadOptions.prepare). */
+  /** false (--no-prepare): load without prepared state (as --prepare-budget 0). */
   prepare?: boolean;
+  /**
+   * --prepare-budget BYTES[,BYTES...] (profile.ts prepareBudgetOption): MoteLoadOptions.prepareBudget;
+   * several: one row each, interleaved like --build both, each row's median over the largest budget's.
+   */
+  prepareBudget?: string;
 }
 
 export interface BenchBuildResult extends Timing {
@@ -31,6 +36,12 @@ export interface BenchBuildResult extends Timing {
   /** Median time of `load` (copy in, CRC and structural validation, arena set-up) over fresh instances, ms. */
   loadMs: number;
   loads: number;
+  /** The --prepare-budget of this row, bytes (absent: no limit). */
+  prepareBudget?: number;
+  /** Prepared state the runtime kept (MoteModel.preparedBytes). */
+  preparedBytes: number;
+  /** With several budgets: this row's median ÷ the median of the same build at the largest budget. */
+  overLargestBudget?: number;
 }
 
 export interface BenchResult {
@@ -54,6 +65,7 @@ const ROUNDS = 10;
 
 interface Prepared {
   build: MoteBuild;
+  budget: number | undefined;
   model: MoteModel;
   inputs: MoteTypedArray[];
   outputs: MoteTypedArray[];
@@ -64,14 +76,14 @@ interface Prepared {
   samples: number[];
 }
 
-async function prepare(build: MoteBuild, blob: Uint8Array, warmup: number, keepPrepared: boolean): Promise<Prepared> {
+async function prepare(build: MoteBuild, blob: Uint8Array, warmup: number, prepareBudget: number | undefined): Promise<Prepared> {
   const module = await WebAssembly.compile((await loadWasmFile(build)) as BufferSource);
   const loads: number[] = [];
   let model: MoteModel | undefined;
   for (let i = 0; i < LOADS; i++) {
     const rt = MoteRuntime.fromModule(build, module);
     const t0 = performance.now();
-    model = rt.load(blob, { prepare: keepPrepared });
+    model = rt.load(blob, { prepareBudget });
     loads.push(performance.now() - t0);
   }
   const m = model!;
@@ -83,7 +95,7 @@ async function prepare(build: MoteBuild, blob: Uint8Array, warmup: number, keepP
   const warm = warmUp(() => m.runInto(inputs, outputs), warmup);
   // With no warm-up, one untimed run still sizes the default run count.
   const estimateMs = warm.runs > 0 ? summarize(warm.tailMs).medianMs : timeOnce(() => m.runInto(inputs, outputs));
-  return { build, model: m, inputs, outputs, loadMs: summarize(loads).medianMs, warmupRuns: warm.runs, estimateMs, samples: [] };
+  return { build, budget: prepareBudget, model: m, inputs, outputs, loadMs: summarize(loads).medianMs, warmupRuns: warm.runs, estimateMs, samples: [] };
 }
 
 function timeOnce(fn: () => void): number {
@@ -96,11 +108,12 @@ export async function benchCommand(blobPath: string, opts: BenchCliOptions): Pro
   const builds = parseBuild(opts.build, true);
   const runsOption = wholeOption(opts.runs, '--runs', 1);
   const warmup = wholeOption(opts.warmup, '--warmup', 0) ?? 50;
+  const budgets = opts.prepareBudget === undefined ? [prepareBudgetOption(undefined, opts.prepare)] : opts.prepareBudget.split(',').map((v) => prepareBudgetOption(v, opts.prepare));
   const { bytes, view } = readBlobFile(blobPath);
   const macs = view.ops.reduce((s, op) => s + opcodeMacs(view, op), 0);
 
   const prepared: Prepared[] = [];
-  for (const b of builds) prepared.push(await prepare(b, bytes, warmup, opts.prepare !== false));
+  for (const b of builds) for (const budget of budgets) prepared.push(await prepare(b, bytes, warmup, budget));
   const target = (p: Prepared) => runsOption ?? Math.min(MAX_RUNS, Math.max(MIN_RUNS, Math.round(DEFAULT_BUDGET_MS / Math.max(p.estimateMs, 1e-4))));
   const rounds = prepared.length > 1 ? ROUNDS : 1;
   for (let r = 0; r < rounds; r++) {
@@ -122,8 +135,18 @@ export async function benchCommand(blobPath: string, opts: BenchCliOptions): Pro
       gmacPerSecond: macs / (t.medianMs / 1000) / 1e9,
       loadMs: p.loadMs,
       loads: LOADS,
+      ...(p.budget === undefined ? {} : { prepareBudget: p.budget }),
+      preparedBytes: p.model.preparedBytes,
     };
   });
+  if (budgets.length > 1) {
+    const largest = (b: number | undefined) => b ?? Infinity;
+    for (const r of results) {
+      const same = results.filter((q) => q.build === r.build);
+      const top = same.reduce((a, q) => (largest(q.prepareBudget) > largest(a.prepareBudget) ? q : a));
+      r.overLargestBudget = r.medianMs / top.medianMs;
+    }
+  }
   const simd = results.find((r) => r.build === 'simd');
   const scalar = results.find((r) => r.build === 'scalar');
   const result: BenchResult = { model: basename(blobPath), blobBytes: bytes.length, ops: view.ops.length, macs, results };
@@ -136,9 +159,12 @@ export async function benchCommand(blobPath: string, opts: BenchCliOptions): Pro
 const ms = (v: number) => (v < 0.1 ? v.toFixed(4) : v < 10 ? v.toFixed(3) : v.toFixed(1));
 
 function renderBench(r: BenchResult): string {
-  const head = ['build', 'median ms', 'p10 ms', 'p90 ms', 'inf/s', 'GMAC/s', 'load ms', 'runs'];
+  const budgets = r.results.some((b) => b.overLargestBudget !== undefined);
+  const head = ['build', ...(budgets ? ['budget B'] : []), 'prepared B', 'median ms', 'p10 ms', 'p90 ms', 'inf/s', 'GMAC/s', 'load ms', 'runs', ...(budgets ? ['÷ largest'] : [])];
   const rows = r.results.map((b) => [
     b.build,
+    ...(budgets ? [b.prepareBudget === undefined || b.prepareBudget === Infinity ? 'no limit' : b.prepareBudget.toLocaleString('en-US')] : []),
+    b.preparedBytes.toLocaleString('en-US'),
     ms(b.medianMs),
     ms(b.p10Ms),
     ms(b.p90Ms),
@@ -146,6 +172,7 @@ function renderBench(r: BenchResult): string {
     b.gmacPerSecond.toFixed(2),
     ms(b.loadMs),
     String(b.runs),
+    ...(budgets ? [b.overLargestBudget!.toFixed(3)] : []),
   ]);
   const widths = head.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c].length)));
   const line = (row: string[]) => row.map((v, c) => (c === 0 ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join('  ');
@@ -169,7 +196,8 @@ export function registerBench(program: Command): void {
     .option('--build <b>', 'runtime build: simd, scalar or both (interleaved, with the ratio)', 'simd')
     .option('--runs <n>', `timed runs per build (default: about ${DEFAULT_BUDGET_MS / 1000} s worth, at least ${MIN_RUNS})`)
     .option('--warmup <n>', `warm-up runs per build (also at least ${WARMUP_MIN_MS} ms unless 0)`, '50')
-    .option('--no-prepare', 'SIMD build: keep no prepared state beyond the arena (time the per-run paths)')
+    .option('--prepare-budget <bytes>', 'SIMD build: keep at most this much prepared state beyond the arena (e.g. 65536, 64k, 64KiB, unlimited; default: no limit); a comma list times each, interleaved')
+    .option('--no-prepare', 'SIMD build: keep no prepared state beyond the arena (as --prepare-budget 0: time the per-run paths)')
     .option('--json', 'print the results as JSON')
     .action((blob: string, opts: BenchCliOptions) => benchCommand(blob, opts).then(() => undefined));
 }

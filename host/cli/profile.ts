@@ -24,6 +24,10 @@ export interface ProfileCliOptions {
   svg?: string;
   jsonl?: string;
   json?: boolean;
+  /** --prepare-budget: MoteLoadOptions.prepareBudget (prepareBudgetOption). */
+  prepareBudget?: string;
+  /** false (--no-prepare): no prepared state. */
+  prepare?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -39,6 +43,21 @@ export function wholeOption(value: string | undefined, option: string, min: numb
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value.trim()) || Number(value) < min) throw new CliError(`${option} must be a whole number >= ${min}, got '${value}'`, EXIT_USAGE);
   return Number(value);
+}
+
+/**
+ * --prepare-budget BYTES: a whole number of bytes, or with a binary suffix (64k = 64KiB = 65536,
+ * 1m = 1MiB) or `unlimited` (Infinity); with --no-prepare (`prepare` false) only 0 agrees. undefined: no limit.
+ */
+export function prepareBudgetOption(value: string | undefined, prepare: boolean | undefined): number | undefined {
+  if (value === undefined) return prepare === false ? 0 : undefined;
+  if (/^\s*unlimited\s*$/i.test(value) && prepare !== false) return Infinity;
+  const m = /^(\d+)\s*(k|kib|m|mib)?$/i.exec(value.trim());
+  if (!m) throw new CliError(`--prepare-budget must be a whole number of bytes >= 0, optionally with k / KiB (1024) or m / MiB (1048576), or unlimited, got '${value}'`, EXIT_USAGE);
+  const unit = m[2] ? (m[2][0].toLowerCase() === 'k' ? 1024 : 1048576) : 1;
+  const bytes = Number(m[1]) * unit;
+  if (prepare === false && bytes !== 0) throw new CliError(`--no-prepare and --prepare-budget ${value} disagree; give one of them`, EXIT_USAGE);
+  return bytes;
 }
 
 const ARRAYS = { f32: Float32Array, s8: Int8Array, s32: Int32Array, u8: Uint8Array, s16: Int16Array } as const;
@@ -127,12 +146,14 @@ export interface MeasureProfileOptions {
   /** Samples to cycle through (random ones when omitted). */
   samples?: MoteTypedArray[][];
   modelName: string;
+  /** MoteLoadOptions.prepareBudget (undefined: no limit). */
+  prepareBudget?: number;
 }
 
 /** Profiles a blob on this machine: every run timed whole and op by op (docs/PROFILE.md records). */
 export async function measureProfile(blob: Uint8Array, view: BlobView, o: MeasureProfileOptions): Promise<Profile> {
   const runtime = await MoteRuntime.create(o.build);
-  const model = runtime.load(blob);
+  const model = runtime.load(blob, { prepareBudget: o.prepareBudget });
   const samples = o.samples ?? [randomInputs(model)];
   const macs = view.ops.map((op) => opcodeMacs(view, op));
   let k = 0;
@@ -193,6 +214,7 @@ export async function profileCommand(blobPath: string | undefined, opts: Profile
   const [build] = parseBuild(opts.build);
   const runs = wholeOption(opts.runs, '--runs', 1) ?? 20;
   const warmup = wholeOption(opts.warmup, '--warmup', 0) ?? 20;
+  const prepareBudget = prepareBudgetOption(opts.prepareBudget, opts.prepare);
   if (!blobPath && !opts.from) throw new CliError('give a model (MODEL.mote) to measure, or --from PROFILE.jsonl to read', EXIT_USAGE);
   if (opts.from && opts.input?.length) throw new CliError('--input is for measuring; --from reads a profile that was already measured', EXIT_USAGE);
 
@@ -203,7 +225,7 @@ export async function profileCommand(blobPath: string | undefined, opts: Profile
     if (blob) checkAgainstBlob(profile, blob.view, opts.from, blobPath!);
   } else {
     const samples = opts.input?.length ? fileInputs(opts.input, blob!.view) : undefined;
-    profile = await measureProfile(blob!.bytes, blob!.view, { build, runs, warmup, samples, modelName: basename(blobPath!) });
+    profile = await measureProfile(blob!.bytes, blob!.view, { build, runs, warmup, samples, modelName: basename(blobPath!), prepareBudget });
   }
 
   let summary: ProfileSummary;
@@ -241,6 +263,8 @@ export function registerProfile(program: Command): void {
       ...prev,
       v,
     ])
+    .option('--prepare-budget <bytes>', 'SIMD build: keep at most this much prepared state (e.g. 65536, 64k, 64KiB, unlimited; default: no limit)')
+    .option('--no-prepare', 'SIMD build: keep no prepared state (as --prepare-budget 0)')
     .option('--from <file.jsonl>', 'read a per-op profile (docs/PROFILE.md) instead of measuring')
     .option('--svg <out.svg>', 'write a timeline of the median run')
     .option('--jsonl <out.jsonl>', 'write the profile as JSON lines (docs/PROFILE.md)')

@@ -8,6 +8,7 @@ import { readNpy, writeNpy, type NpyData } from '../npy.js';
 import { formatProfile, type ProfileOpRecord, type ProfileRunRecord } from '../profile-format.js';
 import { MoteRuntime, type MoteTypedArray } from '../runtime.js';
 import { opcodeMacs } from './blob-macs.js';
+import { prepareBudgetOption } from './profile.js';
 import { readBlobFile, readInput, writeOutput } from './files.js';
 import { CliError, EXIT_USAGE } from './errors.js';
 import { dequantizeValues, sampleCount, sampleOf, shapeText, stack, toNative, type IoSpec } from './tensors.js';
@@ -20,8 +21,10 @@ export interface RunCliOptions {
   profile?: string;
   /** A runtime module to use instead of build/mote.<build>.wasm (e.g. from `mote runtime`). */
   wasm?: string;
-  /** false (--no-prepare): the runtime keeps no prepared state (MoteLoadOptions.prepare). */
+  /** false (--no-prepare): the runtime keeps no prepared state (as --prepare-budget 0). */
   prepare?: boolean;
+  /** --prepare-budget BYTES (profile.ts prepareBudgetOption): MoteLoadOptions.prepareBudget. */
+  prepareBudget?: string;
 }
 
 /** The blob's graph inputs and outputs as I/O specs (names from the metadata). */
@@ -89,6 +92,7 @@ export async function runCommand(modelPath: string, opts: RunCliOptions): Promis
   if (build !== 'simd' && build !== 'scalar') throw new CliError(`--build must be simd or scalar, not '${build}'`, EXIT_USAGE);
   if (!opts.input || opts.input.length === 0) throw new CliError('missing --input X.npy', EXIT_USAGE);
 
+  const prepareBudget = prepareBudgetOption(opts.prepareBudget, opts.prepare);
   const { bytes: blob, view } = readBlobFile(modelPath);
   const { inputs, outputs } = blobIo(view);
   const files = assignInputs(opts.input, inputs);
@@ -109,7 +113,7 @@ export async function runCommand(modelPath: string, opts: RunCliOptions): Promis
   const paths = opts.output ? outputPaths(opts.output, outputs) : undefined;
 
   const runtime = await MoteRuntime.create(build, opts.wasm ? readInput(opts.wasm, 'runtime module') : undefined);
-  const model = runtime.load(blob, { prepare: opts.prepare !== false });
+  const model = runtime.load(blob, { prepareBudget });
   const perOutput: NpyData[][] = outputs.map(() => []);
   const profiled: { run: ProfileRunRecord; ops: ProfileOpRecord[] }[] = [];
   const macs = view.ops.map((op) => opcodeMacs(view, op));
@@ -158,7 +162,8 @@ export function registerRun(program: Command): void {
     .option('--build <b>', 'runtime build: simd or scalar', 'simd')
     .option('--raw', 'write outputs in the native dtype (e.g. int8) instead of dequantized float32')
     .option('--profile <file.jsonl>', 'time every op of every sample and write a per-op profile (docs/PROFILE.md)')
-    .option('--no-prepare', 'SIMD build: keep no prepared state beyond the arena (same outputs, a few percent slower)')
+    .option('--prepare-budget <bytes>', 'SIMD build: keep at most this much prepared state beyond the arena (e.g. 65536, 64k, 64KiB, unlimited; default: no limit; same outputs)')
+    .option('--no-prepare', 'SIMD build: keep no prepared state beyond the arena (as --prepare-budget 0; same outputs, a few percent slower)')
     .option('--wasm <file.wasm>', 'the runtime module to run on (e.g. a per-model build from mote runtime) instead of build/mote.<build>.wasm')
     .action((blob: string, opts: RunCliOptions) => runCommand(blob, opts));
 }
