@@ -71,7 +71,6 @@ export function prepareOps(from: usize): void {
     const pages = (end - have + 65535) >> 16;
     if (end > (<u64>1 << 32) || memory.grow(<i32>pages) < 0) return;
   }
-  for (let i: u32 = 0; i < head; i += 4) store<u32>(at + <usize>i, 0);
   placeOps(at, head);
   region = at;
   regionBytes = bytes;
@@ -83,12 +82,16 @@ export function prepareOps(from: usize): void {
  */
 function placeOps(at: usize, head: u32): u32 {
   let next = head;
+  let full = false;
   for (let r = 0; r < PREPARED_RANKS; r++) {
     for (let i = 0; i < opCount; i++) {
       const op = oprec(i);
+      // Building: every op's offset starts at 0 (none), on the first pass.
+      if (at && r == 0) store<u32>(at + (<usize>i << 2), 0);
       const b = <u32>opTableBytes(op);
-      if (b == 0 || preparedRank(opcode(op)) != r) continue;
-      if (<u64>next + <u64>b > <u64>budget) return next;
+      if (full || b == 0 || preparedRank(opcode(op)) != r) continue;
+      // The first op that does not fit ends the region (so it only grows with the budget).
+      if (<u64>next + <u64>b > <u64>budget) { full = true; continue; }
       if (at) {
         // opBuilt: a per-model build without the op links none of its preparation.
         if (opcode(op) == OP_DEPTHWISE_CONV2D) { if (opBuilt(OP_DEPTHWISE_CONV2D)) dwPrepare(op, at + <usize>next); }

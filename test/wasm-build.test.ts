@@ -16,7 +16,7 @@ const wasmPath = (b: string) => join(repoRoot, 'build', `mote.${b}.wasm`);
 // The ABI docs/ABI.md documents; every one must be exported by both builds.
 const ABI = [
   'memory', 'mote_blob_alloc', 'mote_load', 'mote_run', 'mote_last_error', 'mote_error_message',
-  'mote_error_message_len', 'mote_format_version', 'mote_has_simd', 'mote_memory_bytes', 'mote_prepared_bytes', 'mote_set_prepare',
+  'mote_error_message_len', 'mote_format_version', 'mote_has_simd', 'mote_memory_bytes', 'mote_prepared_bytes', 'mote_set_prepare', 'mote_set_prepare_budget',
   'mote_input_count', 'mote_output_count', 'mote_input_tensor', 'mote_output_tensor', 'mote_input_ptr',
   'mote_output_ptr', 'mote_input_bytes', 'mote_output_bytes', 'mote_tensor_count', 'mote_tensor_dtype',
   'mote_tensor_rank', 'mote_tensor_dim', 'mote_tensor_scale', 'mote_tensor_zero_point',
