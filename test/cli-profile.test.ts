@@ -16,6 +16,7 @@ import { cnnToOnnx } from '../converter/demo/export.js';
 import type { Graph } from '../converter/ir/graph.js';
 import { nodeMacs } from '../converter/macs.js';
 import { readBlob } from '../host/blob-reader.js';
+import { preparedBytesOf } from '../host/prepared.js';
 import { registerBench, type BenchResult } from '../host/cli/bench.js';
 import { CliError, EXIT_USAGE } from '../host/cli/errors.js';
 import { registerProfile, type ProfileJson } from '../host/cli/profile.js';
@@ -264,6 +265,30 @@ describe('mote bench', () => {
       expect(b.loadMs).toBeGreaterThan(0);
     }
     expect(r.scalarOverSimd).toBeCloseTo(r.results[1].medianMs / r.results[0].medianMs, 9);
+  });
+
+  it('--prepare-budget list: one row per budget, prepared bytes = the blob plan within each budget, ratios to the largest', async () => {
+    const view = readBlob(blob);
+    const full = preparedBytesOf(view);
+    expect(full).toBeGreaterThan(0);
+    const r = JSON.parse(await mote(['bench', blobPath, '--prepare-budget', `0,${full - 1},1k,unlimited`, '--runs', '5', '--warmup', '0', '--json'])) as BenchResult;
+    expect(r.results.map((b) => b.prepareBudget)).toEqual([0, full - 1, 1024, undefined]); // absent: no limit
+    const budgets = [0, full - 1, 1024, Infinity];
+    r.results.forEach((b, i) => {
+      expect(b.preparedBytes).toBe(preparedBytesOf(view, budgets[i]));
+      expect(b.preparedBytes).toBeLessThanOrEqual(budgets[i]);
+      expect(b.overLargestBudget).toBeCloseTo(b.medianMs / r.results[3].medianMs, 9);
+      expect(b.p10OverLargestBudget).toBeCloseTo(b.p10Ms / r.results[3].p10Ms, 9);
+    });
+    expect(r.results[3].preparedBytes).toBe(full);
+    const text = await mote(['bench', blobPath, '--prepare-budget', '0,unlimited', '--runs', '3', '--warmup', '0']);
+    expect(text).toMatch(/^simd\s+0\s+0\s+[\d.]+/m);
+    expect(text).toMatch(new RegExp(`^simd\\s+no limit\\s+${full.toLocaleString('en-US')}\\s+[\\d.]+.*1\\.000\\s+1\\.000$`, 'm'));
+    const e = await failure(['bench', blobPath, '--no-prepare', '--prepare-budget', '1k']);
+    expect(e.exitCode).toBe(EXIT_USAGE);
+    expect(e.message).toMatch(/disagree/);
+    expect((await failure(['run', blobPath, '--input', 'x.npy', '--prepare-budget', '-5'])).message).toContain("--prepare-budget must be a whole number of bytes >= 0");
+    expect((await failure(['profile', blobPath, '--prepare-budget', '1.5k'])).message).toContain("'1.5k'");
   });
 
   it('text output: one row per build and the ratio', async () => {
