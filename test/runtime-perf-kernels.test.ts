@@ -377,6 +377,61 @@ describe('one-row fully_connected: the f32-screened store on rounding ties, both
   }
 });
 
+// One-row fully_connected with every form of TFLite's per-channel requantization, mixed within
+// one op: left shifts (1..30, the i32 shift of the accumulator wrapping as in the reference), no
+// shift (R = 0: no sign term) and right shifts 1..31, multipliers from 0 to 2^31 - 1 (powers of
+// two put accumulators on rounding ties), biases up to 2^30 in magnitude. K and N off every
+// blocking step of the scalar one-row tile (4 channels a pass, 16 a group, tap pairs) and of the
+// SIMD ones: K = 1 (one tap, its pair padded), odd K, N = 1, partial groups. Both builds, against
+// the reference interpreter.
+describe('one-row fully_connected: every requantization shift form per channel, both builds', () => {
+  // uniform: every channel takes channel 0's multiplier and shift (per-tensor weights, as ad's).
+  for (const [k, n, uniform] of [[1, 1, false], [3, 5, false], [7, 17, false], [16, 4, false], [33, 33, false], [130, 21, false], [9, 64, false], [5, 18, true], [24, 7, true], [134, 20, true], [19, 3, true]] as const) {
+    it(`x[1,${k}] n${n}${uniform ? ', one multiplier and shift' : ''}`, async () => {
+      const r = rng(k * 977 + n);
+      const mult = new Int32Array(n), sh = new Int32Array(n), b = new Int32Array(n);
+      for (let c = 0; c < n; c++) {
+        const form = c % 4;
+        sh[c] = form === 0 ? randInt(r, 1, 30) : form === 1 ? 0 : form === 2 ? -randInt(r, 1, 12) : -randInt(r, 13, 31);
+        const u = r();
+        mult[c] = u < 0.3 ? 2 ** 30 : u < 0.4 ? 2 ** 31 - 1 : u < 0.45 ? 0 : randInt(r, 2 ** 30, 2 ** 31 - 1);
+        b[c] = r() < 0.15 ? (r() < 0.5 ? -1 : 1) * (2 ** 30 - randInt(r, 0, 1000)) : randInt(r, -20000, 20000);
+      }
+      if (uniform) {
+        // The four shift forms across the uniform cases (k % 4 = 1, 0, 2, 3: left, none, right, far right).
+        const form = k % 4;
+        sh.fill(form === 1 ? randInt(r, 1, 30) : form === 0 ? 0 : form === 2 ? -randInt(r, 1, 12) : -randInt(r, 13, 31));
+        mult.fill(mult[0]);
+      }
+      const xq = { scale: 0.05, zeroPoint: randInt(r, -100, 100) };
+      const oq = { scale: 0.05, zeroPoint: randInt(r, -30, 30) };
+      const relu = n % 2 === 1;
+      const g = oneOpGraph('fully_connected', [
+        { dtype: 's8', shape: [1, k], quant: xq },
+        // Small weights on some channels keep their left-shifted outputs inside int8 now and then.
+        { dtype: 's8', shape: [n, k], data: Int8Array.from({ length: n * k }, (_, i) => ((i / k) | 0) % 3 === 0 ? randInt(r, -1, 1) : randInt(r, -127, 127)) },
+        k % 2 === 1 ? null : { dtype: 's32', shape: [n], data: b },
+        { dtype: 's32', shape: [n], data: mult },
+        { dtype: 's32', shape: [n], data: sh },
+      ], { dtype: 's8', quant: oq }, {}, relu ? { actMin: oq.zeroPoint, actMax: 127 } : { actMin: -128, actMax: 127 });
+      const blob = blobOf(g);
+      const models = await Promise.all(BUILDS.map(async (bd) => (await freshRuntime(bd)).load(blob)));
+      let inRange = 0;
+      for (let t = 0; t < 40; t++) {
+        const x = randS8(r, k);
+        const [want] = runGraph(g, [x]);
+        for (const v of want as Int8Array) if (v > -128 && v < 127) inRange++;
+        for (const [i, m] of models.entries()) {
+          const [y] = m.run([x]);
+          expect(Array.from(y), `${BUILDS[i]} input ${t}`).toEqual(Array.from(want as Int8Array));
+        }
+      }
+      // Not all clamped: the requantized values themselves are compared.
+      expect(inRange).toBeGreaterThan(0);
+    });
+  }
+});
+
 // int8 add / sub over every (a, b) byte pair (65,536 outputs), for scales that put outputs on the
 // float screen's rounding boundaries (ratios 1/2, 1, 3/4), a large output right shift, a tiny
 // second input (past the i32 rescale's range) and random ones. Three blob forms: contiguous rows

@@ -562,33 +562,60 @@ function tilePair(w: usize, K2: i32, n: i32, count: i32, y0: usize, y1: usize): 
 const pairSums: usize = ASC_FEATURE_SIMD ? 0 : memory.data(64, 8);
 
 /**
- * Scalar: the widened row at x against 4 channels whose byte pairs sit at w (+ 32 per tap pair);
- * requantizes `count` (1..4) of them from channel n on into y0.
+ * Scalar: the widened row at x against the 16 channels of one packed group at w (K2 tap pairs,
+ * 32 bytes each); requantizes `count` (1..16) of them from channel n on into y0. Four channels per
+ * pass, their sums stored; then one requantization loop (one call per group, one inline copy of
+ * the store).
  *
  * Each channel's tap pair is one 16-bit load split by shifts, not two byte loads: V8 schedules a
  * block's loads ahead of its arithmetic, so eight byte loads were eight values live next to the
  * sums, and spilled (ad 0.88x, its FC layers 0.88-0.89x).
  */
 function tileRow(x: usize, w: usize, K2: i32, n: i32, count: i32, y0: usize): void {
-  let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
   const end = x + (<usize>K2 << 2);
-  for (let p = x; p < end; p += 4) {
-    const u0 = <i32>load<i16>(p), u1 = <i32>load<i16>(p, 2);
-    let v = <i32>load<i16>(w);
-    a0 += u0 * ((v << 24) >> 24) + u1 * (v >> 8);
-    v = <i32>load<i16>(w, 2);
-    a1 += u0 * ((v << 24) >> 24) + u1 * (v >> 8);
-    v = <i32>load<i16>(w, 4);
-    a2 += u0 * ((v << 24) >> 24) + u1 * (v >> 8);
-    v = <i32>load<i16>(w, 6);
-    a3 += u0 * ((v << 24) >> 24) + u1 * (v >> 8);
-    w += 32;
+  const c0 = <usize>n << 2;
+  // The bias starts the sums (a zero group without one).
+  const bias = pkBias ? pkBias + c0 : rowZero;
+  for (let q: usize = 0; q < <usize>count; q += 4) {
+    const bq = bias + (q << 2);
+    let a0 = load<i32>(bq), a1 = load<i32>(bq, 4), a2 = load<i32>(bq, 8), a3 = load<i32>(bq, 12);
+    let wq = w + (q << 1);
+    for (let p = x; p < end; p += 4) {
+      const u0 = <i32>load<i16>(p), u1 = <i32>load<i16>(p, 2);
+      let v = <i32>load<i16>(wq);
+      a0 += u0 * ((v << 24) >> 24) + u1 * (v >> 8);
+      v = <i32>load<i16>(wq, 2);
+      a1 += u0 * ((v << 24) >> 24) + u1 * (v >> 8);
+      v = <i32>load<i16>(wq, 4);
+      a2 += u0 * ((v << 24) >> 24) + u1 * (v >> 8);
+      v = <i32>load<i16>(wq, 6);
+      a3 += u0 * ((v << 24) >> 24) + u1 * (v >> 8);
+      wq += 32;
+    }
+    const s = rowSums + (q << 2);
+    store<i32>(s, a0); store<i32>(s, a1, 4); store<i32>(s, a2, 8); store<i32>(s, a3, 12);
   }
-  scalarOut(a0, 0, n, false, y0, y0);
-  if (count > 1) scalarOut(a1, 0, n + 1, false, y0, y0);
-  if (count > 2) scalarOut(a2, 0, n + 2, false, y0, y0);
-  if (count > 3) scalarOut(a3, 0, n + 3, false, y0, y0);
+  // requant_scalar.ts's rqApply with each channel's (base, neg, shift) from its shift in fewer
+  // operations: neg = [R > 0] * 2^31 and base = 2^30 + neg * 2^(R-1) (an i64 shift by R - 1 = -1
+  // is by 63, of neg = 0).
+  const mp = pkMp + c0, shp = pkShp + c0, zp = pkZp, lo = pkMin, hi = pkMax;
+  const e = <usize>count << 2;
+  let out = y0 + <usize>n;
+  for (let j: usize = 0; j < e; j += 4) {
+    const sh = load<i32>(shp + j), left = sh > 0 ? sh : 0, r = left - sh;
+    // The i32 shift in an i32 local: inside <i64>(...), AssemblyScript loads load<i32> as i64
+    // (contextual type) and would shift in i64, losing the reference's i32 wrap.
+    const acc: i32 = load<i32>(rowSums + j) << left;
+    const v = <i64>acc * <i64>load<i32>(mp + j);
+    const neg = <i64>(r != 0) << 31;
+    let u = <i32>((v + ((<i64>1 << 30) + (neg << <i64>(r - 1))) - ((v >> 63) & neg)) >> <i64>(31 + r)) + zp;
+    u = u < lo ? lo : u;
+    store<i8>(out, <i8>(u > hi ? hi : u));
+    out++;
+  }
 }
+const rowSums: usize = ASC_FEATURE_SIMD ? 0 : memory.data(64, 16);
+const rowZero: usize = ASC_FEATURE_SIMD ? 0 : memory.data(64, 16);
 
 @inline function scalarOut(a: i32, b: i32, n: i32, two: bool, y0: usize, y1: usize): void {
   const c = <usize>n << 2;
@@ -607,10 +634,8 @@ function scalarRun(pair: bool, x: usize, y0: usize, y1: usize): void {
         tilePair(w + (<usize>q << 1), K2, n + q, left < 8 ? left : 8, y0, y1);
       }
     } else {
-      for (let q = 0; q < 16 && n + q < N; q += 4) {
-        const left = N - n - q;
-        tileRow(x, w + (<usize>q << 1), K2, n + q, left < 4 ? left : 4, y0);
-      }
+      const left = N - n;
+      tileRow(x, w, K2, n, left < 16 ? left : 16, y0);
     }
     w += gStride;
   }
