@@ -69,10 +69,11 @@ function decode(p: usize, n: i32, put: bool): usize {
 }
 // ASCII text stored coded (phrases, then a Huffman code), not as a UTF-16 string object with its
 // header. scripts/build-wasm.mjs rewrites each str() of a literal into
-// `moteStrBytes(memory.data<u8>([...]), symbols)`; @global so the rewritten call needs no import
-// in each file.
-@global export function moteStrBytes(p: usize, n: i32): void {
-  decode(p, n, true);
+// `moteStrBytes(memory.data<u8>([symbols, ...]))`, a Text fragment: one argument per call site
+// rather than the bits and their count apart. @global so the rewritten call needs no import in
+// each file.
+@global export function moteStrBytes(t: usize): void {
+  text(t);
 }
 // A '$' in a say() text stands for its next integer argument: one call and one coded text per
 // message instead of a str() call around every number.

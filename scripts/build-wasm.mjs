@@ -23,7 +23,7 @@ export const BUILDS = { simd: 'simd', scalar: 'scalar', 'simd.stream': 'simd-str
 // AssemblyScript stores every string literal as a UTF-16 object with a 20-byte header; the runtime's
 // error messages are ASCII and only ever copied into the message buffer. So, as the compiler reads
 // assembly/ sources, each `str('literal')` call (message.ts) becomes
-// `moteStrBytes(memory.data<u8>([...bits]), symbols)` and each `txt('literal')` (a message.ts `Text`
+// `moteStrBytes(memory.data<u8>([symbols, ...bits]))` and each `txt('literal')` (a message.ts `Text`
 // fragment) becomes `memory.data<u8>([symbols, ...bits])` (`txtList('a|b')`: one such fragment per
 // item, back to back, for name tables indexed at run time). The text is first coded with a
 // dictionary of up to 128 phrases shared by all messages (textDictionary): a symbol 0x80 + k stands
@@ -215,7 +215,9 @@ export function asciiStringCalls(source, coding) {
     const text = unescape(body);
     if (text.length === 0 || !isAscii(text)) return call;
     const symbols = encodeText(text, coding.phrases);
-    return `moteStrBytes(memory.data<u8>([${packSymbols(symbols, coding.code).join(',')}]), ${symbols.length})`;
+    // The symbol count leads the bits, as in a txt() fragment: each call site passes one address.
+    if (symbols.length > 255) return call;
+    return `moteStrBytes(memory.data<u8>([${symbols.length},${packSymbols(symbols, coding.code).join(',')}]))`;
   });
 }
 function fragmentBytes(text, call, file, coding) {
