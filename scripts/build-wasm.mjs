@@ -274,6 +274,7 @@ export async function readSource(filename, baseDir) {
   } catch {
     return null;
   }
+  if (path.startsWith(assemblyDir) && path.endsWith('.ts')) text = lazyAddresses(text);
   if (!path.startsWith(assemblyDir) || !path.endsWith('.ts') || !/\b(str|txt|txtList)\(|MOTE_TEXT_(DICTIONARY|CODE)/.test(text)) return text;
   const coding = codingOfSources();
   text = text.replace(DICTIONARY, () => `memory.data<u8>([${dictionaryBytes(coding.phrases, coding.code).join(',')}])`);
@@ -281,6 +282,20 @@ export async function readSource(filename, baseDir) {
   text = textFragments(asciiStringCalls(text, coding), path, coding);
   nonLiteralCalls(text, path);
   return text;
+}
+// Static data is laid out in the order asc allocates it: every file's top-level `memory.data`
+// first, as the file is compiled, then the message fragments inside function bodies. The kernels'
+// buffers (gemm_packed.ts's 16.5 KB widening region among them) then pushed every fragment above
+// address 8192, where each i32.const naming one takes 3 bytes instead of 2 (~340 of them in a
+// per-model build), and a per-model build kept the data of files it does not use (lstm.ts's
+// table). So each top-level `const NAME: usize = ...` computed from something (memory.data or
+// another such address; integer literals stay as they are) is made `@lazy`: asc allocates it when
+// a compiled function first uses it, and never when none does. The loaders' functions compile
+// before the kernels' (mote_load comes before mote_run), so their fragments sit low. The values
+// are still compile-time constants; only the addresses move.
+const LAZY_ADDRESS = /^(export )?const \w+: usize = ([^;]*);/gm;
+export function lazyAddresses(source) {
+  return source.replace(LAZY_ADDRESS, (decl, _ex, init) => (/^\s*\d+\s*$/.test(init) ? decl : `@lazy ${decl}`));
 }
 // A str() whose argument is not one literal (say `str(c ? 'a' : 'b')`) would compile to the
 // fallback that copies a UTF-16 string object, each literal then stored with its 20-byte header
