@@ -2,7 +2,7 @@
 // kernel relies on to stay in bounds is checked here, so kernels can run without checks.
 //
 // What most ops share (input/output counts, dtypes, ranks, param count and ranges) is data: one
-// OP_ROWS row per opcode and input-0 dtype form, read by checkRow(). What is genuinely one op's
+// row per opcode and input-0 dtype form (the ROWS_* tables), read by checkRow(). What is genuinely one op's
 // (window sizes, broadcasting, weights against channels, per-channel requantization) is code, in
 // the switch of validateOp after the row has passed.
 import {
@@ -20,7 +20,7 @@ import {
   tscale, tptr, opParamF, tensorCount,
 } from './state';
 import { tdtype, trank, tstorage, tzp, tbytes } from './state_cold';
-import { SUBSET, opBuilt, dtypeBuilt, kernelBuilt, opNotBuilt, formNotBuilt, packedNotBuilt, plainNotBuilt, plainConvNotBuilt, dwGeneralNotBuilt, packedConvNotBuilt } from './features';
+import { SUBSET, BUILT_OPS, opBuilt, dtypeBuilt, kernelBuilt, opNotBuilt, formNotBuilt, packedNotBuilt, plainNotBuilt, plainConvNotBuilt, dwGeneralNotBuilt, packedConvNotBuilt } from './features';
 import { KERNEL_PACKED, KERNEL_S8_PLAIN, KERNEL_S8_PLAIN_CONV, KERNEL_DW_GENERAL, KERNEL_DW_PAIRS, KERNEL_DW_C1M8, KERNEL_PACKED_SPATIAL } from '../format/runtime-features';
 import { ksDwPairsCoverAll } from '../format/kernel-scratch';
 
@@ -68,30 +68,59 @@ const PARAM_NAMES: Text = txtList('group|depth_multiplier|act_min|act_max|left_s
 
 // One row per opcode and form (the dtype of input 0; sub, average_pool2d, tanh and hard_swish
 // use the rows of add, max_pool2d and sigmoid); the first row of the opcode whose input-0
-// set holds that dtype applies. Columns (ROW_*): opcode, input-0 dtypes, inputs min, max, params
+// set holds that dtype applies. The rows of the ops most models run have a table each, the rest
+// share one (rowsOf); each table ends with a 0 byte. scripts/build-wasm.mjs makes the tables
+// @lazy, so a per-model build holds only the tables of its ops (all are ~0.7 KB).
+// Columns (ROW_*): opcode, input-0 dtypes, inputs min, max, params
 // (fixed + per rank of input 0), input-1 dtypes (0: unchecked), output dtypes, ranks of input 0,
 // input 1 and output 0, flags; then (param, range, name) triples up to END. Every op has one
 // output. Inputs with a dtype or rank column must be present.
 const ROW_IN0 = 1, ROW_MIN_IN = 2, ROW_MAX_IN = 3, ROW_PARAMS = 4, ROW_PARAMS_PER_RANK = 5, ROW_IN1 = 6,
   ROW_OUT = 7, ROW_RANK0 = 8, ROW_RANK1 = 9, ROW_RANK_OUT = 10, ROW_FLAGS = 11, ROW_CHECKS = 12;
-const OP_ROWS: usize = memory.data<u8>([
+const ROWS_CONV2D: usize = memory.data<u8>([
   <u8>OP_CONV2D, M_F32, 2, 3, 11, 0, M_F32, M_F32, 4, 4, 4, 0, 8, G_GE1, N_GROUP, END,
   <u8>OP_CONV2D, M_Q8, 5, 5, 11, 0, M_S8, M_S8, 4, 4, 4, PACKABLE,
   8, G_GE1, N_GROUP, 9, G_S8, N_ACT_MIN, 10, G_S8_MAX, N_ACT_MAX, END,
   // 16x8: s16 activations, s8 weights (kernels/int16.ts).
   <u8>OP_CONV2D, M_S16, 5, 5, 11, 0, M_S8, M_S16, 4, 4, 4, 0,
   8, G_GE1, N_GROUP, 9, G_S16, N_ACT_MIN, 10, G_S16_MAX, N_ACT_MAX, END,
+  0,
+]);
+const ROWS_DEPTHWISE_CONV2D: usize = memory.data<u8>([
   <u8>OP_DEPTHWISE_CONV2D, M_F32, 2, 3, 11, 0, M_F32, M_F32, 4, 0, 4, 0, 8, G_GE1, N_DEPTH_MULT, END,
   <u8>OP_DEPTHWISE_CONV2D, M_Q8, 5, 5, 11, 0, M_S8, M_S8, 4, 0, 4, 0,
   8, G_GE1, N_DEPTH_MULT, 9, G_S8, N_ACT_MIN, 10, G_S8_MAX, N_ACT_MAX, END,
+  0,
+]);
+const ROWS_FULLY_CONNECTED: usize = memory.data<u8>([
   <u8>OP_FULLY_CONNECTED, M_F32, 2, 3, 2, 0, M_F32, M_F32, 0, 2, 0, 0, END,
   <u8>OP_FULLY_CONNECTED, M_Q8, 5, 5, 2, 0, M_S8, M_S8, 0, 2, 0, PACKABLE, 0, G_S8, N_ACT_MIN, 1, G_S8_MAX, N_ACT_MAX, END,
-  <u8>OP_MATMUL, M_F32, 2, 2, 0, 0, M_F32, M_F32, 0, 0, 0, 0, END,
+  0,
+]);
+const ROWS_ADD: usize = memory.data<u8>([
   <u8>OP_ADD, M_F32, 2, 2, 2, 0, M_F32, M_F32, 0, 0, 0, 0, END,
   <u8>OP_ADD, M_S8, 2, 2, 9, 0, M_S8, M_S8, 0, 0, 0, 0, 0, G_0_30, N_LEFT_SHIFT, 2, G_SHIFT, N_A_SHIFT,
   4, G_SHIFT, N_B_SHIFT, 6, G_SHIFT, N_OUT_SHIFT, 7, G_S8, N_ACT_MIN, 8, G_S8_MAX, N_ACT_MAX, END,
   <u8>OP_ADD, M_S16, 2, 2, 9, 0, M_S16, M_S16, 0, 0, 0, 0, 0, G_0_15, N_LEFT_SHIFT, 2, G_SHIFT, N_A_SHIFT,
   4, G_SHIFT, N_B_SHIFT, 6, G_SHIFT, N_OUT_SHIFT, 7, G_S16, N_ACT_MIN, 8, G_S16_MAX, N_ACT_MAX, END,
+  0,
+]);
+const ROWS_POOL2D: usize = memory.data<u8>([
+  // Pools (average_pool2d too): kernel h, w, count_include_pad at 0, 1, 10; spatial params at 2..9 (spatial()).
+  <u8>OP_MAX_POOL2D, M_F32, 1, 1, 13, 0, 0, M_F32, 4, 0, 4, 0,
+  0, G_GE1, N_KERNEL_H, 1, G_GE1, N_KERNEL_W, 10, G_BOOL, N_COUNT_PAD, END,
+  <u8>OP_MAX_POOL2D, M_S8, 1, 1, 13, 0, 0, M_S8, 4, 0, 4, 0,
+  0, G_GE1, N_KERNEL_H, 1, G_GE1, N_KERNEL_W, 10, G_BOOL, N_COUNT_PAD, 11, G_S8, N_ACT_MIN, 12, G_S8_MAX, N_ACT_MAX, END,
+  0,
+]);
+const ROWS_SOFTMAX: usize = memory.data<u8>([
+  <u8>OP_SOFTMAX, M_F32, 1, 1, 2, 0, 0, M_F32, 0, 0, 0, SAME_SHAPE, END,
+  <u8>OP_SOFTMAX, M_S8, 1, 1, 4, 0, 0, M_S8, 0, 0, 0, SAME_SHAPE, 2, G_0_31, N_IN_LEFT_SHIFT, END,
+  0,
+]);
+// The other ops' rows, in one table: per-model builds of the common models need none of them.
+const ROWS_OTHER: usize = memory.data<u8>([
+  <u8>OP_MATMUL, M_F32, 2, 2, 0, 0, M_F32, M_F32, 0, 0, 0, 0, END,
   <u8>OP_MUL, M_F32, 2, 2, 2, 0, M_F32, M_F32, 0, 0, 0, 0, END,
   <u8>OP_MUL, M_S8, 2, 2, 4, 0, M_S8, M_S8, 0, 0, 0, 0, 1, G_SHIFT, N_OUT_SHIFT, 2, G_S8, N_ACT_MIN, 3, G_S8_MAX, N_ACT_MAX, END,
   <u8>OP_DIV, M_F32, 2, 2, 2, 0, M_F32, M_F32, 0, 0, 0, 0, END,
@@ -101,11 +130,6 @@ const OP_ROWS: usize = memory.data<u8>([
   <u8>OP_LEAKY_RELU, M_S16, 1, 1, 5, 0, 0, M_S16, 0, 0, 0, SAME_NUMEL, 2, G_SHIFT, N_ID_SHIFT, 4, G_SHIFT, N_ALPHA_SHIFT, END,
   <u8>OP_SIGMOID, M_F32, 1, 1, 0, 0, 0, M_F32, 0, 0, 0, SAME_NUMEL, END,
   <u8>OP_LUT, M_S8, 2, 2, 0, 0, M_S8, M_S8, 0, 0, 0, SAME_NUMEL, END,
-  // Pools (average_pool2d too): kernel h, w, count_include_pad at 0, 1, 10; spatial params at 2..9 (spatial()).
-  <u8>OP_MAX_POOL2D, M_F32, 1, 1, 13, 0, 0, M_F32, 4, 0, 4, 0,
-  0, G_GE1, N_KERNEL_H, 1, G_GE1, N_KERNEL_W, 10, G_BOOL, N_COUNT_PAD, END,
-  <u8>OP_MAX_POOL2D, M_S8, 1, 1, 13, 0, 0, M_S8, 4, 0, 4, 0,
-  0, G_GE1, N_KERNEL_H, 1, G_GE1, N_KERNEL_W, 10, G_BOOL, N_COUNT_PAD, 11, G_S8, N_ACT_MIN, 12, G_S8_MAX, N_ACT_MAX, END,
   <u8>OP_MEAN, M_F32, 1, 1, 1, 0, 0, M_F32, 0, 0, R_IN0, 0, END,
   <u8>OP_MEAN, M_S8, 1, 1, 3, 0, 0, M_S8, 0, 0, R_IN0, 0, 2, G_SHIFT, N_SHIFT, END,
   <u8>OP_CONCAT, M_ANY, 1, MANY, 1, 0, 0, 0, 0, 0, 0, 0, END,
@@ -114,8 +138,6 @@ const OP_ROWS: usize = memory.data<u8>([
   <u8>OP_PAD, M_S8, 1, 1, 2, 2, 0, M_S8, 0, 0, R_IN0, 0, 0, G_PAD_MODE, N_MODE, 1, G_S8, N_VALUE, END,
   <u8>OP_PAD, M_S16, 1, 1, 2, 2, 0, M_S16, 0, 0, R_IN0, 0, 0, G_PAD_MODE, N_MODE, 1, G_S16, N_VALUE, END,
   <u8>OP_TRANSPOSE, M_ANY, 1, 1, 0, 1, 0, M_IN0, 0, 0, R_IN0, 0, END,
-  <u8>OP_SOFTMAX, M_F32, 1, 1, 2, 0, 0, M_F32, 0, 0, 0, SAME_SHAPE, END,
-  <u8>OP_SOFTMAX, M_S8, 1, 1, 4, 0, 0, M_S8, 0, 0, 0, SAME_SHAPE, 2, G_0_31, N_IN_LEFT_SHIFT, END,
   <u8>OP_QUANTIZE, M_F32, 1, 1, 0, 0, 0, M_S8, 0, 0, 0, SAME_NUMEL, END,
   <u8>OP_DEQUANTIZE, M_S8, 1, 1, 0, 0, 0, M_F32, 0, 0, 0, SAME_NUMEL, END,
   <u8>OP_REQUANTIZE, M_INT, 1, 1, 2, 0, 0, M_INT, 0, 0, 0, SAME_NUMEL, 1, G_SHIFT, N_SHIFT, END,
@@ -132,6 +154,21 @@ const OP_ROWS: usize = memory.data<u8>([
   <u8>OP_BINARIZE, M_S8, 1, 1, 1, 0, 0, M_SIGN8, 0, 0, 0, SAME_NUMEL, 0, G_THRESHOLD, N_THRESHOLD, END,
   0,
 ]);
+
+/** The table holding opcode `key`'s rows (0: none in this build; validateOp refused the op). */
+function rowsOf(key: i32): usize {
+  switch (key) {
+    case OP_CONV2D: return opBuilt(OP_CONV2D) ? ROWS_CONV2D : 0;
+    case OP_DEPTHWISE_CONV2D: return opBuilt(OP_DEPTHWISE_CONV2D) ? ROWS_DEPTHWISE_CONV2D : 0;
+    case OP_FULLY_CONNECTED: return opBuilt(OP_FULLY_CONNECTED) ? ROWS_FULLY_CONNECTED : 0;
+    case OP_ADD: return opBuilt(OP_ADD) || opBuilt(OP_SUB) ? ROWS_ADD : 0;
+    case OP_MAX_POOL2D: return opBuilt(OP_MAX_POOL2D) || opBuilt(OP_AVERAGE_POOL2D) ? ROWS_POOL2D : 0;
+    case OP_SOFTMAX: return opBuilt(OP_SOFTMAX) ? ROWS_SOFTMAX : 0;
+  }
+  return (BUILT_OPS & ~OPS_WITH_TABLE) != 0 ? ROWS_OTHER : 0;
+}
+const OPS_WITH_TABLE: u32 = (1 << OP_CONV2D) | (1 << OP_DEPTHWISE_CONV2D) | (1 << OP_FULLY_CONNECTED) | (1 << OP_ADD) | (1 << OP_SUB)
+  | (1 << OP_MAX_POOL2D) | (1 << OP_AVERAGE_POOL2D) | (1 << OP_SOFTMAX);
 
 let curIndex: i32 = 0;
 let curCode: i32 = 0;
@@ -605,7 +642,7 @@ export function validateOp(index: i32, op: usize, code: i32): i32 {
   let row: usize = 0, forms = 0;
   // Ops that share another's rows.
   const key = code == OP_SUB ? OP_ADD : code == OP_AVERAGE_POOL2D ? OP_MAX_POOL2D : code == OP_TANH || code == OP_HARD_SWISH ? OP_SIGMOID : code;
-  for (let p = OP_ROWS; load<u8>(p); p += ROW_CHECKS) {
+  for (let p = rowsOf(key); p && load<u8>(p); p += ROW_CHECKS) {
     if (<i32>load<u8>(p) == key) {
       const m = <i32>load<u8>(p, ROW_IN0);
       forms |= m;
