@@ -21,8 +21,8 @@ import {
 } from './state';
 import { tdtype, trank, tstorage, tzp, tbytes } from './state_cold';
 import { SUBSET, BUILT_OPS, opBuilt, dtypeBuilt, kernelBuilt, opNotBuilt, formNotBuilt, packedNotBuilt, plainNotBuilt, plainConvNotBuilt, dwGeneralNotBuilt, packedConvNotBuilt } from './features';
-import { KERNEL_PACKED, KERNEL_S8_PLAIN, KERNEL_S8_PLAIN_CONV, KERNEL_DW_GENERAL, KERNEL_DW_PAIRS, KERNEL_DW_C1M8, KERNEL_PACKED_SPATIAL } from '../format/runtime-features';
-import { ksDwPairsCoverAll } from '../format/kernel-scratch';
+import { KERNEL_PACKED, KERNEL_S8_PLAIN, KERNEL_S8_PLAIN_CONV, KERNEL_DW_GENERAL, KERNEL_DW_PAIRS, KERNEL_DW_C1M8, KERNEL_PACKED_SPATIAL, KERNEL_DW_PIXELS } from '../format/runtime-features';
+import { ksDwPairsCoverAll, ksDwSweeps } from '../format/kernel-scratch';
 
 // ---- The table ---------------------------------------------------------------------------------
 // Dtype sets are bit masks (bit dt); M_IN0 in an output column means "input 0's dtype".
@@ -282,7 +282,10 @@ function dwGeneralBuilt(c: i32, oc: i32, kh: i32, kw: i32): bool {
   if (!ASC_FEATURE_SIMD || kernelBuilt(KERNEL_DW_GENERAL) || !opBuilt(OP_DEPTHWISE_CONV2D) || (curDt != DTYPE_S8 && curDt != DTYPE_SIGN8)) return true;
   if (kernelBuilt(KERNEL_DW_C1M8) && c == 1 && oc == 8 && kh == 3 && kw == 3) return true;
   const s = load<i32>(curOp, O_SCRATCH_TENSOR);
-  return kernelBuilt(KERNEL_DW_PAIRS) && ksDwPairsCoverAll(c, oc, kh, kw, s < 0 ? -1 : <i32>tbytes(s)) != 0;
+  if (!kernelBuilt(KERNEL_DW_PAIRS) || ksDwPairsCoverAll(c, oc, kh, kw, s < 0 ? -1 : <i32>tbytes(s)) == 0) return false;
+  // Without its per-pixel path the pair kernel runs only row sweeps (params: stride h, w, dilation h, w, pad top, left).
+  const op = curOp;
+  return kernelBuilt(KERNEL_DW_PIXELS) || ksDwSweeps(c, oc, kh, kw, opParam(op, 1), opParam(op, 2), opParam(op, 3), opParam(op, 5), tdim(opIn(op, 0), 2), tdim(opOut(op, 0), 2)) != 0;
 }
 
 /** The checks a row describes, in column order. */

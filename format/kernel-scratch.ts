@@ -109,6 +109,17 @@ export function ksDwPairsCoverAll(c: i32, o: i32, kh: i32, kw: i32, scratch: i32
   return fast + pair * 5 + pack <= scratch ? 1 : 0;
 }
 
+/** 1 when the SIMD tap-pair depthwise runs an op whole as row sweeps (depthwise_pairs.ts dwRow3x3):
+ * 3x3, stride (w) 1 or 2, dilation 1, at most one padding column a side (left pad pl; the last
+ * pixel's right column at most the input width w), the packing with its sixth slot; 0: the op
+ * takes its per-pixel path (KERNEL_DW_PIXELS). ow: output width. */
+export function ksDwSweeps(c: i32, o: i32, kh: i32, kw: i32, sw: i32, dh: i32, dw: i32, pl: i32, w: i32, ow: i32): i32 {
+  if (kh != 3 || kw != 3 || dh != 1 || dw != 1 || (sw != 1 && sw != 2) || pl < 0 || pl > 1) return 0;
+  if ((sw == 1 ? ow + 1 - pl : 2 * ow - pl) > w) return 0;
+  const n = ksDwPairChannels(OP_DEPTHWISE_CONV2D, 1, c, o, kh, kw);
+  return n > 0 && ksDwPackBytes(OP_DEPTHWISE_CONV2D, 1, c, o, kh, kw) == n * 24 ? 1 : 0;
+}
+
 /** Bytes of the tap-pair kernel's f32 requantization table (depthwise_pairs.ts, SIMD; 3x3 only,
  * the row sweep's and the C = 1 kernel's): 8 bytes per channel. */
 export function ksDwF32Bytes(code: i32, int8: i32, c: i32, o: i32, kh: i32, kw: i32): i32 {

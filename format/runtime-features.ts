@@ -52,4 +52,8 @@ export const KERNEL_DW_COLS = 14;
 // requantF32Store4x8Relu, SIMD): packed int8 conv2d ops of at most 8 channels whose lower clamp is
 // at or above the output zero point (first convs); optional.
 export const KERNEL_CONV_F32_4X8 = 15;
-export const KERNEL_COUNT = 16; // one past the last kernel bit
+// The SIMD tap-pair depthwise's per-pixel path (depthwise_pairs.ts: address tables, 16 / 8 channels
+// per pixel): int8 depthwise ops the row / column sweeps do not take (not 3x3 stride 1 / 2 with at
+// most one padding column a side); optional (without it such ops take the general depthwise).
+export const KERNEL_DW_PIXELS = 17;
+export const KERNEL_COUNT = 18; // one past the last kernel bit

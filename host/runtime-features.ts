@@ -6,7 +6,7 @@
 // (format/kernel-scratch.ts), so the trimmed build is as fast as the full one on its blobs.
 import * as F from '../format/format.js';
 import * as RF from '../format/runtime-features.js';
-import { ksSmallkBytes, ksDwPairChannels, ksDwPairsCoverAll } from '../format/kernel-scratch.js';
+import { ksSmallkBytes, ksDwPairChannels, ksDwPairsCoverAll, ksDwSweeps } from '../format/kernel-scratch.js';
 import { preparedFcBytes } from '../format/prepared.js';
 import type { BlobView } from './blob-reader.js';
 import { OPCODE_NAMES } from './opcodes.js';
@@ -41,6 +41,7 @@ export const KERNEL_NAMES: Record<number, string> = {
   [RF.KERNEL_FC_ROW]: 'fc-row',
   [RF.KERNEL_DW_COLS]: 'dw-cols',
   [RF.KERNEL_CONV_F32_4X8]: 'conv-f32-4x8',
+  [RF.KERNEL_DW_PIXELS]: 'dw-pixels',
 };
 export const ENCODING_NAMES: Record<number, string> = {
   [F.ENC_PALETTE]: 'palette',
@@ -140,6 +141,8 @@ export function blobFeatures(view: BlobView): RuntimeFeatures {
         f.kernels = setBit(f.kernels, RF.KERNEL_DW_COLS, 'kernel');
       }
       if (c1m8) f.kernels = setBit(f.kernels, RF.KERNEL_DW_C1M8, 'kernel');
+      // The pair kernel's per-pixel path: ops it does not run as row sweeps (params: pad left 5).
+      if (pairs && !ksDwSweeps(c, o, kh, kw, sw, dh, dw, op.params[5], x.shape[2], yDw.shape[2])) f.kernels = setBit(f.kernels, RF.KERNEL_DW_PIXELS, 'kernel');
       if (pairs || c1m8) {
         // The f32 store form f32Prepare picks (amin, amax: params 9, 10).
         const relu = view.tensors[op.outputs[0]].zeroPoint === -128 && op.params[9] === -128 && op.params[10] === 127;
@@ -152,7 +155,7 @@ export function blobFeatures(view: BlobView): RuntimeFeatures {
 }
 
 /** Kernels with a general fallback that gives the same bytes (only speed depends on them). */
-export const OPTIONAL_KERNELS: readonly number[] = [RF.KERNEL_SMALLK, RF.KERNEL_DW_PAIRS, RF.KERNEL_DW_C1M8, RF.KERNEL_DW_3X3_SCALAR, RF.KERNEL_DW_F32_RELU, RF.KERNEL_DW_F32_CLAMP, RF.KERNEL_CONV_F32_RELU, RF.KERNEL_CONV_F32, RF.KERNEL_FC_ROW, RF.KERNEL_DW_COLS, RF.KERNEL_CONV_F32_4X8];
+export const OPTIONAL_KERNELS: readonly number[] = [RF.KERNEL_SMALLK, RF.KERNEL_DW_PAIRS, RF.KERNEL_DW_C1M8, RF.KERNEL_DW_3X3_SCALAR, RF.KERNEL_DW_F32_RELU, RF.KERNEL_DW_F32_CLAMP, RF.KERNEL_CONV_F32_RELU, RF.KERNEL_CONV_F32, RF.KERNEL_FC_ROW, RF.KERNEL_DW_COLS, RF.KERNEL_CONV_F32_4X8, RF.KERNEL_DW_PIXELS];
 
 /** `f` without its optional kernels: the smallest build that still runs the same blobs. */
 export function withoutOptionalKernels(f: RuntimeFeatures): RuntimeFeatures {

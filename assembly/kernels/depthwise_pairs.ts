@@ -19,7 +19,7 @@ import { fastChannel, fastEntry, useFastTable, f32ScreenW, FAST_CAP, FAST_POS as
 import { PREPARED_DW_HEAD } from '../../format/prepared';
 import { preparedTable } from '../prepared';
 import { kernelBuilt } from '../features';
-import { KERNEL_DW_F32_RELU, KERNEL_DW_F32_CLAMP, KERNEL_DW_COLS } from '../../format/runtime-features';
+import { KERNEL_DW_F32_RELU, KERNEL_DW_F32_CLAMP, KERNEL_DW_COLS, KERNEL_DW_PIXELS } from '../../format/runtime-features';
 
 /** Most taps an op may have here; larger ops take the generic kernel. The channel buffers live in
  * the op's scratch (format/kernel-scratch.ts: set by useDwPairs before the op runs): DW_CAP
@@ -791,6 +791,8 @@ export function depthwise_s8_pairs(op: usize): i32 {
   // dwRow3x3s2: stride 2, the same with the last pixel's right column at most W.
   const tr = pairs && dwTransposed(op);
   const rows3x3 = pairs && pl >= 0 && pl <= 1 && (sw == 1 ? OW + 1 - pl <= W : 2 * OW - pl <= W);
+  // A per-model build without the per-pixel path leaves other ops to the general depthwise.
+  if (ASC_FEATURE_SIMD && !rows3x3 && !tr && !kernelBuilt(KERNEL_DW_PIXELS)) return 0;
   if (ASC_FEATURE_SIMD && (rows3x3 || tr)) rowConsts(outZp, amin, amax);
 
   // Per op run, O(K*C): fold -zp*sum(w) into the bias, pack the weights, fill the zero-point row,
@@ -845,6 +847,8 @@ export function depthwise_s8_pairs(op: usize): i32 {
         out += <usize>(OW * C);
         continue;
       }
+      // (Returned 0 above: lets a build without the per-pixel path drop it.)
+      if (ASC_FEATURE_SIMD && !kernelBuilt(KERNEL_DW_PIXELS)) break;
       for (let ox = 0; ox < OW; ox++) {
         const ix0 = ox * sw - pl;
         // Interior pixels read tapOff from their first tap; border pixels get absolute addresses.
