@@ -376,6 +376,20 @@ describe.skipIf(!haveShared)('per-model builds of the shared models (needs ../sh
       if (id === 'person_detect') {
         await expectNotBuilt(blobs.get('kws')!, 'simd', m, /op 0 \(conv2d\): its packed-weights kernel for a conv other than 1x1 stride-1 unpadded rows is not in this runtime/);
       }
+      // Every depthwise layer runs as row sweeps: no per-pixel pair path. One layer dilated (pads
+      // 2, dilation 2: same shape) needs it, and this build, without it or the general depthwise,
+      // refuses that op at load.
+      expect(has(f.kernels, RF.KERNEL_DW_PIXELS), `${id}: dw-pixels`).toBe(false);
+      if (id === 'vww') {
+        const g = importTflite(readFileSync(sharedPath(models[1][1])), models[1][1]);
+        prepareInt8(g);
+        const node = g.nodes.find((n) => n.op === 'depthwise_conv2d' && (n.attrs as { strides: number[] }).strides[0] === 1)!;
+        Object.assign(node.attrs as object, { dilations: [2, 2], pads: [2, 2, 2, 2] });
+        const dilated = emitBlob(g, planMemory(g));
+        expect(has(blobFeatures(readBlob(dilated)).kernels, RF.KERNEL_DW_PIXELS)).toBe(true);
+        const dw = readBlob(dilated).ops.find((o) => o.opcode === F.OP_DEPTHWISE_CONV2D && o.params[2] === 2)!;
+        await expectNotBuilt(dilated, 'simd', m, new RegExp(`op ${dw.index} \\(depthwise_conv2d\\): the general int8 depthwise kernel \\(for channels the pair kernels do not run\\) is not in this runtime`));
+      }
       if (id !== 'vww') continue;
       // vww planned without kernel scratch (as older converters did): the pair kernel gets no
       // buffers, so its depthwise layers need the general kernel.
