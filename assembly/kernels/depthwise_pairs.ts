@@ -454,12 +454,13 @@ const spare: usize = ASC_FEATURE_SIMD ? memory.data(16, 16) : 0;
  * 10 dot_i16x8_s. The sums go to rowAcc and are requantized after the sweep: a store call inside
  * the sweep would make V8 spill every vector live across it.
  */
-@inline function dwRowGroup(p0: usize, p1: usize, p2: usize, s0: usize, s1: usize, s2: usize, col: usize, ix0: i32, W: i32, n: i32, zc: usize,
-  wq: usize, bo: usize, out: usize, c: i32, fast: bool, outZp: i32, amin: i32, amax: i32, mp: usize, shp: usize): void {
+@inline function dwRowGroup(p0: usize, p1: usize, p2: usize, s0: usize, s1: usize, s2: usize, ix0: i32, W: i32, n: i32, zc: usize,
+  wq: usize, bo: usize, q: usize): void {
   const zero = i32x4.splat(0);
   let a0 = zero, a1 = zero, e0 = zero, e1 = zero;
   let r2 = zero;
-  let q = rowAcc;
+  // The first two columns only prime the sweep: their stores land in the two slots before q.
+  q -= 64;
   let ix = ix0;
   if (ix < 0) {
     // The padding column: its rows 0-1 start pixel ox0 with (w0, w3), its row 2 waits in r2.
@@ -500,7 +501,6 @@ const spare: usize = ASC_FEATURE_SIMD ? memory.data(16, 16) : 0;
     v128.store(q, i32x4.add(a0, i32x4.add(i32x4.dot_i16x8_s(z, v128.load(wq, 128)), i32x4.dot_i16x8_s(v0, v128.load(wq, 256)))));
     v128.store(q, i32x4.add(a1, i32x4.add(i32x4.dot_i16x8_s(z, v128.load(wq, 144)), i32x4.dot_i16x8_s(v1, v128.load(wq, 272)))), 16);
   }
-  dwRowStore(rowAcc + 64, out, out + <usize>(n * <i32>col), col, c, fast, outZp, amin, amax, mp, shp);
 }
 
 /**
@@ -510,8 +510,8 @@ const spare: usize = ASC_FEATURE_SIMD ? memory.data(16, 16) : 0;
  * row 2 as (L, A) with (w6, w7) and (A, B) with (0, w8). ix0 = -pl in [-1, W - 1]; column B of the
  * last pixel may be W (padding: zc).
  */
-@inline function dwRowGroupS2(p0: usize, p1: usize, p2: usize, s0: usize, s1: usize, s2: usize, col: usize, ix0: i32, W: i32, n: i32, zc: usize,
-  wq: usize, bo: usize, out: usize, c: i32, fast: bool, outZp: i32, amin: i32, amax: i32, mp: usize, shp: usize): void {
+@inline function dwRowGroupS2(p0: usize, p1: usize, p2: usize, s0: usize, s1: usize, s2: usize, ix0: i32, W: i32, n: i32, zc: usize,
+  wq: usize, bo: usize, q: usize): void {
   let a0: v128, a1: v128, r2: v128;
   if (ix0 < 0) {
     const z = v128.load8x8_s(zc);
@@ -531,7 +531,6 @@ const spare: usize = ASC_FEATURE_SIMD ? memory.data(16, 16) : 0;
     p2 += s2;
   }
   // Column A of pixel k at p, B at p + step (zc when B = W).
-  let q = rowAcc + 64;
   let ixB = (ix0 < 0 ? 0 : ix0 + 1) + 1;
   for (let k = 0; k < n; k++) {
     const inB = ixB < W;
@@ -554,27 +553,38 @@ const spare: usize = ASC_FEATURE_SIMD ? memory.data(16, 16) : 0;
     ixB += 2;
     q += 32;
   }
-  dwRowStore(rowAcc + 64, out, out + <usize>(n * <i32>col), col, c, fast, outZp, amin, amax, mp, shp);
 }
 
 /**
- * Pixels ox0..ox0+n-1 of one output row, channels [0, done) in groups of 8 (dwRowGroup /
- * dwRowGroupS2 by stride): xr is input row iy0 at ix = 0, rs bytes per input row, in_r whether
- * row iy0 + r lies inside the image, ix0 = ox0 * stride - pl, W the row's width; step and ostep
- * the bytes per input and output pixel along the row. A transposed sweep (dwTransposed) passes a
- * column instead: rs = C, step = W * C, and the image's height.
+ * Pixels ox0..ox0+n-1 of `lines` output rows, channels [0, done) in groups of 8 (dwRowGroup /
+ * dwRowGroupS2 by stride): xr is input row iy0 at ix = 0, rs bytes per input row, lineStep input
+ * rows between output rows, H the image's height (rows outside it read the zero-point row);
+ * ix0 = ox0 * stride - pl, W the row's width; step and ostep the bytes per input and output pixel
+ * along the row. More than one line only when n is the whole output row (their outputs then
+ * follow each other): the lines' sums share one requantization loop, which on small maps (6 x 6)
+ * cost as much per row as the sweep. A transposed sweep (dwTransposed) passes a column instead:
+ * rs = C, step = W * C, one line, the image's width as H and its height as W.
  */
-function dwRow3x3(s2x: bool, xr: usize, rs: usize, step: usize, ostep: usize, in0: bool, in1: bool, in2: bool, ix0: i32, W: i32, n: i32, done: i32, PS: i32,
+function dwRow3x3(s2x: bool, xr: usize, rs: usize, step: usize, ostep: usize, iy0: i32, H: i32, lineStep: i32, lines: i32, ix0: i32, W: i32, n: i32, done: i32, PS: i32,
   fast: bool, out: usize, outZp: i32, amin: i32, amax: i32, mp: usize, shp: usize): void {
   const col = ostep;
-  const s0 = in0 ? step : 0, s1 = in1 ? step : 0, s2 = in2 ? step : 0;
+  const lineBytes = <usize>lineStep * rs;
   for (let c = 0; c < done; c += 8) {
     const wq = packed + <usize>((c >> 4) * PS) * 64 + <usize>(c & 15) * 4;
     const f = fast && (badGroups >> <u64>(c >> 3) & 1) == 0;
-    const zc = zpRow + <usize>c, cb = xr + <usize>c;
-    const p0 = in0 ? cb : zc, p1 = in1 ? cb + rs : zc, p2 = in2 ? cb + rs + rs : zc;
-    if (s2x) dwRowGroupS2(p0, p1, p2, s0, s1, s2, col, ix0, W, n, zc, wq, biasFold + (<usize>c << 2), out + <usize>c, c, f, outZp, amin, amax, mp, shp);
-    else dwRowGroup(p0, p1, p2, s0, s1, s2, col, ix0, W, n, zc, wq, biasFold + (<usize>c << 2), out + <usize>c, c, f, outZp, amin, amax, mp, shp);
+    const zc = zpRow + <usize>c, bo = biasFold + (<usize>c << 2);
+    // Last line first: a stride-1 sweep's two priming stores land in the previous line's last slots.
+    for (let l = lines - 1; l >= 0; l--) {
+      const top = iy0 + l * lineStep;
+      const in0 = top >= 0 && top < H, in1 = top + 1 >= 0 && top + 1 < H, in2 = top + 2 >= 0 && top + 2 < H;
+      const s0 = in0 ? step : 0, s1 = in1 ? step : 0, s2 = in2 ? step : 0;
+      const cb = xr + <usize>l * lineBytes + <usize>c;
+      const p0 = in0 ? cb : zc, p1 = in1 ? cb + rs : zc, p2 = in2 ? cb + rs + rs : zc;
+      const q = rowAcc + 64 + <usize>(l * n) * 32;
+      if (s2x) dwRowGroupS2(p0, p1, p2, s0, s1, s2, ix0, W, n, zc, wq, bo, q);
+      else dwRowGroup(p0, p1, p2, s0, s1, s2, ix0, W, n, zc, wq, bo, q);
+    }
+    dwRowStore(rowAcc + 64, out + <usize>c, out + <usize>c + <usize>(lines * n) * col, col, c, f, outZp, amin, amax, mp, shp);
   }
 }
 
@@ -822,9 +832,8 @@ export function depthwise_s8_pairs(op: usize): i32 {
       for (let ox = 0; ox < OW; ox++) {
         const ix0 = ox - pl;
         const xc = xImg + <usize>(ix0 * C);
-        const in0 = ix0 >= 0 && ix0 < W, in1 = ix0 + 1 >= 0 && ix0 + 1 < W, in2 = ix0 + 2 >= 0 && ix0 + 2 < W;
         for (let oy = 0; oy < OH; oy += ROW_CHUNK) {
-          dwRow3x3(false, xc, <usize>C, <usize>(W * C), <usize>(OW * C), in0, in1, in2, oy - pt, H, min(OH - oy, ROW_CHUNK), done, PS, fast,
+          dwRow3x3(false, xc, <usize>C, <usize>(W * C), <usize>(OW * C), ix0, W, 1, 1, oy - pt, H, min(OH - oy, ROW_CHUNK), done, PS, fast,
             yImg + <usize>((oy * OW + ox) * C), outZp, amin, amax, mp, shp);
         }
       }
@@ -832,6 +841,8 @@ export function depthwise_s8_pairs(op: usize): i32 {
     return done;
   }
   let out = yp;
+  // Output rows per row sweep: whole rows of small maps together (dwRow3x3), up to ROW_CHUNK pixels.
+  const lines = OW <= ROW_CHUNK ? ROW_CHUNK / OW : 1;
   for (let n = 0; n < N; n++) {
     const xImg = xp + <usize>(n * H * W) * <usize>C;
     for (let oy = 0; oy < OH; oy++) {
@@ -839,9 +850,15 @@ export function depthwise_s8_pairs(op: usize): i32 {
       const rowIn = iy0 >= 0 && iy0 + (KH - 1) * dh < H;
       if (ASC_FEATURE_SIMD && rows3x3) {
         const xr = xImg + <usize>(iy0 * W) * <usize>C;
-        const in0 = iy0 >= 0 && iy0 < H, in1 = iy0 + 1 >= 0 && iy0 + 1 < H, in2 = iy0 + 2 >= 0 && iy0 + 2 < H;
+        if (lines > 1) {
+          const nl = min(OH - oy, lines);
+          dwRow3x3(sw == 2, xr, <usize>(W * C), <usize>C, <usize>C, iy0, H, sh, nl, -pl, W, OW, done, PS, fast, out, outZp, amin, amax, mp, shp);
+          out += <usize>(nl * OW * C);
+          oy += nl - 1;
+          continue;
+        }
         for (let ox = 0; ox < OW; ox += ROW_CHUNK) {
-          dwRow3x3(sw == 2, xr, <usize>(W * C), <usize>C, <usize>C, in0, in1, in2, ox * sw - pl, W, min(OW - ox, ROW_CHUNK), done, PS, fast,
+          dwRow3x3(sw == 2, xr, <usize>(W * C), <usize>C, <usize>C, iy0, H, sh, 1, ox * sw - pl, W, min(OW - ox, ROW_CHUNK), done, PS, fast,
             out + <usize>(ox * C), outZp, amin, amax, mp, shp);
         }
         out += <usize>(OW * C);
