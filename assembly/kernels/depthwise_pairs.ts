@@ -618,8 +618,6 @@ function dwRowStore(q: usize, out: usize, end: usize, col: usize, c: i32, fast: 
 }
 
 
-// Pair indices of a row chunk whose f32 result failed the screen (rowStoreRelu).
-const rowRedo: usize = ASC_FEATURE_SIMD ? memory.data(ROW_CHUNK * 4 + 4, 16) : 0;
 const rowK: usize = ASC_FEATURE_SIMD ? memory.data(96, 16) : 0;
 
 /**
@@ -642,29 +640,33 @@ function rowStoreClamp(q: usize, out: usize, end: usize, col: usize, c: i32, zp:
   // rowConsts, set per op.
   const mg = v128.load(rowK), k = v128.load(rowK, 16), lim = v128.load(rowK, 32);
   const vlo = v128.load(rowK, 48), vhi = v128.load(rowK, 64), sm = v128.load(rowK, 80);
-  let nf: usize = 0;
-  let i = 0;
+  // The screen over the whole chunk: the largest |w - n| of all its pixels (absBits), one compare
+  // after the loop. A chunk with a lane near a tie (a few per hundred chunks) is scanned again.
+  let mx = i32x4.splat(0);
+  const q0 = q;
   // One pixel (8 outputs) per iteration: with two, V8 rebuilt the constants in every iteration.
   for (let o = out; o < end; o += col) {
     const y0 = f32x4.mul(f32x4.convert_i32x4_s(v128.load(q)), s0), y1 = f32x4.mul(f32x4.convert_i32x4_s(v128.load(q, 16)), s1);
     const w0 = f32x4.add(y0, relu ? e0 : v128.or(v128.and(y0, sm), e0));
     const w1 = f32x4.add(y1, relu ? e1 : v128.or(v128.and(y1, sm), e1));
     const t0 = f32x4.add(w0, mg), t1 = f32x4.add(w1, mg);
-    const m = i32x4.max_s(absBits(f32x4.sub(w0, f32x4.sub(t0, mg))), absBits(f32x4.sub(w1, f32x4.sub(t1, mg))));
+    mx = i32x4.max_s(mx, i32x4.max_s(absBits(f32x4.sub(w0, f32x4.sub(t0, mg))), absBits(f32x4.sub(w1, f32x4.sub(t1, mg)))));
     const h = i16x8.narrow_i32x4_s(i32x4.sub(t0, k), i32x4.sub(t1, k));
     let b = i8x16.narrow_i16x8_s(h, h);
     if (!relu) b = i8x16.min_s(i8x16.max_s(b, vlo), vhi);
     v128.store64_lane(o, b, 0);
-    store<i32>(rowRedo + nf, i);
-    nf += v128.any_true(i32x4.gt_s(m, lim)) ? 4 : 0;
     q += 32;
-    i++;
   }
-  q -= <usize>(i << 5);
-  for (let r: usize = 0; r < nf; r += 4) {
-    const j = load<i32>(rowRedo + r);
-    const qj = q + (<usize>j << 5);
-    store8x2Slow(out + <usize>(j * <i32>col), spare, v128.load(qj), v128.load(qj, 16), v128.load(qj), v128.load(qj, 16), c, zp, lo, hi);
+  if (!v128.any_true(i32x4.gt_s(mx, lim))) return;
+  // Which pixels: the same screen per pixel, those near a tie stored again by the exact form.
+  q = q0;
+  for (let o = out; o < end; o += col) {
+    const y0 = f32x4.mul(f32x4.convert_i32x4_s(v128.load(q)), s0), y1 = f32x4.mul(f32x4.convert_i32x4_s(v128.load(q, 16)), s1);
+    const w0 = f32x4.add(y0, relu ? e0 : v128.or(v128.and(y0, sm), e0));
+    const w1 = f32x4.add(y1, relu ? e1 : v128.or(v128.and(y1, sm), e1));
+    const m = i32x4.max_s(absBits(f32x4.sub(w0, f32x4.sub(f32x4.add(w0, mg), mg))), absBits(f32x4.sub(w1, f32x4.sub(f32x4.add(w1, mg), mg))));
+    if (v128.any_true(i32x4.gt_s(m, lim))) store8x2Slow(o, spare, v128.load(q), v128.load(q, 16), v128.load(q), v128.load(q, 16), c, zp, lo, hi);
+    q += 32;
   }
 }
 
