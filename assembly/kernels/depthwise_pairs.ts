@@ -822,11 +822,15 @@ export function depthwise_s8_pairs(op: usize): i32 {
   } else {
     fast = dwSetup(C, K, P, PS, C16, k9, tr, wp, bp, hasBias, mp, shp, zpX, outZp, amin, amax, done);
   }
-  for (let i = 0; i < K; i++) {
-    const t = slotTap(i, k9, tr), ky = t / KW, kx = t - ky * KW;
-    store<i32>(tapOff + (<usize>i << 2), (ky * dh * W + kx * dw) * C);
+  // The per-pixel path's tap offsets (the sweeps use none; on late 3 x 3 layers this loop's
+  // divisions were a visible part of the op).
+  if (!ASC_FEATURE_SIMD || !(rows3x3 || tr)) {
+    for (let i = 0; i < K; i++) {
+      const t = slotTap(i, k9, tr), ky = t / KW, kx = t - ky * KW;
+      store<i32>(tapOff + (<usize>i << 2), (ky * dh * W + kx * dw) * C);
+    }
+    store<i32>(tapOff + (<usize>K << 2), load<i32>(tapOff + (<usize>(K - 1) << 2)));
   }
-  store<i32>(tapOff + (<usize>K << 2), load<i32>(tapOff + (<usize>(K - 1) << 2)));
 
   if (ASC_FEATURE_SIMD && kernelBuilt(KERNEL_DW_COLS) && tr) {
     for (let n = 0; n < N; n++) {
