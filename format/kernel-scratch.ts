@@ -85,14 +85,13 @@ export function ksDwPairChannels(code: i32, int8: i32, c: i32, o: i32, kh: i32, 
 }
 
 /** Bytes of the tap-pair kernel's i16 weight pairs (SIMD), 0 when they exceed KS_DW_PACK_MAX:
- * ceil(taps / 2) 64-byte slots per 16 channels, and for 3x3 one more (the former pixel-pair
- * form's (w7, w8) slot, strides 1 and 2: unread since the row sweep replaced it, kept so planned
- * blobs and prepared records keep their layout; 3x3 without it takes the single-pixel form). */
+ * ceil(taps / 2) 64-byte slots per 16 channels. (Until session 7, 3x3 kept one slot more, the
+ * former pixel-pair kernel's (w7, w8), unread since the row sweep replaced it: blobs planned then
+ * have 64 B per 16 channels more scratch than this, which the kernels leave unused.) */
 export function ksDwPackBytes(code: i32, int8: i32, c: i32, o: i32, kh: i32, kw: i32): i32 {
   const n = ksDwPairChannels(code, int8, c, o, kh, kw);
   const slots = (kh * kw + 1) >> 1;
   if (n == 0 || n * slots * 4 > KS_DW_PACK_MAX) return 0;
-  if (kh == 3 && kw == 3 && n * (slots + 1) * 4 <= KS_DW_PACK_MAX) return n * (slots + 1) * 4;
   return n * slots * 4;
 }
 
@@ -111,13 +110,12 @@ export function ksDwPairsCoverAll(c: i32, o: i32, kh: i32, kw: i32, scratch: i32
 
 /** 1 when the SIMD tap-pair depthwise runs an op whole as row sweeps (depthwise_pairs.ts dwRow3x3):
  * 3x3, stride (w) 1 or 2, dilation 1, at most one padding column a side (left pad pl; the last
- * pixel's right column at most the input width w), the packing with its sixth slot; 0: the op
- * takes its per-pixel path (KERNEL_DW_PIXELS). ow: output width. */
+ * pixel's right column at most the input width w), with its packing; 0: the op takes its
+ * per-pixel path (KERNEL_DW_PIXELS). ow: output width. */
 export function ksDwSweeps(c: i32, o: i32, kh: i32, kw: i32, sw: i32, dh: i32, dw: i32, pl: i32, w: i32, ow: i32): i32 {
   if (kh != 3 || kw != 3 || dh != 1 || dw != 1 || (sw != 1 && sw != 2) || pl < 0 || pl > 1) return 0;
   if ((sw == 1 ? ow + 1 - pl : 2 * ow - pl) > w) return 0;
-  const n = ksDwPairChannels(OP_DEPTHWISE_CONV2D, 1, c, o, kh, kw);
-  return n > 0 && ksDwPackBytes(OP_DEPTHWISE_CONV2D, 1, c, o, kh, kw) == n * 24 ? 1 : 0;
+  return ksDwPackBytes(OP_DEPTHWISE_CONV2D, 1, c, o, kh, kw) > 0 ? 1 : 0;
 }
 
 /** Bytes of the tap-pair kernel's f32 requantization table (depthwise_pairs.ts, SIMD; 3x3 only,

@@ -55,8 +55,7 @@ export function preparedIndexBytes(ops: i32): i32 {
 // An int8 depthwise_conv2d (depth multiplier 1, C % 8 == 0, C >= 8, at most 32 taps): a header
 // of PREPARED_DW_HEAD bytes, then per channel (rounded up to 16) the f64 requantization table
 // (24 bytes), folded bias (4), zero-point row (1), f32 table (8) and the i16 tap-pair weights
-// (4 bytes per pair slot, one slot more than the pairs: the former pixel-pair kernel's, unread
-// since the 3x3 row sweep replaced it, kept so the layout and `mote inspect` stay as they were): what
+// (4 bytes per pair; until session 7 one slot more, the former pixel-pair kernel's): what
 // assembly/kernels/depthwise_pairs.ts otherwise derives in the op's scratch on every run (about
 // 2 % of vww's run, a third of its 3x3-pixel layers).
 export const PREPARED_DW_HEAD = 32;
@@ -65,7 +64,7 @@ export const PREPARED_DW_HEAD = 32;
 export function preparedDwBytes(c: i32, m: i32, kh: i32, kw: i32): i32 {
   if (m != 1 || c < 8 || (c & 7) != 0 || kh * kw > 32) return 0;
   const c16 = (c + 15) & ~15;
-  return PREPARED_DW_HEAD + c16 * (37 + 4 * (((kh * kw + 1) >> 1) + 1));
+  return PREPARED_DW_HEAD + c16 * (37 + 4 * ((kh * kw + 1) >> 1));
 }
 
 // An int8 conv2d with packed weights (OPF_PACKED_W16): a 16-byte header (whether the table holds

@@ -155,6 +155,18 @@ function cases(): Case[] {
   out.push(depthwise(r, 3, 130, 24, 3, 3, [1, 1], [1, 1], [1, 0, 1, 2]));
   out.push(depthwise(r, 3, 129, 16, 3, 3, [1, 1], [1, 1], same(3), 'pow2'));
   out.push(depthwise(r, 3, 130, 8, 3, 3, [1, 1], [1, 1], [1, 1, 1, 0], 'coarse'));
+  // Whole rows of small maps swept together into one requantization loop (dwRow3x3 `lines`): 2, 3,
+  // 5 and 10 rows per chunk, a last chunk of fewer rows, stride 2 with SAME padding at the bottom /
+  // right only, batch 2, and tie-heavy scales over chunks of several rows (one screen per chunk,
+  // then the rescan of a failed chunk).
+  out.push(depthwise(r, 5, 32, 8, 3, 3, [1, 1], [1, 1], same(3)));
+  out.push(depthwise(r, 7, 21, 16, 3, 3, [1, 1], [1, 1], same(3), 'pow2'));
+  out.push(depthwise(r, 12, 12, 24, 3, 3, [1, 1], [1, 1], same(3), 'wide'));
+  out.push(depthwise(r, 24, 24, 16, 3, 3, [2, 2], [1, 1], [0, 0, 1, 1], 'coarse'));
+  out.push(depthwise(r, 6, 6, 32, 3, 3, [1, 1], [1, 1], same(3), 'wide', 2));
+  out.push(depthwise(r, 6, 6, 32, 3, 3, [2, 2], [1, 1], [0, 0, 1, 1], 'wide'));
+  out.push(depthwise(r, 3, 3, 64, 3, 3, [1, 1], [1, 1], same(3), 'wide'));
+  out.push(depthwise(r, 11, 9, 24, 3, 3, [2, 2], [1, 1], same(3), 'pow2', 2));
   // Images at least twice as tall as wide: the column sweep (dwTransposed), KWS's shape, a column
   // past the 64-pixel chunk, no padding, batch 2.
   out.push(depthwise(r, 25, 5, 64, 3, 3, [1, 1], [1, 1], same(3)));

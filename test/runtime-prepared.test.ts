@@ -102,9 +102,9 @@ describe('prepared state: reported bytes', () => {
       ], { dtype: 's8', quant: { scale: 0.1, zeroPoint: -128 } }, { strides: [1, 1], dilations: [1, 1], pads: [1, 1, 1, 1], depthMultiplier: 1 }, { actMin: -128, actMax: 127 });
       return blobOf(g);
     };
-    // 3x3: 5 tap pairs + the pixel-pair slot; 24 channels round up to 32.
+    // 3x3: 5 tap pairs (the former pixel-pair kernel's sixth slot is gone); 24 channels round up to 32.
     const blob = dw(24, 3, 3);
-    const want = 16 + 32 + 32 * (37 + 4 * 6);
+    const want = 16 + 32 + 32 * (37 + 4 * 5);
     expect(preparedBytesOf(readBlob(blob))).toBe(want);
     expect((await freshRuntime('simd')).load(blob).preparedBytes).toBe(want);
     expect((await freshRuntime('scalar')).load(blob).preparedBytes).toBe(0);

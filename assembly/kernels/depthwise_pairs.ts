@@ -84,7 +84,7 @@ export function useDwPairs(at: usize, channels: i32, packBytes: i32): void {
 
 // A depthwise op prepared at load (format/prepared.ts preparedDwBytes; prepared.ts): a header,
 // then requant_fast.ts's table, the folded bias, the zero-point row, the packed weights and the
-// f32 table (C16 channels each; the packing has room for the pixel-pair slot).
+// f32 table (C16 channels each).
 const DR_FAST = 0, DR_BAD = 8, DR_LIM = 16, DR_LIM_BITS = 20, DR_RELU = 24;
 
 function bindRecord(rec: usize, C16: i32, PS: i32): void {
@@ -115,14 +115,14 @@ export function dwPrepare(op: usize, rec: usize): void {
   const wr = trank(w);
   const KH = tdim(w, wr - 3), KW = tdim(w, wr - 2);
   const K = KH * KW, P = (K + 1) >> 1, C16 = (C + 15) & ~15;
-  bindRecord(rec, C16, P + 1);
+  bindRecord(rec, C16, P);
   const k9 = KH == 3 && KW == 3;
   const sw = opParam(op, 1);
-  const pairs = k9 && (sw == 1 || sw == 2) && opParam(op, 3) == 1 && opParam(op, 2) == 1 && C16 * (P + 1) * 4 <= PACK_BYTES;
+  const pairs = k9 && (sw == 1 || sw == 2) && opParam(op, 3) == 1 && opParam(op, 2) == 1;
   const hasBias = tstorage(opIn(op, 2)) != STORAGE_EMPTY;
   const amin = opParam(op, 9), amax = opParam(op, 10);
   badGroups = 0;
-  const fast = dwSetup(C, K, P, pairs ? P + 1 : P, C16, k9, pairs && dwTransposed(op), tptr(w), hasBias ? tptr(opIn(op, 2)) : 0, hasBias,
+  const fast = dwSetup(C, K, P, C16, k9, pairs && dwTransposed(op), tptr(w), hasBias ? tptr(opIn(op, 2)) : 0, hasBias,
     tptr(opIn(op, 3)), tptr(opIn(op, 4)), tzp(x), tzp(y), amin, amax, C & ~7);
   store<i32>(rec, fast ? 1 : 0, DR_FAST);
   store<u64>(rec, badGroups, DR_BAD);
@@ -678,7 +678,7 @@ function rowStoreClamp(q: usize, out: usize, end: usize, col: usize, c: i32, zp:
  * SIMD build does this 16 channels at a time, and at load (dwPrepare) when it can.
  */
 function dwSetup(
-  C: i32, K: i32, P: i32, PS: i32, C16: i32, k9: bool, tr: bool, wp: usize, bp: usize, hasBias: bool, mp: usize, shp: usize,
+  C: i32, K: i32, P: i32, C16: i32, k9: bool, tr: bool, wp: usize, bp: usize, hasBias: bool, mp: usize, shp: usize,
   zpX: i32, outZp: i32, amin: i32, amax: i32, done: i32,
 ): bool {
   let c0 = 0;
@@ -691,10 +691,9 @@ function dwSetup(
     const zero = i32x4.splat(0);
     for (; c0 + 16 <= C; c0 += 16) {
       let sl = zero, sh = zero, al = zero, ah = zero;
-      const at = packed + <usize>((c0 >> 4) * PS) * 64;
-      for (let p = 0; p < PS; p++) {
-        // Slot P (pairs only) is (w7, w8) again and stays out of the sums.
-        const t0 = p < P ? slotTap(2 * p, k9, tr) : 7, t1 = p < P ? slotTap(2 * p + 1, k9, tr) : 8;
+      const at = packed + <usize>((c0 >> 4) * P) * 64;
+      for (let p = 0; p < P; p++) {
+        const t0 = slotTap(2 * p, k9, tr), t1 = slotTap(2 * p + 1, k9, tr);
         let wa = v128.load(wp + <usize>(t0 * C + c0));
         let wb = t1 < K ? v128.load(wp + <usize>(t1 * C + c0)) : zero;
         // 3x3: slot 4 is (0, w8), as dwRow3x3 pairs it (single pixels read tap 8 twice).
@@ -706,7 +705,6 @@ function dwSetup(
         v128.store(q, i16x8.shuffle(la, lb, 4, 12, 5, 13, 6, 14, 7, 15), 16);
         v128.store(q, i16x8.shuffle(ha, hb, 0, 8, 1, 9, 2, 10, 3, 11), 32);
         v128.store(q, i16x8.shuffle(ha, hb, 4, 12, 5, 13, 6, 14, 7, 15), 48);
-        if (p == P) break;
         // |sum| <= 32 * 128 fits i16 (TAP_CAP taps).
         sl = i16x8.add(sl, i16x8.add(la, lb));
         sh = i16x8.add(sh, i16x8.add(ha, hb));
@@ -741,15 +739,15 @@ function dwSetup(
     }
     // The last C % 16 channels one at a time, lanes past C packed as 0.
     for (let c = c0; c < C16; c++) {
-      const at = packed + <usize>(((c >> 4) * PS * 4 + (c >> 2 & 3)) * 16 + (c & 3) * 4);
+      const at = packed + <usize>(((c >> 4) * P * 4 + (c >> 2 & 3)) * 16 + (c & 3) * 4);
       let sa = 0;
-      for (let p = 0; p < PS; p++) {
-        const t0 = p < P ? slotTap(2 * p, k9, tr) : 7, t1 = p < P ? slotTap(2 * p + 1, k9, tr) : 8;
+      for (let p = 0; p < P; p++) {
+        const t0 = slotTap(2 * p, k9, tr), t1 = slotTap(2 * p + 1, k9, tr);
         let w0 = c < C ? <i32>load<i8>(wp + <usize>(t0 * C + c)) : 0;
         let w1 = c < C && t1 < K ? <i32>load<i8>(wp + <usize>(t1 * C + c)) : 0;
         if (k9 && p == 4) { w1 = w0; w0 = 0; }
         store<i32>(at + <usize>(p * 64), (w0 & 0xffff) | (w1 << 16));
-        if (p < P) sa += (w0 < 0 ? -w0 : w0) + (w1 < 0 ? -w1 : w1);
+        sa += (w0 < 0 ? -w0 : w0) + (w1 < 0 ? -w1 : w1);
       }
       if (c < C && fast) {
         const o = <usize>c << 2;
@@ -782,7 +780,7 @@ export function depthwise_s8_pairs(op: usize): i32 {
   const P = (K + 1) >> 1;
   const C16 = (C + 15) & ~15;
   const rec = ASC_FEATURE_SIMD ? preparedTable(op) : 0;
-  if (rec) bindRecord(rec, C16, P + 1);
+  if (rec) bindRecord(rec, C16, P);
   if (opParam(op, 8) != 1 || C < 8 || C > DW_CAP || K > TAP_CAP) return 0;
   if (ASC_FEATURE_SIMD && C16 * P * 4 > PACK_BYTES) return 0;
   const k9 = ASC_FEATURE_SIMD && KH == 3 && KW == 3;
@@ -795,10 +793,7 @@ export function depthwise_s8_pairs(op: usize): i32 {
   const amin = opParam(op, 9), amax = opParam(op, 10);
   const zpX = tzp(x), outZp = tzp(y);
   const done = ASC_FEATURE_SIMD ? C & ~7 : C;
-  // The 3x3 layout keeps a sixth slot per block (the pixel-pair kernel's (w7, w8), which the row
-  // sweep that replaced it does not read): prepared records and scratch keep their size.
-  const pairs = k9 && (sw == 1 || sw == 2) && dw == 1 && dh == 1 && C16 * (P + 1) * 4 <= PACK_BYTES;
-  const PS = pairs ? P + 1 : P;
+  const pairs = k9 && (sw == 1 || sw == 2) && dw == 1 && dh == 1;
   // dwRow3x3: stride 1, at most one padding column on each side.
   // dwRow3x3s2: stride 2, the same with the last pixel's right column at most W.
   const tr = pairs && dwTransposed(op);
@@ -820,7 +815,7 @@ export function depthwise_s8_pairs(op: usize): i32 {
     f32LimBits = load<i32>(rec, DR_LIM_BITS);
     f32Relu = load<i32>(rec, DR_RELU) != 0;
   } else {
-    fast = dwSetup(C, K, P, PS, C16, k9, tr, wp, bp, hasBias, mp, shp, zpX, outZp, amin, amax, done);
+    fast = dwSetup(C, K, P, C16, k9, tr, wp, bp, hasBias, mp, shp, zpX, outZp, amin, amax, done);
   }
   // The per-pixel path's tap offsets (the sweeps use none; on late 3 x 3 layers this loop's
   // divisions were a visible part of the op).
@@ -839,7 +834,7 @@ export function depthwise_s8_pairs(op: usize): i32 {
         const ix0 = ox - pl;
         const xc = xImg + <usize>(ix0 * C);
         for (let oy = 0; oy < OH; oy += ROW_CHUNK) {
-          dwRow3x3(false, xc, <usize>C, <usize>(W * C), <usize>(OW * C), ix0, W, 1, 1, oy - pt, H, min(OH - oy, ROW_CHUNK), done, PS, fast,
+          dwRow3x3(false, xc, <usize>C, <usize>(W * C), <usize>(OW * C), ix0, W, 1, 1, oy - pt, H, min(OH - oy, ROW_CHUNK), done, P, fast,
             yImg + <usize>((oy * OW + ox) * C), outZp, amin, amax, mp, shp);
         }
       }
@@ -858,13 +853,13 @@ export function depthwise_s8_pairs(op: usize): i32 {
         const xr = xImg + <usize>(iy0 * W) * <usize>C;
         if (lines > 1) {
           const nl = min(OH - oy, lines);
-          dwRow3x3(sw == 2, xr, <usize>(W * C), <usize>C, <usize>C, iy0, H, sh, nl, -pl, W, OW, done, PS, fast, out, outZp, amin, amax, mp, shp);
+          dwRow3x3(sw == 2, xr, <usize>(W * C), <usize>C, <usize>C, iy0, H, sh, nl, -pl, W, OW, done, P, fast, out, outZp, amin, amax, mp, shp);
           out += <usize>(nl * OW * C);
           oy += nl - 1;
           continue;
         }
         for (let ox = 0; ox < OW; ox += ROW_CHUNK) {
-          dwRow3x3(sw == 2, xr, <usize>(W * C), <usize>C, <usize>C, iy0, H, sh, 1, ox * sw - pl, W, min(OW - ox, ROW_CHUNK), done, PS, fast,
+          dwRow3x3(sw == 2, xr, <usize>(W * C), <usize>C, <usize>C, iy0, H, sh, 1, ox * sw - pl, W, min(OW - ox, ROW_CHUNK), done, P, fast,
             out + <usize>(ox * C), outZp, amin, amax, mp, shp);
         }
         out += <usize>(OW * C);
@@ -893,7 +888,7 @@ export function depthwise_s8_pairs(op: usize): i32 {
           for (; c + 16 <= C; c += 16) {
             const bo = biasFold + (<usize>c << 2);
             let a0 = v128.load(bo), a1 = v128.load(bo, 16), a2 = v128.load(bo, 32), a3 = v128.load(bo, 48);
-            let wq = packed + <usize>((c >> 4) * PS) * 64;
+            let wq = packed + <usize>((c >> 4) * P) * 64;
             const cb = base + <usize>c;
             for (let p = 0; p < P; p++) {
               const ta = tbl + (<usize>p << 3);
@@ -912,7 +907,7 @@ export function depthwise_s8_pairs(op: usize): i32 {
           if (c < done) {
             const bo = biasFold + (<usize>c << 2);
             let a0 = v128.load(bo), a1 = v128.load(bo, 16);
-            let wq = packed + <usize>((c >> 4) * PS) * 64 + <usize>(c & 15) * 4;
+            let wq = packed + <usize>((c >> 4) * P) * 64 + <usize>(c & 15) * 4;
             const cb = base + <usize>c;
             for (let p = 0; p < P; p++) {
               const ta = tbl + (<usize>p << 3);
