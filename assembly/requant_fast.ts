@@ -436,6 +436,15 @@ export function f32Finish(): i32 {
   return (reinterpret<i32>(lim) << 1) - 1;
 }
 
+/** The running op's f32 table, 0 when it has none (gemm_packed.ts's column tiles). */
+@inline export function f32TableAt(): usize {
+  return f32LimBits != 0 ? f32Tab : 0;
+}
+/** The running op's screen threshold bits (f32Finish). */
+@inline export function f32Lim(): i32 {
+  return f32LimBits;
+}
+
 /** The running op's f32 table (after useFastTable): f32Finish's bits, 0 for none. */
 export function useF32Table(at: usize, limBits: i32): void {
   f32Tab = at;

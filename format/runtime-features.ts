@@ -52,6 +52,10 @@ export const KERNEL_DW_COLS = 14;
 // requantF32Store4x8Relu, SIMD): packed int8 conv2d ops of at most 8 channels whose lower clamp is
 // at or above the output zero point (first convs); optional.
 export const KERNEL_CONV_F32_4X8 = 15;
+// gemm_packed.ts's column sweep (gemmCols, SIMD): packed 1x1 stride-1 unpadded convs / GEMM rows of
+// whole groups of 16 channels with the f32 table, each group run down up to 32 widened pixels with
+// its f32 store inline; optional (without it they take the 2x16 tiles, same bytes).
+export const KERNEL_CONV1X1_COLS = 16;
 // The SIMD tap-pair depthwise's per-pixel path (depthwise_pairs.ts: address tables, 16 / 8 channels
 // per pixel): int8 depthwise ops the row / column sweeps do not take (not 3x3 stride 1 / 2 with at
 // most one padding column a side); optional (without it such ops take the general depthwise).

@@ -42,6 +42,7 @@ export const KERNEL_NAMES: Record<number, string> = {
   [RF.KERNEL_DW_COLS]: 'dw-cols',
   [RF.KERNEL_CONV_F32_4X8]: 'conv-f32-4x8',
   [RF.KERNEL_DW_PIXELS]: 'dw-pixels',
+  [RF.KERNEL_CONV1X1_COLS]: 'conv1x1-cols',
 };
 export const ENCODING_NAMES: Record<number, string> = {
   [F.ENC_PALETTE]: 'palette',
@@ -102,6 +103,8 @@ export function blobFeatures(view: BlobView): RuntimeFeatures {
       f.kernels = setBit(f.kernels, relu ? RF.KERNEL_CONV_F32_RELU : RF.KERNEL_CONV_F32, 'kernel');
       // Packed convs of at most 8 channels run the 4x8 tiles (their f32 table is prepared at load).
       if (relu && op.opcode === F.OP_CONV2D && (op.flags & F.OPF_PACKED_W16) && w.shape[0] <= 8) f.kernels = setBit(f.kernels, RF.KERNEL_CONV_F32_4X8, 'kernel');
+      // Packed 1x1 GEMM-row convs of whole groups of 16 take gemm_packed.ts's column sweep.
+      if (op.opcode === F.OP_CONV2D && (op.flags & F.OPF_PACKED_W16) && w.shape[0] % 16 === 0 && rowsConv()) f.kernels = setBit(f.kernels, RF.KERNEL_CONV1X1_COLS, 'kernel');
     }
     if (op.opcode === F.OP_FULLY_CONNECTED && w && w.shape[0] >= 16) {
       // A one-row op the SIMD build prepares (assembly/prepared.ts: packed weights, or plain s8 ones
@@ -155,7 +158,7 @@ export function blobFeatures(view: BlobView): RuntimeFeatures {
 }
 
 /** Kernels with a general fallback that gives the same bytes (only speed depends on them). */
-export const OPTIONAL_KERNELS: readonly number[] = [RF.KERNEL_SMALLK, RF.KERNEL_DW_PAIRS, RF.KERNEL_DW_C1M8, RF.KERNEL_DW_3X3_SCALAR, RF.KERNEL_DW_F32_RELU, RF.KERNEL_DW_F32_CLAMP, RF.KERNEL_CONV_F32_RELU, RF.KERNEL_CONV_F32, RF.KERNEL_FC_ROW, RF.KERNEL_DW_COLS, RF.KERNEL_CONV_F32_4X8, RF.KERNEL_DW_PIXELS];
+export const OPTIONAL_KERNELS: readonly number[] = [RF.KERNEL_SMALLK, RF.KERNEL_DW_PAIRS, RF.KERNEL_DW_C1M8, RF.KERNEL_DW_3X3_SCALAR, RF.KERNEL_DW_F32_RELU, RF.KERNEL_DW_F32_CLAMP, RF.KERNEL_CONV_F32_RELU, RF.KERNEL_CONV_F32, RF.KERNEL_FC_ROW, RF.KERNEL_DW_COLS, RF.KERNEL_CONV_F32_4X8, RF.KERNEL_DW_PIXELS, RF.KERNEL_CONV1X1_COLS];
 
 /** `f` without its optional kernels: the smallest build that still runs the same blobs. */
 export function withoutOptionalKernels(f: RuntimeFeatures): RuntimeFeatures {

@@ -7,7 +7,9 @@
 // Integer sums are exact in any order: both builds give TFLM's bytes.
 import { PACKED_K_MAX } from '../../format/format';
 import { requantStore8, requantStore16 } from '../requant_simd';
-import { fastPrepare, fastPreparePacked, requantFastStore8, requantFastStore8Relu, requantFastStore16, requantFastStore16Relu, requantFastStore16x2, requantFastStore16x2Relu, f32Ready4x8, requantF32Store4x8Relu } from '../requant_fast';
+import { fastPrepare, fastPreparePacked, requantFastStore8, requantFastStore8Relu, requantFastStore16, requantFastStore16Relu, requantFastStore16x2, requantFastStore16x2Relu, f32Ready4x8, requantF32Store4x8Relu, f32TableAt, f32Lim, f32ScreenW } from '../requant_fast';
+import { kernelBuilt } from '../features';
+import { KERNEL_CONV_F32, KERNEL_CONV_F32_RELU, KERNEL_CONV1X1_COLS } from '../../format/runtime-features';
 import { rqStore2 } from './requant_scalar';
 
 // Two widened rows (pixels) of up to PACKED_K_MAX taps, at a constant distance so the 2-row tile
@@ -679,6 +681,141 @@ export function packedRun(two: bool, y0: usize, y1: usize): void {
   }
 }
 
+// The column sweep (SIMD, whole groups of 16 channels, f32 table): up to COL_PAIRS pixel pairs are
+// widened at once (pair i's rows at xwA / xwB + i * rb), then each channel group runs down them with
+// its f32 store inline. Per 2x16 tile the store's constants (magic, zero point, clamps, threshold)
+// and the call with 8 v128 arguments (spilled around the exact fallback) were about a third of the
+// store's time at K = 32; here they are set once per group and chunk. 16 pairs (2 KB of widened
+// rows at K = 32) keep the chunk, its outputs and the weights in L1: a whole 16x16 map at once
+// (16 KB widened, 16 KB of outputs written in 16-byte pieces) ran 1.17x as long as the 2x16 tiles.
+const COL_PAIRS: i32 = 16;
+
+/**
+ * Channels c..c+15 (packed weights at w0, f32 entries at tab) of `pairs` widened pixel pairs to
+ * y + 2i * ys and y + (2i + 1) * ys; a pair with a lane near a tie takes the exact 2-pixel store.
+ */
+@inline function colsF32(relu: bool, w0: usize, K2: i32, rb: usize, pairs: i32, bp: usize, c: i32, tab: usize, y: usize, ys: usize): void {
+  let x = xwA;
+  const lim = i32x4.splat(f32Lim());
+  const k = i32x4.splat(0x4B400000 - pkZp);
+  const lo = i8x16.splat(<i8>pkMin), hi = i8x16.splat(<i8>pkMax);
+  const end0 = <usize>K2 << 2;
+  for (let i = 0; i < pairs; i++) {
+    let a0 = i32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+    if (bp) { a0 = v128.load(bp); a1 = v128.load(bp, 16); a2 = v128.load(bp, 32); a3 = v128.load(bp, 48); }
+    let b0 = a0, b1 = a1, b2 = a2, b3 = a3;
+    let p = x, w = w0;
+    const end = x + end0;
+    while (p < end) {
+      let u = v128.load32_splat(p), v = v128.load32_splat(p, XW_STRIDE);
+      let q = v128.load8x8_s(w);
+      a0 = i32x4.add(a0, i32x4.dot_i16x8_s(u, q));
+      b0 = i32x4.add(b0, i32x4.dot_i16x8_s(v, q));
+      q = v128.load8x8_s(w, 8);
+      a1 = i32x4.add(a1, i32x4.dot_i16x8_s(u, q));
+      b1 = i32x4.add(b1, i32x4.dot_i16x8_s(v, q));
+      q = v128.load8x8_s(w, 16);
+      a2 = i32x4.add(a2, i32x4.dot_i16x8_s(u, q));
+      b2 = i32x4.add(b2, i32x4.dot_i16x8_s(v, q));
+      q = v128.load8x8_s(w, 24);
+      a3 = i32x4.add(a3, i32x4.dot_i16x8_s(u, q));
+      b3 = i32x4.add(b3, i32x4.dot_i16x8_s(v, q));
+      u = v128.load32_splat(p, 4);
+      v = v128.load32_splat(p, XW_STRIDE + 4);
+      q = v128.load8x8_s(w, 32);
+      a0 = i32x4.add(a0, i32x4.dot_i16x8_s(u, q));
+      b0 = i32x4.add(b0, i32x4.dot_i16x8_s(v, q));
+      q = v128.load8x8_s(w, 40);
+      a1 = i32x4.add(a1, i32x4.dot_i16x8_s(u, q));
+      b1 = i32x4.add(b1, i32x4.dot_i16x8_s(v, q));
+      q = v128.load8x8_s(w, 48);
+      a2 = i32x4.add(a2, i32x4.dot_i16x8_s(u, q));
+      b2 = i32x4.add(b2, i32x4.dot_i16x8_s(v, q));
+      q = v128.load8x8_s(w, 56);
+      a3 = i32x4.add(a3, i32x4.dot_i16x8_s(u, q));
+      b3 = i32x4.add(b3, i32x4.dot_i16x8_s(v, q));
+      p += 8;
+      w += 64;
+    }
+    const m = i32x4.max_s(colsPixel(a0, a1, a2, a3, tab, k, lo, hi, y, relu), colsPixel(b0, b1, b2, b3, tab, k, lo, hi, y + ys, relu));
+    if (v128.any_true(i32x4.gt_s(m, lim))) {
+      if (relu) requantFastStore16x2Relu(y, y + ys, a0, a1, a2, a3, b0, b1, b2, b3, c, pkZp, pkMin, pkMax);
+      else requantFastStore16x2(y, y + ys, a0, a1, a2, a3, b0, b1, b2, b3, c, pkZp, pkMin, pkMax);
+    }
+    x += rb;
+    y += ys << 1;
+  }
+}
+
+/**
+ * One pixel's 16 channels in f32 (requant_fast.ts f32Store16, its proof) to out; returns the
+ * screen value (2|w - n| as bits).
+ */
+@inline function colsPixel(a0: v128, a1: v128, a2: v128, a3: v128, tab: usize, k: v128, lo: v128, hi: v128, out: usize, relu: bool): v128 {
+  const mg = f32x4.splat(12582912.0);
+  const w0 = f32ScreenW(a0, v128.load(tab), v128.load(tab, 32), relu), w1 = f32ScreenW(a1, v128.load(tab, 16), v128.load(tab, 48), relu);
+  const w2 = f32ScreenW(a2, v128.load(tab, 64), v128.load(tab, 96), relu), w3 = f32ScreenW(a3, v128.load(tab, 80), v128.load(tab, 112), relu);
+  const t0 = f32x4.add(w0, mg), t1 = f32x4.add(w1, mg), t2 = f32x4.add(w2, mg), t3 = f32x4.add(w3, mg);
+  v128.store(out, i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(
+    i16x8.narrow_i32x4_s(i32x4.sub(t0, k), i32x4.sub(t1, k)),
+    i16x8.narrow_i32x4_s(i32x4.sub(t2, k), i32x4.sub(t3, k))), lo), hi));
+  const d0 = f32x4.sub(w0, f32x4.sub(t0, mg)), d1 = f32x4.sub(w1, f32x4.sub(t1, mg));
+  const d2 = f32x4.sub(w2, f32x4.sub(t2, mg)), d3 = f32x4.sub(w3, f32x4.sub(t3, mg));
+  return i32x4.max_s(i32x4.max_s(i32x4.shl(d0, 1), i32x4.shl(d1, 1)), i32x4.max_s(i32x4.shl(d2, 1), i32x4.shl(d3, 1)));
+}
+
+function colsF32Relu(w: usize, K2: i32, rb: usize, pairs: i32, bp: usize, c: i32, tab: usize, y: usize, ys: usize): void {
+  colsF32(true, w, K2, rb, pairs, bp, c, tab, y, ys);
+}
+
+function colsF32Signed(w: usize, K2: i32, rb: usize, pairs: i32, bp: usize, c: i32, tab: usize, y: usize, ys: usize): void {
+  colsF32(false, w, K2, rb, pairs, bp, c, tab, y, ys);
+}
+
+/**
+ * Whether the running op takes the column sweep: whole groups of 16, the f32 table, and this
+ * build's f32 form of the op's clamp.
+ */
+@inline function colsReady(): bool {
+  if (!ASC_FEATURE_SIMD || !kernelBuilt(KERNEL_CONV1X1_COLS) || (pkN & 15) != 0 || !pkFast || f32TableAt() == 0) return false;
+  return pkMin >= pkZp ? kernelBuilt(KERNEL_CONV_F32_RELU) : kernelBuilt(KERNEL_CONV_F32);
+}
+
+/** The column sweep over rows r.. (pairs of rows of K bytes from xp) while two remain; returns the next row. */
+function gemmCols(xp: usize, r: i32, rows: i32, K: i32, inOff: i32, yp: usize, memEnd: usize): i32 {
+  const N = pkN, K2 = pkK2;
+  const rb = <usize>K2 << 2;
+  const gStride = <usize>K2 << 5;
+  const tab = f32TableAt();
+  // Pair i's rows are widened XW_STRIDE apart (the tile's constant offset), rb after pair i - 1's;
+  // whole 8-value steps may write past a row into the next one, widened after it.
+  let cap = <i32>((XW_STRIDE - 16) / rb);
+  if (cap > COL_PAIRS) cap = COL_PAIRS;
+  while (r + 2 <= rows) {
+    let pairs = (rows - r) >> 1;
+    if (pairs > cap) pairs = cap;
+    for (let i = 0; i < pairs; i++) {
+      const x0 = xp + <usize>(r + 2 * i) * <usize>K;
+      widenRunOver(xwA + <usize>i * rb, x0, K, inOff, memEnd);
+      widenRunOver(xwB + <usize>i * rb, x0 + <usize>K, K, inOff, memEnd);
+    }
+    const y = yp + <usize>r * <usize>N;
+    let w = pkW;
+    for (let n = 0; n < N; n += 16) {
+      const bp = pkBias ? pkBias + (<usize>n << 2) : 0, t = tab + (<usize>n << 3);
+      // (colsReady: this build has the op's form; a per-model build links only the forms it uses.)
+      if (pkMin >= pkZp) {
+        if (kernelBuilt(KERNEL_CONV_F32_RELU)) colsF32Relu(w, K2, rb, pairs, bp, n, t, y + <usize>n, <usize>N);
+      } else if (kernelBuilt(KERNEL_CONV_F32)) {
+        colsF32Signed(w, K2, rb, pairs, bp, n, t, y + <usize>n, <usize>N);
+      }
+      w += gStride;
+    }
+    r += pairs << 1;
+  }
+  return r;
+}
+
 /** fully_connected / 1x1 stride-1 unpadded conv: rows of K bytes at xp, N outputs per row. */
 export function gemm_s8_packed(xp: usize, rows: i32, K: i32, inOff: i32, yp: usize): void {
   const N = pkN;
@@ -700,6 +837,7 @@ export function gemm_s8_packed(xp: usize, rows: i32, K: i32, inOff: i32, yp: usi
       scalarRun(true, 0, y0, y0 + <usize>N);
     }
   }
+  if (colsReady()) r = gemmCols(xp, r, rows, K, inOff, yp, memEnd);
   for (; r + 2 <= rows; r += 2) {
     const x0 = xp + <usize>r * <usize>K;
     widenRunOver(xwA, x0, K, inOff, memEnd);
