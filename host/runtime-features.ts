@@ -160,6 +160,13 @@ export function blobFeatures(view: BlobView): RuntimeFeatures {
 /** Kernels with a general fallback that gives the same bytes (only speed depends on them). */
 export const OPTIONAL_KERNELS: readonly number[] = [RF.KERNEL_SMALLK, RF.KERNEL_DW_PAIRS, RF.KERNEL_DW_C1M8, RF.KERNEL_DW_3X3_SCALAR, RF.KERNEL_DW_F32_RELU, RF.KERNEL_DW_F32_CLAMP, RF.KERNEL_CONV_F32_RELU, RF.KERNEL_CONV_F32, RF.KERNEL_FC_ROW, RF.KERNEL_DW_COLS, RF.KERNEL_CONV_F32_4X8, RF.KERNEL_DW_PIXELS, RF.KERNEL_CONV1X1_COLS];
 
+/**
+ * Optional kernels a per-model build drops, in this order, while it exceeds its size budget
+ * (host/runtime-build.ts RUNTIME_BUDGET): conv1x1-cols (~1.3-1.5 KB a form) would take vww's SIMD
+ * build past 48,000 B, where it ran vww's 1x1 convs in 0.88-0.95x the time (bench/README session 7).
+ */
+export const SIZE_OPTIONAL_KERNELS: readonly number[] = [RF.KERNEL_CONV1X1_COLS];
+
 /** `f` without its optional kernels: the smallest build that still runs the same blobs. */
 export function withoutOptionalKernels(f: RuntimeFeatures): RuntimeFeatures {
   let kernels = f.kernels;

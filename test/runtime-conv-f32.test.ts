@@ -97,7 +97,7 @@ async function check(c: Int8OpCase, r: () => number, small: boolean): Promise<vo
   await expectBlobsMatch(c.label, blobs, feeds, want);
 }
 
-// 1x1 K = 8 / 16 / 32 (the small-K GEMM on plain weights, the packed 2-pixel tile on packed ones),
+// 1x1 K = 8 / 16 / 32 (the small-K GEMM on plain weights, the packed column sweep on packed ones),
 // an odd pixel count, K = 64 with a channel tail, a 3x3 band conv (C = 16), a band-patch first
 // conv (C = 1, 40 channels) and the 4x8 tiles.
 const SHAPES: Shape[] = [
@@ -113,6 +113,13 @@ const SHAPES: Shape[] = [
   { x: [1, 21, 22, 3], o: 8, k: 3, stride: 2, pad: 1 },
   { x: [1, 9, 9, 3], o: 5, k: 3, stride: 1, pad: 1 },
   { x: [1, 5, 6, 16], o: 8, k: 1, stride: 1, pad: 0 },
+  // The column sweep (gemm_packed.ts gemmCols: whole 16-channel groups, chunks of 16 pixel pairs):
+  // 63 pixels (a full chunk, a partial one, the odd last pixel on the 2x16 tiles) at K = 12 (each
+  // widened row's 8-value steps run into the next row's), K = 600 (6 pairs a chunk), one pair at
+  // K = 4 (one tap pair step).
+  { x: [1, 9, 7, 12], o: 48, k: 1, stride: 1, pad: 0 },
+  { x: [1, 3, 11, 600], o: 16, k: 1, stride: 1, pad: 0 },
+  { x: [1, 1, 2, 4], o: 32, k: 1, stride: 1, pad: 0 },
 ];
 
 describe('conv / GEMM f32-screened stores vs the reference on rounding ties, both builds', () => {

@@ -24,7 +24,7 @@ import { planMemory } from '../converter/plan/index.js';
 import { readBlob, type BlobView } from '../host/blob-reader.js';
 import { readNpy } from '../host/npy.js';
 import { MoteError, MoteRuntime, type MoteBuild, type MoteTypedArray } from '../host/runtime.js';
-import { buildRuntimeFor } from '../host/runtime-build.js';
+import { buildRuntimeFor, RUNTIME_BUDGET } from '../host/runtime-build.js';
 import { blobFeatures, describeFeatures, OPTIONAL_KERNELS, unionFeatures, withoutOptionalKernels, type RuntimeFeatures } from '../host/runtime-features.js';
 import { runtimeCommand } from '../host/cli/runtime.js';
 import { BUILDS, ensureWasmBuilt, oneOpGraph, randF32, randS8, repoRoot, rng, wasmModule } from './runtime-harness.js';
@@ -366,8 +366,12 @@ describe.skipIf(!haveShared)('per-model builds of the shared models (needs ../sh
       expect(has(f.kernels, RF.KERNEL_S8_PLAIN_CONV), `${id}: s8-plain-conv`).toBe(false);
       // The pair / C = 1 kernels run every depthwise layer whole: no general depthwise.
       expect(has(f.kernels, RF.KERNEL_DW_GENERAL), `${id}: dw-general`).toBe(false);
+      // Their packed 1x1 convs (16-channel groups) take the column sweep, which vww's build drops to
+      // stay within its size budget (host/runtime-build.ts).
+      expect(has(f.kernels, RF.KERNEL_CONV1X1_COLS), `${id}: conv1x1-cols`).toBe(true);
       const wasm = await buildRuntimeFor(f, { build: 'simd' });
       console.log(`[mote] per-model simd ${id}: ${wasm.length} B`);
+      expect(wasm.length, `${id}: per-model simd build within its budget`).toBeLessThanOrEqual(RUNTIME_BUDGET.simd);
       const m = await WebAssembly.compile(wasm as BufferSource);
       await expectSameBytes(id, blobs.get(id)!, 'simd', m, [1, 2]);
       await expectTflm(id, 'simd', m);

@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 import { basename } from 'node:path';
 import * as F from '../../format/format.js';
 import { blobFeatures, describeFeatures, unionFeatures } from '../runtime-features.js';
-import { buildRuntimeFor, type RuntimeBuildName } from '../runtime-build.js';
+import { buildRuntimeWithin, type RuntimeBuildName } from '../runtime-build.js';
 import { CliError, EXIT_USAGE } from './errors.js';
 import { readBlobFile, writeOutput } from './files.js';
 
@@ -32,8 +32,7 @@ export async function runtimeCommand(files: string[], opts: RuntimeCommandOption
   if (streamed.length && !opts.stream) {
     throw new CliError(`${streamed.join(', ')} stream${streamed.length === 1 ? 's its' : ' their'} weights (converted with --weights external): add --stream for a runtime that loads ${streamed.length === 1 ? 'it' : 'them'}`, EXIT_USAGE);
   }
-  const features = unionFeatures(views.map(blobFeatures));
-  const wasm = await buildRuntimeFor(features, { build: opts.build as RuntimeBuildName, stream: !!opts.stream });
+  const { features, wasm } = await buildRuntimeWithin(unionFeatures(views.map(blobFeatures)), { build: opts.build as RuntimeBuildName, stream: !!opts.stream });
   writeOutput(opts.output, wasm);
   const d = describeFeatures(features);
   if (opts.json) {
