@@ -162,8 +162,9 @@ export const OPTIONAL_KERNELS: readonly number[] = [RF.KERNEL_SMALLK, RF.KERNEL_
 
 /**
  * Optional kernels a per-model build drops, in this order, while it exceeds its size budget
- * (host/runtime-build.ts RUNTIME_BUDGET): conv1x1-cols (~1.3-1.5 KB a form) would take vww's SIMD
- * build past 48,000 B, where it ran vww's 1x1 convs in 0.88-0.95x the time (bench/README session 7).
+ * (host/runtime-build.ts RUNTIME_BUDGET): conv1x1-cols adds ~1.8 KB to a SIMD build (vww 45,669 ->
+ * 47,505 B at its landing, for its 1x1 convs in 0.88-0.95x the time: bench/README session 7), so a
+ * model with less room keeps the 2x16 tiles instead of failing its budget.
  */
 export const SIZE_OPTIONAL_KERNELS: readonly number[] = [RF.KERNEL_CONV1X1_COLS];
 

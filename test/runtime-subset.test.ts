@@ -366,8 +366,8 @@ describe.skipIf(!haveShared)('per-model builds of the shared models (needs ../sh
       expect(has(f.kernels, RF.KERNEL_S8_PLAIN_CONV), `${id}: s8-plain-conv`).toBe(false);
       // The pair / C = 1 kernels run every depthwise layer whole: no general depthwise.
       expect(has(f.kernels, RF.KERNEL_DW_GENERAL), `${id}: dw-general`).toBe(false);
-      // Their packed 1x1 convs (16-channel groups) take the column sweep, which vww's build drops to
-      // stay within its size budget (host/runtime-build.ts).
+      // Their packed 1x1 convs (16-channel groups) take the column sweep; a build past its size
+      // budget would drop it (host/runtime-build.ts).
       expect(has(f.kernels, RF.KERNEL_CONV1X1_COLS), `${id}: conv1x1-cols`).toBe(true);
       const wasm = await buildRuntimeFor(f, { build: 'simd' });
       console.log(`[mote] per-model simd ${id}: ${wasm.length} B`);
