@@ -50,3 +50,11 @@ export function preparedPlan(view: BlobView, budget = Infinity): { bytes: number
 export function preparedBytesOf(view: BlobView, budget = Infinity): number {
   return preparedPlan(view, budget).bytes;
 }
+
+/** Table bytes per rank (format/prepared.ts preparedRank: conv2d, fully_connected, depthwise), the order a budget takes them in. */
+export function preparedRankBytes(view: BlobView): number[] {
+  const sizes = preparedOpBytes(view);
+  const out = new Array<number>(PREPARED_RANKS).fill(0);
+  sizes.forEach((b, i) => (out[preparedRank(view.ops[i].opcode)] += b));
+  return out;
+}

@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { importTflite } from '../converter/import/tflite.js';
 import { prepareInt8 } from '../converter/passes/quantize/index.js';
 import { readBlob } from '../host/blob-reader.js';
+import { inspectBlob } from '../host/cli/inspect.js';
 import { prepareBudgetOption } from '../host/cli/profile.js';
 import { CliError, EXIT_USAGE } from '../host/cli/errors.js';
 import { readNpy } from '../host/npy.js';
@@ -114,6 +115,10 @@ describe.skipIf(!haveShared)('prepareBudget on vww and kws: within the budget, m
       // The plan is the documented order: every conv2d table before any fully_connected or
       // depthwise one, schedule order within a kind, and a prefix of it for every budget.
       const sizes = preparedOpBytes(view);
+      // `mote inspect`'s per-kind split: the tables add up to the region with its op index.
+      const byKind = inspectBlob(view).arena.preparedSimdByKind as Record<string, number>;
+      expect(Object.values(byKind).reduce((a, b) => a + b, 0) + ((view.ops.length * 4 + 15) & ~15)).toBe(full);
+      expect(byKind.conv2d).toBe(sizes.reduce((a, b, i) => a + (view.ops[i].opcode === F.OP_CONV2D ? b : 0), 0));
       const rank = (i: number) => (view.ops[i].opcode === F.OP_CONV2D ? 0 : view.ops[i].opcode === F.OP_FULLY_CONNECTED ? 1 : 2);
       const order = sizes.map((_, i) => i).filter((i) => sizes[i] > 0).sort((a, b) => rank(a) - rank(b) || a - b);
       for (const budget of sweep) {

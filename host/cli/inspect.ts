@@ -8,7 +8,7 @@ import { CliError, EXIT_USAGE } from './errors.js';
 import { readBlobFile, readInput } from './files.js';
 import { targetBudget } from './inspect-target.js';
 import { bytes, int, table } from './format.js';
-import { preparedBytesOf } from '../prepared.js';
+import { preparedBytesOf, preparedRankBytes } from '../prepared.js';
 
 export interface InspectCliOptions {
   json?: boolean;
@@ -80,6 +80,8 @@ export function inspectBlob(view: BlobView) {
       size: view.arenaSize,
       /** Bytes a SIMD runtime prepares at load beyond the arena (format/prepared.ts); 0 on scalar. */
       preparedSimd: preparedBytesOf(view),
+      /** Its tables per op kind, in the order a --prepare-budget takes them (format/prepared.ts preparedRank). */
+      preparedSimdByKind: Object.fromEntries(preparedRankBytes(view).map((b, r) => [['conv2d', 'fully_connected', 'depthwise_conv2d'][r], b])),
       lowerBound: view.arenaLowerBound,
       ratio: view.arenaLowerBound > 0 ? view.arenaSize / view.arenaLowerBound : 1,
     },
@@ -112,7 +114,8 @@ export function formatInspection(file: string, r: ReturnType<typeof inspectBlob>
     `  arena ${bytes(r.arena.size)} vs liveness lower bound ${bytes(r.arena.lowerBound)} (ratio ${r.arena.ratio.toFixed(3)})`,
   );
   if (r.arena.preparedSimd > 0) {
-    out.push(`  prepared at load, SIMD build: ${bytes(r.arena.preparedSimd)} beyond the arena (few-row fully_connected arguments, requantization tables, packed weight copies; scalar build: none)`);
+    const kinds = Object.entries(r.arena.preparedSimdByKind).filter(([, b]) => b > 0).map(([k, b]) => `${k} ${bytes(b)}`);
+    out.push(`  prepared at load, SIMD build: ${bytes(r.arena.preparedSimd)} beyond the arena (requantization tables, kernel arguments, packed taps; a --prepare-budget takes ${kinds.join(', then ')}; scalar build: none)`);
   }
   const m = r.meta as { sourceName?: string; sourceFormat?: string; sourceHash?: string; converter?: { name?: string; version?: string } };
   if (m.sourceName || m.sourceFormat) {
