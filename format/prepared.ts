@@ -86,7 +86,7 @@ export function preparedConvBytes(o: i32): i32 {
 // follow the time saved per prepared byte, measured per op on vww / person_detect / kws / ad (bench/
 // README session 7 "prep"): packed conv2d 0.3-7 ns per run per byte (it also gets the f32-screened
 // stores; the most on early layers with many pixels, which come first in the schedule),
-// fully_connected 0.05-0.5, depthwise 0.1-0.14 (61 bytes per channel of a 3x3 op).
+// fully_connected 0.05-0.5, depthwise 0.1-0.14 (57 bytes per channel of a 3x3 op).
 export const PREPARED_RANKS = 3;
 
 /** An op's rank in the budget's order (format/prepared.ts above): conv2d, fully_connected, depthwise. */
