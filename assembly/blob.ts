@@ -19,7 +19,7 @@ import {
 import { crc32 } from './crc32';
 import { STREAM, crcOfWeights, lastCrc, streamOpWeights, readWeights } from './stream';
 import { validateDirectInputs } from './kernels/direct';
-import { str, say, say1, say2, text, Text, opPrefix, clear } from './message';
+import { str, say, say1, say2, text, textAt, opPrefix, clear } from './message';
 import {
   blobPtr, setSections, tensorCount, trec, dtypeSize, opCount, oprec, indexBase, indexCount, paramsCount, weightsBase, graphInputCount, graphOutputCount, graphInput, graphOutput, setExpandedSize, weightsExternal, scratchPtr,
 } from './state';
@@ -36,17 +36,17 @@ function headerFail(): i32 {
   return ERR_BAD_HEADER;
 }
 
-/** Checks a section [off, off + len) lies inside the blob after the header and is aligned. */
-function checkSection(name: Text, off: u64, len: u64, total: u64): i32 {
-  if (off % SECTION_ALIGN != 0 || off < <u64>HEADER_SIZE || off + len > total) {
-    headerFail();
-    text(name); say(txt(' section [offset $, $ bytes) must be 16-byte aligned and inside the $-byte blob after the header'), off, len, total);
-    return ERR_BAD_HEADER;
-  }
-  return OK;
-}
-
-// Offset and length of each section, for the pairwise overlap check.
+// The six sections, in the order of the names below: header field of the offset, header field of
+// the count, bytes per counted item. The first four lie in the resident part of a streamed blob.
+const SECTIONS: usize = memory.data<u8>([
+  <u8>H_TENSOR_TABLE_OFFSET, <u8>H_TENSOR_COUNT, <u8>TENSOR_RECORD_SIZE,
+  <u8>H_OP_TABLE_OFFSET, <u8>H_OP_COUNT, <u8>OP_RECORD_SIZE,
+  <u8>H_INDEX_OFFSET, <u8>H_INDEX_COUNT, 4,
+  <u8>H_PARAMS_OFFSET, <u8>H_PARAMS_COUNT, 4,
+  <u8>H_WEIGHTS_OFFSET, <u8>H_WEIGHTS_SIZE, 1,
+  <u8>H_META_OFFSET, <u8>H_META_SIZE, 1,
+]);
+// Offset and length of each section (u64 pairs), for the pairwise overlap check.
 const sectionSpans: usize = memory.data(6 * 16, 8);
 
 const MAX_REGION: u32 = 0x7fffffff;
@@ -144,33 +144,28 @@ export function validateHeader(size: u32): i32 {
     say2(txt('CRC-32 mismatch: blob is corrupt (stored $, computed $)'), hdr(H_CRC32), crc);
     return ERR_BAD_CRC;
   }
-  const t64 = <u64>total;
-  // With streamed weights, the tables, index and params lie in the part of the blob that is in
-  // memory, before the weights; the weights and the metadata stay outside.
-  const r64 = <u64>resident;
-  const tOff = <u64>hdr(H_TENSOR_TABLE_OFFSET), tLen = <u64>hdr(H_TENSOR_COUNT) * TENSOR_RECORD_SIZE;
-  const oOff = <u64>hdr(H_OP_TABLE_OFFSET), oLen = <u64>hdr(H_OP_COUNT) * OP_RECORD_SIZE;
-  const iOff = <u64>hdr(H_INDEX_OFFSET), iLen = <u64>hdr(H_INDEX_COUNT) * 4;
-  const pOff = <u64>hdr(H_PARAMS_OFFSET), pLen = <u64>hdr(H_PARAMS_COUNT) * 4;
-  const wOff = <u64>hdr(H_WEIGHTS_OFFSET), wLen = <u64>hdr(H_WEIGHTS_SIZE);
-  const mOff = <u64>hdr(H_META_OFFSET), mLen = <u64>hdr(H_META_SIZE);
-  let e = checkSection(txt('tensor table'), tOff, tLen, r64); if (e) return e;
-  e = checkSection(txt('op table'), oOff, oLen, r64); if (e) return e;
-  e = checkSection(txt('index'), iOff, iLen, r64); if (e) return e;
-  e = checkSection(txt('params'), pOff, pLen, r64); if (e) return e;
-  e = checkSection(txt('weights'), wOff, wLen, t64); if (e) return e;
-  e = checkSection(txt('metadata'), mOff, mLen, t64); if (e) return e;
-  if (weightsExternal && mLen > 0 && mOff < r64) {
+  // Each section lies inside the blob after the header and is 16-byte aligned. With streamed
+  // weights, the tables, index and params lie in the part of the blob that is in memory, before
+  // the weights; the weights and the metadata stay outside.
+  for (let k = 0; k < 6; k++) {
+    const d = SECTIONS + <usize>(k * 3), span = sectionSpans + <usize>(k << 4);
+    const off = <u64>hdr(load<u8>(d)), len = <u64>hdr(load<u8>(d, 1)) * <u64>load<u8>(d, 2);
+    const end = <u64>(k < 4 ? resident : total);
+    if (off % SECTION_ALIGN != 0 || off < <u64>HEADER_SIZE || off + len > end) {
+      headerFail();
+      text(textAt(txtList('tensor table|op table|index|params|weights|metadata'), k));
+      say(txt(' section [offset $, $ bytes) must be 16-byte aligned and inside the $-byte blob after the header'), off, len, end);
+      return ERR_BAD_HEADER;
+    }
+    store<u64>(span, off);
+    store<u64>(span, len, 8);
+  }
+  const mOff = load<u64>(sectionSpans, 80), mLen = load<u64>(sectionSpans, 88);
+  if (weightsExternal && mLen > 0 && mOff < <u64>resident) {
     headerFail(); str('with streamed weights the metadata must follow the weights section');
     return ERR_BAD_HEADER;
   }
-  // Every pair of the six sections, from a table rather than 15 inlined comparisons.
-  store<u64>(sectionSpans, tOff); store<u64>(sectionSpans, tLen, 8);
-  store<u64>(sectionSpans, oOff, 16); store<u64>(sectionSpans, oLen, 24);
-  store<u64>(sectionSpans, iOff, 32); store<u64>(sectionSpans, iLen, 40);
-  store<u64>(sectionSpans, pOff, 48); store<u64>(sectionSpans, pLen, 56);
-  store<u64>(sectionSpans, wOff, 64); store<u64>(sectionSpans, wLen, 72);
-  store<u64>(sectionSpans, mOff, 80); store<u64>(sectionSpans, mLen, 88);
+  // Every pair of the six sections.
   for (let a: usize = 0; a < 96; a += 16) {
     for (let b = a + 16; b < 96; b += 16) {
       const ao = load<u64>(sectionSpans + a), al = load<u64>(sectionSpans + a, 8);
@@ -197,9 +192,9 @@ export function validateHeader(size: u32): i32 {
     return ERR_BAD_HEADER;
   }
   setSections(
-    blobPtr + <usize>tOff, <i32>hdr(H_TENSOR_COUNT), blobPtr + <usize>oOff, <i32>hdr(H_OP_COUNT),
-    blobPtr + <usize>iOff, <u32>ic, blobPtr + <usize>pOff, hdr(H_PARAMS_COUNT),
-    blobPtr + <usize>wOff, <u32>wLen, weightsExternal ? 0 : blobPtr + <usize>mOff, weightsExternal ? 0 : <u32>mLen,
+    blobPtr + <usize>hdr(H_TENSOR_TABLE_OFFSET), <i32>hdr(H_TENSOR_COUNT), blobPtr + <usize>hdr(H_OP_TABLE_OFFSET), <i32>hdr(H_OP_COUNT),
+    blobPtr + <usize>hdr(H_INDEX_OFFSET), <u32>ic, blobPtr + <usize>hdr(H_PARAMS_OFFSET), hdr(H_PARAMS_COUNT),
+    blobPtr + <usize>hdr(H_WEIGHTS_OFFSET), hdr(H_WEIGHTS_SIZE), weightsExternal ? 0 : blobPtr + <usize>mOff, weightsExternal ? 0 : <u32>mLen,
     <i32>gic, <u32>gii, <i32>goc, <u32>goi,
   );
   return OK;
