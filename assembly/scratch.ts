@@ -37,22 +37,22 @@ let fCg: i32 = 0;
 /** Reads the op's shape fields; false when the op has no kernel scratch (not an int8 conv/FC/pool/add/sub). */
 function opFields(op: usize, code: i32): bool {
   if (code != OP_CONV2D && code != OP_DEPTHWISE_CONV2D && code != OP_FULLY_CONNECTED && code != OP_MAX_POOL2D && code != OP_AVERAGE_POOL2D && code != OP_ADD && code != OP_SUB) return false;
-  // Runs before every such op: the record reads stay inlined, as in dispatch.ts.
-  const x = inline.always(opIn(op, 0));
-  const dt = inline.always(tdtype(x));
+  // Runs once per op and run (a few record reads): the state.ts accessors stay calls.
+  const x = opIn(op, 0);
+  const dt = tdtype(x);
   if (dt != DTYPE_S8 && dt != DTYPE_SIGN8) return false;
   fInt8 = 1;
-  fC = inline.always(tdim(x, inline.always(trank(x)) - 1));
+  fC = tdim(x, trank(x) - 1);
   fO = 0; fK = 0; fKh = 1; fKw = 1; fCg = fC;
   if (code == OP_MAX_POOL2D || code == OP_AVERAGE_POOL2D || code == OP_ADD || code == OP_SUB) return true;
-  const w = inline.always(opIn(op, 1));
+  const w = opIn(op, 1);
   if (code == OP_CONV2D) {
-    fO = inline.always(tdim(w, 0)); fKh = inline.always(tdim(w, 1)); fKw = inline.always(tdim(w, 2)); fCg = inline.always(tdim(w, 3));
+    fO = tdim(w, 0); fKh = tdim(w, 1); fKw = tdim(w, 2); fCg = tdim(w, 3);
   } else if (code == OP_FULLY_CONNECTED) {
-    fO = inline.always(tdim(w, 0)); fK = inline.always(tdim(w, 1));
+    fO = tdim(w, 0); fK = tdim(w, 1);
   } else {
-    const wr = inline.always(trank(w));
-    fKh = inline.always(tdim(w, wr - 3)); fKw = inline.always(tdim(w, wr - 2)); fO = inline.always(tdim(w, wr - 1));
+    const wr = trank(w);
+    fKh = tdim(w, wr - 3); fKw = tdim(w, wr - 2); fO = tdim(w, wr - 1);
   }
   return true;
 }
