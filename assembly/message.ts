@@ -17,7 +17,8 @@ export function messageLen(): i32 {
 export function clear(): void {
   msgLen = 0;
 }
-@inline function putByte(b: i32): void {
+// A call, not inlined: the message writers (putChar, int) are cold and each copy cost ~25 bytes.
+function putByte(b: i32): void {
   if (msgLen < MSG_CAP) {
     store<u8>(msgBuf + <usize>msgLen, <u8>b);
     msgLen++;
@@ -118,13 +119,14 @@ export function int(v: i64): void {
     putByte(45); // '-'
     v = -v;
   }
-  // Largest i64 has 19 digits; find the leading power of ten.
+  // Digits from the leading one: first the largest power of ten not above v.
   let p: i64 = 1;
   while (v / p >= 10) p *= 10;
-  while (p > 0) {
-    putByte(48 + <i32>((v / p) % 10));
+  do {
+    putByte(48 + <i32>(v / p));
+    v %= p;
     p /= 10;
-  }
+  } while (p > 0);
 }
 
 /** Item k of a txtList('a|b|...') table (consecutive Text fragments); the caller keeps k in range. */
