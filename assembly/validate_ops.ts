@@ -660,31 +660,24 @@ export function validateOp(index: i32, op: usize, code: i32): i32 {
   }
   e = checkRow(row); if (e) return e;
   // The per-op checks of ops this build has (opBuilt folds to true in the full build).
-  switch (code) {
-    case OP_CONV2D:
-    case OP_DEPTHWISE_CONV2D: if (opBuilt(OP_CONV2D) || opBuilt(OP_DEPTHWISE_CONV2D)) return vConv(); break;
-    case OP_FULLY_CONNECTED: if (opBuilt(OP_FULLY_CONNECTED)) return vFullyConnected(); break;
-    case OP_MATMUL: if (opBuilt(OP_MATMUL)) return vMatmul(); break;
-    case OP_ADD:
-    case OP_SUB:
-    case OP_MUL:
-    case OP_DIV: if (opBuilt(OP_ADD) || opBuilt(OP_SUB) || opBuilt(OP_MUL) || opBuilt(OP_DIV)) return broadcastShapes(); break;
-    case OP_LUT: return inNumel(1, 256, txt('(table)'));
-    case OP_MAX_POOL2D:
-    case OP_AVERAGE_POOL2D: {
-      if (!opBuilt(OP_MAX_POOL2D) && !opBuilt(OP_AVERAGE_POOL2D)) break;
-      e = spatial(2, opParam(op, 0), opParam(op, 1)); if (e) return e;
-      return outDimIs(0, 3, tdim(opIn(op, 0), 3));
-    }
-    case OP_MEAN: if (opBuilt(OP_MEAN)) return vMean(); break;
-    case OP_CONCAT: if (opBuilt(OP_CONCAT)) return vConcat(); break;
-    case OP_PAD: if (opBuilt(OP_PAD)) return vPad(); break;
-    case OP_TRANSPOSE: if (opBuilt(OP_TRANSPOSE)) return vTranspose(); break;
-    case OP_SOFTMAX: if (opBuilt(OP_SOFTMAX)) return vSoftmax(); break;
-    case OP_STRIDED_SLICE: if (opBuilt(OP_STRIDED_SLICE)) return vStridedSlice(); break;
-    case OP_TRANSPOSE_CONV2D: if (opBuilt(OP_TRANSPOSE_CONV2D)) return vTransposeConvS16(); break;
-    case OP_LSTM: if (opBuilt(OP_LSTM)) return vLstm(); break;
+  // Each test folds away when the build leaves its ops out (opBuilt is a constant).
+  if ((opBuilt(OP_CONV2D) || opBuilt(OP_DEPTHWISE_CONV2D)) && (code == OP_CONV2D || code == OP_DEPTHWISE_CONV2D)) return vConv();
+  if (opBuilt(OP_FULLY_CONNECTED) && code == OP_FULLY_CONNECTED) return vFullyConnected();
+  if ((opBuilt(OP_MAX_POOL2D) || opBuilt(OP_AVERAGE_POOL2D)) && (code == OP_MAX_POOL2D || code == OP_AVERAGE_POOL2D)) {
+    e = spatial(2, opParam(op, 0), opParam(op, 1)); if (e) return e;
+    return outDimIs(0, 3, tdim(opIn(op, 0), 3));
   }
+  if (opBuilt(OP_SOFTMAX) && code == OP_SOFTMAX) return vSoftmax();
+  if ((opBuilt(OP_ADD) || opBuilt(OP_SUB) || opBuilt(OP_MUL) || opBuilt(OP_DIV)) && code >= OP_ADD && code <= OP_DIV) return broadcastShapes();
+  if (opBuilt(OP_MATMUL) && code == OP_MATMUL) return vMatmul();
+  if (opBuilt(OP_LUT) && code == OP_LUT) return inNumel(1, 256, txt('(table)'));
+  if (opBuilt(OP_MEAN) && code == OP_MEAN) return vMean();
+  if (opBuilt(OP_CONCAT) && code == OP_CONCAT) return vConcat();
+  if (opBuilt(OP_PAD) && code == OP_PAD) return vPad();
+  if (opBuilt(OP_TRANSPOSE) && code == OP_TRANSPOSE) return vTranspose();
+  if (opBuilt(OP_STRIDED_SLICE) && code == OP_STRIDED_SLICE) return vStridedSlice();
+  if (opBuilt(OP_TRANSPOSE_CONV2D) && code == OP_TRANSPOSE_CONV2D) return vTransposeConvS16();
+  if (opBuilt(OP_LSTM) && code == OP_LSTM) return vLstm();
   return OK;
 }
 // MAX_RANK bounds every rank loop above (tensor records are validated before ops).
