@@ -56,15 +56,25 @@ const RANGES: usize = memory.data<i32>([
   -31, 31, 0, 30, 0, 15, 0, 1, 0, 31, PAD_MODE_CONSTANT, PAD_MODE_WRAP,
   0, 4, 4, 4, -26, 0, 0, 32767, -128, 128,
 ]);
-// Param names (PARAM_NAMES items). The spatial eight are consecutive: spatial() indexes them.
-const N_GROUP: u8 = 0, N_DEPTH_MULT: u8 = 1, N_ACT_MIN: u8 = 2, N_ACT_MAX: u8 = 3, N_LEFT_SHIFT: u8 = 4,
-  N_A_SHIFT: u8 = 5, N_B_SHIFT: u8 = 6, N_OUT_SHIFT: u8 = 7, N_SHIFT: u8 = 8, N_ID_SHIFT: u8 = 9,
-  N_ALPHA_SHIFT: u8 = 10, N_KERNEL_H: u8 = 11, N_KERNEL_W: u8 = 12, N_COUNT_PAD: u8 = 13,
-  N_IN_LEFT_SHIFT: u8 = 14, N_MODE: u8 = 15, N_VALUE: u8 = 16, N_TIME_MAJOR: u8 = 17, N_ACTIVATION: u8 = 18,
-  N_LSTM_TANH: u8 = 19, N_CELL_POW: u8 = 20, N_CELL_CLIP: u8 = 21, N_THRESHOLD: u8 = 22, N_STRIDE_H: u8 = 23,
-  N_STRIDE_W: u8 = 24, N_PAD_TOP: u8 = 27, N_PAD_LEFT: u8 = 28, N_AXIS: u8 = 31,
-  N_BEGIN: u8 = 32, N_END: u8 = 33, N_SOFTMAX_AXIS: u8 = 34;
-const PARAM_NAMES: Text = txtList('group|depth_multiplier|act_min|act_max|left_shift|a_shift|b_shift|out_shift|shift|identity shift|alpha shift|kernel_h|kernel_w|count_include_pad|input_left_shift|mode|value|time_major|activation|activation (the integer LSTM runs tanh)|cell_scale_power|quantized_cell_clip|threshold|stride_h|stride_w|dilation_h|dilation_w|pad_top|pad_left|pad_bottom|pad_right|axis|begin|end|axis (s8 softmax runs over the last axis)');
+// Param names: PARAM_NAMES items, then (from N_OTHER) OTHER_PARAM_NAMES items, which only ops
+// outside the conv / depthwise / fully_connected / pool / softmax tables name, so a per-model
+// build of those stores none of them (both @lazy; paramName). The spatial eight are consecutive:
+// spatial() indexes them.
+const N_GROUP: u8 = 0, N_DEPTH_MULT: u8 = 1, N_ACT_MIN: u8 = 2, N_ACT_MAX: u8 = 3, N_KERNEL_H: u8 = 4,
+  N_KERNEL_W: u8 = 5, N_COUNT_PAD: u8 = 6, N_IN_LEFT_SHIFT: u8 = 7, N_STRIDE_H: u8 = 8, N_STRIDE_W: u8 = 9,
+  N_PAD_TOP: u8 = 12, N_PAD_LEFT: u8 = 13, N_AXIS: u8 = 16, N_SOFTMAX_AXIS: u8 = 17, N_OTHER: u8 = 18,
+  N_LEFT_SHIFT: u8 = 18, N_A_SHIFT: u8 = 19, N_B_SHIFT: u8 = 20, N_OUT_SHIFT: u8 = 21, N_SHIFT: u8 = 22,
+  N_ID_SHIFT: u8 = 23, N_ALPHA_SHIFT: u8 = 24, N_MODE: u8 = 25, N_VALUE: u8 = 26, N_TIME_MAJOR: u8 = 27,
+  N_ACTIVATION: u8 = 28, N_LSTM_TANH: u8 = 29, N_CELL_POW: u8 = 30, N_CELL_CLIP: u8 = 31, N_THRESHOLD: u8 = 32,
+  N_BEGIN: u8 = 33, N_END: u8 = 34;
+@lazy const PARAM_NAMES: Text = txtList('group|depth_multiplier|act_min|act_max|kernel_h|kernel_w|count_include_pad|input_left_shift|stride_h|stride_w|dilation_h|dilation_w|pad_top|pad_left|pad_bottom|pad_right|axis|axis (s8 softmax runs over the last axis)');
+@lazy const OTHER_PARAM_NAMES: Text = txtList('left_shift|a_shift|b_shift|out_shift|shift|identity shift|alpha shift|mode|value|time_major|activation|activation (the integer LSTM runs tanh)|cell_scale_power|quantized_cell_clip|threshold|begin|end');
+const OTHER_NAMES_BUILT: bool = (BUILT_OPS & ~((1 << OP_CONV2D) | (1 << OP_DEPTHWISE_CONV2D) | (1 << OP_FULLY_CONNECTED)
+  | (1 << OP_MAX_POOL2D) | (1 << OP_AVERAGE_POOL2D) | (1 << OP_SOFTMAX))) != 0;
+function paramName(name: i32): Text {
+  if (OTHER_NAMES_BUILT && name >= <i32>N_OTHER) return textAt(OTHER_PARAM_NAMES, name - <i32>N_OTHER);
+  return textAt(PARAM_NAMES, name);
+}
 
 // One row per opcode and form (the dtype of input 0; sub, average_pool2d, tanh and hard_swish
 // use the rows of add, max_pool2d and sigmoid); the first row of the opcode whose input-0
@@ -245,11 +255,11 @@ function outDimIs(j: i32, d: i32, want: i64): i32 {
   if (<i64>got != want) return failOut(j, txt('dim $ must be $, got $'), d, want, got);
   return OK;
 }
-/** Param k in [lo, hi] (hi = i32.MAX_VALUE: at least lo); `name` indexes PARAM_NAMES. */
+/** Param k in [lo, hi] (hi = i32.MAX_VALUE: at least lo); `name` is an N_* (paramName). */
 function paramIn(k: i32, lo: i32, hi: i32, name: i32): i32 {
   const v = opParam(curOp, k);
   if (v < lo || v > hi) {
-    prefix(); text(textAt(PARAM_NAMES, name));
+    prefix(); text(paramName(name));
     if (hi == i32.MAX_VALUE) say2(txt(' must be >= $, got $'), lo, v); else say(txt(' must be in [$, $], got $'), lo, hi, v);
     return ERR_BAD_OP;
   }
