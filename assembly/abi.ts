@@ -15,6 +15,7 @@ import { messagePtr, messageLen, str, say, say1, say2, text, Text, clear } from 
 import { runOp } from './dispatch';
 import { prepareOps, preparedBytes, setPrepareBudget } from './prepared';
 import { STREAM, streamOpWeights } from './stream';
+import { BUILT_DECODERS } from './features';
 
 const PAGE: u64 = 65536;
 
@@ -132,10 +133,13 @@ export function mote_load(): i32 {
   const arenaBytes = load<u32>(blobPtr + H_ARENA_SIZE);
   e = validateTensors(arenaBytes, weightsSize);
   if (e) return setError(e);
-  // Encoded weights are decoded once, before the op checks (which may read weight values).
+  // Encoded weights are decoded once, before the op checks (which may read weight values). A build
+  // without decoders has refused every encoded record already (validateTensors).
   setExpanded(expandedAt, load<u32>(blobPtr + H_EXPANDED_SIZE));
-  e = decodeEncodedTensors();
-  if (e) return setError(e);
+  if (BUILT_DECODERS != 0) {
+    e = decodeEncodedTensors();
+    if (e) return setError(e);
+  }
   setArena(arenaAt, arenaBytes);
   e = validateOps();
   if (e) return setError(e);

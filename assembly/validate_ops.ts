@@ -45,17 +45,26 @@ const SAME_SHAPE: u8 = 2; // output 0 has input 0's shape
 const PACKABLE: u8 = 4; // may carry OPF_PACKED_W16 weights (checked by the op's code)
 const END: u8 = 255;
 
-// Param ranges [lo, hi] (RANGES); lo = PREV means "param k - 1" (act_max >= act_min).
-const G_GE1: u8 = 0, G_GE0: u8 = 1, G_S8: u8 = 2, G_S8_MAX: u8 = 3, G_S16: u8 = 4, G_S16_MAX: u8 = 5,
-  G_SHIFT: u8 = 6, G_0_30: u8 = 7, G_0_15: u8 = 8, G_BOOL: u8 = 9, G_0_31: u8 = 10, G_PAD_MODE: u8 = 11,
-  G_ACT: u8 = 12, G_TANH: u8 = 13, G_CELL_POW: u8 = 14, G_CELL_CLIP: u8 = 15, G_THRESHOLD: u8 = 16;
+// Param ranges [lo, hi]: RANGES items, then (from G_OTHER) OTHER_RANGES items, which only ops
+// outside the conv / depthwise / fully_connected / pool / softmax tables use (rangeOf, as
+// paramName); lo = PREV means "param k - 1" (act_max >= act_min).
+const G_GE1: u8 = 0, G_S8: u8 = 1, G_S8_MAX: u8 = 2, G_S16: u8 = 3, G_S16_MAX: u8 = 4, G_BOOL: u8 = 5,
+  G_0_31: u8 = 6, G_OTHER: u8 = 7, G_GE0: u8 = 7, G_SHIFT: u8 = 8, G_0_30: u8 = 9, G_0_15: u8 = 10,
+  G_PAD_MODE: u8 = 11, G_ACT: u8 = 12, G_TANH: u8 = 13, G_CELL_POW: u8 = 14, G_CELL_CLIP: u8 = 15, G_THRESHOLD: u8 = 16;
 const PREV: i32 = i32.MIN_VALUE;
 const RANGES: usize = memory.data<i32>([
-  1, i32.MAX_VALUE, 0, i32.MAX_VALUE, -128, 127, PREV, 127, -32768, 32767, PREV, 32767,
+  1, i32.MAX_VALUE, -128, 127, PREV, 127, -32768, 32767, PREV, 32767, 0, 1, 0, 31,
+]);
+const OTHER_RANGES: usize = memory.data<i32>([
   // A TFLite-style shift: the fixed-point helpers accept [-31, 31].
-  -31, 31, 0, 30, 0, 15, 0, 1, 0, 31, PAD_MODE_CONSTANT, PAD_MODE_WRAP,
+  0, i32.MAX_VALUE, -31, 31, 0, 30, 0, 15, PAD_MODE_CONSTANT, PAD_MODE_WRAP,
   0, 4, 4, 4, -26, 0, 0, 32767, -128, 128,
 ]);
+/** Where range `g` (a G_*) is: two i32s, lo and hi. */
+function rangeOf(g: i32): usize {
+  if (OTHER_BUILT && g >= <i32>G_OTHER) return OTHER_RANGES + (<usize>(g - <i32>G_OTHER) << 3);
+  return RANGES + (<usize>g << 3);
+}
 // Param names: PARAM_NAMES items, then (from N_OTHER) OTHER_PARAM_NAMES items, which only ops
 // outside the conv / depthwise / fully_connected / pool / softmax tables name, so a per-model
 // build of those stores none of them (both @lazy; paramName). The spatial eight are consecutive:
@@ -69,10 +78,11 @@ const N_GROUP: u8 = 0, N_DEPTH_MULT: u8 = 1, N_ACT_MIN: u8 = 2, N_ACT_MAX: u8 = 
   N_BEGIN: u8 = 33, N_END: u8 = 34;
 @lazy const PARAM_NAMES: Text = txtList('group|depth_multiplier|act_min|act_max|kernel_h|kernel_w|count_include_pad|input_left_shift|stride_h|stride_w|dilation_h|dilation_w|pad_top|pad_left|pad_bottom|pad_right|axis|axis (s8 softmax runs over the last axis)');
 @lazy const OTHER_PARAM_NAMES: Text = txtList('left_shift|a_shift|b_shift|out_shift|shift|identity shift|alpha shift|mode|value|time_major|activation|activation (the integer LSTM runs tanh)|cell_scale_power|quantized_cell_clip|threshold|begin|end');
-const OTHER_NAMES_BUILT: bool = (BUILT_OPS & ~((1 << OP_CONV2D) | (1 << OP_DEPTHWISE_CONV2D) | (1 << OP_FULLY_CONNECTED)
+// Some op outside the conv / depthwise / fully_connected / pool / softmax tables is built.
+const OTHER_BUILT: bool = (BUILT_OPS & ~((1 << OP_CONV2D) | (1 << OP_DEPTHWISE_CONV2D) | (1 << OP_FULLY_CONNECTED)
   | (1 << OP_MAX_POOL2D) | (1 << OP_AVERAGE_POOL2D) | (1 << OP_SOFTMAX))) != 0;
 function paramName(name: i32): Text {
-  if (OTHER_NAMES_BUILT && name >= <i32>N_OTHER) return textAt(OTHER_PARAM_NAMES, name - <i32>N_OTHER);
+  if (OTHER_BUILT && name >= <i32>N_OTHER) return textAt(OTHER_PARAM_NAMES, name - <i32>N_OTHER);
   return textAt(PARAM_NAMES, name);
 }
 
@@ -341,7 +351,7 @@ function checkRow(row: usize): i32 {
   }
   if (isPacked() && !(flags & PACKABLE)) return fail(txt('packed weights (op flag 2) need an s8 conv2d or fully_connected'));
   for (let p = row + ROW_CHECKS; load<u8>(p) != END; p += 3) {
-    const k = <i32>load<u8>(p), g = RANGES + (<usize>load<u8>(p, 1) << 3);
+    const k = <i32>load<u8>(p), g = rangeOf(<i32>load<u8>(p, 1));
     let lo = load<i32>(g);
     if (lo == PREV) lo = opParam(op, k - 1);
     e = paramIn(k, lo, load<i32>(g, 4), <i32>load<u8>(p, 2)); if (e) return e;
