@@ -199,8 +199,8 @@ let curDt: i32 = 0; // input 0's dtype
 function prefix(): void {
   opPrefix(curIndex, curCode);
 }
-function fail(what: Text, a: i64 = 0, b: i64 = 0, c: i64 = 0): i32 {
-  prefix(); say(what, a, b, c);
+function fail(what: Text, a: i64 = 0, b: i64 = 0): i32 {
+  prefix(); say2(what, a, b);
   return ERR_BAD_OP;
 }
 /** "op i (name): input j " or "output j " then `what`. */
@@ -208,11 +208,11 @@ function failIo(isOut: bool, j: i32, what: Text, a: i64 = 0, b: i64 = 0, c: i64 
   prefix(); say1(isOut ? txt('output $ ') : txt('input $ '), j); say(what, a, b, c);
   return ERR_BAD_OP;
 }
-function failIn(j: i32, what: Text, a: i64 = 0, b: i64 = 0, c: i64 = 0): i32 {
-  return failIo(false, j, what, a, b, c);
+function failIn(j: i32, what: Text, a: i64 = 0, b: i64 = 0): i32 {
+  return failIo(false, j, what, a, b, 0);
 }
-function failOut(j: i32, what: Text, a: i64 = 0, b: i64 = 0, c: i64 = 0): i32 {
-  return failIo(true, j, what, a, b, c);
+function failOut(j: i32, what: Text, a: i64 = 0, b: i64 = 0): i32 {
+  return failIo(true, j, what, a, b, 0);
 }
 
 /** Input j is present (not an absent optional tensor). */
@@ -262,7 +262,7 @@ function inNumel(j: i32, n: i32, what: Text): i32 {
 }
 function outDimIs(j: i32, d: i32, want: i64): i32 {
   const got = tdim(opOut(curOp, j), d);
-  if (<i64>got != want) return failOut(j, txt('dim $ must be $, got $'), d, want, got);
+  if (<i64>got != want) return failIo(true, j, txt('dim $ must be $, got $'), d, want, got);
   return OK;
 }
 /** Param k in [lo, hi] (hi = i32.MAX_VALUE: at least lo); `name` is an N_* (paramName). */
@@ -415,7 +415,7 @@ function biasAndRequant(n: i32): i32 {
       const m = load<i32>(mp + (<usize>c << 2)), sh = load<i32>(sp + (<usize>c << 2));
       if (m < 0) return failIn(3, txt('(multiplier) channel $: $ is negative'), c, m);
       if (sh < -31 || sh > maxShift) {
-        failIn(4, txt('(shift) channel $: $ is outside [-31, $]'), c, sh, maxShift);
+        failIo(false, 4, txt('(shift) channel $: $ is outside [-31, $]'), c, sh, maxShift);
         if (maxShift == 14) str(' (int16)');
         return ERR_BAD_OP;
       }
@@ -450,7 +450,7 @@ function packedWeights(n: i32, k: i32): i32 {
     }
     const stored = load<i32>(wp + <usize>packed + (<usize>c << 2));
     if (stored != sum) {
-      return failIn(1, txt('(packed weights) channel $: stored |w| sum $, the weights give $'), c, stored, sum);
+      return failIo(false, 1, txt('(packed weights) channel $: stored |w| sum $, the weights give $'), c, stored, sum);
     }
   }
   return OK;
