@@ -13,6 +13,10 @@ const ms = (c: CaseResult, engine: string) => {
 
 const ratio = (c: CaseResult, key: string) => (c.ratios[key] === undefined ? '—' : `${c.ratios[key].toFixed(2)}×`);
 
+// The p10 ratio beside the median one: other load on a shared machine moves medians far more than
+// p10s, so a ratio whose two forms disagree is one to re-measure.
+const ratioBoth = (c: CaseResult, key: string) => (c.ratios[key] === undefined ? '—' : `${ratio(c, key)} (${c.ratiosP10?.[key]?.toFixed(2) ?? '—'})`);
+
 const peakCell = (c: CaseResult, engine: string) => {
   const e = c.engines.find((x) => x.engine === engine);
   if (!e?.gmacs) return '—';
@@ -33,11 +37,11 @@ export function markdown(r: BenchResult): string {
   out.push('');
   out.push('Median latency, ms (single thread):');
   out.push('');
-  out.push('| model | MMAC | Mote SIMD | Mote scalar | TFLite SIMD | TFLite no-SIMD | ORT-web | ORT-node | Mote SIMD ÷ TFLite SIMD | Mote scalar ÷ TFLite no-SIMD | Mote SIMD ÷ ORT-web | Mote output |');
+  out.push('| model | MMAC | Mote SIMD | Mote scalar | TFLite SIMD | TFLite no-SIMD | ORT-web | ORT-node | Mote SIMD ÷ TFLite SIMD (p10) | Mote scalar ÷ TFLite no-SIMD (p10) | Mote SIMD ÷ ORT-web (p10) | Mote output |');
   out.push('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|');
   for (const c of r.cases) {
     out.push(
-      `| ${c.id} | ${c.macs ? (c.macs / 1e6).toFixed(2) : '—'} | ${ms(c, 'mote-simd')} | ${ms(c, 'mote-scalar')} | ${ms(c, 'tflite-simd')} | ${ms(c, 'tflite-nosimd')} | ${ms(c, 'ort-web')} | ${ms(c, 'ort-node')} | ${ratio(c, 'mote-simd/tflite-simd')} | ${ratio(c, 'mote-scalar/tflite-nosimd')} | ${ratio(c, 'mote-simd/ort-web')} | ${check(c)} |`,
+      `| ${c.id} | ${c.macs ? (c.macs / 1e6).toFixed(2) : '—'} | ${ms(c, 'mote-simd')} | ${ms(c, 'mote-scalar')} | ${ms(c, 'tflite-simd')} | ${ms(c, 'tflite-nosimd')} | ${ms(c, 'ort-web')} | ${ms(c, 'ort-node')} | ${ratioBoth(c, 'mote-simd/tflite-simd')} | ${ratioBoth(c, 'mote-scalar/tflite-nosimd')} | ${ratioBoth(c, 'mote-simd/ort-web')} | ${check(c)} |`,
     );
   }
   out.push('');
@@ -92,7 +96,7 @@ export function markdown(r: BenchResult): string {
     out.push('');
   }
   if (r.timingWarnings?.length) {
-    out.push('**Timing warnings** (this run is not one to quote):');
+    out.push('**Timing warnings** (these engines sped up or slowed down during the run: trust their p10 ratios in brackets over the medians, or re-measure):');
     out.push('');
     for (const w of r.timingWarnings) out.push(`- ${w}`);
     out.push('');

@@ -336,7 +336,7 @@ async function main() {
     console.log(`\nMote per-op profile: ${id} (${how}; sorted by SIMD time)`);
     console.log(profileTable(rows, peak));
   }
-  if (timingWarnings.length) console.log(`\nTiming warnings (re-run on an idle machine before quoting these):\n${timingWarnings.map((w) => `  ${w}`).join('\n')}`);
+  if (timingWarnings.length) console.log(`\nTiming warnings (these timings moved during the run: compare p10 ratios, or re-run on an idle machine):\n${timingWarnings.map((w) => `  ${w}`).join('\n')}`);
   else console.log(`\nTiming: every engine settled in warm-up${otherCpuCores === undefined ? '' : `; other processes used ${otherCpuCores.toFixed(2)} cores on average`}`);
   console.log('\nRuntime sizes (bytes): ' + Object.entries(sizes).map(([k, v]) => `${k} ${v}`).join(', '));
 
