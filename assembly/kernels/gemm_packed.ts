@@ -704,6 +704,8 @@ const COL_PAIRS: i32 = 16;
     let a0 = i32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
     if (bp) { a0 = v128.load(bp); a1 = v128.load(bp, 16); a2 = v128.load(bp, 32); a3 = v128.load(bp, 48); }
     let b0 = a0, b1 = a1, b2 = a2, b3 = a3;
+    // tile2x16's multiply loop, written out again: its eight accumulators must stay in registers,
+    // and AssemblyScript can neither return them from a shared helper nor pass them by reference.
     let p = x, w = w0;
     const end = x + end0;
     while (p < end) {
