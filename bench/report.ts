@@ -49,6 +49,8 @@ export interface CaseResult {
   /** The same on p10 latencies: less sensitive to other load on the machine. */
   ratiosP10: Record<string, number>;
   mote: MoteFacts;
+  /** How many times the case's rounds were measured again because an engine drifted (absent: none). */
+  remeasured?: number;
 }
 
 export interface BenchResult {

@@ -137,7 +137,17 @@ async function benchCase(c: BenchCase, engines: Engine[], quick: boolean): Promi
     }
   }
 
-  const timings = await measureInterleaved(prepared, quick ? QUICK : FULL);
+  // A case whose engines drifted between their first and last round (a slow phase of the shared
+  // machine, or late optimized code) is measured again, at most twice; the least drifting
+  // measurement is kept, so one bad phase does not decide a median.
+  const drift = (t: Awaited<ReturnType<typeof measureInterleaved>>) => Math.max(1, ...[...t.values()].map((x) => (x instanceof Error ? 1 : x.settling.firstOverLastRound)));
+  let timings = await measureInterleaved(prepared, quick ? QUICK : FULL);
+  let remeasured = 0;
+  while (!quick && remeasured < 2 && drift(timings) > DRIFT_LIMIT) {
+    remeasured++;
+    const again = await measureInterleaved(prepared, FULL);
+    if (drift(again) < drift(timings)) timings = again;
+  }
   const outputs = new Map<string, ArrayLike<number>>();
   for (const [id, p] of prepared) outputs.set(id, p.output());
   for (const e of engines) {
@@ -184,7 +194,7 @@ async function benchCase(c: BenchCase, engines: Engine[], quick: boolean): Promi
     }
   }
   for (const p of prepared.values()) await p.dispose();
-  return { id: c.id, title: c.title, group: c.group, macs, notes: c.notes, engines: engines.map((e) => results.get(e.id)!), ratios, ratiosP10, mote };
+  return { id: c.id, title: c.title, group: c.group, macs, notes: c.notes, engines: engines.map((e) => results.get(e.id)!), ratios, ratiosP10, mote, ...(remeasured ? { remeasured } : {}) };
 }
 
 const METHOD =
