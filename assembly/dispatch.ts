@@ -9,7 +9,7 @@ import {
   OP_DIV, OP_CLAMP, OP_LEAKY_RELU, OP_SIGMOID, OP_TANH, OP_HARD_SWISH, OP_LUT, OP_MAX_POOL2D,
   OP_AVERAGE_POOL2D, OP_MEAN, OP_CONCAT, OP_PAD, OP_TRANSPOSE, OP_SOFTMAX, OP_QUANTIZE,
   OP_DEQUANTIZE, OP_REQUANTIZE, OP_COPY, OP_STRIDED_SLICE, OP_TRANSPOSE_CONV2D, DTYPE_S16, OP_LSTM,
-  STORAGE_DIRECT, DTYPE_SIGN8, OP_BINARIZE, DTYPE_F32,
+  STORAGE_DIRECT, O_FLAGS, OPF_PACKED_W16, DTYPE_SIGN8, OP_BINARIZE, DTYPE_F32,
 } from '../format/format';
 import { opCount, oprec, opcode, opIn, opOut, tdtype, tstorage } from './state';
 import { runDirect } from './kernels/direct';
@@ -50,7 +50,10 @@ export function runOp(op: usize): void {
   // The float forms are each op's last branch (validation left no other dtype there): true unless
   // the build leaves f32 out.
   const f32 = dtypeBuilt(DTYPE_F32);
-  bindScratch(op, code);
+  // The scalar build's packed int8 fully_connected (ad's every layer) reads no kernel scratch
+  // (its requantization table is the SIMD build's): no per-op binding, ~10 calls an op.
+  if (ASC_FEATURE_SIMD || code != OP_FULLY_CONNECTED || !s8 || !(load<u16>(op, O_FLAGS) & OPF_PACKED_W16)
+    || inline.always(tstorage(opIn(op, 1))) == STORAGE_DIRECT) bindScratch(op, code);
   switch (code) {
     case OP_CONV2D:
       if (!opBuilt(OP_CONV2D)) break;

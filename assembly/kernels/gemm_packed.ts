@@ -67,6 +67,14 @@ export function widenRun(dst: usize, src: usize, n: i32, off: i32): void {
     const o = i16x8.splat(<i16>off);
     for (; i + 8 <= n; i += 8) v128.store(dst + (<usize>i << 1), i16x8.add(v128.load8x8_s(src + <usize>i), o));
   }
+  if (!ASC_FEATURE_SIMD && !(src & 3)) {
+    // Scalar: four values per aligned i32 load, stored as two i32s of i16 pairs.
+    for (; i + 4 <= n; i += 4) {
+      const v = load<i32>(src + <usize>i), d = dst + (<usize>i << 1);
+      store<i32>(d, ((((v << 24) >> 24) + off) & 0xFFFF) | ((((v << 16) >> 24) + off) << 16));
+      store<i32>(d, ((((v << 8) >> 24) + off) & 0xFFFF) | (((v >> 24) + off) << 16), 4);
+    }
+  }
   for (; i < n; i++) store<i16>(dst + (<usize>i << 1), <i16>(<i32>load<i8>(src + <usize>i) + off));
 }
 
