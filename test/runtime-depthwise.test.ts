@@ -236,6 +236,18 @@ function cases(): Case[] {
     out.push(c1m8(r, h, w, [s, s], [1, 1], [...p]));
   }
   out.push(c1m8(r, 7, 7, [1, 1], [2, 2], [2, 2, 2, 2]));
+  // The stride-2 four-pixel step (quadC1S2): rows wide enough for several steps, then pairs and an
+  // odd last pixel; person_detect's padding (bottom / right only) and both sides; near-tie scales
+  // at both requantization forms (ReLU zero point and the clamp form); the 16-byte load ending
+  // exactly at the image's end (15 x 24, no padding: the last row's second step).
+  for (const sc of ['small', 'coarse', 'wide', 'pow2'] as const) {
+    out.push(c1m8(r, 11, 24, [2, 2], [1, 1], [0, 0, 1, 1], sc));
+    out.push(c1m8(r, 9, 27, [2, 2], [1, 1], [1, 1, 1, 1], sc));
+    out.push(act(c1m8(r, 12, 30, [2, 2], [1, 1], [0, 0, 1, 1], sc), -128, -128, 127));
+    out.push(act(c1m8(r, 10, 21, [2, 2], [1, 1], [1, 1, 1, 1], sc), 0, -128, 127));
+  }
+  out.push(c1m8(r, 15, 24, [2, 2], [1, 1], [0, 0, 0, 0]));
+  out.push(c1m8(r, 13, 26, [2, 2], [2, 1], [1, 1, 1, 1]));
   out.push(c1m8(r, 5, 5, [2, 1], [1, 1], [1, 1, 1, 1], 'normal', 2));
   out.push(c1m8(r, 6, 6, [1, 1], [1, 1], [1, 1, 1, 1], 'large bias'));
   out.push(c1m8(r, 6, 6, [1, 1], [1, 1], [1, 1, 1, 1], 'pow2'));

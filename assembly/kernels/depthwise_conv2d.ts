@@ -312,7 +312,18 @@ function depthwise_c1m8_3x3(op: usize): void {
       const iy0 = oy * sh - pt;
       // A 4-byte row load stays inside the image when its last byte does (the kernel's last row).
       const rowIn = dw == 1 && iy0 >= 0 && iy0 + 2 * dh < H;
-      for (let ox = 0; ox < OW; ox += 2) {
+      // Stride 2: four pixels per step from one 16-byte load per kernel row while their 9 taps per
+      // row are inside the image and the load inside the tensor (quadC1S2); the rest in pairs.
+      const quadEnd = sw == 2 && rowIn ? (iy0 + 2 * dh) * W + 16 - H * W : 1;
+      let ox = 0;
+      while (ox < OW) {
+        const ix4 = ox * 2 - pl;
+        if (ox + 3 < OW && ix4 >= 0 && ix4 + 8 < W && quadEnd <= -ix4) {
+          quadC1S2(xImg + <usize>(iy0 * W + ix4), W * dh, inOff, out, bl, bh, fast, mp, shp, outZp, amin, amax);
+          out += 32;
+          ox += 4;
+          continue;
+        }
         // Pixel B is the next one, or A again (stored twice) for an odd last pixel.
         const oxB = ox + 1 < OW ? ox + 1 : ox;
         const ixA = ox * sw - pl, ixB = oxB * sw - pl;
@@ -346,8 +357,61 @@ function depthwise_c1m8_3x3(op: usize): void {
           requantStore8(outB, b0, b1, mp, shp, outZp, amin, amax);
         }
         out += <usize>((oxB - ox + 1) * 8);
+        ox += 2;
       }
     }
+  }
+}
+
+/**
+ * depthwise_c1m8_3x3's stride-2 step: output pixels j = 0..3 of one row from `src` (the first tap
+ * of pixel 0's top kernel row; `rowStep` bytes between kernel rows). One 16-byte load per kernel
+ * row widened to i16 holds every pair the four pixels use: pixel j's (x[2j], x[2j+1]) is i32 lane j
+ * and its (x[2j+2], x[2j+3]) (the second times the 0 weight) is lane j + 1, which is pixel j + 1's
+ * first pair, so each splat serves two pixels (5 splats per row instead of 8).
+ */
+@inline function quadC1S2(src: usize, rowStep: i32, inOff: i32, out: usize, bl: v128, bh: v128, fast: bool,
+  mp: usize, shp: usize, outZp: i32, amin: i32, amax: i32): void {
+  const off = i16x8.splat(<i16>inOff);
+  let a0 = bl, a1 = bh, b0 = bl, b1 = bh, c0 = bl, c1 = bh, d0 = bl, d1 = bh;
+  let p = src;
+  for (let r = 0; r < 3; r++) {
+    const q = c1m8W + <usize>(r * 64);
+    const raw = v128.load(p);
+    const lo = i16x8.add(i16x8.extend_low_i8x16_s(raw), off);
+    const w0 = v128.load(q), w1 = v128.load(q, 16), w2 = v128.load(q, 32), w3 = v128.load(q, 48);
+    let s = i32x4.shuffle(lo, lo, 0, 0, 0, 0);
+    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(s, w0));
+    a1 = i32x4.add(a1, i32x4.dot_i16x8_s(s, w1));
+    s = i32x4.shuffle(lo, lo, 1, 1, 1, 1);
+    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(s, w2));
+    a1 = i32x4.add(a1, i32x4.dot_i16x8_s(s, w3));
+    b0 = i32x4.add(b0, i32x4.dot_i16x8_s(s, w0));
+    b1 = i32x4.add(b1, i32x4.dot_i16x8_s(s, w1));
+    s = i32x4.shuffle(lo, lo, 2, 2, 2, 2);
+    b0 = i32x4.add(b0, i32x4.dot_i16x8_s(s, w2));
+    b1 = i32x4.add(b1, i32x4.dot_i16x8_s(s, w3));
+    c0 = i32x4.add(c0, i32x4.dot_i16x8_s(s, w0));
+    c1 = i32x4.add(c1, i32x4.dot_i16x8_s(s, w1));
+    s = i32x4.shuffle(lo, lo, 3, 3, 3, 3);
+    c0 = i32x4.add(c0, i32x4.dot_i16x8_s(s, w2));
+    c1 = i32x4.add(c1, i32x4.dot_i16x8_s(s, w3));
+    d0 = i32x4.add(d0, i32x4.dot_i16x8_s(s, w0));
+    d1 = i32x4.add(d1, i32x4.dot_i16x8_s(s, w1));
+    const hi = i16x8.add(i16x8.extend_high_i8x16_s(raw), off);
+    s = i32x4.shuffle(hi, hi, 0, 0, 0, 0);
+    d0 = i32x4.add(d0, i32x4.dot_i16x8_s(s, w2));
+    d1 = i32x4.add(d1, i32x4.dot_i16x8_s(s, w3));
+    p += <usize>rowStep;
+  }
+  if (fast) {
+    store8x2Fast(out, out + 8, a0, a1, b0, b1, 0, outZp, amin, amax);
+    store8x2Fast(out + 16, out + 24, c0, c1, d0, d1, 0, outZp, amin, amax);
+  } else {
+    requantStore8(out, a0, a1, mp, shp, outZp, amin, amax);
+    requantStore8(out + 8, b0, b1, mp, shp, outZp, amin, amax);
+    requantStore8(out + 16, c0, c1, mp, shp, outZp, amin, amax);
+    requantStore8(out + 24, d0, d1, mp, shp, outZp, amin, amax);
   }
 }
 
