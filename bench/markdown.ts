@@ -2,6 +2,7 @@
 //   npx tsx bench/markdown.ts [bench/results/latest.json]
 import { readFileSync } from 'node:fs';
 import type { BenchResult, CaseResult } from './report.js';
+import { layerTargetLines, layerTargets } from './layer-targets.js';
 
 const ms = (c: CaseResult, engine: string) => {
   const e = c.engines.find((x) => x.engine === engine);
@@ -82,6 +83,10 @@ export function markdown(r: BenchResult): string {
         );
       }
     }
+    out.push('');
+    out.push('Issue 4 layer targets inside the models (SIMD build, p10 op times; conv / FC with ≥ 16 input and output channels ≥ 70 % of the peak per layer, depthwise ≥ 40 % together):');
+    out.push('');
+    for (const line of layerTargetLines(layerTargets(r.profiles, r.peak.simdGmacs))) out.push(`- ${line}`);
     out.push('');
   }
   const perModel = Object.entries(r.perModelRuntime ?? {});

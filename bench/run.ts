@@ -17,12 +17,17 @@ import type { BenchCase, Engine, PreparedEngine } from './engines/types.js';
 import { measurePeak } from './gemm-peak/peak.js';
 import { DRIFT_LIMIT, FULL, QUICK, measureInterleaved, type Timing } from './measure.js';
 import { BUSY_CORES, startMachineLoad } from './machine-load.js';
+import { layerTargetLines, layerTargets } from './layer-targets.js';
 import { profileMote, profileTable, type OpProfile, type ProfileMethod } from './profile.js';
 import { readBlob } from '../host/blob-reader.js';
 import { preparedBytesOf } from '../host/prepared.js';
 import { buildRuntimeFor } from '../host/runtime-build.js';
 import { blobFeatures, describeFeatures, featureKey } from '../host/runtime-features.js';
 import { ratioChartSvg, ratioTable, settlingWarnings, timingTable, type BenchResult, type CaseResult, type EngineResult, type MoteFacts } from './report.js';
+
+// Per model and build: profiled whole-model runs for this long (each ~30 ops timed one by one), so
+// the per-op medians and p10s rest on a few hundred runs.
+const PROFILE_MS = 600;
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -291,7 +296,7 @@ async function main() {
       console.warn(`[bench] --profile ${id}: Mote did not run this model; no profile`);
       continue;
     }
-    profiles[id] = await profileMote(conv, builds, args.quick ? 10 : 30);
+    profiles[id] = await profileMote(conv, builds, args.quick ? 20 : PROFILE_MS);
   }
 
   // Per-model runtimes (`mote runtime`: only the ops, dtypes, kernels and decoders each model uses),
@@ -345,6 +350,10 @@ async function main() {
     const how = method === 'in-model' ? 'each op timed inside whole-model runs (mote_run_op), median' : 'each node timed alone as a one-node blob';
     console.log(`\nMote per-op profile: ${id} (${how}; sorted by SIMD time)`);
     console.log(profileTable(rows, peak));
+  }
+  if (Object.keys(profiles).length) {
+    console.log('\nIssue 4 layer targets in the models (SIMD, p10 op times; conv/FC ≥ 16 channels ≥ 70 % per layer, depthwise ≥ 40 %)');
+    for (const line of layerTargetLines(layerTargets(profiles, peak.simdGmacs))) console.log(`  ${line}`);
   }
   if (timingWarnings.length) console.log(`\nTiming warnings (these timings moved during the run: compare p10 ratios, or re-run on an idle machine):\n${timingWarnings.map((w) => `  ${w}`).join('\n')}`);
   else console.log(`\nTiming: every engine settled in warm-up${otherCpuCores === undefined ? '' : `; other processes used ${otherCpuCores.toFixed(2)} cores on average`}`);
