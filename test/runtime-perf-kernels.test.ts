@@ -432,6 +432,74 @@ describe('one-row fully_connected: every requantization shift form per channel, 
   }
 });
 
+// The scalar one-row tile (gemm_packed.ts tileRow) sums two channels (c, c + 2) in one i64 from
+// unsigned weights (w + 128) and subtracts 128 * (sum of the row) after: its split is exact only while
+// each channel's sum of u * (w + 128) stays inside i32. At K = 4096 (PACKED_K_MAX) with the inputs
+// and weights at their extremes (|x + input offset| up to 255, w + 128 at 0 or 255), alternating
+// per channel so the two halves of an i64 have opposite signs or extremes; K = 4093 and 1037 end in
+// padded taps, which read stale buffer values: a one-row op of K rounded up to 4 runs first in the
+// graph, leaving its row there. Biases centre the sums and 1 output unit is 2^13 accumulator units,
+// so outputs stay in range while a wrong split or correction (>= 128 units of the sum) shows.
+describe('scalar one-row fully_connected: two channels per i64 at the sum bound, both builds', () => {
+  for (const [k, n, zp] of [[4096, 20, -128], [4096, 16, 127], [4093, 37, -128], [1037, 21, 127]] as const) {
+    it(`x[1,${k}] n${n}, input zero point ${zp}`, async () => {
+      const r = rng(k + n);
+      const cls = (c: number) => (c >> 1) & 1; // channels c and c + 2 in opposite classes
+      const w = Int8Array.from({ length: n * k }, (_, i) => {
+        const c = (i / k) | 0;
+        return r() < 0.85 ? (cls(c) ? -128 : 127) : randInt(r, -128, 127);
+      });
+      const pHigh = 0.8;
+      // Mean of x + input offset, for x = 127 with probability pHigh and -128 otherwise.
+      const meanU = pHigh * (127 - zp) + (1 - pHigh) * (-128 - zp);
+      const b = Int32Array.from({ length: n }, (_, c) => {
+        let s = 0;
+        for (let j = 0; j < k; j++) s += w[c * k + j];
+        return -Math.round(s * meanU);
+      });
+      const mult = new Int32Array(n), sh = new Int32Array(n);
+      for (let c = 0; c < n; c++) {
+        const m = quantizeMultiplier(2 ** -13 * (0.7 + r() * 0.6));
+        mult[c] = m.multiplier;
+        sh[c] = m.shift;
+      }
+      const xq = { scale: 0.05, zeroPoint: zp };
+      const oq = { scale: 0.05, zeroPoint: randInt(r, -10, 10) };
+      const g = oneOpGraph('fully_connected', [
+        { dtype: 's8', shape: [1, k], quant: xq },
+        { dtype: 's8', shape: [n, k], data: w },
+        { dtype: 's32', shape: [n], data: b },
+        { dtype: 's32', shape: [n], data: mult },
+        { dtype: 's32', shape: [n], data: sh },
+      ], { dtype: 's8', quant: oq }, {}, { actMin: -128, actMax: 127 });
+      // The primer: a one-row op of K rounded up to 4 on a second input, first in the graph.
+      const kp = (k + 3) & ~3;
+      g.addTensor({ name: 'px', dtype: 's8', shape: [1, kp], quant: { scale: [xq.scale], zeroPoint: [xq.zeroPoint] } });
+      g.addTensor({ name: 'pw', dtype: 's8', shape: [1, kp], data: randS8(r, kp, -127, 127) });
+      g.addTensor({ name: 'pm', dtype: 's32', shape: [1], data: Int32Array.of(mult[0]) });
+      g.addTensor({ name: 'psh', dtype: 's32', shape: [1], data: Int32Array.of(sh[0]) });
+      g.addTensor({ name: 'pout', dtype: 's8', shape: [1, 1], quant: { scale: [oq.scale], zeroPoint: [oq.zeroPoint] } });
+      g.inputs.push('px');
+      g.outputs.push('pout');
+      g.nodes.unshift({ op: 'fully_connected', name: 'primer', inputs: ['px', 'pw', '', 'pm', 'psh'], outputs: ['pout'], attrs: {}, int8: { actMin: -128, actMax: 127 } } as Node);
+      const blob = blobOf(g);
+      const models = await Promise.all(BUILDS.map(async (bd) => (await freshRuntime(bd)).load(blob)));
+      let inRange = 0;
+      for (let t = 0; t < 20; t++) {
+        const x = Int8Array.from({ length: k }, () => (r() < pHigh ? 127 : -128));
+        const xp = Int8Array.from({ length: kp }, () => (r() < 0.5 ? 127 : -128));
+        const [want] = runGraph(g, [x, xp]);
+        for (const v of want as Int8Array) if (v > -128 && v < 127) inRange++;
+        for (const [i, m] of models.entries()) {
+          const [y] = m.run([x, xp]);
+          expect(Array.from(y), `${BUILDS[i]} input ${t}`).toEqual(Array.from(want as Int8Array));
+        }
+      }
+      expect(inRange).toBeGreaterThan(n * 5);
+    }, 60_000);
+  }
+});
+
 // int8 add / sub over every (a, b) byte pair (65,536 outputs), for scales that put outputs on the
 // float screen's rounding boundaries (ratios 1/2, 1, 3/4), a large output right shift, a tiny
 // second input (past the i32 rescale's range) and random ones. Three blob forms: contiguous rows

@@ -573,41 +573,50 @@ const pairSums: usize = ASC_FEATURE_SIMD ? 0 : memory.data(64, 8);
 
 /**
  * Scalar: the widened row at x against the 16 channels of one packed group at w (K2 tap pairs,
- * 32 bytes each); requantizes `count` (1..16) of them from channel n on into y0. Four channels per
- * pass, their sums stored; then one requantization loop (one call per group, one inline copy of
- * the store).
+ * 32 bytes each); requantizes `count` (1..16) of them from channel n on into y0. corr is
+ * 128 * (the sum of the row's 2 * K2 buffered values), rowCorr's.
  *
- * Each channel's tap pair is one 16-bit load split by shifts, not two byte loads: V8 schedules a
- * block's loads ahead of its arithmetic, so eight byte loads were eight values live next to the
- * sums, and spilled (ad 0.88x, its FC layers 0.88-0.89x).
+ * Two MACs per i64 multiply, from the packed layout as it is: one i64 load of a tap pair's 8 bytes
+ * holds channels c..c+3 as (tap 0, tap 1) byte pairs, so channels c and c+2 sit 32 bits apart.
+ * XOR 0x80 per byte makes each weight w + 128 (0..255, unsigned), and a mask of bytes 0 and 4
+ * (after a shift by 0 / 8 / 16 / 24) gives one tap of two channels as W = (w_c + 128) +
+ * (w_c+2 + 128) * 2^32; u * W (u the tap's value as i64) is both channels' products. Over the
+ * row, the i64 sum is A + B * 2^32 (mod 2^64) with A, B the two channels' sums of u * (w + 128):
+ * |u| <= 255 (x + input offset; a padded tap's stale buffer value is any i16, against weight 0, so
+ * w + 128 = 128) and |w + 128| <= 255, so |A| <= 4096 * 255 * 255 + 3 * 32768 * 128 < 2^31, hence
+ * A = wrap32(sum) and B = wrap32((sum + 2^31) >> 32) (tilePair's split). Each channel's TFLM sum
+ * is then A - 128 * (sum of u) = A - corr, in i32 with its wrap. V8: 4 multiplies per 8 MACs
+ * instead of 8 (the one-row loop was bound by the multiplier), 16 channels a pass.
  */
-function tileRow(x: usize, w: usize, K2: i32, n: i32, count: i32, y0: usize): void {
+function tileRow(x: usize, w: usize, K2: i32, n: i32, count: i32, y0: usize, corr: i32): void {
   const end = x + (<usize>K2 << 2);
-  const c0 = <usize>n << 2;
-  // The bias starts the sums (a zero group without one).
-  const bias = pkBias ? pkBias + c0 : rowZero;
-  for (let q: usize = 0; q < <usize>count; q += 4) {
-    const bq = bias + (q << 2);
-    let a0 = load<i32>(bq), a1 = load<i32>(bq, 4), a2 = load<i32>(bq, 8), a3 = load<i32>(bq, 12);
-    let wq = w + (q << 1);
-    for (let p = x; p < end; p += 4) {
-      const u0 = <i32>load<i16>(p), u1 = <i32>load<i16>(p, 2);
-      let v = <i32>load<i16>(wq);
-      a0 += u0 * ((v << 24) >> 24) + u1 * (v >> 8);
-      v = <i32>load<i16>(wq, 2);
-      a1 += u0 * ((v << 24) >> 24) + u1 * (v >> 8);
-      v = <i32>load<i16>(wq, 4);
-      a2 += u0 * ((v << 24) >> 24) + u1 * (v >> 8);
-      v = <i32>load<i16>(wq, 6);
-      a3 += u0 * ((v << 24) >> 24) + u1 * (v >> 8);
-      wq += 32;
-    }
-    const s = rowSums + (q << 2);
-    store<i32>(s, a0); store<i32>(s, a1, 4); store<i32>(s, a2, 8); store<i32>(s, a3, 12);
+  const M: i64 = 0x000000FF000000FF, F: i64 = 0x8080808080808080;
+  let a0: i64 = 0, a1: i64 = 0, a2: i64 = 0, a3: i64 = 0, a4: i64 = 0, a5: i64 = 0, a6: i64 = 0, a7: i64 = 0;
+  for (let p = x; p < end; p += 4) {
+    const u0 = i64.load16_s(p), u1 = i64.load16_s(p, 2);
+    let v = load<i64>(w) ^ F;
+    a0 += u0 * (v & M) + u1 * ((v >> 8) & M);
+    a1 += u0 * ((v >> 16) & M) + u1 * ((v >> 24) & M);
+    v = load<i64>(w, 8) ^ F;
+    a2 += u0 * (v & M) + u1 * ((v >> 8) & M);
+    a3 += u0 * ((v >> 16) & M) + u1 * ((v >> 24) & M);
+    v = load<i64>(w, 16) ^ F;
+    a4 += u0 * (v & M) + u1 * ((v >> 8) & M);
+    a5 += u0 * ((v >> 16) & M) + u1 * ((v >> 24) & M);
+    v = load<i64>(w, 24) ^ F;
+    a6 += u0 * (v & M) + u1 * ((v >> 8) & M);
+    a7 += u0 * ((v >> 16) & M) + u1 * ((v >> 24) & M);
+    w += 32;
   }
+  // Accumulator i holds channels c, c + 2 with c = (i & 1) + 4 * (i >> 1).
+  rowSplit(a0, 0, corr); rowSplit(a1, 4, corr); rowSplit(a2, 16, corr); rowSplit(a3, 20, corr);
+  rowSplit(a4, 32, corr); rowSplit(a5, 36, corr); rowSplit(a6, 48, corr); rowSplit(a7, 52, corr);
   // requant_scalar.ts's rqApply with each channel's (base, neg, shift) from its shift in fewer
   // operations: neg = [R > 0] * 2^31 and base = 2^30 + neg * 2^(R-1) (an i64 shift by R - 1 = -1
   // is by 63, of neg = 0).
+  const c0 = <usize>n << 2;
+  // The bias is added here, channel by channel: a partial group reads none past N.
+  const bias = pkBias ? pkBias + c0 : rowZero;
   const mp = pkMp + c0, shp = pkShp + c0, zp = pkZp, lo = pkMin, hi = pkMax;
   const e = <usize>count << 2;
   let out = y0 + <usize>n;
@@ -615,7 +624,7 @@ function tileRow(x: usize, w: usize, K2: i32, n: i32, count: i32, y0: usize): vo
     const sh = load<i32>(shp + j), left = sh > 0 ? sh : 0, r = left - sh;
     // The i32 shift in an i32 local: inside <i64>(...), AssemblyScript loads load<i32> as i64
     // (contextual type) and would shift in i64, losing the reference's i32 wrap.
-    const acc: i32 = load<i32>(rowSums + j) << left;
+    const acc: i32 = (load<i32>(rowSums + j) + load<i32>(bias + j)) << left;
     const v = <i64>acc * <i64>load<i32>(mp + j);
     const neg = <i64>(r != 0) << 31;
     let u = <i32>((v + ((<i64>1 << 30) + (neg << <i64>(r - 1))) - ((v >> 63) & neg)) >> <i64>(31 + r)) + zp;
@@ -623,6 +632,20 @@ function tileRow(x: usize, w: usize, K2: i32, n: i32, count: i32, y0: usize): vo
     store<i8>(out, <i8>(u > hi ? hi : u));
     out++;
   }
+}
+
+/** One i64 accumulator of tileRow: its two channels' i32 sums, less corr, into rowSums + o (+ 8). */
+@inline function rowSplit(s: i64, o: usize, corr: i32): void {
+  store<i32>(rowSums + o, <i32>s - corr);
+  store<i32>(rowSums + o, <i32>((s + 0x80000000) >> 32) - corr, 8);
+}
+
+/** 128 * the sum of the 2 * K2 i16 values at x (tileRow's corr). */
+function rowCorr(x: usize, K2: i32): i32 {
+  const end = x + (<usize>K2 << 2);
+  let s = 0;
+  for (let p = x; p < end; p += 4) s += <i32>load<i16>(p) + <i32>load<i16>(p, 2);
+  return s << 7;
 }
 const rowSums: usize = ASC_FEATURE_SIMD ? 0 : memory.data(64, 16);
 const rowZero: usize = ASC_FEATURE_SIMD ? 0 : memory.data(64, 16);
@@ -637,6 +660,7 @@ function scalarRun(pair: bool, x: usize, y0: usize, y1: usize): void {
   const N = pkN, K2 = pkK2;
   const gStride = <usize>K2 << 5;
   let w = pkW;
+  const corr = pair ? 0 : rowCorr(x, K2);
   for (let n = 0; n < N; n += 16) {
     if (pair) {
       for (let q = 0; q < 16 && n + q < N; q += 8) {
@@ -645,7 +669,7 @@ function scalarRun(pair: bool, x: usize, y0: usize, y1: usize): void {
       }
     } else {
       const left = N - n;
-      tileRow(x, w, K2, n, left < 16 ? left : 16, y0);
+      tileRow(x, w, K2, n, left < 16 ? left : 16, y0, corr);
     }
     w += gStride;
   }
