@@ -247,6 +247,34 @@ function cases(): Case[] {
     out.push(act(c1m8(r, 10, 21, [2, 2], [1, 1], [1, 1, 1, 1], sc), 0, -128, 127));
   }
   out.push(c1m8(r, 15, 24, [2, 2], [1, 1], [0, 0, 0, 0]));
+  // Stride 2 runs every pixel through quadC1S2: at the image's edges from rows staged with the zero
+  // point (top / bottom padding, a row end's padded or missing taps, left padding), and 1-3 pixels
+  // left in a row through a side buffer. Images 1-9 pixels wide and high (1-5 outputs per row) at
+  // VALID, SAME-at-the-end (TFLite's stride-2 form), both sides, left / top only and a wide left
+  // pad; rows with 1, 2, 3 pixels after the last full step at both ends of the image; person_detect's
+  // 96 x 96 with its padding; dilated rows; batch 2; the ReLU and clamp stores.
+  const pads: [number, number, number, number][] = [[0, 0, 0, 0], [0, 0, 1, 1], [1, 1, 1, 1], [1, 1, 0, 0], [0, 2, 1, 0]];
+  for (let w = 1; w <= 9; w++) {
+    for (const [k, p] of pads.entries()) {
+      const h = 1 + ((w + 2 * k) % 9);
+      // VALID needs the 3x3 window to fit.
+      if (p[0] + p[2] + h < 3 || p[1] + p[3] + w < 3) continue;
+      const sc = (['normal', 'coarse', 'small'] as const)[(w + k) % 3];
+      out.push(k % 2 ? act(c1m8(r, h, w, [2, 2], [1, 1], p, sc), -128, -128, 127) : c1m8(r, h, w, [2, 2], [1, 1], p, sc));
+    }
+  }
+  for (const w of [25, 27, 29, 31, 32, 34]) {
+    out.push(c1m8(r, 7, w, [2, 2], [1, 1], [0, 0, 1, 1], 'coarse'));
+    out.push(act(c1m8(r, 6, w, [2, 2], [1, 1], [1, 1, 1, 1], 'wide'), 0, -128, 100));
+    out.push(c1m8(r, 5, w, [2, 2], [1, 1], [0, 0, 0, 0], 'pow2'));
+  }
+  out.push(act(c1m8(r, 96, 96, [2, 2], [1, 1], [0, 0, 1, 1]), -128, -128, 127));
+  out.push(c1m8(r, 96, 96, [2, 2], [1, 1], [0, 0, 1, 1], 'coarse'));
+  out.push(c1m8(r, 11, 19, [2, 2], [2, 1], [2, 1, 2, 1], 'coarse'));
+  out.push(c1m8(r, 9, 13, [2, 2], [1, 1], [0, 0, 1, 1], 'normal', 2));
+  for (const xr of [[-128, -128], [127, 127]] as [number, number][]) {
+    out.push({ ...c1m8(r, 9, 18, [2, 2], [1, 1], [1, 1, 1, 1]), xRange: xr, label: `depthwise c1 m8 s2 x all ${xr[0]}` });
+  }
   out.push(c1m8(r, 13, 26, [2, 2], [2, 1], [1, 1, 1, 1]));
   out.push(c1m8(r, 5, 5, [2, 1], [1, 1], [1, 1, 1, 1], 'normal', 2));
   out.push(c1m8(r, 6, 6, [1, 1], [1, 1], [1, 1, 1, 1], 'large bias'));

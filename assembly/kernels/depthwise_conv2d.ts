@@ -244,30 +244,49 @@ function depthwise_conv2d_s8_impl(op: usize, simd: bool, ocStart: i32): void {
   return iy >= 0 && iy < H && ix >= 0 && ix < W ? <i32>load<i8>(xImg + <usize>(iy * W + ix)) + inOff : 0;
 }
 
-// depthwise_c1m8_3x3's weights per kernel row r (64 bytes each): (w_r0, w_r1) then (w_r2, 0) as i16
-// pairs, channels 0-3 and 4-7 (SIMD build).
-const c1m8W: usize = ASC_FEATURE_SIMD ? memory.data(192, 16) : 0;
+// depthwise_c1m8_3x3's weights as i16 pairs (channels 0-3, then 4-7; 32 bytes each), w_rc the tap at
+// kernel row r, column c: (w00, w01), (w10, w11), (w20, w21), (w22, 0), (w02, w12) (quadC1S2's five
+// in order), then (w02, 0), (w12, 0) for the pair path (SIMD build).
+const c1m8W: usize = ASC_FEATURE_SIMD ? memory.data(224, 16) : 0;
+// quadC1S2's rows at the image's edges (3 x 16 bytes, padding as the zero point), its output when
+// fewer than four pixels are left in the row (32), and its five (x - zp) pair vectors (80).
+const c1m8S: usize = ASC_FEATURE_SIMD ? memory.data(160, 16) : 0;
+
+/** c1m8W's entry at `at`: channel-interleaved (a, b) i16 pairs from two taps' 8 weights each. */
+@inline function pairC1(at: usize, a: v128, b: v128): void {
+  v128.store(at, i16x8.shuffle(a, b, 0, 8, 1, 9, 2, 10, 3, 11));
+  v128.store(at, i16x8.shuffle(a, b, 4, 12, 5, 13, 6, 14, 7, 15), 16);
+}
 
 /**
- * Kernel row r's three (x - zp) of one output pixel as i16 lanes 0-2 (lane 3 is multiplied by 0):
- * one 4-byte load when the taps are adjacent and inside (`inside`), else tap by tap.
+ * Columns [ix, ix + 9) of image row iy for quadC1S2: the row itself when they are inside and a
+ * 16-byte load is inside the tensor, else a copy at dst with the zero point for padded taps
+ * ((x - zp) = 0: TFLM skips them) and for the bytes past them.
  */
-@inline function rowC1(xImg: usize, iy: i32, ix0: i32, dw: i32, H: i32, W: i32, inOff: i32, inside: bool): v128 {
-  if (inside) {
-    return i16x8.add(i16x8.extend_low_i8x16_s(v128.load32_zero(xImg + <usize>(iy * W + ix0))), i16x8.splat(<i16>inOff));
-  }
+function stageRowC1(xImg: usize, iy: i32, ix: i32, H: i32, W: i32, zp: i8, dst: usize): usize {
+  v128.store(dst, i8x16.splat(zp));
+  if (iy < 0 || iy >= H) return dst;
+  const at = iy * W + ix;
+  if (ix >= 0 && ix + 9 <= W && at + 16 <= H * W) return xImg + <usize>at;
+  const c1 = W - ix < 9 ? W - ix : 9;
+  for (let c = ix < 0 ? -ix : 0; c < c1; c++) store<i8>(dst + <usize>c, load<i8>(xImg + <usize>(at + c)));
+  return dst;
+}
+
+/** Kernel row r's three (x - zp) of one output pixel as i16 lanes 0-2 (lane 3 is multiplied by 0). */
+@inline function rowC1(xImg: usize, iy: i32, ix0: i32, dw: i32, H: i32, W: i32, inOff: i32): v128 {
   let v = i16x8.replace_lane(i16x8.splat(0), 0, <i16>tapC1(xImg, iy, ix0, H, W, inOff));
   v = i16x8.replace_lane(v, 1, <i16>tapC1(xImg, iy, ix0 + dw, H, W, inOff));
   return i16x8.replace_lane(v, 2, <i16>tapC1(xImg, iy, ix0 + 2 * dw, H, W, inOff));
 }
 
 /**
- * One input channel, 8 output channels, 3x3 (person_detect's first layer, SIMD build): per kernel
- * row the pixel's three (x - zp) as i16 lanes, (x0, x1) and (x2, x3) splat over the lanes by one
- * shuffle each, against weights interleaved once per op run as (w_r0, w_r1) and (w_r2, 0), so one
- * i32x4.dot_i16x8_s does 2 taps x 4 channels. Two output pixels per step share the weight loads and
- * the requantization table (store8x2Magic); the row loop keeps V8 from loading every weight of the
- * step up front (it spilled them, and re-derived interleaves in the pixel loop).
+ * One input channel, 8 output channels, 3x3 (person_detect's first layer, SIMD build): tap pairs as
+ * i16 lanes splat over the lanes by one shuffle each, against weights interleaved once per op run
+ * into (w_a, w_b) pairs (c1m8W), so one i32x4.dot_i16x8_s does 2 taps x 4 channels. Stride 2
+ * (dilation 1 along the row) runs every output pixel through quadC1S2, four per step; other strides
+ * and dilations go two pixels per step, tap by tap (no model here has them). The row loop keeps V8
+ * from loading every weight of the step up front (it spilled them).
  */
 function depthwise_c1m8_3x3(op: usize): void {
   const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
@@ -296,45 +315,51 @@ function depthwise_c1m8_3x3(op: usize): void {
   if (fast) f32Prepare(8, true, outZp == -128 && amin == -128 && amax == 127);
   const zero = i32x4.splat(0);
   for (let r = 0; r < 3; r++) {
-    const t0 = v128.load8x8_s(wp + <usize>(r * 24)), t1 = v128.load8x8_s(wp + <usize>(r * 24 + 8));
-    const t2 = v128.load8x8_s(wp + <usize>(r * 24 + 16));
-    const q = c1m8W + <usize>(r * 64);
-    v128.store(q, i16x8.shuffle(t0, t1, 0, 8, 1, 9, 2, 10, 3, 11));
-    v128.store(q, i16x8.shuffle(t0, t1, 4, 12, 5, 13, 6, 14, 7, 15), 16);
-    v128.store(q, i16x8.shuffle(t2, zero, 0, 8, 1, 9, 2, 10, 3, 11), 32);
-    v128.store(q, i16x8.shuffle(t2, zero, 4, 12, 5, 13, 6, 14, 7, 15), 48);
+    const t = wp + <usize>(r * 24);
+    pairC1(c1m8W + <usize>(r * 32), v128.load8x8_s(t), v128.load8x8_s(t + 8));
+    pairC1(c1m8W + <usize>(r == 2 ? 96 : 160 + r * 32), v128.load8x8_s(t + 16), zero);
   }
+  pairC1(c1m8W + 128, v128.load8x8_s(wp + 16), v128.load8x8_s(wp + 40));
   const bl = hasBias ? v128.load(bp) : zero, bh = hasBias ? v128.load(bp, 16) : zero;
   let out = tptr(y);
   for (let n = 0; n < N; n++) {
     const xImg = xp + <usize>(n * H * W);
     for (let oy = 0; oy < OH; oy++) {
       const iy0 = oy * sh - pt;
-      // A 4-byte row load stays inside the image when its last byte does (the kernel's last row).
-      const rowIn = dw == 1 && iy0 >= 0 && iy0 + 2 * dh < H;
-      // Stride 2: four pixels per step from one 16-byte load per kernel row while their 9 taps per
-      // row are inside the image and the load inside the tensor (quadC1S2); the rest in pairs.
-      const quadEnd = sw == 2 && rowIn ? (iy0 + 2 * dh) * W + 16 - H * W : 1;
       let ox = 0;
-      while (ox < OW) {
-        const ix4 = ox * 2 - pl;
-        if (ox + 3 < OW && ix4 >= 0 && ix4 + 8 < W && quadEnd <= -ix4) {
-          quadC1S2(xImg + <usize>(iy0 * W + ix4), W * dh, inOff, out, bl, bh, fast, mp, shp, outZp, amin, amax);
-          out += 32;
-          ox += 4;
-          continue;
+      if (sw == 2 && dw == 1) {
+        // A step reads its rows in place while its 9 taps per row are inside the image and each
+        // row's 16-byte load inside the tensor (the last row's bounds the others'); else, and for
+        // the 1-3 pixels a row may end with, from rows staged at the edges (stageRowC1), with its
+        // output through the side buffer.
+        const inRows = iy0 >= 0 && iy0 + 2 * dh < H;
+        const loadEnd = (iy0 + 2 * dh) * W + 16 - H * W;
+        const xz = <i8>(-inOff);
+        for (; ox < OW; ox += 4) {
+          const ix4 = ox * 2 - pl;
+          let p0 = xImg + <usize>(iy0 * W + ix4);
+          let p1 = p0 + <usize>(W * dh), p2 = p1 + <usize>(W * dh);
+          if (!(inRows && ox + 3 < OW && ix4 >= 0 && ix4 + 8 < W && loadEnd <= -ix4)) {
+            p0 = stageRowC1(xImg, iy0, ix4, H, W, xz, c1m8S);
+            p1 = stageRowC1(xImg, iy0 + dh, ix4, H, W, xz, c1m8S + 16);
+            p2 = stageRowC1(xImg, iy0 + 2 * dh, ix4, H, W, xz, c1m8S + 32);
+          }
+          const n = OW - ox < 4 ? OW - ox : 4;
+          quadC1S2(p0, p1, p2, inOff, n == 4 ? out : c1m8S + 48, bl, bh, fast, mp, shp, outZp, amin, amax);
+          for (let k = 0; k < n * 8 && n < 4; k += 8) store<u64>(out + <usize>k, load<u64>(c1m8S + 48 + <usize>k));
+          out += <usize>(n * 8);
         }
+      }
+      while (ox < OW) {
         // Pixel B is the next one, or A again (stored twice) for an odd last pixel.
         const oxB = ox + 1 < OW ? ox + 1 : ox;
         const ixA = ox * sw - pl, ixB = oxB * sw - pl;
-        const inA = rowIn && ixA >= 0 && ixA + 2 < W && (iy0 + 2 * dh) * W + ixA + 4 <= H * W;
-        const inB = rowIn && ixB >= 0 && ixB + 2 < W && (iy0 + 2 * dh) * W + ixB + 4 <= H * W;
         let a0 = bl, a1 = bh, b0 = bl, b1 = bh;
         let iy = iy0;
         for (let r = 0; r < 3; r++) {
-          const q = c1m8W + <usize>(r * 64);
-          const xa = rowC1(xImg, iy, ixA, dw, H, W, inOff, inA), xb = rowC1(xImg, iy, ixB, dw, H, W, inOff, inB);
-          const w0 = v128.load(q), w1 = v128.load(q, 16), w2 = v128.load(q, 32), w3 = v128.load(q, 48);
+          const q = c1m8W + <usize>(r * 32), q2 = c1m8W + <usize>(r == 2 ? 96 : 160 + r * 32);
+          const xa = rowC1(xImg, iy, ixA, dw, H, W, inOff), xb = rowC1(xImg, iy, ixB, dw, H, W, inOff);
+          const w0 = v128.load(q), w1 = v128.load(q, 16), w2 = v128.load(q2), w3 = v128.load(q2, 16);
           let s = i32x4.shuffle(xa, xa, 0, 0, 0, 0);
           a0 = i32x4.add(a0, i32x4.dot_i16x8_s(s, w0));
           a1 = i32x4.add(a1, i32x4.dot_i16x8_s(s, w1));
@@ -364,45 +389,43 @@ function depthwise_c1m8_3x3(op: usize): void {
 }
 
 /**
- * depthwise_c1m8_3x3's stride-2 step: output pixels j = 0..3 of one row from `src` (the first tap
- * of pixel 0's top kernel row; `rowStep` bytes between kernel rows). One 16-byte load per kernel
- * row widened to i16 holds every pair the four pixels use: pixel j's (x[2j], x[2j+1]) is i32 lane j
- * and its (x[2j+2], x[2j+3]) (the second times the 0 weight) is lane j + 1, which is pixel j + 1's
- * first pair, so each splat serves two pixels (5 splats per row instead of 8).
+ * depthwise_c1m8_3x3's stride-2 step: output pixels j = 0..3 of one row, kernel row r's taps from
+ * the 16 bytes at p_r (its first tap first). Widened to i16, pixel j's (x[2j], x[2j+1]) is i32 lane
+ * j of a row; its third taps pair across kernel rows: (x0[2j+2], x1[2j+2]) (one byte shuffle of rows
+ * 0 and 1) and row 2's (x2[2j+2], x2[2j+3]) against (w22, 0), which is lane j + 1, pixel j + 1's
+ * first pair. 10 i32x4.dot_i16x8_s per pixel (9 taps x 8 channels in 4-lane pairs, one half-used)
+ * instead of 12 with every row's third tap against a 0.
  */
-@inline function quadC1S2(src: usize, rowStep: i32, inOff: i32, out: usize, bl: v128, bh: v128, fast: bool,
+@inline function quadC1S2(p0: usize, p1: usize, p2: usize, inOff: i32, out: usize, bl: v128, bh: v128, fast: bool,
   mp: usize, shp: usize, outZp: i32, amin: i32, amax: i32): void {
   const off = i16x8.splat(<i16>inOff);
+  const x0 = v128.load(p0), x1 = v128.load(p1);
+  // The five pair vectors go through memory so that the loop below (one pair vector and its two
+  // weight vectors per iteration) stays a loop: straight-line, V8 loaded every weight up front and
+  // spilled (1.07x slower).
+  const buf = c1m8S + 80;
+  v128.store(buf, i16x8.add(i16x8.extend_low_i8x16_s(x0), off));
+  v128.store(buf, i16x8.add(i16x8.extend_low_i8x16_s(x1), off), 16);
+  v128.store(buf, i16x8.add(i16x8.extend_low_i8x16_s(v128.load64_zero(p2)), off), 32);
+  v128.store(buf, i16x8.add(i16x8.extend_low_i8x16_s(v128.load64_zero(p2 + 2)), off), 48);
+  v128.store(buf, i16x8.add(i16x8.extend_low_i8x16_s(i8x16.shuffle(x0, x1, 2, 18, 4, 20, 6, 22, 8, 24, 0, 0, 0, 0, 0, 0, 0, 0)), off), 64);
   let a0 = bl, a1 = bh, b0 = bl, b1 = bh, c0 = bl, c1 = bh, d0 = bl, d1 = bh;
-  let p = src;
-  for (let r = 0; r < 3; r++) {
-    const q = c1m8W + <usize>(r * 64);
-    const raw = v128.load(p);
-    const lo = i16x8.add(i16x8.extend_low_i8x16_s(raw), off);
-    const w0 = v128.load(q), w1 = v128.load(q, 16), w2 = v128.load(q, 32), w3 = v128.load(q, 48);
-    let s = i32x4.shuffle(lo, lo, 0, 0, 0, 0);
+  for (let k = 0; k < 5; k++) {
+    const v = v128.load(buf + <usize>(k << 4));
+    const q = c1m8W + <usize>(k << 5);
+    const w0 = v128.load(q), w1 = v128.load(q, 16);
+    let s = i32x4.shuffle(v, v, 0, 0, 0, 0);
     a0 = i32x4.add(a0, i32x4.dot_i16x8_s(s, w0));
     a1 = i32x4.add(a1, i32x4.dot_i16x8_s(s, w1));
-    s = i32x4.shuffle(lo, lo, 1, 1, 1, 1);
-    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(s, w2));
-    a1 = i32x4.add(a1, i32x4.dot_i16x8_s(s, w3));
+    s = i32x4.shuffle(v, v, 1, 1, 1, 1);
     b0 = i32x4.add(b0, i32x4.dot_i16x8_s(s, w0));
     b1 = i32x4.add(b1, i32x4.dot_i16x8_s(s, w1));
-    s = i32x4.shuffle(lo, lo, 2, 2, 2, 2);
-    b0 = i32x4.add(b0, i32x4.dot_i16x8_s(s, w2));
-    b1 = i32x4.add(b1, i32x4.dot_i16x8_s(s, w3));
+    s = i32x4.shuffle(v, v, 2, 2, 2, 2);
     c0 = i32x4.add(c0, i32x4.dot_i16x8_s(s, w0));
     c1 = i32x4.add(c1, i32x4.dot_i16x8_s(s, w1));
-    s = i32x4.shuffle(lo, lo, 3, 3, 3, 3);
-    c0 = i32x4.add(c0, i32x4.dot_i16x8_s(s, w2));
-    c1 = i32x4.add(c1, i32x4.dot_i16x8_s(s, w3));
+    s = i32x4.shuffle(v, v, 3, 3, 3, 3);
     d0 = i32x4.add(d0, i32x4.dot_i16x8_s(s, w0));
     d1 = i32x4.add(d1, i32x4.dot_i16x8_s(s, w1));
-    const hi = i16x8.add(i16x8.extend_high_i8x16_s(raw), off);
-    s = i32x4.shuffle(hi, hi, 0, 0, 0, 0);
-    d0 = i32x4.add(d0, i32x4.dot_i16x8_s(s, w2));
-    d1 = i32x4.add(d1, i32x4.dot_i16x8_s(s, w3));
-    p += <usize>rowStep;
   }
   if (fast) {
     store8x2Fast(out, out + 8, a0, a1, b0, b1, 0, outZp, amin, amax);
