@@ -478,7 +478,8 @@ const spare: usize = ASC_FEATURE_SIMD ? memory.data(16, 16) : 0;
   let last = ix0 + n + 1;
   const pad = last == W;
   if (pad) last--;
-  for (; ix <= last; ix++) {
+  // Counted by q: a loop counter is one more register V8 spills.
+  for (const qEnd = q + (<usize>(last - ix + 1) << 5); q < qEnd;) {
     const x0 = v128.load8x8_s(p0), x1 = v128.load8x8_s(p1), xn = v128.load8x8_s(p2);
     const u0 = i16x8.shuffle(x0, x1, 0, 8, 1, 9, 2, 10, 3, 11), u1 = i16x8.shuffle(x0, x1, 4, 12, 5, 13, 6, 14, 7, 15);
     const v0 = i16x8.shuffle(r2, xn, 0, 8, 1, 9, 2, 10, 3, 11), v1 = i16x8.shuffle(r2, xn, 4, 12, 5, 13, 6, 14, 7, 15);
@@ -530,18 +531,20 @@ const spare: usize = ASC_FEATURE_SIMD ? memory.data(16, 16) : 0;
     p1 += s1;
     p2 += s2;
   }
-  // Column A of pixel k at p, B at p + step (zc when B = W).
-  let ixB = (ix0 < 0 ? 0 : ix0 + 1) + 1;
-  for (let k = 0; k < n; k++) {
-    const inB = ixB < W;
-    const xa0 = v128.load8x8_s(p0), xa1 = v128.load8x8_s(p1), xa2 = v128.load8x8_s(p2);
-    const xb0 = v128.load8x8_s(inB ? p0 + s0 : zc), xb1 = v128.load8x8_s(inB ? p1 + s1 : zc), xb2 = v128.load8x8_s(inB ? p2 + s2 : zc);
+  // Column A of pixel k at p, B at p + step. Only the last pixel's B can be the padding column W:
+  // that pixel is peeled, so the loop has no selects (they cost V8 a dozen scalar instructions and
+  // spills per pixel).
+  const m = ix0 + n + n == W ? n - 1 : n;
+  for (const qEnd = q + (<usize>m << 5); q < qEnd;) {
+    const xa0 = v128.load8x8_s(p0), xa1 = v128.load8x8_s(p1);
     const ua0 = i16x8.shuffle(xa0, xa1, 0, 8, 1, 9, 2, 10, 3, 11), ua1 = i16x8.shuffle(xa0, xa1, 4, 12, 5, 13, 6, 14, 7, 15);
+    const xb0 = v128.load8x8_s(p0 + s0), xb1 = v128.load8x8_s(p1 + s1);
     const ub0 = i16x8.shuffle(xb0, xb1, 0, 8, 1, 9, 2, 10, 3, 11), ub1 = i16x8.shuffle(xb0, xb1, 4, 12, 5, 13, 6, 14, 7, 15);
-    const v0 = i16x8.shuffle(r2, xa2, 0, 8, 1, 9, 2, 10, 3, 11), v1 = i16x8.shuffle(r2, xa2, 4, 12, 5, 13, 6, 14, 7, 15);
-    const t0 = i16x8.shuffle(xa2, xb2, 0, 8, 1, 9, 2, 10, 3, 11), t1 = i16x8.shuffle(xa2, xb2, 4, 12, 5, 13, 6, 14, 7, 15);
+    const xa2 = v128.load8x8_s(p2), xb2 = v128.load8x8_s(p2 + s2);
+    const v0 = i16x8.shuffle(r2, xa2, 0, 8, 1, 9, 2, 10, 3, 11), t0 = i16x8.shuffle(xa2, xb2, 0, 8, 1, 9, 2, 10, 3, 11);
     v128.store(q, i32x4.add(i32x4.add(a0, i32x4.add(i32x4.dot_i16x8_s(ua0, v128.load(wq, 64)), i32x4.dot_i16x8_s(ub0, v128.load(wq, 128)))),
       i32x4.add(i32x4.dot_i16x8_s(v0, v128.load(wq, 192)), i32x4.dot_i16x8_s(t0, v128.load(wq, 256)))));
+    const v1 = i16x8.shuffle(r2, xa2, 4, 12, 5, 13, 6, 14, 7, 15), t1 = i16x8.shuffle(xa2, xb2, 4, 12, 5, 13, 6, 14, 7, 15);
     v128.store(q, i32x4.add(i32x4.add(a1, i32x4.add(i32x4.dot_i16x8_s(ua1, v128.load(wq, 80)), i32x4.dot_i16x8_s(ub1, v128.load(wq, 144)))),
       i32x4.add(i32x4.dot_i16x8_s(v1, v128.load(wq, 208)), i32x4.dot_i16x8_s(t1, v128.load(wq, 272)))), 16);
     a0 = i32x4.add(v128.load(bo), i32x4.dot_i16x8_s(ub0, v128.load(wq)));
@@ -550,8 +553,18 @@ const spare: usize = ASC_FEATURE_SIMD ? memory.data(16, 16) : 0;
     p0 += s0 + s0;
     p1 += s1 + s1;
     p2 += s2 + s2;
-    ixB += 2;
     q += 32;
+  }
+  if (m < n) {
+    // Column B is the padding column: zc's (zp - zp) * w terms are 0 with the folded bias.
+    const xa0 = v128.load8x8_s(p0), xa1 = v128.load8x8_s(p1), xa2 = v128.load8x8_s(p2), z = v128.load8x8_s(zc);
+    const ua0 = i16x8.shuffle(xa0, xa1, 0, 8, 1, 9, 2, 10, 3, 11), ua1 = i16x8.shuffle(xa0, xa1, 4, 12, 5, 13, 6, 14, 7, 15);
+    const v0 = i16x8.shuffle(r2, xa2, 0, 8, 1, 9, 2, 10, 3, 11), v1 = i16x8.shuffle(r2, xa2, 4, 12, 5, 13, 6, 14, 7, 15);
+    const t0 = i16x8.shuffle(xa2, z, 0, 8, 1, 9, 2, 10, 3, 11), t1 = i16x8.shuffle(xa2, z, 4, 12, 5, 13, 6, 14, 7, 15);
+    v128.store(q, i32x4.add(i32x4.add(a0, i32x4.add(i32x4.dot_i16x8_s(ua0, v128.load(wq, 64)), i32x4.dot_i16x8_s(z, v128.load(wq, 128)))),
+      i32x4.add(i32x4.dot_i16x8_s(v0, v128.load(wq, 192)), i32x4.dot_i16x8_s(t0, v128.load(wq, 256)))));
+    v128.store(q, i32x4.add(i32x4.add(a1, i32x4.add(i32x4.dot_i16x8_s(ua1, v128.load(wq, 80)), i32x4.dot_i16x8_s(z, v128.load(wq, 144)))),
+      i32x4.add(i32x4.dot_i16x8_s(v1, v128.load(wq, 208)), i32x4.dot_i16x8_s(t1, v128.load(wq, 272)))), 16);
   }
 }
 
