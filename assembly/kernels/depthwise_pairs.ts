@@ -451,11 +451,12 @@ const spare: usize = ASC_FEATURE_SIMD ? memory.data(16, 16) : 0;
  * Rows 0-1 of column j interleaved (u) feed pixel j - 2 with weight pair (w2, w5), j - 1 with
  * (w1, w4), j with (w0, w3); row 2 of columns j - 1, j interleaved (v) feeds pixel j - 2 with
  * (0, w8) and pixel j - 1 with (w6, w7). So per pixel and 8 channels: 3 loads, 4 interleaves,
- * 10 dot_i16x8_s. The sums go to rowAcc and are requantized after the sweep: a store call inside
+ * 10 dot_i16x8_s. The sums (without the bias: dwRowStore adds it) go to rowAcc and are requantized
+ * after the sweep: a store call inside
  * the sweep would make V8 spill every vector live across it.
  */
 @inline function dwRowGroup(p0: usize, p1: usize, p2: usize, s0: usize, s1: usize, s2: usize, ix0: i32, W: i32, n: i32, zc: usize,
-  wq: usize, bo: usize, q: usize): void {
+  wq: usize, q: usize): void {
   const zero = i32x4.splat(0);
   let a0 = zero, a1 = zero, e0 = zero, e1 = zero;
   let r2 = zero;
@@ -465,8 +466,8 @@ const spare: usize = ASC_FEATURE_SIMD ? memory.data(16, 16) : 0;
   if (ix < 0) {
     // The padding column: its rows 0-1 start pixel ox0 with (w0, w3), its row 2 waits in r2.
     const z = v128.load8x8_s(zc);
-    e0 = i32x4.add(v128.load(bo), i32x4.dot_i16x8_s(z, v128.load(wq)));
-    e1 = i32x4.add(v128.load(bo, 16), i32x4.dot_i16x8_s(z, v128.load(wq, 16)));
+    e0 = i32x4.dot_i16x8_s(z, v128.load(wq));
+    e1 = i32x4.dot_i16x8_s(z, v128.load(wq, 16));
     r2 = z;
     q += 32;
     ix = 0;
@@ -487,8 +488,8 @@ const spare: usize = ASC_FEATURE_SIMD ? memory.data(16, 16) : 0;
     v128.store(q, i32x4.add(a1, i32x4.add(i32x4.dot_i16x8_s(u1, v128.load(wq, 144)), i32x4.dot_i16x8_s(v1, v128.load(wq, 272)))), 16);
     a0 = i32x4.add(e0, i32x4.add(i32x4.dot_i16x8_s(u0, v128.load(wq, 64)), i32x4.dot_i16x8_s(v0, v128.load(wq, 192))));
     a1 = i32x4.add(e1, i32x4.add(i32x4.dot_i16x8_s(u1, v128.load(wq, 80)), i32x4.dot_i16x8_s(v1, v128.load(wq, 208))));
-    e0 = i32x4.add(v128.load(bo), i32x4.dot_i16x8_s(u0, v128.load(wq)));
-    e1 = i32x4.add(v128.load(bo, 16), i32x4.dot_i16x8_s(u1, v128.load(wq, 16)));
+    e0 = i32x4.dot_i16x8_s(u0, v128.load(wq));
+    e1 = i32x4.dot_i16x8_s(u1, v128.load(wq, 16));
     r2 = xn;
     p0 += s0;
     p1 += s1;
@@ -512,20 +513,20 @@ const spare: usize = ASC_FEATURE_SIMD ? memory.data(16, 16) : 0;
  * last pixel may be W (padding: zc).
  */
 @inline function dwRowGroupS2(p0: usize, p1: usize, p2: usize, s0: usize, s1: usize, s2: usize, ix0: i32, W: i32, n: i32, zc: usize,
-  wq: usize, bo: usize, q: usize): void {
+  wq: usize, q: usize): void {
   let a0: v128, a1: v128, r2: v128;
   if (ix0 < 0) {
     const z = v128.load8x8_s(zc);
-    a0 = i32x4.add(v128.load(bo), i32x4.dot_i16x8_s(z, v128.load(wq)));
-    a1 = i32x4.add(v128.load(bo, 16), i32x4.dot_i16x8_s(z, v128.load(wq, 16)));
+    a0 = i32x4.dot_i16x8_s(z, v128.load(wq));
+    a1 = i32x4.dot_i16x8_s(z, v128.load(wq, 16));
     r2 = z;
   } else {
     p0 += <usize>ix0 * s0;
     p1 += <usize>ix0 * s1;
     p2 += <usize>ix0 * s2;
     const x0 = v128.load8x8_s(p0), x1 = v128.load8x8_s(p1);
-    a0 = i32x4.add(v128.load(bo), i32x4.dot_i16x8_s(i16x8.shuffle(x0, x1, 0, 8, 1, 9, 2, 10, 3, 11), v128.load(wq)));
-    a1 = i32x4.add(v128.load(bo, 16), i32x4.dot_i16x8_s(i16x8.shuffle(x0, x1, 4, 12, 5, 13, 6, 14, 7, 15), v128.load(wq, 16)));
+    a0 = i32x4.dot_i16x8_s(i16x8.shuffle(x0, x1, 0, 8, 1, 9, 2, 10, 3, 11), v128.load(wq));
+    a1 = i32x4.dot_i16x8_s(i16x8.shuffle(x0, x1, 4, 12, 5, 13, 6, 14, 7, 15), v128.load(wq, 16));
     r2 = v128.load8x8_s(p2);
     p0 += s0;
     p1 += s1;
@@ -547,8 +548,8 @@ const spare: usize = ASC_FEATURE_SIMD ? memory.data(16, 16) : 0;
     const v1 = i16x8.shuffle(r2, xa2, 4, 12, 5, 13, 6, 14, 7, 15), t1 = i16x8.shuffle(xa2, xb2, 4, 12, 5, 13, 6, 14, 7, 15);
     v128.store(q, i32x4.add(i32x4.add(a1, i32x4.add(i32x4.dot_i16x8_s(ua1, v128.load(wq, 80)), i32x4.dot_i16x8_s(ub1, v128.load(wq, 144)))),
       i32x4.add(i32x4.dot_i16x8_s(v1, v128.load(wq, 208)), i32x4.dot_i16x8_s(t1, v128.load(wq, 272)))), 16);
-    a0 = i32x4.add(v128.load(bo), i32x4.dot_i16x8_s(ub0, v128.load(wq)));
-    a1 = i32x4.add(v128.load(bo, 16), i32x4.dot_i16x8_s(ub1, v128.load(wq, 16)));
+    a0 = i32x4.dot_i16x8_s(ub0, v128.load(wq));
+    a1 = i32x4.dot_i16x8_s(ub1, v128.load(wq, 16));
     r2 = xb2;
     p0 += s0 + s0;
     p1 += s1 + s1;
@@ -585,7 +586,7 @@ function dwRow3x3(s2x: bool, xr: usize, rs: usize, step: usize, ostep: usize, iy
   for (let c = 0; c < done; c += 8) {
     const wq = packed + <usize>((c >> 4) * PS) * 64 + <usize>(c & 15) * 4;
     const f = fast && (badGroups >> <u64>(c >> 3) & 1) == 0;
-    const zc = zpRow + <usize>c, bo = biasFold + (<usize>c << 2);
+    const zc = zpRow + <usize>c;
     // Last line first: a stride-1 sweep's two priming stores land in the previous line's last slots.
     for (let l = lines - 1; l >= 0; l--) {
       const top = iy0 + l * lineStep;
@@ -594,8 +595,8 @@ function dwRow3x3(s2x: bool, xr: usize, rs: usize, step: usize, ostep: usize, iy
       const cb = xr + <usize>l * lineBytes + <usize>c;
       const p0 = in0 ? cb : zc, p1 = in1 ? cb + rs : zc, p2 = in2 ? cb + rs + rs : zc;
       const q = rowAcc + 64 + <usize>(l * n) * 32;
-      if (s2x) dwRowGroupS2(p0, p1, p2, s0, s1, s2, ix0, W, n, zc, wq, bo, q);
-      else dwRowGroup(p0, p1, p2, s0, s1, s2, ix0, W, n, zc, wq, bo, q);
+      if (s2x) dwRowGroupS2(p0, p1, p2, s0, s1, s2, ix0, W, n, zc, wq, q);
+      else dwRowGroup(p0, p1, p2, s0, s1, s2, ix0, W, n, zc, wq, q);
     }
     dwRowStore(rowAcc + 64, out + <usize>c, out + <usize>c + <usize>(lines * n) * col, col, c, f, outZp, amin, amax, mp, shp);
   }
@@ -611,20 +612,28 @@ function rowConsts(zp: i32, lo: i32, hi: i32): void {
   v128.store(rowK, i32x4.splat(0x80000000), 80);
 }
 
-/** Requantizes dwRow3x3's sums (from q, 32 bytes per pixel) into the pixels out, out + col, ... < end. */
+/**
+ * Requantizes dwRow3x3's sums (from q, 32 bytes per pixel) plus the folded bias into the pixels
+ * out, out + col, ... < end. The bias is added here, from registers, rather than per pixel in the
+ * sweeps: there it cost two loads per column and V8 carried the sum's inputs across the loop's
+ * back edge through the stack (6 spill moves per two columns).
+ */
 function dwRowStore(q: usize, out: usize, end: usize, col: usize, c: i32, fast: bool, zp: i32, lo: i32, hi: i32, mp: usize, shp: usize): void {
   if (fast && f32Lim > 0) {
     if (f32Relu) {
       if (kernelBuilt(KERNEL_DW_F32_RELU)) { rowStoreRelu(q, out, end, col, c, zp, lo, hi); return; }
     } else if (kernelBuilt(KERNEL_DW_F32_CLAMP)) { rowStoreClamp(q, out, end, col, c, zp, lo, hi); return; }
   }
+  const bo = biasFold + (<usize>c << 2), b0 = v128.load(bo), b1 = v128.load(bo, 16);
   for (let o = out; o < end; o += col << 1) {
     const ob = o + col < end ? o + col : spare;
+    const x0 = i32x4.add(v128.load(q), b0), x1 = i32x4.add(v128.load(q, 16), b1);
+    const y0 = i32x4.add(v128.load(q, 32), b0), y1 = i32x4.add(v128.load(q, 48), b1);
     if (fast) {
-      store8x2Slow(o, ob, v128.load(q), v128.load(q, 16), v128.load(q, 32), v128.load(q, 48), c, zp, lo, hi);
+      store8x2Slow(o, ob, x0, x1, y0, y1, c, zp, lo, hi);
     } else {
-      requantStore8(o, v128.load(q), v128.load(q, 16), mp + (<usize>c << 2), shp + (<usize>c << 2), zp, lo, hi);
-      requantStore8(ob, v128.load(q, 32), v128.load(q, 48), mp + (<usize>c << 2), shp + (<usize>c << 2), zp, lo, hi);
+      requantStore8(o, x0, x1, mp + (<usize>c << 2), shp + (<usize>c << 2), zp, lo, hi);
+      requantStore8(ob, y0, y1, mp + (<usize>c << 2), shp + (<usize>c << 2), zp, lo, hi);
     }
     q += 64;
   }
@@ -650,6 +659,7 @@ function rowStoreClamp(q: usize, out: usize, end: usize, col: usize, c: i32, zp:
 @inline function rowStoreF32(q: usize, out: usize, end: usize, col: usize, c: i32, zp: i32, lo: i32, hi: i32, relu: bool): void {
   const p = f32Tab + (<usize>c << 3);
   const s0 = v128.load(p), s1 = v128.load(p, 16), e0 = v128.load(p, 32), e1 = v128.load(p, 48);
+  const bo = biasFold + (<usize>c << 2), b0 = v128.load(bo), b1 = v128.load(bo, 16);
   // rowConsts, set per op.
   const mg = v128.load(rowK), k = v128.load(rowK, 16), lim = v128.load(rowK, 32);
   const vlo = v128.load(rowK, 48), vhi = v128.load(rowK, 64), sm = v128.load(rowK, 80);
@@ -659,7 +669,7 @@ function rowStoreClamp(q: usize, out: usize, end: usize, col: usize, c: i32, zp:
   const q0 = q;
   // One pixel (8 outputs) per iteration: with two, V8 rebuilt the constants in every iteration.
   for (let o = out; o < end; o += col) {
-    const y0 = f32x4.mul(f32x4.convert_i32x4_s(v128.load(q)), s0), y1 = f32x4.mul(f32x4.convert_i32x4_s(v128.load(q, 16)), s1);
+    const y0 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(v128.load(q), b0)), s0), y1 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(v128.load(q, 16), b1)), s1);
     const w0 = f32x4.add(y0, relu ? e0 : v128.or(v128.and(y0, sm), e0));
     const w1 = f32x4.add(y1, relu ? e1 : v128.or(v128.and(y1, sm), e1));
     const t0 = f32x4.add(w0, mg), t1 = f32x4.add(w1, mg);
@@ -674,11 +684,14 @@ function rowStoreClamp(q: usize, out: usize, end: usize, col: usize, c: i32, zp:
   // Which pixels: the same screen per pixel, those near a tie stored again by the exact form.
   q = q0;
   for (let o = out; o < end; o += col) {
-    const y0 = f32x4.mul(f32x4.convert_i32x4_s(v128.load(q)), s0), y1 = f32x4.mul(f32x4.convert_i32x4_s(v128.load(q, 16)), s1);
+    const y0 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(v128.load(q), b0)), s0), y1 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(v128.load(q, 16), b1)), s1);
     const w0 = f32x4.add(y0, relu ? e0 : v128.or(v128.and(y0, sm), e0));
     const w1 = f32x4.add(y1, relu ? e1 : v128.or(v128.and(y1, sm), e1));
     const m = i32x4.max_s(absBits(f32x4.sub(w0, f32x4.sub(f32x4.add(w0, mg), mg))), absBits(f32x4.sub(w1, f32x4.sub(f32x4.add(w1, mg), mg))));
-    if (v128.any_true(i32x4.gt_s(m, lim))) store8x2Slow(o, spare, v128.load(q), v128.load(q, 16), v128.load(q), v128.load(q, 16), c, zp, lo, hi);
+    if (v128.any_true(i32x4.gt_s(m, lim))) {
+      const x0 = i32x4.add(v128.load(q), b0), x1 = i32x4.add(v128.load(q, 16), b1);
+      store8x2Slow(o, spare, x0, x1, x0, x1, c, zp, lo, hi);
+    }
     q += 32;
   }
 }
