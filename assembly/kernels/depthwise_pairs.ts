@@ -537,23 +537,27 @@ const spare: usize = ASC_FEATURE_SIMD ? memory.data(16, 16) : 0;
   // spills per pixel).
   const m = ix0 + n + n == W ? n - 1 : n;
   for (const qEnd = q + (<usize>m << 5); q < qEnd;) {
-    const xa0 = v128.load8x8_s(p0), xa1 = v128.load8x8_s(p1);
-    const ua0 = i16x8.shuffle(xa0, xa1, 0, 8, 1, 9, 2, 10, 3, 11), ua1 = i16x8.shuffle(xa0, xa1, 4, 12, 5, 13, 6, 14, 7, 15);
-    const xb0 = v128.load8x8_s(p0 + s0), xb1 = v128.load8x8_s(p1 + s1);
-    const ub0 = i16x8.shuffle(xb0, xb1, 0, 8, 1, 9, 2, 10, 3, 11), ub1 = i16x8.shuffle(xb0, xb1, 4, 12, 5, 13, 6, 14, 7, 15);
-    const xa2 = v128.load8x8_s(p2), xb2 = v128.load8x8_s(p2 + s2);
+    // Each pointer steps twice (to B, then to the next A): no doubled steps to keep in registers.
+    const xa0 = v128.load8x8_s(p0), xa1 = v128.load8x8_s(p1), xa2 = v128.load8x8_s(p2);
+    p0 += s0;
+    p1 += s1;
+    p2 += s2;
+    const xb0 = v128.load8x8_s(p0), xb1 = v128.load8x8_s(p1), xb2 = v128.load8x8_s(p2);
+    p0 += s0;
+    p1 += s1;
+    p2 += s2;
+    // Channels 0-3, then 4-7: only the six columns stay live across the halves.
+    const ua0 = i16x8.shuffle(xa0, xa1, 0, 8, 1, 9, 2, 10, 3, 11), ub0 = i16x8.shuffle(xb0, xb1, 0, 8, 1, 9, 2, 10, 3, 11);
     const v0 = i16x8.shuffle(r2, xa2, 0, 8, 1, 9, 2, 10, 3, 11), t0 = i16x8.shuffle(xa2, xb2, 0, 8, 1, 9, 2, 10, 3, 11);
     v128.store(q, i32x4.add(i32x4.add(a0, i32x4.add(i32x4.dot_i16x8_s(ua0, v128.load(wq, 64)), i32x4.dot_i16x8_s(ub0, v128.load(wq, 128)))),
       i32x4.add(i32x4.dot_i16x8_s(v0, v128.load(wq, 192)), i32x4.dot_i16x8_s(t0, v128.load(wq, 256)))));
+    a0 = i32x4.dot_i16x8_s(ub0, v128.load(wq));
+    const ua1 = i16x8.shuffle(xa0, xa1, 4, 12, 5, 13, 6, 14, 7, 15), ub1 = i16x8.shuffle(xb0, xb1, 4, 12, 5, 13, 6, 14, 7, 15);
     const v1 = i16x8.shuffle(r2, xa2, 4, 12, 5, 13, 6, 14, 7, 15), t1 = i16x8.shuffle(xa2, xb2, 4, 12, 5, 13, 6, 14, 7, 15);
     v128.store(q, i32x4.add(i32x4.add(a1, i32x4.add(i32x4.dot_i16x8_s(ua1, v128.load(wq, 80)), i32x4.dot_i16x8_s(ub1, v128.load(wq, 144)))),
       i32x4.add(i32x4.dot_i16x8_s(v1, v128.load(wq, 208)), i32x4.dot_i16x8_s(t1, v128.load(wq, 272)))), 16);
-    a0 = i32x4.dot_i16x8_s(ub0, v128.load(wq));
     a1 = i32x4.dot_i16x8_s(ub1, v128.load(wq, 16));
     r2 = xb2;
-    p0 += s0 + s0;
-    p1 += s1 + s1;
-    p2 += s2 + s2;
     q += 32;
   }
   if (m < n) {
