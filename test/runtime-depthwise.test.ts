@@ -167,6 +167,17 @@ function cases(): Case[] {
   out.push(depthwise(r, 6, 6, 32, 3, 3, [2, 2], [1, 1], [0, 0, 1, 1], 'wide'));
   out.push(depthwise(r, 3, 3, 64, 3, 3, [1, 1], [1, 1], same(3), 'wide'));
   out.push(depthwise(r, 11, 9, 24, 3, 3, [2, 2], [1, 1], same(3), 'pow2', 2));
+  // The stride-2 sweep's last pixel (its third column the right padding column or a real one) and
+  // the folded bias added by the row stores: maps 1..7 wide and high, both strides, padding on
+  // every side or bottom / right only, 8 to 256 channels, ReLU-style and clamped outputs.
+  for (let w = 1; w <= 7; w++) {
+    const c = [8, 16, 24, 128, 256][w % 5];
+    // (Bottom / right padding only needs 2 rows and columns for the 3 x 3 window.)
+    const br = w >= 2 && w <= 6;
+    out.push(depthwise(r, 8 - w, w, c, 3, 3, [2, 2], [1, 1], w % 2 || !br ? same(3) : [0, 0, 1, 1], w > 4 ? 'wide' : 'normal'));
+    out.push(depthwise(r, w, 8 - w, c, 3, 3, [2, 2], [1, 1], w % 2 && br ? [0, 0, 1, 1] : same(3), w % 3 ? 'normal' : 'pow2'));
+    out.push(depthwise(r, w, 8 - w, c, 3, 3, [1, 1], [1, 1], same(3), w % 3 ? 'normal' : 'wide'));
+  }
   // Images at least twice as tall as wide: the column sweep (dwTransposed), KWS's shape, a column
   // past the 64-pixel chunk, no padding, batch 2.
   out.push(depthwise(r, 25, 5, 64, 3, 3, [1, 1], [1, 1], same(3)));
