@@ -152,6 +152,19 @@ function cases(): Case[] {
   out.push(conv(r, 'small first conv 16 channels', [1, 6, 5, 3], 16, 3, 3, { strides: [1, 1], dilations: [1, 1], pads: [1, 1, 1, 1] }));
   // Rows read in place (no column padding) next to padded rows, with dilation_h 2.
   out.push(conv(r, 'small first conv rows in place', [1, 9, 6, 2], 7, 3, 2, { strides: [1, 1], dilations: [2, 1], pads: [2, 0, 1, 0] }));
+  // Band kernels over several output rows per widened band (conv2d.ts bandRows: as many as the
+  // band buffer holds when their input rows overlap): rows wide enough that a band holds only 4
+  // (stride 2) or 7 (stride 1) output rows, so images split into bands with a shorter last one;
+  // both tiles (8 channels in 4-pixel steps, 16 in pairs), odd and even heights, VALID / SAME /
+  // bottom-right padding, stride 3 = KH (adjacent rows), stride 4 > KH (one row per band), vww's
+  // 96 x 96 x 3 first conv, ReLU below.
+  out.push(conv(r, 'band rows s2', [1, 20, 300, 3], 8, 3, 3, { strides: [2, 2], dilations: [1, 1], pads: [0, 0, 1, 1] }));
+  out.push(conv(r, 'band rows s2 odd', [1, 19, 299, 3], 16, 3, 3, { strides: [2, 2], dilations: [1, 1], pads: [1, 1, 1, 1] }));
+  out.push(conv(r, 'band rows s1', [1, 17, 300, 3], 8, 3, 3, { strides: [1, 1], dilations: [1, 1], pads: [1, 1, 1, 1] }));
+  out.push(conv(r, 'band rows s1 valid', [2, 16, 297, 3], 16, 3, 3, { strides: [1, 1], dilations: [1, 1], pads: [0, 0, 0, 0] }));
+  out.push(conv(r, 'band rows s3', [1, 23, 250, 3], 8, 3, 3, { strides: [3, 3], dilations: [1, 1], pads: [1, 1, 1, 1] }));
+  out.push(conv(r, 'band rows s4', [1, 13, 41, 3], 8, 3, 3, { strides: [4, 4], dilations: [1, 1], pads: [1, 1, 1, 1] }));
+  out.push(conv(r, 'band rows vww', [1, 96, 96, 3], 8, 3, 3, { strides: [2, 2], dilations: [1, 1], pads: [0, 0, 1, 1] }));
   // K >= 64 1x1 convs as in vww / person_detect: sums of |w| near 127 * K (accumulator bounds past
   // the f64 form's 2^52: accepted for right shifts <= 12, exact after the int8 clamp) and channels
   // whose weights are all zero with biases near 2^30 and right shifts of 25-31 (the constant
@@ -186,7 +199,7 @@ function cases(): Case[] {
   // band patches, the 4-pixel x 8-channel band tile; a ReLU6-like upper clamp on two of them.
   for (const [i, [h, w, c, o, k, s, p]] of ([
     [4, 6, 8, 16, 1, 1, 0], [5, 5, 16, 32, 1, 1, 0], [3, 7, 32, 64, 1, 1, 0], [4, 5, 64, 64, 1, 1, 0],
-    [13, 6, 1, 32, 5, 2, 2], [12, 12, 3, 8, 3, 2, 1],
+    [13, 6, 1, 32, 5, 2, 2], [12, 12, 3, 8, 3, 2, 1], [21, 300, 3, 8, 3, 2, 1], [17, 280, 3, 16, 3, 1, 1],
   ] as const).entries()) {
     const cs = conv(r, 'relu', [1, h, w, c], o, k, k, { strides: [s, s], dilations: [1, 1], pads: [p, p, p, p] });
     const zp = cs.out.quant.zeroPoint;
