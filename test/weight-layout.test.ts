@@ -2,7 +2,7 @@
 // layout (OPF_PACKED_W16) trades flash for speed; plain must give the same outputs from a smaller or
 // equal blob, with no op marked packed; auto packs only the layers where packing adds at most
 // PACK_AUTO_OVERHEAD, or PACK_AUTO_SLACK bytes within a model-wide PACK_AUTO_OVERHEAD (neither model
-// has a small-K 1x1 conv, which auto keeps plain: smallKPlain), so its blob lies between the two and it computes the same bytes. Checked on the MLPerf Tiny KWS and AD int8 models (real
+// has a small-K 1x1 conv), so its blob lies between the two and it computes the same bytes. Checked on the MLPerf Tiny KWS and AD int8 models (real
 // channel counts, one of them not a multiple of 16) on both WASM builds.
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';

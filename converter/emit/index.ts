@@ -11,7 +11,7 @@ import { converterIdentity, type IoMeta } from './metadata.js';
 import { lowerParams } from './params.js';
 import { ENCODING_CODE, encodeDirect, encodeWeights, type DirectEncoding, type WeightEncoding } from '../codec/streams.js';
 import { requantTableStreams } from './requant-tables.js';
-import { packableW16, packedW16Bytes, packW16, smallKPlain } from './pack-conv.js';
+import { packableW16, packedW16Bytes, packW16 } from './pack-conv.js';
 
 export { crc32 } from './crc32.js';
 export { writeFileAtomic } from './write-file.js';
@@ -98,9 +98,11 @@ export const PACK_AUTO_OVERHEAD = 1.125;
  */
 export const PACK_AUTO_SLACK = 512;
 
-/** One packable conv2d / fully_connected layer: n rows of k int8 weights. `smallK`: the runtime's
- * plain small-K GEMM takes it (smallKPlain), which is faster than the packed kernels. */
-export interface PackCandidate { n: number; k: number; smallK: boolean }
+/** One packable conv2d / fully_connected layer: n rows of k int8 weights. (Small-K 1x1 convs are
+ * candidates too: since session 8 the packed column sweep runs vww's 8->16 and 16->32 ones in
+ * 0.81x / 0.90x the time of the plain small-K GEMM, assembly/kernels/gemm.ts, which now serves
+ * plain layouts only.) */
+export interface PackCandidate { n: number; k: number }
 
 /** Extra flash bytes of a layer's packed form over its plain n*k bytes. */
 export function packExtraBytes(n: number, k: number): number {
@@ -109,7 +111,7 @@ export function packExtraBytes(n: number, k: number): number {
 
 /**
  * packWeights 'auto': which layers of a model are stored packed. A layer whose packed form is at
- * most PACK_AUTO_OVERHEAD of its plain bytes always is. Layers (never smallK ones) that only the slack
+ * most PACK_AUTO_OVERHEAD of its plain bytes always is. Layers that only the slack
  * admits are packed cheapest first while the model's packed weights stay within PACK_AUTO_OVERHEAD
  * of its plain weights, so the speed never costs a small model more than that share of its flash
  * (a 2 KB model keeps its int8 ratio; KWS packs every such layer for +0.7 %).
@@ -120,7 +122,7 @@ export function packAutoChoice(layers: readonly PackCandidate[]): boolean[] {
   let budget = (PACK_AUTO_OVERHEAD - 1) * plainTotal -
     layers.reduce((s, l, i) => s + (chosen[i] ? packExtraBytes(l.n, l.k) : 0), 0);
   const slack = layers.map((l, i) => i)
-    .filter((i) => !chosen[i] && !layers[i].smallK && packExtraBytes(layers[i].n, layers[i].k) <= PACK_AUTO_SLACK)
+    .filter((i) => !chosen[i] && packExtraBytes(layers[i].n, layers[i].k) <= PACK_AUTO_SLACK)
     .sort((a, b) => packExtraBytes(layers[a].n, layers[a].k) - packExtraBytes(layers[b].n, layers[b].k) || a - b);
   for (const i of slack) {
     const extra = packExtraBytes(layers[i].n, layers[i].k);
@@ -398,7 +400,7 @@ export function emitBlob(g: Graph, plan: MemoryPlan, meta: Record<string, unknow
       const plain = root !== undefined && !directWeights.has(root) &&
         (!encodable.has(root) || encodeConstant(lookup(root), DTYPE_CODE[lookup(root).dtype] ?? F.DTYPE_S8) === null);
       const shape = plain ? packableW16(node, lookup, lookup(root!).data) : null;
-      if (shape) packable.set(node, { root: root!, n: shape.n, k: shape.k, smallK: smallKPlain(node, lookup(n).shape) });
+      if (shape) packable.set(node, { root: root!, n: shape.n, k: shape.k });
     }
   }
   const candidates = [...packable.keys()];

@@ -5,7 +5,6 @@
 // loop reads the weights as one forward stream with constant offsets.
 import * as F from '../../format/format.js';
 import type { Node, Tensor } from '../ir/graph.js';
-import { KS_SMALLK_MAX } from '../../format/kernel-scratch.js';
 
 /** Tap pairs per channel in the packed layout: even, so the kernels can take two per step. */
 export function packedPairs(k: number): number {
@@ -60,18 +59,4 @@ export function packableW16(node: Node, lookup: (name: string) => Tensor, weight
   const k = w.shape.slice(1).reduce((a, b) => a * b, 1);
   if (n * k !== weightData.length || k > F.PACKED_K_MAX) return null;
   return { n, k };
-}
-
-/**
- * Whether the runtime's SIMD small-K GEMM (assembly/kernels/gemm.ts gemm_s8_smallk_16ch_simd)
- * takes this conv in the plain layout: 1x1, stride 1, unpadded, group 1, K = C a multiple of 8 up
- * to 32, N a multiple of 16, N*K <= KS_SMALLK_MAX. It runs them faster than the packed kernels
- * (vww's and person_detect's 8->16 and 16->32 1x1 convs: packed 1.2-1.3x as long).
- */
-export function smallKPlain(node: Node, wShape: readonly number[]): boolean {
-  if (node.op !== 'conv2d' || wShape.length !== 4 || wShape[1] !== 1 || wShape[2] !== 1) return false;
-  const n = wShape[0], k = wShape[3];
-  if (k % 8 !== 0 || k > 32 || n % 16 !== 0 || n * k > KS_SMALLK_MAX) return false;
-  const a = node.attrs as { strides?: number[]; pads?: number[]; group?: number };
-  return a.group === 1 && (a.strides ?? [1, 1]).every((v) => v === 1) && (a.pads ?? [0, 0, 0, 0]).every((v) => v === 0);
 }
