@@ -234,8 +234,9 @@ function gemm_s8_smallk_16ch_simd(
     useF32Table(xwA, fast && smallk ? bits : 0);
   }
   if (ASC_FEATURE_SIMD && simd) {
-    // Packed-weight kernels (gemm_packed.ts) run these layers ~1.2-1.3x as long (vww's and
-    // person_detect's 8->16 and 16->32 1x1 convs), so the converter keeps them plain.
+    // Plain weights only (--weight-layout plain, decoded weights): since session 8 the converter
+    // packs these layers, whose packed column sweep (gemm_packed.ts gemmCols) runs vww's 8->16 and
+    // 16->32 1x1 convs in 0.81x / 0.90x this kernel's time.
     if (kernelBuilt(KERNEL_SMALLK) && fast && (K & 7) == 0 && K <= 32 && (N & 15) == 0 && N * K <= SMALLK_PACK_CAP) {
       gemm_s8_smallk_16ch_simd(xp, rows, K, wp, N, outZp, amin, amax, yp, bp, inOff);
       return;
