@@ -27,7 +27,7 @@ async function check(c: Case, r: () => number): Promise<void> {
   await expectBlobsMatch(c.label, [['', blobOf(g)]], feeds, want);
 }
 
-type Scales = 'normal' | 'large bias' | 'tiny' | 'huge' | 'mixed' | 'pow2' | 'outlier' | 'coarse' | 'small' | 'wide';
+type Scales = 'normal' | 'large bias' | 'tiny' | 'huge' | 'mixed' | 'pow2' | 'outlier' | 'coarse' | 'small' | 'wide' | 'constant';
 
 function depthwise(
   r: () => number, h: number, w: number, c: number, kh: number, kw: number, s: [number, number],
@@ -81,13 +81,24 @@ function depthwise(
   else for (let i = 0; i < c; i += 7) for (let t = 0; t < kh * kw; t++) wts[t * c + i] = i % 2 ? -127 : 127;
   const big = scales === 'large bias';
   const outlier = scales === 'outlier';
-  const bias: TensorSpec | null = r() < 0.15 && !big && !outlier ? null
+  const bias: TensorSpec | null = r() < 0.15 && !big && !outlier && scales !== 'constant' ? null
     : { dtype: 's32', shape: [c], data: Int32Array.from({ length: c }, () => (big ? randInt(r, -8000000, 8000000) : scales === 'small' ? randInt(r, -40, 40) : randInt(r, -3000, 3000))) };
   // Two channels with biases near 2^26 (as in vww): their bound rules out the f64 requantization,
   // the other channels' does not, so 8-channel groups of both kinds run in one op.
   if (outlier && bias) {
     (bias.data as Int32Array)[3] = 90000000;
     (bias.data as Int32Array)[c - 2] = -70000000;
+  }
+  // vww's constant channels: biases near +-2^26 with M = 1/2, right shift 22 (S = 2^-23), so y
+  // stays within ~0.04 of +-10.7 (one output for every input: depthwise_pairs.ts constChannel), and
+  // every 10th channel at 10.5 (+-0.04: not constant, its group keeps the integer requantization).
+  const constant = scales === 'constant';
+  if (constant) {
+    for (let i = 3; i < c; i += 5) {
+      mult[i] = 1073741824;
+      shift[i] = -22;
+      (bias!.data as Int32Array)[i] = i % 10 === 8 ? 88080384 : i % 2 ? 90000000 : -90000000;
+    }
   }
   return {
     label: `depthwise x[${n},${h},${w},${c}] k${kh}x${kw} s${s} d${d} p${p} ${scales}`,
@@ -226,6 +237,11 @@ function cases(): Case[] {
       out.push(act(depthwise(r, 5, 7, 32, 3, 3, [1, 1], [1, 1], same(3), sc), zp, lo, hi));
       out.push(act(c1m8(r, 9, 9, [1, 1], [1, 1], [1, 1, 1, 1], sc), zp, lo, hi));
     }
+  }
+  for (const [zp, lo, hi] of [[-128, -128, 127], [null, null, 127], [null, null, 100]] as [number | null, number | null, number][]) {
+    out.push(act(depthwise(r, 6, 6, 128, 3, 3, [1, 1], [1, 1], same(3), 'constant'), zp, lo, hi));
+    out.push(act(depthwise(r, 6, 6, 128, 3, 3, [2, 2], [1, 1], [0, 0, 1, 1], 'constant'), zp, lo, hi));
+    out.push(act(depthwise(r, 5, 7, 48, 3, 3, [1, 1], [1, 1], same(3), 'constant'), zp, lo, hi));
   }
   for (const d of [3, -1]) {
     out.push(act(depthwise(r, 8, 9, 24, 3, 3, [1, 1], [1, 1], same(3), 'small'), null, null, 127));

@@ -13,7 +13,7 @@
 // the row's sums are requantized after the sweep.
 import { STORAGE_EMPTY } from '../../format/format';
 import { opIn, opOut, opParam, tdim, trank, tptr, tzp, tstorage } from '../state';
-import { mbqmInline, clampi } from '../fixedpoint';
+import { mbqmInline, mbqmCall, clampi } from '../fixedpoint';
 import { requantStore16, requantStore8 } from '../requant_simd';
 import { fastChannel, fastEntry, useFastTable, f32ScreenW, FAST_CAP, FAST_POS as POS_OFF, FAST_D as D_OFF } from '../requant_fast';
 import { PREPARED_DW_HEAD } from '../../format/prepared';
@@ -153,8 +153,11 @@ function magicChannel(c: i32, shift: i32): void {
   store<f64>(p, e + e, D_OFF);
 }
 
-/** Accepts channel c for the magic requantization (see magicChannel). */
-@inline export function magicPrepare(c: i32, mult: i32, shift: i32, accBound: f64): bool {
+/**
+ * Accepts channel c for the magic requantization (see magicChannel). A call: its callers run once
+ * per op (at load when prepared), and each inlined copy cost ~100 B.
+ */
+export function magicPrepare(c: i32, mult: i32, shift: i32, accBound: f64): bool {
   if (!fastChannel(c, mult, shift, accBound + accBound)) return false;
   magicChannel(c, shift);
   if (ASC_FEATURE_SIMD) trackBound(accBound, accBound * load<f64>(fastEntry(c)));
@@ -701,6 +704,29 @@ function rowStoreClamp(q: usize, out: usize, end: usize, col: usize, c: i32, zp:
 }
 
 /**
+ * Channel c when magicPrepare refused it: true when TFLM's mbqm(acc) is the same integer r for
+ * every accumulator the op can produce, acc in bias +- spread (spread = max|x - zp| * sum|w|):
+ * mbqm is monotonic in acc (mult >= 0), so its two ends decide. vww has such channels (biases
+ * near 2^26, right shifts of 18-22: y within 0.1 of 6 or 23), whose bound rules out the magic form
+ * and which sent their 8-channel group to the integer requantization. Its entries then give r
+ * exactly: S = 0, so y = acc * 0 is +0, or -0 for acc < 0; magic: pos = r, round(y + r) = r (the
+ * [y < 0] term is 0 for -0 too); f32: e = d / 2 = r, w = y + r in the `relu` form, and in the
+ * clamp form y + (r with y's sign bit or-ed in) = r too, as r has acc's sign or is 0 (mbqm(0) = 0).
+ */
+function constChannel(c: i32, mult: i32, shift: i32, bias: i32, spread: i32): bool {
+  const lo = <i64>bias - <i64>spread, hi = <i64>bias + <i64>spread;
+  if (c >= FAST_CAP || mult < 0 || lo < -2147483648 || hi > 2147483647) return false;
+  const r = mbqmCall(<i32>lo, mult, shift);
+  // |r| <= 2^20: the f32 form's magic add holds it.
+  if (r != mbqmCall(<i32>hi, mult, shift) || <u32>(r + 1048576) > 2097152) return false;
+  const p = fastEntry(c);
+  store<f64>(p, 0.0);
+  store<f64>(p, <f64>r, POS_OFF);
+  store<f64>(p, <f64>(r + r), D_OFF);
+  return true;
+}
+
+/**
  * Per op, O(K*C): fold -zp*sum(w) into the bias, pack the weights, fill the zero-point row,
  * prepare the exact f64 requantization (requant_fast.ts's table and bound) and the f32 one, into
  * the bound buffers; returns whether the table holds every channel (else per-group badGroups).
@@ -762,8 +788,9 @@ function dwSetup(
         // Which of the four failed.
         for (let k = 0; k < 4 && fast; k++) {
           const c = c0 + j + k, ok = <usize>c << 2;
-          const bk = hasBias ? Math.abs(<f64>load<i32>(bp + ok)) : 0.0;
-          if (!magicPrepare(c, load<i32>(mp + ok), load<i32>(shp + ok), bk + maxX * <f64>load<i16>(sumAbs + (<usize>(j + k) << 1)))) fast = markBad(c);
+          const bi = hasBias ? load<i32>(bp + ok) : 0, sa = <i32>load<i16>(sumAbs + (<usize>(j + k) << 1));
+          const m = load<i32>(mp + ok), sh = load<i32>(shp + ok);
+          if (!magicPrepare(c, m, sh, Math.abs(<f64>bi) + maxX * <f64>sa) && !constChannel(c, m, sh, bi, <i32>maxX * sa)) fast = markBad(c);
         }
       }
     }
