@@ -166,6 +166,19 @@ function fcRow(rec: usize, N: i32, K: i32, inOff: i32): void {
   if (bp) { a0 = v128.load(bp); a1 = v128.load(bp, 16); a2 = v128.load(bp, 32); a3 = v128.load(bp, 48); }
   let p = xwA;
   const end = xwA + (<usize>K2 << 2);
+  if (count <= 8) {
+    // At most 8 channels (ad's 128 -> 8): the group's upper 8 are padding; their sums stay the
+    // (zero) padded bias, stored to fcTail only.
+    while (p < end) {
+      const u = v128.load32_splat(p), v = v128.load32_splat(p, 4);
+      a0 = i32x4.add(a0, i32x4.dot_i16x8_s(u, v128.load8x8_s(w)));
+      a1 = i32x4.add(a1, i32x4.dot_i16x8_s(u, v128.load8x8_s(w, 8)));
+      a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v, v128.load8x8_s(w, 32)));
+      a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v, v128.load8x8_s(w, 40)));
+      p += 8;
+      w += 64;
+    }
+  }
   while (p < end) {
     const u = v128.load32_splat(p), v = v128.load32_splat(p, 4);
     a0 = i32x4.add(a0, i32x4.dot_i16x8_s(u, v128.load8x8_s(w)));
