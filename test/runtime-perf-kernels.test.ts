@@ -445,6 +445,42 @@ describe('one-row fully_connected: every requantization shift form per channel, 
   }
 });
 
+// One-row fully_connected at ad's shapes and around the SIMD one-row path's blocks (fcRow: 32
+// channels a pass, then 16, a partial group of at most 8 channels through its half tile; K = 8 is
+// two tap-pair steps): N = 8 / 16 / 24 / 640 by K = 8 / 128 / 640, ReLU-clamped, narrowly clamped
+// and unclamped outputs. Both builds, against the reference interpreter.
+describe('one-row fully_connected at ad-like shapes, both builds', () => {
+  for (const n of [8, 16, 24, 640]) {
+    for (const k of [8, 128, 640]) {
+      const clamp = (n + k) % 3; // 0: none, 1: ReLU, 2: a narrow window
+      it(`x[1,${k}] n${n}${['', ' relu', ' clamped'][clamp]}`, async () => {
+        const r = rng(n * 7919 + k);
+        const xq = { scale: 0.05, zeroPoint: randInt(r, -100, 100) };
+        const oq = { scale: xq.scale * 0.3 * Math.sqrt(k), zeroPoint: randInt(r, -30, 30) };
+        const g = oneOpGraph('fully_connected', [
+          { dtype: 's8', shape: [1, k], quant: xq },
+          { dtype: 's8', shape: [n, k], data: randS8(r, n * k, -127, 127) },
+          k === 128 && n === 24 ? null : { dtype: 's32', shape: [n], data: Int32Array.from({ length: n }, () => randInt(r, -20000, 20000)) },
+          ...requant(r, n, xq.scale, oq.scale),
+        ], { dtype: 's8', quant: oq }, {}, clamp === 1 ? { actMin: oq.zeroPoint, actMax: 127 } : clamp === 2 ? { actMin: oq.zeroPoint - 40, actMax: oq.zeroPoint + 50 } : { actMin: -128, actMax: 127 });
+        const blob = blobOf(g);
+        const models = await Promise.all(BUILDS.map(async (bd) => (await freshRuntime(bd)).load(blob)));
+        let inRange = 0;
+        for (let t = 0; t < 12; t++) {
+          const x = randS8(r, k);
+          const [want] = runGraph(g, [x]);
+          for (const v of want as Int8Array) if (v > -128 && v < 127) inRange++;
+          for (const [i, m] of models.entries()) {
+            const [y] = m.run([x]);
+            expect(Array.from(y), `${BUILDS[i]} input ${t}`).toEqual(Array.from(want as Int8Array));
+          }
+        }
+        expect(inRange).toBeGreaterThan(0);
+      });
+    }
+  }
+});
+
 // The scalar one-row tile (gemm_packed.ts tileRow) sums two channels (c, c + 2) in one i64 from
 // unsigned weights (w + 128) and subtracts 128 * (sum of the row) after: its split is exact only while
 // each channel's sum of u * (w + 128) stays inside i32. At K = 4096 (PACKED_K_MAX) with the inputs
