@@ -93,6 +93,10 @@ export function blobFeatures(view: BlobView): RuntimeFeatures {
       const y = view.tensors[op.outputs[0]], p = op.params, [, kh, kw] = w!.shape;
       return kh === 1 && kw === 1 && p[8] === 1 && p[0] === 1 && p[1] === 1 && p[4] === 0 && p[5] === 0 && y.shape[1] === x.shape[1] && y.shape[2] === x.shape[2];
     };
+    const stridedRowsConv = (): boolean => {
+      const p = op.params, [, kh, kw] = w!.shape;
+      return kh === 1 && kw === 1 && p[8] === 1 && p[4] === 0 && p[5] === 0 && x.shape[3] % 16 === 0;
+    };
     const yOut = view.tensors[op.outputs[0]];
     const pairs = op.opcode === F.OP_CONV2D ? yOut.shape[0] * yOut.shape[1] * yOut.shape[2] >= 2 : yOut.shape.reduce((a, b) => a * b, 1) >= 2 * (w?.shape[0] ?? 1);
     if ((op.opcode === F.OP_CONV2D || op.opcode === F.OP_FULLY_CONNECTED) && w && w.storage !== F.STORAGE_DIRECT && pairs) {
@@ -103,8 +107,9 @@ export function blobFeatures(view: BlobView): RuntimeFeatures {
       f.kernels = setBit(f.kernels, relu ? RF.KERNEL_CONV_F32_RELU : RF.KERNEL_CONV_F32, 'kernel');
       // Packed convs of at most 8 channels run the 4x8 tiles (their f32 table is prepared at load).
       if (relu && op.opcode === F.OP_CONV2D && (op.flags & F.OPF_PACKED_W16) && w.shape[0] <= 8) f.kernels = setBit(f.kernels, RF.KERNEL_CONV_F32_4X8, 'kernel');
-      // Packed 1x1 GEMM-row convs of whole groups of 16 take gemm_packed.ts's column sweep.
-      if (op.opcode === F.OP_CONV2D && (op.flags & F.OPF_PACKED_W16) && w.shape[0] % 16 === 0 && rowsConv()) f.kernels = setBit(f.kernels, RF.KERNEL_CONV1X1_COLS, 'kernel');
+      // Packed 1x1 GEMM-row convs of whole groups of 16 take gemm_packed.ts's column sweep, and so
+      // do unpadded strided 1x1 ones over C % 16 == 0 channels (conv2d.ts stridedRows).
+      if (op.opcode === F.OP_CONV2D && (op.flags & F.OPF_PACKED_W16) && w.shape[0] % 16 === 0 && (rowsConv() || stridedRowsConv())) f.kernels = setBit(f.kernels, RF.KERNEL_CONV1X1_COLS, 'kernel');
     }
     if (op.opcode === F.OP_FULLY_CONNECTED && w && w.shape[0] >= 16) {
       // A one-row op the SIMD build prepares (assembly/prepared.ts: packed weights, or plain s8 ones

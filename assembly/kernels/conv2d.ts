@@ -4,7 +4,7 @@ import { STORAGE_EMPTY, O_FLAGS, OPF_PACKED_W16 } from '../../format/format';
 import { preparedTable } from '../prepared';
 import { PREPARED_CONV_HEAD } from '../../format/prepared';
 import { useFastTable, useF32Table } from '../requant_fast';
-import { packedBegin, packedUseFast, packedRun, packedRunRows, packedRunRows4, packedRowRepack, rowPackFits, packedRun4, gemm_s8_packed, widenRun, widenRunOver, zeroOver, xwA, xwRow, Q_K_MAX } from './gemm_packed';
+import { packedBegin, packedUseFast, packedRun, packedRunRows, packedRunRows4, packedRowRepack, rowPackFits, packedRun4, gemm_s8_packed, widenRun, widenRunOver, zeroOver, xwA, xwRow, Q_K_MAX, XW_STRIDE, COL_PAIRS } from './gemm_packed';
 import { opIn, opOut, opParam, opParamF, tdim, tptr, tzp, tstorage, opInCount } from '../state';
 import { dotS8, dot4_s8_scalar, dot4rows_s8_scalar, dot_f32 } from './dot';
 
@@ -366,6 +366,42 @@ const BAND_PATCH_RUN: i32 = 16;
 }
 
 /**
+ * A 1x1 unpadded conv with strides (sh, sw), C a multiple of 16, more than 8 channels: chunks of
+ * output pixels have their input pixels copied back to back and run as GEMM rows (gemm_s8_packed,
+ * whose column sweep then takes up to 16 pixel pairs per pass instead of the band's 2-pixel tiles).
+ * The rows go to the widened-row buffer's second half past what the GEMM widens there (its column
+ * sweep's COL_PAIRS rows, or one 2-pixel tile's; O > 8 keeps its 4-row tiles out). False (nothing
+ * done) when fewer than two pixels of C fit or a sampled pixel lies outside the input.
+ */
+function stridedRows(xp: usize, N: i32, H: i32, W: i32, C: i32, O: i32, OH: i32, OW: i32, sh: i32, sw: i32, inOff: i32, yp: usize): bool {
+  const c = <usize>C;
+  const reserve = ((<usize>COL_PAIRS * c) << 1) + 32;
+  if (reserve + (c << 1) + 16 > XW_STRIDE || (OH - 1) * sh >= H || (OW - 1) * sw >= W) return false;
+  const buf = xwA + XW_STRIDE + reserve;
+  const chunk = <i32>((XW_STRIDE - reserve) / c) & ~1;
+  const P = OH * OW;
+  const xs = <usize>sw * c, ys = <usize>(sh * W) * c;
+  for (let n = 0; n < N; n++) {
+    const xImg = xp + <usize>(n * H * W) * c;
+    const yImg = yp + <usize>(n * P) * <usize>O;
+    let oy = 0, ox = 0;
+    for (let p = 0; p < P; ) {
+      const cnt = P - p < chunk ? P - p : chunk;
+      let d = buf;
+      for (let i = 0; i < cnt; i++) {
+        const s = xImg + <usize>oy * ys + <usize>ox * xs;
+        for (let j: usize = 0; j < c; j += 16) v128.store(d + j, v128.load(s + j));
+        d += c;
+        if (++ox == OW) { ox = 0; oy++; }
+      }
+      gemm_s8_packed(buf, cnt, C, inOff, yImg + <usize>p * <usize>O);
+      p += cnt;
+    }
+  }
+  return true;
+}
+
+/**
  * conv2d on OPF_PACKED_W16 weights (group 1): output pixels in pairs through gemm_packed.ts. With
  * `plain` (OHWI weights, SIMD) only the band kernels on row-padded weights run (returns false,
  * having done nothing, when they cannot): first convs whose layout auto left plain (a one-layer
@@ -404,6 +440,11 @@ function conv2d_s8_packed(op: usize, plain: bool = false): bool {
   // 1x1, stride 1, unpadded: every pixel is a GEMM row of C bytes.
   if (!plain && KH == 1 && KW == 1 && sh == 1 && sw == 1 && OH == H && OW == W && pt == 0 && pl == 0) {
     gemm_s8_packed(xp, N * H * W, C, inOff, yp);
+    return true;
+  }
+  // 1x1 strided, unpadded (ResNet shortcuts): the sampled pixels copied to contiguous rows, then
+  // the GEMM above (ic's 16 -> 32 / 32 -> 64 stride-2 convs ran the band tiles at 11-18 GMAC/s).
+  if (ASC_FEATURE_SIMD && !plain && KH == 1 && KW == 1 && pt == 0 && pl == 0 && O > 8 && (C & 15) == 0 && stridedRows(xp, N, H, W, C, O, OH, OW, sh, sw, inOff, yp)) {
     return true;
   }
   // Packed: validate_ops.ts refused spatial ops without it; plain: the gathered path runs instead.

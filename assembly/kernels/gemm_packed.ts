@@ -720,7 +720,7 @@ export function packedRun(two: bool, y0: usize, y1: usize): void {
 // store's time at K = 32; here they are set once per group and chunk. 16 pairs (2 KB of widened
 // rows at K = 32) keep the chunk, its outputs and the weights in L1: a whole 16x16 map at once
 // (16 KB widened, 16 KB of outputs written in 16-byte pieces) ran 1.17x as long as the 2x16 tiles.
-const COL_PAIRS: i32 = 16;
+export const COL_PAIRS: i32 = 16;
 
 /**
  * Channels c..c+15 (packed weights at w0, f32 entries at tab) of `pairs` widened pixel pairs (pair
