@@ -206,6 +206,20 @@ function cases(): Case[] {
     cs.int8 = { actMin: Math.max(-128, zp), actMax: i % 3 === 1 ? Math.min(127, zp + 60) : 127 };
     out.push(cs);
   }
+  // Unpadded strided 1x1 convs (conv2d.ts stridedRows: sampled pixels copied to GEMM rows): stride
+  // 2 over odd and even sizes, stride 3 and unequal strides, K = 16 / 32 / 64, N = 16 / 32 / 64 / 48,
+  // batch 2, more pixels than one chunk (K = 64: 96 pixels a chunk, 11x11 outputs), no clamp, ReLU
+  // and a ReLU6-like clamp; C = 24 and 8 channels stay on the band path.
+  for (const [i, [n, h, w, c, o, sh, sw]] of ([
+    [1, 7, 7, 16, 32, 2, 2], [1, 8, 8, 32, 64, 2, 2], [1, 6, 9, 64, 16, 2, 2], [1, 5, 6, 16, 64, 3, 3],
+    [2, 9, 8, 32, 16, 2, 1], [1, 21, 21, 64, 64, 2, 2], [1, 32, 32, 16, 32, 2, 2], [1, 7, 6, 32, 48, 2, 2],
+    [1, 6, 6, 24, 32, 2, 2], [1, 5, 7, 16, 8, 2, 2],
+  ] as const).entries()) {
+    const cs = conv(r, 'strided 1x1', [n, h, w, c], o, 1, 1, { strides: [sh, sw], dilations: [1, 1], pads: [0, 0, 0, 0] });
+    const zp = cs.out.quant.zeroPoint;
+    cs.int8 = i % 3 === 0 ? { actMin: -128, actMax: 127 } : { actMin: Math.max(-128, zp), actMax: i % 3 === 1 ? 127 : Math.min(127, zp + 60) };
+    out.push(cs);
+  }
   // Depthwise with one input channel (a single-channel conv: OC = M), the x tap splat over 8 lanes.
   for (const [h, w, m, k, st, p] of [[5, 5, 7, 3, 1, 1], [6, 6, 8, 3, 2, 1], [4, 5, 9, 3, 1, 0], [5, 4, 16, 3, 2, 1], [3, 3, 17, 2, 1, 1]] as const) {
     const xq = { scale: 0.02 + r() * 0.05, zeroPoint: randInt(r, -100, 100) };
