@@ -60,4 +60,8 @@ export const KERNEL_CONV1X1_COLS = 16;
 // per pixel): int8 depthwise ops the row / column sweeps do not take (not 3x3 stride 1 / 2 with at
 // most one padding column a side); optional (without it such ops take the general depthwise).
 export const KERNEL_DW_PIXELS = 17;
-export const KERNEL_COUNT = 18; // one past the last kernel bit
+// conv2d.ts stridedRows (SIMD): packed unpadded strided 1x1 convs over C % 16 == 0 input channels
+// and more than 8 output channels (ResNet shortcuts) as GEMM rows of their sampled pixels; optional
+// (without it they take the band tiles, same bytes).
+export const KERNEL_CONV1X1_STRIDED = 22;
+export const KERNEL_COUNT = 23; // one past the last kernel bit

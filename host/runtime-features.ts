@@ -43,6 +43,7 @@ export const KERNEL_NAMES: Record<number, string> = {
   [RF.KERNEL_CONV_F32_4X8]: 'conv-f32-4x8',
   [RF.KERNEL_DW_PIXELS]: 'dw-pixels',
   [RF.KERNEL_CONV1X1_COLS]: 'conv1x1-cols',
+  [RF.KERNEL_CONV1X1_STRIDED]: 'conv1x1-strided',
 };
 export const ENCODING_NAMES: Record<number, string> = {
   [F.ENC_PALETTE]: 'palette',
@@ -93,9 +94,10 @@ export function blobFeatures(view: BlobView): RuntimeFeatures {
       const y = view.tensors[op.outputs[0]], p = op.params, [, kh, kw] = w!.shape;
       return kh === 1 && kw === 1 && p[8] === 1 && p[0] === 1 && p[1] === 1 && p[4] === 0 && p[5] === 0 && y.shape[1] === x.shape[1] && y.shape[2] === x.shape[2];
     };
+    // conv2d.ts stridedRows' condition (packed weights, SIMD): 1x1 unpadded, not GEMM rows already.
     const stridedRowsConv = (): boolean => {
-      const p = op.params, [, kh, kw] = w!.shape;
-      return kh === 1 && kw === 1 && p[8] === 1 && p[4] === 0 && p[5] === 0 && x.shape[3] % 16 === 0;
+      const p = op.params, [o, kh, kw] = w!.shape;
+      return kh === 1 && kw === 1 && p[8] === 1 && p[4] === 0 && p[5] === 0 && x.shape[3] % 16 === 0 && o > 8 && !rowsConv();
     };
     const yOut = view.tensors[op.outputs[0]];
     const pairs = op.opcode === F.OP_CONV2D ? yOut.shape[0] * yOut.shape[1] * yOut.shape[2] >= 2 : yOut.shape.reduce((a, b) => a * b, 1) >= 2 * (w?.shape[0] ?? 1);
@@ -121,6 +123,7 @@ export function blobFeatures(view: BlobView): RuntimeFeatures {
     if (op.flags & F.OPF_PACKED_W16) {
       f.kernels = setBit(f.kernels, RF.KERNEL_PACKED, 'kernel');
       if (op.opcode === F.OP_CONV2D && !rowsConv()) f.kernels = setBit(f.kernels, RF.KERNEL_PACKED_SPATIAL, 'kernel');
+      if (op.opcode === F.OP_CONV2D && stridedRowsConv()) f.kernels = setBit(f.kernels, RF.KERNEL_CONV1X1_STRIDED, 'kernel');
       continue;
     }
     if (!w || w.storage === F.STORAGE_DIRECT) continue;
@@ -163,7 +166,7 @@ export function blobFeatures(view: BlobView): RuntimeFeatures {
 }
 
 /** Kernels with a general fallback that gives the same bytes (only speed depends on them). */
-export const OPTIONAL_KERNELS: readonly number[] = [RF.KERNEL_SMALLK, RF.KERNEL_DW_PAIRS, RF.KERNEL_DW_C1M8, RF.KERNEL_DW_3X3_SCALAR, RF.KERNEL_DW_F32_RELU, RF.KERNEL_DW_F32_CLAMP, RF.KERNEL_CONV_F32_RELU, RF.KERNEL_CONV_F32, RF.KERNEL_FC_ROW, RF.KERNEL_DW_COLS, RF.KERNEL_CONV_F32_4X8, RF.KERNEL_DW_PIXELS, RF.KERNEL_CONV1X1_COLS];
+export const OPTIONAL_KERNELS: readonly number[] = [RF.KERNEL_SMALLK, RF.KERNEL_DW_PAIRS, RF.KERNEL_DW_C1M8, RF.KERNEL_DW_3X3_SCALAR, RF.KERNEL_DW_F32_RELU, RF.KERNEL_DW_F32_CLAMP, RF.KERNEL_CONV_F32_RELU, RF.KERNEL_CONV_F32, RF.KERNEL_FC_ROW, RF.KERNEL_DW_COLS, RF.KERNEL_CONV_F32_4X8, RF.KERNEL_DW_PIXELS, RF.KERNEL_CONV1X1_COLS, RF.KERNEL_CONV1X1_STRIDED];
 
 /**
  * Optional kernels a per-model build drops, in this order, while it exceeds its size budget

@@ -19,7 +19,7 @@ import { mbqm, mbqmInline, clampi } from '../fixedpoint';
 import { fastPrepare } from '../requant_fast';
 import { gemm_s8_rows, tile_s8_2x4_simd } from './gemm';
 import { kernelBuilt } from '../features';
-import { KERNEL_S8_PLAIN_CONV, KERNEL_PACKED_SPATIAL } from '../../format/runtime-features';
+import { KERNEL_S8_PLAIN_CONV, KERNEL_PACKED_SPATIAL, KERNEL_CONV1X1_STRIDED } from '../../format/runtime-features';
 import { KERNEL_PACKED, KERNEL_S8_PLAIN } from '../../format/runtime-features';
 import { conv2d_s8_band_scalar } from './conv_band_scalar';
 
@@ -444,7 +444,7 @@ function conv2d_s8_packed(op: usize, plain: bool = false): bool {
   }
   // 1x1 strided, unpadded (ResNet shortcuts): the sampled pixels copied to contiguous rows, then
   // the GEMM above (ic's 16 -> 32 / 32 -> 64 stride-2 convs ran the band tiles at 11-18 GMAC/s).
-  if (ASC_FEATURE_SIMD && !plain && KH == 1 && KW == 1 && pt == 0 && pl == 0 && O > 8 && (C & 15) == 0 && stridedRows(xp, N, H, W, C, O, OH, OW, sh, sw, inOff, yp)) {
+  if (ASC_FEATURE_SIMD && kernelBuilt(KERNEL_CONV1X1_STRIDED) && !plain && KH == 1 && KW == 1 && pt == 0 && pl == 0 && O > 8 && (C & 15) == 0 && stridedRows(xp, N, H, W, C, O, OH, OW, sh, sw, inOff, yp)) {
     return true;
   }
   // Packed: validate_ops.ts refused spatial ops without it; plain: the gathered path runs instead.
