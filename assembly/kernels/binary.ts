@@ -39,13 +39,15 @@ export function binary_f32(op: usize, code: i32): void {
 // / 2^(31+R)) for R >= 1 and floor((N + 2^30) / 2^31) for R = 0 (requant_fast.ts has the proof).
 //
 // SIMD build, both operands contiguous along the row (the common residual add):
-//  1. a float screen, 16 outputs per step: out = floor(w) with w = (u +- v) * m + c/2^(31+R)
-//     (m = M_o * 2^(S_o-31)) the exact rational. z = x * alpha + y * beta + gamma in f32 is w's
-//     value without the two input roundings (|u - t| <= 3/4 for the unrounded t: pos - d lies in
-//     [1/4, 3/4]), without the sign term of c (at most 2^-(R+1)) and with f32 rounding (four ops
-//     and three rounded constants, each within 2^-24 of a magnitude below B = 128|alpha| +
-//     128|beta| + |gamma|). So |z - w| < eps = 1.5 m + 2^-(R+1) + B * 2^-21, and when every
-//     lane's z is more than eps from an integer, floor(z) = floor(w): those 16 outputs are exact.
+//  1. a fixed-point screen, 16 outputs per step: out = floor(w) with w = (u +- v) * m +
+//     c/2^(31+R) (m = M_o * 2^(S_o-31)) the exact rational. z = x * alpha + y * beta + gamma is
+//     w's value without the two input roundings (|u - t| <= 3/4 for the unrounded t: pos - d lies
+//     in [1/4, 3/4]) and without the sign term of c (at most 2^-(R+1)): |z - w| <= 1.5 m +
+//     2^-(R+1). t = x * A + y * B + G in i32 (alpha, beta, gamma * 2^k rounded) is within 130 of
+//     z * 2^k; with E above both errors in units of 2^-k, when every lane's t is more than E from
+//     a multiple of 2^k, t >> k = floor(w): those 16 outputs are exact. (Until session 8 this
+//     screen ran in f32: 1.4-1.6x the time, eight converts and multiplies where two i16 dot
+//     products per four lanes do.)
 //  2. otherwise (rare: a lane within eps of a rounding boundary) the 16 run exactly: inputs in
 //     i32 lanes, N = X * M * 2^L with X = x - zp in [-255, 255], L = ls + left <= 22; dividing
 //     by 2^L, u = floor((X * M + C - [X < 0] * J) / 2^s), s = 31 + R - L >= 9, C = 2^(30-L) +
@@ -125,15 +127,20 @@ function addSubExact8(pa: usize, pb: usize, yp: usize, subtract: bool): void {
   v128.store64_lane(yp, i8x16.narrow_i16x8_s(w, w), 0);
 }
 
-/** Four f32 lanes of the screen: x * alpha + y * beta + gamma. */
-@inline function screen4(x: v128, y: v128, al: v128, be: v128, ga: v128): v128 {
-  return f32x4.add(f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(x), al), f32x4.mul(f32x4.convert_i32x4_s(y), be)), ga);
+/**
+ * Four i32 lanes of the screen from four (x, y) i16 pairs: t = x * A + y * B + G + E with
+ * A = Ah * 2^8 + Al (Al in 0..255), one dot product per part.
+ */
+@inline function screenT(xy: v128, hv: v128, lv: v128, gv: v128): v128 {
+  return i32x4.add(i32x4.add(i32x4.shl(i32x4.dot_i16x8_s(xy, hv), 8), i32x4.dot_i16x8_s(xy, lv)), gv);
 }
 
-/** Whether every lane of z is more than eps from an integer (z - floor(z) in (eps, 1 - eps)). */
-@inline function clear4(z: v128, f: v128, eps: v128, eps1: v128): v128 {
-  const r = f32x4.sub(z, f);
-  return v128.and(f32x4.gt(r, eps), f32x4.lt(r, eps1));
+/**
+ * Lanes whose t - E is more than E from a multiple of 2^k: (t mod 2^k) > 2E. Then t >> k is
+ * floor((t - E) / 2^k), and within E of z * 2^k that is floor(z).
+ */
+@inline function clearT(t: v128, mask: v128, twoE: v128): v128 {
+  return i32x4.gt_s(v128.and(t, mask), twoE);
 }
 
 // Per-op tables of the rescaled inputs: for each of the 256 int8 values v, u(v) as i32, a's 256
@@ -167,9 +174,9 @@ export function add_sub_s8(op: usize, subtract: bool): void {
   const rr = -oS;
   let vec = false;
   if (ASC_FEATURE_SIMD && sa == 1 && sb == 1 && oM >= 0 && oS <= 0) vec = inputConsts(0, aM, aS, ls) && inputConsts(4, bM, bS, ls);
-  // The float screen's constants (f64, then f32): alpha, beta, gamma and its eps.
+  // The screen's constants: alpha, beta, gamma in fixed point (k fraction bits) and its eps.
   let fast = false, fails = 0, blocks = 0;
-  let al: f32 = 0, be: f32 = 0, ga: f32 = 0, eps: f32 = 0;
+  let k = 0, hiAB = 0, loAB = 0, gE = 0, twoE = 0;
   if (ASC_FEATURE_SIMD && vec) {
     v128.store(addK, i32x4.splat(aOff), 8 * 16);
     v128.store(addK, i32x4.splat(bOff), 9 * 16);
@@ -187,12 +194,21 @@ export function add_sub_s8(op: usize, subtract: bool): void {
     const beta = (subtract ? -1.0 : 1.0) * <f64>bM * pow2(ls + bS - 31) * m;
     const gamma = 0.5 + <f64>aOff * alpha + <f64>bOff * beta + <f64>oZp;
     const bound = 128 * Math.abs(alpha) + 128 * Math.abs(beta) + Math.abs(gamma);
-    const e = 1.5 * m + (rr > 0 ? pow2(-rr - 1) : 0.0) + bound * pow2(-21);
-    // eps is rounded up: one part in 2^20 for its f32 rounding, 2^-20 for that of z - floor(z)
-    // and 1 - eps (below 2^-25 each). Past 1/16 the screen would rarely pass.
-    eps = <f32>(e * (1.0 + pow2(-20)) + pow2(-20));
-    fast = e < 0.0625;
-    al = <f32>alpha; be = <f32>beta; ga = <f32>gamma;
+    // k: bound * 2^k <= 2^29, so |A|, |B| <= 2^22 (their high parts A >> 8 fit i16) and
+    // |t| < 2^30 + 2^17 (no i32 wrap). A, B, G are alpha, beta, gamma * 2^k rounded to integers,
+    // each within 1/2 + 2^-20 of the exact rational (f64 products carry 2^-52 relative error), so
+    // |t - z * 2^k| <= 128 (|dA| + |dB|) + |dG| < 130 for |x|, |y| <= 128.
+    k = 29 - (64 - <i32>clz(<i64>Math.ceil(bound)));
+    if (k > 30) k = 30;
+    const sc = pow2(k);
+    const A = <i32>Math.round(alpha * sc), B = <i32>Math.round(beta * sc);
+    const E = <i32>Math.ceil((1.5 * m + (rr > 0 ? pow2(-rr - 1) : 0.0)) * sc) + 131;
+    // Past 1/16 the screen would rarely pass.
+    fast = k >= 12 && E < (1 << (k - 4));
+    hiAB = ((A >> 8) & 0xffff) | ((B >> 8) << 16);
+    loAB = (A & 255) | ((B & 255) << 16);
+    gE = <i32>Math.round(gamma * sc) + E;
+    twoE = 2 * E;
   }
   if (!vec && addTables != 0 && oM >= 0 && oS <= 0 && rows * n >= ADD_TABLE_MIN) {
     // One i64 step per output (the floor form above): |raw * M| < 2^62.
@@ -225,22 +241,21 @@ export function add_sub_s8(op: usize, subtract: bool): void {
     let i = 0;
     if (ASC_FEATURE_SIMD && vec) {
       if (fast) {
-        const alv = f32x4.splat(al), bev = f32x4.splat(be), gav = f32x4.splat(ga);
-        const ev = f32x4.splat(eps), ev1 = f32x4.splat(<f32>1.0 - eps);
+        const hv = i32x4.splat(hiAB), lv = i32x4.splat(loAB), gv = i32x4.splat(gE);
+        const mask = i32x4.splat((1 << k) - 1), ev = i32x4.splat(twoE);
         const lo = i8x16.splat(<i8>amin), hi = i8x16.splat(<i8>amax);
         for (; fast && i + 16 <= n; i += 16) {
           const a16 = v128.load(pa), b16 = v128.load(pb);
-          const a0 = i16x8.extend_low_i8x16_s(a16), a1 = i16x8.extend_high_i8x16_s(a16);
-          const b0 = i16x8.extend_low_i8x16_s(b16), b1 = i16x8.extend_high_i8x16_s(b16);
-          const z0 = screen4(i32x4.extend_low_i16x8_s(a0), i32x4.extend_low_i16x8_s(b0), alv, bev, gav);
-          const z1 = screen4(i32x4.extend_high_i16x8_s(a0), i32x4.extend_high_i16x8_s(b0), alv, bev, gav);
-          const z2 = screen4(i32x4.extend_low_i16x8_s(a1), i32x4.extend_low_i16x8_s(b1), alv, bev, gav);
-          const z3 = screen4(i32x4.extend_high_i16x8_s(a1), i32x4.extend_high_i16x8_s(b1), alv, bev, gav);
-          const f0 = f32x4.floor(z0), f1 = f32x4.floor(z1), f2 = f32x4.floor(z2), f3 = f32x4.floor(z3);
-          const ok = v128.and(v128.and(clear4(z0, f0, ev, ev1), clear4(z1, f1, ev, ev1)), v128.and(clear4(z2, f2, ev, ev1), clear4(z3, f3, ev, ev1)));
+          const ab0 = i8x16.shuffle(a16, b16, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+          const ab1 = i8x16.shuffle(a16, b16, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+          const t0 = screenT(i16x8.extend_low_i8x16_s(ab0), hv, lv, gv);
+          const t1 = screenT(i16x8.extend_high_i8x16_s(ab0), hv, lv, gv);
+          const t2 = screenT(i16x8.extend_low_i8x16_s(ab1), hv, lv, gv);
+          const t3 = screenT(i16x8.extend_high_i8x16_s(ab1), hv, lv, gv);
+          const ok = v128.and(v128.and(clearT(t0, mask, ev), clearT(t1, mask, ev)), v128.and(clearT(t2, mask, ev), clearT(t3, mask, ev)));
           if (i32x4.all_true(ok)) {
-            const w0 = i16x8.narrow_i32x4_s(i32x4.trunc_sat_f32x4_s(f0), i32x4.trunc_sat_f32x4_s(f1));
-            const w1 = i16x8.narrow_i32x4_s(i32x4.trunc_sat_f32x4_s(f2), i32x4.trunc_sat_f32x4_s(f3));
+            const w0 = i16x8.narrow_i32x4_s(i32x4.shr_s(t0, k), i32x4.shr_s(t1, k));
+            const w1 = i16x8.narrow_i32x4_s(i32x4.shr_s(t2, k), i32x4.shr_s(t3, k));
             v128.store(yp, i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(w0, w1), lo), hi));
           } else {
             addSubExact8(pa, pb, yp, subtract);
