@@ -404,6 +404,26 @@ describe('one-row fully_connected: the f32-screened store on rounding ties, both
   }
 });
 
+/**
+ * Runs `g` on both builds for each input set and compares every output byte with the reference
+ * interpreter; returns how many reference outputs were inside (-128, 127), so a caller can require
+ * that the requantized values themselves, not only the clamps, were compared.
+ */
+async function matchReferenceOnBothBuilds(g: Parameters<typeof blobOf>[0], inputSets: Int8Array[][]): Promise<number> {
+  const blob = blobOf(g);
+  const models = await Promise.all(BUILDS.map(async (bd) => (await freshRuntime(bd)).load(blob)));
+  let inRange = 0;
+  for (const [t, xs] of inputSets.entries()) {
+    const [want] = runGraph(g, xs);
+    for (const v of want as Int8Array) if (v > -128 && v < 127) inRange++;
+    for (const [i, m] of models.entries()) {
+      const [y] = m.run(xs);
+      expect(Array.from(y), `${BUILDS[i]} input ${t}`).toEqual(Array.from(want as Int8Array));
+    }
+  }
+  return inRange;
+}
+
 // One-row fully_connected with every form of TFLite's per-channel requantization, mixed within
 // one op: left shifts (1..30, the i32 shift of the accumulator wrapping as in the reference), no
 // shift (R = 0: no sign term) and right shifts 1..31, multipliers from 0 to 2^31 - 1 (powers of
@@ -441,18 +461,7 @@ describe('one-row fully_connected: every requantization shift form per channel, 
         { dtype: 's32', shape: [n], data: mult },
         { dtype: 's32', shape: [n], data: sh },
       ], { dtype: 's8', quant: oq }, {}, relu ? { actMin: oq.zeroPoint, actMax: 127 } : { actMin: -128, actMax: 127 });
-      const blob = blobOf(g);
-      const models = await Promise.all(BUILDS.map(async (bd) => (await freshRuntime(bd)).load(blob)));
-      let inRange = 0;
-      for (let t = 0; t < 40; t++) {
-        const x = randS8(r, k);
-        const [want] = runGraph(g, [x]);
-        for (const v of want as Int8Array) if (v > -128 && v < 127) inRange++;
-        for (const [i, m] of models.entries()) {
-          const [y] = m.run([x]);
-          expect(Array.from(y), `${BUILDS[i]} input ${t}`).toEqual(Array.from(want as Int8Array));
-        }
-      }
+      const inRange = await matchReferenceOnBothBuilds(g, Array.from({ length: 40 }, () => [randS8(r, k)]));
       // Not all clamped: the requantized values themselves are compared.
       expect(inRange).toBeGreaterThan(0);
     });
@@ -477,18 +486,7 @@ describe('one-row fully_connected at ad-like shapes, both builds', () => {
           k === 128 && n === 24 ? null : { dtype: 's32', shape: [n], data: Int32Array.from({ length: n }, () => randInt(r, -20000, 20000)) },
           ...requant(r, n, xq.scale, oq.scale),
         ], { dtype: 's8', quant: oq }, {}, clamp === 1 ? { actMin: oq.zeroPoint, actMax: 127 } : clamp === 2 ? { actMin: oq.zeroPoint - 40, actMax: oq.zeroPoint + 50 } : { actMin: -128, actMax: 127 });
-        const blob = blobOf(g);
-        const models = await Promise.all(BUILDS.map(async (bd) => (await freshRuntime(bd)).load(blob)));
-        let inRange = 0;
-        for (let t = 0; t < 12; t++) {
-          const x = randS8(r, k);
-          const [want] = runGraph(g, [x]);
-          for (const v of want as Int8Array) if (v > -128 && v < 127) inRange++;
-          for (const [i, m] of models.entries()) {
-            const [y] = m.run([x]);
-            expect(Array.from(y), `${BUILDS[i]} input ${t}`).toEqual(Array.from(want as Int8Array));
-          }
-        }
+        const inRange = await matchReferenceOnBothBuilds(g, Array.from({ length: 12 }, () => [randS8(r, k)]));
         expect(inRange).toBeGreaterThan(0);
       });
     }
@@ -545,19 +543,11 @@ describe('scalar one-row fully_connected: two channels per i64 at the sum bound,
       g.inputs.push('px');
       g.outputs.push('pout');
       g.nodes.unshift({ op: 'fully_connected', name: 'primer', inputs: ['px', 'pw', '', 'pm', 'psh'], outputs: ['pout'], attrs: {}, int8: { actMin: -128, actMax: 127 } } as Node);
-      const blob = blobOf(g);
-      const models = await Promise.all(BUILDS.map(async (bd) => (await freshRuntime(bd)).load(blob)));
-      let inRange = 0;
-      for (let t = 0; t < 20; t++) {
-        const x = Int8Array.from({ length: k }, () => (r() < pHigh ? 127 : -128));
-        const xp = Int8Array.from({ length: kp }, () => (r() < 0.5 ? 127 : -128));
-        const [want] = runGraph(g, [x, xp]);
-        for (const v of want as Int8Array) if (v > -128 && v < 127) inRange++;
-        for (const [i, m] of models.entries()) {
-          const [y] = m.run([x, xp]);
-          expect(Array.from(y), `${BUILDS[i]} input ${t}`).toEqual(Array.from(want as Int8Array));
-        }
-      }
+      const inputs = Array.from({ length: 20 }, () => [
+        Int8Array.from({ length: k }, () => (r() < pHigh ? 127 : -128)),
+        Int8Array.from({ length: kp }, () => (r() < 0.5 ? 127 : -128)),
+      ]);
+      const inRange = await matchReferenceOnBothBuilds(g, inputs);
       expect(inRange).toBeGreaterThan(n * 5);
     }, 60_000);
   }
