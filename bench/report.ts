@@ -51,6 +51,11 @@ export interface CaseResult {
   mote: MoteFacts;
   /** How many times the case's rounds were measured again because an engine drifted (absent: none). */
   remeasured?: number;
+  /**
+   * GMAC/s of the SIMD peak loop timed as one more engine in the case's rounds (p10 batch): how fast
+   * the host ran while this case was measured. Absent in files from before session 8.
+   */
+  peakDuringCase?: number;
 }
 
 export interface BenchResult {
@@ -87,6 +92,21 @@ export function settlingWarnings(r: Pick<BenchResult, 'cases'>, driftLimit: numb
       if (s.firstOverLastRound > driftLimit) why.push(`first timed round ${s.firstOverLastRound.toFixed(2)}× the last`);
       if (why.length) out.push(`${c.id} ${e.engine}: ${why.join('; ')}`);
     }
+  }
+  return out;
+}
+
+/**
+ * Cases during which the host ran slow for every engine alike: the peak loop, timed in the same
+ * rounds, reached less than run peak ÷ limit. A shared host has such phases (session 7 and 8 saw
+ * whole cases 1.2–1.5× slower for every engine, TFLite included); the ratios hold, but the case's
+ * times and fractions of the peak read low.
+ */
+export function slowHostWarnings(r: { cases: CaseResult[]; peak: { simdGmacs: number } }, limit: number): string[] {
+  const out: string[] = [];
+  for (const c of r.cases) {
+    if (c.peakDuringCase === undefined || c.peakDuringCase * limit >= r.peak.simdGmacs) continue;
+    out.push(`${c.id}: the peak loop ran at ${c.peakDuringCase.toFixed(1)} GMAC/s during this case, ${(r.peak.simdGmacs / c.peakDuringCase).toFixed(2)}× below the run's peak: the host was slow for all its engines (ratios hold; times and % of peak read low)`);
   }
   return out;
 }

@@ -14,7 +14,7 @@ import { moteConversion, moteEngine, moteLoadMs } from './engines/mote.js';
 import { ortEngine } from './engines/ort.js';
 import { tfliteEngine } from './engines/tflite.js';
 import type { BenchCase, Engine, PreparedEngine } from './engines/types.js';
-import { measurePeak } from './gemm-peak/peak.js';
+import { measurePeak, peakSentinel, SENTINEL_MACS } from './gemm-peak/peak.js';
 import { DRIFT_LIMIT, FULL, QUICK, measureInterleaved, type Timing } from './measure.js';
 import { BUSY_CORES, startMachineLoad } from './machine-load.js';
 import { layerTargetLines, layerTargets } from './layer-targets.js';
@@ -23,11 +23,16 @@ import { readBlob } from '../host/blob-reader.js';
 import { preparedBytesOf } from '../host/prepared.js';
 import { buildRuntimeFor } from '../host/runtime-build.js';
 import { blobFeatures, describeFeatures, featureKey } from '../host/runtime-features.js';
-import { ratioChartSvg, ratioTable, settlingWarnings, timingTable, type BenchResult, type CaseResult, type EngineResult, type MoteFacts } from './report.js';
+import { ratioChartSvg, ratioTable, settlingWarnings, slowHostWarnings, timingTable, type BenchResult, type CaseResult, type EngineResult, type MoteFacts } from './report.js';
 
 // Per model and build: profiled whole-model runs for this long (each ~30 ops timed one by one), so
 // the per-op medians and p10s rest on a few hundred runs.
 const PROFILE_MS = 600;
+
+/** The prepared-engine key of the peak loop timed beside each case's engines. */
+const SENTINEL = 'peak-loop';
+/** A case whose peak loop ran this much below the run's peak is reported as measured on a slow host. */
+const SLOW_HOST_LIMIT = 1.1;
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -146,6 +151,8 @@ async function benchCase(c: BenchCase, engines: Engine[], quick: boolean): Promi
   // machine, or late optimized code) is measured again, at most twice; the least drifting
   // measurement is kept, so one bad phase does not decide a median.
   const drift = (t: Awaited<ReturnType<typeof measureInterleaved>>) => Math.max(1, ...[...t.values()].map((x) => (x instanceof Error ? 1 : x.settling.firstOverLastRound)));
+  // The peak loop runs in the same rounds as the engines, so a slow phase of the host shows in it.
+  prepared.set(SENTINEL, peakSentinel());
   let timings = await measureInterleaved(prepared, quick ? QUICK : FULL);
   let remeasured = 0;
   while (!quick && remeasured < 2 && drift(timings) > DRIFT_LIMIT) {
@@ -153,6 +160,9 @@ async function benchCase(c: BenchCase, engines: Engine[], quick: boolean): Promi
     const again = await measureInterleaved(prepared, FULL);
     if (drift(again) < drift(timings)) timings = again;
   }
+  const sentinel = timings.get(SENTINEL);
+  const peakDuringCase = sentinel && !(sentinel instanceof Error) ? SENTINEL_MACS / (sentinel.p10Ms * 1e6) : undefined;
+  prepared.delete(SENTINEL);
   const outputs = new Map<string, ArrayLike<number>>();
   for (const [id, p] of prepared) outputs.set(id, p.output());
   for (const e of engines) {
@@ -199,7 +209,7 @@ async function benchCase(c: BenchCase, engines: Engine[], quick: boolean): Promi
     }
   }
   for (const p of prepared.values()) await p.dispose();
-  return { id: c.id, title: c.title, group: c.group, macs, notes: c.notes, engines: engines.map((e) => results.get(e.id)!), ratios, ratiosP10, mote, ...(remeasured ? { remeasured } : {}) };
+  return { id: c.id, title: c.title, group: c.group, macs, notes: c.notes, engines: engines.map((e) => results.get(e.id)!), ratios, ratiosP10, mote, ...(remeasured ? { remeasured } : {}), ...(peakDuringCase === undefined ? {} : { peakDuringCase }) };
 }
 
 const METHOD =
@@ -323,7 +333,7 @@ async function main() {
   }
 
   const otherCpuCores = machineLoad();
-  const timingWarnings = settlingWarnings({ cases: results }, DRIFT_LIMIT);
+  const timingWarnings = [...slowHostWarnings({ cases: results, peak }, SLOW_HOST_LIMIT), ...settlingWarnings({ cases: results }, DRIFT_LIMIT)];
   if (otherCpuCores !== undefined && otherCpuCores > BUSY_CORES)
     timingWarnings.unshift(`other processes kept ${otherCpuCores.toFixed(2)} of ${machine.cores} cores busy on average during this run: ratios may not be this machine's`);
   const result: BenchResult = {

@@ -4,7 +4,8 @@
 // logic is tested exactly, whatever else the machine is doing.
 import { describe, expect, it } from 'vitest';
 import { measureInterleaved, type MeasureOptions } from '../bench/measure.js';
-import { settlingWarnings, type CaseResult } from '../bench/report.js';
+import { settlingWarnings, slowHostWarnings, type CaseResult } from '../bench/report.js';
+import { SENTINEL_MACS } from '../bench/gemm-peak/peak.js';
 import type { PreparedEngine } from '../bench/engines/types.js';
 
 let clock = 0;
@@ -68,5 +69,31 @@ describe('bench warm-up', () => {
     const t = await timing(tieringEngine(1, 0.2, 250, true), { ...OPTS, warmupMs: 100, warmupMaxMs: 120, rounds: 6, roundMs: 60 });
     expect(t.settling.firstOverLastRound).toBeGreaterThan(1.15);
     expect(warningsFor(t).join('\n')).toMatch(/first timed round .*× the last/);
+  });
+});
+
+describe('slow-host check (the peak loop timed in the rounds of each case)', () => {
+  const kase = (id: string, peakDuringCase?: number): CaseResult =>
+    ({ id, title: id, group: 'single-op', notes: [], engines: [], ratios: {}, ratiosP10: {}, mote: { ok: false }, ...(peakDuringCase === undefined ? {} : { peakDuringCase }) }) as unknown as CaseResult;
+
+  it('flags exactly the cases whose peak loop ran more than the limit below the run peak', () => {
+    const warnings = slowHostWarnings({ cases: [kase('steady', 29.5), kase('slow', 22), kase('edge', 30 / 1.1), kase('old')], peak: { simdGmacs: 30 } }, 1.1);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^slow: the peak loop ran at 22\.0 GMAC\/s during this case, 1\.36× below/);
+  });
+
+  it('reads the host speed from the loop itself: a slow phase during a case shows in the sentinel', async () => {
+    // The sentinel does SENTINEL_MACS per run at 30 GMAC/s, 1.5x slower while the host is "busy".
+    let busy = false;
+    const sentinel = { loadMs: 0, async: false, run: () => void (clock += (SENTINEL_MACS / 30e9) * 1000 * (busy ? 1.5 : 1)), output: () => [0], dispose: () => {} } as unknown as PreparedEngine;
+    const opts: MeasureOptions = { warmupMs: 5, warmupRuns: 3, rounds: 6, roundMs: 2, minRunsPerRound: 2, warmupMaxMs: 20 };
+    for (const b of [false, true]) {
+      busy = b;
+      const t = (await measureInterleaved(new Map([['peak-loop', sentinel]]), opts, now)).get('peak-loop');
+      if (!t || t instanceof Error) throw new Error('sentinel not timed');
+      const gmacs = SENTINEL_MACS / (t.p10Ms * 1e6);
+      expect(gmacs).toBeCloseTo(b ? 20 : 30, 6);
+      expect(slowHostWarnings({ cases: [kase('c', gmacs)], peak: { simdGmacs: 30 } }, 1.1)).toHaveLength(b ? 1 : 0);
+    }
   });
 });

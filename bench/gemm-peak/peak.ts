@@ -99,3 +99,21 @@ export function measurePeak(seconds: number): PeakResult {
   };
   return { simdGmacs: rate(k.simd, 2000), scalarGmacs: rate(k.scalar, 300), K, wasmBytes: k.wasmBytes };
 }
+
+/** Reps of the 4x2 tile per sentinel run: 4 * 2 * 512 * 600 = 2.46 M MACs, ~0.08 ms at the peak. */
+export const SENTINEL_REPS = 600;
+export const SENTINEL_MACS = TILE_M * TILE_N * K * SENTINEL_REPS;
+
+/**
+ * The SIMD peak loop as one more engine in a case's interleaved rounds: its time says how fast the
+ * host ran while the case was measured (bench/report.ts slowHostWarnings).
+ */
+export function peakSentinel(): { run(): void; async: false; output(): ArrayLike<number>; loadMs: number; dispose(): void } {
+  const k = loadGemmPeak();
+  k.setOperands(
+    Int8Array.from({ length: TILE_M * K }, (_, i) => ((i * 37) % 255) - 127),
+    Int8Array.from({ length: TILE_N * K }, (_, i) => ((i * 91) % 255) - 127),
+  );
+  let last = 0;
+  return { run: () => void (last = k.simd(SENTINEL_REPS)), async: false, output: () => [last], loadMs: 0, dispose: () => {} };
+}
