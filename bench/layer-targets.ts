@@ -5,6 +5,8 @@ import type { OpProfile } from './profile.js';
 /** One model's in-model standing against issue 4's per-layer targets (SIMD build, p10 op times). */
 export interface LayerTargets {
   model: string;
+  /** Run peak ÷ the peak loop's rate between the profiled runs, when above SLOW_HOST (the fractions read low by about this factor). */
+  hostSlowdown?: number;
   /** Whether the profile had p10 op times (runs before session 8 kept medians only). */
   fromP10: boolean;
   /** Whether the profile recorded channels (runs before session 8 did not: no conv/FC verdict then). */
@@ -19,10 +21,14 @@ export interface LayerTargets {
  * of the SIMD peak" per layer (the lowest one is what decides), and "depthwise ≥ 40 %" for the
  * model's depthwise ops together. p10 op times, as the model ratios use p10s.
  */
-export function layerTargets(profiles: Record<string, { rows: OpProfile[] }>, simdPeak: number): LayerTargets[] {
+/** A profile taken while the peak loop ran this much below the run's peak is marked (bench/report.ts slowHostWarnings). */
+const SLOW_HOST = 1.1;
+
+export function layerTargets(profiles: Record<string, { rows: OpProfile[]; peakDuringProfile?: number }>, simdPeak: number): LayerTargets[] {
   const pct = (macs: number, us: number) => (100 * macs) / (us * 1e3) / simdPeak;
   const out: LayerTargets[] = [];
-  for (const [model, { rows }] of Object.entries(profiles)) {
+  for (const [model, { rows, peakDuringProfile }] of Object.entries(profiles)) {
+    const slowdown = peakDuringProfile ? simdPeak / peakDuringProfile : undefined;
     const timed = rows.filter((r) => r.macs > 0 && (r.usP10?.simd ?? r.us.simd) !== undefined);
     const us = (r: OpProfile) => r.usP10?.simd ?? r.us.simd!;
     const lowestOf = (rs: OpProfile[]) =>
@@ -32,6 +38,7 @@ export function layerTargets(profiles: Record<string, { rows: OpProfile[] }>, si
     const dw = timed.filter((r) => r.op === 'depthwise_conv2d');
     out.push({
       model,
+      ...(slowdown !== undefined && slowdown > SLOW_HOST ? { hostSlowdown: slowdown } : {}),
       fromP10: timed.some((r) => r.usP10?.simd !== undefined),
       channelsKnown: rows.some((r) => r.channels !== undefined),
       convFc: { layers: convFc.length, percentOfPeak: convFc.length ? sumPct(convFc) : 0, ...(convFc.length ? { lowest: lowestOf(convFc) } : {}) },
@@ -50,6 +57,7 @@ export function layerTargetLines(t: LayerTargets[]): string[] {
     else if (m.convFc.layers) parts.push(`conv/FC ≥ 16 ch: ${m.convFc.layers} layers, ${p(m.convFc.percentOfPeak)} together, lowest ${m.convFc.lowest!.name} ${p(m.convFc.lowest!.percentOfPeak)}`);
     else parts.push('no conv/FC layer with ≥ 16 channels');
     if (m.depthwise) parts.push(`depthwise: ${m.depthwise.layers} layers, ${p(m.depthwise.percentOfPeak)} together, lowest ${m.depthwise.lowest.name} ${p(m.depthwise.lowest.percentOfPeak)}`);
-    return `${m.model}${m.fromP10 ? '' : ' (medians)'}: ${parts.join('; ')}`;
+    const slow = m.hostSlowdown ? ` (profiled while the host ran ${m.hostSlowdown.toFixed(2)}× slow: reads low)` : '';
+    return `${m.model}${m.fromP10 ? '' : ' (medians)'}${slow}: ${parts.join('; ')}`;
   });
 }

@@ -14,6 +14,7 @@ import { MoteModel, MoteRuntime, type MoteBuild, type MoteTypedArray } from '../
 import type { MoteConversion } from './engines/mote.js';
 import { moteModule } from './engines/mote.js';
 import { quantile } from './measure.js';
+import { peakSentinel, SENTINEL_MACS } from './gemm-peak/peak.js';
 import * as F from '../format/format.js';
 import { readBlob } from '../host/blob-reader.js';
 
@@ -115,9 +116,13 @@ export function stepChannels(blob: Uint8Array): ({ in: number; out: number } | u
 const PROFILE_WARMUP_MS = 300;
 
 /** Median and p10 per-op times of profiled runs of the whole model, per build, for about budgetMs each. */
-async function profileInModel(conv: MoteConversion, builds: MoteBuild[], budgetMs: number): Promise<OpProfile[]> {
+async function profileInModel(conv: MoteConversion, builds: MoteBuild[], budgetMs: number): Promise<{ rows: OpProfile[]; peakDuringProfile: number }> {
   const rows: OpProfile[] = [];
   const channels = stepChannels(conv.blob);
+  // The SIMD peak loop, run between the profiled runs: how fast the host ran meanwhile (a slow
+  // phase over the whole profile shows in no op's spread, only in this loop's rate).
+  const sentinel = peakSentinel();
+  const sentinelMs: number[] = [];
   for (const build of builds) {
     const rt = MoteRuntime.fromModule(build, await moteModule(build));
     const model = rt.load(conv.blob);
@@ -131,6 +136,9 @@ async function profileInModel(conv: MoteConversion, builds: MoteBuild[], budgetM
     while (samples.length === 0 || samples[0].length < 5 || performance.now() < end) {
       ops = model.profile(inputs).ops;
       ops.forEach((o, i) => (samples[i] ??= []).push(o.ms));
+      const t0 = performance.now();
+      sentinel.run();
+      sentinelMs.push(performance.now() - t0);
       if (samples[0].length > 5000) break;
     }
     ops.forEach((o, i) => {
@@ -140,12 +148,12 @@ async function profileInModel(conv: MoteConversion, builds: MoteBuild[], budgetM
       row.usP10![build] = quantile(sorted, 0.1) * 1000;
     });
   }
-  return rows;
+  return { rows, peakDuringProfile: SENTINEL_MACS / (quantile(sentinelMs.sort((a, b) => a - b), 0.1) * 1e6) };
 }
 
 /** Per-op profile of a converted model on the given builds. */
-export async function profileMote(conv: MoteConversion, builds: MoteBuild[], budgetMs: number): Promise<{ method: ProfileMethod; rows: OpProfile[] }> {
-  if (runtimeCanProfile()) return { method: 'in-model', rows: await profileInModel(conv, builds, budgetMs) };
+export async function profileMote(conv: MoteConversion, builds: MoteBuild[], budgetMs: number): Promise<{ method: ProfileMethod; rows: OpProfile[]; peakDuringProfile?: number }> {
+  if (runtimeCanProfile()) return { method: 'in-model', ...(await profileInModel(conv, builds, budgetMs)) };
   return { method: 'slices', rows: await profileSlices(conv.graph, builds, budgetMs) };
 }
 

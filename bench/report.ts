@@ -69,7 +69,8 @@ export interface BenchResult {
   method: string;
   cases: CaseResult[];
   /** Mote per-op profiles by model id (bench/profile.ts). */
-  profiles: Record<string, { method: ProfileMethod; rows: OpProfile[] }>;
+  /** peakDuringProfile: GMAC/s of the SIMD peak loop run between the profiled runs (absent before session 8). */
+  profiles: Record<string, { method: ProfileMethod; rows: OpProfile[]; peakDuringProfile?: number }>;
   missing: string[];
   /**
    * Evidence against the timings (absent in old files): engines whose warm-up did not settle or whose
@@ -102,11 +103,15 @@ export function settlingWarnings(r: Pick<BenchResult, 'cases'>, driftLimit: numb
  * whole cases 1.2–1.5× slower for every engine, TFLite included); the ratios hold, but the case's
  * times and fractions of the peak read low.
  */
-export function slowHostWarnings(r: { cases: CaseResult[]; peak: { simdGmacs: number } }, limit: number): string[] {
+export function slowHostWarnings(r: { cases: CaseResult[]; peak: { simdGmacs: number }; profiles?: Record<string, { peakDuringProfile?: number }> }, limit: number): string[] {
   const out: string[] = [];
   for (const c of r.cases) {
     if (c.peakDuringCase === undefined || c.peakDuringCase * limit >= r.peak.simdGmacs) continue;
     out.push(`${c.id}: the peak loop ran at ${c.peakDuringCase.toFixed(1)} GMAC/s during this case, ${(r.peak.simdGmacs / c.peakDuringCase).toFixed(2)}× below the run's peak: the host was slow for all its engines (ratios hold; times and % of peak read low)`);
+  }
+  for (const [id, p] of Object.entries(r.profiles ?? {})) {
+    if (p.peakDuringProfile === undefined || p.peakDuringProfile * limit >= r.peak.simdGmacs) continue;
+    out.push(`${id} per-op profile: the peak loop ran at ${p.peakDuringProfile.toFixed(1)} GMAC/s between its runs, ${(r.peak.simdGmacs / p.peakDuringProfile).toFixed(2)}× below the run's peak: its op times and layer fractions read low`);
   }
   return out;
 }

@@ -291,7 +291,7 @@ async function main() {
   // Per-op profiles of Mote (full run: the MLPerf Tiny models and person_detect), to show where the
   // time goes when a ratio is off target.
   const profileIds = args.profile ?? (args.quick ? [] : ['kws', 'vww', 'ic', 'ad', 'person_detect']);
-  const profiles: Record<string, { method: ProfileMethod; rows: OpProfile[] }> = {};
+  const profiles: Record<string, { method: ProfileMethod; rows: OpProfile[]; peakDuringProfile?: number }> = {};
   for (const id of profileIds) {
     const c = cases.find((x) => x.id === id);
     if (!c) {
@@ -333,7 +333,7 @@ async function main() {
   }
 
   const otherCpuCores = machineLoad();
-  const timingWarnings = [...slowHostWarnings({ cases: results, peak }, SLOW_HOST_LIMIT), ...settlingWarnings({ cases: results }, DRIFT_LIMIT)];
+  const timingWarnings = [...slowHostWarnings({ cases: results, peak, profiles }, SLOW_HOST_LIMIT), ...settlingWarnings({ cases: results }, DRIFT_LIMIT)];
   if (otherCpuCores !== undefined && otherCpuCores > BUSY_CORES)
     timingWarnings.unshift(`other processes kept ${otherCpuCores.toFixed(2)} of ${machine.cores} cores busy on average during this run: ratios may not be this machine's`);
   const result: BenchResult = {

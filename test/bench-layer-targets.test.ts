@@ -57,4 +57,12 @@ describe('bench layer targets', () => {
     expect(old.channelsKnown).toBe(false);
     expect(layerTargetLines([old])[0]).toBe('old (medians): channels not recorded in this run');
   });
+
+  it('marks a profile taken while the peak loop ran more than 1.1x below the run peak', () => {
+    const rows = [row(0, 'conv2d', 1e6, 100, 50, { in: 16, out: 16 })];
+    const [slow, steady] = layerTargets({ slow: { rows, peakDuringProfile: 8 }, steady: { rows, peakDuringProfile: 9.5 } }, 10);
+    expect(slow.hostSlowdown).toBeCloseTo(1.25, 10);
+    expect(steady.hostSlowdown).toBeUndefined();
+    expect(layerTargetLines([slow])[0]).toMatch(/^slow \(profiled while the host ran 1\.25× slow: reads low\): conv\/FC/);
+  });
 });

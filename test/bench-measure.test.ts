@@ -80,6 +80,9 @@ describe('slow-host check (the peak loop timed in the rounds of each case)', () 
     const warnings = slowHostWarnings({ cases: [kase('steady', 29.5), kase('slow', 22), kase('edge', 30 / 1.1), kase('old')], peak: { simdGmacs: 30 } }, 1.1);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/^slow: the peak loop ran at 22\.0 GMAC\/s during this case, 1\.36× below/);
+    // Per-op profiles carry their own reading, taken between the profiled runs.
+    const profiled = slowHostWarnings({ cases: [], peak: { simdGmacs: 30 }, profiles: { kws: { peakDuringProfile: 24 }, vww: { peakDuringProfile: 29 }, ic: {} } }, 1.1);
+    expect(profiled).toEqual([expect.stringMatching(/^kws per-op profile: the peak loop ran at 24\.0 GMAC\/s between its runs, 1\.25× below/)]);
   });
 
   it('reads the host speed from the loop itself: a slow phase during a case shows in the sentinel', async () => {
