@@ -7,6 +7,11 @@ export interface LayerTargets {
   model: string;
   /** Run peak ÷ the peak loop's rate between the profiled runs, when above SLOW_HOST (the fractions read low by about this factor). */
   hostSlowdown?: number;
+  /**
+   * On a slow host, the same fractions against the peak loop's rate between the profiled runs
+   * (both measured under the same load), so the verdict does not wait for a quiet rerun.
+   */
+  againstProfilePeak?: { convFcLowest?: number; depthwise?: number };
   /** Whether the profile had p10 op times (runs before session 8 kept medians only). */
   fromP10: boolean;
   /** Whether the profile recorded channels (runs before session 8 did not: no conv/FC verdict then). */
@@ -36,12 +41,22 @@ export function layerTargets(profiles: Record<string, { rows: OpProfile[]; peakD
     const sumPct = (rs: OpProfile[]) => pct(rs.reduce((s, r) => s + r.macs, 0), rs.reduce((s, r) => s + us(r), 0));
     const convFc = timed.filter((r) => (r.op === 'conv2d' || r.op === 'fully_connected') && r.channels && r.channels.in >= 16 && r.channels.out >= 16);
     const dw = timed.filter((r) => r.op === 'depthwise_conv2d');
+    const slow = slowdown !== undefined && slowdown > SLOW_HOST;
+    const convFcLowest = convFc.length ? lowestOf(convFc) : undefined;
     out.push({
       model,
-      ...(slowdown !== undefined && slowdown > SLOW_HOST ? { hostSlowdown: slowdown } : {}),
+      ...(slow
+        ? {
+            hostSlowdown: slowdown,
+            againstProfilePeak: {
+              ...(convFcLowest ? { convFcLowest: convFcLowest.percentOfPeak * slowdown } : {}),
+              ...(dw.length ? { depthwise: sumPct(dw) * slowdown } : {}),
+            },
+          }
+        : {}),
       fromP10: timed.some((r) => r.usP10?.simd !== undefined),
       channelsKnown: rows.some((r) => r.channels !== undefined),
-      convFc: { layers: convFc.length, percentOfPeak: convFc.length ? sumPct(convFc) : 0, ...(convFc.length ? { lowest: lowestOf(convFc) } : {}) },
+      convFc: { layers: convFc.length, percentOfPeak: convFc.length ? sumPct(convFc) : 0, ...(convFcLowest ? { lowest: convFcLowest } : {}) },
       ...(dw.length ? { depthwise: { layers: dw.length, percentOfPeak: sumPct(dw), lowest: lowestOf(dw) } } : {}),
     });
   }
@@ -57,7 +72,15 @@ export function layerTargetLines(t: LayerTargets[]): string[] {
     else if (m.convFc.layers) parts.push(`conv/FC ≥ 16 ch: ${m.convFc.layers} layers, ${p(m.convFc.percentOfPeak)} together, lowest ${m.convFc.lowest!.name} ${p(m.convFc.lowest!.percentOfPeak)}`);
     else parts.push('no conv/FC layer with ≥ 16 channels');
     if (m.depthwise) parts.push(`depthwise: ${m.depthwise.layers} layers, ${p(m.depthwise.percentOfPeak)} together, lowest ${m.depthwise.lowest.name} ${p(m.depthwise.lowest.percentOfPeak)}`);
-    const slow = m.hostSlowdown ? ` (profiled while the host ran ${m.hostSlowdown.toFixed(2)}× slow: reads low)` : '';
+    const against = m.againstProfilePeak;
+    const recomputed = against
+      ? [against.convFcLowest !== undefined ? `conv/FC lowest ${p(against.convFcLowest)}` : '', against.depthwise !== undefined ? `depthwise ${p(against.depthwise)}` : '']
+          .filter((x) => x)
+          .join(', ')
+      : '';
+    const slow = m.hostSlowdown
+      ? ` (profiled while the host ran ${m.hostSlowdown.toFixed(2)}× slow: reads low${recomputed ? `; against the peak loop run between the profiled runs: ${recomputed}` : ''})`
+      : '';
     return `${m.model}${m.fromP10 ? '' : ' (medians)'}${slow}: ${parts.join('; ')}`;
   });
 }

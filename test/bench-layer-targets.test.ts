@@ -63,6 +63,12 @@ describe('bench layer targets', () => {
     const [slow, steady] = layerTargets({ slow: { rows, peakDuringProfile: 8 }, steady: { rows, peakDuringProfile: 9.5 } }, 10);
     expect(slow.hostSlowdown).toBeCloseTo(1.25, 10);
     expect(steady.hostSlowdown).toBeUndefined();
-    expect(layerTargetLines([slow])[0]).toMatch(/^slow \(profiled while the host ran 1\.25× slow: reads low\): conv\/FC/);
+    // 1e6 MACs in 50 µs: 20 GMAC/s, 200 % of the run peak 10 and 250 % of the 8 measured beside the profile
+    expect(slow.againstProfilePeak).toEqual({ convFcLowest: 250 });
+    expect(steady.againstProfilePeak).toBeUndefined();
+    expect(layerTargetLines([slow])[0]).toMatch(/^slow \(profiled while the host ran 1\.25× slow: reads low; against the peak loop run between the profiled runs: conv\/FC lowest 250 %\): conv\/FC/);
+    const dwRows = [...rows, row(1, 'depthwise_conv2d', 1e6, 400, 200, { in: 8, out: 8 })];
+    const [dwSlow] = layerTargets({ dwSlow: { rows: dwRows, peakDuringProfile: 8 } }, 10);
+    expect(dwSlow.againstProfilePeak!.depthwise).toBeCloseTo(62.5, 10);
   });
 });
