@@ -436,9 +436,11 @@ export function store8Magic(out: usize, a0: v128, a1: v128, c: i32, zp: i32, lo:
 }
 
 // dwRow3x3's sums: 8 channels (32 bytes) per pixel of a row chunk of at most ROW_CHUNK pixels,
-// after two slots the priming columns write.
+// after two slots the priming columns write. rowStoreF32 keeps each pixel's screen value
+// ROW_SCREEN bytes past its sums.
 const ROW_CHUNK = 64;
-const rowAcc: usize = ASC_FEATURE_SIMD ? memory.data((ROW_CHUNK + 2) * 32, 16) : 0;
+const ROW_SCREEN = (ROW_CHUNK + 2) * 32;
+const rowAcc: usize = ASC_FEATURE_SIMD ? memory.data(ROW_SCREEN * 2, 16) : 0;
 // Where dwRow3x3's last pair stores its second pixel when the chunk is odd.
 const spare: usize = ASC_FEATURE_SIMD ? memory.data(16, 16) : 0;
 
@@ -671,7 +673,9 @@ function rowStoreClamp(q: usize, out: usize, end: usize, col: usize, c: i32, zp:
   const mg = v128.load(rowK), k = v128.load(rowK, 16), lim = v128.load(rowK, 32);
   const vlo = v128.load(rowK, 48), vhi = v128.load(rowK, 64), sm = v128.load(rowK, 80);
   // The screen over the whole chunk: the largest |w - n| of all its pixels (absBits), one compare
-  // after the loop. A chunk with a lane near a tie (a few per hundred chunks) is scanned again.
+  // after the loop. Each pixel's own largest is kept beside its sums (ROW_SCREEN), so a chunk with
+  // a lane near a tie (person_detect: ~1 chunk in 8, ~1 lane in it) finds its pixels by one load
+  // and compare each instead of computing the chunk again.
   let mx = i32x4.splat(0);
   const q0 = q;
   // One pixel (8 outputs) per iteration: with two, V8 rebuilt the constants in every iteration.
@@ -680,7 +684,9 @@ function rowStoreClamp(q: usize, out: usize, end: usize, col: usize, c: i32, zp:
     const w0 = f32x4.add(y0, relu ? e0 : v128.or(v128.and(y0, sm), e0));
     const w1 = f32x4.add(y1, relu ? e1 : v128.or(v128.and(y1, sm), e1));
     const t0 = f32x4.add(w0, mg), t1 = f32x4.add(w1, mg);
-    mx = i32x4.max_s(mx, i32x4.max_s(absBits(f32x4.sub(w0, f32x4.sub(t0, mg))), absBits(f32x4.sub(w1, f32x4.sub(t1, mg)))));
+    const m = i32x4.max_s(absBits(f32x4.sub(w0, f32x4.sub(t0, mg))), absBits(f32x4.sub(w1, f32x4.sub(t1, mg))));
+    v128.store(q, m, ROW_SCREEN);
+    mx = i32x4.max_s(mx, m);
     const h = i16x8.narrow_i32x4_s(i32x4.sub(t0, k), i32x4.sub(t1, k));
     let b = i8x16.narrow_i16x8_s(h, h);
     if (!relu) b = i8x16.min_s(i8x16.max_s(b, vlo), vhi);
@@ -688,14 +694,10 @@ function rowStoreClamp(q: usize, out: usize, end: usize, col: usize, c: i32, zp:
     q += 32;
   }
   if (!v128.any_true(i32x4.gt_s(mx, lim))) return;
-  // Which pixels: the same screen per pixel, those near a tie stored again by the exact form.
+  // Which pixels: those near a tie, stored again by the exact form.
   q = q0;
   for (let o = out; o < end; o += col) {
-    const y0 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(v128.load(q), b0)), s0), y1 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(v128.load(q, 16), b1)), s1);
-    const w0 = f32x4.add(y0, relu ? e0 : v128.or(v128.and(y0, sm), e0));
-    const w1 = f32x4.add(y1, relu ? e1 : v128.or(v128.and(y1, sm), e1));
-    const m = i32x4.max_s(absBits(f32x4.sub(w0, f32x4.sub(f32x4.add(w0, mg), mg))), absBits(f32x4.sub(w1, f32x4.sub(f32x4.add(w1, mg), mg))));
-    if (v128.any_true(i32x4.gt_s(m, lim))) {
+    if (v128.any_true(i32x4.gt_s(v128.load(q, ROW_SCREEN), lim))) {
       const x0 = i32x4.add(v128.load(q), b0), x1 = i32x4.add(v128.load(q, 16), b1);
       store8x2Slow(o, spare, x0, x1, x0, x1, c, zp, lo, hi);
     }
