@@ -239,15 +239,19 @@ function depthwise_conv2d_s8_impl(op: usize, simd: bool, ocStart: i32): void {
   }
 }
 
-/** (x - zp) of the tap at (iy, ix) of a one-channel image, 0 for a padded tap (TFLM skips it). */
+/** x of the tap at (iy, ix) of a one-channel image, the zero point for a padded tap (c1m8B's bias
+ * subtracts zp per tap: a padded tap adds 0, as TFLM skips it). */
 @inline function tapC1(xImg: usize, iy: i32, ix: i32, H: i32, W: i32, inOff: i32): i32 {
-  return iy >= 0 && iy < H && ix >= 0 && ix < W ? <i32>load<i8>(xImg + <usize>(iy * W + ix)) + inOff : 0;
+  return iy >= 0 && iy < H && ix >= 0 && ix < W ? <i32>load<i8>(xImg + <usize>(iy * W + ix)) : -inOff;
 }
 
 // depthwise_c1m8_3x3's weights as i16 pairs (channels 0-3, then 4-7; 32 bytes each), w_rc the tap at
 // kernel row r, column c: (w00, w01), (w10, w11), (w20, w21), (w22, 0), (w02, w12) (quadC1S2's five
 // in order), then (w02, 0), (w12, 0) for the pair path (SIMD build).
 const c1m8W: usize = ASC_FEATURE_SIMD ? memory.data(224, 16) : 0;
+// The 8 channels' bias less zp * (the channel's weight sum): the kernel multiplies x itself, so
+// sum (x - zp) * w = sum x * w - zp * sum w needs no offset add per tap.
+const c1m8B: usize = ASC_FEATURE_SIMD ? memory.data(32, 16) : 0;
 // quadC1S2's rows at the image's edges (3 x 16 bytes, padding as the zero point), its output when
 // fewer than four pixels are left in the row (32), and its five (x - zp) pair vectors (80).
 const c1m8S: usize = ASC_FEATURE_SIMD ? memory.data(160, 16) : 0;
@@ -303,14 +307,16 @@ function depthwise_c1m8_3x3(op: usize): void {
   let fast = true;
   magicBegin();
   for (let oc = 0; oc < 8; oc++) {
-    let sa = 0;
+    let sa = 0, sw = 0;
     for (let t = 0; t < 9; t++) {
       const v = <i32>load<i8>(wp + <usize>(t * 8 + oc));
       sa += v < 0 ? -v : v;
+      sw += v;
     }
     const o = <usize>oc << 2;
-    const b = hasBias ? Math.abs(<f64>load<i32>(bp + o)) : 0.0;
-    if (fast) fast = magicPrepare(oc, load<i32>(mp + o), load<i32>(shp + o), b + maxX * <f64>sa);
+    const bias = hasBias ? load<i32>(bp + o) : 0;
+    store<i32>(c1m8B + o, bias + inOff * sw);
+    if (fast) fast = magicPrepare(oc, load<i32>(mp + o), load<i32>(shp + o), Math.abs(<f64>bias) + maxX * <f64>sa);
   }
   if (fast) f32Prepare(8, true, outZp == -128 && amin == -128 && amax == 127);
   const zero = i32x4.splat(0);
@@ -320,7 +326,7 @@ function depthwise_c1m8_3x3(op: usize): void {
     pairC1(c1m8W + <usize>(r == 2 ? 96 : 160 + r * 32), v128.load8x8_s(t + 16), zero);
   }
   pairC1(c1m8W + 128, v128.load8x8_s(wp + 16), v128.load8x8_s(wp + 40));
-  const bl = hasBias ? v128.load(bp) : zero, bh = hasBias ? v128.load(bp, 16) : zero;
+  const bl = v128.load(c1m8B), bh = v128.load(c1m8B, 16);
   let out = tptr(y);
   for (let n = 0; n < N; n++) {
     const xImg = xp + <usize>(n * H * W);
@@ -328,24 +334,29 @@ function depthwise_c1m8_3x3(op: usize): void {
       const iy0 = oy * sh - pt;
       let ox = 0;
       if (sw == 2 && dw == 1) {
-        // A step reads its rows in place while its 9 taps per row are inside the image and each
-        // row's 16-byte load inside the tensor (the last row's bounds the others'); else, and for
-        // the 1-3 pixels a row may end with, from rows staged at the edges (stageRowC1), with its
-        // output through the side buffer.
-        const inRows = iy0 >= 0 && iy0 + 2 * dh < H;
-        const loadEnd = (iy0 + 2 * dh) * W + 16 - H * W;
+        // A step reads its rows in place, for ox in [qLo, qHi), while its 9 taps per row are inside
+        // the image, its four pixels inside the row and each row's 10 bytes read inside the tensor
+        // (the last row's bound the others'); else, and for the 1-3 pixels a row may end with, from
+        // rows staged at the edges (stageRowC1), with its output through the side buffer.
+        let qLo = 0, qHi = 0;
+        if (iy0 >= 0 && iy0 + 2 * dh < H) {
+          // 2 ox - pl >= 0, ox + 3 < OW, 2 ox - pl + 8 < W, (iy0 + 2 dh) W + 2 ox - pl + 10 <= H W.
+          qLo = (pl + 1) >> 1;
+          qHi = min(OW - 3, ((W - 9 + pl) >> 1) + 1);
+          qHi = min(qHi, ((H * W - (iy0 + 2 * dh) * W - 10 + pl) >> 1) + 1);
+        }
         const xz = <i8>(-inOff);
         for (; ox < OW; ox += 4) {
           const ix4 = ox * 2 - pl;
           let p0 = xImg + <usize>(iy0 * W + ix4);
           let p1 = p0 + <usize>(W * dh), p2 = p1 + <usize>(W * dh);
-          if (!(inRows && ox + 3 < OW && ix4 >= 0 && ix4 + 8 < W && loadEnd <= -ix4)) {
+          if (ox < qLo || ox >= qHi) {
             p0 = stageRowC1(xImg, iy0, ix4, H, W, xz, c1m8S);
             p1 = stageRowC1(xImg, iy0 + dh, ix4, H, W, xz, c1m8S + 16);
             p2 = stageRowC1(xImg, iy0 + 2 * dh, ix4, H, W, xz, c1m8S + 32);
           }
           const n = OW - ox < 4 ? OW - ox : 4;
-          quadC1S2(p0, p1, p2, inOff, n == 4 ? out : c1m8S + 48, bl, bh, fast, mp, shp, outZp, amin, amax);
+          quadC1S2(p0, p1, p2, n == 4 ? out : c1m8S + 48, bl, bh, fast, mp, shp, outZp, amin, amax);
           for (let k = 0; k < n * 8 && n < 4; k += 8) store<u64>(out + <usize>k, load<u64>(c1m8S + 48 + <usize>k));
           out += <usize>(n * 8);
         }
@@ -390,40 +401,38 @@ function depthwise_c1m8_3x3(op: usize): void {
 
 /**
  * depthwise_c1m8_3x3's stride-2 step: output pixels j = 0..3 of one row, kernel row r's taps from
- * the 16 bytes at p_r (its first tap first). Widened to i16, pixel j's (x[2j], x[2j+1]) is i32 lane
- * j of a row; its third taps pair across kernel rows: (x0[2j+2], x1[2j+2]) (one byte shuffle of rows
- * 0 and 1) and row 2's (x2[2j+2], x2[2j+3]) against (w22, 0), which is lane j + 1, pixel j + 1's
- * first pair. 10 i32x4.dot_i16x8_s per pixel (9 taps x 8 channels in 4-lane pairs, one half-used)
- * instead of 12 with every row's third tap against a 0.
+ * the 10 bytes at p_r (its first tap first). Widened to i16, pixel j's (x[2j], x[2j+1]) is i32 lane
+ * j of a row; its third taps pair across kernel rows: (x0[2j+2], x1[2j+2]) (rows 0 and 1 read 2 on,
+ * row 1's shifted into the high halves) and row 2's (x2[2j+2], x2[2j+3]) against (w22, 0), which is
+ * lane j + 1, pixel j + 1's first pair. 10 i32x4.dot_i16x8_s per pixel (9 taps x 8 channels in
+ * 4-lane pairs, one half-used) instead of 12 with every row's third tap against a 0.
  */
-@inline function quadC1S2(p0: usize, p1: usize, p2: usize, inOff: i32, out: usize, bl: v128, bh: v128, fast: bool,
+@inline function quadC1S2(p0: usize, p1: usize, p2: usize, out: usize, bl: v128, bh: v128, fast: bool,
   mp: usize, shp: usize, outZp: i32, amin: i32, amax: i32): void {
-  const off = i16x8.splat(<i16>inOff);
-  const x0 = v128.load(p0), x1 = v128.load(p1);
   // The five pair vectors go through memory so that the loop below (one pair vector and its two
   // weight vectors per iteration) stays a loop: straight-line, V8 loaded every weight up front and
   // spilled (1.07x slower).
   const buf = c1m8S + 80;
-  v128.store(buf, i16x8.add(i16x8.extend_low_i8x16_s(x0), off));
-  v128.store(buf, i16x8.add(i16x8.extend_low_i8x16_s(x1), off), 16);
-  v128.store(buf, i16x8.add(i16x8.extend_low_i8x16_s(v128.load64_zero(p2)), off), 32);
-  v128.store(buf, i16x8.add(i16x8.extend_low_i8x16_s(v128.load64_zero(p2 + 2)), off), 48);
-  v128.store(buf, i16x8.add(i16x8.extend_low_i8x16_s(i8x16.shuffle(x0, x1, 2, 18, 4, 20, 6, 22, 8, 24, 0, 0, 0, 0, 0, 0, 0, 0)), off), 64);
+  v128.store(buf, v128.load8x8_s(p0));
+  v128.store(buf, v128.load8x8_s(p1), 16);
+  v128.store(buf, v128.load8x8_s(p2), 32);
+  v128.store(buf, v128.load8x8_s(p2 + 2), 48);
+  v128.store(buf, v128.or(v128.and(v128.load8x8_s(p0 + 2), i32x4.splat(0xFFFF)), i32x4.shl(v128.load8x8_s(p1 + 2), 16)), 64);
   let a0 = bl, a1 = bh, b0 = bl, b1 = bh, c0 = bl, c1 = bh, d0 = bl, d1 = bh;
-  for (let k = 0; k < 5; k++) {
-    const v = v128.load(buf + <usize>(k << 4));
-    const q = c1m8W + <usize>(k << 5);
+  // Counted by its pointers (buf, c1m8W: constants), not an index V8 shifts twice per iteration.
+  for (let v = buf, q = c1m8W; v < buf + 80; v += 16, q += 32) {
+    const x = v128.load(v);
     const w0 = v128.load(q), w1 = v128.load(q, 16);
-    let s = i32x4.shuffle(v, v, 0, 0, 0, 0);
+    let s = i32x4.shuffle(x, x, 0, 0, 0, 0);
     a0 = i32x4.add(a0, i32x4.dot_i16x8_s(s, w0));
     a1 = i32x4.add(a1, i32x4.dot_i16x8_s(s, w1));
-    s = i32x4.shuffle(v, v, 1, 1, 1, 1);
+    s = i32x4.shuffle(x, x, 1, 1, 1, 1);
     b0 = i32x4.add(b0, i32x4.dot_i16x8_s(s, w0));
     b1 = i32x4.add(b1, i32x4.dot_i16x8_s(s, w1));
-    s = i32x4.shuffle(v, v, 2, 2, 2, 2);
+    s = i32x4.shuffle(x, x, 2, 2, 2, 2);
     c0 = i32x4.add(c0, i32x4.dot_i16x8_s(s, w0));
     c1 = i32x4.add(c1, i32x4.dot_i16x8_s(s, w1));
-    s = i32x4.shuffle(v, v, 3, 3, 3, 3);
+    s = i32x4.shuffle(x, x, 3, 3, 3, 3);
     d0 = i32x4.add(d0, i32x4.dot_i16x8_s(s, w0));
     d1 = i32x4.add(d1, i32x4.dot_i16x8_s(s, w1));
   }
