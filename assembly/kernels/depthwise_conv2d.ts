@@ -4,11 +4,11 @@ import { STORAGE_EMPTY } from '../../format/format';
 import { opIn, opOut, opParam, opParamF, tdim, trank, tptr, tzp, tstorage, opInCount } from '../state';
 import { mbqmInline, clampi } from '../fixedpoint';
 import { requantStore8, requantStore16 } from '../requant_simd';
-import { fastPrepare, requantFastStore8, requantFastStore16 } from '../requant_fast';
-import { depthwise_s8_pairs, magicPrepare, magicBegin, f32Prepare, store8x2Fast } from './depthwise_pairs';
+import { fastPrepare, requantFastStore8, requantFastStore16, f32ScreenW } from '../requant_fast';
+import { depthwise_s8_pairs, magicPrepare, magicBegin, f32Prepare, store8x2Fast, store8x2Magic, f32Tab, f32Lim, f32Relu, f32LimBits } from './depthwise_pairs';
 import { depthwise3x3_s8_scalar } from './depthwise_scalar';
 import { kernelBuilt } from '../features';
-import { KERNEL_DW_PAIRS, KERNEL_DW_C1M8, KERNEL_DW_3X3_SCALAR, KERNEL_DW_GENERAL } from '../../format/runtime-features';
+import { KERNEL_DW_PAIRS, KERNEL_DW_C1M8, KERNEL_DW_3X3_SCALAR, KERNEL_DW_GENERAL, KERNEL_DW_F32_RELU, KERNEL_DW_F32_CLAMP } from '../../format/runtime-features';
 
 export function depthwise_conv2d_f32(op: usize): void {
   const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
@@ -451,14 +451,83 @@ function depthwise_c1m8_3x3(op: usize): void {
     d1 = i32x4.add(d1, i32x4.dot_i16x8_s(s, w1));
   }
   if (fast) {
-    store8x2Fast(out, out + 8, a0, a1, b0, b1, 0, outZp, amin, amax);
-    store8x2Fast(out + 16, out + 24, c0, c1, d0, d1, 0, outZp, amin, amax);
+    // A per-model build links only the forms its ops take (host/runtime-features.ts).
+    if (f32Relu) {
+      if (!(f32Lim > 0 && kernelBuilt(KERNEL_DW_F32_RELU) && quadF32(out, a0, a1, b0, b1, c0, c1, d0, d1, outZp, amin, amax, true))) quadExact(out, bl, bh, outZp, amin, amax);
+    } else {
+      store8x2Fast(out, out + 8, a0, a1, b0, b1, 0, outZp, amin, amax);
+      store8x2Fast(out + 16, out + 24, c0, c1, d0, d1, 0, outZp, amin, amax);
+    }
   } else {
     requantStore8(out, a0, a1, mp, shp, outZp, amin, amax);
     requantStore8(out + 8, b0, b1, mp, shp, outZp, amin, amax);
     requantStore8(out + 16, c0, c1, mp, shp, outZp, amin, amax);
     requantStore8(out + 24, d0, d1, mp, shp, outZp, amin, amax);
   }
+}
+
+/**
+ * Two pixels' 8 channels (sums a0 a1, b0 b1) through the f32 table into 16 bytes at out (see
+ * depthwise_pairs.ts f32Prepare and requant_fast.ts f32ScreenW); returns the largest |w - n| as
+ * float bits shifted left by one, for the caller's one screen per step.
+ */
+@inline function pairF32(out: usize, a0: v128, a1: v128, b0: v128, b1: v128, s0: v128, s1: v128, e0: v128, e1: v128,
+  zp: i32, lo: i32, hi: i32, relu: bool): v128 {
+  const mg = f32x4.splat(12582912.0);
+  const wa0 = f32ScreenW(a0, s0, e0, relu), wa1 = f32ScreenW(a1, s1, e1, relu);
+  const wb0 = f32ScreenW(b0, s0, e0, relu), wb1 = f32ScreenW(b1, s1, e1, relu);
+  const ta0 = f32x4.add(wa0, mg), ta1 = f32x4.add(wa1, mg), tb0 = f32x4.add(wb0, mg), tb1 = f32x4.add(wb1, mg);
+  // t's bits are 0x4B400000 + n: n + zp by one integer subtract.
+  const k = i32x4.splat(0x4B400000 - zp);
+  let b = i8x16.narrow_i16x8_s(
+    i16x8.narrow_i32x4_s(i32x4.sub(ta0, k), i32x4.sub(ta1, k)),
+    i16x8.narrow_i32x4_s(i32x4.sub(tb0, k), i32x4.sub(tb1, k)));
+  if (!relu) b = i8x16.min_s(i8x16.max_s(b, i8x16.splat(<i8>lo)), i8x16.splat(<i8>hi));
+  v128.store(out, b);
+  const da0 = f32x4.sub(wa0, f32x4.sub(ta0, mg)), da1 = f32x4.sub(wa1, f32x4.sub(ta1, mg));
+  const db0 = f32x4.sub(wb0, f32x4.sub(tb0, mg)), db1 = f32x4.sub(wb1, f32x4.sub(tb1, mg));
+  return i32x4.max_s(i32x4.max_s(i32x4.shl(da0, 1), i32x4.shl(da1, 1)), i32x4.max_s(i32x4.shl(db0, 1), i32x4.shl(db1, 1)));
+}
+
+/**
+ * quadC1S2's four pixels through the f32 table, stored before one screen for all 32 outputs (two
+ * per pixel pair cost ~10 % of the op more); false: a lane near a tie, quadExact rewrites them.
+ * Nothing after it needs the sums, so V8 keeps no copy of them for the exact form.
+ */
+@inline function quadF32(out: usize, a0: v128, a1: v128, b0: v128, b1: v128, c0: v128, c1: v128, d0: v128, d1: v128,
+  zp: i32, lo: i32, hi: i32, relu: bool): bool {
+  const p = f32Tab;
+  const s0 = v128.load(p), s1 = v128.load(p, 16), e0 = v128.load(p, 32), e1 = v128.load(p, 48);
+  const m = i32x4.max_s(pairF32(out, a0, a1, b0, b1, s0, s1, e0, e1, zp, lo, hi, relu), pairF32(out + 16, c0, c1, d0, d1, s0, s1, e0, e1, zp, lo, hi, relu));
+  return !v128.any_true(i32x4.gt_s(m, i32x4.splat(f32LimBits)));
+}
+
+/**
+ * quadC1S2's step again from its pair vectors (still at c1m8S + 80) through the exact f64 form:
+ * after a failed screen (a few steps in a thousand), or for every step of an op without an f32
+ * table (bounds past 2^24 / 2^20: a bias near 2^24).
+ */
+function quadExact(out: usize, bl: v128, bh: v128, zp: i32, lo: i32, hi: i32): void {
+  const buf = c1m8S + 80;
+  let a0 = bl, a1 = bh, b0 = bl, b1 = bh, c0 = bl, c1 = bh, d0 = bl, d1 = bh;
+  for (let v = buf, q = c1m8W; v < buf + 80; v += 16, q += 32) {
+    const x = v128.load(v);
+    const w0 = v128.load(q), w1 = v128.load(q, 16);
+    let s = i32x4.shuffle(x, x, 0, 0, 0, 0);
+    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(s, w0));
+    a1 = i32x4.add(a1, i32x4.dot_i16x8_s(s, w1));
+    s = i32x4.shuffle(x, x, 1, 1, 1, 1);
+    b0 = i32x4.add(b0, i32x4.dot_i16x8_s(s, w0));
+    b1 = i32x4.add(b1, i32x4.dot_i16x8_s(s, w1));
+    s = i32x4.shuffle(x, x, 2, 2, 2, 2);
+    c0 = i32x4.add(c0, i32x4.dot_i16x8_s(s, w0));
+    c1 = i32x4.add(c1, i32x4.dot_i16x8_s(s, w1));
+    s = i32x4.shuffle(x, x, 3, 3, 3, 3);
+    d0 = i32x4.add(d0, i32x4.dot_i16x8_s(s, w0));
+    d1 = i32x4.add(d1, i32x4.dot_i16x8_s(s, w1));
+  }
+  store8x2Magic(out, out + 8, a0, a1, b0, b1, 0, zp, lo, hi);
+  store8x2Magic(out + 16, out + 24, c0, c1, d0, d1, 0, zp, lo, hi);
 }
 
 export function depthwise_conv2d_s8_simd(op: usize): void {

@@ -53,13 +53,13 @@ function markBad(c: i32): bool {
 // The f32-screened requantization (store8x2Fast, SIMD): per 8-channel group [S x8][e x8] as f32
 // (64 bytes), in the op's scratch (useDwF32) or, for depthwise_c1m8_3x3 (8 channels), in the
 // unused half of its 16-channel f64 table. f32Lim is the running op's screen threshold (<= 0: off).
-let f32Tab: usize = 0;
+export let f32Tab: usize = 0;
 let F32_CAP: i32 = 0;
-let f32Lim: f32 = 0;
+export let f32Lim: f32 = 0;
 // The running op's output zero point and lower clamp are -128, its upper one 127: see f32ScreenW.
-let f32Relu: bool = false;
+export let f32Relu: bool = false;
 // (bits of f32Lim << 1) - 1: |w - n| >= f32Lim when absBits(w - n) > this (see absBits).
-let f32LimBits: i32 = 0;
+export let f32LimBits: i32 = 0;
 // Largest accumulator bound and |acc * S| bound over the channels magicPrepare* accepted.
 let boundMax: f64 = 0;
 let yMax: f64 = 0;
