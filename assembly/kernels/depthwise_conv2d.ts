@@ -5,7 +5,7 @@ import { opIn, opOut, opParam, opParamF, tdim, trank, tptr, tzp, tstorage, opInC
 import { mbqmInline, clampi } from '../fixedpoint';
 import { requantStore8, requantStore16 } from '../requant_simd';
 import { fastPrepare, requantFastStore8, requantFastStore16, f32ScreenW } from '../requant_fast';
-import { depthwise_s8_pairs, magicPrepare, magicBegin, f32Prepare, store8x2Fast, store8x2Magic, f32Tab, f32Lim, f32Relu, f32LimBits } from './depthwise_pairs';
+import { depthwise_s8_pairs, magicPrepare, magicBegin, f32Prepare, store8x2Fast, f32Tab, f32Lim, f32Relu, f32LimBits } from './depthwise_pairs';
 import { depthwise3x3_s8_scalar } from './depthwise_scalar';
 import { kernelBuilt } from '../features';
 import { KERNEL_DW_PAIRS, KERNEL_DW_C1M8, KERNEL_DW_3X3_SCALAR, KERNEL_DW_GENERAL, KERNEL_DW_F32_RELU, KERNEL_DW_F32_CLAMP } from '../../format/runtime-features';
@@ -268,7 +268,7 @@ const c1m8S: usize = ASC_FEATURE_SIMD ? memory.data(160, 16) : 0;
  * select on a 16-byte load when that is inside the tensor (every row end of a right-padded image;
  * the byte loop it replaced cost person_detect's op 0 ~4 %).
  */
-@inline function stageRowC1(xImg: usize, iy: i32, ix: i32, H: i32, W: i32, z: v128, dst: usize): void {
+function stageRowC1(xImg: usize, iy: i32, ix: i32, H: i32, W: i32, z: v128, dst: usize): void {
   v128.store(dst, z);
   if (iy >= 0 && iy < H) {
     const at = iy * W + ix;
@@ -399,13 +399,10 @@ function depthwise_c1m8_3x3(op: usize): void {
           b1 = i32x4.add(b1, i32x4.dot_i16x8_s(s, w3));
           iy += dh;
         }
-        const outB = out + <usize>((oxB - ox) * 8);
-        if (fast) {
-          store8x2Fast(out, outB, a0, a1, b0, b1, 0, outZp, amin, amax);
-        } else {
-          requantStore8(out, a0, a1, mp, shp, outZp, amin, amax);
-          requantStore8(outB, b0, b1, mp, shp, outZp, amin, amax);
-        }
+        // The exact integer form: no model here takes this path, and the f32 stores' inlined
+        // copies cost person_detect's build ~0.3 KB.
+        requantStore8(out, a0, a1, mp, shp, outZp, amin, amax);
+        requantStore8(out + <usize>((oxB - ox) * 8), b0, b1, mp, shp, outZp, amin, amax);
         out += <usize>((oxB - ox + 1) * 8);
         ox += 2;
       }
@@ -450,20 +447,20 @@ function depthwise_c1m8_3x3(op: usize): void {
     d0 = i32x4.add(d0, i32x4.dot_i16x8_s(s, w0));
     d1 = i32x4.add(d1, i32x4.dot_i16x8_s(s, w1));
   }
-  if (fast) {
-    // A per-model build links only the forms its ops take (host/runtime-features.ts).
+  // A per-model build links only the forms its ops take (host/runtime-features.ts). The ReLU
+  // form stores four pixels before one screen; the clamp form (no model here) two at a time through
+  // depthwise_pairs.ts (the two forms inlined alike, binaryen merged them into one with a branch per
+  // vector: 1.06x slower).
+  if (fast && f32Lim > 0) {
     if (f32Relu) {
-      if (!(f32Lim > 0 && kernelBuilt(KERNEL_DW_F32_RELU) && quadF32(out, a0, a1, b0, b1, c0, c1, d0, d1, outZp, amin, amax, true))) quadExact(out, bl, bh, outZp, amin, amax);
-    } else {
+      if (kernelBuilt(KERNEL_DW_F32_RELU) && quadF32(out, a0, a1, b0, b1, c0, c1, d0, d1, outZp, amin, amax, true)) return;
+    } else if (kernelBuilt(KERNEL_DW_F32_CLAMP)) {
       store8x2Fast(out, out + 8, a0, a1, b0, b1, 0, outZp, amin, amax);
       store8x2Fast(out + 16, out + 24, c0, c1, d0, d1, 0, outZp, amin, amax);
+      return;
     }
-  } else {
-    requantStore8(out, a0, a1, mp, shp, outZp, amin, amax);
-    requantStore8(out + 8, b0, b1, mp, shp, outZp, amin, amax);
-    requantStore8(out + 16, c0, c1, mp, shp, outZp, amin, amax);
-    requantStore8(out + 24, d0, d1, mp, shp, outZp, amin, amax);
   }
+  quadExact(out, bl, bh, mp, shp, outZp, amin, amax);
 }
 
 /**
@@ -503,11 +500,12 @@ function depthwise_c1m8_3x3(op: usize): void {
 }
 
 /**
- * quadC1S2's step again from its pair vectors (still at c1m8S + 80) through the exact f64 form:
- * after a failed screen (a few steps in a thousand), or for every step of an op without an f32
- * table (bounds past 2^24 / 2^20: a bias near 2^24).
+ * quadC1S2's step again from its pair vectors (still at c1m8S + 80), through the exact integer
+ * form: after a failed screen (a few steps in a thousand), or for every step of an op without the
+ * f32 table (bounds past 2^24 / 2^20: a bias near 2^24) or its form in this build. Recomputing
+ * keeps V8 from saving the eight sums across the f32 stores.
  */
-function quadExact(out: usize, bl: v128, bh: v128, zp: i32, lo: i32, hi: i32): void {
+function quadExact(out: usize, bl: v128, bh: v128, mp: usize, shp: usize, zp: i32, lo: i32, hi: i32): void {
   const buf = c1m8S + 80;
   let a0 = bl, a1 = bh, b0 = bl, b1 = bh, c0 = bl, c1 = bh, d0 = bl, d1 = bh;
   for (let v = buf, q = c1m8W; v < buf + 80; v += 16, q += 32) {
@@ -526,8 +524,10 @@ function quadExact(out: usize, bl: v128, bh: v128, zp: i32, lo: i32, hi: i32): v
     d0 = i32x4.add(d0, i32x4.dot_i16x8_s(s, w0));
     d1 = i32x4.add(d1, i32x4.dot_i16x8_s(s, w1));
   }
-  store8x2Magic(out, out + 8, a0, a1, b0, b1, 0, zp, lo, hi);
-  store8x2Magic(out + 16, out + 24, c0, c1, d0, d1, 0, zp, lo, hi);
+  requantStore8(out, a0, a1, mp, shp, zp, lo, hi);
+  requantStore8(out + 8, b0, b1, mp, shp, zp, lo, hi);
+  requantStore8(out + 16, c0, c1, mp, shp, zp, lo, hi);
+  requantStore8(out + 24, d0, d1, mp, shp, zp, lo, hi);
 }
 
 export function depthwise_conv2d_s8_simd(op: usize): void {
