@@ -620,7 +620,10 @@ function dwRow3x3(s2x: bool, xr: usize, rs: usize, step: usize, ostep: usize, iy
       if (s2x) dwRowGroupS2(p0, p1, p2, s0, s1, s2, ix0, W, n, zc, wq, q);
       else dwRowGroup(p0, p1, p2, s0, s1, s2, ix0, W, n, zc, wq, q);
     }
-    dwRowStore(rowAcc + 64, out + <usize>c, out + <usize>c + <usize>(lines * n) * col, col, c, f, outZp, amin, amax, mp, shp);
+    const o = out + <usize>c, end = o + <usize>(lines * n) * col;
+    // The common store called directly (dwRowStore's tests per group were a call level more).
+    if (kernelBuilt(KERNEL_DW_F32_RELU) && f && f32Relu && f32Lim > 0) rowStoreRelu(rowAcc + 64, o, end, col, c, outZp, amin, amax);
+    else dwRowStore(rowAcc + 64, o, end, col, c, f, outZp, amin, amax, mp, shp);
   }
 }
 
