@@ -25,7 +25,7 @@ beforeAll(async () => {
   await ensureWasmBuilt();
 }, 120_000);
 
-type Scale = 'pow2' | 'coarse' | 'small' | 'clamped' | 'random';
+type Scale = 'pow2' | 'coarse' | 'small' | 'clamped' | 'random' | 'tiny' | 'mixed';
 
 interface Shape {
   x: [number, number, number, number];
@@ -38,7 +38,11 @@ interface Shape {
 function scales(r: () => number, kind: Scale, o: number): [Int32Array, Int32Array] {
   const mult = new Int32Array(o), shift = new Int32Array(o);
   for (let i = 0; i < o; i++) {
-    if (kind === 'pow2' || kind === 'small') {
+    if (kind === 'tiny' || (kind === 'mixed' && i % 2 === 1)) {
+      // Right shifts 13..15: e = 2^-(R+1) is not on the column sweep's 2^-13 grid (gemm_packed.ts).
+      mult[i] = 1 << 30;
+      shift[i] = -randInt(r, 13, 15);
+    } else if (kind === 'pow2' || kind === 'small' || kind === 'mixed') {
       mult[i] = 1 << 30;
       shift[i] = -randInt(r, kind === 'small' ? 3 : 2, kind === 'small' ? 5 : 6);
     } else if (kind === 'coarse') {
@@ -59,9 +63,18 @@ function caseOf(r: () => number, kind: Scale, s: Shape, relu: boolean, outZp: nu
   const taps = s.o * s.k * s.k * c;
   // Small weights keep y = acc * S within the int8 range for the pow2 / coarse shifts.
   const wmax = kind === 'random' || kind === 'clamped' ? 127 : kind === 'small' ? 40 : 6;
+  // tiny / mixed: inputs near the zero point (check's `small`) and biases next to the ties of the
+  // large right shifts, (2k + 1) * 2^R - 1 (outputs k + 1/2 +- e), so many sums land within the
+  // f32 error of a tie; mixed also has channels with small shifts (every pow2 sum a candidate).
   const w = randS8(r, taps, -wmax, wmax);
   const bias = Int32Array.from({ length: s.o }, () => randInt(r, -300, 300));
   const [mult, shift] = scales(r, kind, s.o);
+  if (kind === 'tiny' || kind === 'mixed') {
+    for (let ch = 0; ch < s.o; ch++) {
+      const R = -shift[ch]!;
+      if (R >= 13) bias[ch] = (2 * randInt(r, -40, 40) + 1) * 2 ** R - 1 + randInt(r, -60, 60);
+    }
+  }
   if (zeroChannels) {
     for (let ch = 1; ch < s.o; ch += 5) {
       w.fill(0, ch * s.k * s.k * c, (ch + 1) * s.k * s.k * c);
@@ -133,6 +146,11 @@ const SWEEP_SHAPES: Shape[] = [
   { x: [1, 7, 7, 16], o: 32, k: 1, stride: 1, pad: 0 },
   { x: [1, 5, 7, 32], o: 64, k: 1, stride: 1, pad: 0 },
   { x: [1, 2, 17, 6], o: 16, k: 1, stride: 1, pad: 0 },
+  // Since session 9 the sweep reads i16 copies of the weights when all groups fit its 8 KB buffer
+  // (K = 200, N = 16), else the packed bytes (K = 256, N = 32; K = 264).
+  { x: [1, 3, 7, 200], o: 16, k: 1, stride: 1, pad: 0 },
+  { x: [1, 5, 7, 256], o: 32, k: 1, stride: 1, pad: 0 },
+  { x: [1, 3, 5, 264], o: 16, k: 1, stride: 1, pad: 0 },
 ];
 
 describe('conv / GEMM f32-screened stores vs the reference on rounding ties, both builds', () => {
@@ -149,14 +167,14 @@ describe('conv / GEMM f32-screened stores vs the reference on rounding ties, bot
     }
   }
   // The sweep's chunk edges, signed, ReLU and a ReLU6-like clamp (upper bound inside the int8 range).
-  for (const kind of ['pow2', 'coarse', 'small', 'clamped'] as Scale[]) {
+  for (const kind of ['pow2', 'coarse', 'small', 'clamped', 'tiny', 'mixed'] as Scale[]) {
     for (const [i, s] of SWEEP_SHAPES.entries()) {
       for (const [relu, top] of [[false, 127], [true, 127], [true, 40]] as [boolean, number][]) {
         const my = seed++;
         const r = rng(my);
         const zp = relu ? [-128, -20, 0, 5][i % 4] : [7, -128, 127, -3][i % 4];
         const c = caseOf(r, kind, s, relu, zp, i % 2 === 1, top === 127 ? 127 : zp + top);
-        it(c.label, async () => check(c, rng(my + 50_000), kind === 'small'), 60_000);
+        it(c.label, async () => check(c, rng(my + 50_000), kind === 'small' || kind === 'tiny' || kind === 'mixed'), 60_000);
       }
     }
   }

@@ -180,15 +180,15 @@ export function packedRowRepack(KH: i32, kwc: i32): bool {
   return true;
 }
 
-/** SIMD: both buffered rows against 16 channels at w; biases at bp (0: none). */
-function tile2x16(w: usize, K2: i32, bp: usize, fc: i32, mp: usize, shp: usize, y0: usize, y1: usize): void {
+/** SIMD: both buffered rows (at x and x + XW_STRIDE) against 16 channels at w; biases at bp (0: none). */
+function tile2x16(w: usize, K2: i32, bp: usize, fc: i32, mp: usize, shp: usize, y0: usize, y1: usize, x: usize = xwA): void {
   let a0 = i32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
   if (bp) { a0 = v128.load(bp); a1 = v128.load(bp, 16); a2 = v128.load(bp, 32); a3 = v128.load(bp, 48); }
   let b0 = a0, b1 = a1, b2 = a2, b3 = a3;
-  let p = xwA;
+  let p = x;
   // Two tap pairs per iteration (the loop's own adds and branch cost a fifth of a single step;
   // K2 is even by the packing).
-  const end = xwA + (<usize>K2 << 2);
+  const end = x + (<usize>K2 << 2);
   while (p < end) {
     let u = v128.load32_splat(p), v = v128.load32_splat(p, XW_STRIDE);
     let q = v128.load8x8_s(w);
@@ -722,74 +722,192 @@ export function packedRun(two: bool, y0: usize, y1: usize): void {
 // (16 KB widened, 16 KB of outputs written in 16-byte pieces) ran 1.17x as long as the 2x16 tiles.
 export const COL_PAIRS: i32 = 16;
 
+// The sweep's weights as i16 (16 channels x 2 taps per 64 bytes) when all of the op's groups fit
+// (widened once per call): the multiply loop then loads them instead of widening each one again per
+// pixel pair (load8x8_s takes a vector pipe, a plain load does not; vww's 1x1 convs with
+// K <= 32 ran 0.94-0.96x as long). Larger ops read the packed bytes: widened per chunk, vww's
+// 3x3-pixel 128 -> 256 and 256 -> 256 convs (4 pairs a chunk) ran 1.02-1.03x as long.
+const WIDE_CAP: i32 = 8192;
+const wideW: usize = memory.data(WIDE_CAP, 16);
+
+/** `bytes` packed weight bytes at src as i16 at dst (bytes a multiple of 32). */
+function widenWeights(dst: usize, src: usize, bytes: i32): void {
+  for (let i = 0; i < bytes; i += 8) v128.store(dst + (<usize>i << 1), v128.load8x8_s(src + <usize>i));
+}
+
+// The ReLU store on a 2^-13 grid (GRID_J). With C = MG + 1/2 + e' (MG = 1.5 * 2^10, e' the entry e
+// rounded to the grid) t = fl(fl(acc * S) + C) lies in [2^10, 2^11), whose f32 ulp is 2^-13 = D, so
+// t = MG + g with g the grid value nearest z = y + 1/2 + e', and the integer part and the grid
+// fraction of g are t's bits: n = floor(g) = (bits(t) >> 13) - (bits(MG) >> 13), f = bits(t) & 8191.
+// One f32 add, a shift and an integer subtract instead of f32Store16's five f32 operations
+// (f32 adds and conversions share two of the four vector pipes the multiply loop needs), and the
+// screen is two integer operations per vector.
+// Why it is exact. TFLM's result is floor(zx), zx = y_x + 1/2 + e (y_x = acc * S exactly, e =
+// 2^-(R+1); the sign term dropped under the ReLU clamp, f32ScreenW's proof: for y_x < 0 here
+// z <= 1/2 + e' + D and g < 1, so n <= 0 clamps to lo >= zp as TFLM's does). acc is exact in f32
+// (|acc| <= 2^24, f32Entry), so |y - y_x| <= (2u + u^2)|y_x| < 3.08e-5 < D / 2 while
+// |y_x| < 258 (u = 2^-24); past 258 both results are beyond the int8 range on the same side
+// (f32Finish's cap argument: |zx - g| stays far below 1). When every entry e is a multiple of D
+// (R <= 12, or a constant channel's r below 512), e' = e and |zx - g| < D / 2 + D / 2 = D, so
+// floor(zx) = floor(g) unless f = 0. Otherwise (|e - e'| <= D / 2) C also carries + D and
+// zx - g lies in (-3D, D): exact unless f <= 2D. A pair with a lane at f <= gridLim takes the
+// exact f64 store. Outside [2^10, 2^11) (|z| > 512: a clamped lane) bits(t) still orders as t for
+// t > 0, and t <= 0 gives bits(t) >> 13 <= 0: n lands past the same int8 end as TFLM's result.
+// Constant channels (S = +-0, e = r): t = C, n = r (|r| < 512) with f = 1/2 (+ D).
+const GRID_J: i32 = 13;
+const GRID_MG: f32 = 1536.0;
+const GRID_MG_BITS: i32 = 0x44C00000;
+const GRID_D: f32 = 1.220703125e-4; // 2^-13
+// The running group's four C vectors (per chunk), and the op's screen limit (0 or 2, gridPrepare).
+const gridC: usize = memory.data(64, 16);
+let gridLim: i32 = 0;
+let gridK: f32 = 0;
+
 /**
- * Channels c..c+15 (packed weights at w0, f32 entries at tab) of `pairs` widened pixel pairs (pair
- * i's at xwA / xwB + i * rb) to y + i * ys and y + (pairs + i) * ys; a pair with a lane near a tie
- * takes the exact 2-pixel store.
+ * Sets gridLim / gridK for the running op (N channels of f32 entries at tab): whether every entry e
+ * is exact on the grid decides the form (see above).
  */
-@inline function colsF32(relu: bool, w0: usize, K2: i32, rb: usize, pairs: i32, bp: usize, c: i32, tab: usize, y: usize, ys: usize): void {
+function gridPrepare(tab: usize, N: i32): void {
+  const k = f32x4.splat(GRID_MG + 0.5);
+  let bad = i32x4.splat(0);
+  for (let c = 0; c < N; c += 8) {
+    for (let h: usize = 0; h < 2; h++) {
+      const e = v128.load(tab + (<usize>c << 3) + 32 + (h << 4));
+      bad = v128.or(bad, v128.not(f32x4.eq(f32x4.sub(f32x4.add(e, k), k), e)));
+    }
+  }
+  const exact = !v128.any_true(bad);
+  gridLim = exact ? 0 : 2;
+  gridK = exact ? GRID_MG + 0.5 : GRID_MG + 0.5 + GRID_D;
+}
+
+@inline function gridT(acc: v128, s: v128, c: v128): v128 {
+  return f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc), s), c);
+}
+
+/** One pixel's 16 channels from gridT's t vectors to out (n + zp = (t >> 13) - kz); returns min f. */
+@inline function gridPixel(t0: v128, t1: v128, t2: v128, t3: v128, kz: v128, lo: v128, hi: v128, out: usize): v128 {
+  v128.store(out, i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(
+    i16x8.narrow_i32x4_s(i32x4.sub(i32x4.shr_s(t0, GRID_J), kz), i32x4.sub(i32x4.shr_s(t1, GRID_J), kz)),
+    i16x8.narrow_i32x4_s(i32x4.sub(i32x4.shr_s(t2, GRID_J), kz), i32x4.sub(i32x4.shr_s(t3, GRID_J), kz))), lo), hi));
+  const m = i32x4.splat((1 << GRID_J) - 1);
+  return i32x4.min_u(i32x4.min_u(v128.and(t0, m), v128.and(t1, m)), i32x4.min_u(v128.and(t2, m), v128.and(t3, m)));
+}
+
+/**
+ * Channels c..c+15 (i16 weights at w0, f32 entries at tab) of `pairs` widened pixel pairs (pair
+ * i's at xwA / xwB + i * rb) to y + i * ys and y + (pairs + i) * ys; a pair with a lane near a tie
+ * takes the exact 2-pixel store. `relu`: the grid store above; else f32Store16's (with the sign term).
+ */
+@inline function colsF32(relu: bool, wide: bool, w0: usize, K2: i32, rb: usize, pairs: i32, bp: usize, c: i32, tab: usize, y: usize, ys: usize): bool {
   let x = xwA;
-  const lim = i32x4.splat(f32Lim());
-  const k = i32x4.splat(0x4B400000 - pkZp);
+  const lim = i32x4.splat(relu ? gridLim : f32Lim());
+  const k = i32x4.splat(relu ? (GRID_MG_BITS >> GRID_J) - pkZp : 0x4B400000 - pkZp);
   const lo = i8x16.splat(<i8>pkMin), hi = i8x16.splat(<i8>pkMax);
-  const end0 = <usize>K2 << 2;
+  if (relu) {
+    const g = f32x4.splat(gridK);
+    v128.store(gridC, f32x4.add(v128.load(tab, 32), g));
+    v128.store(gridC, f32x4.add(v128.load(tab, 48), g), 16);
+    v128.store(gridC, f32x4.add(v128.load(tab, 96), g), 32);
+    v128.store(gridC, f32x4.add(v128.load(tab, 112), g), 48);
+  }
+  const y0 = y;
   let yb = y + <usize>pairs * ys;
+  // Each pair's screen result goes to colBad; colsRedo runs the flagged pairs again through the 2x16
+  // tile (its exact store) after the sweep: a call inside this loop, even never taken, cost vww's
+  // 16 -> 32 1x1 conv ~10 % (V8 kept the loop's values on the stack around it).
+  let bad = i32x4.splat(0);
   for (let i = 0; i < pairs; i++) {
     let a0 = i32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
     if (bp) { a0 = v128.load(bp); a1 = v128.load(bp, 16); a2 = v128.load(bp, 32); a3 = v128.load(bp, 48); }
     let b0 = a0, b1 = a1, b2 = a2, b3 = a3;
     // tile2x16's multiply loop, written out again: its eight accumulators must stay in registers,
     // and AssemblyScript can neither return them from a shared helper nor pass them by reference.
+    // One tap pair per step: with two, V8 interleaved their loads and kept four broadcasts and the
+    // eight sums live at once, spilling three sums to the stack per step (vww's 1x1 convs with
+    // K <= 64 ran 1.25x as long; it unrolls this loop by two itself without spilling).
     let p = x, w = w0;
-    const end = x + end0;
-    while (p < end) {
-      let u = v128.load32_splat(p), v = v128.load32_splat(p, XW_STRIDE);
-      let q = v128.load8x8_s(w);
-      a0 = i32x4.add(a0, i32x4.dot_i16x8_s(u, q));
-      b0 = i32x4.add(b0, i32x4.dot_i16x8_s(v, q));
-      q = v128.load8x8_s(w, 8);
-      a1 = i32x4.add(a1, i32x4.dot_i16x8_s(u, q));
-      b1 = i32x4.add(b1, i32x4.dot_i16x8_s(v, q));
-      q = v128.load8x8_s(w, 16);
-      a2 = i32x4.add(a2, i32x4.dot_i16x8_s(u, q));
-      b2 = i32x4.add(b2, i32x4.dot_i16x8_s(v, q));
-      q = v128.load8x8_s(w, 24);
-      a3 = i32x4.add(a3, i32x4.dot_i16x8_s(u, q));
-      b3 = i32x4.add(b3, i32x4.dot_i16x8_s(v, q));
-      u = v128.load32_splat(p, 4);
-      v = v128.load32_splat(p, XW_STRIDE + 4);
-      q = v128.load8x8_s(w, 32);
-      a0 = i32x4.add(a0, i32x4.dot_i16x8_s(u, q));
-      b0 = i32x4.add(b0, i32x4.dot_i16x8_s(v, q));
-      q = v128.load8x8_s(w, 40);
-      a1 = i32x4.add(a1, i32x4.dot_i16x8_s(u, q));
-      b1 = i32x4.add(b1, i32x4.dot_i16x8_s(v, q));
-      q = v128.load8x8_s(w, 48);
-      a2 = i32x4.add(a2, i32x4.dot_i16x8_s(u, q));
-      b2 = i32x4.add(b2, i32x4.dot_i16x8_s(v, q));
-      q = v128.load8x8_s(w, 56);
-      a3 = i32x4.add(a3, i32x4.dot_i16x8_s(u, q));
-      b3 = i32x4.add(b3, i32x4.dot_i16x8_s(v, q));
-      p += 8;
-      w += 64;
+    if (wide) {
+      const end = w0 + (<usize>K2 << 6);
+      while (w < end) {
+        const u = v128.load32_splat(p), v = v128.load32_splat(p, XW_STRIDE);
+        let q = v128.load(w);
+        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(u, q));
+        b0 = i32x4.add(b0, i32x4.dot_i16x8_s(v, q));
+        q = v128.load(w, 16);
+        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(u, q));
+        b1 = i32x4.add(b1, i32x4.dot_i16x8_s(v, q));
+        q = v128.load(w, 32);
+        a2 = i32x4.add(a2, i32x4.dot_i16x8_s(u, q));
+        b2 = i32x4.add(b2, i32x4.dot_i16x8_s(v, q));
+        q = v128.load(w, 48);
+        a3 = i32x4.add(a3, i32x4.dot_i16x8_s(u, q));
+        b3 = i32x4.add(b3, i32x4.dot_i16x8_s(v, q));
+        p += 4;
+        w += 64;
+      }
+    } else {
+      const end = w0 + (<usize>K2 << 5);
+      while (w < end) {
+        const u = v128.load32_splat(p), v = v128.load32_splat(p, XW_STRIDE);
+        let q = v128.load8x8_s(w);
+        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(u, q));
+        b0 = i32x4.add(b0, i32x4.dot_i16x8_s(v, q));
+        q = v128.load8x8_s(w, 8);
+        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(u, q));
+        b1 = i32x4.add(b1, i32x4.dot_i16x8_s(v, q));
+        q = v128.load8x8_s(w, 16);
+        a2 = i32x4.add(a2, i32x4.dot_i16x8_s(u, q));
+        b2 = i32x4.add(b2, i32x4.dot_i16x8_s(v, q));
+        q = v128.load8x8_s(w, 24);
+        a3 = i32x4.add(a3, i32x4.dot_i16x8_s(u, q));
+        b3 = i32x4.add(b3, i32x4.dot_i16x8_s(v, q));
+        p += 4;
+        w += 32;
+      }
     }
-    // Each table vector serves both pixels (one load instead of two).
-    let s = v128.load(tab), e = v128.load(tab, 32);
-    const wa0 = f32ScreenW(a0, s, e, relu), wb0 = f32ScreenW(b0, s, e, relu);
-    s = v128.load(tab, 16); e = v128.load(tab, 48);
-    const wa1 = f32ScreenW(a1, s, e, relu), wb1 = f32ScreenW(b1, s, e, relu);
-    s = v128.load(tab, 64); e = v128.load(tab, 96);
-    const wa2 = f32ScreenW(a2, s, e, relu), wb2 = f32ScreenW(b2, s, e, relu);
-    s = v128.load(tab, 80); e = v128.load(tab, 112);
-    const wa3 = f32ScreenW(a3, s, e, relu), wb3 = f32ScreenW(b3, s, e, relu);
-    const m = i32x4.max_s(colsPixel(wa0, wa1, wa2, wa3, k, lo, hi, y), colsPixel(wb0, wb1, wb2, wb3, k, lo, hi, yb));
-    if (v128.any_true(i32x4.gt_s(m, lim))) {
-      if (relu) requantFastStore16x2Relu(y, yb, a0, a1, a2, a3, b0, b1, b2, b3, c, pkZp, pkMin, pkMax);
-      else requantFastStore16x2(y, yb, a0, a1, a2, a3, b0, b1, b2, b3, c, pkZp, pkMin, pkMax);
+    let m: v128;
+    if (relu) {
+      // C (the channels' constants) from gridC, S shared by both pixels as below.
+      let s = v128.load(tab), g = v128.load(gridC);
+      const ta0 = gridT(a0, s, g), tb0 = gridT(b0, s, g);
+      s = v128.load(tab, 16); g = v128.load(gridC, 16);
+      const ta1 = gridT(a1, s, g), tb1 = gridT(b1, s, g);
+      s = v128.load(tab, 64); g = v128.load(gridC, 32);
+      const ta2 = gridT(a2, s, g), tb2 = gridT(b2, s, g);
+      s = v128.load(tab, 80); g = v128.load(gridC, 48);
+      const ta3 = gridT(a3, s, g), tb3 = gridT(b3, s, g);
+      m = i32x4.le_u(i32x4.min_u(gridPixel(ta0, ta1, ta2, ta3, k, lo, hi, y), gridPixel(tb0, tb1, tb2, tb3, k, lo, hi, yb)), lim);
+    } else {
+      // Each table vector serves both pixels (one load instead of two).
+      let s = v128.load(tab), e = v128.load(tab, 32);
+      const wa0 = f32ScreenW(a0, s, e, false), wb0 = f32ScreenW(b0, s, e, false);
+      s = v128.load(tab, 16); e = v128.load(tab, 48);
+      const wa1 = f32ScreenW(a1, s, e, false), wb1 = f32ScreenW(b1, s, e, false);
+      s = v128.load(tab, 64); e = v128.load(tab, 96);
+      const wa2 = f32ScreenW(a2, s, e, false), wb2 = f32ScreenW(b2, s, e, false);
+      s = v128.load(tab, 80); e = v128.load(tab, 112);
+      const wa3 = f32ScreenW(a3, s, e, false), wb3 = f32ScreenW(b3, s, e, false);
+      m = i32x4.gt_s(i32x4.max_s(colsPixel(wa0, wa1, wa2, wa3, k, lo, hi, y), colsPixel(wb0, wb1, wb2, wb3, k, lo, hi, yb)), lim);
     }
+    v128.store(colBad + (<usize>i << 4), m);
+    bad = v128.or(bad, m);
     x += rb;
     y += ys;
     yb += ys;
+  }
+  return v128.any_true(bad);
+}
+
+// Per pair of the running sweep: its screen result (any lane set: redo the pair).
+const colBad: usize = memory.data(COL_PAIRS << 4, 16);
+
+/** Runs the pairs colBad flags again through the 2x16 tile and its exact store. */
+function colsRedo(wn: usize, K2: i32, rb: usize, pairs: i32, bp: usize, c: i32, y: usize, ys: usize): void {
+  for (let i = 0; i < pairs; i++) {
+    if (!v128.any_true(v128.load(colBad + (<usize>i << 4)))) continue;
+    const o = y + <usize>i * ys;
+    tile2x16(wn, K2, bp, c, 0, 0, o, o + <usize>pairs * ys, xwA + <usize>i * rb);
   }
 }
 
@@ -808,17 +926,17 @@ export const COL_PAIRS: i32 = 16;
   return i32x4.max_s(i32x4.max_s(i32x4.shl(d0, 1), i32x4.shl(d1, 1)), i32x4.max_s(i32x4.shl(d2, 1), i32x4.shl(d3, 1)));
 }
 
-function colsF32Relu(w: usize, K2: i32, rb: usize, pairs: i32, bp: usize, c: i32, tab: usize, y: usize, ys: usize): void {
-  colsF32(true, w, K2, rb, pairs, bp, c, tab, y, ys);
+function colsF32Relu(wide: bool, w: usize, K2: i32, rb: usize, pairs: i32, bp: usize, c: i32, tab: usize, y: usize, ys: usize): bool {
+  return colsF32(true, wide, w, K2, rb, pairs, bp, c, tab, y, ys);
 }
 
-function colsF32Signed(w: usize, K2: i32, rb: usize, pairs: i32, bp: usize, c: i32, tab: usize, y: usize, ys: usize): void {
-  colsF32(false, w, K2, rb, pairs, bp, c, tab, y, ys);
+function colsF32Signed(wide: bool, w: usize, K2: i32, rb: usize, pairs: i32, bp: usize, c: i32, tab: usize, y: usize, ys: usize): bool {
+  return colsF32(false, wide, w, K2, rb, pairs, bp, c, tab, y, ys);
 }
 
 /**
- * Whether the running op takes the column sweep: whole groups of 16, the f32 table, and this
- * build's f32 form of the op's clamp.
+ * Whether the running op takes the column sweep: whole groups of 16, K <= 256 (its i16 weights),
+ * the f32 table, and this build's f32 form of the op's clamp.
  */
 @inline function colsReady(): bool {
   if (!ASC_FEATURE_SIMD || !kernelBuilt(KERNEL_CONV1X1_COLS) || (pkN & 15) != 0 || !pkFast || f32TableAt() == 0) return false;
@@ -830,6 +948,11 @@ function gemmCols(xp: usize, r: i32, rows: i32, K: i32, inOff: i32, yp: usize, m
   const N = pkN, K2 = pkK2;
   const gStride = <usize>K2 << 5;
   const tab = f32TableAt();
+  const relu = pkMin >= pkZp;
+  if (relu) gridPrepare(tab, N);
+  // Every group's i16 weights when they fit (the sweep then loads them), else the packed bytes.
+  const once = (N >> 4) * (K2 << 6) <= WIDE_CAP;
+  if (once) widenWeights(wideW, pkW, (N >> 4) * (K2 << 5));
   // A chunk of 2h rows is widened as two runs (consecutive input rows are one run of bytes): rows
   // r.. r + h - 1 at xwA, the next h at xwB, row j of a half at + j * 2K, so pair i (rows r + i and
   // r + h + i) keeps the tile's constant XW_STRIDE offset. Two widening loops per chunk instead of
@@ -850,12 +973,15 @@ function gemmCols(xp: usize, r: i32, rows: i32, K: i32, inOff: i32, yp: usize, m
     let w = pkW;
     for (let n = 0; n < N; n += 16) {
       const bp = pkBias ? pkBias + (<usize>n << 2) : 0, t = tab + (<usize>n << 3);
+      const ww = once ? wideW + ((<usize>n * <usize>K2) << 2) : w;
       // (colsReady: this build has the op's form; a per-model build links only the forms it uses.)
-      if (pkMin >= pkZp) {
-        if (kernelBuilt(KERNEL_CONV_F32_RELU)) colsF32Relu(w, K2, rb, h, bp, n, t, y + <usize>n, <usize>N);
+      let bad = false;
+      if (relu) {
+        if (kernelBuilt(KERNEL_CONV_F32_RELU)) bad = colsF32Relu(once, ww, K2, rb, h, bp, n, t, y + <usize>n, <usize>N);
       } else if (kernelBuilt(KERNEL_CONV_F32)) {
-        colsF32Signed(w, K2, rb, h, bp, n, t, y + <usize>n, <usize>N);
+        bad = colsF32Signed(once, ww, K2, rb, h, bp, n, t, y + <usize>n, <usize>N);
       }
+      if (bad) colsRedo(w, K2, rb, h, bp, n, y + <usize>n, <usize>N);
       w += gStride;
     }
     r += pix;
