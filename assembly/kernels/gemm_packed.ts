@@ -186,11 +186,11 @@ function tile2x16(w: usize, K2: i32, bp: usize, fc: i32, mp: usize, shp: usize, 
   if (bp) { a0 = v128.load(bp); a1 = v128.load(bp, 16); a2 = v128.load(bp, 32); a3 = v128.load(bp, 48); }
   let b0 = a0, b1 = a1, b2 = a2, b3 = a3;
   let p = x;
-  // Two tap pairs per iteration (the loop's own adds and branch cost a fifth of a single step;
-  // K2 is even by the packing).
+  // One tap pair per step: with two, V8 kept four broadcasts and the eight sums live and spilled
+  // sums to the stack every step (it unrolls this loop by two itself).
   const end = x + (<usize>K2 << 2);
   while (p < end) {
-    let u = v128.load32_splat(p), v = v128.load32_splat(p, XW_STRIDE);
+    const u = v128.load32_splat(p), v = v128.load32_splat(p, XW_STRIDE);
     let q = v128.load8x8_s(w);
     a0 = i32x4.add(a0, i32x4.dot_i16x8_s(u, q));
     b0 = i32x4.add(b0, i32x4.dot_i16x8_s(v, q));
@@ -203,22 +203,8 @@ function tile2x16(w: usize, K2: i32, bp: usize, fc: i32, mp: usize, shp: usize, 
     q = v128.load8x8_s(w, 24);
     a3 = i32x4.add(a3, i32x4.dot_i16x8_s(u, q));
     b3 = i32x4.add(b3, i32x4.dot_i16x8_s(v, q));
-    u = v128.load32_splat(p, 4);
-    v = v128.load32_splat(p, XW_STRIDE + 4);
-    q = v128.load8x8_s(w, 32);
-    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(u, q));
-    b0 = i32x4.add(b0, i32x4.dot_i16x8_s(v, q));
-    q = v128.load8x8_s(w, 40);
-    a1 = i32x4.add(a1, i32x4.dot_i16x8_s(u, q));
-    b1 = i32x4.add(b1, i32x4.dot_i16x8_s(v, q));
-    q = v128.load8x8_s(w, 48);
-    a2 = i32x4.add(a2, i32x4.dot_i16x8_s(u, q));
-    b2 = i32x4.add(b2, i32x4.dot_i16x8_s(v, q));
-    q = v128.load8x8_s(w, 56);
-    a3 = i32x4.add(a3, i32x4.dot_i16x8_s(u, q));
-    b3 = i32x4.add(b3, i32x4.dot_i16x8_s(v, q));
-    p += 8;
-    w += 64;
+    p += 4;
+    w += 32;
   }
   if (fc >= 0) {
     if (pkMin >= pkZp) requantFastStore16x2Relu(y0, y1, a0, a1, a2, a3, b0, b1, b2, b3, fc, pkZp, pkMin, pkMax);
@@ -272,40 +258,9 @@ function tileRows2x16(
   for (let r = 0; r < rows; r++) {
     let p = xa + <usize>r * rowBytes, q = xb + <usize>r * rowBytes;
     const end = p + runBytes;
-    while (p + 8 <= end) {
-      let u = v128.load32_splat(p), v = v128.load32_splat(q);
-      let t = v128.load8x8_s(w);
-      a0 = i32x4.add(a0, i32x4.dot_i16x8_s(u, t));
-      b0 = i32x4.add(b0, i32x4.dot_i16x8_s(v, t));
-      t = v128.load8x8_s(w, 8);
-      a1 = i32x4.add(a1, i32x4.dot_i16x8_s(u, t));
-      b1 = i32x4.add(b1, i32x4.dot_i16x8_s(v, t));
-      t = v128.load8x8_s(w, 16);
-      a2 = i32x4.add(a2, i32x4.dot_i16x8_s(u, t));
-      b2 = i32x4.add(b2, i32x4.dot_i16x8_s(v, t));
-      t = v128.load8x8_s(w, 24);
-      a3 = i32x4.add(a3, i32x4.dot_i16x8_s(u, t));
-      b3 = i32x4.add(b3, i32x4.dot_i16x8_s(v, t));
-      u = v128.load32_splat(p, 4);
-      v = v128.load32_splat(q, 4);
-      t = v128.load8x8_s(w, 32);
-      a0 = i32x4.add(a0, i32x4.dot_i16x8_s(u, t));
-      b0 = i32x4.add(b0, i32x4.dot_i16x8_s(v, t));
-      t = v128.load8x8_s(w, 40);
-      a1 = i32x4.add(a1, i32x4.dot_i16x8_s(u, t));
-      b1 = i32x4.add(b1, i32x4.dot_i16x8_s(v, t));
-      t = v128.load8x8_s(w, 48);
-      a2 = i32x4.add(a2, i32x4.dot_i16x8_s(u, t));
-      b2 = i32x4.add(b2, i32x4.dot_i16x8_s(v, t));
-      t = v128.load8x8_s(w, 56);
-      a3 = i32x4.add(a3, i32x4.dot_i16x8_s(u, t));
-      b3 = i32x4.add(b3, i32x4.dot_i16x8_s(v, t));
-      p += 8;
-      q += 8;
-      w += 64;
-    }
-    // A row of an odd number of tap pairs (row-padded weights) ends with one.
-    if (p < end) {
+    // One tap pair per step (rows of an odd count, row-padded weights, need no tail): with two, V8
+    // kept four broadcasts and the eight sums live and spilled sums to the stack every step.
+    while (p < end) {
       const u = v128.load32_splat(p), v = v128.load32_splat(q);
       let t = v128.load8x8_s(w);
       a0 = i32x4.add(a0, i32x4.dot_i16x8_s(u, t));
@@ -319,6 +274,8 @@ function tileRows2x16(
       t = v128.load8x8_s(w, 24);
       a3 = i32x4.add(a3, i32x4.dot_i16x8_s(u, t));
       b3 = i32x4.add(b3, i32x4.dot_i16x8_s(v, t));
+      p += 4;
+      q += 4;
       w += 32;
     }
   }
