@@ -4,7 +4,7 @@ import { STORAGE_EMPTY, O_FLAGS, OPF_PACKED_W16 } from '../../format/format';
 import { preparedTable } from '../prepared';
 import { PREPARED_CONV_HEAD } from '../../format/prepared';
 import { useFastTable, useF32Table } from '../requant_fast';
-import { packedBegin, packedUseFast, packedRun, packedRunRows, packedRunRows4, packedRowRepack, rowPackFits, packedRun4, gemm_s8_packed, widenRun, widenRunOver, zeroOver, xwA, xwRow, Q_K_MAX, XW_STRIDE, COL_PAIRS } from './gemm_packed';
+import { packedBegin, packedUseFast, packedRun, packedRunRows, packedRunRows4, packedRowRepack, rowPackFits, packedRun4, gemm_s8_packed, widenRun, widenRunOver, zeroOver, xwA, xwRow, Q_K_MAX, XW_STRIDE, COL_PAIRS, colsReady, colsSampled, gemmCols } from './gemm_packed';
 import { opIn, opOut, opParam, opParamF, tdim, tptr, tzp, tstorage, opInCount } from '../state';
 import { dotS8, dot4_s8_scalar, dot4rows_s8_scalar, dot_f32 } from './dot';
 
@@ -366,21 +366,40 @@ const BAND_PATCH_RUN: i32 = 16;
 }
 
 /**
- * A 1x1 unpadded conv with strides (sh, sw), C a multiple of 16, more than 8 channels: chunks of
- * output pixels have their input pixels copied back to back and run as GEMM rows (gemm_s8_packed,
- * whose column sweep then takes up to 16 pixel pairs per pass instead of the band's 2-pixel tiles).
- * The rows go to the widened-row buffer's second half past what the GEMM widens there (its column
- * sweep's COL_PAIRS rows, or one 2-pixel tile's; O > 8 keeps its 4-row tiles out). False (nothing
- * done) when fewer than two pixels of C fit or a sampled pixel lies outside the input.
+ * A 1x1 unpadded conv with strides (sh, sw), C a multiple of 16, more than 8 channels, as GEMM rows
+ * over its sampled pixels (the band's 2-pixel tiles ran ic's shortcuts at 11-18 GMAC/s). With the
+ * column sweep, each sampled pixel is widened straight into the sweep's rows (gemm_packed.ts
+ * colsSampled: ic's 16 -> 32 shortcut spent ~7 % of its time copying pixels to contiguous rows
+ * first); else chunks of pixels are copied back to back, to the widened-row buffer's second half
+ * past what the GEMM widens there (one 2-pixel tile's rows; O > 8 keeps its 4-row tiles out), and
+ * run as rows. False (nothing done) when a sampled pixel lies outside the input, or without the
+ * sweep when fewer than two pixels of C fit.
  */
 function stridedRows(xp: usize, N: i32, H: i32, W: i32, C: i32, O: i32, OH: i32, OW: i32, sh: i32, sw: i32, inOff: i32, yp: usize): bool {
+  if ((OH - 1) * sh >= H || (OW - 1) * sw >= W) return false;
   const c = <usize>C;
-  const reserve = ((<usize>COL_PAIRS * c) << 1) + 32;
-  if (reserve + (c << 1) + 16 > XW_STRIDE || (OH - 1) * sh >= H || (OW - 1) * sw >= W) return false;
-  const buf = xwA + XW_STRIDE + reserve;
-  const chunk = <i32>((XW_STRIDE - reserve) / c) & ~1;
   const P = OH * OW;
   const xs = <usize>sw * c, ys = <usize>(sh * W) * c;
+  if (colsReady()) {
+    colsSampled(OW, xs, ys);
+    for (let n = 0; n < N; n++) {
+      const xImg = xp + <usize>(n * H * W) * c;
+      const yImg = yp + <usize>(n * P) * <usize>O;
+      const r = gemmCols(xImg, 0, P, C, inOff, yImg, 0);
+      if (r < P) {
+        // An odd last pixel (r = P - 1).
+        widenRun(xwA, xImg + <usize>(r / OW) * ys + <usize>(r % OW) * xs, C, inOff);
+        const y = yImg + <usize>r * <usize>O;
+        packedRun(false, y, y);
+      }
+    }
+    colsSampled(0, 0, 0);
+    return true;
+  }
+  const reserve = ((<usize>COL_PAIRS * c) << 1) + 32;
+  if (reserve + (c << 1) + 16 > XW_STRIDE) return false;
+  const buf = xwA + XW_STRIDE + reserve;
+  const chunk = <i32>((XW_STRIDE - reserve) / c) & ~1;
   for (let n = 0; n < N; n++) {
     const xImg = xp + <usize>(n * H * W) * c;
     const yImg = yp + <usize>(n * P) * <usize>O;

@@ -895,13 +895,48 @@ function colsF32Signed(wide: bool, w: usize, K2: i32, rb: usize, pairs: i32, bp:
  * Whether the running op takes the column sweep: whole groups of 16, K <= 256 (its i16 weights),
  * the f32 table, and this build's f32 form of the op's clamp.
  */
-@inline function colsReady(): bool {
+@inline export function colsReady(): bool {
   if (!ASC_FEATURE_SIMD || !kernelBuilt(KERNEL_CONV1X1_COLS) || (pkN & 15) != 0 || !pkFast || f32TableAt() == 0) return false;
   return pkMin >= pkZp ? kernelBuilt(KERNEL_CONV_F32_RELU) : kernelBuilt(KERNEL_CONV_F32);
 }
 
+// conv2d.ts stridedRows (strided 1x1 convs): gemmCols' row i is then output pixel i, sampled from
+// the input at xp + (i / colsOW) * colsYs + (i % colsOW) * colsXs and widened on its own (K a
+// multiple of 16); colsOW 0: rows are consecutive runs of K bytes.
+let colsOW: i32 = 0;
+let colsXs: usize = 0;
+let colsYs: usize = 0;
+export function colsSampled(ow: i32, xs: usize, ys: usize): void {
+  colsOW = ow; colsXs = xs; colsYs = ys;
+}
+
+/** h sampled rows from row r on, widened to dst + i * 2K (K a multiple of 16). */
+function widenSampled(dst: usize, xp: usize, r: i32, h: i32, K: i32, inOff: i32): void {
+  let oy = r / colsOW, ox = r - oy * colsOW;
+  const o = i16x8.splat(<i16>inOff);
+  const rb = <usize>K << 1;
+  // A run of sampled pixels along one output row per pass (no wrap test per pixel).
+  while (h > 0) {
+    let n = colsOW - ox;
+    if (n > h) n = h;
+    h -= n;
+    let s = xp + <usize>oy * colsYs + <usize>ox * colsXs;
+    const end = dst + <usize>n * rb;
+    for (; dst < end; dst += rb) {
+      for (let j: usize = 0; j < <usize>K; j += 16) {
+        const v = v128.load(s + j);
+        v128.store(dst + (j << 1), i16x8.add(i16x8.extend_low_i8x16_s(v), o));
+        v128.store(dst + (j << 1), i16x8.add(i16x8.extend_high_i8x16_s(v), o), 16);
+      }
+      s += colsXs;
+    }
+    ox = 0;
+    oy++;
+  }
+}
+
 /** The column sweep over rows r.. (rows of K bytes from xp) while two remain; returns the next row. */
-function gemmCols(xp: usize, r: i32, rows: i32, K: i32, inOff: i32, yp: usize, memEnd: usize): i32 {
+export function gemmCols(xp: usize, r: i32, rows: i32, K: i32, inOff: i32, yp: usize, memEnd: usize): i32 {
   const N = pkN, K2 = pkK2;
   const gStride = <usize>K2 << 5;
   const tab = f32TableAt();
@@ -923,8 +958,13 @@ function gemmCols(xp: usize, r: i32, rows: i32, K: i32, inOff: i32, yp: usize, m
     let h = (rows - r) >> 1;
     if (h > cap) h = cap;
     const x0 = xp + <usize>r * <usize>K, hb = h * K;
-    widenRunOver(xwA, x0, hb, inOff, memEnd);
-    widenRunOver(xwB, x0 + <usize>hb, hb, inOff, memEnd);
+    if (ASC_FEATURE_SIMD && colsOW) {
+      widenSampled(xwA, xp, r, h, K, inOff);
+      widenSampled(xwB, xp, r + h, h, K, inOff);
+    } else {
+      widenRunOver(xwA, x0, hb, inOff, memEnd);
+      widenRunOver(xwB, x0 + <usize>hb, hb, inOff, memEnd);
+    }
     const pix = h << 1;
     const y = yp + <usize>r * <usize>N;
     let w = pkW;
