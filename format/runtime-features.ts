@@ -61,7 +61,7 @@ export const KERNEL_CONV1X1_COLS = 16;
 // most one padding column a side); optional (without it such ops take the general depthwise).
 export const KERNEL_DW_PIXELS = 17;
 // conv2d.ts stridedRows (SIMD): packed unpadded strided 1x1 convs over C % 16 == 0 input channels
-// and more than 8 output channels (ResNet shortcuts) as GEMM rows of their sampled pixels; optional
-// (without it they take the band tiles, same bytes).
+// and whole groups of 16 output channels (ResNet shortcuts) on the 1x1 column sweep, their sampled
+// pixels as its rows; optional (without it they take the band tiles, same bytes).
 export const KERNEL_CONV1X1_STRIDED = 22;
 export const KERNEL_COUNT = 23; // one past the last kernel bit

@@ -94,10 +94,11 @@ export function blobFeatures(view: BlobView): RuntimeFeatures {
       const y = view.tensors[op.outputs[0]], p = op.params, [, kh, kw] = w!.shape;
       return kh === 1 && kw === 1 && p[8] === 1 && p[0] === 1 && p[1] === 1 && p[4] === 0 && p[5] === 0 && y.shape[1] === x.shape[1] && y.shape[2] === x.shape[2];
     };
-    // conv2d.ts stridedRows' condition (packed weights, SIMD): 1x1 unpadded, not GEMM rows already.
+    // conv2d.ts stridedRows' condition (packed weights, SIMD; it runs on the column sweep): 1x1
+    // unpadded, whole groups of 16 channels, not GEMM rows already.
     const stridedRowsConv = (): boolean => {
       const p = op.params, [o, kh, kw] = w!.shape;
-      return kh === 1 && kw === 1 && p[8] === 1 && p[4] === 0 && p[5] === 0 && x.shape[3] % 16 === 0 && o > 8 && !rowsConv();
+      return kh === 1 && kw === 1 && p[8] === 1 && p[4] === 0 && p[5] === 0 && x.shape[3] % 16 === 0 && o % 16 === 0 && !rowsConv();
     };
     const yOut = view.tensors[op.outputs[0]];
     const pairs = op.opcode === F.OP_CONV2D ? yOut.shape[0] * yOut.shape[1] * yOut.shape[2] >= 2 : yOut.shape.reduce((a, b) => a * b, 1) >= 2 * (w?.shape[0] ?? 1);

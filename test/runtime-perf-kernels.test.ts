@@ -208,12 +208,12 @@ function cases(): Case[] {
     out.push(cs);
   }
   // Unpadded strided 1x1 convs (conv2d.ts stridedRows: sampled pixels widened straight into the
-  // column sweep's rows, or copied to GEMM rows): stride 2 over odd and even sizes, stride 3 and
+  // column sweep's rows): stride 2 over odd and even sizes, stride 3 and
   // unequal strides, K = 16 / 32 / 48 / 64, N = 16 / 32 / 64 / 48, batch 2, more pixels than one
   // chunk (K = 16 / 32 / 48: 32 pixels a chunk; K = 64 and 11x11 outputs), chunks and their halves
   // starting inside an output row (output widths 7 / 10 / 11 / 13), an odd last pixel, K = 272 / 512
-  // (15 / 8 pixel pairs a chunk; without the sweep these take the band path), no clamp, ReLU and a
-  // ReLU6-like clamp; C = 24 and 8 channels stay on the band path.
+  // (15 / 8 pixel pairs a chunk), no clamp, ReLU and a ReLU6-like clamp; C = 24, 8 channels and
+  // the cases drawn with a large bias (the general requantization: no sweep) take the band path.
   for (const [i, [n, h, w, c, o, sh, sw]] of ([
     [1, 7, 7, 16, 32, 2, 2], [1, 8, 8, 32, 64, 2, 2], [1, 6, 9, 64, 16, 2, 2], [1, 5, 6, 16, 64, 3, 3],
     [2, 9, 8, 32, 16, 2, 1], [1, 21, 21, 64, 64, 2, 2], [1, 32, 32, 16, 32, 2, 2], [1, 7, 6, 32, 48, 2, 2],

@@ -4,7 +4,7 @@ import { STORAGE_EMPTY, O_FLAGS, OPF_PACKED_W16 } from '../../format/format';
 import { preparedTable } from '../prepared';
 import { PREPARED_CONV_HEAD } from '../../format/prepared';
 import { useFastTable, useF32Table } from '../requant_fast';
-import { packedBegin, packedUseFast, packedRun, packedRunRows, packedRunRows4, packedRowRepack, rowPackFits, packedRun4, gemm_s8_packed, widenRun, widenRunOver, zeroOver, xwA, xwRow, Q_K_MAX, XW_STRIDE, COL_PAIRS, colsReady, colsSampled, gemmCols } from './gemm_packed';
+import { packedBegin, packedUseFast, packedRun, packedRunRows, packedRunRows4, packedRowRepack, rowPackFits, packedRun4, gemm_s8_packed, widenRun, widenRunOver, zeroOver, xwA, xwRow, Q_K_MAX, colsReady, colsSampled, gemmCols } from './gemm_packed';
 import { opIn, opOut, opParam, opParamF, tdim, tptr, tzp, tstorage, opInCount } from '../state';
 import { dotS8, dot4_s8_scalar, dot4rows_s8_scalar, dot_f32 } from './dot';
 
@@ -366,57 +366,31 @@ const BAND_PATCH_RUN: i32 = 16;
 }
 
 /**
- * A 1x1 unpadded conv with strides (sh, sw), C a multiple of 16, more than 8 channels, as GEMM rows
- * over its sampled pixels (the band's 2-pixel tiles ran ic's shortcuts at 11-18 GMAC/s). With the
- * column sweep, each sampled pixel is widened straight into the sweep's rows (gemm_packed.ts
- * colsSampled: ic's 16 -> 32 shortcut spent ~7 % of its time copying pixels to contiguous rows
- * first); else chunks of pixels are copied back to back, to the widened-row buffer's second half
- * past what the GEMM widens there (one 2-pixel tile's rows; O > 8 keeps its 4-row tiles out), and
- * run as rows. False (nothing done) when a sampled pixel lies outside the input, or without the
- * sweep when fewer than two pixels of C fit.
+ * A 1x1 unpadded conv with strides (sh, sw), C a multiple of 16, on gemm_packed.ts's column sweep
+ * (whole groups of 16 channels, the f32 table): each sampled pixel is widened straight into the
+ * sweep's rows (colsSampled), which then run as a stride-1 1x1 conv's (the band's 2-pixel tiles ran
+ * ic's shortcuts at 11-18 GMAC/s; copying the sampled pixels to contiguous rows first cost ~7 % of
+ * its 16 -> 32 one, and without the sweep the copy gained 0-4 % over the band). False (nothing
+ * done) without the sweep or when a sampled pixel lies outside the input.
  */
 function stridedRows(xp: usize, N: i32, H: i32, W: i32, C: i32, O: i32, OH: i32, OW: i32, sh: i32, sw: i32, inOff: i32, yp: usize): bool {
-  if ((OH - 1) * sh >= H || (OW - 1) * sw >= W) return false;
+  if (!colsReady() || (OH - 1) * sh >= H || (OW - 1) * sw >= W) return false;
   const c = <usize>C;
   const P = OH * OW;
   const xs = <usize>sw * c, ys = <usize>(sh * W) * c;
-  if (colsReady()) {
-    colsSampled(OW, xs, ys);
-    for (let n = 0; n < N; n++) {
-      const xImg = xp + <usize>(n * H * W) * c;
-      const yImg = yp + <usize>(n * P) * <usize>O;
-      const r = gemmCols(xImg, 0, P, C, inOff, yImg, 0);
-      if (r < P) {
-        // An odd last pixel (r = P - 1).
-        widenRun(xwA, xImg + <usize>(r / OW) * ys + <usize>(r % OW) * xs, C, inOff);
-        const y = yImg + <usize>r * <usize>O;
-        packedRun(false, y, y);
-      }
-    }
-    colsSampled(0, 0, 0);
-    return true;
-  }
-  const reserve = ((<usize>COL_PAIRS * c) << 1) + 32;
-  if (reserve + (c << 1) + 16 > XW_STRIDE) return false;
-  const buf = xwA + XW_STRIDE + reserve;
-  const chunk = <i32>((XW_STRIDE - reserve) / c) & ~1;
+  colsSampled(OW, xs, ys);
   for (let n = 0; n < N; n++) {
     const xImg = xp + <usize>(n * H * W) * c;
     const yImg = yp + <usize>(n * P) * <usize>O;
-    let oy = 0, ox = 0;
-    for (let p = 0; p < P; ) {
-      const cnt = P - p < chunk ? P - p : chunk;
-      let d = buf;
-      for (let i = 0; i < cnt; i++) {
-        const s = xImg + <usize>oy * ys + <usize>ox * xs;
-        for (let j: usize = 0; j < c; j += 16) v128.store(d + j, v128.load(s + j));
-        d += c;
-        if (++ox == OW) { ox = 0; oy++; }
-      }
-      gemm_s8_packed(buf, cnt, C, inOff, yImg + <usize>p * <usize>O);
-      p += cnt;
+    const r = gemmCols(xImg, 0, P, C, inOff, yImg, 0);
+    if (r < P) {
+      // An odd last pixel (r = P - 1).
+      widenRun(xwA, xImg + <usize>(r / OW) * ys + <usize>(r % OW) * xs, C, inOff);
+      const y = yImg + <usize>r * <usize>O;
+      packedRun(false, y, y);
     }
   }
+  colsSampled(0, 0, 0);
   return true;
 }
 
@@ -461,9 +435,8 @@ function conv2d_s8_packed(op: usize, plain: bool = false): bool {
     gemm_s8_packed(xp, N * H * W, C, inOff, yp);
     return true;
   }
-  // 1x1 strided, unpadded (ResNet shortcuts): the sampled pixels copied to contiguous rows, then
-  // the GEMM above (ic's 16 -> 32 / 32 -> 64 stride-2 convs ran the band tiles at 11-18 GMAC/s).
-  if (ASC_FEATURE_SIMD && kernelBuilt(KERNEL_CONV1X1_STRIDED) && !plain && KH == 1 && KW == 1 && pt == 0 && pl == 0 && O > 8 && (C & 15) == 0 && stridedRows(xp, N, H, W, C, O, OH, OW, sh, sw, inOff, yp)) {
+  // 1x1 strided, unpadded (ResNet shortcuts): the sampled pixels as the column sweep's rows.
+  if (ASC_FEATURE_SIMD && kernelBuilt(KERNEL_CONV1X1_STRIDED) && !plain && KH == 1 && KW == 1 && pt == 0 && pl == 0 && (C & 15) == 0 && stridedRows(xp, N, H, W, C, O, OH, OW, sh, sw, inOff, yp)) {
     return true;
   }
   // Packed: validate_ops.ts refused spatial ops without it; plain: the gathered path runs instead.

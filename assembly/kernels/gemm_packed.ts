@@ -9,7 +9,7 @@ import { PACKED_K_MAX } from '../../format/format';
 import { requantStore8, requantStore16 } from '../requant_simd';
 import { fastPrepare, fastPreparePacked, requantFastStore8, requantFastStore8Relu, requantFastStore16, requantFastStore16Relu, requantFastStore16x2, requantFastStore16x2Relu, f32Ready4x8, requantF32Store4x8Relu, f32TableAt, f32Lim, f32ScreenW } from '../requant_fast';
 import { kernelBuilt } from '../features';
-import { KERNEL_CONV_F32, KERNEL_CONV_F32_RELU, KERNEL_CONV1X1_COLS } from '../../format/runtime-features';
+import { KERNEL_CONV_F32, KERNEL_CONV_F32_RELU, KERNEL_CONV1X1_COLS, KERNEL_CONV1X1_STRIDED } from '../../format/runtime-features';
 import { rqStore2 } from './requant_scalar';
 
 // Two widened rows (pixels) of up to PACKED_K_MAX taps, at a constant distance so the 2-row tile
@@ -958,7 +958,7 @@ export function gemmCols(xp: usize, r: i32, rows: i32, K: i32, inOff: i32, yp: u
     let h = (rows - r) >> 1;
     if (h > cap) h = cap;
     const x0 = xp + <usize>r * <usize>K, hb = h * K;
-    if (ASC_FEATURE_SIMD && colsOW) {
+    if (ASC_FEATURE_SIMD && kernelBuilt(KERNEL_CONV1X1_STRIDED) && colsOW) {
       widenSampled(xwA, xp, r, h, K, inOff);
       widenSampled(xwB, xp, r + h, h, K, inOff);
     } else {
