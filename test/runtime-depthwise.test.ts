@@ -300,6 +300,10 @@ function cases(): Case[] {
   out.push(act(c1m8(r, 96, 96, [2, 2], [1, 1], [0, 0, 1, 1]), -128, -128, 127));
   out.push(c1m8(r, 96, 96, [2, 2], [1, 1], [0, 0, 1, 1], 'coarse'));
   out.push(c1m8(r, 11, 19, [2, 2], [2, 1], [2, 1, 2, 1], 'coarse'));
+  // Dilated rows with a bottom row whose kernel row 2 is padding, and the even-width row ends'
+  // column-8 step, both read in place (quadC1S2's pad bits).
+  out.push(c1m8(r, 12, 26, [2, 2], [2, 1], [0, 0, 2, 1], 'coarse'));
+  out.push(act(c1m8(r, 13, 42, [2, 2], [3, 1], [0, 0, 3, 1]), -128, -128, 127));
   out.push(c1m8(r, 9, 13, [2, 2], [1, 1], [0, 0, 1, 1], 'normal', 2));
   for (const xr of [[-128, -128], [127, 127]] as [number, number][]) {
     out.push({ ...c1m8(r, 9, 18, [2, 2], [1, 1], [1, 1, 1, 1]), xRange: xr, label: `depthwise c1 m8 s2 x all ${xr[0]}` });

@@ -349,28 +349,44 @@ function depthwise_c1m8_3x3(op: usize): void {
       if (sw == 2 && dw == 1) {
         // A step reads its rows in place, for ox in [qLo, qHi), while its 9 taps per row are inside
         // the image, its four pixels inside the row and each row's 10 bytes read inside the tensor
-        // (the last row's bound the others'); else, and for the 1-3 pixels a row may end with, from
-        // rows staged at the edges (stageC1), with its output through the side buffer.
-        let qLo = 0, qHi = 0;
-        if (iy0 >= 0 && iy0 + 2 * dh < H) {
-          // 2 ox - pl >= 0, ox + 3 < OW, 2 ox - pl + 8 < W, (iy0 + 2 dh) W + 2 ox - pl + 10 <= H W.
+        // (the last row read bounds the others'). Two edges are read in place too, their padded taps
+        // then set to the zero point in the step's pair vectors (quadC1S2's `pad`): a bottom row whose
+        // kernel row 2 is padding (bit 0; rows 0 and 1 inside), and the step at qCol whose only padded
+        // tap is its column 8 (bit 1: every row end of an even-width image TFLite pads on the right
+        // at stride 2). Else, and for the 1-3 pixels a row may end with, the rows are staged
+        // (stageC1), the output through the side buffer.
+        let qLo = 0, qHi = 0, qCol = -1, rows = 0;
+        const last = iy0 + 2 * dh < H ? iy0 + 2 * dh : iy0 + dh;
+        if (iy0 >= 0 && last < H) {
+          rows = last == iy0 + dh ? 1 : 0;
+          // 2 ox - pl >= 0, ox + 3 < OW, 2 ox - pl + 8 < W, last W + 2 ox - pl + 10 <= H W.
+          const qEnd = ((H * W - last * W - 10 + pl) >> 1) + 1;
           qLo = (pl + 1) >> 1;
-          qHi = min(OW - 3, ((W - 9 + pl) >> 1) + 1);
-          qHi = min(qHi, ((H * W - (iy0 + 2 * dh) * W - 10 + pl) >> 1) + 1);
+          qHi = min(min(OW - 3, ((W - 9 + pl) >> 1) + 1), qEnd);
+          // 2 qCol - pl + 8 == W.
+          const c = (W - 8 + pl) >> 1;
+          if (((W - 8 + pl) & 1) == 0 && c >= qLo && c + 3 < OW && c < qEnd) qCol = c;
         }
         const xz = <i8>(-inOff);
+        const d2 = <usize>(rows ? 0 : W * dh);
         for (; ox < OW; ox += 4) {
           const ix4 = ox * 2 - pl;
           let p0 = xImg + <usize>(iy0 * W + ix4);
-          let p1 = p0 + <usize>(W * dh), p2 = p1 + <usize>(W * dh);
+          let p1 = p0 + <usize>(W * dh), p2 = p1 + d2;
+          let pad = rows;
           if (ox < qLo || ox >= qHi) {
-            stageC1(xImg, iy0, dh, ix4, H, W, xz);
-            p0 = c1m8S;
-            p1 = c1m8S + 16;
-            p2 = c1m8S + 32;
+            if (ox == qCol) {
+              pad |= 2;
+            } else {
+              stageC1(xImg, iy0, dh, ix4, H, W, xz);
+              p0 = c1m8S;
+              p1 = c1m8S + 16;
+              p2 = c1m8S + 32;
+              pad = 0;
+            }
           }
           const n = OW - ox < 4 ? OW - ox : 4;
-          quadC1S2(p0, p1, p2, n == 4 ? out : c1m8S + 48, bl, bh, fast, mp, shp, outZp, amin, amax);
+          quadC1S2(p0, p1, p2, pad, xz, n == 4 ? out : c1m8S + 48, bl, bh, fast, mp, shp, outZp, amin, amax);
           for (let k = 0; k < n * 8 && n < 4; k += 8) store<u64>(out + <usize>k, load<u64>(c1m8S + 48 + <usize>k));
           out += <usize>(n * 8);
         }
@@ -418,7 +434,7 @@ function depthwise_c1m8_3x3(op: usize): void {
  * lane j + 1, pixel j + 1's first pair. 10 i32x4.dot_i16x8_s per pixel (9 taps x 8 channels in
  * 4-lane pairs, one half-used) instead of 12 with every row's third tap against a 0.
  */
-@inline function quadC1S2(p0: usize, p1: usize, p2: usize, out: usize, bl: v128, bh: v128, fast: bool,
+@inline function quadC1S2(p0: usize, p1: usize, p2: usize, pad: i32, zp: i8, out: usize, bl: v128, bh: v128, fast: bool,
   mp: usize, shp: usize, outZp: i32, amin: i32, amax: i32): void {
   // The five pair vectors go through memory so that the loop below (one pair vector and its two
   // weight vectors per iteration) stays a loop: straight-line, V8 loaded every weight up front and
@@ -429,6 +445,18 @@ function depthwise_c1m8_3x3(op: usize): void {
   v128.store(buf, v128.load8x8_s(p2), 32);
   v128.store(buf, v128.load8x8_s(p2 + 2), 48);
   v128.store(buf, v128.or(v128.and(v128.load8x8_s(p0 + 2), i32x4.splat(0xFFFF)), i32x4.shl(v128.load8x8_s(p1 + 2), 16)), 64);
+  if (pad) {
+    const z = i16x8.splat(<i16>zp);
+    if (pad & 1) {
+      v128.store(buf, z, 32);
+      v128.store(buf, z, 48);
+    }
+    if (pad & 2) {
+      // Pixel 3's column 8: (x2[8], x2[9]) (the x2[9] against a 0) and (x0[8], x1[8]).
+      store<i16>(buf, <i16>zp, 60);
+      store<i32>(buf, i32x4.extract_lane(z, 0), 76);
+    }
+  }
   let a0 = bl, a1 = bh, b0 = bl, b1 = bh, c0 = bl, c1 = bh, d0 = bl, d1 = bh;
   // Counted by its pointers (buf, c1m8W: constants), not an index V8 shifts twice per iteration.
   for (let v = buf, q = c1m8W; v < buf + 80; v += 16, q += 32) {
