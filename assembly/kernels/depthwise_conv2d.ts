@@ -5,7 +5,7 @@ import { opIn, opOut, opParam, opParamF, tdim, trank, tptr, tzp, tstorage, opInC
 import { mbqmInline, clampi } from '../fixedpoint';
 import { requantStore8, requantStore16 } from '../requant_simd';
 import { fastPrepare, requantFastStore8, requantFastStore16, f32ScreenW } from '../requant_fast';
-import { depthwise_s8_pairs, magicPrepare, magicBegin, f32Prepare, store8x2Fast, f32Tab, f32Lim, f32Relu, f32LimBits } from './depthwise_pairs';
+import { depthwise_s8_pairs, magicPrepare, magicBegin, f32Prepare, f32Tab, f32Lim, f32Relu, f32LimBits } from './depthwise_pairs';
 import { depthwise3x3_s8_scalar } from './depthwise_scalar';
 import { kernelBuilt } from '../features';
 import { KERNEL_DW_PAIRS, KERNEL_DW_C1M8, KERNEL_DW_3X3_SCALAR, KERNEL_DW_GENERAL, KERNEL_DW_F32_RELU, KERNEL_DW_F32_CLAMP } from '../../format/runtime-features';
@@ -458,20 +458,20 @@ function depthwise_c1m8_3x3(op: usize): void {
     }
   }
   let a0 = bl, a1 = bh, b0 = bl, b1 = bh, c0 = bl, c1 = bh, d0 = bl, d1 = bh;
-  // Counted by its pointers (buf, c1m8W: constants), not an index V8 shifts twice per iteration.
+  // Counted by its pointers (buf, c1m8W: constants), not an index V8 shifts twice per iteration;
+  // each pixel's pair splat by its load (one instruction instead of a load and a shuffle: 0.98x).
   for (let v = buf, q = c1m8W; v < buf + 80; v += 16, q += 32) {
-    const x = v128.load(v);
     const w0 = v128.load(q), w1 = v128.load(q, 16);
-    let s = i32x4.shuffle(x, x, 0, 0, 0, 0);
+    let s = v128.load32_splat(v);
     a0 = i32x4.add(a0, i32x4.dot_i16x8_s(s, w0));
     a1 = i32x4.add(a1, i32x4.dot_i16x8_s(s, w1));
-    s = i32x4.shuffle(x, x, 1, 1, 1, 1);
+    s = v128.load32_splat(v, 4);
     b0 = i32x4.add(b0, i32x4.dot_i16x8_s(s, w0));
     b1 = i32x4.add(b1, i32x4.dot_i16x8_s(s, w1));
-    s = i32x4.shuffle(x, x, 2, 2, 2, 2);
+    s = v128.load32_splat(v, 8);
     c0 = i32x4.add(c0, i32x4.dot_i16x8_s(s, w0));
     c1 = i32x4.add(c1, i32x4.dot_i16x8_s(s, w1));
-    s = i32x4.shuffle(x, x, 3, 3, 3, 3);
+    s = v128.load32_splat(v, 12);
     d0 = i32x4.add(d0, i32x4.dot_i16x8_s(s, w0));
     d1 = i32x4.add(d1, i32x4.dot_i16x8_s(s, w1));
   }
@@ -483,9 +483,10 @@ function depthwise_c1m8_3x3(op: usize): void {
     if (f32Relu) {
       if (kernelBuilt(KERNEL_DW_F32_RELU) && quadF32(out, a0, a1, b0, b1, c0, c1, d0, d1, outZp, amin, amax, true)) return;
     } else if (kernelBuilt(KERNEL_DW_F32_CLAMP)) {
-      store8x2Fast(out, out + 8, a0, a1, b0, b1, 0, outZp, amin, amax);
-      store8x2Fast(out + 16, out + 24, c0, c1, d0, d1, 0, outZp, amin, amax);
-      return;
+      const p = f32Tab;
+      const s0 = v128.load(p), s1 = v128.load(p, 16), e0 = v128.load(p, 32), e1 = v128.load(p, 48);
+      if (pairOk(pairF32(out, a0, a1, b0, b1, s0, s1, e0, e1, outZp, amin, amax, false))
+        && pairOk(pairF32(out + 16, c0, c1, d0, d1, s0, s1, e0, e1, outZp, amin, amax, false))) return;
     }
   }
   quadExact(out, bl, bh, mp, shp, outZp, amin, amax);
@@ -523,7 +524,11 @@ function depthwise_c1m8_3x3(op: usize): void {
   zp: i32, lo: i32, hi: i32, relu: bool): bool {
   const p = f32Tab;
   const s0 = v128.load(p), s1 = v128.load(p, 16), e0 = v128.load(p, 32), e1 = v128.load(p, 48);
-  const m = i32x4.max_s(pairF32(out, a0, a1, b0, b1, s0, s1, e0, e1, zp, lo, hi, relu), pairF32(out + 16, c0, c1, d0, d1, s0, s1, e0, e1, zp, lo, hi, relu));
+  return pairOk(i32x4.max_s(pairF32(out, a0, a1, b0, b1, s0, s1, e0, e1, zp, lo, hi, relu), pairF32(out + 16, c0, c1, d0, d1, s0, s1, e0, e1, zp, lo, hi, relu)));
+}
+
+/** The screen: every lane of m (pairF32's |w - n| bits) within f32Lim. */
+@inline function pairOk(m: v128): bool {
   return !v128.any_true(i32x4.gt_s(m, i32x4.splat(f32LimBits)));
 }
 
@@ -537,18 +542,17 @@ function quadExact(out: usize, bl: v128, bh: v128, mp: usize, shp: usize, zp: i3
   const buf = c1m8S + 80;
   let a0 = bl, a1 = bh, b0 = bl, b1 = bh, c0 = bl, c1 = bh, d0 = bl, d1 = bh;
   for (let v = buf, q = c1m8W; v < buf + 80; v += 16, q += 32) {
-    const x = v128.load(v);
     const w0 = v128.load(q), w1 = v128.load(q, 16);
-    let s = i32x4.shuffle(x, x, 0, 0, 0, 0);
+    let s = v128.load32_splat(v);
     a0 = i32x4.add(a0, i32x4.dot_i16x8_s(s, w0));
     a1 = i32x4.add(a1, i32x4.dot_i16x8_s(s, w1));
-    s = i32x4.shuffle(x, x, 1, 1, 1, 1);
+    s = v128.load32_splat(v, 4);
     b0 = i32x4.add(b0, i32x4.dot_i16x8_s(s, w0));
     b1 = i32x4.add(b1, i32x4.dot_i16x8_s(s, w1));
-    s = i32x4.shuffle(x, x, 2, 2, 2, 2);
+    s = v128.load32_splat(v, 8);
     c0 = i32x4.add(c0, i32x4.dot_i16x8_s(s, w0));
     c1 = i32x4.add(c1, i32x4.dot_i16x8_s(s, w1));
-    s = i32x4.shuffle(x, x, 3, 3, 3, 3);
+    s = v128.load32_splat(v, 12);
     d0 = i32x4.add(d0, i32x4.dot_i16x8_s(s, w0));
     d1 = i32x4.add(d1, i32x4.dot_i16x8_s(s, w1));
   }
