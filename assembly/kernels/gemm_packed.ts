@@ -683,9 +683,11 @@ export const COL_PAIRS: i32 = 16;
 // (widened once per call): the multiply loop then loads them instead of widening each one again per
 // pixel pair (load8x8_s takes a vector pipe, a plain load does not; vww's 1x1 convs with
 // K <= 32 ran 0.94-0.96x as long). Larger ops read the packed bytes: widened per chunk, vww's
-// 3x3-pixel 128 -> 256 and 256 -> 256 convs (4 pairs a chunk) ran 1.02-1.03x as long.
-const WIDE_CAP: i32 = 8192;
-const wideW: usize = memory.data(WIDE_CAP, 16);
+// 3x3-pixel 128 -> 256 and 256 -> 256 convs (4 pairs a chunk) ran 1.02-1.03x as long. The copy
+// lives in the second half of xwA's row buffer, past the rows a chunk widens there (kernel
+// buffers are not static data: test/kernel-scratch.test.ts).
+const WIDE_CAP: i32 = <i32>(XW_STRIDE >> 1) - 16;
+const wideW: usize = xwA + (XW_STRIDE >> 1);
 
 /** `bytes` packed weight bytes at src as i16 at dst (bytes a multiple of 32). */
 function widenWeights(dst: usize, src: usize, bytes: i32): void {
@@ -943,7 +945,8 @@ export function gemmCols(xp: usize, r: i32, rows: i32, K: i32, inOff: i32, yp: u
   const relu = pkMin >= pkZp;
   if (relu) gridPrepare(tab, N);
   // Every group's i16 weights when they fit (the sweep then loads them), else the packed bytes.
-  const once = (N >> 4) * (K2 << 6) <= WIDE_CAP;
+  const rowsMax = <i32>(XW_STRIDE - 32) / (K << 1) < COL_PAIRS ? <i32>(XW_STRIDE - 32) / (K << 1) : COL_PAIRS;
+  const once = (N >> 4) * (K2 << 6) <= WIDE_CAP && rowsMax * (K << 1) + 32 <= <i32>(XW_STRIDE >> 1);
   if (once) widenWeights(wideW, pkW, (N >> 4) * (K2 << 5));
   // A chunk of 2h rows is widened as two runs (consecutive input rows are one run of bytes): rows
   // r.. r + h - 1 at xwA, the next h at xwB, row j of a half at + j * 2K, so pair i (rows r + i and
