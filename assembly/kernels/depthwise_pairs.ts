@@ -19,6 +19,7 @@ import { fastChannel, fastEntry, useFastTable, f32ScreenW, FAST_CAP, FAST_POS as
 import { PREPARED_DW_HEAD } from '../../format/prepared';
 import { preparedTable } from '../prepared';
 import { kernelBuilt } from '../features';
+import { xwA } from './gemm_packed';
 import { KERNEL_DW_F32_RELU, KERNEL_DW_F32_CLAMP, KERNEL_DW_COLS, KERNEL_DW_PIXELS } from '../../format/runtime-features';
 
 /** Most taps an op may have here; larger ops take the generic kernel. The channel buffers live in
@@ -440,9 +441,12 @@ export function store8Magic(out: usize, a0: v128, a1: v128, c: i32, zp: i32, lo:
 // ROW_SCREEN bytes past its sums.
 const ROW_CHUNK = 64;
 const ROW_SCREEN = (ROW_CHUNK + 2) * 32;
-const rowAcc: usize = ASC_FEATURE_SIMD ? memory.data(ROW_SCREEN * 2, 16) : 0;
+// Both live in the conv / GEMM row buffer (gemm_packed.ts xwA, 16.5 KB, free while a depthwise op
+// runs: every user of it fills it anew per call; 6.2 KB of it here) rather than in static data of their own, which
+// every model would pay for (test/kernel-scratch.test.ts bounds the runtime's static data).
+const rowAcc: usize = ASC_FEATURE_SIMD ? xwA : 0;
 // dwRow3x3's lines: row pointers, steps and sums slot (32 bytes each).
-const lineTab: usize = ASC_FEATURE_SIMD ? memory.data(ROW_CHUNK * 32, 16) : 0;
+const lineTab: usize = ASC_FEATURE_SIMD ? xwA + ROW_SCREEN * 2 : 0;
 // Where dwRow3x3's last pair stores its second pixel when the chunk is odd.
 const spare: usize = ASC_FEATURE_SIMD ? memory.data(16, 16) : 0;
 
