@@ -146,8 +146,11 @@ const SWEEP_SHAPES: Shape[] = [
   { x: [1, 7, 7, 16], o: 32, k: 1, stride: 1, pad: 0 },
   { x: [1, 5, 7, 32], o: 64, k: 1, stride: 1, pad: 0 },
   { x: [1, 2, 17, 6], o: 16, k: 1, stride: 1, pad: 0 },
-  // Since session 9 the sweep reads i16 copies of the weights when all groups fit its 8 KB buffer
-  // (K = 200, N = 16), else the packed bytes (K = 256, N = 32; K = 264).
+  // Since session 9 the sweep reads i16 copies of the weights when all groups fit the second half
+  // of xwA (4,112 B: gemm_packed.ts WIDE_CAP; the small-K shapes above fit), else the packed bytes:
+  // K = 128, N = 16 fills it (4,096 B) with 16-row halves up to its start; K = 200, N = 16 (6,400 B),
+  // K = 256, N = 32 and K = 264 do not fit.
+  { x: [1, 3, 11, 128], o: 16, k: 1, stride: 1, pad: 0 },
   { x: [1, 3, 7, 200], o: 16, k: 1, stride: 1, pad: 0 },
   { x: [1, 5, 7, 256], o: 32, k: 1, stride: 1, pad: 0 },
   { x: [1, 3, 5, 264], o: 16, k: 1, stride: 1, pad: 0 },
