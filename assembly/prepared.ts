@@ -7,10 +7,10 @@ import {
 import { preparedFcBytes, preparedDwBytes, preparedConvBytes, PREPARED_CONV_HEAD, PREPARED_FC_ARGS, preparedFcTableBytes, PREPARED_RANKS, preparedRank, preparedIndexBytes } from '../format/prepared';
 import { KERNEL_PACKED, KERNEL_DW_PAIRS, KERNEL_FC_ROW } from '../format/runtime-features';
 import { dwPrepare } from './kernels/depthwise_pairs';
-import { opCount, oprec, opcode, opIn, opOut, opParam, tdim, trank, tdtype, tnumel, tptr, tstorage, tzp, opTable, weightsExternal } from './state';
+import { opCount, oprec, opcode, opIn, opInCount, opOut, opParam, tdim, trank, tdtype, tnumel, tptr, tstorage, tzp, opTable, weightsExternal } from './state';
 import { opBuilt, kernelBuilt } from './features';
 import { useFastTable, magicChannel, fastPreparePacked, f32Begin, f32Finish, f32Built } from './requant_fast';
-import { fcF32Entry, fcF32Lim } from './kernels/fully_connected';
+import { fcF32Entry, fcF32Lim, fcRowLayout } from './kernels/fully_connected';
 
 // 0: nothing prepared. Else the region: one u32 per op (its table's offset, 0 = none), then tables.
 let region: usize = 0;
@@ -138,6 +138,11 @@ function prepareFc(op: usize, rec: usize): void {
   if (rows == 1) {
     if (kernelBuilt(KERNEL_FC_ROW)) {
       fast = fcF32Table(wp, N, K, bp, mp, shp, -tzp(x), table);
+      // fcRow reads its own weight layout, rewritten here in place: the packed copy above, or the
+      // blob's bytes (one model per instance, loaded once) unless another op reads them too (that
+      // op then keeps the general path: same output bytes).
+      if (fast && wp == tptr(w) && readByOther(op, wp)) fast = false;
+      if (fast) fcRowLayout(wp, <usize>(channels >> 4) * <usize>(((K + 3) >> 2) << 1) << 5);
       // fcRow's last partial group reads its bias padded with zeros (the packing's zero weights:
       // those lanes come out as the zero point and are not stored).
       const n0 = N & ~15;
@@ -162,6 +167,19 @@ function prepareFc(op: usize, rec: usize): void {
   store<u32>(rec + PF_MULT, <u32>mp);
   store<u32>(rec + PF_SHIFT, <u32>shp);
   store<i32>(rec + PF_FAST, fast ? 1 : 0);
+}
+
+/** Whether an op other than `op` has an input whose data starts at p. */
+function readByOther(op: usize, p: usize): bool {
+  for (let i = 0; i < opCount; i++) {
+    const o = oprec(i);
+    if (o == op) continue;
+    for (let j = 0; j < opInCount(o); j++) {
+      const t = opIn(o, j);
+      if (tstorage(t) != STORAGE_EMPTY && tptr(t) == p) return true;
+    }
+  }
+  return false;
 }
 
 /**

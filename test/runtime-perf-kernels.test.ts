@@ -503,6 +503,93 @@ describe('one-row fully_connected at ad-like shapes, both builds', () => {
   }
 });
 
+// The SIMD one-row path (fcRow) reads its weights rewritten at load (fully_connected.ts
+// fcRowLayout): per 8 channels and tap pair, words hi * 256 + (lo + 128), with channels c..c+3 in
+// the low bytes and c+4..c+7 in the high ones; the low channels come out as A - 256 * H - 128 *
+// sum(x), every step mod 2^32. Here the high channels' sums reach the f32 path's bound (|acc| near
+// 2^24: weights +-102 at K = 640 against inputs at their extremes), so A wraps i32 many times,
+// while the low channels carry small random weights at a fine output scale: a wrong split, wrap or
+// sum(x) term shows in their bytes. K = 637 / 5 end in padded taps that read a row the primer op (K
+// rounded up to 4, first in the graph) left in the buffer. N = 40 / 24 / 8: the 32-channel tile,
+// the 16-channel one with a partial group, the half tile. Both builds, against the reference.
+describe('SIMD one-row fully_connected: the in-place word layout at its sum bound, both builds', () => {
+  for (const [k, n, zp] of [[640, 40, -128], [640, 24, 127], [637, 8, -128], [5, 40, 127]] as const) {
+    it(`x[1,${k}] n${n}, input zero point ${zp}`, async () => {
+      const r = rng(k * 31 + n);
+      const isHi = (c: number) => (c & 7) >= 4;
+      const big = Math.floor(65793 / k) > 127 ? 127 : Math.floor(65793 / k); // sum |w| * 255 <= 2^24
+      const w = Int8Array.from({ length: n * k }, (_, i) => {
+        const c = (i / k) | 0;
+        return isHi(c) ? ((c >> 3) & 1 ? -big : big) : randInt(r, -3, 3);
+      });
+      const mult = new Int32Array(n), sh = new Int32Array(n);
+      for (let c = 0; c < n; c++) {
+        const m = quantizeMultiplier((isHi(c) ? 2 ** -17 : 2 ** -7) * (0.7 + r() * 0.6));
+        mult[c] = m.multiplier;
+        sh[c] = m.shift;
+      }
+      const xq = { scale: 0.05, zeroPoint: zp };
+      const oq = { scale: 0.05, zeroPoint: randInt(r, -10, 10) };
+      const g = oneOpGraph('fully_connected', [
+        { dtype: 's8', shape: [1, k], quant: xq },
+        { dtype: 's8', shape: [n, k], data: w },
+        null,
+        { dtype: 's32', shape: [n], data: mult },
+        { dtype: 's32', shape: [n], data: sh },
+      ], { dtype: 's8', quant: oq }, {}, { actMin: -128, actMax: 127 });
+      const kp = (k + 3) & ~3;
+      g.addTensor({ name: 'px', dtype: 's8', shape: [1, kp], quant: { scale: [xq.scale], zeroPoint: [xq.zeroPoint] } });
+      g.addTensor({ name: 'pw', dtype: 's8', shape: [16, kp], data: randS8(r, 16 * kp, -127, 127) });
+      g.addTensor({ name: 'pm', dtype: 's32', shape: [16], data: new Int32Array(16).fill(mult[0]) });
+      g.addTensor({ name: 'psh', dtype: 's32', shape: [16], data: new Int32Array(16).fill(sh[0]) });
+      g.addTensor({ name: 'pout', dtype: 's8', shape: [1, 16], quant: { scale: [oq.scale], zeroPoint: [oq.zeroPoint] } });
+      g.inputs.push('px');
+      g.outputs.push('pout');
+      g.nodes.unshift({ op: 'fully_connected', name: 'primer', inputs: ['px', 'pw', '', 'pm', 'psh'], outputs: ['pout'], attrs: {}, int8: { actMin: -128, actMax: 127 } } as Node);
+      // Inputs at the extremes (x + input offset 0 or +-255), mostly the one that makes the high
+      // channels' sums large.
+      const far = zp < 0 ? 127 : -128, near = zp < 0 ? -128 : 127;
+      const inputs = Array.from({ length: 16 }, () => [
+        Int8Array.from({ length: k }, () => (r() < 0.9 ? far : near)),
+        Int8Array.from({ length: kp }, () => (r() < 0.5 ? 127 : -128)),
+      ]);
+      const inRange = await matchReferenceOnBothBuilds(g, inputs);
+      expect(inRange).toBeGreaterThan(n * 4);
+    }, 60_000);
+  }
+  // Two one-row ops reading one weight tensor: the layout is not rewritten under the other op (both
+  // keep the general path), and the outputs stay the reference's.
+  it('two one-row ops sharing their weights', async () => {
+    const r = rng(4242);
+    const k = 64, n = 48;
+    const xq = { scale: 0.05, zeroPoint: 3 };
+    const oq = { scale: 0.05 * 0.3 * Math.sqrt(k), zeroPoint: -5 };
+    const g = oneOpGraph('fully_connected', [
+      { dtype: 's8', shape: [1, k], quant: xq },
+      { dtype: 's8', shape: [n, k], data: randS8(r, n * k, -127, 127) },
+      null,
+      ...requant(r, n, xq.scale, oq.scale),
+    ], { dtype: 's8', quant: oq }, {}, { actMin: -128, actMax: 127 });
+    const first = g.nodes[0];
+    g.addTensor({ name: 'x2', dtype: 's8', shape: [1, k], quant: { scale: [xq.scale], zeroPoint: [xq.zeroPoint] } });
+    g.addTensor({ name: 'y2', dtype: 's8', shape: [1, n], quant: { scale: [oq.scale], zeroPoint: [oq.zeroPoint] } });
+    g.inputs.push('x2');
+    g.outputs.push('y2');
+    g.nodes.push({ ...first, name: 'second', inputs: ['x2', ...first.inputs.slice(1)], outputs: ['y2'] } as Node);
+    const blob = blobOf(g);
+    const models = await Promise.all(BUILDS.map(async (bd) => (await freshRuntime(bd)).load(blob)));
+    for (let t = 0; t < 8; t++) {
+      const xs = [randS8(r, k), randS8(r, k)];
+      const want = runGraph(g, xs);
+      for (const [i, m] of models.entries()) {
+        const got = m.run(xs);
+        expect(Array.from(got[0]), `${BUILDS[i]} input ${t}`).toEqual(Array.from(want[0] as Int8Array));
+        expect(Array.from(got[1]), `${BUILDS[i]} input ${t} (second op)`).toEqual(Array.from(want[1] as Int8Array));
+      }
+    }
+  });
+});
+
 // The scalar one-row tile (gemm_packed.ts tileRow) sums two channels (c, c + 2) in one i64 from
 // unsigned weights (w + 128) and subtracts 128 * (sum of the row) after: its split is exact only while
 // each channel's sum of u * (w + 128) stays inside i32. At K = 4096 (PACKED_K_MAX) with the inputs

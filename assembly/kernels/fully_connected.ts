@@ -3,7 +3,7 @@ import { STORAGE_EMPTY, O_FLAGS, OPF_PACKED_W16 } from '../../format/format';
 import { opIn, opOut, opParam, opParamF, tdim, tptr, tzp, tstorage, tnumel, opInCount } from '../state';
 import { dot_f32 } from './dot';
 import { gemm_s8_rows } from './gemm';
-import { packedBegin, packedUseFast, gemm_s8_packed, widenRun, xwA } from './gemm_packed';
+import { packedBegin, packedUseFast, gemm_s8_packed, xwA } from './gemm_packed';
 import { PF_X, PF_Y, PF_W, PF_BIAS, PF_N, PF_K, PF_ROWS, PF_IN_OFF, PF_OUT_ZP, PF_MIN, PF_MAX, PF_MULT, PF_SHIFT, PF_FAST, PF_F32_LIM, PF_TAIL_BIAS } from '../prepared';
 import { PREPARED_FC_ARGS } from '../../format/prepared';
 import { useFastTable, f32ScreenW } from '../requant_fast';
@@ -128,14 +128,56 @@ export function fcF32Lim(accMax: f64, yMax: f64): f32 {
 const fcTail: usize = memory.data(16, 16);
 
 /**
+ * fcRow's weight layout, written in place over an op's packed weights at load (prepared.ts
+ * prepareFc): per 16 bytes (one tap pair of 8 channels c..c+7, OPF_PACKED_W16's c..c+3 then
+ * c+4..c+7) eight i16 words, word 2j + t = w[c+4+j][t] * 256 + (w[c+j][t] + 128). One
+ * i32x4.dot_i16x8_s of the input pair with the words sums both channels' products as
+ * 256 * hi + (lo + 128 * x), and one with the words shifted right by 8 gives hi alone: 16 MACs per
+ * load, shift and two dot-adds instead of two sign extensions and two dot-adds (the loop runs at
+ * the rate of its vector operations). Every step wraps mod 2^32 (|x| <= 255, so no dot lane
+ * overflows past it) and the true sums fit in i32, so lo = A - 256 * H - 128 * sum(x) exactly.
+ */
+export function fcRowLayout(wp: usize, bytes: usize): void {
+  if (!ASC_FEATURE_SIMD) return;
+  const flip = i8x16.splat(-128);
+  for (let q = wp; q < wp + bytes; q += 16) {
+    const v = v128.load(q);
+    v128.store(q, i8x16.shuffle(v128.xor(v, flip), v, 0, 24, 1, 25, 2, 26, 3, 27, 4, 28, 5, 29, 6, 30, 7, 31));
+  }
+}
+
+/**
+ * The row widened into xwA with the taps up to the next multiple of 4 (which the dot loops read)
+ * set to 0; returns the sum of the widened values (fcRowLayout's 128 * sum(x) term).
+ */
+function fcWiden(src: usize, K: i32, off: i32): i32 {
+  const o = i16x8.splat(<i16>off), one = i16x8.splat(1);
+  let s = i32x4.splat(0);
+  let i = 0;
+  for (; i + 8 <= K; i += 8) {
+    const v = i16x8.add(v128.load8x8_s(src + <usize>i), o);
+    v128.store(xwA + (<usize>i << 1), v);
+    s = i32x4.add(s, i32x4.dot_i16x8_s(v, one));
+  }
+  let t = i32x4.extract_lane(s, 0) + i32x4.extract_lane(s, 1) + i32x4.extract_lane(s, 2) + i32x4.extract_lane(s, 3);
+  for (; i < K; i++) {
+    const v = <i32>load<i8>(src + <usize>i) + off;
+    store<i16>(xwA + (<usize>i << 1), <i16>v);
+    t += v;
+  }
+  for (; i & 3; i++) store<i16>(xwA + (<usize>i << 1), 0);
+  return t;
+}
+
+/**
  * One row of a prepared op whose every channel took the f32 table (PF_FAST): the row widened once,
- * then per 32 (last: 16) channels the single-row dot loop and the f32-screened store, without
- * packedBegin's per-op state (the record holds the arguments and the padded last bias). ad's ten
- * layers: the f32 store takes its last layer's requantization (no ReLU: the sign term stays) from
- * ~13 to ~7 ns per 16 channels.
+ * then per 32 (last: 16) channels the single-row dot loop over fcRowLayout's words and the
+ * f32-screened store, without packedBegin's per-op state (the record holds the arguments and the
+ * padded last bias). ad's ten layers: the f32 store takes its last layer's requantization (no
+ * ReLU: the sign term stays) from ~13 to ~7 ns per 16 channels.
  */
 function fcRow(rec: usize, N: i32, K: i32, inOff: i32): void {
-  widenRun(xwA, load<u32>(rec + PF_X), K, inOff);
+  const corr = i32x4.splat(-128 * fcWiden(load<u32>(rec + PF_X), K, inOff));
   const f32Tab = rec + PREPARED_FC_ARGS;
   const lim = load<f32>(rec + PF_F32_LIM);
   const limBits = (reinterpret<i32>(lim) << 1) - 1;
@@ -148,51 +190,57 @@ function fcRow(rec: usize, N: i32, K: i32, inOff: i32): void {
   let w = load<u32>(rec + PF_W);
   let n = 0;
   for (; n + 32 <= N; n += 32) {
-    fcTile2(w, K2, gStride, bias ? bias + (<usize>n << 2) : 0, f32Tab + (<usize>n << 3), limBits, mp, shp, n, zp, lo, hi, relu, y + <usize>n);
+    fcTile2(w, K2, gStride, bias ? bias + (<usize>n << 2) : 0, corr, f32Tab + (<usize>n << 3), limBits, mp, shp, n, zp, lo, hi, relu, y + <usize>n);
     w += gStride << 1;
   }
   for (; n < N; n += 16) {
     const full = n + 16 <= N;
     const bp = full ? (bias ? bias + (<usize>n << 2) : 0) : rec + PF_TAIL_BIAS;
-    fcTile(w, K2, bp, f32Tab + (<usize>n << 3), limBits, mp, shp, n, full ? 16 : N - n, zp, lo, hi, relu, full ? y + <usize>n : fcTail);
+    fcTile(w, K2, bp, corr, f32Tab + (<usize>n << 3), limBits, mp, shp, n, full ? 16 : N - n, zp, lo, hi, relu, full ? y + <usize>n : fcTail);
     if (!full) for (let j = 0; j < N - n; j++) store<i8>(y + <usize>(n + j), load<i8>(fcTail + <usize>j));
     w += gStride;
   }
 }
 
 /** SIMD: the widened row against 16 channels at w (count of them stored), through the f32 screen. */
-@inline function fcTile(w: usize, K2: i32, bp: usize, f: usize, limBits: i32, mp: usize, shp: usize, c: i32, count: i32, zp: i32, lo: i32, hi: i32, relu: bool, out: usize): void {
-  let a0 = i32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
-  if (bp) { a0 = v128.load(bp); a1 = v128.load(bp, 16); a2 = v128.load(bp, 32); a3 = v128.load(bp, 48); }
+@inline function fcTile(w: usize, K2: i32, bp: usize, corr: v128, f: usize, limBits: i32, mp: usize, shp: usize, c: i32, count: i32, zp: i32, lo: i32, hi: i32, relu: bool, out: usize): void {
+  let l0 = corr, l1 = corr, h0 = i32x4.splat(0), h1 = h0;
   let p = xwA;
   const end = xwA + (<usize>K2 << 2);
   if (count <= 8) {
-    // At most 8 channels (ad's 128 -> 8): the group's upper 8 are padding; their sums stay the
-    // (zero) padded bias, stored to fcTail only.
+    // At most 8 channels (ad's 128 -> 8): one word vector per tap pair; the group's upper 8 lanes
+    // are padding, stored to fcTail only.
     while (p < end) {
       const u = v128.load32_splat(p), v = v128.load32_splat(p, 4);
-      a0 = i32x4.add(a0, i32x4.dot_i16x8_s(u, v128.load8x8_s(w)));
-      a1 = i32x4.add(a1, i32x4.dot_i16x8_s(u, v128.load8x8_s(w, 8)));
-      a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v, v128.load8x8_s(w, 32)));
-      a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v, v128.load8x8_s(w, 40)));
+      const q = v128.load(w), r = v128.load(w, 32);
+      l0 = i32x4.add(l0, i32x4.dot_i16x8_s(u, q));
+      h0 = i32x4.add(h0, i32x4.dot_i16x8_s(u, i16x8.shr_s(q, 8)));
+      l0 = i32x4.add(l0, i32x4.dot_i16x8_s(v, r));
+      h0 = i32x4.add(h0, i32x4.dot_i16x8_s(v, i16x8.shr_s(r, 8)));
       p += 8;
       w += 64;
     }
   }
   while (p < end) {
     const u = v128.load32_splat(p), v = v128.load32_splat(p, 4);
-    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(u, v128.load8x8_s(w)));
-    a1 = i32x4.add(a1, i32x4.dot_i16x8_s(u, v128.load8x8_s(w, 8)));
-    a2 = i32x4.add(a2, i32x4.dot_i16x8_s(u, v128.load8x8_s(w, 16)));
-    a3 = i32x4.add(a3, i32x4.dot_i16x8_s(u, v128.load8x8_s(w, 24)));
-    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v, v128.load8x8_s(w, 32)));
-    a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v, v128.load8x8_s(w, 40)));
-    a2 = i32x4.add(a2, i32x4.dot_i16x8_s(v, v128.load8x8_s(w, 48)));
-    a3 = i32x4.add(a3, i32x4.dot_i16x8_s(v, v128.load8x8_s(w, 56)));
+    const q0 = v128.load(w), q1 = v128.load(w, 16), r0 = v128.load(w, 32), r1 = v128.load(w, 48);
+    l0 = i32x4.add(l0, i32x4.dot_i16x8_s(u, q0));
+    h0 = i32x4.add(h0, i32x4.dot_i16x8_s(u, i16x8.shr_s(q0, 8)));
+    l1 = i32x4.add(l1, i32x4.dot_i16x8_s(u, q1));
+    h1 = i32x4.add(h1, i32x4.dot_i16x8_s(u, i16x8.shr_s(q1, 8)));
+    l0 = i32x4.add(l0, i32x4.dot_i16x8_s(v, r0));
+    h0 = i32x4.add(h0, i32x4.dot_i16x8_s(v, i16x8.shr_s(r0, 8)));
+    l1 = i32x4.add(l1, i32x4.dot_i16x8_s(v, r1));
+    h1 = i32x4.add(h1, i32x4.dot_i16x8_s(v, i16x8.shr_s(r1, 8)));
     p += 8;
     w += 64;
   }
-  fcStore(out, a0, a1, a2, a3, f, limBits, mp, shp, c, count, zp, lo, hi, relu);
+  let a0 = i32x4.sub(l0, i32x4.shl(h0, 8)), a2 = i32x4.sub(l1, i32x4.shl(h1, 8));
+  if (bp) {
+    a0 = i32x4.add(a0, v128.load(bp)); h0 = i32x4.add(h0, v128.load(bp, 16));
+    a2 = i32x4.add(a2, v128.load(bp, 32)); h1 = i32x4.add(h1, v128.load(bp, 48));
+  }
+  fcStore(out, a0, h0, a2, h1, f, limBits, mp, shp, c, count, zp, lo, hi, relu);
 }
 
 /** The 16 sums requantized through the f32 screen, or the exact general form when a lane is near a tie. */
@@ -239,43 +287,38 @@ function fcStoreExact(out: usize, a0: v128, a1: v128, a2: v128, a3: v128, mp: us
   }
 }
 
-/** SIMD: fcTile for 32 channels (two groups, their weights gs bytes apart): one broadcast per tap pair for both. */
-@inline function fcTile2(w: usize, K2: i32, gs: usize, bp: usize, f: usize, limBits: i32, mp: usize, shp: usize, c: i32, zp: i32, lo: i32, hi: i32, relu: bool, out: usize): void {
-  let a0 = i32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-  if (bp) {
-    a0 = v128.load(bp); a1 = v128.load(bp, 16); a2 = v128.load(bp, 32); a3 = v128.load(bp, 48);
-    b0 = v128.load(bp, 64); b1 = v128.load(bp, 80); b2 = v128.load(bp, 96); b3 = v128.load(bp, 112);
-  }
+/** SIMD: fcTile for 32 channels (two groups, their words gs bytes apart): one broadcast per tap pair for both. */
+@inline function fcTile2(w: usize, K2: i32, gs: usize, bp: usize, corr: v128, f: usize, limBits: i32, mp: usize, shp: usize, c: i32, zp: i32, lo: i32, hi: i32, relu: bool, out: usize): void {
+  let l0 = corr, l1 = corr, m0 = corr, m1 = corr, h0 = i32x4.splat(0), h1 = h0, g0 = h0, g1 = h0;
   let p = xwA;
   const end = xwA + (<usize>K2 << 2);
   let x = w + gs;
+  // One tap pair per step: eight sums and one broadcast stay in registers.
   while (p < end) {
-    const u = v128.load32_splat(p), v = v128.load32_splat(p, 4);
-    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(u, v128.load8x8_s(w)));
-    a1 = i32x4.add(a1, i32x4.dot_i16x8_s(u, v128.load8x8_s(w, 8)));
-    a2 = i32x4.add(a2, i32x4.dot_i16x8_s(u, v128.load8x8_s(w, 16)));
-    a3 = i32x4.add(a3, i32x4.dot_i16x8_s(u, v128.load8x8_s(w, 24)));
-    b0 = i32x4.add(b0, i32x4.dot_i16x8_s(u, v128.load8x8_s(x)));
-    b1 = i32x4.add(b1, i32x4.dot_i16x8_s(u, v128.load8x8_s(x, 8)));
-    b2 = i32x4.add(b2, i32x4.dot_i16x8_s(u, v128.load8x8_s(x, 16)));
-    b3 = i32x4.add(b3, i32x4.dot_i16x8_s(u, v128.load8x8_s(x, 24)));
-    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v, v128.load8x8_s(w, 32)));
-    a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v, v128.load8x8_s(w, 40)));
-    a2 = i32x4.add(a2, i32x4.dot_i16x8_s(v, v128.load8x8_s(w, 48)));
-    a3 = i32x4.add(a3, i32x4.dot_i16x8_s(v, v128.load8x8_s(w, 56)));
-    b0 = i32x4.add(b0, i32x4.dot_i16x8_s(v, v128.load8x8_s(x, 32)));
-    b1 = i32x4.add(b1, i32x4.dot_i16x8_s(v, v128.load8x8_s(x, 40)));
-    b2 = i32x4.add(b2, i32x4.dot_i16x8_s(v, v128.load8x8_s(x, 48)));
-    b3 = i32x4.add(b3, i32x4.dot_i16x8_s(v, v128.load8x8_s(x, 56)));
-    p += 8;
-    w += 64;
-    x += 64;
+    const u = v128.load32_splat(p);
+    const q0 = v128.load(w), q1 = v128.load(w, 16), s0 = v128.load(x), s1 = v128.load(x, 16);
+    l0 = i32x4.add(l0, i32x4.dot_i16x8_s(u, q0));
+    h0 = i32x4.add(h0, i32x4.dot_i16x8_s(u, i16x8.shr_s(q0, 8)));
+    l1 = i32x4.add(l1, i32x4.dot_i16x8_s(u, q1));
+    h1 = i32x4.add(h1, i32x4.dot_i16x8_s(u, i16x8.shr_s(q1, 8)));
+    m0 = i32x4.add(m0, i32x4.dot_i16x8_s(u, s0));
+    g0 = i32x4.add(g0, i32x4.dot_i16x8_s(u, i16x8.shr_s(s0, 8)));
+    m1 = i32x4.add(m1, i32x4.dot_i16x8_s(u, s1));
+    g1 = i32x4.add(g1, i32x4.dot_i16x8_s(u, i16x8.shr_s(s1, 8)));
+    p += 4;
+    w += 32;
+    x += 32;
   }
   // One inlined copy of the store for both halves (+0.6 KB per copy).
   for (let h = 0; h < 32; h += 16) {
     const second = h != 0;
-    fcStore(
-      out + <usize>h, second ? b0 : a0, second ? b1 : a1, second ? b2 : a2, second ? b3 : a3, f + (<usize>h << 3), limBits, mp, shp, c + h, 16, zp, lo, hi, relu,
-    );
+    const ll0 = second ? m0 : l0, hh0 = second ? g0 : h0, ll1 = second ? m1 : l1, hh1 = second ? g1 : h1;
+    let a0 = i32x4.sub(ll0, i32x4.shl(hh0, 8)), a1 = hh0, a2 = i32x4.sub(ll1, i32x4.shl(hh1, 8)), a3 = hh1;
+    if (bp) {
+      const b = bp + (<usize>h << 2);
+      a0 = i32x4.add(a0, v128.load(b)); a1 = i32x4.add(a1, v128.load(b, 16));
+      a2 = i32x4.add(a2, v128.load(b, 32)); a3 = i32x4.add(a3, v128.load(b, 48));
+    }
+    fcStore(out + <usize>h, a0, a1, a2, a3, f + (<usize>h << 3), limBits, mp, shp, c + h, 16, zp, lo, hi, relu);
   }
 }
