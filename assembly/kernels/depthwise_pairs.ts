@@ -123,7 +123,7 @@ export function dwPrepare(op: usize, rec: usize): void {
   const hasBias = tstorage(opIn(op, 2)) != STORAGE_EMPTY;
   const amin = opParam(op, 9), amax = opParam(op, 10);
   badGroups = 0;
-  const fast = dwSetup(C, K, P, C16, k9, pairs && dwTransposed(op), tptr(w), hasBias ? tptr(opIn(op, 2)) : 0, hasBias,
+  const fast = dwSetup(C, K, P, C16, k9, pairs && dwTransposed(op), sw == 2, tptr(w), hasBias ? tptr(opIn(op, 2)) : 0, hasBias,
     tptr(opIn(op, 3)), tptr(opIn(op, 4)), tzp(x), tzp(y), amin, amax, C & ~7);
   store<i32>(rec, fast ? 1 : 0, DR_FAST);
   store<u64>(rec, badGroups, DR_BAD);
@@ -518,19 +518,21 @@ const spare: usize = ASC_FEATURE_SIMD ? memory.data(16, 16) : 0;
 
 /**
  * dwRow3x3 for stride 2: pixel k reads columns L = 2k + ix0 (shared with pixel k - 1), A = L + 1
- * and B = L + 2 (shared with pixel k + 1). Per pixel: columns A and B (6 loads); rows 0-1
- * interleaved per column with (w1, w4) and (w2, w5), and B's also start pixel k + 1 with (w0, w3);
- * row 2 as (L, A) with (w6, w7) and (A, B) with (0, w8). ix0 = -pl in [-1, W - 1]; column B of the
- * last pixel may be W (padding: zc).
+ * and B = L + 2 (shared with pixel k + 1). Rows 0-1 interleaved per column: A's with (w1, w4), B's
+ * with (w2, w5) and, for pixel k + 1, (w0, w3). Row 2 interleaved once per pixel as (B, B + 1):
+ * with (w8, 0) it finishes pixel k, and as pixel k + 1's (L, A) with (w6, w7) it starts the next
+ * (dwSetup packs slot 4 as (w8, 0) for stride 2): 6 interleaves per pixel instead of 8. Row
+ * pointers 0-1 step to A then B; row 2's to B then B + 1. ix0 = -pl in [-1, W - 1]; column B of
+ * the last pixel may be W (padding: zc), and its B + 1 is never read (the last pixel is peeled).
  */
 @inline function dwRowGroupS2(p0: usize, p1: usize, p2: usize, s0: usize, s1: usize, s2: usize, ix0: i32, W: i32, n: i32, zc: usize,
   wq: usize, q: usize): void {
-  let a0: v128, a1: v128, r2: v128;
+  let a0: v128, a1: v128, l2: v128;
   if (ix0 < 0) {
     const z = v128.load8x8_s(zc);
     a0 = i32x4.dot_i16x8_s(z, v128.load(wq));
     a1 = i32x4.dot_i16x8_s(z, v128.load(wq, 16));
-    r2 = z;
+    l2 = z;
   } else {
     p0 += <usize>ix0 * s0;
     p1 += <usize>ix0 * s1;
@@ -538,50 +540,52 @@ const spare: usize = ASC_FEATURE_SIMD ? memory.data(16, 16) : 0;
     const x0 = v128.load8x8_s(p0), x1 = v128.load8x8_s(p1);
     a0 = i32x4.dot_i16x8_s(i16x8.shuffle(x0, x1, 0, 8, 1, 9, 2, 10, 3, 11), v128.load(wq));
     a1 = i32x4.dot_i16x8_s(i16x8.shuffle(x0, x1, 4, 12, 5, 13, 6, 14, 7, 15), v128.load(wq, 16));
-    r2 = v128.load8x8_s(p2);
+    l2 = v128.load8x8_s(p2);
     p0 += s0;
     p1 += s1;
     p2 += s2;
   }
-  // Column A of pixel k at p, B at p + step. Only the last pixel's B can be the padding column W:
-  // that pixel is peeled, so the loop has no selects (they cost V8 a dozen scalar instructions and
-  // spills per pixel).
-  const m = ix0 + n + n == W ? n - 1 : n;
-  for (const qEnd = q + (<usize>m << 5); q < qEnd;) {
-    // Each pointer steps twice (to B, then to the next A): no doubled steps to keep in registers.
-    const xa0 = v128.load8x8_s(p0), xa1 = v128.load8x8_s(p1), xa2 = v128.load8x8_s(p2);
+  // Pixel 0's (L, A) of row 2; row 2's pointer then at B.
+  const xa = v128.load8x8_s(p2);
+  let r0 = i16x8.shuffle(l2, xa, 0, 8, 1, 9, 2, 10, 3, 11), r1 = i16x8.shuffle(l2, xa, 4, 12, 5, 13, 6, 14, 7, 15);
+  p2 += s2;
+  for (const qEnd = q + (<usize>(n - 1) << 5); q < qEnd;) {
+    const xa0 = v128.load8x8_s(p0), xa1 = v128.load8x8_s(p1);
     p0 += s0;
     p1 += s1;
-    p2 += s2;
     const xb0 = v128.load8x8_s(p0), xb1 = v128.load8x8_s(p1), xb2 = v128.load8x8_s(p2);
     p0 += s0;
     p1 += s1;
     p2 += s2;
-    // Channels 0-3, then 4-7: only the six columns stay live across the halves.
+    const xn2 = v128.load8x8_s(p2);
+    p2 += s2;
+    // Channels 0-3, then 4-7.
     const ua0 = i16x8.shuffle(xa0, xa1, 0, 8, 1, 9, 2, 10, 3, 11), ub0 = i16x8.shuffle(xb0, xb1, 0, 8, 1, 9, 2, 10, 3, 11);
-    const v0 = i16x8.shuffle(r2, xa2, 0, 8, 1, 9, 2, 10, 3, 11), t0 = i16x8.shuffle(xa2, xb2, 0, 8, 1, 9, 2, 10, 3, 11);
+    const t0 = i16x8.shuffle(xb2, xn2, 0, 8, 1, 9, 2, 10, 3, 11);
     v128.store(q, i32x4.add(i32x4.add(a0, i32x4.add(i32x4.dot_i16x8_s(ua0, v128.load(wq, 64)), i32x4.dot_i16x8_s(ub0, v128.load(wq, 128)))),
-      i32x4.add(i32x4.dot_i16x8_s(v0, v128.load(wq, 192)), i32x4.dot_i16x8_s(t0, v128.load(wq, 256)))));
+      i32x4.add(i32x4.dot_i16x8_s(r0, v128.load(wq, 192)), i32x4.dot_i16x8_s(t0, v128.load(wq, 256)))));
     a0 = i32x4.dot_i16x8_s(ub0, v128.load(wq));
+    r0 = t0;
     const ua1 = i16x8.shuffle(xa0, xa1, 4, 12, 5, 13, 6, 14, 7, 15), ub1 = i16x8.shuffle(xb0, xb1, 4, 12, 5, 13, 6, 14, 7, 15);
-    const v1 = i16x8.shuffle(r2, xa2, 4, 12, 5, 13, 6, 14, 7, 15), t1 = i16x8.shuffle(xa2, xb2, 4, 12, 5, 13, 6, 14, 7, 15);
+    const t1 = i16x8.shuffle(xb2, xn2, 4, 12, 5, 13, 6, 14, 7, 15);
     v128.store(q, i32x4.add(i32x4.add(a1, i32x4.add(i32x4.dot_i16x8_s(ua1, v128.load(wq, 80)), i32x4.dot_i16x8_s(ub1, v128.load(wq, 144)))),
-      i32x4.add(i32x4.dot_i16x8_s(v1, v128.load(wq, 208)), i32x4.dot_i16x8_s(t1, v128.load(wq, 272)))), 16);
+      i32x4.add(i32x4.dot_i16x8_s(r1, v128.load(wq, 208)), i32x4.dot_i16x8_s(t1, v128.load(wq, 272)))), 16);
     a1 = i32x4.dot_i16x8_s(ub1, v128.load(wq, 16));
-    r2 = xb2;
+    r1 = t1;
     q += 32;
   }
-  if (m < n) {
-    // Column B is the padding column: zc's (zp - zp) * w terms are 0 with the folded bias.
-    const xa0 = v128.load8x8_s(p0), xa1 = v128.load8x8_s(p1), xa2 = v128.load8x8_s(p2), z = v128.load8x8_s(zc);
-    const ua0 = i16x8.shuffle(xa0, xa1, 0, 8, 1, 9, 2, 10, 3, 11), ua1 = i16x8.shuffle(xa0, xa1, 4, 12, 5, 13, 6, 14, 7, 15);
-    const v0 = i16x8.shuffle(r2, xa2, 0, 8, 1, 9, 2, 10, 3, 11), v1 = i16x8.shuffle(r2, xa2, 4, 12, 5, 13, 6, 14, 7, 15);
-    const t0 = i16x8.shuffle(xa2, z, 0, 8, 1, 9, 2, 10, 3, 11), t1 = i16x8.shuffle(xa2, z, 4, 12, 5, 13, 6, 14, 7, 15);
-    v128.store(q, i32x4.add(i32x4.add(a0, i32x4.add(i32x4.dot_i16x8_s(ua0, v128.load(wq, 64)), i32x4.dot_i16x8_s(z, v128.load(wq, 128)))),
-      i32x4.add(i32x4.dot_i16x8_s(v0, v128.load(wq, 192)), i32x4.dot_i16x8_s(t0, v128.load(wq, 256)))));
-    v128.store(q, i32x4.add(i32x4.add(a1, i32x4.add(i32x4.dot_i16x8_s(ua1, v128.load(wq, 80)), i32x4.dot_i16x8_s(z, v128.load(wq, 144)))),
-      i32x4.add(i32x4.dot_i16x8_s(v1, v128.load(wq, 208)), i32x4.dot_i16x8_s(t1, v128.load(wq, 272)))), 16);
-  }
+  // The last pixel: its B may be the padding column W, whose (zp - zp) * w terms are 0 with the
+  // folded bias (zc); row 2's B pairs with itself, the second weight being 0.
+  const pad = ix0 + n + n == W;
+  const xa0 = v128.load8x8_s(p0), xa1 = v128.load8x8_s(p1);
+  const xb0 = v128.load8x8_s(pad ? zc : p0 + s0), xb1 = v128.load8x8_s(pad ? zc : p1 + s1), xb2 = v128.load8x8_s(pad ? zc : p2);
+  const ua0 = i16x8.shuffle(xa0, xa1, 0, 8, 1, 9, 2, 10, 3, 11), ua1 = i16x8.shuffle(xa0, xa1, 4, 12, 5, 13, 6, 14, 7, 15);
+  const ub0 = i16x8.shuffle(xb0, xb1, 0, 8, 1, 9, 2, 10, 3, 11), ub1 = i16x8.shuffle(xb0, xb1, 4, 12, 5, 13, 6, 14, 7, 15);
+  const t0 = i16x8.shuffle(xb2, xb2, 0, 8, 1, 9, 2, 10, 3, 11), t1 = i16x8.shuffle(xb2, xb2, 4, 12, 5, 13, 6, 14, 7, 15);
+  v128.store(q, i32x4.add(i32x4.add(a0, i32x4.add(i32x4.dot_i16x8_s(ua0, v128.load(wq, 64)), i32x4.dot_i16x8_s(ub0, v128.load(wq, 128)))),
+    i32x4.add(i32x4.dot_i16x8_s(r0, v128.load(wq, 192)), i32x4.dot_i16x8_s(t0, v128.load(wq, 256)))));
+  v128.store(q, i32x4.add(i32x4.add(a1, i32x4.add(i32x4.dot_i16x8_s(ua1, v128.load(wq, 80)), i32x4.dot_i16x8_s(ub1, v128.load(wq, 144)))),
+    i32x4.add(i32x4.dot_i16x8_s(r1, v128.load(wq, 208)), i32x4.dot_i16x8_s(t1, v128.load(wq, 272)))), 16);
 }
 
 /**
@@ -756,7 +760,7 @@ function constChannel(c: i32, mult: i32, shift: i32, bias: i32, spread: i32): bo
  * SIMD build does this 16 channels at a time, and at load (dwPrepare) when it can.
  */
 function dwSetup(
-  C: i32, K: i32, P: i32, C16: i32, k9: bool, tr: bool, wp: usize, bp: usize, hasBias: bool, mp: usize, shp: usize,
+  C: i32, K: i32, P: i32, C16: i32, k9: bool, tr: bool, s2: bool, wp: usize, bp: usize, hasBias: bool, mp: usize, shp: usize,
   zpX: i32, outZp: i32, amin: i32, amax: i32, done: i32,
 ): bool {
   let c0 = 0;
@@ -774,8 +778,9 @@ function dwSetup(
         const t0 = slotTap(2 * p, k9, tr), t1 = slotTap(2 * p + 1, k9, tr);
         let wa = v128.load(wp + <usize>(t0 * C + c0));
         let wb = t1 < K ? v128.load(wp + <usize>(t1 * C + c0)) : zero;
-        // 3x3: slot 4 is (0, w8), as dwRow3x3 pairs it (single pixels read tap 8 twice).
-        if (k9 && p == 4) { wb = wa; wa = zero; }
+        // 3x3: slot 4 is (0, w8) as the stride-1 sweeps pair it, (w8, 0) as dwRowGroupS2 does (single
+        // pixels read tap 8 twice: either works).
+        if (k9 && p == 4 && !s2) { wb = wa; wa = zero; }
         const la = i16x8.extend_low_i8x16_s(wa), ha = i16x8.extend_high_i8x16_s(wa);
         const lb = i16x8.extend_low_i8x16_s(wb), hb = i16x8.extend_high_i8x16_s(wb);
         const q = at + <usize>(p * 64);
@@ -824,7 +829,7 @@ function dwSetup(
         const t0 = slotTap(2 * p, k9, tr), t1 = slotTap(2 * p + 1, k9, tr);
         let w0 = c < C ? <i32>load<i8>(wp + <usize>(t0 * C + c)) : 0;
         let w1 = c < C && t1 < K ? <i32>load<i8>(wp + <usize>(t1 * C + c)) : 0;
-        if (k9 && p == 4) { w1 = w0; w0 = 0; }
+        if (k9 && p == 4 && !s2) { w1 = w0; w0 = 0; }
         store<i32>(at + <usize>(p * 64), (w0 & 0xffff) | (w1 << 16));
         sa += (w0 < 0 ? -w0 : w0) + (w1 < 0 ? -w1 : w1);
       }
@@ -894,7 +899,7 @@ export function depthwise_s8_pairs(op: usize): i32 {
     f32LimBits = load<i32>(rec, DR_LIM_BITS);
     f32Relu = load<i32>(rec, DR_RELU) != 0;
   } else {
-    fast = dwSetup(C, K, P, C16, k9, tr, wp, bp, hasBias, mp, shp, zpX, outZp, amin, amax, done);
+    fast = dwSetup(C, K, P, C16, k9, tr, sw == 2, wp, bp, hasBias, mp, shp, zpX, outZp, amin, amax, done);
   }
   // The per-pixel path's tap offsets (the sweeps use none; on late 3 x 3 layers this loop's
   // divisions were a visible part of the op).
