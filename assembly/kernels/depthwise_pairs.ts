@@ -574,14 +574,22 @@ const spare: usize = ASC_FEATURE_SIMD ? memory.data(16, 16) : 0;
     r1 = t1;
     q += 32;
   }
-  // The last pixel: its B may be the padding column W, whose (zp - zp) * w terms are 0 with the
-  // folded bias (zc); row 2's B pairs with itself, the second weight being 0.
-  const pad = ix0 + n + n == W;
+  // The last pixel, whose B may be the padding column W (B + 1 is not read).
   const xa0 = v128.load8x8_s(p0), xa1 = v128.load8x8_s(p1);
-  const xb0 = v128.load8x8_s(pad ? zc : p0 + s0), xb1 = v128.load8x8_s(pad ? zc : p1 + s1), xb2 = v128.load8x8_s(pad ? zc : p2);
   const ua0 = i16x8.shuffle(xa0, xa1, 0, 8, 1, 9, 2, 10, 3, 11), ua1 = i16x8.shuffle(xa0, xa1, 4, 12, 5, 13, 6, 14, 7, 15);
-  const ub0 = i16x8.shuffle(xb0, xb1, 0, 8, 1, 9, 2, 10, 3, 11), ub1 = i16x8.shuffle(xb0, xb1, 4, 12, 5, 13, 6, 14, 7, 15);
-  const t0 = i16x8.shuffle(xb2, xb2, 0, 8, 1, 9, 2, 10, 3, 11), t1 = i16x8.shuffle(xb2, xb2, 4, 12, 5, 13, 6, 14, 7, 15);
+  let ub0: v128, ub1: v128, t0: v128, t1: v128;
+  if (ix0 + n + n == W) {
+    // zc's (zp - zp) * w terms are 0 with the folded bias; its lanes are all zp, so it is its own
+    // interleave (the small maps of vww / person_detect all end so: no shuffles for B).
+    ub0 = ub1 = t0 = t1 = v128.load8x8_s(zc);
+  } else {
+    // Row 2's B pairs with itself, the second weight being 0.
+    const xb0 = v128.load8x8_s(p0 + s0), xb1 = v128.load8x8_s(p1 + s1), xb2 = v128.load8x8_s(p2);
+    ub0 = i16x8.shuffle(xb0, xb1, 0, 8, 1, 9, 2, 10, 3, 11);
+    ub1 = i16x8.shuffle(xb0, xb1, 4, 12, 5, 13, 6, 14, 7, 15);
+    t0 = i16x8.shuffle(xb2, xb2, 0, 8, 1, 9, 2, 10, 3, 11);
+    t1 = i16x8.shuffle(xb2, xb2, 4, 12, 5, 13, 6, 14, 7, 15);
+  }
   v128.store(q, i32x4.add(i32x4.add(a0, i32x4.add(i32x4.dot_i16x8_s(ua0, v128.load(wq, 64)), i32x4.dot_i16x8_s(ub0, v128.load(wq, 128)))),
     i32x4.add(i32x4.dot_i16x8_s(r0, v128.load(wq, 192)), i32x4.dot_i16x8_s(t0, v128.load(wq, 256)))));
   v128.store(q, i32x4.add(i32x4.add(a1, i32x4.add(i32x4.dot_i16x8_s(ua1, v128.load(wq, 80)), i32x4.dot_i16x8_s(ub1, v128.load(wq, 144)))),
