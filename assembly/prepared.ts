@@ -7,7 +7,7 @@ import {
 import { preparedFcBytes, preparedDwBytes, preparedConvBytes, PREPARED_CONV_HEAD, PREPARED_FC_ARGS, preparedFcTableBytes, PREPARED_RANKS, preparedRank, preparedIndexBytes } from '../format/prepared';
 import { KERNEL_PACKED, KERNEL_DW_PAIRS, KERNEL_FC_ROW } from '../format/runtime-features';
 import { dwPrepare } from './kernels/depthwise_pairs';
-import { opCount, oprec, opcode, opIn, opInCount, opOut, opParam, tdim, trank, tdtype, tnumel, tptr, tstorage, tzp, opTable, weightsExternal } from './state';
+import { opCount, oprec, opcode, opIn, opInCount, tbytes, opOut, opParam, tdim, trank, tdtype, tnumel, tptr, tstorage, tzp, opTable, weightsExternal } from './state';
 import { opBuilt, kernelBuilt } from './features';
 import { useFastTable, magicChannel, fastPreparePacked, f32Begin, f32Finish, f32Built } from './requant_fast';
 import { fcF32Entry, fcF32Lim, fcRowLayout } from './kernels/fully_connected';
@@ -141,8 +141,9 @@ function prepareFc(op: usize, rec: usize): void {
       // fcRow reads its own weight layout, rewritten here in place: the packed copy above, or the
       // blob's bytes (one model per instance, loaded once) unless another op reads them too (that
       // op then keeps the general path: same output bytes).
-      if (fast && wp == tptr(w) && readByOther(op, wp)) fast = false;
-      if (fast) fcRowLayout(wp, <usize>(channels >> 4) * <usize>(((K + 3) >> 2) << 1) << 5);
+      const wBytes = <usize>(channels >> 4) * <usize>(((K + 3) >> 2) << 1) << 5;
+      if (fast && wp == tptr(w) && readByOther(op, wp, wBytes)) fast = false;
+      if (fast) fcRowLayout(wp, wBytes);
       // fcRow's last partial group reads its bias padded with zeros (the packing's zero weights:
       // those lanes come out as the zero point and are not stored).
       const n0 = N & ~15;
@@ -169,14 +170,20 @@ function prepareFc(op: usize, rec: usize): void {
   store<i32>(rec + PF_FAST, fast ? 1 : 0);
 }
 
-/** Whether an op other than `op` has an input whose data starts at p. */
-function readByOther(op: usize, p: usize): bool {
+/**
+ * Whether bytes [p, p + n) of op's weights (input 1) are also read through another tensor: an
+ * input of any op other than this one's weights that overlaps them (the same tensor shared by two
+ * ops, or records over the same bytes).
+ */
+function readByOther(op: usize, p: usize, n: usize): bool {
   for (let i = 0; i < opCount; i++) {
     const o = oprec(i);
-    if (o == op) continue;
     for (let j = 0; j < opInCount(o); j++) {
-      const t = opIn(o, j);
-      if (tstorage(t) != STORAGE_EMPTY && tptr(t) == p) return true;
+      if (o == op && j == 1) continue;
+      const t = opIn(o, j), st = tstorage(t);
+      if (st == STORAGE_EMPTY || st == STORAGE_DIRECT) continue;
+      const q = tptr(t);
+      if (q < p + n && p < q + <usize>tbytes(t)) return true;
     }
   }
   return false;
