@@ -445,12 +445,17 @@ interface Arity {
 const BIAS_F32: Arity = { min: 2, max: 3, optional: [2] };
 const BIAS_S8: Arity = { min: 5, max: 5, optional: [2] };
 
-function arityOf(opcode: number, s8: boolean): Arity {
+/** `quantized`: input 0 is s8, sign8 or s16 (the forms with per-channel requantization inputs). */
+function arityOf(opcode: number, quantized: boolean): Arity {
   switch (opcode) {
     case F.OP_CONV2D:
     case F.OP_DEPTHWISE_CONV2D:
     case F.OP_FULLY_CONNECTED:
-      return s8 ? BIAS_S8 : BIAS_F32;
+      return quantized ? BIAS_S8 : BIAS_F32;
+    case F.OP_TRANSPOSE_CONV2D:
+      return BIAS_S8;
+    case F.OP_LSTM:
+      return { min: 13, max: 13 };
     case F.OP_MATMUL:
     case F.OP_ADD:
     case F.OP_SUB:
@@ -473,11 +478,15 @@ function f32(bits: number): number {
 function checkOp(op: BlobOp, tensors: BlobTensor[], fail: (msg: string) => never): void {
   const { opcode, inputs, outputs } = op;
   const first = tensors[inputs[0]] as BlobTensor | undefined;
-  const s8 = first?.dtype === F.DTYPE_S8;
+  // The integer forms (validate_ops.ts): int8 (binarized sign8 activations take the s8 form) and
+  // 16x8 (s16 activations); each has its own param count and activation range.
+  const s8 = first?.dtype === F.DTYPE_S8 || first?.dtype === F.DTYPE_SIGN8;
+  const s16 = first?.dtype === F.DTYPE_S16;
+  const form = s8 ? 'int8' : s16 ? 'int16' : 'float';
   const rank = first?.shape.length ?? 0;
 
   // Arity and storage of the operands.
-  const arity = arityOf(opcode, s8);
+  const arity = arityOf(opcode, s8 || s16);
   if (inputs.length < arity.min || inputs.length > arity.max) {
     fail(`has ${inputs.length} inputs; expected ${arity.min === arity.max ? arity.min : `${arity.min}..${arity.max}`}`);
   }
@@ -502,7 +511,7 @@ function checkOp(op: BlobOp, tensors: BlobTensor[], fail: (msg: string) => never
   // Param count and ranges, per opcode (format.ts lists the order).
   const p = op.params;
   const count = (n: number) => {
-    if (p.length !== n) fail(`has ${p.length} param words; expected ${n}${s8 ? ' (int8 form)' : ''}`);
+    if (p.length !== n) fail(`has ${p.length} param words; expected ${n}${s8 || s16 ? ` (${form} form)` : ''}`);
   };
   const atLeast = (k: number, min: number, what: string) => {
     if (p[k] < min) fail(`param ${k} (${what}) is ${p[k]}; must be >= ${min}`);
@@ -511,9 +520,10 @@ function checkOp(op: BlobOp, tensors: BlobTensor[], fail: (msg: string) => never
     if (p[k] < lo || p[k] > hi) fail(`param ${k} (${what}) is ${p[k]}; must be in [${lo}, ${hi}]`);
   };
   const act = (k: number) => {
-    if (s8) {
-      inRange(k, -128, 127, 'act_min');
-      inRange(k + 1, -128, 127, 'act_max');
+    if (s8 || s16) {
+      const [lo, hi] = s8 ? [-128, 127] : [-32768, 32767];
+      inRange(k, lo, hi, 'act_min');
+      inRange(k + 1, lo, hi, 'act_max');
       if (p[k] > p[k + 1]) fail(`act_min ${p[k]} > act_max ${p[k + 1]}`);
     } else {
       const lo = f32(p[k]);
@@ -524,7 +534,7 @@ function checkOp(op: BlobOp, tensors: BlobTensor[], fail: (msg: string) => never
   const mult = (k: number, what: string) => atLeast(k, 0, what);
   const shift = (k: number, what: string) => inRange(k, -31, 31, what);
   const floatOnly = () => {
-    if (s8) fail(`has no int8 form`);
+    if (s8 || s16) fail(`has no ${form} form`);
   };
 
   switch (opcode) {
@@ -546,7 +556,7 @@ function checkOp(op: BlobOp, tensors: BlobTensor[], fail: (msg: string) => never
       break;
     case F.OP_ADD:
     case F.OP_SUB:
-      if (s8) {
+      if (s8 || s16) {
         count(9);
         inRange(0, 0, 31, 'left_shift');
         mult(1, 'a_mult');
@@ -582,6 +592,13 @@ function checkOp(op: BlobOp, tensors: BlobTensor[], fail: (msg: string) => never
       act(0);
       break;
     case F.OP_LEAKY_RELU:
+      if (s16) {
+        // alpha (f32 bits), identity multiplier and shift, alpha multiplier and shift (docs/FORMAT.md)
+        count(5);
+        shift(2, 'identity shift');
+        shift(4, 'alpha shift');
+        break;
+      }
       floatOnly();
       count(1);
       if (Number.isNaN(f32(p[0]))) fail(`alpha is NaN`);
@@ -622,6 +639,7 @@ function checkOp(op: BlobOp, tensors: BlobTensor[], fail: (msg: string) => never
       count(2 + 2 * rank);
       inRange(0, F.PAD_MODE_CONSTANT, F.PAD_MODE_WRAP, 'mode');
       if (s8) inRange(1, -128, 127, 'value');
+      else if (s16) inRange(1, -32768, 32767, 'value');
       else if (Number.isNaN(f32(p[1]))) fail(`pad value is NaN`);
       for (let k = 2; k < p.length; k++) atLeast(k, 0, k < 2 + rank ? 'begin' : 'end');
       break;
@@ -656,6 +674,21 @@ function checkOp(op: BlobOp, tensors: BlobTensor[], fail: (msg: string) => never
       count(2);
       mult(0, 'mult');
       shift(1, 'shift');
+      break;
+    case F.OP_STRIDED_SLICE:
+      count(2 * rank);
+      break;
+    case F.OP_TRANSPOSE_CONV2D:
+      count(6);
+      for (let k = 0; k < 2; k++) atLeast(k, 1, 'stride');
+      for (let k = 2; k < 4; k++) atLeast(k, 0, 'pad');
+      act(4);
+      break;
+    case F.OP_LSTM:
+      count(s8 ? 27 : 3);
+      break;
+    case F.OP_BINARIZE:
+      count(1);
       break;
   }
 }

@@ -9,6 +9,7 @@ import { inferShapes } from '../converter/ir/shapes.js';
 import { planMemory } from '../converter/plan/index.js';
 import { emitBlob } from '../converter/emit/index.js';
 import { expect } from 'vitest';
+import { readBlob } from '../host/blob-reader.js';
 import { MoteRuntime, type MoteBuild, type MoteTypedArray } from '../host/runtime.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -58,7 +59,12 @@ export async function freshRuntime(build: MoteBuild): Promise<MoteRuntime> {
 }
 
 export function blobOf(g: Graph): Uint8Array {
-  return emitBlob(g, planMemory(g));
+  const blob = emitBlob(g, planMemory(g));
+  // `mote run / inspect / bench / profile / runtime / export` read blobs with the host reader
+  // first: it must accept every blob the emitter writes (it once refused int16, LSTM and
+  // binarized-activation blobs the runtime runs).
+  readBlob(blob);
+  return blob;
 }
 
 export async function runBlob(build: MoteBuild, blob: Uint8Array, inputs: TensorData[]): Promise<MoteTypedArray[]> {
