@@ -308,8 +308,9 @@ export function validateTensors(arenaSize: u32, weightsSize: u32): i32 {
   }
   for (let i = 0; i < graphOutputCount; i++) {
     const id = graphOutput(i);
-    if (id < 0 || id >= n || tstorage(id) == STORAGE_EMPTY || tstorage(id) == STORAGE_DIRECT) {
-      say2(txt('graph output $: tensor id $ must name a stored tensor'), i, id);
+    // Not sign8 either: binarize's output is internal, and hosts read outputs as the public dtypes.
+    if (id < 0 || id >= n || tstorage(id) == STORAGE_EMPTY || tstorage(id) == STORAGE_DIRECT || load<u8>(trec(id), T_DTYPE) == DTYPE_SIGN8) {
+      say2(txt('graph output $: tensor id $ must name a stored tensor (not sign8)'), i, id);
       return ERR_BAD_TENSOR;
     }
   }

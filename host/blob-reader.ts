@@ -303,6 +303,12 @@ export function readBlob(input: Uint8Array): BlobView {
   };
   const inputs = graphIo(h.inputsIndex, h.inputCount, 'input', (st) => st === F.STORAGE_ARENA);
   const outputs = graphIo(h.outputsIndex, h.outputCount, 'output', (st) => st !== F.STORAGE_EMPTY && st !== F.STORAGE_DIRECT);
+  // Binarized (sign8) tensors are internal: only binarize writes them, only conv / FC read them.
+  for (const [what, ids] of [['input', inputs], ['output', outputs]] as const) {
+    ids.forEach((id, k) => {
+      if (tensors[id].dtype === F.DTYPE_SIGN8) throw new BlobError(F.ERR_BAD_TENSOR, `graph ${what} ${k}: tensor ${id} ('${tensors[id].name}') is sign8 (binarized activations are internal)`);
+    });
+  }
 
   // ---- Op records.
   const ops: BlobOp[] = [];
