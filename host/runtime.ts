@@ -234,6 +234,7 @@ export class MoteRuntime {
   /** Validates and loads a blob. One model per runtime instance. */
   load(blob: Uint8Array, opts: MoteLoadOptions = {}): MoteModel {
     const budget = prepareBudgetOf(opts); // bad options throw before the runtime takes the blob
+    if (!(blob instanceof Uint8Array)) throw new TypeError(`mote: load takes the blob as a Uint8Array, got ${describeValue(blob)}`);
     if (this.blobTaken) {
       throw new MoteError(F.ERR_ARENA, `mote: this runtime already ${this.model ? 'holds a model' : 'took a blob that failed to load'}; create another runtime`);
     }
@@ -352,6 +353,9 @@ export class MoteModel {
   }
 
   private writeInputs(inputs: readonly MoteTypedArray[]): void {
+    if (!Array.isArray(inputs)) {
+      throw new TypeError(`mote: pass the inputs as an array of ${this.inputs.length} typed array(s) (${this.inputs.map((t) => t.name).join(', ')}), got ${describeValue(inputs)}`);
+    }
     if (inputs.length !== this.inputs.length) {
       throw new Error(`mote: the model takes ${this.inputs.length} input(s) (${this.inputs.map((t) => t.name).join(', ')}), got ${inputs.length}`);
     }
@@ -360,7 +364,7 @@ export class MoteModel {
       const data = inputs[i], port = this.inPorts[i];
       if (!(data instanceof port.ctor) || data.length !== port.length) {
         const info = this.inputs[i];
-        const got = data && typeof data === 'object' ? `${data.constructor.name}(${(data as MoteTypedArray).length})` : typeof data;
+        const got = describeValue(data);
         throw new Error(`mote: input ${i} ('${info.name}') must be ${port.ctor.name}(${port.length}) for shape [${info.shape}] ${info.dtype}, got ${got}`);
       }
       copyInto(this.inViews[i], data);
@@ -412,6 +416,7 @@ export class MoteModel {
 
   /** Like run, but writes the outputs into caller-provided arrays (no allocation). */
   runInto(inputs: readonly MoteTypedArray[], outputs: MoteTypedArray[]): void {
+    if (!Array.isArray(outputs)) throw new TypeError(`mote: runInto takes the output arrays as an array, got ${describeValue(outputs)}`);
     if (outputs.length !== this.outputs.length) throw new Error(`mote: the model has ${this.outputs.length} output(s), got ${outputs.length} arrays`);
     for (let i = 0; i < outputs.length; i++) {
       const o = outputs[i], port = this.outPorts[i];
@@ -434,6 +439,15 @@ interface Port {
   bytes: number;
   /** Elements. */
   length: number;
+}
+
+/** What a caller passed, for messages: "Float32Array(10)", "ArrayBuffer", "null", "number". */
+function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v !== 'object') return typeof v;
+  const name = (v as object).constructor?.name ?? 'object';
+  const n = (v as { length?: unknown }).length;
+  return typeof n === 'number' ? `${name}(${n})` : name;
 }
 
 /** dst.set(src) for arrays of one type; through byte views when one side is a byte view of the other. */
