@@ -2,12 +2,11 @@
 //   --prune-filters RATIO   --lowrank ENERGY   --recipe FILE.json   --bias-correction
 //   --report FILE.json|.html   (and --calibration-method mse|kl, checked in convert.ts)
 // A recipe's values apply where it sets them; a flag that contradicts the recipe is an error.
-import { writeFileSync } from 'node:fs';
 import { parseRecipe, type Recipe } from '../../converter/compress/recipe.js';
 import type { ConvertReport } from '../../converter/convert.js';
 import { layerReportHtml, layerTableText, placementHtml, type ReportTotals } from '../../converter/report/format.js';
 import { ConvertError } from '../../converter/errors.js';
-import { readInput } from './files.js';
+import { readInput, writeOutput } from './files.js';
 import { CliError, EXIT_USAGE } from './errors.js';
 
 export interface StructureFlags {
@@ -72,9 +71,5 @@ export function writeLayerReport(path: string, r: ConvertReport): void {
   const body = /\.json$/i.test(path)
     ? JSON.stringify({ source: r.source.name, precision: r.precision, totals: { ...totals(r), ...r.layers.totals }, layers: r.layers.rows, weightPlacement: r.weightPlacement, compression: r.compression, quantization: r.quantization && { method: r.quantization.method, samples: r.quantization.samples } }, null, 2) + '\n'
     : layerReportHtml(`Mote compression report: ${r.source.name} (${r.precision})`, r.layers, totals(r), r.weightPlacement ? placementHtml(r.weightPlacement) : '');
-  try {
-    writeFileSync(path, body);
-  } catch (e) {
-    throw new CliError(`cannot write the report '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  writeOutput(path, body);
 }

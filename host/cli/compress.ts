@@ -9,7 +9,6 @@
 //   interleaved  calibration every (N/C)-th sample (0, N/C, ...); the rest alternate validation / test
 // With --calibration-data SPEC (or --calibration PATH) the calibration samples come from there and
 // --data is split into validation and test only.
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { weightedLayers } from '../../converter/codec/weighted-layers.js';
@@ -23,7 +22,7 @@ import { importModel } from '../../converter/source.js';
 import { DataSpecError, openDataset, type Dataset } from '../data/dataset.js';
 import { loadCalibration } from './calibration.js';
 import { CliError, EXIT_USAGE } from './errors.js';
-import { readInput } from './files.js';
+import { makeOutputDir, readInput, writeOutput } from './files.js';
 import type { IoSpec } from './tensors.js';
 
 export interface CompressCliOptions {
@@ -125,6 +124,8 @@ export async function compressCommand(model: string, opts: CompressCliOptions): 
   const clusterList = list(opts.clusterSteps, '--cluster-steps', (n) => Number.isInteger(n) && n >= 2 && n <= 16, 'integers k in 2..16');
 
   const bytes = readInput(model, 'model');
+  // Before the search (minutes): an unusable --out fails now, not after it.
+  makeOutputDir(opts.out);
   const name = basename(model);
   const graph = importModel(bytes, name);
   optimize(graph);
@@ -181,10 +182,9 @@ export async function compressCommand(model: string, opts: CompressCliOptions): 
   const seconds = (performance.now() - t0) / 1000;
 
   // Outputs: recipe, blob, front (JSON + SVG + HTML).
-  mkdirSync(opts.out, { recursive: true });
-  writeFileSync(join(opts.out, 'best.recipe.json'), JSON.stringify(result.best.recipe, null, 2) + '\n');
+  writeOutput(join(opts.out, 'best.recipe.json'), JSON.stringify(result.best.recipe, null, 2) + '\n');
   const bestBlob = convert(bytes, name, { precision: 'int8', calibration, recipe: result.best.recipe }).blob;
-  writeFileSync(join(opts.out, 'best.mote'), bestBlob);
+  writeOutput(join(opts.out, 'best.mote'), bestBlob);
   const frontSet = new Set(result.pareto);
   const summary = {
     model, data: data.description,
@@ -202,7 +202,7 @@ export async function compressCommand(model: string, opts: CompressCliOptions): 
     candidates: result.candidates.map(({ options, ...c }) => ({ ...c, precision: options.precision, layerWeights: options.layerWeights })),
     workers, seconds,
   };
-  writeFileSync(join(opts.out, 'pareto.json'), JSON.stringify(summary, null, 2) + '\n');
+  writeOutput(join(opts.out, 'pareto.json'), JSON.stringify(summary, null, 2) + '\n');
   const bestCandidate = result.candidates.find((c) => c.label === result.best.label && c.options.precision === 'int8');
   const floatCandidate = result.candidates.find((c) => c.options.precision === 'f32')!;
   const plot: PlotInput = {
@@ -213,8 +213,8 @@ export async function compressCommand(model: string, opts: CompressCliOptions): 
     bestId: bestCandidate?.id,
     floorAccuracy: result.target === 'size' ? result.float.val.accuracy - result.budgetPp / 100 : undefined,
   };
-  writeFileSync(join(opts.out, 'pareto.svg'), paretoSvg(plot) + '\n');
-  writeFileSync(join(opts.out, 'pareto.html'), paretoHtml(plot));
+  writeOutput(join(opts.out, 'pareto.svg'), paretoSvg(plot) + '\n');
+  writeOutput(join(opts.out, 'pareto.html'), paretoHtml(plot));
 
   if (opts.json) {
     process.stdout.write(JSON.stringify({ ...summary, candidates: undefined, out: opts.out }, null, 2) + '\n');

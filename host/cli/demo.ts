@@ -2,12 +2,11 @@
 // Generates synthetic pattern images, trains a small CNN in TypeScript, saves it as a real ONNX
 // model, converts it to float32 and int8 .mote blobs, runs both on the SIMD and the scalar WASM
 // builds over a held-out test set, and prints accuracy, sizes, arena and latency.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { convert, type ConvertReport } from '../../converter/convert.js';
-import { writeFileAtomic } from '../../converter/emit/index.js';
 import { accuracy, initCnn, predict, trainCnn } from '../../converter/demo/cnn.js';
 import { DEMO_CLASSES, makeDataset, type DemoDataset } from '../../converter/demo/data.js';
 import { cnnToOnnx } from '../../converter/demo/export.js';
@@ -18,6 +17,7 @@ import { blobIo } from './run.js';
 import { bytes, int } from './format.js';
 import { dequantizeValues, quantizeValues, type IoSpec } from './tensors.js';
 import { CliError, EXIT_USAGE } from './errors.js';
+import { makeOutputDir, writeOutput } from './files.js';
 
 export interface DemoOptions {
   out?: string;
@@ -93,7 +93,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const seed = opts.seed ?? 1;
   const cfg = DEMO_CONFIG;
   const outDir = opts.out ?? mkdtempSync(join(tmpdir(), 'mote-demo-'));
-  mkdirSync(outDir, { recursive: true });
+  makeOutputDir(outDir);
 
   log(`generating ${cfg.trainCount} training and ${cfg.testCount} test images (${cfg.shape.size}×${cfg.shape.size}: ${DEMO_CLASSES.join(', ')})`);
   const train = makeDataset(cfg.trainCount, seed * 7919 + 1, cfg.shape.size);
@@ -120,17 +120,17 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     testImages: join(outDir, 'test_images.npy'),
     testLabels: join(outDir, 'test_labels.npy'),
   };
-  writeFileSync(files.onnx, onnx);
-  writeFileSync(files.testImages, writeNpy(test.images, [test.count, 1, test.size, test.size]));
-  writeFileSync(files.testLabels, writeNpy(test.labels, [test.count]));
+  writeOutput(files.onnx, onnx);
+  writeOutput(files.testImages, writeNpy(test.images, [test.count, 1, test.size, test.size]));
+  writeOutput(files.testLabels, writeNpy(test.labels, [test.count]));
 
   log('converting to float32 and int8 (.mote)');
   const f32 = convert(onnx, 'demo.onnx', { precision: 'f32' });
-  writeFileAtomic(files.f32, f32.blob);
+  writeOutput(files.f32, f32.blob);
   const pix = train.size * train.size;
   const calibration = Array.from({ length: cfg.calibrationCount }, (_, i) => [train.images.slice(i * pix, (i + 1) * pix)]);
   const int8 = convert(onnx, 'demo.onnx', { precision: 'int8', calibration, calibrationMethod: 'minmax' });
-  writeFileAtomic(files.int8, int8.blob);
+  writeOutput(files.int8, int8.blob);
 
   log(`running ${test.count} test images on the SIMD and scalar WASM builds`);
   const result: DemoResult = {
@@ -142,7 +142,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     f32: { report: f32.report, ...(await runBoth(f32.blob, test)) },
     int8: { report: int8.report, ...(await runBoth(int8.blob, test)) },
   };
-  writeFileSync(join(outDir, 'summary.json'), JSON.stringify(summaryJson(result), null, 2) + '\n');
+  writeOutput(join(outDir, 'summary.json'), JSON.stringify(summaryJson(result), null, 2) + '\n');
   return result;
 }
 
