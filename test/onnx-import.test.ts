@@ -491,4 +491,26 @@ describe('ONNX import: clear errors', () => {
       nodes: [{ op: 'Relu', name: 'r', inputs: ['nope'], outputs: ['y'] }],
     })).toContain("input 'nope' is not produced");
   });
+
+  it('corrupt tensors are ConvertErrors: dims asking for 10^22 elements, a Constant value attribute without its tensor', () => {
+    // Found by flipping bytes of the onnx/backend node models: a RangeError from the array
+    // allocation, and a TypeError reading the absent tensor.
+    const model = onnx.ModelProto.decode(buildModel({
+      opset: 13, inputs: x, outputs: y, inits: [init('w', [2, 2, 1, 1], 1)],
+      nodes: [{ op: 'Conv', inputs: ['x', 'w'], outputs: ['y'] }],
+    }));
+    const w = model.graph!.initializer![0];
+    w.dims = [100000, 100000, 100000, 100000];
+    expect(() => importOnnx(onnx.ModelProto.encode(model).finish())).toThrow(/initializer 'w': raw_data has 16 bytes, shape \[100000,100000,100000,100000\] needs 4(e\+20|0{20})/);
+    w.rawData = new Uint8Array(0);
+    expect(() => importOnnx(onnx.ModelProto.encode(model).finish())).toThrow(/initializer 'w': has 0 values, shape .* needs 1(e\+20|0{20})/);
+
+    const constant = onnx.ModelProto.decode(buildModel({
+      opset: 13, inputs: x, outputs: y,
+      nodes: [{ op: 'Constant', name: 'k', inputs: [], outputs: ['c'], attrs: { value: ai(0) } }, { op: 'Add', inputs: ['x', 'c'], outputs: ['y'] }],
+    }));
+    const attr = constant.graph!.node![0].attribute![0];
+    attr.type = 4; // TENSOR, but no t
+    expect(() => importOnnx(onnx.ModelProto.encode(constant).finish())).toThrow(/Constant node 'k'.*: attribute value holds no tensor/);
+  });
 });

@@ -714,7 +714,8 @@ const constant: Lowering = (imp, ctx) => {
   const name = out(ctx);
   switch (a.name) {
     case 'value': {
-      const t = tensorFromProto(a.t!, `Constant '${ctx.name}' value`);
+      if (!a.t) imp.fail(ctx, 'attribute value holds no tensor');
+      const t = tensorFromProto(a.t, `Constant '${ctx.name}' value`);
       imp.g.addTensor({ name, dtype: t.dtype, shape: t.shape, data: t.data });
       return;
     }
@@ -725,7 +726,7 @@ const constant: Lowering = (imp, ctx) => {
       imp.g.addTensor({ name, dtype: 'f32', shape: [(a.floats ?? []).length], data: Float32Array.from(a.floats ?? []) });
       return;
     case 'value_int':
-      imp.g.addTensor({ name, dtype: 'i64', shape: [], data: BigInt64Array.from([BigInt(a.i!.toString())]) });
+      imp.g.addTensor({ name, dtype: 'i64', shape: [], data: BigInt64Array.from([BigInt((a.i ?? 0).toString())]) });
       return;
     case 'value_ints':
       imp.g.addTensor({ name, dtype: 'i64', shape: [(a.ints ?? []).length], data: BigInt64Array.from((a.ints ?? []).map((v) => BigInt(v.toString()))) });

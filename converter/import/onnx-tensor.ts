@@ -54,6 +54,8 @@ export interface DecodedTensor {
   data: TensorData;
 }
 
+const BYTES_PER: Record<DType, number> = { f32: 4, s8: 1, u8: 1, bool: 1, s16: 2, s32: 4, i64: 8 };
+
 function allocate(dtype: DType, n: number): TensorData {
   switch (dtype) {
     case 'f32': return new Float32Array(n);
@@ -79,13 +81,14 @@ export function tensorFromProto(t: TensorProto, place = 'tensor'): DecodedTensor
   const shape = (t.dims ?? []).map((d) => toNumber(d));
   if (shape.some((d) => d < 0)) throw new ConvertError(`${where} has a negative dimension [${shape}]`);
   const n = numel(shape);
-  const data = allocate(dtype, n);
-
+  // The sizes are checked against the bytes the file holds before anything is allocated: a
+  // corrupt dim must not ask for a 10^22-element array.
   if (t.rawData && t.rawData.length > 0) {
-    const bytesPer = data.BYTES_PER_ELEMENT;
+    const bytesPer = BYTES_PER[dtype];
     if (t.rawData.length !== n * bytesPer) {
       throw new ConvertError(`${where}: raw_data has ${t.rawData.length} bytes, shape [${shape}] needs ${n * bytesPer}`);
     }
+    const data = allocate(dtype, n);
     // Copy into the aligned buffer (raw_data may sit at any offset of the model file). ONNX raw data
     // is little-endian, like every platform Mote runs on.
     new Uint8Array(data.buffer, data.byteOffset, data.byteLength).set(t.rawData);
@@ -101,6 +104,7 @@ export function tensorFromProto(t: TensorProto, place = 'tensor'): DecodedTensor
   if (src.length !== n) {
     throw new ConvertError(`${where}: has ${src.length} values, shape [${shape}] needs ${n}`);
   }
+  const data = allocate(dtype, n);
   if (data instanceof BigInt64Array) {
     for (let i = 0; i < n; i++) data[i] = toBigInt(src[i]);
   } else {
