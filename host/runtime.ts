@@ -155,6 +155,12 @@ export function prepareBudgetOf(opts: MoteLoadOptions): number {
 }
 
 /** The module file name of a build: mote.simd.wasm, mote.scalar.stream.wasm, ... */
+/** The blob keeps its weights outside linear memory (FLAG_WEIGHTS_EXTERNAL): only the stream
+ * builds (MoteRuntimeOptions.stream) load it. */
+export function streamsWeights(blob: Uint8Array): boolean {
+  return blob.length >= F.HEADER_SIZE && (new DataView(blob.buffer, blob.byteOffset, blob.byteLength).getUint32(F.H_FLAGS, true) & F.FLAG_WEIGHTS_EXTERNAL) !== 0;
+}
+
 export function wasmFileName(build: MoteBuild, stream = false): string {
   return `mote.${build}${stream ? '.stream' : ''}.wasm`;
 }

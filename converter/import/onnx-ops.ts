@@ -714,8 +714,7 @@ const constant: Lowering = (imp, ctx) => {
   const name = out(ctx);
   switch (a.name) {
     case 'value': {
-      if (!a.t) imp.fail(ctx, 'attribute value holds no tensor');
-      const t = tensorFromProto(a.t, `Constant '${ctx.name}' value`);
+      const t = tensorFromProto(a.t ?? imp.fail(ctx, 'attribute value holds no tensor'), `Constant '${ctx.name}' value`);
       imp.g.addTensor({ name, dtype: t.dtype, shape: t.shape, data: t.data });
       return;
     }

@@ -6,7 +6,7 @@
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { loadWasmFile } from '../node-loader.js';
-import { MoteRuntime, type MoteBuild, type MoteModel, type MoteTypedArray } from '../runtime.js';
+import { MoteRuntime, streamsWeights, type MoteBuild, type MoteModel, type MoteTypedArray } from '../runtime.js';
 import { summarize, type Timing } from '../timing.js';
 import { opcodeMacs } from './blob-macs.js';
 import { CliError } from './errors.js';
@@ -79,7 +79,7 @@ interface Prepared {
 }
 
 async function prepare(build: MoteBuild, blob: Uint8Array, warmup: number, prepareBudget: number | undefined): Promise<Prepared> {
-  const module = await WebAssembly.compile((await loadWasmFile(build)) as BufferSource);
+  const module = await WebAssembly.compile((await loadWasmFile(streamsWeights(blob) ? `${build}.stream` : build)) as BufferSource);
   const loads: number[] = [];
   let model: MoteModel | undefined;
   for (let i = 0; i < LOADS; i++) {

@@ -9,7 +9,7 @@ import type { BlobView } from '../blob-reader.js';
 import { readNpy } from '../npy.js';
 import { formatProfile, parseProfile, ProfileFormatError, type Profile, type ProfileOpRecord, type ProfileRunRecord } from '../profile-format.js';
 import { renderSvg, renderTable, summarizeProfile, type ProfileSummary } from '../profile-render.js';
-import { MoteRuntime, type MoteBuild, type MoteModel, type MoteTypedArray } from '../runtime.js';
+import { MoteRuntime, streamsWeights, type MoteBuild, type MoteModel, type MoteTypedArray } from '../runtime.js';
 import { opcodeMacs } from './blob-macs.js';
 import { CliError, EXIT_USAGE } from './errors.js';
 import { readBlobFile, readInput, writeOutput } from './files.js';
@@ -152,7 +152,7 @@ export interface MeasureProfileOptions {
 
 /** Profiles a blob on this machine: every run timed whole and op by op (docs/PROFILE.md records). */
 export async function measureProfile(blob: Uint8Array, view: BlobView, o: MeasureProfileOptions): Promise<Profile> {
-  const runtime = await MoteRuntime.create(o.build);
+  const runtime = await MoteRuntime.create(o.build, undefined, { stream: streamsWeights(blob) });
   const model = runtime.load(blob, { prepareBudget: o.prepareBudget });
   const samples = o.samples ?? [randomInputs(model)];
   const macs = view.ops.map((op) => opcodeMacs(view, op));

@@ -6,7 +6,7 @@ import type { TensorData } from '../../converter/ir/graph.js';
 import type { BlobView } from '../blob-reader.js';
 import { readNpy, writeNpy, type NpyData } from '../npy.js';
 import { formatProfile, type ProfileOpRecord, type ProfileRunRecord } from '../profile-format.js';
-import { MoteRuntime, type MoteTypedArray } from '../runtime.js';
+import { MoteRuntime, streamsWeights, type MoteTypedArray } from '../runtime.js';
 import { opcodeMacs } from './blob-macs.js';
 import { prepareBudgetOption } from './profile.js';
 import { readBlobFile, readInput, writeOutput } from './files.js';
@@ -112,7 +112,7 @@ export async function runCommand(modelPath: string, opts: RunCliOptions): Promis
   }
   const paths = opts.output ? outputPaths(opts.output, outputs) : undefined;
 
-  const runtime = await MoteRuntime.create(build, opts.wasm ? readInput(opts.wasm, 'runtime module') : undefined);
+  const runtime = await MoteRuntime.create(build, opts.wasm ? readInput(opts.wasm, 'runtime module') : undefined, { stream: streamsWeights(blob) });
   const model = runtime.load(blob, { prepareBudget });
   const perOutput: NpyData[][] = outputs.map(() => []);
   const profiled: { run: ProfileRunRecord; ops: ProfileOpRecord[] }[] = [];

@@ -2,7 +2,7 @@
 //   accuracy  top-1: argmax of output 0 (raw int8 or float: argmax is the same) vs the label;
 //   mse       mean over samples of the mean squared error between output 0 (dequantized) and the
 //             target in real values (autoencoders; the MLPerf anomaly score).
-import { MoteRuntime, type MoteBuild, type MoteModel, type MoteTypedArray, type TensorInfo } from '../runtime.js';
+import { MoteRuntime, streamsWeights, type MoteBuild, type MoteModel, type MoteTypedArray, type TensorInfo } from '../runtime.js';
 import type { Dataset, Sample } from './dataset.js';
 import { DataSpecError } from './dataset.js';
 
@@ -98,6 +98,6 @@ export function evaluateLoaded(model: MoteModel, data: Dataset, opts: EvalOption
 /** Loads `blob` on a fresh runtime of `build` and evaluates it on `data`. */
 export async function evaluateBlob(blob: Uint8Array, data: Dataset, opts: EvalOptions = {}): Promise<EvalResult> {
   const build = opts.build ?? 'simd';
-  const runtime = await MoteRuntime.create(build);
+  const runtime = await MoteRuntime.create(build, undefined, { stream: streamsWeights(blob) });
   return evaluateLoaded(runtime.load(blob), data, { ...opts, build });
 }
