@@ -1,5 +1,5 @@
 // `mote run MODEL.mote --input X.npy -o Y.npy`: runs a blob on the WASM runtime.
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import type { TensorData } from '../../converter/ir/graph.js';
@@ -9,7 +9,7 @@ import { formatProfile, type ProfileOpRecord, type ProfileRunRecord } from '../p
 import { MoteRuntime, streamsWeights, type MoteTypedArray } from '../runtime.js';
 import { opcodeMacs } from './blob-macs.js';
 import { prepareBudgetOption } from './profile.js';
-import { readBlobFile, readInput, writeOutput } from './files.js';
+import { makeOutputDir, readBlobFile, readInput, writeOutput } from './files.js';
 import { CliError, EXIT_USAGE } from './errors.js';
 import { dequantizeValues, sampleCount, sampleOf, shapeText, stack, toNative, type IoSpec } from './tensors.js';
 
@@ -74,7 +74,7 @@ function outputPaths(out: string, outputs: IoSpec[]): string[] {
     );
   }
   if (!isDir) return [out];
-  mkdirSync(out, { recursive: true });
+  makeOutputDir(out);
   return outputs.map((o) => join(out, `${o.name.replace(/[^A-Za-z0-9._-]/g, '_')}.npy`));
 }
 
