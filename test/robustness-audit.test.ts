@@ -14,6 +14,8 @@ import * as F from '../format/format.js';
 import { crc32, emitBlob } from '../converter/emit/index.js';
 import { planMemory } from '../converter/plan/index.js';
 import { convert } from '../converter/convert.js';
+import { importTflite } from '../converter/import/tflite.js';
+import { prepareInt8 } from '../converter/passes/quantize/prepare.js';
 import { readBlob } from '../host/blob-reader.js';
 import { formatInspection, inspectBlob } from '../host/cli/inspect.js';
 import { makeOutputDir, writeOutput } from '../host/cli/files.js';
@@ -185,6 +187,18 @@ describe.skipIf(!haveShared)('the host reader (mote run / inspect / bench / prof
       expect(() => rt.load(b)).toThrow(new RegExp(`ERR_BAD_TENSOR.*graph output 0: tensor id ${sign8!.id} .*not sign8`));
     }
     expect(() => readBlob(b)).toThrow(/graph output 0: .* is sign8/);
+  });
+});
+
+describe.skipIf(!haveShared)('convert refuses scales it cannot requantize (needs ../shared)', () => {
+  it('an int8 .tflite whose conv output scale is corrupt: an error naming the layer and channel, not a blob the runtime refuses', () => {
+    // Found by flipping bytes of the KWS model: convert wrote a shift of 35, and only mote_load
+    // said "input 4 (shift) channel 46: 35 is outside [-31, 30]".
+    const g = importTflite(readFileSync(sharedPath('mlperf_tiny/kws/kws_ref_model.tflite')), 'kws_ref_model.tflite');
+    const conv = g.nodes.find((n) => n.op === 'conv2d' && n !== g.nodes[0])!;
+    const y = g.tensor(conv.outputs[0]);
+    y.quant = { ...y.quant!, scale: [y.quant!.scale[0] * 2 ** -40] };
+    expect(() => prepareInt8(g)).toThrow(new RegExp(`prepareInt8: conv2d '${conv.name}': channel 0: .* too large to requantize \\(a left shift of \\d+, at most 30\\)`));
   });
 });
 

@@ -52,6 +52,10 @@ function prepareWeighted(g: Graph, node: Node): void {
     // fully_connected multiplies the two f32 scales in f32 first (GetQuantizedConvolutionMultipler).
     const product = node.op === 'fully_connected' && wq.scale.length === 1 ? Math.fround(inS * ws) : inS * ws;
     const m = quantizeMultiplier(product / out.scale);
+    // The runtime refuses left shifts past 30 at load (validate_ops.ts): say so here, naming the layer.
+    if (m.shift > 30) {
+      throw new Error(`prepareInt8: ${node.op} '${node.name}': channel ${c}: input scale × weight scale / output scale = ${product / out.scale} is too large to requantize (a left shift of ${m.shift}, at most 30): are the scales corrupt?`);
+    }
     mult[c] = m.multiplier;
     shift[c] = m.shift;
   }

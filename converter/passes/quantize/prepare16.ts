@@ -102,6 +102,8 @@ function prepareConv(g: Graph, node: Node): void {
   for (let c = 0; c < channels; c++) {
     const ws = Math.fround(w.quant.scale.length === 1 ? w.quant.scale[0] : w.quant.scale[c]);
     const m = quantizeMultiplier((inQ.scale * ws) / outQ.scale);
+    // The int64 requantization of 16x8 needs 15 - shift >= 1 (validate_ops.ts refuses more at load).
+    if (m.shift > 14) fail(node, `channel ${c}: input scale × weight scale / output scale = ${(inQ.scale * ws) / outQ.scale} is too large to requantize (a left shift of ${m.shift}, at most 14): are the scales corrupt?`);
     mult[c] = m.multiplier;
     shift[c] = m.shift;
   }

@@ -421,6 +421,9 @@ class Rewriter {
         const shift = new Int32Array(channels);
         for (let c = 0; c < channels; c++) {
           const m = quantizeMultiplier((inQp.scale * w.scales[c]) / outQp.scale);
+          if (m.shift > 30) {
+            throw new Error(`quantize: ${node.op} '${node.name}': channel ${c}: input scale × weight scale / output scale = ${(inQp.scale * w.scales[c]) / outQp.scale} is too large to requantize (a left shift of ${m.shift}, at most 30)`);
+          }
           mult[c] = m.multiplier;
           shift[c] = m.shift;
         }
