@@ -291,6 +291,10 @@ describe('quantize: mixed precision, keepFloat, percentile and refusals', () => 
     expect(() => quantize(cnn(61), { samples: [], method: 'minmax' })).toThrow(/int8 needs calibration data: pass --calibration/);
     expect(() => quantize(cnn(61), undefined as never)).toThrow(/int8 needs calibration data/);
     expect(() => quantize(cnn(61), { samples: [[new Float32Array(5)]], method: 'minmax' })).toThrow(/sample 0, input 'x': expected 192 values/);
+    // Non-finite calibration values are named where they are, not as a downstream tensor's range.
+    const nan = randomInputs(cnn(61), rng(2), 2);
+    (nan[1][0] as Float32Array)[17] = NaN;
+    expect(() => quantize(cnn(61), { samples: nan, method: 'minmax' })).toThrow(/^calibration sample 1, input 'x': value 17 is NaN \(calibration data must be finite\)$/);
     expect(() => quantize(cnn(61), { samples: randomInputs(cnn(61), rng(1), 1), method: 'minmax', keepFloat: ['nope'] })).toThrow(/no node named 'nope'/);
   });
 

@@ -28,6 +28,9 @@ export function checkSamples(g: Graph, samples: TensorData[][] | undefined): ass
       if (data.length !== numel(t.shape)) {
         throw new Error(`calibration sample ${s}, input '${t.name}': expected ${numel(t.shape)} values for shape [${t.shape}], got ${data.length}`);
       }
+      // A NaN or infinity would surface later as a non-finite range of some tensor downstream.
+      const bad = data.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new Error(`calibration sample ${s}, input '${t.name}': value ${bad} is ${data[bad]} (calibration data must be finite)`);
     });
   });
 }
