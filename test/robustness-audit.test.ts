@@ -20,7 +20,7 @@ import { readBlob } from '../host/blob-reader.js';
 import { formatInspection, inspectBlob } from '../host/cli/inspect.js';
 import { makeOutputDir, writeOutput } from '../host/cli/files.js';
 import { CliError } from '../host/cli/errors.js';
-import { runCommand } from '../host/cli/run.js';
+import { outputPaths, runCommand } from '../host/cli/run.js';
 import { readNpy, writeNpy } from '../host/npy.js';
 import { MoteError, MoteRuntime, type MoteBuild, type MoteTypedArray } from '../host/runtime.js';
 import { BUILDS, blobOf, ensureWasmBuilt, randInt, rng, wasmModule } from './runtime-harness.js';
@@ -277,5 +277,13 @@ describe('CLI output files', () => {
     expect([...readFileSync(target)]).toEqual([1, 2, 3]);
     expect(readdirSync(dir)).toEqual(['a.mote']);
     expect(existsSync(join(dir, 'missing'))).toBe(false);
+  });
+
+  it('mote run -o DIR/: output names that sanitise to one file name get their index, none overwrites another', () => {
+    const spec = (name: string) => ({ name, dtype: 'f32', shape: [1], scale: 0, zeroPoint: 0 });
+    const out = join(dir, 'outs') + '/';
+    const paths = outputPaths(out, ['a/b', 'a:b', '', '..', 'c'].map(spec));
+    expect(paths.map((p) => p.slice(out.length))).toEqual(['a_b_0.npy', 'a_b_1.npy', 'output2.npy', 'output3.npy', 'c.npy']);
+    expect(new Set(paths).size).toBe(paths.length);
   });
 });

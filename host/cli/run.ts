@@ -65,7 +65,7 @@ function assignInputs(args: string[], inputs: IoSpec[]): Map<string, string> {
 }
 
 /** Where each output goes: one .npy file for a single output, NAME.npy files in a directory otherwise. */
-function outputPaths(out: string, outputs: IoSpec[]): string[] {
+export function outputPaths(out: string, outputs: IoSpec[]): string[] {
   const isDir = out.endsWith('/') || (existsSync(out) && statSync(out).isDirectory());
   if (!isDir && outputs.length > 1) {
     throw new CliError(
@@ -75,7 +75,10 @@ function outputPaths(out: string, outputs: IoSpec[]): string[] {
   }
   if (!isDir) return [out];
   makeOutputDir(out);
-  return outputs.map((o) => join(out, `${o.name.replace(/[^A-Za-z0-9._-]/g, '_')}.npy`));
+  // Names that sanitise to the same file (or to nothing) get the output's index, so no output
+  // silently overwrites another.
+  const files = outputs.map((o, k) => o.name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.*$/, `output${k}`));
+  return files.map((f, k) => join(out, `${files.indexOf(f) !== k || files.lastIndexOf(f) !== k ? `${f}_${k}` : f}.npy`));
 }
 
 function preview(data: NpyData, shape: number[]): string {
