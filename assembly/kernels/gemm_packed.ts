@@ -7,7 +7,7 @@
 // Integer sums are exact in any order: both builds give TFLM's bytes.
 import { PACKED_K_MAX } from '../../format/format';
 import { requantStore8, requantStore16 } from '../requant_simd';
-import { fastPrepare, fastPreparePacked, requantFastStore8, requantFastStore8Relu, requantFastStore16, requantFastStore16Relu, requantFastStore16x2, requantFastStore16x2Relu, f32Ready4x8, requantF32Store4x8Relu, f32TableAt, f32Lim, f32ScreenW } from '../requant_fast';
+import { fastPrepare, fastPreparePacked, requantFastStore8, requantFastStore8Relu, requantFastStore16, requantFastStore16Relu, requantFastStore16x2, requantFastStore16x2Relu, f32Ready4x8, requantF32Store4x8Relu, f32TableAt } from '../requant_fast';
 import { kernelBuilt } from '../features';
 import { KERNEL_CONV_F32, KERNEL_CONV_F32_RELU, KERNEL_CONV1X1_COLS, KERNEL_CONV1X1_STRIDED } from '../../format/runtime-features';
 import { rqStore2 } from './requant_scalar';
@@ -713,12 +713,29 @@ function widenWeights(dst: usize, src: usize, bytes: i32): void {
 // exact f64 store. Outside [2^10, 2^11) (|z| > 512: a clamped lane) bits(t) still orders as t for
 // t > 0, and t <= 0 gives bits(t) >> 13 <= 0: n lands past the same int8 end as TFLM's result.
 // Constant channels (S = +-0, e = r): t = C, n = r (|r| < 512) with f = 1/2 (+ D).
+//
+// The signed store (no ReLU clamp) on the same grid keeps the sign term: TFLM's zx is
+// y_x + 1/2 + e for acc >= 0 and y_x + 1/2 - e for acc < 0 (requant_fast.ts magicChannel's
+// [y < 0]; y_x = acc * S has the sign of acc, S > 0). Such a lane adds C- = fl(gridK - e) =
+// MG + 1/2 - e'' (+ D) instead of C, with |e - e''| <= D / 2 as for e' (the same grid), so every
+// step above holds with -e'' for e' (none used the sign of y or of e'; the ReLU clamp argument is
+// not needed: past |y_x| = 258 both results clamp at the same end, t <= 0 or t < 2^10 being the
+// low one). C and C- both lie in [2^10, 2^11), so the per-lane select is integer arithmetic on
+// their bits, C - ((acc >> 31) & dC) with dC = bits(C) - bits(C-), and the add is still one exact
+// f32 add of a grid value. Channels with S = +-0 have dC = 0: zero weights (e = r, the output
+// itself, whatever the sign of the bias) and a zero multiplier (y_x = 0, never negative).
+// Against f32Store16's form (the sign or, the magic add and the screen's two subtracts: six f32
+// operations a vector) this is three f32 operations and three integer ones, ic's op6 0.985-0.996x.
+// Each pixel loads its own table vectors: shared by both pixels as in the ReLU store, V8 loaded all
+// twelve up front and spilled ~12 vectors a pair (1.03x as long as the old store); shared with the
+// select rebuilt from C alone (C- = 2 gridK - C in bits, no dC loads) it ran ~1.02x as long as this.
 const GRID_J: i32 = 13;
 const GRID_MG: f32 = 1536.0;
 const GRID_MG_BITS: i32 = 0x44C00000;
 const GRID_D: f32 = 1.220703125e-4; // 2^-13
-// The running group's four C vectors (per chunk), and the op's screen limit (0 or 2, gridPrepare).
-const gridC: usize = memory.data(64, 16);
+// The running group's four C vectors (per chunk), then its four dC vectors (the signed store), and
+// the op's screen limit (0 or 2, gridPrepare).
+const gridC: usize = memory.data(128, 16);
 let gridLim: i32 = 0;
 let gridK: f32 = 0;
 
@@ -744,6 +761,41 @@ function gridPrepare(tab: usize, N: i32): void {
   return f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc), s), c);
 }
 
+/** gridT with the sign term: C's bits less dC where acc < 0 (gridChunk). */
+@inline function gridTSigned(acc: v128, s: v128, c: v128, dc: v128): v128 {
+  return f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc), s), i32x4.sub(c, v128.and(i32x4.shr_s(acc, 31), dc)));
+}
+
+/** One pixel's 16 channels by gridTSigned to out (n + zp = (t >> 13) - kz); returns min f. */
+@inline function gridPixelSigned(a0: v128, a1: v128, a2: v128, a3: v128, tab: usize, kz: v128, lo: v128, hi: v128, out: usize): v128 {
+  const t0 = gridTSigned(a0, v128.load(tab), v128.load(gridC), v128.load(gridC, 64));
+  const t1 = gridTSigned(a1, v128.load(tab, 16), v128.load(gridC, 16), v128.load(gridC, 80));
+  const m = i32x4.splat((1 << GRID_J) - 1);
+  const f01 = i32x4.min_u(v128.and(t0, m), v128.and(t1, m));
+  const q01 = i16x8.narrow_i32x4_s(i32x4.sub(i32x4.shr_s(t0, GRID_J), kz), i32x4.sub(i32x4.shr_s(t1, GRID_J), kz));
+  const t2 = gridTSigned(a2, v128.load(tab, 64), v128.load(gridC, 32), v128.load(gridC, 96));
+  const t3 = gridTSigned(a3, v128.load(tab, 80), v128.load(gridC, 48), v128.load(gridC, 112));
+  v128.store(out, i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(q01,
+    i16x8.narrow_i32x4_s(i32x4.sub(i32x4.shr_s(t2, GRID_J), kz), i32x4.sub(i32x4.shr_s(t3, GRID_J), kz))), lo), hi));
+  return i32x4.min_u(f01, i32x4.min_u(v128.and(t2, m), v128.and(t3, m)));
+}
+
+/**
+ * The running group's C vectors into gridC (16 channels, f32 entries at tab) and, for the signed
+ * store, each lane's dC = bits(C) - bits(C-) at gridC + 64, C- = fl(gridK - e) (0 where S = +-0).
+ */
+@inline function gridChunk(relu: bool, tab: usize): void {
+  const g = f32x4.splat(gridK);
+  for (let j: usize = 0; j < 4; j++) {
+    const o = ((j & 1) << 4) + ((j >> 1) << 6);
+    const e = v128.load(tab + o, 32), c = f32x4.add(e, g);
+    v128.store(gridC + (j << 4), c);
+    if (!relu) {
+      v128.store(gridC + (j << 4), v128.andnot(i32x4.sub(c, f32x4.sub(g, e)), f32x4.eq(v128.load(tab + o), f32x4.splat(0))), 64);
+    }
+  }
+}
+
 /** One pixel's 16 channels from gridT's t vectors to out (n + zp = (t >> 13) - kz); returns min f. */
 @inline function gridPixel(t0: v128, t1: v128, t2: v128, t3: v128, kz: v128, lo: v128, hi: v128, out: usize): v128 {
   v128.store(out, i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(
@@ -756,20 +808,14 @@ function gridPrepare(tab: usize, N: i32): void {
 /**
  * Channels c..c+15 (i16 weights at w0, f32 entries at tab) of `pairs` widened pixel pairs (pair
  * i's at xwA / xwB + i * rb) to y + i * ys and y + (pairs + i) * ys; a pair with a lane near a tie
- * takes the exact 2-pixel store. `relu`: the grid store above; else f32Store16's (with the sign term).
+ * takes the exact 2-pixel store. `relu`: the grid store above without the sign term; else with it.
  */
 @inline function colsF32(relu: bool, wide: bool, w0: usize, K2: i32, rb: usize, pairs: i32, bp: usize, c: i32, tab: usize, y: usize, ys: usize): bool {
   let x = xwA;
-  const lim = i32x4.splat(relu ? gridLim : f32Lim());
-  const k = i32x4.splat(relu ? (GRID_MG_BITS >> GRID_J) - pkZp : 0x4B400000 - pkZp);
+  const lim = i32x4.splat(gridLim);
+  const k = i32x4.splat((GRID_MG_BITS >> GRID_J) - pkZp);
   const lo = i8x16.splat(<i8>pkMin), hi = i8x16.splat(<i8>pkMax);
-  if (relu) {
-    const g = f32x4.splat(gridK);
-    v128.store(gridC, f32x4.add(v128.load(tab, 32), g));
-    v128.store(gridC, f32x4.add(v128.load(tab, 48), g), 16);
-    v128.store(gridC, f32x4.add(v128.load(tab, 96), g), 32);
-    v128.store(gridC, f32x4.add(v128.load(tab, 112), g), 48);
-  }
+  gridChunk(relu, tab);
   const y0 = y;
   let yb = y + <usize>pairs * ys;
   // Each pair's screen result goes to colBad; colsRedo runs the flagged pairs again through the 2x16
@@ -838,16 +884,9 @@ function gridPrepare(tab: usize, N: i32): void {
       const ta3 = gridT(a3, s, g), tb3 = gridT(b3, s, g);
       m = i32x4.le_u(i32x4.min_u(gridPixel(ta0, ta1, ta2, ta3, k, lo, hi, y), gridPixel(tb0, tb1, tb2, tb3, k, lo, hi, yb)), lim);
     } else {
-      // Each table vector serves both pixels (one load instead of two).
-      let s = v128.load(tab), e = v128.load(tab, 32);
-      const wa0 = f32ScreenW(a0, s, e, false), wb0 = f32ScreenW(b0, s, e, false);
-      s = v128.load(tab, 16); e = v128.load(tab, 48);
-      const wa1 = f32ScreenW(a1, s, e, false), wb1 = f32ScreenW(b1, s, e, false);
-      s = v128.load(tab, 64); e = v128.load(tab, 96);
-      const wa2 = f32ScreenW(a2, s, e, false), wb2 = f32ScreenW(b2, s, e, false);
-      s = v128.load(tab, 80); e = v128.load(tab, 112);
-      const wa3 = f32ScreenW(a3, s, e, false), wb3 = f32ScreenW(b3, s, e, false);
-      m = i32x4.gt_s(i32x4.max_s(colsPixel(wa0, wa1, wa2, wa3, k, lo, hi, y), colsPixel(wb0, wb1, wb2, wb3, k, lo, hi, yb)), lim);
+      // The signed grid store, one pixel after the other (each loads its own table vectors).
+      const fa = gridPixelSigned(a0, a1, a2, a3, tab, k, lo, hi, y);
+      m = i32x4.le_u(i32x4.min_u(fa, gridPixelSigned(b0, b1, b2, b3, tab, k, lo, hi, yb)), lim);
     }
     v128.store(colBad + (<usize>i << 4), m);
     bad = v128.or(bad, m);
@@ -868,21 +907,6 @@ function colsRedo(wn: usize, K2: i32, rb: usize, pairs: i32, bp: usize, c: i32, 
     const o = y + <usize>i * ys;
     tile2x16(wn, K2, bp, c, 0, 0, o, o + <usize>pairs * ys, xwA + <usize>i * rb);
   }
-}
-
-/**
- * One pixel's 16 channels, w = y + e in f32 (requant_fast.ts f32Store16, its proof), to out; returns
- * the screen value (2|w - n| as bits).
- */
-@inline function colsPixel(w0: v128, w1: v128, w2: v128, w3: v128, k: v128, lo: v128, hi: v128, out: usize): v128 {
-  const mg = f32x4.splat(12582912.0);
-  const t0 = f32x4.add(w0, mg), t1 = f32x4.add(w1, mg), t2 = f32x4.add(w2, mg), t3 = f32x4.add(w3, mg);
-  v128.store(out, i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(
-    i16x8.narrow_i32x4_s(i32x4.sub(t0, k), i32x4.sub(t1, k)),
-    i16x8.narrow_i32x4_s(i32x4.sub(t2, k), i32x4.sub(t3, k))), lo), hi));
-  const d0 = f32x4.sub(w0, f32x4.sub(t0, mg)), d1 = f32x4.sub(w1, f32x4.sub(t1, mg));
-  const d2 = f32x4.sub(w2, f32x4.sub(t2, mg)), d3 = f32x4.sub(w3, f32x4.sub(t3, mg));
-  return i32x4.max_s(i32x4.max_s(i32x4.shl(d0, 1), i32x4.shl(d1, 1)), i32x4.max_s(i32x4.shl(d2, 1), i32x4.shl(d3, 1)));
 }
 
 function colsF32Relu(wide: bool, w: usize, K2: i32, rb: usize, pairs: i32, bp: usize, c: i32, tab: usize, y: usize, ys: usize): bool {
@@ -943,7 +967,7 @@ export function gemmCols(xp: usize, r: i32, rows: i32, K: i32, inOff: i32, yp: u
   const gStride = <usize>K2 << 5;
   const tab = f32TableAt();
   const relu = pkMin >= pkZp;
-  if (relu) gridPrepare(tab, N);
+  gridPrepare(tab, N);
   // Every group's i16 weights when they fit (the sweep then loads them), else the packed bytes.
   const rowsMax = <i32>(XW_STRIDE - 32) / (K << 1) < COL_PAIRS ? <i32>(XW_STRIDE - 32) / (K << 1) : COL_PAIRS;
   const once = (N >> 4) * (K2 << 6) <= WIDE_CAP && rowsMax * (K << 1) + 32 <= <i32>(XW_STRIDE >> 1);
