@@ -21,10 +21,11 @@ import { formatInspection, inspectBlob } from '../host/cli/inspect.js';
 import { makeOutputDir, writeOutput } from '../host/cli/files.js';
 import { CliError } from '../host/cli/errors.js';
 import { outputPaths, runCommand } from '../host/cli/run.js';
+import { evaluateLoaded } from '../host/data/evaluate.js';
 import { readNpy, writeNpy } from '../host/npy.js';
 import { MoteError, MoteRuntime, type MoteBuild, type MoteTypedArray } from '../host/runtime.js';
 import { BUILDS, blobOf, ensureWasmBuilt, randInt, rng, wasmModule } from './runtime-harness.js';
-import { int8Model } from './runtime-models.js';
+import { floatModel, int8Model } from './runtime-models.js';
 import { haveShared, noticeIfNoShared, sharedPath } from './support/shared.js';
 
 beforeAll(async () => {
@@ -223,6 +224,19 @@ describe('host API misuse names the argument (no TypeError from inside, the runt
       expect(() => model.runInto(feeds, undefined as unknown as MoteTypedArray[])).toThrow(/runInto takes the output arrays as an array, got undefined/);
       expect(() => model.run([null as unknown as MoteTypedArray, ...feeds.slice(1)])).toThrow(/input 0 \('.+'\) must be Float32Array\(\d+\) .*, got null/);
       expect(model.run(feeds).length).toBe(model.outputs.length);
+    }
+  });
+});
+
+describe('mote eval', () => {
+  it('a label outside the output\'s classes is an error naming the sample, not a silent miss', async () => {
+    const model = MoteRuntime.fromModule('scalar', await wasmModule('scalar')).load(blobOf(floatModel()));
+    const n = model.inputs[0].shape.reduce((a, b) => a * b, 1);
+    const classes = model.outputs[0].shape.reduce((a, b) => a * b, 1);
+    const data = (label: number) => ({ description: 'hand-made', count: 2, get: (i: number) => ({ input: new Float32Array(n), label: i === 1 ? label : 0 }) });
+    expect(evaluateLoaded(model, data(classes - 1), { build: 'scalar' }).samples).toBe(2);
+    for (const bad of [classes, -1, 1.5]) {
+      expect(() => evaluateLoaded(model, data(bad), { build: 'scalar' })).toThrow(new RegExp(`^hand-made, sample 1: label ${bad} is not a class of output '.+' \\(${classes} classes: 0\\.\\.${classes - 1}\\)$`));
     }
   });
 });

@@ -76,6 +76,10 @@ export function evaluateLoaded(model: MoteModel, data: Dataset, opts: EvalOption
     const y = model.run([modelInput(s.input, model.inputs[0], data.quant, where)])[0];
     if (metric === 'accuracy') {
       if (s.label === undefined) throw new DataSpecError(`${where}: no label (accuracy needs labels; use --metric mse for targets)`);
+      // A label no argmax can reach would only count as a silent miss.
+      if (!Number.isInteger(s.label) || s.label < 0 || s.label >= y.length) {
+        throw new DataSpecError(`${where}: label ${s.label} is not a class of output '${out.name}' (${y.length} classes: 0..${y.length - 1})`);
+      }
       const p = argmax(y as ArrayLike<number>);
       predictions.push(p);
       if (p === s.label) correct++;
