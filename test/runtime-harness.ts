@@ -11,6 +11,7 @@ import { emitBlob } from '../converter/emit/index.js';
 import { expect } from 'vitest';
 import { readBlob } from '../host/blob-reader.js';
 import { MoteRuntime, type MoteBuild, type MoteTypedArray } from '../host/runtime.js';
+import * as F from '../format/format.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const BUILDS: MoteBuild[] = ['simd', 'scalar'];
@@ -69,8 +70,59 @@ export function blobOf(g: Graph): Uint8Array {
 
 export async function runBlob(build: MoteBuild, blob: Uint8Array, inputs: TensorData[]): Promise<MoteTypedArray[]> {
   const rt = await freshRuntime(build);
-  return rt.load(blob).run(inputs as MoteTypedArray[]);
+  const model = rt.load(blob);
+  const outputs = model.run(inputs as MoteTypedArray[]);
+  expectWritesInPlace(rt, blob, () => model.run(inputs as MoteTypedArray[]), inputs, outputs);
+  return outputs;
 }
+
+const POISON = 0xa5;
+
+/**
+ * Runs a loaded model again over a poisoned arena and checks that its kernels wrote only the arena
+ * tensors the graph computes (outputs, intermediates, kernel scratch): the input bytes no op
+ * shares stay what the host wrote, every other byte of the arena keeps the poison, and the outputs
+ * come out as on the first run. A tile tail or a spare store one element past an output can leave
+ * the output right and still clobber a neighbour; this is where it shows.
+ */
+function expectWritesInPlace(rt: MoteRuntime, blob: Uint8Array, rerun: () => MoteTypedArray[], inputs: TensorData[], first: MoteTypedArray[]): void {
+  const ex = rt.exports;
+  const header = new DataView(blob.buffer, blob.byteOffset, F.HEADER_SIZE);
+  const blobAt = align16(ex.mote_heap_base());
+  const arenaAt = align16(align16(blobAt + ex.mote_blob_copy_size()) + header.getUint32(F.H_EXPANDED_SIZE, true));
+  const arenaSize = header.getUint32(F.H_ARENA_SIZE, true);
+  if (arenaSize === 0) return;
+  const inputIds = Array.from({ length: ex.mote_input_count() }, (_, i) => ex.mote_input_tensor(i));
+  // 0: must keep the poison; 1: a tensor the graph writes; 2 + i: graph input i, no writer.
+  const role = new Uint8Array(arenaSize);
+  for (let id = 0; id < ex.mote_tensor_count(); id++) {
+    if (ex.mote_tensor_storage(id) !== F.STORAGE_ARENA || inputIds.includes(id)) continue;
+    const at = ex.mote_tensor_ptr(id) - arenaAt;
+    role.fill(1, at, at + ex.mote_tensor_bytes(id));
+  }
+  inputIds.forEach((id, i) => {
+    const at = ex.mote_tensor_ptr(id) - arenaAt;
+    for (let k = at; k < at + ex.mote_tensor_bytes(id); k++) if (role[k] === 0) role[k] = 2 + i;
+  });
+  new Uint8Array(ex.memory.buffer, arenaAt, arenaSize).fill(POISON);
+  const again = rerun();
+  const arena = new Uint8Array(ex.memory.buffer, arenaAt, arenaSize);
+  const inputBytes = inputs.map((x) => new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
+  let stray = '';
+  for (let k = 0; k < arenaSize && !stray; k++) {
+    const r = role[k];
+    if (r === 0 && arena[k] !== POISON) stray = `arena byte ${k} (outside every tensor the graph writes) changed to ${arena[k]}`;
+    if (r >= 2) {
+      const id = inputIds[r - 2];
+      const want = inputBytes[r - 2][k - (ex.mote_tensor_ptr(id) - arenaAt)];
+      if (arena[k] !== want) stray = `graph input ${r - 2}, byte ${k - (ex.mote_tensor_ptr(id) - arenaAt)}, changed from ${want} to ${arena[k]}`;
+    }
+  }
+  expect(stray, 'the kernels write only the tensors the graph computes').toBe('');
+  again.forEach((y, i) => expect(Buffer.from(y.buffer, y.byteOffset, y.byteLength).equals(Buffer.from(first[i].buffer, first[i].byteOffset, first[i].byteLength)), `output ${i} over a poisoned arena`).toBe(true));
+}
+
+const align16 = (n: number): number => (n + 15) & ~15;
 
 // ---- one-op graphs ----
 export interface TensorSpec {
