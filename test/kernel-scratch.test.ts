@@ -9,11 +9,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as F from '../format/format.js';
 import { kernelScratchBytes } from '../format/kernel-scratch.js';
 import { convert } from '../converter/convert.js';
-import { crc32 } from '../converter/emit/index.js';
 import { readBlob, type BlobView } from '../host/blob-reader.js';
 import { readNpy } from '../host/npy.js';
 import { haveShared, noticeIfNoShared, sharedPath } from './support/shared.js';
-import { BUILDS, ensureWasmBuilt, freshRuntime, wasmModule } from './runtime-harness.js';
+import { BUILDS, ensureWasmBuilt, freshRuntime, wasmModule, setU32, fixCrc } from './runtime-harness.js';
 
 beforeAll(async () => {
   await ensureWasmBuilt();
@@ -32,9 +31,6 @@ function expectedScratch(v: BlobView, i: number): number {
   else if (op.opcode === F.OP_DEPTHWISE_CONV2D) [kh, kw, o] = w.slice(-3);
   return kernelScratchBytes(op.opcode, int8, c, o, k, kh, kw, cg);
 }
-
-const setU32 = (b: Uint8Array, at: number, v: number) => new DataView(b.buffer, b.byteOffset).setUint32(at, v >>> 0, true);
-const fixCrc = (b: Uint8Array) => setU32(b, F.H_CRC32, crc32(b, F.CRC_START, b.length));
 
 describe('runtime static data', () => {
   it('holds no kernel buffers (they are planned per op)', async () => {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as F from '../format/format.js';
-import { crc32, emitBlob } from '../converter/emit/index.js';
+import { emitBlob } from '../converter/emit/index.js';
 import { planMemory } from '../converter/plan/index.js';
 import { convert } from '../converter/convert.js';
 import { importTflite } from '../converter/import/tflite.js';
@@ -24,7 +24,7 @@ import { outputPaths, runCommand } from '../host/cli/run.js';
 import { evaluateLoaded } from '../host/data/evaluate.js';
 import { readNpy, writeNpy } from '../host/npy.js';
 import { MoteError, MoteRuntime, type MoteBuild, type MoteTypedArray } from '../host/runtime.js';
-import { BUILDS, blobOf, ensureWasmBuilt, randInt, rng, wasmModule } from './runtime-harness.js';
+import { BUILDS, blobOf, ensureWasmBuilt, randInt, rng, wasmModule, u32, setU32, fixCrc } from './runtime-harness.js';
 import { floatModel, int8Model } from './runtime-models.js';
 import { haveShared, noticeIfNoShared, sharedPath } from './support/shared.js';
 
@@ -32,9 +32,6 @@ beforeAll(async () => {
   await ensureWasmBuilt();
 }, 120_000);
 
-const u32 = (b: Uint8Array, at: number) => new DataView(b.buffer, b.byteOffset).getUint32(at, true);
-const setU32 = (b: Uint8Array, at: number, v: number) => new DataView(b.buffer, b.byteOffset).setUint32(at, v >>> 0, true);
-const fixCrc = (b: Uint8Array) => setU32(b, F.H_CRC32, crc32(b, F.CRC_START, b.length));
 
 // A refusal names the problem's place: a section, tensor, op, graph input/output or the header.
 const PLACE = /(header|CRC|truncated|section|tensor \d+|op \d+[ :]|graph (input|output) \d+|blob is \d+ bytes)/;

@@ -12,6 +12,7 @@ import { expect } from 'vitest';
 import { readBlob } from '../host/blob-reader.js';
 import { MoteRuntime, type MoteBuild, type MoteTypedArray } from '../host/runtime.js';
 import * as F from '../format/format.js';
+import { crc32 } from '../converter/emit/index.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const BUILDS: MoteBuild[] = ['simd', 'scalar'];
@@ -58,6 +59,12 @@ export async function wasmModule(build: MoteBuild): Promise<WebAssembly.Module> 
 export async function freshRuntime(build: MoteBuild): Promise<MoteRuntime> {
   return MoteRuntime.fromModule(build, await wasmModule(build));
 }
+
+// Blob surgery for the validation tests: a header or table word read and written in place, and the
+// CRC made right again afterwards (so that validation, not the checksum, has to catch the damage).
+export const u32 = (b: Uint8Array, at: number): number => new DataView(b.buffer, b.byteOffset).getUint32(at, true);
+export const setU32 = (b: Uint8Array, at: number, v: number): void => new DataView(b.buffer, b.byteOffset).setUint32(at, v >>> 0, true);
+export const fixCrc = (b: Uint8Array): void => setU32(b, F.H_CRC32, crc32(b, F.CRC_START, b.length));
 
 export function blobOf(g: Graph): Uint8Array {
   const blob = emitBlob(g, planMemory(g));

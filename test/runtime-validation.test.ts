@@ -5,11 +5,10 @@
 // Also: memory never grows during run().
 import { describe, expect, it, beforeAll } from 'vitest';
 import * as F from '../format/format.js';
-import { crc32 } from '../converter/emit/index.js';
 import { OPCODE_NAMES } from '../host/opcodes.js';
 import { MoteError, type MoteTypedArray } from '../host/runtime.js';
 import type { Graph } from '../converter/ir/graph.js';
-import { BUILDS, blobOf, ensureWasmBuilt, freshRuntime, randF32, randInt, randS8, repoRoot, rng } from './runtime-harness.js';
+import { BUILDS, blobOf, ensureWasmBuilt, freshRuntime, randF32, randInt, randS8, repoRoot, rng, u32, setU32, fixCrc } from './runtime-harness.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { blobMemoryOf, linearMemoryPlan, runtimeLayout } from '../host/targets.js';
@@ -19,9 +18,6 @@ beforeAll(async () => {
   await ensureWasmBuilt();
 }, 120_000);
 
-const u32 = (b: Uint8Array, at: number) => new DataView(b.buffer, b.byteOffset).getUint32(at, true);
-const setU32 = (b: Uint8Array, at: number, v: number) => new DataView(b.buffer, b.byteOffset).setUint32(at, v >>> 0, true);
-const fixCrc = (b: Uint8Array) => setU32(b, F.H_CRC32, crc32(b, F.CRC_START, b.length));
 
 function feedsFor(g: Graph, r: () => number): MoteTypedArray[] {
   return g.inputs.map((n) => {
