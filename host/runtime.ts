@@ -154,13 +154,13 @@ export function prepareBudgetOf(opts: MoteLoadOptions): number {
   return Math.min(b, 0xffffffff);
 }
 
-/** The module file name of a build: mote.simd.wasm, mote.scalar.stream.wasm, ... */
 /** The blob keeps its weights outside linear memory (FLAG_WEIGHTS_EXTERNAL): only the stream
  * builds (MoteRuntimeOptions.stream) load it. */
 export function streamsWeights(blob: Uint8Array): boolean {
   return blob.length >= F.HEADER_SIZE && (new DataView(blob.buffer, blob.byteOffset, blob.byteLength).getUint32(F.H_FLAGS, true) & F.FLAG_WEIGHTS_EXTERNAL) !== 0;
 }
 
+/** The module file name of a build: mote.simd.wasm, mote.scalar.stream.wasm, ... */
 export function wasmFileName(build: MoteBuild, stream = false): string {
   return `mote.${build}${stream ? '.stream' : ''}.wasm`;
 }
