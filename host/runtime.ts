@@ -6,6 +6,7 @@
 //   const [probs] = model.run([new Float32Array(784)]);
 import * as F from '../format/format.js';
 import { OPCODE_NAMES } from './opcodes.js';
+import { WASM_PAGE, blobMemoryOf, linearMemoryPlan } from './memory-plan.js';
 
 export type MoteBuild = 'simd' | 'scalar';
 export type MoteDType = 'f32' | 's8' | 's32' | 'u8' | 's16';
@@ -141,6 +142,14 @@ export interface MoteLoadOptions {
   prepareBudget?: number;
   /** false: prepare nothing, the same as prepareBudget 0. Default true. */
   prepare?: boolean;
+  /**
+   * The most bytes of linear memory the model may take once placed: the runtime's static data,
+   * the blob (or its resident part), expanded weights, arena and weights scratch, rounded up to
+   * whole pages (docs/ABI.md; prepared state comes on top, within prepareBudget). Like the arena a
+   * TFLM host hands its interpreter: a blob whose header asks for more is refused with ERR_ARENA
+   * before the runtime grows memory, and the runtime stays free for another blob. Default: no cap.
+   */
+  maxMemoryBytes?: number;
 }
 
 /** MoteLoadOptions as a u32 budget for mote_set_prepare_budget (0xffffffff: no limit). */
@@ -237,6 +246,22 @@ export class MoteRuntime {
     return new TextDecoder().decode(bytes);
   }
 
+  /** Refuses a blob whose header asks for more linear memory than `cap` (MoteLoadOptions.maxMemoryBytes). */
+  private checkMemoryCap(blob: Uint8Array, cap: number): void {
+    if (typeof cap !== 'number' || Number.isNaN(cap) || cap < 0 || (cap !== Infinity && !Number.isInteger(cap))) {
+      throw new RangeError(`mote: maxMemoryBytes must be a whole number of bytes >= 0 (or Infinity), got ${String(cap)}`);
+    }
+    // A blob too short for its header is the runtime's to refuse (with its own message).
+    if (blob.length < F.HEADER_SIZE) return;
+    const ex = this.exports;
+    const need = blobMemoryOf(blob);
+    const plan = linearMemoryPlan(need, { initialPages: ex.memory.buffer.byteLength / WASM_PAGE, heapBase: ex.mote_heap_base() });
+    if (plan.bytes > cap) {
+      const parts = [`blob ${plan.residentBytes}`, `expanded weights ${need.expandedSize ?? 0}`, `arena ${need.arenaSize}`, `weights scratch ${need.scratchSize ?? 0}`];
+      throw new MoteError(F.ERR_ARENA, `mote: the blob's header asks for ${plan.bytes} bytes of linear memory (${parts.join(', ')}, after ${plan.blobAt} of runtime data), more than maxMemoryBytes ${cap}`);
+    }
+  }
+
   /** Validates and loads a blob. One model per runtime instance. */
   load(blob: Uint8Array, opts: MoteLoadOptions = {}): MoteModel {
     const budget = prepareBudgetOf(opts); // bad options throw before the runtime takes the blob
@@ -244,8 +269,9 @@ export class MoteRuntime {
     if (this.blobTaken) {
       throw new MoteError(F.ERR_ARENA, `mote: this runtime already ${this.model ? 'holds a model' : 'took a blob that failed to load'}; create another runtime`);
     }
-    this.blobTaken = true;
     const ex = this.exports;
+    if (opts.maxMemoryBytes !== undefined) this.checkMemoryCap(blob, opts.maxMemoryBytes);
+    this.blobTaken = true;
     // The header first (it sizes the one memory.grow), then the blob into the reserved memory: all
     // of it, or only the part before streamed weights, which the runtime reads through the import.
     const header = blob.subarray(0, Math.min(blob.length, F.HEADER_SIZE));

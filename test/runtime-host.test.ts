@@ -8,6 +8,7 @@ import { MoteError, MoteRuntime, errorName, type MoteTypedArray } from '../host/
 import { BUILDS, blobOf, ensureWasmBuilt, freshRuntime, randF32, randS8, rng } from './runtime-harness.js';
 import { elementwiseModel, floatModel, int8Model } from './runtime-models.js';
 import { readBlob } from '../host/blob-reader.js';
+import { crc32 } from '../converter/emit/index.js';
 import type { Graph } from '../converter/ir/graph.js';
 
 beforeAll(async () => {
@@ -124,4 +125,53 @@ describe('host/runtime.ts', () => {
       if (name === 'int8') expect(outs[0]).toEqual(outs[1]);
     });
   }
+});
+
+describe('MoteLoadOptions.maxMemoryBytes', () => {
+  // The cap is checked against what the runtime really grows to: a load without it (prepared
+  // state off, so memory grows once, in mote_blob_alloc) gives the exact size.
+  it('loads a blob that fits the cap exactly, refuses one page less before any grow, and leaves the runtime free', async () => {
+    const g = int8Model();
+    const blob = blobOf(g);
+    const x = feeds(g, 5);
+    for (const build of BUILDS) {
+      const free = await freshRuntime(build);
+      const want = free.load(blob, { prepare: false }).run(x);
+      const placed = free.memoryBytes();
+
+      const tight = await freshRuntime(build);
+      const before = tight.memoryBytes();
+      let err: unknown;
+      try {
+        tight.load(blob, { prepare: false, maxMemoryBytes: placed - 1 });
+      } catch (e) {
+        err = e;
+      }
+      expect(err, build).toBeInstanceOf(MoteError);
+      expect((err as MoteError).code).toBe(F.ERR_ARENA);
+      expect((err as Error).message).toMatch(new RegExp(`asks for ${placed} bytes of linear memory .*arena .*more than maxMemoryBytes ${placed - 1}`));
+      expect(tight.memoryBytes(), 'nothing grown').toBe(before);
+      // The refusal did not take the runtime's one blob: the same blob loads under an exact cap.
+      const y = tight.load(blob, { prepare: false, maxMemoryBytes: placed }).run(x);
+      expect(Buffer.from(y[0].buffer).equals(Buffer.from(want[0].buffer)), build).toBe(true);
+    }
+  });
+
+  it('refuses a header that claims a 1.5 GiB arena (CRC intact) without growing memory', async () => {
+    const blob = blobOf(int8Model()).slice();
+    const dv = new DataView(blob.buffer);
+    dv.setUint32(F.H_ARENA_SIZE, 1536 * 1024 * 1024, true);
+    dv.setUint32(F.H_CRC32, crc32(blob, F.CRC_START, blob.length), true);
+    const rt = await freshRuntime('scalar');
+    const before = rt.memoryBytes();
+    expect(() => rt.load(blob, { maxMemoryBytes: 16 << 20 })).toThrow(/asks for \d+ bytes of linear memory .*arena 1610612736.*more than maxMemoryBytes 16777216/);
+    expect(rt.memoryBytes()).toBe(before);
+  });
+
+  it('names a bad cap', async () => {
+    const rt = await freshRuntime('simd');
+    for (const bad of [-1, 1.5, Number.NaN, '64k' as unknown as number]) {
+      expect(() => rt.load(blobOf(int8Model()), { maxMemoryBytes: bad }), String(bad)).toThrow(/maxMemoryBytes must be a whole number of bytes/);
+    }
+  });
 });
