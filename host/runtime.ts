@@ -169,6 +169,10 @@ export function streamsWeights(blob: Uint8Array): boolean {
   return blob.length >= F.HEADER_SIZE && (new DataView(blob.buffer, blob.byteOffset, blob.byteLength).getUint32(F.H_FLAGS, true) & F.FLAG_WEIGHTS_EXTERNAL) !== 0;
 }
 
+function hexBytes(b: Uint8Array): string {
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ');
+}
+
 /** The module file name of a build: mote.simd.wasm, mote.scalar.stream.wasm, ... */
 export function wasmFileName(build: MoteBuild, stream = false): string {
   return `mote.${build}${stream ? '.stream' : ''}.wasm`;
@@ -277,7 +281,13 @@ export class MoteRuntime {
     const header = blob.subarray(0, Math.min(blob.length, F.HEADER_SIZE));
     new Uint8Array(ex.memory.buffer, ex.mote_header_buffer(), F.HEADER_SIZE).fill(0).set(header);
     const ptr = ex.mote_blob_alloc(blob.length);
-    if (ptr === 0) throw new MoteError(ex.mote_last_error(), `mote: cannot load blob (${errorName(ex.mote_last_error())}): ${this.errorMessage()}`);
+    if (ptr === 0) {
+      const code = ex.mote_last_error();
+      // This host copied the blob's own first bytes into the header buffer, so the runtime's hint
+      // for a C host that left that buffer zero does not apply: say what the blob starts with.
+      const why = code === F.ERR_BAD_MAGIC ? `bad magic: not a .mote blob (it starts with ${hexBytes(header.subarray(0, 4))}; a .mote blob starts with 'MOTE')` : this.errorMessage();
+      throw new MoteError(code, `mote: cannot load blob (${errorName(code)}): ${why}`);
+    }
     if (this.stream) this.weightsSource = blob.slice(); // a copy: the caller may reuse its buffer
     new Uint8Array(ex.memory.buffer, ptr, ex.mote_blob_copy_size()).set(blob.subarray(0, ex.mote_blob_copy_size()));
     if (budget !== 0xffffffff) {

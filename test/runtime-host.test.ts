@@ -87,6 +87,9 @@ describe('host/runtime.ts', () => {
       expect(e).toBeInstanceOf(MoteError);
       expect((e as MoteError).code).toBe(F.ERR_BAD_MAGIC);
       expect((e as MoteError).message).toMatch(/ERR_BAD_MAGIC.*bad magic/);
+      // The host copies the header itself: no hint about a header buffer left zero, but the bytes.
+      expect((e as MoteError).message).toMatch(/starts with 00 00 00 00/);
+      expect((e as MoteError).message).not.toMatch(/mote_header_buffer/);
     }
     expect(errorName(F.ERR_BAD_OP)).toBe('ERR_BAD_OP');
     expect(() => rt.load(blobOf(floatModel()))).toThrow(/took a blob that failed to load; create another runtime/);
