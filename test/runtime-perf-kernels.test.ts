@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import asc from 'assemblyscript/asc';
 import { readSource } from '../scripts/build-wasm.mjs';
 import { multiplyByQuantizedMultiplier } from '../converter/reference/fixedpoint.js';
-import type { Int8Params, Node, OpName } from '../converter/ir/graph.js';
+import type { Graph, Int8Params, Node, OpName } from '../converter/ir/graph.js';
 import { runGraph } from '../converter/reference/interpreter.js';
 import { quantizeMultiplier } from '../converter/passes/quantize/multiplier.js';
 import { addParams, subParams } from '../converter/passes/quantize/qparams.js';
@@ -503,6 +503,48 @@ describe('one-row fully_connected at ad-like shapes, both builds', () => {
   }
 });
 
+/** Per-channel Q31 multipliers and shifts for real scales scale(c) * U(0.7, 1.3). */
+function multipliersOf(n: number, r: () => number, scale: (c: number) => number): { mult: Int32Array; sh: Int32Array } {
+  const mult = new Int32Array(n), sh = new Int32Array(n);
+  for (let c = 0; c < n; c++) {
+    const m = quantizeMultiplier(scale(c) * (0.7 + r() * 0.6));
+    mult[c] = m.multiplier;
+    sh[c] = m.shift;
+  }
+  return { mult, sh };
+}
+
+/**
+ * A one-row int8 fully_connected x[1, K] -> N (input zero point zp, output zero point random)
+ * behind a primer: a one-row op of `primerN` channels over K rounded up to 4 (kp) on a second
+ * input, first in the graph, which leaves its row in the widening buffer where the later op's
+ * padded taps must not pick it up. Inputs: x, then the primer's row.
+ */
+function oneRowFcAfterPrimer(
+  r: () => number, k: number, n: number, zp: number, w: Int8Array, bias: Int32Array | null,
+  q: { mult: Int32Array; sh: Int32Array }, primerN: number,
+): { g: Graph; kp: number } {
+  const xq = { scale: 0.05, zeroPoint: zp };
+  const oq = { scale: 0.05, zeroPoint: randInt(r, -10, 10) };
+  const g = oneOpGraph('fully_connected', [
+    { dtype: 's8', shape: [1, k], quant: xq },
+    { dtype: 's8', shape: [n, k], data: w },
+    bias ? { dtype: 's32', shape: [n], data: bias } : null,
+    { dtype: 's32', shape: [n], data: q.mult },
+    { dtype: 's32', shape: [n], data: q.sh },
+  ], { dtype: 's8', quant: oq }, {}, { actMin: -128, actMax: 127 });
+  const kp = (k + 3) & ~3;
+  g.addTensor({ name: 'px', dtype: 's8', shape: [1, kp], quant: { scale: [xq.scale], zeroPoint: [xq.zeroPoint] } });
+  g.addTensor({ name: 'pw', dtype: 's8', shape: [primerN, kp], data: randS8(r, primerN * kp, -127, 127) });
+  g.addTensor({ name: 'pm', dtype: 's32', shape: [primerN], data: new Int32Array(primerN).fill(q.mult[0]) });
+  g.addTensor({ name: 'psh', dtype: 's32', shape: [primerN], data: new Int32Array(primerN).fill(q.sh[0]) });
+  g.addTensor({ name: 'pout', dtype: 's8', shape: [1, primerN], quant: { scale: [oq.scale], zeroPoint: [oq.zeroPoint] } });
+  g.inputs.push('px');
+  g.outputs.push('pout');
+  g.nodes.unshift({ op: 'fully_connected', name: 'primer', inputs: ['px', 'pw', '', 'pm', 'psh'], outputs: ['pout'], attrs: {}, int8: { actMin: -128, actMax: 127 } } as Node);
+  return { g, kp };
+}
+
 // The SIMD one-row path (fcRow) reads its weights rewritten at load (fully_connected.ts
 // fcRowLayout): per 8 channels and tap pair, words hi * 256 + (lo + 128), with channels c..c+3 in
 // the low bytes and c+4..c+7 in the high ones; the low channels come out as A - 256 * H - 128 *
@@ -522,30 +564,8 @@ describe('SIMD one-row fully_connected: the in-place word layout at its sum boun
         const c = (i / k) | 0;
         return isHi(c) ? ((c >> 3) & 1 ? -big : big) : randInt(r, -3, 3);
       });
-      const mult = new Int32Array(n), sh = new Int32Array(n);
-      for (let c = 0; c < n; c++) {
-        const m = quantizeMultiplier((isHi(c) ? 2 ** -17 : 2 ** -7) * (0.7 + r() * 0.6));
-        mult[c] = m.multiplier;
-        sh[c] = m.shift;
-      }
-      const xq = { scale: 0.05, zeroPoint: zp };
-      const oq = { scale: 0.05, zeroPoint: randInt(r, -10, 10) };
-      const g = oneOpGraph('fully_connected', [
-        { dtype: 's8', shape: [1, k], quant: xq },
-        { dtype: 's8', shape: [n, k], data: w },
-        null,
-        { dtype: 's32', shape: [n], data: mult },
-        { dtype: 's32', shape: [n], data: sh },
-      ], { dtype: 's8', quant: oq }, {}, { actMin: -128, actMax: 127 });
-      const kp = (k + 3) & ~3;
-      g.addTensor({ name: 'px', dtype: 's8', shape: [1, kp], quant: { scale: [xq.scale], zeroPoint: [xq.zeroPoint] } });
-      g.addTensor({ name: 'pw', dtype: 's8', shape: [16, kp], data: randS8(r, 16 * kp, -127, 127) });
-      g.addTensor({ name: 'pm', dtype: 's32', shape: [16], data: new Int32Array(16).fill(mult[0]) });
-      g.addTensor({ name: 'psh', dtype: 's32', shape: [16], data: new Int32Array(16).fill(sh[0]) });
-      g.addTensor({ name: 'pout', dtype: 's8', shape: [1, 16], quant: { scale: [oq.scale], zeroPoint: [oq.zeroPoint] } });
-      g.inputs.push('px');
-      g.outputs.push('pout');
-      g.nodes.unshift({ op: 'fully_connected', name: 'primer', inputs: ['px', 'pw', '', 'pm', 'psh'], outputs: ['pout'], attrs: {}, int8: { actMin: -128, actMax: 127 } } as Node);
+      const q = multipliersOf(n, r, (c) => (isHi(c) ? 2 ** -17 : 2 ** -7));
+      const { g, kp } = oneRowFcAfterPrimer(r, k, n, zp, w, null, q, 16);
       // Inputs at the extremes (x + input offset 0 or +-255), mostly the one that makes the high
       // channels' sums large.
       const far = zp < 0 ? 127 : -128, near = zp < 0 ? -128 : 127;
@@ -615,31 +635,8 @@ describe('scalar one-row fully_connected: two channels per i64 at the sum bound,
         for (let j = 0; j < k; j++) s += w[c * k + j];
         return -Math.round(s * meanU);
       });
-      const mult = new Int32Array(n), sh = new Int32Array(n);
-      for (let c = 0; c < n; c++) {
-        const m = quantizeMultiplier(2 ** -13 * (0.7 + r() * 0.6));
-        mult[c] = m.multiplier;
-        sh[c] = m.shift;
-      }
-      const xq = { scale: 0.05, zeroPoint: zp };
-      const oq = { scale: 0.05, zeroPoint: randInt(r, -10, 10) };
-      const g = oneOpGraph('fully_connected', [
-        { dtype: 's8', shape: [1, k], quant: xq },
-        { dtype: 's8', shape: [n, k], data: w },
-        { dtype: 's32', shape: [n], data: b },
-        { dtype: 's32', shape: [n], data: mult },
-        { dtype: 's32', shape: [n], data: sh },
-      ], { dtype: 's8', quant: oq }, {}, { actMin: -128, actMax: 127 });
-      // The primer: a one-row op of K rounded up to 4 on a second input, first in the graph.
-      const kp = (k + 3) & ~3;
-      g.addTensor({ name: 'px', dtype: 's8', shape: [1, kp], quant: { scale: [xq.scale], zeroPoint: [xq.zeroPoint] } });
-      g.addTensor({ name: 'pw', dtype: 's8', shape: [1, kp], data: randS8(r, kp, -127, 127) });
-      g.addTensor({ name: 'pm', dtype: 's32', shape: [1], data: Int32Array.of(mult[0]) });
-      g.addTensor({ name: 'psh', dtype: 's32', shape: [1], data: Int32Array.of(sh[0]) });
-      g.addTensor({ name: 'pout', dtype: 's8', shape: [1, 1], quant: { scale: [oq.scale], zeroPoint: [oq.zeroPoint] } });
-      g.inputs.push('px');
-      g.outputs.push('pout');
-      g.nodes.unshift({ op: 'fully_connected', name: 'primer', inputs: ['px', 'pw', '', 'pm', 'psh'], outputs: ['pout'], attrs: {}, int8: { actMin: -128, actMax: 127 } } as Node);
+      const q = multipliersOf(n, r, () => 2 ** -13);
+      const { g, kp } = oneRowFcAfterPrimer(r, k, n, zp, w, b, q, 1);
       const inputs = Array.from({ length: 20 }, () => [
         Int8Array.from({ length: k }, () => (r() < pHigh ? 127 : -128)),
         Int8Array.from({ length: kp }, () => (r() < 0.5 ? 127 : -128)),
