@@ -8,12 +8,16 @@
 // so a guarded-out kernel is unreachable at run time. Optional kernels (KERNEL_SMALLK, the
 // depthwise ones) have a general fallback giving the same bytes and are never refused.
 import { ERR_NOT_BUILT } from '../format/format';
+import { OPS_LOW_BITS } from '../format/runtime-features';
 import { str, say1, text, textAt, opPrefix, dtypeName } from './message';
 
 // @ts-ignore: defined by asc `--use MOTE_SUBSET=1` in per-model builds only
 export const SUBSET: bool = isDefined(MOTE_SUBSET);
 // @ts-ignore: per-model builds define every mask
 export const BUILT_OPS: u32 = isDefined(MOTE_OPS) ? <u32>MOTE_OPS : 0xffffffff;
+// @ts-ignore: opcodes from OPS_LOW_BITS on, bit (code - OPS_LOW_BITS): asc reads a `--use` value
+// as an i32, and the host keeps each mask below 2^31 (host/runtime-features.ts)
+export const BUILT_OPS_HIGH: u32 = isDefined(MOTE_OPS_HIGH) ? <u32>MOTE_OPS_HIGH : 0xffffffff;
 // @ts-ignore
 export const BUILT_DTYPES: u32 = isDefined(MOTE_DTYPES) ? <u32>MOTE_DTYPES : 0xffffffff;
 // @ts-ignore
@@ -25,7 +29,9 @@ export const BUILT_KERNELS: u32 = isDefined(MOTE_KERNELS) ? <u32>MOTE_KERNELS : 
 
 // @ts-ignore: decorator
 @inline export function opBuilt(code: i32): bool {
-  return (BUILT_OPS & (<u32>1 << <u32>code)) != 0;
+  return code < OPS_LOW_BITS
+    ? (BUILT_OPS & (<u32>1 << <u32>code)) != 0
+    : (BUILT_OPS_HIGH & (<u32>1 << <u32>(code - OPS_LOW_BITS))) != 0;
 }
 /** The forms whose input 0 has dtype `dt` (DTYPE_S8 also covers sign8 activations). */
 // @ts-ignore: decorator

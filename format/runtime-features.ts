@@ -1,14 +1,18 @@
 // The switches of a per-model runtime build (`mote runtime`, docs/ABI.md "Per-model runtime
 // builds"), shared by the runtime (assembly/features.ts) and the host that derives them from a blob
-// (host/runtime-features.ts). A build compiled with `--use MOTE_SUBSET=1` and the five masks below
+// (host/runtime-features.ts). A build compiled with `--use MOTE_SUBSET=1` and the six masks below
 // links only what the masks name; without MOTE_SUBSET every mask is all ones (the full runtime).
 //
-//   MOTE_OPS       bit OP_* : the opcodes
+//   MOTE_OPS       bit OP_* : the opcodes below OPS_LOW_BITS
+//   MOTE_OPS_HIGH  bit OP_* - OPS_LOW_BITS: the opcodes from OPS_LOW_BITS on
 //   MOTE_DTYPES    bit DTYPE_*: the forms of every op by its input 0 dtype (f32, s8/sign8, s16, s32)
 //   MOTE_DECODERS  bit ENC_* : load-time decoders of STORAGE_ENCODED weights
 //   MOTE_DIRECT    bit ENC_* : direct kernels reading STORAGE_DIRECT weights as stored
 //   MOTE_KERNELS   bit KERNEL_* below: specialised kernels
 //
+// asc reads a `--use NAME=value` as an i32 constant, so a mask holds 31 bits; the opcodes span two.
+export const OPS_LOW_BITS = 31;
+
 // A KERNEL_* kernel is either required (its blob data has no other reader: KERNEL_PACKED) or
 // optional (a general kernel computes the same bytes; the switch only trades size for speed).
 // A new kernel adds a bit here, a guard `if (kernelBuilt(KERNEL_X) && ...)` around its call

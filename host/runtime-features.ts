@@ -12,8 +12,10 @@ import type { BlobView } from './blob-reader.js';
 import { OPCODE_NAMES } from './opcodes.js';
 
 export interface RuntimeFeatures {
-  /** Bit OP_* per opcode. */
+  /** Bit OP_* per opcode below RF.OPS_LOW_BITS. */
   ops: number;
+  /** Bit OP_* - RF.OPS_LOW_BITS per opcode from RF.OPS_LOW_BITS on. */
+  opsHigh: number;
   /** Bit DTYPE_* per op form (input 0's dtype; sign8 counts as s8). */
   dtypes: number;
   /** Bit ENC_* per decoder of STORAGE_ENCODED weights. */
@@ -57,7 +59,7 @@ export const ENCODING_NAMES: Record<number, string> = {
 };
 const DTYPE_NAMES: Record<number, string> = { [F.DTYPE_F32]: 'f32', [F.DTYPE_S8]: 's8', [F.DTYPE_S32]: 's32', [F.DTYPE_U8]: 'u8', [F.DTYPE_S16]: 's16' };
 
-export const NO_FEATURES: RuntimeFeatures = { ops: 0, dtypes: 0, decoders: 0, direct: 0, kernels: 0 };
+export const NO_FEATURES: RuntimeFeatures = { ops: 0, opsHigh: 0, dtypes: 0, decoders: 0, direct: 0, kernels: 0 };
 
 const bit = (n: number): number => 2 ** n;
 const has = (mask: number, n: number): boolean => Math.floor(mask / bit(n)) % 2 === 1;
@@ -77,7 +79,8 @@ export function blobFeatures(view: BlobView): RuntimeFeatures {
     if (t.storage === F.STORAGE_DIRECT) f.direct = setBit(f.direct, encOf(t.id), 'encoding');
   }
   for (const op of view.ops) {
-    f.ops = setBit(f.ops, op.opcode, 'opcode');
+    if (op.opcode < RF.OPS_LOW_BITS) f.ops = setBit(f.ops, op.opcode, 'opcode');
+    else f.opsHigh = setBit(f.opsHigh, op.opcode - RF.OPS_LOW_BITS, 'opcode');
     const x = view.tensors[op.inputs[0]];
     const int8 = x.dtype === F.DTYPE_S8 || x.dtype === F.DTYPE_SIGN8;
     f.dtypes = setBit(f.dtypes, x.dtype === F.DTYPE_SIGN8 ? F.DTYPE_S8 : x.dtype, 'dtype');
@@ -190,7 +193,7 @@ export function withoutOptionalKernels(f: RuntimeFeatures): RuntimeFeatures {
 export function unionFeatures(list: RuntimeFeatures[]): RuntimeFeatures {
   const or = (a: number, b: number): number => Number(BigInt(a) | BigInt(b));
   return list.reduce(
-    (a, b) => ({ ops: or(a.ops, b.ops), dtypes: or(a.dtypes, b.dtypes), decoders: or(a.decoders, b.decoders), direct: or(a.direct, b.direct), kernels: or(a.kernels, b.kernels) }),
+    (a, b) => ({ ops: or(a.ops, b.ops), opsHigh: or(a.opsHigh, b.opsHigh), dtypes: or(a.dtypes, b.dtypes), decoders: or(a.decoders, b.decoders), direct: or(a.direct, b.direct), kernels: or(a.kernels, b.kernels) }),
     { ...NO_FEATURES },
   );
 }
@@ -200,6 +203,7 @@ export function featureAscArgs(f: RuntimeFeatures): string[] {
   return [
     '--use', 'MOTE_SUBSET=1',
     '--use', `MOTE_OPS=${f.ops}`,
+    '--use', `MOTE_OPS_HIGH=${f.opsHigh}`,
     '--use', `MOTE_DTYPES=${f.dtypes}`,
     '--use', `MOTE_DECODERS=${f.decoders}`,
     '--use', `MOTE_DIRECT=${f.direct}`,
@@ -209,19 +213,19 @@ export function featureAscArgs(f: RuntimeFeatures): string[] {
 
 /** A stable key of the feature set (cache names, build ids). */
 export function featureKey(f: RuntimeFeatures): string {
-  return [f.ops, f.dtypes, f.decoders, f.direct, f.kernels].map((m) => m.toString(16)).join('-');
+  return [f.ops, f.opsHigh, f.dtypes, f.decoders, f.direct, f.kernels].map((m) => m.toString(16)).join('-');
 }
 
-function names(mask: number, table: Record<number, string> | readonly string[]): string[] {
+function names(mask: number, table: Record<number, string> | readonly string[], first = 0): string[] {
   const out: string[] = [];
-  for (let n = 0; n < 31; n++) if (has(mask, n)) out.push((table as Record<number, string>)[n] ?? String(n));
+  for (let n = 0; n < 31; n++) if (has(mask, n)) out.push((table as Record<number, string>)[first + n] ?? String(first + n));
   return out;
 }
 
 /** Human-readable lists of the feature set (CLI output, docs). */
 export function describeFeatures(f: RuntimeFeatures): { ops: string[]; dtypes: string[]; decoders: string[]; direct: string[]; kernels: string[] } {
   return {
-    ops: names(f.ops, OPCODE_NAMES),
+    ops: [...names(f.ops, OPCODE_NAMES), ...names(f.opsHigh, OPCODE_NAMES, RF.OPS_LOW_BITS)],
     dtypes: names(f.dtypes, DTYPE_NAMES),
     decoders: names(f.decoders, ENCODING_NAMES),
     direct: names(f.direct, ENCODING_NAMES),
