@@ -39,7 +39,7 @@
 //   mean             e = mean of e_x + r + 2^−28·mean(|x|+e_x) (TFLM folds 1/n into the multiplier,
 //                    truncating: relative error ≤ 2^−29) + c
 //   clamp            e = e_x + c                               (shared qparams, no rounding)
-//   transpose, reshape, copy, concat  e moves with the data; concat's constant operands ½·s;
+//   transpose, strided_slice, reshape, copy, concat  e moves with the data; concat's constant operands ½·s;
 //   pad              padded elements: |deq(q(value)) − value| (0 for value 0), edge/reflect copy e
 //   lut (sigmoid, tanh, hard_swish, leaky_relu)  e = τ + λ·e_x + dist(y, [L, H]) with the Lipschitz
 //                    constants λ = ¼ (sigmoid), 1 (tanh), 3/2 (hard_swish: d/dx = (2x+3)/6 on
@@ -296,7 +296,8 @@ class BoundPropagator {
       case 'copy':
         return this.errOf(x0);
       case 'transpose':
-        return kernel('transpose', node.attrs, [this.earr(x0)], outShape);
+      case 'strided_slice':
+        return kernel(node.op, node.attrs, [this.earr(x0)], outShape);
       case 'concat':
         return kernel('concat', node.attrs, node.inputs.map((t) => this.earr(t)), outShape);
       case 'pad': {
@@ -433,6 +434,7 @@ class BoundPropagator {
       case 'copy':
         return this.errOf(x0);
       case 'transpose':
+      case 'strided_slice':
       case 'max_pool2d':
       case 'average_pool2d':
       case 'mean':

@@ -8,6 +8,7 @@ import type { OnnxImporter, OnnxNodeContext } from './onnx.js';
 import { dtypeDisplay } from './onnx.js';
 import { dtypeFromOnnx, onnxDtypeName, tensorFromProto, toNumber } from './onnx-tensor.js';
 import { quantLowerings } from './onnx-quant.js';
+import { depthToSpacePlan, spaceToDepthPlan } from './space-depth.js';
 
 type Lowering = (imp: OnnxImporter, ctx: OnnxNodeContext) => void;
 
@@ -450,12 +451,61 @@ function mapConstant(like: TensorData, shape: number[], pick: (coords: number[])
   return outData;
 }
 
-/** Gather on constants only (shape subgraphs, embedding-free models): computed at import. */
+/**
+ * One slice of x: per dim, size[d] elements from begin[d] every step[d] (resolved, in range). A
+ * constant is sliced now; a run-time tensor gets an IR strided_slice, or is the same tensor when the
+ * slice keeps every element in order.
+ */
+function sliceOf(imp: OnnxImporter, ctx: OnnxNodeContext, x: string, begin: number[], step: number[], size: number[], output: string, suffix = 'slice'): string {
+  const t = imp.g.tensor(x);
+  if (t.data) {
+    const src = t.data;
+    const data = mapConstant(src, size, (c) => ({ src, index: flatIndex(c.map((v, d) => begin[d] + v * step[d]), t.shape) }));
+    imp.g.addTensor({ name: output, dtype: t.dtype, shape: size, data });
+    return output;
+  }
+  imp.requireFloat(ctx, x);
+  if (t.shape.every((d, i) => size[i] === d && (begin[i] === 0 || d === 0) && (step[i] === 1 || d <= 1))) {
+    return imp.reshape(ctx, x, [...size], output);
+  }
+  return imp.emit(ctx, 'strided_slice', [x], output, { begin, strides: step, size }, { suffix });
+}
+
+/** The whole of x but `count` elements from `start` along `axis`. */
+function axisSlice(imp: OnnxImporter, ctx: OnnxNodeContext, x: string, axis: number, start: number, count: number, step: number, output: string, suffix?: string): string {
+  const s = imp.shape(x);
+  const begin = s.map((_, d) => (d === axis ? start : 0));
+  const steps = s.map((_, d) => (d === axis ? step : 1));
+  const size = s.map((n, d) => (d === axis ? count : n));
+  return sliceOf(imp, ctx, x, begin, steps, size, output, suffix);
+}
+
+/** Indices as runs of equally spaced values (a run of one has step 1): each run is one slice. */
+function indexRuns(idx: number[]): { start: number; step: number; count: number }[] {
+  const runs: { start: number; step: number; count: number }[] = [];
+  for (let i = 0; i < idx.length; ) {
+    const step = i + 1 < idx.length ? idx[i + 1] - idx[i] : 1;
+    let n = 1;
+    if (step !== 0) while (i + n < idx.length && idx[i + n] - idx[i + n - 1] === step) n++;
+    runs.push({ start: idx[i], step: n > 1 ? step : 1, count: n });
+    i += n;
+  }
+  return runs;
+}
+
+/** At most this many slices (index runs) per Gather: each is a node and a concat input. */
+const MAX_GATHER_RUNS = 64;
+
+/**
+ * Gather with constant indices. Constant data is computed at import; on a run-time tensor each run
+ * of equally spaced indices is a strided_slice along the axis (several are concatenated), then a
+ * reshape gives the output its indices' shape (a scalar index drops the axis). Data moves, values
+ * and (after PTQ) the scale are kept.
+ */
 const gather: Lowering = (imp, ctx) => {
   const data = imp.requireInput(ctx, 0, 'data');
   const indices = imp.requireInput(ctx, 1, 'indices');
   const dt = imp.g.tensor(data);
-  const src = dt.data ?? imp.unsupported(ctx, 'Gather on a tensor computed at run time');
   if (!imp.g.isConstant(indices)) imp.unsupported(ctx, 'Gather with indices computed at run time');
   const it = imp.g.tensor(indices);
   const rank = dt.shape.length;
@@ -468,18 +518,38 @@ const gather: Lowering = (imp, ctx) => {
   });
   const ir = it.shape.length;
   const shape = [...dt.shape.slice(0, axis), ...it.shape, ...dt.shape.slice(axis + 1)];
-  const outData = mapConstant(src, shape, (c) => {
-    const sel = idx[flatIndex(c.slice(axis, axis + ir), it.shape)];
-    return { src, index: flatIndex([...c.slice(0, axis), sel, ...c.slice(axis + ir)], dt.shape) };
-  });
-  imp.g.addTensor({ name: out(ctx), dtype: dt.dtype, shape, data: outData });
+  if (dt.data) {
+    const src = dt.data;
+    const outData = mapConstant(src, shape, (c) => {
+      const sel = idx[flatIndex(c.slice(axis, axis + ir), it.shape)];
+      return { src, index: flatIndex([...c.slice(0, axis), sel, ...c.slice(axis + ir)], dt.shape) };
+    });
+    imp.g.addTensor({ name: out(ctx), dtype: dt.dtype, shape, data: outData });
+    return;
+  }
+  imp.requireFloat(ctx, data);
+  if (idx.length === 0) imp.unsupported(ctx, 'Gather with no indices (an empty output)');
+  const runs = indexRuns(idx);
+  if (runs.length > MAX_GATHER_RUNS) {
+    imp.unsupported(ctx, `Gather of ${idx.length} indices in ${runs.length} runs of equally spaced values (at most ${MAX_GATHER_RUNS})`);
+  }
+  // Indices of rank 1 keep the input's rank: the gathered tensor is the output itself.
+  const gatheredShape = dt.shape.map((n, d) => (d === axis ? idx.length : n));
+  const direct = gatheredShape.length === shape.length && gatheredShape.every((d, i) => d === shape[i]);
+  const gathered = direct ? out(ctx) : imp.tmp(ctx, 'gathered');
+  if (runs.length === 1) {
+    axisSlice(imp, ctx, data, axis, runs[0].start, runs[0].count, runs[0].step, gathered);
+  } else {
+    const parts = runs.map((r, k) => axisSlice(imp, ctx, data, axis, r.start, r.count, r.step, imp.tmp(ctx, `run${k}`), `run${k}`));
+    imp.emit(ctx, 'concat', parts, gathered, { axis });
+  }
+  if (!direct) imp.reshape(ctx, gathered, shape, out(ctx));
 };
 
-/** Slice on constants only: computed at import. */
+/** Slice: constant starts/ends/axes/steps (negative indices count from the end, then clamped). */
 const slice: Lowering = (imp, ctx) => {
   const data = imp.requireInput(ctx, 0, 'data');
   const dt = imp.g.tensor(data);
-  const src = dt.data ?? imp.unsupported(ctx, 'Slice of a tensor computed at run time');
   const rank = dt.shape.length;
   let starts: number[];
   let ends: number[];
@@ -497,7 +567,11 @@ const slice: Lowering = (imp, ctx) => {
     if (ax !== undefined) axes = imp.constInts(ctx, ax, 'axes');
     if (st !== undefined) steps = imp.constInts(ctx, st, 'steps');
   }
+  if (ends.length !== starts.length) imp.fail(ctx, `starts has ${starts.length} values, ends ${ends.length}`);
+  if (axes && axes.length !== starts.length) imp.fail(ctx, `axes has ${axes.length} values, starts ${starts.length}`);
+  if (steps && steps.length !== starts.length) imp.fail(ctx, `steps has ${steps.length} values, starts ${starts.length}`);
   axes = (axes ?? starts.map((_, i) => i)).map((a) => normAxis(imp, ctx, a, rank));
+  if (new Set(axes).size !== axes.length) imp.fail(ctx, `axes [${axes}] repeat an axis`);
   const begin = dt.shape.map(() => 0);
   const step = dt.shape.map(() => 1);
   const shape = [...dt.shape];
@@ -514,13 +588,70 @@ const slice: Lowering = (imp, ctx) => {
       s = Math.min(Math.max(s, 0), dim - 1);
       e = Math.min(Math.max(e, -1), dim - 1);
     }
-    begin[a] = s;
+    const count = Math.max(0, Math.ceil((e - s) / st));
+    begin[a] = count > 0 ? s : 0;
     step[a] = st;
-    shape[a] = Math.max(0, Math.ceil((e - s) / st));
+    shape[a] = count;
   });
-  const outData = mapConstant(src, shape, (c) => ({ src, index: flatIndex(c.map((v, d) => begin[d] + v * step[d]), dt.shape) }));
-  imp.g.addTensor({ name: out(ctx), dtype: dt.dtype, shape, data: outData });
+  sliceOf(imp, ctx, data, begin, step, shape, out(ctx));
 };
+
+/**
+ * Split into consecutive parts along `axis`: sizes from the `split` attribute (opset < 13) or input
+ * (13+), else equal parts (opset 18: num_outputs parts of ceil(dim / n), the last one smaller).
+ */
+const split: Lowering = (imp, ctx) => {
+  const x = imp.requireInput(ctx, 0, 'input');
+  const s = imp.shape(x);
+  const axis = normAxis(imp, ctx, imp.attrInt(ctx, 'axis', 0), s.length);
+  const dim = s[axis];
+  const outputs = ctx.node.output ?? [];
+  let sizes: number[] | undefined;
+  if (imp.opset < 13) sizes = imp.attrInts(ctx, 'split');
+  else {
+    const sp = imp.input(ctx, 1);
+    if (sp !== undefined) sizes = imp.constInts(ctx, sp, 'split');
+  }
+  if (!sizes) {
+    const n = imp.opset >= 18 ? imp.attrInt(ctx, 'num_outputs', 0) : outputs.length;
+    if (imp.opset >= 18 && n === 0) imp.fail(ctx, 'needs the split input or attribute num_outputs');
+    if (n !== outputs.length) imp.fail(ctx, `num_outputs is ${n} but the node has ${outputs.length} outputs`);
+    if (imp.opset < 18 && dim % n !== 0) imp.fail(ctx, `dimension ${dim} of axis ${axis} does not split into ${n} equal parts`);
+    const chunk = Math.ceil(dim / n);
+    sizes = outputs.map((_, k) => Math.max(0, Math.min(chunk, dim - k * chunk)));
+  }
+  if (sizes.length !== outputs.length) imp.fail(ctx, `split has ${sizes.length} sizes for ${outputs.length} outputs`);
+  if (sizes.some((n) => n < 0) || sizes.reduce((a, b) => a + b, 0) !== dim) {
+    imp.fail(ctx, `split sizes [${sizes}] do not add up to dimension ${dim} of axis ${axis}`);
+  }
+  let start = 0;
+  sizes.forEach((n, k) => {
+    if (outputs[k]) axisSlice(imp, ctx, x, axis, n > 0 ? start : 0, n, 1, outputs[k], `split${k}`);
+    start += n;
+  });
+};
+
+/**
+ * DepthToSpace (modes DCR and CRD) and SpaceToDepth: NCHW → NHWC, the reshape → transpose → reshape
+ * of converter/import/space-depth.ts, → NCHW. The layout transposes cancel against neighbours.
+ */
+function spaceDepth(kind: 'DepthToSpace' | 'SpaceToDepth'): Lowering {
+  return (imp, ctx) => {
+    const x = imp.requireInput(ctx, 0, 'input');
+    imp.requireFloat(ctx, x);
+    if (imp.shape(x).length !== 4) imp.fail(ctx, `input must be N,C,H,W, got [${imp.shape(x)}]`);
+    const block = imp.attrInt(ctx, 'blocksize', 0);
+    const mode = kind === 'DepthToSpace' ? imp.attrString(ctx, 'mode', 'DCR') : 'DCR';
+    if (mode !== 'DCR' && mode !== 'CRD') imp.fail(ctx, `attribute mode='${mode}' is neither DCR nor CRD`);
+    const { nhwc } = toNhwc(imp, ctx, x);
+    const xs = imp.shape(nhwc);
+    const plan = kind === 'DepthToSpace' ? depthToSpacePlan(xs, block, mode as 'DCR' | 'CRD') : spaceToDepthPlan(xs, block);
+    if (typeof plan === 'string') return imp.fail(ctx, plan);
+    const view = imp.reshape(ctx, nhwc, plan.view);
+    const moved = imp.transpose(ctx, view, plan.perm, undefined, 'shuffle');
+    fromNhwc(imp, ctx, imp.reshape(ctx, moved, plan.output), 2);
+  };
+}
 
 const pad: Lowering = (imp, ctx) => {
   const x = imp.requireInput(ctx, 0, 'data');
@@ -819,6 +950,9 @@ const LOWERINGS: Record<string, Lowering> = {
   Shape: shapeOp,
   Gather: gather,
   Slice: slice,
+  Split: split,
+  DepthToSpace: spaceDepth('DepthToSpace'),
+  SpaceToDepth: spaceDepth('SpaceToDepth'),
   ...quantLowerings(lowerOnnxNode),
 };
 

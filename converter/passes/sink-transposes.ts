@@ -1,8 +1,9 @@
 // sink-transposes: the importer wraps every NCHW spatial op in NCHW→NHWC and NHWC→NCHW
 // transposes. This pass moves each transpose down past ops that do not care about the layout
 // (elementwise ops, binary ops with a constant or an equally transposed operand, batch_norm, mean,
-// softmax, pad, concat), adjusting their constants and axes, and cancels a transpose with the one
-// that follows it. An NCHW model then runs NHWC end to end. What is left:
+// softmax, pad, concat, strided_slice), adjusting their constants and axes, and cancels a transpose
+// with the one that follows it. A transpose read only by slices (an NCHW Split) is first copied per
+// slice, so each copy can sink below its slice. An NCHW model then runs NHWC end to end. What is left:
 //  - a transpose before a flatten that feeds a fully_connected is folded into the FC's weight
 //    columns (the flatten then reads NHWC order);
 //  - a transpose that only moves size-1 dims is a reshape (no data moves);
@@ -15,12 +16,13 @@ import type {
   Node,
   PadAttrs,
   SoftmaxAttrs,
+  StridedSliceAttrs,
   TransposeAttrs,
 } from '../ir/graph.js';
 import { numel } from '../ir/graph.js';
 import { broadcastShapes, inferNodeShapes } from '../ir/shapes.js';
 import { removeDeadNodes, removeIdentity } from './remove-identity.js';
-import { addConstant, constF32, insertAfter, invertPerm, removeNode, soleConsumer, transposeData } from './util.js';
+import { addConstant, constF32, insertAfter, invertPerm, isGraphOutput, removeNode, soleConsumer, transposeData, uniqueNodeName } from './util.js';
 
 const UNARY = new Set(['clamp', 'leaky_relu', 'sigmoid', 'tanh', 'hard_swish', 'copy']);
 const BINARY = new Set(['add', 'sub', 'mul', 'div']);
@@ -127,6 +129,18 @@ function trySink(g: Graph, t: Node, u: Node): boolean {
       end[src] = a.end[i];
     });
     u.attrs = { ...a, begin, end };
+  } else if (u.op === 'strided_slice') {
+    u.inputs = [x];
+    const a = u.attrs as StridedSliceAttrs;
+    const begin = new Array<number>(rank);
+    const strides = new Array<number>(rank);
+    const size = new Array<number>(rank);
+    p.forEach((src, i) => {
+      begin[src] = a.begin[i];
+      strides[src] = a.strides[i];
+      size[src] = a.size[i];
+    });
+    u.attrs = { begin, strides, size };
   } else if (u.op === 'concat') {
     // Every input must be transposed the same way (and read only here).
     const producers = u.inputs.map((i) => g.producer(i));
@@ -139,6 +153,27 @@ function trySink(g: Graph, t: Node, u: Node): boolean {
     return false;
   }
   moveBelow(g, t, u);
+  return true;
+}
+
+/**
+ * A transpose read only by strided_slices (each once): every slice after the first gets its own
+ * copy of the transpose, so each can sink below its slice. The copies move no more bytes in total
+ * than the one transpose when the slices do not overlap, and usually cancel against the next op's.
+ */
+function fanOutToSlices(g: Graph, t: Node): boolean {
+  const y = t.outputs[0];
+  if (isGraphOutput(g, y)) return false;
+  const readers = g.consumers(y);
+  if (readers.length < 2 || !readers.every((n) => n.op === 'strided_slice' && n.inputs.length === 1)) return false;
+  const yt = g.tensor(y);
+  for (const r of readers.slice(1)) {
+    const copy = g.uniqueName(`${y}/for_${r.name}`);
+    g.addTensor({ name: copy, dtype: yt.dtype, shape: [...yt.shape], quant: yt.quant });
+    const tc: Node = { ...t, name: uniqueNodeName(g, `${t.name}/for_${r.name}`), outputs: [copy], attrs: { perm: [...permOf(t)] } };
+    insertAfter(g, t, tc);
+    r.inputs = [copy];
+  }
   return true;
 }
 
@@ -156,6 +191,7 @@ function sinkStep(g: Graph): boolean {
     }
     const u = soleConsumer(g, t.outputs[0]);
     if (u && trySink(g, t, u)) return true;
+    if (fanOutToSlices(g, t)) return true;
   }
   return false;
 }

@@ -57,11 +57,11 @@ export interface QuantizeReport {
 }
 
 /** Ops whose output must carry the input's qparams: one group per chain (TFLM requires it). */
-const SHARED_QP_OPS = new Set<OpName>(['max_pool2d', 'average_pool2d', 'clamp', 'reshape', 'copy', 'transpose', 'pad', 'concat']);
+const SHARED_QP_OPS = new Set<OpName>(['max_pool2d', 'average_pool2d', 'clamp', 'reshape', 'copy', 'transpose', 'pad', 'concat', 'strided_slice']);
 const LUT_OPS = new Set<OpName>(['sigmoid', 'tanh', 'hard_swish', 'leaky_relu']);
 const INT8_OPS = new Set<OpName>([
   'conv2d', 'depthwise_conv2d', 'fully_connected', 'add', 'sub', 'mul', 'clamp', 'sigmoid', 'tanh', 'hard_swish', 'leaky_relu',
-  'max_pool2d', 'average_pool2d', 'mean', 'concat', 'pad', 'transpose', 'softmax', 'reshape', 'copy',
+  'max_pool2d', 'average_pool2d', 'mean', 'concat', 'pad', 'transpose', 'softmax', 'reshape', 'copy', 'strided_slice',
 ]);
 /** Weighted ops: input 1 = weights, 2 = bias; per-channel axis of the weights. */
 const WEIGHTED_OPS: Partial<Record<OpName, (rank: number) => number>> = {
