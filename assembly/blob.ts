@@ -11,7 +11,7 @@ import {
   T_STORAGE, T_DIMS, T_OFFSET, T_BYTE_SIZE, T_ZERO_POINT, MAX_RANK, DTYPE_S8, DTYPE_COUNT,
   STORAGE_ARENA, STORAGE_WEIGHTS, STORAGE_EMPTY, STORAGE_ENCODED, STORAGE_DIRECT, STORAGE_COUNT, T_FLAGS, T_STREAM_OFFSET, ENC_COUNT, DTYPE_SIGN8,
   OP_RECORD_SIZE, O_OPCODE, O_INPUT_COUNT,
-  O_OUTPUT_COUNT, O_IO_INDEX, O_PARAMS_INDEX, O_PARAMS_COUNT, O_SCRATCH_TENSOR, O_FLAGS, OPF_IN_PLACE, OPF_PACKED_W16, OPCODE_COUNT,
+  O_OUTPUT_COUNT, O_IO_INDEX, O_PARAMS_INDEX, O_PARAMS_COUNT, O_SCRATCH_TENSOR, O_FLAGS, OPF_IN_PLACE, OPF_PACKED_W16, OPCODE_COUNT, IN_PLACE_OPCODES,
   OK, ERR_TOO_SMALL, ERR_BAD_MAGIC, ERR_BAD_VERSION, ERR_BAD_CRC, ERR_BAD_HEADER, ERR_BAD_TENSOR,
   ERR_BAD_OP, H_FLAGS, H_EXPANDED_SIZE, H_WEIGHTS_SCRATCH_SIZE, H_RESERVED0, H_RESERVED1,
   FLAG_WEIGHTS_EXTERNAL, FLAG_KNOWN,
@@ -356,6 +356,40 @@ function validateEncodedRecord(id: i32, rec: usize, off: u64, weightsSize: u32, 
 }
 
 
+function arenaOffset(id: i32): u32 {
+  return load<u32>(trec(id), T_OFFSET);
+}
+/** Tensors a and b share arena bytes (validateTensors has kept every offset + size inside the arena). */
+function meet(a: i32, b: i32): bool {
+  return tstorage(a) == STORAGE_ARENA && tstorage(b) == STORAGE_ARENA && tbytes(a) != 0 && tbytes(b) != 0 &&
+    arenaOffset(a) < arenaOffset(b) + tbytes(b) && arenaOffset(b) < arenaOffset(a) + tbytes(a);
+}
+
+/**
+ * Kernels read their inputs while they write the output, so an op's output may share arena bytes
+ * with an input only as the planner's exact in-place alias (OPF_IN_PLACE on an alias-safe
+ * elementwise op, format.ts IN_PLACE_OPCODES), and its scratch tensor with neither. Any other
+ * overlap stays in bounds but gives wrong results, so it is refused here.
+ */
+function checkOverlaps(i: i32, op: usize, code: i32, io: usize, nin: i32, nout: i32, scratch: i32): i32 {
+  const aliasOk = (load<u16>(op, O_FLAGS) & OPF_IN_PLACE) != 0 && ((IN_PLACE_OPCODES >> code) & 1) != 0;
+  for (let j = 0; j < nin + nout; j++) {
+    const id = load<i32>(indexBase + ((io + <usize>j) << 2));
+    if (scratch >= 0 && meet(scratch, id)) {
+      opPrefix(i, code); say2(txt('scratch tensor $ overlaps tensor $'), scratch, id);
+      return ERR_BAD_OP;
+    }
+    for (let k = nin; j < nin && k < nin + nout; k++) {
+      const out = load<i32>(indexBase + ((io + <usize>k) << 2));
+      if (meet(id, out) && !(aliasOk && arenaOffset(id) == arenaOffset(out) && tbytes(id) == tbytes(out))) {
+        opPrefix(i, code); say2(txt('output tensor $ overlaps input tensor $ (not an exact in-place alias of an elementwise op)'), out, id);
+        return ERR_BAD_OP;
+      }
+    }
+  }
+  return OK;
+}
+
 /** Generic op-record checks, then the per-opcode checks of validate_ops.ts. */
 export function validateOps(): i32 {
   const n = opCount;
@@ -398,9 +432,11 @@ export function validateOps(): i32 {
       opPrefix(i, code); say1(txt('scratch tensor id $ must be -1 or an arena tensor'), scratch);
       return ERR_BAD_OP;
     }
+    let e = checkOverlaps(i, op, code, <usize>io, <i32>nin, <i32>nout, scratch);
+    if (e) return e;
     // Streamed weights: the op's weights span must fit the scratch region; read it in so the
     // per-op checks below can look at weight values (multipliers, shifts) as usual.
-    let e = streamOpWeights(i, op, code);
+    e = streamOpWeights(i, op, code);
     if (e) return e;
     e = validateOp(i, op, code);
     if (e) return e;

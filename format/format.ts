@@ -172,6 +172,10 @@ export const O_SCRATCH_TENSOR = 20; // i32 tensor id of a planner-sized scratch 
 // (exact aliasing, same offset and size). Only elementwise ops get it; their kernels must read each
 // element before writing it. Informational: kernels must be alias-safe whether or not it is set.
 export const OPF_IN_PLACE = 1;
+// The opcodes whose kernels are alias-safe (each element read before it is written), so the only
+// ones whose output may be an exact in-place alias of an input (converter/plan/lifetimes.ts
+// IN_PLACE_INPUTS); any other overlap of an op's output, inputs and scratch is refused at load.
+// Defined after the opcodes below.
 // OPF_PACKED_W16 (conv2d group 1 / fully_connected, s8): the weights (input 1) are stored packed
 // for the SIMD dot_i16x8 micro-kernels instead of OHWI / [N, K]: with K = KH*KW*C (OHWI tap order)
 // and K2 = 2 * ceil(K / 4) tap pairs (even: the kernels take two per step), byte
@@ -275,7 +279,10 @@ export const OP_STRIDED_SLICE = 26;
 export const OP_TRANSPOSE_CONV2D = 27;
 export const OP_LSTM = 28;
 export const OP_BINARIZE = 29;
-export const OPCODE_COUNT = 30; // one past the last opcode: kernel tables are checked against it
+export const OPCODE_COUNT = 30;
+export const IN_PLACE_OPCODES = (1 << OP_ADD) | (1 << OP_SUB) | (1 << OP_MUL) | (1 << OP_DIV) | (1 << OP_CLAMP) |
+  (1 << OP_LEAKY_RELU) | (1 << OP_SIGMOID) | (1 << OP_TANH) | (1 << OP_HARD_SWISH) | (1 << OP_LUT) |
+  (1 << OP_QUANTIZE) | (1 << OP_DEQUANTIZE) | (1 << OP_REQUANTIZE); // one past the last opcode: kernel tables are checked against it
 
 export const PAD_MODE_CONSTANT = 0;
 export const PAD_MODE_EDGE = 1;

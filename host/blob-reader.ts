@@ -502,15 +502,25 @@ function checkOp(op: BlobOp, tensors: BlobTensor[], fail: (msg: string) => never
   });
   const out = tensors[outputs[0]];
   if (out.storage !== F.STORAGE_ARENA) fail(`output tensor ${out.id} ('${out.name}') is not an arena tensor`);
-  // An output may share bytes with an input only as an exact in-place alias.
+  // An output may share bytes with an input only as an exact in-place alias of an alias-safe
+  // elementwise op (format.ts IN_PLACE_OPCODES); the scratch tensor shares bytes with neither
+  // (blob.ts checkOverlaps refuses the same at load).
+  const meet = (a: BlobTensor, b: BlobTensor): boolean =>
+    a.storage === F.STORAGE_ARENA && b.storage === F.STORAGE_ARENA && a.byteSize > 0 && b.byteSize > 0 &&
+    a.offset < b.offset + b.byteSize && b.offset < a.offset + a.byteSize;
+  const aliasOk = op.inPlace && (F.IN_PLACE_OPCODES >> opcode) % 2 === 1;
   for (const id of inputs) {
     const t = tensors[id];
-    if (t.storage !== F.STORAGE_ARENA) continue;
-    const overlap = t.offset < out.offset + out.byteSize && out.offset < t.offset + t.byteSize;
-    if (!overlap) continue;
+    if (!meet(t, out)) continue;
     const exact = t.offset === out.offset && t.byteSize === out.byteSize;
-    if (!op.inPlace || !exact) {
-      fail(`output '${out.name}' overlaps input '${t.name}' without being an in-place alias`);
+    if (!aliasOk || !exact) {
+      fail(`output '${out.name}' overlaps input '${t.name}' (not an exact in-place alias of an elementwise op)`);
+    }
+  }
+  if (op.scratch >= 0) {
+    const scratch = tensors[op.scratch];
+    for (const id of [...inputs, ...outputs]) {
+      if (meet(scratch, tensors[id])) fail(`scratch tensor ${op.scratch} overlaps tensor ${id} ('${tensors[id].name}')`);
     }
   }
 
