@@ -24,6 +24,7 @@ import { registerRun } from '../host/cli/run.js';
 import { writeNpy } from '../host/npy.js';
 import { formatProfile, parseProfile } from '../host/profile-format.js';
 import { renderTable, summarizeProfile } from '../host/profile-render.js';
+import { MoteError } from '../host/runtime.js';
 import { hasStackTrace, mote as spawnMote, ensureBuilt, tempDir } from './support/mote-cli.js';
 
 /** Runs the commands in-process; returns what they print on stdout (stderr is dropped). */
@@ -289,6 +290,16 @@ describe('mote bench', () => {
     expect(e.message).toMatch(/disagree/);
     expect((await failure(['run', blobPath, '--input', 'x.npy', '--prepare-budget', '-5'])).message).toContain("--prepare-budget must be a whole number of bytes >= 0");
     expect((await failure(['profile', blobPath, '--prepare-budget', '1.5k'])).message).toContain("'1.5k'");
+  });
+
+  it('run --max-memory: refuses a blob the runtime would need more linear memory for, before loading; runs it within the cap', async () => {
+    const xs = join(dir, 'x.npy');
+    const free = await mote(['run', blobPath, '--input', xs]);
+    const err = await mote(['run', blobPath, '--input', xs, '--max-memory', '1k']).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(MoteError);
+    expect((err as MoteError).message).toMatch(/asks for \d+ bytes of linear memory .*more than maxMemoryBytes 1024/);
+    expect(await mote(['run', blobPath, '--input', xs, '--max-memory', '64MiB'])).toBe(free);
+    expect((await failure(['run', blobPath, '--input', xs, '--max-memory', '2 GB'])).message).toContain("--max-memory must be a whole number of bytes >= 0, optionally with k / KiB (1024) or m / MiB (1048576), got '2 GB'");
   });
 
   it('text output: one row per build and the ratio', async () => {

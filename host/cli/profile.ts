@@ -45,6 +45,14 @@ export function wholeOption(value: string | undefined, option: string, min: numb
   return Number(value);
 }
 
+/** A byte count flag's value: a whole number, optionally with k / KiB (1024) or m / MiB (1048576). */
+export function byteCountOption(flag: string, value: string, alternatives = ''): number {
+  const m = /^(\d+)\s*(k|kib|m|mib)?$/i.exec(value.trim());
+  if (!m) throw new CliError(`${flag} must be a whole number of bytes >= 0, optionally with k / KiB (1024) or m / MiB (1048576)${alternatives}, got '${value}'`, EXIT_USAGE);
+  const unit = m[2] ? (m[2][0].toLowerCase() === 'k' ? 1024 : 1048576) : 1;
+  return Number(m[1]) * unit;
+}
+
 /**
  * --prepare-budget BYTES: a whole number of bytes, or with a binary suffix (64k = 64KiB = 65536,
  * 1m = 1MiB) or `unlimited` (Infinity); with --no-prepare (`prepare` false) only 0 agrees. undefined: no limit.
@@ -52,10 +60,7 @@ export function wholeOption(value: string | undefined, option: string, min: numb
 export function prepareBudgetOption(value: string | undefined, prepare: boolean | undefined): number | undefined {
   if (value === undefined) return prepare === false ? 0 : undefined;
   if (/^\s*unlimited\s*$/i.test(value) && prepare !== false) return Infinity;
-  const m = /^(\d+)\s*(k|kib|m|mib)?$/i.exec(value.trim());
-  if (!m) throw new CliError(`--prepare-budget must be a whole number of bytes >= 0, optionally with k / KiB (1024) or m / MiB (1048576), or unlimited, got '${value}'`, EXIT_USAGE);
-  const unit = m[2] ? (m[2][0].toLowerCase() === 'k' ? 1024 : 1048576) : 1;
-  const bytes = Number(m[1]) * unit;
+  const bytes = byteCountOption('--prepare-budget', value, ', or unlimited');
   if (prepare === false && bytes !== 0) throw new CliError(`--no-prepare and --prepare-budget ${value} disagree; give one of them`, EXIT_USAGE);
   return bytes;
 }

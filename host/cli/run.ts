@@ -8,7 +8,7 @@ import { readNpy, writeNpy, type NpyData } from '../npy.js';
 import { formatProfile, type ProfileOpRecord, type ProfileRunRecord } from '../profile-format.js';
 import { MoteRuntime, streamsWeights, type MoteTypedArray } from '../runtime.js';
 import { opcodeMacs } from './blob-macs.js';
-import { prepareBudgetOption } from './profile.js';
+import { byteCountOption, prepareBudgetOption } from './profile.js';
 import { makeOutputDir, readBlobFile, readInput, writeOutput } from './files.js';
 import { CliError, EXIT_USAGE } from './errors.js';
 import { dequantizeValues, sampleCount, sampleOf, shapeText, stack, toNative, type IoSpec } from './tensors.js';
@@ -25,6 +25,8 @@ export interface RunCliOptions {
   prepare?: boolean;
   /** --prepare-budget BYTES (profile.ts prepareBudgetOption): MoteLoadOptions.prepareBudget. */
   prepareBudget?: string;
+  /** --max-memory BYTES (profile.ts byteCountOption): MoteLoadOptions.maxMemoryBytes. */
+  maxMemory?: string;
 }
 
 /** The blob's graph inputs and outputs as I/O specs (names from the metadata). */
@@ -96,6 +98,7 @@ export async function runCommand(modelPath: string, opts: RunCliOptions): Promis
   if (!opts.input || opts.input.length === 0) throw new CliError('missing --input X.npy', EXIT_USAGE);
 
   const prepareBudget = prepareBudgetOption(opts.prepareBudget, opts.prepare);
+  const maxMemoryBytes = opts.maxMemory === undefined ? undefined : byteCountOption('--max-memory', opts.maxMemory);
   const { bytes: blob, view } = readBlobFile(modelPath);
   const { inputs, outputs } = blobIo(view);
   const files = assignInputs(opts.input, inputs);
@@ -116,7 +119,7 @@ export async function runCommand(modelPath: string, opts: RunCliOptions): Promis
   const paths = opts.output ? outputPaths(opts.output, outputs) : undefined;
 
   const runtime = await MoteRuntime.create(build, opts.wasm ? readInput(opts.wasm, 'runtime module') : undefined, { stream: streamsWeights(blob) });
-  const model = runtime.load(blob, { prepareBudget });
+  const model = runtime.load(blob, { prepareBudget, maxMemoryBytes });
   const perOutput: NpyData[][] = outputs.map(() => []);
   const profiled: { run: ProfileRunRecord; ops: ProfileOpRecord[] }[] = [];
   const macs = view.ops.map((op) => opcodeMacs(view, op));
@@ -167,6 +170,7 @@ export function registerRun(program: Command): void {
     .option('--profile <file.jsonl>', 'time every op of every sample and write a per-op profile (docs/PROFILE.md)')
     .option('--prepare-budget <bytes>', 'SIMD build: keep at most this much prepared state beyond the arena (e.g. 65536, 64k, 64KiB, unlimited; default: no limit; same outputs)')
     .option('--no-prepare', 'SIMD build: keep no prepared state beyond the arena (as --prepare-budget 0; same outputs, a few percent slower)')
+    .option('--max-memory <bytes>', 'refuse the blob before loading when the runtime would need more linear memory than this (e.g. 320k: a device\'s RAM for the module; same units as --prepare-budget)')
     .option('--wasm <file.wasm>', 'the runtime module to run on (e.g. a per-model build from mote runtime) instead of build/mote.<build>.wasm')
     .action((blob: string, opts: RunCliOptions) => runCommand(blob, opts));
 }
