@@ -9,6 +9,7 @@ import { dtypeDisplay } from './onnx.js';
 import { dtypeFromOnnx, onnxDtypeName, tensorFromProto, toNumber } from './onnx-tensor.js';
 import { quantLowerings } from './onnx-quant.js';
 import { depthToSpacePlan, spaceToDepthPlan } from './space-depth.js';
+import { MAX_GATHER_RUNS, indexRuns } from './index-runs.js';
 
 type Lowering = (imp: OnnxImporter, ctx: OnnxNodeContext) => void;
 
@@ -479,22 +480,6 @@ function axisSlice(imp: OnnxImporter, ctx: OnnxNodeContext, x: string, axis: num
   const size = s.map((n, d) => (d === axis ? count : n));
   return sliceOf(imp, ctx, x, begin, steps, size, output, suffix);
 }
-
-/** Indices as runs of equally spaced values (a run of one has step 1): each run is one slice. */
-function indexRuns(idx: number[]): { start: number; step: number; count: number }[] {
-  const runs: { start: number; step: number; count: number }[] = [];
-  for (let i = 0; i < idx.length; ) {
-    const step = i + 1 < idx.length ? idx[i + 1] - idx[i] : 1;
-    let n = 1;
-    if (step !== 0) while (i + n < idx.length && idx[i + n] - idx[i + n - 1] === step) n++;
-    runs.push({ start: idx[i], step: n > 1 ? step : 1, count: n });
-    i += n;
-  }
-  return runs;
-}
-
-/** At most this many slices (index runs) per Gather: each is a node and a concat input. */
-const MAX_GATHER_RUNS = 64;
 
 /**
  * Gather with constant indices. Constant data is computed at import; on a run-time tensor each run

@@ -4,11 +4,12 @@
 // except DEPTHWISE_CONV_2D's [1,KH,KW,C*M], whose leading 1 is dropped. SAME/VALID padding becomes
 // explicit [top, left, bottom, right] pads with TFLite's rule (the odd pixel goes bottom/right).
 // Fused activations become float intervals in node.attrs.activation.
-import type { Activation, DType, QuantParams, TensorData } from '../ir/graph.js';
+import type { Activation, TensorData } from '../ir/graph.js';
 import { numel } from '../ir/graph.js';
-import type { FbTable } from './tflite-flatbuffer.js';
 import type { TfliteImporter, TfliteOpContext } from './tflite.js';
 import { lowerUnidirectionalSequenceLstm } from './tflite-lstm.js';
+import { type AxisSlice, DATA_MOVEMENT_MAPPING, dataMovementLowerings, sliceInto } from './tflite-data-movement.js';
+import { isQuantizedDtype, options, reshapeInto, sameQuant } from './tflite-op-util.js';
 import { builtinCode } from './tflite-opnames.js';
 import {
   ActivationFunction,
@@ -34,14 +35,6 @@ import { dequantizeData, float16ToFloat32 } from './tflite-tensor.js';
 type Lowering = (im: TfliteImporter, ctx: TfliteOpContext) => void;
 
 // ---- shared helpers ---------------------------------------------------------------------------
-
-/** The operator's options table (null = absent: schema defaults), checked to be the expected kind. */
-function options(im: TfliteImporter, ctx: TfliteOpContext, expected: number): FbTable | null {
-  const t = ctx.op.builtinOptionsType;
-  if (t === BuiltinOptionsType.NONE) return null;
-  if (t !== expected) im.fail(ctx, `builtin_options holds union member ${t}, expected ${expected}`);
-  return ctx.op.builtinOptions;
-}
 
 /** A fused activation as the float interval the output is clamped to. */
 function activationOf(im: TfliteImporter, ctx: TfliteOpContext, code: number): Activation | undefined {
@@ -107,19 +100,6 @@ function requireRank(im: TfliteImporter, ctx: TfliteOpContext, name: string, ran
   return s;
 }
 
-function isQuantizedDtype(d: DType): boolean {
-  return d === 's8' || d === 'u8' || d === 's16';
-}
-
-function sameQuant(a: QuantParams | undefined, b: QuantParams | undefined): boolean {
-  if (!a || !b) return a === b;
-  return (
-    a.scale.length === b.scale.length &&
-    a.scale.every((s, i) => s === b.scale[i] && a.zeroPoint[i] === b.zeroPoint[i]) &&
-    a.axis === b.axis
-  );
-}
-
 /**
  * A weight input for a float op: dynamic-range ("hybrid") models keep int8 weights with a scale
  * beside float activations; they become float constants so the op is an ordinary f32 op.
@@ -131,11 +111,6 @@ function weightFor(im: TfliteImporter, ctx: TfliteOpContext, x: string, k: numbe
     return im.addConstant(`${name}/dequantized`, 'f32', t.shape, dequantizeData(t.data, t.shape, t.quant));
   }
   return name;
-}
-
-/** Writes `src` (a temporary) into the file tensor `out` through a reshape. */
-function reshapeInto(im: TfliteImporter, ctx: TfliteOpContext, src: string, out: string): void {
-  im.emit(ctx, 'reshape', [src], out, {});
 }
 
 // ---- convolutions and dense layers ------------------------------------------------------------
@@ -386,13 +361,6 @@ const mean: Lowering = (im, ctx) => {
 
 // ---- strided slice -------------------------------------------------------------------------------
 
-interface AxisSlice {
-  start: number;
-  step: number;
-  count: number;
-  shrink: boolean;
-}
-
 /** TFLite's begin/end resolution per axis (masks, negative indices, clamping, shrink_axis). */
 function resolveSlice(im: TfliteImporter, ctx: TfliteOpContext, xs: number[], begin: number[], end: number[], strides: number[], o: StridedSliceOptions): AxisSlice[] {
   if (o.ellipsisMask !== 0 || o.newAxisMask !== 0) im.unsupported(ctx, 'STRIDED_SLICE with ellipsis_mask or new_axis_mask');
@@ -428,23 +396,6 @@ function resolveSlice(im: TfliteImporter, ctx: TfliteOpContext, xs: number[], be
   });
 }
 
-function sliceData(data: TensorData, xs: number[], axes: AxisSlice[]): TensorData {
-  const outCount = axes.reduce((n, a) => n * a.count, 1);
-  const out = new (data.constructor as new (n: number) => TensorData)(outCount);
-  const inStrides = xs.map((_, i) => xs.slice(i + 1).reduce((a, b) => a * b, 1));
-  const idx = axes.map(() => 0);
-  for (let o = 0; o < outCount; o++) {
-    let src = 0;
-    for (let d = 0; d < axes.length; d++) src += (axes[d].start + idx[d] * axes[d].step) * inStrides[d];
-    (out as unknown as ArrayLike<unknown> & Record<number, unknown>)[o] = data[src];
-    for (let d = axes.length - 1; d >= 0; d--) {
-      if (++idx[d] < axes[d].count) break;
-      idx[d] = 0;
-    }
-  }
-  return out;
-}
-
 /**
  * STRIDED_SLICE: a constant input is folded here; a slice that keeps every element is a reshape;
  * anything else is an IR strided_slice (begin/strides/size resolved per dim) followed by a reshape
@@ -455,34 +406,8 @@ const stridedSlice: Lowering = (im, ctx) => {
   const begin = im.constInts(ctx, 1, 'begin');
   const end = im.constInts(ctx, 2, 'end');
   const strides = im.hasInput(ctx, 3) ? im.constInts(ctx, 3, 'strides') : begin.map(() => 1);
-  const i = im.inputIndex(ctx, 0);
-  if (im.isConstantInput(i)) {
-    const c = im.constInput(ctx, 0, 'input');
-    const axes = resolveSlice(im, ctx, c.shape, begin, end, strides, o);
-    im.defineFoldedOutput(ctx, 0, c.dtype, sliceData(c.data, c.shape, axes));
-    return;
-  }
-  const x = im.input(ctx, 0, 'input');
-  const xs = im.shape(x);
-  const axes = resolveSlice(im, ctx, xs, begin, end, strides, o);
-  const out = im.output(ctx, 0);
-  if (axes.every((a, d) => a.start === 0 && a.step === 1 && a.count === xs[d])) {
-    reshapeInto(im, ctx, x, out);
-    return;
-  }
-  const xt = im.g.tensor(x);
-  const outT = im.g.tensor(out);
-  // Data movement: a quantized output must be on the input's grid (TFLM requires the same params).
-  if (isQuantizedDtype(xt.dtype) && !sameQuant(xt.quant, outT.quant)) im.unsupported(ctx, 'STRIDED_SLICE whose output quantization differs from its input');
-  const attrs = { begin: axes.map((a) => a.start), strides: axes.map((a) => a.step), size: axes.map((a) => a.count) };
-  const keepsRank = axes.every((a) => !a.shrink) && im.shape(out).length === xs.length;
-  if (keepsRank) {
-    im.emit(ctx, 'strided_slice', [x], out, attrs);
-    return;
-  }
-  const tmp = im.addTemp(`${out}/slice`, outT.dtype, outT.quant);
-  im.emit(ctx, 'strided_slice', [x], tmp, attrs);
-  reshapeInto(im, ctx, tmp, out);
+  const xs = im.shape(im.input(ctx, 0, 'input'));
+  sliceInto(im, ctx, 0, resolveSlice(im, ctx, xs, begin, end, strides, o), 0);
 };
 
 // ---- elementwise -----------------------------------------------------------------------------------
@@ -593,6 +518,7 @@ const byName: Record<string, Lowering> = {
   QUANTIZE: quantize,
   DEQUANTIZE: dequantize,
   UNIDIRECTIONAL_SEQUENCE_LSTM: lowerUnidirectionalSequenceLstm,
+  ...dataMovementLowerings,
 };
 
 /** Lowering per builtin operator code; a code without an entry is unsupported. */
@@ -634,4 +560,5 @@ export const TFLITE_OP_MAPPING: Record<string, string> = {
   QUANTIZE: 'quantize (from float) or requantize (from int)',
   DEQUANTIZE: 'dequantize (folded for constant int8/float16 inputs)',
   UNIDIRECTIONAL_SEQUENCE_LSTM: 'lstm (float32; zero initial state; no CIFG, peephole, projection or layer norm)',
+  ...DATA_MOVEMENT_MAPPING,
 };
