@@ -90,11 +90,12 @@ export function benchCases(sel: CaseSelection): { cases: BenchCase[]; missing: s
     const { bytes, input } = buildSingleOp(s);
     cases.push({
       id: s.id,
-      title: `${s.kind} ${s.k}x${s.k} s${s.stride} ${s.h}x${s.w}x${s.c} → ${s.o}`.replace('fc 1x1 s1 1x1x', 'fc '),
+      title: `${s.kind} ${s.k}x${s.k} s${s.stride} ${s.h}x${s.w}x${s.c} → ${s.o}${s.layout ? ` (Mote: ${s.layout} weights)` : ''}`.replace('fc 1x1 s1 1x1x', 'fc '),
       group: 'single-op',
       tflite: { bytes, input, name: `${s.id}.tflite` },
       macs: singleOpMacs(s),
-      notes: [],
+      weightLayout: s.layout,
+      notes: s.layout ? [`Mote converts it with weightLayout '${s.layout}'`] : [],
     });
   }
   return { cases, missing };

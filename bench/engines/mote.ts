@@ -35,7 +35,7 @@ function convertCase(c: BenchCase): MoteConversion {
   // The user's path: convert() takes the int8 .tflite files as they are (their own scales, TFLM's
   // integer parameters) and quantizes the float ONNX model with the calibration images.
   const r = c.tflite
-    ? convert(c.tflite.bytes, c.tflite.name, { precision: 'int8' })
+    ? convert(c.tflite.bytes, c.tflite.name, { precision: 'int8', ...(c.weightLayout ? { weightLayout: c.weightLayout } : {}) })
     : c.onnx
       ? convert(c.onnx.bytes, c.onnx.name, { precision: 'int8', calibration: c.onnx.calibration.map((x) => [x]) })
       : undefined;
@@ -44,7 +44,7 @@ function convertCase(c: BenchCase): MoteConversion {
     graph: r.graph,
     blob: r.blob,
     convertMs: performance.now() - t0,
-    pipeline: c.tflite ? 'convert(int8, the file\'s own quantization)' : `convert(int8, ${c.onnx!.calibration.length} calibration samples)`,
+    pipeline: c.tflite ? `convert(int8, the file's own quantization${c.weightLayout ? `, weightLayout ${c.weightLayout}` : ''})` : `convert(int8, ${c.onnx!.calibration.length} calibration samples)`,
     macs: r.report.totalMacs,
     stepMacs: r.report.macs.map((m) => m.macs),
     int8WeightBytes: int8ConstantBytes(r.graph),

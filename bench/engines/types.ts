@@ -16,6 +16,8 @@ export interface BenchCase {
   tflmRef?: Int8Array;
   /** Expected output of the TFLite wasm runtime for `input` (tflm_refs/*_tflite_xnnpack). */
   xnnpackRef?: Int8Array;
+  /** Mote's convert() weight layout when not its default (generated single-op cases). */
+  weightLayout?: 'packed' | 'plain';
   /** Notes shown with the row (e.g. a patched file). */
   notes: string[];
 }
