@@ -612,3 +612,48 @@ describe('QDQ Softmax with the int8 output parameters of TFLM (1/256, −128) fo
     expect(other.nodes.map((n) => `${n.op}:${other.tensor(n.outputs[0]).dtype}`)).toEqual(['quantize:s8', 'dequantize:f32', 'softmax:f32', 'quantize:s8']);
   });
 });
+
+// ---- data movement between Q/DQ ------------------------------------------------------------------
+
+describe('QDQ Split, Slice and Gather fold to s8 strided_slice / concat on the input\'s parameters', () => {
+  it('no dequantize or float op is left; the int8 outputs equal ONNX Runtime\'s exactly (the bytes only move)', async () => {
+    const rand = mulberry32(31);
+    const s = tensor('s', FLOAT, [], new Float32Array([0.03]));
+    const z = tensor('z', INT8, [], new Int8Array([4]));
+    const i64 = (name: string, v: number[]) => tensor(name, 7, [v.length], BigInt64Array.from(v.map(BigInt)) as never);
+    const outs = ['a', 'b', 'c', 'd'];
+    const bytes = modelBytes(
+      [
+        node('QuantizeLinear', ['x', 's', 'z'], ['xq']),
+        node('DequantizeLinear', ['xq', 's', 'z'], ['xd']),
+        node('Split', ['xd', 'parts'], ['a', 'b'], { axis: 1 }),
+        node('Slice', ['xd', 'starts', 'ends', 'axes', 'steps'], ['c']),
+        node('Gather', ['xd', 'idx'], ['d'], { axis: 1 }),
+        ...outs.map((o) => node('QuantizeLinear', [o, 's', 'z'], [`${o}q`])),
+      ],
+      [s, z, i64('parts', [2, 4]), i64('starts', [1]), i64('ends', [5]), i64('axes', [2]), i64('steps', [2]), i64('idx', [5, 0, 3])],
+      [valueInfo('x', FLOAT, [1, 6, 5])],
+      [valueInfo('aq', INT8, [1, 2, 5]), valueInfo('bq', INT8, [1, 4, 5]), valueInfo('cq', INT8, [1, 6, 2]), valueInfo('dq', INT8, [1, 3, 5])],
+    );
+    const g = importOnnx(bytes, 'qdq-slices.onnx');
+    optimize(g);
+    prepareInt8(g);
+    validateGraph(g);
+    expect(new Set(g.nodes.map((n) => n.op))).toEqual(new Set(['quantize', 'strided_slice', 'concat']));
+    for (const n of g.nodes.filter((m) => m.op !== 'quantize')) {
+      expect(g.tensor(n.outputs[0]).quant).toEqual({ scale: [Math.fround(0.03)], zeroPoint: [4] });
+    }
+    const session = await ort.InferenceSession.create(bytes);
+    const blob = blobOf(g);
+    for (let k = 0; k < 3; k++) {
+      const x = Float32Array.from({ length: 30 }, () => rand() * 8 - 4);
+      const e = await session.run({ x: new ort.Tensor('float32', x, [1, 6, 5]) });
+      const want = outs.map((o) => Array.from(e[`${o}q`].data as Int8Array));
+      expect(runGraph(g, [x]).map((y) => Array.from(y as Int8Array))).toEqual(want);
+      for (const build of BUILDS) {
+        const got = (await freshRuntime(build)).load(blob).run([x]);
+        expect(got.map((y) => Array.from(y as Int8Array)), build).toEqual(want);
+      }
+    }
+  });
+});

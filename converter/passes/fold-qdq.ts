@@ -5,12 +5,14 @@
 //
 // Steps, repeated until nothing changes:
 //  1. layout ops (transpose, reshape) move across Q/DQ, which commute with them: a dequantize
-//     sinks below them, a quantize rises above them, so s8 data flows through the layout op;
+//     sinks below them, a quantize rises above them, so s8 data flows through the layout op; a
+//     dequantize also sinks below a strided_slice (Split, Slice, Gather), whose s8 form keeps the
+//     scale (a quantize does not rise above one: it would then convert the whole input);
 //  2. an op whose data inputs all come from dequantize nodes and whose only reader is a quantize
 //     becomes int8: conv2d / depthwise_conv2d / fully_connected take back the original int8
 //     weights and int32 bias (noted by the importer), the others are retyped;
-//  3. dequantize → quantize becomes nothing (same parameters) or a requantize; requantizes rise
-//     above layout ops, so the transposes around them can cancel.
+//  3. dequantize → quantize becomes nothing (same parameters; a copy into a graph output) or a
+//     requantize; requantizes rise above layout ops, so the transposes around them can cancel.
 // Whatever does not match stays as explicit quantize/dequantize nodes around float ops (mixed
 // precision). Weights are taken back only when the f32 weights are bit-exactly scale·q for int8
 // q, so a folded batch norm or a Gemm alpha ≠ 1 leaves the op float rather than changing it.
@@ -42,6 +44,8 @@ export function dequantizedConstants(g: Graph): readonly DequantizedConstant[] {
 }
 
 const LAYOUT = new Set<OpName>(['transpose', 'reshape']);
+/** Ops a dequantize sinks below: the layout ops and slices. */
+const DEQUANTIZE_SINKS = new Set<OpName>([...LAYOUT, 'strided_slice']);
 /** Ops whose s8 kernel needs the output to share the input's scale and zero point. */
 const SAME_QUANT = new Set<OpName>(['max_pool2d', 'average_pool2d', 'pad', 'clamp', 'concat']);
 /** Ops retyped as they are (their s8 kernels rescale, or prepareInt8 makes a table). */
@@ -95,7 +99,7 @@ function dropIfDead(g: Graph, node: Node): void {
 function sinkDequantize(g: Graph): boolean {
   let changed = false;
   for (const layout of [...g.nodes]) {
-    if (!LAYOUT.has(layout.op) || !g.nodes.includes(layout)) continue;
+    if (!DEQUANTIZE_SINKS.has(layout.op) || !g.nodes.includes(layout)) continue;
     const dq = dequantizeOf(g, layout.inputs[0]);
     if (!dq) continue;
     const src = g.tensor(dq.inputs[0]);
@@ -300,7 +304,9 @@ function foldRoundTrips(g: Graph): boolean {
       removeNode(g, q);
       g.tensors.delete(yt.name);
     } else {
-      q.op = 'requantize';
+      // A graph output keeps its name: on the same parameters the bytes are only copied (and
+      // remove-identity renames the producer's output where it can).
+      q.op = sameQuant(src.quant!, yt.quant) ? 'copy' : 'requantize';
       q.inputs = [src.name];
     }
     dropIfDead(g, dq);
