@@ -279,10 +279,10 @@ export const OP_STRIDED_SLICE = 26;
 export const OP_TRANSPOSE_CONV2D = 27;
 export const OP_LSTM = 28;
 export const OP_BINARIZE = 29;
-export const OPCODE_COUNT = 30;
+export const OPCODE_COUNT = 30; // one past the last opcode: kernel tables are checked against it
 export const IN_PLACE_OPCODES = (1 << OP_ADD) | (1 << OP_SUB) | (1 << OP_MUL) | (1 << OP_DIV) | (1 << OP_CLAMP) |
   (1 << OP_LEAKY_RELU) | (1 << OP_SIGMOID) | (1 << OP_TANH) | (1 << OP_HARD_SWISH) | (1 << OP_LUT) |
-  (1 << OP_QUANTIZE) | (1 << OP_DEQUANTIZE) | (1 << OP_REQUANTIZE); // one past the last opcode: kernel tables are checked against it
+  (1 << OP_QUANTIZE) | (1 << OP_DEQUANTIZE) | (1 << OP_REQUANTIZE);
 
 export const PAD_MODE_CONSTANT = 0;
 export const PAD_MODE_EDGE = 1;
