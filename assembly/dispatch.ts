@@ -10,6 +10,7 @@ import {
   OP_AVERAGE_POOL2D, OP_MEAN, OP_CONCAT, OP_PAD, OP_TRANSPOSE, OP_SOFTMAX, OP_QUANTIZE,
   OP_DEQUANTIZE, OP_REQUANTIZE, OP_COPY, OP_STRIDED_SLICE, OP_TRANSPOSE_CONV2D, DTYPE_S16, OP_LSTM,
   STORAGE_DIRECT, O_FLAGS, OPF_PACKED_W16, DTYPE_SIGN8, OP_BINARIZE, DTYPE_F32,
+  OP_MAXIMUM, OP_MINIMUM,
 } from '../format/format';
 import { opCount, oprec, opcode, opIn, opOut, tdtype, tstorage } from './state';
 import { runDirect } from './kernels/direct';
@@ -28,6 +29,7 @@ import { quantize_f32_s8, dequantize_s8_f32, requantize_s8 } from './kernels/qua
 import { conv2d_s16, transpose_conv2d_s16, add_sub_s16, leaky_relu_s16, requantize_int } from './kernels/int16';
 import { lstm_f32, lstm_s8 } from './kernels/lstm';
 import { binarize_s8 } from './kernels/binary_weights';
+import { maximum_minimum } from './kernels/min_max';
 import { bindScratch } from './scratch';
 import { opBuilt, dtypeBuilt, BUILT_DIRECT } from './features';
 
@@ -145,6 +147,15 @@ export function runOp(op: usize): void {
       break;
     case OP_BINARIZE: if (opBuilt(OP_BINARIZE) && s8) binarize_s8(op); break;
     case OP_COPY: if (opBuilt(OP_COPY)) copy_any(op); break;
+    case OP_MAXIMUM:
+    case OP_MINIMUM: {
+      if (!opBuilt(OP_MAXIMUM) && !opBuilt(OP_MINIMUM)) break;
+      // A constant when the build has one of the two (as for the pools).
+      const isMax = opBuilt(OP_MAXIMUM) && (!opBuilt(OP_MINIMUM) || code == OP_MAXIMUM);
+      if (s8) maximum_minimum(op, isMax, false);
+      else if (f32) maximum_minimum(op, isMax, true);
+      break;
+    }
   }
 }
 

@@ -7,9 +7,9 @@
 // ERR_NOT_BUILT (validate_ops.ts for ops, dtype forms and packed weights; blob.ts for encodings),
 // so a guarded-out kernel is unreachable at run time. Optional kernels (KERNEL_SMALLK, the
 // depthwise ones) have a general fallback giving the same bytes and are never refused.
-import { ERR_NOT_BUILT } from '../format/format';
+import { ERR_NOT_BUILT, FIRST_LATE_OPCODE } from '../format/format';
 import { OPS_LOW_BITS } from '../format/runtime-features';
-import { str, say1, text, textAt, opPrefix, dtypeName } from './message';
+import { str, say1, text, textAt, opPrefix, dtypeName, Text } from './message';
 
 // @ts-ignore: defined by asc `--use MOTE_SUBSET=1` in per-model builds only
 export const SUBSET: bool = isDefined(MOTE_SUBSET);
@@ -18,6 +18,14 @@ export const BUILT_OPS: u32 = isDefined(MOTE_OPS) ? <u32>MOTE_OPS : 0xffffffff;
 // @ts-ignore: opcodes from OPS_LOW_BITS on, bit (code - OPS_LOW_BITS): asc reads a `--use` value
 // as an i32, and the host keeps each mask below 2^31 (host/runtime-features.ts)
 export const BUILT_OPS_HIGH: u32 = isDefined(MOTE_OPS_HIGH) ? <u32>MOTE_OPS_HIGH : 0xffffffff;
+// Some opcode from FIRST_LATE_OPCODE on is built (message.ts opName links their names only then).
+export const LATE_OPS_BUILT: bool = ((BUILT_OPS >>> <u32>FIRST_LATE_OPCODE) | BUILT_OPS_HIGH) != 0;
+/** The name of opcode FIRST_LATE_OPCODE + k (k in range). Here, not in message.ts, because this
+ * file's literals stay out of the message-text coding (scripts/build-wasm.mjs SUBSET_ONLY): builds
+ * without these ops do not see them at all. */
+export function lateOpName(k: i32): Text {
+  return textAt(txtList('maximum|minimum'), k);
+}
 // @ts-ignore
 export const BUILT_DTYPES: u32 = isDefined(MOTE_DTYPES) ? <u32>MOTE_DTYPES : 0xffffffff;
 // @ts-ignore

@@ -1,8 +1,9 @@
 // The last error message, built in a fixed static buffer (no allocation, so loading a bad blob can
 // never grow memory). Text is ASCII; the host reads it with mote_error_message/_len.
-// The name tables below are in format code order: OP_CONV2D = 1 ... OP_BINARIZE = OPCODE_COUNT - 1,
+// The name tables below are in format code order: OP_CONV2D = 1 ... the last opcode = OPCODE_COUNT - 1,
 // DTYPE_F32 = 1 ... DTYPE_SIGN8 = DTYPE_COUNT - 1 (test/wasm-build.test.ts checks them against format.ts).
-import { OPCODE_COUNT, DTYPE_COUNT } from '../format/format';
+import { OPCODE_COUNT, DTYPE_COUNT, FIRST_LATE_OPCODE } from '../format/format';
+import { LATE_OPS_BUILT, lateOpName } from './features';
 
 const MSG_CAP: i32 = 400;
 const msgBuf: usize = memory.data(MSG_CAP);
@@ -137,9 +138,15 @@ export function textAt(list: Text, k: i32): Text {
 
 // Names as Text fragments, not `string`s (a string literal is a UTF-16 object with a 20-byte
 // header), in one table indexed by the format code rather than a switch of returns.
+// Opcodes from FIRST_LATE_OPCODE on have their names in a second table (features.ts lateOpName),
+// linked only into builds with one of those ops (LATE_OPS_BUILT), so per-model builds of models
+// without them keep their size; such a build calls a later opcode 'unknown' when it refuses it.
 export function opName(code: i32): Text {
-  if (code < 1 || code >= OPCODE_COUNT) return txt('unknown');
-  return textAt(txtList('conv2d|depthwise_conv2d|fully_connected|matmul|add|sub|mul|div|clamp|leaky_relu|sigmoid|tanh|hard_swish|lut|max_pool2d|average_pool2d|mean|concat|pad|transpose|softmax|quantize|dequantize|requantize|copy|strided_slice|transpose_conv2d|lstm|binarize'), code - 1);
+  if (code < 1 || code >= (LATE_OPS_BUILT ? OPCODE_COUNT : FIRST_LATE_OPCODE)) return txt('unknown');
+  if (!LATE_OPS_BUILT || code < FIRST_LATE_OPCODE) {
+    return textAt(txtList('conv2d|depthwise_conv2d|fully_connected|matmul|add|sub|mul|div|clamp|leaky_relu|sigmoid|tanh|hard_swish|lut|max_pool2d|average_pool2d|mean|concat|pad|transpose|softmax|quantize|dequantize|requantize|copy|strided_slice|transpose_conv2d|lstm|binarize'), code - 1);
+  }
+  return lateOpName(code - FIRST_LATE_OPCODE);
 }
 
 /** "op i (name): ", the start of every message about op i. */

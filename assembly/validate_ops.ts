@@ -13,6 +13,7 @@ import {
   OP_AVERAGE_POOL2D, OP_MEAN, OP_CONCAT, OP_PAD, OP_TRANSPOSE, OP_SOFTMAX, OP_QUANTIZE,
   OP_DEQUANTIZE, OP_REQUANTIZE, OP_COPY, PAD_MODE_CONSTANT, PAD_MODE_WRAP,
   OP_STRIDED_SLICE, OP_TRANSPOSE_CONV2D, OP_LSTM, O_SCRATCH_TENSOR, OP_BINARIZE,
+  OP_MAXIMUM, OP_MINIMUM,
 } from '../format/format';
 import { str, say, say1, say2, text, textAt, Text, opPrefix, dtypeName } from './message';
 import {
@@ -20,7 +21,7 @@ import {
   tscale, tptr, opParamF, tensorCount,
 } from './state';
 import { tdtype, trank, tstorage, tzp, tbytes } from './state_cold';
-import { SUBSET, BUILT_OPS, opBuilt, dtypeBuilt, kernelBuilt, opNotBuilt, formNotBuilt, packedNotBuilt, plainNotBuilt, plainConvNotBuilt, dwGeneralNotBuilt, packedConvNotBuilt } from './features';
+import { SUBSET, BUILT_OPS, BUILT_OPS_HIGH, opBuilt, dtypeBuilt, kernelBuilt, opNotBuilt, formNotBuilt, packedNotBuilt, plainNotBuilt, plainConvNotBuilt, dwGeneralNotBuilt, packedConvNotBuilt } from './features';
 import { KERNEL_PACKED, KERNEL_S8_PLAIN, KERNEL_S8_PLAIN_CONV, KERNEL_DW_GENERAL, KERNEL_DW_PAIRS, KERNEL_DW_C1M8, KERNEL_PACKED_SPATIAL, KERNEL_DW_PIXELS } from '../format/runtime-features';
 import { ksDwPairsCoverAll, ksDwSweeps } from '../format/kernel-scratch';
 
@@ -172,6 +173,9 @@ const ROWS_OTHER: usize = memory.data<u8>([
   <u8>OP_LSTM, M_S8, 13, 13, 27, 0, M_S8, M_S8, 3, 2, 3, 0, 0, G_BOOL, N_TIME_MAJOR, 1, G_TANH, N_LSTM_TANH,
   3, G_CELL_POW, N_CELL_POW, 4, G_CELL_CLIP, N_CELL_CLIP, END,
   <u8>OP_BINARIZE, M_S8, 1, 1, 1, 0, 0, M_SIGN8, 0, 0, 0, SAME_NUMEL, 0, G_THRESHOLD, N_THRESHOLD, END,
+  // maximum (minimum uses its rows): a, b of one dtype.
+  <u8>OP_MAXIMUM, M_F32, 2, 2, 0, 0, M_F32, M_F32, 0, 0, 0, 0, END,
+  <u8>OP_MAXIMUM, M_S8, 2, 2, 0, 0, M_S8, M_S8, 0, 0, 0, 0, END,
   0,
 ]);
 
@@ -185,7 +189,7 @@ function rowsOf(key: i32): usize {
     case OP_MAX_POOL2D: return opBuilt(OP_MAX_POOL2D) || opBuilt(OP_AVERAGE_POOL2D) ? ROWS_POOL2D : 0;
     case OP_SOFTMAX: return opBuilt(OP_SOFTMAX) ? ROWS_SOFTMAX : 0;
   }
-  return (BUILT_OPS & ~OPS_WITH_TABLE) != 0 ? ROWS_OTHER : 0;
+  return (BUILT_OPS & ~OPS_WITH_TABLE) != 0 || BUILT_OPS_HIGH != 0 ? ROWS_OTHER : 0;
 }
 const OPS_WITH_TABLE: u32 = (1 << OP_CONV2D) | (1 << OP_DEPTHWISE_CONV2D) | (1 << OP_FULLY_CONNECTED) | (1 << OP_ADD) | (1 << OP_SUB)
   | (1 << OP_MAX_POOL2D) | (1 << OP_AVERAGE_POOL2D) | (1 << OP_SOFTMAX);
@@ -546,6 +550,13 @@ function vMean(): i32 {
   return OK;
 }
 
+/** Input j has output 0's scale and zero point (s8 ops that move or compare raw codes). */
+function sameQuantAsOutput(j: i32): i32 {
+  const x = opIn(curOp, j), y = opOut(curOp, 0);
+  if (tzp(x) != tzp(y) || tscale(x) != tscale(y)) return failIn(j, txt('must share the output scale and zero point'));
+  return OK;
+}
+
 function vConcat(): i32 {
   const nin = opInCount(curOp);
   const y = opOut(curOp, 0);
@@ -560,9 +571,7 @@ function vConcat(): i32 {
     for (let i = 0; i < r; i++) {
       if (i != axis && tdim(x, i) != tdim(y, i)) return failIn(j, txt('dim $ must match the output ($)'), i, tdim(y, i));
     }
-    if (dt == DTYPE_S8 && (tzp(x) != tzp(y) || tscale(x) != tscale(y))) {
-      return failIn(j, txt('must share the output scale and zero point'));
-    }
+    if (dt == DTYPE_S8) { e = sameQuantAsOutput(j); if (e) return e; }
     sum += tdim(x, axis);
   }
   return outDimIs(0, axis, sum);
@@ -650,6 +659,16 @@ function vLstm(): i32 {
   return OK;
 }
 
+/** maximum / minimum: a and b broadcast to y; s8 compares raw codes, so all three share scale and zero point. */
+function vMaximumMinimum(): i32 {
+  const e = broadcastShapes(); if (e) return e;
+  if (curDt != DTYPE_S8) return OK;
+  for (let j = 0; j < 2; j++) {
+    const e = sameQuantAsOutput(j); if (e) return e;
+  }
+  return OK;
+}
+
 export function validateOp(index: i32, op: usize, code: i32): i32 {
   curIndex = index;
   curCode = code;
@@ -664,7 +683,8 @@ export function validateOp(index: i32, op: usize, code: i32): i32 {
   // The opcode's row for input 0's dtype; without one, the dtypes its rows take.
   let row: usize = 0, forms = 0;
   // Ops that share another's rows.
-  const key = code == OP_SUB ? OP_ADD : code == OP_AVERAGE_POOL2D ? OP_MAX_POOL2D : code == OP_TANH || code == OP_HARD_SWISH ? OP_SIGMOID : code;
+  const key = code == OP_SUB ? OP_ADD : code == OP_AVERAGE_POOL2D ? OP_MAX_POOL2D : code == OP_TANH || code == OP_HARD_SWISH ? OP_SIGMOID
+    : opBuilt(OP_MINIMUM) && code == OP_MINIMUM ? OP_MAXIMUM : code;
   for (let p = rowsOf(key); p && load<u8>(p); p += ROW_CHECKS) {
     if (<i32>load<u8>(p) == key) {
       const m = <i32>load<u8>(p, ROW_IN0);
@@ -698,6 +718,7 @@ export function validateOp(index: i32, op: usize, code: i32): i32 {
   if (opBuilt(OP_STRIDED_SLICE) && code == OP_STRIDED_SLICE) return vStridedSlice();
   if (opBuilt(OP_TRANSPOSE_CONV2D) && code == OP_TRANSPOSE_CONV2D) return vTransposeConvS16();
   if (opBuilt(OP_LSTM) && code == OP_LSTM) return vLstm();
+  if ((opBuilt(OP_MAXIMUM) || opBuilt(OP_MINIMUM)) && (code == OP_MAXIMUM || code == OP_MINIMUM)) return vMaximumMinimum();
   return OK;
 }
 // MAX_RANK bounds every rank loop above (tensor records are validated before ops).

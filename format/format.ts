@@ -250,6 +250,9 @@ export const PACKED_K_MAX = 4096;
 //                  input_mul_mult/shift output_mul_mult/shift (27 in all); scratch: B*H int16
 // BINARIZE         in: x(s8) out: y(sign8, same shape, zero point 0)  params: threshold
 //                  y = x >= threshold ? +1 : -1   (threshold in x's quantized units, -128..128)
+// MAXIMUM, MINIMUM in: a b (numpy broadcast)  out: y   params: (none)
+//                  y = a > b ? a : b (MINIMUM: a < b ? a : b), TFLite's rule; s8 compares the raw
+//                  codes, so a, b and y share one scale and zero point
 export const OP_CONV2D = 1;
 export const OP_DEPTHWISE_CONV2D = 2;
 export const OP_FULLY_CONNECTED = 3;
@@ -279,7 +282,12 @@ export const OP_STRIDED_SLICE = 26;
 export const OP_TRANSPOSE_CONV2D = 27;
 export const OP_LSTM = 28;
 export const OP_BINARIZE = 29;
-export const OPCODE_COUNT = 30; // one past the last opcode: kernel tables are checked against it
+// Opcodes from FIRST_LATE_OPCODE on (session 11 and later) keep their names in a second table
+// that only runtime builds with one of them link (assembly/features.ts lateOpName).
+export const FIRST_LATE_OPCODE = 30;
+export const OP_MAXIMUM = 30;
+export const OP_MINIMUM = 31;
+export const OPCODE_COUNT = 32; // one past the last opcode: kernel tables are checked against it
 export const IN_PLACE_OPCODES = (1 << OP_ADD) | (1 << OP_SUB) | (1 << OP_MUL) | (1 << OP_DIV) | (1 << OP_CLAMP) |
   (1 << OP_LEAKY_RELU) | (1 << OP_SIGMOID) | (1 << OP_TANH) | (1 << OP_HARD_SWISH) | (1 << OP_LUT) |
   (1 << OP_QUANTIZE) | (1 << OP_DEQUANTIZE) | (1 << OP_REQUANTIZE);

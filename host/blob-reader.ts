@@ -468,6 +468,8 @@ function arityOf(opcode: number, quantized: boolean): Arity {
     case F.OP_MUL:
     case F.OP_DIV:
     case F.OP_LUT:
+    case F.OP_MAXIMUM:
+    case F.OP_MINIMUM:
       return { min: 2, max: 2 };
     case F.OP_CONCAT:
       return { min: 1, max: 0xffff };
@@ -705,6 +707,11 @@ function checkOp(op: BlobOp, tensors: BlobTensor[], fail: (msg: string) => never
       break;
     case F.OP_BINARIZE:
       count(1);
+      break;
+    case F.OP_MAXIMUM:
+    case F.OP_MINIMUM:
+      if (s16) fail(`has no int16 form`);
+      count(0);
       break;
   }
 }

@@ -300,6 +300,11 @@ class BoundPropagator {
         return kernel(node.op, node.attrs, [this.earr(x0)], outShape);
       case 'concat':
         return kernel('concat', node.attrs, node.inputs.map((t) => this.earr(t)), outShape);
+      case 'maximum':
+      case 'minimum':
+        // |max(a + ea, b + eb) − max(a, b)| <= max(|ea|, |eb|), and so for min; the operands share
+        // the output's grid, so the op adds no rounding.
+        return kernel('maximum', {}, node.inputs.map((t) => this.earr(t)), outShape);
       case 'pad': {
         const a = (node as Node<'pad'>).attrs;
         const q = qpOf(this.qg.tensor(out));

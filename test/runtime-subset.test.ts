@@ -297,6 +297,38 @@ describe('per-model build of the generated graphs (built with `mote runtime`)', 
   });
 });
 
+// The opcodes from RF.OPS_LOW_BITS on live in the second mask, MOTE_OPS_HIGH: maximum (30) is the
+// last opcode of the first mask, minimum (31) the first of the second. A build for each runs its
+// op (s8 and f32) as the full build does and refuses the other one.
+describe('per-model builds across the two opcode masks (maximum 30, minimum 31)', () => {
+  const quant = { scale: 0.05, zeroPoint: 3 };
+  const blobOfOp = (op: 'maximum' | 'minimum') => [
+    plainBlob(oneOpGraph(op, [{ dtype: 'f32', shape: [3, 4] }, { dtype: 'f32', shape: [4] }], { dtype: 'f32' }, {})),
+    plainBlob(oneOpGraph(op, [{ dtype: 's8', shape: [3, 4], quant }, { dtype: 's8', shape: [3, 1], quant }], { dtype: 's8', quant }, {})),
+  ];
+  const blobs = { maximum: blobOfOp('maximum'), minimum: blobOfOp('minimum') };
+  const built = new Map<string, WebAssembly.Module>();
+  beforeAll(async () => {
+    expect(F.OP_MAXIMUM).toBe(RF.OPS_LOW_BITS - 1);
+    expect(F.OP_MINIMUM).toBe(RF.OPS_LOW_BITS);
+    for (const op of ['maximum', 'minimum'] as const) {
+      const f = unionFeatures(blobs[op].map((b) => blobFeatures(readBlob(b))));
+      expect([f.ops, f.opsHigh], op).toEqual(op === 'maximum' ? [2 ** F.OP_MAXIMUM, 0] : [0, 1]);
+      for (const build of BUILDS) built.set(`${op}.${build}`, await WebAssembly.compile((await buildRuntimeFor(f, { build })) as BufferSource));
+    }
+  }, 4 * COMPILE_MS);
+
+  for (const build of BUILDS) {
+    it(`${build}: each build runs its op as the full build does and refuses the other with ERR_NOT_BUILT`, async () => {
+      for (const [op, other] of [['maximum', 'minimum'], ['minimum', 'maximum']] as const) {
+        const m = built.get(`${op}.${build}`)!;
+        for (const b of blobs[op]) await expectSameBytes(op, b, build, m);
+        await expectNotBuilt(blobs[other][0], build, m, new RegExp(`op 0 \\(${other}\\): the op is not in this runtime`));
+      }
+    });
+  }
+});
+
 describe.skipIf(!haveShared)('per-model builds of the shared models (needs ../shared)', () => {
   noticeIfNoShared('per-model runtime builds of the MLPerf Tiny / person_detect / mnist-8 models');
   // [id, model, tflm_refs folder or '']

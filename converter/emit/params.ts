@@ -328,6 +328,10 @@ export function lowerParams(node: Node, lookup: Lookup): number[] {
       return [];
     case 'requantize':
       return [mult(node, 'outMult'), shift(node, 'outShift')];
+    case 'maximum':
+    case 'minimum':
+      if (s16) fail(node, `has no int16 form in the runtime`);
+      return [];
     case 'reshape':
     case 'batch_norm':
       fail(node, `is an IR-only op; it must be folded or lowered before emission`);

@@ -222,6 +222,24 @@ function binary(op: 'add' | 'sub' | 'mul' | 'div'): Lowering {
   };
 }
 
+/** Max / Min: variadic (1..N inputs, numpy broadcasting), a chain of binary maximum / minimum nodes. */
+function variadicMinMax(op: 'maximum' | 'minimum'): Lowering {
+  return (imp, ctx) => {
+    const inputs = (ctx.node.input ?? []).map((_, i) => imp.requireInput(ctx, i, `data_${i}`));
+    if (inputs.length === 0) imp.fail(ctx, 'needs at least one input');
+    for (const x of inputs) imp.requireFloat(ctx, x);
+    if (inputs.length === 1) {
+      imp.setAlias(out(ctx), inputs[0]);
+      return;
+    }
+    let acc = inputs[0];
+    for (let k = 1; k < inputs.length; k++) {
+      const last = k === inputs.length - 1;
+      acc = imp.emit(ctx, op, [acc, inputs[k]], last ? out(ctx) : imp.tmp(ctx, `${op}${k}`), {}, last ? {} : { suffix: `${op}${k}` });
+    }
+  };
+}
+
 function unary(op: 'sigmoid' | 'tanh' | 'hard_swish'): Lowering {
   return (imp, ctx) => {
     const x = imp.requireInput(ctx, 0, 'X');
@@ -909,6 +927,8 @@ const LOWERINGS: Record<string, Lowering> = {
   Sub: binary('sub'),
   Mul: binary('mul'),
   Div: binary('div'),
+  Max: variadicMinMax('maximum'),
+  Min: variadicMinMax('minimum'),
   Relu: relu,
   Clip: clip,
   LeakyRelu: leakyRelu,

@@ -421,6 +421,28 @@ function binary(op: 'add' | 'sub' | 'mul' | 'div', optionsType: number): Lowerin
   };
 }
 
+/**
+ * MAXIMUM / MINIMUM: TFLite Micro compares the raw int8 codes, which is the comparison of the real
+ * values only when both inputs and the output share one scale and zero point; other files are refused.
+ */
+function minMax(op: 'maximum' | 'minimum'): Lowering {
+  return (im, ctx) => {
+    const a = im.input(ctx, 0, 'input 0');
+    const b = im.input(ctx, 1, 'input 1');
+    const out = im.output(ctx, 0);
+    const outT = im.g.tensor(out);
+    if (outT.dtype !== 'f32' && outT.dtype !== 's8') im.unsupported(ctx, `${ctx.opName} on ${outT.dtype} (the runtime runs float32 and int8)`);
+    for (const [k, x] of [a, b].entries()) {
+      const t = im.g.tensor(x);
+      if (t.dtype !== outT.dtype) im.fail(ctx, `input ${k} is ${t.dtype}, the output ${outT.dtype}`);
+      if (outT.dtype === 's8' && !sameQuant(t.quant, outT.quant)) {
+        im.unsupported(ctx, `int8 input ${k} whose scale / zero point differ from the output's (TFLite Micro compares raw int8 codes)`);
+      }
+    }
+    im.emit(ctx, op, [a, b], out, {});
+  };
+}
+
 function unary(op: 'sigmoid' | 'tanh' | 'hard_swish'): Lowering {
   return (im, ctx) => {
     im.emit(ctx, op, [im.input(ctx, 0, 'input')], im.output(ctx, 0), {});
@@ -519,6 +541,8 @@ const byName: Record<string, Lowering> = {
   DEQUANTIZE: dequantize,
   UNIDIRECTIONAL_SEQUENCE_LSTM: lowerUnidirectionalSequenceLstm,
   ...dataMovementLowerings,
+  MAXIMUM: minMax('maximum'),
+  MINIMUM: minMax('minimum'),
 };
 
 /** Lowering per builtin operator code; a code without an entry is unsupported. */
@@ -561,4 +585,6 @@ export const TFLITE_OP_MAPPING: Record<string, string> = {
   DEQUANTIZE: 'dequantize (folded for constant int8/float16 inputs)',
   UNIDIRECTIONAL_SEQUENCE_LSTM: 'lstm (float32; zero initial state; no CIFG, peephole, projection or layer norm)',
   ...DATA_MOVEMENT_MAPPING,
+  MAXIMUM: 'maximum (float32, int8 with one scale / zero point for both inputs and the output)',
+  MINIMUM: 'minimum (float32, int8 with one scale / zero point for both inputs and the output)',
 };

@@ -62,6 +62,8 @@ export type OpName =
   | 'transpose_conv2d'
   | 'lstm'
   | 'binarize'
+  | 'maximum'
+  | 'minimum'
   // IR-only:
   | 'reshape'
   | 'batch_norm';
@@ -209,6 +211,8 @@ export interface AttrsByOp {
   transpose_conv2d: TransposeConv2dAttrs;
   lstm: LstmAttrs;
   binarize: BinarizeAttrs;
+  maximum: Record<string, never>;
+  minimum: Record<string, never>;
   reshape: Record<string, never>;
   batch_norm: BatchNormAttrs;
 }

@@ -137,7 +137,9 @@ export function inferNodeShapes(g: Graph, node: Node): void {
     case 'add':
     case 'sub':
     case 'mul':
-    case 'div': {
+    case 'div':
+    case 'maximum':
+    case 'minimum': {
       const out = broadcastShapes(x(), shapeOf(1));
       if (!out) fail(node, `shapes [${x()}] and [${shapeOf(1)}] do not broadcast`);
       setOut(out);

@@ -37,6 +37,8 @@ static const char *const MOTE_OPCODE_NAMES[] = {
     "transpose_conv2d", /* 27 */
     "lstm",             /* 28 */
     "binarize",         /* 29 */
+    "maximum",          /* 30 */
+    "minimum",          /* 31 */
 };
 
 #define MOTE_OPCODE_COUNT ((int)(sizeof(MOTE_OPCODE_NAMES) / sizeof(MOTE_OPCODE_NAMES[0])))

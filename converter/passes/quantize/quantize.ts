@@ -3,8 +3,8 @@
 //   2. choose each node's precision: int8 when TFLite Micro has an int8 kernel for it (the reference
 //      int8 kernels mirror those), else f32 with the reason (reported);
 //   3. choose qparams: activations asymmetric per tensor; ops that must share qparams (pools, clamp,
-//      reshape, copy, transpose, pad, concat) are grouped and get the union of their ranges; sigmoid,
-//      tanh and softmax outputs take TFLite's fixed parameters;
+//      reshape, copy, transpose, pad, concat, maximum, minimum) are grouped and get the union of
+//      their ranges; sigmoid, tanh and softmax outputs take TFLite's fixed parameters;
 //   4. rewrite: weights → per-channel symmetric s8, bias → s32, per-channel multiplier/shift → s32
 //      inputs 3 and 4; unary float functions → `lut`; TFLM Prepare's integer params in node.int8;
 //      f32 islands wrapped in dequantize/quantize. Graph inputs and outputs become s8.
@@ -57,11 +57,18 @@ export interface QuantizeReport {
 }
 
 /** Ops whose output must carry the input's qparams: one group per chain (TFLM requires it). */
-const SHARED_QP_OPS = new Set<OpName>(['max_pool2d', 'average_pool2d', 'clamp', 'reshape', 'copy', 'transpose', 'pad', 'concat', 'strided_slice']);
+const SHARED_QP_OPS = new Set<OpName>(['max_pool2d', 'average_pool2d', 'clamp', 'reshape', 'copy', 'transpose', 'pad', 'concat', 'strided_slice', 'maximum', 'minimum']);
+/** Shared-qparams ops whose every input (not only input 0) joins the output's group: concat copies
+ * bytes, maximum / minimum compare raw codes. */
+const ALL_INPUTS_SHARED = new Set<OpName>(['concat', 'maximum', 'minimum']);
+/** The inputs of a shared-qparams op that take its output's qparams. */
+function sharedInputs(node: Node): string[] {
+  return ALL_INPUTS_SHARED.has(node.op) ? node.inputs.filter((t) => t !== '') : node.inputs.slice(0, 1);
+}
 const LUT_OPS = new Set<OpName>(['sigmoid', 'tanh', 'hard_swish', 'leaky_relu']);
 const INT8_OPS = new Set<OpName>([
   'conv2d', 'depthwise_conv2d', 'fully_connected', 'add', 'sub', 'mul', 'clamp', 'sigmoid', 'tanh', 'hard_swish', 'leaky_relu',
-  'max_pool2d', 'average_pool2d', 'mean', 'concat', 'pad', 'transpose', 'softmax', 'reshape', 'copy', 'strided_slice',
+  'max_pool2d', 'average_pool2d', 'mean', 'concat', 'pad', 'transpose', 'softmax', 'reshape', 'copy', 'strided_slice', 'maximum', 'minimum',
 ]);
 /** Weighted ops: input 1 = weights, 2 = bias; per-channel axis of the weights. */
 const WEIGHTED_OPS: Partial<Record<OpName, (rank: number) => number>> = {
@@ -171,7 +178,7 @@ function int8Obstacle(g: Graph, node: Node): string | undefined {
     const axis = (node as Node<'softmax'>).attrs.axis;
     if ((axis < 0 ? axis + rank : axis) !== rank - 1) return 'int8 softmax runs over the last axis only';
   }
-  const constantsAllowed = weightAxis || node.op === 'add' || node.op === 'sub' || node.op === 'mul' || node.op === 'concat';
+  const constantsAllowed = weightAxis || node.op === 'add' || node.op === 'sub' || node.op === 'mul' || ALL_INPUTS_SHARED.has(node.op);
   const operands = node.op === 'reshape' ? node.inputs.slice(0, 1) : node.inputs;
   if (!constantsAllowed && operands.some((t) => g.isConstant(t))) return 'a constant operand (not folded)';
   if (dataInputs(g, node).length === 0) return 'every operand is constant';
@@ -210,17 +217,17 @@ function assignQparams(g: Graph, s8: Set<string>, isInt8: (n: Node) => boolean, 
     const groups = new Groups();
     for (const node of g.nodes) {
       if (!isInt8(node) || !SHARED_QP_OPS.has(node.op)) continue;
-      const ins = node.op === 'concat' ? node.inputs.filter((t) => t !== '') : node.inputs.slice(0, 1);
-      for (const t of ins) groups.union(t, node.outputs[0]);
+      for (const t of sharedInputs(node)) groups.union(t, node.outputs[0]);
     }
-    // A group may hold at most one fixed-qparams tensor, and none when a concat joins it to others.
+    // A group may hold at most one fixed-qparams tensor, and none when a concat (maximum, minimum)
+    // joins it to others.
     const fixedByGroup = new Map<string, Qp[]>();
     for (const [t, p] of fixed) {
       const r = groups.find(t);
       fixedByGroup.set(r, [...(fixedByGroup.get(r) ?? []), p]);
     }
     const conflicting = g.nodes.filter(
-      (n) => isInt8(n) && n.op === 'concat' && !isolated.has(n) && fixedByGroup.has(groups.find(n.outputs[0])),
+      (n) => isInt8(n) && ALL_INPUTS_SHARED.has(n.op) && !isolated.has(n) && fixedByGroup.has(groups.find(n.outputs[0])),
     );
     if (conflicting.length === 0) return groupQparams(g, groups, s8, fixed, ranges);
     for (const n of conflicting) {
@@ -235,8 +242,7 @@ function reachesFixed(g: Graph, t: string, fixed: Map<string, Qp>, isInt8: (n: N
   if (fixed.has(t)) return true;
   const p = g.producer(t);
   if (!p || !isInt8(p) || !SHARED_QP_OPS.has(p.op)) return false;
-  const ins = p.op === 'concat' ? p.inputs.filter((x) => x !== '') : p.inputs.slice(0, 1);
-  return ins.some((x) => reachesFixed(g, x, fixed, isInt8));
+  return sharedInputs(p).some((x) => reachesFixed(g, x, fixed, isInt8));
 }
 
 /**
@@ -478,6 +484,8 @@ class Rewriter {
         node.int8 = softmaxParams((node as Node<'softmax'>).attrs.beta, this.q(node.inputs[0]).scale);
         break;
       case 'concat':
+      case 'maximum':
+      case 'minimum':
         node.inputs = node.inputs.map((t) => (this.g.isConstant(t) ? this.quantizeConstant(t, this.q(node.outputs[0])) : t));
         node.int8 = {};
         break;

@@ -1,6 +1,7 @@
-// add, sub, mul, div, f32: numpy broadcasting of a and b, then the fused activation clamp. The op is
-// computed in float64 and rounded to f32 once, which equals the f32 operation (IEEE division by
-// zero gives +-Infinity or NaN, as in f32).
+// add, sub, mul, div, maximum, minimum, f32: numpy broadcasting of a and b, then the fused
+// activation clamp. The op is computed in float64 and rounded to f32 once, which equals the f32
+// operation (IEEE division by zero gives +-Infinity or NaN, as in f32). maximum / minimum follow
+// TFLite's rule, a > b ? a : b (a < b ? a : b): with a NaN operand the result is b.
 import type { ActivationAttrs, Node } from '../../ir/graph.js';
 import { numel } from '../../ir/graph.js';
 import type { RefKernel } from '../types.js';
@@ -32,3 +33,5 @@ export const add_f32_ref = binaryKernel((a, b) => a + b);
 export const sub_f32_ref = binaryKernel((a, b) => a - b);
 export const mul_f32_ref = binaryKernel((a, b) => a * b);
 export const div_f32_ref = binaryKernel((a, b) => a / b);
+export const maximum_f32_ref = binaryKernel((a, b) => (a > b ? a : b));
+export const minimum_f32_ref = binaryKernel((a, b) => (a < b ? a : b));

@@ -8,7 +8,7 @@ import { batch_norm_f32_ref } from './batch-norm.js';
 import { concat_ref } from './concat.js';
 import { conv2d_f32_ref } from './conv2d.js';
 import { depthwise_conv2d_f32_ref } from './depthwise-conv2d.js';
-import { add_f32_ref, div_f32_ref, mul_f32_ref, sub_f32_ref } from './elementwise-binary.js';
+import { add_f32_ref, div_f32_ref, maximum_f32_ref, minimum_f32_ref, mul_f32_ref, sub_f32_ref } from './elementwise-binary.js';
 import { clamp_f32_ref, hard_swish_f32_ref, leaky_relu_f32_ref, sigmoid_f32_ref, tanh_f32_ref } from './elementwise-unary.js';
 import { fully_connected_f32_ref } from './fully-connected.js';
 import { matmul_f32_ref } from './matmul.js';
@@ -51,6 +51,8 @@ export const floatKernels: Partial<Record<OpName, RefKernel>> = {
   quantize: quantize_ref,
   dequantize: dequantize_ref,
   batch_norm: batch_norm_f32_ref,
+  maximum: maximum_f32_ref,
+  minimum: minimum_f32_ref,
 };
 
 /** Ops whose float kernel is dtype-generic, so it also runs s8 nodes that int8Kernels lacks. */

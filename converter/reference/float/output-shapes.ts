@@ -50,4 +50,6 @@ export const outputShapeFns: Partial<Record<OpName, ShapeFn>> = {
   copy: sameAsInputShape,
   binarize: sameAsInputShape,
   batch_norm: sameAsInputShape,
+  maximum: broadcastOutputShape,
+  minimum: broadcastOutputShape,
 };

@@ -9,7 +9,8 @@ import { kernelError } from '../tensor-util.js';
 import type { RefKernel, RefValue } from '../types.js';
 import { perTensorQuant, requireS8, requireS8Output } from './common.js';
 
-function requireSameQuant(node: Node, q: QuantParams | undefined, out: Tensor, what: string): void {
+/** An error unless `q` is per tensor and equal to the output's scale and zero point. */
+export function requireSameQuant(node: Node, q: QuantParams | undefined, out: Tensor, what: string): void {
   const a = perTensorQuant(node, q, what);
   const b = perTensorQuant(node, out.quant, 'output');
   if (a.scale !== b.scale || a.zeroPoint !== b.zeroPoint) {

@@ -17,6 +17,7 @@ import { dequantize_s8_ref, quantize_s8_ref, requantize_s8_ref } from './quantiz
 import { softmax_s8_ref } from './softmax.js';
 import { sub_s8_ref } from './sub.js';
 import { binarize_s8_ref } from './binary.js';
+import { maximum_s8_ref, minimum_s8_ref } from './min-max.js';
 
 export const int8Kernels: Partial<Record<OpName, RefKernel>> = {
   conv2d: conv2d_s8_ref,
@@ -39,6 +40,8 @@ export const int8Kernels: Partial<Record<OpName, RefKernel>> = {
   dequantize: dequantize_s8_ref,
   requantize: requantize_s8_ref,
   binarize: binarize_s8_ref,
+  maximum: maximum_s8_ref,
+  minimum: minimum_s8_ref,
 };
 
 export {

@@ -1,0 +1,273 @@
+// maximum / minimum end to end: the runtime kernels (both builds) against the reference kernels on
+// one-op graphs (broadcasting, ties, constant operands); TFLite MAXIMUM / MINIMUM files against
+// desktop TFLite (wasm) byte for byte in int8 and float; ONNX Max / Min (variadic) against ONNX
+// Runtime, in f32 and after int8 PTQ (where the operands must share one scale); and the refusals:
+// int8 operands on different grids (converter and runtime load), int16.
+import * as ort from 'onnxruntime-node';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { writeTflite, type TflModel, type TflTensor } from '../bench/synthetic/tflite-writer.js';
+import { convert } from '../converter/convert.js';
+import { encodeOnnxModel, type OnnxModelSpec } from '../converter/demo/onnx-build.js';
+import { emitBlob } from '../converter/emit/index.js';
+import { ConvertError } from '../converter/errors.js';
+import { builtinCode } from '../converter/import/tflite-opnames.js';
+import { type Graph, type TensorData, numel } from '../converter/ir/graph.js';
+import { planMemory } from '../converter/plan/index.js';
+import { runGraph } from '../converter/reference/interpreter.js';
+import * as F from '../format/format.js';
+import { MoteError } from '../host/runtime.js';
+import { BUILDS, blobOf, ensureWasmBuilt, expectBlobsMatch, fixCrc, freshRuntime, oneOpGraph, randS8, rng, runBlob, type TensorSpec } from './runtime-harness.js';
+import { loadTfliteWasm, type TfliteWasm } from './support/tflite-wasm.js';
+
+beforeAll(async () => {
+  await ensureWasmBuilt();
+}, 120_000);
+
+/** f32 values on a coarse grid (multiples of 1/4 in [-2, 2]), so operands often tie. */
+function coarseF32(r: () => number, n: number): Float32Array {
+  return Float32Array.from({ length: n }, () => Math.floor(r() * 17 - 8) / 4);
+}
+
+/** Loading `blob` fails with ERR_BAD_OP and a message matching `what`, on both builds. */
+async function expectLoadRefused(blob: Uint8Array, what: RegExp): Promise<void> {
+  for (const build of BUILDS) {
+    const rt = await freshRuntime(build);
+    let err: unknown;
+    try {
+      rt.load(blob);
+    } catch (e) {
+      err = e;
+    }
+    expect(err, `${build}: the load must fail`).toBeInstanceOf(MoteError);
+    expect((err as MoteError).code).toBe(F.ERR_BAD_OP);
+    expect((err as MoteError).message).toMatch(what);
+  }
+}
+
+function expectConvertError(f: () => unknown, pattern: RegExp): void {
+  let err: unknown;
+  try {
+    f();
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeInstanceOf(ConvertError);
+  expect((err as Error).message).toMatch(pattern);
+}
+
+// The broadcast pairs: equal shapes, a trailing vector, both sides broadcasting, a scalar, rank 5.
+const SHAPES: [number[], number[]][] = [
+  [[2, 3, 4], [2, 3, 4]],
+  [[2, 3, 4], [4]],
+  [[1, 3, 1], [2, 1, 5]],
+  [[], [3, 2]],
+  [[2, 1, 3, 1, 2], [1, 2, 1, 4, 1]],
+];
+
+describe('maximum / minimum: runtime (both builds) = reference kernels', () => {
+  for (const op of ['maximum', 'minimum'] as const) {
+    it(`${op} f32: broadcasting, ties`, async () => {
+      const r = rng(op === 'maximum' ? 11 : 12);
+      for (const [sa, sb] of SHAPES) {
+        const g = oneOpGraph(op, [{ dtype: 'f32', shape: sa }, { dtype: 'f32', shape: sb }], { dtype: 'f32' }, {});
+        const feeds = [coarseF32(r, numel(sa)), coarseF32(r, numel(sb))];
+        const [want] = runGraph(g, feeds);
+        // The reference is TFLite's rule; on non-NaN values it is numpy's (checked once here).
+        const pick = op === 'maximum' ? Math.max : Math.min;
+        if (sa.join() === sb.join()) expect(Array.from(want as Float32Array)).toEqual(Array.from(feeds[0], (v, i) => pick(v, feeds[1][i])));
+        await expectBlobsMatch(`${op} f32 [${sa}] x [${sb}]`, [['', blobOf(g)]], feeds, want);
+      }
+    });
+
+    it(`${op} s8: raw codes on one grid, broadcasting, a constant operand`, async () => {
+      const r = rng(op === 'maximum' ? 21 : 22);
+      const quant = { scale: 0.0625, zeroPoint: -7 };
+      for (const [sa, sb] of SHAPES) {
+        const g = oneOpGraph(op, [{ dtype: 's8', shape: sa, quant }, { dtype: 's8', shape: sb, quant }], { dtype: 's8', quant }, {});
+        const feeds = [randS8(r, numel(sa), -20, 20), randS8(r, numel(sb), -20, 20)];
+        const [want] = runGraph(g, feeds);
+        await expectBlobsMatch(`${op} s8 [${sa}] x [${sb}]`, [['', blobOf(g)]], feeds, want);
+      }
+      const c: TensorSpec = { dtype: 's8', shape: [4], quant, data: Int8Array.from([-128, -7, 0, 127]) };
+      const g = oneOpGraph(op, [{ dtype: 's8', shape: [3, 4], quant }, c], { dtype: 's8', quant }, {});
+      const feeds = [randS8(r, 12)];
+      await expectBlobsMatch(`${op} s8 with a constant`, [['', blobOf(g)]], feeds, runGraph(g, feeds)[0]);
+    });
+  }
+
+  it('load refuses s8 operands off the output grid, mixed dtypes, shapes that do not broadcast', async () => {
+    const q = { scale: 0.0625, zeroPoint: -7 };
+    const off = oneOpGraph('minimum', [{ dtype: 's8', shape: [4], quant: q }, { dtype: 's8', shape: [4], quant: { ...q, zeroPoint: 0 } }], { dtype: 's8', quant: q }, {});
+    expect(() => runGraph(off, [new Int8Array(4), new Int8Array(4)])).toThrow(/input 1 \(b\).*must share the output's/);
+    await expectLoadRefused(emitBlob(off, planMemory(off)), /op 0 \(minimum\): input 1 must share the output scale and zero point/);
+    const scaled = oneOpGraph('maximum', [{ dtype: 's8', shape: [4], quant: { ...q, scale: 0.125 } }, { dtype: 's8', shape: [4], quant: q }], { dtype: 's8', quant: q }, {});
+    await expectLoadRefused(emitBlob(scaled, planMemory(scaled)), /op 0 \(maximum\): input 0 must share the output scale and zero point/);
+    // Mixed dtypes and bad broadcasts, written by editing a valid blob's tensor records.
+    const g = oneOpGraph('maximum', [{ dtype: 'f32', shape: [2, 3] }, { dtype: 'f32', shape: [2, 3] }], { dtype: 'f32' }, {});
+    const mixed = editTensor(emitBlob(g, planMemory(g)), 1, (d, at) => d.setUint8(at + F.T_DTYPE, F.DTYPE_S8));
+    await expectLoadRefused(mixed, /op 0 \(maximum\): input 1 must be f32, got s8/);
+    const wide = editTensor(emitBlob(g, planMemory(g)), 1, (d, at) => d.setInt32(at + F.T_DIMS + 4, 2, true));
+    await expectLoadRefused(wide, /op 0 \(maximum\): input shapes do not broadcast at output dim 1/);
+  });
+});
+
+/** A copy of `blob` with tensor `id`'s record edited (CRC fixed; byte size kept consistent by the caller). */
+function editTensor(blob: Uint8Array, id: number, edit: (d: DataView, at: number) => void): Uint8Array {
+  const b = blob.slice();
+  const d = new DataView(b.buffer);
+  const at = d.getUint32(F.H_TENSOR_TABLE_OFFSET, true) + id * F.TENSOR_RECORD_SIZE;
+  edit(d, at);
+  const dims = Array.from({ length: d.getUint8(at + F.T_RANK) }, (_, i) => d.getInt32(at + F.T_DIMS + 4 * i, true));
+  const size = numel(dims) * (d.getUint8(at + F.T_DTYPE) === F.DTYPE_F32 ? 4 : 1);
+  if (size <= d.getUint32(at + F.T_BYTE_SIZE, true)) d.setUint32(at + F.T_BYTE_SIZE, size, true);
+  fixCrc(b);
+  return b;
+}
+
+// ---- TFLite files against desktop TFLite --------------------------------------------------------
+
+const TFL_FLOAT32 = 0;
+const TFL_INT8 = 9;
+
+function tflTensor(name: string, type: number, shape: number[], q?: { scale: number; zeroPoint: number }, data?: Uint8Array): TflTensor {
+  return { name, type, shape, data, quant: q ? { scale: [q.scale], zeroPoint: [q.zeroPoint] } : { scale: [], zeroPoint: [] } };
+}
+
+/** One binary op: a (input), b (input or constant) → y. */
+function binaryTflite(opName: 'MAXIMUM' | 'MINIMUM', type: number, sa: number[], sb: number[], qa?: { scale: number; zeroPoint: number }, qb = qa, qy = qa, bData?: Uint8Array): Uint8Array {
+  const out = SHAPE_OF(sa, sb);
+  const m: TflModel = {
+    tensors: [tflTensor('a', type, sa, qa), tflTensor('b', type, sb, qb, bData), tflTensor('y', type, out, qy)],
+    ops: [{ code: builtinCode(opName), version: type === TFL_INT8 ? 2 : 1, inputs: [0, 1], outputs: [2], optionsType: 0, options: [] }],
+    inputs: bData ? [0] : [0, 1],
+    outputs: [2],
+    description: `${opName} test`,
+  };
+  return writeTflite(m);
+}
+
+function SHAPE_OF(a: number[], b: number[]): number[] {
+  const rank = Math.max(a.length, b.length);
+  return Array.from({ length: rank }, (_, i) => Math.max(a[a.length - rank + i] ?? 1, b[b.length - rank + i] ?? 1));
+}
+
+describe('TFLite MAXIMUM / MINIMUM = desktop TFLite (wasm)', () => {
+  let tfl: TfliteWasm;
+  beforeAll(async () => {
+    tfl = await loadTfliteWasm({ simd: true });
+  });
+
+  async function expectSameAsTflite(label: string, bytes: Uint8Array, feeds: TensorData[]): Promise<void> {
+    const runner = tfl.createRunner(bytes);
+    const want = runner.run(feeds as Int8Array[])[0];
+    runner.dispose();
+    const { blob } = convert(bytes, 'op.tflite', { precision: 'int8' });
+    for (const build of BUILDS) {
+      const [got] = await runBlob(build, blob, feeds);
+      expect(Array.from(got), `${label} on ${build}`).toEqual(Array.from(want));
+    }
+  }
+
+  for (const opName of ['MAXIMUM', 'MINIMUM'] as const) {
+    it(`${opName} int8, byte for byte: equal shapes, broadcasting, a constant operand`, async () => {
+      const r = rng(opName === 'MAXIMUM' ? 31 : 32);
+      const q = { scale: 0.05, zeroPoint: 9 };
+      for (const [sa, sb] of [[[1, 4, 4, 3], [1, 4, 4, 3]], [[2, 3, 4], [4]], [[1, 3, 1], [2, 1, 5]]] as [number[], number[]][]) {
+        await expectSameAsTflite(`${opName} [${sa}] x [${sb}]`, binaryTflite(opName, TFL_INT8, sa, sb, q), [randS8(r, numel(sa)), randS8(r, numel(sb))]);
+      }
+      const c = new Uint8Array(Int8Array.from([-100, 9, 50]).buffer);
+      await expectSameAsTflite(`${opName} with a constant`, binaryTflite(opName, TFL_INT8, [2, 2, 3], [3], q, q, q, c), [randS8(r, 12)]);
+    });
+
+    it(`${opName} float32 equals desktop TFLite exactly`, async () => {
+      const r = rng(opName === 'MAXIMUM' ? 41 : 42);
+      const bytes = binaryTflite(opName, TFL_FLOAT32, [2, 3, 4], [3, 1]);
+      const feeds = [coarseF32(r, 24), coarseF32(r, 3)];
+      const runner = tfl.createRunner(bytes);
+      const want = runner.run(feeds)[0];
+      runner.dispose();
+      const { blob } = convert(bytes, 'op.tflite', { precision: 'f32' });
+      for (const build of BUILDS) expect(Array.from((await runBlob(build, blob, feeds))[0]), build).toEqual(Array.from(want));
+    });
+  }
+
+  it('refuses int8 operands whose scale or zero point differ from the output, naming the operator', () => {
+    const q = { scale: 0.05, zeroPoint: 9 };
+    expectConvertError(() => convert(binaryTflite('MAXIMUM', TFL_INT8, [4], [4], q, { scale: 0.1, zeroPoint: 9 }, q), 'op.tflite', { precision: 'int8' }),
+      /TFLite MAXIMUM \(operator 0\): unsupported int8 input 1 whose scale \/ zero point differ from the output's/);
+    expectConvertError(() => convert(binaryTflite('MINIMUM', TFL_INT8, [4], [4], q, q, { scale: 0.05, zeroPoint: 0 }), 'op.tflite', { precision: 'int8' }),
+      /TFLite MINIMUM \(operator 0\): unsupported int8 input 0 whose scale \/ zero point differ/);
+  });
+});
+
+// ---- ONNX Max / Min against ONNX Runtime ----------------------------------------------------------
+
+function onnxModel(nodes: OnnxModelSpec['nodes'], inputs: [string, number[]][], output: [string, number[]], opset = 13): Uint8Array {
+  return encodeOnnxModel({
+    graphName: 'minmax',
+    nodes,
+    initializers: [],
+    inputs: inputs.map(([name, dims]) => ({ name, dims })),
+    outputs: [{ name: output[0], dims: output[1] }],
+    opset,
+  });
+}
+
+async function ortRun(bytes: Uint8Array, inputs: [string, number[]][], feeds: Float32Array[]): Promise<Float32Array> {
+  const session = await ort.InferenceSession.create(bytes);
+  const res = await session.run(Object.fromEntries(inputs.map(([n, dims], i) => [n, new ort.Tensor('float32', feeds[i], dims)])));
+  return Object.values(res)[0].data as Float32Array;
+}
+
+describe('ONNX Max / Min = ONNX Runtime', () => {
+  const inputs: [string, number[]][] = [['a', [2, 3, 4]], ['b', [4]], ['c', [3, 1]]];
+  const cases: [string, OnnxModelSpec['nodes'], [string, number[]][], number[]][] = [
+    ['Max of three (broadcast)', [{ op: 'Max', name: 'max3', inputs: ['a', 'b', 'c'], outputs: ['y'] }], inputs, [2, 3, 4]],
+    ['Min of two', [{ op: 'Min', name: 'min2', inputs: ['a', 'c'], outputs: ['y'] }], [inputs[0], inputs[2]], [2, 3, 4]],
+    ['Max of one, then Min', [
+      { op: 'Max', name: 'max1', inputs: ['a'], outputs: ['m'] },
+      { op: 'Min', name: 'min', inputs: ['m', 'b'], outputs: ['y'] },
+    ], [inputs[0], inputs[1]], [2, 3, 4]],
+  ];
+  for (const [label, nodes, ins, outShape] of cases) {
+    it(`${label}: f32 on both builds equals ORT; int8 PTQ equals the int8 reference and ORT within a step`, async () => {
+      const bytes = onnxModel(nodes, ins, ['y', outShape]);
+      const r = rng(label.length);
+      const feeds = ins.map(([, d]) => Float32Array.from({ length: numel(d) }, () => (r() * 2 - 1) * 3));
+      const want = await ortRun(bytes, ins, feeds);
+      const f = convert(bytes, 'minmax.onnx', { precision: 'f32' });
+      for (const build of BUILDS) expect(Array.from((await runBlob(build, f.blob, feeds))[0]), build).toEqual(Array.from(want));
+
+      const calibration = [...[0, 1, 2, 3].map(() => ins.map(([, d]) => Float32Array.from({ length: numel(d) }, () => (r() * 2 - 1) * 3))), feeds];
+      const q = convert(bytes, 'minmax.onnx', { precision: 'int8', calibration });
+      const g: Graph = q.graph;
+      expect(g.nodes.filter((n) => n.op === 'maximum' || n.op === 'minimum').every((n) => n.int8), 'the max/min nodes run in int8').toBe(true);
+      // Every operand and the output of each max/min share one scale and zero point.
+      for (const n of g.nodes.filter((m) => m.op === 'maximum' || m.op === 'minimum')) {
+        const qs = [...n.inputs, ...n.outputs].map((t) => JSON.stringify(g.tensor(t).quant));
+        expect(new Set(qs).size, n.name).toBe(1);
+      }
+      const yq = g.tensor(g.outputs[0]).quant!;
+      const xq = g.inputs.map((t) => g.tensor(t).quant!);
+      const qfeeds = feeds.map((x, i) => Int8Array.from(x, (v) => Math.max(-128, Math.min(127, Math.round(v / xq[i].scale[0]) + xq[i].zeroPoint[0]))));
+      const [ref] = runGraph(g, qfeeds);
+      await expectBlobsMatch(`${label} int8`, [['', q.blob]], qfeeds, ref);
+      // The int8 result is ORT's up to the input and output rounding (one step of the shared scale each).
+      const s = yq.scale[0];
+      for (let i = 0; i < want.length; i++) {
+        const v = s * ((ref as Int8Array)[i] - yq.zeroPoint[0]);
+        expect(Math.abs(v - want[i]), `element ${i}`).toBeLessThanOrEqual(1.01 * s + 1e-6);
+      }
+    });
+  }
+
+  it('Max / Min on int32 inputs and with no inputs are refused with the node named', () => {
+    const bytes = encodeOnnxModel({
+      graphName: 'bad', nodes: [{ op: 'Max', name: 'imax', inputs: ['a', 'b'], outputs: ['y'] }], initializers: [],
+      inputs: [{ name: 'a', dims: [2], elemType: 6 }, { name: 'b', dims: [2], elemType: 6 }], outputs: [{ name: 'y', dims: [2], elemType: 6 }],
+    });
+    expectConvertError(() => convert(bytes, 'bad.onnx', { precision: 'f32' }), /Max on int32 tensors is not supported \(float32 only\) \(node 'imax'/);
+    const empty = onnxModel([{ op: 'Min', name: 'nothing', inputs: [], outputs: ['y'] }], [['a', [2]]], ['y', [2]]);
+    expectConvertError(() => convert(empty, 'bad.onnx', { precision: 'f32' }), /'nothing'.*needs at least one input/);
+  });
+});
