@@ -30,6 +30,7 @@ import { conv2d_s16, transpose_conv2d_s16, add_sub_s16, leaky_relu_s16, requanti
 import { lstm_f32, lstm_s8 } from './kernels/lstm';
 import { binarize_s8 } from './kernels/binary_weights';
 import { maximum_minimum } from './kernels/min_max';
+import { transpose_conv2d_f32, transpose_conv2d_s8 } from './kernels/transpose_conv2d';
 import { bindScratch } from './scratch';
 import { opBuilt, dtypeBuilt, BUILT_DIRECT } from './features';
 
@@ -139,7 +140,12 @@ export function runOp(op: usize): void {
       else requantize_int(op);
       break;
     case OP_STRIDED_SLICE: if (opBuilt(OP_STRIDED_SLICE)) strided_slice_any(op); break;
-    case OP_TRANSPOSE_CONV2D: if (opBuilt(OP_TRANSPOSE_CONV2D) && s16) transpose_conv2d_s16(op); break;
+    case OP_TRANSPOSE_CONV2D:
+      if (!opBuilt(OP_TRANSPOSE_CONV2D)) break;
+      if (s16) transpose_conv2d_s16(op);
+      else if (s8) transpose_conv2d_s8(op);
+      else if (f32) transpose_conv2d_f32(op);
+      break;
     case OP_LSTM:
       if (!opBuilt(OP_LSTM)) break;
       if (s8) lstm_s8(op);

@@ -165,7 +165,11 @@ const ROWS_OTHER: usize = memory.data<u8>([
   <u8>OP_COPY, M_ANY, 1, 1, 0, 0, 0, M_IN0, 0, 0, 0, SAME_NUMEL, END,
   // Strided slice: per axis begin, then per axis stride.
   <u8>OP_STRIDED_SLICE, M_ANY, 1, 1, 0, 2, 0, M_IN0, 0, 0, R_IN0, 0, END,
-  // 16x8 transpose conv: stride h, w, pad top, left, act bounds.
+  // Transpose conv: stride h, w, pad top, left, act bounds (f32 bits in the f32 form).
+  <u8>OP_TRANSPOSE_CONV2D, M_F32, 2, 3, 6, 0, M_F32, M_F32, 4, 4, 4, 0, 0, G_GE1, N_STRIDE_H, 1, G_GE1, N_STRIDE_W,
+  2, G_GE0, N_PAD_TOP, 3, G_GE0, N_PAD_LEFT, END,
+  <u8>OP_TRANSPOSE_CONV2D, M_S8, 5, 5, 6, 0, M_S8, M_S8, 4, 4, 4, 0, 0, G_GE1, N_STRIDE_H, 1, G_GE1, N_STRIDE_W,
+  2, G_GE0, N_PAD_TOP, 3, G_GE0, N_PAD_LEFT, 4, G_S8, N_ACT_MIN, 5, G_S8_MAX, N_ACT_MAX, END,
   <u8>OP_TRANSPOSE_CONV2D, M_S16, 5, 5, 6, 0, M_S8, M_S16, 4, 4, 4, 0, 0, G_GE1, N_STRIDE_H, 1, G_GE1, N_STRIDE_W,
   2, G_GE0, N_PAD_TOP, 3, G_GE0, N_PAD_LEFT, 4, G_S16, N_ACT_MIN, 5, G_S16_MAX, N_ACT_MAX, END,
   // LSTM: time_major, activation, cell_clip (f32); s8 adds TFLM's integer Prepare results.
@@ -621,7 +625,8 @@ function vStridedSlice(): i32 {
   return OK;
 }
 
-function vTransposeConvS16(): i32 {
+/** transpose_conv2d (f32, s8, s16): weights against channels, output dims, bias and requantization. */
+function vTransposeConv(): i32 {
   const x = opIn(curOp, 0), w = opIn(curOp, 1), y = opOut(curOp, 0);
   if (tdim(w, 3) != tdim(x, 3)) return failIn(1, txt('(weights) dim 3 must equal the input channels'));
   let e = outDimIs(0, 0, tdim(x, 0)); if (e) return e;
@@ -716,7 +721,7 @@ export function validateOp(index: i32, op: usize, code: i32): i32 {
   if (opBuilt(OP_PAD) && code == OP_PAD) return vPad();
   if (opBuilt(OP_TRANSPOSE) && code == OP_TRANSPOSE) return vTranspose();
   if (opBuilt(OP_STRIDED_SLICE) && code == OP_STRIDED_SLICE) return vStridedSlice();
-  if (opBuilt(OP_TRANSPOSE_CONV2D) && code == OP_TRANSPOSE_CONV2D) return vTransposeConvS16();
+  if (opBuilt(OP_TRANSPOSE_CONV2D) && code == OP_TRANSPOSE_CONV2D) return vTransposeConv();
   if (opBuilt(OP_LSTM) && code == OP_LSTM) return vLstm();
   if ((opBuilt(OP_MAXIMUM) || opBuilt(OP_MINIMUM)) && (code == OP_MAXIMUM || code == OP_MINIMUM)) return vMaximumMinimum();
   return OK;

@@ -459,7 +459,7 @@ function arityOf(opcode: number, quantized: boolean): Arity {
     case F.OP_FULLY_CONNECTED:
       return quantized ? BIAS_S8 : BIAS_F32;
     case F.OP_TRANSPOSE_CONV2D:
-      return BIAS_S8;
+      return quantized ? BIAS_S8 : BIAS_F32;
     case F.OP_LSTM:
       return { min: 13, max: 13 };
     case F.OP_MATMUL:

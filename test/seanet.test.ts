@@ -185,16 +185,6 @@ describe('strided_slice on s8 and f32 (runtime and reference)', () => {
     expect(() => oneOpGraph('strided_slice', [{ dtype: 'f32', shape: [4, 5] }], { dtype: 'f32' }, { begin: [0, 3], strides: [1, 1], size: [4, 3] }))
       .toThrow(/dim 1/);
   });
-
-  it('transpose_conv2d outside int16 is refused by the emitter with a reason', () => {
-    const g = oneOpGraph(
-      'transpose_conv2d',
-      [{ dtype: 'f32', shape: [1, 2, 2, 1] }, { dtype: 'f32', shape: [1, 2, 2, 1], data: new Float32Array(4).fill(1) }, null],
-      { dtype: 'f32' },
-      { strides: [2, 2], pads: [0, 0, 0, 0], outputSize: [4, 4] },
-    );
-    expect(() => blobOf(g)).toThrow(/only the int16 \(16x8\) transpose_conv2d/);
-  });
 });
 
 describe.skipIf(!haveShared)('seanet int16x8 models through convert() (the path `mote convert` takes)', () => {

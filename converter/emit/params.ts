@@ -304,7 +304,6 @@ export function lowerParams(node: Node, lookup: Lookup): number[] {
     }
     case 'transpose_conv2d': {
       const a = node.attrs as TransposeConv2dAttrs;
-      if (!s16) fail(node, 'the runtime runs only the int16 (16x8) transpose_conv2d');
       return [...ints(node, 'strides', a.strides, 2, 1), ...ints(node, 'pads', a.pads.slice(0, 2), 2, 0), ...act(a.activation)];
     }
     case 'lstm': {

@@ -1,7 +1,7 @@
 // prepareInt8: fills in the integer parameters of a graph that is already int8 (tensors carry their
 // scales and zero points, e.g. an int8 .tflite import), computing them from the f32 scales exactly
 // as TFLite Micro's Prepare functions do. Per-channel multiplier and shift become s32 constant
-// inputs 3 and 4 of conv2d / depthwise_conv2d / fully_connected; unary float functions on s8
+// inputs 3 and 4 of conv2d / depthwise_conv2d / fully_connected / transpose_conv2d; unary float functions on s8
 // tensors become `lut` nodes. Nodes that already carry `int8` are left alone.
 //
 // LOGISTIC, TANH and LEAKY_RELU tables come from TFLM's own integer algorithms (tflm-luts.ts), so
@@ -31,7 +31,8 @@ function addConstant(g: Graph, base: string, t: Omit<Tensor, 'name'>): string {
   return name;
 }
 
-/** conv2d / depthwise_conv2d / fully_connected: mult/shift inputs from in·w/out per channel. */
+/** conv2d / depthwise_conv2d / fully_connected / transpose_conv2d (TFLM: PopulateConvolutionQuantizationParams
+ * with the weights' dim 0 as the channel): mult/shift inputs from in·w/out per channel. */
 function prepareWeighted(g: Graph, node: Node): void {
   const [x, wName, bias] = node.inputs;
   const w = g.tensor(wName);
@@ -75,6 +76,7 @@ function prepareNode(g: Graph, node: Node): void {
     case 'conv2d':
     case 'depthwise_conv2d':
     case 'fully_connected':
+    case 'transpose_conv2d':
       prepareWeighted(g, node);
       return;
     case 'add':

@@ -18,6 +18,7 @@ import { softmax_s8_ref } from './softmax.js';
 import { sub_s8_ref } from './sub.js';
 import { binarize_s8_ref } from './binary.js';
 import { maximum_s8_ref, minimum_s8_ref } from './min-max.js';
+import { transpose_conv2d_s8_ref } from './transpose-conv2d.js';
 
 export const int8Kernels: Partial<Record<OpName, RefKernel>> = {
   conv2d: conv2d_s8_ref,
@@ -42,10 +43,11 @@ export const int8Kernels: Partial<Record<OpName, RefKernel>> = {
   binarize: binarize_s8_ref,
   maximum: maximum_s8_ref,
   minimum: minimum_s8_ref,
+  transpose_conv2d: transpose_conv2d_s8_ref,
 };
 
 export {
   add_s8_ref, average_pool2d_s8_ref, clamp_s8_ref, concat_s8_ref, conv2d_s8_ref, depthwise_conv2d_s8_ref,
   dequantize_s8_ref, fully_connected_s8_ref, lut_s8_ref, max_pool2d_s8_ref, mean_s8_ref, mul_s8_ref, pad_s8_ref,
-  quantize_s8_ref, requantize_s8_ref, softmax_s8_ref, sub_s8_ref, transpose_s8_ref,
+  quantize_s8_ref, requantize_s8_ref, softmax_s8_ref, sub_s8_ref, transpose_conv2d_s8_ref, transpose_s8_ref,
 };

@@ -1,0 +1,90 @@
+// TRANSPOSE_CONV2D f32 and s8 (TFLite TRANSPOSE_CONV; s8 is TFLM reference_integer_ops::TransposeConv:
+// per-channel weights, int32 sums, bias, MBQM, output zero point, clamp). TFLM scatters every
+// input pixel into an output-sized int32 scratch buffer; this kernel gathers instead: for each
+// output element, the taps and input pixels that reach it (oy = iy·stride − pad + ky). int32
+// addition wraps and is associative, so the s8 results are TFLM's bit for bit, with no scratch
+// buffer (the f32 sums differ only in float summation order). Cold code: one plain loop for both
+// forms. The s16 form is kernels/int16.ts. Validation at load proved every access in range.
+import { opIn, opOut, opInCount, opParam, opParamF, tdim, tptr, tzp } from '../state';
+import { tstorage } from '../state_cold';
+import { mbqmCall as mbqm, clampi } from '../fixedpoint';
+import { STORAGE_EMPTY } from '../../format/format';
+
+/** The input row (or column) whose tap k lands on output o, or -1 when none does. */
+@inline function sourceIndex(o: i32, pad: i32, k: i32, stride: i32, size: i32): i32 {
+  const t = o + pad - k;
+  if (t < 0 || t % stride != 0) return -1;
+  const i = t / stride;
+  return i < size ? i : -1;
+}
+
+/** Σ x·w over one tap's c channels, f32. */
+function dotF32(xb: usize, wb: usize, c: i32): f32 {
+  let acc: f32 = 0;
+  for (let i = 0; i < c; i++) acc += load<f32>(xb + (<usize>i << 2)) * load<f32>(wb + (<usize>i << 2));
+  return acc;
+}
+/** Σ (x + inOff)·w over one tap's c channels, s8 (int32, wrapping as TFLM's accumulator). */
+function dotS8(xb: usize, wb: usize, c: i32, inOff: i32): i32 {
+  let acc = 0;
+  for (let i = 0; i < c; i++) acc += (<i32>load<i8>(xb + <usize>i) + inOff) * <i32>load<i8>(wb + <usize>i);
+  return acc;
+}
+
+/** One loop for both forms: the per-tap dot and the epilogue differ. */
+function transposeConv(op: usize, isF32: bool): void {
+  const x = opIn(op, 0), w = opIn(op, 1), y = opOut(op, 0);
+  const hasBias = opInCount(op) > 2 && tstorage(opIn(op, 2)) != STORAGE_EMPTY;
+  const bp = hasBias ? tptr(opIn(op, 2)) : 0;
+  // Params: stride h/w, pad top/left, act_min/max (f32 bits in the f32 form).
+  const sh = opParam(op, 0), sw = opParam(op, 1), pt = opParam(op, 2), pl = opParam(op, 3);
+  const n = tdim(x, 0), h = tdim(x, 1), wd = tdim(x, 2), c = tdim(x, 3);
+  const oc = tdim(w, 0), kh = tdim(w, 1), kw = tdim(w, 2);
+  const oh = tdim(y, 1), ow = tdim(y, 2);
+  const elem: usize = isF32 ? 2 : 0; // log2 of the element size
+  const inOff = -tzp(x), outZp = tzp(y);
+  const xp = tptr(x), wp = tptr(w);
+  let yp = tptr(y);
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        for (let o = 0; o < oc; o++) {
+          let accF: f32 = 0;
+          let accI: i32 = 0;
+          for (let ky = 0; ky < kh; ky++) {
+            const iy = sourceIndex(oy, pt, ky, sh, h);
+            if (iy < 0) continue;
+            for (let kx = 0; kx < kw; kx++) {
+              const ix = sourceIndex(ox, pl, kx, sw, wd);
+              if (ix < 0) continue;
+              const xb = xp + (<usize>(((b * h + iy) * wd + ix) * c) << elem);
+              const wb = wp + (<usize>(((o * kh + ky) * kw + kx) * c) << elem);
+              if (isF32) accF += dotF32(xb, wb, c);
+              else accI += dotS8(xb, wb, c, inOff);
+            }
+          }
+          const bias = bp + (<usize>o << 2);
+          if (isF32) {
+            if (hasBias) accF += load<f32>(bias);
+            const lo = opParamF(op, 4), hi = opParamF(op, 5);
+            accF = accF < lo ? lo : accF;
+            store<f32>(yp, accF > hi ? hi : accF);
+            yp += 4;
+          } else {
+            if (hasBias) accI += load<i32>(bias);
+            const m = tptr(opIn(op, 3)) + (<usize>o << 2), s = tptr(opIn(op, 4)) + (<usize>o << 2);
+            store<i8>(yp, <i8>clampi(mbqm(accI, load<i32>(m), load<i32>(s)) + outZp, opParam(op, 4), opParam(op, 5)));
+            yp += 1;
+          }
+        }
+      }
+    }
+  }
+}
+
+export function transpose_conv2d_f32(op: usize): void {
+  transposeConv(op, true);
+}
+export function transpose_conv2d_s8(op: usize): void {
+  transposeConv(op, false);
+}
