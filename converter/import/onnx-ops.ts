@@ -167,6 +167,95 @@ const conv: Lowering = (imp, ctx) => {
   fromNhwc(imp, ctx, y, spatial.length);
 };
 
+/**
+ * ConvTranspose (opsets 1, 11, 22): X [N,C,H,W] (or [N,C,L]), W [C,M,KH,KW], B [M]? → transpose_conv2d
+ * in NHWC with weights [M,KH,KW,C]: input pixel iy scatters into output rows iy·stride − pad_begin + ky.
+ * Per axis the full size is stride·(in − 1) + output_padding + k; the output is that less the
+ * pads, or output_shape (its total padding split as the spec says: the odd pixel at the end for
+ * SAME_UPPER, at the start otherwise), or in·stride for auto_pad SAME_*. group 1, dilations 1.
+ */
+const convTranspose: Lowering = (imp, ctx) => {
+  const x = imp.requireInput(ctx, 0, 'X');
+  const w = imp.requireInput(ctx, 1, 'W');
+  imp.requireFloat(ctx, x);
+  const b = imp.input(ctx, 2);
+  const xs = imp.shape(x);
+  const ws = imp.shape(w);
+  const wData = imp.constFloats(ctx, w, 'weights');
+  if (ws.length !== xs.length) imp.fail(ctx, `weights rank ${ws.length} does not match input rank ${xs.length}`);
+  const kernelAttr = imp.attrInts(ctx, 'kernel_shape');
+  if (kernelAttr && kernelAttr.some((k, i) => k !== ws[2 + i])) imp.fail(ctx, `kernel_shape [${kernelAttr}] does not match weights [${ws}]`);
+  const group = imp.attrInt(ctx, 'group', 1);
+  if (group !== 1) imp.unsupported(ctx, `attribute group=${group} (only group 1: the runtime's transpose_conv2d has no groups)`);
+  if (ws[0] !== xs[1]) imp.fail(ctx, `weights [${ws}] take ${ws[0]} input channels, X has ${xs[1]}`);
+  const { nhwc, spatial } = toNhwc(imp, ctx, x);
+  const n = spatial.length;
+  const kernel = ws.slice(2);
+  const ints = (name: string, length: number, dflt: number) => {
+    const v = imp.attrInts(ctx, name) ?? new Array(length).fill(dflt);
+    if (v.length !== length) imp.fail(ctx, `attribute ${name} has ${v.length} values, expected ${length}`);
+    return v;
+  };
+  const strides = ints('strides', n, 1);
+  const dilations = ints('dilations', n, 1);
+  const pads = ints('pads', 2 * n, 0);
+  const outputPadding = ints('output_padding', n, 0);
+  if (strides.some((v) => v < 1)) imp.fail(ctx, `strides [${strides}] must be >= 1`);
+  if (dilations.some((d) => d !== 1)) imp.unsupported(ctx, `attribute dilations=[${dilations}] (only 1: the runtime's transpose_conv2d is undilated)`);
+  if (pads.some((v) => v < 0) || outputPadding.some((v) => v < 0)) imp.fail(ctx, `pads [${pads}] and output_padding [${outputPadding}] must be >= 0`);
+  // output_shape holds the spatial dims (some exporters write all of N, C, spatial).
+  let outputShape = imp.attrInts(ctx, 'output_shape');
+  if (outputShape && outputShape.length === n + 2) outputShape = outputShape.slice(2);
+  if (outputShape && outputShape.length !== n) imp.fail(ctx, `attribute output_shape [${outputShape}] does not have ${n} spatial dims`);
+  const autoPad = imp.attrString(ctx, 'auto_pad', 'NOTSET');
+  if (!['NOTSET', 'SAME_UPPER', 'SAME_LOWER', 'VALID'].includes(autoPad)) imp.unsupported(ctx, `attribute auto_pad='${autoPad}'`);
+  const begin: number[] = [];
+  const end: number[] = [];
+  const size: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const full = strides[i] * (spatial[i] - 1) + outputPadding[i] + kernel[i];
+    const target = outputShape ? outputShape[i] : autoPad.startsWith('SAME') ? spatial[i] * strides[i] : undefined;
+    if (target === undefined) {
+      const [pb, pe] = autoPad === 'VALID' ? [0, 0] : [pads[i], pads[i + n]];
+      begin.push(pb);
+      end.push(pe);
+      size.push(full - pb - pe);
+    } else {
+      const total = full - target;
+      const half = Math.floor(total / 2);
+      const pb = autoPad === 'SAME_UPPER' ? half : total - half;
+      if (pb < 0) imp.unsupported(ctx, `output size ${target} on spatial axis ${i}: more than one pixel past the full transposed size ${full} (a negative start padding)`);
+      begin.push(pb);
+      // A negative end pad (output_shape one pixel past the full size) is a row only the bias reaches.
+      end.push(Math.max(0, total - pb));
+      size.push(target);
+    }
+    if (size[i] < 1) imp.fail(ctx, `spatial axis ${i}: output size ${size[i]} (input ${spatial[i]}, kernel ${kernel[i]}, stride ${strides[i]}, pads ${begin[i]}+${end[i]})`);
+  }
+  // 1-D: the NHWC form has H = 1.
+  const [kh, kw] = n === 1 ? [1, kernel[0]] : kernel;
+  const two = (v: number[], h: number) => (n === 1 ? [h, v[0]] : v) as [number, number];
+  const [c, m] = [ws[0], ws[1]];
+  // [C,M,KH,KW] → [M,KH,KW,C].
+  const wt = new Float32Array(m * kh * kw * c);
+  for (let ci = 0; ci < c; ci++)
+    for (let mi = 0; mi < m; mi++)
+      for (let k = 0; k < kh * kw; k++) wt[(mi * kh * kw + k) * c + ci] = wData[(ci * m + mi) * kh * kw + k];
+  const weights = imp.addConstant(`${ctx.name}/weights`, 'f32', [m, kh, kw, c], wt);
+  let bias: string | undefined;
+  if (b !== undefined) {
+    const bData = imp.constFloats(ctx, b, 'bias');
+    if (bData.length !== m) imp.fail(ctx, `bias has ${bData.length} values, expected ${m}`);
+    bias = imp.addConstant(`${ctx.name}/bias`, 'f32', [m], bData.slice());
+  }
+  const [pt, pl] = two(begin, 0);
+  const [pb, pr] = two(end, 0);
+  const y = imp.emit(ctx, 'transpose_conv2d', [nhwc, weights, bias], imp.tmp(ctx, 'nhwc'), {
+    strides: two(strides, 1), pads: [pt, pl, pb, pr], outputSize: two(size, 1),
+  });
+  fromNhwc(imp, ctx, y, n);
+};
+
 function pool(kind: 'max' | 'average'): Lowering {
   return (imp, ctx) => {
     const x = imp.requireInput(ctx, 0, 'X');
@@ -917,6 +1006,7 @@ const shapeOp: Lowering = (imp, ctx) => {
 
 const LOWERINGS: Record<string, Lowering> = {
   Conv: conv,
+  ConvTranspose: convTranspose,
   MaxPool: pool('max'),
   AveragePool: pool('average'),
   GlobalAveragePool: globalAveragePool,

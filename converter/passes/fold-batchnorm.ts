@@ -26,7 +26,7 @@ export function foldBatchNorm(g: Graph): boolean {
   for (const bn of [...g.nodes]) {
     if (bn.op !== 'batch_norm') continue;
     const producer = g.producer(bn.inputs[0]);
-    if (!producer || !['conv2d', 'depthwise_conv2d', 'fully_connected'].includes(producer.op)) continue;
+    if (!producer || !['conv2d', 'depthwise_conv2d', 'fully_connected', 'transpose_conv2d'].includes(producer.op)) continue;
     if (soleConsumer(g, bn.inputs[0]) !== bn) continue;
     if ((producer.attrs as { activation?: unknown }).activation) continue; // BN after a fused clamp is not affine
     const outShape = g.tensor(producer.outputs[0]).shape;
@@ -39,7 +39,7 @@ export function foldBatchNorm(g: Graph): boolean {
     const oldBias = constF32(g, producer.inputs[2]);
     if (producer.inputs[2] && !oldBias) continue;
 
-    // Output channel is dim 0 for conv2d [O,KH,KW,I] and fully_connected [N,K], the last dim for
+    // Output channel is dim 0 for conv2d and transpose_conv2d [O,KH,KW,I] and fully_connected [N,K], the last dim for
     // depthwise [KH,KW,C*M].
     const nw = new Float32Array(w.length);
     if (producer.op === 'depthwise_conv2d') {

@@ -1,11 +1,11 @@
 // fold-bias-add: add (or sub) of a constant that varies only along the output channel, right
-// after conv2d / depthwise_conv2d / fully_connected, becomes part of that node's bias (ONNX
+// after conv2d / depthwise_conv2d / fully_connected / transpose_conv2d, becomes part of that node's bias (ONNX
 // exports often write Conv → Add and MatMul → Add).
 import type { ActivationAttrs, Graph } from '../ir/graph.js';
 import { numel } from '../ir/graph.js';
 import { addConstant, constF32, removeNode, replaceUses, soleConsumer } from './util.js';
 
-const WITH_BIAS = ['conv2d', 'depthwise_conv2d', 'fully_connected'];
+const WITH_BIAS = ['conv2d', 'depthwise_conv2d', 'fully_connected', 'transpose_conv2d'];
 
 /** Per-channel values of a constant that broadcasts along the last dim only, or undefined. */
 function channelVector(shape: number[], data: Float32Array, outShape: number[], channels: number): Float32Array | undefined {

@@ -4,7 +4,7 @@ import type { ActivationAttrs, ClampAttrs, Graph, OpName } from '../ir/graph.js'
 import { removeNode, replaceUses, soleConsumer } from './util.js';
 
 const FUSABLE = new Set<OpName>([
-  'conv2d', 'depthwise_conv2d', 'fully_connected', 'add', 'sub', 'mul', 'div', 'max_pool2d', 'average_pool2d',
+  'conv2d', 'depthwise_conv2d', 'fully_connected', 'add', 'sub', 'mul', 'div', 'max_pool2d', 'average_pool2d', 'transpose_conv2d',
 ]);
 
 export function fuseActivation(g: Graph): boolean {

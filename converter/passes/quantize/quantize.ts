@@ -69,12 +69,14 @@ const LUT_OPS = new Set<OpName>(['sigmoid', 'tanh', 'hard_swish', 'leaky_relu'])
 const INT8_OPS = new Set<OpName>([
   'conv2d', 'depthwise_conv2d', 'fully_connected', 'add', 'sub', 'mul', 'clamp', 'sigmoid', 'tanh', 'hard_swish', 'leaky_relu',
   'max_pool2d', 'average_pool2d', 'mean', 'concat', 'pad', 'transpose', 'softmax', 'reshape', 'copy', 'strided_slice', 'maximum', 'minimum',
+  'transpose_conv2d',
 ]);
 /** Weighted ops: input 1 = weights, 2 = bias; per-channel axis of the weights. */
 const WEIGHTED_OPS: Partial<Record<OpName, (rank: number) => number>> = {
   conv2d: () => 0,
   fully_connected: () => 0,
   depthwise_conv2d: (rank) => rank - 1,
+  transpose_conv2d: () => 0,
 };
 
 export function quantize(g: Graph, opts: QuantizeOptions): QuantizeReport {
@@ -163,7 +165,7 @@ function int8Obstacle(g: Graph, node: Node): string | undefined {
     if (node.inputs[2] && !g.isConstant(node.inputs[2])) return 'bias is not constant';
     if (g.tensor(node.inputs[1]).dtype !== 'f32') return 'weights are not f32';
   }
-  if (node.op === 'conv2d' || node.op === 'depthwise_conv2d' || node.op === 'fully_connected') {
+  if (WEIGHTED_OPS[node.op]) {
     if (dataInputs(g, node).length !== 1) return 'input x must be an activation';
   }
   if (node.op === 'max_pool2d' || node.op === 'average_pool2d') {
@@ -403,7 +405,8 @@ class Rewriter {
     switch (node.op) {
       case 'conv2d':
       case 'depthwise_conv2d':
-      case 'fully_connected': {
+      case 'fully_connected':
+      case 'transpose_conv2d': {
         const x = node.inputs[0];
         const out = node.outputs[0];
         const inQp = this.q(x);

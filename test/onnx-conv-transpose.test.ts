@@ -1,0 +1,213 @@
+// ONNX ConvTranspose → transpose_conv2d, against ONNX Runtime, through the real convert() pipeline:
+// strides, explicit pads, output_padding, output_shape (including one pixel past the full size),
+// auto_pad SAME_UPPER / SAME_LOWER / VALID with odd total padding, 1-D, bias or not, a fused Relu;
+// f32 on the reference interpreter and both WASM builds (float rounding apart), and int8 PTQ of
+// ConvTranspose alone and of Conv → ConvTranspose(stride 2) → Conv: both builds give the int8
+// reference's bytes, and the result is ORT's within the int8 conformance tests' derived bound
+// (test/support/int8-bound.ts). A bias Add, BatchNormalization and Relu after it fold into it. Then the refusals: group > 1, dilations > 1, a negative start pad.
+import * as ort from 'onnxruntime-node';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { convert } from '../converter/convert.js';
+import { encodeOnnxModel, type OnnxInitializer, type OnnxModelSpec } from '../converter/demo/onnx-build.js';
+import { type Graph, type TensorData, numel } from '../converter/ir/graph.js';
+import { runGraph } from '../converter/reference/interpreter.js';
+import { BUILDS, ensureWasmBuilt, rng, runBlob } from './runtime-harness.js';
+import { BoundPropagator, codeToReal, qpOf, quantizeValues } from './support/int8-bound.js';
+
+type Attrs = NonNullable<OnnxModelSpec['nodes'][number]['attrs']>;
+
+interface Case {
+  label: string;
+  x: number[];
+  /** ConvTranspose weights [C, M, k...]. */
+  w: number[];
+  bias: boolean;
+  attrs: Attrs;
+  relu?: boolean;
+}
+
+const CASES: Case[] = [
+  { label: 'stride 2, k3, pads 1, output_padding 1 (the 2x upsampling layer)', x: [1, 3, 5, 4], w: [3, 4, 3, 3], bias: true, attrs: { strides: [2, 2], pads: [1, 1, 1, 1], output_padding: [1, 1] } },
+  { label: 'stride 1, k2, no pads, no bias', x: [2, 2, 4, 3], w: [2, 3, 2, 2], bias: false, attrs: {} },
+  { label: 'strides [3,2], pads [1,2,1,2]', x: [1, 1, 3, 3], w: [1, 2, 3, 3], bias: true, attrs: { strides: [3, 2], pads: [1, 2, 1, 2] } },
+  { label: 'strides [3,2], output_shape [10,8] (one pixel past the full size: bias only there)', x: [1, 1, 3, 3], w: [1, 2, 3, 3], bias: true, attrs: { strides: [3, 2], output_shape: [10, 8] } },
+  { label: 'stride 2, k4, output_shape [7,9] (odd total padding, NOTSET)', x: [1, 2, 4, 5], w: [2, 3, 4, 4], bias: true, attrs: { strides: [2, 2], output_shape: [7, 9] } },
+  { label: 'auto_pad SAME_UPPER, stride 2, k3 (odd total padding)', x: [1, 2, 3, 5], w: [2, 2, 3, 3], bias: true, attrs: { strides: [2, 2], auto_pad: 'SAME_UPPER' } },
+  { label: 'auto_pad SAME_LOWER, stride 2, k3 (odd total padding)', x: [1, 2, 3, 5], w: [2, 2, 3, 3], bias: true, attrs: { strides: [2, 2], auto_pad: 'SAME_LOWER' } },
+  { label: 'auto_pad VALID, stride 3, k4x2', x: [1, 4, 3, 2], w: [4, 5, 4, 2], bias: false, attrs: { strides: [3, 3], auto_pad: 'VALID' } },
+  { label: '1-D: stride 2, k5, pads [2,1], output_padding 1', x: [1, 3, 7], w: [3, 2, 5], bias: true, attrs: { strides: [2], pads: [2, 1], output_padding: [1] } },
+  { label: 'stride 2, k2, then Relu (fused)', x: [1, 8, 3, 3], w: [8, 6, 2, 2], bias: true, attrs: { strides: [2, 2] }, relu: true },
+];
+
+function floats(r: () => number, n: number, scale: number): Float32Array {
+  return Float32Array.from({ length: n }, () => (r() * 2 - 1) * scale);
+}
+
+function modelOf(nodes: OnnxModelSpec['nodes'], initializers: OnnxInitializer[], x: number[], yRank: number): Uint8Array {
+  return encodeOnnxModel({
+    graphName: 'convtranspose',
+    nodes,
+    initializers,
+    inputs: [{ name: 'x', dims: x }],
+    outputs: [{ name: 'y', dims: Array.from({ length: yRank }, (_, i) => `d${i}`) }],
+    opset: 17,
+  });
+}
+
+function singleOp(c: Case, seed: number): Uint8Array {
+  const r = rng(seed);
+  const m = c.w[1];
+  const inits: OnnxInitializer[] = [{ name: 'w', dims: c.w, data: floats(r, numel(c.w), 0.5) }];
+  if (c.bias) inits.push({ name: 'b', dims: [m], data: floats(r, m, 0.5) });
+  const nodes: OnnxModelSpec['nodes'] = [{ op: 'ConvTranspose', name: 'up', inputs: c.bias ? ['x', 'w', 'b'] : ['x', 'w'], outputs: [c.relu ? 't' : 'y'], attrs: c.attrs }];
+  if (c.relu) nodes.push({ op: 'Relu', name: 'relu', inputs: ['t'], outputs: ['y'] });
+  return modelOf(nodes, inits, c.x, c.x.length);
+}
+
+/** Conv(3x3, s1) → ConvTranspose(4x4, s2, pads 1: 2x up) → Relu → Conv(3x3, s1): a decoder stage. */
+function decoder(seed: number): Uint8Array {
+  const r = rng(seed);
+  const inits: OnnxInitializer[] = [
+    { name: 'w1', dims: [6, 3, 3, 3], data: floats(r, 6 * 27, 0.4) },
+    { name: 'b1', dims: [6], data: floats(r, 6, 0.2) },
+    { name: 'wt', dims: [6, 4, 4, 4], data: floats(r, 6 * 4 * 16, 0.3) },
+    { name: 'bt', dims: [4], data: floats(r, 4, 0.2) },
+    { name: 'w2', dims: [2, 4, 3, 3], data: floats(r, 2 * 36, 0.4) },
+    { name: 'b2', dims: [2], data: floats(r, 2, 0.2) },
+  ];
+  const nodes: OnnxModelSpec['nodes'] = [
+    { op: 'Conv', name: 'enc', inputs: ['x', 'w1', 'b1'], outputs: ['h'], attrs: { pads: [1, 1, 1, 1] } },
+    { op: 'ConvTranspose', name: 'up', inputs: ['h', 'wt', 'bt'], outputs: ['u'], attrs: { strides: [2, 2], pads: [1, 1, 1, 1] } },
+    { op: 'Relu', name: 'relu', inputs: ['u'], outputs: ['v'] },
+    { op: 'Conv', name: 'dec', inputs: ['v', 'w2', 'b2'], outputs: ['y'], attrs: { pads: [1, 1, 1, 1] } },
+  ];
+  return modelOf(nodes, inits, [1, 3, 6, 5], 4);
+}
+
+async function ortRun(bytes: Uint8Array, x: Float32Array, dims: number[]): Promise<{ data: Float32Array; dims: number[] }> {
+  const session = await ort.InferenceSession.create(bytes);
+  try {
+    const res = await session.run({ x: new ort.Tensor('float32', x, dims) });
+    const y = res[session.outputNames[0]];
+    return { data: y.data as Float32Array, dims: [...y.dims] };
+  } finally {
+    await session.release();
+  }
+}
+
+function expectClose(got: ArrayLike<number>, want: Float32Array, who: string): void {
+  expect(got.length, `${who}: element count`).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    if (Math.abs(got[i] - want[i]) > 1e-5 * (1 + Math.abs(want[i]))) expect(got[i], `${who} element ${i}`).toBe(want[i]);
+  }
+}
+
+beforeAll(async () => {
+  await ensureWasmBuilt();
+}, 180_000);
+
+describe('ONNX ConvTranspose f32 = ONNX Runtime (convert(), reference interpreter, both WASM builds)', () => {
+  CASES.forEach((c, i) => {
+    it(c.label, async () => {
+      const bytes = singleOp(c, 10 + i);
+      const x = floats(rng(50 + i), numel(c.x), 2);
+      const want = await ortRun(bytes, x, c.x);
+      const f = convert(bytes, 'convtranspose.onnx', { precision: 'f32' });
+      expect(f.graph.nodes.filter((n) => n.op === 'transpose_conv2d').length).toBe(1);
+      if (c.relu) expect(f.graph.nodes.some((n) => n.op === 'clamp'), 'Relu fused into transpose_conv2d').toBe(false);
+      expect(f.graph.tensor(f.graph.outputs[0]).shape, 'output shape').toEqual(want.dims);
+      expectClose(runGraph(f.graph, [x])[0] as Float32Array, want.data, 'reference');
+      for (const build of BUILDS) expectClose((await runBlob(build, f.blob, [x]))[0] as Float32Array, want.data, build);
+    });
+  });
+});
+
+describe('ONNX ConvTranspose: a following bias Add, BatchNormalization and Relu fold into it', () => {
+  it('ConvTranspose (no bias) → Add [1,M,1,1] → BatchNormalization → Relu is one transpose_conv2d = ORT', async () => {
+    const r = rng(90);
+    const m = 5;
+    const inits: OnnxInitializer[] = [
+      { name: 'w', dims: [3, m, 3, 3], data: floats(r, 3 * m * 9, 0.5) },
+      { name: 'c', dims: [1, m, 1, 1], data: floats(r, m, 0.5) },
+      { name: 'scale', dims: [m], data: Float32Array.from({ length: m }, () => 0.5 + r()) },
+      { name: 'shift', dims: [m], data: floats(r, m, 0.3) },
+      { name: 'mean', dims: [m], data: floats(r, m, 0.3) },
+      { name: 'var', dims: [m], data: Float32Array.from({ length: m }, () => 0.2 + r()) },
+    ];
+    const bytes = modelOf([
+      { op: 'ConvTranspose', name: 'up', inputs: ['x', 'w'], outputs: ['t'], attrs: { strides: [2, 2], pads: [1, 1, 1, 1], output_padding: [1, 1] } },
+      { op: 'Add', name: 'bias', inputs: ['t', 'c'], outputs: ['u'] },
+      { op: 'BatchNormalization', name: 'bn', inputs: ['u', 'scale', 'shift', 'mean', 'var'], outputs: ['v'] },
+      { op: 'Relu', name: 'relu', inputs: ['v'], outputs: ['y'] },
+    ], inits, [1, 3, 4, 5], 4);
+    const x = floats(r, 60, 2);
+    const want = await ortRun(bytes, x, [1, 3, 4, 5]);
+    const f = convert(bytes, 'folded.onnx', { precision: 'f32' });
+    expect(f.graph.nodes.map((n) => n.op).filter((op) => op !== 'transpose')).toEqual(['transpose_conv2d']);
+    expectClose(runGraph(f.graph, [x])[0] as Float32Array, want.data, 'reference');
+    for (const build of BUILDS) expectClose((await runBlob(build, f.blob, [x]))[0] as Float32Array, want.data, build);
+  });
+});
+
+/** int8 PTQ through convert(): both builds = the int8 reference; the result within the bound of ORT's. */
+async function checkInt8(bytes: Uint8Array, xDims: number[], seed: number): Promise<void> {
+  const r = rng(seed);
+  const x = floats(r, numel(xDims), 2);
+  const want = await ortRun(bytes, x, xDims);
+  const calibration = [[x], ...[0, 1, 2, 3].map(() => [floats(r, numel(xDims), 2)])];
+  const f = convert(bytes, 'model.onnx', { precision: 'f32' });
+  const q = convert(bytes, 'model.onnx', { precision: 'int8', calibration });
+  const g: Graph = q.graph;
+  const tconvs = g.nodes.filter((n) => n.op === 'transpose_conv2d');
+  expect(tconvs.length).toBe(1);
+  expect(tconvs[0].int8, 'transpose_conv2d runs in int8').toBeDefined();
+  expect(g.tensor(tconvs[0].inputs[1]).dtype).toBe('s8');
+  // NCHW ⇄ NHWC transposes between the spatial ops cancel (sink-transposes): only the graph's edges keep one.
+  expect(g.nodes.filter((n) => n.op === 'transpose').length, g.nodes.map((n) => n.op).join(' ')).toBeLessThanOrEqual(2);
+  const xq = quantizeValues(x, qpOf(g.tensor(g.inputs[0])));
+  const [ref] = runGraph(g, [xq]) as Int8Array[];
+  for (const build of BUILDS) expect(Array.from((await runBlob(build, q.blob, [xq]))[0] as Int8Array), `${build} bytes`).toEqual(Array.from(ref));
+
+  const floatValues = new Map<string, TensorData>();
+  const [yF32] = runGraph(f.graph, [x], { observe: (name, v) => floatValues.set(name, v.data) }) as Float32Array[];
+  expectClose(yF32, want.data, 'f32 reference');
+  const [bound] = new BoundPropagator(f.graph, g, floatValues).run();
+  const qp = qpOf(g.tensor(g.outputs[0]));
+  let worst = 0;
+  for (let i = 0; i < want.data.length; i++) {
+    const b = bound[i] * (1 + 2 ** -12) + 2 ** -20 * (Math.abs(yF32[i]) + qp.scale);
+    expect(Number.isFinite(b), `element ${i}: finite bound`).toBe(true);
+    const err = Math.abs(codeToReal(qp, ref[i]) - want.data[i]);
+    const f32Dev = Math.abs(yF32[i] - want.data[i]);
+    if (!(err <= b + f32Dev)) expect.fail(`element ${i}: int8 ${codeToReal(qp, ref[i])} vs ORT ${want.data[i]}: error ${err} exceeds the bound ${b} (+ f32 deviation ${f32Dev})`);
+    worst = Math.max(worst, err / b);
+  }
+  // The bound is not vacuous: the int8 result uses a real part of it somewhere.
+  expect(worst).toBeGreaterThan(0.01);
+}
+
+describe('ONNX ConvTranspose int8 PTQ = ONNX Runtime within the derived int8 bound (both WASM builds = reference)', () => {
+  it('ConvTranspose alone (stride 2, pads, output_padding, bias)', async () => {
+    await checkInt8(singleOp(CASES[0], 70), CASES[0].x, 71);
+  });
+  it('ConvTranspose with auto_pad SAME_LOWER and a fused Relu', async () => {
+    const c: Case = { ...CASES[6], relu: true };
+    await checkInt8(singleOp(c, 72), c.x, 73);
+  });
+  it('Conv → ConvTranspose(stride 2) → Relu → Conv (a decoder stage)', async () => {
+    await checkInt8(decoder(74), [1, 3, 6, 5], 75);
+  });
+});
+
+describe('ONNX ConvTranspose: what the runtime cannot run is refused naming the node', () => {
+  const refusal = (attrs: Attrs, w = [2, 2, 3, 3]) => {
+    const bytes = modelOf([{ op: 'ConvTranspose', name: 'up', inputs: ['x', 'w'], outputs: ['y'], attrs }], [{ name: 'w', dims: w, data: new Float32Array(numel(w)) }], [1, 2, 4, 4], 4);
+    return () => convert(bytes, 'bad.onnx', { precision: 'f32' });
+  };
+  it('group > 1, dilations > 1, output_shape two pixels past the full size', () => {
+    expect(refusal({ group: 2 }, [2, 1, 3, 3])).toThrow("unsupported attribute group=2 (only group 1: the runtime's transpose_conv2d has no groups) in ONNX op 'ConvTranspose' (node 'up', opset 17)");
+    expect(refusal({ dilations: [2, 2] })).toThrow("unsupported attribute dilations=[2,2] (only 1: the runtime's transpose_conv2d is undilated) in ONNX op 'ConvTranspose' (node 'up'");
+    // Full size 2·3 + 3 = 9 per axis; 11 would need a start pad of −1.
+    expect(refusal({ strides: [2, 2], output_shape: [11, 11] })).toThrow(/unsupported output size 11 on spatial axis 0: more than one pixel past the full transposed size 9 \(a negative start padding\) in ONNX op 'ConvTranspose' \(node 'up'/);
+  });
+});
