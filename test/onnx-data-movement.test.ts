@@ -7,14 +7,13 @@
 // requantize), with the runtime's int8 bytes equal to the reference interpreter's.
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ConvertError } from '../converter/errors.js';
 import { importOnnx } from '../converter/import/onnx.js';
 import { type Graph, type Node, numel } from '../converter/ir/graph.js';
 import { optimize } from '../converter/passes/index.js';
 import { quantize } from '../converter/passes/quantize/index.js';
 import { runGraph } from '../converter/reference/interpreter.js';
 import { BUILDS, blobOf, ensureWasmBuilt, runBlob } from './runtime-harness.js';
-import { INT64, type ModelSpec, agreesWithOrt, ai, ais, as, buildModel, init, ops, values } from './support/onnx-model.js';
+import { INT64, type ModelSpec, agreesWithOrt, importError, ai, ais, as, buildModel, init, ops, values } from './support/onnx-model.js';
 
 beforeAll(async () => {
   await ensureWasmBuilt();
@@ -50,16 +49,6 @@ async function blobAgreesWithOrt(spec: ModelSpec, g: Graph, tol = 1e-4): Promise
       }
     });
   }
-}
-
-function importError(spec: ModelSpec): string {
-  try {
-    importOnnx(buildModel(spec));
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConvertError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a ConvertError');
 }
 
 const slices = (g: Graph) => g.nodes.filter((n): n is Node<'strided_slice'> => n.op === 'strided_slice');

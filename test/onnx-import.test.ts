@@ -10,7 +10,7 @@ import { tensorFromProto } from '../converter/import/onnx-tensor.js';
 import { optimize } from '../converter/passes/index.js';
 import { runGraph } from '../converter/reference/interpreter.js';
 import {
-  FLOAT, INT8, INT64, type ModelSpec, agreesWithOrt, ai, af, ais, as, buildModel, init, initProto, onnx, ops, values,
+  FLOAT, INT8, INT64, type ModelSpec, agreesWithOrt, importError, ai, af, ais, as, buildModel, init, initProto, onnx, ops, values,
 } from './support/onnx-model.js';
 
 // ---- numerics against ONNX Runtime ---------------------------------------------------------------
@@ -263,16 +263,6 @@ describe('ONNX import: graph metadata and shapes', () => {
 });
 
 // ---- errors ------------------------------------------------------------------------------------
-
-function importError(spec: ModelSpec): string {
-  try {
-    importOnnx(buildModel(spec));
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConvertError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a ConvertError');
-}
 
 describe('ONNX import: clear errors', () => {
   const x = [{ name: 'x', shape: [1, 2, 4, 4] }];

@@ -225,7 +225,7 @@ const pack: Lowering = (im, ctx) => {
   const o = options(im, ctx, OPTIONS.Pack);
   const n = ctx.op.inputs.length;
   const count = o?.int32(0, 'values_count') ?? 0;
-  if (count !== n) im.fail(ctx, `values_count is ${count} but the operator has ${n} inputs`);
+  if (count !== n || n === 0) im.fail(ctx, `values_count is ${count} but the operator has ${n} inputs`);
   const xs = ctx.op.inputs.map((_, k) => im.input(ctx, k, `input ${k}`));
   const shape = im.shape(xs[0]);
   const axis = normAxis(im, ctx, o?.int32(1, 'axis') ?? 0, shape.length + 1);

@@ -3,6 +3,7 @@
 import * as ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
 import { expect } from 'vitest';
+import { ConvertError } from '../../converter/errors.js';
 import { importOnnx } from '../../converter/import/onnx.js';
 import { type Graph, numel } from '../../converter/ir/graph.js';
 import { validateGraph } from '../../converter/ir/validate.js';
@@ -141,3 +142,14 @@ export async function agreesWithOrt(spec: ModelSpec, tol = 1e-4): Promise<Graph>
 }
 
 export const ops = (g: Graph) => g.nodes.map((n) => n.op);
+
+/** The ConvertError message importing the spec gives (fails when it imports). */
+export function importError(spec: ModelSpec): string {
+  try {
+    importOnnx(buildModel(spec));
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConvertError);
+    return (e as Error).message;
+  }
+  throw new Error('expected a ConvertError');
+}
