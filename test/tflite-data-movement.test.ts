@@ -1,17 +1,19 @@
 // TFLite SPLIT, SPLIT_V, SLICE, GATHER, PACK, UNPACK, DEPTH_TO_SPACE and SPACE_TO_DEPTH: generated
 // single-op .tflite files (bench/synthetic/tflite-writer.ts), int8 and float32, run by desktop
-// TFLite (the tfjs-tflite wasm runtime) and by Mote (import → int8 prepare → reference interpreter,
-// and the blob on both WASM builds). The ops only move data, so every output must equal TFLite's
-// exactly: the same bytes in int8, the same floats in f32. Then the refusals: an int8 output on
-// another grid than its input, and malformed parameters, each naming the operator.
+// TFLite (the tfjs-tflite wasm runtime) and by Mote (import → int8 prepare → reference
+// interpreter; the blob `convert` writes, on both WASM builds). The ops only move data, so every
+// output must equal TFLite's exactly: the same bytes in int8, the same floats in f32. Then the
+// refusals: an int8 output on another grid than its input, and malformed parameters, each naming
+// the operator.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TFL_TYPE, type TflModel, type TflTensor, writeTflite } from '../bench/synthetic/tflite-writer.js';
+import { convert } from '../converter/convert.js';
 import { ConvertError } from '../converter/errors.js';
 import { importTflite } from '../converter/import/tflite.js';
 import { numel, type TensorData } from '../converter/ir/graph.js';
 import { prepareInt8 } from '../converter/passes/quantize/index.js';
 import { runGraph } from '../converter/reference/interpreter.js';
-import { BUILDS, blobOf, ensureWasmBuilt, rng, runBlob } from './runtime-harness.js';
+import { BUILDS, ensureWasmBuilt, rng, runBlob } from './runtime-harness.js';
 import { loadTfliteWasm, type TfliteTypedArray, type TfliteWasm } from './support/tflite-wasm.js';
 
 const FLOAT32 = 0;
@@ -156,7 +158,8 @@ describe.each(['int8', 'f32'] as Kind[])('TFLite data-movement ops (%s) = deskto
       for (const n of g.nodes) expect(['strided_slice', 'concat', 'reshape', 'transpose']).toContain(n.op);
       const same = (got: ArrayLike<number>, k: number, who: string) => expect(Array.from(got), `${who} output ${k}`).toEqual(Array.from(want[k]));
       runGraph(g, feeds).forEach((y, k) => same(y as ArrayLike<number>, k, 'reference'));
-      const blob = blobOf(g);
+      // The blob `mote convert` writes (import, float passes, int8 prepare, plan, emit).
+      const { blob } = convert(bytes, `${c.label}.tflite`, { precision: kind });
       for (const build of BUILDS) (await runBlob(build, blob, feeds)).forEach((y, k) => same(y as ArrayLike<number>, k, build));
     });
   });
