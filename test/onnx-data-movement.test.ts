@@ -110,6 +110,37 @@ describe('ONNX Conv → Split(axis 1) → Convs → Concat: the NCHW channel spl
   });
 });
 
+describe('ONNX Gather and Slice on the channel axis between Convs (NCHW) also run NHWC end to end', () => {
+  it('Conv → Gather(axis 1, [5,1,2]) and Slice(axis 1, step −2) → Conv: only the boundary transposes are left', async () => {
+    const spec: ModelSpec = {
+      opset: 13,
+      inputs: [{ name: 'x', shape: [1, 3, 5, 4] }],
+      outputs: [{ name: 'y' }, { name: 'z' }],
+      inits: [
+        init('w0', [6, 3, 3, 3], 1),
+        { name: 'idx', shape: [3], data: [5, 1, 2], type: INT64 },
+        { name: 's', shape: [1], data: [-1], type: INT64 }, { name: 'e', shape: [1], data: [-100], type: INT64 },
+        { name: 'ax', shape: [1], data: [1], type: INT64 }, { name: 'st', shape: [1], data: [-2], type: INT64 },
+        init('w1', [2, 3, 1, 1], 2), init('w2', [4, 3, 3, 3], 3),
+      ],
+      nodes: [
+        { op: 'Conv', inputs: ['x', 'w0'], outputs: ['c0'], attrs: { pads: ais([1, 1, 1, 1]) } },
+        { op: 'Gather', inputs: ['c0', 'idx'], outputs: ['g'], attrs: { axis: ai(1) } },
+        { op: 'Conv', inputs: ['g', 'w1'], outputs: ['y'] },
+        { op: 'Slice', inputs: ['c0', 's', 'e', 'ax', 'st'], outputs: ['r'] },
+        { op: 'Conv', inputs: ['r', 'w2'], outputs: ['z'], attrs: { pads: ais([1, 1, 1, 1]) } },
+      ],
+    };
+    const g = await agreesWithOrt(spec);
+    const perms = g.nodes.filter((n): n is Node<'transpose'> => n.op === 'transpose').map((n) => n.attrs.perm.join(''));
+    expect(perms.sort()).toEqual(['0231', '0312', '0312']);
+    // Gather [5,1,2] = runs [5,1] (step −4) and [2] along the NHWC channels; the reversal steps by
+    // −2 from channel 5.
+    expect(slices(g).map((n) => [n.attrs.begin[3], n.attrs.strides[3], n.attrs.size[3]])).toEqual([[5, -4, 2], [2, 1, 1], [5, -2, 3]]);
+    await blobAgreesWithOrt(spec, g);
+  });
+});
+
 describe('ONNX Split, Slice and Gather on run-time tensors match ONNX Runtime', () => {
   it('Split: opset-11 split attribute, opset-18 num_outputs with a smaller last part, equal parts by output count', async () => {
     const x = [{ name: 'x', shape: [2, 7, 3] }];
