@@ -13,7 +13,7 @@ import {
   OP_AVERAGE_POOL2D, OP_MEAN, OP_CONCAT, OP_PAD, OP_TRANSPOSE, OP_SOFTMAX, OP_QUANTIZE,
   OP_DEQUANTIZE, OP_REQUANTIZE, OP_COPY, PAD_MODE_CONSTANT, PAD_MODE_WRAP,
   OP_STRIDED_SLICE, OP_TRANSPOSE_CONV2D, OP_LSTM, O_SCRATCH_TENSOR, OP_BINARIZE,
-  OP_MAXIMUM, OP_MINIMUM,
+  OP_MAXIMUM, OP_MINIMUM, OP_ARG_MAX, OP_ARG_MIN,
 } from '../format/format';
 import { str, say, say1, say2, text, textAt, Text, opPrefix, dtypeName } from './message';
 import {
@@ -180,6 +180,8 @@ const ROWS_OTHER: usize = memory.data<u8>([
   // maximum (minimum uses its rows): a, b of one dtype.
   <u8>OP_MAXIMUM, M_F32, 2, 2, 0, 0, M_F32, M_F32, 0, 0, 0, 0, END,
   <u8>OP_MAXIMUM, M_S8, 2, 2, 0, 0, M_S8, M_S8, 0, 0, 0, 0, END,
+  // arg_max (arg_min uses its row): axis (checked by vArg), mode 0 / 1; s32 indices.
+  <u8>OP_ARG_MAX, <u8>(M_F32 | M_S8), 1, 1, 2, 0, 0, M_S32, 0, 0, R_IN0, 0, 1, G_BOOL, N_MODE, END,
   0,
 ]);
 
@@ -674,6 +676,19 @@ function vMaximumMinimum(): i32 {
   return OK;
 }
 
+/** arg_max / arg_min: axis in range, y = x's shape with dim axis 1, and the axis not empty. */
+function vArg(): i32 {
+  const x = opIn(curOp, 0);
+  const r = trank(x);
+  let e = paramIn(0, 0, r - 1, N_AXIS); if (e) return e;
+  const axis = opParam(curOp, 0);
+  for (let i = 0; i < r; i++) {
+    e = outDimIs(0, i, i == axis ? 1 : tdim(x, i)); if (e) return e;
+  }
+  // An empty axis has no index to return.
+  return tdim(x, axis) < 1 ? failIn(0, txt('dim $ is $'), axis, tdim(x, axis)) : OK;
+}
+
 export function validateOp(index: i32, op: usize, code: i32): i32 {
   curIndex = index;
   curCode = code;
@@ -689,7 +704,7 @@ export function validateOp(index: i32, op: usize, code: i32): i32 {
   let row: usize = 0, forms = 0;
   // Ops that share another's rows.
   const key = code == OP_SUB ? OP_ADD : code == OP_AVERAGE_POOL2D ? OP_MAX_POOL2D : code == OP_TANH || code == OP_HARD_SWISH ? OP_SIGMOID
-    : opBuilt(OP_MINIMUM) && code == OP_MINIMUM ? OP_MAXIMUM : code;
+    : opBuilt(OP_MINIMUM) && code == OP_MINIMUM ? OP_MAXIMUM : opBuilt(OP_ARG_MIN) && code == OP_ARG_MIN ? OP_ARG_MAX : code;
   for (let p = rowsOf(key); p && load<u8>(p); p += ROW_CHECKS) {
     if (<i32>load<u8>(p) == key) {
       const m = <i32>load<u8>(p, ROW_IN0);
@@ -724,6 +739,7 @@ export function validateOp(index: i32, op: usize, code: i32): i32 {
   if (opBuilt(OP_TRANSPOSE_CONV2D) && code == OP_TRANSPOSE_CONV2D) return vTransposeConv();
   if (opBuilt(OP_LSTM) && code == OP_LSTM) return vLstm();
   if ((opBuilt(OP_MAXIMUM) || opBuilt(OP_MINIMUM)) && (code == OP_MAXIMUM || code == OP_MINIMUM)) return vMaximumMinimum();
+  if ((opBuilt(OP_ARG_MAX) || opBuilt(OP_ARG_MIN)) && (code == OP_ARG_MAX || code == OP_ARG_MIN)) return vArg();
   return OK;
 }
 // MAX_RANK bounds every rank loop above (tensor records are validated before ops).

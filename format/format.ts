@@ -253,6 +253,9 @@ export const PACKED_K_MAX = 4096;
 // MAXIMUM, MINIMUM in: a b (numpy broadcast)  out: y   params: (none)
 //                  y = a > b ? a : b (MINIMUM: a < b ? a : b), TFLite's rule; s8 compares the raw
 //                  codes, so a, b and y share one scale and zero point
+// ARG_MAX, ARG_MIN in: x (f32 or s8) out: y (s32, x's shape with dim axis = 1): the index along
+//                  axis of the largest (smallest) element   params: axis mode (0: the first such
+//                  index, as TFLite; 1: the last, ONNX select_last_index); s8 compares raw codes
 export const OP_CONV2D = 1;
 export const OP_DEPTHWISE_CONV2D = 2;
 export const OP_FULLY_CONNECTED = 3;
@@ -287,7 +290,9 @@ export const OP_BINARIZE = 29;
 export const FIRST_LATE_OPCODE = 30;
 export const OP_MAXIMUM = 30;
 export const OP_MINIMUM = 31;
-export const OPCODE_COUNT = 32; // one past the last opcode: kernel tables are checked against it
+export const OP_ARG_MAX = 32;
+export const OP_ARG_MIN = 33;
+export const OPCODE_COUNT = 34; // one past the last opcode: kernel tables are checked against it
 export const IN_PLACE_OPCODES = (1 << OP_ADD) | (1 << OP_SUB) | (1 << OP_MUL) | (1 << OP_DIV) | (1 << OP_CLAMP) |
   (1 << OP_LEAKY_RELU) | (1 << OP_SIGMOID) | (1 << OP_TANH) | (1 << OP_HARD_SWISH) | (1 << OP_LUT) |
   (1 << OP_QUANTIZE) | (1 << OP_DEQUANTIZE) | (1 << OP_REQUANTIZE);

@@ -713,5 +713,12 @@ function checkOp(op: BlobOp, tensors: BlobTensor[], fail: (msg: string) => never
       if (s16) fail(`has no int16 form`);
       count(0);
       break;
+    case F.OP_ARG_MAX:
+    case F.OP_ARG_MIN:
+      if (s16) fail(`has no int16 form`);
+      count(2);
+      inRange(0, 0, rank - 1, 'axis');
+      inRange(1, 0, 1, 'mode');
+      break;
   }
 }

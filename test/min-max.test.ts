@@ -271,3 +271,178 @@ describe('ONNX Max / Min = ONNX Runtime', () => {
     expectConvertError(() => convert(empty, 'bad.onnx', { precision: 'f32' }), /'nothing'.*needs at least one input/);
   });
 });
+
+// ---- arg_max / arg_min ------------------------------------------------------------------------
+
+/** An independent loop over one axis: the first (or last) index of the extreme value. */
+function naiveArg(x: ArrayLike<number>, shape: number[], axis: number, isMax: boolean, last: boolean): number[] {
+  const n = shape[axis];
+  const inner = numel(shape.slice(axis + 1));
+  const outer = numel(shape.slice(0, axis));
+  const out: number[] = [];
+  for (let o = 0; o < outer; o++)
+    for (let i = 0; i < inner; i++) {
+      const col = Array.from({ length: n }, (_, k) => x[(o * n + k) * inner + i]);
+      const best = isMax ? Math.max(...col) : Math.min(...col);
+      out.push(last ? col.lastIndexOf(best) : col.indexOf(best));
+    }
+  return out;
+}
+
+describe('arg_max / arg_min: runtime (both builds) = reference kernels = a naive loop', () => {
+  for (const op of ['arg_max', 'arg_min'] as const) {
+    it(`${op} f32 and s8: every axis of rank 1..4, first and last index on ties`, async () => {
+      const r = rng(op === 'arg_max' ? 51 : 52);
+      const quant = { scale: 0.1, zeroPoint: 4 };
+      for (const shape of [[7], [3, 5], [2, 4, 3], [2, 3, 2, 5]]) {
+        for (let axis = 0; axis < shape.length; axis++) {
+          for (const selectLastIndex of [false, true]) {
+            for (const dtype of ['f32', 's8'] as const) {
+              const g = oneOpGraph(op, [{ dtype, shape, quant: dtype === 's8' ? quant : undefined }], { dtype: 's32' }, { axis, selectLastIndex });
+              const x = dtype === 'f32' ? coarseF32(r, numel(shape)) : randS8(r, numel(shape), -4, 4);
+              const [want] = runGraph(g, [x]);
+              expect(Array.from(want as Int32Array), `${op} ${dtype} [${shape}] axis ${axis}`).toEqual(naiveArg(x, shape, axis, op === 'arg_max', selectLastIndex));
+              await expectBlobsMatch(`${op} ${dtype} [${shape}] axis ${axis} last ${selectLastIndex}`, [['', blobOf(g)]], [x], want);
+            }
+          }
+        }
+      }
+    });
+  }
+
+  it('load refuses an axis past the rank, a mode other than 0 / 1, a non-s32 output', async () => {
+    const g = oneOpGraph('arg_max', [{ dtype: 'f32', shape: [2, 3] }], { dtype: 's32' }, { axis: 1, selectLastIndex: false });
+    const blob = emitBlob(g, planMemory(g));
+    const param = (b: Uint8Array, k: number, v: number) => {
+      const c = b.slice();
+      const d = new DataView(c.buffer);
+      d.setInt32(d.getUint32(F.H_PARAMS_OFFSET, true) + 4 * k, v, true);
+      fixCrc(c);
+      return c;
+    };
+    await expectLoadRefused(param(blob, 0, 2), /op 0 \(arg_max\): axis must be in \[0, 1\], got 2/);
+    await expectLoadRefused(param(blob, 1, 2), /op 0 \(arg_max\): mode must be in \[0, 1\], got 2/);
+    const f = oneOpGraph('arg_min', [{ dtype: 'f32', shape: [2, 3] }], { dtype: 'f32' }, { axis: 0, selectLastIndex: false });
+    await expectLoadRefused(emitBlob(f, planMemory(f)), /op 0 \(arg_min\): output 0 must be s32, got f32/);
+  });
+});
+
+describe('TFLite ARG_MAX / ARG_MIN = desktop TFLite (wasm)', () => {
+  let tfl: TfliteWasm;
+  beforeAll(async () => {
+    tfl = await loadTfliteWasm({ simd: true });
+  });
+  const TFL_INT32 = 2;
+  const argTflite = (opName: 'ARG_MAX' | 'ARG_MIN', type: number, shape: number[], axis: number, q?: { scale: number; zeroPoint: number }) =>
+    writeTflite({
+      tensors: [
+        tflTensor('x', type, shape, q),
+        tflTensor('axis', TFL_INT32, [1], undefined, new Uint8Array(Int32Array.from([axis]).buffer)),
+        tflTensor('y', TFL_INT32, shape.filter((_, i) => i !== (axis < 0 ? axis + shape.length : axis))),
+      ],
+      ops: [{ code: builtinCode(opName), version: type === TFL_INT8 ? 2 : 1, inputs: [0, 1], outputs: [2], optionsType: opName === 'ARG_MAX' ? 40 : 57, options: [[0, 1, TFL_INT32]] }],
+      inputs: [0],
+      outputs: [2],
+      description: `${opName} test`,
+    });
+
+  for (const opName of ['ARG_MAX', 'ARG_MIN'] as const) {
+    it(`${opName} int8 and float32: int32 indices equal TFLite's on every axis (ties included)`, async () => {
+      const r = rng(opName === 'ARG_MAX' ? 61 : 62);
+      const shape = [2, 5, 4];
+      for (const axis of [0, 1, 2, -1]) {
+        for (const [type, precision] of [[TFL_INT8, 'int8'], [TFL_FLOAT32, 'f32']] as const) {
+          const bytes = argTflite(opName, type, shape, axis, type === TFL_INT8 ? { scale: 0.1, zeroPoint: -3 } : undefined);
+          const x = type === TFL_INT8 ? randS8(r, numel(shape), -5, 5) : coarseF32(r, numel(shape));
+          const runner = tfl.createRunner(bytes);
+          const want = runner.run([x])[0];
+          runner.dispose();
+          expect(want).toBeInstanceOf(Int32Array);
+          const { blob, graph } = convert(bytes, 'arg.tflite', { precision });
+          expect(graph.tensor(graph.outputs[0]).dtype).toBe('s32');
+          for (const build of BUILDS) {
+            const [got] = await runBlob(build, blob, [x]);
+            expect(got, `${opName} ${precision} axis ${axis} on ${build}`).toBeInstanceOf(Int32Array);
+            expect(Array.from(got), `${opName} ${precision} axis ${axis} on ${build}`).toEqual(Array.from(want));
+          }
+        }
+      }
+    });
+  }
+
+  it('indices fed to another op are refused, naming both operators', () => {
+    const bytes = writeTflite({
+      tensors: [
+        tflTensor('x', TFL_FLOAT32, [3, 4]),
+        tflTensor('axis', TFL_INT32, [1], undefined, new Uint8Array(Int32Array.from([1]).buffer)),
+        tflTensor('i', TFL_INT32, [3]),
+        tflTensor('y', TFL_INT32, [3]),
+      ],
+      ops: [
+        { code: builtinCode('ARG_MAX'), version: 1, inputs: [0, 1], outputs: [2], optionsType: 40, options: [[0, 1, TFL_INT32]] },
+        { code: builtinCode('ADD'), version: 1, inputs: [2, 2], outputs: [3], optionsType: 11, options: [] },
+      ],
+      inputs: [0],
+      outputs: [3],
+      description: 'arg into add',
+    });
+    expectConvertError(() => convert(bytes, 'bad.tflite', { precision: 'f32' }), /TFLite ADD \(operator 1\) reads the indices of TFLite ARG_MAX \(operator 0\)/);
+  });
+});
+
+describe('ONNX ArgMax / ArgMin = ONNX Runtime', () => {
+  const shape = [2, 3, 4];
+  const cases: [string, 'ArgMax' | 'ArgMin', Record<string, number>][] = [
+    ['ArgMax axis 1, keepdims', 'ArgMax', { axis: 1, keepdims: 1 }],
+    ['ArgMin axis -1, no keepdims', 'ArgMin', { axis: -1, keepdims: 0 }],
+    ['ArgMax axis 0, select_last_index', 'ArgMax', { axis: 0, keepdims: 0, select_last_index: 1 }],
+    ['ArgMin default axis 0, select_last_index', 'ArgMin', { select_last_index: 1 }],
+  ];
+  for (const [label, opType, attrs] of cases) {
+    it(`${label}: f32 blobs give ORT's indices; after int8 PTQ the int8 reference's, each an extreme within one step`, async () => {
+      const axis = ((attrs.axis ?? 0) + shape.length) % shape.length;
+      const outShape = shape.map((d, i) => (i === axis ? 1 : d)).filter((_, i) => i !== axis || attrs.keepdims !== 0);
+      const bytes = encodeOnnxModel({
+        graphName: 'arg', nodes: [{ op: opType, name: 'arg', inputs: ['x'], outputs: ['y'], attrs }], initializers: [],
+        inputs: [{ name: 'x', dims: shape }], outputs: [{ name: 'y', dims: outShape, elemType: 7 }], opset: 13,
+      });
+      const r = rng(label.length + 70);
+      const x = coarseF32(r, numel(shape));
+      const session = await ort.InferenceSession.create(bytes);
+      const res = await session.run({ x: new ort.Tensor('float32', x, shape) });
+      const want = Array.from(res.y.data as BigInt64Array, Number);
+      expect([...res.y.dims]).toEqual(outShape);
+      const f = convert(bytes, 'arg.onnx', { precision: 'f32' });
+      expect(f.graph.tensor('y').shape).toEqual(outShape);
+      for (const build of BUILDS) expect(Array.from((await runBlob(build, f.blob, [x]))[0]), build).toEqual(want);
+
+      const calibration = [[x], [coarseF32(r, numel(shape))]];
+      const q = convert(bytes, 'arg.onnx', { precision: 'int8', calibration });
+      const node = q.graph.nodes.find((n) => n.op === (opType === 'ArgMax' ? 'arg_max' : 'arg_min'))!;
+      expect(q.graph.tensor(node.inputs[0]).dtype).toBe('s8');
+      expect(q.graph.tensor('y').dtype).toBe('s32');
+      const xq = q.graph.tensor(q.graph.inputs[0]).quant!;
+      const s = xq.scale[0];
+      const x8 = Int8Array.from(x, (v) => Math.max(-128, Math.min(127, Math.round(v / s) + xq.zeroPoint[0])));
+      const [ref] = runGraph(q.graph, [x8]);
+      await expectBlobsMatch(`${label} int8`, [['', q.blob]], [x8], ref);
+      // Each int8 index points at a value within one quantization step of the float extreme.
+      const inner = numel(shape.slice(axis + 1));
+      (ref as Int32Array).forEach((k, j) => {
+        const o = Math.floor(j / inner), i = j % inner;
+        const col = Array.from({ length: shape[axis] }, (_, m) => x[(o * shape[axis] + m) * inner + i]);
+        const best = opType === 'ArgMax' ? Math.max(...col) : Math.min(...col);
+        expect(Math.abs(col[k] - best), `position ${j}`).toBeLessThanOrEqual(s + 1e-6);
+      });
+    });
+  }
+
+  it('a bad axis and an empty axis are refused with the node named', () => {
+    const model = (attrs: Record<string, number>, dims: number[]) => encodeOnnxModel({
+      graphName: 'arg', nodes: [{ op: 'ArgMax', name: 'am', inputs: ['x'], outputs: ['y'], attrs }], initializers: [],
+      inputs: [{ name: 'x', dims }], outputs: [{ name: 'y', dims: [1], elemType: 7 }], opset: 13,
+    });
+    expectConvertError(() => convert(model({ axis: 3 }, [2, 3, 4]), 'bad.onnx', { precision: 'f32' }), /'am'.*axis 3 is out of range for rank 3/);
+    expectConvertError(() => convert(model({ axis: 1 }, [2, 0]), 'bad.onnx', { precision: 'f32' }), /'am'.*axis 1 is empty/);
+  });
+});

@@ -1,7 +1,8 @@
-// maximum / minimum (elementwise, numpy broadcasting), f32 and s8, TFLite's rule: y = a > b ? a : b
-// (minimum: a < b ? a : b). The s8 form compares the raw codes: validation made a, b and y share
-// one scale and zero point. Cold code: one plain loop for both ops and both dtypes.
-import { opIn, opOut, tptr } from '../state';
+// The max/min family, f32 and s8, cold code (plain loops, one function per pair of ops):
+// maximum / minimum (elementwise, numpy broadcasting), TFLite's rule y = a > b ? a : b (minimum:
+// a < b ? a : b), and arg_max / arg_min along one axis. The s8 forms compare raw codes: validation
+// made the operands of maximum / minimum share the output's scale and zero point.
+import { opIn, opOut, opParam, tdim, tptr } from '../state';
 import { trank } from '../state_cold';
 import { broadcastSetup, broadcastStart, broadcastNext, rowLen, rowStrideA, rowStrideB, offA, offB } from '../broadcast';
 
@@ -29,5 +30,40 @@ export function maximum_minimum(op: usize, isMax: bool, isF32: bool): void {
       pb += sb;
     }
     broadcastNext();
+  }
+}
+
+/**
+ * arg_max / arg_min along param 0 (axis) into s32: per (outer, inner) position the index of the
+ * largest (smallest) element, the first on ties, or with param 1 (mode) = 1 the last. A candidate
+ * replaces the extreme only when strictly greater (smaller), or equal in mode 1 (so a NaN never
+ * does). s8 compares raw codes. y never aliases x (the planner gives s32 outputs their own bytes).
+ */
+export function arg_max_min(op: usize, isMax: bool, isF32: bool): void {
+  const x = opIn(op, 0), y = opOut(op, 0);
+  const axis = opParam(op, 0), last = opParam(op, 1) != 0;
+  const r = trank(x);
+  const n = tdim(x, axis);
+  let outer = 1, inner = 1;
+  for (let i = 0; i < axis; i++) outer *= tdim(x, i);
+  for (let i = axis + 1; i < r; i++) inner *= tdim(x, i);
+  const lg: usize = isF32 ? 2 : 0;
+  const xp = tptr(x);
+  let yp = tptr(y);
+  const step = <usize>inner << lg;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      let p = xp + ((<usize>o * <usize>n * <usize>inner + <usize>i) << lg);
+      // Both dtypes compare as f32 (every int8 code is exact in f32).
+      let best: f32 = isF32 ? load<f32>(p) : <f32>load<i8>(p);
+      let at = 0;
+      for (let k = 1; k < n; k++) {
+        p += step;
+        const c: f32 = isF32 ? load<f32>(p) : <f32>load<i8>(p);
+        if (isMax ? (last ? c >= best : c > best) : (last ? c <= best : c < best)) { best = c; at = k; }
+      }
+      store<i32>(yp, at);
+      yp += 4;
+    }
   }
 }

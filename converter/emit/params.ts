@@ -10,6 +10,7 @@ import { lstmInt8Params, type LstmInt8Params } from '../reference/int8/lstm.js';
 import type {
   Activation,
   ActivationAttrs,
+  ArgAttrs,
   ClampAttrs,
   ConcatAttrs,
   Conv2dAttrs,
@@ -331,6 +332,12 @@ export function lowerParams(node: Node, lookup: Lookup): number[] {
     case 'minimum':
       if (s16) fail(node, `has no int16 form in the runtime`);
       return [];
+    case 'arg_max':
+    case 'arg_min': {
+      if (s16) fail(node, `has no int16 form in the runtime`);
+      const a = node.attrs as ArgAttrs;
+      return [normAxis(node, a.axis, first ? first.shape.length : 0), a.selectLastIndex ? 1 : 0];
+    }
     case 'reshape':
     case 'batch_norm':
       fail(node, `is an IR-only op; it must be folded or lowered before emission`);

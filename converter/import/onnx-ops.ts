@@ -329,6 +329,27 @@ function variadicMinMax(op: 'maximum' | 'minimum'): Lowering {
   };
 }
 
+/**
+ * ArgMax / ArgMin: axis, keepdims, select_last_index (opset 12+). ONNX's int64 indices become s32
+ * (an index never exceeds a dim); without keepdims a reshape drops the axis.
+ */
+function argMinMax(op: 'arg_max' | 'arg_min'): Lowering {
+  return (imp, ctx) => {
+    const x = imp.requireInput(ctx, 0, 'data');
+    imp.requireFloat(ctx, x);
+    const s = imp.shape(x);
+    const axis = normAxis(imp, ctx, imp.attrInt(ctx, 'axis', 0), s.length);
+    if (s[axis] === 0) imp.fail(ctx, `axis ${axis} is empty: there is no index to return`);
+    const attrs = { axis, selectLastIndex: imp.attrInt(ctx, 'select_last_index', 0) !== 0 };
+    if (imp.attrInt(ctx, 'keepdims', 1) !== 0) {
+      imp.emit(ctx, op, [x], out(ctx), attrs, { dtype: 's32' });
+      return;
+    }
+    const y = imp.emit(ctx, op, [x], imp.tmp(ctx, op), attrs, { dtype: 's32', suffix: op });
+    imp.reshape(ctx, y, s.filter((_, i) => i !== axis), out(ctx));
+  };
+}
+
 function unary(op: 'sigmoid' | 'tanh' | 'hard_swish'): Lowering {
   return (imp, ctx) => {
     const x = imp.requireInput(ctx, 0, 'X');
@@ -1019,6 +1040,8 @@ const LOWERINGS: Record<string, Lowering> = {
   Div: binary('div'),
   Max: variadicMinMax('maximum'),
   Min: variadicMinMax('minimum'),
+  ArgMax: argMinMax('arg_max'),
+  ArgMin: argMinMax('arg_min'),
   Relu: relu,
   Clip: clip,
   LeakyRelu: leakyRelu,

@@ -9,6 +9,7 @@ import type { AttrsByOp, DType, Node, OpName, TensorData } from '../ir/graph.js'
 import { inferNodeShapes } from '../ir/shapes.js';
 import { dtypeFromOnnx, onnxDtypeName, tensorFromProto, toNumber } from './onnx-tensor.js';
 import { lowerOnnxNode } from './onnx-ops.js';
+import { refuseIndexConsumers } from './index-outputs.js';
 import { transposeData } from '../passes/util.js';
 
 const { onnx } = onnxProto;
@@ -320,5 +321,6 @@ export function importOnnx(bytes: Uint8Array, name?: string): Graph {
     }
     g.outputs.push(outName);
   }
+  refuseIndexConsumers(g);
   return g;
 }

@@ -443,6 +443,34 @@ function minMax(op: 'maximum' | 'minimum'): Lowering {
   };
 }
 
+const ARG_MAX_OPTIONS = 40;
+const ARG_MIN_OPTIONS = 57;
+
+/**
+ * ARG_MAX / ARG_MIN: one constant axis, int32 indices (as TFLite Micro; an int64 output is refused); float32 or int8 input (int8 compares raw codes, as TFLite Micro). The IR op keeps the
+ * axis as size 1; a reshape drops it, as the file's output does.
+ */
+function argMinMax(op: 'arg_max' | 'arg_min'): Lowering {
+  return (im, ctx) => {
+    // The options hold output_type, which the output tensor's own type repeats: that is read.
+    options(im, ctx, op === 'arg_max' ? ARG_MAX_OPTIONS : ARG_MIN_OPTIONS);
+    const x = im.input(ctx, 0, 'input');
+    const xs = im.shape(x);
+    const xt = im.g.tensor(x);
+    if (xt.dtype !== 'f32' && xt.dtype !== 's8') im.unsupported(ctx, `${ctx.opName} on ${xt.dtype} (the runtime runs float32 and int8)`);
+    const axes = im.constInts(ctx, 1, 'axis');
+    if (axes.length !== 1) im.fail(ctx, `axis must hold one value, got ${axes.length}`);
+    const axis = axes[0] < 0 ? axes[0] + xs.length : axes[0];
+    if (!(axis >= 0 && axis < xs.length)) im.fail(ctx, `axis ${axes[0]} out of range for rank ${xs.length}`);
+    const out = im.output(ctx, 0);
+    const outT = im.g.tensor(out);
+    if (outT.dtype !== 's32') im.unsupported(ctx, `${ctx.opName} output type ${outT.dtype} (the runtime writes int32 indices, as TFLite Micro)`);
+    const tmp = im.addTemp(`${out}/${op}`, 's32');
+    im.emit(ctx, op, [x], tmp, { axis, selectLastIndex: false });
+    reshapeInto(im, ctx, tmp, out);
+  };
+}
+
 function unary(op: 'sigmoid' | 'tanh' | 'hard_swish'): Lowering {
   return (im, ctx) => {
     im.emit(ctx, op, [im.input(ctx, 0, 'input')], im.output(ctx, 0), {});
@@ -543,6 +571,8 @@ const byName: Record<string, Lowering> = {
   ...dataMovementLowerings,
   MAXIMUM: minMax('maximum'),
   MINIMUM: minMax('minimum'),
+  ARG_MAX: argMinMax('arg_max'),
+  ARG_MIN: argMinMax('arg_min'),
 };
 
 /** Lowering per builtin operator code; a code without an entry is unsupported. */
@@ -587,4 +617,6 @@ export const TFLITE_OP_MAPPING: Record<string, string> = {
   ...DATA_MOVEMENT_MAPPING,
   MAXIMUM: 'maximum (float32, int8 with one scale / zero point for both inputs and the output)',
   MINIMUM: 'minimum (float32, int8 with one scale / zero point for both inputs and the output)',
+  ARG_MAX: 'arg_max (+ reshape dropping the axis); int32 output, float32 or int8 input',
+  ARG_MIN: 'arg_min (+ reshape dropping the axis); int32 output, float32 or int8 input',
 };

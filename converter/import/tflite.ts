@@ -16,6 +16,7 @@ import type { AttrsByOp, DType, Node, OpName, QuantParams, TensorData } from '..
 import { inferNodeShapes } from '../ir/shapes.js';
 import { builtinName } from './tflite-opnames.js';
 import { lowerings } from './tflite-ops.js';
+import { refuseIndexConsumers } from './index-outputs.js';
 import { readTfliteModel } from './tflite-schema.js';
 import type { TfliteModel, TfliteOperator, TfliteTensor } from './tflite-schema.js';
 import { irDtype, irQuant, tensorTypeName, tfliteElementBytes, typedArrayFromBytes } from './tflite-tensor.js';
@@ -385,6 +386,7 @@ export function importTflite(bytes: Uint8Array, name?: string): Graph {
   const im = new TfliteImporter(model);
   im.run();
   const g = im.g;
+  refuseIndexConsumers(g);
   g.meta = {
     sourceFormat: 'tflite',
     sourceHash: createHash('sha256').update(bytes).digest('hex'),

@@ -64,6 +64,8 @@ export type OpName =
   | 'binarize'
   | 'maximum'
   | 'minimum'
+  | 'arg_max'
+  | 'arg_min'
   // IR-only:
   | 'reshape'
   | 'batch_norm';
@@ -175,6 +177,15 @@ export interface SoftmaxAttrs {
 export interface BinarizeAttrs {
   threshold: number;
 }
+/**
+ * arg_max / arg_min: the index (s32) of the largest (smallest) element along `axis`; the output
+ * keeps the axis as size 1 (a reshape follows when the source drops it). Ties give the first index,
+ * or the last with selectLastIndex (ONNX select_last_index).
+ */
+export interface ArgAttrs {
+  axis: number;
+  selectLastIndex: boolean;
+}
 export interface BatchNormAttrs {
   epsilon: number;
   /** Channel axis of the input (1 for ONNX NCHW). Inputs: x, scale, bias, mean, var. */
@@ -213,6 +224,8 @@ export interface AttrsByOp {
   binarize: BinarizeAttrs;
   maximum: Record<string, never>;
   minimum: Record<string, never>;
+  arg_max: ArgAttrs;
+  arg_min: ArgAttrs;
   reshape: Record<string, never>;
   batch_norm: BatchNormAttrs;
 }

@@ -4,6 +4,7 @@
 // naming the node, so a malformed model fails here rather than in the planner or the runtime.
 import { ConvertError } from '../errors.js';
 import type {
+  ArgAttrs,
   ConcatAttrs,
   Conv2dAttrs,
   DepthwiseConv2dAttrs,
@@ -191,6 +192,15 @@ export function inferNodeShapes(g: Graph, node: Node): void {
       const xs = x();
       for (const ax of a.axes) if (!(ax >= 0 && ax < xs.length)) fail(node, `axis ${ax} out of range for rank ${xs.length}`);
       setOut(xs.map((d, i) => (a.axes.includes(i) ? 1 : d)));
+      return;
+    }
+    case 'arg_max':
+    case 'arg_min': {
+      const a = node.attrs as ArgAttrs;
+      const xs = x();
+      if (!(Number.isInteger(a.axis) && a.axis >= 0 && a.axis < xs.length)) fail(node, `axis ${a.axis} out of range for rank ${xs.length}`);
+      if (xs[a.axis] === 0) fail(node, `axis ${a.axis} is empty: no index to return`);
+      setOut(xs.map((d, i) => (i === a.axis ? 1 : d)));
       return;
     }
     case 'concat': {

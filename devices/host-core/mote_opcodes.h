@@ -39,6 +39,8 @@ static const char *const MOTE_OPCODE_NAMES[] = {
     "binarize",         /* 29 */
     "maximum",          /* 30 */
     "minimum",          /* 31 */
+    "arg_max",          /* 32 */
+    "arg_min",          /* 33 */
 };
 
 #define MOTE_OPCODE_COUNT ((int)(sizeof(MOTE_OPCODE_NAMES) / sizeof(MOTE_OPCODE_NAMES[0])))

@@ -70,7 +70,10 @@ const INT8_OPS = new Set<OpName>([
   'conv2d', 'depthwise_conv2d', 'fully_connected', 'add', 'sub', 'mul', 'clamp', 'sigmoid', 'tanh', 'hard_swish', 'leaky_relu',
   'max_pool2d', 'average_pool2d', 'mean', 'concat', 'pad', 'transpose', 'softmax', 'reshape', 'copy', 'strided_slice', 'maximum', 'minimum',
   'transpose_conv2d',
+  'arg_max', 'arg_min',
 ]);
+/** Ops whose output is an s32 index tensor: it stays s32 (no qparams) when the op runs in int8. */
+const INDEX_OPS = new Set<OpName>(['arg_max', 'arg_min']);
 /** Weighted ops: input 1 = weights, 2 = bias; per-channel axis of the weights. */
 const WEIGHTED_OPS: Partial<Record<OpName, (rank: number) => number>> = {
   conv2d: () => 0,
@@ -96,12 +99,13 @@ export function quantize(g: Graph, opts: QuantizeOptions): QuantizeReport {
   }
   const isInt8 = (n: Node) => !reasons.has(n);
 
-  // Which activation tensors become s8: graph inputs/outputs and every tensor an int8 node touches.
-  const s8 = new Set<string>([...g.inputs, ...g.outputs]);
+  // Which activation tensors become s8: graph inputs/outputs and every tensor an int8 node touches,
+  // but the s32 index tensors (arg_max / arg_min outputs, graph outputs or reshaped to them).
+  const s8 = new Set<string>([...g.inputs, ...g.outputs].filter((t) => g.tensor(t).dtype !== 's32'));
   for (const node of g.nodes) {
     if (!isInt8(node)) continue;
     for (const t of dataInputs(g, node)) s8.add(t);
-    for (const t of node.outputs) s8.add(t);
+    if (!INDEX_OPS.has(node.op)) for (const t of node.outputs) s8.add(t);
   }
   for (const name of s8) {
     const t = g.tensor(name);
@@ -156,7 +160,7 @@ function dataInputs(g: Graph, node: Node): string[] {
 /** Why `node` cannot run in int8 (undefined when it can). */
 function int8Obstacle(g: Graph, node: Node): string | undefined {
   if (!INT8_OPS.has(node.op)) return `no int8 kernel for ${node.op}`;
-  for (const t of [...dataInputs(g, node), ...node.outputs]) {
+  for (const t of [...dataInputs(g, node), ...(INDEX_OPS.has(node.op) ? [] : node.outputs)]) {
     if (g.tensor(t).dtype !== 'f32') return `tensor '${t}' is ${g.tensor(t).dtype}, not f32`;
   }
   const weightAxis = WEIGHTED_OPS[node.op];

@@ -18,6 +18,7 @@ import { average_pool2d_f32_ref, max_pool2d_f32_ref } from './pool2d.js';
 import { dequantize_ref, quantize_ref } from './quantize.js';
 import { softmax_f32_ref } from './softmax.js';
 import { lstm_f32_ref } from './lstm.js';
+import { arg_max_ref, arg_min_ref } from './arg-max.js';
 import { strided_slice_ref } from './strided-slice.js';
 import { transpose_ref } from './transpose.js';
 import { transpose_conv2d_f32_ref } from './transpose-conv2d.js';
@@ -53,7 +54,9 @@ export const floatKernels: Partial<Record<OpName, RefKernel>> = {
   batch_norm: batch_norm_f32_ref,
   maximum: maximum_f32_ref,
   minimum: minimum_f32_ref,
+  arg_max: arg_max_ref,
+  arg_min: arg_min_ref,
 };
 
 /** Ops whose float kernel is dtype-generic, so it also runs s8 nodes that int8Kernels lacks. */
-export const dtypeGenericOps: ReadonlySet<OpName> = new Set<OpName>(['concat', 'pad', 'transpose', 'strided_slice', 'quantize', 'dequantize']);
+export const dtypeGenericOps: ReadonlySet<OpName> = new Set<OpName>(['concat', 'pad', 'transpose', 'strided_slice', 'quantize', 'dequantize', 'arg_max', 'arg_min']);

@@ -15,6 +15,7 @@ import { meanOutputShape } from './mean.js';
 import { padOutputShape } from './pad.js';
 import { pool2dOutputShape } from './pool2d.js';
 import { lstmOutputShape } from './lstm.js';
+import { argOutputShape } from './arg-max.js';
 import { stridedSliceOutputShape } from './strided-slice.js';
 import { transposeOutputShape } from './transpose.js';
 import { transposeConv2dOutputShape } from './transpose-conv2d.js';
@@ -52,4 +53,6 @@ export const outputShapeFns: Partial<Record<OpName, ShapeFn>> = {
   batch_norm: sameAsInputShape,
   maximum: broadcastOutputShape,
   minimum: broadcastOutputShape,
+  arg_max: argOutputShape,
+  arg_min: argOutputShape,
 };
