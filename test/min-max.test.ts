@@ -15,8 +15,7 @@ import { type Graph, type TensorData, numel } from '../converter/ir/graph.js';
 import { planMemory } from '../converter/plan/index.js';
 import { runGraph } from '../converter/reference/interpreter.js';
 import * as F from '../format/format.js';
-import { MoteError } from '../host/runtime.js';
-import { BUILDS, blobOf, ensureWasmBuilt, expectBlobsMatch, fixCrc, freshRuntime, oneOpGraph, randS8, rng, runBlob, type TensorSpec } from './runtime-harness.js';
+import { BUILDS, blobOf, editTensor, ensureWasmBuilt, expectBlobsMatch, expectLoadRefused, oneOpGraph, randS8, rng, runBlob, type TensorSpec } from './runtime-harness.js';
 import { loadTfliteWasm, type TfliteWasm } from './support/tflite-wasm.js';
 
 beforeAll(async () => {
@@ -26,22 +25,6 @@ beforeAll(async () => {
 /** f32 values on a coarse grid (multiples of 1/4 in [-2, 2]), so operands often tie. */
 function coarseF32(r: () => number, n: number): Float32Array {
   return Float32Array.from({ length: n }, () => Math.floor(r() * 17 - 8) / 4);
-}
-
-/** Loading `blob` fails with ERR_BAD_OP and a message matching `what`, on both builds. */
-async function expectLoadRefused(blob: Uint8Array, what: RegExp): Promise<void> {
-  for (const build of BUILDS) {
-    const rt = await freshRuntime(build);
-    let err: unknown;
-    try {
-      rt.load(blob);
-    } catch (e) {
-      err = e;
-    }
-    expect(err, `${build}: the load must fail`).toBeInstanceOf(MoteError);
-    expect((err as MoteError).code).toBe(F.ERR_BAD_OP);
-    expect((err as MoteError).message).toMatch(what);
-  }
 }
 
 function expectConvertError(f: () => unknown, pattern: RegExp): void {
@@ -110,19 +93,6 @@ describe('maximum / minimum: runtime (both builds) = reference kernels', () => {
     await expectLoadRefused(wide, /op 0 \(maximum\): input shapes do not broadcast at output dim 1/);
   });
 });
-
-/** A copy of `blob` with tensor `id`'s record edited (CRC fixed; byte size kept consistent by the caller). */
-function editTensor(blob: Uint8Array, id: number, edit: (d: DataView, at: number) => void): Uint8Array {
-  const b = blob.slice();
-  const d = new DataView(b.buffer);
-  const at = d.getUint32(F.H_TENSOR_TABLE_OFFSET, true) + id * F.TENSOR_RECORD_SIZE;
-  edit(d, at);
-  const dims = Array.from({ length: d.getUint8(at + F.T_RANK) }, (_, i) => d.getInt32(at + F.T_DIMS + 4 * i, true));
-  const size = numel(dims) * (d.getUint8(at + F.T_DTYPE) === F.DTYPE_F32 ? 4 : 1);
-  if (size <= d.getUint32(at + F.T_BYTE_SIZE, true)) d.setUint32(at + F.T_BYTE_SIZE, size, true);
-  fixCrc(b);
-  return b;
-}
 
 // ---- TFLite files against desktop TFLite --------------------------------------------------------
 

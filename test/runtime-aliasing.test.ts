@@ -7,10 +7,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as F from '../format/format.js';
 import { readBlob } from '../host/blob-reader.js';
-import { MoteError } from '../host/runtime.js';
 import { runGraph } from '../converter/reference/interpreter.js';
 import type { Graph } from '../converter/ir/graph.js';
-import { BUILDS, blobOf, ensureWasmBuilt, fixCrc, freshRuntime, randF32, rng, runBlob, setU32, u32 } from './runtime-harness.js';
+import { BUILDS, blobOf, ensureWasmBuilt, expectLoadRefused, fixCrc, randF32, rng, runBlob, setU32, u32 } from './runtime-harness.js';
 import { elementwiseModel, floatModel, int8Model } from './runtime-models.js';
 
 beforeAll(async () => {
@@ -30,18 +29,7 @@ function damaged(blob: Uint8Array, edit: (b: Uint8Array) => void): Uint8Array {
 
 /** Both builds refuse `blob` at load with ERR_BAD_OP and a message matching `why`; so does the host reader. */
 async function expectRefused(blob: Uint8Array, why: RegExp, readerWhy: RegExp): Promise<void> {
-  for (const build of BUILDS) {
-    const rt = await freshRuntime(build);
-    let err: unknown;
-    try {
-      rt.load(blob);
-    } catch (e) {
-      err = e;
-    }
-    expect(err, `${build}: load refuses it`).toBeInstanceOf(MoteError);
-    expect((err as MoteError).code, build).toBe(F.ERR_BAD_OP);
-    expect((err as MoteError).message, build).toMatch(why);
-  }
+  await expectLoadRefused(blob, why);
   expect(() => readBlob(blob)).toThrow(readerWhy);
 }
 

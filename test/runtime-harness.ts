@@ -4,13 +4,13 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Graph, type Int8Params, type Node, type OpName, type Tensor, type TensorData } from '../converter/ir/graph.js';
+import { Graph, type Int8Params, type Node, type OpName, type Tensor, type TensorData, numel } from '../converter/ir/graph.js';
 import { inferShapes } from '../converter/ir/shapes.js';
 import { planMemory } from '../converter/plan/index.js';
 import { emitBlob } from '../converter/emit/index.js';
 import { expect } from 'vitest';
 import { readBlob } from '../host/blob-reader.js';
-import { MoteRuntime, type MoteBuild, type MoteTypedArray } from '../host/runtime.js';
+import { MoteError, MoteRuntime, type MoteBuild, type MoteTypedArray } from '../host/runtime.js';
 import * as F from '../format/format.js';
 import { crc32 } from '../converter/emit/index.js';
 
@@ -65,6 +65,35 @@ export async function freshRuntime(build: MoteBuild): Promise<MoteRuntime> {
 export const u32 = (b: Uint8Array, at: number): number => new DataView(b.buffer, b.byteOffset).getUint32(at, true);
 export const setU32 = (b: Uint8Array, at: number, v: number): void => new DataView(b.buffer, b.byteOffset).setUint32(at, v >>> 0, true);
 export const fixCrc = (b: Uint8Array): void => setU32(b, F.H_CRC32, crc32(b, F.CRC_START, b.length));
+
+/** Loading `blob` fails with ERR_BAD_OP and a message matching `what`, on both builds. */
+export async function expectLoadRefused(blob: Uint8Array, what: RegExp): Promise<void> {
+  for (const build of BUILDS) {
+    const rt = await freshRuntime(build);
+    let err: unknown;
+    try {
+      rt.load(blob);
+    } catch (e) {
+      err = e;
+    }
+    expect(err, `${build}: the load must fail`).toBeInstanceOf(MoteError);
+    expect((err as MoteError).code).toBe(F.ERR_BAD_OP);
+    expect((err as MoteError).message).toMatch(what);
+  }
+}
+
+/** A copy of `blob` with tensor `id`'s record edited (CRC fixed; byte size kept consistent by the caller). */
+export function editTensor(blob: Uint8Array, id: number, edit: (d: DataView, at: number) => void): Uint8Array {
+  const b = blob.slice();
+  const d = new DataView(b.buffer);
+  const at = d.getUint32(F.H_TENSOR_TABLE_OFFSET, true) + id * F.TENSOR_RECORD_SIZE;
+  edit(d, at);
+  const dims = Array.from({ length: d.getUint8(at + F.T_RANK) }, (_, i) => d.getInt32(at + F.T_DIMS + 4 * i, true));
+  const size = numel(dims) * (d.getUint8(at + F.T_DTYPE) === F.DTYPE_F32 ? 4 : 1);
+  if (size <= d.getUint32(at + F.T_BYTE_SIZE, true)) d.setUint32(at + F.T_BYTE_SIZE, size, true);
+  fixCrc(b);
+  return b;
+}
 
 export function blobOf(g: Graph): Uint8Array {
   const blob = emitBlob(g, planMemory(g));

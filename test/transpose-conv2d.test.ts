@@ -17,7 +17,8 @@ import { readBlob } from '../host/blob-reader.js';
 import { MoteRuntime } from '../host/runtime.js';
 import { buildRuntimeFor } from '../host/runtime-build.js';
 import { blobFeatures } from '../host/runtime-features.js';
-import { BUILDS, blobOf, ensureWasmBuilt, rng, runBlob } from './runtime-harness.js';
+import * as F from '../format/format.js';
+import { BUILDS, blobOf, editTensor, ensureWasmBuilt, expectLoadRefused, rng, runBlob } from './runtime-harness.js';
 import { loadTfliteWasm, type TfliteWasm } from './support/tflite-wasm.js';
 
 const FLOAT32 = 0;
@@ -190,4 +191,26 @@ describe('TRANSPOSE_CONV in per-model builds', () => {
       }
     }
   }, 600_000);
+});
+
+describe('TRANSPOSE_CONV: the runtime refuses malformed f32 and s8 forms at load, naming the op', () => {
+  const blobFor = (kind: Kind) => {
+    const g = importTflite(writeTflite(modelOf(CASES[1], kind, 700)), 'bad.tflite');
+    if (kind === 'int8') prepareInt8(g);
+    const blob = blobOf(g);
+    const ids = new Map(readBlob(blob).tensors.map((t) => [t.name, t.id]));
+    return { blob, id: (name: string) => ids.get(name)! };
+  };
+  it('output channels, weight channels, dtypes', async () => {
+    for (const kind of ['f32', 'int8'] as Kind[]) {
+      const { blob, id } = blobFor(kind);
+      // CASES[1]: x [1,4,3,3], w [4,2,2,3], y [1,8,6,4].
+      await expectLoadRefused(editTensor(blob, id('y'), (d, at) => d.setInt32(at + F.T_DIMS + 12, 3, true)), /op 0 \(transpose_conv2d\): output 0 dim 3 must be 4, got 3/);
+      await expectLoadRefused(editTensor(blob, id('w'), (d, at) => d.setInt32(at + F.T_DIMS + 12, 2, true)), /op 0 \(transpose_conv2d\): input 1 \(weights\) dim 3 must equal the input channels/);
+      // Dtypes of the form's width (the edit keeps the records' byte sizes valid): an s8 output of
+      // the f32 form, an f32 bias of the s8 form.
+      if (kind === 'f32') await expectLoadRefused(editTensor(blob, id('y'), (d, at) => d.setUint8(at + F.T_DTYPE, F.DTYPE_S8)), /op 0 \(transpose_conv2d\): output 0 must be f32, got s8/);
+      else await expectLoadRefused(editTensor(blob, id('b'), (d, at) => d.setUint8(at + F.T_DTYPE, F.DTYPE_F32)), /op 0 \(transpose_conv2d\): input 2 must be s32, got f32/);
+    }
+  });
 });

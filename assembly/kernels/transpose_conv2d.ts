@@ -45,38 +45,37 @@ function transposeConv(op: usize, isF32: bool): void {
   const inOff = -tzp(x), outZp = tzp(y);
   const xp = tptr(x), wp = tptr(w);
   let yp = tptr(y);
-  for (let b = 0; b < n; b++) {
-    for (let oy = 0; oy < oh; oy++) {
-      for (let ox = 0; ox < ow; ox++) {
-        for (let o = 0; o < oc; o++) {
-          let accF: f32 = 0;
-          let accI: i32 = 0;
-          for (let ky = 0; ky < kh; ky++) {
-            const iy = sourceIndex(oy, pt, ky, sh, h);
-            if (iy < 0) continue;
-            for (let kx = 0; kx < kw; kx++) {
-              const ix = sourceIndex(ox, pl, kx, sw, wd);
-              if (ix < 0) continue;
-              const xb = xp + (<usize>(((b * h + iy) * wd + ix) * c) << elem);
-              const wb = wp + (<usize>(((o * kh + ky) * kw + kx) * c) << elem);
-              if (isF32) accF += dotF32(xb, wb, c);
-              else accI += dotS8(xb, wb, c, inOff);
-            }
-          }
-          const bias = bp + (<usize>o << 2);
-          if (isF32) {
-            if (hasBias) accF += load<f32>(bias);
-            const lo = opParamF(op, 4), hi = opParamF(op, 5);
-            accF = accF < lo ? lo : accF;
-            store<f32>(yp, accF > hi ? hi : accF);
-            yp += 4;
-          } else {
-            if (hasBias) accI += load<i32>(bias);
-            const m = tptr(opIn(op, 3)) + (<usize>o << 2), s = tptr(opIn(op, 4)) + (<usize>o << 2);
-            store<i8>(yp, <i8>clampi(mbqm(accI, load<i32>(m), load<i32>(s)) + outZp, opParam(op, 4), opParam(op, 5)));
-            yp += 1;
-          }
+  // One pass over the output pixels (batch, row, column), then the output channels.
+  const pixels = n * oh * ow;
+  for (let p = 0; p < pixels; p++) {
+    const ox = p % ow, oy = (p / ow) % oh, b = p / (ow * oh);
+    for (let o = 0; o < oc; o++) {
+      let accF: f32 = 0;
+      let accI: i32 = 0;
+      for (let ky = 0; ky < kh; ky++) {
+        const iy = sourceIndex(oy, pt, ky, sh, h);
+        if (iy < 0) continue;
+        for (let kx = 0; kx < kw; kx++) {
+          const ix = sourceIndex(ox, pl, kx, sw, wd);
+          if (ix < 0) continue;
+          const xb = xp + (<usize>(((b * h + iy) * wd + ix) * c) << elem);
+          const wb = wp + (<usize>(((o * kh + ky) * kw + kx) * c) << elem);
+          if (isF32) accF += dotF32(xb, wb, c);
+          else accI += dotS8(xb, wb, c, inOff);
         }
+      }
+      const bias = bp + (<usize>o << 2);
+      if (isF32) {
+        if (hasBias) accF += load<f32>(bias);
+        const lo = opParamF(op, 4), hi = opParamF(op, 5);
+        accF = accF < lo ? lo : accF;
+        store<f32>(yp, accF > hi ? hi : accF);
+        yp += 4;
+      } else {
+        if (hasBias) accI += load<i32>(bias);
+        const m = tptr(opIn(op, 3)) + (<usize>o << 2), s = tptr(opIn(op, 4)) + (<usize>o << 2);
+        store<i8>(yp, <i8>clampi(mbqm(accI, load<i32>(m), load<i32>(s)) + outZp, opParam(op, 4), opParam(op, 5)));
+        yp += 1;
       }
     }
   }

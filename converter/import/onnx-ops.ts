@@ -120,18 +120,24 @@ function fromNhwc(imp: OnnxImporter, ctx: OnnxNodeContext, y: string, spatialRan
 
 // ---- ops ----------------------------------------------------------------------------------------
 
-const conv: Lowering = (imp, ctx) => {
+/** Conv / ConvTranspose operands: X (float), constant W of X's rank matching kernel_shape, B?, group. */
+function convOperands(imp: OnnxImporter, ctx: OnnxNodeContext) {
   const x = imp.requireInput(ctx, 0, 'X');
   const w = imp.requireInput(ctx, 1, 'W');
   imp.requireFloat(ctx, x);
   const b = imp.input(ctx, 2);
   const xs = imp.shape(x);
-  let ws = imp.shape(w);
+  const ws = imp.shape(w);
   const wData = imp.constFloats(ctx, w, 'weights');
   if (ws.length !== xs.length) imp.fail(ctx, `weights rank ${ws.length} does not match input rank ${xs.length}`);
   const kernelAttr = imp.attrInts(ctx, 'kernel_shape');
   if (kernelAttr && kernelAttr.some((k, i) => k !== ws[2 + i])) imp.fail(ctx, `kernel_shape [${kernelAttr}] does not match weights [${ws}]`);
-  const group = imp.attrInt(ctx, 'group', 1);
+  return { x, b, xs, ws, wData, group: imp.attrInt(ctx, 'group', 1) };
+}
+
+const conv: Lowering = (imp, ctx) => {
+  const { x, b, xs, wData, group, ws: wShape } = convOperands(imp, ctx);
+  let ws = wShape;
   const cIn = xs[1];
   if (group < 1 || ws[1] * group !== cIn) imp.fail(ctx, `weights [${ws}] with group ${group} do not fit ${cIn} input channels`);
   const { nhwc, spatial } = toNhwc(imp, ctx, x);
@@ -175,17 +181,7 @@ const conv: Lowering = (imp, ctx) => {
  * SAME_UPPER, at the start otherwise), or in·stride for auto_pad SAME_*. group 1, dilations 1.
  */
 const convTranspose: Lowering = (imp, ctx) => {
-  const x = imp.requireInput(ctx, 0, 'X');
-  const w = imp.requireInput(ctx, 1, 'W');
-  imp.requireFloat(ctx, x);
-  const b = imp.input(ctx, 2);
-  const xs = imp.shape(x);
-  const ws = imp.shape(w);
-  const wData = imp.constFloats(ctx, w, 'weights');
-  if (ws.length !== xs.length) imp.fail(ctx, `weights rank ${ws.length} does not match input rank ${xs.length}`);
-  const kernelAttr = imp.attrInts(ctx, 'kernel_shape');
-  if (kernelAttr && kernelAttr.some((k, i) => k !== ws[2 + i])) imp.fail(ctx, `kernel_shape [${kernelAttr}] does not match weights [${ws}]`);
-  const group = imp.attrInt(ctx, 'group', 1);
+  const { x, b, xs, ws, wData, group } = convOperands(imp, ctx);
   if (group !== 1) imp.unsupported(ctx, `attribute group=${group} (only group 1: the runtime's transpose_conv2d has no groups)`);
   if (ws[0] !== xs[1]) imp.fail(ctx, `weights [${ws}] take ${ws[0]} input channels, X has ${xs[1]}`);
   const { nhwc, spatial } = toNhwc(imp, ctx, x);
