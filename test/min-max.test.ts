@@ -15,7 +15,7 @@ import { type Graph, type TensorData, numel } from '../converter/ir/graph.js';
 import { planMemory } from '../converter/plan/index.js';
 import { runGraph } from '../converter/reference/interpreter.js';
 import * as F from '../format/format.js';
-import { BUILDS, blobOf, editTensor, ensureWasmBuilt, expectBlobsMatch, expectLoadRefused, oneOpGraph, randS8, rng, runBlob, type TensorSpec } from './runtime-harness.js';
+import { BUILDS, blobOf, editTensor, ensureWasmBuilt, expectBlobsMatch, expectLoadRefused, fixCrc, oneOpGraph, randS8, rng, runBlob, type TensorSpec } from './runtime-harness.js';
 import { loadTfliteWasm, type TfliteWasm } from './support/tflite-wasm.js';
 
 beforeAll(async () => {
