@@ -4,7 +4,7 @@
 // f32 on the reference interpreter and both WASM builds (float rounding apart), and int8 PTQ of
 // ConvTranspose alone and of Conv → ConvTranspose(stride 2) → Conv: both builds give the int8
 // reference's bytes, and the result is ORT's within the int8 conformance tests' derived bound
-// (test/support/int8-bound.ts). A bias Add, BatchNormalization and Relu after it fold into it. Then the refusals: group > 1, dilations > 1, a negative start pad.
+// (test/support/int8-bound.ts); a QDQ ConvTranspose folds to s8 within 1 LSB of ORT. A bias Add, BatchNormalization and Relu after it fold into it. Then the refusals: group > 1, dilations > 1, a negative start pad.
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convert } from '../converter/convert.js';
@@ -196,6 +196,64 @@ describe('ONNX ConvTranspose int8 PTQ = ONNX Runtime within the derived int8 bou
   });
   it('Conv → ConvTranspose(stride 2) → Relu → Conv (a decoder stage)', async () => {
     await checkInt8(decoder(74), [1, 3, 6, 5], 75);
+  });
+});
+
+describe('QDQ ConvTranspose (the form ONNX Runtime\'s quantize_static writes) folds to an s8 transpose_conv2d', () => {
+  it('int8 per-channel weights (DequantizeLinear axis 1: the output channels of [C,M,KH,KW]), int32 bias; within 1 LSB of ONNX Runtime', async () => {
+    const r = rng(95);
+    const [c, m] = [3, 4];
+    const xs = [1, c, 5, 4];
+    const wf = floats(r, c * m * 9, 0.5);
+    // Symmetric per output channel m (axis 1 of [C,M,3,3]).
+    const wScale = Float32Array.from({ length: m }, (_, mi) => {
+      let amax = 0;
+      for (let ci = 0; ci < c; ci++) for (let k = 0; k < 9; k++) amax = Math.max(amax, Math.abs(wf[(ci * m + mi) * 9 + k]));
+      return Math.fround(amax / 127);
+    });
+    const wq = Int8Array.from(wf, (v, i) => Math.round(v / wScale[Math.floor(i / 9) % m]));
+    const [xScale, xZp, yScale, yZp] = [Math.fround(4 / 255), 0, Math.fround(0.03), -5];
+    const bScale = Float32Array.from(wScale, (sw) => Math.fround(xScale * sw));
+    const bq = Int32Array.from({ length: m }, () => Math.round((r() - 0.5) * 200));
+    const inits: OnnxInitializer[] = [
+      { name: 'x_s', dims: [], data: new Float32Array([xScale]) }, { name: 'x_zp', dims: [], data: new Int8Array([xZp]) },
+      { name: 'y_s', dims: [], data: new Float32Array([yScale]) }, { name: 'y_zp', dims: [], data: new Int8Array([yZp]) },
+      { name: 'w_q', dims: [c, m, 3, 3], data: wq }, { name: 'w_s', dims: [m], data: wScale }, { name: 'w_zp', dims: [m], data: new Int8Array(m) },
+      { name: 'b_q', dims: [m], data: bq }, { name: 'b_s', dims: [m], data: bScale }, { name: 'b_zp', dims: [m], data: new Int32Array(m) },
+    ];
+    const bytes = encodeOnnxModel({
+      graphName: 'qdq_convtranspose',
+      nodes: [
+        { op: 'QuantizeLinear', name: 'xq', inputs: ['x', 'x_s', 'x_zp'], outputs: ['x_q'] },
+        { op: 'DequantizeLinear', name: 'xdq', inputs: ['x_q', 'x_s', 'x_zp'], outputs: ['x_dq'] },
+        { op: 'DequantizeLinear', name: 'wdq', inputs: ['w_q', 'w_s', 'w_zp'], outputs: ['w_dq'], attrs: { axis: 1 } },
+        { op: 'DequantizeLinear', name: 'bdq', inputs: ['b_q', 'b_s', 'b_zp'], outputs: ['b_dq'], attrs: { axis: 0 } },
+        { op: 'ConvTranspose', name: 'up', inputs: ['x_dq', 'w_dq', 'b_dq'], outputs: ['t'], attrs: { strides: [2, 2], pads: [1, 1, 1, 1], output_padding: [1, 1] } },
+        { op: 'QuantizeLinear', name: 'yq', inputs: ['t', 'y_s', 'y_zp'], outputs: ['y'] },
+      ],
+      initializers: inits,
+      inputs: [{ name: 'x', dims: xs }],
+      outputs: [{ name: 'y', dims: [1, m, 10, 8], elemType: 3 }],
+      opset: 17,
+    });
+    const x = Float32Array.from({ length: numel(xs) }, () => r() * 4 - 2);
+    const session = await ort.InferenceSession.create(bytes);
+    const want = (await session.run({ x: new ort.Tensor('float32', x, xs) })).y.data as Int8Array;
+    await session.release();
+    const q = convert(bytes, 'qdq.onnx', { precision: 'int8' });
+    const tconv = q.graph.nodes.find((n) => n.op === 'transpose_conv2d')!;
+    expect(q.graph.tensor(tconv.inputs[0]).dtype, 'the folded op reads s8').toBe('s8');
+    expect(q.graph.tensor(tconv.inputs[1]).dtype).toBe('s8');
+    expect(q.graph.nodes.filter((n) => n.op === 'dequantize').length, 'no float island').toBe(0);
+    const [ref] = runGraph(q.graph, [x]) as Int8Array[];
+    for (const build of BUILDS) expect(Array.from((await runBlob(build, q.blob, [x]))[0] as Int8Array), `${build} bytes`).toEqual(Array.from(ref));
+    // ONNX Runtime requantizes in float (round half to even), Mote in TFLM's fixed point.
+    let off = 0;
+    for (let i = 0; i < want.length; i++) {
+      expect(Math.abs(ref[i] - want[i]), `element ${i}`).toBeLessThanOrEqual(1);
+      if (ref[i] !== want[i]) off++;
+    }
+    expect(off, 'elements 1 LSB off').toBeLessThan(want.length / 10);
   });
 });
 

@@ -9,8 +9,8 @@
 //     dequantize also sinks below a strided_slice (Split, Slice, Gather), whose s8 form keeps the
 //     scale (a quantize does not rise above one: it would then convert the whole input);
 //  2. an op whose data inputs all come from dequantize nodes and whose only reader is a quantize
-//     becomes int8: conv2d / depthwise_conv2d / fully_connected take back the original int8
-//     weights and int32 bias (noted by the importer), the others are retyped;
+//     becomes int8: conv2d / depthwise_conv2d / fully_connected / transpose_conv2d take back the
+//     original int8 weights and int32 bias (noted by the importer), the others are retyped;
 //  3. dequantize → quantize becomes nothing (same parameters; a copy into a graph output) or a
 //     requantize; requantizes rise above layout ops, so the transposes around them can cancel.
 // Whatever does not match stays as explicit quantize/dequantize nodes around float ops (mixed
@@ -50,7 +50,7 @@ const DEQUANTIZE_SINKS = new Set<OpName>([...LAYOUT, 'strided_slice']);
 const SAME_QUANT = new Set<OpName>(['max_pool2d', 'average_pool2d', 'pad', 'clamp', 'concat']);
 /** Ops retyped as they are (their s8 kernels rescale, or prepareInt8 makes a table). */
 const RESCALING = new Set<OpName>(['add', 'sub', 'mul', 'mean', 'sigmoid', 'tanh', 'hard_swish', 'leaky_relu']);
-const WEIGHTED = new Set<OpName>(['conv2d', 'depthwise_conv2d', 'fully_connected']);
+const WEIGHTED = new Set<OpName>(['conv2d', 'depthwise_conv2d', 'fully_connected', 'transpose_conv2d']);
 
 function perTensor(q: QuantParams | undefined): q is QuantParams {
   return !!q && q.scale.length === 1 && q.zeroPoint.length === 1;
