@@ -11,8 +11,9 @@ import {
   OP_DEQUANTIZE, OP_REQUANTIZE, OP_COPY, OP_STRIDED_SLICE, OP_TRANSPOSE_CONV2D, DTYPE_S16, OP_LSTM,
   STORAGE_DIRECT, O_FLAGS, OPF_PACKED_W16, DTYPE_SIGN8, OP_BINARIZE, DTYPE_F32,
   OP_MAXIMUM, OP_MINIMUM, OP_ARG_MAX, OP_ARG_MIN,
+  OP_RESIZE, RESIZE_NEAREST,
 } from '../format/format';
-import { opCount, oprec, opcode, opIn, opOut, tdtype, tstorage } from './state';
+import { opCount, oprec, opcode, opIn, opOut, opParam, tdtype, tstorage } from './state';
 import { runDirect } from './kernels/direct';
 import { conv2d_f32, conv2d_s8_simd, conv2d_s8_scalar } from './kernels/conv2d';
 import { depthwise_conv2d_f32, depthwise_conv2d_s8_simd, depthwise_conv2d_s8_scalar } from './kernels/depthwise_conv2d';
@@ -31,6 +32,7 @@ import { lstm_f32, lstm_s8 } from './kernels/lstm';
 import { binarize_s8 } from './kernels/binary_weights';
 import { maximum_minimum, arg_max_min } from './kernels/min_max';
 import { transpose_conv2d_f32, transpose_conv2d_s8 } from './kernels/transpose_conv2d';
+import { resize_nearest, resize_bilinear } from './kernels/resize';
 import { bindScratch } from './scratch';
 import { opBuilt, dtypeBuilt, BUILT_DIRECT } from './features';
 
@@ -57,6 +59,13 @@ export function runOp(op: usize): void {
   // (its requantization table is the SIMD build's): no per-op binding, ~10 calls an op.
   if (ASC_FEATURE_SIMD || code != OP_FULLY_CONNECTED || !s8 || !(load<u16>(op, O_FLAGS) & OPF_PACKED_W16)
     || inline.always(tstorage(opIn(op, 1))) == STORAGE_DIRECT) bindScratch(op, code);
+  // Opcodes of the high mask are tested apart: a build without them keeps its switch's table.
+  if (opBuilt(OP_RESIZE) && code == OP_RESIZE) {
+    if (opParam(op, 0) == RESIZE_NEAREST) resize_nearest(op);
+    else if (s8) resize_bilinear(op, true);
+    else if (f32) resize_bilinear(op, false);
+    return;
+  }
   switch (code) {
     case OP_CONV2D:
       if (!opBuilt(OP_CONV2D)) break;

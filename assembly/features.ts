@@ -21,10 +21,11 @@ export const BUILT_OPS_HIGH: u32 = isDefined(MOTE_OPS_HIGH) ? <u32>MOTE_OPS_HIGH
 // Some opcode from FIRST_LATE_OPCODE on is built (message.ts opName links their names only then).
 export const LATE_OPS_BUILT: bool = ((BUILT_OPS >>> <u32>FIRST_LATE_OPCODE) | BUILT_OPS_HIGH) != 0;
 /** The name of opcode FIRST_LATE_OPCODE + k (k in range). Here, not in message.ts, because this
- * file's literals stay out of the message-text coding (scripts/build-wasm.mjs SUBSET_ONLY): builds
+ * file's literals stay out of the message-text coding (scripts/build-wasm.mjs OUT_OF_DICTIONARY): builds
  * without these ops do not see them at all. */
 export function lateOpName(k: i32): Text {
-  return textAt(txtList('maximum|minimum|arg_max|arg_min'), k);
+  // 34, 35: unused (opcodes are handed out in blocks).
+  return textAt(txtList('maximum|minimum|arg_max|arg_min|unknown|unknown|resize'), k);
 }
 // @ts-ignore
 export const BUILT_DTYPES: u32 = isDefined(MOTE_DTYPES) ? <u32>MOTE_DTYPES : 0xffffffff;

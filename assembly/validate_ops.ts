@@ -14,7 +14,9 @@ import {
   OP_DEQUANTIZE, OP_REQUANTIZE, OP_COPY, PAD_MODE_CONSTANT, PAD_MODE_WRAP,
   OP_STRIDED_SLICE, OP_TRANSPOSE_CONV2D, OP_LSTM, O_SCRATCH_TENSOR, OP_BINARIZE,
   OP_MAXIMUM, OP_MINIMUM, OP_ARG_MAX, OP_ARG_MIN,
+  OP_RESIZE,
 } from '../format/format';
+import { vResize } from './validate_high';
 import { str, say, say1, say2, text, textAt, Text, opPrefix, dtypeName } from './message';
 import {
   opInCount, opOutCount, opParamCount, opIn, opOut, opParam, tdim, tnumel,
@@ -40,6 +42,8 @@ const M_Q8: u8 = <u8><i32>(M_S8 | M_SIGN8); // s8 forms also read binarized (sig
 const R_IN0: u8 = <u8><i32>(MAX_RANK + 1);
 // Input-count column: MANY means no upper bound.
 const MANY: u8 = 255;
+// Param-count column: VAR_PARAMS means the op's code checks the count (and every param).
+const VAR_PARAMS: u8 = 255;
 // Flags.
 const SAME_NUMEL: u8 = 1; // output 0 has input 0's element count
 const SAME_SHAPE: u8 = 2; // output 0 has input 0's shape
@@ -77,11 +81,13 @@ const N_GROUP: u8 = 0, N_DEPTH_MULT: u8 = 1, N_ACT_MIN: u8 = 2, N_ACT_MAX: u8 = 
   N_ID_SHIFT: u8 = 23, N_ALPHA_SHIFT: u8 = 24, N_MODE: u8 = 25, N_VALUE: u8 = 26, N_TIME_MAJOR: u8 = 27,
   N_ACTIVATION: u8 = 28, N_LSTM_TANH: u8 = 29, N_CELL_POW: u8 = 30, N_CELL_CLIP: u8 = 31, N_THRESHOLD: u8 = 32,
   N_BEGIN: u8 = 33, N_END: u8 = 34;
+export const N_MODE_PARAM = N_MODE; // (validate_high.ts)
 @lazy const PARAM_NAMES: Text = txtList('group|depth_multiplier|act_min|act_max|kernel_h|kernel_w|count_include_pad|input_left_shift|stride_h|stride_w|dilation_h|dilation_w|pad_top|pad_left|pad_bottom|pad_right|axis|axis (s8 softmax runs over the last axis)');
 @lazy const OTHER_PARAM_NAMES: Text = txtList('left_shift|a_shift|b_shift|out_shift|shift|identity shift|alpha shift|mode|value|time_major|activation|activation (the integer LSTM runs tanh)|cell_scale_power|quantized_cell_clip|threshold|begin|end');
-// Some op outside the conv / depthwise / fully_connected / pool / softmax tables is built.
+// Some op outside the conv / depthwise / fully_connected / pool / softmax tables is built (every
+// opcode of the high mask is such an op).
 const OTHER_BUILT: bool = (BUILT_OPS & ~((1 << OP_CONV2D) | (1 << OP_DEPTHWISE_CONV2D) | (1 << OP_FULLY_CONNECTED)
-  | (1 << OP_MAX_POOL2D) | (1 << OP_AVERAGE_POOL2D) | (1 << OP_SOFTMAX))) != 0;
+  | (1 << OP_MAX_POOL2D) | (1 << OP_AVERAGE_POOL2D) | (1 << OP_SOFTMAX))) != 0 || BUILT_OPS_HIGH != 0;
 function paramName(name: i32): Text {
   if (OTHER_BUILT && name >= <i32>N_OTHER) return textAt(OTHER_PARAM_NAMES, name - <i32>N_OTHER);
   return textAt(PARAM_NAMES, name);
@@ -185,8 +191,16 @@ const ROWS_OTHER: usize = memory.data<u8>([
   0,
 ]);
 
+// Resize: the mode and the source table, counted and checked by vResize.
+const ROWS_RESIZE: usize = memory.data<u8>([
+  <u8>OP_RESIZE, <u8><i32>(M_F32 | M_S8), 1, 1, VAR_PARAMS, 0, 0, M_IN0, 4, 0, 4, 0, END,
+  0,
+]);
+
 /** The table holding opcode `key`'s rows (0: none in this build; validateOp refused the op). */
 function rowsOf(key: i32): usize {
+  // (An opcode of the high mask: tested apart, so that builds without it keep their switch.)
+  if (opBuilt(OP_RESIZE) && key == OP_RESIZE) return ROWS_RESIZE;
   switch (key) {
     case OP_CONV2D: return opBuilt(OP_CONV2D) ? ROWS_CONV2D : 0;
     case OP_DEPTHWISE_CONV2D: return opBuilt(OP_DEPTHWISE_CONV2D) ? ROWS_DEPTHWISE_CONV2D : 0;
@@ -209,7 +223,7 @@ let curDt: i32 = 0; // input 0's dtype
 function prefix(): void {
   opPrefix(curIndex, curCode);
 }
-function fail(what: Text, a: i64 = 0, b: i64 = 0): i32 {
+export function fail(what: Text, a: i64 = 0, b: i64 = 0): i32 {
   prefix(); say2(what, a, b);
   return ERR_BAD_OP;
 }
@@ -270,13 +284,13 @@ function inNumel(j: i32, n: i32, what: Text): i32 {
   }
   return OK;
 }
-function outDimIs(j: i32, d: i32, want: i64): i32 {
+export function outDimIs(j: i32, d: i32, want: i64): i32 {
   const got = tdim(opOut(curOp, j), d);
   if (<i64>got != want) return failIo(true, j, txt('dim $ must be $, got $'), d, want, got);
   return OK;
 }
 /** Param k in [lo, hi] (hi = i32.MAX_VALUE: at least lo); `name` is an N_* (paramName). */
-function paramIn(k: i32, lo: i32, hi: i32, name: i32): i32 {
+export function paramIn(k: i32, lo: i32, hi: i32, name: i32): i32 {
   const v = opParam(curOp, k);
   if (v < lo || v > hi) {
     prefix(); text(paramName(name));
@@ -334,7 +348,7 @@ function checkRow(row: usize): i32 {
   const y = opOut(op, 0);
   const r0 = trank(x);
   const np = <i32>load<u8>(row, ROW_PARAMS) + <i32>load<u8>(row, ROW_PARAMS_PER_RANK) * r0;
-  if (opParamCount(op) != np) return fail(txt('takes $ params, got $'), np, opParamCount(op));
+  if (!(opBuilt(OP_RESIZE) && load<u8>(row, ROW_PARAMS) == VAR_PARAMS) && opParamCount(op) != np) return fail(txt('takes $ params, got $'), np, opParamCount(op));
   let e: i32;
   const in1 = <i32>load<u8>(row, ROW_IN1);
   if (in1) {
@@ -740,6 +754,7 @@ export function validateOp(index: i32, op: usize, code: i32): i32 {
   if (opBuilt(OP_LSTM) && code == OP_LSTM) return vLstm();
   if ((opBuilt(OP_MAXIMUM) || opBuilt(OP_MINIMUM)) && (code == OP_MAXIMUM || code == OP_MINIMUM)) return vMaximumMinimum();
   if ((opBuilt(OP_ARG_MAX) || opBuilt(OP_ARG_MIN)) && (code == OP_ARG_MAX || code == OP_ARG_MIN)) return vArg();
+  if (opBuilt(OP_RESIZE) && code == OP_RESIZE) return vResize(op, curDt);
   return OK;
 }
 // MAX_RANK bounds every rank loop above (tensor records are validated before ops).

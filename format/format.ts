@@ -256,6 +256,13 @@ export const PACKED_K_MAX = 4096;
 // ARG_MAX, ARG_MIN in: x (f32 or s8) out: y (s32, x's shape with dim axis = 1): the index along
 //                  axis of the largest (smallest) element   params: axis mode (0: the first such
 //                  index, as TFLite; 1: the last, ONNX select_last_index); s8 compares raw codes
+// RESIZE           in: x[N,H,W,C] out: y[N,OH,OW,C] (f32, or s8 sharing x's scale and zero point)
+//                  params: mode, then the source table: per output row (OH entries) then per
+//                  output column (OW entries), the converter's source coordinates (docs/FORMAT.md):
+//                  RESIZE_NEAREST: src (the row / column copied; 1 word an entry)
+//                  RESIZE_BILINEAR: lo hi frac (3 words): y = lerp(x[lo], x[hi], frac) per axis,
+//                  frac an f32 (f32 form) or a Q10 integer (s8 form: TFLM's ResizeBilinearInteger,
+//                  |frac| <= 1024, rounded half away from zero at the end)
 export const OP_CONV2D = 1;
 export const OP_DEPTHWISE_CONV2D = 2;
 export const OP_FULLY_CONNECTED = 3;
@@ -292,7 +299,8 @@ export const OP_MAXIMUM = 30;
 export const OP_MINIMUM = 31;
 export const OP_ARG_MAX = 32;
 export const OP_ARG_MIN = 33;
-export const OPCODE_COUNT = 34; // one past the last opcode: kernel tables are checked against it
+export const OP_RESIZE = 36;
+export const OPCODE_COUNT = 37; // one past the last opcode: kernel tables are checked against it
 export const IN_PLACE_OPCODES = (1 << OP_ADD) | (1 << OP_SUB) | (1 << OP_MUL) | (1 << OP_DIV) | (1 << OP_CLAMP) |
   (1 << OP_LEAKY_RELU) | (1 << OP_SIGMOID) | (1 << OP_TANH) | (1 << OP_HARD_SWISH) | (1 << OP_LUT) |
   (1 << OP_QUANTIZE) | (1 << OP_DEQUANTIZE) | (1 << OP_REQUANTIZE);
@@ -301,6 +309,10 @@ export const PAD_MODE_CONSTANT = 0;
 export const PAD_MODE_EDGE = 1;
 export const PAD_MODE_REFLECT = 2;
 export const PAD_MODE_WRAP = 3;
+
+export const RESIZE_NEAREST = 0;
+export const RESIZE_BILINEAR = 1;
+export const RESIZE_Q10_ONE = 1024; // the s8 bilinear's fixed-point 1.0 (frac bound, weight sum per axis)
 
 // ---- Runtime error codes (returned by the ABI; docs/ABI.md) ----------------------------------
 export const OK = 0;

@@ -720,5 +720,11 @@ function checkOp(op: BlobOp, tensors: BlobTensor[], fail: (msg: string) => never
       inRange(0, 0, rank - 1, 'axis');
       inRange(1, 0, 1, 'mode');
       break;
+    case F.OP_RESIZE:
+      // The mode, then per output row and column one source entry (nearest) or three (bilinear).
+      if (s16) fail(`has no ${form} form`);
+      inRange(0, F.RESIZE_NEAREST, F.RESIZE_BILINEAR, 'mode');
+      count(1 + (out.shape[1] + out.shape[2]) * (p[0] === F.RESIZE_BILINEAR ? 3 : 1));
+      break;
   }
 }

@@ -138,6 +138,33 @@ describe('mote runtime: usage errors before any compile', () => {
   });
 });
 
+/** One resize (opcode 36, in MOTE_OPS_HIGH), 3x5x2 → 7x4, f32 or s8. */
+function resizeGraph(mode: 'nearest' | 'bilinear', dtype: 'f32' | 's8'): Graph {
+  const quant = dtype === 's8' ? { scale: 0.05, zeroPoint: -3 } : undefined;
+  return oneOpGraph('resize', [{ dtype, shape: [1, 3, 5, 2], quant }], { dtype, quant }, {
+    mode, coordinates: 'half_pixel', nearestRounding: 'round_prefer_floor', size: [7, 4], scales: [7 / 3, 4 / 5], arithmetic: 'onnx',
+  }, dtype === 's8' ? {} : undefined);
+}
+
+describe('per-model build of a blob with resize (an opcode of the high mask)', () => {
+  const blobs: [string, Uint8Array][] = [
+    ['resize bilinear f32', plainBlob(resizeGraph('bilinear', 'f32'))],
+    ['resize bilinear s8', plainBlob(resizeGraph('bilinear', 's8'))],
+    ['resize nearest s8', plainBlob(resizeGraph('nearest', 's8'))],
+  ];
+  for (const build of BUILDS) {
+    it(`${build}: links resize and gives the full build's bytes`, async () => {
+      const features = unionFeatures(blobs.map(([, b]) => blobFeatures(readBlob(b))));
+      expect(features.ops).toBe(0);
+      expect(features.opsHigh).toBe(2 ** (F.OP_RESIZE - RF.OPS_LOW_BITS));
+      const m = await WebAssembly.compile((await buildRuntimeFor(features, { build })) as BufferSource);
+      for (const [label, blob] of blobs) await expectSameBytes(label, blob, build, m);
+      // A float conv is not in it.
+      await expectNotBuilt(plainBlob(floatModel()), build, m, /the op is not in this runtime/);
+    }, COMPILE_MS);
+  }
+});
+
 describe('per-model build of the generated graphs (built with `mote runtime`)', () => {
   const blobs: [string, Uint8Array][] = [
     ['int8', plainBlob(int8Model())],
@@ -193,6 +220,9 @@ describe('per-model build of the generated graphs (built with `mote runtime`)', 
       const cv = readBlob(compact);
       const encId = cv.tensors.find((t) => t.storage === F.STORAGE_ENCODED)!.id;
       await expectNotBuilt(compact, build, m, new RegExp(`tensor ${encId}: the decoder for encoding \\d+ \\((packed|requant)\\) is not in this runtime`));
+      // An op of the high mask (opcode >= 31) none of the blobs has.
+      // (Its name is not linked either: features.ts highOpName is only in builds with such an op.)
+      await expectNotBuilt(plainBlob(resizeGraph('bilinear', 'f32')), build, m, /^mote: cannot load blob \(ERR_NOT_BUILT\): op 0 \(unknown\): the op is not in this runtime/);
       // And the runtime still works after a refused load: a fresh instance loads a blob it has.
       await expectSameBytes('int8 after refusals', blobs[0][1], build, m, [3]);
     });

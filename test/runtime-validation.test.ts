@@ -131,10 +131,11 @@ describe.each(BUILDS)('blob validation on the %s build', (build) => {
       fixCrc(b);
       const res = await tryBlob(build, b, rng(3));
       if (res.code === 0) continue;
-      expect(res.message).toMatch(new RegExp(`op 1 \\(${OPCODE_NAMES[code]}\\): `));
-      named++;
+      // An unused code (the blocks handed out per op family leave gaps) is an unknown opcode.
+      expect(res.message).toMatch(new RegExp(`op 1 \\(${OPCODE_NAMES[code] || 'unknown'}\\): ${OPCODE_NAMES[code] ? '' : 'unknown opcode'}`));
+      if (OPCODE_NAMES[code]) named++;
     }
-    expect(named).toBeGreaterThan(F.OPCODE_COUNT - 5);
+    expect(named).toBeGreaterThan(OPCODE_NAMES.filter((n) => n).length - 5);
     // Op 1 (conv2d)'s s32 bias relabelled with every other dtype (none is wider, so the record
     // itself stays valid and the op check names both dtypes).
     const io = u32(blobs.int8, op + F.O_IO_INDEX);

@@ -7,6 +7,7 @@
 import { PAD_MODE_CONSTANT, PAD_MODE_EDGE, PAD_MODE_REFLECT, PAD_MODE_WRAP } from '../../format/format.js';
 import { ConvertError } from '../errors.js';
 import { lstmInt8Params, type LstmInt8Params } from '../reference/int8/lstm.js';
+import { resizeParams } from './resize-table.js';
 import type {
   Activation,
   ActivationAttrs,
@@ -338,6 +339,8 @@ export function lowerParams(node: Node, lookup: Lookup): number[] {
       const a = node.attrs as ArgAttrs;
       return [normAxis(node, a.axis, first ? first.shape.length : 0), a.selectLastIndex ? 1 : 0];
     }
+    case 'resize':
+      return resizeParams(node, first!, lookup(node.outputs[0]), (msg) => fail(node, msg));
     case 'reshape':
     case 'batch_norm':
       fail(node, `is an IR-only op; it must be folded or lowered before emission`);

@@ -10,6 +10,7 @@ import { dtypeFromOnnx, onnxDtypeName, tensorFromProto, toNumber } from './onnx-
 import { quantLowerings } from './onnx-quant.js';
 import { depthToSpacePlan, spaceToDepthPlan } from './space-depth.js';
 import { MAX_GATHER_RUNS, indexRuns } from './index-runs.js';
+import { resizeLowerings } from './onnx-resize.js';
 
 type Lowering = (imp: OnnxImporter, ctx: OnnxNodeContext) => void;
 
@@ -1068,6 +1069,7 @@ const LOWERINGS: Record<string, Lowering> = {
   DepthToSpace: spaceDepth('DepthToSpace'),
   SpaceToDepth: spaceDepth('SpaceToDepth'),
   ...quantLowerings(lowerOnnxNode),
+  ...resizeLowerings,
 };
 
 /** Lowers one ONNX node, or throws ConvertError naming it when the op is not supported. */

@@ -24,6 +24,7 @@ import {
   readLeakyReluAlpha,
   readMirrorPadMode,
   readPool2DOptions,
+  readResizeOptions,
   readReducerKeepDims,
   readSoftmaxBeta,
   readStridedSliceOptions,
@@ -259,6 +260,41 @@ function pool(op: 'max_pool2d' | 'average_pool2d'): Lowering {
       // TFLite averages over the taps inside the input only.
       countIncludePad: false,
       ...withActivation(act),
+    });
+  };
+}
+
+// ---- resizing ----------------------------------------------------------------------------------
+
+/**
+ * RESIZE_NEAREST_NEIGHBOR / RESIZE_BILINEAR (constant size [OH, OW]): resize in TFLite's arithmetic.
+ * align_corners is ONNX's align_corners (nearest rounds half away: round_prefer_ceil on the
+ * non-negative coordinates); half_pixel_centers is half_pixel (bilinear) or tf_half_pixel_for_nn
+ * (nearest, floor); neither is asymmetric (floor).
+ */
+function resizeLowering(mode: 'nearest' | 'bilinear'): Lowering {
+  return (im, ctx) => {
+    const bilinear = mode === 'bilinear';
+    const name = bilinear ? 'RESIZE_BILINEAR' : 'RESIZE_NEAREST_NEIGHBOR';
+    const kind = bilinear ? BuiltinOptionsType.ResizeBilinearOptions : BuiltinOptionsType.ResizeNearestNeighborOptions;
+    const o = readResizeOptions(options(im, ctx, kind), bilinear);
+    if (o.alignCorners && o.halfPixelCenters) im.unsupported(ctx, `${name} with both align_corners and half_pixel_centers (TFLite Micro refuses the pair)`);
+    const x = im.input(ctx, 0, 'input');
+    const xs = requireRank(im, ctx, x, 4, 'input');
+    const dt = im.dtype(x);
+    if (dt !== 'f32' && dt !== 's8') im.unsupported(ctx, `${name} on ${dt} (float32 and int8 only)`);
+    const size = im.constInts(ctx, 1, 'size');
+    if (size.length !== 2 || size.some((d) => !Number.isInteger(d) || d < 1)) im.fail(ctx, `size [${size}] must be two integers >= 1`);
+    const out = im.output(ctx, 0);
+    if (dt === 's8' && !sameQuant(im.g.tensor(x).quant, im.g.tensor(out).quant)) im.unsupported(ctx, `${name} whose output quantization differs from its input`);
+    const coordinates = o.alignCorners ? 'align_corners' : !o.halfPixelCenters ? 'asymmetric' : bilinear ? 'half_pixel' : 'tf_half_pixel_for_nn';
+    im.emit(ctx, 'resize', [x], out, {
+      mode,
+      coordinates,
+      nearestRounding: o.alignCorners ? 'round_prefer_ceil' : 'floor',
+      size: [size[0], size[1]],
+      scales: [size[0] / xs[1], size[1] / xs[2]],
+      arithmetic: 'tflite',
     });
   };
 }
@@ -573,6 +609,8 @@ const byName: Record<string, Lowering> = {
   MINIMUM: minMax('minimum'),
   ARG_MAX: argMinMax('arg_max'),
   ARG_MIN: argMinMax('arg_min'),
+  RESIZE_NEAREST_NEIGHBOR: resizeLowering('nearest'),
+  RESIZE_BILINEAR: resizeLowering('bilinear'),
 };
 
 /** Lowering per builtin operator code; a code without an entry is unsupported. */
@@ -619,4 +657,6 @@ export const TFLITE_OP_MAPPING: Record<string, string> = {
   MINIMUM: 'minimum (float32, int8 with one scale / zero point for both inputs and the output)',
   ARG_MAX: 'arg_max (+ reshape dropping the axis); int32 output, float32 or int8 input',
   ARG_MIN: 'arg_min (+ reshape dropping the axis); int32 output, float32 or int8 input',
+  RESIZE_NEAREST_NEIGHBOR: 'resize nearest (size input constant; TFLite arithmetic)',
+  RESIZE_BILINEAR: 'resize bilinear (size input constant; int8 in TFLM fixed point)',
 };

@@ -49,6 +49,8 @@ export const BuiltinOptionsType = {
   DequantizeOptions: 38,
   PadV2Options: 43,
   ExpandDimsOptions: 52,
+  ResizeBilinearOptions: 15,
+  ResizeNearestNeighborOptions: 74,
   LeakyReluOptions: 75,
   MirrorPadOptions: 77,
   QuantizeOptions: 89,
@@ -366,6 +368,13 @@ export function readStridedSliceOptions(t: FbTable | null): StridedSliceOptions 
     shrinkAxisMask: t?.int32(4, 'shrink_axis_mask') ?? 0,
     offset: t?.bool(5, 'offset') ?? false,
   };
+}
+
+/** ResizeBilinearOptions: new_height 0, new_width 1 (deprecated), align_corners 2, half_pixel_centers 3;
+ * ResizeNearestNeighborOptions: align_corners 0, half_pixel_centers 1. */
+export function readResizeOptions(t: FbTable | null, bilinear: boolean): { alignCorners: boolean; halfPixelCenters: boolean } {
+  const first = bilinear ? 2 : 0;
+  return { alignCorners: t?.bool(first, 'align_corners') ?? false, halfPixelCenters: t?.bool(first + 1, 'half_pixel_centers') ?? false };
 }
 
 /** LeakyReluOptions: alpha 0. */

@@ -66,6 +66,7 @@ export type OpName =
   | 'minimum'
   | 'arg_max'
   | 'arg_min'
+  | 'resize'
   // IR-only:
   | 'reshape'
   | 'batch_norm';
@@ -186,6 +187,36 @@ export interface ArgAttrs {
   axis: number;
   selectLastIndex: boolean;
 }
+export type ResizeMode = 'nearest' | 'bilinear';
+/** ONNX's coordinate_transformation_mode values (TFLite's align_corners / half_pixel_centers map onto them). */
+export type ResizeCoordinates =
+  | 'half_pixel'
+  | 'half_pixel_symmetric'
+  | 'pytorch_half_pixel'
+  | 'align_corners'
+  | 'asymmetric'
+  | 'tf_half_pixel_for_nn';
+export type ResizeNearestRounding = 'round_prefer_floor' | 'round_prefer_ceil' | 'floor' | 'ceil';
+/**
+ * resize: NHWC x[N,H,W,C] → y[N, size[0], size[1], C], each output row / column read from the
+ * source coordinate the transform gives (nearest: rounded and clamped; bilinear: the two
+ * neighbours, edge-clamped). converter/reference/resize-coords.ts computes them.
+ */
+export interface ResizeAttrs {
+  mode: ResizeMode;
+  coordinates: ResizeCoordinates;
+  /** nearest only. */
+  nearestRounding: ResizeNearestRounding;
+  /** [OH, OW]. */
+  size: [number, number];
+  /** [h, w]: ONNX's scale (output / input: the given scales, or size / input) the transforms divide by. */
+  scales: [number, number];
+  /**
+   * Whose arithmetic gives the coordinates: 'onnx' (ONNX's reference: f64, coordinates clamped) or
+   * 'tflite' (TFLite's: f32 products with in/out; the s8 bilinear in TFLM's Q10 fixed point).
+   */
+  arithmetic: 'onnx' | 'tflite';
+}
 export interface BatchNormAttrs {
   epsilon: number;
   /** Channel axis of the input (1 for ONNX NCHW). Inputs: x, scale, bias, mean, var. */
@@ -226,6 +257,7 @@ export interface AttrsByOp {
   minimum: Record<string, never>;
   arg_max: ArgAttrs;
   arg_min: ArgAttrs;
+  resize: ResizeAttrs;
   reshape: Record<string, never>;
   batch_norm: BatchNormAttrs;
 }

@@ -19,6 +19,7 @@ import type {
   TransposeConv2dAttrs,
   BatchNormAttrs,
   LstmAttrs,
+  ResizeAttrs,
 } from './graph.js';
 import { numel } from './graph.js';
 
@@ -159,6 +160,14 @@ export function inferNodeShapes(g: Graph, node: Node): void {
     case 'binarize':
       setOut([...x()]);
       return;
+    case 'resize': {
+      const a = node.attrs as ResizeAttrs;
+      const xs = x();
+      if (xs.length !== 4) fail(node, `input must be NHWC (rank 4), got [${xs}]`);
+      if (!a.size.every((d) => Number.isInteger(d) && d >= 1)) fail(node, `output size [${a.size}] must be integers >= 1`);
+      setOut([xs[0], a.size[0], a.size[1], xs[3]]);
+      return;
+    }
     case 'softmax': {
       const a = node.attrs as SoftmaxAttrs;
       const xs = x();

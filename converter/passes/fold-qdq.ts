@@ -47,7 +47,7 @@ const LAYOUT = new Set<OpName>(['transpose', 'reshape']);
 /** Ops a dequantize sinks below: the layout ops and slices. */
 const DEQUANTIZE_SINKS = new Set<OpName>([...LAYOUT, 'strided_slice']);
 /** Ops whose s8 kernel needs the output to share the input's scale and zero point. */
-const SAME_QUANT = new Set<OpName>(['max_pool2d', 'average_pool2d', 'pad', 'clamp', 'concat']);
+const SAME_QUANT = new Set<OpName>(['max_pool2d', 'average_pool2d', 'pad', 'clamp', 'concat', 'resize']);
 /** Ops retyped as they are (their s8 kernels rescale, or prepareInt8 makes a table). */
 const RESCALING = new Set<OpName>(['add', 'sub', 'mul', 'mean', 'sigmoid', 'tanh', 'hard_swish', 'leaky_relu']);
 const WEIGHTED = new Set<OpName>(['conv2d', 'depthwise_conv2d', 'fully_connected', 'transpose_conv2d']);

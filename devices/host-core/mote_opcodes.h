@@ -41,6 +41,8 @@ static const char *const MOTE_OPCODE_NAMES[] = {
     "minimum",          /* 31 */
     "arg_max",          /* 32 */
     "arg_min",          /* 33 */
+    "", "",             /* 34, 35: unused */
+    "resize",           /* 36 */
 };
 
 #define MOTE_OPCODE_COUNT ((int)(sizeof(MOTE_OPCODE_NAMES) / sizeof(MOTE_OPCODE_NAMES[0])))

@@ -215,6 +215,16 @@ export class BoundPropagator {
         const c = this.activationTerm(out, this.val(x0), { min: a.min, max: a.max });
         return plus(this.errOf(x0), c);
       }
+      case 'resize': {
+        // nearest: e moves with the data. bilinear (TFLM's Q10 fixed point): the blend of e_x,
+        // plus the Q10 fractions' rounding (≤ 2^−11 per axis, each moving the value by at most
+        // |v_hi − v_lo| ≤ 2·max|x̂|: 2^−9·max|x̂| for both axes), plus ½·s_out for the final rounding.
+        const e = kernel('resize', node.attrs, [this.earr(x0)], outShape);
+        if ((node as Node<'resize'>).attrs.mode === 'nearest') return e;
+        const ex = this.errOf(x0), x = this.val(x0);
+        const maxX = x.reduce((m, v, i) => Math.max(m, Math.abs(v) + ex[i]), 0);
+        return map(e, (v) => v + 2 ** -9 * maxX + 0.5 * sOut);
+      }
       case 'max_pool2d':
         return plus(kernel('max_pool2d', withoutActivation(node.attrs), [this.earr(x0)], outShape), this.activationTerm(out, zOf(), act));
       case 'average_pool2d': {

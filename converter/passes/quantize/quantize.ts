@@ -57,7 +57,7 @@ export interface QuantizeReport {
 }
 
 /** Ops whose output must carry the input's qparams: one group per chain (TFLM requires it). */
-const SHARED_QP_OPS = new Set<OpName>(['max_pool2d', 'average_pool2d', 'clamp', 'reshape', 'copy', 'transpose', 'pad', 'concat', 'strided_slice', 'maximum', 'minimum']);
+const SHARED_QP_OPS = new Set<OpName>(['max_pool2d', 'average_pool2d', 'clamp', 'reshape', 'copy', 'transpose', 'pad', 'concat', 'strided_slice', 'maximum', 'minimum', 'resize']);
 /** Shared-qparams ops whose every input (not only input 0) joins the output's group: concat copies
  * bytes, maximum / minimum compare raw codes. */
 const ALL_INPUTS_SHARED = new Set<OpName>(['concat', 'maximum', 'minimum']);
@@ -70,7 +70,7 @@ const INT8_OPS = new Set<OpName>([
   'conv2d', 'depthwise_conv2d', 'fully_connected', 'add', 'sub', 'mul', 'clamp', 'sigmoid', 'tanh', 'hard_swish', 'leaky_relu',
   'max_pool2d', 'average_pool2d', 'mean', 'concat', 'pad', 'transpose', 'softmax', 'reshape', 'copy', 'strided_slice', 'maximum', 'minimum',
   'transpose_conv2d',
-  'arg_max', 'arg_min',
+  'arg_max', 'arg_min', 'resize',
 ]);
 /** Ops whose output is an s32 index tensor: it stays s32 (no qparams) when the op runs in int8. */
 const INDEX_OPS = new Set<OpName>(['arg_max', 'arg_min']);

@@ -20,6 +20,7 @@ import { softmax_f32_ref } from './softmax.js';
 import { lstm_f32_ref } from './lstm.js';
 import { arg_max_ref, arg_min_ref } from './arg-max.js';
 import { strided_slice_ref } from './strided-slice.js';
+import { resize_ref } from './resize.js';
 import { transpose_ref } from './transpose.js';
 import { transpose_conv2d_f32_ref } from './transpose-conv2d.js';
 
@@ -56,6 +57,7 @@ export const floatKernels: Partial<Record<OpName, RefKernel>> = {
   minimum: minimum_f32_ref,
   arg_max: arg_max_ref,
   arg_min: arg_min_ref,
+  resize: resize_ref,
 };
 
 /** Ops whose float kernel is dtype-generic, so it also runs s8 nodes that int8Kernels lacks. */

@@ -17,6 +17,7 @@ import { pool2dOutputShape } from './pool2d.js';
 import { lstmOutputShape } from './lstm.js';
 import { argOutputShape } from './arg-max.js';
 import { stridedSliceOutputShape } from './strided-slice.js';
+import { resizeOutputShape } from './resize.js';
 import { transposeOutputShape } from './transpose.js';
 import { transposeConv2dOutputShape } from './transpose-conv2d.js';
 
@@ -55,4 +56,5 @@ export const outputShapeFns: Partial<Record<OpName, ShapeFn>> = {
   minimum: broadcastOutputShape,
   arg_max: argOutputShape,
   arg_min: argOutputShape,
+  resize: resizeOutputShape,
 };

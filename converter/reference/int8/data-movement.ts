@@ -18,7 +18,8 @@ export function requireSameQuant(node: Node, q: QuantParams | undefined, out: Te
   }
 }
 
-function sameQuantKernel(generic: RefKernel): RefKernel {
+/** `generic` on s8 inputs that share the output's scale and zero point (TFLite Micro's constraint). */
+export function sameQuantKernel(generic: RefKernel): RefKernel {
   return (node: Node, inputs: (RefValue | undefined)[], outputs: Tensor[]) => {
     const out = requireS8Output(node, outputs);
     inputs.forEach((v, i) => {

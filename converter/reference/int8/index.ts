@@ -19,6 +19,7 @@ import { sub_s8_ref } from './sub.js';
 import { binarize_s8_ref } from './binary.js';
 import { maximum_s8_ref, minimum_s8_ref } from './min-max.js';
 import { transpose_conv2d_s8_ref } from './transpose-conv2d.js';
+import { resize_s8_ref } from './resize.js';
 
 export const int8Kernels: Partial<Record<OpName, RefKernel>> = {
   conv2d: conv2d_s8_ref,
@@ -44,6 +45,7 @@ export const int8Kernels: Partial<Record<OpName, RefKernel>> = {
   maximum: maximum_s8_ref,
   minimum: minimum_s8_ref,
   transpose_conv2d: transpose_conv2d_s8_ref,
+  resize: resize_s8_ref,
 };
 
 export {

@@ -1,0 +1,35 @@
+// Validation of the opcodes of the high mask (format/runtime-features.ts OPS_LOW_BITS on): resize.
+// (Their names are features.ts highOpName.) Its message literals stay out of the text dictionary (scripts/build-wasm.mjs
+// OUT_OF_DICTIONARY) and their code sits behind opBuilt, so a per-model build without these ops
+// keeps every byte it had before they were added.
+import { OK, DTYPE_S8, RESIZE_NEAREST, RESIZE_BILINEAR, RESIZE_Q10_ONE } from '../format/format';
+import { opIn, opOut, opParam, opParamCount, tdim } from './state';
+import { fail, paramIn, outDimIs, N_MODE_PARAM } from './validate_ops';
+
+/** resize: batch and channels kept; param 0 the mode, then one source entry per output row and
+ * column (nearest: an index; bilinear: lo, hi, frac), every index inside the input and, for s8,
+ * every Q10 fraction within [-1024, 1024] (the kernel's i32 sum stays below 2^31). */
+export function vResize(op: usize, dt: i32): i32 {
+  const x = opIn(op, 0), y = opOut(op, 0);
+  let e = outDimIs(0, 0, tdim(x, 0)); if (e) return e;
+  e = outDimIs(0, 3, tdim(x, 3)); if (e) return e;
+  if (opParamCount(op) < 1) return fail(txt('takes the mode and a source table, got $ params'), opParamCount(op));
+  e = paramIn(0, RESIZE_NEAREST, RESIZE_BILINEAR, N_MODE_PARAM); if (e) return e;
+  const k = opParam(op, 0) == RESIZE_BILINEAR ? 3 : 1;
+  const oh = tdim(y, 1), ow = tdim(y, 2);
+  const entries = <i64>oh + <i64>ow;
+  if (<i64>opParamCount(op) != 1 + entries * k) return fail(txt('takes $ params (the mode and the source table), got $'), 1 + entries * k, opParamCount(op));
+  for (let i = 0; i < <i32>entries; i++) {
+    const limit = i < oh ? tdim(x, 1) : tdim(x, 2);
+    const p = 1 + i * k;
+    for (let j = 0; j < (k == 3 ? 2 : 1); j++) {
+      const v = opParam(op, p + j);
+      if (v < 0 || v >= limit) return fail(txt('source table entry $ reads index $, outside the input'), i, v);
+    }
+    if (k == 3 && dt == DTYPE_S8) {
+      const f = opParam(op, p + 2);
+      if (f < -RESIZE_Q10_ONE || f > RESIZE_Q10_ONE) return fail(txt('source table entry $: Q10 fraction $ is outside [-1024, 1024]'), i, f);
+    }
+  }
+  return OK;
+}

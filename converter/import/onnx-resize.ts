@@ -1,0 +1,137 @@
+// ONNX Resize (opsets 10, 11, 13, 18, 19) and the deprecated Upsample (7, 9) → IR resize, on NCHW
+// inputs whose H and W change (batch and channels stay): transposes to NHWC around it, which the
+// sink-transposes pass cancels between spatial ops. The output size and the per-axis scale follow
+// ONNX's reference implementation (onnx/reference/ops/op_resize.py): from `scales`,
+// floor(scale·in); from `sizes`, the sizes with scale = size/in (or one common scale under
+// keep_aspect_ratio_policy). Resize-10 and Upsample map input coordinates asymmetrically
+// (x / scale) and, for nearest, take the floor.
+import type { ResizeAttrs, ResizeCoordinates, ResizeMode, ResizeNearestRounding } from '../ir/graph.js';
+import type { OnnxImporter, OnnxNodeContext } from './onnx.js';
+
+type Lowering = (imp: OnnxImporter, ctx: OnnxNodeContext) => void;
+
+const COORDINATES: readonly ResizeCoordinates[] = [
+  'half_pixel', 'half_pixel_symmetric', 'pytorch_half_pixel', 'align_corners', 'asymmetric', 'tf_half_pixel_for_nn',
+];
+const ROUNDINGS: readonly ResizeNearestRounding[] = ['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil'];
+
+function modeOf(imp: OnnxImporter, ctx: OnnxNodeContext): ResizeMode {
+  const mode = imp.attrString(ctx, 'mode', 'nearest');
+  if (mode === 'nearest') return 'nearest';
+  if (mode === 'linear' || (ctx.opType === 'Upsample' && mode === 'bilinear')) return 'bilinear';
+  if (mode === 'cubic') imp.unsupported(ctx, "mode='cubic' (Mote resizes nearest and linear only)");
+  return imp.fail(ctx, `unknown mode '${mode}'`);
+}
+
+/** The IR node between NHWC transposes, once the NCHW output dims and scales are known. */
+function emitResize(imp: OnnxImporter, ctx: OnnxNodeContext, x: string, outDims: number[], scales: number[], a: Omit<ResizeAttrs, 'size' | 'scales'>): void {
+  const xs = imp.shape(x);
+  if (outDims.some((d) => !Number.isInteger(d) || d < 1)) imp.fail(ctx, `the output shape [${outDims}] has an empty or invalid dimension`);
+  for (const axis of [0, 1]) {
+    if (outDims[axis] !== xs[axis] || scales[axis] !== 1) {
+      imp.unsupported(ctx, `resizing the ${axis === 0 ? 'batch' : 'channel'} axis (scale ${scales[axis]}, ${xs[axis]} → ${outDims[axis]}; Mote resizes H and W)`);
+    }
+  }
+  const nhwc = imp.transpose(ctx, x, [0, 2, 3, 1], undefined, 'to_nhwc');
+  const attrs: ResizeAttrs = { ...a, size: [outDims[2], outDims[3]], scales: [scales[2], scales[3]] };
+  const y = imp.emit(ctx, 'resize', [nhwc], imp.tmp(ctx, 'nhwc'), attrs);
+  imp.transpose(ctx, y, [0, 3, 1, 2], (ctx.node.output ?? [])[0], 'to_nchw');
+}
+
+function requireNchw(imp: OnnxImporter, ctx: OnnxNodeContext, x: string): number[] {
+  imp.requireFloat(ctx, x);
+  const xs = imp.shape(x);
+  if (xs.length !== 4) imp.unsupported(ctx, `rank-${xs.length} input [${xs}] (Mote resizes 4-D NCHW tensors over H and W)`);
+  return xs;
+}
+
+/** Output dims and per-axis scales from full-rank scales: floor(scale · in), as ONNX's reference. */
+function fromScales(imp: OnnxImporter, ctx: OnnxNodeContext, xs: number[], scales: number[]): { dims: number[]; scales: number[] } {
+  if (scales.some((s) => !(s > 0) || !Number.isFinite(s))) imp.fail(ctx, `scales [${scales}] must be finite and > 0`);
+  return { dims: xs.map((d, i) => Math.floor(scales[i] * d)), scales };
+}
+
+const resize: Lowering = (imp, ctx) => {
+  const x = imp.requireInput(ctx, 0, 'X');
+  const xs = requireNchw(imp, ctx, x);
+  const mode = modeOf(imp, ctx);
+  if (ctx.opset < 11) {
+    // Resize-10: X, scales; asymmetric coordinates, like Upsample.
+    const scales = Array.from(imp.constFloats(ctx, imp.requireInput(ctx, 1, 'scales'), 'scales'));
+    if (scales.length !== 4) imp.fail(ctx, `scales has ${scales.length} values for a rank-4 input`);
+    lowerAsymmetric(imp, ctx, x, xs, mode, scales);
+    return;
+  }
+  const coordinates = imp.attrString(ctx, 'coordinate_transformation_mode', 'half_pixel');
+  if (coordinates === 'tf_crop_and_resize') {
+    imp.unsupported(ctx, "coordinate_transformation_mode='tf_crop_and_resize' (it crops to roi and extrapolates; Mote resizes whole images)");
+  }
+  if (!(COORDINATES as readonly string[]).includes(coordinates)) imp.fail(ctx, `unknown coordinate_transformation_mode '${coordinates}'`);
+  const rounding = imp.attrString(ctx, 'nearest_mode', 'round_prefer_floor');
+  if (!(ROUNDINGS as readonly string[]).includes(rounding)) imp.fail(ctx, `unknown nearest_mode '${rounding}'`);
+  // roi is read only by tf_crop_and_resize; exclude_outside only changes cubic (a linear or nearest
+  // tap outside the input has the edge's value, the same as renormalizing without it);
+  // extrapolation_value only tf_crop_and_resize.
+
+  // Inputs: X, roi, scales, sizes (one of the last two); opset 18 adds the axes attribute.
+  const scalesIn = imp.input(ctx, 2), sizesIn = imp.input(ctx, 3);
+  const scaleValues = scalesIn ? Array.from(imp.constFloats(ctx, scalesIn, 'scales')) : [];
+  const sizeValues = sizesIn ? imp.constInts(ctx, sizesIn, 'sizes') : [];
+  if ((scaleValues.length > 0) === (sizeValues.length > 0)) imp.fail(ctx, 'exactly one of scales and sizes must be given (non-empty)');
+  const axes = (imp.attrInts(ctx, 'axes') ?? [0, 1, 2, 3]).map((ax) => (ax < 0 ? ax + 4 : ax));
+  if (axes.some((ax) => ax < 0 || ax > 3) || new Set(axes).size !== axes.length) imp.fail(ctx, `axes [${imp.attrInts(ctx, 'axes')}] must be distinct axes of a rank-4 input`);
+  const given = scaleValues.length || sizeValues.length;
+  if (given !== axes.length) imp.fail(ctx, `${scaleValues.length ? 'scales' : 'sizes'} has ${given} values for ${axes.length} axes`);
+
+  let dims: number[], scales: number[];
+  if (scaleValues.length) {
+    const full = [1, 1, 1, 1];
+    axes.forEach((ax, i) => (full[ax] = scaleValues[i]));
+    ({ dims, scales } = fromScales(imp, ctx, xs, full));
+  } else {
+    dims = [...xs];
+    axes.forEach((ax, i) => (dims[ax] = sizeValues[i]));
+    if (dims.some((d) => !Number.isInteger(d) || d < 1)) imp.fail(ctx, `sizes [${sizeValues}] must be >= 1`);
+    scales = dims.map((d, i) => d / xs[i]);
+    const policy = imp.attrString(ctx, 'keep_aspect_ratio_policy', 'stretch');
+    if (policy !== 'stretch') {
+      if (policy !== 'not_larger' && policy !== 'not_smaller') imp.fail(ctx, `unknown keep_aspect_ratio_policy '${policy}'`);
+      const ratios = axes.map((ax) => scales[ax]);
+      const s = policy === 'not_larger' ? Math.min(...ratios) : Math.max(...ratios);
+      scales = xs.map((_, i) => (axes.includes(i) ? s : 1));
+      dims = xs.map((d, i) => (axes.includes(i) ? Math.floor(s * d + 0.5) : d));
+    }
+  }
+  if (imp.attrInt(ctx, 'antialias', 0) !== 0 && mode === 'bilinear' && (scales[2] < 1 || scales[3] < 1)) {
+    imp.unsupported(ctx, 'antialias=1 when downsampling (a wider filter; Mote resizes with 2-tap linear and nearest)');
+  }
+  emitResize(imp, ctx, x, dims, scales, {
+    mode,
+    coordinates: coordinates as ResizeCoordinates,
+    nearestRounding: rounding as ResizeNearestRounding,
+    arithmetic: 'onnx',
+  });
+};
+
+/** Resize-10 and Upsample: asymmetric coordinates; nearest takes the floor (upsampling only). */
+function lowerAsymmetric(imp: OnnxImporter, ctx: OnnxNodeContext, x: string, xs: number[], mode: ResizeMode, scaleValues: number[]): void {
+  const { dims, scales } = fromScales(imp, ctx, xs, scaleValues);
+  if (mode === 'nearest' && (scales[2] < 1 || scales[3] < 1)) {
+    imp.unsupported(ctx, `nearest downsampling (scales [${scaleValues}]): before opset 11 ONNX leaves its rounding unspecified`);
+  }
+  emitResize(imp, ctx, x, dims, scales, { mode, coordinates: 'asymmetric', nearestRounding: 'floor', arithmetic: 'onnx' });
+}
+
+const upsample: Lowering = (imp, ctx) => {
+  const x = imp.requireInput(ctx, 0, 'X');
+  const xs = requireNchw(imp, ctx, x);
+  const mode = modeOf(imp, ctx);
+  // Upsample-7 and earlier: a scales attribute; Upsample-9: a scales input.
+  const attr = imp.attr(ctx, 'scales');
+  const scales = ctx.opset < 9 || attr ? (attr?.floats ?? imp.fail(ctx, 'attribute scales is required')).map(Number)
+    : Array.from(imp.constFloats(ctx, imp.requireInput(ctx, 1, 'scales'), 'scales'));
+  if (scales.length !== 4) imp.fail(ctx, `scales has ${scales.length} values for a rank-4 input`);
+  lowerAsymmetric(imp, ctx, x, xs, mode, scales);
+};
+
+export const resizeLowerings: Record<string, Lowering> = { Resize: resize, Upsample: upsample };
