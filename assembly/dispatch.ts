@@ -10,7 +10,7 @@ import {
   OP_AVERAGE_POOL2D, OP_MEAN, OP_CONCAT, OP_PAD, OP_TRANSPOSE, OP_SOFTMAX, OP_QUANTIZE,
   OP_DEQUANTIZE, OP_REQUANTIZE, OP_COPY, OP_STRIDED_SLICE, OP_TRANSPOSE_CONV2D, DTYPE_S16, OP_LSTM,
   STORAGE_DIRECT, O_FLAGS, OPF_PACKED_W16, DTYPE_SIGN8, OP_BINARIZE, DTYPE_F32,
-  OP_MAXIMUM, OP_MINIMUM, OP_ARG_MAX, OP_ARG_MIN,
+  OP_MAXIMUM, OP_MINIMUM, OP_ARG_MAX, OP_ARG_MIN, OP_REDUCE_MAX, OP_REDUCE_MIN,
   OP_RESIZE, RESIZE_NEAREST,
 } from '../format/format';
 import { opCount, oprec, opcode, opIn, opOut, opParam, tdtype, tstorage } from './state';
@@ -30,7 +30,7 @@ import { quantize_f32_s8, dequantize_s8_f32, requantize_s8 } from './kernels/qua
 import { conv2d_s16, transpose_conv2d_s16, add_sub_s16, leaky_relu_s16, requantize_int } from './kernels/int16';
 import { lstm_f32, lstm_s8 } from './kernels/lstm';
 import { binarize_s8 } from './kernels/binary_weights';
-import { maximum_minimum, arg_max_min } from './kernels/min_max';
+import { maximum_minimum, arg_max_min, reduce_max_min } from './kernels/min_max';
 import { transpose_conv2d_f32, transpose_conv2d_s8 } from './kernels/transpose_conv2d';
 import { resize_nearest, resize_bilinear } from './kernels/resize';
 import { bindScratch } from './scratch';
@@ -176,6 +176,13 @@ export function runOp(op: usize): void {
       if (!opBuilt(OP_ARG_MAX) && !opBuilt(OP_ARG_MIN)) break;
       const isMax = opBuilt(OP_ARG_MAX) && (!opBuilt(OP_ARG_MIN) || code == OP_ARG_MAX);
       if (s8 || f32) arg_max_min(op, isMax, !s8);
+      break;
+    }
+    case OP_REDUCE_MAX:
+    case OP_REDUCE_MIN: {
+      if (!opBuilt(OP_REDUCE_MAX) && !opBuilt(OP_REDUCE_MIN)) break;
+      const isMax = opBuilt(OP_REDUCE_MAX) && (!opBuilt(OP_REDUCE_MIN) || code == OP_REDUCE_MAX);
+      if (s8 || f32) reduce_max_min(op, isMax, !s8);
       break;
     }
   }

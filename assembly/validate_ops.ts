@@ -13,7 +13,7 @@ import {
   OP_AVERAGE_POOL2D, OP_MEAN, OP_CONCAT, OP_PAD, OP_TRANSPOSE, OP_SOFTMAX, OP_QUANTIZE,
   OP_DEQUANTIZE, OP_REQUANTIZE, OP_COPY, PAD_MODE_CONSTANT, PAD_MODE_WRAP,
   OP_STRIDED_SLICE, OP_TRANSPOSE_CONV2D, OP_LSTM, O_SCRATCH_TENSOR, OP_BINARIZE,
-  OP_MAXIMUM, OP_MINIMUM, OP_ARG_MAX, OP_ARG_MIN,
+  OP_MAXIMUM, OP_MINIMUM, OP_ARG_MAX, OP_ARG_MIN, OP_REDUCE_MAX, OP_REDUCE_MIN,
   OP_RESIZE,
 } from '../format/format';
 import { vResize } from './validate_high';
@@ -188,6 +188,8 @@ const ROWS_OTHER: usize = memory.data<u8>([
   <u8>OP_MAXIMUM, M_S8, 2, 2, 0, 0, M_S8, M_S8, 0, 0, 0, 0, END,
   // arg_max (arg_min uses its row): axis (checked by vArg), mode 0 / 1; s32 indices.
   <u8>OP_ARG_MAX, <u8>(M_F32 | M_S8), 1, 1, 2, 0, 0, M_S32, 0, 0, R_IN0, 0, 1, G_BOOL, N_MODE, END,
+  // reduce_max (reduce_min uses its row): axes_mask, as mean (vMean).
+  <u8>OP_REDUCE_MAX, <u8>(M_F32 | M_S8), 1, 1, 1, 0, 0, M_IN0, 0, 0, R_IN0, 0, END,
   0,
 ]);
 
@@ -718,7 +720,8 @@ export function validateOp(index: i32, op: usize, code: i32): i32 {
   let row: usize = 0, forms = 0;
   // Ops that share another's rows.
   const key = code == OP_SUB ? OP_ADD : code == OP_AVERAGE_POOL2D ? OP_MAX_POOL2D : code == OP_TANH || code == OP_HARD_SWISH ? OP_SIGMOID
-    : opBuilt(OP_MINIMUM) && code == OP_MINIMUM ? OP_MAXIMUM : opBuilt(OP_ARG_MIN) && code == OP_ARG_MIN ? OP_ARG_MAX : code;
+    : opBuilt(OP_MINIMUM) && code == OP_MINIMUM ? OP_MAXIMUM : opBuilt(OP_ARG_MIN) && code == OP_ARG_MIN ? OP_ARG_MAX
+    : opBuilt(OP_REDUCE_MIN) && code == OP_REDUCE_MIN ? OP_REDUCE_MAX : code;
   for (let p = rowsOf(key); p && load<u8>(p); p += ROW_CHECKS) {
     if (<i32>load<u8>(p) == key) {
       const m = <i32>load<u8>(p, ROW_IN0);
@@ -754,6 +757,10 @@ export function validateOp(index: i32, op: usize, code: i32): i32 {
   if (opBuilt(OP_LSTM) && code == OP_LSTM) return vLstm();
   if ((opBuilt(OP_MAXIMUM) || opBuilt(OP_MINIMUM)) && (code == OP_MAXIMUM || code == OP_MINIMUM)) return vMaximumMinimum();
   if ((opBuilt(OP_ARG_MAX) || opBuilt(OP_ARG_MIN)) && (code == OP_ARG_MAX || code == OP_ARG_MIN)) return vArg();
+  if ((opBuilt(OP_REDUCE_MAX) || opBuilt(OP_REDUCE_MIN)) && (code == OP_REDUCE_MAX || code == OP_REDUCE_MIN)) {
+    e = vMean(); if (e) return e;
+    return curDt == DTYPE_S8 ? sameQuantAsOutput(0) : OK;
+  }
   if (opBuilt(OP_RESIZE) && code == OP_RESIZE) return vResize(op, curDt);
   return OK;
 }

@@ -256,6 +256,11 @@ export const PACKED_K_MAX = 4096;
 // ARG_MAX, ARG_MIN in: x (f32 or s8) out: y (s32, x's shape with dim axis = 1): the index along
 //                  axis of the largest (smallest) element   params: axis mode (0: the first such
 //                  index, as TFLite; 1: the last, ONNX select_last_index); s8 compares raw codes
+// REDUCE_MAX, REDUCE_MIN in: x out: y (reduced dims kept as 1)   params: axes_mask (as MEAN)
+//                  y = the largest (smallest) element, from -inf (+inf) for f32 and -128 (127)
+//                  for s8, replaced only by a strictly larger (smaller) one: an empty reduction
+//                  gives that start, a NaN never wins (TFLite Micro's rule, from -inf instead of
+//                  -FLT_MAX); s8 compares raw codes, so x and y share one scale and zero point
 // RESIZE           in: x[N,H,W,C] out: y[N,OH,OW,C] (f32, or s8 sharing x's scale and zero point)
 //                  params: mode, then the source table: per output row (OH entries) then per
 //                  output column (OW entries), the converter's source coordinates (docs/FORMAT.md):
@@ -299,6 +304,8 @@ export const OP_MAXIMUM = 30;
 export const OP_MINIMUM = 31;
 export const OP_ARG_MAX = 32;
 export const OP_ARG_MIN = 33;
+export const OP_REDUCE_MAX = 34;
+export const OP_REDUCE_MIN = 35;
 export const OP_RESIZE = 36;
 export const OPCODE_COUNT = 37; // one past the last opcode: kernel tables are checked against it
 export const IN_PLACE_OPCODES = (1 << OP_ADD) | (1 << OP_SUB) | (1 << OP_MUL) | (1 << OP_DIV) | (1 << OP_CLAMP) |

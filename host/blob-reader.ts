@@ -713,6 +713,12 @@ function checkOp(op: BlobOp, tensors: BlobTensor[], fail: (msg: string) => never
       if (s16) fail(`has no int16 form`);
       count(0);
       break;
+    case F.OP_REDUCE_MAX:
+    case F.OP_REDUCE_MIN:
+      if (s16) fail(`has no int16 form`);
+      count(1);
+      inRange(0, 0, (1 << rank) - 1, 'axes_mask');
+      break;
     case F.OP_ARG_MAX:
     case F.OP_ARG_MIN:
       if (s16) fail(`has no int16 form`);

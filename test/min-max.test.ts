@@ -416,3 +416,171 @@ describe('ONNX ArgMax / ArgMin = ONNX Runtime', () => {
     expectConvertError(() => convert(model({ axis: 1 }, [2, 0]), 'bad.onnx', { precision: 'f32' }), /'am'.*axis 1 is empty/);
   });
 });
+
+// ---- reduce_max / reduce_min ------------------------------------------------------------------------
+
+/** An independent loop: the extreme over `axes` (kept as 1), from ±inf (f32) or -128 / 127 (s8). */
+function naiveReduce(x: ArrayLike<number>, shape: number[], axes: number[], isMax: boolean, start: number): number[] {
+  const outShape = shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  const out = new Array<number>(numel(outShape)).fill(start);
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let f = 0; f < numel(shape); f++) {
+    let o = 0;
+    for (let d = 0; d < shape.length; d++) o = o * outShape[d] + (axes.includes(d) ? 0 : idx[d]);
+    if (isMax ? x[f] > out[o] : x[f] < out[o]) out[o] = x[f];
+    for (let d = shape.length - 1; d >= 0 && ++idx[d] === shape[d]; d--) idx[d] = 0;
+  }
+  return out;
+}
+
+describe('reduce_max / reduce_min: runtime (both builds) = reference kernels = a naive loop', () => {
+  for (const op of ['reduce_max', 'reduce_min'] as const) {
+    it(`${op} f32 and s8: every subset of axes of a rank-3 and a rank-4 tensor`, async () => {
+      const r = rng(op === 'reduce_max' ? 81 : 82);
+      const quant = { scale: 0.02, zeroPoint: -9 };
+      for (const shape of [[3, 4, 5], [2, 3, 2, 4]]) {
+        for (let mask = 0; mask < 1 << shape.length; mask++) {
+          const axes = shape.map((_, i) => i).filter((i) => mask & (1 << i));
+          for (const dtype of ['f32', 's8'] as const) {
+            const g = oneOpGraph(op, [{ dtype, shape, quant: dtype === 's8' ? quant : undefined }], { dtype, quant: dtype === 's8' ? quant : undefined }, { axes });
+            const x = dtype === 'f32' ? coarseF32(r, numel(shape)) : randS8(r, numel(shape));
+            const [want] = runGraph(g, [x]);
+            const start = dtype === 'f32' ? (op === 'reduce_max' ? -Infinity : Infinity) : op === 'reduce_max' ? -128 : 127;
+            expect(Array.from(want as Float32Array), `${op} ${dtype} [${shape}] axes [${axes}]`).toEqual(naiveReduce(x, shape, axes, op === 'reduce_max', start));
+            await expectBlobsMatch(`${op} ${dtype} [${shape}] axes [${axes}]`, [['', blobOf(g)]], [x], want);
+          }
+        }
+      }
+    });
+  }
+
+  it('load refuses an s8 output off the input grid and an axes_mask past the rank', async () => {
+    const q = { scale: 0.02, zeroPoint: -9 };
+    const off = oneOpGraph('reduce_min', [{ dtype: 's8', shape: [2, 3], quant: q }], { dtype: 's8', quant: { ...q, scale: 0.04 } }, { axes: [1] });
+    expect(() => runGraph(off, [new Int8Array(6)])).toThrow(/input 0 \(x\).*must share the output's/);
+    await expectLoadRefused(emitBlob(off, planMemory(off)), /op 0 \(reduce_min\): input 0 must share the output scale and zero point/);
+    const g = oneOpGraph('reduce_max', [{ dtype: 'f32', shape: [2, 3] }], { dtype: 'f32' }, { axes: [1] });
+    const b = emitBlob(g, planMemory(g)).slice();
+    const d = new DataView(b.buffer);
+    d.setInt32(d.getUint32(F.H_PARAMS_OFFSET, true), 0b110, true);
+    fixCrc(b);
+    await expectLoadRefused(b, /op 0 \(reduce_max\): axes_mask names an axis past the input rank/);
+  });
+});
+
+describe('TFLite REDUCE_MAX / REDUCE_MIN = desktop TFLite (wasm)', () => {
+  let tfl: TfliteWasm;
+  beforeAll(async () => {
+    tfl = await loadTfliteWasm({ simd: true });
+  });
+  const TFL_INT32 = 2;
+  const REDUCER_OPTIONS = 27;
+  const reduceTflite = (opName: 'REDUCE_MAX' | 'REDUCE_MIN', type: number, shape: number[], axes: number[], keep: boolean, qx?: { scale: number; zeroPoint: number }, qy = qx) => {
+    const norm = axes.map((a) => (a < 0 ? a + shape.length : a));
+    const out = keep ? shape.map((d, i) => (norm.includes(i) ? 1 : d)) : shape.filter((_, i) => !norm.includes(i));
+    return writeTflite({
+      tensors: [
+        tflTensor('x', type, shape, qx),
+        tflTensor('axes', TFL_INT32, [axes.length], undefined, new Uint8Array(Int32Array.from(axes).buffer)),
+        tflTensor('y', type, out, qy),
+      ],
+      ops: [{ code: builtinCode(opName), version: type === TFL_INT8 ? 2 : 1, inputs: [0, 1], outputs: [2], optionsType: REDUCER_OPTIONS, options: [[0, 1, keep ? 1 : 0]] }],
+      inputs: [0],
+      outputs: [2],
+      description: `${opName} test`,
+    });
+  };
+
+  for (const opName of ['REDUCE_MAX', 'REDUCE_MIN'] as const) {
+    it(`${opName} int8 byte for byte and float32 exactly, with and without keep_dims`, async () => {
+      const r = rng(opName === 'REDUCE_MAX' ? 91 : 92);
+      const shape = [1, 4, 5, 3];
+      for (const [axes, keep] of [[[1, 2], true], [[1, 2], false], [[-1], false], [[0, 1, 2, 3], true], [[3, 1], true]] as [number[], boolean][]) {
+        for (const [type, precision] of [[TFL_INT8, 'int8'], [TFL_FLOAT32, 'f32']] as const) {
+          const q = { scale: 0.1, zeroPoint: 7 };
+          const bytes = reduceTflite(opName, type, shape, axes, keep, type === TFL_INT8 ? q : undefined);
+          const x = type === TFL_INT8 ? randS8(r, numel(shape)) : coarseF32(r, numel(shape));
+          const runner = tfl.createRunner(bytes);
+          const want = runner.run([x])[0];
+          runner.dispose();
+          const { blob } = convert(bytes, 'reduce.tflite', { precision });
+          for (const build of BUILDS) {
+            expect(Array.from((await runBlob(build, blob, [x]))[0]), `${opName} ${precision} axes [${axes}] keep ${keep} on ${build}`).toEqual(Array.from(want));
+          }
+        }
+      }
+    });
+  }
+
+  it('refuses an int8 output whose scale or zero point differ from the input (TFLite Micro requires them equal)', () => {
+    const bytes = reduceTflite('REDUCE_MAX', TFL_INT8, [2, 3], [1], false, { scale: 0.1, zeroPoint: 7 }, { scale: 0.1, zeroPoint: 6 });
+    expectConvertError(() => convert(bytes, 'bad.tflite', { precision: 'int8' }),
+      /TFLite REDUCE_MAX \(operator 0\): unsupported int8 REDUCE_MAX whose output scale \/ zero point differ from the input's/);
+  });
+});
+
+describe('ONNX ReduceMax / ReduceMin = ONNX Runtime', () => {
+  const shape = [2, 3, 4];
+  // [label, op, opset, attrs, axes input (opset 18), reduced axes]
+  const cases: [string, 'ReduceMax' | 'ReduceMin', number, Record<string, number | number[]>, number[] | undefined, number[]][] = [
+    ['ReduceMax axes [1] (attribute, opset 13), keepdims', 'ReduceMax', 13, { axes: [1], keepdims: 1 }, undefined, [1]],
+    ['ReduceMin axes [-1, 0] (attribute), no keepdims', 'ReduceMin', 13, { axes: [-1, 0], keepdims: 0 }, undefined, [0, 2]],
+    ['ReduceMax all axes (no axes attribute)', 'ReduceMax', 13, { keepdims: 0 }, undefined, [0, 1, 2]],
+    ['ReduceMin axes [2] as an input (opset 18)', 'ReduceMin', 18, { keepdims: 1 }, [2], [2]],
+    ['ReduceMax empty axes input, noop_with_empty_axes (opset 18)', 'ReduceMax', 18, { noop_with_empty_axes: 1 }, [], []],
+  ];
+  for (const [label, opType, opset, attrs, axesInput, reduced] of cases) {
+    it(`${label}: f32 on both builds equals ORT; int8 PTQ equals the int8 reference and ORT within a step`, async () => {
+      const keep = attrs.keepdims !== 0;
+      const outShape = reduced.length === 0 ? shape : keep ? shape.map((d, i) => (reduced.includes(i) ? 1 : d)) : shape.filter((_, i) => !reduced.includes(i));
+      const bytes = encodeOnnxModel({
+        graphName: 'reduce',
+        nodes: [{ op: opType, name: 'red', inputs: axesInput ? ['x', 'axes'] : ['x'], outputs: ['y'], attrs }],
+        initializers: axesInput ? [{ name: 'axes', dims: [axesInput.length], data: BigInt64Array.from(axesInput.map(BigInt)) }] : [],
+        inputs: [{ name: 'x', dims: shape }], outputs: [{ name: 'y', dims: outShape }], opset,
+      });
+      const r = rng(label.length + 90);
+      const x = Float32Array.from({ length: numel(shape) }, () => (r() * 2 - 1) * 4);
+      const want = await ortRun(bytes, [['x', shape]], [x]);
+      const f = convert(bytes, 'reduce.onnx', { precision: 'f32' });
+      for (const build of BUILDS) expect(Array.from((await runBlob(build, f.blob, [x]))[0]), build).toEqual(Array.from(want));
+      if (reduced.length === 0) return; // an identity: nothing to quantize
+
+      const q = convert(bytes, 'reduce.onnx', { precision: 'int8', calibration: [[x], [Float32Array.from(x, (v) => -v)]] });
+      const node = q.graph.nodes.find((n) => n.op === (opType === 'ReduceMax' ? 'reduce_max' : 'reduce_min'))!;
+      expect(node.int8).toBeDefined();
+      expect(q.graph.tensor(node.inputs[0]).quant).toEqual(q.graph.tensor(node.outputs[0]).quant);
+      const xq = q.graph.tensor(q.graph.inputs[0]).quant!;
+      const s = xq.scale[0], zp = xq.zeroPoint[0];
+      const x8 = Int8Array.from(x, (v) => Math.max(-128, Math.min(127, Math.round(v / s) + zp)));
+      const [ref] = runGraph(q.graph, [x8]);
+      await expectBlobsMatch(`${label} int8`, [['', q.blob]], [x8], ref);
+      (ref as Int8Array).forEach((c, i) => expect(Math.abs(s * (c - zp) - want[i]), `element ${i}`).toBeLessThanOrEqual(0.5 * s + 1e-6));
+    });
+  }
+
+  it('NCHW: Conv -> ReduceMax over H, W keepdims -> Conv runs NHWC (the transposes sink through), equal to ORT', async () => {
+    const w1 = Float32Array.from({ length: 4 * 3 * 3 * 3 }, (_, i) => Math.sin(i * 0.7) * 0.5);
+    const w2 = Float32Array.from({ length: 2 * 4 }, (_, i) => Math.cos(i * 0.3));
+    const bytes = encodeOnnxModel({
+      graphName: 'nchw',
+      nodes: [
+        { op: 'Conv', name: 'c1', inputs: ['x', 'w1'], outputs: ['h'], attrs: { pads: [1, 1, 1, 1] } },
+        { op: 'ReduceMax', name: 'gmax', inputs: ['h'], outputs: ['m'], attrs: { axes: [2, 3], keepdims: 1 } },
+        { op: 'Conv', name: 'c2', inputs: ['m', 'w2'], outputs: ['y'] },
+      ],
+      initializers: [{ name: 'w1', dims: [4, 3, 3, 3], data: w1 }, { name: 'w2', dims: [2, 4, 1, 1], data: w2 }],
+      inputs: [{ name: 'x', dims: [1, 3, 6, 5] }], outputs: [{ name: 'y', dims: [1, 2, 1, 1] }],
+    });
+    const r = rng(99);
+    const x = Float32Array.from({ length: 90 }, () => r() * 2 - 1);
+    const want = await ortRun(bytes, [['x', [1, 3, 6, 5]]], [x]);
+    const f = convert(bytes, 'nchw.onnx', { precision: 'f32' });
+    expect(f.graph.nodes.filter((n) => n.op === 'transpose').length, f.graph.nodes.map((n) => n.op).join(' ')).toBeLessThanOrEqual(1);
+    expect((f.graph.nodes.find((n) => n.op === 'reduce_max')!.attrs as { axes: number[] }).axes).toEqual([1, 2]);
+    for (const build of BUILDS) {
+      const [got] = await runBlob(build, f.blob, [x]);
+      got.forEach((v, i) => expect(Math.abs(v - want[i]), `${build} element ${i}`).toBeLessThanOrEqual(1e-5));
+    }
+  });
+});

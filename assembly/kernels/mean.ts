@@ -1,4 +1,5 @@
-// mean over the axes in axes_mask (reduced dims kept as 1); s8 as TFLite Micro (see mean_s8).
+// mean over the axes in axes_mask (reduced dims kept as 1); s8 as TFLite Micro (see mean_s8). The
+// walk (setup, step) is shared with reduce_max / reduce_min (min_max.ts).
 import { MAX_RANK } from '../../format/format';
 import { opIn, opOut, opParam, tdim, tptr, tnumel } from '../state';
 import { trank, tzp } from '../state_cold';
@@ -6,10 +7,10 @@ import { trank, tzp } from '../state_cold';
 import { mbqmCall as mbqm, clampi } from '../fixedpoint';
 
 const inStride: usize = memory.data(MAX_RANK * 4);
-const redDims: usize = memory.data(MAX_RANK * 4);
-const redCounter: usize = memory.data(MAX_RANK * 4);
-const outDims: usize = memory.data(MAX_RANK * 4);
-const outCounter: usize = memory.data(MAX_RANK * 4);
+export const redDims: usize = memory.data(MAX_RANK * 4);
+export const redCounter: usize = memory.data(MAX_RANK * 4);
+export const outDims: usize = memory.data(MAX_RANK * 4);
+export const outCounter: usize = memory.data(MAX_RANK * 4);
 
 @inline function geti(base: usize, i: i32): i32 {
   return load<i32>(base + (<usize>i << 2));
@@ -19,7 +20,7 @@ const outCounter: usize = memory.data(MAX_RANK * 4);
 }
 
 /** Odometer step over `dims` with `counter`; returns the change of the input offset. */
-function step(dims: usize, counter: usize, r: i32): i32 {
+export function step(dims: usize, counter: usize, r: i32): i32 {
   let delta = 0;
   for (let i = r - 1; i >= 0; i--) {
     const c = geti(counter, i) + 1;
@@ -34,7 +35,7 @@ function step(dims: usize, counter: usize, r: i32): i32 {
 }
 
 /** Sets up reduced/kept dims; returns the number of reduced elements per output. */
-function setup(x: i32, mask: i32): i32 {
+export function setup(x: i32, mask: i32): i32 {
   const r = trank(x);
   let stride = 1;
   let count = 1;

@@ -1,9 +1,11 @@
 // The max/min family, f32 and s8, cold code (plain loops, one function per pair of ops):
 // maximum / minimum (elementwise, numpy broadcasting), TFLite's rule y = a > b ? a : b (minimum:
-// a < b ? a : b), and arg_max / arg_min along one axis. The s8 forms compare raw codes: validation
-// made the operands of maximum / minimum share the output's scale and zero point.
-import { opIn, opOut, opParam, tdim, tptr } from '../state';
+// a < b ? a : b), arg_max / arg_min along one axis, reduce_max / reduce_min over a set of axes.
+// The s8 forms compare raw codes: validation made the operands of maximum / minimum and
+// reduce_max / reduce_min share the output's scale and zero point.
+import { opIn, opOut, opParam, tdim, tnumel, tptr } from '../state';
 import { trank } from '../state_cold';
+import { setup as reduceSetup, step as reduceStep, redDims, redCounter, outDims, outCounter } from './mean';
 import { broadcastSetup, broadcastStart, broadcastNext, rowLen, rowStrideA, rowStrideB, offA, offB } from '../broadcast';
 
 export function maximum_minimum(op: usize, isMax: bool, isF32: bool): void {
@@ -65,5 +67,34 @@ export function arg_max_min(op: usize, isMax: bool, isF32: bool): void {
       store<i32>(yp, at);
       yp += 4;
     }
+  }
+}
+
+/**
+ * reduce_max / reduce_min over the axes in param 0 (axes_mask; reduced dims kept as 1), mean's
+ * walk: the extreme from -inf (+inf) for f32, -128 (127) for s8, replaced only by a strictly larger
+ * (smaller) element (TFLite Micro's rule), so an empty reduction writes the start and a NaN never
+ * wins. s8 compares raw codes (validation made x and y share one scale and zero point).
+ */
+export function reduce_max_min(op: usize, isMax: bool, isF32: bool): void {
+  const x = opIn(op, 0), y = opOut(op, 0);
+  const r = trank(x);
+  const count = reduceSetup(x, opParam(op, 0));
+  const lg: usize = isF32 ? 2 : 0;
+  const xp = tptr(x), yp = tptr(y), ny = tnumel(y);
+  const start: f32 = isF32 ? (isMax ? -Infinity : Infinity) : (isMax ? -128 : 127);
+  let base = 0;
+  for (let o = 0; o < ny; o++) {
+    let acc = start;
+    let off = base;
+    for (let k = 0; k < count; k++) {
+      // Both dtypes compare as f32 (every int8 code is exact in f32).
+      const v: f32 = isF32 ? load<f32>(xp + (<usize>off << 2)) : <f32>load<i8>(xp + <usize>off);
+      if (isMax ? v > acc : v < acc) acc = v;
+      off += reduceStep(redDims, redCounter, r);
+    }
+    if (isF32) store<f32>(yp + (<usize>o << 2), acc);
+    else store<i8>(yp + <usize>o, <i8><i32>acc);
+    base += reduceStep(outDims, outCounter, r);
   }
 }

@@ -894,7 +894,12 @@ const softmax: Lowering = (imp, ctx) => {
   imp.reshape(ctx, y2, [...s], out(ctx));
 };
 
-const reduceMean: Lowering = (imp, ctx) => {
+/**
+ * ReduceMean, ReduceMax, ReduceMin: axes as an attribute before opset 18, as an input from 18;
+ * keepdims (a reshape drops the reduced dims); no axes reduce all of them unless
+ * noop_with_empty_axes makes the op an identity.
+ */
+const reduce = (op: 'mean' | 'reduce_max' | 'reduce_min'): Lowering => (imp, ctx) => {
   const x = imp.requireInput(ctx, 0, 'data');
   imp.requireFloat(ctx, x);
   const s = imp.shape(x);
@@ -911,10 +916,10 @@ const reduceMean: Lowering = (imp, ctx) => {
   }
   const norm = [...new Set((axes && axes.length > 0 ? axes : s.map((_, i) => i)).map((a) => normAxis(imp, ctx, a, s.length)))].sort();
   if (keep) {
-    imp.emit(ctx, 'mean', [x], out(ctx), { axes: norm });
+    imp.emit(ctx, op, [x], out(ctx), { axes: norm });
     return;
   }
-  const y = imp.emit(ctx, 'mean', [x], imp.tmp(ctx, 'mean'), { axes: norm });
+  const y = imp.emit(ctx, op, [x], imp.tmp(ctx, op), { axes: norm });
   imp.reshape(ctx, y, s.filter((_, i) => !norm.includes(i)), out(ctx));
 };
 
@@ -1047,7 +1052,9 @@ const LOWERINGS: Record<string, Lowering> = {
   HardSwish: unary('hard_swish'),
   HardSigmoid: hardSigmoid,
   PRelu: pRelu,
-  ReduceMean: reduceMean,
+  ReduceMean: reduce('mean'),
+  ReduceMax: reduce('reduce_max'),
+  ReduceMin: reduce('reduce_min'),
   Concat: concat,
   Pad: pad,
   Transpose: transpose,

@@ -377,21 +377,31 @@ function padLowering(kind: 'PAD' | 'PADV2' | 'MIRROR_PAD'): Lowering {
   };
 }
 
-const mean: Lowering = (im, ctx) => {
+/**
+ * MEAN, REDUCE_MAX, REDUCE_MIN: constant axes, keep_dims (without it a reshape drops the reduced
+ * dims, as the file's output does). TFLite Micro's int8 REDUCE_MAX / REDUCE_MIN compare raw codes
+ * and require the output to share the input's scale and zero point: other files are refused.
+ */
+const reducer = (op: 'mean' | 'reduce_max' | 'reduce_min'): Lowering => (im, ctx) => {
   const keepDims = readReducerKeepDims(options(im, ctx, BuiltinOptionsType.ReducerOptions));
   const x = im.input(ctx, 0, 'input');
   const rank = im.shape(x).length;
   const axes = [...new Set(im.constInts(ctx, 1, 'axes').map((a) => (a < 0 ? a + rank : a)))].sort((a, b) => a - b);
   for (const a of axes) if (!(a >= 0 && a < rank)) im.fail(ctx, `axis ${a} out of range for rank ${rank}`);
   const out = im.output(ctx, 0);
+  const outT = im.g.tensor(out);
+  if (op !== 'mean') {
+    const xt = im.g.tensor(x);
+    if (xt.dtype !== 'f32' && xt.dtype !== 's8') im.unsupported(ctx, `${ctx.opName} on ${xt.dtype} (the runtime runs float32 and int8)`);
+    if (xt.dtype === 's8' && !sameQuant(xt.quant, outT.quant)) im.unsupported(ctx, `int8 ${ctx.opName} whose output scale / zero point differ from the input's (TFLite Micro requires them equal)`);
+  }
   // The IR keeps reduced dims as 1; without keep_dims the file's output drops them: reshape.
   if (keepDims) {
-    im.emit(ctx, 'mean', [x], out, { axes });
+    im.emit(ctx, op, [x], out, { axes });
     return;
   }
-  const outT = im.g.tensor(out);
-  const tmp = im.addTemp(`${out}/mean`, outT.dtype, outT.quant);
-  im.emit(ctx, 'mean', [x], tmp, { axes });
+  const tmp = im.addTemp(`${out}/${op}`, outT.dtype, outT.quant);
+  im.emit(ctx, op, [x], tmp, { axes });
   reshapeInto(im, ctx, tmp, out);
 };
 
@@ -586,7 +596,9 @@ const byName: Record<string, Lowering> = {
   PAD: padLowering('PAD'),
   PADV2: padLowering('PADV2'),
   MIRROR_PAD: padLowering('MIRROR_PAD'),
-  MEAN: mean,
+  MEAN: reducer('mean'),
+  REDUCE_MAX: reducer('reduce_max'),
+  REDUCE_MIN: reducer('reduce_min'),
   STRIDED_SLICE: stridedSlice,
   ADD: binary('add', BuiltinOptionsType.AddOptions),
   SUB: binary('sub', BuiltinOptionsType.SubOptions),
@@ -657,6 +669,8 @@ export const TFLITE_OP_MAPPING: Record<string, string> = {
   MINIMUM: 'minimum (float32, int8 with one scale / zero point for both inputs and the output)',
   ARG_MAX: 'arg_max (+ reshape dropping the axis); int32 output, float32 or int8 input',
   ARG_MIN: 'arg_min (+ reshape dropping the axis); int32 output, float32 or int8 input',
+  REDUCE_MAX: 'reduce_max (+ reshape without keep_dims); int8 with the input\'s scale / zero point on the output',
+  REDUCE_MIN: 'reduce_min (+ reshape without keep_dims); int8 with the input\'s scale / zero point on the output',
   RESIZE_NEAREST_NEIGHBOR: 'resize nearest (size input constant; TFLite arithmetic)',
   RESIZE_BILINEAR: 'resize bilinear (size input constant; int8 in TFLM fixed point)',
 };

@@ -66,6 +66,8 @@ export type OpName =
   | 'minimum'
   | 'arg_max'
   | 'arg_min'
+  | 'reduce_max'
+  | 'reduce_min'
   | 'resize'
   // IR-only:
   | 'reshape'
@@ -108,6 +110,7 @@ export interface ClampAttrs {
 export interface LeakyReluAttrs {
   alpha: number;
 }
+/** mean, reduce_max, reduce_min. */
 export interface MeanAttrs {
   /** Axes reduced; the output keeps them as size-1 dims (a reshape follows when the source drops them). */
   axes: number[];
@@ -257,6 +260,8 @@ export interface AttrsByOp {
   minimum: Record<string, never>;
   arg_max: ArgAttrs;
   arg_min: ArgAttrs;
+  reduce_max: MeanAttrs;
+  reduce_min: MeanAttrs;
   resize: ResizeAttrs;
   reshape: Record<string, never>;
   batch_norm: BatchNormAttrs;

@@ -196,7 +196,9 @@ export function inferNodeShapes(g: Graph, node: Node): void {
       setOut([xs[0], oh, ow, xs[3]]);
       return;
     }
-    case 'mean': {
+    case 'mean':
+    case 'reduce_max':
+    case 'reduce_min': {
       const a = node.attrs as MeanAttrs;
       const xs = x();
       for (const ax of a.axes) if (!(ax >= 0 && ax < xs.length)) fail(node, `axis ${ax} out of range for rank ${xs.length}`);

@@ -1,7 +1,7 @@
 // sink-transposes: the importer wraps every NCHW spatial op in NCHW→NHWC and NHWC→NCHW
 // transposes. This pass moves each transpose down past ops that do not care about the layout
 // (elementwise ops, binary ops with a constant or an equally transposed operand, batch_norm, mean,
-// softmax, pad, concat, strided_slice), adjusting their constants and axes, and cancels a transpose
+// reduce_max / reduce_min, softmax, pad, concat, strided_slice), adjusting their constants and axes, and cancels a transpose
 // with the one that follows it. A transpose read only by slices (an NCHW Split) is first copied per
 // slice, so each copy can sink below its slice. An NCHW model then runs NHWC end to end. What is left:
 //  - a transpose before a flatten that feeds a fully_connected is folded into the FC's weight
@@ -25,7 +25,7 @@ import { removeDeadNodes, removeIdentity } from './remove-identity.js';
 import { addConstant, constF32, insertAfter, invertPerm, isGraphOutput, removeNode, soleConsumer, transposeData, uniqueNodeName } from './util.js';
 
 const UNARY = new Set(['clamp', 'leaky_relu', 'sigmoid', 'tanh', 'hard_swish', 'copy']);
-const BINARY = new Set(['add', 'sub', 'mul', 'div']);
+const BINARY = new Set(['add', 'sub', 'mul', 'div', 'maximum', 'minimum']);
 
 function permOf(n: Node): number[] {
   return (n.attrs as TransposeAttrs).perm;
@@ -111,7 +111,7 @@ function trySink(g: Graph, t: Node, u: Node): boolean {
     u.inputs = [x, ...u.inputs.slice(1)];
     const a = u.attrs as BatchNormAttrs;
     u.attrs = { ...a, axis: p[a.axis] };
-  } else if (u.op === 'mean') {
+  } else if (u.op === 'mean' || u.op === 'reduce_max' || u.op === 'reduce_min') {
     u.inputs = [x];
     const a = u.attrs as MeanAttrs;
     u.attrs = { ...a, axes: a.axes.map((ax) => p[ax]).sort((i, j) => i - j) };

@@ -41,7 +41,8 @@ static const char *const MOTE_OPCODE_NAMES[] = {
     "minimum",          /* 31 */
     "arg_max",          /* 32 */
     "arg_min",          /* 33 */
-    "", "",             /* 34, 35: unused */
+    "reduce_max",       /* 34 */
+    "reduce_min",       /* 35 */
     "resize",           /* 36 */
 };
 

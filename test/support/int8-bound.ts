@@ -204,6 +204,11 @@ export class BoundPropagator {
         // |max(a + ea, b + eb) − max(a, b)| <= max(|ea|, |eb|), and so for min; the operands share
         // the output's grid, so the op adds no rounding.
         return kernel('maximum', {}, node.inputs.map((t) => this.earr(t)), outShape);
+      case 'reduce_max':
+      case 'reduce_min':
+        // |max_i (x_i + e_i) − max_i x_i| <= max_i |e_i| (so for min), on the input's grid; an
+        // empty reduction gives the start value both ways (error 0).
+        return map(kernel('reduce_max', node.attrs, [this.earr(x0)], outShape), (v) => Math.max(v, 0));
       case 'pad': {
         const a = (node as Node<'pad'>).attrs;
         const q = qpOf(this.qg.tensor(out));

@@ -3,8 +3,9 @@
 //   2. choose each node's precision: int8 when TFLite Micro has an int8 kernel for it (the reference
 //      int8 kernels mirror those), else f32 with the reason (reported);
 //   3. choose qparams: activations asymmetric per tensor; ops that must share qparams (pools, clamp,
-//      reshape, copy, transpose, pad, concat, maximum, minimum) are grouped and get the union of
-//      their ranges; sigmoid, tanh and softmax outputs take TFLite's fixed parameters;
+//      reshape, copy, transpose, pad, concat, maximum, minimum, reduce_max, reduce_min) are grouped
+//      and get the union of their ranges; sigmoid, tanh and softmax outputs take TFLite's fixed
+//      parameters;
 //   4. rewrite: weights → per-channel symmetric s8, bias → s32, per-channel multiplier/shift → s32
 //      inputs 3 and 4; unary float functions → `lut`; TFLM Prepare's integer params in node.int8;
 //      f32 islands wrapped in dequantize/quantize. Graph inputs and outputs become s8.
@@ -57,7 +58,10 @@ export interface QuantizeReport {
 }
 
 /** Ops whose output must carry the input's qparams: one group per chain (TFLM requires it). */
-const SHARED_QP_OPS = new Set<OpName>(['max_pool2d', 'average_pool2d', 'clamp', 'reshape', 'copy', 'transpose', 'pad', 'concat', 'strided_slice', 'maximum', 'minimum', 'resize']);
+const SHARED_QP_OPS = new Set<OpName>([
+  'max_pool2d', 'average_pool2d', 'clamp', 'reshape', 'copy', 'transpose', 'pad', 'concat', 'strided_slice', 'maximum', 'minimum', 'reduce_max',
+  'reduce_min', 'resize',
+]);
 /** Shared-qparams ops whose every input (not only input 0) joins the output's group: concat copies
  * bytes, maximum / minimum compare raw codes. */
 const ALL_INPUTS_SHARED = new Set<OpName>(['concat', 'maximum', 'minimum']);
@@ -70,7 +74,7 @@ const INT8_OPS = new Set<OpName>([
   'conv2d', 'depthwise_conv2d', 'fully_connected', 'add', 'sub', 'mul', 'clamp', 'sigmoid', 'tanh', 'hard_swish', 'leaky_relu',
   'max_pool2d', 'average_pool2d', 'mean', 'concat', 'pad', 'transpose', 'softmax', 'reshape', 'copy', 'strided_slice', 'maximum', 'minimum',
   'transpose_conv2d',
-  'arg_max', 'arg_min', 'resize',
+  'arg_max', 'arg_min', 'reduce_max', 'reduce_min', 'resize',
 ]);
 /** Ops whose output is an s32 index tensor: it stays s32 (no qparams) when the op runs in int8. */
 const INDEX_OPS = new Set<OpName>(['arg_max', 'arg_min']);

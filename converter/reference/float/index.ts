@@ -19,6 +19,7 @@ import { dequantize_ref, quantize_ref } from './quantize.js';
 import { softmax_f32_ref } from './softmax.js';
 import { lstm_f32_ref } from './lstm.js';
 import { arg_max_ref, arg_min_ref } from './arg-max.js';
+import { reduce_max_f32_ref, reduce_min_f32_ref } from './reduce-max.js';
 import { strided_slice_ref } from './strided-slice.js';
 import { resize_ref } from './resize.js';
 import { transpose_ref } from './transpose.js';
@@ -57,6 +58,8 @@ export const floatKernels: Partial<Record<OpName, RefKernel>> = {
   minimum: minimum_f32_ref,
   arg_max: arg_max_ref,
   arg_min: arg_min_ref,
+  reduce_max: reduce_max_f32_ref,
+  reduce_min: reduce_min_f32_ref,
   resize: resize_ref,
 };
 

@@ -56,5 +56,7 @@ export const outputShapeFns: Partial<Record<OpName, ShapeFn>> = {
   minimum: broadcastOutputShape,
   arg_max: argOutputShape,
   arg_min: argOutputShape,
+  reduce_max: meanOutputShape,
+  reduce_min: meanOutputShape,
   resize: resizeOutputShape,
 };
