@@ -137,7 +137,7 @@ export function mote_load(): i32 {
   // without decoders has refused every encoded record already (validateTensors).
   setExpanded(expandedAt, load<u32>(blobPtr + H_EXPANDED_SIZE));
   if (BUILT_DECODERS != 0) {
-    e = decodeEncodedTensors();
+    e = decodeEncodedTensors(arenaAt);
     if (e) return setError(e);
   }
   setArena(arenaAt, arenaBytes);

@@ -14,8 +14,10 @@ import {
   O_OUTPUT_COUNT, O_IO_INDEX, O_PARAMS_INDEX, O_PARAMS_COUNT, O_SCRATCH_TENSOR, O_FLAGS, OPF_IN_PLACE, OPF_PACKED_W16, OPCODE_COUNT, IN_PLACE_OPCODES,
   OK, ERR_TOO_SMALL, ERR_BAD_MAGIC, ERR_BAD_VERSION, ERR_BAD_CRC, ERR_BAD_HEADER, ERR_BAD_TENSOR,
   ERR_BAD_OP, H_FLAGS, H_EXPANDED_SIZE, H_WEIGHTS_SCRATCH_SIZE, H_RESERVED0, H_RESERVED1,
-  FLAG_WEIGHTS_EXTERNAL, FLAG_KNOWN,
+  FLAG_WEIGHTS_EXTERNAL, FLAG_KNOWN, ENC_FLAG_PACK_W16,
 } from '../format/format';
+import { DECODER_PACK_W16 } from '../format/runtime-features';
+import { packedW16GroupBytes } from './decode/pack_w16';
 import { crc32 } from './crc32';
 import { STREAM, crcOfWeights, lastCrc, streamOpWeights, readWeights } from './stream';
 import { validateDirectInputs } from './kernels/direct';
@@ -25,7 +27,7 @@ import {
 } from './state';
 import { tstorage, tbytes } from './state_cold';
 import { validateOp } from './validate_ops';
-import { SUBSET, BUILT_DIRECT, decoderBuilt, directBuilt, encodingNotBuilt } from './features';
+import { SUBSET, BUILT_DIRECT, BUILT_DECODERS, decoderBuilt, directBuilt, encodingNotBuilt, packW16NotBuilt, packW16Unfit, packW16Reader } from './features';
 
 @inline function hdr(off: i32): u32 {
   return load<u32>(blobPtr + <usize>off);
@@ -268,8 +270,13 @@ export function validateTensors(arenaSize: u32, weightsSize: u32): i32 {
       return ERR_BAD_TENSOR;
     }
     if (storage == STORAGE_ENCODED || storage == STORAGE_DIRECT) {
-      const e = validateEncodedRecord(id, rec, off, weightsSize, storage == STORAGE_DIRECT);
+      let e = validateEncodedRecord(id, rec, off, weightsSize, storage == STORAGE_DIRECT);
       if (e) return e;
+      // (A build without decoders refused every encoded record above.)
+      if (BUILT_DECODERS != 0 && storage == STORAGE_ENCODED && (load<u8>(rec, T_FLAGS) & ENC_FLAG_PACK_W16)) {
+        e = validatePackW16(id, rec, numel, bytes, arenaSize);
+        if (e) return e;
+      }
     }
     if (storage == STORAGE_ENCODED) {
       const end = (off + bytes + SECTION_ALIGN - 1) / SECTION_ALIGN * SECTION_ALIGN;
@@ -324,7 +331,9 @@ export function validateTensors(arenaSize: u32, weightsSize: u32): i32 {
  * records, by the op that reads it (kernels/direct.ts).
  */
 function validateEncodedRecord(id: i32, rec: usize, off: u64, weightsSize: u32, direct: bool): i32 {
-  const enc = <i32>load<u8>(rec, T_FLAGS);
+  // Encoded records may carry ENC_FLAG_PACK_W16 (validatePackW16); direct ones hold a bare ENC_*.
+  // Builds without decoders refuse a flagged record as an unknown encoding (and keep their bytes).
+  const enc = <i32>load<u8>(rec, T_FLAGS) & (direct || BUILT_DECODERS == 0 ? 0xff : ~ENC_FLAG_PACK_W16);
   if (enc < 1 || enc >= ENC_COUNT) {
     tensorFail(id); say1(txt('unknown weight encoding $'), enc);
     return ERR_BAD_TENSOR;
@@ -355,6 +364,25 @@ function validateEncodedRecord(id: i32, rec: usize, off: u64, weightsSize: u32, 
   return OK;
 }
 
+/**
+ * ENC_FLAG_PACK_W16 (format.ts): byte_size holds the packed layout of the record's
+ * [dims[0], numel / dims[0]] rows with their sums, and the arena one group of up to 16 rows while
+ * decode/pack_w16.ts packs them at load. (Dtype and K are the checks of the packed op, the only
+ * reader validateOps allows.)
+ */
+function validatePackW16(id: i32, rec: usize, numel: u64, bytes: u64, arenaSize: u32): i32 {
+  if (SUBSET && !decoderBuilt(DECODER_PACK_W16)) return packW16NotBuilt(id);
+  const n = load<i32>(rec, T_DIMS), k = numel / <u64>n;
+  const need = packedW16GroupBytes(n, <i32>k) + 4 * <u64>n;
+  const rows: u64 = n < 16 ? <u64>n : 16;
+  if (bytes < need || rows * k > <u64>arenaSize) return packW16Unfit(id, bytes, need, arenaSize, rows * k);
+  return OK;
+}
+
+/** Records flagged ENC_FLAG_PACK_W16 hold the packed layout: only a packed op's weights read them. */
+function packedAtLoad(id: i32): bool {
+  return tstorage(id) == STORAGE_ENCODED && (load<u8>(trec(id), T_FLAGS) & ENC_FLAG_PACK_W16) != 0;
+}
 
 function arenaOffset(id: i32): u32 {
   return load<u32>(trec(id), T_OFFSET);
@@ -421,6 +449,9 @@ export function validateOps(): i32 {
       if (isOut && tstorage(id) != STORAGE_ARENA) {
         opPrefix(i, code); say1(txt('output $ must be an arena tensor'), j - <i32>nin);
         return ERR_BAD_OP;
+      }
+      if (decoderBuilt(DECODER_PACK_W16) && !isOut && packedAtLoad(id) && !(j == 1 && (load<u16>(op, O_FLAGS) & OPF_PACKED_W16))) {
+        return packW16Reader(i, code, j);
       }
     }
     if (load<u16>(op, O_FLAGS) & ~(OPF_IN_PLACE | OPF_PACKED_W16)) {

@@ -7,9 +7,9 @@
 // ERR_NOT_BUILT (validate_ops.ts for ops, dtype forms and packed weights; blob.ts for encodings),
 // so a guarded-out kernel is unreachable at run time. Optional kernels (KERNEL_SMALLK, the
 // depthwise ones) have a general fallback giving the same bytes and are never refused.
-import { ERR_NOT_BUILT, FIRST_LATE_OPCODE } from '../format/format';
+import { ERR_NOT_BUILT, ERR_BAD_TENSOR, ERR_BAD_OP, FIRST_LATE_OPCODE } from '../format/format';
 import { OPS_LOW_BITS } from '../format/runtime-features';
-import { str, say1, text, textAt, opPrefix, dtypeName, Text } from './message';
+import { str, say, say1, say2, text, textAt, opPrefix, dtypeName, Text } from './message';
 
 // @ts-ignore: defined by asc `--use MOTE_SUBSET=1` in per-model builds only
 export const SUBSET: bool = isDefined(MOTE_SUBSET);
@@ -104,6 +104,23 @@ export function packedConvNotBuilt(index: i32, code: i32): i32 {
 export function dwGeneralNotBuilt(index: i32, code: i32): i32 {
   if (!SUBSET) return ERR_NOT_BUILT;
   opPrefix(index, code); str('the general int8 depthwise kernel (for channels the pair kernels do not run)');
+  return subsetNote();
+}
+// The load checks of weights packed at load (blob.ts; format.ts ENC_FLAG_PACK_W16), here so that
+// their texts stay out of the phrase choice: builds without the packing keep their bytes.
+export function packW16Unfit(id: i32, bytes: u64, need: u64, arena: u32, rowsK: u64): i32 {
+  say(txt('tensor $: packed at load (flag 128): byte_size $ (needs $)'), id, bytes, need);
+  say2(txt(', arena $ (needs $)'), arena, rowsK);
+  return ERR_BAD_TENSOR;
+}
+export function packW16Reader(i: i32, code: i32, j: i32): i32 {
+  opPrefix(i, code); say1(txt('input $: weights packed at load (flag 128) are for a packed op\'s input 1'), j);
+  return ERR_BAD_OP;
+}
+/** "tensor i: the packing at load" + subsetNote (format/runtime-features.ts DECODER_PACK_W16). */
+export function packW16NotBuilt(id: i32): i32 {
+  if (!SUBSET) return ERR_NOT_BUILT;
+  say1(txt('tensor $: the packing at load of encoded weights (encoding flag 128)'), id);
   return subsetNote();
 }
 /** "tensor i: the <encoding> decoder / direct kernel" + subsetNote. */

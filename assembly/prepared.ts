@@ -11,6 +11,7 @@ import { opCount, oprec, opcode, opIn, opInCount, tbytes, opOut, opParam, tdim, 
 import { opBuilt, kernelBuilt } from './features';
 import { useFastTable, magicChannel, fastPreparePacked, f32Begin, f32Finish, f32Built } from './requant_fast';
 import { fcF32Entry, fcF32Lim, fcRowLayout } from './kernels/fully_connected';
+import { packPlain } from './decode/pack_w16';
 
 // 0: nothing prepared. Else the region: one u32 per op (its table's offset, 0 = none), then tables.
 let region: usize = 0;
@@ -207,28 +208,6 @@ function prepareConv(op: usize, rec: usize): void {
   useFastTable(0, 0);
   store<i32>(rec, fast ? 1 : 0);
   store<i32>(rec, fast ? f32 : 0, 4);
-}
-
-/**
- * Plain [n, k] int8 weights at wp into the OPF_PACKED_W16 layout at dst (format.ts): per group of
- * 16 channels, per tap pair, 32 bytes of the 16 channels' two taps; taps past k and channels past
- * n are 0.
- */
-function packPlain(wp: usize, n: i32, k: i32, dst: usize): void {
-  const K2 = ((k + 3) >> 2) << 1;
-  const groups = (n + 15) >> 4;
-  for (let g = 0; g < groups; g++) {
-    for (let t = 0; t < K2; t++) {
-      for (let ch = 0; ch < 16; ch++) {
-        const c = g * 16 + ch;
-        for (let e = 0; e < 2; e++) {
-          const tap = 2 * t + e;
-          store<i8>(dst + <usize>ch * 2 + <usize>e, c < n && tap < k ? load<i8>(wp + <usize>c * <usize>k + <usize>tap) : 0);
-        }
-      }
-      dst += 32;
-    }
-  }
 }
 
 /**

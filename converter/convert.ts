@@ -132,7 +132,8 @@ export interface ConvertReport {
   /** Per-layer results of the weight-compression passes (prune, cluster, binarize), in that order. */
   weightCompression: LayerCompression[];
   /** Encoded weight tensors: encoding, stream bytes and decoded bytes; direct: read as stored (no RAM copy). */
-  encodedWeights: { tensor: string; encoding: string; streamBytes: number; decodedBytes: number; direct?: boolean }[];
+  /** decodedBytes: the RAM the tensor takes at load (weights packed at load: the packed layout's size). */
+  encodedWeights: { tensor: string; encoding: string; streamBytes: number; decodedBytes: number; direct?: boolean; packedAtLoad?: boolean }[];
   /** Expand-at-load vs direct, per compressed int8 fc/conv weight tensor (when weights are encoded). */
   weightPlacement?: PlacementReport;
   /** Layers whose input activations were binarized (threshold, center, beta), when asked for. */
@@ -327,10 +328,14 @@ function describeEncodedWeights(blob: Uint8Array): { encodedWeights: ConvertRepo
     const at = dv.getUint32(F.H_TENSOR_TABLE_OFFSET, true) + id * F.TENSOR_RECORD_SIZE;
     const storage = dv.getUint8(at + F.T_STORAGE);
     if (storage !== F.STORAGE_ENCODED && storage !== F.STORAGE_DIRECT) continue;
+    const flags = dv.getUint8(at + F.T_FLAGS);
+    const packed = storage === F.STORAGE_ENCODED && (flags & F.ENC_FLAG_PACK_W16) !== 0;
+    const code = packed ? flags & ~F.ENC_FLAG_PACK_W16 : flags;
     out.push({
       ...(storage === F.STORAGE_DIRECT ? { direct: true } : {}),
+      ...(packed ? { packedAtLoad: true } : {}),
       tensor: meta.tensors?.[id] ?? `t${id}`,
-      encoding: ENCODING_NAME[dv.getUint8(at + F.T_FLAGS)] ?? TABLE_ENCODING_NAME[dv.getUint8(at + F.T_FLAGS)],
+      encoding: ENCODING_NAME[code] ?? TABLE_ENCODING_NAME[code],
       streamBytes: dv.getUint32(weights + dv.getUint32(at + F.T_STREAM_OFFSET, true), true),
       decodedBytes: dv.getUint32(at + F.T_BYTE_SIZE, true),
     });

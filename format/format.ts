@@ -122,6 +122,14 @@ export const ENC_BINARY = 7; // 1-bit weights ±a_c: per-channel int8 magnitude 
 export const ENC_PACKED = 9; // frame-of-reference bit packing: element = base + an unsigned bits-wide field
 export const ENC_REQUANT = 10; // Q31 multipliers derived at load from f32 scales stored in 2-4 bytes (TFLite's QuantizeMultiplier)
 export const ENC_COUNT = 11; // one past the last encoding
+// T_FLAGS bit of a STORAGE_ENCODED s8 record (with its ENC_* in the low bits): the stream holds the
+// plain OHWI / [N, K] bytes (N = dims[0], K = numel / N <= PACKED_K_MAX), and the runtime packs them
+// at load into the OPF_PACKED_W16 layout, |w| sums included, which fills the record's byte_size
+// (the packed size): encoded weights run on the packed kernels at no flash cost. Only input 1 of
+// an OPF_PACKED_W16 op reads such a record. The runtime repacks in place, one group of 16 rows at a
+// time through the arena (free at load), so arena_size >= min(N, 16) * K. (docs/FORMAT.md,
+// "Encoded weights packed at load")
+export const ENC_FLAG_PACK_W16 = 0x80;
 export const HUFFMAN_MAX_BITS = 15;
 // Stream layouts (byte offsets from the stream start; every stream is 4-byte aligned):
 //   palette: u32 length, u8 bits (1|2|4|8), u8 element size (1|2|4), u8 mode (0: G contiguous groups

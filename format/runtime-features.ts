@@ -69,3 +69,6 @@ export const KERNEL_DW_PIXELS = 17;
 // pixels as its rows; optional (without it they take the band tiles, same bytes).
 export const KERNEL_CONV1X1_STRIDED = 22;
 export const KERNEL_COUNT = 23; // one past the last kernel bit
+// MOTE_DECODERS bit (past the ENC_* codes) for the load-time packing of STORAGE_ENCODED records
+// flagged ENC_FLAG_PACK_W16 (assembly/decode/pack_w16.ts); required by such records.
+export const DECODER_PACK_W16 = 24;

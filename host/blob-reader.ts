@@ -61,6 +61,8 @@ export interface BlobTensor {
   byteSize: number;
   scale: number;
   zeroPoint: number;
+  /** STORAGE_ENCODED flagged ENC_FLAG_PACK_W16: plain bytes decoded, then packed at load (OPF_PACKED_W16 layout). */
+  packedAtLoad?: boolean;
 }
 
 export interface BlobOp {
@@ -224,8 +226,9 @@ export function readBlob(input: Uint8Array): BlobView {
     const encoded = storage === F.STORAGE_ENCODED || storage === F.STORAGE_DIRECT;
     if (storage === F.STORAGE_DIRECT && u32(at + F.T_OFFSET) !== 0) fail(`direct weights need offset 0`);
     if (encoded) {
-      const enc = dv.getUint8(at + F.T_FLAGS);
-      if (enc < 1 || enc >= F.ENC_COUNT) fail(`weight encoding ${enc} is unknown`);
+      const flags = dv.getUint8(at + F.T_FLAGS);
+      const enc = storage === F.STORAGE_ENCODED ? flags & ~F.ENC_FLAG_PACK_W16 : flags;
+      if (enc < 1 || enc >= F.ENC_COUNT) fail(`weight encoding ${flags} is unknown`);
       const so = u32(at + F.T_STREAM_OFFSET);
       if (so % 4 !== 0 || so + 4 > h.weightsSize || so + u32(h.weightsOffset + so) > h.weightsSize) {
         fail(`encoded stream at ${so} does not lie inside the ${h.weightsSize}-byte weights section`);
@@ -269,6 +272,16 @@ export function readBlob(input: Uint8Array): BlobView {
       const [limit, where] = storage === F.STORAGE_ARENA ? [h.arenaSize, 'arena'] : [h.weightsSize, 'weights section'];
       if (!encoded && offset + byteSize > limit) fail(`offset ${offset} + size ${byteSize} exceeds ${where} ${limit}`);
     }
+    const packedAtLoad = storage === F.STORAGE_ENCODED && (dv.getUint8(at + F.T_FLAGS) & F.ENC_FLAG_PACK_W16) !== 0;
+    if (packedAtLoad) {
+      // format.ts ENC_FLAG_PACK_W16: [dims[0], numel / dims[0]] rows, their packed layout and sums in byte_size.
+      const n = shape[0] ?? 1, k = numel / n;
+      if (dtype !== F.DTYPE_S8) fail(`weights packed at load (encoding flag ${F.ENC_FLAG_PACK_W16}) must be s8`);
+      if (k > F.PACKED_K_MAX) fail(`weights packed at load: K = ${k} exceeds ${F.PACKED_K_MAX}`);
+      const need = Math.ceil(n / 16) * 64 * Math.ceil(k / 4) + 4 * n;
+      if (byteSize < need) fail(`weights packed at load: byte size ${byteSize} < the ${need} bytes of the packed layout`);
+      if (Math.min(n, 16) * k > h.arenaSize) fail(`weights packed at load need ${Math.min(n, 16) * k} arena bytes to pack them in, the arena has ${h.arenaSize}`);
+    }
     tensors.push({
       id,
       name,
@@ -281,6 +294,7 @@ export function readBlob(input: Uint8Array): BlobView {
       byteSize,
       scale,
       zeroPoint,
+      ...(packedAtLoad ? { packedAtLoad } : {}),
     });
   }
 
@@ -338,6 +352,9 @@ export function readBlob(input: Uint8Array): BlobView {
     const ioIds = Array.from(index.subarray(ioIndex, ioIndex + inCount + outCount));
     ioIds.forEach((id, k) => {
       if (id >= h.tensorCount) fail(`${k < inCount ? `input ${k}` : `output ${k - inCount}`} is tensor id ${id} >= tensor count ${h.tensorCount}`);
+      if (k < inCount && tensors[id].packedAtLoad && !(k === 1 && (flags & F.OPF_PACKED_W16) !== 0)) {
+        fail(`input ${k} holds weights packed at load (encoding flag ${F.ENC_FLAG_PACK_W16}): only a packed op's (op flag ${F.OPF_PACKED_W16}) weights may`);
+      }
     });
     if (scratch !== -1) {
       if (scratch < 0 || scratch >= h.tensorCount) fail(`scratch tensor id ${scratch} is neither -1 nor < ${h.tensorCount}`);

@@ -56,6 +56,7 @@ export const ENCODING_NAMES: Record<number, string> = {
   [F.ENC_BINARY]: 'binary',
   [F.ENC_PACKED]: 'packed',
   [F.ENC_REQUANT]: 'requant',
+  [RF.DECODER_PACK_W16]: 'pack-w16',
 };
 const DTYPE_NAMES: Record<number, string> = { [F.DTYPE_F32]: 'f32', [F.DTYPE_S8]: 's8', [F.DTYPE_S32]: 's32', [F.DTYPE_U8]: 'u8', [F.DTYPE_S16]: 's16' };
 
@@ -75,7 +76,9 @@ export function blobFeatures(view: BlobView): RuntimeFeatures {
   const dv = new DataView(view.bytes.buffer, view.bytes.byteOffset, view.bytes.byteLength);
   const encOf = (id: number): number => dv.getUint8(view.header.tensorTableOffset + id * F.TENSOR_RECORD_SIZE + F.T_FLAGS);
   for (const t of view.tensors) {
-    if (t.storage === F.STORAGE_ENCODED) f.decoders = setBit(f.decoders, encOf(t.id), 'encoding');
+    if (t.storage === F.STORAGE_ENCODED) f.decoders = setBit(f.decoders, encOf(t.id) & ~F.ENC_FLAG_PACK_W16, 'encoding');
+    // Packed at load (the op that reads it is packed: KERNEL_PACKED below).
+    if (t.packedAtLoad) f.decoders = setBit(f.decoders, RF.DECODER_PACK_W16, 'decoder');
     if (t.storage === F.STORAGE_DIRECT) f.direct = setBit(f.direct, encOf(t.id), 'encoding');
   }
   for (const op of view.ops) {

@@ -57,10 +57,14 @@ function encodedRecords(blob: Uint8Array): EncodedRecord[] {
   for (let id = 0; id < dv.getUint32(F.H_TENSOR_COUNT, true); id++) {
     const at = dv.getUint32(F.H_TENSOR_TABLE_OFFSET, true) + id * F.TENSOR_RECORD_SIZE;
     if (dv.getUint8(at + F.T_STORAGE) !== F.STORAGE_ENCODED) continue;
+    // Weights packed at load (format.ts ENC_FLAG_PACK_W16): the stream holds the plain bytes.
+    const packed = (dv.getUint8(at + F.T_FLAGS) & F.ENC_FLAG_PACK_W16) !== 0;
+    let numel = 1;
+    for (let d = 0; d < dv.getUint8(at + F.T_RANK); d++) numel *= dv.getInt32(at + F.T_DIMS + 4 * d, true);
     out.push({
-      id, at, enc: dv.getUint8(at + F.T_FLAGS), name: meta.tensors[id],
+      id, at, enc: dv.getUint8(at + F.T_FLAGS) & ~F.ENC_FLAG_PACK_W16, name: meta.tensors[id],
       streamAt: dv.getUint32(F.H_WEIGHTS_OFFSET, true) + dv.getUint32(at + F.T_STREAM_OFFSET, true),
-      byteSize: dv.getUint32(at + F.T_BYTE_SIZE, true),
+      byteSize: packed ? numel : dv.getUint32(at + F.T_BYTE_SIZE, true),
     });
   }
   return out;

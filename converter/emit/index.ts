@@ -92,7 +92,7 @@ export const PACK_AUTO_OVERHEAD = 1.125;
  * packWeights 'auto': a layer whose packed form adds at most this many bytes may be packed whatever
  * the ratio. The small layers this takes (first convs with C = 1 or 3, narrow FCs) run 0.4-0.9x as
  * long packed, and packing them leaves the runtime one SIMD kernel family to keep fast (the
- * plain-layout kernels are for --weight-layout plain and decoded weights). On a small model those
+ * plain-layout kernels are for --weight-layout plain). On a small model those
  * few hundred bytes would be a large share of its flash, so the slack is also capped model-wide:
  * see packAutoChoice.
  */
@@ -201,9 +201,12 @@ export function emitBlob(g: Graph, plan: MemoryPlan, meta: Record<string, unknow
     encoded.set(name, placed);
     return placed;
   };
-  const encodeConstant = (t: Tensor, dtype: number) => {
-    if (encoded.has(t.name)) return encoded.get(t.name)!;
-    let placed: { code: number; streamOffset: number; offset: number } | null = null;
+  // A constant's stream (the smallest of the allowed encodings, or null: none is smaller), placed
+  // once; the plain record and the packed-at-load one of the same constant share it.
+  const streams = new Map<string, { code: number; streamOffset: number } | null>();
+  const encodeStream = (t: Tensor, dtype: number) => {
+    if (streams.has(t.name)) return streams.get(t.name)!;
+    let placed: { code: number; streamOffset: number } | null = null;
     const data = t.data;
     if ((dtype === F.DTYPE_S8 || dtype === F.DTYPE_F32) && data instanceof DATA_CLASS[dtype]) {
       const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
@@ -212,13 +215,25 @@ export function emitBlob(g: Graph, plan: MemoryPlan, meta: Record<string, unknow
         const streamOffset = align(weightsSize);
         weightsSize = streamOffset + stream.bytes.length;
         weightData.push({ offset: streamOffset, data: stream.bytes });
-        placed = { code: stream.code, streamOffset, offset: expandedSize };
-        expandedSize = align(expandedSize + bytes.length);
+        placed = { code: stream.code, streamOffset };
       }
     }
+    streams.set(t.name, placed);
+    return placed;
+  };
+  // The plain decoded bytes' place in the expanded region.
+  const encodeConstant = (t: Tensor, dtype: number) => {
+    if (encoded.has(t.name)) return encoded.get(t.name)!;
+    const stream = encodeStream(t, dtype);
+    const placed = stream && { ...stream, offset: expandedSize };
+    if (placed) expandedSize = align(expandedSize + t.data!.byteLength);
     encoded.set(t.name, placed);
     return placed;
   };
+  // Encoded weights packed at load (format.ts ENC_FLAG_PACK_W16): one expanded slot of the packed
+  // size per constant, and the arena must hold one group of 16 rows while the runtime packs them.
+  const packedSlots = new Map<string, number>();
+  let packArena = 0;
 
   // Direct streams, one per (constant, row count): the kernels read rows = dims[0] of the record.
   const directStreams = new Map<string, { code: number; streamOffset: number }>();
@@ -258,9 +273,10 @@ export function emitBlob(g: Graph, plan: MemoryPlan, meta: Record<string, unknow
     return offset;
   };
 
-  // Packed weights (pack-conv.ts): a record of their own (the same constant may also be read
-  // unpacked by another op), keyed apart from the plain one.
-  const packedId = (name: string, root: string, n: number, k: number): number => {
+  // Packed weights (pack-conv.ts), stored packed or, when encoded, stored as the plain bytes'
+  // stream and packed at load: a record of their own (the same constant may also be read unpacked
+  // by another op), keyed apart from the plain one.
+  const packedId = (name: string, root: string, n: number, k: number, encoded: boolean): number => {
     const key = `${name}\u0000packed16`;
     const known = ids.get(key);
     if (known !== undefined) return known;
@@ -276,6 +292,21 @@ export function emitBlob(g: Graph, plan: MemoryPlan, meta: Record<string, unknow
       scale: q !== undefined && q.scale.length === 1 ? q.scale[0] : 0,
       zeroPoint: q !== undefined && q.scale.length === 1 ? q.zeroPoint[0] : 0,
     };
+    const stream = encoded ? encodeStream(lookup(root), F.DTYPE_S8) : null;
+    if (stream) {
+      const size = packedW16Bytes(n, k) + 4 * n;
+      let slot = packedSlots.get(root);
+      if (slot === undefined) {
+        slot = expandedSize;
+        expandedSize = align(expandedSize + size);
+        packedSlots.set(root, slot);
+      }
+      packArena = Math.max(packArena, Math.min(n, 16) * k);
+      Object.assign(rec, { storage: F.STORAGE_ENCODED, offset: slot, byteSize: size, encoding: stream.code | F.ENC_FLAG_PACK_W16, streamOffset: stream.streamOffset });
+      ids.set(key, records.length);
+      records.push(rec);
+      return records.length - 1;
+    }
     const rootKey = `${root}\u0000packed16`;
     let offset = weightOffsets.get(rootKey);
     const data = packW16(lookup(root).data as Int8Array, n, k);
@@ -389,23 +420,34 @@ export function emitBlob(g: Graph, plan: MemoryPlan, meta: Record<string, unknow
 
   // ---- Which conv / FC weights are stored packed (OPF_PACKED_W16): decided for the whole model
   // first, because 'auto' caps the packing overhead model-wide (packAutoChoice).
-  const packable = new Map<Node, PackCandidate & { root: string }>();
+  // Weights stored encoded are packed too: the runtime decodes their plain bytes and packs them at
+  // load (ENC_FLAG_PACK_W16), so packing costs them no flash, only the expanded region's growth
+  // (padding and sums) in RAM.
+  const packable = new Map<Node, PackCandidate & { root: string; encoded: boolean }>();
   if (opts.packWeights !== false) {
     for (const node of plan.steps) {
       const n = node.inputs[1];
       if (n === undefined || n === EMPTY || opcodeOf(node.op) === undefined) continue;
       const root = g.tensors.get(n)?.data !== undefined ? n : plan.weightAliases.get(n);
-      // Plain: not read in place, and not encoded (no stream of the allowed encodings is smaller,
-      // e.g. the int8 layers of a model whose other layers are binarized or clustered).
-      const plain = root !== undefined && !directWeights.has(root) &&
-        (!encodable.has(root) || encodeConstant(lookup(root), DTYPE_CODE[lookup(root).dtype] ?? F.DTYPE_S8) === null);
-      const shape = plain ? packableW16(node, lookup, lookup(root!).data) : null;
-      if (shape) packable.set(node, { root: root!, n: shape.n, k: shape.k });
+      // Not read in place (direct weights keep their own kernels).
+      if (root === undefined || directWeights.has(root)) continue;
+      const shape = packableW16(node, lookup, lookup(root).data);
+      if (!shape) continue;
+      const encoded = encodable.has(root) && encodeStream(lookup(root), DTYPE_CODE[lookup(root).dtype] ?? F.DTYPE_S8) !== null;
+      packable.set(node, { root, n: shape.n, k: shape.k, encoded });
     }
   }
   const candidates = [...packable.keys()];
-  const autoChoice = opts.packWeights === 'auto' ? packAutoChoice(candidates.map((c) => packable.get(c)!)) : null;
-  const packChosen = new Set(candidates.filter((_, i) => autoChoice === null || autoChoice[i]));
+  // 'auto' caps what packing adds where it lands: flash for weights stored plain, the expanded
+  // region (RAM) for encoded ones, each by packAutoChoice's rule; and an encoded layer whose packing
+  // at load would need a larger arena than the plan's stays plain.
+  const packChosen = new Set<Node>();
+  for (const encoded of [false, true]) {
+    const layers = candidates.filter((c) => packable.get(c)!.encoded === encoded &&
+      !(opts.packWeights === 'auto' && encoded && Math.min(packable.get(c)!.n, 16) * packable.get(c)!.k > plan.arenaSize));
+    const autoChoice = opts.packWeights === 'auto' ? packAutoChoice(layers.map((c) => packable.get(c)!)) : null;
+    layers.forEach((c, i) => { if (autoChoice === null || autoChoice[i]) packChosen.add(c); });
+  }
 
   // ---- Ops (the schedule).
   const ops: OpRecord[] = plan.steps.map((node) => {
@@ -421,7 +463,7 @@ export function emitBlob(g: Graph, plan: MemoryPlan, meta: Record<string, unknow
       const pack = j === 1 ? packable.get(node) : undefined;
       if (pack && packChosen.has(node)) {
         packed = true;
-        return packedId(n, pack.root, pack.n, pack.k);
+        return packedId(n, pack.root, pack.n, pack.k, pack.encoded);
       }
       return tensorId(n, user);
     });
@@ -545,7 +587,8 @@ export function emitBlob(g: Graph, plan: MemoryPlan, meta: Record<string, unknow
   u32(F.H_FLAGS, external ? F.FLAG_WEIGHTS_EXTERNAL : F.FLAG_NONE);
   u32(F.H_TOTAL_SIZE, totalSize);
   u32(F.H_HEADER_SIZE, F.HEADER_SIZE);
-  u32(F.H_ARENA_SIZE, plan.arenaSize);
+  // (Raised only by --weight-layout packed: 'auto' leaves such layers plain.)
+  u32(F.H_ARENA_SIZE, Math.max(plan.arenaSize, align(packArena)));
   u32(F.H_ARENA_LOWER_BOUND, plan.lowerBound);
   u32(F.H_TENSOR_COUNT, records.length);
   u32(F.H_TENSOR_TABLE_OFFSET, tensorTableOffset);
