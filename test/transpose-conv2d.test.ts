@@ -38,6 +38,8 @@ interface Case {
   bias: boolean;
   /** TFLite fused_activation_function: 0 none, 1 relu, 3 relu6. */
   act?: number;
+  /** int8: one weight scale for all output channels (TFLite allows it; TFLM broadcasts it). */
+  perTensorW?: boolean;
 }
 
 const sameOut = (i: number, s: number) => i * s;
@@ -55,11 +57,12 @@ const CASES: Case[] = [
   { n: 1, h: 4, w: 5, c: 6, kh: 3, kw: 3, o: 7, stride: [2, 2], padding: SAME, out: [7, 9], bias: true },
   { n: 1, h: 3, w: 4, c: 4, kh: 3, kw: 3, o: 4, stride: [2, 2], padding: SAME, out: [6, 8], bias: true, act: 1 },
   { n: 1, h: 3, w: 3, c: 2, kh: 2, kw: 2, o: 3, stride: [2, 2], padding: VALID, out: [6, 6], bias: true, act: 3 },
+  { n: 1, h: 4, w: 4, c: 3, kh: 3, kw: 3, o: 5, stride: [2, 2], padding: SAME, out: [8, 8], bias: true, perTensorW: true },
 ];
 
 function label(c: Case): string {
   const pad = c.padding === SAME ? 'SAME' : 'VALID';
-  return `[${c.n},${c.h},${c.w},${c.c}] k${c.kh}x${c.kw} s${c.stride.join('x')} ${pad} -> [${c.out}]x${c.o}${c.bias ? ' +bias' : ''}${c.act ? ` act ${c.act}` : ''}`;
+  return `[${c.n},${c.h},${c.w},${c.c}] k${c.kh}x${c.kw} s${c.stride.join('x')} ${pad} -> [${c.out}]x${c.o}${c.bias ? ' +bias' : ''}${c.act ? ` act ${c.act}` : ''}${c.perTensorW ? ' per-tensor w' : ''}`;
 }
 
 type Kind = 'f32' | 'int8';
@@ -71,7 +74,7 @@ function modelOf(c: Case, kind: Kind, seed: number): TflModel {
   const outShape = [c.n, ...c.out, c.o];
   const int8 = kind === 'int8';
   const inQ = { scale: [0.04], zeroPoint: [-7] };
-  const wScales = Array.from({ length: c.o }, () => 0.002 + r() * 0.01);
+  const wScales = Array.from({ length: c.perTensorW ? 1 : c.o }, () => 0.002 + r() * 0.01);
   // Roughly the output's range: each output sums up to KH·KW·C/stride² products.
   const outQ = { scale: [0.02 * Math.sqrt((c.kh * c.kw * c.c) / (c.stride[0] * c.stride[1]))], zeroPoint: [5] };
   const tensors: TflTensor[] = [
