@@ -12,6 +12,7 @@ import {
   STORAGE_DIRECT, O_FLAGS, OPF_PACKED_W16, DTYPE_SIGN8, OP_BINARIZE, DTYPE_F32,
   OP_MAXIMUM, OP_MINIMUM, OP_ARG_MAX, OP_ARG_MIN, OP_REDUCE_MAX, OP_REDUCE_MIN,
   OP_RESIZE, RESIZE_NEAREST,
+  OP_UNARY,
 } from '../format/format';
 import { opCount, oprec, opcode, opIn, opOut, opParam, tdtype, tstorage } from './state';
 import { runDirect } from './kernels/direct';
@@ -31,6 +32,7 @@ import { conv2d_s16, transpose_conv2d_s16, add_sub_s16, leaky_relu_s16, requanti
 import { lstm_f32, lstm_s8 } from './kernels/lstm';
 import { binarize_s8 } from './kernels/binary_weights';
 import { maximum_minimum, arg_max_min, reduce_max_min } from './kernels/min_max';
+import { unary_math_f32 } from './kernels/unary_math';
 import { transpose_conv2d_f32, transpose_conv2d_s8 } from './kernels/transpose_conv2d';
 import { resize_nearest, resize_bilinear } from './kernels/resize';
 import { bindScratch } from './scratch';
@@ -64,6 +66,10 @@ export function runOp(op: usize): void {
     if (opParam(op, 0) == RESIZE_NEAREST) resize_nearest(op);
     else if (s8) resize_bilinear(op, true);
     else if (f32) resize_bilinear(op, false);
+    return;
+  }
+  if (opBuilt(OP_UNARY) && code == OP_UNARY) {
+    if (f32) unary_math_f32(op);
     return;
   }
   switch (code) {

@@ -1,8 +1,9 @@
-// Validation of the opcodes of the high mask (format/runtime-features.ts OPS_LOW_BITS on): resize.
+// Validation of the opcodes of the high mask (format/runtime-features.ts OPS_LOW_BITS on): resize,
+// unary.
 // (Their names are features.ts highOpName.) Its message literals stay out of the text dictionary (scripts/build-wasm.mjs
 // OUT_OF_DICTIONARY) and their code sits behind opBuilt, so a per-model build without these ops
 // keeps every byte it had before they were added.
-import { OK, DTYPE_S8, RESIZE_NEAREST, RESIZE_BILINEAR, RESIZE_Q10_ONE } from '../format/format';
+import { OK, DTYPE_S8, RESIZE_NEAREST, RESIZE_BILINEAR, RESIZE_Q10_ONE, UNARY_FUNCTION_COUNT } from '../format/format';
 import { opIn, opOut, opParam, opParamCount, tdim } from './state';
 import { fail, paramIn, outDimIs, N_MODE_PARAM } from './validate_ops';
 
@@ -31,5 +32,12 @@ export function vResize(op: usize, dt: i32): i32 {
       if (f < -RESIZE_Q10_ONE || f > RESIZE_Q10_ONE) return fail(txt('source table entry $: Q10 fraction $ is outside [-1024, 1024]'), i, f);
     }
   }
+  return OK;
+}
+
+/** unary: param 0 names a function the kernel has (its constants a, b are any f32). */
+export function vUnary(op: usize): i32 {
+  const fn = opParam(op, 0);
+  if (fn < 0 || fn >= UNARY_FUNCTION_COUNT) return fail(txt('unknown function code $ (format.ts UNARY_*: 0..$)'), fn, UNARY_FUNCTION_COUNT - 1);
   return OK;
 }

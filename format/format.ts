@@ -276,6 +276,10 @@ export const PACKED_K_MAX = 4096;
 //                  RESIZE_BILINEAR: lo hi frac (3 words): y = lerp(x[lo], x[hi], frac) per axis,
 //                  frac an f32 (f32 form) or a Q10 integer (s8 form: TFLM's ResizeBilinearInteger,
 //                  |frac| <= 1024, rounded half away from zero at the end)
+// UNARY            in: x out: y (same shape)   params: function a(f) b(f)   (f32 only; the int8
+//                  form of each function is a LUT the converter computes)
+//                  function: a UNARY_* code below; a, b its constants (elu / celu alpha in a,
+//                  selu alpha in a and gamma in b; 0 when unused)
 export const OP_CONV2D = 1;
 export const OP_DEPTHWISE_CONV2D = 2;
 export const OP_FULLY_CONNECTED = 3;
@@ -315,10 +319,36 @@ export const OP_ARG_MIN = 33;
 export const OP_REDUCE_MAX = 34;
 export const OP_REDUCE_MIN = 35;
 export const OP_RESIZE = 36;
-export const OPCODE_COUNT = 37; // one past the last opcode: kernel tables are checked against it
+export const OP_UNARY = 38;
+export const OPCODE_COUNT = 39; // one past the last opcode: kernel tables are checked against it
 export const IN_PLACE_OPCODES = (1 << OP_ADD) | (1 << OP_SUB) | (1 << OP_MUL) | (1 << OP_DIV) | (1 << OP_CLAMP) |
   (1 << OP_LEAKY_RELU) | (1 << OP_SIGMOID) | (1 << OP_TANH) | (1 << OP_HARD_SWISH) | (1 << OP_LUT) |
   (1 << OP_QUANTIZE) | (1 << OP_DEQUANTIZE) | (1 << OP_REQUANTIZE);
+
+// UNARY's functions (its param 0). Rounding: ROUND is half to even (ONNX Round, TFLite ROUND).
+export const UNARY_EXP = 0;
+export const UNARY_LOG = 1;
+export const UNARY_SQRT = 2;
+export const UNARY_RSQRT = 3;
+export const UNARY_ABS = 4;
+export const UNARY_NEG = 5;
+export const UNARY_RECIPROCAL = 6;
+export const UNARY_SQUARE = 7;
+export const UNARY_ERF = 8;
+export const UNARY_SOFTPLUS = 9; // log(1 + e^x)
+export const UNARY_ELU = 10; // x > 0 ? x : a·(e^x − 1)
+export const UNARY_SELU = 11; // b·(x > 0 ? x : a·(e^x − 1))
+export const UNARY_CELU = 12; // max(0, x) + min(0, a·(e^(x/a) − 1))
+export const UNARY_GELU = 13; // x·Φ(x) = x/2·(1 + erf(x/√2))
+export const UNARY_GELU_TANH = 14; // x/2·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
+export const UNARY_MISH = 15; // x·tanh(softplus(x))
+export const UNARY_SOFTSIGN = 16; // x / (1 + |x|)
+export const UNARY_FLOOR = 17;
+export const UNARY_CEIL = 18;
+export const UNARY_ROUND = 19;
+export const UNARY_SIN = 20;
+export const UNARY_COS = 21;
+export const UNARY_FUNCTION_COUNT = 22;
 
 export const PAD_MODE_CONSTANT = 0;
 export const PAD_MODE_EDGE = 1;

@@ -749,5 +749,11 @@ function checkOp(op: BlobOp, tensors: BlobTensor[], fail: (msg: string) => never
       inRange(0, F.RESIZE_NEAREST, F.RESIZE_BILINEAR, 'mode');
       count(1 + (out.shape[1] + out.shape[2]) * (p[0] === F.RESIZE_BILINEAR ? 3 : 1));
       break;
+    case F.OP_UNARY:
+      // The function (format.ts UNARY_*) and its two f32 constants.
+      floatOnly();
+      count(3);
+      inRange(0, 0, F.UNARY_FUNCTION_COUNT - 1, 'function');
+      break;
   }
 }

@@ -524,3 +524,25 @@ describe('session-5 SIMD per-model switches on the generated int8 graph', () => 
     await expectSameBytes('int8 without dw-f32-clamp', blob, 'simd', m, [1, 2, 3]);
   }, COMPILE_MS);
 });
+
+// unary (38, the high mask): a build for a few of its functions runs every function as the full
+// build does (the op is guarded as a whole) and refuses maximum.
+describe('per-model build of unary (opcode 38)', () => {
+  const fns = ['exp', 'log', 'erf', 'gelu', 'sin', 'cos', 'round', 'mish'] as const;
+  const blobs = fns.map((fn) => plainBlob(oneOpGraph('unary', [{ dtype: 'f32', shape: [3, 5] }], { dtype: 'f32' }, { fn })));
+  const other = plainBlob(oneOpGraph('maximum', [{ dtype: 'f32', shape: [4] }, { dtype: 'f32', shape: [4] }], { dtype: 'f32' }, {}));
+  const built = new Map<string, WebAssembly.Module>();
+  beforeAll(async () => {
+    const f = blobFeatures(readBlob(blobs[0]));
+    expect([f.ops, f.opsHigh]).toEqual([0, 2 ** (F.OP_UNARY - RF.OPS_LOW_BITS)]);
+    for (const build of BUILDS) built.set(build, await WebAssembly.compile((await buildRuntimeFor(f, { build })) as BufferSource));
+  }, 2 * COMPILE_MS);
+
+  for (const build of BUILDS) {
+    it(`${build}: runs every function as the full build does, refuses maximum with ERR_NOT_BUILT`, async () => {
+      const m = built.get(build)!;
+      for (const [i, b] of blobs.entries()) await expectSameBytes(`unary ${fns[i]}`, b, build, m);
+      await expectNotBuilt(other, build, m, /op 0 \(maximum\): the op is not in this runtime/);
+    });
+  }
+});

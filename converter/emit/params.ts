@@ -5,6 +5,7 @@
 // in int8 when its first input is s8 — the same rule the runtime uses to pick a kernel — and then
 // its activation bounds are node.int8.actMin/actMax (default -128/127), as in the int8 reference.
 import { PAD_MODE_CONSTANT, PAD_MODE_EDGE, PAD_MODE_REFLECT, PAD_MODE_WRAP } from '../../format/format.js';
+import * as F from '../../format/format.js';
 import { ConvertError } from '../errors.js';
 import { lstmInt8Params, type LstmInt8Params } from '../reference/int8/lstm.js';
 import { resizeParams } from './resize-table.js';
@@ -29,6 +30,7 @@ import type {
   Tensor,
   TransposeAttrs,
   TransposeConv2dAttrs,
+  UnaryAttrs,
 } from '../ir/graph.js';
 
 const F32 = new Float32Array(1);
@@ -178,6 +180,15 @@ function pool(node: Node, s8: boolean): number[] {
     a.countIncludePad ? 1 : 0,
     ...(s8 ? actS8(node) : actF32(a.activation)),
   ];
+}
+
+/** unary: the function's format code (UNARY_ + its name in capitals), then alpha and gamma (f32 bits, 0 unused). */
+function unaryParams(node: Node<'unary'>): number[] {
+  const { fn, alpha = 0, gamma = 0 } = node.attrs as UnaryAttrs;
+  const code = (F as unknown as Record<string, unknown>)[`UNARY_${String(fn).toUpperCase()}`];
+  if (typeof code !== 'number') fail(node, `unknown unary function '${String(fn)}'`);
+  if (!Number.isFinite(alpha) || !Number.isFinite(gamma)) fail(node, `unary ${fn}: alpha ${alpha} / gamma ${gamma} must be finite`);
+  return [code as number, f32Bits(alpha), f32Bits(gamma)];
 }
 
 /** The param words of `node`. `lookup` resolves tensor names (graph tensors and planner-made ones). */
@@ -344,6 +355,9 @@ export function lowerParams(node: Node, lookup: Lookup): number[] {
     }
     case 'resize':
       return resizeParams(node, first!, lookup(node.outputs[0]), (msg) => fail(node, msg));
+    case 'unary':
+      floatOnly();
+      return unaryParams(node as Node<'unary'>);
     case 'reshape':
     case 'batch_norm':
       fail(node, `is an IR-only op; it must be folded or lowered before emission`);

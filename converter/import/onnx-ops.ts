@@ -8,6 +8,7 @@ import type { OnnxImporter, OnnxNodeContext } from './onnx.js';
 import { dtypeDisplay } from './onnx.js';
 import { dtypeFromOnnx, onnxDtypeName, tensorFromProto, toNumber } from './onnx-tensor.js';
 import { quantLowerings } from './onnx-quant.js';
+import { mathLowerings } from './onnx-math.js';
 import { depthToSpacePlan, spaceToDepthPlan } from './space-depth.js';
 import { MAX_GATHER_RUNS, indexRuns } from './index-runs.js';
 import { resizeLowerings } from './onnx-resize.js';
@@ -1077,6 +1078,7 @@ const LOWERINGS: Record<string, Lowering> = {
   SpaceToDepth: spaceDepth('SpaceToDepth'),
   ...quantLowerings(lowerOnnxNode),
   ...resizeLowerings,
+  ...mathLowerings,
 };
 
 /** Lowers one ONNX node, or throws ConvertError naming it when the op is not supported. */

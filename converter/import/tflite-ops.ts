@@ -9,6 +9,7 @@ import { numel } from '../ir/graph.js';
 import type { TfliteImporter, TfliteOpContext } from './tflite.js';
 import { lowerUnidirectionalSequenceLstm } from './tflite-lstm.js';
 import { type AxisSlice, DATA_MOVEMENT_MAPPING, dataMovementLowerings, sliceInto } from './tflite-data-movement.js';
+import { MATH_MAPPING, mathLowerings } from './tflite-math.js';
 import { isQuantizedDtype, options, reshapeInto, sameQuant } from './tflite-op-util.js';
 import { builtinCode } from './tflite-opnames.js';
 import {
@@ -617,6 +618,7 @@ const byName: Record<string, Lowering> = {
   DEQUANTIZE: dequantize,
   UNIDIRECTIONAL_SEQUENCE_LSTM: lowerUnidirectionalSequenceLstm,
   ...dataMovementLowerings,
+  ...mathLowerings,
   MAXIMUM: minMax('maximum'),
   MINIMUM: minMax('minimum'),
   ARG_MAX: argMinMax('arg_max'),
@@ -665,6 +667,7 @@ export const TFLITE_OP_MAPPING: Record<string, string> = {
   DEQUANTIZE: 'dequantize (folded for constant int8/float16 inputs)',
   UNIDIRECTIONAL_SEQUENCE_LSTM: 'lstm (float32; zero initial state; no CIFG, peephole, projection or layer norm)',
   ...DATA_MOVEMENT_MAPPING,
+  ...MATH_MAPPING,
   MAXIMUM: 'maximum (float32, int8 with one scale / zero point for both inputs and the output)',
   MINIMUM: 'minimum (float32, int8 with one scale / zero point for both inputs and the output)',
   ARG_MAX: 'arg_max (+ reshape dropping the axis); int32 output, float32 or int8 input',

@@ -69,6 +69,7 @@ export type OpName =
   | 'reduce_max'
   | 'reduce_min'
   | 'resize'
+  | 'unary'
   // IR-only:
   | 'reshape'
   | 'batch_norm';
@@ -109,6 +110,19 @@ export interface ClampAttrs {
 }
 export interface LeakyReluAttrs {
   alpha: number;
+}
+/** The elementwise math functions of the `unary` op (format.ts UNARY_*; docs/FORMAT.md). */
+export const UNARY_FUNCTIONS = [
+  'exp', 'log', 'sqrt', 'rsqrt', 'abs', 'neg', 'reciprocal', 'square', 'erf', 'softplus', 'elu', 'selu', 'celu',
+  'gelu', 'gelu_tanh', 'mish', 'softsign', 'floor', 'ceil', 'round', 'sin', 'cos',
+] as const;
+export type UnaryFunction = (typeof UNARY_FUNCTIONS)[number];
+export interface UnaryAttrs {
+  fn: UnaryFunction;
+  /** elu / celu / selu alpha (ONNX's defaults filled in by the importer). */
+  alpha?: number;
+  /** selu gamma. */
+  gamma?: number;
 }
 /** mean, reduce_max, reduce_min. */
 export interface MeanAttrs {
@@ -263,6 +277,7 @@ export interface AttrsByOp {
   reduce_max: MeanAttrs;
   reduce_min: MeanAttrs;
   resize: ResizeAttrs;
+  unary: UnaryAttrs;
   reshape: Record<string, never>;
   batch_norm: BatchNormAttrs;
 }

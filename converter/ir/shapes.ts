@@ -152,6 +152,7 @@ export function inferNodeShapes(g: Graph, node: Node): void {
     case 'sigmoid':
     case 'tanh':
     case 'hard_swish':
+    case 'unary':
     case 'lut':
     case 'quantize':
     case 'dequantize':

@@ -49,7 +49,7 @@ const DEQUANTIZE_SINKS = new Set<OpName>([...LAYOUT, 'strided_slice']);
 /** Ops whose s8 kernel needs the output to share the input's scale and zero point. */
 const SAME_QUANT = new Set<OpName>(['max_pool2d', 'average_pool2d', 'pad', 'clamp', 'concat', 'resize']);
 /** Ops retyped as they are (their s8 kernels rescale, or prepareInt8 makes a table). */
-const RESCALING = new Set<OpName>(['add', 'sub', 'mul', 'mean', 'sigmoid', 'tanh', 'hard_swish', 'leaky_relu']);
+const RESCALING = new Set<OpName>(['add', 'sub', 'mul', 'mean', 'sigmoid', 'tanh', 'hard_swish', 'leaky_relu', 'unary']);
 const WEIGHTED = new Set<OpName>(['conv2d', 'depthwise_conv2d', 'fully_connected', 'transpose_conv2d']);
 
 function perTensor(q: QuantParams | undefined): q is QuantParams {

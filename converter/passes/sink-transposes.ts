@@ -24,7 +24,7 @@ import { broadcastShapes, inferNodeShapes } from '../ir/shapes.js';
 import { removeDeadNodes, removeIdentity } from './remove-identity.js';
 import { addConstant, constF32, insertAfter, invertPerm, isGraphOutput, removeNode, soleConsumer, transposeData, uniqueNodeName } from './util.js';
 
-const UNARY = new Set(['clamp', 'leaky_relu', 'sigmoid', 'tanh', 'hard_swish', 'copy']);
+const UNARY = new Set(['clamp', 'leaky_relu', 'sigmoid', 'tanh', 'hard_swish', 'copy', 'unary']);
 const BINARY = new Set(['add', 'sub', 'mul', 'div', 'maximum', 'minimum']);
 
 function permOf(n: Node): number[] {

@@ -44,6 +44,8 @@ static const char *const MOTE_OPCODE_NAMES[] = {
     "reduce_max",       /* 34 */
     "reduce_min",       /* 35 */
     "resize",           /* 36 */
+    "",                 /* 37: unused */
+    "unary",            /* 38 */
 };
 
 #define MOTE_OPCODE_COUNT ((int)(sizeof(MOTE_OPCODE_NAMES) / sizeof(MOTE_OPCODE_NAMES[0])))

@@ -3,8 +3,9 @@
 // propagated from the quantization parameters and the float graph's values only. Shared with the
 // tests that check other ONNX models after PTQ against ONNX Runtime within the same bound.
 // transpose_conv2d takes conv2d's rule: the same sums, over the taps that reach each output.
-import { type Activation, type Graph, type Node, type OpName, type Tensor, type TensorData, numel } from '../../converter/ir/graph.js';
+import { type Activation, type Graph, type Node, type OpName, type Tensor, type TensorData, type UnaryAttrs, numel } from '../../converter/ir/graph.js';
 import { floatKernels } from '../../converter/reference/float/index.js';
+import { unaryFunction } from '../../converter/reference/float/unary-math.js';
 import { meanMultiplier } from '../../converter/reference/int8/mean.js';
 
 // Quantization helpers (TFLite's formulas; only scales and zero points enter the bound)
@@ -78,6 +79,14 @@ function unaryRule(node: Node, outScale: number): { lipschitz: number; table: (y
     default:
       throw new Error(`no lookup-table rule for '${node.op}'`);
   }
+}
+
+/** sup |f(t) − f(x)| over |t − x| <= e: endpoints and 256 steps between, with 1/64 slack. */
+export function unaryVariation(f: (v: number) => number, x: number, e: number): number {
+  const fx = f(x);
+  let m = 0;
+  for (let k = 0; k <= 256; k++) m = Math.max(m, Math.abs(f(x - e + (2 * e * k) / 256) - fx));
+  return m * (1 + 2 ** -6);
 }
 
 /** max of `e` along `axis` (kept as size 1), broadcast back over the axis. */
@@ -282,6 +291,16 @@ export class BoundPropagator {
       case 'transpose_conv2d':
         return this.weightedRule(node, twin!, zOf());
       case 'lut': {
+        if (twin!.op === 'unary') {
+          // The table holds f at the dequantized input: |f(x̂) − f(x)| <= sup over |t − x| <= e_x of
+          // |f(t) − f(x)| (sampled; the functions are smooth or monotone), then ½·s_out rounding.
+          const a = twin!.attrs as UnaryAttrs;
+          const f = unaryFunction(a.fn, a.alpha ?? 0, a.gamma ?? 0);
+          const xs = this.val(x0);
+          const ex = this.errOf(x0);
+          const c = this.activationTerm(out, y, undefined);
+          return map(ex, (v, i) => unaryVariation(f, xs[i], v) + 0.5 * sOut + c[i]);
+        }
         const rule = unaryRule(twin!, sOut);
         const ex = this.errOf(x0);
         const c = this.activationTerm(out, y, undefined);

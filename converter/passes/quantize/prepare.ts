@@ -108,7 +108,8 @@ function prepareNode(g: Graph, node: Node): void {
     case 'sigmoid':
     case 'tanh':
     case 'hard_swish':
-    case 'leaky_relu': {
+    case 'leaky_relu':
+    case 'unary': {
       const kernel = floatKernels[node.op]!;
       const fn = (xs: Float32Array) => kernel(node, [{ data: xs, shape: [256], dtype: 'f32' }], [{ name: 'lut', dtype: 'f32', shape: [256] }])[0] as Float32Array;
       const table = unaryTable(node, fn, inQ(), outQ());

@@ -69,12 +69,12 @@ const ALL_INPUTS_SHARED = new Set<OpName>(['concat', 'maximum', 'minimum']);
 function sharedInputs(node: Node): string[] {
   return ALL_INPUTS_SHARED.has(node.op) ? node.inputs.filter((t) => t !== '') : node.inputs.slice(0, 1);
 }
-const LUT_OPS = new Set<OpName>(['sigmoid', 'tanh', 'hard_swish', 'leaky_relu']);
+const LUT_OPS = new Set<OpName>(['sigmoid', 'tanh', 'hard_swish', 'leaky_relu', 'unary']);
 const INT8_OPS = new Set<OpName>([
   'conv2d', 'depthwise_conv2d', 'fully_connected', 'add', 'sub', 'mul', 'clamp', 'sigmoid', 'tanh', 'hard_swish', 'leaky_relu',
   'max_pool2d', 'average_pool2d', 'mean', 'concat', 'pad', 'transpose', 'softmax', 'reshape', 'copy', 'strided_slice', 'maximum', 'minimum',
   'transpose_conv2d',
-  'arg_max', 'arg_min', 'reduce_max', 'reduce_min', 'resize',
+  'arg_max', 'arg_min', 'reduce_max', 'reduce_min', 'resize', 'unary',
 ]);
 /** Ops whose output is an s32 index tensor: it stays s32 (no qparams) when the op runs in int8. */
 const INDEX_OPS = new Set<OpName>(['arg_max', 'arg_min']);
@@ -471,7 +471,8 @@ class Rewriter {
       case 'sigmoid':
       case 'tanh':
       case 'hard_swish':
-      case 'leaky_relu': {
+      case 'leaky_relu':
+      case 'unary': {
         const kernel = floatKernels[node.op]!;
         const fn = (xs: Float32Array) => kernel(node, [{ data: xs, shape: [256], dtype: 'f32' }], [{ name: 'lut', dtype: 'f32', shape: [256] }])[0] as Float32Array;
         const table = unaryTable(node, fn, this.q(node.inputs[0]), this.q(node.outputs[0]));

@@ -68,16 +68,29 @@ export function tflmLeakyReluTable(input: Qp, output: Qp, alpha: number): Int8Ar
   return out;
 }
 
+/**
+ * TFLM int8 ELU (elu.cc): PopulateLookupTable of x < 0 ? exp(x) - 1 : x, evaluated in f32 (expf
+ * rounded, then the f32 subtraction), then TFLite's LUT rounding (lutTable).
+ */
+export function tflmEluTable(input: Qp, output: Qp): Int8Array {
+  const f = Math.fround;
+  return lutTable((xs) => xs.map((x) => (x < 0 ? f(f(Math.exp(x)) - 1) : x)), input, output);
+}
+
 const sameQp = (a: Qp, b: Qp) => Math.fround(a.scale) === Math.fround(b.scale) && a.zeroPoint === b.zeroPoint;
 
 /**
  * The s8 table of a unary op: TFLM's own integer LOGISTIC / TANH (when the output has the parameters
- * TFLM requires) and LEAKY_RELU, else (hard_swish) the float function sampled at the 256 dequantized
- * codes (TFLite's LUTPopulate).
+ * TFLM requires), LEAKY_RELU and ELU (alpha 1, TFLite's), else (hard_swish, the other unary
+ * functions) the float function sampled at the 256 dequantized codes (TFLite's LUTPopulate).
  */
 export function unaryTable(node: Node, fn: (x: Float32Array) => Float32Array, input: Qp, output: Qp): Int8Array {
   if (node.op === 'sigmoid' && sameQp(output, SIGMOID_QP)) return tflmLogisticTable(input.scale, input.zeroPoint);
   if (node.op === 'tanh' && sameQp(output, TANH_QP)) return tflmTanhTable(input.scale, input.zeroPoint);
   if (node.op === 'leaky_relu') return tflmLeakyReluTable(input, output, (node as Node<'leaky_relu'>).attrs.alpha);
+  if (node.op === 'unary') {
+    const a = (node as Node<'unary'>).attrs;
+    if (a.fn === 'elu' && a.alpha === 1) return tflmEluTable(input, output);
+  }
   return lutTable(fn, input, output);
 }

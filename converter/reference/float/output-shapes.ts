@@ -59,4 +59,5 @@ export const outputShapeFns: Partial<Record<OpName, ShapeFn>> = {
   reduce_max: meanOutputShape,
   reduce_min: meanOutputShape,
   resize: resizeOutputShape,
+  unary: sameAsInputShape,
 };

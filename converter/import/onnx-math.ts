@@ -1,0 +1,70 @@
+// ONNX elementwise math ops → the `unary` op (format.ts UNARY_*): one node each, float only (PTQ
+// turns each into a `lut`). Pow with a constant scalar exponent becomes the function it names.
+import type { UnaryAttrs, UnaryFunction } from '../ir/graph.js';
+import type { OnnxImporter, OnnxNodeContext } from './onnx.js';
+
+type Lowering = (imp: OnnxImporter, ctx: OnnxNodeContext) => void;
+
+function emitUnary(imp: OnnxImporter, ctx: OnnxNodeContext, attrs: UnaryAttrs): void {
+  const x = imp.requireInput(ctx, 0, 'X');
+  imp.requireFloat(ctx, x);
+  imp.emit(ctx, 'unary', [x], ctx.node.output![0], attrs);
+}
+
+const plain = (fn: UnaryFunction): Lowering => (imp, ctx) => emitUnary(imp, ctx, { fn });
+
+// Selu's defaults, as the ONNX spec gives them (float32 values).
+const SELU_ALPHA = 1.67326319217681884765625;
+const SELU_GAMMA = 1.05070102214813232421875;
+
+const celu: Lowering = (imp, ctx) => {
+  const alpha = imp.attrFloat(ctx, 'alpha', 1);
+  if (alpha === 0) imp.fail(ctx, 'alpha 0 (Celu divides by alpha)');
+  emitUnary(imp, ctx, { fn: 'celu', alpha });
+};
+
+const gelu: Lowering = (imp, ctx) => {
+  const approximate = imp.attrString(ctx, 'approximate', 'none');
+  if (approximate !== 'none' && approximate !== 'tanh') imp.fail(ctx, `approximate '${approximate}' (the spec has 'none' and 'tanh')`);
+  emitUnary(imp, ctx, { fn: approximate === 'tanh' ? 'gelu_tanh' : 'gelu' });
+};
+
+/** Pow(x, e) for a constant scalar e the runtime has a function for; x^1 is x. */
+const POW_FUNCTIONS = new Map<number, UnaryFunction>([[2, 'square'], [0.5, 'sqrt'], [-1, 'reciprocal'], [-0.5, 'rsqrt']]);
+const pow: Lowering = (imp, ctx) => {
+  const x = imp.requireInput(ctx, 0, 'X');
+  imp.requireFloat(ctx, x);
+  const yName = imp.requireInput(ctx, 1, 'Y');
+  if (!imp.g.isConstant(yName)) imp.unsupported(ctx, 'Pow with a non-constant exponent (a constant scalar 2, 0.5, -1, -0.5 or 1 is supported)');
+  const e = imp.constScalar(ctx, yName, 'exponent Y');
+  if (e === 1) {
+    imp.setAlias(ctx.node.output![0], x);
+    return;
+  }
+  const fn = POW_FUNCTIONS.get(e);
+  if (!fn) imp.unsupported(ctx, `Pow with exponent ${e} (supported: 2, 0.5, -1, -0.5, 1)`);
+  imp.emit(ctx, 'unary', [x], ctx.node.output![0], { fn: fn! });
+};
+
+export const mathLowerings: Record<string, Lowering> = {
+  Exp: plain('exp'),
+  Log: plain('log'),
+  Sqrt: plain('sqrt'),
+  Abs: plain('abs'),
+  Neg: plain('neg'),
+  Reciprocal: plain('reciprocal'),
+  Erf: plain('erf'),
+  Softplus: plain('softplus'),
+  Elu: (imp, ctx) => emitUnary(imp, ctx, { fn: 'elu', alpha: imp.attrFloat(ctx, 'alpha', 1) }),
+  Selu: (imp, ctx) => emitUnary(imp, ctx, { fn: 'selu', alpha: imp.attrFloat(ctx, 'alpha', SELU_ALPHA), gamma: imp.attrFloat(ctx, 'gamma', SELU_GAMMA) }),
+  Celu: celu,
+  Gelu: gelu,
+  Mish: plain('mish'),
+  Softsign: plain('softsign'),
+  Floor: plain('floor'),
+  Ceil: plain('ceil'),
+  Round: plain('round'),
+  Sin: plain('sin'),
+  Cos: plain('cos'),
+  Pow: pow,
+};
