@@ -299,7 +299,7 @@ export function registerConvert(program: Command): void {
     .option('--tables <storage>', 'int8 requantization tables (bias, multiplier, shift): raw (default) or compact (bit-packed, multipliers rebuilt from f32 scales at load)')
     .option('--weight-scales <s>', 'int8 per-channel weight scales: f32 (default), or rounded up to f24 / bf16 values so --tables compact stores 3 / 2 bytes per channel for the multipliers')
     .option('--weights <where>', "internal (default), or external: weights stay outside the runtime's RAM (flash), read per op by the stream builds")
-    .option('--weight-layout <l>', 'int8 conv/fc weights: auto (default: packed where that adds at most 12.5 % or 512 B per layer), packed (the layout of the fastest kernels; more flash when channels are not a multiple of 16) or plain (smallest blob, same outputs)')
+    .option('--weight-layout <l>', 'int8 conv/fc weights: auto (default: packed where that adds at most 12.5 % or 512 B per layer; compressed weights are packed at load, the cost in RAM), packed (the layout of the fastest kernels; more flash when channels are not a multiple of 16) or plain (smallest blob, same outputs)')
     .option('--ram-budget <bytes>', 'RAM the loaded model may take (blob + expanded weights + arena): compressed fc/conv weights over it are read in place by direct kernels instead of expanded')
     .option('--placement <p>', 'compressed fc/conv weights: auto (default: by RAM budget and measured speed), expand (decode at load) or direct (read in place)')
     .option('--target <chip>', 'plan for the scalar runtime on esp32, esp32s3 or esp32c3: its RAM budget and kernel speeds decide the placement')
