@@ -283,3 +283,63 @@ describe('resize: ONNX Conv → Resize (2x) → Conv against onnxruntime-node', 
     }
   }
 });
+
+// ---- ONNX QDQ: DequantizeLinear → Resize → QuantizeLinear folds to an s8 resize ---------------------
+
+function qdqResize(mode: 'nearest' | 'linear', coordinates: string, scale: number, zp: number, hw: [number, number]): Uint8Array {
+  const INT8 = 3;
+  const q = (name: string) => [
+    { name: `${name}_scale`, dataType: FLOAT, dims: [], rawData: new Uint8Array(Float32Array.of(scale).buffer) },
+    { name: `${name}_zp`, dataType: INT8, dims: [], rawData: new Uint8Array(Int8Array.of(zp).buffer) },
+  ];
+  const str = (name: string, v: string) => ({ name, s: new TextEncoder().encode(v), type: onnx.AttributeProto.AttributeType.STRING });
+  const nodes: INode[] = [
+    { opType: 'QuantizeLinear', input: ['x', 'a_scale', 'a_zp'], output: ['xq'], name: 'q0' },
+    { opType: 'DequantizeLinear', input: ['xq', 'a_scale', 'a_zp'], output: ['xd'], name: 'dq0' },
+    { opType: 'Resize', input: ['xd', '', 'scales'], output: ['r'], name: 'up', attribute: [str('mode', mode), str('coordinate_transformation_mode', coordinates)] },
+    { opType: 'QuantizeLinear', input: ['r', 'b_scale', 'b_zp'], output: ['rq'], name: 'q1' },
+    { opType: 'DequantizeLinear', input: ['rq', 'b_scale', 'b_zp'], output: ['y'], name: 'dq1' },
+  ];
+  const vi = (name: string, dims: number[]) => ({ name, type: { tensorType: { elemType: FLOAT, shape: { dim: dims.map((d) => ({ dimValue: d })) } } } });
+  const model = onnx.ModelProto.create({
+    irVersion: 7,
+    producerName: 'mote-test',
+    opsetImport: [{ domain: '', version: 13 }],
+    graph: {
+      name: 'qdq_resize', node: nodes,
+      initializer: [...q('a'), ...q('b'), floatInit('scales', [4], Float32Array.of(1, 1, hw[0], hw[1]))],
+      input: [vi('x', [1, 2, 3, 5])], output: [vi('y', [1, 2, Math.floor(3 * hw[0]), Math.floor(5 * hw[1])])],
+    },
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
+
+describe('resize: ONNX QDQ Resize (int8) against onnxruntime-node', () => {
+  beforeAll(async () => {
+    await ensureWasmBuilt();
+  }, 180_000);
+
+  // align_corners with scales whose scale·in is an integer: where it is not, ONNX's reference (and
+  // Mote, and the conformance data) divides by scale·in − 1, ONNX Runtime by the rounded length − 1.
+  const CASES: ['nearest' | 'linear', string, [number, number]][] = [
+    ['nearest', 'asymmetric', [2.5, 2]], ['linear', 'half_pixel', [2.5, 2]], ['linear', 'align_corners', [2, 3]],
+  ];
+  for (const [mode, coordinates, hw] of CASES) {
+    it(`${mode} ${coordinates}: folds to an s8 resize; nearest equal to ORT, linear within one step`, async () => {
+      const scale = 0.05, zp = -3;
+      const bytes = qdqResize(mode, coordinates, scale, zp, hw);
+      const { graph, blob } = convert(bytes, 'qdq_resize.onnx', { precision: 'int8' });
+      const resize = graph.nodes.find((n: Node) => n.op === 'resize')!;
+      expect(graph.tensor(resize.inputs[0]).dtype).toBe('s8');
+      const r = rng(mode.length + coordinates.length);
+      const x = Float32Array.from({ length: 2 * 3 * 5 }, () => (r() * 2 - 1) * 6);
+      const session = await createOrtSession('node', bytes);
+      const [want] = (await session.run([{ data: x, shape: [1, 2, 3, 5] }])) as Float32Array[];
+      await session.release();
+      const [ref] = runGraph(graph as Graph, [x]) as Float32Array[];
+      for (const build of BUILDS) expect(Array.from((await runBlob(build, blob, [x]))[0] as Float32Array), build).toEqual(Array.from(ref));
+      const steps = Array.from(ref, (v, i) => Math.round(Math.abs(v - want[i]) / scale));
+      expect(Math.max(...steps), 'steps from ORT').toBeLessThanOrEqual(mode === 'nearest' ? 0 : 1);
+    });
+  }
+});
