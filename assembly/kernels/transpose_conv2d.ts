@@ -10,14 +10,6 @@ import { tstorage } from '../state_cold';
 import { mbqmCall as mbqm, clampi } from '../fixedpoint';
 import { STORAGE_EMPTY } from '../../format/format';
 
-/** The input row (or column) whose tap k lands on output o, or -1 when none does. */
-@inline function sourceIndex(o: i32, pad: i32, k: i32, stride: i32, size: i32): i32 {
-  const t = o + pad - k;
-  if (t < 0 || t % stride != 0) return -1;
-  const i = t / stride;
-  return i < size ? i : -1;
-}
-
 /** Σ x·w over one tap's c channels, f32. */
 function dotF32(xb: usize, wb: usize, c: i32): f32 {
   let acc: f32 = 0;
@@ -49,15 +41,21 @@ function transposeConv(op: usize, isF32: bool): void {
   const pixels = n * oh * ow;
   for (let p = 0; p < pixels; p++) {
     const ox = p % ow, oy = (p / ow) % oh, b = p / (ow * oh);
+    // Tap ky reaches output row oy from input row iy = (oy + pt − ky) / sh when that divides
+    // exactly: only every sh-th tap, from (oy + pt) mod sh, with iy falling as ky rises.
+    const ty = oy + pt, tx = ox + pl;
+    const ky0 = ty % sh, kx0 = tx % sw;
     for (let o = 0; o < oc; o++) {
       let accF: f32 = 0;
       let accI: i32 = 0;
-      for (let ky = 0; ky < kh; ky++) {
-        const iy = sourceIndex(oy, pt, ky, sh, h);
-        if (iy < 0) continue;
-        for (let kx = 0; kx < kw; kx++) {
-          const ix = sourceIndex(ox, pl, kx, sw, wd);
-          if (ix < 0) continue;
+      for (let ky = ky0; ky < kh; ky += sh) {
+        const iy = (ty - ky) / sh;
+        if (iy < 0) break;
+        if (iy >= h) continue;
+        for (let kx = kx0; kx < kw; kx += sw) {
+          const ix = (tx - kx) / sw;
+          if (ix < 0) break;
+          if (ix >= wd) continue;
           const xb = xp + (<usize>(((b * h + iy) * wd + ix) * c) << elem);
           const wb = wp + (<usize>(((o * kh + ky) * kw + kx) * c) << elem);
           if (isF32) accF += dotF32(xb, wb, c);
