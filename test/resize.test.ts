@@ -13,7 +13,8 @@ import { convert } from '../converter/convert.js';
 import type { Graph, Node, TensorData } from '../converter/ir/graph.js';
 import { runGraph } from '../converter/reference/interpreter.js';
 import { resize_s8_ref } from '../converter/reference/int8/resize.js';
-import { BUILDS, ensureWasmBuilt, rng, runBlob } from './runtime-harness.js';
+import * as F from '../format/format.js';
+import { BUILDS, ensureWasmBuilt, expectLoadRefused, fixCrc, rng, runBlob } from './runtime-harness.js';
 import { createOrtSession } from './support/ort.js';
 import { loadTfliteWasm, type TfliteWasm } from './support/tflite-wasm.js';
 
@@ -342,4 +343,34 @@ describe('resize: ONNX QDQ Resize (int8) against onnxruntime-node', () => {
       expect(Math.max(...steps), 'steps from ORT').toBeLessThanOrEqual(mode === 'nearest' ? 0 : 1);
     });
   }
+});
+
+// ---- load-time validation of the source table ------------------------------------------------------
+
+/** The blob with param k of op 0 set to v. */
+function withParam(blob: Uint8Array, k: number, v: number): Uint8Array {
+  const b = blob.slice();
+  const d = new DataView(b.buffer);
+  const op = d.getUint32(F.H_OP_TABLE_OFFSET, true);
+  d.setInt32(d.getUint32(F.H_PARAMS_OFFSET, true) + 4 * (d.getUint32(op + F.O_PARAMS_INDEX, true) + k), v, true);
+  fixCrc(b);
+  return b;
+}
+
+describe('resize: the runtime refuses a source table that would leave the input', () => {
+  beforeAll(async () => {
+    await ensureWasmBuilt();
+  }, 180_000);
+
+  it('an index past the input, a Q10 fraction past ±1024, naming the op and the entry', async () => {
+    // 3x5 -> 7x4: rows are entries 0..6, columns 7..10 (bilinear: lo hi frac, from param 1).
+    const k: TflCase = { mode: 'bilinear', align: false, half: true, int8: true, h: 3, w: 5, oh: 7, ow: 4 };
+    const { blob } = convert(resizeTflite(k), 'resize.tflite', { precision: 'int8' });
+    await expectLoadRefused(withParam(blob, 1 + 3 * 2 + 1, 3), /op 0 \(resize\): source table entry 2 reads index 3, outside the input/);
+    await expectLoadRefused(withParam(blob, 1 + 3 * 8, -1), /op 0 \(resize\): source table entry 8 reads index -1, outside the input/);
+    await expectLoadRefused(withParam(blob, 1 + 3 * 9 + 2, 1025), /op 0 \(resize\): source table entry 9: Q10 fraction 1025 is outside \[-1024, 1024\]/);
+    const nearest = convert(resizeTflite({ ...k, mode: 'nearest' }), 'resize.tflite', { precision: 'int8' }).blob;
+    // A nearest column index equal to the input width (5).
+    await expectLoadRefused(withParam(nearest, 1 + 7 + 3, 5), /op 0 \(resize\): source table entry 10 reads index 5, outside the input/);
+  });
 });
