@@ -4,7 +4,9 @@
 // f32 on the reference interpreter and both WASM builds (float rounding apart), and int8 PTQ of
 // ConvTranspose alone and of Conv → ConvTranspose(stride 2) → Conv: both builds give the int8
 // reference's bytes, and the result is ORT's within the int8 conformance tests' derived bound
-// (test/support/int8-bound.ts); a QDQ ConvTranspose folds to s8 within 1 LSB of ORT. A bias Add, BatchNormalization and Relu after it fold into it. Then the refusals: group > 1, dilations > 1, a negative start pad.
+// (test/support/int8-bound.ts); a QDQ ConvTranspose folds to s8 within 1 LSB of ORT; Huffman-coded
+// weights decode at load to the same bytes. A bias Add, BatchNormalization and Relu after it fold
+// into it. Then the refusals: group > 1, dilations > 1, a negative start pad.
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convert } from '../converter/convert.js';
@@ -196,6 +198,28 @@ describe('ONNX ConvTranspose int8 PTQ = ONNX Runtime within the derived int8 bou
   });
   it('Conv → ConvTranspose(stride 2) → Relu → Conv (a decoder stage)', async () => {
     await checkInt8(decoder(74), [1, 3, 6, 5], 75);
+  });
+});
+
+describe('ONNX ConvTranspose int8 with entropy-coded weights (decoded at load)', () => {
+  it('the huffman-coded blob gives the plain blob\'s bytes on both builds', async () => {
+    const r = rng(77);
+    // Peaked weights (a cube of uniform values), so their int8 codes have entropy to spare.
+    const w = Float32Array.from({ length: 16 * 16 * 16 }, () => (2 * r() - 1) ** 3);
+    const bytes = modelOf([{ op: 'ConvTranspose', name: 'up', inputs: ['x', 'w'], outputs: ['y'], attrs: { strides: [2, 2], pads: [1, 1, 1, 1] } }],
+      [{ name: 'w', dims: [16, 16, 4, 4], data: w }], [1, 16, 5, 4], 4);
+    const xDims = [1, 16, 5, 4];
+    const calibration = [0, 1, 2, 3].map(() => [floats(r, numel(xDims), 2)]);
+    const plain = convert(bytes, 'model.onnx', { precision: 'int8', calibration });
+    const coded = convert(bytes, 'model.onnx', { precision: 'int8', calibration, entropy: 'huffman' });
+    const tconv = coded.graph.nodes.find((n) => n.op === 'transpose_conv2d')!;
+    expect(coded.report.encodedWeights.map((e) => e.tensor), 'the transpose conv weights are encoded').toContain(tconv.inputs[1]);
+    expect(coded.blob.length).toBeLessThan(plain.blob.length);
+    const xq = quantizeValues(floats(r, numel(xDims), 2), qpOf(plain.graph.tensor(plain.graph.inputs[0])));
+    for (const build of BUILDS) {
+      const want = (await runBlob(build, plain.blob, [xq]))[0] as Int8Array;
+      expect(Array.from((await runBlob(build, coded.blob, [xq]))[0] as Int8Array), build).toEqual(Array.from(want));
+    }
   });
 });
 

@@ -137,7 +137,7 @@ export function packAutoChoice(layers: readonly PackCandidate[]): boolean[] {
 export const DIRECT_WEIGHT_OPS = new Set(['conv2d', 'fully_connected']);
 
 /** Ops whose input 1 (the weights) may be stored encoded. */
-const ENCODABLE_WEIGHT_OPS = new Set(['conv2d', 'depthwise_conv2d', 'fully_connected']);
+const ENCODABLE_WEIGHT_OPS = new Set(['conv2d', 'depthwise_conv2d', 'fully_connected', 'transpose_conv2d']);
 
 interface OpRecord {
   node: Node;
