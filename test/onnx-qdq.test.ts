@@ -657,3 +657,56 @@ describe('QDQ Split, Slice and Gather fold to s8 strided_slice / concat on the i
     }
   });
 });
+
+describe('QDQ Max / Min / ReduceMax / ReduceMin fold to s8 maximum / minimum / reduce_max / reduce_min', () => {
+  it('on one grid the int8 outputs equal ONNX Runtime\'s exactly; Max of operands on other grids is requantized first (within 1 LSB)', async () => {
+    const rand = mulberry32(47);
+    const s = tensor('s', FLOAT, [], new Float32Array([0.04]));
+    const z = tensor('z', INT8, [], new Int8Array([-3]));
+    const s2 = tensor('s2', FLOAT, [], new Float32Array([0.07]));
+    const z2 = tensor('z2', INT8, [], new Int8Array([5]));
+    const outs = ['mx', 'mn', 'rmax', 'rmin', 'mix'];
+    const bytes = modelBytes(
+      [
+        node('QuantizeLinear', ['x', 's', 'z'], ['xq']),
+        node('DequantizeLinear', ['xq', 's', 'z'], ['xd']),
+        node('QuantizeLinear', ['y', 's', 'z'], ['yq']),
+        node('DequantizeLinear', ['yq', 's', 'z'], ['yd']),
+        node('QuantizeLinear', ['y', 's2', 'z2'], ['y2q']),
+        node('DequantizeLinear', ['y2q', 's2', 'z2'], ['y2d']),
+        node('Max', ['xd', 'yd'], ['mx']),
+        node('Min', ['xd', 'yd'], ['mn']),
+        node('ReduceMax', ['xd'], ['rmax'], { axes: [1], keepdims: 1 }),
+        node('ReduceMin', ['xd'], ['rmin'], { axes: [0, 2], keepdims: 0 }),
+        node('Max', ['xd', 'y2d'], ['mix']),
+        ...outs.map((o) => node('QuantizeLinear', [o, 's', 'z'], [`${o}q`])),
+      ],
+      [s, z, s2, z2],
+      [valueInfo('x', FLOAT, [2, 3, 4]), valueInfo('y', FLOAT, [3, 4])],
+      [valueInfo('mxq', INT8, [2, 3, 4]), valueInfo('mnq', INT8, [2, 3, 4]), valueInfo('rmaxq', INT8, [2, 1, 4]), valueInfo('rminq', INT8, [3]), valueInfo('mixq', INT8, [2, 3, 4])],
+    );
+    const g = importOnnx(bytes, 'qdq-minmax.onnx');
+    optimize(g);
+    prepareInt8(g);
+    validateGraph(g);
+    expect(new Set(g.nodes.map((n) => n.op))).toEqual(new Set(['quantize', 'maximum', 'minimum', 'reduce_max', 'reduce_min', 'requantize', 'reshape']));
+    for (const n of g.nodes.filter((m) => m.op !== 'quantize' && m.op !== 'requantize')) {
+      expect(g.tensor(n.outputs[0]).quant, n.name).toEqual({ scale: [Math.fround(0.04)], zeroPoint: [-3] });
+    }
+    const session = await ort.InferenceSession.create(bytes);
+    const blob = blobOf(g);
+    for (let k = 0; k < 3; k++) {
+      const x = Float32Array.from({ length: 24 }, () => rand() * 8 - 4);
+      const y = Float32Array.from({ length: 12 }, () => rand() * 8 - 4);
+      const e = await session.run({ x: new ort.Tensor('float32', x, [2, 3, 4]), y: new ort.Tensor('float32', y, [3, 4]) });
+      const want = outs.map((o) => Array.from(e[`${o}q`].data as Int8Array));
+      const ref = runGraph(g, [x, y]).map((v) => Array.from(v as Int8Array));
+      expect(ref.slice(0, 4)).toEqual(want.slice(0, 4));
+      ref[4].forEach((v, i) => expect(Math.abs(v - want[4][i]), `mix element ${i}`).toBeLessThanOrEqual(1));
+      for (const build of BUILDS) {
+        const got = (await freshRuntime(build)).load(blob).run([x, y]);
+        expect(got.map((v) => Array.from(v as Int8Array)), build).toEqual(ref);
+      }
+    }
+  });
+});

@@ -47,7 +47,10 @@ const LAYOUT = new Set<OpName>(['transpose', 'reshape']);
 /** Ops a dequantize sinks below: the layout ops and slices. */
 const DEQUANTIZE_SINKS = new Set<OpName>([...LAYOUT, 'strided_slice']);
 /** Ops whose s8 kernel needs the output to share the input's scale and zero point. */
-const SAME_QUANT = new Set<OpName>(['max_pool2d', 'average_pool2d', 'pad', 'clamp', 'concat', 'resize']);
+const SAME_QUANT = new Set<OpName>(['max_pool2d', 'average_pool2d', 'pad', 'clamp', 'concat', 'resize', 'maximum', 'minimum', 'reduce_max', 'reduce_min']);
+/** SAME_QUANT ops with several inputs, each brought to the output's parameters first: concat copies
+ * bytes, maximum / minimum compare raw codes. */
+const INPUTS_ON_OUTPUT_GRID = new Set<OpName>(['concat', 'maximum', 'minimum']);
 /** Ops retyped as they are (their s8 kernels rescale, or prepareInt8 makes a table). */
 const RESCALING = new Set<OpName>(['add', 'sub', 'mul', 'mean', 'sigmoid', 'tanh', 'hard_swish', 'leaky_relu', 'unary']);
 const WEIGHTED = new Set<OpName>(['conv2d', 'depthwise_conv2d', 'fully_connected', 'transpose_conv2d']);
@@ -262,14 +265,15 @@ function foldOp(g: Graph, node: Node): boolean {
   if (isWeighted && !foldWeighted(g, node, xs[0])) return false;
 
   dataInputs.forEach((i, k) => (node.inputs[i] = xs[k].name));
-  if (node.op === 'concat') {
-    // TFLM's s8 concat copies bytes: every input is first brought to the output's parameters.
+  if (INPUTS_ON_OUTPUT_GRID.has(node.op)) {
+    // TFLM's s8 concat copies bytes, maximum / minimum compare them: every input is first brought
+    // to the output's parameters.
     dataInputs.forEach((i, k) => {
       if (!sameQuant(xs[k].quant!, yt.quant!)) node.inputs[i] = requantizeBefore(g, node, xs[k], yt.quant!);
     });
   }
   removeNode(g, q);
-  if (SAME_QUANT.has(node.op) && node.op !== 'concat' && !sameQuant(xs[0].quant!, yt.quant!)) {
+  if (SAME_QUANT.has(node.op) && !INPUTS_ON_OUTPUT_GRID.has(node.op) && !sameQuant(xs[0].quant!, yt.quant!)) {
     // The op keeps its input's parameters; a requantize then brings them to the quantize's.
     const mid = newTensor(g, `${oldOut}/s8`, { dtype: 's8', shape: [...yt.shape], quant: xs[0].quant });
     node.outputs = [mid];
