@@ -330,7 +330,7 @@ describe('per-model build of the generated graphs (built with `mote runtime`)', 
 // The opcodes from RF.OPS_LOW_BITS on live in the second mask, MOTE_OPS_HIGH: maximum (30) is the
 // last opcode of the first mask, minimum (31) the first of the second. A build for each runs its
 // op (s8 and f32) as the full build does and refuses the other one.
-describe('per-model builds across the two opcode masks (maximum 30, minimum 31)', () => {
+describe('per-model builds across the two opcode masks (maximum 30, minimum 31 .. reduce_min 35)', () => {
   const quant = { scale: 0.05, zeroPoint: 3 };
   const blobOfOp = (op: 'maximum' | 'minimum') => [
     plainBlob(oneOpGraph(op, [{ dtype: 'f32', shape: [3, 4] }, { dtype: 'f32', shape: [4] }], { dtype: 'f32' }, {})),
@@ -348,6 +348,24 @@ describe('per-model builds across the two opcode masks (maximum 30, minimum 31)'
     }
   }, 4 * COMPILE_MS);
 
+  // One op of each of the other two pairs (arg_min 33, reduce_max 34): each pair's kernel is
+  // linked for the one op built (its max / min choice folds to a constant).
+  const s8 = { dtype: 's8' as const, shape: [2, 3, 4], quant };
+  const f32 = { dtype: 'f32' as const, shape: [2, 3, 4] };
+  const pairBlobs = (arg: 'arg_max' | 'arg_min', reduce: 'reduce_max' | 'reduce_min') => [
+    plainBlob(oneOpGraph(arg, [f32], { dtype: 's32' }, { axis: 1, selectLastIndex: false })),
+    plainBlob(oneOpGraph(arg, [s8], { dtype: 's32' }, { axis: 2, selectLastIndex: true })),
+    plainBlob(oneOpGraph(reduce, [f32], { dtype: 'f32' }, { axes: [0, 2] })),
+    plainBlob(oneOpGraph(reduce, [s8], { dtype: 's8', quant }, { axes: [1] })),
+  ];
+  const mixed = pairBlobs('arg_min', 'reduce_max');
+  const others = pairBlobs('arg_max', 'reduce_min');
+  beforeAll(async () => {
+    const f = unionFeatures(mixed.map((b) => blobFeatures(readBlob(b))));
+    expect([f.ops, f.opsHigh]).toEqual([0, 2 ** (F.OP_ARG_MIN - RF.OPS_LOW_BITS) + 2 ** (F.OP_REDUCE_MAX - RF.OPS_LOW_BITS)]);
+    for (const build of BUILDS) built.set(`mixed.${build}`, await WebAssembly.compile((await buildRuntimeFor(f, { build })) as BufferSource));
+  }, 2 * COMPILE_MS);
+
   for (const build of BUILDS) {
     it(`${build}: each build runs its op as the full build does and refuses the other with ERR_NOT_BUILT`, async () => {
       for (const [op, other] of [['maximum', 'minimum'], ['minimum', 'maximum']] as const) {
@@ -355,6 +373,13 @@ describe('per-model builds across the two opcode masks (maximum 30, minimum 31)'
         for (const b of blobs[op]) await expectSameBytes(op, b, build, m);
         await expectNotBuilt(blobs[other][0], build, m, new RegExp(`op 0 \\(${other}\\): the op is not in this runtime`));
       }
+    });
+
+    it(`${build}: an arg_min + reduce_max build runs both as the full build does and refuses arg_max and reduce_min`, async () => {
+      const m = built.get(`mixed.${build}`)!;
+      for (const b of mixed) await expectSameBytes('arg_min / reduce_max', b, build, m);
+      await expectNotBuilt(others[0], build, m, /op 0 \(arg_max\): the op is not in this runtime/);
+      await expectNotBuilt(others[2], build, m, /op 0 \(reduce_min\): the op is not in this runtime/);
     });
   }
 });
