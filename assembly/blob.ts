@@ -400,7 +400,8 @@ function meet(a: i32, b: i32): bool {
  * overlap stays in bounds but gives wrong results, so it is refused here.
  */
 function checkOverlaps(i: i32, op: usize, code: i32, io: usize, nin: i32, nout: i32, scratch: i32): i32 {
-  const aliasOk = (load<u16>(op, O_FLAGS) & OPF_IN_PLACE) != 0 && ((IN_PLACE_OPCODES >> code) & 1) != 0;
+  // code < 32: a shift count wraps mod 32, so opcode 38 would read bit 6 (sub).
+  const aliasOk = (load<u16>(op, O_FLAGS) & OPF_IN_PLACE) != 0 && code < 32 && ((IN_PLACE_OPCODES >> code) & 1) != 0;
   for (let j = 0; j < nin + nout; j++) {
     const id = load<i32>(indexBase + ((io + <usize>j) << 2));
     if (scratch >= 0 && meet(scratch, id)) {

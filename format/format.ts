@@ -183,6 +183,7 @@ export const OPF_IN_PLACE = 1;
 // The opcodes whose kernels are alias-safe (each element read before it is written), so the only
 // ones whose output may be an exact in-place alias of an input (converter/plan/lifetimes.ts
 // IN_PLACE_INPUTS); any other overlap of an op's output, inputs and scratch is refused at load.
+// One bit per opcode below 32 (readers test code < 32 first: shift counts wrap mod 32).
 // Defined after the opcodes below.
 // OPF_PACKED_W16 (conv2d group 1 / fully_connected, s8): the weights (input 1) are stored packed
 // for the SIMD dot_i16x8 micro-kernels instead of OHWI / [N, K]: with K = KH*KW*C (OHWI tap order)

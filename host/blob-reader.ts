@@ -527,7 +527,8 @@ function checkOp(op: BlobOp, tensors: BlobTensor[], fail: (msg: string) => never
   const meet = (a: BlobTensor, b: BlobTensor): boolean =>
     a.storage === F.STORAGE_ARENA && b.storage === F.STORAGE_ARENA && a.byteSize > 0 && b.byteSize > 0 &&
     a.offset < b.offset + b.byteSize && b.offset < a.offset + a.byteSize;
-  const aliasOk = op.inPlace && (F.IN_PLACE_OPCODES >> opcode) % 2 === 1;
+  // opcode < 32: a shift count wraps mod 32, so opcode 38 would read bit 6 (sub).
+  const aliasOk = op.inPlace && opcode < 32 && (F.IN_PLACE_OPCODES >> opcode) % 2 === 1;
   for (const id of inputs) {
     const t = tensors[id];
     if (!meet(t, out)) continue;

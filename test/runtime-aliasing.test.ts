@@ -9,7 +9,7 @@ import * as F from '../format/format.js';
 import { readBlob } from '../host/blob-reader.js';
 import { runGraph } from '../converter/reference/interpreter.js';
 import type { Graph } from '../converter/ir/graph.js';
-import { BUILDS, blobOf, ensureWasmBuilt, expectLoadRefused, fixCrc, randF32, rng, runBlob, setU32, u32 } from './runtime-harness.js';
+import { BUILDS, blobOf, ensureWasmBuilt, expectLoadRefused, fixCrc, oneOpGraph, randF32, rng, runBlob, setU32, u32 } from './runtime-harness.js';
 import { elementwiseModel, floatModel, int8Model } from './runtime-models.js';
 
 beforeAll(async () => {
@@ -45,7 +45,7 @@ describe('op output / input / scratch overlap', () => {
     const view = readBlob(blob);
     const inPlace = view.ops.filter((o) => o.inPlace);
     expect(inPlace.length, 'the planner runs some of this chain in place').toBeGreaterThan(0);
-    for (const o of inPlace) expect((F.IN_PLACE_OPCODES >> o.opcode) % 2, `${o.opName} is alias-safe`).toBe(1);
+    for (const o of inPlace) expect(o.opcode < 32 && (F.IN_PLACE_OPCODES >> o.opcode) % 2 === 1, `${o.opName} is alias-safe`).toBe(true);
     const feeds = feedsFor(g, 5);
     const want = runGraph(g, feeds)[0] as Float32Array;
     for (const build of BUILDS) {
@@ -92,6 +92,21 @@ describe('op output / input / scratch overlap', () => {
     });
     // The moved output may also meet the op's other input; either pair names the problem.
     await expectRefused(bad, new RegExp(`op ${i} \\(mul\\): output tensor ${output.id} overlaps input tensor \\d+`), /overlaps input/);
+  });
+
+  it('the in-place flag on an opcode from 32 on is refused (its bit must not wrap onto an alias-safe opcode below 32)', async () => {
+    // unary (38): f32 in, f32 out of the same size; 38 mod 32 = 6 is sub's bit.
+    expect(F.OP_UNARY).toBeGreaterThanOrEqual(32);
+    expect((F.IN_PLACE_OPCODES >> (F.OP_UNARY % 32)) % 2, 'the wrapped bit is an alias-safe one').toBe(1);
+    const blob = blobOf(oneOpGraph('unary', [{ dtype: 'f32', shape: [2, 8] }], { dtype: 'f32' }, { fn: 'exp' }));
+    const view = readBlob(blob);
+    const op = view.ops[0];
+    const input = view.tensors[op.inputs[0]], output = view.tensors[op.outputs[0]];
+    const bad = damaged(blob, (b) => {
+      setU32(b, tensorAt(b, output.id) + F.T_OFFSET, input.offset);
+      new DataView(b.buffer, b.byteOffset).setUint16(opAt(b, 0) + F.O_FLAGS, F.OPF_IN_PLACE, true);
+    });
+    await expectRefused(bad, new RegExp(`op 0 \\(unary\\): output tensor ${output.id} overlaps input tensor ${input.id}`), /overlaps input/);
   });
 
   it("a scratch tensor on top of the op's input is refused", async () => {
