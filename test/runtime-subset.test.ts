@@ -92,6 +92,16 @@ function plainBlob(g: Graph): Uint8Array {
   return emitBlob(g, planMemory(g), {}, { packWeights: false });
 }
 
+/** int8Model with its conv and FC weights on 4 levels: stored as palettes, packed at load. */
+function clusteredBlob(): Uint8Array {
+  const g = int8Model();
+  for (const name of ['w1', 'wf']) {
+    const d = g.tensors.get(name)!.data as Int8Array;
+    for (let i = 0; i < d.length; i++) d[i] = [-90, -20, 30, 100][((d[i] % 4) + 4) % 4];
+  }
+  return emitBlob(g, planMemory(g), {}, { encodeWeights: ['palette'] });
+}
+
 describe('feature derivation', () => {
   // An independent reading of the same view: opcode names, input-0 dtype names, op flags, records.
   const cases: [string, Uint8Array][] = [
@@ -100,6 +110,7 @@ describe('feature derivation', () => {
     ['float model', plainBlob(floatModel())],
     ['elementwise model', plainBlob(elementwiseModel())],
     ['int8 model, compact tables', emitBlob(int8Model(), planMemory(int8Model()), {}, { compactTables: true })],
+    ['int8 model, palette weights packed at load', clusteredBlob()],
   ];
   for (const [label, blob] of cases) {
     it(`${label}: ops, dtype forms, packed kernel and decoders are the blob's`, () => {
@@ -114,6 +125,13 @@ describe('feature derivation', () => {
       expect(has(f.kernels, RF.KERNEL_S8_PLAIN)).toBe(plainInt8);
       const encoded = view.tensors.filter((t) => t.storage === F.STORAGE_ENCODED).length;
       expect(f.decoders !== 0).toBe(encoded > 0);
+      // Weights packed at load: the packing, and the packed kernel their op reads them with.
+      const atLoad = view.tensors.filter((t) => t.packedAtLoad);
+      expect(has(f.decoders, RF.DECODER_PACK_W16)).toBe(atLoad.length > 0);
+      if (label.includes('packed at load')) {
+        expect(atLoad.length).toBe(2);
+        expect(has(f.decoders, F.ENC_PALETTE) && has(f.kernels, RF.KERNEL_PACKED)).toBe(true);
+      }
       expect(f.direct).toBe(0);
     });
   }
