@@ -12,7 +12,7 @@ import {
   STORAGE_DIRECT, O_FLAGS, OPF_PACKED_W16, DTYPE_SIGN8, OP_BINARIZE, DTYPE_F32,
   OP_MAXIMUM, OP_MINIMUM, OP_ARG_MAX, OP_ARG_MIN, OP_REDUCE_MAX, OP_REDUCE_MIN,
   OP_RESIZE, RESIZE_NEAREST,
-  OP_UNARY,
+  OP_UNARY, OP_REDUCE_SUM,
 } from '../format/format';
 import { opCount, oprec, opcode, opIn, opOut, opParam, tdtype, tstorage } from './state';
 import { runDirect } from './kernels/direct';
@@ -33,6 +33,7 @@ import { lstm_f32, lstm_s8 } from './kernels/lstm';
 import { binarize_s8 } from './kernels/binary_weights';
 import { maximum_minimum, arg_max_min, reduce_max_min } from './kernels/min_max';
 import { unary_math_f32 } from './kernels/unary_math';
+import { reduce_sum } from './kernels/reduce_sum';
 import { transpose_conv2d_f32, transpose_conv2d_s8 } from './kernels/transpose_conv2d';
 import { resize_nearest, resize_bilinear } from './kernels/resize';
 import { bindScratch } from './scratch';
@@ -70,6 +71,10 @@ export function runOp(op: usize): void {
   }
   if (opBuilt(OP_UNARY) && code == OP_UNARY) {
     if (f32) unary_math_f32(op);
+    return;
+  }
+  if (opBuilt(OP_REDUCE_SUM) && code == OP_REDUCE_SUM) {
+    if (s8 || f32) reduce_sum(op, !s8);
     return;
   }
   switch (code) {

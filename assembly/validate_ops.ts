@@ -14,7 +14,7 @@ import {
   OP_DEQUANTIZE, OP_REQUANTIZE, OP_COPY, PAD_MODE_CONSTANT, PAD_MODE_WRAP,
   OP_STRIDED_SLICE, OP_TRANSPOSE_CONV2D, OP_LSTM, O_SCRATCH_TENSOR, OP_BINARIZE,
   OP_MAXIMUM, OP_MINIMUM, OP_ARG_MAX, OP_ARG_MIN, OP_REDUCE_MAX, OP_REDUCE_MIN,
-  OP_RESIZE, OP_UNARY,
+  OP_RESIZE, OP_UNARY, OP_REDUCE_SUM,
 } from '../format/format';
 import { vResize, vUnary } from './validate_high';
 import { str, say, say1, say2, text, textAt, Text, opPrefix, dtypeName } from './message';
@@ -205,11 +205,19 @@ const ROWS_UNARY: usize = memory.data<u8>([
   0,
 ]);
 
+// reduce_sum: axes_mask (vMean), s8 adds TFLM's output multiplier and shift.
+const ROWS_REDUCE_SUM: usize = memory.data<u8>([
+  <u8>OP_REDUCE_SUM, M_F32, 1, 1, 1, 0, 0, M_F32, 0, 0, R_IN0, 0, END,
+  <u8>OP_REDUCE_SUM, M_S8, 1, 1, 3, 0, 0, M_S8, 0, 0, R_IN0, 0, 2, G_SHIFT, N_SHIFT, END,
+  0,
+]);
+
 /** The table holding opcode `key`'s rows (0: none in this build; validateOp refused the op). */
 function rowsOf(key: i32): usize {
   // (An opcode of the high mask: tested apart, so that builds without it keep their switch.)
   if (opBuilt(OP_RESIZE) && key == OP_RESIZE) return ROWS_RESIZE;
   if (opBuilt(OP_UNARY) && key == OP_UNARY) return ROWS_UNARY;
+  if (opBuilt(OP_REDUCE_SUM) && key == OP_REDUCE_SUM) return ROWS_REDUCE_SUM;
   switch (key) {
     case OP_CONV2D: return opBuilt(OP_CONV2D) ? ROWS_CONV2D : 0;
     case OP_DEPTHWISE_CONV2D: return opBuilt(OP_DEPTHWISE_CONV2D) ? ROWS_DEPTHWISE_CONV2D : 0;
@@ -763,6 +771,7 @@ export function validateOp(index: i32, op: usize, code: i32): i32 {
   if (opBuilt(OP_TRANSPOSE_CONV2D) && code == OP_TRANSPOSE_CONV2D) return vTransposeConv();
   if (opBuilt(OP_LSTM) && code == OP_LSTM) return vLstm();
   if (opBuilt(OP_UNARY) && code == OP_UNARY) return vUnary(op);
+  if (opBuilt(OP_REDUCE_SUM) && code == OP_REDUCE_SUM) return vMean();
   if ((opBuilt(OP_MAXIMUM) || opBuilt(OP_MINIMUM)) && (code == OP_MAXIMUM || code == OP_MINIMUM)) return vMaximumMinimum();
   if ((opBuilt(OP_ARG_MAX) || opBuilt(OP_ARG_MIN)) && (code == OP_ARG_MAX || code == OP_ARG_MIN)) return vArg();
   if ((opBuilt(OP_REDUCE_MAX) || opBuilt(OP_REDUCE_MIN)) && (code == OP_REDUCE_MAX || code == OP_REDUCE_MIN)) {

@@ -281,6 +281,8 @@ export const PACKED_K_MAX = 4096;
 //                  form of each function is a LUT the converter computes)
 //                  function: a UNARY_* code below; a, b its constants (elu / celu alpha in a,
 //                  selu alpha in a and gamma in b; 0 when unused)
+// REDUCE_SUM       in: x out: y (reduced dims kept as 1)   params: axes_mask (as MEAN)
+//                  s8 adds: mult shift   y = MBQM(sum - zp_in*n, mult, shift) + zp_out (TFLM SUM)
 export const OP_CONV2D = 1;
 export const OP_DEPTHWISE_CONV2D = 2;
 export const OP_FULLY_CONNECTED = 3;
@@ -321,7 +323,8 @@ export const OP_REDUCE_MAX = 34;
 export const OP_REDUCE_MIN = 35;
 export const OP_RESIZE = 36;
 export const OP_UNARY = 38;
-export const OPCODE_COUNT = 39; // one past the last opcode: kernel tables are checked against it
+export const OP_REDUCE_SUM = 39;
+export const OPCODE_COUNT = 40; // one past the last opcode: kernel tables are checked against it
 export const IN_PLACE_OPCODES = (1 << OP_ADD) | (1 << OP_SUB) | (1 << OP_MUL) | (1 << OP_DIV) | (1 << OP_CLAMP) |
   (1 << OP_LEAKY_RELU) | (1 << OP_SIGMOID) | (1 << OP_TANH) | (1 << OP_HARD_SWISH) | (1 << OP_LUT) |
   (1 << OP_QUANTIZE) | (1 << OP_DEQUANTIZE) | (1 << OP_REQUANTIZE);

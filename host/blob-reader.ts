@@ -660,6 +660,8 @@ function checkOp(op: BlobOp, tensors: BlobTensor[], fail: (msg: string) => never
       act(11);
       break;
     case F.OP_MEAN:
+    case F.OP_REDUCE_SUM:
+      if (s16 && opcode === F.OP_REDUCE_SUM) fail(`has no int16 form`);
       count(s8 ? 3 : 1);
       inRange(0, 0, (1 << rank) - 1, 'axes_mask');
       if (s8) {

@@ -287,12 +287,13 @@ export function lowerParams(node: Node, lookup: Lookup): number[] {
       return pool(node, s8);
     case 'mean':
     case 'reduce_max':
-    case 'reduce_min': {
+    case 'reduce_min':
+    case 'reduce_sum': {
       if (node.op !== 'mean' && s16) fail(node, `has no int16 form in the runtime`);
       const rank = first ? first.shape.length : 0;
       let mask = 0;
       for (const ax of (node.attrs as MeanAttrs).axes ?? []) mask |= 1 << normAxis(node, ax, rank);
-      return s8 && node.op === 'mean' ? [mask, mult(node, 'outMult'), shift(node, 'outShift')] : [mask];
+      return s8 && (node.op === 'mean' || node.op === 'reduce_sum') ? [mask, mult(node, 'outMult'), shift(node, 'outShift')] : [mask];
     }
     case 'concat':
       return [normAxis(node, (node.attrs as ConcatAttrs).axis, rankOf(lookup, node.outputs[0]))];

@@ -896,16 +896,17 @@ const softmax: Lowering = (imp, ctx) => {
 };
 
 /**
- * ReduceMean, ReduceMax, ReduceMin: axes as an attribute before opset 18, as an input from 18;
+ * ReduceMean, ReduceMax, ReduceMin, ReduceSum: axes as an attribute before opset 18 (ReduceSum: 13),
+ * as an input from then on;
  * keepdims (a reshape drops the reduced dims); no axes reduce all of them unless
  * noop_with_empty_axes makes the op an identity.
  */
-const reduce = (op: 'mean' | 'reduce_max' | 'reduce_min'): Lowering => (imp, ctx) => {
+const reduce = (op: 'mean' | 'reduce_max' | 'reduce_min' | 'reduce_sum', axesInputFrom = 18): Lowering => (imp, ctx) => {
   const x = imp.requireInput(ctx, 0, 'data');
   imp.requireFloat(ctx, x);
   const s = imp.shape(x);
   let axes: number[] | undefined;
-  if (imp.opset < 18) axes = imp.attrInts(ctx, 'axes');
+  if (imp.opset < axesInputFrom) axes = imp.attrInts(ctx, 'axes');
   else {
     const ax = imp.input(ctx, 1);
     if (ax !== undefined) axes = imp.constInts(ctx, ax, 'axes');
@@ -1055,6 +1056,7 @@ const LOWERINGS: Record<string, Lowering> = {
   PRelu: pRelu,
   ReduceMean: reduce('mean'),
   ReduceMax: reduce('reduce_max'),
+  ReduceSum: reduce('reduce_sum', 13),
   ReduceMin: reduce('reduce_min'),
   Concat: concat,
   Pad: pad,

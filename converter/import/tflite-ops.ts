@@ -383,7 +383,7 @@ function padLowering(kind: 'PAD' | 'PADV2' | 'MIRROR_PAD'): Lowering {
  * dims, as the file's output does). TFLite Micro's int8 REDUCE_MAX / REDUCE_MIN compare raw codes
  * and require the output to share the input's scale and zero point: other files are refused.
  */
-const reducer = (op: 'mean' | 'reduce_max' | 'reduce_min'): Lowering => (im, ctx) => {
+const reducer = (op: 'mean' | 'reduce_max' | 'reduce_min' | 'reduce_sum'): Lowering => (im, ctx) => {
   const keepDims = readReducerKeepDims(options(im, ctx, BuiltinOptionsType.ReducerOptions));
   const x = im.input(ctx, 0, 'input');
   const rank = im.shape(x).length;
@@ -391,7 +391,7 @@ const reducer = (op: 'mean' | 'reduce_max' | 'reduce_min'): Lowering => (im, ctx
   for (const a of axes) if (!(a >= 0 && a < rank)) im.fail(ctx, `axis ${a} out of range for rank ${rank}`);
   const out = im.output(ctx, 0);
   const outT = im.g.tensor(out);
-  if (op !== 'mean') {
+  if (op === 'reduce_max' || op === 'reduce_min') {
     const xt = im.g.tensor(x);
     if (xt.dtype !== 'f32' && xt.dtype !== 's8') im.unsupported(ctx, `${ctx.opName} on ${xt.dtype} (the runtime runs float32 and int8)`);
     if (xt.dtype === 's8' && !sameQuant(xt.quant, outT.quant)) im.unsupported(ctx, `int8 ${ctx.opName} whose output scale / zero point differ from the input's (TFLite Micro requires them equal)`);
@@ -599,6 +599,7 @@ const byName: Record<string, Lowering> = {
   MIRROR_PAD: padLowering('MIRROR_PAD'),
   MEAN: reducer('mean'),
   REDUCE_MAX: reducer('reduce_max'),
+  SUM: reducer('reduce_sum'),
   REDUCE_MIN: reducer('reduce_min'),
   STRIDED_SLICE: stridedSlice,
   ADD: binary('add', BuiltinOptionsType.AddOptions),
@@ -672,6 +673,7 @@ export const TFLITE_OP_MAPPING: Record<string, string> = {
   MINIMUM: 'minimum (float32, int8 with one scale / zero point for both inputs and the output)',
   ARG_MAX: 'arg_max (+ reshape dropping the axis); int32 output, float32 or int8 input',
   ARG_MIN: 'arg_min (+ reshape dropping the axis); int32 output, float32 or int8 input',
+  SUM: 'reduce_sum (+ reshape without keep_dims); int8 as TFLite Micro (int32 sum, one output rescale)',
   REDUCE_MAX: 'reduce_max (+ reshape without keep_dims); int8 with the input\'s scale / zero point on the output',
   REDUCE_MIN: 'reduce_min (+ reshape without keep_dims); int8 with the input\'s scale / zero point on the output',
   RESIZE_NEAREST_NEIGHBOR: 'resize nearest (size input constant; TFLite arithmetic)',

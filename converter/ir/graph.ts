@@ -70,6 +70,7 @@ export type OpName =
   | 'reduce_min'
   | 'resize'
   | 'unary'
+  | 'reduce_sum'
   // IR-only:
   | 'reshape'
   | 'batch_norm';
@@ -124,7 +125,7 @@ export interface UnaryAttrs {
   /** selu gamma. */
   gamma?: number;
 }
-/** mean, reduce_max, reduce_min. */
+/** mean, reduce_max, reduce_min, reduce_sum. */
 export interface MeanAttrs {
   /** Axes reduced; the output keeps them as size-1 dims (a reshape follows when the source drops them). */
   axes: number[];
@@ -278,6 +279,7 @@ export interface AttrsByOp {
   reduce_min: MeanAttrs;
   resize: ResizeAttrs;
   unary: UnaryAttrs;
+  reduce_sum: MeanAttrs;
   reshape: Record<string, never>;
   batch_norm: BatchNormAttrs;
 }

@@ -199,7 +199,8 @@ export function inferNodeShapes(g: Graph, node: Node): void {
     }
     case 'mean':
     case 'reduce_max':
-    case 'reduce_min': {
+    case 'reduce_min':
+    case 'reduce_sum': {
       const a = node.attrs as MeanAttrs;
       const xs = x();
       for (const ax of a.axes) if (!(ax >= 0 && ax < xs.length)) fail(node, `axis ${ax} out of range for rank ${xs.length}`);

@@ -52,7 +52,7 @@ const SAME_QUANT = new Set<OpName>(['max_pool2d', 'average_pool2d', 'pad', 'clam
  * bytes, maximum / minimum compare raw codes. */
 const INPUTS_ON_OUTPUT_GRID = new Set<OpName>(['concat', 'maximum', 'minimum']);
 /** Ops retyped as they are (their s8 kernels rescale, or prepareInt8 makes a table). */
-const RESCALING = new Set<OpName>(['add', 'sub', 'mul', 'mean', 'sigmoid', 'tanh', 'hard_swish', 'leaky_relu', 'unary']);
+const RESCALING = new Set<OpName>(['add', 'sub', 'mul', 'mean', 'sigmoid', 'tanh', 'hard_swish', 'leaky_relu', 'unary', 'reduce_sum']);
 const WEIGHTED = new Set<OpName>(['conv2d', 'depthwise_conv2d', 'fully_connected', 'transpose_conv2d']);
 
 function perTensor(q: QuantParams | undefined): q is QuantParams {

@@ -8,6 +8,7 @@ import { foldBiasAdd } from './fold-bias-add.js';
 import { foldConstants } from './fold-constants.js';
 import { foldQdq } from './fold-qdq.js';
 import { fuseActivation } from './fuse-activation.js';
+import { fuseSoftmax } from './fuse-softmax.js';
 import { lowerBatchNorm } from './lower-batchnorm.js';
 import { removeIdentity } from './remove-identity.js';
 import { sinkTransposes } from './sink-transposes.js';
@@ -19,6 +20,7 @@ export function optimize(g: Graph): void {
   inferShapes(g);
   foldConstants(g);
   removeIdentity(g);
+  if (fuseSoftmax(g)) removeIdentity(g);
   for (let round = 0; round < 20; round++) {
     let changed = sinkTransposes(g);
     changed = foldConstants(g) || changed;

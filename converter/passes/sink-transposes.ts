@@ -111,7 +111,7 @@ function trySink(g: Graph, t: Node, u: Node): boolean {
     u.inputs = [x, ...u.inputs.slice(1)];
     const a = u.attrs as BatchNormAttrs;
     u.attrs = { ...a, axis: p[a.axis] };
-  } else if (u.op === 'mean' || u.op === 'reduce_max' || u.op === 'reduce_min') {
+  } else if (u.op === 'mean' || u.op === 'reduce_max' || u.op === 'reduce_min' || u.op === 'reduce_sum') {
     u.inputs = [x];
     const a = u.attrs as MeanAttrs;
     u.attrs = { ...a, axes: a.axes.map((ax) => p[ax]).sort((i, j) => i - j) };

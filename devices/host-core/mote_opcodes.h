@@ -46,6 +46,7 @@ static const char *const MOTE_OPCODE_NAMES[] = {
     "resize",           /* 36 */
     "",                 /* 37: unused */
     "unary",            /* 38 */
+    "reduce_sum",       /* 39 */
 };
 
 #define MOTE_OPCODE_COUNT ((int)(sizeof(MOTE_OPCODE_NAMES) / sizeof(MOTE_OPCODE_NAMES[0])))

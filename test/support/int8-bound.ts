@@ -81,11 +81,11 @@ function unaryRule(node: Node, outScale: number): { lipschitz: number; table: (y
   }
 }
 
-/** sup |f(t) − f(x)| over |t − x| <= e: endpoints and 256 steps between, with 1/64 slack. */
-export function unaryVariation(f: (v: number) => number, x: number, e: number): number {
-  const fx = f(x);
+/** sup |g(t) − y| over |t − x| <= e: endpoints and 256 steps between, with 1/64 slack. */
+export function unaryVariation(g: (v: number) => number, x: number, e: number, y: number): number {
+  const fx = y;
   let m = 0;
-  for (let k = 0; k <= 256; k++) m = Math.max(m, Math.abs(f(x - e + (2 * e * k) / 256) - fx));
+  for (let k = 0; k <= 256; k++) m = Math.max(m, Math.abs(g(x - e + (2 * e * k) / 256) - fx));
   return m * (1 + 2 ** -6);
 }
 
@@ -254,6 +254,13 @@ export class BoundPropagator {
         const c = this.activationTerm(out, y, undefined);
         return map(e, (v, i) => v + roundingOf(sOut, adj.shift) + 2 ** -28 * mag[i] + c[i]);
       }
+      case 'reduce_sum': {
+        // As mean, without the 1/n: e = Σ e_x + the output rounding (TFLM's multiplier unchanged).
+        const e = kernel('reduce_sum', node.attrs, [this.earr(x0)], outShape);
+        const mag = kernel('reduce_sum', node.attrs, [this.arr(x0, plus(abs(this.val(x0)), this.errOf(x0)))], outShape);
+        const c = this.activationTerm(out, y, undefined);
+        return map(e, (v, i) => v + roundingOf(sOut, node.int8!.outShift!) + 2 ** -28 * mag[i] + c[i]);
+      }
       case 'requantize': {
         const e = this.errOf(x0);
         const x = this.val(x0);
@@ -292,14 +299,19 @@ export class BoundPropagator {
         return this.weightedRule(node, twin!, zOf());
       case 'lut': {
         if (twin!.op === 'unary') {
-          // The table holds f at the dequantized input: |f(x̂) − f(x)| <= sup over |t − x| <= e_x of
-          // |f(t) − f(x)| (sampled; the functions are smooth or monotone), then ½·s_out rounding.
+          // The table holds g(x̂) = f(x̂) clamped to the output's range (NaN: the zero point, 0),
+          // rounded: |ŷ − y| <= sup over |t − x| <= e_x of |g(t) − y| (sampled; the functions are
+          // smooth or monotone; the clamp included) + ½·s_out.
           const a = twin!.attrs as UnaryAttrs;
           const f = unaryFunction(a.fn, a.alpha ?? 0, a.gamma ?? 0);
+          const q = qpOf(this.qg.tensor(out));
+          const [lo, hi] = [codeToReal(q, -128), codeToReal(q, 127)];
+          const g = (t: number) => {
+            const v = f(t);
+            return Number.isNaN(v) ? 0 : Math.min(Math.max(v, lo), hi);
+          };
           const xs = this.val(x0);
-          const ex = this.errOf(x0);
-          const c = this.activationTerm(out, y, undefined);
-          return map(ex, (v, i) => unaryVariation(f, xs[i], v) + 0.5 * sOut + c[i]);
+          return map(this.errOf(x0), (v, i) => unaryVariation(g, xs[i], v, y[i]) + 0.5 * sOut);
         }
         const rule = unaryRule(twin!, sOut);
         const ex = this.errOf(x0);

@@ -99,6 +99,7 @@ function prepareNode(g: Graph, node: Node): void {
       node.int8 = activationBounds(act(), outQ());
       return;
     case 'mean':
+    case 'reduce_sum':
     case 'requantize':
       node.int8 = ratioMultiplier(inQ().scale, outQ().scale);
       return;

@@ -74,7 +74,7 @@ const INT8_OPS = new Set<OpName>([
   'conv2d', 'depthwise_conv2d', 'fully_connected', 'add', 'sub', 'mul', 'clamp', 'sigmoid', 'tanh', 'hard_swish', 'leaky_relu',
   'max_pool2d', 'average_pool2d', 'mean', 'concat', 'pad', 'transpose', 'softmax', 'reshape', 'copy', 'strided_slice', 'maximum', 'minimum',
   'transpose_conv2d',
-  'arg_max', 'arg_min', 'reduce_max', 'reduce_min', 'resize', 'unary',
+  'arg_max', 'arg_min', 'reduce_max', 'reduce_min', 'resize', 'unary', 'reduce_sum',
 ]);
 /** Ops whose output is an s32 index tensor: it stays s32 (no qparams) when the op runs in int8. */
 const INDEX_OPS = new Set<OpName>(['arg_max', 'arg_min']);
@@ -490,6 +490,7 @@ class Rewriter {
         node.int8 = activationBounds((node as Node<'max_pool2d'>).attrs.activation, this.q(node.outputs[0]));
         break;
       case 'mean':
+      case 'reduce_sum':
         node.int8 = ratioMultiplier(this.q(node.inputs[0]).scale, this.q(node.outputs[0]).scale);
         break;
       case 'softmax':

@@ -6,6 +6,7 @@ import type { OpName } from '../../ir/graph.js';
 import type { RefKernel } from '../types.js';
 import { batch_norm_f32_ref } from './batch-norm.js';
 import { unary_f32_ref } from './unary-math.js';
+import { reduce_sum_f32_ref } from './mean.js';
 import { concat_ref } from './concat.js';
 import { conv2d_f32_ref } from './conv2d.js';
 import { depthwise_conv2d_f32_ref } from './depthwise-conv2d.js';
@@ -57,6 +58,7 @@ export const floatKernels: Partial<Record<OpName, RefKernel>> = {
   batch_norm: batch_norm_f32_ref,
   maximum: maximum_f32_ref,
   unary: unary_f32_ref,
+  reduce_sum: reduce_sum_f32_ref,
   minimum: minimum_f32_ref,
   arg_max: arg_max_ref,
   arg_min: arg_min_ref,

@@ -1,6 +1,6 @@
-// mean, f32: the average over a list of axes; the output keeps each reduced dim as size 1 (a
-// reshape follows when the source model drops them). An empty axes list reduces nothing.
-// Float64 accumulation, rounded to f32 once.
+// mean and reduce_sum, f32: the average (sum) over a list of axes; the output keeps each reduced
+// dim as size 1 (a reshape follows when the source model drops them). An empty axes list reduces
+// nothing. Float64 accumulation, rounded to f32 once.
 import type { MeanAttrs, Node } from '../../ir/graph.js';
 import { numel } from '../../ir/graph.js';
 import type { RefKernel } from '../types.js';
@@ -16,7 +16,7 @@ export const meanOutputShape: ShapeFn = (node, shapes) => {
   return [x.map((d, i) => (axes.has(i) ? 1 : d))];
 };
 
-export const mean_f32_ref: RefKernel = (node, inputs) => {
+const reduceF32 = (mean: boolean): RefKernel => (node, inputs) => {
   const x = requireF32(node, inputs, 0, 'x');
   const axes = reducedAxes(node, x.shape.length);
   const [outShape] = meanOutputShape(node, [x.shape]);
@@ -29,6 +29,9 @@ export const mean_f32_ref: RefKernel = (node, inputs) => {
   });
   const count = x.shape.reduce((n, d, i) => (axes.has(i) ? n * d : n), 1);
   const out = new Float32Array(sums.length);
-  for (let i = 0; i < out.length; i++) out[i] = count === 0 ? NaN : sums[i] / count;
+  for (let i = 0; i < out.length; i++) out[i] = !mean ? sums[i] : count === 0 ? NaN : sums[i] / count;
   return [out];
 };
+
+export const mean_f32_ref = reduceF32(true);
+export const reduce_sum_f32_ref = reduceF32(false);

@@ -60,4 +60,5 @@ export const outputShapeFns: Partial<Record<OpName, ShapeFn>> = {
   reduce_min: meanOutputShape,
   resize: resizeOutputShape,
   unary: sameAsInputShape,
+  reduce_sum: meanOutputShape,
 };

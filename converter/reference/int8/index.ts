@@ -10,7 +10,7 @@ import { depthwise_conv2d_s8_ref } from './depthwise-conv2d.js';
 import { fully_connected_s8_ref } from './fully-connected.js';
 import { lstm_s8_ref } from './lstm.js';
 import { lut_s8_ref } from './lut.js';
-import { mean_s8_ref } from './mean.js';
+import { mean_s8_ref, reduce_sum_s8_ref } from './mean.js';
 import { mul_s8_ref } from './mul.js';
 import { average_pool2d_s8_ref, max_pool2d_s8_ref } from './pool2d.js';
 import { dequantize_s8_ref, quantize_s8_ref, requantize_s8_ref } from './quantize.js';
@@ -34,6 +34,7 @@ export const int8Kernels: Partial<Record<OpName, RefKernel>> = {
   max_pool2d: max_pool2d_s8_ref,
   average_pool2d: average_pool2d_s8_ref,
   mean: mean_s8_ref,
+  reduce_sum: reduce_sum_s8_ref,
   concat: concat_s8_ref,
   pad: pad_s8_ref,
   transpose: transpose_s8_ref,

@@ -1,6 +1,7 @@
-// mean, s8 (TFLite Micro reduce: reference_ops::QuantizedMeanOrSum, the path TFLM takes for every
-// int8 mean). Sums the raw s8 values over the axes (int32, wrapping), then folds 1/n into the
-// multiplier the quantizer gives (QuantizeMultiplier(in_scale / out_scale)) exactly as TFLM does:
+// mean and reduce_sum, s8 (TFLite Micro reduce: reference_ops::QuantizedMeanOrSum, the path TFLM
+// takes for every int8 mean and sum). Sums the raw s8 values over the axes (int32, wrapping); the
+// quantizer's multiplier is QuantizeMultiplier(in_scale / out_scale). mean folds 1/n into it
+// exactly as TFLM does (SUM, compute_sum, leaves it as it is):
 //   s = min(floor(log2 n), 32, 31 + shift);  mult' = (mult << s) / n (int64, truncating);  shift' = shift − s
 //   y = clamp(MBQM(sum − in_zp·n, mult', shift') + out_zp)
 import type { MeanAttrs } from '../../ir/graph.js';
@@ -19,7 +20,7 @@ export function meanMultiplier(multiplier: number, shift: number, n: number): { 
   return { multiplier: Number(BigInt.asIntN(32, m)), shift: shift - s };
 }
 
-export const mean_s8_ref: RefKernel = (node, inputs, outputs) => {
+const reduceS8 = (mean: boolean): RefKernel => (node, inputs, outputs) => {
   const x = requireS8(node, inputs, 0, 'x');
   const axes = new Set((node.attrs as MeanAttrs).axes.map((a) => normalizeAxis(node, a, x.shape.length, 'axes entry')));
   const [outShape] = meanOutputShape(node, [x.shape]);
@@ -36,7 +37,7 @@ export const mean_s8_ref: RefKernel = (node, inputs, outputs) => {
   const n = x.shape.reduce((acc, d, i) => (axes.has(i) ? acc * d : acc), 1);
   const out = new Int8Array(sums.length);
   if (numel(x.shape) === 0 || n === 0) return [out];
-  const adj = meanMultiplier(mult, shift, n);
+  const adj = mean ? meanMultiplier(mult, shift, n) : { multiplier: mult, shift };
   for (let i = 0; i < out.length; i++) {
     const shifted = Number(BigInt.asIntN(32, BigInt(sums[i]) - BigInt(inZp) * BigInt(n)));
     let v = multiplyByQuantizedMultiplier(shifted, adj.multiplier, adj.shift) + outZp;
@@ -45,3 +46,6 @@ export const mean_s8_ref: RefKernel = (node, inputs, outputs) => {
   }
   return [out];
 };
+
+export const mean_s8_ref = reduceS8(true);
+export const reduce_sum_s8_ref = reduceS8(false);
