@@ -18,7 +18,7 @@ const OP = {
   ADD: 0, AVERAGE_POOL_2D: 1, CONCATENATION: 2, CONV_2D: 3, DEPTHWISE_CONV_2D: 4, DEQUANTIZE: 6, FULLY_CONNECTED: 9,
   LOGISTIC: 14, MAX_POOL_2D: 17, MUL: 18, RELU: 19, RELU_N1_TO_1: 20, RELU6: 21, RESHAPE: 22, SOFTMAX: 25, TANH: 28,
   CUSTOM: 32, PAD: 34, TRANSPOSE: 39, MEAN: 40, SUB: 41, DIV: 42, SQUEEZE: 43, STRIDED_SLICE: 45, PADV2: 60,
-  EXPAND_DIMS: 70, LEAKY_RELU: 98, QUANTIZE: 114, HARD_SWISH: 117, GELU: 150,
+  EXPAND_DIMS: 70, LEAKY_RELU: 98, QUANTIZE: 114, HARD_SWISH: 117, DYNAMIC_UPDATE_SLICE: 151,
 } as const;
 const OPT = {
   Conv2D: 1, DepthwiseConv2D: 2, Pool2D: 5, FullyConnected: 8, Softmax: 9, Concatenation: 10, Add: 11, Mul: 21,
@@ -663,13 +663,13 @@ describe('TFLite import (synthetic models): errors name the op and the place', (
       });
       expect(importTflite(bytes).nodes[0].attrs).toEqual({ min: 0, max: 6 });
     }
-    const gelu = buildTflite({
+    const dus = buildTflite({
       tensors: [{ name: 'x', type: T.FLOAT32, shape: [4] }, { name: 'y', type: T.FLOAT32, shape: [4] }],
-      ops: [{ code: OP.GELU, inputs: [0], outputs: [1] }],
+      ops: [{ code: OP.DYNAMIC_UPDATE_SLICE, inputs: [0], outputs: [1] }],
       inputs: [0],
       outputs: [1],
     });
-    expectConvertError(() => importTflite(gelu), /^unsupported TFLite op 'GELU' \(builtin 150, operator 0\)$/);
+    expectConvertError(() => importTflite(dus), /^unsupported TFLite op 'DYNAMIC_UPDATE_SLICE' \(builtin 151, operator 0\)$/);
   });
 
   it('custom ops, fused TANH, version, opcode and tensor indices, external buffers, dynamic shapes, bad sizes', () => {
