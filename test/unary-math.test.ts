@@ -368,3 +368,30 @@ describe('TFLite math builtins = desktop TFLite (wasm)', () => {
     }
   });
 });
+
+// ---- LogSoftmax: lowered onto reduce_max, sub, exp, reduce_sum, log, sub ---------------------------
+
+describe('ONNX LogSoftmax = ONNX Runtime', () => {
+  const cases: [string, number, number, number[]][] = [
+    ['opset 11, axis 1 (the axes from 1 on)', 11, 1, [2, 3, 4]],
+    ['opset 13, axis 1 of NCHW data', 13, 1, [2, 3, 4, 5]],
+    ['opset 13, axis -1, large values', 13, -1, [3, 6]],
+  ];
+  for (const [label, opset, axis, shape] of cases) {
+    it(`${label}: f32 on the reference and both builds`, async () => {
+      const spec: ModelSpec = {
+        opset, inputs: [{ name: 'x', shape }], outputs: [{ name: 'y', shape }],
+        nodes: [{ op: 'LogSoftmax', inputs: ['x'], outputs: ['y'], attrs: { axis: { i: axis } } }],
+      };
+      const bytes = buildModel(spec);
+      const r = rng(label.length);
+      const x = Float32Array.from({ length: numel(shape) }, () => (r() * 2 - 1) * (label.includes('large') ? 3000 : 4));
+      const session = await ort.InferenceSession.create(bytes);
+      const want = (await session.run({ x: new ort.Tensor('float32', x, shape) })).y.data as Float32Array;
+      const f = convert(bytes, 'ls.onnx', { precision: 'f32' });
+      expect(f.graph.nodes.map((n) => n.op).filter((op) => op !== 'transpose')).toEqual(['reduce_max', 'sub', 'unary', 'reduce_sum', 'unary', 'sub']);
+      expectClose(`${label} reference`, runGraph(f.graph, [x])[0] as Float32Array, want, 1e-5, 1e-5);
+      for (const build of BUILDS) expectClose(`${label} on ${build}`, (await runBlob(build, f.blob, [x]))[0], want, 1e-5, 1e-5);
+    });
+  }
+});

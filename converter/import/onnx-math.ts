@@ -1,5 +1,6 @@
 // ONNX elementwise math ops → the `unary` op (format.ts UNARY_*): one node each, float only (PTQ
-// turns each into a `lut`). Pow with a constant scalar exponent becomes the function it names.
+// turns each into a `lut`). Pow with a constant scalar exponent becomes the function it names;
+// LogSoftmax is lowered onto reduce_max, sub, exp, reduce_sum and log.
 import type { UnaryAttrs, UnaryFunction } from '../ir/graph.js';
 import type { OnnxImporter, OnnxNodeContext } from './onnx.js';
 
@@ -46,6 +47,30 @@ const pow: Lowering = (imp, ctx) => {
   imp.emit(ctx, 'unary', [x], ctx.node.output![0], { fn: fn! });
 };
 
+/**
+ * LogSoftmax → x − m − log Σ exp(x − m), m = max over the axes (reduce_max, sub, unary exp,
+ * reduce_sum, unary log, sub): each step exact to f32 rounding, which keeps the result within the
+ * conformance tolerance even for large inputs (the ONNX function body is the same sequence). From
+ * opset 13 one axis; before, the axes from `axis` on (the input flattened to 2-D there).
+ */
+const logSoftmax: Lowering = (imp, ctx) => {
+  const x = imp.requireInput(ctx, 0, 'input');
+  imp.requireFloat(ctx, x);
+  const rank = imp.shape(x).length;
+  const axis = imp.attrInt(ctx, 'axis', imp.opset >= 13 ? -1 : 1);
+  const a = axis < 0 ? axis + rank : axis;
+  if (!(a >= 0 && a < rank)) imp.fail(ctx, `axis ${axis} is out of range for rank ${rank}`);
+  const axes = imp.opset >= 13 ? [a] : Array.from({ length: rank - a }, (_, i) => a + i);
+  const step = <K extends 'reduce_max' | 'sub' | 'unary' | 'reduce_sum'>(op: K, inputs: string[], name: string, attrs: unknown) =>
+    imp.emit(ctx, op, inputs, imp.tmp(ctx, name), attrs as never, { suffix: name });
+  const m = step('reduce_max', [x], 'max', { axes });
+  const d = step('sub', [x, m], 'shifted', {});
+  const e = step('unary', [d], 'exp', { fn: 'exp' });
+  const s = step('reduce_sum', [e], 'sum', { axes });
+  const l = step('unary', [s], 'log', { fn: 'log' });
+  imp.emit(ctx, 'sub', [d, l], ctx.node.output![0], {});
+};
+
 export const mathLowerings: Record<string, Lowering> = {
   Exp: plain('exp'),
   Log: plain('log'),
@@ -67,4 +92,5 @@ export const mathLowerings: Record<string, Lowering> = {
   Sin: plain('sin'),
   Cos: plain('cos'),
   Pow: pow,
+  LogSoftmax: logSoftmax,
 };
