@@ -589,3 +589,28 @@ describe('per-model build of unary (opcode 38)', () => {
     });
   }
 });
+
+// reduce_sum (39): a build for its f32 and s8 forms runs both as the full build does and refuses
+// unary (38, the neighbouring bit of the high mask).
+describe('per-model build of reduce_sum (opcode 39)', () => {
+  const q = { scale: 0.05, zeroPoint: -3 };
+  const blobs = [
+    plainBlob(oneOpGraph('reduce_sum', [{ dtype: 'f32', shape: [2, 3, 4] }], { dtype: 'f32' }, { axes: [1, 2] })),
+    plainBlob(oneOpGraph('reduce_sum', [{ dtype: 's8', shape: [2, 3, 4], quant: q }], { dtype: 's8', quant: { scale: 0.2, zeroPoint: 5 } }, { axes: [0, 2] }, { outMult: 1073741824, outShift: -1 })),
+  ];
+  const other = plainBlob(oneOpGraph('unary', [{ dtype: 'f32', shape: [4] }], { dtype: 'f32' }, { fn: 'exp' }));
+  const built = new Map<string, WebAssembly.Module>();
+  beforeAll(async () => {
+    const f = unionFeatures(blobs.map((b) => blobFeatures(readBlob(b))));
+    expect([f.ops, f.opsHigh]).toEqual([0, 2 ** (F.OP_REDUCE_SUM - RF.OPS_LOW_BITS)]);
+    for (const build of BUILDS) built.set(build, await WebAssembly.compile((await buildRuntimeFor(f, { build })) as BufferSource));
+  }, 2 * COMPILE_MS);
+
+  for (const build of BUILDS) {
+    it(`${build}: runs f32 and s8 as the full build does, refuses unary with ERR_NOT_BUILT`, async () => {
+      const m = built.get(build)!;
+      for (const [i, b] of blobs.entries()) await expectSameBytes(`reduce_sum ${i ? 's8' : 'f32'}`, b, build, m);
+      await expectNotBuilt(other, build, m, /op 0 \(unary\): the op is not in this runtime/);
+    });
+  }
+});
