@@ -32,6 +32,28 @@ function geluFunction(im: TfliteImporter, ctx: TfliteOpContext): UnaryFunction {
   return t?.bool(0, 'approximate') ? 'gelu_tanh' : 'gelu';
 }
 
+/**
+ * LOG_SOFTMAX (float32) over the last axis: x − m − log Σ exp(x − m), as ONNX LogSoftmax is
+ * lowered (onnx-math.ts). TFLM's int8 LOG_SOFTMAX is its own fixed-point arithmetic: refused.
+ */
+const logSoftmax: Lowering = (im, ctx) => {
+  const x = im.input(ctx, 0, 'input');
+  const out = im.output(ctx, 0);
+  const dx = im.g.tensor(x).dtype;
+  if (dx !== 'f32') im.unsupported(ctx, `${ctx.opName} on ${dx} (float32 only: TFLite Micro's int8 LOG_SOFTMAX is fixed-point arithmetic of its own)`);
+  const rank = im.shape(x).length;
+  if (rank === 0) im.fail(ctx, 'log_softmax of a scalar');
+  const axes = [rank - 1];
+  const tmp = (name: string) => im.addTemp(`${out}/${name}`, 'f32');
+  const m = tmp('max'), d = tmp('shifted'), e = tmp('exp'), s = tmp('sum'), l = tmp('log');
+  im.emit(ctx, 'reduce_max', [x], m, { axes });
+  im.emit(ctx, 'sub', [x, m], d, {});
+  im.emit(ctx, 'unary', [d], e, { fn: 'exp' });
+  im.emit(ctx, 'reduce_sum', [e], s, { axes });
+  im.emit(ctx, 'unary', [s], l, { fn: 'log' });
+  im.emit(ctx, 'sub', [d, l], out, {});
+};
+
 export const mathLowerings: Record<string, Lowering> = {
   EXP: unaryOf('exp', false),
   LOG: unaryOf('log', false),
@@ -47,8 +69,14 @@ export const mathLowerings: Record<string, Lowering> = {
   ROUND: unaryOf('round', false),
   SIN: unaryOf('sin', false),
   COS: unaryOf('cos', false),
+  LOG_SOFTMAX: logSoftmax,
 };
 
 export const MATH_MAPPING: Record<string, string> = Object.fromEntries(
-  Object.keys(mathLowerings).map((k) => [k, k === 'ELU' ? 'unary elu (float32; int8 as TFLite Micro\'s table, a lut)' : `unary ${k === 'GELU' ? 'gelu / gelu_tanh' : k.toLowerCase()} (float32)`]),
+  Object.keys(mathLowerings).map((k) => [
+    k,
+    k === 'ELU' ? 'unary elu (float32; int8 as TFLite Micro\'s table, a lut)'
+      : k === 'LOG_SOFTMAX' ? 'reduce_max, sub, unary exp, reduce_sum, unary log, sub (float32, last axis)'
+      : `unary ${k === 'GELU' ? 'gelu / gelu_tanh' : k.toLowerCase()} (float32)`,
+  ]),
 );
