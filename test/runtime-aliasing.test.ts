@@ -27,6 +27,14 @@ function damaged(blob: Uint8Array, edit: (b: Uint8Array) => void): Uint8Array {
   return b;
 }
 
+/** A copy of `blob` with tensor `id` moved to arena `offset`, and op `inPlaceOp` (if given) flagged OPF_IN_PLACE. */
+function moved(blob: Uint8Array, id: number, offset: number, inPlaceOp?: number): Uint8Array {
+  return damaged(blob, (b) => {
+    setU32(b, tensorAt(b, id) + F.T_OFFSET, offset);
+    if (inPlaceOp !== undefined) new DataView(b.buffer, b.byteOffset).setUint16(opAt(b, inPlaceOp) + F.O_FLAGS, F.OPF_IN_PLACE, true);
+  });
+}
+
 /** Both builds refuse `blob` at load with ERR_BAD_OP and a message matching `why`; so does the host reader. */
 async function expectRefused(blob: Uint8Array, why: RegExp, readerWhy: RegExp): Promise<void> {
   await expectLoadRefused(blob, why);
@@ -61,7 +69,7 @@ describe('op output / input / scratch overlap', () => {
     const op = view.ops[i];
     const input = view.tensors[op.inputs[0]], output = view.tensors[op.outputs[0]];
     expect(output.byteSize).toBe(input.byteSize);
-    const bad = damaged(blob, (b) => setU32(b, tensorAt(b, output.id) + F.T_OFFSET, input.offset));
+    const bad = moved(blob, output.id, input.offset);
     await expectRefused(bad, new RegExp(`op ${i} \\(transpose\\): output tensor ${output.id} overlaps input tensor ${input.id} \\(not an exact in-place alias of an elementwise op\\)`), /overlaps input .*not an exact in-place alias/);
   });
 
@@ -71,10 +79,7 @@ describe('op output / input / scratch overlap', () => {
     const i = view.ops.findIndex((o) => o.opName === 'transpose');
     const op = view.ops[i];
     const input = view.tensors[op.inputs[0]], output = view.tensors[op.outputs[0]];
-    const bad = damaged(blob, (b) => {
-      setU32(b, tensorAt(b, output.id) + F.T_OFFSET, input.offset);
-      new DataView(b.buffer, b.byteOffset).setUint16(opAt(b, i) + F.O_FLAGS, F.OPF_IN_PLACE, true);
-    });
+    const bad = moved(blob, output.id, input.offset, i);
     await expectRefused(bad, new RegExp(`op ${i} \\(transpose\\): output tensor ${output.id} overlaps input tensor ${input.id}`), /overlaps input/);
   });
 
@@ -86,10 +91,7 @@ describe('op output / input / scratch overlap', () => {
     const op = view.ops[i];
     const small = view.tensors[op.inputs[1]], output = view.tensors[op.outputs[0]];
     expect(small.byteSize).toBeLessThan(output.byteSize);
-    const bad = damaged(blob, (b) => {
-      setU32(b, tensorAt(b, small.id) + F.T_OFFSET, output.offset);
-      new DataView(b.buffer, b.byteOffset).setUint16(opAt(b, i) + F.O_FLAGS, F.OPF_IN_PLACE, true);
-    });
+    const bad = moved(blob, small.id, output.offset, i);
     // The moved output may also meet the op's other input; either pair names the problem.
     await expectRefused(bad, new RegExp(`op ${i} \\(mul\\): output tensor ${output.id} overlaps input tensor \\d+`), /overlaps input/);
   });
@@ -102,10 +104,7 @@ describe('op output / input / scratch overlap', () => {
     const view = readBlob(blob);
     const op = view.ops[0];
     const input = view.tensors[op.inputs[0]], output = view.tensors[op.outputs[0]];
-    const bad = damaged(blob, (b) => {
-      setU32(b, tensorAt(b, output.id) + F.T_OFFSET, input.offset);
-      new DataView(b.buffer, b.byteOffset).setUint16(opAt(b, 0) + F.O_FLAGS, F.OPF_IN_PLACE, true);
-    });
+    const bad = moved(blob, output.id, input.offset, 0);
     await expectRefused(bad, new RegExp(`op 0 \\(unary\\): output tensor ${output.id} overlaps input tensor ${input.id}`), /overlaps input/);
   });
 
@@ -116,7 +115,7 @@ describe('op output / input / scratch overlap', () => {
     expect(i, 'some op of the int8 model has a scratch tensor').toBeGreaterThanOrEqual(0);
     const op = view.ops[i];
     const input = view.tensors[op.inputs[0]];
-    const bad = damaged(blob, (b) => setU32(b, tensorAt(b, op.scratch) + F.T_OFFSET, input.offset));
+    const bad = moved(blob, op.scratch, input.offset);
     await expectRefused(bad, new RegExp(`op ${i} \\(${op.opName}\\): scratch tensor ${op.scratch} overlaps tensor ${input.id}`), new RegExp(`scratch tensor ${op.scratch} overlaps tensor ${input.id}`));
   });
 });
