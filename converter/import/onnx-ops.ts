@@ -12,11 +12,10 @@ import { mathLowerings } from './onnx-math.js';
 import { depthToSpacePlan, spaceToDepthPlan } from './space-depth.js';
 import { MAX_GATHER_RUNS, indexRuns } from './index-runs.js';
 import { resizeLowerings } from './onnx-resize.js';
+import { fromNhwc, spatialAttrs, toNhwc } from './onnx-spatial.js';
+import { poolLowerings } from './onnx-pool.js';
 
 type Lowering = (imp: OnnxImporter, ctx: OnnxNodeContext) => void;
-
-const TO_NHWC = [0, 2, 3, 1];
-const TO_NCHW = [0, 3, 1, 2];
 
 function out(ctx: OnnxNodeContext, i = 0): string {
   return (ctx.node.output ?? [])[i];
@@ -31,93 +30,6 @@ function normAxis(imp: OnnxImporter, ctx: OnnxNodeContext, axis: number, rank: n
   const a = axis < 0 ? axis + rank : axis;
   if (!(a >= 0 && a < rank)) imp.fail(ctx, `${what} ${axis} is out of range for rank ${rank}`);
   return a;
-}
-
-// ---- spatial helpers ----------------------------------------------------------------------------
-
-interface Spatial2d {
-  kernel: [number, number];
-  strides: [number, number];
-  dilations: [number, number];
-  pads: [number, number, number, number];
-}
-
-/**
- * Reads kernel/strides/dilations/pads/auto_pad for a 1-D or 2-D window op and returns them for
- * 2-D (1-D ops get H = 1). `ceil` adds end padding so the output size follows ceil_mode.
- */
-function spatialAttrs(
-  imp: OnnxImporter,
-  ctx: OnnxNodeContext,
-  inSpatial: number[],
-  kernel: number[],
-  opts: { ceil?: boolean } = {},
-): Spatial2d {
-  const n = inSpatial.length;
-  const strides = imp.attrInts(ctx, 'strides') ?? new Array(n).fill(1);
-  const dilations = imp.attrInts(ctx, 'dilations') ?? new Array(n).fill(1);
-  let pads = imp.attrInts(ctx, 'pads') ?? new Array(2 * n).fill(0);
-  if (strides.length !== n) imp.fail(ctx, `attribute strides has ${strides.length} values, expected ${n}`);
-  if (dilations.length !== n) imp.fail(ctx, `attribute dilations has ${dilations.length} values, expected ${n}`);
-  if (pads.length !== 2 * n) imp.fail(ctx, `attribute pads has ${pads.length} values, expected ${2 * n}`);
-  if (pads.some((p) => p < 0)) imp.unsupported(ctx, `negative value in attribute pads [${pads}]`);
-  if (strides.some((s) => s < 1) || dilations.some((d) => d < 1)) imp.fail(ctx, 'strides and dilations must be >= 1');
-  const autoPad = imp.attrString(ctx, 'auto_pad', 'NOTSET');
-  if (autoPad === 'VALID') pads = new Array(2 * n).fill(0);
-  else if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
-    pads = new Array(2 * n).fill(0);
-    for (let i = 0; i < n; i++) {
-      const span = (kernel[i] - 1) * dilations[i] + 1;
-      const outSize = Math.ceil(inSpatial[i] / strides[i]);
-      const total = Math.max(0, (outSize - 1) * strides[i] + span - inSpatial[i]);
-      const small = Math.floor(total / 2);
-      pads[i] = autoPad === 'SAME_UPPER' ? small : total - small;
-      pads[i + n] = total - pads[i];
-    }
-  } else if (autoPad !== 'NOTSET') imp.unsupported(ctx, `attribute auto_pad='${autoPad}'`);
-
-  if (opts.ceil) {
-    for (let i = 0; i < n; i++) {
-      const span = (kernel[i] - 1) * dilations[i] + 1;
-      const padded = inSpatial[i] + pads[i] + pads[i + n];
-      let outSize = Math.ceil((padded - span) / strides[i]) + 1;
-      // ONNX (like PyTorch) drops a last window that would start inside the end padding.
-      if ((outSize - 1) * strides[i] >= inSpatial[i] + pads[i]) outSize--;
-      const extra = (outSize - 1) * strides[i] + span - padded;
-      if (extra > 0) pads[i + n] += extra;
-    }
-  }
-  if (n === 1) {
-    return { kernel: [1, kernel[0]], strides: [1, strides[0]], dilations: [1, dilations[0]], pads: [0, pads[0], 0, pads[1]] };
-  }
-  return {
-    kernel: [kernel[0], kernel[1]],
-    strides: [strides[0], strides[1]],
-    dilations: [dilations[0], dilations[1]],
-    pads: [pads[0], pads[1], pads[2], pads[3]],
-  };
-}
-
-/** NCHW (or NCL) input → NHWC IR tensor; returns the name and the original spatial dims. */
-function toNhwc(imp: OnnxImporter, ctx: OnnxNodeContext, x: string): { nhwc: string; spatial: number[] } {
-  const shape = imp.shape(x);
-  const spatial = shape.slice(2);
-  if (shape.length < 3) imp.fail(ctx, `input must be N,C,spatial... (rank >= 3), got [${shape}]`);
-  if (spatial.length > 2) imp.unsupported(ctx, `${spatial.length}-D input (only 1-D and 2-D are supported)`);
-  let x4 = x;
-  if (spatial.length === 1) x4 = imp.reshape(ctx, x, [shape[0], shape[1], 1, shape[2]]);
-  return { nhwc: imp.transpose(ctx, x4, TO_NHWC, undefined, 'to_nhwc'), spatial };
-}
-
-/** NHWC IR tensor → the ONNX output in NCHW (or NCL for 1-D). */
-function fromNhwc(imp: OnnxImporter, ctx: OnnxNodeContext, y: string, spatialRank: number): void {
-  if (spatialRank === 2) {
-    imp.transpose(ctx, y, TO_NCHW, out(ctx), 'to_nchw');
-    return;
-  }
-  const nchw = imp.transpose(ctx, y, TO_NCHW, undefined, 'to_nchw');
-  const s = imp.shape(nchw);
-  imp.reshape(ctx, nchw, [s[0], s[1], s[3]], out(ctx));
 }
 
 // ---- ops ----------------------------------------------------------------------------------------
@@ -254,28 +166,6 @@ const convTranspose: Lowering = (imp, ctx) => {
   fromNhwc(imp, ctx, y, n);
 };
 
-function pool(kind: 'max' | 'average'): Lowering {
-  return (imp, ctx) => {
-    const x = imp.requireInput(ctx, 0, 'X');
-    imp.requireFloat(ctx, x);
-    singleOutput(imp, ctx, 'output Indices');
-    if (imp.attrInt(ctx, 'storage_order', 0) !== 0) imp.unsupported(ctx, 'attribute storage_order=1');
-    const kernel = imp.attrInts(ctx, 'kernel_shape') ?? imp.fail(ctx, 'attribute kernel_shape is required');
-    const ceil = imp.attrInt(ctx, 'ceil_mode', 0) !== 0;
-    const countIncludePad = kind === 'average' && imp.attrInt(ctx, 'count_include_pad', 0) !== 0;
-    const { nhwc, spatial } = toNhwc(imp, ctx, x);
-    if (kernel.length !== spatial.length) imp.fail(ctx, `kernel_shape [${kernel}] does not match ${spatial.length} spatial dims`);
-    const a = spatialAttrs(imp, ctx, spatial, kernel, { ceil });
-    if (ceil && countIncludePad) {
-      const plain = spatialAttrs(imp, ctx, spatial, kernel);
-      if (plain.pads.some((p, i) => p !== a.pads[i])) imp.unsupported(ctx, 'ceil_mode=1 together with count_include_pad=1');
-    }
-    const op = kind === 'max' ? 'max_pool2d' : 'average_pool2d';
-    const y = imp.emit(ctx, op, [nhwc], imp.tmp(ctx, 'nhwc'), { ...a, countIncludePad });
-    fromNhwc(imp, ctx, y, spatial.length);
-  };
-}
-
 const globalAveragePool: Lowering = (imp, ctx) => {
   const x = imp.requireInput(ctx, 0, 'X');
   imp.requireFloat(ctx, x);
@@ -283,17 +173,6 @@ const globalAveragePool: Lowering = (imp, ctx) => {
   if (rank < 3) imp.fail(ctx, `input must have rank >= 3, got [${imp.shape(x)}]`);
   const axes = Array.from({ length: rank - 2 }, (_, i) => i + 2);
   imp.emit(ctx, 'mean', [x], out(ctx), { axes });
-};
-
-const globalMaxPool: Lowering = (imp, ctx) => {
-  const x = imp.requireInput(ctx, 0, 'X');
-  imp.requireFloat(ctx, x);
-  const { nhwc, spatial } = toNhwc(imp, ctx, x);
-  const k = spatial.length === 1 ? [1, spatial[0]] : spatial;
-  const y = imp.emit(ctx, 'max_pool2d', [nhwc], imp.tmp(ctx, 'nhwc'), {
-    kernel: [k[0], k[1]], strides: [1, 1], dilations: [1, 1], pads: [0, 0, 0, 0], countIncludePad: false,
-  });
-  fromNhwc(imp, ctx, y, spatial.length);
 };
 
 function binary(op: 'add' | 'sub' | 'mul' | 'div'): Lowering {
@@ -1032,10 +911,7 @@ const shapeOp: Lowering = (imp, ctx) => {
 const LOWERINGS: Record<string, Lowering> = {
   Conv: conv,
   ConvTranspose: convTranspose,
-  MaxPool: pool('max'),
-  AveragePool: pool('average'),
   GlobalAveragePool: globalAveragePool,
-  GlobalMaxPool: globalMaxPool,
   Gemm: gemm,
   MatMul: matMul,
   Add: binary('add'),
@@ -1080,6 +956,7 @@ const LOWERINGS: Record<string, Lowering> = {
   SpaceToDepth: spaceDepth('SpaceToDepth'),
   ...quantLowerings(lowerOnnxNode),
   ...resizeLowerings,
+  ...poolLowerings,
   ...mathLowerings,
 };
 
