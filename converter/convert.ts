@@ -11,7 +11,8 @@ import { optimize } from './passes/index.js';
 import { prepareInt8, quantize, type QuantizeReport } from './passes/quantize/index.js';
 import { prepareInt16 } from './passes/quantize/prepare16.js';
 import { planMemory, type MemoryPlan } from './plan/index.js';
-import { startCompression, withRecipe, type CompressionConvertOptions } from './compress/pipeline.js';
+import { distillTeacher, startCompression, withRecipe, type CompressionConvertOptions } from './compress/pipeline.js';
+import { distillLayers, type DistillReport } from './compress/distill.js';
 import type { CompressionResult } from './compress/apply.js';
 import type { LayerReport } from './report/layers.js';
 import type { RangeMethod } from './passes/quantize/ranges.js';
@@ -138,6 +139,8 @@ export interface ConvertReport {
   weightPlacement?: PlacementReport;
   /** Layers whose input activations were binarized (threshold, center, beta), when asked for. */
   activationBinarization?: ActivationBinarization[];
+  /** Layer-wise distillation (`distill`): per refit layer, its reconstruction error before / after. */
+  distillation?: DistillReport;
 }
 
 export interface ConvertResult {
@@ -168,8 +171,10 @@ export function convert(bytes: Uint8Array, filename: string, options: ConvertOpt
   // QDQ patterns (QuantizeLinear/DequantizeLinear, QLinearConv, ...) into int8 ops.
   if (!(src.format === 'tflite' && isPreQuantized(graph))) optimize(graph);
   const preQuantized = isPreQuantized(graph);
+  const teacher = distillTeacher(graph, opts, preQuantized, filename);
   const compression = startCompression(graph, opts, preQuantized, filename);
   const weightCompression = compressWeights(graph, opts, preQuantized, filename);
+  const distillation = teacher && distillLayers(teacher, graph, opts.calibration!, { weightCompression, prune: compression?.result.prune });
   let quantization: QuantizeReport | undefined;
   if (preQuantized) {
     // A quantized model (int8 TFLite, or QDQ ONNX): keep its scales and zero points; derive the
@@ -282,6 +287,7 @@ export function convert(bytes: Uint8Array, filename: string, options: ConvertOpt
     encodedWeights,
     ...(weightPlacement ? { weightPlacement } : {}),
     ...(activationBinarization ? { activationBinarization } : {}),
+    ...(distillation ? { distillation } : {}),
   };
   return { graph, plan, blob, report };
 }

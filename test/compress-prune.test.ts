@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { Graph, type Node, type TensorData } from '../converter/ir/graph.js';
 import { inferShapes } from '../converter/ir/shapes.js';
+import { cloneGraph } from '../converter/ir/clone.js';
 import { runGraph } from '../converter/reference/interpreter.js';
 import { filterNorms, planFilterPrune, pruneFilters, removeFilterChannels, weakestChannels, zeroFilterChannels } from '../converter/passes/prune-filters.js';
 
@@ -50,14 +51,7 @@ class Builder {
   }
 }
 
-function clone(g: Graph): Graph {
-  const c = new Graph();
-  for (const [k, t] of g.tensors) c.tensors.set(k, { ...t, shape: [...t.shape], data: t.data ? (t.data.slice() as TensorData) : undefined });
-  c.nodes = g.nodes.map((n) => ({ ...n, inputs: [...n.inputs], outputs: [...n.outputs], attrs: structuredClone(n.attrs) }));
-  c.inputs = [...g.inputs];
-  c.outputs = [...g.outputs];
-  return c;
-}
+const clone = cloneGraph;
 
 function randomInput(g: Graph, seed: number): TensorData[] {
   const r = rng(seed);

@@ -2,7 +2,9 @@
 //   withRecipe(opts)           merges a recipe into the options (explicit options win);
 //   startCompression(...)      snapshots the float layers, prunes filters, factorises, and corrects
 //                              biases (it needs the calibration samples) — all before quantization;
-//   state.layerReport(graph)   the per-layer table after quantization and planning.
+//   state.layerReport(graph)   the per-layer table after quantization and planning;
+//   distillTeacher(...)        with `distill`, a copy of the float graph before any compression, the
+//                              teacher compress/distill.ts refits the compressed layers against.
 import type { WeightScales } from '../passes/quantize/quantize.js';
 import { ConvertError } from '../errors.js';
 import type { Graph, TensorData } from '../ir/graph.js';
@@ -12,6 +14,7 @@ import { biasCorrection, type BiasCorrectionReport } from '../passes/quantize/bi
 import type { RangeMethod } from '../passes/quantize/ranges.js';
 import { layerReport, snapshotLayers, type LayerReport } from '../report/layers.js';
 import { compressGraph, type CompressionResult } from './apply.js';
+import { cloneGraph } from '../ir/clone.js';
 import type { LayerWeights } from './layer-weights.js';
 import type { Recipe } from './recipe.js';
 
@@ -39,6 +42,9 @@ export interface CompressionConvertOptions {
   weightScales?: WeightScales;
   /** With layerWeights: fold each changed layer's expected output shift (ΔW·E[x], calibration means) into its bias. */
   compensateBias?: boolean;
+  /** Refit each compressed layer's free parameters to the float model's outputs on the calibration
+   * samples (layer-wise distillation, compress/distill.ts; recipe "distill"). */
+  distill?: boolean;
 }
 
 export function withRecipe<T extends CompressionConvertOptions>(opts: T): T {
@@ -58,6 +64,7 @@ export function withRecipe<T extends CompressionConvertOptions>(opts: T): T {
     tables: opts.tables ?? r.weights?.tables,
     weightScales: opts.weightScales ?? r.weights?.scales,
     compensateBias: opts.compensateBias ?? r.weights?.compensateBias,
+    distill: opts.distill ?? r.distill,
   };
 }
 
@@ -85,4 +92,12 @@ export function startCompression(graph: Graph, opts: CompressionConvertOptions, 
     bc = biasCorrection(graph, opts.calibration);
   }
   return { result, biasCorrection: bc, layerReport: (final) => layerReport(snapshot, final, result) };
+}
+
+/** The teacher for distillation (a copy of the float graph before compression), when asked for. */
+export function distillTeacher(graph: Graph, opts: CompressionConvertOptions, preQuantized: boolean, filename: string): Graph | undefined {
+  if (!opts.distill) return undefined;
+  if (preQuantized) throw new ConvertError(`${filename} is already int8: distillation refits the compressed layers of a float model`);
+  if (!opts.calibration?.length) throw new ConvertError('distillation needs calibration samples (the teacher\'s outputs are matched on them)');
+  return cloneGraph(graph);
 }

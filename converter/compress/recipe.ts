@@ -6,7 +6,8 @@
 //     "calibration": { "method": "mse", "biasCorrection": true },
 //     "keepFloat":   ["softmax"],
 //     "weights":     { "layers": { "conv2": { "prune": 0.6, "cluster": 8 }, "fc": { "binarize": true } },
-//                      "clusterPerChannel": true, "entropy": "huffman", "compensateBias": true }
+//                      "clusterPerChannel": true, "entropy": "huffman", "compensateBias": true },
+//     "distill":     true
 //   }
 //
 // Every key is optional; unknown keys are errors (a typo must not silently do nothing). Layer names
@@ -24,6 +25,8 @@ export interface Recipe {
   keepFloat?: string[];
   /** Per-layer weight storage (magnitude sparsity, cluster k, binary) and the entropy coder. */
   weights?: { layers?: LayerWeights; clusterPerChannel?: boolean; entropy?: 'huffman'; compensateBias?: boolean; tables?: 'raw' | 'compact'; scales?: 'f32' | 'f24' | 'bf16' };
+  /** Layer-wise distillation of the compressed layers on the calibration samples (compress/distill.ts). */
+  distill?: boolean;
 }
 
 type Json = unknown;
@@ -54,7 +57,7 @@ export function parseRecipe(text: string, source = 'recipe'): Recipe {
   } catch (e) {
     throw new ConvertError(`${source}: not valid JSON (${(e as Error).message})`);
   }
-  const top = object(raw, `${source}`, ['prune', 'lowrank', 'calibration', 'keepFloat', 'weights']);
+  const top = object(raw, `${source}`, ['prune', 'lowrank', 'calibration', 'keepFloat', 'weights', 'distill']);
   const recipe: Recipe = {};
   if (top.prune !== undefined) {
     const p = object(top.prune, `${source} prune`, ['ratio', 'norm', 'layers', 'meanCompensation']);
@@ -110,6 +113,10 @@ export function parseRecipe(text: string, source = 'recipe'): Recipe {
     recipe.keepFloat = top.keepFloat as string[];
   }
   if (top.weights !== undefined) recipe.weights = parseWeights(top.weights, `${source} weights`);
+  if (top.distill !== undefined) {
+    if (typeof top.distill !== 'boolean') fail(`${source} distill`, 'expected true or false');
+    recipe.distill = top.distill;
+  }
   return recipe;
 }
 
