@@ -21,6 +21,10 @@ import { binarizeWeights } from '../converter/passes/binarize.js';
 import { evaluateNode, runGraph } from '../converter/reference/interpreter.js';
 import type { LayerCompression } from '../converter/codec/weighted-layers.js';
 import { openDataset } from '../host/data/dataset.js';
+import { formatConvertReport } from '../host/cli/convert.js';
+import { initCnn } from '../converter/demo/cnn.js';
+import { DEMO_CLASSES } from '../converter/demo/data.js';
+import { cnnToOnnx } from '../converter/demo/export.js';
 import { argmax, modelInput } from '../host/data/evaluate.js';
 import { ensureWasmBuilt, freshRuntime } from './runtime-harness.js';
 import { mobileNetLike, rng } from './support/ir-graphs.js';
@@ -240,6 +244,24 @@ describe('distill option and recipe', () => {
   it('recipe "distill" parses; a wrong type and a conversion without calibration are refused', () => {
     expect(parseRecipe('{"distill": true}').distill).toBe(true);
     expect(() => parseRecipe('{"distill": 1}', 'r.json')).toThrow(/r.json distill: expected true or false/);
+  });
+
+  it('convert: a recipe with filter pruning and "distill" refits the pruned readers, reports them, and keeps the blob size', () => {
+    const onnx = cnnToOnnx(initCnn({ size: 16, c1: 8, c2: 16, classes: DEMO_CLASSES.length }, 5), DEMO_CLASSES);
+    const calibration = Array.from({ length: 12 }, () => [Float32Array.from({ length: 256 }, () => r() + 0.5)]);
+    const recipe = parseRecipe('{"prune": {"ratio": 0.5}, "distill": true}');
+    const plain = convert(onnx, 'cnn.onnx', { precision: 'f32', recipe: { prune: recipe.prune } });
+    const distilled = convert(onnx, 'cnn.onnx', { precision: 'f32', calibration, recipe });
+    expect(distilled.report.blobBytes).toBe(plain.report.blobBytes);
+    expect(distilled.blob).not.toEqual(plain.blob);
+    const d = distilled.report.distillation!;
+    expect(d).toMatchObject({ samples: 12, heldOutSamples: 3 });
+    // Every pruned layer and every reader of pruned channels (shape changed) is a dense refit.
+    const changed = plain.report.compression!.prune!.layers.filter((l) => l.removed.length > 0).map((l) => l.name);
+    for (const name of changed) expect(d.layers.find((l) => l.layer === name)?.free).toBe('dense');
+    for (const l of d.layers) expect(l.after).toBeLessThanOrEqual(l.before);
+    expect(formatConvertReport(distilled.report, 'x.mote')).toMatch(/distill {5}\d+ compressed layers refit to the float model on 12 samples \(3 held out\)/);
+    expect(() => convert(onnx, 'cnn.onnx', { precision: 'f32', recipe })).toThrow(/distillation needs calibration samples/);
   });
 });
 

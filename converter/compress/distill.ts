@@ -134,7 +134,6 @@ export function distillLayers(teacher: Graph, student: Graph, samples: TensorDat
     });
     refit(student, node, layer, target, fit, val, entry);
   }
-  student.removeUnusedTensors();
   return report;
 }
 
@@ -395,13 +394,12 @@ function refit(g: Graph, node: Node, layer: LinearLayer, t: Target, fit: Stats, 
   entry.after = after;
   const w = Float32Array.from(wData);
   for (let o = 0; o < channels; o++) for (let i = 0; i < k; i++) w[layer.widx(o, i)] = s.w[o * k + i];
-  const wName = g.uniqueName(`${node.inputs[1]}_distilled`);
-  g.addTensor({ name: wName, dtype: 'f32', shape: [...wt.shape], data: w });
-  node.inputs[1] = wName;
+  // The weights are this layer's alone (checked before); the bias may be shared, then it gets a copy.
+  wt.data = w;
   if (withBias) {
-    const bName = g.uniqueName(`${node.name}_bias_distilled`);
-    g.addTensor({ name: bName, dtype: 'f32', shape: [channels], data: Float32Array.from(s.b) });
-    node.inputs[2] = bName;
+    const bias = Float32Array.from(s.b);
+    if (g.consumers(node.inputs[2]).length === 1) g.tensor(node.inputs[2]).data = bias;
+    else node.inputs[2] = g.addTensor({ name: g.uniqueName(`${node.name}_bias_distilled`), dtype: 'f32', shape: [channels], data: bias }).name;
   }
 }
 

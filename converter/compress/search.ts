@@ -130,6 +130,7 @@ export function recipeOf(options: CandidateOptions): Recipe {
   r.weights = { layers: options.layerWeights ?? {}, clusterPerChannel: options.clusterPerChannel ?? true };
   if (options.entropy) r.weights.entropy = options.entropy;
   if (options.compensateBias) r.weights.compensateBias = true;
+  if (options.distill) r.distill = true;
   if (options.tables) r.weights.tables = options.tables;
   if (options.weightScales) r.weights.scales = options.weightScales;
   if (options.keepFloat) r.keepFloat = options.keepFloat;

@@ -1,5 +1,5 @@
 // `mote convert` flags for structural compression and calibration search, checked:
-//   --prune-filters RATIO   --lowrank ENERGY   --recipe FILE.json   --bias-correction
+//   --prune-filters RATIO   --lowrank ENERGY   --recipe FILE.json   --bias-correction   --distill
 //   --report FILE.json|.html   (and --calibration-method mse|kl, checked in convert.ts)
 // A recipe's values apply where it sets them; a flag that contradicts the recipe is an error.
 import { parseRecipe, type Recipe } from '../../converter/compress/recipe.js';
@@ -16,6 +16,7 @@ export interface StructureFlags {
   report?: string;
   biasCorrection?: boolean;
   calibrationMethod?: string;
+  distill?: boolean;
 }
 
 export const CALIBRATION_METHODS = ['minmax', 'percentile', 'mse', 'kl'];
@@ -30,7 +31,7 @@ export function structureOptions(opts: StructureFlags) {
       throw e;
     }
   }
-  const out: { recipe?: Recipe; prune?: { ratio: number }; lowrank?: { energy: number }; biasCorrection?: boolean; layerReport: boolean; calibrationMethod?: string } = {
+  const out: { recipe?: Recipe; prune?: { ratio: number }; lowrank?: { energy: number }; biasCorrection?: boolean; layerReport: boolean; calibrationMethod?: string; distill?: boolean } = {
     recipe,
     layerReport: opts.report !== undefined,
   };
@@ -47,6 +48,7 @@ export function structureOptions(opts: StructureFlags) {
     out.lowrank = { energy: e };
   }
   if (opts.biasCorrection) out.biasCorrection = true;
+  if (opts.distill) out.distill = true;
   const rm = recipe?.calibration?.method;
   if (rm && opts.calibrationMethod && opts.calibrationMethod !== 'minmax' && opts.calibrationMethod !== rm) {
     throw new CliError(`--calibration-method ${opts.calibrationMethod} contradicts the recipe's calibration.method ${rm}`, EXIT_USAGE);
@@ -69,7 +71,7 @@ export function layerSummary(r: ConvertReport): string {
 export function writeLayerReport(path: string, r: ConvertReport): void {
   if (!r.layers) return;
   const body = /\.json$/i.test(path)
-    ? JSON.stringify({ source: r.source.name, precision: r.precision, totals: { ...totals(r), ...r.layers.totals }, layers: r.layers.rows, weightPlacement: r.weightPlacement, compression: r.compression, quantization: r.quantization && { method: r.quantization.method, samples: r.quantization.samples } }, null, 2) + '\n'
+    ? JSON.stringify({ source: r.source.name, precision: r.precision, totals: { ...totals(r), ...r.layers.totals }, layers: r.layers.rows, weightPlacement: r.weightPlacement, compression: r.compression, distillation: r.distillation, quantization: r.quantization && { method: r.quantization.method, samples: r.quantization.samples } }, null, 2) + '\n'
     : layerReportHtml(`Mote compression report: ${r.source.name} (${r.precision})`, r.layers, totals(r), r.weightPlacement ? placementHtml(r.weightPlacement) : '');
   writeOutput(path, body);
 }

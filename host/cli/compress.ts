@@ -42,6 +42,7 @@ export interface CompressCliOptions {
   out: string;
   binaryVariants?: boolean;
   compensateBias?: boolean;
+  distill?: boolean;
   tables?: string;
   weightScales?: string;
   pruneSteps?: string;
@@ -152,6 +153,7 @@ export async function compressCommand(model: string, opts: CompressCliOptions): 
   const base: Partial<CandidateOptions> = { calibrationMethod: method as CandidateOptions['calibrationMethod'] };
   if (opts.biasCorrection) base.biasCorrection = true;
   if (opts.compensateBias) base.compensateBias = true;
+  if (opts.distill) base.distill = true;
   if (opts.tables !== undefined) {
     if (opts.tables !== 'raw' && opts.tables !== 'compact') throw new CliError(`--tables must be raw or compact, not '${opts.tables}'`, EXIT_USAGE);
     base.tables = opts.tables;
@@ -245,6 +247,7 @@ export function registerCompress(program: Command): void {
     .option('--tables <storage>', 'requantization tables of every candidate: raw (default) or compact (as mote convert --tables)')
     .option('--weight-scales <s>', 'per-channel weight scales of every candidate: f32 (default), f24 or bf16 (as mote convert --weight-scales)')
     .option('--compensate-bias', 'fold each pruned/clustered layer\'s expected output shift (ΔW·E[x]) into its bias')
+    .option('--distill', 'refit every candidate\'s compressed layers to the float model on the calibration samples (slower: seconds per candidate)')
     .option('--split <mode>', 'contiguous or interleaved (see docs/COMPRESSION.md)', 'contiguous')
     .option('--calib-count <n>', 'calibration samples taken from --data (or --calibration-data)', '200')
     .option('--val-count <n>', 'validation samples (default: half of what calibration leaves)')

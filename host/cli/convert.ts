@@ -132,6 +132,15 @@ export function formatConvertReport(r: ConvertReport, out: string): string {
   lines.push(`  parameters  ${int(r.parameters)} (${bytes(r.floatWeightBytes)} as float32${inFile})`);
   lines.push(`  weights     ${bytes(r.weightBytes)} in the blob (float32/blob ${r.sizeRatio.toFixed(2)}×)`);
   if (r.weightPlacement) lines.push(...placementLines(r.weightPlacement));
+  if (r.distillation) {
+    const d = r.distillation;
+    lines.push(`  distill     ${d.layers.length} compressed layers refit to the float model on ${d.samples} samples (${d.heldOutSamples} held out); relative error of each layer's outputs:`);
+    for (const l of d.layers) {
+      const held = l.heldOutBefore !== undefined ? `, held out ${l.heldOutBefore.toFixed(4)} → ${(l.heldOutAfter ?? l.heldOutBefore).toFixed(4)}` : '';
+      const how = l.kept ? `old values kept (${l.kept})` : `ridge ρ = ${l.ridge!.toExponential(0)}`;
+      lines.push(`    ${l.layer} (${l.free}, ${l.parameters} parameters): ${l.before.toFixed(4)} → ${l.after.toFixed(4)}${held}; ${how}`);
+    }
+  }
   for (const a of r.activationBinarization ?? []) {
     lines.push(`  XNOR        ${a.layer}: input binarized at q >= ${a.threshold} (x ≈ ${a.center.toPrecision(4)} ± ${a.beta.toPrecision(4)}, relative error ${a.relativeError.toFixed(3)})`);
   }
@@ -169,8 +178,14 @@ export async function convertCommand(model: string, opts: ConvertCliOptions): Pr
   if ((opts.calibSplit !== undefined || opts.calibCount !== undefined) && !opts.calibrationData) {
     throw new CliError('--calib-split and --calib-count choose samples of --calibration-data SPEC', EXIT_USAGE);
   }
-  if (precision === 'f32' && (calibrationArgs.length > 0 || opts.calibrationData)) {
-    throw new CliError('--calibration is only used with --precision int8', EXIT_USAGE);
+  // Distillation matches the float model's outputs on the calibration samples, in f32 too.
+  const distill = structure.distill === true || structure.recipe?.distill === true;
+  const wantsCalibration = precision === 'int8' || distill;
+  if (!wantsCalibration && (calibrationArgs.length > 0 || opts.calibrationData)) {
+    throw new CliError('--calibration is only used with --precision int8 (or --distill)', EXIT_USAGE);
+  }
+  if (distill && precision === 'f32' && calibrationArgs.length === 0 && !opts.calibrationData) {
+    throw new CliError('--distill needs calibration data (--calibration PATH or --calibration-data SPEC): the float model\'s outputs are matched on it', EXIT_USAGE);
   }
   if (opts.keepFloat && precision !== 'int8') throw new CliError('--keep-float is only used with --precision int8', EXIT_USAGE);
 
@@ -202,9 +217,9 @@ export async function convertCommand(model: string, opts: ConvertCliOptions): Pr
     );
   }
   let calibration;
-  if (precision === 'int8' && !preQuantized && opts.calibrationData) {
+  if (wantsCalibration && !preQuantized && opts.calibrationData) {
     calibration = calibrationFromData(opts.calibrationData, opts.calibSplit ?? 'contiguous', opts.calibCount ?? '200');
-  } else if (precision === 'int8' && !preQuantized) {
+  } else if (wantsCalibration && !preQuantized) {
     const inputs: IoSpec[] = probe.inputs.map((n) => {
       const t = probe.tensor(n);
       return { name: n, dtype: t.dtype, shape: t.shape, scale: 0, zeroPoint: 0 };
@@ -281,6 +296,7 @@ export function registerConvert(program: Command): void {
     .option('--calib-count <n>', 'with --calibration-data: how many samples (default 200)')
     .option('--calibration-method <m>', 'minmax, percentile, mse (least quantization error) or kl (TensorRT entropy)', 'minmax')
     .option('--bias-correction', 'int8: correct each channel\'s bias for the mean shift its weight rounding causes (calibration means)')
+    .option('--distill', 'refit each compressed layer\'s free parameters (least squares) to the float model\'s outputs on the calibration samples; f32 too')
     .option('--prune-filters <ratio>', 'remove this fraction of every conv/FC layer\'s output channels (smallest L1 norm) and their readers\' inputs')
     .option('--lowrank <energy>', 'factorise FC / 1×1 conv weights by truncated SVD keeping this fraction of Σσ² (where smaller)')
     .option('--recipe <file.json>', 'per-layer compression recipe (prune, lowrank, calibration, keepFloat)')
