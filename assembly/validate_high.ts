@@ -1,11 +1,11 @@
 // Validation of the opcodes of the high mask (format/runtime-features.ts OPS_LOW_BITS on): resize,
-// unary.
+// unary; and the checks transpose_conv2d's 9-word form (dilation, group) added after its opcode.
 // (Their names are features.ts highOpName.) Its message literals stay out of the text dictionary (scripts/build-wasm.mjs
 // OUT_OF_DICTIONARY) and their code sits behind opBuilt, so a per-model build without these ops
 // keeps every byte it had before they were added.
 import { OK, DTYPE_S8, RESIZE_NEAREST, RESIZE_BILINEAR, RESIZE_Q10_ONE, UNARY_FUNCTION_COUNT } from '../format/format';
 import { opIn, opOut, opParam, opParamCount, tdim } from './state';
-import { fail, paramIn, outDimIs, N_MODE_PARAM } from './validate_ops';
+import { fail, paramIn, outDimIs, N_MODE_PARAM, N_GROUP_PARAM, N_DILATION_H_PARAM } from './validate_ops';
 
 /** resize: batch and channels kept; param 0 the mode, then one source entry per output row and
  * column (nearest: an index; bilinear: lo, hi, frac), every index inside the input and, for s8,
@@ -39,5 +39,24 @@ export function vResize(op: usize, dt: i32): i32 {
 export function vUnary(op: usize): i32 {
   const fn = opParam(op, 0);
   if (fn < 0 || fn >= UNARY_FUNCTION_COUNT) return fail(txt('unknown function code $ (format.ts UNARY_*: 0..$)'), fn, UNARY_FUNCTION_COUNT - 1);
+  return OK;
+}
+
+/** transpose_conv2d: 6 param words, or 9 (dilation_h, dilation_w, group appended); np is 6. */
+export function vTransposeConvParamCount(op: usize, np: i32): i32 {
+  if (opParamCount(op) != np + 3) return fail(txt('takes 6 params, or 9 with dilation_h dilation_w group, got $'), opParamCount(op));
+  return OK;
+}
+
+/** transpose_conv2d's 9-word form: dilations and group >= 1; weights [O,KH,KW,C/group] with O a
+ * multiple of group; the dilated kernel's span below 2^30 (the kernel's tap offsets stay in i32). */
+export function vTransposeConvGroups(op: usize): i32 {
+  let e = paramIn(6, 1, i32.MAX_VALUE, N_DILATION_H_PARAM); if (e) return e;
+  e = paramIn(7, 1, i32.MAX_VALUE, N_DILATION_H_PARAM + 1); if (e) return e;
+  e = paramIn(8, 1, i32.MAX_VALUE, N_GROUP_PARAM); if (e) return e;
+  const x = opIn(op, 0), w = opIn(op, 1), g = opParam(op, 8);
+  if (<i64>tdim(w, 3) * <i64>g != <i64>tdim(x, 3)) return fail(txt('input 1 (weights) dim 3 times group $ must equal the input channels ($)'), g, tdim(x, 3));
+  if (tdim(w, 0) % g != 0) return fail(txt('output channels ($) must be a multiple of group ($)'), tdim(w, 0), g);
+  if (<i64>(tdim(w, 1) - 1) * <i64>opParam(op, 6) >= 0x40000000 || <i64>(tdim(w, 2) - 1) * <i64>opParam(op, 7) >= 0x40000000) return fail(txt('dilated kernel too large'));
   return OK;
 }

@@ -16,7 +16,7 @@ import {
   OP_MAXIMUM, OP_MINIMUM, OP_ARG_MAX, OP_ARG_MIN, OP_REDUCE_MAX, OP_REDUCE_MIN,
   OP_RESIZE, OP_UNARY, OP_REDUCE_SUM,
 } from '../format/format';
-import { vResize, vUnary } from './validate_high';
+import { vResize, vUnary, vTransposeConvParamCount, vTransposeConvGroups } from './validate_high';
 import { str, say, say1, say2, text, textAt, Text, opPrefix, dtypeName } from './message';
 import {
   opInCount, opOutCount, opParamCount, opIn, opOut, opParam, tdim, tnumel,
@@ -82,6 +82,7 @@ const N_GROUP: u8 = 0, N_DEPTH_MULT: u8 = 1, N_ACT_MIN: u8 = 2, N_ACT_MAX: u8 = 
   N_ACTIVATION: u8 = 28, N_LSTM_TANH: u8 = 29, N_CELL_POW: u8 = 30, N_CELL_CLIP: u8 = 31, N_THRESHOLD: u8 = 32,
   N_BEGIN: u8 = 33, N_END: u8 = 34;
 export const N_MODE_PARAM = N_MODE; // (validate_high.ts)
+export const N_GROUP_PARAM = N_GROUP, N_DILATION_H_PARAM: u8 = 10; // (validate_high.ts; dilation_w follows)
 @lazy const PARAM_NAMES: Text = txtList('group|depth_multiplier|act_min|act_max|kernel_h|kernel_w|count_include_pad|input_left_shift|stride_h|stride_w|dilation_h|dilation_w|pad_top|pad_left|pad_bottom|pad_right|axis|axis (s8 softmax runs over the last axis)');
 @lazy const OTHER_PARAM_NAMES: Text = txtList('left_shift|a_shift|b_shift|out_shift|shift|identity shift|alpha shift|mode|value|time_major|activation|activation (the integer LSTM runs tanh)|cell_scale_power|quantized_cell_clip|threshold|begin|end');
 // Some op outside the conv / depthwise / fully_connected / pool / softmax tables is built (every
@@ -365,8 +366,12 @@ function checkRow(row: usize): i32 {
   const y = opOut(op, 0);
   const r0 = trank(x);
   const np = <i32>load<u8>(row, ROW_PARAMS) + <i32>load<u8>(row, ROW_PARAMS_PER_RANK) * r0;
-  if (!(opBuilt(OP_RESIZE) && load<u8>(row, ROW_PARAMS) == VAR_PARAMS) && opParamCount(op) != np) return fail(txt('takes $ params, got $'), np, opParamCount(op));
   let e: i32;
+  if (!(opBuilt(OP_RESIZE) && load<u8>(row, ROW_PARAMS) == VAR_PARAMS) && opParamCount(op) != np) {
+    // transpose_conv2d takes 6 words or 9 (with dilation and group): validate_high.ts.
+    if (!(opBuilt(OP_TRANSPOSE_CONV2D) && curCode == OP_TRANSPOSE_CONV2D)) return fail(txt('takes $ params, got $'), np, opParamCount(op));
+    e = vTransposeConvParamCount(op, np); if (e) return e;
+  }
   const in1 = <i32>load<u8>(row, ROW_IN1);
   if (in1) {
     e = needPresent(1); if (e) return e;
@@ -658,11 +663,14 @@ function vStridedSlice(): i32 {
   return OK;
 }
 
-/** transpose_conv2d (f32, s8, s16): weights against channels, output dims, bias and requantization. */
+/** transpose_conv2d (f32, s8, s16): weights against channels, output dims, bias and requantization
+ * (the 9-word form's dilations and group: validate_high.ts). */
 function vTransposeConv(): i32 {
   const x = opIn(curOp, 0), w = opIn(curOp, 1), y = opOut(curOp, 0);
-  if (tdim(w, 3) != tdim(x, 3)) return failIn(1, txt('(weights) dim 3 must equal the input channels'));
-  let e = outDimIs(0, 0, tdim(x, 0)); if (e) return e;
+  let e: i32;
+  if (opParamCount(curOp) > 6) { e = vTransposeConvGroups(curOp); if (e) return e; }
+  else if (tdim(w, 3) != tdim(x, 3)) return failIn(1, txt('(weights) dim 3 must equal the input channels'));
+  e = outDimIs(0, 0, tdim(x, 0)); if (e) return e;
   e = outDimIs(0, 3, tdim(w, 0)); if (e) return e;
   // Index arithmetic stays in i32: bound every term.
   if (<i64>tdim(y, 1) + <i64>opParam(curOp, 2) >= 0x40000000 || <i64>tdim(y, 2) + <i64>opParam(curOp, 3) >= 0x40000000) return fail(txt('sizes overflow'));

@@ -240,9 +240,11 @@ export const PACKED_K_MAX = 4096;
 // COPY             in: x out: y (same bytes)  params: (none)
 // STRIDED_SLICE    in: x out: y (same rank; y dims = the element counts)  params: begin[rank]
 //                          stride[rank] (begin in range, stride non-zero; any dtype, bytes move)
-// TRANSPOSE_CONV2D in: x[N,H,W,C] w[O,KH,KW,C] bias[O]? (mult[O] shift[O] for s8 / s16)
+// TRANSPOSE_CONV2D in: x[N,H,W,C] w[O,KH,KW,C/group] bias[O]? (mult[O] shift[O] for s8 / s16)
 //                  out: y[N,OH,OW,O]   params: stride_h stride_w pad_top pad_left act_min act_max
-//                          (f for f32; OH, OW from y; f32, s8 and s16 (16x8) forms)
+//                          (f for f32; OH, OW from y; f32, s8 and s16 (16x8) forms), then
+//                          optionally dilation_h dilation_w group (9 words; 6 words mean 1 1 1,
+//                          the only form runtimes before the 9-word one take: they refuse 9)
 // int16 (16x8: s16 activations, s8 weights, TFLite Micro's int16 kernels) forms:
 //   CONV2D s16     as s8 (x, w(s8), bias(s32)?, mult, shift; int64 accumulator), act bounds int16
 //   ADD, SUB s16   as s8 (left_shift 15), act bounds int16

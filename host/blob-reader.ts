@@ -717,10 +717,11 @@ function checkOp(op: BlobOp, tensors: BlobTensor[], fail: (msg: string) => never
       count(2 * rank);
       break;
     case F.OP_TRANSPOSE_CONV2D:
-      count(6);
+      if (p.length !== 6 && p.length !== 9) fail(`has ${p.length} param words; expected 6, or 9 with dilation_h dilation_w group`);
       for (let k = 0; k < 2; k++) atLeast(k, 1, 'stride');
       for (let k = 2; k < 4; k++) atLeast(k, 0, 'pad');
       act(4);
+      for (let k = 6; k < p.length; k++) atLeast(k, 1, k < 8 ? 'dilation' : 'group');
       break;
     case F.OP_LSTM:
       count(s8 ? 27 : 3);

@@ -1,7 +1,7 @@
 // 16x8 kernels (s16 activations, s8 weights): TFLite Micro's int16 reference arithmetic, scalar in
 // both builds (int64 accumulators; these ops are not hot in the shipped int8 models). Validation at
 // load (validate_ops.ts) proved every access in range.
-import { opIn, opOut, opInCount, opParam, tdim, tptr, tnumel } from '../state';
+import { opIn, opOut, opInCount, opParam, opParamCount, tdim, tptr, tnumel } from '../state';
 import { tzp, trank, tdtype, tstorage } from '../state_cold';
 // Cold op: one shared MBQM copy (mbqmCall), not one inlined per call site, in both builds.
 import { mbqmCall as mbqm, clampi } from '../fixedpoint';
@@ -34,11 +34,12 @@ function conv_s16(op: usize, transposed: bool): void {
   const bp = hasBias ? tptr(opIn(op, 2)) : 0;
   const mp = tptr(opIn(op, 3)), sp = tptr(opIn(op, 4));
   // conv params: stride h/w, dilation h/w, pads t/l/b/r, group, act_min/max; transposed: stride
-  // h/w, pads t/l, act_min/max (dilation 1, group 1).
+  // h/w, pads t/l, act_min/max, then optionally dilation h/w, group (else 1, 1, 1).
   const sh = opParam(op, 0), sw = opParam(op, 1);
-  const dh = transposed ? 1 : opParam(op, 2), dw = transposed ? 1 : opParam(op, 3);
+  const ext = transposed && opParamCount(op) > 6;
+  const dh = transposed ? (ext ? opParam(op, 6) : 1) : opParam(op, 2), dw = transposed ? (ext ? opParam(op, 7) : 1) : opParam(op, 3);
   const pt = opParam(op, transposed ? 2 : 4), pl = opParam(op, transposed ? 3 : 5);
-  const group = transposed ? 1 : opParam(op, 8);
+  const group = transposed ? (ext ? opParam(op, 8) : 1) : opParam(op, 8);
   const amin = opParam(op, transposed ? 4 : 9), amax = opParam(op, transposed ? 5 : 10);
   const n = tdim(x, 0), h = tdim(x, 1), wd = tdim(x, 2), c = tdim(x, 3);
   const oc = tdim(w, 0), kh = tdim(w, 1), kw = tdim(w, 2), cg = tdim(w, 3);
@@ -55,7 +56,7 @@ function conv_s16(op: usize, transposed: bool): void {
           for (let ky = 0; ky < kh; ky++) {
             let iy = oy * sh - pt + ky * dh;
             if (transposed) {
-              const ty = oy + pt - ky;
+              const ty = oy + pt - ky * dh;
               if (ty < 0 || ty % sh != 0) continue;
               iy = ty / sh;
             }
@@ -63,7 +64,7 @@ function conv_s16(op: usize, transposed: bool): void {
             for (let kx = 0; kx < kw; kx++) {
               let ix = ox * sw - pl + kx * dw;
               if (transposed) {
-                const tx = ox + pl - kx;
+                const tx = ox + pl - kx * dw;
                 if (tx < 0 || tx % sw != 0) continue;
                 ix = tx / sw;
               }

@@ -321,7 +321,12 @@ export function lowerParams(node: Node, lookup: Lookup): number[] {
     }
     case 'transpose_conv2d': {
       const a = node.attrs as TransposeConv2dAttrs;
-      return [...ints(node, 'strides', a.strides, 2, 1), ...ints(node, 'pads', a.pads.slice(0, 2), 2, 0), ...act(a.activation)];
+      const base = [...ints(node, 'strides', a.strides, 2, 1), ...ints(node, 'pads', a.pads.slice(0, 2), 2, 0), ...act(a.activation)];
+      const dilations = a.dilations ?? [1, 1];
+      const group = a.group ?? 1;
+      // The 6-word form (group 1, undilated) is the one runtimes before the 9-word form read.
+      if (group === 1 && dilations[0] === 1 && dilations[1] === 1) return base;
+      return [...base, ...ints(node, 'dilations', dilations, 2, 1), ...ints(node, 'group', [group], 1, 1)];
     }
     case 'lstm': {
       const a = node.attrs as LstmAttrs;

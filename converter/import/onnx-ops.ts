@@ -88,15 +88,17 @@ const conv: Lowering = (imp, ctx) => {
 };
 
 /**
- * ConvTranspose (opsets 1, 11, 22): X [N,C,H,W] (or [N,C,L]), W [C,M,KH,KW], B [M]? → transpose_conv2d
- * in NHWC with weights [M,KH,KW,C]: input pixel iy scatters into output rows iy·stride − pad_begin + ky.
- * Per axis the full size is stride·(in − 1) + output_padding + k; the output is that less the
- * pads, or output_shape (its total padding split as the spec says: the odd pixel at the end for
- * SAME_UPPER, at the start otherwise), or in·stride for auto_pad SAME_*. group 1, dilations 1.
+ * ConvTranspose (opsets 1, 11, 22): X [N,C,H,W] (or [N,C,L]), W [C,M/group,KH,KW], B [M]? →
+ * transpose_conv2d in NHWC with weights [M,KH,KW,C/group]: input pixel iy scatters into output rows
+ * iy·stride − pad_begin + ky·dilation. Per axis the full size is stride·(in − 1) + output_padding +
+ * (k − 1)·dilation + 1; the output is that less the pads, or output_shape (its total padding split
+ * as the spec says: the odd pixel at the end for SAME_UPPER, at the start otherwise), or in·stride
+ * for auto_pad SAME_*. group g: output channel g'·M/g + m reads input channels [g'·C/g, +C/g)
+ * (group = C with M/g = 1 is the depthwise deconvolution).
  */
 const convTranspose: Lowering = (imp, ctx) => {
   const { x, b, xs, ws, wData, group } = convOperands(imp, ctx);
-  if (group !== 1) imp.unsupported(ctx, `attribute group=${group} (only group 1: the runtime's transpose_conv2d has no groups)`);
+  if (!(group >= 1) || xs[1] % group !== 0) imp.fail(ctx, `attribute group=${group} does not divide X's ${xs[1]} channels`);
   if (ws[0] !== xs[1]) imp.fail(ctx, `weights [${ws}] take ${ws[0]} input channels, X has ${xs[1]}`);
   const { nhwc, spatial } = toNhwc(imp, ctx, x);
   const n = spatial.length;
@@ -111,8 +113,12 @@ const convTranspose: Lowering = (imp, ctx) => {
   const pads = ints('pads', 2 * n, 0);
   const outputPadding = ints('output_padding', n, 0);
   if (strides.some((v) => v < 1)) imp.fail(ctx, `strides [${strides}] must be >= 1`);
-  if (dilations.some((d) => d !== 1)) imp.unsupported(ctx, `attribute dilations=[${dilations}] (only 1: the runtime's transpose_conv2d is undilated)`);
+  if (dilations.some((d) => d < 1)) imp.fail(ctx, `dilations [${dilations}] must be >= 1`);
   if (pads.some((v) => v < 0) || outputPadding.some((v) => v < 0)) imp.fail(ctx, `pads [${pads}] and output_padding [${outputPadding}] must be >= 0`);
+  outputPadding.forEach((v, i) => {
+    const bound = Math.max(strides[i], dilations[i]);
+    if (v >= bound) imp.fail(ctx, `output_padding [${outputPadding}] on spatial axis ${i}: ${v} must be less than max(stride, dilation) = ${bound}`);
+  });
   // output_shape holds the spatial dims (some exporters write all of N, C, spatial).
   let outputShape = imp.attrInts(ctx, 'output_shape');
   if (outputShape && outputShape.length === n + 2) outputShape = outputShape.slice(2);
@@ -123,7 +129,7 @@ const convTranspose: Lowering = (imp, ctx) => {
   const end: number[] = [];
   const size: number[] = [];
   for (let i = 0; i < n; i++) {
-    const full = strides[i] * (spatial[i] - 1) + outputPadding[i] + kernel[i];
+    const full = strides[i] * (spatial[i] - 1) + outputPadding[i] + (kernel[i] - 1) * dilations[i] + 1;
     const target = outputShape ? outputShape[i] : autoPad.startsWith('SAME') ? spatial[i] * strides[i] : undefined;
     if (target === undefined) {
       const [pb, pe] = autoPad === 'VALID' ? [0, 0] : [pads[i], pads[i + n]];
@@ -145,13 +151,17 @@ const convTranspose: Lowering = (imp, ctx) => {
   // 1-D: the NHWC form has H = 1.
   const [kh, kw] = n === 1 ? [1, kernel[0]] : kernel;
   const two = (v: number[], h: number) => (n === 1 ? [h, v[0]] : v) as [number, number];
-  const [c, m] = [ws[0], ws[1]];
-  // [C,M,KH,KW] → [M,KH,KW,C].
-  const wt = new Float32Array(m * kh * kw * c);
+  // [C,M/g,KH,KW] → [M,KH,KW,C/g]: W[gi·C/g + ci][mi] is output channel gi·M/g + mi's input ci.
+  const [c, mg] = [ws[0], ws[1]];
+  const cg = c / group;
+  const m = mg * group;
+  const wt = new Float32Array(m * kh * kw * cg);
   for (let ci = 0; ci < c; ci++)
-    for (let mi = 0; mi < m; mi++)
-      for (let k = 0; k < kh * kw; k++) wt[(mi * kh * kw + k) * c + ci] = wData[(ci * m + mi) * kh * kw + k];
-  const weights = imp.addConstant(`${ctx.name}/weights`, 'f32', [m, kh, kw, c], wt);
+    for (let mi = 0; mi < mg; mi++) {
+      const o = Math.floor(ci / cg) * mg + mi;
+      for (let k = 0; k < kh * kw; k++) wt[(o * kh * kw + k) * cg + (ci % cg)] = wData[(ci * mg + mi) * kh * kw + k];
+    }
+  const weights = imp.addConstant(`${ctx.name}/weights`, 'f32', [m, kh, kw, cg], wt);
   let bias: string | undefined;
   if (b !== undefined) {
     const bData = imp.constFloats(ctx, b, 'bias');
@@ -162,6 +172,7 @@ const convTranspose: Lowering = (imp, ctx) => {
   const [pb, pr] = two(end, 0);
   const y = imp.emit(ctx, 'transpose_conv2d', [nhwc, weights, bias], imp.tmp(ctx, 'nhwc'), {
     strides: two(strides, 1), pads: [pt, pl, pb, pr], outputSize: two(size, 1),
+    ...(group !== 1 || dilations.some((d) => d !== 1) ? { dilations: two(dilations, 1), group } : {}),
   });
   fromNhwc(imp, ctx, y, n);
 };

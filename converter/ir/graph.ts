@@ -156,14 +156,18 @@ export interface StridedSliceAttrs {
   size: number[];
 }
 /**
- * transpose_conv2d (TFLite TRANSPOSE_CONV): weights [O,KH,KW,C]; each input pixel scatters into the
- * output at (y·stride − pad_top + ky, x·stride − pad_left + kx). pads are [top, left, bottom, right]
- * (bottom/right informational); outputSize [OH, OW] is given, not inferred.
+ * transpose_conv2d (TFLite TRANSPOSE_CONV, ONNX ConvTranspose): weights [O,KH,KW,C/group]; each input
+ * pixel scatters into the output at (y·stride − pad_top + ky·dilation, x·stride − pad_left +
+ * kx·dilation). pads are [top, left, bottom, right] (bottom/right informational); outputSize
+ * [OH, OW] is given, not inferred. With group g, output channel o reads the input channels of group
+ * ⌊o / (O/g)⌋, [⌊o / (O/g)⌋·C/g, +C/g) (as conv2d). dilations and group default to 1.
  */
 export interface TransposeConv2dAttrs {
   strides: [number, number];
   pads: [number, number, number, number];
   outputSize: [number, number];
+  dilations?: [number, number];
+  group?: number;
   activation?: Activation;
 }
 /** The activation of an lstm's cell input and cell output (TFLite's fused_activation_function). */

@@ -257,8 +257,14 @@ export function inferNodeShapes(g: Graph, node: Node): void {
       const a = node.attrs as TransposeConv2dAttrs;
       const xs = x();
       const ws = shapeOf(1);
-      if (xs.length !== 4 || ws.length !== 4 || ws[3] !== xs[3]) fail(node, `input [${xs}] and weights [${ws}] must be NHWC and [O,KH,KW,C]`);
-      if (![...a.outputSize, ...a.strides].every((v) => Number.isInteger(v) && v >= 1)) fail(node, `output size [${a.outputSize}] / strides [${a.strides}] must be positive`);
+      const group = a.group ?? 1;
+      if (!Number.isInteger(group) || group < 1) fail(node, `group ${group} must be a positive integer`);
+      if (xs.length !== 4 || ws.length !== 4 || ws[3] * group !== xs[3] || ws[0] % group !== 0) {
+        fail(node, `input [${xs}] and weights [${ws}] must be NHWC and [O,KH,KW,C/group] (group ${group})`);
+      }
+      if (![...a.outputSize, ...a.strides, ...(a.dilations ?? [])].every((v) => Number.isInteger(v) && v >= 1)) {
+        fail(node, `output size [${a.outputSize}] / strides [${a.strides}] / dilations [${a.dilations ?? [1, 1]}] must be positive`);
+      }
       checkBias(g, node, ws[0]);
       setOut([xs[0], a.outputSize[0], a.outputSize[1], ws[0]]);
       return;

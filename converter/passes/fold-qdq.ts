@@ -177,6 +177,12 @@ function channelIndex(i: number, shape: number[], axis: number): number {
   return Math.floor(i / inner) % shape[axis];
 }
 
+/** Output channels per group: ONNX ConvTranspose's per-channel weight axis 1 of [C, M/group, k...]
+ * has M/group scales, output channel o taking scale o mod M/group. */
+function channelsPerScaleGroup(node: Node, channels: number): number {
+  return node.op === 'transpose_conv2d' ? channels / ((node as Node<'transpose_conv2d'>).attrs.group ?? 1) : channels;
+}
+
 /**
  * The int8 form of f32 weights: per channel, a noted scale s with every value exactly f32(s·q),
  * q in [-128, 127]. Undefined when no noted scale reproduces the weights bit for bit.
@@ -185,13 +191,14 @@ function recoverWeights(g: Graph, node: Node, w: Tensor): { q: Int8Array; scale:
   const data = w.data as Float32Array;
   const axis = channelAxis(node, w);
   const channels = w.shape[axis];
+  const perGroup = channelsPerScaleGroup(node, channels);
   const tried = new Set<string>();
   for (const c of dequantizedConstants(g)) {
-    if (c.scale.length !== 1 && c.scale.length !== channels) continue;
+    if (c.scale.length !== 1 && c.scale.length !== channels && c.scale.length !== perGroup) continue;
     const key = c.scale.join(',');
     if (tried.has(key)) continue;
     tried.add(key);
-    const scaleOf = (ch: number) => (c.scale.length === 1 ? c.scale[0] : c.scale[ch]);
+    const scaleOf = (ch: number) => (c.scale.length === 1 ? c.scale[0] : c.scale[ch % c.scale.length]);
     const q = new Int8Array(data.length);
     let ok = true;
     for (let i = 0; i < data.length && ok; i++) {
