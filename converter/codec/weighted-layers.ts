@@ -1,6 +1,7 @@
-// The layers the weight-compression passes act on: conv2d, depthwise_conv2d and fully_connected
-// nodes whose weights (input 1) are a float32 constant, in graph (topological) order, with the
-// axis of their output channels (the axis the int8 quantizer gives per-channel scales).
+// The layers the weight-compression passes act on: conv2d, depthwise_conv2d, fully_connected and
+// transpose_conv2d nodes whose weights (input 1) are a float32 constant, in graph (topological)
+// order, with the axis of their output channels (the axis the int8 quantizer gives per-channel
+// scales).
 import type { Graph, Node } from '../ir/graph.js';
 
 export interface WeightedLayer {
@@ -9,15 +10,18 @@ export interface WeightedLayer {
   weights: string;
   data: Float32Array;
   shape: number[];
-  /** Output-channel axis: 0 for conv2d / fully_connected ([O,...] / [N,K]), last for depthwise. */
+  /** Output-channel axis: 0 for conv2d / transpose_conv2d / fully_connected ([O,...] / [N,K]), last for depthwise. */
   channelAxis: number;
 }
+
+/** The ops whose weights (input 1) the compression passes change. */
+export const WEIGHTED_OPS: ReadonlySet<string> = new Set(['conv2d', 'depthwise_conv2d', 'fully_connected', 'transpose_conv2d']);
 
 export function weightedLayers(g: Graph): WeightedLayer[] {
   const seen = new Set<string>();
   const out: WeightedLayer[] = [];
   for (const node of g.nodes) {
-    if (node.op !== 'conv2d' && node.op !== 'depthwise_conv2d' && node.op !== 'fully_connected') continue;
+    if (!WEIGHTED_OPS.has(node.op)) continue;
     const w = node.inputs[1];
     const t = w !== undefined ? g.tensors.get(w) : undefined;
     if (!t || !(t.data instanceof Float32Array) || seen.has(w)) continue;

@@ -9,6 +9,7 @@ import { binarizeWeights } from '../passes/binarize.js';
 import { clusterWeights } from '../passes/cluster.js';
 import { pruneMagnitude } from '../passes/prune-magnitude.js';
 import { weightedLayers, type LayerCompression } from '../codec/weighted-layers.js';
+import { meanOutputShift } from '../passes/quantize/bias-correction.js';
 
 export interface LayerWeightChoice {
   /** Fraction of the layer's weights zeroed by magnitude, in [0, 1). */
@@ -71,16 +72,8 @@ function inputMeans(g: Graph, nodes: Node[], samples: TensorData[][]): Map<strin
 }
 
 function correctBias(g: Graph, n: Node, shape: number[], was: Float32Array, now: Float32Array, mu: Float64Array) {
-  const depthwise = n.op === 'depthwise_conv2d';
-  const channels = shape[depthwise ? shape.length - 1 : 0];
-  const delta = new Float64Array(channels);
-  if (depthwise) {
-    const M = (n as Node<'depthwise_conv2d'>).attrs.depthMultiplier;
-    for (let i = 0; i < now.length; i++) delta[i % channels] += (now[i] - was[i]) * mu[Math.floor((i % channels) / M)];
-  } else {
-    const per = now.length / channels, C = mu.length;
-    for (let o = 0; o < channels; o++) for (let i = 0; i < per; i++) delta[o] += (now[o * per + i] - was[o * per + i]) * mu[i % C];
-  }
+  const channels = shape[n.op === 'depthwise_conv2d' ? shape.length - 1 : 0];
+  const delta = meanOutputShift(g, n, Float64Array.from(now, (v, i) => v - was[i]), mu);
   // A fresh bias tensor: the old one may be shared with another layer.
   const old = n.inputs[2] ? (g.tensor(n.inputs[2]).data as Float32Array) : new Float32Array(channels);
   const name = g.uniqueName(`${n.name}_bias_compensated`);

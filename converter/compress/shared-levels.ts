@@ -7,10 +7,8 @@
 import { ConvertError } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
 import { kmeans1d } from '../codec/kmeans.js';
-import type { LayerCompression } from '../codec/weighted-layers.js';
+import { WEIGHTED_OPS, type LayerCompression } from '../codec/weighted-layers.js';
 import type { LayerWeights } from './layer-weights.js';
-
-const WEIGHTED = new Set(['conv2d', 'depthwise_conv2d', 'fully_connected']);
 
 /** Applies `levels` of each listed layer to its s8 weights (in place); returns one report row per layer. */
 export function shareInt8Levels(g: Graph, spec: LayerWeights, seed = 1): LayerCompression[] {
@@ -18,7 +16,7 @@ export function shareInt8Levels(g: Graph, spec: LayerWeights, seed = 1): LayerCo
   const out: LayerCompression[] = [];
   const done = new Set<string>();
   for (const [name, choice] of wanted) {
-    const node = g.nodes.find((n) => n.name === name && WEIGHTED.has(n.op));
+    const node = g.nodes.find((n) => n.name === name && WEIGHTED_OPS.has(n.op));
     const t = node ? g.tensors.get(node.inputs[1]) : undefined;
     if (!node || !t || t.dtype !== 's8' || !(t.data instanceof Int8Array)) {
       throw new ConvertError(`weights.layers.${name}.levels: '${name}' has no int8 weights after quantization (levels need an int8 conversion of a float model)`);

@@ -6,8 +6,12 @@
 // Runs on the float graph, before quantize(); it reproduces the quantizer's weight rounding
 // (per-channel symmetric, scale = max|w|/127, round half away from zero, ±127) to know ΔW.
 //   fully_connected  δ[n] = Σ_k ΔW[n,k]·μ[k]              (x read as rows of K)
-//   conv2d           δ[o] = Σ_{kh,kw,c} ΔW[o,kh,kw,c]·μ[c] (μ over batch and positions; padding ignored)
+//   conv2d           δ[o] = Σ_{kh,kw,c} ΔW[o,kh,kw,c]·μ[g·C/g + c] (μ over batch and positions;
+//                    padding ignored; g = o's group)
 //   depthwise_conv2d δ[j] = Σ_{kh,kw} ΔW[kh,kw,j]·μ[⌊j/M⌋]
+//   transpose_conv2d δ[o] = Σ_{kh,kw,c} ΔW[o,kh,kw,c]·μ[g·C/g + c]·f[kh,kw]: an output pixel sees
+//                    only the taps of its phase, and f is the share of output pixels tap (kh, kw)
+//                    reaches (counted exactly, edges included), so δ is the shift's mean over them
 import type { Graph, Node, TensorData } from '../../ir/graph.js';
 import { runGraph } from '../../reference/interpreter.js';
 import { checkSamples } from './calibrate.js';
@@ -25,7 +29,62 @@ export interface BiasCorrectionReport {
   layers: BiasCorrectionLayer[];
 }
 
-const OPS = new Set(['conv2d', 'depthwise_conv2d', 'fully_connected']);
+const OPS = new Set(['conv2d', 'depthwise_conv2d', 'fully_connected', 'transpose_conv2d']);
+
+/** How many of `inSize` input rows tap k (offset k·d) sends inside an output of `outSize` rows. */
+function rowsReached(inSize: number, outSize: number, stride: number, pad: number, offset: number): number {
+  let n = 0;
+  for (let i = 0; i < inSize; i++) {
+    const o = i * stride - pad + offset;
+    if (o >= 0 && o < outSize) n++;
+  }
+  return n;
+}
+
+/**
+ * The expected shift ΔW·E[x] of each output channel of weighted node `n` (its mean over output
+ * positions), for a weight change `dw` (laid out as the node's weights) and the per-channel means
+ * `mu` of its input (the last axis).
+ */
+export function meanOutputShift(g: Graph, n: Node, dw: ArrayLike<number>, mu: ArrayLike<number>): Float64Array {
+  const shape = g.tensor(n.inputs[1]).shape;
+  if (n.op === 'depthwise_conv2d') {
+    const channels = shape[shape.length - 1];
+    const M = (n as Node<'depthwise_conv2d'>).attrs.depthMultiplier;
+    const delta = new Float64Array(channels);
+    for (let i = 0; i < dw.length; i++) delta[i % channels] += dw[i] * mu[Math.floor((i % channels) / M)];
+    return delta;
+  }
+  const channels = shape[0];
+  const delta = new Float64Array(channels);
+  if (n.op === 'fully_connected') {
+    const K = dw.length / channels;
+    for (let o = 0; o < channels; o++) for (let k = 0; k < K; k++) delta[o] += dw[o * K + k] * mu[k];
+    return delta;
+  }
+  // conv2d / transpose_conv2d: [O,KH,KW,C/group]; output channel o reads group ⌊o / (O/group)⌋.
+  const [, kh, kw, cg] = shape;
+  const og = channels / (mu.length / cg);
+  const share = new Float64Array(kh * kw).fill(1);
+  if (n.op === 'transpose_conv2d') {
+    const a = (n as Node<'transpose_conv2d'>).attrs;
+    const [, h, w] = g.tensor(n.inputs[0]).shape;
+    const [oh, ow] = a.outputSize;
+    const [dh, dwl] = a.dilations ?? [1, 1];
+    for (let y = 0; y < kh; y++) {
+      for (let x = 0; x < kw; x++) {
+        share[y * kw + x] = (rowsReached(h, oh, a.strides[0], a.pads[0], y * dh) * rowsReached(w, ow, a.strides[1], a.pads[1], x * dwl)) / (oh * ow);
+      }
+    }
+  }
+  for (let o = 0; o < channels; o++) {
+    const base = Math.floor(o / og) * cg;
+    for (let t = 0; t < kh * kw; t++) {
+      for (let c = 0; c < cg; c++) delta[o] += dw[(o * kh * kw + t) * cg + c] * mu[base + c] * share[t];
+    }
+  }
+  return delta;
+}
 
 /** ΔW = dequant(quant(W)) − W for per-channel symmetric int8 along `axis`. */
 export function weightQuantError(w: Float32Array, shape: number[], axis: number): Float64Array {
@@ -47,7 +106,7 @@ export function weightQuantError(w: Float32Array, shape: number[], axis: number)
   return dw;
 }
 
-/** Corrects the biases of every f32 conv2d / depthwise_conv2d / fully_connected in place. */
+/** Corrects the biases of every f32 conv2d / depthwise_conv2d / fully_connected / transpose_conv2d in place. */
 export function biasCorrection(g: Graph, samples: TensorData[][]): BiasCorrectionReport {
   checkSamples(g, samples);
   const nodes = g.nodes.filter((n) => OPS.has(n.op) && g.isConstant(n.inputs[1]) && g.tensor(n.inputs[1]).dtype === 'f32' && !g.isConstant(n.inputs[0]));
@@ -81,18 +140,7 @@ export function biasCorrection(g: Graph, samples: TensorData[][]): BiasCorrectio
     const axis = n.op === 'depthwise_conv2d' ? shape.length - 1 : 0;
     const dw = weightQuantError(wt.data as Float32Array, shape, axis);
     const channels = shape[axis];
-    const delta = new Float64Array(channels);
-    if (n.op === 'depthwise_conv2d') {
-      const M = (n as Node<'depthwise_conv2d'>).attrs.depthMultiplier;
-      for (let i = 0; i < dw.length; i++) {
-        const j = i % channels;
-        delta[j] += dw[i] * mu[Math.floor(j / M)];
-      }
-    } else {
-      const per = dw.length / channels;
-      const C = mu.length;
-      for (let o = 0; o < channels; o++) for (let i = 0; i < per; i++) delta[o] += dw[o * per + i] * mu[i % C];
-    }
+    const delta = meanOutputShift(g, n, dw, mu);
     // A fresh bias tensor: the old one may be shared with another layer.
     const old = n.inputs[2] ? (g.tensor(n.inputs[2]).data as Float32Array) : new Float32Array(channels);
     const name = g.uniqueName(`${n.name}_bias_corrected`);
