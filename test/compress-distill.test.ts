@@ -73,6 +73,22 @@ describe('ridge least squares', () => {
     }
   });
 
+  it('a parameter whose input never varies (H_jj = 0, or a negative rounding residue) keeps θ₀; the others solve as without it', () => {
+    const n = 4;
+    const a = Float64Array.from({ length: 20 * 3 }, noise);
+    const full = new Float64Array(n * n), reduced = new Float64Array(9);
+    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < 20; k++) reduced[i * 3 + j] += a[k * 3 + i] * a[k * 3 + j];
+    // Parameter 1 is the dead one: its row and column are 0, its diagonal a centring residue.
+    const at = [0, 2, 3];
+    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) full[at[i] * n + at[j]] = reduced[i * 3 + j];
+    full[1 * n + 1] = -1e-13;
+    const r = Float64Array.from([0.3, 1e-9, -0.2, 0.5]), t0 = Float64Array.from([0.1, 0.7, -0.4, 0.2]);
+    const got = ridgeSolve(full, n, r, t0, 0.01)!;
+    const want = ridgeSolve(reduced, 3, Float64Array.from(at, (i) => r[i]), Float64Array.from(at, (i) => t0[i]), 0.01)!;
+    expect(got[1]).toBe(0.7);
+    at.forEach((i, j) => expect(got[i]).toBeCloseTo(want[j], 12));
+  });
+
   it('reports failure instead of a solution when the system is not positive definite', () => {
     expect(ridgeSolve(Float64Array.from([1, 1, 1, 1]), 2, Float64Array.from([1, 2]), new Float64Array(2), 0)).toBeUndefined();
   });
@@ -174,14 +190,23 @@ describe('exact recovery: a teacher the compressed structure can represent is re
   });
 });
 
+const runs = new WeakMap<Graph, WeakMap<TensorData[], Map<string, TensorData>>>();
+/** Every value of one run of g on `sample` (cached: the graphs do not change once distilled). */
+function observed(g: Graph, sample: TensorData[]): Map<string, TensorData> {
+  const byGraph = runs.get(g) ?? runs.set(g, new WeakMap()).get(g)!;
+  let values = byGraph.get(sample);
+  if (!values) {
+    const got = new Map<string, TensorData>();
+    runGraph(g, sample, { observe: (name, v) => got.set(name, v.data) });
+    byGraph.set(sample, (values = got));
+  }
+  return values;
+}
+
 /** The relative error of `layer`'s pre-activation output vs the teacher's, recomputed with the
  * reference kernels: each graph run to the layer's input, the layer evaluated without activation. */
 function layerError(teacher: Graph, student: Graph, layer: string, samples: TensorData[][], weights: string, bias: string): number {
-  const inputOf = (g: Graph, node: Node, sample: TensorData[]) => {
-    let x: TensorData | undefined;
-    runGraph(g, sample, { observe: (name, v) => { if (name === node.inputs[0]) x = v.data; } });
-    return { data: x!, shape: g.tensor(node.inputs[0]).shape, dtype: 'f32' as const };
-  };
+  const inputOf = (g: Graph, node: Node, sample: TensorData[]) => ({ data: observed(g, sample).get(node.inputs[0])!, shape: g.tensor(node.inputs[0]).shape, dtype: 'f32' as const });
   const pre = (g: Graph, node: Node, x: ReturnType<typeof inputOf>, w: string, b: string) => {
     const c = (name: string) => ({ data: g.tensor(name).data!, shape: g.tensor(name).shape, dtype: 'f32' as const });
     return evaluateNode(g, { ...node, attrs: { ...node.attrs, activation: undefined } } as Node, [x, c(w), c(b)])[0].data as Float32Array;

@@ -61,7 +61,7 @@ export interface DistillInputs {
 }
 
 /** Ridge strengths tried, relative to each parameter's own curvature (least-squares.ts). */
-export const RIDGE_GRID = [1e-6, 1e-4, 1e-3, 1e-2, 0.03, 0.1, 0.3, 1, 3];
+export const RIDGE_GRID = [1e-6, 1e-4, 1e-3, 1e-2, 0.03, 0.1, 0.3, 1, 3, 10];
 /** ρ used when there are too few samples to hold any out. */
 const DEFAULT_RIDGE = 0.01;
 
@@ -161,23 +161,27 @@ class Stats {
     const { k1, layer } = this;
     const row = new Float64Array(k1);
     row[k1 - 1] = 1;
+    // Patches of ReLU outputs are mostly zeros: only the non-zero entries' products are summed.
+    const nz = new Int32Array(k1);
     for (let r = 0; r < layer.positions; r++) {
-      layer.groups.forEach((group, gi) => {
+      for (let gi = 0; gi < layer.groups.length; gi++) {
+        const group = layer.groups[gi];
         group.fill(x, r, row);
+        let count = 0;
+        for (let i = 0; i < k1; i++) if (row[i] !== 0) nz[count++] = i;
         const gram = this.gram[gi];
-        for (let i = 0; i < k1; i++) {
-          const xi = row[i];
-          if (xi === 0) continue;
-          for (let j = i, at = i * k1 + i; j < k1; j++, at++) gram[at] += xi * row[j];
+        for (let a = 0; a < count; a++) {
+          const i = nz[a], xi = row[i], base = i * k1;
+          for (let b = a; b < count; b++) gram[base + nz[b]] += xi * row[nz[b]];
         }
         for (const o of group.outputs) {
           const v = y[r * tChannels + map[o]];
           if (v === 0) continue;
           const c = this.cross[o];
-          for (let i = 0; i < k1; i++) c[i] += row[i] * v;
+          for (let a = 0; a < count; a++) c[nz[a]] += row[nz[a]] * v;
           this.yy[o] += v * v;
         }
-      });
+      }
     }
   }
 
@@ -326,12 +330,16 @@ function solver(layer: LinearLayer, p: Parameters, st: Stats, withBias: boolean,
   });
   return (rho) => {
     const theta = Float64Array.from(p.theta0);
+    // A block whose system fails keeps its old values; the layer fails only when every block does.
+    let solved = 0;
     for (const s of systems) {
       if (s.m === 0) continue;
       const sol = ridgeSolve(s.h, s.m, s.r, s.t0, rho);
-      if (!sol) return undefined;
+      if (!sol) continue;
+      solved++;
       for (const [id, a] of s.local) theta[id] = sol[a];
     }
+    if (solved === 0 && systems.some((s) => s.m > 0)) return undefined;
     const w = new Float64Array(channels * k);
     for (let i = 0; i < w.length; i++) if (p.pid[i] >= 0) w[i] = p.coef[i] * theta[p.pid[i]];
     const b = Float64Array.from(b0);
@@ -363,6 +371,10 @@ function refit(g: Graph, node: Node, layer: LinearLayer, t: Target, fit: Stats, 
     return energy > 0 ? err / energy : 0;
   };
   entry.before = entry.after = rel(all, w0, b0);
+  if (entry.before === 0) {
+    entry.kept = 'it already matches the teacher';
+    return;
+  }
   let rho = DEFAULT_RIDGE;
   if (val.rows() > 0) {
     const solveFit = solver(layer, p, fit, withBias, b0);

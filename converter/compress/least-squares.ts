@@ -7,7 +7,7 @@
 //   minimise ‖Aθ − y‖² + ρ·Σ_j d_j (θ_j − θ₀_j)²,   d_j = H_jj + ε
 //   ⇔ (H + ρ·D) θ = r + ρ·D·θ₀
 //
-// A parameter whose input never fires (H_jj = 0) keeps θ₀ exactly. The ridge keeps the system
+// A parameter whose input never varies (H_jj ≈ 0) keeps θ₀ exactly. The ridge keeps the system
 // positive definite for any ρ > 0, which Cholesky needs; it reports failure instead of returning
 // garbage when rounding breaks that anyway.
 
@@ -54,12 +54,22 @@ export function choleskySolve(l: Float64Array, n: number, b: Float64Array, m = 1
  */
 export function ridgeSolve(h: Float64Array, n: number, r: Float64Array, theta0: Float64Array, rho: number, m = 1): Float64Array | undefined {
   let trace = 0;
-  for (let i = 0; i < n; i++) trace += h[i * n + i];
-  // ε: a parameter that sees no signal still gets a (tiny) pull to θ₀, so the system stays definite.
-  const eps = trace > 0 ? 1e-12 * (trace / n) : 1e-12;
+  for (let i = 0; i < n; i++) trace += Math.max(0, h[i * n + i]);
+  // A parameter whose input does not vary (a dead or constant channel: H_jj is 0, or a rounding
+  // residue of the centring, possibly negative) carries no information: it keeps θ₀ exactly, its
+  // row and column dropped. The others get the ridge; ε keeps a tiny pull where H_jj is small.
+  const dead = 1e-10 * (trace / n);
+  const eps = 1e-12 * (trace / n);
   const a = Float64Array.from(h);
   const b = Float64Array.from(r);
   for (let i = 0; i < n; i++) {
+    if (h[i * n + i] > dead) continue;
+    for (let j = 0; j < n; j++) a[i * n + j] = a[j * n + i] = 0;
+    a[i * n + i] = 1;
+    for (let c = 0; c < m; c++) b[i * m + c] = theta0[i * m + c];
+  }
+  for (let i = 0; i < n; i++) {
+    if (h[i * n + i] <= dead) continue;
     const d = rho * (h[i * n + i] + eps);
     a[i * n + i] += d;
     for (let c = 0; c < m; c++) b[i * m + c] += d * theta0[i * m + c];
