@@ -11,7 +11,7 @@ import {
   OP_DEQUANTIZE, OP_REQUANTIZE, OP_COPY, OP_STRIDED_SLICE, OP_TRANSPOSE_CONV2D, DTYPE_S16, OP_LSTM,
   STORAGE_DIRECT, O_FLAGS, OPF_PACKED_W16, DTYPE_SIGN8, OP_BINARIZE, DTYPE_F32,
   OP_MAXIMUM, OP_MINIMUM, OP_ARG_MAX, OP_ARG_MIN, OP_REDUCE_MAX, OP_REDUCE_MIN,
-  OP_RESIZE, RESIZE_NEAREST,
+  OP_RESIZE, RESIZE_NEAREST, RESIZE_BILINEAR,
   OP_UNARY, OP_REDUCE_SUM,
 } from '../format/format';
 import { opCount, oprec, opcode, opIn, opOut, opParam, tdtype, tstorage } from './state';
@@ -35,7 +35,7 @@ import { maximum_minimum, arg_max_min, reduce_max_min } from './kernels/min_max'
 import { unary_math_f32 } from './kernels/unary_math';
 import { reduce_sum } from './kernels/reduce_sum';
 import { transpose_conv2d_f32, transpose_conv2d_s8 } from './kernels/transpose_conv2d';
-import { resize_nearest, resize_bilinear } from './kernels/resize';
+import { resize_nearest, resize_bilinear, resize_taps } from './kernels/resize';
 import { bindScratch } from './scratch';
 import { opBuilt, dtypeBuilt, BUILT_DIRECT } from './features';
 
@@ -64,9 +64,11 @@ export function runOp(op: usize): void {
     || inline.always(tstorage(opIn(op, 1))) == STORAGE_DIRECT) bindScratch(op, code);
   // Opcodes of the high mask are tested apart: a build without them keeps its switch's table.
   if (opBuilt(OP_RESIZE) && code == OP_RESIZE) {
-    if (opParam(op, 0) == RESIZE_NEAREST) resize_nearest(op);
-    else if (s8) resize_bilinear(op, true);
-    else if (f32) resize_bilinear(op, false);
+    const mode = opParam(op, 0);
+    if (mode == RESIZE_NEAREST) resize_nearest(op);
+    else if (mode == RESIZE_BILINEAR) { if (s8) resize_bilinear(op, true); else if (f32) resize_bilinear(op, false); }
+    else if (s8) resize_taps(op, true);
+    else if (f32) resize_taps(op, false);
     return;
   }
   if (opBuilt(OP_UNARY) && code == OP_UNARY) {

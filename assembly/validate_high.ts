@@ -3,7 +3,7 @@
 // (Their names are features.ts highOpName.) Its message literals stay out of the text dictionary (scripts/build-wasm.mjs
 // OUT_OF_DICTIONARY) and their code sits behind opBuilt, so a per-model build without these ops
 // keeps every byte it had before they were added.
-import { OK, DTYPE_S8, RESIZE_NEAREST, RESIZE_BILINEAR, RESIZE_Q10_ONE, UNARY_FUNCTION_COUNT } from '../format/format';
+import { OK, DTYPE_S8, RESIZE_NEAREST, RESIZE_TAPS, RESIZE_BILINEAR, RESIZE_Q10_ONE, UNARY_FUNCTION_COUNT } from '../format/format';
 import { opIn, opOut, opParam, opParamCount, tdim } from './state';
 import { fail, paramIn, outDimIs, N_MODE_PARAM, N_GROUP_PARAM, N_DILATION_H_PARAM } from './validate_ops';
 
@@ -15,7 +15,8 @@ export function vResize(op: usize, dt: i32): i32 {
   let e = outDimIs(0, 0, tdim(x, 0)); if (e) return e;
   e = outDimIs(0, 3, tdim(x, 3)); if (e) return e;
   if (opParamCount(op) < 1) return fail(txt('takes the mode and a source table, got $ params'), opParamCount(op));
-  e = paramIn(0, RESIZE_NEAREST, RESIZE_BILINEAR, N_MODE_PARAM); if (e) return e;
+  e = paramIn(0, RESIZE_NEAREST, RESIZE_TAPS, N_MODE_PARAM); if (e) return e;
+  if (opParam(op, 0) == RESIZE_TAPS) return vResizeTaps(op, dt);
   const k = opParam(op, 0) == RESIZE_BILINEAR ? 3 : 1;
   const oh = tdim(y, 1), ow = tdim(y, 2);
   const entries = <i64>oh + <i64>ow;
@@ -31,6 +32,37 @@ export function vResize(op: usize, dt: i32): i32 {
       const f = opParam(op, p + 2);
       if (f < -RESIZE_Q10_ONE || f > RESIZE_Q10_ONE) return fail(txt('source table entry $: Q10 fraction $ is outside [-1024, 1024]'), i, f);
     }
+  }
+  return OK;
+}
+
+/** resize's filter table (RESIZE_TAPS): extrapolation ky kx, then OH row and OW column entries of
+ * first and k weights; k from 1 to the axis' input size, first −1 (outside the crop) or a window
+ * inside the input; for s8 the extrapolation an s8 code and each entry's |Q10 weights| summing to at
+ * most 2048 (so the kernel's i32 sum stays below 2^30). */
+function vResizeTaps(op: usize, dt: i32): i32 {
+  const x = opIn(op, 0), y = opOut(op, 0);
+  const s8 = dt == DTYPE_S8;
+  if (opParamCount(op) < 4) return fail(txt('takes the mode, the extrapolation, ky, kx and the filter table, got $ params'), opParamCount(op));
+  const ky = opParam(op, 2), kx = opParam(op, 3);
+  if (ky < 1 || ky > tdim(x, 1) || kx < 1 || kx > tdim(x, 2)) return fail(txt('filter taps $ x $ are outside 1 .. the input size'), ky, kx);
+  const oh = tdim(y, 1);
+  const count = 4 + <i64>oh * (1 + <i64>ky) + <i64>tdim(y, 2) * (1 + <i64>kx);
+  if (<i64>opParamCount(op) != count) return fail(txt('takes $ params (the mode, extrapolation, taps and the filter table), got $'), <i32>count, opParamCount(op));
+  const ev = opParam(op, 1);
+  if (s8 && (ev < -128 || ev > 127)) return fail(txt('extrapolation code $ is outside the s8 range'), ev);
+  let p = 4;
+  for (let i = 0; i < oh + tdim(y, 2); i++) {
+    const k = i < oh ? ky : kx;
+    const first = opParam(op, p);
+    if (first != -1 && (first < 0 || first > (i < oh ? tdim(x, 1) : tdim(x, 2)) - k)) return fail(txt('filter entry $ reads from index $, outside the input'), i, first);
+    let sum: i64 = 0;
+    for (let j = 1; j <= k; j++) {
+      const v = <i64>opParam(op, p + j);
+      sum += v < 0 ? -v : v;
+    }
+    if (s8 && sum > 2 * RESIZE_Q10_ONE) return fail(txt('filter entry $: its Q10 weights sum to $ in magnitude, over 2048'), i, <i32>min<i64>(sum, 0x7fffffff));
+    p += 1 + k;
   }
   return OK;
 }

@@ -279,6 +279,11 @@ export const PACKED_K_MAX = 4096;
 //                  RESIZE_BILINEAR: lo hi frac (3 words): y = lerp(x[lo], x[hi], frac) per axis,
 //                  frac an f32 (f32 form) or a Q10 integer (s8 form: TFLM's ResizeBilinearInteger,
 //                  |frac| <= 1024, rounded half away from zero at the end)
+//                  RESIZE_TAPS (cubic, antialias, tf_crop_and_resize): mode extrapolation ky kx,
+//                  then per row first w[ky], per column first w[kx]: y = Σ_j Σ_i
+//                  x[first_y + i, first_x + j]·wy[i]·wx[j] (f32 from −0; s8: Q10 weights, the Q20
+//                  sum rounded half away from zero and saturated); first = −1: the extrapolation
+//                  value (f32 bits, or an s8 code). Runtimes before it refuse mode 2 at load.
 // UNARY            in: x out: y (same shape)   params: function a(f) b(f)   (f32 only; the int8
 //                  form of each function is a LUT the converter computes)
 //                  function: a UNARY_* code below; a, b its constants (elu / celu alpha in a,
@@ -363,6 +368,7 @@ export const PAD_MODE_WRAP = 3;
 
 export const RESIZE_NEAREST = 0;
 export const RESIZE_BILINEAR = 1;
+export const RESIZE_TAPS = 2;
 export const RESIZE_Q10_ONE = 1024; // the s8 bilinear's fixed-point 1.0 (frac bound, weight sum per axis)
 
 // ---- Runtime error codes (returned by the ABI; docs/ABI.md) ----------------------------------

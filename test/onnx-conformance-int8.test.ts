@@ -42,7 +42,11 @@
 //   clamp            e = e_x + c                               (shared qparams, no rounding)
 //   transpose, strided_slice, reshape, copy, concat  e moves with the data; concat's constant operands ½·s;
 //   resize           nearest: e moves with the data; bilinear: the blend of e_x + 2^−9·max(|x| + e_x)
-//                    (Q10 fractions within 2^−11 of ONNX's, per axis) + ½·s_out (final rounding)
+//                    (Q10 fractions within 2^−11 of ONNX's, per axis) + ½·s_out (final rounding);
+//                    filter table (cubic, antialias, crop; k taps, exact weights w): Σ|wy||wx|·e_x
+//                    + max(|x| + e_x)·(Δy·(Σ|wx| + Δx) + Σ|wy|·Δx), Δ = (k + ½)·2^−10 (the Q10
+//                    weights), + ½·s_out + dist(y, [L, H]) (saturation); outside the crop the
+//                    quantized extrapolation value's error
 //   pad              padded elements: |deq(q(value)) − value| (0 for value 0), edge/reflect copy e
 //   lut (sigmoid, tanh, hard_swish, leaky_relu)  e = τ + λ·e_x + dist(y, [L, H]) with the Lipschitz
 //                    constants λ = ¼ (sigmoid), 1 (tanh), 3/2 (hard_swish: d/dx = (2x+3)/6 on

@@ -1,9 +1,15 @@
 // resize's params (format.ts RESIZE): the mode, then the source table the runtime kernel looks up:
 // per output row, then per output column, the nearest source index or the bilinear taps lo, hi,
-// frac (f32 bits for the float form, a Q10 integer for s8). resize-coords.ts computes them.
-import { RESIZE_BILINEAR, RESIZE_NEAREST } from '../../format/format.js';
+// frac (f32 bits for the float form, a Q10 integer for s8); for cubic, antialias and
+// tf_crop_and_resize (RESIZE_TAPS) the extrapolation value, the taps per row and per column, then per
+// row and per column the window's first index and its weights. resize-coords.ts computes them.
+import { RESIZE_BILINEAR, RESIZE_NEAREST, RESIZE_TAPS } from '../../format/format.js';
 import type { Node, ResizeAttrs, Tensor } from '../ir/graph.js';
-import { bilinearTaps, bilinearTapsQ10, nearestSources, type ResizeAxis } from '../reference/resize-coords.js';
+import { extrapolationCode } from '../reference/int8/resize.js';
+import {
+  FILTER_Q10_WEIGHT_BOUND, bilinearTaps, bilinearTapsQ10, filterTableF32, filterTableQ10, largestQ10WeightSum, nearestSources,
+  needsFilterTable, type ResizeAxis,
+} from '../reference/resize-coords.js';
 import { f32Bits } from './params.js';
 
 export function resizeParams(node: Node, x: Tensor, y: Tensor, fail: (msg: string) => never): number[] {
@@ -17,6 +23,7 @@ export function resizeParams(node: Node, x: Tensor, y: Tensor, fail: (msg: strin
       fail('s8 input and output must share scale and zero point');
     }
   }
+  if (needsFilterTable(a)) return filterParams(a, x, fail);
   const params = [a.mode === 'nearest' ? RESIZE_NEAREST : RESIZE_BILINEAR];
   for (const axis of [0, 1] as ResizeAxis[]) {
     const inSize = x.shape[1 + axis];
@@ -27,6 +34,24 @@ export function resizeParams(node: Node, x: Tensor, y: Tensor, fail: (msg: strin
     const s8 = x.dtype === 's8';
     const t = s8 ? bilinearTapsQ10(a, axis, inSize) : bilinearTaps(a, axis, inSize);
     for (let i = 0; i < t.lo.length; i++) params.push(t.lo[i], t.hi[i], s8 ? t.frac[i] : f32Bits(t.frac[i]));
+  }
+  return params;
+}
+
+/** RESIZE_TAPS: extrapolation, ky, kx, then the rows' and the columns' entries (first, weights). */
+function filterParams(a: ResizeAttrs, x: Tensor, fail: (msg: string) => never): number[] {
+  const s8 = x.dtype === 's8';
+  if (s8 && largestQ10WeightSum(a, x.shape[1], x.shape[2]) > FILTER_Q10_WEIGHT_BOUND) {
+    fail(`s8 filter weights of one position sum past 2.0 in magnitude (cubic_coeff_a ${a.cubicCoeffA}); it has no s8 form`);
+  }
+  const ev = a.extrapolationValue ?? 0;
+  const tables = ([0, 1] as ResizeAxis[]).map((axis) => (s8 ? filterTableQ10 : filterTableF32)(a, axis, x.shape[1 + axis]));
+  const params = [RESIZE_TAPS, s8 ? extrapolationCode(ev, x.quant!) : f32Bits(ev), tables[0].taps, tables[1].taps];
+  for (const t of tables) {
+    for (let i = 0; i < t.first.length; i++) {
+      const w = t.weights.slice(i * t.taps, (i + 1) * t.taps);
+      params.push(t.first[i], ...(s8 ? w : w.map(f32Bits)));
+    }
   }
   return params;
 }

@@ -4,14 +4,15 @@
 // ONNX's reference implementation (onnx/reference/ops/op_resize.py): from `scales`,
 // floor(scale·in); from `sizes`, the sizes with scale = size/in (or one common scale under
 // keep_aspect_ratio_policy). Resize-10 and Upsample map input coordinates asymmetrically
-// (x / scale) and, for nearest, take the floor.
+// (x / scale) and, for nearest, take the floor. cubic (cubic_coeff_a, exclude_outside), antialias
+// and tf_crop_and_resize (roi, extrapolation_value) become the filter table (resize-coords.ts).
 import type { ResizeAttrs, ResizeCoordinates, ResizeMode, ResizeNearestRounding } from '../ir/graph.js';
 import type { OnnxImporter, OnnxNodeContext } from './onnx.js';
 
 type Lowering = (imp: OnnxImporter, ctx: OnnxNodeContext) => void;
 
 const COORDINATES: readonly ResizeCoordinates[] = [
-  'half_pixel', 'half_pixel_symmetric', 'pytorch_half_pixel', 'align_corners', 'asymmetric', 'tf_half_pixel_for_nn',
+  'half_pixel', 'half_pixel_symmetric', 'pytorch_half_pixel', 'align_corners', 'asymmetric', 'tf_half_pixel_for_nn', 'tf_crop_and_resize',
 ];
 const ROUNDINGS: readonly ResizeNearestRounding[] = ['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil'];
 
@@ -19,7 +20,7 @@ function modeOf(imp: OnnxImporter, ctx: OnnxNodeContext): ResizeMode {
   const mode = imp.attrString(ctx, 'mode', 'nearest');
   if (mode === 'nearest') return 'nearest';
   if (mode === 'linear' || (ctx.opType === 'Upsample' && mode === 'bilinear')) return 'bilinear';
-  if (mode === 'cubic') imp.unsupported(ctx, "mode='cubic' (Mote resizes nearest and linear only)");
+  if (mode === 'cubic' && ctx.opType === 'Resize') return 'cubic';
   return imp.fail(ctx, `unknown mode '${mode}'`);
 }
 
@@ -63,15 +64,12 @@ const resize: Lowering = (imp, ctx) => {
     return;
   }
   const coordinates = imp.attrString(ctx, 'coordinate_transformation_mode', 'half_pixel');
-  if (coordinates === 'tf_crop_and_resize') {
-    imp.unsupported(ctx, "coordinate_transformation_mode='tf_crop_and_resize' (it crops to roi and extrapolates; Mote resizes whole images)");
-  }
   if (!(COORDINATES as readonly string[]).includes(coordinates)) imp.fail(ctx, `unknown coordinate_transformation_mode '${coordinates}'`);
   const rounding = imp.attrString(ctx, 'nearest_mode', 'round_prefer_floor');
   if (!(ROUNDINGS as readonly string[]).includes(rounding)) imp.fail(ctx, `unknown nearest_mode '${rounding}'`);
-  // roi is read only by tf_crop_and_resize; exclude_outside only changes cubic (a linear or nearest
-  // tap outside the input has the edge's value, the same as renormalizing without it);
-  // extrapolation_value only tf_crop_and_resize.
+  // roi and extrapolation_value are read only by tf_crop_and_resize; exclude_outside only changes
+  // cubic and antialias (a 2-tap linear or nearest tap outside the input has the edge's value, the
+  // same as renormalizing without it).
 
   // Inputs: X, roi, scales, sizes (one of the last two); opset 18 adds the axes attribute.
   const scalesIn = imp.input(ctx, 2), sizesIn = imp.input(ctx, 3);
@@ -102,16 +100,51 @@ const resize: Lowering = (imp, ctx) => {
       dims = xs.map((d, i) => (axes.includes(i) ? Math.floor(s * d + 0.5) : d));
     }
   }
-  if (imp.attrInt(ctx, 'antialias', 0) !== 0 && mode === 'bilinear' && (scales[2] < 1 || scales[3] < 1)) {
-    imp.unsupported(ctx, 'antialias=1 when downsampling (a wider filter; Mote resizes with 2-tap linear and nearest)');
-  }
-  emitResize(imp, ctx, x, dims, scales, {
+  // antialias widens the linear / cubic filter only where an axis shrinks (ONNX's reference
+  // normalizes the scale-1 filter, which is the plain one); nearest ignores it.
+  const antialias = imp.attrInt(ctx, 'antialias', 0) !== 0 && mode !== 'nearest' && (scales[2] < 1 || scales[3] < 1);
+  const filter = mode === 'cubic' || antialias;
+  const a: Omit<ResizeAttrs, 'size' | 'scales'> = {
     mode,
     coordinates: coordinates as ResizeCoordinates,
     nearestRounding: rounding as ResizeNearestRounding,
     arithmetic: 'onnx',
-  });
+  };
+  if (mode === 'cubic') a.cubicCoeffA = imp.attrFloat(ctx, 'cubic_coeff_a', -0.75);
+  if (filter && imp.attrInt(ctx, 'exclude_outside', 0) !== 0) a.excludeOutside = true;
+  if (antialias) a.antialias = true;
+  if (coordinates === 'tf_crop_and_resize') {
+    a.roi = cropRoi(imp, ctx, xs, axes, scaleValues.length > 0);
+    a.extrapolationValue = imp.attrFloat(ctx, 'extrapolation_value', 0);
+  }
+  emitResize(imp, ctx, x, dims, scales, a);
 };
+
+/**
+ * tf_crop_and_resize's roi as [start_h, start_w, end_h, end_w]: the constant input 1, start values
+ * then end values over the resized axes (all four, or opset 18's axes). Batch and channels must be
+ * kept whole (roi 0 to 1: an axis of size 1 always is). With scales, ONNX's text sizes the output
+ * from the crop (in·(end − start)·scale) and its reference from the whole input: Mote takes a roi
+ * other than 0 to 1 only with sizes, where the two agree.
+ */
+function cropRoi(imp: OnnxImporter, ctx: OnnxNodeContext, xs: number[], axes: number[], fromScales: boolean): [number, number, number, number] {
+  const roiIn = imp.input(ctx, 1);
+  if (!roiIn) imp.fail(ctx, "coordinate_transformation_mode='tf_crop_and_resize' needs the roi input");
+  const values = Array.from(imp.constFloats(ctx, roiIn, 'roi'));
+  if (values.length !== 2 * axes.length) imp.fail(ctx, `roi has ${values.length} values for ${axes.length} axes (start and end of each)`);
+  if (!values.every(Number.isFinite)) imp.fail(ctx, `roi [${values}] must be finite`);
+  const start = [0, 0, 0, 0], end = [1, 1, 1, 1];
+  axes.forEach((ax, i) => ((start[ax] = values[i]), (end[ax] = values[axes.length + i])));
+  for (const ax of [0, 1]) {
+    if (xs[ax] > 1 && (start[ax] !== 0 || end[ax] !== 1)) {
+      imp.unsupported(ctx, `roi cropping the ${ax === 0 ? 'batch' : 'channel'} axis ([${start[ax]}, ${end[ax]}]; Mote resizes H and W)`);
+    }
+  }
+  if (fromScales && [2, 3].some((ax) => start[ax] !== 0 || end[ax] !== 1)) {
+    imp.unsupported(ctx, `tf_crop_and_resize with scales and roi [${values}] (ONNX's spec and reference size the output differently; give sizes)`);
+  }
+  return [start[2], start[3], end[2], end[3]];
+}
 
 /** Resize-10 and Upsample: asymmetric coordinates; nearest takes the floor (upsampling only). */
 function lowerAsymmetric(imp: OnnxImporter, ctx: OnnxNodeContext, x: string, xs: number[], mode: ResizeMode, scaleValues: number[]): void {

@@ -209,7 +209,7 @@ export interface ArgAttrs {
   axis: number;
   selectLastIndex: boolean;
 }
-export type ResizeMode = 'nearest' | 'bilinear';
+export type ResizeMode = 'nearest' | 'bilinear' | 'cubic';
 /** ONNX's coordinate_transformation_mode values (TFLite's align_corners / half_pixel_centers map onto them). */
 export type ResizeCoordinates =
   | 'half_pixel'
@@ -217,7 +217,8 @@ export type ResizeCoordinates =
   | 'pytorch_half_pixel'
   | 'align_corners'
   | 'asymmetric'
-  | 'tf_half_pixel_for_nn';
+  | 'tf_half_pixel_for_nn'
+  | 'tf_crop_and_resize';
 export type ResizeNearestRounding = 'round_prefer_floor' | 'round_prefer_ceil' | 'floor' | 'ceil';
 /**
  * resize: NHWC x[N,H,W,C] → y[N, size[0], size[1], C], each output row / column read from the
@@ -238,6 +239,16 @@ export interface ResizeAttrs {
    * 'tflite' (TFLite's: f32 products with in/out; the s8 bilinear in TFLM's Q10 fixed point).
    */
   arithmetic: 'onnx' | 'tflite';
+  /** cubic: the kernel's a (ONNX cubic_coeff_a; -0.75 when absent). */
+  cubicCoeffA?: number;
+  /** cubic: taps outside the input get weight 0 and the rest are renormalized (ONNX exclude_outside). */
+  excludeOutside?: boolean;
+  /** bilinear / cubic: when downsampling, the filter widens by 1/scale (ONNX antialias). */
+  antialias?: boolean;
+  /** tf_crop_and_resize: [start_h, start_w, end_h, end_w], normalized to the input (ONNX roi). */
+  roi?: [number, number, number, number];
+  /** tf_crop_and_resize: the value of an output whose source lies outside the input. */
+  extrapolationValue?: number;
 }
 export interface BatchNormAttrs {
   epsilon: number;

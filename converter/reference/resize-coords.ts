@@ -47,6 +47,14 @@ export function onnxSourceCoordinate(a: ResizeAttrs, axis: ResizeAxis, inSize: n
     }
     case 'tf_half_pixel_for_nn':
       return (x + 0.5) / scale;
+    case 'tf_crop_and_resize': {
+      // The reference's roi is f32 and numpy keeps f32 where no f64 enters: end − start and
+      // start·(in − 1) (and the whole of the one-pixel case) round to f32, as ONNX Runtime's do.
+      const [start, end] = [a.roi![axis], a.roi![2 + axis]];
+      const offset = f32(start * (inSize - 1));
+      if (outLength === 1) return f32(f32(f32(f32(end - start) * (inSize - 1)) / 2) + offset);
+      return (x * f32(end - start) * (inSize - 1)) / (outLength - 1) + offset;
+    }
   }
 }
 
@@ -153,4 +161,158 @@ export function bilinearTapsQ10(a: ResizeAttrs, axis: ResizeAxis, inSize: number
     t.frac.push(past ? 0 : scaled - 1024 * lo);
   }
   return t;
+}
+
+// ---- filter taps: cubic, antialias, tf_crop_and_resize (format.ts RESIZE_TAPS) ----------------------
+//
+// ONNX's reference (op_resize.py _interpolate_1d_with_x) takes, per output position, n coefficients
+// from the fractional part r of x_original (r in (0, 1]: an integer coordinate counts as r = 1 of the
+// pixel below), applies them to the n input positions nearest x_original (the input padded by its
+// edge values, so a position outside reads the edge), zeroes the outside ones and renormalizes
+// under exclude_outside, and under tf_crop_and_resize returns extrapolation_value when x_original
+// lies outside [0, in − 1]. Here each position's n weights are folded onto the window of the input
+// they actually read (clamped positions add up), so every entry is `first` and K weights over input
+// first .. first + K − 1, K = min(n, in) alike for every position of the axis.
+
+/** One axis's filter table: K taps a position; `first[i]` is −1 where output position i lies
+ * outside the input (tf_crop_and_resize), else its window's first input index. */
+export interface FilterTable {
+  taps: number;
+  first: number[];
+  /** weights[i·taps + j] applies to input first[i] + j: f64 values, f32 values or Q10 integers. */
+  weights: number[];
+}
+
+/** True when the attributes need the filter table (format.ts RESIZE_TAPS) rather than the nearest
+ * or bilinear source tables. */
+export function needsFilterTable(a: ResizeAttrs): boolean {
+  return a.mode === 'cubic' || a.antialias === true || a.coordinates === 'tf_crop_and_resize';
+}
+
+/** The cubic convolution kernel with parameter A (Keys), at distance d. */
+function cubicKernel(d: number, A: number): number {
+  const x = Math.abs(d);
+  if (x <= 1) return ((A + 2) * x - (A + 3)) * x * x + 1;
+  if (x < 2) return ((A * x - 5 * A) * x + 8 * A) * x - 4 * A;
+  return 0;
+}
+
+/**
+ * The coefficients for fractional part r (in (0, 1]) and the offset of the first one from
+ * floor'(x) = x − r: nearest's two by nearest_mode; linear's [1 − r, r]; cubic's four (Keys,
+ * a = cubic_coeff_a) at offsets −1 .. 2; antialias (scale < 1) stretches the linear (cubic) kernel
+ * to 1/scale (2/scale) input pixels each side and normalizes the weights to sum 1.
+ */
+function coefficients(a: ResizeAttrs, scale: number, r: number): { offset: number; coeffs: number[] } {
+  if (a.mode === 'nearest') {
+    if (r === 1) return { offset: 0, coeffs: [0, 1] };
+    const up = a.nearestRounding === 'ceil' || (a.nearestRounding === 'round_prefer_floor' ? r > 0.5 : a.nearestRounding === 'round_prefer_ceil' && r >= 0.5);
+    return { offset: 0, coeffs: up ? [0, 1] : [1, 0] };
+  }
+  const A = a.cubicCoeffA ?? -0.75;
+  if (!a.antialias) {
+    if (a.mode === 'bilinear') return { offset: 0, coeffs: [1 - r, r] };
+    return { offset: -1, coeffs: [r + 1, r, 1 - r, 2 - r].map((d) => cubicKernel(d, A)) };
+  }
+  const s = Math.min(scale, 1);
+  const support = a.mode === 'bilinear' ? 1 : 2;
+  const offset = Math.floor(-support / s) + 1;
+  const coeffs: number[] = [];
+  for (let i = offset; i < 2 - offset; i++) {
+    const d = s * (i - r);
+    coeffs.push(a.mode === 'bilinear' ? Math.min(Math.max(1 - Math.abs(d), 0), 1) : cubicKernel(d, A));
+  }
+  const sum = coeffs.reduce((p, c) => p + c, 0);
+  return { offset, coeffs: coeffs.map((c) => c / sum) };
+}
+
+/** The filter table of one axis in f64 (ONNX arithmetic). */
+export function filterTable(a: ResizeAttrs, axis: ResizeAxis, inSize: number): FilterTable {
+  const out = a.size[axis];
+  const rows: ({ lo: number; coeffs: number[] } | null)[] = [];
+  let n = 1;
+  for (let x = 0; x < out; x++) {
+    const v = onnxSourceCoordinate(a, axis, inSize, x);
+    if (a.coordinates === 'tf_crop_and_resize' && (v < 0 || v > inSize - 1)) {
+      rows.push(null);
+      continue;
+    }
+    const below = Number.isInteger(v) ? v - 1 : Math.floor(v);
+    const r = v - below;
+    const { offset, coeffs } = coefficients(a, a.scales[axis], r);
+    // The n positions nearest v among the edge-padded input [−pad, in + pad), smaller ones first
+    // on a tie: the window from (v − r) + offset, kept inside the padded range.
+    const pad = Math.ceil(coeffs.length / 2);
+    const lo = Math.min(Math.max(below + offset, -pad), inSize + pad - coeffs.length);
+    if (a.excludeOutside) {
+      coeffs.forEach((_, j) => (lo + j < 0 || lo + j >= inSize ? (coeffs[j] = 0) : 0));
+      const sum = coeffs.reduce((p, c) => p + c, 0);
+      coeffs.forEach((c, j) => (coeffs[j] = c / sum));
+    }
+    rows.push({ lo, coeffs });
+    n = Math.max(n, coeffs.length);
+  }
+  const taps = Math.min(n, inSize);
+  const t: FilterTable = { taps, first: [], weights: [] };
+  for (const row of rows) {
+    const w = new Array<number>(taps).fill(0);
+    if (!row) {
+      t.first.push(-1);
+      t.weights.push(...w);
+      continue;
+    }
+    const { lo, coeffs } = row;
+    const first = Math.min(Math.max(lo, 0), inSize - taps);
+    coeffs.forEach((c, j) => (w[clampIndex(lo + j, inSize) - first] += c));
+    t.first.push(first);
+    t.weights.push(...w);
+  }
+  return t;
+}
+
+/** The filter table with f32 weights (the float form). */
+export function filterTableF32(a: ResizeAttrs, axis: ResizeAxis, inSize: number): FilterTable {
+  const t = filterTable(a, axis, inSize);
+  return { ...t, weights: t.weights.map(f32) };
+}
+
+/** Q10 weights of one position: each rounded half away from zero, then the difference between
+ * round(1024·Σw) and their sum added to the largest (first on a tie), so a constant input stays
+ * itself exactly. */
+export function q10Weights(w: readonly number[]): number[] {
+  const roundHalfAway = (v: number) => Math.sign(v) * Math.floor(Math.abs(v) + 0.5);
+  const q = w.map((v) => roundHalfAway(v * RESIZE_Q10));
+  let big = 0;
+  q.forEach((v, j) => (Math.abs(w[j]) > Math.abs(w[big]) ? (big = j) : 0));
+  q[big] += roundHalfAway(w.reduce((p, c) => p + c, 0) * RESIZE_Q10) - q.reduce((p, c) => p + c, 0);
+  return q;
+}
+
+const RESIZE_Q10 = 1024;
+
+/** The filter table with Q10 integer weights (the s8 form). */
+export function filterTableQ10(a: ResizeAttrs, axis: ResizeAxis, inSize: number): FilterTable {
+  const t = filterTable(a, axis, inSize);
+  const weights: number[] = [];
+  for (let i = 0; i < t.first.length; i++) {
+    const w = t.weights.slice(i * t.taps, (i + 1) * t.taps);
+    weights.push(...(t.first[i] < 0 ? w : q10Weights(w)));
+  }
+  return { ...t, weights };
+}
+
+/** The s8 filter table's bound on one position's Σ|Q10 weight| (2.0: the kernel's i32 sum stays
+ * below 2^30); cubic_coeff_a far from −0.5 .. −0.75, or exclude_outside renormalizing a near-zero
+ * sum, can pass it, and such a resize has no s8 form. */
+export const FILTER_Q10_WEIGHT_BOUND = 2 * RESIZE_Q10;
+
+/** The largest Σ|Q10 weight| of any position of either axis, for input rows h and columns w. */
+export function largestQ10WeightSum(a: ResizeAttrs, h: number, w: number): number {
+  let most = 0;
+  for (const t of [filterTableQ10(a, 0, h), filterTableQ10(a, 1, w)]) {
+    for (let i = 0; i < t.first.length; i++) {
+      most = Math.max(most, t.weights.slice(i * t.taps, (i + 1) * t.taps).reduce((p, v) => p + Math.abs(v), 0));
+    }
+  }
+  return most;
 }

@@ -3,7 +3,8 @@
 // propagated from the quantization parameters and the float graph's values only. Shared with the
 // tests that check other ONNX models after PTQ against ONNX Runtime within the same bound.
 // transpose_conv2d takes conv2d's rule: the same sums, over the taps that reach each output.
-import { type Activation, type Graph, type Node, type OpName, type Tensor, type TensorData, type UnaryAttrs, numel } from '../../converter/ir/graph.js';
+import { type Activation, type Graph, type Node, type OpName, type ResizeAttrs, type Tensor, type TensorData, type UnaryAttrs, numel } from '../../converter/ir/graph.js';
+import { filterTable, needsFilterTable } from '../../converter/reference/resize-coords.js';
 import { floatKernels } from '../../converter/reference/float/index.js';
 import { unaryFunction } from '../../converter/reference/float/unary-math.js';
 import { meanMultiplier } from '../../converter/reference/int8/mean.js';
@@ -233,6 +234,9 @@ export class BoundPropagator {
         // nearest: e moves with the data. bilinear (TFLM's Q10 fixed point): the blend of e_x,
         // plus the Q10 fractions' rounding (≤ 2^−11 per axis, each moving the value by at most
         // |v_hi − v_lo| ≤ 2·max|x̂|: 2^−9·max|x̂| for both axes), plus ½·s_out for the final rounding.
+        if (needsFilterTable(node.attrs as ResizeAttrs)) {
+          return resizeFilterBound(node.attrs as ResizeAttrs, this.arr(x0), this.errOf(x0), qpOf(this.qg.tensor(out)), this.activationTerm(out, y, undefined));
+        }
         const e = kernel('resize', node.attrs, [this.earr(x0)], outShape);
         if ((node as Node<'resize'>).attrs.mode === 'nearest') return e;
         const ex = this.errOf(x0), x = this.val(x0);
@@ -417,4 +421,47 @@ export class BoundPropagator {
         throw new Error(`no f32 error rule for '${node.op}'${twin ? '' : ' (no float counterpart)'}`);
     }
   }
+}
+
+/**
+ * resize's filter table (cubic, antialias, tf_crop_and_resize) in Q10: with the exact weights w of
+ * each axis (ONNX's, f64) and n taps an axis, e = Σ|wy||wx|·e_x (the input's error through the
+ * filter) + M·(Δy·(Σ|wx| + Δx) + Σ|wy|·Δx) (the Q10 weights: each rounded within 2^−11 and the
+ * position's residual, at most (n + 1)/2 steps, put on one, so Σ|ŵ − w| ≤ Δ = (n + ½)·2^−10; M =
+ * max(|x| + e_x)) + ½·s_out (the final rounding) + dist(y, [L, H]) (saturation, where cubic
+ * overshoots). A position outside the crop is the quantized extrapolation value: |deq − value|.
+ */
+function resizeFilterBound(a: ResizeAttrs, x: Arr, ex: Float32Array, q: Qp, saturation: Float32Array): Float32Array {
+  const [n, h, w, c] = x.shape;
+  const ty = filterTable(a, 0, h), tx = filterTable(a, 1, w);
+  const [oh, ow] = a.size;
+  const maxX = x.data.reduce((m, v, i) => Math.max(m, Math.abs(v) + ex[i]), 0);
+  const sumAbs = (t: typeof ty, i: number) => t.weights.slice(i * t.taps, (i + 1) * t.taps).reduce((p, v) => p + Math.abs(v), 0);
+  const dy = (ty.taps + 0.5) * 2 ** -10, dx = (tx.taps + 0.5) * 2 ** -10;
+  const ev = a.extrapolationValue ?? 0;
+  const outside = Math.abs(codeToReal(q, Math.max(-128, Math.min(127, roundHalfAway(ev / q.scale) + q.zeroPoint))) - ev);
+  const e = new Float32Array(n * oh * ow * c);
+  let o = 0;
+  for (let b = 0; b < n; b++) {
+    for (let yy = 0; yy < oh; yy++) {
+      for (let xx = 0; xx < ow; xx++) {
+        const sy = sumAbs(ty, yy), sx = sumAbs(tx, xx);
+        for (let ch = 0; ch < c; ch++, o++) {
+          if (ty.first[yy] < 0 || tx.first[xx] < 0) {
+            e[o] = outside;
+            continue;
+          }
+          let prop = 0;
+          for (let i = 0; i < ty.taps; i++) {
+            for (let j = 0; j < tx.taps; j++) {
+              const k = ((b * h + ty.first[yy] + i) * w + tx.first[xx] + j) * c + ch;
+              prop += Math.abs(ty.weights[yy * ty.taps + i] * tx.weights[xx * tx.taps + j]) * ex[k];
+            }
+          }
+          e[o] = prop + maxX * (dy * (sx + dx) + sy * dx) + 0.5 * q.scale + saturation[o];
+        }
+      }
+    }
+  }
+  return e;
 }

@@ -12,6 +12,7 @@
 import type { Graph, Node, OpName, Tensor, TensorData } from '../../ir/graph.js';
 import { dtypeBytes, numel } from '../../ir/graph.js';
 import { floatKernels } from '../../reference/float/index.js';
+import { FILTER_Q10_WEIGHT_BOUND, largestQ10WeightSum, needsFilterTable } from '../../reference/resize-coords.js';
 import { calibrate, checkSamples } from './calibrate.js';
 import { quantizeMultiplier, roundHalfAway, softmaxParams } from './multiplier.js';
 import {
@@ -187,6 +188,12 @@ function int8Obstacle(g: Graph, node: Node): string | undefined {
     const rank = g.tensor(node.inputs[0]).shape.length;
     const axis = (node as Node<'softmax'>).attrs.axis;
     if ((axis < 0 ? axis + rank : axis) !== rank - 1) return 'int8 softmax runs over the last axis only';
+  }
+  if (node.op === 'resize') {
+    const a = (node as Node<'resize'>).attrs, xs = g.tensor(node.inputs[0]).shape;
+    if (needsFilterTable(a) && xs.length === 4 && largestQ10WeightSum(a, xs[1], xs[2]) > FILTER_Q10_WEIGHT_BOUND) {
+      return `resize filter weights of one position sum past 2.0 in magnitude (cubic_coeff_a ${a.cubicCoeffA}): no s8 form`;
+    }
   }
   const constantsAllowed = weightAxis || node.op === 'add' || node.op === 'sub' || node.op === 'mul' || ALL_INPUTS_SHARED.has(node.op);
   const operands = node.op === 'reshape' ? node.inputs.slice(0, 1) : node.inputs;
