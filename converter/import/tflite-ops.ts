@@ -271,7 +271,8 @@ function pool(op: 'max_pool2d' | 'average_pool2d'): Lowering {
  * RESIZE_NEAREST_NEIGHBOR / RESIZE_BILINEAR (constant size [OH, OW]): resize in TFLite's arithmetic.
  * align_corners is ONNX's align_corners (nearest rounds half away: round_prefer_ceil on the
  * non-negative coordinates); half_pixel_centers is half_pixel (bilinear) or tf_half_pixel_for_nn
- * (nearest, floor); neither is asymmetric (floor).
+ * (nearest, floor); neither is asymmetric (floor). Nearest takes both at once (align_corners's scale
+ * and rounding on x + ½), as TFLite and TFLite Micro do; bilinear refuses the pair, as they do.
  */
 function resizeLowering(mode: 'nearest' | 'bilinear'): Lowering {
   return (im, ctx) => {
@@ -279,7 +280,9 @@ function resizeLowering(mode: 'nearest' | 'bilinear'): Lowering {
     const name = bilinear ? 'RESIZE_BILINEAR' : 'RESIZE_NEAREST_NEIGHBOR';
     const kind = bilinear ? BuiltinOptionsType.ResizeBilinearOptions : BuiltinOptionsType.ResizeNearestNeighborOptions;
     const o = readResizeOptions(options(im, ctx, kind), bilinear);
-    if (o.alignCorners && o.halfPixelCenters) im.unsupported(ctx, `${name} with both align_corners and half_pixel_centers (TFLite Micro refuses the pair)`);
+    if (bilinear && o.alignCorners && o.halfPixelCenters) {
+      im.unsupported(ctx, `${name} with both align_corners and half_pixel_centers (TFLite and TFLite Micro refuse the pair)`);
+    }
     const x = im.input(ctx, 0, 'input');
     const xs = requireRank(im, ctx, x, 4, 'input');
     const dt = im.dtype(x);
@@ -296,6 +299,7 @@ function resizeLowering(mode: 'nearest' | 'bilinear'): Lowering {
       size: [size[0], size[1]],
       scales: [size[0] / xs[1], size[1] / xs[2]],
       arithmetic: 'tflite',
+      ...(o.alignCorners && o.halfPixelCenters ? { tfliteHalfPixelCenters: true } : {}),
     });
   };
 }

@@ -249,6 +249,9 @@ export interface ResizeAttrs {
   roi?: [number, number, number, number];
   /** tf_crop_and_resize: the value of an output whose source lies outside the input. */
   extrapolationValue?: number;
+  /** TFLite nearest with align_corners and half_pixel_centers both set: align_corners's scale and
+   * rounding applied to x + 0.5 (TFLite's GetNearestNeighbor). */
+  tfliteHalfPixelCenters?: boolean;
 }
 export interface BatchNormAttrs {
   epsilon: number;

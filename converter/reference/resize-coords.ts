@@ -87,9 +87,10 @@ export function nearestSources(a: ResizeAttrs, axis: ResizeAxis, inSize: number)
     for (let x = 0; x < a.size[axis]; x++) out.push(clampIndex(onnxNearest(a, onnxSourceCoordinate(a, axis, inSize, x)), inSize));
     return out;
   }
-  // TFLite GetNearestNeighbor: floor((x + offset)·scale), or round half away (align_corners).
+  // TFLite GetNearestNeighbor: floor((x + offset)·scale), or round half away (align_corners);
+  // the offset is ½ under half_pixel_centers, with or without align_corners.
   const scale = tfliteScale(a, axis, inSize);
-  const half = a.coordinates === 'tf_half_pixel_for_nn';
+  const half = a.coordinates === 'tf_half_pixel_for_nn' || a.tfliteHalfPixelCenters === true;
   for (let x = 0; x < a.size[axis]; x++) {
     const v = f32(f32(x + (half ? 0.5 : 0)) * scale);
     const i = a.coordinates === 'align_corners' ? Math.floor(v + 0.5) : Math.floor(v);
