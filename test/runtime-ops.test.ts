@@ -474,6 +474,15 @@ describe('runtime kernels vs the reference interpreter (both builds)', () => {
   for (const c of s8Cases(sr)) {
     it(c.label, async () => check(c, rng(c.label.length * 104729 + 3)));
   }
+  it('quantize on a zero scale (a degenerate blob the format allows): 0 / 0 gives the zero point, no trap in the scalar build', async () => {
+    // Found by the session-12 audit: the scalar build (no non-trapping float-to-int) trapped on it.
+    const g = oneOpGraph('quantize', [{ dtype: 'f32', shape: [6] }], { dtype: 's8', quant: { scale: 0, zeroPoint: 5 } }, {});
+    const x = Float32Array.from([0, -0, 1, -1, NaN, Infinity]);
+    const [want] = runGraph(g, [x]);
+    expect(Array.from(want as Int8Array)).toEqual([5, 5, 127, -128, 5, 127]);
+    for (const build of BUILDS) expect(Array.from((await runBlob(build, blobOf(g), [x]))[0] as Int8Array), build).toEqual(Array.from(want as Int8Array));
+  });
+
   it('dequantize', async () => {
     const q = { scale: 0.037, zeroPoint: -7 };
     await check({ label: 'dequantize', op: 'dequantize', inputs: [{ dtype: 's8', shape: [4, 64], quant: q }], out: { dtype: 'f32' }, attrs: {} }, rng(5));

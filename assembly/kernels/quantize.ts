@@ -18,10 +18,11 @@ export function quantize_f32_s8(op: usize): void {
   const scale = tscale(y);
   const zp = <f32>tzp(y);
   for (let i = 0; i < n; i++) {
-    const x = load<f32>(xp + (<usize>i << 2));
-    // NaN maps to the zero point (as the reference). Saturate in float first: converting NaN or
-    // out-of-range floats to int would trap in MVP wasm.
-    let v = x != x ? zp : roundHalfAway(x / scale) + zp;
+    const q = load<f32>(xp + (<usize>i << 2)) / scale;
+    // A NaN quotient (a NaN input, or 0 / 0 on a zero scale) maps to the zero point, as the
+    // reference. Saturate in float first: converting NaN or out-of-range floats to int would trap
+    // in MVP wasm.
+    let v = q != q ? zp : roundHalfAway(q) + zp;
     if (v < -128) v = -128;
     if (v > 127) v = 127;
     store<i8>(yp + <usize>i, <i8><i32>v);

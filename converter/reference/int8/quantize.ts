@@ -1,5 +1,5 @@
 // quantize (f32 → s8), dequantize (s8 → f32) and requantize (s8 → s8), per tensor, as TFLite Micro:
-//   quantize:   q = clamp(round_half_away(f32(x / scale)) + zp)           (AffineQuantize)
+//   quantize:   q = clamp(round_half_away(f32(x / scale)) + zp)           (AffineQuantize; a NaN quotient gives zp)
 //   dequantize: y = f32(scale · (q − zp))                                  (Dequantize)
 //   requantize: y = clamp(MBQM(q − in_zp, mult, shift) + out_zp)          (Requantize; node.int8.outMult/outShift)
 import { numel } from '../../ir/graph.js';
@@ -18,12 +18,13 @@ export const quantize_s8_ref: RefKernel = (node, inputs, outputs) => {
   const { scale, zeroPoint } = perTensorQuant(node, requireS8Output(node, outputs).quant, 'output');
   const out = new Int8Array(x.data.length);
   for (let i = 0; i < out.length; i++) {
-    const v = x.data[i];
-    if (Number.isNaN(v)) {
+    // A NaN quotient (a NaN input, or 0 / 0 on a zero scale) gives the zero point.
+    const f = Math.fround(x.data[i] / scale);
+    if (Number.isNaN(f)) {
       out[i] = zeroPoint;
       continue;
     }
-    const q = roundHalfAway(Math.fround(v / scale)) + zeroPoint;
+    const q = roundHalfAway(f) + zeroPoint;
     out[i] = q < -128 ? -128 : q > 127 ? 127 : q;
   }
   return [out];
