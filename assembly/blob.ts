@@ -8,7 +8,7 @@ import {
   H_OP_TABLE_OFFSET, H_INDEX_OFFSET, H_INDEX_COUNT, H_PARAMS_OFFSET, H_PARAMS_COUNT,
   H_WEIGHTS_OFFSET, H_WEIGHTS_SIZE, H_META_OFFSET, H_META_SIZE, H_INPUT_COUNT, H_INPUTS_INDEX,
   H_OUTPUT_COUNT, H_OUTPUTS_INDEX, HEADER_SIZE, CRC_START, TENSOR_RECORD_SIZE, T_DTYPE, T_RANK,
-  T_STORAGE, T_DIMS, T_OFFSET, T_BYTE_SIZE, T_ZERO_POINT, MAX_RANK, DTYPE_S8, DTYPE_COUNT,
+  T_STORAGE, T_DIMS, T_OFFSET, T_BYTE_SIZE, T_ZERO_POINT, T_SCALE, T_RESERVED, MAX_RANK, DTYPE_S8, DTYPE_COUNT,
   STORAGE_ARENA, STORAGE_WEIGHTS, STORAGE_EMPTY, STORAGE_ENCODED, STORAGE_DIRECT, STORAGE_COUNT, T_FLAGS, T_STREAM_OFFSET, ENC_COUNT, DTYPE_SIGN8,
   OP_RECORD_SIZE, O_OPCODE, O_INPUT_COUNT,
   O_OUTPUT_COUNT, O_IO_INDEX, O_PARAMS_INDEX, O_PARAMS_COUNT, O_SCRATCH_TENSOR, O_FLAGS, OPF_IN_PLACE, OPF_PACKED_W16, OPCODE_COUNT, IN_PLACE_OPCODES,
@@ -257,8 +257,16 @@ export function validateTensors(arenaSize: u32, weightsSize: u32): i32 {
       return ERR_BAD_TENSOR;
     }
     const esize = <u64>dtypeSize(dt);
-    if (numel * esize > bytes) {
-      tensorFail(id); say(txt('byte_size $ is less than the $ bytes its $ elements need'), bytes, numel * esize, numel);
+    // Arena tensors are exactly their elements (the planner's sizes); constants may be larger (a
+    // packed layout's padding and sums).
+    if (storage == STORAGE_ARENA ? numel * esize != bytes : numel * esize > bytes) {
+      tensorFail(id); say(txt('byte_size $ does not fit the $ bytes its $ elements need'), bytes, numel * esize, numel);
+      return ERR_BAD_TENSOR;
+    }
+    // Hosts quantize inputs with the scale (mote_tensor_scale) and the quantize kernel divides by it.
+    const scale = load<f32>(rec, T_SCALE);
+    if (!(scale >= 0) || scale == Infinity) {
+      tensorFail(id); str('scale must be finite and >= 0');
       return ERR_BAD_TENSOR;
     }
     if (off % esize != 0) {
@@ -277,6 +285,10 @@ export function validateTensors(arenaSize: u32, weightsSize: u32): i32 {
         e = validatePackW16(id, rec, numel, bytes, arenaSize);
         if (e) return e;
       }
+    } else if (load<u8>(rec, T_FLAGS) != 0 || load<u32>(rec, T_RESERVED) != 0) {
+      // Reserved for later format additions: a runtime that predates one refuses it here.
+      tensorFail(id); str('flags byte and reserved word must be 0');
+      return ERR_BAD_TENSOR;
     }
     if (storage == STORAGE_ENCODED) {
       const end = (off + bytes + SECTION_ALIGN - 1) / SECTION_ALIGN * SECTION_ALIGN;

@@ -87,6 +87,29 @@ describe.each(BUILDS)('blob validation on the %s build', (build) => {
       setU32(b, rec + F.T_DIMS + 4, 100000);
       fixCrc(b);
     }, F.ERR_BAD_TENSOR, /^mote: .*tensor 1: byte_size/);
+    // An arena tensor's byte_size is exactly its elements' bytes (docs/FORMAT.md): a dim shrunk
+    // under an unchanged byte_size is a defect, not a smaller tensor.
+    await expectErr((b) => {
+      const rec = u32(b, F.H_TENSOR_TABLE_OFFSET) + F.TENSOR_RECORD_SIZE;
+      expect(b[rec + F.T_STORAGE]).toBe(F.STORAGE_ARENA);
+      setU32(b, rec + F.T_DIMS, 1);
+      setU32(b, rec + F.T_DIMS + 4, 1);
+      fixCrc(b);
+    }, F.ERR_BAD_TENSOR, /^mote: .*tensor 1: byte_size \d+ does not fit the \d+ bytes its \d+ elements need/);
+    // Scales: finite and >= 0 (hosts quantize inputs with them); reserved fields 0.
+    for (const bad of [NaN, Infinity, -1]) {
+      await expectErr((b) => {
+        new DataView(b.buffer).setFloat32(u32(b, F.H_TENSOR_TABLE_OFFSET) + F.TENSOR_RECORD_SIZE + F.T_SCALE, bad, true);
+        fixCrc(b);
+      }, F.ERR_BAD_TENSOR, /^mote: .*tensor 1: scale must be finite and >= 0/);
+    }
+    for (const [at, v] of [[F.T_FLAGS, 1], [F.T_RESERVED, 7]]) {
+      await expectErr((b) => {
+        const rec = u32(b, F.H_TENSOR_TABLE_OFFSET) + F.TENSOR_RECORD_SIZE;
+        if (at === F.T_FLAGS) b[rec + at] = v; else setU32(b, rec + at, v);
+        fixCrc(b);
+      }, F.ERR_BAD_TENSOR, /^mote: .*tensor 1: flags byte and reserved word must be 0/);
+    }
     // A binarized (sign8) tensor must have zero point 0 (the XNOR kernels assume it).
     await expectErr((b) => {
       const rec = u32(b, F.H_TENSOR_TABLE_OFFSET) + F.TENSOR_RECORD_SIZE;
