@@ -748,10 +748,18 @@ function checkOp(op: BlobOp, tensors: BlobTensor[], fail: (msg: string) => never
       inRange(1, 0, 1, 'mode');
       break;
     case F.OP_RESIZE:
-      // The mode, then per output row and column one source entry (nearest) or three (bilinear).
+      // The mode, then per output row and column one source entry (nearest) or three (bilinear);
+      // the filter table (taps): extrapolation, ky, kx, then per row 1 + ky and per column 1 + kx.
       if (s16) fail(`has no ${form} form`);
-      inRange(0, F.RESIZE_NEAREST, F.RESIZE_BILINEAR, 'mode');
-      count(1 + (out.shape[1] + out.shape[2]) * (p[0] === F.RESIZE_BILINEAR ? 3 : 1));
+      inRange(0, F.RESIZE_NEAREST, F.RESIZE_TAPS, 'mode');
+      if (p[0] === F.RESIZE_TAPS) {
+        if (p.length < 4) count(4);
+        inRange(2, 1, first!.shape[1], 'ky');
+        inRange(3, 1, first!.shape[2], 'kx');
+        count(4 + out.shape[1] * (1 + p[2]) + out.shape[2] * (1 + p[3]));
+      } else {
+        count(1 + (out.shape[1] + out.shape[2]) * (p[0] === F.RESIZE_BILINEAR ? 3 : 1));
+      }
       break;
     case F.OP_UNARY:
       // The function (format.ts UNARY_*) and its two f32 constants.

@@ -15,6 +15,7 @@ import type { Graph, Node, ResizeAttrs } from '../converter/ir/graph.js';
 import { runGraph } from '../converter/reference/interpreter.js';
 import { q10Weights } from '../converter/reference/resize-coords.js';
 import * as F from '../format/format.js';
+import { readBlob } from '../host/blob-reader.js';
 import { BUILDS, ensureWasmBuilt, expectLoadRefused, fixCrc, rng, runBlob } from './runtime-harness.js';
 import { createOrtSession } from './support/ort.js';
 
@@ -141,6 +142,7 @@ describe('resize filter table: f32 against onnxruntime-node', () => {
       const want = await ort(bytes, x, k.x);
       const [ref] = runGraph(graph as Graph, [x]) as Float32Array[];
       expect(ref.length).toBe(want.length);
+      readBlob(blob); // the host reader (mote run / inspect) takes the filter table too
       for (let i = 0; i < want.length; i++) {
         expect(Math.abs(ref[i] - want[i]), `element ${i}: ${ref[i]} vs ORT ${want[i]}`).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(want[i])));
       }
@@ -167,6 +169,7 @@ describe('resize filter table: int8 (QDQ) against onnxruntime-node', () => {
       const x = inputOf(k, 17 * n + 3);
       const want = await ort(bytes, x, k.x);
       const [ref] = runGraph(graph as Graph, [x]) as Float32Array[];
+      readBlob(blob);
       for (const build of BUILDS) expect(Array.from((await runBlob(build, blob, [x]))[0] as Float32Array), build).toEqual(Array.from(ref));
       // One step for the final rounding, and the Q10 weights' rounding: at most (K + ½)·2^−10 per
       // axis of the window sum, times the largest code (|code| <= 128 steps): under one more step
@@ -268,6 +271,10 @@ describe('resize filter table: the runtime refuses a table that would leave the 
     await expectLoadRefused(withResizeParam(s8, 1, 128), /resize\): extrapolation code 128 is outside the s8 range/);
     await expectLoadRefused(withResizeParam(s8, 4 + 3 * 7 + 1, 2049), /resize\): filter entry 7: its Q10 weights sum to \d+ in magnitude, over 2048/);
     await expectLoadRefused(withResizeParam(f32, 0, 3), /resize\).*must be in \[0, 2\], got 3/);
+    // The host reader checks the mode, the taps and the count.
+    expect(() => readBlob(withResizeParam(f32, 0, 3))).toThrow(/resize\): param 0 \(mode\) is 3; must be in \[0, 2\]/);
+    expect(() => readBlob(withResizeParam(f32, 3, 6))).toThrow(/resize\): param 3 \(kx\) is 6; must be in \[1, 5\]/);
+    expect(() => readBlob(withResizeParam(f32, 2, 1))).toThrow(/resize\): has \d+ param words; expected \d+/);
   });
 });
 

@@ -156,11 +156,13 @@ describe('mote runtime: usage errors before any compile', () => {
   });
 });
 
-/** One resize (opcode 36, in MOTE_OPS_HIGH), 3x5x2 → 7x4, f32 or s8. */
-function resizeGraph(mode: 'nearest' | 'bilinear', dtype: 'f32' | 's8'): Graph {
+/** One resize (opcode 36, in MOTE_OPS_HIGH), 3x5x2 → 7x4, f32 or s8; `crop` a tf_crop_and_resize
+ * whose roi reaches past the input (the filter table's extrapolation). */
+function resizeGraph(mode: 'nearest' | 'bilinear' | 'cubic', dtype: 'f32' | 's8', crop = false): Graph {
   const quant = dtype === 's8' ? { scale: 0.05, zeroPoint: -3 } : undefined;
+  const filter = crop ? { coordinates: 'tf_crop_and_resize' as const, roi: [-0.2, 0.1, 1.1, 0.9] as [number, number, number, number], extrapolationValue: 0.7 } : {};
   return oneOpGraph('resize', [{ dtype, shape: [1, 3, 5, 2], quant }], { dtype, quant }, {
-    mode, coordinates: 'half_pixel', nearestRounding: 'round_prefer_floor', size: [7, 4], scales: [7 / 3, 4 / 5], arithmetic: 'onnx',
+    mode, coordinates: 'half_pixel', nearestRounding: 'round_prefer_floor', size: [7, 4], scales: [7 / 3, 4 / 5], arithmetic: 'onnx', ...filter,
   }, dtype === 's8' ? {} : undefined);
 }
 
@@ -169,6 +171,10 @@ describe('per-model build of a blob with resize (an opcode of the high mask)', (
     ['resize bilinear f32', plainBlob(resizeGraph('bilinear', 'f32'))],
     ['resize bilinear s8', plainBlob(resizeGraph('bilinear', 's8'))],
     ['resize nearest s8', plainBlob(resizeGraph('nearest', 's8'))],
+    ['resize cubic f32', plainBlob(resizeGraph('cubic', 'f32'))],
+    ['resize cubic s8', plainBlob(resizeGraph('cubic', 's8'))],
+    ['resize linear crop f32', plainBlob(resizeGraph('bilinear', 'f32', true))],
+    ['resize linear crop s8', plainBlob(resizeGraph('bilinear', 's8', true))],
   ];
   for (const build of BUILDS) {
     it(`${build}: links resize and gives the full build's bytes`, async () => {
