@@ -14,6 +14,9 @@ import { encodeOnnxModel, type OnnxInitializer, type OnnxModelSpec } from '../co
 import { type Graph, type TensorData, numel } from '../converter/ir/graph.js';
 import { runGraph } from '../converter/reference/interpreter.js';
 import { readBlob } from '../host/blob-reader.js';
+import { MoteRuntime } from '../host/runtime.js';
+import { buildRuntimeFor } from '../host/runtime-build.js';
+import { blobFeatures } from '../host/runtime-features.js';
 import * as F from '../format/format.js';
 import { BUILDS, ensureWasmBuilt, expectLoadRefused, fixCrc, rng, runBlob } from './runtime-harness.js';
 import { BoundPropagator, codeToReal, qpOf, quantizeValues } from './support/int8-bound.js';
@@ -386,4 +389,17 @@ describe('transpose_conv2d params: 6 words for group 1 undilated (the form earli
     expect(() => readBlob(edit(blob, op.index, 8, 0))).toThrow(/param 8 \(group\) is 0; must be >= 1/);
     expect(() => readBlob(edit(blob, op.index, -1, 7))).toThrow(/has 7 param words; expected 6, or 9 with dilation_h dilation_w group/);
   });
+  it('a runtime built for the grouped int8 model (that op and form only) runs it as the full build does', async () => {
+    const c = CASES.find((k) => k.label.startsWith('depthwise (group = C = 6)'))!;
+    const r = rng(32);
+    const calibration = [0, 1, 2].map(() => [floats(r, numel(c.x), 2)]);
+    const { blob, graph } = convert(singleOp(c, 33), 'dw.onnx', { precision: 'int8', calibration });
+    const xq = quantizeValues(floats(r, numel(c.x), 2), qpOf(graph.tensor(graph.inputs[0])));
+    for (const build of BUILDS) {
+      const want = (await runBlob(build, blob, [xq]))[0] as Int8Array;
+      const wasm = await buildRuntimeFor(blobFeatures(readBlob(blob)), { build });
+      const model = MoteRuntime.fromModule(build, await WebAssembly.compile(wasm as BufferSource)).load(blob);
+      expect(Array.from(model.run([xq])[0] as Int8Array), build).toEqual(Array.from(want));
+    }
+  }, 600_000);
 });

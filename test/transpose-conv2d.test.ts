@@ -12,13 +12,14 @@ import { TFL_TYPE, type TflModel, type TflTensor, writeTflite } from '../bench/s
 import { importTflite } from '../converter/import/tflite.js';
 import { numel } from '../converter/ir/graph.js';
 import { prepareInt8 } from '../converter/passes/quantize/index.js';
+import { prepareInt16 } from '../converter/passes/quantize/prepare16.js';
 import { runGraph } from '../converter/reference/interpreter.js';
 import { readBlob } from '../host/blob-reader.js';
 import { MoteRuntime } from '../host/runtime.js';
 import { buildRuntimeFor } from '../host/runtime-build.js';
 import { blobFeatures } from '../host/runtime-features.js';
 import * as F from '../format/format.js';
-import { BUILDS, blobOf, editTensor, ensureWasmBuilt, expectLoadRefused, rng, runBlob } from './runtime-harness.js';
+import { BUILDS, blobOf, editTensor, ensureWasmBuilt, expectLoadRefused, oneOpGraph, rng, runBlob } from './runtime-harness.js';
 import { loadTfliteWasm, type TfliteWasm } from './support/tflite-wasm.js';
 
 const FLOAT32 = 0;
@@ -215,5 +216,27 @@ describe('TRANSPOSE_CONV: the runtime refuses malformed f32 and s8 forms at load
       if (kind === 'f32') await expectLoadRefused(editTensor(blob, id('y'), (d, at) => d.setUint8(at + F.T_DTYPE, F.DTYPE_S8)), /op 0 \(transpose_conv2d\): output 0 must be f32, got s8/);
       else await expectLoadRefused(editTensor(blob, id('b'), (d, at) => d.setUint8(at + F.T_DTYPE, F.DTYPE_F32)), /op 0 \(transpose_conv2d\): input 2 must be s32, got f32/);
     }
+  });
+});
+
+describe('transpose_conv2d 16x8 with groups and dilations (the 9-word form; no importer writes it: a one-op graph)', () => {
+  it('both builds = the int16 reference (forEachTransposeTap: groups and dilations from the spec)', async () => {
+    const r = rng(800);
+    // x [1,4,5,6] (C 6), group 3 (2 input channels each), 6 output channels, k3x2, stride [2,3], dilations [2,3].
+    const [c, o, group, kh, kw] = [6, 6, 3, 3, 2];
+    const wq = Int8Array.from({ length: o * kh * kw * (c / group) }, () => Math.floor(r() * 255) - 127);
+    const bias = Int32Array.from({ length: o }, () => Math.floor(r() * 20000) - 10000);
+    const g = oneOpGraph('transpose_conv2d', [
+      { dtype: 's16', shape: [1, 4, 5, c], quant: { scale: 0.001, zeroPoint: 0 } },
+      { dtype: 's8', shape: [o, kh, kw, c / group], data: wq, quant: { scale: 0.01, zeroPoint: 0 } },
+      { dtype: 's32', shape: [o], data: bias },
+    ], { dtype: 's16', quant: { scale: 0.002, zeroPoint: 0 } }, { strides: [2, 3], pads: [1, 2, 0, 0], outputSize: [11, 15], dilations: [2, 3], group });
+    prepareInt16(g);
+    const blob = blobOf(g);
+    expect(readBlob(blob).ops[0].params.length, '9 param words').toBe(9);
+    const x = Int16Array.from({ length: 4 * 5 * c }, () => Math.floor(r() * 65536) - 32768);
+    const ref = runGraph(g, [x])[0] as Int16Array;
+    expect(new Set(ref).size, 'distinct output codes').toBeGreaterThan(50);
+    for (const build of BUILDS) expect(Array.from((await runBlob(build, blob, [x]))[0] as Int16Array), build).toEqual(Array.from(ref));
   });
 });
