@@ -642,7 +642,7 @@ export const TFLITE_OP_MAPPING: Record<string, string> = {
   CONV_2D: 'conv2d',
   DEPTHWISE_CONV_2D: 'depthwise_conv2d (filter [1,KH,KW,C*M] → [KH,KW,C*M])',
   FULLY_CONNECTED: 'fully_connected (+ reshape when the declared output is not [rows,N])',
-  TRANSPOSE_CONV: 'transpose_conv2d (output size from the declared output; output_shape input not read)',
+  TRANSPOSE_CONV: 'transpose_conv2d (output size from the declared output; output_shape input not read; bias, fused activation; f32, int8, 16x8)',
   AVERAGE_POOL_2D: 'average_pool2d (countIncludePad false)',
   MAX_POOL_2D: 'max_pool2d',
   RESHAPE: 'reshape (folded when the input is constant)',
