@@ -4,6 +4,8 @@
 //
 //   conv2d            N·OH·OW·O · KH·KW·(C/group)      (w is [O, KH, KW, C/group])
 //   depthwise_conv2d  N·OH·OW·(C·M) · KH·KW            (w is [KH, KW, C·M])
+//   transpose_conv2d  N·H·W·O · KH·KW·(C/group)        (each input pixel scatters into every tap; the
+//                                                       taps that fall outside y included, as conv2d's padding)
 //   fully_connected   rows·N·K                          (x read as [rows, K], w is [N, K])
 //   matmul            numel(y)·K                        (a is [.., M, K])
 //   average/max pool  numel(y)·KH·KW                    (one accumulate or compare per tap)
@@ -31,6 +33,8 @@ export function opMacs(op: string, s: MacShapes): number {
       return w && w.length === 4 ? numel(y) * w[1] * w[2] * w[3] : 0;
     case 'depthwise_conv2d':
       return w && w.length === 3 ? numel(y) * w[0] * w[1] : 0;
+    case 'transpose_conv2d':
+      return x && x.length === 4 && w && w.length === 4 ? (numel(x) / x[3]) * numel(w) : 0;
     case 'fully_connected':
     case 'matmul': {
       const k = x ? x[x.length - 1] : 0;

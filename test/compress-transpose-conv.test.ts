@@ -19,6 +19,8 @@ import { weightedLayers } from '../converter/codec/weighted-layers.js';
 import { biasCorrection, meanOutputShift } from '../converter/passes/quantize/bias-correction.js';
 import { quantize } from '../converter/passes/quantize/index.js';
 import { runGraph } from '../converter/reference/interpreter.js';
+import { forEachTransposeTap } from '../converter/reference/float/transpose-conv2d.js';
+import { nodeMacs } from '../converter/macs.js';
 import { BUILDS, ensureWasmBuilt, rng, runBlob } from './runtime-harness.js';
 
 const floats = (r: () => number, n: number, scale: number) => Float32Array.from({ length: n }, () => (r() * 2 - 1) * scale);
@@ -163,6 +165,18 @@ describe('transposed conv weights in the compression passes', () => {
     }
   });
 
+  it('the per-layer compression report has a row for each transposed conv (method, finite SNR, MACs)', () => {
+    const res = convert(MODEL, 'decoder.onnx', { precision: 'int8', calibration, cluster: 4, layerReport: true });
+    for (const name of TCONVS) {
+      const row = res.report.layers!.rows.find((r) => r.name === name)!;
+      expect(row.op, name).toBe('transpose_conv2d');
+      expect(row.methods, name).toContain('int8');
+      expect(Number.isFinite(row.snrDb), name).toBe(true);
+      expect(row.macsBefore, name).toBeGreaterThan(0);
+      expect(row.bytesAfter, name).toBeLessThan(row.bytesBefore);
+    }
+  });
+
   it('bias correction and compensated layer weights take the transposed convs too; both builds = reference', async () => {
     const bc = convert(MODEL, 'decoder.onnx', { precision: 'int8', calibration, biasCorrection: true });
     expect(bc.graph.nodes.filter((n) => n.op === 'transpose_conv2d').every((n) => n.inputs[2].includes('bias_corrected'))).toBe(true);
@@ -247,5 +261,15 @@ describe('bias correction of an int8 transposed conv', () => {
     const before = meanErr(plain), after = meanErr(corrected);
     console.info(`[mote] transpose_conv2d bias correction: mean |E[y_int8 − y_f32]| per channel ${before.toExponential(3)} → ${after.toExponential(3)}`);
     expect(after).toBeLessThan(before * 0.7);
+  });
+});
+
+describe('transpose_conv2d MACs (convert report, mote inspect)', () => {
+  it('every input pixel times every weight: the products the reference makes when none falls outside (VALID)', () => {
+    // x [2,3,4,6], group 2, weights [4,3,2,3], strides [2,1], dilations [1,2]: full size 2·2+3 = 7, 1·3+2·2+1 = 8.
+    const { g, node } = oneLayer('transpose_conv2d', [2, 3, 4, 6], new Float32Array(72), [4, 3, 2, 3], { strides: [2, 1], pads: [0, 0, 0, 0], outputSize: [7, 8], dilations: [1, 2], group: 2 });
+    let products = 0;
+    forEachTransposeTap(node, [2, 3, 4, 6], [4, 3, 2, 3], () => products++);
+    expect(nodeMacs(g, node)).toBe(products);
   });
 });

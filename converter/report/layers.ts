@@ -8,8 +8,7 @@ import { dtypeBytes, numel } from '../ir/graph.js';
 import { nodeMacs } from '../macs.js';
 import type { LowRankReport } from '../passes/lowrank.js';
 import type { PruneReport } from '../passes/prune-filters.js';
-
-const WEIGHTED = new Set(['conv2d', 'depthwise_conv2d', 'fully_connected']);
+import { WEIGHTED_OPS } from '../codec/weighted-layers.js';
 
 export interface LayerSnapshot {
   name: string;
@@ -49,7 +48,7 @@ function constBytes(g: Graph, node: Node): number {
 /** The float weighted layers of `g` (copies), before compression. */
 export function snapshotLayers(g: Graph): LayerSnapshot[] {
   return g.nodes
-    .filter((n) => WEIGHTED.has(n.op) && g.isConstant(n.inputs[1]) && g.tensor(n.inputs[1]).dtype === 'f32')
+    .filter((n) => WEIGHTED_OPS.has(n.op) && g.isConstant(n.inputs[1]) && g.tensor(n.inputs[1]).dtype === 'f32')
     .map((n) => {
       const w = g.tensor(n.inputs[1]);
       const bytes = numel(w.shape) * 4 + (n.inputs[2] && g.isConstant(n.inputs[2]) ? numel(g.tensor(n.inputs[2]).shape) * 4 : 0);
