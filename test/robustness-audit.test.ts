@@ -327,6 +327,10 @@ describe('session-11 ops under seeded damage (generated ONNX models)', () => {
     { name: 'ReduceSum', x: [1, 3, 4, 4], nodes: one('ReduceSum', { keepdims: 1 }, ['axes']), inits: [{ name: 'axes', dims: [1], data: BigInt64Array.from([3n]) }], y: [1, 3, 4, 1] },
     { name: 'Resize linear', x: [1, 2, 3, 5], nodes: one('Resize', { mode: 'linear' }, ['', 'scales']), inits: [{ name: 'scales', dims: [4], data: Float32Array.from([1, 1, 2, 2]) }], y: [1, 2, 6, 10] },
     { name: 'Resize nearest', x: [1, 2, 3, 5], nodes: one('Resize', { mode: 'nearest' }, ['', 'scales']), inits: [{ name: 'scales', dims: [4], data: Float32Array.from([1, 1, 2, 0.5]) }], y: [1, 2, 6, 2] },
+    // The filter table (RESIZE mode 2): cubic, and a crop whose roi leaves the input.
+    { name: 'Resize cubic', x: [1, 2, 3, 5], nodes: one('Resize', { mode: 'cubic' }, ['', 'scales']), inits: [{ name: 'scales', dims: [4], data: Float32Array.from([1, 1, 1.5, 0.6]) }], y: [1, 2, 4, 3] },
+    { name: 'Resize tf_crop_and_resize', x: [1, 2, 4, 5], nodes: one('Resize', { mode: 'linear', coordinate_transformation_mode: 'tf_crop_and_resize', extrapolation_value: { float: 0.5 } }, ['roi', '', 'sizes']),
+      inits: [{ name: 'roi', dims: [8], data: Float32Array.from([0, 0, -0.2, 0.1, 1, 1, 1.1, 0.9]) }, { name: 'sizes', dims: [4], data: BigInt64Array.from([1n, 2n, 5n, 3n]) }], y: [1, 2, 5, 3] },
     { name: 'Erf (unary)', x: [1, 3, 4, 4], nodes: one('Erf'), y: [1, 3, 4, 4] },
     { name: 'Exp (unary)', x: [1, 3, 4, 4], nodes: one('Exp'), y: [1, 3, 4, 4] },
     { name: 'ConvTranspose stride 2', x: [1, 3, 4, 4], nodes: one('ConvTranspose', { strides: [2, 2], pads: [1, 1, 1, 1] }, ['w', 'b']),
