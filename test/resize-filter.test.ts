@@ -5,6 +5,8 @@
 //    builds equal to the reference interpreter bit for bit;
 //  - the same models in QDQ form (int8): the folded s8 resize on both builds equals the reference
 //    interpreter, and is within one quantization step (plus the Q10 weights' rounding) of ORT;
+//  - other layouts (NHWC, a resized channel axis, rank 3), against ORT directly or, where ORT has
+//    no kernel for the layout (cubic off NCHW's H and W), on the transposed equivalent it has;
 //  - the s8 arithmetic (Q10 weights summing to 1024, the Q20 sum rounded half away from zero and
 //    saturated) worked by hand on a cubic case;
 //  - the runtime's load checks of the table, and the importer's refusals.
@@ -27,16 +29,24 @@ const AT = onnx.AttributeProto.AttributeType;
 
 interface Case {
   what: string;
-  x: [number, number, number, number];
+  /** NCHW unless the scales / sizes / roi name every axis. */
+  x: number[];
   mode: 'linear' | 'cubic' | 'nearest';
   coordinates?: string;
-  scales?: [number, number];
-  sizes?: [number, number];
-  roi?: [number, number, number, number];
+  /** Two values: H and W of NCHW; one per axis otherwise. */
+  scales?: number[];
+  sizes?: number[];
+  /** [start_h, start_w, end_h, end_w], or start and end of every axis. */
+  roi?: number[];
   a?: number;
   excludeOutside?: boolean;
   antialias?: boolean;
   extrapolation?: number;
+  /** The resized axes are already the middle two of a rank-4 input: no transpose around them. */
+  inPlaceLayout?: boolean;
+  /** ONNX Runtime resizes cubic only over NCHW's H and W, linear over NCHW's or NHWC's: the same
+   * resize as ORT runs it, on x transposed by `perm` (or reshaped to `x`), its output brought back. */
+  ort?: Pick<Case, 'x' | 'scales' | 'sizes'> & { perm?: number[] };
 }
 
 // ORT and ONNX's reference differ where ORT sizes align_corners by the rounded output length (so
@@ -58,11 +68,25 @@ const CASES: Case[] = [
   { what: 'tf_crop_and_resize linear, roi past the input, extrapolation 2.5', x: [2, 2, 5, 5], mode: 'linear', coordinates: 'tf_crop_and_resize', sizes: [6, 7], roi: [-0.3, 0.4, 0.8, 1.4], extrapolation: 2.5 },
   { what: 'tf_crop_and_resize cubic, one output row', x: [1, 2, 6, 6], mode: 'cubic', coordinates: 'tf_crop_and_resize', sizes: [1, 5], roi: [0.25, 0, 0.75, 1] },
   { what: 'tf_crop_and_resize nearest, extrapolation -1', x: [1, 2, 5, 6], mode: 'nearest', coordinates: 'tf_crop_and_resize', sizes: [7, 4], roi: [-0.2, 0.1, 1.1, 0.9], extrapolation: -1 },
+  // Other layouts: the two changing axes move to the middle of NHWC.
+  { what: 'NHWC input: cubic over axes 1 and 2', x: [1, 5, 6, 3], mode: 'cubic', sizes: [1, 8, 4, 3], inPlaceLayout: true,
+    ort: { x: [1, 3, 5, 6], sizes: [8, 4], perm: [0, 3, 1, 2] } },
+  { what: 'NHWC tf_crop_and_resize linear over axes 1 and 2', x: [2, 5, 5, 2], mode: 'linear', coordinates: 'tf_crop_and_resize', sizes: [2, 6, 4, 2],
+    roi: [0, -0.1, 0.2, 0, 1, 0.9, 1.2, 1], extrapolation: 1.5, inPlaceLayout: true },
+  { what: 'NCHW channels and W (H kept), linear', x: [1, 4, 3, 5], mode: 'linear', sizes: [1, 6, 3, 7], ort: { x: [1, 3, 4, 5], sizes: [6, 7], perm: [0, 2, 1, 3] } },
+  { what: 'rank 3 [N, C, W]: linear up, non-integer scale', x: [2, 3, 7], mode: 'linear', scales: [1, 1, 2.3] },
+  { what: 'rank 3: cubic antialias down', x: [1, 4, 17], mode: 'cubic', antialias: true, sizes: [1, 4, 6], ort: { x: [1, 4, 1, 17], sizes: [1, 6] } },
+  { what: 'rank 3: nearest up', x: [1, 2, 5], mode: 'nearest', scales: [1, 1, 3] },
 ];
 
-function outHW(k: Case): [number, number] {
-  return k.sizes ?? [Math.floor(k.x[2] * k.scales![0]), Math.floor(k.x[3] * k.scales![1])];
+const fullScales = (k: Case) => (k.scales!.length === k.x.length ? k.scales! : [...k.x.slice(0, -2).map(() => 1), ...k.scales!]);
+const fullSizes = (k: Case) => (k.sizes!.length === k.x.length ? k.sizes! : [...k.x.slice(0, -2), ...k.sizes!]);
+function fullRoi(k: Case): number[] {
+  if (k.roi!.length === 2 * k.x.length) return k.roi!;
+  const lead = k.x.length - 2;
+  return [...Array(lead).fill(0), k.roi![0], k.roi![1], ...Array(lead).fill(1), k.roi![2], k.roi![3]];
 }
+const outShape = (k: Case) => (k.sizes ? fullSizes(k) : k.x.map((d, i) => Math.floor(d * fullScales(k)[i])));
 
 const floatInit = (name: string, dims: number[], data: Float32Array) => ({ name, dataType: FLOAT, dims, rawData: new Uint8Array(data.buffer.slice(0)) });
 const str = (name: string, v: string): Attr => ({ name, s: new TextEncoder().encode(v), type: AT.STRING });
@@ -72,21 +96,20 @@ const vi = (name: string, dims: number[]) => ({ name, type: { tensorType: { elem
 
 /** Resize (opset 19) on x, optionally wrapped in QuantizeLinear / DequantizeLinear pairs (int8). */
 function resizeModel(k: Case, qdq?: { scale: number; zp: number }): Uint8Array {
-  const [n, c] = k.x;
-  const [oh, ow] = outHW(k);
+  const y = outShape(k);
   const attrs: Attr[] = [str('mode', k.mode), str('coordinate_transformation_mode', k.coordinates ?? 'half_pixel')];
   if (k.a !== undefined) attrs.push(flt('cubic_coeff_a', k.a));
   if (k.excludeOutside) attrs.push(int('exclude_outside', 1));
   if (k.antialias) attrs.push(int('antialias', 1));
   if (k.extrapolation !== undefined) attrs.push(flt('extrapolation_value', k.extrapolation));
-  const roi = k.roi ? Float32Array.of(0, 0, k.roi[0], k.roi[1], 1, 1, k.roi[2], k.roi[3]) : new Float32Array(0);
+  const roi = k.roi ? Float32Array.from(fullRoi(k)) : new Float32Array(0);
   const inits: object[] = [floatInit('roi', [roi.length], roi)];
   let inputs = ['xr', 'roi'];
   if (k.sizes) {
-    inits.push({ name: 'sizes', dataType: INT64, dims: [4], rawData: new Uint8Array(BigInt64Array.of(BigInt(n), BigInt(c), BigInt(oh), BigInt(ow)).buffer) });
+    inits.push({ name: 'sizes', dataType: INT64, dims: [y.length], rawData: new Uint8Array(BigInt64Array.from(y, BigInt).buffer) });
     inputs = [...inputs, '', 'sizes'];
   } else {
-    inits.push(floatInit('scales', [4], Float32Array.of(1, 1, k.scales![0], k.scales![1])));
+    inits.push(floatInit('scales', [y.length], Float32Array.from(fullScales(k))));
     inputs = [...inputs, 'scales'];
   }
   const nodes: INode[] = [{ opType: 'Resize', input: inputs, output: [qdq ? 'r' : 'y'], name: 'resize', attribute: attrs }];
@@ -110,16 +133,38 @@ function resizeModel(k: Case, qdq?: { scale: number; zp: number }): Uint8Array {
     irVersion: 9,
     producerName: 'mote-test',
     opsetImport: [{ domain: '', version: 19 }],
-    graph: { name: 'resize', node: nodes, initializer: inits, input: [vi('x', k.x)], output: [vi('y', [n, c, oh, ow])] },
+    graph: { name: 'resize', node: nodes, initializer: inits, input: [vi('x', k.x)], output: [vi('y', y)] },
   });
   return onnx.ModelProto.encode(model).finish();
 }
 
-async function ort(bytes: Uint8Array, x: Float32Array, shape: number[]): Promise<Float32Array> {
-  const session = await createOrtSession('node', bytes);
-  const [y] = (await session.run([{ data: x, shape }])) as Float32Array[];
-  await session.release();
-  return y;
+/** A 4-D tensor's data with its axes permuted (y axis i is x axis perm[i]). */
+function permute(data: Float32Array, shape: number[], perm: number[]): Float32Array {
+  const out = new Float32Array(data.length);
+  const ys = perm.map((p) => shape[p]);
+  const stride = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+  let o = 0;
+  for (let a = 0; a < ys[0]; a++) for (let b = 0; b < ys[1]; b++) for (let c = 0; c < ys[2]; c++) for (let d = 0; d < ys[3]; d++) {
+    const idx = [a, b, c, d];
+    out[o++] = data[perm.reduce((acc, p, i) => acc + idx[i] * stride[p], 0)];
+  }
+  return out;
+}
+
+/** ONNX Runtime's output for the case's model (or for its `ort` equivalent, brought back). */
+async function ort(k: Case, x: Float32Array, qdq?: { scale: number; zp: number }): Promise<Float32Array> {
+  const run = async (c: Case, data: Float32Array) => {
+    const session = await createOrtSession('node', resizeModel(c, qdq));
+    const [y] = (await session.run([{ data, shape: c.x }])) as Float32Array[];
+    await session.release();
+    return y;
+  };
+  if (!k.ort) return run(k, x);
+  const { perm, ...form } = k.ort;
+  const twin: Case = { ...k, ...form };
+  if (!perm) return run(twin, x);
+  const back = perm.map((_, i) => perm.indexOf(i));
+  return permute(await run(twin, permute(x, k.x, perm)), outShape(twin), back);
 }
 
 const inputOf = (k: Case, seed: number) => {
@@ -138,8 +183,9 @@ describe('resize filter table: f32 against onnxruntime-node', () => {
       const { graph, blob } = convert(bytes, 'resize.onnx', { precision: 'f32' });
       const resize = graph.nodes.find((node: Node) => node.op === 'resize')!;
       expect((resize.attrs as ResizeAttrs).mode).toBe(k.mode === 'linear' ? 'bilinear' : k.mode);
+      if (k.inPlaceLayout) expect(graph.nodes.map((node: Node) => node.op)).toEqual(['resize']);
       const x = inputOf(k, 31 * n + 7);
-      const want = await ort(bytes, x, k.x);
+      const want = await ort(k, x);
       const [ref] = runGraph(graph as Graph, [x]) as Float32Array[];
       expect(ref.length).toBe(want.length);
       readBlob(blob); // the host reader (mote run / inspect) takes the filter table too
@@ -167,7 +213,7 @@ describe('resize filter table: int8 (QDQ) against onnxruntime-node', () => {
       const resize = graph.nodes.find((node: Node) => node.op === 'resize')!;
       expect(graph.tensor(resize.inputs[0]).dtype).toBe('s8');
       const x = inputOf(k, 17 * n + 3);
-      const want = await ort(bytes, x, k.x);
+      const want = await ort(k, x, q);
       const [ref] = runGraph(graph as Graph, [x]) as Float32Array[];
       readBlob(blob);
       for (const build of BUILDS) expect(Array.from((await runBlob(build, blob, [x]))[0] as Float32Array), build).toEqual(Array.from(ref));
@@ -279,13 +325,13 @@ describe('resize filter table: the runtime refuses a table that would leave the 
 });
 
 describe('resize filter table: import refusals name the node and the problem', () => {
-  it('a roi cropping the channel axis', () => {
+  it('a third changing axis (a roi cropping the channels besides H and W)', () => {
     const bytes = resizeModel({ what: '', x: [1, 3, 4, 4], mode: 'linear', coordinates: 'tf_crop_and_resize', sizes: [3, 3], roi: [0, 0, 1, 1] });
     // Rewrite the roi initializer so the channel axis is cropped.
     const m = onnx.ModelProto.decode(bytes);
     const roi = m.graph!.initializer!.find((t) => t.name === 'roi')!;
     roi.rawData = new Uint8Array(Float32Array.of(0, 0.5, 0, 0, 1, 1, 1, 1).buffer);
-    expect(() => convert(onnx.ModelProto.encode(m).finish(), 'r.onnx', { precision: 'f32' })).toThrow(/unsupported roi cropping the channel axis \(\[0\.5, 1\]; Mote resizes H and W\) in ONNX op 'Resize' \(node 'resize', opset 19\)/);
+    expect(() => convert(onnx.ModelProto.encode(m).finish(), 'r.onnx', { precision: 'f32' })).toThrow(/unsupported resizing 3 axes \(\[1,3,4,4\] → \[1,3,3,3\], scales \[1,1,0\.75,0\.75\]; Mote resizes two axes at a time\) in ONNX op 'Resize' \(node 'resize', opset 19\)/);
   });
 
   it('tf_crop_and_resize with scales and a cropping roi', () => {

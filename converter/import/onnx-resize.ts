@@ -1,6 +1,7 @@
-// ONNX Resize (opsets 10, 11, 13, 18, 19) and the deprecated Upsample (7, 9) → IR resize, on NCHW
-// inputs whose H and W change (batch and channels stay): transposes to NHWC around it, which the
-// sink-transposes pass cancels between spatial ops. The output size and the per-axis scale follow
+// ONNX Resize (opsets 10, 11, 13, 18, 19) and the deprecated Upsample (7, 9) → IR resize, on rank-3
+// or rank-4 inputs of which at most two axes change (NCHW's H and W, an NHWC input's, or a rank-3
+// [N, C, W]'s W): transposes to NHWC around it, which the sink-transposes pass cancels between
+// spatial ops. The output size and the per-axis scale follow
 // ONNX's reference implementation (onnx/reference/ops/op_resize.py): from `scales`,
 // floor(scale·in); from `sizes`, the sizes with scale = size/in (or one common scale under
 // keep_aspect_ratio_policy). Resize-10 and Upsample map input coordinates asymmetrically
@@ -24,25 +25,50 @@ function modeOf(imp: OnnxImporter, ctx: OnnxNodeContext): ResizeMode {
   return imp.fail(ctx, `unknown mode '${mode}'`);
 }
 
-/** The IR node between NHWC transposes, once the NCHW output dims and scales are known. */
-function emitResize(imp: OnnxImporter, ctx: OnnxNodeContext, x: string, outDims: number[], scales: number[], a: Omit<ResizeAttrs, 'size' | 'scales'>): void {
-  const xs = imp.shape(x);
-  if (outDims.some((d) => !Number.isInteger(d) || d < 1)) imp.fail(ctx, `the output shape [${outDims}] has an empty or invalid dimension`);
-  for (const axis of [0, 1]) {
-    if (outDims[axis] !== xs[axis] || scales[axis] !== 1) {
-      imp.unsupported(ctx, `resizing the ${axis === 0 ? 'batch' : 'channel'} axis (scale ${scales[axis]}, ${xs[axis]} → ${outDims[axis]}; Mote resizes H and W)`);
-    }
-  }
-  const nhwc = imp.transpose(ctx, x, [0, 2, 3, 1], undefined, 'to_nhwc');
-  const attrs: ResizeAttrs = { ...a, size: [outDims[2], outDims[3]], scales: [scales[2], scales[3]] };
-  const y = imp.emit(ctx, 'resize', [nhwc], imp.tmp(ctx, 'nhwc'), attrs);
-  imp.transpose(ctx, y, [0, 3, 1, 2], (ctx.node.output ?? [])[0], 'to_nchw');
+/** tf_crop_and_resize's roi per axis of the input (0 and 1 on the axes it does not name). */
+interface Crop {
+  start: number[];
+  end: number[];
 }
 
-function requireNchw(imp: OnnxImporter, ctx: OnnxNodeContext, x: string): number[] {
+/**
+ * The IR resize once the output dims and per-axis scales are known. The IR resizes the middle two
+ * axes of NHWC, so a rank-3 [N, C, W] gains a unit H, and the axes that change (dims, scale or crop;
+ * at most two) move to the middle with the other two outside: NCHW's H and W by [0, 2, 3, 1], an
+ * NHWC input's with no transpose at all; the output goes back the same way. Axes resample
+ * independently (the coordinate of each depends on its own scale and roi only), so the order of
+ * the two is free.
+ */
+function emitResize(imp: OnnxImporter, ctx: OnnxNodeContext, x: string, outDims: number[], scales: number[], a: Omit<ResizeAttrs, 'size' | 'scales'>, crop?: Crop): void {
+  if (outDims.some((d) => !Number.isInteger(d) || d < 1)) imp.fail(ctx, `the output shape [${outDims}] has an empty or invalid dimension`);
+  const rank3 = imp.shape(x).length === 3;
+  const unitH = <T>(v: T[], unit: T): T[] => (rank3 ? [v[0], v[1], unit, v[2]] : v);
+  const xs = unitH(imp.shape(x), 1), dims = unitH(outDims, 1), sc = unitH(scales, 1);
+  const c = crop && { start: unitH(crop.start, 0), end: unitH(crop.end, 1) };
+  const changes = (i: number) => dims[i] !== xs[i] || sc[i] !== 1 || (c !== undefined && xs[i] > 1 && (c.start[i] !== 0 || c.end[i] !== 1));
+  const resized = [0, 1, 2, 3].filter(changes);
+  if (resized.length > 2) {
+    imp.unsupported(ctx, `resizing ${resized.length} axes ([${imp.shape(x)}] → [${outDims}], scales [${scales}]; Mote resizes two axes at a time)`);
+  }
+  const spatial = resized.every((i) => i >= 2) ? [2, 3] : resized.length === 2 ? resized : [resized[0], 3];
+  const kept = [0, 1, 2, 3].filter((i) => !spatial.includes(i));
+  const perm = [kept[0], spatial[0], spatial[1], kept[1]];
+  const moved = perm.some((p, i) => p !== i);
+  const output = (ctx.node.output ?? [])[0];
+  let nhwc = rank3 ? imp.reshape(ctx, x, xs) : x;
+  if (moved) nhwc = imp.transpose(ctx, nhwc, perm, undefined, 'to_nhwc');
+  const [h, w] = spatial;
+  const attrs: ResizeAttrs = { ...a, size: [dims[h], dims[w]], scales: [sc[h], sc[w]] };
+  if (c) attrs.roi = [c.start[h], c.start[w], c.end[h], c.end[w]];
+  let y = imp.emit(ctx, 'resize', [nhwc], moved || rank3 ? imp.tmp(ctx, 'nhwc') : output, attrs);
+  if (moved) y = imp.transpose(ctx, y, perm.map((_, i) => perm.indexOf(i)), rank3 ? undefined : output, 'to_input_layout');
+  if (rank3) imp.reshape(ctx, y, outDims, output);
+}
+
+function requireRank3Or4(imp: OnnxImporter, ctx: OnnxNodeContext, x: string): number[] {
   imp.requireFloat(ctx, x);
   const xs = imp.shape(x);
-  if (xs.length !== 4) imp.unsupported(ctx, `rank-${xs.length} input [${xs}] (Mote resizes 4-D NCHW tensors over H and W)`);
+  if (xs.length !== 3 && xs.length !== 4) imp.unsupported(ctx, `rank-${xs.length} input [${xs}] (Mote resizes rank-3 and rank-4 tensors)`);
   return xs;
 }
 
@@ -54,12 +80,13 @@ function fromScales(imp: OnnxImporter, ctx: OnnxNodeContext, xs: number[], scale
 
 const resize: Lowering = (imp, ctx) => {
   const x = imp.requireInput(ctx, 0, 'X');
-  const xs = requireNchw(imp, ctx, x);
+  const xs = requireRank3Or4(imp, ctx, x);
+  const rank = xs.length, all = xs.map((_, i) => i);
   const mode = modeOf(imp, ctx);
   if (ctx.opset < 11) {
     // Resize-10: X, scales; asymmetric coordinates, like Upsample.
     const scales = Array.from(imp.constFloats(ctx, imp.requireInput(ctx, 1, 'scales'), 'scales'));
-    if (scales.length !== 4) imp.fail(ctx, `scales has ${scales.length} values for a rank-4 input`);
+    if (scales.length !== rank) imp.fail(ctx, `scales has ${scales.length} values for a rank-${rank} input`);
     lowerAsymmetric(imp, ctx, x, xs, mode, scales);
     return;
   }
@@ -76,14 +103,16 @@ const resize: Lowering = (imp, ctx) => {
   const scaleValues = scalesIn ? Array.from(imp.constFloats(ctx, scalesIn, 'scales')) : [];
   const sizeValues = sizesIn ? imp.constInts(ctx, sizesIn, 'sizes') : [];
   if ((scaleValues.length > 0) === (sizeValues.length > 0)) imp.fail(ctx, 'exactly one of scales and sizes must be given (non-empty)');
-  const axes = (imp.attrInts(ctx, 'axes') ?? [0, 1, 2, 3]).map((ax) => (ax < 0 ? ax + 4 : ax));
-  if (axes.some((ax) => ax < 0 || ax > 3) || new Set(axes).size !== axes.length) imp.fail(ctx, `axes [${imp.attrInts(ctx, 'axes')}] must be distinct axes of a rank-4 input`);
+  const axes = (imp.attrInts(ctx, 'axes') ?? all).map((ax) => (ax < 0 ? ax + rank : ax));
+  if (axes.some((ax) => ax < 0 || ax >= rank) || new Set(axes).size !== axes.length) {
+    imp.fail(ctx, `axes [${imp.attrInts(ctx, 'axes')}] must be distinct axes of a rank-${rank} input`);
+  }
   const given = scaleValues.length || sizeValues.length;
   if (given !== axes.length) imp.fail(ctx, `${scaleValues.length ? 'scales' : 'sizes'} has ${given} values for ${axes.length} axes`);
 
   let dims: number[], scales: number[];
   if (scaleValues.length) {
-    const full = [1, 1, 1, 1];
+    const full = all.map(() => 1);
     axes.forEach((ax, i) => (full[ax] = scaleValues[i]));
     ({ dims, scales } = fromScales(imp, ctx, xs, full));
   } else {
@@ -102,7 +131,7 @@ const resize: Lowering = (imp, ctx) => {
   }
   // antialias widens the linear / cubic filter only where an axis shrinks (ONNX's reference
   // normalizes the scale-1 filter, which is the plain one); nearest ignores it.
-  const antialias = imp.attrInt(ctx, 'antialias', 0) !== 0 && mode !== 'nearest' && (scales[2] < 1 || scales[3] < 1);
+  const antialias = imp.attrInt(ctx, 'antialias', 0) !== 0 && mode !== 'nearest' && scales.some((v) => v < 1);
   const filter = mode === 'cubic' || antialias;
   const a: Omit<ResizeAttrs, 'size' | 'scales'> = {
     mode,
@@ -113,43 +142,38 @@ const resize: Lowering = (imp, ctx) => {
   if (mode === 'cubic') a.cubicCoeffA = imp.attrFloat(ctx, 'cubic_coeff_a', -0.75);
   if (filter && imp.attrInt(ctx, 'exclude_outside', 0) !== 0) a.excludeOutside = true;
   if (antialias) a.antialias = true;
+  let crop: Crop | undefined;
   if (coordinates === 'tf_crop_and_resize') {
-    a.roi = cropRoi(imp, ctx, xs, axes, scaleValues.length > 0);
+    crop = cropRoi(imp, ctx, xs, axes, scaleValues.length > 0);
     a.extrapolationValue = imp.attrFloat(ctx, 'extrapolation_value', 0);
   }
-  emitResize(imp, ctx, x, dims, scales, a);
+  emitResize(imp, ctx, x, dims, scales, a, crop);
 };
 
 /**
- * tf_crop_and_resize's roi as [start_h, start_w, end_h, end_w]: the constant input 1, start values
- * then end values over the resized axes (all four, or opset 18's axes). Batch and channels must be
- * kept whole (roi 0 to 1: an axis of size 1 always is). With scales, ONNX's text sizes the output
- * from the crop (in·(end − start)·scale) and its reference from the whole input: Mote takes a roi
- * other than 0 to 1 only with sizes, where the two agree.
+ * tf_crop_and_resize's roi per input axis: the constant input 1, start values then end values over
+ * the resized axes (all, or opset 18's axes). A cropped axis counts as resized (emitResize). With
+ * scales, ONNX's text sizes the output from the crop (in·(end − start)·scale) and its reference
+ * from the whole input: Mote takes a roi other than 0 to 1 only with sizes, where the two agree.
  */
-function cropRoi(imp: OnnxImporter, ctx: OnnxNodeContext, xs: number[], axes: number[], fromScales: boolean): [number, number, number, number] {
+function cropRoi(imp: OnnxImporter, ctx: OnnxNodeContext, xs: number[], axes: number[], fromScales: boolean): Crop {
   const roiIn = imp.input(ctx, 1);
   if (!roiIn) imp.fail(ctx, "coordinate_transformation_mode='tf_crop_and_resize' needs the roi input");
   const values = Array.from(imp.constFloats(ctx, roiIn, 'roi'));
   if (values.length !== 2 * axes.length) imp.fail(ctx, `roi has ${values.length} values for ${axes.length} axes (start and end of each)`);
   if (!values.every(Number.isFinite)) imp.fail(ctx, `roi [${values}] must be finite`);
-  const start = [0, 0, 0, 0], end = [1, 1, 1, 1];
+  const start = xs.map(() => 0), end = xs.map(() => 1);
   axes.forEach((ax, i) => ((start[ax] = values[i]), (end[ax] = values[axes.length + i])));
-  for (const ax of [0, 1]) {
-    if (xs[ax] > 1 && (start[ax] !== 0 || end[ax] !== 1)) {
-      imp.unsupported(ctx, `roi cropping the ${ax === 0 ? 'batch' : 'channel'} axis ([${start[ax]}, ${end[ax]}]; Mote resizes H and W)`);
-    }
-  }
-  if (fromScales && [2, 3].some((ax) => start[ax] !== 0 || end[ax] !== 1)) {
+  if (fromScales && xs.some((d, ax) => d > 1 && (start[ax] !== 0 || end[ax] !== 1))) {
     imp.unsupported(ctx, `tf_crop_and_resize with scales and roi [${values}] (ONNX's spec and reference size the output differently; give sizes)`);
   }
-  return [start[2], start[3], end[2], end[3]];
+  return { start, end };
 }
 
 /** Resize-10 and Upsample: asymmetric coordinates; nearest takes the floor (upsampling only). */
 function lowerAsymmetric(imp: OnnxImporter, ctx: OnnxNodeContext, x: string, xs: number[], mode: ResizeMode, scaleValues: number[]): void {
   const { dims, scales } = fromScales(imp, ctx, xs, scaleValues);
-  if (mode === 'nearest' && (scales[2] < 1 || scales[3] < 1)) {
+  if (mode === 'nearest' && scales.some((v) => v < 1)) {
     imp.unsupported(ctx, `nearest downsampling (scales [${scaleValues}]): before opset 11 ONNX leaves its rounding unspecified`);
   }
   emitResize(imp, ctx, x, dims, scales, { mode, coordinates: 'asymmetric', nearestRounding: 'floor', arithmetic: 'onnx' });
@@ -157,13 +181,13 @@ function lowerAsymmetric(imp: OnnxImporter, ctx: OnnxNodeContext, x: string, xs:
 
 const upsample: Lowering = (imp, ctx) => {
   const x = imp.requireInput(ctx, 0, 'X');
-  const xs = requireNchw(imp, ctx, x);
+  const xs = requireRank3Or4(imp, ctx, x);
   const mode = modeOf(imp, ctx);
   // Upsample-7 and earlier: a scales attribute; Upsample-9: a scales input.
   const attr = imp.attr(ctx, 'scales');
   const scales = ctx.opset < 9 || attr ? (attr?.floats ?? imp.fail(ctx, 'attribute scales is required')).map(Number)
     : Array.from(imp.constFloats(ctx, imp.requireInput(ctx, 1, 'scales'), 'scales'));
-  if (scales.length !== 4) imp.fail(ctx, `scales has ${scales.length} values for a rank-4 input`);
+  if (scales.length !== xs.length) imp.fail(ctx, `scales has ${scales.length} values for a rank-${xs.length} input`);
   lowerAsymmetric(imp, ctx, x, xs, mode, scales);
 };
 
