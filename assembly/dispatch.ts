@@ -12,7 +12,7 @@ import {
   STORAGE_DIRECT, O_FLAGS, OPF_PACKED_W16, DTYPE_SIGN8, OP_BINARIZE, DTYPE_F32,
   OP_MAXIMUM, OP_MINIMUM, OP_ARG_MAX, OP_ARG_MIN, OP_REDUCE_MAX, OP_REDUCE_MIN,
   OP_RESIZE, RESIZE_NEAREST, RESIZE_BILINEAR,
-  OP_UNARY, OP_REDUCE_SUM,
+  OP_UNARY, OP_REDUCE_SUM, OP_LOG_SOFTMAX,
 } from '../format/format';
 import { opCount, oprec, opcode, opIn, opOut, opParam, tdtype, tstorage } from './state';
 import { runDirect } from './kernels/direct';
@@ -36,6 +36,7 @@ import { unary_math_f32 } from './kernels/unary_math';
 import { reduce_sum } from './kernels/reduce_sum';
 import { transpose_conv2d_f32, transpose_conv2d_s8 } from './kernels/transpose_conv2d';
 import { resize_nearest, resize_bilinear, resize_taps } from './kernels/resize';
+import { log_softmax_s8 } from './kernels/log_softmax';
 import { bindScratch } from './scratch';
 import { opBuilt, dtypeBuilt, BUILT_DIRECT } from './features';
 
@@ -77,6 +78,10 @@ export function runOp(op: usize): void {
   }
   if (opBuilt(OP_REDUCE_SUM) && code == OP_REDUCE_SUM) {
     if (s8 || f32) reduce_sum(op, !s8);
+    return;
+  }
+  if (opBuilt(OP_LOG_SOFTMAX) && code == OP_LOG_SOFTMAX) {
+    if (s8) log_softmax_s8(op);
     return;
   }
   switch (code) {

@@ -24,8 +24,7 @@ export const LATE_OPS_BUILT: bool = ((BUILT_OPS >>> <u32>FIRST_LATE_OPCODE) | BU
  * file's literals stay out of the message-text coding (scripts/build-wasm.mjs OUT_OF_DICTIONARY): builds
  * without these ops do not see them at all. */
 export function lateOpName(k: i32): Text {
-  // 37: not yet used (opcodes are handed out in blocks).
-  return textAt(txtList('maximum|minimum|arg_max|arg_min|reduce_max|reduce_min|resize|unknown|unary|reduce_sum'), k);
+  return textAt(txtList('maximum|minimum|arg_max|arg_min|reduce_max|reduce_min|resize|log_softmax|unary|reduce_sum'), k);
 }
 // @ts-ignore
 export const BUILT_DTYPES: u32 = isDefined(MOTE_DTYPES) ? <u32>MOTE_DTYPES : 0xffffffff;

@@ -124,3 +124,47 @@ export function reciprocal(x: i32, integerDigits: i32): i32 {
 export function reciprocalBitsOverUnit(): i32 {
   return bitsOverUnit;
 }
+
+/** TFLite SaturatingAddNonGemmlowp for i32. */
+@inline function satAdd(a: i32, b: i32): i32 {
+  const s = <i64>a + <i64>b;
+  return s > <i64>i32.MAX_VALUE ? i32.MAX_VALUE : s < <i64>i32.MIN_VALUE ? i32.MIN_VALUE : <i32>s;
+}
+
+/** satShiftLeft, one shared copy for logQ12ToQ5 (softmax's helpers keep theirs inlined). */
+function satShl(x: i32, exponent: i32): i32 {
+  return satShiftLeft(x, exponent);
+}
+
+/**
+ * TFLite log_x_for_x_greater_than_or_equal_to_1<5>(x) for a Q12.19 x >= 1 (LOG_SOFTMAX's sum of
+ * exps): ln x in Q5.26, accumulated in Q6.25. x = 2^z·m from x's leading zeros (twice: as is and
+ * premultiplied by √½, the smaller mantissa wins), ln m a rational function of m − ⁴√½.
+ */
+export function logQ12ToQ5(x: i32): i32 {
+  const log2 = 1488522236, sqrtSqrtHalf = 1805811301, sqrtHalf = 1518500250;
+  const alphaN = 117049297, alphaD = 127690142, alphaI = 1057819769, alphaF = 638450708;
+  const shiftedQuarter = 1 << 23; // Rescale<6>(1/4)
+  const zAHeadroomPlus1 = <i32>clz<u32>(<u32>x);
+  const rATmp = satShl(x, zAHeadroomPlus1 - 1);
+  const rA = satShl(srdhmCall(rATmp, sqrtHalf), 1);
+  // Integer parts (12 − leading zeros) as Q6.25: a shift by 25, never saturating (|v| <= 20).
+  const zAPow2Adj = satAdd((12 - zAHeadroomPlus1) << 25, shiftedQuarter);
+  const zB = srdhmCall(x, sqrtHalf);
+  const zBHeadroom = <i32>clz<u32>(<u32>zB) - 1;
+  const rB = satShl(x, zBHeadroom);
+  const zBPow2Adj = satAdd((12 - zBHeadroom) << 25, -shiftedQuarter);
+  const r = rA < rB ? rA : rB;
+  const zPow2Adj = zAPow2Adj > zBPow2Adj ? zAPow2Adj : zBPow2Adj;
+  // RoundingHalfSum(r, ⁴√½).
+  const sum = <i64>r + <i64>sqrtSqrtHalf;
+  const p = <i32>((sum + (sum >= 0 ? 1 : -1)) / 2);
+  let q = r - sqrtSqrtHalf;
+  q = q + q;
+  const commonSq = srdhmCall(q, q);
+  const num = srdhmCall(q, r) + srdhmCall(srdhmCall(q, commonSq), alphaN);
+  const denomMinusOne = srdhmCall(p, alphaI + q + srdhmCall(alphaD, commonSq)) + srdhmCall(alphaF, q);
+  const recipDenom = oneOverOnePlusX(denomMinusOne);
+  const numScaled = rdbpot(num, 6); // Rescale<6>
+  return satShl(srdhmCall(zPow2Adj, log2) + srdhmCall(numScaled, recipDenom), 1); // Rescale<5> from Q6
+}

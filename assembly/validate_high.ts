@@ -1,10 +1,10 @@
 // Validation of the opcodes of the high mask (format/runtime-features.ts OPS_LOW_BITS on): resize,
-// unary; and the checks transpose_conv2d's 9-word form (dilation, group) added after its opcode.
+// unary, log_softmax; and the checks transpose_conv2d's 9-word form (dilation, group) added after its opcode.
 // (Their names are features.ts highOpName.) Its message literals stay out of the text dictionary (scripts/build-wasm.mjs
 // OUT_OF_DICTIONARY) and their code sits behind opBuilt, so a per-model build without these ops
 // keeps every byte it had before they were added.
-import { OK, DTYPE_S8, RESIZE_NEAREST, RESIZE_TAPS, RESIZE_BILINEAR, RESIZE_Q10_ONE, UNARY_FUNCTION_COUNT } from '../format/format';
-import { opIn, opOut, opParam, opParamCount, tdim } from './state';
+import { OK, DTYPE_S8, RESIZE_NEAREST, RESIZE_TAPS, RESIZE_BILINEAR, RESIZE_Q10_ONE, UNARY_FUNCTION_COUNT, LOG_SOFTMAX_MAX_DEPTH } from '../format/format';
+import { opIn, opOut, opParam, opParamCount, tdim, trank } from './state';
 import { fail, paramIn, outDimIs, N_MODE_PARAM, N_GROUP_PARAM, N_DILATION_H_PARAM } from './validate_ops';
 
 /** resize: batch and channels kept; param 0 the mode, then one source entry per output row and
@@ -90,5 +90,18 @@ export function vTransposeConvGroups(op: usize): i32 {
   if (<i64>tdim(w, 3) * <i64>g != <i64>tdim(x, 3)) return fail(txt('input 1 (weights) dim 3 times group $ must equal the input channels ($)'), g, tdim(x, 3));
   if (tdim(w, 0) % g != 0) return fail(txt('output channels ($) must be a multiple of group ($)'), tdim(w, 0), g);
   if (<i64>(tdim(w, 1) - 1) * <i64>opParam(op, 6) >= 0x40000000 || <i64>(tdim(w, 2) - 1) * <i64>opParam(op, 7) >= 0x40000000) return fail(txt('dilated kernel too large'));
+  return OK;
+}
+
+/** log_softmax: input_left_shift and reverse_scaling_right_shift in [0, 31] (shift counts); the
+ * last axis at most LOG_SOFTMAX_MAX_DEPTH long (the Q12.19 sum of exps, each up to 1, stays below 2^31). */
+export function vLogSoftmax(op: usize): i32 {
+  const x = opIn(op, 0);
+  const depth = tdim(x, trank(x) - 1);
+  if (depth > LOG_SOFTMAX_MAX_DEPTH) return fail(txt('the last axis has $ elements; the Q12.19 sum of exps holds at most $'), depth, LOG_SOFTMAX_MAX_DEPTH);
+  for (let k = 1; k <= 3; k += 2) {
+    const v = opParam(op, k);
+    if (v < 0 || v > 31) return fail(txt('param $ (a shift) must be in [0, 31], got $'), k, v);
+  }
   return OK;
 }

@@ -14,9 +14,9 @@ import {
   OP_DEQUANTIZE, OP_REQUANTIZE, OP_COPY, PAD_MODE_CONSTANT, PAD_MODE_WRAP,
   OP_STRIDED_SLICE, OP_TRANSPOSE_CONV2D, OP_LSTM, O_SCRATCH_TENSOR, OP_BINARIZE,
   OP_MAXIMUM, OP_MINIMUM, OP_ARG_MAX, OP_ARG_MIN, OP_REDUCE_MAX, OP_REDUCE_MIN,
-  OP_RESIZE, OP_UNARY, OP_REDUCE_SUM,
+  OP_RESIZE, OP_UNARY, OP_REDUCE_SUM, OP_LOG_SOFTMAX,
 } from '../format/format';
-import { vResize, vUnary, vTransposeConvParamCount, vTransposeConvGroups } from './validate_high';
+import { vResize, vUnary, vTransposeConvParamCount, vTransposeConvGroups, vLogSoftmax } from './validate_high';
 import { str, say, say1, say2, text, textAt, Text, opPrefix, dtypeName } from './message';
 import {
   opInCount, opOutCount, opParamCount, opIn, opOut, opParam, tdim, tnumel,
@@ -213,12 +213,19 @@ const ROWS_REDUCE_SUM: usize = memory.data<u8>([
   0,
 ]);
 
+// log_softmax: s8 only, TFLM's five params (vLogSoftmax checks the shifts and the depth).
+const ROWS_LOG_SOFTMAX: usize = memory.data<u8>([
+  <u8>OP_LOG_SOFTMAX, M_S8, 1, 1, 5, 0, 0, M_S8, 0, 0, 0, SAME_SHAPE, END,
+  0,
+]);
+
 /** The table holding opcode `key`'s rows (0: none in this build; validateOp refused the op). */
 function rowsOf(key: i32): usize {
   // (An opcode of the high mask: tested apart, so that builds without it keep their switch.)
   if (opBuilt(OP_RESIZE) && key == OP_RESIZE) return ROWS_RESIZE;
   if (opBuilt(OP_UNARY) && key == OP_UNARY) return ROWS_UNARY;
   if (opBuilt(OP_REDUCE_SUM) && key == OP_REDUCE_SUM) return ROWS_REDUCE_SUM;
+  if (opBuilt(OP_LOG_SOFTMAX) && key == OP_LOG_SOFTMAX) return ROWS_LOG_SOFTMAX;
   switch (key) {
     case OP_CONV2D: return opBuilt(OP_CONV2D) ? ROWS_CONV2D : 0;
     case OP_DEPTHWISE_CONV2D: return opBuilt(OP_DEPTHWISE_CONV2D) ? ROWS_DEPTHWISE_CONV2D : 0;
@@ -787,6 +794,7 @@ export function validateOp(index: i32, op: usize, code: i32): i32 {
     return curDt == DTYPE_S8 ? sameQuantAsOutput(0) : OK;
   }
   if (opBuilt(OP_RESIZE) && code == OP_RESIZE) return vResize(op, curDt);
+  if (opBuilt(OP_LOG_SOFTMAX) && code == OP_LOG_SOFTMAX) return vLogSoftmax(op);
   return OK;
 }
 // MAX_RANK bounds every rank loop above (tensor records are validated before ops).

@@ -290,6 +290,10 @@ export const PACKED_K_MAX = 4096;
 //                  selu alpha in a and gamma in b; 0 when unused)
 // REDUCE_SUM       in: x out: y (reduced dims kept as 1)   params: axes_mask (as MEAN)
 //                  s8 adds: mult shift   y = MBQM(sum - zp_in*n, mult, shift) + zp_out (TFLM SUM)
+// LOG_SOFTMAX      in: x out: y (same shape), over the last axis; s8 only (TFLite Micro's int8
+//                  LOG_SOFTMAX; float log-softmax is lowered onto other ops), y scale 16/256, zp 127
+//                  params: input_multiplier input_left_shift reverse_scaling_divisor
+//                          reverse_scaling_right_shift diff_min
 export const OP_CONV2D = 1;
 export const OP_DEPTHWISE_CONV2D = 2;
 export const OP_FULLY_CONNECTED = 3;
@@ -329,6 +333,7 @@ export const OP_ARG_MIN = 33;
 export const OP_REDUCE_MAX = 34;
 export const OP_REDUCE_MIN = 35;
 export const OP_RESIZE = 36;
+export const OP_LOG_SOFTMAX = 37;
 export const OP_UNARY = 38;
 export const OP_REDUCE_SUM = 39;
 export const OPCODE_COUNT = 40; // one past the last opcode: kernel tables are checked against it
@@ -365,6 +370,13 @@ export const PAD_MODE_CONSTANT = 0;
 export const PAD_MODE_EDGE = 1;
 export const PAD_MODE_REFLECT = 2;
 export const PAD_MODE_WRAP = 3;
+
+// LOG_SOFTMAX's longest last axis: 4095 exps of at most 1.0 in Q12.19 stay below 2^31 (TFLM: "safe
+// in 2^12 steps"; 4096 equal elements would wrap).
+export const LOG_SOFTMAX_MAX_DEPTH = 4095;
+// Its s8 output's fixed quantization (TFLite's LogSoftmaxPrepare requires it): [-255/16, 0].
+export const LOG_SOFTMAX_OUTPUT_SCALE = 16.0 / 256;
+export const LOG_SOFTMAX_OUTPUT_ZERO_POINT = 127;
 
 export const RESIZE_NEAREST = 0;
 export const RESIZE_BILINEAR = 1;

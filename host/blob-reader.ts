@@ -767,5 +767,13 @@ function checkOp(op: BlobOp, tensors: BlobTensor[], fail: (msg: string) => never
       count(3);
       inRange(0, 0, F.UNARY_FUNCTION_COUNT - 1, 'function');
       break;
+    case F.OP_LOG_SOFTMAX:
+      // TFLite Micro's int8 params: input multiplier / left shift, reverse divisor / right shift, diff_min.
+      if (!s8) fail(`has no ${form} form`);
+      count(5);
+      inRange(1, 0, 31, 'input_left_shift');
+      inRange(3, 0, 31, 'reverse_scaling_right_shift');
+      if ((first?.shape[rank - 1] ?? 0) > F.LOG_SOFTMAX_MAX_DEPTH) fail(`last axis of ${first?.shape[rank - 1]} elements exceeds ${F.LOG_SOFTMAX_MAX_DEPTH}`);
+      break;
   }
 }

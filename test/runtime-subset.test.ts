@@ -17,6 +17,7 @@ import * as RF from '../format/runtime-features.js';
 import { convert } from '../converter/convert.js';
 import { importTflite } from '../converter/import/tflite.js';
 import { prepareInt8 } from '../converter/passes/quantize/index.js';
+import { logSoftmaxParams } from '../converter/passes/quantize/multiplier.js';
 import { readIdx } from '../converter/data/idx.js';
 import { crc32, emitBlob } from '../converter/emit/index.js';
 import type { Graph } from '../converter/ir/graph.js';
@@ -617,6 +618,29 @@ describe('per-model build of reduce_sum (opcode 39)', () => {
       const m = built.get(build)!;
       for (const [i, b] of blobs.entries()) await expectSameBytes(`reduce_sum ${i ? 's8' : 'f32'}`, b, build, m);
       await expectNotBuilt(other, build, m, /op 0 \(unary\): the op is not in this runtime/);
+    });
+  }
+});
+
+// log_softmax (37): a build for it runs its s8 form as the full build does and refuses reduce_sum
+// (39, another bit of the high mask).
+describe('per-model build of log_softmax (opcode 37)', () => {
+  const blob = plainBlob(oneOpGraph('log_softmax', [{ dtype: 's8', shape: [3, 7], quant: { scale: 0.07, zeroPoint: -4 } }],
+    { dtype: 's8', quant: { scale: F.LOG_SOFTMAX_OUTPUT_SCALE, zeroPoint: F.LOG_SOFTMAX_OUTPUT_ZERO_POINT } }, {}, logSoftmaxParams(0.07)));
+  const other = plainBlob(oneOpGraph('reduce_sum', [{ dtype: 'f32', shape: [2, 3] }], { dtype: 'f32' }, { axes: [1] }));
+  let built: Map<string, WebAssembly.Module>;
+  beforeAll(async () => {
+    const f = blobFeatures(readBlob(blob));
+    expect([f.ops, f.opsHigh]).toEqual([0, 2 ** (F.OP_LOG_SOFTMAX - RF.OPS_LOW_BITS)]);
+    built = new Map();
+    for (const build of BUILDS) built.set(build, await WebAssembly.compile((await buildRuntimeFor(f, { build })) as BufferSource));
+  }, 2 * COMPILE_MS);
+
+  for (const build of BUILDS) {
+    it(`${build}: runs s8 as the full build does, refuses reduce_sum with ERR_NOT_BUILT`, async () => {
+      const m = built.get(build)!;
+      await expectSameBytes('log_softmax s8', blob, build, m);
+      await expectNotBuilt(other, build, m, /op 0 \(reduce_sum\): the op is not in this runtime/);
     });
   }
 });

@@ -337,6 +337,12 @@ export function lowerParams(node: Node, lookup: Lookup): number[] {
       const common = [a.timeMajor ? 1 : 0, code, f32Bits(a.cellClip)];
       return s8 ? [...common, ...lstmS8Params(node, lookup)] : common;
     }
+    case 'log_softmax':
+      if (!s8) fail(node, `has no ${s16 ? 'int16' : 'f32'} form in the runtime (a float log-softmax is lowered: reduce_max, sub, exp, reduce_sum, log, sub)`);
+      return [
+        mult(node, 'inputMultiplier'), need(node, 'inputLeftShift', 0, 31), mult(node, 'reverseScalingDivisor'),
+        need(node, 'reverseScalingRightShift', 0, 31), need(node, 'diffMin', undefined, 0),
+      ];
     case 'softmax': {
       const a = node.attrs as SoftmaxAttrs;
       const axis = normAxis(node, a.axis, first ? first.shape.length : 0);

@@ -6,6 +6,7 @@
 import type { UnaryFunction } from '../ir/graph.js';
 import type { TfliteImporter, TfliteOpContext } from './tflite.js';
 import { options } from './tflite-op-util.js';
+import { LOG_SOFTMAX_MAX_DEPTH, LOG_SOFTMAX_OUTPUT_SCALE, LOG_SOFTMAX_OUTPUT_ZERO_POINT } from '../../format/format.js';
 
 type Lowering = (im: TfliteImporter, ctx: TfliteOpContext) => void;
 
@@ -33,16 +34,27 @@ function geluFunction(im: TfliteImporter, ctx: TfliteOpContext): UnaryFunction {
 }
 
 /**
- * LOG_SOFTMAX (float32) over the last axis: x − m − log Σ exp(x − m), as ONNX LogSoftmax is
- * lowered (onnx-math.ts). TFLM's int8 LOG_SOFTMAX is its own fixed-point arithmetic: refused.
+ * LOG_SOFTMAX over the last axis. float32: x − m − log Σ exp(x − m), as ONNX LogSoftmax is lowered
+ * (onnx-math.ts). int8: the log_softmax op (TFLite Micro's fixed-point arithmetic), whose output
+ * TFLite fixes at scale 16/256, zero point 127 (LogSoftmaxPrepare checks them).
  */
 const logSoftmax: Lowering = (im, ctx) => {
   const x = im.input(ctx, 0, 'input');
   const out = im.output(ctx, 0);
-  const dx = im.g.tensor(x).dtype;
-  if (dx !== 'f32') im.unsupported(ctx, `${ctx.opName} on ${dx} (float32 only: TFLite Micro's int8 LOG_SOFTMAX is fixed-point arithmetic of its own)`);
+  const dx = im.g.tensor(x).dtype, dy = im.g.tensor(out).dtype;
   const rank = im.shape(x).length;
   if (rank === 0) im.fail(ctx, 'log_softmax of a scalar');
+  if (dx === 's8' && dy === 's8') {
+    const q = im.g.tensor(out).quant;
+    if (!q || q.scale.length !== 1 || Math.fround(q.scale[0]) !== LOG_SOFTMAX_OUTPUT_SCALE || q.zeroPoint[0] !== LOG_SOFTMAX_OUTPUT_ZERO_POINT) {
+      im.fail(ctx, `int8 output must have scale 16/256 and zero point 127 (TFLite's LogSoftmaxPrepare), got ${q?.scale[0]} / ${q?.zeroPoint[0]}`);
+    }
+    const depth = im.shape(x)[rank - 1];
+    if (depth > LOG_SOFTMAX_MAX_DEPTH) im.unsupported(ctx, `int8 ${ctx.opName} over ${depth} elements (at most ${LOG_SOFTMAX_MAX_DEPTH}: TFLite Micro's Q12.19 sum of exps)`);
+    im.emit(ctx, 'log_softmax', [x], out, {});
+    return;
+  }
+  if (dx !== 'f32') im.unsupported(ctx, `${ctx.opName} on ${dx} (float32 and int8)`);
   const axes = [rank - 1];
   const tmp = (name: string) => im.addTemp(`${out}/${name}`, 'f32');
   const m = tmp('max'), d = tmp('shifted'), e = tmp('exp'), s = tmp('sum'), l = tmp('log');
@@ -76,7 +88,7 @@ export const MATH_MAPPING: Record<string, string> = Object.fromEntries(
   Object.keys(mathLowerings).map((k) => [
     k,
     k === 'ELU' ? 'unary elu (float32; int8 as TFLite Micro\'s table, a lut)'
-      : k === 'LOG_SOFTMAX' ? 'reduce_max, sub, unary exp, reduce_sum, unary log, sub (float32, last axis)'
+      : k === 'LOG_SOFTMAX' ? 'reduce_max, sub, unary exp, reduce_sum, unary log, sub (float32, last axis); int8: log_softmax'
       : `unary ${k === 'GELU' ? 'gelu / gelu_tanh' : k.toLowerCase()} (float32)`,
   ]),
 );

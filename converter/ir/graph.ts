@@ -71,6 +71,7 @@ export type OpName =
   | 'resize'
   | 'unary'
   | 'reduce_sum'
+  | 'log_softmax'
   // IR-only:
   | 'reshape'
   | 'batch_norm';
@@ -298,6 +299,8 @@ export interface AttrsByOp {
   resize: ResizeAttrs;
   unary: UnaryAttrs;
   reduce_sum: MeanAttrs;
+  /** Over the last axis; s8 only (TFLite Micro's int8 LOG_SOFTMAX). */
+  log_softmax: Record<string, never>;
   reshape: Record<string, never>;
   batch_norm: BatchNormAttrs;
 }
@@ -328,6 +331,9 @@ export interface Int8Params {
   inputMultiplier?: number;
   inputLeftShift?: number;
   diffMin?: number;
+  // log_softmax (TFLite Micro): the inverse of the input rescale, its right shift (>= 0)
+  reverseScalingDivisor?: number;
+  reverseScalingRightShift?: number;
 }
 
 export interface Node<K extends OpName = OpName> {

@@ -159,6 +159,7 @@ export function inferNodeShapes(g: Graph, node: Node): void {
     case 'requantize':
     case 'copy':
     case 'binarize':
+    case 'log_softmax':
       setOut([...x()]);
       return;
     case 'resize': {

@@ -198,3 +198,57 @@ export function tanh(a: number, integerBits: number): number {
   const t = oneMinusXOverOnePlusXForXIn01(expOnNegativeValues(n, integerBits + 1));
   return negative ? -t | 0 : t;
 }
+
+/** TFLite SaturatingAddNonGemmlowp / SaturatingSub for int32: the exact sum / difference, saturated. */
+function saturate32(x: number): number {
+  return x > INT32_MAX ? INT32_MAX : x < INT32_MIN ? INT32_MIN : x;
+}
+
+/** gemmlowp Rescale<to>(FixedPoint<int32, from>): the raw value times 2^(from − to), as
+ * SaturatingRoundingMultiplyByPOT does it. */
+function rescale(raw: number, fromIntegerBits: number, toIntegerBits: number): number {
+  return saturatingRoundingMultiplyByPOT(raw, fromIntegerBits - toIntegerBits);
+}
+
+/**
+ * TFLite log_x_for_x_greater_than_or_equal_to_1 (internal/common.h, gemmlowp style): ln(x) for a
+ * FixedPoint<int32, inputIntegerBits> x >= 1, as FixedPoint<int32, outputIntegerBits>. x = 2^z·m
+ * with m in [√½, √2) taken from x's leading zeros (once as is, once premultiplied by √½; the
+ * smaller mantissa wins), so ln x = z·ln 2 + ln m, and ln m a rational function of m's offset from
+ * ⁴√½ evaluated in Q0.31 (one_over_one_plus_x for its denominator), summed with one integer bit
+ * of headroom.
+ */
+export function logXForXGreaterThanOrEqualTo1(x: number, outputIntegerBits: number, inputIntegerBits: number): number {
+  const accumIntegerBits = outputIntegerBits + 1;
+  const log2 = 1488522236; // ln 2, Q0.31
+  const sqrtSqrtHalf = 1805811301; // ⁴√½
+  const sqrtHalf = 1518500250; // √½
+  const oneQuarter = 536870912;
+  const alphaN = 117049297; // 11/240 · ⁴√2
+  const alphaD = 127690142; // 1/20 · ⁴√2
+  const alphaI = 1057819769; // 2/⁴√2 − ⁴√2
+  const alphaF = 638450708; // 1/4 · ⁴√2
+  const shiftedQuarter = rescale(oneQuarter, 0, accumIntegerBits);
+  const toAccum = (integer: number) => saturatingRoundingMultiplyByPOT(integer, 31 - accumIntegerBits);
+
+  const zAHeadroomPlus1 = countLeadingZeros32(x);
+  const rATmp = saturatingRoundingMultiplyByPOT(x, zAHeadroomPlus1 - 1);
+  const rA = saturatingRoundingMultiplyByPOT(srdhm(rATmp, sqrtHalf), 1);
+  const zAPow2Adj = saturate32(toAccum(inputIntegerBits - zAHeadroomPlus1) + shiftedQuarter);
+  const zB = srdhm(x, sqrtHalf);
+  const zBHeadroom = countLeadingZeros32(zB) - 1;
+  const rB = saturatingRoundingMultiplyByPOT(x, zBHeadroom);
+  const zBPow2Adj = saturate32(toAccum(inputIntegerBits - zBHeadroom) - shiftedQuarter);
+  const r = Math.min(rA, rB);
+  const zPow2Adj = Math.max(zAPow2Adj, zBPow2Adj);
+
+  const p = roundingHalfSum(r, sqrtSqrtHalf);
+  let q = (r - sqrtSqrtHalf) | 0;
+  q = (q + q) | 0;
+  const commonSq = srdhm(q, q);
+  const num = (srdhm(q, r) + srdhm(srdhm(q, commonSq), alphaN)) | 0;
+  const denomMinusOne = (srdhm(p, (alphaI + q + srdhm(alphaD, commonSq)) | 0) + srdhm(alphaF, q)) | 0;
+  const recipDenom = oneOverOnePlusXForXIn01(denomMinusOne);
+  const numScaled = rescale(num, 0, accumIntegerBits);
+  return rescale((srdhm(zPow2Adj, log2) + srdhm(numScaled, recipDenom)) | 0, accumIntegerBits, outputIntegerBits);
+}

@@ -44,7 +44,7 @@ static const char *const MOTE_OPCODE_NAMES[] = {
     "reduce_max",       /* 34 */
     "reduce_min",       /* 35 */
     "resize",           /* 36 */
-    "",                 /* 37: unused */
+    "log_softmax",      /* 37 */
     "unary",            /* 38 */
     "reduce_sum",       /* 39 */
 };

@@ -2,6 +2,7 @@
 // (tensorflow/lite/kernels/internal/quantization_util.cc), plus the softmax preprocessing. The
 // runtime only ever sees the integers, so matching TFLite here is what makes Mote's int8 output
 // equal TFLite Micro's for the same scales.
+import { LOG_SOFTMAX_OUTPUT_SCALE, LOG_SOFTMAX_OUTPUT_ZERO_POINT } from '../../../format/format.js';
 
 /** C's frexp: x = fraction * 2^exponent with |fraction| in [0.5, 1) (0 → [0, 0]). Exact, by bits. */
 export function frexp(x: number): [number, number] {
@@ -89,4 +90,43 @@ export function softmaxParams(beta: number, inputScale: number): { inputMultipli
 export function calculateInputRadius(inputIntegerBits: number, inputLeftShift: number, totalSignedBits = 31): number {
   const maxInputRescaled = (1.0 * (2 ** inputIntegerBits - 1) * 2 ** (totalSignedBits - inputIntegerBits)) / 2 ** inputLeftShift;
   return Math.floor(maxInputRescaled);
+}
+
+export interface LogSoftmaxParams {
+  inputMultiplier: number;
+  inputLeftShift: number;
+  /** The inverse of the input rescale (QuantizeMultiplierSmallerThanOneExp) and its right shift >= 0. */
+  reverseScalingDivisor: number;
+  reverseScalingRightShift: number;
+  diffMin: number;
+}
+
+/**
+ * TFLite Micro's int8 LOG_SOFTMAX parameters (log_softmax.cc CalculateOpData: beta 1,
+ * PreprocessLogSoftmaxScalingExp with 5 integer bits, the reverse shift negated to a right shift).
+ * The input rescale must exceed 1 (scale·2^26 > 1), as TFLite's QuantizeMultiplierGreaterThanOne checks.
+ */
+/** log_softmax's int8 params for the given input / output qparams; the output must be TFLite's fixed one. */
+export function logSoftmaxInt8(node: { name: string }, inQ: { scale: number }, outQ: { scale: number; zeroPoint: number }): LogSoftmaxParams {
+  if (Math.fround(outQ.scale) !== LOG_SOFTMAX_OUTPUT_SCALE || outQ.zeroPoint !== LOG_SOFTMAX_OUTPUT_ZERO_POINT) {
+    throw new Error(`log_softmax '${node.name}': the output must have scale 16/256 and zero point 127 (TFLite Micro's), got ${outQ.scale} / ${outQ.zeroPoint}`);
+  }
+  if (!(Math.fround(inQ.scale) * 2 ** (31 - SOFTMAX_SCALED_DIFF_INTEGER_BITS) > 1)) {
+    throw new Error(`log_softmax '${node.name}': input scale ${inQ.scale} is at most 2^-26, too small for TFLite Micro's Q5.26 rescale`);
+  }
+  return logSoftmaxParams(inQ.scale);
+}
+
+export function logSoftmaxParams(inputScale: number): LogSoftmaxParams {
+  const intBits = SOFTMAX_SCALED_DIFF_INTEGER_BITS;
+  const real = Math.min(Math.fround(inputScale) * 2 ** (31 - intBits), 2147483647);
+  const m = quantizeMultiplierGreaterThanOne(real);
+  const reverse = quantizeMultiplierSmallerThanOneExp(2 ** (31 - m.shift) / m.multiplier);
+  return {
+    inputMultiplier: m.multiplier,
+    inputLeftShift: m.shift,
+    reverseScalingDivisor: reverse.multiplier,
+    reverseScalingRightShift: -reverse.shift,
+    diffMin: -calculateInputRadius(intBits, m.shift, 31),
+  };
 }

@@ -9,7 +9,7 @@
 // TFLM's integer hard-swish by one code on some inputs.
 import type { Graph, Node, QuantParams, Tensor } from '../../ir/graph.js';
 import { floatKernels } from '../../reference/float/index.js';
-import { quantizeMultiplier, softmaxParams } from './multiplier.js';
+import { logSoftmaxInt8, quantizeMultiplier, softmaxParams } from './multiplier.js';
 import { unaryTable } from './tflm-luts.js';
 import { type Qp, activationBounds, addParams, ratioMultiplier, subParams } from './qparams.js';
 
@@ -105,6 +105,9 @@ function prepareNode(g: Graph, node: Node): void {
       return;
     case 'softmax':
       node.int8 = softmaxParams((node as Node<'softmax'>).attrs.beta, inQ().scale);
+      return;
+    case 'log_softmax':
+      node.int8 = logSoftmaxInt8(node, inQ(), outQ());
       return;
     case 'sigmoid':
     case 'tanh':

@@ -61,4 +61,5 @@ export const outputShapeFns: Partial<Record<OpName, ShapeFn>> = {
   resize: resizeOutputShape,
   unary: sameAsInputShape,
   reduce_sum: meanOutputShape,
+  log_softmax: sameAsInputShape,
 };

@@ -11,6 +11,7 @@ import { fully_connected_s8_ref } from './fully-connected.js';
 import { lstm_s8_ref } from './lstm.js';
 import { lut_s8_ref } from './lut.js';
 import { mean_s8_ref, reduce_sum_s8_ref } from './mean.js';
+import { log_softmax_s8_ref } from './log-softmax.js';
 import { mul_s8_ref } from './mul.js';
 import { average_pool2d_s8_ref, max_pool2d_s8_ref } from './pool2d.js';
 import { dequantize_s8_ref, quantize_s8_ref, requantize_s8_ref } from './quantize.js';
@@ -35,6 +36,7 @@ export const int8Kernels: Partial<Record<OpName, RefKernel>> = {
   average_pool2d: average_pool2d_s8_ref,
   mean: mean_s8_ref,
   reduce_sum: reduce_sum_s8_ref,
+  log_softmax: log_softmax_s8_ref,
   concat: concat_s8_ref,
   pad: pad_s8_ref,
   transpose: transpose_s8_ref,

@@ -14,6 +14,27 @@ import { int8Param, requireS8 } from './common.js';
 const SCALED_DIFF_INTEGER_BITS = 5;
 const ACCUMULATION_INTEGER_BITS = 12;
 
+/** The largest code of xd[row .. row + depth). */
+export function rowMax(xd: Int8Array, row: number, depth: number): number {
+  let m = -128;
+  for (let c = 0; c < depth; c++) m = Math.max(m, xd[row + c]);
+  return m;
+}
+
+/** TFLM's Q12.19 sum of exp over the row's diffs to its max at or above diffMin, each rescaled into
+ * Q5.26 (MultiplyByQuantizedMultiplier with a left shift) — softmax and log_softmax. */
+export function sumOfExpsQ12(xd: Int8Array, row: number, depth: number, maxInRow: number, multiplier: number, leftShift: number, diffMin: number): number {
+  let sum = 0;
+  for (let c = 0; c < depth; c++) {
+    const diff = xd[row + c] - maxInRow;
+    if (diff >= diffMin) {
+      const e = expOnNegativeValues(multiplyByQuantizedMultiplierGreaterThanOne(diff, multiplier, leftShift), SCALED_DIFF_INTEGER_BITS);
+      sum = (sum + saturatingRoundingMultiplyByPOT(e, -ACCUMULATION_INTEGER_BITS)) | 0;
+    }
+  }
+  return sum;
+}
+
 export const softmax_s8_ref: RefKernel = (node, inputs) => {
   const x = requireS8(node, inputs, 0, 'x');
   const rank = x.shape.length;
@@ -30,17 +51,8 @@ export const softmax_s8_ref: RefKernel = (node, inputs) => {
   const out = new Int8Array(xd.length);
   for (let i = 0; i < outer; i++) {
     const row = i * depth;
-    let maxInRow = -128;
-    for (let c = 0; c < depth; c++) maxInRow = Math.max(maxInRow, xd[row + c]);
-    let sumOfExps = 0; // Q12.19
-    for (let c = 0; c < depth; c++) {
-      const diff = xd[row + c] - maxInRow;
-      if (diff >= diffMin) {
-        const scaled = multiplyByQuantizedMultiplierGreaterThanOne(diff, inputMultiplier, inputLeftShift);
-        const e = expOnNegativeValues(scaled, SCALED_DIFF_INTEGER_BITS);
-        sumOfExps = (sumOfExps + saturatingRoundingMultiplyByPOT(e, -ACCUMULATION_INTEGER_BITS)) | 0;
-      }
-    }
+    const maxInRow = rowMax(xd, row, depth);
+    const sumOfExps = sumOfExpsQ12(xd, row, depth, maxInRow, inputMultiplier, inputLeftShift, diffMin); // Q12.19
     const { reciprocal, numBitsOverUnit } = getReciprocal(sumOfExps, ACCUMULATION_INTEGER_BITS);
     const exponent = numBitsOverUnit + 31 - 8;
     if (exponent < 0 || exponent > 31) throw kernelError(node, `internal: reciprocal exponent ${exponent} out of 0..31`);
