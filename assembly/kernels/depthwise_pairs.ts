@@ -651,14 +651,43 @@ function dwRow3x3(s2x: bool, xr: usize, rs: usize, step: usize, ostep: usize, iy
   }
 }
 
-/** rowStoreF32's constants for the running op (kept in memory: as values V8 rebuilds each splat inside the loop). */
+/**
+ * The row stores' constants for the running op (kept in memory: as values V8 rebuilds each splat
+ * inside the loop): the grid magic, its top bits less the zero point (gridN), the clamp bounds and
+ * the sign mask.
+ *
+ * The row stores round w (store8x2F32's f32 value, |w - (v - 1/2)| <= tau for TFLM's floor(v); see
+ * f32Prepare) on a 2^-12 grid instead of to integers: t = fl(w + 3072.5). While w + 1/2 lies in
+ * [-1024, 1024), t lies in [2048, 4096), where f32 steps by 2^-12, so t = 3072 + Z / 4096 with Z
+ * the nearest integer to (w + 1/2) * 4096, and as bits t = 0x45400000 + Z: its top 20 bits less
+ * 0x45400 are floor(Z / 4096) and its low 12 bits Z mod 4096 (gridN, gridFlag). When Z mod 4096 != 0,
+ * Z / 4096 lies at least 2^-12 from every integer, so w + 1/2 at least 2^-13 and v (within tau of
+ * w + 1/2) at least 2^-13 - tau > 0 from it: floor(v) = floor(Z / 4096), the stored n. tau needs
+ * only hold for |y| < 258 (f32Prepare: past it both forms saturate alike), where it is at most
+ * (3.02 * 258 + 1) * 2^-24 < 2^-14 for every op. Lanes with Z mod 4096 == 0 (1 in 4096) take the
+ * exact form. Past the interval |y| > 258 and t's bits still order like t (t >= 0), or are
+ * negative as i32 (t < 0) and stay so through the arithmetic shift: n + zp lies past the same end
+ * of [-128, 127] as TFLM's result, and the narrowings saturate alike. Per 4 lanes this is one add,
+ * two shifts, a subtract and the screen's min against the integer magic's add, two subtracts, two
+ * shifts-and-max and a subtract: depthwise 0.95x.
+ */
 function rowConsts(zp: i32, lo: i32, hi: i32): void {
-  v128.store(rowK, f32x4.splat(12582912.0));
-  v128.store(rowK, i32x4.splat(0x4B400000 - zp), 16);
-  v128.store(rowK, i32x4.splat(f32LimBits), 32);
-  v128.store(rowK, i8x16.splat(<i8>lo), 48);
-  v128.store(rowK, i8x16.splat(<i8>hi), 64);
-  v128.store(rowK, i32x4.splat(0x80000000), 80);
+  v128.store(rowK, f32x4.splat(3072.5));
+  v128.store(rowK, i32x4.splat(0x45400 - zp), 16);
+  v128.store(rowK, i8x16.splat(<i8>lo), 32);
+  v128.store(rowK, i8x16.splat(<i8>hi), 48);
+  v128.store(rowK, i32x4.splat(0x80000000), 64);
+}
+
+/** n + zp of t = fl(w + 3072.5) (rowConsts; k: its 0x45400 - zp). */
+@inline function gridN(t: v128, k: v128): v128 {
+  return i32x4.sub(i32x4.shr_s(t, 12), k);
+}
+
+/** t's low 12 bits at the top: 0 when w + 1/2 fell on an integer of the grid (rowConsts). A
+ * block's screen is the unsigned min of its lanes' (0: some lane takes the exact form). */
+@inline function gridFlag(t: v128): v128 {
+  return i32x4.shl(t, 20);
 }
 
 /**
@@ -689,7 +718,7 @@ function dwRowStore(q: usize, out: usize, end: usize, col: usize, c: i32, fast: 
 }
 
 
-const rowK: usize = ASC_FEATURE_SIMD ? memory.data(96, 16) : 0;
+const rowK: usize = ASC_FEATURE_SIMD ? memory.data(80, 16) : 0;
 
 /**
  * store8x2F32's ReLU form over a row of pixel pairs of one 8-channel group, without calls: the
@@ -714,13 +743,13 @@ function rowStoreClamp(q: usize, out: usize, end: usize, col: usize, c: i32, zp:
   const s0 = v128.load(p), s1 = v128.load(p, 16), e0 = v128.load(p, 32), e1 = v128.load(p, 48);
   const bo = biasFold + (<usize>c << 2), b0 = v128.load(bo), b1 = v128.load(bo, 16);
   // rowConsts, set per op.
-  const mg = v128.load(rowK), k = v128.load(rowK, 16), lim = v128.load(rowK, 32);
-  const vlo = v128.load(rowK, 48), vhi = v128.load(rowK, 64), sm = v128.load(rowK, 80);
-  // The screen over the whole chunk: the largest |w - n| of all its pixels (absBits), one compare
-  // after the loop. Each pixel's own largest is kept beside its sums (ROW_SCREEN), so a chunk with
-  // a lane near a tie (person_detect: ~1 chunk in 8, ~1 lane in it) finds its pixels by one load
-  // and compare each instead of computing the chunk again.
-  let mx = i32x4.splat(0);
+  const mg = v128.load(rowK), k = v128.load(rowK, 16);
+  const vlo = v128.load(rowK, 32), vhi = v128.load(rowK, 48), sm = v128.load(rowK, 64);
+  // The screen over the whole chunk: the min of all its pixels' gridFlag, one test after the loop.
+  // Each pixel's own is kept beside its sums (ROW_SCREEN), so a chunk with a lane on a tie
+  // (person_detect: ~1 chunk in 8, ~1 lane in it) finds its pixels by one load and test each
+  // instead of computing the chunk again.
+  let mx = i32x4.splat(-1);
   const q0 = q;
   // One pixel (8 outputs) per iteration: with two, V8 rebuilt the constants in every iteration.
   for (let o = out; o < end; o += col) {
@@ -728,20 +757,20 @@ function rowStoreClamp(q: usize, out: usize, end: usize, col: usize, c: i32, zp:
     const w0 = f32x4.add(y0, relu ? e0 : v128.or(v128.and(y0, sm), e0));
     const w1 = f32x4.add(y1, relu ? e1 : v128.or(v128.and(y1, sm), e1));
     const t0 = f32x4.add(w0, mg), t1 = f32x4.add(w1, mg);
-    const m = i32x4.max_s(absBits(f32x4.sub(w0, f32x4.sub(t0, mg))), absBits(f32x4.sub(w1, f32x4.sub(t1, mg))));
+    const m = i32x4.min_u(gridFlag(t0), gridFlag(t1));
     v128.store(q, m, ROW_SCREEN);
-    mx = i32x4.max_s(mx, m);
-    const h = i16x8.narrow_i32x4_s(i32x4.sub(t0, k), i32x4.sub(t1, k));
+    mx = i32x4.min_u(mx, m);
+    const h = i16x8.narrow_i32x4_s(gridN(t0, k), gridN(t1, k));
     let b = i8x16.narrow_i16x8_s(h, h);
     if (!relu) b = i8x16.min_s(i8x16.max_s(b, vlo), vhi);
     v128.store64_lane(o, b, 0);
     q += 32;
   }
-  if (!v128.any_true(i32x4.gt_s(mx, lim))) return;
-  // Which pixels: those near a tie, stored again by the exact form.
+  if (i32x4.all_true(mx)) return;
+  // Which pixels: those with a lane on a tie, stored again by the exact form.
   q = q0;
   for (let o = out; o < end; o += col) {
-    if (v128.any_true(i32x4.gt_s(v128.load(q, ROW_SCREEN), lim))) {
+    if (!i32x4.all_true(v128.load(q, ROW_SCREEN))) {
       const x0 = i32x4.add(v128.load(q), b0), x1 = i32x4.add(v128.load(q, 16), b1);
       store8x2Slow(o, spare, x0, x1, x0, x1, c, zp, lo, hi);
     }
@@ -762,15 +791,15 @@ function rowStoreClamp(q: usize, out: usize, end: usize, col: usize, c: i32, zp:
   const s0 = v128.load(p), s1 = v128.load(p, 16), e0 = v128.load(p, 32), e1 = v128.load(p, 48);
   const bo = biasFold + (<usize>c << 2), b0 = v128.load(bo), b1 = v128.load(bo, 16);
   // rowConsts, set per op.
-  const mg = v128.load(rowK), k = v128.load(rowK, 16), lim = v128.load(rowK, 32);
-  const sm = v128.load(rowK, 80);
+  const mg = v128.load(rowK), k = v128.load(rowK, 16);
+  const sm = v128.load(rowK, 64);
   let vlo = sm, vhi = sm;
   if (clamp) {
-    vlo = v128.load(rowK, 48);
-    vhi = v128.load(rowK, 64);
+    vlo = v128.load(rowK, 32);
+    vhi = v128.load(rowK, 48);
   }
-  // The chunk's screen as in rowStoreF32, each pair's largest |w - n| kept beside its sums.
-  let mx = i32x4.splat(0);
+  // The chunk's screen as in rowStoreF32, each pair's kept beside its sums.
+  let mx = i32x4.splat(-1);
   const q0 = q, col2 = col << 1;
   for (let o = out; o < end; o += col2) {
     const ob = o + col < end ? o + col : spare;
@@ -778,28 +807,28 @@ function rowStoreClamp(q: usize, out: usize, end: usize, col: usize, c: i32, zp:
     let w0 = f32x4.add(y0, v128.or(v128.and(y0, sm), e0));
     let w1 = f32x4.add(y1, v128.or(v128.and(y1, sm), e1));
     let t0 = f32x4.add(w0, mg), t1 = f32x4.add(w1, mg);
-    let m = i32x4.max_s(absBits(f32x4.sub(w0, f32x4.sub(t0, mg))), absBits(f32x4.sub(w1, f32x4.sub(t1, mg))));
-    const ha = i16x8.narrow_i32x4_s(i32x4.sub(t0, k), i32x4.sub(t1, k));
+    let m = i32x4.min_u(gridFlag(t0), gridFlag(t1));
+    const ha = i16x8.narrow_i32x4_s(gridN(t0, k), gridN(t1, k));
     y0 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(v128.load(q, 32), b0)), s0);
     y1 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(v128.load(q, 48), b1)), s1);
     w0 = f32x4.add(y0, v128.or(v128.and(y0, sm), e0));
     w1 = f32x4.add(y1, v128.or(v128.and(y1, sm), e1));
     t0 = f32x4.add(w0, mg);
     t1 = f32x4.add(w1, mg);
-    m = i32x4.max_s(m, i32x4.max_s(absBits(f32x4.sub(w0, f32x4.sub(t0, mg))), absBits(f32x4.sub(w1, f32x4.sub(t1, mg)))));
+    m = i32x4.min_u(m, i32x4.min_u(gridFlag(t0), gridFlag(t1)));
     v128.store(q, m, ROW_SCREEN);
-    mx = i32x4.max_s(mx, m);
-    let b = i8x16.narrow_i16x8_s(ha, i16x8.narrow_i32x4_s(i32x4.sub(t0, k), i32x4.sub(t1, k)));
+    mx = i32x4.min_u(mx, m);
+    let b = i8x16.narrow_i16x8_s(ha, i16x8.narrow_i32x4_s(gridN(t0, k), gridN(t1, k)));
     if (clamp) b = i8x16.min_s(i8x16.max_s(b, vlo), vhi);
     v128.store64_lane(o, b, 0);
     v128.store64_lane(ob, b, 1);
     q += 64;
   }
-  if (!v128.any_true(i32x4.gt_s(mx, lim))) return;
-  // Which pairs: those with a lane near a tie, stored again by the exact form.
+  if (i32x4.all_true(mx)) return;
+  // Which pairs: those with a lane on a tie, stored again by the exact form.
   q = q0;
   for (let o = out; o < end; o += col2) {
-    if (v128.any_true(i32x4.gt_s(v128.load(q, ROW_SCREEN), lim))) {
+    if (!i32x4.all_true(v128.load(q, ROW_SCREEN))) {
       store8x2Slow(o, o + col < end ? o + col : spare, i32x4.add(v128.load(q), b0), i32x4.add(v128.load(q, 16), b1),
         i32x4.add(v128.load(q, 32), b0), i32x4.add(v128.load(q, 48), b1), c, zp, lo, hi);
     }
