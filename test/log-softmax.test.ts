@@ -8,6 +8,11 @@
 //  - The reference within ½ output step of the exact log-softmax of the dequantized input where
 //    that lies in the output range [−255/16, 0].
 //  - Refusals: a wrong output scale / zero point, a last axis past 4095, bad shifts at load.
+//  - int8 PTQ of ONNX LogSoftmax: the lowered chain becomes one log_softmax when its calibrated
+//    output lies inside [−255/16, 0] (else, or off the last axis, or with a chain node kept float,
+//    the chain stays); both builds equal the int8 reference, and the result is within the
+//    conformance tests' int8 bound of ONNX Runtime.
+import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeTflite } from '../bench/synthetic/tflite-writer.js';
 import { convert } from '../converter/convert.js';
@@ -19,6 +24,9 @@ import { runGraph } from '../converter/reference/interpreter.js';
 import * as F from '../format/format.js';
 import { BUILDS, ensureWasmBuilt, expectLoadRefused, fixCrc, rng, runBlob } from './runtime-harness.js';
 import { loadTfliteWasm, type TfliteWasm } from './support/tflite-wasm.js';
+import { BoundPropagator, qpOf, quantizeValues } from './support/int8-bound.js';
+import { ai, buildModel } from './support/onnx-model.js';
+import type { TensorData } from '../converter/ir/graph.js';
 
 const TFL_INT8 = 9;
 const OUT_Q = { scale: F.LOG_SOFTMAX_OUTPUT_SCALE, zeroPoint: F.LOG_SOFTMAX_OUTPUT_ZERO_POINT };
@@ -159,4 +167,55 @@ describe('log_softmax refusals', () => {
       await expectLoadRefused(bad, /log_softmax.*param \d \(a shift\) must be in \[0, 31\]/);
     }
   });
+});
+
+describe('int8 PTQ of ONNX LogSoftmax = ONNX Runtime within the int8 bound', () => {
+  const gaussian = (r: () => number, n: number, sd: number) => Float32Array.from({ length: n }, () => {
+    let v = 0;
+    for (let k = 0; k < 12; k++) v += r();
+    return (v - 6) * sd;
+  });
+  const cases: { label: string; shape: number[]; axis: number; sd: number; fused: boolean; keepFloat?: string[] }[] = [
+    { label: 'logits [8, 10], sd 2', shape: [8, 10], axis: -1, sd: 2, fused: true },
+    { label: 'rank 3 [2, 5, 37], sd 1', shape: [2, 5, 37], axis: 2, sd: 1, fused: true },
+    { label: 'wide [8, 10], sd 8: the output passes -255/16, the chain stays', shape: [8, 10], axis: -1, sd: 8, fused: false },
+    { label: 'axis 0 [6, 4]: the chain stays', shape: [6, 4], axis: 0, sd: 1, fused: false },
+    { label: 'a chain node kept float: the chain stays', shape: [8, 10], axis: -1, sd: 2, fused: false, keepFloat: ['lsm/exp'] },
+  ];
+  for (const c of cases) {
+    it(c.label, async () => {
+      const bytes = buildModel({
+        opset: 13, inputs: [{ name: 'x', shape: c.shape }], outputs: [{ name: 'y' }],
+        nodes: [{ op: 'LogSoftmax', name: 'lsm', inputs: ['x'], outputs: ['y'], attrs: { axis: ai(c.axis) } }],
+      });
+      const r = rng(c.label.length);
+      const n = numel(c.shape);
+      const x = gaussian(r, n, c.sd);
+      const session = await ort.InferenceSession.create(bytes);
+      const want = (await session.run({ x: new ort.Tensor('float32', x, c.shape) })).y.data as Float32Array;
+      const calibration = [0, 1, 2, 3, 4, 5].map(() => [gaussian(r, n, c.sd)]).concat([[x]]);
+      const f = convert(bytes, 'lsm.onnx', { precision: 'f32' });
+      const q = convert(bytes, 'lsm.onnx', { precision: 'int8', calibration, keepFloat: c.keepFloat });
+      const g = q.graph;
+      expect(g.nodes.some((nd) => nd.op === 'log_softmax'), 'fused into log_softmax').toBe(c.fused);
+      if (c.fused) expect(g.nodes.map((nd) => nd.op)).toEqual(['log_softmax']);
+      const xq = quantizeValues(x, qpOf(g.tensor(g.inputs[0])));
+      const [ref] = runGraph(g, [xq]) as Int8Array[];
+      for (const build of BUILDS) expect(Array.from((await runBlob(build, q.blob, [xq]))[0]), `${c.label} on ${build}`).toEqual(Array.from(ref));
+      if (c.keepFloat) return; // (the bound has no rule for a float exp)
+      const values = new Map<string, TensorData>();
+      runGraph(f.graph, [x], { observe: (name, v) => values.set(name, v.data) });
+      const bound = new BoundPropagator(f.graph, g, values).run()[0];
+      const yq = qpOf(g.tensor(g.outputs[0]));
+      if (c.fused) expect(yq).toEqual({ scale: 1 / 16, zeroPoint: 127 });
+      let worst = 0;
+      for (let i = 0; i < want.length; i++) {
+        const got = yq.scale * (ref[i] - yq.zeroPoint);
+        const b = bound[i] * (1 + 2 ** -12) + 2 ** -20 * (Math.abs(want[i]) + yq.scale) + 1e-6 * (1 + Math.abs(want[i]));
+        if (!(Math.abs(got - want[i]) <= b)) expect.fail(`${c.label} element ${i}: ${got} vs ORT ${want[i]}, bound ${b}`);
+        worst = Math.max(worst, Math.abs(got - want[i]));
+      }
+      expect(worst).toBeGreaterThan(0);
+    });
+  }
 });

@@ -59,6 +59,11 @@
 //                    perturbation of the logits; the fixed-point exp (≈1e−5 relative), the
 //                    reciprocal and the Q12.19 sum of N exps (≤ 2^−19 each) stay within
 //                    2^−14 + N·2^−19; the row max maps to ≈1 which saturates at 255/256.
+//   log_softmax (int8; the quantizer fuses a LogSoftmax's lowered chain into it, see
+//                    passes/quantize/fuse-log-softmax.ts)  e_i = e_x,i + max_row(e_x) + ½·s_out
+//                    + 2^−14 + N·2^−19 + dist(y, [−255/16, 0]): y_i = x_i − LSE(x) and LSE is
+//                    1-Lipschitz in the ∞-norm; exp, the Q12.19 sum (≥ 1, so a relative error) and
+//                    the fixed-point ln (within 4e−8) stay within 2^−14 + N·2^−19.
 //   f32 islands (mixed precision: the op has no int8 form here) run the float op on dequantized
 //   inputs: dequantize keeps e; div e = (e_a|b| + |a|e_b)/(|b|(|b| − e_b)) (required |b| > e_b);
 //   matmul e = Σ e_a(|b|+e_b) + Σ|a|e_b; pools and softmax as above without rounding terms.

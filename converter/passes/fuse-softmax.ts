@@ -8,7 +8,7 @@ import type { ActivationAttrs, Graph, MeanAttrs, Node, UnaryAttrs } from '../ir/
 import { isGraphOutput, removeNode } from './util.js';
 
 /** The producer of `t` when it is an `op` node whose output only `readers` read (and no graph output). */
-function onlyFeeding(g: Graph, t: string, op: Node['op'], readers: Node[]): Node | undefined {
+export function onlyFeeding(g: Graph, t: string, op: Node['op'], readers: Node[]): Node | undefined {
   const p = g.producer(t);
   if (!p || p.op !== op || isGraphOutput(g, t)) return undefined;
   const cs = g.consumers(t);

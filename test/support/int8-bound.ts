@@ -137,7 +137,8 @@ export class BoundPropagator {
         node.outputs.forEach((t, i) => t !== twin.outputs[i] && this.alias.set(t, twin.outputs[i]));
       } else if (node.op === 'dequantize' || node.op === 'quantize' || node.op === 'requantize') {
         this.alias.set(node.outputs[0], this.alias.get(node.inputs[0]) ?? node.inputs[0]);
-      } else {
+      } else if (node.op !== 'log_softmax') {
+        // (log_softmax: the quantizer fused the float graph's chain; its input and output keep their names.)
         throw new Error(`bound: int8 node '${node.name}' (${node.op}) has no float counterpart`);
       }
       try {
@@ -329,6 +330,14 @@ export class BoundPropagator {
         const n = shape[a.axis < 0 ? a.axis + shape.length : a.axis];
         const c = this.activationTerm(out, y, undefined);
         return map(rows, (v, i) => 0.5 * a.beta * v + 0.5 * sOut + 2 ** -14 + n * 2 ** -19 + c[i]);
+      }
+      case 'log_softmax': {
+        const shape = this.shape(x0);
+        const ex = this.errOf(x0);
+        const rows = rowMaxAlong(ex, shape, -1);
+        const n = shape[shape.length - 1];
+        const c = this.activationTerm(out, y, undefined);
+        return map(rows, (v, i) => ex[i] + v + 0.5 * sOut + 2 ** -14 + n * 2 ** -19 + c[i]);
       }
       default:
         throw new Error(`no int8 error rule for '${node.op}'`);

@@ -1,6 +1,7 @@
 // Quantization parameters and the integer op parameters TFLite Micro's Prepare functions compute,
 // from f32 scales. Scales are always f32 values (the blob stores f32), and every multiplier is
 // computed from them with the same float/double steps TFLM uses, so the integers match TFLM's.
+import { LOG_SOFTMAX_OUTPUT_SCALE, LOG_SOFTMAX_OUTPUT_ZERO_POINT } from '../../../format/format.js';
 import type { Activation } from '../../ir/graph.js';
 import { quantizeMultiplier, quantizeMultiplierSmallerThanOneExp, roundHalfAway } from './multiplier.js';
 import type { Range } from './ranges.js';
@@ -28,6 +29,7 @@ export function activationQp(range: Range): Qp {
 /** Fixed output parameters TFLite uses for these ops. */
 export const SIGMOID_QP: Qp = { scale: 1 / 256, zeroPoint: -128 };
 export const SOFTMAX_QP: Qp = { scale: 1 / 256, zeroPoint: -128 };
+export const LOG_SOFTMAX_QP: Qp = { scale: LOG_SOFTMAX_OUTPUT_SCALE, zeroPoint: LOG_SOFTMAX_OUTPUT_ZERO_POINT };
 export const TANH_QP: Qp = { scale: 1 / 128, zeroPoint: 0 };
 
 /** TFLite's Quantize helper of CalculateActivationRangeQuantized: zp + round(f32(f / scale)), saturated. */

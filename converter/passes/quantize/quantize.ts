@@ -14,9 +14,10 @@ import { dtypeBytes, numel } from '../../ir/graph.js';
 import { floatKernels } from '../../reference/float/index.js';
 import { FILTER_Q10_WEIGHT_BOUND, largestQ10WeightSum, needsFilterTable } from '../../reference/resize-coords.js';
 import { calibrate, checkSamples } from './calibrate.js';
-import { quantizeMultiplier, roundHalfAway, softmaxParams } from './multiplier.js';
+import { logSoftmaxInt8, quantizeMultiplier, roundHalfAway, softmaxParams } from './multiplier.js';
+import { fuseLogSoftmax } from './fuse-log-softmax.js';
 import {
-  type Qp, SIGMOID_QP, SOFTMAX_QP, TANH_QP, activationBounds, activationQp, addParams, ratioMultiplier, subParams,
+  type Qp, LOG_SOFTMAX_QP, SIGMOID_QP, SOFTMAX_QP, TANH_QP, activationBounds, activationQp, addParams, ratioMultiplier, subParams,
 } from './qparams.js';
 import type { Range, RangeMethod } from './ranges.js';
 import { unaryTable } from './tflm-luts.js';
@@ -75,7 +76,7 @@ const INT8_OPS = new Set<OpName>([
   'conv2d', 'depthwise_conv2d', 'fully_connected', 'add', 'sub', 'mul', 'clamp', 'sigmoid', 'tanh', 'hard_swish', 'leaky_relu',
   'max_pool2d', 'average_pool2d', 'mean', 'concat', 'pad', 'transpose', 'softmax', 'reshape', 'copy', 'strided_slice', 'maximum', 'minimum',
   'transpose_conv2d',
-  'arg_max', 'arg_min', 'reduce_max', 'reduce_min', 'resize', 'unary', 'reduce_sum',
+  'arg_max', 'arg_min', 'reduce_max', 'reduce_min', 'resize', 'unary', 'reduce_sum', 'log_softmax',
 ]);
 /** Ops whose output is an s32 index tensor: it stays s32 (no qparams) when the op runs in int8. */
 const INDEX_OPS = new Set<OpName>(['arg_max', 'arg_min']);
@@ -95,6 +96,7 @@ export function quantize(g: Graph, opts: QuantizeOptions): QuantizeReport {
   for (const name of keep) {
     if (!g.nodes.some((n) => n.name === name)) throw new Error(`keepFloat: no node named '${name}'`);
   }
+  fuseLogSoftmax(g, ranges, keep);
 
   // 2. precision per node
   const reasons = new Map<Node, string>();
@@ -228,6 +230,7 @@ function assignQparams(g: Graph, s8: Set<string>, isInt8: (n: Node) => boolean, 
     if (node.op === 'sigmoid') fixed.set(node.outputs[0], SIGMOID_QP);
     if (node.op === 'tanh') fixed.set(node.outputs[0], TANH_QP);
     if (node.op === 'softmax') fixed.set(node.outputs[0], SOFTMAX_QP);
+    if (node.op === 'log_softmax') fixed.set(node.outputs[0], LOG_SOFTMAX_QP);
   }
   const isolated = new Set<Node>();
   for (;;) {
@@ -502,6 +505,9 @@ class Rewriter {
         break;
       case 'softmax':
         node.int8 = softmaxParams((node as Node<'softmax'>).attrs.beta, this.q(node.inputs[0]).scale);
+        break;
+      case 'log_softmax':
+        node.int8 = logSoftmaxInt8(node, this.q(node.inputs[0]), this.q(node.outputs[0]));
         break;
       case 'concat':
       case 'maximum':
