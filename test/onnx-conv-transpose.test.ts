@@ -6,7 +6,8 @@
 // reference's bytes, and the result is ORT's within the int8 conformance tests' derived bound
 // (test/support/int8-bound.ts); a QDQ ConvTranspose folds to s8 within 1 LSB of ORT; Huffman-coded
 // weights decode at load to the same bytes. A bias Add, BatchNormalization and Relu after it fold
-// into it. Then the refusals: group > 1, dilations > 1, a negative start pad.
+// into it. Groups (depthwise included) and dilations: f32, int8 PTQ and QDQ against ORT, the 9-word
+// params and their load refusals, a per-model build. Then the import refusals.
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convert } from '../converter/convert.js';
@@ -54,6 +55,10 @@ const CASES: Case[] = [
   { label: 'group 2, dilations 2, auto_pad SAME_UPPER, stride 2 (odd total padding)', x: [1, 4, 3, 5], w: [4, 1, 3, 3], bias: true, attrs: { group: 2, dilations: [2, 2], strides: [2, 2], auto_pad: 'SAME_UPPER' } },
   { label: 'group 2, dilations 2, output_shape [9,12], stride 2', x: [1, 2, 4, 5], w: [2, 2, 3, 3], bias: false, attrs: { group: 2, dilations: [2, 2], strides: [2, 2], output_shape: [9, 12] } },
   { label: '1-D depthwise: group 4, dilation 3, stride 2, pads [2,1]', x: [1, 4, 6], w: [4, 1, 3], bias: true, attrs: { group: 4, dilations: [3], strides: [2], pads: [2, 1] } },
+  // Past the full size by less than a stride: ONNX Runtime adds rows only the bias reaches, at the end, whatever auto_pad says.
+  { label: 'output_shape one pixel past the full size with auto_pad SAME_UPPER', x: [1, 1, 4, 4], w: [1, 2, 3, 3], bias: true, attrs: { strides: [2, 2], output_shape: [10, 10], auto_pad: 'SAME_UPPER' } },
+  { label: 'stride 3, output_shape [11,10]: two and one pixels past the full size 9', x: [1, 2, 3, 3], w: [2, 2, 3, 3], bias: true, attrs: { strides: [3, 3], output_shape: [11, 10] } },
+  { label: 'output_shape two pixels past with auto_pad SAME_LOWER, stride 3, group 2', x: [1, 2, 3, 4], w: [2, 1, 2, 2], bias: true, attrs: { group: 2, strides: [3, 3], output_shape: [10, 13], auto_pad: 'SAME_LOWER' } },
   { label: 'group 2, dilations 2, then Relu (fused)', x: [1, 4, 3, 3], w: [4, 2, 2, 2], bias: true, attrs: { group: 2, dilations: [2, 2], strides: [2, 2] }, relu: true },
 ];
 
@@ -335,7 +340,7 @@ describe('ONNX ConvTranspose: what the runtime cannot run is refused naming the 
     const bytes = modelOf([{ op: 'ConvTranspose', name: 'up', inputs: ['x', 'w'], outputs: ['y'], attrs }], [{ name: 'w', dims: w, data: new Float32Array(numel(w)) }], [1, 2, 4, 4], 4);
     return () => convert(bytes, 'bad.onnx', { precision: 'f32' });
   };
-  it('a group that does not divide the channels, weights that do not fit it, 3-D, output_shape two pixels past the full size', () => {
+  it('a group that does not divide the channels, weights that do not fit it, 3-D, output_padding past the spec\'s bound, output_shape a stride past the full size, SAME with a kernel shorter than the stride', () => {
     expect(refusal({ group: 3 }, [2, 1, 3, 3])).toThrow("ONNX ConvTranspose node 'up' (opset 17): attribute group=3 does not divide X's 2 channels");
     expect(refusal({ group: 2 }, [3, 1, 3, 3])).toThrow("ONNX ConvTranspose node 'up' (opset 17): weights [3,1,3,3] take 3 input channels, X has 2");
     expect(refusal({ dilations: [0, 1] })).toThrow("ONNX ConvTranspose node 'up' (opset 17): dilations [0,1] must be >= 1");
@@ -347,8 +352,10 @@ describe('ONNX ConvTranspose: what the runtime cannot run is refused naming the 
       outputs: [{ name: 'y', dims: ['a', 'b', 'c', 'd', 'e'] }], opset: 17,
     });
     expect(() => convert(volume, 'bad.onnx', { precision: 'f32' })).toThrow("unsupported 3-D input (only 1-D and 2-D are supported) in ONNX op 'ConvTranspose' (node 'up', opset 17)");
-    // Full size 2·3 + 3 = 9 per axis; 11 would need a start pad of −1.
-    expect(refusal({ strides: [2, 2], output_shape: [11, 11] })).toThrow(/unsupported output size 11 on spatial axis 0: more than one pixel past the full transposed size 9 \(a negative start padding\) in ONNX op 'ConvTranspose' \(node 'up'/);
+    // Full size 2·3 + 3 = 9 per axis; 11 is a stride past it (ONNX Runtime: inconsistent with the input size).
+    expect(refusal({ strides: [2, 2], output_shape: [11, 11] })).toThrow("ONNX ConvTranspose node 'up' (opset 17): output_shape 11 on spatial axis 0 is 2 pixels past the full transposed size 9: at most stride - 1 = 1 more fit input size 4 (ONNX Runtime refuses it too)");
+    // SAME with a 1x1 kernel and stride 2: the spec says 4·2 = 8, ONNX Runtime gives the full size 2·3 + 1 = 7.
+    expect(refusal({ strides: [2, 2], auto_pad: 'SAME_UPPER' }, [2, 2, 1, 1])).toThrow("unsupported auto_pad SAME_UPPER on spatial axis 0 with a kernel span 1 (output_padding included) shorter than the stride 2: the spec's output 8 and ONNX Runtime's 7 differ in ONNX op 'ConvTranspose' (node 'up', opset 17)");
   });
 });
 

@@ -92,7 +92,8 @@ const conv: Lowering = (imp, ctx) => {
  * transpose_conv2d in NHWC with weights [M,KH,KW,C/group]: input pixel iy scatters into output rows
  * iy·stride − pad_begin + ky·dilation. Per axis the full size is stride·(in − 1) + output_padding +
  * (k − 1)·dilation + 1; the output is that less the pads, or output_shape (its total padding split
- * as the spec says: the odd pixel at the end for SAME_UPPER, at the start otherwise), or in·stride
+ * as the spec says: the odd pixel at the end for SAME_UPPER, at the start otherwise; past the full
+ * size by less than a stride, rows only the bias reaches at the end, as ONNX Runtime), or in·stride
  * for auto_pad SAME_*. group g: output channel g'·M/g + m reads input channels [g'·C/g, +C/g)
  * (group = C with M/g = 1 is the depthwise deconvolution).
  */
@@ -138,11 +139,17 @@ const convTranspose: Lowering = (imp, ctx) => {
       size.push(full - pb - pe);
     } else {
       const total = full - target;
+      if (total < 0 && !outputShape) {
+        // The kernel span (with output_padding) is shorter than the stride: the spec's SAME output
+        // in·stride and ONNX Runtime's (the full size) differ.
+        imp.unsupported(ctx, `auto_pad ${autoPad} on spatial axis ${i} with a kernel span ${full - strides[i] * (spatial[i] - 1)} (output_padding included) shorter than the stride ${strides[i]}: the spec's output ${target} and ONNX Runtime's ${full} differ`);
+      }
+      if (total <= -strides[i]) imp.fail(ctx, `output_shape ${target} on spatial axis ${i} is ${-total} pixels past the full transposed size ${full}: at most stride - 1 = ${strides[i] - 1} more fit input size ${spatial[i]} (ONNX Runtime refuses it too)`);
+      // Past the full size (by less than a stride): rows only the bias reaches, at the end, as
+      // ONNX Runtime has it whatever auto_pad says.
       const half = Math.floor(total / 2);
-      const pb = autoPad === 'SAME_UPPER' ? half : total - half;
-      if (pb < 0) imp.unsupported(ctx, `output size ${target} on spatial axis ${i}: more than one pixel past the full transposed size ${full} (a negative start padding)`);
+      const pb = total < 0 ? 0 : autoPad === 'SAME_UPPER' ? half : total - half;
       begin.push(pb);
-      // A negative end pad (output_shape one pixel past the full size) is a row only the bias reaches.
       end.push(Math.max(0, total - pb));
       size.push(target);
     }
