@@ -667,9 +667,9 @@ function dwRow3x3(s2x: bool, xr: usize, rs: usize, step: usize, ostep: usize, iy
  * (3.02 * 258 + 1) * 2^-24 < 2^-14 for every op. Lanes with Z mod 4096 == 0 (1 in 4096) take the
  * exact form. Past the interval |y| > 258 and t's bits still order like t (t >= 0), or are
  * negative as i32 (t < 0) and stay so through the arithmetic shift: n + zp lies past the same end
- * of [-128, 127] as TFLM's result, and the narrowings saturate alike. Per 4 lanes this is one add,
- * two shifts, a subtract and the screen's min against the integer magic's add, two subtracts, two
- * shifts-and-max and a subtract: depthwise 0.95x.
+ * of [-128, 127] as TFLM's result, and the narrowings saturate alike. Per 4 lanes this is an add,
+ * two shifts, a subtract and the screen's min against the integer magic's add, two subtracts, a
+ * shift, a max and a subtract: depthwise 0.93-0.96x.
  */
 function rowConsts(zp: i32, lo: i32, hi: i32): void {
   v128.store(rowK, f32x4.splat(3072.5));
@@ -732,8 +732,7 @@ function rowStoreRelu(q: usize, out: usize, end: usize, col: usize, c: i32, zp: 
 
 function rowStoreClamp(q: usize, out: usize, end: usize, col: usize, c: i32, zp: i32, lo: i32, hi: i32): void {
   // Without an activation (lo -128, hi 127) the clamp is the narrowings' saturation: its own copy
-  // of the loop skips it, and V8 then keeps the loop's invariants in registers (depthwise ops with
-  // no activation 0.96x).
+  // of the loop skips it and its two invariants (depthwise ops with no activation 0.96x).
   if (lo == -128 && hi == 127) rowStoreF32x2(q, out, end, col, c, zp, lo, hi, false);
   else rowStoreF32x2(q, out, end, col, c, zp, lo, hi, true);
 }
