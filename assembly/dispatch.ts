@@ -13,6 +13,7 @@ import {
   OP_MAXIMUM, OP_MINIMUM, OP_ARG_MAX, OP_ARG_MIN, OP_REDUCE_MAX, OP_REDUCE_MIN,
   OP_RESIZE, RESIZE_NEAREST, RESIZE_BILINEAR,
   OP_UNARY, OP_REDUCE_SUM, OP_LOG_SOFTMAX,
+  OP_COMPARE, OP_LOGICAL, OP_SELECT,
 } from '../format/format';
 import { opCount, oprec, opcode, opIn, opOut, opParam, tdtype, tstorage } from './state';
 import { runDirect } from './kernels/direct';
@@ -37,6 +38,7 @@ import { reduce_sum } from './kernels/reduce_sum';
 import { transpose_conv2d_f32, transpose_conv2d_s8 } from './kernels/transpose_conv2d';
 import { resize_nearest, resize_bilinear, resize_taps } from './kernels/resize';
 import { log_softmax_s8 } from './kernels/log_softmax';
+import { compare_logical, select_any } from './kernels/compare';
 import { bindScratch } from './scratch';
 import { opBuilt, dtypeBuilt, BUILT_DIRECT } from './features';
 
@@ -82,6 +84,15 @@ export function runOp(op: usize): void {
   }
   if (opBuilt(OP_LOG_SOFTMAX) && code == OP_LOG_SOFTMAX) {
     if (s8) log_softmax_s8(op);
+    return;
+  }
+  if ((opBuilt(OP_COMPARE) && code == OP_COMPARE) || (opBuilt(OP_LOGICAL) && code == OP_LOGICAL)) {
+    // (A constant when the build has one of the two.)
+    compare_logical(op, opBuilt(OP_LOGICAL) && (!opBuilt(OP_COMPARE) || code == OP_LOGICAL));
+    return;
+  }
+  if (opBuilt(OP_SELECT) && code == OP_SELECT) {
+    select_any(op);
     return;
   }
   switch (code) {

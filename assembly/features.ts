@@ -7,7 +7,7 @@
 // ERR_NOT_BUILT (validate_ops.ts for ops, dtype forms and packed weights; blob.ts for encodings),
 // so a guarded-out kernel is unreachable at run time. Optional kernels (KERNEL_SMALLK, the
 // depthwise ones) have a general fallback giving the same bytes and are never refused.
-import { ERR_NOT_BUILT, ERR_BAD_TENSOR, ERR_BAD_OP, FIRST_LATE_OPCODE } from '../format/format';
+import { ERR_NOT_BUILT, ERR_BAD_TENSOR, ERR_BAD_OP, FIRST_LATE_OPCODE, DTYPE_BOOL, OP_COMPARE, OP_LOGICAL, OP_SELECT } from '../format/format';
 import { OPS_LOW_BITS } from '../format/runtime-features';
 import { str, say, say1, say2, text, textAt, opPrefix, dtypeName, Text } from './message';
 
@@ -24,7 +24,7 @@ export const LATE_OPS_BUILT: bool = ((BUILT_OPS >>> <u32>FIRST_LATE_OPCODE) | BU
  * file's literals stay out of the message-text coding (scripts/build-wasm.mjs OUT_OF_DICTIONARY): builds
  * without these ops do not see them at all. */
 export function lateOpName(k: i32): Text {
-  return textAt(txtList('maximum|minimum|arg_max|arg_min|reduce_max|reduce_min|resize|log_softmax|unary|reduce_sum'), k);
+  return textAt(txtList('maximum|minimum|arg_max|arg_min|reduce_max|reduce_min|resize|log_softmax|unary|reduce_sum|compare|logical|select'), k);
 }
 // @ts-ignore
 export const BUILT_DTYPES: u32 = isDefined(MOTE_DTYPES) ? <u32>MOTE_DTYPES : 0xffffffff;
@@ -57,6 +57,15 @@ export const BUILT_KERNELS: u32 = isDefined(MOTE_KERNELS) ? <u32>MOTE_KERNELS : 
 // @ts-ignore: decorator
 @inline export function kernelBuilt(k: i32): bool {
   return (BUILT_KERNELS & (<u32>1 << <u32>k)) != 0;
+}
+
+// Bool tensors can occur (message.ts dtypeName names DTYPE_BOOL only then, from here, so builds
+// without them keep their bytes).
+// (Mask arithmetic, not calls, so that asc folds it to a constant.)
+export const BOOL_BUILT: bool = (BUILT_DTYPES & (1 << DTYPE_BOOL)) != 0
+  || (BUILT_OPS_HIGH & ((1 << (OP_COMPARE - OPS_LOW_BITS)) | (1 << (OP_LOGICAL - OPS_LOW_BITS)) | (1 << (OP_SELECT - OPS_LOW_BITS)))) != 0;
+export function boolName(): Text {
+  return txt('bool');
 }
 
 function subsetNote(): i32 {

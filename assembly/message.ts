@@ -2,8 +2,8 @@
 // never grow memory). Text is ASCII; the host reads it with mote_error_message/_len.
 // The name tables below are in format code order: OP_CONV2D = 1 ... the last opcode = OPCODE_COUNT - 1,
 // DTYPE_F32 = 1 ... DTYPE_SIGN8 = DTYPE_COUNT - 1 (test/wasm-build.test.ts checks them against format.ts).
-import { OPCODE_COUNT, DTYPE_COUNT, FIRST_LATE_OPCODE } from '../format/format';
-import { LATE_OPS_BUILT, lateOpName } from './features';
+import { OPCODE_COUNT, DTYPE_COUNT, DTYPE_BOOL, FIRST_LATE_OPCODE } from '../format/format';
+import { LATE_OPS_BUILT, lateOpName, BOOL_BUILT, boolName } from './features';
 
 const MSG_CAP: i32 = 400;
 const msgBuf: usize = memory.data(MSG_CAP);
@@ -155,6 +155,7 @@ export function opPrefix(i: i32, code: i32): void {
 }
 
 export function dtypeName(dt: i32): Text {
-  if (dt < 1 || dt >= DTYPE_COUNT) return txt('invalid dtype');
+  if (dt < 1 || dt >= (BOOL_BUILT ? DTYPE_COUNT : DTYPE_BOOL)) return txt('invalid dtype');
+  if (BOOL_BUILT && dt == DTYPE_BOOL) return boolName();
   return textAt(txtList('f32|s8|s32|u8|s16|sign8'), dt - 1);
 }

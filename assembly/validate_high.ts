@@ -1,11 +1,18 @@
 // Validation of the opcodes of the high mask (format/runtime-features.ts OPS_LOW_BITS on): resize,
-// unary, log_softmax; and the checks transpose_conv2d's 9-word form (dilation, group) added after its opcode.
+// unary, log_softmax, compare, logical, select; and the checks transpose_conv2d's 9-word form
+// (dilation, group) added after its opcode.
 // (Their names are features.ts highOpName.) Its message literals stay out of the text dictionary (scripts/build-wasm.mjs
 // OUT_OF_DICTIONARY) and their code sits behind opBuilt, so a per-model build without these ops
 // keeps every byte it had before they were added.
-import { OK, DTYPE_S8, RESIZE_NEAREST, RESIZE_TAPS, RESIZE_BILINEAR, RESIZE_Q10_ONE, UNARY_FUNCTION_COUNT, LOG_SOFTMAX_MAX_DEPTH } from '../format/format';
-import { opIn, opOut, opParam, opParamCount, tdim, trank } from './state';
-import { fail, paramIn, outDimIs, N_MODE_PARAM, N_GROUP_PARAM, N_DILATION_H_PARAM } from './validate_ops';
+import {
+  OK, DTYPE_S8, DTYPE_SIGN8, RESIZE_NEAREST, RESIZE_TAPS, RESIZE_BILINEAR, RESIZE_Q10_ONE, UNARY_FUNCTION_COUNT, LOG_SOFTMAX_MAX_DEPTH,
+  COMPARE_FUNCTION_COUNT, COMPARE_S8_LEFT_SHIFT_MAX, LOGICAL_FUNCTION_COUNT, LOGICAL_NOT,
+} from '../format/format';
+import { opIn, opOut, opParam, opParamCount, opInCount, tdim, trank } from './state';
+import { tdtype } from './state_cold';
+import {
+  fail, failIn, paramIn, outDimIs, needPresent, broadcastShapes, sameQuantAsOutput, N_MODE_PARAM, N_GROUP_PARAM, N_DILATION_H_PARAM,
+} from './validate_ops';
 
 /** resize: batch and channels kept; param 0 the mode, then one source entry per output row and
  * column (nearest: an index; bilinear: lo, hi, frac), every index inside the input and, for s8,
@@ -102,6 +109,66 @@ export function vLogSoftmax(op: usize): i32 {
   for (let k = 1; k <= 3; k += 2) {
     const v = opParam(op, k);
     if (v < 0 || v > 31) return fail(txt('param $ (a shift) must be in [0, 31], got $'), k, v);
+  }
+  return OK;
+}
+
+/** compare: a known function, a and b broadcast to y; s8: TFLM's rescaling (left shift, then each
+ * input's multiplier below one: shift <= 0, multiplier >= 0). */
+export function vCompare(op: usize, dt: i32): i32 {
+  const fn = opParam(op, 0);
+  if (fn < 0 || fn >= COMPARE_FUNCTION_COUNT) return fail(txt('unknown function code $ (format.ts COMPARE_*: 0..$)'), fn, COMPARE_FUNCTION_COUNT - 1);
+  let e = broadcastShapes(); if (e) return e;
+  if (dt != DTYPE_S8) return OK;
+  const ls = opParam(op, 1);
+  if (ls < 0 || ls > COMPARE_S8_LEFT_SHIFT_MAX) return fail(txt('left_shift $ is outside [0, $]'), ls, COMPARE_S8_LEFT_SHIFT_MAX);
+  for (let j = 0; j < 2; j++) {
+    const m = opParam(op, 2 + 2 * j), s = opParam(op, 3 + 2 * j);
+    if (m < 0 || s < -31 || s > 0) return failIn(j, txt('rescale: multiplier $ must be >= 0 and shift $ in [-31, 0]'), m, s);
+  }
+  return OK;
+}
+
+/** logical: a known function; not takes one input (y has its shape), the others two bools. */
+export function vLogical(op: usize): i32 {
+  const fn = opParam(op, 0);
+  if (fn < 0 || fn >= LOGICAL_FUNCTION_COUNT) return fail(txt('unknown function code $ (format.ts LOGICAL_*: 0..$)'), fn, LOGICAL_FUNCTION_COUNT - 1);
+  const want = fn == LOGICAL_NOT ? 1 : 2;
+  if (opInCount(op) != want) return fail(txt('takes $ inputs with this function, got $'), want, opInCount(op));
+  if (fn == LOGICAL_NOT) {
+    const x = opIn(op, 0), y = opOut(op, 0), r = trank(x);
+    if (trank(y) != r) return fail(txt('not: the output must have the input shape'));
+    for (let i = 0; i < r; i++) {
+      const e = outDimIs(0, i, tdim(x, i)); if (e) return e;
+    }
+    return OK;
+  }
+  const e = needPresent(1); if (e) return e;
+  if (tdtype(opIn(op, 1)) != tdtype(opIn(op, 0))) return failIn(1, txt('must be bool'));
+  return broadcastShapes();
+}
+
+/** select: a and b of y's dtype (not sign8; s8 on y's scale and zero point), and cond, a, b
+ * broadcast to y: every dim of each is 1 or y's, and y's is the largest. */
+export function vSelect(op: usize): i32 {
+  const y = opOut(op, 0), dt = tdtype(y), r = trank(y);
+  if (dt == DTYPE_SIGN8) return fail(txt('cannot select sign8 values'));
+  for (let j = 1; j < 3; j++) {
+    let e = needPresent(j); if (e) return e;
+    if (tdtype(opIn(op, j)) != dt) return failIn(j, txt('must have the output dtype'));
+    if (dt == DTYPE_S8) { e = sameQuantAsOutput(j); if (e) return e; }
+  }
+  for (let j = 0; j < 3; j++) if (trank(opIn(op, j)) > r) return failIn(j, txt('has a higher rank than the output'));
+  for (let i = 0; i < r; i++) {
+    let want = 1;
+    for (let j = 0; j < 3; j++) {
+      const t = opIn(op, j), rt = trank(t);
+      const d = i < rt ? tdim(t, rt - 1 - i) : 1;
+      if (d == 1) continue;
+      if (want != 1 && d != want) return fail(txt('input shapes do not broadcast at output dim $'), r - 1 - i);
+      want = d;
+    }
+    const e = outDimIs(0, r - 1 - i, want); if (e) return e;
   }
   return OK;
 }

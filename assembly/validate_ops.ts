@@ -14,9 +14,9 @@ import {
   OP_DEQUANTIZE, OP_REQUANTIZE, OP_COPY, PAD_MODE_CONSTANT, PAD_MODE_WRAP,
   OP_STRIDED_SLICE, OP_TRANSPOSE_CONV2D, OP_LSTM, O_SCRATCH_TENSOR, OP_BINARIZE,
   OP_MAXIMUM, OP_MINIMUM, OP_ARG_MAX, OP_ARG_MIN, OP_REDUCE_MAX, OP_REDUCE_MIN,
-  OP_RESIZE, OP_UNARY, OP_REDUCE_SUM, OP_LOG_SOFTMAX,
+  OP_RESIZE, OP_UNARY, OP_REDUCE_SUM, OP_LOG_SOFTMAX, OP_COMPARE, OP_LOGICAL, OP_SELECT, DTYPE_BOOL,
 } from '../format/format';
-import { vResize, vUnary, vTransposeConvParamCount, vTransposeConvGroups, vLogSoftmax } from './validate_high';
+import { vResize, vUnary, vTransposeConvParamCount, vTransposeConvGroups, vLogSoftmax, vCompare, vLogical, vSelect } from './validate_high';
 import { str, say, say1, say2, text, textAt, Text, opPrefix, dtypeName } from './message';
 import {
   opInCount, opOutCount, opParamCount, opIn, opOut, opParam, tdim, tnumel,
@@ -35,7 +35,8 @@ const M_S8: u8 = <u8><i32>(1 << DTYPE_S8);
 const M_S32: u8 = <u8><i32>(1 << DTYPE_S32);
 const M_S16: u8 = <u8><i32>(1 << DTYPE_S16);
 const M_SIGN8: u8 = <u8><i32>(1 << DTYPE_SIGN8);
-const M_ANY: u8 = <u8><i32>((1 << DTYPE_F32) | (1 << DTYPE_S8) | (1 << DTYPE_S32) | (1 << DTYPE_U8) | (1 << DTYPE_S16) | (1 << DTYPE_SIGN8));
+const M_BOOL: u8 = <u8><i32>(1 << DTYPE_BOOL);
+const M_ANY: u8 = <u8><i32>((1 << DTYPE_F32) | (1 << DTYPE_S8) | (1 << DTYPE_S32) | (1 << DTYPE_U8) | (1 << DTYPE_S16) | (1 << DTYPE_SIGN8) | (1 << DTYPE_BOOL));
 const M_INT: u8 = <u8><i32>(M_S8 | M_S16 | M_S32);
 const M_Q8: u8 = <u8><i32>(M_S8 | M_SIGN8); // s8 forms also read binarized (sign8) activations
 // Rank columns: 0 unchecked, 1..MAX_RANK exact, R_IN0 the rank of input 0.
@@ -219,6 +220,26 @@ const ROWS_LOG_SOFTMAX: usize = memory.data<u8>([
   0,
 ]);
 
+// compare: the function; s8 adds TFLM's input rescaling (vCompare checks them). bool y.
+const ROWS_COMPARE: usize = memory.data<u8>([
+  <u8>OP_COMPARE, M_F32, 2, 2, 1, 0, M_F32, M_BOOL, 0, 0, 0, 0, END,
+  <u8>OP_COMPARE, M_BOOL, 2, 2, 1, 0, M_BOOL, M_BOOL, 0, 0, 0, 0, END,
+  <u8>OP_COMPARE, M_S8, 2, 2, 6, 0, M_S8, M_BOOL, 0, 0, 0, 0, END,
+  0,
+]);
+
+// logical: the function (vLogical: not takes one input, the others two).
+const ROWS_LOGICAL: usize = memory.data<u8>([
+  <u8>OP_LOGICAL, M_BOOL, 1, 2, 1, 0, 0, M_BOOL, 0, 0, 0, 0, END,
+  0,
+]);
+
+// select: a bool condition; vSelect checks a, b and y.
+const ROWS_SELECT: usize = memory.data<u8>([
+  <u8>OP_SELECT, M_BOOL, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, END,
+  0,
+]);
+
 /** The table holding opcode `key`'s rows (0: none in this build; validateOp refused the op). */
 function rowsOf(key: i32): usize {
   // (An opcode of the high mask: tested apart, so that builds without it keep their switch.)
@@ -226,6 +247,9 @@ function rowsOf(key: i32): usize {
   if (opBuilt(OP_UNARY) && key == OP_UNARY) return ROWS_UNARY;
   if (opBuilt(OP_REDUCE_SUM) && key == OP_REDUCE_SUM) return ROWS_REDUCE_SUM;
   if (opBuilt(OP_LOG_SOFTMAX) && key == OP_LOG_SOFTMAX) return ROWS_LOG_SOFTMAX;
+  if (opBuilt(OP_COMPARE) && key == OP_COMPARE) return ROWS_COMPARE;
+  if (opBuilt(OP_LOGICAL) && key == OP_LOGICAL) return ROWS_LOGICAL;
+  if (opBuilt(OP_SELECT) && key == OP_SELECT) return ROWS_SELECT;
   switch (key) {
     case OP_CONV2D: return opBuilt(OP_CONV2D) ? ROWS_CONV2D : 0;
     case OP_DEPTHWISE_CONV2D: return opBuilt(OP_DEPTHWISE_CONV2D) ? ROWS_DEPTHWISE_CONV2D : 0;
@@ -257,7 +281,7 @@ function failIo(isOut: bool, j: i32, what: Text, a: i64 = 0, b: i64 = 0, c: i64 
   prefix(); say1(isOut ? txt('output $ ') : txt('input $ '), j); say(what, a, b, c);
   return ERR_BAD_OP;
 }
-function failIn(j: i32, what: Text, a: i64 = 0, b: i64 = 0): i32 {
+export function failIn(j: i32, what: Text, a: i64 = 0, b: i64 = 0): i32 {
   return failIo(false, j, what, a, b, 0);
 }
 function failOut(j: i32, what: Text, a: i64 = 0, b: i64 = 0): i32 {
@@ -268,7 +292,7 @@ function failOut(j: i32, what: Text, a: i64 = 0, b: i64 = 0): i32 {
 function present(j: i32): bool {
   return j < opInCount(curOp) && tstorage(opIn(curOp, j)) != STORAGE_EMPTY;
 }
-function needPresent(j: i32): i32 {
+export function needPresent(j: i32): i32 {
   if (!present(j)) return failIn(j, txt('is required but absent'));
   return OK;
 }
@@ -582,7 +606,7 @@ function vMatmul(): i32 {
 }
 
 /** Numpy broadcasting of inputs 0 and 1 to output 0. */
-function broadcastShapes(): i32 {
+export function broadcastShapes(): i32 {
   const a = opIn(curOp, 0), b = opIn(curOp, 1), r = trank(opOut(curOp, 0));
   if (trank(a) > r || trank(b) > r) return failOut(0, txt('rank is below an input rank'));
   return broadcastDims(a, b, r, r, 0, 0);
@@ -600,7 +624,7 @@ function vMean(): i32 {
 }
 
 /** Input j has output 0's scale and zero point (s8 ops that move or compare raw codes). */
-function sameQuantAsOutput(j: i32): i32 {
+export function sameQuantAsOutput(j: i32): i32 {
   const x = opIn(curOp, j), y = opOut(curOp, 0);
   if (tzp(x) != tzp(y) || tscale(x) != tscale(y)) return failIn(j, txt('must share the output scale and zero point'));
   return OK;
@@ -795,6 +819,9 @@ export function validateOp(index: i32, op: usize, code: i32): i32 {
   }
   if (opBuilt(OP_RESIZE) && code == OP_RESIZE) return vResize(op, curDt);
   if (opBuilt(OP_LOG_SOFTMAX) && code == OP_LOG_SOFTMAX) return vLogSoftmax(op);
+  if (opBuilt(OP_COMPARE) && code == OP_COMPARE) return vCompare(op, curDt);
+  if (opBuilt(OP_LOGICAL) && code == OP_LOGICAL) return vLogical(op);
+  if (opBuilt(OP_SELECT) && code == OP_SELECT) return vSelect(op);
   return OK;
 }
 // MAX_RANK bounds every rank loop above (tensor records are validated before ops).

@@ -32,7 +32,7 @@ export interface OpProfile {
   error?: string;
 }
 
-const ARRAY_OF = { f32: Float32Array, s8: Int8Array, s32: Int32Array, u8: Uint8Array, s16: Int16Array } as const;
+const ARRAY_OF = { f32: Float32Array, s8: Int8Array, s32: Int32Array, u8: Uint8Array, s16: Int16Array, bool: Uint8Array } as const;
 
 /** The one-node graph of `node`: non-constant inputs become graph inputs. */
 export function sliceNode(g: Graph, node: Node): Graph {

@@ -94,7 +94,10 @@ export const DTYPE_S16 = 5;
 // zero point 0). Only OP_BINARIZE writes them; CONV2D and FULLY_CONNECTED read them (with binary
 // direct weights: the XNOR-popcount kernels). Never a graph input.
 export const DTYPE_SIGN8 = 6;
-export const DTYPE_COUNT = 7; // one past the last dtype code
+// Booleans: one byte per element, 0 (false) or 1 (true). compare and logical write them (only 0 and
+// 1); logical and select read them, any non-zero byte as true. Never quantized (scale 0, zero point 0).
+export const DTYPE_BOOL = 7;
+export const DTYPE_COUNT = 8; // one past the last dtype code
 
 export const STORAGE_ARENA = 0; // activation: lives in the planned arena
 export const STORAGE_WEIGHTS = 1; // constant: lives in the weights section of the blob
@@ -294,6 +297,14 @@ export const PACKED_K_MAX = 4096;
 //                  LOG_SOFTMAX; float log-softmax is lowered onto other ops), y scale 16/256, zp 127
 //                  params: input_multiplier input_left_shift reverse_scaling_divisor
 //                          reverse_scaling_right_shift diff_min
+// COMPARE          in: a b (numpy broadcast; f32, s8 or bool, one dtype)  out: y (bool)
+//                  params: function (a COMPARE_* code)   s8 adds: left_shift a_mult a_shift b_mult
+//                  b_shift: TFLM's comparisons compare MBQM((x - zp_x) << left_shift, x_mult, x_shift)
+//                  of each input (its scale as a Q31 multiplier, shift <= 0), not the raw codes
+// LOGICAL          in: a (bool) b (bool; absent for LOGICAL_NOT)  out: y (bool, numpy broadcast)
+//                  params: function (a LOGICAL_* code)
+// SELECT           in: cond (bool) a b (one dtype; s8: a, b and y share one scale and zero point)
+//                  out: y = cond ? a : b, the three numpy-broadcast to y   params: (none)
 export const OP_CONV2D = 1;
 export const OP_DEPTHWISE_CONV2D = 2;
 export const OP_FULLY_CONNECTED = 3;
@@ -336,7 +347,10 @@ export const OP_RESIZE = 36;
 export const OP_LOG_SOFTMAX = 37;
 export const OP_UNARY = 38;
 export const OP_REDUCE_SUM = 39;
-export const OPCODE_COUNT = 40; // one past the last opcode: kernel tables are checked against it
+export const OP_COMPARE = 40;
+export const OP_LOGICAL = 41;
+export const OP_SELECT = 42;
+export const OPCODE_COUNT = 43; // one past the last opcode: kernel tables are checked against it
 export const IN_PLACE_OPCODES = (1 << OP_ADD) | (1 << OP_SUB) | (1 << OP_MUL) | (1 << OP_DIV) | (1 << OP_CLAMP) |
   (1 << OP_LEAKY_RELU) | (1 << OP_SIGMOID) | (1 << OP_TANH) | (1 << OP_HARD_SWISH) | (1 << OP_LUT) |
   (1 << OP_QUANTIZE) | (1 << OP_DEQUANTIZE) | (1 << OP_REQUANTIZE);
@@ -365,6 +379,23 @@ export const UNARY_ROUND = 19;
 export const UNARY_SIN = 20;
 export const UNARY_COS = 21;
 export const UNARY_FUNCTION_COUNT = 22;
+
+// COMPARE's functions (its param 0). f32: IEEE, so a NaN operand makes every one false but NOT_EQUAL.
+export const COMPARE_EQUAL = 0;
+export const COMPARE_NOT_EQUAL = 1;
+export const COMPARE_LESS = 2;
+export const COMPARE_LESS_EQUAL = 3;
+export const COMPARE_GREATER = 4;
+export const COMPARE_GREATER_EQUAL = 5;
+export const COMPARE_FUNCTION_COUNT = 6;
+export const COMPARE_S8_LEFT_SHIFT_MAX = 23; // (x - zp) << left_shift stays an i32 (|x - zp| <= 255)
+
+// LOGICAL's functions (its param 0); LOGICAL_NOT takes one input.
+export const LOGICAL_AND = 0;
+export const LOGICAL_OR = 1;
+export const LOGICAL_XOR = 2;
+export const LOGICAL_NOT = 3;
+export const LOGICAL_FUNCTION_COUNT = 4;
 
 export const PAD_MODE_CONSTANT = 0;
 export const PAD_MODE_EDGE = 1;

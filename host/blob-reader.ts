@@ -104,6 +104,7 @@ export const DTYPE_NAMES: Record<number, string> = {
   [F.DTYPE_U8]: 'u8',
   [F.DTYPE_S16]: 's16',
   [F.DTYPE_SIGN8]: 'sign8',
+  [F.DTYPE_BOOL]: 'bool',
 };
 export const DTYPE_SIZES: Record<number, number> = {
   [F.DTYPE_F32]: 4,
@@ -112,6 +113,7 @@ export const DTYPE_SIZES: Record<number, number> = {
   [F.DTYPE_U8]: 1,
   [F.DTYPE_S16]: 2,
   [F.DTYPE_SIGN8]: 1,
+  [F.DTYPE_BOOL]: 1,
 };
 const STORAGE_NAMES: Record<number, string> = {
   [F.STORAGE_ARENA]: 'arena',
@@ -490,6 +492,12 @@ function arityOf(opcode: number, quantized: boolean): Arity {
       return { min: 2, max: 2 };
     case F.OP_CONCAT:
       return { min: 1, max: 0xffff };
+    case F.OP_COMPARE:
+      return { min: 2, max: 2 };
+    case F.OP_LOGICAL:
+      return { min: 1, max: 2 };
+    case F.OP_SELECT:
+      return { min: 3, max: 3 };
     default:
       return { min: 1, max: 1 };
   }
@@ -774,6 +782,25 @@ function checkOp(op: BlobOp, tensors: BlobTensor[], fail: (msg: string) => never
       inRange(1, 0, 31, 'input_left_shift');
       inRange(3, 0, 31, 'reverse_scaling_right_shift');
       if ((first?.shape[rank - 1] ?? 0) > F.LOG_SOFTMAX_MAX_DEPTH) fail(`last axis of ${first?.shape[rank - 1]} elements exceeds ${F.LOG_SOFTMAX_MAX_DEPTH}`);
+      break;
+    case F.OP_COMPARE:
+      // The function (format.ts COMPARE_*); s8 adds TFLM's rescaling of both inputs.
+      if (s16) fail(`has no ${form} form`);
+      count(s8 ? 6 : 1);
+      inRange(0, 0, F.COMPARE_FUNCTION_COUNT - 1, 'function');
+      if (s8) {
+        inRange(1, 0, F.COMPARE_S8_LEFT_SHIFT_MAX, 'left_shift');
+        for (const k of [2, 4]) atLeast(k, 0, 'multiplier');
+        for (const k of [3, 5]) inRange(k, -31, 0, 'shift');
+      }
+      break;
+    case F.OP_LOGICAL:
+      count(1);
+      inRange(0, 0, F.LOGICAL_FUNCTION_COUNT - 1, 'function');
+      if (inputs.length !== (p[0] === F.LOGICAL_NOT ? 1 : 2)) fail(`has ${inputs.length} inputs; function ${p[0]} takes ${p[0] === F.LOGICAL_NOT ? 1 : 2}`);
+      break;
+    case F.OP_SELECT:
+      count(0);
       break;
   }
 }

@@ -58,7 +58,7 @@ export const ENCODING_NAMES: Record<number, string> = {
   [F.ENC_REQUANT]: 'requant',
   [RF.DECODER_PACK_W16]: 'pack-w16',
 };
-const DTYPE_NAMES: Record<number, string> = { [F.DTYPE_F32]: 'f32', [F.DTYPE_S8]: 's8', [F.DTYPE_S32]: 's32', [F.DTYPE_U8]: 'u8', [F.DTYPE_S16]: 's16' };
+const DTYPE_NAMES: Record<number, string> = { [F.DTYPE_F32]: 'f32', [F.DTYPE_S8]: 's8', [F.DTYPE_S32]: 's32', [F.DTYPE_U8]: 'u8', [F.DTYPE_S16]: 's16', [F.DTYPE_BOOL]: 'bool' };
 
 export const NO_FEATURES: RuntimeFeatures = { ops: 0, opsHigh: 0, dtypes: 0, decoders: 0, direct: 0, kernels: 0 };
 

@@ -9,7 +9,7 @@ import { OPCODE_NAMES } from './opcodes.js';
 import { WASM_PAGE, blobMemoryOf, linearMemoryPlan } from './memory-plan.js';
 
 export type MoteBuild = 'simd' | 'scalar';
-export type MoteDType = 'f32' | 's8' | 's32' | 'u8' | 's16';
+export type MoteDType = 'f32' | 's8' | 's32' | 'u8' | 's16' | 'bool';
 export type MoteTypedArray = Float32Array | Int8Array | Int32Array | Uint8Array | Int16Array;
 
 export interface TensorInfo {
@@ -58,6 +58,8 @@ const DTYPES: Record<number, { name: MoteDType; ctor: { new (n: number): MoteTyp
   [F.DTYPE_S32]: { name: 's32', ctor: Int32Array },
   [F.DTYPE_U8]: { name: 'u8', ctor: Uint8Array },
   [F.DTYPE_S16]: { name: 's16', ctor: Int16Array },
+  // One byte per element, 0 or 1.
+  [F.DTYPE_BOOL]: { name: 'bool', ctor: Uint8Array },
 };
 
 /** The raw exports (docs/ABI.md). */

@@ -46,6 +46,8 @@ function testPattern(info: Pick<TensorInfo, 'dtype' | 'shape'>, index: number): 
       return Int32Array.from({ length: n }, (_, k) => v(k));
     case 'f32':
       return Float32Array.from({ length: n }, (_, k) => v(k) / 64);
+    case 'bool':
+      throw new Error('mote_input.h defines no bool test pattern');
   }
 }
 

@@ -53,7 +53,7 @@ function convertCase(c: BenchCase): MoteConversion {
   };
 }
 
-const ARRAY_OF = { f32: Float32Array, s8: Int8Array, s32: Int32Array, u8: Uint8Array, s16: Int16Array } as const;
+const ARRAY_OF = { f32: Float32Array, s8: Int8Array, s32: Int32Array, u8: Uint8Array, s16: Int16Array, bool: Uint8Array } as const;
 
 const conversions = new Map<string, MoteConversion | Error>();
 

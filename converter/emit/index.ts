@@ -23,6 +23,7 @@ const DTYPE_CODE: Partial<Record<DType, number>> = {
   s32: F.DTYPE_S32,
   u8: F.DTYPE_U8,
   s16: F.DTYPE_S16,
+  bool: F.DTYPE_BOOL,
 };
 const DTYPE_SIZE: Record<number, number> = {
   [F.DTYPE_SIGN8]: 1,
@@ -31,6 +32,7 @@ const DTYPE_SIZE: Record<number, number> = {
   [F.DTYPE_S32]: 4,
   [F.DTYPE_U8]: 1,
   [F.DTYPE_S16]: 2,
+  [F.DTYPE_BOOL]: 1,
 };
 type DataClass = Float32ArrayConstructor | Int8ArrayConstructor | Int32ArrayConstructor | Uint8ArrayConstructor | Int16ArrayConstructor;
 const DATA_CLASS: Record<number, DataClass> = {
@@ -39,6 +41,7 @@ const DATA_CLASS: Record<number, DataClass> = {
   [F.DTYPE_S32]: Int32Array,
   [F.DTYPE_U8]: Uint8Array,
   [F.DTYPE_S16]: Int16Array,
+  [F.DTYPE_BOOL]: Uint8Array,
 };
 
 const EMPTY = '';

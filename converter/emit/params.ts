@@ -13,6 +13,8 @@ import type {
   Activation,
   ActivationAttrs,
   ArgAttrs,
+  CompareAttrs,
+  LogicalAttrs,
   ClampAttrs,
   ConcatAttrs,
   Conv2dAttrs,
@@ -189,6 +191,13 @@ function unaryParams(node: Node<'unary'>): number[] {
   if (typeof code !== 'number') fail(node, `unknown unary function '${String(fn)}'`);
   if (!Number.isFinite(alpha) || !Number.isFinite(gamma)) fail(node, `unary ${fn}: alpha ${alpha} / gamma ${gamma} must be finite`);
   return [code as number, f32Bits(alpha), f32Bits(gamma)];
+}
+
+/** compare / logical: the function's format code (COMPARE_ / LOGICAL_ + its name in capitals). */
+function functionCode(node: Node, prefix: 'COMPARE' | 'LOGICAL', fn: string): number {
+  const code = (F as unknown as Record<string, unknown>)[`${prefix}_${fn.toUpperCase()}`];
+  if (typeof code !== 'number') fail(node, `unknown ${node.op} function '${fn}'`);
+  return code as number;
 }
 
 /** The param words of `node`. `lookup` resolves tensor names (graph tensors and planner-made ones). */
@@ -370,6 +379,17 @@ export function lowerParams(node: Node, lookup: Lookup): number[] {
     case 'unary':
       floatOnly();
       return unaryParams(node as Node<'unary'>);
+    case 'compare': {
+      if (s16) fail(node, `has no int16 form in the runtime`);
+      const fn = functionCode(node, 'COMPARE', String((node.attrs as CompareAttrs).fn));
+      if (!s8) return [fn];
+      const ls = need(node, 'leftShift', 0, F.COMPARE_S8_LEFT_SHIFT_MAX);
+      return [fn, ls, mult(node, 'aMult'), need(node, 'aShift', -31, 0), mult(node, 'bMult'), need(node, 'bShift', -31, 0)];
+    }
+    case 'logical':
+      return [functionCode(node, 'LOGICAL', String((node.attrs as LogicalAttrs).fn))];
+    case 'select':
+      return [];
     case 'reshape':
     case 'batch_norm':
       fail(node, `is an IR-only op; it must be folded or lowered before emission`);

@@ -14,6 +14,7 @@ import { MAX_GATHER_RUNS, indexRuns } from './index-runs.js';
 import { resizeLowerings } from './onnx-resize.js';
 import { fromNhwc, spatialAttrs, toNhwc } from './onnx-spatial.js';
 import { poolLowerings } from './onnx-pool.js';
+import { logicLowerings } from './onnx-logic.js';
 
 type Lowering = (imp: OnnxImporter, ctx: OnnxNodeContext) => void;
 
@@ -976,6 +977,7 @@ const LOWERINGS: Record<string, Lowering> = {
   ...resizeLowerings,
   ...poolLowerings,
   ...mathLowerings,
+  ...logicLowerings,
 };
 
 /** Lowers one ONNX node, or throws ConvertError naming it when the op is not supported. */

@@ -11,7 +11,9 @@
 // `transpose` nodes around them at import; the sink-transposes pass cancels the pairs.
 
 export type DType = 'f32' | 's8' | 's32' | 'u8' | 's16' | 'i64' | 'bool';
-// i64 and bool exist only at import time (shape tensors, masks); they are folded away before emission.
+// i64 exists only at import time (shape tensors): it is folded away before emission. bool (one
+// byte per element, 0 or 1, in a Uint8Array) is what compare and logical write and logical and
+// select read; it is never quantized.
 
 export type TensorData = Float32Array | Int8Array | Int32Array | Uint8Array | Int16Array | BigInt64Array;
 
@@ -72,6 +74,9 @@ export type OpName =
   | 'unary'
   | 'reduce_sum'
   | 'log_softmax'
+  | 'compare'
+  | 'logical'
+  | 'select'
   // IR-only:
   | 'reshape'
   | 'batch_norm';
@@ -254,6 +259,18 @@ export interface ResizeAttrs {
    * rounding applied to x + 0.5 (TFLite's GetNearestNeighbor). */
   tfliteHalfPixelCenters?: boolean;
 }
+/** compare's predicates (format.ts COMPARE_*, in code order): y = a <fn> b, a bool. */
+export const COMPARE_FUNCTIONS = ['equal', 'not_equal', 'less', 'less_equal', 'greater', 'greater_equal'] as const;
+export type CompareFunction = (typeof COMPARE_FUNCTIONS)[number];
+export interface CompareAttrs {
+  fn: CompareFunction;
+}
+/** logical's functions (format.ts LOGICAL_*, in code order) on bools; 'not' takes one input. */
+export const LOGICAL_FUNCTIONS = ['and', 'or', 'xor', 'not'] as const;
+export type LogicalFunction = (typeof LOGICAL_FUNCTIONS)[number];
+export interface LogicalAttrs {
+  fn: LogicalFunction;
+}
 export interface BatchNormAttrs {
   epsilon: number;
   /** Channel axis of the input (1 for ONNX NCHW). Inputs: x, scale, bias, mean, var. */
@@ -301,6 +318,10 @@ export interface AttrsByOp {
   reduce_sum: MeanAttrs;
   /** Over the last axis; s8 only (TFLite Micro's int8 LOG_SOFTMAX). */
   log_softmax: Record<string, never>;
+  compare: CompareAttrs;
+  logical: LogicalAttrs;
+  /** select: inputs cond (bool), a, b; y = cond ? a : b, numpy broadcasting of all three. */
+  select: Record<string, never>;
   reshape: Record<string, never>;
   batch_norm: BatchNormAttrs;
 }
@@ -315,7 +336,7 @@ export interface Int8Params {
   /** Quantized activation bounds, within [-128, 127]. */
   actMin?: number;
   actMax?: number;
-  // add / sub
+  // add / sub, compare (TFLM's input rescaling: left shift, then each input's multiplier)
   leftShift?: number;
   aMult?: number;
   aShift?: number;

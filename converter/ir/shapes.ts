@@ -20,6 +20,7 @@ import type {
   BatchNormAttrs,
   LstmAttrs,
   ResizeAttrs,
+  LogicalAttrs,
 } from './graph.js';
 import { numel } from './graph.js';
 
@@ -141,9 +142,27 @@ export function inferNodeShapes(g: Graph, node: Node): void {
     case 'mul':
     case 'div':
     case 'maximum':
-    case 'minimum': {
+    case 'minimum':
+    case 'compare': {
       const out = broadcastShapes(x(), shapeOf(1));
       if (!out) fail(node, `shapes [${x()}] and [${shapeOf(1)}] do not broadcast`);
+      setOut(out);
+      return;
+    }
+    case 'logical': {
+      if ((node.attrs as LogicalAttrs).fn === 'not') {
+        setOut([...x()]);
+        return;
+      }
+      const out = broadcastShapes(x(), shapeOf(1));
+      if (!out) fail(node, `shapes [${x()}] and [${shapeOf(1)}] do not broadcast`);
+      setOut(out);
+      return;
+    }
+    case 'select': {
+      const ca = broadcastShapes(x(), shapeOf(1));
+      const out = ca && broadcastShapes(ca, shapeOf(2));
+      if (!out) fail(node, `shapes [${x()}], [${shapeOf(1)}] and [${shapeOf(2)}] do not broadcast`);
       setOut(out);
       return;
     }

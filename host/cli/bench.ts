@@ -92,7 +92,7 @@ async function prepare(build: MoteBuild, blob: Uint8Array, warmup: number, prepa
   const inputs = randomInputs(m);
   const outputs = m.outputs.map((t) => {
     const n = t.shape.reduce((a, b) => a * b, 1);
-    return new ({ f32: Float32Array, s8: Int8Array, s32: Int32Array, u8: Uint8Array, s16: Int16Array } as const)[t.dtype](n);
+    return new ({ f32: Float32Array, s8: Int8Array, s32: Int32Array, u8: Uint8Array, s16: Int16Array, bool: Uint8Array } as const)[t.dtype](n);
   });
   const warm = warmUp(() => m.runInto(inputs, outputs), warmup);
   // With no warm-up, one untimed run still sizes the default run count.

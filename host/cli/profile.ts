@@ -65,7 +65,7 @@ export function prepareBudgetOption(value: string | undefined, prepare: boolean 
   return bytes;
 }
 
-const ARRAYS = { f32: Float32Array, s8: Int8Array, s32: Int32Array, u8: Uint8Array, s16: Int16Array } as const;
+const ARRAYS = { f32: Float32Array, s8: Int8Array, s32: Int32Array, u8: Uint8Array, s16: Int16Array, bool: Uint8Array } as const;
 
 /**
  * One deterministic pseudo-random sample per input: the full int8/uint8 range, [-1, 1) for
@@ -81,6 +81,7 @@ export function randomInputs(model: MoteModel, seed = 1): MoteTypedArray[] {
       const r = next();
       if (t.dtype === 'f32') a[i] = (r / 2 ** 32) * 2 - 1;
       else if (t.dtype === 'u8') a[i] = r >>> 24;
+      else if (t.dtype === 'bool') a[i] = r >>> 31;
       else a[i] = (r >>> 24) - 128; // s8; also a safe small range for s16/s32
     }
     return a;

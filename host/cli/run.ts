@@ -147,7 +147,8 @@ export async function runCommand(modelPath: string, opts: RunCliOptions): Promis
   }
   outputs.forEach((spec, k) => {
     const { data, shape } = stack(perOutput[k], spec.shape);
-    if (paths) writeOutput(paths[k], writeNpy(data, shape));
+    // Bool outputs are 0/1 bytes: written as numpy bool ('|b1'), not uint8.
+    if (paths) writeOutput(paths[k], writeNpy(data, shape, spec.dtype === 'bool' ? 'bool' : undefined));
     else process.stdout.write(`${spec.name} ${preview(data, shape)}\n`);
   });
   if (opts.profile) writeOutput(opts.profile, new TextEncoder().encode(formatProfile(profiled)));

@@ -6,7 +6,7 @@ import { CliError } from './errors.js';
 
 export interface IoSpec {
   name: string;
-  /** 'f32' | 's8' | 'u8' | 's16' | 's32' */
+  /** 'f32' | 's8' | 'u8' | 's16' | 's32' | 'bool' */
   dtype: string;
   shape: number[];
   scale: number;
@@ -76,7 +76,8 @@ export function allocate(dtype: string, n: number): TensorData {
   switch (dtype) {
     case 'f32': return new Float32Array(n);
     case 's8': return new Int8Array(n);
-    case 'u8': return new Uint8Array(n);
+    case 'u8':
+    case 'bool': return new Uint8Array(n);
     case 's16': return new Int16Array(n);
     case 's32': return new Int32Array(n);
   }

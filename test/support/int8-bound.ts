@@ -8,6 +8,7 @@ import { filterTable, needsFilterTable } from '../../converter/reference/resize-
 import { floatKernels } from '../../converter/reference/float/index.js';
 import { unaryFunction } from '../../converter/reference/float/unary-math.js';
 import { meanMultiplier } from '../../converter/reference/int8/mean.js';
+import { broadcastStrides } from '../../converter/reference/tensor-util.js';
 
 // Quantization helpers (TFLite's formulas; only scales and zero points enter the bound)
 
@@ -108,6 +109,23 @@ function rowMaxAlong(e: Float32Array, shape: number[], axis: number): Float32Arr
   return out;
 }
 
+/** For each element of `outShape`, the flat index into an operand of each of `shapes` (numpy broadcasting). */
+function broadcastIndex(outShape: number[], shapes: number[][]): Int32Array[] {
+  const n = numel(outShape);
+  return shapes.map((s) => {
+    const st = broadcastStrides(s, outShape);
+    return Int32Array.from({ length: n }, (_, o) => {
+      let rest = o, k = 0;
+      for (let d = outShape.length - 1; d >= 0; d--) {
+        const c = rest % outShape[d];
+        rest = (rest - c) / outShape[d];
+        k += c * st[d];
+      }
+      return k;
+    });
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Bound propagation over the int8 graph
 
@@ -180,6 +198,57 @@ export class BoundPropagator {
     return t.dtype === 's8' ? filled(n, 0.5 * qpOf(t).scale) : filled(n, 0);
   }
 
+  /** The exact value of a bool tensor (0 / 1 bytes) of the float graph. */
+  private boolVal(name: string): Uint8Array {
+    const f = this.alias.get(name) ?? name;
+    const v = this.floatValues.get(f) ?? this.fg.tensors.get(f)?.data;
+    if (!(v instanceof Uint8Array)) throw new Error(`no bool value for '${name}'`);
+    return v;
+  }
+
+  /**
+   * compare, logical and select. A bool tensor's "bound" is a flag per element: 0 when its value is
+   * the float graph's for sure, 1 when it may differ (the operands lie too close to decide).
+   *   compare: certain when |a − b| > e_a + e_b + m, m = 0 for the f32 op; for TFLM's int8 op,
+   *            which compares each operand rescaled to round(x·2^8) (its multiplier the scale, double
+   *            rounding: ≤ 2^−8 per operand, plus 2^−31 relative for the Q31 multiplier),
+   *            m = 2·2^−8 + 2^−29·(|a| + |b| + e_a + e_b);
+   *   logical: uncertain where an operand is;
+   *   select:  certain condition: the chosen operand's e; else max(e_a, e_b) + |a − b| (either may
+   *            be chosen); the codes are copied on one grid, so no rounding is added.
+   */
+  private logicRule(node: Node): Float32Array {
+    const outShape = this.shape(node.outputs[0]);
+    const idx = broadcastIndex(outShape, node.inputs.map((t) => this.shape(t)));
+    const n = numel(outShape);
+    switch (node.op) {
+      case 'compare': {
+        const [a, b] = node.inputs;
+        const [ia, ib] = idx;
+        const av = this.val(a), bv = this.val(b), ea = this.errOf(a), eb = this.errOf(b);
+        return Float32Array.from({ length: n }, (_, o) => {
+          const spread = ea[ia[o]] + eb[ib[o]];
+          const x = av[ia[o]], y = bv[ib[o]];
+          const m = node.int8 ? 2 * 2 ** -8 + 2 ** -29 * (Math.abs(x) + Math.abs(y) + spread) : 0;
+          return Math.abs(x - y) > spread + m ? 0 : 1;
+        });
+      }
+      case 'logical':
+        return Float32Array.from({ length: n }, (_, o) => (node.inputs.some((t, j) => this.errOf(t)[idx[j][o]] !== 0) ? 1 : 0));
+      case 'select': {
+        const [c, a, b] = node.inputs;
+        const [ic, ia, ib] = idx;
+        const cv = this.boolVal(c), fc = this.errOf(c), av = this.val(a), bv = this.val(b), ea = this.errOf(a), eb = this.errOf(b);
+        return Float32Array.from({ length: n }, (_, o) => {
+          if (fc[ic[o]] === 0) return cv[ic[o]] !== 0 ? ea[ia[o]] : eb[ib[o]];
+          return Math.max(ea[ia[o]], eb[ib[o]]) + Math.abs(av[ia[o]] - bv[ib[o]]);
+        });
+      }
+      default:
+        throw new Error(`no logic rule for '${node.op}'`);
+    }
+  }
+
   private earr(name: string): Arr {
     return { data: this.errOf(name), shape: this.shape(name) };
   }
@@ -194,6 +263,7 @@ export class BoundPropagator {
   }
 
   private int8Rule(node: Node, twin: Node | undefined): Float32Array {
+    if (node.op === 'compare' || node.op === 'select') return this.logicRule(node);
     const out = node.outputs[0];
     const outShape = this.shape(out);
     const sOut = this.isS8(out) ? qpOf(this.qg.tensor(out)).scale : 0;
@@ -387,6 +457,10 @@ export class BoundPropagator {
     const outShape = this.shape(out);
     const x0 = node.inputs[0];
     switch (node.op) {
+      case 'compare':
+      case 'logical':
+      case 'select':
+        return this.logicRule(node);
       case 'dequantize':
         return this.errOf(x0);
       case 'quantize': {

@@ -11,7 +11,7 @@ import type { Graph, Node, QuantParams, Tensor } from '../../ir/graph.js';
 import { floatKernels } from '../../reference/float/index.js';
 import { logSoftmaxInt8, quantizeMultiplier, softmaxParams } from './multiplier.js';
 import { unaryTable } from './tflm-luts.js';
-import { type Qp, activationBounds, addParams, ratioMultiplier, subParams } from './qparams.js';
+import { type Qp, activationBounds, addParams, compareParams, ratioMultiplier, subParams } from './qparams.js';
 
 function perTensor(g: Graph, name: string, node: Node): Qp {
   const q = g.tensor(name).quant;
@@ -84,6 +84,12 @@ function prepareNode(g: Graph, node: Node): void {
       const a = inQ().scale;
       const b = perTensor(g, node.inputs[1], node).scale;
       node.int8 = { ...(node.op === 'add' ? addParams(a, b, outQ().scale) : subParams(a, b, outQ().scale)), ...activationBounds(act(), outQ()) };
+      return;
+    }
+    case 'compare': {
+      const a = inQ().scale, b = perTensor(g, node.inputs[1], node).scale;
+      if (!(a < 1 && b < 1)) throw new Error(`prepareInt8: compare '${node.name}': TFLite Micro's int8 comparison needs input scales below 1, got ${a} and ${b}`);
+      node.int8 = compareParams(a, b);
       return;
     }
     case 'mul':

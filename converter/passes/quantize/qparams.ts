@@ -79,6 +79,17 @@ export function subParams(a: number, b: number, out: number): AddSubParams {
   return { leftShift, aMult: m1.multiplier, aShift: m1.shift, bMult: m2.multiplier, bShift: m2.shift, outMult: mo.multiplier, outShift: mo.shift };
 }
 
+/**
+ * TFLM ComparisonsPrepare (int8): left shift 8, then each input's own f32 scale as a multiplier
+ * below one (QuantizeMultiplierSmallerThanOneExp of the scale widened to double). TFLM aborts on a
+ * scale of 1 or more; so does this, with the scale named.
+ */
+export function compareParams(a: number, b: number): { leftShift: number; aMult: number; aShift: number; bMult: number; bShift: number } {
+  const ma = quantizeMultiplierSmallerThanOneExp(Math.fround(a));
+  const mb = quantizeMultiplierSmallerThanOneExp(Math.fround(b));
+  return { leftShift: 8, aMult: ma.multiplier, aShift: ma.shift, bMult: mb.multiplier, bShift: mb.shift };
+}
+
 /** TFLM mul / mean / requantize: QuantizeMultiplier of a double ratio of f32 scales. */
 export function ratioMultiplier(numerator: number, denominator: number): { outMult: number; outShift: number } {
   const m = quantizeMultiplier(numerator / denominator);

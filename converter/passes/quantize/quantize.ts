@@ -3,9 +3,10 @@
 //   2. choose each node's precision: int8 when TFLite Micro has an int8 kernel for it (the reference
 //      int8 kernels mirror those), else f32 with the reason (reported);
 //   3. choose qparams: activations asymmetric per tensor; ops that must share qparams (pools, clamp,
-//      reshape, copy, transpose, pad, concat, maximum, minimum, reduce_max, reduce_min) are grouped
-//      and get the union of their ranges; sigmoid, tanh and softmax outputs take TFLite's fixed
-//      parameters;
+//      reshape, copy, transpose, pad, concat, maximum, minimum, reduce_max, reduce_min, select's
+//      value operands) are grouped and get the union of their ranges; sigmoid, tanh and softmax
+//      outputs take TFLite's fixed parameters; bool tensors (compare's outputs, logical's and
+//      select's conditions) stay bool, never quantized;
 //   4. rewrite: weights → per-channel symmetric s8, bias → s32, per-channel multiplier/shift → s32
 //      inputs 3 and 4; unary float functions → `lut`; TFLM Prepare's integer params in node.int8;
 //      f32 islands wrapped in dequantize/quantize. Graph inputs and outputs become s8.
@@ -17,7 +18,7 @@ import { calibrate, checkSamples } from './calibrate.js';
 import { logSoftmaxInt8, quantizeMultiplier, roundHalfAway, softmaxParams } from './multiplier.js';
 import { fuseLogSoftmax } from './fuse-log-softmax.js';
 import {
-  type Qp, LOG_SOFTMAX_QP, SIGMOID_QP, SOFTMAX_QP, TANH_QP, activationBounds, activationQp, addParams, ratioMultiplier, subParams,
+  type Qp, LOG_SOFTMAX_QP, SIGMOID_QP, SOFTMAX_QP, TANH_QP, activationBounds, activationQp, addParams, compareParams, ratioMultiplier, subParams,
 } from './qparams.js';
 import type { Range, RangeMethod } from './ranges.js';
 import { unaryTable } from './tflm-luts.js';
@@ -62,13 +63,15 @@ export interface QuantizeReport {
 /** Ops whose output must carry the input's qparams: one group per chain (TFLM requires it). */
 const SHARED_QP_OPS = new Set<OpName>([
   'max_pool2d', 'average_pool2d', 'clamp', 'reshape', 'copy', 'transpose', 'pad', 'concat', 'strided_slice', 'maximum', 'minimum', 'reduce_max',
-  'reduce_min', 'resize',
+  'reduce_min', 'resize', 'select',
 ]);
 /** Shared-qparams ops whose every input (not only input 0) joins the output's group: concat copies
- * bytes, maximum / minimum compare raw codes. */
-const ALL_INPUTS_SHARED = new Set<OpName>(['concat', 'maximum', 'minimum']);
-/** The inputs of a shared-qparams op that take its output's qparams. */
+ * bytes, maximum / minimum compare raw codes, select copies the chosen operand's code (TFLM's
+ * SELECT_V2 converts nothing: its value operands and output must share one grid). */
+const ALL_INPUTS_SHARED = new Set<OpName>(['concat', 'maximum', 'minimum', 'select']);
+/** The inputs of a shared-qparams op that take its output's qparams (select: not its bool condition). */
 function sharedInputs(node: Node): string[] {
+  if (node.op === 'select') return node.inputs.slice(1);
   return ALL_INPUTS_SHARED.has(node.op) ? node.inputs.filter((t) => t !== '') : node.inputs.slice(0, 1);
 }
 const LUT_OPS = new Set<OpName>(['sigmoid', 'tanh', 'hard_swish', 'leaky_relu', 'unary']);
@@ -76,7 +79,7 @@ const INT8_OPS = new Set<OpName>([
   'conv2d', 'depthwise_conv2d', 'fully_connected', 'add', 'sub', 'mul', 'clamp', 'sigmoid', 'tanh', 'hard_swish', 'leaky_relu',
   'max_pool2d', 'average_pool2d', 'mean', 'concat', 'pad', 'transpose', 'softmax', 'reshape', 'copy', 'strided_slice', 'maximum', 'minimum',
   'transpose_conv2d',
-  'arg_max', 'arg_min', 'reduce_max', 'reduce_min', 'resize', 'unary', 'reduce_sum', 'log_softmax',
+  'arg_max', 'arg_min', 'reduce_max', 'reduce_min', 'resize', 'unary', 'reduce_sum', 'log_softmax', 'compare', 'select',
 ]);
 /** Ops whose output is an s32 index tensor: it stays s32 (no qparams) when the op runs in int8. */
 const INDEX_OPS = new Set<OpName>(['arg_max', 'arg_min']);
@@ -98,21 +101,25 @@ export function quantize(g: Graph, opts: QuantizeOptions): QuantizeReport {
   }
   fuseLogSoftmax(g, ranges, keep);
 
-  // 2. precision per node
+  // 2. precision per node (nodes on bools only, logical and compare of bools, have none: they stay)
   const reasons = new Map<Node, string>();
+  const boolOnly = new Set(g.nodes.filter((n) => [...dataInputs(g, n), ...n.outputs].every((t) => g.tensor(t).dtype === 'bool')));
   for (const node of g.nodes) {
+    if (boolOnly.has(node)) continue;
     const reason = keep.has(node.name) ? 'kept float on request (keepFloat)' : int8Obstacle(g, node);
     if (reason) reasons.set(node, reason);
   }
-  const isInt8 = (n: Node) => !reasons.has(n);
+  const isInt8 = (n: Node) => !reasons.has(n) && !boolOnly.has(n);
 
   // Which activation tensors become s8: graph inputs/outputs and every tensor an int8 node touches,
-  // but the s32 index tensors (arg_max / arg_min outputs, graph outputs or reshaped to them).
-  const s8 = new Set<string>([...g.inputs, ...g.outputs].filter((t) => g.tensor(t).dtype !== 's32'));
+  // but the s32 index tensors (arg_max / arg_min outputs, graph outputs or reshaped to them) and
+  // the bools.
+  const unquantized = (t: string) => g.tensor(t).dtype === 's32' || g.tensor(t).dtype === 'bool';
+  const s8 = new Set<string>([...g.inputs, ...g.outputs].filter((t) => !unquantized(t)));
   for (const node of g.nodes) {
     if (!isInt8(node)) continue;
-    for (const t of dataInputs(g, node)) s8.add(t);
-    if (!INDEX_OPS.has(node.op)) for (const t of node.outputs) s8.add(t);
+    for (const t of dataInputs(g, node)) if (g.tensor(t).dtype !== 'bool') s8.add(t);
+    if (!INDEX_OPS.has(node.op)) for (const t of node.outputs) if (g.tensor(t).dtype !== 'bool') s8.add(t);
   }
   for (const name of s8) {
     const t = g.tensor(name);
@@ -121,6 +128,13 @@ export function quantize(g: Graph, opts: QuantizeOptions): QuantizeReport {
 
   // 3. qparams
   const qp = assignQparams(g, s8, isInt8, ranges);
+  // TFLM's int8 comparisons take each input's scale as a multiplier below one (its Prepare aborts
+  // otherwise): a compare whose operand has a scale of 1 or more stays f32.
+  for (const node of g.nodes) {
+    if (node.op !== 'compare' || !isInt8(node)) continue;
+    const big = dataInputs(g, node).find((t) => !(qp.get(t)!.scale < 1));
+    if (big) reasons.set(node, `TFLite Micro's int8 comparison needs input scales below 1; '${big}' has ${qp.get(big)!.scale}`);
+  }
 
   // 4. rewrite
   const rewriter = new Rewriter(g, qp, opts.weightScales === 'bf16' ? 2 : opts.weightScales === 'f24' ? 3 : 4);
@@ -167,8 +181,10 @@ function dataInputs(g: Graph, node: Node): string[] {
 /** Why `node` cannot run in int8 (undefined when it can). */
 function int8Obstacle(g: Graph, node: Node): string | undefined {
   if (!INT8_OPS.has(node.op)) return `no int8 kernel for ${node.op}`;
+  // (compare writes a bool; select reads one, its condition.)
+  const boolAt = (t: string) => (node.op === 'compare' && node.outputs.includes(t)) || (node.op === 'select' && t === node.inputs[0]);
   for (const t of [...dataInputs(g, node), ...(INDEX_OPS.has(node.op) ? [] : node.outputs)]) {
-    if (g.tensor(t).dtype !== 'f32') return `tensor '${t}' is ${g.tensor(t).dtype}, not f32`;
+    if (boolAt(t) ? g.tensor(t).dtype !== 'bool' : g.tensor(t).dtype !== 'f32') return `tensor '${t}' is ${g.tensor(t).dtype}, not ${boolAt(t) ? 'bool' : 'f32'}`;
   }
   const weightAxis = WEIGHTED_OPS[node.op];
   if (weightAxis) {
@@ -197,7 +213,7 @@ function int8Obstacle(g: Graph, node: Node): string | undefined {
       return `resize filter weights of one position sum past 2.0 in magnitude (cubic_coeff_a ${a.cubicCoeffA}): no s8 form`;
     }
   }
-  const constantsAllowed = weightAxis || node.op === 'add' || node.op === 'sub' || node.op === 'mul' || ALL_INPUTS_SHARED.has(node.op);
+  const constantsAllowed = weightAxis || node.op === 'add' || node.op === 'sub' || node.op === 'mul' || node.op === 'compare' || ALL_INPUTS_SHARED.has(node.op);
   const operands = node.op === 'reshape' ? node.inputs.slice(0, 1) : node.inputs;
   if (!constantsAllowed && operands.some((t) => g.isConstant(t))) return 'a constant operand (not folded)';
   if (dataInputs(g, node).length === 0) return 'every operand is constant';
@@ -515,6 +531,19 @@ class Rewriter {
         node.inputs = node.inputs.map((t) => (this.g.isConstant(t) ? this.quantizeConstant(t, this.q(node.outputs[0])) : t));
         node.int8 = {};
         break;
+      case 'select':
+        // The condition stays bool; constant values take the shared grid.
+        node.inputs = node.inputs.map((t, i) => (i > 0 && this.g.isConstant(t) ? this.quantizeConstant(t, this.q(node.outputs[0])) : t));
+        node.int8 = {};
+        break;
+      case 'compare': {
+        // A constant operand gets its own parameters (from its values, so they are represented),
+        // as TFLM rescales each input by its own scale.
+        node.inputs = node.inputs.map((t) => (this.g.isConstant(t) ? this.quantizeConstant(t, activationQp(constantRange(this.g.tensor(t)))) : t));
+        const [a, b] = node.inputs.map((t) => (this.g.isConstant(t) ? this.g.tensor(t).quant!.scale[0] : this.q(t).scale));
+        node.int8 = compareParams(a, b);
+        break;
+      }
       case 'requantize':
         node.int8 = ratioMultiplier(this.q(node.inputs[0]).scale, this.q(node.outputs[0]).scale);
         break;

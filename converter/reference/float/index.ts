@@ -10,6 +10,7 @@ import { reduce_sum_f32_ref } from './mean.js';
 import { concat_ref } from './concat.js';
 import { conv2d_f32_ref } from './conv2d.js';
 import { depthwise_conv2d_f32_ref } from './depthwise-conv2d.js';
+import { compare_ref, logical_ref, select_ref } from './compare.js';
 import { add_f32_ref, div_f32_ref, maximum_f32_ref, minimum_f32_ref, mul_f32_ref, sub_f32_ref } from './elementwise-binary.js';
 import { clamp_f32_ref, hard_swish_f32_ref, leaky_relu_f32_ref, sigmoid_f32_ref, tanh_f32_ref } from './elementwise-unary.js';
 import { fully_connected_f32_ref } from './fully-connected.js';
@@ -65,6 +66,9 @@ export const floatKernels: Partial<Record<OpName, RefKernel>> = {
   reduce_max: reduce_max_f32_ref,
   reduce_min: reduce_min_f32_ref,
   resize: resize_ref,
+  compare: compare_ref,
+  logical: logical_ref,
+  select: select_ref,
 };
 
 /** Ops whose float kernel is dtype-generic, so it also runs s8 nodes that int8Kernels lacks. */

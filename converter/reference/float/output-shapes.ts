@@ -18,6 +18,7 @@ import { lstmOutputShape } from './lstm.js';
 import { argOutputShape } from './arg-max.js';
 import { stridedSliceOutputShape } from './strided-slice.js';
 import { resizeOutputShape } from './resize.js';
+import { logicalOutputShape, selectOutputShape } from './compare.js';
 import { transposeOutputShape } from './transpose.js';
 import { transposeConv2dOutputShape } from './transpose-conv2d.js';
 
@@ -53,6 +54,9 @@ export const outputShapeFns: Partial<Record<OpName, ShapeFn>> = {
   binarize: sameAsInputShape,
   batch_norm: sameAsInputShape,
   maximum: broadcastOutputShape,
+  compare: broadcastOutputShape,
+  logical: logicalOutputShape,
+  select: selectOutputShape,
   minimum: broadcastOutputShape,
   arg_max: argOutputShape,
   arg_min: argOutputShape,

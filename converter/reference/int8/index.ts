@@ -18,6 +18,7 @@ import { dequantize_s8_ref, quantize_s8_ref, requantize_s8_ref } from './quantiz
 import { softmax_s8_ref } from './softmax.js';
 import { sub_s8_ref } from './sub.js';
 import { binarize_s8_ref } from './binary.js';
+import { compare_s8_ref, select_s8_ref } from './compare.js';
 import { maximum_s8_ref, minimum_s8_ref, reduce_max_s8_ref, reduce_min_s8_ref } from './min-max.js';
 import { transpose_conv2d_s8_ref } from './transpose-conv2d.js';
 import { resize_s8_ref } from './resize.js';
@@ -46,6 +47,8 @@ export const int8Kernels: Partial<Record<OpName, RefKernel>> = {
   requantize: requantize_s8_ref,
   binarize: binarize_s8_ref,
   maximum: maximum_s8_ref,
+  compare: compare_s8_ref,
+  select: select_s8_ref,
   minimum: minimum_s8_ref,
   reduce_max: reduce_max_s8_ref,
   reduce_min: reduce_min_s8_ref,

@@ -13,7 +13,7 @@
 /** Every message carries this marker, so unrelated postMessage traffic is ignored, not misread. */
 export const PROTOCOL = 'mote/1';
 
-export type MoteDType = 'f32' | 's8' | 's32' | 'u8' | 's16';
+export type MoteDType = 'f32' | 's8' | 's32' | 'u8' | 's16' | 'bool';
 export type MoteBuild = 'simd' | 'scalar';
 /** 'auto': SIMD when the WebView's engine validates a SIMD module, else scalar. */
 export type BuildChoice = 'auto' | MoteBuild;
@@ -192,6 +192,7 @@ const CTORS: Record<MoteDType, { new (buffer: ArrayBuffer, offset?: number, leng
   s32: Int32Array,
   u8: Uint8Array,
   s16: Int16Array,
+  bool: Uint8Array,
 };
 export const DTYPES = Object.keys(CTORS) as MoteDType[];
 
