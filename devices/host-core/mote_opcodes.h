@@ -47,6 +47,9 @@ static const char *const MOTE_OPCODE_NAMES[] = {
     "log_softmax",      /* 37 */
     "unary",            /* 38 */
     "reduce_sum",       /* 39 */
+    "compare",          /* 40 */
+    "logical",          /* 41 */
+    "select",           /* 42 */
 };
 
 #define MOTE_OPCODE_COUNT ((int)(sizeof(MOTE_OPCODE_NAMES) / sizeof(MOTE_OPCODE_NAMES[0])))
@@ -58,8 +61,8 @@ static inline const char *mote_opcode_name(int code)
 }
 
 /* Blob dtype codes (format/format.ts DTYPE_*) and their names and element sizes. */
-static const char *const MOTE_DTYPE_NAMES[] = { "?", "f32", "s8", "s32", "u8", "s16", "sign8" };
-static const unsigned char MOTE_DTYPE_SIZES[] = { 0, 4, 1, 4, 1, 2, 1 };
-#define MOTE_DTYPE_COUNT 7
+static const char *const MOTE_DTYPE_NAMES[] = { "?", "f32", "s8", "s32", "u8", "s16", "sign8", "bool" };
+static const unsigned char MOTE_DTYPE_SIZES[] = { 0, 4, 1, 4, 1, 2, 1, 1 };
+#define MOTE_DTYPE_COUNT 8
 
 #endif /* MOTE_OPCODES_H */
