@@ -2,20 +2,25 @@
 // kernels on one-op graphs (every function, NaN, broadcasting of two and three operands, bool graph
 // inputs and outputs); the s8 compare against an independent loop of TFLM's arithmetic; ONNX
 // Equal / Less / LessOrEqual / Greater / GreaterOrEqual / Not / And / Or / Xor / Where against ONNX
-// Runtime in f32 and after int8 PTQ; constant folding; and the refusals, at convert time (naming
-// the node) and at load (naming the op).
+// Runtime in f32 and after int8 PTQ; TFLite's comparisons, LOGICAL_*, SELECT and SELECT_V2 against
+// desktop TFLite (int8 byte for byte); constant folding; and the refusals, at convert time (naming
+// the node or operator) and at load (naming the op).
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { writeTflite, type TflModel, type TflTensor } from '../bench/synthetic/tflite-writer.js';
 import { convert } from '../converter/convert.js';
+import { builtinCode } from '../converter/import/tflite-opnames.js';
 import { encodeOnnxModel, type OnnxModelSpec } from '../converter/demo/onnx-build.js';
 import { emitBlob } from '../converter/emit/index.js';
 import { ConvertError } from '../converter/errors.js';
 import { COMPARE_FUNCTIONS, type CompareFunction, type Graph, LOGICAL_FUNCTIONS, type TensorData, numel } from '../converter/ir/graph.js';
 import { compareParams } from '../converter/passes/quantize/qparams.js';
+import { foldConstants } from '../converter/passes/fold-constants.js';
 import { planMemory } from '../converter/plan/index.js';
 import { runGraph } from '../converter/reference/interpreter.js';
 import * as F from '../format/format.js';
 import { readBlob } from '../host/blob-reader.js';
+import { loadTfliteWasm, type TfliteWasm } from './support/tflite-wasm.js';
 import { BUILDS, blobOf, editTensor, ensureWasmBuilt, expectBlobsMatch, expectLoadRefused, fixCrc, oneOpGraph, randS8, rng, runBlob, u32, setU32 } from './runtime-harness.js';
 
 beforeAll(async () => {
@@ -321,6 +326,24 @@ describe('ONNX comparisons, logic and Where = ONNX Runtime', () => {
     expect(readBlob(blob).ops.length).toBe(1);
   });
 
+  it('fold-constants computes compare / logical / select of constants (the optimizer pass, not only the importer)', () => {
+    const g = oneOpGraph('select', [{ dtype: 'bool', shape: [3] }, { dtype: 'f32', shape: [3] }, { dtype: 'f32', shape: [3], data: Float32Array.from([7, 8, 9]) }], { dtype: 'f32' }, {});
+    // cond = not(k1 < k2), computed from constants by two nodes in front of the select.
+    g.addTensor({ name: 'k1', dtype: 'f32', shape: [3], data: Float32Array.from([1, 5, -2]) });
+    g.addTensor({ name: 'k2', dtype: 'f32', shape: [1], data: Float32Array.from([2]) });
+    g.addTensor({ name: 'lt', dtype: 'bool', shape: [3] });
+    g.inputs = g.inputs.filter((t) => t !== 'in0');
+    g.tensors.delete('in0');
+    g.addTensor({ name: 'in0', dtype: 'bool', shape: [3] });
+    g.nodes.unshift(
+      { op: 'compare', name: 'lt', inputs: ['k1', 'k2'], outputs: ['lt'], attrs: { fn: 'less' } },
+      { op: 'logical', name: 'not', inputs: ['lt'], outputs: ['in0'], attrs: { fn: 'not' } },
+    );
+    expect(foldConstants(g)).toBe(true);
+    expect(g.nodes.map((n) => n.op)).toEqual(['select']);
+    expect(Array.from(g.tensor('in0').data as Uint8Array)).toEqual([0, 1, 0]);
+  });
+
   it('refuses, naming the node: a non-bool condition, int32 comparisons, logic on floats, shapes that do not broadcast', () => {
     const cases: [OnnxModelSpec['nodes'], [string, number[], number?][], [string, number[], number?], RegExp][] = [
       [[{ op: 'Where', name: 'w', inputs: ['c', 'a', 'b'], outputs: ['y'] }], [['c', [3]], ['a', [3]], ['b', [3]]], ['y', [3]], /Where node 'w'.*condition 'c' is float32; Where takes a bool condition/],
@@ -334,5 +357,129 @@ describe('ONNX comparisons, logic and Where = ONNX Runtime', () => {
       expect(f).toThrow(ConvertError);
       expect(f).toThrow(pattern);
     }
+  });
+});
+
+// ---- TFLite files against desktop TFLite -----------------------------------------------------------
+
+const TFL_FLOAT32 = 0;
+const TFL_BOOL = 6;
+const TFL_INT8 = 9;
+type Q = { scale: number; zeroPoint: number };
+
+function tflTensor(name: string, type: number, shape: number[], q?: Q, data?: Uint8Array): TflTensor {
+  return { name, type, shape, data, quant: q ? { scale: [q.scale], zeroPoint: [q.zeroPoint] } : { scale: [], zeroPoint: [] } };
+}
+
+/** One operator on graph inputs (those without data) and constants. */
+function oneOpTflite(opName: string, ins: TflTensor[], out: TflTensor, version = 1): Uint8Array {
+  const m: TflModel = {
+    tensors: [...ins, out],
+    ops: [{ code: builtinCode(opName), version, inputs: ins.map((_, i) => i), outputs: [ins.length], optionsType: 0, options: [] }],
+    inputs: ins.flatMap((t, i) => (t.data ? [] : [i])),
+    outputs: [ins.length],
+    description: `${opName} test`,
+  };
+  return writeTflite(m);
+}
+
+const broadcastOf = (...shapes: number[][]) => {
+  const rank = Math.max(...shapes.map((s) => s.length));
+  return Array.from({ length: rank }, (_, i) => Math.max(...shapes.map((s) => s[s.length - rank + i] ?? 1)));
+};
+
+describe('TFLite comparisons, logic and select = desktop TFLite (wasm)', () => {
+  let tfl: TfliteWasm;
+  beforeAll(async () => {
+    tfl = await loadTfliteWasm({ simd: true });
+  });
+
+  async function expectSameAsTflite(label: string, bytes: Uint8Array, feeds: TensorData[], precision: 'int8' | 'f32'): Promise<void> {
+    const runner = tfl.createRunner(bytes);
+    const want = runner.run(feeds as Int8Array[])[0];
+    runner.dispose();
+    const { blob } = convert(bytes, 'op.tflite', { precision });
+    for (const build of BUILDS) {
+      const [got] = await runBlob(build, blob, feeds);
+      expect(Array.from(got as Int8Array, Number), `${label} on ${build}`).toEqual(Array.from(want as Int8Array, Number));
+    }
+  }
+
+  const CMP_OPS: [string, CompareFunction][] = [['EQUAL', 'equal'], ['NOT_EQUAL', 'not_equal'], ['LESS', 'less'], ['LESS_EQUAL', 'less_equal'], ['GREATER', 'greater'], ['GREATER_EQUAL', 'greater_equal']];
+
+  it('comparisons int8, byte for byte: inputs on different grids, one grid, a fine scale, broadcasting, a constant', async () => {
+    const r = rng(7);
+    const grids: [Q, Q][] = [
+      [{ scale: 0.05, zeroPoint: 9 }, { scale: 0.02, zeroPoint: -30 }],
+      [{ scale: 0.0625, zeroPoint: -7 }, { scale: 0.0625, zeroPoint: -7 }],
+      [{ scale: 0.001, zeroPoint: 0 }, { scale: 0.003, zeroPoint: 5 }],
+    ];
+    for (const [opName] of CMP_OPS) {
+      for (const [qa, qb] of grids) {
+        for (const [sa, sb] of [[[1, 4, 4, 3], [1, 4, 4, 3]], [[2, 3, 4], [4]], [[1, 3, 1], [2, 1, 5]]] as [number[], number[]][]) {
+          const bytes = oneOpTflite(opName, [tflTensor('a', TFL_INT8, sa, qa), tflTensor('b', TFL_INT8, sb, qb)], tflTensor('y', TFL_BOOL, broadcastOf(sa, sb)), 2);
+          await expectSameAsTflite(`${opName} ${qa.scale}/${qb.scale} [${sa}] x [${sb}]`, bytes, [randS8(r, numel(sa)), randS8(r, numel(sb))], 'int8');
+        }
+      }
+      const c = new Uint8Array(Int8Array.from([-100, 9, 50]).buffer);
+      const bytes = oneOpTflite(opName, [tflTensor('a', TFL_INT8, [2, 2, 3], grids[0][0]), tflTensor('b', TFL_INT8, [3], grids[0][1], c)], tflTensor('y', TFL_BOOL, [2, 2, 3]), 2);
+      await expectSameAsTflite(`${opName} with a constant`, bytes, [randS8(r, 12)], 'int8');
+    }
+  });
+
+  it('comparisons float32 (NaN included) and EQUAL / NOT_EQUAL of bools equal desktop TFLite exactly', async () => {
+    const r = rng(8);
+    for (const [opName, fn] of CMP_OPS) {
+      const bytes = oneOpTflite(opName, [tflTensor('a', TFL_FLOAT32, [2, 3, 4]), tflTensor('b', TFL_FLOAT32, [3, 1])], tflTensor('y', TFL_BOOL, [2, 3, 4]));
+      const a = coarseF32(r, 24);
+      a[5] = NaN;
+      await expectSameAsTflite(`${opName} f32`, bytes, [a, coarseF32(r, 3)], 'f32');
+      if (fn === 'equal' || fn === 'not_equal') {
+        const bb = oneOpTflite(opName, [tflTensor('a', TFL_BOOL, [2, 4]), tflTensor('b', TFL_BOOL, [4])], tflTensor('y', TFL_BOOL, [2, 4]));
+        await expectSameAsTflite(`${opName} bool`, bb, [bools(r, 8), bools(r, 4)], 'f32');
+      }
+    }
+  });
+
+  it('LOGICAL_AND / LOGICAL_OR (broadcasting) and LOGICAL_NOT', async () => {
+    const r = rng(9);
+    for (const opName of ['LOGICAL_AND', 'LOGICAL_OR']) {
+      const bytes = oneOpTflite(opName, [tflTensor('a', TFL_BOOL, [2, 3, 4]), tflTensor('b', TFL_BOOL, [3, 1])], tflTensor('y', TFL_BOOL, [2, 3, 4]));
+      await expectSameAsTflite(opName, bytes, [bools(r, 24), bools(r, 3)], 'f32');
+    }
+    await expectSameAsTflite('LOGICAL_NOT', oneOpTflite('LOGICAL_NOT', [tflTensor('a', TFL_BOOL, [5, 2])], tflTensor('y', TFL_BOOL, [5, 2])), [bools(r, 10)], 'f32');
+  });
+
+  it('SELECT_V2 (three-way broadcasting) and SELECT (a rank-1 condition picks rows), float32 and int8 byte for byte', async () => {
+    const r = rng(10);
+    const q = { scale: 0.05, zeroPoint: 9 };
+    for (const [type, precision, q8] of [[TFL_FLOAT32, 'f32', undefined], [TFL_INT8, 'int8', q]] as const) {
+      const val = (n: number) => (type === TFL_INT8 ? randS8(r, n) : coarseF32(r, n));
+      for (const [sc, sx, sy] of [[[2, 3, 4], [2, 3, 4], [2, 3, 4]], [[3, 1], [1, 4], [2, 3, 4]], [[4], [2, 1, 4], [1]]] as [number[], number[], number[]][]) {
+        const bytes = oneOpTflite('SELECT_V2', [tflTensor('c', TFL_BOOL, sc), tflTensor('x', type, sx, q8), tflTensor('y', type, sy, q8)], tflTensor('out', type, broadcastOf(sc, sx, sy), q8));
+        await expectSameAsTflite(`SELECT_V2 ${precision} [${sc}] [${sx}] [${sy}]`, bytes, [bools(r, numel(sc)), val(numel(sx)), val(numel(sy))], precision);
+      }
+      for (const sc of [[3, 2, 2], [3]]) {
+        const bytes = oneOpTflite('SELECT', [tflTensor('c', TFL_BOOL, sc), tflTensor('x', type, [3, 2, 2], q8), tflTensor('y', type, [3, 2, 2], q8)], tflTensor('out', type, [3, 2, 2], q8));
+        await expectSameAsTflite(`SELECT ${precision} [${sc}]`, bytes, [bools(r, numel(sc)), val(12), val(12)], precision);
+      }
+    }
+  });
+
+  it('refuses, naming the operator: int8 scales of 1 or more, SELECT operands off the output grid, non-bool logic', () => {
+    const q = { scale: 0.05, zeroPoint: 9 };
+    const bad = (bytes: Uint8Array, pattern: RegExp) => {
+      const f = () => convert(bytes, 'bad.tflite', { precision: 'int8' });
+      expect(f).toThrow(ConvertError);
+      expect(f).toThrow(pattern);
+    };
+    bad(oneOpTflite('LESS', [tflTensor('a', TFL_INT8, [4], { scale: 1, zeroPoint: 0 }), tflTensor('b', TFL_INT8, [4], q)], tflTensor('y', TFL_BOOL, [4])),
+      /TFLite LESS \(operator 0\): unsupported LESS int8 input 0 of scale 1|int8 input 0 of scale 1: TFLite Micro's comparison takes the scale as a multiplier below one/);
+    bad(oneOpTflite('SELECT_V2', [tflTensor('c', TFL_BOOL, [4]), tflTensor('x', TFL_INT8, [4], q), tflTensor('y', TFL_INT8, [4], { scale: 0.1, zeroPoint: 9 })], tflTensor('out', TFL_INT8, [4], q)),
+      /TFLite SELECT_V2 \(operator 0\).*int8 input 2 whose scale \/ zero point differ from the output's/);
+    bad(oneOpTflite('LOGICAL_AND', [tflTensor('a', TFL_FLOAT32, [4]), tflTensor('b', TFL_FLOAT32, [4])], tflTensor('y', TFL_BOOL, [4])),
+      /TFLite LOGICAL_AND \(operator 0\).*LOGICAL_AND input 0 of type f32 \(bool only\)/);
+    bad(oneOpTflite('SELECT', [tflTensor('c', TFL_BOOL, [2]), tflTensor('x', TFL_FLOAT32, [3, 2]), tflTensor('y', TFL_FLOAT32, [3, 2])], tflTensor('out', TFL_FLOAT32, [3, 2])),
+      /TFLite SELECT \(operator 0\).*condition \[2\] must be x's shape \[3,2\] or \[3\]/);
   });
 });

@@ -64,6 +64,11 @@
 //                    + 2^−14 + N·2^−19 + dist(y, [−255/16, 0]): y_i = x_i − LSE(x) and LSE is
 //                    1-Lipschitz in the ∞-norm; exp, the Q12.19 sum (≥ 1, so a relative error) and
 //                    the fixed-point ln (within 4e−8) stay within 2^−14 + N·2^−19.
+//   compare, logical, select  a bool carries a flag per element (0: surely the float graph's value,
+//                    1: may differ): compare 0 iff |a − b| > e_a + e_b + m (m = 0 in f32; TFLM's int8
+//                    rescale to round(x·2^8): m = 2·2^−8 + 2^−29·(|a| + |b| + e_a + e_b)); logical 1
+//                    where an operand is 1; select e = the chosen operand's e where the condition is
+//                    sure, else max(e_a, e_b) + |a − b| (no rounding: codes copied on one grid)
 //   f32 islands (mixed precision: the op has no int8 form here) run the float op on dequantized
 //   inputs: dequantize keeps e; div e = (e_a|b| + |a|e_b)/(|b|(|b| − e_b)) (required |b| > e_b);
 //   matmul e = Σ e_a(|b|+e_b) + Σ|a|e_b; pools and softmax as above without rounding terms.

@@ -16,6 +16,7 @@ import * as F from '../format/format.js';
 import * as RF from '../format/runtime-features.js';
 import { convert } from '../converter/convert.js';
 import { importTflite } from '../converter/import/tflite.js';
+import { compareParams } from '../converter/passes/quantize/qparams.js';
 import { prepareInt8 } from '../converter/passes/quantize/index.js';
 import { logSoftmaxParams } from '../converter/passes/quantize/multiplier.js';
 import { readIdx } from '../converter/data/idx.js';
@@ -53,6 +54,7 @@ function feedsFor(view: BlobView, seed: number): MoteTypedArray[] {
     const n = t.shape.reduce((a, b) => a * b, 1);
     if (t.dtype === F.DTYPE_F32) return randF32(r, n, 2);
     if (t.dtype === F.DTYPE_S8) return randS8(r, n);
+    if (t.dtype === F.DTYPE_BOOL) return Uint8Array.from({ length: n }, () => (r() < 0.5 ? 1 : 0));
     throw new Error(`test feeds: input dtype ${t.dtypeName}`);
   });
 }
@@ -640,6 +642,35 @@ describe('per-model build of log_softmax (opcode 37)', () => {
     it(`${build}: runs s8 as the full build does, refuses reduce_sum with ERR_NOT_BUILT`, async () => {
       const m = built.get(build)!;
       await expectSameBytes('log_softmax s8', blob, build, m);
+      await expectNotBuilt(other, build, m, /op 0 \(reduce_sum\): the op is not in this runtime/);
+    });
+  }
+});
+
+// compare, logical, select (40-42): a build for a masked blend (s8 and f32 comparisons, logic on
+// bools, select of f32 and s8 values) runs it as the full build does and refuses reduce_sum (39).
+describe('per-model build of compare, logical and select (opcodes 40-42)', () => {
+  const q = { scale: 0.05, zeroPoint: -3 };
+  const blobs = [
+    plainBlob(oneOpGraph('compare', [{ dtype: 'f32', shape: [2, 3] }, { dtype: 'f32', shape: [3] }], { dtype: 'bool' }, { fn: 'less_equal' })),
+    plainBlob(oneOpGraph('compare', [{ dtype: 's8', shape: [2, 3], quant: q }, { dtype: 's8', shape: [2, 1], quant: { scale: 0.02, zeroPoint: 7 } }], { dtype: 'bool' }, { fn: 'greater' }, compareParams(0.05, 0.02))),
+    plainBlob(oneOpGraph('logical', [{ dtype: 'bool', shape: [2, 3] }, { dtype: 'bool', shape: [3] }], { dtype: 'bool' }, { fn: 'xor' })),
+    plainBlob(oneOpGraph('logical', [{ dtype: 'bool', shape: [4] }], { dtype: 'bool' }, { fn: 'not' })),
+    plainBlob(oneOpGraph('select', [{ dtype: 'bool', shape: [2, 1] }, { dtype: 'f32', shape: [3] }, { dtype: 'f32', shape: [2, 3] }], { dtype: 'f32' }, {})),
+    plainBlob(oneOpGraph('select', [{ dtype: 'bool', shape: [3] }, { dtype: 's8', shape: [2, 3], quant: q }, { dtype: 's8', shape: [1], quant: q }], { dtype: 's8', quant: q }, {})),
+  ];
+  const other = plainBlob(oneOpGraph('reduce_sum', [{ dtype: 'f32', shape: [2, 3] }], { dtype: 'f32' }, { axes: [1] }));
+  const built = new Map<string, WebAssembly.Module>();
+  beforeAll(async () => {
+    const f = unionFeatures(blobs.map((b) => blobFeatures(readBlob(b))));
+    expect([f.ops, f.opsHigh]).toEqual([0, 7 * 2 ** (F.OP_COMPARE - RF.OPS_LOW_BITS)]);
+    for (const build of BUILDS) built.set(build, await WebAssembly.compile((await buildRuntimeFor(f, { build })) as BufferSource));
+  }, 2 * COMPILE_MS);
+
+  for (const build of BUILDS) {
+    it(`${build}: runs every form as the full build does, refuses reduce_sum with ERR_NOT_BUILT`, async () => {
+      const m = built.get(build)!;
+      for (const [i, b] of blobs.entries()) await expectSameBytes(`blob ${i}`, b, build, m);
       await expectNotBuilt(other, build, m, /op 0 \(reduce_sum\): the op is not in this runtime/);
     });
   }

@@ -10,6 +10,7 @@ import type { TfliteImporter, TfliteOpContext } from './tflite.js';
 import { lowerUnidirectionalSequenceLstm } from './tflite-lstm.js';
 import { type AxisSlice, DATA_MOVEMENT_MAPPING, dataMovementLowerings, sliceInto } from './tflite-data-movement.js';
 import { MATH_MAPPING, mathLowerings } from './tflite-math.js';
+import { LOGIC_MAPPING, logicLowerings } from './tflite-logic.js';
 import { isQuantizedDtype, options, reshapeInto, sameQuant } from './tflite-op-util.js';
 import { builtinCode } from './tflite-opnames.js';
 import {
@@ -630,6 +631,7 @@ const byName: Record<string, Lowering> = {
   ARG_MIN: argMinMax('arg_min'),
   RESIZE_NEAREST_NEIGHBOR: resizeLowering('nearest'),
   RESIZE_BILINEAR: resizeLowering('bilinear'),
+  ...logicLowerings,
 };
 
 /** Lowering per builtin operator code; a code without an entry is unsupported. */
@@ -682,4 +684,5 @@ export const TFLITE_OP_MAPPING: Record<string, string> = {
   REDUCE_MIN: 'reduce_min (+ reshape without keep_dims); int8 with the input\'s scale / zero point on the output',
   RESIZE_NEAREST_NEIGHBOR: 'resize nearest (size input constant; TFLite arithmetic)',
   RESIZE_BILINEAR: 'resize bilinear (size input constant; int8 in TFLM fixed point)',
+  ...LOGIC_MAPPING,
 };
