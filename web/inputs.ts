@@ -3,8 +3,8 @@
 import { readNpy } from '../host/npy.js';
 import type { MoteTypedArray, TensorInfo } from '../devices/react-native/src/protocol.js';
 
-const CTORS = { f32: Float32Array, s8: Int8Array, s32: Int32Array, u8: Uint8Array, s16: Int16Array } as const;
-const RANGES: Record<string, [number, number]> = { s8: [-128, 127], u8: [0, 255], s16: [-32768, 32767], s32: [-2147483648, 2147483647] };
+const CTORS = { f32: Float32Array, s8: Int8Array, s32: Int32Array, u8: Uint8Array, s16: Int16Array, bool: Uint8Array } as const;
+const RANGES: Record<string, [number, number]> = { s8: [-128, 127], u8: [0, 255], bool: [0, 1], s16: [-32768, 32767], s32: [-2147483648, 2147483647] };
 
 export interface PreparedInput {
   data: MoteTypedArray;
