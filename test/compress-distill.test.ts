@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convert } from '../converter/convert.js';
 import { parseRecipe } from '../converter/compress/recipe.js';
+import { recipeOf } from '../converter/compress/search.js';
 import { distillLayers, type DistillInputs } from '../converter/compress/distill.js';
 import { ridgeSolve } from '../converter/compress/least-squares.js';
 import { cloneGraph } from '../converter/ir/clone.js';
@@ -269,6 +270,9 @@ describe('distill option and recipe', () => {
   it('recipe "distill" parses; a wrong type and a conversion without calibration are refused', () => {
     expect(parseRecipe('{"distill": true}').distill).toBe(true);
     expect(() => parseRecipe('{"distill": 1}', 'r.json')).toThrow(/r.json distill: expected true or false/);
+    // mote compress --distill: the best candidate's recipe reproduces it.
+    expect(recipeOf({ precision: 'int8', distill: true }).distill).toBe(true);
+    expect(recipeOf({ precision: 'int8' }).distill).toBeUndefined();
   });
 
   it('convert: a recipe with filter pruning and "distill" refits the pruned readers, reports them, and keeps the blob size', () => {

@@ -269,7 +269,9 @@ export async function convertCommand(model: string, opts: ConvertCliOptions): Pr
   if (opts.json) {
     process.stdout.write(JSON.stringify({ output: opts.output, seconds, ...result.report }, null, 2) + '\n');
   } else {
-    const calib = calibration
+    const calib = calibration && precision === 'f32'
+      ? `, distilled on ${calibration.length} calibration samples`
+      : calibration
       ? `, ${method} calibration on ${calibration.length} samples`
       : preQuantized
         ? ', keeping the model\'s own int8 quantization'
