@@ -259,6 +259,8 @@ interface Parameters {
   coef: Float64Array;
   /** Outputs whose parameters are solved together (disjoint parameter sets). */
   blocks: number[][];
+  /** Every weight free (pid = o·k + i): the outputs of a group share one matrix, solved once. */
+  dense?: boolean;
 }
 
 function parameters(t: Target, layer: LinearLayer, w0: Float64Array): Parameters {
@@ -273,7 +275,7 @@ function parameters(t: Target, layer: LinearLayer, w0: Float64Array): Parameters
       pid[i] = theta.length;
       theta.push(w0[i]);
     }
-    return { theta0: Float64Array.from(theta), pid, coef, blocks: perOutput };
+    return { theta0: Float64Array.from(theta), pid, coef, blocks: perOutput, dense: t.free === 'dense' };
   }
   if (t.free === 'binary') {
     for (let o = 0; o < channels; o++) {
@@ -309,7 +311,7 @@ function solver(layer: LinearLayer, p: Parameters, st: Stats, withBias: boolean,
   layer.groups.forEach((g, gi) => g.outputs.forEach((o) => (groupOf[o] = gi)));
   const centred = layer.groups.map((_, gi) => st.centred(gi, withBias));
   // Normal equations per block, built once; solved for every ρ.
-  const systems = p.blocks.map((outs) => {
+  const systems = p.dense ? denseSystems(layer, centred, p.theta0) : p.blocks.map((outs) => {
     const local = new Map<number, number>();
     for (const o of outs) for (let i = 0; i < k; i++) if (p.pid[o * k + i] >= 0 && !local.has(p.pid[o * k + i])) local.set(p.pid[o * k + i], local.size);
     const m = local.size;
@@ -326,7 +328,7 @@ function solver(layer: LinearLayer, p: Parameters, st: Stats, withBias: boolean,
         for (const j of terms) h[a * m + local.get(p.pid[o * k + j])!] += ci * p.coef[o * k + j] * g[i * k + j];
       }
     }
-    return { local, h, r, t0, m };
+    return { local, h, r, t0, m, rhs: 1 };
   });
   return (rho) => {
     const theta = Float64Array.from(p.theta0);
@@ -334,7 +336,7 @@ function solver(layer: LinearLayer, p: Parameters, st: Stats, withBias: boolean,
     let solved = 0;
     for (const s of systems) {
       if (s.m === 0) continue;
-      const sol = ridgeSolve(s.h, s.m, s.r, s.t0, rho);
+      const sol = ridgeSolve(s.h, s.m, s.r, s.t0, rho, s.rhs);
       if (!sol) continue;
       solved++;
       for (const [id, a] of s.local) theta[id] = sol[a];
@@ -353,6 +355,26 @@ function solver(layer: LinearLayer, p: Parameters, st: Stats, withBias: boolean,
     }
     return { w, b };
   };
+}
+
+/** Dense refits: per group one K×K system, the group's output rows as its right-hand sides
+ * (θ = the weights in (o, k) order, so parameter o·k + i is row i, column j of the solution). */
+function denseSystems(layer: LinearLayer, centred: ReturnType<Stats['centred']>[], theta0: Float64Array) {
+  const { k } = layer;
+  return layer.groups.map((g, gi) => {
+    const m = g.outputs.length;
+    const r = new Float64Array(k * m), t0 = new Float64Array(k * m);
+    const local = new Map<number, number>();
+    g.outputs.forEach((o, j) => {
+      const c = centred[gi].c(o);
+      for (let i = 0; i < k; i++) {
+        r[i * m + j] = c[i];
+        t0[i * m + j] = theta0[o * k + i];
+        local.set(o * k + i, i * m + j);
+      }
+    });
+    return { local, h: centred[gi].h, r, t0, m: k, rhs: m };
+  });
 }
 
 function refit(g: Graph, node: Node, layer: LinearLayer, t: Target, fit: Stats, val: Stats, entry: DistilledLayer): void {
