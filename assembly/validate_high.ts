@@ -5,7 +5,7 @@
 // OUT_OF_DICTIONARY) and their code sits behind opBuilt, so a per-model build without these ops
 // keeps every byte it had before they were added.
 import {
-  OK, DTYPE_S8, DTYPE_SIGN8, RESIZE_NEAREST, RESIZE_TAPS, RESIZE_BILINEAR, RESIZE_Q10_ONE, UNARY_FUNCTION_COUNT, LOG_SOFTMAX_MAX_DEPTH,
+  OK, DTYPE_S8, DTYPE_S16, DTYPE_SIGN8, RESIZE_NEAREST, RESIZE_TAPS, RESIZE_BILINEAR, RESIZE_Q10_ONE, UNARY_FUNCTION_COUNT, LOG_SOFTMAX_MAX_DEPTH,
   COMPARE_FUNCTION_COUNT, COMPARE_S8_LEFT_SHIFT_MAX, LOGICAL_FUNCTION_COUNT, LOGICAL_NOT,
 } from '../format/format';
 import { opIn, opOut, opParam, opParamCount, opInCount, tdim, trank } from './state';
@@ -23,6 +23,7 @@ export function vResize(op: usize, dt: i32): i32 {
   e = outDimIs(0, 3, tdim(x, 3)); if (e) return e;
   if (opParamCount(op) < 1) return fail(txt('takes the mode and a source table, got $ params'), opParamCount(op));
   e = paramIn(0, RESIZE_NEAREST, RESIZE_TAPS, N_MODE_PARAM); if (e) return e;
+  if (dt == DTYPE_S16 && opParam(op, 0) != RESIZE_NEAREST) return fail(txt('has no s16 form but nearest (mode $)'), opParam(op, 0));
   if (opParam(op, 0) == RESIZE_TAPS) return vResizeTaps(op, dt);
   const k = opParam(op, 0) == RESIZE_BILINEAR ? 3 : 1;
   const oh = tdim(y, 1), ow = tdim(y, 2);

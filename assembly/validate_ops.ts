@@ -197,7 +197,7 @@ const ROWS_OTHER: usize = memory.data<u8>([
 
 // Resize: the mode and the source table, counted and checked by vResize.
 const ROWS_RESIZE: usize = memory.data<u8>([
-  <u8>OP_RESIZE, <u8><i32>(M_F32 | M_S8), 1, 1, VAR_PARAMS, 0, 0, M_IN0, 4, 0, 4, 0, END,
+  <u8>OP_RESIZE, <u8><i32>(M_F32 | M_S8 | M_S16), 1, 1, VAR_PARAMS, 0, 0, M_IN0, 4, 0, 4, 0, END,
   0,
 ]);
 

@@ -758,8 +758,8 @@ function checkOp(op: BlobOp, tensors: BlobTensor[], fail: (msg: string) => never
     case F.OP_RESIZE:
       // The mode, then per output row and column one source entry (nearest) or three (bilinear);
       // the filter table (taps): extrapolation, ky, kx, then per row 1 + ky and per column 1 + kx.
-      if (s16) fail(`has no ${form} form`);
       inRange(0, F.RESIZE_NEAREST, F.RESIZE_TAPS, 'mode');
+      if (s16 && p[0] !== F.RESIZE_NEAREST) fail(`has no ${form} form but nearest`);
       if (p[0] === F.RESIZE_TAPS) {
         if (p.length < 4) count(4);
         inRange(2, 1, first!.shape[1], 'ky');

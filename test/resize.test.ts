@@ -14,6 +14,7 @@ import type { Graph, Node, TensorData } from '../converter/ir/graph.js';
 import { runGraph } from '../converter/reference/interpreter.js';
 import { resize_s8_ref } from '../converter/reference/int8/resize.js';
 import * as F from '../format/format.js';
+import { readBlob } from '../host/blob-reader.js';
 import { BUILDS, ensureWasmBuilt, expectLoadRefused, fixCrc, rng, runBlob } from './runtime-harness.js';
 import { createOrtSession } from './support/ort.js';
 import { loadTfliteWasm, type TfliteWasm } from './support/tflite-wasm.js';
@@ -27,6 +28,8 @@ interface TflCase {
   align: boolean;
   half: boolean;
   int8: boolean;
+  /** int16 (nearest only: TFLite Micro's bilinear has no int16 form). */
+  int16?: boolean;
   h: number;
   w: number;
   oh: number;
@@ -35,11 +38,12 @@ interface TflCase {
 
 const C = 3;
 const Q = { scale: [0.0473], zeroPoint: [-7] };
+const Q16 = { scale: [0.00061], zeroPoint: [0] };
 const NO_Q = { scale: [], zeroPoint: [] };
 
 function resizeTflite(k: TflCase): Uint8Array {
-  const type = k.int8 ? TFL_TYPE.INT8 : TFL_TYPE.FLOAT32;
-  const q = k.int8 ? Q : NO_Q;
+  const type = k.int16 ? TFL_TYPE.INT16 : k.int8 ? TFL_TYPE.INT8 : TFL_TYPE.FLOAT32;
+  const q = k.int16 ? Q16 : k.int8 ? Q : NO_Q;
   const bilinear = k.mode === 'bilinear';
   // ResizeBilinearOptions: align_corners 2, half_pixel_centers 3; ResizeNearestNeighborOptions: 0, 1.
   const first = bilinear ? 2 : 0;
@@ -89,9 +93,10 @@ function cases(): TflCase[] {
 const label = (k: TflCase) =>
   `${k.mode} ${k.int8 ? 'int8' : 'f32'} ${k.h}x${k.w} -> ${k.oh}x${k.ow}${k.align ? ' align_corners' : ''}${k.half ? ' half_pixel_centers' : ''}`;
 
-function inputOf(k: TflCase, seed: number): Float32Array | Int8Array {
+function inputOf(k: TflCase, seed: number): Float32Array | Int8Array | Int16Array {
   const r = rng(seed);
   const n = k.h * k.w * C;
+  if (k.int16) return Int16Array.from({ length: n }, () => Math.floor(r() * 65536) - 32768);
   if (k.int8) return Int8Array.from({ length: n }, () => Math.floor(r() * 256) - 128);
   return Float32Array.from({ length: n }, () => (r() * 2 - 1) * 3);
 }
@@ -132,6 +137,44 @@ describe('resize: TFLite single-op models against the TFLite wasm runtime', () =
       }
     });
   }
+});
+
+describe('resize: TFLite int16 RESIZE_NEAREST_NEIGHBOR (16x8) against the TFLite wasm runtime', () => {
+  let tfl: TfliteWasm;
+  beforeAll(async () => {
+    await ensureWasmBuilt();
+    tfl = await loadTfliteWasm({ simd: true });
+  }, 180_000);
+
+  for (const [align, half] of FLAGS) {
+    for (const [h, w, oh, ow] of SIZES) {
+      const k: TflCase = { mode: 'nearest', align, half, int8: false, int16: true, h, w, oh, ow };
+      it(label(k).replace('f32', 'int16'), async () => {
+        const bytes = resizeTflite(k);
+        const { graph, blob } = convert(bytes, 'resize.tflite', { precision: 'int8' });
+        expect(graph.nodes.map((n) => [n.op, graph.tensor(n.inputs[0]).dtype])).toEqual([['resize', 's16']]);
+        const x = inputOf(k, k.h * 10 + k.ow);
+        const runner = tfl.createRunner(bytes);
+        const [want] = runner.run([x]);
+        runner.dispose();
+        expect(Array.from(runGraph(graph, [x])[0] as Int16Array), 'reference').toEqual(Array.from(want as Int16Array));
+        readBlob(blob);
+        for (const build of BUILDS) expect(Array.from((await runBlob(build, blob, [x]))[0] as Int16Array), build).toEqual(Array.from(want as Int16Array));
+      });
+    }
+  }
+
+  it('the runtime and the host reader refuse an s16 resize that is not nearest', async () => {
+    const k: TflCase = { mode: 'nearest', align: false, half: false, int8: false, int16: true, h: 2, w: 3, oh: 4, ow: 5 };
+    const blob = withParam(convert(resizeTflite(k), 'resize.tflite', { precision: 'int8' }).blob, 0, 1);
+    await expectLoadRefused(blob, /op 0 \(resize\): has no s16 form but nearest \(mode 1\)/);
+    expect(() => readBlob(blob)).toThrow(/resize\): has no int16 form but nearest/);
+  });
+
+  it('refuses int16 RESIZE_BILINEAR, naming the operator', () => {
+    const k: TflCase = { mode: 'bilinear', align: false, half: false, int8: false, int16: true, h: 2, w: 2, oh: 4, ow: 4 };
+    expect(() => convert(resizeTflite(k), 'resize.tflite', { precision: 'int8' })).toThrow(/RESIZE_BILINEAR \(operator 0\).*on s16 \(float32 and int8; int16 for nearest\)/);
+  });
 });
 
 // ---- int8 bilinear: TFLM's ResizeBilinearInteger worked by hand --------------------------------------

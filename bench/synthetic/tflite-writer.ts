@@ -7,7 +7,7 @@
 // builtin_options 4}, OperatorCode{deprecated_builtin_code 0, version 2, builtin_code 3}.
 import { Builder } from 'flatbuffers';
 
-export const TFL_TYPE = { FLOAT32: 0, INT32: 2, INT8: 9 } as const;
+export const TFL_TYPE = { FLOAT32: 0, INT32: 2, INT16: 7, INT8: 9 } as const;
 export const TFL_OP = { CONV_2D: 3, DEPTHWISE_CONV_2D: 4, FULLY_CONNECTED: 9, RESIZE_BILINEAR: 23, RESIZE_NEAREST_NEIGHBOR: 97 } as const;
 export const TFL_OPTIONS = { Conv2D: 1, DepthwiseConv2D: 2, FullyConnected: 8, ResizeBilinear: 15, ResizeNearestNeighbor: 74 } as const;
 

@@ -14,13 +14,14 @@ import { f32Bits } from './params.js';
 
 export function resizeParams(node: Node, x: Tensor, y: Tensor, fail: (msg: string) => never): number[] {
   const a = node.attrs as ResizeAttrs;
-  if (x.dtype !== 'f32' && x.dtype !== 's8') fail(`has no ${x.dtype} form in the runtime (f32 and s8 only)`);
+  const nearest = a.mode === 'nearest' && !needsFilterTable(a);
+  if (x.dtype !== 'f32' && x.dtype !== 's8' && !(x.dtype === 's16' && nearest)) fail(`has no ${x.dtype} form in the runtime (f32 and s8; s16 for nearest)`);
   if (x.shape.length !== 4 || y.shape.length !== 4) fail(`needs NHWC (rank 4) input and output, got [${x.shape}] → [${y.shape}]`);
   if (y.shape[1] !== a.size[0] || y.shape[2] !== a.size[1]) fail(`output [${y.shape}] does not have the size [${a.size}]`);
-  if (x.dtype === 's8') {
+  if (x.dtype !== 'f32') {
     const [qx, qy] = [x.quant, y.quant];
     if (!qx || !qy || Math.fround(qx.scale[0]) !== Math.fround(qy.scale[0]) || qx.zeroPoint[0] !== qy.zeroPoint[0]) {
-      fail('s8 input and output must share scale and zero point');
+      fail(`${x.dtype} input and output must share scale and zero point`);
     }
   }
   if (needsFilterTable(a)) return filterParams(a, x, fail);

@@ -287,11 +287,12 @@ function resizeLowering(mode: 'nearest' | 'bilinear'): Lowering {
     const x = im.input(ctx, 0, 'input');
     const xs = requireRank(im, ctx, x, 4, 'input');
     const dt = im.dtype(x);
-    if (dt !== 'f32' && dt !== 's8') im.unsupported(ctx, `${name} on ${dt} (float32 and int8 only)`);
+    // TFLite Micro's nearest also moves int16 (its bytes, like int8's); its bilinear has no int16 form.
+    if (dt !== 'f32' && dt !== 's8' && !(dt === 's16' && !bilinear)) im.unsupported(ctx, `${name} on ${dt} (float32 and int8; int16 for nearest)`);
     const size = im.constInts(ctx, 1, 'size');
     if (size.length !== 2 || size.some((d) => !Number.isInteger(d) || d < 1)) im.fail(ctx, `size [${size}] must be two integers >= 1`);
     const out = im.output(ctx, 0);
-    if (dt === 's8' && !sameQuant(im.g.tensor(x).quant, im.g.tensor(out).quant)) im.unsupported(ctx, `${name} whose output quantization differs from its input`);
+    if (dt !== 'f32' && !sameQuant(im.g.tensor(x).quant, im.g.tensor(out).quant)) im.unsupported(ctx, `${name} whose output quantization differs from its input`);
     const coordinates = o.alignCorners ? 'align_corners' : !o.halfPixelCenters ? 'asymmetric' : bilinear ? 'half_pixel' : 'tf_half_pixel_for_nn';
     im.emit(ctx, 'resize', [x], out, {
       mode,

@@ -12,6 +12,7 @@
 // Activation bounds are CalculateActivationRangeQuantized on the int16 range. Data-movement nodes
 // get empty params. Nodes that already carry `int8` are left alone.
 import type { Activation, Graph, Node } from '../../ir/graph.js';
+import { needsFilterTable } from '../../reference/resize-coords.js';
 import { quantizeMultiplier, quantizeMultiplierSmallerThanOneExp, roundHalfAway } from './multiplier.js';
 import type { AddSubParams, Qp } from './qparams.js';
 
@@ -141,6 +142,13 @@ function prepareNode(g: Graph, node: Node): void {
       node.int8 = { outMult: m.multiplier, outShift: m.shift };
       return;
     }
+    case 'resize':
+      // Nearest moves codes (the TFLite importer takes no other int16 resize).
+      if ((node as Node<'resize'>).attrs.mode !== 'nearest' || needsFilterTable((node as Node<'resize'>).attrs)) {
+        fail(node, `no 16x8 (int16 activation) form of ${(node as Node<'resize'>).attrs.mode} resize (nearest only)`);
+      }
+      node.int8 = {};
+      return;
     case 'pad':
     case 'strided_slice':
     case 'concat':

@@ -9,6 +9,7 @@ import { conv2d_s16_ref } from './conv2d.js';
 import { leaky_relu_s16_ref } from './leaky-relu.js';
 import { pad_s16_ref } from './pad.js';
 import { requantize_int_ref } from './requantize.js';
+import { resize_s16_ref } from './resize.js';
 import { transpose_conv2d_s16_ref } from './transpose-conv2d.js';
 
 export const int16Kernels: Partial<Record<OpName, RefKernel>> = {
@@ -18,7 +19,8 @@ export const int16Kernels: Partial<Record<OpName, RefKernel>> = {
   leaky_relu: leaky_relu_s16_ref,
   pad: pad_s16_ref,
   requantize: requantize_int_ref,
+  resize: resize_s16_ref,
   transpose_conv2d: transpose_conv2d_s16_ref,
 };
 
-export { add_s16_ref, conv2d_s16_ref, leaky_relu_s16_ref, pad_s16_ref, requantize_int_ref, sub_s16_ref, transpose_conv2d_s16_ref };
+export { add_s16_ref, conv2d_s16_ref, leaky_relu_s16_ref, pad_s16_ref, requantize_int_ref, resize_s16_ref, sub_s16_ref, transpose_conv2d_s16_ref };
