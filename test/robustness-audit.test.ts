@@ -123,6 +123,26 @@ function* damaged(base: Uint8Array, r: () => number, budget: number): Generator<
   }
 }
 
+/**
+ * Runs every damaged variant of `base`: each loads and runs, or is refused with a typed ERR_* whose
+ * message names the place. Counts the outcomes in `seen`.
+ */
+function expectDamageHandled(module: WebAssembly.Module, build: MoteBuild, name: string, base: Uint8Array, r: () => number, budget: number, seen: Map<number, number>): void {
+  for (const [label, b] of damaged(base, r, budget)) {
+    let res;
+    try {
+      res = attempt(module, build, b, r);
+    } catch (e) {
+      throw new Error(`${name}, ${label}: ${(e as Error).message}`);
+    }
+    seen.set(res.code, (seen.get(res.code) ?? 0) + 1);
+    if (res.code === 0) continue;
+    expect(res.code, `${name}, ${label}: ${res.message}`).toBeGreaterThanOrEqual(F.ERR_TOO_SMALL);
+    expect(res.code, `${name}, ${label}: ${res.message}`).not.toBe(F.ERR_BAD_META);
+    expect(res.message, `${name}, ${label}`).toMatch(PLACE);
+  }
+}
+
 describe.skipIf(!haveShared)('real blobs under seeded damage (KWS int8, mnist-8 f32; needs ../shared)', () => {
   noticeIfNoShared('real-blob damage audit');
   const blobs = (): [string, Uint8Array][] => [
@@ -136,19 +156,7 @@ describe.skipIf(!haveShared)('real blobs under seeded damage (KWS int8, mnist-8 
       expect(attempt(module, build, base, rng(1)).code, `${name} intact`).toBe(0);
       const r = rng(build === 'simd' ? 0xa0d17 : 0x5ca1a);
       const seen = new Map<number, number>();
-      for (const [label, b] of damaged(base, r, 400)) {
-        let res;
-        try {
-          res = attempt(module, build, b, r);
-        } catch (e) {
-          throw new Error(`${name}, ${label}: ${(e as Error).message}`);
-        }
-        seen.set(res.code, (seen.get(res.code) ?? 0) + 1);
-        if (res.code === 0) continue;
-        expect(res.code, `${name}, ${label}: ${res.message}`).toBeGreaterThanOrEqual(F.ERR_TOO_SMALL);
-        expect(res.code, `${name}, ${label}: ${res.message}`).not.toBe(F.ERR_BAD_META);
-        expect(res.message, `${name}, ${label}`).toMatch(PLACE);
-      }
+      expectDamageHandled(module, build, name, base, r, 400, seen);
       // The damage reached the header, tensor and op checks, and some blobs still ran.
       for (const code of [0, F.ERR_BAD_HEADER, F.ERR_BAD_TENSOR, F.ERR_BAD_OP]) expect(seen.get(code) ?? 0, `${name}: outcome ${code}`).toBeGreaterThan(0);
     }
@@ -374,19 +382,7 @@ describe('session-11 ops under seeded damage (generated ONNX models)', () => {
         expect(attempt(module, build, base, rng(1)), `${name} intact`).toEqual({ code: 0, message: '' });
         const r = rng(build === 'simd' ? 0x11a : 0x11b);
         // AUDIT_BUDGET=3000 for a deeper local run (about 75 s on both builds).
-        for (const [label, b] of damaged(base, r, Number(process.env.AUDIT_BUDGET ?? 160))) {
-          let res;
-          try {
-            res = attempt(module, build, b, r);
-          } catch (e) {
-            throw new Error(`${name}, ${label}: ${(e as Error).message}`);
-          }
-          seen.set(res.code, (seen.get(res.code) ?? 0) + 1);
-          if (res.code === 0) continue;
-          expect(res.code, `${name}, ${label}: ${res.message}`).toBeGreaterThanOrEqual(F.ERR_TOO_SMALL);
-          expect(res.code, `${name}, ${label}: ${res.message}`).not.toBe(F.ERR_BAD_META);
-          expect(res.message, `${name}, ${label}`).toMatch(PLACE);
-        }
+        expectDamageHandled(module, build, name, base, r, Number(process.env.AUDIT_BUDGET ?? 160), seen);
       }
     }
     for (const code of [0, F.ERR_BAD_HEADER, F.ERR_BAD_TENSOR, F.ERR_BAD_OP]) expect(seen.get(code) ?? 0, `outcome ${code}`).toBeGreaterThan(0);
